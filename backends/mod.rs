@@ -1,0 +1,16 @@
+//! The backend registry: every backend compiled into netloom, in one static list that the
+//! command line, `netloom backends` and the golden harness all iterate.
+//!
+//! Adding a backend is one folder here, one under `templates/`, one line in [`ALL`] and its
+//! golden cases under `golden/<name>/`. Nothing else lives in this file.
+
+use crate::backend::Backend;
+
+/// Every backend, in the order `netloom backends` lists them. The file backends arrive with
+/// their issues (ifcfg #3, Debian #4, NetworkManager #6).
+pub static ALL: &[&dyn Backend] = &[];
+
+/// The backend with the given name.
+pub fn find(name: &str) -> Option<&'static dyn Backend> {
+    ALL.iter().copied().find(|b| b.name() == name)
+}

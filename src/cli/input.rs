@@ -1,0 +1,53 @@
+//! Reading the files named on the command line, `-` being standard input.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::Diagnostic;
+use crate::source::SourceFile;
+
+/// The name standard input is reported under.
+pub(super) const STDIN: &str = "<stdin>";
+
+/// The name a path is reported under.
+pub(super) fn display_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        STDIN.to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Reads every input; one that cannot be read (or is not UTF-8) becomes a diagnostic, so the
+/// others are still checked in the same run.
+pub(super) fn read_all(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    let mut sources = Vec::with_capacity(paths.len());
+    let mut problems = Vec::new();
+    let mut stdin_used = false;
+    for path in paths {
+        let name = display_name(path);
+        let bytes = if path.as_os_str() == "-" {
+            if stdin_used {
+                problems.push(Diagnostic::new(
+                    name,
+                    None,
+                    "standard input is given more than once",
+                ));
+                continue;
+            }
+            stdin_used = true;
+            let mut buf = Vec::new();
+            std::io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
+        } else {
+            std::fs::read(path)
+        };
+        match bytes {
+            Ok(bytes) => match SourceFile::from_bytes(name, bytes) {
+                Ok(src) => sources.push(src),
+                Err(d) => problems.push(*d),
+            },
+            Err(e) => problems.push(Diagnostic::new(name, None, format!("cannot read: {e}"))),
+        }
+    }
+    (sources, problems)
+}

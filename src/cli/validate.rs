@@ -1,0 +1,41 @@
+//! `netloom validate FILE...`
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::input;
+use crate::error::{Diagnostics, Error, Result};
+use crate::xml;
+
+/// Check interface XML without changing anything.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Files given together describe one host: an interface defined in two of them is an error.\n\nExamples:\n  netloom validate examples/host.xml\n  netloom validate eth0.xml br0.xml\n  virsh iface-dumpxml br0 | netloom validate -\n\nPrints 'FILE: ok' for every valid file; problems go to standard error. Exit 0 when all are valid, 2 otherwise."
+)]
+pub struct Args {
+    /// Interface XML files (`-` for standard input).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+pub(super) fn run(args: &Args) -> Result<()> {
+    let (sources, mut problems) = input::read_all(&args.files);
+    if let Err(found) = xml::read_host(&sources) {
+        problems.extend(found.0);
+    }
+    let problems = Diagnostics(problems);
+    let bad = problems.files();
+    let mut out = std::io::stdout().lock();
+    for path in &args.files {
+        let name = input::display_name(path);
+        if !bad.contains(&name.as_str()) {
+            writeln!(out, "{name}: ok").map_err(Error::Output)?;
+        }
+    }
+    out.flush().map_err(Error::Output)?;
+    if problems.0.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}

@@ -1,0 +1,213 @@
+//! The library's error type and the positioned diagnostics it carries.
+//!
+//! Input problems are never a single string: each is a [`Diagnostic`] naming `file:line:col`,
+//! with the offending source line and a caret, and a run collects all of them before it
+//! stops, so a user fixes a file in one pass instead of one error at a time.
+
+use std::fmt;
+
+/// A 1-based line and column (columns count characters, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column in characters, from 1.
+    pub col: u32,
+}
+
+/// One problem in one input, printed compiler-style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    file: String,
+    pos: Option<Position>,
+    message: String,
+    source_line: Option<String>,
+    notes: Vec<String>,
+}
+
+/// Lines longer than this are shown as a window around the column, so a minified file does
+/// not flood the terminal.
+const MAX_SHOWN: usize = 100;
+
+impl Diagnostic {
+    /// A problem in `file`, at `pos` when it has one (a file that cannot be read has none).
+    pub fn new(file: impl Into<String>, pos: Option<Position>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            pos,
+            message: message.into(),
+            source_line: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Attaches the source line the position points into.
+    pub fn with_source_line(mut self, line: &str) -> Self {
+        self.source_line = Some(line.to_owned());
+        self
+    }
+
+    /// Adds a note printed under the caret, such as where a duplicate was first defined.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The name of the input the problem is in.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Where in the input, if anywhere in particular.
+    pub fn position(&self) -> Option<Position> {
+        self.pos
+    }
+
+    /// The message alone, without position or source line.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// `file:line:col`, or just `file` for whole-file problems.
+    pub fn location(&self) -> String {
+        match self.pos {
+            Some(p) => format!("{}:{}:{}", self.file, p.line, p.col),
+            None => self.file.clone(),
+        }
+    }
+
+    fn fmt_snippet(&self, f: &mut fmt::Formatter<'_>, line: &str, pos: Position) -> fmt::Result {
+        let chars: Vec<char> = line.chars().collect();
+        let idx = (pos.col as usize).saturating_sub(1).min(chars.len());
+        let (from, to) = if chars.len() <= MAX_SHOWN {
+            (0, chars.len())
+        } else {
+            let from = idx.saturating_sub(MAX_SHOWN / 2);
+            (from, (from + MAX_SHOWN).min(chars.len()))
+        };
+        let mut shown = String::new();
+        if from > 0 {
+            shown.push('…');
+        }
+        shown.extend(&chars[from..to]);
+        if to < chars.len() {
+            shown.push('…');
+        }
+        // Copy tabs so the caret lines up however the terminal expands them.
+        let lead = usize::from(from > 0) + idx - from;
+        let caret_pad: String = shown
+            .chars()
+            .take(lead)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let num = pos.line.to_string();
+        let gutter = " ".repeat(num.len());
+        write!(f, "\n {num} | {shown}\n {gutter} | {caret_pad}^")
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location(), self.message)?;
+        if let (Some(line), Some(pos)) = (&self.source_line, self.pos) {
+            self.fmt_snippet(f, line, pos)?;
+        }
+        for note in &self.notes {
+            write!(f, "\n  = note: {note}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in one run, in input order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// The files that have at least one problem, in order of first appearance.
+    pub fn files(&self) -> Vec<&str> {
+        let mut files: Vec<&str> = Vec::new();
+        for d in &self.0 {
+            if !files.contains(&d.file()) {
+                files.push(d.file());
+            }
+        }
+        files
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.0 {
+            writeln!(f, "{d}")?;
+        }
+        let n = self.0.len();
+        let files = self.files().len();
+        write!(
+            f,
+            "{n} problem{} in {files} file{}",
+            if n == 1 { "" } else { "s" },
+            if files == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is wrong; every problem found is listed.
+    #[error("{0}")]
+    Invalid(Diagnostics),
+    /// Writing the result to standard output failed (a closed pipe, a full disk).
+    #[error("cannot write to standard output")]
+    Output(#[source] std::io::Error),
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_lines_up_under_the_column_with_tabs() {
+        let d = Diagnostic::new("f.xml", Some(Position { line: 12, col: 4 }), "bad")
+            .with_source_line("\t<a x/>")
+            .with_note("first defined at f.xml:1:1");
+        assert_eq!(
+            d.to_string(),
+            "f.xml:12:4: bad\n 12 | \t<a x/>\n    | \t  ^\n  = note: first defined at f.xml:1:1"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_windowed_around_the_column() {
+        let line = format!("{}X{}", "a".repeat(500), "b".repeat(500));
+        let d =
+            Diagnostic::new("f", Some(Position { line: 1, col: 501 }), "m").with_source_line(&line);
+        let text = d.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[1].len() < 120 * 3,
+            "window too wide: {}",
+            lines[1].len()
+        );
+        let caret = lines[2].find('^').unwrap();
+        let x = lines[1].find('X').unwrap();
+        // '…' is three bytes but one column: compare in characters.
+        assert_eq!(
+            lines[1][..x].chars().count(),
+            lines[2][..caret].chars().count()
+        );
+    }
+
+    #[test]
+    fn whole_file_problems_have_no_position() {
+        let d = Diagnostic::new("missing.xml", None, "cannot read: gone");
+        assert_eq!(d.to_string(), "missing.xml: cannot read: gone");
+        let all = Diagnostics(vec![d.clone(), d]);
+        assert!(all.to_string().ends_with("2 problems in 1 file"));
+    }
+}

@@ -1,0 +1,20 @@
+//! netloom turns one declaration of a host's networking (libvirt interface XML) into the
+//! configuration its distribution actually uses, and does it safely.
+//!
+//! The layers, one way only: [`cli`] calls the engine, the engine calls [`backends`], and
+//! backends read the validated [`model`] that [`xml`] produced. Inputs are checked once, at
+//! the boundary; every problem is reported as `file:line:col` (see [`error`]).
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod backend;
+#[path = "../backends/mod.rs"]
+pub mod backends;
+pub mod cli;
+pub mod error;
+pub mod model;
+pub mod source;
+pub mod xml;
+
+pub use error::{Diagnostic, Diagnostics, Error, Result};
+pub use source::SourceFile;

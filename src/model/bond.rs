@@ -1,0 +1,145 @@
+//! A bond of NICs.
+
+use std::net::Ipv4Addr;
+
+use super::{Ethernet, IfaceName, Link, keywords};
+
+keywords! {
+    /// The bonding driver's `mode`.
+    BondMode {
+        /// Round robin.
+        BalanceRr = "balance-rr",
+        /// One active slave; the first listed is the primary.
+        ActiveBackup = "active-backup",
+        /// Transmit by hash.
+        BalanceXor = "balance-xor",
+        /// Transmit on every slave.
+        Broadcast = "broadcast",
+        /// IEEE 802.3ad link aggregation (LACP).
+        Ieee8023ad = "802.3ad",
+        /// Adaptive transmit load balancing.
+        BalanceTlb = "balance-tlb",
+        /// Adaptive load balancing.
+        BalanceAlb = "balance-alb",
+    }
+}
+
+keywords! {
+    /// How MII monitoring reads link state (the driver's `use_carrier`).
+    Carrier {
+        /// MII or ethtool ioctls (`use_carrier=0`).
+        Ioctl = "ioctl",
+        /// The driver's carrier state (`use_carrier=1`).
+        Netif = "netif",
+    }
+}
+
+keywords! {
+    /// Which ARP replies are validated (the driver's `arp_validate`).
+    ArpValidate {
+        /// None.
+        None = "none",
+        /// On the active slave only.
+        Active = "active",
+        /// On backup slaves only.
+        Backup = "backup",
+        /// On every slave.
+        All = "all",
+    }
+}
+
+/// `<miimon>`: link monitoring by MII, times in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Miimon {
+    /// Polling interval.
+    pub freq: u32,
+    /// Wait before disabling a slave whose link went down.
+    pub downdelay: Option<u32>,
+    /// Wait before enabling a slave whose link came up.
+    pub updelay: Option<u32>,
+    /// How link state is read.
+    pub carrier: Option<Carrier>,
+}
+
+/// `<arpmon>`: link monitoring by ARP probes to one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arpmon {
+    /// Probe interval in milliseconds.
+    pub interval: u32,
+    /// The address probed.
+    pub target: Ipv4Addr,
+    /// Which replies are validated.
+    pub validate: Option<ArpValidate>,
+}
+
+/// The link monitor: MII or ARP, never both (the schema's choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BondMonitor {
+    /// `<miimon>`.
+    Mii(Miimon),
+    /// `<arpmon>`.
+    Arp(Arpmon),
+}
+
+/// A bond slave: always a bare ethernet device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slave {
+    /// The NIC's name.
+    pub name: IfaceName,
+    /// Its MAC and link status.
+    pub ethernet: Ethernet,
+}
+
+/// `<bond>` with its slaves, at least one, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bond {
+    /// The bonding mode; `None` leaves the driver default (balance-rr).
+    pub mode: Option<BondMode>,
+    /// The link monitor, if any.
+    pub monitor: Option<BondMonitor>,
+    /// The slaves in the order written.
+    pub slaves: Vec<Slave>,
+    /// Reported link status.
+    pub link: Option<Link>,
+}
+
+impl Bond {
+    /// The primary slave: in active-backup mode the first slave listed (libvirt's grammar has
+    /// no `primary` attribute; order carries it).
+    pub fn primary(&self) -> Option<&IfaceName> {
+        match self.mode {
+            Some(BondMode::ActiveBackup) => self.slaves.first().map(|s| &s.name),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bond(mode: Option<BondMode>) -> Bond {
+        let slave = |n: &str| Slave {
+            name: IfaceName::parse(n).unwrap(),
+            ethernet: Ethernet::default(),
+        };
+        Bond {
+            mode,
+            monitor: None,
+            slaves: vec![slave("eth1"), slave("eth0")],
+            link: None,
+        }
+    }
+
+    #[test]
+    fn the_first_slave_is_primary_only_in_active_backup() {
+        assert_eq!(
+            bond(Some(BondMode::ActiveBackup))
+                .primary()
+                .map(|n| n.as_str()),
+            Some("eth1")
+        );
+        assert_eq!(bond(Some(BondMode::Ieee8023ad)).primary(), None);
+        assert_eq!(bond(None).primary(), None);
+    }
+}

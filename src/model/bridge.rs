@@ -1,0 +1,87 @@
+//! A software bridge and its ports.
+
+use std::fmt;
+
+use super::{Bond, Ethernet, IfaceName, ValueError, Vlan};
+
+/// The bridge forward delay in seconds (a non-negative decimal, as libvirt's `timeval`).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct ForwardDelay(f64);
+
+impl ForwardDelay {
+    /// Reads a plain decimal number of seconds (`0`, `15`, `0.01`).
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let err = || ValueError("expected a number of seconds like 0, 2 or 0.5".into());
+        // Only digits and one dot: no sign, exponent, "inf" or "NaN" reaches the value.
+        let plain = !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && s.bytes().filter(|&b| b == b'.').count() <= 1
+            && s.bytes().any(|b| b.is_ascii_digit());
+        if !plain {
+            return Err(err());
+        }
+        let v: f64 = s.parse().map_err(|_| err())?;
+        if !v.is_finite() {
+            return Err(err());
+        }
+        Ok(Self(v))
+    }
+
+    /// The delay in seconds.
+    pub fn seconds(self) -> f64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ForwardDelay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Rust prints the shortest text that reads back to the same value: 0.01, 15.
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What a bridge port is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortKind {
+    /// A NIC (the "physical NIC shared into a bridge" case).
+    Ethernet(Ethernet),
+    /// A VLAN device.
+    Vlan(Vlan),
+    /// A bond.
+    Bond(Bond),
+}
+
+/// A bridge port: a bare device, configured only by its master.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Port {
+    /// The port's device name.
+    pub name: IfaceName,
+    /// Its kind and the kind's settings.
+    pub kind: PortKind,
+}
+
+/// `<bridge>`. A bridge with no ports is legal (guests attach to it later).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bridge {
+    /// Spanning tree on or off; `None` leaves the default.
+    pub stp: Option<bool>,
+    /// Forward delay.
+    pub delay: Option<ForwardDelay>,
+    /// Ports in the order written.
+    pub ports: Vec<Port>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_are_plain_non_negative_decimals() {
+        assert_eq!(ForwardDelay::parse("0.01").unwrap().to_string(), "0.01");
+        assert_eq!(ForwardDelay::parse("15").unwrap().to_string(), "15");
+        assert_eq!(ForwardDelay::parse("0").unwrap().seconds(), 0.0);
+        for bad in ["", ".", "-1", "1e3", "inf", "NaN", "1.2.3", " 1"] {
+            assert!(ForwardDelay::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

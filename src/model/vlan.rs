@@ -1,0 +1,86 @@
+//! An 802.1Q VLAN on a parent device.
+
+use std::fmt;
+
+use super::common::parse_uint;
+use super::{IfaceName, Link, ValueError};
+
+/// A VLAN tag, 0 to 4095 as libvirt's schema allows (the kernel itself refuses 4095).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VlanTag(u16);
+
+impl VlanTag {
+    /// The largest tag the schema allows.
+    pub const MAX: u16 = 4095;
+
+    /// Reads a decimal tag and range-checks it.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        match parse_uint(s) {
+            Some(v) if v <= u32::from(Self::MAX) => Ok(Self(v as u16)),
+            _ => Err(ValueError(format!(
+                "expected a VLAN tag from 0 to {}",
+                Self::MAX
+            ))),
+        }
+    }
+
+    /// The tag.
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl fmt::Display for VlanTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// `<vlan>`: the tag and the device it rides on. The tag is always explicit; it is never
+/// inferred from digits in the interface name (a netcf loss).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vlan {
+    /// The 802.1Q tag.
+    pub tag: VlanTag,
+    /// The parent device.
+    pub parent: IfaceName,
+    /// Reported link status.
+    pub link: Option<Link>,
+}
+
+impl Vlan {
+    /// The conventional name `DEV.TAG`, used when the XML names no interface; refused if it
+    /// would exceed the kernel's 15 bytes.
+    pub fn default_name(parent: &IfaceName, tag: VlanTag) -> Result<IfaceName, ValueError> {
+        let name = format!("{parent}.{tag}");
+        IfaceName::parse(&name).map_err(|_| {
+            ValueError(format!(
+                "the default name '{name}' is longer than 15 bytes; give the vlan a name"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_range_checked() {
+        assert_eq!(VlanTag::parse("0").unwrap().get(), 0);
+        assert_eq!(VlanTag::parse("4095").unwrap().get(), 4095);
+        for bad in ["4096", "-1", "", "42a", "65578"] {
+            assert!(VlanTag::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn default_names_are_dev_dot_tag_and_fit_the_kernel_limit() {
+        let eth0 = IfaceName::parse("eth0").unwrap();
+        let tag = VlanTag::parse("42").unwrap();
+        assert_eq!(Vlan::default_name(&eth0, tag).unwrap().as_str(), "eth0.42");
+        let long = IfaceName::parse("enp0s31f6abcde").unwrap();
+        let err = Vlan::default_name(&long, VlanTag::parse("4000").unwrap()).unwrap_err();
+        assert!(err.0.contains("'enp0s31f6abcde.4000'"), "{err}");
+    }
+}

@@ -1,0 +1,293 @@
+//! `<interfaces>` and `<interface>`: the document root, the top level and nested devices.
+//!
+//! Top-level interfaces carry start mode, MTU and addressing; nested ones (bridge ports, bond
+//! slaves) are bare and inherit those from their master, exactly as libvirt's grammar has it.
+
+use roxmltree::{Document, Node};
+
+use super::check::Defs;
+use super::reader::{Reader, named, parse_u32};
+use super::{bond, bridge, ethernet, ip, vlan};
+use crate::model::{
+    Host, IfaceName, Interface, InterfaceKind, Link, LinkState, Mtu, Port, PortKind, StartMode,
+    Vlan, keywords,
+};
+
+keywords! {
+    /// The `type` of an `<interface>`.
+    IfaceType {
+        /// A NIC.
+        Ethernet = "ethernet",
+        /// A bond.
+        Bond = "bond",
+        /// A VLAN.
+        Vlan = "vlan",
+        /// A bridge.
+        Bridge = "bridge",
+    }
+}
+
+/// Where a nested `<interface>` sits, naming its master when that name was readable.
+#[derive(Clone, Copy)]
+pub(super) enum Nested<'m> {
+    /// A port of a bridge.
+    Port(Option<&'m IfaceName>),
+    /// A slave of a bond.
+    Slave(Option<&'m IfaceName>),
+}
+
+/// Elements a nested interface may not have, and why: said when someone writes them anyway.
+const INHERITED: (&[&str], &str) = (
+    &["start", "mtu", "protocol", "shared"],
+    "a port or slave takes its start mode, MTU and addressing from its master",
+);
+
+/// Reads the root element: one `<interface>` or an `<interfaces>` list.
+pub(super) fn read_document(r: &mut Reader, doc: &Document, host: &mut Host, defs: &mut Defs) {
+    let root = doc.root_element();
+    let name = root.tag_name().name();
+    match (root.tag_name().namespace(), name) {
+        (None, "interface") => host.interfaces.extend(top(r, root, defs)),
+        (None, "interfaces") => {
+            r.check_attrs(root, "<interfaces>", &[]);
+            for el in r.children(root, "<interfaces>", &["interface"], None) {
+                host.interfaces.extend(top(r, el, defs));
+            }
+        }
+        _ => r.error(
+            root.range().start,
+            format!("expected <interface> or <interfaces> as the root element, found <{name}>"),
+        ),
+    }
+}
+
+fn iface_type(r: &mut Reader, el: Node) -> Option<IfaceType> {
+    r.value(el, "<interface>", "type", IfaceType::parse)
+}
+
+/// A top-level `<interface>`.
+fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
+    let ty = iface_type(r, el)?;
+    let what = format!("<interface type='{ty}'>");
+    let allowed: &[&str] = match ty {
+        IfaceType::Ethernet => &["start", "mac", "link", "mtu", "protocol", "shared"],
+        IfaceType::Bond => &["start", "link", "mtu", "protocol", "bond"],
+        IfaceType::Vlan => &["start", "link", "mtu", "protocol", "vlan"],
+        IfaceType::Bridge => &["start", "mtu", "protocol", "bridge"],
+    };
+    r.check_attrs(el, &what, &["type", "name"]);
+    let kids = r.children(el, &what, allowed, None);
+    let name = name_attr(r, el, &what, ty);
+    let start = r
+        .once(&kids, "start", &what)
+        .and_then(|n| single_value(r, n, "<start>", "mode", StartMode::parse));
+    let mtu_el = r.once(&kids, "mtu", &what);
+    let mtu = mtu_el.and_then(|n| single_value(r, n, "<mtu>", "size", Mtu::parse));
+    let (ipv4, ipv6) = ip::protocols(r, &named(&kids, "protocol"), &what);
+    if let (Some(m), Some(n), Some(_)) = (mtu, mtu_el, &ipv6) {
+        if m.get() < Mtu::MIN_IPV6 {
+            r.error(
+                n.range().start,
+                format!("MTU {m} is below {}, the minimum for IPv6, and this interface has <protocol family='ipv6'>", Mtu::MIN_IPV6),
+            );
+        }
+    }
+    let link = link(r, &kids, &what);
+    let file = r.file_index;
+    let kind = match ty {
+        IfaceType::Ethernet => {
+            let eth = ethernet::ethernet(r, &kids, &what, link);
+            if let Some(shared) = r.once(&kids, "shared", &what) {
+                let parts = ethernet::Shared {
+                    nic: name?,
+                    nic_el: el,
+                    ethernet: eth,
+                    start,
+                    mtu,
+                    ipv4,
+                    ipv6,
+                };
+                return ethernet::shared(r, shared, parts, defs);
+            }
+            defs.add(file, el.range().start, name.as_ref()?, None);
+            InterfaceKind::Ethernet(eth)
+        }
+        IfaceType::Bond => {
+            if let Some(n) = &name {
+                defs.add(file, el.range().start, n, None);
+            }
+            let node = kind_element(r, &kids, "bond", &what, el)?;
+            InterfaceKind::Bond(bond::bond(r, node, name.as_ref(), link, defs)?)
+        }
+        IfaceType::Vlan => {
+            let node = kind_element(r, &kids, "vlan", &what, el)?;
+            let (vlan, parent_at) = vlan::vlan(r, node, link)?;
+            let name = vlan_name(r, el, name, &vlan, parent_at)?;
+            defs.add(file, el.range().start, &name, None);
+            return Some(Interface {
+                name,
+                start,
+                mtu,
+                ipv4,
+                ipv6,
+                kind: InterfaceKind::Vlan(vlan),
+            });
+        }
+        IfaceType::Bridge => {
+            if let Some(n) = &name {
+                defs.add(file, el.range().start, n, None);
+            }
+            let node = kind_element(r, &kids, "bridge", &what, el)?;
+            InterfaceKind::Bridge(bridge::bridge(r, node, name.as_ref(), defs))
+        }
+    };
+    Some(Interface {
+        name: name?,
+        start,
+        mtu,
+        ipv4,
+        ipv6,
+        kind,
+    })
+}
+
+/// A nested `<interface>`: a bridge port or a bond slave, bare of start, MTU and addressing.
+pub(super) fn nested(r: &mut Reader, el: Node, defs: &mut Defs, at: Nested) -> Option<Port> {
+    let ty = iface_type(r, el)?;
+    let (role, master) = match at {
+        Nested::Port(m) => ("bridge port", m),
+        Nested::Slave(m) => ("bond slave", m),
+    };
+    match (at, ty) {
+        (Nested::Port(_), IfaceType::Bridge) => {
+            r.error(
+                el.range().start,
+                "a bridge cannot be a port of another bridge; expected type 'ethernet', 'vlan' or 'bond'",
+            );
+            return None;
+        }
+        (Nested::Slave(_), IfaceType::Ethernet) | (Nested::Port(_), _) => {}
+        (Nested::Slave(_), other) => {
+            r.error(
+                el.range().start,
+                format!("a bond slave must be of type 'ethernet', found '{other}'"),
+            );
+            return None;
+        }
+    }
+    let what = format!("{role} <interface type='{ty}'>");
+    let allowed: &[&str] = match ty {
+        IfaceType::Ethernet => &["mac", "link"],
+        IfaceType::Bond => &["link", "bond"],
+        IfaceType::Vlan | IfaceType::Bridge => &["link", "vlan"],
+    };
+    r.check_attrs(el, &what, &["type", "name"]);
+    let kids = r.children(el, &what, allowed, Some(INHERITED));
+    let name = name_attr(r, el, &what, ty);
+    let link = link(r, &kids, &what);
+    let file = r.file_index;
+    let kind = match ty {
+        IfaceType::Ethernet => PortKind::Ethernet(ethernet::ethernet(r, &kids, &what, link)),
+        IfaceType::Bond => {
+            if let Some(n) = &name {
+                defs.add(file, el.range().start, n, master);
+            }
+            let node = kind_element(r, &kids, "bond", &what, el)?;
+            let bond = bond::bond(r, node, name.as_ref(), link, defs)?;
+            return Some(Port {
+                name: name?,
+                kind: PortKind::Bond(bond),
+            });
+        }
+        IfaceType::Vlan | IfaceType::Bridge => {
+            let node = kind_element(r, &kids, "vlan", &what, el)?;
+            let (vlan, parent_at) = vlan::vlan(r, node, link)?;
+            let name = vlan_name(r, el, name, &vlan, parent_at)?;
+            defs.add(file, el.range().start, &name, master);
+            return Some(Port {
+                name,
+                kind: PortKind::Vlan(vlan),
+            });
+        }
+    };
+    let name = name?;
+    defs.add(file, el.range().start, &name, master);
+    Some(Port { name, kind })
+}
+
+/// The `name` attribute; only a vlan may leave it out.
+fn name_attr(r: &mut Reader, el: Node, what: &str, ty: IfaceType) -> Option<IfaceName> {
+    if ty == IfaceType::Vlan {
+        r.optional(el, what, "name", IfaceName::parse)
+    } else {
+        r.value(el, what, "name", IfaceName::parse)
+    }
+}
+
+/// A vlan's name: as written, or `DEV.TAG`; never its own parent.
+fn vlan_name(
+    r: &mut Reader,
+    el: Node,
+    name: Option<IfaceName>,
+    vlan: &Vlan,
+    parent_at: usize,
+) -> Option<IfaceName> {
+    let name = match name {
+        Some(n) => n,
+        None if super::reader::attribute(el, "name").is_some() => return None,
+        None => match Vlan::default_name(&vlan.parent, vlan.tag) {
+            Ok(n) => n,
+            Err(e) => {
+                r.error(el.range().start, format!("cannot name this vlan: {e}"));
+                return None;
+            }
+        },
+    };
+    if name == vlan.parent {
+        r.error(
+            parent_at,
+            format!("vlan '{name}' cannot be its own parent device"),
+        );
+        return None;
+    }
+    Some(name)
+}
+
+/// The element that gives an interface its kind (`<bond>`, `<vlan>`, `<bridge>`).
+fn kind_element<'a, 'i>(
+    r: &mut Reader,
+    kids: &[Node<'a, 'i>],
+    name: &str,
+    what: &str,
+    el: Node,
+) -> Option<Node<'a, 'i>> {
+    let found = r.once(kids, name, what);
+    if found.is_none() {
+        r.error(el.range().start, format!("{what} needs a <{name}> element"));
+    }
+    found
+}
+
+/// An element with one required attribute and nothing else, such as `<mtu size='…'/>`.
+pub(super) fn single_value<T>(
+    r: &mut Reader,
+    el: Node,
+    what: &str,
+    attr: &str,
+    parse: impl FnOnce(&str) -> Result<T, crate::model::ValueError>,
+) -> Option<T> {
+    r.check_attrs(el, what, &[attr]);
+    r.children(el, what, &[], None);
+    r.value(el, what, attr, parse)
+}
+
+/// `<link speed='…' state='…'/>`, status only.
+fn link(r: &mut Reader, kids: &[Node], what: &str) -> Option<Link> {
+    let el = r.once(kids, "link", what)?;
+    r.check_attrs(el, "<link>", &["speed", "state"]);
+    r.children(el, "<link>", &[], None);
+    Some(Link {
+        speed: r.optional(el, "<link>", "speed", parse_u32),
+        state: r.optional(el, "<link>", "state", LinkState::parse),
+    })
+}

@@ -1,0 +1,273 @@
+//! A strict reader over a parsed XML tree that records every problem it meets.
+//!
+//! The grammar code asks this reader for attributes and children by name and gets `Option`s
+//! back; whatever is missing, unknown or out of range is recorded as a positioned
+//! [`Diagnostic`] and reading goes on, so one run reports every problem in a file.
+
+use roxmltree::{Attribute, Node};
+
+use crate::error::Diagnostic;
+use crate::model::{ValueError, join_or, one_of};
+use crate::source::SourceFile;
+
+/// The reading state of one file.
+pub(crate) struct Reader<'s> {
+    src: &'s SourceFile,
+    /// Index of the file among the inputs, so cross-file checks can point back into it.
+    pub(crate) file_index: usize,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'s> Reader<'s> {
+    pub(crate) fn new(src: &'s SourceFile, file_index: usize) -> Self {
+        Self {
+            src,
+            file_index,
+            diags: Vec::new(),
+        }
+    }
+
+    /// The problems found so far.
+    pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diags
+    }
+
+    /// Records a problem at a byte offset.
+    pub(crate) fn error(&mut self, offset: usize, message: impl Into<String>) {
+        self.diags.push(self.src.diagnostic(offset, message));
+    }
+
+    /// Records a problem with a note pointing at an earlier place in the same file.
+    pub(crate) fn error_see(
+        &mut self,
+        offset: usize,
+        message: impl Into<String>,
+        note: &str,
+        earlier: usize,
+    ) {
+        let d = self.src.diagnostic(offset, message);
+        let at = self.location(earlier);
+        self.diags.push(d.with_note(format!("{note} at {at}")));
+    }
+
+    /// `file:line:col` of a byte offset, for notes.
+    pub(crate) fn location(&self, offset: usize) -> String {
+        let p = self.src.position(offset);
+        format!("{}:{}:{}", self.src.name(), p.line, p.col)
+    }
+
+    /// Reports the parser's own error (malformed XML) at the position it gives.
+    pub(crate) fn xml_error(&mut self, err: &roxmltree::Error) {
+        let pos = err.pos();
+        // roxmltree puts " at ROW:COL" inside its messages; the position goes in front here.
+        let msg = err.to_string().replace(&format!(" at {pos}"), "");
+        let offset = match err {
+            roxmltree::Error::UnexpectedEndOfStream
+            | roxmltree::Error::UnclosedRootNode
+            | roxmltree::Error::NoRootNode => Some(self.src.text().len()),
+            _ => None,
+        };
+        let d = match offset {
+            Some(end) => self.src.diagnostic(end, format!("malformed XML: {msg}")),
+            None => self.src.diagnostic_at(
+                crate::error::Position {
+                    line: pos.row,
+                    col: pos.col,
+                },
+                format!("malformed XML: {msg}"),
+            ),
+        };
+        self.diags.push(d);
+    }
+
+    /// Refuses every attribute of `el` not in `allowed` (and any namespaced one).
+    pub(crate) fn check_attrs(&mut self, el: Node, what: &str, allowed: &[&str]) {
+        for a in el.attributes() {
+            if a.namespace().is_none() && allowed.contains(&a.name()) {
+                continue;
+            }
+            let msg = if allowed.is_empty() {
+                format!(
+                    "unknown attribute '{}' on {what}; it takes no attributes",
+                    a.name()
+                )
+            } else {
+                format!(
+                    "unknown attribute '{}' on {what}; expected {}",
+                    a.name(),
+                    one_of(allowed.iter().copied())
+                )
+            };
+            self.error(a.range_qname().start, msg);
+        }
+    }
+
+    /// A required attribute, or a problem naming it.
+    pub(crate) fn required<'a, 'i>(
+        &mut self,
+        el: Node<'a, 'i>,
+        what: &str,
+        name: &str,
+    ) -> Option<Attribute<'a, 'i>> {
+        let found = attribute(el, name);
+        if found.is_none() {
+            self.error(
+                el.range().start,
+                format!("{what} is missing the required attribute '{name}'"),
+            );
+        }
+        found
+    }
+
+    /// Parses an attribute's value; a bad value is reported at the value itself.
+    pub(crate) fn parse<T>(
+        &mut self,
+        attr: Attribute,
+        what: &str,
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        match parse(attr.value()) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error(
+                    attr.range_value().start,
+                    format!("invalid {} '{}' on {what}: {e}", attr.name(), attr.value()),
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional attribute, parsed. `None` when absent or invalid (then it is reported).
+    pub(crate) fn optional<T>(
+        &mut self,
+        el: Node,
+        what: &str,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        attribute(el, name).and_then(|a| self.parse(a, what, parse))
+    }
+
+    /// A required attribute, parsed.
+    pub(crate) fn value<T>(
+        &mut self,
+        el: Node,
+        what: &str,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        self.required(el, what, name)
+            .and_then(|a| self.parse(a, what, parse))
+    }
+
+    /// The element children of `el`, refusing unknown elements (naming the allowed ones) and
+    /// any text that is not white space. Comments and processing instructions are skipped.
+    /// `hint` is added to the message when a refused element is one the user plainly meant
+    /// for another level, such as `<mtu>` on a bridge port.
+    pub(crate) fn children<'a, 'i>(
+        &mut self,
+        el: Node<'a, 'i>,
+        what: &str,
+        allowed: &[&str],
+        hint: Option<(&[&str], &str)>,
+    ) -> Vec<Node<'a, 'i>> {
+        let mut out = Vec::new();
+        for child in el.children() {
+            if child.is_text() {
+                let text = child.text().unwrap_or_default();
+                if let Some(i) = text.find(|c: char| !c.is_whitespace()) {
+                    let shown: String = text[i..].chars().take(20).collect();
+                    self.error(
+                        child.range().start + i,
+                        format!("unexpected text '{}' in {what}", shown.trim_end()),
+                    );
+                }
+                continue;
+            }
+            if !child.is_element() {
+                continue;
+            }
+            let name = child.tag_name().name();
+            if child.tag_name().namespace().is_none() && allowed.contains(&name) {
+                out.push(child);
+                continue;
+            }
+            let expected = if allowed.is_empty() {
+                String::from("it takes no child elements")
+            } else {
+                let list: Vec<String> = allowed.iter().map(|a| format!("<{a}>")).collect();
+                format!("expected {}", join_or(list))
+            };
+            let mut msg = format!("unknown element <{name}> in {what}; {expected}");
+            if let Some((names, text)) = hint {
+                if names.contains(&name) {
+                    msg.push_str("; ");
+                    msg.push_str(text);
+                }
+            }
+            self.error(child.range().start, msg);
+        }
+        out
+    }
+
+    /// The single `name` child among `nodes`; each further one is reported with a note
+    /// pointing at the first.
+    pub(crate) fn once<'a, 'i>(
+        &mut self,
+        nodes: &[Node<'a, 'i>],
+        name: &str,
+        what: &str,
+    ) -> Option<Node<'a, 'i>> {
+        let mut found = nodes.iter().filter(|n| n.tag_name().name() == name);
+        let first = found.next().copied()?;
+        for extra in found {
+            self.error_see(
+                extra.range().start,
+                format!("<{name}> appears more than once in {what}; it may appear once"),
+                "first given",
+                first.range().start,
+            );
+        }
+        Some(first)
+    }
+}
+
+/// An attribute without a namespace (`roxmltree` matches namespaced ones by local name too).
+pub(crate) fn attribute<'a, 'i>(el: Node<'a, 'i>, name: &str) -> Option<Attribute<'a, 'i>> {
+    el.attributes()
+        .find(|a| a.namespace().is_none() && a.name() == name)
+}
+
+/// The children of `nodes` with a given tag, in order.
+pub(crate) fn named<'a, 'i>(nodes: &[Node<'a, 'i>], name: &str) -> Vec<Node<'a, 'i>> {
+    nodes
+        .iter()
+        .copied()
+        .filter(|n| n.tag_name().name() == name)
+        .collect()
+}
+
+/// `on`/`off`, libvirt's `virOnOff`.
+pub(crate) fn parse_on_off(s: &str) -> Result<bool, ValueError> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(ValueError("expected 'on' or 'off'".into())),
+    }
+}
+
+/// `yes`/`no`, libvirt's `virYesNo`.
+pub(crate) fn parse_yes_no(s: &str) -> Result<bool, ValueError> {
+    match s {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err(ValueError("expected 'yes' or 'no'".into())),
+    }
+}
+
+/// A whole number as the schema's `unsignedInt`.
+pub(crate) fn parse_u32(s: &str) -> Result<u32, ValueError> {
+    crate::model::parse_uint(s)
+        .ok_or_else(|| ValueError(format!("expected a whole number from 0 to {}", u32::MAX)))
+}

@@ -1,0 +1,220 @@
+//! The canonical XML form of a host.
+//!
+//! Element order is netcf's (`start`, `mac`, `link`, `mtu`, `protocol`, then the kind's own
+//! element), because netcf's inputs must round-trip in order; within `<protocol>` it is
+//! libvirt's (`autoconf`, `dhcp`, `ip`…, `route`), and IPv4 precedes IPv6. Attributes are
+//! single-quoted like `virsh` prints them; indent is two spaces. One interface is written
+//! bare, several inside `<interfaces>`.
+
+use std::fmt::Write as _;
+
+use crate::model::{
+    Bond, BondMonitor, Bridge, Dhcp, Ethernet, Host, Interface, InterfaceKind, Ipv4, Ipv6, Link,
+    Port, PortKind, Vlan,
+};
+
+/// An element under construction: name, attributes in output order, children.
+struct El {
+    name: &'static str,
+    attrs: Vec<(&'static str, String)>,
+    children: Vec<El>,
+}
+
+impl El {
+    fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            attrs: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    fn attr(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.attrs.push((name, value.to_string()));
+        self
+    }
+
+    fn opt(self, name: &'static str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(v) => self.attr(name, v),
+            None => self,
+        }
+    }
+
+    fn child(mut self, child: El) -> Self {
+        self.children.push(child);
+        self
+    }
+
+    fn children(mut self, children: impl IntoIterator<Item = El>) -> Self {
+        self.children.extend(children);
+        self
+    }
+
+    fn write(&self, out: &mut String, depth: usize) {
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+        out.push('<');
+        out.push_str(self.name);
+        for (name, value) in &self.attrs {
+            let _ = write!(out, " {name}='");
+            escape_into(out, value);
+            out.push('\'');
+        }
+        if self.children.is_empty() {
+            out.push_str("/>\n");
+            return;
+        }
+        out.push_str(">\n");
+        for c in &self.children {
+            c.write(out, depth + 1);
+        }
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+        let _ = writeln!(out, "</{}>", self.name);
+    }
+}
+
+fn escape_into(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&apos;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The canonical XML of a host, ending in a newline.
+pub fn to_xml(host: &Host) -> String {
+    let mut out = String::with_capacity(host.interfaces.len() * 256);
+    match host.interfaces.as_slice() {
+        [one] => interface(one).write(&mut out, 0),
+        many => El::new("interfaces")
+            .children(many.iter().map(interface))
+            .write(&mut out, 0),
+    }
+    out
+}
+
+fn head(type_name: &str, name: impl ToString) -> El {
+    El::new("interface")
+        .attr("type", type_name)
+        .attr("name", name)
+}
+
+fn interface(i: &Interface) -> El {
+    let el = head(i.kind.type_name(), &i.name)
+        .children(i.start.map(|s| El::new("start").attr("mode", s)));
+    let el = match &i.kind {
+        InterfaceKind::Ethernet(e) => el.children(ethernet(e)),
+        InterfaceKind::Bond(b) => el.children(link(b.link.as_ref())),
+        InterfaceKind::Vlan(v) => el.children(link(v.link.as_ref())),
+        InterfaceKind::Bridge(_) => el,
+    };
+    let el = el
+        .children(i.mtu.map(|m| El::new("mtu").attr("size", m)))
+        .children(i.ipv4.as_ref().map(ipv4))
+        .children(i.ipv6.as_ref().map(ipv6));
+    match &i.kind {
+        InterfaceKind::Ethernet(_) => el,
+        InterfaceKind::Bond(b) => el.child(bond(b)),
+        InterfaceKind::Vlan(v) => el.child(vlan(v)),
+        InterfaceKind::Bridge(b) => el.child(bridge(b)),
+    }
+}
+
+fn ethernet(e: &Ethernet) -> Vec<El> {
+    let mut out: Vec<El> = e
+        .mac
+        .map(|m| El::new("mac").attr("address", m))
+        .into_iter()
+        .collect();
+    out.extend(link(e.link.as_ref()));
+    out
+}
+
+fn link(l: Option<&Link>) -> Option<El> {
+    l.map(|l| El::new("link").opt("speed", l.speed).opt("state", l.state))
+}
+
+fn dhcp(d: &Dhcp) -> El {
+    El::new("dhcp").opt("peerdns", d.peerdns.map(|p| if p { "yes" } else { "no" }))
+}
+
+fn ipv4(p: &Ipv4) -> El {
+    El::new("protocol")
+        .attr("family", "ipv4")
+        .children(p.dhcp.as_ref().map(dhcp))
+        .children(p.addresses.iter().map(|a| {
+            El::new("ip")
+                .attr("address", a.address)
+                .opt("prefix", a.prefix)
+        }))
+        .children(p.gateway.map(|g| El::new("route").attr("gateway", g)))
+}
+
+fn ipv6(p: &Ipv6) -> El {
+    El::new("protocol")
+        .attr("family", "ipv6")
+        .children(p.autoconf.then(|| El::new("autoconf")))
+        .children(p.dhcp.as_ref().map(dhcp))
+        .children(p.addresses.iter().map(|a| {
+            El::new("ip")
+                .attr("address", a.address)
+                .opt("prefix", a.prefix)
+        }))
+        .children(p.gateway.map(|g| El::new("route").attr("gateway", g)))
+}
+
+fn bond(b: &Bond) -> El {
+    let monitor = b.monitor.map(|m| match m {
+        BondMonitor::Mii(m) => El::new("miimon")
+            .attr("freq", m.freq)
+            .opt("downdelay", m.downdelay)
+            .opt("updelay", m.updelay)
+            .opt("carrier", m.carrier),
+        BondMonitor::Arp(a) => El::new("arpmon")
+            .attr("interval", a.interval)
+            .attr("target", a.target)
+            .opt("validate", a.validate),
+    });
+    El::new("bond")
+        .opt("mode", b.mode)
+        .children(monitor)
+        .children(
+            b.slaves
+                .iter()
+                .map(|s| head("ethernet", &s.name).children(ethernet(&s.ethernet))),
+        )
+}
+
+fn vlan(v: &Vlan) -> El {
+    El::new("vlan")
+        .attr("tag", v.tag)
+        .child(El::new("interface").attr("name", &v.parent))
+}
+
+fn bridge(b: &Bridge) -> El {
+    El::new("bridge")
+        .opt("stp", b.stp.map(|s| if s { "on" } else { "off" }))
+        .opt("delay", b.delay)
+        .children(b.ports.iter().map(port))
+}
+
+fn port(p: &Port) -> El {
+    match &p.kind {
+        PortKind::Ethernet(e) => head("ethernet", &p.name).children(ethernet(e)),
+        PortKind::Vlan(v) => head("vlan", &p.name)
+            .children(link(v.link.as_ref()))
+            .child(vlan(v)),
+        PortKind::Bond(b) => head("bond", &p.name)
+            .children(link(b.link.as_ref()))
+            .child(bond(b)),
+    }
+}
