@@ -20,7 +20,13 @@ impl IfaceName {
     /// Checks a name against the kernel's rules.
     pub fn parse(s: &str) -> Result<Self, ValueError> {
         let what = "an interface name of 1 to 15 bytes without '/', ':', white space or control characters, and not '.' or '..'";
-        if s.is_empty() || s.len() > MAX_NAME_BYTES || s == "." || s == ".." {
+        if s.len() > MAX_NAME_BYTES {
+            return Err(ValueError(format!(
+                "expected {what}; this one is {} bytes",
+                s.len()
+            )));
+        }
+        if s.is_empty() || s == "." || s == ".." {
             return Err(ValueError(format!("expected {what}")));
         }
         if let Some(c) = s

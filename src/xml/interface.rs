@@ -84,13 +84,16 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
     let mtu_el = r.once(&kids, "mtu", &what);
     let mtu = mtu_el.and_then(|n| single_value(r, n, "<mtu>", "size", Mtu::parse));
     let (ipv4, ipv6) = ip::protocols(r, &named(&kids, "protocol"), &what);
-    if let (Some(m), Some(n), Some(_)) = (mtu, mtu_el, &ipv6) {
-        if m.get() < Mtu::MIN_IPV6 {
-            r.error(
-                n.range().start,
-                format!("MTU {m} is below {}, the minimum for IPv6, and this interface has <protocol family='ipv6'>", Mtu::MIN_IPV6),
-            );
-        }
+    if let (Some(m), Some(n), Some(_)) = (mtu, mtu_el, &ipv6)
+        && m.get() < Mtu::MIN_IPV6
+    {
+        r.error(
+            n.range().start,
+            format!(
+                "MTU {m} is below {}, the minimum for IPv6, and this interface has <protocol family='ipv6'>",
+                Mtu::MIN_IPV6
+            ),
+        );
     }
     let link = link(r, &kids, &what);
     let file = r.file_index;

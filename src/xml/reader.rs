@@ -61,6 +61,14 @@ impl<'s> Reader<'s> {
         let pos = err.pos();
         // roxmltree puts " at ROW:COL" inside its messages; the position goes in front here.
         let msg = err.to_string().replace(&format!(" at {pos}"), "");
+        if let roxmltree::Error::DtdDetected = err {
+            let at = self.src.text().find("<!DOCTYPE").unwrap_or(0);
+            self.error(
+                at,
+                "a DTD is not accepted (its entities could expand without bound); remove the <!DOCTYPE>",
+            );
+            return;
+        }
         let offset = match err {
             roxmltree::Error::UnexpectedEndOfStream
             | roxmltree::Error::UnclosedRootNode
@@ -200,11 +208,11 @@ impl<'s> Reader<'s> {
                 format!("expected {}", join_or(list))
             };
             let mut msg = format!("unknown element <{name}> in {what}; {expected}");
-            if let Some((names, text)) = hint {
-                if names.contains(&name) {
-                    msg.push_str("; ");
-                    msg.push_str(text);
-                }
+            if let Some((names, text)) = hint
+                && names.contains(&name)
+            {
+                msg.push_str("; ");
+                msg.push_str(text);
             }
             self.error(child.range().start, msg);
         }

@@ -1,0 +1,209 @@
+//! The command line as a user meets it: outputs, exit codes, standard input, help.
+
+use crate::util::{netloom, repo};
+
+fn data() -> std::path::PathBuf {
+    repo().join("tests/data")
+}
+
+#[test]
+fn validate_prints_ok_per_file_and_exits_0() {
+    let run = netloom(
+        &[
+            "validate",
+            "interfaces/bond-8023ad.xml",
+            "interfaces/vlan-named.xml",
+        ],
+        &data(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "interfaces/bond-8023ad.xml: ok\ninterfaces/vlan-named.xml: ok\n"
+    );
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn validate_reports_bad_files_and_still_passes_good_ones() {
+    let run = netloom(
+        &[
+            "validate",
+            "interfaces/vlan-named.xml",
+            "invalid/bad-mac.xml",
+            "no/such.xml",
+        ],
+        &data(),
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "interfaces/vlan-named.xml: ok\n");
+    assert!(
+        run.stderr.contains("no/such.xml: cannot read: "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("invalid/bad-mac.xml:3:19: invalid address"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.ends_with("3 problems in 2 files\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn files_given_together_are_one_host() {
+    // Each file is fine alone; together they define eth0 twice.
+    let dir = tempfile::tempdir().unwrap();
+    let a = "<interface type='ethernet' name='eth0'/>\n";
+    let b = "<interface type='bridge' name='br0'>\n  <bridge>\n    <interface type='ethernet' name='eth0'/>\n  </bridge>\n</interface>\n";
+    std::fs::write(dir.path().join("a.xml"), a).unwrap();
+    std::fs::write(dir.path().join("b.xml"), b).unwrap();
+    for f in ["a.xml", "b.xml"] {
+        assert_eq!(netloom(&["validate", f], dir.path(), None).code, 0);
+    }
+    let run = netloom(&["validate", "a.xml", "b.xml"], dir.path(), None);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "a.xml: ok\n");
+    assert!(
+        run.stderr
+            .starts_with("b.xml:3:5: interface 'eth0' is defined twice\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("= note: first defined at a.xml:1:1"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn dumpxml_of_several_files_keeps_their_order_inside_interfaces() {
+    let run = netloom(
+        &[
+            "dumpxml",
+            "interfaces/vlan-named.xml",
+            "interfaces/dhcp-with-gateway.xml",
+        ],
+        &data(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let vlan = run.stdout.find("name='vlan42'").unwrap();
+    let eth = run.stdout.find("name='eth1'").unwrap();
+    assert!(
+        run.stdout
+            .starts_with("<interfaces>\n  <interface type='vlan'")
+    );
+    assert!(vlan < eth);
+    // The parts are exactly each file's canonical form, indented.
+    let alone = netloom(&["dumpxml", "interfaces/vlan-named.xml"], &data(), None).stdout;
+    let indented: String = alone.lines().map(|l| format!("  {l}\n")).collect();
+    assert!(run.stdout.contains(&indented), "{}", run.stdout);
+}
+
+#[test]
+fn standard_input_is_read_for_dash() {
+    let xml = std::fs::read(data().join("interfaces/shared-nic.xml")).unwrap();
+    let run = netloom(&["validate", "-"], &data(), Some(&xml));
+    assert_eq!((run.code, run.stdout.as_str()), (0, "<stdin>: ok\n"));
+
+    let run = netloom(&["dumpxml", "-"], &data(), Some(&xml));
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .starts_with("<interface type='bridge' name='br0'>"),
+        "{}",
+        run.stdout
+    );
+
+    let run = netloom(
+        &["validate", "-"],
+        &data(),
+        Some(b"<interface type='ethernet' name='a/b'/>"),
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.starts_with("<stdin>:1:34: invalid name 'a/b'"),
+        "{}",
+        run.stderr
+    );
+
+    let run = netloom(&["validate", "-", "-"], &data(), Some(&xml));
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("<stdin>: standard input is given more than once"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn dumpxml_prints_nothing_when_any_input_is_bad() {
+    let run = netloom(
+        &[
+            "dumpxml",
+            "interfaces/vlan-named.xml",
+            "invalid/bond-no-slaves.xml",
+        ],
+        &data(),
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("bond 'bond0' has no slaves"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn every_verb_has_help_with_an_example() {
+    for verb in [
+        &["--help"][..],
+        &["validate", "--help"],
+        &["dumpxml", "--help"],
+    ] {
+        let run = netloom(verb, &data(), None);
+        assert_eq!(run.code, 0, "{verb:?}");
+        assert!(
+            run.stdout.contains("Examples:\n  netloom "),
+            "{verb:?}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &[][..],
+        &["validate"],
+        &["frobnicate"],
+        &["dumpxml", "--bogus", "x.xml"],
+    ] {
+        let run = netloom(args, &data(), None);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert_eq!(run.stdout, "", "{args:?}");
+    }
+}
+
+#[test]
+fn the_shipped_example_is_a_valid_host() {
+    let run = netloom(&["validate", "examples/host.xml"], &repo(), None);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "examples/host.xml: ok\n"),
+        "{}",
+        run.stderr
+    );
+}

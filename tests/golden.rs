@@ -1,0 +1,212 @@
+//! The golden harness: every case's output is compared with the file under `golden/`.
+//!
+//! Each suite produces a map of relative path to text for its folder under `golden/`; the
+//! harness compares the whole set (nothing missing, nothing extra), prints a unified diff
+//! for every mismatch and fails once at the end with all of them. `UPDATE_GOLDEN=1`
+//! rewrites the expected files and removes stale ones instead; read the resulting
+//! `git diff` like code.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::util::{diff, netloom, repo, xml_files};
+
+/// Suites that are not backends. Every other folder under `golden/` must be a backend in
+/// the registry.
+const SUITES: &[&str] = &["dumpxml", "errors"];
+
+fn update() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
+}
+
+/// `golden/dumpxml/CASE.xml`: the canonical form of `tests/data/interfaces/CASE.xml`.
+/// Each is also read back, which must give the same model and the same text.
+fn dumpxml(failures: &mut Vec<String>) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    for input in xml_files(&repo().join("tests/data/interfaces")) {
+        let name = format!(
+            "interfaces/{}",
+            input.file_name().unwrap().to_string_lossy()
+        );
+        let text = std::fs::read_to_string(&input).unwrap();
+        let host = match netloom::xml::read_str(&name, &text) {
+            Ok(host) => host,
+            Err(e) => {
+                failures.push(format!("{name} does not read:\n{e}"));
+                continue;
+            }
+        };
+        let canonical = netloom::xml::to_xml(&host);
+        match netloom::xml::read_str("canonical", &canonical) {
+            Ok(again) if again == host => {
+                if netloom::xml::to_xml(&again) != canonical {
+                    failures.push(format!(
+                        "{name}: writing the canonical form again changes it"
+                    ));
+                }
+            }
+            Ok(_) => failures.push(format!(
+                "{name}: the canonical form reads back to a different model"
+            )),
+            Err(e) => failures.push(format!(
+                "{name}: the canonical form does not read back:\n{e}"
+            )),
+        }
+        let stem = input.file_stem().unwrap().to_string_lossy().into_owned();
+        out.insert(PathBuf::from(format!("{stem}.xml")), canonical);
+    }
+    out
+}
+
+/// `golden/errors/CASE.txt`: what `netloom validate invalid/CASE.xml` prints on standard
+/// error. It must also exit 2 and print nothing on standard output.
+fn errors(failures: &mut Vec<String>) -> BTreeMap<PathBuf, String> {
+    let data = repo().join("tests/data");
+    let mut out = BTreeMap::new();
+    for input in xml_files(&data.join("invalid")) {
+        let rel = format!("invalid/{}", input.file_name().unwrap().to_string_lossy());
+        let run = netloom(&["validate", &rel], &data, None);
+        if run.code != 2 || !run.stdout.is_empty() {
+            failures.push(format!(
+                "{rel}: expected exit 2 and no output, got exit {} and {:?}",
+                run.code, run.stdout
+            ));
+        }
+        if run.stderr.contains("panicked") {
+            failures.push(format!("{rel}: netloom panicked:\n{}", run.stderr));
+        }
+        let stem = input.file_stem().unwrap().to_string_lossy().into_owned();
+        out.insert(PathBuf::from(format!("{stem}.txt")), run.stderr);
+    }
+    out
+}
+
+/// Compares `produced` with the files under `dir` (or, when `update`, makes them equal) and
+/// returns a description, with a diff, of every difference.
+pub fn reconcile(dir: &Path, produced: &BTreeMap<PathBuf, String>, update: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let existing: Vec<PathBuf> = if dir.is_dir() {
+        WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().strip_prefix(dir).unwrap().to_path_buf())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (rel, new) in produced {
+        let path = dir.join(rel);
+        let old = std::fs::read_to_string(&path).ok();
+        if old.as_deref() == Some(new.as_str()) {
+            continue;
+        }
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, new).unwrap();
+            continue;
+        }
+        let shown = path.display().to_string();
+        let head = if old.is_some() {
+            "differs"
+        } else {
+            "is missing"
+        };
+        problems.push(format!(
+            "{shown} {head}:\n{}",
+            diff(
+                old.as_deref().unwrap_or(""),
+                new,
+                &format!("expected/{shown}"),
+                &format!("actual/{shown}")
+            )
+        ));
+    }
+    for rel in existing.iter().filter(|r| !produced.contains_key(*r)) {
+        let path = dir.join(rel);
+        if update {
+            std::fs::remove_file(&path).unwrap();
+        } else {
+            problems.push(format!("{} is stale: no case produces it", path.display()));
+        }
+    }
+    problems
+}
+
+#[test]
+fn golden() {
+    let root = repo().join("golden");
+    let mut failures = Vec::new();
+    let dump = dumpxml(&mut failures);
+    failures.extend(reconcile(&root.join("dumpxml"), &dump, update()));
+    let errs = errors(&mut failures);
+    failures.extend(reconcile(&root.join("errors"), &errs, update()));
+
+    let backends: Vec<&str> = netloom::backends::ALL.iter().map(|b| b.name()).collect();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !SUITES.contains(&name.as_str()) && !backends.contains(&name.as_str()) {
+            failures.push(format!(
+                "golden/{name} is neither a suite ({SUITES:?}) nor a registered backend"
+            ));
+        }
+    }
+    assert!(
+        dump.len() >= 10 && errs.len() >= 20,
+        "the golden inputs went missing"
+    );
+    if !failures.is_empty() {
+        for f in &failures {
+            eprintln!("{f}\n");
+        }
+        panic!(
+            "{} golden mismatch(es); if the new output is right, run UPDATE_GOLDEN=1 cargo test golden and review the diff",
+            failures.len()
+        );
+    }
+}
+
+#[test]
+fn the_harness_reports_changed_missing_and_stale_files_and_blesses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("same.txt"), "kept\n").unwrap();
+    std::fs::write(dir.path().join("changed.txt"), "old line\n").unwrap();
+    std::fs::write(dir.path().join("stale.txt"), "nobody makes me\n").unwrap();
+    let produced: BTreeMap<PathBuf, String> = [
+        ("same.txt", "kept\n"),
+        ("changed.txt", "new line\n"),
+        ("sub/missing.txt", "fresh\n"),
+    ]
+    .into_iter()
+    .map(|(p, t)| (PathBuf::from(p), t.to_owned()))
+    .collect();
+
+    let problems = reconcile(dir.path(), &produced, false);
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+    let all = problems.join("\n");
+    assert!(
+        all.contains("changed.txt differs") && all.contains("-old line\n+new line"),
+        "{all}"
+    );
+    assert!(
+        all.contains("missing.txt is missing") && all.contains("+fresh"),
+        "{all}"
+    );
+    assert!(all.contains("stale.txt is stale"), "{all}");
+    // Nothing was touched while checking.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("changed.txt")).unwrap(),
+        "old line\n"
+    );
+
+    assert!(reconcile(dir.path(), &produced, true).is_empty());
+    assert!(reconcile(dir.path(), &produced, false).is_empty());
+    assert!(!dir.path().join("stale.txt").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("sub/missing.txt")).unwrap(),
+        "fresh\n"
+    );
+}

@@ -1,0 +1,8 @@
+//! The one integration test binary (ripgrep's habit: one link step, shared helpers).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod golden;
+mod netcf;
+mod util;

@@ -1,0 +1,87 @@
+//! Helpers shared by the integration tests: paths, running the binary, text diffs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What a run of the binary gave back.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `netloom ARGS` in `cwd`, feeding `stdin` if given.
+pub fn netloom(args: &[&str], cwd: &Path, stdin: Option<&[u8]>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netloom"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the netloom binary starts");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out
+            .status
+            .code()
+            .expect("netloom exits normally, not by a signal"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// A unified diff from `old` to `new`, empty when they are equal.
+pub fn diff(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(old_name, new_name)
+        .to_string()
+}
+
+/// A folder of the reference data in `../shared`, which sits beside the repository in CI and
+/// in the developers' checkouts. Missing on CI is a failure; elsewhere the test is skipped
+/// with a printed reason, never passed silently.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let dir = repo().join("..").join("shared").join(rel);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "{} is missing; CI must have shared/ beside the repository",
+            dir.display()
+        );
+    }
+    eprintln!(
+        "SKIPPED: {} not found (the conformance data lives in ../shared beside the repository)",
+        dir.display()
+    );
+    None
+}
+
+/// The `*.xml` files of a folder, sorted by name.
+pub fn xml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    files.sort();
+    files
+}
