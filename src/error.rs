@@ -21,13 +21,22 @@ pub struct Diagnostic {
     file: String,
     pos: Option<Position>,
     message: String,
-    source_line: Option<String>,
+    snippet: Option<Snippet>,
     notes: Vec<String>,
 }
 
-/// Lines longer than this are shown as a window around the column, so a minified file does
-/// not flood the terminal.
-const MAX_SHOWN: usize = 100;
+/// The part of a source line shown under a message: already cut to a window around the
+/// column (a minified file must not flood the terminal, nor cost a copy of its one long line
+/// per problem) and with control characters replaced so they cannot garble the terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    /// The 1-based line number.
+    pub line: u32,
+    /// The text shown.
+    pub text: String,
+    /// How many characters of `text` precede the caret.
+    pub caret: usize,
+}
 
 impl Diagnostic {
     /// A problem in `file`, at `pos` when it has one (a file that cannot be read has none).
@@ -36,14 +45,14 @@ impl Diagnostic {
             file: file.into(),
             pos,
             message: message.into(),
-            source_line: None,
+            snippet: None,
             notes: Vec::new(),
         }
     }
 
-    /// Attaches the source line the position points into.
-    pub fn with_source_line(mut self, line: &str) -> Self {
-        self.source_line = Some(line.to_owned());
+    /// Attaches the source excerpt the position points into.
+    pub fn with_snippet(mut self, snippet: Snippet) -> Self {
+        self.snippet = Some(snippet);
         self
     }
 
@@ -76,41 +85,25 @@ impl Diagnostic {
         }
     }
 
-    fn fmt_snippet(&self, f: &mut fmt::Formatter<'_>, line: &str, pos: Position) -> fmt::Result {
-        let chars: Vec<char> = line.chars().collect();
-        let idx = (pos.col as usize).saturating_sub(1).min(chars.len());
-        let (from, to) = if chars.len() <= MAX_SHOWN {
-            (0, chars.len())
-        } else {
-            let from = idx.saturating_sub(MAX_SHOWN / 2);
-            (from, (from + MAX_SHOWN).min(chars.len()))
-        };
-        let mut shown = String::new();
-        if from > 0 {
-            shown.push('…');
-        }
-        shown.extend(&chars[from..to]);
-        if to < chars.len() {
-            shown.push('…');
-        }
+    fn fmt_snippet(f: &mut fmt::Formatter<'_>, snippet: &Snippet) -> fmt::Result {
         // Copy tabs so the caret lines up however the terminal expands them.
-        let lead = usize::from(from > 0) + idx - from;
-        let caret_pad: String = shown
+        let pad: String = snippet
+            .text
             .chars()
-            .take(lead)
+            .take(snippet.caret)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
-        let num = pos.line.to_string();
+        let num = snippet.line.to_string();
         let gutter = " ".repeat(num.len());
-        write!(f, "\n {num} | {shown}\n {gutter} | {caret_pad}^")
+        write!(f, "\n {num} | {}\n {gutter} | {pad}^", snippet.text)
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.location(), self.message)?;
-        if let (Some(line), Some(pos)) = (&self.source_line, self.pos) {
-            self.fmt_snippet(f, line, pos)?;
+        if let Some(snippet) = &self.snippet {
+            Self::fmt_snippet(f, snippet)?;
         }
         for note in &self.notes {
             write!(f, "\n  = note: {note}")?;
@@ -173,33 +166,17 @@ mod tests {
 
     #[test]
     fn caret_lines_up_under_the_column_with_tabs() {
+        let snippet = Snippet {
+            line: 12,
+            text: "\t<a x/>".into(),
+            caret: 3,
+        };
         let d = Diagnostic::new("f.xml", Some(Position { line: 12, col: 4 }), "bad")
-            .with_source_line("\t<a x/>")
+            .with_snippet(snippet)
             .with_note("first defined at f.xml:1:1");
         assert_eq!(
             d.to_string(),
             "f.xml:12:4: bad\n 12 | \t<a x/>\n    | \t  ^\n  = note: first defined at f.xml:1:1"
-        );
-    }
-
-    #[test]
-    fn long_lines_are_windowed_around_the_column() {
-        let line = format!("{}X{}", "a".repeat(500), "b".repeat(500));
-        let d =
-            Diagnostic::new("f", Some(Position { line: 1, col: 501 }), "m").with_source_line(&line);
-        let text = d.to_string();
-        let lines: Vec<&str> = text.lines().collect();
-        assert!(
-            lines[1].len() < 120 * 3,
-            "window too wide: {}",
-            lines[1].len()
-        );
-        let caret = lines[2].find('^').unwrap();
-        let x = lines[1].find('X').unwrap();
-        // '…' is three bytes but one column: compare in characters.
-        assert_eq!(
-            lines[1][..x].chars().count(),
-            lines[2][..caret].chars().count()
         );
     }
 

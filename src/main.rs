@@ -1,5 +1,6 @@
 //! The `netloom` binary: parse the command line, run it, map the outcome to an exit code.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,17 +12,19 @@ const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Error::Invalid(problems)) => {
-            eprintln!("{problems}");
-            ExitCode::from(EXIT_ERROR)
-        }
+    let err = match run(cli) {
+        Ok(()) => return ExitCode::SUCCESS,
         // A reader that went away (`netloom dumpxml … | head`) is not a failure.
-        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("netloom: error: {:#}", anyhow::Error::from(e));
-            ExitCode::from(EXIT_ERROR)
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            return ExitCode::SUCCESS;
         }
-    }
+        Err(err) => err,
+    };
+    let text = match err {
+        Error::Invalid(problems) => problems.to_string(),
+        other => format!("netloom: error: {:#}", anyhow::Error::from(other)),
+    };
+    // `eprintln!` panics when standard error is closed; the exit code must still say 2.
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+    ExitCode::from(EXIT_ERROR)
 }

@@ -1,30 +1,54 @@
 //! Input text with its name, and the mapping from byte offsets to `line:col`.
 //!
 //! Every reader (XML now, the nom readers of native files later) reports problems by byte
-//! offset; this is the one place that turns an offset into the position and source line a
-//! person sees, so all of netloom's messages point the same way.
+//! offset; this is the one place that turns an offset into the position and source excerpt a
+//! person sees, so all of netloom's messages point the same way. Positioning must stay cheap
+//! even for a file of one huge line with thousands of problems: the line index is built once,
+//! ASCII lines take columns by subtraction, and problems met in reading order reuse the
+//! previous column.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
-use crate::error::{Diagnostic, Position};
+use crate::error::{Diagnostic, Position, Snippet};
+
+/// Lines up to this many characters are shown whole; longer ones as a window of `CONTEXT`
+/// characters on each side of the column.
+const SHOW_WHOLE: usize = 120;
+const CONTEXT: usize = 60;
 
 /// One input: the name it is reported under (a path as given, or `<stdin>`) and its text.
 #[derive(Debug)]
 pub struct SourceFile {
     name: String,
     text: String,
-    /// Byte offset of the start of every line, built on the first error only: valid input
-    /// never pays for it.
-    line_starts: OnceCell<Vec<usize>>,
+    /// Built on the first error only: valid input never pays for it.
+    index: OnceCell<LineIndex>,
+    /// The last position computed, to continue from when the next one is further along the
+    /// same line.
+    last: Cell<Option<(usize, Position)>>,
+}
+
+#[derive(Debug)]
+struct LineIndex {
+    /// Byte offset of the start of every line.
+    starts: Vec<usize>,
+    /// Whether each line is pure ASCII, where a column is a byte difference.
+    ascii: Vec<bool>,
 }
 
 impl SourceFile {
-    /// Wraps text that is already known to be UTF-8.
+    /// Wraps text that is already known to be UTF-8. A leading byte-order mark is dropped, so
+    /// columns on the first line match what an editor shows.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let mut text = text.into();
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         Self {
             name: name.into(),
-            text: text.into(),
-            line_starts: OnceCell::new(),
+            text,
+            index: OnceCell::new(),
+            last: Cell::new(None),
         }
     }
 
@@ -40,9 +64,10 @@ impl SourceFile {
                 // Everything before the bad byte is valid, so it can be positioned normally.
                 let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
                 let partial = Self::new(name, prefix);
+                let at = partial.text.len();
                 let bad = bytes.get(valid).copied().unwrap_or(0);
                 Err(Box::new(partial.diagnostic(
-                    valid,
+                    at,
                     format!("the file is not valid UTF-8: byte 0x{bad:02x} at offset {valid}"),
                 )))
             }
@@ -59,50 +84,122 @@ impl SourceFile {
         &self.text
     }
 
-    fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
+    fn index(&self) -> &LineIndex {
+        self.index.get_or_init(|| {
+            let mut starts = vec![0];
+            let mut ascii = Vec::new();
+            let mut line_ascii = true;
+            for (i, b) in self.text.bytes().enumerate() {
+                line_ascii &= b.is_ascii();
+                if b == b'\n' {
+                    starts.push(i + 1);
+                    ascii.push(line_ascii);
+                    line_ascii = true;
+                }
+            }
+            ascii.push(line_ascii);
+            LineIndex { starts, ascii }
         })
+    }
+
+    /// Byte range of a 1-based line, without its line ending.
+    fn line_range(&self, line: u32) -> (usize, usize) {
+        let idx = self.index();
+        let i = (line as usize).saturating_sub(1);
+        let Some(&start) = idx.starts.get(i) else {
+            return (self.text.len(), self.text.len());
+        };
+        let end = idx
+            .starts
+            .get(i + 1)
+            .map_or(self.text.len(), |&next| next - 1);
+        let end = if self.text[start..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        (start, end)
     }
 
     /// The 1-based line and column (in characters) of a byte offset.
     pub fn position(&self, offset: usize) -> Position {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
-        let starts = self.line_starts();
-        let line = starts.partition_point(|&s| s <= offset).max(1);
-        let start = starts[line - 1];
-        let col = self.text[start..offset].chars().count() + 1;
-        Position {
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            col: u32::try_from(col).unwrap_or(u32::MAX),
-        }
-    }
-
-    /// The text of a 1-based line, without its line ending.
-    pub fn line_text(&self, line: u32) -> &str {
-        let starts = self.line_starts();
-        let idx = (line as usize).saturating_sub(1);
-        let Some(&start) = starts.get(idx) else {
-            return "";
+        let idx = self.index();
+        let line = idx.starts.partition_point(|&s| s <= offset).max(1);
+        let start = idx.starts[line - 1];
+        let line_no = u32::try_from(line).unwrap_or(u32::MAX);
+        let col = if idx.ascii[line - 1] {
+            offset - start + 1
+        } else {
+            match self.last.get() {
+                Some((at, p)) if p.line == line_no && at <= offset => {
+                    p.col as usize + self.text[at..offset].chars().count()
+                }
+                _ => self.text[start..offset].chars().count() + 1,
+            }
         };
-        let end = starts.get(idx + 1).copied().unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        let pos = Position {
+            line: line_no,
+            col: u32::try_from(col).unwrap_or(u32::MAX),
+        };
+        self.last.set(Some((offset, pos)));
+        pos
     }
 
     /// A diagnostic pointing at a byte offset of this file.
     pub fn diagnostic(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
+        let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let pos = self.position(offset);
-        Diagnostic::new(self.name.clone(), Some(pos), message)
-            .with_source_line(self.line_text(pos.line))
+        let (start, end) = self.line_range(pos.line);
+        let offset = offset.clamp(start, end);
+        let before = &self.text[start..offset];
+        let after = &self.text[offset..end];
+        let whole = self.text[start..end].chars().nth(SHOW_WHOLE).is_none();
+        let (left, right) = if whole {
+            (0, after.len())
+        } else {
+            (
+                before
+                    .char_indices()
+                    .rev()
+                    .nth(CONTEXT - 1)
+                    .map_or(0, |(i, _)| i),
+                after
+                    .char_indices()
+                    .nth(CONTEXT)
+                    .map_or(after.len(), |(i, _)| i),
+            )
+        };
+        let mut text = String::new();
+        if left > 0 {
+            text.push('…');
+        }
+        text.extend(
+            before[left..]
+                .chars()
+                .chain(after[..right].chars())
+                .map(visible),
+        );
+        let caret = usize::from(left > 0) + before[left..].chars().count();
+        if right < after.len() {
+            text.push('…');
+        }
+        Diagnostic::new(self.name.clone(), Some(pos), message).with_snippet(Snippet {
+            line: pos.line,
+            text,
+            caret,
+        })
     }
 
     /// A diagnostic at a 1-based line and column, for parsers that report positions
     /// themselves.
     pub fn diagnostic_at(&self, pos: Position, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(self.name.clone(), Some(pos), message)
-            .with_source_line(self.line_text(pos.line))
+        let (start, end) = self.line_range(pos.line);
+        let offset = self.text[start..end]
+            .char_indices()
+            .nth((pos.col as usize).saturating_sub(1))
+            .map_or(end, |(i, _)| start + i);
+        self.diagnostic(offset, message)
     }
 
     fn floor_char_boundary(&self, mut offset: usize) -> usize {
@@ -110,6 +207,17 @@ impl SourceFile {
             offset -= 1;
         }
         offset
+    }
+}
+
+/// Shows a control character (a lone carriage return, an escape) as U+FFFD, one column wide,
+/// so a snippet cannot move the cursor or recolour the terminal. Tabs stay: the caret line
+/// copies them.
+fn visible(c: char) -> char {
+    if c.is_control() && c != '\t' {
+        '\u{fffd}'
+    } else {
+        c
     }
 }
 
@@ -127,8 +235,50 @@ mod tests {
             src.position(src.text().len() - 1),
             Position { line: 3, col: 3 }
         );
-        assert_eq!(src.line_text(2), "cdé");
-        assert_eq!(src.line_text(9), "");
+        let line2 = "ab\ncdé".len();
+        assert_eq!(src.position(line2), Position { line: 2, col: 4 });
+    }
+
+    #[test]
+    fn columns_count_characters_in_any_order_of_lookup() {
+        let text = "é1é2é3";
+        let src = SourceFile::new("f", text);
+        let at = |c: char| text.find(c).unwrap();
+        // Forward (continuing from the last position) and backward (from the line start).
+        assert_eq!(src.position(at('2')).col, 4);
+        assert_eq!(src.position(at('3')).col, 6);
+        assert_eq!(src.position(at('1')).col, 2);
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_count_as_a_column() {
+        let src = SourceFile::new("f", "\u{feff}<a/>");
+        assert_eq!(src.text(), "<a/>");
+        assert_eq!(src.position(1).col, 2);
+    }
+
+    #[test]
+    fn snippets_are_windowed_and_free_of_control_characters() {
+        let line = format!("{}X{}\r", "a".repeat(500), "b\u{1b}".repeat(500));
+        let src = SourceFile::new("f", format!("{line}\nnext"));
+        let text = src.diagnostic(500, "m").to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "f:1:501: m");
+        assert!(lines[1].chars().count() < 2 * CONTEXT + 10, "{}", lines[1]);
+        assert!(!lines[1].contains('\u{1b}') && !lines[1].contains('\r'));
+        let x = lines[1].find('X').unwrap();
+        let caret = lines[2].find('^').unwrap();
+        assert_eq!(
+            lines[1][..x].chars().count(),
+            lines[2][..caret].chars().count()
+        );
+    }
+
+    #[test]
+    fn crlf_lines_are_shown_without_their_ending() {
+        let src = SourceFile::new("f", "<a>\r\n  junk\r\n</a>");
+        let d = src.diagnostic(7, "m").to_string();
+        assert_eq!(d, "f:2:3: m\n 2 |   junk\n   |   ^");
     }
 
     #[test]

@@ -207,3 +207,101 @@ fn the_shipped_example_is_a_valid_host() {
         run.stderr
     );
 }
+
+/// Runs netloom with standard output or standard error already closed by the reader, as in
+/// `netloom validate … | grep -q ok` or `2>&1 >/dev/null | head -1`.
+fn run_with_closed(args: &[&str], close_stdout: bool) -> (i32, String) {
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netloom"));
+    cmd.args(args).current_dir(data()).stdin(Stdio::null());
+    let mut child = if close_stdout {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped())
+    } else {
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped())
+    }
+    .spawn()
+    .unwrap();
+    let mut other = String::new();
+    if close_stdout {
+        drop(child.stdout.take());
+        use std::io::Read;
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut other)
+            .unwrap();
+    } else {
+        drop(child.stderr.take());
+    }
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), other)
+}
+
+#[test]
+fn a_closed_standard_output_does_not_hide_problems() {
+    let args = [
+        "validate",
+        "interfaces/vlan-named.xml",
+        "invalid/bad-mac.xml",
+    ];
+    let (code, stderr) = run_with_closed(&args, true);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("invalid/bad-mac.xml:3:19"), "{stderr}");
+}
+
+#[test]
+fn a_closed_standard_error_still_exits_2_without_panicking() {
+    let (code, _) = run_with_closed(&["validate", "invalid/many-problems.xml"], false);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn the_same_file_given_twice_is_named_as_such() {
+    let run = netloom(
+        &[
+            "validate",
+            "interfaces/whole-host.xml",
+            "./interfaces/whole-host.xml",
+        ],
+        &data(),
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("./interfaces/whole-host.xml: this file is given more than once\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("defined twice"), "{}", run.stderr);
+}
+
+#[test]
+fn thousands_of_problems_on_one_line_are_all_reported_in_short_snippets() {
+    // A minified file: every problem is on line 1, which is 380 kB long.
+    let n = 5_000;
+    let xml = format!(
+        "<interfaces>{}</interfaces>",
+        "<interface type='ethernet' name='bad/name'/><interface type='ethernet' name='e'/>"
+            .repeat(n)
+    );
+    let run = netloom(&["validate", "-"], &data(), Some(xml.as_bytes()));
+    assert_eq!(run.code, 2);
+    let expected = 2 * n - 1; // every bad name, and 'e' defined again n - 1 times
+    assert!(
+        run.stderr
+            .ends_with(&format!("{expected} problems in 1 file\n")),
+        "{}",
+        &run.stderr[run.stderr.len() - 200..]
+    );
+    let longest = run.stderr.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest < 300, "a line of {longest} characters was printed");
+    // Columns keep counting along the one line.
+    let last_bad = xml.rfind("bad/name").unwrap() + 1;
+    assert!(
+        run.stderr
+            .contains(&format!("<stdin>:1:{last_bad}: invalid name")),
+        "last bad name not found"
+    );
+}

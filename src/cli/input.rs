@@ -24,8 +24,21 @@ pub(super) fn read_all(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Diagnostic>) 
     let mut sources = Vec::with_capacity(paths.len());
     let mut problems = Vec::new();
     let mut stdin_used = false;
+    let mut seen = Vec::new();
     for path in paths {
         let name = display_name(path);
+        // The same file twice would define each of its interfaces twice; say what happened.
+        if let Ok(real) = std::fs::canonicalize(path) {
+            if seen.contains(&real) {
+                problems.push(Diagnostic::new(
+                    name,
+                    None,
+                    "this file is given more than once",
+                ));
+                continue;
+            }
+            seen.push(real);
+        }
         let bytes = if path.as_os_str() == "-" {
             if stdin_used {
                 problems.push(Diagnostic::new(

@@ -4,14 +4,19 @@ use std::fmt;
 
 use super::{Bond, Ethernet, IfaceName, ValueError, Vlan};
 
-/// The bridge forward delay in seconds (a non-negative decimal, as libvirt's `timeval`).
+/// The bridge forward delay in seconds: a plain decimal from 0 to 30, the kernel's limit
+/// (`BR_MAX_FORWARD_DELAY`).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct ForwardDelay(f64);
 
 impl ForwardDelay {
+    /// The kernel's largest forward delay, in seconds.
+    pub const MAX: f64 = 30.0;
+
     /// Reads a plain decimal number of seconds (`0`, `15`, `0.01`).
     pub fn parse(s: &str) -> Result<Self, ValueError> {
-        let err = || ValueError("expected a number of seconds like 0, 2 or 0.5".into());
+        let err =
+            || ValueError("expected a number of seconds from 0 to 30, like 0, 2 or 0.5".into());
         // Only digits and one dot: no sign, exponent, "inf" or "NaN" reaches the value.
         let plain = !s.is_empty()
             && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
@@ -21,7 +26,7 @@ impl ForwardDelay {
             return Err(err());
         }
         let v: f64 = s.parse().map_err(|_| err())?;
-        if !v.is_finite() {
+        if !(0.0..=Self::MAX).contains(&v) {
             return Err(err());
         }
         Ok(Self(v))
@@ -80,7 +85,19 @@ mod tests {
         assert_eq!(ForwardDelay::parse("0.01").unwrap().to_string(), "0.01");
         assert_eq!(ForwardDelay::parse("15").unwrap().to_string(), "15");
         assert_eq!(ForwardDelay::parse("0").unwrap().seconds(), 0.0);
-        for bad in ["", ".", "-1", "1e3", "inf", "NaN", "1.2.3", " 1"] {
+        assert_eq!(ForwardDelay::parse("30").unwrap().seconds(), 30.0);
+        for bad in [
+            "",
+            ".",
+            "-1",
+            "1e3",
+            "inf",
+            "NaN",
+            "1.2.3",
+            " 1",
+            "30.5",
+            "99999999999999999999",
+        ] {
             assert!(ForwardDelay::parse(bad).is_err(), "{bad}");
         }
     }

@@ -10,15 +10,16 @@ use crate::model::{
     Slave, parse_host_ipv4,
 };
 
-/// Reads `<bond>` of the interface `name`; its slaves are recorded in `defs` with `name` as
-/// their master.
+/// Reads `<bond>` of the interface `name`, whose definition is `me`; its slaves are recorded
+/// in `defs` with `me` as their master.
 pub(super) fn bond(
     r: &mut Reader,
     el: Node,
     name: Option<&IfaceName>,
+    me: usize,
     link: Option<Link>,
     defs: &mut Defs,
-) -> Option<Bond> {
+) -> Bond {
     let what = "<bond>";
     r.check_attrs(el, what, &["mode"]);
     let mode = r.optional(el, what, "mode", BondMode::parse);
@@ -61,7 +62,7 @@ pub(super) fn bond(
     }
     let slaves = slave_els
         .into_iter()
-        .filter_map(|s| nested(r, s, defs, Nested::Slave(name)))
+        .filter_map(|s| nested(r, s, defs, Nested::Slave(me)))
         .filter_map(|port| match port.kind {
             PortKind::Ethernet(ethernet) => Some(Slave {
                 name: port.name,
@@ -71,12 +72,12 @@ pub(super) fn bond(
             PortKind::Vlan(_) | PortKind::Bond(_) => None,
         })
         .collect();
-    Some(Bond {
+    Bond {
         mode,
         monitor,
         slaves,
         link,
-    })
+    }
 }
 
 fn miimon(r: &mut Reader, el: Node) -> Option<Miimon> {

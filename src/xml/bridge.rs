@@ -5,16 +5,11 @@ use roxmltree::Node;
 use super::check::Defs;
 use super::interface::{Nested, nested};
 use super::reader::{Reader, parse_on_off};
-use crate::model::{Bridge, ForwardDelay, IfaceName};
+use crate::model::{Bridge, ForwardDelay};
 
-/// Reads `<bridge>` of the interface `name`; ports are recorded in `defs` with `name` as
-/// their master.
-pub(super) fn bridge(
-    r: &mut Reader,
-    el: Node,
-    name: Option<&IfaceName>,
-    defs: &mut Defs,
-) -> Bridge {
+/// Reads `<bridge>` of the interface whose definition is `me`; ports are recorded in `defs`
+/// with `me` as their master.
+pub(super) fn bridge(r: &mut Reader, el: Node, me: usize, defs: &mut Defs) -> Bridge {
     let what = "<bridge>";
     r.check_attrs(el, what, &["stp", "delay"]);
     let stp = r.optional(el, what, "stp", parse_on_off);
@@ -22,7 +17,7 @@ pub(super) fn bridge(
     let ports = r
         .children(el, what, &["interface"], None)
         .into_iter()
-        .filter_map(|p| nested(r, p, defs, Nested::Port(name)))
+        .filter_map(|p| nested(r, p, defs, Nested::Port(me)))
         .collect();
     Bridge { stp, delay, ports }
 }

@@ -11,63 +11,90 @@ use crate::source::SourceFile;
 
 /// Where a device is defined, and by which master if it is a port or slave.
 struct Definition {
-    name: IfaceName,
+    /// `None` when the name was unreadable (already reported); such a definition can still
+    /// be a master.
+    name: Option<IfaceName>,
     file: usize,
     offset: usize,
-    master: Option<IfaceName>,
+    /// Index of the master's definition.
+    master: Option<usize>,
 }
 
-/// Every device definition met while reading, in reading order.
+/// Every device definition met while reading, in reading order (masters before their ports).
 #[derive(Default)]
 pub(crate) struct Defs(Vec<Definition>);
 
 impl Defs {
-    /// Records that `name` is defined at `offset` of input `file`.
+    /// Records that a device is defined at `offset` of input `file`; returns its index, for
+    /// its own ports or slaves to name as their master.
     pub(crate) fn add(
         &mut self,
         file: usize,
         offset: usize,
-        name: &IfaceName,
-        master: Option<&IfaceName>,
-    ) {
+        name: Option<&IfaceName>,
+        master: Option<usize>,
+    ) -> usize {
         self.0.push(Definition {
-            name: name.clone(),
+            name: name.cloned(),
             file,
             offset,
-            master: master.cloned(),
+            master,
         });
+        self.0.len() - 1
+    }
+
+    fn name_of(&self, index: Option<usize>) -> &str {
+        index
+            .and_then(|i| self.0.get(i))
+            .and_then(|d| d.name.as_ref())
+            .map_or("?", |n| n.as_str())
     }
 
     /// One diagnostic for each definition of a name already defined, with a note pointing
     /// at the first, tagged with the index of the file it is in.
     pub(crate) fn conflicts(&self, files: &[SourceFile]) -> Vec<(usize, Diagnostic)> {
-        let mut first: HashMap<&IfaceName, &Definition> = HashMap::with_capacity(self.0.len());
+        let mut first: HashMap<&IfaceName, usize> = HashMap::with_capacity(self.0.len());
+        // A device inside a master that is itself a repeat, or unnamed, is reported through
+        // its master's problem; repeating it for every port would only bury that one.
+        let mut shadowed = vec![false; self.0.len()];
         let mut out = Vec::new();
-        for def in &self.0 {
-            let Some(earlier) = first.get(&def.name).copied() else {
-                first.insert(&def.name, def);
+        for (i, def) in self.0.iter().enumerate() {
+            if let Some(m) = def.master
+                && (shadowed.get(m).copied().unwrap_or(true)
+                    || self.0.get(m).is_none_or(|d| d.name.is_none()))
+            {
+                shadowed[i] = true;
+                continue;
+            }
+            let Some(name) = &def.name else { continue };
+            let Some(&j) = first.get(name) else {
+                first.insert(name, i);
                 continue;
             };
-            let (Some(src), Some(earlier_src)) = (files.get(def.file), files.get(earlier.file))
-            else {
-                continue;
-            };
-            let name = &def.name;
-            let (message, note) = match (&earlier.master, &def.master) {
+            shadowed[i] = true;
+            let earlier = &self.0[j];
+            let (message, note) = match (earlier.master, def.master) {
                 (Some(a), Some(b)) if a == b => (
-                    format!("'{name}' is listed twice in '{a}'"),
+                    format!("'{name}' is listed twice in '{}'", self.name_of(Some(a))),
                     "first listed".to_owned(),
                 ),
-                (Some(a), Some(b)) => (
-                    format!(
-                        "'{name}' is claimed by two masters, '{a}' and '{b}'; a port or slave belongs to one master"
-                    ),
-                    format!("first claimed by '{a}'"),
-                ),
+                (Some(a), Some(b)) => {
+                    let (a, b) = (self.name_of(Some(a)), self.name_of(Some(b)));
+                    (
+                        format!(
+                            "'{name}' is claimed by two masters, '{a}' and '{b}'; a port or slave belongs to one master"
+                        ),
+                        format!("first claimed by '{a}'"),
+                    )
+                }
                 _ => (
                     format!("interface '{name}' is defined twice"),
                     "first defined".to_owned(),
                 ),
+            };
+            let (Some(src), Some(earlier_src)) = (files.get(def.file), files.get(earlier.file))
+            else {
+                continue;
             };
             let p = earlier_src.position(earlier.offset);
             let at = format!("{}:{}:{}", earlier_src.name(), p.line, p.col);

@@ -9,7 +9,7 @@ use roxmltree::Node;
 
 use super::check::Defs;
 use super::interface::single_value;
-use super::reader::{Reader, parse_on_off};
+use super::reader::{Reader, attribute, parse_on_off};
 use crate::model::{
     Bridge, Ethernet, ForwardDelay, IfaceName, Interface, InterfaceKind, Ipv4, Ipv6, Link, MacAddr,
     Mtu, Port, PortKind, StartMode,
@@ -25,7 +25,8 @@ pub(super) fn ethernet(r: &mut Reader, kids: &[Node], what: &str, link: Option<L
 
 /// What a top-level ethernet interface with `<shared>` hands over to its new bridge.
 pub(super) struct Shared<'a, 'i> {
-    pub(super) nic: IfaceName,
+    /// `None` when the NIC's name was unreadable (already reported).
+    pub(super) nic: Option<IfaceName>,
     pub(super) nic_el: Node<'a, 'i>,
     pub(super) ethernet: Ethernet,
     pub(super) start: Option<StartMode>,
@@ -40,12 +41,26 @@ pub(super) fn shared(r: &mut Reader, el: Node, nic: Shared, defs: &mut Defs) -> 
     let what = "<shared>";
     r.check_attrs(el, what, &["bridge", "stp", "delay"]);
     r.children(el, what, &[], None);
-    let name = r.value(el, what, "bridge", IfaceName::parse)?;
+    let name = r.value(el, what, "bridge", IfaceName::parse);
     let stp = r.optional(el, what, "stp", parse_on_off);
     let delay = r.optional(el, what, "delay", ForwardDelay::parse);
+    let (name, nic_name) = (name?, nic.nic?);
+    if name == nic_name {
+        let at = attribute(el, "bridge").map_or(el.range().start, |a| a.range_value().start);
+        r.error(
+            at,
+            format!("the bridge needs a name of its own; '{name}' is the NIC being shared"),
+        );
+        return None;
+    }
     let file = r.file_index;
-    defs.add(file, el.range().start, &name, None);
-    defs.add(file, nic.nic_el.range().start, &nic.nic, Some(&name));
+    let bridge_def = defs.add(file, el.range().start, Some(&name), None);
+    defs.add(
+        file,
+        nic.nic_el.range().start,
+        Some(&nic_name),
+        Some(bridge_def),
+    );
     Some(Interface {
         name,
         start: nic.start,
@@ -56,7 +71,7 @@ pub(super) fn shared(r: &mut Reader, el: Node, nic: Shared, defs: &mut Defs) -> 
             stp,
             delay,
             ports: vec![Port {
-                name: nic.nic,
+                name: nic_name,
                 kind: PortKind::Ethernet(nic.ethernet),
             }],
         }),

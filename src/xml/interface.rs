@@ -27,13 +27,13 @@ keywords! {
     }
 }
 
-/// Where a nested `<interface>` sits, naming its master when that name was readable.
+/// Where a nested `<interface>` sits, with the index of its master's definition.
 #[derive(Clone, Copy)]
-pub(super) enum Nested<'m> {
+pub(super) enum Nested {
     /// A port of a bridge.
-    Port(Option<&'m IfaceName>),
+    Port(usize),
     /// A slave of a bond.
-    Slave(Option<&'m IfaceName>),
+    Slave(usize),
 }
 
 /// Elements a nested interface may not have, and why: said when someone writes them anyway.
@@ -54,15 +54,26 @@ pub(super) fn read_document(r: &mut Reader, doc: &Document, host: &mut Host, def
                 host.interfaces.extend(top(r, el, defs));
             }
         }
-        _ => r.error(
-            root.range().start,
-            format!("expected <interface> or <interfaces> as the root element, found <{name}>"),
-        ),
+        (Some(uri), "interface" | "interfaces") => r.foreign_element(root, uri),
+        _ => {
+            let written = r.element_name(root);
+            r.error(
+                root.range().start,
+                format!(
+                    "expected <interface> or <interfaces> as the root element, found <{written}>"
+                ),
+            );
+        }
     }
 }
 
 fn iface_type(r: &mut Reader, el: Node) -> Option<IfaceType> {
-    r.value(el, "<interface>", "type", IfaceType::parse)
+    let ty = r.value(el, "<interface>", "type", IfaceType::parse);
+    if ty.is_none() {
+        r.check_attrs(el, "<interface>", &["type", "name"]);
+        r.optional(el, "<interface>", "name", IfaceName::parse);
+    }
+    ty
 }
 
 /// A top-level `<interface>`.
@@ -102,7 +113,7 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
             let eth = ethernet::ethernet(r, &kids, &what, link);
             if let Some(shared) = r.once(&kids, "shared", &what) {
                 let parts = ethernet::Shared {
-                    nic: name?,
+                    nic: name,
                     nic_el: el,
                     ethernet: eth,
                     start,
@@ -112,21 +123,19 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
                 };
                 return ethernet::shared(r, shared, parts, defs);
             }
-            defs.add(file, el.range().start, name.as_ref()?, None);
+            defs.add(file, el.range().start, name.as_ref(), None);
             InterfaceKind::Ethernet(eth)
         }
         IfaceType::Bond => {
-            if let Some(n) = &name {
-                defs.add(file, el.range().start, n, None);
-            }
+            let me = defs.add(file, el.range().start, name.as_ref(), None);
             let node = kind_element(r, &kids, "bond", &what, el)?;
-            InterfaceKind::Bond(bond::bond(r, node, name.as_ref(), link, defs)?)
+            InterfaceKind::Bond(bond::bond(r, node, name.as_ref(), me, link, defs))
         }
         IfaceType::Vlan => {
             let node = kind_element(r, &kids, "vlan", &what, el)?;
             let (vlan, parent_at) = vlan::vlan(r, node, link)?;
             let name = vlan_name(r, el, name, &vlan, parent_at)?;
-            defs.add(file, el.range().start, &name, None);
+            defs.add(file, el.range().start, Some(&name), None);
             return Some(Interface {
                 name,
                 start,
@@ -137,11 +146,9 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
             });
         }
         IfaceType::Bridge => {
-            if let Some(n) = &name {
-                defs.add(file, el.range().start, n, None);
-            }
+            let me = defs.add(file, el.range().start, name.as_ref(), None);
             let node = kind_element(r, &kids, "bridge", &what, el)?;
-            InterfaceKind::Bridge(bridge::bridge(r, node, name.as_ref(), defs))
+            InterfaceKind::Bridge(bridge::bridge(r, node, me, defs))
         }
     };
     Some(Interface {
@@ -192,11 +199,9 @@ pub(super) fn nested(r: &mut Reader, el: Node, defs: &mut Defs, at: Nested) -> O
     let kind = match ty {
         IfaceType::Ethernet => PortKind::Ethernet(ethernet::ethernet(r, &kids, &what, link)),
         IfaceType::Bond => {
-            if let Some(n) = &name {
-                defs.add(file, el.range().start, n, master);
-            }
+            let me = defs.add(file, el.range().start, name.as_ref(), Some(master));
             let node = kind_element(r, &kids, "bond", &what, el)?;
-            let bond = bond::bond(r, node, name.as_ref(), link, defs)?;
+            let bond = bond::bond(r, node, name.as_ref(), me, link, defs);
             return Some(Port {
                 name: name?,
                 kind: PortKind::Bond(bond),
@@ -206,16 +211,15 @@ pub(super) fn nested(r: &mut Reader, el: Node, defs: &mut Defs, at: Nested) -> O
             let node = kind_element(r, &kids, "vlan", &what, el)?;
             let (vlan, parent_at) = vlan::vlan(r, node, link)?;
             let name = vlan_name(r, el, name, &vlan, parent_at)?;
-            defs.add(file, el.range().start, &name, master);
+            defs.add(file, el.range().start, Some(&name), Some(master));
             return Some(Port {
                 name,
                 kind: PortKind::Vlan(vlan),
             });
         }
     };
-    let name = name?;
-    defs.add(file, el.range().start, &name, master);
-    Some(Port { name, kind })
+    defs.add(file, el.range().start, name.as_ref(), Some(master));
+    Some(Port { name: name?, kind })
 }
 
 /// The `name` attribute; only a vlan may leave it out.

@@ -88,10 +88,41 @@ impl<'s> Reader<'s> {
         self.diags.push(d);
     }
 
+    /// An element's name as written (`x:mtu`), for messages.
+    pub(crate) fn element_name(&self, el: Node) -> &'s str {
+        let raw = self
+            .src
+            .text()
+            .get(el.range().start + 1..)
+            .unwrap_or_default();
+        let end = raw
+            .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+            .unwrap_or(raw.len());
+        &raw[..end]
+    }
+
+    /// Reports an element that is in an XML namespace; interface XML uses none.
+    pub(crate) fn foreign_element(&mut self, el: Node, uri: &str) {
+        let name = self.element_name(el);
+        self.error(
+            el.range().start,
+            format!("element <{name}> is in namespace '{uri}'; interface XML uses no namespace"),
+        );
+    }
+
     /// Refuses every attribute of `el` not in `allowed` (and any namespaced one).
     pub(crate) fn check_attrs(&mut self, el: Node, what: &str, allowed: &[&str]) {
         for a in el.attributes() {
-            if a.namespace().is_none() && allowed.contains(&a.name()) {
+            let at = a.range_qname();
+            if let Some(uri) = a.namespace() {
+                let name = self.src.text().get(at.clone()).unwrap_or_default();
+                self.error(
+                    at.start,
+                    format!("attribute '{name}' on {what} is in namespace '{uri}'; interface XML uses no namespace"),
+                );
+                continue;
+            }
+            if allowed.contains(&a.name()) {
                 continue;
             }
             let msg = if allowed.is_empty() {
@@ -106,7 +137,7 @@ impl<'s> Reader<'s> {
                     one_of(allowed.iter().copied())
                 )
             };
-            self.error(a.range_qname().start, msg);
+            self.error(at.start, msg);
         }
     }
 
@@ -139,7 +170,11 @@ impl<'s> Reader<'s> {
             Err(e) => {
                 self.error(
                     attr.range_value().start,
-                    format!("invalid {} '{}' on {what}: {e}", attr.name(), attr.value()),
+                    format!(
+                        "invalid {} '{}' on {what}: {e}",
+                        attr.name(),
+                        shorten(attr.value())
+                    ),
                 );
                 None
             }
@@ -184,12 +219,14 @@ impl<'s> Reader<'s> {
         for child in el.children() {
             if child.is_text() {
                 let text = child.text().unwrap_or_default();
-                if let Some(i) = text.find(|c: char| !c.is_whitespace()) {
-                    let shown: String = text[i..].chars().take(20).collect();
-                    self.error(
-                        child.range().start + i,
-                        format!("unexpected text '{}' in {what}", shown.trim_end()),
-                    );
+                if !text.trim().is_empty() {
+                    // Point into the raw source: the parsed text has CRLF folded and
+                    // character references expanded, so its offsets do not line up.
+                    let range = child.range();
+                    let raw = self.src.text().get(range.clone()).unwrap_or_default();
+                    let skip = raw.find(|c: char| !c.is_whitespace()).unwrap_or(0);
+                    let msg = format!("unexpected text '{}' in {what}", shorten(text.trim()));
+                    self.error(range.start + skip, msg);
                 }
                 continue;
             }
@@ -197,7 +234,11 @@ impl<'s> Reader<'s> {
                 continue;
             }
             let name = child.tag_name().name();
-            if child.tag_name().namespace().is_none() && allowed.contains(&name) {
+            if let Some(uri) = child.tag_name().namespace() {
+                self.foreign_element(child, uri);
+                continue;
+            }
+            if allowed.contains(&name) {
                 out.push(child);
                 continue;
             }
@@ -254,6 +295,25 @@ pub(crate) fn named<'a, 'i>(nodes: &[Node<'a, 'i>], name: &str) -> Vec<Node<'a, 
         .copied()
         .filter(|n| n.tag_name().name() == name)
         .collect()
+}
+
+/// A value as quoted in a message: at most 40 characters, so a pasted blob does not drown
+/// the message, with control and invisible characters escaped (`\u{200b}`), so the
+/// message shows what is really there.
+pub(crate) fn shorten(value: &str) -> String {
+    let mut out = String::new();
+    for (n, c) in value.chars().enumerate() {
+        if n == 40 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || (!c.is_ascii() && !c.is_alphanumeric()) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `on`/`off`, libvirt's `virOnOff`.

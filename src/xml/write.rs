@@ -218,3 +218,17 @@ fn port(p: &Port) -> El {
             .child(bond(b)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_values_are_escaped_for_single_quotes() {
+        let mut out = String::new();
+        El::new("a").attr("v", "it's <&> \"x\"").write(&mut out, 1);
+        assert_eq!(out, "  <a v='it&apos;s &lt;&amp;&gt; &quot;x&quot;'/>\n");
+        let doc = roxmltree::Document::parse(&out).unwrap();
+        assert_eq!(doc.root_element().attribute("v"), Some("it's <&> \"x\""));
+    }
+}
