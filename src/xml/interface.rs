@@ -67,6 +67,8 @@ pub(super) fn read_document(r: &mut Reader, doc: &Document, host: &mut Host, def
     }
 }
 
+/// The `type` attribute. Without a usable one the element's grammar is unknown, but its
+/// attributes and name are still checked, so one run says as much as it can.
 fn iface_type(r: &mut Reader, el: Node) -> Option<IfaceType> {
     let ty = r.value(el, "<interface>", "type", IfaceType::parse);
     if ty.is_none() {

@@ -147,16 +147,20 @@ fn dhcp(d: &Dhcp) -> El {
     El::new("dhcp").opt("peerdns", d.peerdns.map(|p| if p { "yes" } else { "no" }))
 }
 
+fn ip(address: impl ToString, prefix: Option<impl ToString>) -> El {
+    El::new("ip").attr("address", address).opt("prefix", prefix)
+}
+
+fn route(gateway: Option<impl ToString>) -> Option<El> {
+    gateway.map(|g| El::new("route").attr("gateway", g))
+}
+
 fn ipv4(p: &Ipv4) -> El {
     El::new("protocol")
         .attr("family", "ipv4")
         .children(p.dhcp.as_ref().map(dhcp))
-        .children(p.addresses.iter().map(|a| {
-            El::new("ip")
-                .attr("address", a.address)
-                .opt("prefix", a.prefix)
-        }))
-        .children(p.gateway.map(|g| El::new("route").attr("gateway", g)))
+        .children(p.addresses.iter().map(|a| ip(a.address, a.prefix)))
+        .children(route(p.gateway))
 }
 
 fn ipv6(p: &Ipv6) -> El {
@@ -164,12 +168,8 @@ fn ipv6(p: &Ipv6) -> El {
         .attr("family", "ipv6")
         .children(p.autoconf.then(|| El::new("autoconf")))
         .children(p.dhcp.as_ref().map(dhcp))
-        .children(p.addresses.iter().map(|a| {
-            El::new("ip")
-                .attr("address", a.address)
-                .opt("prefix", a.prefix)
-        }))
-        .children(p.gateway.map(|g| El::new("route").attr("gateway", g)))
+        .children(p.addresses.iter().map(|a| ip(a.address, a.prefix)))
+        .children(route(p.gateway))
 }
 
 fn bond(b: &Bond) -> El {
