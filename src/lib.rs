@@ -14,6 +14,7 @@ pub mod cli;
 pub mod error;
 pub mod model;
 pub mod source;
+pub mod syntax;
 pub mod xml;
 
 pub use error::{Diagnostic, Diagnostics, Error, Result};

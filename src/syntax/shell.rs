@@ -1,0 +1,1 @@
+//! Shell `KEY=value` files (placeholder; see the helper's brief).
