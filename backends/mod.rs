@@ -6,9 +6,10 @@
 
 use crate::backend::Backend;
 
-/// Every backend, in the order `netloom backends` lists them. The file backends arrive with
-/// their issues (ifcfg #3, Debian #4, NetworkManager #6).
-pub static ALL: &[&dyn Backend] = &[];
+pub mod ifcfg;
+
+/// Every backend, in the order `netloom backends` lists them.
+pub static ALL: &[&dyn Backend] = &[&ifcfg::Ifcfg];
 
 /// The backend with the given name.
 pub fn find(name: &str) -> Option<&'static dyn Backend> {

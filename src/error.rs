@@ -155,6 +155,57 @@ pub enum Error {
     /// Writing the result to standard output failed (a closed pipe, a full disk).
     #[error("cannot write to standard output")]
     Output(#[source] std::io::Error),
+    /// A file or directory under the target root could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file under the target root could not be written.
+    #[error("cannot write {path}")]
+    Write {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A path that must not be used: one that leaves the target root, or is not a directory.
+    #[error("{path} {why}")]
+    BadPath {
+        /// The path as given.
+        path: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A backend refused to render or import.
+    #[error(transparent)]
+    Backend(crate::backend::BackendError),
+    /// The command line asks for something that cannot be done as asked.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    pub(crate) fn bad_path(path: &str, why: &str) -> Self {
+        Error::BadPath {
+            path: path.to_owned(),
+            why: why.to_owned(),
+        }
+    }
+}
+
+impl From<crate::backend::BackendError> for Error {
+    /// Positioned problems in native files are input problems like any other.
+    fn from(e: crate::backend::BackendError) -> Self {
+        match e {
+            crate::backend::BackendError::Invalid(d) => Error::Invalid(d),
+            other => Error::Backend(other),
+        }
+    }
 }
 
 /// The library's result type.

@@ -11,6 +11,7 @@ pub mod backend;
 #[path = "../backends/mod.rs"]
 pub mod backends;
 pub mod cli;
+pub mod engine;
 pub mod error;
 pub mod model;
 pub mod source;

@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use netloom::backend::{Backend, ObjectKind, Snapshot};
+use netloom::engine::TargetRoot;
 use walkdir::WalkDir;
 
 use crate::util::{diff, netloom, repo, xml_files};
@@ -83,6 +85,58 @@ fn errors(failures: &mut Vec<String>) -> BTreeMap<PathBuf, String> {
     out
 }
 
+/// `golden/BACKEND/CASE/PATH`: the files a backend renders for
+/// `tests/data/interfaces/CASE.xml` into an empty root, and, for `merge-CASE`, what it
+/// renders for `tests/data/merge/BACKEND/CASE/host.xml` into the root beside it (the user's
+/// existing files).
+fn backend_cases(backend: &dyn Backend, failures: &mut Vec<String>) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let mut cases: Vec<(String, PathBuf, Snapshot)> =
+        xml_files(&repo().join("tests/data/interfaces"))
+            .into_iter()
+            .map(|p| {
+                (
+                    p.file_stem().unwrap().to_string_lossy().into_owned(),
+                    p,
+                    Snapshot::default(),
+                )
+            })
+            .collect();
+    let merge = repo().join("tests/data/merge").join(backend.name());
+    if merge.is_dir() {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&merge)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let root = TargetRoot::open(&dir.join("root")).unwrap();
+            let snap = root.snapshot(backend.scan()).unwrap();
+            let name = format!("merge-{}", dir.file_name().unwrap().to_string_lossy());
+            cases.push((name, dir.join("host.xml"), snap));
+        }
+    }
+    for (case, input, existing) in cases {
+        let text = std::fs::read_to_string(&input).unwrap();
+        let host = match netloom::xml::read_str(&input.display().to_string(), &text) {
+            Ok(h) => h,
+            Err(e) => {
+                failures.push(format!("{} does not read:\n{e}", input.display()));
+                continue;
+            }
+        };
+        match backend.render(&host, &existing) {
+            Ok(files) => {
+                for f in files {
+                    out.insert(PathBuf::from(&case).join(&f.path), f.contents);
+                }
+            }
+            Err(e) => failures.push(format!("{}: {case}: {e}", backend.name())),
+        }
+    }
+    out
+}
+
 /// Compares `produced` with the files under `dir` (or, when `update`, makes them equal) and
 /// returns a description, with a diff, of every difference.
 pub fn reconcile(dir: &Path, produced: &BTreeMap<PathBuf, String>, update: bool) -> Vec<String> {
@@ -144,6 +198,19 @@ fn golden() {
     failures.extend(reconcile(&root.join("dumpxml"), &dump, update()));
     let errs = errors(&mut failures);
     failures.extend(reconcile(&root.join("errors"), &errs, update()));
+
+    let mut rendered = 0;
+    for backend in netloom::backends::ALL {
+        if backend.accepts(ObjectKind::Interfaces) {
+            let files = backend_cases(*backend, &mut failures);
+            rendered += files.len();
+            failures.extend(reconcile(&root.join(backend.name()), &files, update()));
+        }
+    }
+    assert!(
+        rendered > 0 || netloom::backends::ALL.is_empty(),
+        "no backend rendered anything"
+    );
 
     let backends: Vec<&str> = netloom::backends::ALL.iter().map(|b| b.name()).collect();
     for entry in std::fs::read_dir(&root).unwrap() {

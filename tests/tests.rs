@@ -4,5 +4,7 @@
 
 mod cli;
 mod golden;
+mod ifcfg;
+mod ifcfg_fields;
 mod netcf;
 mod util;

@@ -1,0 +1,508 @@
+//! ifcfg files back into the model (netcf's dumpxml): the top-level devices, with their ports
+//! and slaves found through `BRIDGE=` and `MASTER=`.
+
+use std::collections::BTreeSet;
+
+use super::parse::{self, IfcfgFile};
+use crate::backend::{BackendError, Snapshot};
+use crate::error::{Diagnostic, Diagnostics};
+use crate::model::{
+    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
+    ForwardDelay, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
+    Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
+    Vlan, VlanTag, parse_host_ipv4, parse_host_ipv6, parse_uint,
+};
+
+/// What kind of device a file describes, judged as NetworkManager's ifcfg-rh does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ethernet,
+    Bond,
+    Vlan,
+    Bridge,
+}
+
+struct Importer<'a> {
+    files: Vec<&'a IfcfgFile>,
+    problems: Vec<Diagnostic>,
+}
+
+pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+    let all = parse::files(existing)?;
+    // One file per device: where several claim a device, the lookup rules pick one (netcf's
+    // `ifcfg-by-hwaddr` over its decoy).
+    let devices: BTreeSet<&IfaceName> = all.iter().filter_map(|f| f.device.as_ref()).collect();
+    let mut files: Vec<&IfcfgFile> = devices
+        .into_iter()
+        .filter_map(|d| parse::lookup(&all, d, existing))
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    let mut im = Importer {
+        files,
+        problems: Vec::new(),
+    };
+    let tops: Vec<&IfcfgFile> = if names.is_empty() {
+        im.files
+            .iter()
+            .copied()
+            .filter(|f| f.get("MASTER").is_none() && f.get("BRIDGE").is_none())
+            .collect()
+    } else {
+        names.iter().filter_map(|n| im.named_top(n)).collect()
+    };
+    let interfaces = tops.into_iter().filter_map(|f| im.interface(f)).collect();
+    if im.problems.is_empty() {
+        Ok(Host { interfaces })
+    } else {
+        Err(BackendError::Invalid(Diagnostics(im.problems)))
+    }
+}
+
+fn yes(v: Option<&str>) -> bool {
+    matches!(
+        v.map(str::to_ascii_lowercase).as_deref(),
+        Some("yes" | "y" | "true" | "1" | "on")
+    )
+}
+
+impl<'a> Importer<'a> {
+    fn named_top(&mut self, name: &IfaceName) -> Option<&'a IfcfgFile> {
+        let Some(f) = self
+            .files
+            .iter()
+            .copied()
+            .find(|f| f.device.as_ref() == Some(name))
+        else {
+            self.problems.push(Diagnostic::new(
+                super::DIR,
+                None,
+                format!("no ifcfg file configures '{name}'"),
+            ));
+            return None;
+        };
+        if let Some(master) = f.get("MASTER").or(f.get("BRIDGE")) {
+            self.problems.push(f.problem(
+                if f.get("MASTER").is_some() {
+                    "MASTER"
+                } else {
+                    "BRIDGE"
+                },
+                format!("'{name}' is part of '{master}'; import '{master}' instead"),
+            ));
+            return None;
+        }
+        Some(f)
+    }
+
+    /// Parses the value of `key` with a model parser; a bad value is reported at the key.
+    fn value<T>(
+        &mut self,
+        f: &IfcfgFile,
+        key: &str,
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        let raw = f.get(key)?;
+        match parse(raw.trim()) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problems
+                    .push(f.problem(key, format!("invalid {key} '{raw}': {e}")));
+                None
+            }
+        }
+    }
+
+    fn kind(&self, f: &IfcfgFile) -> Kind {
+        let ty = f.get("TYPE").map(str::to_ascii_lowercase);
+        let is_master = self.files.iter().any(|o| {
+            o.get("MASTER").is_some() && o.get("MASTER") == f.device.as_ref().map(|d| d.as_str())
+        });
+        if ty.as_deref() == Some("bridge") {
+            Kind::Bridge
+        } else if yes(f.get("VLAN")) || ty.as_deref() == Some("vlan") {
+            Kind::Vlan
+        } else if f.get("BONDING_OPTS").is_some()
+            || yes(f.get("BONDING_MASTER"))
+            || ty.as_deref() == Some("bond")
+            || is_master
+        {
+            Kind::Bond
+        } else {
+            Kind::Ethernet
+        }
+    }
+
+    fn interface(&mut self, f: &'a IfcfgFile) -> Option<Interface> {
+        let name = f.device.clone()?;
+        let start = if yes(f.get("ONBOOT")) {
+            Some(StartMode::OnBoot)
+        } else if f.get("ONBOOT").is_some() && yes(f.get("HOTPLUG")) {
+            Some(StartMode::Hotplug)
+        } else {
+            f.get("ONBOOT").map(|_| StartMode::None)
+        };
+        let mtu = self.value(f, "MTU", Mtu::parse);
+        let ipv4 = self.ipv4(f);
+        let ipv6 = self.ipv6(f);
+        let kind = match self.kind(f) {
+            Kind::Ethernet => InterfaceKind::Ethernet(self.ethernet(f)),
+            Kind::Bond => InterfaceKind::Bond(self.bond(f, &name)?),
+            Kind::Vlan => InterfaceKind::Vlan(self.vlan(f, &name)?),
+            Kind::Bridge => InterfaceKind::Bridge(self.bridge(f, &name)?),
+        };
+        Some(Interface {
+            name,
+            start,
+            mtu,
+            ipv4,
+            ipv6,
+            kind,
+        })
+    }
+
+    fn ethernet(&mut self, f: &IfcfgFile) -> Ethernet {
+        Ethernet {
+            mac: self.value(f, "HWADDR", MacAddr::parse),
+            link: None,
+        }
+    }
+
+    /// The devices whose `via` key (`MASTER` or `BRIDGE`) names `master`, in file order.
+    fn members(&self, via: &str, master: &IfaceName) -> Vec<&'a IfcfgFile> {
+        self.files
+            .iter()
+            .copied()
+            .filter(|o| o.get(via) == Some(master.as_str()))
+            .collect()
+    }
+
+    fn bond(&mut self, f: &IfcfgFile, name: &IfaceName) -> Option<Bond> {
+        let opts = parse::bond_opts(f.get("BONDING_OPTS").unwrap_or_default());
+        let opt = |k: &str| {
+            opts.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let mode = match opt("mode") {
+            Some(m) => Some(self.checked(f, "mode", bond_mode(m))?),
+            None => None,
+        };
+        let num = |k: &str| {
+            opt(k)
+                .map(|v| parse_uint(v).ok_or_else(|| ValueError("expected a whole number".into())))
+        };
+        let monitor = if let Some(freq) = num("miimon") {
+            let carrier = match opt("use_carrier") {
+                Some("0") => Some(Carrier::Ioctl),
+                Some("1") => Some(Carrier::Netif),
+                Some(_) => Some(self.checked(
+                    f,
+                    "use_carrier",
+                    Err(ValueError("expected 0 or 1".into())),
+                )?),
+                None => None,
+            };
+            let freq = self.checked(f, "miimon", freq)?;
+            let downdelay = match num("downdelay") {
+                Some(d) => Some(self.checked(f, "downdelay", d)?),
+                None => None,
+            };
+            let updelay = match num("updelay") {
+                Some(d) => Some(self.checked(f, "updelay", d)?),
+                None => None,
+            };
+            Some(BondMonitor::Mii(Miimon {
+                freq,
+                downdelay,
+                updelay,
+                carrier,
+            }))
+        } else if let Some(interval) = num("arp_interval") {
+            let target = opt("arp_ip_target").unwrap_or_default();
+            let target = if target.contains(',') {
+                Err(ValueError(
+                    "several ARP targets cannot be expressed in interface XML, which has one"
+                        .into(),
+                ))
+            } else {
+                parse_host_ipv4(target)
+            };
+            let interval = self.checked(f, "arp_interval", interval)?;
+            let target = self.checked(f, "arp_ip_target", target)?;
+            let validate = match opt("arp_validate") {
+                Some(v) => Some(self.checked(f, "arp_validate", arp_validate(v))?),
+                None => None,
+            };
+            Some(BondMonitor::Arp(Arpmon {
+                interval,
+                target,
+                validate,
+            }))
+        } else {
+            None
+        };
+        let mut members = self.members("MASTER", name);
+        // The primary is listed first: in the XML, order is what says it.
+        if let Some(primary) = opt("primary") {
+            members.sort_by_key(|m| m.device.as_ref().map(|d| d.as_str()) != Some(primary));
+        }
+        let slaves = members
+            .into_iter()
+            .filter_map(|m| {
+                Some(Slave {
+                    name: m.device.clone()?,
+                    ethernet: self.ethernet(m),
+                })
+            })
+            .collect::<Vec<_>>();
+        if slaves.is_empty() {
+            self.problems.push(f.problem(
+                "DEVICE",
+                format!("bond '{name}' has no slaves: no ifcfg file has MASTER={name}"),
+            ));
+            return None;
+        }
+        Some(Bond {
+            mode,
+            monitor,
+            slaves,
+            link: None,
+        })
+    }
+
+    /// Reports a bad bond option at `BONDING_OPTS`.
+    fn checked<T>(&mut self, f: &IfcfgFile, option: &str, v: Result<T, ValueError>) -> Option<T> {
+        match v {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problems.push(f.problem(
+                    "BONDING_OPTS",
+                    format!("invalid bond option '{option}': {e}"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn vlan(&mut self, f: &IfcfgFile, name: &IfaceName) -> Option<Vlan> {
+        // DEV.TAG names carry both; any other name needs VLAN_ID and PHYSDEV. A tag is never
+        // guessed from digits in a name such as "vlan42" (netcf did).
+        let dotted = name
+            .as_str()
+            .rsplit_once('.')
+            .and_then(|(dev, tag)| Some((IfaceName::parse(dev).ok()?, VlanTag::parse(tag).ok()?)));
+        let tag = match f.get("VLAN_ID") {
+            Some(_) => self.value(f, "VLAN_ID", VlanTag::parse)?,
+            None => match &dotted {
+                Some((_, tag)) => *tag,
+                None => {
+                    self.problems.push(f.problem(
+                        "DEVICE",
+                        format!("cannot tell the tag of vlan '{name}': there is no VLAN_ID and the name is not DEVICE.TAG"),
+                    ));
+                    return None;
+                }
+            },
+        };
+        let parent = match f.get("PHYSDEV") {
+            Some(_) => self.value(f, "PHYSDEV", IfaceName::parse)?,
+            None => match dotted {
+                Some((dev, _)) => dev,
+                None => {
+                    self.problems.push(f.problem(
+                        "DEVICE",
+                        format!("cannot tell the parent of vlan '{name}': there is no PHYSDEV and the name is not DEVICE.TAG"),
+                    ));
+                    return None;
+                }
+            },
+        };
+        Some(Vlan {
+            tag,
+            parent,
+            link: None,
+        })
+    }
+
+    fn bridge(&mut self, f: &IfcfgFile, name: &IfaceName) -> Option<Bridge> {
+        let stp = match f.get("STP").map(str::to_ascii_lowercase).as_deref() {
+            Some("on" | "yes") => Some(true),
+            Some("off" | "no") => Some(false),
+            Some(other) => {
+                self.problems.push(f.problem(
+                    "STP",
+                    format!("invalid STP '{other}': expected 'on' or 'off'"),
+                ));
+                None
+            }
+            None => None,
+        };
+        let delay = self.value(f, "DELAY", ForwardDelay::parse);
+        let mut ports = Vec::new();
+        for m in self.members("BRIDGE", name) {
+            let Some(port_name) = m.device.clone() else {
+                continue;
+            };
+            let kind = match self.kind(m) {
+                Kind::Ethernet => PortKind::Ethernet(self.ethernet(m)),
+                Kind::Vlan => PortKind::Vlan(self.vlan(m, &port_name)?),
+                Kind::Bond => PortKind::Bond(self.bond(m, &port_name)?),
+                Kind::Bridge => {
+                    self.problems.push(m.problem(
+                        "BRIDGE",
+                        format!("bridge '{port_name}' cannot be a port of bridge '{name}'"),
+                    ));
+                    return None;
+                }
+            };
+            ports.push(Port {
+                name: port_name,
+                kind,
+            });
+        }
+        Some(Bridge { stp, delay, ports })
+    }
+
+    fn ipv4(&mut self, f: &IfcfgFile) -> Option<Ipv4> {
+        let dhcp = matches!(
+            f.get("BOOTPROTO").map(str::to_ascii_lowercase).as_deref(),
+            Some("dhcp" | "bootp")
+        )
+        .then(|| Dhcp {
+            peerdns: f.get("PEERDNS").map(|v| yes(Some(v))),
+        });
+        // IPADDR, then IPADDR0, IPADDR1, … as NetworkManager orders them.
+        let mut indices: Vec<Option<u32>> = f
+            .shell
+            .entries()
+            .filter_map(|(k, _)| parse::index_of(k, "IPADDR"))
+            .collect();
+        indices.sort();
+        indices.dedup();
+        let mut addresses = Vec::new();
+        for i in indices {
+            let key = |base: &str| i.map_or_else(|| base.to_owned(), |n| format!("{base}{n}"));
+            let Some(address) = self.value(f, &key("IPADDR"), parse_host_ipv4) else {
+                continue;
+            };
+            let prefix = if f.get(&key("PREFIX")).is_some() {
+                self.value(f, &key("PREFIX"), Ipv4Prefix::parse)
+            } else {
+                self.value(f, &key("NETMASK"), netmask_prefix)
+            };
+            addresses.push(Ipv4Address { address, prefix });
+        }
+        let gateway_key = if f.get("GATEWAY").is_some() {
+            "GATEWAY"
+        } else {
+            "GATEWAY0"
+        };
+        let gateway = self.value(f, gateway_key, parse_host_ipv4);
+        (dhcp.is_some() || !addresses.is_empty() || gateway.is_some()).then_some(Ipv4 {
+            dhcp,
+            addresses,
+            gateway,
+        })
+    }
+
+    fn ipv6(&mut self, f: &IfcfgFile) -> Option<Ipv6> {
+        if !yes(f.get("IPV6INIT")) {
+            return None;
+        }
+        let mut addresses = Vec::new();
+        let mut one = |im: &mut Self, key: &str, text: &str| {
+            let (addr, prefix) = match text.split_once('/') {
+                Some((a, p)) => (a, Some(p)),
+                None => (text, None),
+            };
+            let parsed = parse_host_ipv6(addr)
+                .and_then(|a| Ok((a, prefix.map(Ipv6Prefix::parse).transpose()?)));
+            match parsed {
+                Ok((address, prefix)) => addresses.push(Ipv6Address { address, prefix }),
+                Err(e) => im
+                    .problems
+                    .push(f.problem(key, format!("invalid {key} '{text}': {e}"))),
+            }
+        };
+        if let Some(first) = f.get("IPV6ADDR") {
+            one(self, "IPV6ADDR", first.trim());
+        }
+        if let Some(rest) = f.get("IPV6ADDR_SECONDARIES") {
+            // Older netcf wrapped the list in extra single quotes.
+            for a in rest.trim().trim_matches('\'').split_whitespace() {
+                one(self, "IPV6ADDR_SECONDARIES", a);
+            }
+        }
+        // A gateway may name its device after a '%'.
+        let gateway = self.value(f, "IPV6_DEFAULTGW", |v| {
+            parse_host_ipv6(v.split('%').next().unwrap_or(v))
+        });
+        Some(Ipv6 {
+            autoconf: yes(f.get("IPV6_AUTOCONF")),
+            dhcp: yes(f.get("DHCPV6C")).then(|| Dhcp {
+                peerdns: f.get("IPV6_PEERDNS").map(|v| yes(Some(v))),
+            }),
+            addresses,
+            gateway,
+        })
+    }
+}
+
+fn bond_mode(v: &str) -> Result<BondMode, ValueError> {
+    // The driver also takes the mode's number, 0 to 6, in the order of BondMode::ALL.
+    match parse_uint(v) {
+        Some(n) => BondMode::ALL
+            .get(n as usize)
+            .copied()
+            .ok_or_else(|| ValueError("expected a mode name or a number from 0 to 6".into())),
+        None => BondMode::parse(v),
+    }
+}
+
+fn arp_validate(v: &str) -> Result<ArpValidate, ValueError> {
+    match parse_uint(v) {
+        Some(n) => ArpValidate::ALL.get(n as usize).copied().ok_or_else(|| {
+            ValueError("expected 'none', 'active', 'backup', 'all' or 0 to 3".into())
+        }),
+        None => ArpValidate::parse(v),
+    }
+}
+
+/// A dotted netmask as a prefix length; refused unless its ones are contiguous.
+fn netmask_prefix(v: &str) -> Result<Ipv4Prefix, ValueError> {
+    let err = || ValueError("expected a netmask like 255.255.255.0".into());
+    let mask: std::net::Ipv4Addr = v.parse().map_err(|_| err())?;
+    let bits = u32::from(mask);
+    let ones = bits.leading_ones();
+    if bits.checked_shl(ones).unwrap_or(0) != 0 {
+        return Err(err());
+    }
+    Ipv4Prefix::parse(&ones.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn netmasks_become_prefixes() {
+        assert_eq!(netmask_prefix("255.255.255.0").unwrap().get(), 24);
+        assert_eq!(netmask_prefix("255.240.0.0").unwrap().get(), 12);
+        assert_eq!(netmask_prefix("255.255.255.254").unwrap().get(), 31);
+        assert_eq!(netmask_prefix("255.255.255.255").unwrap().get(), 32);
+        assert!(netmask_prefix("255.0.255.0").is_err());
+        assert!(netmask_prefix("0.0.0.0").is_err());
+    }
+
+    #[test]
+    fn bond_options_read_in_both_quoting_styles_and_numbers() {
+        let new = parse::bond_opts("mode=active-backup primary=eth1 miimon=100");
+        let old = parse::bond_opts("'mode=active-backup primary=eth1 miimon=100 '");
+        assert_eq!(new, old);
+        assert_eq!(bond_mode("1"), Ok(BondMode::ActiveBackup));
+        assert_eq!(bond_mode("4"), Ok(BondMode::Ieee8023ad));
+        assert!(bond_mode("7").is_err());
+        assert_eq!(arp_validate("3"), Ok(ArpValidate::All));
+    }
+}

@@ -1,0 +1,341 @@
+//! The model to ifcfg keys, and keys to files: a new file from the template, or the managed
+//! keys merged into the user's existing file with every other byte kept.
+
+use askama::Template;
+
+use super::DIR;
+use super::parse;
+use crate::backend::{BackendError, RenderedFile, Snapshot};
+use crate::model::{
+    Bond, BondMode, BondMonitor, Bridge, Carrier, Ethernet, Host, IfaceName, Interface,
+    InterfaceKind, Ipv4, Ipv6, MacAddr, Mtu, PortKind, StartMode, Vlan,
+};
+use crate::syntax::shell::{ShellFile, quote};
+
+/// One ifcfg file's worth of keys, in the order a new file lists them. Values are plain;
+/// quoting happens when they are written.
+#[derive(Debug)]
+pub(super) struct Profile {
+    pub(super) name: IfaceName,
+    pub(super) keys: Vec<(String, String)>,
+}
+
+impl Profile {
+    fn new(name: &IfaceName, type_name: &str) -> Self {
+        let mut p = Self {
+            name: name.clone(),
+            keys: Vec::new(),
+        };
+        p.set("DEVICE", name.as_str());
+        p.set("TYPE", type_name);
+        p
+    }
+
+    fn set(&mut self, key: &str, value: impl ToString) {
+        self.keys.push((key.to_owned(), value.to_string()));
+    }
+}
+
+/// What ports and slaves inherit from their top-level interface.
+#[derive(Clone, Copy)]
+struct Inherited {
+    start: Option<StartMode>,
+    mtu: Option<Mtu>,
+}
+
+/// Every profile for a host: one per interface, bridge port and bond slave, masters first.
+pub(super) fn profiles(host: &Host) -> Vec<Profile> {
+    let mut out = Vec::new();
+    for i in &host.interfaces {
+        interface(i, &mut out);
+    }
+    out
+}
+
+fn interface(i: &Interface, out: &mut Vec<Profile>) {
+    let inherited = Inherited {
+        start: i.start,
+        mtu: i.mtu,
+    };
+    let mut p = match &i.kind {
+        InterfaceKind::Ethernet(e) => ethernet(&i.name, e, inherited),
+        InterfaceKind::Bond(_) => bond_head(&i.name, inherited),
+        InterfaceKind::Vlan(v) => vlan(&i.name, v, inherited),
+        InterfaceKind::Bridge(_) => common(Profile::new(&i.name, "Bridge"), inherited),
+    };
+    if let Some(v4) = &i.ipv4 {
+        ipv4(&mut p, v4);
+    }
+    if let Some(v6) = &i.ipv6 {
+        ipv6(&mut p, v6);
+    }
+    match &i.kind {
+        InterfaceKind::Ethernet(_) | InterfaceKind::Vlan(_) => out.push(p),
+        InterfaceKind::Bond(b) => bond_tail(p, &i.name, b, inherited, out),
+        InterfaceKind::Bridge(br) => bridge(p, &i.name, br, inherited, out),
+    }
+}
+
+/// Start mode and MTU, which every file of an interface carries (netcf copies them into
+/// ports and slaves too: a port whose MTU differs from its bridge's breaks the bridge).
+fn common(mut p: Profile, inherited: Inherited) -> Profile {
+    match inherited.start {
+        Some(StartMode::OnBoot) => p.set("ONBOOT", "yes"),
+        Some(StartMode::None) => p.set("ONBOOT", "no"),
+        Some(StartMode::Hotplug) => {
+            p.set("ONBOOT", "no");
+            p.set("HOTPLUG", "yes");
+        }
+        None => {}
+    }
+    if let Some(mtu) = inherited.mtu {
+        p.set("MTU", mtu);
+    }
+    p
+}
+
+fn ethernet(name: &IfaceName, e: &Ethernet, inherited: Inherited) -> Profile {
+    let mut p = Profile::new(name, "Ethernet");
+    if let Some(mac) = e.mac {
+        p.set("HWADDR", mac);
+    }
+    common(p, inherited)
+}
+
+fn vlan(name: &IfaceName, v: &Vlan, inherited: Inherited) -> Profile {
+    let mut p = Profile::new(name, "Vlan");
+    p.set("VLAN", "yes");
+    // Always explicit: a reader must never have to guess the tag from the name.
+    p.set("VLAN_ID", v.tag);
+    let conventional = Vlan::default_name(&v.parent, v.tag).is_ok_and(|n| &n == name);
+    if !conventional {
+        p.set("PHYSDEV", &v.parent);
+    }
+    common(p, inherited)
+}
+
+fn bond_head(name: &IfaceName, inherited: Inherited) -> Profile {
+    let mut p = Profile::new(name, "Bond");
+    p.set("BONDING_MASTER", "yes");
+    common(p, inherited)
+}
+
+/// `BONDING_OPTS` and the slaves' files, after the bond's addressing.
+fn bond_tail(
+    mut p: Profile,
+    name: &IfaceName,
+    b: &Bond,
+    inherited: Inherited,
+    out: &mut Vec<Profile>,
+) {
+    p.set("BONDING_OPTS", bonding_opts(b));
+    out.push(p);
+    for s in &b.slaves {
+        let mut sp = ethernet(&s.name, &s.ethernet, inherited);
+        sp.set("MASTER", name);
+        sp.set("SLAVE", "yes");
+        out.push(sp);
+    }
+}
+
+/// The bonding driver's options, in netcf's order. In active-backup the first slave is the
+/// primary.
+pub(super) fn bonding_opts(b: &Bond) -> String {
+    let mut opts = Vec::new();
+    if let Some(mode) = b.mode {
+        opts.push(format!("mode={mode}"));
+    }
+    if let (Some(BondMode::ActiveBackup), Some(primary)) = (b.mode, b.primary()) {
+        opts.push(format!("primary={primary}"));
+    }
+    match b.monitor {
+        Some(BondMonitor::Mii(m)) => {
+            opts.push(format!("miimon={}", m.freq));
+            if let Some(d) = m.downdelay {
+                opts.push(format!("downdelay={d}"));
+            }
+            if let Some(u) = m.updelay {
+                opts.push(format!("updelay={u}"));
+            }
+            if let Some(c) = m.carrier {
+                opts.push(format!("use_carrier={}", u8::from(c == Carrier::Netif)));
+            }
+        }
+        Some(BondMonitor::Arp(a)) => {
+            opts.push(format!("arp_interval={}", a.interval));
+            opts.push(format!("arp_ip_target={}", a.target));
+            if let Some(v) = a.validate {
+                opts.push(format!("arp_validate={v}"));
+            }
+        }
+        None => {}
+    }
+    opts.join(" ")
+}
+
+fn bridge(
+    mut p: Profile,
+    name: &IfaceName,
+    br: &Bridge,
+    inherited: Inherited,
+    out: &mut Vec<Profile>,
+) {
+    if let Some(stp) = br.stp {
+        p.set("STP", if stp { "on" } else { "off" });
+    }
+    if let Some(delay) = br.delay {
+        p.set("DELAY", delay);
+    }
+    out.push(p);
+    for port in &br.ports {
+        let mut pp = match &port.kind {
+            PortKind::Ethernet(e) => ethernet(&port.name, e, inherited),
+            PortKind::Vlan(v) => vlan(&port.name, v, inherited),
+            PortKind::Bond(_) => bond_head(&port.name, inherited),
+        };
+        pp.set("BRIDGE", name);
+        match &port.kind {
+            PortKind::Bond(b) => bond_tail(pp, &port.name, b, inherited, out),
+            PortKind::Ethernet(_) | PortKind::Vlan(_) => out.push(pp),
+        }
+    }
+}
+
+/// `IPADDR`, `IPADDR1`…: the first address has no index, as NetworkManager writes it.
+fn indexed(key: &str, i: usize) -> String {
+    if i == 0 {
+        key.to_owned()
+    } else {
+        format!("{key}{i}")
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn ipv4(p: &mut Profile, v4: &Ipv4) {
+    p.set("BOOTPROTO", if v4.dhcp.is_some() { "dhcp" } else { "none" });
+    if let Some(peerdns) = v4.dhcp.and_then(|d| d.peerdns) {
+        p.set("PEERDNS", yes_no(peerdns));
+    }
+    for (i, a) in v4.addresses.iter().enumerate() {
+        p.set(&indexed("IPADDR", i), a.address);
+        if let Some(prefix) = a.prefix {
+            p.set(&indexed("PREFIX", i), prefix);
+        }
+    }
+    // Kept with DHCP too: netcf dropped it when there was no static address.
+    if let Some(gw) = v4.gateway {
+        p.set("GATEWAY", gw);
+    }
+}
+
+fn ipv6(p: &mut Profile, v6: &Ipv6) {
+    p.set("IPV6INIT", "yes");
+    p.set("IPV6_AUTOCONF", yes_no(v6.autoconf));
+    p.set("DHCPV6C", yes_no(v6.dhcp.is_some()));
+    if let Some(peerdns) = v6.dhcp.and_then(|d| d.peerdns) {
+        p.set("IPV6_PEERDNS", yes_no(peerdns));
+    }
+    let mut addrs = v6.addresses.iter().map(|a| match a.prefix {
+        Some(prefix) => format!("{}/{prefix}", a.address),
+        None => a.address.to_string(),
+    });
+    if let Some(first) = addrs.next() {
+        p.set("IPV6ADDR", first);
+    }
+    let rest: Vec<String> = addrs.collect();
+    if !rest.is_empty() {
+        p.set("IPV6ADDR_SECONDARIES", rest.join(" "));
+    }
+    if let Some(gw) = v6.gateway {
+        p.set("IPV6_DEFAULTGW", gw);
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ifcfg/ifcfg.txt", escape = "none")]
+struct NewFile<'a> {
+    keys: &'a [(String, String)],
+}
+
+/// The files for a host, each merged into the existing file that configures the same device
+/// (found by netcf's lookup rules), or new.
+pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
+    let files = parse::files(existing)?;
+    let mut out = Vec::new();
+    for profile in profiles(host) {
+        let target = parse::lookup(&files, &profile.name, existing);
+        let contents = match target {
+            Some(file) => merge(&file.shell, &profile),
+            None => {
+                let keys: Vec<(String, String)> = profile
+                    .keys
+                    .iter()
+                    .map(|(k, v)| (k.clone(), quote(v)))
+                    .collect();
+                NewFile { keys: &keys }
+                    .render()
+                    .map_err(|source| BackendError::Template {
+                        backend: "ifcfg",
+                        source,
+                    })?
+            }
+        };
+        let path = target.map_or_else(
+            || format!("{DIR}/ifcfg-{}", profile.name),
+            |f| f.path.clone(),
+        );
+        out.push(RenderedFile {
+            path,
+            contents,
+            mode: 0o644,
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// The existing file with netloom's keys set to the profile's values and every other managed
+/// key removed; comments, blank lines and the user's own keys stay where they are.
+fn merge(existing: &ShellFile, profile: &Profile) -> String {
+    let mut file = existing.clone();
+    let stale: Vec<String> = file
+        .entries()
+        .map(|(k, _)| k)
+        .filter(|k| parse::is_managed(k) && !profile.keys.iter().any(|(p, _)| p == k))
+        .map(str::to_owned)
+        .collect();
+    for key in stale {
+        file.remove(&key);
+    }
+    for (key, value) in &profile.keys {
+        // The same MAC in the user's spelling (upper case, say) stays as written.
+        let same_mac = |old: &str| MacAddr::parse(old.trim()).ok() == MacAddr::parse(value).ok();
+        if key == "HWADDR" && existing.get(key).is_some_and(same_mac) {
+            continue;
+        }
+        if key == "BONDING_OPTS"
+            && let Some(old) = existing.get(key)
+        {
+            file.set(key, &merge_bond_opts(value, old));
+        } else {
+            file.set(key, value);
+        }
+    }
+    file.to_string()
+}
+
+/// netloom's bonding options followed by the user's other ones, in their order.
+fn merge_bond_opts(ours: &str, old: &str) -> String {
+    let kept = parse::bond_opts(old)
+        .into_iter()
+        .filter(|(k, _)| !parse::MANAGED_BOND_OPTIONS.contains(&k.as_str()))
+        .map(|(k, v)| if v.is_empty() { k } else { format!("{k}={v}") });
+    std::iter::once(ours.to_owned())
+        .filter(|o| !o.is_empty())
+        .chain(kept)
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,60 @@
+//! `netloom render --backend B FILE... [--out DIR]`
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::{Cli, choose, input};
+use crate::backend::Snapshot;
+use crate::engine::{self, TargetRoot};
+use crate::error::{Diagnostics, Error, Result};
+use crate::xml;
+
+/// Show or write the files a backend makes of interface XML.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Existing files under the root (or under --out DIR) are merged into, not replaced: \
+keys netloom does not manage, and comments, are kept.\n\n\
+Examples:\n  netloom render --backend ifcfg examples/host.xml\n  netloom render --backend ifcfg examples/host.xml --out /tmp/root\n  netloom render --root /mnt/sysimage host.xml"
+)]
+pub struct Args {
+    /// Interface XML files (`-` for standard input); together they describe one host.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Write the files under DIR as if it were the target root, instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
+    let (sources, mut problems) = input::read_all(&args.files);
+    let host = match xml::read_host(&sources) {
+        Ok(host) if problems.is_empty() => host,
+        Ok(_) => return Err(Error::Invalid(Diagnostics(problems))),
+        Err(found) => {
+            problems.extend(found.0);
+            return Err(Error::Invalid(Diagnostics(problems)));
+        }
+    };
+    let root_dir = args.out.as_deref().unwrap_or(&cli.root);
+    let backend = choose(cli, root_dir)?;
+    let root = match &args.out {
+        Some(dir) => Some(TargetRoot::create(dir)?),
+        None => TargetRoot::open(&cli.root).ok(),
+    };
+    let existing = match &root {
+        Some(r) => r.snapshot(backend.scan())?,
+        None => Snapshot::default(),
+    };
+    let files = backend.render(&host, &existing)?;
+    match (&args.out, &root) {
+        (Some(_), Some(root)) => engine::write_files(root, &files),
+        _ => {
+            let mut out = std::io::stdout().lock();
+            for (i, f) in files.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "\n" };
+                write!(out, "{sep}==> {} <==\n{}", f.path, f.contents).map_err(Error::Output)?;
+            }
+            out.flush().map_err(Error::Output)
+        }
+    }
+}

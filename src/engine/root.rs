@@ -1,0 +1,217 @@
+//! A target root: the directory every path is relative to (`/`, or `/mnt/sysimage` for an
+//! installer). Nothing outside it is ever read or written.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::backend::Snapshot;
+use crate::error::Error;
+
+/// A checked target root.
+#[derive(Debug, Clone)]
+pub struct TargetRoot {
+    path: PathBuf,
+    /// The root with symlinks resolved, to judge where a symlink below it leads.
+    real: PathBuf,
+}
+
+impl TargetRoot {
+    /// Opens an existing directory as a target root.
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        let real = std::fs::canonicalize(path).map_err(|source| Error::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        if !real.is_dir() {
+            return Err(Error::bad_path(
+                &path.display().to_string(),
+                "is not a directory",
+            ));
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            real,
+        })
+    }
+
+    /// Opens a root for writing, creating the directory if it does not exist yet.
+    pub fn create(path: &Path) -> Result<Self, Error> {
+        std::fs::create_dir_all(path).map_err(|source| Error::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::open(path)
+    }
+
+    /// The root as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The absolute path of `rel` under the root. Refused: absolute paths, `..`, and any
+    /// existing symlink on the way that leads outside the root.
+    pub fn resolve(&self, rel: &str) -> Result<PathBuf, Error> {
+        let mut out = self.path.clone();
+        for c in Path::new(rel).components() {
+            match c {
+                Component::Normal(part) => out.push(part),
+                Component::CurDir => {}
+                _ => return Err(Error::bad_path(rel, "must stay inside the target root")),
+            }
+            if out
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                let target = std::fs::canonicalize(&out).map_err(|source| Error::Read {
+                    path: out.display().to_string(),
+                    source,
+                })?;
+                if !target.starts_with(&self.real) {
+                    return Err(Error::bad_path(
+                        rel,
+                        &format!(
+                            "leads out of the target root through the symlink {}",
+                            out.display()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads every regular file matching one of `patterns` (see
+    /// [`crate::backend::Backend::scan`]) into a snapshot.
+    pub fn snapshot(&self, patterns: &[&str]) -> Result<Snapshot, Error> {
+        let mut snap = Snapshot::default();
+        for pattern in patterns {
+            let parts: Vec<&str> = pattern.split('/').collect();
+            self.collect(String::new(), &parts, &mut snap)?;
+        }
+        Ok(snap)
+    }
+
+    fn collect(&self, prefix: String, parts: &[&str], snap: &mut Snapshot) -> Result<(), Error> {
+        let Some((first, rest)) = parts.split_first() else {
+            let path = self.resolve(&prefix)?;
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                snap.files.insert(prefix, text);
+            }
+            return Ok(());
+        };
+        let join = |name: &str| {
+            if prefix.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{prefix}/{name}")
+            }
+        };
+        if !first.contains('*') {
+            return self.collect(join(first), rest, snap);
+        }
+        let dir = self.resolve(&prefix)?;
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+            .filter(|n| wildcard(first, n))
+            .collect();
+        names.sort();
+        for name in names {
+            self.collect(join(&name), rest, snap)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `name` matches `pattern`, where `*` matches any run of characters.
+fn wildcard(pattern: &str, name: &str) -> bool {
+    let mut pieces = pattern.split('*');
+    let Some(head) = pieces.next() else {
+        return true;
+    };
+    let Some(mut rest) = name.strip_prefix(head) else {
+        return false;
+    };
+    let pieces: Vec<&str> = pieces.collect();
+    for (i, piece) in pieces.iter().enumerate() {
+        if i + 1 == pieces.len() {
+            return rest.ends_with(piece) && rest.len() >= piece.len();
+        }
+        match rest.find(piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_within_one_component() {
+        assert!(wildcard("ifcfg-*", "ifcfg-eth0"));
+        assert!(wildcard("ifcfg-*", "ifcfg-"));
+        assert!(!wildcard("ifcfg-*", "route-eth0"));
+        assert!(wildcard("*", "anything"));
+        assert!(wildcard("a*b*c", "axxbyyc"));
+        assert!(!wildcard("a*b*c", "axxbyy"));
+        assert!(wildcard("exact", "exact"));
+        assert!(!wildcard("exact", "exactly"));
+    }
+
+    #[test]
+    fn paths_cannot_leave_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = TargetRoot::open(dir.path()).unwrap();
+        assert!(root.resolve("etc/x").is_ok());
+        assert!(root.resolve("../x").is_err());
+        assert!(root.resolve("etc/../../x").is_err());
+        assert!(root.resolve("/etc/x").is_err());
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("etc"), dir.path().join("in")).unwrap();
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        let err = root.resolve("out/x").unwrap_err().to_string();
+        assert!(err.contains("leads out of the target root"), "{err}");
+        assert!(root.resolve("in/x").is_ok());
+    }
+
+    #[test]
+    fn snapshots_read_only_matching_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let scripts = dir.path().join("etc/sysconfig/network-scripts");
+        std::fs::create_dir_all(&scripts).unwrap();
+        std::fs::write(scripts.join("ifcfg-eth0"), "DEVICE=eth0\n").unwrap();
+        std::fs::write(scripts.join("route-eth0"), "x\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("sys/class/net/eth0")).unwrap();
+        std::fs::write(
+            dir.path().join("sys/class/net/eth0/address"),
+            "52:54:00:00:00:01\n",
+        )
+        .unwrap();
+        let root = TargetRoot::open(dir.path()).unwrap();
+        let snap = root
+            .snapshot(&[
+                "etc/sysconfig/network-scripts/ifcfg-*",
+                "sys/class/net/*/address",
+                "missing/*",
+            ])
+            .unwrap();
+        let paths: Vec<&str> = snap.files.keys().map(String::as_str).collect();
+        assert_eq!(
+            paths,
+            [
+                "etc/sysconfig/network-scripts/ifcfg-eth0",
+                "sys/class/net/eth0/address"
+            ]
+        );
+    }
+}

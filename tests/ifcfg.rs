@@ -1,0 +1,267 @@
+//! The ifcfg backend against netcf's RedHat cases, bash, and itself.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use netloom::backend::{Backend, RenderedFile, Snapshot};
+use netloom::backends::ifcfg::Ifcfg;
+use netloom::model::{Host, InterfaceKind, PortKind};
+use netloom::syntax::shell::{ShellFile, quote};
+
+use crate::util::{repo, shared, xml_files};
+
+type Keys = BTreeMap<String, String>;
+
+fn read_host(path: &Path) -> Host {
+    let text = std::fs::read_to_string(path).unwrap();
+    netloom::xml::read_str(&path.display().to_string(), &text).unwrap()
+}
+
+/// netcf's expected result: an Augeas tree as XML, file name to keys.
+fn netcf_tree(path: &Path) -> BTreeMap<String, Keys> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let mut out = BTreeMap::new();
+    for tree in doc.descendants().filter(|n| n.has_tag_name("tree")) {
+        let file = tree
+            .attribute("path")
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let keys = tree
+            .children()
+            .filter(|n| n.has_tag_name("node"))
+            .map(|n| {
+                (
+                    n.attribute("label").unwrap().to_owned(),
+                    n.attribute("value").unwrap().to_owned(),
+                )
+            })
+            .collect();
+        out.insert(file, keys);
+    }
+    out
+}
+
+fn rendered_keys(files: &[RenderedFile]) -> BTreeMap<String, Keys> {
+    files
+        .iter()
+        .map(|f| {
+            let name = f.path.rsplit('/').next().unwrap().to_owned();
+            let shell = ShellFile::parse(&f.contents).unwrap();
+            (
+                name,
+                shell
+                    .entries()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// netcf's expectation with netloom's deliberate differences applied. Each is listed, with
+/// its reason, in the README's ifcfg section.
+fn with_deliberate_differences(mut tree: BTreeMap<String, Keys>) -> BTreeMap<String, Keys> {
+    for keys in tree.values_mut() {
+        // 1. Every file says its TYPE (and a bond BONDING_MASTER): NetworkManager's ifcfg-rh
+        //    reader needs them to type the profile.
+        if !keys.contains_key("TYPE") {
+            if keys.contains_key("BONDING_OPTS") {
+                keys.insert("TYPE".into(), "Bond".into());
+                keys.insert("BONDING_MASTER".into(), "yes".into());
+            } else if keys.get("VLAN").is_some_and(|v| v == "yes") {
+                keys.insert("TYPE".into(), "Vlan".into());
+            } else {
+                keys.insert("TYPE".into(), "Ethernet".into());
+            }
+        }
+        // 2. A vlan's tag is always written: readers never guess it from the name.
+        if keys.get("VLAN").is_some_and(|v| v == "yes") {
+            let tag = keys["DEVICE"].rsplit('.').next().unwrap().to_owned();
+            keys.insert("VLAN_ID".into(), tag);
+        }
+        // 3. PREFIXn instead of NETMASKn, as NetworkManager writes them.
+        let masks: Vec<String> = keys
+            .keys()
+            .filter(|k| k.starts_with("NETMASK"))
+            .cloned()
+            .collect();
+        for key in masks {
+            let mask: std::net::Ipv4Addr = keys.remove(&key).unwrap().parse().unwrap();
+            let prefix = u32::from(mask).leading_ones();
+            keys.insert(key.replacen("NETMASK", "PREFIX", 1), prefix.to_string());
+        }
+    }
+    tree
+}
+
+fn netcf_cases() -> Option<Vec<(String, std::path::PathBuf, std::path::PathBuf)>> {
+    let base = shared("conformance/netcf/tests")?;
+    let cases: Vec<_> = xml_files(&base.join("redhat/schema"))
+        .into_iter()
+        .filter(|p| p.file_name().unwrap() != "schemas.xml")
+        .map(|expected| {
+            let name = expected.file_stem().unwrap().to_string_lossy().into_owned();
+            let input = base.join("interface").join(format!("{name}.xml"));
+            (name, input, expected)
+        })
+        .collect();
+    assert_eq!(cases.len(), 20, "netcf ships 20 RedHat cases");
+    Some(cases)
+}
+
+#[test]
+fn netcf_redhat_cases_render_to_netcfs_keys_except_the_documented_differences() {
+    let Some(cases) = netcf_cases() else { return };
+    let mut failures = Vec::new();
+    for (name, input, expected) in cases {
+        let files = Ifcfg
+            .render(&read_host(&input), &Snapshot::default())
+            .unwrap();
+        let got = rendered_keys(&files);
+        let want = with_deliberate_differences(netcf_tree(&expected));
+        if got != want {
+            failures.push(format!("{name}:\n  netloom: {got:?}\n  netcf:   {want:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The order of interfaces, of a bridge's ports and of a bond's slaves outside active-backup
+/// is not stored in ifcfg files (one file per device, read in name order); compare them as
+/// sets.
+fn normalize(mut host: Host) -> Host {
+    host.interfaces.sort_by(|a, b| a.name.cmp(&b.name));
+    fn bond(b: &mut netloom::model::Bond) {
+        b.link = None;
+        if b.primary().is_none() {
+            b.slaves.sort_by(|x, y| x.name.cmp(&y.name));
+        }
+        for s in &mut b.slaves {
+            s.ethernet.link = None;
+        }
+    }
+    for i in &mut host.interfaces {
+        match &mut i.kind {
+            InterfaceKind::Ethernet(e) => e.link = None,
+            InterfaceKind::Vlan(v) => v.link = None,
+            InterfaceKind::Bond(b) => bond(b),
+            InterfaceKind::Bridge(br) => {
+                br.ports.sort_by(|x, y| x.name.cmp(&y.name));
+                for p in &mut br.ports {
+                    match &mut p.kind {
+                        PortKind::Ethernet(e) => e.link = None,
+                        PortKind::Vlan(v) => v.link = None,
+                        PortKind::Bond(b) => bond(b),
+                    }
+                }
+            }
+        }
+    }
+    host
+}
+
+fn snapshot_of(files: impl IntoIterator<Item = (String, String)>) -> Snapshot {
+    Snapshot {
+        files: files.into_iter().collect(),
+    }
+}
+
+#[test]
+fn importing_netcfs_expected_files_gives_back_each_case() {
+    let Some(cases) = netcf_cases() else { return };
+    let mut failures = Vec::new();
+    for (name, input, expected) in cases {
+        let files = netcf_tree(&expected).into_iter().map(|(file, keys)| {
+            let text: String = keys
+                .iter()
+                .map(|(k, v)| format!("{k}={}\n", quote(v)))
+                .collect();
+            (format!("etc/sysconfig/network-scripts/{file}"), text)
+        });
+        match Ifcfg.import(&snapshot_of(files), &[]) {
+            Ok(host) if normalize(host.clone()) == normalize(read_host(&input)) => {}
+            Ok(host) => failures.push(format!("{name}: imported\n{}", netloom::xml::to_xml(&host))),
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_case_renders_and_imports_back_to_the_same_host() {
+    for input in xml_files(&repo().join("tests/data/interfaces")) {
+        let host = read_host(&input);
+        let files = Ifcfg.render(&host, &Snapshot::default()).unwrap();
+        let snap = snapshot_of(files.into_iter().map(|f| (f.path, f.contents)));
+        let back = Ifcfg
+            .import(&snap, &[])
+            .unwrap_or_else(|e| panic!("{}: {e}", input.display()));
+        assert_eq!(normalize(back), normalize(host), "{}", input.display());
+    }
+}
+
+/// Sources FILE with bash as initscripts does and returns every variable in `keys`.
+fn bash_values(file: &Path, keys: &[&str]) -> Keys {
+    let script = r#"set -a; . "$1" || exit 9; shift; for k in "$@"; do printf '%s\0%s\0' "$k" "${!k}"; done"#;
+    let out = std::process::Command::new("bash")
+        .args(["-c", script, "_"])
+        .arg(file)
+        .args(keys)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "bash failed on {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let parts: Vec<&str> = text.split('\0').collect();
+    parts
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| (c[0].to_owned(), c[1].to_owned()))
+        .collect()
+}
+
+#[test]
+fn bash_reads_every_rendered_and_merged_value_exactly_as_netloom_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    let mut inputs: Vec<(std::path::PathBuf, Snapshot)> =
+        xml_files(&repo().join("tests/data/interfaces"))
+            .into_iter()
+            .map(|p| (p, Snapshot::default()))
+            .collect();
+    for case in std::fs::read_dir(repo().join("tests/data/merge/ifcfg")).unwrap() {
+        let case = case.unwrap().path();
+        let root = netloom::engine::TargetRoot::open(&case.join("root")).unwrap();
+        inputs.push((case.join("host.xml"), root.snapshot(Ifcfg.scan()).unwrap()));
+    }
+    for (input, existing) in inputs {
+        for f in Ifcfg.render(&read_host(&input), &existing).unwrap() {
+            let path = dir.path().join(f.path.replace('/', "_"));
+            std::fs::write(&path, &f.contents).unwrap();
+            let shell = ShellFile::parse(&f.contents).unwrap();
+            let keys: Vec<&str> = shell.entries().map(|(k, _)| k).collect();
+            let ours: Keys = keys
+                .iter()
+                .map(|k| ((*k).to_owned(), shell.get(k).unwrap().to_owned()))
+                .collect();
+            assert_eq!(
+                bash_values(&path, &keys),
+                ours,
+                "{} from {}",
+                f.path,
+                input.display()
+            );
+            checked += keys.len();
+        }
+    }
+    assert!(checked > 200, "only {checked} values checked");
+}
