@@ -5,6 +5,7 @@
 mod cli;
 mod golden;
 mod ifcfg;
+mod ifcfg_cli;
 mod ifcfg_fields;
 mod netcf;
 mod util;

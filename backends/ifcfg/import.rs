@@ -1,7 +1,7 @@
 //! ifcfg files back into the model (netcf's dumpxml): the top-level devices, with their ports
 //! and slaves found through `BRIDGE=` and `MASTER=`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::parse::{self, IfcfgFile};
 use crate::backend::{BackendError, Snapshot};
@@ -22,27 +22,40 @@ enum Kind {
     Bridge,
 }
 
-struct Importer<'a> {
-    files: Vec<&'a IfcfgFile>,
+struct Importer<'a, 's> {
+    /// One file per device, in path order.
+    files: Vec<&'a IfcfgFile<'s>>,
+    /// The files naming each master in `MASTER=` and in `BRIDGE=`, in path order.
+    slaves_of: HashMap<&'a str, Vec<&'a IfcfgFile<'s>>>,
+    ports_of: HashMap<&'a str, Vec<&'a IfcfgFile<'s>>>,
     problems: Vec<Diagnostic>,
 }
 
 pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
-    let all = parse::files(existing)?;
+    let all = parse::Files::read(existing)?;
     // One file per device: where several claim a device, the lookup rules pick one (netcf's
     // `ifcfg-by-hwaddr` over its decoy).
-    let devices: BTreeSet<&IfaceName> = all.iter().filter_map(|f| f.device.as_ref()).collect();
-    let mut files: Vec<&IfcfgFile> = devices
-        .into_iter()
-        .filter_map(|d| parse::lookup(&all, d, existing))
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let devices: BTreeSet<&IfaceName> = all.list.iter().filter_map(|f| f.device.as_ref()).collect();
+    let mut files: Vec<&IfcfgFile> = devices.into_iter().filter_map(|d| all.lookup(d)).collect();
+    files.sort_by(|a, b| a.path.cmp(b.path));
     files.dedup_by(|a, b| a.path == b.path);
+    let mut slaves_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
+    let mut ports_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
+    for f in &files {
+        if let Some(m) = f.get("MASTER") {
+            slaves_of.entry(m).or_default().push(f);
+        }
+        if let Some(b) = f.get("BRIDGE") {
+            ports_of.entry(b).or_default().push(f);
+        }
+    }
     let mut im = Importer {
         files,
+        slaves_of,
+        ports_of,
         problems: Vec::new(),
     };
-    let tops: Vec<&IfcfgFile> = if names.is_empty() {
+    let tops: Vec<&IfcfgFile<'_>> = if names.is_empty() {
         im.files
             .iter()
             .copied()
@@ -60,14 +73,20 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
 }
 
 fn yes(v: Option<&str>) -> bool {
-    matches!(
-        v.map(str::to_ascii_lowercase).as_deref(),
-        Some("yes" | "y" | "true" | "1" | "on")
-    )
+    v.is_some_and(|v| {
+        ["yes", "y", "true", "1", "on"]
+            .iter()
+            .any(|y| v.eq_ignore_ascii_case(y))
+    })
 }
 
-impl<'a> Importer<'a> {
-    fn named_top(&mut self, name: &IfaceName) -> Option<&'a IfcfgFile> {
+/// Whether the value of `key` is `word`, ignoring case.
+fn is(f: &IfcfgFile, key: &str, word: &str) -> bool {
+    f.get(key).is_some_and(|v| v.eq_ignore_ascii_case(word))
+}
+
+impl<'a, 's> Importer<'a, 's> {
+    fn named_top(&mut self, name: &IfaceName) -> Option<&'a IfcfgFile<'s>> {
         let Some(f) = self
             .files
             .iter()
@@ -114,17 +133,17 @@ impl<'a> Importer<'a> {
     }
 
     fn kind(&self, f: &IfcfgFile) -> Kind {
-        let ty = f.get("TYPE").map(str::to_ascii_lowercase);
-        let is_master = self.files.iter().any(|o| {
-            o.get("MASTER").is_some() && o.get("MASTER") == f.device.as_ref().map(|d| d.as_str())
-        });
-        if ty.as_deref() == Some("bridge") {
+        let is_master = f
+            .device
+            .as_ref()
+            .is_some_and(|d| self.slaves_of.contains_key(d.as_str()));
+        if is(f, "TYPE", "bridge") {
             Kind::Bridge
-        } else if yes(f.get("VLAN")) || ty.as_deref() == Some("vlan") {
+        } else if yes(f.get("VLAN")) || is(f, "TYPE", "vlan") {
             Kind::Vlan
         } else if f.get("BONDING_OPTS").is_some()
             || yes(f.get("BONDING_MASTER"))
-            || ty.as_deref() == Some("bond")
+            || is(f, "TYPE", "bond")
             || is_master
         {
             Kind::Bond
@@ -133,7 +152,7 @@ impl<'a> Importer<'a> {
         }
     }
 
-    fn interface(&mut self, f: &'a IfcfgFile) -> Option<Interface> {
+    fn interface(&mut self, f: &'a IfcfgFile<'s>) -> Option<Interface> {
         let name = f.device.clone()?;
         let start = if yes(f.get("ONBOOT")) {
             Some(StartMode::OnBoot)
@@ -168,13 +187,14 @@ impl<'a> Importer<'a> {
         }
     }
 
-    /// The devices whose `via` key (`MASTER` or `BRIDGE`) names `master`, in file order.
-    fn members(&self, via: &str, master: &IfaceName) -> Vec<&'a IfcfgFile> {
-        self.files
-            .iter()
-            .copied()
-            .filter(|o| o.get(via) == Some(master.as_str()))
-            .collect()
+    /// The devices whose `MASTER` (for a bond) or `BRIDGE` names `master`, in file order.
+    fn members(&self, via: &str, master: &IfaceName) -> Vec<&'a IfcfgFile<'s>> {
+        let index = if via == "MASTER" {
+            &self.slaves_of
+        } else {
+            &self.ports_of
+        };
+        index.get(master.as_str()).cloned().unwrap_or_default()
     }
 
     fn bond(&mut self, f: &IfcfgFile, name: &IfaceName) -> Option<Bond> {

@@ -1,28 +1,30 @@
 //! ifcfg files as netloom sees them: parsed losslessly with [`crate::syntax::shell`], named by
 //! their `DEVICE`, and found by netcf's lookup rules.
 
+use std::collections::HashMap;
+
 use super::DIR;
 use crate::backend::{BackendError, Snapshot};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{IfaceName, MacAddr};
 use crate::source::SourceFile;
-use crate::syntax::shell::ShellFile;
+use crate::syntax::shell::{ShellError, ShellFile};
 
-/// One existing `ifcfg-*` file.
+/// One existing `ifcfg-*` file, borrowing its text from the snapshot.
 #[derive(Debug)]
-pub(super) struct IfcfgFile {
+pub(super) struct IfcfgFile<'a> {
     /// Path relative to the root.
-    pub(super) path: String,
+    pub(super) path: &'a str,
     /// The device it configures: `DEVICE`, else the file name's suffix. `None` when that is
     /// not a valid interface name.
     pub(super) device: Option<IfaceName>,
     /// The parsed text.
     pub(super) shell: ShellFile,
-    /// The text, for positioning problems found later.
-    pub(super) source: SourceFile,
+    /// The text as read, to position problems found later.
+    text: &'a str,
 }
 
-impl IfcfgFile {
+impl IfcfgFile<'_> {
     /// The decoded value of a key.
     pub(super) fn get(&self, key: &str) -> Option<&str> {
         self.shell.get(key)
@@ -31,7 +33,7 @@ impl IfcfgFile {
     /// A problem with the value of `key` (or with the file, if the key is absent).
     pub(super) fn problem(&self, key: &str, message: impl Into<String>) -> Diagnostic {
         let offset = self.shell.offset(key).unwrap_or(0);
-        self.source.diagnostic(offset, message)
+        SourceFile::new(self.path, self.text).diagnostic(offset, message)
     }
 }
 
@@ -126,79 +128,131 @@ pub(super) const MANAGED_BOND_OPTIONS: &[&str] = &[
     "arp_validate",
 ];
 
-/// Parses every ifcfg file of the snapshot, reporting every unreadable one.
-pub(super) fn files(existing: &Snapshot) -> Result<Vec<IfcfgFile>, BackendError> {
-    let prefix = format!("{DIR}/ifcfg-");
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for (path, text) in &existing.files {
-        let Some(suffix) = path.strip_prefix(&prefix) else {
-            continue;
-        };
-        if suffix.is_empty() || is_ignored(suffix) {
-            continue;
-        }
-        let source = SourceFile::new(path.clone(), text.clone());
-        let shell = match ShellFile::parse(text) {
-            Ok(shell) => shell,
-            Err(e) => {
-                problems.push(source.diagnostic(e.offset, e.message));
+/// The ifcfg files of a root, indexed for netcf's lookup rules so that finding the file of
+/// each of 10,000 devices stays linear.
+#[derive(Debug, Default)]
+pub(super) struct Files<'a> {
+    /// The readable files, in path order.
+    pub(super) list: Vec<IfcfgFile<'a>>,
+    /// By the NAME of `ifcfg-NAME`.
+    by_file_name: HashMap<&'a str, usize>,
+    /// The first file (in path order) naming each device, and each `HWADDR`.
+    by_device: HashMap<IfaceName, usize>,
+    by_hwaddr: HashMap<MacAddr, usize>,
+    /// Live MACs from `sys/class/net/NAME/address` under the root.
+    live: HashMap<&'a str, MacAddr>,
+}
+
+impl<'a> Files<'a> {
+    /// Parses every ifcfg file of the snapshot, reporting every unreadable one. Parsing is
+    /// pure and per file, so a root of 10,000 files is parsed on every core.
+    pub(super) fn read(existing: &'a Snapshot) -> Result<Self, BackendError> {
+        let prefix = format!("{DIR}/ifcfg-");
+        let mut files = Files::default();
+        let mut candidates: Vec<(&'a str, &'a str, &'a str)> = Vec::new();
+        for (path, text) in &existing.files {
+            if let Some(dev) = path
+                .strip_prefix("sys/class/net/")
+                .and_then(|p| p.strip_suffix("/address"))
+            {
+                if let Ok(mac) = MacAddr::parse(text.trim()) {
+                    files.live.insert(dev, mac);
+                }
                 continue;
             }
-        };
-        let device = match shell.get("DEVICE") {
-            Some(d) => match IfaceName::parse(d) {
-                Ok(n) => Some(n),
-                Err(e) => {
-                    let offset = shell.offset("DEVICE").unwrap_or(0);
-                    problems.push(source.diagnostic(offset, format!("invalid DEVICE '{d}': {e}")));
-                    None
-                }
-            },
-            None => IfaceName::parse(suffix).ok(),
-        };
-        out.push(IfcfgFile {
-            path: path.clone(),
-            device,
-            shell,
-            source,
+            if let Some(suffix) = path.strip_prefix(&prefix)
+                && !suffix.is_empty()
+                && !is_ignored(suffix)
+            {
+                candidates.push((path, suffix, text));
+            }
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let chunk = candidates.len().div_ceil(threads).max(512);
+        let parsed: Vec<Result<ShellFile, ShellError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = candidates
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(_, _, text)| ShellFile::parse(text))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
         });
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(BackendError::Invalid(Diagnostics(problems)))
-    }
-}
-
-/// The MAC a live system reports for a device, from `sys/class/net/NAME/address` under the
-/// root.
-fn live_mac(existing: &Snapshot, name: &IfaceName) -> Option<MacAddr> {
-    let text = existing.get(&format!("sys/class/net/{name}/address"))?;
-    MacAddr::parse(text.trim()).ok()
-}
-
-/// The file that configures `name`, by netcf's (and initscripts' `need_config`) rules:
-/// `ifcfg-NAME`; else the file whose `HWADDR` is the device's live MAC; else a file whose
-/// `DEVICE` is `NAME`.
-pub(super) fn lookup<'a>(
-    files: &'a [IfcfgFile],
-    name: &IfaceName,
-    existing: &Snapshot,
-) -> Option<&'a IfcfgFile> {
-    let by_file = format!("{DIR}/ifcfg-{name}");
-    if let Some(f) = files.iter().find(|f| f.path == by_file) {
-        return Some(f);
-    }
-    if let Some(mac) = live_mac(existing, name) {
-        let by_mac = files
-            .iter()
-            .find(|f| f.get("HWADDR").and_then(|h| MacAddr::parse(h.trim()).ok()) == Some(mac));
-        if by_mac.is_some() {
-            return by_mac;
+        let mut problems = Vec::new();
+        if parsed.len() != candidates.len() {
+            problems.push(Diagnostic::new(DIR, None, "a parser thread failed"));
+        }
+        for ((path, suffix, text), shell) in candidates.into_iter().zip(parsed) {
+            let source = || SourceFile::new(path, text);
+            let shell = match shell {
+                Ok(shell) => shell,
+                Err(e) => {
+                    problems.push(source().diagnostic(e.offset, e.message));
+                    continue;
+                }
+            };
+            let device = match shell.get("DEVICE") {
+                Some(d) => match IfaceName::parse(d) {
+                    Ok(n) => Some(n),
+                    Err(e) => {
+                        let offset = shell.offset("DEVICE").unwrap_or(0);
+                        problems.push(
+                            source().diagnostic(offset, format!("invalid DEVICE '{d}': {e}")),
+                        );
+                        None
+                    }
+                },
+                None => IfaceName::parse(suffix).ok(),
+            };
+            let index = files.list.len();
+            files.by_file_name.insert(suffix, index);
+            if let Some(d) = &device {
+                files.by_device.entry(d.clone()).or_insert(index);
+            }
+            if let Some(mac) = shell
+                .get("HWADDR")
+                .and_then(|h| MacAddr::parse(h.trim()).ok())
+            {
+                files.by_hwaddr.entry(mac).or_insert(index);
+            }
+            files.list.push(IfcfgFile {
+                path,
+                device,
+                shell,
+                text,
+            });
+        }
+        if problems.is_empty() {
+            Ok(files)
+        } else {
+            Err(BackendError::Invalid(Diagnostics(problems)))
         }
     }
-    files.iter().find(|f| f.device.as_ref() == Some(name))
+
+    /// The file that configures `name`, by netcf's (and initscripts' `need_config`) rules:
+    /// `ifcfg-NAME`; else the file whose `HWADDR` is the device's live MAC
+    /// (`sys/class/net/NAME/address` under the root); else a file whose `DEVICE` is `NAME`.
+    pub(super) fn lookup(&self, name: &IfaceName) -> Option<&IfcfgFile<'a>> {
+        let index = self
+            .by_file_name
+            .get(name.as_str())
+            .or_else(|| {
+                self.live
+                    .get(name.as_str())
+                    .and_then(|mac| self.by_hwaddr.get(mac))
+            })
+            .or_else(|| self.by_device.get(name))?;
+        self.list.get(*index)
+    }
 }
 
 #[cfg(test)]

@@ -263,10 +263,10 @@ struct NewFile<'a> {
 /// The files for a host, each merged into the existing file that configures the same device
 /// (found by netcf's lookup rules), or new.
 pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
-    let files = parse::files(existing)?;
+    let files = parse::Files::read(existing)?;
     let mut out = Vec::new();
     for profile in profiles(host) {
-        let target = parse::lookup(&files, &profile.name, existing);
+        let target = files.lookup(&profile.name);
         let contents = match target {
             Some(file) => merge(&file.shell, &profile),
             None => {
@@ -285,7 +285,7 @@ pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFil
         };
         let path = target.map_or_else(
             || format!("{DIR}/ifcfg-{}", profile.name),
-            |f| f.path.clone(),
+            |f| f.path.to_owned(),
         );
         out.push(RenderedFile {
             path,

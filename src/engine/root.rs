@@ -57,24 +57,7 @@ impl TargetRoot {
                 Component::CurDir => {}
                 _ => return Err(Error::bad_path(rel, "must stay inside the target root")),
             }
-            if out
-                .symlink_metadata()
-                .is_ok_and(|m| m.file_type().is_symlink())
-            {
-                let target = std::fs::canonicalize(&out).map_err(|source| Error::Read {
-                    path: out.display().to_string(),
-                    source,
-                })?;
-                if !target.starts_with(&self.real) {
-                    return Err(Error::bad_path(
-                        rel,
-                        &format!(
-                            "leads out of the target root through the symlink {}",
-                            out.display()
-                        ),
-                    ));
-                }
-            }
+            self.inside(rel, &out)?;
         }
         Ok(out)
     }
@@ -82,51 +65,130 @@ impl TargetRoot {
     /// Reads every regular file matching one of `patterns` (see
     /// [`crate::backend::Backend::scan`]) into a snapshot.
     pub fn snapshot(&self, patterns: &[&str]) -> Result<Snapshot, Error> {
-        let mut snap = Snapshot::default();
+        let mut found = Vec::new();
         for pattern in patterns {
             let parts: Vec<&str> = pattern.split('/').collect();
-            self.collect(String::new(), &parts, &mut snap)?;
+            self.collect(String::new(), self.path.clone(), &parts, &mut found)?;
+        }
+        // Reading is I/O-bound: a root of 10,000 files is read by every core at once.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let chunk = found.len().div_ceil(threads).max(256);
+        let results: Vec<Result<Vec<(String, String)>, Error>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = found
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || read_all(part)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Error::bad_path(
+                            &self.path.display().to_string(),
+                            "could not be read",
+                        ))
+                    })
+                })
+                .collect()
+        });
+        let mut snap = Snapshot::default();
+        for part in results {
+            snap.files.extend(part?);
         }
         Ok(snap)
     }
 
-    fn collect(&self, prefix: String, parts: &[&str], snap: &mut Snapshot) -> Result<(), Error> {
+    /// Walks `parts` below `rel` (already resolved to `abs`) and lists the matching regular
+    /// files, checking only the component it adds each step, with the file type `read_dir`
+    /// already knows where it can: 10,000 files cost no stat per path component.
+    fn collect(
+        &self,
+        rel: String,
+        abs: PathBuf,
+        parts: &[&str],
+        found: &mut Vec<(String, PathBuf)>,
+    ) -> Result<(), Error> {
         let Some((first, rest)) = parts.split_first() else {
-            let path = self.resolve(&prefix)?;
-            if path.is_file() {
-                let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                snap.files.insert(prefix, text);
-            }
             return Ok(());
         };
-        let join = |name: &str| {
-            if prefix.is_empty() {
+        let mut step = |name: &str, known: Option<std::fs::FileType>| -> Result<(), Error> {
+            let rel = if rel.is_empty() {
                 name.to_owned()
             } else {
-                format!("{prefix}/{name}")
+                format!("{rel}/{name}")
+            };
+            let abs = abs.join(name);
+            let plain = known.is_some_and(|t| !t.is_symlink());
+            if !plain {
+                self.inside(&rel, &abs)?;
             }
+            if !rest.is_empty() {
+                return self.collect(rel, abs, rest, found);
+            }
+            let is_file = match known {
+                Some(t) if plain => t.is_file(),
+                _ => abs.is_file(),
+            };
+            if is_file {
+                found.push((rel, abs));
+            }
+            Ok(())
         };
         if !first.contains('*') {
-            return self.collect(join(first), rest, snap);
+            return step(first, None);
         }
-        let dir = self.resolve(&prefix)?;
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+        let Ok(entries) = std::fs::read_dir(&abs) else {
             return Ok(());
         };
-        let mut names: Vec<String> = entries
+        let mut matches: Vec<(String, Option<std::fs::FileType>)> = entries
             .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-            .filter(|n| wildcard(first, n))
+            .filter_map(|e| Some((e.file_name().to_str()?.to_owned(), e.file_type().ok())))
+            .filter(|(n, _)| wildcard(first, n))
             .collect();
-        names.sort();
-        for name in names {
-            self.collect(join(&name), rest, snap)?;
+        matches.sort_by(|x, y| x.0.cmp(&y.0));
+        for (name, known) in matches {
+            step(&name, known)?;
         }
         Ok(())
     }
+
+    /// Refuses `abs` (the path of `rel`) if it is a symlink that leads out of the root.
+    fn inside(&self, rel: &str, abs: &Path) -> Result<(), Error> {
+        if abs
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            let target = std::fs::canonicalize(abs).map_err(|source| Error::Read {
+                path: abs.display().to_string(),
+                source,
+            })?;
+            if !target.starts_with(&self.real) {
+                return Err(Error::bad_path(
+                    rel,
+                    &format!(
+                        "leads out of the target root through the symlink {}",
+                        abs.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads each listed file as text.
+fn read_all(files: &[(String, PathBuf)]) -> Result<Vec<(String, String)>, Error> {
+    files
+        .iter()
+        .map(|(rel, abs)| {
+            let text = std::fs::read_to_string(abs).map_err(|source| Error::Read {
+                path: abs.display().to_string(),
+                source,
+            })?;
+            Ok((rel.clone(), text))
+        })
+        .collect()
 }
 
 /// Whether `name` matches `pattern`, where `*` matches any run of characters.

@@ -1,0 +1,219 @@
+//! `render`, `import`, `list` and `backends` with the ifcfg backend, as a user runs them.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::util::{netloom, repo, shared};
+
+fn fsroot() -> Option<String> {
+    shared("conformance/netcf/tests/redhat/fsroot").map(|p| p.display().to_string())
+}
+
+#[test]
+fn list_gives_netcfs_top_level_interfaces() {
+    let Some(root) = fsroot() else { return };
+    let run = netloom(
+        &["list", "--backend", "ifcfg", "--root", &root],
+        &repo(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // netcf's own list test: br0 br1 br2 bond0 lo eth3 eth4 (netloom lists in file order).
+    assert_eq!(run.stdout, "bond0\nbr0\nbr1\nbr2\neth3\neth4\nlo\n");
+}
+
+#[test]
+fn import_follows_netcfs_lookup_rules() {
+    let Some(root) = fsroot() else { return };
+    // No --backend: the root's network-scripts directory says ifcfg. Options go before the verb.
+    let run = netloom(&["--root", &root, "import", "eth4"], &repo(), None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // ifcfg-by-hwaddr matches the live MAC in sys/class/net/eth4/address; the decoy, with
+    // ONBOOT=no and another HWADDR, loses.
+    assert!(
+        run.stdout.contains("<mac address='00:00:00:00:00:01'/>"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("<start mode='onboot'/>"),
+        "{}",
+        run.stdout
+    );
+
+    let run = netloom(&["import", "eth3", "--root", &root], &repo(), None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("<interface type='ethernet' name='eth3'>"),
+        "{}",
+        run.stdout
+    );
+
+    let run = netloom(&["import", "--root", &root, "eth1"], &repo(), None);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("'eth1' is part of 'bond0'; import 'bond0' instead"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("ifcfg-eth1:4:8:"), "{}", run.stderr);
+
+    let run = netloom(&["import", "--root", &root, "eth9"], &repo(), None);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no ifcfg file configures 'eth9'"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn unreadable_ifcfg_files_are_reported_with_positions_and_all_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let scripts = dir.path().join("etc/sysconfig/network-scripts");
+    std::fs::create_dir_all(&scripts).unwrap();
+    std::fs::write(
+        scripts.join("ifcfg-eth0"),
+        "DEVICE=eth0\nIPADDR=10.0.0.300\nPREFIX=24\n",
+    )
+    .unwrap();
+    std::fs::write(
+        scripts.join("ifcfg-eth1"),
+        "DEVICE=eth1\nBOOTPROTO=\"$(dhcp)\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        scripts.join("ifcfg-eth2.bak"),
+        "this is a backup: ignored (\n",
+    )
+    .unwrap();
+    let root = dir.path().display().to_string();
+    let run = netloom(&["import", "--root", &root], &repo(), None);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("etc/sysconfig/network-scripts/ifcfg-eth1:2:12:"),
+        "{}",
+        run.stderr
+    );
+    let run2 = {
+        std::fs::remove_file(scripts.join("ifcfg-eth1")).unwrap();
+        netloom(&["import", "--root", &root], &repo(), None)
+    };
+    assert_eq!(run2.code, 2);
+    assert!(
+        run2.stderr.starts_with(
+            "etc/sysconfig/network-scripts/ifcfg-eth0:2:8: invalid IPADDR '10.0.0.300'"
+        ),
+        "{}",
+        run2.stderr
+    );
+}
+
+#[test]
+fn render_out_writes_a_root_and_merges_into_it_on_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("root");
+    let out_s = out.display().to_string();
+    let run = netloom(
+        &[
+            "render",
+            "--backend",
+            "ifcfg",
+            "examples/host.xml",
+            "--out",
+            &out_s,
+        ],
+        &repo(),
+        None,
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    let br0 = out.join("etc/sysconfig/network-scripts/ifcfg-br0");
+    let text = std::fs::read_to_string(&br0).unwrap();
+    assert!(
+        text.contains("TYPE=Bridge\n") && text.contains("IPADDR=192.0.2.10\n"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::metadata(&br0).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+
+    // The user adds a key and a comment; the next render keeps both and changes nothing else.
+    std::fs::write(&br0, format!("# mine\n{text}ZONE=trusted\n")).unwrap();
+    let again = netloom(
+        &["render", "examples/host.xml", "--out", &out_s],
+        &repo(),
+        None,
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&br0).unwrap(),
+        format!("# mine\n{text}ZONE=trusted\n")
+    );
+
+    // Without --out the same files are printed, each under a header naming its path.
+    let printed = netloom(
+        &[
+            "render",
+            "--backend",
+            "ifcfg",
+            "--root",
+            &out_s,
+            "examples/host.xml",
+        ],
+        &repo(),
+        None,
+    );
+    assert_eq!(printed.code, 0);
+    assert!(
+        printed
+            .stdout
+            .contains("==> etc/sysconfig/network-scripts/ifcfg-br0 <==\n# mine\n"),
+        "{}",
+        printed.stdout
+    );
+    assert_eq!(printed.stdout.matches("==> ").count(), 7);
+}
+
+#[test]
+fn the_backend_is_detected_or_asked_for() {
+    let empty = tempfile::tempdir().unwrap();
+    let root = empty.path().display().to_string();
+    let run = netloom(
+        &["render", "--root", &root, "examples/host.xml"],
+        &repo(),
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot tell which backend"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("give --backend (one of: ifcfg)"),
+        "{}",
+        run.stderr
+    );
+
+    let run = netloom(
+        &["render", "--backend", "wicked", "examples/host.xml"],
+        &repo(),
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("unknown backend 'wicked'; available: ifcfg"),
+        "{}",
+        run.stderr
+    );
+
+    let Some(fs) = fsroot() else { return };
+    let run = netloom(&["backends", "--root", &fs], &repo(), None);
+    assert_eq!(run.stdout, "ifcfg  (used by the root)\n");
+    let run = netloom(&["backends", "--root", &root], &repo(), None);
+    assert_eq!(run.stdout, "ifcfg\n");
+}
