@@ -277,11 +277,11 @@ impl<'a, 's> Importer<'a, 's> {
             })
             .collect::<Vec<_>>();
         if slaves.is_empty() {
-            self.problems.push(f.problem(
+            return self.refuse(
+                f,
                 "DEVICE",
                 format!("bond '{name}' has no slaves: no ifcfg file has MASTER={name}"),
-            ));
-            return None;
+            );
         }
         Some(Bond {
             mode,
@@ -291,17 +291,21 @@ impl<'a, 's> Importer<'a, 's> {
         })
     }
 
+    /// Records a problem with `key` of `f`; `None` for the caller to return.
+    fn refuse<T>(&mut self, f: &IfcfgFile, key: &str, message: String) -> Option<T> {
+        self.problems.push(f.problem(key, message));
+        None
+    }
+
     /// Reports a bad bond option at `BONDING_OPTS`.
     fn checked<T>(&mut self, f: &IfcfgFile, option: &str, v: Result<T, ValueError>) -> Option<T> {
         match v {
             Ok(v) => Some(v),
-            Err(e) => {
-                self.problems.push(f.problem(
-                    "BONDING_OPTS",
-                    format!("invalid bond option '{option}': {e}"),
-                ));
-                None
-            }
+            Err(e) => self.refuse(
+                f,
+                "BONDING_OPTS",
+                format!("invalid bond option '{option}': {e}"),
+            ),
         }
     }
 
@@ -317,11 +321,7 @@ impl<'a, 's> Importer<'a, 's> {
             None => match &dotted {
                 Some((_, tag)) => *tag,
                 None => {
-                    self.problems.push(f.problem(
-                        "DEVICE",
-                        format!("cannot tell the tag of vlan '{name}': there is no VLAN_ID and the name is not DEVICE.TAG"),
-                    ));
-                    return None;
+                    return self.refuse(f, "DEVICE", format!("cannot tell the tag of vlan '{name}': there is no VLAN_ID and the name is not DEVICE.TAG"));
                 }
             },
         };
@@ -330,11 +330,7 @@ impl<'a, 's> Importer<'a, 's> {
             None => match dotted {
                 Some((dev, _)) => dev,
                 None => {
-                    self.problems.push(f.problem(
-                        "DEVICE",
-                        format!("cannot tell the parent of vlan '{name}': there is no PHYSDEV and the name is not DEVICE.TAG"),
-                    ));
-                    return None;
+                    return self.refuse(f, "DEVICE", format!("cannot tell the parent of vlan '{name}': there is no PHYSDEV and the name is not DEVICE.TAG"));
                 }
             },
         };
