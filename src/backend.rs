@@ -40,30 +40,10 @@ pub struct Snapshot {
     pub files: BTreeMap<String, String>,
 }
 
-impl Snapshot {
-    /// The text of a file, if the root has it.
-    pub fn get(&self, path: &str) -> Option<&str> {
-        self.files.get(path).map(String::as_str)
-    }
-}
-
 /// Why a backend could not render or import.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BackendError {
-    /// The model asks for something this format cannot express. Refused rather than dropped,
-    /// so nobody finds out at boot that a setting silently vanished.
-    #[error("{interface}: {setting} cannot be expressed in {backend} files: {why}")]
-    Unsupported {
-        /// The backend's name.
-        backend: &'static str,
-        /// The interface whose setting it is.
-        interface: String,
-        /// The setting, as the XML names it.
-        setting: String,
-        /// Why, and what to do instead.
-        why: String,
-    },
     /// Existing native files could not be read; every problem is positioned.
     #[error("{0}")]
     Invalid(Diagnostics),

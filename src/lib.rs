@@ -14,6 +14,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod model;
+mod parallel;
 pub mod source;
 pub mod syntax;
 pub mod xml;

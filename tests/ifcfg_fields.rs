@@ -1,6 +1,7 @@
 //! Nothing is silently dropped: every setting of the model changes what the ifcfg backend
-//! writes (or the backend refuses it). A host that sets every field is rendered, then once
-//! per field with only that field changed; each variant must render differently.
+//! writes (ifcfg can express all of them, so it refuses none). A host that sets every field
+//! is rendered, then once per field with only that field changed; each variant must render
+//! differently.
 
 use netloom::backend::{Backend, Snapshot};
 use netloom::backends::ifcfg::Ifcfg;

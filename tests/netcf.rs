@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use roxmltree::{Document, Node};
 
-use crate::util::{shared, xml_files};
+use crate::util::{canonical, shared, xml_files};
 
 /// Compares two elements the way netcf's `tests/tutil.c` did: names, attribute sets and the
 /// sequence of child elements; text, comments and white space do not count.
@@ -69,24 +69,17 @@ fn netcf_interface_inputs_read_and_round_trip_structurally() {
             assert!(err.contains("found <locatingRules>"), "{err}");
             continue;
         }
-        let host = match netloom::xml::read_str(&file, &text) {
-            Ok(h) => h,
+        let canonical = match canonical(&file, &text) {
+            Ok((_, canonical)) => canonical,
             Err(e) => {
-                failures.push(format!("{file} does not read:\n{e}"));
+                failures.push(e);
                 continue;
             }
         };
-        let canonical = netloom::xml::to_xml(&host);
         let input = Document::parse(&text).unwrap();
         let output = Document::parse(&canonical).unwrap();
         if let Err(e) = same_structure(input.root_element(), output.root_element(), "") {
             failures.push(format!("{file}: {e}\ncanonical form:\n{canonical}"));
-        }
-        match netloom::xml::read_str("canonical", &canonical) {
-            Ok(again) if again == host => {}
-            _ => failures.push(format!(
-                "{file}: the canonical form does not read back to the same model"
-            )),
         }
         checked.push(file);
     }

@@ -80,6 +80,15 @@ fn yes(v: Option<&str>) -> bool {
     })
 }
 
+/// The files that name `master` in an index built from `MASTER=` or `BRIDGE=`, in file
+/// order.
+fn members<'a, 's>(
+    index: &HashMap<&str, Vec<&'a IfcfgFile<'s>>>,
+    master: &IfaceName,
+) -> Vec<&'a IfcfgFile<'s>> {
+    index.get(master.as_str()).cloned().unwrap_or_default()
+}
+
 /// Whether the value of `key` is `word`, ignoring case.
 fn is(f: &IfcfgFile, key: &str, word: &str) -> bool {
     f.get(key).is_some_and(|v| v.eq_ignore_ascii_case(word))
@@ -187,16 +196,6 @@ impl<'a, 's> Importer<'a, 's> {
         }
     }
 
-    /// The devices whose `MASTER` (for a bond) or `BRIDGE` names `master`, in file order.
-    fn members(&self, via: &str, master: &IfaceName) -> Vec<&'a IfcfgFile<'s>> {
-        let index = if via == "MASTER" {
-            &self.slaves_of
-        } else {
-            &self.ports_of
-        };
-        index.get(master.as_str()).cloned().unwrap_or_default()
-    }
-
     fn bond(&mut self, f: &IfcfgFile, name: &IfaceName) -> Option<Bond> {
         let opts = parse::bond_opts(f.get("BONDING_OPTS").unwrap_or_default());
         let opt = |k: &str| {
@@ -262,7 +261,7 @@ impl<'a, 's> Importer<'a, 's> {
         } else {
             None
         };
-        let mut members = self.members("MASTER", name);
+        let mut members = members(&self.slaves_of, name);
         // The primary is listed first: in the XML, order is what says it.
         if let Some(primary) = opt("primary") {
             members.sort_by_key(|m| m.device.as_ref().map(|d| d.as_str()) != Some(primary));
@@ -356,7 +355,7 @@ impl<'a, 's> Importer<'a, 's> {
         };
         let delay = self.value(f, "DELAY", ForwardDelay::parse);
         let mut ports = Vec::new();
-        for m in self.members("BRIDGE", name) {
+        for m in members(&self.ports_of, name) {
             let Some(port_name) = m.device.clone() else {
                 continue;
             };

@@ -53,3 +53,23 @@ impl Backend for Ifcfg {
         import::import(existing, names)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owns_ifcfg_files_but_not_backups_or_neighbours() {
+        assert!(Ifcfg.owns("etc/sysconfig/network-scripts/ifcfg-eth0"));
+        assert!(Ifcfg.owns("etc/sysconfig/network-scripts/ifcfg-by-device"));
+        for other in [
+            "etc/sysconfig/network-scripts/ifcfg-eth0.bak",
+            "etc/sysconfig/network-scripts/ifcfg-",
+            "etc/sysconfig/network-scripts/route-eth0",
+            "etc/sysconfig/network-scripts-old/ifcfg-eth0",
+            "sys/class/net/eth0/address",
+        ] {
+            assert!(!Ifcfg.owns(other), "{other}");
+        }
+    }
+}

@@ -8,7 +8,7 @@ use crate::backend::{BackendError, Snapshot};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{IfaceName, MacAddr};
 use crate::source::SourceFile;
-use crate::syntax::shell::{ShellError, ShellFile};
+use crate::syntax::shell::ShellFile;
 
 /// One existing `ifcfg-*` file, borrowing its text from the snapshot.
 #[derive(Debug)]
@@ -167,30 +167,8 @@ impl<'a> Files<'a> {
                 candidates.push((path, suffix, text));
             }
         }
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        let chunk = candidates.len().div_ceil(threads).max(512);
-        let parsed: Vec<Result<ShellFile, ShellError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = candidates
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(_, _, text)| ShellFile::parse(text))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
+        let parsed = crate::parallel::map(&candidates, 512, |(_, _, text)| ShellFile::parse(text));
         let mut problems = Vec::new();
-        if parsed.len() != candidates.len() {
-            problems.push(Diagnostic::new(DIR, None, "a parser thread failed"));
-        }
         for ((path, suffix, text), shell) in candidates.into_iter().zip(parsed) {
             let source = || SourceFile::new(path, text);
             let shell = match shell {

@@ -300,29 +300,42 @@ pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFil
 /// The existing file with netloom's keys set to the profile's values and every other managed
 /// key removed; comments, blank lines and the user's own keys stay where they are.
 fn merge(existing: &ShellFile, profile: &Profile) -> String {
-    let mut file = existing.clone();
-    let stale: Vec<String> = file
+    // What each managed key must read, in the user's spelling where that means the same.
+    let mut wanted: Vec<(&str, String)> = Vec::with_capacity(profile.keys.len());
+    for (key, value) in &profile.keys {
+        let old = existing.get(key);
+        // The same MAC in the user's spelling (upper case, say) stays as written.
+        let same_mac = |old: &str| MacAddr::parse(old.trim()).ok() == MacAddr::parse(value).ok();
+        if key == "HWADDR" && old.is_some_and(same_mac) {
+            continue;
+        }
+        let value = match old {
+            Some(old) if key == "BONDING_OPTS" => merge_bond_opts(value, old),
+            _ => value.clone(),
+        };
+        wanted.push((key, value));
+    }
+    let stale: Vec<&str> = existing
         .entries()
         .map(|(k, _)| k)
         .filter(|k| parse::is_managed(k) && !profile.keys.iter().any(|(p, _)| p == k))
-        .map(str::to_owned)
         .collect();
-    for key in stale {
-        file.remove(&key);
+    // Re-applying an unchanged configuration is the common case: then the file is its own
+    // answer, byte for byte, without a copy being edited.
+    let said_once = |key: &str| existing.entries().filter(|(k, _)| *k == key).count() == 1;
+    if stale.is_empty()
+        && wanted
+            .iter()
+            .all(|(k, v)| existing.get(k) == Some(v.as_str()) && said_once(k))
+    {
+        return existing.to_string();
     }
-    for (key, value) in &profile.keys {
-        // The same MAC in the user's spelling (upper case, say) stays as written.
-        let same_mac = |old: &str| MacAddr::parse(old.trim()).ok() == MacAddr::parse(value).ok();
-        if key == "HWADDR" && existing.get(key).is_some_and(same_mac) {
-            continue;
-        }
-        if key == "BONDING_OPTS"
-            && let Some(old) = existing.get(key)
-        {
-            file.set(key, &merge_bond_opts(value, old));
-        } else {
-            file.set(key, value);
-        }
+    let mut file = existing.clone();
+    for key in stale {
+        file.remove(key);
+    }
+    for (key, value) in &wanted {
+        file.set(key, value);
     }
     file.to_string()
 }

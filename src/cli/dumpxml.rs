@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::input;
-use crate::error::{Diagnostics, Error, Result};
+use crate::error::{Error, Result};
 use crate::xml;
 
 /// Print interface XML in canonical form.
@@ -22,15 +22,7 @@ pub struct Args {
 }
 
 pub(super) fn run(args: &Args) -> Result<()> {
-    let (sources, mut problems) = input::read_all(&args.files);
-    let host = xml::read_host(&sources);
-    if let Err(found) = &host {
-        problems.extend(found.0.iter().cloned());
-    }
-    let host = match host {
-        Ok(host) if problems.is_empty() => host,
-        _ => return Err(Error::Invalid(Diagnostics(problems))),
-    };
+    let host = input::load(&args.files)?;
     let mut out = std::io::stdout().lock();
     out.write_all(xml::to_xml(&host).as_bytes())
         .map_err(Error::Output)?;

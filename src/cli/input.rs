@@ -3,8 +3,10 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::model::Host;
 use crate::source::SourceFile;
+use crate::xml;
 
 /// The name standard input is reported under.
 pub(super) const STDIN: &str = "<stdin>";
@@ -63,4 +65,17 @@ pub(super) fn read_all(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Diagnostic>) 
         }
     }
     (sources, problems)
+}
+
+/// The host the inputs describe together, or every problem in all of them.
+pub(super) fn load(paths: &[PathBuf]) -> Result<Host> {
+    let (sources, mut problems) = read_all(paths);
+    match xml::read_host(&sources) {
+        Ok(host) if problems.is_empty() => Ok(host),
+        Ok(_) => Err(Error::Invalid(Diagnostics(problems))),
+        Err(found) => {
+            problems.extend(found.0);
+            Err(Error::Invalid(Diagnostics(problems)))
+        }
+    }
 }

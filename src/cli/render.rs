@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use super::{Cli, choose, input};
 use crate::backend::Snapshot;
 use crate::engine::{self, TargetRoot};
-use crate::error::{Diagnostics, Error, Result};
-use crate::xml;
+use crate::error::{Error, Result};
 
 /// Show or write the files a backend makes of interface XML.
 #[derive(Debug, clap::Args)]
@@ -26,15 +25,7 @@ pub struct Args {
 }
 
 pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
-    let (sources, mut problems) = input::read_all(&args.files);
-    let host = match xml::read_host(&sources) {
-        Ok(host) if problems.is_empty() => host,
-        Ok(_) => return Err(Error::Invalid(Diagnostics(problems))),
-        Err(found) => {
-            problems.extend(found.0);
-            return Err(Error::Invalid(Diagnostics(problems)));
-        }
-    };
+    let host = input::load(&args.files)?;
     let root_dir = args.out.as_deref().unwrap_or(&cli.root);
     let backend = choose(cli, root_dir)?;
     let root = match &args.out {

@@ -42,11 +42,6 @@ impl TargetRoot {
         Self::open(path)
     }
 
-    /// The root as given.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The absolute path of `rel` under the root. Refused: absolute paths, `..`, and any
     /// existing symlink on the way that leads outside the root.
     pub fn resolve(&self, rel: &str) -> Result<PathBuf, Error> {
@@ -70,31 +65,11 @@ impl TargetRoot {
             let parts: Vec<&str> = pattern.split('/').collect();
             self.collect(String::new(), self.path.clone(), &parts, &mut found)?;
         }
-        // Reading is I/O-bound: a root of 10,000 files is read by every core at once.
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        let chunk = found.len().div_ceil(threads).max(256);
-        let results: Vec<Result<Vec<(String, String)>, Error>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = found
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || read_all(part)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(Error::bad_path(
-                            &self.path.display().to_string(),
-                            "could not be read",
-                        ))
-                    })
-                })
-                .collect()
-        });
+        // Reading is I/O-bound: a root of 10,000 files is read on every core at once.
         let mut snap = Snapshot::default();
-        for part in results {
-            snap.files.extend(part?);
+        for read in crate::parallel::map(&found, 256, read_one) {
+            let (rel, text) = read?;
+            snap.files.insert(rel, text);
         }
         Ok(snap)
     }
@@ -177,18 +152,13 @@ impl TargetRoot {
     }
 }
 
-/// Reads each listed file as text.
-fn read_all(files: &[(String, PathBuf)]) -> Result<Vec<(String, String)>, Error> {
-    files
-        .iter()
-        .map(|(rel, abs)| {
-            let text = std::fs::read_to_string(abs).map_err(|source| Error::Read {
-                path: abs.display().to_string(),
-                source,
-            })?;
-            Ok((rel.clone(), text))
-        })
-        .collect()
+/// Reads one listed file as text.
+fn read_one((rel, abs): &(String, PathBuf)) -> Result<(String, String), Error> {
+    let text = std::fs::read_to_string(abs).map_err(|source| Error::Read {
+        path: abs.display().to_string(),
+        source,
+    })?;
+    Ok((rel.clone(), text))
 }
 
 /// Whether `name` matches `pattern`, where `*` matches any run of characters.

@@ -85,3 +85,24 @@ pub fn xml_files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// Reads `text` and writes its canonical form, which must read back to the same model and
+/// write the same text again. Returns the host and its canonical form, or what went wrong.
+pub fn canonical(name: &str, text: &str) -> Result<(netloom::model::Host, String), String> {
+    let host =
+        netloom::xml::read_str(name, text).map_err(|e| format!("{name} does not read:\n{e}"))?;
+    let canonical = netloom::xml::to_xml(&host);
+    let again = netloom::xml::read_str("canonical", &canonical)
+        .map_err(|e| format!("{name}: the canonical form does not read back:\n{e}"))?;
+    if again != host {
+        return Err(format!(
+            "{name}: the canonical form reads back to a different model"
+        ));
+    }
+    if netloom::xml::to_xml(&again) != canonical {
+        return Err(format!(
+            "{name}: writing the canonical form again changes it"
+        ));
+    }
+    Ok((host, canonical))
+}
