@@ -265,3 +265,33 @@ fn bash_reads_every_rendered_and_merged_value_exactly_as_netloom_does() {
     }
     assert!(checked > 200, "only {checked} values checked");
 }
+
+#[test]
+fn import_reads_indexed_zero_keys_netmasks_and_old_bonding_quotes() {
+    let dir = "etc/sysconfig/network-scripts";
+    let snap = snapshot_of([
+        (
+            format!("{dir}/ifcfg-bond0"),
+            // netcf before 2014 wrote the options wrapped in extra single quotes.
+            "DEVICE=bond0\nONBOOT=yes\nBOOTPROTO=static\nIPADDR0=10.1.0.2\nPREFIX0=16\nIPADDR1=10.2.0.2\nNETMASK1=255.255.255.128\nGATEWAY0=10.1.0.1\nBONDING_OPTS=\"'mode=1 primary=eth2 miimon=100 use_carrier=1 '\"\n".to_owned(),
+        ),
+        (format!("{dir}/ifcfg-eth1"), "DEVICE=eth1\nMASTER=bond0\nSLAVE=yes\n".to_owned()),
+        (format!("{dir}/ifcfg-eth2"), "DEVICE=eth2\nMASTER=bond0\nSLAVE=yes\n".to_owned()),
+    ]);
+    let host = Ifcfg.import(&snap, &[]).unwrap();
+    let want = "<interface type='bond' name='bond0'>
+  <start mode='onboot'/>
+  <protocol family='ipv4'>
+    <ip address='10.1.0.2' prefix='16'/>
+    <ip address='10.2.0.2' prefix='25'/>
+    <route gateway='10.1.0.1'/>
+  </protocol>
+  <bond mode='active-backup'>
+    <miimon freq='100' carrier='netif'/>
+    <interface type='ethernet' name='eth2'/>
+    <interface type='ethernet' name='eth1'/>
+  </bond>
+</interface>
+";
+    assert_eq!(netloom::xml::to_xml(&host), want);
+}
