@@ -14,6 +14,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod model;
+pub mod plan;
 mod parallel;
 pub mod source;
 pub mod syntax;
