@@ -7,9 +7,10 @@
 use crate::backend::Backend;
 
 pub mod ifcfg;
+pub mod null;
 
 /// Every backend, in the order `netloom backends` lists them.
-pub static ALL: &[&dyn Backend] = &[&ifcfg::Ifcfg];
+pub static ALL: &[&dyn Backend] = &[&ifcfg::Ifcfg, &null::Null];
 
 /// The backend with the given name.
 pub fn find(name: &str) -> Option<&'static dyn Backend> {

@@ -187,6 +187,37 @@ pub enum Error {
     /// The command line asks for something that cannot be done as asked.
     #[error("{0}")]
     Usage(String),
+    /// Another netloom holds the root's lock.
+    #[error("{0}")]
+    Busy(String),
+    /// The journal's state forbids the request (rolling back over a later change, confirming
+    /// when nothing is pending); the message says what to do instead.
+    #[error("{0}")]
+    Refused(String),
+    /// A step of a transaction failed and everything it had done was undone.
+    #[error("transaction {id} failed and was undone; the root is as it was before")]
+    Undone {
+        /// The transaction.
+        id: u64,
+        /// What failed.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A step failed and undoing it failed too; the journal keeps the previous state and
+    /// the next netloom command on the root will restore it.
+    #[error(
+        "transaction {id} failed, and restoring the previous state failed too ({undo}); the \
+         journal keeps the previous state and the next netloom command on this root restores it"
+    )]
+    Stuck {
+        /// The transaction.
+        id: u64,
+        /// What failed first.
+        #[source]
+        source: Box<Error>,
+        /// Why undoing failed.
+        undo: Box<Error>,
+    },
 }
 
 impl Error {

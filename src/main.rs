@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use netloom::Error;
-use netloom::cli::{Cli, run};
+use netloom::cli::{Cli, Status, run};
+
+/// `diff` (or `apply --check`) found something to change.
+const EXIT_CHANGES: u8 = 1;
 
 /// Any error: bad input, an unreadable file, a failed write.
 const EXIT_ERROR: u8 = 2;
@@ -13,7 +16,8 @@ const EXIT_ERROR: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let err = match run(cli) {
-        Ok(()) => return ExitCode::SUCCESS,
+        Ok(Status::Success) => return ExitCode::SUCCESS,
+        Ok(Status::Changes) => return ExitCode::from(EXIT_CHANGES),
         // A reader that went away (`netloom dumpxml … | head`) is not a failure.
         Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
             return ExitCode::SUCCESS;

@@ -193,7 +193,7 @@ fn the_backend_is_detected_or_asked_for() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("give --backend (one of: ifcfg)"),
+        run.stderr.contains("give --backend (one of: ifcfg, null)"),
         "{}",
         run.stderr
     );

@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use super::{Cli, choose};
-use crate::engine::TargetRoot;
 use crate::error::{Error, Result};
 use crate::model::{Host, IfaceName};
 use crate::xml;
@@ -29,7 +28,7 @@ fn host(cli: &Cli, names: &[String]) -> Result<Host> {
                 .map_err(|e| Error::Usage(format!("invalid interface name '{n}': {e}")))
         })
         .collect::<Result<Vec<_>>>()?;
-    let root = TargetRoot::open(&cli.root)?;
+    let root = super::open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
     let existing = root.snapshot(backend.scan())?;
     Ok(backend.import(&existing, &names)?)

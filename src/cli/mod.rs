@@ -9,10 +9,12 @@ use clap::{Parser, Subcommand};
 
 use crate::backend::Backend;
 use crate::backends;
-use crate::engine::TargetRoot;
+use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
 
+mod apply;
 mod dumpxml;
+mod history;
 mod import;
 mod input;
 mod render;
@@ -25,7 +27,7 @@ mod validate;
     name = "netloom",
     version,
     about = "Turn libvirt interface XML into the network configuration your distribution uses",
-    after_help = "Examples:\n  netloom validate examples/host.xml\n  netloom render --backend ifcfg examples/host.xml\n  netloom import --backend ifcfg --root /mnt/sysimage\n\nExit codes: 0 success, 2 any error (bad input, unreadable file)."
+    after_help = "Examples:\n  netloom validate examples/host.xml\n  netloom render --backend ifcfg examples/host.xml\n  netloom diff --root /mnt/sysimage host.xml\n  netloom apply --root /mnt/sysimage --yes host.xml\n  netloom import --backend ifcfg --root /mnt/sysimage\n\nExit codes: 0 success, 1 `diff` (or `apply --check`) found changes, 2 any error (bad input, unreadable file, refused request)."
 )]
 pub struct Cli {
     /// The verb to run.
@@ -60,18 +62,79 @@ pub enum Command {
         after_help = "Examples:\n  netloom backends\n  netloom backends --root /mnt/sysimage"
     )]
     Backends,
+    /// Show what `apply` would change, as a unified diff (exit 1 when something would).
+    Diff(apply::DiffArgs),
+    /// Show the diff, then write it atomically as one journalled transaction.
+    Apply(apply::ApplyArgs),
+    /// Remove one interface's configuration, with its ports and slaves.
+    Undefine(apply::UndefineArgs),
+    /// Make a pending `apply --confirm` final.
+    #[command(after_help = "Examples:\n  netloom apply --confirm 60 host.xml\n  netloom confirm")]
+    Confirm,
+    /// Undo a transaction, restoring the exact previous bytes, modes and absences.
+    Rollback(history::RollbackArgs),
+    /// List the transactions made under the root.
+    History(history::HistoryArgs),
+    /// Internal: the confirmation timer `apply --confirm` starts.
+    #[command(name = "__revert-timer", hide = true)]
+    RevertTimer {
+        /// The pending transaction.
+        id: u64,
+    },
+}
+
+/// How a successful command ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exit 0.
+    Success,
+    /// Exit 1: `diff` or `apply --check` found something to change.
+    Changes,
 }
 
 /// Runs one parsed command line.
-pub fn run(cli: Cli) -> Result<()> {
+pub fn run(cli: Cli) -> Result<Status> {
+    let done = |r: Result<()>| r.map(|()| Status::Success);
     match &cli.command {
-        Command::Validate(args) => validate::run(args),
-        Command::Dumpxml(args) => dumpxml::run(args),
-        Command::Render(args) => render::run(args, &cli),
-        Command::Import(args) => import::run(args, &cli),
-        Command::List => import::list(&cli),
-        Command::Backends => list_backends(&cli),
+        Command::Validate(args) => done(validate::run(args)),
+        Command::Dumpxml(args) => done(dumpxml::run(args)),
+        Command::Render(args) => done(render::run(args, &cli)),
+        Command::Import(args) => done(import::run(args, &cli)),
+        Command::List => done(import::list(&cli)),
+        Command::Backends => done(list_backends(&cli)),
+        Command::Diff(args) => apply::diff(args, &cli),
+        Command::Apply(args) => apply::apply(args, &cli),
+        Command::Undefine(args) => apply::undefine(args, &cli),
+        Command::Confirm => history::confirm(&cli),
+        Command::Rollback(args) => history::rollback(args, &cli),
+        Command::History(args) => history::history(args, &cli),
+        Command::RevertTimer { id } => history::timer(*id, &cli),
     }
+}
+
+/// Opens the root for a command that only reads it, first finishing what a killed netloom
+/// left undone there (which takes the lock only when there is something to do).
+pub(crate) fn open_root(cli: &Cli) -> Result<TargetRoot> {
+    let root = TargetRoot::open(&cli.root)?;
+    if engine::needs_recovery(&root)? {
+        let session = engine::Session::open(&root)?;
+        notify(session.notices());
+    }
+    Ok(root)
+}
+
+/// Tells the user on standard error what recovery did.
+pub(crate) fn notify(notices: &[String]) {
+    for n in notices {
+        say(n);
+    }
+}
+
+/// One line on standard error, prefixed like every message of netloom. A closed standard
+/// error is not worth failing over.
+pub(crate) fn say(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "netloom: {text}");
 }
 
 /// The backend `--backend` names, or the one whose marker the root has.

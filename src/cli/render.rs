@@ -30,7 +30,10 @@ pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
     let backend = choose(cli, root_dir)?;
     let root = match &args.out {
         Some(dir) => Some(TargetRoot::create(dir)?),
-        None => TargetRoot::open(&cli.root).ok(),
+        None => TargetRoot::open(&cli.root)
+            .ok()
+            .map(|_| super::open_root(cli))
+            .transpose()?,
     };
     let existing = match &root {
         Some(r) => r.snapshot(backend.scan())?,

@@ -1,19 +1,35 @@
 //! The only code that touches a target root: reading what backends ask for, and writing what
-//! they render. Every path goes through [`root::TargetRoot`], which refuses anything that
-//! would leave the root.
+//! they render. Every path goes through [`TargetRoot`], which refuses anything that would
+//! leave the root.
 //!
-//! This is the first half of the engine: `render --out` writes through [`write_files`]
-//! (each file to a temporary file beside it, fsynced, renamed into place). The journal,
-//! lock, rollback and confirm timer arrive with issue 5.
+//! Changes are made in transactions ([`Session`]): under a lock, journalled before the first
+//! write (see `journal.rs` for the format and the states), each file written to a temporary
+//! beside it, fsynced and renamed into place, and undone on any failure. A killed netloom is
+//! cleaned up after by the next one. `render --out`, which writes a scratch tree rather than
+//! a system, uses [`write_files`] without a journal.
 
+mod fault;
+mod fsio;
+mod journal;
+mod lock;
 mod root;
+mod time;
+mod timer;
+mod txn;
 
+pub use fault::VAR as FAULT_VAR;
+pub use journal::{Reason, State};
 pub use root::TargetRoot;
+pub use time::utc;
+pub use timer::{VERB as TIMER_VERB, run as run_timer, spawn as spawn_timer};
+pub use txn::{Session, TxInfo, history, needs_recovery};
 
-use std::io::Write;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use crate::backend::RenderedFile;
+use crate::backend::{Backend, RenderedFile};
 use crate::error::Error;
+use crate::model::{Host, IfaceName};
+use crate::plan::{FileState, Plan};
 
 /// Writes each file under the root atomically: a reader sees the old file or the new one,
 /// never half of either.
@@ -23,33 +39,75 @@ pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Erro
         let dir = path
             .parent()
             .ok_or_else(|| Error::bad_path(&file.path, "has no parent directory"))?;
-        let io = |source| Error::Write {
-            path: path.display().to_string(),
-            source,
+        std::fs::create_dir_all(dir).map_err(fsio::write_err(dir))?;
+        let state = FileState {
+            bytes: file.contents.as_bytes().to_vec(),
+            mode: file.mode,
         };
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".netloom-")
-            .tempfile_in(dir)
-            .map_err(io)?;
-        tmp.write_all(file.contents.as_bytes()).map_err(io)?;
-        set_mode(tmp.as_file(), file.mode).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(&path).map_err(|e| io(e.error))?;
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io)?;
+        fsio::put(&path, &state, None, None)?;
     }
     Ok(())
 }
 
-#[cfg(unix)]
-fn set_mode(file: &std::fs::File, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(mode))
+/// What applying `host` with `backend` would change under the root: the rendered files that
+/// differ, and the files the backend owns but no longer renders (an interface that was
+/// removed from the declaration), planned as deletions.
+pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Result<Plan, Error> {
+    let existing = root.snapshot(backend.scan())?;
+    let rendered = backend.render(host, &existing)?;
+    let names: HashSet<&str> = rendered.iter().map(|f| f.path.as_str()).collect();
+    let removed: Vec<String> = existing
+        .files
+        .keys()
+        .filter(|p| backend.owns(p) && !names.contains(p.as_str()))
+        .cloned()
+        .collect();
+    let current = current(root, rendered.iter().map(|f| &f.path).chain(&removed))?;
+    Ok(Plan::new(backend.name(), rendered, removed, &current))
 }
 
-#[cfg(not(unix))]
-fn set_mode(_file: &std::fs::File, _mode: u32) -> std::io::Result<()> {
-    Ok(())
+/// What removing interface `name` (with its ports and slaves) would change: its files are
+/// deleted, or, where a file also holds other interfaces, rewritten without it.
+pub fn plan_undefine(
+    root: &TargetRoot,
+    backend: &'static dyn Backend,
+    name: &IfaceName,
+) -> Result<Plan, Error> {
+    let existing = root.snapshot(backend.scan())?;
+    let target = backend.import(&existing, std::slice::from_ref(name))?;
+    let own: BTreeSet<String> = backend
+        .render(&target, &existing)?
+        .into_iter()
+        .map(|f| f.path)
+        .filter(|p| existing.files.contains_key(p))
+        .collect();
+    let mut rest = backend.import(&existing, &[])?;
+    rest.interfaces.retain(|i| &i.name != name);
+    let kept: Vec<RenderedFile> = backend
+        .render(&rest, &existing)?
+        .into_iter()
+        .filter(|f| own.contains(&f.path))
+        .collect();
+    let removed: Vec<String> = own
+        .iter()
+        .filter(|p| !kept.iter().any(|k| &k.path == *p))
+        .cloned()
+        .collect();
+    let current = current(root, own.iter())?;
+    Ok(Plan::new(backend.name(), kept, removed, &current))
+}
+
+/// The current state of each path, read in parallel.
+fn current<'a>(
+    root: &TargetRoot,
+    paths: impl Iterator<Item = &'a String>,
+) -> Result<BTreeMap<String, Option<FileState>>, Error> {
+    let paths: Vec<&String> = paths.collect();
+    let read = |rel: &&String| -> Result<(String, Option<FileState>), Error> {
+        let abs = root.resolve(rel)?;
+        Ok(((*rel).clone(), fsio::read_state(&abs)?.map(|(s, _)| s)))
+    };
+    crate::parallel::map(&paths, 256, read)
+        .into_iter()
+        .collect()
 }

@@ -33,6 +33,17 @@ impl TargetRoot {
         })
     }
 
+    /// The root as given, for messages.
+    pub fn display(&self) -> std::path::Display<'_> {
+        self.path.display()
+    }
+
+    /// The root with symlinks resolved: what a separate process (the confirmation timer)
+    /// must be given, whatever its working directory.
+    pub fn absolute(&self) -> &Path {
+        &self.real
+    }
+
     /// Opens a root for writing, creating the directory if it does not exist yet.
     pub fn create(path: &Path) -> Result<Self, Error> {
         std::fs::create_dir_all(path).map_err(|source| Error::Write {

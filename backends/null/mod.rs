@@ -1,0 +1,126 @@
+//! The null backend: each top-level interface as its canonical interface XML in
+//! `etc/netloom/null/NAME.xml`. It exists so the engine (plan, diff, journal, rollback,
+//! confirm) can be tested, and watched, with a format that has no rules of its own; it is
+//! also a plain way to keep a host's declaration under a root.
+
+use crate::backend::{Backend, BackendError, ObjectKind, RenderedFile, Snapshot};
+use crate::error::Diagnostics;
+use crate::model::{Host, IfaceName};
+use crate::xml;
+
+/// Where the files go, relative to the root.
+pub const DIR: &str = "etc/netloom/null";
+
+/// The null backend.
+#[derive(Debug)]
+pub struct Null;
+
+impl Backend for Null {
+    fn name(&self) -> &'static str {
+        "null"
+    }
+
+    fn accepts(&self, kind: ObjectKind) -> bool {
+        kind == ObjectKind::Interfaces
+    }
+
+    fn marker(&self) -> Option<&'static str> {
+        Some(DIR)
+    }
+
+    fn scan(&self) -> &'static [&'static str] {
+        &["etc/netloom/null/*.xml"]
+    }
+
+    fn owns(&self, path: &str) -> bool {
+        path.strip_prefix(DIR)
+            .and_then(|p| p.strip_prefix('/'))
+            .and_then(|p| p.strip_suffix(".xml"))
+            .is_some_and(|name| IfaceName::parse(name).is_ok())
+    }
+
+    fn render(&self, host: &Host, _existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
+        let mut files: Vec<RenderedFile> = host
+            .interfaces
+            .iter()
+            .map(|i| RenderedFile {
+                path: format!("{DIR}/{}.xml", i.name),
+                contents: xml::to_xml(&Host {
+                    interfaces: vec![i.clone()],
+                }),
+                mode: 0o644,
+            })
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+        let mut host = Host::default();
+        let mut problems = Vec::new();
+        for (path, text) in &existing.files {
+            if !self.owns(path) {
+                continue;
+            }
+            match xml::read_str(path, text) {
+                Ok(h) => host.interfaces.extend(h.interfaces),
+                Err(Diagnostics(d)) => problems.extend(d),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(BackendError::Invalid(Diagnostics(problems)));
+        }
+        if !names.is_empty() {
+            for n in names {
+                if !host.interfaces.iter().any(|i| &i.name == n) {
+                    problems.push(crate::error::Diagnostic::new(
+                        DIR,
+                        None,
+                        format!("no file under {DIR} configures '{n}'"),
+                    ));
+                }
+            }
+            if !problems.is_empty() {
+                return Err(BackendError::Invalid(Diagnostics(problems)));
+            }
+            host.interfaces.retain(|i| names.contains(&i.name));
+        }
+        Ok(host)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owns_only_interface_files_in_its_folder() {
+        assert!(Null.owns("etc/netloom/null/eth0.xml"));
+        for other in [
+            "etc/netloom/null/eth0.xml.bak",
+            "etc/netloom/null/.xml",
+            "etc/netloom/null/sub/eth0.xml",
+            "etc/netloom/other/eth0.xml",
+        ] {
+            assert!(!Null.owns(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn renders_and_imports_back() {
+        let host = xml::read_str(
+            "h.xml",
+            "<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>",
+        )
+        .unwrap();
+        let files = Null.render(&host, &Snapshot::default()).unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, "etc/netloom/null/eth0.xml");
+        let snap = Snapshot {
+            files: files.into_iter().map(|f| (f.path, f.contents)).collect(),
+        };
+        assert_eq!(Null.import(&snap, &[]).unwrap(), host);
+        let missing = IfaceName::parse("eth1").unwrap();
+        assert!(Null.import(&snap, &[missing]).is_err());
+    }
+}

@@ -1,0 +1,232 @@
+//! `netloom diff`, `apply` and `undefine`: a plan, shown as a diff, then (for the last two)
+//! applied as one journalled transaction.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use super::{Cli, Status, choose, input, open_root};
+use crate::engine::{self, Session, TargetRoot};
+use crate::error::{Error, Result};
+use crate::model::IfaceName;
+use crate::plan::{self, Plan};
+
+/// When to colour a diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    /// When standard output is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl Color {
+    fn enabled(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+            }
+        }
+    }
+}
+
+/// How `diff` and `history` print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people: a unified diff, a table.
+    Text,
+    /// For machines: one JSON object.
+    Json,
+}
+
+/// Show what `apply` would change, as a unified diff.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 nothing would change, 1 something would, 2 an error. \
+Files the backend owns but no longer renders (an interface removed from the XML) are shown as \
+deletions.\n\nExamples:\n  netloom diff --backend ifcfg --root /mnt/sysimage host.xml\n  \
+netloom diff --format json host.xml | jq .changes[].path"
+)]
+pub struct DiffArgs {
+    /// Interface XML files (`-` for standard input); together they describe the whole host.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Colour the diff.
+    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
+    /// Print a unified diff, or the plan as JSON.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Show the diff, then write it as one transaction that `rollback` can undo.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The XML describes the whole host: files the backend owns for \
+interfaces that are not in it are deleted (the diff shows them first). A person at a terminal \
+is asked before anything is written; --yes, or a standard input that is not a terminal, skips \
+the question.\n\nExamples:\n  netloom apply --root /mnt/sysimage --yes host.xml\n  \
+netloom apply --confirm 60 host.xml && netloom confirm"
+)]
+pub struct ApplyArgs {
+    /// Interface XML files (`-` for standard input); together they describe the whole host.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Apply without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Roll the transaction back unless `netloom confirm` comes within SECS seconds.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub confirm: Option<u64>,
+    /// Only show the diff and exit as `diff` does (1 when something would change).
+    #[arg(long)]
+    pub check: bool,
+    /// Colour the diff.
+    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
+}
+
+/// Remove one interface's configuration (its ports and slaves with it), as a transaction.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  netloom undefine --root /mnt/sysimage br0\n  \
+netloom undefine --yes bond0"
+)]
+pub struct UndefineArgs {
+    /// The top-level interface to remove.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Remove without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Colour the diff.
+    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
+}
+
+pub(super) fn diff(args: &DiffArgs, cli: &Cli) -> Result<Status> {
+    let host = input::load(&args.files)?;
+    let root = open_root(cli)?;
+    let backend = choose(cli, &cli.root)?;
+    let plan = engine::plan(&root, backend, &host)?;
+    show(&plan, &root, args.format, args.color)?;
+    Ok(if plan.is_empty() {
+        Status::Success
+    } else {
+        Status::Changes
+    })
+}
+
+pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
+    let host = input::load(&args.files)?;
+    if args.check {
+        let root = open_root(cli)?;
+        let backend = choose(cli, &cli.root)?;
+        let plan = engine::plan(&root, backend, &host)?;
+        show(&plan, &root, Format::Text, args.color)?;
+        return Ok(if plan.is_empty() {
+            Status::Success
+        } else {
+            Status::Changes
+        });
+    }
+    let root = TargetRoot::open(&cli.root)?;
+    let backend = choose(cli, &cli.root)?;
+    let session = session(&root)?;
+    let plan = engine::plan(&root, backend, &host)?;
+    commit(
+        &root,
+        &session,
+        &plan,
+        "apply",
+        args.yes,
+        args.confirm,
+        args.color,
+    )
+}
+
+pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
+    let name = IfaceName::parse(&args.name)
+        .map_err(|e| Error::Usage(format!("invalid interface name '{}': {e}", args.name)))?;
+    let root = TargetRoot::open(&cli.root)?;
+    let backend = choose(cli, &cli.root)?;
+    let session = session(&root)?;
+    let plan = engine::plan_undefine(&root, backend, &name)?;
+    let command = format!("undefine {name}");
+    commit(&root, &session, &plan, &command, args.yes, None, args.color)
+}
+
+/// Opens a session on the root and tells the user what recovery did.
+pub(super) fn session(root: &TargetRoot) -> Result<Session<'_>> {
+    let session = Session::open(root)?;
+    super::notify(session.notices());
+    Ok(session)
+}
+
+/// Shows the plan, asks, and applies it.
+fn commit(
+    root: &TargetRoot,
+    session: &Session<'_>,
+    plan: &Plan,
+    command: &str,
+    yes: bool,
+    confirm: Option<u64>,
+    color: Color,
+) -> Result<Status> {
+    if plan.is_empty() {
+        super::say("nothing to change");
+        return Ok(Status::Success);
+    }
+    show(plan, root, Format::Text, color)?;
+    if !yes && !ask(&format!("Apply these changes to {}?", root.display()))? {
+        return Err(Error::Refused("cancelled; nothing was changed".into()));
+    }
+    let id = session.apply(plan, command, confirm)?;
+    let n = plan.changes.len();
+    let files = if n == 1 { "file" } else { "files" };
+    match confirm {
+        Some(secs) => {
+            engine::spawn_timer(root.absolute(), id)?;
+            super::say(&format!(
+                "transaction {id} changed {n} {files}; run `netloom confirm` within {secs} s \
+                 or it is rolled back"
+            ));
+        }
+        None => super::say(&format!("transaction {id} changed {n} {files}")),
+    }
+    Ok(Status::Success)
+}
+
+/// Prints a plan to standard output.
+pub(super) fn show(plan: &Plan, root: &TargetRoot, format: Format, color: Color) -> Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match format {
+        Format::Text => plan::write_diff(plan, &mut out, color.enabled()),
+        Format::Json => plan::write_json(plan, &root.display().to_string(), &mut out),
+    }
+    .and_then(|()| out.flush())
+    .map_err(Error::Output)
+}
+
+/// Asks a yes/no question on the terminal. Without a terminal on standard input (a script,
+/// an installer) the answer is yes: such callers cannot answer.
+pub(super) fn ask(question: &str) -> Result<bool> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Ok(true);
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{question} [y/N] ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    stdin.read_line(&mut answer).map_err(|source| Error::Read {
+        path: "standard input".into(),
+        source,
+    })?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}

@@ -1,0 +1,68 @@
+//! One netloom at a time per root: an advisory lock on `var/lib/netloom/lock`, released by
+//! the kernel when the holder exits, even by `kill -9`, so a crash never leaves a stale lock.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::time::{Duration, Instant};
+
+use super::fsio;
+use super::root::TargetRoot;
+use crate::error::Error;
+
+/// Where the lock lives, relative to the root.
+pub const PATH: &str = "var/lib/netloom/lock";
+
+/// How long a second netloom waits for the first before giving up.
+const WAIT: Duration = Duration::from_secs(3);
+
+/// Held while a command changes the root; dropping it releases the lock.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    /// Takes the root's lock, waiting briefly for another netloom to finish.
+    pub fn take(root: &TargetRoot) -> Result<Self, Error> {
+        let path = root.resolve(PATH)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fsio::write_err(dir))?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(fsio::write_err(&path))?;
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < WAIT => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let mut holder = String::new();
+                    let _ = file.read_to_string(&mut holder);
+                    let who = match holder.trim() {
+                        "" => String::from("another netloom"),
+                        pid => format!("another netloom (pid {pid})"),
+                    };
+                    return Err(Error::Busy(format!(
+                        "{who} is changing {}; waited {} s for it to finish (lock: {})",
+                        root.display(),
+                        WAIT.as_secs(),
+                        path.display()
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(fsio::write_err(&path)(e)),
+            }
+        }
+        // Who holds it, for the message another netloom prints; best effort.
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "{}", std::process::id());
+        Ok(Lock { _file: file })
+    }
+}

@@ -1,0 +1,410 @@
+//! Transactions: apply a plan under the lock with a journal, undo it on failure, roll it back
+//! on request or when its confirmation does not come, and finish whatever a killed netloom
+//! left half done.
+
+use super::fault;
+use super::fsio::{self, Owner};
+use super::journal::{self, Reason, Record, State, Tx};
+use super::lock::Lock;
+use super::root::TargetRoot;
+use super::time;
+use crate::error::Error;
+use crate::plan::{Change, Plan};
+
+/// A command's hold on a root: the lock, taken after any unfinished transaction has been
+/// dealt with. Everything that changes the root goes through one.
+#[derive(Debug)]
+pub struct Session<'r> {
+    root: &'r TargetRoot,
+    _lock: Lock,
+    notices: Vec<String>,
+}
+
+/// What `netloom history` shows of one transaction.
+#[derive(Debug, Clone)]
+pub struct TxInfo {
+    /// The transaction id.
+    pub id: u64,
+    /// When it was made, in seconds since the Unix epoch.
+    pub time: u64,
+    /// The backend whose files it wrote.
+    pub backend: String,
+    /// The command that made it (`apply`, `undefine eth0`).
+    pub command: String,
+    /// Where it stands.
+    pub state: journal::State,
+    /// The files it touched, each with `A` (added), `M` (modified) or `D` (deleted).
+    pub files: Vec<(char, String)>,
+}
+
+impl<'r> Session<'r> {
+    /// Takes the root's lock, then restores the previous state of any transaction a killed
+    /// netloom left open, finishes an interrupted rollback, and rolls back a pending
+    /// transaction whose deadline has passed, in that order, newest first.
+    pub fn open(root: &'r TargetRoot) -> Result<Self, Error> {
+        let lock = Lock::take(root)?;
+        let mut session = Session {
+            root,
+            _lock: lock,
+            notices: Vec::new(),
+        };
+        session.recover()?;
+        Ok(session)
+    }
+
+    /// What recovery did, one sentence each, for the user to read.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    fn recover(&mut self) -> Result<(), Error> {
+        journal::remove_partials(self.root)?;
+        let now = time::now();
+        for mut tx in journal::list(self.root)?.into_iter().rev() {
+            let (reason, what) = match tx.state {
+                State::Open => (Reason::Interrupted, "was interrupted"),
+                State::RollingBack { reason } => (reason, "was being rolled back when interrupted"),
+                State::Pending { deadline } if deadline <= now => {
+                    (Reason::Expired, "was not confirmed in time")
+                }
+                _ => continue,
+            };
+            let n = tx.meta.files.len();
+            self.restore(&mut tx, reason)?;
+            self.notices.push(format!(
+                "transaction {} {what}; restored the previous state of {n} file{}",
+                tx.meta.id,
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        Ok(())
+    }
+
+    /// The transaction awaiting `netloom confirm`, if any.
+    pub fn pending(&self) -> Result<Option<u64>, Error> {
+        Ok(journal::list(self.root)?
+            .into_iter()
+            .rev()
+            .find(|t| matches!(t.state, State::Pending { .. }))
+            .map(|t| t.meta.id))
+    }
+
+    /// Applies `plan` as one transaction and returns its id. With `confirm`, the transaction
+    /// stays pending until [`Session::confirm`] or until that many seconds have passed.
+    ///
+    /// On any failure everything already written is restored and the error says so.
+    pub fn apply(&self, plan: &Plan, command: &str, confirm: Option<u64>) -> Result<u64, Error> {
+        if let Some(id) = self.pending()? {
+            return Err(Error::Refused(format!(
+                "transaction {id} is waiting for confirmation; run `netloom confirm` or \
+                 `netloom rollback` first"
+            )));
+        }
+        let mut owners = Vec::with_capacity(plan.changes.len());
+        for c in &plan.changes {
+            let path = self.root.resolve(&c.path)?;
+            let now = fsio::read_state(&path)?;
+            if now.as_ref().map(|(s, _)| s) != c.old.as_ref() {
+                return Err(Error::Refused(format!(
+                    "{} changed while the plan was being made; run the command again",
+                    c.path
+                )));
+            }
+            owners.push(now.map(|(_, o)| o));
+        }
+        let records: Vec<Record<'_>> = plan
+            .changes
+            .iter()
+            .zip(&owners)
+            .map(|(c, owner)| Record {
+                path: &c.path,
+                before: c.old.as_ref().zip(*owner),
+                after: c.new.as_ref().map(|n| (n, *owner)),
+            })
+            .collect();
+        let dirs = self.missing_dirs(&plan.changes)?;
+        let mut tx = journal::begin(
+            self.root,
+            plan.backend,
+            command,
+            &records,
+            dirs,
+            time::now(),
+        )?;
+        let written = self.write(&tx, plan, &owners, confirm);
+        if let Err(cause) = written {
+            return Err(match self.restore(&mut tx, Reason::Failed) {
+                Ok(()) => Error::Undone {
+                    id: tx.meta.id,
+                    source: Box::new(cause),
+                },
+                Err(undo) => Error::Stuck {
+                    id: tx.meta.id,
+                    source: Box::new(cause),
+                    undo: Box::new(undo),
+                },
+            });
+        }
+        journal::prune(self.root)?;
+        Ok(tx.meta.id)
+    }
+
+    fn write(
+        &self,
+        tx: &Tx,
+        plan: &Plan,
+        owners: &[Option<Owner>],
+        confirm: Option<u64>,
+    ) -> Result<(), Error> {
+        let jdir = &tx.dir;
+        fault::point("journaled").map_err(fsio::write_err(jdir))?;
+        for d in &tx.meta.dirs {
+            let path = self.root.resolve(d)?;
+            match std::fs::create_dir(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(fsio::write_err(&path)(e)),
+            }
+            if let Some(parent) = path.parent() {
+                fsio::sync_dir(parent)?;
+            }
+        }
+        for (i, (c, owner)) in plan.changes.iter().zip(owners).enumerate() {
+            let path = self.root.resolve(&c.path)?;
+            match &c.new {
+                Some(new) => fsio::put(&path, new, *owner, Some(&format!("temp-{i}")))?,
+                None => fsio::remove(&path)?,
+            }
+            fault::point(&format!("file-{i}")).map_err(fsio::write_err(&path))?;
+        }
+        fault::point("commit").map_err(fsio::write_err(jdir))?;
+        let state = match confirm {
+            Some(secs) => State::Pending {
+                deadline: time::now() + secs,
+            },
+            None => State::Committed,
+        };
+        write_state(tx, state)?;
+        fault::point("committed").map_err(fsio::write_err(jdir))
+    }
+
+    /// The directories (relative, parents first) that must be created for the plan's new
+    /// files, so a rollback can remove them again.
+    fn missing_dirs(&self, changes: &[Change]) -> Result<Vec<String>, Error> {
+        let mut dirs: Vec<String> = Vec::new();
+        for c in changes.iter().filter(|c| c.new.is_some()) {
+            let mut prefix = String::new();
+            let parts: Vec<&str> = c.path.split('/').collect();
+            for part in &parts[..parts.len().saturating_sub(1)] {
+                if !prefix.is_empty() {
+                    prefix.push('/');
+                }
+                prefix.push_str(part);
+                if !dirs.contains(&prefix) && !self.root.resolve(&prefix)?.exists() {
+                    dirs.push(prefix.clone());
+                }
+            }
+        }
+        Ok(dirs)
+    }
+
+    /// Puts back the state before `tx`: previous bytes, modes and owners, absences, and the
+    /// directories it created. Safe to repeat: a killed restore is simply run again.
+    fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
+        if !matches!(tx.state, State::RollingBack { .. }) {
+            tx.set_state(State::RollingBack { reason })?;
+        }
+        let entries = tx.meta.files.clone();
+        for (i, entry) in entries.iter().enumerate().rev() {
+            let path = self.root.resolve(&entry.path)?;
+            match &entry.before {
+                Some(saved) => {
+                    let want = tx.blob(saved)?;
+                    let have = fsio::read_state(&path)?;
+                    let same = have
+                        .as_ref()
+                        .is_some_and(|(s, o)| *s == want && saved.owner.is_none_or(|w| w == *o));
+                    if !same {
+                        if let Some(dir) = path.parent() {
+                            std::fs::create_dir_all(dir).map_err(fsio::write_err(dir))?;
+                        }
+                        fsio::put(&path, &want, saved.owner, None)?;
+                    }
+                }
+                None => fsio::remove(&path)?,
+            }
+            if let Some(dir) = path.parent() {
+                fsio::remove_temporaries(dir)?;
+            }
+            fault::point(&format!("restore-{i}")).map_err(fsio::write_err(&path))?;
+        }
+        for d in tx.meta.dirs.iter().rev() {
+            let path = self.root.resolve(d)?;
+            fsio::remove_temporaries(&path)?;
+            // Only if empty: anything else put there since is not ours to remove.
+            if std::fs::remove_dir(&path).is_ok()
+                && let Some(parent) = path.parent()
+            {
+                fsio::sync_dir(parent)?;
+            }
+        }
+        fault::point("restored").map_err(fsio::write_err(&tx.dir))?;
+        tx.set_state(State::RolledBack { reason })
+    }
+
+    /// The transaction `rollback` would undo (the newest live one when `id` is `None`) and
+    /// what undoing it changes, after checking that it may be undone: no later live
+    /// transaction touched its files, and (unless `force`) nobody changed them since.
+    pub fn rollback_plan(&self, id: Option<u64>, force: bool) -> Result<(u64, Plan), Error> {
+        let all = journal::list(self.root)?;
+        let tx = match id {
+            Some(id) => all.iter().find(|t| t.meta.id == id).ok_or_else(|| {
+                Error::Refused(format!(
+                    "there is no transaction {id}; see `netloom history`"
+                ))
+            })?,
+            None => all
+                .iter()
+                .rev()
+                .find(|t| t.state.is_live())
+                .ok_or_else(|| Error::Refused("there is no transaction to roll back".into()))?,
+        };
+        let id = tx.meta.id;
+        if !tx.state.is_live() {
+            return Err(Error::Refused(format!(
+                "transaction {id} is {}; there is nothing to roll back",
+                tx.state.describe()
+            )));
+        }
+        for later in all.iter().filter(|t| t.meta.id > id && t.state.is_live()) {
+            if let Some(shared) = later
+                .meta
+                .files
+                .iter()
+                .find(|f| tx.meta.files.iter().any(|g| g.path == f.path))
+            {
+                return Err(Error::Refused(format!(
+                    "transaction {} changed {} again after transaction {id}; roll back {} first \
+                     (`netloom rollback {}`)",
+                    later.meta.id, shared.path, later.meta.id, later.meta.id
+                )));
+            }
+        }
+        let mut changes = Vec::new();
+        for entry in &tx.meta.files {
+            let path = self.root.resolve(&entry.path)?;
+            let have = fsio::read_state(&path)?.map(|(s, _)| s);
+            let after = entry.after.as_ref().map(|s| tx.blob(s)).transpose()?;
+            if have != after && !force {
+                return Err(Error::Refused(format!(
+                    "{} was changed after transaction {id} by something other than netloom; \
+                     `netloom rollback --force {id}` restores the state before it anyway",
+                    entry.path
+                )));
+            }
+            let before = entry.before.as_ref().map(|s| tx.blob(s)).transpose()?;
+            if have != before {
+                changes.push(Change {
+                    path: entry.path.clone(),
+                    old: have,
+                    new: before,
+                });
+            }
+        }
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        let backend = crate::backends::find(&tx.meta.backend).map_or("unknown", |b| b.name());
+        Ok((id, Plan { backend, changes }))
+    }
+
+    /// Rolls back transaction `id` (checked by [`Session::rollback_plan`] first).
+    pub fn rollback(&self, id: u64) -> Result<(), Error> {
+        let mut tx = journal::list(self.root)?
+            .into_iter()
+            .find(|t| t.meta.id == id)
+            .ok_or_else(|| Error::Refused(format!("there is no transaction {id}")))?;
+        self.restore(&mut tx, Reason::Requested)
+    }
+
+    /// Makes the pending transaction final, and returns its id.
+    pub fn confirm(&self) -> Result<u64, Error> {
+        let all = journal::list(self.root)?;
+        let Some(mut tx) = all
+            .iter()
+            .rev()
+            .find(|t| matches!(t.state, State::Pending { .. }))
+            .cloned()
+        else {
+            let expired = all.iter().rev().find(|t| {
+                t.state
+                    == State::RolledBack {
+                        reason: Reason::Expired,
+                    }
+            });
+            return Err(Error::Refused(match expired {
+                Some(t) => format!(
+                    "nothing is waiting for confirmation; transaction {} was not confirmed in \
+                     time and was rolled back",
+                    t.meta.id
+                ),
+                None => "nothing is waiting for confirmation".into(),
+            }));
+        };
+        tx.set_state(State::Committed)?;
+        Ok(tx.meta.id)
+    }
+}
+
+fn write_state(tx: &Tx, state: State) -> Result<(), Error> {
+    let mut tx = tx.clone();
+    tx.set_state(state)
+}
+
+/// Every transaction of a root, oldest first, for `netloom history`. Reads only.
+pub fn history(root: &TargetRoot) -> Result<Vec<TxInfo>, Error> {
+    Ok(journal::list(root)?
+        .into_iter()
+        .map(|t| TxInfo {
+            id: t.meta.id,
+            time: t.meta.time,
+            backend: t.meta.backend,
+            command: t.meta.command,
+            state: t.state,
+            files: t
+                .meta
+                .files
+                .into_iter()
+                .map(|f| {
+                    let mark = match (&f.before, &f.after) {
+                        (None, _) => 'A',
+                        (Some(_), Some(_)) => 'M',
+                        (Some(_), None) => 'D',
+                    };
+                    (mark, f.path)
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// Whether a root has a transaction that needs recovery or a pending deadline that passed,
+/// checked without the lock, so read-only commands on a root without a journal (a CI
+/// checkout) never write.
+pub fn needs_recovery(root: &TargetRoot) -> Result<bool, Error> {
+    let now = time::now();
+    Ok(journal::list(root)?.iter().any(|t| match t.state {
+        State::Open | State::RollingBack { .. } => true,
+        State::Pending { deadline } => deadline <= now,
+        _ => false,
+    }))
+}
+
+/// The deadline of pending transaction `id`, if it is still pending.
+pub fn pending_deadline(root: &TargetRoot, id: u64) -> Result<Option<u64>, Error> {
+    Ok(journal::list(root)?
+        .into_iter()
+        .find(|t| t.meta.id == id)
+        .and_then(|t| match t.state {
+            State::Pending { deadline } => Some(deadline),
+            _ => None,
+        }))
+}
