@@ -213,7 +213,7 @@ fn the_backend_is_detected_or_asked_for() {
 
     let Some(fs) = fsroot() else { return };
     let run = netloom(&["backends", "--root", &fs], &repo(), None);
-    assert_eq!(run.stdout, "ifcfg  (used by the root)\n");
+    assert_eq!(run.stdout, "ifcfg  (used by the root)\nnull\n");
     let run = netloom(&["backends", "--root", &root], &repo(), None);
-    assert_eq!(run.stdout, "ifcfg\n");
+    assert_eq!(run.stdout, "ifcfg\nnull\n");
 }
