@@ -8,4 +8,5 @@ mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;
 mod netcf;
+mod plan_diff;
 mod util;
