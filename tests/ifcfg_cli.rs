@@ -53,7 +53,7 @@ fn import_follows_netcfs_lookup_rules() {
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
-            .contains("'eth1' is part of 'bond0'; import 'bond0' instead"),
+            .contains("'eth1' is part of 'bond0'; name 'bond0' instead"),
         "{}",
         run.stderr
     );

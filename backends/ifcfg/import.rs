@@ -116,7 +116,7 @@ impl<'a, 's> Importer<'a, 's> {
                 } else {
                     "BRIDGE"
                 },
-                format!("'{name}' is part of '{master}'; import '{master}' instead"),
+                format!("'{name}' is part of '{master}'; name '{master}' instead"),
             ));
             return None;
         }

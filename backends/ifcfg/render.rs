@@ -264,11 +264,19 @@ struct NewFile<'a> {
 /// (found by netcf's lookup rules), or new.
 pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
     let files = parse::Files::read(existing)?;
-    let mut out = Vec::new();
-    for profile in profiles(host) {
+    // Each file is independent of the others: 10,000 merges run on every core.
+    let rendered = crate::parallel::map(&profiles(host), 64, |profile| render_one(profile, &files));
+    let mut out = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// One profile's file: merged into the existing file for its device, or new.
+fn render_one(profile: &Profile, files: &parse::Files<'_>) -> Result<RenderedFile, BackendError> {
+    {
         let target = files.lookup(&profile.name);
         let contents = match target {
-            Some(file) => merge(&file.shell, &profile),
+            Some(file) => merge(&file.shell, profile),
             None => {
                 let keys: Vec<(String, String)> = profile
                     .keys
@@ -287,14 +295,12 @@ pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFil
             || format!("{DIR}/ifcfg-{}", profile.name),
             |f| f.path.to_owned(),
         );
-        out.push(RenderedFile {
+        Ok(RenderedFile {
             path,
             contents,
             mode: 0o644,
-        });
+        })
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
 }
 
 /// The existing file with netloom's keys set to the profile's values and every other managed

@@ -61,8 +61,10 @@ pub(crate) fn read_state(path: &Path) -> Result<Option<(FileState, Owner)>, Erro
     Ok(Some((state, owner)))
 }
 
-/// Writes `state` to `path` durably, with `owner` when given. `point` names the fault points
-/// passed (`temp-N` before the rename); `None` passes none.
+/// Writes `state` to `path`, with `owner` when given: the bytes are durable before the
+/// rename; the rename itself is durable once the caller syncs the directory (a transaction
+/// syncs each directory once, before recording its commit). `point` names the fault point
+/// passed before the rename (`temp-N`); `None` passes none.
 pub(crate) fn put(
     path: &Path,
     state: &FileState,
@@ -92,16 +94,21 @@ pub(crate) fn put(
         fault::point(p).map_err(&io)?;
     }
     tmp.persist(path).map_err(|e| io(e.error))?;
-    sync_dir(dir)
+    Ok(())
 }
 
-/// Removes `path` durably; an absent file is already removed.
+/// Removes `path`; an absent file is already removed. Durable once the caller syncs the
+/// directory, as for [`put`].
 pub(crate) fn remove(path: &Path) -> Result<(), Error> {
     match std::fs::remove_file(path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(write_err(path)(e)),
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(write_err(path)(e)),
     }
+}
+
+/// Syncs the directory holding `path`.
+pub(crate) fn sync_parent(path: &Path) -> Result<(), Error> {
     match path.parent() {
         Some(dir) => sync_dir(dir),
         None => Ok(()),

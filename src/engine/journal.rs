@@ -2,6 +2,10 @@
 //! the previous bytes, mode and owner of every file the transaction touches (or the fact that
 //! it was absent), the new ones, and the transaction's state.
 //!
+//! The bytes of every file, before and after, are kept one after another in the
+//! transaction's `data` file (`meta.json` says where each lies), so journalling 1,000 files
+//! costs one fsync rather than 2,000.
+//!
 //! A transaction's directory is written completely under a `.partial` name and renamed into
 //! place before the first file changes, so a journal that exists is whole. Its `state` file is
 //! replaced atomically at each step: `open` while files are being written, then `committed`
@@ -21,6 +25,9 @@ use crate::plan::FileState;
 /// Where journals live, relative to the root.
 pub const DIR: &str = "var/lib/netloom/journal";
 
+/// The file holding every saved side's bytes.
+const DATA: &str = "data";
+
 /// How many finished transactions are kept for `history` and `rollback`.
 const KEEP: usize = 100;
 
@@ -32,12 +39,13 @@ pub(crate) struct Entry {
     pub after: Option<Saved>,
 }
 
-/// One side of a file: its mode, its owner, and the blob holding its bytes.
+/// One side of a file: its mode, its owner, and where its bytes lie in the `data` file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Saved {
     pub mode: u32,
     pub owner: Option<Owner>,
-    pub blob: String,
+    pub offset: u64,
+    pub len: u64,
 }
 
 /// What a transaction is about, written once.
@@ -127,10 +135,16 @@ pub(crate) struct Tx {
 }
 
 impl Tx {
-    /// The bytes of a blob.
+    /// The bytes and mode of one side of a file.
     pub fn blob(&self, saved: &Saved) -> Result<FileState, Error> {
-        let path = self.dir.join(&saved.blob);
-        let bytes = std::fs::read(&path).map_err(fsio::read_err(&path))?;
+        use std::io::{Read, Seek, SeekFrom};
+        let path = self.dir.join(DATA);
+        let err = fsio::read_err(&path);
+        let mut file = std::fs::File::open(&path).map_err(&err)?;
+        file.seek(SeekFrom::Start(saved.offset)).map_err(&err)?;
+        let len = usize::try_from(saved.len).map_err(|e| err(std::io::Error::other(e)))?;
+        let mut bytes = vec![0; len];
+        file.read_exact(&mut bytes).map_err(&err)?;
         Ok(FileState {
             bytes,
             mode: saved.mode,
@@ -241,24 +255,20 @@ pub(crate) fn begin(
     let partial = jdir.join(format!("{id}.partial"));
     std::fs::create_dir(&partial).map_err(fsio::write_err(&partial))?;
     let mut files = Vec::with_capacity(records.len());
-    for (i, r) in records.iter().enumerate() {
-        let save = |side: &str, state: &FileState, owner: Option<Owner>| {
-            let blob = format!("{i}.{side}");
-            fsio::create_synced(&partial.join(&blob), &state.bytes)?;
-            Ok::<_, Error>(Saved {
+    let mut data: Vec<u8> = Vec::new();
+    for r in records {
+        let mut save = |state: &FileState, owner: Option<Owner>| {
+            let offset = data.len() as u64;
+            data.extend_from_slice(&state.bytes);
+            Saved {
                 mode: state.mode,
                 owner,
-                blob,
-            })
+                offset,
+                len: state.bytes.len() as u64,
+            }
         };
-        let before = match r.before {
-            Some((s, o)) => Some(save("before", s, Some(o))?),
-            None => None,
-        };
-        let after = match r.after {
-            Some((s, o)) => Some(save("after", s, o)?),
-            None => None,
-        };
+        let before = r.before.map(|(s, o)| save(s, Some(o)));
+        let after = r.after.map(|(s, o)| save(s, o));
         files.push(Entry {
             path: r.path.to_owned(),
             before,
@@ -273,6 +283,7 @@ pub(crate) fn begin(
         files,
         dirs,
     };
+    fsio::create_synced(&partial.join(DATA), &data)?;
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| Error::Write {
         path: partial.join("meta.json").display().to_string(),
         source: std::io::Error::other(e),

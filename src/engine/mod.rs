@@ -24,9 +24,9 @@ pub use time::utc;
 pub use timer::{VERB as TIMER_VERB, run as run_timer, spawn as spawn_timer};
 pub use txn::{Session, TxInfo, history, needs_recovery};
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::backend::{Backend, RenderedFile};
+use crate::backend::{Backend, RenderedFile, Snapshot};
 use crate::error::Error;
 use crate::model::{Host, IfaceName};
 use crate::plan::{FileState, Plan};
@@ -45,6 +45,7 @@ pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Erro
             mode: file.mode,
         };
         fsio::put(&path, &state, None, None)?;
+        fsio::sync_dir(dir)?;
     }
     Ok(())
 }
@@ -53,7 +54,7 @@ pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Erro
 /// differ, and the files the backend owns but no longer renders (an interface that was
 /// removed from the declaration), planned as deletions.
 pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Result<Plan, Error> {
-    let existing = root.snapshot(backend.scan())?;
+    let (existing, modes) = root.snapshot_with_modes(backend.scan())?;
     let rendered = backend.render(host, &existing)?;
     let names: HashSet<&str> = rendered.iter().map(|f| f.path.as_str()).collect();
     let removed: Vec<String> = existing
@@ -62,7 +63,12 @@ pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Re
         .filter(|p| backend.owns(p) && !names.contains(p.as_str()))
         .cloned()
         .collect();
-    let current = current(root, rendered.iter().map(|f| &f.path).chain(&removed))?;
+    let current = current(
+        root,
+        rendered.iter().map(|f| &f.path).chain(&removed),
+        &existing,
+        &modes,
+    )?;
     Ok(Plan::new(backend.name(), rendered, removed, &current))
 }
 
@@ -73,7 +79,7 @@ pub fn plan_undefine(
     backend: &'static dyn Backend,
     name: &IfaceName,
 ) -> Result<Plan, Error> {
-    let existing = root.snapshot(backend.scan())?;
+    let (existing, modes) = root.snapshot_with_modes(backend.scan())?;
     let target = backend.import(&existing, std::slice::from_ref(name))?;
     let own: BTreeSet<String> = backend
         .render(&target, &existing)?
@@ -93,17 +99,27 @@ pub fn plan_undefine(
         .filter(|p| !kept.iter().any(|k| &k.path == *p))
         .cloned()
         .collect();
-    let current = current(root, own.iter())?;
+    let current = current(root, own.iter(), &existing, &modes)?;
     Ok(Plan::new(backend.name(), kept, removed, &current))
 }
 
-/// The current state of each path, read in parallel.
+/// The current state of each path: from the snapshot where it was read already, else from
+/// the disk, in parallel.
 fn current<'a>(
     root: &TargetRoot,
     paths: impl Iterator<Item = &'a String>,
+    existing: &Snapshot,
+    modes: &HashMap<String, u32>,
 ) -> Result<BTreeMap<String, Option<FileState>>, Error> {
     let paths: Vec<&String> = paths.collect();
     let read = |rel: &&String| -> Result<(String, Option<FileState>), Error> {
+        if let (Some(text), Some(mode)) = (existing.files.get(*rel), modes.get(*rel)) {
+            let state = FileState {
+                bytes: text.as_bytes().to_vec(),
+                mode: *mode,
+            };
+            return Ok(((*rel).clone(), Some(state)));
+        }
         let abs = root.resolve(rel)?;
         Ok(((*rel).clone(), fsio::read_state(&abs)?.map(|(s, _)| s)))
     };

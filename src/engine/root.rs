@@ -1,6 +1,7 @@
 //! A target root: the directory every path is relative to (`/`, or `/mnt/sysimage` for an
 //! installer). Nothing outside it is ever read or written.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::backend::Snapshot;
@@ -71,6 +72,15 @@ impl TargetRoot {
     /// Reads every regular file matching one of `patterns` (see
     /// [`crate::backend::Backend::scan`]) into a snapshot.
     pub fn snapshot(&self, patterns: &[&str]) -> Result<Snapshot, Error> {
+        Ok(self.snapshot_with_modes(patterns)?.0)
+    }
+
+    /// [`TargetRoot::snapshot`], with each file's permission bits, which a plan needs and
+    /// should not have to stat 10,000 files again for.
+    pub(crate) fn snapshot_with_modes(
+        &self,
+        patterns: &[&str],
+    ) -> Result<(Snapshot, HashMap<String, u32>), Error> {
         let mut found = Vec::new();
         for pattern in patterns {
             let parts: Vec<&str> = pattern.split('/').collect();
@@ -78,11 +88,13 @@ impl TargetRoot {
         }
         // Reading is I/O-bound: a root of 10,000 files is read on every core at once.
         let mut snap = Snapshot::default();
+        let mut modes = HashMap::with_capacity(found.len());
         for read in crate::parallel::map(&found, 256, read_one) {
-            let (rel, text) = read?;
+            let (rel, text, mode) = read?;
+            modes.insert(rel.clone(), mode);
             snap.files.insert(rel, text);
         }
-        Ok(snap)
+        Ok((snap, modes))
     }
 
     /// Walks `parts` below `rel` (already resolved to `abs`) and lists the matching regular
@@ -163,13 +175,19 @@ impl TargetRoot {
     }
 }
 
-/// Reads one listed file as text.
-fn read_one((rel, abs): &(String, PathBuf)) -> Result<(String, String), Error> {
-    let text = std::fs::read_to_string(abs).map_err(|source| Error::Read {
+/// Reads one listed file as text, with its permission bits.
+fn read_one((rel, abs): &(String, PathBuf)) -> Result<(String, String, u32), Error> {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let err = |source| Error::Read {
         path: abs.display().to_string(),
         source,
-    })?;
-    Ok((rel.clone(), text))
+    };
+    let mut file = std::fs::File::open(abs).map_err(err)?;
+    let meta = file.metadata().map_err(err)?;
+    let mut text = String::with_capacity(meta.len() as usize);
+    file.read_to_string(&mut text).map_err(err)?;
+    Ok((rel.clone(), text, meta.permissions().mode() & 0o7777))
 }
 
 /// Whether `name` matches `pattern`, where `*` matches any run of characters.

@@ -169,6 +169,7 @@ impl<'r> Session<'r> {
                 fsio::sync_dir(parent)?;
             }
         }
+        let mut touched = std::collections::BTreeSet::new();
         for (i, (c, owner)) in plan.changes.iter().zip(owners).enumerate() {
             let path = self.root.resolve(&c.path)?;
             match &c.new {
@@ -176,6 +177,14 @@ impl<'r> Session<'r> {
                 None => fsio::remove(&path)?,
             }
             fault::point(&format!("file-{i}")).map_err(fsio::write_err(&path))?;
+            if let Some(dir) = path.parent() {
+                touched.insert(dir.to_path_buf());
+            }
+        }
+        // Once per directory rather than per file: the renames must be on disk before the
+        // commit is, and a crash before that is undone from the journal anyway.
+        for dir in &touched {
+            fsio::sync_dir(dir)?;
         }
         fault::point("commit").map_err(fsio::write_err(jdir))?;
         let state = match confirm {
@@ -229,9 +238,13 @@ impl<'r> Session<'r> {
                             std::fs::create_dir_all(dir).map_err(fsio::write_err(dir))?;
                         }
                         fsio::put(&path, &want, saved.owner, None)?;
+                        fsio::sync_parent(&path)?;
                     }
                 }
-                None => fsio::remove(&path)?,
+                None => {
+                    fsio::remove(&path)?;
+                    fsio::sync_parent(&path)?;
+                }
             }
             if let Some(dir) = path.parent() {
                 fsio::remove_temporaries(dir)?;
