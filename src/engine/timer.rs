@@ -41,9 +41,12 @@ pub fn run(root: &TargetRoot, id: u64) -> Result<(), Error> {
         };
         let now = time::now();
         if now >= deadline {
-            // Opening a session rolls back every pending transaction past its deadline.
-            Session::open(root)?;
-            return Ok(());
+            // Opening a session rolls back every pending transaction past its deadline. If
+            // another netloom holds the root, wait for it: it may be the `confirm`.
+            match Session::open(root) {
+                Err(Error::Busy(_)) => continue,
+                other => return other.map(|_| ()),
+            }
         }
         std::thread::sleep(Duration::from_millis(((deadline - now) * 1000).min(500)));
     }
