@@ -195,7 +195,7 @@ pub enum Error {
     #[error("{0}")]
     Refused(String),
     /// A step of a transaction failed and everything it had done was undone.
-    #[error("transaction {id} failed and was undone; the root is as it was before")]
+    #[error("transaction {id} failed and was undone; every file is as it was before")]
     Undone {
         /// The transaction.
         id: u64,

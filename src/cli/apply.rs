@@ -135,30 +135,22 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
             Status::Changes
         });
     }
-    let root = TargetRoot::open(&cli.root)?;
+    let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    let session = session(&root)?;
-    let plan = engine::plan(&root, backend, &host)?;
-    commit(
-        &root,
-        &session,
-        &plan,
-        "apply",
-        args.yes,
-        args.confirm,
-        args.color,
-    )
+    commit(&root, "apply", args.yes, args.confirm, args.color, || {
+        engine::plan(&root, backend, &host)
+    })
 }
 
 pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
     let name = IfaceName::parse(&args.name)
         .map_err(|e| Error::Usage(format!("invalid interface name '{}': {e}", args.name)))?;
-    let root = TargetRoot::open(&cli.root)?;
+    let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    let session = session(&root)?;
-    let plan = engine::plan_undefine(&root, backend, &name)?;
     let command = format!("undefine {name}");
-    commit(&root, &session, &plan, &command, args.yes, None, args.color)
+    commit(&root, &command, args.yes, None, args.color, || {
+        engine::plan_undefine(&root, backend, &name)
+    })
 }
 
 /// Opens a session on the root and tells the user what recovery did.
@@ -168,30 +160,45 @@ pub(super) fn session(root: &TargetRoot) -> Result<Session<'_>> {
     Ok(session)
 }
 
-/// Shows the plan, asks, and applies it.
+/// Makes the plan, shows it, asks, and applies it. The question is asked without the lock,
+/// so a prompt left open neither blocks other commands nor the confirmation timer; under
+/// the lock the plan is made again and must be the one shown.
 fn commit(
     root: &TargetRoot,
-    session: &Session<'_>,
-    plan: &Plan,
     command: &str,
     yes: bool,
     confirm: Option<u64>,
     color: Color,
+    make: impl Fn() -> Result<Plan>,
 ) -> Result<Status> {
+    if let Some(id) = engine::pending(root)? {
+        return Err(Error::Refused(format!(
+            "transaction {id} is waiting for confirmation; run `netloom confirm` or \
+             `netloom rollback` first"
+        )));
+    }
+    let plan = make()?;
     if plan.is_empty() {
         super::say("nothing to change");
         return Ok(Status::Success);
     }
-    show(plan, root, Format::Text, color)?;
+    show(&plan, root, Format::Text, color)?;
     if !yes && !ask(&format!("Apply these changes to {}?", root.display()))? {
         return Err(Error::Refused("cancelled; nothing was changed".into()));
     }
-    let id = session.apply(plan, command, confirm)?;
+    let session = session(root)?;
+    if make()? != plan {
+        return Err(Error::Refused(format!(
+            "files under {} changed while the plan was shown; nothing was changed; run the \
+             command again",
+            root.display()
+        )));
+    }
+    let id = session.apply(&plan, command, confirm)?;
     let n = plan.changes.len();
     let files = if n == 1 { "file" } else { "files" };
     match confirm {
         Some(secs) => {
-            engine::spawn_timer(root.absolute(), id)?;
             super::say(&format!(
                 "transaction {id} changed {n} {files}; run `netloom confirm` within {secs} s \
                  or it is rolled back"

@@ -90,14 +90,15 @@ pub(super) fn history(args: &HistoryArgs, cli: &Cli) -> Result<Status> {
 }
 
 pub(super) fn rollback(args: &RollbackArgs, cli: &Cli) -> Result<Status> {
-    let root = TargetRoot::open(&cli.root)?;
-    let session = session(&root)?;
-    let (id, plan) = session.rollback_plan(args.id, args.force)?;
+    // Asked without the lock: a question left open must not stop the confirmation timer.
+    let root = open_root(cli)?;
+    let (id, plan) = engine::rollback_plan(&root, args.id, args.force)?;
     show(&plan, &root, Format::Text, args.color)?;
     if !args.yes && !ask(&format!("Roll back transaction {id}?"))? {
         return Err(Error::Refused("cancelled; nothing was changed".into()));
     }
-    session.rollback(id)?;
+    let session = session(&root)?;
+    session.rollback(id, args.force, &plan)?;
     super::say(&format!("rolled back transaction {id}"));
     Ok(Status::Success)
 }

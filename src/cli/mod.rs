@@ -183,6 +183,10 @@ fn detected(root: &Path) -> Vec<&'static dyn Backend> {
 
 fn list_backends(cli: &Cli) -> Result<()> {
     use std::io::Write;
+    // What an interrupted transaction left must not decide which backend the root uses.
+    if TargetRoot::open(&cli.root).is_ok() {
+        open_root(cli)?;
+    }
     let found = detected(&cli.root);
     let mut out = std::io::stdout().lock();
     for b in backends::ALL {

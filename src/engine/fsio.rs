@@ -81,14 +81,15 @@ pub(crate) fn put(
         .map_err(&io)?;
     tmp.write_all(&state.bytes).map_err(&io)?;
     let file = tmp.as_file();
-    file.set_permissions(std::fs::Permissions::from_mode(state.mode))
-        .map_err(&io)?;
+    // Owner first: the kernel clears setuid and setgid bits on a change of owner.
     if let Some(o) = owner {
         let meta = file.metadata().map_err(&io)?;
         if (meta.uid(), meta.gid()) != (o.uid, o.gid) {
             std::os::unix::fs::fchown(file, Some(o.uid), Some(o.gid)).map_err(&io)?;
         }
     }
+    file.set_permissions(std::fs::Permissions::from_mode(state.mode))
+        .map_err(&io)?;
     file.sync_all().map_err(&io)?;
     if let Some(p) = point {
         fault::point(p).map_err(&io)?;
@@ -107,18 +108,57 @@ pub(crate) fn remove(path: &Path) -> Result<(), Error> {
     }
 }
 
-/// Syncs the directory holding `path`.
+/// Syncs the directory holding `path`; a directory that does not exist (never created, or
+/// removed since) has nothing to sync.
 pub(crate) fn sync_parent(path: &Path) -> Result<(), Error> {
     match path.parent() {
-        Some(dir) => sync_dir(dir),
-        None => Ok(()),
+        Some(dir) if dir.is_dir() => sync_dir(dir),
+        _ => Ok(()),
     }
 }
 
-/// Writes a small file durably (journal entries): plain create, write, fsync.
+/// Creates the directory `path` (its parent exists) with mode 0755 whatever the umask, so a
+/// configuration directory netloom creates is readable as the distribution's would be.
+pub(crate) fn make_dir(path: &Path, mode: u32) -> Result<bool, Error> {
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::DirBuilder::new().mode(mode).create(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(write_err(path)(e)),
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(write_err(path))?;
+    Ok(true)
+}
+
+/// Creates `path` and its missing parents, all 0755 except `path` itself, which gets `mode`.
+pub(crate) fn make_dirs(path: &Path, mode: u32) -> Result<(), Error> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        make_dirs(parent, 0o755)?;
+    }
+    if make_dir(path, mode)?
+        && let Some(parent) = path.parent()
+    {
+        sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+/// Writes a journal file durably, readable by its owner only: it holds the bytes of files
+/// that may be private.
 pub(crate) fn create_synced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::os::unix::fs::OpenOptionsExt;
     let io = write_err(path);
-    let mut f = File::create(path).map_err(&io)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(&io)?;
     f.write_all(bytes).map_err(&io)?;
     f.sync_all().map_err(&io)
 }

@@ -175,13 +175,16 @@ fn write_state(dir: &Path, state: &State) -> Result<(), Error> {
 pub(crate) fn dir(root: &TargetRoot, create: bool) -> Result<PathBuf, Error> {
     let dir = root.resolve(DIR)?;
     if create {
-        std::fs::create_dir_all(&dir).map_err(fsio::write_err(&dir))?;
+        // The journal holds copies of files that may be private: its directory is not
+        // readable by others, the directories above it are ordinary.
+        fsio::make_dirs(&dir, 0o700)?;
     }
     Ok(dir)
 }
 
-/// Every transaction of a root, oldest first. Leftovers of a journal that was never put in
-/// place (`N.partial`) are removed: no file was touched for them.
+/// Every transaction of a root, oldest first. Only real directories named by a number count:
+/// a symlink there could lead out of the root, and `N.partial` is a journal that was never
+/// put in place (or one being forgotten), which [`remove_partials`] deletes under the lock.
 pub(crate) fn list(root: &TargetRoot) -> Result<Vec<Tx>, Error> {
     let dir = dir(root, false)?;
     let entries = match std::fs::read_dir(&dir) {
@@ -192,7 +195,8 @@ pub(crate) fn list(root: &TargetRoot) -> Result<Vec<Tx>, Error> {
     let mut found = Vec::new();
     for entry in entries.filter_map(|e| e.ok()) {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Ok(id) = name.parse::<u64>() {
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if let (Ok(id), true) = (name.parse::<u64>(), is_dir) {
             found.push((id, entry.path()));
         }
     }
@@ -218,6 +222,13 @@ pub(crate) fn remove_partials(root: &TargetRoot) -> Result<(), Error> {
 fn load(dir: &Path) -> Result<Tx, Error> {
     let read = |name: &str| -> Result<Vec<u8>, Error> {
         let p = dir.join(name);
+        let meta = std::fs::symlink_metadata(&p).map_err(fsio::read_err(&p))?;
+        if !meta.is_file() {
+            return Err(Error::bad_path(
+                &p.display().to_string(),
+                "is not a regular file; the journal is damaged",
+            ));
+        }
         std::fs::read(&p).map_err(fsio::read_err(&p))
     };
     let bad = |name: &str, e: serde_json::Error| Error::Read {
@@ -253,7 +264,7 @@ pub(crate) fn begin(
     let jdir = dir(root, true)?;
     let id = list(root)?.last().map_or(1, |t| t.meta.id + 1);
     let partial = jdir.join(format!("{id}.partial"));
-    std::fs::create_dir(&partial).map_err(fsio::write_err(&partial))?;
+    fsio::make_dir(&partial, 0o700)?;
     let mut files = Vec::with_capacity(records.len());
     let mut data: Vec<u8> = Vec::new();
     for r in records {
@@ -301,13 +312,21 @@ pub(crate) fn begin(
     })
 }
 
-/// Forgets the oldest finished transactions beyond the newest [`KEEP`].
+/// Forgets the oldest finished transactions beyond the newest [`KEEP`]. Each is first renamed
+/// to `N.partial`, so a kill half-way through removing it leaves something every command
+/// ignores and the next one removes, never a transaction with half its files.
 pub(crate) fn prune(root: &TargetRoot) -> Result<(), Error> {
     let all = list(root)?;
     let excess = all.len().saturating_sub(KEEP);
+    let Some(jdir) = all.first().and_then(|t| t.dir.parent()) else {
+        return Ok(());
+    };
     for tx in all.iter().take(excess) {
         if matches!(tx.state, State::Committed | State::RolledBack { .. }) {
-            std::fs::remove_dir_all(&tx.dir).map_err(fsio::write_err(&tx.dir))?;
+            let gone = jdir.join(format!("{}.partial", tx.meta.id));
+            std::fs::rename(&tx.dir, &gone).map_err(fsio::write_err(&tx.dir))?;
+            fsio::sync_dir(jdir)?;
+            std::fs::remove_dir_all(&gone).map_err(fsio::write_err(&gone))?;
         }
     }
     Ok(())

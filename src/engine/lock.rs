@@ -26,7 +26,7 @@ impl Lock {
     pub fn take(root: &TargetRoot) -> Result<Self, Error> {
         let path = root.resolve(PATH)?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(fsio::write_err(dir))?;
+            fsio::make_dirs(dir, 0o755)?;
         }
         let mut file = OpenOptions::new()
             .read(true)

@@ -19,14 +19,15 @@ mod txn;
 
 pub use fault::VAR as FAULT_VAR;
 pub use journal::{Reason, State};
+use root::Scan;
 pub use root::TargetRoot;
 pub use time::utc;
-pub use timer::{VERB as TIMER_VERB, run as run_timer, spawn as spawn_timer};
-pub use txn::{Session, TxInfo, history, needs_recovery};
+pub use timer::{VERB as TIMER_VERB, run as run_timer};
+pub use txn::{Session, TxInfo, history, needs_recovery, pending, rollback_plan};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use crate::backend::{Backend, RenderedFile, Snapshot};
+use crate::backend::{Backend, RenderedFile};
 use crate::error::Error;
 use crate::model::{Host, IfaceName};
 use crate::plan::{FileState, Plan};
@@ -39,7 +40,7 @@ pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Erro
         let dir = path
             .parent()
             .ok_or_else(|| Error::bad_path(&file.path, "has no parent directory"))?;
-        std::fs::create_dir_all(dir).map_err(fsio::write_err(dir))?;
+        fsio::make_dirs(dir, 0o755)?;
         let state = FileState {
             bytes: file.contents.as_bytes().to_vec(),
             mode: file.mode,
@@ -54,20 +55,21 @@ pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Erro
 /// differ, and the files the backend owns but no longer renders (an interface that was
 /// removed from the declaration), planned as deletions.
 pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Result<Plan, Error> {
-    let (existing, modes) = root.snapshot_with_modes(backend.scan())?;
-    let rendered = backend.render(host, &existing)?;
+    let scan = root.scan(backend.scan())?;
+    let rendered = backend.render(host, &scan.snapshot)?;
     let names: HashSet<&str> = rendered.iter().map(|f| f.path.as_str()).collect();
-    let removed: Vec<String> = existing
+    let removed: Vec<String> = scan
+        .snapshot
         .files
         .keys()
+        .chain(scan.binary.keys())
         .filter(|p| backend.owns(p) && !names.contains(p.as_str()))
         .cloned()
         .collect();
     let current = current(
         root,
         rendered.iter().map(|f| &f.path).chain(&removed),
-        &existing,
-        &modes,
+        &scan,
     )?;
     Ok(Plan::new(backend.name(), rendered, removed, &current))
 }
@@ -79,18 +81,19 @@ pub fn plan_undefine(
     backend: &'static dyn Backend,
     name: &IfaceName,
 ) -> Result<Plan, Error> {
-    let (existing, modes) = root.snapshot_with_modes(backend.scan())?;
-    let target = backend.import(&existing, std::slice::from_ref(name))?;
+    let scan = root.scan(backend.scan())?;
+    let existing = &scan.snapshot;
+    let target = backend.import(existing, std::slice::from_ref(name))?;
     let own: BTreeSet<String> = backend
-        .render(&target, &existing)?
+        .render(&target, existing)?
         .into_iter()
         .map(|f| f.path)
         .filter(|p| existing.files.contains_key(p))
         .collect();
-    let mut rest = backend.import(&existing, &[])?;
+    let mut rest = backend.import(existing, &[])?;
     rest.interfaces.retain(|i| &i.name != name);
     let kept: Vec<RenderedFile> = backend
-        .render(&rest, &existing)?
+        .render(&rest, existing)?
         .into_iter()
         .filter(|f| own.contains(&f.path))
         .collect();
@@ -99,25 +102,27 @@ pub fn plan_undefine(
         .filter(|p| !kept.iter().any(|k| &k.path == *p))
         .cloned()
         .collect();
-    let current = current(root, own.iter(), &existing, &modes)?;
+    let current = current(root, own.iter(), &scan)?;
     Ok(Plan::new(backend.name(), kept, removed, &current))
 }
 
-/// The current state of each path: from the snapshot where it was read already, else from
-/// the disk, in parallel.
+/// The current state of each path: from the scan where it was read already, else from the
+/// disk, in parallel.
 fn current<'a>(
     root: &TargetRoot,
     paths: impl Iterator<Item = &'a String>,
-    existing: &Snapshot,
-    modes: &HashMap<String, u32>,
+    scan: &Scan,
 ) -> Result<BTreeMap<String, Option<FileState>>, Error> {
     let paths: Vec<&String> = paths.collect();
     let read = |rel: &&String| -> Result<(String, Option<FileState>), Error> {
-        if let (Some(text), Some(mode)) = (existing.files.get(*rel), modes.get(*rel)) {
-            let state = FileState {
+        let known = match (scan.snapshot.files.get(*rel), scan.modes.get(*rel)) {
+            (Some(text), Some(mode)) => Some(FileState {
                 bytes: text.as_bytes().to_vec(),
                 mode: *mode,
-            };
+            }),
+            _ => scan.binary.get(*rel).cloned(),
+        };
+        if let Some(state) = known {
             return Ok(((*rel).clone(), Some(state)));
         }
         let abs = root.resolve(rel)?;

@@ -1,10 +1,22 @@
 //! A target root: the directory every path is relative to (`/`, or `/mnt/sysimage` for an
 //! installer). Nothing outside it is ever read or written.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use crate::backend::Snapshot;
+use crate::plan::FileState;
+
+/// What a plan reads of a root: see [`TargetRoot::scan`].
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    /// The UTF-8 files, for the backend.
+    pub snapshot: Snapshot,
+    /// Their permission bits.
+    pub modes: HashMap<String, u32>,
+    /// The files that are not UTF-8.
+    pub binary: BTreeMap<String, FileState>,
+}
 use crate::error::Error;
 
 /// A checked target root.
@@ -71,30 +83,54 @@ impl TargetRoot {
 
     /// Reads every regular file matching one of `patterns` (see
     /// [`crate::backend::Backend::scan`]) into a snapshot.
+    /// A file that is not UTF-8 is an error: backends read text.
     pub fn snapshot(&self, patterns: &[&str]) -> Result<Snapshot, Error> {
-        Ok(self.snapshot_with_modes(patterns)?.0)
+        let scan = self.scan(patterns)?;
+        if let Some(path) = scan.binary.keys().next() {
+            return Err(Error::Read {
+                path: self.path.join(path).display().to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                ),
+            });
+        }
+        Ok(scan.snapshot)
     }
 
-    /// [`TargetRoot::snapshot`], with each file's permission bits, which a plan needs and
-    /// should not have to stat 10,000 files again for.
-    pub(crate) fn snapshot_with_modes(
-        &self,
-        patterns: &[&str],
-    ) -> Result<(Snapshot, HashMap<String, u32>), Error> {
+    /// [`TargetRoot::snapshot`] for a plan: with each file's permission bits, which it should
+    /// not have to stat 10,000 files again for, and with the files that are not UTF-8 kept
+    /// apart rather than refused, so that one the backend owns can still be replaced or
+    /// deleted (and shown as a binary change).
+    pub(crate) fn scan(&self, patterns: &[&str]) -> Result<Scan, Error> {
         let mut found = Vec::new();
         for pattern in patterns {
             let parts: Vec<&str> = pattern.split('/').collect();
             self.collect(String::new(), self.path.clone(), &parts, &mut found)?;
         }
         // Reading is I/O-bound: a root of 10,000 files is read on every core at once.
-        let mut snap = Snapshot::default();
-        let mut modes = HashMap::with_capacity(found.len());
+        let mut scan = Scan {
+            snapshot: Snapshot::default(),
+            modes: HashMap::with_capacity(found.len()),
+            binary: BTreeMap::new(),
+        };
         for read in crate::parallel::map(&found, 256, read_one) {
-            let (rel, text, mode) = read?;
-            modes.insert(rel.clone(), mode);
-            snap.files.insert(rel, text);
+            let (rel, bytes, mode) = read?;
+            match String::from_utf8(bytes) {
+                Ok(text) => {
+                    scan.modes.insert(rel.clone(), mode);
+                    scan.snapshot.files.insert(rel, text);
+                }
+                Err(e) => {
+                    let state = FileState {
+                        bytes: e.into_bytes(),
+                        mode,
+                    };
+                    scan.binary.insert(rel, state);
+                }
+            }
         }
-        Ok((snap, modes))
+        Ok(scan)
     }
 
     /// Walks `parts` below `rel` (already resolved to `abs`) and lists the matching regular
@@ -175,8 +211,8 @@ impl TargetRoot {
     }
 }
 
-/// Reads one listed file as text, with its permission bits.
-fn read_one((rel, abs): &(String, PathBuf)) -> Result<(String, String, u32), Error> {
+/// Reads one listed file, with its permission bits.
+fn read_one((rel, abs): &(String, PathBuf)) -> Result<(String, Vec<u8>, u32), Error> {
     use std::io::Read;
     use std::os::unix::fs::PermissionsExt;
     let err = |source| Error::Read {
@@ -185,9 +221,9 @@ fn read_one((rel, abs): &(String, PathBuf)) -> Result<(String, String, u32), Err
     };
     let mut file = std::fs::File::open(abs).map_err(err)?;
     let meta = file.metadata().map_err(err)?;
-    let mut text = String::with_capacity(meta.len() as usize);
-    file.read_to_string(&mut text).map_err(err)?;
-    Ok((rel.clone(), text, meta.permissions().mode() & 0o7777))
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes).map_err(err)?;
+    Ok((rel.clone(), bytes, meta.permissions().mode() & 0o7777))
 }
 
 /// Whether `name` matches `pattern`, where `*` matches any run of characters.

@@ -80,21 +80,12 @@ impl<'r> Session<'r> {
         Ok(())
     }
 
-    /// The transaction awaiting `netloom confirm`, if any.
-    pub fn pending(&self) -> Result<Option<u64>, Error> {
-        Ok(journal::list(self.root)?
-            .into_iter()
-            .rev()
-            .find(|t| matches!(t.state, State::Pending { .. }))
-            .map(|t| t.meta.id))
-    }
-
     /// Applies `plan` as one transaction and returns its id. With `confirm`, the transaction
     /// stays pending until [`Session::confirm`] or until that many seconds have passed.
     ///
     /// On any failure everything already written is restored and the error says so.
     pub fn apply(&self, plan: &Plan, command: &str, confirm: Option<u64>) -> Result<u64, Error> {
-        if let Some(id) = self.pending()? {
+        if let Some(id) = pending(self.root)? {
             return Err(Error::Refused(format!(
                 "transaction {id} is waiting for confirmation; run `netloom confirm` or \
                  `netloom rollback` first"
@@ -145,7 +136,9 @@ impl<'r> Session<'r> {
                 },
             });
         }
-        journal::prune(self.root)?;
+        // The transaction is in place; failing to forget old ones must not report it failed.
+        // Whatever is left is removed by a later command.
+        let _ = journal::prune(self.root);
         Ok(tx.meta.id)
     }
 
@@ -158,15 +151,15 @@ impl<'r> Session<'r> {
     ) -> Result<(), Error> {
         let jdir = &tx.dir;
         fault::point("journaled").map_err(fsio::write_err(jdir))?;
+        if confirm.is_some() {
+            // Before any file changes: a timer that cannot start means no change at all,
+            // and one started now already watches a transaction killed half-way.
+            super::timer::spawn(self.root.absolute(), tx.meta.id)?;
+        }
         for d in &tx.meta.dirs {
             let path = self.root.resolve(d)?;
-            match std::fs::create_dir(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(fsio::write_err(&path)(e)),
-            }
-            if let Some(parent) = path.parent() {
-                fsio::sync_dir(parent)?;
+            if fsio::make_dir(&path, 0o755)? {
+                fsio::sync_parent(&path)?;
             }
         }
         let mut touched = std::collections::BTreeSet::new();
@@ -235,7 +228,7 @@ impl<'r> Session<'r> {
                         .is_some_and(|(s, o)| *s == want && saved.owner.is_none_or(|w| w == *o));
                     if !same {
                         if let Some(dir) = path.parent() {
-                            std::fs::create_dir_all(dir).map_err(fsio::write_err(dir))?;
+                            fsio::make_dirs(dir, 0o755)?;
                         }
                         fsio::put(&path, &want, saved.owner, None)?;
                         fsio::sync_parent(&path)?;
@@ -265,72 +258,16 @@ impl<'r> Session<'r> {
         tx.set_state(State::RolledBack { reason })
     }
 
-    /// The transaction `rollback` would undo (the newest live one when `id` is `None`) and
-    /// what undoing it changes, after checking that it may be undone: no later live
-    /// transaction touched its files, and (unless `force`) nobody changed them since.
-    pub fn rollback_plan(&self, id: Option<u64>, force: bool) -> Result<(u64, Plan), Error> {
-        let all = journal::list(self.root)?;
-        let tx = match id {
-            Some(id) => all.iter().find(|t| t.meta.id == id).ok_or_else(|| {
-                Error::Refused(format!(
-                    "there is no transaction {id}; see `netloom history`"
-                ))
-            })?,
-            None => all
-                .iter()
-                .rev()
-                .find(|t| t.state.is_live())
-                .ok_or_else(|| Error::Refused("there is no transaction to roll back".into()))?,
-        };
-        let id = tx.meta.id;
-        if !tx.state.is_live() {
+    /// Rolls back transaction `id`, provided undoing it still means exactly `shown` (the plan
+    /// [`rollback_plan`] gave, which the user saw): nothing changed while they read it.
+    pub fn rollback(&self, id: u64, force: bool, shown: &Plan) -> Result<(), Error> {
+        let (_, now) = rollback_plan(self.root, Some(id), force)?;
+        if now != *shown {
             return Err(Error::Refused(format!(
-                "transaction {id} is {}; there is nothing to roll back",
-                tx.state.describe()
+                "the files of transaction {id} changed while the plan was shown; nothing was \
+                 changed; run the command again"
             )));
         }
-        for later in all.iter().filter(|t| t.meta.id > id && t.state.is_live()) {
-            if let Some(shared) = later
-                .meta
-                .files
-                .iter()
-                .find(|f| tx.meta.files.iter().any(|g| g.path == f.path))
-            {
-                return Err(Error::Refused(format!(
-                    "transaction {} changed {} again after transaction {id}; roll back {} first \
-                     (`netloom rollback {}`)",
-                    later.meta.id, shared.path, later.meta.id, later.meta.id
-                )));
-            }
-        }
-        let mut changes = Vec::new();
-        for entry in &tx.meta.files {
-            let path = self.root.resolve(&entry.path)?;
-            let have = fsio::read_state(&path)?.map(|(s, _)| s);
-            let after = entry.after.as_ref().map(|s| tx.blob(s)).transpose()?;
-            if have != after && !force {
-                return Err(Error::Refused(format!(
-                    "{} was changed after transaction {id} by something other than netloom; \
-                     `netloom rollback --force {id}` restores the state before it anyway",
-                    entry.path
-                )));
-            }
-            let before = entry.before.as_ref().map(|s| tx.blob(s)).transpose()?;
-            if have != before {
-                changes.push(Change {
-                    path: entry.path.clone(),
-                    old: have,
-                    new: before,
-                });
-            }
-        }
-        changes.sort_by(|a, b| a.path.cmp(&b.path));
-        let backend = crate::backends::find(&tx.meta.backend).map_or("unknown", |b| b.name());
-        Ok((id, Plan { backend, changes }))
-    }
-
-    /// Rolls back transaction `id` (checked by [`Session::rollback_plan`] first).
-    pub fn rollback(&self, id: u64) -> Result<(), Error> {
         let mut tx = journal::list(self.root)?
             .into_iter()
             .find(|t| t.meta.id == id)
@@ -372,6 +309,83 @@ fn write_state(tx: &Tx, state: State) -> Result<(), Error> {
     tx.set_state(state)
 }
 
+/// The transaction `rollback` would undo (the newest live one when `id` is `None`) and what
+/// undoing it changes, after checking that it may be undone: no later live transaction
+/// touched its files, and (unless `force`) nobody changed them since. Reads only.
+pub fn rollback_plan(
+    root: &TargetRoot,
+    id: Option<u64>,
+    force: bool,
+) -> Result<(u64, Plan), Error> {
+    let all = journal::list(root)?;
+    let tx = match id {
+        Some(id) => all.iter().find(|t| t.meta.id == id).ok_or_else(|| {
+            Error::Refused(format!(
+                "there is no transaction {id}; see `netloom history`"
+            ))
+        })?,
+        None => all
+            .iter()
+            .rev()
+            .find(|t| t.state.is_live())
+            .ok_or_else(|| Error::Refused("there is no transaction to roll back".into()))?,
+    };
+    let id = tx.meta.id;
+    if !tx.state.is_live() {
+        return Err(Error::Refused(format!(
+            "transaction {id} is {}; there is nothing to roll back",
+            tx.state.describe()
+        )));
+    }
+    for later in all.iter().filter(|t| t.meta.id > id && t.state.is_live()) {
+        if let Some(shared) = later
+            .meta
+            .files
+            .iter()
+            .find(|f| tx.meta.files.iter().any(|g| g.path == f.path))
+        {
+            return Err(Error::Refused(format!(
+                "transaction {} changed {} again after transaction {id}; roll back {} first \
+                 (`netloom rollback {}`)",
+                later.meta.id, shared.path, later.meta.id, later.meta.id
+            )));
+        }
+    }
+    let mut changes = Vec::new();
+    for entry in &tx.meta.files {
+        let path = root.resolve(&entry.path)?;
+        let have = fsio::read_state(&path)?.map(|(s, _)| s);
+        let after = entry.after.as_ref().map(|s| tx.blob(s)).transpose()?;
+        if have != after && !force {
+            return Err(Error::Refused(format!(
+                "{} was changed after transaction {id} by something other than netloom; \
+                 `netloom rollback --force {id}` restores the state before it anyway",
+                entry.path
+            )));
+        }
+        let before = entry.before.as_ref().map(|s| tx.blob(s)).transpose()?;
+        if have != before {
+            changes.push(Change {
+                path: entry.path.clone(),
+                old: have,
+                new: before,
+            });
+        }
+    }
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    let backend = crate::backends::find(&tx.meta.backend).map_or("unknown", |b| b.name());
+    Ok((id, Plan { backend, changes }))
+}
+
+/// The transaction awaiting `netloom confirm`, if any. Reads only.
+pub fn pending(root: &TargetRoot) -> Result<Option<u64>, Error> {
+    Ok(journal::list(root)?
+        .into_iter()
+        .rev()
+        .find(|t| matches!(t.state, State::Pending { .. }))
+        .map(|t| t.meta.id))
+}
+
 /// Every transaction of a root, oldest first, for `netloom history`. Reads only.
 pub fn history(root: &TargetRoot) -> Result<Vec<TxInfo>, Error> {
     Ok(journal::list(root)?
@@ -411,13 +425,10 @@ pub fn needs_recovery(root: &TargetRoot) -> Result<bool, Error> {
     }))
 }
 
-/// The deadline of pending transaction `id`, if it is still pending.
-pub fn pending_deadline(root: &TargetRoot, id: u64) -> Result<Option<u64>, Error> {
+/// The state of transaction `id`, if it exists.
+pub(crate) fn state(root: &TargetRoot, id: u64) -> Result<Option<State>, Error> {
     Ok(journal::list(root)?
         .into_iter()
         .find(|t| t.meta.id == id)
-        .and_then(|t| match t.state {
-            State::Pending { deadline } => Some(deadline),
-            _ => None,
-        }))
+        .map(|t| t.state))
 }
