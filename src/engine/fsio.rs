@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use crate::error::Error;
@@ -108,10 +108,17 @@ pub(crate) fn remove(path: &Path) -> Result<(), Error> {
     }
 }
 
-/// Writes a small file durably (journal entries): plain create, write, fsync.
+/// Writes a small file durably (journal entries): plain create, write, fsync. The file is
+/// readable by its owner only, as a journal blob may be a copy of a private file.
 pub(crate) fn create_synced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let io = write_err(path);
-    let mut f = File::create(path).map_err(&io)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(&io)?;
     f.write_all(bytes).map_err(&io)?;
     f.sync_all().map_err(&io)
 }

@@ -9,6 +9,7 @@
 //! finds an `open` or `rolling-back` transaction, or a `pending` one past its deadline,
 //! restores the previous state before doing anything else.
 
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -239,7 +240,12 @@ pub(crate) fn begin(
     let jdir = dir(root, true)?;
     let id = list(root)?.last().map_or(1, |t| t.meta.id + 1);
     let partial = jdir.join(format!("{id}.partial"));
-    std::fs::create_dir(&partial).map_err(fsio::write_err(&partial))?;
+    // The blobs are copies of files that may be private (a 0600 ifcfg file with a key in
+    // it): only the owner may look into a transaction.
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&partial)
+        .map_err(fsio::write_err(&partial))?;
     let mut files = Vec::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         let save = |side: &str, state: &FileState, owner: Option<Owner>| {

@@ -42,8 +42,15 @@ pub fn run(root: &TargetRoot, id: u64) -> Result<(), Error> {
         let now = time::now();
         if now >= deadline {
             // Opening a session rolls back every pending transaction past its deadline.
-            Session::open(root)?;
-            return Ok(());
+            // Another netloom holding the lock (waiting for a person's answer, say) only
+            // delays that: giving up would leave the host on a configuration nobody
+            // confirmed, so wait for the lock again (each try waits a few seconds), unless
+            // the holder confirmed or rolled back the transaction meanwhile.
+            match Session::open(root) {
+                Ok(_) => return Ok(()),
+                Err(Error::Busy(_)) => continue,
+                Err(e) => return Err(e),
+            }
         }
         std::thread::sleep(Duration::from_millis(((deadline - now) * 1000).min(500)));
     }
