@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod engine;
 mod golden;
 mod ifcfg;
 mod ifcfg_cli;

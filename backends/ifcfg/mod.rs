@@ -42,7 +42,9 @@ impl Backend for Ifcfg {
     fn owns(&self, path: &str) -> bool {
         path.strip_prefix(DIR)
             .and_then(|p| p.strip_prefix("/ifcfg-"))
-            .is_some_and(|name| !name.is_empty() && !parse::is_ignored(name))
+            // The loopback's file belongs to the distribution: a declaration that does not
+            // mention `lo` must not delete it.
+            .is_some_and(|name| !name.is_empty() && name != "lo" && !parse::is_ignored(name))
     }
 
     fn render(&self, host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
@@ -64,6 +66,7 @@ mod tests {
         assert!(Ifcfg.owns("etc/sysconfig/network-scripts/ifcfg-by-device"));
         for other in [
             "etc/sysconfig/network-scripts/ifcfg-eth0.bak",
+            "etc/sysconfig/network-scripts/ifcfg-lo",
             "etc/sysconfig/network-scripts/ifcfg-",
             "etc/sysconfig/network-scripts/route-eth0",
             "etc/sysconfig/network-scripts-old/ifcfg-eth0",

@@ -10,6 +10,14 @@ pub(crate) fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Seconds since the Unix epoch, rounded up: a deadline of `now_ceil() + n` is never less than
+/// `n` seconds away, where one from [`now`] could come up to a second early.
+pub(crate) fn now_ceil() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
+}
+
 /// `2026-11-21T01:03:02Z`.
 pub fn utc(secs: u64) -> String {
     let days = (secs / 86_400) as i64;

@@ -181,8 +181,9 @@ impl<'r> Session<'r> {
         }
         fault::point("commit").map_err(fsio::write_err(jdir))?;
         let state = match confirm {
+            // Rounded up: `--confirm 2` must leave two whole seconds, not one and a bit.
             Some(secs) => State::Pending {
-                deadline: time::now() + secs,
+                deadline: time::now_ceil() + secs,
             },
             None => State::Committed,
         };
