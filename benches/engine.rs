@@ -1,9 +1,9 @@
 //! The engine at scale, with the ifcfg backend on a real directory: plan and diff the
 //! 10,000-device host against a root that already holds it (nothing to do: the CI drift
 //! check), against an empty root (10,000 creations), and apply 1,000 files as one journalled
-//! transaction, fsyncs included. Plans must stay under 100 ms (medians; the bench fails
-//! otherwise); the apply is reported, since it is bound by the disk's fsync latency. Run
-//! with `cargo bench --bench engine`.
+//! transaction, fsyncs included. Plans read 10,000 files from disk and merge into each, so
+//! their guard is 250 ms (medians; the bench fails over it); the apply is reported, since it
+//! is bound by the disk's fsync latency. Run with `cargo bench --bench engine`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -19,7 +19,7 @@ use netloom::plan::write_diff;
 mod common;
 use common::{host, measure, report};
 
-const BUDGET: Duration = Duration::from_millis(100);
+const BUDGET: Duration = Duration::from_millis(250);
 const APPLIED: usize = 1_000;
 
 fn main() {
