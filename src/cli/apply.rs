@@ -110,11 +110,16 @@ pub struct UndefineArgs {
 }
 
 pub(super) fn diff(args: &DiffArgs, cli: &Cli) -> Result<Status> {
-    let host = input::load(&args.files)?;
+    preview(cli, &args.files, args.format, args.color)
+}
+
+/// `diff`, and `apply --check`: the plan shown, exit 1 when it is not empty. Reads only.
+fn preview(cli: &Cli, files: &[PathBuf], format: Format, color: Color) -> Result<Status> {
+    let host = input::load(files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
     let plan = engine::plan(&root, backend, &host)?;
-    show(&plan, &root, args.format, args.color)?;
+    show(&plan, &root, format, color)?;
     Ok(if plan.is_empty() {
         Status::Success
     } else {
@@ -123,18 +128,10 @@ pub(super) fn diff(args: &DiffArgs, cli: &Cli) -> Result<Status> {
 }
 
 pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
-    let host = input::load(&args.files)?;
     if args.check {
-        let root = open_root(cli)?;
-        let backend = choose(cli, &cli.root)?;
-        let plan = engine::plan(&root, backend, &host)?;
-        show(&plan, &root, Format::Text, args.color)?;
-        return Ok(if plan.is_empty() {
-            Status::Success
-        } else {
-            Status::Changes
-        });
+        return preview(cli, &args.files, Format::Text, args.color);
     }
+    let host = input::load(&args.files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
     commit(&root, "apply", args.yes, args.confirm, args.color, || {

@@ -122,7 +122,7 @@ impl<'r> Session<'r> {
             dirs,
             time::now(),
         )?;
-        let written = self.write(&tx, plan, &owners, confirm);
+        let written = self.write(&mut tx, plan, &owners, confirm);
         if let Err(cause) = written {
             return Err(match self.restore(&mut tx, Reason::Failed) {
                 Ok(()) => Error::Undone {
@@ -144,12 +144,13 @@ impl<'r> Session<'r> {
 
     fn write(
         &self,
-        tx: &Tx,
+        tx: &mut Tx,
         plan: &Plan,
         owners: &[Option<Owner>],
         confirm: Option<u64>,
     ) -> Result<(), Error> {
-        let jdir = &tx.dir;
+        let jdir = tx.dir.clone();
+        let jdir = &jdir;
         fault::point("journaled").map_err(fsio::write_err(jdir))?;
         if confirm.is_some() {
             // Before any file changes: a timer that cannot start means no change at all,
@@ -187,7 +188,7 @@ impl<'r> Session<'r> {
             },
             None => State::Committed,
         };
-        write_state(tx, state)?;
+        tx.set_state(state)?;
         fault::point("committed").map_err(fsio::write_err(jdir))
     }
 
@@ -303,11 +304,6 @@ impl<'r> Session<'r> {
         tx.set_state(State::Committed)?;
         Ok(tx.meta.id)
     }
-}
-
-fn write_state(tx: &Tx, state: State) -> Result<(), Error> {
-    let mut tx = tx.clone();
-    tx.set_state(state)
 }
 
 /// The transaction `rollback` would undo (the newest live one when `id` is `None`) and what
