@@ -124,6 +124,22 @@ impl State {
     pub fn is_live(&self) -> bool {
         matches!(self, State::Committed | State::Pending { .. })
     }
+
+    /// Whether a transaction in this state at time `now` must be rolled back before anything
+    /// else happens, why, and how to say so: a netloom was killed while applying or rolling it
+    /// back, or its confirmation did not come in time.
+    pub(crate) fn recovery(&self, now: u64) -> Option<(Reason, &'static str)> {
+        match *self {
+            State::Open => Some((Reason::Interrupted, "was interrupted")),
+            State::RollingBack { reason } => {
+                Some((reason, "was being rolled back when interrupted"))
+            }
+            State::Pending { deadline } if deadline <= now => {
+                Some((Reason::Expired, "was not confirmed in time"))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One transaction as found on disk.
@@ -182,10 +198,36 @@ pub(crate) fn dir(root: &TargetRoot, create: bool) -> Result<PathBuf, Error> {
     Ok(dir)
 }
 
-/// Every transaction of a root, oldest first. Only real directories named by a number count:
-/// a symlink there could lead out of the root, and `N.partial` is a journal that was never
-/// put in place (or one being forgotten), which [`remove_partials`] deletes under the lock.
+/// Every transaction of a root, oldest first, with all it recorded. Reading every
+/// `meta.json` (each lists every file its transaction touched) is for `history` and
+/// `rollback`; the other commands need only [`states`].
 pub(crate) fn list(root: &TargetRoot) -> Result<Vec<Tx>, Error> {
+    entries(root)?.iter().map(|(_, path)| load(path)).collect()
+}
+
+/// Every transaction's id and state, oldest first.
+pub(crate) fn states(root: &TargetRoot) -> Result<Vec<(u64, State)>, Error> {
+    entries(root)?
+        .into_iter()
+        .map(|(id, path)| Ok((id, read_state(&path)?)))
+        .collect()
+}
+
+/// Transaction `id`, with all it recorded.
+pub(crate) fn get(root: &TargetRoot, id: u64) -> Result<Tx, Error> {
+    match entries(root)?.into_iter().find(|(i, _)| *i == id) {
+        Some((_, path)) => load(&path),
+        None => Err(Error::Refused(format!(
+            "there is no transaction {id}; see `netloom history`"
+        ))),
+    }
+}
+
+/// The transactions' directories by id, oldest first. Only real directories named by a number
+/// count: a symlink there could lead out of the root, and `N.partial` is a journal that was
+/// never put in place (or one being forgotten), which [`remove_partials`] deletes under the
+/// lock.
+fn entries(root: &TargetRoot) -> Result<Vec<(u64, PathBuf)>, Error> {
     let dir = dir(root, false)?;
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
@@ -201,7 +243,7 @@ pub(crate) fn list(root: &TargetRoot) -> Result<Vec<Tx>, Error> {
         }
     }
     found.sort();
-    found.into_iter().map(|(_, path)| load(&path)).collect()
+    Ok(found)
 }
 
 /// Removes journals that were never put in place. Called under the lock only.
@@ -220,28 +262,31 @@ pub(crate) fn remove_partials(root: &TargetRoot) -> Result<(), Error> {
 }
 
 fn load(dir: &Path) -> Result<Tx, Error> {
-    let read = |name: &str| -> Result<Vec<u8>, Error> {
-        let p = dir.join(name);
-        let meta = std::fs::symlink_metadata(&p).map_err(fsio::read_err(&p))?;
-        if !meta.is_file() {
-            return Err(Error::bad_path(
-                &p.display().to_string(),
-                "is not a regular file; the journal is damaged",
-            ));
-        }
-        std::fs::read(&p).map_err(fsio::read_err(&p))
-    };
-    let bad = |name: &str, e: serde_json::Error| Error::Read {
-        path: dir.join(name).display().to_string(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-    };
-    let meta: Meta =
-        serde_json::from_slice(&read("meta.json")?).map_err(|e| bad("meta.json", e))?;
-    let state: State = serde_json::from_slice(&read("state")?).map_err(|e| bad("state", e))?;
     Ok(Tx {
-        meta,
-        state,
+        meta: read_json(dir, "meta.json")?,
+        state: read_state(dir)?,
         dir: dir.to_path_buf(),
+    })
+}
+
+fn read_state(dir: &Path) -> Result<State, Error> {
+    read_json(dir, "state")
+}
+
+/// One JSON file of a transaction, which must be a regular file, never a symlink.
+fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T, Error> {
+    let p = dir.join(name);
+    let meta = std::fs::symlink_metadata(&p).map_err(fsio::read_err(&p))?;
+    if !meta.is_file() {
+        return Err(Error::bad_path(
+            &p.display().to_string(),
+            "is not a regular file; the journal is damaged",
+        ));
+    }
+    let bytes = std::fs::read(&p).map_err(fsio::read_err(&p))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Read {
+        path: p.display().to_string(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     })
 }
 
@@ -262,7 +307,7 @@ pub(crate) fn begin(
     time: u64,
 ) -> Result<Tx, Error> {
     let jdir = dir(root, true)?;
-    let id = list(root)?.last().map_or(1, |t| t.meta.id + 1);
+    let id = entries(root)?.last().map_or(1, |(id, _)| id + 1);
     let partial = jdir.join(format!("{id}.partial"));
     fsio::make_dir(&partial, 0o700)?;
     let mut files = Vec::with_capacity(records.len());
@@ -316,15 +361,18 @@ pub(crate) fn begin(
 /// to `N.partial`, so a kill half-way through removing it leaves something every command
 /// ignores and the next one removes, never a transaction with half its files.
 pub(crate) fn prune(root: &TargetRoot) -> Result<(), Error> {
-    let all = list(root)?;
+    let all = entries(root)?;
     let excess = all.len().saturating_sub(KEEP);
-    let Some(jdir) = all.first().and_then(|t| t.dir.parent()) else {
+    let Some(jdir) = all.first().and_then(|(_, d)| d.parent()) else {
         return Ok(());
     };
-    for tx in all.iter().take(excess) {
-        if matches!(tx.state, State::Committed | State::RolledBack { .. }) {
-            let gone = jdir.join(format!("{}.partial", tx.meta.id));
-            std::fs::rename(&tx.dir, &gone).map_err(fsio::write_err(&tx.dir))?;
+    for (id, dir) in all.iter().take(excess) {
+        if matches!(
+            read_state(dir)?,
+            State::Committed | State::RolledBack { .. }
+        ) {
+            let gone = jdir.join(format!("{id}.partial"));
+            std::fs::rename(dir, &gone).map_err(fsio::write_err(dir))?;
             fsio::sync_dir(jdir)?;
             std::fs::remove_dir_all(&gone).map_err(fsio::write_err(&gone))?;
         }

@@ -60,15 +60,11 @@ impl<'r> Session<'r> {
     fn recover(&mut self) -> Result<(), Error> {
         journal::remove_partials(self.root)?;
         let now = time::now();
-        for mut tx in journal::list(self.root)?.into_iter().rev() {
-            let (reason, what) = match tx.state {
-                State::Open => (Reason::Interrupted, "was interrupted"),
-                State::RollingBack { reason } => (reason, "was being rolled back when interrupted"),
-                State::Pending { deadline } if deadline <= now => {
-                    (Reason::Expired, "was not confirmed in time")
-                }
-                _ => continue,
+        for (id, state) in journal::states(self.root)?.into_iter().rev() {
+            let Some((reason, what)) = state.recovery(now) else {
+                continue;
             };
+            let mut tx = journal::get(self.root, id)?;
             let n = tx.meta.files.len();
             self.restore(&mut tx, reason)?;
             self.notices.push(format!(
@@ -270,37 +266,29 @@ impl<'r> Session<'r> {
                  changed; run the command again"
             )));
         }
-        let mut tx = journal::list(self.root)?
-            .into_iter()
-            .find(|t| t.meta.id == id)
-            .ok_or_else(|| Error::Refused(format!("there is no transaction {id}")))?;
+        let mut tx = journal::get(self.root, id)?;
         self.restore(&mut tx, Reason::Requested)
     }
 
     /// Makes the pending transaction final, and returns its id.
     pub fn confirm(&self) -> Result<u64, Error> {
-        let all = journal::list(self.root)?;
-        let Some(mut tx) = all
-            .iter()
-            .rev()
-            .find(|t| matches!(t.state, State::Pending { .. }))
-            .cloned()
-        else {
-            let expired = all.iter().rev().find(|t| {
-                t.state
-                    == State::RolledBack {
-                        reason: Reason::Expired,
-                    }
-            });
-            return Err(Error::Refused(match expired {
-                Some(t) => format!(
-                    "nothing is waiting for confirmation; transaction {} was not confirmed in \
-                     time and was rolled back",
-                    t.meta.id
+        let Some(id) = pending(self.root)? else {
+            let expired = State::RolledBack {
+                reason: Reason::Expired,
+            };
+            let last = journal::states(self.root)?
+                .into_iter()
+                .rev()
+                .find(|(_, s)| *s == expired);
+            return Err(Error::Refused(match last {
+                Some((id, _)) => format!(
+                    "nothing is waiting for confirmation; transaction {id} was not confirmed in \
+                     time and was rolled back"
                 ),
                 None => "nothing is waiting for confirmation".into(),
             }));
         };
+        let mut tx = journal::get(self.root, id)?;
         tx.set_state(State::Committed)?;
         Ok(tx.meta.id)
     }
@@ -376,11 +364,11 @@ pub fn rollback_plan(
 
 /// The transaction awaiting `netloom confirm`, if any. Reads only.
 pub fn pending(root: &TargetRoot) -> Result<Option<u64>, Error> {
-    Ok(journal::list(root)?
+    Ok(journal::states(root)?
         .into_iter()
         .rev()
-        .find(|t| matches!(t.state, State::Pending { .. }))
-        .map(|t| t.meta.id))
+        .find(|(_, s)| matches!(s, State::Pending { .. }))
+        .map(|(id, _)| id))
 }
 
 /// Every transaction of a root, oldest first, for `netloom history`. Reads only.
@@ -415,17 +403,15 @@ pub fn history(root: &TargetRoot) -> Result<Vec<TxInfo>, Error> {
 /// checkout) never write.
 pub fn needs_recovery(root: &TargetRoot) -> Result<bool, Error> {
     let now = time::now();
-    Ok(journal::list(root)?.iter().any(|t| match t.state {
-        State::Open | State::RollingBack { .. } => true,
-        State::Pending { deadline } => deadline <= now,
-        _ => false,
-    }))
+    Ok(journal::states(root)?
+        .iter()
+        .any(|(_, s)| s.recovery(now).is_some()))
 }
 
 /// The state of transaction `id`, if it exists.
 pub(crate) fn state(root: &TargetRoot, id: u64) -> Result<Option<State>, Error> {
-    Ok(journal::list(root)?
+    Ok(journal::states(root)?
         .into_iter()
-        .find(|t| t.meta.id == id)
-        .map(|t| t.state))
+        .find(|(i, _)| *i == id)
+        .map(|(_, s)| s))
 }
