@@ -6,11 +6,12 @@
 
 use crate::backend::Backend;
 
+pub mod debian;
 pub mod ifcfg;
 pub mod null;
 
 /// Every backend, in the order `netloom backends` lists them.
-pub static ALL: &[&dyn Backend] = &[&ifcfg::Ifcfg, &null::Null];
+pub static ALL: &[&dyn Backend] = &[&ifcfg::Ifcfg, &debian::Debian, &null::Null];
 
 /// The backend with the given name.
 pub fn find(name: &str) -> Option<&'static dyn Backend> {

@@ -40,6 +40,34 @@ pub struct Snapshot {
     pub files: BTreeMap<String, String>,
 }
 
+/// What [`Backend::undefine`] changes: files rewritten without the interface, and paths
+/// deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Removal {
+    /// Files to write, sorted by path.
+    pub files: Vec<RenderedFile>,
+    /// Paths to delete.
+    pub removed: Vec<String>,
+}
+
+/// One setting a backend's format cannot express. Refusing it beats the silent omission
+/// other tools make (cloud-init drops bridge forward delay, STP and MTU this way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The interface (or port, or slave) that has the setting.
+    pub interface: String,
+    /// The setting, as the interface XML spells it.
+    pub setting: String,
+    /// Why the format cannot hold it, and what to do instead.
+    pub why: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "interface '{}': {}: {}", self.interface, self.setting, self.why)
+    }
+}
+
 /// Why a backend could not render or import.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -47,6 +75,14 @@ pub enum BackendError {
     /// Existing native files could not be read; every problem is positioned.
     #[error("{0}")]
     Invalid(Diagnostics),
+    /// The declaration holds settings the format cannot express; all of them are listed.
+    #[error("the {backend} backend cannot express {}:\n{}", if refusals.len() == 1 { "this setting" } else { "these settings" }, refusals.iter().map(|r| format!("  {r}")).collect::<Vec<_>>().join("\n"))]
+    Unsupported {
+        /// The backend's name.
+        backend: &'static str,
+        /// Every setting it cannot express.
+        refusals: Vec<Refusal>,
+    },
     /// A template failed to render (a bug: templates only see checked values).
     #[error("template error in the {backend} backend")]
     Template {
@@ -80,15 +116,45 @@ pub trait Backend: Send + Sync {
         &[]
     }
 
-    /// Whether a relative path is one of this backend's files, so one it no longer renders
-    /// may be removed.
-    fn owns(&self, _path: &str) -> bool {
+    /// Whether an existing file is one of this backend's, so one it no longer renders may be
+    /// removed. Most backends can tell by the path alone; one that writes into a directory
+    /// it shares with the user (Debian's `interfaces.d`) also looks at the text, which is
+    /// `None` for a file that is not UTF-8.
+    fn owns(&self, _path: &str, _text: Option<&str>) -> bool {
         false
     }
 
     /// The files for `host`, merged into what `existing` holds where the format is shared
     /// with the user. Pure and deterministic: sorted by path.
     fn render(&self, host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError>;
+
+    /// What removing `target` (one top-level interface with its ports and slaves, as
+    /// [`Backend::import`] gave it back) changes: the files to write instead and the paths to
+    /// delete. The default suits backends whose files each hold one interface: it renders
+    /// the rest of the host and keeps only the files `target` had. A backend that shares
+    /// files with the user overrides it to remove just `target`'s definitions.
+    fn undefine(&self, existing: &Snapshot, target: &Host) -> Result<Removal, BackendError> {
+        let own: std::collections::BTreeSet<String> = self
+            .render(target, existing)?
+            .into_iter()
+            .map(|f| f.path)
+            .filter(|p| existing.files.contains_key(p))
+            .collect();
+        let mut rest = self.import(existing, &[])?;
+        rest.interfaces
+            .retain(|i| !target.interfaces.iter().any(|t| t.name == i.name));
+        let files: Vec<RenderedFile> = self
+            .render(&rest, existing)?
+            .into_iter()
+            .filter(|f| own.contains(&f.path))
+            .collect();
+        let removed = own
+            .iter()
+            .filter(|p| !files.iter().any(|k| &k.path == *p))
+            .cloned()
+            .collect();
+        Ok(Removal { files, removed })
+    }
 
     /// Reads the existing native configuration back into the model. `names` limits it to
     /// those top-level interfaces (and what they contain); empty means all.

@@ -193,7 +193,7 @@ fn the_backend_is_detected_or_asked_for() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("give --backend (one of: ifcfg, null)"),
+        run.stderr.contains("give --backend (one of: ifcfg, debian, null)"),
         "{}",
         run.stderr
     );
@@ -213,7 +213,7 @@ fn the_backend_is_detected_or_asked_for() {
 
     let Some(fs) = fsroot() else { return };
     let run = netloom(&["backends", "--root", &fs], &repo(), None);
-    assert_eq!(run.stdout, "ifcfg  (used by the root)\nnull\n");
+    assert_eq!(run.stdout, "ifcfg  (used by the root)\ndebian\nnull\n");
     let run = netloom(&["backends", "--root", &root], &repo(), None);
-    assert_eq!(run.stdout, "ifcfg\nnull\n");
+    assert_eq!(run.stdout, "ifcfg\ndebian\nnull\n");
 }

@@ -39,7 +39,7 @@ impl Backend for Ifcfg {
         ]
     }
 
-    fn owns(&self, path: &str) -> bool {
+    fn owns(&self, path: &str, _text: Option<&str>) -> bool {
         path.strip_prefix(DIR)
             .and_then(|p| p.strip_prefix("/ifcfg-"))
             // The loopback's file belongs to the distribution: a declaration that does not
@@ -62,8 +62,8 @@ mod tests {
 
     #[test]
     fn owns_ifcfg_files_but_not_backups_or_neighbours() {
-        assert!(Ifcfg.owns("etc/sysconfig/network-scripts/ifcfg-eth0"));
-        assert!(Ifcfg.owns("etc/sysconfig/network-scripts/ifcfg-by-device"));
+        assert!(Ifcfg.owns("etc/sysconfig/network-scripts/ifcfg-eth0", None));
+        assert!(Ifcfg.owns("etc/sysconfig/network-scripts/ifcfg-by-device", None));
         for other in [
             "etc/sysconfig/network-scripts/ifcfg-eth0.bak",
             "etc/sysconfig/network-scripts/ifcfg-lo",
@@ -72,7 +72,7 @@ mod tests {
             "etc/sysconfig/network-scripts-old/ifcfg-eth0",
             "sys/class/net/eth0/address",
         ] {
-            assert!(!Ifcfg.owns(other), "{other}");
+            assert!(!Ifcfg.owns(other, None), "{other}");
         }
     }
 }

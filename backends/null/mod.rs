@@ -32,7 +32,7 @@ impl Backend for Null {
         &["etc/netloom/null/*.xml"]
     }
 
-    fn owns(&self, path: &str) -> bool {
+    fn owns(&self, path: &str, _text: Option<&str>) -> bool {
         path.strip_prefix(DIR)
             .and_then(|p| p.strip_prefix('/'))
             .and_then(|p| p.strip_suffix(".xml"))
@@ -59,7 +59,7 @@ impl Backend for Null {
         let mut host = Host::default();
         let mut problems = Vec::new();
         for (path, text) in &existing.files {
-            if !self.owns(path) {
+            if !self.owns(path, None) {
                 continue;
             }
             match xml::read_str(path, text) {
@@ -95,14 +95,14 @@ mod tests {
 
     #[test]
     fn owns_only_interface_files_in_its_folder() {
-        assert!(Null.owns("etc/netloom/null/eth0.xml"));
+        assert!(Null.owns("etc/netloom/null/eth0.xml", None));
         for other in [
             "etc/netloom/null/eth0.xml.bak",
             "etc/netloom/null/.xml",
             "etc/netloom/null/sub/eth0.xml",
             "etc/netloom/other/eth0.xml",
         ] {
-            assert!(!Null.owns(other), "{other}");
+            assert!(!Null.owns(other, None), "{other}");
         }
     }
 

@@ -25,7 +25,7 @@ pub use time::utc;
 pub use timer::{VERB as TIMER_VERB, run as run_timer};
 pub use txn::{Session, TxInfo, history, needs_recovery, pending, rollback_plan};
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use crate::backend::{Backend, RenderedFile};
 use crate::error::Error;
@@ -63,7 +63,10 @@ pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Re
         .files
         .keys()
         .chain(scan.binary.keys())
-        .filter(|p| backend.owns(p) && !names.contains(p.as_str()))
+        .filter(|p| {
+            backend.owns(p, scan.snapshot.files.get(*p).map(String::as_str))
+                && !names.contains(p.as_str())
+        })
         .cloned()
         .collect();
     let current = current(
@@ -84,26 +87,20 @@ pub fn plan_undefine(
     let scan = root.scan(backend.scan())?;
     let existing = &scan.snapshot;
     let target = backend.import(existing, std::slice::from_ref(name))?;
-    let own: BTreeSet<String> = backend
-        .render(&target, existing)?
-        .into_iter()
-        .map(|f| f.path)
-        .filter(|p| existing.files.contains_key(p))
-        .collect();
-    let mut rest = backend.import(existing, &[])?;
-    rest.interfaces.retain(|i| &i.name != name);
-    let kept: Vec<RenderedFile> = backend
-        .render(&rest, existing)?
-        .into_iter()
-        .filter(|f| own.contains(&f.path))
-        .collect();
-    let removed: Vec<String> = own
+    let removal = backend.undefine(existing, &target)?;
+    let touched: Vec<&String> = removal
+        .files
         .iter()
-        .filter(|p| !kept.iter().any(|k| &k.path == *p))
-        .cloned()
+        .map(|f| &f.path)
+        .chain(&removal.removed)
         .collect();
-    let current = current(root, own.iter(), &scan)?;
-    Ok(Plan::new(backend.name(), kept, removed, &current))
+    let current = current(root, touched.into_iter(), &scan)?;
+    Ok(Plan::new(
+        backend.name(),
+        removal.files,
+        removal.removed,
+        &current,
+    ))
 }
 
 /// The current state of each path: from the scan where it was read already, else from the
