@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod debian_fields;
+mod debian_ifquery;
 mod engine;
 mod golden;
 mod ifcfg;

@@ -1,13 +1,492 @@
 //! The model to stanzas: one file per top-level interface.
+//!
+//! Each file holds the `auto`/`allow-hotplug` line of one top-level interface, its own
+//! `iface` stanzas, then the stanzas of its bridge ports that need one. Every decision below
+//! was checked against ifupdown 0.8.41 (`ifup -n -v`, `ifquery`), bridge-utils' hook
+//! (`/lib/bridge-utils/ifupdown.sh`), ifenslave's and vlan's hooks
+//! (`/etc/network/if-pre-up.d/{ifenslave,vlan}`), and for the bridge by a real `ifup` in a
+//! network namespace. An importer inverts this table.
+//!
+//! | model | written |
+//! |---|---|
+//! | `start` onboot / hotplug | `auto NAME` / `allow-hotplug NAME`; none and absent write nothing (both mean "only by hand" to ifupdown) |
+//! | IPv4 static address *n* | one `iface NAME inet static` per address, in order, with `address A/PREFIX` (`address A` without a prefix: ifupdown then derives the classful netmask) |
+//! | IPv4 gateway | `gateway G` in the first `inet static` stanza; refused without a static address |
+//! | IPv4 DHCP | `iface NAME inet dhcp` after the static stanzas; `peerdns='no'` is refused, `'yes'` is the default |
+//! | IPv6 static address *n* | one `iface NAME inet6 static` per address, each with `autoconf 1` or `autoconf 0` (`address A` without a prefix: ifupdown then adds it as a /128) |
+//! | IPv6 gateway | `gateway G` in the first `inet6 static` stanza, plus `accept_ra 1` with autoconf (ifupdown turns router advertisements off, `accept_ra 0`, in a stanza with a gateway unless told otherwise, which would stop SLAAC); refused without a static address |
+//! | IPv6 DHCP | `iface NAME inet6 dhcp` with `autoconf 0`/`1`, after the static stanzas |
+//! | IPv6 autoconf only | `iface NAME inet6 auto` |
+//! | IPv6 with nothing (link-local only) | `iface NAME inet6 auto` with `accept_ra 0`: ifupdown sets `autoconf=1` but no router advertisement is read, so no SLAAC address |
+//! | no stanza from the above | `iface NAME inet manual` |
+//! | `mac` of an ethernet | `hwaddress ether MAC` |
+//! | `mtu` | `mtu N` |
+//! | bridge | `bridge-ports P…` in port order (`none` without ports), `bridge-stp on`/`off`, `bridge-fd DELAY` |
+//! | bridge port that is a bond or vlan, or has a MAC | its own `iface PORT inet manual` stanza with its options and the bridge's `mtu`, and `pre-up ifup PORT` / `post-down ifdown PORT` in the bridge (ifupdown 0.8 does not order dependencies itself) |
+//! | plain bridge port | nothing but its name in `bridge-ports`: bridge-utils attaches it and gives it the bridge's `mtu` |
+//! | bond | `bond-slaves S…` in slave order, `bond-mode`, `bond-primary FIRST` in active-backup, `bond-miimon`, `bond-downdelay`, `bond-updelay`, `bond-use-carrier 0` (ioctl) / `1` (netif), `bond-arp-interval`, `bond-arp-ip-target`, `bond-arp-validate`; slaves get no stanza (ifenslave enslaves them) |
+//! | vlan | `vlan-raw-device PARENT`; the name must be `PARENT.TAG` or `vlanTAG`, because ifupdown and the vlan package read the tag from the name |
+//! | `link` (speed, state) | nothing: status, not configuration |
+//!
+//! Link options (`hwaddress`, `mtu`, bridge, bond and vlan options, `pre-up`/`post-down`)
+//! go into the interface's first stanza, which is the one that creates the device. Only
+//! `inet static` and `inet manual` set the link MTU (`inet6 static` only raises it, the
+//! `dhcp` methods ignore it) and `inet6 auto` sets no MAC, so when the first stanza cannot
+//! carry what the interface has, an `iface NAME inet manual` stanza comes first.
+//!
+//! Several addresses of a family are repeated stanzas, never two `address` lines in one
+//! stanza (ifupdown 0.8 drops or mangles the second) and never `up ip addr add` hooks.
+//!
+//! Refused, each with its reason in the [`Refusal`]: a bond slave's `<mac>`;
+//! `<dhcp peerdns='no'/>` in either family; a `<route gateway>` without a static `<ip>` of
+//! its family; a vlan not named `PARENT.TAG` (PARENT without a dot) or `vlanTAG`, or with tag
+//! 0; a name with a dot on anything but a vlan (ifupdown makes it a VLAN); a name starting
+//! with `-` (helpers read it as an option); a bridge port named `all`, `none`, `regex` or
+//! `noregex` (bridge-utils keywords); a bond whose only slave is named `none` or `all`
+//! (ifenslave keywords).
+//!
+//! The text is built with `format!` rather than an askama template: it has two line shapes,
+//! and [`interface_file`]'s result has no room for a template error.
 
 use crate::backend::Refusal;
-use crate::model::Interface;
+use crate::model::{
+    Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, IfaceName, Interface, InterfaceKind, Ipv4,
+    Ipv6, Mtu, Port, PortKind, StartMode, Vlan,
+};
 
 /// The first line of every file netloom writes; how it recognises its own files.
 pub(super) const HEADER: &str =
     "# Written by netloom from its interface declaration: change that and apply it again.\n";
 
-/// The text of `etc/network/interfaces.d/NAME` for one top-level interface.
-pub(super) fn interface_file(iface: &Interface) -> Result<String, Vec<Refusal>> {
-    Ok(format!("{HEADER}iface {} inet manual\n", iface.name))
+/// An address family of an `iface` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Inet,
+    Inet6,
 }
+
+/// A method of an `iface` line; only those netloom writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Static,
+    Dhcp,
+    Auto,
+    Manual,
+}
+
+/// One `iface NAME FAMILY METHOD` stanza and its options, in the order written.
+#[derive(Debug)]
+struct Stanza {
+    name: String,
+    family: Family,
+    method: Method,
+    options: Vec<(&'static str, String)>,
+}
+
+impl Stanza {
+    fn new(name: &IfaceName, family: Family, method: Method) -> Self {
+        Self {
+            name: name.to_string(),
+            family,
+            method,
+            options: Vec::new(),
+        }
+    }
+
+    fn set(&mut self, key: &'static str, value: impl ToString) {
+        self.options.push((key, value.to_string()));
+    }
+
+    /// Whether the method sets the link MTU: `inet6 static` only ever raises it, and the
+    /// `dhcp` and `auto` methods ignore `mtu`.
+    fn carries_mtu(&self) -> bool {
+        self.family == Family::Inet && matches!(self.method, Method::Static | Method::Manual)
+    }
+
+    /// Whether the method applies `hwaddress`: all but `inet6 auto`.
+    fn carries_hwaddress(&self) -> bool {
+        self.method != Method::Auto
+    }
+
+    fn write(&self, out: &mut String) {
+        let family = match self.family {
+            Family::Inet => "inet",
+            Family::Inet6 => "inet6",
+        };
+        let method = match self.method {
+            Method::Static => "static",
+            Method::Dhcp => "dhcp",
+            Method::Auto => "auto",
+            Method::Manual => "manual",
+        };
+        out.push_str(&format!("iface {} {family} {method}\n", self.name));
+        for (key, value) in &self.options {
+            out.push_str(&format!("    {key} {value}\n"));
+        }
+    }
+}
+
+/// Every refusal of one interface file, collected so they are all reported at once.
+#[derive(Default)]
+struct Refusals(Vec<Refusal>);
+
+impl Refusals {
+    fn add(&mut self, interface: &IfaceName, setting: String, why: &str) {
+        self.0.push(Refusal {
+            interface: interface.to_string(),
+            setting,
+            why: why.to_owned(),
+        });
+    }
+}
+
+/// The text of `etc/network/interfaces.d/NAME` for one top-level interface, or every
+/// setting of it (and of its ports and slaves) that ifupdown cannot express.
+pub(super) fn interface_file(iface: &Interface) -> Result<String, Vec<Refusal>> {
+    let mut refusals = Refusals::default();
+    let name = &iface.name;
+    match &iface.kind {
+        InterfaceKind::Vlan(v) => vlan_name(name, v, &mut refusals),
+        kind => plain_name(name, kind.type_name(), &mut refusals),
+    }
+    let mut stanzas = Vec::new();
+    if let Some(v4) = &iface.ipv4 {
+        ipv4(name, v4, &mut stanzas, &mut refusals);
+    }
+    if let Some(v6) = &iface.ipv6 {
+        ipv6(name, v6, &mut stanzas, &mut refusals);
+    }
+
+    let mut link = Vec::new();
+    let mac = match &iface.kind {
+        InterfaceKind::Ethernet(e) => e.mac,
+        _ => None,
+    };
+    if let Some(mac) = mac {
+        link.push(("hwaddress", format!("ether {mac}")));
+    }
+    if let Some(mtu) = iface.mtu {
+        link.push(("mtu", mtu.to_string()));
+    }
+    let mut port_stanzas = Vec::new();
+    match &iface.kind {
+        InterfaceKind::Ethernet(_) => {}
+        InterfaceKind::Bond(b) => bond(b, &mut link, &mut refusals),
+        InterfaceKind::Vlan(v) => link.push(("vlan-raw-device", v.parent.to_string())),
+        InterfaceKind::Bridge(br) => {
+            bridge(br, iface.mtu, &mut link, &mut port_stanzas, &mut refusals);
+        }
+    }
+
+    // The first stanza creates the device, so it carries the link options; an `inet
+    // manual` stanza goes first when the first method would ignore the MTU or the MAC.
+    match stanzas.first_mut() {
+        Some(first)
+            if (iface.mtu.is_none() || first.carries_mtu())
+                && (mac.is_none() || first.carries_hwaddress()) =>
+        {
+            first.options.extend(link);
+        }
+        _ => {
+            let mut manual = Stanza::new(name, Family::Inet, Method::Manual);
+            manual.options = link;
+            stanzas.insert(0, manual);
+        }
+    }
+    if !refusals.0.is_empty() {
+        return Err(refusals.0);
+    }
+
+    let mut out = String::from(HEADER);
+    match iface.start {
+        Some(StartMode::OnBoot) => out.push_str(&format!("auto {name}\n")),
+        Some(StartMode::Hotplug) => out.push_str(&format!("allow-hotplug {name}\n")),
+        Some(StartMode::None) | None => {}
+    }
+    for (i, stanza) in stanzas.iter().chain(&port_stanzas).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        stanza.write(&mut out);
+    }
+    Ok(out)
+}
+
+const GATEWAY_WHY: &str = "ifupdown has a gateway option only in the static method; with DHCP \
+    the default route comes from the server. Add a static <ip> to the protocol, or drop the \
+    <route> and let DHCP supply the route";
+
+const PEERDNS_WHY: &str = "ifupdown's dhcp methods have no option to ignore the DNS servers a \
+    lease offers (peerdns='yes' is what they do anyway). Drop the attribute and tell the DHCP \
+    client itself, e.g. dhclient.conf's `supersede domain-name-servers`";
+
+/// `inet static` stanzas, one per address, then `inet dhcp`.
+fn ipv4(name: &IfaceName, v4: &Ipv4, stanzas: &mut Vec<Stanza>, refusals: &mut Refusals) {
+    for (i, a) in v4.addresses.iter().enumerate() {
+        let mut s = Stanza::new(name, Family::Inet, Method::Static);
+        match a.prefix {
+            Some(prefix) => s.set("address", format!("{}/{prefix}", a.address)),
+            None => s.set("address", a.address),
+        }
+        if let (0, Some(gw)) = (i, v4.gateway) {
+            s.set("gateway", gw);
+        }
+        stanzas.push(s);
+    }
+    if let Some(dhcp) = v4.dhcp {
+        dhcp_peerdns(name, dhcp, "", refusals);
+        stanzas.push(Stanza::new(name, Family::Inet, Method::Dhcp));
+    }
+    if let (Some(gw), true) = (v4.gateway, v4.addresses.is_empty()) {
+        refusals.add(name, gateway_setting(&gw.to_string(), v4.dhcp), GATEWAY_WHY);
+    }
+}
+
+/// `inet6 static` stanzas, one per address, then `inet6 dhcp`, or `inet6 auto`.
+fn ipv6(name: &IfaceName, v6: &Ipv6, stanzas: &mut Vec<Stanza>, refusals: &mut Refusals) {
+    let autoconf = u8::from(v6.autoconf);
+    for (i, a) in v6.addresses.iter().enumerate() {
+        let mut s = Stanza::new(name, Family::Inet6, Method::Static);
+        match a.prefix {
+            Some(prefix) => s.set("address", format!("{}/{prefix}", a.address)),
+            None => s.set("address", a.address),
+        }
+        if let (0, Some(gw)) = (i, v6.gateway) {
+            s.set("gateway", gw);
+            // ifupdown's static method turns `gateway` into `accept_ra 0` unless accept_ra
+            // is given, which stops SLAAC for every later stanza too.
+            if v6.autoconf {
+                s.set("accept_ra", 1);
+            }
+        }
+        s.set("autoconf", autoconf);
+        stanzas.push(s);
+    }
+    if let Some(dhcp) = v6.dhcp {
+        dhcp_peerdns(name, dhcp, " in <protocol family='ipv6'>", refusals);
+        let mut s = Stanza::new(name, Family::Inet6, Method::Dhcp);
+        s.set("autoconf", autoconf);
+        stanzas.push(s);
+    } else if v6.addresses.is_empty() {
+        let mut s = Stanza::new(name, Family::Inet6, Method::Auto);
+        if !v6.autoconf {
+            // Link-local only: the method forces autoconf=1, but with router
+            // advertisements ignored there is no prefix to autoconfigure from.
+            s.set("accept_ra", 0);
+        }
+        stanzas.push(s);
+    }
+    if let (Some(gw), true) = (v6.gateway, v6.addresses.is_empty()) {
+        refusals.add(name, gateway_setting(&gw.to_string(), v6.dhcp), GATEWAY_WHY);
+    }
+}
+
+fn dhcp_peerdns(name: &IfaceName, dhcp: Dhcp, family: &str, refusals: &mut Refusals) {
+    if dhcp.peerdns == Some(false) {
+        refusals.add(name, format!("<dhcp peerdns='no'/>{family}"), PEERDNS_WHY);
+    }
+}
+
+fn gateway_setting(gw: &str, dhcp: Option<Dhcp>) -> String {
+    match dhcp {
+        Some(_) => format!("<route gateway='{gw}'> with DHCP and no static address"),
+        None => format!("<route gateway='{gw}'> with no static address"),
+    }
+}
+
+/// The bridge's own options and the stanzas of the ports that need one.
+fn bridge(
+    br: &Bridge,
+    mtu: Option<Mtu>,
+    link: &mut Vec<(&'static str, String)>,
+    port_stanzas: &mut Vec<Stanza>,
+    refusals: &mut Refusals,
+) {
+    let ports: Vec<&str> = br.ports.iter().map(|p| p.name.as_str()).collect();
+    link.push((
+        "bridge-ports",
+        if ports.is_empty() {
+            "none".to_owned()
+        } else {
+            ports.join(" ")
+        },
+    ));
+    if let Some(stp) = br.stp {
+        link.push(("bridge-stp", if stp { "on" } else { "off" }.to_owned()));
+    }
+    if let Some(delay) = br.delay {
+        link.push(("bridge-fd", delay.to_string()));
+    }
+    let mut up = Vec::new();
+    for port in &br.ports {
+        if let Some(stanza) = port_stanza(port, mtu, refusals) {
+            up.push(port.name.to_string());
+            port_stanzas.push(stanza);
+        }
+    }
+    link.extend(up.iter().map(|p| ("pre-up", format!("ifup {p}"))));
+    link.extend(up.iter().map(|p| ("post-down", format!("ifdown {p}"))));
+}
+
+/// A port's own `inet manual` stanza, when it has something to configure: a MAC, or the
+/// options that create it (bond, vlan). A plain port needs none, even for the MTU:
+/// bridge-utils sets the bridge's `mtu` on every port it attaches.
+fn port_stanza(port: &Port, mtu: Option<Mtu>, refusals: &mut Refusals) -> Option<Stanza> {
+    if ["all", "none", "regex", "noregex"].contains(&port.name.as_str()) {
+        refusals.add(
+            &port.name,
+            format!("<interface name='{}'> as a bridge port", port.name),
+            "bridge-utils reads 'all', 'none', 'regex' and 'noregex' in bridge-ports as \
+             keywords, not as device names. Rename the device",
+        );
+    }
+    let mut s = Stanza::new(&port.name, Family::Inet, Method::Manual);
+    match &port.kind {
+        PortKind::Ethernet(e) => {
+            plain_name(&port.name, "ethernet", refusals);
+            s.set("hwaddress", format!("ether {}", e.mac?));
+        }
+        PortKind::Vlan(v) => vlan_name(&port.name, v, refusals),
+        PortKind::Bond(_) => plain_name(&port.name, "bond", refusals),
+    }
+    if let Some(mtu) = mtu {
+        s.set("mtu", mtu);
+    }
+    match &port.kind {
+        PortKind::Ethernet(_) => {}
+        PortKind::Vlan(v) => s.set("vlan-raw-device", &v.parent),
+        PortKind::Bond(b) => bond(b, &mut s.options, refusals),
+    }
+    Some(s)
+}
+
+/// The ifenslave options of a bond (top-level or bridge port).
+fn bond(b: &Bond, opts: &mut Vec<(&'static str, String)>, refusals: &mut Refusals) {
+    let slaves: Vec<&str> = b.slaves.iter().map(|s| s.name.as_str()).collect();
+    for s in &b.slaves {
+        leading_dash(&s.name, "ethernet", refusals);
+        if let Some(mac) = s.ethernet.mac {
+            refusals.add(
+                &s.name,
+                format!("<mac address='{mac}'> of a bond slave"),
+                "ifupdown can only set a MAC (hwaddress), not find a NIC by it, and the \
+                 bonding driver rewrites its slaves' MACs anyway; slaves have no stanza of \
+                 their own (ifenslave enslaves them from the master's bond-slaves). Drop the \
+                 <mac>, or name the NIC by its MAC with a systemd .link file",
+            );
+        }
+    }
+    if let [only] = b.slaves.as_slice()
+        && matches!(only.name.as_str(), "none" | "all")
+    {
+        refusals.add(
+            &only.name,
+            format!("<interface name='{}'> as the only bond slave", only.name),
+            "ifenslave reads bond-slaves 'none' as no slave and 'all' as every eth* device. \
+             Rename the device",
+        );
+    }
+    opts.push(("bond-slaves", slaves.join(" ")));
+    if let Some(mode) = b.mode {
+        opts.push(("bond-mode", mode.to_string()));
+    }
+    if let (Some(BondMode::ActiveBackup), Some(primary)) = (b.mode, b.primary()) {
+        opts.push(("bond-primary", primary.to_string()));
+    }
+    match b.monitor {
+        Some(BondMonitor::Mii(m)) => {
+            opts.push(("bond-miimon", m.freq.to_string()));
+            if let Some(d) = m.downdelay {
+                opts.push(("bond-downdelay", d.to_string()));
+            }
+            if let Some(u) = m.updelay {
+                opts.push(("bond-updelay", u.to_string()));
+            }
+            if let Some(c) = m.carrier {
+                opts.push((
+                    "bond-use-carrier",
+                    u8::from(c == Carrier::Netif).to_string(),
+                ));
+            }
+        }
+        Some(BondMonitor::Arp(a)) => {
+            opts.push(("bond-arp-interval", a.interval.to_string()));
+            opts.push(("bond-arp-ip-target", a.target.to_string()));
+            if let Some(v) = a.validate {
+                opts.push(("bond-arp-validate", v.to_string()));
+            }
+        }
+        None => {}
+    }
+}
+
+/// A vlan's name must say its tag the way ifupdown and the vlan package read it.
+fn vlan_name(name: &IfaceName, v: &Vlan, refusals: &mut Refusals) {
+    leading_dash(name, "vlan", refusals);
+    if v.tag.get() == 0 {
+        refusals.add(
+            name,
+            "<vlan tag='0'>".to_owned(),
+            "the vlan package strips leading zeros from the tag it reads in the name, which \
+             leaves nothing of tag 0, and ifupdown has no other way to give a tag",
+        );
+        return;
+    }
+    let tag = v.tag.get();
+    let setting = || format!("<interface type='vlan' name='{name}'> with <vlan tag='{tag}'>");
+    if name.as_str() == format!("vlan{tag}") {
+        return;
+    }
+    if name.as_str() == format!("{}.{tag}", v.parent) {
+        if v.parent.as_str().contains('.') {
+            refusals.add(
+                name,
+                setting(),
+                &format!(
+                    "ifupdown splits a name at its first dot into parent and tag, so it would \
+                     create '{name}' with the wrong tag on the wrong parent. Name it 'vlan{tag}'"
+                ),
+            );
+        }
+        return;
+    }
+    refusals.add(
+        name,
+        setting(),
+        &format!(
+            "ifupdown (for names with a dot) and the vlan package (for vlanN) take the tag, \
+             and for PARENT.TAG the parent, from the name alone, written in plain decimal. \
+             Name it '{}.{tag}' or 'vlan{tag}'",
+            v.parent
+        ),
+    );
+}
+
+/// Names of devices that are not vlans: no dot, which would make them one to ifupdown.
+fn plain_name(name: &IfaceName, type_name: &str, refusals: &mut Refusals) {
+    leading_dash(name, type_name, refusals);
+    if name.as_str().contains('.') {
+        refusals.add(
+            name,
+            format!("<interface type='{type_name}' name='{name}'>"),
+            "ifupdown treats every interface name with a dot as a VLAN PARENT.TAG: ifup \
+             creates a VLAN device when PARENT exists and ifdown runs `ip link del NAME`. \
+             Rename the device without a dot",
+        );
+    }
+}
+
+fn leading_dash(name: &IfaceName, type_name: &str, refusals: &mut Refusals) {
+    if name.as_str().starts_with('-') {
+        refusals.add(
+            name,
+            format!("<interface type='{type_name}' name='{name}'>"),
+            "ifupdown and its helpers pass names as bare arguments (`brctl addbr NAME`, \
+             `ifup NAME`, `ip link set NAME down`), where a leading '-' reads as an option. \
+             Rename the device",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,448 @@
+//! Nothing is silently dropped by the Debian backend: a host that sets every field of the
+//! model renders without refusal, and changing any one field either changes the rendered
+//! files or makes the render fail with a refusal that names that interface and setting.
+//! What ifupdown treats the same (status, defaults it already has) is listed in
+//! `NOT_SETTINGS` with the reason, and must not change the files.
+
+use netloom::backend::{Backend, BackendError, Snapshot};
+use netloom::backends::debian::Debian;
+
+/// A host that sets every field the model has, all of it expressible for ifupdown.
+const BASE: &str = r#"<interfaces>
+  <interface type='ethernet' name='eth0'>
+    <start mode='onboot'/>
+    <mac address='52:54:00:00:00:01'/>
+    <link speed='1000' state='up'/>
+    <mtu size='1500'/>
+    <protocol family='ipv4'>
+      <dhcp peerdns='yes'/>
+      <ip address='192.0.2.10' prefix='24'/>
+      <route gateway='192.0.2.1'/>
+    </protocol>
+    <protocol family='ipv6'>
+      <autoconf/>
+      <dhcp peerdns='yes'/>
+      <ip address='2001:db8::10' prefix='64'/>
+      <ip address='2001:db8::11' prefix='64'/>
+      <route gateway='2001:db8::1'/>
+    </protocol>
+  </interface>
+  <interface type='bond' name='bond0'>
+    <start mode='none'/>
+    <link state='up'/>
+    <bond mode='active-backup'>
+      <miimon freq='100' downdelay='5' updelay='10' carrier='ioctl'/>
+      <interface type='ethernet' name='eth1'><link speed='10000'/></interface>
+      <interface type='ethernet' name='eth2'/>
+    </bond>
+  </interface>
+  <interface type='bond' name='bond1'>
+    <protocol family='ipv6'/>
+    <bond mode='balance-xor'>
+      <arpmon interval='200' target='192.0.2.254' validate='backup'/>
+      <interface type='ethernet' name='eth3'/>
+    </bond>
+  </interface>
+  <interface type='vlan' name='vlan7'>
+    <start mode='hotplug'/>
+    <link state='lowerlayerdown'/>
+    <vlan tag='7'><interface name='bond0'/></vlan>
+  </interface>
+  <interface type='bridge' name='br0'>
+    <mtu size='9000'/>
+    <bridge stp='on' delay='2'>
+      <interface type='ethernet' name='eth4'><mac address='52:54:00:00:00:04'/><link state='down'/></interface>
+      <interface type='ethernet' name='eth8'/>
+      <interface type='vlan' name='eth5.9'><vlan tag='9'><interface name='eth5'/></vlan></interface>
+      <interface type='bond' name='bond2'>
+        <bond mode='802.3ad'><interface type='ethernet' name='eth6'/></bond>
+      </interface>
+    </bridge>
+  </interface>
+</interfaces>
+"#;
+
+/// What a one-place change must do.
+enum Expect {
+    /// Render, to different files.
+    Changes,
+    /// Fail with a refusal for this interface and exactly this setting.
+    Refused(&'static str, &'static str),
+}
+use Expect::{Changes, Refused};
+
+/// One field each: (what, text in BASE, replacement, outcome).
+const FIELDS: &[(&str, &str, &str, Expect)] = &[
+    ("interface name", "name='eth0'", "name='eth9'", Changes),
+    (
+        "start onboot",
+        "<start mode='onboot'/>",
+        "<start mode='hotplug'/>",
+        Changes,
+    ),
+    (
+        "start none",
+        "<start mode='none'/>",
+        "<start mode='onboot'/>",
+        Changes,
+    ),
+    (
+        "start hotplug",
+        "<start mode='hotplug'/>",
+        "<start mode='none'/>",
+        Changes,
+    ),
+    ("mtu", "<mtu size='1500'/>", "<mtu size='1400'/>", Changes),
+    (
+        "bridge mtu",
+        "<mtu size='9000'/>",
+        "<mtu size='1500'/>",
+        Changes,
+    ),
+    ("mac", "52:54:00:00:00:01", "52:54:00:00:00:09", Changes),
+    (
+        "port mac",
+        "52:54:00:00:00:04",
+        "52:54:00:00:00:05",
+        Changes,
+    ),
+    (
+        "slave mac",
+        "name='eth1'><link",
+        "name='eth1'><mac address='52:54:00:00:00:08'/><link",
+        Refused("eth1", "<mac address='52:54:00:00:00:08'> of a bond slave"),
+    ),
+    (
+        "ipv4 dhcp",
+        "<dhcp peerdns='yes'/>\n      <ip address='192",
+        "<ip address='192",
+        Changes,
+    ),
+    (
+        "ipv4 peerdns",
+        "<dhcp peerdns='yes'/>\n      <ip address='192",
+        "<dhcp peerdns='no'/>\n      <ip address='192",
+        Refused("eth0", "<dhcp peerdns='no'/>"),
+    ),
+    ("ipv4 address", "192.0.2.10", "192.0.2.11", Changes),
+    ("ipv4 prefix", "prefix='24'", "prefix='25'", Changes),
+    ("ipv4 prefix absent", " prefix='24'", "", Changes),
+    (
+        "ipv4 gateway",
+        "gateway='192.0.2.1'",
+        "gateway='192.0.2.2'",
+        Changes,
+    ),
+    (
+        "ipv4 gateway without a static address",
+        "<ip address='192.0.2.10' prefix='24'/>",
+        "",
+        Refused(
+            "eth0",
+            "<route gateway='192.0.2.1'> with DHCP and no static address",
+        ),
+    ),
+    ("ipv6 autoconf", "<autoconf/>", "", Changes),
+    (
+        "ipv6 dhcp",
+        "<dhcp peerdns='yes'/>\n      <ip address='2001",
+        "<ip address='2001",
+        Changes,
+    ),
+    (
+        "ipv6 peerdns",
+        "<dhcp peerdns='yes'/>\n      <ip address='2001",
+        "<dhcp peerdns='no'/>\n      <ip address='2001",
+        Refused("eth0", "<dhcp peerdns='no'/> in <protocol family='ipv6'>"),
+    ),
+    ("ipv6 address", "2001:db8::10", "2001:db8::12", Changes),
+    (
+        "ipv6 second address",
+        "2001:db8::11",
+        "2001:db8::13",
+        Changes,
+    ),
+    (
+        "ipv6 prefix",
+        "2001:db8::10' prefix='64'",
+        "2001:db8::10' prefix='48'",
+        Changes,
+    ),
+    (
+        "ipv6 prefix absent",
+        "2001:db8::11' prefix='64'",
+        "2001:db8::11'",
+        Changes,
+    ),
+    (
+        "ipv6 gateway",
+        "gateway='2001:db8::1'",
+        "gateway='2001:db8::2'",
+        Changes,
+    ),
+    (
+        "ipv6 gateway without a static address",
+        "<ip address='2001:db8::10' prefix='64'/>\n      <ip address='2001:db8::11' prefix='64'/>",
+        "",
+        Refused(
+            "eth0",
+            "<route gateway='2001:db8::1'> with DHCP and no static address",
+        ),
+    ),
+    (
+        "ipv6 protocol with nothing in it",
+        "<protocol family='ipv6'/>",
+        "",
+        Changes,
+    ),
+    (
+        "bond mode",
+        "mode='balance-xor'",
+        "mode='broadcast'",
+        Changes,
+    ),
+    (
+        "bond primary (slave order in active-backup)",
+        "<interface type='ethernet' name='eth1'><link speed='10000'/></interface>\n      <interface type='ethernet' name='eth2'/>",
+        "<interface type='ethernet' name='eth2'/>\n      <interface type='ethernet' name='eth1'><link speed='10000'/></interface>",
+        Changes,
+    ),
+    ("miimon freq", "freq='100'", "freq='150'", Changes),
+    (
+        "miimon downdelay",
+        "downdelay='5'",
+        "downdelay='6'",
+        Changes,
+    ),
+    ("miimon updelay", "updelay='10'", "updelay='11'", Changes),
+    (
+        "miimon carrier",
+        "carrier='ioctl'",
+        "carrier='netif'",
+        Changes,
+    ),
+    (
+        "arpmon interval",
+        "interval='200'",
+        "interval='300'",
+        Changes,
+    ),
+    (
+        "arpmon target",
+        "target='192.0.2.254'",
+        "target='192.0.2.253'",
+        Changes,
+    ),
+    (
+        "arpmon validate",
+        "validate='backup'",
+        "validate='all'",
+        Changes,
+    ),
+    ("slave name", "name='eth3'", "name='eth7'", Changes),
+    (
+        "vlan tag",
+        "tag='7'",
+        "tag='8'",
+        Refused(
+            "vlan7",
+            "<interface type='vlan' name='vlan7'> with <vlan tag='8'>",
+        ),
+    ),
+    (
+        "vlan tag and name",
+        "name='vlan7'>\n    <start mode='hotplug'/>\n    <link state='lowerlayerdown'/>\n    <vlan tag='7'>",
+        "name='vlan8'>\n    <start mode='hotplug'/>\n    <link state='lowerlayerdown'/>\n    <vlan tag='8'>",
+        Changes,
+    ),
+    (
+        "vlan parent",
+        "<interface name='bond0'/>",
+        "<interface name='bond1'/>",
+        Changes,
+    ),
+    (
+        "vlan name",
+        "name='vlan7'",
+        "name='vlan8'",
+        Refused(
+            "vlan8",
+            "<interface type='vlan' name='vlan8'> with <vlan tag='7'>",
+        ),
+    ),
+    (
+        "port vlan tag",
+        "tag='9'",
+        "tag='10'",
+        Refused(
+            "eth5.9",
+            "<interface type='vlan' name='eth5.9'> with <vlan tag='10'>",
+        ),
+    ),
+    (
+        "port vlan parent",
+        "<interface name='eth5'/>",
+        "<interface name='eth7'/>",
+        Refused(
+            "eth5.9",
+            "<interface type='vlan' name='eth5.9'> with <vlan tag='9'>",
+        ),
+    ),
+    ("bridge stp", "stp='on'", "stp='off'", Changes),
+    ("bridge delay", "delay='2'", "delay='0.5'", Changes),
+    ("bridge port", "name='eth8'", "name='eth9'", Changes),
+    (
+        "bridge port order",
+        "<interface type='ethernet' name='eth8'/>\n      <interface type='vlan' name='eth5.9'><vlan tag='9'><interface name='eth5'/></vlan></interface>",
+        "<interface type='vlan' name='eth5.9'><vlan tag='9'><interface name='eth5'/></vlan></interface>\n      <interface type='ethernet' name='eth8'/>",
+        Changes,
+    ),
+    (
+        "bridge port kind",
+        "<interface type='ethernet' name='eth8'/>",
+        "<interface type='bond' name='eth8'><bond><interface type='ethernet' name='eth10'/></bond></interface>",
+        Changes,
+    ),
+    (
+        "port bond mode",
+        "mode='802.3ad'",
+        "mode='balance-tlb'",
+        Changes,
+    ),
+];
+
+/// Changes that must NOT change the files, and why they are not settings to ifupdown:
+/// netloom's documented position, checked here so it cannot drift silently.
+const NOT_SETTINGS: &[(&str, &str, &str)] = &[
+    // <link> is status a live system reports (virsh iface-dumpxml --live), not configuration.
+    ("link speed", "speed='1000'", "speed='100'"),
+    (
+        "link state",
+        "state='up'/>\n    <mtu",
+        "state='down'/>\n    <mtu",
+    ),
+    ("bond link", "<link state='up'/>\n    <bond", "<bond"),
+    ("slave link", "<link speed='10000'/>", ""),
+    ("vlan link", "<link state='lowerlayerdown'/>", ""),
+    ("port link", "<link state='down'/>", ""),
+    // ifupdown brings up only what an `auto` or `allow-*` line names: start none and no
+    // start element both write neither.
+    (
+        "start none vs absent",
+        "<interface type='bond' name='bond1'>",
+        "<interface type='bond' name='bond1'><start mode='none'/>",
+    ),
+    // ifupdown's DHCP clients always use the lease's DNS servers: peerdns='yes' is what
+    // `inet dhcp` and `inet6 dhcp` do with nothing said.
+    (
+        "ipv4 peerdns yes vs absent",
+        "<dhcp peerdns='yes'/>\n      <ip address='192",
+        "<dhcp/>\n      <ip address='192",
+    ),
+    (
+        "ipv6 peerdns yes vs absent",
+        "<dhcp peerdns='yes'/>\n      <ip address='2001",
+        "<dhcp/>\n      <ip address='2001",
+    ),
+];
+
+fn render(xml: &str) -> Result<Vec<(String, String)>, BackendError> {
+    let host = netloom::xml::read_str("walk.xml", xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    Ok(Debian
+        .render(&host, &Snapshot::default())?
+        .into_iter()
+        .map(|f| (f.path, f.contents))
+        .collect())
+}
+
+fn once(what: &str, from: &str, to: &str) -> String {
+    assert_eq!(
+        BASE.matches(from).count(),
+        1,
+        "{what}: '{from}' must occur once in BASE"
+    );
+    let variant = BASE.replacen(from, to, 1);
+    assert_ne!(variant, BASE, "{what}: the change changes nothing");
+    variant
+}
+
+#[test]
+fn every_model_field_is_written_or_refused_and_only_equivalents_are_not() {
+    let base = render(BASE).unwrap_or_else(|e| panic!("BASE must render: {e}"));
+    let mut failures = Vec::new();
+    for (what, from, to, expect) in FIELDS {
+        let got = render(&once(what, from, to));
+        match (expect, got) {
+            (Changes, Ok(files)) if files != base => {}
+            (Changes, Ok(_)) => {
+                failures.push(format!("changing the {what} did not change the files"))
+            }
+            (Changes, Err(e)) => failures.push(format!("changing the {what} was refused: {e}")),
+            (Refused(iface, setting), Err(BackendError::Unsupported { refusals, .. })) => {
+                if !refusals
+                    .iter()
+                    .any(|r| r.interface == *iface && r.setting == *setting)
+                {
+                    failures.push(format!(
+                        "changing the {what}: no refusal of {iface}: {setting} in {refusals:?}"
+                    ));
+                }
+            }
+            (Refused(..), other) => failures.push(format!(
+                "changing the {what} must be refused, got {:?}",
+                other.map(|_| "files")
+            )),
+        }
+    }
+    for (what, from, to) in NOT_SETTINGS {
+        match render(&once(what, from, to)) {
+            Ok(files) if files == base => {}
+            Ok(_) => failures.push(format!("{what} changed the files")),
+            Err(e) => failures.push(format!("{what} was refused: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_base_host_renders_to_these_files() {
+    // The walk above only proves differences; this pins what the differences are from.
+    let files = render(BASE).unwrap();
+    let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(names.contains(&"etc/network/interfaces.d/br0"), "{names:?}");
+    let br0 = &files
+        .iter()
+        .find(|(p, _)| p == "etc/network/interfaces.d/br0")
+        .unwrap()
+        .1;
+    assert!(
+        br0.ends_with(
+            "iface br0 inet manual\n    mtu 9000\n    bridge-ports eth4 eth8 eth5.9 bond2\n    \
+             bridge-stp on\n    bridge-fd 2\n    pre-up ifup eth4\n    pre-up ifup eth5.9\n    \
+             pre-up ifup bond2\n    post-down ifdown eth4\n    post-down ifdown eth5.9\n    \
+             post-down ifdown bond2\n\n\
+             iface eth4 inet manual\n    hwaddress ether 52:54:00:00:00:04\n    mtu 9000\n\n\
+             iface eth5.9 inet manual\n    mtu 9000\n    vlan-raw-device eth5\n\n\
+             iface bond2 inet manual\n    mtu 9000\n    bond-slaves eth6\n    bond-mode 802.3ad\n"
+        ),
+        "{br0}"
+    );
+    let eth0 = &files
+        .iter()
+        .find(|(p, _)| p == "etc/network/interfaces.d/eth0")
+        .unwrap()
+        .1;
+    assert!(
+        eth0.ends_with(
+            "auto eth0\n\
+             iface eth0 inet static\n    address 192.0.2.10/24\n    gateway 192.0.2.1\n    \
+             hwaddress ether 52:54:00:00:00:01\n    mtu 1500\n\n\
+             iface eth0 inet dhcp\n\n\
+             iface eth0 inet6 static\n    address 2001:db8::10/64\n    gateway 2001:db8::1\n    \
+             accept_ra 1\n    autoconf 1\n\n\
+             iface eth0 inet6 static\n    address 2001:db8::11/64\n    autoconf 1\n\n\
+             iface eth0 inet6 dhcp\n    autoconf 1\n"
+        ),
+        "{eth0}"
+    );
+}

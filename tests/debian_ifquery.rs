@@ -1,0 +1,204 @@
+//! What the Debian backend writes for every case in `tests/data/interfaces` is read by real
+//! ifupdown: `ifquery` parses every stanza and lists the interfaces to bring up, and
+//! `ifup -n` (no action) accepts every top-level interface. Cases the backend must refuse
+//! are listed with their refusals. Skipped, with a printed reason, where ifupdown is not
+//! installed.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use netloom::backend::{Backend, BackendError, Snapshot};
+use netloom::backends::debian::{DIR, Debian};
+
+use crate::util::{repo, xml_files};
+
+/// A case's expected outcome.
+enum Expect {
+    /// Rendered; `auto` and `allow-hotplug` interfaces (without `lo`), sorted.
+    Lists(&'static [&'static str], &'static [&'static str]),
+    /// Refused: (interface, setting) of every refusal.
+    Refused(&'static [(&'static str, &'static str)]),
+}
+use Expect::{Lists, Refused};
+
+const CASES: &[(&str, Expect)] = &[
+    (
+        "bond-8023ad",
+        Refused(&[
+            (
+                "ens3f1",
+                "<mac address='00:1b:21:3a:4b:5d'> of a bond slave",
+            ),
+            (
+                "ens3f0",
+                "<mac address='00:1b:21:3a:4b:5c'> of a bond slave",
+            ),
+        ]),
+    ),
+    ("bond-arpmon-all", Lists(&[], &[])),
+    ("bridge-all-port-kinds", Lists(&["br1"], &[])),
+    (
+        "dhcp-with-gateway",
+        Refused(&[
+            ("eth1", "<dhcp peerdns='no'/>"),
+            (
+                "eth1",
+                "<route gateway='192.0.2.254'> with DHCP and no static address",
+            ),
+        ]),
+    ),
+    ("empty-host", Lists(&[], &[])),
+    ("ethernet-static", Lists(&["eth0"], &[])),
+    ("interleaved", Lists(&["eth2"], &[])),
+    ("shared-nic", Lists(&["br0"], &[])),
+    ("vlan-derived-name", Lists(&["eth0.100"], &[])),
+    (
+        "vlan-named",
+        Refused(&[(
+            "vlan42",
+            "<interface type='vlan' name='vlan42'> with <vlan tag='7'>",
+        )]),
+    ),
+    (
+        "whole-host",
+        Lists(&["bond0", "bond0.200", "br100", "eth0"], &["eth3"]),
+    ),
+];
+
+/// Whether `ifquery` runs at all; if not, says so.
+fn have_ifupdown() -> bool {
+    let ok = Command::new("ifquery")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: ifquery (Debian package ifupdown) is not installed");
+    }
+    ok
+}
+
+fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} does not start: {e}"))
+}
+
+fn lines(out: &Output) -> BTreeSet<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| *l != "lo")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every rendered interfaces.d file, concatenated into one file ifupdown reads with `-i`.
+fn check(case: &str, text: &str, expect: (&[&str], &[&str]), dir: &Path) -> Vec<String> {
+    let mut failures = Vec::new();
+    let file = dir.join(case);
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let state = dir.join(format!("{case}.state"));
+    let state = state.to_str().unwrap();
+    for (allow, want) in [("auto", expect.0), ("hotplug", expect.1)] {
+        let out = run("ifquery", &["-i", file, "--list", "--allow", allow]);
+        let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
+        if !out.status.success() || lines(&out) != want {
+            failures.push(format!(
+                "{case}: ifquery --list --allow {allow}: {:?} {:?}, expected {want:?}\n{text}",
+                out.status,
+                lines(&out)
+            ));
+        }
+    }
+    let stanzas: BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("iface "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    for name in stanzas {
+        let out = run("ifquery", &["-i", file, "--", name]);
+        if !out.status.success() || !out.stderr.is_empty() {
+            failures.push(format!(
+                "{case}: ifquery {name}: {:?}\n{}\n{text}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    for name in expect.0.iter().chain(expect.1) {
+        let out = run(
+            "ifup",
+            &[
+                "-n",
+                "--force",
+                "-i",
+                file,
+                "--state-dir",
+                state,
+                "--",
+                name,
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // `-n` prints the commands it would run on standard error; its own complaints start
+        // with its name.
+        let unexpected = stderr.lines().any(|l| l.starts_with("ifup:"));
+        if !out.status.success() || unexpected {
+            failures.push(format!(
+                "{case}: ifup -n {name}: {:?}\n{stderr}\n{text}",
+                out.status
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn every_case_reads_back_through_ifquery_or_is_refused_as_expected() {
+    let inputs = xml_files(&repo().join("tests/data/interfaces"));
+    let listed: BTreeSet<&str> = CASES.iter().map(|(c, _)| *c).collect();
+    let found: BTreeSet<String> = inputs
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        found,
+        listed.iter().map(|s| s.to_string()).collect(),
+        "every case needs an expected outcome here"
+    );
+    let ifupdown = have_ifupdown();
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for (case, expect) in CASES {
+        let path = repo().join(format!("tests/data/interfaces/{case}.xml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let host = netloom::xml::read_str(case, &text).unwrap();
+        match (Debian.render(&host, &Snapshot::default()), expect) {
+            (Ok(files), Lists(auto, hotplug)) => {
+                let text: String = files
+                    .iter()
+                    .filter(|f| f.path.starts_with(&format!("{DIR}/")))
+                    .map(|f| f.contents.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if ifupdown {
+                    failures.extend(check(case, &text, (auto, hotplug), dir.path()));
+                }
+            }
+            (Err(BackendError::Unsupported { refusals, .. }), Refused(want)) => {
+                let got: Vec<(&str, &str)> = refusals
+                    .iter()
+                    .map(|r| (r.interface.as_str(), r.setting.as_str()))
+                    .collect();
+                if got != *want {
+                    failures.push(format!("{case}: refused {got:?}, expected {want:?}"));
+                }
+            }
+            (Ok(_), Refused(_)) => failures.push(format!("{case}: rendered, expected a refusal")),
+            (Err(e), _) => failures.push(format!("{case}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
