@@ -3,4 +3,5 @@
 //! an unmodified parse prints back byte for byte, so merging into a user's file changes only
 //! what netloom manages.
 
+pub mod interfaces;
 pub mod shell;
