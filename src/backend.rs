@@ -64,7 +64,11 @@ pub struct Refusal {
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "interface '{}': {}: {}", self.interface, self.setting, self.why)
+        write!(
+            f,
+            "interface '{}': {}: {}",
+            self.interface, self.setting, self.why
+        )
     }
 }
 

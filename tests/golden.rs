@@ -72,7 +72,8 @@ fn errors(failures: &mut Vec<String>) -> BTreeMap<PathBuf, String> {
 /// `golden/BACKEND/CASE/PATH`: the files a backend renders for
 /// `tests/data/interfaces/CASE.xml` into an empty root, and, for `merge-CASE`, what it
 /// renders for `tests/data/merge/BACKEND/CASE/host.xml` into the root beside it (the user's
-/// existing files).
+/// existing files). A case the backend refuses is `golden/BACKEND/CASE.refused`, the
+/// message naming each setting it cannot express.
 fn backend_cases(backend: &dyn Backend, failures: &mut Vec<String>) -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
     let mut cases: Vec<(String, PathBuf, Snapshot)> =
@@ -114,6 +115,10 @@ fn backend_cases(backend: &dyn Backend, failures: &mut Vec<String>) -> BTreeMap<
                 for f in files {
                     out.insert(PathBuf::from(&case).join(&f.path), f.contents);
                 }
+            }
+            // A refusal is an output like any other: its text is reviewed as a golden file.
+            Err(e @ netloom::backend::BackendError::Unsupported { .. }) => {
+                out.insert(PathBuf::from(format!("{case}.refused")), format!("{e}\n"));
             }
             Err(e) => failures.push(format!("{}: {case}: {e}", backend.name())),
         }

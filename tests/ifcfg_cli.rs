@@ -193,7 +193,8 @@ fn the_backend_is_detected_or_asked_for() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("give --backend (one of: ifcfg, debian, null)"),
+        run.stderr
+            .contains("give --backend (one of: ifcfg, debian, null)"),
         "{}",
         run.stderr
     );

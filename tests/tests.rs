@@ -5,6 +5,8 @@
 mod cli;
 mod debian_fields;
 mod debian_ifquery;
+mod debian_live;
+mod debian_netcf;
 mod engine;
 mod golden;
 mod ifcfg;

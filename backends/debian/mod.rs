@@ -10,10 +10,14 @@
 //! mapping (`../shared/notes/netcf.md` §3.2) is the reference, with its losses fixed: the
 //! README lists every deliberate difference.
 
+mod include;
 mod render;
+mod splice;
 
-use crate::backend::{Backend, BackendError, ObjectKind, RenderedFile, Snapshot};
-use crate::model::{Host, IfaceName};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::backend::{Backend, BackendError, ObjectKind, Removal, RenderedFile, Snapshot};
+use crate::model::{Host, IfaceName, Interface, InterfaceKind, PortKind};
 
 /// The file ifupdown reads first, relative to the target root.
 pub const MAIN: &str = "etc/network/interfaces";
@@ -38,7 +42,13 @@ impl Backend for Debian {
     }
 
     fn scan(&self) -> &'static [&'static str] {
-        &["etc/network/*", "etc/network/*/*"]
+        // Not all of etc/network: its hook directories hold symlinks into /lib, which a
+        // root other than / cannot follow, and scripts that are none of netloom's business.
+        &[
+            "etc/network/interfaces",
+            "etc/network/interfaces.*",
+            "etc/network/interfaces.d/*",
+        ]
     }
 
     fn owns(&self, path: &str, text: Option<&str>) -> bool {
@@ -48,12 +58,12 @@ impl Backend for Debian {
             && text.is_some_and(|t| t.starts_with(render::HEADER))
     }
 
-    fn render(&self, host: &Host, _existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
-        let mut files = Vec::new();
+    fn render(&self, host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
+        let mut own = Vec::new();
         let mut refusals = Vec::new();
         for iface in &host.interfaces {
             match render::interface_file(iface) {
-                Ok(contents) => files.push(RenderedFile {
+                Ok(contents) => own.push(RenderedFile {
                     path: format!("{DIR}/{}", iface.name),
                     contents,
                     mode: 0o644,
@@ -67,11 +77,58 @@ impl Backend for Debian {
                 refusals,
             });
         }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
+        let managed = host.interfaces.iter().flat_map(names).collect();
+        splice::plan(splice::Inputs {
+            existing: &existing.files,
+            own,
+            owned: self.owned(&existing.files),
+            managed,
+        })
+    }
+
+    fn undefine(&self, existing: &Snapshot, target: &Host) -> Result<Removal, BackendError> {
+        let tops: Vec<String> = target
+            .interfaces
+            .iter()
+            .map(|i| i.name.to_string())
+            .collect();
+        let names = target.interfaces.iter().flat_map(names).collect();
+        splice::remove(&existing.files, &self.owned(&existing.files), &tops, &names)
     }
 
     fn import(&self, _existing: &Snapshot, _names: &[IfaceName]) -> Result<Host, BackendError> {
         Ok(Host::default())
     }
+}
+
+impl Debian {
+    /// The existing files netloom wrote.
+    fn owned(&self, files: &BTreeMap<String, String>) -> BTreeSet<String> {
+        files
+            .iter()
+            .filter(|(p, t)| self.owns(p, Some(t)))
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+}
+
+/// Every interface name a top-level interface defines: its own, its ports' and its slaves'.
+fn names(iface: &Interface) -> Vec<String> {
+    let mut out = vec![iface.name.to_string()];
+    let slaves = |b: &crate::model::Bond, out: &mut Vec<String>| {
+        out.extend(b.slaves.iter().map(|s| s.name.to_string()));
+    };
+    match &iface.kind {
+        InterfaceKind::Ethernet(_) | InterfaceKind::Vlan(_) => {}
+        InterfaceKind::Bond(b) => slaves(b, &mut out),
+        InterfaceKind::Bridge(br) => {
+            for port in &br.ports {
+                out.push(port.name.to_string());
+                if let PortKind::Bond(b) = &port.kind {
+                    slaves(b, &mut out);
+                }
+            }
+        }
+    }
+    out
 }
