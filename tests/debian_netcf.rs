@@ -179,7 +179,81 @@ type Difference = (
     &'static str,
 );
 
-const DIFFERENCES: &[Difference] = &[];
+const DIFFERENCES: &[Difference] = &[
+    (
+        "bond-defaults",
+        "-",
+        "bond0",
+        "bond-primary eth1",
+        "netcf wrote bond_primary for every mode; the kernel honours a primary only in \
+         active-backup (and a few balance modes netcf did not model), and the model has a \
+         primary only there",
+    ),
+    (
+        "bridge",
+        "+",
+        "br0",
+        "inet manual",
+        "ifupdown's dhcp method ignores `mtu` (ifup -n runs no `ip link set mtu`), so netcf's \
+         MTU was silently lost; an `inet manual` stanza first carries it",
+    ),
+    (
+        "ethernet-dhcp",
+        "+",
+        "eth0",
+        "inet manual",
+        "the same: `mtu 1492` in an `inet dhcp` stanza does nothing",
+    ),
+    (
+        "bridge-bond",
+        "+",
+        "bond0",
+        "mtu 1500",
+        "a port with a stanza of its own gets the bridge's MTU: the kernel does not push a \
+         bridge's MTU down to its ports, and bridge-utils sets it only on ports it attaches",
+    ),
+    (
+        "ipv6-autoconf",
+        "-",
+        "eth0",
+        "inet6 manual",
+        "netcf left SLAAC to the kernel's default with `inet6 manual`; `inet6 auto` asks \
+         ifupdown for it, so a host whose default is off still gets it",
+    ),
+    (
+        "ipv6-autoconf",
+        "+",
+        "eth0",
+        "inet6 auto",
+        "the other half of the line above",
+    ),
+    (
+        "ipv6-autoconf-dhcp",
+        "+",
+        "eth0",
+        "inet6 autoconf 1",
+        "netcf relied on the kernel's default again; `autoconf 1` says it (ifupdown's \
+         `inet6 dhcp` leaves autoconf alone otherwise)",
+    ),
+    (
+        "ipv6-local",
+        "-",
+        "eth0",
+        "inet6 manual",
+        "netcf wrote `inet6 manual` with `pre-up echo 0 > …/autoconf` hooks; the native form \
+         of \"IPv6 with only a link-local address\" is `inet6 auto` with `accept_ra 0`: no \
+         router advertisement is read, so SLAAC never configures an address, with no hooks",
+    ),
+    (
+        "ipv6-local",
+        "-",
+        "eth0",
+        "inet6 autoconf 0",
+        "as above: the hook is gone",
+    ),
+    ("ipv6-local", "+", "eth0", "inet6 auto", "as above"),
+    ("ipv6-local", "+", "eth0", "inet6 accept-ra 0", "as above"),
+];
 
 fn interface_text(starts: &[(String, String)], stanzas: &[Stanza]) -> String {
     let mut out = String::new();

@@ -10,7 +10,7 @@
 //! that points elsewhere, or uses shell expansion beyond wildcards, is an error at the
 //! line: netloom cannot promise "one definition per interface" across files it cannot see.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::backend::BackendError;
 use crate::error::{Diagnostic, Diagnostics};
@@ -39,19 +39,31 @@ pub(super) struct Graph {
     /// `(file, line)` indices of every line in reading order; a sourced file's lines come
     /// where its `source` line is.
     pub(super) order: Vec<(usize, usize)>,
+    /// Every path read, those left unparsed included.
+    read: HashMap<String, usize>,
 }
 
 impl Graph {
     /// Whether ifupdown reads the file at `path`.
     pub(super) fn reads(&self, path: &str) -> bool {
-        self.files.iter().any(|f| f.path == path)
+        self.read.contains_key(path)
     }
 }
 
 /// Reads the include graph of `files` (relative path to text), starting at the main file.
 /// A missing main file gives an empty graph.
 pub(super) fn read(files: &BTreeMap<String, String>) -> Result<Graph, BackendError> {
+    read_except(files, &|_| false)
+}
+
+/// [`read`], but files for which `known` holds are only noted as read, not parsed: netloom's
+/// own freshly rendered files, which source nothing, need no second look.
+pub(super) fn read_except(
+    files: &BTreeMap<String, String>,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<Graph, BackendError> {
     let mut walk = Walk {
+        known,
         files,
         graph: Graph::default(),
         stack: Vec::new(),
@@ -68,6 +80,7 @@ pub(super) fn read(files: &BTreeMap<String, String>) -> Result<Graph, BackendErr
 }
 
 struct Walk<'a> {
+    known: &'a dyn Fn(&str) -> bool,
     files: &'a BTreeMap<String, String>,
     graph: Graph,
     stack: Vec<String>,
@@ -79,15 +92,21 @@ impl Walk<'_> {
         let Some(text) = self.files.get(path) else {
             return;
         };
-        let index = match self.graph.files.iter().position(|f| f.path == path) {
-            Some(i) => i,
+        if (self.known)(path) {
+            self.graph.read.insert(path.to_owned(), usize::MAX);
+            return;
+        }
+        let index = match self.graph.read.get(path) {
+            Some(&i) => i,
             None => match interfaces::parse(path, text) {
                 Ok(file) => {
                     self.graph.files.push(Source {
                         path: path.to_owned(),
                         file,
                     });
-                    self.graph.files.len() - 1
+                    let i = self.graph.files.len() - 1;
+                    self.graph.read.insert(path.to_owned(), i);
+                    i
                 }
                 Err(Diagnostics(d)) => {
                     self.problems.extend(d);

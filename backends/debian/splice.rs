@@ -72,12 +72,9 @@ pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError
     // Stripping can only remove lines and a `source` line is added once per file, so this
     // settles in a few rounds; the bound is a guard, not a expectation.
     for _ in 0..8 {
-        let graph = include::read(&planned)?;
+        let graph = include::read_except(&planned, &|p| rendered.contains(p))?;
         let mut changed = false;
         for source in &graph.files {
-            if rendered.contains(source.path.as_str()) {
-                continue;
-            }
             let Some(text) = planned.get(&source.path) else {
                 continue;
             };
@@ -103,7 +100,7 @@ pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError
             changed = true;
         }
         if !changed {
-            return Ok(changed_files(existing, planned, &own));
+            return Ok(changed_files(existing, planned, &rendered));
         }
     }
     Err(BackendError::Invalid(Diagnostics(vec![Diagnostic::new(
@@ -117,11 +114,11 @@ pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError
 fn changed_files(
     existing: &BTreeMap<String, String>,
     planned: BTreeMap<String, String>,
-    own: &[RenderedFile],
+    own: &BTreeSet<&str>,
 ) -> Vec<RenderedFile> {
     planned
         .into_iter()
-        .filter(|(p, t)| existing.get(p) != Some(t) || own.iter().any(|f| &f.path == p))
+        .filter(|(p, t)| own.contains(p.as_str()) || existing.get(p) != Some(t))
         .map(|(path, contents)| RenderedFile {
             path,
             contents,

@@ -1,0 +1,217 @@
+//! The Debian backend through the command line, as an installer, a CI job and an admin use
+//! it: apply into a root that already has the user's files, diff for drift, roll back to the
+//! exact bytes, undefine, import and list, and refuse bad input without writing anything.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::util::{netloom, repo, shared};
+
+/// Every file under `dir` (journal and lock aside) with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .filter(|(rel, _)| !rel.starts_with("var/lib/netloom") && !rel.ends_with(".xml"))
+        .collect()
+}
+
+/// A scratch copy of a merge case's root, with its host.xml beside it.
+fn case(name: &str) -> (tempfile::TempDir, String) {
+    let data = repo().join("tests/data/merge/debian").join(name);
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("cp")
+        .args(["-a", &format!("{}/.", data.join("root").display())])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::copy(data.join("host.xml"), dir.path().join("host.xml")).unwrap();
+    let root = dir.path().display().to_string();
+    (dir, root)
+}
+
+fn deb<'a>(root: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["--backend", "debian", "--root", root];
+    all.extend_from_slice(args);
+    all
+}
+
+#[test]
+fn apply_splices_diff_sees_no_drift_and_rollback_restores_every_byte() {
+    let (dir, root) = case("keeps-user-bytes");
+    let before = tree(dir.path());
+    let run = netloom(&deb(&root, &["diff", "host.xml"]), dir.path(), None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("-iface eth0 inet dhcp\n")
+            && run.stdout.contains("+iface eth0 inet static\n"),
+        "{}",
+        run.stdout
+    );
+    let run = netloom(
+        &deb(&root, &["apply", "--yes", "host.xml"]),
+        dir.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let golden = repo().join("golden/debian/merge-keeps-user-bytes");
+    for rel in ["etc/network/interfaces", "etc/network/interfaces.d/eth0"] {
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(rel)).unwrap(),
+            std::fs::read_to_string(golden.join(rel)).unwrap(),
+            "{rel}"
+        );
+    }
+    // A CI job's drift check: nothing to do now.
+    let run = netloom(&deb(&root, &["diff", "host.xml"]), dir.path(), None);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    // A hand edit of netloom's file is drift.
+    let own = dir.path().join("etc/network/interfaces.d/eth0");
+    let applied = std::fs::read_to_string(&own).unwrap();
+    std::fs::write(&own, applied.replace("192.0.2.10", "192.0.2.99")).unwrap();
+    let run = netloom(&deb(&root, &["diff", "host.xml"]), dir.path(), None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("-    address 192.0.2.99/24"),
+        "{}",
+        run.stdout
+    );
+    // Undo the edit, then roll the apply back: every byte as before, netloom's file gone.
+    std::fs::write(&own, applied).unwrap();
+    let run = netloom(&deb(&root, &["rollback", "--yes"]), dir.path(), None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(tree(dir.path()), before);
+}
+
+#[test]
+fn stale_files_and_their_source_lines_go_and_dotted_names_are_sourced() {
+    let (dir, root) = case("dotted-names-and-stale");
+    let run = netloom(
+        &deb(&root, &["apply", "--yes", "host.xml"]),
+        dir.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!dir.path().join("etc/network/interfaces.d/br9.5").exists());
+    let main = std::fs::read_to_string(dir.path().join("etc/network/interfaces")).unwrap();
+    assert!(!main.contains("br9.5"), "{main}");
+    assert!(
+        main.ends_with("source /etc/network/interfaces.d/eth0.42\n"),
+        "{main}"
+    );
+    // The user's file in interfaces.d lost only the port's stanza.
+    let user =
+        std::fs::read_to_string(dir.path().join("etc/network/interfaces.d/user-eth1")).unwrap();
+    assert_eq!(user, "# mine\n");
+}
+
+#[test]
+fn undefine_takes_out_netloom_files_and_user_definitions_alike() {
+    let (dir, root) = case("sourced-file");
+    let run = netloom(
+        &deb(&root, &["apply", "--yes", "host.xml"]),
+        dir.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = netloom(
+        &deb(&root, &["undefine", "--yes", "bond0"]),
+        dir.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!dir.path().join("etc/network/interfaces.d/bond0").exists());
+    let main = std::fs::read_to_string(dir.path().join("etc/network/interfaces")).unwrap();
+    assert_eq!(
+        main,
+        "auto lo\niface lo inet loopback\n\nsource interfaces.local\n"
+    );
+    // eth3 is the user's, in a sourced file: undefine removes its stanza and auto word only.
+    let run = netloom(
+        &deb(&root, &["undefine", "--yes", "eth3"]),
+        dir.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let local = std::fs::read_to_string(dir.path().join("etc/network/interfaces.local")).unwrap();
+    assert_eq!(local, "\n\n");
+    let run = netloom(&deb(&root, &["list"]), dir.path(), None);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+}
+
+#[test]
+fn list_and_import_read_netcfs_debian_root() {
+    let Some(fsroot) = shared("conformance/netcf/tests/debian/fsroot") else {
+        return;
+    };
+    let root = fsroot.display().to_string();
+    // No --backend: etc/network/interfaces says Debian.
+    let run = netloom(&["list", "--root", &root], &repo(), None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "br0\nbond0\neth3\neth4\n");
+    let run = netloom(&["import", "--root", &root, "bond0"], &repo(), None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for want in [
+        "<interface type='bond' name='bond0'>",
+        "<ip address='10.0.1.27' prefix='24'/>",
+        "<bond mode='active-backup'>",
+        "<interface type='ethernet' name='eth2'/>",
+    ] {
+        assert!(run.stdout.contains(want), "{want}:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn refusals_and_bad_user_files_exit_2_and_write_nothing() {
+    let (dir, root) = case("keeps-user-bytes");
+    let before = tree(dir.path());
+    let vlan = repo().join("tests/data/interfaces/vlan-named.xml");
+    let run = netloom(
+        &deb(&root, &["apply", "--yes", vlan.to_str().unwrap()]),
+        dir.path(),
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "interface 'vlan42': <interface type='vlan' name='vlan42'> with <vlan tag='7'>"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tree(dir.path()), before);
+
+    let main = dir.path().join("etc/network/interfaces");
+    let text = std::fs::read_to_string(&main).unwrap();
+    for (bad, want) in [
+        (
+            "    address 192.0.2.1\n",
+            "etc/network/interfaces:1:5: option 'address' outside an iface or mapping stanza",
+        ),
+        (
+            "source /etc/elsewhere\n",
+            "etc/network/interfaces:1:8: netloom reads /etc/network/interfaces",
+        ),
+    ] {
+        std::fs::write(&main, format!("{bad}{text}")).unwrap();
+        let before = tree(dir.path());
+        for verb in ["diff", "apply"] {
+            let mut args = deb(&root, &[verb]);
+            if verb == "apply" {
+                args.push("--yes");
+            }
+            args.push("host.xml");
+            let run = netloom(&args, dir.path(), None);
+            assert_eq!(run.code, 2, "{verb}: {}", run.stderr);
+            assert!(run.stderr.contains(want), "{verb}: {}", run.stderr);
+        }
+        assert_eq!(tree(dir.path()), before);
+    }
+}
