@@ -38,6 +38,9 @@ pub struct RenderedFile {
 pub struct Snapshot {
     /// Relative path to contents.
     pub files: BTreeMap<String, String>,
+    /// Files that matched but are not UTF-8: a backend that edits files it shares with the
+    /// user must refuse to touch them rather than take them for absent.
+    pub binary: std::collections::BTreeSet<String>,
 }
 
 /// What [`Backend::undefine`] changes: files rewritten without the interface, and paths

@@ -167,6 +167,7 @@ fn normalize(mut host: Host) -> Host {
 fn snapshot_of(files: impl IntoIterator<Item = (String, String)>) -> Snapshot {
     Snapshot {
         files: files.into_iter().collect(),
+        ..Snapshot::default()
     }
 }
 

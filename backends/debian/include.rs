@@ -10,7 +10,7 @@
 //! that points elsewhere, or uses shell expansion beyond wildcards, is an error at the
 //! line: netloom cannot promise "one definition per interface" across files it cannot see.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::backend::BackendError;
 use crate::error::{Diagnostic, Diagnostics};
@@ -19,8 +19,12 @@ use crate::syntax::interfaces::{self, File, LineKind, Word};
 
 use super::MAIN;
 
-/// Deeper nesting than this is a loop in all but name.
-const MAX_DEPTH: usize = 16;
+/// Deeper nesting than this is refused: ifupdown has no limit, but no real tree needs it.
+const MAX_DEPTH: usize = 64;
+
+/// Files read, repeats included: files that source each other many times over grow
+/// exponentially, and netloom refuses them instead of spinning.
+const MAX_VISITS: usize = 100_000;
 
 /// One file ifupdown reads.
 #[derive(Debug)]
@@ -52,24 +56,31 @@ impl Graph {
 
 /// Reads the include graph of `files` (relative path to text), starting at the main file.
 /// A missing main file gives an empty graph.
-pub(super) fn read(files: &BTreeMap<String, String>) -> Result<Graph, BackendError> {
-    read_except(files, &|_| false)
+pub(super) fn read(
+    files: &BTreeMap<String, String>,
+    binary: &BTreeSet<String>,
+) -> Result<Graph, BackendError> {
+    read_except(files, binary, &|_| false)
 }
 
 /// [`read`], but files for which `known` holds are only noted as read, not parsed: netloom's
 /// own freshly rendered files, which source nothing, need no second look.
 pub(super) fn read_except(
     files: &BTreeMap<String, String>,
+    binary: &BTreeSet<String>,
     known: &dyn Fn(&str) -> bool,
 ) -> Result<Graph, BackendError> {
     let mut walk = Walk {
+        visits: 0,
+        resolved: HashMap::new(),
         known,
+        binary,
         files,
         graph: Graph::default(),
         stack: Vec::new(),
         problems: Vec::new(),
     };
-    if files.contains_key(MAIN) {
+    if files.contains_key(MAIN) || binary.contains(MAIN) {
         walk.visit(MAIN);
     }
     if walk.problems.is_empty() {
@@ -80,7 +91,12 @@ pub(super) fn read_except(
 }
 
 struct Walk<'a> {
+    /// Files visited so far, repeats included.
+    visits: usize,
+    /// What each `(file, path, source-directory?)` of a source line resolved to.
+    resolved: HashMap<(String, String, bool), Result<Vec<String>, String>>,
     known: &'a dyn Fn(&str) -> bool,
+    binary: &'a BTreeSet<String>,
     files: &'a BTreeMap<String, String>,
     graph: Graph,
     stack: Vec<String>,
@@ -89,9 +105,19 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn visit(&mut self, path: &str) {
+        if self.binary.contains(path) {
+            self.problems.push(Diagnostic::new(
+                path,
+                None,
+                "ifupdown reads this file, and it is not valid UTF-8; netloom cannot promise to \
+                 keep its bytes, so it leaves the whole root alone until it is converted",
+            ));
+            return;
+        }
         let Some(text) = self.files.get(path) else {
             return;
         };
+        self.visits += 1;
         if (self.known)(path) {
             self.graph.read.insert(path.to_owned(), usize::MAX);
             return;
@@ -117,12 +143,17 @@ impl Walk<'_> {
         self.stack.push(path.to_owned());
         let count = self.graph.files[index].file.lines.len();
         for line in 0..count {
-            let kind = self.graph.files[index].file.lines[line].kind.clone();
-            match kind {
-                LineKind::Blank | LineKind::Comment => {}
-                LineKind::Source { path: word } => self.include(path, text, &word, false),
-                LineKind::SourceDirectory { path: word } => self.include(path, text, &word, true),
-                _ => self.graph.order.push((index, line)),
+            let source = match &self.graph.files[index].file.lines[line].kind {
+                LineKind::Blank | LineKind::Comment => None,
+                LineKind::Source { path: word } => Some((word.clone(), false)),
+                LineKind::SourceDirectory { path: word } => Some((word.clone(), true)),
+                _ => {
+                    self.graph.order.push((index, line));
+                    None
+                }
+            };
+            if let Some((word, directory)) = source {
+                self.include(path, text, &word, directory);
             }
         }
         self.stack.pop();
@@ -131,7 +162,16 @@ impl Walk<'_> {
     fn include(&mut self, from: &str, text: &str, word: &Word, directory: bool) {
         let problem =
             |message: String| SourceFile::new(from, text).diagnostic_at(word.pos, message);
-        let targets = match resolve(from, &word.text, directory, self.files) {
+        let key = (from.to_owned(), word.text.clone(), directory);
+        let resolved = match self.resolved.get(&key) {
+            Some(r) => r.clone(),
+            None => {
+                let r = resolve(from, &word.text, directory, self.files, self.binary);
+                self.resolved.insert(key, r.clone());
+                r
+            }
+        };
+        let targets = match resolved {
             Ok(t) => t,
             Err(why) => {
                 self.problems.push(problem(why));
@@ -139,11 +179,24 @@ impl Walk<'_> {
             }
         };
         for target in targets {
-            if self.stack.contains(&target) || self.stack.len() >= MAX_DEPTH {
+            if self.stack.contains(&target) {
                 self.problems.push(problem(format!(
                     "/{target} is sourced from within itself; ifupdown would loop"
                 )));
                 continue;
+            }
+            if self.stack.len() >= MAX_DEPTH {
+                self.problems.push(problem(format!(
+                    "sources nest more than {MAX_DEPTH} deep here; netloom does not follow them further"
+                )));
+                return;
+            }
+            if self.visits >= MAX_VISITS {
+                self.problems.push(problem(format!(
+                    "the files source each other so often that ifupdown would read more than \
+                     {MAX_VISITS} files; netloom stops here"
+                )));
+                return;
             }
             self.visit(&target);
         }
@@ -157,6 +210,7 @@ fn resolve(
     pattern: &str,
     directory: bool,
     files: &BTreeMap<String, String>,
+    binary: &BTreeSet<String>,
 ) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for word in pattern.split_ascii_whitespace() {
@@ -201,6 +255,7 @@ fn resolve(
         }
         let mut found: Vec<String> = files
             .keys()
+            .chain(binary)
             .filter(|path| {
                 let have: Vec<&str> = path.split('/').collect();
                 if directory {
@@ -401,7 +456,7 @@ mod tests {
             ("etc/network/interfaces.d/.hidden", "iface h inet manual\n"),
             ("etc/network/interfaces.local", "iface d inet manual\n"),
         ]);
-        let g = read(&fs).unwrap();
+        let g = read(&fs, &BTreeSet::new()).unwrap();
         // source-directory skips c.x (a dot) and .hidden; the glob skips .hidden only.
         assert_eq!(names(&g), ["a", "b", "c", "d", "b", "z"]);
         assert!(g.reads("etc/network/interfaces.d/c.x"));
@@ -428,18 +483,17 @@ mod tests {
                 "etc/network/interfaces:1:8: /etc/network/interfaces is sourced from within itself",
             ),
         ] {
-            let err = read(&files(&[(MAIN, text)])).unwrap_err().to_string();
+            let err = read(&files(&[(MAIN, text)]), &BTreeSet::new())
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with(want), "{text:?}: {err}");
         }
     }
 
     #[test]
     fn a_missing_main_file_reads_nothing() {
-        let g = read(&files(&[(
-            "etc/network/interfaces.d/a",
-            "iface a inet manual\n",
-        )]))
-        .unwrap();
+        let only = files(&[("etc/network/interfaces.d/a", "iface a inet manual\n")]);
+        let g = read(&only, &BTreeSet::new()).unwrap();
         assert!(g.files.is_empty());
     }
 }

@@ -80,6 +80,7 @@ impl Backend for Debian {
         let managed = host.interfaces.iter().flat_map(names).collect();
         splice::plan(splice::Inputs {
             existing: &existing.files,
+            binary: &existing.binary,
             own,
             owned: self.owned(&existing.files),
             managed,
@@ -93,7 +94,13 @@ impl Backend for Debian {
             .map(|i| i.name.to_string())
             .collect();
         let names = target.interfaces.iter().flat_map(names).collect();
-        splice::remove(&existing.files, &self.owned(&existing.files), &tops, &names)
+        splice::remove(
+            &existing.files,
+            &existing.binary,
+            &self.owned(&existing.files),
+            &tops,
+            &names,
+        )
     }
 
     fn import(&self, _existing: &Snapshot, _names: &[IfaceName]) -> Result<Host, BackendError> {

@@ -12,17 +12,22 @@ use crate::syntax::interfaces::{File, LineKind};
 use super::include::{self, Graph};
 use super::{DIR, MAIN};
 
-/// A new main file: Debian's own default, so every file under `interfaces.d` is read.
+/// The start of a new main file, Debian's own.
 const NEW_MAIN: &str = "# This file describes the network interfaces available on your system\n\
-# and how to activate them. For more information, see interfaces(5).\n\
-\n\
-source /etc/network/interfaces.d/*\n";
+# and how to activate them. For more information, see interfaces(5).\n\n";
+
+/// What a new main file reads when `interfaces.d` holds only netloom's files: Debian's
+/// default. With user files there, which nothing read before, it names netloom's files one
+/// by one instead, so as not to switch those on.
+const SOURCE_ALL: &str = "source /etc/network/interfaces.d/*\n";
 
 /// The existing files (relative path to text), netloom's rendered files and which of the
 /// existing ones are netloom's: everything [`plan`] needs.
 pub(super) struct Inputs<'a> {
     /// What is on disk now.
     pub(super) existing: &'a BTreeMap<String, String>,
+    /// Files that matched the scan but are not UTF-8.
+    pub(super) binary: &'a BTreeSet<String>,
     /// netloom's files for the declaration: `interfaces.d/NAME` to text.
     pub(super) own: Vec<RenderedFile>,
     /// Existing files netloom wrote (by their header).
@@ -36,6 +41,7 @@ pub(super) struct Inputs<'a> {
 pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError> {
     let Inputs {
         existing,
+        binary,
         own,
         owned,
         managed,
@@ -54,6 +60,14 @@ pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError
         .collect();
     let mut problems = Vec::new();
     for f in &own {
+        if binary.contains(&f.path) {
+            problems.push(Diagnostic::new(
+                &f.path,
+                None,
+                "netloom writes this file for the interface it is named after, and it is the \
+                 user's and not valid UTF-8; move it elsewhere",
+            ));
+        }
         if let Some(text) = existing.get(&f.path)
             && !owned.contains(&f.path)
         {
@@ -66,13 +80,35 @@ pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError
     if !problems.is_empty() {
         return Err(BackendError::Invalid(Diagnostics(problems)));
     }
-    if !existing.contains_key(MAIN) {
-        planned.insert(MAIN.to_owned(), NEW_MAIN.to_owned());
+    if !existing.contains_key(MAIN) && !binary.contains(MAIN) {
+        let strangers = existing
+            .keys()
+            .chain(binary)
+            .any(|p| p.starts_with(DIR) && !owned.contains(p) && !rendered.contains(p.as_str()));
+        let main = if strangers {
+            NEW_MAIN.to_owned()
+        } else {
+            format!("{NEW_MAIN}{SOURCE_ALL}")
+        };
+        planned.insert(MAIN.to_owned(), main);
     }
+    let mut appended: BTreeSet<String> = BTreeSet::new();
+    let mut checked = false;
     // Stripping can only remove lines and a `source` line is added once per file, so this
     // settles in a few rounds; the bound is a guard, not a expectation.
     for _ in 0..8 {
-        let graph = include::read_except(&planned, &|p| rendered.contains(p))?;
+        let graph = include::read_except(&planned, binary, &|p| rendered.contains(p))?;
+        if !checked {
+            for source in &graph.files {
+                if let Some(text) = planned.get(&source.path) {
+                    conflicts(&source.path, &source.file, text, &managed, &mut problems);
+                }
+            }
+            if !problems.is_empty() {
+                return Err(BackendError::Invalid(Diagnostics(problems)));
+            }
+            checked = true;
+        }
         let mut changed = false;
         for source in &graph.files {
             let Some(text) = planned.get(&source.path) else {
@@ -94,7 +130,22 @@ pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError
             if !main.is_empty() && !main.ends_with('\n') {
                 main.push('\n');
             }
+            // A last line ending in a backslash would swallow the first line appended: an
+            // empty line ends it without changing what it says.
+            if main.strip_suffix('\n').is_some_and(|m| m.ends_with('\\')) {
+                main.push('\n');
+            }
             for path in unread {
+                if !appended.insert(path.to_owned()) {
+                    return Err(BackendError::Invalid(Diagnostics(vec![Diagnostic::new(
+                        MAIN,
+                        None,
+                        format!(
+                            "ifupdown would still not read /{path} after netloom added a \
+                             source line for it; please report this"
+                        ),
+                    )])));
+                }
                 main.push_str(&format!("source /{path}\n"));
             }
             changed = true;
@@ -131,6 +182,7 @@ fn changed_files(
 /// and the user's files no longer define any of `names`.
 pub(super) fn remove(
     existing: &BTreeMap<String, String>,
+    binary: &BTreeSet<String>,
     owned: &BTreeSet<String>,
     tops: &[String],
     names: &BTreeSet<String>,
@@ -140,7 +192,7 @@ pub(super) fn remove(
         .map(|t| format!("{DIR}/{t}"))
         .filter(|p| owned.contains(p))
         .collect();
-    let graph: Graph = include::read(existing)?;
+    let graph: Graph = include::read(existing, binary)?;
     let mut files = Vec::new();
     for source in &graph.files {
         if owned.contains(&source.path) {
@@ -183,11 +235,7 @@ fn check_replaceable(
     let Ok(rest) = crate::syntax::interfaces::parse(path, &kept) else {
         return;
     };
-    if let Some(line) = rest
-        .lines
-        .iter()
-        .find(|l| !matches!(l.kind, LineKind::Blank | LineKind::Comment))
-    {
+    if let Some(line) = rest.lines.iter().find(|l| l.kind != LineKind::Blank) {
         let col = line.indent.chars().count() as u32 + 1;
         let pos = crate::error::Position {
             line: line.number,
@@ -196,7 +244,8 @@ fn check_replaceable(
         problems.push(SourceFile::new(path, kept.as_str()).diagnostic_at(
             pos,
             "netloom writes this file for the interface it is named after, and it holds \
-                 other definitions too; move them to another file",
+             more than that interface's definition (other interfaces or comments), which \
+             would be lost; move them to another file",
         ));
     }
 }
@@ -227,22 +276,24 @@ pub(super) fn strip(
             continue;
         }
         match &line.kind {
-            LineKind::Allow { names: words, .. }
-                if words.iter().any(|w| names.contains(&w.text)) =>
-            {
+            LineKind::Allow {
+                class,
+                names: words,
+            } if words.iter().any(|w| names.contains(&w.text)) => {
                 let kept: Vec<&str> = words
                     .iter()
                     .map(|w| w.text.as_str())
                     .filter(|w| !names.contains(*w))
                     .collect();
                 if !kept.is_empty() {
-                    let keyword = raw
-                        .trim_start()
-                        .split_ascii_whitespace()
-                        .next()
-                        .unwrap_or("auto");
+                    // From the class, not the text: a continuation may split the keyword.
                     out.push_str(&line.indent);
-                    out.push_str(keyword);
+                    if class == "auto" {
+                        out.push_str("auto");
+                    } else {
+                        out.push_str("allow-");
+                        out.push_str(class);
+                    }
                     for w in kept {
                         out.push(' ');
                         out.push_str(w);
@@ -261,6 +312,70 @@ pub(super) fn strip(
     out
 }
 
+/// Lines that would change which stanza configures a managed interface, or stop its hooks:
+/// a `mapping` whose pattern matches it, a `rename` of it or to it, `no-scripts` for it.
+/// netloom cannot take those out without changing what the user meant for other
+/// interfaces, so it refuses at the line.
+fn conflicts(
+    path: &str,
+    file: &File,
+    text: &str,
+    managed: &BTreeSet<String>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let source = std::cell::OnceCell::new();
+    let mut report = |word: &crate::syntax::interfaces::Word, what: String| {
+        let source = source.get_or_init(|| SourceFile::new(path, text));
+        problems.push(source.diagnostic_at(word.pos, what));
+    };
+    for line in &file.lines {
+        match &line.kind {
+            LineKind::Mapping { patterns } => {
+                for p in patterns {
+                    if let Some(name) = managed.iter().find(|n| include::glob(&p.text, n)) {
+                        report(
+                            p,
+                            format!(
+                                "this mapping decides which stanza configures '{name}', which \
+                                 netloom now manages, so netloom's own would not be used; \
+                                 remove the mapping or leave '{name}' out of the declaration"
+                            ),
+                        );
+                    }
+                }
+            }
+            LineKind::Rename { pairs } => {
+                for p in pairs {
+                    let hit = p.text.split('=').find(|side| managed.contains(*side));
+                    if let Some(name) = hit {
+                        report(
+                            p,
+                            format!(
+                                "this renames to or from '{name}', which netloom now manages; \
+                                 name the interface in the declaration as the system will \
+                                 call it and remove the rename"
+                            ),
+                        );
+                    }
+                }
+            }
+            LineKind::NoScripts { names } => {
+                for n in names.iter().filter(|n| managed.contains(&n.text)) {
+                    report(
+                        n,
+                        format!(
+                            "no-scripts stops the bridge, bond and vlan hooks for '{}', which \
+                             netloom now manages and which need them; remove it from this line",
+                            n.text
+                        ),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The line terminator a raw line ends with.
 fn terminator(raw: &str) -> &'static str {
     if raw.ends_with("\r\n") {
@@ -271,3 +386,6 @@ fn terminator(raw: &str) -> &'static str {
         ""
     }
 }
+
+#[cfg(test)]
+mod tests;

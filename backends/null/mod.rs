@@ -118,6 +118,7 @@ mod tests {
         assert_eq!(files[0].path, "etc/netloom/null/eth0.xml");
         let snap = Snapshot {
             files: files.into_iter().map(|f| (f.path, f.contents)).collect(),
+            ..Snapshot::default()
         };
         assert_eq!(Null.import(&snap, &[]).unwrap(), host);
         let missing = IfaceName::parse("eth1").unwrap();

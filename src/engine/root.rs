@@ -126,6 +126,7 @@ impl TargetRoot {
                         bytes: e.into_bytes(),
                         mode,
                     };
+                    scan.snapshot.binary.insert(rel.clone());
                     scan.binary.insert(rel, state);
                 }
             }
