@@ -10,6 +10,7 @@
 //! mapping (`../shared/notes/netcf.md` §3.2) is the reference, with its losses fixed: the
 //! README lists every deliberate difference.
 
+mod import;
 mod include;
 mod render;
 mod splice;
@@ -103,8 +104,8 @@ impl Backend for Debian {
         )
     }
 
-    fn import(&self, _existing: &Snapshot, _names: &[IfaceName]) -> Result<Host, BackendError> {
-        Ok(Host::default())
+    fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+        import::import(existing, names)
     }
 }
 

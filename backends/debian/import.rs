@@ -1,0 +1,509 @@
+//! The files ifupdown reads, back into the model: [`super::render`]'s table inverted, plus
+//! the idioms netcf wrote, so that a host either of them managed imports as declared.
+//!
+//! Stanzas are met in ifupdown's reading order (sourced files in place) and grouped per
+//! interface; an identical repeated stanza counts once. `lo`, `loopback` stanzas, `mapping`
+//! stanzas, `no-auto-down`, `no-scripts` and `rename` are not part of the model. Options the
+//! model has no place for are skipped, as netcf did; what the model forbids (a method it
+//! cannot express, a bad value, two gateways, a bond without slaves, a port claimed twice)
+//! is a positioned error, all of them reported at once. Judgements where ifupdown leaves a
+//! choice, each the way ifupdown 0.8 and its helpers act:
+//! - A bond is what ifenslave makes one: `bond-slaves` (or `slaves`, `none` included) or
+//!   `bond-mode`, or a name other stanzas give in `bond-master`; those slaves follow the
+//!   listed ones. `bond-primary` moves the first of its names that is a slave to the front.
+//! - A vlan is a stanza with `vlan-raw-device`, or a dotted name; the tag is after the last
+//!   dot (or after `vlan`), the parent `vlan-raw-device` or the part before that dot. A
+//!   dotted port without a stanza is a vlan too: bridge-utils creates it.
+//! - IPv6 autoconf is what the last `inet6` stanza leaves: its `autoconf` option; without
+//!   one off for `static` (ifupdown's default `autoconf 0`), and for `dhcp` and `manual` on
+//!   unless netcf's `pre-up echo 0 > …/autoconf` hook is there; `auto` is on unless
+//!   `accept_ra 0` (link-local only). `inet6 manual` alone is IPv6 with autoconf (or, with
+//!   the hook, link-local only), as netcf wrote both.
+//! - A MAC is read for ethernet devices only (interface XML has none for the other kinds);
+//!   bond slaves get none (render refuses them) and ports' MTUs are their bridge's.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use super::MAIN;
+use super::include::{self, Graph};
+use crate::backend::{BackendError, Snapshot};
+use crate::error::{Diagnostic, Diagnostics, Position};
+use crate::model::{Host, IfaceName, ValueError};
+use crate::source::SourceFile;
+use crate::syntax::interfaces::{LineKind, Word, normal_key};
+
+mod build;
+
+/// A place in one of the graph's files.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    file: usize,
+    pos: Position,
+}
+
+/// An option's value and where it is.
+#[derive(Debug, Clone, Copy)]
+struct Val<'g> {
+    word: &'g Word,
+    file: usize,
+    /// Whether the line is one physical line, where a column inside the value is exact.
+    flat: bool,
+}
+
+impl<'g> Val<'g> {
+    fn text(self) -> &'g str {
+        &self.word.text
+    }
+
+    fn at(self) -> At {
+        self.at_offset(0)
+    }
+
+    /// Where byte `offset` of the value is; on a continued line, where the value starts.
+    fn at_offset(self, offset: usize) -> At {
+        let mut pos = self.word.pos;
+        if self.flat {
+            let chars = self
+                .word
+                .text
+                .get(..offset)
+                .map_or(0, |s| s.chars().count());
+            pos.col = pos.col.saturating_add(u32::try_from(chars).unwrap_or(0));
+        }
+        At {
+            file: self.file,
+            pos,
+        }
+    }
+
+    /// The value's words, each with where it is.
+    fn words(self) -> impl Iterator<Item = (&'g str, At)> {
+        let text = self.text();
+        let base = text.as_ptr() as usize;
+        text.split_ascii_whitespace()
+            .map(move |w| (w, self.at_offset(w.as_ptr() as usize - base)))
+    }
+}
+
+/// One `iface` stanza: its header words and its options (keys as [`normal_key`] gives them).
+struct Stanza<'g> {
+    name: &'g Word,
+    family: &'g Word,
+    method: &'g Word,
+    file: usize,
+    opts: Vec<(Cow<'g, str>, Val<'g>)>,
+}
+
+impl<'g> Stanza<'g> {
+    fn at(&self, word: &Word) -> At {
+        At {
+            file: self.file,
+            pos: word.pos,
+        }
+    }
+
+    fn all<'s>(&'s self, key: &'s str) -> impl Iterator<Item = Val<'g>> + 's {
+        self.opts
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| *v)
+    }
+
+    fn opt(&self, key: &str) -> Option<Val<'g>> {
+        self.all(key).next()
+    }
+
+    fn same(&self, other: &Stanza) -> bool {
+        self.family.text == other.family.text
+            && self.method.text == other.method.text
+            && self.opts.len() == other.opts.len()
+            && (self.opts.iter().zip(&other.opts))
+                .all(|(a, b)| a.0 == b.0 && a.1.text() == b.1.text())
+    }
+}
+
+/// What a group of stanzas makes, judged as ifupdown's helpers judge it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ethernet,
+    Bond,
+    Bridge,
+    Vlan,
+}
+
+/// A bridge port or bond slave, from its master's list (or its own `bond-master`).
+struct Member {
+    name: IfaceName,
+    at: At,
+    group: Option<usize>,
+}
+
+/// Whether an option describes the device rather than one stanza's addressing, so that
+/// the interface has one value of it.
+fn link_key(key: &str) -> bool {
+    matches!(
+        key,
+        "mtu"
+            | "hwaddress"
+            | "bridge-ports"
+            | "bridge-stp"
+            | "bridge-fd"
+            | "bond-slaves"
+            | "slaves"
+            | "bond-master"
+            | "bond-mode"
+            | "bond-primary"
+            | "bond-miimon"
+            | "bond-updelay"
+            | "bond-downdelay"
+            | "bond-use-carrier"
+            | "bond-arp-interval"
+            | "bond-arp-ip-target"
+            | "bond-arp-validate"
+            | "vlan-raw-device"
+    )
+}
+
+/// Every problem found, positioned in the graph's files.
+struct Problems<'g> {
+    graph: &'g Graph,
+    texts: Vec<&'g str>,
+    sources: HashMap<usize, SourceFile>,
+    placed: Vec<(usize, Position, Diagnostic)>,
+    unplaced: Vec<Diagnostic>,
+}
+
+impl Problems<'_> {
+    fn location(&self, at: At) -> String {
+        let path = self
+            .graph
+            .files
+            .get(at.file)
+            .map_or("", |f| f.path.as_str());
+        format!("{path}:{}:{}", at.pos.line, at.pos.col)
+    }
+
+    fn add(&mut self, at: At, message: impl Into<String>, note: Option<String>) {
+        let (graph, texts) = (self.graph, &self.texts);
+        let source = self.sources.entry(at.file).or_insert_with(|| {
+            let path = graph.files.get(at.file).map_or("", |f| f.path.as_str());
+            SourceFile::new(path, texts.get(at.file).copied().unwrap_or_default())
+        });
+        let mut d = source.diagnostic_at(at.pos, message);
+        if let Some(note) = note {
+            d = d.with_note(note);
+        }
+        self.placed.push((at.file, at.pos, d));
+    }
+
+    fn at(&mut self, at: At, message: impl Into<String>) {
+        self.add(at, message, None);
+    }
+
+    /// Parses `v` with a model parser; a bad value is reported at it, named by `key`.
+    fn parse<T>(
+        &mut self,
+        v: Val,
+        key: &str,
+        f: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        self.parse_at(v.text(), v.at(), key, f)
+    }
+
+    fn parse_at<T>(
+        &mut self,
+        text: &str,
+        at: At,
+        key: &str,
+        f: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        f(text)
+            .map_err(|e| self.at(at, format!("invalid {key} '{text}': {e}")))
+            .ok()
+    }
+}
+
+/// What was read: the stanzas per interface, who starts when, and (after
+/// [`Read::members`]) each interface's kind and which interfaces are parts of which.
+struct Read<'g> {
+    groups: Vec<Vec<Stanza<'g>>>,
+    by_name: HashMap<&'g str, usize>,
+    onboot: HashSet<&'g str>,
+    hotplug: HashSet<&'g str>,
+    kinds: Vec<Kind>,
+    members: Vec<Vec<Member>>,
+    /// Member name to its master's group and where it is listed.
+    claims: HashMap<&'g str, (usize, At)>,
+}
+
+/// Reads the interfaces `names` (every top-level one when empty) from the files ifupdown
+/// reads, so `import` and `undefine` see what ifupdown would bring up.
+pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+    let graph = include::read(&existing.files, &existing.binary)?;
+    let texts: Vec<&str> = (graph.files.iter())
+        .map(|f| existing.files.get(&f.path).map_or("", String::as_str))
+        .collect();
+    let mut read = Read::collect(&graph, &texts);
+    let mut p = Problems {
+        graph: &graph,
+        texts,
+        sources: HashMap::new(),
+        placed: Vec::new(),
+        unplaced: Vec::new(),
+    };
+    read.members(&mut p);
+    let mut tops: Vec<usize> = Vec::new();
+    if names.is_empty() {
+        let free = |g: &usize| !read.claims.contains_key(read.name(*g));
+        tops.extend((0..read.groups.len()).filter(free));
+    }
+    for name in names {
+        match (
+            read.by_name.get(name.as_str()),
+            read.claims.get(name.as_str()),
+        ) {
+            (Some(&g), None) if !tops.contains(&g) => tops.push(g),
+            (Some(_), None) => {}
+            (_, Some(&(master, at))) => {
+                // A slave's bond may be a bridge port: claims are at most two deep.
+                let mut top = master;
+                for _ in 0..2 {
+                    top = read.claims.get(read.name(top)).map_or(top, |c| c.0);
+                }
+                let (master, top) = (read.name(master), read.name(top));
+                p.at(
+                    at,
+                    format!("'{name}' is part of '{master}'; name '{top}' instead"),
+                );
+            }
+            (None, None) => p.unplaced.push(Diagnostic::new(
+                MAIN,
+                None,
+                format!("no iface stanza in /{MAIN} or the files it sources configures '{name}'"),
+            )),
+        }
+    }
+    let interfaces = tops
+        .into_iter()
+        .filter_map(|g| read.interface(g, &mut p))
+        .collect();
+    if p.placed.is_empty() && p.unplaced.is_empty() {
+        return Ok(Host { interfaces });
+    }
+    p.placed.sort_by_key(|(f, pos, _)| (*f, *pos));
+    let all = p.placed.into_iter().map(|(_, _, d)| d).chain(p.unplaced);
+    Err(BackendError::Invalid(Diagnostics(all.collect())))
+}
+
+impl<'g> Read<'g> {
+    /// Walks the graph in reading order: start lines, and every interface's stanzas.
+    fn collect(graph: &'g Graph, texts: &[&str]) -> Self {
+        let mut read = Read {
+            groups: Vec::new(),
+            // Sized once: at most one interface, and one start word, per line.
+            by_name: HashMap::with_capacity(graph.order.len()),
+            onboot: HashSet::with_capacity(graph.order.len()),
+            hotplug: HashSet::new(),
+            kinds: Vec::new(),
+            members: Vec::new(),
+            claims: HashMap::new(),
+        };
+        let mut current: Option<(usize, usize)> = None;
+        for &(file, l) in &graph.order {
+            let Some(line) = graph.files.get(file).and_then(|s| s.file.lines.get(l)) else {
+                continue;
+            };
+            match &line.kind {
+                LineKind::Iface {
+                    name,
+                    family,
+                    method,
+                } => {
+                    current = None;
+                    if name.text == "lo" || method.text == "loopback" {
+                        continue;
+                    }
+                    let next = read.groups.len();
+                    let g = *read.by_name.entry(name.text.as_str()).or_insert(next);
+                    if g == next {
+                        read.groups.push(Vec::new());
+                    }
+                    let opts = Vec::new();
+                    read.groups[g].push(Stanza {
+                        name,
+                        family,
+                        method,
+                        file,
+                        opts,
+                    });
+                    current = Some((g, read.groups[g].len() - 1));
+                }
+                LineKind::Option {
+                    key,
+                    value: Some(word),
+                } => {
+                    let Some((g, s)) = current else { continue };
+                    // One physical line: no newline before the one that ends it.
+                    let end = line.span.end.saturating_sub(1);
+                    let bytes = texts
+                        .get(file)
+                        .and_then(|t| t.as_bytes().get(line.span.start..end));
+                    let flat = !bytes.unwrap_or_default().contains(&b'\n');
+                    // Most keys are already normal: copy only those that are not.
+                    let key = match key.text.contains('_') {
+                        true => Cow::Owned(normal_key(&key.text)),
+                        false => Cow::Borrowed(key.text.as_str()),
+                    };
+                    read.groups[g][s].opts.push((key, Val { word, file, flat }));
+                }
+                LineKind::Allow { class, names } => {
+                    current = None;
+                    let set = match class.as_str() {
+                        "auto" => &mut read.onboot,
+                        "hotplug" => &mut read.hotplug,
+                        _ => continue,
+                    };
+                    set.extend(names.iter().map(|n| n.text.as_str()));
+                }
+                _ => current = None,
+            }
+        }
+        for stanzas in read.groups.iter_mut().filter(|s| s.len() > 1) {
+            let mut kept: Vec<Stanza> = Vec::with_capacity(stanzas.len());
+            for s in stanzas.drain(..) {
+                if !kept.iter().any(|k| k.same(&s)) {
+                    kept.push(s);
+                }
+            }
+            *stanzas = kept;
+        }
+        read
+    }
+
+    fn name(&self, g: usize) -> &'g str {
+        self.first(g).map_or("", |s| s.name.text.as_str())
+    }
+
+    fn first(&self, g: usize) -> Option<&Stanza<'g>> {
+        self.groups.get(g).and_then(|s| s.first())
+    }
+
+    fn stanzas(&self, g: usize) -> impl Iterator<Item = &Stanza<'g>> {
+        self.groups.get(g).into_iter().flatten()
+    }
+
+    /// The value of a link option, from whichever stanza of the interface has it.
+    fn link(&self, g: usize, key: &str) -> Option<Val<'g>> {
+        self.stanzas(g).find_map(|s| s.opt(key))
+    }
+
+    /// Judges every interface's kind and records its ports or slaves, refusing a device
+    /// claimed twice or by a master it cannot belong to.
+    fn members(&mut self, p: &mut Problems) {
+        let mut referrers: HashMap<&str, Vec<(usize, Val)>> = HashMap::new();
+        for g in 0..self.groups.len() {
+            if let Some(v) = self.link(g, "bond-master") {
+                match self.by_name.contains_key(v.text()) {
+                    true => referrers.entry(v.text()).or_default().push((g, v)),
+                    false => p.at(
+                        v.at(),
+                        format!("bond-master '{}' has no iface stanza", v.text()),
+                    ),
+                }
+            }
+        }
+        self.kinds = (0..self.groups.len())
+            .map(|g| {
+                let keys = ["bond-slaves", "slaves", "bond-mode"];
+                if keys.iter().any(|k| self.link(g, k).is_some())
+                    || referrers.contains_key(self.name(g))
+                {
+                    Kind::Bond
+                } else if self.link(g, "bridge-ports").is_some() {
+                    Kind::Bridge
+                } else if self.link(g, "vlan-raw-device").is_some() || self.name(g).contains('.') {
+                    Kind::Vlan
+                } else {
+                    Kind::Ethernet
+                }
+            })
+            .collect();
+        self.members = (0..self.groups.len()).map(|_| Vec::new()).collect();
+        for g in 0..self.groups.len() {
+            let key = match self.kinds[g] {
+                Kind::Bridge => "bridge-ports",
+                Kind::Bond if self.link(g, "bond-slaves").is_none() => "slaves",
+                Kind::Bond => "bond-slaves",
+                Kind::Ethernet | Kind::Vlan => continue,
+            };
+            let list = self.link(g, key).filter(|v| v.text() != "none");
+            for (word, at) in list.into_iter().flat_map(Val::words) {
+                if matches!(word, "all" | "none" | "regex" | "noregex") {
+                    let why = "names devices by pattern; interface XML lists each by name";
+                    p.at(at, format!("'{word}' in {key} {why}"));
+                } else {
+                    self.claim(g, word, at, key, p);
+                }
+            }
+            for &(h, v) in referrers.get(self.name(g)).into_iter().flatten() {
+                let slave = self.name(h);
+                if !self.members[g].iter().any(|m| m.name.as_str() == slave) {
+                    self.claim(g, slave, v.at(), "bond-master", p);
+                }
+            }
+        }
+    }
+
+    fn claim(&mut self, g: usize, word: &'g str, at: At, key: &str, p: &mut Problems) {
+        let master = self.name(g);
+        let role = if self.kinds[g] == Kind::Bond {
+            "slave"
+        } else {
+            "port"
+        };
+        if word == master {
+            return p.at(at, format!("'{word}' cannot be a {role} of itself"));
+        }
+        let Some(name) = p.parse_at(word, at, key, IfaceName::parse) else {
+            return;
+        };
+        if let Some(&(first, first_at)) = self.claims.get(word) {
+            let note = Some(format!("first listed at {}", p.location(first_at)));
+            let message = if first == g {
+                format!("'{word}' is listed twice in '{master}'")
+            } else {
+                let other = self.name(first);
+                format!(
+                    "'{word}' is claimed by two masters, '{other}' and '{master}'; a port or \
+                     slave belongs to one master"
+                )
+            };
+            return p.add(at, message, note);
+        }
+        let group = self.by_name.get(word).copied();
+        let kind = group.map_or(Kind::Ethernet, |h| self.kinds[h]);
+        match (self.kinds[g], kind) {
+            (Kind::Bridge, Kind::Bridge) => {
+                p.at(
+                    at,
+                    format!("bridge '{word}' cannot be a port of bridge '{master}'"),
+                );
+            }
+            (Kind::Bond, Kind::Bond | Kind::Bridge | Kind::Vlan) => {
+                let kind = format!("{kind:?}").to_ascii_lowercase();
+                p.at(
+                    at,
+                    format!("a bond slave must be an ethernet device; '{word}' is a {kind}"),
+                );
+            }
+            _ => {
+                self.claims.insert(word, (g, at));
+                self.members[g].push(Member { name, at, group });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

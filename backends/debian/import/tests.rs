@@ -1,0 +1,735 @@
+//! The importer against render's table (round trips), netcf's idioms and files, and every
+//! error it reports, each asserted with its full `file:line:col`.
+
+use std::time::Instant;
+
+use super::*;
+use crate::backend::Backend;
+use crate::backends::debian::Debian;
+use crate::model::{BondMode, Interface, InterfaceKind, PortKind, StartMode};
+
+fn snap(files: &[(&str, &str)]) -> Snapshot {
+    let files = files
+        .iter()
+        .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()));
+    Snapshot {
+        files: files.collect(),
+        ..Snapshot::default()
+    }
+}
+
+fn main_only(text: &str) -> Snapshot {
+    snap(&[(MAIN, text)])
+}
+
+fn import_ok(s: &Snapshot, names: &[&str]) -> Host {
+    let names: Vec<IfaceName> = names.iter().map(|n| IfaceName::parse(n).unwrap()).collect();
+    import(s, &names).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every problem as `file:line:col: message`, without the snippets.
+fn errors(s: &Snapshot, names: &[&str]) -> Vec<String> {
+    let names: Vec<IfaceName> = names.iter().map(|n| IfaceName::parse(n).unwrap()).collect();
+    match import(s, &names) {
+        Err(BackendError::Invalid(d)) => {
+            d.0.iter()
+                .map(|d| format!("{}: {}", d.location(), d.message()))
+                .collect()
+        }
+        other => panic!("expected problems, got {other:?}"),
+    }
+}
+
+fn one_error(text: &str) -> String {
+    let mut all = errors(&main_only(text), &[]);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    all.remove(0)
+}
+
+/// The interfaces an XML declaration reads to.
+fn want(xml: &str) -> Vec<Interface> {
+    crate::xml::read_str("want.xml", xml)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .interfaces
+}
+
+fn assert_imports(s: &Snapshot, xml: &str) {
+    let got = import_ok(s, &[]);
+    let want = Host {
+        interfaces: want(xml),
+    };
+    assert_eq!(got, want, "got\n{}", crate::xml::to_xml(&got));
+}
+
+/// Render's documented equivalences, which no importer can undo: start none and absent both
+/// write nothing; peerdns='yes' is what ifupdown does anyway; an empty IPv4 protocol writes
+/// no stanza; `<link>` is status. One file per interface is read in file-name order, so the
+/// order of the top level is the names' order.
+fn normalise(mut host: Host) -> Host {
+    fn unlink(kind: &mut InterfaceKind) {
+        match kind {
+            InterfaceKind::Ethernet(e) => e.link = None,
+            InterfaceKind::Vlan(v) => v.link = None,
+            InterfaceKind::Bond(b) => b.link = None,
+            InterfaceKind::Bridge(br) => {
+                for port in &mut br.ports {
+                    match &mut port.kind {
+                        PortKind::Ethernet(e) => e.link = None,
+                        PortKind::Vlan(v) => v.link = None,
+                        PortKind::Bond(b) => b.link = None,
+                    }
+                }
+            }
+        }
+        if let InterfaceKind::Bond(b) = kind {
+            b.slaves.iter_mut().for_each(|s| s.ethernet.link = None);
+        }
+    }
+    for i in &mut host.interfaces {
+        i.start = i.start.or(Some(StartMode::None));
+        if i.ipv4
+            .as_ref()
+            .is_some_and(|v| v.dhcp.is_none() && v.addresses.is_empty())
+        {
+            i.ipv4 = None;
+        }
+        let dhcps = [
+            i.ipv4.as_mut().and_then(|v| v.dhcp.as_mut()),
+            i.ipv6.as_mut().and_then(|v| v.dhcp.as_mut()),
+        ];
+        for d in dhcps.into_iter().flatten() {
+            d.peerdns = d.peerdns.filter(|&yes| !yes);
+        }
+        unlink(&mut i.kind);
+        if let InterfaceKind::Bridge(br) = &mut i.kind {
+            for port in &mut br.ports {
+                if let PortKind::Bond(b) = &mut port.kind {
+                    b.slaves.iter_mut().for_each(|s| s.ethernet.link = None);
+                }
+            }
+        }
+    }
+    host.interfaces.sort_by(|a, b| a.name.cmp(&b.name));
+    host
+}
+
+fn rendered(host: &Host) -> Result<Snapshot, BackendError> {
+    let files = Debian.render(host, &Snapshot::default())?;
+    let files = files.into_iter().map(|f| (f.path, f.contents));
+    Ok(Snapshot {
+        files: files.collect(),
+        ..Snapshot::default()
+    })
+}
+
+#[test]
+fn every_case_render_writes_imports_back_to_its_model() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/interfaces");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    paths.sort();
+    let mut checked = 0;
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.display().to_string();
+        let host = crate::xml::read_str(&name, &text).unwrap();
+        let files = match rendered(&host) {
+            Ok(files) => files,
+            Err(BackendError::Unsupported { .. }) => {
+                println!("note: {name} is refused by the Debian backend; not round-tripped");
+                continue;
+            }
+            Err(e) => panic!("{name}: {e}"),
+        };
+        let got = import_ok(&files, &[]);
+        assert_eq!(normalise(got.clone()), normalise(host.clone()), "{name}");
+        // What it gives is valid interface XML that reads back to itself.
+        let xml = crate::xml::to_xml(&got);
+        assert_eq!(
+            crate::xml::read_str("again.xml", &xml).unwrap(),
+            got,
+            "{xml}"
+        );
+        // Each top-level interface alone, by name.
+        for i in &host.interfaces {
+            let alone = import_ok(&files, &[i.name.as_str()]);
+            let want = Host {
+                interfaces: vec![i.clone()],
+            };
+            assert_eq!(normalise(alone), normalise(want), "{name}: {}", i.name);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 7, "only {checked} cases were round-tripped");
+}
+
+#[test]
+fn inet6_before_inet_keeps_both_families() {
+    // netcf lost IPv4 when the inet6 stanza came first.
+    let s = main_only(
+        "auto eth0\niface eth0 inet6 static\n  address 2001:db8::5/64\n\n\
+         iface eth0 inet static\n  address 192.0.2.5/24\n  gateway 192.0.2.1\n",
+    );
+    assert_imports(
+        &s,
+        "<interface type='ethernet' name='eth0'><start mode='onboot'/>
+           <protocol family='ipv4'><ip address='192.0.2.5' prefix='24'/><route gateway='192.0.2.1'/></protocol>
+           <protocol family='ipv6'><ip address='2001:db8::5' prefix='64'/></protocol>
+         </interface>",
+    );
+}
+
+#[test]
+fn one_interface_may_be_spread_over_sourced_files() {
+    let s = snap(&[
+        (
+            MAIN,
+            "iface eth1 inet dhcp\n\nsource interfaces.d/*\n\niface eth0 inet6 auto\n",
+        ),
+        (
+            "etc/network/interfaces.d/a",
+            "allow-hotplug eth0\niface eth0 inet static\n    address 192.0.2.7\n    netmask 255.255.255.128\n    mtu 9000\n",
+        ),
+        ("etc/network/interfaces.d/b", "auto eth1\n"),
+    ]);
+    assert_imports(
+        &s,
+        "<interfaces>
+           <interface type='ethernet' name='eth1'><start mode='onboot'/>
+             <protocol family='ipv4'><dhcp/></protocol></interface>
+           <interface type='ethernet' name='eth0'><start mode='hotplug'/><mtu size='9000'/>
+             <protocol family='ipv4'><ip address='192.0.2.7' prefix='25'/></protocol>
+             <protocol family='ipv6'><autoconf/></protocol></interface>
+         </interfaces>",
+    );
+}
+
+/// netcf's `tests/debian/fsroot/etc/network/interfaces`, byte for byte.
+const NETCF_FSROOT: &str = "auto lo
+iface lo inet loopback
+iface lo inet6 loopback
+
+auto br0
+iface br0 inet dhcp
+        bridge_ports eth0
+        bridge_maxwait 0
+        hwaddress ether 00:1c:c0:89:dd:01
+
+auto bond0
+iface bond0 inet static
+        netmask 255.255.255.0
+        network 10.0.1.0
+        address 10.0.1.27
+        bond_slaves eth1 eth2
+        bond_mode active-backup
+        bond_primary eth2
+iface bond0 inet6 dhcp
+auto eth3
+iface eth3 inet dhcp
+
+auto eth4
+iface eth4 inet dhcp
+
+auto eth4
+iface eth4 inet dhcp
+";
+
+#[test]
+fn netcfs_fsroot_imports_its_four_interfaces() {
+    let shared = "/work/shared/conformance/netcf/tests/debian/fsroot/etc/network/interfaces";
+    if let Ok(text) = std::fs::read_to_string(shared) {
+        assert_eq!(text, NETCF_FSROOT, "the copy drifted from netcf's file");
+    }
+    // lo is skipped, eth4's repeated stanza is one interface, bond_primary comes first, and
+    // the bridge's hwaddress has no place in interface XML.
+    assert_imports(
+        &main_only(NETCF_FSROOT),
+        "<interfaces>
+           <interface type='bridge' name='br0'><start mode='onboot'/>
+             <protocol family='ipv4'><dhcp/></protocol>
+             <bridge><interface type='ethernet' name='eth0'/></bridge></interface>
+           <interface type='bond' name='bond0'><start mode='onboot'/>
+             <protocol family='ipv4'><ip address='10.0.1.27' prefix='24'/></protocol>
+             <protocol family='ipv6'><autoconf/><dhcp/></protocol>
+             <bond mode='active-backup'>
+               <interface type='ethernet' name='eth2'/><interface type='ethernet' name='eth1'/>
+             </bond></interface>
+           <interface type='ethernet' name='eth3'><start mode='onboot'/>
+             <protocol family='ipv4'><dhcp/></protocol></interface>
+           <interface type='ethernet' name='eth4'><start mode='onboot'/>
+             <protocol family='ipv4'><dhcp/></protocol></interface>
+         </interfaces>",
+    );
+}
+
+const HOOK: &str = "pre-up echo 0 > /proc/sys/net/ipv6/conf/eth0/autoconf\n  \
+                    post-down echo 1 > /proc/sys/net/ipv6/conf/eth0/autoconf\n";
+
+fn eth0_ipv6(stanza: &str) -> Host {
+    import_ok(&main_only(&format!("auto eth0\n{stanza}")), &[])
+}
+
+fn ipv6_xml(inner: &str) -> Vec<Interface> {
+    want(&format!(
+        "<interface type='ethernet' name='eth0'><start mode='onboot'/>\
+         <protocol family='ipv6'>{inner}</protocol></interface>"
+    ))
+}
+
+#[test]
+fn netcfs_autoconf_hook_turns_autoconf_off() {
+    let with = eth0_ipv6(&format!("iface eth0 inet6 dhcp\n  {HOOK}"));
+    assert_eq!(with.interfaces, ipv6_xml("<dhcp/>"));
+    let without = eth0_ipv6("iface eth0 inet6 dhcp\n");
+    assert_eq!(without.interfaces, ipv6_xml("<autoconf/><dhcp/>"));
+    // An explicit option wins over the hook, as ifupdown sets it after pre-up runs.
+    let explicit = eth0_ipv6(&format!("iface eth0 inet6 dhcp\n  {HOOK}  autoconf 1\n"));
+    assert_eq!(explicit.interfaces, ipv6_xml("<autoconf/><dhcp/>"));
+}
+
+#[test]
+fn netcfs_ifconfig_up_lines_are_further_addresses() {
+    let host = eth0_ipv6(&format!(
+        "iface eth0 inet6 static\n  address 3ffe:ffff:0:5::1\n  netmask 128\n  {HOOK}  \
+         up /sbin/ifconfig eth0 inet6 add 3ffe:ffff:0:5::3/128\n  \
+         up /sbin/ifconfig eth0 inet6 add 3ffe:ffff:0:5::5\n  \
+         down /sbin/ifconfig eth0 inet6 del 3ffe:ffff:0:5::3/128\n  \
+         up /sbin/ifconfig eth1 inet6 add 3ffe:ffff:0:5::7/128\n"
+    ));
+    // The line for another device is not this interface's address.
+    assert_eq!(
+        host.interfaces,
+        ipv6_xml(
+            "<ip address='3ffe:ffff:0:5::1' prefix='128'/><ip address='3ffe:ffff:0:5::3' \
+             prefix='128'/><ip address='3ffe:ffff:0:5::5'/>"
+        )
+    );
+}
+
+#[test]
+fn netcfs_inet6_manual_is_autoconf_or_link_local_by_the_hook() {
+    let autoconf = eth0_ipv6("iface eth0 inet6 manual\n");
+    assert_eq!(autoconf.interfaces, ipv6_xml("<autoconf/>"));
+    let local = eth0_ipv6(&format!("iface eth0 inet6 manual\n  {HOOK}"));
+    assert_eq!(local.interfaces, ipv6_xml(""));
+    // A hook naming another device is not this one's.
+    let other = eth0_ipv6(
+        "iface eth0 inet6 manual\n  pre-up echo 0 > /proc/sys/net/ipv6/conf/eth1/autoconf\n",
+    );
+    assert_eq!(other.interfaces, ipv6_xml("<autoconf/>"));
+}
+
+#[test]
+fn bond_primary_is_the_first_slave() {
+    let host = import_ok(
+        &main_only(
+            "iface bond0 inet manual\n  bond-slaves eth1 eth2 eth3\n  bond-mode 1\n  \
+             bond_primary eth9 eth3\n",
+        ),
+        &[],
+    );
+    // ifenslave takes the first bond-primary name that is a slave.
+    let InterfaceKind::Bond(b) = &host.interfaces[0].kind else {
+        panic!("{host:?}")
+    };
+    let names: Vec<&str> = b.slaves.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["eth3", "eth1", "eth2"]);
+    assert_eq!(b.mode, Some(BondMode::ActiveBackup));
+}
+
+#[test]
+fn ipv6_autoconf_follows_ifupdowns_defaults_and_the_last_stanza() {
+    // static: ifupdown's default is autoconf 0.
+    let s = eth0_ipv6("iface eth0 inet6 static\n  address 2001:db8::1/64\n");
+    assert_eq!(
+        s.interfaces,
+        ipv6_xml("<ip address='2001:db8::1' prefix='64'/>")
+    );
+    // auto, then a static stanza that turns it off again.
+    let s = eth0_ipv6("iface eth0 inet6 auto\niface eth0 inet6 static\n  address 2001:db8::1\n");
+    assert_eq!(s.interfaces, ipv6_xml("<ip address='2001:db8::1'/>"));
+    let s = eth0_ipv6("iface eth0 inet6 auto\n  accept_ra 0\n");
+    assert_eq!(s.interfaces, ipv6_xml(""));
+    let s = eth0_ipv6("iface eth0 inet6 auto\n  accept_ra 2\n");
+    assert_eq!(s.interfaces, ipv6_xml("<autoconf/>"));
+}
+
+#[test]
+fn kinds_as_ifupdowns_helpers_judge_them() {
+    let s = main_only(
+        "auto br0\niface br0 inet manual\n  bridge-ports eth0.5 bond1 eth2 vlan7\n  \
+         bridge-stp yes\n  bridge-fd 0.5\n  mtu 9000\n\n\
+         iface vlan7 inet manual\n  vlan-raw-device eth3\n  mtu 1500\n\n\
+         iface bond1 inet manual\n  bond-mode 4\n  bond-miimon 100\n  bond-updelay 5\n  \
+         bond-use-carrier 0\n\n\
+         iface eth5 inet manual\n  bond-master bond1\n\
+         iface eth6 inet manual\n  bond-master bond1\n\
+         iface eth2 inet manual\n  hwaddress 52:54:00:AA:BB:CC\n\n\
+         iface bond2 inet manual\n  slaves eth7\n  bond-arp-interval 200\n  \
+         bond-arp-ip-target 10.0.0.1\n  bond-arp-validate 3\n  bond-miimon 0\n\n\
+         iface eth8 inet manual\n  hwaddress ether random\n\
+         iface eth0.9 inet manual\n",
+    );
+    assert_imports(
+        &s,
+        "<interfaces>
+           <interface type='bridge' name='br0'><start mode='onboot'/><mtu size='9000'/>
+             <bridge stp='on' delay='0.5'>
+               <interface type='vlan' name='eth0.5'><vlan tag='5'><interface name='eth0'/></vlan></interface>
+               <interface type='bond' name='bond1'><bond mode='802.3ad'>
+                 <miimon freq='100' updelay='5' carrier='ioctl'/>
+                 <interface type='ethernet' name='eth5'/><interface type='ethernet' name='eth6'/>
+               </bond></interface>
+               <interface type='ethernet' name='eth2'><mac address='52:54:00:aa:bb:cc'/></interface>
+               <interface type='vlan' name='vlan7'><vlan tag='7'><interface name='eth3'/></vlan></interface>
+             </bridge></interface>
+           <interface type='bond' name='bond2'><start mode='none'/><bond>
+             <arpmon interval='200' target='10.0.0.1' validate='all'/>
+             <interface type='ethernet' name='eth7'/></bond></interface>
+           <interface type='ethernet' name='eth8'><start mode='none'/></interface>
+           <interface type='vlan' name='eth0.9'><start mode='none'/>
+             <vlan tag='9'><interface name='eth0'/></vlan></interface>
+         </interfaces>",
+    );
+}
+
+#[test]
+fn names_pick_top_level_interfaces_in_the_order_asked() {
+    let s = main_only("iface a inet dhcp\niface b inet dhcp\niface c inet dhcp\n");
+    let names =
+        |h: Host| -> Vec<String> { h.interfaces.iter().map(|i| i.name.to_string()).collect() };
+    assert_eq!(names(import_ok(&s, &["c", "a", "c"])), ["c", "a"]);
+    assert_eq!(names(import_ok(&s, &[])), ["a", "b", "c"]);
+    // A broken stanza elsewhere does not stop importing a sound one by name.
+    let s = main_only("iface a inet dhcp\niface b inet ppp\n");
+    assert_eq!(names(import_ok(&s, &["a"])), ["a"]);
+}
+
+#[test]
+fn skipped_lines_are_not_interfaces() {
+    let s = main_only(
+        "auto lo eth0\nallow-mine eth0\niface lo inet loopback\niface x inet6 loopback\n\
+         mapping eth*\n  script /bin/true\n  map eth0 home\nno-auto-down eth0\n\
+         no-scripts eth0\nrename eth9=eth0\niface eth0 inet manual\n  post-up /bin/true\n",
+    );
+    assert_imports(
+        &s,
+        "<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>",
+    );
+    assert_eq!(import_ok(&main_only(""), &[]), Host::default());
+    assert_eq!(import_ok(&Snapshot::default(), &[]), Host::default());
+}
+
+#[test]
+fn unsupported_methods_and_families_are_refused_at_the_word() {
+    assert_eq!(
+        one_error("iface ppp0 inet ppp\n  provider x\n"),
+        "etc/network/interfaces:1:17: unsupported inet method 'ppp': expected 'static', \
+         'dhcp' or 'manual' (loopback stanzas are skipped)"
+    );
+    assert_eq!(
+        one_error("iface eth0 inet6 v4tunnel\n"),
+        "etc/network/interfaces:1:18: unsupported inet6 method 'v4tunnel': expected 'static', \
+         'dhcp', 'auto' or 'manual' (loopback stanzas are skipped)"
+    );
+    assert_eq!(
+        one_error("iface can0 can static\n"),
+        "etc/network/interfaces:1:12: unsupported address family 'can': expected 'inet' or 'inet6'"
+    );
+}
+
+#[test]
+fn bad_values_are_refused_at_the_value_with_the_models_message() {
+    let cases = [
+        (
+            "iface e:1 inet dhcp\n",
+            "1:7: invalid interface name 'e:1': expected an interface name of 1 to 15 ASCII letters, digits, '_', '.' or '-', other than '.' and '..'; ':' is not allowed",
+        ),
+        (
+            "iface eth0 inet manual\n  mtu 9x\n",
+            "2:7: invalid mtu '9x': expected a whole number from 68 to 65535",
+        ),
+        (
+            "iface eth0 inet static\n  address 192.0.2.300/24\n",
+            "2:11: invalid address '192.0.2.300': expected an IPv4 address like 192.0.2.1",
+        ),
+        (
+            "iface eth0 inet static\n  address 192.0.2.3/33\n",
+            "2:21: invalid prefix length '33': expected a prefix length from 1 to 32",
+        ),
+        (
+            "iface eth0 inet static\n  address 192.0.2.3\n  netmask 255.0.255.0\n",
+            "3:11: invalid netmask '255.0.255.0': expected a netmask like 255.255.255.0 or a prefix length",
+        ),
+        (
+            "iface eth0 inet static\n  address 192.0.2.3\n  gateway 10.0.0\n",
+            "3:11: invalid gateway '10.0.0': expected an IPv4 address like 192.0.2.1",
+        ),
+        (
+            "iface eth0 inet6 static\n  address 2001:db8::1/129\n",
+            "2:23: invalid prefix length '129': expected a prefix length from 1 to 128",
+        ),
+        (
+            "iface eth0 inet6 static\n  address ff02::1\n",
+            "2:11: invalid address 'ff02::1': expected a unicast IPv6 address, not :: or multicast",
+        ),
+        (
+            "iface eth0 inet6 dhcp\n  autoconf yes\n",
+            "2:12: invalid autoconf 'yes': expected 0 or 1",
+        ),
+        (
+            "iface eth0 inet manual\n  hwaddress ether 01:00:5e:00:00:01\n",
+            "2:19: invalid hwaddress '01:00:5e:00:00:01': expected a unicast MAC address; the low bit of the first byte marks a multicast address",
+        ),
+        (
+            "iface br0 inet manual\n  bridge-ports none\n  bridge-stp maybe\n",
+            "3:14: invalid bridge-stp 'maybe': expected 'on', 'off', 'yes' or 'no'",
+        ),
+        (
+            "iface br0 inet manual\n  bridge-ports none\n  bridge_fd 31\n",
+            "3:13: invalid bridge-fd '31': expected a number of seconds from 0 to 30, like 0, 2 or 0.5",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0\n  bond-mode 7\n",
+            "3:13: invalid bond-mode '7': expected a mode name or a number from 0 to 6",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0\n  bond-mode fast\n",
+            "3:13: invalid bond-mode 'fast': expected 'balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb' or 'balance-alb'",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0\n  bond-miimon -1\n",
+            "3:15: invalid bond-miimon '-1': expected a whole number",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0\n  bond-miimon 1\n  bond-use-carrier 2\n",
+            "4:20: invalid bond-use-carrier '2': expected 0 (ioctl) or 1 (netif)",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0\n  bond-arp-interval 1\n  bond-arp-ip-target 10.0.0.1 10.0.0.2\n",
+            "4:22: invalid bond-arp-ip-target '10.0.0.1 10.0.0.2': several ARP targets cannot be expressed in interface XML, which has one",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0\n  bond-arp-interval 1\n  bond-arp-ip-target 10.0.0.1\n  bond-arp-validate 4\n",
+            "5:21: invalid bond-arp-validate '4': expected 'none', 'active', 'backup', 'all' or 0 to 3",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0 e/1\n",
+            "2:20: invalid bond-slaves 'e/1': expected an interface name of 1 to 15 ASCII letters, digits, '_', '.' or '-', other than '.' and '..'; '/' is not allowed",
+        ),
+        (
+            "iface eth0.x inet manual\n",
+            "1:7: cannot tell the tag of vlan 'eth0.x': ifupdown and the vlan package read it from the name, PARENT.TAG or vlanTAG",
+        ),
+        (
+            "iface myvlan inet manual\n  vlan-raw-device eth0\n",
+            "1:7: cannot tell the tag of vlan 'myvlan': ifupdown and the vlan package read it from the name, PARENT.TAG or vlanTAG",
+        ),
+        (
+            "iface vlan5 inet manual\n  vlan-raw-device vlan5\n",
+            "2:19: vlan 'vlan5' cannot be its own parent device",
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(
+            one_error(text),
+            format!("etc/network/interfaces:{want}"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn what_the_model_forbids_is_refused_where_it_is_written() {
+    let cases = [
+        (
+            "iface eth0 inet manual\n  mtu 1000\niface eth0 inet6 auto\n",
+            "2:7: MTU 1000 is below 1280, the minimum for IPv6, and 'eth0' has inet6 stanzas",
+        ),
+        (
+            "iface eth0 inet static\n  address 192.0.2.1/24\n  gateway 192.0.2.254\niface eth0 inet static\n  address 192.0.2.2/24\n  gateway 192.0.2.253\n",
+            "6:11: a second gateway 192.0.2.253 after 192.0.2.254; interface XML has one default route per family",
+        ),
+        (
+            "iface eth0 inet static\n  address 192.0.2.1/24\niface eth0 inet static\n  address 192.0.2.1/25\n",
+            "4:11: address 192.0.2.1 is given twice",
+        ),
+        (
+            "iface eth0 inet static\n  netmask 24\n",
+            "1:17: an 'inet static' stanza needs an address",
+        ),
+        (
+            "iface eth0 inet manual\n  mtu 1500\niface eth0 inet6 auto\n  mtu 9000\n",
+            "4:7: mtu is given again with another value",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves none\n  bond-mode 1\n",
+            "2:15: bond 'bond0' has no slaves; interface XML needs at least one",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0\n  bond-miimon 100\n  bond-arp-interval 100\n  bond-arp-ip-target 10.0.0.1\n",
+            "4:21: a bond has one link monitor: bond-miimon or bond-arp-interval",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0\n  bond-arp-interval 100\n",
+            "3:21: bond-arp-interval needs a bond-arp-ip-target to probe",
+        ),
+        (
+            "iface br0 inet manual\n  bridge-ports eth0 eth0\n",
+            "2:21: 'eth0' is listed twice in 'br0'",
+        ),
+        (
+            "iface br0 inet manual\n  bridge-ports eth0\niface br1 inet manual\n  bridge-ports eth1 eth0\n",
+            "4:21: 'eth0' is claimed by two masters, 'br0' and 'br1'; a port or slave belongs to one master",
+        ),
+        (
+            "iface br0 inet manual\n  bridge-ports br0\n",
+            "2:16: 'br0' cannot be a port of itself",
+        ),
+        (
+            "iface br0 inet manual\n  bridge-ports all\n",
+            "2:16: 'all' in bridge-ports names devices by pattern; interface XML lists each by name",
+        ),
+        (
+            "iface br0 inet manual\n  bridge-ports br1\niface br1 inet manual\n  bridge-ports none\n",
+            "2:16: bridge 'br1' cannot be a port of bridge 'br0'",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0 eth1.5\niface eth1.5 inet manual\n",
+            "2:20: a bond slave must be an ethernet device; 'eth1.5' is a vlan",
+        ),
+        (
+            "iface eth0 inet manual\n  bond-master bond9\n",
+            "2:15: bond-master 'bond9' has no iface stanza",
+        ),
+        (
+            "iface br0 inet manual\n  bridge-ports eth0\niface eth0 inet dhcp\n",
+            "3:17: 'eth0' is part of 'br0', which gives it its addressing; expected 'manual'",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth0\niface eth0 inet6 auto\n",
+            "3:18: 'eth0' is part of 'bond0', which gives it its addressing; expected 'manual'",
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(
+            one_error(text),
+            format!("etc/network/interfaces:{want}"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run_in_file_order() {
+    let s = snap(&[
+        (
+            MAIN,
+            "source interfaces.d/*\niface eth0 inet static\n  address 1.2.3\n  mtu 0\n",
+        ),
+        ("etc/network/interfaces.d/x", "iface eth1 inet ppp\n"),
+    ]);
+    assert_eq!(
+        errors(&s, &[]),
+        [
+            "etc/network/interfaces:3:11: invalid address '1.2.3': expected an IPv4 address like 192.0.2.1",
+            "etc/network/interfaces:4:7: invalid mtu '0': expected a whole number from 68 to 65535",
+            "etc/network/interfaces.d/x:1:17: unsupported inet method 'ppp': expected 'static', 'dhcp' or 'manual' (loopback stanzas are skipped)",
+        ]
+    );
+}
+
+#[test]
+fn a_value_continued_over_lines_is_placed_at_its_start() {
+    let s = main_only("iface br0 inet manual\n  bridge-ports eth0 \\\n eth0\n");
+    assert_eq!(
+        errors(&s, &[]),
+        ["etc/network/interfaces:2:16: 'eth0' is listed twice in 'br0'"]
+    );
+}
+
+#[test]
+fn names_that_are_no_top_level_interface_are_refused() {
+    let s = main_only(
+        "iface br0 inet manual\n  bridge-ports bond0\niface bond0 inet manual\n  \
+         bond-slaves eth1\n",
+    );
+    assert_eq!(
+        errors(&s, &["eth1", "eth9", "bond0"]),
+        [
+            "etc/network/interfaces:2:16: 'bond0' is part of 'br0'; name 'br0' instead",
+            "etc/network/interfaces:4:15: 'eth1' is part of 'bond0'; name 'br0' instead",
+            "etc/network/interfaces: no iface stanza in /etc/network/interfaces or the files it \
+             sources configures 'eth9'",
+        ]
+    );
+}
+
+/// A host of `n` top-level interfaces of every kind, as interface XML.
+fn big_host(n: usize) -> Host {
+    let mut xml = String::from("<interfaces>");
+    for i in 0..n {
+        xml.push_str(&match i % 4 {
+            0 => format!(
+                "<interface type='ethernet' name='e{i}'><start mode='onboot'/><mtu size='1500'/>\
+                 <protocol family='ipv4'><ip address='10.{}.{}.1' prefix='24'/></protocol>\
+                 <protocol family='ipv6'><autoconf/><dhcp/></protocol></interface>",
+                i / 256 % 256,
+                i % 256
+            ),
+            1 => format!(
+                "<interface type='bond' name='b{i}'><start mode='hotplug'/>\
+                 <protocol family='ipv4'><dhcp/></protocol><bond mode='active-backup'>\
+                 <miimon freq='100'/><interface type='ethernet' name='s{i}a'/>\
+                 <interface type='ethernet' name='s{i}b'/></bond></interface>"
+            ),
+            2 => format!(
+                "<interface type='bridge' name='br{i}'><start mode='onboot'/>\
+                 <bridge stp='off'><interface type='ethernet' name='p{i}'>\
+                 <mac address='52:54:00:00:{:02x}:{:02x}'/></interface></bridge></interface>",
+                i / 256 % 256,
+                i % 256
+            ),
+            _ => format!(
+                "<interface type='vlan' name='v{i}.7'><vlan tag='7'>\
+                 <interface name='v{i}'/></vlan></interface>"
+            ),
+        });
+    }
+    xml.push_str("</interfaces>");
+    crate::xml::read_str("big.xml", &xml).unwrap()
+}
+
+#[test]
+fn ten_thousand_interfaces_import_quickly() {
+    let host = big_host(10_000);
+    let files = rendered(&host).unwrap();
+    let started = Instant::now();
+    let got = import_ok(&files, &[]);
+    let took = started.elapsed();
+    println!("imported {} interfaces in {took:?}", got.interfaces.len());
+    assert_eq!(normalise(got), normalise(host));
+}
+
+#[test]
+fn an_identical_repeated_stanza_counts_once() {
+    let stanza = "auto eth0\niface eth0 inet static\n  address 192.0.2.1/24\n";
+    let s = snap(&[
+        (MAIN, &format!("{stanza}source interfaces.d/*\n")),
+        ("etc/network/interfaces.d/again", stanza),
+    ]);
+    assert_imports(
+        &s,
+        "<interface type='ethernet' name='eth0'><start mode='onboot'/>
+           <protocol family='ipv4'><ip address='192.0.2.1' prefix='24'/></protocol></interface>",
+    );
+    // One that differs is a second definition of the address.
+    let s = main_only(&format!("{stanza}{stanza}  mtu 1500\n"));
+    assert_eq!(
+        errors(&s, &[]),
+        ["etc/network/interfaces:6:11: address 192.0.2.1 is given twice"]
+    );
+}
