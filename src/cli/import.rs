@@ -10,9 +10,10 @@ use crate::xml;
 /// Read a root's existing configuration back as interface XML.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "An interface is found as netcf found it: its ifcfg-NAME file, else the file whose \
-HWADDR is its live MAC (sys/class/net/NAME/address under the root), else a file with DEVICE=NAME.\n\n\
-Examples:\n  netloom import --backend ifcfg --root /mnt/sysimage\n  netloom import br0 bond0\n  netloom import --root old-root > host.xml"
+    after_help = "ifcfg: an interface is found as netcf found it: its ifcfg-NAME file, else the file whose \
+HWADDR is its live MAC (sys/class/net/NAME/address under the root), else a file with DEVICE=NAME.\n\
+debian: every stanza ifupdown reads, in etc/network/interfaces and the files it sources.\n\n\
+Examples:\n  netloom import --backend ifcfg --root /mnt/sysimage\n  netloom import --backend debian br0 bond0\n  netloom import --root old-root > host.xml"
 )]
 pub struct Args {
     /// Top-level interfaces to import (all when none are given).
