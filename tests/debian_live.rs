@@ -79,6 +79,15 @@ impl Drop for Netns {
     }
 }
 
+/// A veth pair from `a` in `inner` to `b` in `peer`, `b` up so that `a` has carrier.
+fn veth(inner: &str, peer: &str, a: &str, b: &str) {
+    let add = [
+        "link", "add", a, "netns", inner, "type", "veth", "peer", "name", b, "netns", peer,
+    ];
+    ok("ip", &add);
+    ok("ip", &["-n", peer, "link", "set", b, "up"]);
+}
+
 /// Whether the kernel can make a link of `kind`, tried in a namespace of its own.
 fn kernel_has(kind: &str) -> bool {
     let ns = Netns::new("probe", 1);
@@ -194,14 +203,7 @@ fn ifup_brings_up_a_generated_bridge_with_a_veth_port_and_ifdown_removes_it() {
     }
     let ns = Netns::new("br", 2);
     let (inner, peer) = (&ns.0[0], &ns.0[1]);
-    ok(
-        "ip",
-        &[
-            "link", "add", "p0", "netns", inner, "type", "veth", "peer", "name", "q0", "netns",
-            peer,
-        ],
-    );
-    ok("ip", &["-n", peer, "link", "set", "q0", "up"]);
+    veth(inner, peer, "p0", "q0");
     let scratch = Scratch::new(&["bridge"]);
     scratch.apply(
         "<interface type='bridge' name='br0'>
@@ -268,14 +270,7 @@ fn ifup_brings_up_a_generated_vlan_where_the_kernel_has_8021q() {
     }
     let ns = Netns::new("vl", 2);
     let (inner, peer) = (&ns.0[0], &ns.0[1]);
-    ok(
-        "ip",
-        &[
-            "link", "add", "p0", "netns", inner, "type", "veth", "peer", "name", "q0", "netns",
-            peer,
-        ],
-    );
-    ok("ip", &["-n", peer, "link", "set", "q0", "up"]);
+    veth(inner, peer, "p0", "q0");
     let scratch = Scratch::new(&["vlan"]);
     scratch.apply(
         "<interface type='vlan' name='p0.10'>
@@ -316,13 +311,7 @@ fn ifup_brings_up_a_generated_bond_where_the_kernel_has_bonding() {
     let ns = Netns::new("bo", 2);
     let (inner, peer) = (&ns.0[0], &ns.0[1]);
     for (a, b) in [("p0", "q0"), ("p1", "q1")] {
-        ok(
-            "ip",
-            &[
-                "link", "add", a, "netns", inner, "type", "veth", "peer", "name", b, "netns", peer,
-            ],
-        );
-        ok("ip", &["-n", peer, "link", "set", b, "up"]);
+        veth(inner, peer, a, b);
     }
     let scratch = Scratch::new(&["ifenslave"]);
     scratch.apply(
