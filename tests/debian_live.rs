@@ -177,13 +177,26 @@ impl Scratch {
 
     /// Runs an ifupdown command in `ns` with the scratch tree bound over the real paths.
     fn ifupdown(&self, ns: &str, args: &[&str]) -> Output {
-        let script = "mount --bind \"$0/etc/network\" /etc/network && \
-                      mount --bind \"$0/run/network\" /run/network && exec \"$@\"";
-        let mut all = vec!["netns", "exec", ns, "unshare", "-m", "sh", "-c", script];
-        all.push(self.root().to_str().unwrap());
-        all.extend_from_slice(args);
-        run("ip", &all)
+        inside(self.root(), Some(ns), args)
     }
+}
+
+/// Runs `args` in a private mount namespace (inside network namespace `ns`, if given) with
+/// `root/etc/network` bound over /etc/network, and `root/run/network` over /run/network
+/// when the root has one, so ifupdown, its hooks and nested calls see only the root's files.
+fn inside(root: &Path, ns: Option<&str>, args: &[&str]) -> Output {
+    let mut script = String::from("mount --bind \"$0/etc/network\" /etc/network && ");
+    if root.join("run/network").is_dir() {
+        script.push_str("mount --bind \"$0/run/network\" /run/network && ");
+    }
+    script.push_str("exec \"$@\"");
+    let mut all: Vec<&str> = match ns {
+        Some(ns) => vec!["ip", "netns", "exec", ns, "unshare"],
+        None => vec!["unshare"],
+    };
+    all.extend(["-m", "sh", "-c", &script, root.to_str().unwrap()]);
+    all.extend_from_slice(args);
+    run(all[0], &all[1..])
 }
 
 fn show(out: &Output) -> String {
@@ -344,10 +357,9 @@ fn ifup_brings_up_a_generated_bond_where_the_kernel_has_bonding() {
 /// `ifquery` in a private mount namespace with `dir/etc/network` bound over /etc/network,
 /// so absolute `source` lines resolve into the generated tree.
 fn ifquery_in(dir: &Path, args: &[&str]) -> Output {
-    let script = "mount --bind \"$0/etc/network\" /etc/network && exec \"$@\"";
-    let mut all = vec!["-m", "sh", "-c", script, dir.to_str().unwrap(), "ifquery"];
+    let mut all = vec!["ifquery"];
     all.extend_from_slice(args);
-    run("unshare", &all)
+    inside(dir, None, &all)
 }
 
 /// Every golden root of the Debian backend, as ifupdown itself reads it: `ifquery --list`

@@ -76,3 +76,72 @@ pub fn report(what: &str, times: &[Duration]) -> Duration {
     );
     median
 }
+
+/// The backend benchmark every file backend shares: render the 10,000-device host into an
+/// empty root, render it again over a root holding those files (the merge or splice path),
+/// import that root from memory, each against `budget`, and import it reading the disk,
+/// reported only. Exits non-zero when a budgeted median is over.
+pub fn backend(backend: &dyn netloom::backend::Backend, budget: Duration) {
+    use netloom::backend::Snapshot;
+    use netloom::engine::{TargetRoot, write_files};
+    use std::hint::black_box;
+
+    let (xml, devices) = host();
+    let host = netloom::xml::read_str("bench.xml", &xml).unwrap();
+    let empty = Snapshot::default();
+    let files = backend.render(&host, &empty).unwrap();
+    println!(
+        "{}: {} files ({} top-level interfaces, {devices} devices)",
+        backend.name(),
+        files.len(),
+        host.interfaces.len()
+    );
+    let render = report(
+        "render (empty root)",
+        &measure(|| {
+            black_box(backend.render(black_box(&host), &empty).unwrap());
+        }),
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = TargetRoot::open(dir.path()).unwrap();
+    write_files(&root, &files).unwrap();
+    let snap = root.snapshot(backend.scan()).unwrap();
+    let again = report(
+        "render (over its own files)",
+        &measure(|| {
+            black_box(backend.render(black_box(&host), &snap).unwrap());
+        }),
+    );
+    let imported = backend.import(&snap, &[]).unwrap();
+    assert_eq!(imported.interfaces.len(), host.interfaces.len());
+    let import = report(
+        "import (files in memory)",
+        &measure(|| {
+            black_box(backend.import(black_box(&snap), &[]).unwrap());
+        }),
+    );
+    let import_disk = report(
+        "import (reading the root)",
+        &measure(|| {
+            let snap = root.snapshot(backend.scan()).unwrap();
+            black_box(backend.import(&snap, &[]).unwrap());
+        }),
+    );
+
+    println!("import from disk is reported, not budgeted: {import_disk:?} median here");
+    let over: Vec<&str> = [
+        ("render", render),
+        ("render over its own files", again),
+        ("import", import),
+    ]
+    .into_iter()
+    .filter(|(_, t)| *t > budget)
+    .map(|(w, _)| w)
+    .collect();
+    if !over.is_empty() {
+        eprintln!("over the {budget:?} budget: {}", over.join(", "));
+        std::process::exit(1);
+    }
+    println!("all within the {budget:?} budget");
+}
