@@ -4,7 +4,7 @@
 //! Adding a backend is one folder here, one under `templates/`, one line in [`ALL`] and its
 //! golden cases under `golden/<name>/`. Nothing else lives in this file.
 
-use crate::backend::Backend;
+use crate::backend::{Backend, NetBackend};
 
 pub mod debian;
 pub mod ifcfg;
@@ -17,3 +17,6 @@ pub static ALL: &[&dyn Backend] = &[&ifcfg::Ifcfg, &debian::Debian, &null::Null]
 pub fn find(name: &str) -> Option<&'static dyn Backend> {
     ALL.iter().copied().find(|b| b.name() == name)
 }
+
+/// Every virtual-network backend, in the order `netloom net render` writes them.
+pub static NETWORK: &[&dyn NetBackend] = &[];

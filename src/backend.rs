@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::Diagnostics;
+use crate::model::network::Network;
 use crate::model::{Host, IfaceName};
 
 /// What kind of object a backend renders.
@@ -90,6 +91,15 @@ pub enum BackendError {
         /// Every setting it cannot express.
         refusals: Vec<Refusal>,
     },
+    /// A network setting the renderer cannot turn into its format (checked at render time
+    /// because it depends on more than one element, such as a reverse zone of an odd prefix).
+    #[error("network '{network}': {why}")]
+    Network {
+        /// The network's name.
+        network: String,
+        /// What is wrong and what to do instead.
+        why: String,
+    },
     /// A template failed to render (a bug: templates only see checked values).
     #[error("template error in the {backend} backend")]
     Template {
@@ -166,4 +176,32 @@ pub trait Backend: Send + Sync {
     /// Reads the existing native configuration back into the model. `names` limits it to
     /// those top-level interfaces (and what they contain); empty means all.
     fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError>;
+}
+
+/// Where a network's files say its other files are: the directory dnsmasq reads the hosts
+/// files from, as an absolute path on the target system. It is a parameter so output can
+/// be compared with libvirt's (`/var/lib/libvirt/dnsmasq`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetContext {
+    /// Absolute directory of the dnsmasq files, without a trailing `/`.
+    pub dnsmasq_dir: String,
+}
+
+impl Default for NetContext {
+    fn default() -> Self {
+        Self {
+            dnsmasq_dir: "/var/lib/netloom/dnsmasq".into(),
+        }
+    }
+}
+
+/// One backend of virtual networks: dnsmasq configuration or a firewall's rules. Pure like
+/// [`Backend`]: it turns a validated network into files relative to the target root.
+pub trait NetBackend: Send + Sync {
+    /// The stable id, also the folder under `backends/` and `golden/`.
+    fn name(&self) -> &'static str;
+
+    /// The files for `net`, sorted by path. A network that needs none of this backend's
+    /// files (a firewall for a host-bridge network) gives an empty list.
+    fn render(&self, net: &Network, ctx: &NetContext) -> Result<Vec<RenderedFile>, BackendError>;
 }

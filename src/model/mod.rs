@@ -11,6 +11,8 @@ mod bridge;
 mod common;
 mod ethernet;
 mod ip;
+pub mod network;
+mod uuid;
 mod vlan;
 
 pub use bond::{ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Carrier, Miimon, Slave};
@@ -22,6 +24,7 @@ pub use ip::{
     parse_host_ipv6,
 };
 pub use vlan::{Vlan, VlanTag};
+pub use uuid::Uuid;
 
 /// Why a value was refused: what was expected, phrased to follow "expected" in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,334 @@
+//! The typed model of a libvirt virtual network (`<network>`), as `virsh net-dumpxml` has it.
+//!
+//! Values are kept as written (an absent attribute stays `None`) so that a network reads and
+//! writes back the way libvirt formats it; the defaults libvirt fills in are computed by
+//! methods here, in one place, for every renderer to share. Every string that can reach a
+//! dnsmasq option, a firewall rule or a file name is a newtype checked once when it is read:
+//! none can carry a newline or another control character into a generated file.
+
+mod addressing;
+mod dns;
+mod forward;
+mod port;
+
+use std::fmt;
+
+pub use addressing::{
+    Bootp, DhcpHost, DhcpRange, IpFamily, Lease, LeaseUnit, NetDhcp, NetIp, NetRoute,
+};
+pub use dns::{Dns, DnsHost, Domain, Forwarder, SrvProtocol, SrvRecord, TxtRecord};
+pub use forward::{Driver, Forward, ForwardMode, Nat, PciAddress, PoolInterface};
+pub use port::{
+    Bandwidth, NativeMode, NetVlan, PortGroup, PortOptions, Rate, TrunkTag, VirtualPort,
+    VirtualPortType,
+};
+
+use super::{MacAddr, Mtu, Uuid, ValueError, keywords};
+
+/// One virtual network, in libvirt's canonical element order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Network {
+    /// `<name>`: also the stem of every file rendered for the network.
+    pub name: NetName,
+    /// `<uuid>`; see [`Network::uuid_or_derived`] for a network written without one.
+    pub uuid: Option<Uuid>,
+    /// `<title>`: one line.
+    pub title: Option<Text>,
+    /// `<description>`: free text, never rendered into a configuration file.
+    pub description: Option<String>,
+    /// `<metadata>`: the children, serialized as XML, kept for round trips only.
+    pub metadata: Option<String>,
+    /// `ipv6='yes'`: guests may talk IPv6 to each other without an IPv6 address on the
+    /// bridge.
+    pub ipv6: Option<bool>,
+    /// `trustGuestRxFilters`.
+    pub trust_guest_rx_filters: Option<bool>,
+    /// `connections`: guest ports in use; live state only.
+    pub connections: Option<u32>,
+    /// `<forward>`; `None` is an isolated network.
+    pub forward: Option<Forward>,
+    /// `<bridge>`.
+    pub bridge: Option<BridgeDef>,
+    /// `<mtu size>`.
+    pub mtu: Option<Mtu>,
+    /// `<mac address>`: the bridge's MAC.
+    pub mac: Option<MacAddr>,
+    /// `<domain>`.
+    pub domain: Option<Domain>,
+    /// `<dns>`.
+    pub dns: Option<Dns>,
+    /// `<vlan>`.
+    pub vlan: Option<NetVlan>,
+    /// `<bandwidth>`.
+    pub bandwidth: Option<Bandwidth>,
+    /// `<port>`.
+    pub port: Option<PortOptions>,
+    /// `<ip>` elements, in document order.
+    pub ips: Vec<NetIp>,
+    /// `<route>` elements, in document order.
+    pub routes: Vec<NetRoute>,
+    /// `<virtualport>`.
+    pub virtualport: Option<VirtualPort>,
+    /// `<portgroup>` elements, in document order.
+    pub portgroups: Vec<PortGroup>,
+    /// `<dnsmasq:options>`: each option's value, passed to dnsmasq verbatim (one line each).
+    pub dnsmasq_options: Vec<Text>,
+}
+
+impl Network {
+    /// The forward mode, with `<forward>` and no `mode` meaning nat; `None` is isolated.
+    pub fn forward_mode(&self) -> Option<ForwardMode> {
+        self.forward
+            .as_ref()
+            .map(|f| f.mode.unwrap_or(ForwardMode::Nat))
+    }
+
+    /// Whether the network has a bridge, addresses and dnsmasq of its own (isolated, nat,
+    /// route, open), rather than using host devices (bridge, private, vepa, passthrough,
+    /// hostdev).
+    pub fn has_own_bridge(&self) -> bool {
+        matches!(
+            self.forward_mode(),
+            None | Some(ForwardMode::Nat | ForwardMode::Route | ForwardMode::Open)
+        )
+    }
+
+    /// The bridge name, when one is given and is not a `%d` template.
+    pub fn bridge_name(&self) -> Option<&BridgeName> {
+        self.bridge
+            .as_ref()
+            .and_then(|b| b.name.as_ref())
+            .filter(|n| !n.is_template())
+    }
+
+    /// The UUID as written, or the one derived from the name when none was: stable, so a
+    /// network defined twice from the same file keeps its identity.
+    pub fn uuid_or_derived(&self) -> Uuid {
+        self.uuid
+            .unwrap_or_else(|| Uuid::derived("network", self.name.as_str()))
+    }
+
+    /// The forward device: `<forward dev>`, else the first pool interface.
+    pub fn forward_dev(&self) -> Option<&super::IfaceName> {
+        let f = self.forward.as_ref()?;
+        f.dev
+            .as_ref()
+            .or_else(|| f.interfaces.first().map(|i| &i.dev))
+    }
+
+    /// Whether DNS is on (`<dns enable='no'>` turns it off).
+    pub fn dns_enabled(&self) -> bool {
+        self.dns.as_ref().and_then(|d| d.enable) != Some(false)
+    }
+}
+
+/// A network name: used in file names and in a dnsmasq comment, so it is 1 to 255 bytes,
+/// not `.` or `..`, and has no `/` and no control character. libvirt allows quotes and
+/// spaces; so does netloom (they are harmless in a file name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct NetName(String);
+
+impl NetName {
+    /// Checks a name against the rules above.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let what = "expected a network name of 1 to 255 bytes without '/' or control characters, other than '.' and '..'";
+        if s.is_empty() || s == "." || s == ".." || s.len() > 255 {
+            return Err(ValueError(what.into()));
+        }
+        if let Some(c) = s.chars().find(|&c| c == '/' || c.is_control()) {
+            return Err(ValueError(format!("{what}; {c:?} is not allowed")));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form used in file names: the name with `& < > " '` written as XML entities, the
+    /// way libvirt spells it in the paths inside a dnsmasq conf. Using the same spelling for
+    /// the files themselves keeps the conf and the files in agreement.
+    pub fn file_stem(&self) -> String {
+        let mut out = String::with_capacity(self.0.len());
+        for c in self.0.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&apos;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for NetName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Text that reaches a one-line setting (a dnsmasq option, a TXT record, a path): any
+/// characters but control characters, so no newline can start a new option.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text(String);
+
+impl Text {
+    /// Refuses control characters (newlines, tabs, escape, DEL, C1 controls).
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            return Err(ValueError(format!(
+                "expected text without control characters; {c:?} could end the line it is written on"
+            )));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A DNS name (host name or domain): 1 to 253 bytes of ASCII letters, digits, `-`, `_` and
+/// `.`. Nothing else can reach a hosts file, a `dhcp-host` line or a `server=/…/` option,
+/// so no comma, space, slash or `#` can change their meaning.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DnsName(String);
+
+impl DnsName {
+    /// Checks a name against the rules above.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let what = "expected a DNS name of 1 to 253 ASCII letters, digits, '-', '_' or '.'";
+        if s.is_empty() || s.len() > 253 {
+            return Err(ValueError(what.into()));
+        }
+        if let Some(c) = s
+            .chars()
+            .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
+            return Err(ValueError(format!("{what}; {c:?} is not allowed")));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DnsName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A bridge name: an interface name, or a template with one `%d` that the lowest free
+/// number replaces at define time (`virbr%d`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BridgeName(String);
+
+impl BridgeName {
+    /// Checks the name as an [`super::IfaceName`], after taking out one `%d`.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let plain = s.replacen("%d", "0", 1);
+        if plain.contains('%') {
+            return Err(ValueError(
+                "expected a bridge name, with at most one '%d' template".into(),
+            ));
+        }
+        super::IfaceName::parse(&plain)?;
+        Ok(Self(s.to_owned()))
+    }
+
+    /// Whether the name is a `%d` template still to be filled in.
+    pub fn is_template(&self) -> bool {
+        self.0.contains("%d")
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for BridgeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+keywords! {
+    /// `<bridge macTableManager>`: who fills the bridge's forwarding table.
+    MacTableManager {
+        /// The kernel learns addresses (flooding).
+        Kernel = "kernel",
+        /// libvirt programs them and turns learning off.
+        Libvirt = "libvirt",
+    }
+}
+
+/// `<bridge>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BridgeDef {
+    /// `name`.
+    pub name: Option<BridgeName>,
+    /// `stp='on|off'`; libvirt's default is on.
+    pub stp: Option<bool>,
+    /// `delay` in seconds; default 0.
+    pub delay: Option<u32>,
+    /// `zone`: the firewalld zone.
+    pub zone: Option<Text>,
+    /// `macTableManager`.
+    pub mac_table_manager: Option<MacTableManager>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_names_allow_what_libvirt_does_but_no_path_or_line_break() {
+        for ok in ["default", "default\"with\"quotes\"", "a b", "x.y", "..."] {
+            assert!(NetName::parse(ok).is_ok(), "{ok:?}");
+        }
+        for bad in ["", ".", "..", "a/b", "a\nb", "a\tb", "a\u{85}b"] {
+            assert!(NetName::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            NetName::parse("d\"q'<&>").unwrap().file_stem(),
+            "d&quot;q&apos;&lt;&amp;&gt;"
+        );
+    }
+
+    #[test]
+    fn text_refuses_line_breaks_and_dns_names_refuse_separators() {
+        assert!(Text::parse("example value, with comma").is_ok());
+        for bad in ["a\nb", "a\rb", "a\u{0}b", "a\u{1b}[31m"] {
+            assert!(Text::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(DnsName::parse("a.example-1_x.com").is_ok());
+        for bad in ["", "a,b", "a b", "a/b", "a#b", "a\nb", "é"] {
+            assert!(DnsName::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn bridge_names_take_one_template() {
+        assert!(BridgeName::parse("virbr%d").unwrap().is_template());
+        assert!(!BridgeName::parse("virbr0").unwrap().is_template());
+        for bad in ["virbr%d%d", "virbr%s", "a b", "averyveryverylongname"] {
+            assert!(BridgeName::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
