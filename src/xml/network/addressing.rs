@@ -152,7 +152,14 @@ pub(super) fn ip(r: &mut Reader, el: Node) -> Option<(NetIp, Option<usize>)> {
         }
         r.value(n, what, "root", Text::parse)
     });
-    let a = a?;
+    let dhcp_el = r.once(&kids, "dhcp", what);
+    let Some(a) = a else {
+        // Still read the <dhcp>, so its own problems are reported in this run too.
+        if let Some(n) = dhcp_el {
+            dhcp(r, n, None);
+        }
+        return None;
+    };
     let mut ip = NetIp {
         family: a.family,
         address: a.address,
@@ -162,18 +169,22 @@ pub(super) fn ip(r: &mut Reader, el: Node) -> Option<(NetIp, Option<usize>)> {
         tftp_root,
         dhcp: None,
     };
-    let dhcp_el = r.once(&kids, "dhcp", what);
     if let Some(n) = dhcp_el {
-        ip.dhcp = Some(dhcp(r, n, &ip));
+        ip.dhcp = Some(dhcp(r, n, Some(&ip)));
     }
     Some((ip, dhcp_el.map(|n| n.range().start)))
 }
 
-fn dhcp(r: &mut Reader, el: Node, ip: &NetIp) -> NetDhcp {
+/// `<dhcp>` of `ip`; with no `ip` (its `<ip>` was refused) only what needs no address is
+/// checked.
+fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
     let what = "<dhcp>";
     r.check_attrs(el, what, &[]);
     let kids = r.children(el, what, &["range", "host", "bootp"], None);
-    let subnet = format!("{}/{}", ip.network(), ip.prefix_len());
+    let subnet = ip.map_or_else(String::new, |ip| {
+        format!("{}/{}", ip.network(), ip.prefix_len())
+    });
+    let outside = |addr: IpAddr| ip.is_some_and(|ip| !in_subnet(ip, addr));
     let mut d = NetDhcp::default();
     for n in named(&kids, "range") {
         let what = "<range>";
@@ -187,7 +198,7 @@ fn dhcp(r: &mut Reader, el: Node, ip: &NetIp) -> NetDhcp {
         };
         let mut ok = true;
         for (name, addr) in [("start", start), ("end", end)] {
-            if !in_subnet(ip, addr) {
+            if outside(addr) {
                 let at = attribute(n, name).map_or(n.range().start, |a| a.range_value().start);
                 r.error(
                     at,
@@ -207,7 +218,8 @@ fn dhcp(r: &mut Reader, el: Node, ip: &NetIp) -> NetDhcp {
             d.ranges.push(DhcpRange { start, end, lease });
         }
     }
-    let v6 = ip.is_ipv6();
+    let v6 = ip.is_some_and(NetIp::is_ipv6);
+    let v4 = ip.is_some_and(|ip| !ip.is_ipv6());
     let mut macs: HashMap<MacAddr, usize> = HashMap::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
     let mut ips: HashMap<IpAddr, usize> = HashMap::new();
@@ -231,7 +243,7 @@ fn dhcp(r: &mut Reader, el: Node, ip: &NetIp) -> NetDhcp {
             );
             continue;
         }
-        if !v6 && given("id") {
+        if v4 && given("id") {
             r.error(
                 at,
                 "an IPv4 <dhcp><host> is matched by mac or name; id (a DUID) is for IPv6",
@@ -253,7 +265,7 @@ fn dhcp(r: &mut Reader, el: Node, ip: &NetIp) -> NetDhcp {
             continue;
         }
         let Some(addr) = host.ip else { continue };
-        if !in_subnet(ip, addr) {
+        if outside(addr) {
             let at = attribute(n, "ip").map_or(at, |a| a.range_value().start);
             r.error(
                 at,

@@ -16,7 +16,7 @@ pub(super) fn parse_checks(r: &mut Reader, net: &Network, at: &At) {
     let forward_at = at.forward.unwrap_or(at.root);
     match mode {
         Some(ForwardMode::Nat | ForwardMode::Route) => {
-            if net.ips.is_empty() {
+            if net.ips.is_empty() && at.all_ips {
                 r.error(
                     forward_at,
                     format!(
@@ -98,7 +98,12 @@ pub(super) fn parse_checks(r: &mut Reader, net: &Network, at: &At) {
             format!("<mtu> is only for networks with a bridge of their own (nat, route, open, isolated), not mode='{mode_name}'"),
         );
     }
-    for (route, gw_at) in net.routes.iter().zip(&at.route_gateways) {
+    let routes = if at.all_ips {
+        net.routes.as_slice()
+    } else {
+        &[]
+    };
+    for (route, gw_at) in routes.iter().zip(&at.route_gateways) {
         if !net.ips.iter().any(|ip| in_subnet(ip, route.gateway)) {
             r.error(
                 *gw_at,

@@ -102,6 +102,9 @@ pub(super) struct At {
     pub vlan: Option<usize>,
     pub bandwidth: Option<usize>,
     pub ips: Vec<usize>,
+    /// Whether every `<ip>` was read: checks against the set of addresses (route
+    /// reachability) would be spurious otherwise.
+    pub all_ips: bool,
     pub dhcps: Vec<Option<usize>>,
     pub route_gateways: Vec<usize>,
     pub portgroups: Vec<PortGroupAt>,

@@ -132,11 +132,15 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
     if let Some(n) = r.once(&kids, "port", what) {
         net.port = Some(port::port_options(r, n));
     }
+    at.all_ips = true;
     for n in named(&kids, "ip") {
-        if let Some((ip, dhcp_at)) = addressing::ip(r, n) {
-            at.ips.push(n.range().start);
-            at.dhcps.push(dhcp_at);
-            net.ips.push(ip);
+        match addressing::ip(r, n) {
+            Some((ip, dhcp_at)) => {
+                at.ips.push(n.range().start);
+                at.dhcps.push(dhcp_at);
+                net.ips.push(ip);
+            }
+            None => at.all_ips = false,
         }
     }
     for n in named(&kids, "route") {
@@ -162,11 +166,13 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
     if let Some(n) = r.once(&options, "options", what) {
         net.dnsmasq_options = dnsmasq_options(r, n);
     }
-    net.name = name?;
+    // The cross-element checks run even when the name was refused: they need no name, and
+    // one run should report every problem.
     checks::parse_checks(r, &net, &at);
     if level == NetworkChecks::Define {
         checks::define_checks(r, &net, &at);
     }
+    net.name = name?;
     Some(net)
 }
 
