@@ -44,9 +44,9 @@ pub struct Cli {
 /// The verbs.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check interface XML and report every problem as file:line:col.
+    /// Check interface or network XML and report every problem as file:line:col.
     Validate(validate::Args),
-    /// Print interface XML in canonical form.
+    /// Print interface or network XML in canonical form.
     Dumpxml(dumpxml::Args),
     /// Show or write the files a backend makes of interface XML.
     Render(render::Args),

@@ -275,12 +275,14 @@ fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
         }
         let mut dup = false;
         if let Some(mac) = host.mac {
-            dup |= duplicate(r, &mut macs, mac, at, &format!("MAC address {mac}"));
+            dup |= duplicate(r, &mut macs, mac, at, || format!("MAC address {mac}"));
         }
         if let Some(id) = &host.id {
-            dup |= duplicate(r, &mut ids, id.as_str().to_owned(), at, &format!("id {id}"));
+            dup |= duplicate(r, &mut ids, id.as_str().to_owned(), at, || {
+                format!("id {id}")
+            });
         }
-        dup |= duplicate(r, &mut ips, addr, at, &format!("address {addr}"));
+        dup |= duplicate(r, &mut ips, addr, at, || format!("address {addr}"));
         if !dup {
             d.hosts.push(host);
         }
@@ -310,12 +312,12 @@ fn duplicate<K: std::hash::Hash + Eq>(
     seen: &mut HashMap<K, usize>,
     key: K,
     at: usize,
-    what: &str,
+    what: impl FnOnce() -> String,
 ) -> bool {
     if let Some(&first) = seen.get(&key) {
         r.error_see(
             at,
-            format!("{what} is given to two <dhcp><host> entries"),
+            format!("{} is given to two <dhcp><host> entries", what()),
             "first given",
             first,
         );
@@ -457,4 +459,42 @@ fn route_prefix(route: &NetRoute) -> u8 {
         dhcp: None,
     }
     .prefix_len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn netmasks_must_be_contiguous_and_duids_hex_pairs() {
+        assert!(parse_netmask("255.255.255.0").is_ok());
+        assert!(parse_netmask("0.0.0.0").is_ok());
+        for bad in ["255.0.255.0", "255.255.255.1", "fd00::", "x"] {
+            assert!(parse_netmask(bad).is_err(), "{bad}");
+        }
+        assert!(parse_duid("0:3:0:1:0:16:3e:11:22:33").is_ok());
+        for bad in ["", "0", "0:3:zz", "0:123", "0:3,dhcp-script=/x", "0:3\n"] {
+            assert!(parse_duid(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn subnets_compare_by_prefix_and_family() {
+        let a: IpAddr = "192.168.122.1".parse().unwrap();
+        assert!(same_subnet(a, "192.168.122.254".parse().unwrap(), 24));
+        assert!(!same_subnet(a, "192.168.123.1".parse().unwrap(), 24));
+        assert!(same_subnet(a, "10.0.0.1".parse().unwrap(), 0));
+        assert!(!same_subnet(a, "::1".parse().unwrap(), 0));
+        let b: IpAddr = "2001:db8:ac10:fd01::1".parse().unwrap();
+        assert!(same_subnet(
+            b,
+            "2001:db8:ac10:fd01::1:24".parse().unwrap(),
+            64
+        ));
+        assert!(!same_subnet(
+            b,
+            "2001:db8:ac10:fc00::1".parse().unwrap(),
+            64
+        ));
+    }
 }

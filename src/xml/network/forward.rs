@@ -292,3 +292,23 @@ fn zone(s: &str) -> Result<Text, ValueError> {
     }
     Text::parse(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pci_parts_read_hex_or_decimal_within_range() {
+        assert_eq!(hex_num("0x1f", 0x1f), Ok(31));
+        assert_eq!(hex_num("0X03", 0xff), Ok(3));
+        assert_eq!(hex_num("7", 7), Ok(7));
+        for bad in ["0x20", "8", "0x", "-1", "0x1g", "0x123456789"] {
+            let max = if bad == "8" { 7 } else { 0x1f };
+            assert!(hex_num(bad, max).is_err(), "{bad}");
+        }
+        assert!(zone("libvirt-routed").is_ok());
+        for bad in ["", "a/b", "a b", "averyveryverylongzone"] {
+            assert!(zone(bad).is_err(), "{bad:?}");
+        }
+    }
+}

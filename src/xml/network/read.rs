@@ -400,3 +400,35 @@ fn escape(value: &str, attr: bool, out: &mut String) {
 pub(super) fn has(el: Node, name: &str) -> Option<usize> {
     attribute(el, name).map(|a| a.range_qname().start)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::xml::{network_to_xml, read_network_str};
+
+    #[test]
+    fn metadata_is_rewritten_with_its_namespaces_on_each_child() {
+        let text = "<network xmlns:a='urn:a'>\n  <name>m</name>\n  <metadata>\n    \
+<a:x k='v&quot;'><a:y>t &amp; u</a:y></a:x>\n    <b xmlns='urn:b'/>\n  </metadata>\n</network>\n";
+        let net = read_network_str("m.xml", text).unwrap();
+        assert_eq!(
+            net.metadata.as_deref(),
+            Some(
+                "<a:x xmlns:a=\"urn:a\" k=\"v&quot;\"><a:y>t &amp; u</a:y></a:x>\n<b xmlns=\"urn:b\"/>"
+            )
+        );
+        let out = network_to_xml(&net);
+        assert!(
+            out.contains("  <metadata>\n    <a:x xmlns:a=\"urn:a\""),
+            "{out}"
+        );
+        let again = read_network_str("again", &out).unwrap();
+        assert_eq!(again.metadata, net.metadata);
+        assert_eq!(network_to_xml(&again), out);
+        let bare = "<network>\n  <name>m</name>\n  <metadata><x/></metadata>\n</network>\n";
+        let err = read_network_str("b.xml", bare).unwrap_err().to_string();
+        assert!(
+            err.starts_with("b.xml:3:13: element <x> in <metadata> has no namespace"),
+            "{err}"
+        );
+    }
+}
