@@ -9,6 +9,7 @@ mod debian_ifquery;
 mod debian_live;
 mod debian_netcf;
 mod engine;
+mod firewall_conf;
 mod golden;
 mod ifcfg;
 mod ifcfg_cli;
