@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::model::Host;
+use crate::model::network::Network;
 use crate::source::SourceFile;
 use crate::xml;
 
@@ -78,4 +79,41 @@ pub(super) fn load(paths: &[PathBuf]) -> Result<Host> {
             Err(Error::Invalid(Diagnostics(problems)))
         }
     }
+}
+
+/// The inputs split by what their root element says they are: network XML (`<network>`)
+/// or interface XML (`<interface>`, `<interfaces>`, and anything else, whose error the
+/// interface reader gives).
+pub(super) fn split_kinds(sources: Vec<SourceFile>) -> (Vec<SourceFile>, Vec<SourceFile>) {
+    sources
+        .into_iter()
+        .partition(|s| xml::is_network_document(s.text()))
+}
+
+/// Every network of the given files (one per file) and the host the interface files
+/// describe together, or every problem in all of them.
+pub(super) fn read_mixed(
+    sources: Vec<SourceFile>,
+) -> (Vec<Network>, Option<Host>, Vec<Diagnostic>) {
+    let (networks, interfaces) = split_kinds(sources);
+    let mut problems = Vec::new();
+    let mut nets = Vec::with_capacity(networks.len());
+    for src in &networks {
+        match xml::read_network(src) {
+            Ok(n) => nets.push(n),
+            Err(found) => problems.extend(found.0),
+        }
+    }
+    let host = if interfaces.is_empty() {
+        None
+    } else {
+        match xml::read_host(&interfaces) {
+            Ok(h) => Some(h),
+            Err(found) => {
+                problems.extend(found.0);
+                None
+            }
+        }
+    };
+    (nets, host, problems)
 }

@@ -5,24 +5,25 @@ use std::path::PathBuf;
 
 use super::input;
 use crate::error::{Diagnostics, Error, Result};
-use crate::xml;
 
-/// Check interface XML without changing anything.
+/// Check interface or network XML without changing anything.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Files given together describe one host: an interface defined in two of them is an error.\n\nExamples:\n  netloom validate examples/host.xml\n  netloom validate eth0.xml br0.xml\n  virsh iface-dumpxml br0 | netloom validate -\n\nPrints 'FILE: ok' for every valid file; problems go to standard error. Exit 0 when all are valid, 2 otherwise."
+    after_help = "Each file is interface XML (<interface> or <interfaces>) or network XML (one <network>, \
+as virsh net-dumpxml prints it); the root element decides, and both kinds may be given together. \
+Interface files given together describe one host: an interface defined in two of them is an error. \
+A network is checked as libvirt's net-define would check it.\n\nExamples:\n  netloom validate examples/host.xml\n  netloom validate eth0.xml br0.xml\n  virsh iface-dumpxml br0 | netloom validate -\n  virsh net-dumpxml default | netloom validate -\n\nPrints 'FILE: ok' for every valid file; problems go to standard error. Exit 0 when all are valid, 2 otherwise."
 )]
 pub struct Args {
-    /// Interface XML files (`-` for standard input).
+    /// Interface or network XML files (`-` for standard input).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
 
 pub(super) fn run(args: &Args) -> Result<()> {
     let (sources, mut problems) = input::read_all(&args.files);
-    if let Err(found) = xml::read_host(&sources) {
-        problems.extend(found.0);
-    }
+    let (_, _, found) = input::read_mixed(sources);
+    problems.extend(found);
     let problems = Diagnostics(problems);
     let bad = problems.files();
     let printed = print_ok(&args.files, &bad);

@@ -1,0 +1,492 @@
+//! Network XML: libvirt's own fixtures read and round-trip, positioned refusals, the
+//! defaults netloom fills in, and the CLI on network files.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use netloom::SourceFile;
+use netloom::model::network::Network;
+use netloom::xml::{self, NetworkChecks};
+
+use crate::util;
+
+/// The round-trip cases libvirt formats inactive (without `connections`).
+const INACTIVE: &[&str] = &["passthrough-pf", "hostdev-pf", "hostdev-pf-driver-model"];
+
+/// The inputs libvirt refuses to parse, with a fragment each message must contain.
+const MUST_FAIL: &[(&str, &str)] = &[
+    (
+        "routed-network-no-dns-extra-elements",
+        "<dns enable='no'> cannot have forwarders or records",
+    ),
+    (
+        "open-network-with-forward-dev",
+        "<forward mode='open'> takes no dev",
+    ),
+    ("hostdev-duplicate", "is listed twice in the <forward> pool"),
+    ("passthrough-duplicate", "device 'eth3' is listed twice"),
+];
+
+/// Round-trip fixtures libvirt itself would refuse at define time; they read at parse
+/// level only.
+const PARSE_ONLY: &[&str] = &["8021Qbh-net", "passthrough-address-crash", "passthrough-pf"];
+
+/// How many round trips are byte-identical to libvirt's output; raise it, never lower it.
+const BYTE_IDENTICAL: usize = 43;
+
+/// A fixture's text. libvirt's tree has symlinks between fixture folders, which the copy in
+/// `shared/` holds as files containing the link target; those are followed here.
+fn fixture(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let target = text.trim();
+    if !target.starts_with('<') && target.ends_with(".xml") && !target.contains('\n') {
+        return fixture(&path.parent().unwrap().join(target));
+    }
+    text
+}
+
+fn read_file(path: &Path, checks: NetworkChecks) -> Result<Network, String> {
+    let text = fixture(path);
+    let src = SourceFile::new(path.display().to_string(), text);
+    xml::read_network_with(&src, checks).map_err(|e| e.to_string())
+}
+
+/// An element as a comparable value: namespace and name, attributes as a set, trimmed text
+/// and children in order.
+#[derive(Debug, PartialEq)]
+struct Shape {
+    name: (Option<String>, String),
+    attrs: BTreeSet<(Option<String>, String, String)>,
+    text: String,
+    children: Vec<Shape>,
+}
+
+fn shape(node: roxmltree::Node) -> Shape {
+    Shape {
+        name: (
+            node.tag_name().namespace().map(str::to_owned),
+            node.tag_name().name().to_owned(),
+        ),
+        attrs: node
+            .attributes()
+            .map(|a| {
+                (
+                    a.namespace().map(str::to_owned),
+                    a.name().to_owned(),
+                    a.value().to_owned(),
+                )
+            })
+            .collect(),
+        text: node
+            .children()
+            .filter(|c| c.is_text())
+            .map(|c| c.text().unwrap_or_default())
+            .collect::<String>()
+            .trim()
+            .to_owned(),
+        children: node
+            .children()
+            .filter(|c| c.is_element())
+            .map(shape)
+            .collect(),
+    }
+}
+
+fn same_structure(a: &str, b: &str) -> bool {
+    let (a, b) = (
+        roxmltree::Document::parse(a).unwrap(),
+        roxmltree::Document::parse(b).unwrap(),
+    );
+    shape(a.root_element()) == shape(b.root_element())
+}
+
+#[test]
+fn libvirt_round_trips_are_structurally_equal_and_byte_identical() {
+    let Some(inp) = util::shared("conformance/libvirt/tests/networkxml2xmlin") else {
+        return;
+    };
+    let Some(outp) = util::shared("conformance/libvirt/tests/networkxml2xmlout") else {
+        return;
+    };
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    let mut identical = 0;
+    for path in util::xml_files(&outp) {
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        cases += 1;
+        let want = fixture(&path);
+        let net = match read_file(&inp.join(format!("{stem}.xml")), NetworkChecks::Parse) {
+            Ok(n) => n,
+            Err(e) => {
+                failures.push(format!("{stem}: does not read:\n{e}"));
+                continue;
+            }
+        };
+        let net = if INACTIVE.contains(&stem.as_str()) {
+            net.without_live_state()
+        } else {
+            net
+        };
+        let got = xml::network_to_xml(&net);
+        if got == want {
+            identical += 1;
+        } else if !same_structure(&got, &want) {
+            failures.push(format!(
+                "{stem}: differs in structure:\n{}",
+                util::diff(&want, &got, "libvirt", "netloom")
+            ));
+        } else {
+            eprintln!(
+                "{stem}: same structure, different bytes:\n{}",
+                util::diff(&want, &got, "libvirt", "netloom")
+            );
+        }
+        // The canonical form reads back to the same network.
+        match xml::read_network_with(&SourceFile::new("again", got.clone()), NetworkChecks::Parse) {
+            Ok(again) if xml::network_to_xml(&again) == got => {}
+            Ok(_) => failures.push(format!(
+                "{stem}: writing the canonical form again changes it"
+            )),
+            Err(e) => failures.push(format!("{stem}: the canonical form does not read:\n{e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(cases, 43, "libvirt has 43 round-trip cases");
+    assert!(
+        identical >= BYTE_IDENTICAL,
+        "{identical} of {cases} byte-identical, expected at least {BYTE_IDENTICAL}"
+    );
+}
+
+#[test]
+fn define_level_refuses_exactly_the_fixtures_libvirt_would_not_define() {
+    let Some(outp) = util::shared("conformance/libvirt/tests/networkxml2xmlout") else {
+        return;
+    };
+    let Some(inp) = util::shared("conformance/libvirt/tests/networkxml2xmlin") else {
+        return;
+    };
+    let mut refused = Vec::new();
+    for path in util::xml_files(&outp) {
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        if read_file(&inp.join(format!("{stem}.xml")), NetworkChecks::Define).is_err() {
+            refused.push(stem);
+        }
+    }
+    assert_eq!(refused, PARSE_ONLY);
+}
+
+#[test]
+fn libvirts_parse_failures_are_refused_with_clear_messages() {
+    let Some(inp) = util::shared("conformance/libvirt/tests/networkxml2xmlin") else {
+        return;
+    };
+    for (stem, fragment) in MUST_FAIL {
+        for checks in [NetworkChecks::Parse, NetworkChecks::Define] {
+            let err = read_file(&inp.join(format!("{stem}.xml")), checks)
+                .expect_err(&format!("{stem} must not read"));
+            assert!(err.contains(fragment), "{stem}: {err}");
+        }
+    }
+}
+
+#[test]
+fn every_dnsmasq_and_firewall_fixture_reads() {
+    let mut count = 0;
+    for dir in [
+        "conformance/libvirt/tests/networkxml2confdata",
+        "conformance/libvirt/tests/networkxml2firewalldata",
+    ] {
+        let Some(dir) = util::shared(dir) else { return };
+        for path in util::xml_files(&dir) {
+            if let Err(e) = read_file(&path, NetworkChecks::Define) {
+                panic!("{e}");
+            }
+            count += 1;
+        }
+    }
+    assert_eq!(count, 27 + 11);
+}
+
+/// The first diagnostic line of reading `text` as `t.xml`.
+fn refusal(text: &str) -> String {
+    let err = xml::read_network_str("t.xml", text).expect_err("must be refused");
+    err.to_string()
+}
+
+fn wrap(body: &str) -> String {
+    format!("<network>\n  <name>n</name>\n{body}</network>\n")
+}
+
+#[test]
+fn injection_through_names_values_and_paths_is_refused_where_it_is_written() {
+    let ip = |inner: &str| {
+        wrap(&format!(
+            "  <ip address='192.168.1.1' prefix='24'>\n{inner}  </ip>\n"
+        ))
+    };
+    let cases: Vec<(String, &str)> = vec![
+        // A literal newline in element text and a character reference in an attribute.
+        (
+            wrap("  <dns>\n    <host ip='192.168.1.9'><hostname>a\nb</hostname></host>\n  </dns>\n  <ip address='192.168.1.1' prefix='24'/>\n"),
+            "t.xml:4:38: invalid <hostname> 'a\\u{a}b'",
+        ),
+        (
+            wrap("  <domain name='example.com&#10;server=/x/1.2.3.4'/>\n"),
+            "t.xml:3:17: invalid name 'example.com\\u{a}server=/x/1.2.3.4' on <domain>",
+        ),
+        (
+            wrap("  <dns>\n    <txt name='t' value='v&#10;dhcp-script=/bin/sh'/>\n  </dns>\n"),
+            "t.xml:4:26: invalid value 'v\\u{a}dhcp-script=/bin/sh' on <txt>",
+        ),
+        (
+            ip("    <tftp root='/srv&#10;dhcp-script=/x'/>\n"),
+            "t.xml:4:17: invalid root '/srv\\u{a}dhcp-script=/x' on <tftp>",
+        ),
+        (
+            ip("    <dhcp>\n      <bootp file='a&#13;b'/>\n    </dhcp>\n"),
+            "t.xml:5:20: invalid file 'a\\u{d}b' on <bootp>",
+        ),
+        (
+            "<network xmlns:d='http://libvirt.org/schemas/network/dnsmasq/1.0'>\n  <name>n</name>\n  <d:options>\n    <d:option value='a=b&#10;c=d'/>\n  </d:options>\n</network>\n".to_owned(),
+            "t.xml:4:22: invalid value 'a=b\\u{a}c=d' on <dnsmasq:option>",
+        ),
+        (
+            wrap("  <title>one&#127;two</title>\n"),
+            "t.xml:3:10: invalid <title> 'one\\u{7f}two'",
+        ),
+        // XML 1.0 has no escape character at all; the parser refuses it, positioned.
+        (
+            wrap("  <title>one&#27;[31m</title>\n"),
+            "t.xml:3:13: malformed XML",
+        ),
+        (
+            "<network>\n  <name>a\nb</name>\n</network>\n".to_owned(),
+            "t.xml:2:9: invalid <name> 'a\\u{a}b'",
+        ),
+    ];
+    for (text, want) in cases {
+        let got = refusal(&text);
+        assert!(got.starts_with(want), "want {want}\ngot {got}\nfor\n{text}");
+    }
+}
+
+#[test]
+fn bad_values_and_broken_rules_are_all_reported_positioned_in_one_run() {
+    let text = "<network>
+  <name>n</name>
+  <forward mode='route'/>
+  <bridge name='virbr9' stp='maybe' delay='x'/>
+  <mac address='01:00:00:00:00:01'/>
+  <dns enable='no'>
+    <srv service='s' protocol='tcp' port='1'/>
+  </dns>
+  <ip address='192.168.1.1' netmask='255.0.255.0'/>
+  <ip address='10.0.0.1' prefix='24'>
+    <tftp root='/t'/>
+    <dhcp>
+      <range start='10.0.0.9' end='10.0.0.2'>
+        <lease expiry='1'  unit='seconds'/>
+      </range>
+      <host mac='52:54:00:00:00:01' ip='10.0.1.5'/>
+    </dhcp>
+  </ip>
+  <ip address='fd00::1' prefix='64'>
+    <tftp root='/t'/>
+  </ip>
+  <route address='172.16.0.0' prefix='16' gateway='192.0.2.1'/>
+  <bogus/>
+</network>
+";
+    let got = refusal(text);
+    let lines: Vec<&str> = got.lines().filter(|l| l.starts_with("t.xml:")).collect();
+    let want = [
+        "t.xml:4:30: invalid stp 'maybe' on <bridge>",
+        "t.xml:4:44: invalid delay 'x' on <bridge>",
+        "t.xml:5:17: invalid address '01:00:00:00:00:01' on <mac>: expected a unicast MAC address",
+        "t.xml:7:5: <dns enable='no'> cannot have forwarders or records",
+        "t.xml:7:37: port on <srv> needs a target to apply to",
+        "t.xml:9:38: invalid netmask '255.0.255.0' on <ip>",
+        "t.xml:13:7: DHCP range start 10.0.0.9 is after its end 10.0.0.2",
+        "t.xml:14:9: a DHCP lease must last at least 2 minutes",
+        "t.xml:16:41: DHCP host address 10.0.1.5 is outside the <ip>'s subnet 10.0.0.0/24",
+        "t.xml:20:5: <tftp> is for IPv4 only",
+        "t.xml:23:3: unknown element <bogus> in <network>",
+    ];
+    assert_eq!(lines.len(), want.len(), "{got}");
+    for (line, want) in lines.iter().zip(want) {
+        assert!(
+            line.starts_with(want),
+            "want {want}\ngot {line}\nall:\n{got}"
+        );
+    }
+}
+
+#[test]
+fn mode_rules_point_at_the_offending_element() {
+    let cases = [
+        (
+            "  <forward mode='route'/>\n  <ip address='10.0.0.1' prefix='24'/>\n  <route address='172.16.0.0' prefix='16' gateway='192.0.2.1'/>\n",
+            "t.xml:5:52: route gateway 192.0.2.1 is not reachable",
+        ),
+        (
+            "  <forward mode='bridge'/>\n  <bridge name='br0' stp='on'/>\n",
+            "t.xml:4:22: <bridge> stp is only for networks with a bridge of their own",
+        ),
+        (
+            "  <forward mode='vepa' dev='eth0'/>\n  <mtu size='9000'/>\n",
+            "t.xml:4:3: <mtu> is only for networks with a bridge of their own",
+        ),
+        (
+            "  <forward mode='bridge'/>\n  <bridge name='br0'/>\n  <ip address='10.0.0.1' prefix='24'/>\n",
+            "t.xml:5:3: <ip> is not allowed: <forward mode='bridge'> uses a host bridge",
+        ),
+        (
+            "  <ip address='10.0.0.1' prefix='24'>\n    <dhcp><range start='10.0.0.2' end='10.0.0.9'/></dhcp>\n  </ip>\n  <ip address='10.1.0.1' prefix='24'>\n    <dhcp><range start='10.1.0.2' end='10.1.0.9'/></dhcp>\n  </ip>\n",
+            "t.xml:7:5: a second IPv4 <ip> with DHCP",
+        ),
+        (
+            "  <forward mode='bridge'/>\n  <bridge name='br0'/>\n  <portgroup name='a' default='yes'/>\n  <portgroup name='a' default='yes'/>\n",
+            "t.xml:6:3: portgroup 'a' is defined twice",
+        ),
+        (
+            "  <forward>\n    <nat>\n      <port start='2000' end='1000'/>\n    </nat>\n  </forward>\n  <ip address='10.0.0.1' prefix='24'/>\n",
+            "t.xml:5:7: <nat><port> start 2000 is after its end 1000",
+        ),
+    ];
+    for (body, want) in cases {
+        let got = refusal(&wrap(body));
+        assert!(
+            got.lines().any(|l| l.starts_with(want)),
+            "want {want}\ngot {got}"
+        );
+    }
+}
+
+#[test]
+fn fifty_thousand_dhcp_hosts_read_in_linear_time() {
+    let mut text = String::from(
+        "<network>\n  <name>big</name>\n  <ip address='10.0.0.1' prefix='8'>\n    <dhcp>\n",
+    );
+    for i in 0..50_000u32 {
+        let [_, a, b, c] = (i + 2).to_be_bytes();
+        text.push_str(&format!(
+            "      <host mac='52:54:{a:02x}:{b:02x}:{c:02x}:01' name='h{i}' ip='10.{a}.{b}.{c}'/>\n"
+        ));
+    }
+    text.push_str("    </dhcp>\n  </ip>\n</network>\n");
+    let start = std::time::Instant::now();
+    let net = xml::read_network_str("big.xml", &text).unwrap();
+    let took = start.elapsed();
+    assert_eq!(net.ips[0].dhcp.as_ref().unwrap().hosts.len(), 50_000);
+    eprintln!("50,000 DHCP hosts read in {took:?}");
+    // Debug builds are ~10x slower; the release bar is 100 ms. A quadratic duplicate check
+    // would take minutes either way.
+    let limit = if cfg!(debug_assertions) { 3000 } else { 100 };
+    assert!(took.as_millis() < limit, "took {took:?}");
+    // A duplicate at the very end is still found.
+    let dup = text.replace(
+        "    </dhcp>",
+        "      <host mac='52:54:00:00:02:01' ip='10.9.9.9'/>\n    </dhcp>",
+    );
+    let err = xml::read_network_str("big.xml", &dup)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("MAC address 52:54:00:00:02:01 is given to two"),
+        "{err}"
+    );
+}
+
+#[test]
+fn fill_defaults_is_deterministic_and_only_fills_what_is_missing() {
+    let text = "<network>\n  <name>lab</name>\n  <forward mode='nat'/>\n  <ip address='10.0.0.1' prefix='24'/>\n</network>\n";
+    let mut a = xml::read_network_str("a.xml", text).unwrap();
+    let mut b = xml::read_network_str("b.xml", text).unwrap();
+    a.fill_defaults();
+    b.fill_defaults();
+    assert_eq!(a, b);
+    let uuid = a.uuid.unwrap();
+    assert_eq!(uuid, netloom::model::Uuid::derived("network", "lab"));
+    let mac = a.mac.unwrap().to_string();
+    assert!(mac.starts_with("52:54:00:"), "{mac}");
+    assert!(a.bridge.is_none(), "no bridge name is invented");
+    // Another name gives another UUID and MAC.
+    let mut c = xml::read_network_str("c.xml", &text.replace("lab", "lab2")).unwrap();
+    c.fill_defaults();
+    assert_ne!(c.uuid, a.uuid);
+    assert_ne!(c.mac, a.mac);
+    // What is given stays; host-bridge networks get no MAC.
+    let given = "<network>\n  <name>x</name>\n  <uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid>\n  <mac address='52:54:00:aa:bb:cc'/>\n</network>\n";
+    let mut g = xml::read_network_str("g.xml", given).unwrap();
+    let before = g.clone();
+    g.fill_defaults();
+    assert_eq!(g, before);
+    let bridged = "<network>\n  <name>x</name>\n  <forward mode='bridge'/>\n  <bridge name='br0'/>\n</network>\n";
+    let mut h = xml::read_network_str("h.xml", bridged).unwrap();
+    h.fill_defaults();
+    assert!(h.mac.is_none() && h.uuid.is_some());
+}
+
+#[test]
+fn cli_validates_and_dumps_networks_beside_interfaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = "<network>\n  <name>lab</name>\n  <forward mode='nat' dev='eth0'/>\n  <ip address='10.0.0.1' prefix='24'/>\n</network>\n";
+    let iface = "<interface type='ethernet' name='eth0'/>\n";
+    let bad = "<network>\n  <name>lab</name>\n  <forward mode='nat'/>\n  <ip address='10.0.0.1' prefix='24' localPtr='maybe'/>\n</network>\n";
+    std::fs::write(dir.path().join("net.xml"), net).unwrap();
+    std::fs::write(dir.path().join("eth0.xml"), iface).unwrap();
+    std::fs::write(dir.path().join("bad.xml"), bad).unwrap();
+
+    let run = util::netloom(&["validate", "net.xml", "eth0.xml"], dir.path(), None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "net.xml: ok\neth0.xml: ok\n");
+
+    let run = util::netloom(&["validate", "net.xml", "bad.xml"], dir.path(), None);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stdout, "net.xml: ok\n");
+    assert!(
+        run.stderr
+            .starts_with("bad.xml:4:48: invalid localPtr 'maybe' on <ip>: expected 'yes' or 'no'"),
+        "{}",
+        run.stderr
+    );
+
+    let run = util::netloom(&["dumpxml", "net.xml"], dir.path(), None);
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut want = xml::read_network_str("net.xml", net).unwrap();
+    want.fill_defaults();
+    assert_eq!(run.stdout, xml::network_to_xml(&want));
+    assert!(run.stdout.contains("<uuid>"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("<mac address='52:54:00:"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("<interface dev='eth0'/>"),
+        "{}",
+        run.stdout
+    );
+    // Same file, same output.
+    let again = util::netloom(&["dumpxml", "-"], dir.path(), Some(net.as_bytes()));
+    assert_eq!(again.stdout, run.stdout);
+
+    let run = util::netloom(&["dumpxml", "bad.xml"], dir.path(), None);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("bad.xml:4:48:"), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+
+    let run = util::netloom(&["dumpxml", "net.xml", "eth0.xml"], dir.path(), None);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("dumpxml prints one kind at a time"),
+        "{}",
+        run.stderr
+    );
+
+    // Interface files alone behave as before.
+    let run = util::netloom(&["dumpxml", "eth0.xml"], dir.path(), None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, iface);
+}
