@@ -276,69 +276,8 @@ pub fn expected_text(dir: &Path, case: &str, backend: &str) -> String {
 pub fn network(dir: &Path, case: &str) -> Network {
     let path = dir.join(format!("{case}.xml"));
     let text = std::fs::read_to_string(&path).unwrap();
-    interim_reader(&text)
-}
-
-fn child<'a, 'i>(n: roxmltree::Node<'a, 'i>, tag: &str) -> Option<roxmltree::Node<'a, 'i>> {
-    n.children().find(|c| c.has_tag_name(tag))
-}
-
-/// Reads the little the firewall cases use, until the XML reader (branch `netxml`) lands.
-fn interim_reader(text: &str) -> Network {
-    use netloom::model::IfaceName;
-    use netloom::model::network::*;
-    let doc = roxmltree::Document::parse(text).unwrap();
-    let root = doc.root_element();
-    let mut net = Network {
-        name: NetName::parse(child(root, "name").unwrap().text().unwrap()).unwrap(),
-        ..Network::default()
-    };
-    if let Some(b) = child(root, "bridge") {
-        net.bridge = Some(BridgeDef {
-            name: b.attribute("name").map(|n| BridgeName::parse(n).unwrap()),
-            ..BridgeDef::default()
-        });
-    }
-    if let Some(f) = child(root, "forward") {
-        net.forward = Some(Forward {
-            mode: f.attribute("mode").map(|m| ForwardMode::parse(m).unwrap()),
-            dev: f.attribute("dev").map(|d| IfaceName::parse(d).unwrap()),
-            nat: child(f, "nat").map(|n| Nat {
-                ipv6: n.attribute("ipv6").map(|v| v == "yes"),
-                address: None,
-                port: child(n, "port").map(|p| {
-                    let num = |a| p.attribute(a).unwrap().parse().unwrap();
-                    (num("start"), num("end"))
-                }),
-            }),
-            ..Forward::default()
-        });
-    }
-    for ip in root.children().filter(|c| c.has_tag_name("ip")) {
-        let address = ip.attribute("address").unwrap().parse().unwrap();
-        net.ips.push(NetIp {
-            family: None,
-            address,
-            netmask: ip.attribute("netmask").map(|m| m.parse().unwrap()),
-            prefix: ip.attribute("prefix").map(|p| p.parse().unwrap()),
-            local_ptr: None,
-            tftp_root: child(ip, "tftp")
-                .map(|t| Text::parse(t.attribute("root").unwrap()).unwrap()),
-            dhcp: child(ip, "dhcp").map(|d| NetDhcp {
-                ranges: d
-                    .children()
-                    .filter(|r| r.has_tag_name("range"))
-                    .map(|r| DhcpRange {
-                        start: r.attribute("start").unwrap().parse().unwrap(),
-                        end: r.attribute("end").unwrap().parse().unwrap(),
-                        lease: None,
-                    })
-                    .collect(),
-                ..NetDhcp::default()
-            }),
-        });
-    }
-    net
+    netloom::xml::read_network_str(&path.display().to_string(), &text)
+        .unwrap_or_else(|e| panic!("{case}.xml does not read:\n{e}"))
 }
 
 #[test]
