@@ -7,7 +7,10 @@
 use crate::backend::{Backend, NetBackend};
 
 pub mod debian;
+pub mod firewall;
 pub mod ifcfg;
+pub mod iptables;
+pub mod nftables;
 pub mod null;
 
 /// Every backend, in the order `netloom backends` lists them.
@@ -19,4 +22,4 @@ pub fn find(name: &str) -> Option<&'static dyn Backend> {
 }
 
 /// Every virtual-network backend, in the order `netloom net render` writes them.
-pub static NETWORK: &[&dyn NetBackend] = &[];
+pub static NETWORK: &[&dyn NetBackend] = &[&iptables::Iptables, &nftables::Nftables];

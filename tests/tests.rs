@@ -9,6 +9,8 @@ mod debian_ifquery;
 mod debian_live;
 mod debian_netcf;
 mod engine;
+mod firewall_conf;
+mod firewall_live;
 mod golden;
 mod ifcfg;
 mod ifcfg_cli;

@@ -1,0 +1,338 @@
+//! The rule list and both spellings of it, on hand-built networks. The conformance test
+//! (`tests/firewall_conf.rs`) compares with libvirt's own output and the live test
+//! (`tests/firewall_live.rs`) loads everything into a kernel.
+
+use std::net::IpAddr;
+
+use crate::backend::{NetBackend, NetContext, RenderedFile};
+use crate::backends::{iptables, nftables};
+use crate::model::IfaceName;
+use crate::model::network::{
+    BridgeDef, BridgeName, DhcpRange, Forward, ForwardMode, Nat, NetDhcp, NetIp, NetName, Network,
+    Text,
+};
+
+use super::*;
+
+fn ip(addr: &str, prefix: u8, dhcp: bool) -> NetIp {
+    let address: IpAddr = addr.parse().unwrap();
+    NetIp {
+        family: None,
+        address,
+        netmask: None,
+        prefix: Some(prefix),
+        local_ptr: None,
+        tftp_root: None,
+        dhcp: dhcp.then(|| NetDhcp {
+            ranges: vec![DhcpRange {
+                start: address,
+                end: address,
+                lease: None,
+            }],
+            ..NetDhcp::default()
+        }),
+    }
+}
+
+fn network(bridge: &str, mode: Option<ForwardMode>, ips: Vec<NetIp>) -> Network {
+    Network {
+        name: NetName::parse("default").unwrap(),
+        bridge: Some(BridgeDef {
+            name: Some(BridgeName::parse(bridge).unwrap()),
+            ..BridgeDef::default()
+        }),
+        forward: mode.map(|m| Forward {
+            mode: Some(m),
+            ..Forward::default()
+        }),
+        ips,
+        ..Network::default()
+    }
+}
+
+fn render(net: &Network) -> (Vec<RenderedFile>, Vec<RenderedFile>) {
+    let ctx = NetContext::default();
+    (
+        iptables::Iptables.render(net, &ctx).unwrap(),
+        nftables::Nftables.render(net, &ctx).unwrap(),
+    )
+}
+
+#[test]
+fn an_isolated_ipv4_network_gets_the_host_services_and_the_rejects_only() {
+    let net = network("virbr0", None, vec![ip("192.168.122.1", 24, true)]);
+    let (ipt, nft) = render(&net);
+    assert_eq!(ipt.len(), 1, "no IPv6 file without IPv6 rules");
+    assert_eq!(ipt[0].path, "var/lib/netloom/firewall/default.iptables");
+    assert_eq!(ipt[0].mode, 0o644);
+    let body: Vec<&str> = ipt[0]
+        .contents
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "*filter",
+            "-I LIBVIRT_INP --in-interface virbr0 --protocol tcp --destination-port 67 --jump ACCEPT",
+            "-I LIBVIRT_INP --in-interface virbr0 --protocol udp --destination-port 67 --jump ACCEPT",
+            "-I LIBVIRT_OUT --out-interface virbr0 --protocol tcp --destination-port 68 --jump ACCEPT",
+            "-I LIBVIRT_OUT --out-interface virbr0 --protocol udp --destination-port 68 --jump ACCEPT",
+            "-I LIBVIRT_INP --in-interface virbr0 --protocol tcp --destination-port 53 --jump ACCEPT",
+            "-I LIBVIRT_INP --in-interface virbr0 --protocol udp --destination-port 53 --jump ACCEPT",
+            "-I LIBVIRT_OUT --out-interface virbr0 --protocol tcp --destination-port 53 --jump ACCEPT",
+            "-I LIBVIRT_OUT --out-interface virbr0 --protocol udp --destination-port 53 --jump ACCEPT",
+            "-I LIBVIRT_FWO --in-interface virbr0 --jump REJECT",
+            "-I LIBVIRT_FWI --out-interface virbr0 --jump REJECT",
+            "-I LIBVIRT_FWX --in-interface virbr0 --out-interface virbr0 --jump ACCEPT",
+            "COMMIT",
+            "*mangle",
+            "-I LIBVIRT_PRT --out-interface virbr0 --protocol udp --destination-port 68 --jump CHECKSUM --checksum-fill",
+            "COMMIT",
+        ]
+    );
+    assert_eq!(nft[0].path, "var/lib/netloom/firewall/default.nft");
+    let body: Vec<&str> = nft[0]
+        .contents
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "insert rule ip libvirt_network guest_output iif \"virbr0\" counter reject",
+            "insert rule ip libvirt_network guest_input oif \"virbr0\" counter reject",
+            "insert rule ip libvirt_network guest_cross iif \"virbr0\" oif \"virbr0\" counter accept",
+        ]
+    );
+}
+
+#[test]
+fn open_and_host_device_networks_get_no_files() {
+    for mode in [
+        ForwardMode::Open,
+        ForwardMode::Bridge,
+        ForwardMode::Private,
+        ForwardMode::Vepa,
+        ForwardMode::Passthrough,
+        ForwardMode::Hostdev,
+    ] {
+        let net = network("virbr0", Some(mode), vec![ip("10.0.0.1", 24, true)]);
+        let (ipt, nft) = render(&net);
+        assert!(ipt.is_empty() && nft.is_empty(), "{mode:?}");
+        assert_eq!(nftables::tc_checksum_fix(&net).unwrap(), None);
+    }
+}
+
+#[test]
+fn snat_ranges_and_port_ranges_are_spelled_for_both_tools() {
+    let mut net = network(
+        "virbr0",
+        Some(ForwardMode::Nat),
+        vec![ip("10.1.2.3", 16, false)],
+    );
+    if let Some(f) = net.forward.as_mut() {
+        f.dev = Some(IfaceName::parse("eth0").unwrap());
+        f.nat = Some(Nat {
+            ipv6: None,
+            address: Some(("192.0.2.10".parse().unwrap(), "192.0.2.20".parse().unwrap())),
+            port: Some((500, 1000)),
+        });
+    }
+    let (ipt, nft) = render(&net);
+    let ipt = &ipt[0].contents;
+    assert!(ipt.contains("-I LIBVIRT_PRT --source 10.1.0.0/16 -p tcp ! --destination 10.1.0.0/16 --out-interface eth0 --jump SNAT --to-source 192.0.2.10-192.0.2.20:500-1000\n"), "{ipt}");
+    assert!(ipt.contains("-I LIBVIRT_PRT --source 10.1.0.0/16 ! --destination 10.1.0.0/16 --out-interface eth0 --jump SNAT --to-source 192.0.2.10-192.0.2.20\n"), "{ipt}");
+    let nft = &nft[0].contents;
+    assert!(nft.contains("guest_nat meta l4proto udp ip saddr 10.1.0.0/16 ip daddr != 10.1.0.0/16 oifname \"eth0\" counter snat to 192.0.2.10-192.0.2.20:500-1000\n"), "{nft}");
+    assert!(nft.contains("guest_nat ip saddr 10.1.0.0/16 ip daddr != 10.1.0.0/16 oifname \"eth0\" counter snat to 192.0.2.10-192.0.2.20\n"), "{nft}");
+}
+
+#[test]
+fn what_libvirt_refuses_is_refused_with_the_network_named() {
+    let mut bad_ports = network(
+        "virbr0",
+        Some(ForwardMode::Nat),
+        vec![ip("10.0.0.1", 8, false)],
+    );
+    if let Some(f) = bad_ports.forward.as_mut() {
+        f.nat = Some(Nat {
+            port: Some((1000, 1000)),
+            ..Nat::default()
+        });
+    }
+    let mut snat_v6 = network(
+        "virbr0",
+        Some(ForwardMode::Nat),
+        vec![ip("fd00::1", 64, false)],
+    );
+    if let Some(f) = snat_v6.forward.as_mut() {
+        f.nat = Some(Nat {
+            ipv6: Some(true),
+            address: Some(("192.0.2.1".parse().unwrap(), "192.0.2.1".parse().unwrap())),
+            port: None,
+        });
+    }
+    let template = network("virbr%d", None, vec![]);
+    for (net, want) in [
+        (bad_ports, "invalid NAT port range 1000-1000"),
+        (snat_v6, "cannot translate the IPv6"),
+        (template, "need the bridge's name"),
+    ] {
+        for backend in crate::backends::NETWORK {
+            let err = backend.render(&net, &NetContext::default()).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.starts_with("network 'default': ") && text.contains(want),
+                "{text}"
+            );
+        }
+    }
+}
+
+/// Every value that reaches a rule is a newtype: interface names are letters, digits and
+/// `_ . -`, addresses and numbers print as themselves. So each lands as exactly one word of
+/// exactly one line, whatever the network is called, and nothing can open a comment,
+/// a quote or a second command.
+#[test]
+fn no_value_can_break_out_of_its_word() {
+    for bad in [
+        "a b", "a\"b", "a'b", "a;b", "a\nb", "a#b", "a+", "a*", "a{b", "a\\b", "a$b",
+    ] {
+        assert!(IfaceName::parse(bad).is_err(), "{bad:?}");
+    }
+    let odd = ["1-a.b_c", "-x", "e.x-1234567890"];
+    let mut net = network(
+        odd[0],
+        Some(ForwardMode::Route),
+        vec![ip("fd00:1::1", 48, true)],
+    );
+    net.name = NetName::parse("n\" ; flush ruleset # '$(x)").unwrap();
+    net.ips[0].tftp_root = Some(Text::parse("/x\" y").unwrap());
+    if let Some(f) = net.forward.as_mut() {
+        f.dev = Some(IfaceName::parse(odd[1]).unwrap());
+    }
+    let (ipt, nft) = render(&net);
+    for file in ipt.iter().chain(&nft) {
+        assert!(!file.contents.contains("ruleset"), "{}", file.contents);
+        assert!(!file.path.contains('/') || file.path.starts_with(DIR));
+        for line in file
+            .contents
+            .lines()
+            .filter(|l| l.starts_with("-I ") || l.starts_with("insert "))
+        {
+            // Both names appear only as whole words (nft: quoted whole words).
+            for word in line.split(' ') {
+                let bare = word.trim_matches('"');
+                assert!(
+                    bare.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-:/,!=".contains(c)),
+                    "{word:?} in {line:?}"
+                );
+                if word.starts_with('"') {
+                    assert!(word.ends_with('"') && odd.contains(&bare), "{word:?}");
+                }
+            }
+        }
+    }
+    assert_eq!(
+        nft[0].path,
+        format!("{DIR}/n&quot; ; flush ruleset # &apos;$(x).nft")
+    );
+}
+
+#[test]
+fn the_iptables_removal_turns_each_insertion_into_a_deletion_and_refuses_the_rest() {
+    let net = network("virbr0", None, vec![ip("fd00::1", 64, false)]);
+    let (ipt, _) = render(&net);
+    let v6 = &ipt[0];
+    assert!(v6.path.ends_with("default.ip6tables"));
+    let undo = iptables::removal(&v6.contents).unwrap();
+    let loaded: Vec<&str> = v6
+        .contents
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    let undo: Vec<&str> = undo.lines().collect();
+    assert_eq!(loaded.len(), undo.len());
+    for (a, b) in loaded.iter().zip(&undo) {
+        match a.strip_prefix("-I ") {
+            Some(rest) => assert_eq!(*b, format!("-D {rest}")),
+            None => assert_eq!(a, b),
+        }
+    }
+    for bad in [
+        "-A LIBVIRT_INP -j ACCEPT",
+        "-I INPUT -j ACCEPT",
+        "-I LIBVIRT_INP 1 -j ACCEPT",
+        ":LIBVIRT_INP - [0:0]",
+        "-F LIBVIRT_INP",
+        "*raw",
+    ] {
+        let err = iptables::removal(&format!("*filter\n{bad}\nCOMMIT\n")).unwrap_err();
+        assert_eq!(err.line, 2, "{bad}");
+    }
+}
+
+#[test]
+fn the_nft_removal_deletes_by_the_handles_nft_echoed() {
+    // What nft 1.0.6 printed for `nft --echo --handle -f` (one insert even carries the
+    // position handle in the middle).
+    let echo = "insert rule ip libvirt_network guest_output iif \"virbr0\" counter packets 0 bytes 0 reject # handle 10\n\
+        insert rule ip libvirt_network guest_nat handle 14 ip saddr 192.168.122.0/24 ip daddr != 192.168.122.0/24 counter packets 0 bytes 0 snat to 10.0.0.1-10.0.0.5 # handle 13\n\
+        insert rule ip6 libvirt_network guest_input oif \"virbr0\" counter packets 0 bytes 0 reject # handle 7\n\
+        # new generation 3 by process 21242 (nft)\n";
+    assert_eq!(
+        nftables::removal(echo).unwrap(),
+        "delete rule ip6 libvirt_network guest_input handle 7\n\
+         delete rule ip libvirt_network guest_nat handle 13\n\
+         delete rule ip libvirt_network guest_output handle 10\n"
+    );
+    for bad in [
+        "insert rule ip filter INPUT accept # handle 3",
+        "insert rule ip libvirt_network forward counter jump guest_output # handle 3",
+        "insert rule inet libvirt_network guest_nat return # handle 3",
+        "insert rule ip libvirt_network guest_nat return # handle 3; flush ruleset",
+        "insert rule ip libvirt_network guest_nat return",
+        "add table ip libvirt_network",
+    ] {
+        assert!(nftables::removal(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn the_base_steps_create_chains_without_ever_declaring_them() {
+    let steps = iptables::base_steps();
+    assert_eq!(steps.len(), 28);
+    for s in &steps {
+        assert!(
+            !s.input.contains("\n:"),
+            "a ':CHAIN' line would flush: {}",
+            s.input
+        );
+    }
+    assert!(iptables::base().contains("-N LIBVIRT_FWX\n-I FORWARD --jump LIBVIRT_FWX\n"));
+    let nft = nftables::base_steps();
+    assert_eq!(
+        nft[1].probe,
+        ["nft", "list", "table", "ip6", "libvirt_network"]
+    );
+    assert!(nft[1].input.starts_with("add table ip6 libvirt_network\n"));
+}
+
+#[test]
+fn the_tc_fix_names_the_bridge_in_each_command() {
+    let net = network(
+        "br-x",
+        Some(ForwardMode::Nat),
+        vec![ip("10.0.0.1", 24, false)],
+    );
+    let tc = nftables::tc_checksum_fix(&net).unwrap().unwrap();
+    assert_eq!(
+        tc.show_qdisc,
+        ["tc", "qdisc", "show", "dev", "br-x", "handle", "1:"]
+    );
+    assert_eq!(tc.add_filter[2], "add");
+    assert_eq!(tc.del_filter[2], "del");
+    assert_eq!(tc.add_filter[3..], tc.del_filter[3..]);
+}

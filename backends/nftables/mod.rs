@@ -1,0 +1,271 @@
+//! The nftables backend: a virtual network's firewall as `nft -f` input, in the tables
+//! `ip libvirt_network` and `ip6 libvirt_network` that libvirt (10.4 and later) uses, never
+//! in a table shared with the user.
+//!
+//! A fragment holds only `insert rule` lines, so loading it adds to the chains and touches
+//! nothing else; the tables and chains are made once by [`base_steps`]. nft deletes rules
+//! only by handle, so the removal is worked out from what `nft --echo --handle -f STEM.nft`
+//! prints when the fragment is loaded ([`removal`]), exactly as libvirt records it.
+//!
+//! The bridge is matched with `iif`/`oif` (an interface index, resolved when the rule is
+//! loaded, so the bridge must exist by then) and the forward device with
+//! `iifname`/`oifname` (a name, which may come and go). The DHCP checksum fix that iptables
+//! does in its mangle table is a tc filter here ([`tc_checksum_fix`]).
+
+use crate::backend::{BackendError, NetBackend, NetContext, RenderedFile};
+use crate::backends::firewall::{
+    self, BaseStep, DIR, Family, MODE, NatTarget, RemovalError, Rule, argv,
+};
+use crate::model::IfaceName;
+use crate::model::network::Network;
+
+/// The nftables backend.
+#[derive(Debug)]
+pub struct Nftables;
+
+/// The table both families use.
+pub const TABLE: &str = "libvirt_network";
+
+/// The chains a network's rules go into.
+const CHAINS: [&str; 4] = ["guest_output", "guest_input", "guest_cross", "guest_nat"];
+
+impl NetBackend for Nftables {
+    fn name(&self) -> &'static str {
+        "nftables"
+    }
+
+    fn render(&self, net: &Network, _ctx: &NetContext) -> Result<Vec<RenderedFile>, BackendError> {
+        let Some(plan) = firewall::plan(net)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = String::from(
+            "# netloom: one network's firewall rules; load with `nft --echo --handle -f` once the\n\
+             # libvirt_network tables exist and the bridge is up, and keep the echo for removal\n",
+        );
+        for placed in &plan.rules {
+            if let Some((chain, words)) = rule(&plan.bridge, placed.family, &placed.rule) {
+                let fam = family_word(placed.family);
+                out.push_str(&format!("insert rule {fam} {TABLE} {chain} {words}\n"));
+            }
+        }
+        Ok(vec![RenderedFile {
+            path: format!("{DIR}/{}.nft", net.name.file_stem()),
+            contents: out,
+            mode: MODE,
+        }])
+    }
+}
+
+fn family_word(family: Family) -> &'static str {
+    match family {
+        Family::Ipv4 => "ip",
+        Family::Ipv6 => "ip6",
+    }
+}
+
+/// An interface name as an nft string. Names hold only letters, digits and `_ . -`, so the
+/// quotes cannot be closed early; they are needed because a name may start with a digit or
+/// be a keyword, which nft would otherwise take for a number or syntax.
+fn quoted(name: &IfaceName) -> String {
+    format!("\"{}\"", name.as_str())
+}
+
+/// A rule as (chain, words after the chain), with libvirt's words in libvirt's order;
+/// `None` for the rules this backend leaves to others (host input, mangle).
+fn rule(br: &IfaceName, family: Family, rule: &Rule) -> Option<(&'static str, String)> {
+    let br = quoted(br);
+    let fam = family_word(family);
+    let dev = |kw: &str, dev: &Option<IfaceName>| {
+        dev.as_ref()
+            .map(|d| format!("{kw} {} ", quoted(d)))
+            .unwrap_or_default()
+    };
+    Some(match rule {
+        Rule::HostIn { .. } | Rule::HostOut { .. } | Rule::ChecksumFill => return None,
+        Rule::RejectFromGuests => ("guest_output", format!("iif {br} counter reject")),
+        Rule::RejectToGuests => ("guest_input", format!("oif {br} counter reject")),
+        Rule::Cross => ("guest_cross", format!("iif {br} oif {br} counter accept")),
+        Rule::AllowOut { net, dev: d } => (
+            "guest_output",
+            format!(
+                "{fam} saddr {net} iif {br} {}counter accept",
+                dev("oifname", d)
+            ),
+        ),
+        Rule::AllowIn {
+            net,
+            dev: d,
+            established: true,
+        } => (
+            "guest_input",
+            format!(
+                "{}oif {br} {fam} daddr {net} ct state related,established counter accept",
+                dev("iifname", d)
+            ),
+        ),
+        Rule::AllowIn { net, dev: d, .. } => (
+            "guest_input",
+            format!(
+                "{fam} daddr {net} {}oif {br} counter accept",
+                dev("iifname", d)
+            ),
+        ),
+        Rule::Nat {
+            net,
+            dev: d,
+            proto,
+            target,
+        } => {
+            let l4 = proto
+                .map(|p| format!("meta l4proto {} ", p.as_str()))
+                .unwrap_or_default();
+            let ports = |p: &Option<(u16, u16)>| p.map(|(a, b)| format!(":{a}-{b}"));
+            let to = match target {
+                NatTarget::Masquerade { ports: p } => match ports(p) {
+                    Some(p) => format!("masquerade to {p}"),
+                    None => "masquerade".to_owned(),
+                },
+                NatTarget::Snat {
+                    start,
+                    end,
+                    ports: p,
+                } => format!("snat to {start}-{end}{}", ports(p).unwrap_or_default()),
+            };
+            (
+                "guest_nat",
+                format!(
+                    "{l4}{fam} saddr {net} {fam} daddr != {net} {}counter {to}",
+                    dev("oifname", d)
+                ),
+            )
+        }
+        Rule::NatExempt { net, dev: d, dest } => (
+            "guest_nat",
+            format!(
+                "{}{fam} saddr {net} {fam} daddr {dest} counter return",
+                dev("oifname", d)
+            ),
+        ),
+    })
+}
+
+/// The whole one-time setup of `family`, as libvirt makes it: the table, a forward chain
+/// jumping to the three filter chains, and the NAT chain. `add` leaves an existing table
+/// or chain alone, but the jumps would be doubled, so load it only when
+/// `nft list table FAMILY libvirt_network` fails (which is what [`base_steps`] says).
+pub fn base(family: Family) -> String {
+    let f = family_word(family);
+    let mut out = format!(
+        "add table {f} {TABLE}\n\
+         add chain {f} {TABLE} forward {{ type filter hook forward priority 0; policy accept; }}\n"
+    );
+    for chain in ["guest_output", "guest_input", "guest_cross"] {
+        out.push_str(&format!(
+            "add chain {f} {TABLE} {chain}\ninsert rule {f} {TABLE} forward counter jump {chain}\n"
+        ));
+    }
+    out.push_str(&format!(
+        "add chain {f} {TABLE} guest_nat {{ type nat hook postrouting priority 100; policy accept; }}\n"
+    ));
+    out
+}
+
+/// The one-time setup as probed steps (see [`BaseStep`]), one per family: libvirt's check,
+/// which takes an existing table as complete.
+pub fn base_steps() -> Vec<BaseStep> {
+    [Family::Ipv4, Family::Ipv6]
+        .into_iter()
+        .map(|family| BaseStep {
+            probe: argv(&["nft", "list", "table", family_word(family), TABLE]),
+            loader: argv(&["nft", "-f", "-"]),
+            input: base(family),
+        })
+        .collect()
+}
+
+/// The tc commands (program first) that make the bridge fill in the UDP checksum of DHCP
+/// replies, which nftables cannot do. They are not nft syntax, so they are data for the
+/// lifecycle code: run `show_qdisc`; if it prints nothing, run `add_qdisc` (a qdisc already
+/// there may be someone else's and is left alone); then `add_filter`. At stop, run
+/// `del_filter` (deleting the bridge removes both anyway). The qdisc is never removed, as
+/// libvirt does not remove it either.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcFix {
+    /// Lists the root qdisc with handle `1:`.
+    pub show_qdisc: Vec<String>,
+    /// Adds it.
+    pub add_qdisc: Vec<String>,
+    /// Adds the checksum filter.
+    pub add_filter: Vec<String>,
+    /// Removes that filter again.
+    pub del_filter: Vec<String>,
+}
+
+/// The checksum fix for `net`'s bridge, which libvirt applies to every network that gets
+/// firewall rules (DHCP or not); `None` for a network without rules.
+pub fn tc_checksum_fix(net: &Network) -> Result<Option<TcFix>, BackendError> {
+    let Some(plan) = firewall::plan(net)? else {
+        return Ok(None);
+    };
+    let br = plan.bridge.as_str();
+    let filter = |verb| {
+        argv(&[
+            "tc", "filter", verb, "dev", br, "prio", "2", "protocol", "ip", "parent", "1:", "u32",
+            "match", "ip", "dport", "68", "ffff", "action", "csum", "ip", "and", "udp",
+        ])
+    };
+    Ok(Some(TcFix {
+        show_qdisc: argv(&["tc", "qdisc", "show", "dev", br, "handle", "1:"]),
+        add_qdisc: argv(&[
+            "tc", "qdisc", "add", "dev", br, "root", "handle", "1:", "htb", "default", "2",
+        ]),
+        add_filter: filter("add"),
+        del_filter: filter("del"),
+    }))
+}
+
+/// The nft input that deletes exactly the rules a fragment added, from what
+/// `nft --echo --handle -f STEM.nft` printed when it was loaded: one
+/// `delete rule FAMILY libvirt_network CHAIN handle N` per rule, the last added first.
+/// Record it when the network starts and load it with `nft -f` at stop.
+///
+/// Only netloom's own shapes are accepted (a rule in one of the four chains of the
+/// `libvirt_network` tables, ending in `# handle N`); nft's `# new generation` notes are
+/// skipped. Anything else is refused rather than turned into a deletion.
+pub fn removal(echo: &str) -> Result<String, RemovalError> {
+    let mut deletes = Vec::new();
+    for (i, line) in echo.lines().enumerate() {
+        let bad = |why| RemovalError {
+            line: i + 1,
+            text: line.to_owned(),
+            why,
+        };
+        let line_t = line.trim();
+        if line_t.is_empty() || line_t.starts_with('#') {
+            continue;
+        }
+        let (rule, handle) = line_t
+            .rsplit_once(" # handle ")
+            .ok_or_else(|| bad("no '# handle N' at the end"))?;
+        let handle: u64 = handle
+            .parse()
+            .map_err(|_| bad("the handle is not a number"))?;
+        let words: Vec<&str> = rule.split_whitespace().collect();
+        let (fam, chain) = match words.as_slice() {
+            [
+                "insert" | "add",
+                "rule",
+                fam @ ("ip" | "ip6"),
+                TABLE,
+                chain,
+                ..,
+            ] if CHAINS.contains(chain) => (*fam, *chain),
+            _ => return Err(bad("not a rule of a libvirt_network chain")),
+        };
+        deletes.push(format!(
+            "delete rule {fam} {TABLE} {chain} handle {handle}\n"
+        ));
+    }
+    deletes.reverse();
+    Ok(deletes.concat())
+}
