@@ -7,6 +7,7 @@
 use crate::backend::{Backend, NetBackend};
 
 pub mod debian;
+pub mod dnsmasq;
 pub mod ifcfg;
 pub mod null;
 
@@ -19,4 +20,4 @@ pub fn find(name: &str) -> Option<&'static dyn Backend> {
 }
 
 /// Every virtual-network backend, in the order `netloom net render` writes them.
-pub static NETWORK: &[&dyn NetBackend] = &[];
+pub static NETWORK: &[&dyn NetBackend] = &[&dnsmasq::Dnsmasq];

@@ -23,8 +23,8 @@ pub use ip::{
     Dhcp, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6, Ipv6Address, Ipv6Prefix, Prefix, parse_host_ipv4,
     parse_host_ipv6,
 };
-pub use vlan::{Vlan, VlanTag};
 pub use uuid::Uuid;
+pub use vlan::{Vlan, VlanTag};
 
 /// Why a value was refused: what was expected, phrased to follow "expected" in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
