@@ -14,5 +14,6 @@ mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;
 mod netcf;
+mod netxml;
 mod plan_diff;
 mod util;

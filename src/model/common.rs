@@ -85,6 +85,12 @@ impl MacAddr {
         Ok(Self(out))
     }
 
+    /// An address built inside netloom from a known unicast, non-zero prefix (such as
+    /// libvirt's `52:54:00`), which therefore needs no checking.
+    pub(crate) fn from_octets(octets: [u8; 6]) -> Self {
+        Self(octets)
+    }
+
     /// The six bytes.
     pub fn octets(&self) -> [u8; 6] {
         self.0

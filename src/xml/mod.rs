@@ -1,4 +1,4 @@
-//! Interface XML to the model and back.
+//! Interface XML and network XML to the model and back.
 //!
 //! Reading is strict and positioned: anything outside libvirt's interface grammar (plus the one
 //! documented extension, `<shared bridge='…'/>`) is refused with `file:line:col`, and every
@@ -12,6 +12,7 @@ mod check;
 mod ethernet;
 mod interface;
 mod ip;
+mod network;
 mod reader;
 mod vlan;
 mod write;
@@ -20,6 +21,10 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::model::Host;
 use crate::source::SourceFile;
 
+pub use network::{
+    NetworkChecks, is_network_document, network_to_xml, read_network, read_network_str,
+    read_network_with,
+};
 pub use write::to_xml;
 
 /// Reads one host from one or more inputs. Files given together describe one host, so an

@@ -15,16 +15,33 @@ pub(crate) struct Reader<'s> {
     src: &'s SourceFile,
     /// Index of the file among the inputs, so cross-file checks can point back into it.
     pub(crate) file_index: usize,
+    /// What the document is called in messages (`interface XML`, `network XML`).
+    dialect: &'static str,
     diags: Vec<Diagnostic>,
 }
 
 impl<'s> Reader<'s> {
     pub(crate) fn new(src: &'s SourceFile, file_index: usize) -> Self {
+        Self::with_dialect(src, file_index, "interface XML")
+    }
+
+    /// A reader whose messages name the document `dialect` (such as `network XML`).
+    pub(crate) fn with_dialect(
+        src: &'s SourceFile,
+        file_index: usize,
+        dialect: &'static str,
+    ) -> Self {
         Self {
             src,
             file_index,
+            dialect,
             diags: Vec::new(),
         }
+    }
+
+    /// The text being read.
+    pub(crate) fn source(&self) -> &'s SourceFile {
+        self.src
     }
 
     /// The problems found so far.
@@ -101,12 +118,13 @@ impl<'s> Reader<'s> {
         &raw[..end]
     }
 
-    /// Reports an element that is in an XML namespace; interface XML uses none.
+    /// Reports an element that is in an XML namespace the dialect does not use there.
     pub(crate) fn foreign_element(&mut self, el: Node, uri: &str) {
         let name = self.element_name(el);
+        let dialect = self.dialect;
         self.error(
             el.range().start,
-            format!("element <{name}> is in namespace '{uri}'; interface XML uses no namespace"),
+            format!("element <{name}> is in namespace '{uri}'; {dialect} uses no namespace"),
         );
     }
 
@@ -116,9 +134,10 @@ impl<'s> Reader<'s> {
             let at = a.range_qname();
             if let Some(uri) = a.namespace() {
                 let name = self.src.text().get(at.clone()).unwrap_or_default();
+                let dialect = self.dialect;
                 self.error(
                     at.start,
-                    format!("attribute '{name}' on {what} is in namespace '{uri}'; interface XML uses no namespace"),
+                    format!("attribute '{name}' on {what} is in namespace '{uri}'; {dialect} uses no namespace"),
                 );
                 continue;
             }
@@ -215,6 +234,19 @@ impl<'s> Reader<'s> {
         allowed: &[&str],
         hint: Option<(&[&str], &str)>,
     ) -> Vec<Node<'a, 'i>> {
+        self.children_ns(el, what, allowed, hint, &[])
+    }
+
+    /// [`Reader::children`], also accepting the namespaced elements `foreign` lists as
+    /// (namespace URI, local name), whatever prefix they are written with.
+    pub(crate) fn children_ns<'a, 'i>(
+        &mut self,
+        el: Node<'a, 'i>,
+        what: &str,
+        allowed: &[&str],
+        hint: Option<(&[&str], &str)>,
+        foreign: &[(&str, &str)],
+    ) -> Vec<Node<'a, 'i>> {
         let mut out = Vec::new();
         for child in el.children() {
             if child.is_text() {
@@ -235,7 +267,11 @@ impl<'s> Reader<'s> {
             }
             let name = child.tag_name().name();
             if let Some(uri) = child.tag_name().namespace() {
-                self.foreign_element(child, uri);
+                if foreign.contains(&(uri, name)) {
+                    out.push(child);
+                } else {
+                    self.foreign_element(child, uri);
+                }
                 continue;
             }
             if allowed.contains(&name) {

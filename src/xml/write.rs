@@ -14,44 +14,71 @@ use crate::model::{
 };
 
 /// An element under construction: name, attributes in output order, children.
-struct El {
+pub(super) struct El {
     name: &'static str,
     attrs: Vec<(&'static str, String)>,
     children: Vec<El>,
+    /// Text content, written inline (`<hostname>a</hostname>`).
+    text: Option<String>,
+    /// Lines written verbatim, indented, after the children (serialized foreign XML).
+    raw: Vec<String>,
+    /// Written as an open/close pair on two lines when empty, as libvirt writes `<ip>`.
+    pair: bool,
 }
 
 impl El {
-    fn new(name: &'static str) -> Self {
+    pub(super) fn new(name: &'static str) -> Self {
         Self {
             name,
             attrs: Vec::new(),
             children: Vec::new(),
+            text: None,
+            raw: Vec::new(),
+            pair: false,
         }
     }
 
-    fn attr(mut self, name: &'static str, value: impl ToString) -> Self {
+    /// Makes an empty element print as `<x>` and `</x>` on two lines.
+    pub(super) fn pair(mut self) -> Self {
+        self.pair = true;
+        self
+    }
+
+    /// Sets the element's text content.
+    pub(super) fn text(mut self, text: impl ToString) -> Self {
+        self.text = Some(text.to_string());
+        self
+    }
+
+    /// Adds a line of already-serialized XML.
+    pub(super) fn raw(mut self, line: impl Into<String>) -> Self {
+        self.raw.push(line.into());
+        self
+    }
+
+    pub(super) fn attr(mut self, name: &'static str, value: impl ToString) -> Self {
         self.attrs.push((name, value.to_string()));
         self
     }
 
-    fn opt(self, name: &'static str, value: Option<impl ToString>) -> Self {
+    pub(super) fn opt(self, name: &'static str, value: Option<impl ToString>) -> Self {
         match value {
             Some(v) => self.attr(name, v),
             None => self,
         }
     }
 
-    fn child(mut self, child: El) -> Self {
+    pub(super) fn child(mut self, child: El) -> Self {
         self.children.push(child);
         self
     }
 
-    fn children(mut self, children: impl IntoIterator<Item = El>) -> Self {
+    pub(super) fn children(mut self, children: impl IntoIterator<Item = El>) -> Self {
         self.children.extend(children);
         self
     }
 
-    fn write(&self, out: &mut String, depth: usize) {
+    pub(super) fn write(&self, out: &mut String, depth: usize) {
         for _ in 0..depth {
             out.push_str("  ");
         }
@@ -62,13 +89,26 @@ impl El {
             escape_into(out, value);
             out.push('\'');
         }
-        if self.children.is_empty() {
+        if let Some(text) = &self.text {
+            out.push('>');
+            escape_into(out, text);
+            let _ = writeln!(out, "</{}>", self.name);
+            return;
+        }
+        if self.children.is_empty() && self.raw.is_empty() && !self.pair {
             out.push_str("/>\n");
             return;
         }
         out.push_str(">\n");
         for c in &self.children {
             c.write(out, depth + 1);
+        }
+        for line in &self.raw {
+            for _ in 0..=depth {
+                out.push_str("  ");
+            }
+            out.push_str(line);
+            out.push('\n');
         }
         for _ in 0..depth {
             out.push_str("  ");

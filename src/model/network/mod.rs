@@ -120,6 +120,46 @@ impl Network {
     pub fn dns_enabled(&self) -> bool {
         self.dns.as_ref().and_then(|d| d.enable) != Some(false)
     }
+
+    /// Fills in what libvirt generates when a network is defined without it: the UUID and,
+    /// for a network with a bridge of its own, the bridge's MAC address. libvirt picks both
+    /// at random; netloom derives them (the UUID from the name, the MAC from the UUID), so
+    /// the same file always gives the same output: goldens and CI diffs stay quiet, and
+    /// rendering twice never churns a host's configuration. Bridge names are left alone:
+    /// picking a free `virbrN` depends on the host, not on the file.
+    pub fn fill_defaults(&mut self) {
+        let uuid = self.uuid_or_derived();
+        self.uuid = Some(uuid);
+        if self.mac.is_none() && self.has_own_bridge() {
+            self.mac = Some(bridge_mac(uuid));
+        }
+    }
+
+    /// The network without live state (the `connections` counts), as libvirt formats it
+    /// with `VIR_NETWORK_XML_INACTIVE`: what a definition holds, not what is running.
+    pub fn without_live_state(mut self) -> Self {
+        self.connections = None;
+        if let Some(f) = &mut self.forward {
+            for i in &mut f.interfaces {
+                i.connections = None;
+            }
+            for a in &mut f.addresses {
+                a.connections = None;
+            }
+        }
+        self
+    }
+}
+
+/// A bridge MAC in libvirt's `52:54:00` range, its last three bytes taken from a SHA-1 of
+/// the network's UUID (hashed, so UUIDs that differ only in a few digits still get
+/// unrelated MACs).
+fn bridge_mac(uuid: Uuid) -> MacAddr {
+    let mut h = sha1_smol::Sha1::new();
+    h.update(b"netloom bridge mac\0");
+    h.update(&uuid.bytes());
+    let d = h.digest().bytes();
+    MacAddr::from_octets([0x52, 0x54, 0x00, d[0], d[1], d[2]])
 }
 
 /// A network name: used in file names and in a dnsmasq comment, so it is 1 to 255 bytes,

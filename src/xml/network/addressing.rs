@@ -1,0 +1,448 @@
+//! `<ip>` with `<tftp>` and `<dhcp>`, and `<route>`.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use roxmltree::Node;
+
+use super::super::reader::{Reader, attribute, named, parse_u32, parse_yes_no};
+use crate::model::network::{
+    Bootp, DhcpHost, DhcpRange, DnsName, IpFamily, Lease, LeaseUnit, NetDhcp, NetIp, NetRoute, Text,
+};
+use crate::model::{MacAddr, ValueError};
+
+/// An IPv4 or IPv6 address.
+pub(super) fn parse_ip(s: &str) -> Result<IpAddr, ValueError> {
+    s.parse()
+        .map_err(|_| ValueError("expected an IPv4 or IPv6 address".into()))
+}
+
+/// A netmask: an IPv4 address whose one bits are contiguous from the top.
+fn parse_netmask(s: &str) -> Result<Ipv4Addr, ValueError> {
+    let err = || ValueError("expected an IPv4 netmask like 255.255.255.0".into());
+    let m: Ipv4Addr = s.parse().map_err(|_| err())?;
+    let bits = u32::from(m);
+    if bits.leading_ones() + bits.trailing_zeros() != 32 {
+        return Err(err());
+    }
+    Ok(m)
+}
+
+fn parse_prefix(s: &str) -> Result<u8, ValueError> {
+    match crate::model::parse_uint(s) {
+        Some(p @ 0..=128) => Ok(p as u8),
+        _ => Err(ValueError("expected a prefix length from 0 to 128".into())),
+    }
+}
+
+/// What `<ip>` and `<route>` share: address, family, netmask or prefix, checked together.
+struct Addressed {
+    family: Option<IpFamily>,
+    address: IpAddr,
+    netmask: Option<Ipv4Addr>,
+    prefix: Option<u8>,
+}
+
+fn addressed(r: &mut Reader, el: Node, what: &str) -> Option<Addressed> {
+    let family = r.optional(el, what, "family", IpFamily::parse);
+    let address = r.value(el, what, "address", parse_ip);
+    let netmask = r.optional(el, what, "netmask", parse_netmask);
+    let prefix = r.optional(el, what, "prefix", parse_prefix);
+    let bad = |name: &str| attribute(el, name).is_some();
+    let address = address?;
+    if (bad("netmask") && netmask.is_none())
+        || (bad("prefix") && prefix.is_none())
+        || (bad("family") && family.is_none())
+    {
+        return None;
+    }
+    let mut ok = true;
+    if let Some(f) = family {
+        let real = if address.is_ipv6() {
+            IpFamily::Ipv6
+        } else {
+            IpFamily::Ipv4
+        };
+        if f != real {
+            let at = attribute(el, "family").map_or(el.range().start, |a| a.range_value().start);
+            r.error(
+                at,
+                format!("family '{f}' on {what} does not match its {real} address {address}"),
+            );
+            ok = false;
+        }
+    }
+    if let Some(a) = attribute(el, "netmask") {
+        if address.is_ipv6() {
+            r.error(
+                a.range_qname().start,
+                format!("netmask on {what} is for IPv4 only; give an IPv6 address a prefix"),
+            );
+            ok = false;
+        } else if attribute(el, "prefix").is_some() {
+            r.error(
+                a.range_qname().start,
+                format!("{what} has both netmask and prefix; give one"),
+            );
+            ok = false;
+        }
+    }
+    let max = if address.is_ipv6() { 128 } else { 32 };
+    if let (Some(p), Some(a)) = (prefix, attribute(el, "prefix"))
+        && p > max
+    {
+        r.error(
+            a.range_value().start,
+            format!("prefix {p} on {what} is longer than the {max} bits of its address"),
+        );
+        ok = false;
+    }
+    ok.then_some(Addressed {
+        family,
+        address,
+        netmask,
+        prefix,
+    })
+}
+
+/// The subnet an address belongs to: `(network, prefix)`.
+fn same_subnet(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(prefix.min(32)))
+                .unwrap_or(0);
+            u32::from(a) & mask == u32::from(b) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(prefix.min(128)))
+                .unwrap_or(0);
+            u128::from(a) & mask == u128::from(b) & mask
+        }
+        _ => false,
+    }
+}
+
+/// Whether `addr` lies in the subnet of `ip`.
+pub(super) fn in_subnet(ip: &NetIp, addr: IpAddr) -> bool {
+    same_subnet(ip.address, addr, ip.prefix_len())
+}
+
+/// `<ip>`, with the position of its `<dhcp>` for the cross-element checks.
+pub(super) fn ip(r: &mut Reader, el: Node) -> Option<(NetIp, Option<usize>)> {
+    let what = "<ip>";
+    r.check_attrs(
+        el,
+        what,
+        &["address", "netmask", "prefix", "family", "localPtr"],
+    );
+    let kids = r.children(el, what, &["tftp", "dhcp"], None);
+    let local_ptr = r.optional(el, what, "localPtr", parse_yes_no);
+    let a = addressed(r, el, what);
+    let tftp_root = r.once(&kids, "tftp", what).and_then(|n| {
+        let what = "<tftp>";
+        r.check_attrs(n, what, &["root"]);
+        r.children(n, what, &[], None);
+        if a.as_ref().is_some_and(|a| a.address.is_ipv6()) {
+            r.error(
+                n.range().start,
+                "<tftp> is for IPv4 only; dnsmasq serves TFTP on the network's IPv4 address",
+            );
+        }
+        r.value(n, what, "root", Text::parse)
+    });
+    let a = a?;
+    let mut ip = NetIp {
+        family: a.family,
+        address: a.address,
+        netmask: a.netmask,
+        prefix: a.prefix,
+        local_ptr,
+        tftp_root,
+        dhcp: None,
+    };
+    let dhcp_el = r.once(&kids, "dhcp", what);
+    if let Some(n) = dhcp_el {
+        ip.dhcp = Some(dhcp(r, n, &ip));
+    }
+    Some((ip, dhcp_el.map(|n| n.range().start)))
+}
+
+fn dhcp(r: &mut Reader, el: Node, ip: &NetIp) -> NetDhcp {
+    let what = "<dhcp>";
+    r.check_attrs(el, what, &[]);
+    let kids = r.children(el, what, &["range", "host", "bootp"], None);
+    let subnet = format!("{}/{}", ip.network(), ip.prefix_len());
+    let mut d = NetDhcp::default();
+    for n in named(&kids, "range") {
+        let what = "<range>";
+        r.check_attrs(n, what, &["start", "end"]);
+        let rk = r.children(n, what, &["lease"], None);
+        let start = r.value(n, what, "start", parse_ip);
+        let end = r.value(n, what, "end", parse_ip);
+        let lease = r.once(&rk, "lease", what).and_then(|l| lease(r, l));
+        let (Some(start), Some(end)) = (start, end) else {
+            continue;
+        };
+        let mut ok = true;
+        for (name, addr) in [("start", start), ("end", end)] {
+            if !in_subnet(ip, addr) {
+                let at = attribute(n, name).map_or(n.range().start, |a| a.range_value().start);
+                r.error(
+                    at,
+                    format!("DHCP range {name} {addr} is outside the <ip>'s subnet {subnet}"),
+                );
+                ok = false;
+            }
+        }
+        if ok && start > end {
+            r.error(
+                n.range().start,
+                format!("DHCP range start {start} is after its end {end}"),
+            );
+            ok = false;
+        }
+        if ok {
+            d.ranges.push(DhcpRange { start, end, lease });
+        }
+    }
+    let v6 = ip.is_ipv6();
+    let mut macs: HashMap<MacAddr, usize> = HashMap::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut ips: HashMap<IpAddr, usize> = HashMap::new();
+    for n in named(&kids, "host") {
+        let what = "<dhcp><host>";
+        r.check_attrs(n, what, &["mac", "id", "name", "ip"]);
+        let hk = r.children(n, what, &["lease"], None);
+        let host = DhcpHost {
+            mac: r.optional(n, what, "mac", MacAddr::parse),
+            id: r.optional(n, what, "id", parse_duid),
+            name: r.optional(n, what, "name", DnsName::parse),
+            ip: r.value(n, what, "ip", parse_ip),
+            lease: r.once(&hk, "lease", what).and_then(|l| lease(r, l)),
+        };
+        let at = n.range().start;
+        let given = |name| attribute(n, name).is_some();
+        if v6 && given("mac") {
+            r.error(
+                at,
+                "an IPv6 <dhcp><host> is matched by id (the client's DUID) or name; mac is for IPv4",
+            );
+            continue;
+        }
+        if !v6 && given("id") {
+            r.error(
+                at,
+                "an IPv4 <dhcp><host> is matched by mac or name; id (a DUID) is for IPv6",
+            );
+            continue;
+        }
+        if !given("mac") && !given("id") && !given("name") {
+            let need = if v6 { "id or name" } else { "mac or name" };
+            r.error(
+                at,
+                format!("<dhcp><host> needs a {need} to match the client by"),
+            );
+            continue;
+        }
+        if (given("mac") && host.mac.is_none())
+            || (given("id") && host.id.is_none())
+            || (given("name") && host.name.is_none())
+        {
+            continue;
+        }
+        let Some(addr) = host.ip else { continue };
+        if !in_subnet(ip, addr) {
+            let at = attribute(n, "ip").map_or(at, |a| a.range_value().start);
+            r.error(
+                at,
+                format!("DHCP host address {addr} is outside the <ip>'s subnet {subnet}"),
+            );
+            continue;
+        }
+        let mut dup = false;
+        if let Some(mac) = host.mac {
+            dup |= duplicate(r, &mut macs, mac, at, &format!("MAC address {mac}"));
+        }
+        if let Some(id) = &host.id {
+            dup |= duplicate(r, &mut ids, id.as_str().to_owned(), at, &format!("id {id}"));
+        }
+        dup |= duplicate(r, &mut ips, addr, at, &format!("address {addr}"));
+        if !dup {
+            d.hosts.push(host);
+        }
+    }
+    if let Some(n) = r.once(&kids, "bootp", what) {
+        let what = "<bootp>";
+        r.check_attrs(n, what, &["file", "server"]);
+        r.children(n, what, &[], None);
+        if v6 {
+            r.error(n.range().start, "<bootp> is for IPv4 only");
+        }
+        let file = r.value(n, what, "file", Text::parse);
+        let server = r.optional(n, what, "server", boot_server);
+        if let Some(file) = file
+            && !v6
+        {
+            d.bootp = Some(Bootp { file, server });
+        }
+    }
+    d
+}
+
+/// Records `key` for one `<dhcp><host>`; a second host with the same key is refused, since
+/// dnsmasq would hand one client's address to another.
+fn duplicate<K: std::hash::Hash + Eq>(
+    r: &mut Reader,
+    seen: &mut HashMap<K, usize>,
+    key: K,
+    at: usize,
+    what: &str,
+) -> bool {
+    if let Some(&first) = seen.get(&key) {
+        r.error_see(
+            at,
+            format!("{what} is given to two <dhcp><host> entries"),
+            "first given",
+            first,
+        );
+        return true;
+    }
+    seen.insert(key, at);
+    false
+}
+
+/// A DHCPv6 DUID as libvirt writes it: colon-separated groups of one or two hex digits.
+fn parse_duid(s: &str) -> Result<Text, ValueError> {
+    let ok = s.split(':').count() >= 2
+        && s.split(':')
+            .all(|g| (1..=2).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !ok || s.len() > 390 {
+        return Err(ValueError(
+            "expected a DUID of colon-separated hex bytes like 0:3:0:1:0:16:3e:11:22:33".into(),
+        ));
+    }
+    Text::parse(s)
+}
+
+/// The `<bootp server>`: a host name or an address.
+fn boot_server(s: &str) -> Result<Text, ValueError> {
+    if s.parse::<IpAddr>().is_ok() {
+        return Text::parse(s);
+    }
+    DnsName::parse(s)
+        .map_err(|_| ValueError("expected a host name or an IP address".into()))
+        .and_then(|n| Text::parse(n.as_str()))
+}
+
+/// `<lease expiry unit>`: 0 is infinite, otherwise at least two minutes (dnsmasq's minimum).
+fn lease(r: &mut Reader, el: Node) -> Option<Lease> {
+    let what = "<lease>";
+    r.check_attrs(el, what, &["expiry", "unit"]);
+    r.children(el, what, &[], None);
+    let expiry = r.value(el, what, "expiry", |s| {
+        s.parse::<u64>()
+            .ok()
+            .filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| ValueError("expected a whole number of the unit".into()))
+    });
+    let unit = r.optional(el, what, "unit", LeaseUnit::parse);
+    if attribute(el, "unit").is_some() && unit.is_none() {
+        return None;
+    }
+    let expiry = expiry?;
+    let factor = match unit.unwrap_or(LeaseUnit::Minutes) {
+        LeaseUnit::Seconds => 1,
+        LeaseUnit::Minutes => 60,
+        LeaseUnit::Hours => 3600,
+    };
+    if expiry > 0 && expiry.saturating_mul(factor) < 120 {
+        r.error(
+            el.range().start,
+            "a DHCP lease must last at least 2 minutes (120 seconds), or be 0 for infinite",
+        );
+        return None;
+    }
+    Some(Lease { expiry, unit })
+}
+
+/// `<route>`, with the position of its gateway for the reachability check.
+pub(super) fn route(r: &mut Reader, el: Node) -> Option<(NetRoute, usize)> {
+    let what = "<route>";
+    r.check_attrs(
+        el,
+        what,
+        &[
+            "family", "address", "netmask", "prefix", "gateway", "metric",
+        ],
+    );
+    r.children(el, what, &[], None);
+    let a = addressed(r, el, what);
+    let gateway = r.value(el, what, "gateway", parse_ip);
+    let metric = r.optional(el, what, "metric", |s| match parse_u32(s) {
+        Ok(0) => Err(ValueError("expected a metric of 1 or more".into())),
+        other => other,
+    });
+    let gw_at = attribute(el, "gateway").map_or(el.range().start, |a| a.range_value().start);
+    let (a, gateway) = (a?, gateway?);
+    if a.address.is_ipv6() != gateway.is_ipv6() {
+        r.error(
+            gw_at,
+            format!(
+                "gateway {gateway} of <route> is not of the same family as its address {}",
+                a.address
+            ),
+        );
+        return None;
+    }
+    let route = NetRoute {
+        family: a.family,
+        address: a.address,
+        netmask: a.netmask,
+        prefix: a.prefix,
+        gateway,
+        metric,
+    };
+    let prefix = route_prefix(&route);
+    let base = match route.address {
+        IpAddr::V4(v) => IpAddr::V4(Ipv4Addr::from(
+            u32::from(v)
+                & u32::MAX
+                    .checked_shl(32 - u32::from(prefix.min(32)))
+                    .unwrap_or(0),
+        )),
+        IpAddr::V6(v) => IpAddr::V6(
+            (u128::from(v)
+                & u128::MAX
+                    .checked_shl(128 - u32::from(prefix.min(128)))
+                    .unwrap_or(0))
+            .into(),
+        ),
+    };
+    if base != route.address {
+        r.error(
+            el.range().start,
+            format!(
+                "<route> address {} has host bits set for prefix {prefix}; the network is {base}",
+                route.address
+            ),
+        );
+        return None;
+    }
+    Some((route, gw_at))
+}
+
+/// A route's prefix length, by the same rule as an `<ip>`'s (libvirt shares the function).
+fn route_prefix(route: &NetRoute) -> u8 {
+    NetIp {
+        family: route.family,
+        address: route.address,
+        netmask: route.netmask,
+        prefix: route.prefix,
+        local_ptr: None,
+        tftp_root: None,
+        dhcp: None,
+    }
+    .prefix_len()
+}

@@ -1,0 +1,242 @@
+//! libvirt's checks that look at more than one element: what each forward mode allows,
+//! reachability of route gateways, and (at define level) DHCP per family, portgroups,
+//! vlans and bandwidth. Each refusal points at the element or attribute at fault.
+
+use std::collections::HashMap;
+
+use super::super::reader::Reader;
+use super::At;
+use super::addressing::in_subnet;
+use crate::model::network::{ForwardMode, Network};
+
+/// What libvirt checks while parsing.
+pub(super) fn parse_checks(r: &mut Reader, net: &Network, at: &At) {
+    let mode = net.forward_mode();
+    let mode_name = mode.map_or("isolated", |m| m.as_str());
+    let forward_at = at.forward.unwrap_or(at.root);
+    match mode {
+        Some(ForwardMode::Nat | ForwardMode::Route) => {
+            if net.ips.is_empty() {
+                r.error(
+                    forward_at,
+                    format!(
+                        "<forward mode='{mode_name}'> needs at least one <ip>: the network's own address is what guests are {} through",
+                        if mode == Some(ForwardMode::Nat) { "NATed" } else { "routed" }
+                    ),
+                );
+            }
+            if let Some(second) = at.interfaces.get(1) {
+                r.error(
+                    *second,
+                    format!("<forward mode='{mode_name}'> can leave by one device only; give one <interface> or dev"),
+                );
+            }
+        }
+        Some(ForwardMode::Open) => {
+            if let Some(f) = &net.forward
+                && (f.dev.is_some() || !f.interfaces.is_empty())
+            {
+                r.error(
+                    forward_at,
+                    "<forward mode='open'> takes no dev or <interface>: an open network adds no rules, so it cannot be tied to a device",
+                );
+            }
+        }
+        _ => {}
+    }
+    let host_device = matches!(
+        mode,
+        Some(
+            ForwardMode::Private
+                | ForwardMode::Vepa
+                | ForwardMode::Passthrough
+                | ForwardMode::Hostdev
+        )
+    );
+    if host_device {
+        for (pos, what) in [
+            (at.bridge_name, "a bridge name"),
+            (at.bridge_zone, "a firewalld zone"),
+            (at.bridge_mtm, "macTableManager"),
+        ] {
+            if let Some(p) = pos {
+                r.error(
+                    p,
+                    format!("<forward mode='{mode_name}'> uses host devices directly, so <bridge> cannot set {what}"),
+                );
+            }
+        }
+    }
+    if host_device || mode == Some(ForwardMode::Bridge) {
+        for (pos, what) in [
+            (at.bridge_stp, "stp"),
+            (at.bridge_delay, "delay"),
+            (if host_device { None } else { at.bridge_zone }, "zone"),
+        ] {
+            if let Some(p) = pos {
+                r.error(
+                    p,
+                    format!("<bridge> {what} is only for networks with a bridge of their own (nat, route, open, isolated), not mode='{mode_name}'"),
+                );
+            }
+        }
+    }
+    if mode == Some(ForwardMode::Bridge)
+        && let (Some(p), Some(f)) = (at.bridge_name, &net.forward)
+        && (f.dev.is_some() || !f.interfaces.is_empty())
+    {
+        r.error(
+            p,
+            "<forward mode='bridge'> takes a bridge name or a forward device pool, not both",
+        );
+    }
+    if let Some(p) = at.mtu
+        && !net.has_own_bridge()
+    {
+        r.error(
+            p,
+            format!("<mtu> is only for networks with a bridge of their own (nat, route, open, isolated), not mode='{mode_name}'"),
+        );
+    }
+    for (route, gw_at) in net.routes.iter().zip(&at.route_gateways) {
+        if !net.ips.iter().any(|ip| in_subnet(ip, route.gateway)) {
+            r.error(
+                *gw_at,
+                format!(
+                    "route gateway {} is not reachable: it is in none of the network's <ip> subnets",
+                    route.gateway
+                ),
+            );
+        }
+    }
+}
+
+/// What `net-define` checks besides: the XML alone must make a network libvirt would run.
+pub(super) fn define_checks(r: &mut Reader, net: &Network, at: &At) {
+    let mode = net.forward_mode();
+    let mode_name = mode.map_or("isolated", |m| m.as_str());
+
+    // dnsmasq serves DHCP on one subnet per family.
+    let mut first_dhcp: [Option<usize>; 2] = [None, None];
+    for (ip, dhcp_at) in net.ips.iter().zip(&at.dhcps) {
+        if !ip.has_dhcp() {
+            continue;
+        }
+        let Some(p) = dhcp_at else { continue };
+        let slot = usize::from(ip.is_ipv6());
+        match first_dhcp[slot] {
+            Some(first) => r.error_see(
+                *p,
+                format!(
+                    "a second {} <ip> with DHCP; dnsmasq serves DHCP on one {} subnet per network",
+                    if slot == 1 { "IPv6" } else { "IPv4" },
+                    if slot == 1 { "IPv6" } else { "IPv4" }
+                ),
+                "first DHCP",
+                first,
+            ),
+            None => first_dhcp[slot] = Some(*p),
+        }
+    }
+
+    if !net.has_own_bridge() {
+        let why = format!(
+            "<forward mode='{mode_name}'> uses a host bridge or device, with no address or dnsmasq of its own"
+        );
+        let mut refuse = |pos: Option<usize>, what: &str| {
+            if let Some(p) = pos {
+                r.error(p, format!("{what} is not allowed: {why}"));
+            }
+        };
+        refuse(at.mac, "<mac>");
+        refuse(at.ips.first().copied(), "<ip>");
+        refuse(at.dns_records, "a DNS record");
+        refuse(at.domain, "<domain>");
+    }
+
+    let bandwidth_ok =
+        net.has_own_bridge() || (mode == Some(ForwardMode::Bridge) && net.bridge_name().is_some());
+    if let Some(p) = at.bandwidth
+        && !bandwidth_ok
+    {
+        r.error(
+            p,
+            format!("network-wide <bandwidth> needs a bridge netloom shapes (nat, route, open, isolated, or mode='bridge' with a bridge name), not mode='{mode_name}'"),
+        );
+    }
+    let vlan_ok = matches!(
+        mode,
+        Some(ForwardMode::Hostdev | ForwardMode::Passthrough | ForwardMode::Bridge)
+    );
+    if let Some(p) = at.vlan
+        && !vlan_ok
+    {
+        r.error(
+            p,
+            format!("<vlan> needs mode 'hostdev', 'passthrough' or 'bridge', which can tag traffic; not mode='{mode_name}'"),
+        );
+    }
+
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut default: Option<usize> = None;
+    for (pg, pg_at) in net.portgroups.iter().zip(&at.portgroups) {
+        if let Some(&first) = names.get(pg.name.as_str()) {
+            r.error_see(
+                pg_at.el,
+                format!("portgroup '{}' is defined twice", pg.name),
+                "first defined",
+                first,
+            );
+        } else {
+            names.insert(pg.name.as_str(), pg_at.el);
+        }
+        if pg.default == Some(true) {
+            let p = pg_at.default.unwrap_or(pg_at.el);
+            match default {
+                Some(first) => r.error_see(
+                    p,
+                    format!(
+                        "portgroup '{}' is a second default; only one can be",
+                        pg.name
+                    ),
+                    "first default",
+                    first,
+                ),
+                None => default = Some(p),
+            }
+        }
+        if let Some(p) = pg_at.bandwidth
+            && (!bandwidth_ok || mode == Some(ForwardMode::Hostdev))
+        {
+            r.error(
+                p,
+                format!(
+                    "<bandwidth> in portgroup '{}' is not supported with mode='{mode_name}'",
+                    pg.name
+                ),
+            );
+        }
+        if let Some(p) = pg_at.vlan
+            && !vlan_ok
+        {
+            r.error(
+                p,
+                format!("<vlan> in portgroup '{}' needs mode 'hostdev', 'passthrough' or 'bridge'; not mode='{mode_name}'", pg.name),
+            );
+        }
+    }
+
+    if mode == Some(ForwardMode::Hostdev) {
+        if let Some(p) = at.interfaces.first() {
+            r.error(
+                *p,
+                "<forward mode='hostdev'> assigns PCI devices; list them as <address type='pci'> or give a <pf>",
+            );
+        }
+    } else if let Some(p) = at.addresses.first() {
+        r.error(
+            *p,
+            format!("a PCI <address> pool is only for mode='hostdev', not mode='{mode_name}'"),
+        );
+    }
+}
