@@ -7,6 +7,7 @@
 use crate::backend::{Backend, NetBackend};
 
 pub mod debian;
+pub mod dnsmasq;
 pub mod firewall;
 pub mod ifcfg;
 pub mod iptables;
@@ -22,4 +23,5 @@ pub fn find(name: &str) -> Option<&'static dyn Backend> {
 }
 
 /// Every virtual-network backend, in the order `netloom net render` writes them.
-pub static NETWORK: &[&dyn NetBackend] = &[&iptables::Iptables, &nftables::Nftables];
+pub static NETWORK: &[&dyn NetBackend] =
+    &[&dnsmasq::Dnsmasq, &iptables::Iptables, &nftables::Nftables];

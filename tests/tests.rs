@@ -8,6 +8,7 @@ mod debian_fields;
 mod debian_ifquery;
 mod debian_live;
 mod debian_netcf;
+mod dnsmasq_conf;
 mod engine;
 mod firewall_conf;
 mod firewall_live;

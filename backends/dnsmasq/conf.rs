@@ -1,0 +1,371 @@
+//! `NAME.conf`: the lines libvirt's `networkDnsmasqConfContents` writes, in its order (see
+//! the numbered list in `shared/notes/libvirt-network.md` §2.1, which the comments below
+//! follow). Values that are user text go through [`super::syntax`], everything else is a
+//! typed value that cannot hold dnsmasq syntax.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::backend::{BackendError, NetContext};
+use crate::model::network::{DhcpRange, DnsName, NetIp, Network, SrvRecord};
+
+use super::syntax::{self, value};
+use super::{DhcpIps, refuse};
+
+/// Appends one line. Writing to a String cannot fail, so the result is ignored.
+macro_rules! ln {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// The conf for `net`, with the hosts files under `ctx.dnsmasq_dir`.
+///
+/// `pid_file` is the hook for the lifecycle work (issue 7, part 3): libvirt passes
+/// `/run/libvirt/network/NAME.pid` when it starts dnsmasq, and none in its tests, so
+/// [`super::Dnsmasq`] passes `None` until netloom starts dnsmasq itself. When given it is
+/// written as `pid-file=` right before `except-interface=lo`, where libvirt writes it.
+pub fn conf(
+    net: &Network,
+    ctx: &NetContext,
+    pid_file: Option<&str>,
+) -> Result<String, BackendError> {
+    let dhcp = DhcpIps::of(net)?;
+    let bridge = net.bridge_name().ok_or_else(|| {
+        refuse(
+            net,
+            "dnsmasq needs the bridge's name, and <bridge name> is missing or still a %d template; \
+             give one (defining the network fills it in)"
+                .into(),
+        )
+    })?;
+    let dns = net.dns_enabled();
+    let d = net.dns.as_ref();
+    let stem = net.name.file_stem();
+    let mut out = String::with_capacity(1024);
+
+    // 1-2. Header and strict-order.
+    ln!(
+        out,
+        "##WARNING:  THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n\
+         ##OVERWRITTEN AND LOST.  Changes to this configuration should be made using:\n\
+         ##    virsh net-edit {}\n\
+         ## or other application using the libvirt API.\n\
+         ##\n\
+         ## dnsmasq conf file created by libvirt\n\
+         strict-order",
+        net.name
+    );
+    // 3. No DNS: dnsmasq still runs for DHCP, but must not listen on port 53.
+    if !dns {
+        ln!(out, "port=0");
+    }
+    // 4. Forwarders; `#` for a domain without address means "answer locally only".
+    if dns {
+        let fwds = d.map(|d| d.forwarders.as_slice()).unwrap_or(&[]);
+        for f in fwds {
+            out.push_str("server=");
+            if let Some(domain) = &f.domain {
+                let _ = write!(out, "/{domain}/");
+            }
+            match f.addr {
+                Some(addr) => ln!(out, "{addr}"),
+                None => ln!(out, "#"),
+            }
+        }
+        if fwds.iter().any(|f| f.addr.is_some() && f.domain.is_none()) {
+            ln!(out, "no-resolv");
+        }
+    }
+    // 5. The network's domain, written even with DNS off (DHCP hands it out).
+    if let Some(domain) = &net.domain {
+        if domain.local_only == Some(true) {
+            ln!(out, "local=/{}/", domain.name);
+        }
+        ln!(out, "domain={}\nexpand-hosts", domain.name);
+    }
+    if dns {
+        // 6. Reverse zones answered locally.
+        for ip in net.ips.iter().filter(|ip| ip.local_ptr == Some(true)) {
+            let zone = reverse_zone(ip).ok_or_else(|| {
+                refuse(
+                    net,
+                    format!(
+                        "<ip address='{}' localPtr='yes'>: the reverse zone of a /{} {} subnet cannot be written; \
+                         localPtr needs a prefix that is a multiple of {}",
+                        ip.address,
+                        ip.prefix_len(),
+                        if ip.is_ipv6() { "IPv6" } else { "IPv4" },
+                        if ip.is_ipv6() { 4 } else { 8 }
+                    ),
+                )
+            })?;
+            ln!(out, "local=/{zone}/");
+        }
+        // 7. Plain names never go upstream.
+        if d.and_then(|d| d.forward_plain_names) == Some(false) {
+            ln!(out, "domain-needed\nlocal=//");
+        }
+    }
+    // 8-11.
+    if let Some(pid) = pid_file {
+        ln!(out, "pid-file={}", value(pid));
+    }
+    ln!(out, "except-interface=lo\nbind-dynamic\ninterface={bridge}");
+    // 12. Isolated: no default route, no upstream DNS, no IPv6 default router.
+    if net.forward.is_none() {
+        ln!(out, "dhcp-option=3\nno-resolv\nra-param=*,0,0");
+    }
+    if let (true, Some(d)) = (dns, d) {
+        // 13. A TXT value is free text: quoted when dnsmasq would split it at a comma, cut
+        // it at a comment or trim it, so the record holds exactly the one value written.
+        for t in &d.txt {
+            ln!(out, "txt-record={},{}", t.name, value(t.value.as_str()));
+        }
+        // 14.
+        for s in &d.srv {
+            srv_line(&mut out, s);
+        }
+    }
+    // 15. One TFTP root: dnsmasq keeps a single global one, so a second could not be served.
+    let tftp: Vec<&NetIp> = net
+        .ips
+        .iter()
+        .filter(|ip| !ip.is_ipv6() && ip.tftp_root.is_some())
+        .collect();
+    if let [_, second, ..] = tftp.as_slice() {
+        return Err(refuse(
+            net,
+            format!(
+                "<ip address='{}'> has a second <tftp root>; dnsmasq serves one TFTP root per network",
+                second.address
+            ),
+        ));
+    }
+    if let Some(root) = tftp.first().and_then(|ip| ip.tftp_root.as_ref()) {
+        ln!(out, "enable-tftp\ntftp-root={}", value(root.as_str()));
+    }
+    // 16-17.
+    let mut leases: u64 = 0;
+    for ip in [dhcp.v4, dhcp.v6].into_iter().flatten() {
+        leases += dhcp_block(&mut out, net, ip)?;
+    }
+    // 18-20.
+    if leases > 0 {
+        ln!(out, "dhcp-lease-max={leases}");
+    }
+    if dhcp.v4.is_some() || dhcp.v6.is_some() {
+        let path = format!("{}/{stem}.hostsfile", ctx.dnsmasq_dir);
+        ln!(out, "dhcp-hostsfile={}", value(&path));
+    }
+    if dns {
+        let path = format!("{}/{stem}.addnhosts", ctx.dnsmasq_dir);
+        ln!(out, "addn-hosts={}", value(&path));
+    }
+    // 21.
+    if let Some(mtu) = net.mtu {
+        ln!(out, "dhcp-option=option:mtu,{mtu}");
+    }
+    // 22. Router advertisements: dnsmasq's with DHCPv6, else RA only on every IPv6 subnet.
+    if dhcp.v6.is_some() {
+        ln!(out, "enable-ra");
+    } else {
+        for ip in net.ips.iter().filter(|ip| ip.is_ipv6()) {
+            ln!(out, "dhcp-range={},ra-only", ip.address);
+        }
+    }
+    // 23. The author's own dnsmasq lines, verbatim: they are dnsmasq syntax by intent.
+    for opt in &net.dnsmasq_options {
+        let opt = opt.as_str();
+        if syntax::unbalanced_quote(opt) {
+            return Err(refuse(
+                net,
+                format!(
+                    "<dnsmasq:option value='{opt}'> has an unbalanced '\"'; dnsmasq would refuse \
+                     to start (\"missing \\\"\"). Close the quote, or write \\\" inside quotes for a literal one"
+                ),
+            ));
+        }
+        ln!(out, "{opt}");
+    }
+    Ok(out)
+}
+
+/// `srv-host=_SERVICE._PROTO[.DOMAIN][,TARGET[,PORT[,PRIORITY[,WEIGHT]]]]`. The fields are
+/// positional, so a later one that is set forces the earlier ones out: port 1 (dnsmasq's
+/// default) and priority 0 stand in. libvirt treats 0 as unset, and so does this. A target
+/// of `.` means "no such service" (RFC 2782), so nothing follows it.
+fn srv_line(out: &mut String, s: &SrvRecord) {
+    let _ = write!(out, "srv-host=_{}._{}", s.service, s.protocol);
+    if let Some(domain) = &s.domain {
+        let _ = write!(out, ".{domain}");
+    }
+    if let Some(target) = s.target.as_ref().filter(|t| t.as_str() != ".") {
+        let (port, prio, weight) = (
+            s.port.unwrap_or(0),
+            s.priority.unwrap_or(0),
+            s.weight.unwrap_or(0),
+        );
+        let _ = write!(out, ",{target}");
+        if port != 0 || prio != 0 || weight != 0 {
+            let _ = write!(out, ",{}", if port == 0 { 1 } else { port });
+        }
+        if prio != 0 || weight != 0 {
+            let _ = write!(out, ",{prio}");
+        }
+        if weight != 0 {
+            let _ = write!(out, ",{weight}");
+        }
+    }
+    out.push('\n');
+}
+
+/// One `<ip>`'s DHCP lines (items 16 and 17); gives the number of addresses its ranges
+/// hold, for `dhcp-lease-max`.
+fn dhcp_block(out: &mut String, net: &Network, ip: &NetIp) -> Result<u64, BackendError> {
+    let prefix = ip.prefix_len();
+    let mut size = 0;
+    let Some(dhcp) = &ip.dhcp else {
+        return Ok(0);
+    };
+    for r in &dhcp.ranges {
+        if ip.is_ipv6() {
+            let _ = write!(out, "dhcp-range={},{},{prefix}", r.start, r.end);
+        } else {
+            let _ = write!(out, "dhcp-range={},{},{}", r.start, r.end, netmask(prefix));
+        }
+        if let Some(lease) = &r.lease {
+            out.push(',');
+            out.push_str(&lease.dnsmasq());
+        }
+        out.push('\n');
+        size += range_size(net, ip, r)?;
+    }
+    // Static hosts only: dnsmasq serves DHCP on a subnet only when it has a range there.
+    if dhcp.ranges.is_empty() && !dhcp.hosts.is_empty() {
+        if ip.is_ipv6() {
+            ln!(out, "dhcp-range={},static,{prefix}", ip.address);
+        } else {
+            ln!(out, "dhcp-range={},static", ip.address);
+        }
+    }
+    if !ip.is_ipv6() {
+        ln!(out, "dhcp-no-override\ndhcp-authoritative");
+        if let Some(bootp) = &dhcp.bootp {
+            let file = value(bootp.file.as_str());
+            match &bootp.server {
+                Some(server) => {
+                    ln!(
+                        out,
+                        "dhcp-boot={file},,{}",
+                        boot_server(net, server.as_str())?
+                    )
+                }
+                None => ln!(out, "dhcp-boot={file}"),
+            }
+        }
+    }
+    Ok(size)
+}
+
+/// The `<bootp server>`: dnsmasq reads the third `dhcp-boot` field as an address, or else
+/// as a TFTP server name, and neither can be quoted (quotes hide the dots an address
+/// needs). So it must be an address (what libvirt accepts) or a plain host name.
+fn boot_server<'a>(net: &Network, server: &'a str) -> Result<&'a str, BackendError> {
+    if server.parse::<IpAddr>().is_ok() || DnsName::parse(server).is_ok() {
+        Ok(server)
+    } else {
+        Err(refuse(
+            net,
+            format!(
+                "<bootp server='{server}'>: expected an IP address or a host name; dnsmasq would \
+                 read anything else in this position as more fields"
+            ),
+        ))
+    }
+}
+
+/// The number of addresses in a range, checked as libvirt's `virSocketAddrGetRange` checks
+/// it when writing the conf: both ends of the `<ip>`'s family and in its subnet, in order,
+/// and for IPv6 differing only in the last 16 bits (libvirt's limit on a DHCPv6 range).
+fn range_size(net: &Network, ip: &NetIp, r: &DhcpRange) -> Result<u64, BackendError> {
+    let bad = |why: &str| {
+        refuse(
+            net,
+            format!(
+                "<ip address='{}'><dhcp><range start='{}' end='{}'>: {why}",
+                ip.address, r.start, r.end
+            ),
+        )
+    };
+    let prefix = u32::from(ip.prefix_len());
+    match (ip.address, r.start, r.end) {
+        (IpAddr::V4(a), IpAddr::V4(s), IpAddr::V4(e)) => {
+            let mask = u32::MAX.checked_shl(32 - prefix.min(32)).unwrap_or(0);
+            let (a, s, e) = (u32::from(a), u32::from(s), u32::from(e));
+            if s & mask != a & mask || e & mask != a & mask {
+                return Err(bad("the range is not inside the <ip>'s subnet"));
+            }
+            if e < s {
+                return Err(bad("the range ends before it starts"));
+            }
+            Ok(u64::from(e - s) + 1)
+        }
+        (IpAddr::V6(a), IpAddr::V6(s), IpAddr::V6(e)) => {
+            let mask = u128::MAX.checked_shl(128 - prefix.min(128)).unwrap_or(0);
+            let (a, s, e) = (u128::from(a), u128::from(s), u128::from(e));
+            if s & mask != a & mask || e & mask != a & mask {
+                return Err(bad("the range is not inside the <ip>'s subnet"));
+            }
+            if s >> 16 != e >> 16 {
+                return Err(bad(
+                    "an IPv6 range may differ only in its last 16 bits (65536 addresses)",
+                ));
+            }
+            if e < s {
+                return Err(bad("the range ends before it starts"));
+            }
+            Ok((e - s) as u64 + 1)
+        }
+        _ => Err(bad("the range is not of the <ip>'s address family")),
+    }
+}
+
+/// An IPv4 prefix as a dotted netmask, which libvirt writes in IPv4 `dhcp-range` lines.
+fn netmask(prefix: u8) -> Ipv4Addr {
+    Ipv4Addr::from(
+        u32::MAX
+            .checked_shl(32 - u32::from(prefix.min(32)))
+            .unwrap_or(0),
+    )
+}
+
+/// The reverse DNS zone of an `<ip>`'s subnet (`122.168.192.in-addr.arpa`, nibbles under
+/// `ip6.arpa`), or `None` when the prefix does not end on an octet (IPv4) or nibble (IPv6)
+/// boundary: such a subnet is not one zone.
+pub fn reverse_zone(ip: &NetIp) -> Option<String> {
+    let prefix = usize::from(ip.prefix_len());
+    let mut zone = String::new();
+    match ip.address {
+        IpAddr::V4(a) => {
+            if prefix % 8 != 0 || prefix > 32 {
+                return None;
+            }
+            for o in a.octets()[..prefix / 8].iter().rev() {
+                let _ = write!(zone, "{o}.");
+            }
+            zone.push_str("in-addr.arpa");
+        }
+        IpAddr::V6(a) => {
+            if prefix % 4 != 0 || prefix > 128 {
+                return None;
+            }
+            let bits = u128::from(a);
+            for n in (0..prefix / 4).rev() {
+                let _ = write!(zone, "{:x}.", (bits >> (124 - 4 * n)) & 0xf);
+            }
+            zone.push_str("ip6.arpa");
+        }
+    }
+    Some(zone)
+}
