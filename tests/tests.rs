@@ -16,6 +16,7 @@ mod golden;
 mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;
+mod net_cli;
 mod netcf;
 mod netxml;
 mod plan_diff;

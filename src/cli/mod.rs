@@ -17,6 +17,7 @@ mod dumpxml;
 mod history;
 mod import;
 mod input;
+mod net;
 mod render;
 mod validate;
 
@@ -75,6 +76,12 @@ pub enum Command {
     Rollback(history::RollbackArgs),
     /// List the transactions made under the root.
     History(history::HistoryArgs),
+    /// Virtual networks: libvirt network XML rendered into dnsmasq and firewall files.
+    Net {
+        /// The `net` verb.
+        #[command(subcommand)]
+        command: net::NetCommand,
+    },
     /// Internal: the confirmation timer `apply --confirm` starts.
     #[command(name = "__revert-timer", hide = true)]
     RevertTimer {
@@ -108,6 +115,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Confirm => history::confirm(&cli),
         Command::Rollback(args) => history::rollback(args, &cli),
         Command::History(args) => history::history(args, &cli),
+        Command::Net { command } => done(net::run(command)),
         Command::RevertTimer { id } => history::timer(*id, &cli),
     }
 }

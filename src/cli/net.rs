@@ -1,0 +1,122 @@
+//! `netloom net …`: virtual networks, `virsh net-*` style.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Subcommand, ValueEnum};
+
+use super::input;
+use crate::backend::{NetBackend, NetContext, RenderedFile};
+use crate::backends;
+use crate::engine::{self, TargetRoot};
+use crate::error::{Diagnostics, Error, Result};
+use crate::model::network::Network;
+use crate::xml;
+
+/// The `net` verbs.
+#[derive(Debug, Subcommand)]
+pub enum NetCommand {
+    /// Show or write a network's dnsmasq configuration and firewall fragments.
+    Render(RenderArgs),
+}
+
+/// Which firewall's fragments `net render` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Firewall {
+    /// Both iptables-restore and nft fragments.
+    All,
+    /// iptables-restore and ip6tables-restore input.
+    Iptables,
+    /// An nft script.
+    Nftables,
+    /// No firewall fragments.
+    None,
+}
+
+/// `net render FILE [--out DIR]`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Files (relative to DIR, or printed with a header each):\n  \
+var/lib/netloom/dnsmasq/NET.conf, NET.hostsfile, NET.addnhosts\n  \
+var/lib/netloom/firewall/NET.iptables, NET.ip6tables (iptables-restore --noflush input), NET.nft (nft -f input)\n\
+Networks on host devices (forward mode bridge, private, vepa, passthrough, hostdev) get none; \
+open networks get no firewall rules, as in libvirt.\n\n\
+Examples:\n  netloom net render default.xml\n  netloom net render default.xml --out /tmp/out\n  \
+netloom net render --dnsmasq-dir /var/lib/libvirt/dnsmasq --firewall none default.xml"
+)]
+pub struct RenderArgs {
+    /// Network XML (`-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Write the files under DIR as if it were the target root, instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The directory the dnsmasq conf names for its hosts files, as seen on the target.
+    #[arg(long, value_name = "PATH", default_value = "/var/lib/netloom/dnsmasq")]
+    pub dnsmasq_dir: String,
+    /// Which firewall's fragments to make.
+    #[arg(long, value_enum, default_value_t = Firewall::All)]
+    pub firewall: Firewall,
+}
+
+/// Runs one `net` verb.
+pub(super) fn run(command: &NetCommand) -> Result<()> {
+    match command {
+        NetCommand::Render(args) => render(args),
+    }
+}
+
+/// Reads one network file, with every problem positioned.
+pub(super) fn load(path: &std::path::Path) -> Result<Network> {
+    let (sources, mut problems) = input::read_all(std::slice::from_ref(&path.to_path_buf()));
+    for src in &sources {
+        match xml::read_network(src) {
+            Ok(net) if problems.is_empty() => return Ok(net),
+            Ok(_) => {}
+            Err(found) => problems.extend(found.0),
+        }
+    }
+    Err(Error::Invalid(Diagnostics(problems)))
+}
+
+fn render(args: &RenderArgs) -> Result<()> {
+    let dir = args.dnsmasq_dir.trim_end_matches('/');
+    if !dir.starts_with('/') || dir.chars().any(|c| c.is_control() || c == ',') {
+        return Err(Error::Usage(format!(
+            "--dnsmasq-dir must be an absolute path without commas or control characters, not '{}'",
+            args.dnsmasq_dir
+        )));
+    }
+    let mut net = load(&args.file)?;
+    net.fill_defaults();
+    let ctx = NetContext {
+        dnsmasq_dir: dir.to_owned(),
+    };
+    let mut files: Vec<RenderedFile> = Vec::new();
+    for backend in backends::NETWORK
+        .iter()
+        .filter(|b| wanted(**b, args.firewall))
+    {
+        files.extend(backend.render(&net, &ctx)?);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    match &args.out {
+        Some(dir) => engine::write_files(&TargetRoot::create(dir)?, &files),
+        None => {
+            let mut out = std::io::stdout().lock();
+            for (i, f) in files.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "\n" };
+                write!(out, "{sep}==> {} <==\n{}", f.path, f.contents).map_err(Error::Output)?;
+            }
+            out.flush().map_err(Error::Output)
+        }
+    }
+}
+
+fn wanted(backend: &dyn NetBackend, firewall: Firewall) -> bool {
+    match backend.name() {
+        "iptables" => matches!(firewall, Firewall::All | Firewall::Iptables),
+        "nftables" => matches!(firewall, Firewall::All | Firewall::Nftables),
+        _ => true,
+    }
+}
