@@ -351,7 +351,7 @@ fn mode_rules_point_at_the_offending_element() {
         ),
         (
             "  <forward>\n    <nat>\n      <port start='2000' end='1000'/>\n    </nat>\n  </forward>\n  <ip address='10.0.0.1' prefix='24'/>\n",
-            "t.xml:5:7: <nat><port> start 2000 is after its end 1000",
+            "t.xml:5:7: <nat><port> start 2000 is not below its end 1000",
         ),
     ];
     for (body, want) in cases {
@@ -501,4 +501,93 @@ fn cli_validates_and_dumps_networks_beside_interfaces() {
     let run = util::netloom(&["dumpxml", "eth0.xml"], dir.path(), None);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout, iface);
+}
+
+/// What a reviewer found slipping through: each is refused at its position, because each
+/// would otherwise reach dnsmasq or the firewall meaning something else than written.
+#[test]
+fn subnets_ranges_and_names_dnsmasq_would_misread_are_refused() {
+    let net = |body: &str| {
+        format!(
+            "<network>\n  <name>n</name>\n  <forward mode='nat'/>\n  <bridge name='br1'/>\n{body}</network>\n"
+        )
+    };
+    let long = "a".repeat(64);
+    let cases = [
+        (
+            net("  <ip address='10.1.1.1' prefix='0'/>\n"),
+            "t.xml:5:34: prefix 0 on <ip> makes every address part of the network",
+        ),
+        (
+            net("  <ip address='224.1.1.1'/>\n"),
+            "t.xml:5:16: address 224.1.1.1 on <ip> is not a unicast address",
+        ),
+        (
+            net("  <ip address='10.1.1.1' prefix='32' localPtr='yes'/>\n"),
+            "t.xml:5:38: localPtr needs a prefix below 32 that is a multiple of 8",
+        ),
+        (
+            net("  <ip family='ipv6' address='fd00::1' prefix='62' localPtr='yes'/>\n"),
+            "t.xml:5:51: localPtr needs a prefix below 128 that is a multiple of 4",
+        ),
+        (
+            net(
+                "  <ip address='192.168.1.1' prefix='24'>\n    <dhcp>\n      <range start='192.168.1.0' end='192.168.1.9'/>\n    </dhcp>\n  </ip>\n",
+            ),
+            "t.xml:7:7: DHCP range start 192.168.1.0 is the network's own address",
+        ),
+        (
+            net(
+                "  <ip address='192.168.1.1' prefix='24'>\n    <dhcp>\n      <range start='192.168.1.9' end='192.168.1.255'/>\n    </dhcp>\n  </ip>\n",
+            ),
+            "t.xml:7:7: DHCP range end 192.168.1.255 is the network's broadcast address",
+        ),
+        (
+            net(
+                "  <ip address='10.0.0.1' prefix='8'>\n    <dhcp>\n      <range start='10.0.0.2' end='10.200.0.1'/>\n    </dhcp>\n  </ip>\n",
+            ),
+            "t.xml:7:7: DHCP range 10.0.0.2 to 10.200.0.1 is too large",
+        ),
+        (
+            net(
+                "  <ip family='ipv6' address='fd00::1' prefix='64'>\n    <dhcp>\n      <range start='fd00::1:2' end='fd00::2:1'/>\n    </dhcp>\n  </ip>\n",
+            ),
+            "t.xml:7:7: DHCP range fd00::1:2 to fd00::2:1 is too large",
+        ),
+        (
+            net(
+                "  <ip address='192.168.1.1' prefix='24'>\n    <tftp root='/a'/>\n  </ip>\n  <ip address='192.168.2.1' prefix='24'>\n    <tftp root='/b'/>\n  </ip>\n",
+            ),
+            "t.xml:9:5: a second <tftp>; dnsmasq serves one TFTP root per network",
+        ),
+        (
+            net(&format!(
+                "  <domain name='{long}.com'/>\n  <ip address='10.1.1.1' prefix='24'/>\n"
+            )),
+            "t.xml:5:17: invalid name",
+        ),
+    ];
+    for (text, want) in &cases {
+        let got = refusal(text);
+        assert!(got.starts_with(want), "want {want}\ngot {got}\nfor\n{text}");
+    }
+    for name in ["infinite", "ignore", "IGNORE", "300", "5h", "10.0.0.7"] {
+        let text = net(&format!(
+            "  <ip address='192.168.1.1' prefix='24'>\n    <dhcp>\n      <host mac='52:54:00:00:00:01' name='{name}' ip='192.168.1.3'/>\n    </dhcp>\n  </ip>\n"
+        ));
+        let got = refusal(&text);
+        assert!(
+            got.starts_with("t.xml:7:43: invalid name") && got.contains("dnsmasq would read"),
+            "{name}: {got}"
+        );
+    }
+    for name in ["h300", "300x", "3com", "infinite1"] {
+        let text = net(&format!(
+            "  <ip address='192.168.1.1' prefix='24'>\n    <dhcp>\n      <host mac='52:54:00:00:00:01' name='{name}' ip='192.168.1.3'/>\n    </dhcp>\n  </ip>\n"
+        ));
+        assert!(
+            netloom::xml::read_network_str("t.xml", &text).is_ok(),
+            "{name} is an ordinary host name"
+        );
+    }
 }

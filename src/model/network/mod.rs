@@ -258,6 +258,15 @@ impl DnsName {
         {
             return Err(ValueError(format!("{what}; {c:?} is not allowed")));
         }
+        // DNS caps a label at 63 bytes; dnsmasq refuses a longer one in most options and
+        // silently drops a static lease whose name has one.
+        if let Some(label) = s.split('.').find(|l| l.len() > 63) {
+            return Err(ValueError(format!(
+                "{what}, each dot-separated label at most 63 bytes; '{}…' has {}",
+                &label[..20],
+                label.len()
+            )));
+        }
         Ok(Self(s.to_owned()))
     }
 
@@ -361,6 +370,9 @@ mod tests {
         for bad in ["", "a,b", "a b", "a/b", "a#b", "a\nb", "é"] {
             assert!(DnsName::parse(bad).is_err(), "{bad:?}");
         }
+        let label = "a".repeat(63);
+        assert!(DnsName::parse(&format!("{label}.com")).is_ok());
+        assert!(DnsName::parse(&format!("{label}a.com")).is_err());
     }
 
     #[test]

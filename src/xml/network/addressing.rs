@@ -153,6 +153,7 @@ pub(super) fn ip(r: &mut Reader, el: Node) -> Option<(NetIp, Option<usize>)> {
         r.value(n, what, "root", Text::parse)
     });
     let dhcp_el = r.once(&kids, "dhcp", what);
+    let a = a.filter(|a| subnet_ok(r, el, a, local_ptr == Some(true)));
     let Some(a) = a else {
         // Still read the <dhcp>, so its own problems are reported in this run too.
         if let Some(n) = dhcp_el {
@@ -173,6 +174,101 @@ pub(super) fn ip(r: &mut Reader, el: Node) -> Option<(NetIp, Option<usize>)> {
         ip.dhcp = Some(dhcp(r, n, Some(&ip)));
     }
     Some((ip, dhcp_el.map(|n| n.range().start)))
+}
+
+/// Whether an `<ip>`'s address and prefix describe a subnet a bridge can serve, as libvirt
+/// requires: a unicast address (libvirt has no classful prefix for class D and E, and a
+/// multicast bridge address is meaningless), a prefix other than 0 (`/0` would make every
+/// address "inside" the network, so the firewall would masquerade and accept everything),
+/// and, with `localPtr`, a prefix a reverse zone can be cut at.
+fn subnet_ok(r: &mut Reader, el: Node, a: &Addressed, local_ptr: bool) -> bool {
+    let what = "<ip>";
+    let addr_at = attribute(el, "address").map_or(el.range().start, |x| x.range_value().start);
+    let unusable = match a.address {
+        IpAddr::V4(v4) => v4.is_unspecified() || u32::from(v4) >= 0xe000_0000,
+        IpAddr::V6(v6) => v6.is_unspecified() || v6.is_multicast(),
+    };
+    if unusable {
+        r.error(
+            addr_at,
+            format!(
+                "address {} on {what} is not a unicast address a bridge can have (not 0.0.0.0, ::, multicast or class E)",
+                a.address
+            ),
+        );
+        return false;
+    }
+    if a.prefix == Some(0) {
+        let at = attribute(el, "prefix").map_or(el.range().start, |x| x.range_value().start);
+        let max = if a.address.is_ipv6() { 128 } else { 32 };
+        r.error(
+            at,
+            format!("prefix 0 on {what} makes every address part of the network; give the subnet's length, 1 to {max}"),
+        );
+        return false;
+    }
+    let probe = NetIp {
+        family: a.family,
+        address: a.address,
+        netmask: a.netmask,
+        prefix: a.prefix,
+        local_ptr: None,
+        tftp_root: None,
+        dhcp: None,
+    };
+    let p = probe.prefix_len();
+    let (step, max) = if a.address.is_ipv6() {
+        (4, 128)
+    } else {
+        (8, 32)
+    };
+    if local_ptr && (!p.is_multiple_of(step) || p >= max) {
+        let at = attribute(el, "localPtr").map_or(el.range().start, |x| x.range_qname().start);
+        r.error(
+            at,
+            format!(
+                "localPtr needs a prefix below {max} that is a multiple of {step}, to cut a reverse zone at; this <ip> has /{p}"
+            ),
+        );
+        return false;
+    }
+    true
+}
+
+/// libvirt's range rules (`virSocketAddrGetRange`): an IPv4 range may not start at the
+/// network's own address or end at its broadcast address, and may span at most the last
+/// two octets; an IPv6 range may differ only in its last 16 bits, which is also what
+/// dnsmasq's lease count is computed from.
+fn range_problem(ip: &NetIp, start: IpAddr, end: IpAddr) -> Option<String> {
+    match (start, end, ip.network()) {
+        (IpAddr::V4(s), IpAddr::V4(e), IpAddr::V4(net)) => {
+            let p = u32::from(ip.prefix_len());
+            if p < 31 {
+                let host_bits = u32::MAX.checked_shr(p).unwrap_or(0);
+                let broadcast = Ipv4Addr::from(u32::from(net) | host_bits);
+                if s == net {
+                    return Some(format!(
+                        "DHCP range start {s} is the network's own address; start at {} or later",
+                        Ipv4Addr::from(u32::from(net) + 1)
+                    ));
+                }
+                if e == broadcast {
+                    return Some(format!(
+                        "DHCP range end {e} is the network's broadcast address; end at {} or earlier",
+                        Ipv4Addr::from(u32::from(broadcast) - 1)
+                    ));
+                }
+            }
+            let (so, eo) = (s.octets(), e.octets());
+            (so[..2] != eo[..2]).then(|| {
+                format!("DHCP range {s} to {e} is too large: it may span at most the last two octets (65,535 addresses)")
+            })
+        }
+        (IpAddr::V6(s), IpAddr::V6(e), _) => (u128::from(s) >> 16 != u128::from(e) >> 16).then(|| {
+            format!("DHCP range {s} to {e} is too large: an IPv6 range may differ only in its last 16 bits")
+        }),
+        _ => None,
+    }
 }
 
 /// `<dhcp>` of `ip`; with no `ip` (its `<ip>` was refused) only what needs no address is
@@ -214,6 +310,10 @@ fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
             );
             ok = false;
         }
+        if ok && let Some(why) = ip.and_then(|ip| range_problem(ip, start, end)) {
+            r.error(n.range().start, why);
+            ok = false;
+        }
         if ok {
             d.ranges.push(DhcpRange { start, end, lease });
         }
@@ -230,7 +330,7 @@ fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
         let host = DhcpHost {
             mac: r.optional(n, what, "mac", MacAddr::parse),
             id: r.optional(n, what, "id", parse_duid),
-            name: r.optional(n, what, "name", DnsName::parse),
+            name: r.optional(n, what, "name", dhcp_host_name),
             ip: r.value(n, what, "ip", parse_ip),
             lease: r.once(&hk, "lease", what).and_then(|l| lease(r, l)),
         };
@@ -303,6 +403,27 @@ fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
         }
     }
     d
+}
+
+/// A DHCP host's name. It becomes the last field of a `dhcp-host` line, and dnsmasq reads a
+/// field by its shape before taking it for a name: digits with an optional `s`, `m`, `h`,
+/// `d` or `w` are a lease time, `infinite` a lease time, `ignore` a flag that refuses the
+/// client, a dotted quad an address. Quoting does not help (dnsmasq classifies the field
+/// after unquoting), so such names are refused here rather than silently changing the
+/// lease. libvirt lets them through.
+fn dhcp_host_name(s: &str) -> Result<DnsName, ValueError> {
+    let name = DnsName::parse(s)?;
+    let digits = s.trim_end_matches(['s', 'm', 'h', 'd', 'w', 'S', 'M', 'H', 'D', 'W']);
+    let lease_like = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && s.len() - digits.len() <= 1;
+    let word = s.eq_ignore_ascii_case("infinite") || s.eq_ignore_ascii_case("ignore");
+    if lease_like || word || s.parse::<Ipv4Addr>().is_ok() {
+        return Err(ValueError(format!(
+            "expected a host name; dnsmasq would read '{s}' in a dhcp-host line as a lease time, the 'ignore' flag or an address"
+        )));
+    }
+    Ok(name)
 }
 
 /// Records `key` for one `<dhcp><host>`; a second host with the same key is refused, since

@@ -241,10 +241,12 @@ fn nat(r: &mut Reader, el: Node) -> Nat {
         let start = r.value(n, what, "start", port);
         let end = r.value(n, what, "end", port);
         if let (Some(s), Some(e)) = (start, end) {
-            if s > e {
+            if s >= e {
                 r.error(
                     n.range().start,
-                    format!("<nat><port> start {s} is after its end {e}"),
+                    format!(
+                        "<nat><port> start {s} is not below its end {e}; the range needs at least two ports, as libvirt's firewall requires"
+                    ),
                 );
             } else {
                 nat.port = Some((s, e));

@@ -133,7 +133,25 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
         net.port = Some(port::port_options(r, n));
     }
     at.all_ips = true;
+    let mut first_tftp: Option<usize> = None;
     for n in named(&kids, "ip") {
+        // dnsmasq has one tftp-root; a second would silently win over the first.
+        let v4 = n
+            .attribute("address")
+            .is_some_and(|a| a.parse::<std::net::Ipv4Addr>().is_ok());
+        if let Some(t) = n.children().find(|c| c.has_tag_name("tftp"))
+            && v4
+        {
+            match first_tftp {
+                Some(first) => r.error_see(
+                    t.range().start,
+                    "a second <tftp>; dnsmasq serves one TFTP root per network",
+                    "first <tftp>",
+                    first,
+                ),
+                None => first_tftp = Some(t.range().start),
+            }
+        }
         match addressing::ip(r, n) {
             Some((ip, dhcp_at)) => {
                 at.ips.push(n.range().start);
