@@ -337,3 +337,50 @@ fn unquotable_values_are_refused_naming_network_element_and_value() {
         assert!(e.contains("missing \""), "{e}");
     }
 }
+
+/// A `<bootp file>` that starts like a tag: dnsmasq's `dhcp-boot` strips leading `tag:` and
+/// `net:` fields (`tag:!x` too) as tags, so `dhcp-boot=net:pxe.img` has no file and
+/// `dnsmasq --test` rejects it. Every prefix dnsmasq interprets in a field netloom writes
+/// (`dhcp-host` adds `set:` and `id:`) is quoted, and the real dnsmasq must accept the conf.
+#[test]
+fn bootp_files_starting_like_a_tag_are_quoted_and_pass_dnsmasq_test() {
+    let bin = dnsmasq();
+    for file in [
+        "net:pxe.img",
+        "tag:pxe.img",
+        "tag:!pxe.img",
+        "set:pxe.img",
+        "id:pxe.img",
+    ] {
+        let net = read(
+            "bootp",
+            &format!(
+                "<network><name>bootp</name><forward/><bridge name='virbr4'/>\n\
+                 <ip address='10.4.0.1' prefix='24'><dhcp><range start='10.4.0.2' end='10.4.0.9'/>\
+                 <bootp file='{file}'/></dhcp></ip></network>"
+            ),
+        );
+        let conf = netloom::backends::dnsmasq::conf(&net, &NetContext::default(), None)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let want = format!("dhcp-boot=\"{file}\"");
+        assert!(
+            conf.lines().any(|l| l == want),
+            "{file}: no line {want:?} in\n{conf}"
+        );
+        if let Some(bin) = &bin {
+            check(bin, &net).unwrap_or_else(|e| panic!("{file}: {e}"));
+        }
+    }
+    // Without the quotes dnsmasq takes the file for a tag and refuses the line, which is
+    // why the quoting above is needed.
+    if let Some(bin) = &bin {
+        let tmp = tempfile::tempdir().unwrap();
+        let conf = tmp.path().join("raw.conf");
+        std::fs::write(
+            &conf,
+            "dhcp-range=10.4.0.2,10.4.0.9\ndhcp-boot=net:pxe.img\n",
+        )
+        .unwrap();
+        assert!(dnsmasq_test(bin, &conf).is_err());
+    }
+}

@@ -87,16 +87,14 @@ pub fn conf(
     if dns {
         // 6. Reverse zones answered locally.
         for ip in net.ips.iter().filter(|ip| ip.local_ptr == Some(true)) {
-            let zone = reverse_zone(ip).ok_or_else(|| {
+            let zone = reverse_zone(ip).map_err(|why| {
                 refuse(
                     net,
                     format!(
-                        "<ip address='{}' localPtr='yes'>: the reverse zone of a /{} {} subnet cannot be written; \
-                         localPtr needs a prefix that is a multiple of {}",
+                        "<ip address='{}' prefix='{}' localPtr='yes'>: cannot create the PTR \
+                         domain of this subnet: {why}",
                         ip.address,
-                        ip.prefix_len(),
-                        if ip.is_ipv6() { "IPv6" } else { "IPv4" },
-                        if ip.is_ipv6() { 4 } else { 8 }
+                        ip.prefix_len()
                     ),
                 )
             })?;
@@ -341,25 +339,45 @@ fn netmask(prefix: u8) -> Ipv4Addr {
 }
 
 /// The reverse DNS zone of an `<ip>`'s subnet (`122.168.192.in-addr.arpa`, nibbles under
-/// `ip6.arpa`), or `None` when the prefix does not end on an octet (IPv4) or nibble (IPv6)
-/// boundary: such a subnet is not one zone.
-pub fn reverse_zone(ip: &NetIp) -> Option<String> {
+/// `ip6.arpa`), or why there is none, with the limits of libvirt's `virSocketAddrPTRDomain`:
+/// the prefix must end on an octet (IPv4) or nibble (IPv6) boundary, since such a subnet is
+/// not one zone; and it must be neither 0 (the zone would be all of `in-addr.arpa` or
+/// `ip6.arpa`) nor the full address length (a single address is not a subnet: `/32` would
+/// answer every PTR query for that one address locally). libvirt refuses all of these, so
+/// netloom does too rather than write a `local=` line libvirt never would.
+pub fn reverse_zone(ip: &NetIp) -> Result<String, String> {
     let prefix = usize::from(ip.prefix_len());
+    let (family, bits, step) = if ip.is_ipv6() {
+        ("IPv6", 128, 4)
+    } else {
+        ("IPv4", 32, 8)
+    };
+    if prefix == 0 {
+        return Err(format!(
+            "a /0 {family} prefix covers the whole address space, which is not one network's zone"
+        ));
+    }
+    if prefix >= bits {
+        return Err(format!(
+            "a /{prefix} {family} prefix is a single address, not a subnet with a reverse zone; \
+             localPtr needs a prefix shorter than {bits}"
+        ));
+    }
+    if prefix % step != 0 {
+        return Err(format!(
+            "the reverse zone of a /{prefix} {family} subnet cannot be written; localPtr needs a \
+             prefix that is a multiple of {step}"
+        ));
+    }
     let mut zone = String::new();
     match ip.address {
         IpAddr::V4(a) => {
-            if prefix % 8 != 0 || prefix > 32 {
-                return None;
-            }
-            for o in a.octets()[..prefix / 8].iter().rev() {
+            for o in a.octets().iter().take(prefix / 8).rev() {
                 let _ = write!(zone, "{o}.");
             }
             zone.push_str("in-addr.arpa");
         }
         IpAddr::V6(a) => {
-            if prefix % 4 != 0 || prefix > 128 {
-                return None;
-            }
             let bits = u128::from(a);
             for n in (0..prefix / 4).rev() {
                 let _ = write!(zone, "{:x}.", (bits >> (124 - 4 * n)) & 0xf);
@@ -367,5 +385,5 @@ pub fn reverse_zone(ip: &NetIp) -> Option<String> {
             zone.push_str("ip6.arpa");
         }
     }
-    Some(zone)
+    Ok(zone)
 }

@@ -28,16 +28,38 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
+/// The prefixes dnsmasq 2.90's option parsers take as something other than text at the
+/// start of a field (checked with `dnsmasq --test` and in `option.c`):
+/// * `dhcp-boot` (and every option that reads tags with `dhcp_tags`) strips leading `tag:`
+///   and `net:` fields as tags (`tag:!x` included), so `dhcp-boot=net:pxe.img` is a tag and
+///   no file, which `--test` rejects;
+/// * `dhcp-host` (so every hostsfile line) reads `set:` and `net:` as a tag to set, `tag:` as
+///   a tag to match and `id:` (any case) as a client id.
+///
+/// The checks are case-blind, though only `id:` is in dnsmasq: quoting a value that did
+/// not need it still reads back as the value, so erring that way costs nothing.
+const TAG_PREFIXES: [&str; 4] = ["tag:", "set:", "net:", "id:"];
+
+/// Whether `value` starts with one of [`TAG_PREFIXES`].
+fn has_tag_prefix(value: &str) -> bool {
+    TAG_PREFIXES.iter().any(|p| {
+        value
+            .get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+}
+
 /// Whether dnsmasq would read `value`, written after `option=` or after a comma, as
-/// anything but itself: a quote, a comma, a comment, white space at either end, an option
-/// tag prefix (`tag:`, `set:`, which `dhcp-boot` and `dhcp-host` take as a tag), or a byte
-/// whose class depends on the locale.
+/// anything but itself: a quote, a comma, a comment, white space at either end, a prefix
+/// dnsmasq takes as a tag or client id ([`TAG_PREFIXES`]; inside quotes the `:` is hidden
+/// from the option parser, so the quoted value is plain text again), or a byte whose class
+/// depends on the locale.
 pub fn needs_quotes(value: &str) -> bool {
     let b = value.as_bytes();
     if b.first().copied().is_some_and(is_space) || b.last().copied().is_some_and(is_space) {
         return true;
     }
-    if value.starts_with("tag:") || value.starts_with("set:") {
+    if has_tag_prefix(value) {
         return true;
     }
     b.iter().enumerate().any(|(i, &c)| {
@@ -129,6 +151,15 @@ mod tests {
         assert_eq!(value("x\"y\\z"), "\"x\\\"y\\\\z\"");
         assert_eq!(value("tag:x"), "\"tag:x\"");
         assert_eq!(value("set:x"), "\"set:x\"");
+        assert_eq!(value("net:pxe.img"), "\"net:pxe.img\"");
+        assert_eq!(value("tag:!x"), "\"tag:!x\"");
+        assert_eq!(value("id:x"), "\"id:x\"");
+        assert_eq!(value("ID:x"), "\"ID:x\"");
+        assert_eq!(value("NET:x"), "\"NET:x\"");
+        // A prefix only counts at the start, and a name merely beginning like one is text.
+        assert_eq!(value("boot/net:x"), "boot/net:x");
+        assert_eq!(value("netboot.img"), "netboot.img");
+        assert_eq!(value("id"), "id");
         assert_eq!(value("caf\u{e9}"), "\"caf\u{e9}\"");
     }
 
