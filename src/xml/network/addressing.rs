@@ -418,6 +418,11 @@ fn dhcp_host_name(s: &str) -> Result<DnsName, ValueError> {
         && digits.bytes().all(|b| b.is_ascii_digit())
         && s.len() - digits.len() <= 1;
     let word = s.eq_ignore_ascii_case("infinite") || s.eq_ignore_ascii_case("ignore");
+    if s.starts_with('-') {
+        return Err(ValueError(
+            "expected a host name; dnsmasq refuses one that starts with '-'".into(),
+        ));
+    }
     if lease_like || word || s.parse::<Ipv4Addr>().is_ok() {
         return Err(ValueError(format!(
             "expected a host name; dnsmasq would read '{s}' in a dhcp-host line as a lease time, the 'ignore' flag or an address"
