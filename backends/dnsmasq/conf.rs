@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::backend::{BackendError, NetContext};
-use crate::model::network::{DhcpRange, DnsName, NetIp, Network, SrvRecord};
+use crate::model::network::{DhcpRange, DnsName, NetIp, Network, SrvRecord, ipv4_mask};
 
 use super::syntax::{self, value};
 use super::{DhcpIps, refuse};
@@ -296,32 +296,23 @@ fn range_size(net: &Network, ip: &NetIp, r: &DhcpRange) -> Result<u64, BackendEr
             ),
         )
     };
-    let prefix = u32::from(ip.prefix_len());
-    match (ip.address, r.start, r.end) {
-        (IpAddr::V4(a), IpAddr::V4(s), IpAddr::V4(e)) => {
-            let mask = u32::MAX.checked_shl(32 - prefix.min(32)).unwrap_or(0);
-            let (a, s, e) = (u32::from(a), u32::from(s), u32::from(e));
-            if s & mask != a & mask || e & mask != a & mask {
-                return Err(bad("the range is not inside the <ip>'s subnet"));
-            }
-            if e < s {
-                return Err(bad("the range ends before it starts"));
-            }
-            Ok(u64::from(e - s) + 1)
-        }
-        (IpAddr::V6(a), IpAddr::V6(s), IpAddr::V6(e)) => {
-            let mask = u128::MAX.checked_shl(128 - prefix.min(128)).unwrap_or(0);
-            let (a, s, e) = (u128::from(a), u128::from(s), u128::from(e));
-            if s & mask != a & mask || e & mask != a & mask {
-                return Err(bad("the range is not inside the <ip>'s subnet"));
-            }
+    if r.start.is_ipv6() != ip.is_ipv6() || r.end.is_ipv6() != ip.is_ipv6() {
+        return Err(bad("the range is not of the <ip>'s address family"));
+    }
+    if !ip.contains(r.start) || !ip.contains(r.end) {
+        return Err(bad("the range is not inside the <ip>'s subnet"));
+    }
+    if r.end < r.start {
+        return Err(bad("the range ends before it starts"));
+    }
+    match (r.start, r.end) {
+        (IpAddr::V4(s), IpAddr::V4(e)) => Ok(u64::from(u32::from(e) - u32::from(s)) + 1),
+        (IpAddr::V6(s), IpAddr::V6(e)) => {
+            let (s, e) = (u128::from(s), u128::from(e));
             if s >> 16 != e >> 16 {
                 return Err(bad(
                     "an IPv6 range may differ only in its last 16 bits (65536 addresses)",
                 ));
-            }
-            if e < s {
-                return Err(bad("the range ends before it starts"));
             }
             Ok((e - s) as u64 + 1)
         }
@@ -331,11 +322,7 @@ fn range_size(net: &Network, ip: &NetIp, r: &DhcpRange) -> Result<u64, BackendEr
 
 /// An IPv4 prefix as a dotted netmask, which libvirt writes in IPv4 `dhcp-range` lines.
 fn netmask(prefix: u8) -> Ipv4Addr {
-    Ipv4Addr::from(
-        u32::MAX
-            .checked_shl(32 - u32::from(prefix.min(32)))
-            .unwrap_or(0),
-    )
+    Ipv4Addr::from(ipv4_mask(prefix))
 }
 
 /// The reverse DNS zone of an `<ip>`'s subnet (`122.168.192.in-addr.arpa`, nibbles under

@@ -209,7 +209,6 @@ pub fn plan(net: &Network) -> Result<Option<Plan>, BackendError> {
     let bridge = net
         .bridge_name()
         .ok_or_else(|| fail("the firewall rules need the bridge's name; give <bridge name='…'/> (a '%d' template is filled in only when the network is defined)".into()))?;
-    let bridge = IfaceName::parse(bridge.as_str()).map_err(|e| fail(format!("bridge: {e}")))?;
     let dev = net.forward_dev().cloned();
     let v4 = |rule| Placed {
         family: Family::Ipv4,

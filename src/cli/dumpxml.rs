@@ -31,14 +31,7 @@ pub(super) fn run(args: &Args) -> Result<()> {
     let (networks, interfaces) = input::split_kinds(sources);
     if networks.is_empty() {
         // Interface files only: exactly the behaviour before networks existed.
-        let host = match xml::read_host(&interfaces) {
-            Ok(host) if problems.is_empty() => host,
-            Ok(_) => return Err(Error::Invalid(Diagnostics(problems))),
-            Err(found) => {
-                problems.extend(found.0);
-                return Err(Error::Invalid(Diagnostics(problems)));
-            }
-        };
+        let host = input::host_of(&interfaces, problems)?;
         return print(&xml::to_xml(&host));
     }
     for src in &interfaces {

@@ -70,8 +70,14 @@ pub(super) fn read_all(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Diagnostic>) 
 
 /// The host the inputs describe together, or every problem in all of them.
 pub(super) fn load(paths: &[PathBuf]) -> Result<Host> {
-    let (sources, mut problems) = read_all(paths);
-    match xml::read_host(&sources) {
+    let (sources, problems) = read_all(paths);
+    host_of(&sources, problems)
+}
+
+/// The host `sources` describe together, or every problem in them and the `problems` met
+/// while reading them.
+pub(super) fn host_of(sources: &[SourceFile], mut problems: Vec<Diagnostic>) -> Result<Host> {
+    match xml::read_host(sources) {
         Ok(host) if problems.is_empty() => Ok(host),
         Ok(_) => Err(Error::Invalid(Diagnostics(problems))),
         Err(found) => {
@@ -116,4 +122,17 @@ pub(super) fn read_mixed(
         }
     };
     (nets, host, problems)
+}
+
+/// The one network a file holds, or every problem in it.
+pub(super) fn load_network(path: &Path) -> Result<Network> {
+    let (sources, mut problems) = read_all(std::slice::from_ref(&path.to_path_buf()));
+    for src in &sources {
+        match xml::read_network(src) {
+            Ok(net) if problems.is_empty() => return Ok(net),
+            Ok(_) => {}
+            Err(found) => problems.extend(found.0),
+        }
+    }
+    Err(Error::Invalid(Diagnostics(problems)))
 }

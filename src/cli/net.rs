@@ -1,6 +1,5 @@
 //! `netloom net …`: virtual networks, `virsh net-*` style.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
@@ -9,9 +8,7 @@ use super::input;
 use crate::backend::{NetBackend, NetContext, RenderedFile};
 use crate::backends;
 use crate::engine::{self, TargetRoot};
-use crate::error::{Diagnostics, Error, Result};
-use crate::model::network::Network;
-use crate::xml;
+use crate::error::{Error, Result};
 
 /// The `net` verbs.
 #[derive(Debug, Subcommand)]
@@ -66,19 +63,6 @@ pub(super) fn run(command: &NetCommand) -> Result<()> {
     }
 }
 
-/// Reads one network file, with every problem positioned.
-pub(super) fn load(path: &std::path::Path) -> Result<Network> {
-    let (sources, mut problems) = input::read_all(std::slice::from_ref(&path.to_path_buf()));
-    for src in &sources {
-        match xml::read_network(src) {
-            Ok(net) if problems.is_empty() => return Ok(net),
-            Ok(_) => {}
-            Err(found) => problems.extend(found.0),
-        }
-    }
-    Err(Error::Invalid(Diagnostics(problems)))
-}
-
 fn render(args: &RenderArgs) -> Result<()> {
     let dir = args.dnsmasq_dir.trim_end_matches('/');
     if !dir.starts_with('/') || dir.chars().any(|c| c.is_control() || c == ',') {
@@ -87,7 +71,7 @@ fn render(args: &RenderArgs) -> Result<()> {
             args.dnsmasq_dir
         )));
     }
-    let mut net = load(&args.file)?;
+    let mut net = input::load_network(&args.file)?;
     net.fill_defaults();
     let ctx = NetContext {
         dnsmasq_dir: dir.to_owned(),
@@ -102,14 +86,7 @@ fn render(args: &RenderArgs) -> Result<()> {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     match &args.out {
         Some(dir) => engine::write_files(&TargetRoot::create(dir)?, &files),
-        None => {
-            let mut out = std::io::stdout().lock();
-            for (i, f) in files.iter().enumerate() {
-                let sep = if i == 0 { "" } else { "\n" };
-                write!(out, "{sep}==> {} <==\n{}", f.path, f.contents).map_err(Error::Output)?;
-            }
-            out.flush().map_err(Error::Output)
-        }
+        None => super::render::print_files(&files),
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::{Cli, choose, input};
-use crate::backend::Snapshot;
+use crate::backend::{RenderedFile, Snapshot};
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
 
@@ -42,13 +42,17 @@ pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
     let files = backend.render(&host, &existing)?;
     match (&args.out, &root) {
         (Some(_), Some(root)) => engine::write_files(root, &files),
-        _ => {
-            let mut out = std::io::stdout().lock();
-            for (i, f) in files.iter().enumerate() {
-                let sep = if i == 0 { "" } else { "\n" };
-                write!(out, "{sep}==> {} <==\n{}", f.path, f.contents).map_err(Error::Output)?;
-            }
-            out.flush().map_err(Error::Output)
-        }
+        _ => print_files(&files),
     }
+}
+
+/// Prints rendered files one after the other, each under a `==> PATH <==` header (as
+/// `tail` and `head` separate files), for `render` and `net render` alike.
+pub(super) fn print_files(files: &[RenderedFile]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    for (i, f) in files.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "\n" };
+        write!(out, "{sep}==> {} <==\n{}", f.path, f.contents).map_err(Error::Output)?;
+    }
+    out.flush().map_err(Error::Output)
 }

@@ -1,6 +1,6 @@
 //! `<ip>` with its DHCP service, and `<route>`.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::super::{MacAddr, keywords};
 use super::{DnsName, Text};
@@ -34,24 +34,49 @@ pub struct NetIp {
     pub dhcp: Option<NetDhcp>,
 }
 
+/// The prefix length libvirt gives an address (`virSocketAddrGetIPPrefix`): `prefix`, else
+/// the netmask's bits, else the classful default for IPv4 (A = 8, B = 16, C = 24) and 64 for
+/// IPv6. `<ip>` and `<route>` share the rule, so it lives here once.
+pub fn prefix_len_of(address: IpAddr, netmask: Option<Ipv4Addr>, prefix: Option<u8>) -> u8 {
+    if let Some(p) = prefix {
+        return p;
+    }
+    if let Some(m) = netmask {
+        return u32::from(m).count_ones() as u8;
+    }
+    match address {
+        IpAddr::V4(a) => match a.octets()[0] {
+            0..=127 => 8,
+            128..=191 => 16,
+            _ => 24,
+        },
+        IpAddr::V6(_) => 64,
+    }
+}
+
+/// `addr` with every bit after the first `prefix` cleared: the first address of its subnet.
+pub fn masked(addr: IpAddr, prefix: u8) -> IpAddr {
+    match addr {
+        IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from(u32::from(a) & ipv4_mask(prefix))),
+        IpAddr::V6(a) => {
+            let p = u32::from(prefix.min(128));
+            let mask = u128::MAX.checked_shl(128 - p).unwrap_or(0);
+            IpAddr::V6(Ipv6Addr::from(u128::from(a) & mask))
+        }
+    }
+}
+
+/// An IPv4 prefix as a mask of one bits (`24` gives `0xffffff00`).
+pub fn ipv4_mask(prefix: u8) -> u32 {
+    u32::MAX
+        .checked_shl(32 - u32::from(prefix.min(32)))
+        .unwrap_or(0)
+}
+
 impl NetIp {
-    /// The prefix length libvirt uses: `prefix`, else the netmask's bits, else the classful
-    /// default for IPv4 (A = 8, B = 16, C = 24) and 64 for IPv6.
+    /// The prefix length libvirt uses; see [`prefix_len_of`].
     pub fn prefix_len(&self) -> u8 {
-        if let Some(p) = self.prefix {
-            return p;
-        }
-        if let Some(m) = self.netmask {
-            return u32::from(m).count_ones() as u8;
-        }
-        match self.address {
-            IpAddr::V4(a) => match a.octets()[0] {
-                0..=127 => 8,
-                128..=191 => 16,
-                _ => 24,
-            },
-            IpAddr::V6(_) => 64,
-        }
+        prefix_len_of(self.address, self.netmask, self.prefix)
     }
 
     /// Whether this is an IPv6 address.
@@ -61,17 +86,12 @@ impl NetIp {
 
     /// The subnet's first address: the address with its host bits cleared.
     pub fn network(&self) -> IpAddr {
-        let p = u32::from(self.prefix_len());
-        match self.address {
-            IpAddr::V4(a) => {
-                let mask = u32::MAX.checked_shl(32 - p.min(32)).unwrap_or(0);
-                IpAddr::V4(Ipv4Addr::from(u32::from(a) & mask))
-            }
-            IpAddr::V6(a) => {
-                let mask = u128::MAX.checked_shl(128 - p.min(128)).unwrap_or(0);
-                IpAddr::V6(std::net::Ipv6Addr::from(u128::from(a) & mask))
-            }
-        }
+        masked(self.address, self.prefix_len())
+    }
+
+    /// Whether `addr` lies in this address's subnet (and family).
+    pub fn contains(&self, addr: IpAddr) -> bool {
+        addr.is_ipv6() == self.is_ipv6() && masked(addr, self.prefix_len()) == self.network()
     }
 
     /// Whether the `<dhcp>` has ranges or hosts, which is what makes dnsmasq serve DHCP.
@@ -180,4 +200,11 @@ pub struct NetRoute {
     pub gateway: IpAddr,
     /// `metric`.
     pub metric: Option<u32>,
+}
+
+impl NetRoute {
+    /// The destination's prefix length, by the same rule as an `<ip>`'s.
+    pub fn prefix_len(&self) -> u8 {
+        prefix_len_of(self.address, self.netmask, self.prefix)
+    }
 }

@@ -14,7 +14,8 @@ mod port;
 use std::fmt;
 
 pub use addressing::{
-    Bootp, DhcpHost, DhcpRange, IpFamily, Lease, LeaseUnit, NetDhcp, NetIp, NetRoute,
+    Bootp, DhcpHost, DhcpRange, IpFamily, Lease, LeaseUnit, NetDhcp, NetIp, NetRoute, ipv4_mask,
+    masked, prefix_len_of,
 };
 pub use dns::{Dns, DnsHost, Domain, Forwarder, SrvProtocol, SrvRecord, TxtRecord};
 pub use forward::{Driver, Forward, ForwardMode, Nat, PciAddress, PoolInterface};
@@ -93,12 +94,13 @@ impl Network {
         )
     }
 
-    /// The bridge name, when one is given and is not a `%d` template.
-    pub fn bridge_name(&self) -> Option<&BridgeName> {
+    /// The bridge's device name, when one is given and is not a `%d` template: what dnsmasq
+    /// listens on and the firewall rules match.
+    pub fn bridge_name(&self) -> Option<super::IfaceName> {
         self.bridge
             .as_ref()
             .and_then(|b| b.name.as_ref())
-            .filter(|n| !n.is_template())
+            .and_then(BridgeName::device)
     }
 
     /// The UUID as written, or the one derived from the name when none was: stable, so a
@@ -298,6 +300,15 @@ impl BridgeName {
         }
         super::IfaceName::parse(&plain)?;
         Ok(Self(s.to_owned()))
+    }
+
+    /// The device name, unless this is a template. [`BridgeName::parse`] checked it as an
+    /// interface name already, so only a template gives `None`.
+    pub fn device(&self) -> Option<super::IfaceName> {
+        if self.is_template() {
+            return None;
+        }
+        super::IfaceName::parse(&self.0).ok()
     }
 
     /// Whether the name is a `%d` template still to be filled in.

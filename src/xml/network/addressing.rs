@@ -7,7 +7,8 @@ use roxmltree::Node;
 
 use super::super::reader::{Reader, attribute, named, parse_u32, parse_yes_no};
 use crate::model::network::{
-    Bootp, DhcpHost, DhcpRange, DnsName, IpFamily, Lease, LeaseUnit, NetDhcp, NetIp, NetRoute, Text,
+    Bootp, DhcpHost, DhcpRange, DnsName, IpFamily, Lease, LeaseUnit, NetDhcp, NetIp, NetRoute,
+    Text, ipv4_mask, masked, prefix_len_of,
 };
 use crate::model::{MacAddr, ValueError};
 
@@ -105,30 +106,6 @@ fn addressed(r: &mut Reader, el: Node, what: &str) -> Option<Addressed> {
     })
 }
 
-/// The subnet an address belongs to: `(network, prefix)`.
-fn same_subnet(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
-    match (a, b) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => {
-            let mask = u32::MAX
-                .checked_shl(32 - u32::from(prefix.min(32)))
-                .unwrap_or(0);
-            u32::from(a) & mask == u32::from(b) & mask
-        }
-        (IpAddr::V6(a), IpAddr::V6(b)) => {
-            let mask = u128::MAX
-                .checked_shl(128 - u32::from(prefix.min(128)))
-                .unwrap_or(0);
-            u128::from(a) & mask == u128::from(b) & mask
-        }
-        _ => false,
-    }
-}
-
-/// Whether `addr` lies in the subnet of `ip`.
-pub(super) fn in_subnet(ip: &NetIp, addr: IpAddr) -> bool {
-    same_subnet(ip.address, addr, ip.prefix_len())
-}
-
 /// `<ip>`, with the position of its `<dhcp>` for the cross-element checks.
 pub(super) fn ip(r: &mut Reader, el: Node) -> Option<(NetIp, Option<usize>)> {
     let what = "<ip>";
@@ -207,16 +184,7 @@ fn subnet_ok(r: &mut Reader, el: Node, a: &Addressed, local_ptr: bool) -> bool {
         );
         return false;
     }
-    let probe = NetIp {
-        family: a.family,
-        address: a.address,
-        netmask: a.netmask,
-        prefix: a.prefix,
-        local_ptr: None,
-        tftp_root: None,
-        dhcp: None,
-    };
-    let p = probe.prefix_len();
+    let p = prefix_len_of(a.address, a.netmask, a.prefix);
     let (step, max) = if a.address.is_ipv6() {
         (4, 128)
     } else {
@@ -244,8 +212,7 @@ fn range_problem(ip: &NetIp, start: IpAddr, end: IpAddr) -> Option<String> {
         (IpAddr::V4(s), IpAddr::V4(e), IpAddr::V4(net)) => {
             let p = u32::from(ip.prefix_len());
             if p < 31 {
-                let host_bits = u32::MAX.checked_shr(p).unwrap_or(0);
-                let broadcast = Ipv4Addr::from(u32::from(net) | host_bits);
+                let broadcast = Ipv4Addr::from(u32::from(net) | !ipv4_mask(ip.prefix_len()));
                 if s == net {
                     return Some(format!(
                         "DHCP range start {s} is the network's own address; start at {} or later",
@@ -280,7 +247,7 @@ fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
     let subnet = ip.map_or_else(String::new, |ip| {
         format!("{}/{}", ip.network(), ip.prefix_len())
     });
-    let outside = |addr: IpAddr| ip.is_some_and(|ip| !in_subnet(ip, addr));
+    let outside = |addr: IpAddr| ip.is_some_and(|ip| !ip.contains(addr));
     let mut d = NetDhcp::default();
     for n in named(&kids, "range") {
         let what = "<range>";
@@ -544,22 +511,8 @@ pub(super) fn route(r: &mut Reader, el: Node) -> Option<(NetRoute, usize)> {
         gateway,
         metric,
     };
-    let prefix = route_prefix(&route);
-    let base = match route.address {
-        IpAddr::V4(v) => IpAddr::V4(Ipv4Addr::from(
-            u32::from(v)
-                & u32::MAX
-                    .checked_shl(32 - u32::from(prefix.min(32)))
-                    .unwrap_or(0),
-        )),
-        IpAddr::V6(v) => IpAddr::V6(
-            (u128::from(v)
-                & u128::MAX
-                    .checked_shl(128 - u32::from(prefix.min(128)))
-                    .unwrap_or(0))
-            .into(),
-        ),
-    };
+    let prefix = route.prefix_len();
+    let base = masked(route.address, prefix);
     if base != route.address {
         r.error(
             el.range().start,
@@ -571,20 +524,6 @@ pub(super) fn route(r: &mut Reader, el: Node) -> Option<(NetRoute, usize)> {
         return None;
     }
     Some((route, gw_at))
-}
-
-/// A route's prefix length, by the same rule as an `<ip>`'s (libvirt shares the function).
-fn route_prefix(route: &NetRoute) -> u8 {
-    NetIp {
-        family: route.family,
-        address: route.address,
-        netmask: route.netmask,
-        prefix: route.prefix,
-        local_ptr: None,
-        tftp_root: None,
-        dhcp: None,
-    }
-    .prefix_len()
 }
 
 #[cfg(test)]
@@ -606,6 +545,18 @@ mod tests {
 
     #[test]
     fn subnets_compare_by_prefix_and_family() {
+        let same_subnet = |a: IpAddr, b: IpAddr, prefix: u8| {
+            NetIp {
+                family: None,
+                address: a,
+                netmask: None,
+                prefix: Some(prefix),
+                local_ptr: None,
+                tftp_root: None,
+                dhcp: None,
+            }
+            .contains(b)
+        };
         let a: IpAddr = "192.168.122.1".parse().unwrap();
         assert!(same_subnet(a, "192.168.122.254".parse().unwrap(), 24));
         assert!(!same_subnet(a, "192.168.123.1".parse().unwrap(), 24));

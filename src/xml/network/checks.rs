@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use super::super::reader::Reader;
 use super::At;
-use super::addressing::in_subnet;
 use crate::model::network::{ForwardMode, Network};
 
 /// What libvirt checks while parsing.
@@ -104,7 +103,7 @@ pub(super) fn parse_checks(r: &mut Reader, net: &Network, at: &At) {
         &[]
     };
     for (route, gw_at) in routes.iter().zip(&at.route_gateways) {
-        if !net.ips.iter().any(|ip| in_subnet(ip, route.gateway)) {
+        if !net.ips.iter().any(|ip| ip.contains(route.gateway)) {
             r.error(
                 *gw_at,
                 format!(
