@@ -185,12 +185,16 @@ pub trait Backend: Send + Sync {
 pub struct NetContext {
     /// Absolute directory of the dnsmasq files, without a trailing `/`.
     pub dnsmasq_dir: String,
+    /// The pid file dnsmasq writes, when netloom starts it (`net start`); `None` when only
+    /// rendering, as libvirt's own conf tests do.
+    pub pid_file: Option<String>,
 }
 
 impl Default for NetContext {
     fn default() -> Self {
         Self {
             dnsmasq_dir: "/var/lib/netloom/dnsmasq".into(),
+            pid_file: None,
         }
     }
 }

@@ -218,6 +218,33 @@ pub enum Error {
         /// Why undoing failed.
         undo: Box<Error>,
     },
+    /// A command run on the host for a network (`ip`, `nft`, `dnsmasq`) failed, or the
+    /// network is not in the state the request needs; the message names the network.
+    #[error("{0}")]
+    Live(String),
+    /// Starting a network failed, and every step it had made was undone.
+    #[error("starting network '{network}' failed; every step it had made was undone")]
+    StartUndone {
+        /// The network.
+        network: String,
+        /// What failed.
+        #[source]
+        source: Box<Error>,
+    },
+    /// Starting a network failed, and undoing some of its steps failed too.
+    #[error(
+        "starting network '{network}' failed, and some of its steps could not be undone; \
+         left behind: {leftovers}"
+    )]
+    StartStuck {
+        /// The network.
+        network: String,
+        /// What failed first.
+        #[source]
+        source: Box<Error>,
+        /// The undo steps that failed, with their errors.
+        leftovers: String,
+    },
 }
 
 impl Error {

@@ -32,6 +32,7 @@ fn libvirt_networkxml2confdata_byte_for_byte() {
     };
     let ctx = NetContext {
         dnsmasq_dir: "/var/lib/libvirt/dnsmasq".into(),
+        ..NetContext::default()
     };
     let (mut confs, mut hostsfiles, mut failures) = (0, 0, Vec::new());
     for xml in util::xml_files(&dir) {
@@ -115,6 +116,7 @@ fn check(bin: &Path, net: &Network) -> Result<(), String> {
     let tmp = tempfile::tempdir().unwrap();
     let ctx = NetContext {
         dnsmasq_dir: tmp.path().to_str().unwrap().into(),
+        ..NetContext::default()
     };
     let files = Dnsmasq.render(net, &ctx).map_err(|e| e.to_string())?;
     for f in &files {

@@ -21,10 +21,9 @@ macro_rules! ln {
 
 /// The conf for `net`, with the hosts files under `ctx.dnsmasq_dir`.
 ///
-/// `pid_file` is the hook for the lifecycle work (issue 7, part 3): libvirt passes
-/// `/run/libvirt/network/NAME.pid` when it starts dnsmasq, and none in its tests, so
-/// [`super::Dnsmasq`] passes `None` until netloom starts dnsmasq itself. When given it is
-/// written as `pid-file=` right before `except-interface=lo`, where libvirt writes it.
+/// `pid_file` is given when netloom starts dnsmasq itself (`net start`), as libvirt passes
+/// `/run/libvirt/network/NAME.pid`; its tests pass none. It is written as `pid-file=` right
+/// before `except-interface=lo`, where libvirt writes it.
 pub fn conf(
     net: &Network,
     ctx: &NetContext,

@@ -358,7 +358,7 @@ fn host_rule((proto, port, inbound): (Proto, u16, bool)) -> Rule {
 /// a half-present setup (a firewall reload that flushed `FORWARD` but left the chains) is
 /// completed without touching the rest; a step's input fails rather than flushing when what
 /// it creates exists after all.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BaseStep {
     /// The command, program first, that exits 0 when this part is already in place.
     pub probe: Vec<String>,

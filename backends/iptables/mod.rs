@@ -289,6 +289,66 @@ pub fn base_steps() -> Vec<BaseStep> {
     steps
 }
 
+/// What takes apart the parts of the one-time setup that `loaded` (steps of [`base_steps`]
+/// whose probes failed, so netloom loaded them) added: one restore input per loader and
+/// table, removing the jumps before the chains, for that step's `loader`.
+///
+/// Each input is one table's transaction, and `-X` refuses a chain that still holds rules,
+/// so a setup another network (or libvirt) still uses fails as a whole and stays intact.
+pub fn base_removal(loaded: &[BaseStep]) -> Vec<(Vec<String>, String)> {
+    struct Group<'a> {
+        loader: &'a [String],
+        table: &'a str,
+        jumps: Vec<&'a str>,
+        chains: Vec<&'a str>,
+    }
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for step in loaded {
+        let mut table = None;
+        for line in step.input.lines() {
+            if let Some(t) = line.strip_prefix('*') {
+                table = Some(t);
+                continue;
+            }
+            let Some(t) = table else { continue };
+            let at = match groups
+                .iter()
+                .position(|g| g.loader == step.loader.as_slice() && g.table == t)
+            {
+                Some(i) => i,
+                None => {
+                    groups.push(Group {
+                        loader: &step.loader,
+                        table: t,
+                        jumps: Vec::new(),
+                        chains: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            if let Some(chain) = line.strip_prefix("-N ") {
+                groups[at].chains.push(chain);
+            } else if let Some(jump) = line.strip_prefix("-I ") {
+                groups[at].jumps.push(jump);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|g| {
+            let mut input = format!("*{}\n", g.table);
+            for jump in g.jumps.iter().rev() {
+                input.push_str(&format!("-D {jump}\n"));
+            }
+            for chain in g.chains.iter().rev() {
+                input.push_str(&format!("-X {chain}\n"));
+            }
+            input.push_str("COMMIT\n");
+            (g.loader.to_vec(), input)
+        })
+        .collect()
+}
+
 /// The restore input that removes exactly what `loaded` (a fragment this backend rendered,
 /// as it was loaded) inserted: each `-I` becomes `-D` with the same rule, which deletes the
 /// first identical rule of the chain. Record it when the network starts; at stop, feed it

@@ -183,6 +183,29 @@ pub fn base_steps() -> Vec<BaseStep> {
         .collect()
 }
 
+/// The nft input that takes apart the one-time setup of `family` ([`base`]), for a caller
+/// that loaded it and has checked with [`base_in_use`] that no rule is left in it.
+pub fn base_removal(family: Family) -> String {
+    format!("delete table {} {TABLE}\n", family_word(family))
+}
+
+/// Whether the setup listed by `nft -j list table FAMILY libvirt_network` holds anything
+/// but its own jumps: a rule of some network (netloom's or libvirt's) in one of the guest
+/// chains, or a rule of someone else's in `forward`. `None` when the listing cannot be read,
+/// which a caller takes as "in use": removing too little beats removing someone's rules.
+pub fn base_in_use(json: &str) -> Option<bool> {
+    let doc: serde_json::Value = serde_json::from_str(json).ok()?;
+    let items = doc.get("nftables")?.as_array()?;
+    let mut forward = 0;
+    for rule in items.iter().filter_map(|i| i.get("rule")) {
+        match rule.get("chain")?.as_str()? {
+            "forward" => forward += 1,
+            _ => return Some(true),
+        }
+    }
+    Some(forward > 3)
+}
+
 /// The tc commands (program first) that make the bridge fill in the UDP checksum of DHCP
 /// replies, which nftables cannot do. They are not nft syntax, so they are data for the
 /// lifecycle code: run `show_qdisc`; if it prints nothing, run `add_qdisc` (a qdisc already

@@ -115,7 +115,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Confirm => history::confirm(&cli),
         Command::Rollback(args) => history::rollback(args, &cli),
         Command::History(args) => history::history(args, &cli),
-        Command::Net { command } => done(net::run(command)),
+        Command::Net { command } => done(net::run(command, &cli)),
         Command::RevertTimer { id } => history::timer(*id, &cli),
     }
 }

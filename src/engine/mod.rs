@@ -12,6 +12,7 @@ mod fault;
 mod fsio;
 mod journal;
 mod lock;
+pub mod network;
 mod root;
 mod time;
 mod timer;
@@ -23,7 +24,9 @@ use root::Scan;
 pub use root::TargetRoot;
 pub use time::utc;
 pub use timer::{VERB as TIMER_VERB, run as run_timer};
-pub use txn::{Session, TxInfo, history, needs_recovery, pending, rollback_plan};
+pub use txn::{
+    DEFINITIONS, RUNTIME, Session, TxInfo, history, needs_recovery, pending, rollback_plan,
+};
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -75,6 +78,20 @@ pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Re
         &scan,
     )?;
     Ok(Plan::new(backend.name(), rendered, removed, &current))
+}
+
+/// What writing `files` and deleting `removed` would change under the root, for callers
+/// that decide the files themselves (a network's definition and runtime state) rather than
+/// through a host backend.
+pub fn plan_paths(
+    root: &TargetRoot,
+    name: &'static str,
+    files: Vec<RenderedFile>,
+    removed: Vec<String>,
+) -> Result<Plan, Error> {
+    let scan = Scan::default();
+    let current = current(root, files.iter().map(|f| &f.path).chain(&removed), &scan)?;
+    Ok(Plan::new(name, files, removed, &current))
 }
 
 /// What removing interface `name` (with its ports and slaves) would change: its files are

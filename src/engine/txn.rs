@@ -11,6 +11,14 @@ use super::time;
 use crate::error::Error;
 use crate::plan::{Change, Plan};
 
+/// The journal's name for transactions of `net define`, `undefine` and `autostart`: network
+/// definitions, which `rollback` restores like any other files.
+pub const DEFINITIONS: &str = "net";
+
+/// The journal's name for transactions of `net start`, `stop` and `create`: the record of a
+/// running network, which only stopping or starting it may change.
+pub const RUNTIME: &str = "net-run";
+
 /// A command's hold on a root: the lock, taken after any unfinished transaction has been
 /// dealt with. Everything that changes the root goes through one.
 #[derive(Debug)]
@@ -270,6 +278,14 @@ impl<'r> Session<'r> {
         self.restore(&mut tx, Reason::Requested)
     }
 
+    /// Undoes transaction `id`, which this session just applied, because a step after it
+    /// failed (a network's dnsmasq did not start): every file it wrote is restored, and the
+    /// journal records it as failed.
+    pub fn undo(&self, id: u64) -> Result<(), Error> {
+        let mut tx = journal::get(self.root, id)?;
+        self.restore(&mut tx, Reason::Failed)
+    }
+
     /// Makes the pending transaction final, and returns its id.
     pub fn confirm(&self) -> Result<u64, Error> {
         let Some(id) = pending(self.root)? else {
@@ -316,6 +332,13 @@ pub fn rollback_plan(
             .ok_or_else(|| Error::Refused("there is no transaction to roll back".into()))?,
     };
     let id = tx.meta.id;
+    if tx.meta.backend == RUNTIME {
+        return Err(Error::Refused(format!(
+            "transaction {id} ({}) recorded a running network's state; files alone cannot \
+             undo that: use `netloom net stop` or `netloom net start`",
+            tx.meta.command
+        )));
+    }
     if !tx.state.is_live() {
         return Err(Error::Refused(format!(
             "transaction {id} is {}; there is nothing to roll back",
@@ -358,7 +381,11 @@ pub fn rollback_plan(
         }
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
-    let backend = crate::backends::find(&tx.meta.backend).map_or("unknown", |b| b.name());
+    let backend = match crate::backends::find(&tx.meta.backend) {
+        Some(b) => b.name(),
+        None if tx.meta.backend == DEFINITIONS => DEFINITIONS,
+        None => "unknown",
+    };
     Ok((id, Plan { backend, changes }))
 }
 

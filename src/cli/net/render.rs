@@ -1,21 +1,15 @@
-//! `netloom net …`: virtual networks, `virsh net-*` style.
+//! `netloom net render`: a network's dnsmasq configuration and firewall fragments, without
+//! starting anything.
 
 use std::path::PathBuf;
 
-use clap::{Subcommand, ValueEnum};
+use clap::ValueEnum;
 
-use super::input;
+use super::super::input;
 use crate::backend::{NetBackend, NetContext, RenderedFile};
 use crate::backends;
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
-
-/// The `net` verbs.
-#[derive(Debug, Subcommand)]
-pub enum NetCommand {
-    /// Show or write a network's dnsmasq configuration and firewall fragments.
-    Render(RenderArgs),
-}
 
 /// Which firewall's fragments `net render` makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,14 +50,8 @@ pub struct RenderArgs {
     pub firewall: Firewall,
 }
 
-/// Runs one `net` verb.
-pub(super) fn run(command: &NetCommand) -> Result<()> {
-    match command {
-        NetCommand::Render(args) => render(args),
-    }
-}
-
-fn render(args: &RenderArgs) -> Result<()> {
+/// Prints or writes the files.
+pub(super) fn run(args: &RenderArgs) -> Result<()> {
     let dir = args.dnsmasq_dir.trim_end_matches('/');
     if !dir.starts_with('/') || dir.chars().any(|c| c.is_control() || c == ',') {
         return Err(Error::Usage(format!(
@@ -75,6 +63,7 @@ fn render(args: &RenderArgs) -> Result<()> {
     net.fill_defaults();
     let ctx = NetContext {
         dnsmasq_dir: dir.to_owned(),
+        pid_file: None,
     };
     let mut files: Vec<RenderedFile> = Vec::new();
     for backend in backends::NETWORK
@@ -86,7 +75,7 @@ fn render(args: &RenderArgs) -> Result<()> {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     match &args.out {
         Some(dir) => engine::write_files(&TargetRoot::create(dir)?, &files),
-        None => super::render::print_files(&files),
+        None => super::super::render::print_files(&files),
     }
 }
 

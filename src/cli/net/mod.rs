@@ -1,0 +1,295 @@
+//! `netloom net …`: virtual networks, `virsh net-*` style. Definitions and runtime state
+//! live under `--root`; starting and stopping act on the network namespace netloom runs in.
+
+mod render;
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use clap::{Subcommand, ValueEnum};
+
+use super::apply::Format;
+use super::{Cli, input, notify, open_root, say};
+use crate::engine::network::{self, Firewall, NetInfo};
+use crate::engine::{Session, TargetRoot};
+use crate::error::{Error, Result};
+use crate::model::network::NetName;
+
+use render::RenderArgs;
+
+const LIFECYCLE_HELP: &str = "Definitions: ROOT/etc/netloom/networks/NAME.xml (autostart mark NAME.autostart).\n\
+Runtime: ROOT/run/netloom/networks/NAME.xml (the running definition), NAME.json (what start did, \
+for stop), NAME.pid (dnsmasq); dnsmasq files under ROOT/var/lib/netloom/dnsmasq, firewall \
+fragments under ROOT/var/lib/netloom/firewall. Every file is written in a journalled transaction \
+(`netloom history`).\n\
+Bridges, rules and dnsmasq are made in the network namespace netloom runs in \
+(`ip netns exec NS netloom …`).";
+
+/// The `net` verbs.
+#[derive(Debug, Subcommand)]
+pub enum NetCommand {
+    /// Define a network (or replace its definition) from network XML.
+    #[command(after_help = LIFECYCLE_HELP)]
+    Define {
+        /// Network XML (`-` for standard input).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Remove a network's definition; a running network goes on running, as a transient one.
+    Undefine {
+        /// The network.
+        name: String,
+    },
+    /// List networks: name, state, autostart, persistence and bridge.
+    List {
+        /// Also inactive networks (without it, only running ones, as `virsh net-list`).
+        #[arg(long)]
+        all: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print a network's XML: the running one's when it runs.
+    Dumpxml {
+        /// The network.
+        name: String,
+        /// The definition, even while a changed one runs.
+        #[arg(long)]
+        inactive: bool,
+    },
+    /// Mark a defined network to be started by `net start --autostart` (at boot).
+    Autostart {
+        /// The network.
+        name: String,
+        /// Remove the mark instead.
+        #[arg(long)]
+        disable: bool,
+    },
+    /// Start a defined network: bridge, addresses, firewall rules, dnsmasq.
+    #[command(
+        after_help = "A network with a bridge of its own (isolated, nat, route, open) gets its bridge \
+with MAC, MTU and STP, its firewall rules, addresses, routes, forwarding and dnsmasq; a failed \
+start undoes every step it made. A network on host devices (bridge, private, vepa, passthrough, \
+hostdev) is only marked active.\n\nExamples:\n  netloom net start default\n  \
+netloom net start --firewall iptables default\n  netloom net start --autostart"
+    )]
+    Start {
+        /// The network (not with --autostart).
+        #[arg(required_unless_present = "autostart", conflicts_with = "autostart")]
+        name: Option<String>,
+        /// Start every inactive network marked for autostart.
+        #[arg(long)]
+        autostart: bool,
+        /// Where the rules go; default nftables where `nft` works, else iptables.
+        #[arg(long, value_enum)]
+        firewall: Option<FirewallArg>,
+    },
+    /// Start a network from XML without defining it (gone once stopped).
+    Create {
+        /// Network XML (`-` for standard input).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Where the rules go; default nftables where `nft` works, else iptables.
+        #[arg(long, value_enum)]
+        firewall: Option<FirewallArg>,
+    },
+    /// Stop a network: remove exactly what its start made.
+    #[command(visible_alias = "destroy")]
+    Stop {
+        /// The network.
+        name: String,
+    },
+    /// Show or write a network's dnsmasq configuration and firewall fragments.
+    Render(RenderArgs),
+}
+
+/// The firewall a starting network's rules go into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FirewallArg {
+    /// iptables and ip6tables (`*-restore --noflush`).
+    Iptables,
+    /// nftables.
+    Nftables,
+}
+
+impl From<FirewallArg> for Firewall {
+    fn from(f: FirewallArg) -> Self {
+        match f {
+            FirewallArg::Iptables => Firewall::Iptables,
+            FirewallArg::Nftables => Firewall::Nftables,
+        }
+    }
+}
+
+/// Runs one `net` verb.
+pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
+    match command {
+        NetCommand::Render(args) => render::run(args),
+        NetCommand::List { all, format } => list(cli, *all, *format),
+        NetCommand::Dumpxml { name, inactive } => {
+            let root = open_root(cli)?;
+            let text = network::dumpxml(&root, &parse_name(name)?, *inactive)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes()).map_err(Error::Output)
+        }
+        NetCommand::Define { file } => {
+            let net = input::load_network(file)?;
+            let name = net.name.clone();
+            with_session(cli, |s, root| {
+                network::define(s, root, net, &format!("net define {}", file.display()))
+            })?;
+            println!("Network {name} defined from {}", file.display());
+            Ok(())
+        }
+        NetCommand::Undefine { name } => {
+            let name = parse_name(name)?;
+            with_session(cli, |s, root| {
+                network::undefine(s, root, &name, &format!("net undefine {name}"))
+            })?;
+            println!("Network {name} has been undefined");
+            Ok(())
+        }
+        NetCommand::Autostart { name, disable } => {
+            let name = parse_name(name)?;
+            let verb = if *disable { "--disable " } else { "" };
+            with_session(cli, |s, root| {
+                let cmd = format!("net autostart {verb}{name}");
+                network::set_autostart(s, root, &name, !disable, &cmd)
+            })?;
+            let state = if *disable { "unmarked" } else { "marked" };
+            println!("Network {name} {state} as autostarted");
+            Ok(())
+        }
+        NetCommand::Start {
+            name,
+            autostart,
+            firewall,
+        } => {
+            let fw = firewall.map(Firewall::from);
+            let names = match name {
+                Some(n) => vec![parse_name(n)?],
+                None => autostart_names(cli)?,
+            };
+            debug_assert!(*autostart || names.len() == 1);
+            for name in names {
+                let warnings = with_session(cli, |s, root| {
+                    network::start(s, root, &name, fw, &format!("net start {name}"))
+                })?;
+                notify(&warnings);
+                println!("Network {name} started");
+            }
+            Ok(())
+        }
+        NetCommand::Create { file, firewall } => {
+            let net = input::load_network(file)?;
+            let name = net.name.clone();
+            let fw = firewall.map(Firewall::from);
+            let warnings = with_session(cli, |s, root| {
+                network::create(s, root, net, fw, &format!("net create {}", file.display()))
+            })?;
+            notify(&warnings);
+            println!("Network {name} created from {}", file.display());
+            Ok(())
+        }
+        NetCommand::Stop { name } => {
+            let name = parse_name(name)?;
+            let warnings = with_session(cli, |s, root| {
+                network::stop(s, root, &name, &format!("net stop {name}"))
+            })?;
+            notify(&warnings);
+            println!("Network {name} stopped");
+            Ok(())
+        }
+    }
+}
+
+fn parse_name(name: &str) -> Result<NetName> {
+    NetName::parse(name).map_err(|e| Error::Usage(format!("'{name}' is not a network name: {e}")))
+}
+
+/// Runs `f` holding the root's lock, after telling the user what recovery did.
+fn with_session<T>(cli: &Cli, f: impl FnOnce(&Session<'_>, &TargetRoot) -> Result<T>) -> Result<T> {
+    let root = TargetRoot::open(&cli.root)?;
+    let session = Session::open(&root)?;
+    notify(session.notices());
+    f(&session, &root)
+}
+
+/// The inactive networks marked for autostart, for `net start --autostart`.
+fn autostart_names(cli: &Cli) -> Result<Vec<NetName>> {
+    let root = open_root(cli)?;
+    let names: Vec<NetName> = network::list(&root)?
+        .into_iter()
+        .filter(|n| n.autostart && !n.active)
+        .map(|n| n.name)
+        .collect();
+    if names.is_empty() {
+        say("no inactive network is marked for autostart");
+    }
+    Ok(names)
+}
+
+fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
+    let root = open_root(cli)?;
+    let nets: Vec<NetInfo> = network::list(&root)?
+        .into_iter()
+        .filter(|n| all || n.active)
+        .collect();
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = nets
+                .iter()
+                .map(|n| {
+                    serde_json::json!({
+                        "name": n.name.as_str(),
+                        "state": if n.active { "active" } else { "inactive" },
+                        "autostart": n.autostart,
+                        "persistent": n.persistent,
+                        "bridge": n.bridge,
+                        "firewall": n.firewall,
+                    })
+                })
+                .collect();
+            serde_json::to_writer(&mut out, &list).map_err(|e| Error::Output(e.into()))?;
+            writeln!(out).map_err(Error::Output)?;
+        }
+        Format::Text => {
+            let yes = |b: bool| if b { "yes" } else { "no" };
+            let rows: Vec<[String; 5]> = nets
+                .iter()
+                .map(|n| {
+                    [
+                        n.name.to_string(),
+                        (if n.active { "active" } else { "inactive" }).into(),
+                        yes(n.autostart).into(),
+                        yes(n.persistent).into(),
+                        n.bridge.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect();
+            let head = ["Name", "State", "Autostart", "Persistent", "Bridge"].map(String::from);
+            let mut widths = head.clone().map(|h| h.chars().count());
+            for row in &rows {
+                for (w, cell) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+            let line = |row: &[String; 5]| {
+                let cells: Vec<String> = row
+                    .iter()
+                    .zip(widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect();
+                format!(" {}", cells.join("   ").trim_end())
+            };
+            writeln!(out, "{}", line(&head)).map_err(Error::Output)?;
+            let total = widths.iter().sum::<usize>() + 3 * 4 + 1;
+            writeln!(out, "{}", "-".repeat(total)).map_err(Error::Output)?;
+            for row in &rows {
+                writeln!(out, "{}", line(row)).map_err(Error::Output)?;
+            }
+        }
+    }
+    out.flush().map_err(Error::Output)
+}

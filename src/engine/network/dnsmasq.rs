@@ -1,0 +1,94 @@
+//! Starting and stopping a network's dnsmasq. The process is known by its pid file and
+//! checked by its command line before it is signalled, so a pid the kernel reused for
+//! something else after dnsmasq died is never killed.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::cmd::{self, argv};
+use crate::error::Error;
+
+/// Starts dnsmasq with `conf` and the lease file `leases`. It returns once dnsmasq has bound
+/// its sockets and daemonized, having written its pid file; a dnsmasq that refuses to start
+/// (a missing TFTP root, a port in use) fails with its own message.
+pub(super) fn start(conf: &str, leases: &str) -> Result<(), Error> {
+    let conf_arg = format!("--conf-file={conf}");
+    let leases_arg = format!("--dhcp-leasefile={leases}");
+    cmd::run(&argv(&["dnsmasq", &conf_arg, &leases_arg]), None).map(drop)
+}
+
+/// Stops the dnsmasq of `conf` whose pid `pid_file` holds: SIGTERM, then SIGKILL if it has
+/// not gone within three seconds. One that is not running (it died, or never started) is
+/// fine.
+pub(super) fn stop(conf: &str, pid_file: &str) -> Result<(), Error> {
+    let Ok(text) = std::fs::read_to_string(pid_file) else {
+        return Ok(());
+    };
+    let Ok(pid) = text.trim().parse::<u32>() else {
+        return Ok(());
+    };
+    if !is_ours(pid, conf) {
+        return Ok(());
+    }
+    signal("TERM", pid)?;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        if gone(pid) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal("KILL", pid)?;
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        if gone(pid) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err(Error::Live(format!(
+        "dnsmasq (pid {pid}) did not end after SIGKILL"
+    )))
+}
+
+/// Whether `pid` is a live dnsmasq started with `conf`.
+fn is_ours(pid: u32, conf: &str) -> bool {
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return false;
+    };
+    let want = format!("--conf-file={conf}");
+    let mut args = cmdline.split(|b| *b == 0);
+    let program_ok = args
+        .next()
+        .and_then(|p| Path::new(std::str::from_utf8(p).ok()?).file_name())
+        .is_some_and(|n| n == "dnsmasq");
+    program_ok && args.any(|a| a == want.as_bytes()) && !gone(pid)
+}
+
+/// Whether `pid` has ended: no such process, or a zombie its parent has not reaped yet (a
+/// daemon's parent is init, which may take a while).
+fn gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        // The state follows the command name, which is in parentheses and may hold spaces.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_none_or(|state| state == "Z" || state == "X"),
+    }
+}
+
+fn signal(name: &str, pid: u32) -> Result<(), Error> {
+    let out = cmd::output(
+        &argv(&["kill", &format!("-{name}"), &pid.to_string()]),
+        None,
+    )?;
+    if out.ok || gone(pid) {
+        Ok(())
+    } else {
+        Err(cmd::failed(
+            &argv(&["kill", &format!("-{name}"), &pid.to_string()]),
+            &out,
+        ))
+    }
+}

@@ -1,0 +1,217 @@
+//! Loading a network's firewall rules, and the shared setup they go into, with the tool of
+//! the chosen backend; and taking them away again.
+
+use super::cmd::{self, argv};
+use super::record::Step;
+use crate::backend::RenderedFile;
+use crate::backends::firewall::{BaseStep, Family};
+use crate::backends::{iptables, nftables};
+use crate::error::Error;
+use crate::model::network::Network;
+
+/// The firewall a running network's rules go into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Firewall {
+    /// iptables and ip6tables, through `*-restore --noflush`.
+    Iptables,
+    /// nftables, through `nft -f`.
+    Nftables,
+}
+
+impl Firewall {
+    /// The backend's name, also that of its rendered files' backend.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Firewall::Iptables => "iptables",
+            Firewall::Nftables => "nftables",
+        }
+    }
+
+    /// The one asked for, else nftables where `nft` works, else iptables.
+    pub(super) fn choose(asked: Option<Firewall>) -> Result<Firewall, Error> {
+        if let Some(f) = asked {
+            return Ok(f);
+        }
+        if cmd::output(&argv(&["nft", "list", "tables"]), None).is_ok_and(|o| o.ok) {
+            return Ok(Firewall::Nftables);
+        }
+        if cmd::exists("iptables-restore") {
+            return Ok(Firewall::Iptables);
+        }
+        Err(Error::Live(
+            "neither nft nor iptables-restore works here; install nftables or iptables".into(),
+        ))
+    }
+
+    /// The one-time setup's steps.
+    fn base_steps(self) -> Vec<BaseStep> {
+        match self {
+            Firewall::Iptables => iptables::base_steps(),
+            Firewall::Nftables => nftables::base_steps(),
+        }
+    }
+}
+
+/// Completes the shared setup: each step whose probe fails is loaded and added to `loaded`
+/// (also when a later step fails, so the caller can take it away again).
+pub(super) fn load_base(fw: Firewall, loaded: &mut Vec<BaseStep>) -> Result<(), Error> {
+    for step in fw.base_steps() {
+        if cmd::output(&step.probe, None)?.ok {
+            continue;
+        }
+        cmd::run(&step.loader, Some(&step.input))?;
+        loaded.push(step);
+    }
+    Ok(())
+}
+
+/// Loads the network's rendered fragments (`files`, this backend's) and records how each
+/// comes off again.
+pub(super) fn load_rules(
+    fw: Firewall,
+    files: &[RenderedFile],
+    steps: &mut Vec<Step>,
+) -> Result<(), Error> {
+    for file in files {
+        let bad = |e: crate::backends::firewall::RemovalError| {
+            Error::Live(format!("{}: cannot work out its removal: {e}", file.path))
+        };
+        match fw {
+            Firewall::Nftables => {
+                let echo = cmd::run(
+                    &argv(&["nft", "--echo", "--handle", "-f", "-"]),
+                    Some(&file.contents),
+                )?;
+                let input = nftables::removal(&echo).map_err(bad)?;
+                steps.push(Step::Rules {
+                    loader: argv(&["nft", "-f", "-"]),
+                    input,
+                });
+            }
+            Firewall::Iptables => {
+                let tool = if file.path.ends_with(".ip6tables") {
+                    "ip6tables-restore"
+                } else {
+                    "iptables-restore"
+                };
+                let loader = argv(&[tool, "-w", "--noflush"]);
+                // Worked out first: a fragment that cannot be removed is never loaded.
+                let input = iptables::removal(&file.contents).map_err(bad)?;
+                cmd::run(&loader, Some(&file.contents))?;
+                steps.push(Step::Rules { loader, input });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// nftables cannot fill in the checksum of DHCP replies, so libvirt has tc do it on the
+/// bridge. A kernel without the `csum` action cannot; that costs only very old guests their
+/// DHCP, so it is a warning, not a failure. The bridge's deletion takes both away.
+pub(super) fn checksum_fix(net: &Network) -> Result<Option<String>, Error> {
+    let Some(fix) = nftables::tc_checksum_fix(net)? else {
+        return Ok(None);
+    };
+    if cmd::run(&fix.show_qdisc, None)?.trim().is_empty() {
+        cmd::run(&fix.add_qdisc, None)?;
+    }
+    let out = cmd::output(&fix.add_filter, None)?;
+    Ok((!out.ok).then(|| {
+        format!(
+            "network '{}': the DHCP checksum fix is not loaded ({}); guests that check UDP \
+             checksums of DHCP replies may ignore them",
+            net.name,
+            cmd::failed(&fix.add_filter, &out)
+        )
+    }))
+}
+
+/// Takes away the parts of the shared setup in `loaded` that nothing uses any more, and
+/// returns those that stay (still used by someone's rules, or not removable).
+pub(super) fn remove_base(fw: Firewall, loaded: &[BaseStep]) -> Vec<BaseStep> {
+    match fw {
+        Firewall::Nftables => loaded
+            .iter()
+            .filter(|step| {
+                // The probe is `nft list table FAMILY libvirt_network`.
+                let family = match step.probe.get(3).map(String::as_str) {
+                    Some("ip6") => Family::Ipv6,
+                    _ => Family::Ipv4,
+                };
+                !remove_nft_base(family, step)
+            })
+            .cloned()
+            .collect(),
+        Firewall::Iptables => {
+            let first = |text: &str| text.lines().next().unwrap_or_default().to_owned();
+            let mut failed = Vec::new();
+            for (loader, input) in iptables::base_removal(loaded) {
+                if !cmd::output(&loader, Some(&input)).is_ok_and(|o| o.ok) {
+                    failed.push((loader, first(&input)));
+                }
+            }
+            loaded
+                .iter()
+                .filter(|s| {
+                    failed
+                        .iter()
+                        .any(|(l, t)| *l == s.loader && *t == first(&s.input))
+                })
+                .cloned()
+                .collect()
+        }
+    }
+}
+
+/// Deletes one family's nft setup unless a rule other than its own jumps is in it; whether
+/// it is gone.
+fn remove_nft_base(family: Family, step: &BaseStep) -> bool {
+    let word = match family {
+        Family::Ipv4 => "ip",
+        Family::Ipv6 => "ip6",
+    };
+    let list = argv(&["nft", "-j", "list", "table", word, nftables::TABLE]);
+    let Ok(listing) = cmd::output(&list, None) else {
+        return false;
+    };
+    if !listing.ok {
+        // Gone already (a flushed ruleset): nothing to take away.
+        return true;
+    }
+    if nftables::base_in_use(&listing.stdout) != Some(false) {
+        return false;
+    }
+    cmd::output(&step.loader, Some(&nftables::base_removal(family))).is_ok_and(|o| o.ok)
+}
+
+/// Feeds a removal to its loader. When that fails as a whole (a rule is gone already: the
+/// firewall was reloaded, or someone deleted it), each command is fed alone, so what is
+/// left still comes off; what cannot is returned as a warning.
+pub(super) fn remove_rules(loader: &[String], input: &str) -> Result<Option<String>, Error> {
+    if cmd::output(loader, Some(input))?.ok {
+        return Ok(None);
+    }
+    let mut missing = 0;
+    let mut header = "";
+    for line in input.lines() {
+        let single = if line.starts_with('*') {
+            header = line;
+            continue;
+        } else if line == "COMMIT" {
+            continue;
+        } else if header.is_empty() {
+            format!("{line}\n")
+        } else {
+            format!("{header}\n{line}\nCOMMIT\n")
+        };
+        if !cmd::output(loader, Some(&single))?.ok {
+            missing += 1;
+        }
+    }
+    Ok((missing > 0).then(|| {
+        format!(
+            "{missing} firewall rule{} had been removed already",
+            if missing == 1 { "" } else { "s" }
+        )
+    }))
+}

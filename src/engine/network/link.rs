@@ -1,0 +1,209 @@
+//! The bridge of a network with its own: the device, its addresses and routes, and the
+//! forwarding it needs, made with `ip` the way libvirt's `networkStartNetworkVirtual` makes
+//! them, each step recorded for stop.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use super::cmd::{self, argv};
+use super::record::Step;
+use crate::error::Error;
+use crate::model::IfaceName;
+use crate::model::network::{ForwardMode, Network};
+
+/// The names of the devices in netloom's network namespace.
+pub(super) fn devices() -> BTreeSet<String> {
+    let Ok(out) = cmd::run(&argv(&["ip", "-j", "link", "show"]), None) else {
+        return BTreeSet::new();
+    };
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    doc.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.get("ifname")?.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Refuses a network whose subnet the host already routes somewhere, as libvirt does: the
+/// guests could not be told apart from that network. Reads only.
+pub(super) fn check_routes(net: &Network) -> Result<(), Error> {
+    let mut routes = Vec::new();
+    for family in ["-4", "-6"] {
+        let out = cmd::run(
+            &argv(&["ip", "-j", family, "route", "show", "table", "main"]),
+            None,
+        )?;
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        for r in doc.as_array().into_iter().flatten() {
+            let (Some(dst), Some(dev)) = (
+                r.get("dst").and_then(|d| d.as_str()),
+                r.get("dev").and_then(|d| d.as_str()),
+            ) else {
+                continue;
+            };
+            routes.push((dst.to_owned(), dev.to_owned()));
+        }
+    }
+    for ip in &net.ips {
+        let subnet = (ip.network(), ip.prefix_len());
+        let clash = routes
+            .iter()
+            .find(|(dst, _)| parse_dst(dst) == Some(subnet));
+        if let Some((dst, dev)) = clash {
+            return Err(Error::Live(format!(
+                "network '{}': its subnet {dst} is already routed through {dev}",
+                net.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A route destination as `ip -j` prints it: `A/P`, or a bare address for a host route.
+fn parse_dst(dst: &str) -> Option<(IpAddr, u8)> {
+    match dst.split_once('/') {
+        Some((a, p)) => Some((a.parse().ok()?, p.parse().ok()?)),
+        None => {
+            let a: IpAddr = dst.parse().ok()?;
+            Some((a, if a.is_ipv6() { 128 } else { 32 }))
+        }
+    }
+}
+
+/// Creates the bridge with its MAC, MTU and STP settings, and the IPv6 settings libvirt
+/// gives it. Refuses a device of that name that exists already: it is someone else's.
+pub(super) fn create_bridge(
+    net: &Network,
+    bridge: &IfaceName,
+    steps: &mut Vec<Step>,
+) -> Result<(), Error> {
+    let name = bridge.as_str();
+    if devices().contains(name) {
+        return Err(Error::Live(format!(
+            "network '{}': a device named {name} exists already",
+            net.name
+        )));
+    }
+    let def = net.bridge.as_ref();
+    let stp = def.and_then(|b| b.stp).unwrap_or(true);
+    // In centiseconds, as the kernel takes it; set before STP, which refuses a delay under
+    // 2 s once it is on.
+    let delay = def.and_then(|b| b.delay).unwrap_or(0).saturating_mul(100);
+    let mut add = argv(&["ip", "link", "add", name]);
+    if let Some(mac) = &net.mac {
+        add.extend(argv(&["address", &mac.to_string()]));
+    }
+    if let Some(mtu) = net.mtu {
+        add.extend(argv(&["mtu", &mtu.get().to_string()]));
+    }
+    add.extend(argv(&[
+        "type",
+        "bridge",
+        "forward_delay",
+        &delay.to_string(),
+    ]));
+    add.extend(argv(&["stp_state", if stp { "1" } else { "0" }]));
+    cmd::run(&add, None)?;
+    steps.push(Step::Bridge {
+        name: name.to_owned(),
+    });
+    if cmd::read_sysctl("net/ipv6/conf/all/disable_ipv6").is_some() {
+        let v6 = net.ips.iter().any(|ip| ip.is_ipv6());
+        let conf = |key: &str| format!("net/ipv6/conf/{name}/{key}");
+        if v6 {
+            // The bridge is the router of its network: no autoconfiguration from guests.
+            cmd::write_sysctl(&conf("disable_ipv6"), "0")?;
+            cmd::write_sysctl(&conf("accept_ra"), "0")?;
+            cmd::write_sysctl(&conf("autoconf"), "0")?;
+        } else {
+            cmd::write_sysctl(&conf("disable_ipv6"), "1")?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds the addresses, brings the bridge up and adds the static routes.
+pub(super) fn configure(net: &Network, bridge: &IfaceName) -> Result<(), Error> {
+    let name = bridge.as_str();
+    for ip in &net.ips {
+        let addr = format!("{}/{}", ip.address, ip.prefix_len());
+        let add = if ip.is_ipv6() {
+            // No duplicate detection: the bridge has no carrier until a guest plugs in, and
+            // a tentative address would keep dnsmasq from answering until then.
+            argv(&["ip", "-6", "addr", "add", &addr, "dev", name, "nodad"])
+        } else {
+            argv(&[
+                "ip",
+                "-4",
+                "addr",
+                "add",
+                &addr,
+                "broadcast",
+                "+",
+                "dev",
+                name,
+            ])
+        };
+        cmd::run(&add, None)?;
+    }
+    cmd::run(&argv(&["ip", "link", "set", "dev", name, "up"]), None)?;
+    for route in &net.routes {
+        let dest = format!("{}/{}", route.address, route.prefix_len());
+        let family = if route.address.is_ipv6() { "-6" } else { "-4" };
+        let mut add = argv(&["ip", family, "route", "add", &dest]);
+        add.extend(argv(&["via", &route.gateway.to_string(), "dev", name]));
+        if let Some(metric) = route.metric {
+            add.extend(argv(&["metric", &metric.to_string()]));
+        }
+        cmd::run(&add, None)?;
+    }
+    Ok(())
+}
+
+/// The forwarding sysctls a network with a forward mode needs, per family it has
+/// addresses in.
+pub(super) fn forwarding_keys(net: &Network) -> Vec<&'static str> {
+    if !matches!(
+        net.forward_mode(),
+        Some(ForwardMode::Nat | ForwardMode::Route | ForwardMode::Open)
+    ) {
+        return Vec::new();
+    }
+    let mut keys = Vec::new();
+    if net.ips.iter().any(|ip| !ip.is_ipv6()) {
+        keys.push("net/ipv4/ip_forward");
+    }
+    if net.ips.iter().any(|ip| ip.is_ipv6()) {
+        keys.push("net/ipv6/conf/all/forwarding");
+    }
+    keys
+}
+
+/// Turns forwarding on where the network needs it, recording the old value of each key it
+/// changed so stop can put it back.
+pub(super) fn enable_forwarding(net: &Network, steps: &mut Vec<Step>) -> Result<(), Error> {
+    for key in forwarding_keys(net) {
+        let old = cmd::read_sysctl(key).ok_or_else(|| {
+            Error::Live(format!(
+                "network '{}' needs {key}, which this kernel does not have",
+                net.name
+            ))
+        })?;
+        if old != "1" {
+            cmd::write_sysctl(key, "1")?;
+            steps.push(Step::Sysctl {
+                key: key.to_owned(),
+                old,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the bridge; one that is gone already is fine.
+pub(super) fn delete_bridge(name: &str) -> Result<(), Error> {
+    if !devices().contains(name) {
+        return Ok(());
+    }
+    cmd::run(&argv(&["ip", "link", "del", "dev", name]), None).map(drop)
+}

@@ -1,0 +1,355 @@
+//! Virtual networks as `virsh net-*` keeps them: definitions under `etc/netloom/networks/`,
+//! and, for each running network, its live definition and the record of what its start did
+//! under `run/netloom/networks/` (paths relative to the target root). Every file goes
+//! through a journalled transaction; the live steps (bridge, firewall, dnsmasq) happen in
+//! the network namespace netloom runs in, and each is recorded so that stop, or a failed
+//! start, undoes exactly what was done.
+//!
+//! Definitions are journalled as [`DEFINITIONS`](super::DEFINITIONS), so `netloom rollback`
+//! restores them; runtime state as [`RUNTIME`](super::RUNTIME), which only `net stop` or
+//! `net start` may change.
+
+mod cmd;
+mod dnsmasq;
+mod fw;
+mod link;
+pub mod record;
+mod start;
+mod stop;
+
+use std::collections::BTreeSet;
+
+use crate::backend::RenderedFile;
+use crate::engine::{DEFINITIONS, Session, TargetRoot, plan_paths};
+use crate::error::Error;
+use crate::model::network::{BridgeDef, BridgeName, NetName, Network};
+use crate::source::SourceFile;
+use crate::xml::{self, NetworkChecks};
+
+pub use fw::Firewall;
+use record::Record;
+pub use start::{create, start};
+pub use stop::stop;
+
+/// Where definitions live.
+pub const DEF_DIR: &str = "etc/netloom/networks";
+
+/// Where running networks' state lives.
+pub const RUN_DIR: &str = "run/netloom/networks";
+
+/// Definitions hold the whole network (its metadata too), so only root reads them, as with
+/// libvirt's.
+const DEF_MODE: u32 = 0o600;
+
+/// What `net list` shows of one network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetInfo {
+    /// The name.
+    pub name: NetName,
+    /// Whether it is running.
+    pub active: bool,
+    /// Whether it has a definition (a running network without one is transient).
+    pub persistent: bool,
+    /// Whether it is marked to start at boot.
+    pub autostart: bool,
+    /// Its bridge, if it has one.
+    pub bridge: Option<String>,
+    /// The firewall backend its rules went into, while it runs.
+    pub firewall: Option<String>,
+}
+
+/// The paths of one network's files.
+struct Paths {
+    def: String,
+    autostart: String,
+    live: String,
+    record: String,
+    pid: String,
+}
+
+impl Paths {
+    fn of(name: &NetName) -> Self {
+        let stem = name.file_stem();
+        Paths {
+            def: format!("{DEF_DIR}/{stem}.xml"),
+            autostart: format!("{DEF_DIR}/{stem}.autostart"),
+            live: format!("{RUN_DIR}/{stem}.xml"),
+            record: format!("{RUN_DIR}/{stem}.json"),
+            pid: format!("{RUN_DIR}/{stem}.pid"),
+        }
+    }
+}
+
+/// Reads a file under the root, `None` when it does not exist.
+fn read(root: &TargetRoot, rel: &str) -> Result<Option<String>, Error> {
+    let path = root.resolve(rel)?;
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Read {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// Reads a stored network (a definition or a live copy), with every check.
+fn read_network(root: &TargetRoot, rel: &str) -> Result<Option<Network>, Error> {
+    let Some(text) = read(root, rel)? else {
+        return Ok(None);
+    };
+    let shown = root.resolve(rel)?.display().to_string();
+    xml::read_network_with(&SourceFile::new(shown, text), NetworkChecks::Define)
+        .map(Some)
+        .map_err(Error::Invalid)
+}
+
+/// Reads a running network's record.
+fn read_record(root: &TargetRoot, name: &NetName) -> Result<Option<Record>, Error> {
+    let rel = Paths::of(name).record;
+    let Some(text) = read(root, &rel)? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        Error::Live(format!(
+            "{}: not a record netloom wrote: {e}",
+            root.resolve(&rel)
+                .map_or(rel.clone(), |p| p.display().to_string())
+        ))
+    })
+}
+
+/// The networks stored in `dir` (definitions or live copies), sorted by name.
+fn stored(root: &TargetRoot, dir: &str) -> Result<Vec<Network>, Error> {
+    let abs = root.resolve(dir)?;
+    let entries = match std::fs::read_dir(&abs) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(Error::Read {
+                path: abs.display().to_string(),
+                source,
+            });
+        }
+    };
+    let mut files: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".xml") && !n.starts_with('.'))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for file in files {
+        if let Some(net) = read_network(root, &format!("{dir}/{file}"))? {
+            out.push(net);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Every network of the root, defined or running, for `net list`.
+pub fn list(root: &TargetRoot) -> Result<Vec<NetInfo>, Error> {
+    let defined = stored(root, DEF_DIR)?;
+    let running = stored(root, RUN_DIR)?;
+    let names: BTreeSet<&NetName> = defined.iter().chain(&running).map(|n| &n.name).collect();
+    let mut out = Vec::new();
+    for name in names {
+        let paths = Paths::of(name);
+        let live = running.iter().find(|n| &n.name == name);
+        let def = defined.iter().find(|n| &n.name == name);
+        let record = match live {
+            Some(_) => read_record(root, name)?,
+            None => None,
+        };
+        let shown = live.or(def);
+        out.push(NetInfo {
+            name: name.clone(),
+            active: record.is_some(),
+            persistent: def.is_some(),
+            autostart: def.is_some() && read(root, &paths.autostart)?.is_some(),
+            bridge: shown
+                .and_then(Network::bridge_name)
+                .map(|b| b.as_str().to_owned()),
+            firewall: record.and_then(|r| r.firewall),
+        });
+    }
+    Ok(out)
+}
+
+/// A network's XML: the running copy when it runs (unless `inactive`), else its
+/// definition.
+pub fn dumpxml(root: &TargetRoot, name: &NetName, inactive: bool) -> Result<String, Error> {
+    let paths = Paths::of(name);
+    let order = if inactive {
+        [&paths.def, &paths.live]
+    } else {
+        [&paths.live, &paths.def]
+    };
+    for rel in order {
+        if let Some(text) = read(root, rel)? {
+            return Ok(text);
+        }
+    }
+    Err(not_found(name))
+}
+
+fn not_found(name: &NetName) -> Error {
+    Error::Live(format!(
+        "no network named '{name}'; `netloom net list --all` shows them"
+    ))
+}
+
+/// Defines `net` (or replaces its definition), filling in what libvirt generates: the
+/// UUID, the bridge MAC and a free `virbrN` bridge name. Returns the network as stored.
+///
+/// Refused: a UUID another network has, and a bridge another network uses.
+pub fn define(
+    session: &Session<'_>,
+    root: &TargetRoot,
+    mut net: Network,
+    command: &str,
+) -> Result<Network, Error> {
+    complete(root, &mut net)?;
+    let file = RenderedFile {
+        path: Paths::of(&net.name).def,
+        contents: xml::network_to_xml(&net),
+        mode: DEF_MODE,
+    };
+    let plan = plan_paths(root, DEFINITIONS, vec![file], Vec::new())?;
+    if !plan.is_empty() {
+        session.apply(&plan, command, None)?;
+    }
+    Ok(net)
+}
+
+/// Fills in the UUID, MAC and bridge name, checked against every other network of the root.
+fn complete(root: &TargetRoot, net: &mut Network) -> Result<(), Error> {
+    let mut others = stored(root, DEF_DIR)?;
+    for live in stored(root, RUN_DIR)? {
+        if !others.iter().any(|o| o.name == live.name) {
+            others.push(live);
+        }
+    }
+    let same: Vec<&Network> = others.iter().filter(|o| o.name == net.name).collect();
+    if net.uuid.is_none() {
+        // Redefining without a UUID keeps the network's identity, whatever made it.
+        net.uuid = same.iter().find_map(|o| o.uuid);
+    }
+    net.fill_defaults();
+    let uuid = net.uuid_or_derived();
+    if let Some(o) = same.iter().find(|o| o.uuid_or_derived() != uuid) {
+        return Err(Error::Refused(format!(
+            "network '{}' exists with UUID {}, not {uuid}; keep its UUID or leave it out",
+            net.name,
+            o.uuid_or_derived()
+        )));
+    }
+    let others: Vec<&Network> = others.iter().filter(|o| o.name != net.name).collect();
+    if let Some(o) = others.iter().find(|o| o.uuid_or_derived() == uuid) {
+        return Err(Error::Refused(format!(
+            "network '{}' has UUID {uuid} already; give '{}' another",
+            o.name, net.name
+        )));
+    }
+    if !net.has_own_bridge() {
+        return Ok(());
+    }
+    let used: BTreeSet<String> = others
+        .iter()
+        .filter_map(|o| o.bridge_name())
+        .map(|b| b.as_str().to_owned())
+        .collect();
+    if let Some(bridge) = net.bridge_name() {
+        if let Some(o) = others
+            .iter()
+            .find(|o| o.bridge_name().as_ref() == Some(&bridge))
+        {
+            return Err(Error::Refused(format!(
+                "bridge '{bridge}' is already used by network '{}'",
+                o.name
+            )));
+        }
+        return Ok(());
+    }
+    let template = net
+        .bridge
+        .as_ref()
+        .and_then(|b| b.name.as_ref())
+        .map_or("virbr%d", BridgeName::as_str)
+        .to_owned();
+    let devices = link::devices();
+    let free = (0..4096)
+        .map(|n| template.replacen("%d", &n.to_string(), 1))
+        .find(|b| !used.contains(b) && !devices.contains(b))
+        .ok_or_else(|| {
+            Error::Refused(format!("no free bridge name for the template '{template}'"))
+        })?;
+    let name = BridgeName::parse(&free)
+        .map_err(|e| Error::Refused(format!("the template '{template}' gives '{free}': {e}")))?;
+    net.bridge.get_or_insert_with(BridgeDef::default).name = Some(name);
+    Ok(())
+}
+
+/// Removes a network's definition and autostart mark. A running network keeps running,
+/// as a transient one.
+pub fn undefine(
+    session: &Session<'_>,
+    root: &TargetRoot,
+    name: &NetName,
+    command: &str,
+) -> Result<(), Error> {
+    let paths = Paths::of(name);
+    if read(root, &paths.def)?.is_none() {
+        return Err(not_defined(root, name)?);
+    }
+    let plan = plan_paths(
+        root,
+        DEFINITIONS,
+        Vec::new(),
+        vec![paths.def, paths.autostart],
+    )?;
+    session.apply(&plan, command, None)?;
+    Ok(())
+}
+
+fn not_defined(root: &TargetRoot, name: &NetName) -> Result<Error, Error> {
+    Ok(if read(root, &Paths::of(name).record)?.is_some() {
+        Error::Refused(format!(
+            "network '{name}' is transient (running without a definition); stop it instead"
+        ))
+    } else {
+        not_found(name)
+    })
+}
+
+/// Marks a defined network to start at boot (`net start --autostart`), or unmarks it.
+/// Returns whether anything changed.
+pub fn set_autostart(
+    session: &Session<'_>,
+    root: &TargetRoot,
+    name: &NetName,
+    on: bool,
+    command: &str,
+) -> Result<bool, Error> {
+    let paths = Paths::of(name);
+    if read(root, &paths.def)?.is_none() {
+        return Err(not_defined(root, name)?);
+    }
+    let (files, removed) = if on {
+        let mark = RenderedFile {
+            path: paths.autostart,
+            contents: String::new(),
+            mode: 0o644,
+        };
+        (vec![mark], Vec::new())
+    } else {
+        (Vec::new(), vec![paths.autostart])
+    };
+    let plan = plan_paths(root, DEFINITIONS, files, removed)?;
+    if plan.is_empty() {
+        return Ok(false);
+    }
+    session.apply(&plan, command, None)?;
+    Ok(true)
+}

@@ -1,0 +1,294 @@
+//! `net start` and `net create`: libvirt's start sequence for a network with its own
+//! bridge (check the subnet is free, create the bridge, load the firewall, add addresses,
+//! bring it up, add routes, enable forwarding, start dnsmasq), each step recorded, and all
+//! of them undone, last first, when one fails.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use super::fw::{self, Firewall};
+use super::record::{BaseMark, Record, Step};
+use super::{DEF_DIR, Paths, complete, dnsmasq, link, not_found, read, read_network};
+use crate::backend::{NetBackend, NetContext, RenderedFile};
+use crate::backends::dnsmasq::{self as conf, Dnsmasq};
+use crate::backends::firewall::{self, BaseStep};
+use crate::backends::{iptables::Iptables, nftables::Nftables};
+use crate::engine::{RUNTIME, Session, TargetRoot, fault, plan_paths};
+use crate::error::Error;
+use crate::model::IfaceName;
+use crate::model::network::{NetName, Network};
+use crate::xml;
+
+/// Starts the defined network `name`, with the firewall `asked` for (else the default).
+/// Returns warnings for the user (a checksum fix the kernel cannot load).
+pub fn start(
+    session: &Session<'_>,
+    root: &TargetRoot,
+    name: &NetName,
+    asked: Option<Firewall>,
+    command: &str,
+) -> Result<Vec<String>, Error> {
+    let net = match read_network(root, &Paths::of(name).def)? {
+        Some(net) => net,
+        None if read(root, &Paths::of(name).record)?.is_some() => {
+            return Err(active(name));
+        }
+        None => return Err(not_found(name)),
+    };
+    run(session, root, net, asked, command)
+}
+
+/// Starts `net` without defining it (a transient network, gone once stopped), filling in
+/// what `define` would.
+pub fn create(
+    session: &Session<'_>,
+    root: &TargetRoot,
+    mut net: Network,
+    asked: Option<Firewall>,
+    command: &str,
+) -> Result<Vec<String>, Error> {
+    if read(root, &Paths::of(&net.name).def)?.is_some() {
+        return Err(Error::Refused(format!(
+            "network '{0}' is defined in {DEF_DIR}; start it with `netloom net start {0}`",
+            net.name
+        )));
+    }
+    if read(root, &Paths::of(&net.name).record)?.is_some() {
+        return Err(active(&net.name));
+    }
+    complete(root, &mut net)?;
+    run(session, root, net, asked, command)
+}
+
+fn active(name: &NetName) -> Error {
+    Error::Live(format!("network '{name}' is already active"))
+}
+
+/// Fails at fault-injection point `net-POINT` (tests only; see `engine/fault.rs`).
+fn fault_at(point: &str) -> Result<(), Error> {
+    fault::point(&format!("net-{point}")).map_err(|e| Error::Live(e.to_string()))
+}
+
+fn run(
+    session: &Session<'_>,
+    root: &TargetRoot,
+    net: Network,
+    asked: Option<Firewall>,
+    command: &str,
+) -> Result<Vec<String>, Error> {
+    let paths = Paths::of(&net.name);
+    if read(root, &paths.record)?.is_some() {
+        return Err(active(&net.name));
+    }
+    let mut state = Started::default();
+    let mut files = vec![RenderedFile {
+        path: paths.live.clone(),
+        contents: xml::network_to_xml(&net),
+        mode: 0o600,
+    }];
+    if !net.has_own_bridge() {
+        // Host devices: nothing of the network's own to make, as in libvirt.
+        files.push(state.record_file(&paths));
+        let plan = plan_paths(root, RUNTIME, files, Vec::new())?;
+        session.apply(&plan, command, None)?;
+        return Ok(Vec::new());
+    }
+    let bridge = net.bridge_name().ok_or_else(|| {
+        Error::Live(format!(
+            "network '{}' has no bridge name; define it (which picks a free one) or give \
+             <bridge name='…'/>",
+            net.name
+        ))
+    })?;
+    let rules = firewall::plan(&net)?.is_some();
+    let fw = rules.then(|| Firewall::choose(asked)).transpose()?;
+    let serves = conf::serves(&net);
+    let dns_dir = root.resolve(conf::DIR)?;
+    if serves {
+        searchable(&dns_dir)?;
+    }
+    link::check_routes(&net)?;
+
+    let ctx = NetContext {
+        dnsmasq_dir: dns_dir.display().to_string(),
+        pid_file: Some(root.resolve(&paths.pid)?.display().to_string()),
+    };
+    let rule_files = match fw {
+        Some(Firewall::Nftables) => Nftables.render(&net, &ctx)?,
+        Some(Firewall::Iptables) => Iptables.render(&net, &ctx)?,
+        None => Vec::new(),
+    };
+    files.extend(Dnsmasq.render(&net, &ctx)?);
+    files.extend(rule_files.iter().cloned());
+    state.record.firewall = fw.map(|f| f.as_str().to_owned());
+
+    let outcome = state.live(&net, &bridge, fw, &rule_files).and_then(|()| {
+        if serves {
+            let conf = format!("{}/{}.conf", ctx.dnsmasq_dir, net.name.file_stem());
+            state.record.steps.push(Step::Dnsmasq {
+                conf,
+                pid_file: ctx.pid_file.clone().unwrap_or_default(),
+            });
+        }
+        files.push(state.record_file(&paths));
+        if let Some(mark) = base_mark(root, fw, &state.base)? {
+            files.push(mark);
+        }
+        let plan = plan_paths(root, RUNTIME, files, Vec::new())?;
+        let id = session.apply(&plan, command, None)?;
+        let started = match &state.record.steps.last() {
+            Some(Step::Dnsmasq { conf, .. }) => {
+                let leases = format!("{}/{}.leases", ctx.dnsmasq_dir, net.name.file_stem());
+                dnsmasq::start(conf, &leases).and_then(|()| fault_at("dnsmasq"))
+            }
+            _ => Ok(()),
+        };
+        started.map_err(|e| match session.undo(id) {
+            Ok(()) => e,
+            Err(undo) => Error::Live(format!("{e}; restoring the files failed: {undo}")),
+        })
+    });
+    match outcome {
+        Ok(()) => Ok(state.notices),
+        Err(cause) => Err(state.unwind(root, &net, fw, &paths, cause)),
+    }
+}
+
+/// What a start has done so far.
+#[derive(Default)]
+struct Started {
+    record: Record,
+    base: Vec<BaseStep>,
+    notices: Vec<String>,
+}
+
+impl Started {
+    /// The live steps before dnsmasq, in libvirt's order, each recorded as it succeeds.
+    fn live(
+        &mut self,
+        net: &Network,
+        bridge: &IfaceName,
+        fw: Option<Firewall>,
+        rule_files: &[RenderedFile],
+    ) -> Result<(), Error> {
+        link::create_bridge(net, bridge, &mut self.record.steps)?;
+        fault_at("bridge")?;
+        if let Some(fw) = fw {
+            fw::load_base(fw, &mut self.base)?;
+            fw::load_rules(fw, rule_files, &mut self.record.steps)?;
+            if fw == Firewall::Nftables {
+                self.notices.extend(fw::checksum_fix(net)?);
+            }
+        }
+        fault_at("firewall")?;
+        link::configure(net, bridge)?;
+        link::enable_forwarding(net, &mut self.record.steps)?;
+        fault_at("addresses")
+    }
+
+    fn record_file(&self, paths: &Paths) -> RenderedFile {
+        RenderedFile {
+            path: paths.record.clone(),
+            contents: record_json(&self.record),
+            mode: 0o644,
+        }
+    }
+
+    /// Undoes every recorded step after `cause`, and says whether that worked.
+    fn unwind(
+        &self,
+        root: &TargetRoot,
+        net: &Network,
+        fw: Option<Firewall>,
+        paths: &Paths,
+        cause: Error,
+    ) -> Error {
+        let mut failed = super::stop::undo(root, &net.name, &self.record.steps).failed;
+        if let Some(fw) = fw
+            && !self.base.is_empty()
+            && !super::stop::firewall_in_use(root, &net.name, fw).unwrap_or(true)
+        {
+            let kept = fw::remove_base(fw, &self.base);
+            if !kept.is_empty() {
+                failed.push(format!(
+                    "{} of the {} firewall setup",
+                    kept.len(),
+                    fw.as_str()
+                ));
+            }
+        }
+        // dnsmasq's own pid file: written by it, not by a transaction.
+        if let Ok(pid) = root.resolve(&paths.pid) {
+            let _ = std::fs::remove_file(pid);
+        }
+        let network = net.name.to_string();
+        if failed.is_empty() {
+            Error::StartUndone {
+                network,
+                source: Box::new(cause),
+            }
+        } else {
+            Error::StartStuck {
+                network,
+                source: Box::new(cause),
+                leftovers: failed.join("; "),
+            }
+        }
+    }
+}
+
+/// The record as its file holds it.
+pub(super) fn record_json(record: &Record) -> String {
+    let mut text = serde_json::to_string_pretty(record).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The shared setup's mark with `loaded` added, when this start loaded any of it.
+fn base_mark(
+    root: &TargetRoot,
+    fw: Option<Firewall>,
+    loaded: &[BaseStep],
+) -> Result<Option<RenderedFile>, Error> {
+    let Some(fw) = fw.filter(|_| !loaded.is_empty()) else {
+        return Ok(None);
+    };
+    let path = super::stop::mark_path(fw);
+    let mut mark: BaseMark = match read(root, &path)? {
+        Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+        None => BaseMark::default(),
+    };
+    for step in loaded {
+        if !mark.loaded.contains(step) {
+            mark.loaded.push(step.clone());
+        }
+    }
+    let mut contents = serde_json::to_string_pretty(&mark).unwrap_or_default();
+    contents.push('\n');
+    Ok(Some(RenderedFile {
+        path,
+        contents,
+        mode: 0o644,
+    }))
+}
+
+/// dnsmasq reads its hosts files after it has dropped to an unprivileged user; if that user
+/// cannot enter their directory, it silently serves no fixed leases and no host names. So
+/// every existing directory on the way must be searchable by others.
+fn searchable(dir: &Path) -> Result<(), Error> {
+    for d in dir.ancestors() {
+        let Ok(meta) = std::fs::metadata(d) else {
+            continue;
+        };
+        let mode = meta.permissions().mode();
+        if mode & 0o001 == 0 {
+            return Err(Error::Live(format!(
+                "dnsmasq reads its hosts files as an unprivileged user, who cannot enter {} \
+                 (mode {:o}); make it searchable by others (chmod o+x)",
+                d.display(),
+                mode & 0o7777
+            )));
+        }
+    }
+    Ok(())
+}
