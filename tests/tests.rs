@@ -17,6 +17,7 @@ mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;
 mod net_cli;
+mod net_store;
 mod netcf;
 mod netxml;
 mod plan_diff;
