@@ -295,3 +295,24 @@ fn a_bad_network_name_is_a_usage_error() {
         "is not a network name",
     );
 }
+
+#[test]
+fn what_netloom_cannot_apply_at_start_is_refused_by_name_before_anything_is_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let xml = "<network><name>shaped</name><bridge name='nlbr7' zone='trusted'/>\
+               <domain name='lab.test' localOnly='yes' register='yes'/>\
+               <bandwidth><inbound average='1000'/></bandwidth>\
+               <ip address='10.88.0.1' prefix='24'/></network>";
+    ok(nl(root, &["net", "define", &write(root, "s.xml", xml)]));
+    let r = nl(root, &["net", "start", "shaped"]);
+    refused(r, "network 'shaped': netloom cannot apply <bandwidth>");
+    let r = nl(root, &["net", "start", "shaped"]);
+    for part in ["<bridge zone>", "<domain register='yes'>"] {
+        assert!(r.stderr.contains(part), "{part} missing: {}", r.stderr);
+    }
+    assert!(
+        !root.join("run").exists(),
+        "a refused start wrote runtime state"
+    );
+}

@@ -16,7 +16,7 @@ use crate::backends::{iptables::Iptables, nftables::Nftables};
 use crate::engine::{RUNTIME, Session, TargetRoot, fault, plan_paths};
 use crate::error::Error;
 use crate::model::IfaceName;
-use crate::model::network::{NetName, Network};
+use crate::model::network::{MacTableManager, NetName, Network};
 use crate::xml;
 
 /// Starts the defined network `name`, with the firewall `asked` for (else the default).
@@ -100,6 +100,16 @@ fn run(
             net.name
         ))
     })?;
+    let skipped = unapplied(&net);
+    if !skipped.is_empty() {
+        return Err(Error::Refused(format!(
+            "network '{}': netloom cannot apply {} when it starts the network, and will not \
+             start it without; remove {} from the definition",
+            net.name,
+            skipped.join(", "),
+            if skipped.len() == 1 { "it" } else { "them" }
+        )));
+    }
     let rules = firewall::plan(&net)?.is_some();
     let fw = rules.then(|| Firewall::choose(asked)).transpose()?;
     let serves = conf::serves(&net);
@@ -235,6 +245,26 @@ impl Started {
             }
         }
     }
+}
+
+/// What libvirt does at start for a network with its own bridge that netloom does not, so
+/// starting would quietly leave it out: refused instead, each named.
+fn unapplied(net: &Network) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if net.bandwidth.is_some() {
+        out.push("<bandwidth> (tc traffic shaping on the bridge)");
+    }
+    let bridge = net.bridge.as_ref();
+    if bridge.is_some_and(|b| b.zone.is_some()) {
+        out.push("<bridge zone> (a firewalld zone)");
+    }
+    if bridge.and_then(|b| b.mac_table_manager) == Some(MacTableManager::Libvirt) {
+        out.push("<bridge macTableManager='libvirt'> (guest MACs programmed into the bridge)");
+    }
+    if net.domain.as_ref().and_then(|d| d.register) == Some(true) {
+        out.push("<domain register='yes'> (registration with systemd-resolved)");
+    }
+    out
 }
 
 /// The record as its file holds it.
