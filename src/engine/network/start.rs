@@ -115,6 +115,13 @@ fn run(
     let serves = conf::serves(&net);
     let dns_dir = root.resolve(conf::DIR)?;
     if serves {
+        if !super::cmd::exists("dnsmasq") {
+            return Err(Error::Live(format!(
+                "network '{}' needs dnsmasq for DHCP and DNS, and it is not installed \
+                 (Debian: dnsmasq-base)",
+                net.name
+            )));
+        }
         searchable(&dns_dir)?;
     }
     link::check_routes(&net)?;
