@@ -7,8 +7,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::fw::{self, Firewall};
-use super::record::{BaseMark, Record, Step};
-use super::{DEF_DIR, Paths, complete, dnsmasq, link, not_found, read, read_network};
+use super::record::{Record, Step};
+use super::{DEF_DIR, Paths, complete, dnsmasq, link, marks, not_found, read, read_network};
 use crate::backend::{NetBackend, NetContext, RenderedFile};
 use crate::backends::dnsmasq::{self as conf, Dnsmasq};
 use crate::backends::firewall::{self, BaseStep};
@@ -148,10 +148,10 @@ fn run(
             });
         }
         files.push(state.record_file(&paths));
-        if let Some(mark) = base_mark(root, fw, &state.base)? {
-            files.push(mark);
-        }
-        let plan = plan_paths(root, RUNTIME, files, Vec::new())?;
+        let mut removed = Vec::new();
+        marks::add_base(root, fw, &state.base)?.into_plan(&mut files, &mut removed);
+        marks::add_forwarding(root, &state.record.steps)?.into_plan(&mut files, &mut removed);
+        let plan = plan_paths(root, RUNTIME, files, removed)?;
         let id = session.apply(&plan, command, None)?;
         let started = match &state.record.steps.last() {
             Some(Step::Dnsmasq { conf, .. }) => {
@@ -203,10 +203,15 @@ impl Started {
         fault_at("addresses")
     }
 
+    /// The record as stop reads it: the raised sysctls go to the forwarding mark instead.
     fn record_file(&self, paths: &Paths) -> RenderedFile {
+        let mut record = self.record.clone();
+        record.steps.retain(|s| !matches!(s, Step::Sysctl { .. }));
+        let mut contents = serde_json::to_string_pretty(&record).unwrap_or_default();
+        contents.push('\n');
         RenderedFile {
             path: paths.record.clone(),
-            contents: record_json(&self.record),
+            contents,
             mode: 0o644,
         }
     }
@@ -223,7 +228,7 @@ impl Started {
         let mut failed = super::stop::undo(root, &net.name, &self.record.steps).failed;
         if let Some(fw) = fw
             && !self.base.is_empty()
-            && !super::stop::firewall_in_use(root, &net.name, fw).unwrap_or(true)
+            && !marks::firewall_in_use(root, &net.name, fw).unwrap_or(true)
         {
             let kept = fw::remove_base(fw, &self.base);
             if !kept.is_empty() {
@@ -272,41 +277,6 @@ fn unapplied(net: &Network) -> Vec<&'static str> {
         out.push("<domain register='yes'> (registration with systemd-resolved)");
     }
     out
-}
-
-/// The record as its file holds it.
-pub(super) fn record_json(record: &Record) -> String {
-    let mut text = serde_json::to_string_pretty(record).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-/// The shared setup's mark with `loaded` added, when this start loaded any of it.
-fn base_mark(
-    root: &TargetRoot,
-    fw: Option<Firewall>,
-    loaded: &[BaseStep],
-) -> Result<Option<RenderedFile>, Error> {
-    let Some(fw) = fw.filter(|_| !loaded.is_empty()) else {
-        return Ok(None);
-    };
-    let path = super::stop::mark_path(fw);
-    let mut mark: BaseMark = match read(root, &path)? {
-        Some(text) => serde_json::from_str(&text).unwrap_or_default(),
-        None => BaseMark::default(),
-    };
-    for step in loaded {
-        if !mark.loaded.contains(step) {
-            mark.loaded.push(step.clone());
-        }
-    }
-    let mut contents = serde_json::to_string_pretty(&mark).unwrap_or_default();
-    contents.push('\n');
-    Ok(Some(RenderedFile {
-        path,
-        contents,
-        mode: 0o644,
-    }))
 }
 
 /// dnsmasq reads its hosts files after it has dropped to an unprivileged user; if that user
