@@ -217,9 +217,18 @@ fn a_host_device_network_is_only_marked_active_and_rollback_cannot_touch_it() {
     let r = ok(nl(root, &["net", "list"]));
     assert!(r.stdout.contains(" host   active"), "{}", r.stdout);
     let record = std::fs::read_to_string(root.join("run/netloom/networks/host.json")).unwrap();
-    assert_eq!(record, "{\n  \"firewall\": null,\n  \"steps\": []\n}\n");
+    let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(record["firewall"], serde_json::Value::Null);
+    assert_eq!(record["steps"], serde_json::json!([]));
+    // The namespace it was started in, which stop checks.
+    assert!(
+        record["netns"].as_str().unwrap().starts_with("net:["),
+        "{record}"
+    );
+    // The start's transaction (the newest, 2) cannot be rolled back; a bare rollback
+    // passes over it to the newest it may undo.
     refused(
-        nl(root, &["rollback", "--yes"]),
+        nl(root, &["rollback", "--yes", "2"]),
         "recorded a running network's state",
     );
     let r = ok(nl(root, &["net", "destroy", "host"]));
@@ -231,6 +240,10 @@ fn a_host_device_network_is_only_marked_active_and_rollback_cannot_touch_it() {
         nl(root, &["net", "stop", "host"]),
         "network 'host' is not active",
     );
+    // A bare rollback passes over the start and the stop to the definition.
+    ok(nl(root, &["rollback", "--yes"]));
+    assert!(!root.join("etc/netloom/networks/host.xml").exists());
+    assert_eq!(json_list(root), serde_json::json!([]));
 }
 
 #[test]

@@ -325,10 +325,11 @@ pub fn rollback_plan(
                 "there is no transaction {id}; see `netloom history`"
             ))
         })?,
+        // A running network's state is never what a bare `rollback` means.
         None => all
             .iter()
             .rev()
-            .find(|t| t.state.is_live())
+            .find(|t| t.state.is_live() && t.meta.backend != RUNTIME)
             .ok_or_else(|| Error::Refused("there is no transaction to roll back".into()))?,
     };
     let id = tx.meta.id;

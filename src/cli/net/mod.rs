@@ -170,15 +170,34 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 Some(n) => vec![parse_name(n)?],
                 None => autostart_names(cli)?,
             };
-            debug_assert!(*autostart || names.len() == 1);
+            // With --autostart, one network that fails to start does not keep the others
+            // down (as libvirt's autostart); the command still fails at the end.
+            let mut failed = Vec::new();
             for name in names {
-                let warnings = with_session(cli, |s, root| {
+                let started = with_session(cli, |s, root| {
                     network::start(s, root, &name, fw, &format!("net start {name}"))
-                })?;
-                notify(&warnings);
-                println!("Network {name} started");
+                });
+                match started {
+                    Ok(warnings) => {
+                        notify(&warnings);
+                        println!("Network {name} started");
+                    }
+                    Err(e) if *autostart => {
+                        say(&format!("error: {}", anyhow_like(&e)));
+                        failed.push(name.to_string());
+                    }
+                    Err(e) => return Err(e),
+                }
             }
-            Ok(())
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::Refused(format!(
+                    "{} of the autostart networks did not start: {}",
+                    failed.len(),
+                    failed.join(", ")
+                )))
+            }
         }
         NetCommand::Create { file, firewall } => {
             let net = input::load_network(file)?;
@@ -201,6 +220,17 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// An error with its causes, one after the other, as `main` prints them.
+fn anyhow_like(e: &Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
 }
 
 fn parse_name(name: &str) -> Result<NetName> {

@@ -17,19 +17,17 @@ pub(super) fn start(conf: &str, leases: &str) -> Result<(), Error> {
     cmd::run(&argv(&["dnsmasq", &conf_arg, &leases_arg]), None).map(drop)
 }
 
-/// Stops the dnsmasq of `conf` whose pid `pid_file` holds: SIGTERM, then SIGKILL if it has
-/// not gone within three seconds. One that is not running (it died, or never started) is
-/// fine.
+/// Stops the dnsmasq of `conf`: the one whose pid `pid_file` holds or, when that file is
+/// gone, the one `/proc` shows with that conf. SIGTERM, then SIGKILL if it has not gone
+/// within three seconds. One that is not running (it died, or never started) is fine.
 pub(super) fn stop(conf: &str, pid_file: &str) -> Result<(), Error> {
-    let Ok(text) = std::fs::read_to_string(pid_file) else {
+    let recorded = std::fs::read_to_string(pid_file)
+        .ok()
+        .and_then(|t| t.trim().parse::<u32>().ok())
+        .filter(|pid| is_ours(*pid, conf));
+    let Some(pid) = recorded.or_else(|| find(conf)) else {
         return Ok(());
     };
-    let Ok(pid) = text.trim().parse::<u32>() else {
-        return Ok(());
-    };
-    if !is_ours(pid, conf) {
-        return Ok(());
-    }
     signal("TERM", pid)?;
     let deadline = Instant::now() + Duration::from_secs(3);
     while Instant::now() < deadline {
@@ -49,6 +47,14 @@ pub(super) fn stop(conf: &str, pid_file: &str) -> Result<(), Error> {
     Err(Error::Live(format!(
         "dnsmasq (pid {pid}) did not end after SIGKILL"
     )))
+}
+
+/// The live dnsmasq started with `conf`, looked for among every process.
+fn find(conf: &str) -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| is_ours(*pid, conf))
 }
 
 /// Whether `pid` is a live dnsmasq started with `conf`.

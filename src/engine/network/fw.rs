@@ -1,6 +1,8 @@
 //! Loading a network's firewall rules, and the shared setup they go into, with the tool of
 //! the chosen backend; and taking them away again.
 
+use std::collections::BTreeMap;
+
 use super::cmd::{self, argv};
 use super::record::Step;
 use crate::backend::RenderedFile;
@@ -25,6 +27,13 @@ impl Firewall {
             Firewall::Iptables => "iptables",
             Firewall::Nftables => "nftables",
         }
+    }
+
+    /// The backend a record names.
+    pub(super) fn parse(name: &str) -> Option<Firewall> {
+        [Firewall::Iptables, Firewall::Nftables]
+            .into_iter()
+            .find(|f| f.as_str() == name)
     }
 
     /// The one asked for, else nftables where `nft` works, else iptables.
@@ -83,9 +92,23 @@ pub(super) fn load_rules(
                     Some(&file.contents),
                 )?;
                 let input = nftables::removal(&echo).map_err(bad)?;
+                let mut tables = BTreeMap::new();
+                for family in ["ip", "ip6"] {
+                    if input.contains(&format!("delete rule {family} ")) {
+                        let handle = table_handle(family).ok_or_else(|| {
+                            Error::Live(format!(
+                                "the {family} {} table is gone right after loading {}",
+                                nftables::TABLE,
+                                file.path
+                            ))
+                        })?;
+                        tables.insert(family.to_owned(), handle);
+                    }
+                }
                 steps.push(Step::Rules {
                     loader: argv(&["nft", "-f", "-"]),
                     input,
+                    tables,
                 });
             }
             Firewall::Iptables => {
@@ -98,7 +121,11 @@ pub(super) fn load_rules(
                 // Worked out first: a fragment that cannot be removed is never loaded.
                 let input = iptables::removal(&file.contents).map_err(bad)?;
                 cmd::run(&loader, Some(&file.contents))?;
-                steps.push(Step::Rules { loader, input });
+                steps.push(Step::Rules {
+                    loader,
+                    input,
+                    tables: BTreeMap::new(),
+                });
             }
         }
     }
@@ -106,24 +133,26 @@ pub(super) fn load_rules(
 }
 
 /// nftables cannot fill in the checksum of DHCP replies, so libvirt has tc do it on the
-/// bridge. A kernel without the `csum` action cannot; that costs only very old guests their
-/// DHCP, so it is a warning, not a failure. The bridge's deletion takes both away.
-pub(super) fn checksum_fix(net: &Network) -> Result<Option<String>, Error> {
-    let Some(fix) = nftables::tc_checksum_fix(net)? else {
-        return Ok(None);
+/// bridge. A kernel without the `csum` action (or a host without `tc`) cannot; that costs
+/// only very old guests their DHCP, so it is a warning, not a failure. The bridge's deletion
+/// takes the qdisc and filter away.
+pub(super) fn checksum_fix(net: &Network) -> Option<String> {
+    let tried = || -> Result<(), Error> {
+        let Some(fix) = nftables::tc_checksum_fix(net)? else {
+            return Ok(());
+        };
+        if cmd::run(&fix.show_qdisc, None)?.trim().is_empty() {
+            cmd::run(&fix.add_qdisc, None)?;
+        }
+        cmd::run(&fix.add_filter, None).map(drop)
     };
-    if cmd::run(&fix.show_qdisc, None)?.trim().is_empty() {
-        cmd::run(&fix.add_qdisc, None)?;
-    }
-    let out = cmd::output(&fix.add_filter, None)?;
-    Ok((!out.ok).then(|| {
+    tried().err().map(|e| {
         format!(
-            "network '{}': the DHCP checksum fix is not loaded ({}); guests that check UDP \
+            "network '{}': the DHCP checksum fix is not loaded ({e}); guests that check UDP \
              checksums of DHCP replies may ignore them",
-            net.name,
-            cmd::failed(&fix.add_filter, &out)
+            net.name
         )
-    }))
+    })
 }
 
 /// Takes away the parts of the shared setup in `loaded` that nothing uses any more, and
@@ -146,7 +175,11 @@ pub(super) fn remove_base(fw: Firewall, loaded: &[BaseStep]) -> Vec<BaseStep> {
             let first = |text: &str| text.lines().next().unwrap_or_default().to_owned();
             let mut failed = Vec::new();
             for (loader, input) in iptables::base_removal(loaded) {
-                if !cmd::output(&loader, Some(&input)).is_ok_and(|o| o.ok) {
+                let done = cmd::output(&loader, Some(&input)).is_ok_and(|o| o.ok)
+                    || without_missing_jumps(&loader, &input).is_some_and(|input| {
+                        cmd::output(&loader, Some(&input)).is_ok_and(|o| o.ok)
+                    });
+                if !done {
                     failed.push((loader, first(&input)));
                 }
             }
@@ -161,6 +194,39 @@ pub(super) fn remove_base(fw: Firewall, loaded: &[BaseStep]) -> Vec<BaseStep> {
                 .collect()
         }
     }
+}
+
+/// A base removal without the jumps a firewall reload took away already (`-C` finds none),
+/// which would otherwise fail the table's whole transaction; `None` when none is missing.
+fn without_missing_jumps(loader: &[String], input: &str) -> Option<String> {
+    let tool = loader.first()?.strip_suffix("-restore")?;
+    let table = input.lines().next()?.strip_prefix('*')?;
+    let mut out = String::new();
+    let mut dropped = false;
+    for line in input.lines() {
+        if let Some(jump) = line.strip_prefix("-D ") {
+            let mut check = argv(&[tool, "-w", "--table", table, "--check"]);
+            check.extend(jump.split(' ').map(str::to_owned));
+            if !cmd::output(&check, None).is_ok_and(|o| o.ok) {
+                dropped = true;
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    dropped.then_some(out)
+}
+
+/// The handle of `family`'s `libvirt_network` table, `None` when it does not exist.
+fn table_handle(family: &str) -> Option<u64> {
+    let list = argv(&["nft", "-j", "list", "table", family, nftables::TABLE]);
+    let out = cmd::output(&list, None).ok().filter(|o| o.ok)?;
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).ok()?;
+    doc.get("nftables")?
+        .as_array()?
+        .iter()
+        .find_map(|i| i.get("table")?.get("handle")?.as_u64())
 }
 
 /// Deletes one family's nft setup unless a rule other than its own jumps is in it; whether
@@ -187,22 +253,43 @@ fn remove_nft_base(family: Family, step: &BaseStep) -> bool {
 /// Feeds a removal to its loader. When that fails as a whole (a rule is gone already: the
 /// firewall was reloaded, or someone deleted it), each command is fed alone, so what is
 /// left still comes off; what cannot is returned as a warning.
-pub(super) fn remove_rules(loader: &[String], input: &str) -> Result<Option<String>, Error> {
-    if cmd::output(loader, Some(input))?.ok {
-        return Ok(None);
-    }
+pub(super) fn remove_rules(
+    loader: &[String],
+    input: &str,
+    tables: &BTreeMap<String, u64>,
+) -> Result<Option<String>, Error> {
+    // Deletions by handle are only meant for the very tables the rules went into.
     let mut missing = 0;
+    let mut kept = String::new();
+    for line in input.lines() {
+        let family = line.split(' ').nth(2).unwrap_or_default();
+        match tables.get(family) {
+            Some(handle) if table_handle(family) != Some(*handle) => missing += 1,
+            _ => {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+    }
+    let input = kept.as_str();
+    if input.trim().is_empty() || cmd::output(loader, Some(input))?.ok {
+        return Ok(removed_already(missing));
+    }
     for single in one_by_one(input) {
         if !cmd::output(loader, Some(&single))?.ok {
             missing += 1;
         }
     }
-    Ok((missing > 0).then(|| {
+    Ok(removed_already(missing))
+}
+
+fn removed_already(missing: usize) -> Option<String> {
+    (missing > 0).then(|| {
         format!(
             "{missing} firewall rule{} had been removed already",
             if missing == 1 { "" } else { "s" }
         )
-    }))
+    })
 }
 
 /// A removal split into inputs of one command each: an nft line alone, or an iptables

@@ -2,8 +2,9 @@
 //! forwarding it needs, made with `ip` the way libvirt's `networkStartNetworkVirtual` makes
 //! them, each step recorded for stop.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
+use std::path::Path;
 
 use super::cmd::{self, argv};
 use super::record::Step;
@@ -94,7 +95,8 @@ pub(super) fn create_bridge(
     // In centiseconds, as the kernel takes it; set before STP, which refuses a delay under
     // 2 s once it is on.
     let delay = def.and_then(|b| b.delay).unwrap_or(0).saturating_mul(100);
-    let mut add = argv(&["ip", "link", "add", name]);
+    // `name NAME`: a bridge may be called `dev` or `type`, which `ip` would read as keywords.
+    let mut add = argv(&["ip", "link", "add", "name", name]);
     if let Some(mac) = &net.mac {
         add.extend(argv(&["address", &mac.to_string()]));
     }
@@ -195,20 +197,74 @@ pub(super) fn enable_forwarding(net: &Network, steps: &mut Vec<Step>) -> Result<
             ))
         })?;
         if old != "1" {
+            let interfaces = interface_values(key);
             cmd::write_sysctl(key, "1")?;
             steps.push(Step::Sysctl {
                 key: key.to_owned(),
                 old,
+                interfaces,
             });
         }
     }
     Ok(())
 }
 
-/// Deletes the bridge; one that is gone already is fine.
+/// The per-interface forwarding keys that writing the global `key` overwrites, with their
+/// values now (`all` and `default` included for IPv4, where the kernel sets them too).
+fn interface_values(key: &str) -> BTreeMap<String, String> {
+    let dir = match key {
+        "net/ipv4/ip_forward" => "net/ipv4/conf",
+        "net/ipv6/conf/all/forwarding" => "net/ipv6/conf",
+        _ => return BTreeMap::new(),
+    };
+    let Ok(entries) = std::fs::read_dir(Path::new("/proc/sys").join(dir)) else {
+        return BTreeMap::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .map(|iface| format!("{dir}/{iface}/forwarding"))
+        .filter(|k| k != key)
+        .filter_map(|k| Some((k.clone(), cmd::read_sysctl(&k)?)))
+        .collect()
+}
+
+/// Puts a forwarding sysctl back, then each interface's own value that writing it
+/// overwrote (an interface gone since is skipped).
+pub(super) fn restore_forwarding(
+    key: &str,
+    old: &str,
+    interfaces: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    cmd::write_sysctl(key, old)?;
+    for (k, v) in interfaces {
+        if cmd::read_sysctl(k).is_some_and(|now| now != *v) {
+            cmd::write_sysctl(k, v)?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the bridge; one that is gone already is fine, and a device of that name that is
+/// not a bridge (someone made one since) is not netloom's to delete.
 pub(super) fn delete_bridge(name: &str) -> Result<(), Error> {
-    if !devices().contains(name) {
+    let show = argv(&["ip", "-j", "-d", "link", "show", "dev", name]);
+    let Ok(out) = cmd::output(&show, None) else {
         return Ok(());
+    };
+    if !out.ok {
+        return Ok(());
+    }
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
+    let kind = doc
+        .get(0)
+        .and_then(|l| l.get("linkinfo"))
+        .and_then(|i| i.get("info_kind"))
+        .and_then(|k| k.as_str());
+    if kind != Some("bridge") {
+        return Err(Error::Live(format!(
+            "{name} is no longer the bridge netloom made (it is a {}); left alone",
+            kind.unwrap_or("device of unknown kind")
+        )));
     }
     cmd::run(&argv(&["ip", "link", "del", "dev", name]), None).map(drop)
 }

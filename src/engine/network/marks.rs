@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fw::{self, Firewall};
 use super::record::Step;
-use super::{RUN_DIR, cmd, link, read, read_record, stored};
+use super::{RUN_DIR, link, read, read_record, stored};
 use crate::backend::RenderedFile;
 use crate::backends::firewall::BaseStep;
 use crate::engine::TargetRoot;
@@ -24,12 +24,22 @@ pub struct BaseMark {
     pub loaded: Vec<BaseStep>,
 }
 
-/// `run/netloom/forwarding.json`: the forwarding sysctls netloom turned on, each with its
-/// value before.
+/// `run/netloom/forwarding.json`: the forwarding sysctls netloom turned on, each with what
+/// it overwrote.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ForwardingMark {
-    /// Key under `/proc/sys` to its old value.
-    pub old: BTreeMap<String, String>,
+    /// Key under `/proc/sys` to its values before.
+    pub old: BTreeMap<String, Saved>,
+}
+
+/// A forwarding sysctl's value before netloom raised it, and each interface's own.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Saved {
+    /// The global value.
+    pub value: String,
+    /// Each interface's forwarding key with its value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub interfaces: BTreeMap<String, String>,
 }
 
 const FORWARDING: &str = "run/netloom/forwarding.json";
@@ -111,8 +121,16 @@ pub(super) fn add_forwarding(root: &TargetRoot, steps: &[Step]) -> Result<Change
     let before: ForwardingMark = load(root, FORWARDING)?;
     let mut mark = before.clone();
     for step in steps {
-        if let Step::Sysctl { key, old } = step {
-            mark.old.entry(key.clone()).or_insert_with(|| old.clone());
+        if let Step::Sysctl {
+            key,
+            old,
+            interfaces,
+        } = step
+        {
+            mark.old.entry(key.clone()).or_insert_with(|| Saved {
+                value: old.clone(),
+                interfaces: interfaces.clone(),
+            });
         }
     }
     let empty = mark.old.is_empty();
@@ -157,11 +175,11 @@ pub(super) fn release_forwarding(
     let before: ForwardingMark = load(root, FORWARDING)?;
     let mut mark = before.clone();
     let mut failed = Vec::new();
-    for (key, old) in &before.old {
+    for (key, saved) in &before.old {
         if needed_elsewhere(root, name, key)? {
             continue;
         }
-        match cmd::write_sysctl(key, old) {
+        match link::restore_forwarding(key, &saved.value, &saved.interfaces) {
             Ok(()) => {
                 mark.old.remove(key);
             }

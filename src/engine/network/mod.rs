@@ -65,6 +65,7 @@ struct Paths {
     autostart: String,
     live: String,
     record: String,
+    intent: String,
     pid: String,
 }
 
@@ -76,6 +77,7 @@ impl Paths {
             autostart: format!("{DEF_DIR}/{stem}.autostart"),
             live: format!("{RUN_DIR}/{stem}.xml"),
             record: format!("{RUN_DIR}/{stem}.json"),
+            intent: format!("{RUN_DIR}/{stem}.starting"),
             pid: format!("{RUN_DIR}/{stem}.pid"),
         }
     }
@@ -92,6 +94,16 @@ fn read(root: &TargetRoot, rel: &str) -> Result<Option<String>, Error> {
             source,
         }),
     }
+}
+
+/// Writes a scratch file that no transaction covers (a start's intent), durably: it must
+/// survive the netloom that writes it being killed.
+fn write_scratch(path: &std::path::Path, text: &str) -> Result<(), Error> {
+    if let Some(dir) = path.parent() {
+        super::fsio::make_dirs(dir, 0o755)?;
+    }
+    super::fsio::create_synced(path, text.as_bytes())?;
+    super::fsio::sync_parent(path)
 }
 
 /// Reads a stored network (a definition or a live copy), with every check.
@@ -136,7 +148,7 @@ fn stored(root: &TargetRoot, dir: &str) -> Result<Vec<Network>, Error> {
     let mut files: Vec<String> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".xml") && !n.starts_with('.'))
+        .filter(|n| n.ends_with(".xml") && !n.starts_with(super::fsio::TEMP_PREFIX))
         .collect();
     files.sort();
     let mut out = Vec::new();
@@ -224,14 +236,29 @@ pub fn define(
     Ok(net)
 }
 
+/// The longest suffix a network's files get (`.autostart`, `.hostsfile`, `.addnhosts`,
+/// `.ip6tables`).
+const LONGEST_SUFFIX: usize = 10;
+
+/// Refuses a name whose files could not be made: a file name holds at most 255 bytes.
+fn check_name(name: &NetName) -> Result<(), Error> {
+    let stem = name.file_stem();
+    if stem.len() + LONGEST_SUFFIX > 255 {
+        return Err(Error::Usage(format!(
+            "network name '{name}' is too long: its files would be named {} bytes and more \
+             (255 at most; '&', '<', '>' and quotes count as their XML escapes)",
+            stem.len() + 4
+        )));
+    }
+    Ok(())
+}
+
 /// Fills in the UUID, MAC and bridge name, checked against every other network of the root.
 fn complete(root: &TargetRoot, net: &mut Network) -> Result<(), Error> {
+    check_name(&net.name)?;
+    // Running copies too: a network redefined while it runs still holds its old bridge.
     let mut others = stored(root, DEF_DIR)?;
-    for live in stored(root, RUN_DIR)? {
-        if !others.iter().any(|o| o.name == live.name) {
-            others.push(live);
-        }
-    }
+    others.extend(stored(root, RUN_DIR)?);
     let same: Vec<&Network> = others.iter().filter(|o| o.name == net.name).collect();
     if net.uuid.is_none() {
         // Redefining without a UUID keeps the network's identity, whatever made it.
@@ -304,12 +331,13 @@ pub fn undefine(
     if read(root, &paths.def)?.is_none() {
         return Err(not_defined(root, name)?);
     }
-    let plan = plan_paths(
-        root,
-        DEFINITIONS,
-        Vec::new(),
-        vec![paths.def, paths.autostart],
-    )?;
+    let mut removed = vec![paths.def, paths.autostart];
+    if read(root, &paths.record)?.is_none() {
+        // Nothing will start it again: its leases go with it, as libvirt's do.
+        let stem = name.file_stem();
+        removed.push(format!("{}/{stem}.leases", crate::backends::dnsmasq::DIR));
+    }
+    let plan = plan_paths(root, DEFINITIONS, Vec::new(), removed)?;
     session.apply(&plan, command, None)?;
     Ok(())
 }
@@ -317,7 +345,7 @@ pub fn undefine(
 fn not_defined(root: &TargetRoot, name: &NetName) -> Result<Error, Error> {
     Ok(if read(root, &Paths::of(name).record)?.is_some() {
         Error::Refused(format!(
-            "network '{name}' is transient (running without a definition); stop it instead"
+            "network '{name}' is transient (running without a definition); define it first"
         ))
     } else {
         not_found(name)

@@ -4,14 +4,14 @@
 //! of them undone, last first, when one fails.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::fw::{self, Firewall};
-use super::record::{Record, Step};
+use super::record::{Intent, Step, current_netns};
 use super::{DEF_DIR, Paths, complete, dnsmasq, link, marks, not_found, read, read_network};
 use crate::backend::{NetBackend, NetContext, RenderedFile};
 use crate::backends::dnsmasq::{self as conf, Dnsmasq};
-use crate::backends::firewall::{self, BaseStep};
+use crate::backends::firewall;
 use crate::backends::{iptables::Iptables, nftables::Nftables};
 use crate::engine::{RUNTIME, Session, TargetRoot, fault, plan_paths};
 use crate::error::Error;
@@ -69,6 +69,20 @@ fn fault_at(point: &str) -> Result<(), Error> {
     fault::point(&format!("net-{point}")).map_err(|e| Error::Live(e.to_string()))
 }
 
+/// The absolute path of `rel` under the root, as dnsmasq is told it: dnsmasq changes to `/`
+/// before it writes its pid file, and a line break in a path would start a new option.
+fn absolute(root: &TargetRoot, rel: &str) -> Result<String, Error> {
+    let path = root.absolute().join(rel);
+    match path.to_str() {
+        Some(p) if !p.chars().any(char::is_control) => Ok(p.to_owned()),
+        _ => Err(Error::Usage(format!(
+            "the root {} cannot hold a running network: its path must be UTF-8 without control \
+             characters, since dnsmasq is given paths inside it",
+            root.absolute().display()
+        ))),
+    }
+}
+
 fn run(
     session: &Session<'_>,
     root: &TargetRoot,
@@ -80,7 +94,18 @@ fn run(
     if read(root, &paths.record)?.is_some() {
         return Err(active(&net.name));
     }
-    let mut state = Started::default();
+    if read(root, &paths.intent)?.is_some() {
+        return Err(Error::Refused(format!(
+            "an earlier start of network '{0}' was interrupted; `netloom net stop {0}` \
+             undoes what it made",
+            net.name
+        )));
+    }
+    let mut state = Started {
+        intent_path: root.resolve(&paths.intent)?,
+        ..Started::default()
+    };
+    state.intent.record.netns = current_netns();
     let mut files = vec![RenderedFile {
         path: paths.live.clone(),
         contents: xml::network_to_xml(&net),
@@ -113,7 +138,10 @@ fn run(
     let rules = firewall::plan(&net)?.is_some();
     let fw = rules.then(|| Firewall::choose(asked)).transpose()?;
     let serves = conf::serves(&net);
-    let dns_dir = root.resolve(conf::DIR)?;
+    let ctx = NetContext {
+        dnsmasq_dir: absolute(root, conf::DIR)?,
+        pid_file: Some(absolute(root, &paths.pid)?),
+    };
     if serves {
         if !super::cmd::exists("dnsmasq") {
             return Err(Error::Live(format!(
@@ -122,14 +150,10 @@ fn run(
                 net.name
             )));
         }
-        searchable(&dns_dir)?;
+        searchable(Path::new(&ctx.dnsmasq_dir))?;
     }
     link::check_routes(&net)?;
 
-    let ctx = NetContext {
-        dnsmasq_dir: dns_dir.display().to_string(),
-        pid_file: Some(root.resolve(&paths.pid)?.display().to_string()),
-    };
     let rule_files = match fw {
         Some(Firewall::Nftables) => Nftables.render(&net, &ctx)?,
         Some(Firewall::Iptables) => Iptables.render(&net, &ctx)?,
@@ -137,25 +161,27 @@ fn run(
     };
     files.extend(Dnsmasq.render(&net, &ctx)?);
     files.extend(rule_files.iter().cloned());
-    state.record.firewall = fw.map(|f| f.as_str().to_owned());
+    state.intent.record.firewall = fw.map(|f| f.as_str().to_owned());
+    let stem = net.name.file_stem();
+    let leases = format!("{}/{stem}.leases", ctx.dnsmasq_dir);
 
     let outcome = state.live(&net, &bridge, fw, &rule_files).and_then(|()| {
         if serves {
-            let conf = format!("{}/{}.conf", ctx.dnsmasq_dir, net.name.file_stem());
-            state.record.steps.push(Step::Dnsmasq {
-                conf,
+            state.intent.record.steps.push(Step::Dnsmasq {
+                conf: format!("{}/{stem}.conf", ctx.dnsmasq_dir),
                 pid_file: ctx.pid_file.clone().unwrap_or_default(),
             });
+            state.save()?;
         }
         files.push(state.record_file(&paths));
         let mut removed = Vec::new();
-        marks::add_base(root, fw, &state.base)?.into_plan(&mut files, &mut removed);
-        marks::add_forwarding(root, &state.record.steps)?.into_plan(&mut files, &mut removed);
+        marks::add_base(root, fw, &state.intent.base)?.into_plan(&mut files, &mut removed);
+        marks::add_forwarding(root, &state.intent.record.steps)?
+            .into_plan(&mut files, &mut removed);
         let plan = plan_paths(root, RUNTIME, files, removed)?;
         let id = session.apply(&plan, command, None)?;
-        let started = match &state.record.steps.last() {
+        let started = match &state.intent.record.steps.last() {
             Some(Step::Dnsmasq { conf, .. }) => {
-                let leases = format!("{}/{}.leases", ctx.dnsmasq_dir, net.name.file_stem());
                 dnsmasq::start(conf, &leases).and_then(|()| fault_at("dnsmasq"))
             }
             _ => Ok(()),
@@ -165,17 +191,25 @@ fn run(
             Err(undo) => Error::Live(format!("{e}; restoring the files failed: {undo}")),
         })
     });
-    match outcome {
-        Ok(()) => Ok(state.notices),
-        Err(cause) => Err(state.unwind(root, &net, fw, &paths, cause)),
-    }
+    let result = match outcome {
+        Ok(()) => Ok(state.notices.clone()),
+        Err(cause) => {
+            // dnsmasq's own files: written by it, not by a transaction.
+            for own in [ctx.pid_file.clone().unwrap_or_default(), leases] {
+                let _ = std::fs::remove_file(own);
+            }
+            Err(state.unwind(root, &net, fw, cause))
+        }
+    };
+    state.done();
+    result
 }
 
 /// What a start has done so far.
 #[derive(Default)]
 struct Started {
-    record: Record,
-    base: Vec<BaseStep>,
+    intent: Intent,
+    intent_path: PathBuf,
     notices: Vec<String>,
 }
 
@@ -188,24 +222,45 @@ impl Started {
         fw: Option<Firewall>,
         rule_files: &[RenderedFile],
     ) -> Result<(), Error> {
-        link::create_bridge(net, bridge, &mut self.record.steps)?;
+        self.save()?;
+        let made = link::create_bridge(net, bridge, &mut self.intent.record.steps);
+        self.save()?;
+        made?;
         fault_at("bridge")?;
         if let Some(fw) = fw {
-            fw::load_base(fw, &mut self.base)?;
-            fw::load_rules(fw, rule_files, &mut self.record.steps)?;
+            let made = fw::load_base(fw, &mut self.intent.base);
+            self.save()?;
+            made?;
+            let made = fw::load_rules(fw, rule_files, &mut self.intent.record.steps);
+            self.save()?;
+            made?;
             if fw == Firewall::Nftables {
-                self.notices.extend(fw::checksum_fix(net)?);
+                self.notices.extend(fw::checksum_fix(net));
             }
         }
         fault_at("firewall")?;
         link::configure(net, bridge)?;
-        link::enable_forwarding(net, &mut self.record.steps)?;
+        let made = link::enable_forwarding(net, &mut self.intent.record.steps);
+        self.save()?;
+        made?;
         fault_at("addresses")
+    }
+
+    /// Writes the intent: what a netloom killed now would leave for `net stop` to undo.
+    fn save(&self) -> Result<(), Error> {
+        let mut text = serde_json::to_string_pretty(&self.intent).unwrap_or_default();
+        text.push('\n');
+        super::write_scratch(&self.intent_path, &text)
+    }
+
+    /// The start has ended, either way: nothing is left half made.
+    fn done(&self) {
+        let _ = std::fs::remove_file(&self.intent_path);
     }
 
     /// The record as stop reads it: the raised sysctls go to the forwarding mark instead.
     fn record_file(&self, paths: &Paths) -> RenderedFile {
-        let mut record = self.record.clone();
+        let mut record = self.intent.record.clone();
         record.steps.retain(|s| !matches!(s, Step::Sysctl { .. }));
         let mut contents = serde_json::to_string_pretty(&record).unwrap_or_default();
         contents.push('\n');
@@ -222,27 +277,9 @@ impl Started {
         root: &TargetRoot,
         net: &Network,
         fw: Option<Firewall>,
-        paths: &Paths,
         cause: Error,
     ) -> Error {
-        let mut failed = super::stop::undo(root, &net.name, &self.record.steps).failed;
-        if let Some(fw) = fw
-            && !self.base.is_empty()
-            && !marks::firewall_in_use(root, &net.name, fw).unwrap_or(true)
-        {
-            let kept = fw::remove_base(fw, &self.base);
-            if !kept.is_empty() {
-                failed.push(format!(
-                    "{} of the {} firewall setup",
-                    kept.len(),
-                    fw.as_str()
-                ));
-            }
-        }
-        // dnsmasq's own pid file: written by it, not by a transaction.
-        if let Ok(pid) = root.resolve(&paths.pid) {
-            let _ = std::fs::remove_file(pid);
-        }
+        let failed = super::stop::undo_intent(root, &net.name, fw, &self.intent);
         let network = net.name.to_string();
         if failed.is_empty() {
             Error::StartUndone {
