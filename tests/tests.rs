@@ -19,6 +19,7 @@ mod ifcfg_fields;
 mod net_cli;
 mod net_live;
 mod net_live_util;
+mod net_store;
 mod netcf;
 mod netxml;
 mod plan_diff;

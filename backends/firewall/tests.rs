@@ -340,3 +340,72 @@ fn the_tc_fix_names_the_bridge_in_each_command() {
     assert_eq!(tc.del_filter[2], "del");
     assert_eq!(tc.add_filter[3..], tc.del_filter[3..]);
 }
+
+#[test]
+fn the_iptables_base_removal_takes_jumps_then_chains_one_table_at_a_time() {
+    let steps = iptables::base_steps();
+    // Everything loaded: one input per family and table, jumps first, newest first.
+    let all = iptables::base_removal(&steps);
+    let tables: Vec<(&str, &str)> = all
+        .iter()
+        .map(|(l, i)| (l[0].as_str(), i.lines().next().unwrap()))
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            ("iptables-restore", "*filter"),
+            ("iptables-restore", "*nat"),
+            ("iptables-restore", "*mangle"),
+            ("ip6tables-restore", "*filter"),
+            ("ip6tables-restore", "*nat"),
+            ("ip6tables-restore", "*mangle"),
+        ]
+    );
+    assert_eq!(
+        all[0].1,
+        "*filter\n-D FORWARD --jump LIBVIRT_FWX\n-D FORWARD --jump LIBVIRT_FWI\n\
+         -D FORWARD --jump LIBVIRT_FWO\n-D OUTPUT --jump LIBVIRT_OUT\n\
+         -D INPUT --jump LIBVIRT_INP\n-X LIBVIRT_FWX\n-X LIBVIRT_FWI\n-X LIBVIRT_FWO\n\
+         -X LIBVIRT_OUT\n-X LIBVIRT_INP\nCOMMIT\n"
+    );
+    // Only a missing jump was loaded: only that jump comes off, the chain stays.
+    let jump = steps
+        .iter()
+        .find(|s| s.input.contains("-I FORWARD --jump LIBVIRT_FWI"))
+        .unwrap();
+    assert_eq!(
+        iptables::base_removal(std::slice::from_ref(jump)),
+        [(
+            jump.loader.clone(),
+            "*filter\n-D FORWARD --jump LIBVIRT_FWI\nCOMMIT\n".to_owned()
+        )]
+    );
+    assert!(iptables::base_removal(&[]).is_empty());
+}
+
+#[test]
+fn the_nft_base_counts_as_in_use_while_any_rule_but_its_jumps_is_left() {
+    let doc = |rules: &str| {
+        format!(
+            r#"{{"nftables": [{{"metainfo": {{"version": "1.0.6"}}}},
+            {{"table": {{"family": "ip", "name": "libvirt_network", "handle": 1}}}}{rules}]}}"#
+        )
+    };
+    let rule = |chain: &str| {
+        format!(
+            r#", {{"rule": {{"family": "ip", "table": "libvirt_network", "chain": "{chain}", "handle": 3, "expr": []}}}}"#
+        )
+    };
+    let jumps = rule("forward").repeat(3);
+    assert_eq!(nftables::base_in_use(&doc(&jumps)), Some(false));
+    assert_eq!(nftables::base_in_use(&doc("")), Some(false));
+    let guest = format!("{jumps}{}", rule("guest_output"));
+    assert_eq!(nftables::base_in_use(&doc(&guest)), Some(true));
+    let extra = format!("{jumps}{}", rule("forward"));
+    assert_eq!(nftables::base_in_use(&doc(&extra)), Some(true));
+    assert_eq!(nftables::base_in_use("not json"), None);
+    assert_eq!(
+        nftables::base_removal(Family::Ipv6),
+        "delete table ip6 libvirt_network\n"
+    );
+}

@@ -192,18 +192,7 @@ pub(super) fn remove_rules(loader: &[String], input: &str) -> Result<Option<Stri
         return Ok(None);
     }
     let mut missing = 0;
-    let mut header = "";
-    for line in input.lines() {
-        let single = if line.starts_with('*') {
-            header = line;
-            continue;
-        } else if line == "COMMIT" {
-            continue;
-        } else if header.is_empty() {
-            format!("{line}\n")
-        } else {
-            format!("{header}\n{line}\nCOMMIT\n")
-        };
+    for single in one_by_one(input) {
         if !cmd::output(loader, Some(&single))?.ok {
             missing += 1;
         }
@@ -214,4 +203,46 @@ pub(super) fn remove_rules(loader: &[String], input: &str) -> Result<Option<Stri
             if missing == 1 { "" } else { "s" }
         )
     }))
+}
+
+/// A removal split into inputs of one command each: an nft line alone, or an iptables
+/// line inside its table's header and `COMMIT`.
+fn one_by_one(input: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut header = "";
+    for line in input.lines() {
+        if line.starts_with('*') {
+            header = line;
+        } else if line == "COMMIT" || line.is_empty() {
+        } else if header.is_empty() {
+            out.push(format!("{line}\n"));
+        } else {
+            out.push(format!("{header}\n{line}\nCOMMIT\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_by_one;
+
+    #[test]
+    fn a_removal_splits_into_single_commands_that_keep_their_table() {
+        assert_eq!(
+            one_by_one("*filter\n-D A x\n-D B y\nCOMMIT\n*nat\n-D C z\nCOMMIT\n"),
+            [
+                "*filter\n-D A x\nCOMMIT\n",
+                "*filter\n-D B y\nCOMMIT\n",
+                "*nat\n-D C z\nCOMMIT\n"
+            ]
+        );
+        assert_eq!(
+            one_by_one("delete rule ip t c handle 3\ndelete rule ip t c handle 2\n"),
+            [
+                "delete rule ip t c handle 3\n",
+                "delete rule ip t c handle 2\n"
+            ]
+        );
+    }
 }

@@ -29,11 +29,16 @@ pub(super) fn devices() -> BTreeSet<String> {
 pub(super) fn check_routes(net: &Network) -> Result<(), Error> {
     let mut routes = Vec::new();
     for family in ["-4", "-6"] {
-        let out = cmd::run(
-            &argv(&["ip", "-j", family, "route", "show", "table", "main"]),
-            None,
-        )?;
-        let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        let show = argv(&["ip", "-j", family, "route", "show", "table", "main"]);
+        let out = cmd::output(&show, None)?;
+        if !out.ok {
+            if family == "-6" {
+                // A kernel without IPv6 has no IPv6 routes to collide with.
+                continue;
+            }
+            return Err(cmd::failed(&show, &out));
+        }
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
         for r in doc.as_array().into_iter().flatten() {
             let (Some(dst), Some(dev)) = (
                 r.get("dst").and_then(|d| d.as_str()),

@@ -13,6 +13,7 @@ mod cmd;
 mod dnsmasq;
 mod fw;
 mod link;
+mod marks;
 pub mod record;
 mod start;
 mod stop;

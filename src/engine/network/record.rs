@@ -5,8 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::backends::firewall::BaseStep;
-
 /// One step a start made, with what undoing it needs. Stop undoes them last first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -23,7 +21,9 @@ pub enum Step {
         /// Its standard input.
         input: String,
     },
-    /// A sysctl was raised from `old` (forwarding, which nat and route networks need).
+    /// A sysctl was raised from `old` (forwarding, which nat and route networks need). Kept
+    /// in the record only while the start runs: a started network's raised sysctls move to
+    /// the root's forwarding mark, since another network may still need them when it stops.
     Sysctl {
         /// The key under `/proc/sys`.
         key: String,
@@ -46,13 +46,4 @@ pub struct Record {
     pub firewall: Option<String>,
     /// The steps, in the order they were made.
     pub steps: Vec<Step>,
-}
-
-/// `run/netloom/firewall/BACKEND.json`: the parts of the shared firewall setup that netloom
-/// itself loaded, so the last network to stop can take them away again (and leave alone a
-/// setup that libvirt, or the host, had made).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct BaseMark {
-    /// The loaded steps, in order.
-    pub loaded: Vec<BaseStep>,
 }

@@ -7,8 +7,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::fw::{self, Firewall};
-use super::record::{BaseMark, Record, Step};
-use super::{DEF_DIR, Paths, complete, dnsmasq, link, not_found, read, read_network};
+use super::record::{Record, Step};
+use super::{DEF_DIR, Paths, complete, dnsmasq, link, marks, not_found, read, read_network};
 use crate::backend::{NetBackend, NetContext, RenderedFile};
 use crate::backends::dnsmasq::{self as conf, Dnsmasq};
 use crate::backends::firewall::{self, BaseStep};
@@ -16,7 +16,7 @@ use crate::backends::{iptables::Iptables, nftables::Nftables};
 use crate::engine::{RUNTIME, Session, TargetRoot, fault, plan_paths};
 use crate::error::Error;
 use crate::model::IfaceName;
-use crate::model::network::{NetName, Network};
+use crate::model::network::{MacTableManager, NetName, Network};
 use crate::xml;
 
 /// Starts the defined network `name`, with the firewall `asked` for (else the default).
@@ -100,11 +100,28 @@ fn run(
             net.name
         ))
     })?;
+    let skipped = unapplied(&net);
+    if !skipped.is_empty() {
+        return Err(Error::Refused(format!(
+            "network '{}': netloom cannot apply {} when it starts the network, and will not \
+             start it without; remove {} from the definition",
+            net.name,
+            skipped.join(", "),
+            if skipped.len() == 1 { "it" } else { "them" }
+        )));
+    }
     let rules = firewall::plan(&net)?.is_some();
     let fw = rules.then(|| Firewall::choose(asked)).transpose()?;
     let serves = conf::serves(&net);
     let dns_dir = root.resolve(conf::DIR)?;
     if serves {
+        if !super::cmd::exists("dnsmasq") {
+            return Err(Error::Live(format!(
+                "network '{}' needs dnsmasq for DHCP and DNS, and it is not installed \
+                 (Debian: dnsmasq-base)",
+                net.name
+            )));
+        }
         searchable(&dns_dir)?;
     }
     link::check_routes(&net)?;
@@ -131,10 +148,10 @@ fn run(
             });
         }
         files.push(state.record_file(&paths));
-        if let Some(mark) = base_mark(root, fw, &state.base)? {
-            files.push(mark);
-        }
-        let plan = plan_paths(root, RUNTIME, files, Vec::new())?;
+        let mut removed = Vec::new();
+        marks::add_base(root, fw, &state.base)?.into_plan(&mut files, &mut removed);
+        marks::add_forwarding(root, &state.record.steps)?.into_plan(&mut files, &mut removed);
+        let plan = plan_paths(root, RUNTIME, files, removed)?;
         let id = session.apply(&plan, command, None)?;
         let started = match &state.record.steps.last() {
             Some(Step::Dnsmasq { conf, .. }) => {
@@ -186,10 +203,15 @@ impl Started {
         fault_at("addresses")
     }
 
+    /// The record as stop reads it: the raised sysctls go to the forwarding mark instead.
     fn record_file(&self, paths: &Paths) -> RenderedFile {
+        let mut record = self.record.clone();
+        record.steps.retain(|s| !matches!(s, Step::Sysctl { .. }));
+        let mut contents = serde_json::to_string_pretty(&record).unwrap_or_default();
+        contents.push('\n');
         RenderedFile {
             path: paths.record.clone(),
-            contents: record_json(&self.record),
+            contents,
             mode: 0o644,
         }
     }
@@ -206,7 +228,7 @@ impl Started {
         let mut failed = super::stop::undo(root, &net.name, &self.record.steps).failed;
         if let Some(fw) = fw
             && !self.base.is_empty()
-            && !super::stop::firewall_in_use(root, &net.name, fw).unwrap_or(true)
+            && !marks::firewall_in_use(root, &net.name, fw).unwrap_or(true)
         {
             let kept = fw::remove_base(fw, &self.base);
             if !kept.is_empty() {
@@ -237,39 +259,24 @@ impl Started {
     }
 }
 
-/// The record as its file holds it.
-pub(super) fn record_json(record: &Record) -> String {
-    let mut text = serde_json::to_string_pretty(record).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-/// The shared setup's mark with `loaded` added, when this start loaded any of it.
-fn base_mark(
-    root: &TargetRoot,
-    fw: Option<Firewall>,
-    loaded: &[BaseStep],
-) -> Result<Option<RenderedFile>, Error> {
-    let Some(fw) = fw.filter(|_| !loaded.is_empty()) else {
-        return Ok(None);
-    };
-    let path = super::stop::mark_path(fw);
-    let mut mark: BaseMark = match read(root, &path)? {
-        Some(text) => serde_json::from_str(&text).unwrap_or_default(),
-        None => BaseMark::default(),
-    };
-    for step in loaded {
-        if !mark.loaded.contains(step) {
-            mark.loaded.push(step.clone());
-        }
+/// What libvirt does at start for a network with its own bridge that netloom does not, so
+/// starting would quietly leave it out: refused instead, each named.
+fn unapplied(net: &Network) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if net.bandwidth.is_some() {
+        out.push("<bandwidth> (tc traffic shaping on the bridge)");
     }
-    let mut contents = serde_json::to_string_pretty(&mark).unwrap_or_default();
-    contents.push('\n');
-    Ok(Some(RenderedFile {
-        path,
-        contents,
-        mode: 0o644,
-    }))
+    let bridge = net.bridge.as_ref();
+    if bridge.is_some_and(|b| b.zone.is_some()) {
+        out.push("<bridge zone> (a firewalld zone)");
+    }
+    if bridge.and_then(|b| b.mac_table_manager) == Some(MacTableManager::Libvirt) {
+        out.push("<bridge macTableManager='libvirt'> (guest MACs programmed into the bridge)");
+    }
+    if net.domain.as_ref().and_then(|d| d.register) == Some(true) {
+        out.push("<domain register='yes'> (registration with systemd-resolved)");
+    }
+    out
 }
 
 /// dnsmasq reads its hosts files after it has dropped to an unprivileged user; if that user
