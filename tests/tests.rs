@@ -17,6 +17,8 @@ mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;
 mod net_cli;
+mod net_live;
+mod net_live_util;
 mod net_store;
 mod netcf;
 mod netxml;
