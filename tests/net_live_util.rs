@@ -108,7 +108,7 @@ pub fn must(argv: &[&str]) -> String {
 }
 
 /// Waits for `child` up to `limit`; kills it (and returns None) when it takes longer.
-fn wait_for(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+pub fn wait_for(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -300,7 +300,7 @@ pub struct Lab {
     pub g2: Ns,
     pub w: Ns,
     pub hv: Ns,
-    dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
     root_before: String,
 }
 
@@ -556,112 +556,6 @@ impl Lab {
             );
             std::thread::sleep(Duration::from_millis(10));
         }
-    }
-
-    /// A veth from HV (`vgN`, enslaved to `bridge`) to guest `g` (`gNe` with `mac`).
-    pub fn plug(&self, g: &Ns, n: u8, mac: &str, bridge: &str) {
-        let (v, e) = (format!("vg{n}"), format!("g{n}e"));
-        self.hv.ip(&format!(
-            "link add {v} type veth peer name {e} netns {}",
-            g.0
-        ));
-        g.ip(&format!("link set {e} address {mac}"));
-        self.hv.ip(&format!("link set {v} master {bridge} up"));
-        g.ip(&format!("link set {e} up"));
-    }
-
-    /// Kills the guests' DHCP clients and deletes their veths.
-    pub fn unplug(&self) {
-        for g in [&self.g1, &self.g2] {
-            g.kill_all();
-            assert_eq!(g.pids(), Vec::<u32>::new(), "{} still has processes", g.0);
-        }
-        for v in ["vg1", "vg2"] {
-            if run(&["ip", "-n", &self.hv.0, "link", "show", v], None).ok() {
-                self.hv.ip(&format!("link del {v}"));
-            }
-        }
-    }
-
-    /// Runs dhclient (one-shot, own script, files in the scratch dir) on each `(guest,
-    /// device)` at the same time; each must get a lease.
-    #[track_caller]
-    pub fn dhcp(&self, guests: &[(&Ns, &str)]) {
-        let start = Instant::now();
-        let d = self.dir.path();
-        let mut children = Vec::new();
-        for (g, dev) in guests {
-            let path = |x: &str| d.join(format!("dhclient-{dev}.{x}")).display().to_string();
-            let child = Command::new("ip")
-                .args(["netns", "exec", &g.0, "dhclient", "-4", "-1", "-q", "-cf"])
-                .arg(d.join("dhclient.conf"))
-                .arg("-sf")
-                .arg(d.join("dhclient-script"))
-                .args(["-pf", &path("pid"), "-lf", &path("leases"), dev])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            children.push(child);
-        }
-        for ((g, dev), mut child) in guests.iter().zip(children) {
-            let status = wait_for(&mut child, Duration::from_secs(25));
-            assert!(
-                status.is_some_and(|s| s.success()),
-                "[{}] dhclient on {dev} in {} got no lease ({status:?}); guest: {}",
-                self.tag,
-                g.0,
-                g.ip("addr")
-            );
-        }
-        eprintln!(
-            "[{}] DHCP for {} guest(s): {} ms",
-            self.tag,
-            guests.len(),
-            start.elapsed().as_millis()
-        );
-    }
-
-    /// A TCP connection from `g` to a `nc -l` in W on `port`: the client's result, what the
-    /// listener printed (its `-v` line and the payload), and how long the client took.
-    pub fn tcp(&self, g: &Ns, port: u16) -> (Out, String, Duration) {
-        let p = port.to_string();
-        let log = self.dir.path().join(format!("nc.{port}"));
-        let f = File::create(&log).unwrap();
-        let mut listener = Command::new("ip")
-            .args(["netns", "exec", &self.w.0, "nc", "-l", "-v", "-n"])
-            .args(["10.99.0.2", &p])
-            .stdin(Stdio::null())
-            .stdout(f.try_clone().unwrap())
-            .stderr(f)
-            .spawn()
-            .unwrap();
-        let bound = format!("10.99.0.2:{port} ");
-        let start = Instant::now();
-        while !self.w.sh("ss -lnt").contains(&bound) {
-            assert!(
-                start.elapsed() < Duration::from_secs(3),
-                "nc -l never listened"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let start = Instant::now();
-        let client = g.exec(
-            &["nc", "-v", "-n", "-w", "2", "-N", "10.99.0.2", &p],
-            Some("hello from the guest\n"),
-        );
-        let took = start.elapsed();
-        let limit = if client.ok() { 3000 } else { 200 };
-        let _ = wait_for(&mut listener, Duration::from_millis(limit));
-        let seen = fs::read_to_string(&log).unwrap();
-        eprintln!(
-            "[{}] TCP to W: exit {} in {} ms; W saw {seen:?}",
-            self.tag,
-            client.code,
-            took.as_millis()
-        );
-        (client, seen, took)
     }
 
     /// Deletes the namespaces and checks the machine's own namespace did not change.

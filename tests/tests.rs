@@ -18,6 +18,7 @@ mod ifcfg_cli;
 mod ifcfg_fields;
 mod net_cli;
 mod net_live;
+mod net_live_guest;
 mod net_live_util;
 mod net_store;
 mod netcf;
