@@ -28,21 +28,15 @@ pub(super) fn stop(conf: &str, pid_file: &str) -> Result<(), Error> {
     let Some(pid) = recorded.or_else(|| find(conf)) else {
         return Ok(());
     };
-    signal("TERM", pid)?;
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while Instant::now() < deadline {
-        if gone(pid) {
-            return Ok(());
+    for (sig, wait) in [("TERM", 3), ("KILL", 2)] {
+        signal(sig, pid)?;
+        let deadline = Instant::now() + Duration::from_secs(wait);
+        while Instant::now() < deadline {
+            if gone(pid) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    signal("KILL", pid)?;
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < deadline {
-        if gone(pid) {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
     Err(Error::Live(format!(
         "dnsmasq (pid {pid}) did not end after SIGKILL"
