@@ -341,6 +341,47 @@ fn a_failed_start_undoes_every_step() {
         );
         stop(&lab, "e2efault", "stop", &before);
     }
+
+    // netloom killed half-way: the start's intent lets `net stop` undo what it had made,
+    // and until then `net start` says so. Killed after its commit, the record covers it.
+    for (point, again) in [
+        ("net-addresses", "was interrupted"),
+        ("committed", "already active"),
+    ] {
+        let r = lab.fault(
+            Some(&format!("kill@{point}")),
+            &["net", "start", "e2efault"],
+        );
+        assert!(!r.ok(), "kill@{point}: netloom was not killed: {r}");
+        lab.fails(&["net", "start", "e2efault"], again);
+        // (The lease file of the earlier runs stays: the network is defined.)
+        stop(&lab, "e2efault", "stop", &before);
+        assert_eq!(
+            lab.listed("e2efault").map(|v| v["state"].clone()),
+            Some(json!("inactive")),
+            "after the start killed at {point} and a stop"
+        );
+    }
+
+    // Steps made in HV are not undone from another namespace, unless forced.
+    lab.ok(&["net", "start", "e2efault"], "Network e2efault started");
+    let root = lab.root().display().to_string();
+    let netloom = env!("CARGO_BIN_EXE_netloom");
+    let elsewhere = lab
+        .w
+        .exec(&[netloom, "--root", &root, "net", "stop", "e2efault"], None);
+    assert!(
+        elsewhere.code == 2
+            && elsewhere
+                .stderr
+                .contains("was started in network namespace"),
+        "stop from W must be refused: {elsewhere}"
+    );
+    assert_eq!(
+        lab.listed("e2efault").map(|v| v["state"].clone()),
+        Some(json!("active"))
+    );
+    stop(&lab, "e2efault", "stop", &before);
     lab.finish();
 }
 

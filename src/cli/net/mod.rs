@@ -98,6 +98,10 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
     Stop {
         /// The network.
         name: String,
+        /// Forget a network started in another network namespace (one deleted since): stop
+        /// its dnsmasq and leave the rest to that namespace.
+        #[arg(long)]
+        force: bool,
     },
     /// Show or write a network's dnsmasq configuration and firewall fragments.
     Render(RenderArgs),
@@ -210,10 +214,10 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             println!("Network {name} created from {}", file.display());
             Ok(())
         }
-        NetCommand::Stop { name } => {
+        NetCommand::Stop { name, force } => {
             let name = parse_name(name)?;
             let warnings = with_session(cli, |s, root| {
-                network::stop(s, root, &name, &format!("net stop {name}"))
+                network::stop(s, root, &name, *force, &format!("net stop {name}"))
             })?;
             notify(&warnings);
             println!("Network {name} stopped");

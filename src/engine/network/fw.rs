@@ -176,8 +176,10 @@ pub(super) fn remove_base(fw: Firewall, loaded: &[BaseStep]) -> Vec<BaseStep> {
             let mut failed = Vec::new();
             for (loader, input) in iptables::base_removal(loaded) {
                 let done = cmd::output(&loader, Some(&input)).is_ok_and(|o| o.ok)
-                    || without_missing_jumps(&loader, &input).is_some_and(|input| {
-                        cmd::output(&loader, Some(&input)).is_ok_and(|o| o.ok)
+                    || without_missing(&loader, &input).is_some_and(|rest| {
+                        // Everything gone already, or what is left comes off.
+                        !rest.lines().any(|l| l.starts_with('-'))
+                            || cmd::output(&loader, Some(&rest)).is_ok_and(|o| o.ok)
                     });
                 if !done {
                     failed.push((loader, first(&input)));
@@ -196,24 +198,35 @@ pub(super) fn remove_base(fw: Firewall, loaded: &[BaseStep]) -> Vec<BaseStep> {
     }
 }
 
-/// A base removal without the jumps a firewall reload took away already (`-C` finds none),
-/// which would otherwise fail the table's whole transaction; `None` when none is missing.
-fn without_missing_jumps(loader: &[String], input: &str) -> Option<String> {
+/// A base removal without what a firewall reload took away already (a jump `-C` does not
+/// find, a chain `--list-rules` does not know), which would otherwise fail the table's whole
+/// transaction; `None` when nothing is missing.
+fn without_missing(loader: &[String], input: &str) -> Option<String> {
     let tool = loader.first()?.strip_suffix("-restore")?;
     let table = input.lines().next()?.strip_prefix('*')?;
+    let exists = |args: &[&str]| {
+        let mut probe = argv(&[tool, "-w", "--table", table]);
+        probe.extend(args.iter().map(|a| (*a).to_owned()));
+        cmd::output(&probe, None).is_ok_and(|o| o.ok)
+    };
     let mut out = String::new();
     let mut dropped = false;
     for line in input.lines() {
-        if let Some(jump) = line.strip_prefix("-D ") {
-            let mut check = argv(&[tool, "-w", "--table", table, "--check"]);
-            check.extend(jump.split(' ').map(str::to_owned));
-            if !cmd::output(&check, None).is_ok_and(|o| o.ok) {
-                dropped = true;
-                continue;
-            }
+        let present = if let Some(jump) = line.strip_prefix("-D ") {
+            let mut args = vec!["--check"];
+            args.extend(jump.split(' '));
+            exists(&args)
+        } else if let Some(chain) = line.strip_prefix("-X ") {
+            exists(&["--list-rules", chain])
+        } else {
+            true
+        };
+        if present {
+            out.push_str(line);
+            out.push('\n');
+        } else {
+            dropped = true;
         }
-        out.push_str(line);
-        out.push('\n');
     }
     dropped.then_some(out)
 }

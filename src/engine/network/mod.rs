@@ -96,13 +96,17 @@ fn read(root: &TargetRoot, rel: &str) -> Result<Option<String>, Error> {
     }
 }
 
-/// Writes a scratch file that no transaction covers (a start's intent), durably: it must
-/// survive the netloom that writes it being killed.
+/// Writes a scratch file that no transaction covers (a start's intent), durably and
+/// atomically: it must survive the netloom that writes it being killed at any moment.
 fn write_scratch(path: &std::path::Path, text: &str) -> Result<(), Error> {
     if let Some(dir) = path.parent() {
         super::fsio::make_dirs(dir, 0o755)?;
     }
-    super::fsio::create_synced(path, text.as_bytes())?;
+    let state = crate::plan::FileState {
+        bytes: text.as_bytes().to_vec(),
+        mode: 0o600,
+    };
+    super::fsio::put(path, &state, None, None)?;
     super::fsio::sync_parent(path)
 }
 

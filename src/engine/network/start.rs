@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use super::fw::{self, Firewall};
 use super::record::{Intent, Step, current_netns};
-use super::{DEF_DIR, Paths, complete, dnsmasq, link, marks, not_found, read, read_network};
+use super::{
+    DEF_DIR, Paths, RUN_DIR, complete, dnsmasq, link, marks, not_found, read, read_network,
+    read_record, stored,
+};
 use crate::backend::{NetBackend, NetContext, RenderedFile};
 use crate::backends::dnsmasq::{self as conf, Dnsmasq};
 use crate::backends::firewall;
@@ -101,6 +104,7 @@ fn run(
             net.name
         )));
     }
+    one_namespace(root)?;
     let mut state = Started {
         intent_path: root.resolve(&paths.intent)?,
         ..Started::default()
@@ -279,7 +283,9 @@ impl Started {
         fw: Option<Firewall>,
         cause: Error,
     ) -> Error {
-        let failed = super::stop::undo_intent(root, &net.name, fw, &self.intent);
+        // Under the lock no other network started since this one began, so nothing this
+        // start raised can be needed elsewhere: what is kept is left as it is.
+        let failed = super::stop::undo_intent(root, &net.name, fw, &self.intent).failed;
         let network = net.name.to_string();
         if failed.is_empty() {
             Error::StartUndone {
@@ -294,6 +300,28 @@ impl Started {
             }
         }
     }
+}
+
+/// Refuses to start a network in another network namespace than the root's running ones:
+/// they share the marks of what netloom changed for all of them (the firewall setup,
+/// forwarding), which describe one namespace.
+fn one_namespace(root: &TargetRoot) -> Result<(), Error> {
+    for other in stored(root, RUN_DIR)? {
+        let Some(record) = read_record(root, &other.name)? else {
+            continue;
+        };
+        if !super::stop::same_netns(&record) {
+            return Err(Error::Refused(format!(
+                "network '{}' of this root runs in network namespace {}, and this netloom runs \
+                 in {}; the running networks of one root share one namespace (use another \
+                 --root for another namespace)",
+                other.name,
+                record.netns,
+                current_netns()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// What libvirt does at start for a network with its own bridge that netloom does not, so

@@ -6,6 +6,7 @@
 use super::fw::{self, Firewall};
 use super::record::{Intent, Record, Step, current_netns};
 use super::{Paths, dnsmasq, link, marks, not_found, read, read_record};
+use crate::backends::firewall::BaseStep;
 use crate::backends::{dnsmasq::DIR as DNSMASQ_DIR, firewall::DIR as FIREWALL_DIR};
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths};
 use crate::error::Error;
@@ -18,10 +19,14 @@ pub(super) struct Undone {
     pub failed: Vec<String>,
     /// Things to tell the user that left nothing behind.
     pub warnings: Vec<String>,
+    /// Forwarding sysctls left raised because another running network needs them: the
+    /// caller hands them to the root's mark, so the last network to stop puts them back.
+    pub kept: Vec<Step>,
+    /// The same for parts of the shared firewall setup.
+    pub kept_base: Vec<BaseStep>,
 }
 
-/// Undoes `steps` last first, each whatever became of the others. A forwarding sysctl is
-/// put back only when no other running network of the root needs it.
+/// Undoes `steps` last first, each whatever became of the others.
 pub(super) fn undo(root: &TargetRoot, name: &NetName, steps: &[Step]) -> Undone {
     let mut out = Undone::default();
     for step in steps.iter().rev() {
@@ -32,7 +37,10 @@ pub(super) fn undo(root: &TargetRoot, name: &NetName, steps: &[Step]) -> Undone 
                 old,
                 interfaces,
             } => match marks::needed_elsewhere(root, name, key) {
-                Ok(true) => Ok(()),
+                Ok(true) => {
+                    out.kept.push(step.clone());
+                    Ok(())
+                }
                 Ok(false) => link::restore_forwarding(key, old, interfaces),
                 Err(e) => Err(e),
             },
@@ -53,40 +61,106 @@ pub(super) fn undo(root: &TargetRoot, name: &NetName, steps: &[Step]) -> Undone 
     out
 }
 
+/// Undoes what a start made, from its intent, whatever became of each step. The shared
+/// firewall setup it loaded comes off too, unless another network has rules in it.
+pub(super) fn undo_intent(
+    root: &TargetRoot,
+    name: &NetName,
+    fw: Option<Firewall>,
+    intent: &Intent,
+) -> Undone {
+    let mut out = undo(root, name, &intent.record.steps);
+    let Some(fw) = fw.filter(|_| !intent.base.is_empty()) else {
+        return out;
+    };
+    if marks::firewall_in_use(root, name, fw).unwrap_or(true) {
+        out.kept_base = intent.base.clone();
+        return out;
+    }
+    let kept = fw::remove_base(fw, &intent.base);
+    if !kept.is_empty() {
+        out.failed.push(format!(
+            "{} part(s) of the {} firewall setup",
+            kept.len(),
+            fw.as_str()
+        ));
+    }
+    out
+}
+
 /// Stops network `name`. Returns warnings for the user (rules that were gone already).
 ///
 /// When a step cannot be undone, the network stays recorded as running and the error says
-/// what is left, so the next `net stop` tries again.
+/// what is left, so the next `net stop` tries again. With `force`, a network started in
+/// another network namespace (one deleted since, typically) is forgotten: its dnsmasq is
+/// stopped, the rest is left to that namespace.
 pub fn stop(
     session: &Session<'_>,
     root: &TargetRoot,
     name: &NetName,
+    force: bool,
     command: &str,
 ) -> Result<Vec<String>, Error> {
     let paths = Paths::of(name);
     let Some(record) = read_record(root, name)? else {
         if let Some(intent) = read(root, &paths.intent)? {
-            return clean_interrupted(root, name, &paths, &intent);
+            return clean_interrupted(session, root, name, &paths, &intent, command);
         }
         if read(root, &paths.def)?.is_none() {
             return Err(not_found(name));
         }
         return Err(Error::Live(format!("network '{name}' is not active")));
     };
-    same_netns(name, &record)?;
-    let undone = undo(root, name, &record.steps);
-    if !undone.failed.is_empty() {
-        return Err(Error::Live(format!(
-            "network '{name}' could not be stopped completely: {}; it stays recorded as \
-             running, so `netloom net stop {name}` tries again",
-            undone.failed.join("; ")
+    let elsewhere = !same_netns(&record);
+    if elsewhere && !force {
+        return Err(Error::Refused(format!(
+            "network '{name}' was started in network namespace {}, and this netloom runs in \
+             {}; stop it from there (`ip netns exec NAME netloom …`, or `nsenter --net` into \
+             its dnsmasq), or forget it with `net stop --force` if that namespace is gone",
+            record.netns,
+            current_netns()
         )));
     }
+    let mut files = Vec::new();
+    let mut removed = Vec::new();
+    let mut warnings = Vec::new();
+    if elsewhere {
+        // Only processes are reachable from here; the rest belongs to that namespace.
+        let own: Vec<Step> = record
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::Dnsmasq { .. }))
+            .cloned()
+            .collect();
+        let undone = undo(root, name, &own);
+        if !undone.failed.is_empty() {
+            return Err(Error::Live(undone.failed.join("; ")));
+        }
+        warnings.push(format!(
+            "network '{name}': its bridge, rules and sysctls were left to network namespace {}",
+            record.netns
+        ));
+    } else {
+        let undone = undo(root, name, &record.steps);
+        if !undone.failed.is_empty() {
+            return Err(Error::Live(format!(
+                "network '{name}' could not be stopped completely: {}; it stays recorded as \
+                 running, so `netloom net stop {name}` tries again",
+                undone.failed.join("; ")
+            )));
+        }
+        warnings.extend(undone.warnings);
+        let (forwarding, failed) = marks::release_forwarding(root, name)?;
+        forwarding.into_plan(&mut files, &mut removed);
+        warnings.extend(failed);
+        if let Some(fw) = record.firewall.as_deref().and_then(Firewall::parse) {
+            marks::release_base(root, name, fw)?.into_plan(&mut files, &mut removed);
+        }
+    }
     let stem = name.file_stem();
-    let transient = read(root, &paths.def)?.is_none();
-    let mut removed = vec![paths.live, paths.record, paths.pid];
-    if transient {
-        // Nothing will start it again: its leases go with it.
+    removed.extend([paths.live, paths.record, paths.pid]);
+    if read(root, &paths.def)?.is_none() {
+        // A transient network: nothing will start it again, its leases go with it.
         removed.push(format!("{DNSMASQ_DIR}/{stem}.leases"));
     }
     removed.extend(
@@ -94,85 +168,63 @@ pub fn stop(
     );
     removed
         .extend(["ip6tables", "iptables", "nft"].map(|ext| format!("{FIREWALL_DIR}/{stem}.{ext}")));
-    let mut files = Vec::new();
-    let mut warnings = undone.warnings;
-    let (forwarding, failed) = marks::release_forwarding(root, name)?;
-    forwarding.into_plan(&mut files, &mut removed);
-    warnings.extend(failed);
-    let fw = record.firewall.as_deref().and_then(Firewall::parse);
-    if let Some(fw) = fw {
-        marks::release_base(root, name, fw)?.into_plan(&mut files, &mut removed);
-    }
     let plan = plan_paths(root, RUNTIME, files, removed)?;
     session.apply(&plan, command, None)?;
+    // A start killed between its commit and its end leaves its intent beside the record;
+    // the record covered all of it, so it is undone already.
+    let _ = std::fs::remove_file(root.resolve(&paths.intent)?);
     Ok(warnings)
 }
 
-/// Refuses to undo steps made in another network namespace: they would change the wrong
-/// network stack (another namespace's bridge of that name, its rules and sysctls).
-fn same_netns(name: &NetName, record: &Record) -> Result<(), Error> {
-    let here = current_netns();
-    if record.netns.is_empty() || record.netns == here {
-        return Ok(());
-    }
-    Err(Error::Refused(format!(
-        "network '{name}' was started in network namespace {}, and this netloom runs in {here}; \
-         stop it from there (`ip netns exec NAME netloom …`)",
-        record.netns
-    )))
-}
-
-/// Undoes what a start made, from its intent, whatever became of each step; returns what
-/// could not be undone. Also takes the shared firewall setup the start loaded away again
-/// when no other network uses it.
-pub(super) fn undo_intent(
-    root: &TargetRoot,
-    name: &NetName,
-    fw: Option<Firewall>,
-    intent: &Intent,
-) -> Vec<String> {
-    let mut failed = undo(root, name, &intent.record.steps).failed;
-    if let Some(fw) = fw
-        && !intent.base.is_empty()
-        && !marks::firewall_in_use(root, name, fw).unwrap_or(true)
-    {
-        let kept = fw::remove_base(fw, &intent.base);
-        if !kept.is_empty() {
-            failed.push(format!(
-                "{} part(s) of the {} firewall setup",
-                kept.len(),
-                fw.as_str()
-            ));
-        }
-    }
-    failed
+/// Whether the steps of `record` were made in this network namespace: undoing them from
+/// another would change the wrong network stack.
+pub(super) fn same_netns(record: &Record) -> bool {
+    record.netns.is_empty() || record.netns == current_netns()
 }
 
 /// `net stop` of a network whose start was interrupted (netloom was killed): undoes what
-/// its intent lists, then forgets the intent.
+/// its intent lists, hands what another network still needs to the root's marks, then
+/// forgets the intent.
 fn clean_interrupted(
+    session: &Session<'_>,
     root: &TargetRoot,
     name: &NetName,
     paths: &Paths,
     text: &str,
+    command: &str,
 ) -> Result<Vec<String>, Error> {
     let intent: Intent = serde_json::from_str(text).map_err(|e| {
         Error::Live(format!(
-            "{}: not an intent netloom wrote: {e}",
+            "{}: not an intent netloom wrote ({e}); remove it once nothing of the start is left",
             paths.intent
         ))
     })?;
-    same_netns(name, &intent.record)?;
-    let fw = intent.record.firewall.as_deref().and_then(Firewall::parse);
-    let failed = undo_intent(root, name, fw, &intent);
-    if !failed.is_empty() {
-        return Err(Error::Live(format!(
-            "the interrupted start of network '{name}' could not be undone completely: {}",
-            failed.join("; ")
+    if !same_netns(&intent.record) {
+        return Err(Error::Refused(format!(
+            "the interrupted start of network '{name}' was in network namespace {}; run \
+             `net stop {name}` there",
+            intent.record.netns
         )));
     }
+    let fw = intent.record.firewall.as_deref().and_then(Firewall::parse);
+    let undone = undo_intent(root, name, fw, &intent);
+    if !undone.failed.is_empty() {
+        return Err(Error::Live(format!(
+            "the interrupted start of network '{name}' could not be undone completely: {}",
+            undone.failed.join("; ")
+        )));
+    }
+    let (mut files, mut removed) = (Vec::new(), Vec::new());
+    marks::add_forwarding(root, &undone.kept)?.into_plan(&mut files, &mut removed);
+    marks::add_base(root, fw, &undone.kept_base)?.into_plan(&mut files, &mut removed);
+    let plan = plan_paths(root, RUNTIME, files, removed)?;
+    if !plan.is_empty() {
+        session.apply(&plan, command, None)?;
+    }
     let _ = std::fs::remove_file(root.resolve(&paths.intent)?);
-    Ok(vec![format!(
+    let mut warnings = undone.warnings;
+    warnings.push(format!(
         "network '{name}' was not running: an interrupted start of it was undone"
-    )])
+    ));
+    Ok(warnings)
 }
