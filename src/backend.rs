@@ -190,6 +190,27 @@ pub struct NetContext {
     pub pid_file: Option<String>,
 }
 
+impl NetContext {
+    /// Checks the paths dnsmasq is given, once for every caller: absolute (dnsmasq changes
+    /// to `/` before it writes its pid file), without control characters (a line break
+    /// would start a new option) or commas (which end a value in several options). A
+    /// trailing `/` of the directory is dropped.
+    pub fn new(dnsmasq_dir: &str, pid_file: Option<&str>) -> Result<Self, String> {
+        let dir = dnsmasq_dir.trim_end_matches('/');
+        for path in std::iter::once(dir).chain(pid_file) {
+            if !path.starts_with('/') || path.chars().any(|c| c.is_control() || c == ',') {
+                return Err(format!(
+                    "'{path}' is not an absolute path without commas or control characters"
+                ));
+            }
+        }
+        Ok(Self {
+            dnsmasq_dir: dir.to_owned(),
+            pid_file: pid_file.map(str::to_owned),
+        })
+    }
+}
+
 impl Default for NetContext {
     fn default() -> Self {
         Self {

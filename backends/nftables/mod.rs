@@ -56,7 +56,8 @@ impl NetBackend for Nftables {
     }
 }
 
-fn family_word(family: Family) -> &'static str {
+/// nft's name of an address family, as in `table ip …`.
+pub fn family_word(family: Family) -> &'static str {
     match family {
         Family::Ipv4 => "ip",
         Family::Ipv6 => "ip6",

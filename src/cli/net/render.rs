@@ -52,19 +52,10 @@ pub struct RenderArgs {
 
 /// Prints or writes the files.
 pub(super) fn run(args: &RenderArgs) -> Result<()> {
-    let dir = args.dnsmasq_dir.trim_end_matches('/');
-    if !dir.starts_with('/') || dir.chars().any(|c| c.is_control() || c == ',') {
-        return Err(Error::Usage(format!(
-            "--dnsmasq-dir must be an absolute path without commas or control characters, not '{}'",
-            args.dnsmasq_dir
-        )));
-    }
+    let ctx = NetContext::new(&args.dnsmasq_dir, None)
+        .map_err(|why| Error::Usage(format!("--dnsmasq-dir: {why}")))?;
     let mut net = input::load_network(&args.file)?;
     net.fill_defaults();
-    let ctx = NetContext {
-        dnsmasq_dir: dir.to_owned(),
-        pid_file: None,
-    };
     let mut files: Vec<RenderedFile> = Vec::new();
     for backend in backends::NETWORK
         .iter()

@@ -167,7 +167,7 @@ pub(super) fn remove_base(fw: Firewall, loaded: &[BaseStep]) -> Vec<BaseStep> {
                     Some("ip6") => Family::Ipv6,
                     _ => Family::Ipv4,
                 };
-                !remove_nft_base(family, step)
+                !remove_nft_base(family, &step.loader)
             })
             .cloned()
             .collect(),
@@ -231,36 +231,35 @@ fn without_missing(loader: &[String], input: &str) -> Option<String> {
     dropped.then_some(out)
 }
 
+/// `nft -j list table FAMILY libvirt_network`, `None` when that table does not exist.
+fn list_table(family: &str) -> Result<Option<String>, Error> {
+    let list = argv(&["nft", "-j", "list", "table", family, nftables::TABLE]);
+    let out = cmd::output(&list, None)?;
+    Ok(out.ok.then_some(out.stdout))
+}
+
 /// The handle of `family`'s `libvirt_network` table, `None` when it does not exist.
 fn table_handle(family: &str) -> Option<u64> {
-    let list = argv(&["nft", "-j", "list", "table", family, nftables::TABLE]);
-    let out = cmd::output(&list, None).ok().filter(|o| o.ok)?;
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).ok()?;
+    let listing = list_table(family).ok()??;
+    let doc: serde_json::Value = serde_json::from_str(&listing).ok()?;
     doc.get("nftables")?
         .as_array()?
         .iter()
         .find_map(|i| i.get("table")?.get("handle")?.as_u64())
 }
 
-/// Deletes one family's nft setup unless a rule other than its own jumps is in it; whether
-/// it is gone.
-fn remove_nft_base(family: Family, step: &BaseStep) -> bool {
-    let word = match family {
-        Family::Ipv4 => "ip",
-        Family::Ipv6 => "ip6",
-    };
-    let list = argv(&["nft", "-j", "list", "table", word, nftables::TABLE]);
-    let Ok(listing) = cmd::output(&list, None) else {
-        return false;
-    };
-    if !listing.ok {
+/// Deletes one family's nft setup (with `loader`) unless a rule other than its own jumps
+/// is in it; whether it is gone.
+fn remove_nft_base(family: Family, loader: &[String]) -> bool {
+    match list_table(nftables::family_word(family)) {
+        Err(_) => false,
         // Gone already (a flushed ruleset): nothing to take away.
-        return true;
+        Ok(None) => true,
+        Ok(Some(listing)) if nftables::base_in_use(&listing) != Some(false) => false,
+        Ok(Some(_)) => {
+            cmd::output(loader, Some(&nftables::base_removal(family))).is_ok_and(|o| o.ok)
+        }
     }
-    if nftables::base_in_use(&listing.stdout) != Some(false) {
-        return false;
-    }
-    cmd::output(&step.loader, Some(&nftables::base_removal(family))).is_ok_and(|o| o.ok)
 }
 
 /// Feeds a removal to its loader. When that fails as a whole (a rule is gone already: the

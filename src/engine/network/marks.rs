@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::fw::{self, Firewall};
-use super::record::Step;
+use super::record::{Record, Step};
 use super::{RUN_DIR, link, read, read_record, stored};
 use crate::backend::RenderedFile;
 use crate::backends::firewall::BaseStep;
 use crate::engine::TargetRoot;
 use crate::error::Error;
-use crate::model::network::NetName;
+use crate::model::network::{NetName, Network};
 
 /// `run/netloom/firewall/BACKEND.json`: the parts of the shared firewall setup that netloom
 /// itself loaded (and not libvirt, or the host's own rules).
@@ -137,46 +137,59 @@ pub(super) fn add_forwarding(root: &TargetRoot, steps: &[Step]) -> Result<Change
     Ok(store(FORWARDING.into(), &before, &mark, empty))
 }
 
-/// Whether another running network of the root needs forwarding sysctl `key`.
-pub(super) fn needed_elsewhere(
-    root: &TargetRoot,
-    name: &NetName,
-    key: &str,
-) -> Result<bool, Error> {
-    Ok(stored(root, RUN_DIR)?
-        .iter()
-        .filter(|n| &n.name != name)
-        .any(|n| link::forwarding_keys(n).contains(&key)))
-}
+/// The root's other running networks with their records, read once per command: what
+/// netloom changed for all of them stays while one of them needs it.
+pub(super) struct Others(Vec<(Network, Record)>);
 
-/// Whether another running network of the root has its rules in `fw`.
-pub(super) fn firewall_in_use(
-    root: &TargetRoot,
-    name: &NetName,
-    fw: Firewall,
-) -> Result<bool, Error> {
-    for other in stored(root, RUN_DIR)?.iter().filter(|n| &n.name != name) {
-        let uses = read_record(root, &other.name)?
-            .and_then(|r| r.firewall)
-            .is_some_and(|f| f == fw.as_str());
-        if uses {
-            return Ok(true);
+impl Others {
+    /// Every running network of the root but `name`.
+    pub(super) fn load(root: &TargetRoot, name: &NetName) -> Result<Self, Error> {
+        let mut out = Vec::new();
+        for net in stored(root, RUN_DIR)? {
+            if &net.name == name {
+                continue;
+            }
+            if let Some(record) = read_record(root, &net.name)? {
+                out.push((net, record));
+            }
         }
+        Ok(Others(out))
     }
-    Ok(false)
+
+    /// Whether one of them needs forwarding sysctl `key`.
+    pub(super) fn need_forwarding(&self, key: &str) -> bool {
+        self.0
+            .iter()
+            .any(|(n, _)| link::forwarding_keys(n).contains(&key))
+    }
+
+    /// Whether one of them has its rules in `fw`.
+    pub(super) fn use_firewall(&self, fw: Firewall) -> bool {
+        self.0
+            .iter()
+            .any(|(_, r)| r.firewall.as_deref() == Some(fw.as_str()))
+    }
+
+    /// One that was started in another network namespace than this netloom runs in.
+    pub(super) fn elsewhere(&self) -> Option<(&NetName, &str)> {
+        self.0
+            .iter()
+            .find(|(_, r)| !super::stop::same_netns(r))
+            .map(|(n, r)| (&n.name, r.netns.as_str()))
+    }
 }
 
-/// Puts back every forwarding sysctl in the mark that no running network but `name` needs.
+/// Puts back every forwarding sysctl in the mark that none of `others` needs.
 /// Returns the mark's change, and the sysctls that could not be put back.
 pub(super) fn release_forwarding(
     root: &TargetRoot,
-    name: &NetName,
+    others: &Others,
 ) -> Result<(Change, Vec<String>), Error> {
     let before: ForwardingMark = load(root, FORWARDING)?;
     let mut mark = before.clone();
     let mut failed = Vec::new();
     for (key, saved) in &before.old {
-        if needed_elsewhere(root, name, key)? {
+        if others.need_forwarding(key) {
             continue;
         }
         match link::restore_forwarding(key, &saved.value, &saved.interfaces) {
@@ -190,14 +203,14 @@ pub(super) fn release_forwarding(
     Ok((store(FORWARDING.into(), &before, &mark, empty), failed))
 }
 
-/// Takes away the shared setup of `fw` that netloom loaded, when no running network but
-/// `name` has rules in it and nothing else left rules in it.
+/// Takes away the shared setup of `fw` that netloom loaded, when none of `others` has rules
+/// in it and nothing else left rules in it.
 pub(super) fn release_base(
     root: &TargetRoot,
-    name: &NetName,
+    others: &Others,
     fw: Firewall,
 ) -> Result<Change, Error> {
-    if firewall_in_use(root, name, fw)? {
+    if others.use_firewall(fw) {
         return Ok(Change::Keep);
     }
     let before: BaseMark = load(root, &base_path(fw))?;

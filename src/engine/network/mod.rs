@@ -67,6 +67,8 @@ struct Paths {
     record: String,
     intent: String,
     pid: String,
+    /// dnsmasq's lease file, which outlives a stop of a defined network.
+    leases: String,
 }
 
 impl Paths {
@@ -79,6 +81,7 @@ impl Paths {
             record: format!("{RUN_DIR}/{stem}.json"),
             intent: format!("{RUN_DIR}/{stem}.starting"),
             pid: format!("{RUN_DIR}/{stem}.pid"),
+            leases: format!("{}/{stem}.leases", crate::backends::dnsmasq::DIR),
         }
     }
 }
@@ -338,8 +341,7 @@ pub fn undefine(
     let mut removed = vec![paths.def, paths.autostart];
     if read(root, &paths.record)?.is_none() {
         // Nothing will start it again: its leases go with it, as libvirt's do.
-        let stem = name.file_stem();
-        removed.push(format!("{}/{stem}.leases", crate::backends::dnsmasq::DIR));
+        removed.push(paths.leases);
     }
     let plan = plan_paths(root, DEFINITIONS, Vec::new(), removed)?;
     session.apply(&plan, command, None)?;

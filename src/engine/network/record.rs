@@ -60,6 +60,10 @@ pub struct Record {
     pub netns: String,
     /// The firewall backend the rules went into, if the network has rules.
     pub firewall: Option<String>,
+    /// The dnsmasq and firewall files start wrote, relative to the root: stop removes
+    /// these, whatever the backends would name them now.
+    #[serde(default)]
+    pub files: Vec<String>,
     /// The steps, in the order they were made.
     pub steps: Vec<Step>,
 }

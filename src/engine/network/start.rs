@@ -7,11 +7,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::fw::{self, Firewall};
+use super::marks::{self, Others};
 use super::record::{Intent, Step, current_netns};
-use super::{
-    DEF_DIR, Paths, RUN_DIR, complete, dnsmasq, link, marks, not_found, read, read_network,
-    read_record, stored,
-};
+use super::{DEF_DIR, Paths, complete, dnsmasq, link, not_found, read, read_network};
 use crate::backend::{NetBackend, NetContext, RenderedFile};
 use crate::backends::dnsmasq::{self as conf, Dnsmasq};
 use crate::backends::firewall;
@@ -72,18 +70,21 @@ fn fault_at(point: &str) -> Result<(), Error> {
     fault::point(&format!("net-{point}")).map_err(|e| Error::Live(e.to_string()))
 }
 
-/// The absolute path of `rel` under the root, as dnsmasq is told it: dnsmasq changes to `/`
-/// before it writes its pid file, and a line break in a path would start a new option.
-fn absolute(root: &TargetRoot, rel: &str) -> Result<String, Error> {
-    let path = root.absolute().join(rel);
-    match path.to_str() {
-        Some(p) if !p.chars().any(char::is_control) => Ok(p.to_owned()),
-        _ => Err(Error::Usage(format!(
-            "the root {} cannot hold a running network: its path must be UTF-8 without control \
-             characters, since dnsmasq is given paths inside it",
+/// Where dnsmasq finds its files and writes its pid: absolute paths under the root,
+/// checked by [`NetContext::new`].
+fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext, Error> {
+    let abs = |rel: &str| root.absolute().join(rel).to_str().map(str::to_owned);
+    let refuse = |why: String| {
+        Error::Usage(format!(
+            "the root {} cannot hold a running network, since dnsmasq is given paths inside \
+             it: {why}",
             root.absolute().display()
-        ))),
-    }
+        ))
+    };
+    let (Some(dir), Some(pid)) = (abs(conf::DIR), abs(pid)) else {
+        return Err(refuse("its path is not UTF-8".into()));
+    };
+    NetContext::new(&dir, Some(&pid)).map_err(refuse)
 }
 
 fn run(
@@ -104,7 +105,17 @@ fn run(
             net.name
         )));
     }
-    one_namespace(root)?;
+    // The running networks of one root share one namespace: they share the marks of what
+    // netloom changed for all of them (the firewall setup, forwarding).
+    let others = Others::load(root, &net.name)?;
+    if let Some((other, netns)) = others.elsewhere() {
+        return Err(Error::Refused(format!(
+            "network '{other}' of this root runs in network namespace {netns}, and this \
+             netloom runs in {}; the running networks of one root share one namespace (use \
+             another --root for another namespace)",
+            current_netns()
+        )));
+    }
     let mut state = Started {
         intent_path: root.resolve(&paths.intent)?,
         ..Started::default()
@@ -142,10 +153,7 @@ fn run(
     let rules = firewall::plan(&net)?.is_some();
     let fw = rules.then(|| Firewall::choose(asked)).transpose()?;
     let serves = conf::serves(&net);
-    let ctx = NetContext {
-        dnsmasq_dir: absolute(root, conf::DIR)?,
-        pid_file: Some(absolute(root, &paths.pid)?),
-    };
+    let ctx = dnsmasq_context(root, &paths.pid)?;
     if serves {
         if !super::cmd::exists("dnsmasq") {
             return Err(Error::Live(format!(
@@ -163,7 +171,14 @@ fn run(
         Some(Firewall::Iptables) => Iptables.render(&net, &ctx)?,
         None => Vec::new(),
     };
-    files.extend(Dnsmasq.render(&net, &ctx)?);
+    let own = Dnsmasq.render(&net, &ctx)?;
+    let record = &mut state.intent.record;
+    record.files = own
+        .iter()
+        .chain(&rule_files)
+        .map(|f| f.path.clone())
+        .collect();
+    files.extend(own);
     files.extend(rule_files.iter().cloned());
     state.intent.record.firewall = fw.map(|f| f.as_str().to_owned());
     let stem = net.name.file_stem();
@@ -202,7 +217,7 @@ fn run(
             for own in [ctx.pid_file.clone().unwrap_or_default(), leases] {
                 let _ = std::fs::remove_file(own);
             }
-            Err(state.unwind(root, &net, fw, cause))
+            Err(state.unwind(&others, &net, fw, cause))
         }
     };
     state.done();
@@ -276,16 +291,10 @@ impl Started {
     }
 
     /// Undoes every recorded step after `cause`, and says whether that worked.
-    fn unwind(
-        &self,
-        root: &TargetRoot,
-        net: &Network,
-        fw: Option<Firewall>,
-        cause: Error,
-    ) -> Error {
+    fn unwind(&self, others: &Others, net: &Network, fw: Option<Firewall>, cause: Error) -> Error {
         // Under the lock no other network started since this one began, so nothing this
         // start raised can be needed elsewhere: what is kept is left as it is.
-        let failed = super::stop::undo_intent(root, &net.name, fw, &self.intent).failed;
+        let failed = super::stop::undo_intent(others, &net.name, fw, &self.intent).failed;
         let network = net.name.to_string();
         if failed.is_empty() {
             Error::StartUndone {
@@ -300,28 +309,6 @@ impl Started {
             }
         }
     }
-}
-
-/// Refuses to start a network in another network namespace than the root's running ones:
-/// they share the marks of what netloom changed for all of them (the firewall setup,
-/// forwarding), which describe one namespace.
-fn one_namespace(root: &TargetRoot) -> Result<(), Error> {
-    for other in stored(root, RUN_DIR)? {
-        let Some(record) = read_record(root, &other.name)? else {
-            continue;
-        };
-        if !super::stop::same_netns(&record) {
-            return Err(Error::Refused(format!(
-                "network '{}' of this root runs in network namespace {}, and this netloom runs \
-                 in {}; the running networks of one root share one namespace (use another \
-                 --root for another namespace)",
-                other.name,
-                record.netns,
-                current_netns()
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// What libvirt does at start for a network with its own bridge that netloom does not, so

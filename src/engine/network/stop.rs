@@ -4,10 +4,10 @@
 //! setup, forwarding) when no other running network needs it.
 
 use super::fw::{self, Firewall};
+use super::marks::{self, Others};
 use super::record::{Intent, Record, Step, current_netns};
-use super::{Paths, dnsmasq, link, marks, not_found, read, read_record};
+use super::{Paths, dnsmasq, link, not_found, read, read_record};
 use crate::backends::firewall::BaseStep;
-use crate::backends::{dnsmasq::DIR as DNSMASQ_DIR, firewall::DIR as FIREWALL_DIR};
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths};
 use crate::error::Error;
 use crate::model::network::NetName;
@@ -27,7 +27,7 @@ pub(super) struct Undone {
 }
 
 /// Undoes `steps` last first, each whatever became of the others.
-pub(super) fn undo(root: &TargetRoot, name: &NetName, steps: &[Step]) -> Undone {
+pub(super) fn undo(others: &Others, name: &NetName, steps: &[Step]) -> Undone {
     let mut out = Undone::default();
     for step in steps.iter().rev() {
         let result = match step {
@@ -36,14 +36,14 @@ pub(super) fn undo(root: &TargetRoot, name: &NetName, steps: &[Step]) -> Undone 
                 key,
                 old,
                 interfaces,
-            } => match marks::needed_elsewhere(root, name, key) {
-                Ok(true) => {
+            } => {
+                if others.need_forwarding(key) {
                     out.kept.push(step.clone());
                     Ok(())
+                } else {
+                    link::restore_forwarding(key, old, interfaces)
                 }
-                Ok(false) => link::restore_forwarding(key, old, interfaces),
-                Err(e) => Err(e),
-            },
+            }
             Step::Rules {
                 loader,
                 input,
@@ -64,16 +64,16 @@ pub(super) fn undo(root: &TargetRoot, name: &NetName, steps: &[Step]) -> Undone 
 /// Undoes what a start made, from its intent, whatever became of each step. The shared
 /// firewall setup it loaded comes off too, unless another network has rules in it.
 pub(super) fn undo_intent(
-    root: &TargetRoot,
+    others: &Others,
     name: &NetName,
     fw: Option<Firewall>,
     intent: &Intent,
 ) -> Undone {
-    let mut out = undo(root, name, &intent.record.steps);
+    let mut out = undo(others, name, &intent.record.steps);
     let Some(fw) = fw.filter(|_| !intent.base.is_empty()) else {
         return out;
     };
-    if marks::firewall_in_use(root, name, fw).unwrap_or(true) {
+    if others.use_firewall(fw) {
         out.kept_base = intent.base.clone();
         return out;
     }
@@ -121,6 +121,7 @@ pub fn stop(
             current_netns()
         )));
     }
+    let others = Others::load(root, name)?;
     let mut files = Vec::new();
     let mut removed = Vec::new();
     let mut warnings = Vec::new();
@@ -132,7 +133,7 @@ pub fn stop(
             .filter(|s| matches!(s, Step::Dnsmasq { .. }))
             .cloned()
             .collect();
-        let undone = undo(root, name, &own);
+        let undone = undo(&others, name, &own);
         if !undone.failed.is_empty() {
             return Err(Error::Live(undone.failed.join("; ")));
         }
@@ -141,7 +142,7 @@ pub fn stop(
             record.netns
         ));
     } else {
-        let undone = undo(root, name, &record.steps);
+        let undone = undo(&others, name, &record.steps);
         if !undone.failed.is_empty() {
             return Err(Error::Live(format!(
                 "network '{name}' could not be stopped completely: {}; it stays recorded as \
@@ -150,24 +151,19 @@ pub fn stop(
             )));
         }
         warnings.extend(undone.warnings);
-        let (forwarding, failed) = marks::release_forwarding(root, name)?;
+        let (forwarding, failed) = marks::release_forwarding(root, &others)?;
         forwarding.into_plan(&mut files, &mut removed);
         warnings.extend(failed);
         if let Some(fw) = record.firewall.as_deref().and_then(Firewall::parse) {
-            marks::release_base(root, name, fw)?.into_plan(&mut files, &mut removed);
+            marks::release_base(root, &others, fw)?.into_plan(&mut files, &mut removed);
         }
     }
-    let stem = name.file_stem();
-    removed.extend([paths.live, paths.record, paths.pid]);
     if read(root, &paths.def)?.is_none() {
         // A transient network: nothing will start it again, its leases go with it.
-        removed.push(format!("{DNSMASQ_DIR}/{stem}.leases"));
+        removed.push(paths.leases.clone());
     }
-    removed.extend(
-        ["addnhosts", "conf", "hostsfile"].map(|ext| format!("{DNSMASQ_DIR}/{stem}.{ext}")),
-    );
-    removed
-        .extend(["ip6tables", "iptables", "nft"].map(|ext| format!("{FIREWALL_DIR}/{stem}.{ext}")));
+    removed.extend([paths.live, paths.record, paths.pid]);
+    removed.extend(record.files.iter().cloned());
     let plan = plan_paths(root, RUNTIME, files, removed)?;
     session.apply(&plan, command, None)?;
     // A start killed between its commit and its end leaves its intent beside the record;
@@ -207,7 +203,8 @@ fn clean_interrupted(
         )));
     }
     let fw = intent.record.firewall.as_deref().and_then(Firewall::parse);
-    let undone = undo_intent(root, name, fw, &intent);
+    let others = Others::load(root, name)?;
+    let undone = undo_intent(&others, name, fw, &intent);
     if !undone.failed.is_empty() {
         return Err(Error::Live(format!(
             "the interrupted start of network '{name}' could not be undone completely: {}",
