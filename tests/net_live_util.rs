@@ -389,12 +389,12 @@ impl Lab {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &self.hv.0, NETLOOM])
             .args(args)
-            .env_remove("NETLOOM_FAULT")
+            .env_remove(netloom::engine::FAULT_VAR)
             .stdin(Stdio::null())
             .stdout(File::create(&o).unwrap())
             .stderr(File::create(&e).unwrap());
         if let Some(f) = fault {
-            cmd.env("NETLOOM_FAULT", f);
+            cmd.env(netloom::engine::FAULT_VAR, f);
         }
         let start = Instant::now();
         let mut child = cmd.spawn().unwrap();

@@ -115,7 +115,7 @@ impl Case {
             "ifcfg",
             self.rendered.clone(),
             self.removed.clone(),
-            &current,
+            current,
         )
     }
 }

@@ -83,7 +83,7 @@ pub enum Command {
         command: net::NetCommand,
     },
     /// Internal: the confirmation timer `apply --confirm` starts.
-    #[command(name = "__revert-timer", hide = true)]
+    #[command(name = engine::TIMER_VERB, hide = true)]
     RevertTimer {
         /// The pending transaction.
         id: u64,

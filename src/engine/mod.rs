@@ -38,17 +38,23 @@ use crate::plan::{FileState, Plan};
 /// Writes each file under the root atomically: a reader sees the old file or the new one,
 /// never half of either.
 pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Error> {
+    let mut touched = std::collections::BTreeSet::new();
     for file in files {
         let path = root.resolve(&file.path)?;
         let dir = path
             .parent()
             .ok_or_else(|| Error::bad_path(&file.path, "has no parent directory"))?;
-        fsio::make_dirs(dir, 0o755)?;
+        if touched.insert(dir.to_path_buf()) {
+            fsio::make_dirs(dir, 0o755)?;
+        }
         let state = FileState {
             bytes: file.contents.as_bytes().to_vec(),
             mode: file.mode,
         };
         fsio::put(&path, &state, None, None)?;
+    }
+    // Once per directory, after its files: the renames are durable together.
+    for dir in &touched {
         fsio::sync_dir(dir)?;
     }
     Ok(())
@@ -77,7 +83,7 @@ pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Re
         rendered.iter().map(|f| &f.path).chain(&removed),
         &scan,
     )?;
-    Ok(Plan::new(backend.name(), rendered, removed, &current))
+    Ok(Plan::new(backend.name(), rendered, removed, current))
 }
 
 /// What writing `files` and deleting `removed` would change under the root, for callers
@@ -91,7 +97,7 @@ pub fn plan_paths(
 ) -> Result<Plan, Error> {
     let scan = Scan::default();
     let current = current(root, files.iter().map(|f| &f.path).chain(&removed), &scan)?;
-    Ok(Plan::new(name, files, removed, &current))
+    Ok(Plan::new(name, files, removed, current))
 }
 
 /// What removing interface `name` (with its ports and slaves) would change: its files are
@@ -116,7 +122,7 @@ pub fn plan_undefine(
         backend.name(),
         removal.files,
         removal.removed,
-        &current,
+        current,
     ))
 }
 

@@ -200,6 +200,8 @@ impl<'r> Session<'r> {
     /// files, so a rollback can remove them again.
     fn missing_dirs(&self, changes: &[Change]) -> Result<Vec<String>, Error> {
         let mut dirs: Vec<String> = Vec::new();
+        // Each directory is looked at once, however many files go into it.
+        let mut seen = std::collections::HashSet::new();
         for c in changes.iter().filter(|c| c.new.is_some()) {
             let mut prefix = String::new();
             let parts: Vec<&str> = c.path.split('/').collect();
@@ -208,7 +210,7 @@ impl<'r> Session<'r> {
                     prefix.push('/');
                 }
                 prefix.push_str(part);
-                if !dirs.contains(&prefix) && !self.root.resolve(&prefix)?.exists() {
+                if seen.insert(prefix.clone()) && !self.root.resolve(&prefix)?.exists() {
                     dirs.push(prefix.clone());
                 }
             }
@@ -223,6 +225,7 @@ impl<'r> Session<'r> {
             tx.set_state(State::RollingBack { reason })?;
         }
         let entries = tx.meta.files.clone();
+        let mut touched = std::collections::BTreeSet::new();
         for (i, entry) in entries.iter().enumerate().rev() {
             let path = self.root.resolve(&entry.path)?;
             match &entry.before {
@@ -237,18 +240,19 @@ impl<'r> Session<'r> {
                             fsio::make_dirs(dir, 0o755)?;
                         }
                         fsio::put(&path, &want, saved.owner, None)?;
-                        fsio::sync_parent(&path)?;
                     }
                 }
-                None => {
-                    fsio::remove(&path)?;
-                    fsio::sync_parent(&path)?;
-                }
+                None => fsio::remove(&path)?,
             }
             if let Some(dir) = path.parent() {
-                fsio::remove_temporaries(dir)?;
+                touched.insert(dir.to_path_buf());
             }
             fault::point(&format!("restore-{i}")).map_err(fsio::write_err(&path))?;
+        }
+        // Once per directory, as in `write`: a killed restore is simply run again.
+        for dir in touched.iter().filter(|d| d.is_dir()) {
+            fsio::remove_temporaries(dir)?;
+            fsio::sync_dir(dir)?;
         }
         for d in tx.meta.dirs.iter().rev() {
             let path = self.root.resolve(d)?;

@@ -85,11 +85,12 @@ impl Plan {
         backend: &'static str,
         rendered: Vec<RenderedFile>,
         removed: Vec<String>,
-        current: &BTreeMap<String, Option<FileState>>,
+        mut current: BTreeMap<String, Option<FileState>>,
     ) -> Self {
         let mut changes = Vec::with_capacity(rendered.len() + removed.len());
         for file in rendered {
-            let old = current.get(&file.path).cloned().flatten();
+            // Taken, not copied: the map is this plan's own.
+            let old = current.remove(&file.path).flatten();
             let mode = match &old {
                 Some(o) => o.mode & (file.mode | 0o700),
                 None => file.mode,
@@ -107,7 +108,7 @@ impl Plan {
             }
         }
         for path in removed {
-            if let Some(old) = current.get(&path).cloned().flatten() {
+            if let Some(old) = current.remove(&path).flatten() {
                 changes.push(Change {
                     path,
                     old: Some(old),
@@ -161,7 +162,7 @@ mod tests {
                 file("a", "fresh\n", 0o600),
             ],
             vec!["d".into(), "e".into()],
-            &current,
+            current,
         );
         let got: Vec<(&str, Action)> = plan
             .changes
@@ -194,7 +195,7 @@ mod tests {
                 file("secret", "x\n", 0o600),
             ],
             Vec::new(),
-            &current,
+            current,
         );
         let modes: Vec<(&str, u32)> = plan
             .changes

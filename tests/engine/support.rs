@@ -282,8 +282,8 @@ impl Sandbox {
     pub fn run_with(&self, args: &[&str], fault: Option<&str>) -> Out {
         let mut cmd = self.command(args);
         match fault {
-            Some(f) => cmd.env("NETLOOM_FAULT", f),
-            None => cmd.env_remove("NETLOOM_FAULT"),
+            Some(f) => cmd.env(netloom::engine::FAULT_VAR, f),
+            None => cmd.env_remove(netloom::engine::FAULT_VAR),
         };
         let out = cmd.output().unwrap();
         Out {
@@ -300,7 +300,7 @@ impl Sandbox {
             .arg(&self.root)
             .args(args)
             .current_dir(self.dir.path())
-            .env_remove("NETLOOM_FAULT")
+            .env_remove(netloom::engine::FAULT_VAR)
             .env_remove("NO_COLOR")
             .stdin(Stdio::null());
         cmd
