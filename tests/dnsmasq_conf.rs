@@ -284,8 +284,7 @@ fn own_networks_reach_dnsmasq_as_written() {
     let bin = dnsmasq();
     for (case, xml, lines) in OWN {
         let net = read(case, xml);
-        let conf = netloom::backends::dnsmasq::conf(&net, &NetContext::default(), None)
-            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        let conf = conf_of(&net).unwrap_or_else(|e| panic!("{case}: {e}"));
         for want in *lines {
             assert!(
                 conf.lines().any(|l| l == *want || l.ends_with(want)),
@@ -362,8 +361,7 @@ fn bootp_files_starting_like_a_tag_are_quoted_and_pass_dnsmasq_test() {
                  <bootp file='{file}'/></dhcp></ip></network>"
             ),
         );
-        let conf = netloom::backends::dnsmasq::conf(&net, &NetContext::default(), None)
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let conf = conf_of(&net).unwrap_or_else(|e| panic!("{file}: {e}"));
         let want = format!("dhcp-boot=\"{file}\"");
         assert!(
             conf.lines().any(|l| l == want),
@@ -385,4 +383,10 @@ fn bootp_files_starting_like_a_tag_are_quoted_and_pass_dnsmasq_test() {
         .unwrap();
         assert!(dnsmasq_test(bin, &conf).is_err());
     }
+}
+
+/// The conf alone, with the DHCP addresses the backend would pick.
+fn conf_of(net: &Network) -> Result<String, netloom::backend::BackendError> {
+    use netloom::backends::dnsmasq::{DhcpIps, conf};
+    conf(net, &NetContext::default(), &DhcpIps::of(net)?)
 }

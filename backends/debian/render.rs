@@ -50,8 +50,8 @@
 
 use crate::backend::Refusal;
 use crate::model::{
-    Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, IfaceName, Interface, InterfaceKind, Ipv4,
-    Ipv6, Mtu, Port, PortKind, StartMode, Vlan,
+    Bond, BondOption, Bridge, Dhcp, IfaceName, Interface, InterfaceKind, Ipv4, Ipv6, Mtu, Port,
+    PortKind, StartMode, Vlan,
 };
 
 /// The first line of every file netloom writes; how it recognises its own files.
@@ -387,36 +387,26 @@ fn bond(b: &Bond, opts: &mut Vec<(&'static str, String)>, refusals: &mut Refusal
         );
     }
     opts.push(("bond-slaves", slaves.join(" ")));
-    if let Some(mode) = b.mode {
-        opts.push(("bond-mode", mode.to_string()));
-    }
-    if let (Some(BondMode::ActiveBackup), Some(primary)) = (b.mode, b.primary()) {
-        opts.push(("bond-primary", primary.to_string()));
-    }
-    match b.monitor {
-        Some(BondMonitor::Mii(m)) => {
-            opts.push(("bond-miimon", m.freq.to_string()));
-            if let Some(d) = m.downdelay {
-                opts.push(("bond-downdelay", d.to_string()));
-            }
-            if let Some(u) = m.updelay {
-                opts.push(("bond-updelay", u.to_string()));
-            }
-            if let Some(c) = m.carrier {
-                opts.push((
-                    "bond-use-carrier",
-                    u8::from(c == Carrier::Netif).to_string(),
-                ));
-            }
-        }
-        Some(BondMonitor::Arp(a)) => {
-            opts.push(("bond-arp-interval", a.interval.to_string()));
-            opts.push(("bond-arp-ip-target", a.target.to_string()));
-            if let Some(v) = a.validate {
-                opts.push(("bond-arp-validate", v.to_string()));
-            }
-        }
-        None => {}
+    opts.extend(
+        b.driver_options()
+            .into_iter()
+            .map(|(opt, value)| (ifupdown_key(opt), value)),
+    );
+}
+
+/// ifenslave's option for a bonding driver option: `bond-` and the driver's name with `-`
+/// for `_`.
+fn ifupdown_key(opt: BondOption) -> &'static str {
+    match opt {
+        BondOption::Mode => "bond-mode",
+        BondOption::Primary => "bond-primary",
+        BondOption::Miimon => "bond-miimon",
+        BondOption::Downdelay => "bond-downdelay",
+        BondOption::Updelay => "bond-updelay",
+        BondOption::UseCarrier => "bond-use-carrier",
+        BondOption::ArpInterval => "bond-arp-interval",
+        BondOption::ArpIpTarget => "bond-arp-ip-target",
+        BondOption::ArpValidate => "bond-arp-validate",
     }
 }
 

@@ -19,17 +19,14 @@ macro_rules! ln {
     }};
 }
 
-/// The conf for `net`, with the hosts files under `ctx.dnsmasq_dir`.
+/// The conf for `net`, with the hosts files under `ctx.dnsmasq_dir`, serving DHCP on the
+/// addresses `dhcp` picked (as the hosts file does).
 ///
-/// `pid_file` is given when netloom starts dnsmasq itself (`net start`), as libvirt passes
-/// `/run/libvirt/network/NAME.pid`; its tests pass none. It is written as `pid-file=` right
-/// before `except-interface=lo`, where libvirt writes it.
-pub fn conf(
-    net: &Network,
-    ctx: &NetContext,
-    pid_file: Option<&str>,
-) -> Result<String, BackendError> {
-    let dhcp = DhcpIps::of(net)?;
+/// `ctx.pid_file` is given when netloom starts dnsmasq itself (`net start`), as libvirt
+/// passes `/run/libvirt/network/NAME.pid`; its tests pass none. It is written as
+/// `pid-file=` right before `except-interface=lo`, where libvirt writes it.
+pub fn conf(net: &Network, ctx: &NetContext, dhcp: &DhcpIps<'_>) -> Result<String, BackendError> {
+    let pid_file = ctx.pid_file.as_deref();
     let bridge = net.bridge_name().ok_or_else(|| {
         refuse(
             net,

@@ -50,7 +50,7 @@ impl NetBackend for Dnsmasq {
         // Sorted by path: addnhosts, conf, hostsfile.
         Ok(vec![
             file("addnhosts", addnhosts(net), 0o644),
-            file("conf", conf(net, ctx, ctx.pid_file.as_deref())?, 0o600),
+            file("conf", conf(net, ctx, &dhcp)?, 0o600),
             file("hostsfile", hostsfile(net, &dhcp)?, 0o644),
         ])
     }

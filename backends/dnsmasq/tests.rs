@@ -68,14 +68,19 @@ fn text(s: &str) -> Text {
     Text::parse(s).unwrap()
 }
 
+/// The conf with the DHCP addresses the backend would pick.
+fn conf_of(net: &Network, ctx: &NetContext) -> Result<String, BackendError> {
+    conf(net, ctx, &DhcpIps::of(net)?)
+}
+
 /// The conf without its six header lines.
 fn body(net: &Network) -> String {
-    let c = conf(net, &NetContext::default(), None).unwrap();
+    let c = conf_of(net, &NetContext::default()).unwrap();
     c.lines().skip(6).map(|l| format!("{l}\n")).collect()
 }
 
 fn refused(net: &Network) -> String {
-    match conf(net, &NetContext::default(), None) {
+    match conf_of(net, &NetContext::default()) {
         Err(e @ BackendError::Network { .. }) => e.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     }
@@ -267,7 +272,7 @@ fn static_only_dhcp_and_bootp_with_server() {
                 server: Some(text(server)),
             });
         }
-        let r = conf(&net, &NetContext::default(), None);
+        let r = conf_of(&net, &NetContext::default());
         assert_eq!(r.is_ok(), ok, "{server}: {r:?}");
     }
 }
@@ -342,7 +347,14 @@ fn isolated_mtu_and_pid_file_hook() {
     let mut net = network("iso", None);
     net.ips.push(ip("192.168.9.1", 24));
     net.mtu = Some(crate::model::Mtu::parse("9000").unwrap());
-    let c = conf(&net, &NetContext::default(), Some("/run/netloom/iso.pid")).unwrap();
+    let c = conf_of(
+        &net,
+        &NetContext {
+            pid_file: Some("/run/netloom/iso.pid".into()),
+            ..NetContext::default()
+        },
+    )
+    .unwrap();
     assert!(
         c.ends_with(
             "strict-order\npid-file=/run/netloom/iso.pid\nexcept-interface=lo\nbind-dynamic\n\

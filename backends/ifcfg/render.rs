@@ -7,8 +7,8 @@ use super::DIR;
 use super::parse;
 use crate::backend::{BackendError, RenderedFile, Snapshot};
 use crate::model::{
-    Bond, BondMode, BondMonitor, Bridge, Carrier, Ethernet, Host, IfaceName, Interface,
-    InterfaceKind, Ipv4, Ipv6, MacAddr, Mtu, PortKind, StartMode, Vlan,
+    Bond, Bridge, Ethernet, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv6, MacAddr, Mtu,
+    PortKind, StartMode, Vlan,
 };
 use crate::syntax::shell::{ShellFile, quote};
 
@@ -138,38 +138,13 @@ fn bond_tail(
     }
 }
 
-/// The bonding driver's options, in netcf's order. In active-backup the first slave is the
-/// primary.
+/// The bonding driver's options as `BONDING_OPTS` holds them: `name=value`, space-separated.
 pub(super) fn bonding_opts(b: &Bond) -> String {
-    let mut opts = Vec::new();
-    if let Some(mode) = b.mode {
-        opts.push(format!("mode={mode}"));
-    }
-    if let (Some(BondMode::ActiveBackup), Some(primary)) = (b.mode, b.primary()) {
-        opts.push(format!("primary={primary}"));
-    }
-    match b.monitor {
-        Some(BondMonitor::Mii(m)) => {
-            opts.push(format!("miimon={}", m.freq));
-            if let Some(d) = m.downdelay {
-                opts.push(format!("downdelay={d}"));
-            }
-            if let Some(u) = m.updelay {
-                opts.push(format!("updelay={u}"));
-            }
-            if let Some(c) = m.carrier {
-                opts.push(format!("use_carrier={}", u8::from(c == Carrier::Netif)));
-            }
-        }
-        Some(BondMonitor::Arp(a)) => {
-            opts.push(format!("arp_interval={}", a.interval));
-            opts.push(format!("arp_ip_target={}", a.target));
-            if let Some(v) = a.validate {
-                opts.push(format!("arp_validate={v}"));
-            }
-        }
-        None => {}
-    }
+    let opts: Vec<String> = b
+        .driver_options()
+        .into_iter()
+        .map(|(opt, value)| format!("{}={value}", opt.driver_name()))
+        .collect();
     opts.join(" ")
 }
 

@@ -176,14 +176,13 @@ impl Tx {
 }
 
 fn write_state(dir: &Path, state: &State) -> Result<(), Error> {
-    let tmp = dir.join("state.tmp");
-    let text = serde_json::to_vec(state).map_err(|e| Error::Write {
-        path: tmp.display().to_string(),
+    let path = dir.join("state");
+    let bytes = serde_json::to_vec(state).map_err(|e| Error::Write {
+        path: path.display().to_string(),
         source: std::io::Error::other(e),
     })?;
-    fsio::create_synced(&tmp, &text)?;
-    let path = dir.join("state");
-    std::fs::rename(&tmp, &path).map_err(fsio::write_err(&path))?;
+    // A temporary beside it, fsynced and renamed over it, as every file netloom writes.
+    fsio::put(&path, &FileState { bytes, mode: 0o600 }, None, None)?;
     fsio::sync_dir(dir)
 }
 

@@ -112,6 +112,83 @@ impl Bond {
             _ => None,
         }
     }
+
+    /// The bonding driver's options this bond sets, in netcf's order, with their values as
+    /// the driver reads them. Every backend spells the same list: which options, in which
+    /// order and under which conditions is decided here once.
+    pub fn driver_options(&self) -> Vec<(BondOption, String)> {
+        let mut opts = Vec::new();
+        if let Some(mode) = self.mode {
+            opts.push((BondOption::Mode, mode.to_string()));
+        }
+        if let Some(primary) = self.primary() {
+            opts.push((BondOption::Primary, primary.to_string()));
+        }
+        match self.monitor {
+            Some(BondMonitor::Mii(m)) => {
+                opts.push((BondOption::Miimon, m.freq.to_string()));
+                if let Some(d) = m.downdelay {
+                    opts.push((BondOption::Downdelay, d.to_string()));
+                }
+                if let Some(u) = m.updelay {
+                    opts.push((BondOption::Updelay, u.to_string()));
+                }
+                if let Some(c) = m.carrier {
+                    let netif = u8::from(c == Carrier::Netif);
+                    opts.push((BondOption::UseCarrier, netif.to_string()));
+                }
+            }
+            Some(BondMonitor::Arp(a)) => {
+                opts.push((BondOption::ArpInterval, a.interval.to_string()));
+                opts.push((BondOption::ArpIpTarget, a.target.to_string()));
+                if let Some(v) = a.validate {
+                    opts.push((BondOption::ArpValidate, v.to_string()));
+                }
+            }
+            None => {}
+        }
+        opts
+    }
+}
+
+/// An option of the bonding driver that a bond can set (see [`Bond::driver_options`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BondOption {
+    /// `mode`.
+    Mode,
+    /// `primary`.
+    Primary,
+    /// `miimon`.
+    Miimon,
+    /// `downdelay`.
+    Downdelay,
+    /// `updelay`.
+    Updelay,
+    /// `use_carrier`.
+    UseCarrier,
+    /// `arp_interval`.
+    ArpInterval,
+    /// `arp_ip_target`.
+    ArpIpTarget,
+    /// `arp_validate`.
+    ArpValidate,
+}
+
+impl BondOption {
+    /// The driver's own name (sysfs, `BONDING_OPTS`).
+    pub fn driver_name(self) -> &'static str {
+        match self {
+            BondOption::Mode => "mode",
+            BondOption::Primary => "primary",
+            BondOption::Miimon => "miimon",
+            BondOption::Downdelay => "downdelay",
+            BondOption::Updelay => "updelay",
+            BondOption::UseCarrier => "use_carrier",
+            BondOption::ArpInterval => "arp_interval",
+            BondOption::ArpIpTarget => "arp_ip_target",
+            BondOption::ArpValidate => "arp_validate",
+        }
+    }
 }
 
 #[cfg(test)]

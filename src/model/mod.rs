@@ -15,7 +15,9 @@ pub mod network;
 mod uuid;
 mod vlan;
 
-pub use bond::{ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Carrier, Miimon, Slave};
+pub use bond::{
+    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, BondOption, Carrier, Miimon, Slave,
+};
 pub use bridge::{Bridge, ForwardDelay, Port, PortKind};
 pub use common::{IfaceName, Link, LinkState, MAX_NAME_BYTES, MacAddr, Mtu, StartMode, parse_uint};
 pub use ethernet::Ethernet;

@@ -3,6 +3,7 @@
 
 use roxmltree::{Document, Node};
 
+use super::super::interface::single_value;
 use super::super::reader::{Reader, attribute, named, parse_u32, parse_yes_no, shorten};
 use super::{At, NetworkChecks, addressing, checks, dns, forward, port};
 use crate::error::Diagnostics;
@@ -108,11 +109,11 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
     }
     if let Some(n) = r.once(&kids, "mtu", what) {
         at.mtu = Some(n.range().start);
-        net.mtu = single(r, n, "<mtu>", "size", Mtu::parse);
+        net.mtu = single_value(r, n, "<mtu>", "size", Mtu::parse);
     }
     if let Some(n) = r.once(&kids, "mac", what) {
         at.mac = Some(n.range().start);
-        net.mac = single(r, n, "<mac>", "address", MacAddr::parse);
+        net.mac = single_value(r, n, "<mac>", "address", MacAddr::parse);
     }
     if let Some(n) = r.once(&kids, "domain", what) {
         at.domain = Some(n.range().start);
@@ -192,19 +193,6 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
     }
     net.name = name?;
     Some(net)
-}
-
-/// An element with one required attribute and nothing else, such as `<mtu size='…'/>`.
-pub(super) fn single<T>(
-    r: &mut Reader,
-    el: Node,
-    what: &str,
-    attr: &str,
-    parse: impl FnOnce(&str) -> Result<T, ValueError>,
-) -> Option<T> {
-    r.check_attrs(el, what, &[attr]);
-    r.children(el, what, &[], None);
-    r.value(el, what, attr, parse)
 }
 
 /// The text of an element that holds only text (`<name>`, `<hostname>`), parsed; a bad
