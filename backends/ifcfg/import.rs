@@ -10,7 +10,7 @@ use crate::model::{
     ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
     ForwardDelay, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
     Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
-    Vlan, VlanTag, parse_host_ipv4, parse_host_ipv6, parse_uint,
+    Vlan, VlanTag, parse_arp_target, parse_host_ipv4, parse_host_ipv6, parse_uint,
 };
 
 /// What kind of device a file describes, judged as NetworkManager's ifcfg-rh does.
@@ -204,7 +204,7 @@ impl<'a, 's> Importer<'a, 's> {
                 .map(|(_, v)| v.as_str())
         };
         let mode = match opt("mode") {
-            Some(m) => Some(self.checked(f, "mode", bond_mode(m))?),
+            Some(m) => Some(self.checked(f, "mode", BondMode::parse_driver(m))?),
             None => None,
         };
         let num = |k: &str| {
@@ -213,13 +213,7 @@ impl<'a, 's> Importer<'a, 's> {
         };
         let monitor = if let Some(freq) = num("miimon") {
             let carrier = match opt("use_carrier") {
-                Some("0") => Some(Carrier::Ioctl),
-                Some("1") => Some(Carrier::Netif),
-                Some(_) => Some(self.checked(
-                    f,
-                    "use_carrier",
-                    Err(ValueError("expected 0 or 1".into())),
-                )?),
+                Some(c) => Some(self.checked(f, "use_carrier", Carrier::parse_driver(c))?),
                 None => None,
             };
             let freq = self.checked(f, "miimon", freq)?;
@@ -238,19 +232,11 @@ impl<'a, 's> Importer<'a, 's> {
                 carrier,
             }))
         } else if let Some(interval) = num("arp_interval") {
-            let target = opt("arp_ip_target").unwrap_or_default();
-            let target = if target.contains(',') {
-                Err(ValueError(
-                    "several ARP targets cannot be expressed in interface XML, which has one"
-                        .into(),
-                ))
-            } else {
-                parse_host_ipv4(target)
-            };
+            let target = parse_arp_target(opt("arp_ip_target").unwrap_or_default());
             let interval = self.checked(f, "arp_interval", interval)?;
             let target = self.checked(f, "arp_ip_target", target)?;
             let validate = match opt("arp_validate") {
-                Some(v) => Some(self.checked(f, "arp_validate", arp_validate(v))?),
+                Some(v) => Some(self.checked(f, "arp_validate", ArpValidate::parse_driver(v))?),
                 None => None,
             };
             Some(BondMonitor::Arp(Arpmon {
@@ -404,7 +390,7 @@ impl<'a, 's> Importer<'a, 's> {
             let prefix = if f.get(&key("PREFIX")).is_some() {
                 self.value(f, &key("PREFIX"), Ipv4Prefix::parse)
             } else {
-                self.value(f, &key("NETMASK"), netmask_prefix)
+                self.value(f, &key("NETMASK"), Ipv4Prefix::from_netmask)
             };
             addresses.push(Ipv4Address { address, prefix });
         }
@@ -464,50 +450,24 @@ impl<'a, 's> Importer<'a, 's> {
     }
 }
 
-fn bond_mode(v: &str) -> Result<BondMode, ValueError> {
-    // The driver also takes the mode's number, 0 to 6, in the order of BondMode::ALL.
-    match parse_uint(v) {
-        Some(n) => BondMode::ALL
-            .get(n as usize)
-            .copied()
-            .ok_or_else(|| ValueError("expected a mode name or a number from 0 to 6".into())),
-        None => BondMode::parse(v),
-    }
-}
-
-fn arp_validate(v: &str) -> Result<ArpValidate, ValueError> {
-    match parse_uint(v) {
-        Some(n) => ArpValidate::ALL.get(n as usize).copied().ok_or_else(|| {
-            ValueError("expected 'none', 'active', 'backup', 'all' or 0 to 3".into())
-        }),
-        None => ArpValidate::parse(v),
-    }
-}
-
-/// A dotted netmask as a prefix length; refused unless its ones are contiguous.
-fn netmask_prefix(v: &str) -> Result<Ipv4Prefix, ValueError> {
-    let err = || ValueError("expected a netmask like 255.255.255.0".into());
-    let mask: std::net::Ipv4Addr = v.parse().map_err(|_| err())?;
-    let bits = u32::from(mask);
-    let ones = bits.leading_ones();
-    if bits.checked_shl(ones).unwrap_or(0) != 0 {
-        return Err(err());
-    }
-    Ipv4Prefix::parse(&ones.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn netmasks_become_prefixes() {
-        assert_eq!(netmask_prefix("255.255.255.0").unwrap().get(), 24);
-        assert_eq!(netmask_prefix("255.240.0.0").unwrap().get(), 12);
-        assert_eq!(netmask_prefix("255.255.255.254").unwrap().get(), 31);
-        assert_eq!(netmask_prefix("255.255.255.255").unwrap().get(), 32);
-        assert!(netmask_prefix("255.0.255.0").is_err());
-        assert!(netmask_prefix("0.0.0.0").is_err());
+        assert_eq!(Ipv4Prefix::from_netmask("255.255.255.0").unwrap().get(), 24);
+        assert_eq!(Ipv4Prefix::from_netmask("255.240.0.0").unwrap().get(), 12);
+        assert_eq!(
+            Ipv4Prefix::from_netmask("255.255.255.254").unwrap().get(),
+            31
+        );
+        assert_eq!(
+            Ipv4Prefix::from_netmask("255.255.255.255").unwrap().get(),
+            32
+        );
+        assert!(Ipv4Prefix::from_netmask("255.0.255.0").is_err());
+        assert!(Ipv4Prefix::from_netmask("0.0.0.0").is_err());
     }
 
     #[test]
@@ -515,9 +475,9 @@ mod tests {
         let new = parse::bond_opts("mode=active-backup primary=eth1 miimon=100");
         let old = parse::bond_opts("'mode=active-backup primary=eth1 miimon=100 '");
         assert_eq!(new, old);
-        assert_eq!(bond_mode("1"), Ok(BondMode::ActiveBackup));
-        assert_eq!(bond_mode("4"), Ok(BondMode::Ieee8023ad));
-        assert!(bond_mode("7").is_err());
-        assert_eq!(arp_validate("3"), Ok(ArpValidate::All));
+        assert_eq!(BondMode::parse_driver("1"), Ok(BondMode::ActiveBackup));
+        assert_eq!(BondMode::parse_driver("4"), Ok(BondMode::Ieee8023ad));
+        assert!(BondMode::parse_driver("7").is_err());
+        assert_eq!(ArpValidate::parse_driver("3"), Ok(ArpValidate::All));
     }
 }

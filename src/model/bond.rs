@@ -2,7 +2,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::{Ethernet, IfaceName, Link, keywords};
+use super::{Ethernet, IfaceName, Link, ValueError, keywords, parse_host_ipv4, parse_uint};
 
 keywords! {
     /// The bonding driver's `mode`.
@@ -46,6 +46,52 @@ keywords! {
         /// On every slave.
         All = "all",
     }
+}
+
+// How the bonding driver itself spells the values (`BONDING_OPTS`, ifenslave's `bond-*`),
+// which the native importers read.
+
+impl BondMode {
+    /// The driver's `mode`: a name, or its number 0 to 6 in the order of [`BondMode::ALL`].
+    pub fn parse_driver(v: &str) -> Result<Self, ValueError> {
+        match parse_uint(v) {
+            Some(n) => (Self::ALL.get(n as usize).copied())
+                .ok_or_else(|| ValueError("expected a mode name or a number from 0 to 6".into())),
+            None => Self::parse(v),
+        }
+    }
+}
+
+impl ArpValidate {
+    /// The driver's `arp_validate`: a name, or its number 0 to 3.
+    pub fn parse_driver(v: &str) -> Result<Self, ValueError> {
+        match parse_uint(v) {
+            Some(n) => (Self::ALL.get(n as usize).copied()).ok_or_else(|| {
+                ValueError("expected 'none', 'active', 'backup', 'all' or 0 to 3".into())
+            }),
+            None => Self::parse(v),
+        }
+    }
+}
+
+impl Carrier {
+    /// The driver's `use_carrier`: 0 or 1.
+    pub fn parse_driver(v: &str) -> Result<Self, ValueError> {
+        match v {
+            "0" => Ok(Carrier::Ioctl),
+            "1" => Ok(Carrier::Netif),
+            _ => Err(ValueError("expected 0 (ioctl) or 1 (netif)".into())),
+        }
+    }
+}
+
+/// The driver's `arp_ip_target`, which interface XML holds only one of.
+pub fn parse_arp_target(v: &str) -> Result<Ipv4Addr, ValueError> {
+    if v.contains([',', ' ', '\t']) {
+        let why = "several ARP targets cannot be expressed in interface XML, which has one";
+        return Err(ValueError(why.into()));
+    }
+    parse_host_ipv4(v)
 }
 
 /// `<miimon>`: link monitoring by MII, times in milliseconds.

@@ -33,6 +33,21 @@ impl<const MAX: u8> Prefix<MAX> {
     }
 }
 
+impl Ipv4Prefix {
+    /// The prefix of a dotted netmask (`ifcfg`'s `NETMASK`, ifupdown's `netmask`); refused
+    /// unless its ones are contiguous.
+    pub fn from_netmask(s: &str) -> Result<Self, ValueError> {
+        let err = || ValueError("expected a netmask like 255.255.255.0".into());
+        let mask: Ipv4Addr = s.parse().map_err(|_| err())?;
+        let bits = u32::from(mask);
+        let ones = bits.leading_ones();
+        if bits.checked_shl(ones).unwrap_or(0) != 0 {
+            return Err(err());
+        }
+        Self::parse(&ones.to_string())
+    }
+}
+
 impl<const MAX: u8> fmt::Display for Prefix<MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)

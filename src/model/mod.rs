@@ -17,6 +17,7 @@ mod vlan;
 
 pub use bond::{
     ArpValidate, Arpmon, Bond, BondMode, BondMonitor, BondOption, Carrier, Miimon, Slave,
+    parse_arp_target,
 };
 pub use bridge::{Bridge, ForwardDelay, Port, PortKind};
 pub use common::{IfaceName, Link, LinkState, MAX_NAME_BYTES, MacAddr, Mtu, StartMode, parse_uint};

@@ -11,7 +11,7 @@ use crate::model::{
     ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
     ForwardDelay, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
     Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
-    Vlan, VlanTag, one_of, parse_host_ipv4, parse_host_ipv6, parse_uint,
+    Vlan, VlanTag, one_of, parse_arp_target, parse_host_ipv4, parse_host_ipv6, parse_uint,
 };
 
 impl<'g> Read<'g> {
@@ -202,7 +202,7 @@ impl<'g> Read<'g> {
                 ethernet,
             });
         }
-        let mode = self.parse(g, "bond-mode", bond_mode, p);
+        let mode = self.parse(g, "bond-mode", BondMode::parse_driver, p);
         let monitor = match (
             self.link(g, "bond-miimon"),
             self.link(g, "bond-arp-interval"),
@@ -217,7 +217,7 @@ impl<'g> Read<'g> {
                 freq: self.parse(g, "bond-miimon", uint, p)?,
                 downdelay: self.parse(g, "bond-downdelay", uint, p),
                 updelay: self.parse(g, "bond-updelay", uint, p),
-                carrier: self.parse(g, "bond-use-carrier", carrier, p),
+                carrier: self.parse(g, "bond-use-carrier", Carrier::parse_driver, p),
             })),
             (_, Some(a)) => {
                 if self.link(g, "bond-arp-ip-target").is_none() {
@@ -228,8 +228,8 @@ impl<'g> Read<'g> {
                 }
                 Some(BondMonitor::Arp(Arpmon {
                     interval: self.parse(g, "bond-arp-interval", uint, p)?,
-                    target: self.parse(g, "bond-arp-ip-target", arp_target, p)?,
-                    validate: self.parse(g, "bond-arp-validate", arp_validate, p),
+                    target: self.parse(g, "bond-arp-ip-target", parse_arp_target, p)?,
+                    validate: self.parse(g, "bond-arp-validate", ArpValidate::parse_driver, p),
                 }))
             }
             (None, None) => None,
@@ -446,52 +446,12 @@ fn on_off(v: &str) -> Result<bool, ValueError> {
     }
 }
 
-fn carrier(v: &str) -> Result<Carrier, ValueError> {
-    match v {
-        "0" => Ok(Carrier::Ioctl),
-        "1" => Ok(Carrier::Netif),
-        _ => Err(ValueError("expected 0 (ioctl) or 1 (netif)".into())),
-    }
-}
-
-fn arp_target(v: &str) -> Result<Ipv4Addr, ValueError> {
-    if v.contains([',', ' ', '\t']) {
-        let why = "several ARP targets cannot be expressed in interface XML, which has one";
-        return Err(ValueError(why.into()));
-    }
-    parse_host_ipv4(v)
-}
-
-fn bond_mode(v: &str) -> Result<BondMode, ValueError> {
-    // The driver also takes the mode's number, 0 to 6, in the order of BondMode::ALL.
-    match parse_uint(v) {
-        Some(n) => (BondMode::ALL.get(n as usize).copied())
-            .ok_or_else(|| ValueError("expected a mode name or a number from 0 to 6".into())),
-        None => BondMode::parse(v),
-    }
-}
-
-fn arp_validate(v: &str) -> Result<ArpValidate, ValueError> {
-    match parse_uint(v) {
-        Some(n) => (ArpValidate::ALL.get(n as usize).copied()).ok_or_else(|| {
-            ValueError("expected 'none', 'active', 'backup', 'all' or 0 to 3".into())
-        }),
-        None => ArpValidate::parse(v),
-    }
-}
-
 /// A dotted netmask, or a prefix length, as a prefix; refused unless its ones are
 /// contiguous.
 fn netmask_prefix(v: &str) -> Result<Ipv4Prefix, ValueError> {
     if !v.contains('.') {
         return Ipv4Prefix::parse(v);
     }
-    let err = || ValueError("expected a netmask like 255.255.255.0 or a prefix length".into());
-    let mask: Ipv4Addr = v.parse().map_err(|_| err())?;
-    let bits = u32::from(mask);
-    let ones = bits.leading_ones();
-    if bits.checked_shl(ones).unwrap_or(0) != 0 {
-        return Err(err());
-    }
-    Ipv4Prefix::parse(&ones.to_string()).map_err(|_| err())
+    Ipv4Prefix::from_netmask(v)
+        .map_err(|_| ValueError("expected a netmask like 255.255.255.0 or a prefix length".into()))
 }
