@@ -21,6 +21,8 @@ const CONTEXT: usize = 60;
 pub struct SourceFile {
     name: String,
     text: String,
+    /// The bytes of a leading byte-order mark that were dropped.
+    dropped: usize,
     /// Built on the first error only: valid input never pays for it.
     index: OnceCell<LineIndex>,
     /// The last position computed, to continue from when the next one is further along the
@@ -41,12 +43,16 @@ impl SourceFile {
     /// columns on the first line match what an editor shows.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let mut text = text.into();
-        if text.starts_with('\u{feff}') {
+        let dropped = if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());
-        }
+            '\u{feff}'.len_utf8()
+        } else {
+            0
+        };
         Self {
             name: name.into(),
             text,
+            dropped,
             index: OnceCell::new(),
             last: Cell::new(None),
         }
@@ -191,6 +197,12 @@ impl SourceFile {
         })
     }
 
+    /// A problem at byte `offset` into the text as it was given, byte-order mark included:
+    /// what a parser of native files (shell, interfaces) reports, since it reads that text.
+    pub fn diagnostic_in_input(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
+        self.diagnostic(offset.saturating_sub(self.dropped), message)
+    }
+
     /// A diagnostic at a 1-based line and column, for parsers that report positions
     /// themselves.
     pub fn diagnostic_at(&self, pos: Position, message: impl Into<String>) -> Diagnostic {
@@ -255,6 +267,16 @@ mod tests {
         let src = SourceFile::new("f", "\u{feff}<a/>");
         assert_eq!(src.text(), "<a/>");
         assert_eq!(src.position(1).col, 2);
+    }
+
+    #[test]
+    fn offsets_into_the_input_count_the_dropped_byte_order_mark() {
+        // A shell parser reads "\u{feff}A=1\nDEVICE=x y": 'x' is at byte 14 of that text.
+        let src = SourceFile::new("f", "\u{feff}A=1\nDEVICE=x y");
+        let d = src.diagnostic_in_input(14, "bad");
+        assert_eq!(d.location(), "f:2:8");
+        let plain = SourceFile::new("f", "A=1\nDEVICE=x y");
+        assert_eq!(plain.diagnostic_in_input(11, "bad").location(), "f:2:8");
     }
 
     #[test]

@@ -218,3 +218,29 @@ fn the_backend_is_detected_or_asked_for() {
     let run = netloom(&["backends", "--root", &root], &repo(), None);
     assert_eq!(run.stdout, "ifcfg\ndebian\nnull\n");
 }
+
+#[test]
+fn a_byte_order_mark_does_not_shift_the_position_of_a_problem() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("etc/sysconfig/network-scripts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("ifcfg-eth0"),
+        "\u{feff}TYPE=Ethernet\nDEVICE=bad/name\n",
+    )
+    .unwrap();
+    let root = tmp.path().to_str().unwrap();
+    let run = netloom(
+        &["import", "--backend", "ifcfg", "--root", root],
+        &repo(),
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // The value starts in column 8 of line 2, however many bytes the BOM has.
+    assert!(
+        run.stderr
+            .starts_with("etc/sysconfig/network-scripts/ifcfg-eth0:2:8: invalid DEVICE"),
+        "{}",
+        run.stderr
+    );
+}

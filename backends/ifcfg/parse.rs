@@ -33,7 +33,7 @@ impl IfcfgFile<'_> {
     /// A problem with the value of `key` (or with the file, if the key is absent).
     pub(super) fn problem(&self, key: &str, message: impl Into<String>) -> Diagnostic {
         let offset = self.shell.offset(key).unwrap_or(0);
-        SourceFile::new(self.path, self.text).diagnostic(offset, message)
+        SourceFile::new(self.path, self.text).diagnostic_in_input(offset, message)
     }
 }
 
@@ -174,7 +174,7 @@ impl<'a> Files<'a> {
             let shell = match shell {
                 Ok(shell) => shell,
                 Err(e) => {
-                    problems.push(source().diagnostic(e.offset, e.message));
+                    problems.push(source().diagnostic_in_input(e.offset, e.message));
                     continue;
                 }
             };
@@ -184,7 +184,8 @@ impl<'a> Files<'a> {
                     Err(e) => {
                         let offset = shell.offset("DEVICE").unwrap_or(0);
                         problems.push(
-                            source().diagnostic(offset, format!("invalid DEVICE '{d}': {e}")),
+                            source()
+                                .diagnostic_in_input(offset, format!("invalid DEVICE '{d}': {e}")),
                         );
                         None
                     }

@@ -202,13 +202,11 @@ pub fn parse(file: &str, text: &str) -> Result<File, Diagnostics> {
 /// [`SourceFile`] that positions them is built only here, so valid input never pays for it.
 fn diagnose(file: &str, text: &str, mut problems: Vec<(usize, String)>) -> Diagnostics {
     problems.sort_by_key(|p| p.0);
-    // SourceFile drops a leading BOM, so its offsets are that much smaller.
-    let shift = text.strip_prefix(BOM).map_or(0, |_| BOM.len_utf8());
     let source = SourceFile::new(file, text);
     Diagnostics(
         problems
             .into_iter()
-            .map(|(at, message)| source.diagnostic(at.saturating_sub(shift), message))
+            .map(|(at, message)| source.diagnostic_in_input(at, message))
             .collect(),
     )
 }
