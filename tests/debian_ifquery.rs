@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use netloom::backend::{Backend, BackendError, Snapshot};
 use netloom::backends::debian::{DIR, Debian};
 
-use crate::util::{repo, xml_files};
+use crate::util::{self, repo, xml_files};
 
 /// A case's expected outcome.
 enum Expect {
@@ -66,16 +66,16 @@ const CASES: &[(&str, Expect)] = &[
     ),
 ];
 
-/// Whether `ifquery` runs at all; if not, says so.
+/// Whether `ifquery` runs at all; if not, says so (and fails under CI).
 fn have_ifupdown() -> bool {
     let ok = Command::new("ifquery")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED: ifquery (Debian package ifupdown) is not installed");
-    }
-    ok
+    util::runnable(
+        "ifquery",
+        (!ok).then(|| "ifquery (Debian package ifupdown) is not installed".into()),
+    )
 }
 
 fn run(program: &str, args: &[&str]) -> Output {

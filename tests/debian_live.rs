@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::util::netloom;
+use crate::util::{self, netloom};
 
 fn run(cmd: &str, args: &[&str]) -> Output {
     Command::new(cmd)
@@ -29,12 +29,6 @@ fn ok(cmd: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn have(cmd: &str) -> bool {
-    ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-        .iter()
-        .any(|d| Path::new(d).join(cmd).exists())
-}
-
 /// Why this machine cannot run the live tests, if it cannot.
 fn missing() -> Option<String> {
     let uid = ok("id", &["-u"]);
@@ -44,7 +38,7 @@ fn missing() -> Option<String> {
     for cmd in [
         "ip", "ifup", "ifdown", "ifquery", "brctl", "unshare", "mount",
     ] {
-        if !have(cmd) {
+        if !util::have(cmd) {
             return Some(format!(
                 "{cmd} is not installed (Debian packages iproute2, ifupdown, bridge-utils)"
             ));
@@ -210,8 +204,7 @@ fn show(out: &Output) -> String {
 
 #[test]
 fn ifup_brings_up_a_generated_bridge_with_a_veth_port_and_ifdown_removes_it() {
-    if let Some(why) = missing() {
-        eprintln!("SKIPPED: ifupdown live test: {why}");
+    if !util::runnable("ifupdown live test", missing()) {
         return;
     }
     let ns = Netns::new("br", 2);
@@ -271,8 +264,7 @@ fn ifup_brings_up_a_generated_bridge_with_a_veth_port_and_ifdown_removes_it() {
 
 #[test]
 fn ifup_brings_up_a_generated_vlan_where_the_kernel_has_8021q() {
-    if let Some(why) = missing() {
-        eprintln!("SKIPPED: ifupdown vlan test: {why}");
+    if !util::runnable("ifupdown vlan test", missing()) {
         return;
     }
     if !kernel_has("vlan") {
@@ -307,12 +299,15 @@ fn ifup_brings_up_a_generated_vlan_where_the_kernel_has_8021q() {
 
 #[test]
 fn ifup_brings_up_a_generated_bond_where_the_kernel_has_bonding() {
-    if let Some(why) = missing() {
-        eprintln!("SKIPPED: ifupdown bond test: {why}");
+    if !util::runnable("ifupdown bond test", missing()) {
         return;
     }
-    if !have("ifenslave") && !Path::new("/etc/network/if-pre-up.d/ifenslave").exists() {
-        eprintln!("SKIPPED: ifupdown bond test: ifenslave is not installed");
+    let ifenslave =
+        util::have("ifenslave") || Path::new("/etc/network/if-pre-up.d/ifenslave").exists();
+    if !util::runnable(
+        "ifupdown bond test",
+        (!ifenslave).then(|| "ifenslave is not installed".into()),
+    ) {
         return;
     }
     if !kernel_has("bond") {
@@ -367,8 +362,7 @@ fn ifquery_in(dir: &Path, args: &[&str]) -> Output {
 /// interface answers `ifquery NAME` with the options that make it what it is.
 #[test]
 fn ifquery_reads_every_golden_root_with_the_interfaces_it_should_have() {
-    if let Some(why) = missing() {
-        eprintln!("SKIPPED: ifquery over the golden roots: {why}");
+    if !util::runnable("ifquery over the golden roots", missing()) {
         return;
     }
     use netloom::model::{InterfaceKind, StartMode};
@@ -468,8 +462,7 @@ fn ifquery_reads_every_golden_root_with_the_interfaces_it_should_have() {
 /// user's other interfaces are still there.
 #[test]
 fn ifquery_sees_one_definition_per_interface_after_a_merge() {
-    if let Some(why) = missing() {
-        eprintln!("SKIPPED: ifquery over the merge results: {why}");
+    if !util::runnable("ifquery over the merge results", missing()) {
         return;
     }
     use netloom::backend::Backend;

@@ -42,10 +42,7 @@ fn missing() -> Option<String> {
         "ip6tables-save",
         "nft",
     ] {
-        let found = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-            .iter()
-            .any(|d| Path::new(d).join(tool).exists());
-        if !found {
+        if !util::have(tool) {
             return Some(format!(
                 "{tool} is not installed (iproute2, iptables, nftables)"
             ));
@@ -55,14 +52,7 @@ fn missing() -> Option<String> {
 }
 
 fn runnable() -> bool {
-    match missing() {
-        None => true,
-        Some(why) if std::env::var_os("CI").is_some() => panic!("live firewall tests: {why}"),
-        Some(why) => {
-            eprintln!("SKIPPED: {why}");
-            false
-        }
-    }
+    util::runnable("live firewall tests", missing())
 }
 
 /// A network namespace of this test, deleted when dropped (also on failure).

@@ -24,10 +24,7 @@ fn missing() -> Option<String> {
         return Some("needs root for network namespaces".into());
     }
     for tool in "ip ss nft iptables ip6tables iptables-save ip6tables-save dnsmasq dhclient dig nc sysctl kill".split(' ') {
-        let found = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-            .iter()
-            .any(|d| Path::new(d).join(tool).exists());
-        if !found {
+        if !util::have(tool) {
             return Some(format!(
                 "{tool} is not installed (scripts/test installs it)"
             ));
@@ -41,14 +38,7 @@ fn missing() -> Option<String> {
 
 /// False (after printing why) when the live tests cannot run here; under CI that is a failure.
 pub fn runnable() -> bool {
-    match missing() {
-        None => true,
-        Some(why) if std::env::var_os("CI").is_some() => panic!("live network tests: {why}"),
-        Some(why) => {
-            eprintln!("SKIPPED: {why}");
-            false
-        }
-    }
+    util::runnable("live network tests", missing())
 }
 
 /// What a command gave back.

@@ -9,6 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::util;
 use netloom::backend::RenderedFile;
 use netloom::plan::{FileState, Plan, write_diff, write_json};
 
@@ -292,10 +293,10 @@ fn have(tool: &str) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("SKIPPED: `{tool}` is not installed, cannot check that the diff applies");
-    }
-    ok
+    util::runnable(
+        "the diff applies",
+        (!ok).then(|| format!("`{tool}` is not installed")),
+    )
 }
 
 fn run(cmd: &mut Command, stdin: &[u8]) {

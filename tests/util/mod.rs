@@ -106,3 +106,26 @@ pub fn canonical(name: &str, text: &str) -> Result<(netloom::model::Host, String
     }
     Ok((host, canonical))
 }
+
+/// Whether `tool` is installed: on `PATH`, or in the system directories a non-root `PATH`
+/// lacks (`ip`, `dnsmasq` and `ifup` live in `/usr/sbin`).
+pub fn have(tool: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
+        .any(|d| d.join(tool).is_file())
+}
+
+/// Whether a test that needs what `missing` says is absent can run: without a reason, yes;
+/// with one, it prints `SKIPPED: WHAT: REASON` and returns false, except under CI, where
+/// the machine must have installed everything (`scripts/test` does), so it fails.
+pub fn runnable(what: &str, missing: Option<String>) -> bool {
+    match missing {
+        None => true,
+        Some(why) if std::env::var_os("CI").is_some() => panic!("{what}: {why}"),
+        Some(why) => {
+            eprintln!("SKIPPED: {what}: {why}");
+            false
+        }
+    }
+}
