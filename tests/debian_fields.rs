@@ -4,8 +4,10 @@
 //! What ifupdown treats the same (status, defaults it already has) is listed in
 //! `NOT_SETTINGS` with the reason, and must not change the files.
 
-use netloom::backend::{Backend, BackendError, Snapshot};
+use netloom::backend::BackendError;
 use netloom::backends::debian::Debian;
+
+use crate::util::fields::{self, Expect};
 
 /// A host that sets every field the model has, all of it expressible for ifupdown.
 const BASE: &str = r#"<interfaces>
@@ -62,13 +64,6 @@ const BASE: &str = r#"<interfaces>
 </interfaces>
 "#;
 
-/// What a one-place change must do.
-enum Expect {
-    /// Render, to different files.
-    Changes,
-    /// Fail with a refusal for this interface and exactly this setting.
-    Refused(&'static str, &'static str),
-}
 use Expect::{Changes, Refused};
 
 /// One field each: (what, text in BASE, replacement, outcome).
@@ -347,60 +342,13 @@ const NOT_SETTINGS: &[(&str, &str, &str)] = &[
 ];
 
 fn render(xml: &str) -> Result<Vec<(String, String)>, BackendError> {
-    let host = netloom::xml::read_str("walk.xml", xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
-    Ok(Debian
-        .render(&host, &Snapshot::default())?
-        .into_iter()
-        .map(|f| (f.path, f.contents))
-        .collect())
-}
-
-fn once(what: &str, from: &str, to: &str) -> String {
-    assert_eq!(
-        BASE.matches(from).count(),
-        1,
-        "{what}: '{from}' must occur once in BASE"
-    );
-    let variant = BASE.replacen(from, to, 1);
-    assert_ne!(variant, BASE, "{what}: the change changes nothing");
-    variant
+    fields::render(&Debian, xml)
 }
 
 #[test]
 fn every_model_field_is_written_or_refused_and_only_equivalents_are_not() {
-    let base = render(BASE).unwrap_or_else(|e| panic!("BASE must render: {e}"));
-    let mut failures = Vec::new();
-    for (what, from, to, expect) in FIELDS {
-        let got = render(&once(what, from, to));
-        match (expect, got) {
-            (Changes, Ok(files)) if files != base => {}
-            (Changes, Ok(_)) => {
-                failures.push(format!("changing the {what} did not change the files"))
-            }
-            (Changes, Err(e)) => failures.push(format!("changing the {what} was refused: {e}")),
-            (Refused(iface, setting), Err(BackendError::Unsupported { refusals, .. })) => {
-                if !refusals
-                    .iter()
-                    .any(|r| r.interface == *iface && r.setting == *setting)
-                {
-                    failures.push(format!(
-                        "changing the {what}: no refusal of {iface}: {setting} in {refusals:?}"
-                    ));
-                }
-            }
-            (Refused(..), other) => failures.push(format!(
-                "changing the {what} must be refused, got {:?}",
-                other.map(|_| "files")
-            )),
-        }
-    }
-    for (what, from, to) in NOT_SETTINGS {
-        match render(&once(what, from, to)) {
-            Ok(files) if files == base => {}
-            Ok(_) => failures.push(format!("{what} changed the files")),
-            Err(e) => failures.push(format!("{what} was refused: {e}")),
-        }
-    }
+    let rows = FIELDS.iter().map(|(w, f, t, e)| (*w, *f, *t, e));
+    let failures = fields::walk(&Debian, BASE, rows, NOT_SETTINGS);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

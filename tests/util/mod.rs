@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: paths, running the binary, text diffs.
 
+pub mod fields;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
