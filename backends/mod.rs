@@ -12,6 +12,7 @@ pub mod firewall;
 pub mod ifcfg;
 pub mod iptables;
 pub mod nftables;
+pub mod nm;
 pub mod null;
 
 /// Every backend, in the order `netloom backends` lists them.

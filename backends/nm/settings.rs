@@ -1,0 +1,248 @@
+//! NetworkManager settings as its D-Bus API carries them (`a{sa{sv}}`): the one form the
+//! renderer produces, the keyfile writer and reader convert, and the live client sends.
+//!
+//! Keeping one typed tree rather than keyfile text or raw D-Bus variants lets the three
+//! halves agree byte for byte: a profile rendered offline, loaded by NetworkManager and read
+//! back over D-Bus compares equal to the one rendered, and the journal can keep a profile's
+//! whole previous settings as JSON and send them back after a daemon restart.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The setting (and connection type) names netloom renders, as D-Bus spells them. Keyfiles
+/// spell `802-3-ethernet` as `ethernet`; everything else is the same.
+pub mod kind {
+    /// A NIC, or a port that is one.
+    pub const ETHERNET: &str = "802-3-ethernet";
+    /// A bond.
+    pub const BOND: &str = "bond";
+    /// An 802.1Q VLAN.
+    pub const VLAN: &str = "vlan";
+    /// A software bridge.
+    pub const BRIDGE: &str = "bridge";
+}
+
+/// One setting's value, with the D-Bus type NetworkManager expects: the type matters (an
+/// `address-data` prefix sent as `int32` is silently dropped, a MAC must be bytes).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Value {
+    /// `b`
+    Bool(bool),
+    /// `y`
+    U8(u8),
+    /// `n`
+    I16(i16),
+    /// `q`
+    U16(u16),
+    /// `i`
+    I32(i32),
+    /// `u`
+    U32(u32),
+    /// `x`
+    I64(i64),
+    /// `t`
+    U64(u64),
+    /// `s`
+    Str(String),
+    /// `ay`: MAC addresses, SSIDs.
+    Bytes(Vec<u8>),
+    /// `as`
+    Strs(Vec<String>),
+    /// `au`
+    U32s(Vec<u32>),
+    /// `a{ss}`: bond options, user data.
+    StrMap(BTreeMap<String, String>),
+    /// `aa{sv}`: address-data, route-data, bridge VLANs.
+    Dicts(Vec<BTreeMap<String, Value>>),
+}
+
+/// One setting (section) of a profile: key to value.
+pub type Section = BTreeMap<String, Value>;
+
+/// A whole profile: setting name to its keys. Sorted, so output built from it is
+/// deterministic.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Settings(pub BTreeMap<String, Section>);
+
+/// Deprecated keys NetworkManager still returns from `GetSettings`. They must be dropped
+/// before settings are sent back, or NetworkManager uses them and ignores the edited
+/// `address-data`, `route-data` and `dns-data` beside them.
+pub const DEPRECATED: &[(&str, &str)] = &[
+    ("ipv4", "addresses"),
+    ("ipv4", "routes"),
+    ("ipv4", "dns"),
+    ("ipv6", "addresses"),
+    ("ipv6", "routes"),
+    ("ipv6", "dns"),
+];
+
+/// Every key netloom writes. Comparing a live profile with a rendered one looks only at
+/// these (and not at `connection.uuid`, which identifies rather than configures), so
+/// settings a user added by hand, such as DNS servers or a firewall zone, survive an apply.
+pub const MANAGED: &[(&str, &str)] = &[
+    ("connection", "id"),
+    ("connection", "type"),
+    ("connection", "interface-name"),
+    ("connection", "autoconnect"),
+    ("connection", "master"),
+    ("connection", "slave-type"),
+    (kind::ETHERNET, "mtu"),
+    (kind::ETHERNET, "mac-address"),
+    (kind::BOND, "options"),
+    (kind::VLAN, "parent"),
+    (kind::VLAN, "id"),
+    (kind::BRIDGE, "stp"),
+    (kind::BRIDGE, "forward-delay"),
+    ("ipv4", "method"),
+    ("ipv4", "address-data"),
+    ("ipv4", "gateway"),
+    ("ipv4", "ignore-auto-dns"),
+    ("ipv6", "method"),
+    ("ipv6", "address-data"),
+    ("ipv6", "gateway"),
+    ("ipv6", "ignore-auto-dns"),
+];
+
+impl Settings {
+    /// The value of `section.key`.
+    pub fn get(&self, section: &str, key: &str) -> Option<&Value> {
+        self.0.get(section)?.get(key)
+    }
+
+    /// The string value of `section.key`, if it is a string.
+    pub fn str(&self, section: &str, key: &str) -> Option<&str> {
+        match self.get(section, key)? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Sets `section.key`, creating the section.
+    pub fn set(&mut self, section: &str, key: &str, value: Value) {
+        self.0
+            .entry(section.to_owned())
+            .or_default()
+            .insert(key.to_owned(), value);
+    }
+
+    /// Removes `section.key`, and the section when that empties it.
+    pub fn remove(&mut self, section: &str, key: &str) -> Option<Value> {
+        let s = self.0.get_mut(section)?;
+        let v = s.remove(key);
+        if s.is_empty() {
+            self.0.remove(section);
+        }
+        v
+    }
+
+    /// `connection.uuid`.
+    pub fn uuid(&self) -> Option<&str> {
+        self.str("connection", "uuid")
+    }
+
+    /// `connection.id`: the profile's name (netloom names it after the interface).
+    pub fn id(&self) -> Option<&str> {
+        self.str("connection", "id")
+    }
+
+    /// `connection.type`, such as `802-3-ethernet` or `bond`.
+    pub fn kind(&self) -> Option<&str> {
+        self.str("connection", "type")
+    }
+
+    /// `connection.interface-name`.
+    pub fn interface_name(&self) -> Option<&str> {
+        self.str("connection", "interface-name")
+    }
+
+    /// `connection.master`: the controller's interface name or UUID, for a port.
+    pub fn master(&self) -> Option<&str> {
+        self.str("connection", "master")
+    }
+
+    /// Only the keys in [`MANAGED`]: what a comparison and a diff look at.
+    pub fn managed(&self) -> Settings {
+        let mut out = Settings::default();
+        for (section, key) in MANAGED {
+            if let Some(v) = self.get(section, key) {
+                out.set(section, key, v.clone());
+            }
+        }
+        out
+    }
+
+    /// What to send to replace `self` (a live profile) by `desired`: the live settings
+    /// without their deprecated and managed keys, with `desired`'s on top. `Update2`
+    /// replaces a whole profile, so whatever is left out would be reset.
+    pub fn merged(&self, desired: &Settings) -> Settings {
+        let mut out = self.clone();
+        for (section, key) in DEPRECATED.iter().chain(MANAGED) {
+            out.remove(section, key);
+        }
+        for (section, keys) in &desired.0 {
+            for (key, value) in keys {
+                out.set(section, key, value.clone());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Value {
+        Value::Str(v.into())
+    }
+
+    #[test]
+    fn merging_keeps_what_netloom_does_not_manage_and_drops_deprecated_keys() {
+        let mut live = Settings::default();
+        live.set("connection", "id", s("Wired connection 1"));
+        live.set("connection", "uuid", s("u-1"));
+        live.set("connection", "zone", s("work"));
+        live.set("ipv4", "gateway", s("198.51.100.1"));
+        live.set("ipv4", "addresses", Value::U32s(vec![1, 2, 3]));
+        live.set(
+            "ipv4",
+            "dns-search",
+            Value::Strs(vec!["example.org".into()]),
+        );
+        let mut want = Settings::default();
+        want.set("connection", "id", s("eth0"));
+        want.set("ipv4", "method", s("auto"));
+        let merged = live.merged(&want);
+        assert_eq!(merged.id(), Some("eth0"));
+        assert_eq!(merged.uuid(), Some("u-1"));
+        assert_eq!(merged.str("connection", "zone"), Some("work"));
+        assert_eq!(
+            merged.get("ipv4", "gateway"),
+            None,
+            "managed and not wanted"
+        );
+        assert_eq!(merged.get("ipv4", "addresses"), None, "deprecated");
+        assert!(merged.get("ipv4", "dns-search").is_some());
+        assert_eq!(merged.managed(), want);
+    }
+
+    #[test]
+    fn values_keep_their_type_through_json() {
+        let mut p = Settings::default();
+        let mut addr = BTreeMap::new();
+        addr.insert("address".into(), s("198.51.100.10"));
+        addr.insert("prefix".into(), Value::U32(24));
+        p.set("ipv4", "address-data", Value::Dicts(vec![addr]));
+        p.set(
+            kind::ETHERNET,
+            "mac-address",
+            Value::Bytes(vec![2, 0, 0, 0, 0, 1]),
+        );
+        let json = serde_json::to_string(&p).unwrap();
+        let back: Settings = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+        assert!(json.contains("\"u32\":24"), "{json}");
+    }
+}
