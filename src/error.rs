@@ -218,6 +218,10 @@ pub enum Error {
         /// Why undoing failed.
         undo: Box<Error>,
     },
+    /// NetworkManager refused or failed a request; the message names the profile and,
+    /// where NetworkManager says, the setting.
+    #[error(transparent)]
+    NetworkManager(#[from] crate::backends::nm::live::LiveError),
     /// A command run on the host for a network (`ip`, `nft`, `dnsmasq`) failed, or the
     /// network is not in the state the request needs; the message names the network.
     #[error("{0}")]

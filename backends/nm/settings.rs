@@ -105,6 +105,17 @@ pub const MANAGED: &[(&str, &str)] = &[
     ("ipv6", "ignore-auto-dns"),
 ];
 
+/// NetworkManager's default of managed keys that netloom writes even at their default.
+type Default = (&'static str, &'static str, fn() -> Value);
+const DEFAULTS: &[Default] = &[
+    ("connection", "autoconnect", || Value::Bool(true)),
+    (kind::ETHERNET, "mtu", || Value::U32(0)),
+    (kind::BRIDGE, "stp", || Value::Bool(true)),
+    (kind::BRIDGE, "forward-delay", || Value::U32(15)),
+    ("ipv4", "ignore-auto-dns", || Value::Bool(false)),
+    ("ipv6", "ignore-auto-dns", || Value::Bool(false)),
+];
+
 impl Settings {
     /// The value of `section.key`.
     pub fn get(&self, section: &str, key: &str) -> Option<&Value> {
@@ -169,6 +180,29 @@ impl Settings {
             if let Some(v) = self.get(section, key) {
                 out.set(section, key, v.clone());
             }
+        }
+        out
+    }
+
+    /// [`Settings::managed`] without the keys that hold NetworkManager's default, which
+    /// `GetSettings` may leave out: two profiles that configure the same thing compare
+    /// equal however each spells its defaults.
+    pub fn comparable(&self) -> Settings {
+        let mut out = self.managed();
+        for (section, key, default) in DEFAULTS {
+            if out.get(section, key) == Some(&default()) {
+                out.remove(section, key);
+            }
+        }
+        out
+    }
+
+    /// The settings without [`DEPRECATED`] keys: what can be sent back as they are, or
+    /// read as the current configuration.
+    pub fn sendable(&self) -> Settings {
+        let mut out = self.clone();
+        for (section, key) in DEPRECATED {
+            out.remove(section, key);
         }
         out
     }

@@ -89,6 +89,9 @@ pub struct ApplyArgs {
     /// Colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
+    /// NetworkManager: save the profiles without bringing the changed ones up.
+    #[arg(long)]
+    pub no_activate: bool,
 }
 
 /// Remove one interface's configuration (its ports and slaves with it), as a transaction.
@@ -118,7 +121,10 @@ fn preview(cli: &Cli, files: &[PathBuf], format: Format, color: Color) -> Result
     let host = input::load(files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    let plan = engine::plan(&root, backend, &host)?;
+    let plan = match super::live::client(cli, backend)? {
+        Some(client) => engine::nm::plan(&client, &host)?.plan,
+        None => engine::plan(&root, backend, &host)?,
+    };
     show(&plan, &root, format, color)?;
     Ok(if plan.is_empty() {
         Status::Success
@@ -134,9 +140,20 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
     let host = input::load(&args.files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    commit(&root, "apply", args.yes, args.confirm, args.color, || {
-        engine::plan(&root, backend, &host)
-    })
+    if let Some(client) = super::live::client(cli, backend)? {
+        return super::live::apply(&root, &client, &host, args);
+    }
+    let target = Target::files(&root);
+    commit(
+        &root,
+        &target,
+        args.yes,
+        args.confirm,
+        args.color,
+        || engine::plan(&root, backend, &host),
+        |p| p,
+        |session, plan| session.apply(plan, "apply", args.confirm),
+    )
 }
 
 pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
@@ -144,10 +161,21 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
         .map_err(|e| Error::Usage(format!("invalid interface name '{}': {e}", args.name)))?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
+    if let Some(client) = super::live::client(cli, backend)? {
+        return super::live::undefine(&root, &client, &name, args);
+    }
     let command = format!("undefine {name}");
-    commit(&root, &command, args.yes, None, args.color, || {
-        engine::plan_undefine(&root, backend, &name)
-    })
+    let target = Target::files(&root);
+    commit(
+        &root,
+        &target,
+        args.yes,
+        None,
+        args.color,
+        || engine::plan_undefine(&root, backend, &name),
+        |p| p,
+        |session, plan| session.apply(plan, &command, None),
+    )
 }
 
 /// Opens a session on the root and tells the user what recovery did.
@@ -157,16 +185,37 @@ pub(super) fn session(root: &TargetRoot) -> Result<Session<'_>> {
     Ok(session)
 }
 
-/// Makes the plan, shows it, asks, and applies it. The question is asked without the lock,
-/// so a prompt left open neither blocks other commands nor the confirmation timer; under
-/// the lock the plan is made again and must be the one shown.
-fn commit(
+/// Where a transaction's changes go: files under the root, or NetworkManager's profiles.
+pub(super) struct Target<'a> {
+    /// What the question and the messages call it.
+    pub place: String,
+    /// What one change is.
+    pub noun: &'a str,
+}
+
+impl Target<'_> {
+    /// The root's files.
+    pub fn files(root: &TargetRoot) -> Target<'static> {
+        Target {
+            place: root.display().to_string(),
+            noun: "file",
+        }
+    }
+}
+
+/// Makes the plan, shows it, asks, and applies it with `write`. The question is asked
+/// without the lock, so a prompt left open neither blocks other commands nor the
+/// confirmation timer; under the lock the plan is made again and must show the same.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn commit<P>(
     root: &TargetRoot,
-    command: &str,
+    target: &Target<'_>,
     yes: bool,
     confirm: Option<u64>,
     color: Color,
-    make: impl Fn() -> Result<Plan>,
+    make: impl Fn() -> Result<P>,
+    view: impl Fn(&P) -> &Plan,
+    write: impl FnOnce(&Session<'_>, &P) -> Result<u64>,
 ) -> Result<Status> {
     if let Some(id) = engine::pending(root)? {
         return Err(Error::Refused(format!(
@@ -174,34 +223,35 @@ fn commit(
              `netloom rollback` first"
         )));
     }
-    let plan = make()?;
+    let first = make()?;
+    let plan = view(&first);
     if plan.is_empty() {
         super::say("nothing to change");
         return Ok(Status::Success);
     }
-    show(&plan, root, Format::Text, color)?;
-    if !yes && !ask(&format!("Apply these changes to {}?", root.display()))? {
+    show(plan, root, Format::Text, color)?;
+    if !yes && !ask(&format!("Apply these changes to {}?", target.place))? {
         return Err(Error::Refused("cancelled; nothing was changed".into()));
     }
     let session = session(root)?;
-    if make()? != plan {
+    let again = make()?;
+    if view(&again) != plan {
         return Err(Error::Refused(format!(
-            "files under {} changed while the plan was shown; nothing was changed; run the \
-             command again",
-            root.display()
+            "{} changed while the plan was shown; nothing was changed; run the command again",
+            target.place
         )));
     }
-    let id = session.apply(&plan, command, confirm)?;
+    let id = write(&session, &again)?;
     let n = plan.changes.len();
-    let files = if n == 1 { "file" } else { "files" };
+    let noun = format!("{}{}", target.noun, if n == 1 { "" } else { "s" });
     match confirm {
         Some(secs) => {
             super::say(&format!(
-                "transaction {id} changed {n} {files}; run `netloom confirm` within {secs} s \
+                "transaction {id} changed {n} {noun}; run `netloom confirm` within {secs} s \
                  or it is rolled back"
             ));
         }
-        None => super::say(&format!("transaction {id} changed {n} {files}")),
+        None => super::say(&format!("transaction {id} changed {n} {noun}")),
     }
     Ok(Status::Success)
 }

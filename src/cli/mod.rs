@@ -17,6 +17,7 @@ mod dumpxml;
 mod history;
 mod import;
 mod input;
+mod live;
 mod net;
 mod render;
 mod validate;
@@ -40,6 +41,9 @@ pub struct Cli {
     /// The backend to use; without it, the one whose files the root has.
     #[arg(long, global = true, value_name = "NAME")]
     pub backend: Option<String>,
+    /// How the nm backend reaches NetworkManager: over D-Bus (live) or as keyfiles.
+    #[arg(long, global = true, value_enum, default_value_t = live::NmMode::Auto, value_name = "MODE")]
+    pub nm: live::NmMode,
 }
 
 /// The verbs.

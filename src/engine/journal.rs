@@ -59,6 +59,10 @@ pub(crate) struct Meta {
     pub files: Vec<Entry>,
     /// Directories the transaction creates, parents first; removed again by a rollback.
     pub dirs: Vec<String>,
+    /// For a transaction of NetworkManager profiles: the checkpoint it runs in, which a
+    /// rollback uses first and `confirm` destroys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
 }
 
 /// Where a transaction stands.
@@ -303,6 +307,7 @@ pub(crate) fn begin(
     command: &str,
     records: &[Record<'_>],
     dirs: Vec<String>,
+    checkpoint: Option<&str>,
     time: u64,
 ) -> Result<Tx, Error> {
     let jdir = dir(root, true)?;
@@ -337,6 +342,7 @@ pub(crate) fn begin(
         command: command.to_owned(),
         files,
         dirs,
+        checkpoint: checkpoint.map(str::to_owned),
     };
     fsio::create_synced(&partial.join(DATA), &data)?;
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| Error::Write {

@@ -13,6 +13,7 @@ mod fsio;
 mod journal;
 mod lock;
 pub mod network;
+pub mod nm;
 mod root;
 mod time;
 mod timer;

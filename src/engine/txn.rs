@@ -60,6 +60,11 @@ impl<'r> Session<'r> {
         Ok(session)
     }
 
+    /// The root this session holds.
+    pub(crate) fn root(&self) -> &TargetRoot {
+        self.root
+    }
+
     /// What recovery did, one sentence each, for the user to read.
     pub fn notices(&self) -> &[String] {
         &self.notices
@@ -124,6 +129,7 @@ impl<'r> Session<'r> {
             command,
             &records,
             dirs,
+            None,
             time::now(),
         )?;
         let written = self.write(&mut tx, plan, &owners, confirm);
@@ -221,6 +227,9 @@ impl<'r> Session<'r> {
     /// Puts back the state before `tx`: previous bytes, modes and owners, absences, and the
     /// directories it created. Safe to repeat: a killed restore is simply run again.
     fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
+        if super::nm::is_live(tx) {
+            return super::nm::restore(tx, reason);
+        }
         if !matches!(tx.state, State::RollingBack { .. }) {
             tx.set_state(State::RollingBack { reason })?;
         }
@@ -309,6 +318,9 @@ impl<'r> Session<'r> {
             }));
         };
         let mut tx = journal::get(self.root, id)?;
+        if super::nm::is_live(&tx) {
+            super::nm::confirm(&tx)?;
+        }
         tx.set_state(State::Committed)?;
         Ok(tx.meta.id)
     }
@@ -363,6 +375,9 @@ pub fn rollback_plan(
                 later.meta.id, shared.path, later.meta.id, later.meta.id
             )));
         }
+    }
+    if super::nm::is_live(tx) {
+        return Ok((id, super::nm::rollback_plan(tx, force)?));
     }
     let mut changes = Vec::new();
     for entry in &tx.meta.files {

@@ -1,0 +1,268 @@
+//! A running NetworkManager as a transaction's target: its profiles are changed over D-Bus
+//! (never behind its back, by writing keyfiles it has loaded), inside a checkpoint, and
+//! journalled like files so a rollback works even after the daemon restarted and forgot
+//! the checkpoint.
+//!
+//! A plan is made by matching each rendered profile with a live one: by UUID (netloom
+//! derives it from the interface name), else by interface name and type, so a profile the
+//! installer or the user made is updated rather than doubled. Only the keys netloom
+//! manages are compared and shown ([`Settings::comparable`]); the rest of a live profile
+//! (DNS servers, a zone) is kept when it is updated. Live profiles with netloom's UUID
+//! that are no longer rendered are deleted, as files a backend owns are.
+
+mod apply;
+
+pub use apply::LIVE;
+pub(crate) use apply::{confirm, is_live, restore, rollback_plan};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::backends::nm::live::{Client, LiveProfile};
+use crate::backends::nm::settings::Value;
+use crate::backends::nm::{Settings, keyfile, render};
+use crate::error::Error;
+use crate::model::{Host, IfaceName, Uuid};
+use crate::plan::{Change, FileState, Plan};
+
+/// What one profile needs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Op {
+    /// A new profile.
+    Add {
+        /// The whole profile.
+        settings: Settings,
+    },
+    /// An existing profile that differs.
+    Update {
+        /// Its object path.
+        path: String,
+        /// Its settings now, whole.
+        before: Settings,
+        /// What replaces them: `before` with the managed keys rendered.
+        after: Settings,
+    },
+    /// A profile that is no longer wanted.
+    Delete {
+        /// Its object path.
+        path: String,
+        /// Its settings now, whole.
+        before: Settings,
+    },
+}
+
+impl Op {
+    fn uuid(&self) -> &str {
+        match self {
+            Op::Add { settings: s }
+            | Op::Update { after: s, .. }
+            | Op::Delete { before: s, .. } => s.uuid().unwrap_or_default(),
+        }
+    }
+}
+
+/// What an apply, or an undefine, changes in NetworkManager: the operations in order
+/// (controllers before their ports, deletions last) and the same as a plan of keyfile
+/// texts, so the user reads it like a diff of files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePlan {
+    /// For display: one change per profile, `nm/ID.nmconnection`, with the managed keys.
+    pub plan: Plan,
+    pub(crate) ops: Vec<Op>,
+}
+
+impl LivePlan {
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+/// The UUID netloom gives the profile of interface `name`.
+pub fn uuid_of(name: &str) -> String {
+    Uuid::derived("nm", name).to_string()
+}
+
+/// Whether a live profile is one netloom made: its UUID is the one derived from its
+/// interface name.
+fn ours(p: &LiveProfile) -> bool {
+    match (p.settings.uuid(), p.settings.interface_name()) {
+        (Some(uuid), Some(name)) => uuid == uuid_of(name),
+        _ => false,
+    }
+}
+
+/// What applying `host` changes in the NetworkManager behind `client`.
+pub fn plan(client: &Client, host: &Host) -> Result<LivePlan, Error> {
+    let desired = render::profiles(host)?;
+    let live = client.profiles()?;
+    let by_uuid: HashMap<&str, &LiveProfile> = live
+        .iter()
+        .filter_map(|p| Some((p.settings.uuid()?, p)))
+        .collect();
+    let mut taken: HashSet<&str> = HashSet::new();
+    let mut matched: Vec<Option<&LiveProfile>> = Vec::with_capacity(desired.len());
+    for d in &desired {
+        let found = d.uuid().and_then(|u| by_uuid.get(u).copied()).or_else(|| {
+            // Profiles are sorted by UUID, so the pick among several is stable.
+            live.iter().find(|p| {
+                p.settings.interface_name() == d.interface_name()
+                    && p.settings.kind() == d.kind()
+                    && p.settings.uuid().is_some_and(|u| !taken.contains(u))
+            })
+        });
+        if let Some(p) = found.and_then(|p| p.settings.uuid().map(|u| (u, p))) {
+            taken.insert(p.0);
+            matched.push(Some(p.1));
+        } else {
+            matched.push(None);
+        }
+    }
+    // A port names its controller by UUID; a controller matched by name keeps its own.
+    let renamed: HashMap<String, String> = desired
+        .iter()
+        .zip(&matched)
+        .filter_map(|(d, m)| {
+            Some((
+                d.uuid()?.to_owned(),
+                m.as_ref()?.settings.uuid()?.to_owned(),
+            ))
+        })
+        .collect();
+    let mut ops = Vec::new();
+    for (d, m) in desired.into_iter().zip(matched) {
+        let mut d = d;
+        if let Some(actual) = d.master().and_then(|m| renamed.get(m)) {
+            d.set("connection", "master", Value::Str(actual.clone()));
+        }
+        match m {
+            None => ops.push(Op::Add { settings: d }),
+            Some(cur) => {
+                if let Some(uuid) = cur.settings.uuid() {
+                    d.set("connection", "uuid", Value::Str(uuid.to_owned()));
+                }
+                if cur.settings.comparable() != d.comparable() {
+                    ops.push(Op::Update {
+                        path: cur.path.clone(),
+                        before: cur.settings.clone(),
+                        after: cur.settings.merged(&d),
+                    });
+                }
+            }
+        }
+    }
+    for p in live.iter().rev() {
+        if ours(p) && p.settings.uuid().is_some_and(|u| !taken.contains(u)) {
+            ops.push(Op::Delete {
+                path: p.path.clone(),
+                before: p.settings.clone(),
+            });
+        }
+    }
+    Ok(LivePlan {
+        plan: display(&ops),
+        ops,
+    })
+}
+
+/// What removing interface `name` with its ports and slaves changes: its profiles (found
+/// by interface name, and ports by their controller's UUID or name) are deleted, ports
+/// first.
+pub fn plan_undefine(client: &Client, name: &IfaceName) -> Result<LivePlan, Error> {
+    let live = client.profiles()?;
+    let top: Vec<&LiveProfile> = live
+        .iter()
+        .filter(|p| {
+            p.settings.interface_name() == Some(name.as_str()) && p.settings.master().is_none()
+        })
+        .collect();
+    if top.is_empty() {
+        return Err(Error::Refused(format!(
+            "NetworkManager has no profile for interface '{name}'"
+        )));
+    }
+    let mut doomed: Vec<&LiveProfile> = top;
+    // Ports of ports (a bond in a bridge): keep looking until nothing new is found.
+    let mut i = 0;
+    while i < doomed.len() {
+        let controller = &doomed[i].settings;
+        let keys = [controller.uuid(), controller.interface_name()];
+        for p in &live {
+            let port_of = p.settings.master().is_some_and(|m| keys.contains(&Some(m)));
+            if port_of && !doomed.iter().any(|d| d.path == p.path) {
+                doomed.push(p);
+            }
+        }
+        i += 1;
+    }
+    let ops: Vec<Op> = doomed
+        .into_iter()
+        .rev()
+        .map(|p| Op::Delete {
+            path: p.path.clone(),
+            before: p.settings.clone(),
+        })
+        .collect();
+    Ok(LivePlan {
+        plan: display(&ops),
+        ops,
+    })
+}
+
+/// The live profiles as a host, for `import`: every profile netloom can express.
+pub fn import(client: &Client, names: &[IfaceName]) -> Result<Host, Error> {
+    let profiles: Vec<Settings> = client
+        .profiles()?
+        .into_iter()
+        .map(|p| p.settings.sendable())
+        .collect();
+    Ok(crate::backends::nm::import::host(&profiles, names)?)
+}
+
+/// The keyfile text a user reads for one side of a change: the managed keys, with the UUID.
+pub(crate) fn shown(s: &Settings) -> FileState {
+    let mut view = s.comparable();
+    if let Some(uuid) = s.uuid() {
+        view.set("connection", "uuid", Value::Str(uuid.to_owned()));
+    }
+    FileState {
+        bytes: keyfile::write(&view).into_bytes(),
+        mode: 0o600,
+    }
+}
+
+/// The path a change is shown under.
+pub(crate) fn shown_path(s: &Settings) -> String {
+    let id = s.id().or(s.interface_name()).unwrap_or("unnamed");
+    format!("nm/{id}.nmconnection")
+}
+
+fn display(ops: &[Op]) -> Plan {
+    let mut changes: BTreeMap<String, Change> = BTreeMap::new();
+    for op in ops {
+        let (path, old, new) = match op {
+            Op::Add { settings } => (shown_path(settings), None, Some(shown(settings))),
+            Op::Update { before, after, .. } => {
+                (shown_path(after), Some(shown(before)), Some(shown(after)))
+            }
+            Op::Delete { before, .. } => (shown_path(before), Some(shown(before)), None),
+        };
+        // Two profiles of one name (a user's and netloom's) are told apart by UUID.
+        let key = if changes.contains_key(&path) {
+            format!("nm/{}.nmconnection", op.uuid())
+        } else {
+            path
+        };
+        changes.insert(
+            key.clone(),
+            Change {
+                path: key,
+                old,
+                new,
+            },
+        );
+    }
+    Plan {
+        backend: "nm",
+        changes: changes.into_values().collect(),
+    }
+}

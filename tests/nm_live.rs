@@ -1,0 +1,315 @@
+//! `netloom apply/diff/undefine/import/rollback/confirm --backend nm` against a real
+//! NetworkManager (the sandbox in `tests/util/nm.rs`): profiles are made over D-Bus inside
+//! a checkpoint, come up in the sandbox's network namespace, and come back after a failure,
+//! an expired `--confirm`, or a restart of the daemon that lost the checkpoint.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use netloom::backends::nm::live::Client;
+use netloom::backends::nm::{Settings, Value};
+
+use crate::util::Run;
+use crate::util::nm::Sandbox;
+
+/// Runs netloom against the sandbox's bus, with `root` holding the journal.
+fn run(sb: &Sandbox, root: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netloom"));
+    cmd.args(["--backend", "nm", "--nm", "live", "--root"])
+        .arg(root)
+        .args(args)
+        .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .envs(extra.iter().copied())
+        .env_remove(netloom::engine::FAULT_VAR)
+        .stdin(Stdio::null());
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Writes `xml` to `dir/name` and returns the path as a string.
+fn xml(dir: &Path, name: &str, xml: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, xml).unwrap();
+    p.display().to_string()
+}
+
+fn ethernet(name: &str, v4: &str, v6: &str) -> String {
+    format!(
+        "<interface type='ethernet' name='{name}'>\n  <start mode='onboot'/>\n  \
+         <protocol family='ipv4'><ip address='{v4}' prefix='24'/></protocol>\n  \
+         <protocol family='ipv6'><ip address='{v6}' prefix='64'/></protocol>\n</interface>\n"
+    )
+}
+
+fn client(sb: &Sandbox) -> Client {
+    Client::connect_to(sb.address()).unwrap()
+}
+
+/// The live profile of interface `name`, its settings without deprecated keys.
+fn profile(sb: &Sandbox, name: &str) -> Option<Settings> {
+    client(sb)
+        .profiles()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.settings.interface_name() == Some(name))
+        .map(|p| p.settings.sendable())
+}
+
+fn address_of(s: &Settings, family: &str) -> Option<String> {
+    match s.get(family, "address-data")? {
+        Value::Dicts(list) => match list.first()?.get("address")? {
+            Value::Str(a) => Some(a.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Waits up to `secs` for `cond`.
+fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    cond()
+}
+
+fn ok(what: &str, r: &Run) {
+    assert_eq!(r.code, 0, "{what}: {}\n{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn an_ethernet_with_static_dual_stack_comes_up_and_reapplying_changes_nothing() {
+    let Some(sb) = Sandbox::start("nm live: ethernet") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let f = xml(tmp.path(), "host.xml", &ethernet("eth10", "198.51.100.10", "2001:db8:10::10"));
+    let diff = run(&sb, tmp.path(), &["diff", &f], &[]);
+    assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
+    assert!(diff.stdout.contains("+++ b/nm/eth10.nmconnection"), "{}", diff.stdout);
+    assert!(diff.stdout.contains("+address1=198.51.100.10/24"), "{}", diff.stdout);
+
+    ok("apply", &run(&sb, tmp.path(), &["apply", "--yes", &f], &[]));
+    let addrs = sb.ip(&["addr", "show", "eth10"]);
+    assert!(addrs.contains("inet 198.51.100.10/24"), "{addrs}");
+    assert!(addrs.contains("inet6 2001:db8:10::10/64"), "{addrs}");
+    let p = profile(&sb, "eth10").unwrap();
+    assert_eq!(p.uuid(), Some(netloom::engine::nm::uuid_of("eth10").as_str()));
+    assert!(client(&sb).checkpoints().unwrap().is_empty(), "the checkpoint is destroyed");
+
+    let again = run(&sb, tmp.path(), &["apply", "--yes", &f], &[]);
+    ok("apply again", &again);
+    assert!(again.stderr.contains("nothing to change"), "{}", again.stderr);
+    let diff = run(&sb, tmp.path(), &["diff", &f], &[]);
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+    assert_eq!(profile(&sb, "eth10"), Some(p), "no write at all");
+    let history = run(&sb, tmp.path(), &["history"], &[]);
+    assert_eq!(history.stdout.matches("committed").count(), 1, "{}", history.stdout);
+
+    // Drift: a hand edit of a managed key is what `diff` in CI reports.
+    let c = client(&sb);
+    let live = c
+        .profiles()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.settings.interface_name() == Some("eth10"))
+        .unwrap();
+    let mut edited = live.settings.sendable();
+    edited.set("ipv4", "gateway", Value::Str("198.51.100.1".into()));
+    c.update(&live.path, &edited).unwrap();
+    let diff = run(&sb, tmp.path(), &["diff", &f], &[]);
+    assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
+    assert!(diff.stdout.contains("-gateway=198.51.100.1"), "{}", diff.stdout);
+}
+
+#[test]
+fn a_bridge_with_a_port_comes_up_and_undefine_removes_both() {
+    let Some(sb) = Sandbox::start("nm live: bridge") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let f = xml(
+        tmp.path(),
+        "br.xml",
+        "<interface type='bridge' name='br0'>\n  <start mode='onboot'/>\n  \
+         <protocol family='ipv4'><ip address='203.0.113.5' prefix='24'/></protocol>\n  \
+         <bridge stp='off'>\n    <interface type='ethernet' name='eth11'/>\n  </bridge>\n\
+         </interface>\n",
+    );
+    ok("apply", &run(&sb, tmp.path(), &["apply", "--yes", &f], &[]));
+    assert!(
+        eventually(10, || sb.ip(&["addr", "show", "br0"]).contains("inet 203.0.113.5/24")),
+        "{}",
+        sb.ip(&["addr", "show", "br0"])
+    );
+    assert!(
+        eventually(10, || sb.ip(&["link", "show", "eth11"]).contains("master br0")),
+        "{}",
+        sb.ip(&["link", "show", "eth11"])
+    );
+    let port = profile(&sb, "eth11").unwrap();
+    let br = profile(&sb, "br0").unwrap();
+    assert_eq!(port.master(), br.uuid());
+
+    let imported = run(&sb, tmp.path(), &["import"], &[]);
+    ok("import", &imported);
+    assert!(imported.stdout.contains("<interface type='bridge' name='br0'>"), "{}", imported.stdout);
+    assert!(imported.stdout.contains("name='eth11'"), "{}", imported.stdout);
+
+    ok("undefine", &run(&sb, tmp.path(), &["undefine", "--yes", "br0"], &[]));
+    assert_eq!(profile(&sb, "br0"), None);
+    assert_eq!(profile(&sb, "eth11"), None);
+    ok("rollback", &run(&sb, tmp.path(), &["rollback", "--yes"], &[]));
+    assert_eq!(profile(&sb, "eth11").and_then(|p| p.master().map(str::to_owned)), br.uuid().map(str::to_owned));
+}
+
+#[test]
+fn a_bond_with_two_ports_and_a_vlan_on_it_are_profiles_even_where_they_cannot_come_up() {
+    let Some(sb) = Sandbox::start("nm live: bond and vlan") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let f = xml(
+        tmp.path(),
+        "bond.xml",
+        "<interfaces>\n<interface type='bond' name='bond0'>\n  <start mode='onboot'/>\n  \
+         <protocol family='ipv4'><ip address='198.51.100.20' prefix='24'/></protocol>\n  \
+         <bond mode='active-backup'>\n    <miimon freq='100'/>\n    \
+         <interface type='ethernet' name='eth12'/>\n    <interface type='ethernet' name='eth13'/>\n  \
+         </bond>\n</interface>\n\
+         <interface type='vlan' name='bond0.42'>\n  <start mode='onboot'/>\n  \
+         <protocol family='ipv4'><ip address='203.0.113.42' prefix='24'/></protocol>\n  \
+         <vlan tag='42'><interface name='bond0'/></vlan>\n</interface>\n</interfaces>\n",
+    );
+    let can_activate = sb.have("BOND") && sb.have("VLAN");
+    let mut args = vec!["apply", "--yes"];
+    if !can_activate {
+        eprintln!("SKIPPED: nm live: bond and vlan activation: this kernel has no bonding or 802.1Q; the profiles are made with --no-activate");
+        args.push("--no-activate");
+    }
+    args.push(&f);
+    ok("apply", &run(&sb, tmp.path(), &args, &[]));
+    let bond = profile(&sb, "bond0").unwrap();
+    let Some(Value::StrMap(opts)) = bond.get("bond", "options") else {
+        panic!("{bond:?}")
+    };
+    assert_eq!(opts.get("mode").map(String::as_str), Some("active-backup"));
+    assert_eq!(opts.get("miimon").map(String::as_str), Some("100"));
+    for port in ["eth12", "eth13"] {
+        let p = profile(&sb, port).unwrap();
+        assert_eq!(p.master(), bond.uuid(), "{port}");
+        assert_eq!(p.str("connection", "slave-type"), Some("bond"));
+    }
+    let vlan = profile(&sb, "bond0.42").unwrap();
+    assert_eq!(vlan.str("vlan", "parent"), Some("bond0"));
+    assert_eq!(vlan.get("vlan", "id"), Some(&Value::U32(42)));
+    let again = run(&sb, tmp.path(), &args, &[]);
+    ok("apply again", &again);
+    assert!(again.stderr.contains("nothing to change"), "{}", again.stderr);
+    let imported = run(&sb, tmp.path(), &["import", "bond0"], &[]);
+    ok("import", &imported);
+    assert!(imported.stdout.contains("<bond mode='active-backup'>"), "{}", imported.stdout);
+}
+
+/// Applies version 1 of eth10 and returns the file of version 2.
+fn two_versions(sb: &Sandbox, dir: &Path) -> String {
+    let v1 = xml(dir, "v1.xml", &ethernet("eth10", "198.51.100.10", "2001:db8:10::10"));
+    ok("apply v1", &run(sb, dir, &["apply", "--yes", &v1], &[]));
+    xml(dir, "v2.xml", &ethernet("eth10", "198.51.100.20", "2001:db8:10::20"))
+}
+
+fn v4(sb: &Sandbox) -> Option<String> {
+    address_of(&profile(sb, "eth10")?, "ipv4")
+}
+
+#[test]
+fn a_change_that_fails_half_way_is_rolled_back() {
+    let Some(sb) = Sandbox::start("nm live: failure") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let v2 = two_versions(&sb, tmp.path());
+    let br = xml(
+        tmp.path(),
+        "more.xml",
+        "<interface type='ethernet' name='eth11'><start mode='none'/></interface>",
+    );
+    for point in ["profile-0", "commit"] {
+        let r = run(
+            &sb,
+            tmp.path(),
+            &["apply", "--yes", &v2, &br],
+            &[(netloom::engine::FAULT_VAR, &format!("fail@{point}"))],
+        );
+        assert_eq!(r.code, 2, "{point}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("was undone"), "{point}: {}", r.stderr);
+        assert_eq!(v4(&sb).as_deref(), Some("198.51.100.10"), "{point}");
+        assert_eq!(profile(&sb, "eth11"), None, "{point}: the new profile is gone");
+        assert!(
+            eventually(10, || sb.ip(&["addr", "show", "eth10"]).contains("198.51.100.10/24")),
+            "{point}: {}",
+            sb.ip(&["addr", "show", "eth10"])
+        );
+        assert!(client(&sb).checkpoints().unwrap().is_empty(), "{point}");
+    }
+    let history = run(&sb, tmp.path(), &["history"], &[]);
+    assert_eq!(history.stdout.matches("rolled back (apply failed)").count(), 2, "{}", history.stdout);
+}
+
+#[test]
+fn an_unconfirmed_change_is_rolled_back_and_a_confirmed_one_stays() {
+    let Some(sb) = Sandbox::start("nm live: confirm") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let v2 = two_versions(&sb, tmp.path());
+    ok("apply --confirm", &run(&sb, tmp.path(), &["apply", "--yes", "--confirm", "2", &v2], &[]));
+    assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
+    assert_eq!(client(&sb).checkpoints().unwrap().len(), 1, "kept while pending");
+    assert!(eventually(20, || v4(&sb).as_deref() == Some("198.51.100.10")), "{:?}", v4(&sb));
+    assert!(
+        eventually(10, || sb.ip(&["addr", "show", "eth10"]).contains("198.51.100.10/24")),
+        "{}",
+        sb.ip(&["addr", "show", "eth10"])
+    );
+    let confirm = run(&sb, tmp.path(), &["confirm"], &[]);
+    assert_eq!(confirm.code, 2, "{}", confirm.stderr);
+    assert!(confirm.stderr.contains("not confirmed in time"), "{}", confirm.stderr);
+
+    ok("apply --confirm 60", &run(&sb, tmp.path(), &["apply", "--yes", "--confirm", "60", &v2], &[]));
+    ok("confirm", &run(&sb, tmp.path(), &["confirm"], &[]));
+    assert!(client(&sb).checkpoints().unwrap().is_empty());
+    assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
+}
+
+#[test]
+fn the_journal_restores_profiles_after_networkmanager_restarted_and_lost_its_checkpoint() {
+    let Some(mut sb) = Sandbox::start("nm live: restart") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let v2 = two_versions(&sb, tmp.path());
+
+    // An expired --confirm, with the checkpoint gone: the timer restores from the journal.
+    ok("apply --confirm", &run(&sb, tmp.path(), &["apply", "--yes", "--confirm", "3", &v2], &[]));
+    sb.restart();
+    assert!(client(&sb).checkpoints().unwrap().is_empty(), "a restart forgets checkpoints");
+    assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
+    assert!(eventually(20, || v4(&sb).as_deref() == Some("198.51.100.10")), "{:?}", v4(&sb));
+
+    // A committed change rolled back on request after a restart.
+    ok("apply v2", &run(&sb, tmp.path(), &["apply", "--yes", &v2], &[]));
+    sb.restart();
+    assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
+    ok("rollback", &run(&sb, tmp.path(), &["rollback", "--yes"], &[]));
+    assert_eq!(v4(&sb).as_deref(), Some("198.51.100.10"));
+}
