@@ -408,3 +408,194 @@ fn the_root_says_which_backend_it_uses() {
         run.stderr
     );
 }
+
+/// A setting built from (key, value) pairs.
+fn section(pairs: Vec<(&str, Value)>) -> std::collections::BTreeMap<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+fn s(v: &str) -> Value {
+    Value::Str(v.to_owned())
+}
+
+fn empty_strs() -> Value {
+    Value::Strs(Vec::new())
+}
+
+fn empty_dicts() -> Value {
+    Value::Dicts(Vec::new())
+}
+
+/// What `GetSettings` returned for a profile's IP setting in the sandbox, less the
+/// deprecated `addresses` and `routes` (whose D-Bus types a [`Value`] cannot hold, and which
+/// the live client drops).
+fn ip(
+    method: &str,
+    addresses: Vec<(&str, u32)>,
+    gateway: Option<&str>,
+) -> std::collections::BTreeMap<String, Value> {
+    let data = addresses
+        .into_iter()
+        .map(|(a, p)| section(vec![("address", s(a)), ("prefix", Value::U32(p))]))
+        .collect();
+    let mut out = section(vec![
+        ("address-data", Value::Dicts(data)),
+        ("dns-search", empty_strs()),
+        ("method", s(method)),
+        ("route-data", empty_dicts()),
+    ]);
+    if let Some(gw) = gateway {
+        out.insert("gateway".into(), s(gw));
+    }
+    out
+}
+
+#[test]
+fn what_get_settings_returns_imports_and_writes_as_network_manager_wrote_it() {
+    // NetworkManager 1.42.4's GetSettings for the shared-nic and whole-host cases after
+    // AddConnection2 of netloom's settings (sandbox, transcribed).
+    let conn = |id: &str, kind: &str, master: Option<&str>| {
+        let mut c = section(vec![
+            ("id", s(id)),
+            ("interface-name", s(id)),
+            ("permissions", empty_strs()),
+            ("type", s(kind)),
+            ("uuid", s(&render::uuid(id))),
+        ]);
+        if let Some(m) = master {
+            c.insert("master".into(), s(&render::uuid(m)));
+            c.insert("slave-type".into(), s("bridge"));
+        }
+        c
+    };
+    let wired = |extra: Vec<(&str, Value)>| {
+        let mut w = section(vec![
+            ("auto-negotiate", Value::Bool(false)),
+            ("mac-address-blacklist", empty_strs()),
+            ("s390-options", Value::StrMap(Default::default())),
+        ]);
+        w.extend(section(extra));
+        w
+    };
+    let br0 = Settings(
+        [
+            ("connection".to_owned(), conn("br0", "bridge", None)),
+            (
+                "802-3-ethernet".to_owned(),
+                wired(vec![("mtu", Value::U32(1500))]),
+            ),
+            (
+                "bridge".to_owned(),
+                section(vec![
+                    ("forward-delay", Value::U32(0)),
+                    ("interface-name", s("br0")),
+                    ("stp", Value::Bool(false)),
+                    ("vlans", empty_dicts()),
+                ]),
+            ),
+            ("ipv4".to_owned(), ip("auto", vec![], None)),
+            ("ipv6".to_owned(), ip("auto", vec![], None)),
+            ("proxy".to_owned(), Default::default()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let eth0 = Settings(
+        [
+            (
+                "connection".to_owned(),
+                conn("eth0", "802-3-ethernet", Some("br0")),
+            ),
+            (
+                "802-3-ethernet".to_owned(),
+                wired(vec![
+                    ("mac-address", Value::Bytes(vec![0x52, 0x54, 0, 0, 0, 1])),
+                    ("mtu", Value::U32(1500)),
+                ]),
+            ),
+            (
+                "bridge-port".to_owned(),
+                section(vec![("vlans", empty_dicts())]),
+            ),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let golden = repo().join("golden/nm/shared-nic").join(KEYFILES);
+    for p in [&br0, &eth0] {
+        let file = golden.join(format!("{}.nmconnection", p.id().unwrap()));
+        assert_eq!(keyfile::write(p), std::fs::read_to_string(file).unwrap());
+    }
+    let text =
+        std::fs::read_to_string(repo().join("tests/data/interfaces/shared-nic.xml")).unwrap();
+    let want = netloom::xml::read_str("shared-nic.xml", &text).unwrap();
+    let got = import::host(&[br0, eth0], &[]).unwrap();
+    assert_eq!(normalise(got), normalise(want));
+
+    let eth0 = Settings(
+        [
+            (
+                "connection".to_owned(),
+                conn("eth0", "802-3-ethernet", None),
+            ),
+            ("802-3-ethernet".to_owned(), wired(vec![])),
+            (
+                "ipv4".to_owned(),
+                ip("manual", vec![("192.0.2.5", 24)], Some("192.0.2.1")),
+            ),
+            ("ipv6".to_owned(), ip("disabled", vec![], None)),
+            ("proxy".to_owned(), Default::default()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let file = repo()
+        .join("golden/nm/whole-host")
+        .join(KEYFILES)
+        .join("eth0.nmconnection");
+    assert_eq!(
+        keyfile::write(&eth0),
+        std::fs::read_to_string(file).unwrap()
+    );
+    let got = netloom::xml::to_xml(&import::host(&[eth0], &[]).unwrap());
+    assert_eq!(
+        got,
+        "<interface type='ethernet' name='eth0'>\n  <start mode='onboot'/>\n  <protocol family='ipv4'>\n    <ip address='192.0.2.5' prefix='24'/>\n    <route gateway='192.0.2.1'/>\n  </protocol>\n</interface>\n"
+    );
+}
+
+#[test]
+fn a_keyfile_already_at_the_path_is_merged_into_keeping_the_users_settings() {
+    let host = netloom::xml::read_str(
+        "h.xml",
+        "<interface type='ethernet' name='eth7'><start mode='none'/><protocol family='ipv4'><dhcp peerdns='no'/></protocol></interface>",
+    )
+    .unwrap();
+    let path = nm::path("eth7");
+    let user = USER_WIRED.replace("interface-name=eth7\n", "interface-name=eth7\nzone=work\n");
+    let existing = snapshot([(path.clone(), user)]);
+    let files = Nm.render(&host, &existing).unwrap();
+    let text = &files[0].contents;
+    let want_uuid = format!("uuid={}\n", render::uuid("eth7"));
+    assert!(text.contains(&want_uuid), "{text}");
+    assert!(
+        text.contains("id=eth7\n") && text.contains("zone=work\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("autoconnect=false\n") && text.contains("ignore-auto-dns=true\n"),
+        "{text}"
+    );
+    assert!(Nm.owns(&path, Some(text)));
+    // A keyfile of another kind at that path keeps nothing.
+    let existing = snapshot([(path.clone(), WIFI.replace("wlan0", "eth7"))]);
+    let files = Nm.render(&host, &existing).unwrap();
+    let fresh = Nm.render(&host, &Snapshot::default()).unwrap();
+    assert_eq!(files, fresh);
+    // An unreadable one is an error, not a file silently replaced.
+    let existing = snapshot([(path, "[connection\n".to_owned())]);
+    assert!(matches!(
+        Nm.render(&host, &existing),
+        Err(BackendError::Invalid(_))
+    ));
+}
