@@ -16,7 +16,7 @@ pub mod nm;
 pub mod null;
 
 /// Every backend, in the order `netloom backends` lists them.
-pub static ALL: &[&dyn Backend] = &[&ifcfg::Ifcfg, &debian::Debian, &null::Null];
+pub static ALL: &[&dyn Backend] = &[&ifcfg::Ifcfg, &debian::Debian, &nm::Nm, &null::Null];
 
 /// The backend with the given name.
 pub fn find(name: &str) -> Option<&'static dyn Backend> {

@@ -23,5 +23,7 @@ mod net_live_util;
 mod net_store;
 mod netcf;
 mod netxml;
+mod nm_fields;
+mod nm_keyfile;
 mod plan_diff;
 mod util;

@@ -1,6 +1,237 @@
 //! NetworkManager: profiles rendered from the model, written as keyfiles under a root
 //! (installers, no daemon) or sent to a running NetworkManager over D-Bus.
+//!
+//! The halves share [`render::profiles`] (the model to [`Settings`]) and
+//! [`import::host`] (settings back to the model). This file is the keyfile half's
+//! [`Backend`]: one `etc/NetworkManager/system-connections/NAME.nmconnection` per device
+//! (each top-level interface, bridge port and bond slave), mode 0600 because NetworkManager
+//! ignores a keyfile others can read. The directory is shared with the user's own profiles
+//! (Wi-Fi, VPN…), so netloom owns a keyfile only when its UUID is the one netloom derives
+//! from the interface name it configures: nothing else there is ever removed. An existing
+//! keyfile at the path netloom writes is merged into ([`Settings::merged`], as the live half
+//! updates a profile): the keys netloom manages are replaced and the user's own settings,
+//! such as DNS servers or a firewall zone, are kept.
 
+pub mod import;
+pub mod keyfile;
+pub mod render;
 pub mod settings;
 
+use std::collections::HashMap;
+
 pub use settings::{Settings, Value};
+
+use crate::backend::{Backend, BackendError, ObjectKind, Refusal, Removal, RenderedFile, Snapshot};
+use crate::error::{Diagnostic, Diagnostics};
+use crate::model::{Bond, Host, IfaceName, InterfaceKind, PortKind};
+
+/// Where the keyfiles live, relative to the target root.
+pub const DIR: &str = "etc/NetworkManager/system-connections";
+
+/// The suffix NetworkManager requires of a keyfile's name.
+pub const SUFFIX: &str = ".nmconnection";
+
+/// The NetworkManager keyfile backend.
+pub struct Nm;
+
+/// The keyfile of the device `name`.
+pub fn path(name: &str) -> String {
+    format!("{DIR}/{name}{SUFFIX}")
+}
+
+/// Whether `path` is a keyfile NetworkManager reads: directly in [`DIR`], named `*.nmconnection`,
+/// not hidden (NetworkManager skips names starting with `.`).
+fn is_keyfile(path: &str) -> bool {
+    path.strip_prefix(DIR)
+        .and_then(|p| p.strip_prefix('/'))
+        .and_then(|p| p.strip_suffix(SUFFIX))
+        .is_some_and(|stem| !stem.is_empty() && !stem.contains('/') && !stem.starts_with('.'))
+}
+
+/// Every keyfile of the snapshot, parsed, in path order; every unreadable one is reported.
+fn parsed(existing: &Snapshot) -> Result<Vec<(&str, &str, keyfile::Parsed)>, BackendError> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (path, text) in existing.files.iter().filter(|(p, _)| is_keyfile(p)) {
+        match keyfile::parse(path, text) {
+            Ok(p) => out.push((path.as_str(), text.as_str(), p)),
+            Err(d) => problems.extend(d.0),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(BackendError::Invalid(Diagnostics(problems)))
+    }
+}
+
+fn sources<'a>(files: &'a [(&'a str, &'a str, keyfile::Parsed)]) -> Vec<import::Source<'a>> {
+    files
+        .iter()
+        .map(|(path, text, p)| import::Source {
+            settings: &p.settings,
+            file: Some(import::File {
+                path,
+                text,
+                at: &p.at,
+            }),
+        })
+        .collect()
+}
+
+/// Every device name a top-level interface defines: its own, its ports' and its slaves'.
+fn names(host: &Host) -> Vec<&IfaceName> {
+    fn slaves<'h>(b: &'h Bond, out: &mut Vec<&'h IfaceName>) {
+        out.extend(b.slaves.iter().map(|s| &s.name));
+    }
+    let mut out = Vec::new();
+    for i in &host.interfaces {
+        out.push(&i.name);
+        match &i.kind {
+            InterfaceKind::Ethernet(_) | InterfaceKind::Vlan(_) => {}
+            InterfaceKind::Bond(b) => slaves(b, &mut out),
+            InterfaceKind::Bridge(br) => {
+                for port in &br.ports {
+                    out.push(&port.name);
+                    if let PortKind::Bond(b) = &port.kind {
+                        slaves(b, &mut out);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Backend for Nm {
+    fn name(&self) -> &'static str {
+        "nm"
+    }
+
+    fn accepts(&self, kind: ObjectKind) -> bool {
+        kind == ObjectKind::Interfaces
+    }
+
+    fn marker(&self) -> Option<&'static str> {
+        Some("etc/NetworkManager")
+    }
+
+    fn scan(&self) -> &'static [&'static str] {
+        &["etc/NetworkManager/system-connections/*.nmconnection"]
+    }
+
+    fn owns(&self, path: &str, text: Option<&str>) -> bool {
+        is_keyfile(path)
+            && text
+                .and_then(|t| keyfile::read(path, t).ok())
+                .is_some_and(|s| {
+                    let derived = s.interface_name().map(render::uuid);
+                    derived.is_some() && s.uuid() == derived.as_deref()
+                })
+    }
+
+    fn render(&self, host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
+        // NetworkManager ignores hidden keyfiles: such a profile would silently not exist.
+        let mut refusals: Vec<Refusal> = names(host)
+            .into_iter()
+            .filter(|n| n.as_str().starts_with('.'))
+            .map(|n| Refusal {
+                interface: n.to_string(),
+                setting: format!("<interface name='{n}'>"),
+                why: "NetworkManager skips keyfiles whose name starts with '.' as hidden \
+                      files, and the keyfile is named after the interface. Rename the device"
+                    .to_owned(),
+            })
+            .collect();
+        let profiles = match render::profiles(host) {
+            Ok(p) => p,
+            Err(BackendError::Unsupported { refusals: more, .. }) => {
+                refusals.extend(more);
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        if !refusals.is_empty() {
+            return Err(BackendError::Unsupported {
+                backend: render::BACKEND,
+                refusals,
+            });
+        }
+        let mut problems: Vec<Diagnostic> = Vec::new();
+        let mut out = Vec::with_capacity(profiles.len());
+        for profile in &profiles {
+            let path = path(profile.interface_name().unwrap_or_default());
+            let merged = match existing.files.get(&path) {
+                Some(text) => match keyfile::read(&path, text) {
+                    // A profile of another type keeps nothing: its settings would not fit.
+                    Ok(old) if old.kind() == profile.kind() => old.merged(profile),
+                    Ok(_) => profile.clone(),
+                    Err(d) => {
+                        problems.extend(d.0);
+                        continue;
+                    }
+                },
+                None => profile.clone(),
+            };
+            out.push(RenderedFile {
+                path,
+                contents: keyfile::write(&merged),
+                mode: 0o600,
+            });
+        }
+        if !problems.is_empty() {
+            return Err(BackendError::Invalid(Diagnostics(problems)));
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// Removes the keyfiles `target`'s devices are read from (the ones [`import`] picks),
+    /// and nothing else: no other profile refers to them.
+    fn undefine(&self, existing: &Snapshot, target: &Host) -> Result<Removal, BackendError> {
+        let files = parsed(existing)?;
+        let mut problems = Vec::new();
+        let chosen = import::chosen(&sources(&files), &mut problems);
+        let path_of: HashMap<&IfaceName, &str> = chosen
+            .iter()
+            .filter_map(|(n, s)| Some((n, s.file?.path)))
+            .collect();
+        let mut removed: Vec<String> = names(target)
+            .into_iter()
+            .filter_map(|n| path_of.get(&n).map(|p| (*p).to_owned()))
+            .collect();
+        removed.sort();
+        removed.dedup();
+        Ok(Removal {
+            files: Vec::new(),
+            removed,
+        })
+    }
+
+    fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+        let files = parsed(existing)?;
+        import::build(&sources(&files), names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyfiles_are_visible_nmconnection_files_in_the_directory() {
+        for yes in ["eth0", "bond0.100", "-x", "a b"] {
+            assert!(is_keyfile(&path(yes)), "{yes}");
+        }
+        for no in [
+            "etc/NetworkManager/system-connections/.eth0.nmconnection",
+            "etc/NetworkManager/system-connections/eth0.nmconnection~",
+            "etc/NetworkManager/system-connections/eth0",
+            "etc/NetworkManager/system-connections/.nmconnection",
+            "etc/NetworkManager/system-connections/sub/eth0.nmconnection",
+            "etc/NetworkManager/NetworkManager.conf",
+        ] {
+            assert!(!is_keyfile(no), "{no}");
+        }
+    }
+}

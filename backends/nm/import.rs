@@ -1,0 +1,584 @@
+//! NetworkManager profiles back into the model: from keyfiles under a root, or from what a
+//! running NetworkManager's `GetSettings` returns. It inverts [`super::render`]'s table and
+//! reads what NetworkManager adds itself (the `802-3-ethernet` setting on bonds, vlans and
+//! bridges, `ipv6.addr-gen-mode`, the deprecated keys), which it ignores.
+//!
+//! As the ifcfg importer does with files it does not read: profiles of other types
+//! (loopback, Wi-Fi, VPN…) and profiles bound to no interface name (NetworkManager's
+//! "Wired connection 1") are skipped, and so is a port whose controller has no profile.
+//! Where several profiles name one device, netloom's own (its UUID is derived from the
+//! name) is read, else the first. `autoconnect` true (or absent, its default) reads as
+//! `<start mode='onboot'/>`, false as `none`. A top-level profile without an `ipv4` or
+//! `ipv6` setting gets NetworkManager's `auto`. Values the interface XML cannot hold
+//! (`ipv4.method` `shared`, a bond with several ARP targets) are errors, never guesses.
+
+use std::collections::{HashMap, HashSet};
+
+use super::render::uuid;
+use super::settings::{Settings, Value, kind};
+use crate::backend::BackendError;
+use crate::error::{Diagnostic, Diagnostics};
+use crate::model::{
+    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
+    ForwardDelay, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
+    Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
+    Vlan, VlanTag, parse_arp_target, parse_host_ipv4, parse_host_ipv6,
+};
+use crate::source::SourceFile;
+
+/// The model of `profiles` (as `GetSettings` returns them), limited to the top-level
+/// interfaces `names` (and what they contain); empty means all.
+pub fn host(profiles: &[Settings], names: &[IfaceName]) -> Result<Host, BackendError> {
+    let sources: Vec<Source<'_>> = profiles
+        .iter()
+        .map(|settings| Source {
+            settings,
+            file: None,
+        })
+        .collect();
+    build(&sources, names)
+}
+
+/// A keyfile a profile was read from: its path, its text and where each value is.
+#[derive(Clone, Copy)]
+pub(super) struct File<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub at: &'a HashMap<(String, String), usize>,
+}
+
+/// One profile and where it came from, so a problem can point at it.
+#[derive(Clone, Copy)]
+pub(super) struct Source<'a> {
+    pub settings: &'a Settings,
+    pub file: Option<File<'a>>,
+}
+
+impl Source<'_> {
+    /// A problem with `section.key` of this profile: at the value's `file:line:col` for a
+    /// keyfile, naming the profile for one from D-Bus.
+    fn problem(&self, section: &str, key: &str, message: String) -> Diagnostic {
+        match self.file {
+            Some(f) => match f.at.get(&(section.to_owned(), key.to_owned())) {
+                Some(&at) => SourceFile::new(f.path, f.text).diagnostic_in_input(at, message),
+                None => Diagnostic::new(f.path, None, message),
+            },
+            None => {
+                let id = self.settings.id().or(self.settings.uuid()).unwrap_or("?");
+                let message = format!("{section}.{key}: {message}");
+                Diagnostic::new(format!("NetworkManager profile '{id}'"), None, message)
+            }
+        }
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.settings.interface_name()
+    }
+}
+
+/// The one profile read for each device name: netloom's own if there is one, else the
+/// first. Profiles of types netloom does not model, or without a valid interface name, are
+/// not candidates; an invalid name is reported.
+pub(super) fn chosen<'a>(
+    sources: &[Source<'a>],
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<(IfaceName, Source<'a>)> {
+    let mut out: Vec<(IfaceName, Source<'a>)> = Vec::new();
+    let mut index: HashMap<IfaceName, usize> = HashMap::new();
+    for src in sources {
+        let modelled = matches!(
+            src.settings.kind(),
+            Some(kind::ETHERNET | kind::BOND | kind::VLAN | kind::BRIDGE)
+        );
+        let Some(raw) = src.name().filter(|_| modelled) else {
+            continue;
+        };
+        let name = match IfaceName::parse(raw) {
+            Ok(n) => n,
+            Err(e) => {
+                let message = format!("invalid interface-name '{raw}': {e}");
+                problems.push(src.problem("connection", "interface-name", message));
+                continue;
+            }
+        };
+        let ours = src.settings.uuid() == Some(uuid(raw).as_str());
+        match index.get(&name) {
+            Some(&i) if ours => out[i].1 = *src,
+            Some(_) => {}
+            None => {
+                index.insert(name.clone(), out.len());
+                out.push((name, *src));
+            }
+        }
+    }
+    out
+}
+
+struct Importer<'a> {
+    profiles: Vec<(IfaceName, Source<'a>)>,
+    /// The profiles naming each controller (by name) as bond slaves and as bridge ports.
+    slaves_of: HashMap<IfaceName, Vec<usize>>,
+    ports_of: HashMap<IfaceName, Vec<usize>>,
+    /// Each profile's controller, when it is one of the profiles.
+    controller: Vec<Option<IfaceName>>,
+    problems: Vec<Diagnostic>,
+}
+
+/// The model of `sources`; see [`host`].
+pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Host, BackendError> {
+    let mut problems = Vec::new();
+    let profiles = chosen(sources, &mut problems);
+    let by_uuid: HashMap<&str, &IfaceName> = profiles
+        .iter()
+        .filter_map(|(n, s)| Some((s.settings.uuid()?, n)))
+        .collect();
+    let names_known: HashSet<&IfaceName> = profiles.iter().map(|(n, _)| n).collect();
+    let mut controller = Vec::with_capacity(profiles.len());
+    let mut slaves_of: HashMap<IfaceName, Vec<usize>> = HashMap::new();
+    let mut ports_of: HashMap<IfaceName, Vec<usize>> = HashMap::new();
+    for (i, (_, src)) in profiles.iter().enumerate() {
+        let found = src.settings.master().and_then(|m| {
+            by_uuid
+                .get(m)
+                .map(|n| (*n).clone())
+                .or_else(|| IfaceName::parse(m).ok().filter(|n| names_known.contains(n)))
+        });
+        if let Some(c) = &found {
+            match src.settings.str("connection", "slave-type") {
+                Some(kind::BOND) => slaves_of.entry(c.clone()).or_default().push(i),
+                Some(kind::BRIDGE) => ports_of.entry(c.clone()).or_default().push(i),
+                _ => {}
+            }
+        }
+        controller.push(found);
+    }
+    let mut im = Importer {
+        profiles,
+        slaves_of,
+        ports_of,
+        controller,
+        problems,
+    };
+    let tops: Vec<usize> = if names.is_empty() {
+        (0..im.profiles.len())
+            .filter(|&i| im.profiles[i].1.settings.master().is_none())
+            .collect()
+    } else {
+        names.iter().filter_map(|n| im.named_top(n)).collect()
+    };
+    let interfaces = tops.into_iter().filter_map(|i| im.interface(i)).collect();
+    if im.problems.is_empty() {
+        Ok(Host { interfaces })
+    } else {
+        Err(BackendError::Invalid(Diagnostics(im.problems)))
+    }
+}
+
+/// A model parser's verdict on `value`, as a message naming the key.
+fn checked<T>(key: &str, value: &str, parsed: Result<T, ValueError>) -> Result<T, String> {
+    parsed.map_err(|e| format!("invalid {key} '{value}': {e}"))
+}
+
+impl<'a> Importer<'a> {
+    fn named_top(&mut self, name: &IfaceName) -> Option<usize> {
+        let Some(i) = self.profiles.iter().position(|(n, _)| n == name) else {
+            self.problems.push(Diagnostic::new(
+                super::DIR,
+                None,
+                format!("no NetworkManager profile configures '{name}'"),
+            ));
+            return None;
+        };
+        if let Some(master) = self.profiles[i].1.settings.master() {
+            let shown = self.controller[i]
+                .as_ref()
+                .map_or(master.to_owned(), |c| c.to_string());
+            let message = format!("'{name}' is part of '{shown}'; name '{shown}' instead");
+            let problem = self.profiles[i].1.problem("connection", "master", message);
+            self.problems.push(problem);
+            return None;
+        }
+        Some(i)
+    }
+
+    /// Records `result`'s problem at `section.key` of profile `i`.
+    fn ok<T>(
+        &mut self,
+        i: usize,
+        section: &str,
+        key: &str,
+        result: Result<T, String>,
+    ) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(message) => {
+                let problem = self.profiles[i].1.problem(section, key, message);
+                self.problems.push(problem);
+                None
+            }
+        }
+    }
+
+    fn settings(&self, i: usize) -> &'a Settings {
+        self.profiles[i].1.settings
+    }
+
+    fn interface(&mut self, i: usize) -> Option<Interface> {
+        let p = self.settings(i);
+        let name = self.profiles[i].0.clone();
+        let start = Some(match p.get("connection", "autoconnect") {
+            Some(Value::Bool(false)) => StartMode::None,
+            _ => StartMode::OnBoot,
+        });
+        let mtu = self.mtu(i);
+        let ipv4 = self.ipv4(i);
+        let ipv6 = self.ipv6(i);
+        let kind = match p.kind() {
+            Some(kind::BOND) => InterfaceKind::Bond(self.bond(i, &name)?),
+            Some(kind::VLAN) => InterfaceKind::Vlan(self.vlan(i, &name)?),
+            Some(kind::BRIDGE) => InterfaceKind::Bridge(self.bridge(i, &name)?),
+            _ => InterfaceKind::Ethernet(self.ethernet(i)),
+        };
+        Some(Interface {
+            name,
+            start,
+            mtu,
+            ipv4,
+            ipv6,
+            kind,
+        })
+    }
+
+    fn mtu(&mut self, i: usize) -> Option<Mtu> {
+        match self.settings(i).get(kind::ETHERNET, "mtu") {
+            None | Some(Value::U32(0)) => None,
+            Some(Value::U32(n)) => {
+                let text = n.to_string();
+                self.ok(
+                    i,
+                    kind::ETHERNET,
+                    "mtu",
+                    checked("mtu", &text, Mtu::parse(&text)),
+                )
+            }
+            Some(other) => self.wrong_type(i, kind::ETHERNET, "mtu", other),
+        }
+    }
+
+    fn wrong_type<T>(&mut self, i: usize, section: &str, key: &str, v: &Value) -> Option<T> {
+        self.ok(i, section, key, Err(format!("unexpected value {v:?}")))
+    }
+
+    fn ethernet(&mut self, i: usize) -> Ethernet {
+        let mac = match self.settings(i).get(kind::ETHERNET, "mac-address") {
+            None => None,
+            Some(Value::Bytes(b)) => {
+                let text = super::keyfile::mac_text(b).to_ascii_lowercase();
+                let parsed = checked("mac-address", &text, MacAddr::parse(&text));
+                self.ok(i, kind::ETHERNET, "mac-address", parsed)
+            }
+            Some(other) => self.wrong_type(i, kind::ETHERNET, "mac-address", other),
+        };
+        Ethernet { mac, link: None }
+    }
+
+    /// A `u32` key of `section`, as text for the model's parsers.
+    fn number(&mut self, i: usize, section: &str, key: &str) -> Option<String> {
+        match self.settings(i).get(section, key)? {
+            Value::U32(n) => Some(n.to_string()),
+            other => self.wrong_type(i, section, key, other),
+        }
+    }
+
+    fn bond(&mut self, i: usize, name: &IfaceName) -> Option<Bond> {
+        let options = match self.settings(i).get(kind::BOND, "options") {
+            Some(Value::StrMap(m)) => m.clone(),
+            _ => Default::default(),
+        };
+        let opt = |k: &str| options.get(k).map(String::as_str);
+        // Each option's problem is reported where the option is (its own key in a keyfile).
+        let parse = |im: &mut Self, key: &str, f: &dyn Fn(&str) -> Result<u32, ValueError>| {
+            let v = opt(key)?;
+            im.ok(i, kind::BOND, key, checked(key, v, f(v)))
+        };
+        let uint = |v: &str| {
+            crate::model::parse_uint(v).ok_or_else(|| ValueError("expected a whole number".into()))
+        };
+        let mode = match opt("mode") {
+            Some(m) => Some(self.ok(
+                i,
+                kind::BOND,
+                "mode",
+                checked("mode", m, BondMode::parse_driver(m)),
+            )?),
+            None => None,
+        };
+        let monitor = if let Some(freq) = parse(self, "miimon", &uint) {
+            let carrier = match opt("use_carrier") {
+                Some(c) => {
+                    let parsed = checked("use_carrier", c, Carrier::parse_driver(c));
+                    Some(self.ok(i, kind::BOND, "use_carrier", parsed)?)
+                }
+                None => None,
+            };
+            Some(BondMonitor::Mii(Miimon {
+                freq,
+                downdelay: parse(self, "downdelay", &uint),
+                updelay: parse(self, "updelay", &uint),
+                carrier,
+            }))
+        } else if let Some(interval) = parse(self, "arp_interval", &uint) {
+            let raw = opt("arp_ip_target").unwrap_or_default();
+            let target = checked("arp_ip_target", raw, parse_arp_target(raw));
+            let target = self.ok(i, kind::BOND, "arp_ip_target", target)?;
+            let validate = match opt("arp_validate") {
+                Some(v) => {
+                    let parsed = checked("arp_validate", v, ArpValidate::parse_driver(v));
+                    Some(self.ok(i, kind::BOND, "arp_validate", parsed)?)
+                }
+                None => None,
+            };
+            Some(BondMonitor::Arp(Arpmon {
+                interval,
+                target,
+                validate,
+            }))
+        } else {
+            None
+        };
+        let mut members = self.slaves_of.get(name).cloned().unwrap_or_default();
+        // The primary is listed first: in the XML, order is what says it.
+        if let Some(primary) = opt("primary") {
+            members.sort_by_key(|&m| self.profiles[m].0.as_str() != primary);
+        }
+        let mut slaves = Vec::new();
+        for m in members {
+            if self.settings(m).kind() != Some(kind::ETHERNET) {
+                let message = format!("bond '{name}' can only have ethernet slaves");
+                self.ok::<()>(m, "connection", "master", Err(message));
+                continue;
+            }
+            slaves.push(Slave {
+                name: self.profiles[m].0.clone(),
+                ethernet: self.ethernet(m),
+            });
+        }
+        if slaves.is_empty() {
+            let message = format!("bond '{name}' has no slaves: no profile names it as master");
+            return self.ok(i, "connection", "interface-name", Err(message));
+        }
+        Some(Bond {
+            mode,
+            monitor,
+            slaves,
+            link: None,
+        })
+    }
+
+    fn vlan(&mut self, i: usize, name: &IfaceName) -> Option<Vlan> {
+        let id = self
+            .number(i, kind::VLAN, "id")
+            .unwrap_or_else(|| "0".into());
+        let tag = self.ok(i, kind::VLAN, "id", checked("id", &id, VlanTag::parse(&id)))?;
+        let Some(raw) = self.settings(i).str(kind::VLAN, "parent") else {
+            let message = format!("cannot tell the parent of vlan '{name}': it has no vlan.parent");
+            return self.ok(i, "connection", "interface-name", Err(message));
+        };
+        // The parent may be named by its profile's UUID.
+        let by_uuid = self
+            .profiles
+            .iter()
+            .find(|(_, s)| s.settings.uuid() == Some(raw))
+            .map(|(n, _)| n.clone());
+        let parent = match by_uuid {
+            Some(p) => p,
+            None => self.ok(
+                i,
+                kind::VLAN,
+                "parent",
+                checked("parent", raw, IfaceName::parse(raw)),
+            )?,
+        };
+        Some(Vlan {
+            tag,
+            parent,
+            link: None,
+        })
+    }
+
+    fn bridge(&mut self, i: usize, name: &IfaceName) -> Option<Bridge> {
+        let stp = match self.settings(i).get(kind::BRIDGE, "stp") {
+            None => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(other) => self.wrong_type(i, kind::BRIDGE, "stp", other),
+        };
+        let delay = match self.number(i, kind::BRIDGE, "forward-delay") {
+            Some(d) => {
+                let parsed = checked("forward-delay", &d, ForwardDelay::parse(&d));
+                self.ok(i, kind::BRIDGE, "forward-delay", parsed)
+            }
+            None => None,
+        };
+        let mut ports = Vec::new();
+        for m in self.ports_of.get(name).cloned().unwrap_or_default() {
+            let port_name = self.profiles[m].0.clone();
+            let kind = match self.settings(m).kind() {
+                Some(kind::VLAN) => PortKind::Vlan(self.vlan(m, &port_name)?),
+                Some(kind::BOND) => PortKind::Bond(self.bond(m, &port_name)?),
+                Some(kind::BRIDGE) => {
+                    let message =
+                        format!("bridge '{port_name}' cannot be a port of bridge '{name}'");
+                    return self.ok(m, "connection", "master", Err(message));
+                }
+                _ => PortKind::Ethernet(self.ethernet(m)),
+            };
+            ports.push(Port {
+                name: port_name,
+                kind,
+            });
+        }
+        Some(Bridge { stp, delay, ports })
+    }
+
+    /// `ipv4.method` or `ipv6.method`; NetworkManager's `auto` when the setting is missing.
+    fn method(&self, i: usize, family: &str) -> String {
+        self.settings(i)
+            .str(family, "method")
+            .unwrap_or("auto")
+            .to_owned()
+    }
+
+    /// `<dhcp>` from `ignore-auto-dns`: `peerdns` is its opposite.
+    fn dhcp(&self, i: usize, family: &str) -> Dhcp {
+        let peerdns = match self.settings(i).get(family, "ignore-auto-dns") {
+            Some(Value::Bool(ignore)) => Some(!ignore),
+            _ => None,
+        };
+        Dhcp { peerdns }
+    }
+
+    /// `address-data` as (address, prefix) text pairs, and `gateway`.
+    fn addresses(&mut self, i: usize, family: &str) -> (Vec<(String, String)>, Option<String>) {
+        let mut out = Vec::new();
+        match self.settings(i).get(family, "address-data") {
+            None => {}
+            Some(Value::Dicts(list)) => {
+                for a in list {
+                    let field = |k: &str| match a.get(k) {
+                        Some(Value::Str(s)) => s.clone(),
+                        Some(Value::U32(n)) => n.to_string(),
+                        _ => String::new(),
+                    };
+                    out.push((field("address"), field("prefix")));
+                }
+            }
+            Some(other) => {
+                self.wrong_type::<()>(i, family, "address-data", other);
+            }
+        }
+        let gateway = self.settings(i).str(family, "gateway").map(str::to_owned);
+        (out, gateway)
+    }
+
+    fn unexpressible<T>(&mut self, i: usize, family: &str, method: &str) -> Option<T> {
+        let message = format!("{family}.method '{method}' cannot be expressed in interface XML");
+        self.ok(i, family, "method", Err(message))
+    }
+
+    fn ipv4(&mut self, i: usize) -> Option<Ipv4> {
+        let method = self.method(i, "ipv4");
+        let dhcp = match method.as_str() {
+            "disabled" => return None,
+            "auto" => Some(self.dhcp(i, "ipv4")),
+            "manual" => None,
+            other => return self.unexpressible(i, "ipv4", other),
+        };
+        let (raw, gateway) = self.addresses(i, "ipv4");
+        let mut addresses = Vec::new();
+        for (a, p) in raw {
+            let address = self.ok(
+                i,
+                "ipv4",
+                "address-data",
+                checked("address", &a, parse_host_ipv4(&a)),
+            );
+            let prefix = self.ok(
+                i,
+                "ipv4",
+                "address-data",
+                checked("prefix", &p, Ipv4Prefix::parse(&p)),
+            );
+            if let (Some(address), Some(prefix)) = (address, prefix) {
+                addresses.push(Ipv4Address {
+                    address,
+                    prefix: Some(prefix),
+                });
+            }
+        }
+        let gateway = match gateway {
+            Some(g) => self.ok(
+                i,
+                "ipv4",
+                "gateway",
+                checked("gateway", &g, parse_host_ipv4(&g)),
+            ),
+            None => None,
+        };
+        Some(Ipv4 {
+            dhcp,
+            addresses,
+            gateway,
+        })
+    }
+
+    fn ipv6(&mut self, i: usize) -> Option<Ipv6> {
+        let method = self.method(i, "ipv6");
+        let ignore_set = self.settings(i).get("ipv6", "ignore-auto-dns").is_some();
+        let (autoconf, dhcp) = match method.as_str() {
+            "disabled" | "ignore" => return None,
+            // `auto` runs DHCPv6 when routers ask for it; `<dhcp>` is written only when
+            // there is a `peerdns` to say.
+            "auto" => (true, ignore_set.then(|| self.dhcp(i, "ipv6"))),
+            "dhcp" => (false, Some(self.dhcp(i, "ipv6"))),
+            "manual" | "link-local" => (false, None),
+            other => return self.unexpressible(i, "ipv6", other),
+        };
+        let (raw, gateway) = self.addresses(i, "ipv6");
+        let mut addresses = Vec::new();
+        for (a, p) in raw {
+            let address = self.ok(
+                i,
+                "ipv6",
+                "address-data",
+                checked("address", &a, parse_host_ipv6(&a)),
+            );
+            let prefix = self.ok(
+                i,
+                "ipv6",
+                "address-data",
+                checked("prefix", &p, Ipv6Prefix::parse(&p)),
+            );
+            if let (Some(address), Some(prefix)) = (address, prefix) {
+                addresses.push(Ipv6Address {
+                    address,
+                    prefix: Some(prefix),
+                });
+            }
+        }
+        let gateway = match gateway {
+            Some(g) => self.ok(
+                i,
+                "ipv6",
+                "gateway",
+                checked("gateway", &g, parse_host_ipv6(&g)),
+            ),
+            None => None,
+        };
+        Some(Ipv6 {
+            autoconf,
+            dhcp,
+            addresses,
+            gateway,
+        })
+    }
+}

@@ -1,0 +1,307 @@
+//! NetworkManager keyfiles (`*.nmconnection`): [`Settings`] to the text NetworkManager 1.42
+//! writes for them, and back.
+//!
+//! What NetworkManager 1.42.4 does, found in the sandbox by sending profiles with
+//! `AddConnection2` and reading the keyfile it wrote, and by dropping keyfiles in and reading
+//! them back with `ReloadConnections` and `GetSettings`:
+//! - Sections are named as D-Bus names settings except `802-3-ethernet`, which is
+//!   `[ethernet]` (and `type=ethernet`). Order: `[connection]`, then the device's settings
+//!   by name (`ethernet`, `bond`, `bridge`, `vlan`), `[bridge-port]`, `[ipv4]`, `[ipv6]`,
+//!   `[proxy]`. Keys are sorted by name, except `id`, `uuid` and `type`, which come first.
+//!   Sections are separated by one blank line; the file ends with a newline.
+//! - A value equal to its default is not written: `autoconnect=true`, `stp=true`,
+//!   `forward-delay=15`, `ignore-auto-dns=false`, `mtu=0`, `id=0` of a vlan, empty lists.
+//! - NetworkManager adds settings of its own: `[ethernet]` to every ethernet, vlan and bridge
+//!   profile (not to bonds), `[bridge]` and `[vlan]` even when empty, `flags=0` in `[vlan]`
+//!   (D-Bus's default; a keyfile without it reads as 1, REORDER_HEADERS), an empty
+//!   `[bridge-port]` to bridge ports (not to bond slaves), and to every profile that is not
+//!   a port `[ipv6] addr-gen-mode=default` (a keyfile without it reads as
+//!   `default-or-eui64`) and an empty `[proxy]`. Ports have no `[ipv4]`, `[ipv6]` or
+//!   `[proxy]`. A bond without options gets `mode=balance-rr`.
+//! - Addresses are `address1=198.51.100.10/24`, `address2=…` in order; the gateway is
+//!   appended to the first one (`address1=198.51.100.10/24,198.51.100.1`), never a
+//!   `gateway=` key (NetworkManager refuses a gateway without addresses). An address without
+//!   a prefix reads as /24 (IPv4) or /64 (IPv6), with a warning.
+//! - `mac-address=02:4E:4D:00:00:10`: upper case. Bond options are keys of `[bond]`
+//!   (`mode=802.3ad`, `miimon=100`, `use_carrier=1`, `arp_ip_target=10.0.0.1`), as given.
+//! - `addr-gen-mode` is a name (`eui64`, `stable-privacy`, `default-or-eui64`, `default`);
+//!   `default-or-eui64` is the one left out.
+//! - Files whose name starts with `.` are ignored; a name starting with `-` is read.
+//!
+//! [`write`] reproduces that byte for byte for the settings netloom renders (and for what
+//! [`read`] gives back), so a profile NetworkManager saved and the one netloom renders compare
+//! equal. Settings a keyfile cannot hold the way D-Bus does are left out: the deprecated
+//! keys of [`super::settings::DEPRECATED`], the copies of `interface-name` that
+//! `GetSettings` puts in `[bond]`, `[vlan]` and `[bridge]`, maps other than the bond's
+//! options, and lists of dictionaries other than `address-data`.
+
+mod read;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+pub use read::read;
+pub(super) use read::{Parsed, parse};
+
+use super::settings::{DEPRECATED, Section, Settings, Value, kind};
+use crate::syntax::ini::escape;
+
+/// The keyfile's name for a D-Bus setting name.
+pub(super) fn keyfile_name(setting: &str) -> &str {
+    match setting {
+        kind::ETHERNET => "ethernet",
+        "802-11-wireless" => "wifi",
+        "802-11-wireless-security" => "wifi-security",
+        other => other,
+    }
+}
+
+/// The D-Bus name of a keyfile section (or of a `type=`).
+pub(super) fn dbus_name(section: &str) -> &str {
+    match section {
+        "ethernet" => kind::ETHERNET,
+        "wifi" => "802-11-wireless",
+        "wifi-security" => "802-11-wireless-security",
+        other => other,
+    }
+}
+
+/// `ipv6.addr-gen-mode` values by number, as keyfiles name them.
+pub(super) const ADDR_GEN_MODES: &[&str] =
+    &["eui64", "stable-privacy", "default-or-eui64", "default"];
+
+/// What a keyfile means when it leaves `ipv6.addr-gen-mode` out: `default-or-eui64`.
+pub(super) const ADDR_GEN_MODE_ABSENT: i32 = 2;
+
+/// What a keyfile means when it leaves `vlan.flags` out: REORDER_HEADERS.
+pub(super) const VLAN_FLAGS_ABSENT: u32 = 1;
+
+/// Values NetworkManager does not write because they are the default.
+fn is_default(section: &str, key: &str, value: &Value) -> bool {
+    match (section, key, value) {
+        ("connection", "autoconnect", Value::Bool(true))
+        | (kind::BRIDGE, "stp", Value::Bool(true))
+        | (kind::BRIDGE, "forward-delay", Value::U32(15))
+        | ("ipv4" | "ipv6", "ignore-auto-dns", Value::Bool(false))
+        | (kind::ETHERNET, "mtu", Value::U32(0))
+        | (kind::ETHERNET, "auto-negotiate", Value::Bool(false))
+        | (kind::VLAN, "id", Value::U32(0))
+        | ("connection", "timestamp", Value::U64(0))
+        | ("ipv6", "addr-gen-mode", Value::I32(ADDR_GEN_MODE_ABSENT)) => true,
+        (_, _, Value::Strs(v)) => v.is_empty(),
+        (_, _, Value::U32s(v)) => v.is_empty(),
+        (_, _, Value::Bytes(v)) => v.is_empty(),
+        (_, _, Value::StrMap(v)) => v.is_empty(),
+        (_, _, Value::Dicts(v)) => v.is_empty(),
+        _ => false,
+    }
+}
+
+/// The settings as NetworkManager holds them once it has normalised a new profile: the
+/// sections it adds, and no IP settings on a port.
+fn normalised(settings: &Settings) -> Settings {
+    let mut p = settings.clone();
+    let type_name = p.kind().unwrap_or_default().to_owned();
+    let port = p.master().is_some();
+    let add = |p: &mut Settings, section: &str| {
+        p.0.entry(section.to_owned()).or_default();
+    };
+    if matches!(
+        type_name.as_str(),
+        kind::ETHERNET | kind::VLAN | kind::BRIDGE
+    ) {
+        add(&mut p, kind::ETHERNET);
+    }
+    match type_name.as_str() {
+        kind::BOND => {
+            let options = p.0.entry(kind::BOND.to_owned()).or_default();
+            match options.get_mut("options") {
+                Some(Value::StrMap(map)) if !map.is_empty() => {}
+                _ => {
+                    let mode = BTreeMap::from([("mode".to_owned(), "balance-rr".to_owned())]);
+                    options.insert("options".to_owned(), Value::StrMap(mode));
+                }
+            }
+        }
+        kind::VLAN => {
+            let vlan = p.0.entry(kind::VLAN.to_owned()).or_default();
+            vlan.entry("flags".to_owned()).or_insert(Value::U32(0));
+        }
+        kind::BRIDGE => add(&mut p, kind::BRIDGE),
+        _ => {}
+    }
+    if p.str("connection", "slave-type") == Some(kind::BRIDGE) {
+        add(&mut p, "bridge-port");
+    }
+    if port {
+        for section in ["ipv4", "ipv6", "proxy"] {
+            p.0.remove(section);
+        }
+    } else {
+        for family in ["ipv4", "ipv6"] {
+            let ip = p.0.entry(family.to_owned()).or_default();
+            ip.entry("method".to_owned())
+                .or_insert_with(|| Value::Str("auto".into()));
+        }
+        if let Some(ipv6) = p.0.get_mut("ipv6") {
+            ipv6.entry("addr-gen-mode".to_owned())
+                .or_insert(Value::I32(3));
+        }
+        add(&mut p, "proxy");
+    }
+    p
+}
+
+/// Where a setting goes in the file: NetworkManager sorts settings by priority, then name.
+fn section_rank(name: &str) -> u8 {
+    match name {
+        "connection" => 0,
+        kind::ETHERNET | kind::BOND | kind::BRIDGE | kind::VLAN | "802-11-wireless" => 1,
+        "bridge-port" | "bond-port" => 3,
+        "ipv4" | "ipv6" | "proxy" => 5,
+        "user" => 9,
+        _ => 2,
+    }
+}
+
+/// Where a key goes in its section: `id`, `uuid`, `type` first in `[connection]`, then by
+/// the name of the property it belongs to, numbered keys (`address2`, `route1_options`) by
+/// their number.
+fn key_rank(section: &str, key: &str) -> (u8, String, u32, String) {
+    if section == "connection"
+        && let Some(i) = ["id", "uuid", "type"].iter().position(|k| *k == key)
+    {
+        return (i as u8, String::new(), 0, String::new());
+    }
+    for (base, property) in [("address", "addresses"), ("route", "routes")] {
+        if let Some(rest) = key.strip_prefix(base) {
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if let Ok(n) = rest[..digits].parse::<u32>() {
+                return (3, property.to_owned(), n, rest[digits..].to_owned());
+            }
+        }
+    }
+    (3, key.to_owned(), 0, String::new())
+}
+
+/// A MAC address as NetworkManager writes it: upper-case hex pairs separated by colons.
+pub(super) fn mac_text(bytes: &[u8]) -> String {
+    let pairs: Vec<String> = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    pairs.join(":")
+}
+
+/// One list value: each element escaped, each followed by `;`.
+fn list<'a>(items: impl Iterator<Item = std::borrow::Cow<'a, str>>) -> String {
+    let mut out = String::new();
+    for item in items {
+        out.push_str(&item);
+        out.push(';');
+    }
+    out
+}
+
+/// The `key=value` lines of one setting, sorted.
+fn entries(name: &str, section: &Section) -> Vec<(String, String)> {
+    let ip = matches!(name, "ipv4" | "ipv6");
+    let has_addresses =
+        matches!(section.get("address-data"), Some(Value::Dicts(d)) if !d.is_empty());
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (key, value) in section {
+        if DEPRECATED.contains(&(name, key.as_str())) || is_default(name, key, value) {
+            continue;
+        }
+        let text = match (name, key.as_str(), value) {
+            (kind::BOND, "options", Value::StrMap(options)) => {
+                out.extend(
+                    options
+                        .iter()
+                        .map(|(k, v)| (k.clone(), escape(v, None).into_owned())),
+                );
+                continue;
+            }
+            (kind::BOND | kind::VLAN | kind::BRIDGE, "interface-name", _) => continue,
+            (_, "address-data", Value::Dicts(addresses)) if ip => {
+                let gateway = section.get("gateway").and_then(|g| match g {
+                    Value::Str(g) => Some(g.as_str()),
+                    _ => None,
+                });
+                for (i, a) in addresses.iter().enumerate() {
+                    let field = |k: &str| a.get(k).map(plain).unwrap_or_default();
+                    let mut text = format!("{}/{}", field("address"), field("prefix"));
+                    if let (0, Some(gw)) = (i, gateway) {
+                        text.push(',');
+                        text.push_str(gw);
+                    }
+                    out.push((format!("address{}", i + 1), text));
+                }
+                continue;
+            }
+            // Written with the first address when there is one.
+            (_, "gateway", _) if ip && has_addresses => continue,
+            (_, "dns-data", Value::Strs(servers)) if ip => {
+                out.push((
+                    "dns".to_owned(),
+                    list(servers.iter().map(|s| escape(s, Some(';')))),
+                ));
+                continue;
+            }
+            ("ipv6", "addr-gen-mode", Value::I32(n)) => usize::try_from(*n)
+                .ok()
+                .and_then(|i| ADDR_GEN_MODES.get(i))
+                .map_or_else(|| n.to_string(), |m| (*m).to_owned()),
+            ("connection", "type", Value::Str(t)) => keyfile_name(t).to_owned(),
+            (_, _, Value::StrMap(_) | Value::Dicts(_)) => continue,
+            (_, _, Value::Bytes(b)) => mac_text(b),
+            (_, _, Value::Strs(items)) => list(items.iter().map(|s| escape(s, Some(';')))),
+            (_, _, Value::U32s(items)) => list(items.iter().map(|n| n.to_string().into())),
+            (_, _, Value::Str(text)) if read::is_typed(name, key) => {
+                escape(text, None).into_owned()
+            }
+            // A key netloom does not know was kept as written, escapes and all.
+            (_, _, Value::Str(raw)) => raw.replace('\n', "\\n"),
+            (_, _, v) => plain(v),
+        };
+        out.push((key.clone(), text));
+    }
+    out.sort_by_cached_key(|(k, _)| key_rank(name, k));
+    out
+}
+
+/// A scalar as text.
+fn plain(v: &Value) -> String {
+    match v {
+        Value::Bool(b) => b.to_string(),
+        Value::U8(n) => n.to_string(),
+        Value::I16(n) => n.to_string(),
+        Value::U16(n) => n.to_string(),
+        Value::I32(n) => n.to_string(),
+        Value::U32(n) => n.to_string(),
+        Value::I64(n) => n.to_string(),
+        Value::U64(n) => n.to_string(),
+        Value::Str(s) => s.clone(),
+        Value::Bytes(b) => mac_text(b),
+        Value::Strs(_) | Value::U32s(_) | Value::StrMap(_) | Value::Dicts(_) => String::new(),
+    }
+}
+
+/// The keyfile NetworkManager 1.42 writes for `settings`: the same sections, keys, order
+/// and spelling, the defaults it leaves out left out and the settings it adds added.
+pub fn write(settings: &Settings) -> String {
+    let p = normalised(settings);
+    let mut sections: Vec<(&String, &Section)> = p.0.iter().collect();
+    sections.sort_by_key(|(name, _)| (section_rank(name), name.as_str()));
+    let mut out = String::with_capacity(512);
+    for (i, (name, section)) in sections.into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "[{}]", keyfile_name(name));
+        for (key, value) in entries(name, section) {
+            let _ = writeln!(out, "{key}={value}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

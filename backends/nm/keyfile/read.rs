@@ -1,0 +1,385 @@
+//! Keyfile text back to typed settings, as NetworkManager reads it: keyfile spellings
+//! become D-Bus names and types (`[ethernet]` is `802-3-ethernet`, `address1=A/P,GW` is an
+//! `address-data` entry and the `gateway`, `mac-address` is bytes, `[bond]` keys are the
+//! `options` map). Keys whose value NetworkManager assumes when a keyfile leaves them out
+//! differently from D-Bus's default are filled in (`ipv6.addr-gen-mode`, `vlan.flags`), so
+//! the settings mean what NetworkManager reads. A key netloom does not know is kept as
+//! [`Value::Str`] with its text as written; a key it manages with a bad value is an error
+//! at its `file:line:col`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::super::settings::{Settings, Value, kind};
+use super::{ADDR_GEN_MODE_ABSENT, ADDR_GEN_MODES, VLAN_FLAGS_ABSENT, dbus_name};
+use crate::error::Diagnostics;
+use crate::source::SourceFile;
+use crate::syntax::ini::{self, split_list, unescape};
+
+/// The type a known key is read as.
+#[derive(Debug, Clone, Copy)]
+enum Type {
+    Str,
+    Bool,
+    U32,
+    U64,
+    Mac,
+    /// `connection.type`: a setting name, `ethernet` for `802-3-ethernet`.
+    Kind,
+    /// An address of the section's family, printed canonically.
+    Ip,
+    AddrGenMode,
+}
+
+/// The keys netloom reads with a type: every key it renders, and those NetworkManager writes
+/// into every keyfile of the kinds netloom renders.
+fn typed(section: &str, key: &str) -> Option<Type> {
+    let ip = matches!(section, "ipv4" | "ipv6");
+    Some(match (section, key) {
+        ("connection", "id" | "uuid" | "interface-name" | "master" | "slave-type") => Type::Str,
+        ("connection", "type") => Type::Kind,
+        ("connection", "autoconnect") => Type::Bool,
+        ("connection", "timestamp") => Type::U64,
+        (kind::ETHERNET, "mtu") => Type::U32,
+        (kind::ETHERNET, "mac-address") => Type::Mac,
+        (kind::ETHERNET, "auto-negotiate") => Type::Bool,
+        (kind::VLAN, "parent") => Type::Str,
+        (kind::VLAN, "id" | "flags") => Type::U32,
+        (kind::BRIDGE, "stp") => Type::Bool,
+        (kind::BRIDGE, "forward-delay") => Type::U32,
+        (_, "method") if ip => Type::Str,
+        (_, "ignore-auto-dns") if ip => Type::Bool,
+        (_, "gateway") if ip => Type::Ip,
+        ("ipv6", "addr-gen-mode") => Type::AddrGenMode,
+        _ => return None,
+    })
+}
+
+/// Whether the writer must escape a string value of this key (a key read with a type), or
+/// write it as kept.
+pub(in super::super) fn is_typed(section: &str, key: &str) -> bool {
+    typed(section, key).is_some()
+}
+
+/// A keyfile read: its settings, and where each key's value is, so that a later check (an
+/// interface name the model refuses) can point at `file:line:col`.
+#[derive(Debug)]
+pub(in super::super) struct Parsed {
+    /// The settings.
+    pub settings: Settings,
+    /// Byte offset of the value of each (setting, key) as D-Bus names them; a bond option's
+    /// key is its own name, an address's is `address-data`.
+    pub at: HashMap<(String, String), usize>,
+}
+
+/// The settings a keyfile holds, typed as D-Bus carries them. `path` names the file in
+/// problems; every problem found is reported.
+pub fn read(path: &str, text: &str) -> Result<Settings, Diagnostics> {
+    parse(path, text).map(|p| p.settings)
+}
+
+/// [`read`], keeping where each value was.
+pub(in super::super) fn parse(path: &str, text: &str) -> Result<Parsed, Diagnostics> {
+    let ini = ini::parse(path, text)?;
+    let mut r = Reader {
+        settings: Settings::default(),
+        at: HashMap::new(),
+        problems: Vec::new(),
+        addresses: BTreeMap::new(),
+    };
+    for section in ini.sections(text) {
+        let name = dbus_name(section.name).to_owned();
+        r.settings.0.entry(name.clone()).or_default();
+        for e in &section.entries {
+            r.entry(&name, e);
+        }
+    }
+    r.finish_addresses();
+    if let Some(ipv6) = r.settings.0.get_mut("ipv6") {
+        let mode = Value::I32(ADDR_GEN_MODE_ABSENT);
+        ipv6.entry("addr-gen-mode".to_owned()).or_insert(mode);
+    }
+    if let Some(vlan) = r.settings.0.get_mut(kind::VLAN) {
+        let flags = Value::U32(VLAN_FLAGS_ABSENT);
+        vlan.entry("flags".to_owned()).or_insert(flags);
+    }
+    if r.problems.is_empty() {
+        return Ok(Parsed {
+            settings: r.settings,
+            at: r.at,
+        });
+    }
+    r.problems.sort_by_key(|p| p.0);
+    let source = SourceFile::new(path, text);
+    Err(Diagnostics(
+        r.problems
+            .into_iter()
+            .map(|(at, m)| source.diagnostic_in_input(at, m))
+            .collect(),
+    ))
+}
+
+/// One `addressN=` (or `addressesN=`) line: its key, its value and where that is.
+struct AddressLine {
+    key: String,
+    value: String,
+    at: usize,
+}
+
+struct Reader {
+    settings: Settings,
+    at: HashMap<(String, String), usize>,
+    problems: Vec<(usize, String)>,
+    /// Address lines per IP section by number (`addresses` after `address`), later lines of
+    /// one key replacing earlier ones.
+    addresses: BTreeMap<String, BTreeMap<(u32, bool), AddressLine>>,
+}
+
+/// `address`, `address3`, `addresses2`: the number (none is 0) and whether it is the
+/// `addresses` spelling.
+fn address_key(key: &str) -> Option<(u32, bool)> {
+    let (rest, plural) = match key.strip_prefix("addresses") {
+        Some(rest) => (rest, true),
+        None => (key.strip_prefix("address")?, false),
+    };
+    if rest.is_empty() {
+        return Some((0, plural));
+    }
+    if !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((rest.parse().ok()?, plural))
+}
+
+impl Reader {
+    fn set(&mut self, section: &str, key: &str, at: usize, value: Value) {
+        self.at.insert((section.to_owned(), key.to_owned()), at);
+        self.settings.set(section, key, value);
+    }
+
+    fn entry(&mut self, section: &str, e: &ini::Entry<'_>) {
+        let ip = matches!(section, "ipv4" | "ipv6");
+        if section == kind::BOND && e.key != "interface-name" {
+            let Some(value) = self.string(e) else { return };
+            self.at
+                .insert((section.to_owned(), e.key.to_owned()), e.value_at);
+            match self
+                .settings
+                .0
+                .entry(section.to_owned())
+                .or_default()
+                .entry("options".to_owned())
+                .or_insert_with(|| Value::StrMap(BTreeMap::new()))
+            {
+                Value::StrMap(options) => {
+                    options.insert(e.key.to_owned(), value);
+                }
+                other => *other = Value::StrMap(BTreeMap::from([(e.key.to_owned(), value)])),
+            }
+            return;
+        }
+        if ip && let Some(number) = address_key(e.key) {
+            self.addresses
+                .entry(section.to_owned())
+                .or_default()
+                .insert(
+                    number,
+                    AddressLine {
+                        key: e.key.to_owned(),
+                        value: e.value.to_owned(),
+                        at: e.value_at,
+                    },
+                );
+            return;
+        }
+        if ip && e.key == "dns" {
+            match split_list(e.value, ';') {
+                Ok(items) => {
+                    let servers = items.into_iter().map(|(_, s)| s).collect();
+                    self.set(section, "dns-data", e.value_at, Value::Strs(servers));
+                }
+                Err((at, m)) => self.problems.push((e.value_at + at, m)),
+            }
+            return;
+        }
+        let Some(ty) = typed(section, e.key) else {
+            self.set(section, e.key, e.value_at, Value::Str(e.value.to_owned()));
+            return;
+        };
+        let Some(text) = self.string(e) else { return };
+        let value = match convert(ty, section, &text) {
+            Ok(v) => v,
+            Err(expected) => {
+                let message = format!("invalid {} '{}': expected {expected}", e.key, e.value);
+                self.problems.push((e.value_at, message));
+                return;
+            }
+        };
+        self.set(section, e.key, e.value_at, value);
+    }
+
+    /// The value of `e` decoded as a string, or a problem at its bad escape.
+    fn string(&mut self, e: &ini::Entry<'_>) -> Option<String> {
+        match unescape(e.value) {
+            Ok(v) => Some(v.into_owned()),
+            Err((at, m)) => {
+                self.problems.push((e.value_at + at, m));
+                None
+            }
+        }
+    }
+
+    /// Builds each IP section's `address-data` (and the `gateway` of its first address,
+    /// unless a `gateway=` key said it) from the address lines, in number order.
+    fn finish_addresses(&mut self) {
+        for (section, lines) in std::mem::take(&mut self.addresses) {
+            let v6 = section == "ipv6";
+            let mut data = Vec::new();
+            let mut first_gateway = None;
+            let mut first_at = None;
+            for line in lines.into_values() {
+                let at = line.at;
+                match address(&line.value, v6) {
+                    Ok((addr, prefix, gateway)) => {
+                        first_at.get_or_insert(at);
+                        if first_gateway.is_none() {
+                            first_gateway = gateway.map(|g| (at, g));
+                        }
+                        data.push(BTreeMap::from([
+                            ("address".to_owned(), Value::Str(addr.to_string())),
+                            ("prefix".to_owned(), Value::U32(prefix)),
+                        ]));
+                    }
+                    Err(expected) => self.problems.push((
+                        at,
+                        format!("invalid {} '{}': expected {expected}", line.key, line.value),
+                    )),
+                }
+            }
+            if let Some(at) = first_at {
+                self.set(&section, "address-data", at, Value::Dicts(data));
+            }
+            let has_gateway = self.settings.get(&section, "gateway").is_some();
+            if let (Some((at, gw)), false) = (first_gateway, has_gateway) {
+                self.set(&section, "gateway", at, Value::Str(gw.to_string()));
+            }
+        }
+    }
+}
+
+/// `A/P`, `A/P,GW`, `A` (NetworkManager then takes /24 or /64), or the old `A;P;GW;`.
+fn address(raw: &str, v6: bool) -> Result<(IpAddr, u32, Option<IpAddr>), String> {
+    let expected = || {
+        if v6 {
+            "an IPv6 address with its prefix, like 2001:db8::10/64".to_owned()
+        } else {
+            "an IPv4 address with its prefix, like 192.0.2.10/24".to_owned()
+        }
+    };
+    let (addr, prefix, gateway) = if raw.contains(';') {
+        let mut parts = raw.split(';');
+        let addr = parts.next().unwrap_or_default();
+        (
+            addr,
+            parts.next().filter(|p| !p.is_empty()),
+            parts.next().filter(|p| !p.is_empty()),
+        )
+    } else {
+        let (head, gateway) = match raw.split_once(',') {
+            Some((head, gw)) => (head, Some(gw)),
+            None => (raw, None),
+        };
+        match head.split_once('/') {
+            Some((a, p)) => (a, Some(p), gateway),
+            None => (head, None, gateway),
+        }
+    };
+    let parse_ip = |s: &str| -> Result<IpAddr, String> {
+        let ip = if v6 {
+            s.trim().parse::<Ipv6Addr>().map(IpAddr::V6).ok()
+        } else {
+            s.trim().parse::<Ipv4Addr>().map(IpAddr::V4).ok()
+        };
+        ip.ok_or_else(expected)
+    };
+    let max = if v6 { 128 } else { 32 };
+    let prefix = match prefix {
+        Some(p) => p
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p <= max)
+            .ok_or_else(expected)?,
+        None if v6 => 64,
+        None => 24,
+    };
+    Ok((parse_ip(addr)?, prefix, gateway.map(parse_ip).transpose()?))
+}
+
+/// A typed value from its decoded text, or what was expected instead.
+fn convert(ty: Type, section: &str, text: &str) -> Result<Value, String> {
+    let number = |max: u64| -> Result<u64, String> {
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("a whole number from 0 to {max}"));
+        }
+        text.parse::<u64>()
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or_else(|| format!("a whole number from 0 to {max}"))
+    };
+    Ok(match ty {
+        Type::Str => Value::Str(text.to_owned()),
+        Type::Kind => Value::Str(dbus_name(text).to_owned()),
+        Type::Bool => match text {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => return Err("'true' or 'false'".into()),
+        },
+        Type::U32 => Value::U32(number(u64::from(u32::MAX))? as u32),
+        Type::U64 => Value::U64(number(u64::MAX)?),
+        Type::Mac => Value::Bytes(mac(text).ok_or("a MAC address like 02:4E:4D:00:00:10")?),
+        Type::Ip => {
+            let ip = if section == "ipv6" {
+                text.parse::<Ipv6Addr>().map(IpAddr::V6).ok()
+            } else {
+                text.parse::<Ipv4Addr>().map(IpAddr::V4).ok()
+            };
+            let what = if section == "ipv6" {
+                "an IPv6 address"
+            } else {
+                "an IPv4 address"
+            };
+            Value::Str(ip.ok_or(what)?.to_string())
+        }
+        Type::AddrGenMode => {
+            let n = match ADDR_GEN_MODES.iter().position(|m| *m == text) {
+                Some(n) => n,
+                None => text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n < ADDR_GEN_MODES.len())
+                    .ok_or("'eui64', 'stable-privacy', 'default-or-eui64', 'default' or 0 to 3")?,
+            };
+            Value::I32(n as i32)
+        }
+    })
+}
+
+/// Six bytes from `02:4E:4D:00:00:10` (either case), or from the old list of decimal bytes
+/// (`2;78;77;0;0;16;`).
+fn mac(text: &str) -> Option<Vec<u8>> {
+    let bytes: Option<Vec<u8>> = if text.contains(':') {
+        text.split(':')
+            .map(|p| {
+                let hex = p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit());
+                hex.then(|| u8::from_str_radix(p, 16).ok()).flatten()
+            })
+            .collect()
+    } else {
+        text.trim_end_matches(';')
+            .split(';')
+            .map(|p| p.parse::<u8>().ok())
+            .collect()
+    };
+    bytes.filter(|b| b.len() == 6)
+}
