@@ -23,5 +23,6 @@ mod net_live_util;
 mod net_store;
 mod netcf;
 mod netxml;
+mod nm_client;
 mod plan_diff;
 mod util;
