@@ -20,8 +20,8 @@ fn run(sb: &Sandbox, root: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run 
         .arg(root)
         .args(args)
         .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .envs(extra.iter().copied())
         .env_remove(netloom::engine::FAULT_VAR)
+        .envs(extra.iter().copied())
         .stdin(Stdio::null());
     let out = cmd.output().unwrap();
     Run {
@@ -92,28 +92,55 @@ fn an_ethernet_with_static_dual_stack_comes_up_and_reapplying_changes_nothing() 
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let f = xml(tmp.path(), "host.xml", &ethernet("eth10", "198.51.100.10", "2001:db8:10::10"));
+    let f = xml(
+        tmp.path(),
+        "host.xml",
+        &ethernet("eth10", "198.51.100.10", "2001:db8:10::10"),
+    );
     let diff = run(&sb, tmp.path(), &["diff", &f], &[]);
     assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
-    assert!(diff.stdout.contains("+++ b/nm/eth10.nmconnection"), "{}", diff.stdout);
-    assert!(diff.stdout.contains("+address1=198.51.100.10/24"), "{}", diff.stdout);
+    assert!(
+        diff.stdout.contains("+++ b/nm/eth10.nmconnection"),
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stdout.contains("+address1=198.51.100.10/24"),
+        "{}",
+        diff.stdout
+    );
 
     ok("apply", &run(&sb, tmp.path(), &["apply", "--yes", &f], &[]));
     let addrs = sb.ip(&["addr", "show", "eth10"]);
     assert!(addrs.contains("inet 198.51.100.10/24"), "{addrs}");
     assert!(addrs.contains("inet6 2001:db8:10::10/64"), "{addrs}");
     let p = profile(&sb, "eth10").unwrap();
-    assert_eq!(p.uuid(), Some(netloom::engine::nm::uuid_of("eth10").as_str()));
-    assert!(client(&sb).checkpoints().unwrap().is_empty(), "the checkpoint is destroyed");
+    assert_eq!(
+        p.uuid(),
+        Some(netloom::engine::nm::uuid_of("eth10").as_str())
+    );
+    assert!(
+        client(&sb).checkpoints().unwrap().is_empty(),
+        "the checkpoint is destroyed"
+    );
 
     let again = run(&sb, tmp.path(), &["apply", "--yes", &f], &[]);
     ok("apply again", &again);
-    assert!(again.stderr.contains("nothing to change"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("nothing to change"),
+        "{}",
+        again.stderr
+    );
     let diff = run(&sb, tmp.path(), &["diff", &f], &[]);
     assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
     assert_eq!(profile(&sb, "eth10"), Some(p), "no write at all");
     let history = run(&sb, tmp.path(), &["history"], &[]);
-    assert_eq!(history.stdout.matches("committed").count(), 1, "{}", history.stdout);
+    assert_eq!(
+        history.stdout.matches("committed").count(),
+        1,
+        "{}",
+        history.stdout
+    );
 
     // Drift: a hand edit of a managed key is what `diff` in CI reports.
     let c = client(&sb);
@@ -128,7 +155,12 @@ fn an_ethernet_with_static_dual_stack_comes_up_and_reapplying_changes_nothing() 
     c.update(&live.path, &edited).unwrap();
     let diff = run(&sb, tmp.path(), &["diff", &f], &[]);
     assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
-    assert!(diff.stdout.contains("-gateway=198.51.100.1"), "{}", diff.stdout);
+    assert!(
+        diff.stdout
+            .contains("-address1=198.51.100.10/24,198.51.100.1"),
+        "{}",
+        diff.stdout
+    );
 }
 
 #[test]
@@ -147,12 +179,16 @@ fn a_bridge_with_a_port_comes_up_and_undefine_removes_both() {
     );
     ok("apply", &run(&sb, tmp.path(), &["apply", "--yes", &f], &[]));
     assert!(
-        eventually(10, || sb.ip(&["addr", "show", "br0"]).contains("inet 203.0.113.5/24")),
+        eventually(10, || sb
+            .ip(&["addr", "show", "br0"])
+            .contains("inet 203.0.113.5/24")),
         "{}",
         sb.ip(&["addr", "show", "br0"])
     );
     assert!(
-        eventually(10, || sb.ip(&["link", "show", "eth11"]).contains("master br0")),
+        eventually(10, || sb
+            .ip(&["link", "show", "eth11"])
+            .contains("master br0")),
         "{}",
         sb.ip(&["link", "show", "eth11"])
     );
@@ -162,14 +198,33 @@ fn a_bridge_with_a_port_comes_up_and_undefine_removes_both() {
 
     let imported = run(&sb, tmp.path(), &["import"], &[]);
     ok("import", &imported);
-    assert!(imported.stdout.contains("<interface type='bridge' name='br0'>"), "{}", imported.stdout);
-    assert!(imported.stdout.contains("name='eth11'"), "{}", imported.stdout);
+    assert!(
+        imported
+            .stdout
+            .contains("<interface type='bridge' name='br0'>"),
+        "{}",
+        imported.stdout
+    );
+    assert!(
+        imported.stdout.contains("name='eth11'"),
+        "{}",
+        imported.stdout
+    );
 
-    ok("undefine", &run(&sb, tmp.path(), &["undefine", "--yes", "br0"], &[]));
+    ok(
+        "undefine",
+        &run(&sb, tmp.path(), &["undefine", "--yes", "br0"], &[]),
+    );
     assert_eq!(profile(&sb, "br0"), None);
     assert_eq!(profile(&sb, "eth11"), None);
-    ok("rollback", &run(&sb, tmp.path(), &["rollback", "--yes"], &[]));
-    assert_eq!(profile(&sb, "eth11").and_then(|p| p.master().map(str::to_owned)), br.uuid().map(str::to_owned));
+    ok(
+        "rollback",
+        &run(&sb, tmp.path(), &["rollback", "--yes"], &[]),
+    );
+    assert_eq!(
+        profile(&sb, "eth11").and_then(|p| p.master().map(str::to_owned)),
+        br.uuid().map(str::to_owned)
+    );
 }
 
 #[test]
@@ -193,7 +248,9 @@ fn a_bond_with_two_ports_and_a_vlan_on_it_are_profiles_even_where_they_cannot_co
     let can_activate = sb.have("BOND") && sb.have("VLAN");
     let mut args = vec!["apply", "--yes"];
     if !can_activate {
-        eprintln!("SKIPPED: nm live: bond and vlan activation: this kernel has no bonding or 802.1Q; the profiles are made with --no-activate");
+        eprintln!(
+            "SKIPPED: nm live: bond and vlan activation: this kernel has no bonding or 802.1Q; the profiles are made with --no-activate"
+        );
         args.push("--no-activate");
     }
     args.push(&f);
@@ -214,17 +271,33 @@ fn a_bond_with_two_ports_and_a_vlan_on_it_are_profiles_even_where_they_cannot_co
     assert_eq!(vlan.get("vlan", "id"), Some(&Value::U32(42)));
     let again = run(&sb, tmp.path(), &args, &[]);
     ok("apply again", &again);
-    assert!(again.stderr.contains("nothing to change"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("nothing to change"),
+        "{}",
+        again.stderr
+    );
     let imported = run(&sb, tmp.path(), &["import", "bond0"], &[]);
     ok("import", &imported);
-    assert!(imported.stdout.contains("<bond mode='active-backup'>"), "{}", imported.stdout);
+    assert!(
+        imported.stdout.contains("<bond mode='active-backup'>"),
+        "{}",
+        imported.stdout
+    );
 }
 
 /// Applies version 1 of eth10 and returns the file of version 2.
 fn two_versions(sb: &Sandbox, dir: &Path) -> String {
-    let v1 = xml(dir, "v1.xml", &ethernet("eth10", "198.51.100.10", "2001:db8:10::10"));
+    let v1 = xml(
+        dir,
+        "v1.xml",
+        &ethernet("eth10", "198.51.100.10", "2001:db8:10::10"),
+    );
     ok("apply v1", &run(sb, dir, &["apply", "--yes", &v1], &[]));
-    xml(dir, "v2.xml", &ethernet("eth10", "198.51.100.20", "2001:db8:10::20"))
+    xml(
+        dir,
+        "v2.xml",
+        &ethernet("eth10", "198.51.100.20", "2001:db8:10::20"),
+    )
 }
 
 fn v4(sb: &Sandbox) -> Option<String> {
@@ -253,16 +326,27 @@ fn a_change_that_fails_half_way_is_rolled_back() {
         assert_eq!(r.code, 2, "{point}: {}{}", r.stdout, r.stderr);
         assert!(r.stderr.contains("was undone"), "{point}: {}", r.stderr);
         assert_eq!(v4(&sb).as_deref(), Some("198.51.100.10"), "{point}");
-        assert_eq!(profile(&sb, "eth11"), None, "{point}: the new profile is gone");
+        assert_eq!(
+            profile(&sb, "eth11"),
+            None,
+            "{point}: the new profile is gone"
+        );
         assert!(
-            eventually(10, || sb.ip(&["addr", "show", "eth10"]).contains("198.51.100.10/24")),
+            eventually(10, || sb
+                .ip(&["addr", "show", "eth10"])
+                .contains("198.51.100.10/24")),
             "{point}: {}",
             sb.ip(&["addr", "show", "eth10"])
         );
         assert!(client(&sb).checkpoints().unwrap().is_empty(), "{point}");
     }
     let history = run(&sb, tmp.path(), &["history"], &[]);
-    assert_eq!(history.stdout.matches("rolled back (apply failed)").count(), 2, "{}", history.stdout);
+    assert_eq!(
+        history.stdout.matches("rolled back (apply failed)").count(),
+        2,
+        "{}",
+        history.stdout
+    );
 }
 
 #[test]
@@ -272,20 +356,50 @@ fn an_unconfirmed_change_is_rolled_back_and_a_confirmed_one_stays() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let v2 = two_versions(&sb, tmp.path());
-    ok("apply --confirm", &run(&sb, tmp.path(), &["apply", "--yes", "--confirm", "2", &v2], &[]));
+    ok(
+        "apply --confirm",
+        &run(
+            &sb,
+            tmp.path(),
+            &["apply", "--yes", "--confirm", "2", &v2],
+            &[],
+        ),
+    );
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
-    assert_eq!(client(&sb).checkpoints().unwrap().len(), 1, "kept while pending");
-    assert!(eventually(20, || v4(&sb).as_deref() == Some("198.51.100.10")), "{:?}", v4(&sb));
+    assert_eq!(
+        client(&sb).checkpoints().unwrap().len(),
+        1,
+        "kept while pending"
+    );
     assert!(
-        eventually(10, || sb.ip(&["addr", "show", "eth10"]).contains("198.51.100.10/24")),
+        eventually(20, || v4(&sb).as_deref() == Some("198.51.100.10")),
+        "{:?}",
+        v4(&sb)
+    );
+    assert!(
+        eventually(10, || sb
+            .ip(&["addr", "show", "eth10"])
+            .contains("198.51.100.10/24")),
         "{}",
         sb.ip(&["addr", "show", "eth10"])
     );
     let confirm = run(&sb, tmp.path(), &["confirm"], &[]);
     assert_eq!(confirm.code, 2, "{}", confirm.stderr);
-    assert!(confirm.stderr.contains("not confirmed in time"), "{}", confirm.stderr);
+    assert!(
+        confirm.stderr.contains("not confirmed in time"),
+        "{}",
+        confirm.stderr
+    );
 
-    ok("apply --confirm 60", &run(&sb, tmp.path(), &["apply", "--yes", "--confirm", "60", &v2], &[]));
+    ok(
+        "apply --confirm 60",
+        &run(
+            &sb,
+            tmp.path(),
+            &["apply", "--yes", "--confirm", "60", &v2],
+            &[],
+        ),
+    );
     ok("confirm", &run(&sb, tmp.path(), &["confirm"], &[]));
     assert!(client(&sb).checkpoints().unwrap().is_empty());
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
@@ -300,16 +414,91 @@ fn the_journal_restores_profiles_after_networkmanager_restarted_and_lost_its_che
     let v2 = two_versions(&sb, tmp.path());
 
     // An expired --confirm, with the checkpoint gone: the timer restores from the journal.
-    ok("apply --confirm", &run(&sb, tmp.path(), &["apply", "--yes", "--confirm", "3", &v2], &[]));
+    ok(
+        "apply --confirm",
+        &run(
+            &sb,
+            tmp.path(),
+            &["apply", "--yes", "--confirm", "3", &v2],
+            &[],
+        ),
+    );
     sb.restart();
-    assert!(client(&sb).checkpoints().unwrap().is_empty(), "a restart forgets checkpoints");
+    assert!(
+        client(&sb).checkpoints().unwrap().is_empty(),
+        "a restart forgets checkpoints"
+    );
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
-    assert!(eventually(20, || v4(&sb).as_deref() == Some("198.51.100.10")), "{:?}", v4(&sb));
+    assert!(
+        eventually(20, || v4(&sb).as_deref() == Some("198.51.100.10")),
+        "{:?}",
+        v4(&sb)
+    );
 
     // A committed change rolled back on request after a restart.
-    ok("apply v2", &run(&sb, tmp.path(), &["apply", "--yes", &v2], &[]));
+    ok(
+        "apply v2",
+        &run(&sb, tmp.path(), &["apply", "--yes", &v2], &[]),
+    );
     sb.restart();
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
-    ok("rollback", &run(&sb, tmp.path(), &["rollback", "--yes"], &[]));
+    ok(
+        "rollback",
+        &run(&sb, tmp.path(), &["rollback", "--yes"], &[]),
+    );
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.10"));
+}
+
+#[test]
+fn networkmanager_loads_the_keyfiles_netloom_writes_with_the_settings_meant() {
+    use netloom::backend::{Backend, Snapshot};
+    let Some(sb) = Sandbox::start("nm live: keyfiles loaded") else {
+        return;
+    };
+    let c = client(&sb);
+    let mut checked = 0;
+    for input in crate::util::xml_files(&crate::util::repo().join("tests/data/interfaces")) {
+        let name = input.file_name().unwrap().to_string_lossy().into_owned();
+        let host =
+            netloom::xml::read_str(&name, &std::fs::read_to_string(&input).unwrap()).unwrap();
+        let Ok(files) = netloom::backends::nm::Nm.render(&host, &Snapshot::default()) else {
+            continue; // refused: golden/nm/NAME.refused says why
+        };
+        let want = netloom::backends::nm::render::profiles(&host).unwrap();
+        for f in &files {
+            let leaf = Path::new(&f.path).file_name().unwrap();
+            let dest = sb.keyfile_dir().join(leaf);
+            std::fs::write(&dest, &f.contents).unwrap();
+            let mut perms = std::fs::metadata(&dest).unwrap().permissions();
+            std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
+            std::fs::set_permissions(&dest, perms).unwrap();
+        }
+        c.reload().unwrap();
+        let live = c.profiles().unwrap();
+        for w in &want {
+            let got = live
+                .iter()
+                .find(|p| p.settings.uuid() == w.uuid())
+                .unwrap_or_else(|| panic!("{name}: NetworkManager did not load {:?}", w.id()));
+            assert_eq!(
+                got.settings.comparable(),
+                w.comparable(),
+                "{name}: {:?}",
+                w.id()
+            );
+        }
+        // The strongest check: the live plan of the same XML is empty.
+        let plan = netloom::engine::nm::plan(&c, &host).unwrap();
+        assert!(plan.is_empty(), "{name}: {:?}", plan.plan);
+        for f in &files {
+            std::fs::remove_file(
+                sb.keyfile_dir()
+                    .join(Path::new(&f.path).file_name().unwrap()),
+            )
+            .unwrap();
+        }
+        c.reload().unwrap();
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} cases rendered");
 }

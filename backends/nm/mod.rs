@@ -14,6 +14,7 @@
 
 pub mod import;
 pub mod keyfile;
+pub mod live;
 pub mod render;
 pub mod settings;
 

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: paths, running the binary, text diffs.
 
 pub mod fields;
+pub mod nm;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
