@@ -347,6 +347,31 @@ fn a_change_that_fails_half_way_is_rolled_back() {
         "{}",
         history.stdout
     );
+
+    // Killed after the first profile changed: the checkpoint is still there, and the next
+    // command (here `history`) puts everything back before it does anything else.
+    let r = run(
+        &sb,
+        tmp.path(),
+        &["apply", "--yes", &v2, &br],
+        &[(netloom::engine::FAULT_VAR, "kill@profile-0")],
+    );
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"), "killed half-way");
+    let history = run(&sb, tmp.path(), &["history"], &[]);
+    ok("history", &history);
+    assert!(
+        history.stderr.contains("restored the previous state"),
+        "{}",
+        history.stderr
+    );
+    assert!(
+        history.stdout.contains("rolled back (interrupted)"),
+        "{}",
+        history.stdout
+    );
+    assert_eq!(v4(&sb).as_deref(), Some("198.51.100.10"));
+    assert!(client(&sb).checkpoints().unwrap().is_empty());
 }
 
 #[test]

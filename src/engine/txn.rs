@@ -79,9 +79,14 @@ impl<'r> Session<'r> {
             };
             let mut tx = journal::get(self.root, id)?;
             let n = tx.meta.files.len();
+            let noun = if super::nm::is_live(&tx) {
+                "NetworkManager profile"
+            } else {
+                "file"
+            };
             self.restore(&mut tx, reason)?;
             self.notices.push(format!(
-                "transaction {} {what}; restored the previous state of {n} file{}",
+                "transaction {} {what}; restored the previous state of {n} {noun}{}",
                 tx.meta.id,
                 if n == 1 { "" } else { "s" }
             ));
