@@ -48,8 +48,10 @@ impl Sandbox {
             return None;
         }
         // The script takes [A-Za-z0-9._/-] and at most 98 characters (a unix socket path).
+        // The prefix is this harness's own: another session on the machine once swept
+        // `/tmp/nm-client.*` while sandboxes in them ran (see `rescue`).
         let dir = tempfile::Builder::new()
-            .prefix("nm-client.")
+            .prefix("nmlive-sb.")
             .tempdir_in("/tmp")
             .expect("a folder under /tmp");
         let path = dir.path().to_str().expect("a UTF-8 path").to_owned();
@@ -66,8 +68,12 @@ impl Sandbox {
             .output()
             .expect("nm-sandbox runs");
         if !out.status.success() {
-            // It cleans up after a failed start itself; stop anyway, it is idempotent.
-            let _ = Command::new(script()).arg("stop").arg(&path).output();
+            // It cleans up after a failed start itself; stop anyway, it is idempotent. Keep
+            // the folder unless that worked: `stop` needs the pid records in it.
+            let stop = Command::new(script()).arg("stop").arg(&path).output();
+            if !stop.is_ok_and(|o| o.status.success()) {
+                let _ = dir.keep();
+            }
             panic!(
                 "{what}: nm-sandbox start {path} failed ({}):\n{}",
                 out.status,
@@ -197,15 +203,17 @@ impl Drop for Sandbox {
         let out = Command::new(script()).arg("stop").arg(dir.path()).output();
         let stopped = out.as_ref().is_ok_and(|o| o.status.success());
         if !stopped {
-            // Keep the folder: `stop` needs its pid records to try again.
             let why = match &out {
                 Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
                 Err(e) => e.to_string(),
             };
-            eprintln!(
-                "nm-sandbox stop {} failed; kept the folder: {why}",
-                dir.keep().display()
-            );
+            let why = if dir.path().join("NetworkManager.pid").exists() {
+                // Keep the folder: `stop` needs its pid records to try again.
+                format!("{why}; kept {}", dir.keep().display())
+            } else {
+                format!("{why}; {}", self.rescue())
+            };
+            eprintln!("nm-sandbox stop failed: {why}");
             if !std::thread::panicking() {
                 panic!("nm-sandbox stop failed: {why}");
             }
@@ -215,6 +223,40 @@ impl Drop for Sandbox {
                 dir.keep().display()
             );
         }
+    }
+}
+
+impl Sandbox {
+    /// When something else deleted the folder while the sandbox ran, `stop` has no pid
+    /// records left and refuses. Ends the two daemons this sandbox started, by the pids it
+    /// exported and only while they are still those daemons, then deletes its netns.
+    fn rescue(&self) -> String {
+        let dir = self.var("NM_SANDBOX_DIR").to_owned();
+        let nm = self.var("NM_SANDBOX_NM_PID").to_owned();
+        let bus = self.var("NM_SANDBOX_DBUS_PID").to_owned();
+        let exe = |pid: &str| std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+        let cmdline = |pid: &str| std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let identify = Command::new("ip").args(["netns", "identify", &nm]).output();
+        let in_netns =
+            identify.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == self.netns());
+        let mut done = Vec::new();
+        if exe(&nm).ends_with("NetworkManager") && in_netns {
+            let _ = Command::new("kill").arg(&nm).status();
+            done.push(format!("ended NetworkManager {nm}"));
+        }
+        let ours = String::from_utf8_lossy(&cmdline(&bus)).contains(&format!("{dir}/dbus.conf"));
+        if exe(&bus).ends_with("dbus-daemon") && ours {
+            let _ = Command::new("kill").arg(&bus).status();
+            done.push(format!("ended dbus-daemon {bus}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        for ns in [self.netns(), self.peer_netns()] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+        format!(
+            "{dir} was deleted while the sandbox ran; {} and deleted its netns",
+            done.join(", ")
+        )
     }
 }
 
