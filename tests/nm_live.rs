@@ -196,6 +196,32 @@ fn a_bridge_with_a_port_comes_up_and_undefine_removes_both() {
     let br = profile(&sb, "br0").unwrap();
     assert_eq!(port.master(), br.uuid());
 
+    // Only the bridge changes; re-activating it detaches its port, which must come back.
+    let text = std::fs::read_to_string(&f)
+        .unwrap()
+        .replace("203.0.113.5", "203.0.113.6");
+    let f2 = xml(tmp.path(), "br2.xml", &text);
+    let r = run(&sb, tmp.path(), &["apply", "--yes", &f2], &[]);
+    ok("apply br2", &r);
+    assert!(r.stderr.contains("changed 1 profile"), "{}", r.stderr);
+    assert!(
+        eventually(10, || sb
+            .ip(&["addr", "show", "br0"])
+            .contains("inet 203.0.113.6/24")),
+        "{}",
+        sb.ip(&["addr", "show", "br0"])
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let state = sb.ip(&["link", "show", "eth11"]);
+    assert!(
+        state.contains("master br0"),
+        "the port is attached again: {state}"
+    );
+    ok(
+        "apply br0 back",
+        &run(&sb, tmp.path(), &["apply", "--yes", &f], &[]),
+    );
+
     let imported = run(&sb, tmp.path(), &["import"], &[]);
     ok("import", &imported);
     assert!(

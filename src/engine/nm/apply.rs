@@ -169,11 +169,7 @@ impl Session<'_> {
             fault::point(&format!("profile-{i}")).map_err(fsio::write_err(&jdir))?;
         }
         if activate {
-            for (path, settings) in up {
-                if settings.get("connection", "autoconnect") != Some(&Value::Bool(false)) {
-                    client.activate(&path, ACTIVATION)?;
-                }
-            }
+            bring_up(client, &up)?;
         }
         fault::point("commit").map_err(fsio::write_err(&jdir))?;
         match confirm {
@@ -187,6 +183,18 @@ impl Session<'_> {
         }
         fault::point("committed").map_err(fsio::write_err(&jdir))
     }
+}
+
+/// Activates the changed profiles that connect automatically, in plan order: controllers
+/// before their ports. (A port left as it was stays attached when its controller is
+/// activated again: NetworkManager attaches it by itself, which a test checks.)
+fn bring_up(client: &Client, changed: &[(String, &Settings)]) -> Result<(), Error> {
+    for (path, settings) in changed {
+        if settings.get("connection", "autoconnect") != Some(&Value::Bool(false)) {
+            client.activate(path, ACTIVATION)?;
+        }
+    }
+    Ok(())
 }
 
 /// Undoes a live transaction for `Session`'s restore (rollback, recovery, an expired
