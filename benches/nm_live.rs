@@ -108,6 +108,55 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The same scale through netloom's own apply: the host as interface XML, planned against
+/// the live profiles, applied in one checkpoint and one journalled transaction (no
+/// activation: the interfaces do not exist), planned again (nothing to change), changed,
+/// and removed.
+fn through_netloom(c: &Client, phases: &mut BTreeMap<&'static str, Vec<f64>>) {
+    use netloom::engine::{self, Session, TargetRoot};
+    let host = |octet: usize| {
+        let mut xml = String::from("<interfaces>\n");
+        for i in 0..PROFILES {
+            xml.push_str(&format!(
+                "<interface type='ethernet' name='nla{i:03}'><start mode='none'/>\
+                 <protocol family='ipv4'><ip address='10.{}.{}.{octet}' prefix='24'/></protocol>\
+                 </interface>\n",
+                i / 256,
+                i % 256
+            ));
+        }
+        xml.push_str("</interfaces>\n");
+        netloom::xml::read_str("bench.xml", &xml).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = TargetRoot::open(dir.path()).unwrap();
+    for round in 1..=ROUNDS {
+        let session = Session::open(&root).unwrap();
+        let mut step = |what: &'static str, host: &netloom::model::Host, changes: usize| {
+            let t = Instant::now();
+            let plan = engine::nm::plan(c, host).unwrap();
+            assert_eq!(plan.plan.changes.len(), changes, "{what}");
+            if !plan.is_empty() {
+                session.apply_live(c, &plan, what, None, false).unwrap();
+            }
+            let d = t.elapsed();
+            phases.entry(what).or_default().push(per_profile(d));
+            per_profile(d)
+        };
+        let add = step("netloom apply: add", &host(1), PROFILES);
+        let noop = step("netloom apply: nothing to change", &host(1), 0);
+        let update = step("netloom apply: update", &host(2), PROFILES);
+        let delete = step(
+            "netloom apply: delete",
+            &netloom::model::Host::default(),
+            PROFILES,
+        );
+        println!(
+            "round {round}, netloom apply: add {add:.3}  no-op {noop:.3}  update {update:.3}  delete {delete:.3}"
+        );
+    }
+}
+
 fn main() {
     let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
     if !root {
@@ -169,6 +218,7 @@ fn main() {
             phases.entry(phase).or_default().push(per_profile(d));
         }
     }
+    through_netloom(&c, &mut phases);
     for (phase, times) in phases {
         println!(
             "{phase:<45} median {:.3} ms per profile ({:.0} ms for {PROFILES})",
