@@ -52,16 +52,24 @@ pub fn uuid(name: &str) -> String {
 /// controller comes before its ports, which is the order to activate them in. Every setting
 /// NetworkManager cannot express is refused, all of them at once.
 pub fn profiles(host: &Host) -> Result<Vec<Settings>, BackendError> {
-    let mut r = Renderer::default();
-    for i in &host.interfaces {
+    // Top-level interfaces are independent of each other: 10,000 render on every core.
+    let parts = crate::parallel::map(&host.interfaces, 64, |i| {
+        let mut r = Renderer::default();
         r.interface(i);
+        r
+    });
+    let mut out = Vec::with_capacity(parts.iter().map(|r| r.out.len()).sum());
+    let mut refusals = Vec::new();
+    for r in parts {
+        out.extend(r.out);
+        refusals.extend(r.refusals);
     }
-    if r.refusals.is_empty() {
-        Ok(r.out)
+    if refusals.is_empty() {
+        Ok(out)
     } else {
         Err(BackendError::Unsupported {
             backend: BACKEND,
-            refusals: r.refusals,
+            refusals,
         })
     }
 }
