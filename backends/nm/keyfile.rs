@@ -76,25 +76,16 @@ pub(super) const ADDR_GEN_MODE_ABSENT: i32 = 2;
 /// What a keyfile means when it leaves `vlan.flags` out: REORDER_HEADERS.
 pub(super) const VLAN_FLAGS_ABSENT: u32 = 1;
 
-/// Values NetworkManager does not write because they are the default.
+/// Values NetworkManager does not write because they are the default: those it never
+/// says ([`super::settings::is_default`]) and a few only its keyfiles leave out.
 fn is_default(section: &str, key: &str, value: &Value) -> bool {
-    match (section, key, value) {
-        ("connection", "autoconnect", Value::Bool(true))
-        | (kind::BRIDGE, "stp", Value::Bool(true))
-        | (kind::BRIDGE, "forward-delay", Value::U32(15))
-        | ("ipv4" | "ipv6", "ignore-auto-dns", Value::Bool(false))
-        | (kind::ETHERNET, "mtu", Value::U32(0))
-        | (kind::ETHERNET, "auto-negotiate", Value::Bool(false))
-        | (kind::VLAN, "id", Value::U32(0))
-        | ("connection", "timestamp", Value::U64(0))
-        | ("ipv6", "addr-gen-mode", Value::I32(ADDR_GEN_MODE_ABSENT)) => true,
-        (_, _, Value::Strs(v)) => v.is_empty(),
-        (_, _, Value::U32s(v)) => v.is_empty(),
-        (_, _, Value::Bytes(v)) => v.is_empty(),
-        (_, _, Value::StrMap(v)) => v.is_empty(),
-        (_, _, Value::Dicts(v)) => v.is_empty(),
-        _ => false,
-    }
+    super::settings::is_default(section, key, value)
+        || matches!(
+            (section, key, value),
+            (kind::ETHERNET, "auto-negotiate", Value::Bool(false))
+                | ("connection", "timestamp", Value::U64(0))
+                | ("ipv6", "addr-gen-mode", Value::I32(ADDR_GEN_MODE_ABSENT))
+        )
 }
 
 /// What NetworkManager adds to a new profile before it writes it, as far as `settings`
