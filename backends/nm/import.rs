@@ -12,7 +12,7 @@
 //! `ipv6` setting gets NetworkManager's `auto`. Values the interface XML cannot hold
 //! (`ipv4.method` `shared`, a bond with several ARP targets) are errors, never guesses.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::render::uuid;
 use super::settings::{Settings, Value, kind};
@@ -39,12 +39,11 @@ pub fn host(profiles: &[Settings], names: &[IfaceName]) -> Result<Host, BackendE
     build(&sources, names)
 }
 
-/// A keyfile a profile was read from: its path, its text and where each value is.
+/// The keyfile a profile was read from: its path and its text.
 #[derive(Clone, Copy)]
 pub(super) struct File<'a> {
     pub path: &'a str,
     pub text: &'a str,
-    pub at: &'a HashMap<(String, String), usize>,
 }
 
 /// One profile and where it came from, so a problem can point at it.
@@ -59,8 +58,8 @@ impl Source<'_> {
     /// keyfile, naming the profile for one from D-Bus.
     fn problem(&self, section: &str, key: &str, message: String) -> Diagnostic {
         match self.file {
-            Some(f) => match f.at.get(&(section.to_owned(), key.to_owned())) {
-                Some(&at) => SourceFile::new(f.path, f.text).diagnostic_in_input(at, message),
+            Some(f) => match super::keyfile::locate(f.text, section, key) {
+                Some(at) => SourceFile::new(f.path, f.text).diagnostic_in_input(at, message),
                 None => Diagnostic::new(f.path, None, message),
             },
             None => {
@@ -101,9 +100,10 @@ pub(super) fn chosen<'a>(
                 continue;
             }
         };
-        let ours = src.settings.uuid() == Some(uuid(raw).as_str());
         match index.get(&name) {
-            Some(&i) if ours => out[i].1 = *src,
+            // Deriving the UUID only for a second profile of a name keeps the common case
+            // (one profile each) free of hashing.
+            Some(&i) if src.settings.uuid() == Some(uuid(raw).as_str()) => out[i].1 = *src,
             Some(_) => {}
             None => {
                 index.insert(name.clone(), out.len());
@@ -116,11 +116,13 @@ pub(super) fn chosen<'a>(
 
 struct Importer<'a> {
     profiles: Vec<(IfaceName, Source<'a>)>,
-    /// The profiles naming each controller (by name) as bond slaves and as bridge ports.
-    slaves_of: HashMap<IfaceName, Vec<usize>>,
-    ports_of: HashMap<IfaceName, Vec<usize>>,
+    /// The profiles naming each controller (by index) as bond slaves and as bridge ports.
+    slaves_of: HashMap<usize, Vec<usize>>,
+    ports_of: HashMap<usize, Vec<usize>>,
     /// Each profile's controller, when it is one of the profiles.
-    controller: Vec<Option<IfaceName>>,
+    controller: Vec<Option<usize>>,
+    /// The profile of each UUID.
+    by_uuid: HashMap<&'a str, usize>,
     problems: Vec<Diagnostic>,
 }
 
@@ -128,25 +130,28 @@ struct Importer<'a> {
 pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Host, BackendError> {
     let mut problems = Vec::new();
     let profiles = chosen(sources, &mut problems);
-    let by_uuid: HashMap<&str, &IfaceName> = profiles
+    let by_uuid: HashMap<&str, usize> = profiles
         .iter()
-        .filter_map(|(n, s)| Some((s.settings.uuid()?, n)))
+        .enumerate()
+        .filter_map(|(i, (_, s))| Some((s.settings.uuid()?, i)))
         .collect();
-    let names_known: HashSet<&IfaceName> = profiles.iter().map(|(n, _)| n).collect();
+    let by_name: HashMap<&str, usize> = profiles
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| (n.as_str(), i))
+        .collect();
     let mut controller = Vec::with_capacity(profiles.len());
-    let mut slaves_of: HashMap<IfaceName, Vec<usize>> = HashMap::new();
-    let mut ports_of: HashMap<IfaceName, Vec<usize>> = HashMap::new();
+    let mut slaves_of: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut ports_of: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, (_, src)) in profiles.iter().enumerate() {
-        let found = src.settings.master().and_then(|m| {
-            by_uuid
-                .get(m)
-                .map(|n| (*n).clone())
-                .or_else(|| IfaceName::parse(m).ok().filter(|n| names_known.contains(n)))
-        });
-        if let Some(c) = &found {
+        let found = src
+            .settings
+            .master()
+            .and_then(|m| by_uuid.get(m).or_else(|| by_name.get(m)).copied());
+        if let Some(c) = found {
             match src.settings.str("connection", "slave-type") {
-                Some(kind::BOND) => slaves_of.entry(c.clone()).or_default().push(i),
-                Some(kind::BRIDGE) => ports_of.entry(c.clone()).or_default().push(i),
+                Some(kind::BOND) => slaves_of.entry(c).or_default().push(i),
+                Some(kind::BRIDGE) => ports_of.entry(c).or_default().push(i),
                 _ => {}
             }
         }
@@ -157,6 +162,7 @@ pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Host,
         slaves_of,
         ports_of,
         controller,
+        by_uuid,
         problems,
     };
     let tops: Vec<usize> = if names.is_empty() {
@@ -190,9 +196,8 @@ impl<'a> Importer<'a> {
             return None;
         };
         if let Some(master) = self.profiles[i].1.settings.master() {
-            let shown = self.controller[i]
-                .as_ref()
-                .map_or(master.to_owned(), |c| c.to_string());
+            let shown =
+                self.controller[i].map_or(master.to_owned(), |c| self.profiles[c].0.to_string());
             let message = format!("'{name}' is part of '{shown}'; name '{shown}' instead");
             let problem = self.profiles[i].1.problem("connection", "master", message);
             self.problems.push(problem);
@@ -346,7 +351,7 @@ impl<'a> Importer<'a> {
         } else {
             None
         };
-        let mut members = self.slaves_of.get(name).cloned().unwrap_or_default();
+        let mut members = self.slaves_of.get(&i).cloned().unwrap_or_default();
         // The primary is listed first: in the XML, order is what says it.
         if let Some(primary) = opt("primary") {
             members.sort_by_key(|&m| self.profiles[m].0.as_str() != primary);
@@ -385,13 +390,8 @@ impl<'a> Importer<'a> {
             return self.ok(i, "connection", "interface-name", Err(message));
         };
         // The parent may be named by its profile's UUID.
-        let by_uuid = self
-            .profiles
-            .iter()
-            .find(|(_, s)| s.settings.uuid() == Some(raw))
-            .map(|(n, _)| n.clone());
-        let parent = match by_uuid {
-            Some(p) => p,
+        let parent = match self.by_uuid.get(raw) {
+            Some(&p) => self.profiles[p].0.clone(),
             None => self.ok(
                 i,
                 kind::VLAN,
@@ -420,7 +420,7 @@ impl<'a> Importer<'a> {
             None => None,
         };
         let mut ports = Vec::new();
-        for m in self.ports_of.get(name).cloned().unwrap_or_default() {
+        for m in self.ports_of.get(&i).cloned().unwrap_or_default() {
             let port_name = self.profiles[m].0.clone();
             let kind = match self.settings(m).kind() {
                 Some(kind::VLAN) => PortKind::Vlan(self.vlan(m, &port_name)?),

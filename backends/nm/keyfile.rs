@@ -37,11 +37,11 @@
 
 mod read;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
+pub(super) use read::locate;
 pub use read::read;
-pub(super) use read::{Parsed, parse};
 
 use super::settings::{DEPRECATED, Section, Settings, Value, kind};
 use crate::syntax::ini::escape;
@@ -76,80 +76,59 @@ pub(super) const ADDR_GEN_MODE_ABSENT: i32 = 2;
 /// What a keyfile means when it leaves `vlan.flags` out: REORDER_HEADERS.
 pub(super) const VLAN_FLAGS_ABSENT: u32 = 1;
 
-/// Values NetworkManager does not write because they are the default.
+/// Values NetworkManager does not write because they are the default: those it never
+/// says ([`super::settings::is_default`]) and a few only its keyfiles leave out.
 fn is_default(section: &str, key: &str, value: &Value) -> bool {
-    match (section, key, value) {
-        ("connection", "autoconnect", Value::Bool(true))
-        | (kind::BRIDGE, "stp", Value::Bool(true))
-        | (kind::BRIDGE, "forward-delay", Value::U32(15))
-        | ("ipv4" | "ipv6", "ignore-auto-dns", Value::Bool(false))
-        | (kind::ETHERNET, "mtu", Value::U32(0))
-        | (kind::ETHERNET, "auto-negotiate", Value::Bool(false))
-        | (kind::VLAN, "id", Value::U32(0))
-        | ("connection", "timestamp", Value::U64(0))
-        | ("ipv6", "addr-gen-mode", Value::I32(ADDR_GEN_MODE_ABSENT)) => true,
-        (_, _, Value::Strs(v)) => v.is_empty(),
-        (_, _, Value::U32s(v)) => v.is_empty(),
-        (_, _, Value::Bytes(v)) => v.is_empty(),
-        (_, _, Value::StrMap(v)) => v.is_empty(),
-        (_, _, Value::Dicts(v)) => v.is_empty(),
-        _ => false,
-    }
+    super::settings::is_default(section, key, value)
+        || matches!(
+            (section, key, value),
+            (kind::ETHERNET, "auto-negotiate", Value::Bool(false))
+                | ("connection", "timestamp", Value::U64(0))
+                | ("ipv6", "addr-gen-mode", Value::I32(ADDR_GEN_MODE_ABSENT))
+        )
 }
 
-/// The settings as NetworkManager holds them once it has normalised a new profile: the
-/// sections it adds, and no IP settings on a port.
-fn normalised(settings: &Settings) -> Settings {
-    let mut p = settings.clone();
-    let type_name = p.kind().unwrap_or_default().to_owned();
-    let port = p.master().is_some();
-    let add = |p: &mut Settings, section: &str| {
-        p.0.entry(section.to_owned()).or_default();
+/// What NetworkManager adds to a new profile before it writes it, as far as `settings`
+/// lacks it: the sections and keys of the list at the top of this file. Small, so writing
+/// never copies the settings themselves.
+fn additions(settings: &Settings) -> Settings {
+    let mut add = Settings::default();
+    let section = |add: &mut Settings, name: &str| {
+        add.0.entry(name.to_owned()).or_default();
     };
-    if matches!(
-        type_name.as_str(),
-        kind::ETHERNET | kind::VLAN | kind::BRIDGE
-    ) {
-        add(&mut p, kind::ETHERNET);
+    let lacks = |section: &str, key: &str| match settings.get(section, key) {
+        None => true,
+        Some(Value::StrMap(m)) => m.is_empty(),
+        Some(_) => false,
+    };
+    let type_name = settings.kind().unwrap_or_default();
+    if matches!(type_name, kind::ETHERNET | kind::VLAN | kind::BRIDGE) {
+        section(&mut add, kind::ETHERNET);
     }
-    match type_name.as_str() {
-        kind::BOND => {
-            let options = p.0.entry(kind::BOND.to_owned()).or_default();
-            match options.get_mut("options") {
-                Some(Value::StrMap(map)) if !map.is_empty() => {}
-                _ => {
-                    let mode = BTreeMap::from([("mode".to_owned(), "balance-rr".to_owned())]);
-                    options.insert("options".to_owned(), Value::StrMap(mode));
-                }
-            }
+    match type_name {
+        kind::BOND if lacks(kind::BOND, "options") => {
+            let mode = BTreeMap::from([("mode".to_owned(), "balance-rr".to_owned())]);
+            add.set(kind::BOND, "options", Value::StrMap(mode));
         }
-        kind::VLAN => {
-            let vlan = p.0.entry(kind::VLAN.to_owned()).or_default();
-            vlan.entry("flags".to_owned()).or_insert(Value::U32(0));
-        }
-        kind::BRIDGE => add(&mut p, kind::BRIDGE),
+        kind::VLAN if lacks(kind::VLAN, "flags") => add.set(kind::VLAN, "flags", Value::U32(0)),
+        kind::BRIDGE => section(&mut add, kind::BRIDGE),
         _ => {}
     }
-    if p.str("connection", "slave-type") == Some(kind::BRIDGE) {
-        add(&mut p, "bridge-port");
+    if settings.str("connection", "slave-type") == Some(kind::BRIDGE) {
+        section(&mut add, "bridge-port");
     }
-    if port {
-        for section in ["ipv4", "ipv6", "proxy"] {
-            p.0.remove(section);
-        }
-    } else {
+    if settings.master().is_none() {
         for family in ["ipv4", "ipv6"] {
-            let ip = p.0.entry(family.to_owned()).or_default();
-            ip.entry("method".to_owned())
-                .or_insert_with(|| Value::Str("auto".into()));
+            if lacks(family, "method") {
+                add.set(family, "method", Value::Str("auto".into()));
+            }
         }
-        if let Some(ipv6) = p.0.get_mut("ipv6") {
-            ipv6.entry("addr-gen-mode".to_owned())
-                .or_insert(Value::I32(3));
+        if lacks("ipv6", "addr-gen-mode") {
+            add.set("ipv6", "addr-gen-mode", Value::I32(3));
         }
-        add(&mut p, "proxy");
+        section(&mut add, "proxy");
     }
-    p
+    add
 }
 
 /// Where a setting goes in the file: NetworkManager sorts settings by priority, then name.
@@ -167,21 +146,21 @@ fn section_rank(name: &str) -> u8 {
 /// Where a key goes in its section: `id`, `uuid`, `type` first in `[connection]`, then by
 /// the name of the property it belongs to, numbered keys (`address2`, `route1_options`) by
 /// their number.
-fn key_rank(section: &str, key: &str) -> (u8, String, u32, String) {
+fn key_rank<'k>(section: &str, key: &'k str) -> (u8, &'k str, u32, &'k str) {
     if section == "connection"
         && let Some(i) = ["id", "uuid", "type"].iter().position(|k| *k == key)
     {
-        return (i as u8, String::new(), 0, String::new());
+        return (i as u8, "", 0, "");
     }
     for (base, property) in [("address", "addresses"), ("route", "routes")] {
         if let Some(rest) = key.strip_prefix(base) {
             let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
             if let Ok(n) = rest[..digits].parse::<u32>() {
-                return (3, property.to_owned(), n, rest[digits..].to_owned());
+                return (3, property, n, &rest[digits..]);
             }
         }
     }
-    (3, key.to_owned(), 0, String::new())
+    (3, key, 0, "")
 }
 
 /// A MAC address as NetworkManager writes it: upper-case hex pairs separated by colons.
@@ -191,7 +170,7 @@ pub(super) fn mac_text(bytes: &[u8]) -> String {
 }
 
 /// One list value: each element escaped, each followed by `;`.
-fn list<'a>(items: impl Iterator<Item = std::borrow::Cow<'a, str>>) -> String {
+fn list<'a>(items: impl Iterator<Item = Cow<'a, str>>) -> String {
     let mut out = String::new();
     for item in items {
         out.push_str(&item);
@@ -200,71 +179,75 @@ fn list<'a>(items: impl Iterator<Item = std::borrow::Cow<'a, str>>) -> String {
     out
 }
 
-/// The `key=value` lines of one setting, sorted.
-fn entries(name: &str, section: &Section) -> Vec<(String, String)> {
+/// One `key=value` line.
+type Line<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// The lines of `key` of setting `name`, whose other keys are `section`, into `out`.
+fn entry<'a>(
+    name: &str,
+    section: &'a Section,
+    key: &'a str,
+    value: &'a Value,
+    out: &mut Vec<Line<'a>>,
+) {
     let ip = matches!(name, "ipv4" | "ipv6");
-    let has_addresses =
-        matches!(section.get("address-data"), Some(Value::Dicts(d)) if !d.is_empty());
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (key, value) in section {
-        if DEPRECATED.contains(&(name, key.as_str())) || is_default(name, key, value) {
-            continue;
-        }
-        let text = match (name, key.as_str(), value) {
-            (kind::BOND, "options", Value::StrMap(options)) => {
-                out.extend(
-                    options
-                        .iter()
-                        .map(|(k, v)| (k.clone(), escape(v, None).into_owned())),
-                );
-                continue;
-            }
-            (kind::BOND | kind::VLAN | kind::BRIDGE, "interface-name", _) => continue,
-            (_, "address-data", Value::Dicts(addresses)) if ip => {
-                let gateway = section.get("gateway").and_then(|g| match g {
-                    Value::Str(g) => Some(g.as_str()),
-                    _ => None,
-                });
-                for (i, a) in addresses.iter().enumerate() {
-                    let field = |k: &str| a.get(k).map(plain).unwrap_or_default();
-                    let mut text = format!("{}/{}", field("address"), field("prefix"));
-                    if let (0, Some(gw)) = (i, gateway) {
-                        text.push(',');
-                        text.push_str(gw);
-                    }
-                    out.push((format!("address{}", i + 1), text));
-                }
-                continue;
-            }
-            // Written with the first address when there is one.
-            (_, "gateway", _) if ip && has_addresses => continue,
-            (_, "dns-data", Value::Strs(servers)) if ip => {
-                out.push((
-                    "dns".to_owned(),
-                    list(servers.iter().map(|s| escape(s, Some(';')))),
-                ));
-                continue;
-            }
-            ("ipv6", "addr-gen-mode", Value::I32(n)) => usize::try_from(*n)
-                .ok()
-                .and_then(|i| ADDR_GEN_MODES.get(i))
-                .map_or_else(|| n.to_string(), |m| (*m).to_owned()),
-            ("connection", "type", Value::Str(t)) => keyfile_name(t).to_owned(),
-            (_, _, Value::StrMap(_) | Value::Dicts(_)) => continue,
-            (_, _, Value::Bytes(b)) => mac_text(b),
-            (_, _, Value::Strs(items)) => list(items.iter().map(|s| escape(s, Some(';')))),
-            (_, _, Value::U32s(items)) => list(items.iter().map(|n| n.to_string().into())),
-            (_, _, Value::Str(text)) if read::is_typed(name, key) => {
-                escape(text, None).into_owned()
-            }
-            // A key netloom does not know was kept as written, escapes and all.
-            (_, _, Value::Str(raw)) => raw.replace('\n', "\\n"),
-            (_, _, v) => plain(v),
-        };
-        out.push((key.clone(), text));
+    if DEPRECATED.contains(&(name, key)) || is_default(name, key, value) {
+        return;
     }
-    out.sort_by_cached_key(|(k, _)| key_rank(name, k));
-    out
+    let text: Cow<'a, str> = match (name, key, value) {
+        (kind::BOND, "options", Value::StrMap(options)) => {
+            out.extend(
+                options
+                    .iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), escape(v, None))),
+            );
+            return;
+        }
+        (kind::BOND | kind::VLAN | kind::BRIDGE, "interface-name", _) => return,
+        (_, "address-data", Value::Dicts(addresses)) if ip => {
+            let gateway = match section.get("gateway") {
+                Some(Value::Str(g)) => Some(g.as_str()),
+                _ => None,
+            };
+            for (i, a) in addresses.iter().enumerate() {
+                let field = |k: &str| a.get(k).map(plain).unwrap_or_default();
+                let mut text = format!("{}/{}", field("address"), field("prefix"));
+                if let (0, Some(gw)) = (i, gateway) {
+                    text.push(',');
+                    text.push_str(gw);
+                }
+                out.push((Cow::Owned(format!("address{}", i + 1)), Cow::Owned(text)));
+            }
+            return;
+        }
+        // Written with the first address when there is one.
+        (_, "gateway", _)
+            if ip
+                && matches!(section.get("address-data"), Some(Value::Dicts(d)) if !d.is_empty()) =>
+        {
+            return;
+        }
+        (_, "dns-data", Value::Strs(servers)) if ip => {
+            let servers = list(servers.iter().map(|s| escape(s, Some(';'))));
+            out.push((Cow::Borrowed("dns"), Cow::Owned(servers)));
+            return;
+        }
+        ("ipv6", "addr-gen-mode", Value::I32(n)) => usize::try_from(*n)
+            .ok()
+            .and_then(|i| ADDR_GEN_MODES.get(i))
+            .map_or_else(|| Cow::Owned(n.to_string()), |m| Cow::Borrowed(*m)),
+        ("connection", "type", Value::Str(t)) => Cow::Borrowed(keyfile_name(t)),
+        (_, _, Value::StrMap(_) | Value::Dicts(_)) => return,
+        (_, _, Value::Bytes(b)) => Cow::Owned(mac_text(b)),
+        (_, _, Value::Strs(items)) => Cow::Owned(list(items.iter().map(|s| escape(s, Some(';'))))),
+        (_, _, Value::U32s(items)) => Cow::Owned(list(items.iter().map(|n| n.to_string().into()))),
+        (_, _, Value::Str(text)) if read::is_typed(name, key) => escape(text, None),
+        // A key netloom does not know was kept as written, escapes and all.
+        (_, _, Value::Str(raw)) if raw.contains('\n') => Cow::Owned(raw.replace('\n', "\\n")),
+        (_, _, Value::Str(raw)) => Cow::Borrowed(raw.as_str()),
+        (_, _, v) => Cow::Owned(plain(v)),
+    };
+    out.push((Cow::Borrowed(key), text));
 }
 
 /// A scalar as text.
@@ -287,17 +270,46 @@ fn plain(v: &Value) -> String {
 /// The keyfile NetworkManager 1.42 writes for `settings`: the same sections, keys, order
 /// and spelling, the defaults it leaves out left out and the settings it adds added.
 pub fn write(settings: &Settings) -> String {
-    let p = normalised(settings);
-    let mut sections: Vec<(&String, &Section)> = p.0.iter().collect();
-    sections.sort_by_key(|(name, _)| (section_rank(name), name.as_str()));
+    let add = additions(settings);
+    let port = settings.master().is_some();
+    let mut names: Vec<&str> = settings
+        .0
+        .keys()
+        .chain(add.0.keys())
+        .map(String::as_str)
+        // NetworkManager drops the IP settings of a port.
+        .filter(|n| !(port && matches!(*n, "ipv4" | "ipv6" | "proxy")))
+        .collect();
+    names.sort_by_key(|n| (section_rank(n), *n));
+    names.dedup();
+    let empty = Section::new();
     let mut out = String::with_capacity(512);
-    for (i, (name, section)) in sections.into_iter().enumerate() {
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    for (i, name) in names.into_iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let _ = writeln!(out, "[{}]", keyfile_name(name));
-        for (key, value) in entries(name, section) {
-            let _ = writeln!(out, "{key}={value}");
+        out.push('[');
+        out.push_str(keyfile_name(name));
+        out.push_str("]\n");
+        lines.clear();
+        let own = settings.0.get(name).unwrap_or(&empty);
+        for (key, value) in own {
+            entry(name, own, key, value, &mut lines);
+        }
+        for (key, value) in add.0.get(name).unwrap_or(&empty) {
+            if !own.contains_key(key)
+                || matches!(own.get(key), Some(Value::StrMap(m)) if m.is_empty())
+            {
+                entry(name, own, key, value, &mut lines);
+            }
+        }
+        lines.sort_by(|(a, _), (b, _)| key_rank(name, a).cmp(&key_rank(name, b)));
+        for (key, value) in &lines {
+            out.push_str(key);
+            out.push('=');
+            out.push_str(value);
+            out.push('\n');
         }
     }
     out

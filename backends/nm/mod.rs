@@ -49,13 +49,21 @@ fn is_keyfile(path: &str) -> bool {
         .is_some_and(|stem| !stem.is_empty() && !stem.contains('/') && !stem.starts_with('.'))
 }
 
-/// Every keyfile of the snapshot, parsed, in path order; every unreadable one is reported.
-fn parsed(existing: &Snapshot) -> Result<Vec<(&str, &str, keyfile::Parsed)>, BackendError> {
-    let mut out = Vec::new();
+/// Every keyfile of the snapshot, read, in path order; every unreadable one is reported.
+/// Each file is read on its own, so 10,000 of them are read on every core.
+fn parsed(existing: &Snapshot) -> Result<Vec<(&str, &str, Settings)>, BackendError> {
+    let files: Vec<(&str, &str)> = existing
+        .files
+        .iter()
+        .filter(|(p, _)| is_keyfile(p))
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let read = crate::parallel::map(&files, 256, |(path, text)| keyfile::read(path, text));
+    let mut out = Vec::with_capacity(files.len());
     let mut problems = Vec::new();
-    for (path, text) in existing.files.iter().filter(|(p, _)| is_keyfile(p)) {
-        match keyfile::parse(path, text) {
-            Ok(p) => out.push((path.as_str(), text.as_str(), p)),
+    for ((path, text), settings) in files.into_iter().zip(read) {
+        match settings {
+            Ok(s) => out.push((path, text, s)),
             Err(d) => problems.extend(d.0),
         }
     }
@@ -66,16 +74,12 @@ fn parsed(existing: &Snapshot) -> Result<Vec<(&str, &str, keyfile::Parsed)>, Bac
     }
 }
 
-fn sources<'a>(files: &'a [(&'a str, &'a str, keyfile::Parsed)]) -> Vec<import::Source<'a>> {
+fn sources<'a>(files: &'a [(&'a str, &'a str, Settings)]) -> Vec<import::Source<'a>> {
     files
         .iter()
-        .map(|(path, text, p)| import::Source {
-            settings: &p.settings,
-            file: Some(import::File {
-                path,
-                text,
-                at: &p.at,
-            }),
+        .map(|(path, text, settings)| import::Source {
+            settings,
+            file: Some(import::File { path, text }),
         })
         .collect()
 }
@@ -102,6 +106,37 @@ fn names(host: &Host) -> Vec<&IfaceName> {
         }
     }
     out
+}
+
+/// The keyfile of one profile: merged into the keyfile already at its path, if any.
+fn keyfile_for(profile: &Settings, existing: &Snapshot) -> Result<RenderedFile, Diagnostics> {
+    let path = path(profile.interface_name().unwrap_or_default());
+    let merged = match existing.files.get(&path) {
+        // Re-applying an unchanged configuration is the common case: a keyfile that already
+        // says exactly what netloom writes holds nothing of the user's to keep.
+        Some(text) if *text == keyfile::write(profile) => {
+            return Ok(RenderedFile {
+                contents: text.clone(),
+                path,
+                mode: 0o600,
+            });
+        }
+        Some(text) => {
+            let old = keyfile::read(&path, text)?;
+            // A profile of another type keeps nothing: its settings would not fit.
+            if old.kind() == profile.kind() {
+                old.merged(profile)
+            } else {
+                profile.clone()
+            }
+        }
+        None => profile.clone(),
+    };
+    Ok(RenderedFile {
+        contents: keyfile::write(&merged),
+        path,
+        mode: 0o600,
+    })
 }
 
 impl Backend for Nm {
@@ -158,27 +193,15 @@ impl Backend for Nm {
                 refusals,
             });
         }
+        // Each keyfile is independent of the others: 10,000 are written on every core.
+        let written = crate::parallel::map(&profiles, 128, |p| keyfile_for(p, existing));
         let mut problems: Vec<Diagnostic> = Vec::new();
-        let mut out = Vec::with_capacity(profiles.len());
-        for profile in &profiles {
-            let path = path(profile.interface_name().unwrap_or_default());
-            let merged = match existing.files.get(&path) {
-                Some(text) => match keyfile::read(&path, text) {
-                    // A profile of another type keeps nothing: its settings would not fit.
-                    Ok(old) if old.kind() == profile.kind() => old.merged(profile),
-                    Ok(_) => profile.clone(),
-                    Err(d) => {
-                        problems.extend(d.0);
-                        continue;
-                    }
-                },
-                None => profile.clone(),
-            };
-            out.push(RenderedFile {
-                path,
-                contents: keyfile::write(&merged),
-                mode: 0o600,
-            });
+        let mut out = Vec::with_capacity(written.len());
+        for file in written {
+            match file {
+                Ok(f) => out.push(f),
+                Err(d) => problems.extend(d.0),
+            }
         }
         if !problems.is_empty() {
             return Err(BackendError::Invalid(Diagnostics(problems)));

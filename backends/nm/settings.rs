@@ -248,6 +248,43 @@ impl Settings {
         }
         out
     }
+
+    /// The settings without the values NetworkManager treats as unset: the defaults of
+    /// [`is_default`] and empty lists and maps. `GetSettings` and keyfiles leave most of
+    /// them out (a live profile has no `autoconnect` when it is true) while a rendered
+    /// profile says them, and `GetSettings` returns an empty `address-data` where a keyfile
+    /// has none: compare `a.managed().without_defaults()` with `b`'s.
+    pub fn without_defaults(&self) -> Settings {
+        let mut out = Settings::default();
+        for (section, keys) in &self.0 {
+            for (key, value) in keys {
+                if !is_default(section, key, value) {
+                    out.set(section, key, value.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether NetworkManager 1.42 treats `section.key` = `value` as its default (checked in
+/// the sandbox: neither `GetSettings` nor the keyfile it writes says these), or the value
+/// is an empty list or map.
+pub fn is_default(section: &str, key: &str, value: &Value) -> bool {
+    match (section, key, value) {
+        ("connection", "autoconnect", Value::Bool(true))
+        | (kind::BRIDGE, "stp", Value::Bool(true))
+        | (kind::BRIDGE, "forward-delay", Value::U32(15))
+        | ("ipv4" | "ipv6", "ignore-auto-dns", Value::Bool(false))
+        | (kind::ETHERNET, "mtu", Value::U32(0))
+        | (kind::VLAN, "id", Value::U32(0)) => true,
+        (_, _, Value::Strs(v)) => v.is_empty(),
+        (_, _, Value::U32s(v)) => v.is_empty(),
+        (_, _, Value::Bytes(v)) => v.is_empty(),
+        (_, _, Value::StrMap(v)) => v.is_empty(),
+        (_, _, Value::Dicts(v)) => v.is_empty(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -76,6 +76,20 @@ pub struct Entry<'t> {
     pub value_at: usize,
 }
 
+/// A section header or an entry, as [`Ini::items`] walks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item<'t> {
+    /// `[NAME]`, with the byte offset of the name.
+    Section {
+        /// The name between the brackets.
+        name: &'t str,
+        /// Its byte offset.
+        at: usize,
+    },
+    /// `KEY=VALUE` in the last section named.
+    Entry(Entry<'t>),
+}
+
 /// A section and its keys, in file order. A section named twice is two [`Section`]s here;
 /// `GKeyFile` merges them, later keys winning.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +110,27 @@ impl Ini {
             out.push_str(text.get(line.span.clone()).unwrap_or_default());
         }
         out
+    }
+
+    /// Every section header and entry in file order, borrowing `text` (the text this was
+    /// parsed from), without collecting them: what a reader of many files walks.
+    pub fn items<'a, 't>(&'a self, text: &'t str) -> impl Iterator<Item = Item<'t>> + 'a
+    where
+        't: 'a,
+    {
+        self.lines.iter().filter_map(move |line| match &line.kind {
+            LineKind::Section(name) => Some(Item::Section {
+                name: text.get(name.clone()).unwrap_or_default(),
+                at: name.start,
+            }),
+            LineKind::Entry { key, value } => Some(Item::Entry(Entry {
+                key: text.get(key.clone()).unwrap_or_default(),
+                value: text.get(value.clone()).unwrap_or_default(),
+                key_at: key.start,
+                value_at: value.start,
+            })),
+            LineKind::Blank | LineKind::Comment => None,
+        })
     }
 
     /// The sections with their entries, borrowing `text` (the text this was parsed from).

@@ -7,7 +7,7 @@
 //! [`Value::Str`] with its text as written; a key it manages with a bad value is an error
 //! at its `file:line:col`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::super::settings::{Settings, Value, kind};
@@ -61,37 +61,23 @@ pub(in super::super) fn is_typed(section: &str, key: &str) -> bool {
     typed(section, key).is_some()
 }
 
-/// A keyfile read: its settings, and where each key's value is, so that a later check (an
-/// interface name the model refuses) can point at `file:line:col`.
-#[derive(Debug)]
-pub(in super::super) struct Parsed {
-    /// The settings.
-    pub settings: Settings,
-    /// Byte offset of the value of each (setting, key) as D-Bus names them; a bond option's
-    /// key is its own name, an address's is `address-data`.
-    pub at: HashMap<(String, String), usize>,
-}
-
 /// The settings a keyfile holds, typed as D-Bus carries them. `path` names the file in
 /// problems; every problem found is reported.
 pub fn read(path: &str, text: &str) -> Result<Settings, Diagnostics> {
-    parse(path, text).map(|p| p.settings)
-}
-
-/// [`read`], keeping where each value was.
-pub(in super::super) fn parse(path: &str, text: &str) -> Result<Parsed, Diagnostics> {
     let ini = ini::parse(path, text)?;
     let mut r = Reader {
         settings: Settings::default(),
-        at: HashMap::new(),
         problems: Vec::new(),
         addresses: BTreeMap::new(),
     };
-    for section in ini.sections(text) {
-        let name = dbus_name(section.name).to_owned();
-        r.settings.0.entry(name.clone()).or_default();
-        for e in &section.entries {
-            r.entry(&name, e);
+    let mut section = "";
+    for item in ini.items(text) {
+        match item {
+            ini::Item::Section { name, .. } => {
+                section = dbus_name(name);
+                r.settings.0.entry(section.to_owned()).or_default();
+            }
+            ini::Item::Entry(e) => r.entry(section, &e),
         }
     }
     r.finish_addresses();
@@ -104,10 +90,7 @@ pub(in super::super) fn parse(path: &str, text: &str) -> Result<Parsed, Diagnost
         vlan.entry("flags".to_owned()).or_insert(flags);
     }
     if r.problems.is_empty() {
-        return Ok(Parsed {
-            settings: r.settings,
-            at: r.at,
-        });
+        return Ok(r.settings);
     }
     r.problems.sort_by_key(|p| p.0);
     let source = SourceFile::new(path, text);
@@ -119,6 +102,41 @@ pub(in super::super) fn parse(path: &str, text: &str) -> Result<Parsed, Diagnost
     ))
 }
 
+/// Where in `text` (a keyfile [`read`] accepted) the value of `section.key` is, as D-Bus
+/// names them: the line that set it last, as `GKeyFile` reads it. `address-data` is the
+/// first address line, `gateway` its own key or else that line, `dns-data` the `dns` key; a
+/// bond option is its own key of `[bond]`. Looking only when a problem needs a position
+/// spares reading 10,000 keyfiles from recording where every value was.
+pub(in super::super) fn locate(text: &str, section: &str, key: &str) -> Option<usize> {
+    let ini = ini::parse("", text).ok()?;
+    let mut found = None;
+    let mut first_address = None;
+    for s in ini.sections(text) {
+        if dbus_name(s.name) != section {
+            continue;
+        }
+        for e in &s.entries {
+            let address = address_key(e.key).is_some();
+            if address {
+                first_address.get_or_insert(e.value_at);
+            }
+            let same = match key {
+                "dns-data" => e.key == "dns",
+                "address-data" => address && first_address == Some(e.value_at),
+                _ => e.key == key,
+            };
+            if same {
+                found = Some(e.value_at);
+            }
+        }
+    }
+    found.or(if key == "gateway" {
+        first_address
+    } else {
+        None
+    })
+}
+
 /// One `addressN=` (or `addressesN=`) line: its key, its value and where that is.
 struct AddressLine {
     key: String,
@@ -128,7 +146,6 @@ struct AddressLine {
 
 struct Reader {
     settings: Settings,
-    at: HashMap<(String, String), usize>,
     problems: Vec<(usize, String)>,
     /// Address lines per IP section by number (`addresses` after `address`), later lines of
     /// one key replacing earlier ones.
@@ -152,17 +169,21 @@ fn address_key(key: &str) -> Option<(u32, bool)> {
 }
 
 impl Reader {
-    fn set(&mut self, section: &str, key: &str, at: usize, value: Value) {
-        self.at.insert((section.to_owned(), key.to_owned()), at);
-        self.settings.set(section, key, value);
+    /// Sets a key of `section`, which its header created already (the INI reader refuses
+    /// a key before the first header).
+    fn set(&mut self, section: &str, key: &str, value: Value) {
+        match self.settings.0.get_mut(section) {
+            Some(keys) => {
+                keys.insert(key.to_owned(), value);
+            }
+            None => self.settings.set(section, key, value),
+        }
     }
 
     fn entry(&mut self, section: &str, e: &ini::Entry<'_>) {
         let ip = matches!(section, "ipv4" | "ipv6");
         if section == kind::BOND && e.key != "interface-name" {
             let Some(value) = self.string(e) else { return };
-            self.at
-                .insert((section.to_owned(), e.key.to_owned()), e.value_at);
             match self
                 .settings
                 .0
@@ -196,17 +217,23 @@ impl Reader {
             match split_list(e.value, ';') {
                 Ok(items) => {
                     let servers = items.into_iter().map(|(_, s)| s).collect();
-                    self.set(section, "dns-data", e.value_at, Value::Strs(servers));
+                    self.set(section, "dns-data", Value::Strs(servers));
                 }
                 Err((at, m)) => self.problems.push((e.value_at + at, m)),
             }
             return;
         }
         let Some(ty) = typed(section, e.key) else {
-            self.set(section, e.key, e.value_at, Value::Str(e.value.to_owned()));
+            self.set(section, e.key, Value::Str(e.value.to_owned()));
             return;
         };
-        let Some(text) = self.string(e) else { return };
+        let text = match unescape(e.value) {
+            Ok(text) => text,
+            Err((at, m)) => {
+                self.problems.push((e.value_at + at, m));
+                return;
+            }
+        };
         let value = match convert(ty, section, &text) {
             Ok(v) => v,
             Err(expected) => {
@@ -215,7 +242,7 @@ impl Reader {
                 return;
             }
         };
-        self.set(section, e.key, e.value_at, value);
+        self.set(section, e.key, value);
     }
 
     /// The value of `e` decoded as a string, or a problem at its bad escape.
@@ -236,32 +263,29 @@ impl Reader {
             let v6 = section == "ipv6";
             let mut data = Vec::new();
             let mut first_gateway = None;
-            let mut first_at = None;
+            let mut any = false;
             for line in lines.into_values() {
-                let at = line.at;
                 match address(&line.value, v6) {
                     Ok((addr, prefix, gateway)) => {
-                        first_at.get_or_insert(at);
-                        if first_gateway.is_none() {
-                            first_gateway = gateway.map(|g| (at, g));
-                        }
+                        any = true;
+                        first_gateway = first_gateway.or(gateway);
                         data.push(BTreeMap::from([
                             ("address".to_owned(), Value::Str(addr.to_string())),
                             ("prefix".to_owned(), Value::U32(prefix)),
                         ]));
                     }
                     Err(expected) => self.problems.push((
-                        at,
+                        line.at,
                         format!("invalid {} '{}': expected {expected}", line.key, line.value),
                     )),
                 }
             }
-            if let Some(at) = first_at {
-                self.set(&section, "address-data", at, Value::Dicts(data));
+            if any {
+                self.set(&section, "address-data", Value::Dicts(data));
             }
             let has_gateway = self.settings.get(&section, "gateway").is_some();
-            if let (Some((at, gw)), false) = (first_gateway, has_gateway) {
-                self.set(&section, "gateway", at, Value::Str(gw.to_string()));
+            if let (Some(gw), false) = (first_gateway, has_gateway) {
+                self.set(&section, "gateway", Value::Str(gw.to_string()));
             }
         }
     }

@@ -290,3 +290,26 @@ fn the_old_spellings_still_read() {
     );
     assert_eq!(s.str("ipv4", "gateway"), Some("192.0.2.254"));
 }
+
+#[test]
+fn rendered_read_back_and_live_settings_compare_equal_without_defaults() {
+    let mut rendered = Settings::default();
+    rendered.set("connection", "id", Value::Str("br0".into()));
+    rendered.set("connection", "type", Value::Str(kind::BRIDGE.into()));
+    rendered.set("connection", "autoconnect", Value::Bool(true));
+    rendered.set(kind::BRIDGE, "stp", Value::Bool(true));
+    rendered.set("ipv4", "method", Value::Str("auto".into()));
+    rendered.set("ipv4", "ignore-auto-dns", Value::Bool(false));
+    rendered.set("ipv6", "method", Value::Str("disabled".into()));
+    // As GetSettings returns it: no defaults, but an empty address-data.
+    let mut live = rendered.clone();
+    live.remove("connection", "autoconnect");
+    live.remove(kind::BRIDGE, "stp");
+    live.remove("ipv4", "ignore-auto-dns");
+    live.set("ipv4", "address-data", Value::Dicts(Vec::new()));
+    let back = read("f", &write(&rendered)).unwrap();
+    let want = rendered.managed().without_defaults();
+    assert_ne!(rendered.managed(), live.managed());
+    assert_eq!(live.managed().without_defaults(), want);
+    assert_eq!(back.managed().without_defaults(), want);
+}

@@ -221,3 +221,10 @@ fn every_refusal_is_reported_at_once() {
         .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn uuids_are_the_model_s_derived_ones() {
+    for name in ["eth0", "br-lan_1", "bond0.4094", "x"] {
+        assert_eq!(uuid(name), Uuid::derived("nm", name).to_string());
+    }
+}
