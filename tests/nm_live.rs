@@ -117,7 +117,7 @@ fn an_ethernet_with_static_dual_stack_comes_up_and_reapplying_changes_nothing() 
     let p = profile(&sb, "eth10").unwrap();
     assert_eq!(
         p.uuid(),
-        Some(netloom::engine::nm::uuid_of("eth10").as_str())
+        Some(netloom::backends::nm::render::uuid("eth10").as_str())
     );
     assert!(
         client(&sb).checkpoints().unwrap().is_empty(),

@@ -40,6 +40,14 @@ pub fn path(name: &str) -> String {
     format!("{DIR}/{name}{SUFFIX}")
 }
 
+/// Whether a profile (a keyfile, or a live one) is one netloom made: its UUID is the one
+/// netloom derives from its interface name. Only those are ever removed for not being
+/// rendered; the user's own profiles (Wi-Fi, VPN) share the directory and the daemon.
+pub fn netlooms(s: &Settings) -> bool {
+    let derived = s.interface_name().map(render::uuid);
+    derived.is_some() && s.uuid() == derived.as_deref()
+}
+
 /// Whether `path` is a keyfile NetworkManager reads: directly in [`DIR`], named `*.nmconnection`,
 /// not hidden (NetworkManager skips names starting with `.`).
 fn is_keyfile(path: &str) -> bool {
@@ -160,10 +168,7 @@ impl Backend for Nm {
         is_keyfile(path)
             && text
                 .and_then(|t| keyfile::read(path, t).ok())
-                .is_some_and(|s| {
-                    let derived = s.interface_name().map(render::uuid);
-                    derived.is_some() && s.uuid() == derived.as_deref()
-                })
+                .is_some_and(|s| netlooms(&s))
     }
 
     fn render(&self, host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {

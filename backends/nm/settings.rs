@@ -58,21 +58,6 @@ pub enum Value {
     Dicts(Vec<BTreeMap<String, Value>>),
 }
 
-impl Value {
-    /// Whether this is a list or map with nothing in it, which NetworkManager treats as
-    /// the key being unset.
-    pub fn is_empty_list(&self) -> bool {
-        match self {
-            Value::Bytes(v) => v.is_empty(),
-            Value::Strs(v) => v.is_empty(),
-            Value::U32s(v) => v.is_empty(),
-            Value::StrMap(v) => v.is_empty(),
-            Value::Dicts(v) => v.is_empty(),
-            _ => false,
-        }
-    }
-}
-
 /// One setting (section) of a profile: key to value.
 pub type Section = BTreeMap<String, Value>;
 
@@ -118,17 +103,6 @@ pub const MANAGED: &[(&str, &str)] = &[
     ("ipv6", "address-data"),
     ("ipv6", "gateway"),
     ("ipv6", "ignore-auto-dns"),
-];
-
-/// NetworkManager's default of managed keys that netloom writes even at their default.
-type Default = (&'static str, &'static str, fn() -> Value);
-const DEFAULTS: &[Default] = &[
-    ("connection", "autoconnect", || Value::Bool(true)),
-    (kind::ETHERNET, "mtu", || Value::U32(0)),
-    (kind::BRIDGE, "stp", || Value::Bool(true)),
-    (kind::BRIDGE, "forward-delay", || Value::U32(15)),
-    ("ipv4", "ignore-auto-dns", || Value::Bool(false)),
-    ("ipv6", "ignore-auto-dns", || Value::Bool(false)),
 ];
 
 impl Settings {
@@ -199,28 +173,11 @@ impl Settings {
         out
     }
 
-    /// [`Settings::managed`] without the keys that hold NetworkManager's default, which
-    /// `GetSettings` may leave out (or, for lists, return empty: `ipv6.address-data` is
-    /// `[]` on a profile that was never up): two profiles that configure the same thing
-    /// compare equal however each spells its defaults.
+    /// What a comparison and a diff look at: the managed keys, without the values
+    /// NetworkManager treats as unset ([`Settings::without_defaults`]), so two profiles
+    /// that configure the same thing compare equal however each spells its defaults.
     pub fn comparable(&self) -> Settings {
-        let mut out = self.managed();
-        for (section, key, default) in DEFAULTS {
-            if out.get(section, key) == Some(&default()) {
-                out.remove(section, key);
-            }
-        }
-        let empty: Vec<(String, String)> = out
-            .0
-            .iter()
-            .flat_map(|(s, keys)| keys.iter().map(move |(k, v)| (s, k, v)))
-            .filter(|(_, _, v)| v.is_empty_list())
-            .map(|(s, k, _)| (s.clone(), k.clone()))
-            .collect();
-        for (section, key) in empty {
-            out.remove(&section, &key);
-        }
-        out
+        self.managed().without_defaults()
     }
 
     /// The settings without [`DEPRECATED`] keys: what can be sent back as they are, or

@@ -21,7 +21,7 @@ use crate::backends::nm::live::{Client, LiveProfile};
 use crate::backends::nm::settings::Value;
 use crate::backends::nm::{Settings, keyfile, render};
 use crate::error::Error;
-use crate::model::{Host, IfaceName, Uuid};
+use crate::model::{Host, IfaceName};
 use crate::plan::{Change, FileState, Plan};
 
 /// What one profile needs.
@@ -74,20 +74,6 @@ impl LivePlan {
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
-    }
-}
-
-/// The UUID netloom gives the profile of interface `name`.
-pub fn uuid_of(name: &str) -> String {
-    Uuid::derived("nm", name).to_string()
-}
-
-/// Whether a live profile is one netloom made: its UUID is the one derived from its
-/// interface name.
-fn ours(p: &LiveProfile) -> bool {
-    match (p.settings.uuid(), p.settings.interface_name()) {
-        (Some(uuid), Some(name)) => uuid == uuid_of(name),
-        _ => false,
     }
 }
 
@@ -151,7 +137,9 @@ pub fn plan(client: &Client, host: &Host) -> Result<LivePlan, Error> {
         }
     }
     for p in live.iter().rev() {
-        if ours(p) && p.settings.uuid().is_some_and(|u| !taken.contains(u)) {
+        if crate::backends::nm::netlooms(&p.settings)
+            && p.settings.uuid().is_some_and(|u| !taken.contains(u))
+        {
             ops.push(Op::Delete {
                 path: p.path.clone(),
                 before: p.settings.clone(),
