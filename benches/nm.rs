@@ -7,7 +7,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -16,52 +15,9 @@ use netloom::backends::nm::{Nm, import, keyfile, render};
 
 mod common;
 
-/// The shared host's shape with `devices` devices: two fifths of them VLAN/bridge pairs.
-fn host(devices: usize) -> String {
-    let vlans = devices / 5;
-    let mut x = String::from("<interfaces>\n");
-    x.push_str(
-        "  <interface type='bond' name='bond0'>\n    <start mode='onboot'/>\n    <mtu size='9000'/>\n    \
-         <bond mode='802.3ad'>\n      <miimon freq='100' updelay='200' downdelay='200' carrier='netif'/>\n      \
-         <interface type='ethernet' name='eth0'/>\n      <interface type='ethernet' name='eth1'/>\n    \
-         </bond>\n  </interface>\n",
-    );
-    let mut made = 3;
-    for tag in 1..=vlans {
-        let (hi, lo) = (tag / 250, tag % 250 + 1);
-        write!(
-            x,
-            "  <interface type='bridge' name='br{tag}'>\n    <start mode='onboot'/>\n    \
-             <protocol family='ipv4'>\n      <ip address='10.{hi}.{lo}.1' prefix='24'/>\n    </protocol>\n    \
-             <protocol family='ipv6'>\n      <ip address='2001:db8:{tag:x}::1' prefix='64'/>\n    </protocol>\n    \
-             <bridge stp='off' delay='0'>\n      <interface type='vlan' name='bond0.{tag}'>\n        \
-             <vlan tag='{tag}'>\n          <interface name='bond0'/>\n        </vlan>\n      </interface>\n    \
-             </bridge>\n  </interface>\n"
-        )
-        .unwrap();
-        made += 2;
-    }
-    let mut nic = 0;
-    while made < devices {
-        write!(
-            x,
-            "  <interface type='ethernet' name='nic{nic}'>\n    <start mode='hotplug'/>\n    \
-             <mac address='52:54:00:{:02x}:{:02x}:01'/>\n    <protocol family='ipv4'>\n      <dhcp/>\n    \
-             </protocol>\n  </interface>\n",
-            nic / 256,
-            nic % 256
-        )
-        .unwrap();
-        nic += 1;
-        made += 1;
-    }
-    x.push_str("</interfaces>\n");
-    x
-}
-
 /// Measures every step for one size; returns the medians that have a budget.
 fn size(devices: usize) -> Vec<(String, Duration)> {
-    let host = netloom::xml::read_str("bench.xml", &host(devices)).unwrap();
+    let host = netloom::xml::read_str("bench.xml", &common::host_of(devices).0).unwrap();
     let profiles = render::profiles(&host).unwrap();
     let files = Nm.render(&host, &Snapshot::default()).unwrap();
     println!("{devices} devices: {} keyfiles", files.len());

@@ -11,6 +11,13 @@ pub const RUNS: usize = 30;
 
 /// The host XML and the number of devices it defines.
 pub fn host() -> (String, usize) {
+    host_of(DEVICES)
+}
+
+/// The same shape with `total` devices: two fifths of them VLANs, each the port of its
+/// own bridge, as [`VLANS`] is of [`DEVICES`].
+pub fn host_of(total: usize) -> (String, usize) {
+    let vlans = total * VLANS / DEVICES;
     let mut x = String::from("<interfaces>\n");
     x.push_str(
         "  <interface type='bond' name='bond0'>\n    <start mode='onboot'/>\n    <mtu size='9000'/>\n    \
@@ -19,7 +26,7 @@ pub fn host() -> (String, usize) {
          </bond>\n  </interface>\n",
     );
     let mut devices = 3;
-    for tag in 1..=VLANS {
+    for tag in 1..=vlans {
         let (hi, lo) = (tag / 250, tag % 250 + 1);
         write!(
             x,
@@ -34,7 +41,7 @@ pub fn host() -> (String, usize) {
         devices += 2;
     }
     let mut nic = 0;
-    while devices < DEVICES {
+    while devices < total {
         write!(
             x,
             "  <interface type='ethernet' name='nic{nic}'>\n    <start mode='hotplug'/>\n    \
