@@ -451,6 +451,14 @@ fn an_unconfirmed_change_is_rolled_back_and_a_confirmed_one_stays() {
             &[],
         ),
     );
+    // Rolling back an older transaction now would be undone by the pending checkpoint.
+    let r = run(&sb, tmp.path(), &["rollback", "--yes", "1"], &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("waiting for confirmation"),
+        "{}",
+        r.stderr
+    );
     ok("confirm", &run(&sb, tmp.path(), &["confirm"], &[]));
     assert!(client(&sb).checkpoints().unwrap().is_empty());
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
@@ -552,4 +560,40 @@ fn networkmanager_loads_the_keyfiles_netloom_writes_with_the_settings_meant() {
         checked += 1;
     }
     assert!(checked >= 5, "only {checked} cases rendered");
+}
+
+#[test]
+fn a_live_profile_is_matched_once_even_when_renamed_by_hand() {
+    let Some(sb) = Sandbox::start("nm live: one match per profile") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let one = "<interface type='ethernet' name='eth13'><start mode='none'/></interface>";
+    let a = xml(tmp.path(), "a.xml", one);
+    ok(
+        "apply a",
+        &run(&sb, tmp.path(), &["apply", "--yes", &a], &[]),
+    );
+    // The user points netloom's eth13 profile at eth12.
+    let c = client(&sb);
+    let p = c
+        .profiles()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.settings.id() == Some("eth13"))
+        .unwrap();
+    let mut moved = p.settings.sendable();
+    moved.set("connection", "interface-name", Value::Str("eth12".into()));
+    c.update(&p.path, &moved).unwrap();
+    let both = format!(
+        "<interfaces><interface type='ethernet' name='eth12'><start mode='none'/></interface>{one}</interfaces>"
+    );
+    let b = xml(tmp.path(), "b.xml", &both);
+    ok(
+        "apply b",
+        &run(&sb, tmp.path(), &["apply", "--yes", &b], &[]),
+    );
+    let diff = run(&sb, tmp.path(), &["diff", &b], &[]);
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+    assert!(profile(&sb, "eth12").is_some() && profile(&sb, "eth13").is_some());
 }

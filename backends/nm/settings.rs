@@ -198,6 +198,27 @@ impl Settings {
         for (section, key) in DEPRECATED.iter().chain(MANAGED) {
             out.remove(section, key);
         }
+        // What would contradict the new settings goes too: the sections of another kind
+        // (a bridge that becomes a bond), port settings of a role the profile no longer
+        // has, and the IP settings of a family that is disabled or of a port, which
+        // NetworkManager refuses ("this property is not allowed for 'method=disabled'").
+        for other in [kind::BOND, kind::VLAN, kind::BRIDGE] {
+            if desired.kind() != Some(other) {
+                out.0.remove(other);
+            }
+        }
+        let role = desired.str("connection", "slave-type");
+        for (section, of) in [("bond-port", "bond"), ("bridge-port", "bridge")] {
+            if role != Some(of) {
+                out.0.remove(section);
+            }
+        }
+        for family in ["ipv4", "ipv6"] {
+            let method = desired.str(family, "method");
+            if method.is_none() || method == Some("disabled") {
+                out.0.remove(family);
+            }
+        }
         for (section, keys) in &desired.0 {
             for (key, value) in keys {
                 out.set(section, key, value.clone());
@@ -280,6 +301,38 @@ mod tests {
         assert_eq!(merged.get("ipv4", "addresses"), None, "deprecated");
         assert!(merged.get("ipv4", "dns-search").is_some());
         assert_eq!(merged.managed(), want);
+    }
+
+    #[test]
+    fn merging_drops_what_would_contradict_the_new_role() {
+        let mut live = Settings::default();
+        live.set("connection", "type", s(kind::ETHERNET));
+        live.set("connection", "slave-type", s("bridge"));
+        live.set("bridge-port", "priority", Value::U32(10));
+        live.set(kind::BRIDGE, "stp", Value::Bool(false));
+        live.set(
+            "ipv4",
+            "dns-search",
+            Value::Strs(vec!["example.org".into()]),
+        );
+        live.set("ipv6", "dns", Value::U32s(vec![]));
+        live.set("ipv6", "addr-gen-mode", Value::I32(1));
+        let mut want = Settings::default();
+        want.set("connection", "type", s(kind::ETHERNET));
+        want.set("connection", "slave-type", s("bond"));
+        let merged = live.merged(&want);
+        for section in ["bridge-port", kind::BRIDGE, "ipv4", "ipv6"] {
+            assert!(!merged.0.contains_key(section), "{section}: {merged:?}");
+        }
+        let mut standalone = Settings::default();
+        standalone.set("ipv4", "method", s("auto"));
+        standalone.set("ipv6", "method", s("disabled"));
+        let merged = live.merged(&standalone);
+        assert!(
+            merged.get("ipv4", "dns-search").is_some(),
+            "kept for a live family"
+        );
+        assert_eq!(merged.0.get("ipv6").map(|s| s.len()), Some(1), "{merged:?}");
     }
 
     #[test]

@@ -354,6 +354,17 @@ pub fn rollback_plan(
             .ok_or_else(|| Error::Refused("there is no transaction to roll back".into()))?,
     };
     let id = tx.meta.id;
+    if let Some(waiting) = all
+        .iter()
+        .find(|t| matches!(t.state, State::Pending { .. }))
+        && waiting.meta.id != id
+    {
+        return Err(Error::Refused(format!(
+            "transaction {} is waiting for confirmation; confirm it or roll it back first \
+             (a NetworkManager checkpoint would otherwise undo this rollback)",
+            waiting.meta.id
+        )));
+    }
     if tx.meta.backend == RUNTIME {
         return Err(Error::Refused(format!(
             "transaction {id} ({}) recorded a running network's state; files alone cannot \

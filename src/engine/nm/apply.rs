@@ -97,12 +97,9 @@ impl Session<'_> {
                 after: after.as_ref().map(|a| (a, None)),
             })
             .collect();
-        let timeout = confirm.map_or(SAFETY_SECS, |s| {
-            u32::try_from(s)
-                .unwrap_or(u32::MAX)
-                .saturating_add(GRACE_SECS)
-        });
-        let cp = client.checkpoint_create(timeout)?;
+        // The confirmation window starts at the commit, after activation; the checkpoint's
+        // timeout is set to it then (`write_live`).
+        let cp = client.checkpoint_create(SAFETY_SECS)?;
         let began = journal::begin(
             root,
             LIVE,
@@ -173,9 +170,13 @@ impl Session<'_> {
         }
         fault::point("commit").map_err(fsio::write_err(&jdir))?;
         match confirm {
-            Some(secs) => tx.set_state(State::Pending {
-                deadline: time::now_ceil() + secs,
-            })?,
+            Some(secs) => {
+                let window = u32::try_from(secs).unwrap_or(u32::MAX);
+                client.checkpoint_adjust(cp, window.saturating_add(GRACE_SECS))?;
+                tx.set_state(State::Pending {
+                    deadline: time::now_ceil() + secs,
+                })?
+            }
             None => {
                 client.checkpoint_destroy(cp)?;
                 tx.set_state(State::Committed)?;
@@ -212,12 +213,16 @@ pub(crate) fn restore(tx: &mut Tx, reason: Reason) -> Result<(), Error> {
 }
 
 fn undo(client: &Client, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
+    // Only an open or pending transaction still has its checkpoint: a committed one
+    // destroyed it, and after a restart its path may name someone else's.
+    let holds_checkpoint = matches!(tx.state, State::Open | State::Pending { .. });
     if !matches!(tx.state, State::RollingBack { .. }) {
         tx.set_state(State::RollingBack { reason })?;
     }
     // The checkpoint puts devices back as they were; it is gone after a restart, or when
     // NetworkManager's own timeout already used it.
     if let Some(cp) = tx.meta.checkpoint.clone().map(Checkpoint)
+        && holds_checkpoint
         && client.checkpoints()?.contains(&cp)
     {
         client.checkpoint_rollback(&cp)?;
@@ -233,7 +238,7 @@ fn undo(client: &Client, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
             (None, None) => {}
             (Some(saved), Some(p)) => {
                 let want = settings(tx, saved)?;
-                if p.settings.sendable() != want.sendable() {
+                if restorable(&p.settings) != restorable(&want) {
                     client.update(&p.path, &want.sendable())?;
                     restored.push(p.path.clone());
                 }
@@ -258,6 +263,14 @@ fn undo(client: &Client, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
     tx.set_state(State::RolledBack { reason })
 }
 
+/// What restoring compares: the whole settings but the time NetworkManager last
+/// activated the profile, which an undo must not count as a change.
+fn restorable(s: &Settings) -> Settings {
+    let mut out = s.sendable();
+    out.remove("connection", "timestamp");
+    out
+}
+
 fn by_uuid(profiles: Vec<LiveProfile>) -> HashMap<String, LiveProfile> {
     profiles
         .into_iter()
@@ -274,6 +287,23 @@ pub(crate) fn confirm(tx: &Tx) -> Result<(), Error> {
     let client = Client::connect()?;
     if client.checkpoints()?.contains(&cp) {
         client.checkpoint_destroy(&cp)?;
+        return Ok(());
+    }
+    // Gone: NetworkManager restarted, or its own timeout already rolled the change back.
+    // The profiles decide: confirming is refused unless they still say what was applied.
+    let live = by_uuid(client.profiles()?);
+    for entry in &tx.meta.files {
+        let uuid = entry.path.strip_prefix(PREFIX).unwrap_or(&entry.path);
+        let after = entry.after.as_ref().map(|s| settings(tx, s)).transpose()?;
+        let have = live.get(uuid).map(|p| p.settings.comparable());
+        if have != after.as_ref().map(Settings::comparable) {
+            return Err(Error::Refused(format!(
+                "transaction {} can no longer be confirmed: NetworkManager's checkpoint is \
+                 gone and its profiles are no longer as applied; run `netloom rollback` to \
+                 restore the state before it",
+                tx.meta.id
+            )));
+        }
     }
     Ok(())
 }

@@ -85,22 +85,32 @@ pub fn plan(client: &Client, host: &Host) -> Result<LivePlan, Error> {
         .iter()
         .filter_map(|p| Some((p.settings.uuid()?, p)))
         .collect();
-    let mut taken: HashSet<&str> = HashSet::new();
-    let mut matched: Vec<Option<&LiveProfile>> = Vec::with_capacity(desired.len());
-    for d in &desired {
-        let found = d.uuid().and_then(|u| by_uuid.get(u).copied()).or_else(|| {
-            // Profiles are sorted by UUID, so the pick among several is stable.
-            live.iter().find(|p| {
-                p.settings.interface_name() == d.interface_name()
-                    && p.settings.kind() == d.kind()
-                    && p.settings.uuid().is_some_and(|u| !taken.contains(u))
-            })
+    // UUIDs first, for every profile, so a name match never takes a profile another
+    // rendered profile has by UUID; then names, among the live profiles left.
+    let wanted: HashSet<&str> = desired.iter().filter_map(Settings::uuid).collect();
+    let mut matched: Vec<Option<&LiveProfile>> = desired
+        .iter()
+        .map(|d| d.uuid().and_then(|u| by_uuid.get(u).copied()))
+        .collect();
+    let mut taken: HashSet<&str> = matched
+        .iter()
+        .flatten()
+        .filter_map(|p| p.settings.uuid())
+        .collect();
+    for (d, m) in desired.iter().zip(matched.iter_mut()) {
+        if m.is_some() {
+            continue;
+        }
+        // Profiles are sorted by UUID, so the pick among several is stable.
+        *m = live.iter().find(|p| {
+            p.settings.interface_name() == d.interface_name()
+                && p.settings.kind() == d.kind()
+                && p.settings
+                    .uuid()
+                    .is_some_and(|u| !taken.contains(u) && !wanted.contains(u))
         });
-        if let Some(p) = found.and_then(|p| p.settings.uuid().map(|u| (u, p))) {
-            taken.insert(p.0);
-            matched.push(Some(p.1));
-        } else {
-            matched.push(None);
+        if let Some(u) = m.and_then(|p| p.settings.uuid()) {
+            taken.insert(u);
         }
     }
     // A port names its controller by UUID; a controller matched by name keeps its own.
