@@ -88,15 +88,7 @@ fn main() {
     let budget = Duration::from_millis(100);
     let mut budgeted = size(1_000);
     budgeted.extend(size(10_000));
-    let over: Vec<String> = budgeted
-        .into_iter()
-        .filter(|(_, t)| *t > budget)
-        .map(|(w, _)| w)
-        .collect();
-    if !over.is_empty() {
-        eprintln!("over the {budget:?} budget: {}", over.join(", "));
-        std::process::exit(1);
-    }
+    common::enforce(budget, budgeted);
     // The steps every file backend is measured by, on the shared host.
     common::backend(&Nm, budget);
 }

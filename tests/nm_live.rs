@@ -82,6 +82,17 @@ fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
+/// Waits up to 10 s for `ip OBJECT show DEV` in the sandbox to contain `text`; `when`
+/// says at which step, for the failure message.
+fn shows(sb: &Sandbox, when: &str, object: &str, dev: &str, text: &str) {
+    let now = || sb.ip(&[object, "show", dev]);
+    assert!(
+        eventually(10, || now().contains(text)),
+        "{when}: no {text}: {}",
+        now()
+    );
+}
+
 fn ok(what: &str, r: &Run) {
     assert_eq!(r.code, 0, "{what}: {}\n{}", r.stdout, r.stderr);
 }
@@ -178,20 +189,8 @@ fn a_bridge_with_a_port_comes_up_and_undefine_removes_both() {
          </interface>\n",
     );
     ok("apply", &run(&sb, tmp.path(), &["apply", "--yes", &f], &[]));
-    assert!(
-        eventually(10, || sb
-            .ip(&["addr", "show", "br0"])
-            .contains("inet 203.0.113.5/24")),
-        "{}",
-        sb.ip(&["addr", "show", "br0"])
-    );
-    assert!(
-        eventually(10, || sb
-            .ip(&["link", "show", "eth11"])
-            .contains("master br0")),
-        "{}",
-        sb.ip(&["link", "show", "eth11"])
-    );
+    shows(&sb, "apply", "addr", "br0", "inet 203.0.113.5/24");
+    shows(&sb, "apply", "link", "eth11", "master br0");
     let port = profile(&sb, "eth11").unwrap();
     let br = profile(&sb, "br0").unwrap();
     assert_eq!(port.master(), br.uuid());
@@ -204,13 +203,7 @@ fn a_bridge_with_a_port_comes_up_and_undefine_removes_both() {
     let r = run(&sb, tmp.path(), &["apply", "--yes", &f2], &[]);
     ok("apply br2", &r);
     assert!(r.stderr.contains("changed 1 profile"), "{}", r.stderr);
-    assert!(
-        eventually(10, || sb
-            .ip(&["addr", "show", "br0"])
-            .contains("inet 203.0.113.6/24")),
-        "{}",
-        sb.ip(&["addr", "show", "br0"])
-    );
+    shows(&sb, "apply br2", "addr", "br0", "inet 203.0.113.6/24");
     std::thread::sleep(Duration::from_secs(3));
     let state = sb.ip(&["link", "show", "eth11"]);
     assert!(
@@ -357,13 +350,7 @@ fn a_change_that_fails_half_way_is_rolled_back() {
             None,
             "{point}: the new profile is gone"
         );
-        assert!(
-            eventually(10, || sb
-                .ip(&["addr", "show", "eth10"])
-                .contains("198.51.100.10/24")),
-            "{point}: {}",
-            sb.ip(&["addr", "show", "eth10"])
-        );
+        shows(&sb, point, "addr", "eth10", "198.51.100.10/24");
         assert!(client(&sb).checkpoints().unwrap().is_empty(), "{point}");
     }
     let history = run(&sb, tmp.path(), &["history"], &[]);
@@ -427,13 +414,7 @@ fn an_unconfirmed_change_is_rolled_back_and_a_confirmed_one_stays() {
         "{:?}",
         v4(&sb)
     );
-    assert!(
-        eventually(10, || sb
-            .ip(&["addr", "show", "eth10"])
-            .contains("198.51.100.10/24")),
-        "{}",
-        sb.ip(&["addr", "show", "eth10"])
-    );
+    shows(&sb, "expired", "addr", "eth10", "198.51.100.10/24");
     let confirm = run(&sb, tmp.path(), &["confirm"], &[]);
     assert_eq!(confirm.code, 2, "{}", confirm.stderr);
     assert!(

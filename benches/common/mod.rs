@@ -137,18 +137,26 @@ pub fn backend(backend: &dyn netloom::backend::Backend, budget: Duration) {
     );
 
     println!("import from disk is reported, not budgeted: {import_disk:?} median here");
-    let over: Vec<&str> = [
-        ("render", render),
-        ("render over its own files", again),
-        ("import", import),
-    ]
-    .into_iter()
-    .filter(|(_, t)| *t > budget)
-    .map(|(w, _)| w)
-    .collect();
+    enforce(
+        budget,
+        [
+            ("render".to_owned(), render),
+            ("render over its own files".to_owned(), again),
+            ("import".to_owned(), import),
+        ],
+    );
+    println!("all within the {budget:?} budget");
+}
+
+/// Exits non-zero, naming them, when any of the `medians` is over `budget`.
+pub fn enforce(budget: Duration, medians: impl IntoIterator<Item = (String, Duration)>) {
+    let over: Vec<String> = medians
+        .into_iter()
+        .filter(|(_, t)| *t > budget)
+        .map(|(w, _)| w)
+        .collect();
     if !over.is_empty() {
         eprintln!("over the {budget:?} budget: {}", over.join(", "));
         std::process::exit(1);
     }
-    println!("all within the {budget:?} budget");
 }

@@ -121,7 +121,7 @@ fn preview(cli: &Cli, files: &[PathBuf], format: Format, color: Color) -> Result
     let host = input::load(files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    let plan = match super::live::client(cli, backend)? {
+    let plan = match super::live::client(cli, &root, backend)? {
         Some(client) => engine::nm::plan(&client, &host)?.plan,
         None => engine::plan(&root, backend, &host)?,
     };
@@ -140,7 +140,7 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
     let host = input::load(&args.files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    if let Some(client) = super::live::client(cli, backend)? {
+    if let Some(client) = super::live::client(cli, &root, backend)? {
         return super::live::apply(&root, &client, &host, args);
     }
     let target = Target::files(&root);
@@ -161,7 +161,7 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
         .map_err(|e| Error::Usage(format!("invalid interface name '{}': {e}", args.name)))?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    if let Some(client) = super::live::client(cli, backend)? {
+    if let Some(client) = super::live::client(cli, &root, backend)? {
         return super::live::undefine(&root, &client, &name, args);
     }
     let command = format!("undefine {name}");

@@ -31,7 +31,7 @@ fn host(cli: &Cli, names: &[String]) -> Result<Host> {
         .collect::<Result<Vec<_>>>()?;
     let root = super::open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    if let Some(client) = super::live::client(cli, backend)? {
+    if let Some(client) = super::live::client(cli, &root, backend)? {
         return crate::engine::nm::import(&client, &names);
     }
     let existing = root.snapshot(backend.scan())?;

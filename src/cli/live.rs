@@ -21,7 +21,11 @@ pub enum NmMode {
 }
 
 /// The client to use, when `backend` is `nm` and the mode says live.
-pub(super) fn client(cli: &Cli, backend: &dyn Backend) -> Result<Option<Client>> {
+pub(super) fn client(
+    cli: &Cli,
+    root: &TargetRoot,
+    backend: &dyn Backend,
+) -> Result<Option<Client>> {
     if backend.name() != "nm" {
         return Ok(None);
     }
@@ -29,9 +33,7 @@ pub(super) fn client(cli: &Cli, backend: &dyn Backend) -> Result<Option<Client>>
         NmMode::Keyfile => Ok(None),
         NmMode::Live => Ok(Some(Client::connect()?)),
         NmMode::Auto => {
-            let is_slash =
-                std::fs::canonicalize(&cli.root).is_ok_and(|p| p == std::path::Path::new("/"));
-            if !is_slash {
+            if root.absolute() != std::path::Path::new("/") {
                 return Ok(None);
             }
             match Client::connect() {

@@ -33,6 +33,11 @@ fn missing() -> Option<String> {
     None
 }
 
+/// Runs `nm-sandbox VERB DIR`.
+fn sandbox_cmd(verb: &str, dir: &Path) -> std::io::Result<std::process::Output> {
+    Command::new(script()).arg(verb).arg(dir).output()
+}
+
 /// A running sandbox; dropping it stops NetworkManager and removes its folder.
 pub struct Sandbox {
     /// What `nm-sandbox start` exported, in its order.
@@ -62,15 +67,11 @@ impl Sandbox {
                     .all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c)),
             "{path} is not a path nm-sandbox takes"
         );
-        let out = Command::new(script())
-            .arg("start")
-            .arg(&path)
-            .output()
-            .expect("nm-sandbox runs");
+        let out = sandbox_cmd("start", Path::new(&path)).expect("nm-sandbox runs");
         if !out.status.success() {
             // It cleans up after a failed start itself; stop anyway, it is idempotent. Keep
             // the folder unless that worked: `stop` needs the pid records in it.
-            let stop = Command::new(script()).arg("stop").arg(&path).output();
+            let stop = sandbox_cmd("stop", Path::new(&path));
             if !stop.is_ok_and(|o| o.status.success()) {
                 let _ = dir.keep();
             }
@@ -92,11 +93,7 @@ impl Sandbox {
     pub fn restart(&mut self) {
         let dir = self.dir().to_owned();
         for verb in ["stop", "start"] {
-            let out = Command::new(script())
-                .arg(verb)
-                .arg(&dir)
-                .output()
-                .expect("nm-sandbox runs");
+            let out = sandbox_cmd(verb, &dir).expect("nm-sandbox runs");
             assert!(
                 out.status.success(),
                 "nm-sandbox {verb} {}: {}",
@@ -200,7 +197,7 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let Some(dir) = self.dir.take() else { return };
-        let out = Command::new(script()).arg("stop").arg(dir.path()).output();
+        let out = sandbox_cmd("stop", dir.path());
         let stopped = out.as_ref().is_ok_and(|o| o.status.success());
         if !stopped {
             let why = match &out {

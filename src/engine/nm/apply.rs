@@ -46,12 +46,38 @@ fn json(s: &Settings) -> Result<FileState, Error> {
     Ok(FileState { bytes, mode: 0o600 })
 }
 
-fn settings(tx: &Tx, saved: &journal::Saved) -> Result<Settings, Error> {
-    let blob = tx.blob(saved)?;
-    serde_json::from_slice(&blob.bytes).map_err(|e| Error::Read {
-        path: tx.dir.display().to_string(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-    })
+/// One profile a transaction touched, as its journal has it.
+struct Touched {
+    uuid: String,
+    before: Option<Settings>,
+    after: Option<Settings>,
+}
+
+/// Every profile `tx` touched, in the order it touched them, decoded once for whoever
+/// undoes, confirms or plans a rollback.
+fn touched(tx: &Tx) -> Result<Vec<Touched>, Error> {
+    let decode = |saved: &journal::Saved| -> Result<Settings, Error> {
+        let blob = tx.blob(saved)?;
+        serde_json::from_slice(&blob.bytes).map_err(|e| Error::Read {
+            path: tx.dir.display().to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })
+    };
+    tx.meta
+        .files
+        .iter()
+        .map(|entry| {
+            Ok(Touched {
+                uuid: entry
+                    .path
+                    .strip_prefix(PREFIX)
+                    .unwrap_or(&entry.path)
+                    .to_owned(),
+                before: entry.before.as_ref().map(decode).transpose()?,
+                after: entry.after.as_ref().map(decode).transpose()?,
+            })
+        })
+        .collect()
 }
 
 impl Session<'_> {
@@ -229,24 +255,17 @@ fn undo(client: &Client, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
     }
     let live = by_uuid(client.profiles()?);
     let mut restored = Vec::new();
-    let entries = tx.meta.files.clone();
-    for (i, entry) in entries.iter().enumerate().rev() {
-        let uuid = entry.path.strip_prefix(PREFIX).unwrap_or(&entry.path);
-        let have = live.get(uuid);
-        match (&entry.before, have) {
+    for (i, t) in touched(tx)?.iter().enumerate().rev() {
+        match (&t.before, live.get(&t.uuid)) {
             (None, Some(p)) => client.delete(&p.path)?,
             (None, None) => {}
-            (Some(saved), Some(p)) => {
-                let want = settings(tx, saved)?;
-                if restorable(&p.settings) != restorable(&want) {
+            (Some(want), Some(p)) => {
+                if restorable(&p.settings) != restorable(want) {
                     client.update(&p.path, &want.sendable())?;
                     restored.push(p.path.clone());
                 }
             }
-            (Some(saved), None) => {
-                let want = settings(tx, saved)?;
-                restored.push(client.add(&want.sendable())?);
-            }
+            (Some(want), None) => restored.push(client.add(&want.sendable())?),
         }
         fault::point(&format!("restore-{i}")).map_err(fsio::write_err(&tx.dir))?;
     }
@@ -292,11 +311,9 @@ pub(crate) fn confirm(tx: &Tx) -> Result<(), Error> {
     // Gone: NetworkManager restarted, or its own timeout already rolled the change back.
     // The profiles decide: confirming is refused unless they still say what was applied.
     let live = by_uuid(client.profiles()?);
-    for entry in &tx.meta.files {
-        let uuid = entry.path.strip_prefix(PREFIX).unwrap_or(&entry.path);
-        let after = entry.after.as_ref().map(|s| settings(tx, s)).transpose()?;
-        let have = live.get(uuid).map(|p| p.settings.comparable());
-        if have != after.as_ref().map(Settings::comparable) {
+    for t in touched(tx)? {
+        let have = live.get(&t.uuid).map(|p| p.settings.comparable());
+        if have != t.after.as_ref().map(Settings::comparable) {
             return Err(Error::Refused(format!(
                 "transaction {} can no longer be confirmed: NetworkManager's checkpoint is \
                  gone and its profiles are no longer as applied; run `netloom rollback` to \
@@ -315,17 +332,19 @@ pub(crate) fn rollback_plan(tx: &Tx, force: bool) -> Result<Plan, Error> {
     let live = by_uuid(client.profiles()?);
     let id = tx.meta.id;
     let mut changes = BTreeMap::new();
-    for entry in &tx.meta.files {
-        let uuid = entry.path.strip_prefix(PREFIX).unwrap_or(&entry.path);
-        let have = live.get(uuid).map(|p| &p.settings);
-        let after = entry.after.as_ref().map(|s| settings(tx, s)).transpose()?;
-        let before = entry.before.as_ref().map(|s| settings(tx, s)).transpose()?;
+    for Touched {
+        uuid,
+        before,
+        after,
+    } in touched(tx)?
+    {
+        let have = live.get(&uuid).map(|p| &p.settings);
         let cmp = |s: Option<&Settings>| s.map(Settings::comparable);
         if cmp(have) != cmp(after.as_ref()) && !force {
             let name = have
                 .or(after.as_ref())
                 .or(before.as_ref())
-                .map_or(uuid.to_owned(), shown_path);
+                .map_or(uuid.clone(), shown_path);
             return Err(Error::Refused(format!(
                 "{name} was changed after transaction {id} by something other than netloom; \
                  `netloom rollback --force {id}` restores the state before it anyway"
