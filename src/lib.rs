@@ -16,6 +16,7 @@ pub mod error;
 pub mod model;
 mod parallel;
 pub mod plan;
+pub mod port;
 pub mod source;
 pub mod syntax;
 pub mod xml;

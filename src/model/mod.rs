@@ -10,6 +10,7 @@ mod bond;
 mod bridge;
 mod common;
 mod ethernet;
+pub mod guest;
 mod ip;
 pub mod network;
 mod uuid;

@@ -9,6 +9,7 @@
 mod addressing;
 mod dns;
 mod forward;
+mod netport;
 mod port;
 
 use std::fmt;
@@ -19,6 +20,7 @@ pub use addressing::{
 };
 pub use dns::{Dns, DnsHost, Domain, Forwarder, SrvProtocol, SrvRecord, TxtRecord};
 pub use forward::{Driver, Forward, ForwardMode, Nat, PciAddress, PoolInterface};
+pub use netport::{MacvtapMode, NetworkPort, Owner, Plug, PlugType};
 pub use port::{
     Bandwidth, NativeMode, NetVlan, PortGroup, PortOptions, Rate, TrunkTag, VirtualPort,
     VirtualPortType,

@@ -1,0 +1,234 @@
+//! A guest's network interfaces, as a libvirt domain's `<devices><interface>` elements have
+//! them. A guest names only a network (and maybe a portgroup); [`crate::port`] resolves it
+//! against the running network into an [`Actual`] connection, which is what lets the same
+//! guest move between hosts with different hardware.
+
+use std::net::IpAddr;
+
+use super::network::{
+    Bandwidth, MacvtapMode, NetName, NetVlan, Plug, PortOptions, Text, VirtualPort,
+};
+use super::{IfaceName, MacAddr, Uuid, ValueError, keywords};
+
+keywords! {
+    /// `<interface type>` of a guest.
+    GuestType {
+        /// Connected through a libvirt network, resolved at plug time.
+        Network = "network",
+        /// A tap on a host bridge.
+        Bridge = "bridge",
+        /// A macvtap on a host device.
+        Direct = "direct",
+        /// A tap that nothing attaches (the host's scripts do).
+        Ethernet = "ethernet",
+        /// QEMU's user-mode network stack.
+        User = "user",
+        /// A socket segment: this guest listens.
+        Server = "server",
+        /// A socket segment: this guest connects.
+        Client = "client",
+        /// A socket segment over IP multicast.
+        Mcast = "mcast",
+        /// A NIC with no backend at all, its link down, until it is plugged.
+        Unplugged = "none",
+    }
+}
+
+/// A guest name: the owner of its ports and the stem of its state file, so the rules are
+/// those of a network name (1 to 255 bytes, no `/`, no control character, not `.`/`..`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GuestName(NetName);
+
+impl GuestName {
+    /// Checks a name.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        NetName::parse(s)
+            .map(GuestName)
+            .map_err(|_| ValueError(
+                "expected a guest name of 1 to 255 bytes without '/' or control characters, other than '.' and '..'".into(),
+            ))
+    }
+
+    /// The name as written.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The name as a file stem (XML-escaped, as libvirt's status files are).
+    pub fn file_stem(&self) -> String {
+        self.0.file_stem()
+    }
+}
+
+impl std::fmt::Display for GuestName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `<model type>`: the emulated NIC. It ends up in a QEMU `-device` option, where a comma
+/// would start another property, so only letters, digits, `_`, `-` and `.` are allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NicModel(String);
+
+impl NicModel {
+    /// Checks a model name.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if ok {
+            Ok(NicModel(s.to_owned()))
+        } else {
+            Err(ValueError(
+                "expected a NIC model of 1 to 64 ASCII letters, digits, '_', '-' or '.'".into(),
+            ))
+        }
+    }
+
+    /// The name as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for NicModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `<source>` of a guest interface; which variant is allowed follows from the type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuestSource {
+    /// No `<source>` (ethernet, user, none).
+    Nothing,
+    /// `<source network portgroup portid>` (type network).
+    Network {
+        /// `network`.
+        network: NetName,
+        /// `portgroup`.
+        portgroup: Option<Text>,
+        /// `portid`: the port it was plugged as (status XML only).
+        portid: Option<Uuid>,
+    },
+    /// `<source bridge>` (type bridge).
+    Bridge {
+        /// `bridge`.
+        bridge: IfaceName,
+    },
+    /// `<source dev mode>` (type direct); the mode defaults to vepa.
+    Direct {
+        /// `dev`.
+        dev: IfaceName,
+        /// `mode`.
+        mode: Option<MacvtapMode>,
+    },
+    /// `<source address port>` (server, client, mcast).
+    Socket {
+        /// `address`: required for client and mcast (a multicast group there); a server
+        /// without one listens on every address.
+        address: Option<IpAddr>,
+        /// `port`.
+        port: u16,
+    },
+}
+
+/// `<actual type>`: what a plug resolved the interface to. The type and source follow from
+/// the plug (`network` and `bridge` keep their plug type, `direct`, `hostdev` for
+/// `hostdev-pci`); the rest is the merged result of interface, portgroup and network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actual {
+    /// The connection.
+    pub plug: Plug,
+    /// `<virtualport>`, merged and completed.
+    pub virtualport: Option<VirtualPort>,
+    /// `<vlan>`.
+    pub vlan: Option<NetVlan>,
+    /// `<bandwidth>`.
+    pub bandwidth: Option<Bandwidth>,
+    /// `<port isolated>`.
+    pub port: Option<PortOptions>,
+    /// `trustGuestRxFilters`.
+    pub trust_guest_rx_filters: Option<bool>,
+}
+
+/// One guest `<interface>`, with libvirt's child order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestInterface {
+    /// `type`.
+    pub kind: GuestType,
+    /// `trustGuestRxFilters`.
+    pub trust_guest_rx_filters: Option<bool>,
+    /// `<mac address>`; a plug fills it in when missing.
+    pub mac: Option<MacAddr>,
+    /// `<source>`.
+    pub source: GuestSource,
+    /// `<target dev>`: the host-side device (tap or macvtap); a plug names one when
+    /// missing.
+    pub target: Option<IfaceName>,
+    /// `<model type>`.
+    pub model: Option<NicModel>,
+    /// `<virtualport>`.
+    pub virtualport: Option<VirtualPort>,
+    /// `<vlan>`.
+    pub vlan: Option<NetVlan>,
+    /// `<bandwidth>`.
+    pub bandwidth: Option<Bandwidth>,
+    /// `<port isolated>`.
+    pub port: Option<PortOptions>,
+    /// `<link state>`: `Some(false)` is a NIC whose cable is out.
+    pub link_up: Option<bool>,
+    /// `<actual>`: status XML only.
+    pub actual: Option<Actual>,
+}
+
+impl GuestInterface {
+    /// An interface of `kind` with nothing else set.
+    pub fn new(kind: GuestType, source: GuestSource) -> Self {
+        GuestInterface {
+            kind,
+            trust_guest_rx_filters: None,
+            mac: None,
+            source,
+            target: None,
+            model: None,
+            virtualport: None,
+            vlan: None,
+            bandwidth: None,
+            port: None,
+            link_up: None,
+            actual: None,
+        }
+    }
+}
+
+/// The root element a guest document was written with, so it is written back the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GuestForm {
+    /// `<domain>`: a whole libvirt domain, of which only the name, the UUID and the
+    /// interfaces are read (and written back).
+    #[default]
+    Domain,
+    /// `<devices>` holding `<interface>` elements.
+    Devices,
+    /// One `<interface>`.
+    Interface,
+}
+
+/// A guest document: a `<domain>` (its name and UUID are kept) or a bare list of
+/// interfaces. Interface order is kept: it decides the NICs' PCI slots and so their names
+/// in the guest.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Guest {
+    /// The root element it was read from.
+    pub form: GuestForm,
+    /// `<domain><name>`.
+    pub name: Option<GuestName>,
+    /// `<domain><uuid>`.
+    pub uuid: Option<Uuid>,
+    /// The interfaces, in document order.
+    pub interfaces: Vec<GuestInterface>,
+}
