@@ -28,4 +28,6 @@ mod nm_fields;
 mod nm_keyfile;
 mod nm_live;
 mod plan_diff;
+mod port_live;
+mod port_restart;
 mod util;

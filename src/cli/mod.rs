@@ -19,6 +19,7 @@ mod import;
 mod input;
 mod live;
 mod net;
+mod port;
 mod render;
 mod validate;
 
@@ -86,6 +87,12 @@ pub enum Command {
         #[command(subcommand)]
         command: net::NetCommand,
     },
+    /// Guest ports: a guest's interfaces resolved against running networks.
+    Port {
+        /// The `port` verb.
+        #[command(subcommand)]
+        command: port::PortCommand,
+    },
     /// Internal: the confirmation timer `apply --confirm` starts.
     #[command(name = engine::TIMER_VERB, hide = true)]
     RevertTimer {
@@ -120,6 +127,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Rollback(args) => history::rollback(args, &cli),
         Command::History(args) => history::history(args, &cli),
         Command::Net { command } => done(net::run(command, &cli)),
+        Command::Port { command } => done(port::run(command, &cli)),
         Command::RevertTimer { id } => history::timer(*id, &cli),
     }
 }

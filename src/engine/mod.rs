@@ -14,6 +14,7 @@ mod journal;
 mod lock;
 pub mod network;
 pub mod nm;
+pub mod port;
 mod root;
 mod time;
 mod timer;

@@ -51,7 +51,7 @@ impl fmt::Display for IfaceName {
 }
 
 /// A unicast Ethernet hardware address. Printed lowercase, as libvirt does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MacAddr([u8; 6]);
 
 impl MacAddr {

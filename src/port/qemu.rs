@@ -17,3 +17,16 @@ pub fn qemu_args(guest: &Guest) -> Result<QemuArgs, Error> {
     let _ = guest;
     Err(Error::Refused("not written yet".into()))
 }
+
+/// One argument per line.
+pub fn to_text(args: &QemuArgs) -> String {
+    args.args.iter().map(|a| format!("{a}\n")).collect()
+}
+
+/// QMP commands setting each link-down NIC's link down.
+pub fn qmp_link_down(args: &QemuArgs) -> Vec<String> {
+    args.link_down
+        .iter()
+        .map(|id| format!(r#"{{"execute":"set_link","arguments":{{"name":"{id}","up":false}}}}"#))
+        .collect()
+}

@@ -9,7 +9,7 @@ use crate::error::Error;
 
 /// What a tool printed, and whether it succeeded.
 #[derive(Debug)]
-pub(super) struct Output {
+pub(crate) struct Output {
     /// Exit status 0.
     pub ok: bool,
     /// Standard output.
@@ -19,7 +19,7 @@ pub(super) struct Output {
 }
 
 /// The command line as a user would type it, for messages.
-pub(super) fn shown(argv: &[String]) -> String {
+pub(crate) fn shown(argv: &[String]) -> String {
     argv.join(" ")
 }
 
@@ -35,12 +35,12 @@ fn locate(program: &str) -> PathBuf {
 }
 
 /// Whether `program` can be found at all.
-pub(super) fn exists(program: &str) -> bool {
+pub(crate) fn exists(program: &str) -> bool {
     locate(program).is_absolute()
 }
 
 /// Runs `argv`, feeding `stdin`; returns its output whatever its exit status.
-pub(super) fn output(argv: &[String], stdin: Option<&str>) -> Result<Output, Error> {
+pub(crate) fn output(argv: &[String], stdin: Option<&str>) -> Result<Output, Error> {
     let Some((program, args)) = argv.split_first() else {
         return Err(Error::Live("an empty command line".into()));
     };
@@ -74,7 +74,7 @@ pub(super) fn output(argv: &[String], stdin: Option<&str>) -> Result<Output, Err
 }
 
 /// Runs `argv` and returns its standard output, or fails with its error output.
-pub(super) fn run(argv: &[String], stdin: Option<&str>) -> Result<String, Error> {
+pub(crate) fn run(argv: &[String], stdin: Option<&str>) -> Result<String, Error> {
     let out = output(argv, stdin)?;
     if out.ok {
         Ok(out.stdout)
@@ -84,7 +84,7 @@ pub(super) fn run(argv: &[String], stdin: Option<&str>) -> Result<String, Error>
 }
 
 /// The error of a command that exited non-zero.
-pub(super) fn failed(argv: &[String], out: &Output) -> Error {
+pub(crate) fn failed(argv: &[String], out: &Output) -> Error {
     let why = match (out.stderr.trim(), out.stdout.trim()) {
         ("", "") => "it exited non-zero without a message".to_owned(),
         ("", said) | (said, _) => said.lines().take(8).collect::<Vec<_>>().join("; "),
@@ -93,19 +93,19 @@ pub(super) fn failed(argv: &[String], out: &Output) -> Error {
 }
 
 /// An argument vector from words.
-pub(super) fn argv<S: AsRef<str>>(words: &[S]) -> Vec<String> {
+pub(crate) fn argv<S: AsRef<str>>(words: &[S]) -> Vec<String> {
     words.iter().map(|w| w.as_ref().to_owned()).collect()
 }
 
 /// Writes a sysctl under `/proc/sys` (the network namespace's own, for `net/…` keys).
-pub(super) fn write_sysctl(key: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn write_sysctl(key: &str, value: &str) -> Result<(), Error> {
     let path = Path::new("/proc/sys").join(key);
     std::fs::write(&path, format!("{value}\n"))
         .map_err(|e| Error::Live(format!("cannot set {}: {e}", path.display())))
 }
 
 /// Reads a sysctl, `None` when the kernel has no such key (IPv6 disabled).
-pub(super) fn read_sysctl(key: &str) -> Option<String> {
+pub(crate) fn read_sysctl(key: &str) -> Option<String> {
     std::fs::read_to_string(Path::new("/proc/sys").join(key))
         .ok()
         .map(|v| v.trim().to_owned())

@@ -13,7 +13,7 @@ use crate::model::IfaceName;
 use crate::model::network::{ForwardMode, Network};
 
 /// The names of the devices in netloom's network namespace.
-pub(super) fn devices() -> BTreeSet<String> {
+pub(crate) fn devices() -> BTreeSet<String> {
     let Ok(out) = cmd::run(&argv(&["ip", "-j", "link", "show"]), None) else {
         return BTreeSet::new();
     };

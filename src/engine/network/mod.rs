@@ -9,10 +9,10 @@
 //! restores them; runtime state as [`RUNTIME`](super::RUNTIME), which only `net stop` or
 //! `net start` may change.
 
-mod cmd;
+pub(crate) mod cmd;
 mod dnsmasq;
 mod fw;
-mod link;
+pub(crate) mod link;
 mod marks;
 pub mod record;
 mod start;
@@ -166,6 +166,23 @@ fn stored(root: &TargetRoot, dir: &str) -> Result<Vec<Network>, Error> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// The running networks as they run (their live copies, usage counts included), sorted
+/// by name: what guest ports resolve against.
+pub(crate) fn running(root: &TargetRoot) -> Result<Vec<Network>, Error> {
+    let mut out = Vec::new();
+    for net in stored(root, RUN_DIR)? {
+        if read(root, &Paths::of(&net.name).record)?.is_some() {
+            out.push(net);
+        }
+    }
+    Ok(out)
+}
+
+/// Where a running network's live copy is (relative to the root).
+pub(crate) fn live_path(name: &NetName) -> String {
+    Paths::of(name).live
 }
 
 /// Every network of the root, defined or running, for `net list`.

@@ -162,6 +162,15 @@ pub fn stop(
         // A transient network: nothing will start it again, its leases go with it.
         removed.push(paths.leases.clone());
     }
+    // Its guests' ports go with it: a network started again starts with no connections.
+    let ports = crate::engine::port::port_files(root, name)?;
+    if !ports.is_empty() {
+        warnings.push(format!(
+            "network '{name}': {} guest port(s) released with it",
+            ports.len()
+        ));
+    }
+    removed.extend(ports);
     removed.extend([paths.live, paths.record, paths.pid]);
     removed.extend(record.files.iter().cloned());
     let plan = plan_paths(root, RUNTIME, files, removed)?;

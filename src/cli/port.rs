@@ -1,0 +1,278 @@
+//! `netloom port …`: guest interfaces against running networks, as libvirt's network driver
+//! connects a domain's `<interface type='network'>`.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+
+use super::apply::Format;
+use super::input::read_all;
+use super::{Cli, notify, say};
+use crate::engine::port::{self as engine_port, Listing};
+use crate::engine::{Session, TargetRoot};
+use crate::error::{Diagnostics, Error, Result};
+use crate::model::MacAddr;
+use crate::model::guest::{Guest, GuestName};
+use crate::port::qemu;
+use crate::xml;
+
+const PORT_HELP: &str = "State: ROOT/run/netloom/ports/NET/UUID.xml (one <networkport> per port, \
+libvirt's format), ROOT/run/netloom/guests/NAME.json (each guest's interfaces as plugged), and \
+the usage counts in each running network's ROOT/run/netloom/networks/NET.xml (`net dumpxml`). \
+Every command first forgets guests whose --pid has ended (or whose record is from an earlier \
+boot) and recounts usage from the ports that remain.\n\
+Taps and macvtaps are made in the network namespace netloom runs in.";
+
+/// The `port` verbs.
+#[derive(Debug, Subcommand)]
+pub enum PortCommand {
+    /// Connect a guest's interfaces and print them with what each resolved to (<actual>).
+    #[command(
+        after_help = format!("{PORT_HELP}\n\nExamples:\n  netloom port plug vm1.xml --guest vm1\n  \
+sh -c 'netloom port plug vm1.xml --guest vm1 --pid $$ > vm1.status.xml && exec qemu-system-x86_64 \
+$(netloom port qemu-args vm1.status.xml)'")
+    )]
+    Plug {
+        /// Guest XML: a libvirt <domain>, a <devices> or one <interface> (`-` for stdin).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The guest's name: the owner of its ports.
+        #[arg(long, value_name = "NAME")]
+        guest: String,
+        /// The process the guest runs in: when it ends, the next netloom command releases
+        /// the guest's ports.
+        #[arg(long, value_name = "PID")]
+        pid: Option<u32>,
+    },
+    /// Release a guest's ports (the guest ended), or unplug one interface (--mac), whose
+    /// NIC stays with no backend and its link down.
+    #[command(after_help = PORT_HELP)]
+    Unplug {
+        /// The guest.
+        #[arg(long, value_name = "NAME")]
+        guest: String,
+        /// Only the interface with this MAC.
+        #[arg(long, value_name = "MAC")]
+        mac: Option<String>,
+    },
+    /// List plugged guests with their interfaces, and each running network's usage.
+    #[command(after_help = PORT_HELP)]
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print QEMU's -netdev/-device arguments for a plugged guest's XML, one per line.
+    #[command(
+        after_help = "The XML is what `port plug` printed. NICs whose link must start down \
+(type none, <link state='down'/>) cannot be told so on QEMU's command line: they are named on \
+standard error with the QMP command to send before the guest runs (start QEMU with -S).\n\n\
+Example:\n  mapfile -t args < <(netloom port qemu-args vm1.status.xml)"
+    )]
+    QemuArgs {
+        /// Guest XML with its interfaces plugged (`-` for stdin).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+/// Runs one `port` verb.
+pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
+    match command {
+        PortCommand::Plug { file, guest, pid } => {
+            let name = guest_name(guest)?;
+            let doc = load_guest(file)?;
+            let out = with_session(cli, |s, root| {
+                engine_port::plug(s, root, &doc, &name, *pid, &format!("port plug --guest {name}"))
+            })?;
+            notify(&out.notes);
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(out.xml.unwrap_or_default().as_bytes())
+                .map_err(Error::Output)
+        }
+        PortCommand::Unplug { guest, mac } => {
+            let name = guest_name(guest)?;
+            let mac = mac
+                .as_deref()
+                .map(|m| {
+                    MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}")))
+                })
+                .transpose()?;
+            let out = with_session(cli, |s, root| {
+                engine_port::unplug(s, root, &name, mac, &format!("port unplug --guest {name}"))
+            })?;
+            notify(&out.notes);
+            Ok(())
+        }
+        PortCommand::List { format } => {
+            let listing = with_session(cli, |s, root| engine_port::list(s, root, "port list"))?;
+            notify(&listing.notes);
+            print_list(&listing, *format)
+        }
+        PortCommand::QemuArgs { file } => {
+            let doc = load_guest(file)?;
+            let args = qemu::qemu_args(&doc)?;
+            for (id, cmd) in args.link_down.iter().zip(qemu::qmp_link_down(&args)) {
+                say(&format!(
+                    "NIC {id} must start with its link down; before the guest runs, send QMP {cmd}"
+                ));
+            }
+            let mut out = std::io::stdout().lock();
+            out.write_all(qemu::to_text(&args).as_bytes())
+                .map_err(Error::Output)
+        }
+    }
+}
+
+fn guest_name(s: &str) -> Result<GuestName> {
+    GuestName::parse(s).map_err(|e| Error::Usage(format!("--guest '{s}': {e}")))
+}
+
+fn load_guest(path: &Path) -> Result<Guest> {
+    let (sources, problems) = read_all(std::slice::from_ref(&path.to_path_buf()));
+    if !problems.is_empty() {
+        return Err(Error::Invalid(Diagnostics(problems)));
+    }
+    let src = sources
+        .first()
+        .ok_or_else(|| Error::Usage(format!("{}: nothing to read", path.display())))?;
+    xml::read_guest(src).map_err(Error::Invalid)
+}
+
+/// Runs `f` holding the root's lock, after telling the user what recovery did.
+fn with_session<T>(cli: &Cli, f: impl FnOnce(&Session<'_>, &TargetRoot) -> Result<T>) -> Result<T> {
+    let root = TargetRoot::open(&cli.root)?;
+    let session = Session::open(&root)?;
+    notify(session.notices());
+    f(&session, &root)
+}
+
+fn print_list(listing: &Listing, format: Format) -> Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match format {
+        Format::Json => {
+            let guests: Vec<serde_json::Value> = listing
+                .guests
+                .iter()
+                .map(|g| {
+                    let ifaces: Vec<serde_json::Value> = g
+                        .interfaces
+                        .iter()
+                        .map(|i| {
+                            let (network, portgroup, port) = match &i.source {
+                                crate::model::guest::GuestSource::Network {
+                                    network,
+                                    portgroup,
+                                    portid,
+                                } => (
+                                    Some(network.to_string()),
+                                    portgroup.as_ref().map(|p| p.as_str().to_owned()),
+                                    portid.map(|u| u.to_string()),
+                                ),
+                                _ => (None, None, None),
+                            };
+                            serde_json::json!({
+                                "mac": i.mac.map(|m| m.to_string()),
+                                "type": i.kind.as_str(),
+                                "network": network,
+                                "portgroup": portgroup,
+                                "port": port,
+                                "connection": engine_port::connection(i),
+                                "target": i.target.as_ref().map(|t| t.to_string()),
+                            })
+                        })
+                        .collect();
+                    serde_json::json!({
+                        "name": g.name.as_str(),
+                        "pid": g.pid,
+                        "interfaces": ifaces,
+                    })
+                })
+                .collect();
+            let networks: Vec<serde_json::Value> = listing
+                .networks
+                .iter()
+                .map(|n| {
+                    let devices: Vec<serde_json::Value> = n
+                        .devices
+                        .iter()
+                        .map(|(d, c)| serde_json::json!({"dev": d, "connections": c}))
+                        .collect();
+                    serde_json::json!({
+                        "name": n.name.as_str(),
+                        "connections": n.connections,
+                        "devices": devices,
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({"guests": guests, "networks": networks});
+            serde_json::to_writer(&mut out, &doc).map_err(|e| Error::Output(e.into()))?;
+            writeln!(out).map_err(Error::Output)?;
+        }
+        Format::Text => {
+            let mut rows = vec![
+                ["Guest", "MAC", "Type", "Source", "Connection", "Target"].map(String::from),
+            ];
+            for g in &listing.guests {
+                for i in &g.interfaces {
+                    let source = match &i.source {
+                        crate::model::guest::GuestSource::Network {
+                            network, portgroup, ..
+                        } => match portgroup {
+                            Some(p) => format!("{network}/{p}"),
+                            None => network.to_string(),
+                        },
+                        _ => "-".into(),
+                    };
+                    rows.push([
+                        g.name.to_string(),
+                        i.mac.map_or("-".into(), |m| m.to_string()),
+                        i.kind.as_str().into(),
+                        source,
+                        engine_port::connection(i),
+                        i.target.as_ref().map_or("-".into(), |t| t.to_string()),
+                    ]);
+                }
+            }
+            table(&mut out, &rows)?;
+            writeln!(out).map_err(Error::Output)?;
+            let mut rows = vec![["Network", "Connections", "Devices"].map(String::from)];
+            for n in &listing.networks {
+                let devices: Vec<String> =
+                    n.devices.iter().map(|(d, c)| format!("{d}={c}")).collect();
+                rows.push([
+                    n.name.to_string(),
+                    n.connections.to_string(),
+                    if devices.is_empty() {
+                        "-".into()
+                    } else {
+                        devices.join(" ")
+                    },
+                ]);
+            }
+            table(&mut out, &rows)?;
+        }
+    }
+    out.flush().map_err(Error::Output)
+}
+
+/// Rows in left-aligned columns, the first one a heading.
+fn table<const N: usize>(out: &mut impl Write, rows: &[[String; N]]) -> Result<()> {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end()).map_err(Error::Output)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,314 @@
+//! Guest ports, the stateful half: `port plug`, `port unplug` and `port list` under
+//! `run/netloom/`, with the host devices they connect.
+//!
+//! Every command starts as libvirt's network driver does when it starts: it reads what is
+//! plugged, forgets the guests that no longer run (their process ended, or the record is
+//! from an earlier boot) and the ports nobody holds, and recounts every running network's
+//! usage from the ports that remain ([`reconcile`]). Then it changes what it was asked to,
+//! writes every file in one journalled transaction, and only then touches the host; a
+//! host step that fails undoes the transaction and the steps before it.
+
+mod host;
+mod plug;
+mod state;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::backend::RenderedFile;
+use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths};
+use crate::error::Error;
+use crate::model::guest::{Guest, GuestInterface, GuestName};
+use crate::model::network::{NetName, Network, NetworkPort, Plug};
+use crate::port;
+
+pub use plug::{plug, unplug};
+pub use state::{GUEST_DIR, PORT_DIR, port_files};
+use state::{Plugged, Stored, alive, boot_id, guest_file, network_file, port_file};
+
+/// What a command leaves for the user: the guest's XML where there is one, and notes.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// The guest's interfaces as plugged (`port plug`).
+    pub xml: Option<String>,
+    /// What reconciling or the command did besides, one sentence each.
+    pub notes: Vec<String>,
+}
+
+/// One guest in `port list`.
+#[derive(Debug, Clone)]
+pub struct GuestView {
+    /// Its name.
+    pub name: GuestName,
+    /// Its process, if it named one.
+    pub pid: Option<u32>,
+    /// Its interfaces as plugged.
+    pub interfaces: Vec<GuestInterface>,
+}
+
+/// One running network's usage in `port list`.
+#[derive(Debug, Clone)]
+pub struct NetUsage {
+    /// The network.
+    pub name: NetName,
+    /// Ports plugged into it.
+    pub connections: u32,
+    /// Each pool device (interface name or PCI address) with its count, in pool order.
+    pub devices: Vec<(String, u32)>,
+}
+
+/// What `port list` shows.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Guests by name.
+    pub guests: Vec<GuestView>,
+    /// Running networks by name.
+    pub networks: Vec<NetUsage>,
+    /// What reconciling did.
+    pub notes: Vec<String>,
+}
+
+/// The state a command works on: what is plugged once ended guests and orphaned ports are
+/// gone. Ports are grouped by running network.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Target {
+    guests: BTreeMap<GuestName, Plugged>,
+    ports: BTreeMap<NetName, Vec<NetworkPort>>,
+    /// Devices to remove once the files are written (made for guests that ended).
+    cleanup: Vec<String>,
+    /// Devices to take off their bridge and down once the files are written.
+    detach: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Target {
+    /// `net` with its usage counted from the ports, and the ports that could not be.
+    fn counted(&self, net: &Network) -> (Network, Vec<(crate::model::Uuid, Error)>) {
+        let ports: Vec<&NetworkPort> = self
+            .ports
+            .get(&net.name)
+            .map(|p| p.iter().collect())
+            .unwrap_or_default();
+        port::count(&net.clone().without_live_state(), &ports)
+    }
+}
+
+/// Forgets what no longer runs and recounts usage; see the module documentation.
+pub(crate) fn reconcile(stored: &Stored) -> Target {
+    let boot = boot_id();
+    let mut t = Target::default();
+    for (name, g) in &stored.guests {
+        if alive(&g.record, &boot) {
+            t.guests.insert(name.clone(), g.clone());
+            continue;
+        }
+        let held = g.port_ids().len();
+        let why = if g.record.boot_id != boot {
+            "its record is from an earlier boot".to_owned()
+        } else {
+            format!("its process {} has ended", g.record.pid.unwrap_or_default())
+        };
+        t.notes.push(format!(
+            "guest '{name}' is gone ({why}): released its {held} port(s)"
+        ));
+        if g.record.boot_id == boot {
+            t.cleanup.extend(g.record.made.iter().cloned());
+        }
+    }
+    let held: BTreeMap<crate::model::Uuid, &GuestName> = t
+        .guests
+        .iter()
+        .flat_map(|(n, g)| g.port_ids().into_iter().map(move |id| (id, n)))
+        .collect();
+    for (dir, _, port) in stored.all_ports() {
+        let Some(net) = stored.network_of_dir(dir) else {
+            t.notes.push(format!(
+                "port {} (guest '{}'): its network is not running; released",
+                port.uuid, port.owner.name
+            ));
+            continue;
+        };
+        if !held.contains_key(&port.uuid) {
+            if stored.guests.values().all(|g| !g.port_ids().contains(&port.uuid)) {
+                t.notes.push(format!(
+                    "network '{}': port {} belonged to no plugged guest; released",
+                    net.name, port.uuid
+                ));
+            }
+            continue;
+        }
+        t.ports
+            .entry(net.name.clone())
+            .or_default()
+            .push(port.clone());
+    }
+    for net in stored.networks.values() {
+        let (counted, rejected) = t.counted(net);
+        for (uuid, e) in rejected {
+            t.notes.push(format!("port {uuid} is not counted: {e}"));
+        }
+        if counted != *net {
+            let n = t.ports.get(&net.name).map_or(0, Vec::len);
+            t.notes.push(format!(
+                "network '{}': usage counts rebuilt from {n} plugged port(s)",
+                net.name
+            ));
+        }
+    }
+    t
+}
+
+/// Writes `t` over `stored` in one transaction: guest records, ports, and each running
+/// network's live copy with its recounted usage. Returns the transaction, if one was
+/// needed.
+fn commit(
+    session: &Session<'_>,
+    root: &TargetRoot,
+    stored: &Stored,
+    t: &mut Target,
+    command: &str,
+) -> Result<Option<u64>, Error> {
+    let mut files: Vec<RenderedFile> = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
+    for (name, g) in &t.guests {
+        files.push(guest_file(name, &g.record));
+    }
+    for name in stored.guests.keys() {
+        if !t.guests.contains_key(name) {
+            removed.push(state::guest_path(name));
+        }
+    }
+    let mut keep: BTreeSet<String> = BTreeSet::new();
+    for (net, ports) in &t.ports {
+        for p in ports {
+            let f = port_file(net, p);
+            keep.insert(f.path.clone());
+            files.push(f);
+        }
+    }
+    for (_, path, _) in stored.all_ports() {
+        if !keep.contains(path) {
+            removed.push(path.to_owned());
+        }
+    }
+    // Ports that cannot be counted were reported by `reconcile`; they stay uncounted.
+    for net in stored.networks.values() {
+        files.push(network_file(&t.counted(net).0));
+    }
+    let plan = plan_paths(root, RUNTIME, files, removed)?;
+    if plan.is_empty() {
+        return Ok(None);
+    }
+    session.apply(&plan, command, None).map(Some)
+}
+
+/// After a commit: removes the devices of ended guests and detaches released ones. A
+/// failure here leaves a device behind, which is said, but changes nothing plugged.
+fn tidy(t: &Target) -> Vec<String> {
+    let mut notes = Vec::new();
+    for dev in &t.cleanup {
+        if let Err(e) = host::remove(dev) {
+            notes.push(format!("device '{dev}' is left behind: {e}"));
+        }
+    }
+    let devices = host::devices();
+    for dev in &t.detach {
+        if devices.contains(dev)
+            && let Err(e) = host::detach(dev)
+        {
+            notes.push(format!("device '{dev}' could not be detached: {e}"));
+        }
+    }
+    notes
+}
+
+/// `port list`: what is plugged, after reconciling (which may release ports and rewrite
+/// counts, so it takes the session).
+pub fn list(session: &Session<'_>, root: &TargetRoot, command: &str) -> Result<Listing, Error> {
+    let stored = Stored::load(root)?;
+    let mut t = reconcile(&stored);
+    commit(session, root, &stored, &mut t, command)?;
+    let mut notes = std::mem::take(&mut t.notes);
+    notes.extend(tidy(&t));
+    let guests = t
+        .guests
+        .iter()
+        .map(|(name, g)| GuestView {
+            name: name.clone(),
+            pid: g.record.pid,
+            interfaces: g.guest.interfaces.clone(),
+        })
+        .collect();
+    let networks = stored
+        .networks
+        .values()
+        .map(|net| usage(&t.counted(net).0))
+        .collect();
+    Ok(Listing {
+        guests,
+        networks,
+        notes,
+    })
+}
+
+/// A network's usage as `port list` shows it.
+fn usage(net: &Network) -> NetUsage {
+    let mut devices = Vec::new();
+    if let Some(f) = &net.forward {
+        for i in &f.interfaces {
+            devices.push((i.dev.to_string(), i.connections.unwrap_or(0)));
+        }
+        for a in &f.addresses {
+            devices.push((pci(a), a.connections.unwrap_or(0)));
+        }
+    }
+    NetUsage {
+        name: net.name.clone(),
+        connections: net.connections.unwrap_or(0),
+        devices,
+    }
+}
+
+/// A PCI address as `lspci -D` prints it.
+pub fn pci(a: &crate::model::network::PciAddress) -> String {
+    format!(
+        "{:04x}:{:02x}:{:02x}.{:x}",
+        a.domain, a.bus, a.slot, a.function
+    )
+}
+
+/// Where an interface is connected, for `port list`: `bridge B`, `direct D (mode)`,
+/// `hostdev ADDR`, or what its type connects to.
+pub fn connection(iface: &GuestInterface) -> String {
+    use crate::model::guest::GuestSource as S;
+    if let Some(a) = &iface.actual {
+        return match &a.plug {
+            Plug::Bridge { bridge, .. } => format!("bridge {bridge}"),
+            Plug::Direct { dev, mode } => format!("direct {dev} ({mode})"),
+            Plug::HostdevPci { address, .. } => format!("hostdev {}", pci(address)),
+        };
+    }
+    match &iface.source {
+        S::Bridge { bridge } => format!("bridge {bridge}"),
+        S::Direct { dev, mode } => format!(
+            "direct {dev} ({})",
+            mode.map_or("vepa", |m| m.as_str())
+        ),
+        S::Socket { address, port } => match address {
+            Some(a) if a.is_ipv6() => format!("[{a}]:{port}"),
+            Some(a) => format!("{a}:{port}"),
+            None => format!(":{port}"),
+        },
+        S::Network { network, .. } => format!("network {network} (not plugged)"),
+        S::Nothing => "-".into(),
+    }
+}
+
+/// A guest document holding `interfaces`, in the form `like` was read in.
+fn document(like: &Guest, name: &GuestName, interfaces: Vec<GuestInterface>) -> Guest {
+    Guest {
+        form: like.form,
+        name: Some(name.clone()),
+        uuid: like.uuid,
+        interfaces,
+    }
+}

@@ -1,0 +1,253 @@
+//! What is plugged, as stored under `run/netloom/`: one `<networkport>` document per port
+//! (`ports/NET/UUID.xml`, libvirt's format) and one record per guest (`guests/NAME.json`:
+//! its interfaces as last plugged, and what says whether it still runs). Usage counts are
+//! kept in each running network's live copy, as libvirt keeps `connections`, and are
+//! always recomputable from the ports.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::RenderedFile;
+use crate::engine::TargetRoot;
+use crate::engine::network;
+use crate::error::Error;
+use crate::model::Uuid;
+use crate::model::guest::{Guest, GuestName, GuestSource};
+use crate::model::network::{NetName, Network, NetworkPort};
+use crate::source::SourceFile;
+use crate::xml;
+
+/// Where ports live, one directory per network.
+pub const PORT_DIR: &str = "run/netloom/ports";
+
+/// Where guest records live.
+pub const GUEST_DIR: &str = "run/netloom/guests";
+
+/// One guest as netloom last plugged it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct GuestRecord {
+    /// The guest's name.
+    pub name: String,
+    /// The guest's UUID: the owner of its ports.
+    pub uuid: String,
+    /// The process the guest lives in (`--pid`), when given.
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// That process's start time (clock ticks since boot), so a reused pid is not
+    /// mistaken for the guest.
+    #[serde(default)]
+    pub start_time: Option<u64>,
+    /// The boot the record was written in: a record from an earlier boot is of a guest
+    /// that cannot be running.
+    pub boot_id: String,
+    /// The guest's interfaces with what they were resolved to (the XML `port plug` printed).
+    pub xml: String,
+    /// Host devices netloom made for the guest (taps, macvtaps), deleted when it ends.
+    #[serde(default)]
+    pub made: Vec<String>,
+}
+
+/// A guest's record with its interfaces read.
+#[derive(Debug, Clone)]
+pub(crate) struct Plugged {
+    /// The record as stored.
+    pub record: GuestRecord,
+    /// Its interfaces.
+    pub guest: Guest,
+}
+
+impl Plugged {
+    /// The port UUIDs the guest's interfaces hold.
+    pub fn port_ids(&self) -> Vec<Uuid> {
+        self.guest
+            .interfaces
+            .iter()
+            .filter_map(|i| match &i.source {
+                GuestSource::Network { portid, .. } => *portid,
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Everything plugged under one root, and the networks running there.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Stored {
+    /// Guests by name.
+    pub guests: BTreeMap<GuestName, Plugged>,
+    /// Ports by network name (the directory they were found in), each with its path.
+    pub ports: BTreeMap<String, Vec<(String, NetworkPort)>>,
+    /// Running networks by name, as their live copies have them.
+    pub networks: BTreeMap<NetName, Network>,
+}
+
+impl Stored {
+    /// Reads the root's state. A file netloom cannot read back is an error naming it:
+    /// guessing what it held could hand one device to two guests.
+    pub fn load(root: &TargetRoot) -> Result<Self, Error> {
+        let mut out = Stored::default();
+        for net in network::running(root)? {
+            out.networks.insert(net.name.clone(), net);
+        }
+        for (rel, text) in files(root, GUEST_DIR, ".json")? {
+            let record: GuestRecord = serde_json::from_str(&text).map_err(|e| {
+                Error::Live(format!("{rel}: not a guest record netloom wrote: {e}"))
+            })?;
+            let guest = xml::read_guest(&SourceFile::new(rel.clone(), record.xml.clone()))
+                .map_err(Error::Invalid)?;
+            let name = GuestName::parse(&record.name)
+                .map_err(|e| Error::Live(format!("{rel}: bad guest name: {e}")))?;
+            out.guests.insert(name, Plugged { record, guest });
+        }
+        for dir in subdirs(root, PORT_DIR)? {
+            let rel_dir = format!("{PORT_DIR}/{dir}");
+            let mut ports = Vec::new();
+            for (rel, text) in files(root, &rel_dir, ".xml")? {
+                let port = xml::read_netport(&SourceFile::new(rel.clone(), text))
+                    .map_err(Error::Invalid)?;
+                ports.push((rel, port));
+            }
+            out.ports.insert(dir, ports);
+        }
+        Ok(out)
+    }
+
+    /// The running network whose ports directory is `dir`.
+    pub fn network_of_dir(&self, dir: &str) -> Option<&Network> {
+        self.networks.values().find(|n| n.name.file_stem() == dir)
+    }
+
+    /// Every stored port, with its network directory and path.
+    pub fn all_ports(&self) -> impl Iterator<Item = (&str, &str, &NetworkPort)> {
+        self.ports
+            .iter()
+            .flat_map(|(d, ps)| ps.iter().map(move |(p, port)| (d.as_str(), p.as_str(), port)))
+    }
+}
+
+/// Where port `uuid` of network `net` is stored.
+pub(crate) fn port_path(net: &NetName, uuid: Uuid) -> String {
+    format!("{PORT_DIR}/{}/{uuid}.xml", net.file_stem())
+}
+
+/// Where guest `name`'s record is stored.
+pub(crate) fn guest_path(name: &GuestName) -> String {
+    format!("{GUEST_DIR}/{}.json", name.file_stem())
+}
+
+/// A port's file.
+pub(crate) fn port_file(net: &NetName, port: &NetworkPort) -> RenderedFile {
+    RenderedFile {
+        path: port_path(net, port.uuid),
+        contents: xml::netport_to_xml(port),
+        mode: 0o600,
+    }
+}
+
+/// A guest's record file.
+pub(crate) fn guest_file(name: &GuestName, record: &GuestRecord) -> RenderedFile {
+    let mut contents = serde_json::to_string_pretty(record).unwrap_or_default();
+    contents.push('\n');
+    RenderedFile {
+        path: guest_path(name),
+        contents,
+        mode: 0o600,
+    }
+}
+
+/// A running network's live copy with `net`'s counts.
+pub(crate) fn network_file(net: &Network) -> RenderedFile {
+    RenderedFile {
+        path: network::live_path(&net.name),
+        contents: xml::network_to_xml(net),
+        mode: 0o600,
+    }
+}
+
+/// The ports stored for network `name`, for `net stop` to remove with it.
+pub fn port_files(root: &TargetRoot, name: &NetName) -> Result<Vec<String>, Error> {
+    let dir = format!("{PORT_DIR}/{}", name.file_stem());
+    Ok(files(root, &dir, ".xml")?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The files directly in `dir` ending in `suffix`, sorted, with their text.
+fn files(root: &TargetRoot, dir: &str, suffix: &str) -> Result<Vec<(String, String)>, Error> {
+    let mut out = Vec::new();
+    for name in entries(root, dir)? {
+        if !name.ends_with(suffix) || name.starts_with('.') {
+            continue;
+        }
+        let rel = format!("{dir}/{name}");
+        let path = root.resolve(&rel)?;
+        if !path.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        out.push((rel, text));
+    }
+    Ok(out)
+}
+
+/// The directories directly in `dir`, sorted.
+fn subdirs(root: &TargetRoot, dir: &str) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for name in entries(root, dir)? {
+        if root.resolve(&format!("{dir}/{name}"))?.is_dir() {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+fn entries(root: &TargetRoot, dir: &str) -> Result<Vec<String>, Error> {
+    let abs = root.resolve(dir)?;
+    let read = match std::fs::read_dir(&abs) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(Error::Read {
+                path: abs.display().to_string(),
+                source,
+            });
+        }
+    };
+    let mut names: Vec<String> = read
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// This boot's identity.
+pub(crate) fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// When process `pid` started (clock ticks since boot), `None` when there is no such
+/// process.
+pub(crate) fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name, in parentheses, may hold spaces: count fields after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // Field 22 overall is the 20th after the name.
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the guest of `record` still runs: same boot, and its process (if it named one)
+/// is the same process.
+pub(crate) fn alive(record: &GuestRecord, boot: &str) -> bool {
+    if record.boot_id != boot {
+        return false;
+    }
+    match record.pid {
+        None => true,
+        Some(pid) => start_time(pid).is_some() && start_time(pid) == record.start_time,
+    }
+}

@@ -1,0 +1,303 @@
+//! `netloom port plug/unplug/list` for real, in network namespaces these tests create
+//! (harness in `net_live_util`): pool devices are veths in HV, macvtaps and taps are made
+//! there, a guest is G1 with a veth whose HV end is its NIC's backend. Covers the pool,
+//! portgroup and virtualport rules, the usage counts (in `port list` and in the network's
+//! live XML), runtime plug and unplug, and the three restart cases of libvirt's design:
+//! a guest ended while netloom was not running, netloom killed with guests running or
+//! gone, and a host reboot.
+
+use serde_json::Value;
+
+use crate::net_live_util::{Lab, Out, runnable};
+
+/// Makes veth pairs in HV whose first ends serve as a pool's physical devices.
+fn pool(lab: &Lab, devs: &[&str]) {
+    for d in devs {
+        lab.hv.ip(&format!("link add {d} type veth peer name {d}p"));
+        lab.hv.ip(&format!("link set {d} up"));
+        lab.hv.ip(&format!("link set {d}p up"));
+    }
+}
+
+/// Defines and starts network `name` from `body` (the children of `<network>`).
+fn network(lab: &Lab, name: &str, body: &str) {
+    let file = lab.file(
+        &format!("{name}.xml"),
+        &format!("<network>\n  <name>{name}</name>\n{body}\n</network>\n"),
+    );
+    let r = lab.netloom(&["net", "define", &file]);
+    assert!(r.ok(), "define {name}: {r}");
+    let r = lab.netloom(&["net", "start", name]);
+    assert!(r.ok(), "start {name}: {r}");
+}
+
+/// `port plug` of a `<domain>` named `guest` holding `ifaces`, with `extra` arguments.
+fn plug(lab: &Lab, guest: &str, ifaces: &str, extra: &[&str]) -> Out {
+    let file = lab.file(
+        &format!("{guest}.xml"),
+        &format!(
+            "<domain type='kvm'>\n  <name>{guest}</name>\n  <memory>1024</memory>\n  \
+             <devices>\n    <disk type='file'/>\n{ifaces}\n  </devices>\n</domain>\n"
+        ),
+    );
+    let mut args = vec!["port", "plug", &file, "--guest", guest];
+    args.extend_from_slice(extra);
+    lab.netloom(&args)
+}
+
+/// `port plug` that must succeed; its XML.
+#[track_caller]
+fn plugged(lab: &Lab, guest: &str, ifaces: &str) -> String {
+    let r = plug(lab, guest, ifaces, &[]);
+    assert!(r.ok(), "plug {guest}: {r}");
+    r.stdout
+}
+
+/// `port list --format json`.
+#[track_caller]
+fn list(lab: &Lab) -> (Value, String) {
+    let r = lab.netloom(&["port", "list", "--format", "json"]);
+    assert!(r.ok(), "port list: {r}");
+    (serde_json::from_str(&r.stdout).unwrap(), r.stderr)
+}
+
+/// A network's connections and its devices' counts, from `port list`.
+#[track_caller]
+fn usage(lab: &Lab, net: &str) -> (u64, Vec<(String, u64)>) {
+    let (v, _) = list(lab);
+    let n = v["networks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == net)
+        .unwrap_or_else(|| panic!("{net} not in port list: {v}"))
+        .clone();
+    let devices = n["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["dev"].as_str().unwrap().to_owned(),
+                d["connections"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (n["connections"].as_u64().unwrap(), devices)
+}
+
+/// The `<actual>`'s `dev='…'` values of plug output, in order.
+fn actual_devs(xml: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("actual"))
+        .filter_map(|a| a.children().find(|c| c.has_tag_name("source")))
+        .filter_map(|s| s.attribute("dev").map(str::to_owned))
+        .collect()
+}
+
+/// Each interface's `<target dev>` and `<mac address>` of plug output, in order.
+fn targets_and_macs(xml: &str) -> Vec<(String, String)> {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("interface"))
+        .map(|i| {
+            let get = |tag: &str, attr: &str| {
+                i.children()
+                    .find(|c| c.has_tag_name(tag))
+                    .and_then(|c| c.attribute(attr))
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            (get("target", "dev"), get("mac", "address"))
+        })
+        .collect()
+}
+
+fn net_iface(net: &str) -> String {
+    format!("    <interface type='network'><source network='{net}'/></interface>")
+}
+
+#[test]
+fn pools_give_shared_devices_by_use_and_exclusive_ones_once() {
+    if !runnable() {
+        return;
+    }
+    let lab = Lab::new("pool", false);
+    pool(&lab, &["eth1", "eth2", "eth3"]);
+    network(
+        &lab,
+        "vepa",
+        "  <forward mode='vepa'><interface dev='eth1'/><interface dev='eth2'/></forward>",
+    );
+    network(
+        &lab,
+        "pt",
+        "  <forward mode='passthrough'><interface dev='eth3'/></forward>",
+    );
+    network(
+        &lab,
+        "hd",
+        "  <forward mode='hostdev' managed='yes'><driver name='vfio'/>\
+         <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x1'/>\
+         <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x2'/></forward>",
+    );
+
+    // Shared: least used, ties to the earliest listed.
+    let three = [net_iface("vepa"), net_iface("vepa"), net_iface("vepa")].join("\n");
+    let xml = plugged(&lab, "vm1", &three);
+    assert_eq!(actual_devs(&xml), ["eth1", "eth2", "eth1"], "{xml}");
+    assert!(xml.contains("mode='vepa'"), "{xml}");
+    let tm = targets_and_macs(&xml);
+    assert_eq!(
+        tm.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
+        ["macvtap0", "macvtap1", "macvtap2"]
+    );
+    let macs: std::collections::BTreeSet<&str> = tm.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(macs.len(), 3, "MACs must differ: {tm:?}");
+    assert!(macs.iter().all(|m| m.starts_with("52:54:00:")), "{tm:?}");
+    let link = lab.hv.ip("-d link show macvtap1");
+    assert!(link.contains("macvtap1@eth2"), "{link}");
+    assert!(link.contains("macvtap mode vepa"), "{link}");
+    assert!(link.contains(&format!("link/ether {}", tm[1].1)), "{link}");
+    assert_eq!(
+        usage(&lab, "vepa"),
+        (3, vec![("eth1".into(), 2), ("eth2".into(), 1)])
+    );
+    let live = lab.netloom(&["net", "dumpxml", "vepa"]).stdout;
+    assert!(live.contains("<network connections='3'>"), "{live}");
+    assert!(live.contains("<interface dev='eth1' connections='2'/>"), "{live}");
+    let inactive = lab.netloom(&["net", "dumpxml", "--inactive", "vepa"]).stdout;
+    assert!(!inactive.contains("connections"), "{inactive}");
+
+    // Exclusive: passthrough takes an unused device, then refuses naming the network.
+    let xml = plugged(&lab, "vm2", &net_iface("pt"));
+    assert_eq!(actual_devs(&xml), ["eth3"]);
+    assert!(lab.hv.ip("-d link show macvtap3").contains("macvtap mode passthru"));
+    let r = plug(&lab, "vm3", &net_iface("pt"), &[]);
+    assert!(r.code == 2 && r.stderr.contains("'pt'") && r.stderr.contains("exclusive"), "{r}");
+    let (v, _) = list(&lab);
+    assert!(
+        v["guests"].as_array().unwrap().iter().all(|g| g["name"] != "vm3"),
+        "a refused plug must leave nothing: {v}"
+    );
+
+    // hostdev: PCI functions, one guest each.
+    let xml = plugged(&lab, "vm4", &[net_iface("hd"), net_iface("hd")].join("\n"));
+    assert!(xml.contains("<actual type='hostdev' managed='yes'>"), "{xml}");
+    assert!(xml.contains("function='0x1'") && xml.contains("function='0x2'"), "{xml}");
+    let r = plug(&lab, "vm5", &net_iface("hd"), &[]);
+    assert!(r.code == 2 && r.stderr.contains("'hd'"), "{r}");
+    assert_eq!(
+        usage(&lab, "hd"),
+        (2, vec![("0000:03:00.1".into(), 1), ("0000:03:00.2".into(), 1)])
+    );
+
+    // A given MAC another guest holds is refused, naming it.
+    let taken = &tm[0].1;
+    let r = plug(
+        &lab,
+        "vm6",
+        &format!("    <interface type='network'><mac address='{taken}'/><source network='vepa'/></interface>"),
+        &[],
+    );
+    assert!(r.code == 2 && r.stderr.contains("'vm1'"), "{r}");
+
+    // Runtime unplug of vm1's second NIC: its device stays, down; eth2 is free again and
+    // the next guest gets it.
+    let r = lab.netloom(&["port", "unplug", "--guest", "vm1", "--mac", &tm[1].1]);
+    assert!(r.ok(), "{r}");
+    assert_eq!(
+        usage(&lab, "vepa"),
+        (2, vec![("eth1".into(), 2), ("eth2".into(), 0)])
+    );
+    let link = lab.hv.ip("link show macvtap1");
+    assert!(!link.contains(",UP"), "unplugged NIC's device must be down: {link}");
+    let xml = plugged(&lab, "vm6", &net_iface("vepa"));
+    assert_eq!(actual_devs(&xml), ["eth2"]);
+
+    // The whole guest: every port released, the devices netloom made removed.
+    let r = lab.netloom(&["port", "unplug", "--guest", "vm1"]);
+    assert!(r.ok() && r.stderr.contains("2 port(s) released"), "{r}");
+    let links = lab.hv.ip("-o link");
+    for gone in ["macvtap0", "macvtap1", "macvtap2"] {
+        assert!(!links.contains(&format!(" {gone}@")), "{gone} left: {links}");
+    }
+    assert_eq!(
+        usage(&lab, "vepa"),
+        (1, vec![("eth1".into(), 0), ("eth2".into(), 1)])
+    );
+    let r = lab.netloom(&["port", "unplug", "--guest", "vm1"]);
+    assert!(r.code == 2 && r.stderr.contains("no guest named 'vm1'"), "{r}");
+    lab.finish();
+}
+
+#[test]
+fn portgroups_and_virtualports_merge_or_refuse() {
+    if !runnable() {
+        return;
+    }
+    let lab = Lab::new("pg", false);
+    pool(&lab, &["eth1"]);
+    network(
+        &lab,
+        "qbg",
+        "  <forward mode='vepa'><interface dev='eth1'/></forward>\n  \
+         <virtualport type='802.1Qbg'><parameters managerid='11' typeid='1193047'/></virtualport>\n  \
+         <portgroup name='eng' default='yes'><virtualport><parameters typeidversion='2'/></virtualport></portgroup>\n  \
+         <portgroup name='sales'><virtualport><parameters typeidversion='3' managerid='12'/></virtualport></portgroup>",
+    );
+    // No portgroup named: the default one; ids filled from network and portgroup, the
+    // instance id generated.
+    let xml = plugged(&lab, "a", &net_iface("qbg"));
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let p = doc
+        .descendants()
+        .find(|n| n.has_tag_name("parameters"))
+        .unwrap_or_else(|| panic!("no merged virtualport: {xml}"));
+    assert_eq!(p.attribute("managerid"), Some("11"), "{xml}");
+    assert_eq!(p.attribute("typeid"), Some("1193047"), "{xml}");
+    assert_eq!(p.attribute("typeidversion"), Some("2"), "{xml}");
+    let instance = p.attribute("instanceid").unwrap_or_default();
+    assert_eq!(instance.len(), 36, "instanceid generated: {xml}");
+    let ports: Vec<_> = walkdir::WalkDir::new(lab.root().join("run/netloom/ports/qbg"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .collect();
+    assert_eq!(ports.len(), 1);
+    let port = std::fs::read_to_string(ports[0].path()).unwrap();
+    assert!(port.contains("<group>eng</group>"), "{port}");
+    assert!(port.contains(&format!("instanceid='{instance}'")), "{port}");
+    // The interface's own value wins; a portgroup value conflicting with the network's
+    // is refused, naming them.
+    let own = "    <interface type='network'><source network='qbg' portgroup='eng'/>\
+               <virtualport><parameters instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/></virtualport></interface>";
+    let xml = plugged(&lab, "b", own);
+    assert!(xml.contains("instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'"), "{xml}");
+    let r = plug(
+        &lab,
+        "c",
+        "    <interface type='network'><source network='qbg' portgroup='sales'/></interface>",
+        &[],
+    );
+    assert!(r.code == 2 && r.stderr.contains("managerid"), "{r}");
+    let r = plug(
+        &lab,
+        "d",
+        "    <interface type='network'><source network='qbg' portgroup='nosuch'/></interface>",
+        &[],
+    );
+    assert!(r.code == 2 && r.stderr.contains("'nosuch'") && r.stderr.contains("'qbg'"), "{r}");
+    let r = plug(
+        &lab,
+        "e",
+        "    <interface type='network'><source network='qbg'/><virtualport type='openvswitch'/></interface>",
+        &[],
+    );
+    assert!(r.code == 2 && r.stderr.contains("openvswitch"), "{r}");
+    let r = plug(&lab, "f", &net_iface("nosuch"), &[]);
+    assert!(r.code == 2 && r.stderr.contains("network 'nosuch' is not active"), "{r}");
+    assert_eq!(usage(&lab, "qbg"), (2, vec![("eth1".into(), 2)]));
+    lab.finish();
+}
