@@ -30,4 +30,5 @@ mod nm_live;
 mod plan_diff;
 mod port_live;
 mod port_restart;
+mod port_xml;
 mod util;

@@ -76,8 +76,7 @@ impl NicModel {
     pub fn parse(s: &str) -> Result<Self, ValueError> {
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
         if ok {
             Ok(NicModel(s.to_owned()))

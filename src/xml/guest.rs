@@ -1,17 +1,145 @@
 //! Guest interface XML (`<domain>`, `<devices>` or `<interface>`) to the model and back.
+//!
+//! Only a guest's network interfaces concern netloom, so of a whole `<domain>` only the
+//! `<name>`, the `<uuid>` and the `<interface>` elements of `<devices>` are read; disks,
+//! consoles and the rest are passed over, which lets `virsh dumpxml` output be read as it
+//! is. The interfaces themselves are read as strictly as network XML (libvirt's domain
+//! grammar for the types netloom plugs, nothing else), every problem positioned and
+//! reported in one run. Writing gives the canonical form in the root it was read with, and
+//! reads back to the same model.
 
+mod read;
+mod write;
+
+use roxmltree::{Document, Node};
+
+use super::netport::{finish, need, uuid_text};
+use super::network::read::text_value;
+use super::reader::Reader;
+use super::write::El;
 use crate::error::Diagnostics;
-use crate::model::guest::Guest;
+use crate::model::guest::{Guest, GuestForm, GuestInterface, GuestName};
 use crate::source::SourceFile;
 
-/// Reads a guest document.
+/// Reads a guest document: a `<domain>` (as `virsh dumpxml` prints it), its `<devices>`,
+/// or one `<interface>`, so the interfaces can be plugged into their networks. Every
+/// problem is reported, positioned.
 pub fn read_guest(file: &SourceFile) -> Result<Guest, Diagnostics> {
-    let _ = file;
-    Err(Diagnostics(Vec::new()))
+    let mut r = Reader::with_dialect(file, 0, "domain XML");
+    let guest = match Document::parse(file.text()) {
+        Ok(doc) => root(&mut r, &doc),
+        Err(err) => {
+            r.xml_error(&err);
+            None
+        }
+    };
+    finish(r, guest)
+}
+
+fn root(r: &mut Reader, doc: &Document) -> Option<Guest> {
+    let el = doc.root_element();
+    let name = el.tag_name().name();
+    let known = matches!(name, "domain" | "devices" | "interface");
+    match el.tag_name().namespace() {
+        Some(uri) if known => {
+            r.foreign_element(el, uri);
+            return None;
+        }
+        _ if !known => {
+            let written = r.element_name(el);
+            r.error(
+                el.range().start,
+                format!(
+                    "expected <domain>, <devices> or <interface> as the root element, found <{written}>"
+                ),
+            );
+            return None;
+        }
+        _ => {}
+    }
+    match name {
+        "domain" => domain(r, el),
+        "devices" => Some(Guest {
+            form: GuestForm::Devices,
+            interfaces: devices(r, el)?,
+            ..Guest::default()
+        }),
+        _ => Some(Guest {
+            form: GuestForm::Interface,
+            interfaces: vec![read::interface(r, el)?],
+            ..Guest::default()
+        }),
+    }
+}
+
+/// The element children of `el` without a namespace: what libvirt's grammar can name.
+/// Anything else in a `<domain>` (an application's metadata, `qemu:commandline`) is not
+/// netloom's to judge.
+fn plain_children<'a, 'i>(el: Node<'a, 'i>) -> Vec<Node<'a, 'i>> {
+    el.children()
+        .filter(|c| c.is_element() && c.tag_name().namespace().is_none())
+        .collect()
+}
+
+/// `<domain>`: its `<name>`, `<uuid>` and `<devices>`; every other child is passed over.
+fn domain(r: &mut Reader, el: Node) -> Option<Guest> {
+    let what = "<domain>";
+    let kids = plain_children(el);
+    let name =
+        need(r, el, &kids, "name", what).and_then(|n| text_value(r, n, "<name>", GuestName::parse));
+    let uuid = r
+        .once(&kids, "uuid", what)
+        .and_then(|n| text_value(r, n, "<uuid>", uuid_text));
+    let interfaces = match r.once(&kids, "devices", what) {
+        Some(n) => devices(r, n),
+        None => Some(Vec::new()),
+    };
+    Some(Guest {
+        form: GuestForm::Domain,
+        name: Some(name?),
+        uuid,
+        interfaces: interfaces?,
+    })
+}
+
+/// The `<interface>` children of `<devices>`, in order; other devices are passed over.
+fn devices(r: &mut Reader, el: Node) -> Option<Vec<GuestInterface>> {
+    r.check_attrs(el, "<devices>", &[]);
+    let mut out = Vec::new();
+    let mut ok = true;
+    for n in plain_children(el)
+        .into_iter()
+        .filter(|n| n.tag_name().name() == "interface")
+    {
+        match read::interface(r, n) {
+            Some(i) => out.push(i),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
 }
 
 /// The canonical XML of a guest document, in the form it was read in, ending in a newline.
+///
+/// A `<domain>` is written with only its name, UUID and interfaces (a domain without a
+/// name, which only a hand-built model can have, does not read back: libvirt requires
+/// one, and so does [`read_guest`]). A guest of the
+/// `Interface` form that does not hold exactly one interface is written as `<devices>`,
+/// the form that can hold it.
 pub fn guest_to_xml(guest: &Guest) -> String {
-    let _ = guest;
-    String::new()
+    let devices = || El::new("devices").children(guest.interfaces.iter().map(write::interface));
+    let root = match (guest.form, guest.interfaces.as_slice()) {
+        (GuestForm::Domain, _) => El::new("domain")
+            .children(guest.name.as_ref().map(|n| El::new("name").text(n)))
+            .children(guest.uuid.map(|u| El::new("uuid").text(u)))
+            .child(devices()),
+        (GuestForm::Interface, [one]) => write::interface(one),
+        (GuestForm::Devices | GuestForm::Interface, _) => devices(),
+    };
+    let mut out = String::new();
+    root.write(&mut out, 0);
+    out
 }
+
+#[cfg(test)]
+mod tests;

@@ -23,12 +23,12 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::model::Host;
 use crate::source::SourceFile;
 
+pub use guest::{guest_to_xml, read_guest};
+pub use netport::{netport_to_xml, read_netport};
 pub use network::{
     NetworkChecks, is_network_document, network_to_xml, read_network, read_network_str,
     read_network_with,
 };
-pub use guest::{guest_to_xml, read_guest};
-pub use netport::{netport_to_xml, read_netport};
 pub use write::to_xml;
 
 /// Reads one host from one or more inputs. Files given together describe one host, so an

@@ -138,7 +138,7 @@ pub(super) fn forward(r: &mut Reader, el: Node, at: &mut At) -> Forward {
     f
 }
 
-fn driver_name(s: &str) -> Result<Text, ValueError> {
+pub(crate) fn driver_name(s: &str) -> Result<Text, ValueError> {
     match s {
         "kvm" | "vfio" | "xen" => Text::parse(s),
         _ => Err(ValueError("expected 'kvm', 'vfio' or 'xen'".into())),
@@ -186,7 +186,7 @@ fn pci_address(r: &mut Reader, n: Node) -> Option<PciAddress> {
 }
 
 /// A PCI address part: `0x` hex (libvirt's spelling) or decimal, up to `max`.
-fn hex_num(s: &str, max: u32) -> Result<u32, ValueError> {
+pub(crate) fn hex_num(s: &str, max: u32) -> Result<u32, ValueError> {
     let v = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         Some(h) if !h.is_empty() && h.len() <= 8 => u32::from_str_radix(h, 16).ok(),
         Some(_) => None,

@@ -10,10 +10,10 @@
 mod addressing;
 mod checks;
 mod dns;
-mod forward;
-mod port;
-mod read;
-mod write;
+pub(super) mod forward;
+pub(super) mod port;
+pub(super) mod read;
+pub(super) mod write;
 
 use crate::error::Diagnostics;
 use crate::model::network::Network;

@@ -13,7 +13,7 @@ use crate::model::network::{
 use crate::model::{Uuid, ValueError};
 
 /// `<vlan trunk>` with its `<tag id nativeMode>`s.
-pub(super) fn vlan(r: &mut Reader, el: Node) -> Option<NetVlan> {
+pub(crate) fn vlan(r: &mut Reader, el: Node) -> Option<NetVlan> {
     let what = "<vlan>";
     r.check_attrs(el, what, &["trunk"]);
     let kids = r.children(el, what, &["tag"], None);
@@ -67,7 +67,7 @@ pub(super) fn vlan(r: &mut Reader, el: Node) -> Option<NetVlan> {
 }
 
 /// `<bandwidth>` with `<inbound>` and `<outbound>`.
-pub(super) fn bandwidth(r: &mut Reader, el: Node) -> Bandwidth {
+pub(crate) fn bandwidth(r: &mut Reader, el: Node) -> Bandwidth {
     let what = "<bandwidth>";
     r.check_attrs(el, what, &[]);
     let kids = r.children(el, what, &["inbound", "outbound"], None);
@@ -77,7 +77,7 @@ pub(super) fn bandwidth(r: &mut Reader, el: Node) -> Bandwidth {
     }
 }
 
-fn rate(r: &mut Reader, el: Node, inbound: bool) -> Rate {
+pub(crate) fn rate(r: &mut Reader, el: Node, inbound: bool) -> Rate {
     let what = if inbound { "<inbound>" } else { "<outbound>" };
     let allowed: &[&str] = if inbound {
         &["average", "peak", "burst", "floor"]
@@ -115,7 +115,7 @@ fn rate(r: &mut Reader, el: Node, inbound: bool) -> Rate {
 }
 
 /// `<port isolated>`.
-pub(super) fn port_options(r: &mut Reader, el: Node) -> PortOptions {
+pub(crate) fn port_options(r: &mut Reader, el: Node) -> PortOptions {
     let what = "<port>";
     r.check_attrs(el, what, &["isolated"]);
     r.children(el, what, &[], None);
@@ -126,7 +126,7 @@ pub(super) fn port_options(r: &mut Reader, el: Node) -> PortOptions {
 
 /// `<virtualport type>` with `<parameters>`. At network level the type is required; in a
 /// portgroup it may be left to the merge with the network's.
-pub(super) fn virtualport(r: &mut Reader, el: Node, need_type: bool) -> Option<VirtualPort> {
+pub(crate) fn virtualport(r: &mut Reader, el: Node, need_type: bool) -> Option<VirtualPort> {
     let what = "<virtualport>";
     r.check_attrs(el, what, &["type"]);
     let kids = r.children(el, what, &["parameters"], None);
@@ -204,7 +204,7 @@ pub(super) fn virtualport(r: &mut Reader, el: Node, need_type: bool) -> Option<V
 }
 
 /// A portgroup name, as the schema's `deviceName`: letters, digits and `_ . - \\ : /`.
-fn portgroup_name(s: &str) -> Result<Text, ValueError> {
+pub(crate) fn portgroup_name(s: &str) -> Result<Text, ValueError> {
     let ok = !s.is_empty()
         && s.len() <= 255
         && s.chars()

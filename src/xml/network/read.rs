@@ -198,7 +198,7 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
 /// The text of an element that holds only text (`<name>`, `<hostname>`), parsed; a bad
 /// value is reported where the text starts. Character references count: `&#10;` is a line
 /// break like a literal one.
-pub(super) fn text_value<T>(
+pub(crate) fn text_value<T>(
     r: &mut Reader,
     el: Node,
     what: &str,

@@ -9,7 +9,7 @@ use crate::model::network::{
     Rate, VirtualPort,
 };
 
-fn yes_no(b: bool) -> &'static str {
+pub(in crate::xml) fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
@@ -203,7 +203,7 @@ fn dns(d: &Dns) -> El {
         }))
 }
 
-fn vlan(v: &NetVlan) -> El {
+pub(in crate::xml) fn vlan(v: &NetVlan) -> El {
     let trunk = v.trunk == Some(true) || v.tags.len() > 1;
     El::new("vlan")
         .opt("trunk", trunk.then_some("yes"))
@@ -222,7 +222,7 @@ fn rate(name: &'static str, r: &Rate) -> El {
         .opt("burst", r.burst)
 }
 
-fn bandwidth(b: &Bandwidth) -> Option<El> {
+pub(in crate::xml) fn bandwidth(b: &Bandwidth) -> Option<El> {
     if b.inbound.is_none() && b.outbound.is_none() {
         return None;
     }
@@ -293,7 +293,7 @@ fn route(r: &NetRoute) -> El {
         .opt("metric", r.metric)
 }
 
-fn virtualport(v: &VirtualPort) -> El {
+pub(in crate::xml) fn virtualport(v: &VirtualPort) -> El {
     let params = El::new("parameters")
         .opt("managerid", v.managerid)
         .opt("typeid", v.typeid)
