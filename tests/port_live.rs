@@ -166,31 +166,56 @@ fn pools_give_shared_devices_by_use_and_exclusive_ones_once() {
     );
     let live = lab.netloom(&["net", "dumpxml", "vepa"]).stdout;
     assert!(live.contains("<network connections='3'>"), "{live}");
-    assert!(live.contains("<interface dev='eth1' connections='2'/>"), "{live}");
-    let inactive = lab.netloom(&["net", "dumpxml", "--inactive", "vepa"]).stdout;
+    assert!(
+        live.contains("<interface dev='eth1' connections='2'/>"),
+        "{live}"
+    );
+    let inactive = lab
+        .netloom(&["net", "dumpxml", "--inactive", "vepa"])
+        .stdout;
     assert!(!inactive.contains("connections"), "{inactive}");
 
     // Exclusive: passthrough takes an unused device, then refuses naming the network.
     let xml = plugged(&lab, "vm2", &net_iface("pt"));
     assert_eq!(actual_devs(&xml), ["eth3"]);
-    assert!(lab.hv.ip("-d link show macvtap3").contains("macvtap mode passthru"));
+    assert!(
+        lab.hv
+            .ip("-d link show macvtap3")
+            .contains("macvtap mode passthru")
+    );
     let r = plug(&lab, "vm3", &net_iface("pt"), &[]);
-    assert!(r.code == 2 && r.stderr.contains("'pt'") && r.stderr.contains("exclusive"), "{r}");
+    assert!(
+        r.code == 2 && r.stderr.contains("'pt'") && r.stderr.contains("exclusive"),
+        "{r}"
+    );
     let (v, _) = list(&lab);
     assert!(
-        v["guests"].as_array().unwrap().iter().all(|g| g["name"] != "vm3"),
+        v["guests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["name"] != "vm3"),
         "a refused plug must leave nothing: {v}"
     );
 
     // hostdev: PCI functions, one guest each.
     let xml = plugged(&lab, "vm4", &[net_iface("hd"), net_iface("hd")].join("\n"));
-    assert!(xml.contains("<actual type='hostdev' managed='yes'>"), "{xml}");
-    assert!(xml.contains("function='0x1'") && xml.contains("function='0x2'"), "{xml}");
+    assert!(
+        xml.contains("<actual type='hostdev' managed='yes'>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("function='0x1'") && xml.contains("function='0x2'"),
+        "{xml}"
+    );
     let r = plug(&lab, "vm5", &net_iface("hd"), &[]);
     assert!(r.code == 2 && r.stderr.contains("'hd'"), "{r}");
     assert_eq!(
         usage(&lab, "hd"),
-        (2, vec![("0000:03:00.1".into(), 1), ("0000:03:00.2".into(), 1)])
+        (
+            2,
+            vec![("0000:03:00.1".into(), 1), ("0000:03:00.2".into(), 1)]
+        )
     );
 
     // A given MAC another guest holds is refused, naming it.
@@ -198,7 +223,9 @@ fn pools_give_shared_devices_by_use_and_exclusive_ones_once() {
     let r = plug(
         &lab,
         "vm6",
-        &format!("    <interface type='network'><mac address='{taken}'/><source network='vepa'/></interface>"),
+        &format!(
+            "    <interface type='network'><mac address='{taken}'/><source network='vepa'/></interface>"
+        ),
         &[],
     );
     assert!(r.code == 2 && r.stderr.contains("'vm1'"), "{r}");
@@ -212,7 +239,10 @@ fn pools_give_shared_devices_by_use_and_exclusive_ones_once() {
         (2, vec![("eth1".into(), 2), ("eth2".into(), 0)])
     );
     let link = lab.hv.ip("link show macvtap1");
-    assert!(!link.contains(",UP"), "unplugged NIC's device must be down: {link}");
+    assert!(
+        !link.contains(",UP"),
+        "unplugged NIC's device must be down: {link}"
+    );
     let xml = plugged(&lab, "vm6", &net_iface("vepa"));
     assert_eq!(actual_devs(&xml), ["eth2"]);
 
@@ -221,14 +251,20 @@ fn pools_give_shared_devices_by_use_and_exclusive_ones_once() {
     assert!(r.ok() && r.stderr.contains("2 port(s) released"), "{r}");
     let links = lab.hv.ip("-o link");
     for gone in ["macvtap0", "macvtap1", "macvtap2"] {
-        assert!(!links.contains(&format!(" {gone}@")), "{gone} left: {links}");
+        assert!(
+            !links.contains(&format!(" {gone}@")),
+            "{gone} left: {links}"
+        );
     }
     assert_eq!(
         usage(&lab, "vepa"),
         (1, vec![("eth1".into(), 0), ("eth2".into(), 1)])
     );
     let r = lab.netloom(&["port", "unplug", "--guest", "vm1"]);
-    assert!(r.code == 2 && r.stderr.contains("no guest named 'vm1'"), "{r}");
+    assert!(
+        r.code == 2 && r.stderr.contains("no guest named 'vm1'"),
+        "{r}"
+    );
     lab.finish();
 }
 
@@ -274,7 +310,10 @@ fn portgroups_and_virtualports_merge_or_refuse() {
     let own = "    <interface type='network'><source network='qbg' portgroup='eng'/>\
                <virtualport><parameters instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/></virtualport></interface>";
     let xml = plugged(&lab, "b", own);
-    assert!(xml.contains("instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'"), "{xml}");
+    assert!(
+        xml.contains("instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'"),
+        "{xml}"
+    );
     let r = plug(
         &lab,
         "c",
@@ -288,7 +327,10 @@ fn portgroups_and_virtualports_merge_or_refuse() {
         "    <interface type='network'><source network='qbg' portgroup='nosuch'/></interface>",
         &[],
     );
-    assert!(r.code == 2 && r.stderr.contains("'nosuch'") && r.stderr.contains("'qbg'"), "{r}");
+    assert!(
+        r.code == 2 && r.stderr.contains("'nosuch'") && r.stderr.contains("'qbg'"),
+        "{r}"
+    );
     let r = plug(
         &lab,
         "e",
@@ -297,7 +339,10 @@ fn portgroups_and_virtualports_merge_or_refuse() {
     );
     assert!(r.code == 2 && r.stderr.contains("openvswitch"), "{r}");
     let r = plug(&lab, "f", &net_iface("nosuch"), &[]);
-    assert!(r.code == 2 && r.stderr.contains("network 'nosuch' is not active"), "{r}");
+    assert!(
+        r.code == 2 && r.stderr.contains("network 'nosuch' is not active"),
+        "{r}"
+    );
     assert_eq!(usage(&lab, "qbg"), (2, vec![("eth1".into(), 2)]));
     lab.finish();
 }

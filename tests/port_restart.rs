@@ -23,7 +23,9 @@ fn network(lab: &Lab, name: &str, body: &str) {
 fn plug(lab: &Lab, guest: &str, ifaces: &str, extra: &[&str]) -> Out {
     let file = lab.file(
         &format!("{guest}.xml"),
-        &format!("<domain>\n  <name>{guest}</name>\n  <devices>\n{ifaces}\n  </devices>\n</domain>\n"),
+        &format!(
+            "<domain>\n  <name>{guest}</name>\n  <devices>\n{ifaces}\n  </devices>\n</domain>\n"
+        ),
     );
     let mut args = vec!["port", "plug", &file, "--guest", guest];
     args.extend_from_slice(extra);
@@ -114,8 +116,10 @@ fn a_none_nic_is_plugged_at_runtime_and_unplugged_without_removing_it() {
          <host mac='52:54:00:00:00:05' name='g1' ip='10.55.0.5'/></dhcp></ip>",
     );
     // G1's NIC: a veth whose HV end (vg1) is its backend, not yet connected.
-    lab.hv
-        .ip(&format!("link add vg1 type veth peer name g1e netns {}", lab.g1.0));
+    lab.hv.ip(&format!(
+        "link add vg1 type veth peer name g1e netns {}",
+        lab.g1.0
+    ));
     lab.g1.ip(&format!("link set g1e address {G1_MAC} up"));
     let none = format!(
         "    <interface type='none'><mac address='{G1_MAC}'/><target dev='vg1'/></interface>"
@@ -225,7 +229,9 @@ fn counts_survive_ended_guests_killed_netloom_damage_and_reboots() {
     end(p1);
     let (v, notes) = list(&lab);
     assert!(
-        notes.contains(&format!("guest 'vm1' is gone (its process {pid} has ended)")),
+        notes.contains(&format!(
+            "guest 'vm1' is gone (its process {pid} has ended)"
+        )),
         "{notes}"
     );
     assert_eq!(v["guests"].as_array().unwrap().len(), 0, "{v}");
@@ -253,12 +259,19 @@ fn counts_survive_ended_guests_killed_netloom_damage_and_reboots() {
     assert_eq!(guests(&lab), ["vm2", "vm4"]);
     // vm4 took eth1 (a tie with vm3's eth2 then); vm3's eth2 is free now.
     assert_eq!(connections(&lab, "pool"), (2, vec![2, 0]));
-    assert!(!lab.hv.ip("-o link").contains("macvtap1@"), "vm3's macvtap must go");
+    assert!(
+        !lab.hv.ip("-o link").contains("macvtap1@"),
+        "vm3's macvtap must go"
+    );
     // vm4's device was never made; plugging it again makes it and changes nothing else.
     assert!(!lab.hv.ip("-o link").contains("macvtap2@"));
     let r = lab.netloom(&["port", "plug", &file, "--guest", "vm4"]);
     assert!(r.ok(), "{r}");
-    assert!(lab.hv.ip("-o link").contains(" macvtap2@eth1"), "{}", lab.hv.ip("-o link"));
+    assert!(
+        lab.hv.ip("-o link").contains(" macvtap2@eth1"),
+        "{}",
+        lab.hv.ip("-o link")
+    );
     assert_eq!(connections(&lab, "pool"), (2, vec![2, 0]));
 
     // Killed inside the transaction: the journal puts the files back.
@@ -266,7 +279,10 @@ fn counts_survive_ended_guests_killed_netloom_damage_and_reboots() {
         "vm5.xml",
         &format!("<domain><name>vm5</name><devices>{one}</devices></domain>"),
     );
-    let r = lab.fault(Some("kill@temp-1"), &["port", "plug", &file5, "--guest", "vm5"]);
+    let r = lab.fault(
+        Some("kill@temp-1"),
+        &["port", "plug", &file5, "--guest", "vm5"],
+    );
     assert!(!r.ok(), "{r}");
     assert_eq!(guests(&lab), ["vm2", "vm4"]);
     assert_eq!(connections(&lab, "pool"), (2, vec![2, 0]));

@@ -226,6 +226,11 @@ fn a_whole_domain_is_read_for_its_interfaces_only() {
       <mac address='52:54:00:6e:11:02'/>
       <source network='default'/>
       <model type='virtio'/>
+      <driver name='vhost' queues='2'/>
+      <alias name='net0'/>
+      <rom bar='off'/>
+      <boot order='2'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
     </interface>
     <serial type='pty'/>
     <interface type='bridge'>

@@ -84,7 +84,14 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
             let name = guest_name(guest)?;
             let doc = load_guest(file)?;
             let out = with_session(cli, |s, root| {
-                engine_port::plug(s, root, &doc, &name, *pid, &format!("port plug --guest {name}"))
+                engine_port::plug(
+                    s,
+                    root,
+                    &doc,
+                    &name,
+                    *pid,
+                    &format!("port plug --guest {name}"),
+                )
             })?;
             notify(&out.notes);
             let mut stdout = std::io::stdout().lock();
@@ -96,9 +103,7 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
             let name = guest_name(guest)?;
             let mac = mac
                 .as_deref()
-                .map(|m| {
-                    MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}")))
-                })
+                .map(|m| MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}"))))
                 .transpose()?;
             let out = with_session(cli, |s, root| {
                 engine_port::unplug(s, root, &name, mac, &format!("port unplug --guest {name}"))
@@ -212,9 +217,8 @@ fn print_list(listing: &Listing, format: Format) -> Result<()> {
             writeln!(out).map_err(Error::Output)?;
         }
         Format::Text => {
-            let mut rows = vec![
-                ["Guest", "MAC", "Type", "Source", "Connection", "Target"].map(String::from),
-            ];
+            let mut rows =
+                vec![["Guest", "MAC", "Type", "Source", "Connection", "Target"].map(String::from)];
             for g in &listing.guests {
                 for i in &g.interfaces {
                     let source = match &i.source {

@@ -57,14 +57,12 @@ impl Wanted {
                 bridge: Some(bridge.clone()),
                 up,
             },
-            (GuestType::Network, _, Some(Plug::Direct { dev: lower, mode })) => {
-                Wanted::Macvtap {
-                    dev,
-                    lower: lower.clone(),
-                    mode: *mode,
-                    up,
-                }
-            }
+            (GuestType::Network, _, Some(Plug::Direct { dev: lower, mode })) => Wanted::Macvtap {
+                dev,
+                lower: lower.clone(),
+                mode: *mode,
+                up,
+            },
             (GuestType::Bridge, GuestSource::Bridge { bridge }, _) => Wanted::Tap {
                 dev,
                 bridge: Some(bridge.clone()),

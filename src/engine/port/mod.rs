@@ -128,7 +128,11 @@ pub(crate) fn reconcile(stored: &Stored) -> Target {
             continue;
         };
         if !held.contains_key(&port.uuid) {
-            if stored.guests.values().all(|g| !g.port_ids().contains(&port.uuid)) {
+            if stored
+                .guests
+                .values()
+                .all(|g| !g.port_ids().contains(&port.uuid))
+            {
                 t.notes.push(format!(
                     "network '{}': port {} belonged to no plugged guest; released",
                     net.name, port.uuid
@@ -289,10 +293,9 @@ pub fn connection(iface: &GuestInterface) -> String {
     }
     match &iface.source {
         S::Bridge { bridge } => format!("bridge {bridge}"),
-        S::Direct { dev, mode } => format!(
-            "direct {dev} ({})",
-            mode.map_or("vepa", |m| m.as_str())
-        ),
+        S::Direct { dev, mode } => {
+            format!("direct {dev} ({})", mode.map_or("vepa", |m| m.as_str()))
+        }
         S::Socket { address, port } => match address {
             Some(a) if a.is_ipv6() => format!("[{a}]:{port}"),
             Some(a) => format!("{a}:{port}"),

@@ -34,9 +34,10 @@ pub fn plug(
         )));
     }
     let start = match pid {
-        Some(p) => Some(start_time(p).ok_or_else(|| {
-            Error::Usage(format!("--pid {p}: there is no such process"))
-        })?),
+        Some(p) => Some(
+            start_time(p)
+                .ok_or_else(|| Error::Usage(format!("--pid {p}: there is no such process")))?,
+        ),
         None => None,
     };
     let stored = Stored::load(root)?;
@@ -46,7 +47,11 @@ pub fn plug(
         .uuid
         .or_else(|| prev.as_ref().and_then(|p| p.guest.uuid))
         .unwrap_or_else(|| Uuid::derived("guest", name.as_str()));
-    if let Some(p) = prev.as_ref().and_then(|p| p.guest.uuid).filter(|u| *u != uuid) {
+    if let Some(p) = prev
+        .as_ref()
+        .and_then(|p| p.guest.uuid)
+        .filter(|u| *u != uuid)
+    {
         return Err(Error::Refused(format!(
             "guest '{name}' is plugged with UUID {p}, not {uuid}; unplug it first"
         )));
@@ -61,9 +66,19 @@ pub fn plug(
         .map(|p| p.guest.interfaces.clone())
         .unwrap_or_default();
     // This guest's ports come off; those of unchanged interfaces go back below.
-    let mine: BTreeSet<Uuid> = prev.as_ref().map(Plugged::port_ids).unwrap_or_default().into_iter().collect();
-    let mut held: BTreeMap<Uuid, (crate::model::network::NetName, crate::model::network::NetworkPort)> =
-        BTreeMap::new();
+    let mine: BTreeSet<Uuid> = prev
+        .as_ref()
+        .map(Plugged::port_ids)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let mut held: BTreeMap<
+        Uuid,
+        (
+            crate::model::network::NetName,
+            crate::model::network::NetworkPort,
+        ),
+    > = BTreeMap::new();
     for (net, ports) in &mut t.ports {
         for p in ports.extract_if(.., |p| mine.contains(&p.uuid)) {
             held.insert(p.uuid, (net.clone(), p));
@@ -74,10 +89,23 @@ pub fn plug(
     let have = host::devices();
     let mut names: BTreeSet<String> = have.clone();
     for g in t.guests.values() {
-        names.extend(g.guest.interfaces.iter().filter_map(|i| i.target.as_ref().map(|d| d.to_string())));
+        names.extend(
+            g.guest
+                .interfaces
+                .iter()
+                .filter_map(|i| i.target.as_ref().map(|d| d.to_string())),
+        );
     }
-    names.extend(before.iter().filter_map(|i| i.target.as_ref().map(|d| d.to_string())));
-    names.extend(doc.interfaces.iter().filter_map(|i| i.target.as_ref().map(|d| d.to_string())));
+    names.extend(
+        before
+            .iter()
+            .filter_map(|i| i.target.as_ref().map(|d| d.to_string())),
+    );
+    names.extend(
+        doc.interfaces
+            .iter()
+            .filter_map(|i| i.target.as_ref().map(|d| d.to_string())),
+    );
 
     let mut now = Vec::new();
     for (index, asked) in doc.interfaces.iter().enumerate() {
@@ -100,7 +128,9 @@ pub fn plug(
             let mut kept = old.clone();
             kept.link_up = iface.link_up;
             kept.model = iface.model.clone();
-            if let GuestSource::Network { portid: Some(id), .. } = &old.source
+            if let GuestSource::Network {
+                portid: Some(id), ..
+            } = &old.source
                 && let Some((net, p)) = held.remove(id)
             {
                 t.ports.entry(net).or_default().push(p);
@@ -120,7 +150,9 @@ pub fn plug(
             let (usage, _) = t.counted(&net);
             let id = Uuid::derived("port", &format!("{uuid}/{mac}"));
             let p = port::allocate(&usage, &iface, &owner, mac, id).map_err(|e| match e {
-                Error::Refused(m) => Error::Refused(format!("interface {} ({mac}): {m}", index + 1)),
+                Error::Refused(m) => {
+                    Error::Refused(format!("interface {} ({mac}): {m}", index + 1))
+                }
                 other => other,
             })?;
             if let GuestSource::Network { portid, .. } = &mut iface.source {
@@ -142,13 +174,18 @@ pub fn plug(
     }
     // Devices of interfaces that left the document, or changed into another kind of
     // device, go; the others are detached.
-    let made: BTreeSet<String> = prev.as_ref().map(|p| p.record.made.iter().cloned().collect()).unwrap_or_default();
+    let made: BTreeSet<String> = prev
+        .as_ref()
+        .map(|p| p.record.made.iter().cloned().collect())
+        .unwrap_or_default();
     let mut replaced = Vec::new();
     for old in &before {
         let Some(dev) = old.target.as_ref().map(|d| d.to_string()) else {
             continue;
         };
-        let still = now.iter().find(|n| n.target.as_ref().map(|d| d.as_str()) == Some(dev.as_str()));
+        let still = now
+            .iter()
+            .find(|n| n.target.as_ref().map(|d| d.as_str()) == Some(dev.as_str()));
         match still {
             None if made.contains(&dev) => t.cleanup.push(dev),
             None => t.detach.push(dev),
@@ -253,7 +290,9 @@ pub fn unplug(
                 "guest '{name}' had ended already; its ports were released"
             ))
         } else {
-            Error::Refused(format!("no guest named '{name}' is plugged; see `netloom port list`"))
+            Error::Refused(format!(
+                "no guest named '{name}' is plugged; see `netloom port list`"
+            ))
         });
     };
     let released: BTreeSet<Uuid> = match mac {
@@ -276,7 +315,9 @@ pub fn unplug(
                 )));
             };
             let ids = match &i.source {
-                GuestSource::Network { portid: Some(id), .. } => vec![*id],
+                GuestSource::Network {
+                    portid: Some(id), ..
+                } => vec![*id],
                 _ => Vec::new(),
             };
             if i.kind == GuestType::Unplugged {
@@ -320,7 +361,12 @@ fn macs_of_others(t: &Target, doc: &Guest) -> Result<BTreeMap<MacAddr, GuestName
         }
     }
     let mut seen = BTreeSet::new();
-    for (index, m) in doc.interfaces.iter().enumerate().filter_map(|(i, f)| f.mac.map(|m| (i, m))) {
+    for (index, m) in doc
+        .interfaces
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.mac.map(|m| (i, m)))
+    {
         if let Some(other) = out.get(&m) {
             return Err(Error::Refused(format!(
                 "interface {} has MAC {m}, which guest '{other}' uses already",
@@ -366,12 +412,14 @@ fn named(iface: &GuestInterface) -> GuestInterface {
 /// to another lower device or mode.
 fn kind_changed(old: &Wanted, new: &Wanted) -> bool {
     match (old, new) {
-        (Wanted::Macvtap { lower, mode, .. }, Wanted::Macvtap { lower: l, mode: m, .. }) => {
-            lower != l || mode != m
-        }
-        (Wanted::Macvtap { .. }, Wanted::Tap { .. }) | (Wanted::Tap { .. }, Wanted::Macvtap { .. }) => {
-            true
-        }
+        (
+            Wanted::Macvtap { lower, mode, .. },
+            Wanted::Macvtap {
+                lower: l, mode: m, ..
+            },
+        ) => lower != l || mode != m,
+        (Wanted::Macvtap { .. }, Wanted::Tap { .. })
+        | (Wanted::Tap { .. }, Wanted::Macvtap { .. }) => true,
         _ => false,
     }
 }
@@ -389,7 +437,9 @@ fn with_pool(net: &Network) -> Result<Network, Error> {
     if !f.interfaces.is_empty() || !f.addresses.is_empty() {
         return Ok(net.clone());
     }
-    let dir = std::path::Path::new("/sys/class/net").join(pf.as_str()).join("device");
+    let dir = std::path::Path::new("/sys/class/net")
+        .join(pf.as_str())
+        .join("device");
     let mut vfs: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir(&dir)
         .map(|r| {
             r.filter_map(|e| e.ok())

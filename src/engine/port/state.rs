@@ -120,9 +120,10 @@ impl Stored {
 
     /// Every stored port, with its network directory and path.
     pub fn all_ports(&self) -> impl Iterator<Item = (&str, &str, &NetworkPort)> {
-        self.ports
-            .iter()
-            .flat_map(|(d, ps)| ps.iter().map(move |(p, port)| (d.as_str(), p.as_str(), port)))
+        self.ports.iter().flat_map(|(d, ps)| {
+            ps.iter()
+                .map(move |(p, port)| (d.as_str(), p.as_str(), port))
+        })
     }
 }
 
@@ -168,7 +169,10 @@ pub(crate) fn network_file(net: &Network) -> RenderedFile {
 /// The ports stored for network `name`, for `net stop` to remove with it.
 pub fn port_files(root: &TargetRoot, name: &NetName) -> Result<Vec<String>, Error> {
     let dir = format!("{PORT_DIR}/{}", name.file_stem());
-    Ok(files(root, &dir, ".xml")?.into_iter().map(|(p, _)| p).collect())
+    Ok(files(root, &dir, ".xml")?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect())
 }
 
 /// The files directly in `dir` ending in `suffix`, sorted, with their text.

@@ -27,6 +27,12 @@ const CHILDREN: &[&str] = &[
     "port",
 ];
 
+/// Children libvirt writes into every interface of a domain (`virsh dumpxml`) that describe
+/// the guest's side only: its device alias, PCI address, boot order, option ROM and
+/// virtio driver tuning. They are accepted so a real domain can be plugged, and not
+/// written back: nothing on the host depends on them.
+const GUEST_SIDE: &[&str] = &["alias", "address", "boot", "rom", "driver", "acpi"];
+
 /// The `<source>` attributes of each source kind, so a source of the wrong kind can be
 /// named as such rather than as a pile of unknown attributes.
 const NETWORK: &[&str] = &["network", "portgroup", "portid"];
@@ -76,7 +82,12 @@ fn expected_source(kind: GuestType) -> &'static str {
 pub(super) fn interface(r: &mut Reader, el: Node) -> Option<GuestInterface> {
     let what = "<interface>";
     r.check_attrs(el, what, &["type", "trustGuestRxFilters"]);
-    let kids = r.children(el, what, CHILDREN, None);
+    let allowed: Vec<&str> = CHILDREN.iter().chain(GUEST_SIDE).copied().collect();
+    let kids: Vec<Node> = r
+        .children(el, what, &allowed, None)
+        .into_iter()
+        .filter(|k| !GUEST_SIDE.contains(&k.tag_name().name()))
+        .collect();
     let kind = r.value(el, what, "type", GuestType::parse);
     let trust = r.optional(el, what, "trustGuestRxFilters", parse_yes_no);
     let mac = r
