@@ -50,8 +50,9 @@ impl fmt::Display for IfaceName {
     }
 }
 
-/// A unicast Ethernet hardware address. Printed lowercase, as libvirt does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A unicast Ethernet hardware address. Printed lowercase, as libvirt does. Ordered so the
+/// MACs already in use can be kept in a set when a new one is picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MacAddr([u8; 6]);
 
 impl MacAddr {
