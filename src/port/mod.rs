@@ -4,8 +4,15 @@
 //! disk or the host; `engine::port` stores ports and connects devices.
 
 mod allocate;
+mod count;
+mod mac;
 mod merge;
+mod pool;
 pub mod qemu;
+#[cfg(test)]
+mod testutil;
 
-pub use allocate::{actual, allocate, count, new_mac};
+pub use allocate::{actual, allocate};
+pub use count::count;
+pub use mac::new_mac;
 pub use merge::merge_virtualport;
