@@ -344,5 +344,15 @@ fn portgroups_and_virtualports_merge_or_refuse() {
         "{r}"
     );
     assert_eq!(usage(&lab, "qbg"), (2, vec![("eth1".into(), 2)]));
+    // Interfaces with no host device get no target name, and no port.
+    let xml = plugged(
+        &lab,
+        "g",
+        "    <interface type='none'/>\n    <interface type='user'/>\n    \
+         <interface type='server'><source port='5900'/></interface>",
+    );
+    assert!(!xml.contains("<target"), "{xml}");
+    assert_eq!(xml.matches("<mac address='52:54:00:").count(), 3, "{xml}");
+    assert_eq!(usage(&lab, "qbg"), (2, vec![("eth1".into(), 2)]));
     lab.finish();
 }

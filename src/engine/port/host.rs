@@ -102,8 +102,11 @@ pub(crate) struct HostChanges {
     pub made: Vec<String>,
 }
 
+/// `ip WORDS…`.
 fn ip(words: &[&str]) -> Result<String, Error> {
-    cmd::run(&argv(words), None)
+    let mut all = vec!["ip"];
+    all.extend_from_slice(words);
+    cmd::run(&argv(&all), None)
 }
 
 /// The names of the devices here.

@@ -161,11 +161,13 @@ pub fn plug(
             iface.actual = port::actual(&p);
             t.ports.entry(net.name.clone()).or_default().push(p);
         }
-        if iface.target.is_none() && Wanted::of(&named(&iface)) != Wanted::Nothing {
-            let prefix = match Wanted::of(&named(&iface)) {
-                Wanted::Macvtap { .. } => "macvtap",
-                _ => "vnet",
-            };
+        // A device to make gets a name; a NIC with no backend needs none.
+        let prefix = match Wanted::of(&named(&iface)) {
+            Wanted::Macvtap { .. } => Some("macvtap"),
+            Wanted::Tap { .. } => Some("vnet"),
+            Wanted::Nothing | Wanted::Detached { .. } => None,
+        };
+        if let Some(prefix) = prefix.filter(|_| iface.target.is_none()) {
             let dev = host::free_name(prefix, &names)?;
             names.insert(dev.to_string());
             iface.target = Some(dev);
