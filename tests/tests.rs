@@ -28,4 +28,5 @@ mod nm_fields;
 mod nm_keyfile;
 mod nm_live;
 mod plan_diff;
+mod port_qemu;
 mod util;
