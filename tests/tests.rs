@@ -29,6 +29,7 @@ mod nm_keyfile;
 mod nm_live;
 mod plan_diff;
 mod port_live;
+mod port_qemu;
 mod port_restart;
 mod port_xml;
 mod util;
