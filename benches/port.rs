@@ -85,7 +85,9 @@ fn main() {
     let allocate = common::report(
         "allocate one more",
         &common::measure(|| {
-            black_box(port::allocate(&counted, iface, &owner, mac, Uuid::derived("p", "x")).unwrap());
+            black_box(
+                port::allocate(&counted, iface, &owner, mac, Uuid::derived("p", "x")).unwrap(),
+            );
         }),
     );
     let texts: Vec<String> = ports.iter().map(xml::netport_to_xml).collect();

@@ -152,6 +152,21 @@ fn a_none_nic_is_plugged_at_runtime_and_unplugged_without_removing_it() {
             .map(str::to_owned)
     };
     let second_port = port_of(&r.stdout, "52:54:00:00:00:07").unwrap();
+    // What plug printed is what QEMU is started from: the none NIC without a backend and
+    // its link down, the other on the tap plug made.
+    let status = lab.file("vm.status.xml", &r.stdout);
+    let q = lab.netloom(&["port", "qemu-args", &status]);
+    assert!(q.ok(), "{q}");
+    assert_eq!(
+        q.stdout,
+        "-device\nrtl8139,id=net0,mac=52:54:00:00:00:05\n\
+         -netdev\ntap,id=hostnet1,ifname=vnet0,script=no,downscript=no\n\
+         -device\nvirtio-net-pci,netdev=hostnet1,id=net1,mac=52:54:00:00:00:07\n"
+    );
+    assert!(
+        q.stderr.contains(r#"{"execute":"set_link","arguments":{"name":"net0","up":false}}"#),
+        "{q}"
+    );
 
     // Plugged at runtime: same MAC and device, now into the network.
     let wired = format!(

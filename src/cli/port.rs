@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use super::apply::Format;
 use super::input::read_all;
-use super::{Cli, notify, say};
+use super::{Cli, notify};
 use crate::engine::port::{self as engine_port, Listing};
 use crate::engine::{Session, TargetRoot};
 use crate::error::{Diagnostics, Error, Result};
@@ -119,10 +119,8 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
         PortCommand::QemuArgs { file } => {
             let doc = load_guest(file)?;
             let args = qemu::qemu_args(&doc)?;
-            for (id, cmd) in args.link_down.iter().zip(qemu::qmp_link_down(&args)) {
-                say(&format!(
-                    "NIC {id} must start with its link down; before the guest runs, send QMP {cmd}"
-                ));
+            if let Some(note) = qemu::link_down_note(&args) {
+                let _ = std::io::stderr().lock().write_all(note.as_bytes());
             }
             let mut out = std::io::stdout().lock();
             out.write_all(qemu::to_text(&args).as_bytes())
