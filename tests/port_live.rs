@@ -230,6 +230,43 @@ fn pools_give_shared_devices_by_use_and_exclusive_ones_once() {
     );
     assert!(r.code == 2 && r.stderr.contains("'vm1'"), "{r}");
 
+    // A target naming a device that is not the guest's is refused, and nothing is touched.
+    lab.hv.ip("link add br7 type bridge");
+    let before = lab.hv.ip("-o link");
+    for (target, why) in [
+        ("eth1", "belongs to network 'vepa'"),
+        ("br7", "is a bridge device"),
+        ("lo", "is a physical or loopback device"),
+        ("macvtap0", "guest 'vm1' uses that device"),
+    ] {
+        let r = plug(
+            &lab,
+            "vm7",
+            &format!(
+                "    <interface type='bridge'><source bridge='br7'/><target dev='{target}'/></interface>"
+            ),
+            &[],
+        );
+        assert!(r.code == 2 && r.stderr.contains(why), "{target}: {r}");
+    }
+    assert_eq!(
+        lab.hv.ip("-o link"),
+        before,
+        "a refused plug changed devices"
+    );
+    // A type-bridge interface needs no network: a tap on that host bridge, no port.
+    let xml = plugged(
+        &lab,
+        "vm7",
+        "    <interface type='bridge'><source bridge='br7'/></interface>",
+    );
+    assert!(!xml.contains("<actual"), "{xml}");
+    let tap = lab.hv.ip("-d link show vnet0");
+    assert!(
+        tap.contains("master br7") && tap.contains("tun type tap"),
+        "{tap}"
+    );
+
     // Runtime unplug of vm1's second NIC: its device stays, down; eth2 is free again and
     // the next guest gets it.
     let r = lab.netloom(&["port", "unplug", "--guest", "vm1", "--mac", &tm[1].1]);

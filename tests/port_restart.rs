@@ -164,7 +164,8 @@ fn a_none_nic_is_plugged_at_runtime_and_unplugged_without_removing_it() {
          -device\nvirtio-net-pci,netdev=hostnet1,id=net1,mac=52:54:00:00:00:07\n"
     );
     assert!(
-        q.stderr.contains(r#"{"execute":"set_link","arguments":{"name":"net0","up":false}}"#),
+        q.stderr
+            .contains(r#"{"execute":"set_link","arguments":{"name":"net0","up":false}}"#),
         "{q}"
     );
 

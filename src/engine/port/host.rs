@@ -114,6 +114,23 @@ pub(crate) fn devices() -> BTreeSet<String> {
     crate::engine::network::link::devices()
 }
 
+/// The kind of an existing device (`ip -d link`'s `info_kind`: `tun`, `veth`, `macvtap`,
+/// `bridge`…); `None` for a device without one (a physical NIC, `lo`) or none at all.
+pub(crate) fn kind(dev: &str) -> Option<String> {
+    let out = ip(&["-d", "-j", "link", "show", "dev", dev]).ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&out).ok()?;
+    doc.get(0)?
+        .get("linkinfo")?
+        .get("info_kind")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// The kinds of existing device a guest's `<target dev>` may name: what QEMU or a test
+/// harness made for the guest. Anything else (a NIC, a bridge, a VLAN) belongs to the host
+/// and is never attached, detached or taken down for a guest.
+pub(crate) const GUEST_KINDS: &[&str] = &["tun", "veth", "macvtap"];
+
 /// The bridge a device is attached to, if any.
 fn master(dev: &str) -> Option<String> {
     let out = ip(&["-j", "link", "show", "dev", dev]).ok()?;

@@ -174,6 +174,7 @@ pub fn plug(
         }
         now.push(iface);
     }
+    check_targets(&t, &stored, name, &now, &before, &have)?;
     // Devices of interfaces that left the document, or changed into another kind of
     // device, go; the others are detached.
     let made: BTreeSet<String> = prev
@@ -525,4 +526,77 @@ fn unassociated(guest: &Guest) -> Vec<String> {
             ))
         })
         .collect()
+}
+
+/// Refuses a `<target dev>` that is not the guest's to use: one another guest (or another
+/// interface of this one) has, a running network's bridge or pool device, or an existing
+/// device of a kind a guest's backend never is (a NIC, a bridge), which a plug would attach
+/// and an unplug take down.
+fn check_targets(
+    t: &Target,
+    stored: &Stored,
+    name: &GuestName,
+    now: &[GuestInterface],
+    before: &[GuestInterface],
+    have: &BTreeSet<String>,
+) -> Result<(), Error> {
+    let mut seen = BTreeSet::new();
+    for (index, iface) in now.iter().enumerate() {
+        let Some(dev) = iface.target.as_ref().map(IfaceName::as_str) else {
+            continue;
+        };
+        let which = format!("interface {} (target dev '{dev}')", index + 1);
+        if !seen.insert(dev) {
+            return Err(Error::Refused(format!(
+                "{which}: an earlier interface has that device too"
+            )));
+        }
+        if let Some((other, _)) = t.guests.iter().find(|(n, g)| {
+            *n != name
+                && g.guest
+                    .interfaces
+                    .iter()
+                    .any(|i| i.target.as_ref().map(IfaceName::as_str) == Some(dev))
+        }) {
+            return Err(Error::Refused(format!(
+                "{which}: guest '{other}' uses that device"
+            )));
+        }
+        for net in stored.networks.values() {
+            let bridge = net.bridge_name();
+            let f = net.forward.as_ref();
+            let pool = f.into_iter().flat_map(|f| {
+                f.interfaces
+                    .iter()
+                    .map(|i| &i.dev)
+                    .chain(f.dev.as_ref())
+                    .chain(f.pf.as_ref())
+            });
+            if bridge.iter().chain(pool).any(|d| d.as_str() == dev) {
+                return Err(Error::Refused(format!(
+                    "{which}: that device belongs to network '{}'",
+                    net.name
+                )));
+            }
+        }
+        let ours = before
+            .iter()
+            .any(|b| b.target.as_ref().map(IfaceName::as_str) == Some(dev));
+        if have.contains(dev) && !ours {
+            let kind = host::kind(dev);
+            if !kind
+                .as_deref()
+                .is_some_and(|k| host::GUEST_KINDS.contains(&k))
+            {
+                return Err(Error::Refused(format!(
+                    "{which}: that device exists and is {}, not a tap, veth or macvtap; a \
+                     guest's backend is never a device of the host's own",
+                    kind.map_or("a physical or loopback device".to_owned(), |k| format!(
+                        "a {k} device"
+                    ))
+                )));
+            }
+        }
+    }
+    Ok(())
 }
