@@ -215,18 +215,33 @@ fn print_list(listing: &Listing, format: Format) -> Result<()> {
             writeln!(out).map_err(Error::Output)?;
         }
         Format::Text => {
-            let mut rows =
-                vec![["Guest", "MAC", "Type", "Source", "Connection", "Target"].map(String::from)];
+            let mut rows = vec![
+                [
+                    "Guest",
+                    "MAC",
+                    "Type",
+                    "Source",
+                    "Connection",
+                    "Target",
+                    "Port",
+                ]
+                .map(String::from),
+            ];
             for g in &listing.guests {
                 for i in &g.interfaces {
-                    let source = match &i.source {
+                    let (source, port) = match &i.source {
                         crate::model::guest::GuestSource::Network {
-                            network, portgroup, ..
-                        } => match portgroup {
-                            Some(p) => format!("{network}/{p}"),
-                            None => network.to_string(),
-                        },
-                        _ => "-".into(),
+                            network,
+                            portgroup,
+                            portid,
+                        } => (
+                            match portgroup {
+                                Some(p) => format!("{network}/{p}"),
+                                None => network.to_string(),
+                            },
+                            portid.map_or("-".into(), |u| u.to_string()),
+                        ),
+                        _ => ("-".into(), "-".into()),
                     };
                     rows.push([
                         g.name.to_string(),
@@ -235,6 +250,7 @@ fn print_list(listing: &Listing, format: Format) -> Result<()> {
                         source,
                         engine_port::connection(i),
                         i.target.as_ref().map_or("-".into(), |t| t.to_string()),
+                        port,
                     ]);
                 }
             }
