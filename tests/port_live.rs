@@ -302,6 +302,26 @@ fn pools_give_shared_devices_by_use_and_exclusive_ones_once() {
         r.code == 2 && r.stderr.contains("no guest named 'vm1'"),
         "{r}"
     );
+    // The table: one row per interface with its port, one per network with its devices.
+    let r = lab.netloom(&["port", "list"]);
+    assert!(r.ok(), "{r}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let head = [
+        "Guest",
+        "MAC",
+        "Type",
+        "Source",
+        "Connection",
+        "Target",
+        "Port",
+    ];
+    assert!(lines[0].split_whitespace().eq(head), "{r}");
+    let vm6 = lines.iter().find(|l| l.starts_with("vm6 ")).unwrap();
+    let cells: Vec<&str> = vm6.split_whitespace().collect();
+    assert_eq!(&cells[2..6], ["network", "vepa", "direct", "eth2"], "{vm6}");
+    assert_eq!(cells.last().unwrap().len(), 36, "{vm6}");
+    let row = ["vepa", "1", "eth1=0", "eth2=1"];
+    assert!(lines.iter().any(|l| l.split_whitespace().eq(row)), "{r}");
     lab.finish();
 }
 
