@@ -28,6 +28,7 @@ mod nm_fields;
 mod nm_keyfile;
 mod nm_live;
 mod plan_diff;
+mod port_changes;
 mod port_live;
 mod port_qemu;
 mod port_restart;

@@ -90,16 +90,22 @@ impl Wanted {
 enum Done {
     /// A device made.
     Made(String),
-    /// A device attached to a bridge and set up.
-    Attached(String),
+    /// A device netloom had made for an earlier connection of the NIC, removed to be made
+    /// anew (a tap that must become a macvtap, a macvtap on another device): it cannot be
+    /// given back.
+    Removed(String),
+    /// A device attached to a bridge (it was on `was`, or on none).
+    Attached(String, Option<String>),
+    /// A device taken off bridge `was`.
+    Detached(String, String),
+    /// A device's link set up or down; `was` it up before.
+    Link(String, bool),
 }
 
 /// The changes of one command, in order.
 #[derive(Debug, Default)]
 pub(crate) struct HostChanges {
     done: Vec<Done>,
-    /// Devices made, for the guest record.
-    pub made: Vec<String>,
 }
 
 /// `ip WORDS…`.
@@ -114,29 +120,50 @@ pub(crate) fn devices() -> BTreeSet<String> {
     crate::engine::network::link::devices()
 }
 
-/// The kind of an existing device (`ip -d link`'s `info_kind`: `tun`, `veth`, `macvtap`,
-/// `bridge`…); `None` for a device without one (a physical NIC, `lo`) or none at all.
-pub(crate) fn kind(dev: &str) -> Option<String> {
+/// What `ip -d link` says of an existing device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Device {
+    /// `info_kind`: `tun`, `veth`, `macvtap`, `bridge`…; `None` for a physical NIC or `lo`.
+    pub kind: Option<String>,
+    /// The lower device (a macvtap's), or a veth's peer.
+    pub link: Option<String>,
+    /// A macvtap's mode as the kernel spells it (`passthru`).
+    pub mode: Option<String>,
+    /// Its MAC.
+    pub address: Option<String>,
+    /// The bridge it is attached to.
+    pub master: Option<String>,
+    /// Whether its link is set up.
+    pub up: bool,
+}
+
+/// The device `dev`, `None` when there is none.
+pub(crate) fn device(dev: &str) -> Option<Device> {
     let out = ip(&["-d", "-j", "link", "show", "dev", dev]).ok()?;
     let doc: serde_json::Value = serde_json::from_str(&out).ok()?;
-    doc.get(0)?
-        .get("linkinfo")?
-        .get("info_kind")?
-        .as_str()
-        .map(str::to_owned)
+    let l = doc.get(0)?;
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_owned);
+    let info = l.get("linkinfo");
+    Some(Device {
+        kind: text(info.and_then(|i| i.get("info_kind"))),
+        link: text(l.get("link")),
+        mode: text(
+            info.and_then(|i| i.get("info_data"))
+                .and_then(|d| d.get("mode")),
+        ),
+        address: text(l.get("address")),
+        master: text(l.get("master")),
+        up: l
+            .get("flags")
+            .and_then(|f| f.as_array())
+            .is_some_and(|f| f.iter().any(|x| x == "UP")),
+    })
 }
 
 /// The kinds of existing device a guest's `<target dev>` may name: what QEMU or a test
 /// harness made for the guest. Anything else (a NIC, a bridge, a VLAN) belongs to the host
 /// and is never attached, detached or taken down for a guest.
 pub(crate) const GUEST_KINDS: &[&str] = &["tun", "veth", "macvtap"];
-
-/// The bridge a device is attached to, if any.
-fn master(dev: &str) -> Option<String> {
-    let out = ip(&["-j", "link", "show", "dev", dev]).ok()?;
-    let doc: serde_json::Value = serde_json::from_str(&out).ok()?;
-    doc.get(0)?.get("master")?.as_str().map(str::to_owned)
-}
 
 /// The tap's own MAC: the guest's with the first byte 0xfe, as libvirt sets it, so the
 /// bridge never takes the guest's address as its own and the tap is never a bridge's
@@ -149,46 +176,67 @@ fn tap_mac(mac: MacAddr) -> String {
     )
 }
 
+/// The kernel's spelling of a macvtap mode.
+fn kernel_mode(mode: MacvtapMode) -> &'static str {
+    match mode {
+        MacvtapMode::Passthrough => "passthru",
+        m => m.as_str(),
+    }
+}
+
 impl HostChanges {
-    /// Makes the host match `want` for a guest NIC with `mac`; `have` are the devices
-    /// present before the command.
+    /// Makes the host match `want` for a guest NIC with `mac`. `made` are the devices
+    /// netloom made for this guest before: only those may be removed and made anew when
+    /// they no longer fit (a tap where a macvtap is wanted, another lower device or MAC).
     pub fn ensure(
         &mut self,
         want: &Wanted,
         mac: Option<MacAddr>,
-        have: &BTreeSet<String>,
+        made: &BTreeSet<String>,
     ) -> Result<(), Error> {
         match want {
             Wanted::Nothing => Ok(()),
             Wanted::Detached { dev } => {
-                if have.contains(dev.as_str()) {
-                    detach(dev.as_str())?;
+                let Some(have) = device(dev.as_str()) else {
+                    return Ok(());
+                };
+                let d = dev.as_str();
+                if let Some(was) = have.master.clone() {
+                    ip(&["link", "set", "dev", d, "nomaster"])?;
+                    self.done.push(Done::Detached(d.to_owned(), was));
                 }
-                Ok(())
+                self.link(d, &have, false)
             }
             Wanted::Tap { dev, bridge, up } => {
                 let d = dev.as_str();
-                if !have.contains(d) {
-                    ip(&["tuntap", "add", "dev", d, "mode", "tap", "vnet_hdr"])?;
-                    self.done.push(Done::Made(d.to_owned()));
-                    self.made.push(d.to_owned());
-                    if let Some(mac) = mac {
-                        ip(&["link", "set", "dev", d, "address", &tap_mac(mac)])?;
+                let mut have = device(d);
+                let fits = |h: &Device| matches!(h.kind.as_deref(), Some("tun" | "veth"));
+                if let Some(h) = have.as_ref().filter(|h| !fits(h)) {
+                    self.replace(d, h, made, "a tap")?;
+                    have = None;
+                }
+                let have = match have {
+                    Some(h) => h,
+                    None => {
+                        ip(&["tuntap", "add", "dev", d, "mode", "tap", "vnet_hdr"])?;
+                        self.done.push(Done::Made(d.to_owned()));
+                        device(d).unwrap_or_default()
+                    }
+                };
+                if let Some(mac) = mac.filter(|_| made.contains(d) || self.made(d)) {
+                    let want = tap_mac(mac);
+                    if have.address.as_deref() != Some(want.as_str()) {
+                        ip(&["link", "set", "dev", d, "address", &want])?;
                     }
                 }
-                if let Some(b) = bridge {
-                    if !devices().contains(b.as_str()) {
-                        return Err(Error::Live(format!(
-                            "bridge '{b}' does not exist (for device '{d}')"
-                        )));
-                    }
-                    if master(d).as_deref() != Some(b.as_str()) {
-                        ip(&["link", "set", "dev", d, "master", b.as_str()])?;
-                        self.done.push(Done::Attached(d.to_owned()));
-                    }
+                if let Some(b) = bridge
+                    && have.master.as_deref() != Some(b.as_str())
+                {
+                    ip(&["link", "set", "dev", d, "master", b.as_str()])?;
+                    self.done
+                        .push(Done::Attached(d.to_owned(), have.master.clone()));
                 }
-                ip(&["link", "set", "dev", d, if *up { "up" } else { "down" }])?;
-                Ok(())
+                self.link(d, &have, *up)
             }
             Wanted::Macvtap {
                 dev,
@@ -197,39 +245,94 @@ impl HostChanges {
                 up,
             } => {
                 let d = dev.as_str();
-                if !have.contains(d) {
-                    if !devices().contains(lower.as_str()) {
-                        return Err(Error::Live(format!(
-                            "device '{lower}' does not exist (for macvtap '{d}')"
-                        )));
-                    }
-                    let mode = match mode {
-                        MacvtapMode::Passthrough => "passthru",
-                        m => m.as_str(),
-                    };
-                    let mut words = vec!["link", "add", "link", lower.as_str(), "name", d];
-                    let mac_text = mac.map(|m| m.to_string());
-                    if let Some(m) = &mac_text {
-                        words.extend(["address", m.as_str()]);
-                    }
-                    words.extend(["type", "macvtap", "mode", mode]);
-                    ip(&words)?;
-                    self.done.push(Done::Made(d.to_owned()));
-                    self.made.push(d.to_owned());
+                let mac_text = mac.map(|m| m.to_string());
+                let mut have = device(d);
+                let fits = |h: &Device| {
+                    h.kind.as_deref() == Some("macvtap")
+                        && h.link.as_deref() == Some(lower.as_str())
+                        && h.mode.as_deref() == Some(kernel_mode(*mode))
+                        && (mac_text.is_none() || h.address == mac_text)
+                };
+                if let Some(h) = have.as_ref().filter(|h| !fits(h)) {
+                    let what = format!("a {} macvtap on '{lower}'", kernel_mode(*mode));
+                    self.replace(d, h, made, &what)?;
+                    have = None;
                 }
-                ip(&["link", "set", "dev", d, if *up { "up" } else { "down" }])?;
-                Ok(())
+                let have = match have {
+                    Some(h) => h,
+                    None => {
+                        let mut words = vec!["link", "add", "link", lower.as_str(), "name", d];
+                        if let Some(m) = &mac_text {
+                            words.extend(["address", m.as_str()]);
+                        }
+                        words.extend(["type", "macvtap", "mode", kernel_mode(*mode)]);
+                        ip(&words)?;
+                        self.done.push(Done::Made(d.to_owned()));
+                        device(d).unwrap_or_default()
+                    }
+                };
+                self.link(d, &have, *up)
             }
         }
     }
 
-    /// Puts back what this command did, last first, as far as possible.
+    /// Whether this command made `dev`.
+    fn made(&self, dev: &str) -> bool {
+        self.done
+            .iter()
+            .any(|s| matches!(s, Done::Made(d) if d == dev))
+    }
+
+    /// Removes `dev` (which does not fit what is wanted) so it can be made anew, when
+    /// netloom made it for this guest; refuses to touch anyone else's device.
+    fn replace(
+        &mut self,
+        dev: &str,
+        have: &Device,
+        made: &BTreeSet<String>,
+        wanted: &str,
+    ) -> Result<(), Error> {
+        if !made.contains(dev) {
+            return Err(Error::Refused(format!(
+                "device '{dev}' exists and is not {wanted} (it is {}); netloom did not make \
+                 it, so it will not replace it",
+                have.kind
+                    .as_deref()
+                    .map_or("a physical device".to_owned(), |k| format!("a {k}"))
+            )));
+        }
+        ip(&["link", "del", "dev", dev])?;
+        self.done.push(Done::Removed(dev.to_owned()));
+        Ok(())
+    }
+
+    /// Sets `dev`'s link, recording what it was.
+    fn link(&mut self, dev: &str, have: &Device, up: bool) -> Result<(), Error> {
+        if have.up == up && !self.made(dev) {
+            return Ok(());
+        }
+        ip(&["link", "set", "dev", dev, if up { "up" } else { "down" }])?;
+        self.done.push(Done::Link(dev.to_owned(), have.up));
+        Ok(())
+    }
+
+    /// Puts back what this command did, last first, as far as possible; says what could
+    /// not be.
     pub fn undo(self) -> Vec<String> {
         let mut failed = Vec::new();
         for step in self.done.into_iter().rev() {
             let result = match &step {
                 Done::Made(d) => ip(&["link", "del", "dev", d]).map(drop),
-                Done::Attached(d) => detach(d),
+                Done::Removed(d) => Err(Error::Live(format!(
+                    "device '{d}' was removed to be made anew and is gone"
+                ))),
+                Done::Attached(d, None) => ip(&["link", "set", "dev", d, "nomaster"]).map(drop),
+                Done::Attached(d, Some(b)) | Done::Detached(d, b) => {
+                    ip(&["link", "set", "dev", d, "master", b]).map(drop)
+                }
+                Done::Link(d, was) => {
+                    ip(&["link", "set", "dev", d, if *was { "up" } else { "down" }]).map(drop)
+                }
             };
             if let Err(e) = result {
                 failed.push(e.to_string());
@@ -241,7 +344,7 @@ impl HostChanges {
 
 /// Takes a device off its bridge and its link down, keeping the device.
 pub(crate) fn detach(dev: &str) -> Result<(), Error> {
-    if master(dev).is_some() {
+    if device(dev).is_some_and(|d| d.master.is_some()) {
         ip(&["link", "set", "dev", dev, "nomaster"])?;
     }
     ip(&["link", "set", "dev", dev, "down"]).map(drop)

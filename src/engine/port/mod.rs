@@ -8,8 +8,10 @@
 //! writes every file in one journalled transaction, and only then touches the host; a
 //! host step that fails undoes the transaction and the steps before it.
 
+mod checks;
 mod host;
 mod plug;
+mod pool;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -145,6 +147,10 @@ pub(crate) fn reconcile(stored: &Stored) -> Target {
             .or_default()
             .push(port.clone());
     }
+    let kept: BTreeSet<crate::model::Uuid> = t.ports.values().flatten().map(|p| p.uuid).collect();
+    for (name, g) in &mut t.guests {
+        settle(name, g, &kept, &mut t.cleanup, &mut t.notes);
+    }
     for net in stored.networks.values() {
         let (counted, rejected) = t.counted(net);
         for (uuid, e) in rejected {
@@ -159,6 +165,50 @@ pub(crate) fn reconcile(stored: &Stored) -> Target {
         }
     }
     t
+}
+
+/// Brings a running guest's record up to date: an interface whose port was released (its
+/// network stopped) loses its `<actual>` and must be plugged again; a device netloom made
+/// that no interface uses any more (an earlier command was killed before removing it) is
+/// removed now.
+fn settle(
+    name: &GuestName,
+    g: &mut Plugged,
+    kept: &BTreeSet<crate::model::Uuid>,
+    cleanup: &mut Vec<String>,
+    notes: &mut Vec<String>,
+) {
+    let mut changed = false;
+    for i in &mut g.guest.interfaces {
+        if let crate::model::guest::GuestSource::Network {
+            network, portid, ..
+        } = &mut i.source
+            && let Some(id) = *portid
+            && !kept.contains(&id)
+        {
+            notes.push(format!(
+                "guest '{name}': interface {} lost its port on network '{network}', which \
+                 stopped; plug it again",
+                i.mac.map(|m| m.to_string()).unwrap_or_default()
+            ));
+            *portid = None;
+            i.actual = None;
+            changed = true;
+        }
+    }
+    if changed {
+        g.record.xml = crate::xml::guest_to_xml(&g.guest);
+    }
+    let used: BTreeSet<String> = g
+        .guest
+        .interfaces
+        .iter()
+        .filter_map(|i| i.target.as_ref().map(|d| d.to_string()))
+        .collect();
+    let (keep, stale): (Vec<String>, Vec<String>) =
+        g.record.made.drain(..).partition(|d| used.contains(d));
+    g.record.made = keep;
+    cleanup.extend(stale);
 }
 
 /// Writes `t` over `stored` in one transaction: guest records, ports, and each running

@@ -7,13 +7,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::checks::{check_targets, macs_of_others, preflight};
 use super::host::{self, HostChanges, Wanted};
+use super::pool::with_pool;
 use super::state::{GuestRecord, Plugged, Stored, boot_id, start_time};
-use super::{Outcome, Target, commit, document, reconcile, tidy};
+use super::{Outcome, commit, document, reconcile, tidy};
 use crate::engine::{Session, TargetRoot, fault};
 use crate::error::Error;
 use crate::model::guest::{Guest, GuestForm, GuestInterface, GuestName, GuestSource, GuestType};
-use crate::model::network::{ForwardMode, Network, Owner, PoolInterface, Text};
+use crate::model::network::{Owner, Text};
 use crate::model::{IfaceName, MacAddr, Uuid};
 use crate::port;
 use crate::xml;
@@ -84,58 +86,66 @@ pub fn plug(
             held.insert(p.uuid, (net.clone(), p));
         }
     }
+    // Given MACs are taken before any is generated, so a generated one never repeats a
+    // MAC given further down the document.
     let macs = macs_of_others(&t, doc)?;
     let mut taken: BTreeSet<MacAddr> = macs.keys().copied().collect();
+    taken.extend(doc.interfaces.iter().filter_map(|i| i.mac));
     let have = host::devices();
     let mut names: BTreeSet<String> = have.clone();
+    let targets = |ifaces: &[GuestInterface]| -> Vec<String> {
+        ifaces
+            .iter()
+            .filter_map(|i| i.target.as_ref().map(|d| d.to_string()))
+            .collect()
+    };
     for g in t.guests.values() {
-        names.extend(
-            g.guest
-                .interfaces
-                .iter()
-                .filter_map(|i| i.target.as_ref().map(|d| d.to_string())),
-        );
+        names.extend(targets(&g.guest.interfaces));
     }
-    names.extend(
-        before
-            .iter()
-            .filter_map(|i| i.target.as_ref().map(|d| d.to_string())),
-    );
-    names.extend(
-        doc.interfaces
-            .iter()
-            .filter_map(|i| i.target.as_ref().map(|d| d.to_string())),
-    );
+    names.extend(targets(&before));
+    names.extend(targets(&doc.interfaces));
 
-    let mut now = Vec::new();
-    for (index, asked) in doc.interfaces.iter().enumerate() {
-        let mut iface = asked.clone();
+    let made: BTreeSet<String> = prev
+        .as_ref()
+        .map(|p| p.record.made.iter().cloned().collect())
+        .unwrap_or_default();
+    let mut asked = Vec::new();
+    for (index, a) in doc.interfaces.iter().enumerate() {
+        let mut iface = a.clone();
         iface.actual = None;
         if let GuestSource::Network { portid, .. } = &mut iface.source {
             *portid = None;
         }
-        let mac = match iface.mac {
-            Some(m) => m,
-            None => port::new_mac(name, index, &taken),
-        };
+        let mac = iface
+            .mac
+            .unwrap_or_else(|| port::new_mac(name, index, &taken));
         taken.insert(mac);
         iface.mac = Some(mac);
-        let old = before.iter().find(|b| b.mac == Some(mac));
-        if iface.target.is_none() {
-            iface.target = old.and_then(|o| o.target.clone());
+        asked.push((mac, iface));
+    }
+    // Unchanged interfaces keep their ports first, so every allocation below counts them.
+    let mut now: Vec<Option<GuestInterface>> = vec![None; asked.len()];
+    for (slot, (_, iface)) in now.iter_mut().zip(&asked) {
+        let Some(old) = before
+            .iter()
+            .find(|b| b.mac == iface.mac && same_request(b, iface))
+        else {
+            continue;
+        };
+        let mut kept = old.clone();
+        kept.link_up = iface.link_up;
+        kept.model = iface.model.clone();
+        if let GuestSource::Network {
+            portid: Some(id), ..
+        } = &old.source
+            && let Some((net, p)) = held.remove(id)
+        {
+            t.ports.entry(net).or_default().push(p);
         }
-        if let Some(old) = old.filter(|o| same_request(o, &iface)) {
-            let mut kept = old.clone();
-            kept.link_up = iface.link_up;
-            kept.model = iface.model.clone();
-            if let GuestSource::Network {
-                portid: Some(id), ..
-            } = &old.source
-                && let Some((net, p)) = held.remove(id)
-            {
-                t.ports.entry(net).or_default().push(p);
-            }
-            now.push(kept);
+        *slot = Some(kept);
+    }
+    for (index, (slot, (mac, mut iface))) in now.iter_mut().zip(asked).enumerate() {
+        if slot.is_some() {
             continue;
         }
         if let GuestSource::Network { network, .. } = &iface.source {
@@ -161,6 +171,15 @@ pub fn plug(
             iface.actual = port::actual(&p);
             t.ports.entry(net.name.clone()).or_default().push(p);
         }
+        if iface.target.is_none() {
+            // The NIC keeps its device name, unless netloom named it for another kind of
+            // device (a macvtap that now must be a tap): that one goes, the new one gets a
+            // name of its kind.
+            let old = before.iter().find(|b| b.mac == Some(mac));
+            iface.target = old.and_then(|o| o.target.clone()).filter(|d| {
+                !made.contains(d.as_str()) || same_kind(&Wanted::of(&named(&iface)), d)
+            });
+        }
         // A device to make gets a name; a NIC with no backend needs none.
         let prefix = match Wanted::of(&named(&iface)) {
             Wanted::Macvtap { .. } => Some("macvtap"),
@@ -172,30 +191,28 @@ pub fn plug(
             names.insert(dev.to_string());
             iface.target = Some(dev);
         }
-        now.push(iface);
+        *slot = Some(iface);
     }
+    let now: Vec<GuestInterface> = now.into_iter().flatten().collect();
     check_targets(&t, &stored, name, &now, &before, &have)?;
-    // Devices of interfaces that left the document, or changed into another kind of
-    // device, go; the others are detached.
-    let made: BTreeSet<String> = prev
-        .as_ref()
-        .map(|p| p.record.made.iter().cloned().collect())
-        .unwrap_or_default();
-    let mut replaced = Vec::new();
+    preflight(&now, &made, &have)?;
+    // Devices of interfaces that left the document go (netloom's) or are detached (the
+    // guest's own). They stay in the record until a later command sees them gone, so a
+    // netloom killed before removing them leaves them to the next one.
     for old in &before {
         let Some(dev) = old.target.as_ref().map(|d| d.to_string()) else {
             continue;
         };
-        let still = now
+        if now
             .iter()
-            .find(|n| n.target.as_ref().map(|d| d.as_str()) == Some(dev.as_str()));
-        match still {
-            None if made.contains(&dev) => t.cleanup.push(dev),
-            None => t.detach.push(dev),
-            Some(n) if made.contains(&dev) && kind_changed(&Wanted::of(old), &Wanted::of(n)) => {
-                replaced.push(dev)
-            }
-            Some(_) => {}
+            .any(|n| n.target.as_ref().map(|d| d.as_str()) == Some(dev.as_str()))
+        {
+            continue;
+        }
+        if made.contains(&dev) {
+            t.cleanup.push(dev);
+        } else {
+            t.detach.push(dev);
         }
     }
     let guest = document(doc, name, now);
@@ -211,11 +228,7 @@ pub fn plug(
         start_time: start.or_else(|| prev.as_ref().and_then(|p| p.record.start_time)),
         boot_id: boot_id(),
         xml: xml::guest_to_xml(&record_doc),
-        made: made
-            .iter()
-            .filter(|d| !t.cleanup.contains(d) && !replaced.contains(d))
-            .cloned()
-            .collect(),
+        made: made.iter().cloned().collect(),
     };
     // The devices this plug will make are known only once it made them; the record is
     // written first with the names it will use, so a netloom killed in between leaves
@@ -239,15 +252,11 @@ pub fn plug(
     let id = commit(session, root, &stored, &mut t, command)?;
     fault::point("port-committed").map_err(|e| Error::Live(e.to_string()))?;
     let mut notes = std::mem::take(&mut t.notes);
-    for dev in &replaced {
-        host::remove(dev)?;
-    }
     let mut changes = HostChanges::default();
-    let present = host::devices();
     let result = guest
         .interfaces
         .iter()
-        .try_for_each(|i| changes.ensure(&Wanted::of(i), i.mac, &present));
+        .try_for_each(|i| changes.ensure(&Wanted::of(i), i.mac, &made));
     if let Err(e) = result {
         let mut failed = changes.undo();
         if let Some(id) = id
@@ -354,43 +363,20 @@ pub fn unplug(
     Ok(Outcome { xml: None, notes })
 }
 
-/// The MACs other guests hold, refusing one of `doc`'s that another guest holds or that
-/// `doc` gives twice.
-fn macs_of_others(t: &Target, doc: &Guest) -> Result<BTreeMap<MacAddr, GuestName>, Error> {
-    let mut out = BTreeMap::new();
-    for (n, g) in &t.guests {
-        for m in g.guest.interfaces.iter().filter_map(|i| i.mac) {
-            out.insert(m, n.clone());
-        }
-    }
-    let mut seen = BTreeSet::new();
-    for (index, m) in doc
-        .interfaces
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| f.mac.map(|m| (i, m)))
-    {
-        if let Some(other) = out.get(&m) {
-            return Err(Error::Refused(format!(
-                "interface {} has MAC {m}, which guest '{other}' uses already",
-                index + 1
-            )));
-        }
-        if !seen.insert(m) {
-            return Err(Error::Refused(format!(
-                "interface {} has MAC {m}, which an earlier interface has too",
-                index + 1
-            )));
-        }
-    }
-    Ok(out)
-}
-
 /// Whether `old` (as plugged) and `new` (as asked) ask for the same connection, so the
 /// port can be kept. The NIC model and link state are not part of the connection.
 fn same_request(old: &GuestInterface, new: &GuestInterface) -> bool {
+    // A network interface whose port went (its network stopped) must be plugged again.
+    if matches!(old.source, GuestSource::Network { portid: None, .. }) {
+        return false;
+    }
+    // A NIC that names no device keeps the one it has.
+    let any_target = new.target.is_none();
     let strip = |i: &GuestInterface| {
         let mut i = i.clone();
+        if any_target {
+            i.target = None;
+        }
         i.actual = None;
         i.model = None;
         i.link_up = None;
@@ -409,100 +395,6 @@ fn named(iface: &GuestInterface) -> GuestInterface {
         i.target = IfaceName::parse("x").ok();
     }
     i
-}
-
-/// Whether a device must be made anew: a tap cannot become a macvtap, nor a macvtap move
-/// to another lower device or mode.
-fn kind_changed(old: &Wanted, new: &Wanted) -> bool {
-    match (old, new) {
-        (
-            Wanted::Macvtap { lower, mode, .. },
-            Wanted::Macvtap {
-                lower: l, mode: m, ..
-            },
-        ) => lower != l || mode != m,
-        (Wanted::Macvtap { .. }, Wanted::Tap { .. })
-        | (Wanted::Tap { .. }, Wanted::Macvtap { .. }) => true,
-        _ => false,
-    }
-}
-
-/// `net` with a `<pf dev>` pool expanded into the PF's virtual functions, as libvirt does
-/// at the first allocation: their network devices for macvtap modes, their PCI addresses
-/// for hostdev.
-fn with_pool(net: &Network) -> Result<Network, Error> {
-    let Some(f) = &net.forward else {
-        return Ok(net.clone());
-    };
-    let Some(pf) = &f.pf else {
-        return Ok(net.clone());
-    };
-    if !f.interfaces.is_empty() || !f.addresses.is_empty() {
-        return Ok(net.clone());
-    }
-    let dir = std::path::Path::new("/sys/class/net")
-        .join(pf.as_str())
-        .join("device");
-    let mut vfs: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir(&dir)
-        .map(|r| {
-            r.filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    let n = e.file_name().into_string().ok()?;
-                    let i = n.strip_prefix("virtfn")?.parse().ok()?;
-                    Some((i, e.path()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    vfs.sort();
-    let mut out = net.clone();
-    let Some(fw) = out.forward.as_mut() else {
-        return Ok(out);
-    };
-    for (_, vf) in &vfs {
-        if fw.mode == Some(ForwardMode::Hostdev) {
-            if let Some(a) = std::fs::canonicalize(vf)
-                .ok()
-                .and_then(|p| p.file_name().and_then(|n| n.to_str()).and_then(parse_pci))
-            {
-                fw.addresses.push(a);
-            }
-        } else if let Some(dev) = std::fs::read_dir(vf.join("net"))
-            .ok()
-            .and_then(|mut r| r.next())
-            .and_then(|e| e.ok())
-            .and_then(|e| e.file_name().into_string().ok())
-            .and_then(|n| IfaceName::parse(&n).ok())
-        {
-            fw.interfaces.push(PoolInterface {
-                dev,
-                connections: None,
-            });
-        }
-    }
-    if fw.interfaces.is_empty() && fw.addresses.is_empty() {
-        return Err(Error::Refused(format!(
-            "network '{}': physical function '{pf}' has no usable virtual functions (none \
-             under {})",
-            net.name,
-            dir.display()
-        )));
-    }
-    Ok(out)
-}
-
-/// `DDDD:BB:SS.F`.
-fn parse_pci(s: &str) -> Option<crate::model::network::PciAddress> {
-    let (domain, rest) = s.split_once(':')?;
-    let (bus, rest) = rest.split_once(':')?;
-    let (slot, function) = rest.split_once('.')?;
-    Some(crate::model::network::PciAddress {
-        domain: u16::from_str_radix(domain, 16).ok()?,
-        bus: u8::from_str_radix(bus, 16).ok()?,
-        slot: u8::from_str_radix(slot, 16).ok()?,
-        function: u8::from_str_radix(function, 16).ok()?,
-        connections: None,
-    })
 }
 
 /// What netloom leaves to others, said once per interface: it resolves and records a
@@ -528,75 +420,13 @@ fn unassociated(guest: &Guest) -> Vec<String> {
         .collect()
 }
 
-/// Refuses a `<target dev>` that is not the guest's to use: one another guest (or another
-/// interface of this one) has, a running network's bridge or pool device, or an existing
-/// device of a kind a guest's backend never is (a NIC, a bridge), which a plug would attach
-/// and an unplug take down.
-fn check_targets(
-    t: &Target,
-    stored: &Stored,
-    name: &GuestName,
-    now: &[GuestInterface],
-    before: &[GuestInterface],
-    have: &BTreeSet<String>,
-) -> Result<(), Error> {
-    let mut seen = BTreeSet::new();
-    for (index, iface) in now.iter().enumerate() {
-        let Some(dev) = iface.target.as_ref().map(IfaceName::as_str) else {
-            continue;
-        };
-        let which = format!("interface {} (target dev '{dev}')", index + 1);
-        if !seen.insert(dev) {
-            return Err(Error::Refused(format!(
-                "{which}: an earlier interface has that device too"
-            )));
-        }
-        if let Some((other, _)) = t.guests.iter().find(|(n, g)| {
-            *n != name
-                && g.guest
-                    .interfaces
-                    .iter()
-                    .any(|i| i.target.as_ref().map(IfaceName::as_str) == Some(dev))
-        }) {
-            return Err(Error::Refused(format!(
-                "{which}: guest '{other}' uses that device"
-            )));
-        }
-        for net in stored.networks.values() {
-            let bridge = net.bridge_name();
-            let f = net.forward.as_ref();
-            let pool = f.into_iter().flat_map(|f| {
-                f.interfaces
-                    .iter()
-                    .map(|i| &i.dev)
-                    .chain(f.dev.as_ref())
-                    .chain(f.pf.as_ref())
-            });
-            if bridge.iter().chain(pool).any(|d| d.as_str() == dev) {
-                return Err(Error::Refused(format!(
-                    "{which}: that device belongs to network '{}'",
-                    net.name
-                )));
-            }
-        }
-        let ours = before
-            .iter()
-            .any(|b| b.target.as_ref().map(IfaceName::as_str) == Some(dev));
-        if have.contains(dev) && !ours {
-            let kind = host::kind(dev);
-            if !kind
-                .as_deref()
-                .is_some_and(|k| host::GUEST_KINDS.contains(&k))
-            {
-                return Err(Error::Refused(format!(
-                    "{which}: that device exists and is {}, not a tap, veth or macvtap; a \
-                     guest's backend is never a device of the host's own",
-                    kind.map_or("a physical or loopback device".to_owned(), |k| format!(
-                        "a {k} device"
-                    ))
-                )));
-            }
-        }
+/// Whether device name `dev` (one netloom chose) is of the kind `want` needs, by the
+/// prefix it was named with.
+fn same_kind(want: &Wanted, dev: &IfaceName) -> bool {
+    let d = dev.as_str();
+    match want {
+        Wanted::Macvtap { .. } => d.starts_with("macvtap"),
+        Wanted::Tap { .. } => d.starts_with("vnet"),
+        Wanted::Nothing | Wanted::Detached { .. } => true,
     }
-    Ok(())
 }
