@@ -37,26 +37,8 @@ pub fn read_guest(file: &SourceFile) -> Result<Guest, Diagnostics> {
 }
 
 fn root(r: &mut Reader, doc: &Document) -> Option<Guest> {
-    let el = doc.root_element();
+    let el = r.root(doc, &["domain", "devices", "interface"])?;
     let name = el.tag_name().name();
-    let known = matches!(name, "domain" | "devices" | "interface");
-    match el.tag_name().namespace() {
-        Some(uri) if known => {
-            r.foreign_element(el, uri);
-            return None;
-        }
-        _ if !known => {
-            let written = r.element_name(el);
-            r.error(
-                el.range().start,
-                format!(
-                    "expected <domain>, <devices> or <interface> as the root element, found <{written}>"
-                ),
-            );
-            return None;
-        }
-        _ => {}
-    }
     match name {
         "domain" => domain(r, el),
         "devices" => Some(Guest {

@@ -44,26 +44,16 @@ const INHERITED: (&[&str], &str) = (
 
 /// Reads the root element: one `<interface>` or an `<interfaces>` list.
 pub(super) fn read_document(r: &mut Reader, doc: &Document, host: &mut Host, defs: &mut Defs) {
-    let root = doc.root_element();
-    let name = root.tag_name().name();
-    match (root.tag_name().namespace(), name) {
-        (None, "interface") => host.interfaces.extend(top(r, root, defs)),
-        (None, "interfaces") => {
-            r.check_attrs(root, "<interfaces>", &[]);
-            for el in r.children(root, "<interfaces>", &["interface"], None) {
-                host.interfaces.extend(top(r, el, defs));
-            }
-        }
-        (Some(uri), "interface" | "interfaces") => r.foreign_element(root, uri),
-        _ => {
-            let written = r.element_name(root);
-            r.error(
-                root.range().start,
-                format!(
-                    "expected <interface> or <interfaces> as the root element, found <{written}>"
-                ),
-            );
-        }
+    let Some(root) = r.root(doc, &["interface", "interfaces"]) else {
+        return;
+    };
+    if root.tag_name().name() == "interface" {
+        host.interfaces.extend(top(r, root, defs));
+        return;
+    }
+    r.check_attrs(root, "<interfaces>", &[]);
+    for el in r.children(root, "<interfaces>", &["interface"], None) {
+        host.interfaces.extend(top(r, el, defs));
     }
 }
 

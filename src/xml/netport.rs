@@ -70,22 +70,7 @@ pub(super) fn finish<T>(r: Reader, value: Option<T>) -> Result<T, Diagnostics> {
 }
 
 fn root(r: &mut Reader, doc: &Document) -> Option<NetworkPort> {
-    let el = doc.root_element();
-    match (el.tag_name().namespace(), el.tag_name().name()) {
-        (None, "networkport") => {}
-        (Some(uri), "networkport") => {
-            r.foreign_element(el, uri);
-            return None;
-        }
-        _ => {
-            let written = r.element_name(el);
-            r.error(
-                el.range().start,
-                format!("expected <networkport> as the root element, found <{written}>"),
-            );
-            return None;
-        }
-    }
+    let el = r.root(doc, &["networkport"])?;
     let what = "<networkport>";
     r.check_attrs(el, what, &[]);
     let kids = r.children(el, what, CHILDREN, None);

@@ -223,6 +223,35 @@ impl<'s> Reader<'s> {
             .and_then(|a| self.parse(a, what, parse))
     }
 
+    /// The document's root element when it is one of `names` (in no namespace); otherwise
+    /// `None`, with the problem reported: a known name in a foreign namespace, or another
+    /// element.
+    pub(crate) fn root<'a, 'i>(
+        &mut self,
+        doc: &'a roxmltree::Document<'i>,
+        names: &[&str],
+    ) -> Option<Node<'a, 'i>> {
+        let el = doc.root_element();
+        let name = el.tag_name().name();
+        if !names.contains(&name) {
+            let written = self.element_name(el);
+            let list: Vec<String> = names.iter().map(|n| format!("<{n}>")).collect();
+            self.error(
+                el.range().start,
+                format!(
+                    "expected {} as the root element, found <{written}>",
+                    crate::model::join_or(list)
+                ),
+            );
+            return None;
+        }
+        if let Some(uri) = el.tag_name().namespace() {
+            self.foreign_element(el, uri);
+            return None;
+        }
+        Some(el)
+    }
+
     /// The element children of `el`, refusing unknown elements (naming the allowed ones) and
     /// any text that is not white space. Comments and processing instructions are skipped.
     /// `hint` is added to the message when a refused element is one the user plainly meant

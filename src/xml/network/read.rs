@@ -54,22 +54,7 @@ pub(super) fn document(file: &SourceFile, level: NetworkChecks) -> Result<Networ
 }
 
 fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network> {
-    let el = doc.root_element();
-    match (el.tag_name().namespace(), el.tag_name().name()) {
-        (None, "network") => {}
-        (Some(uri), "network") => {
-            r.foreign_element(el, uri);
-            return None;
-        }
-        _ => {
-            let written = r.element_name(el);
-            r.error(
-                el.range().start,
-                format!("expected <network> as the root element, found <{written}>"),
-            );
-            return None;
-        }
-    }
+    let el = r.root(doc, &["network"])?;
     let what = "<network>";
     r.check_attrs(el, what, &["ipv6", "trustGuestRxFilters", "connections"]);
     let kids = r.children_ns(el, what, ROOT_CHILDREN, None, &[(DNSMASQ_NS, "options")]);
