@@ -180,7 +180,8 @@ static SEQ: AtomicUsize = AtomicUsize::new(0);
 pub struct Ns(pub String);
 
 impl Ns {
-    fn new(tag: &str, role: &str) -> Ns {
+    /// A fresh namespace named after this test process, `tag` and `role`, with `lo` up.
+    pub fn new(tag: &str, role: &str) -> Ns {
         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
         let name = format!("nl{}{tag}{seq}{role}", std::process::id());
         assert!(

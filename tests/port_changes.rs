@@ -4,27 +4,10 @@
 //! touches nothing, and a netloom killed half-way leaks no device.
 
 use crate::net_live_util::{Lab, Out, runnable};
-
-fn network(lab: &Lab, name: &str, body: &str) {
-    let file = lab.file(
-        &format!("{name}.xml"),
-        &format!("<network>\n  <name>{name}</name>\n{body}\n</network>\n"),
-    );
-    for args in [vec!["net", "define", &file], vec!["net", "start", name]] {
-        let r = lab.netloom(&args);
-        assert!(r.ok(), "{args:?}: {r}");
-    }
-}
+use crate::port_util::{network, pool};
 
 fn plug(lab: &Lab, guest: &str, ifaces: &[String]) -> Out {
-    let file = lab.file(
-        &format!("{guest}.xml"),
-        &format!(
-            "<domain><name>{guest}</name><devices>\n{}\n</devices></domain>\n",
-            ifaces.join("\n")
-        ),
-    );
-    lab.netloom(&["port", "plug", &file, "--guest", guest])
+    crate::port_util::plug(lab, guest, &ifaces.join("\n"), &[])
 }
 
 #[track_caller]
@@ -151,10 +134,7 @@ fn devices_follow_their_nic_and_a_refused_or_killed_change_leaks_nothing() {
         return;
     }
     let lab = Lab::new("dev", false);
-    for d in ["eth1", "eth2"] {
-        lab.hv.ip(&format!("link add {d} type veth peer name {d}p"));
-        lab.hv.ip(&format!("link set {d} up"));
-    }
+    pool(&lab, &["eth1", "eth2"]);
     network(
         &lab,
         "brm",

@@ -21,7 +21,7 @@ use netloom::model::{IfaceName, MacAddr};
 use netloom::port::qemu::{QemuArgs, qemu_args, qmp_link_down};
 use serde_json::{Value, json};
 
-use crate::net_live_util::{Ns, must, run};
+use crate::net_live_util::{Ns, run};
 use crate::util;
 
 const QEMU: &str = "qemu-system-x86_64";
@@ -289,14 +289,7 @@ fn qemu_runs_the_arguments_of_every_interface_type() {
     let out: QemuArgs = qemu_args(&guest).unwrap();
     assert_eq!(out.link_down, ["net3", "net7"]);
 
-    let name = format!("nlqemu{}", std::process::id());
-    assert!(
-        !Path::new("/run/netns").join(&name).exists(),
-        "netns {name} exists already"
-    );
-    must(&["ip", "netns", "add", &name]);
-    let ns = Ns(name);
-    ns.ip("link set lo up");
+    let ns = Ns::new("qemu", "q");
     ns.ip("link add br0 type bridge");
     ns.ip("link set br0 up");
     ns.ip("route add 224.0.0.0/4 dev lo");

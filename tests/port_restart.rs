@@ -5,58 +5,17 @@
 
 use std::process::{Child, Command, Stdio};
 
-use crate::net_live_util::{Lab, Out, runnable};
+use crate::net_live_util::{Lab, runnable};
+use crate::port_util::{list, network, plug, pool, usage};
 
-const G1_MAC: &str = "52:54:00:00:00:05";
-
-fn network(lab: &Lab, name: &str, body: &str) {
-    let file = lab.file(
-        &format!("{name}.xml"),
-        &format!("<network>\n  <name>{name}</name>\n{body}\n</network>\n"),
-    );
-    for args in [vec!["net", "define", &file], vec!["net", "start", name]] {
-        let r = lab.netloom(&args);
-        assert!(r.ok(), "{args:?}: {r}");
-    }
-}
-
-fn plug(lab: &Lab, guest: &str, ifaces: &str, extra: &[&str]) -> Out {
-    let file = lab.file(
-        &format!("{guest}.xml"),
-        &format!(
-            "<domain>\n  <name>{guest}</name>\n  <devices>\n{ifaces}\n  </devices>\n</domain>\n"
-        ),
-    );
-    let mut args = vec!["port", "plug", &file, "--guest", guest];
-    args.extend_from_slice(extra);
-    lab.netloom(&args)
-}
-
-#[track_caller]
-fn list(lab: &Lab) -> (serde_json::Value, String) {
-    let r = lab.netloom(&["port", "list", "--format", "json"]);
-    assert!(r.ok(), "port list: {r}");
-    (serde_json::from_str(&r.stdout).unwrap(), r.stderr)
-}
-
+/// A network's connections and its devices' counts, in pool order.
 #[track_caller]
 fn connections(lab: &Lab, net: &str) -> (u64, Vec<u64>) {
-    let (v, _) = list(lab);
-    let n = v["networks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["name"] == net)
-        .unwrap_or_else(|| panic!("{net} not listed: {v}"))
-        .clone();
-    let devs = n["devices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["connections"].as_u64().unwrap())
-        .collect();
-    (n["connections"].as_u64().unwrap(), devs)
+    let (n, devs) = usage(lab, net);
+    (n, devs.into_iter().map(|(_, c)| c).collect())
 }
+
+const G1_MAC: &str = "52:54:00:00:00:05";
 
 fn guests(lab: &Lab) -> Vec<String> {
     let (v, _) = list(lab);
@@ -223,10 +182,7 @@ fn counts_survive_ended_guests_killed_netloom_damage_and_reboots() {
         return;
     }
     let lab = Lab::new("rs", false);
-    for d in ["eth1", "eth2"] {
-        lab.hv.ip(&format!("link add {d} type veth peer name {d}p"));
-        lab.hv.ip(&format!("link set {d} up"));
-    }
+    pool(&lab, &["eth1", "eth2"]);
     network(
         &lab,
         "pool",

@@ -32,5 +32,6 @@ mod port_changes;
 mod port_live;
 mod port_qemu;
 mod port_restart;
+mod port_util;
 mod port_xml;
 mod util;
