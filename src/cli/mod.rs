@@ -143,6 +143,17 @@ pub(crate) fn open_root(cli: &Cli) -> Result<TargetRoot> {
     Ok(root)
 }
 
+/// Runs `f` holding the root's lock, after telling the user what recovery did.
+pub(crate) fn with_session<T>(
+    cli: &Cli,
+    f: impl FnOnce(&engine::Session<'_>, &TargetRoot) -> Result<T>,
+) -> Result<T> {
+    let root = TargetRoot::open(&cli.root)?;
+    let session = engine::Session::open(&root)?;
+    notify(session.notices());
+    f(&session, &root)
+}
+
 /// Tells the user on standard error what recovery did.
 pub(crate) fn notify(notices: &[String]) {
     for n in notices {

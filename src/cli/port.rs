@@ -8,9 +8,8 @@ use clap::Subcommand;
 
 use super::apply::Format;
 use super::input::read_all;
-use super::{Cli, notify};
+use super::{Cli, notify, with_session};
 use crate::engine::port::{self as engine_port, Listing};
-use crate::engine::{Session, TargetRoot};
 use crate::error::{Diagnostics, Error, Result};
 use crate::model::MacAddr;
 use crate::model::guest::{Guest, GuestName};
@@ -142,14 +141,6 @@ fn load_guest(path: &Path) -> Result<Guest> {
         .first()
         .ok_or_else(|| Error::Usage(format!("{}: nothing to read", path.display())))?;
     xml::read_guest(src).map_err(Error::Invalid)
-}
-
-/// Runs `f` holding the root's lock, after telling the user what recovery did.
-fn with_session<T>(cli: &Cli, f: impl FnOnce(&Session<'_>, &TargetRoot) -> Result<T>) -> Result<T> {
-    let root = TargetRoot::open(&cli.root)?;
-    let session = Session::open(&root)?;
-    notify(session.notices());
-    f(&session, &root)
 }
 
 fn print_list(listing: &Listing, format: Format) -> Result<()> {

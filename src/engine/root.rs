@@ -66,6 +66,29 @@ impl TargetRoot {
         Self::open(path)
     }
 
+    /// The names in directory `rel` under the root, sorted, without the temporaries a
+    /// killed netloom may have left; none when the directory does not exist.
+    pub(crate) fn entries(&self, rel: &str) -> Result<Vec<String>, Error> {
+        let abs = self.resolve(rel)?;
+        let read = match std::fs::read_dir(&abs) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(Error::Read {
+                    path: abs.display().to_string(),
+                    source,
+                });
+            }
+        };
+        let mut names: Vec<String> = read
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| !n.starts_with(super::fsio::TEMP_PREFIX))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     /// The absolute path of `rel` under the root. Refused: absolute paths, `..`, and any
     /// existing symlink on the way that leads outside the root.
     pub fn resolve(&self, rel: &str) -> Result<PathBuf, Error> {

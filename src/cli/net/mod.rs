@@ -9,9 +9,8 @@ use std::path::PathBuf;
 use clap::{Subcommand, ValueEnum};
 
 use super::apply::Format;
-use super::{Cli, input, notify, open_root, say};
+use super::{Cli, input, notify, open_root, say, with_session};
 use crate::engine::network::{self, Firewall, NetInfo};
-use crate::engine::{Session, TargetRoot};
 use crate::error::{Error, Result};
 use crate::model::network::NetName;
 
@@ -239,14 +238,6 @@ fn anyhow_like(e: &Error) -> String {
 
 fn parse_name(name: &str) -> Result<NetName> {
     NetName::parse(name).map_err(|e| Error::Usage(format!("'{name}' is not a network name: {e}")))
-}
-
-/// Runs `f` holding the root's lock, after telling the user what recovery did.
-fn with_session<T>(cli: &Cli, f: impl FnOnce(&Session<'_>, &TargetRoot) -> Result<T>) -> Result<T> {
-    let root = TargetRoot::open(&cli.root)?;
-    let session = Session::open(&root)?;
-    notify(session.notices());
-    f(&session, &root)
 }
 
 /// The inactive networks marked for autostart, for `net start --autostart`.

@@ -87,7 +87,7 @@ impl Paths {
 }
 
 /// Reads a file under the root, `None` when it does not exist.
-fn read(root: &TargetRoot, rel: &str) -> Result<Option<String>, Error> {
+pub(crate) fn read(root: &TargetRoot, rel: &str) -> Result<Option<String>, Error> {
     let path = root.resolve(rel)?;
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(Some(text)),
@@ -141,23 +141,11 @@ fn read_record(root: &TargetRoot, name: &NetName) -> Result<Option<Record>, Erro
 
 /// The networks stored in `dir` (definitions or live copies), sorted by name.
 fn stored(root: &TargetRoot, dir: &str) -> Result<Vec<Network>, Error> {
-    let abs = root.resolve(dir)?;
-    let entries = match std::fs::read_dir(&abs) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(Error::Read {
-                path: abs.display().to_string(),
-                source,
-            });
-        }
-    };
-    let mut files: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".xml") && !n.starts_with(super::fsio::TEMP_PREFIX))
+    let files: Vec<String> = root
+        .entries(dir)?
+        .into_iter()
+        .filter(|n| n.ends_with(".xml"))
         .collect();
-    files.sort();
     let mut out = Vec::new();
     for file in files {
         if let Some(net) = read_network(root, &format!("{dir}/{file}"))? {

@@ -169,29 +169,26 @@ pub(crate) fn network_file(net: &Network) -> RenderedFile {
 /// The ports stored for network `name`, for `net stop` to remove with it.
 pub fn port_files(root: &TargetRoot, name: &NetName) -> Result<Vec<String>, Error> {
     let dir = format!("{PORT_DIR}/{}", name.file_stem());
-    Ok(files(root, &dir, ".xml")?
+    Ok(root
+        .entries(&dir)?
         .into_iter()
-        .map(|(p, _)| p)
+        .filter(|n| n.ends_with(".xml"))
+        .map(|n| format!("{dir}/{n}"))
         .collect())
 }
 
 /// The files directly in `dir` ending in `suffix`, sorted, with their text.
 fn files(root: &TargetRoot, dir: &str, suffix: &str) -> Result<Vec<(String, String)>, Error> {
     let mut out = Vec::new();
-    for name in entries(root, dir)? {
-        if !name.ends_with(suffix) || name.starts_with('.') {
-            continue;
-        }
+    for name in root
+        .entries(dir)?
+        .into_iter()
+        .filter(|n| n.ends_with(suffix))
+    {
         let rel = format!("{dir}/{name}");
-        let path = root.resolve(&rel)?;
-        if !path.is_file() {
-            continue;
+        if let Some(text) = network::read(root, &rel)? {
+            out.push((rel, text));
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        out.push((rel, text));
     }
     Ok(out)
 }
@@ -199,32 +196,12 @@ fn files(root: &TargetRoot, dir: &str, suffix: &str) -> Result<Vec<(String, Stri
 /// The directories directly in `dir`, sorted.
 fn subdirs(root: &TargetRoot, dir: &str) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
-    for name in entries(root, dir)? {
+    for name in root.entries(dir)? {
         if root.resolve(&format!("{dir}/{name}"))?.is_dir() {
             out.push(name);
         }
     }
     Ok(out)
-}
-
-fn entries(root: &TargetRoot, dir: &str) -> Result<Vec<String>, Error> {
-    let abs = root.resolve(dir)?;
-    let read = match std::fs::read_dir(&abs) {
-        Ok(r) => r,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(Error::Read {
-                path: abs.display().to_string(),
-                source,
-            });
-        }
-    };
-    let mut names: Vec<String> = read
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
-    names.sort();
-    Ok(names)
 }
 
 /// This boot's identity.
