@@ -17,6 +17,8 @@ pub mod model;
 mod parallel;
 pub mod plan;
 pub mod port;
+#[cfg(test)]
+pub(crate) mod scaling;
 pub mod source;
 pub mod syntax;
 pub mod xml;

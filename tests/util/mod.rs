@@ -2,6 +2,9 @@
 
 pub mod fields;
 pub mod nm;
+/// Complexity checks shared with the unit tests.
+#[path = "../../src/scaling.rs"]
+pub mod scaling;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
