@@ -157,3 +157,65 @@ fn a_relative_dnsmasq_dir_is_a_usage_error() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--dnsmasq-dir"), "{}", r.stderr);
 }
+
+/// `net render NAME.xml --out DIR` in a scratch directory: the run, and whether anything
+/// (even an empty directory) was made under DIR.
+fn render_out(xml: &str) -> (util::Run, Vec<String>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("n.xml"), xml).unwrap();
+    let out = dir.path().join("out");
+    let r = netloom(
+        &["net", "render", "n.xml", "--out", out.to_str().unwrap()],
+        dir.path(),
+        None,
+    );
+    let made = if out.exists() {
+        listing(&out)
+    } else {
+        Vec::new()
+    };
+    (r, made, dir)
+}
+
+/// The network of the examples with `name` and `extra` inside its `<ip>`.
+fn lab(name: &str, dns: &str, ip: &str, tail: &str) -> String {
+    format!(
+        "<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'>\n\
+         <name>{name}</name>\n<forward mode='nat'/>\n<bridge name='virbr9'/>\n{dns}\n\
+         <ip address='192.168.9.1' prefix='24'>\n{ip}\n</ip>\n{tail}\n</network>\n"
+    )
+}
+
+#[test]
+fn a_name_too_long_for_its_files_is_refused_where_it_is_written_and_nothing_is_made() {
+    // The case of the report: 255 bytes passed validate, then failed at the first file.
+    let (r, made, dir) = render_out(&lab(&"a".repeat(255), "", "", ""));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("n.xml:2:7: invalid <name>"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("1 to 245 bytes"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(!dir.path().join("out").exists(), "made {made:?}");
+    // 41 apostrophes are 41 bytes, but 246 as a file name (&apos;).
+    let (r, _, dir) = render_out(&lab(&"'".repeat(41), "", "", ""));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("this one is 246 bytes as a file name"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("out").exists());
+    // The longest name there is renders every file, the longest of them 255 bytes.
+    let longest = "'".repeat(40) + "lab12";
+    let (r, made, _dir) = render_out(&lab(&longest, "", "", ""));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(made.len(), 5, "{made:?}");
+    let widest = made
+        .iter()
+        .map(|p| p.rsplit('/').next().unwrap().len())
+        .max();
+    assert_eq!(widest, Some(255), "{made:?}");
+}

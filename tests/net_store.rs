@@ -329,3 +329,48 @@ fn what_netloom_cannot_apply_at_start_is_refused_by_name_before_anything_is_made
         "a refused start wrote runtime state"
     );
 }
+
+#[test]
+fn a_name_too_long_for_its_files_is_refused_where_it_is_written_and_nothing_is_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let file = write(root, "n.xml", &nat(&"n".repeat(246), ""));
+    for verb in ["define", "create"] {
+        let r = nl(root, &["net", verb, &file]);
+        refused(r, "n.xml:1:16: invalid <name>");
+    }
+    let r = nl(root, &["net", "define", &file]);
+    assert!(r.stderr.contains("1 to 245 bytes"), "{}", r.stderr);
+    let entries: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["n.xml"], "nothing, not even a directory, is made");
+    // The same limit on the command line, before the root is touched.
+    refused(
+        nl(root, &["net", "start", &"n".repeat(246)]),
+        "expected a network name of 1 to 245 bytes",
+    );
+    assert_eq!(std::fs::read_dir(root).unwrap().count(), 1);
+}
+
+#[test]
+fn the_longest_network_name_is_defined_marked_and_undefined() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    // 40 quotes and 5 bytes: 245 bytes as a file name, so NAME.autostart has 255.
+    let name = "\"".repeat(40) + "lab12";
+    let file = write(root, "n.xml", &nat(&name, "nlbr9"));
+    ok(nl(root, &["net", "define", &file]));
+    ok(nl(root, &["net", "autostart", &name]));
+    let mark = format!("{}lab12.autostart", "&quot;".repeat(40));
+    assert_eq!(mark.len(), 255);
+    assert!(root.join("etc/netloom/networks").join(&mark).is_file());
+    assert!(
+        ok(nl(root, &["net", "dumpxml", &name]))
+            .stdout
+            .contains("lab12</name>")
+    );
+    ok(nl(root, &["net", "undefine", &name]));
+    assert!(!root.join("etc/netloom/networks").join(&mark).exists());
+}

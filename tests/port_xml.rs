@@ -342,3 +342,61 @@ fn only_guest_roots_are_accepted() {
         "{got:?}"
     );
 }
+
+/// A guest named `name` with one user-mode NIC of model `model`, as `g.xml` in a scratch
+/// root, and `netloom --root ROOT ARGS… g.xml` run in it.
+fn port_verb(name: &str, model: &str, args: &[&str]) -> (util::Run, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "<domain>\n  <name>{name}</name>\n  <devices>\n    <interface type='user'>\n      \
+         <mac address='52:54:00:00:00:01'/>\n      <model type='{model}'/>\n    </interface>\n  \
+         </devices>\n</domain>\n"
+    );
+    std::fs::write(tmp.path().join("g.xml"), text).unwrap();
+    let mut all = vec!["--root", tmp.path().to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.push("g.xml");
+    (util::netloom(&all, tmp.path(), None), tmp)
+}
+
+/// The names in a scratch root besides the guest document.
+fn made(root: &tempfile::TempDir) -> Vec<String> {
+    std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "g.xml")
+        .collect()
+}
+
+#[test]
+fn a_guest_name_too_long_for_its_state_file_is_refused_and_nothing_is_made() {
+    let long = "g".repeat(251);
+    let (r, root) = port_verb(&long, "virtio", &["port", "plug", "--guest", "vm1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("g.xml:2:9: invalid <name>"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("1 to 250 bytes"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+    assert_eq!(made(&root), Vec::<String>::new());
+    // The owner named on the command line has the same limit.
+    let (r, root) = port_verb("vm1", "virtio", &["port", "plug", "--guest", &long]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("expected a guest name of 1 to 250 bytes"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(made(&root), Vec::<String>::new());
+    // The longest name plugs, and its record is a 255-byte file name.
+    let longest = "g".repeat(250);
+    let (r, root) = port_verb(&longest, "virtio", &["port", "plug", "--guest", &longest]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let record = root
+        .path()
+        .join("run/netloom/guests")
+        .join(format!("{longest}.json"));
+    assert!(record.is_file(), "{}", record.display());
+}

@@ -6,7 +6,8 @@
 use std::net::IpAddr;
 
 use super::network::{
-    Bandwidth, MacvtapMode, NetName, NetVlan, Plug, PortOptions, Text, VirtualPort,
+    Bandwidth, MacvtapMode, NetName, NetVlan, Plug, PortOptions, Text, VirtualPort, file_stem,
+    stem_name,
 };
 use super::{IfaceName, MacAddr, Uuid, ValueError, keywords};
 
@@ -34,29 +35,30 @@ keywords! {
     }
 }
 
-/// A guest name: the owner of its ports and the stem of its state file, so the rules are
-/// those of a network name (1 to 255 bytes, no `/`, no control character, not `.`/`..`).
+/// A guest name: the owner of its ports and the stem of its state file (`NAME.json`), so
+/// the rules are those of a network name, with room for that one suffix: not `.`/`..`, no
+/// `/`, no control character, and at most 250 bytes as a file name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct GuestName(NetName);
+pub struct GuestName(String);
 
 impl GuestName {
+    /// The suffix of the guest's state file.
+    pub const SUFFIX: &str = ".json";
+
     /// Checks a name.
     pub fn parse(s: &str) -> Result<Self, ValueError> {
-        NetName::parse(s)
-            .map(GuestName)
-            .map_err(|_| ValueError(
-                "expected a guest name of 1 to 255 bytes without '/' or control characters, other than '.' and '..'".into(),
-            ))
+        stem_name(s, "guest", Self::SUFFIX)?;
+        Ok(GuestName(s.to_owned()))
     }
 
     /// The name as written.
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        &self.0
     }
 
     /// The name as a file stem (XML-escaped, as libvirt's status files are).
     pub fn file_stem(&self) -> String {
-        self.0.file_stem()
+        file_stem(&self.0)
     }
 }
 
@@ -230,4 +232,30 @@ pub struct Guest {
     pub uuid: Option<Uuid>,
     /// The interfaces, in document order.
     pub interfaces: Vec<GuestInterface>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guest_name_leaves_room_for_its_state_file() {
+        let longest = "g".repeat(250);
+        let stem = GuestName::parse(&longest).unwrap().file_stem();
+        assert_eq!(format!("{stem}{}", GuestName::SUFFIX).len(), 255);
+        let err = GuestName::parse(&format!("{longest}g")).unwrap_err().0;
+        assert!(
+            err.starts_with("expected a guest name of 1 to 250 bytes"),
+            "{err}"
+        );
+        assert!(
+            err.contains("this one is 251 bytes as a file name"),
+            "{err}"
+        );
+        assert!(GuestName::parse(&"<".repeat(62)).is_ok());
+        assert!(GuestName::parse(&"<".repeat(63)).is_err());
+        for bad in ["", ".", "..", "a/b", "a\rb"] {
+            assert!(GuestName::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 }

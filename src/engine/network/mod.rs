@@ -248,26 +248,8 @@ pub fn define(
     Ok(net)
 }
 
-/// The longest suffix a network's files get (`.autostart`, `.hostsfile`, `.addnhosts`,
-/// `.ip6tables`).
-const LONGEST_SUFFIX: usize = 10;
-
-/// Refuses a name whose files could not be made: a file name holds at most 255 bytes.
-fn check_name(name: &NetName) -> Result<(), Error> {
-    let stem = name.file_stem();
-    if stem.len() + LONGEST_SUFFIX > 255 {
-        return Err(Error::Usage(format!(
-            "network name '{name}' is too long: its files would be named {} bytes and more \
-             (255 at most; '&', '<', '>' and quotes count as their XML escapes)",
-            stem.len() + 4
-        )));
-    }
-    Ok(())
-}
-
 /// Fills in the UUID, MAC and bridge name, checked against every other network of the root.
 fn complete(root: &TargetRoot, net: &mut Network) -> Result<(), Error> {
-    check_name(&net.name)?;
     // Running copies too: a network redefined while it runs still holds its old bridge.
     let mut others = stored(root, DEF_DIR)?;
     others.extend(stored(root, RUN_DIR)?);
@@ -392,4 +374,65 @@ pub fn set_autostart(
     }
     session.apply(&plan, command, None)?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::NetContext;
+    use crate::model::network::NAME_MAX;
+
+    /// The longest names a network can have: plain, and all escapes.
+    fn longest_names() -> Vec<String> {
+        vec!["n".repeat(NetName::MAX_STEM), "'".repeat(40) + "&"]
+    }
+
+    /// Every component of `path` fits in a file name.
+    fn fits(path: &str) {
+        for part in path.split('/') {
+            assert!(part.len() <= NAME_MAX, "{} bytes: {path}", part.len());
+        }
+    }
+
+    #[test]
+    fn every_file_of_the_longest_network_name_fits_in_a_file_name() {
+        for name in longest_names() {
+            let xml = format!(
+                "<network><name>{}</name><bridge name='virbr9'/><forward/>\
+                 <ip address='192.0.2.1' prefix='24'><dhcp><range start='192.0.2.2' end='192.0.2.9'/></dhcp></ip>\
+                 <ip family='ipv6' address='2001:db8::1' prefix='64'/></network>",
+                name.replace('&', "&amp;")
+            );
+            let net = xml::read_network_str("n.xml", &xml).unwrap();
+            assert_eq!(net.name.file_stem().len(), NetName::MAX_STEM);
+            let p = Paths::of(&net.name);
+            let mut paths = vec![
+                p.def,
+                p.autostart,
+                p.live,
+                p.record,
+                p.intent,
+                p.pid,
+                p.leases,
+            ];
+            let ctx = NetContext::default();
+            for backend in crate::backends::NETWORK {
+                let files = backend.render(&net, &ctx).unwrap();
+                assert!(!files.is_empty(), "{}", backend.name());
+                paths.extend(files.into_iter().map(|f| f.path));
+            }
+            assert_eq!(paths.len(), 7 + 6);
+            for path in &paths {
+                fits(path);
+            }
+            let longest = paths
+                .iter()
+                .map(|p| p.rsplit('/').next().unwrap_or_default().len());
+            assert_eq!(
+                longest.max(),
+                Some(NAME_MAX),
+                "LONGEST_SUFFIX is the longest"
+            );
+        }
+    }
 }

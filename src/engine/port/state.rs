@@ -232,3 +232,25 @@ pub(crate) fn alive(record: &GuestRecord, boot: &str) -> bool {
         Some(pid) => start_time(pid).is_some() && start_time(pid) == record.start_time,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::network::NAME_MAX;
+
+    #[test]
+    fn the_files_of_the_longest_guest_and_network_names_fit_in_a_file_name() {
+        let guest = GuestName::parse(&("\"".repeat(40) + "&&")).unwrap();
+        assert_eq!(guest.file_stem().len(), 250);
+        let net = NetName::parse(&"n".repeat(NetName::MAX_STEM)).unwrap();
+        let uuid = Uuid::derived("port", "x");
+        for path in [guest_path(&guest), port_path(&net, uuid)] {
+            let widest = path.split('/').map(str::len).max();
+            assert!(widest <= Some(NAME_MAX), "{path}");
+        }
+        assert_eq!(
+            guest_path(&guest).rsplit('/').next().map(str::len),
+            Some(NAME_MAX)
+        );
+    }
+}

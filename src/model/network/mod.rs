@@ -166,22 +166,28 @@ fn bridge_mac(uuid: Uuid) -> MacAddr {
     MacAddr::from_octets([0x52, 0x54, 0x00, d[0], d[1], d[2]])
 }
 
-/// A network name: used in file names and in a dnsmasq comment, so it is 1 to 255 bytes,
-/// not `.` or `..`, and has no `/` and no control character. libvirt allows quotes and
-/// spaces; so does netloom (they are harmless in a file name).
+/// The most bytes a file name can have (Linux's `NAME_MAX`).
+pub const NAME_MAX: usize = 255;
+
+/// A network name: the stem of every file of the network and part of a dnsmasq comment, so
+/// it is not `.` or `..`, has no `/` and no control character, and its stem (see
+/// [`NetName::file_stem`]) leaves room for the longest suffix in a file name. libvirt allows
+/// quotes and spaces; so does netloom (they are harmless in a file name).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct NetName(String);
 
 impl NetName {
+    /// The longest suffix a network's files get, of `.xml`, `.json`, `.pid`, `.starting`,
+    /// `.autostart`, `.conf`, `.hostsfile`, `.addnhosts`, `.leases`, `.nft`, `.iptables` and
+    /// `.ip6tables`; the engine's tests check the list against the paths it makes.
+    pub const LONGEST_SUFFIX: &str = ".autostart";
+
+    /// The most bytes a stem can have: `NAME.autostart` must still be a file name.
+    pub const MAX_STEM: usize = NAME_MAX - Self::LONGEST_SUFFIX.len();
+
     /// Checks a name against the rules above.
     pub fn parse(s: &str) -> Result<Self, ValueError> {
-        let what = "expected a network name of 1 to 255 bytes without '/' or control characters, other than '.' and '..'";
-        if s.is_empty() || s == "." || s == ".." || s.len() > 255 {
-            return Err(ValueError(what.into()));
-        }
-        if let Some(c) = s.chars().find(|&c| c == '/' || c.is_control()) {
-            return Err(ValueError(format!("{what}; {c:?} is not allowed")));
-        }
+        stem_name(s, "network", Self::LONGEST_SUFFIX)?;
         Ok(Self(s.to_owned()))
     }
 
@@ -194,19 +200,49 @@ impl NetName {
     /// way libvirt spells it in the paths inside a dnsmasq conf. Using the same spelling for
     /// the files themselves keeps the conf and the files in agreement.
     pub fn file_stem(&self) -> String {
-        let mut out = String::with_capacity(self.0.len());
-        for c in self.0.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&apos;"),
-                c => out.push(c),
-            }
-        }
-        out
+        file_stem(&self.0)
     }
+}
+
+/// `name` with `& < > " '` written as XML entities: up to six bytes for one.
+pub(crate) fn file_stem(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Checks the name of a `kind` (network, guest) whose [`file_stem`] becomes file names
+/// ending in at most `suffix`: not `.` or `..`, no `/` or control character, and short
+/// enough that `STEM` + `suffix` is a file name. A longer one would pass here and fail
+/// with "File name too long" when its files are written, after other files were.
+pub(crate) fn stem_name(s: &str, kind: &str, suffix: &str) -> Result<(), ValueError> {
+    let max = NAME_MAX - suffix.len();
+    let what = format!(
+        "expected a {kind} name of 1 to {max} bytes without '/' or control characters, other than '.' and '..'"
+    );
+    if s.is_empty() || s == "." || s == ".." {
+        return Err(ValueError(what));
+    }
+    if let Some(c) = s.chars().find(|&c| c == '/' || c.is_control()) {
+        return Err(ValueError(format!("{what}; {c:?} is not allowed")));
+    }
+    let stem = file_stem(s).len();
+    if stem > max {
+        return Err(ValueError(format!(
+            "{what}; this one is {stem} bytes as a file name ('&', '<', '>' and quotes count as \
+             their XML escapes), and NAME{suffix} must fit in the {NAME_MAX} bytes of a file name"
+        )));
+    }
+    Ok(())
 }
 
 impl fmt::Display for NetName {
@@ -371,6 +407,27 @@ mod tests {
             NetName::parse("d\"q'<&>").unwrap().file_stem(),
             "d&quot;q&apos;&lt;&amp;&gt;"
         );
+    }
+
+    #[test]
+    fn a_network_name_leaves_room_for_its_longest_file_name() {
+        assert_eq!(NetName::MAX_STEM, 245);
+        let longest = "n".repeat(245);
+        let stem = NetName::parse(&longest).unwrap().file_stem();
+        assert_eq!(format!("{stem}{}", NetName::LONGEST_SUFFIX).len(), NAME_MAX);
+        let err = NetName::parse(&format!("{longest}n")).unwrap_err().0;
+        assert!(err.contains("1 to 245 bytes"), "{err}");
+        assert!(
+            err.contains("this one is 246 bytes as a file name"),
+            "{err}"
+        );
+        // An escaped character counts as its escape: 40 quotes are 240 bytes as a file name,
+        // 41 are 246.
+        assert!(NetName::parse(&"\"".repeat(40)).is_ok());
+        let err = NetName::parse(&"'".repeat(41)).unwrap_err().0;
+        assert!(err.contains("this one is 246 bytes"), "{err}");
+        assert!(NetName::parse(&"&".repeat(49)).is_ok());
+        assert!(NetName::parse(&"&".repeat(50)).is_err());
     }
 
     #[test]
