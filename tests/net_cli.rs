@@ -219,3 +219,97 @@ fn a_name_too_long_for_its_files_is_refused_where_it_is_written_and_nothing_is_m
         .max();
     assert_eq!(widest, Some(255), "{made:?}");
 }
+
+#[test]
+fn a_value_that_would_spill_over_a_dnsmasq_line_is_refused_where_it_is_written() {
+    let smuggle = "x".repeat(757 - "dhcp-script=/tmp/x".len() + 1) + "dhcp-script=/tmp/x";
+    let xml = lab(
+        "lab",
+        &format!("<dns><txt name='t' value='{smuggle}'/></dns>"),
+        &format!(
+            "<tftp root='/{}'/>\n<dhcp><bootp file='{}'/></dhcp>",
+            "r".repeat(757),
+            "\"".repeat(379)
+        ),
+        &format!(
+            "<dnsmasq:options><dnsmasq:option value='txt-record=u,{}'/></dnsmasq:options>",
+            "o".repeat(1024 - 13 + 1)
+        ),
+    );
+    let (r, made, _dir) = render_out(&xml);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(made.is_empty(), "{made:?}");
+    let problems: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("n.xml:"))
+        .collect();
+    let want = [
+        ("n.xml:5:27: invalid value", "at most 757 bytes"),
+        ("n.xml:7:13: invalid root", "this one is 758"),
+        ("n.xml:8:20: invalid file", "('\"' and '\\' count twice)"),
+        ("n.xml:10:41: invalid value", "of at most 1024 bytes"),
+    ];
+    assert_eq!(problems.len(), want.len(), "{}", r.stderr);
+    for (line, (start, part)) in problems.iter().zip(want) {
+        assert!(
+            line.starts_with(start) && line.contains(part),
+            "{line}\nwanted {start}…{part}"
+        );
+    }
+}
+
+#[test]
+fn the_longest_values_accepted_keep_every_dnsmasq_line_whole() {
+    let name = ["a", "b", "c"].map(|l| l.repeat(63)).join(".") + "." + &"d".repeat(61);
+    assert_eq!(name.len(), 253);
+    // Each value is 757 bytes as written: quotes and backslashes are escaped.
+    let txt = "\"".repeat(378) + "x";
+    let file = "\"".to_owned() + &"\\".repeat(377) + "f";
+    let option = format!("txt-record=z,{}", "y".repeat(1024 - 13));
+    let xml = lab(
+        "lab",
+        &format!("<dns><txt name='{name}' value='{txt}'/></dns>"),
+        &format!(
+            "<tftp root='/{}'/>\n<dhcp><range start='192.168.9.2' end='192.168.9.9'/>\
+             <bootp file='{file}' server='{name}'/></dhcp>",
+            "r".repeat(756)
+        ),
+        &format!("<dnsmasq:options><dnsmasq:option value='{option}'/></dnsmasq:options>"),
+    );
+    let (r, made, dir) = render_out(&xml);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        made.contains(&"var/lib/netloom/dnsmasq/lab.conf".to_owned()),
+        "{made:?}"
+    );
+    let conf = dir.path().join("out/var/lib/netloom/dnsmasq/lab.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let widest = text.lines().map(str::len).max().unwrap();
+    assert_eq!(
+        widest, 1024,
+        "the widest line is exactly what dnsmasq reads"
+    );
+    for start in [
+        "txt-record=aaa",
+        "tftp-root=/rrr",
+        "dhcp-boot=\"\\\"",
+        "txt-record=z,yyy",
+    ] {
+        let line = text.lines().find(|l| l.starts_with(start));
+        assert!(line.is_some_and(|l| l.len() >= 767), "{start}…:\n{text}");
+    }
+    if !have_dnsmasq() {
+        return;
+    }
+    let test = Command::new("dnsmasq")
+        .arg("--test")
+        .arg(format!("--conf-file={}", conf.display()))
+        .output()
+        .unwrap();
+    assert!(
+        test.status.success(),
+        "dnsmasq --test refused the conf: {}",
+        String::from_utf8_lossy(&test.stderr)
+    );
+}

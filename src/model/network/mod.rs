@@ -252,9 +252,28 @@ impl fmt::Display for NetName {
 }
 
 /// Text that reaches a one-line setting (a dnsmasq option, a TXT record, a path): any
-/// characters but control characters, so no newline can start a new option.
+/// characters but control characters, so no newline can start a new option. Text that
+/// becomes part of a dnsmasq line is also bounded ([`Text::parse_dnsmasq_value`],
+/// [`Text::parse_dnsmasq_option`]), so no line can be long enough to be cut in two.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Text(String);
+
+/// The most bytes dnsmasq 2.90 reads as one line of its conf or of a `dhcp-hostsfile`
+/// (`fgets` into a buffer of `MAXDNAME`, 1025 bytes). The rest of a longer line is read as
+/// a line of its own, so a value that runs past it ends in an option of the value's
+/// choosing: `txt-record=t,xxx…xxxdhcp-script=/tmp/x` passes `dnsmasq --test` with the
+/// script set.
+pub const DNSMASQ_LINE_MAX: usize = 1024;
+
+/// The most bytes around a value on its dnsmasq line: `txt-record=` with a 253-byte name
+/// and a comma before a TXT value, or `dhcp-boot=` before a boot file with `,,` and a
+/// 253-byte server after it.
+const DNSMASQ_AROUND_VALUE: usize = "txt-record=".len() + DnsName::MAX_BYTES + 1;
+
+/// The most bytes of a value in a dnsmasq option, each `"` and `\` counted twice (as they
+/// are written, escaped): with the two quotes around it and the most that can stand beside
+/// it, its line is then at most [`DNSMASQ_LINE_MAX`] bytes.
+pub const DNSMASQ_VALUE_MAX: usize = DNSMASQ_LINE_MAX - DNSMASQ_AROUND_VALUE - 2;
 
 impl Text {
     /// Refuses control characters (newlines, tabs, escape, DEL, C1 controls).
@@ -265,6 +284,37 @@ impl Text {
             )));
         }
         Ok(Self(s.to_owned()))
+    }
+
+    /// Text that becomes one value of a dnsmasq option (a TXT record's data, the TFTP root,
+    /// the boot file): as [`Text::parse`], and at most [`DNSMASQ_VALUE_MAX`] bytes with
+    /// each `"` and `\` counted twice, so that its line, quoted, stays within
+    /// [`DNSMASQ_LINE_MAX`] whatever else is on it.
+    pub fn parse_dnsmasq_value(s: &str) -> Result<Self, ValueError> {
+        let text = Self::parse(s)?;
+        let written = s.len() + s.bytes().filter(|b| matches!(b, b'"' | b'\\')).count();
+        if written > DNSMASQ_VALUE_MAX {
+            return Err(ValueError(format!(
+                "expected at most {DNSMASQ_VALUE_MAX} bytes ('\"' and '\\' count twice); \
+                 dnsmasq reads {DNSMASQ_LINE_MAX} bytes of a line and would take the rest of a \
+                 longer one as another option, and this one is {written}"
+            )));
+        }
+        Ok(text)
+    }
+
+    /// A whole dnsmasq option line, written as it is (`<dnsmasq:option value>`): as
+    /// [`Text::parse`], and at most [`DNSMASQ_LINE_MAX`] bytes.
+    pub fn parse_dnsmasq_option(s: &str) -> Result<Self, ValueError> {
+        let text = Self::parse(s)?;
+        if s.len() > DNSMASQ_LINE_MAX {
+            return Err(ValueError(format!(
+                "expected a dnsmasq option of at most {DNSMASQ_LINE_MAX} bytes; dnsmasq would \
+                 take the rest of a longer line as another option, and this one is {}",
+                s.len()
+            )));
+        }
+        Ok(text)
     }
 
     /// The text.
@@ -286,10 +336,13 @@ impl fmt::Display for Text {
 pub struct DnsName(String);
 
 impl DnsName {
+    /// The most bytes of a name written as text (255 on the wire, with the length bytes).
+    pub const MAX_BYTES: usize = 253;
+
     /// Checks a name against the rules above.
     pub fn parse(s: &str) -> Result<Self, ValueError> {
         let what = "expected a DNS name of 1 to 253 ASCII letters, digits, '-', '_' or '.'";
-        if s.is_empty() || s.len() > 253 {
+        if s.is_empty() || s.len() > Self::MAX_BYTES {
             return Err(ValueError(what.into()));
         }
         if let Some(c) = s
@@ -428,6 +481,39 @@ mod tests {
         assert!(err.contains("this one is 246 bytes"), "{err}");
         assert!(NetName::parse(&"&".repeat(49)).is_ok());
         assert!(NetName::parse(&"&".repeat(50)).is_err());
+    }
+
+    #[test]
+    fn dnsmasq_values_keep_their_line_within_what_dnsmasq_reads() {
+        assert_eq!(DNSMASQ_VALUE_MAX, 757);
+        let most = "v".repeat(DNSMASQ_VALUE_MAX);
+        assert!(Text::parse_dnsmasq_value(&most).is_ok());
+        let err = Text::parse_dnsmasq_value(&format!("{most}v"))
+            .unwrap_err()
+            .0;
+        assert!(err.contains("at most 757 bytes"), "{err}");
+        assert!(err.contains("this one is 758"), "{err}");
+        // Quotes and backslashes are escaped when written, so they count twice.
+        let half = "\"\\".repeat(DNSMASQ_VALUE_MAX / 4);
+        assert!(Text::parse_dnsmasq_value(&half).is_ok());
+        assert!(Text::parse_dnsmasq_value(&format!("{half}\"")).is_err());
+        // The widest line such a value can be on: a 253-byte TXT name, the value quoted and
+        // all but one byte escaped.
+        let value = "\"".repeat(DNSMASQ_VALUE_MAX / 2) + "x";
+        assert!(Text::parse_dnsmasq_value(&value).is_ok());
+        let name = "n".repeat(DnsName::MAX_BYTES);
+        let line = format!("txt-record={name},\"{}\"", value.replace('"', "\\\""));
+        assert_eq!(line.len(), DNSMASQ_LINE_MAX);
+        let option = "o".repeat(DNSMASQ_LINE_MAX);
+        assert!(Text::parse_dnsmasq_option(&option).is_ok());
+        let err = Text::parse_dnsmasq_option(&format!("{option}o"))
+            .unwrap_err()
+            .0;
+        assert!(err.contains("at most 1024 bytes"), "{err}");
+        for bad in ["a\nb", "a\rb"] {
+            assert!(Text::parse_dnsmasq_value(bad).is_err(), "{bad:?}");
+            assert!(Text::parse_dnsmasq_option(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

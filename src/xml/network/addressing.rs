@@ -127,7 +127,7 @@ pub(super) fn ip(r: &mut Reader, el: Node) -> Option<(NetIp, Option<usize>)> {
                 "<tftp> is for IPv4 only; dnsmasq serves TFTP on the network's IPv4 address",
             );
         }
-        r.value(n, what, "root", Text::parse)
+        r.value(n, what, "root", Text::parse_dnsmasq_value)
     });
     let dhcp_el = r.once(&kids, "dhcp", what);
     let a = a.filter(|a| subnet_ok(r, el, a, local_ptr == Some(true)));
@@ -361,7 +361,7 @@ fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
         if v6 {
             r.error(n.range().start, "<bootp> is for IPv4 only");
         }
-        let file = r.value(n, what, "file", Text::parse);
+        let file = r.value(n, what, "file", Text::parse_dnsmasq_value);
         let server = r.optional(n, what, "server", boot_server);
         if let Some(file) = file
             && !v6
@@ -385,9 +385,9 @@ fn dhcp_host_name(s: &str) -> Result<DnsName, ValueError> {
         && digits.bytes().all(|b| b.is_ascii_digit())
         && s.len() - digits.len() <= 1;
     let word = s.eq_ignore_ascii_case("infinite") || s.eq_ignore_ascii_case("ignore");
-    if s.starts_with('-') {
+    if !s.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Err(ValueError(
-            "expected a host name; dnsmasq refuses one that starts with '-'".into(),
+            "expected a host name starting with a letter or digit; dnsmasq refuses a DHCP host name that starts with '-' or '_', or is '.'".into(),
         ));
     }
     if lease_like || word || s.parse::<Ipv4Addr>().is_ok() {

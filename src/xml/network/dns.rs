@@ -65,7 +65,7 @@ pub(super) fn dns(r: &mut Reader, el: Node, at: &mut At) -> Dns {
         r.check_attrs(n, what, &["name", "value"]);
         r.children(n, what, &[], None);
         let name = r.value(n, what, "name", DnsName::parse);
-        let value = r.value(n, what, "value", Text::parse);
+        let value = r.value(n, what, "value", Text::parse_dnsmasq_value);
         if let (Some(name), Some(value)) = (name, value) {
             d.txt.push(TxtRecord { name, value });
         }

@@ -247,7 +247,7 @@ fn dnsmasq_options(r: &mut Reader, el: Node) -> Vec<Text> {
         let what = "<dnsmasq:option>";
         r.check_attrs(child, what, &["value"]);
         r.children(child, what, &[], None);
-        if let Some(v) = r.value(child, what, "value", Text::parse) {
+        if let Some(v) = r.value(child, what, "value", Text::parse_dnsmasq_option) {
             out.push(v);
         }
     }
