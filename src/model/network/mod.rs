@@ -376,20 +376,34 @@ impl fmt::Display for DnsName {
 }
 
 /// A bridge name: an interface name, or a template with one `%d` that the lowest free
-/// number replaces at define time (`virbr%d`).
+/// number up to [`BridgeName::TEMPLATE_MAX`] replaces at define time (`virbr%d`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BridgeName(String);
 
 impl BridgeName {
-    /// Checks the name as an [`super::IfaceName`], after taking out one `%d`.
+    /// The highest number a template's `%d` can become.
+    pub const TEMPLATE_MAX: u32 = 4095;
+
+    /// Checks the name as an [`super::IfaceName`], a template with the widest number in
+    /// place of its `%d`: whichever number define picks, the device name is one the
+    /// kernel takes.
     pub fn parse(s: &str) -> Result<Self, ValueError> {
-        let plain = s.replacen("%d", "0", 1);
-        if plain.contains('%') {
+        let widest = s.replacen("%d", &Self::TEMPLATE_MAX.to_string(), 1);
+        if widest.contains('%') {
             return Err(ValueError(
                 "expected a bridge name, with at most one '%d' template".into(),
             ));
         }
-        super::IfaceName::parse(&plain)?;
+        if widest != s && widest.len() > super::MAX_NAME_BYTES {
+            return Err(ValueError(format!(
+                "expected a bridge name template of at most {} bytes besides its '%d': a number \
+                 up to {} takes the place of '%d', and a device name holds at most {} bytes",
+                super::MAX_NAME_BYTES - Self::TEMPLATE_MAX.to_string().len(),
+                Self::TEMPLATE_MAX,
+                super::MAX_NAME_BYTES
+            )));
+        }
+        super::IfaceName::parse(&widest)?;
         Ok(Self(s.to_owned()))
     }
 
@@ -538,5 +552,24 @@ mod tests {
         for bad in ["virbr%d%d", "virbr%s", "a b", "averyveryverylongname"] {
             assert!(BridgeName::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_bridge_template_is_a_device_name_with_any_number_in_it() {
+        // 11 bytes besides '%d': with 4095 in its place, 15.
+        let widest = BridgeName::parse("abcdefghijk%d").unwrap();
+        assert!(widest.is_template());
+        let filled = widest
+            .as_str()
+            .replacen("%d", &BridgeName::TEMPLATE_MAX.to_string(), 1);
+        assert!(crate::model::IfaceName::parse(&filled).is_ok(), "{filled}");
+        // 12 bytes would fit with '0' in place (13), but not with 4095 (16).
+        let err = BridgeName::parse("abcdefghijkl%d").unwrap_err().0;
+        assert!(err.contains("at most 11 bytes besides its '%d'"), "{err}");
+        assert!(BridgeName::parse("%d").is_ok());
+        assert!(BridgeName::parse("br %d").is_err());
+        // A plain name keeps the interface name's own limit.
+        assert!(BridgeName::parse("abcdefghijklmno").is_ok());
+        assert!(BridgeName::parse("abcdefghijklmnop").is_err());
     }
 }
