@@ -493,3 +493,59 @@ fn qemu_runs_the_arguments_of_every_interface_type() {
     drop(qemu);
     drop(ns);
 }
+
+/// The NICs `qemu-system-x86_64 -device help` lists under "Network devices".
+fn qemu_nic_names() -> Vec<String> {
+    let out = Command::new(QEMU)
+        .args(["-device", "help"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    text.split("\n\n")
+        .find(|block| block.starts_with("Network devices:"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("name \"")?
+                .split('"')
+                .next()
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn every_nic_qemu_has_is_a_model_and_help_is_none() {
+    let missing = (!util::have(QEMU)).then(|| format!("{QEMU} is not installed"));
+    if !util::runnable("QEMU's device names", missing) {
+        return;
+    }
+    let names = qemu_nic_names();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in ["virtio-net-pci", "e1000", "rtl8139", "ne2k_pci"] {
+        assert!(
+            names.iter().any(|n| n == name),
+            "{name} missing from {names:?}"
+        );
+    }
+    for name in &names {
+        let model = NicModel::parse(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut guest = Guest::default();
+        guest.interfaces.push(nic(
+            GuestType::User,
+            GuestSource::Nothing,
+            1,
+            Some(model.as_str()),
+        ));
+        let args = qemu_args(&guest).unwrap();
+        assert!(
+            args.args[3].starts_with(&format!("{name},netdev=hostnet0,")),
+            "{args:?}"
+        );
+    }
+    // What QEMU takes as a request for its device list instead of a device.
+    for help in ["help", "?"] {
+        assert!(NicModel::parse(help).is_err(), "{help}");
+    }
+}

@@ -400,3 +400,35 @@ fn a_guest_name_too_long_for_its_state_file_is_refused_and_nothing_is_made() {
         .join(format!("{longest}.json"));
     assert!(record.is_file(), "{}", record.display());
 }
+
+#[test]
+fn a_nic_model_qemu_would_read_as_a_request_for_help_is_refused_at_its_position() {
+    for (model, part) in [
+        ("help", "makes QEMU list its devices and exit"),
+        ("?", "'?' is not allowed"),
+        ("e1000,help", "',' is not allowed"),
+    ] {
+        for verb in [
+            &["port", "qemu-args"][..],
+            &["port", "plug", "--guest", "vm1"],
+        ] {
+            let (r, root) = port_verb("vm1", model, verb);
+            assert_eq!(r.code, 2, "{model} {verb:?}: {}", r.stderr);
+            assert!(
+                r.stderr.starts_with("g.xml:6:20: invalid type"),
+                "{model}: {}",
+                r.stderr
+            );
+            assert!(r.stderr.contains(part), "{model}: {}", r.stderr);
+            assert!(r.stdout.is_empty());
+            assert_eq!(made(&root), Vec::<String>::new());
+        }
+    }
+    let (r, _root) = port_verb("vm1", "e1000e", &["port", "qemu-args"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("\ne1000e,netdev=hostnet0,id=net0,"),
+        "{}",
+        r.stdout
+    );
+}

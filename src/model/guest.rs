@@ -68,25 +68,38 @@ impl std::fmt::Display for GuestName {
     }
 }
 
-/// `<model type>`: the emulated NIC. It ends up in a QEMU `-device` option, where a comma
-/// would start another property, so only letters, digits, `_`, `-` and `.` are allowed.
+/// `<model type>`: the emulated NIC, which becomes the driver of a QEMU `-device` option.
+/// QEMU device names are letters, digits, `_` and `-` (`virtio-net-pci`, `e1000`,
+/// `ne2k_pci`; `qemu-system-x86_64 -device help` lists them), as libvirt's model names
+/// are, so nothing else is allowed: a comma would start another property, `{` would make
+/// the option JSON, and `help` (like `?`, which the characters already exclude) makes QEMU
+/// list its devices and exit instead of starting the guest.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NicModel(String);
 
 impl NicModel {
+    /// The most bytes of a model name (QEMU's longest device name has 38).
+    pub const MAX_BYTES: usize = 64;
+
     /// Checks a model name.
     pub fn parse(s: &str) -> Result<Self, ValueError> {
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-        if ok {
-            Ok(NicModel(s.to_owned()))
-        } else {
-            Err(ValueError(
-                "expected a NIC model of 1 to 64 ASCII letters, digits, '_', '-' or '.'".into(),
-            ))
+        let what = "expected a NIC model of 1 to 64 ASCII letters, digits, '_' or '-', starting with a letter or digit";
+        if let Some(c) = s
+            .chars()
+            .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-')))
+        {
+            return Err(ValueError(format!("{what}; {c:?} is not allowed")));
         }
+        let first_ok = s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+        if !first_ok || s.len() > Self::MAX_BYTES {
+            return Err(ValueError(what.into()));
+        }
+        if s == "help" {
+            return Err(ValueError(
+                "expected a NIC model other than 'help', which makes QEMU list its devices and exit instead of starting the guest".into(),
+            ));
+        }
+        Ok(NicModel(s.to_owned()))
     }
 
     /// The name as written.
@@ -257,5 +270,37 @@ mod tests {
         for bad in ["", ".", "..", "a/b", "a\rb"] {
             assert!(GuestName::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn nic_models_are_device_names_that_cannot_ask_qemu_for_help() {
+        for ok in [
+            "virtio",
+            "e1000",
+            "ne2k_pci",
+            "virtio-net-pci",
+            "i82559er",
+            "8139",
+        ] {
+            assert!(NicModel::parse(ok).is_ok(), "{ok}");
+        }
+        let err = NicModel::parse("help").unwrap_err().0;
+        assert!(err.contains("list its devices and exit"), "{err}");
+        for bad in [
+            "?",
+            "help,netdev=x",
+            "e1000,help",
+            "{\"driver\":\"e1000\"}",
+            "-device",
+            "_x",
+            "e1000.x",
+            "a=b",
+            "",
+            "a b",
+        ] {
+            assert!(NicModel::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(NicModel::parse(&"m".repeat(NicModel::MAX_BYTES)).is_ok());
+        assert!(NicModel::parse(&"m".repeat(NicModel::MAX_BYTES + 1)).is_err());
     }
 }

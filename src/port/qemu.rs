@@ -12,7 +12,10 @@
 //! The values spliced into QEMU's `key=value,key=value` syntax are interface names, NIC
 //! models, MAC addresses, IP addresses, ports and PCI addresses. A comma inside a value
 //! would start another property, but none of those types can hold one (the newtypes refuse
-//! it when they are read, see the tests), so nothing is escaped here.
+//! it when they are read, see the tests), so nothing is escaped here. The NIC model is the
+//! `-device` driver, where QEMU also reads `help` and `?` as a request to list its devices
+//! and exit, and `{` as the start of JSON: [`NicModel`] refuses all three. The ids
+//! (`hostnetN`, `netN`, `hostdevN`) are netloom's own, letter-first as QEMU wants them.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -436,6 +436,10 @@ fn the_spliced_values_cannot_hold_a_comma_or_a_newline() {
         assert!(MacAddr::parse(bad).is_err(), "{bad:?}");
     }
     assert!(MacAddr::parse("52:54:00:00:00:01,x").is_err());
+    // Nor can the driver be one QEMU reads as a request for help or as JSON.
+    for bad in ["help", "?", "{\"driver\":\"e1000\"}"] {
+        assert!(NicModel::parse(bad).is_err(), "{bad:?}");
+    }
     // Every value of every argument splits into key=value properties exactly.
     let out = args_of(
         [
