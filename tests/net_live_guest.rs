@@ -2,10 +2,11 @@
 //! DHCP client, and a TCP connection to the world whose source address W reports.
 
 use std::fs::{self, File};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::net_live_util::{Lab, Ns, Out, run, wait_for};
+use crate::util;
 
 impl Lab {
     /// A veth from HV (`vgN`, enslaved to `bridge`) to guest `g` (`gNe` with `mac`).
@@ -42,8 +43,8 @@ impl Lab {
         let mut children = Vec::new();
         for (g, dev) in guests {
             let path = |x: &str| d.join(format!("dhclient-{dev}.{x}")).display().to_string();
-            let child = Command::new("ip")
-                .args(["netns", "exec", &g.0, "dhclient", "-4", "-1", "-q", "-cf"])
+            let child = util::tools::in_netns(&g.0, "dhclient")
+                .args(["-4", "-1", "-q", "-cf"])
                 .arg(d.join("dhclient.conf"))
                 .arg("-sf")
                 .arg(d.join("dhclient-script"))
@@ -79,8 +80,8 @@ impl Lab {
         let p = port.to_string();
         let log = self.dir.path().join(format!("nc.{port}"));
         let f = File::create(&log).unwrap();
-        let mut listener = Command::new("ip")
-            .args(["netns", "exec", &self.w.0, "nc", "-l", "-v", "-n"])
+        let mut listener = util::tools::in_netns(&self.w.0, "nc")
+            .args(["-l", "-v", "-n"])
             .args(["10.99.0.2", &p])
             .stdin(Stdio::null())
             .stdout(f.try_clone().unwrap())

@@ -40,8 +40,8 @@ use std::time::{Duration, Instant};
 use netloom::backends::nm::live::{Client, LiveError, LiveProfile};
 use netloom::backends::nm::settings::{Settings, Value, kind};
 
+use crate::util;
 use crate::util::nm::Sandbox;
-use crate::util::{self, have};
 
 const UP: Duration = Duration::from_secs(20);
 
@@ -484,6 +484,9 @@ fn update_with_merged_keeps_keys_netloom_does_not_manage() {
 
 #[test]
 fn ethernet_activates_with_its_static_addresses() {
+    if !util::runnable("nm ethernet activation", util::tools::absent("ping")) {
+        return;
+    }
     let Some(sb) = Sandbox::start("nm ethernet activation") else {
         return;
     };
@@ -505,8 +508,8 @@ fn ethernet_activates_with_its_static_addresses() {
     assert_eq!(sb.ifaces()[0], "eth10");
     let peer = sb.peer_netns();
     let run = |args: &[&str]| {
-        let mut cmd = std::process::Command::new("ip");
-        cmd.args(["netns", "exec", peer]).args(args);
+        let mut cmd = util::tools::in_netns(peer, args[0]);
+        cmd.args(&args[1..]);
         cmd.output().unwrap()
     };
     assert!(
@@ -807,7 +810,7 @@ fn connecting_where_nothing_listens_is_a_clear_error() {
 
 #[test]
 fn a_bus_without_networkmanager_is_not_running() {
-    let missing = (!have("dbus-daemon")).then(|| "dbus-daemon is not installed".to_owned());
+    let missing = util::tools::absent("dbus-daemon");
     if !util::runnable("nm client without NetworkManager", missing) {
         return;
     }
@@ -824,7 +827,7 @@ fn a_bus_without_networkmanager_is_not_running() {
         ),
     )
     .unwrap();
-    let mut daemon = std::process::Command::new("dbus-daemon")
+    let mut daemon = util::tools::command("dbus-daemon")
         .arg(format!("--config-file={}", config.display()))
         .arg("--nofork")
         .spawn()

@@ -12,7 +12,7 @@ use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use netloom::model::guest::{Actual, Guest, GuestInterface, GuestSource, GuestType, NicModel};
@@ -31,15 +31,8 @@ fn missing() -> Option<String> {
     if run(&["id", "-u"], None).stdout.trim() != "0" {
         return Some("needs root for network namespaces and taps".into());
     }
-    if !util::have(QEMU) {
-        return Some(format!(
-            "{QEMU} is not installed (apt-get install --no-install-recommends qemu-system-x86)"
-        ));
-    }
-    for tool in ["ip", "ss", "nc"] {
-        if !util::have(tool) {
-            return Some(format!("{tool} is not installed"));
-        }
+    if let Some(why) = util::tools::first_absent(&[QEMU, "ip", "ss", "nc"]) {
+        return Some(why);
     }
     if !run(&["nc", "-h"], None).stderr.contains("OpenBSD") {
         return Some("nc is not netcat-openbsd".into());
@@ -295,10 +288,8 @@ fn qemu_runs_the_arguments_of_every_interface_type() {
     ns.ip("route add 224.0.0.0/4 dev lo");
 
     // The IPv6 client's server, listening before QEMU starts; killed with the namespace.
-    let nc = Command::new("ip")
-        .args([
-            "netns", "exec", &ns.0, "nc", "-6", "-d", "-l", "::1", "5558",
-        ])
+    let nc = util::tools::in_netns(&ns.0, "nc")
+        .args(["-6", "-d", "-l", "::1", "5558"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -317,8 +308,7 @@ fn qemu_runs_the_arguments_of_every_interface_type() {
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("qmp.sock");
     let stderr = dir.path().join("qemu.err");
-    let child = Command::new("ip")
-        .args(["netns", "exec", &ns.0, QEMU])
+    let child = util::tools::in_netns(&ns.0, QEMU)
         .args(["-M", "pc", "-nodefaults", "-display", "none", "-S", "-qmp"])
         .arg(format!("unix:{},server=on,wait=off", sock.display()))
         .args(&out.args)

@@ -183,14 +183,11 @@ fn timer_outlives_the_terminal() {
     let old = sb.tree();
     let exe = env!("CARGO_BIN_EXE_netloom");
     let root = sb.root().display().to_string();
-    let has_script = std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let has_script = crate::util::have("script");
     let status = if has_script {
         // A real pseudo-terminal, in a session of its own that ends with the command.
         let line = format!("'{exe}' --root '{root}' --backend null apply --yes --confirm 2 '{b}'");
-        std::process::Command::new("setsid")
+        crate::util::tools::command("setsid")
             .args(["script", "-qec", &line, "/dev/null"])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
@@ -203,7 +200,7 @@ fn timer_outlives_the_terminal() {
         let mut child = cmd.spawn().unwrap();
         let pgid = child.id();
         let status = child.wait().unwrap();
-        let _ = std::process::Command::new("kill")
+        let _ = crate::util::tools::command("kill")
             .args(["-KILL", "--", &format!("-{pgid}")])
             .status();
         status

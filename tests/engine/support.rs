@@ -371,7 +371,7 @@ impl Sandbox {
     /// Kills this root's timer (SIGKILL) and waits until it is gone.
     pub fn kill_timer(&self) {
         let pid = self.timer();
-        let status = Command::new("kill")
+        let status = crate::util::tools::command("kill")
             .args(["-KILL", &pid.to_string()])
             .status()
             .unwrap();

@@ -5,6 +5,7 @@ pub mod nm;
 /// Complexity checks shared with the unit tests.
 #[path = "../../src/scaling.rs"]
 pub mod scaling;
+pub mod tools;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -116,10 +117,16 @@ pub fn canonical(name: &str, text: &str) -> Result<(netloom::model::Host, String
 /// Whether `tool` is installed: on `PATH`, or in the system directories a non-root `PATH`
 /// lacks (`ip`, `dnsmasq` and `ifup` live in `/usr/sbin`).
 pub fn have(tool: &str) -> bool {
+    locate(tool).is_some()
+}
+
+/// Where `tool` is: on `PATH`, or in the system directories a non-root `PATH` lacks.
+pub fn locate(tool: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .any(|d| d.join(tool).is_file())
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
 }
 
 /// Whether a test that needs what `missing` says is absent can run: without a reason, yes;
