@@ -388,8 +388,12 @@ impl Lab {
         }
         let start = Instant::now();
         let mut child = cmd.spawn().unwrap();
-        let status = wait_for(&mut child, Duration::from_secs(30))
-            .unwrap_or_else(|| panic!("netloom {args:?} did not finish within 30 s"));
+        let status = wait_for(&mut child, util::PATIENCE).unwrap_or_else(|| {
+            panic!(
+                "netloom {args:?} did not finish within {:?}",
+                util::PATIENCE
+            )
+        });
         let out = Out {
             code: status.code().unwrap_or(-1),
             stdout: fs::read_to_string(&o).unwrap(),
@@ -538,14 +542,7 @@ impl Lab {
     /// Kills `pid` (a process of this lab) with SIGKILL and waits until it is gone.
     pub fn kill9(&self, pid: u32) {
         must(&["kill", "-KILL", &pid.to_string()]);
-        let start = Instant::now();
-        while !gone(pid) {
-            assert!(
-                start.elapsed() < Duration::from_secs(3),
-                "{pid} survived kill -9"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        assert!(util::eventually(|| gone(pid)), "{pid} survived kill -9");
     }
 
     /// Deletes the namespaces and checks the machine's own namespace did not change.

@@ -46,19 +46,13 @@ fn end(mut child: Child) {
 
 #[track_caller]
 fn carrier(lab: &Lab, up: bool) {
-    let start = std::time::Instant::now();
-    loop {
-        let link = lab.g1.ip("link show g1e");
-        if link.contains("LOWER_UP") == up {
-            assert!(up || link.contains("NO-CARRIER"), "{link}");
-            return;
-        }
-        assert!(
-            start.elapsed().as_secs() < 5,
-            "G1's NIC: wanted carrier {up}, have: {link}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let mut link = String::new();
+    let reached = util::eventually(|| {
+        link = lab.g1.ip("link show g1e");
+        link.contains("LOWER_UP") == up
+    });
+    assert!(reached, "G1's NIC: wanted carrier {up}, have: {link}");
+    assert!(up || link.contains("NO-CARRIER"), "{link}");
 }
 
 #[test]

@@ -10,6 +10,34 @@ pub mod tools;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a test waits for what normally takes well under a second (a process to start or
+/// end, a socket to open, a daemon or timer to act): long enough that only a real failure
+/// runs out of it, never a busy machine. Tests assert what happens, never how fast: speed is
+/// measured in `benches/`.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Tries `probe` every 50 ms until it gives a value, or gives `None` once [`PATIENCE`] has
+/// run out (after one last try).
+pub fn poll<T>(mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        let last = start.elapsed() >= PATIENCE;
+        if let Some(value) = probe() {
+            return Some(value);
+        }
+        if last {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether `cond` comes to hold within [`PATIENCE`].
+pub fn eventually(mut cond: impl FnMut() -> bool) -> bool {
+    poll(|| cond().then_some(())).is_some()
+}
 
 /// The repository root.
 pub fn repo() -> PathBuf {
