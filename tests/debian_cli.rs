@@ -26,7 +26,7 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn case(name: &str) -> (tempfile::TempDir, String) {
     let data = repo().join("tests/data/merge/debian").join(name);
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new("cp")
+    let out = crate::util::tools::command("cp")
         .args(["-a", &format!("{}/.", data.join("root").display())])
         .arg(dir.path())
         .output()

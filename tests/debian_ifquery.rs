@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use netloom::backend::{Backend, BackendError, Snapshot};
 use netloom::backends::debian::{DIR, Debian};
@@ -68,18 +68,11 @@ const CASES: &[(&str, Expect)] = &[
 
 /// Whether `ifquery` runs at all; if not, says so (and fails under CI).
 fn have_ifupdown() -> bool {
-    let ok = Command::new("ifquery")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    util::runnable(
-        "ifquery",
-        (!ok).then(|| "ifquery (Debian package ifupdown) is not installed".into()),
-    )
+    util::runnable("ifquery", util::tools::absent("ifquery"))
 }
 
 fn run(program: &str, args: &[&str]) -> Output {
-    Command::new(program)
+    util::tools::command(program)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("{program} does not start: {e}"))

@@ -7,12 +7,12 @@
 //! skipped. Bonds and VLANs also need kernel support, which is probed in a scratch namespace.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::util::{self, netloom};
 
 fn run(cmd: &str, args: &[&str]) -> Output {
-    Command::new(cmd)
+    util::tools::command(cmd)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {cmd}: {e}"))
@@ -35,14 +35,10 @@ fn missing() -> Option<String> {
     if uid.trim() != "0" {
         return Some("needs root for network and mount namespaces".into());
     }
-    for cmd in [
-        "ip", "ifup", "ifdown", "ifquery", "brctl", "unshare", "mount",
-    ] {
-        if !util::have(cmd) {
-            return Some(format!(
-                "{cmd} is not installed (Debian packages iproute2, ifupdown, bridge-utils)"
-            ));
-        }
+    if let Some(why) = util::tools::first_absent(&[
+        "ip", "ifup", "ifdown", "ifquery", "brctl", "unshare", "mount", "sh", "cp",
+    ]) {
+        return Some(why);
     }
     if !Path::new("/lib/bridge-utils/ifupdown.sh").exists() {
         return Some("bridge-utils' ifupdown hook is missing".into());
@@ -190,6 +186,9 @@ fn inside(root: &Path, ns: Option<&str>, args: &[&str]) -> Output {
     };
     all.extend(["-m", "sh", "-c", &script, root.to_str().unwrap()]);
     all.extend_from_slice(args);
+    for inner in ["sh", "mount", args[0]] {
+        util::tools::require(inner);
+    }
     run(all[0], &all[1..])
 }
 

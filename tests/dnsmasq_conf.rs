@@ -75,16 +75,10 @@ fn libvirt_networkxml2confdata_byte_for_byte() {
 
 /// The installed dnsmasq, or `None` with the reason printed. On CI a missing dnsmasq fails.
 fn dnsmasq() -> Option<PathBuf> {
-    for p in ["/usr/sbin/dnsmasq", "/sbin/dnsmasq", "/usr/bin/dnsmasq"] {
-        if Path::new(p).is_file() {
-            return Some(p.into());
-        }
+    if !util::runnable("dnsmasq --test", util::tools::absent("dnsmasq")) {
+        return None;
     }
-    util::runnable(
-        "dnsmasq --test",
-        Some("dnsmasq not found in /usr/sbin, /sbin or /usr/bin (install dnsmasq-base)".into()),
-    );
-    None
+    util::locate("dnsmasq")
 }
 
 /// Runs `dnsmasq --test` on a conf; the error text when it fails.

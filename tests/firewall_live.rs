@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use netloom::backend::{NetBackend, NetContext};
@@ -27,11 +27,11 @@ use crate::util;
 
 /// Why this machine cannot run the live tests, if it cannot.
 fn missing() -> Option<String> {
-    let uid = Command::new("id").arg("-u").output().ok()?;
+    let uid = util::tools::command("id").arg("-u").output().ok()?;
     if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
         return Some("needs root for network namespaces".into());
     }
-    for tool in [
+    util::tools::first_absent(&[
         "ip",
         "tc",
         "iptables",
@@ -41,14 +41,7 @@ fn missing() -> Option<String> {
         "iptables-save",
         "ip6tables-save",
         "nft",
-    ] {
-        if !util::have(tool) {
-            return Some(format!(
-                "{tool} is not installed (iproute2, iptables, nftables)"
-            ));
-        }
-    }
-    None
+    ])
 }
 
 fn runnable() -> bool {
@@ -71,7 +64,7 @@ impl Ns {
             !Path::new("/run/netns").join(&name).exists(),
             "netns {name} exists already"
         );
-        let out = Command::new("ip")
+        let out = util::tools::command("ip")
             .args(["netns", "add", &name])
             .output()
             .unwrap();
@@ -82,9 +75,8 @@ impl Ns {
     /// Runs `argv` inside the namespace, feeding `stdin`; stdout, or what went wrong.
     fn run(&self, argv: &[impl AsRef<str>], stdin: Option<&str>) -> Result<String, String> {
         let args: Vec<&str> = argv.iter().map(AsRef::as_ref).collect();
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.0])
-            .args(&args)
+        let mut child = util::tools::in_netns(&self.0, args[0])
+            .args(&args[1..])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -148,7 +140,9 @@ impl Ns {
 
 impl Drop for Ns {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
+        let _ = util::tools::command("ip")
+            .args(["netns", "del", &self.0])
+            .output();
     }
 }
 

@@ -208,7 +208,7 @@ fn every_case_renders_and_imports_back_to_the_same_host() {
 /// Sources FILE with bash as initscripts does and returns every variable in `keys`.
 fn bash_values(file: &Path, keys: &[&str]) -> Keys {
     let script = r#"set -a; . "$1" || exit 9; shift; for k in "$@"; do printf '%s\0%s\0' "$k" "${!k}"; done"#;
-    let out = std::process::Command::new("bash")
+    let out = crate::util::tools::command("bash")
         .args(["-c", script, "_"])
         .arg(file)
         .args(keys)

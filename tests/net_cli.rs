@@ -3,7 +3,6 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 
 use crate::util::{self, netloom};
 
@@ -84,7 +83,7 @@ fn render_out_writes_the_files_with_their_modes_and_dnsmasq_accepts_the_conf() {
     if !have_dnsmasq() {
         return;
     }
-    let test = Command::new("dnsmasq")
+    let test = util::tools::command("dnsmasq")
         .arg("--test")
         .arg(format!("--conf-file={}", conf.display()))
         .output()
@@ -99,7 +98,7 @@ fn render_out_writes_the_files_with_their_modes_and_dnsmasq_accepts_the_conf() {
 fn have_dnsmasq() -> bool {
     util::runnable(
         "dnsmasq --test of the rendered conf",
-        (!util::have("dnsmasq")).then(|| "dnsmasq is not installed (dnsmasq-base)".into()),
+        util::tools::absent("dnsmasq"),
     )
 }
 

@@ -159,7 +159,7 @@ fn nat(firewall: &str, tag: &str, port: u16) {
                 .is_some_and(|d| (100..=199).contains(&d)),
         "G2 must get one address from the range 10.77.0.100-199/24, got {g2:?}"
     );
-    let (client, seen, _) = lab.tcp(&lab.g1, port);
+    let (client, seen) = lab.tcp(&lab.g1, port);
     assert!(client.ok(), "G1 could not reach W through NAT: {client}");
     assert!(
         seen.contains("Connection received on 10.99.0.1 ") && !seen.contains("10.77.0."),
@@ -227,10 +227,12 @@ fn isolated_network_serves_dhcp_and_dns_but_rejects_traffic_to_the_world() {
     lab.dhcp(&[(&lab.g1, "g1e")]);
     guest_g1(&lab, 77, false);
     lab.g1.ip("route add default via 10.77.0.1");
-    let (client, seen, took) = lab.tcp(&lab.g1, 7703);
+    // Rejected, not dropped: a dropped connection would time out (`nc -w 2`) instead of
+    // being refused.
+    let (client, seen) = lab.tcp(&lab.g1, 7703);
     assert!(
-        !client.ok() && client.stderr.contains("refused") && took.as_millis() < 1500,
-        "G1's connection to W must be rejected at once, got (after {took:?}): {client}"
+        !client.ok() && client.stderr.contains("refused"),
+        "G1's connection to W must be rejected, got: {client}"
     );
     assert!(!seen.contains("Connection received"), "W saw: {seen}");
     lab.unplug();
@@ -272,7 +274,7 @@ fn routed_network_forwards_without_nat() {
     lab.plug(&lab.g1, 1, G1_MAC, "nlbr0");
     lab.dhcp(&[(&lab.g1, "g1e")]);
     guest_g1(&lab, 77, true);
-    let (client, seen, _) = lab.tcp(&lab.g1, 7704);
+    let (client, seen) = lab.tcp(&lab.g1, 7704);
     assert!(
         client.ok(),
         "G1 could not reach W through the route: {client}"

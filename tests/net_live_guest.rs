@@ -2,10 +2,11 @@
 //! DHCP client, and a TCP connection to the world whose source address W reports.
 
 use std::fs::{self, File};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::net_live_util::{Lab, Ns, Out, run, wait_for};
+use crate::util;
 
 impl Lab {
     /// A veth from HV (`vgN`, enslaved to `bridge`) to guest `g` (`gNe` with `mac`).
@@ -42,8 +43,8 @@ impl Lab {
         let mut children = Vec::new();
         for (g, dev) in guests {
             let path = |x: &str| d.join(format!("dhclient-{dev}.{x}")).display().to_string();
-            let child = Command::new("ip")
-                .args(["netns", "exec", &g.0, "dhclient", "-4", "-1", "-q", "-cf"])
+            let child = util::tools::in_netns(&g.0, "dhclient")
+                .args(["-4", "-1", "-q", "-cf"])
                 .arg(d.join("dhclient.conf"))
                 .arg("-sf")
                 .arg(d.join("dhclient-script"))
@@ -56,7 +57,7 @@ impl Lab {
             children.push(child);
         }
         for ((g, dev), mut child) in guests.iter().zip(children) {
-            let status = wait_for(&mut child, Duration::from_secs(25));
+            let status = wait_for(&mut child, util::PATIENCE);
             assert!(
                 status.is_some_and(|s| s.success()),
                 "[{}] dhclient on {dev} in {} got no lease ({status:?}); guest: {}",
@@ -73,14 +74,14 @@ impl Lab {
         );
     }
 
-    /// A TCP connection from `g` to a `nc -l` in W on `port`: the client's result, what the
-    /// listener printed (its `-v` line and the payload), and how long the client took.
-    pub fn tcp(&self, g: &Ns, port: u16) -> (Out, String, Duration) {
+    /// A TCP connection from `g` to a `nc -l` in W on `port`: the client's result and what
+    /// the listener printed (its `-v` line and the payload).
+    pub fn tcp(&self, g: &Ns, port: u16) -> (Out, String) {
         let p = port.to_string();
         let log = self.dir.path().join(format!("nc.{port}"));
         let f = File::create(&log).unwrap();
-        let mut listener = Command::new("ip")
-            .args(["netns", "exec", &self.w.0, "nc", "-l", "-v", "-n"])
+        let mut listener = util::tools::in_netns(&self.w.0, "nc")
+            .args(["-l", "-v", "-n"])
             .args(["10.99.0.2", &p])
             .stdin(Stdio::null())
             .stdout(f.try_clone().unwrap())
@@ -88,22 +89,24 @@ impl Lab {
             .spawn()
             .unwrap();
         let bound = format!("10.99.0.2:{port} ");
-        let start = Instant::now();
-        while !self.w.sh("ss -lnt").contains(&bound) {
-            assert!(
-                start.elapsed() < Duration::from_secs(3),
-                "nc -l never listened"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        assert!(
+            util::eventually(|| self.w.sh("ss -lnt").contains(&bound)),
+            "nc -l never listened"
+        );
         let start = Instant::now();
         let client = g.exec(
             &["nc", "-v", "-n", "-w", "2", "-N", "10.99.0.2", &p],
             Some("hello from the guest\n"),
         );
         let took = start.elapsed();
-        let limit = if client.ok() { 3000 } else { 200 };
-        let _ = wait_for(&mut listener, Duration::from_millis(limit));
+        // After a connection the listener ends with its input; after none, it never would
+        // (and what it printed so far is all there is to see).
+        let limit = if client.ok() {
+            util::PATIENCE
+        } else {
+            Duration::from_millis(200)
+        };
+        let _ = wait_for(&mut listener, limit);
         let seen = fs::read_to_string(&log).unwrap();
         eprintln!(
             "[{}] TCP to W: exit {} in {} ms; W saw {seen:?}",
@@ -111,6 +114,6 @@ impl Lab {
             client.code,
             took.as_millis()
         );
-        (client, seen, took)
+        (client, seen)
     }
 }

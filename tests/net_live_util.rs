@@ -7,7 +7,7 @@
 use std::fs::{self, File};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,12 +23,10 @@ fn missing() -> Option<String> {
     if uid.stdout.trim() != "0" {
         return Some("needs root for network namespaces".into());
     }
-    for tool in "ip ss nft iptables ip6tables iptables-save ip6tables-save dnsmasq dhclient dig nc sysctl kill".split(' ') {
-        if !util::have(tool) {
-            return Some(format!(
-                "{tool} is not installed (scripts/test installs it)"
-            ));
-        }
+    let tools = "ip ss tc nft iptables ip6tables iptables-restore ip6tables-restore iptables-save \
+                 ip6tables-save dnsmasq dhclient dig nc sysctl kill sleep";
+    if let Some(why) = util::tools::first_absent(&tools.split_whitespace().collect::<Vec<_>>()) {
+        return Some(why);
     }
     if !run(&["nc", "-h"], None).stderr.contains("OpenBSD") {
         return Some("nc is not netcat-openbsd".into());
@@ -66,7 +64,7 @@ impl std::fmt::Display for Out {
 
 /// Runs `argv` to completion (for short-lived commands only: daemons go through files).
 pub fn run(argv: &[&str], stdin: Option<&str>) -> Out {
-    let mut child = Command::new(argv[0])
+    let mut child = util::tools::command(argv[0])
         .args(&argv[1..])
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -196,6 +194,7 @@ impl Ns {
 
     /// Runs `argv` inside the namespace.
     pub fn exec(&self, argv: &[&str], stdin: Option<&str>) -> Out {
+        util::tools::require(argv[0]);
         let mut v = vec!["ip", "netns", "exec", &self.0];
         v.extend_from_slice(argv);
         run(&v, stdin)
@@ -377,7 +376,7 @@ impl Lab {
             self.dir.path().join(format!("netloom.{n}.out")),
             self.dir.path().join(format!("netloom.{n}.err")),
         );
-        let mut cmd = Command::new("ip");
+        let mut cmd = util::tools::command("ip");
         cmd.args(["netns", "exec", &self.hv.0, NETLOOM])
             .args(args)
             .env_remove(netloom::engine::FAULT_VAR)
@@ -389,8 +388,12 @@ impl Lab {
         }
         let start = Instant::now();
         let mut child = cmd.spawn().unwrap();
-        let status = wait_for(&mut child, Duration::from_secs(30))
-            .unwrap_or_else(|| panic!("netloom {args:?} did not finish within 30 s"));
+        let status = wait_for(&mut child, util::PATIENCE).unwrap_or_else(|| {
+            panic!(
+                "netloom {args:?} did not finish within {:?}",
+                util::PATIENCE
+            )
+        });
         let out = Out {
             code: status.code().unwrap_or(-1),
             stdout: fs::read_to_string(&o).unwrap(),
@@ -539,14 +542,7 @@ impl Lab {
     /// Kills `pid` (a process of this lab) with SIGKILL and waits until it is gone.
     pub fn kill9(&self, pid: u32) {
         must(&["kill", "-KILL", &pid.to_string()]);
-        let start = Instant::now();
-        while !gone(pid) {
-            assert!(
-                start.elapsed() < Duration::from_secs(3),
-                "{pid} survived kill -9"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        assert!(util::eventually(|| gone(pid)), "{pid} survived kill -9");
     }
 
     /// Deletes the namespaces and checks the machine's own namespace did not change.

@@ -35,15 +35,17 @@
 //! * A port's (`master` set) `ipv4` and `ipv6` sections are dropped whole.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use netloom::backends::nm::live::{Client, LiveError, LiveProfile};
 use netloom::backends::nm::settings::{Settings, Value, kind};
 
 use crate::util::nm::Sandbox;
-use crate::util::{self, have};
+use crate::util::{self, eventually};
 
-const UP: Duration = Duration::from_secs(20);
+/// How long an activation may take: NetworkManager reports a failed one itself, so this only
+/// runs out when it hangs.
+const UP: Duration = util::PATIENCE;
 
 fn s(v: &str) -> Value {
     Value::Str(v.into())
@@ -484,6 +486,9 @@ fn update_with_merged_keeps_keys_netloom_does_not_manage() {
 
 #[test]
 fn ethernet_activates_with_its_static_addresses() {
+    if !util::runnable("nm ethernet activation", util::tools::absent("ping")) {
+        return;
+    }
     let Some(sb) = Sandbox::start("nm ethernet activation") else {
         return;
     };
@@ -505,8 +510,8 @@ fn ethernet_activates_with_its_static_addresses() {
     assert_eq!(sb.ifaces()[0], "eth10");
     let peer = sb.peer_netns();
     let run = |args: &[&str]| {
-        let mut cmd = std::process::Command::new("ip");
-        cmd.args(["netns", "exec", peer]).args(args);
+        let mut cmd = util::tools::in_netns(peer, args[0]);
+        cmd.args(&args[1..]);
         cmd.output().unwrap()
     };
     assert!(
@@ -578,18 +583,6 @@ fn untimed(mut profiles: Vec<LiveProfile>) -> Vec<LiveProfile> {
     profiles
 }
 
-/// Waits until `cond` holds, up to `limit`.
-fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    cond()
-}
-
 #[test]
 fn checkpoint_rollback_restores_profiles_and_deletes_new_ones() {
     let Some(sb) = Sandbox::start("nm checkpoint rollback") else {
@@ -653,11 +646,8 @@ fn checkpoint_rolls_back_by_itself_after_its_timeout() {
         .add(&v4(base(kind::ETHERNET, "eth12"), "203.0.113.12", 24))
         .unwrap();
     assert_eq!(c.checkpoints().unwrap(), [cp]);
-    assert!(eventually(Duration::from_secs(8), || c
-        .checkpoints()
-        .unwrap()
-        .is_empty()));
-    assert!(eventually(Duration::from_secs(2), || {
+    assert!(eventually(|| c.checkpoints().unwrap().is_empty()));
+    assert!(eventually(|| {
         untimed(c.profiles().unwrap()) == untimed(before.clone())
     }));
     assert!(c.profiles().unwrap().iter().all(|p| p.path != new));
@@ -684,13 +674,10 @@ fn checkpoint_destroy_keeps_changes_and_adjust_sets_a_timeout() {
         .add(&v4(base(kind::ETHERNET, "eth13"), "203.0.113.13", 24))
         .unwrap();
     c.checkpoint_adjust(&cp, 1).unwrap();
-    assert!(eventually(Duration::from_secs(6), || c
-        .checkpoints()
-        .unwrap()
-        .is_empty()));
+    assert!(eventually(|| c.checkpoints().unwrap().is_empty()));
     let paths: Vec<String> = c.profiles().unwrap().into_iter().map(|p| p.path).collect();
     assert!(
-        eventually(Duration::from_secs(2), || {
+        eventually(|| {
             let now: Vec<String> = c.profiles().unwrap().into_iter().map(|p| p.path).collect();
             now.contains(&kept) && !now.contains(&gone)
         }),
@@ -807,7 +794,7 @@ fn connecting_where_nothing_listens_is_a_clear_error() {
 
 #[test]
 fn a_bus_without_networkmanager_is_not_running() {
-    let missing = (!have("dbus-daemon")).then(|| "dbus-daemon is not installed".to_owned());
+    let missing = util::tools::absent("dbus-daemon");
     if !util::runnable("nm client without NetworkManager", missing) {
         return;
     }
@@ -824,13 +811,13 @@ fn a_bus_without_networkmanager_is_not_running() {
         ),
     )
     .unwrap();
-    let mut daemon = std::process::Command::new("dbus-daemon")
+    let mut daemon = util::tools::command("dbus-daemon")
         .arg(format!("--config-file={}", config.display()))
         .arg("--nofork")
         .spawn()
         .unwrap();
     let address = format!("unix:path={}", socket.display());
-    let up = eventually(Duration::from_secs(5), || socket.exists());
+    let up = eventually(|| socket.exists());
     let result = Client::connect_to(&address);
     let _ = daemon.kill();
     let _ = daemon.wait();

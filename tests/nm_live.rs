@@ -5,13 +5,13 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use netloom::backends::nm::live::Client;
 use netloom::backends::nm::{Settings, Value};
 
-use crate::util::Run;
 use crate::util::nm::Sandbox;
+use crate::util::{Run, eventually};
 
 /// Runs netloom against the sandbox's bus, with `root` holding the journal.
 fn run(sb: &Sandbox, root: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run {
@@ -70,24 +70,12 @@ fn address_of(s: &Settings, family: &str) -> Option<String> {
     }
 }
 
-/// Waits up to `secs` for `cond`.
-fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    cond()
-}
-
-/// Waits up to 10 s for `ip OBJECT show DEV` in the sandbox to contain `text`; `when`
-/// says at which step, for the failure message.
+/// Waits (up to [`crate::util::PATIENCE`]) for `ip OBJECT show DEV` in the sandbox to
+/// contain `text`; `when` says at which step, for the failure message.
 fn shows(sb: &Sandbox, when: &str, object: &str, dev: &str, text: &str) {
     let now = || sb.ip(&[object, "show", dev]);
     assert!(
-        eventually(10, || now().contains(text)),
+        eventually(|| now().contains(text)),
         "{when}: no {text}: {}",
         now()
     );
@@ -204,11 +192,13 @@ fn a_bridge_with_a_port_comes_up_and_undefine_removes_both() {
     ok("apply br2", &r);
     assert!(r.stderr.contains("changed 1 profile"), "{}", r.stderr);
     shows(&sb, "apply br2", "addr", "br0", "inet 203.0.113.6/24");
+    // Time for NetworkManager to detach it, then the wait for it to come back.
     std::thread::sleep(Duration::from_secs(3));
-    let state = sb.ip(&["link", "show", "eth11"]);
+    let state = || sb.ip(&["link", "show", "eth11"]);
     assert!(
-        state.contains("master br0"),
-        "the port is attached again: {state}"
+        eventually(|| state().contains("master br0")),
+        "the port is attached again: {}",
+        state()
     );
     ok(
         "apply br0 back",
@@ -410,7 +400,7 @@ fn an_unconfirmed_change_is_rolled_back_and_a_confirmed_one_stays() {
         "kept while pending"
     );
     assert!(
-        eventually(20, || v4(&sb).as_deref() == Some("198.51.100.10")),
+        eventually(|| v4(&sb).as_deref() == Some("198.51.100.10")),
         "{:?}",
         v4(&sb)
     );
@@ -470,7 +460,7 @@ fn the_journal_restores_profiles_after_networkmanager_restarted_and_lost_its_che
     );
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
     assert!(
-        eventually(20, || v4(&sb).as_deref() == Some("198.51.100.10")),
+        eventually(|| v4(&sb).as_deref() == Some("198.51.100.10")),
         "{:?}",
         v4(&sb)
     );

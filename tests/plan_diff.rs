@@ -285,18 +285,9 @@ fn diff_of(plan: &Plan) -> Vec<u8> {
     out
 }
 
-/// Whether `tool --version` runs; if not, says so and the test returns.
+/// Whether `tool` is installed; if not, says which package has it and the test returns.
 fn have(tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    util::runnable(
-        "the diff applies",
-        (!ok).then(|| format!("`{tool}` is not installed")),
-    )
+    util::runnable("the diff applies", util::tools::absent(tool))
 }
 
 fn run(cmd: &mut Command, stdin: &[u8]) {
@@ -369,7 +360,7 @@ fn patch_turns_the_old_tree_into_the_new_one() {
     let dir = tempfile::tempdir().unwrap();
     write_tree(dir.path(), &c.old);
     run(
-        Command::new("patch")
+        util::tools::command("patch")
             .args(["-p1", "--batch", "--forward", "--no-backup-if-mismatch"])
             .current_dir(dir.path()),
         &diff,
@@ -399,14 +390,14 @@ fn git_apply_turns_the_old_tree_into_the_new_one() {
     let dir = tempfile::tempdir().unwrap();
     write_tree(dir.path(), &c.old);
     run(
-        Command::new("git")
+        util::tools::command("git")
             .args(["init", "-q", "."])
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .current_dir(dir.path()),
         b"",
     );
     run(
-        Command::new("git")
+        util::tools::command("git")
             .args(["apply", "--whitespace=nowarn", "-"])
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .current_dir(dir.path()),

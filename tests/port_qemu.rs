@@ -12,8 +12,8 @@ use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Stdio};
+use std::time::Duration;
 
 use netloom::model::guest::{Actual, Guest, GuestInterface, GuestSource, GuestType, NicModel};
 use netloom::model::network::{NetName, Plug, PlugType};
@@ -31,15 +31,8 @@ fn missing() -> Option<String> {
     if run(&["id", "-u"], None).stdout.trim() != "0" {
         return Some("needs root for network namespaces and taps".into());
     }
-    if !util::have(QEMU) {
-        return Some(format!(
-            "{QEMU} is not installed (apt-get install --no-install-recommends qemu-system-x86)"
-        ));
-    }
-    for tool in ["ip", "ss", "nc"] {
-        if !util::have(tool) {
-            return Some(format!("{tool} is not installed"));
-        }
+    if let Some(why) = util::tools::first_absent(&[QEMU, "ip", "ss", "nc"]) {
+        return Some(why);
     }
     if !run(&["nc", "-h"], None).stderr.contains("OpenBSD") {
         return Some("nc is not netcat-openbsd".into());
@@ -71,10 +64,9 @@ impl Qmp {
     /// Connects to `path` once QEMU listens there, reads the greeting and leaves the
     /// capabilities negotiation mode.
     fn connect(path: &Path, qemu: &mut Proc, stderr: &Path) -> Qmp {
-        let start = Instant::now();
-        let stream = loop {
+        let stream = util::poll(|| {
             if let Ok(s) = UnixStream::connect(path) {
-                break s;
+                return Some(s);
             }
             if let Some(status) = qemu.0.try_wait().unwrap() {
                 panic!(
@@ -82,13 +74,9 @@ impl Qmp {
                     fs::read_to_string(stderr).unwrap_or_default()
                 );
             }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "no QMP socket at {} after 20 s",
-                path.display()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
+            None
+        })
+        .unwrap_or_else(|| panic!("no QMP socket at {}", path.display()));
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
@@ -295,30 +283,23 @@ fn qemu_runs_the_arguments_of_every_interface_type() {
     ns.ip("route add 224.0.0.0/4 dev lo");
 
     // The IPv6 client's server, listening before QEMU starts; killed with the namespace.
-    let nc = Command::new("ip")
-        .args([
-            "netns", "exec", &ns.0, "nc", "-6", "-d", "-l", "::1", "5558",
-        ])
+    let nc = util::tools::in_netns(&ns.0, "nc")
+        .args(["-6", "-d", "-l", "::1", "5558"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let _nc = Proc(nc);
-    let start = Instant::now();
-    while ns.sh("ss -Hltn sport = :5558").trim().is_empty() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "nc does not listen"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(
+        util::eventually(|| !ns.sh("ss -Hltn sport = :5558").trim().is_empty()),
+        "nc does not listen"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("qmp.sock");
     let stderr = dir.path().join("qemu.err");
-    let child = Command::new("ip")
-        .args(["netns", "exec", &ns.0, QEMU])
+    let child = util::tools::in_netns(&ns.0, QEMU)
         .args(["-M", "pc", "-nodefaults", "-display", "none", "-S", "-qmp"])
         .arg(format!("unix:{},server=on,wait=off", sock.display()))
         .args(&out.args)
@@ -342,23 +323,16 @@ fn qemu_runs_the_arguments_of_every_interface_type() {
     // (the socket backend listens and connects while QEMU starts, in argument order). The
     // stream backend listens and connects in the background, in no set order, so the IPv6
     // client connects to nc instead; wait until everything has.
-    let start = Instant::now();
-    let info = loop {
-        let info = qmp.hmp("info network");
+    let mut info = String::new();
+    let connected = util::eventually(|| {
+        info = qmp.hmp("info network");
         let peers = nics(&info);
         let peer = |n: usize| peers.get(n).and_then(|p| p.1.as_deref()).unwrap_or("");
-        if peer(4).contains("socket: connection from 127.0.0.1:")
+        peer(4).contains("socket: connection from 127.0.0.1:")
             && peer(8) == "hostnet8: index=0,type=stream,listening"
             && peer(9) == "hostnet9: index=0,type=stream,tcp:::1:5558"
-        {
-            break info;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the socket clients did not connect:\n{info}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    });
+    assert!(connected, "the socket clients did not connect:\n{info}");
     eprintln!("info network:\n{info}");
 
     let tap = |n: usize| format!("index=0,type=tap,ifname=vnet{n},script=no,downscript=no");
@@ -427,10 +401,10 @@ fn qemu_runs_the_arguments_of_every_interface_type() {
     // NICs' link bits (e1000 STATUS.LU at 0x8; rtl8139 BMSR link at 0x64), up and down
     // models side by side so the bit is shown to move.
     qmp.ok(r#"{"execute":"cont"}"#);
-    let start = Instant::now();
-    let (pci, bars) = loop {
-        let pci = qmp.hmp("info pci");
-        let bars: Option<BTreeMap<&str, u64>> = [
+    let mut pci = String::new();
+    let bars: BTreeMap<&str, u64> = util::poll(|| {
+        pci = qmp.hmp("info pci");
+        [
             ("net1", "BAR0"),
             ("net3", "BAR0"),
             ("net2", "BAR1"),
@@ -438,16 +412,9 @@ fn qemu_runs_the_arguments_of_every_interface_type() {
         ]
         .into_iter()
         .map(|(id, b)| bar(&pci, id, b).map(|a| (id, a)))
-        .collect();
-        if let Some(bars) = bars {
-            break (pci, bars);
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the firmware did not assign the NICs' BARs:\n{pci}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+        .collect()
+    })
+    .unwrap_or_else(|| panic!("the firmware did not assign the NICs' BARs:\n{pci}"));
     qmp.ok(r#"{"execute":"stop"}"#);
     let e1000 = |qmp: &mut Qmp, id: &str| xp(qmp, "wx", bars[id] + 0x8);
     let rtl8139 = |qmp: &mut Qmp, id: &str| xp(qmp, "hx", bars[id] + 0x64);
@@ -470,17 +437,8 @@ fn qemu_runs_the_arguments_of_every_interface_type() {
     );
 
     let _ = writeln!(qmp.writer, r#"{{"execute":"quit"}}"#);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = qemu.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "QEMU did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status =
+        util::poll(|| qemu.0.try_wait().unwrap()).unwrap_or_else(|| panic!("QEMU did not quit"));
     assert!(status.success(), "QEMU quit with {status}");
     let err = fs::read_to_string(&stderr).unwrap();
     eprintln!("{QEMU} stderr:\n{err}");

@@ -69,7 +69,7 @@ pub(crate) fn put(
     path: &Path,
     state: &FileState,
     owner: Option<Owner>,
-    point: Option<&str>,
+    point: Option<std::fmt::Arguments<'_>>,
 ) -> Result<(), Error> {
     let io = write_err(path);
     let dir = path

@@ -20,6 +20,8 @@ mod time;
 mod timer;
 mod txn;
 
+/// The variable that injects a fault (see `fault.rs`); only builds with the tests' hooks have it.
+#[cfg(feature = "fault-injection")]
 pub use fault::VAR as FAULT_VAR;
 pub use journal::{Reason, State};
 use root::Scan;

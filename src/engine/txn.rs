@@ -182,10 +182,10 @@ impl<'r> Session<'r> {
         for (i, (c, owner)) in plan.changes.iter().zip(owners).enumerate() {
             let path = self.root.resolve(&c.path)?;
             match &c.new {
-                Some(new) => fsio::put(&path, new, *owner, Some(&format!("temp-{i}")))?,
+                Some(new) => fsio::put(&path, new, *owner, Some(format_args!("temp-{i}")))?,
                 None => fsio::remove(&path)?,
             }
-            fault::point(&format!("file-{i}")).map_err(fsio::write_err(&path))?;
+            fault::point(format_args!("file-{i}")).map_err(fsio::write_err(&path))?;
             if let Some(dir) = path.parent() {
                 touched.insert(dir.to_path_buf());
             }
@@ -261,7 +261,7 @@ impl<'r> Session<'r> {
             if let Some(dir) = path.parent() {
                 touched.insert(dir.to_path_buf());
             }
-            fault::point(&format!("restore-{i}")).map_err(fsio::write_err(&path))?;
+            fault::point(format_args!("restore-{i}")).map_err(fsio::write_err(&path))?;
         }
         // Once per directory, as in `write`: a killed restore is simply run again.
         for dir in touched.iter().filter(|d| d.is_dir()) {

@@ -148,7 +148,7 @@ fn directories_netloom_creates_are_readable_whatever_the_umask() {
         cmd.get_program().to_string_lossy(),
         args.join(" ")
     );
-    cmd = std::process::Command::new("sh");
+    cmd = crate::util::tools::command("sh");
     let status = cmd
         .arg("-c")
         .arg(line)

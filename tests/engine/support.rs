@@ -6,7 +6,6 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -360,7 +359,7 @@ impl Sandbox {
     /// moment after the `apply` that started it has exited.)
     pub fn timer(&self) -> u32 {
         let mut found = Vec::new();
-        wait_for(Duration::from_secs(5), || {
+        crate::util::eventually(|| {
             found = self.timers();
             found.len() == 1
         });
@@ -371,29 +370,15 @@ impl Sandbox {
     /// Kills this root's timer (SIGKILL) and waits until it is gone.
     pub fn kill_timer(&self) {
         let pid = self.timer();
-        let status = Command::new("kill")
+        let status = crate::util::tools::command("kill")
             .args(["-KILL", &pid.to_string()])
             .status()
             .unwrap();
         assert!(status.success());
         assert!(
-            wait_for(Duration::from_secs(5), || self.timers().is_empty()),
+            crate::util::eventually(|| self.timers().is_empty()),
             "the timer did not die"
         );
-    }
-}
-
-/// Polls `cond` every 50 ms until it holds (true) or `limit` passes (false).
-pub fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    loop {
-        if cond() {
-            return true;
-        }
-        if start.elapsed() >= limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

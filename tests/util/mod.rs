@@ -5,10 +5,39 @@ pub mod nm;
 /// Complexity checks shared with the unit tests.
 #[path = "../../src/scaling.rs"]
 pub mod scaling;
+pub mod tools;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a test waits for what normally takes well under a second (a process to start or
+/// end, a socket to open, a daemon or timer to act): long enough that only a real failure
+/// runs out of it, never a busy machine. Tests assert what happens, never how fast: speed is
+/// measured in `benches/`.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Tries `probe` every 50 ms until it gives a value, or gives `None` once [`PATIENCE`] has
+/// run out (after one last try).
+pub fn poll<T>(mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        let last = start.elapsed() >= PATIENCE;
+        if let Some(value) = probe() {
+            return Some(value);
+        }
+        if last {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether `cond` comes to hold within [`PATIENCE`].
+pub fn eventually(mut cond: impl FnMut() -> bool) -> bool {
+    poll(|| cond().then_some(())).is_some()
+}
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -116,10 +145,16 @@ pub fn canonical(name: &str, text: &str) -> Result<(netloom::model::Host, String
 /// Whether `tool` is installed: on `PATH`, or in the system directories a non-root `PATH`
 /// lacks (`ip`, `dnsmasq` and `ifup` live in `/usr/sbin`).
 pub fn have(tool: &str) -> bool {
+    locate(tool).is_some()
+}
+
+/// Where `tool` is: on `PATH`, or in the system directories a non-root `PATH` lacks.
+pub fn locate(tool: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .any(|d| d.join(tool).is_file())
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
 }
 
 /// Whether a test that needs what `missing` says is absent can run: without a reason, yes;

@@ -30,7 +30,21 @@ fn missing() -> Option<String> {
     if !script.is_file() {
         return Some(format!("{} not found", script.display()));
     }
-    None
+    // What the sandbox script runs (it would install what is missing itself, but tests
+    // install nothing behind scripts/test's back).
+    util::tools::first_absent(&[
+        "NetworkManager",
+        "nmcli",
+        "dbus-daemon",
+        "dbus-send",
+        "ip",
+        "unshare",
+        "setsid",
+        "flock",
+        "mount",
+        "realpath",
+        "sha256sum",
+    ])
 }
 
 /// Runs `nm-sandbox VERB DIR`.
@@ -178,7 +192,7 @@ impl Sandbox {
     /// `ip -n NETNS ARGS`, which must succeed; its stdout.
     #[track_caller]
     pub fn ip(&self, args: &[&str]) -> String {
-        let out = Command::new("ip")
+        let out = util::tools::command("ip")
             .arg("-n")
             .arg(self.netns())
             .args(args)
@@ -233,22 +247,26 @@ impl Sandbox {
         let bus = self.var("NM_SANDBOX_DBUS_PID").to_owned();
         let exe = |pid: &str| std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
         let cmdline = |pid: &str| std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let identify = Command::new("ip").args(["netns", "identify", &nm]).output();
+        let identify = util::tools::command("ip")
+            .args(["netns", "identify", &nm])
+            .output();
         let in_netns =
             identify.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == self.netns());
         let mut done = Vec::new();
         if exe(&nm).ends_with("NetworkManager") && in_netns {
-            let _ = Command::new("kill").arg(&nm).status();
+            let _ = util::tools::command("kill").arg(&nm).status();
             done.push(format!("ended NetworkManager {nm}"));
         }
         let ours = String::from_utf8_lossy(&cmdline(&bus)).contains(&format!("{dir}/dbus.conf"));
         if exe(&bus).ends_with("dbus-daemon") && ours {
-            let _ = Command::new("kill").arg(&bus).status();
+            let _ = util::tools::command("kill").arg(&bus).status();
             done.push(format!("ended dbus-daemon {bus}"));
         }
         std::thread::sleep(std::time::Duration::from_millis(500));
         for ns in [self.netns(), self.peer_netns()] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+            let _ = util::tools::command("ip")
+                .args(["netns", "del", ns])
+                .status();
         }
         format!(
             "{dir} was deleted while the sandbox ran; {} and deleted its netns",

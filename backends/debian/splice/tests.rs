@@ -144,10 +144,10 @@ fn sources_that_multiply_are_refused_and_long_plain_chains_are_followed() {
         files: files.into_iter().collect(),
         ..Snapshot::default()
     };
-    let started = std::time::Instant::now();
+    // Followed naively, this is 8^13 files to read: the refusal is what keeps it short (and
+    // `cargo bench --bench debian` times it).
     let err = render(ETH0, &existing).unwrap_err();
     assert!(err.contains("source each other so often"), "{err}");
-    assert!(started.elapsed().as_secs() < 10);
 
     let mut files = vec![(
         "etc/network/interfaces".to_owned(),

@@ -67,7 +67,7 @@ fn active(name: &NetName) -> Error {
 
 /// Fails at fault-injection point `net-POINT` (tests only; see `engine/fault.rs`).
 fn fault_at(point: &str) -> Result<(), Error> {
-    fault::point(&format!("net-{point}")).map_err(|e| Error::Live(e.to_string()))
+    fault::point(format_args!("net-{point}")).map_err(|e| Error::Live(e.to_string()))
 }
 
 /// Where dnsmasq finds its files and writes its pid: absolute paths under the root,

@@ -189,7 +189,7 @@ impl Session<'_> {
                 }
                 Op::Delete { path, .. } => client.delete(path)?,
             }
-            fault::point(&format!("profile-{i}")).map_err(fsio::write_err(&jdir))?;
+            fault::point(format_args!("profile-{i}")).map_err(fsio::write_err(&jdir))?;
         }
         if activate {
             bring_up(client, &up)?;
@@ -267,7 +267,7 @@ fn undo(client: &Client, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
             }
             (Some(want), None) => restored.push(client.add(&want.sendable())?),
         }
-        fault::point(&format!("restore-{i}")).map_err(fsio::write_err(&tx.dir))?;
+        fault::point(format_args!("restore-{i}")).map_err(fsio::write_err(&tx.dir))?;
     }
     // Settings alone do not change a device that is up: bring the restored ones up again
     // where they are active, as the checkpoint would have.
