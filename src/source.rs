@@ -31,7 +31,7 @@ pub fn size_text(bytes: u64) -> String {
     let units = [(30, "GiB"), (20, "MiB"), (10, "KiB")];
     match units
         .iter()
-        .find(|(shift, _)| bytes >= 1 << shift && bytes % (1 << shift) == 0)
+        .find(|(shift, _)| bytes >= 1 << shift && bytes.is_multiple_of(1 << shift))
     {
         Some((shift, unit)) => format!("{} {unit}", bytes >> shift),
         None => format!("{bytes} bytes"),
@@ -370,6 +370,23 @@ mod tests {
             assert_eq!(src.position(second + i), Position { line: 2, col });
         }
         assert_eq!(src.position(text.len() - 1), Position { line: 3, col: 1 });
+    }
+
+    #[test]
+    fn positions_on_one_long_line_met_in_any_order_cost_linear_time() {
+        // A minified file that is not ASCII, with problems whose notes point back at an
+        // earlier place: each lookup used to count the line's characters from its start.
+        crate::scaling::assert_linear(
+            "positions back and forth along a line of n elements",
+            1_000,
+            |n| SourceFile::new("f", format!("é{}", "<a x='1'/>".repeat(n))),
+            |src| {
+                for at in (0..src.text().len()).step_by(10) {
+                    std::hint::black_box(src.position(at));
+                    std::hint::black_box(src.position(2));
+                }
+            },
+        );
     }
 
     #[test]

@@ -57,18 +57,18 @@ pub(crate) fn prolog(text: &str) -> Vec<Problem> {
         ));
     }
     let decl = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some((at, value)) = declared_encoding(decl) {
-        if !value.eq_ignore_ascii_case("UTF-8") {
-            let offset = at + (text.len() - decl.len());
-            out.push(Problem::at(
-                offset,
-                format!(
-                    "the XML declaration says encoding '{}', but netloom reads UTF-8 only; \
-                     convert the file to UTF-8 and declare encoding='UTF-8' (or no encoding)",
-                    shorten(value)
-                ),
-            ));
-        }
+    if let Some((at, value)) = declared_encoding(decl)
+        && !value.eq_ignore_ascii_case("UTF-8")
+    {
+        let offset = at + (text.len() - decl.len());
+        out.push(Problem::at(
+            offset,
+            format!(
+                "the XML declaration says encoding '{}', but netloom reads UTF-8 only; \
+                 convert the file to UTF-8 and declare encoding='UTF-8' (or no encoding)",
+                shorten(value)
+            ),
+        ));
     }
     out
 }
@@ -159,8 +159,8 @@ impl Scan<'_> {
             return Err(Problem::at(
                 at,
                 format!(
-                    "<{}> is nested deeper than {MAX_DEPTH} elements; netloom reads documents \
-                     at most {MAX_DEPTH} deep (libvirt's are fewer than 20)",
+                    "<{}> is nested deeper than {MAX_DEPTH} levels; netloom reads documents \
+                     at most {MAX_DEPTH} levels deep (libvirt's have fewer than 20)",
                     shorten(name)
                 ),
             ));
