@@ -861,3 +861,22 @@ fn addresses_and_routes_are_checked_in_linear_time() {
         |text| drop(xml::read_network_str("t.xml", text)),
     );
 }
+
+#[test]
+fn past_ten_thousand_problems_in_a_file_the_rest_are_counted_where_they_begin() {
+    let body: String = (0..10_005)
+        .map(|i| format!("<interface type='ethernet' name='e{i}' x='1'/>\n"))
+        .collect();
+    let text = format!("<interfaces>\n{body}</interfaces>\n");
+    let err = xml::read_str("t.xml", &text).unwrap_err();
+    assert_eq!(err.0.len(), 10_001);
+    // The 10,001st unknown attribute is on line 10,002, the first not shown.
+    let last = err.0.last().unwrap().to_string();
+    assert!(
+        last.starts_with(
+            "t.xml:10002:42: 5 more problems are not shown, the first of them here; netloom \
+             reports at most 10000 problems of one file"
+        ),
+        "{last}"
+    );
+}
