@@ -3,18 +3,91 @@
 //! Every reader (XML now, the nom readers of native files later) reports problems by byte
 //! offset; this is the one place that turns an offset into the position and source excerpt a
 //! person sees, so all of netloom's messages point the same way. Positioning must stay cheap
-//! even for a file of one huge line with thousands of problems: the line index is built once,
-//! ASCII lines take columns by subtraction, and problems met in reading order reuse the
-//! previous column.
+//! even for a file of one huge line with thousands of problems, met in any order (a note
+//! points back at an earlier place): the line index is built once, ASCII lines take columns
+//! by subtraction, and other lines count characters from the nearest checkpoint, one every
+//! [`BLOCK`] bytes.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
+use std::io::Read;
+use std::path::Path;
 
 use crate::error::{Diagnostic, Position, Snippet};
+
+/// The most bytes netloom reads of one input unless told otherwise: 64 MiB, hundreds of
+/// times a large real configuration, yet small enough to hold and parse whole.
+pub const DEFAULT_MAX_INPUT: u64 = 64 << 20;
+
+/// An input larger than the limit it is read under.
+#[derive(Debug, thiserror::Error)]
+#[error("larger than the input size limit of {} (raise it with --max-input-size)", size_text(*.limit))]
+pub struct TooLarge {
+    /// The limit, in bytes.
+    pub limit: u64,
+}
+
+/// A size for people: whole KiB, MiB or GiB where it is one, else bytes.
+pub fn size_text(bytes: u64) -> String {
+    let units = [(30, "GiB"), (20, "MiB"), (10, "KiB")];
+    match units
+        .iter()
+        .find(|(shift, _)| bytes >= 1 << shift && bytes.is_multiple_of(1 << shift))
+    {
+        Some((shift, unit)) => format!("{} {unit}", bytes >> shift),
+        None => format!("{bytes} bytes"),
+    }
+}
+
+/// All of `reader` when it holds at most `limit` bytes. Reading stops one byte past the
+/// limit, so an endless stream (`/dev/zero`, a pipe from `yes`) costs at most the limit;
+/// an input beyond it is an error of kind `FileTooLarge` carrying [`TooLarge`].
+pub fn read_bounded(reader: impl Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    read_with_capacity(reader, limit, 0)
+}
+
+/// [`read_bounded`] for a file: one whose size is known to be over the limit is refused
+/// without reading it.
+pub fn read_file_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    read_open_file(file, &meta, limit)
+}
+
+/// [`read_file_bounded`] for a file already open, with its metadata.
+pub fn read_open_file(
+    file: std::fs::File,
+    meta: &std::fs::Metadata,
+    limit: u64,
+) -> std::io::Result<Vec<u8>> {
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large(limit));
+    }
+    let size = usize::try_from(meta.len().min(limit)).unwrap_or(0);
+    read_with_capacity(file, limit, size)
+}
+
+fn read_with_capacity(reader: impl Read, limit: u64, capacity: usize) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(capacity);
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    Ok(bytes)
+}
+
+fn too_large(limit: u64) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::FileTooLarge, TooLarge { limit })
+}
 
 /// Lines up to this many characters are shown whole; longer ones as a window of `CONTEXT`
 /// characters on each side of the column.
 const SHOW_WHOLE: usize = 120;
 const CONTEXT: usize = 60;
+
+/// Bytes between two checkpoints of the character count: the most a column costs to count.
+const BLOCK: usize = 1024;
 
 /// One input: the name it is reported under (a path as given, or `<stdin>`) and its text.
 #[derive(Debug)]
@@ -25,9 +98,6 @@ pub struct SourceFile {
     dropped: usize,
     /// Built on the first error only: valid input never pays for it.
     index: OnceCell<LineIndex>,
-    /// The last position computed, to continue from when the next one is further along the
-    /// same line.
-    last: Cell<Option<(usize, Position)>>,
 }
 
 #[derive(Debug)]
@@ -36,6 +106,27 @@ struct LineIndex {
     starts: Vec<usize>,
     /// Whether each line is pure ASCII, where a column is a byte difference.
     ascii: Vec<bool>,
+    /// The number of characters before byte `i * BLOCK`, for columns on other lines.
+    chars: Vec<usize>,
+}
+
+impl LineIndex {
+    /// The number of characters in `text` before byte `offset` (a character boundary).
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let block = offset / BLOCK;
+        let counted = self.chars.get(block).copied().unwrap_or(0);
+        let from = block * BLOCK;
+        counted
+            + text.as_bytes()[from..offset]
+                .iter()
+                .filter(|b| starts_char(**b))
+                .count()
+    }
+}
+
+/// Whether a byte of UTF-8 begins a character (is not a continuation byte).
+fn starts_char(b: u8) -> bool {
+    b & 0xc0 != 0x80
 }
 
 impl SourceFile {
@@ -54,7 +145,6 @@ impl SourceFile {
             text,
             dropped,
             index: OnceCell::new(),
-            last: Cell::new(None),
         }
     }
 
@@ -94,8 +184,14 @@ impl SourceFile {
         self.index.get_or_init(|| {
             let mut starts = vec![0];
             let mut ascii = Vec::new();
+            let mut chars = Vec::with_capacity(self.text.len() / BLOCK + 1);
+            let mut count = 0;
             let mut line_ascii = true;
             for (i, b) in self.text.bytes().enumerate() {
+                if i % BLOCK == 0 {
+                    chars.push(count);
+                }
+                count += usize::from(starts_char(b));
                 line_ascii &= b.is_ascii();
                 if b == b'\n' {
                     starts.push(i + 1);
@@ -104,7 +200,11 @@ impl SourceFile {
                 }
             }
             ascii.push(line_ascii);
-            LineIndex { starts, ascii }
+            LineIndex {
+                starts,
+                ascii,
+                chars,
+            }
         })
     }
 
@@ -137,19 +237,12 @@ impl SourceFile {
         let col = if idx.ascii[line - 1] {
             offset - start + 1
         } else {
-            match self.last.get() {
-                Some((at, p)) if p.line == line_no && at <= offset => {
-                    p.col as usize + self.text[at..offset].chars().count()
-                }
-                _ => self.text[start..offset].chars().count() + 1,
-            }
+            idx.chars_before(&self.text, offset) - idx.chars_before(&self.text, start) + 1
         };
-        let pos = Position {
+        Position {
             line: line_no,
             col: u32::try_from(col).unwrap_or(u32::MAX),
-        };
-        self.last.set(Some((offset, pos)));
-        pos
+        }
     }
 
     /// A diagnostic pointing at a byte offset of this file.
@@ -256,10 +349,44 @@ mod tests {
         let text = "é1é2é3";
         let src = SourceFile::new("f", text);
         let at = |c: char| text.find(c).unwrap();
-        // Forward (continuing from the last position) and backward (from the line start).
+        // Forward and backward: each is counted afresh.
         assert_eq!(src.position(at('2')).col, 4);
         assert_eq!(src.position(at('3')).col, 6);
         assert_eq!(src.position(at('1')).col, 2);
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_across_checkpoints() {
+        // Two- and three-byte characters, so blocks of the index start inside characters.
+        let line: String = (0..3 * BLOCK)
+            .map(|i| if i % 3 == 0 { 'é' } else { 'x' })
+            .collect();
+        let text = format!("a€\n{line}\nb");
+        let src = SourceFile::new("f", text.as_str());
+        let second = text.find('\n').unwrap() + 1;
+        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        for (n, (i, _)) in chars.iter().enumerate().rev().step_by(97) {
+            let col = u32::try_from(n + 1).unwrap();
+            assert_eq!(src.position(second + i), Position { line: 2, col });
+        }
+        assert_eq!(src.position(text.len() - 1), Position { line: 3, col: 1 });
+    }
+
+    #[test]
+    fn positions_on_one_long_line_met_in_any_order_cost_linear_time() {
+        // A minified file that is not ASCII, with problems whose notes point back at an
+        // earlier place: each lookup used to count the line's characters from its start.
+        crate::scaling::assert_linear(
+            "positions back and forth along a line of n elements",
+            1_000,
+            |n| SourceFile::new("f", format!("é{}", "<a x='1'/>".repeat(n))),
+            |src| {
+                for at in (0..src.text().len()).step_by(10) {
+                    std::hint::black_box(src.position(at));
+                    std::hint::black_box(src.position(2));
+                }
+            },
+        );
     }
 
     #[test]
@@ -301,6 +428,33 @@ mod tests {
         let src = SourceFile::new("f", "<a>\r\n  junk\r\n</a>");
         let d = src.diagnostic(7, "m").to_string();
         assert_eq!(d, "f:2:3: m\n 2 |   junk\n   |   ^");
+    }
+
+    #[test]
+    fn reading_stops_one_byte_past_the_limit() {
+        assert_eq!(read_bounded(&b"abcd"[..], 4).unwrap(), b"abcd");
+        // An endless reader: only limit + 1 bytes are taken from it.
+        let err = read_bounded(std::io::repeat(b'x'), 1000).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+        assert_eq!(
+            err.to_string(),
+            "larger than the input size limit of 1000 bytes (raise it with --max-input-size)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, vec![b'x'; 2048]).unwrap();
+        assert_eq!(read_file_bounded(&path, 2048).unwrap().len(), 2048);
+        let err = read_file_bounded(&path, 2047).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+    }
+
+    #[test]
+    fn sizes_are_shown_in_the_largest_whole_unit() {
+        assert_eq!(size_text(DEFAULT_MAX_INPUT), "64 MiB");
+        assert_eq!(size_text(3 << 30), "3 GiB");
+        assert_eq!(size_text(1536), "1536 bytes");
+        assert_eq!(size_text(2048), "2 KiB");
+        assert_eq!(size_text(1000), "1000 bytes");
     }
 
     #[test]

@@ -305,3 +305,123 @@ fn thousands_of_problems_on_one_line_are_all_reported_in_short_snippets() {
         "last bad name not found"
     );
 }
+
+#[test]
+fn an_endless_file_or_stream_is_refused_at_the_input_size_limit() {
+    let run = netloom(&["validate", "/dev/zero"], &data(), None);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "/dev/zero: larger than the input size limit of 64 MiB (raise it with --max-input-size)\n\
+         1 problem in 1 file\n"
+    );
+    // Standard input that never ends: reading stops one byte past the limit.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_netloom"))
+        .args(["--max-input-size", "1M", "validate", "-"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "<stdin>: larger than the input size limit of 1 MiB (raise it with --max-input-size)\n\
+         1 problem in 1 file\n"
+    );
+}
+
+#[test]
+fn the_input_size_limit_is_a_number_of_bytes_exact_to_the_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut xml = String::from("<interface type='ethernet' name='eth0'/>\n");
+    xml.push_str(&" ".repeat(1024 - xml.len()));
+    std::fs::write(dir.path().join("host.xml"), &xml).unwrap();
+    for (limit, ok) in [("1K", true), ("1024", true), ("1023", false), ("1k", true)] {
+        let run = netloom(
+            &["validate", "--max-input-size", limit, "host.xml"],
+            dir.path(),
+            None,
+        );
+        assert_eq!(run.code == 0, ok, "{limit}: {}", run.stderr);
+    }
+    let run = netloom(
+        &["validate", "--max-input-size", "1023", "host.xml"],
+        dir.path(),
+        None,
+    );
+    assert_eq!(
+        run.stderr,
+        "host.xml: larger than the input size limit of 1023 bytes (raise it with --max-input-size)\n\
+         1 problem in 1 file\n"
+    );
+    // The same from standard input.
+    let run = netloom(
+        &["validate", "--max-input-size", "1023", "-"],
+        dir.path(),
+        Some(xml.as_bytes()),
+    );
+    assert!(
+        run.stderr
+            .starts_with("<stdin>: larger than the input size limit of 1023 bytes")
+    );
+}
+
+#[test]
+fn a_size_that_is_not_one_is_a_usage_error() {
+    for bad in ["12X", "0", "", "M", "-1", "1.5M", "99999999999G"] {
+        let flag = format!("--max-input-size={bad}");
+        let run = netloom(&[&flag, "validate", "x.xml"], &data(), None);
+        assert_eq!(run.code, 2, "{bad}");
+        assert!(
+            run.stderr.starts_with(&format!(
+                "error: invalid value '{bad}' for '--max-input-size <SIZE>': "
+            )),
+            "{bad}: {}",
+            run.stderr
+        );
+    }
+    let run = netloom(&["validate", "--help"], &data(), None);
+    assert!(
+        run.stdout.contains("--max-input-size <SIZE>"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("[default: 64M]"), "{}", run.stdout);
+}
+
+#[test]
+fn a_native_file_under_the_root_past_the_limit_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scripts = dir.path().join("etc/sysconfig/network-scripts");
+    std::fs::create_dir_all(&scripts).unwrap();
+    let mut ifcfg = String::from("DEVICE=eth0\nBOOTPROTO=dhcp\n");
+    ifcfg.push_str(&"# padding\n".repeat(200));
+    std::fs::write(scripts.join("ifcfg-eth0"), &ifcfg).unwrap();
+    let root = dir.path().to_str().unwrap();
+    let list = |limit: &str| {
+        netloom(
+            &[
+                "list",
+                "--backend",
+                "ifcfg",
+                "--root",
+                root,
+                "--max-input-size",
+                limit,
+            ],
+            &data(),
+            None,
+        )
+    };
+    let run = list("64M");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = list("1K");
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "netloom: error: cannot read {}/ifcfg-eth0: larger than the input size limit of 1 KiB \
+             (raise it with --max-input-size)\n",
+            scripts.display()
+        )
+    );
+}

@@ -1,5 +1,7 @@
 //! Network XML: libvirt's own fixtures read and round-trip, positioned refusals, the
-//! defaults netloom fills in, and the CLI on network files.
+//! defaults netloom fills in, and the CLI on network files. At the end, the bounds every
+//! kind of XML document shares (interface, network, guest and networkport XML): what is
+//! refused before parsing, and reading in time linear in attributes and elements.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -589,4 +591,289 @@ fn subnets_ranges_and_names_dnsmasq_would_misread_are_refused() {
             "{name} is an ordinary host name"
         );
     }
+}
+
+// The bounds every kind of XML document shares.
+
+/// A kind of XML document netloom reads.
+struct Kind {
+    name: &'static str,
+    /// Reads a text as this kind, giving every problem as printed when it is refused.
+    read: fn(&str) -> Result<(), String>,
+    /// The root element's opening, before its attributes, and the rest of the document,
+    /// around the root's children.
+    open: &'static str,
+    rest: (&'static str, &'static str),
+}
+
+const KINDS: [Kind; 4] = [
+    Kind {
+        name: "interface",
+        read: |t| {
+            xml::read_str("t.xml", t)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+        open: "<interfaces",
+        rest: (">", "</interfaces>"),
+    },
+    Kind {
+        name: "network",
+        read: |t| {
+            xml::read_network_str("t.xml", t)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+        open: "<network",
+        rest: ("><name>n</name>", "</network>"),
+    },
+    Kind {
+        name: "guest",
+        read: |t| {
+            xml::read_guest(&SourceFile::new("t.xml", t))
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+        open: "<domain",
+        rest: ("><name>g</name>", "</domain>"),
+    },
+    Kind {
+        name: "networkport",
+        read: |t| {
+            xml::read_netport(&SourceFile::new("t.xml", t))
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+        open: "<networkport",
+        rest: (">", "</networkport>"),
+    },
+];
+
+impl Kind {
+    /// A document of this kind: `attrs` on the root, `body` inside it.
+    fn doc(&self, attrs: &str, body: &str) -> String {
+        format!("{}{attrs}{}{body}{}\n", self.open, self.rest.0, self.rest.1)
+    }
+
+    /// The first line of the refusal of `text`.
+    fn first_problem(&self, text: &str) -> String {
+        let err = (self.read)(text).expect_err("must be refused");
+        err.lines().next().unwrap_or_default().to_owned()
+    }
+}
+
+fn attributes(n: usize) -> String {
+    (0..n).map(|i| format!(" a{i}='x'")).collect()
+}
+
+/// The `line:col` of byte `offset` of a text with no line breaks before it.
+fn col(offset: usize) -> String {
+    format!("1:{}", offset + 1)
+}
+
+#[test]
+fn eighty_thousand_attributes_are_refused_at_the_first_past_the_limit_in_every_kind() {
+    for kind in &KINDS {
+        let text = kind.doc(&attributes(80_000), "");
+        let root = &kind.open[1..];
+        let at = text.find(" a256=").unwrap() + 1;
+        assert_eq!(
+            kind.first_problem(&text),
+            format!(
+                "t.xml:{}: <{root}> has more than 256 attributes; netloom reads at most 256 on \
+                 one element (libvirt writes fewer than 30)",
+                col(at)
+            ),
+            "{}",
+            kind.name
+        );
+        // At the limit the parser reads it: any problems are the grammar's own (a domain's
+        // attributes are not netloom's to judge).
+        let text = kind.doc(&attributes(256), "");
+        let err = (kind.read)(&text).err().unwrap_or_default();
+        assert!(!err.contains("more than 256"), "{}: {err}", kind.name);
+    }
+}
+
+#[test]
+fn nesting_and_namespaces_past_their_limits_are_refused_in_every_kind() {
+    for kind in &KINDS {
+        // The root, then 256 levels inside it: the last is one too deep.
+        let body = format!("{}{}", "<x>".repeat(256), "</x>".repeat(256));
+        let text = kind.doc("", &body);
+        let at = text.find("<x>").unwrap() + 3 * 255;
+        assert_eq!(
+            kind.first_problem(&text),
+            format!(
+                "t.xml:{}: <x> is nested deeper than 256 levels; netloom reads documents at most \
+                 256 levels deep (libvirt's have fewer than 20)",
+                col(at)
+            ),
+            "{}",
+            kind.name
+        );
+        let decls: String = (0..17).map(|i| format!(" xmlns:p{i}='urn:p{i}'")).collect();
+        let text = kind.doc(&decls, "");
+        let at = text.find(" xmlns:p16").unwrap() + 1;
+        let root = &kind.open[1..];
+        assert_eq!(
+            kind.first_problem(&text),
+            format!(
+                "t.xml:{}: 'xmlns:p16' on <{root}> makes more than 16 namespace declarations on \
+                 one element and its ancestors; netloom reads at most 16 (libvirt's documents \
+                 use a few)",
+                col(at)
+            ),
+            "{}",
+            kind.name
+        );
+    }
+}
+
+#[test]
+fn a_second_byte_order_mark_and_an_encoding_other_than_utf8_are_refused_in_every_kind() {
+    for kind in &KINDS {
+        let plain = kind.doc("", "");
+        // One mark is dropped when the file is read; the reader sees the second.
+        let text = format!("\u{feff}\u{feff}{plain}");
+        assert_eq!(
+            kind.first_problem(&text),
+            "t.xml:1:1: a second byte-order mark; a file may begin with one at most",
+            "{}",
+            kind.name
+        );
+        for (encoding, refused) in [("UTF-16", true), ("latin1", true), ("utf-8", false)] {
+            let text = format!("<?xml version='1.0' encoding='{encoding}'?>{plain}");
+            let got = (kind.read)(&text).err().unwrap_or_default();
+            let want = format!(
+                "t.xml:1:31: the XML declaration says encoding '{encoding}', but netloom reads \
+                 UTF-8 only; convert the file to UTF-8 and declare encoding='UTF-8' (or no \
+                 encoding)"
+            );
+            assert_eq!(got.starts_with(&want), refused, "{}: {got}", kind.name);
+        }
+    }
+}
+
+/// Documents of `n` attributes in all, 200 on each of `n / 200` elements: where the
+/// grammar has room for them (network `<metadata>`, a domain's other devices), or else
+/// as unknown ones, each refused.
+fn many_attributes(kind: &Kind, n: usize) -> String {
+    let attrs = attributes(200);
+    let body: String = (0..n / 200)
+        .map(|i| match kind.name {
+            "interface" => format!("<interface type='ethernet' name='e{i}'{attrs}/>"),
+            "network" => format!("<m:x xmlns:m='urn:m'{attrs}/>"),
+            "guest" => format!("<disk{attrs}/>"),
+            _ => format!("<x{attrs}/>"),
+        })
+        .collect();
+    match kind.name {
+        "network" => kind.doc("", &format!("<metadata>{body}</metadata>")),
+        "guest" => kind.doc("", &format!("<devices>{body}</devices>")),
+        _ => kind.doc("", &body),
+    }
+}
+
+/// Documents of `n` elements: interfaces of a host, DHCP hosts, guest interfaces, and for
+/// a networkport (which repeats nothing) a repeated `<mac>`, each repeat refused.
+fn many_elements(kind: &Kind, n: usize) -> String {
+    let body: String = (0..n)
+        .map(|i| {
+            let [_, a, b, c] = u32::try_from(i + 2).unwrap().to_be_bytes();
+            match kind.name {
+                "interface" => format!("<interface type='ethernet' name='e{i}'/>"),
+                "network" => format!(
+                    "<host mac='52:54:{a:02x}:{b:02x}:{c:02x}:01' name='h{i}' ip='10.{a}.{b}.{c}'/>"
+                ),
+                "guest" => "<interface type='bridge'><source bridge='br0'/></interface>".to_owned(),
+                _ => "<mac address='52:54:00:00:00:01'/>".to_owned(),
+            }
+        })
+        .collect();
+    match kind.name {
+        "network" => kind.doc(
+            "",
+            &format!("<ip address='10.0.0.1' prefix='8'><dhcp>{body}</dhcp></ip>"),
+        ),
+        "guest" => kind.doc("", &format!("<devices>{body}</devices>")),
+        _ => kind.doc("", &body),
+    }
+}
+
+#[test]
+fn every_kind_reads_in_time_linear_in_attributes_and_elements() {
+    for kind in &KINDS {
+        util::scaling::assert_linear(
+            &format!("{} XML with n attributes", kind.name),
+            1_000,
+            |n| many_attributes(kind, n),
+            |text| drop((kind.read)(text)),
+        );
+        util::scaling::assert_linear(
+            &format!("{} XML with n elements", kind.name),
+            100,
+            |n| many_elements(kind, n),
+            |text| drop((kind.read)(text)),
+        );
+    }
+}
+
+#[test]
+fn addresses_and_routes_are_checked_in_linear_time() {
+    // Each <ip> against every earlier one, and each route against every <ip>, was
+    // quadratic: 200,000 of either took 20 s.
+    let ip = |i: usize| {
+        let [_, a, b, c] = u32::try_from(4 * i).unwrap().to_be_bytes();
+        format!("10.{a}.{b}.{c}")
+    };
+    util::scaling::assert_linear(
+        "an interface with n addresses",
+        3_000,
+        |n| {
+            let ips: String = (0..n)
+                .map(|i| format!("<ip address='{}' prefix='8'/>", ip(i)))
+                .collect();
+            format!(
+                "<interface type='ethernet' name='e0'><protocol family='ipv4'>{ips}</protocol></interface>"
+            )
+        },
+        |text| drop(xml::read_str("t.xml", text).unwrap()),
+    );
+    util::scaling::assert_linear(
+        "a network with n addresses and n routes",
+        4_000,
+        |n| {
+            let ips: String = (0..n)
+                .map(|i| format!("<ip address='{}' prefix='30'/>", ip(i)))
+                .collect();
+            let routes: String = (0..n)
+                .map(|i| {
+                    let gw = ip(n - 1 - i).replace(".0", ".1");
+                    format!("<route address='192.168.0.0' prefix='24' gateway='{gw}'/>")
+                })
+                .collect();
+            wrap(&format!("<forward mode='route'/>{ips}{routes}"))
+        },
+        |text| drop(xml::read_network_str("t.xml", text)),
+    );
+}
+
+#[test]
+fn past_ten_thousand_problems_in_a_file_the_rest_are_counted_where_they_begin() {
+    let body: String = (0..10_005)
+        .map(|i| format!("<interface type='ethernet' name='e{i}' x='1'/>\n"))
+        .collect();
+    let text = format!("<interfaces>\n{body}</interfaces>\n");
+    let err = xml::read_str("t.xml", &text).unwrap_err();
+    assert_eq!(err.0.len(), 10_001);
+    // The 10,001st unknown attribute is on line 10,002, the first not shown.
+    let last = err.0.last().unwrap().to_string();
+    assert!(
+        last.starts_with(
+            "t.xml:10002:42: 5 more problems are not shown, the first of them here; netloom \
+             reports at most 10000 problems of one file"
+        ),
+        "{last}"
+    );
 }

@@ -1,16 +1,36 @@
 //! Reading the files named on the command line, `-` being standard input.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::model::Host;
 use crate::model::network::Network;
-use crate::source::SourceFile;
+use crate::source::{self, SourceFile};
 use crate::xml;
 
 /// The name standard input is reported under.
 pub(super) const STDIN: &str = "<stdin>";
+
+/// The most bytes read of one input (`--max-input-size`). Set once, before the verb runs,
+/// by [`super::run`]: every verb reads its files through this module, and a setting held
+/// here spares each of them passing it down.
+static MAX_SIZE: AtomicU64 = AtomicU64::new(source::DEFAULT_MAX_INPUT);
+
+/// Sets the most bytes read of one input.
+pub(super) fn set_max_size(bytes: u64) {
+    MAX_SIZE.store(bytes, Ordering::Relaxed);
+}
+
+/// The bytes of one input: a file, or standard input for `-`, read under the size limit.
+fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
+    let limit = MAX_SIZE.load(Ordering::Relaxed);
+    if path.as_os_str() == "-" {
+        source::read_bounded(std::io::stdin().lock(), limit)
+    } else {
+        source::read_file_bounded(path, limit)
+    }
+}
 
 /// The name a path is reported under.
 pub(super) fn display_name(path: &Path) -> String {
@@ -42,7 +62,7 @@ pub(super) fn read_all(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Diagnostic>) 
             }
             seen.push(real);
         }
-        let bytes = if path.as_os_str() == "-" {
+        if path.as_os_str() == "-" {
             if stdin_used {
                 problems.push(Diagnostic::new(
                     name,
@@ -52,16 +72,15 @@ pub(super) fn read_all(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Diagnostic>) 
                 continue;
             }
             stdin_used = true;
-            let mut buf = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
-        } else {
-            std::fs::read(path)
-        };
-        match bytes {
+        }
+        match read_input(path) {
             Ok(bytes) => match SourceFile::from_bytes(name, bytes) {
                 Ok(src) => sources.push(src),
                 Err(d) => problems.push(*d),
             },
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                problems.push(Diagnostic::new(name, None, e.to_string()));
+            }
             Err(e) => problems.push(Diagnostic::new(name, None, format!("cannot read: {e}"))),
         }
     }

@@ -45,6 +45,32 @@ pub struct Cli {
     /// How the nm backend reaches NetworkManager: over D-Bus (live) or as keyfiles.
     #[arg(long, global = true, value_enum, default_value_t = live::NmMode::Auto, value_name = "MODE")]
     pub nm: live::NmMode,
+    /// The most bytes read of one input: each file named, standard input, and each file
+    /// read under the root. In bytes, or with K, M or G for KiB, MiB or GiB. A larger input
+    /// is refused as soon as reading passes the limit.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_input_size: u64,
+}
+
+/// A size in bytes, or with a K, M or G suffix for KiB, MiB or GiB (`64M`).
+fn parse_size(text: &str) -> std::result::Result<u64, String> {
+    let (digits, shift) = match text.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&text[..i], 10),
+        Some((i, 'M' | 'm')) => (&text[..i], 20),
+        Some((i, 'G' | 'g')) => (&text[..i], 30),
+        _ => (text, 0),
+    };
+    let expected =
+        || format!("expected a size in bytes, or with K, M or G (such as 64M), not '{text}'");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(expected());
+    }
+    let n: u64 = digits.parse().map_err(|_| expected())?;
+    match n.checked_mul(1 << shift) {
+        Some(0) => Err("expected a size of at least 1 byte".to_owned()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("'{text}' is larger than netloom can count")),
+    }
 }
 
 /// The verbs.
@@ -112,6 +138,7 @@ pub enum Status {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<Status> {
+    input::set_max_size(cli.max_input_size);
     let done = |r: Result<()>| r.map(|()| Status::Success);
     match &cli.command {
         Command::Validate(args) => done(validate::run(args)),
@@ -135,7 +162,7 @@ pub fn run(cli: Cli) -> Result<Status> {
 /// Opens the root for a command that only reads it, first finishing what a killed netloom
 /// left undone there (which takes the lock only when there is something to do).
 pub(crate) fn open_root(cli: &Cli) -> Result<TargetRoot> {
-    let root = TargetRoot::open(&cli.root)?;
+    let root = TargetRoot::open(&cli.root)?.with_read_limit(cli.max_input_size);
     if engine::needs_recovery(&root)? {
         let session = engine::Session::open(&root)?;
         notify(session.notices());
@@ -148,7 +175,7 @@ pub(crate) fn with_session<T>(
     cli: &Cli,
     f: impl FnOnce(&engine::Session<'_>, &TargetRoot) -> Result<T>,
 ) -> Result<T> {
-    let root = TargetRoot::open(&cli.root)?;
+    let root = TargetRoot::open(&cli.root)?.with_read_limit(cli.max_input_size);
     let session = engine::Session::open(&root)?;
     notify(session.notices());
     f(&session, &root)

@@ -29,7 +29,7 @@ pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
     let root_dir = args.out.as_deref().unwrap_or(&cli.root);
     let backend = choose(cli, root_dir)?;
     let root = match &args.out {
-        Some(dir) => Some(TargetRoot::create(dir)?),
+        Some(dir) => Some(TargetRoot::create(dir)?.with_read_limit(cli.max_input_size)),
         None => TargetRoot::open(&cli.root)
             .ok()
             .map(|_| super::open_root(cli))

@@ -25,6 +25,8 @@ pub struct TargetRoot {
     path: PathBuf,
     /// The root with symlinks resolved, to judge where a symlink below it leads.
     real: PathBuf,
+    /// The most bytes read of one file (see [`TargetRoot::with_read_limit`]).
+    read_limit: u64,
 }
 
 impl TargetRoot {
@@ -43,7 +45,16 @@ impl TargetRoot {
         Ok(Self {
             path: path.to_path_buf(),
             real,
+            read_limit: crate::source::DEFAULT_MAX_INPUT,
         })
+    }
+
+    /// The root, reading at most `bytes` of any one file into a snapshot (by default
+    /// [`crate::source::DEFAULT_MAX_INPUT`]): a larger file, or an endless one such as a
+    /// device node, is an error naming it, not a reason to fill the memory.
+    pub fn with_read_limit(mut self, bytes: u64) -> Self {
+        self.read_limit = bytes;
+        self
     }
 
     /// The root as given, for messages.
@@ -137,7 +148,8 @@ impl TargetRoot {
             modes: HashMap::with_capacity(found.len()),
             binary: BTreeMap::new(),
         };
-        for read in crate::parallel::map(&found, 256, read_one) {
+        let limit = self.read_limit;
+        for read in crate::parallel::map(&found, 256, |file| read_one(file, limit)) {
             let (rel, bytes, mode) = read?;
             match String::from_utf8(bytes) {
                 Ok(text) => {
@@ -235,18 +247,16 @@ impl TargetRoot {
     }
 }
 
-/// Reads one listed file, with its permission bits.
-fn read_one((rel, abs): &(String, PathBuf)) -> Result<(String, Vec<u8>, u32), Error> {
-    use std::io::Read;
+/// Reads one listed file of at most `limit` bytes, with its permission bits.
+fn read_one((rel, abs): &(String, PathBuf), limit: u64) -> Result<(String, Vec<u8>, u32), Error> {
     use std::os::unix::fs::PermissionsExt;
     let err = |source| Error::Read {
         path: abs.display().to_string(),
         source,
     };
-    let mut file = std::fs::File::open(abs).map_err(err)?;
+    let file = std::fs::File::open(abs).map_err(err)?;
     let meta = file.metadata().map_err(err)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.read_to_end(&mut bytes).map_err(err)?;
+    let bytes = crate::source::read_open_file(file, &meta, limit).map_err(err)?;
     Ok((rel.clone(), bytes, meta.permissions().mode() & 0o7777))
 }
 
@@ -303,6 +313,18 @@ mod tests {
         let err = root.resolve("out/x").unwrap_err().to_string();
         assert!(err.contains("leads out of the target root"), "{err}");
         assert!(root.resolve("in/x").is_ok());
+    }
+
+    #[test]
+    fn a_file_over_the_read_limit_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/big"), vec![b'x'; 4096]).unwrap();
+        let root = TargetRoot::open(dir.path()).unwrap();
+        assert_eq!(root.snapshot(&["etc/*"]).unwrap().files.len(), 1);
+        let err = root.with_read_limit(4095).snapshot(&["etc/*"]).unwrap_err();
+        let text = format!("{:#}", anyhow::Error::from(err));
+        assert!(text.ends_with("etc/big: larger than the input size limit of 4095 bytes (raise it with --max-input-size)"), "{text}");
     }
 
     #[test]

@@ -5,9 +5,8 @@
 
 use std::collections::HashMap;
 
-use crate::error::Diagnostic;
+use super::reader::Reader;
 use crate::model::IfaceName;
-use crate::source::SourceFile;
 
 /// Where a device is defined, and by which master if it is a port or slave.
 struct Definition {
@@ -50,14 +49,13 @@ impl Defs {
             .map_or("?", |n| n.as_str())
     }
 
-    /// One diagnostic for each definition of a name already defined, with a note pointing
-    /// at the first, tagged with the index of the file it is in.
-    pub(crate) fn conflicts(&self, files: &[SourceFile]) -> Vec<(usize, Diagnostic)> {
+    /// Reports each definition of a name already defined, to the reader of the file it is
+    /// in (`readers` in file order), with a note pointing at the first.
+    pub(crate) fn report_conflicts(&self, readers: &mut [Reader]) {
         let mut first: HashMap<&IfaceName, usize> = HashMap::with_capacity(self.0.len());
         // A device inside a master that is itself a repeat, or unnamed, is reported through
         // its master's problem; repeating it for every port would only bury that one.
         let mut shadowed = vec![false; self.0.len()];
-        let mut out = Vec::new();
         for (i, def) in self.0.iter().enumerate() {
             if let Some(m) = def.master
                 && (shadowed.get(m).copied().unwrap_or(true)
@@ -92,18 +90,15 @@ impl Defs {
                     "first defined".to_owned(),
                 ),
             };
-            let (Some(src), Some(earlier_src)) = (files.get(def.file), files.get(earlier.file))
+            let Some(at) = readers
+                .get(earlier.file)
+                .map(|r| r.location(earlier.offset))
             else {
                 continue;
             };
-            let p = earlier_src.position(earlier.offset);
-            let at = format!("{}:{}:{}", earlier_src.name(), p.line, p.col);
-            out.push((
-                def.file,
-                src.diagnostic(def.offset, message)
-                    .with_note(format!("{note} at {at}")),
-            ));
+            if let Some(r) = readers.get_mut(def.file) {
+                r.error_noted(def.offset, message, format!("{note} at {at}"));
+            }
         }
-        out
     }
 }

@@ -26,13 +26,7 @@ use crate::source::SourceFile;
 /// problem is reported, positioned.
 pub fn read_guest(file: &SourceFile) -> Result<Guest, Diagnostics> {
     let mut r = Reader::with_dialect(file, 0, "domain XML");
-    let guest = match Document::parse(file.text()) {
-        Ok(doc) => root(&mut r, &doc),
-        Err(err) => {
-            r.xml_error(&err);
-            None
-        }
-    };
+    let guest = r.document().and_then(|doc| root(&mut r, &doc));
     finish(r, guest)
 }
 

@@ -1,6 +1,8 @@
 //! `<protocol family='ipv4|ipv6'>`: DHCP, static addresses and the default gateway.
 
+use std::collections::HashMap;
 use std::fmt::Display;
+use std::hash::Hash;
 
 use roxmltree::Node;
 
@@ -98,33 +100,36 @@ fn dhcp(r: &mut Reader, el: Node) -> Dhcp {
     }
 }
 
-/// The `<ip address='…' prefix='…'/>` children, in order; an address given twice is refused.
-fn addresses<A: PartialEq + Display, P>(
+/// The `<ip address='…' prefix='…'/>` children, in order; an address given twice is refused
+/// (found by hashing, so thousands of addresses cost no more than linearly).
+fn addresses<A: Copy + Eq + Hash + Display, P>(
     r: &mut Reader,
     kids: &[Node],
     what: &str,
     parse_addr: fn(&str) -> Result<A, ValueError>,
     parse_prefix: fn(&str) -> Result<P, ValueError>,
 ) -> Vec<(A, Option<P>)> {
-    let mut out: Vec<(A, Option<P>, usize)> = Vec::new();
+    let mut out: Vec<(A, Option<P>)> = Vec::new();
+    let mut first: HashMap<A, usize> = HashMap::new();
     for el in named(kids, "ip") {
         r.check_attrs(el, "<ip>", &["address", "prefix"]);
         r.children(el, "<ip>", &[], None);
         let address = r.value(el, "<ip>", "address", parse_addr);
         let prefix = r.optional(el, "<ip>", "prefix", parse_prefix);
         let Some(address) = address else { continue };
-        if let Some(&(_, _, first)) = out.iter().find(|(a, _, _)| *a == address) {
+        if let Some(&at) = first.get(&address) {
             r.error_see(
                 el.range().start,
                 format!("address {address} is given twice in {what}"),
                 "first given",
-                first,
+                at,
             );
             continue;
         }
-        out.push((address, prefix, el.range().start));
+        first.insert(address, el.range().start);
+        out.push((address, prefix));
     }
-    out.into_iter().map(|(a, p, _)| (a, p)).collect()
+    out
 }
 
 fn gateway<A>(

@@ -7,6 +7,7 @@
 //! model.
 
 mod bond;
+mod bounds;
 mod bridge;
 mod check;
 mod ethernet;
@@ -35,23 +36,27 @@ pub use write::to_xml;
 /// interface defined in two of them is an error like one defined twice in a single file.
 pub fn read_host(files: &[SourceFile]) -> Result<Host, Diagnostics> {
     let mut host = Host::default();
-    let mut diags: Vec<(usize, Diagnostic)> = Vec::new();
     let mut defs = check::Defs::default();
-    for (index, file) in files.iter().enumerate() {
-        let mut r = reader::Reader::new(file, index);
-        match roxmltree::Document::parse(file.text()) {
-            Ok(doc) => interface::read_document(&mut r, &doc, &mut host, &mut defs),
-            Err(err) => r.xml_error(&err),
+    let mut readers: Vec<reader::Reader> = files
+        .iter()
+        .enumerate()
+        .map(|(index, file)| reader::Reader::new(file, index))
+        .collect();
+    for r in &mut readers {
+        if let Some(doc) = r.document() {
+            interface::read_document(r, &doc, &mut host, &mut defs);
         }
-        diags.extend(r.into_diagnostics().into_iter().map(|d| (index, d)));
     }
-    diags.extend(defs.conflicts(files));
+    defs.report_conflicts(&mut readers);
+    // Reported in reading order: by file as given, then by position.
+    let diags: Vec<Diagnostic> = readers
+        .into_iter()
+        .flat_map(reader::Reader::into_diagnostics)
+        .collect();
     if diags.is_empty() {
         return Ok(host);
     }
-    // Report in reading order: by file as given, then by position.
-    diags.sort_by_key(|(index, d)| (*index, d.position()));
-    Err(Diagnostics(diags.into_iter().map(|(_, d)| d).collect()))
+    Err(Diagnostics(diags))
 }
 
 /// Reads one host from a single text, for callers that already hold it in memory.

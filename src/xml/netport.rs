@@ -46,26 +46,17 @@ const CHILDREN: &[&str] = &[
 /// reported, positioned.
 pub fn read_netport(file: &SourceFile) -> Result<NetworkPort, Diagnostics> {
     let mut r = Reader::with_dialect(file, 0, "network port XML");
-    let port = match Document::parse(file.text()) {
-        Ok(doc) => root(&mut r, &doc),
-        Err(err) => {
-            r.xml_error(&err);
-            None
-        }
-    };
+    let port = r.document().and_then(|doc| root(&mut r, &doc));
     finish(r, port)
 }
 
 /// The result of a read: the value when nothing was reported, else every problem in
 /// reading order.
 pub(super) fn finish<T>(r: Reader, value: Option<T>) -> Result<T, Diagnostics> {
-    let mut diags = r.into_diagnostics();
+    let diags = r.into_diagnostics();
     match value {
         Some(v) if diags.is_empty() => Ok(v),
-        _ => {
-            diags.sort_by_key(|d| d.position());
-            Err(Diagnostics(diags))
-        }
+        _ => Err(Diagnostics(diags)),
     }
 }
 

@@ -2,13 +2,19 @@
 //!
 //! The grammar code asks this reader for attributes and children by name and gets `Option`s
 //! back; whatever is missing, unknown or out of range is recorded as a positioned
-//! [`Diagnostic`] and reading goes on, so one run reports every problem in a file.
+//! [`Diagnostic`] and reading goes on, so one run reports every problem in a file, up to
+//! [`MAX_PROBLEMS`] of them.
 
 use roxmltree::{Attribute, Node};
 
 use crate::error::Diagnostic;
 use crate::model::{ValueError, join_or, one_of};
 use crate::source::SourceFile;
+
+/// The most problems reported of one file. Each costs a message and a source excerpt, and
+/// a hostile file within the input size limit could hold millions (every attribute
+/// unknown), gigabytes of messages no one reads; past this many, the rest are only counted.
+pub(crate) const MAX_PROBLEMS: usize = 10_000;
 
 /// The reading state of one file.
 pub(crate) struct Reader<'s> {
@@ -18,6 +24,8 @@ pub(crate) struct Reader<'s> {
     /// What the document is called in messages (`interface XML`, `network XML`).
     dialect: &'static str,
     diags: Vec<Diagnostic>,
+    /// The problems past [`MAX_PROBLEMS`]: where the first is, and how many there are.
+    unreported: Option<(usize, usize)>,
 }
 
 impl<'s> Reader<'s> {
@@ -36,6 +44,7 @@ impl<'s> Reader<'s> {
             file_index,
             dialect,
             diags: Vec::new(),
+            unreported: None,
         }
     }
 
@@ -44,14 +53,47 @@ impl<'s> Reader<'s> {
         self.src
     }
 
-    /// The problems found so far.
+    /// The problems found, in the order of their positions; past [`MAX_PROBLEMS`], one more
+    /// that says how many were not reported, where the first of them is.
     pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
-        self.diags
+        let mut diags = self.diags;
+        if let Some((offset, count)) = self.unreported {
+            diags.push(self.src.diagnostic(
+                offset,
+                format!(
+                    "{count} more problem{} not shown, the first of them here; netloom reports \
+                     at most {MAX_PROBLEMS} problems of one file",
+                    if count == 1 { " is" } else { "s are" }
+                ),
+            ));
+        }
+        diags.sort_by_key(|d| d.position());
+        diags
+    }
+
+    /// Whether there is room for one more problem; if not, it is counted as unreported.
+    fn room(&mut self, offset: usize) -> bool {
+        if self.diags.len() < MAX_PROBLEMS {
+            return true;
+        }
+        let (_, count) = self.unreported.get_or_insert((offset, 0));
+        *count += 1;
+        false
     }
 
     /// Records a problem at a byte offset.
     pub(crate) fn error(&mut self, offset: usize, message: impl Into<String>) {
-        self.diags.push(self.src.diagnostic(offset, message));
+        if self.room(offset) {
+            self.diags.push(self.src.diagnostic(offset, message));
+        }
+    }
+
+    /// Records a problem with a note (such as where something was first given).
+    pub(crate) fn error_noted(&mut self, offset: usize, message: impl Into<String>, note: String) {
+        if self.room(offset) {
+            let d = self.src.diagnostic(offset, message);
+            self.diags.push(d.with_note(note));
+        }
     }
 
     /// Records a problem with a note pointing at an earlier place in the same file.
@@ -62,15 +104,39 @@ impl<'s> Reader<'s> {
         note: &str,
         earlier: usize,
     ) {
-        let d = self.src.diagnostic(offset, message);
-        let at = self.location(earlier);
-        self.diags.push(d.with_note(format!("{note} at {at}")));
+        if self.room(offset) {
+            let at = self.location(earlier);
+            let d = self.src.diagnostic(offset, message);
+            self.diags.push(d.with_note(format!("{note} at {at}")));
+        }
     }
 
     /// `file:line:col` of a byte offset, for notes.
     pub(crate) fn location(&self, offset: usize) -> String {
         let p = self.src.position(offset);
         format!("{}:{}:{}", self.src.name(), p.line, p.col)
+    }
+
+    /// The parsed document, or `None` with the problem reported. The bounds on attributes,
+    /// nesting and namespaces are checked first (see [`super::bounds`]), so what reaches the
+    /// parser costs it a constant per byte; the prolog's problems (a second byte-order mark,
+    /// an encoding other than UTF-8) are reported and reading goes on.
+    pub(crate) fn document(&mut self) -> Option<roxmltree::Document<'s>> {
+        let text = self.src.text();
+        for p in super::bounds::prolog(text) {
+            self.error(p.offset, p.message);
+        }
+        if let Err(p) = super::bounds::limits(text) {
+            self.error(p.offset, p.message);
+            return None;
+        }
+        match roxmltree::Document::parse(text) {
+            Ok(doc) => Some(doc),
+            Err(err) => {
+                self.xml_error(&err);
+                None
+            }
+        }
     }
 
     /// Reports the parser's own error (malformed XML) at the position it gives.
@@ -92,17 +158,20 @@ impl<'s> Reader<'s> {
             | roxmltree::Error::NoRootNode => Some(self.src.text().len()),
             _ => None,
         };
-        let d = match offset {
-            Some(end) => self.src.diagnostic(end, format!("malformed XML: {msg}")),
-            None => self.src.diagnostic_at(
-                crate::error::Position {
-                    line: pos.row,
-                    col: pos.col,
-                },
-                format!("malformed XML: {msg}"),
-            ),
-        };
-        self.diags.push(d);
+        match offset {
+            Some(end) => self.error(end, format!("malformed XML: {msg}")),
+            None => {
+                let d = self.src.diagnostic_at(
+                    crate::error::Position {
+                        line: pos.row,
+                        col: pos.col,
+                    },
+                    format!("malformed XML: {msg}"),
+                );
+                // The parser stops at its first error, so there is room for it.
+                self.diags.push(d);
+            }
+        }
     }
 
     /// An element's name as written (`x:mtu`), for messages.

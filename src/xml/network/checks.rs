@@ -2,11 +2,12 @@
 //! reachability of route gateways, and (at define level) DHCP per family, portgroups,
 //! vlans and bandwidth. Each refusal points at the element or attribute at fault.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
 
 use super::super::reader::Reader;
 use super::At;
-use crate::model::network::{ForwardMode, Network};
+use crate::model::network::{ForwardMode, Network, masked};
 
 /// What libvirt checks while parsing.
 pub(super) fn parse_checks(r: &mut Reader, net: &Network, at: &At) {
@@ -102,8 +103,9 @@ pub(super) fn parse_checks(r: &mut Reader, net: &Network, at: &At) {
     } else {
         &[]
     };
+    let subnets = Subnets::of(net);
     for (route, gw_at) in routes.iter().zip(&at.route_gateways) {
-        if !net.ips.iter().any(|ip| ip.contains(route.gateway)) {
+        if !subnets.contain(route.gateway) {
             r.error(
                 *gw_at,
                 format!(
@@ -112,6 +114,38 @@ pub(super) fn parse_checks(r: &mut Reader, net: &Network, at: &At) {
                 ),
             );
         }
+    }
+}
+
+/// The subnets of a network's `<ip>` elements, to ask whether an address is in one of them
+/// at a cost that does not grow with their number: by each distinct prefix length (at most
+/// 33 for IPv4 and 129 for IPv6), the address masked to it, looked up in a set.
+struct Subnets {
+    lengths: BTreeSet<(bool, u8)>,
+    networks: HashSet<(u8, IpAddr)>,
+}
+
+impl Subnets {
+    fn of(net: &Network) -> Self {
+        let mut subnets = Subnets {
+            lengths: BTreeSet::new(),
+            networks: HashSet::new(),
+        };
+        for ip in &net.ips {
+            subnets.lengths.insert((ip.is_ipv6(), ip.prefix_len()));
+            subnets.networks.insert((ip.prefix_len(), ip.network()));
+        }
+        subnets
+    }
+
+    /// Whether `addr` lies in one of the subnets, as [`NetIp::contains`] asks of each.
+    ///
+    /// [`NetIp::contains`]: crate::model::network::NetIp::contains
+    fn contain(&self, addr: IpAddr) -> bool {
+        self.lengths
+            .iter()
+            .filter(|(v6, _)| *v6 == addr.is_ipv6())
+            .any(|&(_, len)| self.networks.contains(&(len, masked(addr, len))))
     }
 }
 

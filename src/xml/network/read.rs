@@ -1,6 +1,8 @@
 //! The `<network>` root: its attributes, its simple children, `<metadata>` and
 //! `<dnsmasq:options>`; the rest is read by the sibling modules.
 
+use std::collections::HashSet;
+
 use roxmltree::{Document, Node};
 
 use super::super::interface::single_value;
@@ -38,18 +40,11 @@ const ROOT_CHILDREN: &[&str] = &[
 /// Reads a whole file.
 pub(super) fn document(file: &SourceFile, level: NetworkChecks) -> Result<Network, Diagnostics> {
     let mut r = Reader::with_dialect(file, 0, "network XML");
-    let mut net = None;
-    match Document::parse(file.text()) {
-        Ok(doc) => net = root(&mut r, &doc, level),
-        Err(err) => r.xml_error(&err),
-    }
-    let mut diags = r.into_diagnostics();
+    let net = r.document().and_then(|doc| root(&mut r, &doc, level));
+    let diags = r.into_diagnostics();
     match net {
         Some(net) if diags.is_empty() => Ok(net),
-        _ => {
-            diags.sort_by_key(|d| d.position());
-            Err(Diagnostics(diags))
-        }
+        _ => Err(Diagnostics(diags)),
     }
 }
 
@@ -291,28 +286,23 @@ fn metadata(r: &mut Reader, el: Node) -> String {
     parts.join("\n")
 }
 
-/// Writes `el` as libxml2 would after copying it out of its document.
+/// Writes `el` as libxml2 would after copying it out of its document. The recursion is as
+/// deep as the document, which [`super::super::bounds`] keeps within a few hundred levels.
 fn serialize(src: &str, el: Node, top: bool, out: &mut String) {
     let qname = qualified(src, el);
     out.push('<');
     out.push_str(qname);
     // Namespace declarations: on the top element every namespace the subtree uses, else
     // the ones written on the element itself.
-    let parent_ns: Vec<(Option<&str>, &str)> = match el.parent_element() {
-        Some(p) if !top => p.namespaces().map(|n| (n.name(), n.uri())).collect(),
-        _ => Vec::new(),
+    let mut declared = if top {
+        let used = used_prefixes(src, el);
+        el.namespaces()
+            .map(|n| (n.name(), n.uri()))
+            .filter(|(p, _)| *p != Some("xml") && used.contains(p))
+            .collect()
+    } else {
+        own_namespaces(el)
     };
-    let mut declared: Vec<(Option<&str>, &str)> = Vec::new();
-    for ns in el.namespaces() {
-        let pair = (ns.name(), ns.uri());
-        if pair.0 == Some("xml") || parent_ns.contains(&pair) {
-            continue;
-        }
-        if top && !uses(src, el, pair.0) {
-            continue;
-        }
-        declared.push(pair);
-    }
     // The element's own namespace first, as libxml2 reconciles it.
     let own = prefix(qname);
     declared.sort_by_key(|(p, _)| *p != own);
@@ -362,15 +352,37 @@ fn prefix(qname: &str) -> Option<&str> {
     qname.split_once(':').map(|(p, _)| p)
 }
 
-/// Whether a prefix (`None`: the default namespace) is used by an element or attribute
-/// name in the subtree of `el`.
-fn uses(src: &str, el: Node, p: Option<&str>) -> bool {
-    el.descendants().filter(|d| d.is_element()).any(|d| {
-        prefix(qualified(src, d)) == p
-            || (p.is_some()
-                && d.attributes()
-                    .any(|a| prefix(src.get(a.range_qname()).unwrap_or_default()) == p))
-    })
+/// The namespaces in scope of `el` that are not in scope of its parent: those declared on
+/// it (`xml` aside). An element that declares none has its parent's list, compared in one
+/// pass; only one that declares some pays for a set.
+fn own_namespaces<'a>(el: Node<'a, '_>) -> Vec<(Option<&'a str>, &'a str)> {
+    let mine: Vec<_> = el.namespaces().map(|n| (n.name(), n.uri())).collect();
+    let parent: Vec<_> = el
+        .parent_element()
+        .map(|p| p.namespaces().map(|n| (n.name(), n.uri())).collect())
+        .unwrap_or_default();
+    if mine == parent {
+        return Vec::new();
+    }
+    let parent: HashSet<_> = parent.into_iter().collect();
+    mine.into_iter()
+        .filter(|pair| pair.0 != Some("xml") && !parent.contains(pair))
+        .collect()
+}
+
+/// The prefixes (`None`: the default namespace) used by an element or attribute name in
+/// the subtree of `el`, in one walk.
+fn used_prefixes<'a>(src: &'a str, el: Node) -> HashSet<Option<&'a str>> {
+    let mut used = HashSet::new();
+    for d in el.descendants().filter(|d| d.is_element()) {
+        used.insert(prefix(qualified(src, d)));
+        for a in d.attributes() {
+            if let Some(p) = prefix(src.get(a.range_qname()).unwrap_or_default()) {
+                used.insert(Some(p));
+            }
+        }
+    }
+    used
 }
 
 fn escape(value: &str, attr: bool, out: &mut String) {
