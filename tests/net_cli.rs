@@ -301,7 +301,7 @@ fn the_longest_values_accepted_keep_every_dnsmasq_line_whole() {
     if !have_dnsmasq() {
         return;
     }
-    let test = Command::new("dnsmasq")
+    let test = util::tools::command("dnsmasq")
         .arg("--test")
         .arg(format!("--conf-file={}", conf.display()))
         .output()

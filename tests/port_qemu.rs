@@ -454,7 +454,7 @@ fn qemu_runs_the_arguments_of_every_interface_type() {
 
 /// The NICs `qemu-system-x86_64 -device help` lists under "Network devices".
 fn qemu_nic_names() -> Vec<String> {
-    let out = Command::new(QEMU)
+    let out = util::tools::command(QEMU)
         .args(["-device", "help"])
         .output()
         .unwrap();
