@@ -67,11 +67,16 @@ pub struct Refusal {
 }
 
 impl std::fmt::Display for Refusal {
+    /// One line of [`BackendError::Unsupported`]'s list: each part shown escaped, so the
+    /// list's line breaks are the only ones.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::show::Shown;
         write!(
             f,
             "interface '{}': {}: {}",
-            self.interface, self.setting, self.why
+            Shown(&self.interface),
+            Shown(&self.setting),
+            Shown(&self.why)
         )
     }
 }

@@ -3,8 +3,15 @@
 //! Input problems are never a single string: each is a [`Diagnostic`] naming `file:line:col`,
 //! with the offending source line and a caret, and a run collects all of them before it
 //! stops, so a user fixes a file in one pass instead of one error at a time.
+//!
+//! What these types display is meant for a terminal: every part that came from an input (a
+//! file name, a value inside a message) is shown by the rule of [`crate::show`], and the only
+//! line breaks are the layout's own.
 
 use std::fmt;
+
+use crate::backend::BackendError;
+use crate::show::{self, Shown};
 
 /// A 1-based line and column (columns count characters, not bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,27 +93,43 @@ impl Diagnostic {
     }
 
     fn fmt_snippet(f: &mut fmt::Formatter<'_>, snippet: &Snippet) -> fmt::Result {
-        // Copy tabs so the caret lines up however the terminal expands them.
-        let pad: String = snippet
-            .text
+        // One character for one, so the caret still lines up: whatever the source left that
+        // must not reach a terminal (a bidirectional override) becomes U+FFFD. Tabs stay,
+        // and are copied so the caret lines up however the terminal expands them.
+        let unsafe_char = |c: char| c != '\t' && show::must_escape(c);
+        let text: std::borrow::Cow<'_, str> =
+            if show::needs_escape(&snippet.text) && snippet.text.chars().any(unsafe_char) {
+                let replace = |c| if unsafe_char(c) { '\u{fffd}' } else { c };
+                snippet.text.chars().map(replace).collect::<String>().into()
+            } else {
+                snippet.text.as_str().into()
+            };
+        let pad: String = text
             .chars()
             .take(snippet.caret)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         let num = snippet.line.to_string();
         let gutter = " ".repeat(num.len());
-        write!(f, "\n {num} | {}\n {gutter} | {pad}^", snippet.text)
+        write!(f, "\n {num} | {text}\n {gutter} | {pad}^")
     }
 }
 
 impl fmt::Display for Diagnostic {
+    /// `file:line:col: message`, the source line, the caret and the notes, one per line; the
+    /// file name, the message and each note are shown escaped, so a value in them cannot add
+    /// a line or move the cursor.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location(), self.message)?;
+        write!(f, "{}", Shown(&self.file))?;
+        if let Some(p) = self.pos {
+            write!(f, ":{}:{}", p.line, p.col)?;
+        }
+        write!(f, ": {}", Shown(&self.message))?;
         if let Some(snippet) = &self.snippet {
             Self::fmt_snippet(f, snippet)?;
         }
         for note in &self.notes {
-            write!(f, "\n  = note: {note}")?;
+            write!(f, "\n  = note: {}", Shown(note))?;
         }
         Ok(())
     }
@@ -146,6 +169,10 @@ impl fmt::Display for Diagnostics {
 }
 
 /// Everything that can go wrong in the library.
+///
+/// Its `Display` shows the values it holds escaped (see [`crate::show`]); the causes behind
+/// it (an I/O error, a daemon's answer) are not netloom's text, and [`Error::report`] shows
+/// them escaped too.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -156,7 +183,7 @@ pub enum Error {
     #[error("cannot write to standard output")]
     Output(#[source] std::io::Error),
     /// A file or directory under the target root could not be read.
-    #[error("cannot read {path}")]
+    #[error("cannot read {}", Shown(.path))]
     Read {
         /// The path.
         path: String,
@@ -165,7 +192,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A file under the target root could not be written.
-    #[error("cannot write {path}")]
+    #[error("cannot write {}", Shown(.path))]
     Write {
         /// The path.
         path: String,
@@ -174,7 +201,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A path that must not be used: one that leaves the target root, or is not a directory.
-    #[error("{path} {why}")]
+    #[error("{} {}", Shown(.path), Shown(.why))]
     BadPath {
         /// The path as given.
         path: String,
@@ -183,16 +210,16 @@ pub enum Error {
     },
     /// A backend refused to render or import.
     #[error(transparent)]
-    Backend(crate::backend::BackendError),
+    Backend(BackendError),
     /// The command line asks for something that cannot be done as asked.
-    #[error("{0}")]
+    #[error("{}", Shown(.0))]
     Usage(String),
     /// Another netloom holds the root's lock.
-    #[error("{0}")]
+    #[error("{}", Shown(.0))]
     Busy(String),
     /// The journal's state forbids the request (rolling back over a later change, confirming
     /// when nothing is pending); the message says what to do instead.
-    #[error("{0}")]
+    #[error("{}", Shown(.0))]
     Refused(String),
     /// A step of a transaction failed and everything it had done was undone.
     #[error("transaction {id} failed and was undone; every file is as it was before")]
@@ -206,8 +233,9 @@ pub enum Error {
     /// A step failed and undoing it failed too; the journal keeps the previous state and
     /// the next netloom command on the root will restore it.
     #[error(
-        "transaction {id} failed, and restoring the previous state failed too ({undo}); the \
-         journal keeps the previous state and the next netloom command on this root restores it"
+        "transaction {id} failed, and restoring the previous state failed too ({}); the \
+         journal keeps the previous state and the next netloom command on this root restores it",
+        Shown(.undo)
     )]
     Stuck {
         /// The transaction.
@@ -224,10 +252,10 @@ pub enum Error {
     NetworkManager(#[from] crate::backends::nm::live::LiveError),
     /// A command run on the host for a network (`ip`, `nft`, `dnsmasq`) failed, or the
     /// network is not in the state the request needs; the message names the network.
-    #[error("{0}")]
+    #[error("{}", Shown(.0))]
     Live(String),
     /// Starting a network failed, and every step it had made was undone.
-    #[error("starting network '{network}' failed; every step it had made was undone")]
+    #[error("starting network '{}' failed; every step it had made was undone", Shown(.network))]
     StartUndone {
         /// The network.
         network: String,
@@ -237,8 +265,10 @@ pub enum Error {
     },
     /// Starting a network failed, and undoing some of its steps failed too.
     #[error(
-        "starting network '{network}' failed, and some of its steps could not be undone; \
-         left behind: {leftovers}"
+        "starting network '{}' failed, and some of its steps could not be undone; left \
+         behind: {}",
+        Shown(.network),
+        Shown(.leftovers)
     )]
     StartStuck {
         /// The network.
@@ -258,13 +288,55 @@ impl Error {
             why: why.to_owned(),
         }
     }
+
+    /// The error and its causes joined by `: ` (as anyhow's `{:#}`), for a terminal: each
+    /// part is shown escaped, except the positioned problems and the list of settings a
+    /// backend refuses, whose line breaks are their layout and whose parts are escaped
+    /// already.
+    pub fn report(&self) -> String {
+        let mut text = String::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = next {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            // Writing into a String cannot fail.
+            let _ = if laid_out(e) {
+                fmt::write(&mut text, format_args!("{e}"))
+            } else {
+                fmt::write(&mut text, format_args!("{}", Shown(e)))
+            };
+            next = e.source();
+        }
+        text
+    }
 }
 
-impl From<crate::backend::BackendError> for Error {
+/// Whether `e` displays several lines of its own layout, each part already shown escaped.
+fn laid_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let backend = |b: &BackendError| {
+        matches!(
+            b,
+            BackendError::Invalid(_) | BackendError::Unsupported { .. }
+        )
+    };
+    // A boxed cause (`Undone`, `Stuck`) is seen as the box.
+    let own = e
+        .downcast_ref::<Error>()
+        .or_else(|| e.downcast_ref::<Box<Error>>().map(|b| &**b));
+    match own {
+        Some(Error::Invalid(_)) => true,
+        Some(Error::Backend(b)) => backend(b),
+        Some(_) => false,
+        None => e.downcast_ref::<BackendError>().is_some_and(backend),
+    }
+}
+
+impl From<BackendError> for Error {
     /// Positioned problems in native files are input problems like any other.
-    fn from(e: crate::backend::BackendError) -> Self {
+    fn from(e: BackendError) -> Self {
         match e {
-            crate::backend::BackendError::Invalid(d) => Error::Invalid(d),
+            BackendError::Invalid(d) => Error::Invalid(d),
             other => Error::Backend(other),
         }
     }
@@ -290,6 +362,76 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "f.xml:12:4: bad\n 12 | \t<a x/>\n    | \t  ^\n  = note: first defined at f.xml:1:1"
+        );
+    }
+
+    #[test]
+    fn every_part_from_an_input_is_shown_escaped_and_the_layout_kept() {
+        let d = Diagnostic::new(
+            "a\r\u{1b}[2J.xml",
+            Some(Position { line: 1, col: 3 }),
+            "invalid name 'x\ny\u{202e}'",
+        )
+        .with_snippet(Snippet {
+            line: 1,
+            text: "\u{202e}\tx".into(),
+            caret: 2,
+        })
+        .with_note("first defined in b\r.xml");
+        assert_eq!(
+            d.to_string(),
+            "a\\r\\u{1b}[2J.xml:1:3: invalid name 'x\\ny\\u{202e}'\n 1 | \u{fffd}\tx\n   |  \t^\n  \
+             = note: first defined in b\\r.xml"
+        );
+    }
+
+    #[test]
+    fn values_in_errors_are_shown_escaped() {
+        let e = Error::Usage("--guest 'g\rX': bad".into());
+        assert_eq!(e.to_string(), "--guest 'g\\rX': bad");
+        let e = Error::bad_path("/mnt/\u{1b}[2J", "is not a directory");
+        assert_eq!(e.to_string(), "/mnt/\\u{1b}[2J is not a directory");
+    }
+
+    #[test]
+    fn a_report_escapes_every_cause() {
+        let e = Error::Undone {
+            id: 3,
+            source: Box::new(Error::Read {
+                path: "a\rb".into(),
+                source: std::io::Error::other("disk\nfull\u{202e}"),
+            }),
+        };
+        assert_eq!(
+            e.report(),
+            "transaction 3 failed and was undone; every file is as it was before: cannot read \
+             a\\rb: disk\\nfull\\u{202e}"
+        );
+    }
+
+    #[test]
+    fn a_report_keeps_the_lines_of_problems_and_refusals() {
+        let problems = Diagnostics(vec![Diagnostic::new("f\n.xml", None, "bad\r")]);
+        let e = Error::Undone {
+            id: 1,
+            source: Box::new(Error::Invalid(problems)),
+        };
+        let text = e.report();
+        assert!(
+            text.ends_with("before: f\\n.xml: bad\\r\n1 problem in 1 file"),
+            "{text}"
+        );
+        let e = Error::Backend(BackendError::Unsupported {
+            backend: "ifcfg",
+            refusals: vec![crate::backend::Refusal {
+                interface: "e\r0".into(),
+                setting: "<mtu>".into(),
+                why: "a\nb".into(),
+            }],
+        });
+        assert_eq!(
+            e.report(),
+            "the ifcfg backend cannot express this setting:\n  interface 'e\\r0': <mtu>: a\\nb"
         );
     }
 

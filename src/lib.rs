@@ -3,7 +3,8 @@
 //!
 //! The layers, one way only: [`cli`] calls the engine, the engine calls [`backends`], and
 //! backends read the validated [`model`] that [`xml`] produced. Inputs are checked once, at
-//! the boundary; every problem is reported as `file:line:col` (see [`error`]).
+//! the boundary; every problem is reported as `file:line:col` (see [`error`]), and every value
+//! shown to a person goes through one escaping rule (see [`show`]).
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -19,6 +20,7 @@ pub mod plan;
 pub mod port;
 #[cfg(test)]
 pub(crate) mod scaling;
+pub mod show;
 pub mod source;
 pub mod syntax;
 pub mod xml;

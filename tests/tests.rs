@@ -13,6 +13,7 @@ mod engine;
 mod firewall_conf;
 mod firewall_live;
 mod golden;
+mod hostile;
 mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;

@@ -9,6 +9,7 @@ use crate::engine::{self, Session, TargetRoot};
 use crate::error::{Error, Result};
 use crate::model::IfaceName;
 use crate::plan::{self, Plan};
+use crate::show::Shown;
 
 /// When to colour a diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -267,15 +268,16 @@ pub(super) fn show(plan: &Plan, root: &TargetRoot, format: Format, color: Color)
     .map_err(Error::Output)
 }
 
-/// Asks a yes/no question on the terminal. Without a terminal on standard input (a script,
-/// an installer) the answer is yes: such callers cannot answer.
+/// Asks a yes/no question on the terminal, shown escaped (it names the root). Without a
+/// terminal on standard input (a script, an installer) the answer is yes: such callers
+/// cannot answer.
 pub(super) fn ask(question: &str) -> Result<bool> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Ok(true);
     }
     let mut err = std::io::stderr().lock();
-    let _ = write!(err, "{question} [y/N] ");
+    let _ = write!(err, "{} [y/N] ", Shown(question));
     let _ = err.flush();
     let mut answer = String::new();
     stdin.read_line(&mut answer).map_err(|source| Error::Read {

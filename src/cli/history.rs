@@ -6,6 +6,7 @@ use super::apply::{Color, Format, ask, session, show};
 use super::{Cli, Status, open_root};
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
+use crate::show::Shown;
 
 /// List the transactions netloom made under the root, oldest first.
 #[derive(Debug, clap::Args)]
@@ -75,12 +76,12 @@ pub(super) fn history(args: &HistoryArgs, cli: &Cli) -> Result<Status> {
                     t.id,
                     engine::utc(t.time),
                     t.state.describe(),
-                    t.backend,
-                    t.command
+                    Shown(&t.backend),
+                    Shown(&t.command)
                 )
                 .map_err(Error::Output)?;
                 for (mark, path) in &t.files {
-                    writeln!(out, "    {mark} {path}").map_err(Error::Output)?;
+                    writeln!(out, "    {mark} {}", Shown(path)).map_err(Error::Output)?;
                 }
             }
         }

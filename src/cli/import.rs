@@ -5,6 +5,7 @@ use std::io::Write;
 use super::{Cli, choose};
 use crate::error::{Error, Result};
 use crate::model::{Host, IfaceName};
+use crate::show::Shown;
 use crate::xml;
 
 /// Read a root's existing configuration back as interface XML.
@@ -50,7 +51,7 @@ pub(super) fn list(cli: &Cli) -> Result<()> {
     let host = host(cli, &[])?;
     let mut out = std::io::stdout().lock();
     for i in &host.interfaces {
-        writeln!(out, "{}", i.name).map_err(Error::Output)?;
+        writeln!(out, "{}", Shown(&i.name)).map_err(Error::Output)?;
     }
     out.flush().map_err(Error::Output)
 }

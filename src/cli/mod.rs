@@ -11,6 +11,7 @@ use crate::backend::Backend;
 use crate::backends;
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
+use crate::show::Shown;
 
 mod apply;
 mod dumpxml;
@@ -188,11 +189,25 @@ pub(crate) fn notify(notices: &[String]) {
     }
 }
 
-/// One line on standard error, prefixed like every message of netloom. A closed standard
-/// error is not worth failing over.
+/// One line on standard error, prefixed like every message of netloom. The text is shown
+/// escaped (a message netloom builds never holds a line break of its own, so only values
+/// are). A closed standard error is not worth failing over.
 pub(crate) fn say(text: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "netloom: {text}");
+    let _ = writeln!(std::io::stderr().lock(), "netloom: {}", Shown(text));
+}
+
+/// Tells the user on standard error why a command failed: an input's problems as they are
+/// laid out, anything else as `netloom: error: ` and the error with its causes, every value
+/// shown escaped.
+pub fn complain(err: &Error) {
+    use std::io::Write;
+    let text = match err {
+        Error::Invalid(problems) => problems.to_string(),
+        other => format!("netloom: error: {}", other.report()),
+    };
+    // `eprintln!` panics when standard error is closed; the exit code must still say 2.
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 /// The backend `--backend` names, or the one whose marker the root has.

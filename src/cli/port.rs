@@ -14,6 +14,7 @@ use crate::error::{Diagnostics, Error, Result};
 use crate::model::MacAddr;
 use crate::model::guest::{Guest, GuestName};
 use crate::port::qemu;
+use crate::show;
 use crate::xml;
 
 const PORT_HELP: &str = "State: ROOT/run/netloom/ports/NET/UUID.xml (one <networkport> per port, \
@@ -119,7 +120,11 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
             let doc = load_guest(file)?;
             let args = qemu::qemu_args(&doc)?;
             if let Some(note) = qemu::link_down_note(&args) {
-                let _ = std::io::stderr().lock().write_all(note.as_bytes());
+                // Its lines are netloom's layout; each is shown like any other note.
+                let mut err = std::io::stderr().lock();
+                for line in note.lines() {
+                    let _ = writeln!(err, "{}", show::Shown(line));
+                }
             }
             let mut out = std::io::stdout().lock();
             out.write_all(qemu::to_text(&args).as_bytes())
@@ -267,15 +272,20 @@ fn print_list(listing: &Listing, format: Format) -> Result<()> {
     out.flush().map_err(Error::Output)
 }
 
-/// Rows in left-aligned columns, the first one a heading.
+/// Rows in left-aligned columns, the first one a heading. Every cell is shown escaped, and
+/// the columns are as wide as what is shown.
 fn table<const N: usize>(out: &mut impl Write, rows: &[[String; N]]) -> Result<()> {
+    let rows: Vec<[std::borrow::Cow<'_, str>; N]> = rows
+        .iter()
+        .map(|row| std::array::from_fn(|i| show::text(&row[i])))
+        .collect();
     let mut widths = [0usize; N];
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    for row in rows {
+    for row in &rows {
         let cells: Vec<String> = row
             .iter()
             .zip(widths)

@@ -7,6 +7,7 @@ use super::{Cli, choose, input};
 use crate::backend::{RenderedFile, Snapshot};
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
+use crate::show::Shown;
 
 /// Show or write the files a backend makes of interface XML.
 #[derive(Debug, clap::Args)]
@@ -47,12 +48,13 @@ pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
 }
 
 /// Prints rendered files one after the other, each under a `==> PATH <==` header (as
-/// `tail` and `head` separate files), for `render` and `net render` alike.
+/// `tail` and `head` separate files), for `render` and `net render` alike. The path is shown
+/// escaped; the contents are the file's bytes.
 pub(super) fn print_files(files: &[RenderedFile]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     for (i, f) in files.iter().enumerate() {
         let sep = if i == 0 { "" } else { "\n" };
-        write!(out, "{sep}==> {} <==\n{}", f.path, f.contents).map_err(Error::Output)?;
+        write!(out, "{sep}==> {} <==\n{}", Shown(&f.path), f.contents).map_err(Error::Output)?;
     }
     out.flush().map_err(Error::Output)
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::input;
 use crate::error::{Diagnostics, Error, Result};
+use crate::show::Shown;
 
 /// Check interface or network XML without changing anything.
 #[derive(Debug, clap::Args)]
@@ -39,7 +40,7 @@ fn print_ok(files: &[PathBuf], bad: &[&str]) -> std::io::Result<()> {
     for path in files {
         let name = input::display_name(path);
         if !bad.contains(&name.as_str()) {
-            writeln!(out, "{name}: ok")?;
+            writeln!(out, "{}: ok", Shown(&name))?;
         }
     }
     out.flush()

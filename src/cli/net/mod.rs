@@ -9,10 +9,11 @@ use std::path::PathBuf;
 use clap::{Subcommand, ValueEnum};
 
 use super::apply::Format;
-use super::{Cli, input, notify, open_root, say, with_session};
+use super::{Cli, complain, input, notify, open_root, say, with_session};
 use crate::engine::network::{self, Firewall, NetInfo};
 use crate::error::{Error, Result};
 use crate::model::network::NetName;
+use crate::show::{self, Shown};
 
 use render::RenderArgs;
 
@@ -141,16 +142,14 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             with_session(cli, |s, root| {
                 network::define(s, root, net, &format!("net define {}", file.display()))
             })?;
-            println!("Network {name} defined from {}", file.display());
-            Ok(())
+            tell(&format!("Network {name} defined from {}", file.display()))
         }
         NetCommand::Undefine { name } => {
             let name = parse_name(name)?;
             with_session(cli, |s, root| {
                 network::undefine(s, root, &name, &format!("net undefine {name}"))
             })?;
-            println!("Network {name} has been undefined");
-            Ok(())
+            tell(&format!("Network {name} has been undefined"))
         }
         NetCommand::Autostart { name, disable } => {
             let name = parse_name(name)?;
@@ -160,8 +159,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 network::set_autostart(s, root, &name, !disable, &cmd)
             })?;
             let state = if *disable { "unmarked" } else { "marked" };
-            println!("Network {name} {state} as autostarted");
-            Ok(())
+            tell(&format!("Network {name} {state} as autostarted"))
         }
         NetCommand::Start {
             name,
@@ -183,10 +181,10 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 match started {
                     Ok(warnings) => {
                         notify(&warnings);
-                        println!("Network {name} started");
+                        tell(&format!("Network {name} started"))?;
                     }
                     Err(e) if *autostart => {
-                        say(&format!("error: {}", anyhow_like(&e)));
+                        complain(&e);
                         failed.push(name.to_string());
                     }
                     Err(e) => return Err(e),
@@ -210,8 +208,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 network::create(s, root, net, fw, &format!("net create {}", file.display()))
             })?;
             notify(&warnings);
-            println!("Network {name} created from {}", file.display());
-            Ok(())
+            tell(&format!("Network {name} created from {}", file.display()))
         }
         NetCommand::Stop { name, force } => {
             let name = parse_name(name)?;
@@ -219,21 +216,15 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 network::stop(s, root, &name, *force, &format!("net stop {name}"))
             })?;
             notify(&warnings);
-            println!("Network {name} stopped");
-            Ok(())
+            tell(&format!("Network {name} stopped"))
         }
     }
 }
 
-/// An error with its causes, one after the other, as `main` prints them.
-fn anyhow_like(e: &Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    text
+/// One line on standard output saying what a verb did, shown escaped as [`say`] does (a
+/// network's name may hold a bidirectional override, a file's name anything).
+fn tell(line: &str) -> Result<()> {
+    writeln!(std::io::stdout().lock(), "{}", Shown(line)).map_err(Error::Output)
 }
 
 fn parse_name(name: &str) -> Result<NetName> {
@@ -285,11 +276,13 @@ fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
                 .iter()
                 .map(|n| {
                     [
-                        n.name.to_string(),
+                        show::text(n.name.as_str()).into_owned(),
                         (if n.active { "active" } else { "inactive" }).into(),
                         yes(n.autostart).into(),
                         yes(n.persistent).into(),
-                        n.bridge.clone().unwrap_or_else(|| "-".into()),
+                        n.bridge
+                            .as_deref()
+                            .map_or_else(|| "-".into(), |b| show::text(b).into_owned()),
                     ]
                 })
                 .collect();
