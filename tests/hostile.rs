@@ -316,3 +316,23 @@ fn arguments_clap_refuses_are_shown_escaped() {
         line_with(&run.stderr, needle);
     }
 }
+
+#[test]
+fn xml_output_writes_what_a_terminal_would_act_on_as_character_references() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("n.xml"),
+        "<network><name>a\u{202e}b</name><bridge name='virbr9'/>\
+         <ip address='10.9.0.1' prefix='24'/></network>",
+    )
+    .unwrap();
+    let run = netloom(&["dumpxml", "n.xml"], dir.path(), None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_clean(&run);
+    line_with(&run.stdout, "<name>a&#x202E;b</name>");
+    // The same XML means the same network: read back, it names the same network.
+    std::fs::write(dir.path().join("again.xml"), &run.stdout).unwrap();
+    let again = netloom(&["dumpxml", "again.xml"], dir.path(), None);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.stdout, run.stdout);
+}

@@ -252,10 +252,16 @@ fn lines(buf: &mut Vec<u8>, diff: &TextDiff<'_, '_, str>, op: &DiffOp, color: bo
             None => (value, false),
         };
         match paint.filter(|_| color) {
+            // Colour means a person reads it (a terminal, or `less -R`), never `patch`:
+            // a carriage return or escape sequence in a file must not act on the terminal.
+            None if color => {
+                buf.push(sign);
+                shown(buf, text);
+            }
             Some(c) => {
                 buf.extend_from_slice(c);
                 buf.push(sign);
-                buf.extend_from_slice(text);
+                shown(buf, text);
                 buf.extend_from_slice(RESET);
             }
             None => {
@@ -267,6 +273,18 @@ fn lines(buf: &mut Vec<u8>, diff: &TextDiff<'_, '_, str>, op: &DiffOp, color: bo
         if !complete {
             buf.extend_from_slice(NO_NEWLINE);
         }
+    }
+}
+
+/// Appends a line of a file as a person is shown it ([`crate::show`]), tabs kept: the
+/// indentation of a configuration file is not a hazard.
+fn shown(buf: &mut Vec<u8>, line: &[u8]) {
+    let text = String::from_utf8_lossy(line);
+    for (i, piece) in text.split('\t').enumerate() {
+        if i > 0 {
+            buf.push(b'\t');
+        }
+        buf.extend_from_slice(crate::show::text(piece).as_bytes());
     }
 }
 

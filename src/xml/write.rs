@@ -117,6 +117,10 @@ impl El {
     }
 }
 
+/// Writes `value` as XML text or attribute content. Characters a terminal would act on
+/// (controls, bidirectional overrides; see [`crate::show`]) are written as character
+/// references: the XML means the same, an attribute keeps its tab or line break (a raw one
+/// would be read back as a space), and `dumpxml` on a terminal shows what is there.
 fn escape_into(out: &mut String, value: &str) {
     for c in value.chars() {
         match c {
@@ -125,6 +129,9 @@ fn escape_into(out: &mut String, value: &str) {
             '>' => out.push_str("&gt;"),
             '\'' => out.push_str("&apos;"),
             '"' => out.push_str("&quot;"),
+            c if crate::show::must_escape(c) => {
+                let _ = write!(out, "&#x{:X};", u32::from(c));
+            }
             c => out.push(c),
         }
     }

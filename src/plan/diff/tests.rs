@@ -357,3 +357,25 @@ fn json_of_an_empty_plan() {
     write_diff(&plan, &mut out, true).unwrap();
     assert!(out.is_empty());
 }
+
+#[test]
+fn a_coloured_diff_shows_control_characters_of_a_file_escaped_and_a_plain_one_keeps_them() {
+    let c = || {
+        change(
+            "etc/x",
+            st(b"\tA=1\r\nB=2\n", 0o644),
+            st(b"\tA=1\x1b[2J\r\nB=3\n", 0o644),
+        )
+    };
+    let coloured = render(vec![c()], true);
+    assert!(!coloured.contains('\r'), "{coloured:?}");
+    assert!(
+        coloured.contains("-\tA=1\\r\u{1b}[m") && coloured.contains("+\tA=1\\u{1b}[2J\\r\u{1b}[m"),
+        "{coloured:?}"
+    );
+    // Every escape left is one of git's colours, never the file's.
+    assert!(!coloured.contains("\u{1b}[2J"), "{coloured:?}");
+    // Without colour the diff is for `patch`: the file's own bytes.
+    let plain = render(vec![c()], false);
+    assert!(plain.contains("+\tA=1\u{1b}[2J\r\n"), "{plain:?}");
+}

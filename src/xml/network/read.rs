@@ -392,8 +392,12 @@ fn escape(value: &str, attr: bool, out: &mut String) {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' if attr => out.push_str("&quot;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
+            '\n' | '\t' if !attr => out.push(c),
+            // As the canonical writer does (src/xml/write.rs): what a terminal would act on
+            // is a character reference, and an attribute keeps its tabs and line breaks.
+            c if crate::show::must_escape(c) => {
+                let _ = std::fmt::Write::write_fmt(out, format_args!("&#x{:X};", u32::from(c)));
+            }
             c => out.push(c),
         }
     }
