@@ -195,6 +195,8 @@ pub struct NetContext {
     pub pid_file: Option<String>,
 }
 
+use crate::model::network::DNSMASQ_LINE_MAX;
+
 impl NetContext {
     /// Checks the paths dnsmasq is given, once for every caller: absolute (dnsmasq changes
     /// to `/` before it writes its pid file), without control characters (a line break
@@ -206,6 +208,29 @@ impl NetContext {
             if !path.starts_with('/') || path.chars().any(|c| c.is_control() || c == ',') {
                 return Err(format!(
                     "'{path}' is not an absolute path without commas or control characters"
+                ));
+            }
+        }
+        // The longest line a path goes into: the hosts file of a network whose name is the
+        // longest stem written the longest way (a comma makes the value quoted, and inside
+        // quotes each backslash is doubled). dnsmasq takes the rest of a longer line as an
+        // option of its own.
+        let stem = format!(
+            ",{}",
+            "\\".repeat(crate::model::network::NetName::MAX_STEM - 1)
+        );
+        let hosts = format!("{dir}/{stem}.hostsfile");
+        let lines = [
+            ("dhcp-hostsfile=", Some(hosts.as_str()), dir),
+            ("pid-file=", pid_file, pid_file.unwrap_or_default()),
+        ];
+        for (option, path, given) in lines {
+            let Some(path) = path else { continue };
+            let len = option.len() + crate::syntax::dnsmasq::value(path).len();
+            if len > DNSMASQ_LINE_MAX {
+                return Err(format!(
+                    "'{given}' is too long for dnsmasq: a network's {option} line could be \
+                     {len} bytes, and dnsmasq reads at most {DNSMASQ_LINE_MAX} as one line"
                 ));
             }
         }

@@ -425,3 +425,53 @@ fn a_native_file_under_the_root_past_the_limit_is_an_error_naming_it() {
         )
     );
 }
+
+/// `validate` reads every kind of XML netloom takes, by its root element: a guest (as
+/// `virsh dumpxml` prints it) and a `<networkport>` too, positioned like the rest, so a guest
+/// that `validate` passes is one `port plug` reads.
+#[test]
+fn validate_reads_guests_and_network_ports_beside_interfaces_and_networks() {
+    let dir = tempfile::tempdir().unwrap();
+    let guest = repo().join("tests/data/guest/all-types.xml");
+    std::fs::copy(&guest, dir.path().join("guest.xml")).unwrap();
+    std::fs::write(
+        dir.path().join("bad-guest.xml"),
+        "<domain>\n  <name>g</name>\n  <devices>\n    <interface type='network'>\n      \
+         <source network='default'/>\n      <model type='help'/>\n    </interface>\n  \
+         </devices>\n</domain>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("port.xml"),
+        "<networkport>\n  <uuid>5d744f21-ba4a-4d6e-bdb2-30a35ff3207d</uuid>\n  \
+         <owner>\n    <name>g</name>\n    <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>\n  \
+         </owner>\n  <mac address='52:54:00:0a:00:01'/>\n  <plug type='network' bridge='virbr0'/>\n\
+         </networkport>\n",
+    )
+    .unwrap();
+    let host = repo().join("examples/host.xml").display().to_string();
+    let ok = netloom(
+        &["validate", "guest.xml", "port.xml", &host],
+        dir.path(),
+        None,
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(
+        ok.stdout.contains("guest.xml: ok\n") && ok.stdout.contains("port.xml: ok\n"),
+        "{}",
+        ok.stdout
+    );
+    let bad = netloom(
+        &["validate", "guest.xml", "bad-guest.xml"],
+        dir.path(),
+        None,
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr
+            .starts_with("bad-guest.xml:6:20: invalid type 'help' on <model>"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(bad.stdout, "guest.xml: ok\n");
+}

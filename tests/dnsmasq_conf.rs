@@ -292,36 +292,21 @@ fn own_networks_reach_dnsmasq_as_written() {
 }
 
 /// What is refused instead of quoted: a raw option with an unbalanced quote (the real
-/// dnsmasq confirms it would not start with libvirt's verbatim line). The other refusals
-/// (a boot server that is neither address nor host name, a DUID with a comma) are stopped
-/// by the reader already and tested at the renderer in its unit tests.
+/// dnsmasq confirms it would not start with libvirt's verbatim line) is refused when the XML
+/// is read, at the value, so nothing `validate` accepts fails later in `net render`. The other
+/// refusals (a boot server that is neither address nor host name, a DUID with a comma) are
+/// stopped by the reader too and tested at the renderer in its unit tests.
 #[test]
-fn unquotable_values_are_refused_naming_network_element_and_value() {
-    let net = |dhcp_extra: &str, options: &str| {
-        read(
-            "refuse",
-            &format!(
-                "<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'>\n\
-                 <name>refuse</name><forward/><bridge name='virbr3'/>\n\
-                 <ip address='10.3.0.1' prefix='24'><dhcp><range start='10.3.0.2' end='10.3.0.9'/>{dhcp_extra}</dhcp></ip>\n\
-                 <dnsmasq:options>{options}</dnsmasq:options></network>"
-            ),
-        )
-    };
-    let refusal = |net: &Network| {
-        Dnsmasq
-            .render(net, &NetContext::default())
-            .unwrap_err()
-            .to_string()
-    };
-    let err = refusal(&net(
-        "",
-        "<dnsmasq:option value='txt-record=x,&quot;open'/>",
-    ));
+fn an_unbalanced_quote_in_a_dnsmasq_option_is_refused_at_its_position() {
+    let xml = "<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'>\n\
+               <name>refuse</name><bridge name='virbr3'/>\n\
+               <dnsmasq:options><dnsmasq:option value='txt-record=x,&quot;open'/></dnsmasq:options></network>";
+    let err = netloom::xml::read_network_str("refuse.xml", xml)
+        .unwrap_err()
+        .to_string();
     assert!(
-        err.contains("network 'refuse'")
-            && err.contains("dnsmasq:option")
-            && err.contains("txt-record=x,\"open"),
+        err.starts_with("refuse.xml:3:41: invalid value 'txt-record=x,\"open' on <dnsmasq:option>")
+            && err.contains("unbalanced '\"'"),
         "{err}"
     );
     if let Some(bin) = dnsmasq() {

@@ -157,6 +157,59 @@ fn a_relative_dnsmasq_dir_is_a_usage_error() {
     assert!(r.stderr.contains("--dnsmasq-dir"), "{}", r.stderr);
 }
 
+/// A `--dnsmasq-dir` long enough to push a hosts file's line past dnsmasq's 1024 bytes (for
+/// the longest name written the longest way) is refused before anything is made; the longest
+/// one accepted keeps that line whole.
+#[test]
+fn a_dnsmasq_dir_too_long_for_a_dnsmasq_line_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // The longest network name written the longest way: a comma makes the value quoted,
+    // and each of the 244 backslashes is then doubled.
+    let name = ",".to_owned() + &"\\".repeat(244);
+    let xml = lab(
+        &name,
+        "",
+        "<dhcp><range start='192.168.9.2' end='192.168.9.9'/></dhcp>",
+        "",
+    );
+    std::fs::write(dir.path().join("n.xml"), xml).unwrap();
+    let render = |dnsmasq_dir: &str, out: &str| {
+        netloom(
+            &[
+                "net",
+                "render",
+                "n.xml",
+                "--dnsmasq-dir",
+                dnsmasq_dir,
+                "--out",
+                out,
+            ],
+            dir.path(),
+            None,
+        )
+    };
+    let too_long = "/".to_owned() + &"d".repeat(507);
+    let r = render(&too_long, "refused");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--dnsmasq-dir") && r.stderr.contains("line could be 1025 bytes"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("refused").exists());
+    let longest = "/".to_owned() + &"d".repeat(506);
+    let r = render(&longest, "out");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let confs = listing(&dir.path().join("out"));
+    let conf = confs.iter().find(|p| p.ends_with(".conf")).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("out").join(conf)).unwrap();
+    let hosts = text
+        .lines()
+        .find(|l| l.starts_with("dhcp-hostsfile="))
+        .unwrap();
+    assert_eq!(hosts.len(), 1024, "{hosts}");
+}
+
 /// `net render NAME.xml --out DIR` in a scratch directory: the run, and whether anything
 /// (even an empty directory) was made under DIR.
 fn render_out(xml: &str) -> (util::Run, Vec<String>, tempfile::TempDir) {

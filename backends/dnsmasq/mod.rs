@@ -16,7 +16,6 @@
 
 mod conf;
 mod hosts;
-pub mod syntax;
 
 pub use conf::{conf, reverse_zone};
 pub use hosts::{addnhosts, hostsfile};

@@ -581,7 +581,7 @@ fn user_text_dnsmasq_would_misread_is_quoted() {
 }
 
 #[test]
-fn a_second_tftp_root_and_an_unbalanced_dnsmasq_option_are_refused() {
+fn a_second_tftp_root_is_refused() {
     let mut net = nat();
     for a in ["10.0.0.1", "10.0.1.1"] {
         let mut i = ip(a, 24);
@@ -589,15 +589,4 @@ fn a_second_tftp_root_and_an_unbalanced_dnsmasq_option_are_refused() {
         net.ips.push(i);
     }
     assert!(refused(&net).contains("second <tftp root>"));
-    net.ips.pop();
-    net.dnsmasq_options = vec![text("cname=a,b"), text("txt-record=x,\"open")];
-    let e = refused(&net);
-    assert!(
-        e.contains("network 'n'")
-            && e.contains("dnsmasq:option")
-            && e.contains("txt-record=x,\"open"),
-        "{e}"
-    );
-    net.dnsmasq_options.pop();
-    assert!(body(&net).ends_with("cname=a,b\n"));
 }

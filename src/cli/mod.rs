@@ -77,7 +77,7 @@ fn parse_size(text: &str) -> std::result::Result<u64, String> {
 /// The verbs.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check interface or network XML and report every problem as file:line:col.
+    /// Check interface, network, guest or port XML and report every problem as file:line:col.
     Validate(validate::Args),
     /// Print interface or network XML in canonical form.
     Dumpxml(dumpxml::Args),

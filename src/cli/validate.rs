@@ -6,24 +6,42 @@ use std::path::PathBuf;
 use super::input;
 use crate::error::{Diagnostics, Error, Result};
 use crate::show::Shown;
+use crate::xml::{self, DocumentKind};
 
-/// Check interface or network XML without changing anything.
+/// Check interface, network, guest or network port XML without changing anything.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Each file is interface XML (<interface> or <interfaces>) or network XML (one <network>, \
-as virsh net-dumpxml prints it); the root element decides, and both kinds may be given together. \
+    after_help = "Each file is interface XML (<interface> or <interfaces>), network XML (one <network>, \
+as virsh net-dumpxml prints it), a guest's interfaces (<domain> or <devices>, as virsh dumpxml prints \
+them) or a <networkport>; the root element decides, and all kinds may be given together. \
 Interface files given together describe one host: an interface defined in two of them is an error. \
 A network is checked as libvirt's net-define would check it.\n\nExamples:\n  netloom validate examples/host.xml\n  netloom validate eth0.xml br0.xml\n  virsh iface-dumpxml br0 | netloom validate -\n  virsh net-dumpxml default | netloom validate -\n\nPrints 'FILE: ok' for every valid file; problems go to standard error. Exit 0 when all are valid, 2 otherwise."
 )]
 pub struct Args {
-    /// Interface or network XML files (`-` for standard input).
+    /// XML files (`-` for standard input).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
 
 pub(super) fn run(args: &Args) -> Result<()> {
     let (sources, mut problems) = input::read_all(&args.files);
-    let (_, _, found) = input::read_mixed(sources);
+    // Guests and network ports stand alone; interfaces and networks are read together.
+    let (alone, together): (Vec<_>, Vec<_>) = sources.into_iter().partition(|s| {
+        matches!(
+            xml::document_kind(s.text()),
+            DocumentKind::Guest | DocumentKind::NetworkPort
+        )
+    });
+    for src in &alone {
+        let read = match xml::document_kind(src.text()) {
+            DocumentKind::Guest => xml::read_guest(src).map(drop),
+            _ => xml::read_netport(src).map(drop),
+        };
+        if let Err(found) = read {
+            problems.extend(found.0);
+        }
+    }
+    let (_, _, found) = input::read_mixed(together);
     problems.extend(found);
     let problems = Diagnostics(problems);
     let bad = problems.files();

@@ -32,6 +32,56 @@ pub use network::{
 };
 pub use write::to_xml;
 
+/// What a document holds, by its root element: what picks the reader for a file of unknown
+/// kind (`validate`, `dumpxml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// `<interface>` or `<interfaces>`, and anything else, whose error the interface reader
+    /// gives (malformed XML included).
+    Interface,
+    /// `<network>`.
+    Network,
+    /// `<domain>` or `<devices>`: a guest's interfaces.
+    Guest,
+    /// `<networkport>`.
+    NetworkPort,
+}
+
+/// The kind of a document, from its root element's name (any prefix ignored). The prolog is
+/// skipped by hand rather than parsing the whole file twice.
+pub fn document_kind(text: &str) -> DocumentKind {
+    let Some(name) = root_name(text) else {
+        return DocumentKind::Interface;
+    };
+    let local = name.rsplit(':').next().unwrap_or(name);
+    match local {
+        "network" => DocumentKind::Network,
+        "domain" | "devices" => DocumentKind::Guest,
+        "networkport" => DocumentKind::NetworkPort,
+        _ => DocumentKind::Interface,
+    }
+}
+
+/// The name of the root element as written, or `None` when the text does not get that far.
+fn root_name(text: &str) -> Option<&str> {
+    let mut rest = text.trim_start_matches('\u{feff}');
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("<?") {
+            rest = &after[after.find("?>")? + 2..];
+        } else if let Some(after) = rest.strip_prefix("<!--") {
+            rest = &after[after.find("-->")? + 3..];
+        } else {
+            break;
+        }
+    }
+    let after = rest.strip_prefix('<')?;
+    let end = after
+        .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+        .unwrap_or(after.len());
+    Some(&after[..end])
+}
+
 /// Reads one host from one or more inputs. Files given together describe one host, so an
 /// interface defined in two of them is an error like one defined twice in a single file.
 pub fn read_host(files: &[SourceFile]) -> Result<Host, Diagnostics> {

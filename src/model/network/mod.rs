@@ -307,6 +307,13 @@ impl Text {
     /// [`Text::parse`], and at most [`DNSMASQ_LINE_MAX`] bytes.
     pub fn parse_dnsmasq_option(s: &str) -> Result<Self, ValueError> {
         let text = Self::parse(s)?;
+        if crate::syntax::dnsmasq::unbalanced_quote(s) {
+            return Err(ValueError(
+                "an unbalanced '\"' makes dnsmasq refuse to start (\"missing \\\"\"); close the \
+                 quote, or write \\\" inside quotes for a literal one"
+                    .into(),
+            ));
+        }
         if s.len() > DNSMASQ_LINE_MAX {
             return Err(ValueError(format!(
                 "expected a dnsmasq option of at most {DNSMASQ_LINE_MAX} bytes; dnsmasq would \

@@ -55,32 +55,7 @@ pub fn read_network_str(name: &str, text: &str) -> Result<Network, Diagnostics> 
 /// kind can pick the reader. Malformed XML answers `false` (the interface reader then says
 /// what is wrong with it).
 pub fn is_network_document(text: &str) -> bool {
-    // Skip the prolog by hand rather than parse the whole file twice.
-    let mut rest = text.trim_start_matches('\u{feff}');
-    loop {
-        rest = rest.trim_start();
-        if let Some(after) = rest.strip_prefix("<?") {
-            match after.find("?>") {
-                Some(end) => rest = &after[end + 2..],
-                None => return false,
-            }
-        } else if let Some(after) = rest.strip_prefix("<!--") {
-            match after.find("-->") {
-                Some(end) => rest = &after[end + 3..],
-                None => return false,
-            }
-        } else {
-            break;
-        }
-    }
-    let Some(after) = rest.strip_prefix('<') else {
-        return false;
-    };
-    let name_end = after
-        .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
-        .unwrap_or(after.len());
-    let name = &after[..name_end];
-    name == "network" || name.ends_with(":network")
+    super::document_kind(text) == super::DocumentKind::Network
 }
 
 /// The source positions of what the cross-element checks point at, gathered while reading
