@@ -7,8 +7,9 @@ use std::path::Path;
 
 use crate::util::{netloom, repo, shared};
 
-/// Every file under `dir` (journal and lock aside) with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+/// Every file under `dir` (journal, lock and the XML inputs aside) with its bytes; the other
+/// backends' command-line tests use it too.
+pub(crate) fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
@@ -214,4 +215,40 @@ fn refusals_and_bad_user_files_exit_2_and_write_nothing() {
         }
         assert_eq!(tree(dir.path()), before);
     }
+}
+
+const ETH0: &str = "<interface type='ethernet' name='eth0'><start mode='onboot'/>\
+<protocol family='ipv4'><ip address='192.0.2.10' prefix='24'/></protocol></interface>";
+
+/// A root whose main interfaces file holds `main`, and `host.xml` (eth0) beside it.
+fn main_root(main: &[u8]) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("etc/network")).unwrap();
+    std::fs::write(tmp.path().join("etc/network/interfaces"), main).unwrap();
+    std::fs::write(tmp.path().join("host.xml"), ETH0).unwrap();
+    let root = tmp.path().display().to_string();
+    (tmp, root)
+}
+
+#[test]
+fn a_file_ifupdown_reads_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
+    let (tmp, root) = main_root(b"auto lo\niface lo inet loopback\n# B\xfcro\n");
+    let before = tree(tmp.path());
+    for verb in [
+        &["import"][..],
+        &["list"],
+        &["diff", "host.xml"],
+        &["apply", "--yes", "host.xml"],
+    ] {
+        let run = netloom(&deb(&root, verb), tmp.path(), None);
+        assert_eq!(run.code, 2, "{verb:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains(
+                "etc/network/interfaces:3:4: the file is not valid UTF-8: byte 0xfc at offset 34"
+            ),
+            "{verb:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(tree(tmp.path()), before);
 }

@@ -10,7 +10,7 @@
 //! that points elsewhere, or uses shell expansion beyond wildcards, is an error at the
 //! line: netloom cannot promise "one definition per interface" across files it cannot see.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::backend::BackendError;
 use crate::error::{Diagnostic, Diagnostics};
@@ -18,6 +18,9 @@ use crate::source::SourceFile;
 use crate::syntax::interfaces::{self, File, LineKind, Word};
 
 use super::MAIN;
+
+/// The files of a root that are not UTF-8, each with its positioned problem.
+pub(super) type Unreadable = BTreeMap<String, Diagnostic>;
 
 /// Deeper nesting than this is refused: ifupdown has no limit, but no real tree needs it.
 const MAX_DEPTH: usize = 64;
@@ -58,7 +61,7 @@ impl Graph {
 /// A missing main file gives an empty graph.
 pub(super) fn read(
     files: &BTreeMap<String, String>,
-    binary: &BTreeSet<String>,
+    binary: &Unreadable,
 ) -> Result<Graph, BackendError> {
     read_except(files, binary, &|_| false)
 }
@@ -67,7 +70,7 @@ pub(super) fn read(
 /// own freshly rendered files, which source nothing, need no second look.
 pub(super) fn read_except(
     files: &BTreeMap<String, String>,
-    binary: &BTreeSet<String>,
+    binary: &Unreadable,
     known: &dyn Fn(&str) -> bool,
 ) -> Result<Graph, BackendError> {
     let mut walk = Walk {
@@ -80,7 +83,7 @@ pub(super) fn read_except(
         stack: Vec::new(),
         problems: Vec::new(),
     };
-    if files.contains_key(MAIN) || binary.contains(MAIN) {
+    if files.contains_key(MAIN) || binary.contains_key(MAIN) {
         walk.visit(MAIN);
     }
     if walk.problems.is_empty() {
@@ -96,7 +99,7 @@ struct Walk<'a> {
     /// What each `(file, path, source-directory?)` of a source line resolved to.
     resolved: HashMap<(String, String, bool), Result<Vec<String>, String>>,
     known: &'a dyn Fn(&str) -> bool,
-    binary: &'a BTreeSet<String>,
+    binary: &'a Unreadable,
     files: &'a BTreeMap<String, String>,
     graph: Graph,
     stack: Vec<String>,
@@ -105,12 +108,10 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn visit(&mut self, path: &str) {
-        if self.binary.contains(path) {
-            self.problems.push(Diagnostic::new(
-                path,
-                None,
-                "ifupdown reads this file, and it is not valid UTF-8; netloom cannot promise to \
-                 keep its bytes, so it leaves the whole root alone until it is converted",
+        if let Some(problem) = self.binary.get(path) {
+            self.problems.push(problem.clone().with_note(
+                "ifupdown reads this file; netloom cannot promise to keep bytes it cannot read, \
+                 so it leaves the whole root alone until the file is converted to UTF-8",
             ));
             return;
         }
@@ -210,7 +211,7 @@ fn resolve(
     pattern: &str,
     directory: bool,
     files: &BTreeMap<String, String>,
-    binary: &BTreeSet<String>,
+    binary: &Unreadable,
 ) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for word in pattern.split_ascii_whitespace() {
@@ -255,7 +256,7 @@ fn resolve(
         }
         let mut found: Vec<String> = files
             .keys()
-            .chain(binary)
+            .chain(binary.keys())
             .filter(|path| {
                 let have: Vec<&str> = path.split('/').collect();
                 if directory {
@@ -456,7 +457,7 @@ mod tests {
             ("etc/network/interfaces.d/.hidden", "iface h inet manual\n"),
             ("etc/network/interfaces.local", "iface d inet manual\n"),
         ]);
-        let g = read(&fs, &BTreeSet::new()).unwrap();
+        let g = read(&fs, &Unreadable::new()).unwrap();
         // source-directory skips c.x (a dot) and .hidden; the glob skips .hidden only.
         assert_eq!(names(&g), ["a", "b", "c", "d", "b", "z"]);
         assert!(g.reads("etc/network/interfaces.d/c.x"));
@@ -483,7 +484,7 @@ mod tests {
                 "etc/network/interfaces:1:8: /etc/network/interfaces is sourced from within itself",
             ),
         ] {
-            let err = read(&files(&[(MAIN, text)]), &BTreeSet::new())
+            let err = read(&files(&[(MAIN, text)]), &Unreadable::new())
                 .unwrap_err()
                 .to_string();
             assert!(err.starts_with(want), "{text:?}: {err}");
@@ -493,7 +494,7 @@ mod tests {
     #[test]
     fn a_missing_main_file_reads_nothing() {
         let only = files(&[("etc/network/interfaces.d/a", "iface a inet manual\n")]);
-        let g = read(&only, &BTreeSet::new()).unwrap();
+        let g = read(&only, &Unreadable::new()).unwrap();
         assert!(g.files.is_empty());
     }
 }

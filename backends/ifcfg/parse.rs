@@ -37,6 +37,11 @@ impl IfcfgFile<'_> {
     }
 }
 
+/// Why an ifcfg file that is not UTF-8 stops an import or a plan.
+const UNREADABLE: &str = "initscripts and NetworkManager read this file; netloom cannot keep \
+                          bytes it cannot read, so it leaves the root alone until the file is \
+                          converted to UTF-8";
+
 /// File name suffixes initscripts skips (`ifcfg-eth0.bak` is a backup, not a device).
 const IGNORED_SUFFIXES: &[&str] = &[
     "~", ".bak", ".old", ".orig", ".rpmnew", ".rpmorig", ".rpmsave",
@@ -168,7 +173,17 @@ impl<'a> Files<'a> {
             }
         }
         let parsed = crate::parallel::map(&candidates, 512, |(_, _, text)| ShellFile::parse(text));
-        let mut problems = Vec::new();
+        // A file that is not UTF-8 may configure any device (by DEVICE or HWADDR), and its
+        // bytes could not be kept in a merge: every one initscripts would read stops the run.
+        let mut problems: Vec<Diagnostic> = existing
+            .binary
+            .iter()
+            .filter(|(path, _)| {
+                path.strip_prefix(&prefix)
+                    .is_some_and(|suffix| !suffix.is_empty() && !is_ignored(suffix))
+            })
+            .map(|(_, problem)| problem.clone().with_note(UNREADABLE))
+            .collect();
         for ((path, suffix, text), shell) in candidates.into_iter().zip(parsed) {
             let source = || SourceFile::new(path, text);
             let shell = match shell {

@@ -68,7 +68,19 @@ fn parsed(existing: &Snapshot) -> Result<Vec<(&str, &str, Settings)>, BackendErr
         .collect();
     let read = crate::parallel::map(&files, 256, |(path, text)| keyfile::read(path, text));
     let mut out = Vec::with_capacity(files.len());
-    let mut problems = Vec::new();
+    // A keyfile that is not UTF-8 may hold a profile of any device: the import cannot
+    // say what NetworkManager makes of it, so it stops rather than leave it out.
+    let mut problems: Vec<Diagnostic> = existing
+        .binary
+        .iter()
+        .filter(|(p, _)| is_keyfile(p))
+        .map(|(_, problem)| {
+            problem.clone().with_note(
+                "NetworkManager reads this keyfile; netloom cannot tell which profile it holds \
+                 until it is converted to UTF-8",
+            )
+        })
+        .collect();
     for ((path, text), settings) in files.into_iter().zip(read) {
         match settings {
             Ok(s) => out.push((path, text, s)),
@@ -119,6 +131,12 @@ fn names(host: &Host) -> Vec<&IfaceName> {
 /// The keyfile of one profile: merged into the keyfile already at its path, if any.
 fn keyfile_for(profile: &Settings, existing: &Snapshot) -> Result<RenderedFile, Diagnostics> {
     let path = path(profile.interface_name().unwrap_or_default());
+    if let Some(problem) = existing.binary.get(&path) {
+        return Err(Diagnostics(vec![problem.clone().with_note(
+            "netloom merges its settings into this keyfile, and cannot keep bytes it cannot \
+             read; convert the file to UTF-8 or move it away",
+        )]));
+    }
     let merged = match existing.files.get(&path) {
         // Re-applying an unchanged configuration is the common case: a keyfile that already
         // says exactly what netloom writes holds nothing of the user's to keep.
