@@ -252,3 +252,52 @@ fn a_file_ifupdown_reads_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
     }
     assert_eq!(tree(tmp.path()), before);
 }
+
+#[test]
+fn crlf_files_read_as_ifupdown_reads_them_and_merges_write_no_carriage_return() {
+    // ifupdown takes a `\r` for a blank (C's isspace), so this reads as its LF twin.
+    let crlf = "auto lo eth0\r\niface lo inet loopback\r\n\r\niface eth0 inet dhcp\r\n";
+    let (tmp, root) = main_root(crlf.as_bytes());
+    let run = netloom(&deb(&root, &["list"]), tmp.path(), None);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "eth0\n"),
+        "{}",
+        run.stderr
+    );
+    let run = netloom(&deb(&root, &["import", "eth0"]), tmp.path(), None);
+    assert!(
+        run.stdout.contains("<start mode='onboot'/>") && run.stdout.contains("<dhcp/>"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    // The merge rewrites the `auto` line and appends a `source` line, both with `\n`; the
+    // user's own lines keep their bytes.
+    let run = netloom(
+        &deb(&root, &["apply", "--yes", "host.xml"]),
+        tmp.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let main = std::fs::read_to_string(tmp.path().join("etc/network/interfaces")).unwrap();
+    assert_eq!(
+        main,
+        "auto lo\niface lo inet loopback\r\n\r\nsource /etc/network/interfaces.d/eth0\n"
+    );
+    let own = std::fs::read_to_string(tmp.path().join("etc/network/interfaces.d/eth0")).unwrap();
+    assert!(!own.contains('\r'), "{own:?}");
+    let run = netloom(&deb(&root, &["diff", "host.xml"]), tmp.path(), None);
+    assert_eq!(run.code, 0, "no drift after the merge: {}", run.stdout);
+
+    // A `\r` inside a value is part of it for ifupdown, so the address is refused there.
+    let (tmp, root) = main_root(b"iface eth0 inet static\r\n  address 192.0.2.1\r/24\r\n");
+    let run = netloom(&deb(&root, &["import"]), tmp.path(), None);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("etc/network/interfaces:2:11: invalid address"),
+        "{}",
+        run.stderr
+    );
+}

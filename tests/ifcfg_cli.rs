@@ -296,3 +296,51 @@ fn a_file_that_is_not_utf8_is_refused_at_its_first_bad_byte_and_never_overwritte
         "etc/sysconfig/network-scripts/ifcfg-lan:2:7: the file is not valid UTF-8: byte 0xfc",
     );
 }
+
+#[test]
+fn a_crlf_file_is_refused_where_bash_and_networkmanager_disagree() {
+    // bash reads `yes\r` here, NetworkManager's ifcfg-rh `yes`: no reading is the host's.
+    let text = "# written on Windows\r\nDEVICE=eth0\r\nONBOOT=yes\r\nIPADDR=192.0.2.10\r\n";
+    let (tmp, root) = ifcfg_root("ifcfg-eth0", text.as_bytes());
+    every_verb_refuses(
+        tmp.path(),
+        &root,
+        "etc/sysconfig/network-scripts/ifcfg-eth0:2:12: carriage return in a value",
+    );
+}
+
+#[test]
+fn a_merge_writes_no_carriage_return_of_its_own() {
+    // A CR in a comment means the same to every reader: the file merges, and the CR stays
+    // the only one.
+    let text = "# written on Windows\r\nDEVICE=eth0\nONBOOT=no\nZONE=work\n";
+    let (tmp, root) = ifcfg_root("ifcfg-eth0", text.as_bytes());
+    let run = netloom(
+        &[
+            "--backend",
+            "ifcfg",
+            "--root",
+            &root,
+            "apply",
+            "--yes",
+            "host.xml",
+        ],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let path = tmp.path().join("etc/sysconfig/network-scripts/ifcfg-eth0");
+    let merged = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        merged.starts_with("# written on Windows\r\nDEVICE=eth0\nONBOOT=yes\nZONE=work\n"),
+        "{merged:?}"
+    );
+    assert!(merged.contains("\nIPADDR=192.0.2.10\n"), "{merged:?}");
+    assert_eq!(merged.matches('\r').count(), 1, "{merged:?}");
+    let run = netloom(
+        &["--backend", "ifcfg", "--root", &root, "diff", "host.xml"],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "no drift after the merge: {}", run.stdout);
+}

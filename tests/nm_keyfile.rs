@@ -644,6 +644,41 @@ fn a_keyfile_that_is_not_utf8_is_refused_at_its_first_bad_byte_and_never_overwri
 }
 
 #[test]
+fn crlf_keyfiles_read_as_gkeyfile_reads_them_and_merges_write_no_carriage_return() {
+    // GKeyFile drops the `\r` of a CRLF ending: the profile reads as its LF twin.
+    let user = USER_WIRED.replace("interface-name=eth7\n", "interface-name=eth7\nzone=work\n");
+    let crlf = user.replace('\n', "\r\n");
+    let (lf_dir, lf_root) = keyfile_root(&[("eth7.nmconnection", user.as_bytes())]);
+    let (tmp, root) = keyfile_root(&[("eth7.nmconnection", crlf.as_bytes())]);
+    let lf = nm_run(lf_dir.path(), &lf_root, &["import"]);
+    let run = nm_run(tmp.path(), &root, &["import"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, lf.stdout);
+    let run = nm_run(tmp.path(), &root, &["apply", "--yes", "host.xml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let merged = std::fs::read_to_string(tmp.path().join(nm::path("eth7"))).unwrap();
+    assert!(merged.contains("zone=work\n"), "{merged}");
+    assert!(!merged.contains('\r'), "{merged:?}");
+    // A `\r` GKeyFile keeps (one more before the ending, or at the end of the file) is
+    // refused at its position as the control character it is.
+    for (text, want) in [
+        (
+            "[connection]\r\nid=a\r\r\n",
+            "eth7.nmconnection:2:5: unexpected control character U+000D",
+        ),
+        (
+            "[connection]\r\nid=a\r",
+            "eth7.nmconnection:2:5: unexpected control character U+000D",
+        ),
+    ] {
+        let (tmp, root) = keyfile_root(&[("eth7.nmconnection", text.as_bytes())]);
+        let run = nm_run(tmp.path(), &root, &["import"]);
+        assert_eq!(run.code, 2, "{text:?}");
+        assert!(run.stderr.contains(want), "{text:?}: {}", run.stderr);
+    }
+}
+
+#[test]
 fn import_problems_of_keys_a_keyfile_lacks_are_positioned_too() {
     // arp_interval without arp_ip_target: the problem is at the key that asks for a target.
     let bond = "[connection]\nid=bond0\ntype=bond\ninterface-name=bond0\n\n[bond]\nmode=active-backup\narp_interval=100\n";

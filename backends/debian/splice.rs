@@ -374,15 +374,11 @@ fn conflicts(
     }
 }
 
-/// The line terminator a raw line ends with.
+/// The line terminator for a line netloom rewrites in place of `raw`: `\n` where `raw` had
+/// one (netloom never writes a `\r`, and ifupdown reads `\r\n` and `\n` alike), nothing
+/// where `raw` ended the file without one.
 fn terminator(raw: &str) -> &'static str {
-    if raw.ends_with("\r\n") {
-        "\r\n"
-    } else if raw.ends_with('\n') {
-        "\n"
-    } else {
-        ""
-    }
+    if raw.ends_with('\n') { "\n" } else { "" }
 }
 
 #[cfg(test)]

@@ -42,6 +42,12 @@ const UNREADABLE: &str = "initscripts and NetworkManager read this file; netloom
                           bytes it cannot read, so it leaves the root alone until the file is \
                           converted to UTF-8";
 
+/// Why a carriage return in a value stops an import or a plan: the file's two readers
+/// disagree on it, so no reading of it is the host's.
+const BARE_CR: &str = "carriage return in a value (a CRLF line ending?): bash keeps it in the \
+                       value and NetworkManager drops it, so the two read this file differently; \
+                       expected LF line endings (dos2unix converts the file)";
+
 /// File name suffixes initscripts skips (`ifcfg-eth0.bak` is a backup, not a device).
 const IGNORED_SUFFIXES: &[&str] = &[
     "~", ".bak", ".old", ".orig", ".rpmnew", ".rpmorig", ".rpmsave",
@@ -193,6 +199,10 @@ impl<'a> Files<'a> {
                     continue;
                 }
             };
+            if let Some(at) = shell.bare_cr() {
+                problems.push(source().diagnostic_in_input(at, BARE_CR));
+                continue;
+            }
             let device = match shell.get("DEVICE") {
                 Some(d) => match IfaceName::parse(d) {
                     Ok(n) => Some(n),

@@ -14,9 +14,11 @@
 //!   command are opaque "other" lines, kept verbatim and never interpreted. A line that ends in
 //!   a backslash is joined to the next one, as bash does. Assignments inside other constructs
 //!   (an `if` body) are still read, even though bash might skip them.
-//! - **CR**: the `\r` of a CRLF line ending belongs to the line ending, not the value. Bash
-//!   would keep it (`A=yes\r`). We assume the file came from Windows and the `\r` was not
-//!   meant. A `\r` anywhere else (inside quotes, or escaped) is kept, as in bash.
+//! - **CR** is an ordinary character, as in bash: only `\n` ends a line, so `A=yes\r` on a
+//!   CRLF line is `yes\r`, and a carriage return after a blank is a command. NetworkManager's
+//!   ifcfg-rh reader takes an unquoted one for a blank instead and drops it, so
+//!   [`ShellFile::bare_cr`] says where the first one is, for the ifcfg backend to refuse.
+//!   [`ShellFile::set`] writes `\n` line endings only, whatever the file used.
 //! - **Refused**, besides unterminated quotes: `$` and backticks (outside single quotes,
 //!   unless escaped), the metacharacters `;&|<>()`, an unquoted blank followed by more text,
 //!   an unquoted `~` where bash expands it (at the start of the value or after a `:`), and the
@@ -54,20 +56,27 @@ enum Line {
 /// a line, not six.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Assignment {
+    /// Offset in `text` of the first unquoted carriage return in the value, if any.
+    bare_cr: Option<usize>,
     text: String,
     /// The key, inside the head (indentation, optional `export `, the key and `=`).
     key: Range<usize>,
     /// The value as written, quotes and escapes included; the head ends where it starts.
     raw: Range<usize>,
-    /// End of the trailing blanks and comment; the line ending (`\n`, `\r\n`, or nothing
-    /// at the end of the file) follows.
+    /// End of the trailing blanks and comment; the line ending (`\n`, or nothing at the end
+    /// of the file) follows.
     tail_end: usize,
     /// The value bash assigns.
     value: String,
 }
 
 impl Assignment {
-    fn new(head: &str, key: &str, raw: &str, tail: &str, eol: &str, value: String) -> Self {
+    fn new(head: &str, key: &str, word: Word<'_>, tail: &str, eol: &str) -> Self {
+        let Word {
+            raw,
+            value,
+            bare_cr,
+        } = word;
         let key_start = head.len() - 1 - key.len();
         let raw_start = head.len();
         let raw_end = raw_start + raw.len();
@@ -77,6 +86,7 @@ impl Assignment {
             text.push_str(part);
         }
         Self {
+            bare_cr: bare_cr.map(|at| raw_start + at),
             text,
             key: key_start..key_start + key.len(),
             raw: raw_start..raw_end,
@@ -103,6 +113,7 @@ impl Assignment {
 
     /// Rewrites the value as written, keeping head, tail and line ending.
     fn set_raw(&mut self, raw: &str) {
+        self.bare_cr = None;
         let old = self.raw.len();
         self.text.replace_range(self.raw.clone(), raw);
         self.raw.end = self.raw.start + raw.len();
@@ -123,27 +134,18 @@ impl Line {
         }
     }
 
-    fn eol(&self) -> &str {
-        match self {
-            Line::Assign(a) => a.eol(),
-            Line::Verbatim(s) if s.ends_with("\r\n") => "\r\n",
-            Line::Verbatim(s) if s.ends_with('\n') => "\n",
-            Line::Verbatim(_) => "",
-        }
-    }
-
     /// Ends a last line that has no line ending, keeping what bash reads from it.
-    fn terminate(&mut self, eol: &str) {
+    fn terminate(&mut self) {
         match self {
-            Line::Verbatim(s) if !s.ends_with('\n') => s.push_str(eol),
+            Line::Verbatim(s) if !s.ends_with('\n') => s.push('\n'),
             Line::Assign(a) if a.eol().is_empty() => {
-                // A bare value ending in `\` or `\r` would read differently once a newline
-                // follows (line continuation; CRLF ending), so it is quoted first.
-                if a.tail().is_empty() && (a.raw().ends_with('\\') || a.raw().ends_with('\r')) {
+                // A bare value ending in `\` would continue onto the next line once a newline
+                // follows, so it is quoted first.
+                if a.tail().is_empty() && a.raw().ends_with('\\') {
                     let quoted = quote(&a.value);
                     a.set_raw(&quoted);
                 }
-                a.set_eol(eol);
+                a.set_eol("\n");
             }
             _ => {}
         }
@@ -194,6 +196,25 @@ impl ShellFile {
         found
     }
 
+    /// Byte offset of the first carriage return that is part of a value without being
+    /// quoted or escaped (`A=yes\r` on a CRLF line): bash keeps it in the value, while
+    /// NetworkManager's ifcfg-rh reader takes it for a blank and drops it.
+    pub fn bare_cr(&self) -> Option<usize> {
+        let mut at = 0;
+        for line in &self.lines {
+            match line {
+                Line::Verbatim(s) => at += s.len(),
+                Line::Assign(a) => {
+                    if let Some(cr) = a.bare_cr {
+                        return Some(at + cr);
+                    }
+                    at += a.text.len();
+                }
+            }
+        }
+        None
+    }
+
     /// Every assignment in file order, duplicates included, for callers that must see all
     /// of them (e.g. to warn about a key set twice).
     pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -207,7 +228,7 @@ impl ShellFile {
     /// the last assignment is rewritten in place (its indentation, `export` and comment
     /// kept), or left byte for byte if it already holds `value`; earlier assignments of the
     /// key go, so the file says it once. A missing key is appended as `KEY=<quoted>` with
-    /// the file's own line ending. An invalid key (see [`is_key`]) is ignored, since no line
+    /// a `\n` line ending (never `\r\n`, whatever the file's lines end with). An invalid key (see [`is_key`]) is ignored, since no line
     /// could hold it safely: check keys with [`is_key`] first. NUL bytes are dropped, as
     /// [`quote`] explains.
     pub fn set(&mut self, key: &str, value: &str) {
@@ -216,16 +237,18 @@ impl ShellFile {
         }
         let value = value.replace('\0', "");
         let Some(last) = self.lines.iter().rposition(|l| l.key() == Some(key)) else {
-            let eol = self.lines.iter().map(Line::eol).find(|e| !e.is_empty());
-            let eol = eol.unwrap_or("\n").to_owned();
             if let Some(line) = self.lines.last_mut() {
-                line.terminate(&eol);
+                line.terminate();
             }
             let raw = quote(&value);
             let head = format!("{key}=");
-            self.lines.push(Line::Assign(Assignment::new(
-                &head, key, &raw, "", &eol, value,
-            )));
+            let word = Word {
+                raw: &raw,
+                value,
+                bare_cr: None,
+            };
+            self.lines
+                .push(Line::Assign(Assignment::new(&head, key, word, "", "\n")));
             return;
         };
         if let Some(Line::Assign(a)) = self.lines.get_mut(last)
@@ -402,14 +425,14 @@ fn physical_line(input: &str) -> Res<'_, &str> {
     recognize(pair(take_till(|c| c == '\n'), opt(char('\n'))))(input)
 }
 
-/// Text up to the line ending, a CRLF's `\r` excluded.
+/// Text up to the line ending.
 fn line_text(input: &str) -> Res<'_, &str> {
-    let lone_cr = terminated(tag("\r"), not(char('\n')));
-    recognize(many0_count(alt((is_not("\r\n"), lone_cr))))(input)
+    take_till(|c| c == '\n')(input)
 }
 
+/// Only `\n` ends a line, as in bash: a CRLF's `\r` is part of the line.
 fn end_of_line(input: &str) -> Res<'_, &str> {
-    alt((tag("\r\n"), tag("\n"), eof))(input)
+    alt((tag("\n"), eof))(input)
 }
 
 fn name(input: &str) -> Res<'_, &str> {
@@ -452,18 +475,22 @@ fn assignment(input: &str) -> Res<'_, Line> {
     }
     let (rest, _) = equals(rest)?;
     let head = &input[..input.len() - rest.len()];
-    let (rest, (raw, value)) = word(rest)?;
+    let (rest, word) = word(rest)?;
     let (rest, tail) = recognize(opt(pair(space1, opt(pair(char('#'), line_text)))))(rest)?;
     let Ok((rest, eol)) = end_of_line(rest) else {
         return stray(rest, !tail.is_empty());
     };
-    let line = Line::Assign(Assignment::new(head, key, raw, tail, eol, value));
+    let line = Line::Assign(Assignment::new(head, key, word, tail, eol));
     Ok((rest, line))
 }
 
 /// The error for what stopped a value before the end of its line.
 fn stray<T>(at: &str, after_blank: bool) -> Res<'_, T> {
     let message: Cow<'static, str> = match at.chars().next() {
+        Some('\r') if after_blank => "carriage return after a blank would run as a command in \
+                                      bash (CRLF line endings?); expected the line to end, or a \
+                                      '#' comment"
+            .into(),
         _ if after_blank => "unquoted blank in value followed by more text; expected the value \
                              in quotes, or a '#' comment"
             .into(),
@@ -490,11 +517,22 @@ enum Piece<'a> {
     Joined,
     /// Quoted or escaped text, taken literally.
     Text(Cow<'a, str>),
+    /// An unquoted carriage return: bash keeps it like any other character.
+    Cr,
+}
+
+/// A whole value as written, what bash assigns, and where its first unquoted carriage
+/// return is.
+struct Word<'a> {
+    raw: &'a str,
+    value: String,
+    bare_cr: Option<usize>,
 }
 
 /// A whole value: its text as written and what bash assigns.
-fn word(input: &str) -> Res<'_, (&str, String)> {
+fn word(input: &str) -> Res<'_, Word<'_>> {
     let mut decoded = String::new();
+    let mut bare_cr = None;
     let mut rest = input;
     // Bash expands an unquoted `~` at the start of the value and right after an unquoted `:`.
     let mut tilde_expands = true;
@@ -522,21 +560,31 @@ fn word(input: &str) -> Res<'_, (&str, String)> {
                 tilde_expands = false;
                 decoded.push_str(&text);
             }
+            Piece::Cr => {
+                tilde_expands = false;
+                bare_cr.get_or_insert(input.len() - rest.len());
+                decoded.push('\r');
+            }
         }
         rest = next;
     }
-    Ok((rest, (&input[..input.len() - rest.len()], decoded)))
+    let raw = &input[..input.len() - rest.len()];
+    let word = Word {
+        raw,
+        value: decoded,
+        bare_cr,
+    };
+    Ok((rest, word))
 }
 
 fn piece(input: &str) -> Res<'_, Piece<'_>> {
     let bare = |c: char| !" \t\n\r'\"\\$`;&|<>()".contains(c);
-    let lone_cr = terminated(tag("\r"), not(char('\n')));
     alt((
         map(take_while1(bare), Piece::Bare),
         single_quoted,
         double_quoted,
         escaped,
-        map(lone_cr, |cr: &str| Piece::Text(cr.into())),
+        value(Piece::Cr, char('\r')),
     ))(input)
 }
 

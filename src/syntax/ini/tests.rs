@@ -45,6 +45,19 @@ fn crlf_and_a_last_line_without_newline_print_back() {
 }
 
 #[test]
+fn only_the_cr_of_a_crlf_ending_is_dropped_as_gkeyfile_drops_it() {
+    // glib 2.74's g_key_file_load_from_file reads `a=1\r\r\n` as "1\r" and keeps the `\r`
+    // of a last line without `\n`: both are control characters in a value, refused here.
+    assert_eq!(
+        problems("[c]\r\na=1\r\r\nb=2\r"),
+        [
+            "f.nmconnection:2:4: unexpected control character U+000D",
+            "f.nmconnection:3:4: unexpected control character U+000D",
+        ]
+    );
+}
+
+#[test]
 fn empty_values_and_equals_signs_in_values() {
     let text = "[a]\nk=\nurl=http://x/?a=b\n";
     let ini = parse("f", text).unwrap();
