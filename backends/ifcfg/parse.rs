@@ -30,10 +30,9 @@ impl IfcfgFile<'_> {
         self.shell.get(key)
     }
 
-    /// A problem with the value of `key` (or with the file, if the key is absent).
-    pub(super) fn problem(&self, key: &str, message: impl Into<String>) -> Diagnostic {
-        let offset = self.shell.offset(key).unwrap_or(0);
-        SourceFile::new(self.path, self.text).diagnostic_in_input(offset, message)
+    /// The file as a source of positioned problems.
+    pub(super) fn source(&self) -> SourceFile {
+        SourceFile::new(self.path, self.text)
     }
 }
 

@@ -1,6 +1,8 @@
 //! The model to ifcfg keys, and keys to files: a new file from the template, or the managed
 //! keys merged into the user's existing file with every other byte kept.
 
+use std::collections::{HashMap, HashSet};
+
 use askama::Template;
 
 use super::DIR;
@@ -296,14 +298,21 @@ fn merge(existing: &ShellFile, profile: &Profile) -> String {
         };
         wanted.push((key, value));
     }
-    let stale: Vec<&str> = existing
-        .entries()
-        .map(|(k, _)| k)
-        .filter(|k| parse::is_managed(k) && !profile.keys.iter().any(|(p, _)| p == k))
+    // Counted in one pass each, so a profile of 1,000 addresses merges into a file of
+    // 1,000 lines in linear time.
+    let ours: HashSet<&str> = profile.keys.iter().map(|(k, _)| k.as_str()).collect();
+    let mut said: HashMap<&str, usize> = HashMap::new();
+    for (k, _) in existing.entries() {
+        *said.entry(k).or_default() += 1;
+    }
+    let stale: Vec<&str> = said
+        .keys()
+        .copied()
+        .filter(|k| parse::is_managed(k) && !ours.contains(k))
         .collect();
     // Re-applying an unchanged configuration is the common case: then the file is its own
     // answer, byte for byte, without a copy being edited.
-    let said_once = |key: &str| existing.entries().filter(|(k, _)| *k == key).count() == 1;
+    let said_once = |key: &str| said.get(key) == Some(&1);
     if stale.is_empty()
         && wanted
             .iter()
@@ -312,12 +321,8 @@ fn merge(existing: &ShellFile, profile: &Profile) -> String {
         return existing.to_string();
     }
     let mut file = existing.clone();
-    for key in stale {
-        file.remove(key);
-    }
-    for (key, value) in &wanted {
-        file.set(key, value);
-    }
+    file.remove_all(stale);
+    file.set_all(wanted.iter().map(|(k, v)| (*k, v.as_str())));
     file.to_string()
 }
 

@@ -25,6 +25,7 @@
 //!   `KEY+=` and `KEY[i]=` forms.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 
@@ -39,10 +40,23 @@ use nom::sequence::{pair, preceded, terminated, tuple};
 
 /// A parsed shell file. It keeps the original text of every line, so netloom can change one
 /// variable in a user's file without reformatting what the user wrote.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct ShellFile {
     lines: Vec<Line>,
+    /// Each key's last assignment: its line and the byte offset where that line starts.
+    /// Built with the lines and after each edit, so that looking up every key of a file
+    /// (an importer reads `IPADDR0` to `IPADDR999`) costs no scan per key.
+    last: HashMap<Box<str>, (usize, usize)>,
 }
+
+/// Two files are equal when their lines are: the index follows from them.
+impl PartialEq for ShellFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.lines == other.lines
+    }
+}
+
+impl Eq for ShellFile {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Line {
@@ -127,6 +141,14 @@ impl Assignment {
 }
 
 impl Line {
+    /// The line as it stands in the file.
+    fn text(&self) -> &str {
+        match self {
+            Line::Verbatim(s) => s,
+            Line::Assign(a) => &a.text,
+        }
+    }
+
     fn key(&self) -> Option<&str> {
         match self {
             Line::Assign(a) => Some(a.key()),
@@ -157,7 +179,7 @@ impl ShellFile {
     /// something we cannot decode faithfully; see the module documentation for the details.
     pub fn parse(text: &str) -> Result<ShellFile, ShellError> {
         match all_consuming(many0(line))(text) {
-            Ok((_, lines)) => Ok(ShellFile { lines }),
+            Ok((_, lines)) => Ok(ShellFile::from_lines(lines)),
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(ShellError {
                 offset: text.len().saturating_sub(e.at.len()),
                 message: e.message(),
@@ -169,31 +191,50 @@ impl ShellFile {
         }
     }
 
+    fn from_lines(lines: Vec<Line>) -> Self {
+        let mut file = ShellFile {
+            lines,
+            last: HashMap::new(),
+        };
+        file.reindex();
+        file
+    }
+
+    /// Rebuilds [`ShellFile::last`] after the lines changed.
+    fn reindex(&mut self) {
+        self.last.clear();
+        let mut at = 0;
+        for (i, line) in self.lines.iter().enumerate() {
+            if let Some(key) = line.key() {
+                match self.last.get_mut(key) {
+                    Some(slot) => *slot = (i, at),
+                    None => {
+                        self.last.insert(key.into(), (i, at));
+                    }
+                }
+            }
+            at += line.text().len();
+        }
+    }
+
+    /// The last assignment of `key`, with the byte offset of its line.
+    fn last_of(&self, key: &str) -> Option<(&Assignment, usize)> {
+        let &(i, at) = self.last.get(key)?;
+        match self.lines.get(i)? {
+            Line::Assign(a) => Some((a, at)),
+            Line::Verbatim(_) => None,
+        }
+    }
+
     /// The value bash ends up with after sourcing the file: the last assignment wins.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.lines.iter().rev().find_map(|line| match line {
-            Line::Assign(a) if a.key() == key => Some(a.value.as_str()),
-            _ => None,
-        })
+        self.last_of(key).map(|(a, _)| a.value.as_str())
     }
 
     /// Byte offset of the value of the last assignment of `key` (where bash's reading of it
     /// begins), so a problem with the value can be reported at `file:line:col`.
     pub fn offset(&self, key: &str) -> Option<usize> {
-        let mut at = 0;
-        let mut found = None;
-        for line in &self.lines {
-            match line {
-                Line::Verbatim(s) => at += s.len(),
-                Line::Assign(a) => {
-                    if a.key() == key {
-                        found = Some(at + a.raw.start);
-                    }
-                    at += a.text.len();
-                }
-            }
-        }
-        found
+        self.last_of(key).map(|(a, at)| at + a.raw.start)
     }
 
     /// Byte offset of the first carriage return that is part of a value without being
@@ -228,18 +269,65 @@ impl ShellFile {
     /// the last assignment is rewritten in place (its indentation, `export` and comment
     /// kept), or left byte for byte if it already holds `value`; earlier assignments of the
     /// key go, so the file says it once. A missing key is appended as `KEY=<quoted>` with
-    /// a `\n` line ending (never `\r\n`, whatever the file's lines end with). An invalid key (see [`is_key`]) is ignored, since no line
-    /// could hold it safely: check keys with [`is_key`] first. NUL bytes are dropped, as
-    /// [`quote`] explains.
+    /// a `\n` line ending (never `\r\n`, whatever the file's lines end with). An invalid key
+    /// (see [`is_key`]) is ignored, since no line could hold it safely: check keys with
+    /// [`is_key`] first. NUL bytes are dropped, as [`quote`] explains.
     pub fn set(&mut self, key: &str, value: &str) {
-        if !is_key(key) {
+        self.set_all([(key, value)]);
+    }
+
+    /// [`ShellFile::set`] for many keys in one pass over the file, as if each were set in
+    /// turn: setting 1,000 keys of a 1,000-line file costs two passes, not a thousand.
+    /// Missing keys are appended in the order given.
+    pub fn set_all<'k>(&mut self, pairs: impl IntoIterator<Item = (&'k str, &'k str)>) {
+        // Each key once, where it was first given, with the value it was given last.
+        let mut wanted: Vec<(&str, String)> = Vec::new();
+        let mut position: HashMap<&str, usize> = HashMap::new();
+        for (key, value) in pairs {
+            if !is_key(key) {
+                continue;
+            }
+            let value = value.replace('\0', "");
+            match position.get(key) {
+                Some(&i) => wanted[i].1 = value,
+                None => {
+                    position.insert(key, wanted.len());
+                    wanted.push((key, value));
+                }
+            }
+        }
+        if wanted.is_empty() {
             return;
         }
-        let value = value.replace('\0', "");
-        let Some(last) = self.lines.iter().rposition(|l| l.key() == Some(key)) else {
-            if let Some(line) = self.lines.last_mut() {
-                line.terminate();
+        let mut appended = Vec::new();
+        for (key, value) in wanted {
+            let Some(&(last, _)) = self.last.get(key) else {
+                appended.push((key, value));
+                continue;
+            };
+            if let Some(Line::Assign(a)) = self.lines.get_mut(last)
+                && a.value != value
+            {
+                a.set_raw(&quote(&value));
+                a.value = value;
             }
+        }
+        // Earlier assignments of a key that is set go: the file says it once.
+        let mut index = 0;
+        let last = &self.last;
+        self.lines.retain(|l| {
+            let earlier = l.key().is_some_and(|k| {
+                position.contains_key(k) && last.get(k).is_some_and(|&(at, _)| at != index)
+            });
+            index += 1;
+            !earlier
+        });
+        if !appended.is_empty()
+            && let Some(line) = self.lines.last_mut()
+        {
+            line.terminate();
+        }
+        for (key, value) in appended {
             let raw = quote(&value);
             let head = format!("{key}=");
             let word = Word {
@@ -249,26 +337,22 @@ impl ShellFile {
             };
             self.lines
                 .push(Line::Assign(Assignment::new(&head, key, word, "", "\n")));
-            return;
-        };
-        if let Some(Line::Assign(a)) = self.lines.get_mut(last)
-            && a.value != value
-        {
-            a.set_raw(&quote(&value));
-            a.value = value;
         }
-        let mut index = 0;
-        self.lines.retain(|l| {
-            let keep = index >= last || l.key() != Some(key);
-            index += 1;
-            keep
-        });
+        self.reindex();
     }
 
     /// Deletes every assignment of `key`, whole lines included, so that bash no longer sees
     /// the variable from this file.
     pub fn remove(&mut self, key: &str) {
-        self.lines.retain(|l| l.key() != Some(key));
+        self.remove_all([key]);
+    }
+
+    /// [`ShellFile::remove`] for many keys in one pass over the file.
+    pub fn remove_all<'k>(&mut self, keys: impl IntoIterator<Item = &'k str>) {
+        let gone: HashSet<&str> = keys.into_iter().collect();
+        self.lines
+            .retain(|l| !l.key().is_some_and(|k| gone.contains(k)));
+        self.reindex();
     }
 }
 

@@ -411,3 +411,73 @@ fn accepts_only_what_bash_reads_the_same_way() {
     }
     assert!(accepted > 100, "only {accepted} accepted");
 }
+
+// ---- cost: linear in the input, whatever its shape ----
+
+use crate::scaling::assert_linear;
+
+#[test]
+fn many_keys_parse_and_look_up_in_linear_time() {
+    let make = |n: usize| {
+        (0..n)
+            .map(|i| format!("K{i}='v {i}' # c\n"))
+            .collect::<String>()
+    };
+    assert_linear("parsing n assignments", 2_000, make, |text| {
+        let file = ShellFile::parse(text).unwrap();
+        std::hint::black_box(file.get("K0"));
+    });
+    // The importer looks up every indexed key of a file (IPADDR0 … IPADDRn).
+    let parsed = |n: usize| ShellFile::parse(&make(n)).unwrap();
+    assert_linear("looking up n keys", 2_000, parsed, |file| {
+        let n = file.entries().count();
+        for i in 0..n {
+            let key = format!("K{i}");
+            std::hint::black_box((file.get(&key), file.offset(&key)));
+        }
+    });
+}
+
+#[test]
+fn long_continued_and_quoted_values_parse_in_linear_time() {
+    assert_linear(
+        "a value continued over n lines",
+        2_000,
+        |n| format!("A=x{}y\nB=1\n", "\\\nab".repeat(n)),
+        |text| {
+            std::hint::black_box(ShellFile::parse(text).unwrap());
+        },
+    );
+    assert_linear(
+        "a double-quoted value of n lines",
+        2_000,
+        |n| format!("A=\"{}\"\n", "a \\$ b\n".repeat(n)),
+        |text| {
+            std::hint::black_box(ShellFile::parse(text).unwrap());
+        },
+    );
+    assert_linear(
+        "a command continued over n lines",
+        2_000,
+        |n| format!("echo {}end\n", "x \\\n".repeat(n)),
+        |text| {
+            std::hint::black_box(ShellFile::parse(text).unwrap());
+        },
+    );
+}
+
+#[test]
+fn editing_many_keys_costs_linear_time() {
+    let text = |n: usize| (0..n).map(|i| format!("K{i}=old\n")).collect::<String>();
+    let file = |n: usize| (ShellFile::parse(&text(n)).unwrap(), n);
+    assert_linear("setting and removing n keys", 1_000, file, |(file, n)| {
+        let mut file = file.clone();
+        let set: Vec<(String, String)> = (0..*n)
+            .map(|i| (format!("K{}", i * 2), format!("new{i}")))
+            .collect();
+        file.set_all(set.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let gone: Vec<String> = (0..*n).step_by(3).map(|i| format!("K{i}")).collect();
+        file.remove_all(gone.iter().map(String::as_str));
+        std::hint::black_box(file.to_string());
+    });
+}
