@@ -125,3 +125,55 @@ fn lists_split_on_unescaped_separators() {
     assert!(split_list("", ';').unwrap().is_empty());
     assert_eq!(split_list(r"a;\qb;", ';').unwrap_err().0, 2);
 }
+
+// ---- cost: linear in the input, whatever its shape ----
+
+use crate::scaling::assert_linear;
+
+#[test]
+fn many_sections_and_keys_read_in_linear_time() {
+    assert_linear(
+        "n sections of a key each",
+        2_000,
+        |n| {
+            (0..n)
+                .map(|i| format!("[s{i}]\nk{i}=v\\s{i}\n"))
+                .collect::<String>()
+        },
+        |text| {
+            let ini = parse("f", text).unwrap();
+            assert_eq!(ini.sections(text).len() * 2, ini.lines.len());
+        },
+    );
+    assert_linear(
+        "n keys in one section",
+        2_000,
+        |n| {
+            format!(
+                "[s]\n{}",
+                (0..n)
+                    .map(|i| format!("k{i} = v{i}\r\n"))
+                    .collect::<String>()
+            )
+        },
+        |text| {
+            let ini = parse("f", text).unwrap();
+            assert_eq!(ini.items(text).count(), ini.lines.len());
+        },
+    );
+}
+
+#[test]
+fn many_problems_on_one_line_are_positioned_in_linear_time() {
+    assert_linear(
+        "n control characters on one line",
+        1_000,
+        |n| format!("[s]\nk=é{}\n", "\u{1}x".repeat(n)),
+        |text| {
+            let Err(d) = parse("f", text) else {
+                panic!("control characters must be refused")
+            };
+            assert!(d.0.iter().all(|p| p.position().is_some()));
+        },
+    );
+}
