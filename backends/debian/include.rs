@@ -11,6 +11,7 @@
 //! line: netloom cannot promise "one definition per interface" across files it cannot see.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 
 use crate::backend::BackendError;
 use crate::error::{Diagnostic, Diagnostics};
@@ -28,6 +29,11 @@ const MAX_DEPTH: usize = 64;
 /// Files read, repeats included: files that source each other many times over grow
 /// exponentially, and netloom refuses them instead of spinning.
 const MAX_VISITS: usize = 100_000;
+
+/// Lines read, repeats included, beyond four times the lines the root holds: a big file
+/// sourced by 50,000 lines would otherwise be read 50,000 times (input n, work n²). A tree
+/// that reads each file once or twice stays far below.
+const EXTRA_LINES: usize = 1_000_000;
 
 /// One file ifupdown reads.
 #[derive(Debug)]
@@ -73,8 +79,15 @@ pub(super) fn read_except(
     binary: &Unreadable,
     known: &dyn Fn(&str) -> bool,
 ) -> Result<Graph, BackendError> {
+    let held: usize = files
+        .values()
+        .map(|t| t.bytes().filter(|&b| b == b'\n').count() + 1)
+        .sum();
     let mut walk = Walk {
         visits: 0,
+        lines: 0,
+        max_lines: EXTRA_LINES.saturating_add(held.saturating_mul(4)),
+        sources: HashMap::new(),
         resolved: HashMap::new(),
         known,
         binary,
@@ -96,6 +109,11 @@ pub(super) fn read_except(
 struct Walk<'a> {
     /// Files visited so far, repeats included.
     visits: usize,
+    /// Lines read so far, repeats included, and the most that may be.
+    lines: usize,
+    max_lines: usize,
+    /// Each file with a problem at a `source` line, positioned once for all of them.
+    sources: HashMap<String, SourceFile>,
     /// What each `(file, path, source-directory?)` of a source line resolved to.
     resolved: HashMap<(String, String, bool), Result<Vec<String>, String>>,
     known: &'a dyn Fn(&str) -> bool,
@@ -143,6 +161,7 @@ impl Walk<'_> {
         };
         self.stack.push(path.to_owned());
         let count = self.graph.files[index].file.lines.len();
+        self.lines = self.lines.saturating_add(count);
         for line in 0..count {
             let source = match &self.graph.files[index].file.lines[line].kind {
                 LineKind::Blank | LineKind::Comment => None,
@@ -160,9 +179,14 @@ impl Walk<'_> {
         self.stack.pop();
     }
 
+    /// A problem at `word` of the `source` line in `from`.
+    fn report(&mut self, from: &str, text: &str, word: &Word, message: String) {
+        let source =
+            (self.sources.entry(from.to_owned())).or_insert_with(|| SourceFile::new(from, text));
+        self.problems.push(source.diagnostic_at(word.pos, message));
+    }
+
     fn include(&mut self, from: &str, text: &str, word: &Word, directory: bool) {
-        let problem =
-            |message: String| SourceFile::new(from, text).diagnostic_at(word.pos, message);
         let key = (from.to_owned(), word.text.clone(), directory);
         let resolved = match self.resolved.get(&key) {
             Some(r) => r.clone(),
@@ -175,28 +199,49 @@ impl Walk<'_> {
         let targets = match resolved {
             Ok(t) => t,
             Err(why) => {
-                self.problems.push(problem(why));
+                self.report(from, text, word, why);
                 return;
             }
         };
         for target in targets {
             if self.stack.contains(&target) {
-                self.problems.push(problem(format!(
-                    "/{target} is sourced from within itself; ifupdown would loop"
-                )));
+                self.report(
+                    from,
+                    text,
+                    word,
+                    format!("/{target} is sourced from within itself; ifupdown would loop"),
+                );
                 continue;
             }
             if self.stack.len() >= MAX_DEPTH {
-                self.problems.push(problem(format!(
+                self.report(from, text, word, format!(
                     "sources nest more than {MAX_DEPTH} deep here; netloom does not follow them further"
-                )));
+                ));
                 return;
             }
             if self.visits >= MAX_VISITS {
-                self.problems.push(problem(format!(
-                    "the files source each other so often that ifupdown would read more than \
+                self.report(
+                    from,
+                    text,
+                    word,
+                    format!(
+                        "the files source each other so often that ifupdown would read more than \
                      {MAX_VISITS} files; netloom stops here"
-                )));
+                    ),
+                );
+                return;
+            }
+            if self.lines >= self.max_lines {
+                self.report(
+                    from,
+                    text,
+                    word,
+                    format!(
+                        "the files are sourced so often that ifupdown would read more than {} \
+                     lines, four times what they hold and a million more; netloom stops here",
+                        self.max_lines
+                    ),
+                );
                 return;
             }
             self.visit(&target);
@@ -254,9 +299,21 @@ fn resolve(
                  holds there"
             ));
         }
-        let mut found: Vec<String> = files
-            .keys()
-            .chain(binary.keys())
+        // Only paths that start with the pattern's literal part can match: a range of the
+        // sorted maps, so that 10,000 `source` lines of plain paths are not each matched
+        // against 10,000 files.
+        let literal = literal_prefix(&parts, directory);
+        let candidates = files
+            .range::<str, _>((Bound::Included(literal.as_str()), Bound::Unbounded))
+            .map(|(p, _)| p)
+            .take_while(|p| p.starts_with(&literal))
+            .chain(
+                binary
+                    .range::<str, _>((Bound::Included(literal.as_str()), Bound::Unbounded))
+                    .map(|(p, _)| p)
+                    .take_while(|p| p.starts_with(&literal)),
+            );
+        let mut found: Vec<String> = candidates
             .filter(|path| {
                 let have: Vec<&str> = path.split('/').collect();
                 if directory {
@@ -273,6 +330,29 @@ fn resolve(
         out.extend(found);
     }
     Ok(out)
+}
+
+/// The part of a path every match of `parts` starts with: the components before the first
+/// one holding a wildcard, and that one's text up to its first wildcard (a `source-directory`
+/// matches names inside the directory, so its path ends in `/`).
+fn literal_prefix(parts: &[&str], directory: bool) -> String {
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        match part.find(['*', '?', '[']) {
+            Some(at) => {
+                out.push_str(&part[..at]);
+                return out;
+            }
+            None => out.push_str(part),
+        }
+    }
+    if directory {
+        out.push('/');
+    }
+    out
 }
 
 /// Whether every file `parts` can match is one the backend's scan reads: a pattern that

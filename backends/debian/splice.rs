@@ -330,7 +330,14 @@ fn conflicts(
         match &line.kind {
             LineKind::Mapping { patterns } => {
                 for p in patterns {
-                    if let Some(name) = managed.iter().find(|n| include::glob(&p.text, n)) {
+                    // A plain name is looked up; only a pattern is matched against every
+                    // managed name.
+                    let plain = !p.text.contains(['*', '?', '[']);
+                    let name = match plain {
+                        true => managed.get(&p.text),
+                        false => managed.iter().find(|n| include::glob(&p.text, n)),
+                    };
+                    if let Some(name) = name {
                         report(
                             p,
                             format!(

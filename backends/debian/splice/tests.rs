@@ -211,3 +211,36 @@ fn a_user_file_where_netloom_writes_is_replaced_only_when_nothing_would_be_lost(
         assert!(err.contains("would be lost"), "{err}");
     }
 }
+
+#[test]
+fn splicing_many_interfaces_into_a_main_file_without_a_source_all_line_is_linear() {
+    // netloom adds one `source` line per interface there; the next plan follows each.
+    use crate::scaling::assert_linear;
+    let input = |n: usize| {
+        let xml: String = (0..n)
+            .map(|i| {
+                format!("<interface type='ethernet' name='e{i}'><start mode='onboot'/></interface>")
+            })
+            .collect();
+        let host =
+            crate::xml::read_str("h.xml", &format!("<interfaces>{xml}</interfaces>")).unwrap();
+        let main = "auto lo\niface lo inet loopback\n";
+        let first = Debian
+            .render(&host, &snap(&[("etc/network/interfaces", main)], &[]))
+            .unwrap();
+        let applied = Snapshot {
+            files: first.into_iter().map(|f| (f.path, f.contents)).collect(),
+            ..Snapshot::default()
+        };
+        (host, applied)
+    };
+    assert_linear(
+        "re-planning n sourced interfaces",
+        500,
+        input,
+        |(host, applied)| {
+            let again = Debian.render(host, applied).unwrap();
+            assert!(again.len() >= 500);
+        },
+    );
+}
