@@ -1,7 +1,7 @@
 //! The model to ifcfg keys, and keys to files: a new file from the template, or the managed
 //! keys merged into the user's existing file with every other byte kept.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use askama::Template;
 
@@ -298,21 +298,24 @@ fn merge(existing: &ShellFile, profile: &Profile) -> String {
         };
         wanted.push((key, value));
     }
-    // Counted in one pass each, so a profile of 1,000 addresses merges into a file of
-    // 1,000 lines in linear time.
-    let ours: HashSet<&str> = profile.keys.iter().map(|(k, _)| k.as_str()).collect();
-    let mut said: HashMap<&str, usize> = HashMap::new();
-    for (k, _) in existing.entries() {
-        *said.entry(k).or_default() += 1;
-    }
-    let stale: Vec<&str> = said
-        .keys()
-        .copied()
-        .filter(|k| parse::is_managed(k) && !ours.contains(k))
+    // A profile of 1,000 addresses merged into a file of 1,000 lines must stay linear: its
+    // keys are hashed then. The usual profile of a dozen keys is scanned, which is cheaper.
+    let hashed: HashSet<&str> = match profile.keys.len() > 64 {
+        true => profile.keys.iter().map(|(k, _)| k.as_str()).collect(),
+        false => HashSet::new(),
+    };
+    let ours = |key: &str| match hashed.is_empty() {
+        true => profile.keys.iter().any(|(k, _)| k == key),
+        false => hashed.contains(key),
+    };
+    let stale: Vec<&str> = existing
+        .entries()
+        .map(|(k, _)| k)
+        .filter(|k| parse::is_managed(k) && !ours(k))
         .collect();
     // Re-applying an unchanged configuration is the common case: then the file is its own
     // answer, byte for byte, without a copy being edited.
-    let said_once = |key: &str| said.get(key) == Some(&1);
+    let said_once = |key: &str| existing.count(key) == 1;
     if stale.is_empty()
         && wanted
             .iter()

@@ -43,10 +43,24 @@ use nom::sequence::{pair, preceded, terminated, tuple};
 #[derive(Debug, Clone, Default)]
 pub struct ShellFile {
     lines: Vec<Line>,
-    /// Each key's last assignment: its line and the byte offset where that line starts.
-    /// Built with the lines and after each edit, so that looking up every key of a file
-    /// (an importer reads `IPADDR0` to `IPADDR999`) costs no scan per key.
-    last: HashMap<Box<str>, (usize, usize)>,
+    /// Each key's last assignment, for a file of more than [`INDEX_FROM`] lines: built with
+    /// the lines and after each edit, so that looking up every key of a long file (an
+    /// importer reads `IPADDR0` to `IPADDR999`) costs no scan per key. A short file, the
+    /// common case, is scanned: cheaper than hashing, and bounded.
+    index: Option<HashMap<Box<str>, Last>>,
+}
+
+/// Files of more lines than this get an index of their keys.
+const INDEX_FROM: usize = 64;
+
+/// Where a key's last assignment is, and how many lines assign it.
+#[derive(Debug, Clone, Copy)]
+struct Last {
+    /// Its line.
+    line: usize,
+    /// The byte offset where that line starts.
+    at: usize,
+    count: usize,
 }
 
 /// Two files are equal when their lines are: the index follows from them.
@@ -192,49 +206,85 @@ impl ShellFile {
     }
 
     fn from_lines(lines: Vec<Line>) -> Self {
-        let mut file = ShellFile {
-            lines,
-            last: HashMap::new(),
-        };
+        let mut file = ShellFile { lines, index: None };
         file.reindex();
         file
     }
 
-    /// Rebuilds [`ShellFile::last`] after the lines changed.
+    /// Rebuilds [`ShellFile::index`] after the lines changed.
     fn reindex(&mut self) {
-        self.last.clear();
+        if self.lines.len() <= INDEX_FROM {
+            self.index = None;
+            return;
+        }
+        let mut index: HashMap<Box<str>, Last> = HashMap::new();
         let mut at = 0;
-        for (i, line) in self.lines.iter().enumerate() {
-            if let Some(key) = line.key() {
-                match self.last.get_mut(key) {
-                    Some(slot) => *slot = (i, at),
+        for (line, l) in self.lines.iter().enumerate() {
+            if let Some(key) = l.key() {
+                match index.get_mut(key) {
+                    Some(last) => {
+                        *last = Last {
+                            line,
+                            at,
+                            count: last.count + 1,
+                        }
+                    }
                     None => {
-                        self.last.insert(key.into(), (i, at));
+                        index.insert(key.into(), Last { line, at, count: 1 });
                     }
                 }
             }
-            at += line.text().len();
+            at += l.text().len();
         }
+        self.index = Some(index);
     }
 
-    /// The last assignment of `key`, with the byte offset of its line.
-    fn last_of(&self, key: &str) -> Option<(&Assignment, usize)> {
-        let &(i, at) = self.last.get(key)?;
-        match self.lines.get(i)? {
-            Line::Assign(a) => Some((a, at)),
-            Line::Verbatim(_) => None,
+    /// Where the last assignment of `key` is: from the index, or by a scan of a short file.
+    fn find(&self, key: &str) -> Option<Last> {
+        if let Some(index) = &self.index {
+            return index.get(key).copied();
         }
+        let mut at = 0;
+        let mut found = None;
+        for (line, l) in self.lines.iter().enumerate() {
+            if l.key() == Some(key) {
+                let count = found.map_or(0, |f: Last| f.count) + 1;
+                found = Some(Last { line, at, count });
+            }
+            at += l.text().len();
+        }
+        found
     }
 
     /// The value bash ends up with after sourcing the file: the last assignment wins.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.last_of(key).map(|(a, _)| a.value.as_str())
+        let assignment = match &self.index {
+            Some(index) => self.lines.get(index.get(key)?.line),
+            // The hot path of reading 10,000 short files: from the end, stopping early.
+            None => self.lines.iter().rev().find(|l| l.key() == Some(key)),
+        };
+        match assignment? {
+            Line::Assign(a) => Some(a.value.as_str()),
+            Line::Verbatim(_) => None,
+        }
     }
 
     /// Byte offset of the value of the last assignment of `key` (where bash's reading of it
     /// begins), so a problem with the value can be reported at `file:line:col`.
     pub fn offset(&self, key: &str) -> Option<usize> {
-        self.last_of(key).map(|(a, at)| at + a.raw.start)
+        let last = self.find(key)?;
+        match self.lines.get(last.line)? {
+            Line::Assign(a) => Some(last.at + a.raw.start),
+            Line::Verbatim(_) => None,
+        }
+    }
+
+    /// How many lines assign `key`.
+    pub fn count(&self, key: &str) -> usize {
+        match &self.index {
+            Some(index) => index.get(key).map_or(0, |last| last.count),
+            None => self.lines.iter().filter(|l| l.key() == Some(key)).count(),
+        }
     }
 
     /// Byte offset of the first carriage return that is part of a value without being
@@ -300,11 +350,17 @@ impl ShellFile {
             return;
         }
         let mut appended = Vec::new();
+        // The line of each key's last assignment, before any line moves.
+        let mut kept: HashMap<&str, usize> = HashMap::new();
+        let mut repeated = false;
         for (key, value) in wanted {
-            let Some(&(last, _)) = self.last.get(key) else {
+            let Some(found) = self.find(key) else {
                 appended.push((key, value));
                 continue;
             };
+            repeated |= found.count > 1;
+            kept.insert(key, found.line);
+            let last = found.line;
             if let Some(Line::Assign(a)) = self.lines.get_mut(last)
                 && a.value != value
             {
@@ -314,11 +370,14 @@ impl ShellFile {
         }
         // Earlier assignments of a key that is set go: the file says it once.
         let mut index = 0;
-        let last = &self.last;
         self.lines.retain(|l| {
-            let earlier = l.key().is_some_and(|k| {
-                position.contains_key(k) && last.get(k).is_some_and(|&(at, _)| at != index)
-            });
+            if !repeated {
+                return true;
+            }
+            let earlier = l
+                .key()
+                .and_then(|k| kept.get(k))
+                .is_some_and(|&line| line != index);
             index += 1;
             !earlier
         });
