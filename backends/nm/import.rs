@@ -147,8 +147,9 @@ struct Importer<'a> {
     ports_of: HashMap<usize, Vec<usize>>,
     /// Each profile's controller, when it is one of the profiles.
     controller: Vec<Option<usize>>,
-    /// The profile of each UUID, and of each device name.
+    /// The profile of each UUID.
     by_uuid: HashMap<&'a str, usize>,
+    /// The profile read for each device name, for `import NAME`.
     by_name: HashMap<IfaceName, usize>,
     /// The positions of each profile's keyfile, once it has a problem.
     located: HashMap<usize, Option<Located>>,
