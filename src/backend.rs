@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::Diagnostics;
+use crate::error::{Diagnostic, Diagnostics};
 use crate::model::network::Network;
 use crate::model::{Host, IfaceName};
 
@@ -39,9 +39,10 @@ pub struct RenderedFile {
 pub struct Snapshot {
     /// Relative path to contents.
     pub files: BTreeMap<String, String>,
-    /// Files that matched but are not UTF-8: a backend that edits files it shares with the
-    /// user must refuse to touch them rather than take them for absent.
-    pub binary: std::collections::BTreeSet<String>,
+    /// Files that matched but are not UTF-8, each with the problem positioned at its first
+    /// bad byte: a backend that reads or edits one must refuse it with that diagnostic rather
+    /// than take it for absent, since netloom cannot keep bytes it could not read.
+    pub binary: BTreeMap<String, Diagnostic>,
 }
 
 /// What [`Backend::undefine`] changes: files rewritten without the interface, and paths

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use crate::util::{netloom, repo, shared};
 
-/// Every file under `dir` (journal and lock aside) with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+/// Every file under `dir` (journal, lock and the XML inputs aside) with its bytes; the other
+/// backends' command-line tests use it too.
+pub(crate) fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
@@ -214,4 +215,89 @@ fn refusals_and_bad_user_files_exit_2_and_write_nothing() {
         }
         assert_eq!(tree(dir.path()), before);
     }
+}
+
+const ETH0: &str = "<interface type='ethernet' name='eth0'><start mode='onboot'/>\
+<protocol family='ipv4'><ip address='192.0.2.10' prefix='24'/></protocol></interface>";
+
+/// A root whose main interfaces file holds `main`, and `host.xml` (eth0) beside it.
+fn main_root(main: &[u8]) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("etc/network")).unwrap();
+    std::fs::write(tmp.path().join("etc/network/interfaces"), main).unwrap();
+    std::fs::write(tmp.path().join("host.xml"), ETH0).unwrap();
+    let root = tmp.path().display().to_string();
+    (tmp, root)
+}
+
+#[test]
+fn a_file_ifupdown_reads_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
+    let (tmp, root) = main_root(b"auto lo\niface lo inet loopback\n# B\xfcro\n");
+    let before = tree(tmp.path());
+    for verb in [
+        &["import"][..],
+        &["list"],
+        &["diff", "host.xml"],
+        &["apply", "--yes", "host.xml"],
+    ] {
+        let run = netloom(&deb(&root, verb), tmp.path(), None);
+        assert_eq!(run.code, 2, "{verb:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains(
+                "etc/network/interfaces:3:4: the file is not valid UTF-8: byte 0xfc at offset 34"
+            ),
+            "{verb:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(tree(tmp.path()), before);
+}
+
+#[test]
+fn crlf_files_read_as_ifupdown_reads_them_and_merges_write_no_carriage_return() {
+    // ifupdown takes a `\r` for a blank (C's isspace), so this reads as its LF twin.
+    let crlf = "auto lo eth0\r\niface lo inet loopback\r\n\r\niface eth0 inet dhcp\r\n";
+    let (tmp, root) = main_root(crlf.as_bytes());
+    let run = netloom(&deb(&root, &["list"]), tmp.path(), None);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "eth0\n"),
+        "{}",
+        run.stderr
+    );
+    let run = netloom(&deb(&root, &["import", "eth0"]), tmp.path(), None);
+    assert!(
+        run.stdout.contains("<start mode='onboot'/>") && run.stdout.contains("<dhcp/>"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    // The merge rewrites the `auto` line and appends a `source` line, both with `\n`; the
+    // user's own lines keep their bytes.
+    let run = netloom(
+        &deb(&root, &["apply", "--yes", "host.xml"]),
+        tmp.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let main = std::fs::read_to_string(tmp.path().join("etc/network/interfaces")).unwrap();
+    assert_eq!(
+        main,
+        "auto lo\niface lo inet loopback\r\n\r\nsource /etc/network/interfaces.d/eth0\n"
+    );
+    let own = std::fs::read_to_string(tmp.path().join("etc/network/interfaces.d/eth0")).unwrap();
+    assert!(!own.contains('\r'), "{own:?}");
+    let run = netloom(&deb(&root, &["diff", "host.xml"]), tmp.path(), None);
+    assert_eq!(run.code, 0, "no drift after the merge: {}", run.stdout);
+
+    // A `\r` inside a value is part of it for ifupdown, so the address is refused there.
+    let (tmp, root) = main_root(b"iface eth0 inet static\r\n  address 192.0.2.1\r/24\r\n");
+    let run = netloom(&deb(&root, &["import"]), tmp.path(), None);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("etc/network/interfaces:2:11: invalid address"),
+        "{}",
+        run.stderr
+    );
 }

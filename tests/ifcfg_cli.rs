@@ -244,3 +244,103 @@ fn a_byte_order_mark_does_not_shift_the_position_of_a_problem() {
         run.stderr
     );
 }
+
+const ETH0: &str = "<interface type='ethernet' name='eth0'><start mode='onboot'/>\
+<protocol family='ipv4'><ip address='192.0.2.10' prefix='24'/></protocol></interface>";
+
+/// A root holding one ifcfg file with `text`, and `host.xml` (eth0) beside it.
+fn ifcfg_root(file: &str, text: &[u8]) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("etc/sysconfig/network-scripts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(file), text).unwrap();
+    std::fs::write(tmp.path().join("host.xml"), ETH0).unwrap();
+    let root = tmp.path().display().to_string();
+    (tmp, root)
+}
+
+/// Runs every verb that reads the root; each must exit 2 with `want` in its errors and leave
+/// every byte under the root as it was.
+fn every_verb_refuses(dir: &std::path::Path, root: &str, want: &str) {
+    let before = crate::debian_cli::tree(dir);
+    for verb in [
+        &["import"][..],
+        &["list"],
+        &["diff", "host.xml"],
+        &["apply", "--yes", "host.xml"],
+    ] {
+        let mut args = vec!["--backend", "ifcfg", "--root", root];
+        args.extend_from_slice(verb);
+        let run = netloom(&args, dir, None);
+        assert_eq!(run.code, 2, "{verb:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(want), "{verb:?}: {}", run.stderr);
+    }
+    assert_eq!(crate::debian_cli::tree(dir), before);
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused_at_its_first_bad_byte_and_never_overwritten() {
+    // One Latin-1 byte in a comment of the very file apply would merge into: apply used to
+    // take the file for absent and replace it.
+    let (tmp, root) = ifcfg_root("ifcfg-eth0", b"DEVICE=eth0\nONBOOT=no\n# caf\xe9\n");
+    every_verb_refuses(
+        tmp.path(),
+        &root,
+        "etc/sysconfig/network-scripts/ifcfg-eth0:3:6: the file is not valid UTF-8: byte 0xe9",
+    );
+    // Another device's file stops a plan too: it may configure eth0 (by DEVICE or HWADDR).
+    let (tmp, root) = ifcfg_root("ifcfg-lan", b"DEVICE=eth0\nNAME=B\xfcro\n");
+    every_verb_refuses(
+        tmp.path(),
+        &root,
+        "etc/sysconfig/network-scripts/ifcfg-lan:2:7: the file is not valid UTF-8: byte 0xfc",
+    );
+}
+
+#[test]
+fn a_crlf_file_is_refused_where_bash_and_networkmanager_disagree() {
+    // bash reads `yes\r` here, NetworkManager's ifcfg-rh `yes`: no reading is the host's.
+    let text = "# written on Windows\r\nDEVICE=eth0\r\nONBOOT=yes\r\nIPADDR=192.0.2.10\r\n";
+    let (tmp, root) = ifcfg_root("ifcfg-eth0", text.as_bytes());
+    every_verb_refuses(
+        tmp.path(),
+        &root,
+        "etc/sysconfig/network-scripts/ifcfg-eth0:2:12: carriage return in a value",
+    );
+}
+
+#[test]
+fn a_merge_writes_no_carriage_return_of_its_own() {
+    // A CR in a comment means the same to every reader: the file merges, and the CR stays
+    // the only one.
+    let text = "# written on Windows\r\nDEVICE=eth0\nONBOOT=no\nZONE=work\n";
+    let (tmp, root) = ifcfg_root("ifcfg-eth0", text.as_bytes());
+    let run = netloom(
+        &[
+            "--backend",
+            "ifcfg",
+            "--root",
+            &root,
+            "apply",
+            "--yes",
+            "host.xml",
+        ],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let path = tmp.path().join("etc/sysconfig/network-scripts/ifcfg-eth0");
+    let merged = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        merged.starts_with("# written on Windows\r\nDEVICE=eth0\nONBOOT=yes\nZONE=work\n"),
+        "{merged:?}"
+    );
+    assert!(merged.contains("\nIPADDR=192.0.2.10\n"), "{merged:?}");
+    assert_eq!(merged.matches('\r').count(), 1, "{merged:?}");
+    let run = netloom(
+        &["--backend", "ifcfg", "--root", &root, "diff", "host.xml"],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "no drift after the merge: {}", run.stdout);
+}

@@ -582,3 +582,127 @@ fn a_keyfile_already_at_the_path_is_merged_into_keeping_the_users_settings() {
         Err(BackendError::Invalid(_))
     ));
 }
+
+/// A root holding keyfiles (relative name, bytes) and `host.xml` declaring eth7.
+fn keyfile_root(files: &[(&str, &[u8])]) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(KEYFILES);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    write(
+        tmp.path(),
+        "host.xml",
+        "<interface type='ethernet' name='eth7'><protocol family='ipv4'><dhcp/></protocol></interface>",
+    );
+    let root = tmp.path().display().to_string();
+    (tmp, root)
+}
+
+fn nm_run(dir: &Path, root: &str, args: &[&str]) -> crate::util::Run {
+    let mut all = vec!["--backend", "nm", "--root", root];
+    all.extend_from_slice(args);
+    netloom(&all, dir, None)
+}
+
+#[test]
+fn a_keyfile_that_is_not_utf8_is_refused_at_its_first_bad_byte_and_never_overwritten() {
+    // At the path netloom merges into, and as another profile an import cannot read.
+    let latin1 = USER_WIRED.replace("id=Wired connection 1", "id=B\u{fc}ro");
+    let latin1: Vec<u8> = latin1.chars().map(|c| c as u8).collect();
+    for name in ["eth7.nmconnection", "Buero.nmconnection"] {
+        let (tmp, root) = keyfile_root(&[(name, &latin1)]);
+        let before = crate::debian_cli::tree(tmp.path());
+        let merges = name.starts_with("eth7");
+        for verb in [
+            &["import"][..],
+            &["list"],
+            &["diff", "host.xml"],
+            &["apply", "--yes", "host.xml"],
+        ] {
+            let run = nm_run(tmp.path(), &root, verb);
+            let plans = verb.len() > 1;
+            if plans && !merges {
+                // Beside netloom's file, the user's unreadable profile is left alone.
+                assert_ne!(run.code, 2, "{verb:?}: {}", run.stderr);
+                continue;
+            }
+            assert_eq!(run.code, 2, "{verb:?}: {}{}", run.stdout, run.stderr);
+            let want = format!(
+                "{KEYFILES}/{name}:2:5: the file is not valid UTF-8: byte 0xfc at offset 17"
+            );
+            assert!(run.stderr.contains(&want), "{verb:?}: {}", run.stderr);
+        }
+        if merges {
+            assert_eq!(crate::debian_cli::tree(tmp.path()), before);
+        } else {
+            let kept = std::fs::read(tmp.path().join(KEYFILES).join(name)).unwrap();
+            assert_eq!(kept, latin1);
+        }
+    }
+}
+
+#[test]
+fn crlf_keyfiles_read_as_gkeyfile_reads_them_and_merges_write_no_carriage_return() {
+    // GKeyFile drops the `\r` of a CRLF ending: the profile reads as its LF twin.
+    let user = USER_WIRED.replace("interface-name=eth7\n", "interface-name=eth7\nzone=work\n");
+    let crlf = user.replace('\n', "\r\n");
+    let (lf_dir, lf_root) = keyfile_root(&[("eth7.nmconnection", user.as_bytes())]);
+    let (tmp, root) = keyfile_root(&[("eth7.nmconnection", crlf.as_bytes())]);
+    let lf = nm_run(lf_dir.path(), &lf_root, &["import"]);
+    let run = nm_run(tmp.path(), &root, &["import"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, lf.stdout);
+    let run = nm_run(tmp.path(), &root, &["apply", "--yes", "host.xml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let merged = std::fs::read_to_string(tmp.path().join(nm::path("eth7"))).unwrap();
+    assert!(merged.contains("zone=work\n"), "{merged}");
+    assert!(!merged.contains('\r'), "{merged:?}");
+    // A `\r` GKeyFile keeps (one more before the ending, or at the end of the file) is
+    // refused at its position as the control character it is.
+    for (text, want) in [
+        (
+            "[connection]\r\nid=a\r\r\n",
+            "eth7.nmconnection:2:5: unexpected control character U+000D",
+        ),
+        (
+            "[connection]\r\nid=a\r",
+            "eth7.nmconnection:2:5: unexpected control character U+000D",
+        ),
+    ] {
+        let (tmp, root) = keyfile_root(&[("eth7.nmconnection", text.as_bytes())]);
+        let run = nm_run(tmp.path(), &root, &["import"]);
+        assert_eq!(run.code, 2, "{text:?}");
+        assert!(run.stderr.contains(want), "{text:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn import_problems_of_keys_a_keyfile_lacks_are_positioned_too() {
+    // arp_interval without arp_ip_target: the problem is at the key that asks for a target.
+    let bond = "[connection]\nid=bond0\ntype=bond\ninterface-name=bond0\n\n[bond]\nmode=active-backup\narp_interval=100\n";
+    let slave = "[connection]\nid=eth0\ntype=ethernet\ninterface-name=eth0\nmaster=bond0\nslave-type=bond\n";
+    // Each address the model refuses is reported at its own line.
+    let eth1 = "[connection]\nid=eth1\ntype=ethernet\ninterface-name=eth1\n\n[ipv4]\nmethod=manual\naddress1=192.0.2.1/24\naddress2=0.0.0.0/24\naddress3=224.0.0.1/24\n";
+    let (tmp, root) = keyfile_root(&[
+        ("bond0.nmconnection", bond.as_bytes()),
+        ("eth0.nmconnection", slave.as_bytes()),
+        ("eth1.nmconnection", eth1.as_bytes()),
+    ]);
+    let run = nm_run(tmp.path(), &root, &["import"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    for want in [
+        "bond0.nmconnection:8:14: arp_interval monitors by ARP, and there is no arp_ip_target",
+        "eth1.nmconnection:9:10: invalid address '0.0.0.0'",
+        "eth1.nmconnection:10:10: invalid address '224.0.0.1'",
+    ] {
+        assert!(run.stderr.contains(want), "{want}\n{}", run.stderr);
+    }
+    assert_eq!(
+        run.stderr.matches("nmconnection:").count(),
+        3,
+        "{}",
+        run.stderr
+    );
+}

@@ -114,12 +114,10 @@ impl<'g> Stanza<'g> {
         self.all(key).next()
     }
 
-    fn same(&self, other: &Stanza) -> bool {
-        self.family.text == other.family.text
-            && self.method.text == other.method.text
-            && self.opts.len() == other.opts.len()
-            && (self.opts.iter().zip(&other.opts))
-                .all(|(a, b)| a.0 == b.0 && a.1.text() == b.1.text())
+    /// What makes two stanzas the same: family, method, and every option in order.
+    fn signature(&self) -> (&str, &str, Vec<(&str, &str)>) {
+        let opts = self.opts.iter().map(|(k, v)| (k.as_ref(), v.text()));
+        (&self.family.text, &self.method.text, opts.collect())
     }
 }
 
@@ -369,14 +367,17 @@ impl<'g> Read<'g> {
                 _ => current = None,
             }
         }
+        // Hashed, so that 10,000 stanzas of one interface are not compared pairwise.
         for stanzas in read.groups.iter_mut().filter(|s| s.len() > 1) {
-            let mut kept: Vec<Stanza> = Vec::with_capacity(stanzas.len());
-            for s in stanzas.drain(..) {
-                if !kept.iter().any(|k| k.same(&s)) {
-                    kept.push(s);
-                }
-            }
-            *stanzas = kept;
+            let first: Vec<bool> = {
+                let mut seen = HashSet::with_capacity(stanzas.len());
+                stanzas.iter().map(|s| seen.insert(s.signature())).collect()
+            };
+            let mut i = 0;
+            stanzas.retain(|_| {
+                i += 1;
+                first[i - 1]
+            });
         }
         read
     }
@@ -448,7 +449,10 @@ impl<'g> Read<'g> {
             }
             for &(h, v) in referrers.get(self.name(g)).into_iter().flatten() {
                 let slave = self.name(h);
-                if !self.members[g].iter().any(|m| m.name.as_str() == slave) {
+                // Already listed by this bond: a claim, found by name rather than by a scan
+                // of the bond's members.
+                let listed = self.claims.get(slave).map(|c| c.0);
+                if listed != Some(g) {
                     self.claim(g, slave, v.at(), "bond-master", p);
                 }
             }

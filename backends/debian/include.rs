@@ -10,7 +10,8 @@
 //! that points elsewhere, or uses shell expansion beyond wildcards, is an error at the
 //! line: netloom cannot promise "one definition per interface" across files it cannot see.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 
 use crate::backend::BackendError;
 use crate::error::{Diagnostic, Diagnostics};
@@ -19,12 +20,20 @@ use crate::syntax::interfaces::{self, File, LineKind, Word};
 
 use super::MAIN;
 
+/// The files of a root that are not UTF-8, each with its positioned problem.
+pub(super) type Unreadable = BTreeMap<String, Diagnostic>;
+
 /// Deeper nesting than this is refused: ifupdown has no limit, but no real tree needs it.
 const MAX_DEPTH: usize = 64;
 
 /// Files read, repeats included: files that source each other many times over grow
 /// exponentially, and netloom refuses them instead of spinning.
 const MAX_VISITS: usize = 100_000;
+
+/// Lines read, repeats included, beyond four times the lines the root holds: a big file
+/// sourced by 50,000 lines would otherwise be read 50,000 times (input n, work n²). A tree
+/// that reads each file once or twice stays far below.
+const EXTRA_LINES: usize = 1_000_000;
 
 /// One file ifupdown reads.
 #[derive(Debug)]
@@ -58,7 +67,7 @@ impl Graph {
 /// A missing main file gives an empty graph.
 pub(super) fn read(
     files: &BTreeMap<String, String>,
-    binary: &BTreeSet<String>,
+    binary: &Unreadable,
 ) -> Result<Graph, BackendError> {
     read_except(files, binary, &|_| false)
 }
@@ -67,11 +76,18 @@ pub(super) fn read(
 /// own freshly rendered files, which source nothing, need no second look.
 pub(super) fn read_except(
     files: &BTreeMap<String, String>,
-    binary: &BTreeSet<String>,
+    binary: &Unreadable,
     known: &dyn Fn(&str) -> bool,
 ) -> Result<Graph, BackendError> {
+    let held: usize = files
+        .values()
+        .map(|t| t.bytes().filter(|&b| b == b'\n').count() + 1)
+        .sum();
     let mut walk = Walk {
         visits: 0,
+        lines: 0,
+        max_lines: EXTRA_LINES.saturating_add(held.saturating_mul(4)),
+        sources: HashMap::new(),
         resolved: HashMap::new(),
         known,
         binary,
@@ -80,7 +96,7 @@ pub(super) fn read_except(
         stack: Vec::new(),
         problems: Vec::new(),
     };
-    if files.contains_key(MAIN) || binary.contains(MAIN) {
+    if files.contains_key(MAIN) || binary.contains_key(MAIN) {
         walk.visit(MAIN);
     }
     if walk.problems.is_empty() {
@@ -93,10 +109,15 @@ pub(super) fn read_except(
 struct Walk<'a> {
     /// Files visited so far, repeats included.
     visits: usize,
+    /// Lines read so far, repeats included, and the most that may be.
+    lines: usize,
+    max_lines: usize,
+    /// Each file with a problem at a `source` line, positioned once for all of them.
+    sources: HashMap<String, SourceFile>,
     /// What each `(file, path, source-directory?)` of a source line resolved to.
     resolved: HashMap<(String, String, bool), Result<Vec<String>, String>>,
     known: &'a dyn Fn(&str) -> bool,
-    binary: &'a BTreeSet<String>,
+    binary: &'a Unreadable,
     files: &'a BTreeMap<String, String>,
     graph: Graph,
     stack: Vec<String>,
@@ -105,12 +126,10 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn visit(&mut self, path: &str) {
-        if self.binary.contains(path) {
-            self.problems.push(Diagnostic::new(
-                path,
-                None,
-                "ifupdown reads this file, and it is not valid UTF-8; netloom cannot promise to \
-                 keep its bytes, so it leaves the whole root alone until it is converted",
+        if let Some(problem) = self.binary.get(path) {
+            self.problems.push(problem.clone().with_note(
+                "ifupdown reads this file; netloom cannot promise to keep bytes it cannot read, \
+                 so it leaves the whole root alone until the file is converted to UTF-8",
             ));
             return;
         }
@@ -142,6 +161,7 @@ impl Walk<'_> {
         };
         self.stack.push(path.to_owned());
         let count = self.graph.files[index].file.lines.len();
+        self.lines = self.lines.saturating_add(count);
         for line in 0..count {
             let source = match &self.graph.files[index].file.lines[line].kind {
                 LineKind::Blank | LineKind::Comment => None,
@@ -159,9 +179,14 @@ impl Walk<'_> {
         self.stack.pop();
     }
 
+    /// A problem at `word` of the `source` line in `from`.
+    fn report(&mut self, from: &str, text: &str, word: &Word, message: String) {
+        let source =
+            (self.sources.entry(from.to_owned())).or_insert_with(|| SourceFile::new(from, text));
+        self.problems.push(source.diagnostic_at(word.pos, message));
+    }
+
     fn include(&mut self, from: &str, text: &str, word: &Word, directory: bool) {
-        let problem =
-            |message: String| SourceFile::new(from, text).diagnostic_at(word.pos, message);
         let key = (from.to_owned(), word.text.clone(), directory);
         let resolved = match self.resolved.get(&key) {
             Some(r) => r.clone(),
@@ -174,28 +199,49 @@ impl Walk<'_> {
         let targets = match resolved {
             Ok(t) => t,
             Err(why) => {
-                self.problems.push(problem(why));
+                self.report(from, text, word, why);
                 return;
             }
         };
         for target in targets {
             if self.stack.contains(&target) {
-                self.problems.push(problem(format!(
-                    "/{target} is sourced from within itself; ifupdown would loop"
-                )));
+                self.report(
+                    from,
+                    text,
+                    word,
+                    format!("/{target} is sourced from within itself; ifupdown would loop"),
+                );
                 continue;
             }
             if self.stack.len() >= MAX_DEPTH {
-                self.problems.push(problem(format!(
+                self.report(from, text, word, format!(
                     "sources nest more than {MAX_DEPTH} deep here; netloom does not follow them further"
-                )));
+                ));
                 return;
             }
             if self.visits >= MAX_VISITS {
-                self.problems.push(problem(format!(
-                    "the files source each other so often that ifupdown would read more than \
+                self.report(
+                    from,
+                    text,
+                    word,
+                    format!(
+                        "the files source each other so often that ifupdown would read more than \
                      {MAX_VISITS} files; netloom stops here"
-                )));
+                    ),
+                );
+                return;
+            }
+            if self.lines >= self.max_lines {
+                self.report(
+                    from,
+                    text,
+                    word,
+                    format!(
+                        "the files are sourced so often that ifupdown would read more than {} \
+                     lines, four times what they hold and a million more; netloom stops here",
+                        self.max_lines
+                    ),
+                );
                 return;
             }
             self.visit(&target);
@@ -210,7 +256,7 @@ fn resolve(
     pattern: &str,
     directory: bool,
     files: &BTreeMap<String, String>,
-    binary: &BTreeSet<String>,
+    binary: &Unreadable,
 ) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for word in pattern.split_ascii_whitespace() {
@@ -253,9 +299,21 @@ fn resolve(
                  holds there"
             ));
         }
-        let mut found: Vec<String> = files
-            .keys()
-            .chain(binary)
+        // Only paths that start with the pattern's literal part can match: a range of the
+        // sorted maps, so that 10,000 `source` lines of plain paths are not each matched
+        // against 10,000 files.
+        let literal = literal_prefix(&parts, directory);
+        let candidates = files
+            .range::<str, _>((Bound::Included(literal.as_str()), Bound::Unbounded))
+            .map(|(p, _)| p)
+            .take_while(|p| p.starts_with(&literal))
+            .chain(
+                binary
+                    .range::<str, _>((Bound::Included(literal.as_str()), Bound::Unbounded))
+                    .map(|(p, _)| p)
+                    .take_while(|p| p.starts_with(&literal)),
+            );
+        let mut found: Vec<String> = candidates
             .filter(|path| {
                 let have: Vec<&str> = path.split('/').collect();
                 if directory {
@@ -272,6 +330,29 @@ fn resolve(
         out.extend(found);
     }
     Ok(out)
+}
+
+/// The part of a path every match of `parts` starts with: the components before the first
+/// one holding a wildcard, and that one's text up to its first wildcard (a `source-directory`
+/// matches names inside the directory, so its path ends in `/`).
+fn literal_prefix(parts: &[&str], directory: bool) -> String {
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        match part.find(['*', '?', '[']) {
+            Some(at) => {
+                out.push_str(&part[..at]);
+                return out;
+            }
+            None => out.push_str(part),
+        }
+    }
+    if directory {
+        out.push('/');
+    }
+    out
 }
 
 /// Whether every file `parts` can match is one the backend's scan reads: a pattern that
@@ -456,7 +537,7 @@ mod tests {
             ("etc/network/interfaces.d/.hidden", "iface h inet manual\n"),
             ("etc/network/interfaces.local", "iface d inet manual\n"),
         ]);
-        let g = read(&fs, &BTreeSet::new()).unwrap();
+        let g = read(&fs, &Unreadable::new()).unwrap();
         // source-directory skips c.x (a dot) and .hidden; the glob skips .hidden only.
         assert_eq!(names(&g), ["a", "b", "c", "d", "b", "z"]);
         assert!(g.reads("etc/network/interfaces.d/c.x"));
@@ -483,7 +564,7 @@ mod tests {
                 "etc/network/interfaces:1:8: /etc/network/interfaces is sourced from within itself",
             ),
         ] {
-            let err = read(&files(&[(MAIN, text)]), &BTreeSet::new())
+            let err = read(&files(&[(MAIN, text)]), &Unreadable::new())
                 .unwrap_err()
                 .to_string();
             assert!(err.starts_with(want), "{text:?}: {err}");
@@ -493,7 +574,7 @@ mod tests {
     #[test]
     fn a_missing_main_file_reads_nothing() {
         let only = files(&[("etc/network/interfaces.d/a", "iface a inet manual\n")]);
-        let g = read(&only, &BTreeSet::new()).unwrap();
+        let g = read(&only, &Unreadable::new()).unwrap();
         assert!(g.files.is_empty());
     }
 }

@@ -9,7 +9,7 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::source::SourceFile;
 use crate::syntax::interfaces::{File, LineKind};
 
-use super::include::{self, Graph};
+use super::include::{self, Graph, Unreadable};
 use super::{DIR, MAIN};
 
 /// The start of a new main file, Debian's own.
@@ -27,7 +27,7 @@ pub(super) struct Inputs<'a> {
     /// What is on disk now.
     pub(super) existing: &'a BTreeMap<String, String>,
     /// Files that matched the scan but are not UTF-8.
-    pub(super) binary: &'a BTreeSet<String>,
+    pub(super) binary: &'a Unreadable,
     /// netloom's files for the declaration: `interfaces.d/NAME` to text.
     pub(super) own: Vec<RenderedFile>,
     /// Existing files netloom wrote (by their header).
@@ -60,12 +60,10 @@ pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError
         .collect();
     let mut problems = Vec::new();
     for f in &own {
-        if binary.contains(&f.path) {
-            problems.push(Diagnostic::new(
-                &f.path,
-                None,
-                "netloom writes this file for the interface it is named after, and it is the \
-                 user's and not valid UTF-8; move it elsewhere",
+        if let Some(problem) = binary.get(&f.path) {
+            problems.push(problem.clone().with_note(
+                "netloom writes this file for the interface it is named after, and this one \
+                 is the user's and cannot be read; move it elsewhere",
             ));
         }
         if let Some(text) = existing.get(&f.path)
@@ -80,10 +78,10 @@ pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError
     if !problems.is_empty() {
         return Err(BackendError::Invalid(Diagnostics(problems)));
     }
-    if !existing.contains_key(MAIN) && !binary.contains(MAIN) {
+    if !existing.contains_key(MAIN) && !binary.contains_key(MAIN) {
         let strangers = existing
             .keys()
-            .chain(binary)
+            .chain(binary.keys())
             .any(|p| p.starts_with(DIR) && !owned.contains(p) && !rendered.contains(p.as_str()));
         let main = if strangers {
             NEW_MAIN.to_owned()
@@ -182,7 +180,7 @@ fn changed_files(
 /// and the user's files no longer define any of `names`.
 pub(super) fn remove(
     existing: &BTreeMap<String, String>,
-    binary: &BTreeSet<String>,
+    binary: &Unreadable,
     owned: &BTreeSet<String>,
     tops: &[String],
     names: &BTreeSet<String>,
@@ -332,7 +330,14 @@ fn conflicts(
         match &line.kind {
             LineKind::Mapping { patterns } => {
                 for p in patterns {
-                    if let Some(name) = managed.iter().find(|n| include::glob(&p.text, n)) {
+                    // A plain name is looked up; only a pattern is matched against every
+                    // managed name.
+                    let plain = !p.text.contains(['*', '?', '[']);
+                    let name = match plain {
+                        true => managed.get(&p.text),
+                        false => managed.iter().find(|n| include::glob(&p.text, n)),
+                    };
+                    if let Some(name) = name {
                         report(
                             p,
                             format!(
@@ -376,15 +381,11 @@ fn conflicts(
     }
 }
 
-/// The line terminator a raw line ends with.
+/// The line terminator for a line netloom rewrites in place of `raw`: `\n` where `raw` had
+/// one (netloom never writes a `\r`, and ifupdown reads `\r\n` and `\n` alike), nothing
+/// where `raw` ended the file without one.
 fn terminator(raw: &str) -> &'static str {
-    if raw.ends_with("\r\n") {
-        "\r\n"
-    } else if raw.ends_with('\n') {
-        "\n"
-    } else {
-        ""
-    }
+    if raw.ends_with('\n') { "\n" } else { "" }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::model::{
     Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
     Vlan, VlanTag, parse_arp_target, parse_host_ipv4, parse_host_ipv6, parse_uint,
 };
+use crate::source::SourceFile;
 
 /// What kind of device a file describes, judged as NetworkManager's ifcfg-rh does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +29,11 @@ struct Importer<'a, 's> {
     /// The files naming each master in `MASTER=` and in `BRIDGE=`, in path order.
     slaves_of: HashMap<&'a str, Vec<&'a IfcfgFile<'s>>>,
     ports_of: HashMap<&'a str, Vec<&'a IfcfgFile<'s>>>,
+    /// The first of `files` configuring each device, for `import NAME`.
+    by_device: HashMap<&'a IfaceName, &'a IfcfgFile<'s>>,
     problems: Vec<Diagnostic>,
+    /// Each file with a problem, positioned once for all of its problems.
+    sources: HashMap<&'s str, SourceFile>,
 }
 
 pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
@@ -49,11 +54,19 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
             ports_of.entry(b).or_default().push(f);
         }
     }
+    let mut by_device = HashMap::with_capacity(files.len());
+    for f in &files {
+        if let Some(d) = &f.device {
+            by_device.entry(d).or_insert(*f);
+        }
+    }
     let mut im = Importer {
         files,
         slaves_of,
         ports_of,
+        by_device,
         problems: Vec::new(),
+        sources: HashMap::new(),
     };
     let tops: Vec<&IfcfgFile<'_>> = if names.is_empty() {
         im.files
@@ -96,12 +109,7 @@ fn is(f: &IfcfgFile, key: &str, word: &str) -> bool {
 
 impl<'a, 's> Importer<'a, 's> {
     fn named_top(&mut self, name: &IfaceName) -> Option<&'a IfcfgFile<'s>> {
-        let Some(f) = self
-            .files
-            .iter()
-            .copied()
-            .find(|f| f.device.as_ref() == Some(name))
-        else {
+        let Some(f) = self.by_device.get(name).copied() else {
             self.problems.push(Diagnostic::new(
                 super::DIR,
                 None,
@@ -110,14 +118,15 @@ impl<'a, 's> Importer<'a, 's> {
             return None;
         };
         if let Some(master) = f.get("MASTER").or(f.get("BRIDGE")) {
-            self.problems.push(f.problem(
+            self.report(
+                f,
                 if f.get("MASTER").is_some() {
                     "MASTER"
                 } else {
                     "BRIDGE"
                 },
                 format!("'{name}' is part of '{master}'; name '{master}' instead"),
-            ));
+            );
             return None;
         }
         Some(f)
@@ -126,7 +135,7 @@ impl<'a, 's> Importer<'a, 's> {
     /// Parses the value of `key` with a model parser; a bad value is reported at the key.
     fn value<T>(
         &mut self,
-        f: &IfcfgFile,
+        f: &IfcfgFile<'s>,
         key: &str,
         parse: impl FnOnce(&str) -> Result<T, ValueError>,
     ) -> Option<T> {
@@ -134,14 +143,13 @@ impl<'a, 's> Importer<'a, 's> {
         match parse(raw.trim()) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.problems
-                    .push(f.problem(key, format!("invalid {key} '{raw}': {e}")));
+                self.report(f, key, format!("invalid {key} '{raw}': {e}"));
                 None
             }
         }
     }
 
-    fn kind(&self, f: &IfcfgFile) -> Kind {
+    fn kind(&self, f: &IfcfgFile<'s>) -> Kind {
         let is_master = f
             .device
             .as_ref()
@@ -189,14 +197,14 @@ impl<'a, 's> Importer<'a, 's> {
         })
     }
 
-    fn ethernet(&mut self, f: &IfcfgFile) -> Ethernet {
+    fn ethernet(&mut self, f: &IfcfgFile<'s>) -> Ethernet {
         Ethernet {
             mac: self.value(f, "HWADDR", MacAddr::parse),
             link: None,
         }
     }
 
-    fn bond(&mut self, f: &IfcfgFile, name: &IfaceName) -> Option<Bond> {
+    fn bond(&mut self, f: &IfcfgFile<'s>, name: &IfaceName) -> Option<Bond> {
         let opts = parse::bond_opts(f.get("BONDING_OPTS").unwrap_or_default());
         let opt = |k: &str| {
             opts.iter()
@@ -276,14 +284,28 @@ impl<'a, 's> Importer<'a, 's> {
         })
     }
 
+    /// Records a problem at the value of `key` in `f` (at the file's start when it has no
+    /// such key).
+    fn report(&mut self, f: &IfcfgFile<'s>, key: &str, message: String) {
+        let offset = f.shell.offset(key).unwrap_or(0);
+        let source = self.sources.entry(f.path).or_insert_with(|| f.source());
+        self.problems
+            .push(source.diagnostic_in_input(offset, message));
+    }
+
     /// Records a problem with `key` of `f`; `None` for the caller to return.
-    fn refuse<T>(&mut self, f: &IfcfgFile, key: &str, message: String) -> Option<T> {
-        self.problems.push(f.problem(key, message));
+    fn refuse<T>(&mut self, f: &IfcfgFile<'s>, key: &str, message: String) -> Option<T> {
+        self.report(f, key, message);
         None
     }
 
     /// Reports a bad bond option at `BONDING_OPTS`.
-    fn checked<T>(&mut self, f: &IfcfgFile, option: &str, v: Result<T, ValueError>) -> Option<T> {
+    fn checked<T>(
+        &mut self,
+        f: &IfcfgFile<'s>,
+        option: &str,
+        v: Result<T, ValueError>,
+    ) -> Option<T> {
         match v {
             Ok(v) => Some(v),
             Err(e) => self.refuse(
@@ -294,7 +316,7 @@ impl<'a, 's> Importer<'a, 's> {
         }
     }
 
-    fn vlan(&mut self, f: &IfcfgFile, name: &IfaceName) -> Option<Vlan> {
+    fn vlan(&mut self, f: &IfcfgFile<'s>, name: &IfaceName) -> Option<Vlan> {
         // DEV.TAG names carry both; any other name needs VLAN_ID and PHYSDEV. A tag is never
         // guessed from digits in a name such as "vlan42" (netcf did).
         let dotted = name
@@ -326,15 +348,16 @@ impl<'a, 's> Importer<'a, 's> {
         })
     }
 
-    fn bridge(&mut self, f: &IfcfgFile, name: &IfaceName) -> Option<Bridge> {
+    fn bridge(&mut self, f: &IfcfgFile<'s>, name: &IfaceName) -> Option<Bridge> {
         let stp = match f.get("STP").map(str::to_ascii_lowercase).as_deref() {
             Some("on" | "yes") => Some(true),
             Some("off" | "no") => Some(false),
             Some(other) => {
-                self.problems.push(f.problem(
+                self.report(
+                    f,
                     "STP",
                     format!("invalid STP '{other}': expected 'on' or 'off'"),
-                ));
+                );
                 None
             }
             None => None,
@@ -350,10 +373,11 @@ impl<'a, 's> Importer<'a, 's> {
                 Kind::Vlan => PortKind::Vlan(self.vlan(m, &port_name)?),
                 Kind::Bond => PortKind::Bond(self.bond(m, &port_name)?),
                 Kind::Bridge => {
-                    self.problems.push(m.problem(
+                    self.report(
+                        m,
                         "BRIDGE",
                         format!("bridge '{port_name}' cannot be a port of bridge '{name}'"),
-                    ));
+                    );
                     return None;
                 }
             };
@@ -365,7 +389,7 @@ impl<'a, 's> Importer<'a, 's> {
         Some(Bridge { stp, delay, ports })
     }
 
-    fn ipv4(&mut self, f: &IfcfgFile) -> Option<Ipv4> {
+    fn ipv4(&mut self, f: &IfcfgFile<'s>) -> Option<Ipv4> {
         let dhcp = matches!(
             f.get("BOOTPROTO").map(str::to_ascii_lowercase).as_deref(),
             Some("dhcp" | "bootp")
@@ -407,7 +431,7 @@ impl<'a, 's> Importer<'a, 's> {
         })
     }
 
-    fn ipv6(&mut self, f: &IfcfgFile) -> Option<Ipv6> {
+    fn ipv6(&mut self, f: &IfcfgFile<'s>) -> Option<Ipv6> {
         if !yes(f.get("IPV6INIT")) {
             return None;
         }
@@ -421,9 +445,7 @@ impl<'a, 's> Importer<'a, 's> {
                 .and_then(|a| Ok((a, prefix.map(Ipv6Prefix::parse).transpose()?)));
             match parsed {
                 Ok((address, prefix)) => addresses.push(Ipv6Address { address, prefix }),
-                Err(e) => im
-                    .problems
-                    .push(f.problem(key, format!("invalid {key} '{text}': {e}"))),
+                Err(e) => im.report(f, key, format!("invalid {key} '{text}': {e}")),
             }
         };
         if let Some(first) = f.get("IPV6ADDR") {

@@ -75,4 +75,96 @@ mod tests {
             assert!(!Ifcfg.owns(other, None), "{other}");
         }
     }
+
+    // ---- cost: linear in the root, whatever its shape ----
+
+    use crate::scaling::assert_linear;
+
+    fn snapshot(files: impl IntoIterator<Item = (String, String)>) -> Snapshot {
+        Snapshot {
+            files: files.into_iter().collect(),
+            ..Snapshot::default()
+        }
+    }
+
+    fn path(name: &str) -> String {
+        format!("{DIR}/ifcfg-{name}")
+    }
+
+    #[test]
+    fn importing_many_files_all_or_by_name_is_linear() {
+        let root = |n: usize| {
+            let files = (0..n).map(|i| {
+                let text = format!(
+                    "DEVICE=eth{i}\nONBOOT=yes\nIPADDR=10.{}.{}.1\nPREFIX=24\n",
+                    i / 256 % 256,
+                    i % 256
+                );
+                (path(&format!("eth{i}")), text)
+            });
+            let names: Vec<IfaceName> = (0..n)
+                .map(|i| IfaceName::parse(&format!("eth{i}")).unwrap())
+                .collect();
+            (snapshot(files), names)
+        };
+        assert_linear("importing n files", 500, root, |(snap, _)| {
+            assert!(Ifcfg.import(snap, &[]).is_ok());
+        });
+        assert_linear("importing n files by name", 500, root, |(snap, names)| {
+            assert!(Ifcfg.import(snap, names).is_ok());
+        });
+    }
+
+    #[test]
+    fn a_file_with_many_problems_is_positioned_in_linear_time() {
+        // n/10 bad addresses (IPADDR0 to IPADDR999 at most) among n comment lines: every
+        // problem is positioned, and the file is indexed once for all of them.
+        let root = |n: usize| {
+            let mut text = String::from("DEVICE=eth0\n");
+            for i in 0..n {
+                text.push_str("# a comment line\n");
+                if i % 10 == 0 {
+                    text.push_str(&format!("IPADDR{}=10.0.0.300\n", i / 10));
+                }
+            }
+            snapshot([(path("eth0"), text)])
+        };
+        assert_linear("n/10 problems in an n-line file", 500, root, |snap| {
+            let Err(BackendError::Invalid(d)) = Ifcfg.import(snap, &[]) else {
+                panic!("the bad addresses must be refused");
+            };
+            assert!(d.0.iter().all(|p| p.position().is_some()));
+        });
+    }
+
+    #[test]
+    fn merging_many_keys_into_a_long_file_is_linear() {
+        // n/10 addresses (IPADDR0 to IPADDR999 at most) into a file of n stale keys and
+        // comments.
+        let input = |n: usize| {
+            let addresses: String = (0..n / 10)
+                .map(|i| {
+                    format!(
+                        "<ip address='10.0.{}.{}' prefix='24'/>",
+                        i / 250,
+                        i % 250 + 1
+                    )
+                })
+                .collect();
+            let xml = format!(
+                "<interface type='ethernet' name='eth0'><protocol family='ipv4'>{addresses}\
+                 </protocol></interface>"
+            );
+            let host = crate::xml::read_str("h.xml", &xml).unwrap();
+            let mut text = String::from("DEVICE=eth0\n");
+            for i in 0..n {
+                text.push_str(&format!("# mine {i}\nGATEWAY{}=10.9.9.9\n", i % 1000));
+            }
+            (host, snapshot([(path("eth0"), text)]))
+        };
+        assert_linear("merging into an n-line file", 500, input, |(host, snap)| {
+            let files = Ifcfg.render(host, snap).unwrap();
+            assert!(!files[0].contents.contains("GATEWAY"));
+        });
+    }
 }

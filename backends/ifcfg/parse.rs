@@ -30,12 +30,22 @@ impl IfcfgFile<'_> {
         self.shell.get(key)
     }
 
-    /// A problem with the value of `key` (or with the file, if the key is absent).
-    pub(super) fn problem(&self, key: &str, message: impl Into<String>) -> Diagnostic {
-        let offset = self.shell.offset(key).unwrap_or(0);
-        SourceFile::new(self.path, self.text).diagnostic_in_input(offset, message)
+    /// The file as a source of positioned problems.
+    pub(super) fn source(&self) -> SourceFile {
+        SourceFile::new(self.path, self.text)
     }
 }
+
+/// Why an ifcfg file that is not UTF-8 stops an import or a plan.
+const UNREADABLE: &str = "initscripts and NetworkManager read this file; netloom cannot keep \
+                          bytes it cannot read, so it leaves the root alone until the file is \
+                          converted to UTF-8";
+
+/// Why a carriage return in a value stops an import or a plan: the file's two readers
+/// disagree on it, so no reading of it is the host's.
+const BARE_CR: &str = "carriage return in a value (a CRLF line ending?): bash keeps it in the \
+                       value and NetworkManager drops it, so the two read this file differently; \
+                       expected LF line endings (dos2unix converts the file)";
 
 /// File name suffixes initscripts skips (`ifcfg-eth0.bak` is a backup, not a device).
 const IGNORED_SUFFIXES: &[&str] = &[
@@ -168,7 +178,17 @@ impl<'a> Files<'a> {
             }
         }
         let parsed = crate::parallel::map(&candidates, 512, |(_, _, text)| ShellFile::parse(text));
-        let mut problems = Vec::new();
+        // A file that is not UTF-8 may configure any device (by DEVICE or HWADDR), and its
+        // bytes could not be kept in a merge: every one initscripts would read stops the run.
+        let mut problems: Vec<Diagnostic> = existing
+            .binary
+            .iter()
+            .filter(|(path, _)| {
+                path.strip_prefix(&prefix)
+                    .is_some_and(|suffix| !suffix.is_empty() && !is_ignored(suffix))
+            })
+            .map(|(_, problem)| problem.clone().with_note(UNREADABLE))
+            .collect();
         for ((path, suffix, text), shell) in candidates.into_iter().zip(parsed) {
             let source = || SourceFile::new(path, text);
             let shell = match shell {
@@ -178,6 +198,10 @@ impl<'a> Files<'a> {
                     continue;
                 }
             };
+            if let Some(at) = shell.bare_cr() {
+                problems.push(source().diagnostic_in_input(at, BARE_CR));
+                continue;
+            }
             let device = match shell.get("DEVICE") {
                 Some(d) => match IfaceName::parse(d) {
                     Ok(n) => Some(n),

@@ -1,6 +1,8 @@
 //! The model to ifcfg keys, and keys to files: a new file from the template, or the managed
 //! keys merged into the user's existing file with every other byte kept.
 
+use std::collections::HashSet;
+
 use askama::Template;
 
 use super::DIR;
@@ -296,14 +298,24 @@ fn merge(existing: &ShellFile, profile: &Profile) -> String {
         };
         wanted.push((key, value));
     }
+    // A profile of 1,000 addresses merged into a file of 1,000 lines must stay linear: its
+    // keys are hashed then. The usual profile of a dozen keys is scanned, which is cheaper.
+    let hashed: HashSet<&str> = match profile.keys.len() > 64 {
+        true => profile.keys.iter().map(|(k, _)| k.as_str()).collect(),
+        false => HashSet::new(),
+    };
+    let ours = |key: &str| match hashed.is_empty() {
+        true => profile.keys.iter().any(|(k, _)| k == key),
+        false => hashed.contains(key),
+    };
     let stale: Vec<&str> = existing
         .entries()
         .map(|(k, _)| k)
-        .filter(|k| parse::is_managed(k) && !profile.keys.iter().any(|(p, _)| p == k))
+        .filter(|k| parse::is_managed(k) && !ours(k))
         .collect();
     // Re-applying an unchanged configuration is the common case: then the file is its own
     // answer, byte for byte, without a copy being edited.
-    let said_once = |key: &str| existing.entries().filter(|(k, _)| *k == key).count() == 1;
+    let said_once = |key: &str| existing.count(key) == 1;
     if stale.is_empty()
         && wanted
             .iter()
@@ -312,12 +324,8 @@ fn merge(existing: &ShellFile, profile: &Profile) -> String {
         return existing.to_string();
     }
     let mut file = existing.clone();
-    for key in stale {
-        file.remove(key);
-    }
-    for (key, value) in &wanted {
-        file.set(key, value);
-    }
+    file.remove_all(stale);
+    file.set_all(wanted.iter().map(|(k, v)| (*k, v.as_str())));
     file.to_string()
 }
 

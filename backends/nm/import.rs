@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use super::keyfile::Locator;
 use super::render::uuid;
 use super::settings::{Settings, Value, kind};
 use crate::backend::BackendError;
@@ -53,15 +54,40 @@ pub(super) struct Source<'a> {
     pub file: Option<File<'a>>,
 }
 
+/// A keyfile's positions and text, made once for a file with problems.
+struct Located {
+    locator: Locator,
+    source: SourceFile,
+}
+
 impl Source<'_> {
-    /// A problem with `section.key` of this profile: at the value's `file:line:col` for a
-    /// keyfile, naming the profile for one from D-Bus.
+    /// A problem with `section.key` of this profile (the `nth` entry of a list such as
+    /// `address-data`); see [`Source::problem_in`].
     fn problem(&self, section: &str, key: &str, message: String) -> Diagnostic {
+        self.problem_in(&mut None, section, key, 0, message)
+    }
+
+    /// A problem with `section.key` of this profile: at the value's `file:line:col` for a
+    /// keyfile (at its section, or the file's start, when the key is missing), naming the
+    /// profile for one from D-Bus. `located` keeps the keyfile's positions for its next
+    /// problem, so a file with many is read once.
+    fn problem_in(
+        &self,
+        located: &mut Option<Located>,
+        section: &str,
+        key: &str,
+        nth: usize,
+        message: String,
+    ) -> Diagnostic {
         match self.file {
-            Some(f) => match super::keyfile::locate(f.text, section, key) {
-                Some(at) => SourceFile::new(f.path, f.text).diagnostic_in_input(at, message),
-                None => Diagnostic::new(f.path, None, message),
-            },
+            Some(f) => {
+                let l = located.get_or_insert_with(|| Located {
+                    locator: Locator::new(f.text),
+                    source: SourceFile::new(f.path, f.text),
+                });
+                let at = l.locator.find(section, key, nth);
+                l.source.diagnostic_in_input(at, message)
+            }
             None => {
                 let id = self.settings.id().or(self.settings.uuid()).unwrap_or("?");
                 let message = format!("{section}.{key}: {message}");
@@ -123,6 +149,10 @@ struct Importer<'a> {
     controller: Vec<Option<usize>>,
     /// The profile of each UUID.
     by_uuid: HashMap<&'a str, usize>,
+    /// The profile read for each device name, for `import NAME`.
+    by_name: HashMap<IfaceName, usize>,
+    /// The positions of each profile's keyfile, once it has a problem.
+    located: HashMap<usize, Option<Located>>,
     problems: Vec<Diagnostic>,
 }
 
@@ -157,12 +187,17 @@ pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Host,
         }
         controller.push(found);
     }
+    let by_name = (profiles.iter().enumerate())
+        .map(|(i, (n, _))| (n.clone(), i))
+        .collect();
     let mut im = Importer {
         profiles,
         slaves_of,
         ports_of,
         controller,
         by_uuid,
+        by_name,
+        located: HashMap::new(),
         problems,
     };
     let tops: Vec<usize> = if names.is_empty() {
@@ -187,7 +222,7 @@ fn checked<T>(key: &str, value: &str, parsed: Result<T, ValueError>) -> Result<T
 
 impl<'a> Importer<'a> {
     fn named_top(&mut self, name: &IfaceName) -> Option<usize> {
-        let Some(i) = self.profiles.iter().position(|(n, _)| n == name) else {
+        let Some(&i) = self.by_name.get(name) else {
             self.problems.push(Diagnostic::new(
                 super::DIR,
                 None,
@@ -199,9 +234,7 @@ impl<'a> Importer<'a> {
             let shown =
                 self.controller[i].map_or(master.to_owned(), |c| self.profiles[c].0.to_string());
             let message = format!("'{name}' is part of '{shown}'; name '{shown}' instead");
-            let problem = self.profiles[i].1.problem("connection", "master", message);
-            self.problems.push(problem);
-            return None;
+            return self.ok(i, "connection", "master", Err(message));
         }
         Some(i)
     }
@@ -214,10 +247,25 @@ impl<'a> Importer<'a> {
         key: &str,
         result: Result<T, String>,
     ) -> Option<T> {
+        self.ok_nth(i, section, key, 0, result)
+    }
+
+    /// [`Importer::ok`] for the `nth` entry of a list such as `address-data`.
+    fn ok_nth<T>(
+        &mut self,
+        i: usize,
+        section: &str,
+        key: &str,
+        nth: usize,
+        result: Result<T, String>,
+    ) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(message) => {
-                let problem = self.profiles[i].1.problem(section, key, message);
+                let located = self.located.entry(i).or_default();
+                let problem = self.profiles[i]
+                    .1
+                    .problem_in(located, section, key, nth, message);
                 self.problems.push(problem);
                 None
             }
@@ -333,9 +381,17 @@ impl<'a> Importer<'a> {
                 carrier,
             }))
         } else if let Some(interval) = parse(self, "arp_interval", &uint) {
-            let raw = opt("arp_ip_target").unwrap_or_default();
-            let target = checked("arp_ip_target", raw, parse_arp_target(raw));
-            let target = self.ok(i, kind::BOND, "arp_ip_target", target)?;
+            let target = match opt("arp_ip_target") {
+                Some(raw) => {
+                    let target = checked("arp_ip_target", raw, parse_arp_target(raw));
+                    self.ok(i, kind::BOND, "arp_ip_target", target)?
+                }
+                None => {
+                    let message = "arp_interval monitors by ARP, and there is no \
+                                   arp_ip_target to probe; expected one IPv4 address";
+                    return self.ok(i, kind::BOND, "arp_interval", Err(message.to_owned()));
+                }
+            };
             let validate = match opt("arp_validate") {
                 Some(v) => {
                     let parsed = checked("arp_validate", v, ArpValidate::parse_driver(v));
@@ -495,19 +551,11 @@ impl<'a> Importer<'a> {
         };
         let (raw, gateway) = self.addresses(i, "ipv4");
         let mut addresses = Vec::new();
-        for (a, p) in raw {
-            let address = self.ok(
-                i,
-                "ipv4",
-                "address-data",
-                checked("address", &a, parse_host_ipv4(&a)),
-            );
-            let prefix = self.ok(
-                i,
-                "ipv4",
-                "address-data",
-                checked("prefix", &p, Ipv4Prefix::parse(&p)),
-            );
+        for (n, (a, p)) in raw.into_iter().enumerate() {
+            let address = checked("address", &a, parse_host_ipv4(&a));
+            let address = self.ok_nth(i, "ipv4", "address-data", n, address);
+            let prefix = checked("prefix", &p, Ipv4Prefix::parse(&p));
+            let prefix = self.ok_nth(i, "ipv4", "address-data", n, prefix);
             if let (Some(address), Some(prefix)) = (address, prefix) {
                 addresses.push(Ipv4Address {
                     address,
@@ -545,19 +593,11 @@ impl<'a> Importer<'a> {
         };
         let (raw, gateway) = self.addresses(i, "ipv6");
         let mut addresses = Vec::new();
-        for (a, p) in raw {
-            let address = self.ok(
-                i,
-                "ipv6",
-                "address-data",
-                checked("address", &a, parse_host_ipv6(&a)),
-            );
-            let prefix = self.ok(
-                i,
-                "ipv6",
-                "address-data",
-                checked("prefix", &p, Ipv6Prefix::parse(&p)),
-            );
+        for (n, (a, p)) in raw.into_iter().enumerate() {
+            let address = checked("address", &a, parse_host_ipv6(&a));
+            let address = self.ok_nth(i, "ipv6", "address-data", n, address);
+            let prefix = checked("prefix", &p, Ipv6Prefix::parse(&p));
+            let prefix = self.ok_nth(i, "ipv6", "address-data", n, prefix);
             if let (Some(address), Some(prefix)) = (address, prefix) {
                 addresses.push(Ipv6Address {
                     address,

@@ -40,7 +40,7 @@ mod read;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-pub(super) use read::locate;
+pub(super) use read::Locator;
 pub use read::read;
 
 use super::settings::{DEPRECATED, Section, Settings, Value, kind};

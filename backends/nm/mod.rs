@@ -68,7 +68,19 @@ fn parsed(existing: &Snapshot) -> Result<Vec<(&str, &str, Settings)>, BackendErr
         .collect();
     let read = crate::parallel::map(&files, 256, |(path, text)| keyfile::read(path, text));
     let mut out = Vec::with_capacity(files.len());
-    let mut problems = Vec::new();
+    // A keyfile that is not UTF-8 may hold a profile of any device: the import cannot
+    // say what NetworkManager makes of it, so it stops rather than leave it out.
+    let mut problems: Vec<Diagnostic> = existing
+        .binary
+        .iter()
+        .filter(|(p, _)| is_keyfile(p))
+        .map(|(_, problem)| {
+            problem.clone().with_note(
+                "NetworkManager reads this keyfile; netloom cannot tell which profile it holds \
+                 until it is converted to UTF-8",
+            )
+        })
+        .collect();
     for ((path, text), settings) in files.into_iter().zip(read) {
         match settings {
             Ok(s) => out.push((path, text, s)),
@@ -119,6 +131,12 @@ fn names(host: &Host) -> Vec<&IfaceName> {
 /// The keyfile of one profile: merged into the keyfile already at its path, if any.
 fn keyfile_for(profile: &Settings, existing: &Snapshot) -> Result<RenderedFile, Diagnostics> {
     let path = path(profile.interface_name().unwrap_or_default());
+    if let Some(problem) = existing.binary.get(&path) {
+        return Err(Diagnostics(vec![problem.clone().with_note(
+            "netloom merges its settings into this keyfile, and cannot keep bytes it cannot \
+             read; convert the file to UTF-8 or move it away",
+        )]));
+    }
     let merged = match existing.files.get(&path) {
         // Re-applying an unchanged configuration is the common case: a keyfile that already
         // says exactly what netloom writes holds nothing of the user's to keep.
@@ -262,5 +280,94 @@ mod tests {
         ] {
             assert!(!is_keyfile(no), "{no}");
         }
+    }
+
+    // ---- cost: linear in the root, whatever its shape ----
+
+    use crate::scaling::assert_linear;
+
+    fn snapshot(files: impl IntoIterator<Item = (String, String)>) -> Snapshot {
+        Snapshot {
+            files: files.into_iter().collect(),
+            ..Snapshot::default()
+        }
+    }
+
+    fn ethernet(name: &str, ipv4: &str) -> String {
+        format!(
+            "[connection]\nid={name}\ntype=ethernet\ninterface-name={name}\n\n[ipv4]\n\
+             method=manual\n{ipv4}\n[ipv6]\nmethod=ignore\n"
+        )
+    }
+
+    #[test]
+    fn importing_many_keyfiles_all_or_by_name_is_linear() {
+        let root = |n: usize| {
+            let files = (0..n).map(|i| {
+                let name = format!("eth{i}");
+                let address = format!("address1=10.{}.{}.1/24\n", i / 256 % 256, i % 256);
+                (path(&name), ethernet(&name, &address))
+            });
+            let names: Vec<IfaceName> = (0..n)
+                .map(|i| IfaceName::parse(&format!("eth{i}")).unwrap())
+                .collect();
+            (snapshot(files), names)
+        };
+        assert_linear("importing n keyfiles", 300, root, |(snap, _)| {
+            assert!(Nm.import(snap, &[]).is_ok());
+        });
+        assert_linear(
+            "importing n keyfiles by name",
+            300,
+            root,
+            |(snap, names)| {
+                assert!(Nm.import(snap, names).is_ok());
+            },
+        );
+    }
+
+    #[test]
+    fn a_keyfile_with_many_problems_is_read_once_for_all_of_them() {
+        // n addresses the model refuses: each is reported at its own line, and the file is
+        // parsed for positions once, not once per problem.
+        let root = |n: usize| {
+            let addresses: String = (1..=n)
+                .map(|i| format!("address{i}=0.0.0.0/24\n"))
+                .collect();
+            snapshot([(path("eth0"), ethernet("eth0", &addresses))])
+        };
+        assert_linear("n refused addresses in one keyfile", 300, root, |snap| {
+            let Err(BackendError::Invalid(d)) = Nm.import(snap, &[]) else {
+                panic!("0.0.0.0 must be refused");
+            };
+            let lines: std::collections::HashSet<u32> =
+                d.0.iter()
+                    .filter_map(|p| p.position())
+                    .map(|p| p.line)
+                    .collect();
+            assert_eq!(lines.len(), d.0.len());
+        });
+    }
+
+    #[test]
+    fn a_bond_of_many_slaves_imports_in_linear_time() {
+        let root = |n: usize| {
+            let bond = "[connection]\nid=bond0\ntype=bond\ninterface-name=bond0\n\n[bond]\n\
+                        mode=active-backup\nmiimon=100\n"
+                .to_owned();
+            let slaves = (0..n).map(|i| {
+                let name = format!("s{i}");
+                let text = format!(
+                    "[connection]\nid={name}\ntype=ethernet\ninterface-name={name}\n\
+                     master=bond0\nslave-type=bond\n"
+                );
+                (path(&name), text)
+            });
+            snapshot(std::iter::once((path("bond0"), bond)).chain(slaves))
+        };
+        assert_linear("a bond of n slaves", 300, root, |snap| {
+            let host = Nm.import(snap, &[]).unwrap();
+            assert_eq!(host.interfaces.len(), 1);
+        });
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::backend::Snapshot;
 use crate::plan::FileState;
+use crate::source::SourceFile;
 
 /// What a plan reads of a root: see [`TargetRoot::scan`].
 #[derive(Debug, Default)]
@@ -117,17 +118,12 @@ impl TargetRoot {
 
     /// Reads every regular file matching one of `patterns` (see
     /// [`crate::backend::Backend::scan`]) into a snapshot.
-    /// A file that is not UTF-8 is an error: backends read text.
+    /// A file that is not UTF-8 is an error at its first bad byte: backends read text.
     pub fn snapshot(&self, patterns: &[&str]) -> Result<Snapshot, Error> {
         let scan = self.scan(patterns)?;
-        if let Some(path) = scan.binary.keys().next() {
-            return Err(Error::Read {
-                path: self.path.join(path).display().to_string(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "stream did not contain valid UTF-8",
-                ),
-            });
+        if !scan.snapshot.binary.is_empty() {
+            let problems = scan.snapshot.binary.into_values().collect();
+            return Err(Error::Invalid(crate::error::Diagnostics(problems)));
         }
         Ok(scan.snapshot)
     }
@@ -157,12 +153,12 @@ impl TargetRoot {
                     scan.snapshot.files.insert(rel, text);
                 }
                 Err(e) => {
-                    let state = FileState {
-                        bytes: e.into_bytes(),
-                        mode,
-                    };
-                    scan.snapshot.binary.insert(rel.clone());
-                    scan.binary.insert(rel, state);
+                    let bytes = e.into_bytes();
+                    // Positioned once here, for whichever backend must refuse the file.
+                    if let Err(problem) = SourceFile::from_bytes(rel.as_str(), bytes.clone()) {
+                        scan.snapshot.binary.insert(rel.clone(), *problem);
+                    }
+                    scan.binary.insert(rel, FileState { bytes, mode });
                 }
             }
         }

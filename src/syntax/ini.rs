@@ -9,8 +9,12 @@
 //! - `[NAME]` starts a section (a group); blanks may surround it. Nothing may follow the
 //!   `]`, and a name may not hold `[` or `]`.
 //! - `KEY=VALUE`: blanks around the key and before the value are dropped; the value runs to
-//!   the end of the line (a CRLF line's `\r` is not part of it) and is kept as written, with
-//!   its escapes. [`unescape`] decodes a string value and [`split_list`] a list.
+//!   the end of the line and is kept as written, with its escapes. [`unescape`] decodes a
+//!   string value and [`split_list`] a list.
+//! - Line endings: `GKeyFile` drops the `\r` of a CRLF ending (one `\r` right before the
+//!   `\n`) and keeps any other, checked with glib 2.74's `g_key_file_load_from_file`. So a
+//!   CRLF keyfile reads as its LF twin, and a `\r` anywhere else is refused below as the
+//!   control character it is.
 //! - A key before the first section, a line that is none of these, a control character
 //!   other than tab, and a byte order mark are refused: `GKeyFile` fails to load such a
 //!   file, so NetworkManager would drop the whole profile.
@@ -201,11 +205,15 @@ pub fn parse(file: &str, text: &str) -> Result<Ini, Diagnostics> {
     let mut in_section = false;
     while at < text.len() {
         let rest_of_file = &text[at..];
+        // `GKeyFile` drops one `\r` before a `\n`, and keeps one at the end of the file
+        // (where it is then refused as a control character).
         let (body, next) = match rest_of_file.find('\n') {
-            Some(end) => (&rest_of_file[..end], at + end + 1),
+            Some(end) => {
+                let body = &rest_of_file[..end];
+                (body.strip_suffix('\r').unwrap_or(body), at + end + 1)
+            }
             None => (rest_of_file, text.len()),
         };
-        let body = body.strip_suffix('\r').unwrap_or(body);
         // A leading byte order mark is reported once; the line after it is read as usual.
         let (start, body) = match body.strip_prefix(BOM) {
             Some(after) if at == 0 => {
@@ -300,8 +308,8 @@ fn section_problem(line: &str) -> (usize, &'static str) {
     }
 }
 
-/// Refuses what `GKeyFile` cannot hold in a line: control characters other than tab (a
-/// CRLF line's `\r` is already gone) and a byte order mark.
+/// Refuses what `GKeyFile` cannot hold in a line: control characters other than tab (the
+/// `\r` of a CRLF ending is already gone) and a byte order mark.
 fn check_characters(start: usize, body: &str, problems: &mut Vec<(usize, String)>) {
     let suspect = |b: u8| (b < 0x20 && b != b'\t') || b >= 0x7f;
     if !body.bytes().fold(false, |found, b| found | suspect(b)) {

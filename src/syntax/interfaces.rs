@@ -185,6 +185,7 @@ pub fn parse(file: &str, text: &str) -> Result<File, Diagnostics> {
         open: Open::Nothing,
         problems: Vec::new(),
         pieces: Vec::new(),
+        column: None,
     };
     while reader.at < text.len() {
         reader.logical_line();
@@ -301,6 +302,9 @@ struct Reader<'t> {
     problems: Vec<(usize, String)>,
     /// The current logical line's pieces, reused from line to line.
     pieces: Vec<Piece>,
+    /// The last column counted on a line that is not ASCII: the line's start, the offset
+    /// and its column.
+    column: Option<(usize, usize, usize)>,
 }
 
 impl<'t> Reader<'t> {
@@ -429,19 +433,33 @@ impl<'t> Reader<'t> {
         piece.src + (logical - piece.logical)
     }
 
+    /// The piece holding `logical`: pieces are in order, so a line continued over 10,000
+    /// physical lines finds each word's by bisection, not by a scan.
     fn piece(&self, logical: usize) -> Piece {
-        let found = self.pieces.iter().rev().find(|p| p.logical <= logical);
-        found.copied().unwrap_or_default()
+        let after = self.pieces.partition_point(|p| p.logical <= logical);
+        after
+            .checked_sub(1)
+            .and_then(|i| self.pieces.get(i))
+            .copied()
+            .unwrap_or_default()
     }
 
-    fn word(&self, logical: usize, text: &str) -> Word {
+    fn word(&mut self, logical: usize, text: &str) -> Word {
         let piece = self.piece(logical);
         let at = piece.src + (logical - piece.logical);
         let col = if piece.ascii {
             at - piece.line_start + 1
         } else {
-            let before = self.text.get(piece.line_start..at).unwrap_or_default();
-            before.chars().count() + 1
+            // Words come in order: count on from the last one of the same line, so a long
+            // line that is not ASCII is counted once, not once per word.
+            let (from, col) = match self.column {
+                Some((start, seen, col)) if start == piece.line_start && seen <= at => (seen, col),
+                _ => (piece.line_start, 1),
+            };
+            let between = self.text.get(from..at).unwrap_or_default();
+            let col = col + between.chars().count();
+            self.column = Some((piece.line_start, at, col));
+            col
         };
         Word {
             text: text.to_owned(),
@@ -453,7 +471,7 @@ impl<'t> Reader<'t> {
     }
 
     /// The rest of the line from `next` on, as one word (a value or a path).
-    fn rest(&self, line: &str, next: Option<(usize, &str)>) -> Option<Word> {
+    fn rest(&mut self, line: &str, next: Option<(usize, &str)>) -> Option<Word> {
         next.map(|(at, _)| self.word(at, line.get(at..).unwrap_or_default()))
     }
 

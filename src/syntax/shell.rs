@@ -14,15 +14,18 @@
 //!   command are opaque "other" lines, kept verbatim and never interpreted. A line that ends in
 //!   a backslash is joined to the next one, as bash does. Assignments inside other constructs
 //!   (an `if` body) are still read, even though bash might skip them.
-//! - **CR**: the `\r` of a CRLF line ending belongs to the line ending, not the value. Bash
-//!   would keep it (`A=yes\r`). We assume the file came from Windows and the `\r` was not
-//!   meant. A `\r` anywhere else (inside quotes, or escaped) is kept, as in bash.
+//! - **CR** is an ordinary character, as in bash: only `\n` ends a line, so `A=yes\r` on a
+//!   CRLF line is `yes\r`, and a carriage return after a blank is a command. NetworkManager's
+//!   ifcfg-rh reader takes an unquoted one for a blank instead and drops it, so
+//!   [`ShellFile::bare_cr`] says where the first one is, for the ifcfg backend to refuse.
+//!   [`ShellFile::set`] writes `\n` line endings only, whatever the file used.
 //! - **Refused**, besides unterminated quotes: `$` and backticks (outside single quotes,
 //!   unless escaped), the metacharacters `;&|<>()`, an unquoted blank followed by more text,
 //!   an unquoted `~` where bash expands it (at the start of the value or after a `:`), and the
 //!   `KEY+=` and `KEY[i]=` forms.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 
@@ -37,10 +40,37 @@ use nom::sequence::{pair, preceded, terminated, tuple};
 
 /// A parsed shell file. It keeps the original text of every line, so netloom can change one
 /// variable in a user's file without reformatting what the user wrote.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct ShellFile {
     lines: Vec<Line>,
+    /// Each key's last assignment, for a file of more than [`INDEX_FROM`] lines: built with
+    /// the lines and after each edit, so that looking up every key of a long file (an
+    /// importer reads `IPADDR0` to `IPADDR999`) costs no scan per key. A short file, the
+    /// common case, is scanned: cheaper than hashing, and bounded.
+    index: Option<HashMap<Box<str>, Last>>,
 }
+
+/// Files of more lines than this get an index of their keys.
+const INDEX_FROM: usize = 64;
+
+/// Where a key's last assignment is, and how many lines assign it.
+#[derive(Debug, Clone, Copy)]
+struct Last {
+    /// Its line.
+    line: usize,
+    /// The byte offset where that line starts.
+    at: usize,
+    count: usize,
+}
+
+/// Two files are equal when their lines are: the index follows from them.
+impl PartialEq for ShellFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.lines == other.lines
+    }
+}
+
+impl Eq for ShellFile {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Line {
@@ -54,20 +84,27 @@ enum Line {
 /// a line, not six.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Assignment {
+    /// Offset in `text` of the first unquoted carriage return in the value, if any.
+    bare_cr: Option<usize>,
     text: String,
     /// The key, inside the head (indentation, optional `export `, the key and `=`).
     key: Range<usize>,
     /// The value as written, quotes and escapes included; the head ends where it starts.
     raw: Range<usize>,
-    /// End of the trailing blanks and comment; the line ending (`\n`, `\r\n`, or nothing
-    /// at the end of the file) follows.
+    /// End of the trailing blanks and comment; the line ending (`\n`, or nothing at the end
+    /// of the file) follows.
     tail_end: usize,
     /// The value bash assigns.
     value: String,
 }
 
 impl Assignment {
-    fn new(head: &str, key: &str, raw: &str, tail: &str, eol: &str, value: String) -> Self {
+    fn new(head: &str, key: &str, word: Word<'_>, tail: &str, eol: &str) -> Self {
+        let Word {
+            raw,
+            value,
+            bare_cr,
+        } = word;
         let key_start = head.len() - 1 - key.len();
         let raw_start = head.len();
         let raw_end = raw_start + raw.len();
@@ -77,6 +114,7 @@ impl Assignment {
             text.push_str(part);
         }
         Self {
+            bare_cr: bare_cr.map(|at| raw_start + at),
             text,
             key: key_start..key_start + key.len(),
             raw: raw_start..raw_end,
@@ -103,6 +141,7 @@ impl Assignment {
 
     /// Rewrites the value as written, keeping head, tail and line ending.
     fn set_raw(&mut self, raw: &str) {
+        self.bare_cr = None;
         let old = self.raw.len();
         self.text.replace_range(self.raw.clone(), raw);
         self.raw.end = self.raw.start + raw.len();
@@ -116,6 +155,14 @@ impl Assignment {
 }
 
 impl Line {
+    /// The line as it stands in the file.
+    fn text(&self) -> &str {
+        match self {
+            Line::Verbatim(s) => s,
+            Line::Assign(a) => &a.text,
+        }
+    }
+
     fn key(&self) -> Option<&str> {
         match self {
             Line::Assign(a) => Some(a.key()),
@@ -123,27 +170,18 @@ impl Line {
         }
     }
 
-    fn eol(&self) -> &str {
-        match self {
-            Line::Assign(a) => a.eol(),
-            Line::Verbatim(s) if s.ends_with("\r\n") => "\r\n",
-            Line::Verbatim(s) if s.ends_with('\n') => "\n",
-            Line::Verbatim(_) => "",
-        }
-    }
-
     /// Ends a last line that has no line ending, keeping what bash reads from it.
-    fn terminate(&mut self, eol: &str) {
+    fn terminate(&mut self) {
         match self {
-            Line::Verbatim(s) if !s.ends_with('\n') => s.push_str(eol),
+            Line::Verbatim(s) if !s.ends_with('\n') => s.push('\n'),
             Line::Assign(a) if a.eol().is_empty() => {
-                // A bare value ending in `\` or `\r` would read differently once a newline
-                // follows (line continuation; CRLF ending), so it is quoted first.
-                if a.tail().is_empty() && (a.raw().ends_with('\\') || a.raw().ends_with('\r')) {
+                // A bare value ending in `\` would continue onto the next line once a newline
+                // follows, so it is quoted first.
+                if a.tail().is_empty() && a.raw().ends_with('\\') {
                     let quoted = quote(&a.value);
                     a.set_raw(&quoted);
                 }
-                a.set_eol(eol);
+                a.set_eol("\n");
             }
             _ => {}
         }
@@ -155,7 +193,7 @@ impl ShellFile {
     /// something we cannot decode faithfully; see the module documentation for the details.
     pub fn parse(text: &str) -> Result<ShellFile, ShellError> {
         match all_consuming(many0(line))(text) {
-            Ok((_, lines)) => Ok(ShellFile { lines }),
+            Ok((_, lines)) => Ok(ShellFile::from_lines(lines)),
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(ShellError {
                 offset: text.len().saturating_sub(e.at.len()),
                 message: e.message(),
@@ -167,31 +205,105 @@ impl ShellFile {
         }
     }
 
+    fn from_lines(lines: Vec<Line>) -> Self {
+        let mut file = ShellFile { lines, index: None };
+        file.reindex();
+        file
+    }
+
+    /// Rebuilds [`ShellFile::index`] after the lines changed.
+    fn reindex(&mut self) {
+        if self.lines.len() <= INDEX_FROM {
+            self.index = None;
+            return;
+        }
+        let mut index: HashMap<Box<str>, Last> = HashMap::new();
+        let mut at = 0;
+        for (line, l) in self.lines.iter().enumerate() {
+            if let Some(key) = l.key() {
+                match index.get_mut(key) {
+                    Some(last) => {
+                        *last = Last {
+                            line,
+                            at,
+                            count: last.count + 1,
+                        }
+                    }
+                    None => {
+                        index.insert(key.into(), Last { line, at, count: 1 });
+                    }
+                }
+            }
+            at += l.text().len();
+        }
+        self.index = Some(index);
+    }
+
+    /// Where the last assignment of `key` is: from the index, or by a scan of a short file.
+    fn find(&self, key: &str) -> Option<Last> {
+        if let Some(index) = &self.index {
+            return index.get(key).copied();
+        }
+        let mut at = 0;
+        let mut found = None;
+        for (line, l) in self.lines.iter().enumerate() {
+            if l.key() == Some(key) {
+                let count = found.map_or(0, |f: Last| f.count) + 1;
+                found = Some(Last { line, at, count });
+            }
+            at += l.text().len();
+        }
+        found
+    }
+
     /// The value bash ends up with after sourcing the file: the last assignment wins.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.lines.iter().rev().find_map(|line| match line {
-            Line::Assign(a) if a.key() == key => Some(a.value.as_str()),
-            _ => None,
-        })
+        let assignment = match &self.index {
+            Some(index) => self.lines.get(index.get(key)?.line),
+            // The hot path of reading 10,000 short files: from the end, stopping early.
+            None => self.lines.iter().rev().find(|l| l.key() == Some(key)),
+        };
+        match assignment? {
+            Line::Assign(a) => Some(a.value.as_str()),
+            Line::Verbatim(_) => None,
+        }
     }
 
     /// Byte offset of the value of the last assignment of `key` (where bash's reading of it
     /// begins), so a problem with the value can be reported at `file:line:col`.
     pub fn offset(&self, key: &str) -> Option<usize> {
+        let last = self.find(key)?;
+        match self.lines.get(last.line)? {
+            Line::Assign(a) => Some(last.at + a.raw.start),
+            Line::Verbatim(_) => None,
+        }
+    }
+
+    /// How many lines assign `key`.
+    pub fn count(&self, key: &str) -> usize {
+        match &self.index {
+            Some(index) => index.get(key).map_or(0, |last| last.count),
+            None => self.lines.iter().filter(|l| l.key() == Some(key)).count(),
+        }
+    }
+
+    /// Byte offset of the first carriage return that is part of a value without being
+    /// quoted or escaped (`A=yes\r` on a CRLF line): bash keeps it in the value, while
+    /// NetworkManager's ifcfg-rh reader takes it for a blank and drops it.
+    pub fn bare_cr(&self) -> Option<usize> {
         let mut at = 0;
-        let mut found = None;
         for line in &self.lines {
             match line {
                 Line::Verbatim(s) => at += s.len(),
                 Line::Assign(a) => {
-                    if a.key() == key {
-                        found = Some(at + a.raw.start);
+                    if let Some(cr) = a.bare_cr {
+                        return Some(at + cr);
                     }
                     at += a.text.len();
                 }
             }
         }
-        found
+        None
     }
 
     /// Every assignment in file order, duplicates included, for callers that must see all
@@ -207,45 +319,99 @@ impl ShellFile {
     /// the last assignment is rewritten in place (its indentation, `export` and comment
     /// kept), or left byte for byte if it already holds `value`; earlier assignments of the
     /// key go, so the file says it once. A missing key is appended as `KEY=<quoted>` with
-    /// the file's own line ending. An invalid key (see [`is_key`]) is ignored, since no line
-    /// could hold it safely: check keys with [`is_key`] first. NUL bytes are dropped, as
-    /// [`quote`] explains.
+    /// a `\n` line ending (never `\r\n`, whatever the file's lines end with). An invalid key
+    /// (see [`is_key`]) is ignored, since no line could hold it safely: check keys with
+    /// [`is_key`] first. NUL bytes are dropped, as [`quote`] explains.
     pub fn set(&mut self, key: &str, value: &str) {
-        if !is_key(key) {
-            return;
-        }
-        let value = value.replace('\0', "");
-        let Some(last) = self.lines.iter().rposition(|l| l.key() == Some(key)) else {
-            let eol = self.lines.iter().map(Line::eol).find(|e| !e.is_empty());
-            let eol = eol.unwrap_or("\n").to_owned();
-            if let Some(line) = self.lines.last_mut() {
-                line.terminate(&eol);
+        self.set_all([(key, value)]);
+    }
+
+    /// [`ShellFile::set`] for many keys in one pass over the file, as if each were set in
+    /// turn: setting 1,000 keys of a 1,000-line file costs two passes, not a thousand.
+    /// Missing keys are appended in the order given.
+    pub fn set_all<'k>(&mut self, pairs: impl IntoIterator<Item = (&'k str, &'k str)>) {
+        // Each key once, where it was first given, with the value it was given last.
+        let mut wanted: Vec<(&str, String)> = Vec::new();
+        let mut position: HashMap<&str, usize> = HashMap::new();
+        for (key, value) in pairs {
+            if !is_key(key) {
+                continue;
             }
-            let raw = quote(&value);
-            let head = format!("{key}=");
-            self.lines.push(Line::Assign(Assignment::new(
-                &head, key, &raw, "", &eol, value,
-            )));
-            return;
-        };
-        if let Some(Line::Assign(a)) = self.lines.get_mut(last)
-            && a.value != value
-        {
-            a.set_raw(&quote(&value));
-            a.value = value;
+            let value = value.replace('\0', "");
+            match position.get(key) {
+                Some(&i) => wanted[i].1 = value,
+                None => {
+                    position.insert(key, wanted.len());
+                    wanted.push((key, value));
+                }
+            }
         }
+        if wanted.is_empty() {
+            return;
+        }
+        let mut appended = Vec::new();
+        // The line of each key's last assignment, before any line moves.
+        let mut kept: HashMap<&str, usize> = HashMap::new();
+        let mut repeated = false;
+        for (key, value) in wanted {
+            let Some(found) = self.find(key) else {
+                appended.push((key, value));
+                continue;
+            };
+            repeated |= found.count > 1;
+            kept.insert(key, found.line);
+            let last = found.line;
+            if let Some(Line::Assign(a)) = self.lines.get_mut(last)
+                && a.value != value
+            {
+                a.set_raw(&quote(&value));
+                a.value = value;
+            }
+        }
+        // Earlier assignments of a key that is set go: the file says it once.
         let mut index = 0;
         self.lines.retain(|l| {
-            let keep = index >= last || l.key() != Some(key);
+            if !repeated {
+                return true;
+            }
+            let earlier = l
+                .key()
+                .and_then(|k| kept.get(k))
+                .is_some_and(|&line| line != index);
             index += 1;
-            keep
+            !earlier
         });
+        if !appended.is_empty()
+            && let Some(line) = self.lines.last_mut()
+        {
+            line.terminate();
+        }
+        for (key, value) in appended {
+            let raw = quote(&value);
+            let head = format!("{key}=");
+            let word = Word {
+                raw: &raw,
+                value,
+                bare_cr: None,
+            };
+            self.lines
+                .push(Line::Assign(Assignment::new(&head, key, word, "", "\n")));
+        }
+        self.reindex();
     }
 
     /// Deletes every assignment of `key`, whole lines included, so that bash no longer sees
     /// the variable from this file.
     pub fn remove(&mut self, key: &str) {
-        self.lines.retain(|l| l.key() != Some(key));
+        self.remove_all([key]);
+    }
+
+    /// [`ShellFile::remove`] for many keys in one pass over the file.
+    pub fn remove_all<'k>(&mut self, keys: impl IntoIterator<Item = &'k str>) {
+        let gone: HashSet<&str> = keys.into_iter().collect();
+        self.lines
+            .retain(|l| !l.key().is_some_and(|k| gone.contains(k)));
+        self.reindex();
     }
 }
 
@@ -402,14 +568,14 @@ fn physical_line(input: &str) -> Res<'_, &str> {
     recognize(pair(take_till(|c| c == '\n'), opt(char('\n'))))(input)
 }
 
-/// Text up to the line ending, a CRLF's `\r` excluded.
+/// Text up to the line ending.
 fn line_text(input: &str) -> Res<'_, &str> {
-    let lone_cr = terminated(tag("\r"), not(char('\n')));
-    recognize(many0_count(alt((is_not("\r\n"), lone_cr))))(input)
+    take_till(|c| c == '\n')(input)
 }
 
+/// Only `\n` ends a line, as in bash: a CRLF's `\r` is part of the line.
 fn end_of_line(input: &str) -> Res<'_, &str> {
-    alt((tag("\r\n"), tag("\n"), eof))(input)
+    alt((tag("\n"), eof))(input)
 }
 
 fn name(input: &str) -> Res<'_, &str> {
@@ -452,18 +618,22 @@ fn assignment(input: &str) -> Res<'_, Line> {
     }
     let (rest, _) = equals(rest)?;
     let head = &input[..input.len() - rest.len()];
-    let (rest, (raw, value)) = word(rest)?;
+    let (rest, word) = word(rest)?;
     let (rest, tail) = recognize(opt(pair(space1, opt(pair(char('#'), line_text)))))(rest)?;
     let Ok((rest, eol)) = end_of_line(rest) else {
         return stray(rest, !tail.is_empty());
     };
-    let line = Line::Assign(Assignment::new(head, key, raw, tail, eol, value));
+    let line = Line::Assign(Assignment::new(head, key, word, tail, eol));
     Ok((rest, line))
 }
 
 /// The error for what stopped a value before the end of its line.
 fn stray<T>(at: &str, after_blank: bool) -> Res<'_, T> {
     let message: Cow<'static, str> = match at.chars().next() {
+        Some('\r') if after_blank => "carriage return after a blank would run as a command in \
+                                      bash (CRLF line endings?); expected the line to end, or a \
+                                      '#' comment"
+            .into(),
         _ if after_blank => "unquoted blank in value followed by more text; expected the value \
                              in quotes, or a '#' comment"
             .into(),
@@ -490,11 +660,22 @@ enum Piece<'a> {
     Joined,
     /// Quoted or escaped text, taken literally.
     Text(Cow<'a, str>),
+    /// An unquoted carriage return: bash keeps it like any other character.
+    Cr,
+}
+
+/// A whole value as written, what bash assigns, and where its first unquoted carriage
+/// return is.
+struct Word<'a> {
+    raw: &'a str,
+    value: String,
+    bare_cr: Option<usize>,
 }
 
 /// A whole value: its text as written and what bash assigns.
-fn word(input: &str) -> Res<'_, (&str, String)> {
+fn word(input: &str) -> Res<'_, Word<'_>> {
     let mut decoded = String::new();
+    let mut bare_cr = None;
     let mut rest = input;
     // Bash expands an unquoted `~` at the start of the value and right after an unquoted `:`.
     let mut tilde_expands = true;
@@ -522,21 +703,31 @@ fn word(input: &str) -> Res<'_, (&str, String)> {
                 tilde_expands = false;
                 decoded.push_str(&text);
             }
+            Piece::Cr => {
+                tilde_expands = false;
+                bare_cr.get_or_insert(input.len() - rest.len());
+                decoded.push('\r');
+            }
         }
         rest = next;
     }
-    Ok((rest, (&input[..input.len() - rest.len()], decoded)))
+    let raw = &input[..input.len() - rest.len()];
+    let word = Word {
+        raw,
+        value: decoded,
+        bare_cr,
+    };
+    Ok((rest, word))
 }
 
 fn piece(input: &str) -> Res<'_, Piece<'_>> {
     let bare = |c: char| !" \t\n\r'\"\\$`;&|<>()".contains(c);
-    let lone_cr = terminated(tag("\r"), not(char('\n')));
     alt((
         map(take_while1(bare), Piece::Bare),
         single_quoted,
         double_quoted,
         escaped,
-        map(lone_cr, |cr: &str| Piece::Text(cr.into())),
+        value(Piece::Cr, char('\r')),
     ))(input)
 }
 

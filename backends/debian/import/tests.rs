@@ -738,3 +738,127 @@ fn an_identical_repeated_stanza_counts_once() {
         ["etc/network/interfaces:6:11: address 192.0.2.1 is given twice"]
     );
 }
+
+// ---- cost: linear in the root, whatever its shape ----
+
+use crate::scaling::assert_linear;
+
+/// `n` addresses as ifupdown 0.8 wants them: one `inet static` stanza each.
+fn stanzas(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "iface eth0 inet static\n  address 10.{}.{}.1/24\n  mtu 1500\n",
+                i / 256 % 256,
+                i % 256
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn many_stanzas_of_one_interface_import_in_linear_time() {
+    assert_linear(
+        "n stanzas of one interface",
+        2_000,
+        |n| main_only(&stanzas(n)),
+        |s| assert_eq!(import_ok(s, &[]).interfaces.len(), 1),
+    );
+    // The same stanza again and again counts once.
+    assert_linear(
+        "one stanza n times",
+        2_000,
+        |n| main_only(&"iface eth0 inet static\n  address 10.0.0.1/24\n".repeat(n)),
+        |s| assert_eq!(import_ok(s, &[]).interfaces.len(), 1),
+    );
+    // A link option given n times, each checked against the first.
+    assert_linear(
+        "a link option n times",
+        2_000,
+        |n| {
+            main_only(&format!(
+                "iface eth0 inet manual\n{}",
+                "  mtu 1500\n".repeat(n)
+            ))
+        },
+        |s| assert_eq!(import_ok(s, &[]).interfaces.len(), 1),
+    );
+}
+
+#[test]
+fn a_bond_of_many_slaves_imports_in_linear_time() {
+    // Slaves named by their own `bond-master`, and a `bond-primary` of many names.
+    assert_linear(
+        "a bond of n slaves",
+        2_000,
+        |n| {
+            let mut text = format!(
+                "iface bond0 inet manual\n  bond-mode active-backup\n  bond-primary{}\n",
+                (0..n).map(|i| format!(" x{i}")).collect::<String>()
+            );
+            for i in 0..n {
+                text.push_str(&format!("iface s{i} inet manual\n  bond-master bond0\n"));
+            }
+            main_only(&text)
+        },
+        |s| {
+            let host = import_ok(s, &[]);
+            let InterfaceKind::Bond(b) = &host.interfaces[0].kind else {
+                panic!("bond0 is a bond")
+            };
+            assert!(b.slaves.len() >= 200);
+        },
+    );
+}
+
+#[test]
+fn many_source_lines_are_followed_in_linear_time() {
+    // What netloom itself appends when the main file does not source interfaces.d/*.
+    assert_linear(
+        "n source lines of n files",
+        200,
+        |n| {
+            let mut files = vec![(
+                MAIN.to_owned(),
+                (0..n)
+                    .map(|i| format!("source /etc/network/interfaces.d/e{i}\n"))
+                    .collect::<String>(),
+            )];
+            for i in 0..n {
+                files.push((
+                    format!("etc/network/interfaces.d/e{i}"),
+                    format!("auto e{i}\niface e{i} inet dhcp\n"),
+                ));
+            }
+            Snapshot {
+                files: files.into_iter().collect(),
+                ..Snapshot::default()
+            }
+        },
+        |s| assert!(import_ok(s, &[]).interfaces.len() >= 200),
+    );
+}
+
+#[test]
+fn a_big_file_sourced_over_and_over_is_refused_before_the_work_squares() {
+    // n source lines of one n-line file: ifupdown would read n² lines. netloom reads at
+    // most four times what the root holds and a million more, then refuses at the line.
+    assert_linear(
+        "an n-line file sourced by n lines",
+        2_000,
+        |n| {
+            let main = "source /etc/network/interfaces.d/big\n".repeat(n);
+            let big = "iface eth0 inet dhcp\n".repeat(n);
+            snap(&[(MAIN, &main), ("etc/network/interfaces.d/big", &big)])
+        },
+        |s| {
+            let found = errors(s, &[]);
+            assert!(
+                found
+                    .iter()
+                    .all(|e| e.contains("ifupdown would read more than")),
+                "{found:?}"
+            );
+        },
+    );
+}

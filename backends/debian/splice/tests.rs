@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::backend::{Backend, Snapshot};
 use crate::backends::debian::Debian;
+use crate::source::SourceFile;
 
 const ETH0: &str = "<interface type='ethernet' name='eth0'><start mode='onboot'/>\
 <protocol family='ipv4'><ip address='192.0.2.10' prefix='24'/></protocol></interface>";
@@ -18,7 +19,15 @@ fn snap(files: &[(&str, &str)], binary: &[&str]) -> Snapshot {
             .iter()
             .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
             .collect(),
-        binary: binary.iter().map(|p| (*p).to_owned()).collect(),
+        binary: binary
+            .iter()
+            .map(|p| {
+                // "# Büro" in Latin-1: the bad byte is at line 2, column 4.
+                let bytes = b"auto eth0\n# B\xfcro\n".to_vec();
+                let problem = SourceFile::from_bytes(*p, bytes).unwrap_err();
+                ((*p).to_owned(), *problem)
+            })
+            .collect(),
     }
 }
 
@@ -35,25 +44,36 @@ fn files_that_are_not_utf8_stop_everything_instead_of_vanishing() {
     for (existing, want) in [
         (
             snap(&[], &["etc/network/interfaces"]),
-            "etc/network/interfaces: ifupdown reads this file, and it is not valid UTF-8",
+            ("etc/network/interfaces:2:4: ", "ifupdown reads this file"),
         ),
         (
             snap(
                 &[("etc/network/interfaces", "source interfaces.d/*\n")],
                 &["etc/network/interfaces.d/buero"],
             ),
-            "etc/network/interfaces.d/buero: ifupdown reads this file, and it is not valid UTF-8",
+            (
+                "etc/network/interfaces.d/buero:2:4: ",
+                "ifupdown reads this file",
+            ),
         ),
         (
             snap(
                 &[("etc/network/interfaces", "source interfaces.d/*\n")],
                 &["etc/network/interfaces.d/eth0"],
             ),
-            "etc/network/interfaces.d/eth0: netloom writes this file",
+            (
+                "etc/network/interfaces.d/eth0:2:4: ",
+                "netloom writes this file",
+            ),
         ),
     ] {
         let err = render(ETH0, &existing).unwrap_err();
-        assert!(err.contains(want), "{err}");
+        let (at, note) = want;
+        assert!(
+            err.starts_with(&format!("{at}the file is not valid UTF-8: byte 0xfc")),
+            "{err}"
+        );
+        assert!(err.contains(&format!("= note: {note}")), "{err}");
     }
 }
 
@@ -190,4 +210,37 @@ fn a_user_file_where_netloom_writes_is_replaced_only_when_nothing_would_be_lost(
         .unwrap_err();
         assert!(err.contains("would be lost"), "{err}");
     }
+}
+
+#[test]
+fn splicing_many_interfaces_into_a_main_file_without_a_source_all_line_is_linear() {
+    // netloom adds one `source` line per interface there; the next plan follows each.
+    use crate::scaling::assert_linear;
+    let input = |n: usize| {
+        let xml: String = (0..n)
+            .map(|i| {
+                format!("<interface type='ethernet' name='e{i}'><start mode='onboot'/></interface>")
+            })
+            .collect();
+        let host =
+            crate::xml::read_str("h.xml", &format!("<interfaces>{xml}</interfaces>")).unwrap();
+        let main = "auto lo\niface lo inet loopback\n";
+        let first = Debian
+            .render(&host, &snap(&[("etc/network/interfaces", main)], &[]))
+            .unwrap();
+        let applied = Snapshot {
+            files: first.into_iter().map(|f| (f.path, f.contents)).collect(),
+            ..Snapshot::default()
+        };
+        (host, applied)
+    };
+    assert_linear(
+        "re-planning n sourced interfaces",
+        500,
+        input,
+        |(host, applied)| {
+            let again = Debian.render(host, applied).unwrap();
+            assert!(again.len() >= 500);
+        },
+    );
 }

@@ -7,7 +7,7 @@
 //! [`Value::Str`] with its text as written; a key it manages with a bad value is an error
 //! at its `file:line:col`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::super::settings::{Settings, Value, kind};
@@ -102,39 +102,75 @@ pub fn read(path: &str, text: &str) -> Result<Settings, Diagnostics> {
     ))
 }
 
-/// Where in `text` (a keyfile [`read`] accepted) the value of `section.key` is, as D-Bus
-/// names them: the line that set it last, as `GKeyFile` reads it. `address-data` is the
-/// first address line, `gateway` its own key or else that line, `dns-data` the `dns` key; a
-/// bond option is its own key of `[bond]`. Looking only when a problem needs a position
-/// spares reading 10,000 keyfiles from recording where every value was.
-pub(in super::super) fn locate(text: &str, section: &str, key: &str) -> Option<usize> {
-    let ini = ini::parse("", text).ok()?;
-    let mut found = None;
-    let mut first_address = None;
-    for s in ini.sections(text) {
-        if dbus_name(s.name) != section {
-            continue;
-        }
-        for e in &s.entries {
-            let address = address_key(e.key).is_some();
-            if address {
-                first_address.get_or_insert(e.value_at);
+/// Where the values of a keyfile are, as D-Bus names them, to position a problem found
+/// after [`read`]. Built only for a file that has a problem (reading 10,000 keyfiles
+/// records no positions), and once for it however many problems it has.
+#[derive(Debug, Default)]
+pub(in super::super) struct Locator {
+    /// The value of the last line that set each `(section, key)`, as `GKeyFile` reads it.
+    values: HashMap<(String, String), usize>,
+    /// The name in the last header of each section.
+    sections: HashMap<String, usize>,
+    /// Each IP section's address lines in number order: the order of `address-data`.
+    addresses: HashMap<String, Vec<usize>>,
+}
+
+impl Locator {
+    /// Records where everything in `text` is; a file the INI reader refuses has nothing
+    /// to record (its problems are positioned already).
+    pub(in super::super) fn new(text: &str) -> Self {
+        let mut out = Self::default();
+        let Ok(ini) = ini::parse("", text) else {
+            return out;
+        };
+        let mut numbered: HashMap<String, BTreeMap<(u32, bool), usize>> = HashMap::new();
+        let mut section = "";
+        for item in ini.items(text) {
+            match item {
+                ini::Item::Section { name, at } => {
+                    section = dbus_name(name);
+                    out.sections.insert(section.to_owned(), at);
+                }
+                ini::Item::Entry(e) => {
+                    let ip = matches!(section, "ipv4" | "ipv6");
+                    if let (true, Some(n)) = (ip, address_key(e.key)) {
+                        let lines = numbered.entry(section.to_owned()).or_default();
+                        lines.insert(n, e.value_at);
+                    }
+                    let key = (section.to_owned(), e.key.to_owned());
+                    out.values.insert(key, e.value_at);
+                }
             }
-            let same = match key {
-                "dns-data" => e.key == "dns",
-                "address-data" => address && first_address == Some(e.value_at),
-                _ => e.key == key,
-            };
-            if same {
-                found = Some(e.value_at);
-            }
         }
+        out.addresses = numbered
+            .into_iter()
+            .map(|(s, lines)| (s, lines.into_values().collect()))
+            .collect();
+        out
     }
-    found.or(if key == "gateway" {
-        first_address
-    } else {
-        None
-    })
+
+    /// The byte offset of `section.key`: its value (the `nth` entry of `address-data`, the
+    /// address line it came from), else the section's header (a key a problem is about
+    /// may be missing, as `arp_ip_target` is when only `arp_interval` is set), else the
+    /// start of the file. A bond option is its own key of `[bond]`, `dns-data` the `dns`
+    /// key, and `gateway` its own key or else the first address line.
+    pub(in super::super) fn find(&self, section: &str, key: &str, nth: usize) -> usize {
+        let value = |k: &str| {
+            self.values
+                .get(&(section.to_owned(), k.to_owned()))
+                .copied()
+        };
+        let address = |n: usize| self.addresses.get(section).and_then(|a| a.get(n)).copied();
+        let found = match key {
+            "dns-data" => value("dns"),
+            "address-data" => address(nth),
+            "gateway" => value("gateway").or_else(|| address(0)),
+            _ => value(key),
+        };
+        found
+            .or_else(|| self.sections.get(section).copied())
+            .unwrap_or(0)
+    }
 }
 
 /// One `addressN=` (or `addressesN=`) line: its key, its value and where that is.

@@ -45,6 +45,19 @@ fn crlf_and_a_last_line_without_newline_print_back() {
 }
 
 #[test]
+fn only_the_cr_of_a_crlf_ending_is_dropped_as_gkeyfile_drops_it() {
+    // glib 2.74's g_key_file_load_from_file reads `a=1\r\r\n` as "1\r" and keeps the `\r`
+    // of a last line without `\n`: both are control characters in a value, refused here.
+    assert_eq!(
+        problems("[c]\r\na=1\r\r\nb=2\r"),
+        [
+            "f.nmconnection:2:4: unexpected control character U+000D",
+            "f.nmconnection:3:4: unexpected control character U+000D",
+        ]
+    );
+}
+
+#[test]
 fn empty_values_and_equals_signs_in_values() {
     let text = "[a]\nk=\nurl=http://x/?a=b\n";
     let ini = parse("f", text).unwrap();
@@ -111,4 +124,56 @@ fn lists_split_on_unescaped_separators() {
     assert_eq!(split_list("a;b", ';').unwrap().len(), 2);
     assert!(split_list("", ';').unwrap().is_empty());
     assert_eq!(split_list(r"a;\qb;", ';').unwrap_err().0, 2);
+}
+
+// ---- cost: linear in the input, whatever its shape ----
+
+use crate::scaling::assert_linear;
+
+#[test]
+fn many_sections_and_keys_read_in_linear_time() {
+    assert_linear(
+        "n sections of a key each",
+        2_000,
+        |n| {
+            (0..n)
+                .map(|i| format!("[s{i}]\nk{i}=v\\s{i}\n"))
+                .collect::<String>()
+        },
+        |text| {
+            let ini = parse("f", text).unwrap();
+            assert_eq!(ini.sections(text).len() * 2, ini.lines.len());
+        },
+    );
+    assert_linear(
+        "n keys in one section",
+        2_000,
+        |n| {
+            format!(
+                "[s]\n{}",
+                (0..n)
+                    .map(|i| format!("k{i} = v{i}\r\n"))
+                    .collect::<String>()
+            )
+        },
+        |text| {
+            let ini = parse("f", text).unwrap();
+            assert_eq!(ini.items(text).count(), ini.lines.len());
+        },
+    );
+}
+
+#[test]
+fn many_problems_on_one_line_are_positioned_in_linear_time() {
+    assert_linear(
+        "n control characters on one line",
+        1_000,
+        |n| format!("[s]\nk=é{}\n", "\u{1}x".repeat(n)),
+        |text| {
+            let Err(d) = parse("f", text) else {
+                panic!("control characters must be refused")
+            };
+            assert!(d.0.iter().all(|p| p.position().is_some()));
+        },
+    );
 }

@@ -723,3 +723,56 @@ fn ten_thousand_interfaces_parse() {
     assert_eq!(file.lines.len(), 7 + 10_000 * 6);
     assert_eq!(file.print(&text), text);
 }
+
+// ---- cost: linear in the input, whatever its shape ----
+
+use crate::scaling::assert_linear;
+
+#[test]
+fn a_line_continued_over_many_physical_lines_reads_in_linear_time() {
+    // Every word is positioned on its own physical line.
+    assert_linear(
+        "an auto line continued over n lines",
+        1_000,
+        |n| {
+            format!(
+                "auto{}\n",
+                (0..n).map(|i| format!(" e{i} \\\n")).collect::<String>()
+            )
+        },
+        |text| {
+            let file = parse("f", text).unwrap();
+            assert_eq!(file.lines.len(), 1);
+        },
+    );
+}
+
+#[test]
+fn a_long_line_of_many_words_reads_in_linear_time() {
+    // Columns count characters; a line that is not ASCII must not be recounted per word.
+    assert_linear(
+        "a non-ASCII auto line of n words",
+        1_000,
+        |n| {
+            format!(
+                "auto{}\n",
+                (0..n).map(|i| format!(" é{i}")).collect::<String>()
+            )
+        },
+        |text| {
+            let file = parse("f", text).unwrap();
+            assert_eq!(file.lines.len(), 1);
+        },
+    );
+    assert_linear(
+        "n problems on one line",
+        1_000,
+        |n| format!("auto é{}\n", "\u{1}x".repeat(n)),
+        |text| {
+            let Err(d) = parse("f", text) else {
+                panic!("control characters must be refused")
+            };
+            assert!(d.0.iter().all(|p| p.position().is_some()));
+        },
+    );
+}

@@ -132,25 +132,52 @@ fn adversarial_file_round_trips_and_agrees_with_bash() {
 }
 
 #[test]
-fn crlf_and_carriage_returns() {
-    let text = "# c\r\nA=yes\r\nB='x' # note\r\n\r\nC='a\r\nb'\r\nD=\\\r\nE=a\rb\r\nF=last\r";
+fn carriage_returns_are_read_as_bash_reads_them() {
+    // Only `\n` ends a line: the CR of a CRLF ending is part of the value, a comment or a
+    // quoted string, as bash has it.
+    let text = "# c\r\nA=yes\r\nB='x' # note\r\nC='a\r\nb'\r\nD=\\\r\nE=a\rb\r\nF=last\r";
     let file = parse(text);
     let expected = [
-        ("A", "yes"),
+        ("A", "yes\r"),
         ("B", "x"),
-        ("C", "a\r\nb"),
+        ("C", "a\r\nb\r"),
         ("D", "\r"),
-        ("E", "a\rb"),
+        ("E", "a\rb\r"),
         ("F", "last\r"),
     ];
     assert_eq!(file.entries().collect::<Vec<_>>(), expected);
-    let mut edited = file.clone();
+    let temp = write_temp(text);
+    for (key, value) in expected {
+        assert_eq!(bash_get(temp.path(), key), value, "{key}");
+    }
+    // The first unquoted one is the CR after `yes`; quoted and escaped ones are not.
+    assert_eq!(file.bare_cr(), Some("# c\r\nA=yes".len()));
+    assert_eq!(parse("B='x\r'\nD=\\\r\nC=\"\r\" # \r\n").bare_cr(), None);
+}
+
+#[test]
+fn a_carriage_return_after_a_blank_is_a_command_and_refused() {
+    let err = ShellFile::parse("A=1 \r\n").unwrap_err();
+    assert_eq!(err.offset, 4);
+    assert!(
+        err.message.starts_with("carriage return after a blank"),
+        "{err}"
+    );
+}
+
+#[test]
+fn edits_never_write_a_carriage_return() {
+    let text = "# c\r\nA=yes\r\nB='x' # note\r\nC=keep\r\nF=last\r";
+    let mut edited = parse(text);
     edited.set("A", "yes");
     edited.set("B", "y z");
     edited.set("NEW", "1");
-    let crlf = "# c\r\nA=yes\r\nB='y z' # note\r\n\r\nC='a\r\nb'\r\nD=\\\r\nE=a\rb\r\nF='last\r'\r\nNEW=1\r\n";
-    assert_eq!(edited.to_string(), crlf);
-    assert_eq!(parse(crlf).get("F"), Some("last\r"));
+    // A rewritten value loses its CR with the rest of the old value; appended lines end in
+    // `\n`; the user's other bytes, CRs included, stay.
+    let want = "# c\r\nA=yes\nB='y z' # note\r\nC=keep\r\nF=last\r\nNEW=1\n";
+    assert_eq!(edited.to_string(), want);
+    assert_eq!(parse(want).get("F"), Some("last\r"));
+    assert_eq!(parse(want).get("C"), Some("keep\r"));
 }
 
 #[test]
@@ -255,7 +282,7 @@ fn set_appends_after_a_missing_final_newline_without_changing_the_last_line() {
         ("A=1", "A=1\nK=v\n"),
         ("# c", "# c\nK=v\n"),
         ("A=x\\", "A='x\\'\nK=v\n"),
-        ("A=x\r", "A='x\r'\nK=v\n"),
+        ("A=x\r", "A=x\r\nK=v\n"),
         ("A=1 # c\\", "A=1 # c\\\nK=v\n"),
     ] {
         let mut file = parse(text);
@@ -370,8 +397,8 @@ fn accepts_only_what_bash_reads_the_same_way() {
         let Ok(file) = ShellFile::parse(&text) else {
             continue;
         };
-        // Other lines are bash's business; CRLF is a documented divergence.
-        if file.lines.len() != 1 || text.contains("\r\n") {
+        // Other lines are bash's business.
+        if file.lines.len() != 1 {
             continue;
         }
         accepted += 1;
@@ -383,4 +410,74 @@ fn accepts_only_what_bash_reads_the_same_way() {
         );
     }
     assert!(accepted > 100, "only {accepted} accepted");
+}
+
+// ---- cost: linear in the input, whatever its shape ----
+
+use crate::scaling::assert_linear;
+
+#[test]
+fn many_keys_parse_and_look_up_in_linear_time() {
+    let make = |n: usize| {
+        (0..n)
+            .map(|i| format!("K{i}='v {i}' # c\n"))
+            .collect::<String>()
+    };
+    assert_linear("parsing n assignments", 2_000, make, |text| {
+        let file = ShellFile::parse(text).unwrap();
+        std::hint::black_box(file.get("K0"));
+    });
+    // The importer looks up every indexed key of a file (IPADDR0 … IPADDRn).
+    let parsed = |n: usize| ShellFile::parse(&make(n)).unwrap();
+    assert_linear("looking up n keys", 2_000, parsed, |file| {
+        let n = file.entries().count();
+        for i in 0..n {
+            let key = format!("K{i}");
+            std::hint::black_box((file.get(&key), file.offset(&key)));
+        }
+    });
+}
+
+#[test]
+fn long_continued_and_quoted_values_parse_in_linear_time() {
+    assert_linear(
+        "a value continued over n lines",
+        2_000,
+        |n| format!("A=x{}y\nB=1\n", "\\\nab".repeat(n)),
+        |text| {
+            std::hint::black_box(ShellFile::parse(text).unwrap());
+        },
+    );
+    assert_linear(
+        "a double-quoted value of n lines",
+        2_000,
+        |n| format!("A=\"{}\"\n", "a \\$ b\n".repeat(n)),
+        |text| {
+            std::hint::black_box(ShellFile::parse(text).unwrap());
+        },
+    );
+    assert_linear(
+        "a command continued over n lines",
+        2_000,
+        |n| format!("echo {}end\n", "x \\\n".repeat(n)),
+        |text| {
+            std::hint::black_box(ShellFile::parse(text).unwrap());
+        },
+    );
+}
+
+#[test]
+fn editing_many_keys_costs_linear_time() {
+    let text = |n: usize| (0..n).map(|i| format!("K{i}=old\n")).collect::<String>();
+    let file = |n: usize| (ShellFile::parse(&text(n)).unwrap(), n);
+    assert_linear("setting and removing n keys", 1_000, file, |(file, n)| {
+        let mut file = file.clone();
+        let set: Vec<(String, String)> = (0..*n)
+            .map(|i| (format!("K{}", i * 2), format!("new{i}")))
+            .collect();
+        file.set_all(set.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let gone: Vec<String> = (0..*n).step_by(3).map(|i| format!("K{i}")).collect();
+        file.remove_all(gone.iter().map(String::as_str));
+        std::hint::black_box(file.to_string());
+    });
 }
