@@ -1,0 +1,1 @@
+//! What the properties found, each pinned by the smallest input that showed it.
