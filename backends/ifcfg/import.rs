@@ -400,7 +400,10 @@ impl<'a, 's> Importer<'a, 's> {
             "GATEWAY0"
         };
         let gateway = self.value(f, gateway_key, parse_host_ipv4);
-        (dhcp.is_some() || !addresses.is_empty() || gateway.is_some()).then_some(Ipv4 {
+        // `BOOTPROTO=none` alone is what render writes for an empty `<protocol
+        // family='ipv4'/>`: reading it back as one keeps render, import, render a fixed point.
+        let said = f.get("BOOTPROTO").is_some();
+        (said || dhcp.is_some() || !addresses.is_empty() || gateway.is_some()).then_some(Ipv4 {
             dhcp,
             addresses,
             gateway,
