@@ -333,9 +333,18 @@ impl<'a> Importer<'a> {
                 carrier,
             }))
         } else if let Some(interval) = parse(self, "arp_interval", &uint) {
-            let raw = opt("arp_ip_target").unwrap_or_default();
-            let target = checked("arp_ip_target", raw, parse_arp_target(raw));
-            let target = self.ok(i, kind::BOND, "arp_ip_target", target)?;
+            let target = match opt("arp_ip_target") {
+                Some(raw) => {
+                    let parsed = checked("arp_ip_target", raw, parse_arp_target(raw));
+                    self.ok(i, kind::BOND, "arp_ip_target", parsed)?
+                }
+                // Reported at `arp_interval`: a key that is not there has no place to point at.
+                None => {
+                    let why = "arp_interval is set without arp_ip_target; interface XML's \
+                               <arpmon> needs the address to check";
+                    self.ok(i, kind::BOND, "arp_interval", Err(why.to_owned()))?
+                }
+            };
             let validate = match opt("arp_validate") {
                 Some(v) => {
                     let parsed = checked("arp_validate", v, ArpValidate::parse_driver(v));

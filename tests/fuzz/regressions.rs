@@ -1,7 +1,10 @@
 //! What the properties found, each pinned by the smallest input that showed it.
 
-use netloom::backend::{Backend, Snapshot};
+use netloom::backend::{Backend, BackendError, Snapshot};
 use netloom::backends::ifcfg::Ifcfg;
+use netloom::backends::nm::Nm;
+
+use crate::util::repo;
 
 /// Found by the round trip: an empty IPv4 protocol renders as `BOOTPROTO=none`, which
 /// imported back as no protocol at all, so the second render lost the line.
@@ -20,4 +23,34 @@ fn fuzz_found_an_empty_ipv4_protocol_round_trips_through_ifcfg() {
     let back = Ifcfg.import(&snap, &[]).unwrap();
     assert_eq!(netloom::xml::to_xml(&back), netloom::xml::to_xml(&host));
     assert_eq!(Ifcfg.render(&back, &Snapshot::default()).unwrap(), files);
+}
+
+/// Found by the damaged roots: a bond keyfile with `arp_interval` and no `arp_ip_target`
+/// was refused without a position (the problem pointed at the missing key).
+#[test]
+fn fuzz_found_a_bond_keyfile_without_its_arp_target_is_refused_at_arp_interval() {
+    let dir = "etc/NetworkManager/system-connections";
+    let golden = repo().join("golden/nm/bond-arpmon-all").join(dir);
+    let mut snap = Snapshot::default();
+    for name in ["bond1.nmconnection", "eth4.nmconnection"] {
+        let text = std::fs::read_to_string(golden.join(name)).unwrap();
+        let text = text.replace("arp_ip_target=10.0.0.1\n", "");
+        snap.files.insert(format!("{dir}/{name}"), text);
+    }
+    match Nm.import(&snap, &[]) {
+        Err(BackendError::Invalid(d)) => {
+            let got: Vec<String> =
+                d.0.iter()
+                    .map(|d| format!("{}: {}", d.location(), d.message()))
+                    .collect();
+            assert_eq!(
+                got,
+                [format!(
+                    "{dir}/bond1.nmconnection:8:14: arp_interval is set without arp_ip_target; \
+                     interface XML's <arpmon> needs the address to check"
+                )]
+            );
+        }
+        other => panic!("expected one positioned problem, got {other:?}"),
+    }
 }
