@@ -41,19 +41,27 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
     files.dedup_by(|a, b| a.path == b.path);
     let mut slaves_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
     let mut ports_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
+    let mut problems = Vec::new();
     for f in &files {
-        if let Some(m) = f.get("MASTER") {
-            slaves_of.entry(m).or_default().push(f);
-        }
-        if let Some(b) = f.get("BRIDGE") {
-            ports_of.entry(b).or_default().push(f);
+        match (f.get("MASTER"), f.get("BRIDGE")) {
+            // Read as both, the device would be in the host twice.
+            (Some(m), Some(b)) => problems.push(f.problem(
+                "BRIDGE",
+                format!(
+                    "this device is a slave of '{m}' (MASTER) and a port of '{b}' (BRIDGE); \
+                     a device has one master"
+                ),
+            )),
+            (Some(m), None) => slaves_of.entry(m).or_default().push(f),
+            (None, Some(b)) => ports_of.entry(b).or_default().push(f),
+            (None, None) => {}
         }
     }
     let mut im = Importer {
         files,
         slaves_of,
         ports_of,
-        problems: Vec::new(),
+        problems,
     };
     let tops: Vec<&IfcfgFile<'_>> = if names.is_empty() {
         im.files

@@ -54,3 +54,35 @@ fn fuzz_found_a_bond_keyfile_without_its_arp_target_is_refused_at_arp_interval()
         other => panic!("expected one positioned problem, got {other:?}"),
     }
 }
+
+/// Found by the damaged roots: an ifcfg file with both `MASTER=` and `BRIDGE=` imported as a
+/// bond slave and a bridge port at once, a host whose XML does not read (the device twice).
+#[test]
+fn fuzz_found_an_ifcfg_device_with_two_masters_is_refused_at_the_second() {
+    let dir = "etc/sysconfig/network-scripts";
+    let golden = repo().join("golden/ifcfg/whole-host");
+    let mut snap = Snapshot::default();
+    for (path, bytes) in super::inputs::files_under(&golden) {
+        let mut text = String::from_utf8(bytes).unwrap();
+        if path == format!("{dir}/ifcfg-eth1") {
+            text.insert_str(0, "BRIDGE=br100\n");
+        }
+        snap.files.insert(path, text);
+    }
+    match Ifcfg.import(&snap, &[]) {
+        Err(BackendError::Invalid(d)) => {
+            let got: Vec<String> =
+                d.0.iter()
+                    .map(|d| format!("{}: {}", d.location(), d.message()))
+                    .collect();
+            assert_eq!(
+                got,
+                [format!(
+                    "{dir}/ifcfg-eth1:1:8: this device is a slave of 'bond0' (MASTER) and a \
+                     port of 'br100' (BRIDGE); a device has one master"
+                )]
+            );
+        }
+        other => panic!("expected one positioned problem, got {other:?}"),
+    }
+}
