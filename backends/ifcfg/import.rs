@@ -181,6 +181,13 @@ impl<'a, 's> Importer<'a, 's> {
         let mtu = self.value(f, "MTU", Mtu::parse);
         let ipv4 = self.ipv4(f);
         let ipv6 = self.ipv6(f);
+        if let (Some(m), Some(_)) = (mtu, &ipv6)
+            && m.get() < Mtu::MIN_IPV6
+        {
+            let min = Mtu::MIN_IPV6;
+            let why = format!("MTU {m} is below {min}, the minimum for IPv6, and IPV6INIT=yes");
+            self.problems.push(f.problem("MTU", why));
+        }
         let kind = match self.kind(f) {
             Kind::Ethernet => InterfaceKind::Ethernet(self.ethernet(f)),
             Kind::Bond => InterfaceKind::Bond(self.bond(f, &name)?),

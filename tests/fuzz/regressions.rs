@@ -86,3 +86,41 @@ fn fuzz_found_an_ifcfg_device_with_two_masters_is_refused_at_the_second() {
         other => panic!("expected one positioned problem, got {other:?}"),
     }
 }
+
+/// Every problem of an import of `files`, as `file:line:col: message`.
+fn refused(backend: &dyn Backend, files: &[(&str, &str)]) -> Vec<String> {
+    let snap = Snapshot {
+        files: (files.iter())
+            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+            .collect(),
+        ..Snapshot::default()
+    };
+    match backend.import(&snap, &[]) {
+        Err(BackendError::Invalid(d)) => (d.0.iter())
+            .map(|d| format!("{}: {}", d.location(), d.message()))
+            .collect(),
+        other => panic!("expected positioned problems, got {other:?}"),
+    }
+}
+
+/// Found by the damaged roots: a keyfile with an MTU below IPv6's minimum and IPv6 on
+/// imported as a host its own interface XML refuses.
+#[test]
+fn fuzz_found_an_mtu_too_small_for_ipv6_is_refused_by_nm_and_ifcfg_import() {
+    let keyfile = "[connection]\nid=eth0\ntype=ethernet\ninterface-name=eth0\n\n\
+                   [ethernet]\nmtu=200\n\n[ipv6]\nmethod=auto\n";
+    let path = "etc/NetworkManager/system-connections/eth0.nmconnection";
+    assert_eq!(
+        refused(&Nm, &[(path, keyfile)]),
+        [format!(
+            "{path}:7:5: MTU 200 is below 1280, the minimum for IPv6, which this profile enables"
+        )]
+    );
+    let path = "etc/sysconfig/network-scripts/ifcfg-eth0";
+    assert_eq!(
+        refused(&Ifcfg, &[(path, "DEVICE=eth0\nMTU=200\nIPV6INIT=yes\n")]),
+        [format!(
+            "{path}:2:5: MTU 200 is below 1280, the minimum for IPv6, and IPV6INIT=yes"
+        )]
+    );
+}
