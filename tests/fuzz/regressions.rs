@@ -3,6 +3,7 @@
 use netloom::backend::{Backend, BackendError, Snapshot};
 use netloom::backends::ifcfg::Ifcfg;
 use netloom::backends::nm::Nm;
+use netloom::backends::null::Null;
 
 use crate::util::repo;
 
@@ -122,5 +123,24 @@ fn fuzz_found_an_mtu_too_small_for_ipv6_is_refused_by_nm_and_ifcfg_import() {
         [format!(
             "{path}:2:5: MTU 200 is below 1280, the minimum for IPv6, and IPV6INIT=yes"
         )]
+    );
+}
+
+/// Found by the mutation corpus: the null backend read each file alone, so a device in two
+/// of its files (a slave of one bond, and a top-level interface) came back twice.
+#[test]
+fn fuzz_found_the_null_backend_reads_its_files_as_one_host() {
+    let bond = "<interface type='bond' name='bond0'><bond>\n\
+                <interface type='ethernet' name='eth0'/></bond></interface>\n";
+    let eth = "<interface type='ethernet' name='eth0'/>\n";
+    assert_eq!(
+        refused(
+            &Null,
+            &[
+                ("etc/netloom/null/bond0.xml", bond),
+                ("etc/netloom/null/eth0.xml", eth)
+            ]
+        ),
+        ["etc/netloom/null/eth0.xml:1:1: interface 'eth0' is defined twice"]
     );
 }
