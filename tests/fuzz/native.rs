@@ -203,7 +203,7 @@ pub fn damaged_root(
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1024))]
 
     #[test]
     fn fuzz_native_syntax_takes_any_text(text in any::<String>()) {
@@ -216,6 +216,10 @@ proptest! {
             prop_assert!(failures.is_empty(), "{}", failures.join("\n"));
         }
     }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
 
     /// Text made of the characters these formats give meaning to, so most of it gets past
     /// the first character.

@@ -534,7 +534,7 @@ pub fn round_trip(backend: &dyn Backend, host: &Host) -> Option<Vec<String>> {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(512))]
 
     /// Every host backend, one body.
     #[test]

@@ -118,7 +118,7 @@ fn canonical<T: PartialEq + std::fmt::Debug>(
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1024))]
 
     #[test]
     fn fuzz_xml_readers_take_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
@@ -143,7 +143,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(512))]
+    #![proptest_config(config(1024))]
 
     #[test]
     fn fuzz_xml_readers_take_documents_of_the_real_grammar(
@@ -154,6 +154,10 @@ proptest! {
         let failures = read_all(&SourceFile::new("grammar.xml", text.clone()));
         prop_assert!(failures.is_empty(), "{}\n--- input ---\n{text}", failures.join("\n"));
     }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
 
     /// Files given together are one host: a problem found across them (an interface
     /// defined in both) points into the file it is in.
