@@ -334,6 +334,18 @@ impl<'a, 's> Importer<'a, 's> {
                 }
             },
         };
+        if parent == *name {
+            let key = if f.get("PHYSDEV").is_some() {
+                "PHYSDEV"
+            } else {
+                "DEVICE"
+            };
+            return self.refuse(
+                f,
+                key,
+                format!("vlan '{name}' cannot be its own parent device"),
+            );
+        }
         Some(Vlan {
             tag,
             parent,

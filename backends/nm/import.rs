@@ -416,6 +416,10 @@ impl<'a> Importer<'a> {
                 checked("parent", raw, IfaceName::parse(raw)),
             )?,
         };
+        if parent == *name {
+            let message = format!("vlan '{name}' cannot be its own parent device");
+            return self.ok(i, kind::VLAN, "parent", Err(message));
+        }
         Some(Vlan {
             tag,
             parent,

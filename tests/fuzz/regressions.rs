@@ -144,3 +144,23 @@ fn fuzz_found_the_null_backend_reads_its_files_as_one_host() {
         ["etc/netloom/null/eth0.xml:1:1: interface 'eth0' is defined twice"]
     );
 }
+
+/// Found by the damaged roots (golden/ifcfg/vlan-named with `DEVICE=eth1` added after its
+/// `DEVICE=vlan42`): a vlan named after its own parent imported as a host whose XML is
+/// refused. The keyfile importer took the same; the Debian one already refused it.
+#[test]
+fn fuzz_found_a_vlan_that_is_its_own_parent_is_refused_by_ifcfg_and_nm_import() {
+    let path = "etc/sysconfig/network-scripts/ifcfg-vlan42";
+    let text = "DEVICE=eth1\nTYPE=Vlan\nVLAN=yes\nVLAN_ID=7\nPHYSDEV=eth1\n";
+    assert_eq!(
+        refused(&Ifcfg, &[(path, text)]),
+        [format!("{path}:5:9: vlan 'eth1' cannot be its own parent device")]
+    );
+    let path = "etc/NetworkManager/system-connections/eth1.nmconnection";
+    let text = "[connection]\nid=eth1\ntype=vlan\ninterface-name=eth1\n\n\
+                [vlan]\nid=7\nparent=eth1\n";
+    assert_eq!(
+        refused(&Nm, &[(path, text)]),
+        [format!("{path}:8:8: vlan 'eth1' cannot be its own parent device")]
+    );
+}
