@@ -42,6 +42,18 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
     let mut slaves_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
     let mut ports_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
     let mut problems = Vec::new();
+    // A file found by its name for one device may name another in DEVICE= that has a file
+    // of its own: read as both, the device would be in the host twice.
+    let mut configured: HashMap<&IfaceName, &str> = HashMap::new();
+    for f in &files {
+        if let Some(d) = &f.device
+            && let Some(first) = configured.insert(d, f.path)
+        {
+            let message =
+                format!("'{d}' is configured by {first} too; a device has one ifcfg file");
+            problems.push(f.problem("DEVICE", message));
+        }
+    }
     for f in &files {
         match (f.get("MASTER"), f.get("BRIDGE")) {
             // Read as both, the device would be in the host twice.

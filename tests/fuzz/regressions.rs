@@ -154,13 +154,40 @@ fn fuzz_found_a_vlan_that_is_its_own_parent_is_refused_by_ifcfg_and_nm_import() 
     let text = "DEVICE=eth1\nTYPE=Vlan\nVLAN=yes\nVLAN_ID=7\nPHYSDEV=eth1\n";
     assert_eq!(
         refused(&Ifcfg, &[(path, text)]),
-        [format!("{path}:5:9: vlan 'eth1' cannot be its own parent device")]
+        [format!(
+            "{path}:5:9: vlan 'eth1' cannot be its own parent device"
+        )]
     );
     let path = "etc/NetworkManager/system-connections/eth1.nmconnection";
     let text = "[connection]\nid=eth1\ntype=vlan\ninterface-name=eth1\n\n\
                 [vlan]\nid=7\nparent=eth1\n";
     assert_eq!(
         refused(&Nm, &[(path, text)]),
-        [format!("{path}:8:8: vlan 'eth1' cannot be its own parent device")]
+        [format!(
+            "{path}:8:8: vlan 'eth1' cannot be its own parent device"
+        )]
+    );
+}
+
+/// Found by the damaged roots (golden/ifcfg/bridge-all-port-kinds with `DEVICE=br1` added
+/// to `ifcfg-eth6.4095`, while a copy of it kept `DEVICE=eth6.4095`): the file found by its
+/// name for one device configured another that had its own file, so that device came back
+/// twice.
+#[test]
+fn fuzz_found_two_ifcfg_files_for_one_device_are_refused() {
+    let dir = "etc/sysconfig/network-scripts";
+    let br1 = format!("{dir}/ifcfg-br1");
+    let named = format!("{dir}/ifcfg-eth6.4095");
+    let copy = format!("{dir}/ifcfg-eth6.4095x");
+    let files = [
+        (br1.as_str(), "DEVICE=br1\nTYPE=Bridge\n"),
+        (named.as_str(), "DEVICE=eth6.4095\nDEVICE=br1\n"),
+        (copy.as_str(), "DEVICE=eth6.4095\nBRIDGE=br1\n"),
+    ];
+    assert_eq!(
+        refused(&Ifcfg, &files),
+        [format!(
+            "{named}:2:8: 'br1' is configured by {br1} too; a device has one ifcfg file"
+        )]
     );
 }
