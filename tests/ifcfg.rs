@@ -130,16 +130,15 @@ fn netcf_redhat_cases_render_to_netcfs_keys_except_the_documented_differences() 
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The order of interfaces, of a bridge's ports and of a bond's slaves outside active-backup
-/// is not stored in ifcfg files (one file per device, read in name order); compare them as
-/// sets.
-fn normalize(mut host: Host) -> Host {
+/// The order of interfaces, of a bridge's ports and of a bond's slaves is not stored in
+/// ifcfg files (one file per device, read in name order), except an active-backup bond's
+/// primary, which comes first; compare the rest as sets.
+pub fn normalize(mut host: Host) -> Host {
     host.interfaces.sort_by(|a, b| a.name.cmp(&b.name));
     fn bond(b: &mut netloom::model::Bond) {
         b.link = None;
-        if b.primary().is_none() {
-            b.slaves.sort_by(|x, y| x.name.cmp(&y.name));
-        }
+        let first = usize::from(b.primary().is_some());
+        b.slaves[first..].sort_by(|x, y| x.name.cmp(&y.name));
         for s in &mut b.slaves {
             s.ethernet.link = None;
         }

@@ -18,7 +18,7 @@ const KEYFILES: &str = "etc/NetworkManager/system-connections";
 /// balance-rr are its defaults; IPv6 autoconf implies DHCPv6; an empty IPv4 protocol is
 /// none; `<link>` is status; one profile per device, so order is the names' (except an
 /// active-backup bond's primary, which comes first).
-fn normalise(mut host: Host) -> Host {
+pub fn normalise(mut host: Host) -> Host {
     fn bond(b: &mut netloom::model::Bond) {
         b.link = None;
         b.mode = b.mode.or(Some(BondMode::BalanceRr));

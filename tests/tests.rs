@@ -12,6 +12,7 @@ mod dnsmasq_conf;
 mod engine;
 mod firewall_conf;
 mod firewall_live;
+mod fuzz;
 mod golden;
 mod hostile;
 mod ifcfg;

@@ -46,12 +46,32 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
     files.dedup_by(|a, b| a.path == b.path);
     let mut slaves_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
     let mut ports_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
+    let mut problems = Vec::new();
+    // A file found by its name for one device may name another in DEVICE= that has a file
+    // of its own: read as both, the device would be in the host twice.
+    let mut configured: HashMap<&IfaceName, &str> = HashMap::new();
     for f in &files {
-        if let Some(m) = f.get("MASTER") {
-            slaves_of.entry(m).or_default().push(f);
+        if let Some(d) = &f.device
+            && let Some(first) = configured.insert(d, f.path)
+        {
+            let message =
+                format!("'{d}' is configured by {first} too; a device has one ifcfg file");
+            problems.push(f.problem("DEVICE", message));
         }
-        if let Some(b) = f.get("BRIDGE") {
-            ports_of.entry(b).or_default().push(f);
+    }
+    for f in &files {
+        match (f.get("MASTER"), f.get("BRIDGE")) {
+            // Read as both, the device would be in the host twice.
+            (Some(m), Some(b)) => problems.push(f.problem(
+                "BRIDGE",
+                format!(
+                    "this device is a slave of '{m}' (MASTER) and a port of '{b}' (BRIDGE); \
+                     a device has one master"
+                ),
+            )),
+            (Some(m), None) => slaves_of.entry(m).or_default().push(f),
+            (None, Some(b)) => ports_of.entry(b).or_default().push(f),
+            (None, None) => {}
         }
     }
     let mut by_device = HashMap::with_capacity(files.len());
@@ -65,7 +85,7 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
         slaves_of,
         ports_of,
         by_device,
-        problems: Vec::new(),
+        problems,
         sources: HashMap::new(),
     };
     let tops: Vec<&IfcfgFile<'_>> = if names.is_empty() {
@@ -181,6 +201,13 @@ impl<'a, 's> Importer<'a, 's> {
         let mtu = self.value(f, "MTU", Mtu::parse);
         let ipv4 = self.ipv4(f);
         let ipv6 = self.ipv6(f);
+        if let (Some(m), Some(_)) = (mtu, &ipv6)
+            && m.get() < Mtu::MIN_IPV6
+        {
+            let min = Mtu::MIN_IPV6;
+            let why = format!("MTU {m} is below {min}, the minimum for IPv6, and IPV6INIT=yes");
+            self.report(f, "MTU", why);
+        }
         let kind = match self.kind(f) {
             Kind::Ethernet => InterfaceKind::Ethernet(self.ethernet(f)),
             Kind::Bond => InterfaceKind::Bond(self.bond(f, &name)?),
@@ -341,6 +368,18 @@ impl<'a, 's> Importer<'a, 's> {
                 }
             },
         };
+        if parent == *name {
+            let key = if f.get("PHYSDEV").is_some() {
+                "PHYSDEV"
+            } else {
+                "DEVICE"
+            };
+            return self.refuse(
+                f,
+                key,
+                format!("vlan '{name}' cannot be its own parent device"),
+            );
+        }
         Some(Vlan {
             tag,
             parent,
@@ -424,7 +463,10 @@ impl<'a, 's> Importer<'a, 's> {
             "GATEWAY0"
         };
         let gateway = self.value(f, gateway_key, parse_host_ipv4);
-        (dhcp.is_some() || !addresses.is_empty() || gateway.is_some()).then_some(Ipv4 {
+        // `BOOTPROTO=none` alone is what render writes for an empty `<protocol
+        // family='ipv4'/>`: reading it back as one keeps render, import, render a fixed point.
+        let said = f.get("BOOTPROTO").is_some();
+        (said || dhcp.is_some() || !addresses.is_empty() || gateway.is_some()).then_some(Ipv4 {
             dhcp,
             addresses,
             gateway,

@@ -34,6 +34,14 @@ impl IfcfgFile<'_> {
     pub(super) fn source(&self) -> SourceFile {
         SourceFile::new(self.path, self.text)
     }
+
+    /// A problem with the value of `key` (or with the file, if the key is absent), for the
+    /// checks made once per file before an import starts; the importer's own problems share
+    /// one source per file instead (`Importer::report`).
+    pub(super) fn problem(&self, key: &str, message: impl Into<String>) -> Diagnostic {
+        let offset = self.shell.offset(key).unwrap_or(0);
+        self.source().diagnostic_in_input(offset, message)
+    }
 }
 
 /// Why an ifcfg file that is not UTF-8 stops an import or a plan.

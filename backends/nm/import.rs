@@ -286,6 +286,14 @@ impl<'a> Importer<'a> {
         let mtu = self.mtu(i);
         let ipv4 = self.ipv4(i);
         let ipv6 = self.ipv6(i);
+        if let (Some(m), Some(_)) = (mtu, &ipv6)
+            && m.get() < Mtu::MIN_IPV6
+        {
+            let min = Mtu::MIN_IPV6;
+            let why =
+                format!("MTU {m} is below {min}, the minimum for IPv6, which this profile enables");
+            self.ok::<()>(i, kind::ETHERNET, "mtu", Err(why));
+        }
         let kind = match p.kind() {
             Some(kind::BOND) => InterfaceKind::Bond(self.bond(i, &name)?),
             Some(kind::VLAN) => InterfaceKind::Vlan(self.vlan(i, &name)?),
@@ -455,6 +463,10 @@ impl<'a> Importer<'a> {
                 checked("parent", raw, IfaceName::parse(raw)),
             )?,
         };
+        if parent == *name {
+            let message = format!("vlan '{name}' cannot be its own parent device");
+            return self.ok(i, kind::VLAN, "parent", Err(message));
+        }
         Some(Vlan {
             tag,
             parent,

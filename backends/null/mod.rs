@@ -6,6 +6,7 @@
 use crate::backend::{Backend, BackendError, ObjectKind, RenderedFile, Snapshot};
 use crate::error::Diagnostics;
 use crate::model::{Host, IfaceName};
+use crate::source::SourceFile;
 use crate::xml;
 
 /// Where the files go, relative to the root.
@@ -56,20 +57,14 @@ impl Backend for Null {
     }
 
     fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
-        let mut host = Host::default();
+        // Read together, as one host: a device defined in two files is refused as it is
+        // when the files are given to `validate` together.
+        let files: Vec<SourceFile> = (existing.files.iter())
+            .filter(|(path, _)| self.owns(path, None))
+            .map(|(path, text)| SourceFile::new(path.as_str(), text.as_str()))
+            .collect();
+        let mut host = xml::read_host(&files).map_err(BackendError::Invalid)?;
         let mut problems = Vec::new();
-        for (path, text) in &existing.files {
-            if !self.owns(path, None) {
-                continue;
-            }
-            match xml::read_str(path, text) {
-                Ok(h) => host.interfaces.extend(h.interfaces),
-                Err(Diagnostics(d)) => problems.extend(d),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(BackendError::Invalid(Diagnostics(problems)));
-        }
         if !names.is_empty() {
             for n in names {
                 if !host.interfaces.iter().any(|i| &i.name == n) {

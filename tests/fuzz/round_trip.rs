@@ -1,0 +1,579 @@
+//! Render, import, render again, for generated valid hosts and every host backend in the
+//! registry (one body for all): the second render equals the first, rendering onto its own
+//! output changes nothing, and what comes back is the host declared, up to the equivalences
+//! each backend documents (its own test's normalisation, reused here).
+
+use std::collections::BTreeSet;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use netloom::backend::{Backend, BackendError, ObjectKind, RenderedFile, Snapshot};
+use netloom::model::{
+    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
+    ForwardDelay, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
+    Ipv6Address, Ipv6Prefix, Link, LinkState, MacAddr, Miimon, Mtu, Port, PortKind, Slave,
+    StartMode, Vlan, VlanTag,
+};
+use proptest::prelude::*;
+use proptest::sample::select;
+
+use super::config;
+
+/// What each backend gives back of a host, as its own round-trip test states it: the
+/// declaration up to what its format does not keep. `null` keeps everything but the order
+/// of its one file per interface.
+fn equivalence(backend: &str) -> fn(Host) -> Host {
+    match backend {
+        "ifcfg" => crate::ifcfg::normalize,
+        "nm" => crate::nm_keyfile::normalise,
+        "debian" => debian,
+        "null" => by_name,
+        other => panic!("no round-trip equivalence is known for the {other} backend; add its own"),
+    }
+}
+
+/// The Debian backend's equivalences, as its importer's unit test lists them
+/// (`backends/debian/import/tests.rs`, which an integration test cannot reach): start none
+/// and no start both write nothing; `peerdns='yes'` is what ifupdown does anyway; an empty
+/// IPv4 protocol writes no stanza; `<link>` is status; files are read in name order.
+fn debian(mut host: Host) -> Host {
+    fn unlink(e: &mut Ethernet) {
+        e.link = None;
+    }
+    fn bond(b: &mut Bond) {
+        b.link = None;
+        b.slaves.iter_mut().for_each(|s| unlink(&mut s.ethernet));
+    }
+    for i in &mut host.interfaces {
+        i.start = i.start.or(Some(StartMode::None));
+        if i.ipv4
+            .as_ref()
+            .is_some_and(|v| v.dhcp.is_none() && v.addresses.is_empty())
+        {
+            i.ipv4 = None;
+        }
+        let dhcps = [
+            i.ipv4.as_mut().and_then(|v| v.dhcp.as_mut()),
+            i.ipv6.as_mut().and_then(|v| v.dhcp.as_mut()),
+        ];
+        for d in dhcps.into_iter().flatten() {
+            d.peerdns = d.peerdns.filter(|&yes| !yes);
+        }
+        match &mut i.kind {
+            InterfaceKind::Ethernet(e) => unlink(e),
+            InterfaceKind::Vlan(v) => v.link = None,
+            InterfaceKind::Bond(b) => bond(b),
+            InterfaceKind::Bridge(br) => {
+                for port in &mut br.ports {
+                    match &mut port.kind {
+                        PortKind::Ethernet(e) => unlink(e),
+                        PortKind::Vlan(v) => v.link = None,
+                        PortKind::Bond(b) => bond(b),
+                    }
+                }
+            }
+        }
+    }
+    by_name(host)
+}
+
+fn by_name(mut host: Host) -> Host {
+    host.interfaces.sort_by(|a, b| a.name.cmp(&b.name));
+    host
+}
+
+// ---- generating valid hosts from the model's own types ----
+
+/// A name stem: letters, `_` and `-`, never digits, so a stem and a unique number make a
+/// unique name.
+fn stem() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => select(vec!["eth", "en", "bond", "br", "vlan", "team", "lan", "wan"]).prop_map(str::to_owned),
+        1 => "[a-z][a-z_-]{0,5}",
+    ]
+}
+
+fn link() -> impl Strategy<Value = Option<Link>> {
+    proptest::option::weighted(
+        0.2,
+        (
+            proptest::option::of(any::<u32>()),
+            proptest::option::of(select(LinkState::ALL.to_vec())),
+        )
+            .prop_map(|(speed, state)| Link { speed, state }),
+    )
+}
+
+fn mac() -> impl Strategy<Value = Option<MacAddr>> {
+    proptest::option::weighted(
+        0.4,
+        any::<[u8; 6]>().prop_map(|mut b| {
+            b[0] &= 0xfe;
+            b[5] |= 1;
+            let text: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+            MacAddr::parse(&text.join(":")).unwrap()
+        }),
+    )
+}
+
+fn ethernet() -> impl Strategy<Value = Ethernet> {
+    (mac(), link()).prop_map(|(mac, link)| Ethernet { mac, link })
+}
+
+fn dhcp() -> impl Strategy<Value = Option<Dhcp>> {
+    proptest::option::weighted(
+        0.4,
+        proptest::option::of(any::<bool>()).prop_map(|peerdns| Dhcp { peerdns }),
+    )
+}
+
+fn ipv4() -> impl Strategy<Value = Option<Ipv4>> {
+    let host = any::<u32>()
+        .prop_map(Ipv4Addr::from)
+        .prop_filter("a host address", |a| {
+            netloom::model::parse_host_ipv4(&a.to_string()).is_ok()
+        });
+    let prefix = proptest::option::weighted(
+        0.9,
+        (1u8..=32).prop_map(|p| Ipv4Prefix::parse(&p.to_string()).unwrap()),
+    );
+    let addresses = proptest::collection::vec((host.clone(), prefix), 0..3).prop_map(|list| {
+        let mut seen = BTreeSet::new();
+        list.into_iter()
+            .filter(|(a, _)| seen.insert(*a))
+            .map(|(address, prefix)| Ipv4Address { address, prefix })
+            .collect()
+    });
+    proptest::option::weighted(
+        0.6,
+        (dhcp(), addresses, proptest::option::weighted(0.3, host)).prop_map(
+            |(dhcp, addresses, gateway)| Ipv4 {
+                dhcp,
+                addresses,
+                gateway,
+            },
+        ),
+    )
+}
+
+fn ipv6() -> impl Strategy<Value = Option<Ipv6>> {
+    let host = any::<u128>()
+        .prop_map(Ipv6Addr::from)
+        .prop_filter("a host address", |a| {
+            netloom::model::parse_host_ipv6(&a.to_string()).is_ok()
+        });
+    let prefix = proptest::option::weighted(
+        0.9,
+        (1u8..=128).prop_map(|p| Ipv6Prefix::parse(&p.to_string()).unwrap()),
+    );
+    let addresses = proptest::collection::vec((host.clone(), prefix), 0..3).prop_map(|list| {
+        let mut seen = BTreeSet::new();
+        list.into_iter()
+            .filter(|(a, _)| seen.insert(*a))
+            .map(|(address, prefix)| Ipv6Address { address, prefix })
+            .collect()
+    });
+    proptest::option::weighted(
+        0.5,
+        (
+            any::<bool>(),
+            dhcp(),
+            addresses,
+            proptest::option::weighted(0.3, host),
+        )
+            .prop_map(|(autoconf, dhcp, addresses, gateway)| Ipv6 {
+                autoconf,
+                dhcp,
+                addresses,
+                gateway,
+            }),
+    )
+}
+
+fn bond_settings() -> impl Strategy<Value = (Option<BondMode>, Option<BondMonitor>, Option<Link>)> {
+    let mii = (
+        any::<u32>(),
+        proptest::option::of(any::<u32>()),
+        proptest::option::of(any::<u32>()),
+        proptest::option::of(select(Carrier::ALL.to_vec())),
+    )
+        .prop_map(|(freq, downdelay, updelay, carrier)| {
+            BondMonitor::Mii(Miimon {
+                freq,
+                downdelay,
+                updelay,
+                carrier,
+            })
+        });
+    let arp = (
+        any::<u32>(),
+        any::<u32>()
+            .prop_map(Ipv4Addr::from)
+            .prop_filter("a host address", |a| {
+                netloom::model::parse_host_ipv4(&a.to_string()).is_ok()
+            }),
+        proptest::option::of(select(ArpValidate::ALL.to_vec())),
+    )
+        .prop_map(|(interval, target, validate)| {
+            BondMonitor::Arp(Arpmon {
+                interval,
+                target,
+                validate,
+            })
+        });
+    (
+        proptest::option::weighted(0.7, select(BondMode::ALL.to_vec())),
+        proptest::option::weighted(0.6, prop_oneof![mii, arp]),
+        link(),
+    )
+}
+
+/// What one device is, before names are given: the kind's settings and, for a bond or a
+/// bridge, its members' settings.
+#[derive(Debug, Clone)]
+enum Shape {
+    Ethernet(Ethernet),
+    Bond(BondShape),
+    Vlan(VlanShape),
+    Bridge(Option<bool>, Option<ForwardDelay>, Vec<(String, PortShape)>),
+}
+
+/// A bridge port before naming.
+#[derive(Debug, Clone)]
+enum PortShape {
+    Ethernet(Ethernet),
+    Bond(BondShape),
+    Vlan(VlanShape),
+}
+
+/// A vlan's tag, parent, whether it is named (else `PARENT.TAG` when that is free) and link.
+type VlanShape = (u16, VlanParent, bool, Option<Link>);
+
+/// A bond's mode, monitor and link, and its slaves' stems and settings.
+type BondShape = (
+    Option<BondMode>,
+    Option<BondMonitor>,
+    Option<Link>,
+    Vec<(String, Ethernet)>,
+);
+
+/// A vlan's parent: an earlier top-level interface (by position) or a device the host does
+/// not configure.
+#[derive(Debug, Clone)]
+enum VlanParent {
+    Earlier(usize),
+    Other(String),
+}
+
+fn vlan_shape() -> impl Strategy<Value = VlanShape> {
+    (
+        prop_oneof![0u16..=4095, 1u16..=9],
+        prop_oneof![
+            any::<usize>().prop_map(VlanParent::Earlier),
+            stem().prop_map(VlanParent::Other)
+        ],
+        any::<bool>(),
+        link(),
+    )
+}
+
+fn bond_shape() -> impl Strategy<Value = BondShape> {
+    (
+        bond_settings(),
+        proptest::collection::vec((stem(), ethernet()), 1..4),
+    )
+        .prop_map(|((mode, monitor, link), slaves)| (mode, monitor, link, slaves))
+}
+
+fn delay() -> impl Strategy<Value = Option<ForwardDelay>> {
+    proptest::option::weighted(
+        0.4,
+        prop_oneof![
+            select(vec!["0", "2", "15", "30", "0.5", "0.01", "2.5"]).prop_map(str::to_owned),
+            "[0-2]?[0-9](\\.[0-9]{1,3})?",
+        ]
+        .prop_filter_map("a delay", |s| ForwardDelay::parse(&s).ok()),
+    )
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    let port = prop_oneof![
+        2 => ethernet().prop_map(PortShape::Ethernet),
+        1 => vlan_shape().prop_map(PortShape::Vlan),
+        1 => bond_shape().prop_map(PortShape::Bond),
+    ];
+    prop_oneof![
+        3 => ethernet().prop_map(Shape::Ethernet),
+        2 => bond_shape().prop_map(Shape::Bond),
+        2 => vlan_shape().prop_map(Shape::Vlan),
+        2 => (
+            proptest::option::of(any::<bool>()),
+            delay(),
+            proptest::collection::vec((stem(), port), 0..4),
+        )
+            .prop_map(|(stp, delay, ports)| Shape::Bridge(stp, delay, ports)),
+    ]
+}
+
+/// One top-level interface before naming: its stem, shape, start mode, MTU and addressing.
+type Top = (
+    String,
+    Shape,
+    Option<StartMode>,
+    Option<u32>,
+    Option<Ipv4>,
+    Option<Ipv6>,
+);
+
+/// A valid host of up to four top-level interfaces: every kind, ports and slaves of every
+/// allowed kind, addresses of both families, DHCP, MTU, MAC, start modes, link status. Names
+/// are unique by construction (a stem and a number), so the host always reads back.
+pub fn host() -> impl Strategy<Value = Host> {
+    let top = (
+        stem(),
+        shape(),
+        proptest::option::of(select(StartMode::ALL.to_vec())),
+        proptest::option::weighted(0.4, prop_oneof![Just(1500u32), Just(9000), 68u32..=65535]),
+        ipv4(),
+        ipv6(),
+    );
+    proptest::collection::vec(top, 0..5).prop_map(build)
+}
+
+/// Gives every device a unique name: a stem and a number, or a vlan's `PARENT.TAG` when no
+/// other vlan took it.
+#[derive(Default)]
+struct Namer {
+    next: usize,
+    used: BTreeSet<IfaceName>,
+}
+
+impl Namer {
+    fn name(&mut self, stem: &str) -> IfaceName {
+        self.next += 1;
+        let name = IfaceName::parse(&format!("{stem}{}", self.next)).unwrap();
+        self.used.insert(name.clone());
+        name
+    }
+
+    fn vlan(
+        &mut self,
+        name: IfaceName,
+        shape: VlanShape,
+        earlier: &[IfaceName],
+    ) -> (IfaceName, Vlan) {
+        let (tag, parent, named, link) = shape;
+        let parent = match parent {
+            VlanParent::Earlier(i) if !earlier.is_empty() => earlier[i % earlier.len()].clone(),
+            VlanParent::Earlier(_) => self.name("eth"),
+            VlanParent::Other(stem) => self.name(&stem),
+        };
+        let tag = VlanTag::parse(&tag.to_string()).unwrap();
+        let name = match Vlan::default_name(&parent, tag) {
+            Ok(default) if !named && self.used.insert(default.clone()) => default,
+            _ => name,
+        };
+        (name, Vlan { tag, parent, link })
+    }
+
+    fn bond(&mut self, shape: BondShape) -> Bond {
+        let (mode, monitor, link, slaves) = shape;
+        let slaves = slaves
+            .into_iter()
+            .map(|(stem, ethernet)| Slave {
+                name: self.name(&stem),
+                ethernet,
+            })
+            .collect();
+        Bond {
+            mode,
+            monitor,
+            slaves,
+            link,
+        }
+    }
+}
+
+fn build(tops: Vec<Top>) -> Host {
+    let mut namer = Namer::default();
+    let mut interfaces: Vec<Interface> = Vec::new();
+    for (stem, shape, start, mtu, ipv4, ipv6) in tops {
+        let name = namer.name(&stem);
+        let earlier: Vec<IfaceName> = interfaces.iter().map(|i| i.name.clone()).collect();
+        let (name, kind) = match shape {
+            Shape::Ethernet(e) => (name, InterfaceKind::Ethernet(e)),
+            Shape::Bond(b) => (name, InterfaceKind::Bond(namer.bond(b))),
+            Shape::Vlan(shape) => {
+                let (name, vlan) = namer.vlan(name, shape, &earlier);
+                (name, InterfaceKind::Vlan(vlan))
+            }
+            Shape::Bridge(stp, delay, ports) => {
+                let ports = ports
+                    .into_iter()
+                    .map(|(stem, port)| {
+                        let name = namer.name(&stem);
+                        match port {
+                            PortShape::Ethernet(e) => Port {
+                                name,
+                                kind: PortKind::Ethernet(e),
+                            },
+                            PortShape::Bond(b) => Port {
+                                name,
+                                kind: PortKind::Bond(namer.bond(b)),
+                            },
+                            PortShape::Vlan(shape) => {
+                                let (name, vlan) = namer.vlan(name, shape, &earlier);
+                                Port {
+                                    name,
+                                    kind: PortKind::Vlan(vlan),
+                                }
+                            }
+                        }
+                    })
+                    .collect();
+                (name, InterfaceKind::Bridge(Bridge { stp, delay, ports }))
+            }
+        };
+        // IPv6 needs an MTU of at least 1280.
+        let mtu = mtu.map(|m| {
+            if ipv6.is_some() {
+                m.max(Mtu::MIN_IPV6)
+            } else {
+                m
+            }
+        });
+        interfaces.push(Interface {
+            name,
+            start,
+            mtu: mtu.map(|m| Mtu::parse(&m.to_string()).unwrap()),
+            ipv4,
+            ipv6,
+            kind,
+        });
+    }
+    Host { interfaces }
+}
+
+/// The files of a render as a root holds them.
+fn snapshot(files: &[RenderedFile]) -> Snapshot {
+    Snapshot {
+        files: files
+            .iter()
+            .map(|f| (f.path.clone(), f.contents.clone()))
+            .collect(),
+        ..Snapshot::default()
+    }
+}
+
+/// The round trip of `host` through `backend`; `None` when the backend refuses the host (a
+/// refusal names what it cannot express, which is its own tests' business), else every way
+/// the trip went wrong.
+pub fn round_trip(backend: &dyn Backend, host: &Host) -> Option<Vec<String>> {
+    let name = backend.name();
+    let first = match backend.render(host, &Snapshot::default()) {
+        Ok(files) => files,
+        Err(BackendError::Unsupported { .. }) => return None,
+        Err(e) => return Some(vec![format!("{name}: render failed: {e}")]),
+    };
+    let root = snapshot(&first);
+    let shown = || {
+        first
+            .iter()
+            .map(|f| format!("--- {} ---\n{}", f.path, f.contents))
+            .collect::<String>()
+    };
+    let back = match backend.import(&root, &[]) {
+        Ok(h) => h,
+        Err(e) => {
+            return Some(vec![format!(
+                "{name}: its own files do not import:\n{e}\n{}",
+                shown()
+            )]);
+        }
+    };
+    let mut out = Vec::new();
+    match backend.render(&back, &Snapshot::default()) {
+        Ok(second) if second == first => {}
+        Ok(second) => out.push(format!(
+            "{name}: render, import, render is not a fixed point:\n{}\n--- rendered again ---\n{}",
+            shown(),
+            second
+                .iter()
+                .map(|f| format!("--- {} ---\n{}", f.path, f.contents))
+                .collect::<String>()
+        )),
+        Err(e) => out.push(format!(
+            "{name}: what it imported does not render: {e}\n{}",
+            shown()
+        )),
+    }
+    // A backend that merges into existing files may leave out the ones that stay as they
+    // are; whatever it does give must be what is there already.
+    match backend.render(host, &root) {
+        Ok(again) if again.iter().all(|f| first.contains(f)) => {}
+        Ok(_) => out.push(format!(
+            "{name}: rendering onto its own files changes them\n{}",
+            shown()
+        )),
+        Err(e) => out.push(format!(
+            "{name}: rendering onto its own files fails: {e}\n{}",
+            shown()
+        )),
+    }
+    let same = equivalence(name);
+    let (want, got) = (
+        netloom::xml::to_xml(&same(host.clone())),
+        netloom::xml::to_xml(&same(back)),
+    );
+    if want != got {
+        out.push(format!(
+            "{name}: imports back another host:\n{}",
+            crate::util::diff(&want, &got, "declared", "imported")
+        ));
+    }
+    Some(out)
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// Every host backend, one body.
+    #[test]
+    fn fuzz_render_import_render_is_a_fixed_point_for_every_backend(host in host()) {
+        let xml = netloom::xml::to_xml(&host);
+        // The generator makes valid hosts only: the host reads back from its own XML.
+        let read = crate::util::canonical("generated.xml", &xml);
+        prop_assert!(matches!(&read, Ok((h, _)) if *h == host), "{read:?}\n{xml}");
+        for backend in netloom::backends::ALL.iter().filter(|b| b.accepts(ObjectKind::Interfaces)) {
+            if let Some(failures) = round_trip(*backend, &host) {
+                prop_assert!(failures.is_empty(), "{}\n--- declared ---\n{xml}", failures.join("\n"));
+            }
+        }
+    }
+}
+
+/// The generator's hosts are not all refused: each backend round-trips most of them.
+#[test]
+fn fuzz_every_backend_round_trips_most_generated_hosts() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+    let mut runner =
+        TestRunner::new_with_rng(config(0), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let strategy = host();
+    let backends: Vec<_> = netloom::backends::ALL
+        .iter()
+        .filter(|b| b.accepts(ObjectKind::Interfaces))
+        .collect();
+    let mut tripped = vec![0; backends.len()];
+    let total = 200;
+    for _ in 0..total {
+        let host = strategy.new_tree(&mut runner).unwrap().current();
+        for (n, b) in tripped.iter_mut().zip(&backends) {
+            *n += usize::from(round_trip(**b, &host).is_some());
+        }
+    }
+    let names: Vec<&str> = backends.iter().map(|b| b.name()).collect();
+    assert!(
+        tripped.iter().all(|&n| n * 4 >= total),
+        "hosts round-tripped per backend ({names:?}) out of {total}: {tripped:?}"
+    );
+}
