@@ -36,4 +36,5 @@ mod port_qemu;
 mod port_restart;
 mod port_util;
 mod port_xml;
+mod round_trip;
 mod util;

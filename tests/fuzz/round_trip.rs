@@ -18,69 +18,6 @@ use proptest::sample::select;
 
 use super::config;
 
-/// What each backend gives back of a host, as its own round-trip test states it: the
-/// declaration up to what its format does not keep. `null` keeps everything but the order
-/// of its one file per interface.
-fn equivalence(backend: &str) -> fn(Host) -> Host {
-    match backend {
-        "ifcfg" => crate::ifcfg::normalize,
-        "nm" => crate::nm_keyfile::normalise,
-        "debian" => debian,
-        "null" => by_name,
-        other => panic!("no round-trip equivalence is known for the {other} backend; add its own"),
-    }
-}
-
-/// The Debian backend's equivalences, as its importer's unit test lists them
-/// (`backends/debian/import/tests.rs`, which an integration test cannot reach): start none
-/// and no start both write nothing; `peerdns='yes'` is what ifupdown does anyway; an empty
-/// IPv4 protocol writes no stanza; `<link>` is status; files are read in name order.
-fn debian(mut host: Host) -> Host {
-    fn unlink(e: &mut Ethernet) {
-        e.link = None;
-    }
-    fn bond(b: &mut Bond) {
-        b.link = None;
-        b.slaves.iter_mut().for_each(|s| unlink(&mut s.ethernet));
-    }
-    for i in &mut host.interfaces {
-        i.start = i.start.or(Some(StartMode::None));
-        if i.ipv4
-            .as_ref()
-            .is_some_and(|v| v.dhcp.is_none() && v.addresses.is_empty())
-        {
-            i.ipv4 = None;
-        }
-        let dhcps = [
-            i.ipv4.as_mut().and_then(|v| v.dhcp.as_mut()),
-            i.ipv6.as_mut().and_then(|v| v.dhcp.as_mut()),
-        ];
-        for d in dhcps.into_iter().flatten() {
-            d.peerdns = d.peerdns.filter(|&yes| !yes);
-        }
-        match &mut i.kind {
-            InterfaceKind::Ethernet(e) => unlink(e),
-            InterfaceKind::Vlan(v) => v.link = None,
-            InterfaceKind::Bond(b) => bond(b),
-            InterfaceKind::Bridge(br) => {
-                for port in &mut br.ports {
-                    match &mut port.kind {
-                        PortKind::Ethernet(e) => unlink(e),
-                        PortKind::Vlan(v) => v.link = None,
-                        PortKind::Bond(b) => bond(b),
-                    }
-                }
-            }
-        }
-    }
-    by_name(host)
-}
-
-fn by_name(mut host: Host) -> Host {
-    host.interfaces.sort_by(|a, b| a.name.cmp(&b.name));
-    host
-}
-
 // ---- generating valid hosts from the model's own types ----
 
 /// A name stem: letters, `_` and `-`, never digits, so a stem and a unique number make a
@@ -519,7 +456,7 @@ pub fn round_trip(backend: &dyn Backend, host: &Host) -> Option<Vec<String>> {
             shown()
         )),
     }
-    let same = equivalence(name);
+    let same = crate::util::equivalence::of(name);
     let (want, got) = (
         netloom::xml::to_xml(&same(host.clone())),
         netloom::xml::to_xml(&same(back)),

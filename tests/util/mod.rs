@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: paths, running the binary, text diffs.
 
+pub mod equivalence;
 pub mod fields;
 pub mod nm;
 /// Complexity checks shared with the unit tests.
