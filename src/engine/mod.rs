@@ -1,18 +1,15 @@
 //! The only code that touches a target root: reading what backends ask for, and writing what
-//! they render. Every path goes through [`TargetRoot`], which refuses anything that would
-//! leave the root.
+//! they render. Every file operation goes through `beneath.rs`, which walks the root from
+//! its directory without following symbolic links, so nothing outside it is read or written.
 //!
 //! Changes are made in transactions ([`Session`]): under a lock, journalled before the first
 //! write (see `journal.rs` for the format and the states), each file written to a temporary
-//! beside it, fsynced and renamed into place, and undone on any failure. A killed netloom is
-//! cleaned up after by the next one. `render --out`, which writes a scratch tree rather than
-//! a system, uses [`write_files`] without a journal.
+//! beside it, fsynced and renamed into place, and undone on any failure. A killed netloom is cleaned up after by the next one.
+//! `render --out`, which writes a scratch tree rather than a system, uses [`write_files`]
+//! without a journal.
 
-// Its users move onto it in the next commit.
-#[allow(dead_code)]
 mod beneath;
 mod fault;
-mod fsio;
 mod journal;
 mod lock;
 pub mod network;
@@ -37,6 +34,8 @@ pub use txn::{
 
 use std::collections::{BTreeMap, HashSet};
 
+use beneath::Walk;
+
 use crate::backend::{Backend, RenderedFile};
 use crate::error::Error;
 use crate::model::{Host, IfaceName};
@@ -45,24 +44,22 @@ use crate::plan::{FileState, Plan};
 /// Writes each file under the root atomically: a reader sees the old file or the new one,
 /// never half of either.
 pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Error> {
-    let mut touched = std::collections::BTreeSet::new();
+    let walk = root.walk();
+    let mut touched = BTreeMap::new();
     for file in files {
-        let path = root.resolve(&file.path)?;
-        let dir = path
-            .parent()
-            .ok_or_else(|| Error::bad_path(&file.path, "has no parent directory"))?;
-        if touched.insert(dir.to_path_buf()) {
-            fsio::make_dirs(dir, 0o755)?;
-        }
+        let (parent, name) = beneath::split(&file.path)?;
+        let dir = walk.make(parent, 0o755, &mut Vec::new())?;
         let state = FileState {
             bytes: file.contents.as_bytes().to_vec(),
             mode: file.mode,
         };
-        fsio::put(&path, &state, None, None)?;
+        let tmp = dir.write_temp(name, &state, None, true)?;
+        dir.rename(&tmp, name)?;
+        touched.entry(dir.rel().to_owned()).or_insert(dir);
     }
     // Once per directory, after its files: the renames are durable together.
-    for dir in &touched {
-        fsio::sync_dir(dir)?;
+    for dir in touched.values() {
+        dir.fsync()?;
     }
     Ok(())
 }
@@ -71,7 +68,8 @@ pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Erro
 /// differ, and the files the backend owns but no longer renders (an interface that was
 /// removed from the declaration), planned as deletions.
 pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Result<Plan, Error> {
-    let scan = root.scan(backend.scan())?;
+    let walk = root.walk();
+    let scan = root.scan(&walk, backend.scan())?;
     let rendered = backend.render(host, &scan.snapshot)?;
     let names: HashSet<&str> = rendered.iter().map(|f| f.path.as_str()).collect();
     let removed: Vec<String> = scan
@@ -87,10 +85,12 @@ pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Re
         .collect();
     let current = current(
         root,
+        &walk,
         rendered.iter().map(|f| &f.path).chain(&removed),
         &scan,
     )?;
-    Ok(Plan::new(backend.name(), rendered, removed, current))
+    let plan = Plan::new(backend.name(), rendered, removed, current);
+    Ok(plan)
 }
 
 /// What writing `files` and deleting `removed` would change under the root, for callers
@@ -103,7 +103,13 @@ pub fn plan_paths(
     removed: Vec<String>,
 ) -> Result<Plan, Error> {
     let scan = Scan::default();
-    let current = current(root, files.iter().map(|f| &f.path).chain(&removed), &scan)?;
+    let walk = root.walk();
+    let current = current(
+        root,
+        &walk,
+        files.iter().map(|f| &f.path).chain(&removed),
+        &scan,
+    )?;
     Ok(Plan::new(name, files, removed, current))
 }
 
@@ -114,7 +120,8 @@ pub fn plan_undefine(
     backend: &'static dyn Backend,
     name: &IfaceName,
 ) -> Result<Plan, Error> {
-    let scan = root.scan(backend.scan())?;
+    let walk = root.walk();
+    let scan = root.scan(&walk, backend.scan())?;
     let existing = &scan.snapshot;
     let target = backend.import(existing, std::slice::from_ref(name))?;
     let removal = backend.undefine(existing, &target)?;
@@ -124,19 +131,16 @@ pub fn plan_undefine(
         .map(|f| &f.path)
         .chain(&removal.removed)
         .collect();
-    let current = current(root, touched.into_iter(), &scan)?;
-    Ok(Plan::new(
-        backend.name(),
-        removal.files,
-        removal.removed,
-        current,
-    ))
+    let current = current(root, &walk, touched.into_iter(), &scan)?;
+    let plan = Plan::new(backend.name(), removal.files, removal.removed, current);
+    Ok(plan)
 }
 
 /// The current state of each path: from the scan where it was read already, else from the
 /// disk, in parallel.
 fn current<'a>(
     root: &TargetRoot,
+    walk: &Walk,
     paths: impl Iterator<Item = &'a String>,
     scan: &Scan,
 ) -> Result<BTreeMap<String, Option<FileState>>, Error> {
@@ -152,8 +156,12 @@ fn current<'a>(
         if let Some(state) = known {
             return Ok(((*rel).clone(), Some(state)));
         }
-        let abs = root.resolve(rel)?;
-        Ok(((*rel).clone(), fsio::read_state(&abs)?.map(|(s, _)| s)))
+        let (dir, name) = walk.parent(rel)?;
+        let state = match dir {
+            Some(d) => d.read(name, root.read_limit())?.map(|(s, _)| s),
+            None => None,
+        };
+        Ok(((*rel).clone(), state))
     };
     crate::parallel::map(&paths, 256, read)
         .into_iter()
