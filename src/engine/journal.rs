@@ -6,8 +6,9 @@
 //! transaction's `data` file (`meta.json` says where each lies), so journalling 1,000 files
 //! costs one fsync rather than 2,000.
 //!
-//! A transaction's directory is written completely under a `.partial` name and renamed into
-//! place before the first file changes, so a journal that exists is whole. Its `state`
+//! A transaction's directory is written completely under a `.partial` name, made durable
+//! with the rest of its file system (one `syncfs`, not one `fsync` per file), and renamed
+//! into place before the first file changes, so a journal that exists is whole. Its `state`
 //! file is replaced atomically at each step: `open` while files are being written, then `committed`
 //! or `pending` (awaiting `netloom confirm`), `rolling-back`, `rolled-back`. Any command that
 //! finds an `open` or `rolling-back` transaction, or a `pending` one past its deadline,
@@ -387,8 +388,8 @@ pub(crate) struct Record<'a> {
 }
 
 /// Writes a whole journal for a new transaction and puts it in place with state `open`:
-/// written under `N.partial`, each file fsynced, renamed to `N`, and the rename made
-/// durable.
+/// written under `N.partial`, made durable with one `syncfs` of its file system, renamed to
+/// `N`, and the rename made durable.
 pub(crate) fn begin(
     walk: &Walk,
     backend: &str,
@@ -446,31 +447,24 @@ pub(crate) fn begin(
     })
 }
 
-/// Writes the journal's files under `partial`, each durable, and renames the directory to
-/// its id.
+/// Writes the journal's files under `partial`, makes them durable, and renames the
+/// directory to its id.
 fn place(jdir: &Dir, partial: &str, id: u64, meta: &Meta, data: &[u8]) -> Result<Dir, Error> {
     let (dir, _) = jdir.make_dir(partial, 0o700)?;
+    dir.create(DATA, data, 0o600)?;
     let text = serde_json::to_vec_pretty(meta).map_err(|e| Error::Write {
         path: dir.shown("meta.json"),
         source: std::io::Error::other(e),
     })?;
+    dir.create("meta.json", &text, 0o600)?;
     let state = serde_json::to_vec(&State::Open).map_err(|e| Error::Write {
         path: dir.shown("state"),
         source: std::io::Error::other(e),
     })?;
-    for (name, bytes) in [
-        (DATA, data),
-        ("meta.json", &text[..]),
-        ("state", &state[..]),
-    ] {
-        let file = FileState {
-            bytes: bytes.to_vec(),
-            mode: 0o600,
-        };
-        let tmp = dir.write_temp(name, &file, None, true)?;
-        dir.rename(&tmp, name)?;
-    }
+    dir.create("state", &state, 0o600)?;
     super::fault::point("journal").map_err(write_err(&dir.shown_self()))?;
+    // One barrier for the three files and the directory.
+    dir.syncfs()?;
     let name = id.to_string();
     jdir.rename(partial, &name)?;
     jdir.fsync()?;

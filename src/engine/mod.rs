@@ -4,7 +4,8 @@
 //!
 //! Changes are made in transactions ([`Session`]): under a lock, journalled before the first
 //! write (see `journal.rs` for the format and the states), each file written to a temporary
-//! beside it, fsynced and renamed into place, and undone on any failure. A killed netloom is cleaned up after by the next one.
+//! beside it and renamed into place, made durable together before the commit is recorded,
+//! and undone on any failure. A killed netloom is cleaned up after by the next one.
 //! `render --out`, which writes a scratch tree rather than a system, uses [`write_files`]
 //! without a journal.
 
@@ -41,11 +42,12 @@ use crate::error::Error;
 use crate::model::{Host, IfaceName};
 use crate::plan::{FileState, Plan};
 
-/// Writes each file under the root atomically: a reader sees the old file or the new one,
-/// never half of either.
+/// Writes each file under the root whole (a temporary renamed over it), so a reader sees
+/// the old file or the new one, never half of either. For a preview tree (`render --out`):
+/// nothing is synced, so after a crash a file may be old, new, or empty, and no lock is
+/// taken.
 pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Error> {
     let walk = root.walk();
-    let mut touched = BTreeMap::new();
     for file in files {
         let (parent, name) = beneath::split(&file.path)?;
         let dir = walk.make(parent, 0o755, &mut Vec::new())?;
@@ -53,13 +55,8 @@ pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Erro
             bytes: file.contents.as_bytes().to_vec(),
             mode: file.mode,
         };
-        let tmp = dir.write_temp(name, &state, None, true)?;
+        let tmp = dir.write_temp(name, &state, None, false)?;
         dir.rename(&tmp, name)?;
-        touched.entry(dir.rel().to_owned()).or_insert(dir);
-    }
-    // Once per directory, after its files: the renames are durable together.
-    for dir in touched.values() {
-        dir.fsync()?;
     }
     Ok(())
 }

@@ -164,9 +164,10 @@ impl<'r> Session<'r> {
         Ok(tx.meta.id)
     }
 
-    /// Writes the journalled plan: directories, then each file to a temporary, fsynced and
-    /// renamed into place (or removed); then each directory is fsynced once, and only then
-    /// is the commit recorded.
+    /// Writes the journalled plan: directories, then each file to a temporary renamed into
+    /// place (or removed), none synced on its own; then one barrier for all of them, and
+    /// only then the commit. A crash before the barrier is undone from the journal, which
+    /// was made durable before the first change.
     fn write(
         &self,
         walk: &Walk,
@@ -196,7 +197,7 @@ impl<'r> Session<'r> {
             match (&c.new, dir) {
                 (Some(new), Some(dir)) => {
                     touched.writing(&dir, made.iter().any(|m| m == dir.rel()))?;
-                    let tmp = dir.write_temp(name, new, *owner, true)?;
+                    let tmp = dir.write_temp(name, new, *owner, false)?;
                     fault::point(format_args!("temp-{i}")).map_err(write_err(&shown))?;
                     dir.rename(&tmp, name)?;
                 }
@@ -308,7 +309,7 @@ impl<'r> Session<'r> {
             }
         };
         touched.writing(&dir, false)?;
-        let tmp = dir.write_temp(name, &want, saved.owner, true)?;
+        let tmp = dir.write_temp(name, &want, saved.owner, false)?;
         dir.rename(&tmp, name)
     }
 
@@ -580,9 +581,16 @@ impl Touched {
         Ok(())
     }
 
-    /// Each directory's `fsync`, which makes its entries (renames, new and removed names)
-    /// durable.
+    /// The barrier: one `syncfs` per file system the directories are on (their files'
+    /// bytes, and every rename), then each directory's `fsync`, which is what makes its
+    /// entries durable by POSIX, and reports an error writing them back.
     fn make_durable(&self) -> Result<(), Error> {
+        let mut devices = std::collections::HashSet::new();
+        for dir in self.dirs.values() {
+            if devices.insert(dir.device()?) {
+                dir.syncfs()?;
+            }
+        }
         for dir in self.dirs.values() {
             dir.fsync()?;
         }
