@@ -8,5 +8,6 @@ mod confirm;
 mod diff;
 mod faults;
 mod hardening;
+mod reporting;
 mod rollback;
 mod support;

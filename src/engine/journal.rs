@@ -389,7 +389,7 @@ pub(crate) struct Record<'a> {
 
 /// Writes a whole journal for a new transaction and puts it in place with state `open`:
 /// written under `N.partial`, made durable with one `syncfs` of its file system, renamed to
-/// `N`, and the rename made durable.
+/// `N`, and the rename made durable. A journal that cannot be put in place is removed.
 pub(crate) fn begin(
     walk: &Walk,
     backend: &str,
@@ -438,11 +438,15 @@ pub(crate) fn begin(
         checkpoint: checkpoint.map(str::to_owned),
     };
     let partial = format!("{id}.partial");
-    let dir = place(&jdir, &partial, id, &meta, &data)?;
+    let placed = place(&jdir, &partial, id, &meta, &data);
+    if placed.is_err() {
+        // Never left behind: the next command would only have to remove it.
+        let _ = jdir.remove_tree(&partial);
+    }
     Ok(Tx {
         meta,
         state: State::Open,
-        dir,
+        dir: placed?,
         data: OnceLock::new(),
     })
 }

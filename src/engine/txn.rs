@@ -227,7 +227,10 @@ impl<'r> Session<'r> {
     }
 
     /// Puts back the state before `tx`: previous bytes, modes and owners, absences, and the
-    /// directories it created. Safe to repeat: a killed restore is simply run again.
+    /// directories it created. Safe to repeat: a killed restore is simply run again. A file
+    /// that cannot be restored does not stop the others: every one that can be is, then
+    /// the error names both kinds, and the transaction stays to be finished by the next
+    /// command.
     fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
         if super::nm::is_live(tx) {
             return super::nm::restore(tx, reason);
@@ -237,13 +240,33 @@ impl<'r> Session<'r> {
         }
         let walk = self.root.walk();
         let mut touched = Touched::default();
+        let mut restored = Vec::new();
+        let mut unrestored = Vec::new();
         for (i, entry) in tx.meta.files.iter().enumerate().rev() {
-            self.restore_one(&walk, tx, entry, &mut touched)?;
-            fault::point(format_args!("restore-{i}"))
-                .map_err(write_err(&self.root.shown(&entry.path)))?;
+            let done = self
+                .restore_one(&walk, tx, entry, &mut touched)
+                .and_then(|()| {
+                    fault::point(format_args!("restore-{i}"))
+                        .map_err(write_err(&self.root.shown(&entry.path)))
+                });
+            match done {
+                Ok(()) => restored.push(entry.path.clone()),
+                Err(e) => unrestored.push((entry.path.clone(), Box::new(e))),
+            }
         }
-        // Once per directory, as in `write`: a killed restore is simply run again.
-        touched.make_durable()?;
+        restored.reverse();
+        unrestored.reverse();
+        // Once for every file, as in `write`: a killed restore is simply run again.
+        if let Err(e) = touched.make_durable() {
+            let why = e.report();
+            unrestored.extend(restored.drain(..).map(|p| {
+                let not_durable = Error::Write {
+                    path: self.root.shown(&p),
+                    source: std::io::Error::other(format!("not made durable: {why}")),
+                };
+                (p, Box::new(not_durable))
+            }));
+        }
         for d in tx.meta.dirs.iter().rev() {
             // Only if empty: anything else put there since is not ours to remove.
             let Ok((Some(parent), name)) = walk.parent(d) else {
@@ -255,6 +278,13 @@ impl<'r> Session<'r> {
             if parent.remove_dir(name)? {
                 parent.fsync()?;
             }
+        }
+        if !unrestored.is_empty() {
+            return Err(Error::PartlyRestored {
+                id: tx.meta.id,
+                restored,
+                unrestored,
+            });
         }
         fault::point("restored").map_err(write_err(&tx.shown()))?;
         tx.set_state(State::RolledBack { reason })
