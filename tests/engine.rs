@@ -11,3 +11,4 @@ mod hardening;
 mod reporting;
 mod rollback;
 mod support;
+mod unreadable;

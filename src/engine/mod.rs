@@ -38,9 +38,10 @@ use std::collections::{BTreeMap, HashSet};
 use beneath::Walk;
 
 use crate::backend::{Backend, RenderedFile};
-use crate::error::Error;
+use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::model::{Host, IfaceName};
 use crate::plan::{FileState, Plan};
+use crate::source::SourceFile;
 
 /// Writes each file under the root whole (a temporary renamed over it), so a reader sees
 /// the old file or the new one, never half of either. For a preview tree (`render --out`):
@@ -87,6 +88,7 @@ pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Re
         &scan,
     )?;
     let plan = Plan::new(backend.name(), rendered, removed, current);
+    refuse_unreadable(&plan, &scan)?;
     Ok(plan)
 }
 
@@ -119,6 +121,20 @@ pub fn plan_undefine(
 ) -> Result<Plan, Error> {
     let walk = root.walk();
     let scan = root.scan(&walk, backend.scan())?;
+    // A file of the backend's that could not be read may configure the interface: what
+    // removing it changes cannot be told.
+    let unread: Vec<Diagnostic> = (scan.snapshot.binary.iter())
+        .filter(|(p, _)| backend.owns(p, None))
+        .map(|(_, d)| {
+            d.clone().with_note(format!(
+                "netloom cannot tell whether this file configures '{name}'; convert it to \
+                 UTF-8 or move it away, then run the command again"
+            ))
+        })
+        .collect();
+    if !unread.is_empty() {
+        return Err(Error::Invalid(Diagnostics(unread)));
+    }
     let existing = &scan.snapshot;
     let target = backend.import(existing, std::slice::from_ref(name))?;
     let removal = backend.undefine(existing, &target)?;
@@ -130,7 +146,35 @@ pub fn plan_undefine(
         .collect();
     let current = current(root, &walk, touched.into_iter(), &scan)?;
     let plan = Plan::new(backend.name(), removal.files, removal.removed, current);
+    refuse_unreadable(&plan, &scan)?;
     Ok(plan)
+}
+
+/// Refuses a plan that would replace or delete a file netloom could not read as text: its
+/// bytes could not be kept, nor shown as the change they are. No backend owns files that
+/// are not text; one that did would say so here.
+fn refuse_unreadable(plan: &Plan, scan: &Scan) -> Result<(), Error> {
+    let problems: Vec<Diagnostic> = plan
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let old = c.old.as_ref()?;
+            let problem = match scan.snapshot.binary.get(&c.path) {
+                Some(p) => p.clone(),
+                None => *SourceFile::from_bytes(c.path.as_str(), old.bytes.clone()).err()?,
+            };
+            let verb = if c.new.is_some() { "replace" } else { "delete" };
+            Some(problem.with_note(format!(
+                "netloom would {verb} this file, and cannot keep bytes it could not read; \
+                 convert it to UTF-8 or move it away, then run the command again"
+            )))
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(Diagnostics(problems)))
+    }
 }
 
 /// The current state of each path: from the scan where it was read already, else from the
