@@ -356,7 +356,8 @@ impl Dir {
             st.st_uid as u32,
             st.st_gid as u32,
         );
-        let bytes = read_whole(File::from(fd), size, limit).map_err(read_err(&self.shown(name)))?;
+        let bytes =
+            read_whole(File::from(fd), size, limit).map_err(|e| read_err(&self.shown(name))(e))?;
         let state = FileState {
             bytes,
             mode: mode & 0o7777,
@@ -379,8 +380,8 @@ impl Dir {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         static PID: OnceLock<u32> = OnceLock::new();
         let pid = *PID.get_or_init(std::process::id);
-        let shown = self.shown(target);
-        let io = write_err(&shown);
+        // Named only for an error: a path is not worth building for every file written.
+        let io = |e: std::io::Error| write_err(&self.shown(target))(e);
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let (name, fd) = loop {

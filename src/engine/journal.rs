@@ -169,8 +169,7 @@ impl Tx {
     /// The bytes and mode of one side of a file.
     pub fn blob(&self, saved: &Saved) -> Result<FileState, Error> {
         use std::os::unix::fs::FileExt;
-        let shown = self.dir.shown(DATA);
-        let err = read_err(&shown);
+        let err = |e: std::io::Error| read_err(&self.dir.shown(DATA))(e);
         let file = match self.data.get() {
             Some(f) => f,
             None => {

@@ -44,20 +44,32 @@ use crate::plan::{FileState, Plan};
 use crate::source::SourceFile;
 
 /// Writes each file under the root whole (a temporary renamed over it), so a reader sees
-/// the old file or the new one, never half of either. For a preview tree (`render --out`):
-/// nothing is synced, so after a crash a file may be old, new, or empty, and no lock is
-/// taken.
+/// the old file or the new one, never half of either; a file whose bytes and mode are
+/// already those is not touched. For a preview tree (`render --out`): nothing is synced, so
+/// after a crash a file may be old, new, or empty, and no lock is taken.
 pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Error> {
     let walk = root.walk();
+    // Directories made by this call hold nothing to compare with.
+    let mut made = Vec::new();
     for file in files {
         let (parent, name) = beneath::split(&file.path)?;
-        let dir = walk.make(parent, 0o755, &mut Vec::new())?;
+        let dir = walk.make(parent, 0o755, &mut made)?;
         let state = FileState {
             bytes: file.contents.as_bytes().to_vec(),
             mode: file.mode,
         };
-        let tmp = dir.write_temp(name, &state, None, false)?;
-        dir.rename(&tmp, name)?;
+        let fresh = made.last().is_some_and(|m| m == parent);
+        // Anything larger than the new bytes differs from them: reading stops there.
+        let same = !fresh
+            && match dir.read(name, state.bytes.len() as u64) {
+                Ok(have) => have.is_some_and(|(s, _)| s == state),
+                Err(Error::Read { .. }) => false,
+                Err(other) => return Err(other),
+            };
+        if !same {
+            let tmp = dir.write_temp(name, &state, None, false)?;
+            dir.rename(&tmp, name)?;
+        }
     }
     Ok(())
 }

@@ -192,13 +192,14 @@ impl<'r> Session<'r> {
             touched.parent_of(walk, d)?;
         }
         for (i, (c, owner)) in plan.changes.iter().zip(owners).enumerate() {
-            let shown = self.root.shown(&c.path);
+            // Named only for an error: a path is not worth building for every file.
+            let err = |e: std::io::Error| write_err(&self.root.shown(&c.path))(e);
             let (dir, name) = walk.parent(&c.path)?;
             match (&c.new, dir) {
                 (Some(new), Some(dir)) => {
                     touched.writing(&dir, made.iter().any(|m| m == dir.rel()))?;
                     let tmp = dir.write_temp(name, new, *owner, false)?;
-                    fault::point(format_args!("temp-{i}")).map_err(write_err(&shown))?;
+                    fault::point(format_args!("temp-{i}")).map_err(err)?;
                     dir.rename(&tmp, name)?;
                 }
                 (None, Some(dir)) => {
@@ -207,11 +208,11 @@ impl<'r> Session<'r> {
                     }
                 }
                 (Some(_), None) => {
-                    return Err(write_err(&shown)(std::io::ErrorKind::NotFound.into()));
+                    return Err(err(std::io::ErrorKind::NotFound.into()));
                 }
                 (None, None) => {}
             }
-            fault::point(format_args!("file-{i}")).map_err(write_err(&shown))?;
+            fault::point(format_args!("file-{i}")).map_err(err)?;
         }
         touched.make_durable()?;
         fault::point("commit").map_err(write_err(&shown_tx))?;
@@ -247,7 +248,7 @@ impl<'r> Session<'r> {
                 .restore_one(&walk, tx, entry, &mut touched)
                 .and_then(|()| {
                     fault::point(format_args!("restore-{i}"))
-                        .map_err(write_err(&self.root.shown(&entry.path)))
+                        .map_err(|e| write_err(&self.root.shown(&entry.path))(e))
                 });
             match done {
                 Ok(()) => restored.push(entry.path.clone()),

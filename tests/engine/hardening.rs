@@ -166,3 +166,30 @@ fn directories_netloom_creates_are_readable_whatever_the_umask() {
         & 0o777;
     assert_eq!(mode, 0o700, "the journal is private");
 }
+
+#[test]
+fn render_out_rewrites_only_the_files_that_change() {
+    use std::os::unix::fs::MetadataExt;
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    let out = sb.dir().join("out");
+    let out_s = out.display().to_string();
+    let inode = |name: &str| {
+        std::fs::metadata(out.join(NULL_DIR).join(name))
+            .unwrap()
+            .ino()
+    };
+    sb.run(&["--backend", "null", "render", "--out", &out_s, &a])
+        .expect(0);
+    let (eth0, eth1) = (inode("eth0.xml"), inode("eth1.xml"));
+    // The same again: nothing is rewritten.
+    sb.run(&["--backend", "null", "render", "--out", &out_s, &a])
+        .expect(0);
+    assert_eq!((inode("eth0.xml"), inode("eth1.xml")), (eth0, eth1));
+    // B changes eth1 and adds eth2; eth0, which B does not render, is left as it is.
+    sb.run(&["--backend", "null", "render", "--out", &out_s, &b])
+        .expect(0);
+    assert_eq!(inode("eth0.xml"), eth0);
+    assert_ne!(inode("eth1.xml"), eth1);
+    assert!(out.join(NULL_DIR).join("eth2.xml").is_file());
+}
