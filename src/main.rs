@@ -14,6 +14,9 @@ const EXIT_CHANGES: u8 = 1;
 /// Any error: bad input, an unreadable file, a failed write.
 const EXIT_ERROR: u8 = 2;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::try_parse().unwrap_or_else(|e| shown(e).exit());
     let err = match run(cli) {

@@ -156,7 +156,13 @@ fn keyfile_for(profile: &Settings, existing: &Snapshot) -> Result<RenderedFile, 
                 profile.clone()
             }
         }
-        None => profile.clone(),
+        None => {
+            return Ok(RenderedFile {
+                contents: keyfile::write(profile),
+                path,
+                mode: 0o600,
+            });
+        }
     };
     Ok(RenderedFile {
         contents: keyfile::write(&merged),
