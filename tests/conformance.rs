@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use netloom::backend::{Backend, BackendError, Snapshot};
+use netloom::backend::{Backend, BackendError, Imported, NoteKind, Snapshot};
 use netloom::model::Host;
 
 use crate::golden::reconcile;
@@ -185,11 +185,23 @@ fn groups(dir: &Path, path: fn(&str) -> String) -> Vec<Case> {
     cases
 }
 
+/// The cases of a format that rightly import nothing and say nothing (a file of only the
+/// loopback): `nothing`, one `CASE: why` a line.
+fn nothing_allowed(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("nothing")).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split(':').next().unwrap_or_default().trim().to_owned())
+        .collect()
+}
+
 /// How a case was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Verdict {
     /// At least one interface.
     Imported,
+    /// No interface, and notes saying what was skipped.
+    Skipped,
     /// An error naming the problem.
     Refused,
     /// No interface and not a word about why: what the suite must never see.
@@ -200,6 +212,7 @@ impl Verdict {
     fn name(self) -> &'static str {
         match self {
             Verdict::Imported => "imported",
+            Verdict::Skipped => "skipped",
             Verdict::Refused => "refused",
             Verdict::Nothing => "nothing",
         }
@@ -227,17 +240,24 @@ fn snapshot(dir: &Path, case: &Case) -> Snapshot {
 /// A case's reading as the expected file holds it, its verdict, and the host when it
 /// imported.
 fn reading(backend: &dyn Backend, snap: &Snapshot) -> (String, Verdict, Option<Host>) {
-    match backend.import(snap, &[]) {
-        Ok(host) => {
-            let verdict = if host.interfaces.is_empty() {
-                Verdict::Nothing
-            } else {
-                Verdict::Imported
+    match backend.import_noted(snap, &[]) {
+        Ok(Imported { host, notes }) => {
+            let skipped = notes.iter().any(|n| n.kind == NoteKind::Skipped);
+            let verdict = match (host.interfaces.is_empty(), skipped) {
+                (false, _) => Verdict::Imported,
+                (true, true) => Verdict::Skipped,
+                (true, false) => Verdict::Nothing,
             };
             let mut out = format!("verdict: {}\n", verdict.name());
             if !host.interfaces.is_empty() {
                 out.push_str("--- interfaces\n");
                 out.push_str(&netloom::xml::to_xml(&host));
+            }
+            if !notes.is_empty() {
+                out.push_str("--- notes\n");
+                for note in &notes {
+                    out.push_str(&format!("{note}\n"));
+                }
             }
             (out, verdict, Some(host))
         }
@@ -329,6 +349,25 @@ fn every_file_of_the_owners_imports_to_its_reading() {
                 failures.push(format!("{}: {}: {why}", format.dir, case.name));
             }
             expected.insert(PathBuf::from(format!("{}.txt", case.name)), text);
+        }
+        let allowed = nothing_allowed(&dir);
+        for case in &cases {
+            let text = &expected[&PathBuf::from(format!("{}.txt", case.name))];
+            let nothing = text.starts_with("verdict: nothing");
+            match (nothing, allowed.contains(&case.name)) {
+                (true, false) => failures.push(format!(
+                    "{}: {}: imports nothing and says nothing; list it in `nothing` with why, \
+                     or make the import say what it left out",
+                    format.dir, case.name
+                )),
+                (false, true) => failures.push(format!(
+                    "{}: {}: listed in `nothing`, but it reads as {}",
+                    format.dir,
+                    case.name,
+                    text.lines().next().unwrap_or_default()
+                )),
+                _ => {}
+            }
         }
         let summary: Vec<String> = counts
             .iter()

@@ -19,6 +19,7 @@ mod hostile;
 mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;
+mod import_notes;
 mod net_cli;
 mod net_live;
 mod net_live_guest;

@@ -23,11 +23,12 @@
 //!   bond slaves get none (render refuses them) and ports' MTUs are their bridge's.
 
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use super::MAIN;
 use super::include::{self, Graph};
-use crate::backend::{BackendError, Snapshot};
+use crate::backend::{BackendError, Imported, Note, NoteKind, Snapshot};
 use crate::error::{Diagnostic, Diagnostics, Position};
 use crate::model::{Host, IfaceName, ValueError};
 use crate::source::SourceFile;
@@ -86,13 +87,22 @@ impl<'g> Val<'g> {
     }
 }
 
-/// One `iface` stanza: its header words and its options (keys as [`normal_key`] gives them).
+/// One option of a stanza: its key as [`normal_key`] gives it, the key as written, its value,
+/// and whether the import read it into the model.
+struct Opt<'g> {
+    key: Cow<'g, str>,
+    written: &'g Word,
+    val: Val<'g>,
+    used: Cell<bool>,
+}
+
+/// One `iface` stanza: its header words and its options.
 struct Stanza<'g> {
     name: &'g Word,
     family: &'g Word,
     method: &'g Word,
     file: usize,
-    opts: Vec<(Cow<'g, str>, Val<'g>)>,
+    opts: Vec<Opt<'g>>,
 }
 
 impl<'g> Stanza<'g> {
@@ -103,20 +113,28 @@ impl<'g> Stanza<'g> {
         }
     }
 
+    /// Every value of `key`, each marked as read into the model as it is taken.
     fn all<'s>(&'s self, key: &'s str) -> impl Iterator<Item = Val<'g>> + 's {
-        self.opts
-            .iter()
-            .filter(move |(k, _)| k == key)
-            .map(|(_, v)| *v)
+        self.opts.iter().filter(move |o| o.key == key).map(|o| {
+            o.used.set(true);
+            o.val
+        })
     }
 
+    /// The first value of `key`, marked as read.
     fn opt(&self, key: &str) -> Option<Val<'g>> {
         self.all(key).next()
     }
 
+    /// Every value of `key`, without marking them: for options only some of whose values
+    /// the import reads (a hook it recognises among others).
+    fn each<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'s Opt<'g>> + 's {
+        self.opts.iter().filter(move |o| o.key == key)
+    }
+
     /// What makes two stanzas the same: family, method, and every option in order.
     fn signature(&self) -> (&str, &str, Vec<(&str, &str)>) {
-        let opts = self.opts.iter().map(|(k, v)| (k.as_ref(), v.text()));
+        let opts = self.opts.iter().map(|o| (o.key.as_ref(), o.val.text()));
         (&self.family.text, &self.method.text, opts.collect())
     }
 }
@@ -163,13 +181,14 @@ fn link_key(key: &str) -> bool {
     )
 }
 
-/// Every problem found, positioned in the graph's files.
+/// Every problem found, positioned in the graph's files, and every note.
 struct Problems<'g> {
     graph: &'g Graph,
     texts: Vec<&'g str>,
     sources: HashMap<usize, SourceFile>,
     placed: Vec<(usize, Position, Diagnostic)>,
     unplaced: Vec<Diagnostic>,
+    notes: Vec<(usize, Position, Note)>,
 }
 
 impl Problems<'_> {
@@ -197,6 +216,17 @@ impl Problems<'_> {
 
     fn at(&mut self, at: At, message: impl Into<String>) {
         self.add(at, message, None);
+    }
+
+    /// A note of `kind` at `at`.
+    fn note(&mut self, at: At, kind: NoteKind, message: impl Into<String>) {
+        let (graph, texts) = (self.graph, &self.texts);
+        let source = self.sources.entry(at.file).or_insert_with(|| {
+            let path = graph.files.get(at.file).map_or("", |f| f.path.as_str());
+            SourceFile::new(path, texts.get(at.file).copied().unwrap_or_default())
+        });
+        let d = source.diagnostic_at(at.pos, message);
+        self.notes.push((at.file, at.pos, Note::new(kind, d)));
     }
 
     /// Parses `v` with a model parser; a bad value is reported at it, named by `key`.
@@ -233,11 +263,15 @@ struct Read<'g> {
     members: Vec<Vec<Member>>,
     /// Member name to its master's group and where it is listed.
     claims: HashMap<&'g str, (usize, At)>,
+    /// Why a group is not read, and where that is said: a kind the model does not hold.
+    skipped: Vec<Option<(At, String)>>,
+    /// The groups read into the host, in order.
+    visited: RefCell<Vec<usize>>,
 }
 
 /// Reads the interfaces `names` (every top-level one when empty) from the files ifupdown
 /// reads, so `import` and `undefine` see what ifupdown would bring up.
-pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Imported, BackendError> {
     let graph = include::read(&existing.files, &existing.binary)?;
     let texts: Vec<&str> = (graph.files.iter())
         .map(|f| existing.files.get(&f.path).map_or("", String::as_str))
@@ -249,11 +283,19 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
         sources: HashMap::new(),
         placed: Vec::new(),
         unplaced: Vec::new(),
+        notes: Vec::new(),
     };
     read.members(&mut p);
     let mut tops: Vec<usize> = Vec::new();
     if names.is_empty() {
-        let free = |g: &usize| !read.claims.contains_key(read.name(*g));
+        for (at, why) in read.skipped.iter().flatten() {
+            let message = format!("skipped: {why}; netloom leaves its stanzas alone");
+            p.note(*at, NoteKind::Skipped, message);
+        }
+        let free = |g: &usize| {
+            !read.claims.contains_key(read.name(*g))
+                && read.skipped.get(*g).is_some_and(Option::is_none)
+        };
         tops.extend((0..read.groups.len()).filter(free));
     }
     for name in names {
@@ -261,6 +303,11 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
             read.by_name.get(name.as_str()),
             read.claims.get(name.as_str()),
         ) {
+            (Some(&g), None) if read.skipped.get(g).is_some_and(Option::is_some) => {
+                if let Some(Some((at, why))) = read.skipped.get(g) {
+                    p.at(*at, format!("'{name}' is not imported: it is {why}"));
+                }
+            }
             (Some(&g), None) if !tops.contains(&g) => tops.push(g),
             (Some(_), None) => {}
             (_, Some(&(master, at))) => {
@@ -286,8 +333,14 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
         .into_iter()
         .filter_map(|g| read.interface(g, &mut p))
         .collect();
+    read.unread_options(&mut p);
     if p.placed.is_empty() && p.unplaced.is_empty() {
-        return Ok(Host { interfaces });
+        p.notes.sort_by_key(|(f, pos, _)| (*f, *pos));
+        let notes = p.notes.into_iter().map(|(_, _, n)| n).collect();
+        return Ok(Imported {
+            host: Host { interfaces },
+            notes,
+        });
     }
     p.placed.sort_by_key(|(f, pos, _)| (*f, *pos));
     let all = p.placed.into_iter().map(|(_, _, d)| d).chain(p.unplaced);
@@ -306,6 +359,8 @@ impl<'g> Read<'g> {
             kinds: Vec::new(),
             members: Vec::new(),
             claims: HashMap::new(),
+            skipped: Vec::new(),
+            visited: RefCell::new(Vec::new()),
         };
         let mut current: Option<(usize, usize)> = None;
         for &(file, l) in &graph.order {
@@ -349,11 +404,16 @@ impl<'g> Read<'g> {
                         .and_then(|t| t.as_bytes().get(line.span.start..end));
                     let flat = !bytes.unwrap_or_default().contains(&b'\n');
                     // Most keys are already normal: copy only those that are not.
-                    let key = match key.text.contains('_') {
+                    let normal = match key.text.contains('_') {
                         true => Cow::Owned(normal_key(&key.text)),
                         false => Cow::Borrowed(key.text.as_str()),
                     };
-                    read.groups[g][s].opts.push((key, Val { word, file, flat }));
+                    read.groups[g][s].opts.push(Opt {
+                        key: normal,
+                        written: key,
+                        val: Val { word, file, flat },
+                        used: Cell::new(false),
+                    });
                 }
                 LineKind::Allow { class, names } => {
                     current = None;
@@ -379,7 +439,74 @@ impl<'g> Read<'g> {
                 first[i - 1]
             });
         }
+        read.skipped = (0..read.groups.len()).map(|g| read.foreign(g)).collect();
         read
+    }
+
+    /// Why group `g` is of a kind the model does not hold, and where that is said: a PPP link,
+    /// a tunnel, a CAN or IPX interface (by its method or family), or Wi-Fi (by its `wpa-*`
+    /// or `wireless-*` options).
+    fn foreign(&self, g: usize) -> Option<(At, String)> {
+        for s in self.stanzas(g) {
+            let (family, method) = (s.family.text.as_str(), s.method.text.as_str());
+            let what = match (family, method) {
+                ("can", _) => Some("a CAN bus interface"),
+                ("ipx", _) => Some("an IPX interface"),
+                ("inet", "ppp" | "wvdial") => Some("a PPP link"),
+                ("inet", "tunnel") | ("inet6", "tunnel" | "v4tunnel" | "6to4") => {
+                    Some("an IP tunnel")
+                }
+                _ => None,
+            };
+            if let Some(what) = what {
+                let at = s.at(if family == "inet" || family == "inet6" {
+                    s.method
+                } else {
+                    s.family
+                });
+                let why = format!("{what} ({family} {method}), which interface XML does not hold");
+                return Some((at, why));
+            }
+            if let Some(o) = s
+                .opts
+                .iter()
+                .find(|o| o.key.starts_with("wpa-") || o.key.starts_with("wireless-"))
+            {
+                let why = format!(
+                    "a Wi-Fi interface ({}), which interface XML does not hold",
+                    o.written.text
+                );
+                return Some((s.at(o.written), why));
+            }
+        }
+        None
+    }
+
+    /// Notes for the options of every stanza read that the model has no place for. A link
+    /// option repeated with the same value is read with the first.
+    fn unread_options(&self, p: &mut Problems) {
+        let visited = self.visited.borrow();
+        let mut seen = HashSet::with_capacity(visited.len());
+        for &g in visited.iter() {
+            if !seen.insert(g) {
+                continue;
+            }
+            let read: HashSet<(&str, &str)> = (self.stanzas(g).flat_map(|t| &t.opts))
+                .filter(|o| o.used.get() && link_key(&o.key))
+                .map(|o| (o.key.as_ref(), o.val.text()))
+                .collect();
+            for s in self.stanzas(g) {
+                for o in &s.opts {
+                    let repeated = read.contains(&(o.key.as_ref(), o.val.text()));
+                    if o.used.get() || repeated {
+                        continue;
+                    }
+                    let message =
+                        format!("{} is kept in the file but not imported", o.written.text);
+                    p.note(s.at(o.written), NoteKind::NotImported, message);
+                }
+            }
+        }
     }
 
     fn name(&self, g: usize) -> &'g str {

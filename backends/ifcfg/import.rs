@@ -1,10 +1,12 @@
-//! ifcfg files back into the model (netcf's dumpxml): the top-level devices, with their ports
-//! and slaves found through `BRIDGE=` and `MASTER=`.
+//! ifcfg files back into the model, as NetworkManager's ifcfg-rh reader reads them: the
+//! top-level devices, with their ports and slaves found through `BRIDGE=` and `MASTER=`.
+//! Files of kinds the model does not hold (Wi-Fi, InfiniBand, teams…) are skipped with a note,
+//! and every key read into nothing is noted as kept in the file but not imported.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::parse::{self, IfcfgFile};
-use crate::backend::{BackendError, Snapshot};
+use super::parse::{self, Class, IfcfgFile, Kind};
+use crate::backend::{BackendError, Imported, Note, NoteKind, Snapshot};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{
     ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
@@ -14,16 +16,8 @@ use crate::model::{
 };
 use crate::source::SourceFile;
 
-/// What kind of device a file describes, judged as NetworkManager's ifcfg-rh does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Ethernet,
-    Bond,
-    Vlan,
-    Bridge,
-}
-
 struct Importer<'a, 's> {
+    all: &'a parse::Files<'s>,
     /// One file per device, in path order.
     files: Vec<&'a IfcfgFile<'s>>,
     /// The files naming each master in `MASTER=` and in `BRIDGE=`, in path order.
@@ -32,11 +26,18 @@ struct Importer<'a, 's> {
     /// The first of `files` configuring each device, for `import NAME`.
     by_device: HashMap<&'a IfaceName, &'a IfcfgFile<'s>>,
     problems: Vec<Diagnostic>,
-    /// Each file with a problem, positioned once for all of its problems.
+    notes: Vec<Note>,
+    /// Each file with a problem or a note, positioned once for all of them.
     sources: HashMap<&'s str, SourceFile>,
+    /// The keys read into the model, per file.
+    used: HashMap<&'s str, HashSet<String>>,
+    /// Keys read and left out on purpose, with why, per file.
+    ignored: HashMap<&'s str, Vec<(String, String)>>,
+    /// The files read into the host, in the order they were read.
+    visited: Vec<&'a IfcfgFile<'s>>,
 }
 
-pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Imported, BackendError> {
     let all = parse::Files::read(existing)?;
     // One file per device: where several claim a device, the lookup rules pick one (netcf's
     // `ifcfg-by-hwaddr` over its decoy).
@@ -44,9 +45,19 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
     let mut files: Vec<&IfcfgFile> = devices.into_iter().filter_map(|d| all.lookup(d)).collect();
     files.sort_by(|a, b| a.path.cmp(b.path));
     files.dedup_by(|a, b| a.path == b.path);
-    let mut slaves_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
-    let mut ports_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
-    let mut problems = Vec::new();
+    let mut im = Importer {
+        all: &all,
+        files: Vec::new(),
+        slaves_of: HashMap::new(),
+        ports_of: HashMap::new(),
+        by_device: HashMap::new(),
+        problems: Vec::new(),
+        notes: Vec::new(),
+        sources: HashMap::new(),
+        used: HashMap::new(),
+        ignored: HashMap::new(),
+        visited: Vec::new(),
+    };
     // A file found by its name for one device may name another in DEVICE= that has a file
     // of its own: read as both, the device would be in the host twice.
     let mut configured: HashMap<&IfaceName, &str> = HashMap::new();
@@ -56,38 +67,35 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
         {
             let message =
                 format!("'{d}' is configured by {first} too; a device has one ifcfg file");
-            problems.push(f.problem("DEVICE", message));
+            im.problems.push(f.problem("DEVICE", message));
         }
     }
     for f in &files {
-        match (f.get("MASTER"), f.get("BRIDGE")) {
-            // Read as both, the device would be in the host twice.
-            (Some(m), Some(b)) => problems.push(f.problem(
-                "BRIDGE",
-                format!(
-                    "this device is a slave of '{m}' (MASTER) and a port of '{b}' (BRIDGE); \
-                     a device has one master"
-                ),
-            )),
-            (Some(m), None) => slaves_of.entry(m).or_default().push(f),
-            (None, Some(b)) => ports_of.entry(b).or_default().push(f),
+        // NetworkManager reads BRIDGE before MASTER: a bridge port whatever MASTER says.
+        match (f.get("BRIDGE"), f.get("MASTER")) {
+            (Some(b), master) => {
+                if master.is_some() {
+                    let why = format!(
+                        "NetworkManager reads BRIDGE first, so this device is a port of '{b}' \
+                         and MASTER is ignored"
+                    );
+                    im.ignore(f, "MASTER", why);
+                }
+                im.ports_of.entry(b).or_default().push(f);
+            }
+            (None, Some(m)) => im.slaves_of.entry(m).or_default().push(f),
             (None, None) => {}
         }
     }
-    let mut by_device = HashMap::with_capacity(files.len());
     for f in &files {
         if let Some(d) = &f.device {
-            by_device.entry(d).or_insert(*f);
+            im.by_device.entry(d).or_insert(*f);
         }
     }
-    let mut im = Importer {
-        files,
-        slaves_of,
-        ports_of,
-        by_device,
-        problems,
-        sources: HashMap::new(),
-    };
+    im.files = files;
+    if names.is_empty() {
+        im.skipped();
+    }
     let tops: Vec<&IfcfgFile<'_>> = if names.is_empty() {
         im.files
             .iter()
@@ -98,19 +106,18 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
         names.iter().filter_map(|n| im.named_top(n)).collect()
     };
     let interfaces = tops.into_iter().filter_map(|f| im.interface(f)).collect();
+    if names.is_empty() {
+        im.orphans();
+    }
+    im.unread_keys();
     if im.problems.is_empty() {
-        Ok(Host { interfaces })
+        Ok(Imported {
+            host: Host { interfaces },
+            notes: im.notes,
+        })
     } else {
         Err(BackendError::Invalid(Diagnostics(im.problems)))
     }
-}
-
-fn yes(v: Option<&str>) -> bool {
-    v.is_some_and(|v| {
-        ["yes", "y", "true", "1", "on"]
-            .iter()
-            .any(|y| v.eq_ignore_ascii_case(y))
-    })
 }
 
 /// The files that name `master` in an index built from `MASTER=` or `BRIDGE=`, in file
@@ -122,12 +129,171 @@ fn members<'a, 's>(
     index.get(master.as_str()).cloned().unwrap_or_default()
 }
 
-/// Whether the value of `key` is `word`, ignoring case.
-fn is(f: &IfcfgFile, key: &str, word: &str) -> bool {
-    f.get(key).is_some_and(|v| v.eq_ignore_ascii_case(word))
+/// Whether NetworkManager reads `key` = `value` as what it assumes without it, or the key
+/// names the profile rather than configures it: not worth a note when it is not imported.
+fn quiet(key: &str, value: &str) -> bool {
+    let is = |b: bool| parse::nm_bool(value) == Some(b);
+    match key {
+        // The profile's name and identity, and what the address says already.
+        "NAME" | "UUID" | "NETWORK" | "BROADCAST" => true,
+        "NM_CONTROLLED" | "DEFROUTE" | "IPV6_DEFROUTE" | "PEERROUTES" | "IPV6_PEERROUTES" => {
+            is(true)
+        }
+        "IPV4_FAILURE_FATAL" | "IPV6_FAILURE_FATAL" | "BROWSER_ONLY" | "USERCTL"
+        | "IPV6_DISABLED" => is(false),
+        "PROXY_METHOD" => value == "none",
+        _ => false,
+    }
 }
 
 impl<'a, 's> Importer<'a, 's> {
+    /// The kind of a device file (every file the importer reads is one). An ethernet file
+    /// that other files name in `MASTER=` is a bond, as initscripts reads it (netcf wrote
+    /// bonds with an empty `BONDING_OPTS`, which NetworkManager reads as ethernet, and then
+    /// cannot attach the slaves).
+    fn kind(&self, f: &IfcfgFile) -> Kind {
+        match f.class {
+            Class::Device(Kind::Ethernet)
+                if f.device
+                    .as_ref()
+                    .is_some_and(|d| self.slaves_of.contains_key(d.as_str())) =>
+            {
+                Kind::Bond
+            }
+            Class::Device(kind) => kind,
+            _ => Kind::Ethernet,
+        }
+    }
+
+    /// The value of `key` in `f` as NetworkManager reads it, marked as read into the model.
+    fn get(&mut self, f: &'a IfcfgFile<'s>, key: &str) -> Option<&'a str> {
+        let value = f.get(key)?;
+        self.used.entry(f.path).or_default().insert(key.to_owned());
+        Some(value)
+    }
+
+    /// A boolean key as NetworkManager reads it; absent is `None`. A value it does not read
+    /// as one (`on`, which initscripts takes for yes and NetworkManager for its default) is
+    /// refused at the value: the two readers disagree.
+    fn boolean(&mut self, f: &'a IfcfgFile<'s>, key: &str) -> Option<bool> {
+        let raw = self.get(f, key)?;
+        match parse::nm_bool(raw) {
+            Some(b) => Some(b),
+            None => {
+                let message = format!(
+                    "invalid {key} '{raw}': expected yes or no (NetworkManager reads other words \
+                     as its default, initscripts may not)"
+                );
+                self.report(f, key, message);
+                None
+            }
+        }
+    }
+
+    /// Records that `key` of `f` is read and left out on purpose, and why.
+    fn ignore(&mut self, f: &'a IfcfgFile<'s>, key: &str, why: String) {
+        self.used.entry(f.path).or_default().insert(key.to_owned());
+        self.ignored
+            .entry(f.path)
+            .or_default()
+            .push((key.to_owned(), why));
+    }
+
+    /// A note of `kind` at the value of `key` in `f` (at the file's start when it has no
+    /// such key).
+    fn note(&mut self, f: &IfcfgFile<'s>, kind: NoteKind, key: &str, message: String) {
+        let offset = f.shell.offset(key).unwrap_or(0);
+        let source = self.sources.entry(f.path).or_insert_with(|| f.source());
+        let at = source.diagnostic_in_input(offset, message);
+        self.notes.push(Note::new(kind, at));
+    }
+
+    /// Notes for every file skipped for its kind, and errors for every file NetworkManager
+    /// refuses, when the whole root is read.
+    fn skipped(&mut self) {
+        let all = self.all;
+        for path in &all.backups {
+            let at = Diagnostic::new(
+                *path,
+                None,
+                "skipped: a backup initscripts skips and NetworkManager reads as a profile of \
+                 its own; netloom reads neither (rename it to end in .bak, or remove it)",
+            );
+            self.notes.push(Note::new(NoteKind::Skipped, at));
+        }
+        for f in &all.list {
+            match &f.class {
+                Class::Skipped { key, why } => {
+                    let message = format!("skipped: {why}; netloom leaves this file alone");
+                    self.note(f, NoteKind::Skipped, key, message);
+                }
+                Class::Invalid { key, why } => self.report(f, key, why.clone()),
+                Class::Device(_) | Class::Alias | Class::Loopback => {}
+            }
+        }
+    }
+
+    /// Notes for the ports and slaves whose master is not read, which no interface holds.
+    fn orphans(&mut self) {
+        let mut orphans = Vec::new();
+        for (role, index) in [("MASTER", &self.slaves_of), ("BRIDGE", &self.ports_of)] {
+            for (master, members) in index {
+                let read = IfaceName::parse(master)
+                    .ok()
+                    .and_then(|m| self.by_device.get(&m).copied())
+                    .map(|f| self.kind(f));
+                let expected = if role == "MASTER" {
+                    Kind::Bond
+                } else {
+                    Kind::Bridge
+                };
+                if read == Some(expected) {
+                    continue;
+                }
+                let why = match read {
+                    None => {
+                        format!("its master '{master}' ({role}) has no ifcfg file netloom reads")
+                    }
+                    Some(_) => format!(
+                        "its master '{master}' ({role}) is not a {}",
+                        if role == "MASTER" { "bond" } else { "bridge" }
+                    ),
+                };
+                orphans.extend(members.iter().map(|m| (*m, role, why.clone())));
+            }
+        }
+        orphans.sort_by_key(|(f, _, _)| f.path);
+        for (f, role, why) in orphans {
+            self.note(f, NoteKind::Skipped, role, format!("skipped: {why}"));
+        }
+    }
+
+    /// Notes for the keys of every file read that the model has no place for.
+    fn unread_keys(&mut self) {
+        for f in std::mem::take(&mut self.visited) {
+            let used = self.used.remove(f.path).unwrap_or_default();
+            let mut seen = HashSet::new();
+            let keys: Vec<(&str, &str)> = f
+                .shell
+                .entries()
+                .filter(|(k, v)| !used.contains(*k) && !v.is_empty() && !quiet(k, v))
+                .filter(|(k, _)| seen.insert(*k))
+                .collect();
+            for (key, _) in keys {
+                let message = format!("{key} is kept in the file but not imported");
+                self.note(f, NoteKind::NotImported, key, message);
+            }
+            for (key, why) in self.ignored.remove(f.path).unwrap_or_default() {
+                self.note(
+                    f,
+                    NoteKind::NotImported,
+                    &key,
+                    format!("{key} is not imported: {why}"),
+                );
+            }
+        }
+    }
+
     fn named_top(&mut self, name: &IfaceName) -> Option<&'a IfcfgFile<'s>> {
         let Some(f) = self.by_device.get(name).copied() else {
             self.problems.push(Diagnostic::new(
@@ -137,14 +303,11 @@ impl<'a, 's> Importer<'a, 's> {
             ));
             return None;
         };
-        if let Some(master) = f.get("MASTER").or(f.get("BRIDGE")) {
+        let master = f.get("BRIDGE").map(|b| ("BRIDGE", b));
+        if let Some((key, master)) = master.or_else(|| f.get("MASTER").map(|m| ("MASTER", m))) {
             self.report(
                 f,
-                if f.get("MASTER").is_some() {
-                    "MASTER"
-                } else {
-                    "BRIDGE"
-                },
+                key,
                 format!("'{name}' is part of '{master}'; name '{master}' instead"),
             );
             return None;
@@ -155,11 +318,11 @@ impl<'a, 's> Importer<'a, 's> {
     /// Parses the value of `key` with a model parser; a bad value is reported at the key.
     fn value<T>(
         &mut self,
-        f: &IfcfgFile<'s>,
+        f: &'a IfcfgFile<'s>,
         key: &str,
         parse: impl FnOnce(&str) -> Result<T, ValueError>,
     ) -> Option<T> {
-        let raw = f.get(key)?;
+        let raw = self.get(f, key)?;
         match parse(raw.trim()) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -169,34 +332,19 @@ impl<'a, 's> Importer<'a, 's> {
         }
     }
 
-    fn kind(&self, f: &IfcfgFile<'s>) -> Kind {
-        let is_master = f
-            .device
-            .as_ref()
-            .is_some_and(|d| self.slaves_of.contains_key(d.as_str()));
-        if is(f, "TYPE", "bridge") {
-            Kind::Bridge
-        } else if yes(f.get("VLAN")) || is(f, "TYPE", "vlan") {
-            Kind::Vlan
-        } else if f.get("BONDING_OPTS").is_some()
-            || yes(f.get("BONDING_MASTER"))
-            || is(f, "TYPE", "bond")
-            || is_master
-        {
-            Kind::Bond
-        } else {
-            Kind::Ethernet
-        }
-    }
-
     fn interface(&mut self, f: &'a IfcfgFile<'s>) -> Option<Interface> {
         let name = f.device.clone()?;
-        let start = if yes(f.get("ONBOOT")) {
-            Some(StartMode::OnBoot)
-        } else if f.get("ONBOOT").is_some() && yes(f.get("HOTPLUG")) {
-            Some(StartMode::Hotplug)
-        } else {
-            f.get("ONBOOT").map(|_| StartMode::None)
+        self.visited.push(f);
+        self.get(f, "DEVICE");
+        for key in ["TYPE", "DEVICETYPE", "BONDING_MASTER", "VLAN"] {
+            self.get(f, key);
+        }
+        let onboot = self.boolean(f, "ONBOOT");
+        let start = match onboot {
+            Some(true) => Some(StartMode::OnBoot),
+            Some(false) if self.boolean(f, "HOTPLUG") == Some(true) => Some(StartMode::Hotplug),
+            Some(false) => Some(StartMode::None),
+            None => None,
         };
         let mtu = self.value(f, "MTU", Mtu::parse);
         let ipv4 = self.ipv4(f);
@@ -224,20 +372,51 @@ impl<'a, 's> Importer<'a, 's> {
         })
     }
 
-    fn ethernet(&mut self, f: &IfcfgFile<'s>) -> Ethernet {
+    fn ethernet(&mut self, f: &'a IfcfgFile<'s>) -> Ethernet {
         Ethernet {
             mac: self.value(f, "HWADDR", MacAddr::parse),
             link: None,
         }
     }
 
-    fn bond(&mut self, f: &IfcfgFile<'s>, name: &IfaceName) -> Option<Bond> {
-        let opts = parse::bond_opts(f.get("BONDING_OPTS").unwrap_or_default());
+    /// A member (port or slave) of `master`: its file is read too, and notes say what of it
+    /// the model has no place for. Its start mode and MTU are its master's in the model, so
+    /// the same ones in its file are read, and others noted.
+    fn member(&mut self, m: &'a IfcfgFile<'s>, master: &'a IfcfgFile<'s>) {
+        self.visited.push(m);
+        for key in [
+            "DEVICE",
+            "TYPE",
+            "DEVICETYPE",
+            "MASTER",
+            "SLAVE",
+            "BRIDGE",
+            "VLAN",
+            "BONDING_MASTER",
+        ] {
+            self.get(m, key);
+        }
+        for key in ["ONBOOT", "HOTPLUG", "MTU"] {
+            if m.get(key).is_some() && m.get(key) == master.get(key) {
+                self.get(m, key);
+            }
+        }
+    }
+
+    fn bond(&mut self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Bond> {
+        let opts = parse::bond_opts(self.get(f, "BONDING_OPTS").unwrap_or_default());
         let opt = |k: &str| {
             opts.iter()
                 .find(|(key, _)| key == k)
                 .map(|(_, v)| v.as_str())
         };
+        for (key, _) in &opts {
+            if !parse::MANAGED_BOND_OPTIONS.contains(&key.as_str()) {
+                let message =
+                    format!("BONDING_OPTS option '{key}' is kept in the file but not imported");
+                self.note(f, NoteKind::NotImported, "BONDING_OPTS", message);
+            }
+        }
         let mode = match opt("mode") {
             Some(m) => Some(self.checked(f, "mode", BondMode::parse_driver(m))?),
             None => None,
@@ -287,15 +466,22 @@ impl<'a, 's> Importer<'a, 's> {
         if let Some(primary) = opt("primary") {
             members.sort_by_key(|m| m.device.as_ref().map(|d| d.as_str()) != Some(primary));
         }
-        let slaves = members
-            .into_iter()
-            .filter_map(|m| {
-                Some(Slave {
-                    name: m.device.clone()?,
-                    ethernet: self.ethernet(m),
-                })
-            })
-            .collect::<Vec<_>>();
+        let mut slaves = Vec::new();
+        for m in members {
+            let Some(slave) = m.device.clone() else {
+                continue;
+            };
+            self.member(m, f);
+            if self.kind(m) != Kind::Ethernet {
+                let message = format!("bond '{name}' can only have ethernet slaves");
+                self.report(m, "MASTER", message);
+                continue;
+            }
+            slaves.push(Slave {
+                name: slave,
+                ethernet: self.ethernet(m),
+            });
+        }
         if slaves.is_empty() {
             return self.refuse(
                 f,
@@ -343,14 +529,14 @@ impl<'a, 's> Importer<'a, 's> {
         }
     }
 
-    fn vlan(&mut self, f: &IfcfgFile<'s>, name: &IfaceName) -> Option<Vlan> {
+    fn vlan(&mut self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Vlan> {
         // DEV.TAG names carry both; any other name needs VLAN_ID and PHYSDEV. A tag is never
         // guessed from digits in a name such as "vlan42" (netcf did).
         let dotted = name
             .as_str()
             .rsplit_once('.')
             .and_then(|(dev, tag)| Some((IfaceName::parse(dev).ok()?, VlanTag::parse(tag).ok()?)));
-        let tag = match f.get("VLAN_ID") {
+        let tag = match self.get(f, "VLAN_ID") {
             Some(_) => self.value(f, "VLAN_ID", VlanTag::parse)?,
             None => match &dotted {
                 Some((_, tag)) => *tag,
@@ -359,7 +545,7 @@ impl<'a, 's> Importer<'a, 's> {
                 }
             },
         };
-        let parent = match f.get("PHYSDEV") {
+        let parent = match self.get(f, "PHYSDEV") {
             Some(_) => self.value(f, "PHYSDEV", IfaceName::parse)?,
             None => match dotted {
                 Some((dev, _)) => dev,
@@ -387,8 +573,8 @@ impl<'a, 's> Importer<'a, 's> {
         })
     }
 
-    fn bridge(&mut self, f: &IfcfgFile<'s>, name: &IfaceName) -> Option<Bridge> {
-        let stp = match f.get("STP").map(str::to_ascii_lowercase).as_deref() {
+    fn bridge(&mut self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Bridge> {
+        let stp = match self.get(f, "STP").map(str::to_ascii_lowercase).as_deref() {
             Some("on" | "yes") => Some(true),
             Some("off" | "no") => Some(false),
             Some(other) => {
@@ -407,6 +593,7 @@ impl<'a, 's> Importer<'a, 's> {
             let Some(port_name) = m.device.clone() else {
                 continue;
             };
+            self.member(m, f);
             let kind = match self.kind(m) {
                 Kind::Ethernet => PortKind::Ethernet(self.ethernet(m)),
                 Kind::Vlan => PortKind::Vlan(self.vlan(m, &port_name)?),
@@ -428,14 +615,18 @@ impl<'a, 's> Importer<'a, 's> {
         Some(Bridge { stp, delay, ports })
     }
 
-    fn ipv4(&mut self, f: &IfcfgFile<'s>) -> Option<Ipv4> {
+    fn ipv4(&mut self, f: &'a IfcfgFile<'s>) -> Option<Ipv4> {
+        let bootproto = self.get(f, "BOOTPROTO");
         let dhcp = matches!(
-            f.get("BOOTPROTO").map(str::to_ascii_lowercase).as_deref(),
+            bootproto.map(str::to_ascii_lowercase).as_deref(),
             Some("dhcp" | "bootp")
-        )
-        .then(|| Dhcp {
-            peerdns: f.get("PEERDNS").map(|v| yes(Some(v))),
-        });
+        );
+        let dhcp = match dhcp {
+            true => Some(Dhcp {
+                peerdns: self.boolean(f, "PEERDNS"),
+            }),
+            false => None,
+        };
         // IPADDR, then IPADDR0, IPADDR1, … as NetworkManager orders them.
         let mut indices: Vec<Option<u32>> = f
             .shell
@@ -465,7 +656,7 @@ impl<'a, 's> Importer<'a, 's> {
         let gateway = self.value(f, gateway_key, parse_host_ipv4);
         // `BOOTPROTO=none` alone is what render writes for an empty `<protocol
         // family='ipv4'/>`: reading it back as one keeps render, import, render a fixed point.
-        let said = f.get("BOOTPROTO").is_some();
+        let said = bootproto.is_some();
         (said || dhcp.is_some() || !addresses.is_empty() || gateway.is_some()).then_some(Ipv4 {
             dhcp,
             addresses,
@@ -473,8 +664,8 @@ impl<'a, 's> Importer<'a, 's> {
         })
     }
 
-    fn ipv6(&mut self, f: &IfcfgFile<'s>) -> Option<Ipv6> {
-        if !yes(f.get("IPV6INIT")) {
+    fn ipv6(&mut self, f: &'a IfcfgFile<'s>) -> Option<Ipv6> {
+        if self.boolean(f, "IPV6INIT") != Some(true) {
             return None;
         }
         let mut addresses = Vec::new();
@@ -490,10 +681,10 @@ impl<'a, 's> Importer<'a, 's> {
                 Err(e) => im.report(f, key, format!("invalid {key} '{text}': {e}")),
             }
         };
-        if let Some(first) = f.get("IPV6ADDR") {
+        if let Some(first) = self.get(f, "IPV6ADDR") {
             one(self, "IPV6ADDR", first.trim());
         }
-        if let Some(rest) = f.get("IPV6ADDR_SECONDARIES") {
+        if let Some(rest) = self.get(f, "IPV6ADDR_SECONDARIES") {
             // Older netcf wrapped the list in extra single quotes.
             for a in rest.trim().trim_matches('\'').split_whitespace() {
                 one(self, "IPV6ADDR_SECONDARIES", a);
@@ -503,11 +694,16 @@ impl<'a, 's> Importer<'a, 's> {
         let gateway = self.value(f, "IPV6_DEFAULTGW", |v| {
             parse_host_ipv6(v.split('%').next().unwrap_or(v))
         });
-        Some(Ipv6 {
-            autoconf: yes(f.get("IPV6_AUTOCONF")),
-            dhcp: yes(f.get("DHCPV6C")).then(|| Dhcp {
-                peerdns: f.get("IPV6_PEERDNS").map(|v| yes(Some(v))),
+        let autoconf = self.boolean(f, "IPV6_AUTOCONF") == Some(true);
+        let dhcp = match self.boolean(f, "DHCPV6C") == Some(true) {
+            true => Some(Dhcp {
+                peerdns: self.boolean(f, "IPV6_PEERDNS"),
             }),
+            false => None,
+        };
+        Some(Ipv6 {
+            autoconf,
+            dhcp,
             addresses,
             gateway,
         })

@@ -8,6 +8,7 @@ use askama::Template;
 use super::DIR;
 use super::parse;
 use crate::backend::{BackendError, RenderedFile, Snapshot};
+use crate::error::Diagnostics;
 use crate::model::{
     Bond, Bridge, Ethernet, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv6, MacAddr, Mtu,
     PortKind, StartMode, Vlan,
@@ -252,6 +253,20 @@ pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFil
 fn render_one(profile: &Profile, files: &parse::Files<'_>) -> Result<RenderedFile, BackendError> {
     {
         let target = files.lookup(&profile.name);
+        if target.is_none()
+            && let Some(other) = files.named(profile.name.as_str())
+            && let parse::Class::Skipped { key, why } | parse::Class::Invalid { key, why } =
+                &other.class
+        {
+            let message = format!(
+                "netloom would write '{}' here, and this file is {why}; netloom leaves it \
+                 alone, so move it away (or rename the device) to declare '{}'",
+                profile.name, profile.name
+            );
+            return Err(BackendError::Invalid(Diagnostics(vec![
+                other.problem(key, message),
+            ])));
+        }
         let contents = match target {
             Some(file) => merge(&file.shell, profile),
             None => {

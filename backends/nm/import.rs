@@ -12,15 +12,15 @@
 //! `ipv6` setting gets NetworkManager's `auto`. Values the interface XML cannot hold
 //! (`ipv4.method` `shared`, a bond with several ARP targets) are errors, never guesses.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::keyfile::Locator;
 use super::render::uuid;
 use super::settings::{Settings, Value, kind};
-use crate::backend::BackendError;
+use crate::backend::{BackendError, Imported, Note, NoteKind};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
+    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, BondOption, Bridge, Carrier, Dhcp, Ethernet,
     ForwardDelay, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
     Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
     Vlan, VlanTag, parse_arp_target, parse_host_ipv4, parse_host_ipv6,
@@ -37,7 +37,7 @@ pub fn host(profiles: &[Settings], names: &[IfaceName]) -> Result<Host, BackendE
             file: None,
         })
         .collect();
-    build(&sources, names)
+    build(&sources, names).map(|i| i.host)
 }
 
 /// The keyfile a profile was read from: its path and its text.
@@ -102,20 +102,39 @@ impl Source<'_> {
 }
 
 /// The one profile read for each device name: netloom's own if there is one, else the
-/// first. Profiles of types netloom does not model, or without a valid interface name, are
-/// not candidates; an invalid name is reported.
+/// first. Profiles of types netloom does not model, or bound to no interface name, are not
+/// candidates, and a note says so; an invalid name is reported.
 pub(super) fn chosen<'a>(
     sources: &[Source<'a>],
     problems: &mut Vec<Diagnostic>,
+    notes: &mut Vec<Note>,
 ) -> Vec<(IfaceName, Source<'a>)> {
     let mut out: Vec<(IfaceName, Source<'a>)> = Vec::new();
     let mut index: HashMap<IfaceName, usize> = HashMap::new();
     for src in sources {
+        let type_name = src.settings.kind();
         let modelled = matches!(
-            src.settings.kind(),
+            type_name,
             Some(kind::ETHERNET | kind::BOND | kind::VLAN | kind::BRIDGE)
         );
-        let Some(raw) = src.name().filter(|_| modelled) else {
+        if !modelled {
+            let shown = type_name.map_or("none", super::keyfile::keyfile_name);
+            let why = format!(
+                "skipped: a profile of type '{shown}', which interface XML does not hold; \
+                 netloom leaves it alone"
+            );
+            notes.push(Note::new(
+                NoteKind::Skipped,
+                src.problem("connection", "type", why),
+            ));
+            continue;
+        }
+        let Some(raw) = src.name() else {
+            let why = "skipped: a profile bound to no interface name, which NetworkManager may \
+                       activate on any device of its type; interface XML names each device"
+                .to_owned();
+            let at = src.problem("connection", "interface-name", why);
+            notes.push(Note::new(NoteKind::Skipped, at));
             continue;
         };
         let name = match IfaceName::parse(raw) {
@@ -154,12 +173,20 @@ struct Importer<'a> {
     /// The positions of each profile's keyfile, once it has a problem.
     located: HashMap<usize, Option<Located>>,
     problems: Vec<Diagnostic>,
+    notes: Vec<Note>,
+    /// The keys of each profile read into the model, and the profiles read, in order.
+    used: HashMap<usize, HashSet<(String, String)>>,
+    visited: Vec<usize>,
 }
 
-/// The model of `sources`; see [`host`].
-pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Host, BackendError> {
+/// The model of `sources`, with notes; see [`host`].
+pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Imported, BackendError> {
     let mut problems = Vec::new();
-    let profiles = chosen(sources, &mut problems);
+    let mut notes = Vec::new();
+    let profiles = chosen(sources, &mut problems, &mut notes);
+    if !names.is_empty() {
+        notes.clear();
+    }
     let by_uuid: HashMap<&str, usize> = profiles
         .iter()
         .enumerate()
@@ -199,8 +226,12 @@ pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Host,
         by_name,
         located: HashMap::new(),
         problems,
+        notes,
+        used: HashMap::new(),
+        visited: Vec::new(),
     };
     let tops: Vec<usize> = if names.is_empty() {
+        im.orphans();
         (0..im.profiles.len())
             .filter(|&i| im.profiles[i].1.settings.master().is_none())
             .collect()
@@ -208,11 +239,34 @@ pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Host,
         names.iter().filter_map(|n| im.named_top(n)).collect()
     };
     let interfaces = tops.into_iter().filter_map(|i| im.interface(i)).collect();
+    im.unread_keys();
     if im.problems.is_empty() {
-        Ok(Host { interfaces })
+        Ok(Imported {
+            host: Host { interfaces },
+            notes: im.notes,
+        })
     } else {
         Err(BackendError::Invalid(Diagnostics(im.problems)))
     }
+}
+
+/// Whether NetworkManager reads `section.key` = `value` as what it assumes without it, adds
+/// to every profile itself, or the key names the profile rather than configures it: not
+/// worth a note when it is not imported.
+fn quiet(section: &str, key: &str, value: &Value) -> bool {
+    if super::settings::is_default(section, key, value)
+        || super::settings::DEPRECATED.contains(&(section, key))
+    {
+        return true;
+    }
+    matches!(
+        (section, key, value),
+        ("connection", "id" | "uuid" | "timestamp" | "type", _)
+            | (kind::ETHERNET, "auto-negotiate", Value::Bool(false))
+            | ("ipv6", "addr-gen-mode", Value::I32(2 | 3))
+            | (kind::BOND | kind::VLAN | kind::BRIDGE, "interface-name", _)
+            | (kind::VLAN, "flags", Value::U32(0 | 1))
+    )
 }
 
 /// A model parser's verdict on `value`, as a message naming the key.
@@ -221,6 +275,104 @@ fn checked<T>(key: &str, value: &str, parsed: Result<T, ValueError>) -> Result<T
 }
 
 impl<'a> Importer<'a> {
+    /// `section.key` of profile `i`, marked as read into the model.
+    fn get(&mut self, i: usize, section: &str, key: &str) -> Option<&'a Value> {
+        let value = self.settings(i).get(section, key)?;
+        self.mark(i, section, key);
+        Some(value)
+    }
+
+    /// The string `section.key` of profile `i`, marked as read.
+    fn text(&mut self, i: usize, section: &str, key: &str) -> Option<&'a str> {
+        match self.get(i, section, key)? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn mark(&mut self, i: usize, section: &str, key: &str) {
+        self.used
+            .entry(i)
+            .or_default()
+            .insert((section.to_owned(), key.to_owned()));
+    }
+
+    /// A note of `kind` at `section.key` of profile `i`.
+    fn note(&mut self, i: usize, kind: NoteKind, section: &str, key: &str, message: String) {
+        let located = self.located.entry(i).or_default();
+        let at = self.profiles[i]
+            .1
+            .problem_in(located, section, key, 0, message);
+        self.notes.push(Note::new(kind, at));
+    }
+
+    /// Notes for the ports whose controller is not among the profiles read, which no
+    /// interface holds.
+    fn orphans(&mut self) {
+        for i in 0..self.profiles.len() {
+            let src = self.profiles[i].1;
+            let Some(master) = src.settings.master() else {
+                continue;
+            };
+            let role = src.settings.str("connection", "slave-type");
+            let why = match (self.controller[i], role) {
+                (None, _) => format!(
+                    "its controller '{master}' is not a profile netloom reads (none, or of a \
+                     kind interface XML does not hold)"
+                ),
+                (Some(_), Some(kind::BOND | kind::BRIDGE)) => continue,
+                (Some(c), role) => format!(
+                    "a port of '{}' of type '{}', which interface XML does not hold",
+                    self.profiles[c].0,
+                    role.unwrap_or("none")
+                ),
+            };
+            self.note(
+                i,
+                NoteKind::Skipped,
+                "connection",
+                "master",
+                format!("skipped: {why}"),
+            );
+        }
+    }
+
+    /// Notes for the settings of every profile read that the model has no place for.
+    fn unread_keys(&mut self) {
+        for i in std::mem::take(&mut self.visited) {
+            let used = self.used.remove(&i).unwrap_or_default();
+            let settings = self.settings(i);
+            let mut unread: Vec<(String, String)> = Vec::new();
+            for (section, keys) in &settings.0 {
+                for (key, value) in keys {
+                    if let (kind::BOND, "options", Value::StrMap(options)) =
+                        (section.as_str(), key.as_str(), value)
+                    {
+                        let modelled =
+                            |k: &str| BondOption::ALL.iter().any(|o| o.driver_name() == k);
+                        unread.extend(
+                            options
+                                .keys()
+                                .filter(|k| !modelled(k))
+                                .map(|k| (section.clone(), k.clone())),
+                        );
+                        continue;
+                    }
+                    if !used.contains(&(section.clone(), key.clone()))
+                        && !quiet(section, key, value)
+                    {
+                        unread.push((section.clone(), key.clone()));
+                    }
+                }
+            }
+            for (section, key) in unread {
+                let shown = super::keyfile::keyfile_name(&section).to_owned();
+                let message = format!("{shown}.{key} is kept in the profile but not imported");
+                self.note(i, NoteKind::NotImported, &section, &key, message);
+            }
+        }
+    }
+
     fn named_top(&mut self, name: &IfaceName) -> Option<usize> {
         let Some(&i) = self.by_name.get(name) else {
             self.problems.push(Diagnostic::new(
@@ -272,6 +424,18 @@ impl<'a> Importer<'a> {
         }
     }
 
+    /// Starts reading profile `i`: what names it and what makes it a port counts as read.
+    fn visit(&mut self, i: usize) {
+        self.visited.push(i);
+        for key in ["interface-name", "master", "slave-type"] {
+            self.mark(i, "connection", key);
+        }
+        // Where a keyfile names the device in its type's section, the old way.
+        if let Some(type_name) = self.settings(i).kind() {
+            self.mark(i, type_name, "interface-name");
+        }
+    }
+
     fn settings(&self, i: usize) -> &'a Settings {
         self.profiles[i].1.settings
     }
@@ -279,7 +443,8 @@ impl<'a> Importer<'a> {
     fn interface(&mut self, i: usize) -> Option<Interface> {
         let p = self.settings(i);
         let name = self.profiles[i].0.clone();
-        let start = Some(match p.get("connection", "autoconnect") {
+        self.visit(i);
+        let start = Some(match self.get(i, "connection", "autoconnect") {
             Some(Value::Bool(false)) => StartMode::None,
             _ => StartMode::OnBoot,
         });
@@ -311,7 +476,7 @@ impl<'a> Importer<'a> {
     }
 
     fn mtu(&mut self, i: usize) -> Option<Mtu> {
-        match self.settings(i).get(kind::ETHERNET, "mtu") {
+        match self.get(i, kind::ETHERNET, "mtu") {
             None | Some(Value::U32(0)) => None,
             Some(Value::U32(n)) => {
                 let text = n.to_string();
@@ -331,7 +496,7 @@ impl<'a> Importer<'a> {
     }
 
     fn ethernet(&mut self, i: usize) -> Ethernet {
-        let mac = match self.settings(i).get(kind::ETHERNET, "mac-address") {
+        let mac = match self.get(i, kind::ETHERNET, "mac-address") {
             None => None,
             Some(Value::Bytes(b)) => {
                 let text = super::keyfile::mac_text(b).to_ascii_lowercase();
@@ -345,14 +510,14 @@ impl<'a> Importer<'a> {
 
     /// A `u32` key of `section`, as text for the model's parsers.
     fn number(&mut self, i: usize, section: &str, key: &str) -> Option<String> {
-        match self.settings(i).get(section, key)? {
+        match self.get(i, section, key)? {
             Value::U32(n) => Some(n.to_string()),
             other => self.wrong_type(i, section, key, other),
         }
     }
 
     fn bond(&mut self, i: usize, name: &IfaceName) -> Option<Bond> {
-        let options = match self.settings(i).get(kind::BOND, "options") {
+        let options = match self.get(i, kind::BOND, "options") {
             Some(Value::StrMap(m)) => m.clone(),
             _ => Default::default(),
         };
@@ -422,6 +587,7 @@ impl<'a> Importer<'a> {
         }
         let mut slaves = Vec::new();
         for m in members {
+            self.visit(m);
             if self.settings(m).kind() != Some(kind::ETHERNET) {
                 let message = format!("bond '{name}' can only have ethernet slaves");
                 self.ok::<()>(m, "connection", "master", Err(message));
@@ -449,7 +615,7 @@ impl<'a> Importer<'a> {
             .number(i, kind::VLAN, "id")
             .unwrap_or_else(|| "0".into());
         let tag = self.ok(i, kind::VLAN, "id", checked("id", &id, VlanTag::parse(&id)))?;
-        let Some(raw) = self.settings(i).str(kind::VLAN, "parent") else {
+        let Some(raw) = self.text(i, kind::VLAN, "parent") else {
             let message = format!("cannot tell the parent of vlan '{name}': it has no vlan.parent");
             return self.ok(i, "connection", "interface-name", Err(message));
         };
@@ -475,7 +641,7 @@ impl<'a> Importer<'a> {
     }
 
     fn bridge(&mut self, i: usize, name: &IfaceName) -> Option<Bridge> {
-        let stp = match self.settings(i).get(kind::BRIDGE, "stp") {
+        let stp = match self.get(i, kind::BRIDGE, "stp") {
             None => None,
             Some(Value::Bool(b)) => Some(*b),
             Some(other) => self.wrong_type(i, kind::BRIDGE, "stp", other),
@@ -490,6 +656,7 @@ impl<'a> Importer<'a> {
         let mut ports = Vec::new();
         for m in self.ports_of.get(&i).cloned().unwrap_or_default() {
             let port_name = self.profiles[m].0.clone();
+            self.visit(m);
             let kind = match self.settings(m).kind() {
                 Some(kind::VLAN) => PortKind::Vlan(self.vlan(m, &port_name)?),
                 Some(kind::BOND) => PortKind::Bond(self.bond(m, &port_name)?),
@@ -509,16 +676,13 @@ impl<'a> Importer<'a> {
     }
 
     /// `ipv4.method` or `ipv6.method`; NetworkManager's `auto` when the setting is missing.
-    fn method(&self, i: usize, family: &str) -> String {
-        self.settings(i)
-            .str(family, "method")
-            .unwrap_or("auto")
-            .to_owned()
+    fn method(&mut self, i: usize, family: &str) -> String {
+        self.text(i, family, "method").unwrap_or("auto").to_owned()
     }
 
     /// `<dhcp>` from `ignore-auto-dns`: `peerdns` is its opposite.
-    fn dhcp(&self, i: usize, family: &str) -> Dhcp {
-        let peerdns = match self.settings(i).get(family, "ignore-auto-dns") {
+    fn dhcp(&mut self, i: usize, family: &str) -> Dhcp {
+        let peerdns = match self.get(i, family, "ignore-auto-dns") {
             Some(Value::Bool(ignore)) => Some(!ignore),
             _ => None,
         };
@@ -528,7 +692,7 @@ impl<'a> Importer<'a> {
     /// `address-data` as (address, prefix) text pairs, and `gateway`.
     fn addresses(&mut self, i: usize, family: &str) -> (Vec<(String, String)>, Option<String>) {
         let mut out = Vec::new();
-        match self.settings(i).get(family, "address-data") {
+        match self.get(i, family, "address-data") {
             None => {}
             Some(Value::Dicts(list)) => {
                 for a in list {
@@ -544,7 +708,7 @@ impl<'a> Importer<'a> {
                 self.wrong_type::<()>(i, family, "address-data", other);
             }
         }
-        let gateway = self.settings(i).str(family, "gateway").map(str::to_owned);
+        let gateway = self.text(i, family, "gateway").map(str::to_owned);
         (out, gateway)
     }
 
@@ -593,7 +757,7 @@ impl<'a> Importer<'a> {
 
     fn ipv6(&mut self, i: usize) -> Option<Ipv6> {
         let method = self.method(i, "ipv6");
-        let ignore_set = self.settings(i).get("ipv6", "ignore-auto-dns").is_some();
+        let ignore_set = self.get(i, "ipv6", "ignore-auto-dns").is_some();
         let (autoconf, dhcp) = match method.as_str() {
             "disabled" | "ignore" => return None,
             // `auto` runs DHCPv6 when routers ask for it; `<dhcp>` is written only when

@@ -22,7 +22,9 @@ use std::collections::HashMap;
 
 pub use settings::{Settings, Value};
 
-use crate::backend::{Backend, BackendError, ObjectKind, Refusal, Removal, RenderedFile, Snapshot};
+use crate::backend::{
+    Backend, BackendError, Imported, ObjectKind, Refusal, Removal, RenderedFile, Snapshot,
+};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{Bond, Host, IfaceName, InterfaceKind, PortKind};
 
@@ -48,13 +50,30 @@ pub fn netlooms(s: &Settings) -> bool {
     derived.is_some() && s.uuid() == derived.as_deref()
 }
 
-/// Whether `path` is a keyfile NetworkManager reads: directly in [`DIR`], named `*.nmconnection`,
-/// not hidden (NetworkManager skips names starting with `.`).
+/// Whether `path` is a keyfile NetworkManager reads (`nm_keyfile_utils_ignore_filename`, for
+/// `/etc`, where it needs no `.nmconnection` suffix): directly in [`DIR`], not hidden, not a
+/// backup (`~`), not a temporary of `g_file_set_contents` (`.` and six letters or digits),
+/// not a certificate (`.pem`, `.der`), not one of its `.nmmeta` markers.
 fn is_keyfile(path: &str) -> bool {
-    path.strip_prefix(DIR)
-        .and_then(|p| p.strip_prefix('/'))
-        .and_then(|p| p.strip_suffix(SUFFIX))
-        .is_some_and(|stem| !stem.is_empty() && !stem.contains('/') && !stem.starts_with('.'))
+    let Some(name) = path.strip_prefix(DIR).and_then(|p| p.strip_prefix('/')) else {
+        return false;
+    };
+    let ends = |suffix: &str| {
+        name.len() > suffix.len()
+            && name.is_char_boundary(name.len() - suffix.len())
+            && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    let temporary = name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.len() == 6 && ext.bytes().all(|b| b.is_ascii_alphanumeric()));
+    !name.is_empty()
+        && !name.contains('/')
+        && !name.starts_with('.')
+        && !name.ends_with('~')
+        && !temporary
+        && !ends(".pem")
+        && !ends(".der")
+        && !name.ends_with(".nmmeta")
 }
 
 /// Every keyfile of the snapshot, read, in path order; every unreadable one is reported.
@@ -179,7 +198,12 @@ impl Backend for Nm {
     }
 
     fn scan(&self) -> &'static [&'static str] {
-        &["etc/NetworkManager/system-connections/*.nmconnection"]
+        // Every file there: NetworkManager reads them without the `.nmconnection` suffix
+        // too; `sys/class/net` names the device a profile bound to a MAC is for.
+        &[
+            "etc/NetworkManager/system-connections/*",
+            "sys/class/net/*/address",
+        ]
     }
 
     fn owns(&self, path: &str, text: Option<&str>) -> bool {
@@ -238,7 +262,7 @@ impl Backend for Nm {
     fn undefine(&self, existing: &Snapshot, target: &Host) -> Result<Removal, BackendError> {
         let files = parsed(existing)?;
         let mut problems = Vec::new();
-        let chosen = import::chosen(&sources(&files), &mut problems);
+        let chosen = import::chosen(&sources(&files), &mut problems, &mut Vec::new());
         let path_of: HashMap<&IfaceName, &str> = chosen
             .iter()
             .filter_map(|(n, s)| Some((n, s.file?.path)))
@@ -255,7 +279,11 @@ impl Backend for Nm {
         })
     }
 
-    fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+    fn import_noted(
+        &self,
+        existing: &Snapshot,
+        names: &[IfaceName],
+    ) -> Result<Imported, BackendError> {
         let files = parsed(existing)?;
         import::build(&sources(&files), names)
     }
@@ -266,14 +294,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keyfiles_are_visible_nmconnection_files_in_the_directory() {
+    fn keyfiles_are_the_files_networkmanager_reads_in_the_directory() {
         for yes in ["eth0", "bond0.100", "-x", "a b"] {
             assert!(is_keyfile(&path(yes)), "{yes}");
+        }
+        for yes in ["Wired connection 1", "eth0", "office.lan"] {
+            assert!(is_keyfile(&format!("{DIR}/{yes}")), "{yes}");
         }
         for no in [
             "etc/NetworkManager/system-connections/.eth0.nmconnection",
             "etc/NetworkManager/system-connections/eth0.nmconnection~",
-            "etc/NetworkManager/system-connections/eth0",
+            "etc/NetworkManager/system-connections/eth0.Ab12cd",
+            "etc/NetworkManager/system-connections/ca.PEM",
+            "etc/NetworkManager/system-connections/key.der",
+            "etc/NetworkManager/system-connections/x.nmmeta",
             "etc/NetworkManager/system-connections/.nmconnection",
             "etc/NetworkManager/system-connections/sub/eth0.nmconnection",
             "etc/NetworkManager/NetworkManager.conf",

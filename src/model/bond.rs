@@ -221,6 +221,19 @@ pub enum BondOption {
 }
 
 impl BondOption {
+    /// Every option, in [`Bond::driver_options`]'s order.
+    pub const ALL: &'static [BondOption] = &[
+        BondOption::Mode,
+        BondOption::Primary,
+        BondOption::Miimon,
+        BondOption::Downdelay,
+        BondOption::Updelay,
+        BondOption::UseCarrier,
+        BondOption::ArpInterval,
+        BondOption::ArpIpTarget,
+        BondOption::ArpValidate,
+    ];
+
     /// The driver's own name (sysfs, `BONDING_OPTS`).
     pub fn driver_name(self) -> &'static str {
         match self {

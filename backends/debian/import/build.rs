@@ -21,6 +21,7 @@ impl<'g> Read<'g> {
         let first = self.first(g)?;
         let at = first.at(first.name);
         let name = p.parse_at(&first.name.text, at, "interface name", IfaceName::parse)?;
+        self.visited.borrow_mut().push(g);
         self.stanzas_ok(g, None, p);
         let start = if self.onboot.contains(name.as_str()) {
             StartMode::OnBoot
@@ -93,7 +94,8 @@ impl<'g> Read<'g> {
         }
         // Each link option against the first of its key, in one pass.
         let mut firsts: HashMap<&str, Val> = HashMap::new();
-        for (key, v) in self.stanzas(g).flat_map(|s| &s.opts) {
+        for o in self.stanzas(g).flat_map(|s| &s.opts) {
+            let (key, v) = (&o.key, &o.val);
             if !link_key(key) {
                 continue;
             }
@@ -140,9 +142,14 @@ impl<'g> Read<'g> {
         let mut present = false;
         for s in self.family(g, "inet6") {
             present = true;
-            let hooked = s
-                .all("pre-up")
-                .any(|v| v.words().map(|w| w.0).eq(hook.split(' ')));
+            let hook_words: Vec<&str> = hook.split(' ').collect();
+            let mut hooked = false;
+            for o in s.each("pre-up") {
+                if o.val.words().map(|w| w.0).eq(hook_words.iter().copied()) {
+                    o.used.set(true);
+                    hooked = true;
+                }
+            }
             let flag = |p: &mut Problems| {
                 let binary = |t: &str| match t {
                     "0" | "1" => Ok(t == "1"),
@@ -166,11 +173,13 @@ impl<'g> Read<'g> {
                 _ => !hooked,
             };
             // netcf's further addresses: `up /sbin/ifconfig NAME inet6 add A/P`.
-            for v in s.all("up") {
+            for o in s.each("up") {
+                let v = o.val;
                 let words: Vec<(&str, At)> = v.words().collect();
                 if let [command @ .., (text, _)] = words.as_slice()
                     && command.iter().map(|w| w.0).eq(add)
                 {
+                    o.used.set(true);
                     let start = v.text().len() - text.len();
                     V6.address(v, start, None, &mut addresses, p);
                 }
@@ -196,6 +205,7 @@ impl<'g> Read<'g> {
         let mut slaves = Vec::new();
         for m in &self.members[g] {
             if let Some(h) = m.group {
+                self.visited.borrow_mut().push(h);
                 self.stanzas_ok(h, Some(name), p);
             }
             let ethernet = Ethernet::default();
@@ -272,6 +282,7 @@ impl<'g> Read<'g> {
         let mut ports = Vec::new();
         for m in &self.members[g] {
             if let Some(h) = m.group {
+                self.visited.borrow_mut().push(h);
                 self.stanzas_ok(h, Some(self.name(g)), p);
             }
             let kind = match m.group.map(|h| (h, self.kinds[h])) {
@@ -290,6 +301,22 @@ impl<'g> Read<'g> {
                 name: m.name.clone(),
                 kind,
             });
+        }
+        // What netloom writes so ifupdown brings a port with a stanza of its own up with
+        // the bridge: the order of bringing up, which the model holds as the ports.
+        let port_names: HashSet<&str> = self.members[g].iter().map(|m| m.name.as_str()).collect();
+        for s in self.stanzas(g) {
+            for (key, verb) in [("pre-up", "ifup"), ("post-down", "ifdown")] {
+                for o in s.each(key) {
+                    let words: Vec<&str> = o.val.words().map(|w| w.0).collect();
+                    if let [v, port] = words.as_slice()
+                        && *v == verb
+                        && port_names.contains(port)
+                    {
+                        o.used.set(true);
+                    }
+                }
+            }
         }
         Some(Bridge { stp, delay, ports })
     }

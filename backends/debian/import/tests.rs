@@ -22,7 +22,7 @@ fn main_only(text: &str) -> Snapshot {
 
 fn import_ok(s: &Snapshot, names: &[&str]) -> Host {
     let names: Vec<IfaceName> = names.iter().map(|n| IfaceName::parse(n).unwrap()).collect();
-    import(s, &names).unwrap_or_else(|e| panic!("{e}"))
+    import(s, &names).unwrap_or_else(|e| panic!("{e}")).host
 }
 
 /// Every problem as `file:line:col: message`, without the snippets.
@@ -328,18 +328,83 @@ fn skipped_lines_are_not_interfaces() {
 #[test]
 fn unsupported_methods_and_families_are_refused_at_the_word() {
     assert_eq!(
-        one_error("iface ppp0 inet ppp\n  provider x\n"),
-        "etc/network/interfaces:1:17: unsupported inet method 'ppp': expected 'static', \
+        one_error("iface eth0 inet bootp\n"),
+        "etc/network/interfaces:1:17: unsupported inet method 'bootp': expected 'static', \
          'dhcp' or 'manual' (loopback stanzas are skipped)"
     );
     assert_eq!(
-        one_error("iface eth0 inet6 v4tunnel\n"),
-        "etc/network/interfaces:1:18: unsupported inet6 method 'v4tunnel': expected 'static', \
+        one_error("iface eth0 inet6 slaac\n"),
+        "etc/network/interfaces:1:18: unsupported inet6 method 'slaac': expected 'static', \
          'dhcp', 'auto' or 'manual' (loopback stanzas are skipped)"
     );
     assert_eq!(
-        one_error("iface can0 can static\n"),
-        "etc/network/interfaces:1:12: unsupported address family 'can': expected 'inet' or 'inet6'"
+        one_error("iface eth0 inet4 static\n"),
+        "etc/network/interfaces:1:12: unsupported address family 'inet4': expected 'inet' or 'inet6'"
+    );
+}
+
+#[test]
+fn kinds_the_model_does_not_hold_are_skipped_with_a_note_where_they_are_said() {
+    let s = main_only(
+        "auto ppp0 eth0\niface ppp0 inet ppp\n  provider x\niface sit1 inet6 v4tunnel\n\
+         iface can0 can static\n  bitrate 125000\niface wlan0 inet dhcp\n  wpa-ssid home\n\
+         iface eth0 inet dhcp\n",
+    );
+    let imported = import(&s, &[]).unwrap();
+    let names: Vec<&str> = imported
+        .host
+        .interfaces
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(names, ["eth0"]);
+    let notes: Vec<String> = imported
+        .notes
+        .iter()
+        .map(|n| format!("{:?} {}: {}", n.kind, n.at.location(), n.at.message()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "Skipped etc/network/interfaces:2:17: skipped: a PPP link (inet ppp), which interface XML \
+             does not hold; netloom leaves its stanzas alone",
+            "Skipped etc/network/interfaces:4:18: skipped: an IP tunnel (inet6 v4tunnel), which \
+             interface XML does not hold; netloom leaves its stanzas alone",
+            "Skipped etc/network/interfaces:5:12: skipped: a CAN bus interface (can \
+             static), which interface XML does not hold; netloom leaves its stanzas alone",
+            "Skipped etc/network/interfaces:8:3: skipped: a Wi-Fi interface (wpa-ssid), which \
+             interface XML does not hold; netloom leaves its stanzas alone",
+        ]
+    );
+    // Asked for by name, a skipped interface says why it is not there.
+    assert_eq!(
+        errors(&s, &["wlan0"]),
+        [
+            "etc/network/interfaces:8:3: 'wlan0' is not imported: it is a Wi-Fi interface \
+          (wpa-ssid), which interface XML does not hold"
+        ]
+    );
+}
+
+#[test]
+fn options_the_model_has_no_place_for_are_noted_where_they_are() {
+    let s = main_only(
+        "iface eth0 inet static\n  address 192.0.2.1/24\n  dns-nameservers 192.0.2.53\n  \
+         up echo hi\n  mtu 1500\niface eth0 inet6 auto\n  mtu 1500\n  privext 2\n",
+    );
+    let imported = import(&s, &[]).unwrap();
+    let notes: Vec<String> = imported
+        .notes
+        .iter()
+        .map(|n| format!("{}: {}", n.at.location(), n.at.message()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "etc/network/interfaces:3:3: dns-nameservers is kept in the file but not imported",
+            "etc/network/interfaces:4:3: up is kept in the file but not imported",
+            "etc/network/interfaces:8:3: privext is kept in the file but not imported",
+        ]
     );
 }
 
@@ -532,14 +597,14 @@ fn every_problem_is_reported_in_one_run_in_file_order() {
             MAIN,
             "source interfaces.d/*\niface eth0 inet static\n  address 1.2.3\n  mtu 0\n",
         ),
-        ("etc/network/interfaces.d/x", "iface eth1 inet ppp\n"),
+        ("etc/network/interfaces.d/x", "iface eth1 inet bootp\n"),
     ]);
     assert_eq!(
         errors(&s, &[]),
         [
             "etc/network/interfaces:3:11: invalid address '1.2.3': expected an IPv4 address like 192.0.2.1",
             "etc/network/interfaces:4:7: invalid mtu '0': expected a whole number from 68 to 65535",
-            "etc/network/interfaces.d/x:1:17: unsupported inet method 'ppp': expected 'static', 'dhcp' or 'manual' (loopback stanzas are skipped)",
+            "etc/network/interfaces.d/x:1:17: unsupported inet method 'bootp': expected 'static', 'dhcp' or 'manual' (loopback stanzas are skipped)",
         ]
     );
 }
