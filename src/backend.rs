@@ -90,6 +90,18 @@ pub enum NoteKind {
     Skipped,
     /// A setting the model has no place for: kept in the file, not imported.
     NotImported,
+    /// A value the file leaves to the machine or to its tool's rule, which netloom took from
+    /// there and says where: a device name from the MAC a profile is bound to
+    /// (`sys/class/net/NAME/address`), a vlan's `PARENT.ID`. Nothing is lost, so
+    /// `import --strict` shows it and goes on.
+    Derived,
+}
+
+impl NoteKind {
+    /// Whether the note says something was left out, which `import --strict` refuses.
+    pub fn is_loss(self) -> bool {
+        matches!(self, NoteKind::Skipped | NoteKind::NotImported)
+    }
 }
 
 /// One thing an import could not hold, where it is written. Notes travel beside the host

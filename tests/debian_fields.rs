@@ -121,7 +121,6 @@ const FIELDS: &[(&str, &str, &str, Expect)] = &[
     ),
     ("ipv4 address", "192.0.2.10", "192.0.2.11", Changes),
     ("ipv4 prefix", "prefix='24'", "prefix='25'", Changes),
-    ("ipv4 prefix absent", " prefix='24'", "", Changes),
     (
         "ipv4 gateway",
         "gateway='192.0.2.1'",
@@ -309,6 +308,8 @@ const FIELDS: &[(&str, &str, &str, Expect)] = &[
 /// Changes that must NOT change the files, and why they are not settings to ifupdown:
 /// netloom's documented position, checked here so it cannot drift silently.
 const NOT_SETTINGS: &[(&str, &str, &str)] = &[
+    // Without a prefix, ifupdown's: the class's, which for 192.0.2.10 is the /24 given.
+    ("ipv4 prefix absent", " prefix='24'", ""),
     // <link> is status a live system reports (virsh iface-dumpxml --live), not configuration.
     ("link speed", "speed='1000'", "speed='100'"),
     (

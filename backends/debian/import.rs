@@ -256,6 +256,9 @@ impl Problems<'_> {
 /// [`Read::members`]) each interface's kind and which interfaces are parts of which.
 struct Read<'g> {
     groups: Vec<Vec<Stanza<'g>>>,
+    /// Each group's device: the stanzas' name, or the part before the colon of an alias
+    /// (`iface eth1:1` is more of `eth1`).
+    bases: Vec<&'g str>,
     by_name: HashMap<&'g str, usize>,
     onboot: HashSet<&'g str>,
     hotplug: HashSet<&'g str>,
@@ -267,6 +270,19 @@ struct Read<'g> {
     skipped: Vec<Option<(At, String)>>,
     /// The groups read into the host, in order.
     visited: RefCell<Vec<usize>>,
+    /// Notes found while reading, said when the import is: how a pattern was followed, or
+    /// why it was not.
+    pending: Vec<(At, NoteKind, String)>,
+    /// The logical interfaces patterns start devices as (`auto /eth*=eth`), with the pattern.
+    templates: Vec<(&'g str, &'g str)>,
+}
+
+/// A `mapping` stanza: its patterns, its script and the logical names of its `map` lines.
+struct Mapping<'g> {
+    patterns: &'g [Word],
+    at: At,
+    script: Option<&'g str>,
+    logical: Vec<&'g str>,
 }
 
 /// Reads the interfaces `names` (every top-level one when empty) from the files ifupdown
@@ -276,7 +292,15 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
     let texts: Vec<&str> = (graph.files.iter())
         .map(|f| existing.files.get(&f.path).map_or("", String::as_str))
         .collect();
-    let mut read = Read::collect(&graph, &texts);
+    let live: HashMap<&str, &str> = (existing.files.iter())
+        .filter_map(|(path, text)| {
+            let dev = path
+                .strip_prefix("sys/class/net/")?
+                .strip_suffix("/address")?;
+            Some((dev, text.trim()))
+        })
+        .collect();
+    let mut read = Read::collect(&graph, &texts, &live);
     let mut p = Problems {
         graph: &graph,
         texts,
@@ -288,6 +312,9 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
     read.members(&mut p);
     let mut tops: Vec<usize> = Vec::new();
     if names.is_empty() {
+        for (at, kind, message) in std::mem::take(&mut read.pending) {
+            p.note(at, kind, message);
+        }
         for (at, why) in read.skipped.iter().flatten() {
             let message = format!("skipped: {why}; netloom leaves its stanzas alone");
             p.note(*at, NoteKind::Skipped, message);
@@ -349,7 +376,7 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
 
 impl<'g> Read<'g> {
     /// Walks the graph in reading order: start lines, and every interface's stanzas.
-    fn collect(graph: &'g Graph, texts: &[&str]) -> Self {
+    fn collect(graph: &'g Graph, texts: &[&str], live: &HashMap<&str, &str>) -> Self {
         let mut read = Read {
             groups: Vec::new(),
             // Sized once: at most one interface, and one start word, per line.
@@ -361,8 +388,15 @@ impl<'g> Read<'g> {
             claims: HashMap::new(),
             skipped: Vec::new(),
             visited: RefCell::new(Vec::new()),
+            bases: Vec::new(),
+            pending: Vec::new(),
+            templates: Vec::new(),
         };
+        let mut patterns: Vec<(&'g str, &'g Word, usize)> = Vec::new();
+        let mut mappings: Vec<Mapping<'g>> = Vec::new();
+        let mut aliases_started: Vec<(&'g str, &'g Word, usize)> = Vec::new();
         let mut current: Option<(usize, usize)> = None;
+        let mut mapping_open = false;
         for &(file, l) in &graph.order {
             let Some(line) = graph.files.get(file).and_then(|s| s.file.lines.get(l)) else {
                 continue;
@@ -374,13 +408,15 @@ impl<'g> Read<'g> {
                     method,
                 } => {
                     current = None;
-                    if name.text == "lo" || method.text == "loopback" {
+                    let base = name.text.split(':').next().unwrap_or_default();
+                    if base == "lo" || method.text == "loopback" {
                         continue;
                     }
                     let next = read.groups.len();
-                    let g = *read.by_name.entry(name.text.as_str()).or_insert(next);
+                    let g = *read.by_name.entry(base).or_insert(next);
                     if g == next {
                         read.groups.push(Vec::new());
+                        read.bases.push(base);
                     }
                     let opts = Vec::new();
                     read.groups[g].push(Stanza {
@@ -391,6 +427,19 @@ impl<'g> Read<'g> {
                         opts,
                     });
                     current = Some((g, read.groups[g].len() - 1));
+                }
+                LineKind::Option {
+                    key,
+                    value: Some(word),
+                } if current.is_none() => {
+                    // A mapping's lines: its script, and the logical names it maps to.
+                    if let Some(m) = mappings.last_mut().filter(|_| mapping_open) {
+                        match key.text.as_str() {
+                            "script" => m.script = Some(word.text.as_str()),
+                            "map" => m.logical.extend(word.text.split_ascii_whitespace().last()),
+                            _ => {}
+                        }
+                    }
                 }
                 LineKind::Option {
                     key,
@@ -417,16 +466,51 @@ impl<'g> Read<'g> {
                 }
                 LineKind::Allow { class, names } => {
                     current = None;
+                    mapping_open = false;
                     let set = match class.as_str() {
                         "auto" => &mut read.onboot,
                         "hotplug" => &mut read.hotplug,
                         _ => continue,
                     };
-                    set.extend(names.iter().map(|n| n.text.as_str()));
+                    for n in names {
+                        if n.text.contains('/') {
+                            patterns.push((class.as_str(), n, file));
+                        } else {
+                            if n.text.contains(':') {
+                                aliases_started.push((class.as_str(), n, file));
+                            }
+                            set.insert(n.text.as_str());
+                        }
+                    }
                 }
-                _ => current = None,
+                LineKind::Mapping { patterns } => {
+                    current = None;
+                    mapping_open = true;
+                    let at = At {
+                        file,
+                        pos: patterns.first().map_or(
+                            Position {
+                                line: line.number,
+                                col: 1,
+                            },
+                            |w| w.pos,
+                        ),
+                    };
+                    mappings.push(Mapping {
+                        patterns,
+                        at,
+                        script: None,
+                        logical: Vec::new(),
+                    });
+                }
+                _ => {
+                    current = None;
+                    mapping_open = false;
+                }
             }
         }
+        read.follow_patterns(&patterns, live);
+        read.note_alias_starts(&aliases_started);
         // Hashed, so that 10,000 stanzas of one interface are not compared pairwise.
         for stanzas in read.groups.iter_mut().filter(|s| s.len() > 1) {
             let first: Vec<bool> = {
@@ -439,8 +523,186 @@ impl<'g> Read<'g> {
                 first[i - 1]
             });
         }
-        read.skipped = (0..read.groups.len()).map(|g| read.foreign(g)).collect();
+        read.skipped = (0..read.groups.len())
+            .map(|g| read.foreign(g).or_else(|| read.mapped(g, &mappings)))
+            .collect();
+        read.note_mapped_starts(&mappings);
         read
+    }
+
+    /// Why group `g` is not read as a device of its own name: a logical interface a
+    /// mapping maps devices to, or a device a mapping maps to a logical interface. Either
+    /// way ifup picks the stanza by running the mapping's script, which netloom does not run.
+    fn mapped(&self, g: usize, mappings: &[Mapping<'g>]) -> Option<(At, String)> {
+        let name = self.name(g);
+        let first = self.first(g)?;
+        let at = first.at(first.name);
+        if let Some((_, pattern)) = self.templates.iter().find(|(l, _)| *l == name) {
+            let why = format!(
+                "a logical interface the pattern '{pattern}' starts devices as, a template \
+                 interface XML has no place for"
+            );
+            return Some((at, why));
+        }
+        for m in mappings {
+            let script = m.script.unwrap_or("its script");
+            if m.logical.contains(&name) {
+                let why = format!(
+                    "a logical interface of the mapping at line {} (ifup maps a device to it by \
+                     running {script}, which netloom does not run)",
+                    m.at.pos.line
+                );
+                return Some((at, why));
+            }
+            if m.patterns.iter().any(|p| include::glob(&p.text, name)) {
+                let why = format!(
+                    "a device the mapping at line {} maps (ifup picks its stanza by running \
+                     {script}, which netloom does not run)",
+                    m.at.pos.line
+                );
+                return Some((at, why));
+            }
+        }
+        None
+    }
+
+    /// Notes for the names an `auto` or `allow-` line starts that have no stanza and that a
+    /// mapping maps: ifup brings them up as whatever the mapping's script prints.
+    fn note_mapped_starts(&mut self, mappings: &[Mapping<'g>]) {
+        let started: Vec<&'g str> = self.onboot.iter().chain(&self.hotplug).copied().collect();
+        let mut notes = Vec::new();
+        for name in started {
+            if self.by_name.contains_key(name) {
+                continue;
+            }
+            if let Some(m) = mappings
+                .iter()
+                .find(|m| m.patterns.iter().any(|p| include::glob(&p.text, name)))
+            {
+                let script = m.script.unwrap_or("its script");
+                let why = format!(
+                    "'{name}' is brought up through this mapping, as whatever logical interface \
+                     {script} prints; netloom does not run it, so '{name}' is not imported"
+                );
+                notes.push((m.at, NoteKind::Skipped, why));
+            }
+        }
+        notes.sort_by_key(|(at, _, why)| (at.file, at.pos, why.clone()));
+        notes.dedup_by(|a, b| a.2 == b.2);
+        self.pending.extend(notes);
+    }
+
+    /// The devices `auto` and `allow-` patterns start, as ifupdown expands them when ifup
+    /// runs: `/GLOB` against the names of the stanzas (a root is not the running kernel, so
+    /// each stanza stands for the device it names), `mac/MAC` against the devices under
+    /// `sys/class/net`. A pattern with `=LOGICAL`, a count, or another variable is not
+    /// followed, and a note says so.
+    fn follow_patterns(
+        &mut self,
+        patterns: &[(&'g str, &'g Word, usize)],
+        live: &HashMap<&str, &str>,
+    ) {
+        for &(class, word, file) in patterns {
+            let at = At {
+                file,
+                pos: word.pos,
+            };
+            let text = word.text.as_str();
+            let (pattern, logical) = match text.split_once('=') {
+                Some((p, l)) => (p, Some(l)),
+                None => (text, None),
+            };
+            let (variable, rest) = pattern.split_once('/').unwrap_or(("", pattern));
+            let (value, options) = rest.split_once('/').unwrap_or((rest, ""));
+            let unfollowed = |why: &str| {
+                (
+                    at,
+                    NoteKind::NotImported,
+                    format!("the pattern '{text}' is not followed: {why}"),
+                )
+            };
+            if let Some(logical) = logical {
+                let why = "it starts devices as the logical interface after '=', a template \
+                           interface XML has no place for";
+                self.pending.push(unfollowed(why));
+                self.templates.push((logical, text));
+                continue;
+            }
+            if !options.is_empty() {
+                let why = "it picks the n-th matching device in the kernel's order, which a \
+                           root does not have";
+                self.pending.push(unfollowed(why));
+                continue;
+            }
+            let matched: Vec<&'g str> = match variable {
+                "" => self
+                    .bases
+                    .iter()
+                    .copied()
+                    .filter(|b| include::glob(value, b))
+                    .collect(),
+                "mac" => {
+                    let wanted = value.to_ascii_lowercase();
+                    let devices: Vec<&str> = live
+                        .iter()
+                        .filter(|(_, mac)| include::glob(&wanted, &mac.to_ascii_lowercase()))
+                        .map(|(dev, _)| *dev)
+                        .collect();
+                    self.bases
+                        .iter()
+                        .copied()
+                        .filter(|b| devices.contains(b))
+                        .collect()
+                }
+                other => {
+                    let why = format!(
+                        "it matches sys/class/net/DEVICE/{other}, which netloom does not read"
+                    );
+                    self.pending.push(unfollowed(&why));
+                    continue;
+                }
+            };
+            let set = match class {
+                "auto" => &mut self.onboot,
+                "hotplug" => &mut self.hotplug,
+                _ => continue,
+            };
+            set.extend(matched.iter().copied());
+            let shown = match matched.as_slice() {
+                [] => "no stanza here".to_owned(),
+                names => names.join(", "),
+            };
+            let message = format!(
+                "'{text}' starts {shown}: the stanzas whose devices it matches (ifupdown matches \
+                 the devices the kernel knows when ifup runs)"
+            );
+            self.pending.push((at, NoteKind::Derived, message));
+        }
+    }
+
+    /// Notes for an alias started by `auto` or `allow-` when its device is not: netloom reads
+    /// one start mode per device.
+    fn note_alias_starts(&mut self, aliases: &[(&'g str, &'g Word, usize)]) {
+        for &(class, word, file) in aliases {
+            let base = word.text.split(':').next().unwrap_or_default();
+            let set = if class == "auto" {
+                &self.onboot
+            } else {
+                &self.hotplug
+            };
+            if !set.contains(base) {
+                let at = At {
+                    file,
+                    pos: word.pos,
+                };
+                let message = format!(
+                    "'{}' is kept in the file but not imported: netloom reads one start mode for \
+                     '{base}' and its aliases, and '{base}' is not on an {class} line",
+                    word.text
+                );
+                self.pending.push((at, NoteKind::NotImported, message));
+            }
+        }
     }
 
     /// Why group `g` is of a kind the model does not hold, and where that is said: a PPP link,
@@ -510,7 +772,7 @@ impl<'g> Read<'g> {
     }
 
     fn name(&self, g: usize) -> &'g str {
-        self.first(g).map_or("", |s| s.name.text.as_str())
+        self.bases.get(g).copied().unwrap_or_default()
     }
 
     fn first(&self, g: usize) -> Option<&Stanza<'g>> {

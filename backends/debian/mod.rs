@@ -51,6 +51,7 @@ impl Backend for Debian {
             "etc/network/interfaces",
             "etc/network/interfaces.*",
             "etc/network/interfaces.d/*",
+            "sys/class/net/*/address",
         ]
     }
 

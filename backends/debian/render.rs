@@ -10,10 +10,10 @@
 //! | model | written |
 //! |---|---|
 //! | `start` onboot / hotplug | `auto NAME` / `allow-hotplug NAME`; none and absent write nothing (both mean "only by hand" to ifupdown) |
-//! | IPv4 static address *n* | one `iface NAME inet static` per address, in order, with `address A/PREFIX` (`address A` without a prefix: ifupdown then derives the classful netmask) |
+//! | IPv4 static address *n* | one `iface NAME inet static` per address, in order, with `address A/PREFIX` (without a prefix in the XML, the classful one ifupdown would derive, said) |
 //! | IPv4 gateway | `gateway G` in the first `inet static` stanza; refused without a static address |
 //! | IPv4 DHCP | `iface NAME inet dhcp` after the static stanzas; `peerdns='no'` is refused, `'yes'` is the default |
-//! | IPv6 static address *n* | one `iface NAME inet6 static` per address, each with `autoconf 1` or `autoconf 0` (`address A` without a prefix: ifupdown then adds it as a /128) |
+//! | IPv6 static address *n* | one `iface NAME inet6 static` per address, each with `autoconf 1` or `autoconf 0` (without a prefix in the XML, the /128 ifupdown would take, said) |
 //! | IPv6 gateway | `gateway G` in the first `inet6 static` stanza, plus `accept_ra 1` with autoconf (ifupdown turns router advertisements off, `accept_ra 0`, in a stanza with a gateway unless told otherwise, which would stop SLAAC); refused without a static address |
 //! | IPv6 DHCP | `iface NAME inet6 dhcp` with `autoconf 0`/`1`, after the static stanzas |
 //! | IPv6 autoconf only | `iface NAME inet6 auto` |
@@ -50,8 +50,8 @@
 
 use crate::backend::Refusal;
 use crate::model::{
-    Bond, BondOption, Bridge, Dhcp, IfaceName, Interface, InterfaceKind, Ipv4, Ipv6, Mtu, Port,
-    PortKind, StartMode, Vlan,
+    Bond, BondOption, Bridge, Dhcp, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Prefix, Ipv6,
+    Ipv6Prefix, Mtu, Port, PortKind, StartMode, Vlan,
 };
 
 /// The first line of every file netloom writes; how it recognises its own files.
@@ -224,10 +224,9 @@ const PEERDNS_WHY: &str = "ifupdown's dhcp methods have no option to ignore the 
 fn ipv4(name: &IfaceName, v4: &Ipv4, stanzas: &mut Vec<Stanza>, refusals: &mut Refusals) {
     for (i, a) in v4.addresses.iter().enumerate() {
         let mut s = Stanza::new(name, Family::Inet, Method::Static);
-        match a.prefix {
-            Some(prefix) => s.set("address", format!("{}/{prefix}", a.address)),
-            None => s.set("address", a.address),
-        }
+        // Without a prefix, ifupdown's own (the class's), said.
+        let prefix = a.prefix.unwrap_or_else(|| Ipv4Prefix::classful(a.address));
+        s.set("address", format!("{}/{prefix}", a.address));
         if let (0, Some(gw)) = (i, v4.gateway) {
             s.set("gateway", gw);
         }
@@ -247,10 +246,9 @@ fn ipv6(name: &IfaceName, v6: &Ipv6, stanzas: &mut Vec<Stanza>, refusals: &mut R
     let autoconf = u8::from(v6.autoconf);
     for (i, a) in v6.addresses.iter().enumerate() {
         let mut s = Stanza::new(name, Family::Inet6, Method::Static);
-        match a.prefix {
-            Some(prefix) => s.set("address", format!("{}/{prefix}", a.address)),
-            None => s.set("address", a.address),
-        }
+        // Without a prefix, ifupdown's own (one host's), said.
+        let prefix = a.prefix.unwrap_or(Ipv6Prefix::HOST);
+        s.set("address", format!("{}/{prefix}", a.address));
         if let (0, Some(gw)) = (i, v6.gateway) {
             s.set("gateway", gw);
             // ifupdown's static method turns `gateway` into `accept_ra 0` unless accept_ra

@@ -9,20 +9,23 @@ use super::parse::{self, Class, IfcfgFile, Kind};
 use crate::backend::{BackendError, Imported, Note, NoteKind, Snapshot};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
-    ForwardDelay, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
-    Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
-    Vlan, VlanTag, parse_arp_target, parse_host_ipv4, parse_host_ipv6, parse_uint,
+    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Ethernet, ForwardDelay,
+    Host, IfaceName, Interface, InterfaceKind, MacAddr, Miimon, Mtu, Port, PortKind, Slave,
+    StartMode, ValueError, Vlan, VlanTag, parse_arp_target, parse_uint,
 };
 use crate::source::SourceFile;
+
+mod ip;
 
 struct Importer<'a, 's> {
     all: &'a parse::Files<'s>,
     /// One file per device, in path order.
     files: Vec<&'a IfcfgFile<'s>>,
-    /// The files naming each master in `MASTER=` and in `BRIDGE=`, in path order.
-    slaves_of: HashMap<&'a str, Vec<&'a IfcfgFile<'s>>>,
-    ports_of: HashMap<&'a str, Vec<&'a IfcfgFile<'s>>>,
+    /// The files naming each master (by its device's name) in `MASTER=` and in `BRIDGE=`, in
+    /// path order, and each such file's master.
+    slaves_of: HashMap<String, Vec<&'a IfcfgFile<'s>>>,
+    ports_of: HashMap<String, Vec<&'a IfcfgFile<'s>>>,
+    masters: HashMap<&'s str, Master<'a>>,
     /// The first of `files` configuring each device, for `import NAME`.
     by_device: HashMap<&'a IfaceName, &'a IfcfgFile<'s>>,
     problems: Vec<Diagnostic>,
@@ -50,6 +53,7 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
         files: Vec::new(),
         slaves_of: HashMap::new(),
         ports_of: HashMap::new(),
+        masters: HashMap::new(),
         by_device: HashMap::new(),
         problems: Vec::new(),
         notes: Vec::new(),
@@ -70,22 +74,29 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
             im.problems.push(f.problem("DEVICE", message));
         }
     }
+    let by_uuid: HashMap<&str, &IfaceName> = files
+        .iter()
+        .filter_map(|f| Some((f.get("UUID")?, f.device.as_ref()?)))
+        .collect();
     for f in &files {
-        // NetworkManager reads BRIDGE before MASTER: a bridge port whatever MASTER says.
-        match (f.get("BRIDGE"), f.get("MASTER")) {
-            (Some(b), master) => {
-                if master.is_some() {
-                    let why = format!(
-                        "NetworkManager reads BRIDGE first, so this device is a port of '{b}' \
-                         and MASTER is ignored"
-                    );
-                    im.ignore(f, "MASTER", why);
-                }
-                im.ports_of.entry(b).or_default().push(f);
-            }
-            (None, Some(m)) => im.slaves_of.entry(m).or_default().push(f),
-            (None, None) => {}
+        let Some(master) = master_of(f) else { continue };
+        // The controller is named by its profile's UUID or by its device.
+        let name = by_uuid
+            .get(master.value)
+            .map_or_else(|| master.value.to_owned(), |d| d.to_string());
+        if let Some(ignored) = master.ignored {
+            let why = format!(
+                "NetworkManager reads {} first, so this device is a port of '{name}' and \
+                 {ignored} is ignored",
+                master.key
+            );
+            im.ignore(f, ignored, why);
         }
+        match master.key {
+            "BRIDGE" | "BRIDGE_UUID" => im.ports_of.entry(name).or_default().push(f),
+            _ => im.slaves_of.entry(name).or_default().push(f),
+        }
+        im.masters.insert(f.path, master);
     }
     for f in &files {
         if let Some(d) = &f.device {
@@ -100,7 +111,7 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
         im.files
             .iter()
             .copied()
-            .filter(|f| f.get("MASTER").is_none() && f.get("BRIDGE").is_none())
+            .filter(|f| master_of(f).is_none())
             .collect()
     } else {
         names.iter().filter_map(|n| im.named_top(n)).collect()
@@ -120,10 +131,41 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
     }
 }
 
+/// The key that makes a file a port or slave, the master it names, and a key that also
+/// names one and is ignored.
+#[derive(Debug, Clone, Copy)]
+struct Master<'a> {
+    key: &'static str,
+    value: &'a str,
+    ignored: Option<&'static str>,
+}
+
+/// A file's master as NetworkManager reads it: `BRIDGE_UUID` or `BRIDGE` first, then
+/// `MASTER_UUID` or `MASTER` (a bond's slave), each naming the master's profile by its UUID
+/// or its device.
+fn master_of<'a>(f: &'a IfcfgFile) -> Option<Master<'a>> {
+    let first = |keys: [&'static str; 2]| keys.into_iter().find_map(|k| Some((k, f.get(k)?)));
+    let bridge = first(["BRIDGE_UUID", "BRIDGE"]);
+    let bond = first(["MASTER_UUID", "MASTER"]);
+    match (bridge, bond) {
+        (Some((key, value)), other) => Some(Master {
+            key,
+            value,
+            ignored: other.map(|(k, _)| k),
+        }),
+        (None, Some((key, value))) => Some(Master {
+            key,
+            value,
+            ignored: None,
+        }),
+        (None, None) => None,
+    }
+}
+
 /// The files that name `master` in an index built from `MASTER=` or `BRIDGE=`, in file
 /// order.
 fn members<'a, 's>(
-    index: &HashMap<&str, Vec<&'a IfcfgFile<'s>>>,
+    index: &HashMap<String, Vec<&'a IfcfgFile<'s>>>,
     master: &IfaceName,
 ) -> Vec<&'a IfcfgFile<'s>> {
     index.get(master.as_str()).cloned().unwrap_or_default()
@@ -188,6 +230,11 @@ impl<'a, 's> Importer<'a, 's> {
                 None
             }
         }
+    }
+
+    /// Whether `key` of `f` was read into the model.
+    fn was_read(&self, f: &IfcfgFile<'s>, key: &str) -> bool {
+        self.used.get(f.path).is_some_and(|u| u.contains(key))
     }
 
     /// Records that `key` of `f` is read and left out on purpose, and why.
@@ -303,12 +350,12 @@ impl<'a, 's> Importer<'a, 's> {
             ));
             return None;
         };
-        let master = f.get("BRIDGE").map(|b| ("BRIDGE", b));
-        if let Some((key, master)) = master.or_else(|| f.get("MASTER").map(|m| ("MASTER", m))) {
+        if let Some(master) = master_of(f) {
+            let shown = master.value;
             self.report(
                 f,
-                key,
-                format!("'{name}' is part of '{master}'; name '{master}' instead"),
+                master.key,
+                format!("'{name}' is part of '{shown}'; name '{shown}' instead"),
             );
             return None;
         }
@@ -332,9 +379,17 @@ impl<'a, 's> Importer<'a, 's> {
         }
     }
 
+    /// A note of where the device's name comes from, for a file without `DEVICE`.
+    fn named(&mut self, f: &'a IfcfgFile<'s>) {
+        if let Some((key, why)) = &f.named {
+            self.note(f, NoteKind::Derived, key, why.clone());
+        }
+    }
+
     fn interface(&mut self, f: &'a IfcfgFile<'s>) -> Option<Interface> {
         let name = f.device.clone()?;
         self.visited.push(f);
+        self.named(f);
         self.get(f, "DEVICE");
         for key in ["TYPE", "DEVICETYPE", "BONDING_MASTER", "VLAN"] {
             self.get(f, key);
@@ -347,6 +402,18 @@ impl<'a, 's> Importer<'a, 's> {
             None => None,
         };
         let mtu = self.value(f, "MTU", Mtu::parse);
+        for tag in ["route-", "route6-"] {
+            let path = format!("{}/{tag}{}", super::DIR, f.name);
+            if let Some((&path, _)) = self.all.routes.get_key_value(path.as_str()) {
+                let message = format!(
+                    "the static routes of {tag}{} are kept but not imported: interface XML has \
+                     no static routes",
+                    f.name
+                );
+                let at = Diagnostic::new(path, None, message);
+                self.notes.push(Note::new(NoteKind::NotImported, at));
+            }
+        }
         let ipv4 = self.ipv4(f);
         let ipv6 = self.ipv6(f);
         if let (Some(m), Some(_)) = (mtu, &ipv6)
@@ -384,13 +451,16 @@ impl<'a, 's> Importer<'a, 's> {
     /// the same ones in its file are read, and others noted.
     fn member(&mut self, m: &'a IfcfgFile<'s>, master: &'a IfcfgFile<'s>) {
         self.visited.push(m);
+        self.named(m);
         for key in [
             "DEVICE",
             "TYPE",
             "DEVICETYPE",
             "MASTER",
+            "MASTER_UUID",
             "SLAVE",
             "BRIDGE",
+            "BRIDGE_UUID",
             "VLAN",
             "BONDING_MASTER",
         ] {
@@ -529,30 +599,43 @@ impl<'a, 's> Importer<'a, 's> {
         }
     }
 
+    /// A vlan as NetworkManager reads it (`make_vlan_setting`): `VLAN_ID`, else the number
+    /// after the first dot of `DEVICE` (`eth0.42`) or after `vlan` (`vlan42`); `PHYSDEV`, else
+    /// the part of `DEVICE` before its first dot, unless that starts with `vlan`.
     fn vlan(&mut self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Vlan> {
-        // DEV.TAG names carry both; any other name needs VLAN_ID and PHYSDEV. A tag is never
-        // guessed from digits in a name such as "vlan42" (netcf did).
-        let dotted = name
-            .as_str()
-            .rsplit_once('.')
-            .and_then(|(dev, tag)| Some((IfaceName::parse(dev).ok()?, VlanTag::parse(tag).ok()?)));
+        let device = self.get(f, "DEVICE").unwrap_or(name.as_str());
+        let (before, after) = match device.split_once('.') {
+            Some((parent, tag)) => (Some(parent).filter(|p| !p.starts_with("vlan")), Some(tag)),
+            None => (None, device.strip_prefix("vlan")),
+        };
         let tag = match self.get(f, "VLAN_ID") {
             Some(_) => self.value(f, "VLAN_ID", VlanTag::parse)?,
-            None => match &dotted {
-                Some((_, tag)) => *tag,
+            None => match after.and_then(|t| VlanTag::parse(t).ok()) {
+                Some(tag) => tag,
                 None => {
-                    return self.refuse(f, "DEVICE", format!("cannot tell the tag of vlan '{name}': there is no VLAN_ID and the name is not DEVICE.TAG"));
+                    let why = format!(
+                        "cannot tell the tag of vlan '{name}': there is no VLAN_ID, and DEVICE \
+                         is neither PARENT.TAG nor vlanTAG"
+                    );
+                    return self.refuse(f, "DEVICE", why);
                 }
             },
         };
-        let parent = match self.get(f, "PHYSDEV") {
-            Some(_) => self.value(f, "PHYSDEV", IfaceName::parse)?,
-            None => match dotted {
-                Some((dev, _)) => dev,
-                None => {
-                    return self.refuse(f, "DEVICE", format!("cannot tell the parent of vlan '{name}': there is no PHYSDEV and the name is not DEVICE.TAG"));
+        let parent = match (self.get(f, "PHYSDEV"), before) {
+            (Some(_), _) => self.value(f, "PHYSDEV", IfaceName::parse)?,
+            (None, Some(p)) => match IfaceName::parse(p) {
+                Ok(p) => p,
+                Err(e) => {
+                    return self.refuse(f, "DEVICE", format!("invalid vlan parent '{p}': {e}"));
                 }
             },
+            (None, None) => {
+                let why = format!(
+                    "cannot tell the parent of vlan '{name}': there is no PHYSDEV, and DEVICE \
+                     is not PARENT.TAG"
+                );
+                return self.refuse(f, "DEVICE", why);
+            }
         };
         if parent == *name {
             let key = if f.get("PHYSDEV").is_some() {
@@ -574,20 +657,40 @@ impl<'a, 's> Importer<'a, 's> {
     }
 
     fn bridge(&mut self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Bridge> {
+        // Without STP, or with a value it does not read, NetworkManager turns STP off.
         let stp = match self.get(f, "STP").map(str::to_ascii_lowercase).as_deref() {
-            Some("on" | "yes") => Some(true),
-            Some("off" | "no") => Some(false),
+            Some("on" | "yes") => true,
+            Some("off" | "no") | None => false,
             Some(other) => {
                 self.report(
                     f,
                     "STP",
                     format!("invalid STP '{other}': expected 'on' or 'off'"),
                 );
+                false
+            }
+        };
+        // NetworkManager reads DELAY only with STP on, in whole seconds from 2 to 30.
+        let delay = match f.get("DELAY") {
+            None => None,
+            Some(raw) if !stp => {
+                let why = format!("NetworkManager ignores DELAY={raw} when STP is off");
+                self.ignore(f, "DELAY", why);
                 None
             }
-            None => None,
+            Some(raw) => match parse_uint(raw.trim()).filter(|s| (2..=30).contains(s)) {
+                Some(_) => self.value(f, "DELAY", ForwardDelay::parse),
+                None => {
+                    let why = format!(
+                        "NetworkManager reads DELAY in whole seconds from 2 to 30, and ignores \
+                         '{raw}'"
+                    );
+                    self.ignore(f, "DELAY", why);
+                    None
+                }
+            },
         };
-        let delay = self.value(f, "DELAY", ForwardDelay::parse);
+        let stp = Some(stp);
         let mut ports = Vec::new();
         for m in members(&self.ports_of, name) {
             let Some(port_name) = m.device.clone() else {
@@ -614,130 +717,7 @@ impl<'a, 's> Importer<'a, 's> {
         }
         Some(Bridge { stp, delay, ports })
     }
-
-    fn ipv4(&mut self, f: &'a IfcfgFile<'s>) -> Option<Ipv4> {
-        let bootproto = self.get(f, "BOOTPROTO");
-        let dhcp = matches!(
-            bootproto.map(str::to_ascii_lowercase).as_deref(),
-            Some("dhcp" | "bootp")
-        );
-        let dhcp = match dhcp {
-            true => Some(Dhcp {
-                peerdns: self.boolean(f, "PEERDNS"),
-            }),
-            false => None,
-        };
-        // IPADDR, then IPADDR0, IPADDR1, … as NetworkManager orders them.
-        let mut indices: Vec<Option<u32>> = f
-            .shell
-            .entries()
-            .filter_map(|(k, _)| parse::index_of(k, "IPADDR"))
-            .collect();
-        indices.sort();
-        indices.dedup();
-        let mut addresses = Vec::new();
-        for i in indices {
-            let key = |base: &str| i.map_or_else(|| base.to_owned(), |n| format!("{base}{n}"));
-            let Some(address) = self.value(f, &key("IPADDR"), parse_host_ipv4) else {
-                continue;
-            };
-            let prefix = if f.get(&key("PREFIX")).is_some() {
-                self.value(f, &key("PREFIX"), Ipv4Prefix::parse)
-            } else {
-                self.value(f, &key("NETMASK"), Ipv4Prefix::from_netmask)
-            };
-            addresses.push(Ipv4Address { address, prefix });
-        }
-        let gateway_key = if f.get("GATEWAY").is_some() {
-            "GATEWAY"
-        } else {
-            "GATEWAY0"
-        };
-        let gateway = self.value(f, gateway_key, parse_host_ipv4);
-        // `BOOTPROTO=none` alone is what render writes for an empty `<protocol
-        // family='ipv4'/>`: reading it back as one keeps render, import, render a fixed point.
-        let said = bootproto.is_some();
-        (said || dhcp.is_some() || !addresses.is_empty() || gateway.is_some()).then_some(Ipv4 {
-            dhcp,
-            addresses,
-            gateway,
-        })
-    }
-
-    fn ipv6(&mut self, f: &'a IfcfgFile<'s>) -> Option<Ipv6> {
-        if self.boolean(f, "IPV6INIT") != Some(true) {
-            return None;
-        }
-        let mut addresses = Vec::new();
-        let mut one = |im: &mut Self, key: &str, text: &str| {
-            let (addr, prefix) = match text.split_once('/') {
-                Some((a, p)) => (a, Some(p)),
-                None => (text, None),
-            };
-            let parsed = parse_host_ipv6(addr)
-                .and_then(|a| Ok((a, prefix.map(Ipv6Prefix::parse).transpose()?)));
-            match parsed {
-                Ok((address, prefix)) => addresses.push(Ipv6Address { address, prefix }),
-                Err(e) => im.report(f, key, format!("invalid {key} '{text}': {e}")),
-            }
-        };
-        if let Some(first) = self.get(f, "IPV6ADDR") {
-            one(self, "IPV6ADDR", first.trim());
-        }
-        if let Some(rest) = self.get(f, "IPV6ADDR_SECONDARIES") {
-            // Older netcf wrapped the list in extra single quotes.
-            for a in rest.trim().trim_matches('\'').split_whitespace() {
-                one(self, "IPV6ADDR_SECONDARIES", a);
-            }
-        }
-        // A gateway may name its device after a '%'.
-        let gateway = self.value(f, "IPV6_DEFAULTGW", |v| {
-            parse_host_ipv6(v.split('%').next().unwrap_or(v))
-        });
-        let autoconf = self.boolean(f, "IPV6_AUTOCONF") == Some(true);
-        let dhcp = match self.boolean(f, "DHCPV6C") == Some(true) {
-            true => Some(Dhcp {
-                peerdns: self.boolean(f, "IPV6_PEERDNS"),
-            }),
-            false => None,
-        };
-        Some(Ipv6 {
-            autoconf,
-            dhcp,
-            addresses,
-            gateway,
-        })
-    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn netmasks_become_prefixes() {
-        assert_eq!(Ipv4Prefix::from_netmask("255.255.255.0").unwrap().get(), 24);
-        assert_eq!(Ipv4Prefix::from_netmask("255.240.0.0").unwrap().get(), 12);
-        assert_eq!(
-            Ipv4Prefix::from_netmask("255.255.255.254").unwrap().get(),
-            31
-        );
-        assert_eq!(
-            Ipv4Prefix::from_netmask("255.255.255.255").unwrap().get(),
-            32
-        );
-        assert!(Ipv4Prefix::from_netmask("255.0.255.0").is_err());
-        assert!(Ipv4Prefix::from_netmask("0.0.0.0").is_err());
-    }
-
-    #[test]
-    fn bond_options_read_in_both_quoting_styles_and_numbers() {
-        let new = parse::bond_opts("mode=active-backup primary=eth1 miimon=100");
-        let old = parse::bond_opts("'mode=active-backup primary=eth1 miimon=100 '");
-        assert_eq!(new, old);
-        assert_eq!(BondMode::parse_driver("1"), Ok(BondMode::ActiveBackup));
-        assert_eq!(BondMode::parse_driver("4"), Ok(BondMode::Ieee8023ad));
-        assert!(BondMode::parse_driver("7").is_err());
-        assert_eq!(ArpValidate::parse_driver("3"), Ok(ArpValidate::All));
-    }
-}
+mod tests;

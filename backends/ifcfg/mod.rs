@@ -35,6 +35,8 @@ impl Backend for Ifcfg {
     fn scan(&self) -> &'static [&'static str] {
         &[
             "etc/sysconfig/network-scripts/ifcfg-*",
+            "etc/sysconfig/network-scripts/route-*",
+            "etc/sysconfig/network-scripts/route6-*",
             "etc/sysconfig/network",
             "sys/class/net/*/address",
         ]
@@ -126,16 +128,31 @@ mod tests {
         ] {
             assert!(Ifcfg.owns(&path(name), Some(text)), "{name}");
         }
-        for backup in ["eth0.old", "eth0.rpmsave", "eth0.REJ", "eth0;0a1b2c3d", "eth0.augnew"] {
-            assert!(!Ifcfg.owns(&path(backup), Some("DEVICE=eth0\n")), "{backup}");
+        for backup in [
+            "eth0.old",
+            "eth0.rpmsave",
+            "eth0.REJ",
+            "eth0;0a1b2c3d",
+            "eth0.augnew",
+        ] {
+            assert!(
+                !Ifcfg.owns(&path(backup), Some("DEVICE=eth0\n")),
+                "{backup}"
+            );
         }
     }
 
     #[test]
     fn a_skipped_file_is_noted_never_imported_and_never_merged_into() {
         let files = [
-            (format!("{DIR}/ifcfg-wlan0"), "TYPE=Wireless\nDEVICE=wlan0\n".to_owned()),
-            (format!("{DIR}/ifcfg-eth0.rpmsave"), "DEVICE=eth0\n".to_owned()),
+            (
+                format!("{DIR}/ifcfg-wlan0"),
+                "TYPE=Wireless\nDEVICE=wlan0\n".to_owned(),
+            ),
+            (
+                format!("{DIR}/ifcfg-eth0.rpmsave"),
+                "DEVICE=eth0\n".to_owned(),
+            ),
         ];
         let snap = snapshot(files);
         let imported = Ifcfg.import_noted(&snap, &[]).unwrap();

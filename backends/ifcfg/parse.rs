@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::DIR;
 use crate::backend::{BackendError, Snapshot};
 use crate::error::{Diagnostic, Diagnostics};
-use crate::model::{IfaceName, MacAddr};
+use crate::model::{IfaceName, MacAddr, Vlan, VlanTag};
 use crate::source::SourceFile;
 use crate::syntax::shell::ShellFile;
 
@@ -218,9 +218,11 @@ pub(super) struct IfcfgFile<'a> {
     pub(super) path: &'a str,
     /// The NAME of `ifcfg-NAME`.
     pub(super) name: &'a str,
-    /// The device it configures: `DEVICE`, else the file name's suffix. `None` when that is
-    /// not a valid interface name.
+    /// The device it configures (see [`Files::device`]); `None` for a file of no device.
     pub(super) device: Option<IfaceName>,
+    /// Where the device's name comes from when the file has no `DEVICE`, for a note: a
+    /// vlan's `PHYSDEV.VLAN_ID`, or the device whose MAC is the `HWADDR` it is bound to.
+    pub(super) named: Option<NameSource>,
     /// What netloom makes of it.
     pub(super) class: Class,
     /// The parsed text.
@@ -308,6 +310,7 @@ fn read_one<'a>(
         path,
         name,
         device: None,
+        named: None,
         class: classify(name, &shell),
         shell,
         text,
@@ -416,6 +419,19 @@ pub(super) struct Files<'a> {
     pub(super) live: HashMap<&'a str, MacAddr>,
     /// `etc/sysconfig/network`, which NetworkManager reads beside every file.
     pub(super) network: Option<IfcfgFile<'a>>,
+    /// The `route-NAME` and `route6-NAME` files that hold a route, by path.
+    pub(super) routes: HashMap<&'a str, &'a str>,
+}
+
+/// Where a device's name comes from when a file has no `DEVICE`: the key that says it, and
+/// a note's text.
+pub(super) type NameSource = (&'static str, String);
+
+/// Why a device's name could not be read: a bad value at a key (an error), or no name to
+/// be had (the file is refused when it is read).
+pub(super) enum Named {
+    Bad(&'static str, String),
+    Unknown(&'static str, String),
 }
 
 /// Where the host-wide settings are.
@@ -435,6 +451,17 @@ impl<'a> Files<'a> {
             {
                 if let Ok(mac) = MacAddr::parse(text.trim()) {
                     files.live.insert(dev, mac);
+                }
+                continue;
+            }
+            let routes = path.strip_prefix(DIR).and_then(|p| {
+                p.strip_prefix("/route-")
+                    .or_else(|| p.strip_prefix("/route6-"))
+            });
+            if routes.is_some() {
+                let holds = |l: &str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
+                if text.lines().any(holds) {
+                    files.routes.insert(path, text);
                 }
                 continue;
             }
@@ -473,6 +500,10 @@ impl<'a> Files<'a> {
                 Err(problem) => problems.push(*problem),
             }
         }
+        let mut live: HashMap<MacAddr, Vec<&'a str>> = HashMap::new();
+        for (dev, mac) in &files.live {
+            live.entry(*mac).or_default().push(dev);
+        }
         for ((path, suffix, text), shell) in candidates.into_iter().zip(parsed) {
             let source = || SourceFile::new(path, text);
             let shell = match shell {
@@ -493,30 +524,17 @@ impl<'a> Files<'a> {
                 problems.push(source().diagnostic_in_input(at, BARE_CR));
                 continue;
             }
-            let device = match class {
-                Class::Device(_) => match shell.get("DEVICE").filter(|d| !d.is_empty()) {
-                    Some(d) => match IfaceName::parse(d) {
-                        Ok(n) => Some(n),
-                        Err(e) => {
-                            let offset = shell.offset("DEVICE").unwrap_or(0);
-                            let message = format!("invalid DEVICE '{d}': {e}");
-                            problems.push(source().diagnostic_in_input(offset, message));
-                            None
-                        }
-                    },
-                    None => IfaceName::parse(suffix).ok(),
+            let (class, device, named) = match class {
+                Class::Device(kind) => match files.device(kind, suffix, &shell, &live) {
+                    Ok((device, named)) => (Class::Device(kind), Some(device), named),
+                    Err(Named::Bad(key, message)) => {
+                        let offset = shell.offset(key).unwrap_or(0);
+                        problems.push(source().diagnostic_in_input(offset, message));
+                        (Class::Device(kind), None, None)
+                    }
+                    Err(Named::Unknown(key, why)) => (Class::Invalid { key, why }, None, None),
                 },
-                _ => None,
-            };
-            let class = match (class, &device, shell.get("DEVICE")) {
-                (Class::Device(_), None, None) => Class::Invalid {
-                    key: "",
-                    why: format!(
-                        "this file names no device (no DEVICE), and 'ifcfg-{suffix}' does not \
-                         end in a device name; netloom cannot tell which device it configures"
-                    ),
-                },
-                (class, _, _) => class,
+                other => (other, None, None),
             };
             let index = files.list.len();
             files.by_any_name.insert(suffix, index);
@@ -537,6 +555,7 @@ impl<'a> Files<'a> {
                 path,
                 name: suffix,
                 device,
+                named,
                 class,
                 shell,
                 text,
@@ -547,6 +566,77 @@ impl<'a> Files<'a> {
             Ok(files)
         } else {
             Err(BackendError::Invalid(Diagnostics(problems)))
+        }
+    }
+
+    /// The device a file of `kind` configures, as NetworkManager binds the profile: `DEVICE`;
+    /// without it, a vlan's `PHYSDEV.VLAN_ID` (NetworkManager's name for a vlan profile that
+    /// names no device), else the device whose MAC is the `HWADDR` the profile is bound to,
+    /// found under the root (`sys/class/net/NAME/address`). initscripts would take the file
+    /// name instead, which can be another device than the one NetworkManager picks, so a
+    /// profile bound to a MAC no device there has (or bound to nothing) is refused.
+    fn device(
+        &self,
+        kind: Kind,
+        suffix: &str,
+        shell: &ShellFile,
+        live: &HashMap<MacAddr, Vec<&str>>,
+    ) -> Result<(IfaceName, Option<NameSource>), Named> {
+        if let Some(d) = value(shell, "DEVICE") {
+            return IfaceName::parse(d)
+                .map(|n| (n, None))
+                .map_err(|e| Named::Bad("DEVICE", format!("invalid DEVICE '{d}': {e}")));
+        }
+        if kind == Kind::Vlan
+            && let (Some(parent), Some(id)) = (value(shell, "PHYSDEV"), value(shell, "VLAN_ID"))
+            && let (Ok(parent), Ok(tag)) = (IfaceName::parse(parent), VlanTag::parse(id))
+        {
+            let name = Vlan::networkmanager_name(&parent, tag);
+            let why = format!(
+                "the device is '{name}', the name NetworkManager gives a vlan without DEVICE \
+                 (PHYSDEV.VLAN_ID)"
+            );
+            return Ok((name, Some(("VLAN_ID", why))));
+        }
+        let Some(hwaddr) = value(shell, "HWADDR") else {
+            let why = format!(
+                "this file names no device (no DEVICE, no HWADDR): NetworkManager would use it \
+                 for any device of its kind, initscripts for '{suffix}'; add DEVICE="
+            );
+            return Err(Named::Unknown("", why));
+        };
+        let mac = MacAddr::parse(hwaddr.trim())
+            .map_err(|e| Named::Bad("HWADDR", format!("invalid HWADDR '{hwaddr}': {e}")))?;
+        match live.get(&mac).map(Vec::as_slice) {
+            Some([one]) => {
+                let name = IfaceName::parse(one).map_err(|e| {
+                    Named::Unknown(
+                        "HWADDR",
+                        format!("the device of HWADDR {mac} is '{one}': {e}"),
+                    )
+                })?;
+                let why = format!(
+                    "the device is '{name}', whose MAC (sys/class/net/{name}/address) is the \
+                     HWADDR this profile is bound to; the file names no DEVICE"
+                );
+                Ok((name, Some(("HWADDR", why))))
+            }
+            Some(many) => Err(Named::Unknown(
+                "HWADDR",
+                format!(
+                    "this profile is bound to HWADDR {mac} and names no DEVICE, and several \
+                     devices have that MAC under sys/class/net ({}); add DEVICE=",
+                    many.join(", ")
+                ),
+            )),
+            None => Err(Named::Unknown(
+                "HWADDR",
+                format!(
+                    "this profile is bound to HWADDR {mac} and names no DEVICE, and no device \
+                     under sys/class/net has that MAC, so netloom cannot tell the device's name \
+                     (import on the machine itself, or add DEVICE=)"
+                ),
+            )),
         }
     }
 

@@ -7,11 +7,11 @@ use askama::Template;
 
 use super::DIR;
 use super::parse;
-use crate::backend::{BackendError, RenderedFile, Snapshot};
+use crate::backend::{BackendError, Refusal, RenderedFile, Snapshot};
 use crate::error::Diagnostics;
 use crate::model::{
-    Bond, Bridge, Ethernet, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv6, MacAddr, Mtu,
-    PortKind, StartMode, Vlan,
+    Bond, Bridge, Ethernet, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Prefix, Ipv6,
+    Ipv6Prefix, MacAddr, Mtu, PortKind, StartMode, Vlan,
 };
 use crate::syntax::shell::{ShellFile, quote};
 
@@ -110,8 +110,14 @@ fn vlan(name: &IfaceName, v: &Vlan, inherited: Inherited) -> Profile {
     p.set("VLAN", "yes");
     // Always explicit: a reader must never have to guess the tag from the name.
     p.set("VLAN_ID", v.tag);
-    let conventional = Vlan::default_name(&v.parent, v.tag).is_ok_and(|n| &n == name);
-    if !conventional {
+    // PHYSDEV unless NetworkManager reads the parent from the name: the part before its
+    // first dot, when that does not start with `vlan`.
+    let from_name = name
+        .as_str()
+        .split_once('.')
+        .map(|(parent, _)| parent)
+        .filter(|p| !p.starts_with("vlan"));
+    if from_name != Some(v.parent.as_str()) {
         p.set("PHYSDEV", &v.parent);
     }
     common(p, inherited)
@@ -158,10 +164,12 @@ fn bridge(
     inherited: Inherited,
     out: &mut Vec<Profile>,
 ) {
-    if let Some(stp) = br.stp {
-        p.set("STP", if stp { "on" } else { "off" });
-    }
-    if let Some(delay) = br.delay {
+    // Said either way: NetworkManager reads a file without STP as off.
+    let stp = br.stp == Some(true);
+    p.set("STP", if stp { "on" } else { "off" });
+    // NetworkManager reads DELAY only with STP on (and the kernel uses it only then);
+    // `refusals` turns away a delay it would not read.
+    if let (true, Some(delay)) = (stp, br.delay) {
         p.set("DELAY", delay);
     }
     out.push(p);
@@ -192,18 +200,23 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
+/// IPv4 as NetworkManager reads it back: nothing for an empty protocol (without an address
+/// or DHCP its method is `disabled` whatever `BOOTPROTO` says), and every address with its
+/// prefix (the class's when the XML gives none, which NetworkManager would assume).
 fn ipv4(p: &mut Profile, v4: &Ipv4) {
+    if v4.dhcp.is_none() && v4.addresses.is_empty() {
+        return;
+    }
     p.set("BOOTPROTO", if v4.dhcp.is_some() { "dhcp" } else { "none" });
     if let Some(peerdns) = v4.dhcp.and_then(|d| d.peerdns) {
         p.set("PEERDNS", yes_no(peerdns));
     }
     for (i, a) in v4.addresses.iter().enumerate() {
         p.set(&indexed("IPADDR", i), a.address);
-        if let Some(prefix) = a.prefix {
-            p.set(&indexed("PREFIX", i), prefix);
-        }
+        let prefix = a.prefix.unwrap_or_else(|| Ipv4Prefix::classful(a.address));
+        p.set(&indexed("PREFIX", i), prefix);
     }
-    // Kept with DHCP too: netcf dropped it when there was no static address.
+    // Beside a static address only: render refuses one without (see `refusals`).
     if let Some(gw) = v4.gateway {
         p.set("GATEWAY", gw);
     }
@@ -216,10 +229,9 @@ fn ipv6(p: &mut Profile, v6: &Ipv6) {
     if let Some(peerdns) = v6.dhcp.and_then(|d| d.peerdns) {
         p.set("IPV6_PEERDNS", yes_no(peerdns));
     }
-    let mut addrs = v6.addresses.iter().map(|a| match a.prefix {
-        Some(prefix) => format!("{}/{prefix}", a.address),
-        None => a.address.to_string(),
-    });
+    // NetworkManager's /64 for an address without a prefix, said.
+    let mut addrs = (v6.addresses.iter())
+        .map(|a| format!("{}/{}", a.address, a.prefix.unwrap_or(Ipv6Prefix::DEFAULT)));
     if let Some(first) = addrs.next() {
         p.set("IPV6ADDR", first);
     }
@@ -241,12 +253,63 @@ struct NewFile<'a> {
 /// The files for a host, each merged into the existing file that configures the same device
 /// (found by netcf's lookup rules), or new.
 pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
+    let refusals = refusals(host);
+    if !refusals.is_empty() {
+        return Err(BackendError::Unsupported {
+            backend: "ifcfg",
+            refusals,
+        });
+    }
     let files = parse::Files::read(existing)?;
     // Each file is independent of the others: 10,000 merges run on every core.
     let rendered = crate::parallel::map(&profiles(host), 64, |profile| render_one(profile, &files));
     let mut out = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// Why a gateway needs a static address: NetworkManager reads `GATEWAY` and
+/// `IPV6_DEFAULTGW` only beside one.
+const GATEWAY_WHY: &str = "NetworkManager's ifcfg-rh reader reads a gateway only beside a \
+    static address of its family (with DHCP the default route comes from the server), so the \
+    file would say a gateway NetworkManager never uses. Add a static <ip> to the protocol, or \
+    drop the <route>";
+
+/// Why a forward delay must be whole seconds from 2 to 30 with STP on.
+const DELAY_WHY: &str = "NetworkManager's ifcfg-rh reader takes DELAY in whole seconds from 2 \
+    to 30 (with STP on) and ignores any other value, using 15; round the delay to one of those, \
+    or turn STP off, where the kernel does not delay ports";
+
+/// Every setting of `host` that ifcfg files cannot express as NetworkManager reads them.
+fn refusals(host: &Host) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    for i in &host.interfaces {
+        if let InterfaceKind::Bridge(br) = &i.kind
+            && br.stp == Some(true)
+            && let Some(delay) = br.delay
+            && !(delay.seconds().fract() == 0.0 && (2.0..=30.0).contains(&delay.seconds()))
+        {
+            out.push(Refusal {
+                interface: i.name.to_string(),
+                setting: format!("<bridge stp='on' delay='{delay}'>"),
+                why: DELAY_WHY.to_owned(),
+            });
+        }
+        let v4 = i.ipv4.as_ref().filter(|v| v.addresses.is_empty());
+        let v6 = i.ipv6.as_ref().filter(|v| v.addresses.is_empty());
+        let gateways = [
+            v4.and_then(|v| v.gateway.map(|g| g.to_string())),
+            v6.and_then(|v| v.gateway.map(|g| g.to_string())),
+        ];
+        for gw in gateways.into_iter().flatten() {
+            out.push(Refusal {
+                interface: i.name.to_string(),
+                setting: format!("<route gateway='{gw}'> with no static address"),
+                why: GATEWAY_WHY.to_owned(),
+            });
+        }
+    }
+    out
 }
 
 /// One profile's file: merged into the existing file for its device, or new.

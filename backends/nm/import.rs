@@ -37,7 +37,7 @@ pub fn host(profiles: &[Settings], names: &[IfaceName]) -> Result<Host, BackendE
             file: None,
         })
         .collect();
-    build(&sources, names).map(|i| i.host)
+    build(&sources, names, &Live::new()).map(|i| i.host)
 }
 
 /// The keyfile a profile was read from: its path and its text.
@@ -60,7 +60,7 @@ struct Located {
     source: SourceFile,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
     /// A problem with `section.key` of this profile (the `nth` entry of a list such as
     /// `address-data`); see [`Source::problem_in`].
     fn problem(&self, section: &str, key: &str, message: String) -> Diagnostic {
@@ -96,8 +96,93 @@ impl Source<'_> {
         }
     }
 
-    fn name(&self) -> Option<&str> {
-        self.settings.interface_name()
+    /// `connection.interface-name`, or the old spelling NetworkManager still reads: the key
+    /// in the setting of the profile's type (`[bridge] interface-name=br0`).
+    fn name(&self) -> Option<&'a str> {
+        let settings: &'a Settings = self.settings;
+        settings.interface_name().or_else(|| {
+            let type_name = settings.kind()?;
+            settings.str(type_name, "interface-name")
+        })
+    }
+
+    /// The MAC an ethernet profile is bound to (`802-3-ethernet.mac-address`).
+    fn mac(&self) -> Option<MacAddr> {
+        match self.settings.get(kind::ETHERNET, "mac-address")? {
+            Value::Bytes(b) => {
+                let text = super::keyfile::mac_text(b).to_ascii_lowercase();
+                MacAddr::parse(&text).ok()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The devices under a root, by MAC (`sys/class/net/NAME/address`), for the profiles bound
+/// to a MAC and to no interface name.
+pub(super) type Live<'a> = HashMap<MacAddr, Vec<&'a str>>;
+
+/// The device a profile that names none is for, as NetworkManager binds it: a vlan's
+/// `PARENT.ID` (`nm_utils_new_vlan_name`, the parent named by its name or its profile's
+/// UUID), or the device whose MAC an ethernet profile is bound to, found under the root.
+/// `Ok(None)` when the profile is bound to nothing (NetworkManager may use it on any device),
+/// `Err` with why when the device cannot be known here.
+fn unnamed(
+    src: &Source<'_>,
+    names_by_uuid: &HashMap<&str, &str>,
+    live: &Live<'_>,
+) -> Result<Option<(IfaceName, Note)>, String> {
+    let settings = src.settings;
+    if settings.kind() == Some(kind::VLAN)
+        && let Some(parent) = settings.str(kind::VLAN, "parent")
+    {
+        // A vlan id of 0 is NetworkManager's default, which keyfiles leave out.
+        let id = match settings.get(kind::VLAN, "id") {
+            Some(Value::U32(id)) => *id,
+            _ => 0,
+        };
+        let parent = names_by_uuid.get(parent).copied().unwrap_or(parent);
+        let (Ok(parent), Ok(tag)) = (IfaceName::parse(parent), VlanTag::parse(&id.to_string()))
+        else {
+            return Err(format!(
+                "cannot name this vlan: its parent '{parent}' or id {id} is no device's"
+            ));
+        };
+        let name = Vlan::networkmanager_name(&parent, tag);
+        let why = format!(
+            "the device is '{name}', the name NetworkManager gives a vlan profile without \
+             interface-name (PARENT.ID)"
+        );
+        let at = src.problem(kind::VLAN, "id", why);
+        return Ok(Some((name, Note::new(NoteKind::Derived, at))));
+    }
+    let Some(mac) = src
+        .mac()
+        .filter(|_| settings.kind() == Some(kind::ETHERNET))
+    else {
+        return Ok(None);
+    };
+    match live.get(&mac).map(Vec::as_slice) {
+        Some([one]) => {
+            let name = IfaceName::parse(one)
+                .map_err(|e| format!("the device of mac-address {mac} is '{one}': {e}"))?;
+            let why = format!(
+                "the device is '{name}', whose MAC (sys/class/net/{name}/address) is the \
+                 mac-address this profile is bound to; the profile names no interface-name"
+            );
+            let at = src.problem(kind::ETHERNET, "mac-address", why);
+            Ok(Some((name, Note::new(NoteKind::Derived, at))))
+        }
+        Some(many) => Err(format!(
+            "this profile is bound to mac-address {mac} and names no interface-name, and \
+             several devices have that MAC under sys/class/net ({}); add interface-name=",
+            many.join(", ")
+        )),
+        None => Err(format!(
+            "this profile is bound to mac-address {mac} and names no interface-name, and no \
+             device under sys/class/net has that MAC, so netloom cannot tell the device's name \
+             (import on the machine itself, or add interface-name=)"
+        )),
     }
 }
 
@@ -106,11 +191,16 @@ impl Source<'_> {
 /// candidates, and a note says so; an invalid name is reported.
 pub(super) fn chosen<'a>(
     sources: &[Source<'a>],
+    live: &Live<'_>,
     problems: &mut Vec<Diagnostic>,
     notes: &mut Vec<Note>,
 ) -> Vec<(IfaceName, Source<'a>)> {
     let mut out: Vec<(IfaceName, Source<'a>)> = Vec::new();
     let mut index: HashMap<IfaceName, usize> = HashMap::new();
+    let names_by_uuid: HashMap<&str, &str> = sources
+        .iter()
+        .filter_map(|s| Some((s.settings.uuid()?, s.name()?)))
+        .collect();
     for src in sources {
         let type_name = src.settings.kind();
         let modelled = matches!(
@@ -129,22 +219,38 @@ pub(super) fn chosen<'a>(
             ));
             continue;
         }
-        let Some(raw) = src.name() else {
-            let why = "skipped: a profile bound to no interface name, which NetworkManager may \
-                       activate on any device of its type; interface XML names each device"
-                .to_owned();
-            let at = src.problem("connection", "interface-name", why);
-            notes.push(Note::new(NoteKind::Skipped, at));
-            continue;
+        let name = match src.name() {
+            Some(raw) => match IfaceName::parse(raw) {
+                Ok(n) => n,
+                Err(e) => {
+                    let message = format!("invalid interface-name '{raw}': {e}");
+                    problems.push(src.problem("connection", "interface-name", message));
+                    continue;
+                }
+            },
+            None => match unnamed(src, &names_by_uuid, live) {
+                Ok(Some((name, note))) => {
+                    notes.push(note);
+                    name
+                }
+                // Over D-Bus there is no root to find the device in, and the daemon binds
+                // the profile itself: it is not one netloom can name.
+                Err(why) if src.file.is_some() => {
+                    problems.push(src.problem(kind::ETHERNET, "mac-address", why));
+                    continue;
+                }
+                Err(_) | Ok(None) => {
+                    let why = "skipped: a profile bound to no interface name, which \
+                               NetworkManager may activate on any device of its type; interface \
+                               XML names each device"
+                        .to_owned();
+                    let at = src.problem("connection", "interface-name", why);
+                    notes.push(Note::new(NoteKind::Skipped, at));
+                    continue;
+                }
+            },
         };
-        let name = match IfaceName::parse(raw) {
-            Ok(n) => n,
-            Err(e) => {
-                let message = format!("invalid interface-name '{raw}': {e}");
-                problems.push(src.problem("connection", "interface-name", message));
-                continue;
-            }
-        };
+        let raw = name.as_str();
         match index.get(&name) {
             // Deriving the UUID only for a second profile of a name keeps the common case
             // (one profile each) free of hashing.
@@ -180,10 +286,14 @@ struct Importer<'a> {
 }
 
 /// The model of `sources`, with notes; see [`host`].
-pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Imported, BackendError> {
+pub(super) fn build(
+    sources: &[Source<'_>],
+    names: &[IfaceName],
+    live: &Live<'_>,
+) -> Result<Imported, BackendError> {
     let mut problems = Vec::new();
     let mut notes = Vec::new();
-    let profiles = chosen(sources, &mut problems, &mut notes);
+    let profiles = chosen(sources, live, &mut problems, &mut notes);
     if !names.is_empty() {
         notes.clear();
     }
@@ -367,7 +477,12 @@ impl<'a> Importer<'a> {
             }
             for (section, key) in unread {
                 let shown = super::keyfile::keyfile_name(&section).to_owned();
-                let message = format!("{shown}.{key} is kept in the profile but not imported");
+                let written = match key.as_str() {
+                    "dns-data" => "dns",
+                    "address-data" => "address",
+                    other => other,
+                };
+                let message = format!("{shown}.{written} is kept in the profile but not imported");
                 self.note(i, NoteKind::NotImported, &section, &key, message);
             }
         }
@@ -641,8 +756,9 @@ impl<'a> Importer<'a> {
     }
 
     fn bridge(&mut self, i: usize, name: &IfaceName) -> Option<Bridge> {
+        // Without the key, NetworkManager's default: STP on.
         let stp = match self.get(i, kind::BRIDGE, "stp") {
-            None => None,
+            None => Some(true),
             Some(Value::Bool(b)) => Some(*b),
             Some(other) => self.wrong_type(i, kind::BRIDGE, "stp", other),
         };
@@ -733,6 +849,20 @@ impl<'a> Importer<'a> {
             let prefix = checked("prefix", &p, Ipv4Prefix::parse(&p));
             let prefix = self.ok_nth(i, "ipv4", "address-data", n, prefix);
             if let (Some(address), Some(prefix)) = (address, prefix) {
+                if addresses.iter().any(|b: &Ipv4Address| b.address == address) {
+                    let message = format!(
+                        "ipv4.address{} is kept in the profile but not imported: {address} is \
+                         given before, and interface XML holds an address once",
+                        n + 1
+                    );
+                    let located = self.located.entry(i).or_default();
+                    let at =
+                        self.profiles[i]
+                            .1
+                            .problem_in(located, "ipv4", "address-data", n, message);
+                    self.notes.push(Note::new(NoteKind::NotImported, at));
+                    continue;
+                }
                 addresses.push(Ipv4Address {
                     address,
                     prefix: Some(prefix),
@@ -775,6 +905,20 @@ impl<'a> Importer<'a> {
             let prefix = checked("prefix", &p, Ipv6Prefix::parse(&p));
             let prefix = self.ok_nth(i, "ipv6", "address-data", n, prefix);
             if let (Some(address), Some(prefix)) = (address, prefix) {
+                if addresses.iter().any(|b: &Ipv6Address| b.address == address) {
+                    let message = format!(
+                        "ipv6.address{} is kept in the profile but not imported: {address} is \
+                         given before, and interface XML holds an address once",
+                        n + 1
+                    );
+                    let located = self.located.entry(i).or_default();
+                    let at =
+                        self.profiles[i]
+                            .1
+                            .problem_in(located, "ipv6", "address-data", n, message);
+                    self.notes.push(Note::new(NoteKind::NotImported, at));
+                    continue;
+                }
                 addresses.push(Ipv6Address {
                     address,
                     prefix: Some(prefix),

@@ -113,6 +113,21 @@ fn parsed(existing: &Snapshot) -> Result<Vec<(&str, &str, Settings)>, BackendErr
     }
 }
 
+/// The devices under the root by MAC, from `sys/class/net/NAME/address`.
+fn live(existing: &Snapshot) -> import::Live<'_> {
+    let mut out = import::Live::new();
+    for (path, text) in &existing.files {
+        if let Some(dev) = path
+            .strip_prefix("sys/class/net/")
+            .and_then(|p| p.strip_suffix("/address"))
+            && let Ok(mac) = crate::model::MacAddr::parse(text.trim())
+        {
+            out.entry(mac).or_default().push(dev);
+        }
+    }
+    out
+}
+
 fn sources<'a>(files: &'a [(&'a str, &'a str, Settings)]) -> Vec<import::Source<'a>> {
     files
         .iter()
@@ -262,7 +277,8 @@ impl Backend for Nm {
     fn undefine(&self, existing: &Snapshot, target: &Host) -> Result<Removal, BackendError> {
         let files = parsed(existing)?;
         let mut problems = Vec::new();
-        let chosen = import::chosen(&sources(&files), &mut problems, &mut Vec::new());
+        let live = live(existing);
+        let chosen = import::chosen(&sources(&files), &live, &mut problems, &mut Vec::new());
         let path_of: HashMap<&IfaceName, &str> = chosen
             .iter()
             .filter_map(|(n, s)| Some((n, s.file?.path)))
@@ -285,7 +301,7 @@ impl Backend for Nm {
         names: &[IfaceName],
     ) -> Result<Imported, BackendError> {
         let files = parsed(existing)?;
-        import::build(&sources(&files), names)
+        import::build(&sources(&files), names, &live(existing))
     }
 }
 
@@ -314,6 +330,113 @@ mod tests {
         ] {
             assert!(!is_keyfile(no), "{no}");
         }
+    }
+
+    // ---- what NetworkManager reads, spelled every way it reads it ----
+
+    /// The host (as XML) and notes importing `files` (name under [`DIR`], text) gives.
+    fn read(files: &[(&str, &str)]) -> (String, Vec<String>) {
+        let snap = snapshot(files.iter().map(|(n, t)| {
+            let path = match n.strip_prefix('/') {
+                Some(p) => p.to_owned(),
+                None => format!("{DIR}/{n}"),
+            };
+            (path, (*t).to_owned())
+        }));
+        let imported = Nm
+            .import_noted(&snap, &[])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let notes = (imported.notes.iter())
+            .map(|n| format!("{:?} {}", n.kind, n.at.message()))
+            .collect();
+        (crate::xml::to_xml(&imported.host), notes)
+    }
+
+    const BRIDGE: &str = "[connection]\nid=br0\ntype=bridge\ninterface-name=br0\n\n[ipv4]\n\
+                          method=auto\n";
+
+    #[test]
+    fn ports_named_with_controller_and_port_type_stay_ports() {
+        // NetworkManager 1.46's spelling; a port's controller named by interface name.
+        let port = "[connection]\nid=p\ntype=ethernet\ninterface-name=eth0\ncontroller=br0\n\
+                    port-type=bridge\n";
+        let (got, notes) = read(&[("br0.nmconnection", BRIDGE), ("p.nmconnection", port)]);
+        assert!(
+            got.contains("<interface type='ethernet' name='eth0'/>"),
+            "{got}"
+        );
+        assert!(
+            got.starts_with("<interface type='bridge' name='br0'>"),
+            "{got}"
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn an_interface_name_in_the_types_setting_names_the_device() {
+        let old = "[connection]\nid=b\ntype=bridge\n\n[bridge]\ninterface-name=br7\n";
+        let (got, notes) = read(&[("b", old)]);
+        assert!(got.contains("name='br7'"), "{got}");
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn a_vlan_without_interface_name_is_parent_dot_id() {
+        let parent = "[connection]\nid=e\nuuid=0e0e0e0e-0000-4000-8000-000000000001\ntype=ethernet\n\
+                      interface-name=enp0s31f6abcde\n";
+        let vlan = "[connection]\nid=v\ntype=vlan\n\n[vlan]\n\
+                    parent=0e0e0e0e-0000-4000-8000-000000000001\nid=4000\n";
+        let (got, notes) = read(&[("e", parent), ("v", vlan)]);
+        assert!(got.contains("name='enp0s31f6a.4000'"), "{got}");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("Derived the device is 'enp0s31f6a.4000'"))
+        );
+    }
+
+    #[test]
+    fn every_address_form_networkmanager_reads_is_read() {
+        let profile = "[connection]\nid=e\ntype=ethernet\ninterface-name=eth0\n\n[ipv4]\n\
+                       method=manual\naddress1=192.0.2.1/24,192.0.2.254\naddress2=198.51.100.1\n\
+                       address3=203.0.113.1/192.0.2.1\naddresses4=10.0.0.1;8;;\n\n[ipv6]\n\
+                       method=manual\naddress1=2001:db8::1,77\naddress2=2001:db8::2\n";
+        let (got, _) = read(&[("e", profile)]);
+        for want in [
+            "<ip address='192.0.2.1' prefix='24'/>",
+            "<ip address='198.51.100.1' prefix='24'/>",
+            "<ip address='203.0.113.1' prefix='24'/>",
+            "<ip address='10.0.0.1' prefix='8'/>",
+            "<route gateway='192.0.2.254'/>",
+            "<ip address='2001:db8::1' prefix='77'/>",
+            "<ip address='2001:db8::2' prefix='64'/>",
+        ] {
+            assert!(got.contains(want), "{want} in\n{got}");
+        }
+    }
+
+    #[test]
+    fn a_profile_bound_by_mac_is_named_by_the_device_that_has_it() {
+        let profile = "[connection]\nid=Wired connection 1\ntype=ethernet\n\n[ethernet]\n\
+                       mac-address=52:54:00:12:34:56\n";
+        let (got, notes) = read(&[
+            ("Wired connection 1", profile),
+            ("/sys/class/net/enp1s0/address", "52:54:00:12:34:56\n"),
+        ]);
+        assert!(got.contains("name='enp1s0'"), "{got}");
+        assert!(
+            notes[0].starts_with("Derived the device is 'enp1s0'"),
+            "{notes:?}"
+        );
+        let snap = snapshot([(format!("{DIR}/w"), profile.to_owned())]);
+        let Err(BackendError::Invalid(d)) = Nm.import(&snap, &[]) else {
+            panic!("offline, the device cannot be named");
+        };
+        assert!(
+            d.0[0]
+                .message()
+                .contains("no device under sys/class/net has that MAC")
+        );
     }
 
     // ---- cost: linear in the root, whatever its shape ----

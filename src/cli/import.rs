@@ -76,10 +76,13 @@ pub(super) fn note_root(root: &TargetRoot, backend: &dyn Backend, names: &[Iface
 
 pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
     let Imported { host, notes } = imported(cli, &args.names)?;
-    if args.strict && !notes.is_empty() {
+    if args.strict && notes.iter().any(|n| n.kind.is_loss()) {
         let why = "--strict refuses what the import cannot hold; without it, this is a note";
         return Err(Error::Invalid(Diagnostics(
-            notes.into_iter().map(|n| n.at.with_note(why)).collect(),
+            (notes.into_iter())
+                .filter(|n| n.kind.is_loss())
+                .map(|n| n.at.with_note(why))
+                .collect(),
         )));
     }
     show_notes(&notes);

@@ -61,6 +61,19 @@ impl Vlan {
     }
 }
 
+impl Vlan {
+    /// The name NetworkManager gives a vlan profile that names no device
+    /// (`nm_utils_new_vlan_name`): `PARENT.ID`, the parent cut short so the whole fits the
+    /// kernel's 15 bytes.
+    pub fn networkmanager_name(parent: &IfaceName, tag: VlanTag) -> IfaceName {
+        let id = format!(".{tag}");
+        let keep = parent.as_str().len().min(super::MAX_NAME_BYTES - id.len());
+        // Names are ASCII, so any byte is a character boundary.
+        let name = format!("{}{id}", &parent.as_str()[..keep]);
+        IfaceName::parse(&name).unwrap_or_else(|_| parent.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +85,25 @@ mod tests {
         for bad in ["4096", "-1", "", "42a", "65578"] {
             assert!(VlanTag::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn networkmanager_names_cut_the_parent_short() {
+        let tag = |t: &str| VlanTag::parse(t).unwrap();
+        let long = IfaceName::parse("enp0s31f6abcde").unwrap();
+        assert_eq!(
+            Vlan::networkmanager_name(&long, tag("4000")).as_str(),
+            "enp0s31f6a.4000"
+        );
+        assert_eq!(
+            Vlan::networkmanager_name(&long, tag("7")).as_str(),
+            "enp0s31f6abcd.7"
+        );
+        let eth0 = IfaceName::parse("eth0").unwrap();
+        assert_eq!(
+            Vlan::networkmanager_name(&eth0, tag("43")).as_str(),
+            "eth0.43"
+        );
     }
 
     #[test]

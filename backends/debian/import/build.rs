@@ -8,6 +8,7 @@ use std::hash::Hash;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::{At, Kind, Problems, Read, Stanza, Val, link_key};
+use crate::backend::NoteKind;
 use crate::model::{
     ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
     ForwardDelay, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
@@ -20,7 +21,7 @@ impl<'g> Read<'g> {
     pub(super) fn interface(&self, g: usize, p: &mut Problems) -> Option<Interface> {
         let first = self.first(g)?;
         let at = first.at(first.name);
-        let name = p.parse_at(&first.name.text, at, "interface name", IfaceName::parse)?;
+        let name = p.parse_at(self.name(g), at, "interface name", IfaceName::parse)?;
         self.visited.borrow_mut().push(g);
         self.stanzas_ok(g, None, p);
         let start = if self.onboot.contains(name.as_str()) {
@@ -374,18 +375,22 @@ struct Family<A, P> {
     prefix: fn(&str) -> Result<P, ValueError>,
     /// `netmask`: dotted or a length for IPv4, a length for IPv6 (netcf wrote those).
     netmask: fn(&str) -> Result<P, ValueError>,
+    /// What ifupdown takes without either: the class's netmask, or one host's /128.
+    default: fn(A) -> P,
 }
 
 const V4: Family<Ipv4Addr, Ipv4Prefix> = Family {
     addr: parse_host_ipv4,
     prefix: Ipv4Prefix::parse,
     netmask: netmask_prefix,
+    default: Ipv4Prefix::classful,
 };
 
 const V6: Family<Ipv6Addr, Ipv6Prefix> = Family {
     addr: parse_host_ipv6,
     prefix: Ipv6Prefix::parse,
     netmask: Ipv6Prefix::parse,
+    default: |_| Ipv6Prefix::HOST,
 };
 
 /// Addresses in the order given, each once: a set beside the list, so that 10,000 stanzas
@@ -404,7 +409,7 @@ impl<A, P> Default for Addresses<A, P> {
     }
 }
 
-impl<A: Copy + Eq + Hash + Display, P> Family<A, P> {
+impl<A: Copy + Eq + Hash + Display, P: PartialEq> Family<A, P> {
     /// The `address` of a static stanza, with `netmask` when it has no prefix.
     fn stanza_address(&self, s: &Stanza, out: &mut Addresses<A, P>, p: &mut Problems) {
         match s.opt("address") {
@@ -443,14 +448,21 @@ impl<A: Copy + Eq + Hash + Display, P> Family<A, P> {
                 p.parse_at(pfx, at, "prefix length", self.prefix).map(Some)
             }
             (None, Some(m)) => p.parse(m, "netmask", self.netmask).map(Some),
-            (None, None) => Some(None),
+            (None, None) => Some(Some((self.default)(address))),
         };
         let Some(prefix) = prefix else { return };
-        if !out.seen.insert(address) {
-            p.at(at, format!("address {address} is given twice"));
-            return;
+        // ifupdown takes one address in two stanzas (the second adds nothing): so does
+        // netloom, once. Given again with another prefix, it is one more address the model
+        // cannot hold beside the first.
+        if out.seen.insert(address) {
+            out.list.push((address, prefix));
+        } else if !out.list.iter().any(|(a, p)| *a == address && *p == prefix) {
+            let message = format!(
+                "address {text} is kept in the file but not imported: {address} is given before \
+                 with another prefix, and interface XML holds an address once"
+            );
+            p.note(at, NoteKind::NotImported, message);
         }
-        out.list.push((address, prefix));
     }
 }
 

@@ -206,7 +206,7 @@ fn netcfs_ifconfig_up_lines_are_further_addresses() {
         host.interfaces,
         ipv6_xml(
             "<ip address='3ffe:ffff:0:5::1' prefix='128'/><ip address='3ffe:ffff:0:5::3' \
-             prefix='128'/><ip address='3ffe:ffff:0:5::5'/>"
+             prefix='128'/><ip address='3ffe:ffff:0:5::5' prefix='128'/>"
         )
     );
 }
@@ -252,7 +252,11 @@ fn ipv6_autoconf_follows_ifupdowns_defaults_and_the_last_stanza() {
     );
     // auto, then a static stanza that turns it off again.
     let s = eth0_ipv6("iface eth0 inet6 auto\niface eth0 inet6 static\n  address 2001:db8::1\n");
-    assert_eq!(s.interfaces, ipv6_xml("<ip address='2001:db8::1'/>"));
+    // Without a prefix, ifupdown adds the address as one host's.
+    assert_eq!(
+        s.interfaces,
+        ipv6_xml("<ip address='2001:db8::1' prefix='128'/>")
+    );
     let s = eth0_ipv6("iface eth0 inet6 auto\n  accept_ra 0\n");
     assert_eq!(s.interfaces, ipv6_xml(""));
     let s = eth0_ipv6("iface eth0 inet6 auto\n  accept_ra 2\n");
@@ -314,7 +318,7 @@ fn names_pick_top_level_interfaces_in_the_order_asked() {
 fn skipped_lines_are_not_interfaces() {
     let s = main_only(
         "auto lo eth0\nallow-mine eth0\niface lo inet loopback\niface x inet6 loopback\n\
-         mapping eth*\n  script /bin/true\n  map eth0 home\nno-auto-down eth0\n\
+         mapping usb*\n  script /bin/true\n  map usb0 home\nno-auto-down eth0\n\
          no-scripts eth0\nrename eth9=eth0\niface eth0 inet manual\n  post-up /bin/true\n",
     );
     assert_imports(
@@ -412,8 +416,8 @@ fn options_the_model_has_no_place_for_are_noted_where_they_are() {
 fn bad_values_are_refused_at_the_value_with_the_models_message() {
     let cases = [
         (
-            "iface e:1 inet dhcp\n",
-            "1:7: invalid interface name 'e:1': expected an interface name of 1 to 15 ASCII letters, digits, '_', '.' or '-', other than '.' and '..'; ':' is not allowed",
+            "iface e$1 inet dhcp\n",
+            "1:7: invalid interface name 'e$1': expected an interface name of 1 to 15 ASCII letters, digits, '_', '.' or '-', other than '.' and '..'; '$' is not allowed",
         ),
         (
             "iface eth0 inet manual\n  mtu 9x\n",
@@ -519,10 +523,6 @@ fn what_the_model_forbids_is_refused_where_it_is_written() {
         (
             "iface eth0 inet static\n  address 192.0.2.1/24\n  gateway 192.0.2.254\niface eth0 inet static\n  address 192.0.2.2/24\n  gateway 192.0.2.253\n",
             "6:11: a second gateway 192.0.2.253 after 192.0.2.254; interface XML has one default route per family",
-        ),
-        (
-            "iface eth0 inet static\n  address 192.0.2.1/24\niface eth0 inet static\n  address 192.0.2.1/25\n",
-            "4:11: address 192.0.2.1 is given twice",
         ),
         (
             "iface eth0 inet static\n  netmask 24\n",
@@ -702,11 +702,28 @@ fn an_identical_repeated_stanza_counts_once() {
         "<interface type='ethernet' name='eth0'><start mode='onboot'/>
            <protocol family='ipv4'><ip address='192.0.2.1' prefix='24'/></protocol></interface>",
     );
-    // One that differs is a second definition of the address.
+    // One that differs gives the address again, which ifupdown takes and adds once.
     let s = main_only(&format!("{stanza}{stanza}  mtu 1500\n"));
+    assert_imports(
+        &s,
+        "<interface type='ethernet' name='eth0'><start mode='onboot'/><mtu size='1500'/>
+           <protocol family='ipv4'><ip address='192.0.2.1' prefix='24'/></protocol></interface>",
+    );
+    // With another prefix, it is one more address the model cannot hold beside the first.
+    let s = main_only(&format!(
+        "{stanza}iface eth0 inet static\n  address 192.0.2.1/25\n"
+    ));
+    let imported = import(&s, &[]).unwrap();
+    let notes: Vec<String> = (imported.notes.iter())
+        .map(|n| format!("{}: {}", n.at.location(), n.at.message()))
+        .collect();
     assert_eq!(
-        errors(&s, &[]),
-        ["etc/network/interfaces:6:11: address 192.0.2.1 is given twice"]
+        notes,
+        [
+            "etc/network/interfaces:5:11: address 192.0.2.1/25 is kept in the file but not \
+          imported: 192.0.2.1 is given before with another prefix, and interface XML holds an \
+          address once"
+        ]
     );
 }
 
@@ -831,5 +848,118 @@ fn a_big_file_sourced_over_and_over_is_refused_before_the_work_squares() {
                 "{found:?}"
             );
         },
+    );
+}
+
+// ---- what ifupdown reads and the model holds another way ----
+
+/// Every note as `Kind file:line:col: message`.
+fn notes(s: &Snapshot) -> Vec<String> {
+    (import(s, &[]).unwrap().notes.iter())
+        .map(|n| format!("{:?} {}: {}", n.kind, n.at.location(), n.at.message()))
+        .collect()
+}
+
+#[test]
+fn an_alias_stanza_is_more_addresses_of_its_device() {
+    // ifupdown's testcase.8: `iface eth1:1` adds an address labelled eth1:1 to eth1.
+    let s = main_only(
+        "auto eth1 eth1:1\niface eth1 inet static\n  address 1.2.3.4\n  netmask 255.255.255.0\n\
+         iface eth1:1 inet static\n  address 1.5.3.4\n  netmask 255.255.255.0\n\
+         iface eth2:3 inet static\n  address 3.4.5.6/23\n",
+    );
+    assert_imports(
+        &s,
+        "<interfaces><interface type='ethernet' name='eth1'><start mode='onboot'/>
+           <protocol family='ipv4'><ip address='1.2.3.4' prefix='24'/>
+             <ip address='1.5.3.4' prefix='24'/></protocol></interface>
+         <interface type='ethernet' name='eth2'><start mode='none'/>
+           <protocol family='ipv4'><ip address='3.4.5.6' prefix='23'/></protocol></interface>
+         </interfaces>",
+    );
+    // Started on its own while its device is not: one start mode per device, said.
+    let s = main_only("auto eth1:1\niface eth1 inet manual\niface eth1:1 inet dhcp\n");
+    assert_eq!(
+        notes(&s),
+        [
+            "NotImported etc/network/interfaces:1:6: 'eth1:1' is kept in the file but not \
+          imported: netloom reads one start mode for 'eth1' and its aliases, and 'eth1' is not \
+          on an auto line"
+        ]
+    );
+}
+
+#[test]
+fn interfaces_come_back_in_the_order_of_the_files() {
+    let s = main_only("iface zz0 inet dhcp\niface aa0 inet dhcp\niface mm0 inet dhcp\n");
+    let names: Vec<String> = (import_ok(&s, &[]).interfaces.iter())
+        .map(|i| i.name.to_string())
+        .collect();
+    assert_eq!(names, ["zz0", "aa0", "mm0"]);
+}
+
+#[test]
+fn a_mapping_and_its_logical_interfaces_are_skipped_with_why() {
+    let s = main_only(
+        "auto eth0\nmapping eth0\n  script /usr/local/bin/where\n  map HOME home\n  map WORK work\n\
+         iface home inet dhcp\niface work inet static\n  address 10.0.0.2/24\niface eth1 inet dhcp\n",
+    );
+    let names: Vec<String> = (import_ok(&s, &[]).interfaces.iter())
+        .map(|i| i.name.to_string())
+        .collect();
+    assert_eq!(names, ["eth1"]);
+    let notes = notes(&s);
+    assert_eq!(notes.len(), 3, "{notes:#?}");
+    assert!(notes[0].starts_with(
+        "Skipped etc/network/interfaces:2:9: 'eth0' is brought up through this mapping, as \
+         whatever logical interface /usr/local/bin/where prints"
+    ));
+    assert!(notes[1].starts_with(
+        "Skipped etc/network/interfaces:6:7: skipped: a logical interface of the mapping at line 2"
+    ));
+}
+
+#[test]
+fn auto_patterns_start_the_stanzas_they_match_and_say_so() {
+    let s = snap(&[
+        (
+            MAIN,
+            "auto /eth*\nallow-hotplug mac/52:54:00:00:00:0?\nauto /eth*=tmpl\n\
+             iface eth0 inet dhcp\niface eth1 inet dhcp\niface wan inet dhcp\niface tmpl inet dhcp\n",
+        ),
+        ("sys/class/net/wan/address", "52:54:00:00:00:01\n"),
+    ]);
+    let got = import_ok(&s, &[]);
+    let starts: Vec<String> = (got.interfaces.iter())
+        .map(|i| format!("{} {:?}", i.name, i.start))
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "eth0 Some(OnBoot)",
+            "eth1 Some(OnBoot)",
+            "wan Some(Hotplug)"
+        ]
+    );
+    let notes = notes(&s);
+    assert!(
+        notes.contains(
+            &"Derived etc/network/interfaces:1:6: '/eth*' starts eth0, eth1: the stanzas whose \
+              devices it matches (ifupdown matches the devices the kernel knows when ifup runs)"
+                .to_owned()
+        ),
+        "{notes:#?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "NotImported etc/network/interfaces:3:6: the pattern '/eth*=tmpl' is not followed"
+        )),
+        "{notes:#?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("skipped: a logical interface the pattern '/eth*=tmpl'")),
+        "{notes:#?}"
     );
 }
