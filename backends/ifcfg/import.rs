@@ -9,9 +9,10 @@ use super::parse::{self, Class, IfcfgFile, Kind};
 use crate::backend::{BackendError, Imported, Note, NoteKind, Snapshot};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Ethernet, ForwardDelay,
-    Host, IfaceName, Interface, InterfaceKind, MacAddr, Miimon, Mtu, Port, PortKind, Slave,
-    StartMode, ValueError, Vlan, VlanTag, parse_arp_target, parse_uint,
+    ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOption, BondOptions,
+    Bridge, BridgeOptions, Carrier, DriverOption, Ethernet, ForwardDelay, Host, IfaceName,
+    Interface, InterfaceKind, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
+    Vlan, VlanOptions, VlanProtocol, VlanTag, parse_arp_target, parse_uint,
 };
 use crate::source::SourceFile;
 
@@ -439,9 +440,37 @@ impl<'a, 's> Importer<'a, 's> {
         })
     }
 
+    /// A NIC: `HWADDR`, and `MACADDR` (its cloned MAC) when that is an address rather than
+    /// one of NetworkManager's words for how to pick one.
     fn ethernet(&mut self, f: &'a IfcfgFile<'s>) -> Ethernet {
+        let mut e = self.slave(f);
+        if let Some(raw) = f.get("MACADDR") {
+            if parse::is_mac_word(raw) {
+                // Not read, so noted as kept; merge keeps it.
+                self.note(
+                    f,
+                    NoteKind::NotImported,
+                    "MACADDR",
+                    format!(
+                        "MACADDR is kept in the file but not imported: '{}' is how \
+                         NetworkManager picks a MAC, and <nl:cloned-mac> holds an address",
+                        raw.trim()
+                    ),
+                );
+                self.get(f, "MACADDR");
+            } else {
+                e.cloned_mac = self.value(f, "MACADDR", MacAddr::parse);
+            }
+        }
+        e
+    }
+
+    /// A bond slave: `HWADDR` only (the bonding driver sets its slaves' MACs, and the model
+    /// has no cloned MAC for one).
+    fn slave(&mut self, f: &'a IfcfgFile<'s>) -> Ethernet {
         Ethernet {
             mac: self.value(f, "HWADDR", MacAddr::parse),
+            cloned_mac: None,
             link: None,
         }
     }
@@ -480,17 +509,36 @@ impl<'a, 's> Importer<'a, 's> {
                 .find(|(key, _)| key == k)
                 .map(|(_, v)| v.as_str())
         };
-        for (key, _) in &opts {
-            if !parse::MANAGED_BOND_OPTIONS.contains(&key.as_str()) {
-                let message =
-                    format!("BONDING_OPTS option '{key}' is kept in the file but not imported");
-                self.note(f, NoteKind::NotImported, "BONDING_OPTS", message);
-            }
-        }
         let mode = match opt("mode") {
             Some(m) => Some(self.checked(f, "mode", BondMode::parse_driver(m))?),
             None => None,
         };
+        let mut options = BondOptions::default();
+        for (key, value) in &opts {
+            let classic = BondOption::from_driver_name(key)
+                .is_some_and(|o| !BOND_OPTION_NAMES.contains(&o.driver_name()));
+            if classic {
+                continue;
+            }
+            let message = match options.read_driver(key, value, mode) {
+                Ok(DriverOption::Read) => continue,
+                Ok(DriverOption::NotAnOption) => {
+                    format!("BONDING_OPTS option '{key}' is kept in the file but not imported")
+                }
+                Ok(DriverOption::Dropped(why)) => format!(
+                    "BONDING_OPTS option '{key}' is kept in the file but not imported: {why}, \
+                     and NetworkManager drops it"
+                ),
+                Err(e) => {
+                    return self.refuse(
+                        f,
+                        "BONDING_OPTS",
+                        format!("invalid bond option '{key}={value}': {e}"),
+                    );
+                }
+            };
+            self.note(f, NoteKind::NotImported, "BONDING_OPTS", message);
+        }
         let num = |k: &str| {
             opt(k)
                 .map(|v| parse_uint(v).ok_or_else(|| ValueError("expected a whole number".into())))
@@ -549,7 +597,7 @@ impl<'a, 's> Importer<'a, 's> {
             }
             slaves.push(Slave {
                 name: slave,
-                ethernet: self.ethernet(m),
+                ethernet: self.slave(m),
             });
         }
         if slaves.is_empty() {
@@ -564,6 +612,7 @@ impl<'a, 's> Importer<'a, 's> {
             monitor,
             slaves,
             link: None,
+            options,
         })
     }
 
@@ -649,11 +698,61 @@ impl<'a, 's> Importer<'a, 's> {
                 format!("vlan '{name}' cannot be its own parent device"),
             );
         }
+        let options = self.vlan_options(f)?;
         Some(Vlan {
             tag,
             parent,
             link: None,
+            options,
         })
+    }
+
+    /// A vlan's flags and protocol as NetworkManager reads them: headers reordered unless
+    /// `VLAN_FLAGS` has `NO_REORDER_HDR` (`REORDER_HDR` is deprecated and not read); `GVRP`
+    /// over `VLAN_FLAGS`' `GVRP`; `LOOSE_BINDING` from `VLAN_FLAGS`; `MVRP`.
+    fn vlan_options(&mut self, f: &'a IfcfgFile<'s>) -> Option<VlanOptions> {
+        let mut o = VlanOptions {
+            protocol: match self.get(f, "VLAN_PROTOCOL") {
+                Some(_) => Some(self.value(f, "VLAN_PROTOCOL", VlanProtocol::parse)?),
+                None => None,
+            },
+            gvrp: self.boolean(f, "GVRP"),
+            mvrp: self.boolean(f, "MVRP"),
+            ..VlanOptions::default()
+        };
+        let flags = self.get(f, "VLAN_FLAGS").unwrap_or_default();
+        for flag in flags.split([',', ' ']).filter(|t| !t.is_empty()) {
+            match flag {
+                "GVRP" if o.gvrp.is_none() => o.gvrp = Some(true),
+                "GVRP" => {}
+                "LOOSE_BINDING" => o.loose_binding = Some(true),
+                "NO_REORDER_HDR" => o.reorder_hdr = Some(false),
+                other => {
+                    let message = format!(
+                        "VLAN_FLAGS flag '{other}' is not imported: NetworkManager knows no such \
+                         flag"
+                    );
+                    self.note(f, NoteKind::NotImported, "VLAN_FLAGS", message);
+                }
+            }
+        }
+        if let Some(raw) = f.get("REORDER_HDR") {
+            let reorder = o.reorder_hdr.unwrap_or(true);
+            match parse::nm_bool(raw) {
+                Some(b) if b == reorder => {
+                    self.get(f, "REORDER_HDR");
+                }
+                _ => {
+                    let why = format!(
+                        "NetworkManager reads the flag from VLAN_FLAGS (headers {}reordered), \
+                         and initscripts from REORDER_HDR, so the two disagree",
+                        if reorder { "" } else { "not " }
+                    );
+                    self.ignore(f, "REORDER_HDR", why);
+                }
+            }
+        }
+        Some(o)
     }
 
     fn bridge(&mut self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Bridge> {
@@ -690,6 +789,7 @@ impl<'a, 's> Importer<'a, 's> {
                 }
             },
         };
+        let options = self.bridging_opts(f, stp);
         let stp = Some(stp);
         let mut ports = Vec::new();
         for m in members(&self.ports_of, name) {
@@ -715,7 +815,39 @@ impl<'a, 's> Importer<'a, 's> {
                 kind,
             });
         }
-        Some(Bridge { stp, delay, ports })
+        Some(Bridge {
+            stp,
+            delay,
+            ports,
+            options,
+        })
+    }
+
+    /// A bridge's `BRIDGING_OPTS` as NetworkManager reads them: `KEY=VALUE` words, the STP
+    /// ones (`priority`, `hello_time`, `max_age`) only with STP on, and a value out of range
+    /// ignored (NetworkManager warns and keeps its default).
+    fn bridging_opts(&mut self, f: &'a IfcfgFile<'s>, stp: bool) -> BridgeOptions {
+        let mut o = BridgeOptions::default();
+        let Some(raw) = self.get(f, "BRIDGING_OPTS") else {
+            return o;
+        };
+        for (key, value) in parse::bond_opts(raw) {
+            if value.is_empty() {
+                continue;
+            }
+            let message = match parse::bridging_opt(&mut o, &key, &value, stp) {
+                Ok(true) => continue,
+                Ok(false) => {
+                    format!("BRIDGING_OPTS option '{key}' is kept in the file but not imported")
+                }
+                Err(why) => format!(
+                    "BRIDGING_OPTS option '{key}={value}' is kept in the file but not imported: \
+                     {why}, and NetworkManager ignores it too"
+                ),
+            };
+            self.note(f, NoteKind::NotImported, "BRIDGING_OPTS", message);
+        }
+        o
     }
 }
 

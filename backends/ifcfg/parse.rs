@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use super::DIR;
 use crate::backend::{BackendError, Snapshot};
 use crate::error::{Diagnostic, Diagnostics};
-use crate::model::{IfaceName, MacAddr, Vlan, VlanTag};
+use crate::model::{
+    AgeingTime, BridgeOptions, HelloTime, IfaceName, MacAddr, MaxAge, ValueError, Vlan, VlanTag,
+};
 use crate::source::SourceFile;
 use crate::syntax::shell::ShellFile;
 
@@ -348,7 +350,47 @@ const MANAGED: &[&str] = &[
     "BRIDGE",
     "STP",
     "DELAY",
+    "VLAN_PROTOCOL",
+    "VLAN_FLAGS",
+    "REORDER_HDR",
+    "GVRP",
+    "MVRP",
 ];
+
+/// Whether a `MACADDR` is one of NetworkManager's words for how to pick a MAC rather than
+/// an address.
+pub(super) fn is_mac_word(value: &str) -> bool {
+    matches!(value.trim(), "preserve" | "permanent" | "random" | "stable")
+}
+
+/// Reads option `key` = `value` of a bridge's `BRIDGING_OPTS` into `o` as NetworkManager
+/// reads it: `Ok(false)` for an option the model has no place for, an error for one
+/// NetworkManager ignores (an STP option with STP off, a value out of range).
+pub(super) fn bridging_opt(
+    o: &mut BridgeOptions,
+    key: &str,
+    value: &str,
+    stp: bool,
+) -> Result<bool, ValueError> {
+    match key {
+        "priority" | "hello_time" | "max_age" if !stp => {
+            return Err(ValueError("it is STP's, and STP is off".to_owned()));
+        }
+        "priority" => o.priority = Some(BridgeOptions::parse_priority(value)?),
+        "hello_time" => o.hello_time = Some(HelloTime::parse(value)?),
+        "max_age" => o.max_age = Some(MaxAge::parse(value)?),
+        "ageing_time" => o.ageing_time = Some(AgeingTime::parse(value)?),
+        "multicast_snooping" => {
+            o.multicast_snooping = Some(match value {
+                "0" => false,
+                "1" => true,
+                _ => return Err(ValueError("expected 0 or 1".into())),
+            });
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
 
 /// Indexed families (`IPADDR`, `IPADDR0`, `IPADDR12`…), all managed.
 const INDEXED: &[&str] = &["IPADDR", "PREFIX", "NETMASK", "GATEWAY"];
@@ -384,19 +426,11 @@ pub(super) fn bond_opts(value: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Bonding options netloom sets from the model; any other option in an existing
-/// `BONDING_OPTS` (`lacp_rate`, `xmit_hash_policy`…) is the user's and is kept.
-pub(super) const MANAGED_BOND_OPTIONS: &[&str] = &[
-    "mode",
-    "primary",
-    "miimon",
-    "downdelay",
-    "updelay",
-    "use_carrier",
-    "arp_interval",
-    "arp_ip_target",
-    "arp_validate",
-];
+/// Whether netloom manages the bonding option `key` in `BONDING_OPTS`: every option a bond
+/// can set, and `num_unsol_na`, the driver's other name of `num_grat_arp`.
+pub(super) fn is_managed_bond_option(key: &str) -> bool {
+    crate::model::BondOption::from_driver_name(key).is_some() || key == "num_unsol_na"
+}
 
 /// The ifcfg files of a root, indexed for netcf's lookup rules so that finding the file of
 /// each of 10,000 devices stays linear.

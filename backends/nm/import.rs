@@ -20,10 +20,12 @@ use super::settings::{Settings, Value, kind};
 use crate::backend::{BackendError, Imported, Note, NoteKind};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, BondOption, Bridge, Carrier, Dhcp, Ethernet,
-    ForwardDelay, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
-    Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
-    Vlan, VlanTag, parse_arp_target, parse_host_ipv4, parse_host_ipv6,
+    AgeingTime, ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOption,
+    BondOptions, Bridge, BridgeOptions, Carrier, Dhcp, DriverOption, Ethernet, ForwardDelay,
+    HelloTime, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
+    Ipv6Address, Ipv6Prefix, MacAddr, MaxAge, Miimon, Mtu, Port, PortKind, Slave, StartMode,
+    ValueError, Vlan, VlanOptions, VlanProtocol, VlanTag, parse_arp_target, parse_host_ipv4,
+    parse_host_ipv6, parse_uint,
 };
 use crate::source::SourceFile;
 
@@ -455,17 +457,8 @@ impl<'a> Importer<'a> {
             let mut unread: Vec<(String, String)> = Vec::new();
             for (section, keys) in &settings.0 {
                 for (key, value) in keys {
-                    if let (kind::BOND, "options", Value::StrMap(options)) =
-                        (section.as_str(), key.as_str(), value)
-                    {
-                        let modelled =
-                            |k: &str| BondOption::ALL.iter().any(|o| o.driver_name() == k);
-                        unread.extend(
-                            options
-                                .keys()
-                                .filter(|k| !modelled(k))
-                                .map(|k| (section.clone(), k.clone())),
-                        );
+                    // The bond's options are noted by `bond`, one by one.
+                    if (section.as_str(), key.as_str()) == (kind::BOND, "options") {
                         continue;
                     }
                     if !used.contains(&(section.clone(), key.clone()))
@@ -610,7 +603,41 @@ impl<'a> Importer<'a> {
         self.ok(i, section, key, Err(format!("unexpected value {v:?}")))
     }
 
+    /// A NIC: its MAC, and its cloned MAC when that is an address rather than one of
+    /// NetworkManager's words for how to pick one.
     fn ethernet(&mut self, i: usize) -> Ethernet {
+        let mut e = self.slave(i);
+        match self.get(i, kind::ETHERNET, "cloned-mac-address") {
+            None => {}
+            Some(Value::Bytes(b)) => {
+                let text = super::keyfile::mac_text(b).to_ascii_lowercase();
+                let parsed = checked("cloned-mac-address", &text, MacAddr::parse(&text));
+                e.cloned_mac = self.ok(i, kind::ETHERNET, "cloned-mac-address", parsed);
+            }
+            Some(Value::Str(word)) => {
+                let message = format!(
+                    "ethernet.cloned-mac-address is kept in the profile but not imported: \
+                     '{word}' is how NetworkManager picks a MAC, and <nl:cloned-mac> holds an \
+                     address"
+                );
+                self.note(
+                    i,
+                    NoteKind::NotImported,
+                    kind::ETHERNET,
+                    "cloned-mac-address",
+                    message,
+                );
+            }
+            Some(other) => {
+                self.wrong_type::<()>(i, kind::ETHERNET, "cloned-mac-address", other);
+            }
+        }
+        e
+    }
+
+    /// A bond slave: its MAC only (the bonding driver sets its slaves' MACs, and the model
+    /// has no cloned MAC for one).
+    fn slave(&mut self, i: usize) -> Ethernet {
         let mac = match self.get(i, kind::ETHERNET, "mac-address") {
             None => None,
             Some(Value::Bytes(b)) => {
@@ -620,7 +647,11 @@ impl<'a> Importer<'a> {
             }
             Some(other) => self.wrong_type(i, kind::ETHERNET, "mac-address", other),
         };
-        Ethernet { mac, link: None }
+        Ethernet {
+            mac,
+            cloned_mac: None,
+            link: None,
+        }
     }
 
     /// A `u32` key of `section`, as text for the model's parsers.
@@ -695,6 +726,33 @@ impl<'a> Importer<'a> {
         } else {
             None
         };
+        let mut bond_options = BondOptions::default();
+        for (key, value) in &options {
+            let classic = BondOption::from_driver_name(key)
+                .is_some_and(|o| !BOND_OPTION_NAMES.contains(&o.driver_name()));
+            if classic {
+                continue;
+            }
+            let message = match bond_options.read_driver(key, value, mode) {
+                Ok(DriverOption::Read) => continue,
+                Ok(DriverOption::NotAnOption) => {
+                    format!("bond.{key} is kept in the profile but not imported")
+                }
+                Ok(DriverOption::Dropped(why)) => format!(
+                    "bond.{key} is kept in the profile but not imported: {why}, and \
+                     NetworkManager drops it"
+                ),
+                Err(e) => {
+                    return self.ok(
+                        i,
+                        kind::BOND,
+                        key,
+                        Err(format!("invalid {key} '{value}': {e}")),
+                    );
+                }
+            };
+            self.note(i, NoteKind::NotImported, kind::BOND, key, message);
+        }
         let mut members = self.slaves_of.get(&i).cloned().unwrap_or_default();
         // The primary is listed first: in the XML, order is what says it.
         if let Some(primary) = opt("primary") {
@@ -710,7 +768,7 @@ impl<'a> Importer<'a> {
             }
             slaves.push(Slave {
                 name: self.profiles[m].0.clone(),
-                ethernet: self.ethernet(m),
+                ethernet: self.slave(m),
             });
         }
         if slaves.is_empty() {
@@ -722,6 +780,7 @@ impl<'a> Importer<'a> {
             monitor,
             slaves,
             link: None,
+            options: bond_options,
         })
     }
 
@@ -748,10 +807,43 @@ impl<'a> Importer<'a> {
             let message = format!("vlan '{name}' cannot be its own parent device");
             return self.ok(i, kind::VLAN, "parent", Err(message));
         }
+        let options = self.vlan_options(i)?;
         Some(Vlan {
             tag,
             parent,
             link: None,
+            options,
+        })
+    }
+
+    /// `vlan.flags` and `vlan.protocol`: headers reordered unless bit 1 is clear (a keyfile
+    /// without `flags` reorders them), GVRP 2, loose binding 4, MVRP 8.
+    fn vlan_options(&mut self, i: usize) -> Option<VlanOptions> {
+        let flags = match self.get(i, kind::VLAN, "flags") {
+            None => super::keyfile::VLAN_FLAGS_ABSENT,
+            Some(Value::U32(f)) if *f < 16 => *f,
+            Some(other) => {
+                let message = format!(
+                    "invalid flags {other:?}: expected a sum of 1 (reorder headers), 2 (GVRP), \
+                     4 (loose binding) and 8 (MVRP)"
+                );
+                return self.ok(i, kind::VLAN, "flags", Err(message));
+            }
+        };
+        let bit = |n: u32| (flags & n != 0).then_some(true);
+        let protocol = match self.text(i, kind::VLAN, "protocol") {
+            Some(p) => {
+                let parsed = checked("protocol", p, VlanProtocol::parse(p));
+                Some(self.ok(i, kind::VLAN, "protocol", parsed)?)
+            }
+            None => None,
+        };
+        Some(VlanOptions {
+            protocol,
+            reorder_hdr: (flags & 1 == 0).then_some(false),
+            gvrp: bit(2),
+            loose_binding: bit(4),
+            mvrp: bit(8),
         })
     }
 
@@ -769,6 +861,7 @@ impl<'a> Importer<'a> {
             }
             None => None,
         };
+        let options = self.bridge_options(i, stp == Some(false))?;
         let mut ports = Vec::new();
         for m in self.ports_of.get(&i).cloned().unwrap_or_default() {
             let port_name = self.profiles[m].0.clone();
@@ -788,7 +881,47 @@ impl<'a> Importer<'a> {
                 kind,
             });
         }
-        Some(Bridge { stp, delay, ports })
+        Some(Bridge {
+            stp,
+            delay,
+            ports,
+            options,
+        })
+    }
+
+    /// A bridge's other options; NetworkManager's defaults read as unset. With STP off it
+    /// does not set the priority, hello time or max age, so those are noted, not read.
+    fn bridge_options(&mut self, i: usize, stp_off: bool) -> Option<BridgeOptions> {
+        let mut o = BridgeOptions::default();
+        for key in ["priority", "hello-time", "max-age", "ageing-time"] {
+            let Some(text) = self.number(i, kind::BRIDGE, key) else {
+                continue;
+            };
+            if super::settings::is_default(kind::BRIDGE, key, &Value::U32(parse_uint(&text)?)) {
+                continue;
+            }
+            if stp_off && key != "ageing-time" {
+                let message = format!(
+                    "bridge.{key} is kept in the profile but not imported: it is STP's, STP is \
+                     off, and NetworkManager does not set it"
+                );
+                self.note(i, NoteKind::NotImported, kind::BRIDGE, key, message);
+                continue;
+            }
+            let parsed = match key {
+                "priority" => BridgeOptions::parse_priority(&text).map(|v| o.priority = Some(v)),
+                "hello-time" => HelloTime::parse(&text).map(|v| o.hello_time = Some(v)),
+                "max-age" => MaxAge::parse(&text).map(|v| o.max_age = Some(v)),
+                _ => AgeingTime::parse(&text).map(|v| o.ageing_time = Some(v)),
+            };
+            self.ok(i, kind::BRIDGE, key, checked(key, &text, parsed))?;
+        }
+        match self.get(i, kind::BRIDGE, "multicast-snooping") {
+            None | Some(Value::Bool(true)) => {}
+            Some(Value::Bool(false)) => o.multicast_snooping = Some(false),
+            Some(other) => return self.wrong_type(i, kind::BRIDGE, "multicast-snooping", other),
+        }
+        Some(o)
     }
 
     /// `ipv4.method` or `ipv6.method`; NetworkManager's `auto` when the setting is missing.

@@ -90,11 +90,19 @@ pub const MANAGED: &[(&str, &str)] = &[
     ("connection", "slave-type"),
     (kind::ETHERNET, "mtu"),
     (kind::ETHERNET, "mac-address"),
+    (kind::ETHERNET, "cloned-mac-address"),
     (kind::BOND, "options"),
     (kind::VLAN, "parent"),
     (kind::VLAN, "id"),
+    (kind::VLAN, "flags"),
+    (kind::VLAN, "protocol"),
     (kind::BRIDGE, "stp"),
     (kind::BRIDGE, "forward-delay"),
+    (kind::BRIDGE, "priority"),
+    (kind::BRIDGE, "hello-time"),
+    (kind::BRIDGE, "max-age"),
+    (kind::BRIDGE, "ageing-time"),
+    (kind::BRIDGE, "multicast-snooping"),
     ("ipv4", "method"),
     ("ipv4", "address-data"),
     ("ipv4", "gateway"),
@@ -219,6 +227,11 @@ impl Settings {
                 out.0.remove(family);
             }
         }
+        // D-Bus carries a cloned MAC twice (bytes, and `assigned-mac-address` as text): a
+        // new one goes alone, so the old text cannot disagree with it.
+        if desired.get(kind::ETHERNET, "cloned-mac-address").is_some() {
+            out.remove(kind::ETHERNET, "assigned-mac-address");
+        }
         for (section, keys) in &desired.0 {
             for (key, value) in keys {
                 out.set(section, key, value.clone());
@@ -253,6 +266,11 @@ pub fn is_default(section: &str, key: &str, value: &Value) -> bool {
         ("connection", "autoconnect", Value::Bool(true))
         | (kind::BRIDGE, "stp", Value::Bool(true))
         | (kind::BRIDGE, "forward-delay", Value::U32(15))
+        | (kind::BRIDGE, "priority", Value::U32(32768))
+        | (kind::BRIDGE, "hello-time", Value::U32(2))
+        | (kind::BRIDGE, "max-age", Value::U32(20))
+        | (kind::BRIDGE, "ageing-time", Value::U32(300))
+        | (kind::BRIDGE, "multicast-snooping", Value::Bool(true))
         | ("ipv4" | "ipv6", "ignore-auto-dns", Value::Bool(false))
         | (kind::ETHERNET, "mtu", Value::U32(0))
         | (kind::VLAN, "id", Value::U32(0)) => true,

@@ -36,6 +36,41 @@ impl fmt::Display for VlanTag {
     }
 }
 
+super::keywords! {
+    /// The ethertype of a vlan's tag.
+    VlanProtocol {
+        /// 802.1Q, the default.
+        Ieee8021q = "802.1Q",
+        /// 802.1ad, a service tag (QinQ).
+        Ieee8021ad = "802.1ad",
+    }
+}
+
+/// A vlan's options beyond the tag and the parent, in netloom's namespace (`<nl:vlan
+/// protocol='802.1ad' gvrp='yes' …/>` inside `<vlan>`). `None` is the kernel's default:
+/// 802.1Q, headers reordered, no GVRP, MVRP or loose binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VlanOptions {
+    /// The tag's protocol.
+    pub protocol: Option<VlanProtocol>,
+    /// Whether the tag is taken out of received frames' headers (`REORDER_HDR`).
+    pub reorder_hdr: Option<bool>,
+    /// GVRP registration of the vlan with the switch.
+    pub gvrp: Option<bool>,
+    /// MVRP registration.
+    pub mvrp: Option<bool>,
+    /// Whether the vlan's state follows only its parent's administrative state
+    /// (`LOOSE_BINDING`).
+    pub loose_binding: Option<bool>,
+}
+
+impl VlanOptions {
+    /// Whether no option is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// `<vlan>`: the tag and the device it rides on. The tag is always explicit; it is never
 /// inferred from digits in the interface name (a netcf loss).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +79,8 @@ pub struct Vlan {
     pub tag: VlanTag,
     /// The parent device.
     pub parent: IfaceName,
+    /// Its other options (`<nl:vlan>`).
+    pub options: VlanOptions,
     /// Reported link status.
     pub link: Option<Link>,
 }

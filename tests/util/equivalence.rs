@@ -4,7 +4,8 @@
 //! equivalences are stated once.
 
 use netloom::model::{
-    Bond, BondMode, Host, Interface, InterfaceKind, Ipv4Prefix, Ipv6Prefix, PortKind, StartMode,
+    Bond, BondMode, BridgeOptions, Host, Interface, InterfaceKind, Ipv4Prefix, Ipv6Prefix,
+    PortKind, StartMode, Vlan,
 };
 
 /// The equivalence of the backend named `backend`.
@@ -22,7 +23,8 @@ pub fn of(backend: &str) -> fn(Host) -> Host {
 /// ifcfg files (one file per device, read in name order), except an active-backup bond's
 /// primary, which comes first; compare the rest as sets. NetworkManager reads the files:
 /// an address without a prefix has its class's (IPv4) or /64 (IPv6), an empty IPv4 protocol
-/// is none, a bridge without STP has it off, and a forward delay counts only with STP on.
+/// is none, a bridge without STP has it off, and a forward delay counts only with STP on;
+/// a vlan's headers are reordered and its binding strict unless said otherwise.
 pub fn ifcfg(mut host: Host) -> Host {
     host.interfaces.sort_by(|a, b| a.name.cmp(&b.name));
     for i in &mut host.interfaces {
@@ -42,17 +44,24 @@ pub fn ifcfg(mut host: Host) -> Host {
             s.ethernet.link = None;
         }
     }
+    // NetworkManager's writer's flags: reordering said only when off, loose binding only
+    // when on.
+    fn vlan(v: &mut Vlan) {
+        v.link = None;
+        v.options.reorder_hdr = v.options.reorder_hdr.filter(|on| !on);
+        v.options.loose_binding = v.options.loose_binding.filter(|on| *on);
+    }
     for i in &mut host.interfaces {
         match &mut i.kind {
             InterfaceKind::Ethernet(e) => e.link = None,
-            InterfaceKind::Vlan(v) => v.link = None,
+            InterfaceKind::Vlan(v) => vlan(v),
             InterfaceKind::Bond(b) => bond(b),
             InterfaceKind::Bridge(br) => {
                 br.ports.sort_by(|x, y| x.name.cmp(&y.name));
                 for p in &mut br.ports {
                     match &mut p.kind {
                         PortKind::Ethernet(e) => e.link = None,
-                        PortKind::Vlan(v) => v.link = None,
+                        PortKind::Vlan(v) => vlan(v),
                         PortKind::Bond(b) => bond(b),
                     }
                 }
@@ -66,7 +75,9 @@ pub fn ifcfg(mut host: Host) -> Host {
 /// hotplug and no `<start>` all autoconnect; `peerdns='yes'` and STP on (read back as said),
 /// a 15 s delay and balance-rr are its defaults; IPv6 autoconf implies DHCPv6; an empty IPv4 protocol is
 /// none; `<link>` is status; one profile per device, so order is the names' (except an
-/// active-backup bond's primary, which comes first).
+/// active-backup bond's primary, which comes first); a vlan's flags are bits, set or not
+/// (reordering set unless said otherwise), and a bridge option at NetworkManager's default is
+/// not written.
 pub fn nm(mut host: Host) -> Host {
     fn bond(b: &mut Bond) {
         b.link = None;
@@ -79,6 +90,23 @@ pub fn nm(mut host: Host) -> Host {
         for s in &mut b.slaves {
             s.ethernet.link = None;
         }
+    }
+    // `vlan.flags` says each flag as a bit, reordering on unless cleared.
+    fn vlan(v: &mut Vlan) {
+        v.link = None;
+        let o = &mut v.options;
+        o.reorder_hdr = o.reorder_hdr.filter(|on| !on);
+        o.gvrp = o.gvrp.filter(|on| *on);
+        o.mvrp = o.mvrp.filter(|on| *on);
+        o.loose_binding = o.loose_binding.filter(|on| *on);
+    }
+    // NetworkManager's defaults are not written.
+    fn bridge_defaults(o: &mut BridgeOptions) {
+        o.priority = o.priority.filter(|v| *v != 32768);
+        o.hello_time = o.hello_time.filter(|v| v.get() != 2);
+        o.max_age = o.max_age.filter(|v| v.get() != 20);
+        o.ageing_time = o.ageing_time.filter(|v| v.get() != 300);
+        o.multicast_snooping = o.multicast_snooping.filter(|on| !on);
     }
     for i in &mut host.interfaces {
         if i.start != Some(StartMode::None) {
@@ -107,16 +135,17 @@ pub fn nm(mut host: Host) -> Host {
         }
         match &mut i.kind {
             InterfaceKind::Ethernet(e) => e.link = None,
-            InterfaceKind::Vlan(v) => v.link = None,
+            InterfaceKind::Vlan(v) => vlan(v),
             InterfaceKind::Bond(b) => bond(b),
             InterfaceKind::Bridge(br) => {
                 br.stp = Some(br.stp.unwrap_or(true));
                 br.delay = br.delay.filter(|d| d.seconds() != 15.0);
+                bridge_defaults(&mut br.options);
                 br.ports.sort_by(|a, b| a.name.cmp(&b.name));
                 for port in &mut br.ports {
                     match &mut port.kind {
                         PortKind::Ethernet(e) => e.link = None,
-                        PortKind::Vlan(v) => v.link = None,
+                        PortKind::Vlan(v) => vlan(v),
                         PortKind::Bond(b) => bond(b),
                     }
                 }

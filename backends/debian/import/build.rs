@@ -10,10 +10,12 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use super::{At, Kind, Problems, Read, Stanza, Val, link_key};
 use crate::backend::NoteKind;
 use crate::model::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
-    ForwardDelay, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
-    Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
-    Vlan, VlanTag, one_of, parse_arp_target, parse_host_ipv4, parse_host_ipv6, parse_uint,
+    AgeingTime, ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOption,
+    BondOptions, Bridge, BridgeOptions, Carrier, Dhcp, DriverOption, Ethernet, ForwardDelay,
+    HelloTime, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
+    Ipv6Address, Ipv6Prefix, MacAddr, MaxAge, Miimon, Mtu, Port, PortKind, Slave, StartMode,
+    ValueError, Vlan, VlanTag, one_of, parse_arp_target, parse_host_ipv4, parse_host_ipv6,
+    parse_uint,
 };
 
 impl<'g> Read<'g> {
@@ -198,7 +200,11 @@ impl<'g> Read<'g> {
             Some(("random", _)) | None => None,
             Some((w, at)) => p.parse_at(w, at, "hwaddress", MacAddr::parse),
         };
-        Ethernet { mac, link: None }
+        Ethernet {
+            mac,
+            link: None,
+            cloned_mac: Default::default(),
+        }
     }
 
     fn bond(&self, g: usize, p: &mut Problems) -> Option<Bond> {
@@ -257,6 +263,7 @@ impl<'g> Read<'g> {
             );
             return None;
         }
+        let options = self.bond_options(g, mode, p)?;
         // ifenslave makes the first name in bond-primary that is a slave the primary.
         let mut primary = self
             .link(g, "bond-primary")
@@ -274,12 +281,93 @@ impl<'g> Read<'g> {
             monitor,
             slaves,
             link: None,
+            options,
         })
+    }
+
+    /// The driver options ifenslave writes to sysfs beyond the mode and monitor; one the
+    /// bond's mode does not take the kernel refuses, so it is noted, not read.
+    fn bond_options(
+        &self,
+        g: usize,
+        mode: Option<BondMode>,
+        p: &mut Problems,
+    ) -> Option<BondOptions> {
+        let mut o = BondOptions::default();
+        for opt in BondOption::ALL {
+            let driver = opt.driver_name();
+            if !BOND_OPTION_NAMES.contains(&driver) {
+                continue;
+            }
+            let Some(key) = crate::backends::debian::render::ifupdown_key(*opt) else {
+                continue;
+            };
+            // ifenslave writes num_grat_arp, then num_unsol_na, to one sysfs value: the
+            // second wins.
+            if *opt == BondOption::NumGratArp
+                && let Some(v) = self.link(g, "bond-num-unsol-na")
+            {
+                if let Some(shadowed) = self.link(g, key) {
+                    let message = format!(
+                        "{key} is not imported: bond-num-unsol-na sets the same value of the \
+                         driver, after it"
+                    );
+                    p.note(shadowed.at(), NoteKind::NotImported, message);
+                }
+                self.read_bond_option(&mut o, "num_unsol_na", "bond-num-unsol-na", v, mode, p)?;
+                continue;
+            }
+            if let Some(v) = self.link(g, key) {
+                self.read_bond_option(&mut o, driver, key, v, mode, p)?;
+            }
+        }
+        Some(o)
+    }
+
+    fn read_bond_option(
+        &self,
+        o: &mut BondOptions,
+        driver: &str,
+        key: &str,
+        v: Val,
+        mode: Option<BondMode>,
+        p: &mut Problems,
+    ) -> Option<()> {
+        // ifenslave writes the value to sysfs, where the kernel also takes tlb_dynamic_lb's
+        // names.
+        let value = match (driver, v.text()) {
+            ("tlb_dynamic_lb", "on") => "1",
+            ("tlb_dynamic_lb", "off") => "0",
+            (_, text) => text,
+        };
+        match o.read_driver(driver, value, mode) {
+            Ok(DriverOption::Read | DriverOption::NotAnOption) => Some(()),
+            Ok(DriverOption::Dropped(why)) => {
+                let message = format!(
+                    "{key} is kept in the file but not imported: {why}, and the kernel refuses \
+                     it there"
+                );
+                p.note(v.at(), NoteKind::NotImported, message);
+                Some(())
+            }
+            Err(e) => {
+                p.at(v.at(), format!("invalid {key} '{}': {e}", v.text()));
+                None
+            }
+        }
     }
 
     fn bridge(&self, g: usize, p: &mut Problems) -> Option<Bridge> {
         let stp = self.parse(g, "bridge-stp", on_off, p);
         let delay = self.parse(g, "bridge-fd", ForwardDelay::parse, p);
+        // bridge-utils sets these with brctl whatever STP is.
+        let options = BridgeOptions {
+            priority: self.parse(g, "bridge-bridgeprio", BridgeOptions::parse_priority, p),
+            hello_time: self.parse(g, "bridge-hello", HelloTime::parse, p),
+            max_age: self.parse(g, "bridge-maxage", MaxAge::parse, p),
+            ageing_time: self.parse(g, "bridge-ageing", AgeingTime::parse, p),
+            multicast_snooping: None,
+        };
         let mut ports = Vec::new();
         for m in &self.members[g] {
             if let Some(h) = m.group {
@@ -319,7 +407,12 @@ impl<'g> Read<'g> {
                 }
             }
         }
-        Some(Bridge { stp, delay, ports })
+        Some(Bridge {
+            stp,
+            delay,
+            ports,
+            options,
+        })
     }
 
     /// A link option parsed by a model parser.
@@ -365,6 +458,7 @@ impl<'g> Read<'g> {
             tag,
             parent,
             link: None,
+            options: Default::default(),
         })
     }
 }

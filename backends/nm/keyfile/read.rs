@@ -24,6 +24,9 @@ enum Type {
     U32,
     U64,
     Mac,
+    /// `cloned-mac-address`: a MAC (bytes), or one of NetworkManager's words for how to
+    /// pick one (`random`, `stable`…), kept as text.
+    ClonedMac,
     /// `connection.type`: a setting name, `ethernet` for `802-3-ethernet`.
     Kind,
     /// An address of the section's family, printed canonically.
@@ -44,10 +47,13 @@ fn typed(section: &str, key: &str) -> Option<Type> {
         (kind::ETHERNET, "mtu") => Type::U32,
         (kind::ETHERNET, "mac-address") => Type::Mac,
         (kind::ETHERNET, "auto-negotiate") => Type::Bool,
-        (kind::VLAN, "parent") => Type::Str,
+        (kind::ETHERNET, "cloned-mac-address") => Type::ClonedMac,
+        (kind::VLAN, "parent" | "protocol") => Type::Str,
         (kind::VLAN, "id" | "flags") => Type::U32,
-        (kind::BRIDGE, "stp") => Type::Bool,
-        (kind::BRIDGE, "forward-delay") => Type::U32,
+        (kind::BRIDGE, "stp" | "multicast-snooping") => Type::Bool,
+        (kind::BRIDGE, "forward-delay" | "priority" | "hello-time" | "max-age" | "ageing-time") => {
+            Type::U32
+        }
         (_, "method") if ip => Type::Str,
         (_, "ignore-auto-dns") if ip => Type::Bool,
         (_, "gateway") if ip => Type::Ip,
@@ -467,6 +473,10 @@ fn convert(ty: Type, section: &str, text: &str) -> Result<Value, String> {
         Type::U32 => Value::U32(number(u64::from(u32::MAX))? as u32),
         Type::U64 => Value::U64(number(u64::MAX)?),
         Type::Mac => Value::Bytes(mac(text).ok_or("a MAC address like 02:4E:4D:00:00:10")?),
+        Type::ClonedMac => match mac(text) {
+            Some(bytes) => Value::Bytes(bytes),
+            None => Value::Str(text.to_owned()),
+        },
         Type::Ip => {
             let ip = if section == "ipv6" {
                 text.parse::<Ipv6Addr>().map(IpAddr::V6).ok()
