@@ -382,6 +382,10 @@ fn quiet(section: &str, key: &str, value: &Value) -> bool {
 }
 
 /// A model parser's verdict on `value`, as a message naming the key.
+/// NetworkManager's words for how to pick a cloned MAC (an ethernet's; `stable-ssid` is
+/// Wi-Fi's).
+const MAC_WORDS: &[&str] = &["preserve", "permanent", "random", "stable"];
+
 fn checked<T>(key: &str, value: &str, parsed: Result<T, ValueError>) -> Result<T, String> {
     parsed.map_err(|e| format!("invalid {key} '{value}': {e}"))
 }
@@ -607,31 +611,39 @@ impl<'a> Importer<'a> {
     /// NetworkManager's words for how to pick one.
     fn ethernet(&mut self, i: usize) -> Ethernet {
         let mut e = self.slave(i);
-        match self.get(i, kind::ETHERNET, "cloned-mac-address") {
-            None => {}
-            Some(Value::Bytes(b)) => {
-                let text = super::keyfile::mac_text(b).to_ascii_lowercase();
-                let parsed = checked("cloned-mac-address", &text, MacAddr::parse(&text));
-                e.cloned_mac = self.ok(i, kind::ETHERNET, "cloned-mac-address", parsed);
-            }
-            Some(Value::Str(word)) => {
-                let message = format!(
-                    "ethernet.cloned-mac-address is kept in the profile but not imported: \
-                     '{word}' is how NetworkManager picks a MAC, and <nl:cloned-mac> holds an \
-                     address"
-                );
-                self.note(
-                    i,
-                    NoteKind::NotImported,
-                    kind::ETHERNET,
-                    "cloned-mac-address",
-                    message,
-                );
-            }
+        // A keyfile says the cloned MAC in `cloned-mac-address`: bytes for an address, text
+        // for a word. D-Bus says it twice: the bytes there (for an address only), and the
+        // text in `assigned-mac-address` (an address or a word).
+        let assigned = self.get(i, kind::ETHERNET, "assigned-mac-address");
+        let (key, text) = match self.get(i, kind::ETHERNET, "cloned-mac-address") {
+            Some(Value::Bytes(b)) => (
+                "cloned-mac-address",
+                super::keyfile::mac_text(b).to_ascii_lowercase(),
+            ),
+            Some(Value::Str(word)) => ("cloned-mac-address", word.clone()),
             Some(other) => {
                 self.wrong_type::<()>(i, kind::ETHERNET, "cloned-mac-address", other);
+                return e;
             }
+            None => match assigned {
+                None => return e,
+                Some(Value::Str(text)) => ("assigned-mac-address", text.to_ascii_lowercase()),
+                Some(other) => {
+                    self.wrong_type::<()>(i, kind::ETHERNET, "assigned-mac-address", other);
+                    return e;
+                }
+            },
+        };
+        if MAC_WORDS.contains(&text.as_str()) {
+            let message = format!(
+                "ethernet.{key} is kept in the profile but not imported: '{text}' is how \
+                 NetworkManager picks a MAC, and <nl:cloned-mac> holds an address"
+            );
+            self.note(i, NoteKind::NotImported, kind::ETHERNET, key, message);
+            return e;
         }
+        let parsed = checked(key, &text, MacAddr::parse(&text));
+        e.cloned_mac = self.ok(i, kind::ETHERNET, key, parsed);
         e
     }
 

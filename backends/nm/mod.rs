@@ -527,4 +527,100 @@ mod tests {
             assert_eq!(host.interfaces.len(), 1);
         });
     }
+
+    #[test]
+    fn options_are_read_as_networkmanager_reads_them() {
+        // vlan.flags bits, a keyfile word for the cloned MAC, bond options NetworkManager drops
+        // in the bond's mode, a bridge's STP parameters with STP off.
+        let eth = "[connection]\nid=e\ntype=ethernet\ninterface-name=eth0\n\n[ethernet]\n\
+                   cloned-mac-address=random\n";
+        let vlan = "[connection]\nid=v\ntype=vlan\ninterface-name=eth0.7\n\n[vlan]\n\
+                    parent=eth0\nid=7\nflags=10\nprotocol=802.1ad\n";
+        let bond = "[connection]\nid=b\ntype=bond\ninterface-name=bond0\n\n[bond]\n\
+                    mode=active-backup\nad_select=count\ntlb_dynamic_lb=0\nlp_interval=3\n";
+        let slave = "[connection]\nid=s\ntype=ethernet\ninterface-name=eth1\nmaster=bond0\n\
+                     slave-type=bond\n";
+        let bridge = "[connection]\nid=br0\ntype=bridge\ninterface-name=br0\n\n[bridge]\n\
+                      stp=false\npriority=4096\nageing-time=300\nmulticast-snooping=false\n";
+        let (got, notes) = read(&[
+            ("e", eth),
+            ("v", vlan),
+            ("b", bond),
+            ("s", slave),
+            ("br0", bridge),
+        ]);
+        for want in [
+            "<nl:vlan protocol='802.1ad' reorder_hdr='no' gvrp='yes' mvrp='yes'/>",
+            "<nl:bond ad_select='count'/>",
+            "<bridge stp='off'>\n      <nl:bridge multicast_snooping='no'/>",
+        ] {
+            assert!(got.contains(want), "{want} in\n{got}");
+        }
+        assert!(!got.contains("cloned-mac"), "{got}");
+        assert_eq!(
+            notes,
+            [
+                "NotImported bond.lp_interval is kept in the profile but not imported",
+                "NotImported bond.tlb_dynamic_lb is kept in the profile but not imported: \
+                 tlb_dynamic_lb is for mode 'balance-tlb' or 'balance-alb', and this bond's is \
+                 'active-backup', and NetworkManager drops it",
+                "NotImported bridge.priority is kept in the profile but not imported: it is STP's, \
+                 STP is off, and NetworkManager does not set it",
+                "NotImported ethernet.cloned-mac-address is kept in the profile but not imported: \
+                 'random' is how NetworkManager picks a MAC, and <nl:cloned-mac> holds an address",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cloned_mac_over_dbus_is_read_once_from_either_of_its_keys() {
+        use settings::kind;
+        // GetSettings says an address in `cloned-mac-address` (bytes) and in
+        // `assigned-mac-address` (text); a word in `assigned-mac-address` only.
+        let profile = |assigned: &str, bytes: Option<Vec<u8>>| {
+            let mut p = Settings::default();
+            p.set("connection", "id", Value::Str("eth0".into()));
+            p.set("connection", "type", Value::Str(kind::ETHERNET.into()));
+            p.set("connection", "interface-name", Value::Str("eth0".into()));
+            p.set(
+                kind::ETHERNET,
+                "assigned-mac-address",
+                Value::Str(assigned.into()),
+            );
+            if let Some(b) = bytes {
+                p.set(kind::ETHERNET, "cloned-mac-address", Value::Bytes(b));
+            }
+            p
+        };
+        let noted = |p: Settings| {
+            let sources = [import::Source {
+                settings: &p,
+                file: None,
+            }];
+            let imported = import::build(&sources, &[], &import::Live::new()).unwrap();
+            let notes: Vec<String> = (imported.notes.iter())
+                .map(|n| n.at.message().to_owned())
+                .collect();
+            (crate::xml::to_xml(&imported.host), notes)
+        };
+        let (xml, notes) = noted(profile(
+            "02:4E:4D:00:00:99",
+            Some(vec![2, 0x4e, 0x4d, 0, 0, 0x99]),
+        ));
+        assert!(
+            xml.contains("<nl:cloned-mac address='02:4e:4d:00:00:99'/>"),
+            "{xml}"
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+        let (xml, notes) = noted(profile("stable", None));
+        assert!(!xml.contains("cloned-mac"), "{xml}");
+        assert_eq!(
+            notes,
+            [
+                "802-3-ethernet.assigned-mac-address: ethernet.assigned-mac-address is kept in \
+                 the profile but not imported: 'stable' is how NetworkManager picks a MAC, and \
+                 <nl:cloned-mac> holds an address"
+            ]
+        );
+    }
 }

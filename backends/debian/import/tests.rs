@@ -963,3 +963,81 @@ fn auto_patterns_start_the_stanzas_they_match_and_say_so() {
         "{notes:#?}"
     );
 }
+
+#[test]
+fn ifenslave_and_bridge_utils_options_read_as_they_write_them() {
+    // Either spelling of each option; the values as sysfs and brctl take them: keywords by
+    // name or number, tlb_dynamic_lb's on and off; num_unsol_na, which ifenslave writes
+    // after num_grat_arp to the same value, wins.
+    let s = main_only(
+        "iface bond0 inet manual\n  bond-slaves eth1\n  bond-mode 802.3ad\n  \
+         bond_lacp_rate 1\n  bond-xmit-hash-policy layer3+4\n  bond-ad-select 2\n  \
+         bond-num-grat-arp 2\n  bond_num_unsol_na 5\n  bond-primary-reselect better\n  \
+         bond-fail-over-mac 1\n\
+         iface bond1 inet manual\n  bond-slaves eth2\n  bond-mode balance-alb\n  \
+         bond-tlb-dynamic-lb off\n  bond-packets-per-slave 3\n\
+         iface br0 inet manual\n  bridge_ports eth3\n  bridge_stp off\n  \
+         bridge_bridgeprio 4096\n  bridge_hello 3\n  bridge_maxage 12\n  bridge_ageing 0\n",
+    );
+    assert_imports(
+        &s,
+        "<interfaces xmlns:nl='urn:netloom:xml:1'>\
+         <interface type='bond' name='bond0'><start mode='none'/><bond mode='802.3ad'>\
+         <nl:bond lacp_rate='fast' xmit_hash_policy='layer3+4' ad_select='count' \
+         num_grat_arp='5' primary_reselect='better' fail_over_mac='active'/>\
+         <interface type='ethernet' name='eth1'/></bond></interface>\
+         <interface type='bond' name='bond1'><start mode='none'/><bond mode='balance-alb'>\
+         <nl:bond tlb_dynamic_lb='no'/><interface type='ethernet' name='eth2'/></bond></interface>\
+         <interface type='bridge' name='br0'><start mode='none'/><bridge stp='off'>\
+         <nl:bridge priority='4096' hello_time='3' max_age='12' ageing_time='0'/>\
+         <interface type='ethernet' name='eth3'/></bridge></interface>\
+         </interfaces>",
+    );
+    // What the kernel refuses in the bond's mode (packets_per_slave is balance-rr's) and
+    // the num_grat_arp that num_unsol_na overrides are noted where they are.
+    let notes: Vec<String> = import(&s, &[])
+        .unwrap()
+        .notes
+        .iter()
+        .map(|n| format!("{}: {}", n.at.location(), n.at.message()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "etc/network/interfaces:7:21: bond-num-grat-arp is not imported: bond-num-unsol-na \
+             sets the same value of the driver, after it",
+            "etc/network/interfaces:15:26: bond-packets-per-slave is kept in the file but not \
+             imported: packets_per_slave is for mode 'balance-rr', and this bond's is \
+             'balance-alb', and the kernel refuses it there",
+        ]
+    );
+}
+
+#[test]
+fn bad_bond_and_bridge_options_are_refused_at_the_value() {
+    let cases = [
+        (
+            "iface bond0 inet manual\n  bond-slaves eth1\n  bond-mode 4\n  bond-lacp-rate 2\n",
+            "4:18: invalid bond-lacp-rate '2': expected a name or a number from 0 to 1",
+        ),
+        (
+            "iface bond0 inet manual\n  bond-slaves eth1\n  bond-num-grat-arp 256\n",
+            "3:21: invalid bond-num-grat-arp '256': expected a whole number from 0 to 255",
+        ),
+        (
+            "iface br0 inet manual\n  bridge-ports none\n  bridge-hello 11\n",
+            "3:16: invalid bridge-hello '11': expected a whole number of seconds from 1 to 10",
+        ),
+        (
+            "iface br0 inet manual\n  bridge-ports none\n  bridge_bridgeprio 65536\n",
+            "3:21: invalid bridge-bridgeprio '65536': expected a whole number from 0 to 65535",
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(
+            one_error(text),
+            format!("etc/network/interfaces:{want}"),
+            "{text}"
+        );
+    }
+}

@@ -346,3 +346,85 @@ fn static_routes_are_noted_as_kept() {
         )]
     );
 }
+
+#[test]
+fn bond_bridge_and_mac_options_are_read_as_networkmanager_reads_them() {
+    // A bond's driver options by name or number; one its mode does not take is dropped by
+    // NetworkManager, and noted as kept; one the model has no place for is noted.
+    let slave = "DEVICE=eth1\nMASTER=bond0\nSLAVE=yes\nMACADDR=02:00:00:00:00:09\n";
+    let (got, notes) = read(&[
+        (
+            "ifcfg-bond0",
+            "DEVICE=bond0\nTYPE=Bond\nBONDING_OPTS='mode=balance-xor xmit_hash_policy=1 \
+             num_unsol_na=3 packets_per_slave=2 lp_interval=4'\n",
+        ),
+        ("ifcfg-eth1", slave),
+        (
+            "ifcfg-eth2",
+            "DEVICE=eth2\nMACADDR=02:00:00:00:00:0A\nIPADDR=192.0.2.2\nPREFIX=24\n",
+        ),
+        ("ifcfg-eth3", "DEVICE=eth3\nMACADDR=stable\n"),
+        (
+            "ifcfg-br0",
+            "DEVICE=br0\nTYPE=Bridge\nSTP=off\nBRIDGING_OPTS='priority=100 ageing_time=30 \
+             multicast_snooping=0 hash_max=8'\n",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(
+        got,
+        "<interfaces xmlns:nl='urn:netloom:xml:1'>\n  <interface type='bond' name='bond0'>\n    \
+         <bond mode='balance-xor'>\n      <nl:bond xmit_hash_policy='layer3+4' \
+         num_grat_arp='3'/>\n      <interface type='ethernet' name='eth1'/>\n    </bond>\n  \
+         </interface>\n  <interface type='bridge' name='br0'>\n    <bridge stp='off'>\n      \
+         <nl:bridge ageing_time='30' multicast_snooping='no'/>\n    </bridge>\n  </interface>\n  \
+         <interface type='ethernet' name='eth2'>\n    <nl:cloned-mac address='02:00:00:00:00:0a'/>\n    \
+         <protocol family='ipv4'>\n      <ip address='192.0.2.2' prefix='24'/>\n    </protocol>\n  \
+         </interface>\n  <interface type='ethernet' name='eth3'/>\n</interfaces>\n"
+    );
+    assert_eq!(
+        notes,
+        [
+            format!(
+                "NotImported {DIR}/ifcfg-bond0:3:14: BONDING_OPTS option 'packets_per_slave' is \
+                 kept in the file but not imported: packets_per_slave is for mode 'balance-rr', \
+                 and this bond's is 'balance-xor', and NetworkManager drops it"
+            ),
+            format!(
+                "NotImported {DIR}/ifcfg-bond0:3:14: BONDING_OPTS option 'lp_interval' is kept \
+                 in the file but not imported"
+            ),
+            format!(
+                "NotImported {DIR}/ifcfg-br0:4:15: BRIDGING_OPTS option 'priority=100' is kept in \
+                 the file but not imported: it is STP's, and STP is off, and NetworkManager \
+                 ignores it too"
+            ),
+            format!(
+                "NotImported {DIR}/ifcfg-br0:4:15: BRIDGING_OPTS option 'hash_max' is kept in the \
+                 file but not imported"
+            ),
+            format!(
+                "NotImported {DIR}/ifcfg-eth3:2:9: MACADDR is kept in the file but not imported: \
+                 'stable' is how NetworkManager picks a MAC, and <nl:cloned-mac> holds an address"
+            ),
+            format!(
+                "NotImported {DIR}/ifcfg-eth1:4:9: MACADDR is kept in the file but not imported"
+            ),
+        ]
+    );
+    // NetworkManager refuses a profile whose lacp_rate is fast outside 802.3ad.
+    assert_eq!(
+        one_error(&[
+            (
+                "ifcfg-bond0",
+                "DEVICE=bond0\nTYPE=Bond\nBONDING_OPTS='mode=1 lacp_rate=fast'\n"
+            ),
+            ("ifcfg-eth1", slave),
+        ]),
+        format!(
+            "{DIR}/ifcfg-bond0:3:14: invalid bond option 'lacp_rate=fast': lacp_rate is for mode \
+             '802.3ad', and this bond's is 'active-backup'; NetworkManager refuses a profile with \
+             lacp_rate fast outside 802.3ad"
+        )
+    );
+}
