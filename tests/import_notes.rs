@@ -95,6 +95,14 @@ fn apply_leaves_wifi_and_team_profiles_of_nm_byte_for_byte() {
     let wifi = format!("{dir}/home.nmconnection");
     let team = format!("{dir}/team0.nmconnection");
     let port = format!("{dir}/team0-port1");
+    // A Wi-Fi profile that carries the UUID netloom derives from its device's name (as if
+    // netloom's ethernet profile had been turned into a Wi-Fi one by hand) is still not
+    // netloom's: import skips it, so no plan may delete it.
+    let uuid_wifi = format!("{dir}/wlan1.nmconnection");
+    let uuid_wifi_text = format!(
+        "[connection]\nid=wlan1\nuuid={}\ntype=wifi\ninterface-name=wlan1\n\n[wifi]\nssid=x\n",
+        netloom::backends::nm::render::uuid("wlan1")
+    );
     apply_leaves_alone(
         "nm",
         &[
@@ -102,6 +110,7 @@ fn apply_leaves_wifi_and_team_profiles_of_nm_byte_for_byte() {
                 &wifi,
                 "[connection]\nid=home\ntype=wifi\ninterface-name=wlan0\n\n[wifi]\nssid=home\n",
             ),
+            (&uuid_wifi, &uuid_wifi_text),
             (
                 &team,
                 "[connection]\nid=team0\ntype=team\ninterface-name=team0\n\n[team]\nconfig={}\n",
@@ -112,9 +121,10 @@ fn apply_leaves_wifi_and_team_profiles_of_nm_byte_for_byte() {
                  master=team0\nslave-type=team\n",
             ),
         ],
-        &[&wifi, &team, &port],
+        &[&wifi, &uuid_wifi, &team, &port],
         &[
             "home.nmconnection:3:6: note: skipped: a profile of type 'wifi'",
+            "wlan1.nmconnection:4:6: note: skipped: a profile of type 'wifi'",
             "team0.nmconnection:3:6: note: skipped: a profile of type 'team'",
             "team0-port1:5:8: note: skipped: its controller 'team0'",
         ],

@@ -43,11 +43,21 @@ pub fn path(name: &str) -> String {
 }
 
 /// Whether a profile (a keyfile, or a live one) is one netloom made: its UUID is the one
-/// netloom derives from its interface name. Only those are ever removed for not being
-/// rendered; the user's own profiles (Wi-Fi, VPN) share the directory and the daemon.
+/// netloom derives from its interface name, and it is of a kind the model holds (a Wi-Fi or
+/// team profile that carries such a UUID is still the user's, as import skips it). Only
+/// those are ever removed for not being rendered; the user's own profiles (Wi-Fi, VPN)
+/// share the directory and the daemon.
 pub fn netlooms(s: &Settings) -> bool {
+    use settings::kind;
     let derived = s.interface_name().map(render::uuid);
-    derived.is_some() && s.uuid() == derived.as_deref()
+    let modelled = matches!(
+        s.kind(),
+        Some(kind::ETHERNET | kind::BOND | kind::VLAN | kind::BRIDGE)
+    ) && matches!(
+        s.str("connection", "slave-type"),
+        None | Some("bond" | "bridge")
+    );
+    modelled && derived.is_some() && s.uuid() == derived.as_deref()
 }
 
 /// Whether `path` is a keyfile NetworkManager reads (`nm_keyfile_utils_ignore_filename`, for
