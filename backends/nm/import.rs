@@ -382,10 +382,6 @@ fn quiet(section: &str, key: &str, value: &Value) -> bool {
 }
 
 /// A model parser's verdict on `value`, as a message naming the key.
-/// NetworkManager's words for how to pick a cloned MAC (an ethernet's; `stable-ssid` is
-/// Wi-Fi's).
-const MAC_WORDS: &[&str] = &["preserve", "permanent", "random", "stable"];
-
 fn checked<T>(key: &str, value: &str, parsed: Result<T, ValueError>) -> Result<T, String> {
     parsed.map_err(|e| format!("invalid {key} '{value}': {e}"))
 }
@@ -634,7 +630,7 @@ impl<'a> Importer<'a> {
                 }
             },
         };
-        if MAC_WORDS.contains(&text.as_str()) {
+        if super::settings::MAC_WORDS.contains(&text.as_str()) {
             let message = format!(
                 "ethernet.{key} is kept in the profile but not imported: '{text}' is how \
                  NetworkManager picks a MAC, and <nl:cloned-mac> holds an address"
