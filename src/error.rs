@@ -246,6 +246,19 @@ pub enum Error {
         /// Why undoing failed.
         undo: Box<Error>,
     },
+    /// Restoring a transaction's previous state (a rollback, a recovery, the undoing of a
+    /// failed apply) stopped short: every file that could be restored is, the others are
+    /// named with why. The journal still holds the previous state, and the next netloom
+    /// command on the root finishes restoring it.
+    #[error("{}", partly_restored(*.id, .restored, .unrestored))]
+    PartlyRestored {
+        /// The transaction.
+        id: u64,
+        /// The files (relative to the root) back as they were before it.
+        restored: Vec<String>,
+        /// The files that are not, each with why.
+        unrestored: Vec<(String, Box<Error>)>,
+    },
     /// NetworkManager refused or failed a request; the message names the profile and,
     /// where NetworkManager says, the setting.
     #[error(transparent)]
@@ -279,6 +292,37 @@ pub enum Error {
         /// The undo steps that failed, with their errors.
         leftovers: String,
     },
+}
+
+/// What [`Error::PartlyRestored`] says: both lists whole, and what happens next.
+fn partly_restored(id: u64, restored: &[String], unrestored: &[(String, Box<Error>)]) -> String {
+    let files = |n: usize| if n == 1 { "file" } else { "files" };
+    let done = if restored.is_empty() {
+        "no file is restored".to_owned()
+    } else {
+        format!(
+            "{} {} restored ({})",
+            restored.len(),
+            files(restored.len()),
+            restored
+                .iter()
+                .map(|p| Shown(p).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let left = unrestored
+        .iter()
+        .map(|(p, why)| format!("{} ({})", Shown(p), why.report()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!(
+        "transaction {id} could not be restored completely: {done}; {} {} not restored: \
+         {left}; the journal keeps the previous state, and the next netloom command on this \
+         root finishes restoring it",
+        unrestored.len(),
+        files(unrestored.len())
+    )
 }
 
 impl Error {

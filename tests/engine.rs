@@ -3,9 +3,12 @@
 //! the lock, confirm-or-revert, undefine. Every check compares the whole tree under the root
 //! (bytes, modes, owners, directories, leftovers) with the exact old or new state.
 
+mod confine;
 mod confirm;
 mod diff;
 mod faults;
 mod hardening;
+mod reporting;
 mod rollback;
 mod support;
+mod unreadable;

@@ -1,4 +1,5 @@
-//! What the benchmarks share: the generated 10,000-device host and a timing loop.
+//! What the benchmarks share: the generated 10,000-device host, the bond-and-VLANs host of
+//! issue 18, and timing loops.
 
 #![allow(dead_code)]
 
@@ -8,6 +9,10 @@ use std::time::{Duration, Instant};
 pub const DEVICES: usize = 10_000;
 pub const VLANS: usize = 4_000;
 pub const RUNS: usize = 30;
+/// VLANs on each bond of [`vlan_host`]: one link carries at most 4,094 tags.
+pub const VLANS_PER_BOND: usize = 1_000;
+/// What [`sample`] spends on one row once it has its minimum of runs.
+pub const ROW_TIME: Duration = Duration::from_secs(10);
 
 /// The host XML and the number of devices it defines.
 pub fn host() -> (String, usize) {
@@ -56,6 +61,82 @@ pub fn host_of(total: usize) -> (String, usize) {
     }
     x.push_str("</interfaces>\n");
     (x, devices)
+}
+
+/// The host of issue 18: `vlans` VLANs on bonds of two NICs each (802.3ad, MII monitoring,
+/// MTU 9000), [`VLANS_PER_BOND`] on each bond, every VLAN up at boot with its own IPv4
+/// address (a /28 of 10.0.0.0/8). 1,000 VLANs are one bond; 10,000 are ten, so the larger
+/// host is exactly ten copies of the smaller and a linear write path costs ten times as much.
+/// `benches/netplan-compare.sh` writes the same host as XML and as netplan YAML. Returns the
+/// XML and the number of devices (bonds, their NICs, VLANs).
+pub fn vlan_host(vlans: usize) -> (String, usize) {
+    let mut x = String::from("<interfaces>\n");
+    let mut devices = 0;
+    for bond in 0..vlans.div_ceil(VLANS_PER_BOND) {
+        write!(
+            x,
+            "  <interface type='bond' name='bond{bond}'>\n    <start mode='onboot'/>\n    \
+             <mtu size='9000'/>\n    <bond mode='802.3ad'>\n      <miimon freq='100'/>\n      \
+             <interface type='ethernet' name='eth{}'/>\n      \
+             <interface type='ethernet' name='eth{}'/>\n    </bond>\n  </interface>\n",
+            2 * bond,
+            2 * bond + 1
+        )
+        .unwrap();
+        devices += 3;
+        let first = bond * VLANS_PER_BOND;
+        for i in first..vlans.min(first + VLANS_PER_BOND) {
+            let tag = i - first + 1;
+            let a = (10 << 24) + (i << 4) + 1;
+            write!(
+                x,
+                "  <interface type='vlan' name='bond{bond}.{tag}'>\n    <start mode='onboot'/>\n    \
+                 <protocol family='ipv4'>\n      <ip address='{}.{}.{}.{}' prefix='28'/>\n    \
+                 </protocol>\n    <vlan tag='{tag}'>\n      <interface name='bond{bond}'/>\n    \
+                 </vlan>\n  </interface>\n",
+                a >> 24,
+                (a >> 16) & 255,
+                (a >> 8) & 255,
+                a & 255
+            )
+            .unwrap();
+            devices += 1;
+        }
+    }
+    x.push_str("</interfaces>\n");
+    (x, devices)
+}
+
+/// Times `run` on a fresh `setup()` each time, sorted; setup, `check` of what `run`
+/// returned, and dropping both are untimed. One warm-up first, kept as a sample when it took
+/// over a second (warming matters little there and repeating costs much); then samples
+/// until [`RUNS`], or until [`ROW_TIME`] is spent with at least three, or with one when a
+/// single run takes twice as long (the 100,000-file apply of an engine that syncs each file).
+pub fn sample<S, R>(
+    mut setup: impl FnMut() -> S,
+    mut run: impl FnMut(&S) -> R,
+    mut check: impl FnMut(&S, R),
+) -> Vec<Duration> {
+    let mut once = || {
+        let s = setup();
+        let t = Instant::now();
+        let r = run(&s);
+        let elapsed = t.elapsed();
+        check(&s, r);
+        elapsed
+    };
+    let started = Instant::now();
+    let warm = once();
+    let mut times = Vec::new();
+    if warm > Duration::from_secs(1) {
+        times.push(warm);
+    }
+    let least = if warm > 2 * ROW_TIME { 1 } else { 3 };
+    while times.len() < RUNS && (times.len() < least || started.elapsed() < ROW_TIME) {
+        times.push(once());
+    }
+    times.sort();
+    times
 }
 
 pub fn measure(mut f: impl FnMut()) -> Vec<Duration> {

@@ -33,7 +33,7 @@ pub(super) fn client(
         NmMode::Keyfile => Ok(None),
         NmMode::Live => Ok(Some(Client::connect()?)),
         NmMode::Auto => {
-            if root.absolute() != std::path::Path::new("/") {
+            if !root.is_system_root() {
                 return Ok(None);
             }
             match Client::connect() {

@@ -247,10 +247,7 @@ fn detected(root: &Path) -> Vec<&'static dyn Backend> {
     backends::ALL
         .iter()
         .copied()
-        .filter(|b| {
-            b.marker()
-                .is_some_and(|m| root.resolve(m).is_ok_and(|p| p.exists()))
-        })
+        .filter(|b| b.marker().is_some_and(|m| root.exists(m)))
         .collect()
 }
 

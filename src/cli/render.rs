@@ -1,6 +1,6 @@
 //! `netloom render --backend B FILE... [--out DIR]`
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use super::{Cli, choose, input};
@@ -49,9 +49,10 @@ pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
 
 /// Prints rendered files one after the other, each under a `==> PATH <==` header (as
 /// `tail` and `head` separate files), for `render` and `net render` alike. The path is shown
-/// escaped; the contents are the file's bytes.
+/// escaped; the contents are the file's bytes. Buffered: standard output alone flushes at
+/// every line, which costs a system call per line.
 pub(super) fn print_files(files: &[RenderedFile]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     for (i, f) in files.iter().enumerate() {
         let sep = if i == 0 { "" } else { "\n" };
         write!(out, "{sep}==> {} <==\n{}", Shown(&f.path), f.contents).map_err(Error::Output)?;

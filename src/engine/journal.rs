@@ -6,18 +6,26 @@
 //! transaction's `data` file (`meta.json` says where each lies), so journalling 1,000 files
 //! costs one fsync rather than 2,000.
 //!
-//! A transaction's directory is written completely under a `.partial` name and renamed into
-//! place before the first file changes, so a journal that exists is whole. Its `state` file is
-//! replaced atomically at each step: `open` while files are being written, then `committed`
+//! A transaction's directory is written completely under a `.partial` name, made durable
+//! with the rest of its file system (one `syncfs`, not one `fsync` per file), and renamed
+//! into place before the first file changes, so a journal that exists is whole. Its `state`
+//! file is replaced atomically at each step: `open` while files are being written, then `committed`
 //! or `pending` (awaiting `netloom confirm`), `rolling-back`, `rolled-back`. Any command that
 //! finds an `open` or `rolling-back` transaction, or a `pending` one past its deadline,
 //! restores the previous state before doing anything else.
+//!
+//! Anything else in the journal's directory named like a transaction (a symbolic link, a
+//! file, a directory without a readable `meta.json` or `state`) is not one netloom wrote: it
+//! is reported by name ([`damage`]) and otherwise ignored, and new transactions are
+//! numbered past it.
 
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::sync::OnceLock;
 
+use rustix::fs::FileType;
 use serde::{Deserialize, Serialize};
 
-use super::fsio::{self, Owner};
+use super::beneath::{Dir, Owner, Walk, read_err, write_err};
 use super::root::TargetRoot;
 use crate::error::Error;
 use crate::plan::FileState;
@@ -147,24 +155,31 @@ impl State {
 }
 
 /// One transaction as found on disk.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Tx {
     pub meta: Meta,
     pub state: State,
-    pub dir: PathBuf,
+    /// Its directory, `journal/N`.
+    pub dir: Dir,
+    /// Its `data` file, opened when first read.
+    data: OnceLock<File>,
 }
 
 impl Tx {
     /// The bytes and mode of one side of a file.
     pub fn blob(&self, saved: &Saved) -> Result<FileState, Error> {
-        use std::io::{Read, Seek, SeekFrom};
-        let path = self.dir.join(DATA);
-        let err = fsio::read_err(&path);
-        let mut file = std::fs::File::open(&path).map_err(&err)?;
-        file.seek(SeekFrom::Start(saved.offset)).map_err(&err)?;
+        use std::os::unix::fs::FileExt;
+        let err = |e: std::io::Error| read_err(&self.dir.shown(DATA))(e);
+        let file = match self.data.get() {
+            Some(f) => f,
+            None => {
+                let f = self.dir.open_read(DATA)?;
+                self.data.get_or_init(|| f)
+            }
+        };
         let len = usize::try_from(saved.len).map_err(|e| err(std::io::Error::other(e)))?;
         let mut bytes = vec![0; len];
-        file.read_exact(&mut bytes).map_err(&err)?;
+        file.read_exact_at(&mut bytes, saved.offset).map_err(&err)?;
         Ok(FileState {
             bytes,
             mode: saved.mode,
@@ -177,121 +192,192 @@ impl Tx {
         self.state = state;
         Ok(())
     }
+
+    /// The transaction's directory as a person reads it: what its own steps' errors name.
+    pub fn shown(&self) -> String {
+        self.dir.shown_self()
+    }
 }
 
-fn write_state(dir: &Path, state: &State) -> Result<(), Error> {
-    let path = dir.join("state");
+/// Replaces `state` in a transaction's directory: a temporary, synced, renamed over it.
+fn write_state(dir: &Dir, state: &State) -> Result<(), Error> {
     let bytes = serde_json::to_vec(state).map_err(|e| Error::Write {
-        path: path.display().to_string(),
+        path: dir.shown("state"),
         source: std::io::Error::other(e),
     })?;
-    // A temporary beside it, fsynced and renamed over it, as every file netloom writes.
-    fsio::put(&path, &FileState { bytes, mode: 0o600 }, None, None)?;
-    fsio::sync_dir(dir)
+    let tmp = dir.write_temp("state", &FileState { bytes, mode: 0o600 }, None, true)?;
+    dir.rename(&tmp, "state")?;
+    dir.fsync()
 }
 
-/// The journal directory of a root, created when `create` is set.
-pub(crate) fn dir(root: &TargetRoot, create: bool) -> Result<PathBuf, Error> {
-    let dir = root.resolve(DIR)?;
-    if create {
-        // The journal holds copies of files that may be private: its directory is not
-        // readable by others, the directories above it are ordinary.
-        fsio::make_dirs(&dir, 0o700)?;
+/// What the journal's directory holds.
+#[derive(Default)]
+struct Entries {
+    /// The directory, if it exists.
+    dir: Option<Dir>,
+    /// The transactions' directories by id, oldest first.
+    found: Vec<(u64, Dir)>,
+    /// What is named like a transaction and is not one, with why, for a notice.
+    damaged: Vec<String>,
+    /// The highest number any entry has, whatever it is.
+    highest: u64,
+}
+
+/// What a notice says of a journal entry that is not a transaction netloom wrote.
+fn damaged(dir: &Dir, why: &str) -> String {
+    format!(
+        "{} is not a transaction netloom wrote ({why}); it is ignored: look at it, then remove it",
+        dir.shown_self()
+    )
+}
+
+/// The transactions' directories. Only real directories named by a number count: a link
+/// there could lead out of the root, and `N.partial` is a journal that was never put in
+/// place (or one being forgotten), which [`remove_partials`] deletes under the lock.
+fn entries(walk: &Walk) -> Result<Entries, Error> {
+    let Some(jdir) = walk.dir(DIR)? else {
+        return Ok(Entries::default());
+    };
+    let mut out = Entries::default();
+    for (name, kind) in jdir.list()? {
+        let partial = name.strip_suffix(".partial");
+        let Ok(id) = partial.unwrap_or(&name).parse::<u64>() else {
+            continue;
+        };
+        out.highest = out.highest.max(id);
+        if partial.is_some() {
+            continue;
+        }
+        let what = match kind {
+            FileType::Directory | FileType::Unknown => match jdir.open_dir(&name) {
+                Ok(Some(d)) => {
+                    out.found.push((id, d));
+                    continue;
+                }
+                Ok(None) => continue,
+                Err(_) => "not a directory",
+            },
+            FileType::Symlink => "a symbolic link, which netloom does not follow",
+            _ => "not a directory",
+        };
+        out.damaged.push(format!(
+            "{} is not a transaction netloom wrote (it is {what}); it is ignored: look at it, \
+             then remove it",
+            jdir.shown(&name)
+        ));
     }
-    Ok(dir)
+    out.found.sort_by_key(|(id, _)| *id);
+    out.dir = Some(jdir);
+    Ok(out)
+}
+
+/// A transaction's state, or why the entry is not a transaction.
+fn entry_state(dir: &Dir) -> Result<Result<State, String>, Error> {
+    if dir.kind("meta.json")? != Some(FileType::RegularFile) {
+        return Ok(Err(damaged(dir, "it has no meta.json")));
+    }
+    Ok(read_json(dir, "state")?.map_err(|why| damaged(dir, &why)))
 }
 
 /// Every transaction of a root, oldest first, with all it recorded. Reading every
 /// `meta.json` (each lists every file its transaction touched) is for `history` and
 /// `rollback`; the other commands need only [`states`].
 pub(crate) fn list(root: &TargetRoot) -> Result<Vec<Tx>, Error> {
-    entries(root)?.iter().map(|(_, path)| load(path)).collect()
+    let mut out = Vec::new();
+    for (_, dir) in entries(&root.walk())?.found {
+        if let Ok(tx) = load(dir)? {
+            out.push(tx);
+        }
+    }
+    Ok(out)
 }
 
 /// Every transaction's id and state, oldest first.
 pub(crate) fn states(root: &TargetRoot) -> Result<Vec<(u64, State)>, Error> {
-    entries(root)?
-        .into_iter()
-        .map(|(id, path)| Ok((id, read_state(&path)?)))
-        .collect()
+    let mut out = Vec::new();
+    for (id, dir) in entries(&root.walk())?.found {
+        if let Ok(state) = entry_state(&dir)? {
+            out.push((id, state));
+        }
+    }
+    Ok(out)
+}
+
+/// What in the journal is not a transaction netloom wrote, one notice each.
+pub(crate) fn damage(root: &TargetRoot) -> Result<Vec<String>, Error> {
+    let entries = entries(&root.walk())?;
+    let mut out = entries.damaged;
+    for (_, dir) in entries.found {
+        if let Err(why) = entry_state(&dir)? {
+            out.push(why);
+        }
+    }
+    Ok(out)
 }
 
 /// Transaction `id`, with all it recorded.
 pub(crate) fn get(root: &TargetRoot, id: u64) -> Result<Tx, Error> {
-    match entries(root)?.into_iter().find(|(i, _)| *i == id) {
-        Some((_, path)) => load(&path),
-        None => Err(Error::Refused(format!(
+    let missing = || {
+        Error::Refused(format!(
             "there is no transaction {id}; see `netloom history`"
-        ))),
-    }
-}
-
-/// The transactions' directories by id, oldest first. Only real directories named by a number
-/// count: a symlink there could lead out of the root, and `N.partial` is a journal that was
-/// never put in place (or one being forgotten), which [`remove_partials`] deletes under the
-/// lock.
-fn entries(root: &TargetRoot) -> Result<Vec<(u64, PathBuf)>, Error> {
-    let dir = dir(root, false)?;
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(fsio::read_err(&dir)(e)),
+        ))
     };
-    let mut found = Vec::new();
-    for entry in entries.filter_map(|e| e.ok()) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if let (Ok(id), true) = (name.parse::<u64>(), is_dir) {
-            found.push((id, entry.path()));
-        }
-    }
-    found.sort();
-    Ok(found)
+    let entries = entries(&root.walk())?;
+    let Some((_, dir)) = entries.found.into_iter().find(|(i, _)| *i == id) else {
+        return Err(missing());
+    };
+    load(dir)?.map_err(Error::Refused)
 }
 
 /// Removes journals that were never put in place. Called under the lock only.
 pub(crate) fn remove_partials(root: &TargetRoot) -> Result<(), Error> {
-    let dir = dir(root, false)?;
-    let Ok(entries) = std::fs::read_dir(&dir) else {
+    let Some(jdir) = root.walk().dir(DIR)? else {
         return Ok(());
     };
-    for entry in entries.filter_map(|e| e.ok()) {
-        if entry.file_name().to_string_lossy().ends_with(".partial") {
-            let p = entry.path();
-            std::fs::remove_dir_all(&p).map_err(fsio::write_err(&p))?;
+    for (name, _) in jdir.list()? {
+        if name.ends_with(".partial") {
+            jdir.remove_tree(&name)?;
         }
     }
     Ok(())
 }
 
-fn load(dir: &Path) -> Result<Tx, Error> {
-    Ok(Tx {
-        meta: read_json(dir, "meta.json")?,
-        state: read_state(dir)?,
-        dir: dir.to_path_buf(),
-    })
+/// A transaction from its directory, or why it is not one.
+fn load(dir: Dir) -> Result<Result<Tx, String>, Error> {
+    let meta = match read_json(&dir, "meta.json")? {
+        Ok(m) => m,
+        Err(why) => return Ok(Err(damaged(&dir, &why))),
+    };
+    let state = match read_json(&dir, "state")? {
+        Ok(s) => s,
+        Err(why) => return Ok(Err(damaged(&dir, &why))),
+    };
+    Ok(Ok(Tx {
+        meta,
+        state,
+        dir,
+        data: OnceLock::new(),
+    }))
 }
 
-fn read_state(dir: &Path) -> Result<State, Error> {
-    read_json(dir, "state")
+/// One JSON file of a transaction, or why it is not one netloom wrote: missing, not a
+/// regular file, or not what netloom writes. Only an I/O error is an error.
+fn read_json<T: serde::de::DeserializeOwned>(
+    dir: &Dir,
+    name: &str,
+) -> Result<Result<T, String>, Error> {
+    let bytes = match dir.read(name, MAX_JSON) {
+        Ok(Some((state, _))) => state.bytes,
+        Ok(None) => return Ok(Err(format!("it has no {name}"))),
+        Err(Error::BadPath { why, .. }) => return Ok(Err(format!("its {name} {why}"))),
+        Err(e) => return Err(e),
+    };
+    Ok(serde_json::from_slice(&bytes)
+        .map_err(|e| format!("its {name} is not what netloom writes: {e}")))
 }
 
-/// One JSON file of a transaction, which must be a regular file, never a symlink.
-fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T, Error> {
-    let p = dir.join(name);
-    let meta = std::fs::symlink_metadata(&p).map_err(fsio::read_err(&p))?;
-    if !meta.is_file() {
-        return Err(Error::bad_path(
-            &p.display().to_string(),
-            "is not a regular file; the journal is damaged",
-        ));
-    }
-    let bytes = std::fs::read(&p).map_err(fsio::read_err(&p))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::Read {
-        path: p.display().to_string(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-    })
-}
+/// The most bytes read of a journal's JSON file: a transaction of a million files.
+const MAX_JSON: u64 = 1 << 30;
 
 /// What the journal needs of each file: its path and both sides.
 pub(crate) struct Record<'a> {
@@ -300,9 +386,11 @@ pub(crate) struct Record<'a> {
     pub after: Option<(&'a FileState, Option<Owner>)>,
 }
 
-/// Writes a whole journal for a new transaction and puts it in place with state `open`.
+/// Writes a whole journal for a new transaction and puts it in place with state `open`:
+/// written under `N.partial`, made durable with one `syncfs` of its file system, renamed to
+/// `N`, and the rename made durable. A journal that cannot be put in place is removed.
 pub(crate) fn begin(
-    root: &TargetRoot,
+    walk: &Walk,
     backend: &str,
     command: &str,
     records: &[Record<'_>],
@@ -310,10 +398,14 @@ pub(crate) fn begin(
     checkpoint: Option<&str>,
     time: u64,
 ) -> Result<Tx, Error> {
-    let jdir = dir(root, true)?;
-    let id = entries(root)?.last().map_or(1, |(id, _)| id + 1);
-    let partial = jdir.join(format!("{id}.partial"));
-    fsio::make_dir(&partial, 0o700)?;
+    // The journal holds copies of files that may be private: its directory is not
+    // readable by others, the directories above it are ordinary.
+    walk.make(DIR, 0o700, &mut Vec::new())?;
+    let found = entries(walk)?;
+    let Some(jdir) = found.dir else {
+        return Err(Error::bad_path(DIR, "could not be made"));
+    };
+    let id = found.highest + 1;
     let mut files = Vec::with_capacity(records.len());
     let mut data: Vec<u8> = Vec::new();
     for r in records {
@@ -344,42 +436,63 @@ pub(crate) fn begin(
         dirs,
         checkpoint: checkpoint.map(str::to_owned),
     };
-    fsio::create_synced(&partial.join(DATA), &data)?;
-    let text = serde_json::to_vec_pretty(&meta).map_err(|e| Error::Write {
-        path: partial.join("meta.json").display().to_string(),
-        source: std::io::Error::other(e),
-    })?;
-    fsio::create_synced(&partial.join("meta.json"), &text)?;
-    write_state(&partial, &State::Open)?;
-    super::fault::point("journal").map_err(fsio::write_err(&partial))?;
-    let done = jdir.join(id.to_string());
-    std::fs::rename(&partial, &done).map_err(fsio::write_err(&done))?;
-    fsio::sync_dir(&jdir)?;
+    let partial = format!("{id}.partial");
+    let placed = place(&jdir, &partial, id, &meta, &data);
+    if placed.is_err() {
+        // Never left behind: the next command would only have to remove it.
+        let _ = jdir.remove_tree(&partial);
+    }
     Ok(Tx {
         meta,
         state: State::Open,
-        dir: done,
+        dir: placed?,
+        data: OnceLock::new(),
     })
+}
+
+/// Writes the journal's files under `partial`, makes them durable, and renames the
+/// directory to its id.
+fn place(jdir: &Dir, partial: &str, id: u64, meta: &Meta, data: &[u8]) -> Result<Dir, Error> {
+    let (dir, _) = jdir.make_dir(partial, 0o700)?;
+    dir.create(DATA, data, 0o600)?;
+    let text = serde_json::to_vec_pretty(meta).map_err(|e| Error::Write {
+        path: dir.shown("meta.json"),
+        source: std::io::Error::other(e),
+    })?;
+    dir.create("meta.json", &text, 0o600)?;
+    let state = serde_json::to_vec(&State::Open).map_err(|e| Error::Write {
+        path: dir.shown("state"),
+        source: std::io::Error::other(e),
+    })?;
+    dir.create("state", &state, 0o600)?;
+    super::fault::point("journal").map_err(write_err(&dir.shown_self()))?;
+    // One barrier for the three files and the directory.
+    dir.syncfs()?;
+    let name = id.to_string();
+    jdir.rename(partial, &name)?;
+    jdir.fsync()?;
+    jdir.open_dir(&name)?
+        .ok_or_else(|| write_err(&jdir.shown(&name))(std::io::ErrorKind::NotFound.into()))
 }
 
 /// Forgets the oldest finished transactions beyond the newest [`KEEP`]. Each is first renamed
 /// to `N.partial`, so a kill half-way through removing it leaves something every command
 /// ignores and the next one removes, never a transaction with half its files.
 pub(crate) fn prune(root: &TargetRoot) -> Result<(), Error> {
-    let all = entries(root)?;
-    let excess = all.len().saturating_sub(KEEP);
-    let Some(jdir) = all.first().and_then(|(_, d)| d.parent()) else {
+    let entries = entries(&root.walk())?;
+    let Some(jdir) = entries.dir else {
         return Ok(());
     };
-    for (id, dir) in all.iter().take(excess) {
+    let excess = entries.found.len().saturating_sub(KEEP);
+    for (id, dir) in entries.found.iter().take(excess) {
         if matches!(
-            read_state(dir)?,
-            State::Committed | State::RolledBack { .. }
+            entry_state(dir)?,
+            Ok(State::Committed | State::RolledBack { .. })
         ) {
-            let gone = jdir.join(format!("{id}.partial"));
-            std::fs::rename(dir, &gone).map_err(fsio::write_err(dir))?;
-            fsio::sync_dir(jdir)?;
-            std::fs::remove_dir_all(&gone).map_err(fsio::write_err(&gone))?;
+            let gone = format!("{id}.partial");
+            jdir.rename(&id.to_string(), &gone)?;
+            jdir.fsync()?;
+            jdir.remove_tree(&gone)?;
         }
     }
     Ok(())

@@ -1,11 +1,11 @@
 //! One netloom at a time per root: an advisory lock on `var/lib/netloom/lock`, released by
 //! the kernel when the holder exits, even by `kill -9`, so a crash never leaves a stale lock.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::time::{Duration, Instant};
 
-use super::fsio;
+use super::beneath::{self, write_err};
 use super::root::TargetRoot;
 use crate::error::Error;
 
@@ -24,17 +24,10 @@ pub struct Lock {
 impl Lock {
     /// Takes the root's lock, waiting briefly for another netloom to finish.
     pub fn take(root: &TargetRoot) -> Result<Self, Error> {
-        let path = root.resolve(PATH)?;
-        if let Some(dir) = path.parent() {
-            fsio::make_dirs(dir, 0o755)?;
-        }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(fsio::write_err(&path))?;
+        let (dir, name) = beneath::split(PATH)?;
+        let dir = root.walk().make(dir, 0o755, &mut Vec::new())?;
+        let mut file = dir.open_rw(name, 0o644)?;
+        let shown = dir.shown(name);
         let start = Instant::now();
         loop {
             match file.try_lock() {
@@ -53,10 +46,10 @@ impl Lock {
                         "{who} is changing {}; waited {} s for it to finish (lock: {})",
                         root.display(),
                         WAIT.as_secs(),
-                        path.display()
+                        shown
                     )));
                 }
-                Err(std::fs::TryLockError::Error(e)) => return Err(fsio::write_err(&path)(e)),
+                Err(std::fs::TryLockError::Error(e)) => return Err(write_err(&shown)(e)),
             }
         }
         // Who holds it, for the message another netloom prints; best effort.

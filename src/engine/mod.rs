@@ -1,15 +1,16 @@
 //! The only code that touches a target root: reading what backends ask for, and writing what
-//! they render. Every path goes through [`TargetRoot`], which refuses anything that would
-//! leave the root.
+//! they render. Every file operation goes through `beneath.rs`, which walks the root from
+//! its directory without following symbolic links, so nothing outside it is read or written.
 //!
 //! Changes are made in transactions ([`Session`]): under a lock, journalled before the first
 //! write (see `journal.rs` for the format and the states), each file written to a temporary
-//! beside it, fsynced and renamed into place, and undone on any failure. A killed netloom is
-//! cleaned up after by the next one. `render --out`, which writes a scratch tree rather than
-//! a system, uses [`write_files`] without a journal.
+//! beside it and renamed into place, made durable together before the commit is recorded,
+//! and undone on any failure. A killed netloom is cleaned up after by the next one.
+//! `render --out`, which writes a scratch tree rather than a system, uses [`write_files`]
+//! without a journal.
 
+mod beneath;
 mod fault;
-mod fsio;
 mod journal;
 mod lock;
 pub mod network;
@@ -34,32 +35,41 @@ pub use txn::{
 
 use std::collections::{BTreeMap, HashSet};
 
+use beneath::Walk;
+
 use crate::backend::{Backend, RenderedFile};
-use crate::error::Error;
+use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::model::{Host, IfaceName};
 use crate::plan::{FileState, Plan};
+use crate::source::SourceFile;
 
-/// Writes each file under the root atomically: a reader sees the old file or the new one,
-/// never half of either.
+/// Writes each file under the root whole (a temporary renamed over it), so a reader sees
+/// the old file or the new one, never half of either; a file whose bytes and mode are
+/// already those is not touched. For a preview tree (`render --out`): nothing is synced, so
+/// after a crash a file may be old, new, or empty, and no lock is taken.
 pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Error> {
-    let mut touched = std::collections::BTreeSet::new();
+    let walk = root.walk();
+    // Directories made by this call hold nothing to compare with.
+    let mut made = Vec::new();
     for file in files {
-        let path = root.resolve(&file.path)?;
-        let dir = path
-            .parent()
-            .ok_or_else(|| Error::bad_path(&file.path, "has no parent directory"))?;
-        if touched.insert(dir.to_path_buf()) {
-            fsio::make_dirs(dir, 0o755)?;
-        }
+        let (parent, name) = beneath::split(&file.path)?;
+        let dir = walk.make(parent, 0o755, &mut made)?;
         let state = FileState {
             bytes: file.contents.as_bytes().to_vec(),
             mode: file.mode,
         };
-        fsio::put(&path, &state, None, None)?;
-    }
-    // Once per directory, after its files: the renames are durable together.
-    for dir in &touched {
-        fsio::sync_dir(dir)?;
+        let fresh = made.last().is_some_and(|m| m == parent);
+        // Anything larger than the new bytes differs from them: reading stops there.
+        let same = !fresh
+            && match dir.read(name, state.bytes.len() as u64) {
+                Ok(have) => have.is_some_and(|(s, _)| s == state),
+                Err(Error::Read { .. }) => false,
+                Err(other) => return Err(other),
+            };
+        if !same {
+            let tmp = dir.write_temp(name, &state, None, false)?;
+            dir.rename(&tmp, name)?;
+        }
     }
     Ok(())
 }
@@ -68,7 +78,8 @@ pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Erro
 /// differ, and the files the backend owns but no longer renders (an interface that was
 /// removed from the declaration), planned as deletions.
 pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Result<Plan, Error> {
-    let scan = root.scan(backend.scan())?;
+    let walk = root.walk();
+    let scan = root.scan(&walk, backend.scan())?;
     let rendered = backend.render(host, &scan.snapshot)?;
     let names: HashSet<&str> = rendered.iter().map(|f| f.path.as_str()).collect();
     let removed: Vec<String> = scan
@@ -84,10 +95,13 @@ pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Re
         .collect();
     let current = current(
         root,
+        &walk,
         rendered.iter().map(|f| &f.path).chain(&removed),
         &scan,
     )?;
-    Ok(Plan::new(backend.name(), rendered, removed, current))
+    let plan = Plan::new(backend.name(), rendered, removed, current);
+    refuse_unreadable(&plan, &scan)?;
+    Ok(plan)
 }
 
 /// What writing `files` and deleting `removed` would change under the root, for callers
@@ -100,7 +114,13 @@ pub fn plan_paths(
     removed: Vec<String>,
 ) -> Result<Plan, Error> {
     let scan = Scan::default();
-    let current = current(root, files.iter().map(|f| &f.path).chain(&removed), &scan)?;
+    let walk = root.walk();
+    let current = current(
+        root,
+        &walk,
+        files.iter().map(|f| &f.path).chain(&removed),
+        &scan,
+    )?;
     Ok(Plan::new(name, files, removed, current))
 }
 
@@ -111,7 +131,22 @@ pub fn plan_undefine(
     backend: &'static dyn Backend,
     name: &IfaceName,
 ) -> Result<Plan, Error> {
-    let scan = root.scan(backend.scan())?;
+    let walk = root.walk();
+    let scan = root.scan(&walk, backend.scan())?;
+    // A file of the backend's that could not be read may configure the interface: what
+    // removing it changes cannot be told.
+    let unread: Vec<Diagnostic> = (scan.snapshot.binary.iter())
+        .filter(|(p, _)| backend.owns(p, None))
+        .map(|(_, d)| {
+            d.clone().with_note(format!(
+                "netloom cannot tell whether this file configures '{name}'; convert it to \
+                 UTF-8 or move it away, then run the command again"
+            ))
+        })
+        .collect();
+    if !unread.is_empty() {
+        return Err(Error::Invalid(Diagnostics(unread)));
+    }
     let existing = &scan.snapshot;
     let target = backend.import(existing, std::slice::from_ref(name))?;
     let removal = backend.undefine(existing, &target)?;
@@ -121,19 +156,44 @@ pub fn plan_undefine(
         .map(|f| &f.path)
         .chain(&removal.removed)
         .collect();
-    let current = current(root, touched.into_iter(), &scan)?;
-    Ok(Plan::new(
-        backend.name(),
-        removal.files,
-        removal.removed,
-        current,
-    ))
+    let current = current(root, &walk, touched.into_iter(), &scan)?;
+    let plan = Plan::new(backend.name(), removal.files, removal.removed, current);
+    refuse_unreadable(&plan, &scan)?;
+    Ok(plan)
+}
+
+/// Refuses a plan that would replace or delete a file netloom could not read as text: its
+/// bytes could not be kept, nor shown as the change they are. No backend owns files that
+/// are not text; one that did would say so here.
+fn refuse_unreadable(plan: &Plan, scan: &Scan) -> Result<(), Error> {
+    let problems: Vec<Diagnostic> = plan
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let old = c.old.as_ref()?;
+            let problem = match scan.snapshot.binary.get(&c.path) {
+                Some(p) => p.clone(),
+                None => *SourceFile::from_bytes(c.path.as_str(), old.bytes.clone()).err()?,
+            };
+            let verb = if c.new.is_some() { "replace" } else { "delete" };
+            Some(problem.with_note(format!(
+                "netloom would {verb} this file, and cannot keep bytes it could not read; \
+                 convert it to UTF-8 or move it away, then run the command again"
+            )))
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(Diagnostics(problems)))
+    }
 }
 
 /// The current state of each path: from the scan where it was read already, else from the
 /// disk, in parallel.
 fn current<'a>(
     root: &TargetRoot,
+    walk: &Walk,
     paths: impl Iterator<Item = &'a String>,
     scan: &Scan,
 ) -> Result<BTreeMap<String, Option<FileState>>, Error> {
@@ -149,8 +209,12 @@ fn current<'a>(
         if let Some(state) = known {
             return Ok(((*rel).clone(), Some(state)));
         }
-        let abs = root.resolve(rel)?;
-        Ok(((*rel).clone(), fsio::read_state(&abs)?.map(|(s, _)| s)))
+        let (dir, name) = walk.parent(rel)?;
+        let state = match dir {
+            Some(d) => d.read(name, root.read_limit())?.map(|(s, _)| s),
+            None => None,
+        };
+        Ok(((*rel).clone(), state))
     };
     crate::parallel::map(&paths, 256, read)
         .into_iter()

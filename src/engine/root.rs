@@ -1,10 +1,16 @@
 //! A target root: the directory every path is relative to (`/`, or `/mnt/sysimage` for an
-//! installer). Nothing outside it is ever read or written.
+//! installer). It is opened once; everything below it is reached through that directory
+//! (`beneath.rs`), so nothing outside it is ever read or written.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
 
+use rustix::fs::FileType;
+
+use super::beneath::{self, Dir, TEMP_PREFIX, Walk};
 use crate::backend::Snapshot;
+use crate::error::Error;
 use crate::plan::FileState;
 use crate::source::SourceFile;
 
@@ -18,41 +24,47 @@ pub(crate) struct Scan {
     /// The files that are not UTF-8.
     pub binary: BTreeMap<String, FileState>,
 }
-use crate::error::Error;
 
-/// A checked target root.
+/// Kernel state under the root, made of symbolic links and never written: the one place
+/// where reading follows links (each resolved inside the root).
+const KERNEL_STATE: &str = "sys/";
+
+/// An open target root.
 #[derive(Debug, Clone)]
 pub struct TargetRoot {
     path: PathBuf,
-    /// The root with symlinks resolved, to judge where a symlink below it leads.
+    /// The root with symlinks resolved, for other programs only.
     real: PathBuf,
     /// The most bytes read of one file (see [`TargetRoot::with_read_limit`]).
     read_limit: u64,
+    /// The root's directory, opened once.
+    top: Dir,
 }
 
 impl TargetRoot {
-    /// Opens an existing directory as a target root.
+    /// Opens an existing directory as a target root. Symbolic links in the root's own path
+    /// are followed (the root is the user's choice); none below it ever is.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        let real = std::fs::canonicalize(path).map_err(|source| Error::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        if !real.is_dir() {
-            return Err(Error::bad_path(
-                &path.display().to_string(),
-                "is not a directory",
-            ));
-        }
+        let top = Dir::open_root(path)?;
+        // Where the directory opened really is: the path of the descriptor, so the timer
+        // and dnsmasq are given the very directory this process holds.
+        let real = std::fs::read_link(format!("/proc/self/fd/{}", top.fd().as_raw_fd()))
+            .or_else(|_| std::fs::canonicalize(path))
+            .map_err(|source| Error::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
         Ok(Self {
             path: path.to_path_buf(),
             real,
             read_limit: crate::source::DEFAULT_MAX_INPUT,
+            top,
         })
     }
 
     /// The root, reading at most `bytes` of any one file into a snapshot (by default
-    /// [`crate::source::DEFAULT_MAX_INPUT`]): a larger file, or an endless one such as a
-    /// device node, is an error naming it, not a reason to fill the memory.
+    /// [`crate::source::DEFAULT_MAX_INPUT`]): a larger file is an error naming it, not a
+    /// reason to fill the memory.
     pub fn with_read_limit(mut self, bytes: u64) -> Self {
         self.read_limit = bytes;
         self
@@ -63,10 +75,18 @@ impl TargetRoot {
         self.path.display()
     }
 
-    /// The root with symlinks resolved: what a separate process (the confirmation timer)
-    /// must be given, whatever its working directory.
-    pub fn absolute(&self) -> &Path {
+    /// The root's real path, symbolic links resolved: only for what other programs are
+    /// given (the confirmation timer, which opens the root itself; dnsmasq, which is given
+    /// the paths of its files on a running system). netloom itself never opens a path built
+    /// from it.
+    pub fn path_for_programs(&self) -> &Path {
         &self.real
+    }
+
+    /// Whether this is the running system's own root, whose services (NetworkManager)
+    /// netloom may talk to.
+    pub fn is_system_root(&self) -> bool {
+        self.real == Path::new("/")
     }
 
     /// Opens a root for writing, creating the directory if it does not exist yet.
@@ -78,49 +98,112 @@ impl TargetRoot {
         Self::open(path)
     }
 
+    /// A fresh view of the root for one operation: each directory it reaches is resolved
+    /// once.
+    pub(crate) fn walk(&self) -> Walk {
+        Walk::new(self.top.clone())
+    }
+
+    /// The most bytes read of one file.
+    pub(crate) fn read_limit(&self) -> u64 {
+        self.read_limit
+    }
+
+    /// `rel` as a person reads it: under the root as given.
+    pub(crate) fn shown(&self, rel: &str) -> String {
+        beneath::shown(&self.path, rel)
+    }
+
     /// The names in directory `rel` under the root, sorted, without the temporaries a
     /// killed netloom may have left; none when the directory does not exist.
     pub(crate) fn entries(&self, rel: &str) -> Result<Vec<String>, Error> {
-        let abs = self.resolve(rel)?;
-        let read = match std::fs::read_dir(&abs) {
-            Ok(r) => r,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(Error::Read {
-                    path: abs.display().to_string(),
-                    source,
-                });
-            }
+        let Some(dir) = self.walk().dir(rel)? else {
+            return Ok(Vec::new());
         };
-        let mut names: Vec<String> = read
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| !n.starts_with(super::fsio::TEMP_PREFIX))
-            .collect();
-        names.sort();
-        Ok(names)
+        Ok(dir
+            .list()?
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|n| !n.starts_with(TEMP_PREFIX))
+            .collect())
     }
 
-    /// The absolute path of `rel` under the root. Refused: absolute paths, `..`, and any
-    /// existing symlink on the way that leads outside the root.
-    pub fn resolve(&self, rel: &str) -> Result<PathBuf, Error> {
-        let mut out = self.path.clone();
-        for c in Path::new(rel).components() {
-            match c {
-                Component::Normal(part) => out.push(part),
-                Component::CurDir => {}
-                _ => return Err(Error::bad_path(rel, "must stay inside the target root")),
+    /// The directories directly in `rel`, sorted; none when it does not exist. Links are
+    /// not directories.
+    pub(crate) fn subdirs(&self, rel: &str) -> Result<Vec<String>, Error> {
+        let Some(dir) = self.walk().dir(rel)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for (name, kind) in dir.list()? {
+            let kind = match kind {
+                FileType::Unknown => dir.kind(&name)?,
+                known => Some(known),
+            };
+            if kind == Some(FileType::Directory) {
+                out.push(name);
             }
-            self.inside(rel, &out)?;
         }
         Ok(out)
+    }
+
+    /// Whether anything is at `rel` (a backend's marker); a path that cannot be walked
+    /// has nothing.
+    pub(crate) fn exists(&self, rel: &str) -> bool {
+        let walk = self.walk();
+        walk.parent(rel)
+            .and_then(|(dir, name)| match dir {
+                Some(d) => d.kind(name),
+                None => Ok(None),
+            })
+            .is_ok_and(|k| k.is_some())
+    }
+
+    /// The text of file `rel` under the root, `None` when it does not exist. A file that is
+    /// not UTF-8 is an error at its first bad byte.
+    pub(crate) fn read_text(&self, rel: &str) -> Result<Option<String>, Error> {
+        let (dir, name) = self.walk().parent(rel)?;
+        let Some((state, _)) = dir
+            .map(|d| d.read(name, self.read_limit))
+            .transpose()?
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        SourceFile::from_bytes(self.shown(rel), state.bytes)
+            .map(|f| Some(f.text().to_owned()))
+            .map_err(|problem| Error::Invalid(crate::error::Diagnostics(vec![*problem])))
+    }
+
+    /// Removes file `rel` if it is there; its directory is not synced (a scratch file's
+    /// absence need not survive a crash).
+    pub(crate) fn remove(&self, rel: &str) -> Result<(), Error> {
+        match self.walk().parent(rel)? {
+            (Some(dir), name) => dir.unlink(name).map(drop),
+            (None, _) => Ok(()),
+        }
+    }
+
+    /// Writes a file that no transaction covers (a start's intent), durably and atomically:
+    /// it must survive the netloom that writes it being killed at any moment.
+    pub(crate) fn write_scratch(&self, rel: &str, bytes: &[u8], mode: u32) -> Result<(), Error> {
+        let walk = self.walk();
+        let (parent, name) = beneath::split(rel)?;
+        let dir = walk.make(parent, 0o755, &mut Vec::new())?;
+        let state = FileState {
+            bytes: bytes.to_vec(),
+            mode,
+        };
+        let tmp = dir.write_temp(name, &state, None, true)?;
+        dir.rename(&tmp, name)?;
+        dir.fsync()
     }
 
     /// Reads every regular file matching one of `patterns` (see
     /// [`crate::backend::Backend::scan`]) into a snapshot.
     /// A file that is not UTF-8 is an error at its first bad byte: backends read text.
     pub fn snapshot(&self, patterns: &[&str]) -> Result<Snapshot, Error> {
-        let scan = self.scan(patterns)?;
+        let scan = self.scan(&self.walk(), patterns)?;
         if !scan.snapshot.binary.is_empty() {
             let problems = scan.snapshot.binary.into_values().collect();
             return Err(Error::Invalid(crate::error::Diagnostics(problems)));
@@ -130,13 +213,14 @@ impl TargetRoot {
 
     /// [`TargetRoot::snapshot`] for a plan: with each file's permission bits, which it should
     /// not have to stat 10,000 files again for, and with the files that are not UTF-8 kept
-    /// apart rather than refused, so that one the backend owns can still be replaced or
-    /// deleted (and shown as a binary change).
-    pub(crate) fn scan(&self, patterns: &[&str]) -> Result<Scan, Error> {
+    /// apart, positioned, for the plan to refuse touching.
+    pub(crate) fn scan(&self, walk: &Walk, patterns: &[&str]) -> Result<Scan, Error> {
         let mut found = Vec::new();
         for pattern in patterns {
             let parts: Vec<&str> = pattern.split('/').collect();
-            self.collect(String::new(), self.path.clone(), &parts, &mut found)?;
+            let follow = pattern.starts_with(KERNEL_STATE);
+            let lister = Lister { walk, follow };
+            lister.collect(String::new(), walk.top().clone(), &parts, &mut found)?;
         }
         // Reading is I/O-bound: a root of 10,000 files is read on every core at once.
         let mut scan = Scan {
@@ -145,8 +229,14 @@ impl TargetRoot {
             binary: BTreeMap::new(),
         };
         let limit = self.read_limit;
-        for read in crate::parallel::map(&found, 256, |file| read_one(file, limit)) {
-            let (rel, bytes, mode) = read?;
+        let read = |(rel, dir, name): &(String, Dir, String)| {
+            dir.read_matching(name, limit)
+                .map(|r| r.map(|(state, _)| (rel.clone(), state)))
+        };
+        for read in crate::parallel::map(&found, 256, read) {
+            let Some((rel, FileState { bytes, mode })) = read? else {
+                continue;
+            };
             match String::from_utf8(bytes) {
                 Ok(text) => {
                     scan.modes.insert(rel.clone(), mode);
@@ -164,96 +254,90 @@ impl TargetRoot {
         }
         Ok(scan)
     }
+}
 
-    /// Walks `parts` below `rel` (already resolved to `abs`) and lists the matching regular
-    /// files, checking only the component it adds each step, with the file type `read_dir`
-    /// already knows where it can: 10,000 files cost no stat per path component.
+/// Lists the files a pattern matches, from directory entries (which say what each is, so
+/// 10,000 files cost no `stat`), through the operation's [`Walk`].
+struct Lister<'w> {
+    walk: &'w Walk,
+    /// Whether links are followed (under [`KERNEL_STATE`] only).
+    follow: bool,
+}
+
+impl Lister<'_> {
+    /// Walks `parts` below `rel` (open as `dir`) and adds each matching file: its path, its
+    /// directory and its name there.
     fn collect(
         &self,
         rel: String,
-        abs: PathBuf,
+        dir: Dir,
         parts: &[&str],
-        found: &mut Vec<(String, PathBuf)>,
+        found: &mut Vec<(String, Dir, String)>,
     ) -> Result<(), Error> {
         let Some((first, rest)) = parts.split_first() else {
             return Ok(());
         };
-        let mut step = |name: &str, known: Option<std::fs::FileType>| -> Result<(), Error> {
-            let rel = if rel.is_empty() {
+        let join = |name: &str| {
+            if rel.is_empty() {
                 name.to_owned()
             } else {
                 format!("{rel}/{name}")
-            };
-            let abs = abs.join(name);
-            let plain = known.is_some_and(|t| !t.is_symlink());
-            if !plain {
-                self.inside(&rel, &abs)?;
             }
-            if !rest.is_empty() {
-                return self.collect(rel, abs, rest, found);
-            }
-            let is_file = match known {
-                Some(t) if plain => t.is_file(),
-                _ => abs.is_file(),
-            };
-            if is_file {
-                found.push((rel, abs));
-            }
-            Ok(())
         };
         if !first.contains('*') {
-            return step(first, None);
-        }
-        let Ok(entries) = std::fs::read_dir(&abs) else {
+            let sub = join(first);
+            if rest.is_empty() {
+                found.push((sub, dir, (*first).to_owned()));
+                return Ok(());
+            }
+            if let Some(next) = self.subdir(&sub)? {
+                self.collect(sub, next, rest, found)?;
+            }
             return Ok(());
-        };
-        let mut matches: Vec<(String, Option<std::fs::FileType>)> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| Some((e.file_name().to_str()?.to_owned(), e.file_type().ok())))
-            .filter(|(n, _)| wildcard(first, n))
-            .collect();
-        matches.sort_by(|x, y| x.0.cmp(&y.0));
-        for (name, known) in matches {
-            step(&name, known)?;
         }
-        Ok(())
-    }
-
-    /// Refuses `abs` (the path of `rel`) if it is a symlink that leads out of the root.
-    fn inside(&self, rel: &str, abs: &Path) -> Result<(), Error> {
-        if abs
-            .symlink_metadata()
-            .is_ok_and(|m| m.file_type().is_symlink())
-        {
-            let target = std::fs::canonicalize(abs).map_err(|source| Error::Read {
-                path: abs.display().to_string(),
-                source,
-            })?;
-            if !target.starts_with(&self.real) {
-                return Err(Error::bad_path(
-                    rel,
-                    &format!(
-                        "leads out of the target root through the symlink {}",
-                        abs.display()
-                    ),
-                ));
+        for (name, kind) in dir.list()? {
+            if !wildcard(first, &name) || name.starts_with(TEMP_PREFIX) {
+                continue;
+            }
+            let kind = match kind {
+                FileType::Unknown => dir.kind(&name)?.unwrap_or(FileType::Unknown),
+                known => known,
+            };
+            let sub = join(&name);
+            if rest.is_empty() {
+                match kind {
+                    // A directory is not one of the files.
+                    FileType::Directory => {}
+                    FileType::RegularFile | FileType::Unknown => {
+                        found.push((sub, dir.clone(), name));
+                    }
+                    // Refused by name when read.
+                    _ => found.push((sub, dir.clone(), name)),
+                }
+                continue;
+            }
+            let descend = match kind {
+                FileType::Directory => true,
+                FileType::Symlink if self.follow => true,
+                // Refused by name.
+                FileType::Symlink => true,
+                // A file where a directory is looked for is not on the way.
+                _ => false,
+            };
+            if descend && let Some(next) = self.subdir(&sub)? {
+                self.collect(sub, next, rest, found)?;
             }
         }
         Ok(())
     }
-}
 
-/// Reads one listed file of at most `limit` bytes, with its permission bits.
-fn read_one((rel, abs): &(String, PathBuf), limit: u64) -> Result<(String, Vec<u8>, u32), Error> {
-    use std::os::unix::fs::PermissionsExt;
-    let err = |source| Error::Read {
-        path: abs.display().to_string(),
-        source,
-    };
-    let file = std::fs::File::open(abs).map_err(err)?;
-    let meta = file.metadata().map_err(err)?;
-    let bytes = crate::source::read_open_file(file, &meta, limit).map_err(err)?;
-    Ok((rel.clone(), bytes, meta.permissions().mode() & 0o7777))
+    fn subdir(&self, rel: &str) -> Result<Option<Dir>, Error> {
+        if self.follow {
+            self.walk.dir_in_root(rel)
+        } else {
+            self.walk.dir(rel)
+        }
+    }
 }
 
 /// Whether `name` matches `pattern`, where `*` matches any run of characters.
@@ -292,23 +376,6 @@ mod tests {
         assert!(!wildcard("a*b*c", "axxbyy"));
         assert!(wildcard("exact", "exact"));
         assert!(!wildcard("exact", "exactly"));
-    }
-
-    #[test]
-    fn paths_cannot_leave_the_root() {
-        let dir = tempfile::tempdir().unwrap();
-        let outside = tempfile::tempdir().unwrap();
-        let root = TargetRoot::open(dir.path()).unwrap();
-        assert!(root.resolve("etc/x").is_ok());
-        assert!(root.resolve("../x").is_err());
-        assert!(root.resolve("etc/../../x").is_err());
-        assert!(root.resolve("/etc/x").is_err());
-        std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("etc"), dir.path().join("in")).unwrap();
-        std::fs::create_dir(dir.path().join("etc")).unwrap();
-        let err = root.resolve("out/x").unwrap_err().to_string();
-        assert!(err.contains("leads out of the target root"), "{err}");
-        assert!(root.resolve("in/x").is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use super::fsio;
+use super::beneath::{read_err, write_err};
 use super::journal::State;
 use super::root::TargetRoot;
 use super::time;
@@ -25,7 +25,7 @@ pub(crate) fn spawn(root: &Path, id: u64) -> Result<(), Error> {
     let exe = if proc_exe.exists() {
         proc_exe.to_path_buf()
     } else {
-        std::env::current_exe().map_err(fsio::read_err(proc_exe))?
+        std::env::current_exe().map_err(read_err("/proc/self/exe"))?
     };
     let mut cmd = Command::new(&exe);
     cmd.arg("--root")
@@ -38,7 +38,7 @@ pub(crate) fn spawn(root: &Path, id: u64) -> Result<(), Error> {
         // Not the caller's directory: the timer must not keep an installer's mount busy.
         .current_dir("/");
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    cmd.spawn().map_err(fsio::write_err(&exe))?;
+    cmd.spawn().map_err(write_err(&exe.display().to_string()))?;
     Ok(())
 }
 

@@ -2,8 +2,10 @@
 //! on request or when its confirmation does not come, and finish whatever a killed netloom
 //! left half done.
 
+use std::collections::BTreeMap;
+
+use super::beneath::{self, Dir, Owner, Walk, write_err};
 use super::fault;
-use super::fsio::{self, Owner};
 use super::journal::{self, Reason, Record, State, Tx};
 use super::lock::Lock;
 use super::root::TargetRoot;
@@ -72,6 +74,7 @@ impl<'r> Session<'r> {
 
     fn recover(&mut self) -> Result<(), Error> {
         journal::remove_partials(self.root)?;
+        self.notices.extend(journal::damage(self.root)?);
         let now = time::now();
         for (id, state) in journal::states(self.root)?.into_iter().rev() {
             let Some((reason, what)) = state.recovery(now) else {
@@ -105,10 +108,14 @@ impl<'r> Session<'r> {
                  `netloom rollback` first"
             )));
         }
+        let walk = self.root.walk();
+        let limit = self.root.read_limit();
         let mut owners = Vec::with_capacity(plan.changes.len());
         for c in &plan.changes {
-            let path = self.root.resolve(&c.path)?;
-            let now = fsio::read_state(&path)?;
+            let now = match walk.parent(&c.path)? {
+                (Some(dir), name) => dir.read(name, limit)?,
+                (None, _) => None,
+            };
             if now.as_ref().map(|(s, _)| s) != c.old.as_ref() {
                 return Err(Error::Refused(format!(
                     "{} changed while the plan was being made; run the command again",
@@ -127,9 +134,9 @@ impl<'r> Session<'r> {
                 after: c.new.as_ref().map(|n| (n, *owner)),
             })
             .collect();
-        let dirs = self.missing_dirs(&plan.changes)?;
+        let dirs = missing_dirs(&walk, &plan.changes)?;
         let mut tx = journal::begin(
-            self.root,
+            &walk,
             plan.backend,
             command,
             &records,
@@ -137,7 +144,7 @@ impl<'r> Session<'r> {
             None,
             time::now(),
         )?;
-        let written = self.write(&mut tx, plan, &owners, confirm);
+        let written = self.write(&walk, &mut tx, plan, &owners, confirm);
         if let Err(cause) = written {
             return Err(match self.restore(&mut tx, Reason::Failed) {
                 Ok(()) => Error::Undone {
@@ -157,45 +164,58 @@ impl<'r> Session<'r> {
         Ok(tx.meta.id)
     }
 
+    /// Writes the journalled plan: directories, then each file to a temporary renamed into
+    /// place (or removed), none synced on its own; then one barrier for all of them, and
+    /// only then the commit. A crash before the barrier is undone from the journal, which
+    /// was made durable before the first change.
     fn write(
         &self,
+        walk: &Walk,
         tx: &mut Tx,
         plan: &Plan,
         owners: &[Option<Owner>],
         confirm: Option<u64>,
     ) -> Result<(), Error> {
-        let jdir = tx.dir.clone();
-        let jdir = &jdir;
-        fault::point("journaled").map_err(fsio::write_err(jdir))?;
+        let shown_tx = tx.shown();
+        fault::point("journaled").map_err(write_err(&shown_tx))?;
         if confirm.is_some() {
             // Before any file changes: a timer that cannot start means no change at all,
             // and one started now already watches a transaction killed half-way.
-            super::timer::spawn(self.root.absolute(), tx.meta.id)?;
+            super::timer::spawn(self.root.path_for_programs(), tx.meta.id)?;
         }
+        let mut touched = Touched::default();
+        let mut made = Vec::new();
         for d in &tx.meta.dirs {
-            let path = self.root.resolve(d)?;
-            if fsio::make_dir(&path, 0o755)? {
-                fsio::sync_parent(&path)?;
-            }
+            walk.make(d, 0o755, &mut made)?;
         }
-        let mut touched = std::collections::BTreeSet::new();
+        for d in &made {
+            touched.parent_of(walk, d)?;
+        }
         for (i, (c, owner)) in plan.changes.iter().zip(owners).enumerate() {
-            let path = self.root.resolve(&c.path)?;
-            match &c.new {
-                Some(new) => fsio::put(&path, new, *owner, Some(format_args!("temp-{i}")))?,
-                None => fsio::remove(&path)?,
+            // Named only for an error: a path is not worth building for every file.
+            let err = |e: std::io::Error| write_err(&self.root.shown(&c.path))(e);
+            let (dir, name) = walk.parent(&c.path)?;
+            match (&c.new, dir) {
+                (Some(new), Some(dir)) => {
+                    touched.writing(&dir, made.iter().any(|m| m == dir.rel()))?;
+                    let tmp = dir.write_temp(name, new, *owner, false)?;
+                    fault::point(format_args!("temp-{i}")).map_err(err)?;
+                    dir.rename(&tmp, name)?;
+                }
+                (None, Some(dir)) => {
+                    if dir.unlink(name)? {
+                        touched.add(&dir);
+                    }
+                }
+                (Some(_), None) => {
+                    return Err(err(std::io::ErrorKind::NotFound.into()));
+                }
+                (None, None) => {}
             }
-            fault::point(format_args!("file-{i}")).map_err(fsio::write_err(&path))?;
-            if let Some(dir) = path.parent() {
-                touched.insert(dir.to_path_buf());
-            }
+            fault::point(format_args!("file-{i}")).map_err(err)?;
         }
-        // Once per directory rather than per file: the renames must be on disk before the
-        // commit is, and a crash before that is undone from the journal anyway.
-        for dir in &touched {
-            fsio::sync_dir(dir)?;
-        }
-        fault::point("commit").map_err(fsio::write_err(jdir))?;
+        touched.make_durable()?;
+        fault::point("commit").map_err(write_err(&shown_tx))?;
         let state = match confirm {
             // Rounded up: `--confirm 2` must leave two whole seconds, not one and a bit.
             Some(secs) => State::Pending {
@@ -204,33 +224,14 @@ impl<'r> Session<'r> {
             None => State::Committed,
         };
         tx.set_state(state)?;
-        fault::point("committed").map_err(fsio::write_err(jdir))
-    }
-
-    /// The directories (relative, parents first) that must be created for the plan's new
-    /// files, so a rollback can remove them again.
-    fn missing_dirs(&self, changes: &[Change]) -> Result<Vec<String>, Error> {
-        let mut dirs: Vec<String> = Vec::new();
-        // Each directory is looked at once, however many files go into it.
-        let mut seen = std::collections::HashSet::new();
-        for c in changes.iter().filter(|c| c.new.is_some()) {
-            let mut prefix = String::new();
-            let parts: Vec<&str> = c.path.split('/').collect();
-            for part in &parts[..parts.len().saturating_sub(1)] {
-                if !prefix.is_empty() {
-                    prefix.push('/');
-                }
-                prefix.push_str(part);
-                if seen.insert(prefix.clone()) && !self.root.resolve(&prefix)?.exists() {
-                    dirs.push(prefix.clone());
-                }
-            }
-        }
-        Ok(dirs)
+        fault::point("committed").map_err(write_err(&shown_tx))
     }
 
     /// Puts back the state before `tx`: previous bytes, modes and owners, absences, and the
-    /// directories it created. Safe to repeat: a killed restore is simply run again.
+    /// directories it created. Safe to repeat: a killed restore is simply run again. A file
+    /// that cannot be restored does not stop the others: every one that can be is, then
+    /// the error names both kinds, and the transaction stays to be finished by the next
+    /// command.
     fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
         if super::nm::is_live(tx) {
             return super::nm::restore(tx, reason);
@@ -238,48 +239,109 @@ impl<'r> Session<'r> {
         if !matches!(tx.state, State::RollingBack { .. }) {
             tx.set_state(State::RollingBack { reason })?;
         }
-        let entries = tx.meta.files.clone();
-        let mut touched = std::collections::BTreeSet::new();
-        for (i, entry) in entries.iter().enumerate().rev() {
-            let path = self.root.resolve(&entry.path)?;
-            match &entry.before {
-                Some(saved) => {
-                    let want = tx.blob(saved)?;
-                    let have = fsio::read_state(&path)?;
-                    let same = have
-                        .as_ref()
-                        .is_some_and(|(s, o)| *s == want && saved.owner.is_none_or(|w| w == *o));
-                    if !same {
-                        if let Some(dir) = path.parent() {
-                            fsio::make_dirs(dir, 0o755)?;
-                        }
-                        fsio::put(&path, &want, saved.owner, None)?;
-                    }
-                }
-                None => fsio::remove(&path)?,
+        let walk = self.root.walk();
+        let mut touched = Touched::default();
+        let mut restored = Vec::new();
+        let mut unrestored = Vec::new();
+        for (i, entry) in tx.meta.files.iter().enumerate().rev() {
+            let done = self
+                .restore_one(&walk, tx, entry, &mut touched)
+                .and_then(|()| {
+                    fault::point(format_args!("restore-{i}"))
+                        .map_err(|e| write_err(&self.root.shown(&entry.path))(e))
+                });
+            match done {
+                Ok(()) => restored.push(entry.path.clone()),
+                Err(e) => unrestored.push((entry.path.clone(), Box::new(e))),
             }
-            if let Some(dir) = path.parent() {
-                touched.insert(dir.to_path_buf());
-            }
-            fault::point(format_args!("restore-{i}")).map_err(fsio::write_err(&path))?;
         }
-        // Once per directory, as in `write`: a killed restore is simply run again.
-        for dir in touched.iter().filter(|d| d.is_dir()) {
-            fsio::remove_temporaries(dir)?;
-            fsio::sync_dir(dir)?;
+        restored.reverse();
+        unrestored.reverse();
+        // Once for every file, as in `write`: a killed restore is simply run again.
+        if let Err(e) = touched.make_durable() {
+            let why = e.report();
+            unrestored.extend(restored.drain(..).map(|p| {
+                let not_durable = Error::Write {
+                    path: self.root.shown(&p),
+                    source: std::io::Error::other(format!("not made durable: {why}")),
+                };
+                (p, Box::new(not_durable))
+            }));
         }
         for d in tx.meta.dirs.iter().rev() {
-            let path = self.root.resolve(d)?;
-            fsio::remove_temporaries(&path)?;
             // Only if empty: anything else put there since is not ours to remove.
-            if std::fs::remove_dir(&path).is_ok()
-                && let Some(parent) = path.parent()
-            {
-                fsio::sync_dir(parent)?;
+            let Ok((Some(parent), name)) = walk.parent(d) else {
+                continue;
+            };
+            if let Ok(Some(dir)) = parent.open_dir(name) {
+                let _ = dir.remove_temporaries();
+            }
+            if parent.remove_dir(name)? {
+                parent.fsync()?;
             }
         }
-        fault::point("restored").map_err(fsio::write_err(&tx.dir))?;
+        if !unrestored.is_empty() {
+            return Err(Error::PartlyRestored {
+                id: tx.meta.id,
+                restored,
+                unrestored,
+            });
+        }
+        fault::point("restored").map_err(write_err(&tx.shown()))?;
         tx.set_state(State::RolledBack { reason })
+    }
+
+    /// Puts one file back as it was before `tx`, unless it is already.
+    fn restore_one(
+        &self,
+        walk: &Walk,
+        tx: &Tx,
+        entry: &journal::Entry,
+        touched: &mut Touched,
+    ) -> Result<(), Error> {
+        let (dir, name) = walk.parent(&entry.path)?;
+        if let Some(d) = &dir {
+            touched.sweep(d)?;
+        }
+        let Some(saved) = &entry.before else {
+            if let Some(dir) = dir
+                && dir.unlink(name)?
+            {
+                touched.add(&dir);
+            }
+            return Ok(());
+        };
+        let want = tx.blob(saved)?;
+        // A file larger than the one wanted differs from it: reading stops there.
+        let have = match &dir {
+            Some(d) => match d.read(name, want.bytes.len() as u64) {
+                Ok(have) => have,
+                Err(Error::Read { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        let same = have
+            .as_ref()
+            .is_some_and(|(s, o)| *s == want && saved.owner.is_none_or(|w| w == *o));
+        if same {
+            return Ok(());
+        }
+        let dir = match dir {
+            Some(d) => d,
+            None => {
+                let (parent, _) = beneath::split(&entry.path)?;
+                let mut made = Vec::new();
+                let d = walk.make(parent, 0o755, &mut made)?;
+                for m in &made {
+                    touched.parent_of(walk, m)?;
+                }
+                d
+            }
+        };
+        touched.writing(&dir, false)?;
+        let tmp = dir.write_temp(name, &want, saved.owner, false)?;
+        dir.rename(&tmp, name)
     }
 
     /// Rolls back transaction `id`, provided undoing it still means exactly `shown` (the plan
@@ -396,9 +458,12 @@ pub fn rollback_plan(
         return Ok((id, super::nm::rollback_plan(tx, force)?));
     }
     let mut changes = Vec::new();
+    let walk = root.walk();
     for entry in &tx.meta.files {
-        let path = root.resolve(&entry.path)?;
-        let have = fsio::read_state(&path)?.map(|(s, _)| s);
+        let have = match walk.parent(&entry.path)? {
+            (Some(dir), name) => dir.read(name, root.read_limit())?.map(|(s, _)| s),
+            (None, _) => None,
+        };
         let after = entry.after.as_ref().map(|s| tx.blob(s)).transpose()?;
         if have != after && !force {
             return Err(Error::Refused(format!(
@@ -477,4 +542,89 @@ pub(crate) fn state(root: &TargetRoot, id: u64) -> Result<Option<State>, Error> 
         .into_iter()
         .find(|(i, _)| *i == id)
         .map(|(_, s)| s))
+}
+
+/// The directories (relative, parents first) that must be created for the plan's new
+/// files, so a rollback can remove them again. Each is looked at once, however many files
+/// go into it, and below a missing one nothing is looked at.
+fn missing_dirs(walk: &Walk, changes: &[Change]) -> Result<Vec<String>, Error> {
+    let mut dirs: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for c in changes.iter().filter(|c| c.new.is_some()) {
+        let (parent, _) = beneath::split(&c.path)?;
+        if parent.is_empty() || !seen.insert(parent) {
+            continue;
+        }
+        let mut end = 0;
+        for part in parent.split('/') {
+            end += part.len();
+            let prefix = &parent[..end];
+            end += 1;
+            if walk.dir(prefix)?.is_none() && !dirs.iter().any(|d| d == prefix) {
+                dirs.push(prefix.to_owned());
+            }
+        }
+    }
+    Ok(dirs)
+}
+
+/// The directories a transaction (or its undoing) changed, to be made durable once each,
+/// with everything written in them, before the commit is recorded.
+#[derive(Default)]
+struct Touched {
+    dirs: BTreeMap<String, Dir>,
+    /// The directories whose leftover temporaries are removed already.
+    swept: std::collections::HashSet<String>,
+}
+
+impl Touched {
+    /// `dir` has an entry added, replaced or removed.
+    fn add(&mut self, dir: &Dir) {
+        self.dirs
+            .entry(dir.rel().to_owned())
+            .or_insert_with(|| dir.clone());
+    }
+
+    /// `dir` is about to get a file: see [`Touched::sweep`].
+    fn writing(&mut self, dir: &Dir, new: bool) -> Result<(), Error> {
+        if !new {
+            self.sweep(dir)?;
+        }
+        self.add(dir);
+        Ok(())
+    }
+
+    /// The first time `dir` is met, the temporaries a killed netloom left there are
+    /// removed: under the lock, every one is such a leftover.
+    fn sweep(&mut self, dir: &Dir) -> Result<(), Error> {
+        if self.swept.insert(dir.rel().to_owned()) && dir.remove_temporaries()? > 0 {
+            self.add(dir);
+        }
+        Ok(())
+    }
+
+    /// The directory above the new directory `rel` has a new entry.
+    fn parent_of(&mut self, walk: &Walk, rel: &str) -> Result<(), Error> {
+        let (parent, _) = beneath::split(rel)?;
+        if let Some(dir) = walk.dir(parent)? {
+            self.add(&dir);
+        }
+        Ok(())
+    }
+
+    /// The barrier: one `syncfs` per file system the directories are on (their files'
+    /// bytes, and every rename), then each directory's `fsync`, which is what makes its
+    /// entries durable by POSIX, and reports an error writing them back.
+    fn make_durable(&self) -> Result<(), Error> {
+        let mut devices = std::collections::HashSet::new();
+        for dir in self.dirs.values() {
+            if devices.insert(dir.device()?) {
+                dir.syncfs()?;
+            }
+        }
+        for dir in self.dirs.values() {
+            dir.fsync()?;
+        }
+        Ok(())
+    }
 }

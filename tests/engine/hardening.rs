@@ -89,26 +89,26 @@ fn a_journal_entry_that_is_a_symlink_is_not_followed() {
 }
 
 #[test]
-fn an_owned_file_that_is_not_utf8_can_be_planned_and_removed() {
+fn an_owned_file_that_is_not_utf8_is_refused_not_deleted() {
+    // Once planned as a deletion: bytes netloom could not read are not netloom's to drop.
     let sb = Sandbox::new();
     let a = sb.input("a.xml", HOST_A);
     let stray = format!("{NULL_DIR}/eth7.xml");
     std::fs::create_dir_all(sb.at(NULL_DIR)).unwrap();
     std::fs::write(sb.at(&stray), b"<caf\xe9/>\n").unwrap();
-    let out = sb.run(&["--backend", "null", "diff", &a]);
-    out.expect(1);
-    assert!(
-        out.stdout.contains(&format!(
-            "deleted file mode 100644\nBinary files a/{stray} and /dev/null differ"
-        )),
-        "{}",
-        out.stdout
-    );
-    sb.run(&["--backend", "null", "apply", "--yes", &a])
-        .expect(0);
-    assert!(!sb.at(&stray).exists());
-    sb.run(&["rollback", "--yes"]).expect(0);
-    assert_eq!(std::fs::read(sb.at(&stray)).unwrap(), b"<caf\xe9/>\n");
+    let before = sb.tree();
+    let diff = ["--backend", "null", "diff", &a];
+    let apply = ["--backend", "null", "apply", "--yes", &a];
+    for (verb, args) in [("diff", &diff[..]), ("apply", &apply[..])] {
+        let out = sb.run(args);
+        out.expect(2)
+            .stderr_has(&format!(
+                "{stray}:1:5: the file is not valid UTF-8: byte 0xe9 at offset 4"
+            ))
+            .stderr_has("netloom would delete this file");
+        assert_tree(&sb.tree(), &before, verb);
+    }
+    assert!(!sb.has_state_dir() || sb.history().is_empty());
 }
 
 #[test]
@@ -165,4 +165,31 @@ fn directories_netloom_creates_are_readable_whatever_the_umask() {
         .mode()
         & 0o777;
     assert_eq!(mode, 0o700, "the journal is private");
+}
+
+#[test]
+fn render_out_rewrites_only_the_files_that_change() {
+    use std::os::unix::fs::MetadataExt;
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    let out = sb.dir().join("out");
+    let out_s = out.display().to_string();
+    let inode = |name: &str| {
+        std::fs::metadata(out.join(NULL_DIR).join(name))
+            .unwrap()
+            .ino()
+    };
+    sb.run(&["--backend", "null", "render", "--out", &out_s, &a])
+        .expect(0);
+    let (eth0, eth1) = (inode("eth0.xml"), inode("eth1.xml"));
+    // The same again: nothing is rewritten.
+    sb.run(&["--backend", "null", "render", "--out", &out_s, &a])
+        .expect(0);
+    assert_eq!((inode("eth0.xml"), inode("eth1.xml")), (eth0, eth1));
+    // B changes eth1 and adds eth2; eth0, which B does not render, is left as it is.
+    sb.run(&["--backend", "null", "render", "--out", &out_s, &b])
+        .expect(0);
+    assert_eq!(inode("eth0.xml"), eth0);
+    assert_ne!(inode("eth1.xml"), eth1);
+    assert!(out.join(NULL_DIR).join("eth2.xml").is_file());
 }

@@ -43,6 +43,8 @@ pub enum Node {
     },
     /// A symlink and where it points.
     Link(PathBuf),
+    /// Something else (a FIFO, a device, a socket), never opened: what it is.
+    Special(String),
 }
 
 /// A root's tree: every path below it (relative) and what it is, except the journal and the
@@ -83,6 +85,8 @@ fn walk(dir: &Path, rel: &str, out: &mut Tree) {
             if rel != "var" && rel != "var/lib" {
                 out.insert(rel, Node::Dir { mode });
             }
+        } else if !meta.is_file() {
+            out.insert(rel, Node::Special(format!("{:?}", meta.file_type())));
         } else {
             let node = Node::File {
                 bytes: std::fs::read(&path).unwrap(),
@@ -115,6 +119,7 @@ fn show(node: Option<&Node>) -> String {
         None => "absent".into(),
         Some(Node::Dir { mode }) => format!("directory {mode:04o}"),
         Some(Node::Link(to)) => format!("symlink to {}", to.display()),
+        Some(Node::Special(kind)) => kind.clone(),
         Some(Node::File {
             bytes,
             mode,

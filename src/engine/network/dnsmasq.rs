@@ -17,14 +17,11 @@ pub(super) fn start(conf: &str, leases: &str) -> Result<(), Error> {
     cmd::run(&argv(&["dnsmasq", &conf_arg, &leases_arg]), None).map(drop)
 }
 
-/// Stops the dnsmasq of `conf`: the one whose pid `pid_file` holds or, when that file is
-/// gone, the one `/proc` shows with that conf. SIGTERM, then SIGKILL if it has not gone
+/// Stops the dnsmasq of `conf`: the one whose pid its pid file held (`recorded`) or, when
+/// that file is gone, the one `/proc` shows with that conf. SIGTERM, then SIGKILL if it has not gone
 /// within three seconds. One that is not running (it died, or never started) is fine.
-pub(super) fn stop(conf: &str, pid_file: &str) -> Result<(), Error> {
-    let recorded = std::fs::read_to_string(pid_file)
-        .ok()
-        .and_then(|t| t.trim().parse::<u32>().ok())
-        .filter(|pid| is_ours(*pid, conf));
+pub(super) fn stop(conf: &str, recorded: Option<u32>) -> Result<(), Error> {
+    let recorded = recorded.filter(|pid| is_ours(*pid, conf));
     let Some(pid) = recorded.or_else(|| find(conf)) else {
         return Ok(());
     };

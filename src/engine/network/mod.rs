@@ -88,29 +88,7 @@ impl Paths {
 
 /// Reads a file under the root, `None` when it does not exist.
 pub(crate) fn read(root: &TargetRoot, rel: &str) -> Result<Option<String>, Error> {
-    let path = root.resolve(rel)?;
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Read {
-            path: path.display().to_string(),
-            source,
-        }),
-    }
-}
-
-/// Writes a scratch file that no transaction covers (a start's intent), durably and
-/// atomically: it must survive the netloom that writes it being killed at any moment.
-fn write_scratch(path: &std::path::Path, text: &str) -> Result<(), Error> {
-    if let Some(dir) = path.parent() {
-        super::fsio::make_dirs(dir, 0o755)?;
-    }
-    let state = crate::plan::FileState {
-        bytes: text.as_bytes().to_vec(),
-        mode: 0o600,
-    };
-    super::fsio::put(path, &state, None, None)?;
-    super::fsio::sync_parent(path)
+    root.read_text(rel)
 }
 
 /// Reads a stored network (a definition or a live copy), with every check.
@@ -118,7 +96,7 @@ fn read_network(root: &TargetRoot, rel: &str) -> Result<Option<Network>, Error> 
     let Some(text) = read(root, rel)? else {
         return Ok(None);
     };
-    let shown = root.resolve(rel)?.display().to_string();
+    let shown = root.shown(rel);
     xml::read_network_with(&SourceFile::new(shown, text), NetworkChecks::Define)
         .map(Some)
         .map_err(Error::Invalid)
@@ -133,8 +111,7 @@ fn read_record(root: &TargetRoot, name: &NetName) -> Result<Option<Record>, Erro
     serde_json::from_str(&text).map(Some).map_err(|e| {
         Error::Live(format!(
             "{}: not a record netloom wrote: {e}",
-            root.resolve(&rel)
-                .map_or(rel.clone(), |p| p.display().to_string())
+            root.shown(&rel)
         ))
     })
 }

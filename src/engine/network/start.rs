@@ -4,7 +4,6 @@
 //! of them undone, last first, when one fails.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 
 use super::fw::{self, Firewall};
 use super::marks::{self, Others};
@@ -73,12 +72,17 @@ fn fault_at(point: &str) -> Result<(), Error> {
 /// Where dnsmasq finds its files and writes its pid: absolute paths under the root,
 /// checked by [`NetContext::new`].
 fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext, Error> {
-    let abs = |rel: &str| root.absolute().join(rel).to_str().map(str::to_owned);
+    let abs = |rel: &str| {
+        root.path_for_programs()
+            .join(rel)
+            .to_str()
+            .map(str::to_owned)
+    };
     let refuse = |why: String| {
         Error::Usage(format!(
             "the root {} cannot hold a running network, since dnsmasq is given paths inside \
              it: {why}",
-            root.absolute().display()
+            root.path_for_programs().display()
         ))
     };
     let (Some(dir), Some(pid)) = (abs(conf::DIR), abs(pid)) else {
@@ -117,8 +121,10 @@ fn run(
         )));
     }
     let mut state = Started {
-        intent_path: root.resolve(&paths.intent)?,
-        ..Started::default()
+        root,
+        intent: Intent::default(),
+        intent_path: paths.intent.clone(),
+        notices: Vec::new(),
     };
     state.intent.record.netns = current_netns();
     let mut files = vec![RenderedFile {
@@ -162,7 +168,7 @@ fn run(
                 net.name
             )));
         }
-        searchable(Path::new(&ctx.dnsmasq_dir))?;
+        searchable(root, conf::DIR)?;
     }
     link::check_routes(&net)?;
 
@@ -214,8 +220,8 @@ fn run(
         Ok(()) => Ok(state.notices.clone()),
         Err(cause) => {
             // dnsmasq's own files: written by it, not by a transaction.
-            for own in [ctx.pid_file.clone().unwrap_or_default(), leases] {
-                let _ = std::fs::remove_file(own);
+            for own in [&paths.pid, &paths.leases] {
+                let _ = root.remove(own);
             }
             Err(state.unwind(&others, &net, fw, cause))
         }
@@ -225,14 +231,15 @@ fn run(
 }
 
 /// What a start has done so far.
-#[derive(Default)]
-struct Started {
+struct Started<'r> {
+    root: &'r TargetRoot,
     intent: Intent,
-    intent_path: PathBuf,
+    /// Where the intent is kept, relative to the root.
+    intent_path: String,
     notices: Vec<String>,
 }
 
-impl Started {
+impl Started<'_> {
     /// The live steps before dnsmasq, in libvirt's order, each recorded as it succeeds.
     fn live(
         &mut self,
@@ -269,12 +276,13 @@ impl Started {
     fn save(&self) -> Result<(), Error> {
         let mut text = serde_json::to_string_pretty(&self.intent).unwrap_or_default();
         text.push('\n');
-        super::write_scratch(&self.intent_path, &text)
+        self.root
+            .write_scratch(&self.intent_path, text.as_bytes(), 0o600)
     }
 
     /// The start has ended, either way: nothing is left half made.
     fn done(&self) {
-        let _ = std::fs::remove_file(&self.intent_path);
+        let _ = self.root.remove(&self.intent_path);
     }
 
     /// The record as stop reads it: the raised sysctls go to the forwarding mark instead.
@@ -294,7 +302,8 @@ impl Started {
     fn unwind(&self, others: &Others, net: &Network, fw: Option<Firewall>, cause: Error) -> Error {
         // Under the lock no other network started since this one began, so nothing this
         // start raised can be needed elsewhere: what is kept is left as it is.
-        let failed = super::stop::undo_intent(others, &net.name, fw, &self.intent).failed;
+        let failed =
+            super::stop::undo_intent(self.root, others, &net.name, fw, &self.intent).failed;
         let network = net.name.to_string();
         if failed.is_empty() {
             Error::StartUndone {
@@ -333,19 +342,31 @@ fn unapplied(net: &Network) -> Vec<&'static str> {
 
 /// dnsmasq reads its hosts files after it has dropped to an unprivileged user; if that user
 /// cannot enter their directory, it silently serves no fixed leases and no host names. So
-/// every existing directory on the way must be searchable by others.
-fn searchable(dir: &Path) -> Result<(), Error> {
-    for d in dir.ancestors() {
-        let Ok(meta) = std::fs::metadata(d) else {
-            continue;
-        };
-        let mode = meta.permissions().mode();
+/// every existing directory on the way must be searchable by others: `dir` (relative) and
+/// those above it under the root, looked at through the root as everything under it is,
+/// and the root's own path.
+fn searchable(root: &TargetRoot, dir: &str) -> Result<(), Error> {
+    let walk = root.walk();
+    let mut below: Vec<&str> = vec![dir];
+    while let Some((up, _)) = below.last().and_then(|d| d.rsplit_once('/')) {
+        below.push(up);
+    }
+    let mut modes = Vec::new();
+    for rel in below {
+        if let Some(d) = walk.dir(rel)? {
+            modes.push((root.shown(rel), d.mode()?));
+        }
+    }
+    for d in root.path_for_programs().ancestors() {
+        if let Ok(meta) = std::fs::metadata(d) {
+            modes.push((d.display().to_string(), meta.permissions().mode() & 0o7777));
+        }
+    }
+    for (shown, mode) in modes {
         if mode & 0o001 == 0 {
             return Err(Error::Live(format!(
-                "dnsmasq reads its hosts files as an unprivileged user, who cannot enter {} \
-                 (mode {:o}); make it searchable by others (chmod o+x)",
-                d.display(),
-                mode & 0o7777
+                "dnsmasq reads its hosts files as an unprivileged user, who cannot enter {shown} \
+                 (mode {mode:o}); make it searchable by others (chmod o+x)"
             )));
         }
     }

@@ -27,11 +27,17 @@ pub(super) struct Undone {
 }
 
 /// Undoes `steps` last first, each whatever became of the others.
-pub(super) fn undo(others: &Others, name: &NetName, steps: &[Step]) -> Undone {
+pub(super) fn undo(root: &TargetRoot, others: &Others, name: &NetName, steps: &[Step]) -> Undone {
     let mut out = Undone::default();
     for step in steps.iter().rev() {
         let result = match step {
-            Step::Dnsmasq { conf, pid_file } => dnsmasq::stop(conf, pid_file),
+            // dnsmasq wrote its pid where the start told it: the network's pid file, read
+            // through the root like every file under it. Whatever it holds is only a hint:
+            // the process is checked by its command line, and looked for without it.
+            Step::Dnsmasq { conf, .. } => {
+                let text = root.read_text(&Paths::of(name).pid).ok().flatten();
+                dnsmasq::stop(conf, text.and_then(|t| t.trim().parse::<u32>().ok()))
+            }
             Step::Sysctl {
                 key,
                 old,
@@ -64,12 +70,13 @@ pub(super) fn undo(others: &Others, name: &NetName, steps: &[Step]) -> Undone {
 /// Undoes what a start made, from its intent, whatever became of each step. The shared
 /// firewall setup it loaded comes off too, unless another network has rules in it.
 pub(super) fn undo_intent(
+    root: &TargetRoot,
     others: &Others,
     name: &NetName,
     fw: Option<Firewall>,
     intent: &Intent,
 ) -> Undone {
-    let mut out = undo(others, name, &intent.record.steps);
+    let mut out = undo(root, others, name, &intent.record.steps);
     let Some(fw) = fw.filter(|_| !intent.base.is_empty()) else {
         return out;
     };
@@ -133,7 +140,7 @@ pub fn stop(
             .filter(|s| matches!(s, Step::Dnsmasq { .. }))
             .cloned()
             .collect();
-        let undone = undo(&others, name, &own);
+        let undone = undo(root, &others, name, &own);
         if !undone.failed.is_empty() {
             return Err(Error::Live(undone.failed.join("; ")));
         }
@@ -142,7 +149,7 @@ pub fn stop(
             record.netns
         ));
     } else {
-        let undone = undo(&others, name, &record.steps);
+        let undone = undo(root, &others, name, &record.steps);
         if !undone.failed.is_empty() {
             return Err(Error::Live(format!(
                 "network '{name}' could not be stopped completely: {}; it stays recorded as \
@@ -177,7 +184,7 @@ pub fn stop(
     session.apply(&plan, command, None)?;
     // A start killed between its commit and its end leaves its intent beside the record;
     // the record covered all of it, so it is undone already.
-    let _ = std::fs::remove_file(root.resolve(&paths.intent)?);
+    let _ = root.remove(&paths.intent);
     Ok(warnings)
 }
 
@@ -213,7 +220,7 @@ fn clean_interrupted(
     }
     let fw = intent.record.firewall.as_deref().and_then(Firewall::parse);
     let others = Others::load(root, name)?;
-    let undone = undo_intent(&others, name, fw, &intent);
+    let undone = undo_intent(root, &others, name, fw, &intent);
     if !undone.failed.is_empty() {
         return Err(Error::Live(format!(
             "the interrupted start of network '{name}' could not be undone completely: {}",
@@ -227,7 +234,7 @@ fn clean_interrupted(
     if !plan.is_empty() {
         session.apply(&plan, command, None)?;
     }
-    let _ = std::fs::remove_file(root.resolve(&paths.intent)?);
+    let _ = root.remove(&paths.intent);
     let mut warnings = undone.warnings;
     warnings.push(format!(
         "network '{name}' was not running: an interrupted start of it was undone"

@@ -14,8 +14,8 @@ use std::time::Duration;
 use super::{LivePlan, Op, shown, shown_path};
 use crate::backends::nm::live::{Checkpoint, Client, LiveProfile};
 use crate::backends::nm::{Settings, Value};
+use crate::engine::beneath::{Owner, write_err};
 use crate::engine::fault;
-use crate::engine::fsio::{self, Owner};
 use crate::engine::journal::{self, Reason, Record, State, Tx};
 use crate::engine::{Session, time, timer};
 use crate::error::Error;
@@ -59,7 +59,7 @@ fn touched(tx: &Tx) -> Result<Vec<Touched>, Error> {
     let decode = |saved: &journal::Saved| -> Result<Settings, Error> {
         let blob = tx.blob(saved)?;
         serde_json::from_slice(&blob.bytes).map_err(|e| Error::Read {
-            path: tx.dir.display().to_string(),
+            path: tx.shown(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })
     };
@@ -127,7 +127,7 @@ impl Session<'_> {
         // timeout is set to it then (`write_live`).
         let cp = client.checkpoint_create(SAFETY_SECS)?;
         let began = journal::begin(
-            root,
+            &root.walk(),
             LIVE,
             command,
             &records,
@@ -171,10 +171,10 @@ impl Session<'_> {
         confirm: Option<u64>,
         activate: bool,
     ) -> Result<(), Error> {
-        let jdir = tx.dir.clone();
-        fault::point("journaled").map_err(fsio::write_err(&jdir))?;
+        let jdir = tx.shown();
+        fault::point("journaled").map_err(write_err(&jdir))?;
         if confirm.is_some() {
-            timer::spawn(self.root().absolute(), tx.meta.id)?;
+            timer::spawn(self.root().path_for_programs(), tx.meta.id)?;
         }
         let mut up = Vec::new();
         for (i, op) in plan.ops.iter().enumerate() {
@@ -189,12 +189,12 @@ impl Session<'_> {
                 }
                 Op::Delete { path, .. } => client.delete(path)?,
             }
-            fault::point(format_args!("profile-{i}")).map_err(fsio::write_err(&jdir))?;
+            fault::point(format_args!("profile-{i}")).map_err(write_err(&jdir))?;
         }
         if activate {
             bring_up(client, &up)?;
         }
-        fault::point("commit").map_err(fsio::write_err(&jdir))?;
+        fault::point("commit").map_err(write_err(&jdir))?;
         match confirm {
             Some(secs) => {
                 let window = u32::try_from(secs).unwrap_or(u32::MAX);
@@ -208,7 +208,7 @@ impl Session<'_> {
                 tx.set_state(State::Committed)?;
             }
         }
-        fault::point("committed").map_err(fsio::write_err(&jdir))
+        fault::point("committed").map_err(write_err(&jdir))
     }
 }
 
@@ -267,7 +267,7 @@ fn undo(client: &Client, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
             }
             (Some(want), None) => restored.push(client.add(&want.sendable())?),
         }
-        fault::point(format_args!("restore-{i}")).map_err(fsio::write_err(&tx.dir))?;
+        fault::point(format_args!("restore-{i}")).map_err(write_err(&tx.shown()))?;
     }
     // Settings alone do not change a device that is up: bring the restored ones up again
     // where they are active, as the checkpoint would have.
@@ -278,7 +278,7 @@ fn undo(client: &Client, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
             client.activate(&p.path, ACTIVATION)?;
         }
     }
-    fault::point("restored").map_err(fsio::write_err(&tx.dir))?;
+    fault::point("restored").map_err(write_err(&tx.shown()))?;
     tx.set_state(State::RolledBack { reason })
 }
 

@@ -195,13 +195,7 @@ fn files(root: &TargetRoot, dir: &str, suffix: &str) -> Result<Vec<(String, Stri
 
 /// The directories directly in `dir`, sorted.
 fn subdirs(root: &TargetRoot, dir: &str) -> Result<Vec<String>, Error> {
-    let mut out = Vec::new();
-    for name in root.entries(dir)? {
-        if root.resolve(&format!("{dir}/{name}"))?.is_dir() {
-            out.push(name);
-        }
-    }
-    Ok(out)
+    root.subdirs(dir)
 }
 
 /// This boot's identity.

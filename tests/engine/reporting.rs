@@ -1,0 +1,142 @@
+//! What a rollback or a recovery that cannot finish says, and what the journal's directory
+//! may hold that is not a transaction netloom wrote.
+
+use super::support::{HOST_A, HOST_B, NULL_DIR, Sandbox, Tree, assert_tree, rolled_back};
+
+/// A root after [`HOST_A`] (transaction 1) and [`HOST_B`] (transaction 2), with the trees
+/// after each.
+fn two_transactions() -> (Sandbox, Tree, Tree) {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let after_a = sb.tree();
+    sb.run(&["--backend", "null", "apply", "--yes", &b])
+        .expect(0);
+    let after_b = sb.tree();
+    (sb, after_a, after_b)
+}
+
+/// What the error says when restoring transaction 2 failed at its second file (eth1; files
+/// are restored last first).
+fn partly(sb: &Sandbox) -> String {
+    format!(
+        "transaction 2 could not be restored completely: 2 files restored ({NULL_DIR}/eth0.xml, \
+         {NULL_DIR}/eth2.xml); 1 file not restored: {NULL_DIR}/eth1.xml (cannot write \
+         {}/{NULL_DIR}/eth1.xml: injected fault at restore-1); the journal keeps the previous \
+         state, and the next netloom command on this root finishes restoring it",
+        sb.root().display()
+    )
+}
+
+#[test]
+fn a_rollback_that_cannot_restore_a_file_restores_the_others_and_names_both() {
+    let (sb, after_a, _) = two_transactions();
+    let out = sb.run_with(&["rollback", "--yes"], Some("fail@restore-1"));
+    out.expect(2).stderr_has(&partly(&sb));
+    // The file after the failing one was restored all the same.
+    assert_eq!(
+        sb.tree().get(&format!("{NULL_DIR}/eth0.xml")),
+        after_a.get(&format!("{NULL_DIR}/eth0.xml"))
+    );
+    sb.run(&["history"])
+        .expect(0)
+        .stderr_has("transaction 2 was being rolled back when interrupted");
+    assert_tree(&sb.tree(), &after_a, "finished by the next command");
+    assert_eq!(sb.state(2), rolled_back("requested"));
+}
+
+#[test]
+fn a_recovery_that_cannot_restore_a_file_names_it_and_the_next_command_finishes() {
+    let (sb, after_a, _) = two_transactions();
+    let b = sb.input("b2.xml", HOST_A);
+    // Transaction 3 puts A back, and is killed before its commit: recovery restores B.
+    sb.run_with(
+        &["--backend", "null", "apply", "--yes", &b],
+        Some("kill@commit"),
+    )
+    .expect_killed("apply");
+    let out = sb.run_with(&["history"], Some("fail@restore-1"));
+    out.expect(2)
+        .stderr_has("transaction 3 could not be restored completely")
+        .stderr_has("injected fault at restore-1")
+        .stderr_has("the next netloom command on this root finishes restoring it");
+    sb.run(&["history"])
+        .expect(0)
+        .stderr_has("transaction 3 was being rolled back when interrupted");
+    assert_eq!(sb.state(3), rolled_back("interrupted"));
+    sb.run(&["rollback", "--yes"]).expect(0);
+    assert_tree(&sb.tree(), &after_a, "transaction 2 rolled back after");
+}
+
+#[test]
+fn a_damaged_or_planted_journal_entry_is_named_and_blocks_nothing() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let journal = sb.at("var/lib/netloom/journal");
+    let outside = sb.dir().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("state"), r#"{"state":"open"}"#).unwrap();
+    std::fs::write(journal.join("5"), "a file\n").unwrap();
+    std::os::unix::fs::symlink(&outside, journal.join("6")).unwrap();
+    std::fs::create_dir(journal.join("7")).unwrap();
+    std::fs::create_dir(journal.join("8")).unwrap();
+    std::fs::write(journal.join("8/meta.json"), "garbage").unwrap();
+    std::fs::write(journal.join("8/state"), "garbage").unwrap();
+    let out = sb.run(&["--backend", "null", "apply", "--yes", &b]);
+    out.expect(0).stderr_has("transaction 9 changed 3 files");
+    let shown = |n: &str| {
+        format!(
+            "{}/{n} is not a transaction netloom wrote",
+            journal.display()
+        )
+    };
+    for (n, why) in [
+        ("5", "(it is not a directory)"),
+        (
+            "6",
+            "(it is a symbolic link, which netloom does not follow)",
+        ),
+        ("7", "(it has no meta.json)"),
+        ("8", "(its state is not what netloom writes: "),
+    ] {
+        out.stderr_has(&format!("{} {why}", shown(n)));
+    }
+    out.stderr_has("it is ignored: look at it, then remove it");
+    let ids: Vec<u64> = sb
+        .history()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 9]);
+    sb.run(&["rollback", "--yes"]).expect(0);
+    assert_eq!(
+        std::fs::read_to_string(outside.join("state")).unwrap(),
+        r#"{"state":"open"}"#
+    );
+    assert_eq!(
+        std::fs::read_to_string(journal.join("5")).unwrap(),
+        "a file\n"
+    );
+}
+
+#[test]
+fn a_failed_apply_leaves_no_partial_journal() {
+    for point in ["journal", "journaled", "file-0"] {
+        let sb = Sandbox::new();
+        let a = sb.input("a.xml", HOST_A);
+        sb.run_with(
+            &["--backend", "null", "apply", "--yes", &a],
+            Some(&format!("fail@{point}")),
+        )
+        .expect(2);
+        let names: Vec<String> = std::fs::read_dir(sb.at("var/lib/netloom/journal"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.parse::<u64>().is_err())
+            .collect();
+        assert!(names.is_empty(), "fail@{point}: left {names:?}");
+    }
+}
