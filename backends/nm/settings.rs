@@ -78,14 +78,14 @@ pub const DEPRECATED: &[(&str, &str)] = &[
     ("ipv6", "dns"),
 ];
 
-/// Every key netloom writes. Comparing a live profile with a rendered one looks only at
-/// these (and not at `connection.uuid`, which identifies rather than configures), so
-/// settings a user added by hand, such as DNS servers or a firewall zone, survive an apply.
 /// NetworkManager's words for how to pick an ethernet's cloned MAC (`stable-ssid` is
 /// Wi-Fi's): a `cloned-mac-address` or `assigned-mac-address` that is none of them is an
 /// address.
 pub const MAC_WORDS: &[&str] = &["preserve", "permanent", "random", "stable"];
 
+/// Every key netloom writes. Comparing a live profile with a rendered one looks only at
+/// these (and not at `connection.uuid`, which identifies rather than configures), so
+/// settings a user added by hand, such as DNS servers or a firewall zone, survive an apply.
 pub const MANAGED: &[(&str, &str)] = &[
     ("connection", "id"),
     ("connection", "type"),
