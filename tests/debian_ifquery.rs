@@ -37,7 +37,32 @@ const CASES: &[(&str, Expect)] = &[
         ]),
     ),
     ("bond-arpmon-all", Lists(&[], &[])),
+    (
+        "bond-options",
+        Lists(&["bond0", "bond1", "bond2", "bond3"], &[]),
+    ),
+    (
+        "bond-options-beyond-ifenslave",
+        Refused(&[
+            ("bond0", "<nl:bond min_links='2'/>"),
+            ("bond0", "<nl:bond all_slaves_active='yes'/>"),
+            ("bond0", "<nl:bond resend_igmp='2'/>"),
+        ]),
+    ),
     ("bridge-all-port-kinds", Lists(&["br1"], &[])),
+    (
+        "bridge-multicast-snooping",
+        Refused(&[("br1", "<nl:bridge multicast_snooping='no'/>")]),
+    ),
+    ("bridge-options", Lists(&["br0"], &[])),
+    ("bridge-stp-options-without-stp", Lists(&["br2"], &[])),
+    (
+        "cloned-mac",
+        Refused(&[
+            ("eth0", "<nl:cloned-mac address='02:00:00:00:00:01'/>"),
+            ("eth1", "<nl:cloned-mac address='02:00:00:00:00:02'/>"),
+        ]),
+    ),
     (
         "dhcp-with-gateway",
         Refused(&[
@@ -53,6 +78,18 @@ const CASES: &[(&str, Expect)] = &[
     ("interleaved", Lists(&["eth2"], &[])),
     ("shared-nic", Lists(&["br0"], &[])),
     ("vlan-derived-name", Lists(&["eth0.100"], &[])),
+    (
+        "vlan-options",
+        Refused(&[
+            ("eth0.100", "<nl:vlan protocol='802.1ad'/>"),
+            ("eth0.100", "<nl:vlan reorder_hdr='no'/>"),
+            ("eth0.100", "<nl:vlan gvrp='yes'/>"),
+            ("eth0.100", "<nl:vlan mvrp='yes'/>"),
+            ("eth0.100", "<nl:vlan loose_binding='yes'/>"),
+            ("eth0.200", "<nl:vlan protocol='802.1Q'/>"),
+            ("eth0.200", "<nl:vlan gvrp='no'/>"),
+        ]),
+    ),
     (
         "vlan-named",
         Refused(&[(

@@ -451,8 +451,8 @@ fn ifquery_reads_every_golden_root_with_the_interfaces_it_should_have() {
         }
         checked += 1;
     }
-    // 11 cases, of which 3 are refused (their `.refused` golden says why).
-    assert_eq!(checked, 8, "golden roots checked");
+    // 18 cases, of which 7 are refused (their `.refused` golden says why).
+    assert_eq!(checked, 11, "golden roots checked");
 }
 
 /// The merge cases, as ifupdown reads the whole result (the user's root with netloom's

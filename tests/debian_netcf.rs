@@ -181,6 +181,21 @@ type Difference = (
 
 const DIFFERENCES: &[Difference] = &[
     (
+        "ethernet-static-no-prefix",
+        "-",
+        "eth1",
+        "inet address 192.168.0.5",
+        "an address without a prefix is written with the one ifupdown derives (the class's), \
+         so import reads it back as written and render, import, render is a fixed point",
+    ),
+    (
+        "ethernet-static-no-prefix",
+        "+",
+        "eth1",
+        "inet address 192.168.0.5/24",
+        "the same",
+    ),
+    (
         "bond-defaults",
         "-",
         "bond0",
@@ -357,8 +372,10 @@ fn netcf_written_files_import_back_to_netcfs_interface_xml() {
         let input =
             std::fs::read_to_string(dir.join("interface").join(format!("{case}.xml"))).unwrap();
         let want = netloom::xml::read_str(&case, &input).unwrap();
+        // netcf's XML leaves some prefixes to the reader; ifupdown's are read.
+        let same = crate::util::equivalence::debian;
         match Debian.import(&snap, &[]) {
-            Ok(got) if got == want => {}
+            Ok(got) if same(got.clone()) == same(want.clone()) => {}
             Ok(got) => failures.push(format!(
                 "{case}: imported\n{}\nwanted\n{}",
                 netloom::xml::to_xml(&got),

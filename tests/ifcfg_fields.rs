@@ -1,17 +1,18 @@
 //! Nothing is silently dropped: every setting of the model changes what the ifcfg backend
-//! writes (ifcfg can express all of them, so it refuses none). A host that sets every field
-//! is rendered, then once per field with only that field changed; each variant must render
-//! differently.
+//! writes, or is refused by name where NetworkManager would not read it. A host that sets
+//! every field is rendered, then once per field with only that field changed; each variant
+//! must render differently or be refused.
 
 use netloom::backends::ifcfg::Ifcfg;
 
 use crate::util::fields::{self, Expect};
 
 /// A host that sets every field the model has.
-const BASE: &str = r#"<interfaces>
+const BASE: &str = r#"<interfaces xmlns:nl='urn:netloom:xml:1'>
   <interface type='ethernet' name='eth0'>
     <start mode='onboot'/>
     <mac address='52:54:00:00:00:01'/>
+    <nl:cloned-mac address='02:00:00:00:00:0a'/>
     <link speed='1000' state='up'/>
     <mtu size='1500'/>
     <protocol family='ipv4'>
@@ -43,16 +44,35 @@ const BASE: &str = r#"<interfaces>
   </interface>
   <interface type='vlan' name='vlan7'>
     <start mode='hotplug'/>
-    <vlan tag='7'><interface name='bond0'/></vlan>
+    <vlan tag='7'><interface name='bond0'/><nl:vlan protocol='802.1ad' reorder_hdr='no' gvrp='yes' mvrp='yes' loose_binding='yes'/></vlan>
   </interface>
   <interface type='bridge' name='br0'>
     <bridge stp='on' delay='2'>
+      <nl:bridge priority='100' hello_time='3' max_age='12' ageing_time='30' multicast_snooping='no'/>
       <interface type='ethernet' name='eth4'/>
       <interface type='vlan' name='eth5.9'><vlan tag='9'><interface name='eth5'/></vlan></interface>
       <interface type='bond' name='bond2'>
         <bond mode='802.3ad'><interface type='ethernet' name='eth6'/></bond>
       </interface>
     </bridge>
+  </interface>
+  <interface type='bond' name='bond5'>
+    <bond mode='802.3ad'>
+      <nl:bond lacp_rate='fast' ad_select='count' xmit_hash_policy='layer3+4' num_grat_arp='2' primary_reselect='better' fail_over_mac='active' min_links='1' resend_igmp='3' all_slaves_active='no'/>
+      <interface type='ethernet' name='eth20'/>
+    </bond>
+  </interface>
+  <interface type='bond' name='bond6'>
+    <bond mode='balance-rr'>
+      <nl:bond packets_per_slave='2'/>
+      <interface type='ethernet' name='eth21'/>
+    </bond>
+  </interface>
+  <interface type='bond' name='bond7'>
+    <bond mode='balance-tlb'>
+      <nl:bond tlb_dynamic_lb='yes'/>
+      <interface type='ethernet' name='eth22'/>
+    </bond>
   </interface>
 </interfaces>
 "#;
@@ -134,7 +154,11 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ),
     ("vlan name", "name='vlan7'", "name='vlan8'"),
     ("port vlan tag", "tag='9'", "tag='10'"),
-    ("bridge stp", "stp='on'", "stp='off'"),
+    (
+        "bridge stp (without STP's own options, which need it)",
+        "stp='on' delay='2'>\n      <nl:bridge priority='100' hello_time='3' max_age='12' ",
+        "stp='off' delay='2'>\n      <nl:bridge ",
+    ),
     ("bridge delay", "delay='2'", "delay='3'"),
     ("bridge port", "name='eth4'", "name='eth8'"),
     (
@@ -142,7 +166,83 @@ const FIELDS: &[(&str, &str, &str)] = &[
         "<interface type='ethernet' name='eth4'/>",
         "<interface type='bond' name='eth4'><bond><interface type='ethernet' name='eth10'/></bond></interface>",
     ),
-    ("port bond mode", "mode='802.3ad'", "mode='balance-tlb'"),
+    (
+        "port bond mode",
+        "mode='802.3ad'><interface type='ethernet' name='eth6'/>",
+        "mode='balance-tlb'><interface type='ethernet' name='eth6'/>",
+    ),
+    // netloom's namespace.
+    ("cloned mac", "02:00:00:00:00:0a", "02:00:00:00:00:0b"),
+    ("lacp_rate", "lacp_rate='fast'", "lacp_rate='slow'"),
+    ("ad_select", "ad_select='count'", "ad_select='bandwidth'"),
+    (
+        "xmit_hash_policy",
+        "xmit_hash_policy='layer3+4'",
+        "xmit_hash_policy='encap3+4'",
+    ),
+    ("num_grat_arp", "num_grat_arp='2'", "num_grat_arp='3'"),
+    (
+        "primary_reselect",
+        "primary_reselect='better'",
+        "primary_reselect='failure'",
+    ),
+    (
+        "fail_over_mac",
+        "fail_over_mac='active'",
+        "fail_over_mac='follow'",
+    ),
+    ("min_links", "min_links='1'", "min_links='2'"),
+    ("resend_igmp", "resend_igmp='3'", "resend_igmp='4'"),
+    (
+        "all_slaves_active",
+        "all_slaves_active='no'",
+        "all_slaves_active='yes'",
+    ),
+    (
+        "packets_per_slave",
+        "packets_per_slave='2'",
+        "packets_per_slave='0'",
+    ),
+    (
+        "tlb_dynamic_lb",
+        "tlb_dynamic_lb='yes'",
+        "tlb_dynamic_lb='no'",
+    ),
+    ("vlan protocol", "protocol='802.1ad'", "protocol='802.1Q'"),
+    ("vlan reorder_hdr", "reorder_hdr='no'", "reorder_hdr='yes'"),
+    ("vlan gvrp", "gvrp='yes'", "gvrp='no'"),
+    ("vlan mvrp", "mvrp='yes'", "mvrp='no'"),
+    (
+        "vlan loose_binding",
+        "loose_binding='yes'",
+        "loose_binding='no'",
+    ),
+    ("bridge priority", "priority='100'", "priority='200'"),
+    ("bridge hello_time", "hello_time='3'", "hello_time='4'"),
+    ("bridge max_age", "max_age='12'", "max_age='13'"),
+    ("bridge ageing_time", "ageing_time='30'", "ageing_time='31'"),
+    (
+        "bridge multicast_snooping",
+        "multicast_snooping='no'",
+        "multicast_snooping='yes'",
+    ),
+];
+
+/// Changes ifcfg files cannot express as NetworkManager reads them: (what, text in BASE,
+/// replacement, the refused interface and setting).
+const REFUSED: &[(&str, &str, &str, Expect)] = &[
+    (
+        "bridge stp off with STP's own options",
+        "stp='on'",
+        "stp='off'",
+        Expect::Refused("br0", "<nl:bridge priority='100'/> with STP off"),
+    ),
+    (
+        "bridge delay NetworkManager ignores",
+        "delay='2'",
+        "delay='1'",
+        Expect::Refused("br0", "<bridge stp='on' delay='1'>"),
+    ),
 ];
 
 /// Changes that must NOT change the files, and why they are not settings: netloom's
@@ -165,21 +265,25 @@ fn render(xml: &str) -> Vec<(String, String)> {
 }
 
 #[test]
-fn every_model_field_is_written_and_only_status_and_order_are_not() {
-    // ifcfg can express every field, so every change must change the files.
+fn every_model_field_is_written_or_refused_and_only_status_and_order_are_not() {
     let rows = FIELDS
         .iter()
-        .map(|(w, f, t)| (*w, *f, *t, &Expect::Changes));
+        .map(|(w, f, t)| (*w, *f, *t, &Expect::Changes))
+        .chain(REFUSED.iter().map(|(w, f, t, e)| (*w, *f, *t, e)));
     let failures = fields::walk(&Ifcfg, BASE, rows, NOT_SETTINGS);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let base = render(BASE);
     // Nor is the order of top-level interfaces: ifcfg keeps one file per device, and
     // initscripts reads them in name order. Move the vlan to the front.
-    let vlan = "  <interface type='vlan' name='vlan7'>\n    <start mode='hotplug'/>\n    <vlan tag='7'><interface name='bond0'/></vlan>\n  </interface>\n";
-    assert_eq!(BASE.matches(vlan).count(), 1);
-    let moved =
-        BASE.replacen(vlan, "", 1)
-            .replacen("<interfaces>\n", &format!("<interfaces>\n{vlan}"), 1);
+    let (start, end) = (
+        BASE.find("  <interface type='vlan' name='vlan7'>").unwrap(),
+        BASE.find("  <interface type='bridge' name='br0'>").unwrap(),
+    );
+    let vlan = &BASE[start..end];
+    let root = "<interfaces xmlns:nl='urn:netloom:xml:1'>\n";
+    let moved = BASE
+        .replacen(vlan, "", 1)
+        .replacen(root, &format!("{root}{vlan}"), 1);
     assert_ne!(moved, BASE);
     assert_eq!(base, render(&moved), "interface order changed the files");
 }

@@ -123,6 +123,9 @@ fn vlan(parent: &str) -> Settings {
     let mut p = v4(base(kind::VLAN, "bond0.100"), "203.0.113.10", 24);
     p.set(kind::VLAN, "parent", s(parent));
     p.set(kind::VLAN, "id", Value::U32(100));
+    // Reorder headers (1), GVRP (2), MVRP (8); a service tag.
+    p.set(kind::VLAN, "flags", Value::U32(11));
+    p.set(kind::VLAN, "protocol", s("802.1ad"));
     p
 }
 
@@ -130,6 +133,11 @@ fn bridge() -> Settings {
     let mut p = v4(base(kind::BRIDGE, "br0"), "203.0.113.1", 24);
     p.set(kind::BRIDGE, "stp", Value::Bool(false));
     p.set(kind::BRIDGE, "forward-delay", Value::U32(2));
+    p.set(kind::BRIDGE, "priority", Value::U32(4096));
+    p.set(kind::BRIDGE, "hello-time", Value::U32(3));
+    p.set(kind::BRIDGE, "max-age", Value::U32(12));
+    p.set(kind::BRIDGE, "ageing-time", Value::U32(600));
+    p.set(kind::BRIDGE, "multicast-snooping", Value::Bool(false));
     p
 }
 
@@ -249,8 +257,16 @@ fn ethernet_profile_round_trips_through_add_update_and_delete() {
         return;
     };
     let c = sb.client();
-    let sent = ethernet(mac(&sb, "eth10"));
+    let mut sent = ethernet(mac(&sb, "eth10"));
+    // A cloned MAC goes as bytes, and comes back twice: as bytes, and as the text of
+    // `assigned-mac-address`.
+    sent.set(
+        kind::ETHERNET,
+        "cloned-mac-address",
+        Value::Bytes(vec![2, 0x4e, 0x4d, 0, 0, 0x99]),
+    );
     let expect = list(&[
+        &["802-3-ethernet.assigned-mac-address = Str(\"02:4E:4D:00:00:99\")"],
         &ETHERNET_SECTION,
         &[
             "connection.permissions = Strs([])",
@@ -276,10 +292,23 @@ fn ethernet_profile_round_trips_through_add_update_and_delete() {
         Value::Dicts(vec![addr("198.51.100.11", 25)]),
     );
     want.remove("ipv6", "gateway");
+    // A new cloned MAC replaces the old one's `assigned-mac-address` too.
+    want.set(
+        kind::ETHERNET,
+        "cloned-mac-address",
+        Value::Bytes(vec![2, 0x4e, 0x4d, 0, 0, 0x98]),
+    );
     c.update(&path, &live.merged(&want)).unwrap();
     let got = listed(&c, &path).settings;
     assert_eq!(got.managed(), want.managed());
     assert_eq!(got.uuid(), live.uuid());
+    // Imported from what GetSettings says, the cloned MAC is read once.
+    let host = netloom::backends::nm::import::host(std::slice::from_ref(&got), &[]).unwrap();
+    assert!(
+        netloom::xml::to_xml(&host).contains("<nl:cloned-mac address='02:4e:4d:00:00:98'/>"),
+        "{}",
+        netloom::xml::to_xml(&host)
+    );
     assert!(
         std::fs::read_to_string(&keyfile)
             .unwrap()
@@ -331,7 +360,6 @@ fn bond_with_two_ports_and_a_vlan_round_trips() {
         &IP_EXTRAS_V6_DISABLED,
         &[
             "vlan.egress-priority-map = Strs([])",
-            "vlan.flags = U32(0)",
             "vlan.ingress-priority-map = Strs([])",
             "vlan.interface-name = Str(\"bond0.100\")",
         ],

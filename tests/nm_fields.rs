@@ -9,10 +9,11 @@ use netloom::backends::nm::Nm;
 use crate::util::fields::{self, Expect};
 
 /// A host that sets every field the model has, all of it expressible for NetworkManager.
-pub const BASE: &str = r#"<interfaces>
+pub const BASE: &str = r#"<interfaces xmlns:nl='urn:netloom:xml:1'>
   <interface type='ethernet' name='eth0'>
     <start mode='onboot'/>
     <mac address='52:54:00:00:00:01'/>
+    <nl:cloned-mac address='02:00:00:00:00:0a'/>
     <link speed='1000' state='up'/>
     <mtu size='1500'/>
     <protocol family='ipv4'>
@@ -48,11 +49,12 @@ pub const BASE: &str = r#"<interfaces>
     <start mode='hotplug'/>
     <link state='lowerlayerdown'/>
     <protocol family='ipv6'/>
-    <vlan tag='7'><interface name='bond0'/></vlan>
+    <vlan tag='7'><interface name='bond0'/><nl:vlan protocol='802.1ad' reorder_hdr='no' gvrp='yes' mvrp='yes' loose_binding='yes'/></vlan>
   </interface>
   <interface type='bridge' name='br0'>
     <mtu size='9000'/>
     <bridge stp='on' delay='2'>
+      <nl:bridge priority='100' hello_time='3' max_age='12' ageing_time='30' multicast_snooping='no'/>
       <interface type='ethernet' name='eth4'><mac address='52:54:00:00:00:04'/><link state='down'/></interface>
       <interface type='ethernet' name='eth8'/>
       <interface type='vlan' name='eth5.9'><vlan tag='9'><interface name='eth5'/></vlan></interface>
@@ -60,6 +62,24 @@ pub const BASE: &str = r#"<interfaces>
         <bond mode='802.3ad'><interface type='ethernet' name='eth6'/><interface type='ethernet' name='eth9'/></bond>
       </interface>
     </bridge>
+  </interface>
+  <interface type='bond' name='bond5'>
+    <bond mode='802.3ad'>
+      <nl:bond lacp_rate='fast' ad_select='count' xmit_hash_policy='layer3+4' num_grat_arp='2' primary_reselect='better' fail_over_mac='active' min_links='1' resend_igmp='3' all_slaves_active='no'/>
+      <interface type='ethernet' name='eth20'/>
+    </bond>
+  </interface>
+  <interface type='bond' name='bond6'>
+    <bond mode='balance-rr'>
+      <nl:bond packets_per_slave='2'/>
+      <interface type='ethernet' name='eth21'/>
+    </bond>
+  </interface>
+  <interface type='bond' name='bond7'>
+    <bond mode='balance-tlb'>
+      <nl:bond tlb_dynamic_lb='yes'/>
+      <interface type='ethernet' name='eth22'/>
+    </bond>
   </interface>
 </interfaces>
 "#;
@@ -267,7 +287,18 @@ const FIELDS: &[(&str, &str, &str, Expect)] = &[
         "<interface name='eth7'/>",
         Changes,
     ),
-    ("bridge stp", "stp='on'", "stp='off'", Changes),
+    (
+        "bridge stp (without STP's own options, which need it)",
+        "stp='on' delay='2'>\n      <nl:bridge priority='100' hello_time='3' max_age='12' ",
+        "stp='off' delay='2'>\n      <nl:bridge ",
+        Changes,
+    ),
+    (
+        "bridge stp off with STP's own options",
+        "stp='on'",
+        "stp='off'",
+        Refused("br0", "<nl:bridge priority='100'/> with stp='off'"),
+    ),
     ("bridge delay", "delay='2'", "delay='3'", Changes),
     (
         "bridge delay in fractions",
@@ -295,8 +326,8 @@ const FIELDS: &[(&str, &str, &str, Expect)] = &[
     ),
     (
         "bridge delay 0 with STP off",
-        "stp='on' delay='2'",
-        "stp='off' delay='0'",
+        "stp='on' delay='2'>\n      <nl:bridge priority='100' hello_time='3' max_age='12' ",
+        "stp='off' delay='0'>\n      <nl:bridge ",
         Changes,
     ),
     ("bridge port", "name='eth8'", "name='eth7'", Changes),
@@ -308,8 +339,8 @@ const FIELDS: &[(&str, &str, &str, Expect)] = &[
     ),
     (
         "port bond mode",
-        "mode='802.3ad'",
-        "mode='balance-tlb'",
+        "mode='802.3ad'><interface type='ethernet' name='eth6'/>",
+        "mode='balance-tlb'><interface type='ethernet' name='eth6'/>",
         Changes,
     ),
     (
@@ -323,6 +354,109 @@ const FIELDS: &[(&str, &str, &str, Expect)] = &[
         "name='eth8'",
         "name='.eth8'",
         Refused(".eth8", "<interface name='.eth8'>"),
+    ),
+    // netloom's namespace.
+    (
+        "cloned mac",
+        "02:00:00:00:00:0a",
+        "02:00:00:00:00:0b",
+        Changes,
+    ),
+    ("lacp_rate", "lacp_rate='fast'", "lacp_rate='slow'", Changes),
+    (
+        "ad_select",
+        "ad_select='count'",
+        "ad_select='bandwidth'",
+        Changes,
+    ),
+    (
+        "xmit_hash_policy",
+        "xmit_hash_policy='layer3+4'",
+        "xmit_hash_policy='encap3+4'",
+        Changes,
+    ),
+    (
+        "num_grat_arp",
+        "num_grat_arp='2'",
+        "num_grat_arp='3'",
+        Changes,
+    ),
+    (
+        "primary_reselect",
+        "primary_reselect='better'",
+        "primary_reselect='failure'",
+        Changes,
+    ),
+    (
+        "fail_over_mac",
+        "fail_over_mac='active'",
+        "fail_over_mac='follow'",
+        Changes,
+    ),
+    ("min_links", "min_links='1'", "min_links='2'", Changes),
+    ("resend_igmp", "resend_igmp='3'", "resend_igmp='4'", Changes),
+    (
+        "all_slaves_active",
+        "all_slaves_active='no'",
+        "all_slaves_active='yes'",
+        Changes,
+    ),
+    (
+        "packets_per_slave",
+        "packets_per_slave='2'",
+        "packets_per_slave='0'",
+        Changes,
+    ),
+    (
+        "tlb_dynamic_lb",
+        "tlb_dynamic_lb='yes'",
+        "tlb_dynamic_lb='no'",
+        Changes,
+    ),
+    (
+        "vlan protocol",
+        "protocol='802.1ad'",
+        "protocol='802.1Q'",
+        Changes,
+    ),
+    (
+        "vlan reorder_hdr",
+        "reorder_hdr='no'",
+        "reorder_hdr='yes'",
+        Changes,
+    ),
+    ("vlan gvrp", "gvrp='yes'", "gvrp='no'", Changes),
+    ("vlan mvrp", "mvrp='yes'", "mvrp='no'", Changes),
+    (
+        "vlan loose_binding",
+        "loose_binding='yes'",
+        "loose_binding='no'",
+        Changes,
+    ),
+    (
+        "bridge priority",
+        "priority='100'",
+        "priority='200'",
+        Changes,
+    ),
+    (
+        "bridge hello_time",
+        "hello_time='3'",
+        "hello_time='4'",
+        Changes,
+    ),
+    ("bridge max_age", "max_age='12'", "max_age='13'", Changes),
+    (
+        "bridge ageing_time",
+        "ageing_time='30'",
+        "ageing_time='31'",
+        Changes,
+    ),
+    (
+        "bridge multicast_snooping",
+        "multicast_snooping='no'",
+        "multicast_snooping='yes'",
+        Changes,
     ),
 ];
 
@@ -404,6 +538,21 @@ fn network_managers_defaults_are_not_settings_of_their_own() {
         "<bond mode='balance-rr'>",
         "<bond >",
     );
+    // A bridge's and a vlan's options at NetworkManager's defaults: `vlan.flags` has a bit
+    // for each flag, set or not, and headers are reordered unless said otherwise.
+    let bridge = "<nl:bridge priority='100' hello_time='3' max_age='12' ageing_time='30' multicast_snooping='no'/>";
+    same_files(
+        bridge,
+        "<nl:bridge priority='32768' hello_time='2' max_age='20' ageing_time='300' multicast_snooping='yes'/>",
+        "",
+    );
+    let vlan =
+        "<nl:vlan protocol='802.1ad' reorder_hdr='no' gvrp='yes' mvrp='yes' loose_binding='yes'/>";
+    same_files(
+        vlan,
+        "<nl:vlan reorder_hdr='yes' gvrp='no' mvrp='no' loose_binding='no'/>",
+        "",
+    );
 }
 
 #[test]
@@ -420,10 +569,16 @@ fn the_base_host_renders_to_these_files() {
             "bond0.nmconnection",
             "bond1.nmconnection",
             "bond2.nmconnection",
+            "bond5.nmconnection",
+            "bond6.nmconnection",
+            "bond7.nmconnection",
             "br0.nmconnection",
             "eth0.nmconnection",
             "eth1.nmconnection",
             "eth2.nmconnection",
+            "eth20.nmconnection",
+            "eth21.nmconnection",
+            "eth22.nmconnection",
             "eth3.nmconnection",
             "eth4.nmconnection",
             "eth5.9.nmconnection",
@@ -440,7 +595,8 @@ fn the_base_host_renders_to_these_files() {
     let eth0 = file("eth0");
     assert!(
         eth0.ends_with(
-            "[ethernet]\nmac-address=52:54:00:00:00:01\nmtu=1500\n\n\
+            "[ethernet]\ncloned-mac-address=02:00:00:00:00:0A\nmac-address=52:54:00:00:00:01\n\
+             mtu=1500\n\n\
              [ipv4]\naddress1=192.0.2.10/24,192.0.2.1\nmethod=auto\n\n\
              [ipv6]\naddr-gen-mode=default\naddress1=2001:db8::10/64,2001:db8::1\n\
              address2=2001:db8::11/64\nmethod=auto\n\n[proxy]\n"

@@ -476,10 +476,17 @@ fn a_keyfile_already_at_the_path_is_merged_into_keeping_the_users_settings() {
     )
     .unwrap();
     let path = nm::path("eth7");
-    let user = USER_WIRED.replace("interface-name=eth7\n", "interface-name=eth7\nzone=work\n");
+    // The user's zone and cloned MAC policy (a word, which the model does not hold) stay.
+    let user = USER_WIRED
+        .replace("interface-name=eth7\n", "interface-name=eth7\nzone=work\n")
+        .replace("[ethernet]\n", "[ethernet]\ncloned-mac-address=stable\n");
     let existing = snapshot([(path.clone(), user)]);
     let files = Nm.render(&host, &existing).unwrap();
     let text = &files[0].contents;
+    assert!(
+        text.contains("[ethernet]\ncloned-mac-address=stable\n"),
+        "{text}"
+    );
     let want_uuid = format!("uuid={}\n", render::uuid("eth7"));
     assert!(text.contains(&want_uuid), "{text}");
     assert!(

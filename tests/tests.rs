@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod conformance;
 mod debian_cli;
 mod debian_fields;
 mod debian_ifquery;
@@ -18,6 +19,7 @@ mod hostile;
 mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;
+mod import_notes;
 mod net_cli;
 mod net_live;
 mod net_live_guest;

@@ -23,11 +23,12 @@
 //!   bond slaves get none (render refuses them) and ports' MTUs are their bridge's.
 
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use super::MAIN;
 use super::include::{self, Graph};
-use crate::backend::{BackendError, Snapshot};
+use crate::backend::{BackendError, Imported, Note, NoteKind, Snapshot};
 use crate::error::{Diagnostic, Diagnostics, Position};
 use crate::model::{Host, IfaceName, ValueError};
 use crate::source::SourceFile;
@@ -86,13 +87,22 @@ impl<'g> Val<'g> {
     }
 }
 
-/// One `iface` stanza: its header words and its options (keys as [`normal_key`] gives them).
+/// One option of a stanza: its key as [`normal_key`] gives it, the key as written, its value,
+/// and whether the import read it into the model.
+struct Opt<'g> {
+    key: Cow<'g, str>,
+    written: &'g Word,
+    val: Val<'g>,
+    used: Cell<bool>,
+}
+
+/// One `iface` stanza: its header words and its options.
 struct Stanza<'g> {
     name: &'g Word,
     family: &'g Word,
     method: &'g Word,
     file: usize,
-    opts: Vec<(Cow<'g, str>, Val<'g>)>,
+    opts: Vec<Opt<'g>>,
 }
 
 impl<'g> Stanza<'g> {
@@ -103,20 +113,28 @@ impl<'g> Stanza<'g> {
         }
     }
 
+    /// Every value of `key`, each marked as read into the model as it is taken.
     fn all<'s>(&'s self, key: &'s str) -> impl Iterator<Item = Val<'g>> + 's {
-        self.opts
-            .iter()
-            .filter(move |(k, _)| k == key)
-            .map(|(_, v)| *v)
+        self.opts.iter().filter(move |o| o.key == key).map(|o| {
+            o.used.set(true);
+            o.val
+        })
     }
 
+    /// The first value of `key`, marked as read.
     fn opt(&self, key: &str) -> Option<Val<'g>> {
         self.all(key).next()
     }
 
+    /// Every value of `key`, without marking them: for options only some of whose values
+    /// the import reads (a hook it recognises among others).
+    fn each<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'s Opt<'g>> + 's {
+        self.opts.iter().filter(move |o| o.key == key)
+    }
+
     /// What makes two stanzas the same: family, method, and every option in order.
     fn signature(&self) -> (&str, &str, Vec<(&str, &str)>) {
-        let opts = self.opts.iter().map(|(k, v)| (k.as_ref(), v.text()));
+        let opts = self.opts.iter().map(|o| (o.key.as_ref(), o.val.text()));
         (&self.family.text, &self.method.text, opts.collect())
     }
 }
@@ -159,17 +177,31 @@ fn link_key(key: &str) -> bool {
             | "bond-arp-interval"
             | "bond-arp-ip-target"
             | "bond-arp-validate"
+            | "bond-lacp-rate"
+            | "bond-xmit-hash-policy"
+            | "bond-ad-select"
+            | "bond-primary-reselect"
+            | "bond-fail-over-mac"
+            | "bond-num-grat-arp"
+            | "bond-num-unsol-na"
+            | "bond-packets-per-slave"
+            | "bond-tlb-dynamic-lb"
+            | "bridge-bridgeprio"
+            | "bridge-hello"
+            | "bridge-maxage"
+            | "bridge-ageing"
             | "vlan-raw-device"
     )
 }
 
-/// Every problem found, positioned in the graph's files.
+/// Every problem found, positioned in the graph's files, and every note.
 struct Problems<'g> {
     graph: &'g Graph,
     texts: Vec<&'g str>,
     sources: HashMap<usize, SourceFile>,
     placed: Vec<(usize, Position, Diagnostic)>,
     unplaced: Vec<Diagnostic>,
+    notes: Vec<(usize, Position, Note)>,
 }
 
 impl Problems<'_> {
@@ -199,6 +231,17 @@ impl Problems<'_> {
         self.add(at, message, None);
     }
 
+    /// A note of `kind` at `at`.
+    fn note(&mut self, at: At, kind: NoteKind, message: impl Into<String>) {
+        let (graph, texts) = (self.graph, &self.texts);
+        let source = self.sources.entry(at.file).or_insert_with(|| {
+            let path = graph.files.get(at.file).map_or("", |f| f.path.as_str());
+            SourceFile::new(path, texts.get(at.file).copied().unwrap_or_default())
+        });
+        let d = source.diagnostic_at(at.pos, message);
+        self.notes.push((at.file, at.pos, Note::new(kind, d)));
+    }
+
     /// Parses `v` with a model parser; a bad value is reported at it, named by `key`.
     fn parse<T>(
         &mut self,
@@ -226,6 +269,9 @@ impl Problems<'_> {
 /// [`Read::members`]) each interface's kind and which interfaces are parts of which.
 struct Read<'g> {
     groups: Vec<Vec<Stanza<'g>>>,
+    /// Each group's device: the stanzas' name, or the part before the colon of an alias
+    /// (`iface eth1:1` is more of `eth1`).
+    bases: Vec<&'g str>,
     by_name: HashMap<&'g str, usize>,
     onboot: HashSet<&'g str>,
     hotplug: HashSet<&'g str>,
@@ -233,27 +279,63 @@ struct Read<'g> {
     members: Vec<Vec<Member>>,
     /// Member name to its master's group and where it is listed.
     claims: HashMap<&'g str, (usize, At)>,
+    /// Why a group is not read, and where that is said: a kind the model does not hold.
+    skipped: Vec<Option<(At, String)>>,
+    /// The groups read into the host, in order.
+    visited: RefCell<Vec<usize>>,
+    /// Notes found while reading, said when the import is: how a pattern was followed, or
+    /// why it was not.
+    pending: Vec<(At, NoteKind, String)>,
+    /// The logical interfaces patterns start devices as (`auto /eth*=eth`), with the pattern.
+    templates: Vec<(&'g str, &'g str)>,
+}
+
+/// A `mapping` stanza: its patterns, its script and the logical names of its `map` lines.
+struct Mapping<'g> {
+    patterns: &'g [Word],
+    at: At,
+    script: Option<&'g str>,
+    logical: Vec<&'g str>,
 }
 
 /// Reads the interfaces `names` (every top-level one when empty) from the files ifupdown
 /// reads, so `import` and `undefine` see what ifupdown would bring up.
-pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Imported, BackendError> {
     let graph = include::read(&existing.files, &existing.binary)?;
     let texts: Vec<&str> = (graph.files.iter())
         .map(|f| existing.files.get(&f.path).map_or("", String::as_str))
         .collect();
-    let mut read = Read::collect(&graph, &texts);
+    let live: HashMap<&str, &str> = (existing.files.iter())
+        .filter_map(|(path, text)| {
+            let dev = path
+                .strip_prefix("sys/class/net/")?
+                .strip_suffix("/address")?;
+            Some((dev, text.trim()))
+        })
+        .collect();
+    let mut read = Read::collect(&graph, &texts, &live);
     let mut p = Problems {
         graph: &graph,
         texts,
         sources: HashMap::new(),
         placed: Vec::new(),
         unplaced: Vec::new(),
+        notes: Vec::new(),
     };
     read.members(&mut p);
     let mut tops: Vec<usize> = Vec::new();
     if names.is_empty() {
-        let free = |g: &usize| !read.claims.contains_key(read.name(*g));
+        for (at, kind, message) in std::mem::take(&mut read.pending) {
+            p.note(at, kind, message);
+        }
+        for (at, why) in read.skipped.iter().flatten() {
+            let message = format!("skipped: {why}; netloom leaves its stanzas alone");
+            p.note(*at, NoteKind::Skipped, message);
+        }
+        let free = |g: &usize| {
+            !read.claims.contains_key(read.name(*g))
+                && read.skipped.get(*g).is_some_and(Option::is_none)
+        };
         tops.extend((0..read.groups.len()).filter(free));
     }
     for name in names {
@@ -261,6 +343,11 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
             read.by_name.get(name.as_str()),
             read.claims.get(name.as_str()),
         ) {
+            (Some(&g), None) if read.skipped.get(g).is_some_and(Option::is_some) => {
+                if let Some(Some((at, why))) = read.skipped.get(g) {
+                    p.at(*at, format!("'{name}' is not imported: it is {why}"));
+                }
+            }
             (Some(&g), None) if !tops.contains(&g) => tops.push(g),
             (Some(_), None) => {}
             (_, Some(&(master, at))) => {
@@ -286,8 +373,14 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
         .into_iter()
         .filter_map(|g| read.interface(g, &mut p))
         .collect();
+    read.unread_options(&mut p);
     if p.placed.is_empty() && p.unplaced.is_empty() {
-        return Ok(Host { interfaces });
+        p.notes.sort_by_key(|(f, pos, _)| (*f, *pos));
+        let notes = p.notes.into_iter().map(|(_, _, n)| n).collect();
+        return Ok(Imported {
+            host: Host { interfaces },
+            notes,
+        });
     }
     p.placed.sort_by_key(|(f, pos, _)| (*f, *pos));
     let all = p.placed.into_iter().map(|(_, _, d)| d).chain(p.unplaced);
@@ -296,7 +389,7 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
 
 impl<'g> Read<'g> {
     /// Walks the graph in reading order: start lines, and every interface's stanzas.
-    fn collect(graph: &'g Graph, texts: &[&str]) -> Self {
+    fn collect(graph: &'g Graph, texts: &[&str], live: &HashMap<&str, &str>) -> Self {
         let mut read = Read {
             groups: Vec::new(),
             // Sized once: at most one interface, and one start word, per line.
@@ -306,8 +399,17 @@ impl<'g> Read<'g> {
             kinds: Vec::new(),
             members: Vec::new(),
             claims: HashMap::new(),
+            skipped: Vec::new(),
+            visited: RefCell::new(Vec::new()),
+            bases: Vec::new(),
+            pending: Vec::new(),
+            templates: Vec::new(),
         };
+        let mut patterns: Vec<(&'g str, &'g Word, usize)> = Vec::new();
+        let mut mappings: Vec<Mapping<'g>> = Vec::new();
+        let mut aliases_started: Vec<(&'g str, &'g Word, usize)> = Vec::new();
         let mut current: Option<(usize, usize)> = None;
+        let mut mapping_open = false;
         for &(file, l) in &graph.order {
             let Some(line) = graph.files.get(file).and_then(|s| s.file.lines.get(l)) else {
                 continue;
@@ -319,13 +421,15 @@ impl<'g> Read<'g> {
                     method,
                 } => {
                     current = None;
-                    if name.text == "lo" || method.text == "loopback" {
+                    let base = name.text.split(':').next().unwrap_or_default();
+                    if base == "lo" || method.text == "loopback" {
                         continue;
                     }
                     let next = read.groups.len();
-                    let g = *read.by_name.entry(name.text.as_str()).or_insert(next);
+                    let g = *read.by_name.entry(base).or_insert(next);
                     if g == next {
                         read.groups.push(Vec::new());
+                        read.bases.push(base);
                     }
                     let opts = Vec::new();
                     read.groups[g].push(Stanza {
@@ -340,6 +444,19 @@ impl<'g> Read<'g> {
                 LineKind::Option {
                     key,
                     value: Some(word),
+                } if current.is_none() => {
+                    // A mapping's lines: its script, and the logical names it maps to.
+                    if let Some(m) = mappings.last_mut().filter(|_| mapping_open) {
+                        match key.text.as_str() {
+                            "script" => m.script = Some(word.text.as_str()),
+                            "map" => m.logical.extend(word.text.split_ascii_whitespace().last()),
+                            _ => {}
+                        }
+                    }
+                }
+                LineKind::Option {
+                    key,
+                    value: Some(word),
                 } => {
                     let Some((g, s)) = current else { continue };
                     // One physical line: no newline before the one that ends it.
@@ -349,24 +466,64 @@ impl<'g> Read<'g> {
                         .and_then(|t| t.as_bytes().get(line.span.start..end));
                     let flat = !bytes.unwrap_or_default().contains(&b'\n');
                     // Most keys are already normal: copy only those that are not.
-                    let key = match key.text.contains('_') {
+                    let normal = match key.text.contains('_') {
                         true => Cow::Owned(normal_key(&key.text)),
                         false => Cow::Borrowed(key.text.as_str()),
                     };
-                    read.groups[g][s].opts.push((key, Val { word, file, flat }));
+                    read.groups[g][s].opts.push(Opt {
+                        key: normal,
+                        written: key,
+                        val: Val { word, file, flat },
+                        used: Cell::new(false),
+                    });
                 }
                 LineKind::Allow { class, names } => {
                     current = None;
+                    mapping_open = false;
                     let set = match class.as_str() {
                         "auto" => &mut read.onboot,
                         "hotplug" => &mut read.hotplug,
                         _ => continue,
                     };
-                    set.extend(names.iter().map(|n| n.text.as_str()));
+                    for n in names {
+                        if n.text.contains('/') {
+                            patterns.push((class.as_str(), n, file));
+                        } else {
+                            if n.text.contains(':') {
+                                aliases_started.push((class.as_str(), n, file));
+                            }
+                            set.insert(n.text.as_str());
+                        }
+                    }
                 }
-                _ => current = None,
+                LineKind::Mapping { patterns } => {
+                    current = None;
+                    mapping_open = true;
+                    let at = At {
+                        file,
+                        pos: patterns.first().map_or(
+                            Position {
+                                line: line.number,
+                                col: 1,
+                            },
+                            |w| w.pos,
+                        ),
+                    };
+                    mappings.push(Mapping {
+                        patterns,
+                        at,
+                        script: None,
+                        logical: Vec::new(),
+                    });
+                }
+                _ => {
+                    current = None;
+                    mapping_open = false;
+                }
             }
         }
+        read.follow_patterns(&patterns, live);
+        read.note_alias_starts(&aliases_started);
         // Hashed, so that 10,000 stanzas of one interface are not compared pairwise.
         for stanzas in read.groups.iter_mut().filter(|s| s.len() > 1) {
             let first: Vec<bool> = {
@@ -379,11 +536,256 @@ impl<'g> Read<'g> {
                 first[i - 1]
             });
         }
+        read.skipped = (0..read.groups.len())
+            .map(|g| read.foreign(g).or_else(|| read.mapped(g, &mappings)))
+            .collect();
+        read.note_mapped_starts(&mappings);
         read
     }
 
+    /// Why group `g` is not read as a device of its own name: a logical interface a
+    /// mapping maps devices to, or a device a mapping maps to a logical interface. Either
+    /// way ifup picks the stanza by running the mapping's script, which netloom does not run.
+    fn mapped(&self, g: usize, mappings: &[Mapping<'g>]) -> Option<(At, String)> {
+        let name = self.name(g);
+        let first = self.first(g)?;
+        let at = first.at(first.name);
+        if let Some((_, pattern)) = self.templates.iter().find(|(l, _)| *l == name) {
+            let why = format!(
+                "a logical interface the pattern '{pattern}' starts devices as, a template \
+                 interface XML has no place for"
+            );
+            return Some((at, why));
+        }
+        for m in mappings {
+            let script = m.script.unwrap_or("its script");
+            if m.logical.contains(&name) {
+                let why = format!(
+                    "a logical interface of the mapping at line {} (ifup maps a device to it by \
+                     running {script}, which netloom does not run)",
+                    m.at.pos.line
+                );
+                return Some((at, why));
+            }
+            if m.patterns.iter().any(|p| include::glob(&p.text, name)) {
+                let why = format!(
+                    "a device the mapping at line {} maps (ifup picks its stanza by running \
+                     {script}, which netloom does not run)",
+                    m.at.pos.line
+                );
+                return Some((at, why));
+            }
+        }
+        None
+    }
+
+    /// Notes for the names an `auto` or `allow-` line starts that have no stanza and that a
+    /// mapping maps: ifup brings them up as whatever the mapping's script prints.
+    fn note_mapped_starts(&mut self, mappings: &[Mapping<'g>]) {
+        let started: Vec<&'g str> = self.onboot.iter().chain(&self.hotplug).copied().collect();
+        let mut notes = Vec::new();
+        for name in started {
+            if self.by_name.contains_key(name) {
+                continue;
+            }
+            if let Some(m) = mappings
+                .iter()
+                .find(|m| m.patterns.iter().any(|p| include::glob(&p.text, name)))
+            {
+                let script = m.script.unwrap_or("its script");
+                let why = format!(
+                    "'{name}' is brought up through this mapping, as whatever logical interface \
+                     {script} prints; netloom does not run it, so '{name}' is not imported"
+                );
+                notes.push((m.at, NoteKind::Skipped, why));
+            }
+        }
+        notes.sort_by_key(|(at, _, why)| (at.file, at.pos, why.clone()));
+        notes.dedup_by(|a, b| a.2 == b.2);
+        self.pending.extend(notes);
+    }
+
+    /// The devices `auto` and `allow-` patterns start, as ifupdown expands them when ifup
+    /// runs: `/GLOB` against the names of the stanzas (a root is not the running kernel, so
+    /// each stanza stands for the device it names), `mac/MAC` against the devices under
+    /// `sys/class/net`. A pattern with `=LOGICAL`, a count, or another variable is not
+    /// followed, and a note says so.
+    fn follow_patterns(
+        &mut self,
+        patterns: &[(&'g str, &'g Word, usize)],
+        live: &HashMap<&str, &str>,
+    ) {
+        for &(class, word, file) in patterns {
+            let at = At {
+                file,
+                pos: word.pos,
+            };
+            let text = word.text.as_str();
+            let (pattern, logical) = match text.split_once('=') {
+                Some((p, l)) => (p, Some(l)),
+                None => (text, None),
+            };
+            let (variable, rest) = pattern.split_once('/').unwrap_or(("", pattern));
+            let (value, options) = rest.split_once('/').unwrap_or((rest, ""));
+            let unfollowed = |why: &str| {
+                (
+                    at,
+                    NoteKind::NotImported,
+                    format!("the pattern '{text}' is not followed: {why}"),
+                )
+            };
+            if let Some(logical) = logical {
+                let why = "it starts devices as the logical interface after '=', a template \
+                           interface XML has no place for";
+                self.pending.push(unfollowed(why));
+                self.templates.push((logical, text));
+                continue;
+            }
+            if !options.is_empty() {
+                let why = "it picks the n-th matching device in the kernel's order, which a \
+                           root does not have";
+                self.pending.push(unfollowed(why));
+                continue;
+            }
+            let matched: Vec<&'g str> = match variable {
+                "" => self
+                    .bases
+                    .iter()
+                    .copied()
+                    .filter(|b| include::glob(value, b))
+                    .collect(),
+                "mac" => {
+                    let wanted = value.to_ascii_lowercase();
+                    let devices: Vec<&str> = live
+                        .iter()
+                        .filter(|(_, mac)| include::glob(&wanted, &mac.to_ascii_lowercase()))
+                        .map(|(dev, _)| *dev)
+                        .collect();
+                    self.bases
+                        .iter()
+                        .copied()
+                        .filter(|b| devices.contains(b))
+                        .collect()
+                }
+                other => {
+                    let why = format!(
+                        "it matches sys/class/net/DEVICE/{other}, which netloom does not read"
+                    );
+                    self.pending.push(unfollowed(&why));
+                    continue;
+                }
+            };
+            let set = match class {
+                "auto" => &mut self.onboot,
+                "hotplug" => &mut self.hotplug,
+                _ => continue,
+            };
+            set.extend(matched.iter().copied());
+            let shown = match matched.as_slice() {
+                [] => "no stanza here".to_owned(),
+                names => names.join(", "),
+            };
+            let message = format!(
+                "'{text}' starts {shown}: the stanzas whose devices it matches (ifupdown matches \
+                 the devices the kernel knows when ifup runs)"
+            );
+            self.pending.push((at, NoteKind::Derived, message));
+        }
+    }
+
+    /// Notes for an alias started by `auto` or `allow-` when its device is not: netloom reads
+    /// one start mode per device.
+    fn note_alias_starts(&mut self, aliases: &[(&'g str, &'g Word, usize)]) {
+        for &(class, word, file) in aliases {
+            let base = word.text.split(':').next().unwrap_or_default();
+            let set = if class == "auto" {
+                &self.onboot
+            } else {
+                &self.hotplug
+            };
+            if !set.contains(base) {
+                let at = At {
+                    file,
+                    pos: word.pos,
+                };
+                let message = format!(
+                    "'{}' is kept in the file but not imported: netloom reads one start mode for \
+                     '{base}' and its aliases, and '{base}' is not on an {class} line",
+                    word.text
+                );
+                self.pending.push((at, NoteKind::NotImported, message));
+            }
+        }
+    }
+
+    /// Why group `g` is of a kind the model does not hold, and where that is said: a PPP link,
+    /// a tunnel, a CAN or IPX interface (by its method or family), or Wi-Fi (by its `wpa-*`
+    /// or `wireless-*` options).
+    fn foreign(&self, g: usize) -> Option<(At, String)> {
+        for s in self.stanzas(g) {
+            let (family, method) = (s.family.text.as_str(), s.method.text.as_str());
+            let what = match (family, method) {
+                ("can", _) => Some("a CAN bus interface"),
+                ("ipx", _) => Some("an IPX interface"),
+                ("inet", "ppp" | "wvdial") => Some("a PPP link"),
+                ("inet", "tunnel") | ("inet6", "tunnel" | "v4tunnel" | "6to4") => {
+                    Some("an IP tunnel")
+                }
+                _ => None,
+            };
+            if let Some(what) = what {
+                let at = s.at(if family == "inet" || family == "inet6" {
+                    s.method
+                } else {
+                    s.family
+                });
+                let why = format!("{what} ({family} {method}), which interface XML does not hold");
+                return Some((at, why));
+            }
+            if let Some(o) = s
+                .opts
+                .iter()
+                .find(|o| o.key.starts_with("wpa-") || o.key.starts_with("wireless-"))
+            {
+                let why = format!(
+                    "a Wi-Fi interface ({}), which interface XML does not hold",
+                    o.written.text
+                );
+                return Some((s.at(o.written), why));
+            }
+        }
+        None
+    }
+
+    /// Notes for the options of every stanza read that the model has no place for. A link
+    /// option repeated with the same value is read with the first.
+    fn unread_options(&self, p: &mut Problems) {
+        let visited = self.visited.borrow();
+        let mut seen = HashSet::with_capacity(visited.len());
+        for &g in visited.iter() {
+            if !seen.insert(g) {
+                continue;
+            }
+            let read: HashSet<(&str, &str)> = (self.stanzas(g).flat_map(|t| &t.opts))
+                .filter(|o| o.used.get() && link_key(&o.key))
+                .map(|o| (o.key.as_ref(), o.val.text()))
+                .collect();
+            for s in self.stanzas(g) {
+                for o in &s.opts {
+                    let repeated = read.contains(&(o.key.as_ref(), o.val.text()));
+                    if o.used.get() || repeated {
+                        continue;
+                    }
+                    let message =
+                        format!("{} is kept in the file but not imported", o.written.text);
+                    p.note(s.at(o.written), NoteKind::NotImported, message);
+                }
+            }
+        }
+    }
+
     fn name(&self, g: usize) -> &'g str {
-        self.first(g).map_or("", |s| s.name.text.as_str())
+        self.bases.get(g).copied().unwrap_or_default()
     }
 
     fn first(&self, g: usize) -> Option<&Stanza<'g>> {

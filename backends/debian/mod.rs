@@ -17,7 +17,9 @@ mod splice;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::backend::{Backend, BackendError, ObjectKind, Removal, RenderedFile, Snapshot};
+use crate::backend::{
+    Backend, BackendError, Imported, ObjectKind, Removal, RenderedFile, Snapshot,
+};
 use crate::model::{Host, IfaceName, Interface, InterfaceKind, PortKind};
 
 /// The file ifupdown reads first, relative to the target root.
@@ -49,6 +51,7 @@ impl Backend for Debian {
             "etc/network/interfaces",
             "etc/network/interfaces.*",
             "etc/network/interfaces.d/*",
+            "sys/class/net/*/address",
         ]
     }
 
@@ -104,7 +107,11 @@ impl Backend for Debian {
         )
     }
 
-    fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+    fn import_noted(
+        &self,
+        existing: &Snapshot,
+        names: &[IfaceName],
+    ) -> Result<Imported, BackendError> {
         import::import(existing, names)
     }
 }

@@ -10,10 +10,10 @@
 //! | model | written |
 //! |---|---|
 //! | `start` onboot / hotplug | `auto NAME` / `allow-hotplug NAME`; none and absent write nothing (both mean "only by hand" to ifupdown) |
-//! | IPv4 static address *n* | one `iface NAME inet static` per address, in order, with `address A/PREFIX` (`address A` without a prefix: ifupdown then derives the classful netmask) |
+//! | IPv4 static address *n* | one `iface NAME inet static` per address, in order, with `address A/PREFIX` (without a prefix in the XML, the classful one ifupdown would derive, said) |
 //! | IPv4 gateway | `gateway G` in the first `inet static` stanza; refused without a static address |
 //! | IPv4 DHCP | `iface NAME inet dhcp` after the static stanzas; `peerdns='no'` is refused, `'yes'` is the default |
-//! | IPv6 static address *n* | one `iface NAME inet6 static` per address, each with `autoconf 1` or `autoconf 0` (`address A` without a prefix: ifupdown then adds it as a /128) |
+//! | IPv6 static address *n* | one `iface NAME inet6 static` per address, each with `autoconf 1` or `autoconf 0` (without a prefix in the XML, the /128 ifupdown would take, said) |
 //! | IPv6 gateway | `gateway G` in the first `inet6 static` stanza, plus `accept_ra 1` with autoconf (ifupdown turns router advertisements off, `accept_ra 0`, in a stanza with a gateway unless told otherwise, which would stop SLAAC); refused without a static address |
 //! | IPv6 DHCP | `iface NAME inet6 dhcp` with `autoconf 0`/`1`, after the static stanzas |
 //! | IPv6 autoconf only | `iface NAME inet6 auto` |
@@ -50,8 +50,8 @@
 
 use crate::backend::Refusal;
 use crate::model::{
-    Bond, BondOption, Bridge, Dhcp, IfaceName, Interface, InterfaceKind, Ipv4, Ipv6, Mtu, Port,
-    PortKind, StartMode, Vlan,
+    Bond, BondOption, Bridge, Dhcp, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Prefix, Ipv6,
+    Ipv6Prefix, MacAddr, Mtu, Port, PortKind, StartMode, Vlan,
 };
 
 /// The first line of every file netloom writes; how it recognises its own files.
@@ -159,7 +159,14 @@ pub(super) fn interface_file(iface: &Interface) -> Result<String, Vec<Refusal>> 
 
     let mut link = Vec::new();
     let mac = match &iface.kind {
-        InterfaceKind::Ethernet(e) => e.mac,
+        InterfaceKind::Ethernet(e) => {
+            cloned_mac(name, e.cloned_mac, &mut refusals);
+            e.mac
+        }
+        InterfaceKind::Vlan(v) => {
+            vlan_options(name, v, &mut refusals);
+            None
+        }
         _ => None,
     };
     if let Some(mac) = mac {
@@ -171,10 +178,17 @@ pub(super) fn interface_file(iface: &Interface) -> Result<String, Vec<Refusal>> 
     let mut port_stanzas = Vec::new();
     match &iface.kind {
         InterfaceKind::Ethernet(_) => {}
-        InterfaceKind::Bond(b) => bond(b, &mut link, &mut refusals),
+        InterfaceKind::Bond(b) => bond(name, b, &mut link, &mut refusals),
         InterfaceKind::Vlan(v) => link.push(("vlan-raw-device", v.parent.to_string())),
         InterfaceKind::Bridge(br) => {
-            bridge(br, iface.mtu, &mut link, &mut port_stanzas, &mut refusals);
+            bridge(
+                name,
+                br,
+                iface.mtu,
+                &mut link,
+                &mut port_stanzas,
+                &mut refusals,
+            );
         }
     }
 
@@ -224,10 +238,9 @@ const PEERDNS_WHY: &str = "ifupdown's dhcp methods have no option to ignore the 
 fn ipv4(name: &IfaceName, v4: &Ipv4, stanzas: &mut Vec<Stanza>, refusals: &mut Refusals) {
     for (i, a) in v4.addresses.iter().enumerate() {
         let mut s = Stanza::new(name, Family::Inet, Method::Static);
-        match a.prefix {
-            Some(prefix) => s.set("address", format!("{}/{prefix}", a.address)),
-            None => s.set("address", a.address),
-        }
+        // Without a prefix, ifupdown's own (the class's), said.
+        let prefix = a.prefix.unwrap_or_else(|| Ipv4Prefix::classful(a.address));
+        s.set("address", format!("{}/{prefix}", a.address));
         if let (0, Some(gw)) = (i, v4.gateway) {
             s.set("gateway", gw);
         }
@@ -247,10 +260,9 @@ fn ipv6(name: &IfaceName, v6: &Ipv6, stanzas: &mut Vec<Stanza>, refusals: &mut R
     let autoconf = u8::from(v6.autoconf);
     for (i, a) in v6.addresses.iter().enumerate() {
         let mut s = Stanza::new(name, Family::Inet6, Method::Static);
-        match a.prefix {
-            Some(prefix) => s.set("address", format!("{}/{prefix}", a.address)),
-            None => s.set("address", a.address),
-        }
+        // Without a prefix, ifupdown's own (one host's), said.
+        let prefix = a.prefix.unwrap_or(Ipv6Prefix::HOST);
+        s.set("address", format!("{}/{prefix}", a.address));
         if let (0, Some(gw)) = (i, v6.gateway) {
             s.set("gateway", gw);
             // ifupdown's static method turns `gateway` into `accept_ra 0` unless accept_ra
@@ -296,6 +308,7 @@ fn gateway_setting(gw: &str, dhcp: Option<Dhcp>) -> String {
 
 /// The bridge's own options and the stanzas of the ports that need one.
 fn bridge(
+    name: &IfaceName,
     br: &Bridge,
     mtu: Option<Mtu>,
     link: &mut Vec<(&'static str, String)>,
@@ -316,6 +329,29 @@ fn bridge(
     }
     if let Some(delay) = br.delay {
         link.push(("bridge-fd", delay.to_string()));
+    }
+    // bridge-utils' options, which it sets with brctl whether STP is on or not.
+    let o = br.options;
+    if let Some(v) = o.priority {
+        link.push(("bridge-bridgeprio", v.to_string()));
+    }
+    if let Some(v) = o.hello_time {
+        link.push(("bridge-hello", v.to_string()));
+    }
+    if let Some(v) = o.max_age {
+        link.push(("bridge-maxage", v.to_string()));
+    }
+    if let Some(v) = o.ageing_time {
+        link.push(("bridge-ageing", v.to_string()));
+    }
+    if let Some(v) = o.multicast_snooping {
+        refusals.add(
+            name,
+            format!("<nl:bridge multicast_snooping='{}'/>", yes_no(v)),
+            "bridge-utils' ifupdown hook has no option for multicast snooping (ifupdown2's \
+             bridge-mcsnoop is not ifupdown's). Drop the attribute, or set it with a \
+             `post-up` line writing /sys/class/net/BRIDGE/bridge/multicast_snooping by hand",
+        );
     }
     let mut up = Vec::new();
     for port in &br.ports {
@@ -344,9 +380,13 @@ fn port_stanza(port: &Port, mtu: Option<Mtu>, refusals: &mut Refusals) -> Option
     match &port.kind {
         PortKind::Ethernet(e) => {
             plain_name(&port.name, "ethernet", refusals);
+            cloned_mac(&port.name, e.cloned_mac, refusals);
             s.set("hwaddress", format!("ether {}", e.mac?));
         }
-        PortKind::Vlan(v) => vlan_name(&port.name, v, refusals),
+        PortKind::Vlan(v) => {
+            vlan_name(&port.name, v, refusals);
+            vlan_options(&port.name, v, refusals);
+        }
         PortKind::Bond(_) => plain_name(&port.name, "bond", refusals),
     }
     if let Some(mtu) = mtu {
@@ -355,13 +395,18 @@ fn port_stanza(port: &Port, mtu: Option<Mtu>, refusals: &mut Refusals) -> Option
     match &port.kind {
         PortKind::Ethernet(_) => {}
         PortKind::Vlan(v) => s.set("vlan-raw-device", &v.parent),
-        PortKind::Bond(b) => bond(b, &mut s.options, refusals),
+        PortKind::Bond(b) => bond(&port.name, b, &mut s.options, refusals),
     }
     Some(s)
 }
 
 /// The ifenslave options of a bond (top-level or bridge port).
-fn bond(b: &Bond, opts: &mut Vec<(&'static str, String)>, refusals: &mut Refusals) {
+fn bond(
+    name: &IfaceName,
+    b: &Bond,
+    opts: &mut Vec<(&'static str, String)>,
+    refusals: &mut Refusals,
+) {
     let slaves: Vec<&str> = b.slaves.iter().map(|s| s.name.as_str()).collect();
     for s in &b.slaves {
         leading_dash(&s.name, "ethernet", refusals);
@@ -387,17 +432,30 @@ fn bond(b: &Bond, opts: &mut Vec<(&'static str, String)>, refusals: &mut Refusal
         );
     }
     opts.push(("bond-slaves", slaves.join(" ")));
-    opts.extend(
-        b.driver_options()
-            .into_iter()
-            .map(|(opt, value)| (ifupdown_key(opt), value)),
-    );
+    let xml = b.options.xml_values();
+    for (opt, value) in b.driver_options() {
+        let driver = opt.driver_name();
+        let written = xml
+            .iter()
+            .find(|(n, _)| *n == driver)
+            .map_or(&value, |(_, v)| v);
+        match ifupdown_key(opt) {
+            Some(key) => opts.push((key, value)),
+            None => refusals.add(
+                name,
+                format!("<nl:bond {driver}='{written}'/>"),
+                "ifenslave (ifupdown's bonding hook) has no option for it: it writes only \
+                 the driver options it lists to sysfs. Drop the attribute, or set it with a \
+                 `pre-up` line by hand",
+            ),
+        }
+    }
 }
 
-/// ifenslave's option for a bonding driver option: `bond-` and the driver's name with `-`
-/// for `_`.
-fn ifupdown_key(opt: BondOption) -> &'static str {
-    match opt {
+/// ifenslave's option for a bonding driver option (`bond-` and the driver's name with `-`
+/// for `_`), or `None` for the ones its hook does not write.
+pub(super) fn ifupdown_key(opt: BondOption) -> Option<&'static str> {
+    Some(match opt {
         BondOption::Mode => "bond-mode",
         BondOption::Primary => "bond-primary",
         BondOption::Miimon => "bond-miimon",
@@ -407,6 +465,62 @@ fn ifupdown_key(opt: BondOption) -> &'static str {
         BondOption::ArpInterval => "bond-arp-interval",
         BondOption::ArpIpTarget => "bond-arp-ip-target",
         BondOption::ArpValidate => "bond-arp-validate",
+        BondOption::LacpRate => "bond-lacp-rate",
+        BondOption::XmitHashPolicy => "bond-xmit-hash-policy",
+        BondOption::AdSelect => "bond-ad-select",
+        BondOption::PrimaryReselect => "bond-primary-reselect",
+        BondOption::FailOverMac => "bond-fail-over-mac",
+        BondOption::NumGratArp => "bond-num-grat-arp",
+        BondOption::PacketsPerSlave => "bond-packets-per-slave",
+        BondOption::TlbDynamicLb => "bond-tlb-dynamic-lb",
+        BondOption::MinLinks | BondOption::AllSlavesActive | BondOption::ResendIgmp => {
+            return None;
+        }
+    })
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// A cloned MAC: `hwaddress` is where the NIC's `<mac>` goes, and ifupdown has no other.
+fn cloned_mac(name: &IfaceName, mac: Option<MacAddr>, refusals: &mut Refusals) {
+    if let Some(mac) = mac {
+        refusals.add(
+            name,
+            format!("<nl:cloned-mac address='{mac}'/>"),
+            "ifupdown's one MAC option, hwaddress, is what netloom writes for the NIC's <mac>, \
+             so a second MAC has nowhere to go. Put the address in <mac> (ifupdown sets the \
+             NIC's MAC to it), or drop the element",
+        );
+    }
+}
+
+/// A vlan's options: the vlan package's hook creates every vlan with `ip link add … type
+/// vlan id TAG` and nothing else, so none can be said.
+fn vlan_options(name: &IfaceName, v: &Vlan, refusals: &mut Refusals) {
+    let o = v.options;
+    let set = [
+        ("protocol", o.protocol.map(|p| p.to_string())),
+        ("reorder_hdr", o.reorder_hdr.map(|b| yes_no(b).to_owned())),
+        ("gvrp", o.gvrp.map(|b| yes_no(b).to_owned())),
+        ("mvrp", o.mvrp.map(|b| yes_no(b).to_owned())),
+        (
+            "loose_binding",
+            o.loose_binding.map(|b| yes_no(b).to_owned()),
+        ),
+    ];
+    for (attr, value) in set {
+        if let Some(value) = value {
+            refusals.add(
+                name,
+                format!("<nl:vlan {attr}='{value}'/>"),
+                "the vlan package's ifupdown hook creates a vlan from its name and \
+                 vlan-raw-device alone, with the kernel's defaults (802.1Q, headers \
+                 reordered, no GVRP, MVRP or loose binding), and has no option for any other. \
+                 Drop the attribute",
+            );
+        }
     }
 }
 

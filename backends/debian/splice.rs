@@ -257,10 +257,17 @@ pub(super) fn strip(
     names: &BTreeSet<String>,
     gone: &BTreeSet<String>,
 ) -> String {
+    // An alias (`eth1:1`) goes with its device.
+    let defines = |word: &str| {
+        names.contains(word)
+            || word
+                .split_once(':')
+                .is_some_and(|(base, _)| names.contains(base))
+    };
     let mut drop = vec![false; file.lines.len()];
     for stanza in &file.stanzas {
         if let LineKind::Iface { name, .. } = &file.lines[stanza.header].kind
-            && names.contains(&name.text)
+            && defines(&name.text)
         {
             for d in &mut drop[stanza.header..stanza.end] {
                 *d = true;
@@ -277,11 +284,11 @@ pub(super) fn strip(
             LineKind::Allow {
                 class,
                 names: words,
-            } if words.iter().any(|w| names.contains(&w.text)) => {
+            } if words.iter().any(|w| defines(&w.text)) => {
                 let kept: Vec<&str> = words
                     .iter()
                     .map(|w| w.text.as_str())
-                    .filter(|w| !names.contains(*w))
+                    .filter(|w| !defines(w))
                     .collect();
                 if !kept.is_empty() {
                     // From the class, not the text: a continuation may split the keyword.

@@ -1,42 +1,47 @@
-//! ifcfg files back into the model (netcf's dumpxml): the top-level devices, with their ports
-//! and slaves found through `BRIDGE=` and `MASTER=`.
+//! ifcfg files back into the model, as NetworkManager's ifcfg-rh reader reads them: the
+//! top-level devices, with their ports and slaves found through `BRIDGE=` and `MASTER=`.
+//! Files of kinds the model does not hold (Wi-Fi, InfiniBand, teams…) are skipped with a note,
+//! and every key read into nothing is noted as kept in the file but not imported.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::parse::{self, IfcfgFile};
-use crate::backend::{BackendError, Snapshot};
+use super::parse::{self, Class, IfcfgFile, Kind};
+use crate::backend::{BackendError, Imported, Note, NoteKind, Snapshot};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
-    ForwardDelay, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
-    Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
-    Vlan, VlanTag, parse_arp_target, parse_host_ipv4, parse_host_ipv6, parse_uint,
+    ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOption, BondOptions,
+    Bridge, BridgeOptions, Carrier, DriverOption, Ethernet, ForwardDelay, Host, IfaceName,
+    Interface, InterfaceKind, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
+    Vlan, VlanOptions, VlanProtocol, VlanTag, parse_arp_target, parse_uint,
 };
 use crate::source::SourceFile;
 
-/// What kind of device a file describes, judged as NetworkManager's ifcfg-rh does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Ethernet,
-    Bond,
-    Vlan,
-    Bridge,
-}
+mod ip;
 
 struct Importer<'a, 's> {
+    all: &'a parse::Files<'s>,
     /// One file per device, in path order.
     files: Vec<&'a IfcfgFile<'s>>,
-    /// The files naming each master in `MASTER=` and in `BRIDGE=`, in path order.
-    slaves_of: HashMap<&'a str, Vec<&'a IfcfgFile<'s>>>,
-    ports_of: HashMap<&'a str, Vec<&'a IfcfgFile<'s>>>,
+    /// The files naming each master (by its device's name) in `MASTER=` and in `BRIDGE=`, in
+    /// path order, and each such file's master.
+    slaves_of: HashMap<String, Vec<&'a IfcfgFile<'s>>>,
+    ports_of: HashMap<String, Vec<&'a IfcfgFile<'s>>>,
+    masters: HashMap<&'s str, Master<'a>>,
     /// The first of `files` configuring each device, for `import NAME`.
     by_device: HashMap<&'a IfaceName, &'a IfcfgFile<'s>>,
     problems: Vec<Diagnostic>,
-    /// Each file with a problem, positioned once for all of its problems.
+    notes: Vec<Note>,
+    /// Each file with a problem or a note, positioned once for all of them.
     sources: HashMap<&'s str, SourceFile>,
+    /// The keys read into the model, per file.
+    used: HashMap<&'s str, HashSet<String>>,
+    /// Keys read and left out on purpose, with why, per file.
+    ignored: HashMap<&'s str, Vec<(String, String)>>,
+    /// The files read into the host, in the order they were read.
+    visited: Vec<&'a IfcfgFile<'s>>,
 }
 
-pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Imported, BackendError> {
     let all = parse::Files::read(existing)?;
     // One file per device: where several claim a device, the lookup rules pick one (netcf's
     // `ifcfg-by-hwaddr` over its decoy).
@@ -44,9 +49,20 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
     let mut files: Vec<&IfcfgFile> = devices.into_iter().filter_map(|d| all.lookup(d)).collect();
     files.sort_by(|a, b| a.path.cmp(b.path));
     files.dedup_by(|a, b| a.path == b.path);
-    let mut slaves_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
-    let mut ports_of: HashMap<&str, Vec<&IfcfgFile>> = HashMap::new();
-    let mut problems = Vec::new();
+    let mut im = Importer {
+        all: &all,
+        files: Vec::new(),
+        slaves_of: HashMap::new(),
+        ports_of: HashMap::new(),
+        masters: HashMap::new(),
+        by_device: HashMap::new(),
+        problems: Vec::new(),
+        notes: Vec::new(),
+        sources: HashMap::new(),
+        used: HashMap::new(),
+        ignored: HashMap::new(),
+        visited: Vec::new(),
+    };
     // A file found by its name for one device may name another in DEVICE= that has a file
     // of its own: read as both, the device would be in the host twice.
     let mut configured: HashMap<&IfaceName, &str> = HashMap::new();
@@ -56,78 +72,276 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Host, B
         {
             let message =
                 format!("'{d}' is configured by {first} too; a device has one ifcfg file");
-            problems.push(f.problem("DEVICE", message));
+            im.problems.push(f.problem("DEVICE", message));
         }
     }
+    let by_uuid: HashMap<&str, &IfaceName> = files
+        .iter()
+        .filter_map(|f| Some((f.get("UUID")?, f.device.as_ref()?)))
+        .collect();
     for f in &files {
-        match (f.get("MASTER"), f.get("BRIDGE")) {
-            // Read as both, the device would be in the host twice.
-            (Some(m), Some(b)) => problems.push(f.problem(
-                "BRIDGE",
-                format!(
-                    "this device is a slave of '{m}' (MASTER) and a port of '{b}' (BRIDGE); \
-                     a device has one master"
-                ),
-            )),
-            (Some(m), None) => slaves_of.entry(m).or_default().push(f),
-            (None, Some(b)) => ports_of.entry(b).or_default().push(f),
-            (None, None) => {}
+        let Some(master) = master_of(f) else { continue };
+        // The controller is named by its profile's UUID or by its device.
+        let name = by_uuid
+            .get(master.value)
+            .map_or_else(|| master.value.to_owned(), |d| d.to_string());
+        if let Some(ignored) = master.ignored {
+            let why = format!(
+                "NetworkManager reads {} first, so this device is a port of '{name}' and \
+                 {ignored} is ignored",
+                master.key
+            );
+            im.ignore(f, ignored, why);
         }
+        match master.key {
+            "BRIDGE" | "BRIDGE_UUID" => im.ports_of.entry(name).or_default().push(f),
+            _ => im.slaves_of.entry(name).or_default().push(f),
+        }
+        im.masters.insert(f.path, master);
     }
-    let mut by_device = HashMap::with_capacity(files.len());
     for f in &files {
         if let Some(d) = &f.device {
-            by_device.entry(d).or_insert(*f);
+            im.by_device.entry(d).or_insert(*f);
         }
     }
-    let mut im = Importer {
-        files,
-        slaves_of,
-        ports_of,
-        by_device,
-        problems,
-        sources: HashMap::new(),
-    };
+    im.files = files;
+    if names.is_empty() {
+        im.skipped();
+    }
     let tops: Vec<&IfcfgFile<'_>> = if names.is_empty() {
         im.files
             .iter()
             .copied()
-            .filter(|f| f.get("MASTER").is_none() && f.get("BRIDGE").is_none())
+            .filter(|f| master_of(f).is_none())
             .collect()
     } else {
         names.iter().filter_map(|n| im.named_top(n)).collect()
     };
     let interfaces = tops.into_iter().filter_map(|f| im.interface(f)).collect();
+    if names.is_empty() {
+        im.orphans();
+    }
+    im.unread_keys();
     if im.problems.is_empty() {
-        Ok(Host { interfaces })
+        Ok(Imported {
+            host: Host { interfaces },
+            notes: im.notes,
+        })
     } else {
         Err(BackendError::Invalid(Diagnostics(im.problems)))
     }
 }
 
-fn yes(v: Option<&str>) -> bool {
-    v.is_some_and(|v| {
-        ["yes", "y", "true", "1", "on"]
-            .iter()
-            .any(|y| v.eq_ignore_ascii_case(y))
-    })
+/// The key that makes a file a port or slave, the master it names, and a key that also
+/// names one and is ignored.
+#[derive(Debug, Clone, Copy)]
+struct Master<'a> {
+    key: &'static str,
+    value: &'a str,
+    ignored: Option<&'static str>,
+}
+
+/// A file's master as NetworkManager reads it: `BRIDGE_UUID` or `BRIDGE` first, then
+/// `MASTER_UUID` or `MASTER` (a bond's slave), each naming the master's profile by its UUID
+/// or its device.
+fn master_of<'a>(f: &'a IfcfgFile) -> Option<Master<'a>> {
+    let first = |keys: [&'static str; 2]| keys.into_iter().find_map(|k| Some((k, f.get(k)?)));
+    let bridge = first(["BRIDGE_UUID", "BRIDGE"]);
+    let bond = first(["MASTER_UUID", "MASTER"]);
+    match (bridge, bond) {
+        (Some((key, value)), other) => Some(Master {
+            key,
+            value,
+            ignored: other.map(|(k, _)| k),
+        }),
+        (None, Some((key, value))) => Some(Master {
+            key,
+            value,
+            ignored: None,
+        }),
+        (None, None) => None,
+    }
 }
 
 /// The files that name `master` in an index built from `MASTER=` or `BRIDGE=`, in file
 /// order.
 fn members<'a, 's>(
-    index: &HashMap<&str, Vec<&'a IfcfgFile<'s>>>,
+    index: &HashMap<String, Vec<&'a IfcfgFile<'s>>>,
     master: &IfaceName,
 ) -> Vec<&'a IfcfgFile<'s>> {
     index.get(master.as_str()).cloned().unwrap_or_default()
 }
 
-/// Whether the value of `key` is `word`, ignoring case.
-fn is(f: &IfcfgFile, key: &str, word: &str) -> bool {
-    f.get(key).is_some_and(|v| v.eq_ignore_ascii_case(word))
+/// Whether NetworkManager reads `key` = `value` as what it assumes without it, or the key
+/// names the profile rather than configures it: not worth a note when it is not imported.
+fn quiet(key: &str, value: &str) -> bool {
+    let is = |b: bool| parse::nm_bool(value) == Some(b);
+    match key {
+        // The profile's name and identity, and what the address says already.
+        "NAME" | "UUID" | "NETWORK" | "BROADCAST" => true,
+        "NM_CONTROLLED" | "DEFROUTE" | "IPV6_DEFROUTE" | "PEERROUTES" | "IPV6_PEERROUTES" => {
+            is(true)
+        }
+        "IPV4_FAILURE_FATAL" | "IPV6_FAILURE_FATAL" | "BROWSER_ONLY" | "USERCTL"
+        | "IPV6_DISABLED" => is(false),
+        "PROXY_METHOD" => value == "none",
+        _ => false,
+    }
 }
 
 impl<'a, 's> Importer<'a, 's> {
+    /// The kind of a device file (every file the importer reads is one). An ethernet file
+    /// that other files name in `MASTER=` is a bond, as initscripts reads it (netcf wrote
+    /// bonds with an empty `BONDING_OPTS`, which NetworkManager reads as ethernet, and then
+    /// cannot attach the slaves).
+    fn kind(&self, f: &IfcfgFile) -> Kind {
+        match f.class {
+            Class::Device(Kind::Ethernet)
+                if f.device
+                    .as_ref()
+                    .is_some_and(|d| self.slaves_of.contains_key(d.as_str())) =>
+            {
+                Kind::Bond
+            }
+            Class::Device(kind) => kind,
+            _ => Kind::Ethernet,
+        }
+    }
+
+    /// The value of `key` in `f` as NetworkManager reads it, marked as read into the model.
+    fn get(&mut self, f: &'a IfcfgFile<'s>, key: &str) -> Option<&'a str> {
+        let value = f.get(key)?;
+        self.used.entry(f.path).or_default().insert(key.to_owned());
+        Some(value)
+    }
+
+    /// A boolean key as NetworkManager reads it; absent is `None`. A value it does not read
+    /// as one (`on`, which initscripts takes for yes and NetworkManager for its default) is
+    /// refused at the value: the two readers disagree.
+    fn boolean(&mut self, f: &'a IfcfgFile<'s>, key: &str) -> Option<bool> {
+        let raw = self.get(f, key)?;
+        match parse::nm_bool(raw) {
+            Some(b) => Some(b),
+            None => {
+                let message = format!(
+                    "invalid {key} '{raw}': expected yes or no (NetworkManager reads other words \
+                     as its default, initscripts may not)"
+                );
+                self.report(f, key, message);
+                None
+            }
+        }
+    }
+
+    /// Whether `key` of `f` was read into the model.
+    fn was_read(&self, f: &IfcfgFile<'s>, key: &str) -> bool {
+        self.used.get(f.path).is_some_and(|u| u.contains(key))
+    }
+
+    /// Records that `key` of `f` is read and left out on purpose, and why.
+    fn ignore(&mut self, f: &'a IfcfgFile<'s>, key: &str, why: String) {
+        self.used.entry(f.path).or_default().insert(key.to_owned());
+        self.ignored
+            .entry(f.path)
+            .or_default()
+            .push((key.to_owned(), why));
+    }
+
+    /// A note of `kind` at the value of `key` in `f` (at the file's start when it has no
+    /// such key).
+    fn note(&mut self, f: &IfcfgFile<'s>, kind: NoteKind, key: &str, message: String) {
+        let offset = f.shell.offset(key).unwrap_or(0);
+        let source = self.sources.entry(f.path).or_insert_with(|| f.source());
+        let at = source.diagnostic_in_input(offset, message);
+        self.notes.push(Note::new(kind, at));
+    }
+
+    /// Notes for every file skipped for its kind, and errors for every file NetworkManager
+    /// refuses, when the whole root is read.
+    fn skipped(&mut self) {
+        let all = self.all;
+        for path in &all.backups {
+            let at = Diagnostic::new(
+                *path,
+                None,
+                "skipped: a backup initscripts skips and NetworkManager reads as a profile of \
+                 its own; netloom reads neither (rename it to end in .bak, or remove it)",
+            );
+            self.notes.push(Note::new(NoteKind::Skipped, at));
+        }
+        for f in &all.list {
+            match &f.class {
+                Class::Skipped { key, why } => {
+                    let message = format!("skipped: {why}; netloom leaves this file alone");
+                    self.note(f, NoteKind::Skipped, key, message);
+                }
+                Class::Invalid { key, why } => self.report(f, key, why.clone()),
+                Class::Device(_) | Class::Alias | Class::Loopback => {}
+            }
+        }
+    }
+
+    /// Notes for the ports and slaves whose master is not read, which no interface holds.
+    fn orphans(&mut self) {
+        let mut orphans = Vec::new();
+        for (role, index) in [("MASTER", &self.slaves_of), ("BRIDGE", &self.ports_of)] {
+            for (master, members) in index {
+                let read = IfaceName::parse(master)
+                    .ok()
+                    .and_then(|m| self.by_device.get(&m).copied())
+                    .map(|f| self.kind(f));
+                let expected = if role == "MASTER" {
+                    Kind::Bond
+                } else {
+                    Kind::Bridge
+                };
+                if read == Some(expected) {
+                    continue;
+                }
+                let why = match read {
+                    None => {
+                        format!("its master '{master}' ({role}) has no ifcfg file netloom reads")
+                    }
+                    Some(_) => format!(
+                        "its master '{master}' ({role}) is not a {}",
+                        if role == "MASTER" { "bond" } else { "bridge" }
+                    ),
+                };
+                orphans.extend(members.iter().map(|m| (*m, role, why.clone())));
+            }
+        }
+        orphans.sort_by_key(|(f, _, _)| f.path);
+        for (f, role, why) in orphans {
+            self.note(f, NoteKind::Skipped, role, format!("skipped: {why}"));
+        }
+    }
+
+    /// Notes for the keys of every file read that the model has no place for.
+    fn unread_keys(&mut self) {
+        for f in std::mem::take(&mut self.visited) {
+            let used = self.used.remove(f.path).unwrap_or_default();
+            let mut seen = HashSet::new();
+            let keys: Vec<(&str, &str)> = f
+                .shell
+                .entries()
+                .filter(|(k, v)| !used.contains(*k) && !v.is_empty() && !quiet(k, v))
+                .filter(|(k, _)| seen.insert(*k))
+                .collect();
+            for (key, _) in keys {
+                let message = format!("{key} is kept in the file but not imported");
+                self.note(f, NoteKind::NotImported, key, message);
+            }
+            for (key, why) in self.ignored.remove(f.path).unwrap_or_default() {
+                self.note(
+                    f,
+                    NoteKind::NotImported,
+                    &key,
+                    format!("{key} is not imported: {why}"),
+                );
+            }
+        }
+    }
+
     fn named_top(&mut self, name: &IfaceName) -> Option<&'a IfcfgFile<'s>> {
         let Some(f) = self.by_device.get(name).copied() else {
             self.problems.push(Diagnostic::new(
@@ -137,15 +351,12 @@ impl<'a, 's> Importer<'a, 's> {
             ));
             return None;
         };
-        if let Some(master) = f.get("MASTER").or(f.get("BRIDGE")) {
+        if let Some(master) = master_of(f) {
+            let shown = master.value;
             self.report(
                 f,
-                if f.get("MASTER").is_some() {
-                    "MASTER"
-                } else {
-                    "BRIDGE"
-                },
-                format!("'{name}' is part of '{master}'; name '{master}' instead"),
+                master.key,
+                format!("'{name}' is part of '{shown}'; name '{shown}' instead"),
             );
             return None;
         }
@@ -155,11 +366,11 @@ impl<'a, 's> Importer<'a, 's> {
     /// Parses the value of `key` with a model parser; a bad value is reported at the key.
     fn value<T>(
         &mut self,
-        f: &IfcfgFile<'s>,
+        f: &'a IfcfgFile<'s>,
         key: &str,
         parse: impl FnOnce(&str) -> Result<T, ValueError>,
     ) -> Option<T> {
-        let raw = f.get(key)?;
+        let raw = self.get(f, key)?;
         match parse(raw.trim()) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -169,36 +380,41 @@ impl<'a, 's> Importer<'a, 's> {
         }
     }
 
-    fn kind(&self, f: &IfcfgFile<'s>) -> Kind {
-        let is_master = f
-            .device
-            .as_ref()
-            .is_some_and(|d| self.slaves_of.contains_key(d.as_str()));
-        if is(f, "TYPE", "bridge") {
-            Kind::Bridge
-        } else if yes(f.get("VLAN")) || is(f, "TYPE", "vlan") {
-            Kind::Vlan
-        } else if f.get("BONDING_OPTS").is_some()
-            || yes(f.get("BONDING_MASTER"))
-            || is(f, "TYPE", "bond")
-            || is_master
-        {
-            Kind::Bond
-        } else {
-            Kind::Ethernet
+    /// A note of where the device's name comes from, for a file without `DEVICE`.
+    fn named(&mut self, f: &'a IfcfgFile<'s>) {
+        if let Some((key, why)) = &f.named {
+            self.note(f, NoteKind::Derived, key, why.clone());
         }
     }
 
     fn interface(&mut self, f: &'a IfcfgFile<'s>) -> Option<Interface> {
         let name = f.device.clone()?;
-        let start = if yes(f.get("ONBOOT")) {
-            Some(StartMode::OnBoot)
-        } else if f.get("ONBOOT").is_some() && yes(f.get("HOTPLUG")) {
-            Some(StartMode::Hotplug)
-        } else {
-            f.get("ONBOOT").map(|_| StartMode::None)
+        self.visited.push(f);
+        self.named(f);
+        self.get(f, "DEVICE");
+        for key in ["TYPE", "DEVICETYPE", "BONDING_MASTER", "VLAN"] {
+            self.get(f, key);
+        }
+        let onboot = self.boolean(f, "ONBOOT");
+        let start = match onboot {
+            Some(true) => Some(StartMode::OnBoot),
+            Some(false) if self.boolean(f, "HOTPLUG") == Some(true) => Some(StartMode::Hotplug),
+            Some(false) => Some(StartMode::None),
+            None => None,
         };
         let mtu = self.value(f, "MTU", Mtu::parse);
+        for tag in ["route-", "route6-"] {
+            let path = format!("{}/{tag}{}", super::DIR, f.name);
+            if let Some((&path, _)) = self.all.routes.get_key_value(path.as_str()) {
+                let message = format!(
+                    "the static routes of {tag}{} are kept but not imported: interface XML has \
+                     no static routes",
+                    f.name
+                );
+                let at = Diagnostic::new(path, None, message);
+                self.notes.push(Note::new(NoteKind::NotImported, at));
+            }
+        }
         let ipv4 = self.ipv4(f);
         let ipv6 = self.ipv6(f);
         if let (Some(m), Some(_)) = (mtu, &ipv6)
@@ -224,15 +440,70 @@ impl<'a, 's> Importer<'a, 's> {
         })
     }
 
-    fn ethernet(&mut self, f: &IfcfgFile<'s>) -> Ethernet {
+    /// A NIC: `HWADDR`, and `MACADDR` (its cloned MAC) when that is an address rather than
+    /// one of NetworkManager's words for how to pick one.
+    fn ethernet(&mut self, f: &'a IfcfgFile<'s>) -> Ethernet {
+        let mut e = self.slave(f);
+        if let Some(raw) = f.get("MACADDR") {
+            if parse::is_mac_word(raw) {
+                // Not read, so noted as kept; merge keeps it.
+                self.note(
+                    f,
+                    NoteKind::NotImported,
+                    "MACADDR",
+                    format!(
+                        "MACADDR is kept in the file but not imported: '{}' is how \
+                         NetworkManager picks a MAC, and <nl:cloned-mac> holds an address",
+                        raw.trim()
+                    ),
+                );
+                self.get(f, "MACADDR");
+            } else {
+                e.cloned_mac = self.value(f, "MACADDR", MacAddr::parse);
+            }
+        }
+        e
+    }
+
+    /// A bond slave: `HWADDR` only (the bonding driver sets its slaves' MACs, and the model
+    /// has no cloned MAC for one).
+    fn slave(&mut self, f: &'a IfcfgFile<'s>) -> Ethernet {
         Ethernet {
             mac: self.value(f, "HWADDR", MacAddr::parse),
+            cloned_mac: None,
             link: None,
         }
     }
 
-    fn bond(&mut self, f: &IfcfgFile<'s>, name: &IfaceName) -> Option<Bond> {
-        let opts = parse::bond_opts(f.get("BONDING_OPTS").unwrap_or_default());
+    /// A member (port or slave) of `master`: its file is read too, and notes say what of it
+    /// the model has no place for. Its start mode and MTU are its master's in the model, so
+    /// the same ones in its file are read, and others noted.
+    fn member(&mut self, m: &'a IfcfgFile<'s>, master: &'a IfcfgFile<'s>) {
+        self.visited.push(m);
+        self.named(m);
+        for key in [
+            "DEVICE",
+            "TYPE",
+            "DEVICETYPE",
+            "MASTER",
+            "MASTER_UUID",
+            "SLAVE",
+            "BRIDGE",
+            "BRIDGE_UUID",
+            "VLAN",
+            "BONDING_MASTER",
+        ] {
+            self.get(m, key);
+        }
+        for key in ["ONBOOT", "HOTPLUG", "MTU"] {
+            if m.get(key).is_some() && m.get(key) == master.get(key) {
+                self.get(m, key);
+            }
+        }
+    }
+
+    fn bond(&mut self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Bond> {
+        let opts = parse::bond_opts(self.get(f, "BONDING_OPTS").unwrap_or_default());
         let opt = |k: &str| {
             opts.iter()
                 .find(|(key, _)| key == k)
@@ -242,6 +513,32 @@ impl<'a, 's> Importer<'a, 's> {
             Some(m) => Some(self.checked(f, "mode", BondMode::parse_driver(m))?),
             None => None,
         };
+        let mut options = BondOptions::default();
+        for (key, value) in &opts {
+            let classic = BondOption::from_driver_name(key)
+                .is_some_and(|o| !BOND_OPTION_NAMES.contains(&o.driver_name()));
+            if classic {
+                continue;
+            }
+            let message = match options.read_driver(key, value, mode) {
+                Ok(DriverOption::Read) => continue,
+                Ok(DriverOption::NotAnOption) => {
+                    format!("BONDING_OPTS option '{key}' is kept in the file but not imported")
+                }
+                Ok(DriverOption::Dropped(why)) => format!(
+                    "BONDING_OPTS option '{key}' is kept in the file but not imported: {why}, \
+                     and NetworkManager drops it"
+                ),
+                Err(e) => {
+                    return self.refuse(
+                        f,
+                        "BONDING_OPTS",
+                        format!("invalid bond option '{key}={value}': {e}"),
+                    );
+                }
+            };
+            self.note(f, NoteKind::NotImported, "BONDING_OPTS", message);
+        }
         let num = |k: &str| {
             opt(k)
                 .map(|v| parse_uint(v).ok_or_else(|| ValueError("expected a whole number".into())))
@@ -287,15 +584,22 @@ impl<'a, 's> Importer<'a, 's> {
         if let Some(primary) = opt("primary") {
             members.sort_by_key(|m| m.device.as_ref().map(|d| d.as_str()) != Some(primary));
         }
-        let slaves = members
-            .into_iter()
-            .filter_map(|m| {
-                Some(Slave {
-                    name: m.device.clone()?,
-                    ethernet: self.ethernet(m),
-                })
-            })
-            .collect::<Vec<_>>();
+        let mut slaves = Vec::new();
+        for m in members {
+            let Some(slave) = m.device.clone() else {
+                continue;
+            };
+            self.member(m, f);
+            if self.kind(m) != Kind::Ethernet {
+                let message = format!("bond '{name}' can only have ethernet slaves");
+                self.report(m, "MASTER", message);
+                continue;
+            }
+            slaves.push(Slave {
+                name: slave,
+                ethernet: self.slave(m),
+            });
+        }
         if slaves.is_empty() {
             return self.refuse(
                 f,
@@ -308,6 +612,7 @@ impl<'a, 's> Importer<'a, 's> {
             monitor,
             slaves,
             link: None,
+            options,
         })
     }
 
@@ -343,30 +648,43 @@ impl<'a, 's> Importer<'a, 's> {
         }
     }
 
-    fn vlan(&mut self, f: &IfcfgFile<'s>, name: &IfaceName) -> Option<Vlan> {
-        // DEV.TAG names carry both; any other name needs VLAN_ID and PHYSDEV. A tag is never
-        // guessed from digits in a name such as "vlan42" (netcf did).
-        let dotted = name
-            .as_str()
-            .rsplit_once('.')
-            .and_then(|(dev, tag)| Some((IfaceName::parse(dev).ok()?, VlanTag::parse(tag).ok()?)));
-        let tag = match f.get("VLAN_ID") {
+    /// A vlan as NetworkManager reads it (`make_vlan_setting`): `VLAN_ID`, else the number
+    /// after the first dot of `DEVICE` (`eth0.42`) or after `vlan` (`vlan42`); `PHYSDEV`, else
+    /// the part of `DEVICE` before its first dot, unless that starts with `vlan`.
+    fn vlan(&mut self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Vlan> {
+        let device = self.get(f, "DEVICE").unwrap_or(name.as_str());
+        let (before, after) = match device.split_once('.') {
+            Some((parent, tag)) => (Some(parent).filter(|p| !p.starts_with("vlan")), Some(tag)),
+            None => (None, device.strip_prefix("vlan")),
+        };
+        let tag = match self.get(f, "VLAN_ID") {
             Some(_) => self.value(f, "VLAN_ID", VlanTag::parse)?,
-            None => match &dotted {
-                Some((_, tag)) => *tag,
+            None => match after.and_then(|t| VlanTag::parse(t).ok()) {
+                Some(tag) => tag,
                 None => {
-                    return self.refuse(f, "DEVICE", format!("cannot tell the tag of vlan '{name}': there is no VLAN_ID and the name is not DEVICE.TAG"));
+                    let why = format!(
+                        "cannot tell the tag of vlan '{name}': there is no VLAN_ID, and DEVICE \
+                         is neither PARENT.TAG nor vlanTAG"
+                    );
+                    return self.refuse(f, "DEVICE", why);
                 }
             },
         };
-        let parent = match f.get("PHYSDEV") {
-            Some(_) => self.value(f, "PHYSDEV", IfaceName::parse)?,
-            None => match dotted {
-                Some((dev, _)) => dev,
-                None => {
-                    return self.refuse(f, "DEVICE", format!("cannot tell the parent of vlan '{name}': there is no PHYSDEV and the name is not DEVICE.TAG"));
+        let parent = match (self.get(f, "PHYSDEV"), before) {
+            (Some(_), _) => self.value(f, "PHYSDEV", IfaceName::parse)?,
+            (None, Some(p)) => match IfaceName::parse(p) {
+                Ok(p) => p,
+                Err(e) => {
+                    return self.refuse(f, "DEVICE", format!("invalid vlan parent '{p}': {e}"));
                 }
             },
+            (None, None) => {
+                let why = format!(
+                    "cannot tell the parent of vlan '{name}': there is no PHYSDEV, and DEVICE \
+                     is not PARENT.TAG"
+                );
+                return self.refuse(f, "DEVICE", why);
+            }
         };
         if parent == *name {
             let key = if f.get("PHYSDEV").is_some() {
@@ -380,33 +698,105 @@ impl<'a, 's> Importer<'a, 's> {
                 format!("vlan '{name}' cannot be its own parent device"),
             );
         }
+        let options = self.vlan_options(f)?;
         Some(Vlan {
             tag,
             parent,
             link: None,
+            options,
         })
     }
 
-    fn bridge(&mut self, f: &IfcfgFile<'s>, name: &IfaceName) -> Option<Bridge> {
-        let stp = match f.get("STP").map(str::to_ascii_lowercase).as_deref() {
-            Some("on" | "yes") => Some(true),
-            Some("off" | "no") => Some(false),
+    /// A vlan's flags and protocol as NetworkManager reads them: headers reordered unless
+    /// `VLAN_FLAGS` has `NO_REORDER_HDR` (`REORDER_HDR` is deprecated and not read); `GVRP`
+    /// over `VLAN_FLAGS`' `GVRP`; `LOOSE_BINDING` from `VLAN_FLAGS`; `MVRP`.
+    fn vlan_options(&mut self, f: &'a IfcfgFile<'s>) -> Option<VlanOptions> {
+        let mut o = VlanOptions {
+            protocol: match self.get(f, "VLAN_PROTOCOL") {
+                Some(_) => Some(self.value(f, "VLAN_PROTOCOL", VlanProtocol::parse)?),
+                None => None,
+            },
+            gvrp: self.boolean(f, "GVRP"),
+            mvrp: self.boolean(f, "MVRP"),
+            ..VlanOptions::default()
+        };
+        let flags = self.get(f, "VLAN_FLAGS").unwrap_or_default();
+        for flag in flags.split([',', ' ']).filter(|t| !t.is_empty()) {
+            match flag {
+                "GVRP" if o.gvrp.is_none() => o.gvrp = Some(true),
+                "GVRP" => {}
+                "LOOSE_BINDING" => o.loose_binding = Some(true),
+                "NO_REORDER_HDR" => o.reorder_hdr = Some(false),
+                other => {
+                    let message = format!(
+                        "VLAN_FLAGS flag '{other}' is not imported: NetworkManager knows no such \
+                         flag"
+                    );
+                    self.note(f, NoteKind::NotImported, "VLAN_FLAGS", message);
+                }
+            }
+        }
+        if let Some(raw) = f.get("REORDER_HDR") {
+            let reorder = o.reorder_hdr.unwrap_or(true);
+            match parse::nm_bool(raw) {
+                Some(b) if b == reorder => {
+                    self.get(f, "REORDER_HDR");
+                }
+                _ => {
+                    let why = format!(
+                        "NetworkManager reads the flag from VLAN_FLAGS (headers {}reordered), \
+                         and initscripts from REORDER_HDR, so the two disagree",
+                        if reorder { "" } else { "not " }
+                    );
+                    self.ignore(f, "REORDER_HDR", why);
+                }
+            }
+        }
+        Some(o)
+    }
+
+    fn bridge(&mut self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Bridge> {
+        // Without STP, or with a value it does not read, NetworkManager turns STP off.
+        let stp = match self.get(f, "STP").map(str::to_ascii_lowercase).as_deref() {
+            Some("on" | "yes") => true,
+            Some("off" | "no") | None => false,
             Some(other) => {
                 self.report(
                     f,
                     "STP",
                     format!("invalid STP '{other}': expected 'on' or 'off'"),
                 );
+                false
+            }
+        };
+        // NetworkManager reads DELAY only with STP on, in whole seconds from 2 to 30.
+        let delay = match f.get("DELAY") {
+            None => None,
+            Some(raw) if !stp => {
+                let why = format!("NetworkManager ignores DELAY={raw} when STP is off");
+                self.ignore(f, "DELAY", why);
                 None
             }
-            None => None,
+            Some(raw) => match parse_uint(raw.trim()).filter(|s| (2..=30).contains(s)) {
+                Some(_) => self.value(f, "DELAY", ForwardDelay::parse),
+                None => {
+                    let why = format!(
+                        "NetworkManager reads DELAY in whole seconds from 2 to 30, and ignores \
+                         '{raw}'"
+                    );
+                    self.ignore(f, "DELAY", why);
+                    None
+                }
+            },
         };
-        let delay = self.value(f, "DELAY", ForwardDelay::parse);
+        let options = self.bridging_opts(f, stp);
+        let stp = Some(stp);
         let mut ports = Vec::new();
         for m in members(&self.ports_of, name) {
             let Some(port_name) = m.device.clone() else {
                 continue;
             };
+            self.member(m, f);
             let kind = match self.kind(m) {
                 Kind::Ethernet => PortKind::Ethernet(self.ethernet(m)),
                 Kind::Vlan => PortKind::Vlan(self.vlan(m, &port_name)?),
@@ -425,123 +815,41 @@ impl<'a, 's> Importer<'a, 's> {
                 kind,
             });
         }
-        Some(Bridge { stp, delay, ports })
+        Some(Bridge {
+            stp,
+            delay,
+            ports,
+            options,
+        })
     }
 
-    fn ipv4(&mut self, f: &IfcfgFile<'s>) -> Option<Ipv4> {
-        let dhcp = matches!(
-            f.get("BOOTPROTO").map(str::to_ascii_lowercase).as_deref(),
-            Some("dhcp" | "bootp")
-        )
-        .then(|| Dhcp {
-            peerdns: f.get("PEERDNS").map(|v| yes(Some(v))),
-        });
-        // IPADDR, then IPADDR0, IPADDR1, … as NetworkManager orders them.
-        let mut indices: Vec<Option<u32>> = f
-            .shell
-            .entries()
-            .filter_map(|(k, _)| parse::index_of(k, "IPADDR"))
-            .collect();
-        indices.sort();
-        indices.dedup();
-        let mut addresses = Vec::new();
-        for i in indices {
-            let key = |base: &str| i.map_or_else(|| base.to_owned(), |n| format!("{base}{n}"));
-            let Some(address) = self.value(f, &key("IPADDR"), parse_host_ipv4) else {
+    /// A bridge's `BRIDGING_OPTS` as NetworkManager reads them: `KEY=VALUE` words, the STP
+    /// ones (`priority`, `hello_time`, `max_age`) only with STP on, and a value out of range
+    /// ignored (NetworkManager warns and keeps its default).
+    fn bridging_opts(&mut self, f: &'a IfcfgFile<'s>, stp: bool) -> BridgeOptions {
+        let mut o = BridgeOptions::default();
+        let Some(raw) = self.get(f, "BRIDGING_OPTS") else {
+            return o;
+        };
+        for (key, value) in parse::bond_opts(raw) {
+            if value.is_empty() {
                 continue;
-            };
-            let prefix = if f.get(&key("PREFIX")).is_some() {
-                self.value(f, &key("PREFIX"), Ipv4Prefix::parse)
-            } else {
-                self.value(f, &key("NETMASK"), Ipv4Prefix::from_netmask)
-            };
-            addresses.push(Ipv4Address { address, prefix });
-        }
-        let gateway_key = if f.get("GATEWAY").is_some() {
-            "GATEWAY"
-        } else {
-            "GATEWAY0"
-        };
-        let gateway = self.value(f, gateway_key, parse_host_ipv4);
-        // `BOOTPROTO=none` alone is what render writes for an empty `<protocol
-        // family='ipv4'/>`: reading it back as one keeps render, import, render a fixed point.
-        let said = f.get("BOOTPROTO").is_some();
-        (said || dhcp.is_some() || !addresses.is_empty() || gateway.is_some()).then_some(Ipv4 {
-            dhcp,
-            addresses,
-            gateway,
-        })
-    }
-
-    fn ipv6(&mut self, f: &IfcfgFile<'s>) -> Option<Ipv6> {
-        if !yes(f.get("IPV6INIT")) {
-            return None;
-        }
-        let mut addresses = Vec::new();
-        let mut one = |im: &mut Self, key: &str, text: &str| {
-            let (addr, prefix) = match text.split_once('/') {
-                Some((a, p)) => (a, Some(p)),
-                None => (text, None),
-            };
-            let parsed = parse_host_ipv6(addr)
-                .and_then(|a| Ok((a, prefix.map(Ipv6Prefix::parse).transpose()?)));
-            match parsed {
-                Ok((address, prefix)) => addresses.push(Ipv6Address { address, prefix }),
-                Err(e) => im.report(f, key, format!("invalid {key} '{text}': {e}")),
             }
-        };
-        if let Some(first) = f.get("IPV6ADDR") {
-            one(self, "IPV6ADDR", first.trim());
+            let message = match parse::bridging_opt(&mut o, &key, &value, stp) {
+                Ok(true) => continue,
+                Ok(false) => {
+                    format!("BRIDGING_OPTS option '{key}' is kept in the file but not imported")
+                }
+                Err(why) => format!(
+                    "BRIDGING_OPTS option '{key}={value}' is kept in the file but not imported: \
+                     {why}, and NetworkManager ignores it too"
+                ),
+            };
+            self.note(f, NoteKind::NotImported, "BRIDGING_OPTS", message);
         }
-        if let Some(rest) = f.get("IPV6ADDR_SECONDARIES") {
-            // Older netcf wrapped the list in extra single quotes.
-            for a in rest.trim().trim_matches('\'').split_whitespace() {
-                one(self, "IPV6ADDR_SECONDARIES", a);
-            }
-        }
-        // A gateway may name its device after a '%'.
-        let gateway = self.value(f, "IPV6_DEFAULTGW", |v| {
-            parse_host_ipv6(v.split('%').next().unwrap_or(v))
-        });
-        Some(Ipv6 {
-            autoconf: yes(f.get("IPV6_AUTOCONF")),
-            dhcp: yes(f.get("DHCPV6C")).then(|| Dhcp {
-                peerdns: f.get("IPV6_PEERDNS").map(|v| yes(Some(v))),
-            }),
-            addresses,
-            gateway,
-        })
+        o
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn netmasks_become_prefixes() {
-        assert_eq!(Ipv4Prefix::from_netmask("255.255.255.0").unwrap().get(), 24);
-        assert_eq!(Ipv4Prefix::from_netmask("255.240.0.0").unwrap().get(), 12);
-        assert_eq!(
-            Ipv4Prefix::from_netmask("255.255.255.254").unwrap().get(),
-            31
-        );
-        assert_eq!(
-            Ipv4Prefix::from_netmask("255.255.255.255").unwrap().get(),
-            32
-        );
-        assert!(Ipv4Prefix::from_netmask("255.0.255.0").is_err());
-        assert!(Ipv4Prefix::from_netmask("0.0.0.0").is_err());
-    }
-
-    #[test]
-    fn bond_options_read_in_both_quoting_styles_and_numbers() {
-        let new = parse::bond_opts("mode=active-backup primary=eth1 miimon=100");
-        let old = parse::bond_opts("'mode=active-backup primary=eth1 miimon=100 '");
-        assert_eq!(new, old);
-        assert_eq!(BondMode::parse_driver("1"), Ok(BondMode::ActiveBackup));
-        assert_eq!(BondMode::parse_driver("4"), Ok(BondMode::Ieee8023ad));
-        assert!(BondMode::parse_driver("7").is_err());
-        assert_eq!(ArpValidate::parse_driver("3"), Ok(ArpValidate::All));
-    }
-}
+mod tests;

@@ -10,7 +10,7 @@ mod import;
 mod parse;
 mod render;
 
-use crate::backend::{Backend, BackendError, ObjectKind, RenderedFile, Snapshot};
+use crate::backend::{Backend, BackendError, Imported, ObjectKind, RenderedFile, Snapshot};
 use crate::model::{Host, IfaceName};
 
 /// Where the files live, relative to the target root.
@@ -35,23 +35,48 @@ impl Backend for Ifcfg {
     fn scan(&self) -> &'static [&'static str] {
         &[
             "etc/sysconfig/network-scripts/ifcfg-*",
+            "etc/sysconfig/network-scripts/route-*",
+            "etc/sysconfig/network-scripts/route6-*",
+            "etc/sysconfig/network",
             "sys/class/net/*/address",
         ]
     }
 
-    fn owns(&self, path: &str, _text: Option<&str>) -> bool {
-        path.strip_prefix(DIR)
+    /// The ifcfg files of devices the model holds, and their aliases: not the loopback's,
+    /// which belongs to the distribution, nor a backup, nor a file of a kind netloom skips
+    /// (Wi-Fi, a team and its ports…), so a declaration that does not mention such a device
+    /// never deletes its file.
+    fn owns(&self, path: &str, text: Option<&str>) -> bool {
+        let Some(name) = path
+            .strip_prefix(DIR)
             .and_then(|p| p.strip_prefix("/ifcfg-"))
-            // The loopback's file belongs to the distribution: a declaration that does not
-            // mention `lo` must not delete it.
-            .is_some_and(|name| !name.is_empty() && name != "lo" && !parse::is_ignored(name))
+        else {
+            return false;
+        };
+        if name.is_empty() || name == "lo" || parse::is_ignored(name) {
+            return false;
+        }
+        // An alias goes with its device; a file that does not parse is kept as the device's
+        // (a plan refuses it anyway).
+        let Some(shell) = text.and_then(|t| crate::syntax::shell::ShellFile::parse(t).ok()) else {
+            return true;
+        };
+        name.contains(':')
+            || matches!(
+                parse::classify(name, &shell),
+                parse::Class::Device(_) | parse::Class::Invalid { .. }
+            )
     }
 
     fn render(&self, host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
         render::render(host, existing)
     }
 
-    fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+    fn import_noted(
+        &self,
+        existing: &Snapshot,
+        names: &[IfaceName],
+    ) -> Result<Imported, BackendError> {
         import::import(existing, names)
     }
 }
@@ -74,6 +99,83 @@ mod tests {
         ] {
             assert!(!Ifcfg.owns(other, None), "{other}");
         }
+    }
+
+    #[test]
+    fn owns_no_file_of_a_kind_netloom_skips() {
+        let path = |n: &str| format!("{DIR}/ifcfg-{n}");
+        for (name, text) in [
+            ("wlan0", "TYPE=Wireless\nDEVICE=wlan0\n"),
+            ("ib0", "TYPE=InfiniBand\nDEVICE=ib0\n"),
+            ("team0", "DEVICE=team0\nDEVICETYPE=Team\n"),
+            ("team1", "DEVICE=team1\nTEAM_CONFIG='{}'\n"),
+            ("eth9", "TYPE=Ethernet\nDEVICE=eth9\nTEAM_MASTER=team0\n"),
+            ("ppp0", "DEVICE=ppp0\nONBOOT=yes\n"),
+            ("sit1", "DEVICE=sit1\nIPV6TUNNELIPV4=192.0.2.1\n"),
+            ("x", "DEVICE=x\nTYPE=IPoAC\n"),
+            ("eth1", "DEVICE=eth1\nBOOTPROTO=ibft\n"),
+        ] {
+            assert!(!Ifcfg.owns(&path(name), Some(text)), "{name}");
+        }
+        for (name, text) in [
+            ("eth0", "DEVICE=eth0\n"),
+            ("eth0:1", "DEVICE=eth0:1\nIPADDR=192.0.2.2\n"),
+            ("bond0", "DEVICE=bond0\nBONDING_OPTS='mode=1'\n"),
+            ("br0", "DEVICE=br0\nTYPE=bridge\n"),
+            ("em1", "DEVICE=em1\nTYPE=CTC\n"),
+            ("eth2", "DEVICE=eth2\nNM_CONTROLLED=no\n"),
+            ("eth3", "DEVICE=eth3\nTEAM_MASTER=team0\nMASTER=bond0\n"),
+        ] {
+            assert!(Ifcfg.owns(&path(name), Some(text)), "{name}");
+        }
+        for backup in [
+            "eth0.old",
+            "eth0.rpmsave",
+            "eth0.REJ",
+            "eth0;0a1b2c3d",
+            "eth0.augnew",
+        ] {
+            assert!(
+                !Ifcfg.owns(&path(backup), Some("DEVICE=eth0\n")),
+                "{backup}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_skipped_file_is_noted_never_imported_and_never_merged_into() {
+        let files = [
+            (
+                format!("{DIR}/ifcfg-wlan0"),
+                "TYPE=Wireless\nDEVICE=wlan0\n".to_owned(),
+            ),
+            (
+                format!("{DIR}/ifcfg-eth0.rpmsave"),
+                "DEVICE=eth0\n".to_owned(),
+            ),
+        ];
+        let snap = snapshot(files);
+        let imported = Ifcfg.import_noted(&snap, &[]).unwrap();
+        assert!(imported.host.interfaces.is_empty());
+        let notes: Vec<String> = (imported.notes.iter())
+            .map(|n| format!("{:?} {}", n.kind, n.at.location()))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                format!("Skipped {DIR}/ifcfg-eth0.rpmsave"),
+                format!("Skipped {DIR}/ifcfg-wlan0:1:6"),
+            ]
+        );
+        let host = crate::xml::read_str(
+            "h.xml",
+            "<interface type='ethernet' name='wlan0'><start mode='onboot'/></interface>",
+        )
+        .unwrap();
+        let Err(BackendError::Invalid(d)) = Ifcfg.render(&host, &snap) else {
+            panic!("merging an ethernet into a Wi-Fi file must be refused");
+        };
+        assert_eq!(d.0[0].location(), format!("{DIR}/ifcfg-wlan0:1:6"));
     }
 
     // ---- cost: linear in the root, whatever its shape ----

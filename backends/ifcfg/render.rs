@@ -7,10 +7,11 @@ use askama::Template;
 
 use super::DIR;
 use super::parse;
-use crate::backend::{BackendError, RenderedFile, Snapshot};
+use crate::backend::{BackendError, Refusal, RenderedFile, Snapshot};
+use crate::error::Diagnostics;
 use crate::model::{
-    Bond, Bridge, Ethernet, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv6, MacAddr, Mtu,
-    PortKind, StartMode, Vlan,
+    Bond, BondMode, BondOptions, Bridge, BridgeOptions, Ethernet, Host, IfaceName, Interface,
+    InterfaceKind, Ipv4, Ipv4Prefix, Ipv6, Ipv6Prefix, MacAddr, Mtu, PortKind, StartMode, Vlan,
 };
 use crate::syntax::shell::{ShellFile, quote};
 
@@ -20,6 +21,9 @@ use crate::syntax::shell::{ShellFile, quote};
 pub(super) struct Profile {
     pub(super) name: IfaceName,
     pub(super) keys: Vec<(String, String)>,
+    /// Keys netloom manages in this file only, because of what it is (`MACADDR` of a NIC
+    /// that is not a bond slave, `BRIDGING_OPTS` of a bridge): removed when `keys` lack them.
+    owned: Vec<&'static str>,
 }
 
 impl Profile {
@@ -27,6 +31,7 @@ impl Profile {
         let mut p = Self {
             name: name.clone(),
             keys: Vec::new(),
+            owned: Vec::new(),
         };
         p.set("DEVICE", name.as_str());
         p.set("TYPE", type_name);
@@ -101,6 +106,10 @@ fn ethernet(name: &IfaceName, e: &Ethernet, inherited: Inherited) -> Profile {
     if let Some(mac) = e.mac {
         p.set("HWADDR", mac);
     }
+    if let Some(mac) = e.cloned_mac {
+        p.set("MACADDR", mac);
+    }
+    p.owned.push("MACADDR");
     common(p, inherited)
 }
 
@@ -109,9 +118,40 @@ fn vlan(name: &IfaceName, v: &Vlan, inherited: Inherited) -> Profile {
     p.set("VLAN", "yes");
     // Always explicit: a reader must never have to guess the tag from the name.
     p.set("VLAN_ID", v.tag);
-    let conventional = Vlan::default_name(&v.parent, v.tag).is_ok_and(|n| &n == name);
-    if !conventional {
+    // PHYSDEV unless NetworkManager reads the parent from the name: the part before its
+    // first dot, when that does not start with `vlan`.
+    let from_name = name
+        .as_str()
+        .split_once('.')
+        .map(|(parent, _)| parent)
+        .filter(|p| !p.starts_with("vlan"));
+    if from_name != Some(v.parent.as_str()) {
         p.set("PHYSDEV", &v.parent);
+    }
+    // As NetworkManager's writer spells the options; what it assumes is left unsaid.
+    let o = v.options;
+    if let Some(protocol) = o.protocol {
+        p.set("VLAN_PROTOCOL", protocol);
+    }
+    if o.reorder_hdr == Some(false) {
+        // REORDER_HDR for initscripts, which does not read VLAN_FLAGS' NO_REORDER_HDR.
+        p.set("REORDER_HDR", "no");
+    }
+    if let Some(gvrp) = o.gvrp {
+        p.set("GVRP", yes_no(gvrp));
+    }
+    let flags: Vec<&str> = [
+        (o.loose_binding == Some(true), "LOOSE_BINDING"),
+        (o.reorder_hdr == Some(false), "NO_REORDER_HDR"),
+    ]
+    .into_iter()
+    .filter_map(|(on, flag)| on.then_some(flag))
+    .collect();
+    if !flags.is_empty() {
+        p.set("VLAN_FLAGS", flags.join(","));
+    }
+    if let Some(mvrp) = o.mvrp {
+        p.set("MVRP", yes_no(mvrp));
     }
     common(p, inherited)
 }
@@ -134,6 +174,8 @@ fn bond_tail(
     out.push(p);
     for s in &b.slaves {
         let mut sp = ethernet(&s.name, &s.ethernet, inherited);
+        // A slave's MACADDR is the user's: the model has none (the driver sets slaves' MACs).
+        sp.owned.clear();
         sp.set("MASTER", name);
         sp.set("SLAVE", "yes");
         out.push(sp);
@@ -157,12 +199,18 @@ fn bridge(
     inherited: Inherited,
     out: &mut Vec<Profile>,
 ) {
-    if let Some(stp) = br.stp {
-        p.set("STP", if stp { "on" } else { "off" });
-    }
-    if let Some(delay) = br.delay {
+    // Said either way: NetworkManager reads a file without STP as off.
+    let stp = br.stp == Some(true);
+    p.set("STP", if stp { "on" } else { "off" });
+    // NetworkManager reads DELAY only with STP on (and the kernel uses it only then);
+    // `refusals` turns away a delay it would not read.
+    if let (true, Some(delay)) = (stp, br.delay) {
         p.set("DELAY", delay);
     }
+    // Always set, empty when the bridge has none of netloom's options: merging it keeps the
+    // user's other options and drops netloom's old ones (see `merge_bridging_opts`).
+    p.set("BRIDGING_OPTS", bridging_opts(br));
+    p.owned.push("BRIDGING_OPTS");
     out.push(p);
     for port in &br.ports {
         let mut pp = match &port.kind {
@@ -178,6 +226,29 @@ fn bridge(
     }
 }
 
+/// The bridge's options as `BRIDGING_OPTS` holds them, in NetworkManager's writer's order;
+/// the STP ones only with STP on (`refusals` turns them away otherwise).
+fn bridging_opts(br: &Bridge) -> String {
+    let o = br.options;
+    let mut opts = Vec::new();
+    if let Some(v) = o.priority {
+        opts.push(format!("priority={v}"));
+    }
+    if let Some(v) = o.hello_time {
+        opts.push(format!("hello_time={v}"));
+    }
+    if let Some(v) = o.max_age {
+        opts.push(format!("max_age={v}"));
+    }
+    if let Some(v) = o.ageing_time {
+        opts.push(format!("ageing_time={v}"));
+    }
+    if let Some(v) = o.multicast_snooping {
+        opts.push(format!("multicast_snooping={}", u8::from(v)));
+    }
+    opts.join(" ")
+}
+
 /// `IPADDR`, `IPADDR1`…: the first address has no index, as NetworkManager writes it.
 fn indexed(key: &str, i: usize) -> String {
     if i == 0 {
@@ -191,18 +262,23 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
+/// IPv4 as NetworkManager reads it back: nothing for an empty protocol (without an address
+/// or DHCP its method is `disabled` whatever `BOOTPROTO` says), and every address with its
+/// prefix (the class's when the XML gives none, which NetworkManager would assume).
 fn ipv4(p: &mut Profile, v4: &Ipv4) {
+    if v4.dhcp.is_none() && v4.addresses.is_empty() {
+        return;
+    }
     p.set("BOOTPROTO", if v4.dhcp.is_some() { "dhcp" } else { "none" });
     if let Some(peerdns) = v4.dhcp.and_then(|d| d.peerdns) {
         p.set("PEERDNS", yes_no(peerdns));
     }
     for (i, a) in v4.addresses.iter().enumerate() {
         p.set(&indexed("IPADDR", i), a.address);
-        if let Some(prefix) = a.prefix {
-            p.set(&indexed("PREFIX", i), prefix);
-        }
+        let prefix = a.prefix.unwrap_or_else(|| Ipv4Prefix::classful(a.address));
+        p.set(&indexed("PREFIX", i), prefix);
     }
-    // Kept with DHCP too: netcf dropped it when there was no static address.
+    // Beside a static address only: render refuses one without (see `refusals`).
     if let Some(gw) = v4.gateway {
         p.set("GATEWAY", gw);
     }
@@ -215,10 +291,9 @@ fn ipv6(p: &mut Profile, v6: &Ipv6) {
     if let Some(peerdns) = v6.dhcp.and_then(|d| d.peerdns) {
         p.set("IPV6_PEERDNS", yes_no(peerdns));
     }
-    let mut addrs = v6.addresses.iter().map(|a| match a.prefix {
-        Some(prefix) => format!("{}/{prefix}", a.address),
-        None => a.address.to_string(),
-    });
+    // NetworkManager's /64 for an address without a prefix, said.
+    let mut addrs = (v6.addresses.iter())
+        .map(|a| format!("{}/{}", a.address, a.prefix.unwrap_or(Ipv6Prefix::DEFAULT)));
     if let Some(first) = addrs.next() {
         p.set("IPV6ADDR", first);
     }
@@ -240,6 +315,13 @@ struct NewFile<'a> {
 /// The files for a host, each merged into the existing file that configures the same device
 /// (found by netcf's lookup rules), or new.
 pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
+    let refusals = refusals(host);
+    if !refusals.is_empty() {
+        return Err(BackendError::Unsupported {
+            backend: "ifcfg",
+            refusals,
+        });
+    }
     let files = parse::Files::read(existing)?;
     // Each file is independent of the others: 10,000 merges run on every core.
     let rendered = crate::parallel::map(&profiles(host), 64, |profile| render_one(profile, &files));
@@ -248,16 +330,99 @@ pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFil
     Ok(out)
 }
 
+/// Why a gateway needs a static address: NetworkManager reads `GATEWAY` and
+/// `IPV6_DEFAULTGW` only beside one.
+const GATEWAY_WHY: &str = "NetworkManager's ifcfg-rh reader reads a gateway only beside a \
+    static address of its family (with DHCP the default route comes from the server), so the \
+    file would say a gateway NetworkManager never uses. Add a static <ip> to the protocol, or \
+    drop the <route>";
+
+/// Why a forward delay must be whole seconds from 2 to 30 with STP on.
+const DELAY_WHY: &str = "NetworkManager's ifcfg-rh reader takes DELAY in whole seconds from 2 \
+    to 30 (with STP on) and ignores any other value, using 15; round the delay to one of those, \
+    or turn STP off, where the kernel does not delay ports";
+
+/// Why the STP options need STP on.
+const STP_ONLY_WHY: &str = "NetworkManager's ifcfg-rh reader ignores priority, hello_time and \
+    max_age in BRIDGING_OPTS when STP is off (they are STP's parameters). Turn STP on with \
+    <bridge stp='on'>, or drop the attribute";
+
+/// Every setting of `host` that ifcfg files cannot express as NetworkManager reads them.
+fn refusals(host: &Host) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    for i in &host.interfaces {
+        if let InterfaceKind::Bridge(br) = &i.kind
+            && br.stp == Some(true)
+            && let Some(delay) = br.delay
+            && !(delay.seconds().fract() == 0.0 && (2.0..=30.0).contains(&delay.seconds()))
+        {
+            out.push(Refusal {
+                interface: i.name.to_string(),
+                setting: format!("<bridge stp='on' delay='{delay}'>"),
+                why: DELAY_WHY.to_owned(),
+            });
+        }
+        if let InterfaceKind::Bridge(br) = &i.kind
+            && br.stp != Some(true)
+        {
+            let o = br.options;
+            let stp_only = [
+                ("priority", o.priority.map(|v| v.to_string())),
+                ("hello_time", o.hello_time.map(|v| v.to_string())),
+                ("max_age", o.max_age.map(|v| v.to_string())),
+            ];
+            for (name, value) in stp_only {
+                if let Some(value) = value {
+                    out.push(Refusal {
+                        interface: i.name.to_string(),
+                        setting: format!("<nl:bridge {name}='{value}'/> with STP off"),
+                        why: STP_ONLY_WHY.to_owned(),
+                    });
+                }
+            }
+        }
+        let v4 = i.ipv4.as_ref().filter(|v| v.addresses.is_empty());
+        let v6 = i.ipv6.as_ref().filter(|v| v.addresses.is_empty());
+        let gateways = [
+            v4.and_then(|v| v.gateway.map(|g| g.to_string())),
+            v6.and_then(|v| v.gateway.map(|g| g.to_string())),
+        ];
+        for gw in gateways.into_iter().flatten() {
+            out.push(Refusal {
+                interface: i.name.to_string(),
+                setting: format!("<route gateway='{gw}'> with no static address"),
+                why: GATEWAY_WHY.to_owned(),
+            });
+        }
+    }
+    out
+}
+
 /// One profile's file: merged into the existing file for its device, or new.
 fn render_one(profile: &Profile, files: &parse::Files<'_>) -> Result<RenderedFile, BackendError> {
     {
         let target = files.lookup(&profile.name);
+        if target.is_none()
+            && let Some(other) = files.named(profile.name.as_str())
+            && let parse::Class::Skipped { key, why } | parse::Class::Invalid { key, why } =
+                &other.class
+        {
+            let message = format!(
+                "netloom would write '{}' here, and this file is {why}; netloom leaves it \
+                 alone, so move it away (or rename the device) to declare '{}'",
+                profile.name, profile.name
+            );
+            return Err(BackendError::Invalid(Diagnostics(vec![
+                other.problem(key, message),
+            ])));
+        }
         let contents = match target {
             Some(file) => merge(&file.shell, profile),
             None => {
                 let keys: Vec<(String, String)> = profile
                     .keys
                     .iter()
+                    .filter(|(k, v)| !(k == "BRIDGING_OPTS" && v.is_empty()))
                     .map(|(k, v)| (k.clone(), quote(v)))
                     .collect();
                 NewFile { keys: &keys }
@@ -294,8 +459,16 @@ fn merge(existing: &ShellFile, profile: &Profile) -> String {
         }
         let value = match old {
             Some(old) if key == "BONDING_OPTS" => merge_bond_opts(value, old),
+            _ if key == "BRIDGING_OPTS" => {
+                let stp = profile.keys.iter().any(|(k, v)| k == "STP" && v == "on");
+                merge_bridging_opts(value, old.unwrap_or_default(), stp)
+            }
             _ => value.clone(),
         };
+        // An empty BRIDGING_OPTS is no key at all.
+        if key == "BRIDGING_OPTS" && value.is_empty() {
+            continue;
+        }
         wanted.push((key, value));
     }
     // A profile of 1,000 addresses merged into a file of 1,000 lines must stay linear: its
@@ -308,10 +481,16 @@ fn merge(existing: &ShellFile, profile: &Profile) -> String {
         true => profile.keys.iter().any(|(k, _)| k == key),
         false => hashed.contains(key),
     };
+    // Keys managed in this file only (a port's BRIDGING_OPTS holds its port options, a bond
+    // slave's MACADDR is the user's).
+    // A MACADDR that is a word for how NetworkManager picks a MAC is the user's too.
+    let word = |k: &str| k == "MACADDR" && existing.get(k).is_some_and(parse::is_mac_word);
+    let owned_stale =
+        |k: &str| profile.owned.contains(&k) && !wanted.iter().any(|(w, _)| *w == k) && !word(k);
     let stale: Vec<&str> = existing
         .entries()
         .map(|(k, _)| k)
-        .filter(|k| parse::is_managed(k) && !ours(k))
+        .filter(|k| (parse::is_managed(k) && !ours(k)) || owned_stale(k))
         .collect();
     // Re-applying an unchanged configuration is the common case: then the file is its own
     // answer, byte for byte, without a copy being edited.
@@ -329,11 +508,41 @@ fn merge(existing: &ShellFile, profile: &Profile) -> String {
     file.to_string()
 }
 
-/// netloom's bonding options followed by the user's other ones, in their order.
-fn merge_bond_opts(ours: &str, old: &str) -> String {
+/// netloom's bridge options followed by the user's other ones, in their order: those the
+/// model has no place for, and those NetworkManager ignores here (which the import noted as
+/// kept), unless netloom sets them.
+fn merge_bridging_opts(ours: &str, old: &str, stp: bool) -> String {
+    let set: Vec<String> = parse::bond_opts(ours).into_iter().map(|(k, _)| k).collect();
     let kept = parse::bond_opts(old)
         .into_iter()
-        .filter(|(k, _)| !parse::MANAGED_BOND_OPTIONS.contains(&k.as_str()))
+        .filter(|(k, v)| {
+            let read = parse::bridging_opt(&mut BridgeOptions::default(), k, v, stp);
+            !set.contains(k) && !matches!(read, Ok(true))
+        })
+        .map(|(k, v)| if v.is_empty() { k } else { format!("{k}={v}") });
+    std::iter::once(ours.to_owned())
+        .filter(|o| !o.is_empty())
+        .chain(kept)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// netloom's bonding options followed by the user's other ones, in their order: those the
+/// model has no place for, and those it has but not in this bond's mode (which the import
+/// noted as kept).
+fn merge_bond_opts(ours: &str, old: &str) -> String {
+    let mode = parse::bond_opts(ours)
+        .into_iter()
+        .find(|(k, _)| k == "mode")
+        .and_then(|(_, v)| BondMode::parse_driver(&v).ok());
+    let kept = parse::bond_opts(old)
+        .into_iter()
+        .filter(|(k, v)| {
+            // But never lacp_rate fast outside 802.3ad: NetworkManager refuses that profile.
+            let refused = k == "lacp_rate" && !matches!(v.as_str(), "slow" | "0");
+            !parse::is_managed_bond_option(k)
+                || (BondOptions::mode_problem(k, mode).is_some() && !refused)
+        })
         .map(|(k, v)| if v.is_empty() { k } else { format!("{k}={v}") });
     std::iter::once(ours.to_owned())
         .filter(|o| !o.is_empty())

@@ -12,18 +12,20 @@
 //! `ipv6` setting gets NetworkManager's `auto`. Values the interface XML cannot hold
 //! (`ipv4.method` `shared`, a bond with several ARP targets) are errors, never guesses.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::keyfile::Locator;
 use super::render::uuid;
 use super::settings::{Settings, Value, kind};
-use crate::backend::BackendError;
+use crate::backend::{BackendError, Imported, Note, NoteKind};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
-    ForwardDelay, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
-    Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
-    Vlan, VlanTag, parse_arp_target, parse_host_ipv4, parse_host_ipv6,
+    AgeingTime, ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOption,
+    BondOptions, Bridge, BridgeOptions, Carrier, Dhcp, DriverOption, Ethernet, ForwardDelay,
+    HelloTime, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
+    Ipv6Address, Ipv6Prefix, MacAddr, MaxAge, Miimon, Mtu, Port, PortKind, Slave, StartMode,
+    ValueError, Vlan, VlanOptions, VlanProtocol, VlanTag, parse_arp_target, parse_host_ipv4,
+    parse_host_ipv6, parse_uint,
 };
 use crate::source::SourceFile;
 
@@ -37,7 +39,7 @@ pub fn host(profiles: &[Settings], names: &[IfaceName]) -> Result<Host, BackendE
             file: None,
         })
         .collect();
-    build(&sources, names)
+    build(&sources, names, &Live::new()).map(|i| i.host)
 }
 
 /// The keyfile a profile was read from: its path and its text.
@@ -60,7 +62,7 @@ struct Located {
     source: SourceFile,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
     /// A problem with `section.key` of this profile (the `nth` entry of a list such as
     /// `address-data`); see [`Source::problem_in`].
     fn problem(&self, section: &str, key: &str, message: String) -> Diagnostic {
@@ -96,36 +98,161 @@ impl Source<'_> {
         }
     }
 
-    fn name(&self) -> Option<&str> {
-        self.settings.interface_name()
+    /// `connection.interface-name`, or the old spelling NetworkManager still reads: the key
+    /// in the setting of the profile's type (`[bridge] interface-name=br0`).
+    fn name(&self) -> Option<&'a str> {
+        let settings: &'a Settings = self.settings;
+        settings.interface_name().or_else(|| {
+            let type_name = settings.kind()?;
+            settings.str(type_name, "interface-name")
+        })
+    }
+
+    /// The MAC an ethernet profile is bound to (`802-3-ethernet.mac-address`).
+    fn mac(&self) -> Option<MacAddr> {
+        match self.settings.get(kind::ETHERNET, "mac-address")? {
+            Value::Bytes(b) => {
+                let text = super::keyfile::mac_text(b).to_ascii_lowercase();
+                MacAddr::parse(&text).ok()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The devices under a root, by MAC (`sys/class/net/NAME/address`), for the profiles bound
+/// to a MAC and to no interface name.
+pub(super) type Live<'a> = HashMap<MacAddr, Vec<&'a str>>;
+
+/// The device a profile that names none is for, as NetworkManager binds it: a vlan's
+/// `PARENT.ID` (`nm_utils_new_vlan_name`, the parent named by its name or its profile's
+/// UUID), or the device whose MAC an ethernet profile is bound to, found under the root.
+/// `Ok(None)` when the profile is bound to nothing (NetworkManager may use it on any device),
+/// `Err` with why when the device cannot be known here.
+fn unnamed(
+    src: &Source<'_>,
+    names_by_uuid: &HashMap<&str, &str>,
+    live: &Live<'_>,
+) -> Result<Option<(IfaceName, Note)>, String> {
+    let settings = src.settings;
+    if settings.kind() == Some(kind::VLAN)
+        && let Some(parent) = settings.str(kind::VLAN, "parent")
+    {
+        // A vlan id of 0 is NetworkManager's default, which keyfiles leave out.
+        let id = match settings.get(kind::VLAN, "id") {
+            Some(Value::U32(id)) => *id,
+            _ => 0,
+        };
+        let parent = names_by_uuid.get(parent).copied().unwrap_or(parent);
+        let (Ok(parent), Ok(tag)) = (IfaceName::parse(parent), VlanTag::parse(&id.to_string()))
+        else {
+            return Err(format!(
+                "cannot name this vlan: its parent '{parent}' or id {id} is no device's"
+            ));
+        };
+        let name = Vlan::networkmanager_name(&parent, tag);
+        let why = format!(
+            "the device is '{name}', the name NetworkManager gives a vlan profile without \
+             interface-name (PARENT.ID)"
+        );
+        let at = src.problem(kind::VLAN, "id", why);
+        return Ok(Some((name, Note::new(NoteKind::Derived, at))));
+    }
+    let Some(mac) = src
+        .mac()
+        .filter(|_| settings.kind() == Some(kind::ETHERNET))
+    else {
+        return Ok(None);
+    };
+    match live.get(&mac).map(Vec::as_slice) {
+        Some([one]) => {
+            let name = IfaceName::parse(one)
+                .map_err(|e| format!("the device of mac-address {mac} is '{one}': {e}"))?;
+            let why = format!(
+                "the device is '{name}', whose MAC (sys/class/net/{name}/address) is the \
+                 mac-address this profile is bound to; the profile names no interface-name"
+            );
+            let at = src.problem(kind::ETHERNET, "mac-address", why);
+            Ok(Some((name, Note::new(NoteKind::Derived, at))))
+        }
+        Some(many) => Err(format!(
+            "this profile is bound to mac-address {mac} and names no interface-name, and \
+             several devices have that MAC under sys/class/net ({}); add interface-name=",
+            many.join(", ")
+        )),
+        None => Err(format!(
+            "this profile is bound to mac-address {mac} and names no interface-name, and no \
+             device under sys/class/net has that MAC, so netloom cannot tell the device's name \
+             (import on the machine itself, or add interface-name=)"
+        )),
     }
 }
 
 /// The one profile read for each device name: netloom's own if there is one, else the
-/// first. Profiles of types netloom does not model, or without a valid interface name, are
-/// not candidates; an invalid name is reported.
+/// first. Profiles of types netloom does not model, or bound to no interface name, are not
+/// candidates, and a note says so; an invalid name is reported.
 pub(super) fn chosen<'a>(
     sources: &[Source<'a>],
+    live: &Live<'_>,
     problems: &mut Vec<Diagnostic>,
+    notes: &mut Vec<Note>,
 ) -> Vec<(IfaceName, Source<'a>)> {
     let mut out: Vec<(IfaceName, Source<'a>)> = Vec::new();
     let mut index: HashMap<IfaceName, usize> = HashMap::new();
+    let names_by_uuid: HashMap<&str, &str> = sources
+        .iter()
+        .filter_map(|s| Some((s.settings.uuid()?, s.name()?)))
+        .collect();
     for src in sources {
+        let type_name = src.settings.kind();
         let modelled = matches!(
-            src.settings.kind(),
+            type_name,
             Some(kind::ETHERNET | kind::BOND | kind::VLAN | kind::BRIDGE)
         );
-        let Some(raw) = src.name().filter(|_| modelled) else {
+        if !modelled {
+            let shown = type_name.map_or("none", super::keyfile::keyfile_name);
+            let why = format!(
+                "skipped: a profile of type '{shown}', which interface XML does not hold; \
+                 netloom leaves it alone"
+            );
+            notes.push(Note::new(
+                NoteKind::Skipped,
+                src.problem("connection", "type", why),
+            ));
             continue;
+        }
+        let name = match src.name() {
+            Some(raw) => match IfaceName::parse(raw) {
+                Ok(n) => n,
+                Err(e) => {
+                    let message = format!("invalid interface-name '{raw}': {e}");
+                    problems.push(src.problem("connection", "interface-name", message));
+                    continue;
+                }
+            },
+            None => match unnamed(src, &names_by_uuid, live) {
+                Ok(Some((name, note))) => {
+                    notes.push(note);
+                    name
+                }
+                // Over D-Bus there is no root to find the device in, and the daemon binds
+                // the profile itself: it is not one netloom can name.
+                Err(why) if src.file.is_some() => {
+                    problems.push(src.problem(kind::ETHERNET, "mac-address", why));
+                    continue;
+                }
+                Err(_) | Ok(None) => {
+                    let why = "skipped: a profile bound to no interface name, which \
+                               NetworkManager may activate on any device of its type; interface \
+                               XML names each device"
+                        .to_owned();
+                    let at = src.problem("connection", "interface-name", why);
+                    notes.push(Note::new(NoteKind::Skipped, at));
+                    continue;
+                }
+            },
         };
-        let name = match IfaceName::parse(raw) {
-            Ok(n) => n,
-            Err(e) => {
-                let message = format!("invalid interface-name '{raw}': {e}");
-                problems.push(src.problem("connection", "interface-name", message));
-                continue;
-            }
-        };
+        let raw = name.as_str();
         match index.get(&name) {
             // Deriving the UUID only for a second profile of a name keeps the common case
             // (one profile each) free of hashing.
@@ -154,12 +281,24 @@ struct Importer<'a> {
     /// The positions of each profile's keyfile, once it has a problem.
     located: HashMap<usize, Option<Located>>,
     problems: Vec<Diagnostic>,
+    notes: Vec<Note>,
+    /// The keys of each profile read into the model, and the profiles read, in order.
+    used: HashMap<usize, HashSet<(String, String)>>,
+    visited: Vec<usize>,
 }
 
-/// The model of `sources`; see [`host`].
-pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Host, BackendError> {
+/// The model of `sources`, with notes; see [`host`].
+pub(super) fn build(
+    sources: &[Source<'_>],
+    names: &[IfaceName],
+    live: &Live<'_>,
+) -> Result<Imported, BackendError> {
     let mut problems = Vec::new();
-    let profiles = chosen(sources, &mut problems);
+    let mut notes = Vec::new();
+    let profiles = chosen(sources, live, &mut problems, &mut notes);
+    if !names.is_empty() {
+        notes.clear();
+    }
     let by_uuid: HashMap<&str, usize> = profiles
         .iter()
         .enumerate()
@@ -199,8 +338,12 @@ pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Host,
         by_name,
         located: HashMap::new(),
         problems,
+        notes,
+        used: HashMap::new(),
+        visited: Vec::new(),
     };
     let tops: Vec<usize> = if names.is_empty() {
+        im.orphans();
         (0..im.profiles.len())
             .filter(|&i| im.profiles[i].1.settings.master().is_none())
             .collect()
@@ -208,11 +351,34 @@ pub(super) fn build(sources: &[Source<'_>], names: &[IfaceName]) -> Result<Host,
         names.iter().filter_map(|n| im.named_top(n)).collect()
     };
     let interfaces = tops.into_iter().filter_map(|i| im.interface(i)).collect();
+    im.unread_keys();
     if im.problems.is_empty() {
-        Ok(Host { interfaces })
+        Ok(Imported {
+            host: Host { interfaces },
+            notes: im.notes,
+        })
     } else {
         Err(BackendError::Invalid(Diagnostics(im.problems)))
     }
+}
+
+/// Whether NetworkManager reads `section.key` = `value` as what it assumes without it, adds
+/// to every profile itself, or the key names the profile rather than configures it: not
+/// worth a note when it is not imported.
+fn quiet(section: &str, key: &str, value: &Value) -> bool {
+    if super::settings::is_default(section, key, value)
+        || super::settings::DEPRECATED.contains(&(section, key))
+    {
+        return true;
+    }
+    matches!(
+        (section, key, value),
+        ("connection", "id" | "uuid" | "timestamp" | "type", _)
+            | (kind::ETHERNET, "auto-negotiate", Value::Bool(false))
+            | ("ipv6", "addr-gen-mode", Value::I32(2 | 3))
+            | (kind::BOND | kind::VLAN | kind::BRIDGE, "interface-name", _)
+            | (kind::VLAN, "flags", Value::U32(0 | 1))
+    )
 }
 
 /// A model parser's verdict on `value`, as a message naming the key.
@@ -221,6 +387,100 @@ fn checked<T>(key: &str, value: &str, parsed: Result<T, ValueError>) -> Result<T
 }
 
 impl<'a> Importer<'a> {
+    /// `section.key` of profile `i`, marked as read into the model.
+    fn get(&mut self, i: usize, section: &str, key: &str) -> Option<&'a Value> {
+        let value = self.settings(i).get(section, key)?;
+        self.mark(i, section, key);
+        Some(value)
+    }
+
+    /// The string `section.key` of profile `i`, marked as read.
+    fn text(&mut self, i: usize, section: &str, key: &str) -> Option<&'a str> {
+        match self.get(i, section, key)? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn mark(&mut self, i: usize, section: &str, key: &str) {
+        self.used
+            .entry(i)
+            .or_default()
+            .insert((section.to_owned(), key.to_owned()));
+    }
+
+    /// A note of `kind` at `section.key` of profile `i`.
+    fn note(&mut self, i: usize, kind: NoteKind, section: &str, key: &str, message: String) {
+        let located = self.located.entry(i).or_default();
+        let at = self.profiles[i]
+            .1
+            .problem_in(located, section, key, 0, message);
+        self.notes.push(Note::new(kind, at));
+    }
+
+    /// Notes for the ports whose controller is not among the profiles read, which no
+    /// interface holds.
+    fn orphans(&mut self) {
+        for i in 0..self.profiles.len() {
+            let src = self.profiles[i].1;
+            let Some(master) = src.settings.master() else {
+                continue;
+            };
+            let role = src.settings.str("connection", "slave-type");
+            let why = match (self.controller[i], role) {
+                (None, _) => format!(
+                    "its controller '{master}' is not a profile netloom reads (none, or of a \
+                     kind interface XML does not hold)"
+                ),
+                (Some(_), Some(kind::BOND | kind::BRIDGE)) => continue,
+                (Some(c), role) => format!(
+                    "a port of '{}' of type '{}', which interface XML does not hold",
+                    self.profiles[c].0,
+                    role.unwrap_or("none")
+                ),
+            };
+            self.note(
+                i,
+                NoteKind::Skipped,
+                "connection",
+                "master",
+                format!("skipped: {why}"),
+            );
+        }
+    }
+
+    /// Notes for the settings of every profile read that the model has no place for.
+    fn unread_keys(&mut self) {
+        for i in std::mem::take(&mut self.visited) {
+            let used = self.used.remove(&i).unwrap_or_default();
+            let settings = self.settings(i);
+            let mut unread: Vec<(String, String)> = Vec::new();
+            for (section, keys) in &settings.0 {
+                for (key, value) in keys {
+                    // The bond's options are noted by `bond`, one by one.
+                    if (section.as_str(), key.as_str()) == (kind::BOND, "options") {
+                        continue;
+                    }
+                    if !used.contains(&(section.clone(), key.clone()))
+                        && !quiet(section, key, value)
+                    {
+                        unread.push((section.clone(), key.clone()));
+                    }
+                }
+            }
+            for (section, key) in unread {
+                let shown = super::keyfile::keyfile_name(&section).to_owned();
+                let written = match key.as_str() {
+                    "dns-data" => "dns",
+                    "address-data" => "address",
+                    other => other,
+                };
+                let message = format!("{shown}.{written} is kept in the profile but not imported");
+                self.note(i, NoteKind::NotImported, &section, &key, message);
+            }
+        }
+    }
+
     fn named_top(&mut self, name: &IfaceName) -> Option<usize> {
         let Some(&i) = self.by_name.get(name) else {
             self.problems.push(Diagnostic::new(
@@ -272,6 +532,18 @@ impl<'a> Importer<'a> {
         }
     }
 
+    /// Starts reading profile `i`: what names it and what makes it a port counts as read.
+    fn visit(&mut self, i: usize) {
+        self.visited.push(i);
+        for key in ["interface-name", "master", "slave-type"] {
+            self.mark(i, "connection", key);
+        }
+        // Where a keyfile names the device in its type's section, the old way.
+        if let Some(type_name) = self.settings(i).kind() {
+            self.mark(i, type_name, "interface-name");
+        }
+    }
+
     fn settings(&self, i: usize) -> &'a Settings {
         self.profiles[i].1.settings
     }
@@ -279,7 +551,8 @@ impl<'a> Importer<'a> {
     fn interface(&mut self, i: usize) -> Option<Interface> {
         let p = self.settings(i);
         let name = self.profiles[i].0.clone();
-        let start = Some(match p.get("connection", "autoconnect") {
+        self.visit(i);
+        let start = Some(match self.get(i, "connection", "autoconnect") {
             Some(Value::Bool(false)) => StartMode::None,
             _ => StartMode::OnBoot,
         });
@@ -311,7 +584,7 @@ impl<'a> Importer<'a> {
     }
 
     fn mtu(&mut self, i: usize) -> Option<Mtu> {
-        match self.settings(i).get(kind::ETHERNET, "mtu") {
+        match self.get(i, kind::ETHERNET, "mtu") {
             None | Some(Value::U32(0)) => None,
             Some(Value::U32(n)) => {
                 let text = n.to_string();
@@ -330,8 +603,50 @@ impl<'a> Importer<'a> {
         self.ok(i, section, key, Err(format!("unexpected value {v:?}")))
     }
 
+    /// A NIC: its MAC, and its cloned MAC when that is an address rather than one of
+    /// NetworkManager's words for how to pick one.
     fn ethernet(&mut self, i: usize) -> Ethernet {
-        let mac = match self.settings(i).get(kind::ETHERNET, "mac-address") {
+        let mut e = self.slave(i);
+        // A keyfile says the cloned MAC in `cloned-mac-address`: bytes for an address, text
+        // for a word. D-Bus says it twice: the bytes there (for an address only), and the
+        // text in `assigned-mac-address` (an address or a word).
+        let assigned = self.get(i, kind::ETHERNET, "assigned-mac-address");
+        let (key, text) = match self.get(i, kind::ETHERNET, "cloned-mac-address") {
+            Some(Value::Bytes(b)) => (
+                "cloned-mac-address",
+                super::keyfile::mac_text(b).to_ascii_lowercase(),
+            ),
+            Some(Value::Str(word)) => ("cloned-mac-address", word.clone()),
+            Some(other) => {
+                self.wrong_type::<()>(i, kind::ETHERNET, "cloned-mac-address", other);
+                return e;
+            }
+            None => match assigned {
+                None => return e,
+                Some(Value::Str(text)) => ("assigned-mac-address", text.to_ascii_lowercase()),
+                Some(other) => {
+                    self.wrong_type::<()>(i, kind::ETHERNET, "assigned-mac-address", other);
+                    return e;
+                }
+            },
+        };
+        if super::settings::MAC_WORDS.contains(&text.as_str()) {
+            let message = format!(
+                "ethernet.{key} is kept in the profile but not imported: '{text}' is how \
+                 NetworkManager picks a MAC, and <nl:cloned-mac> holds an address"
+            );
+            self.note(i, NoteKind::NotImported, kind::ETHERNET, key, message);
+            return e;
+        }
+        let parsed = checked(key, &text, MacAddr::parse(&text));
+        e.cloned_mac = self.ok(i, kind::ETHERNET, key, parsed);
+        e
+    }
+
+    /// A bond slave: its MAC only (the bonding driver sets its slaves' MACs, and the model
+    /// has no cloned MAC for one).
+    fn slave(&mut self, i: usize) -> Ethernet {
+        let mac = match self.get(i, kind::ETHERNET, "mac-address") {
             None => None,
             Some(Value::Bytes(b)) => {
                 let text = super::keyfile::mac_text(b).to_ascii_lowercase();
@@ -340,19 +655,23 @@ impl<'a> Importer<'a> {
             }
             Some(other) => self.wrong_type(i, kind::ETHERNET, "mac-address", other),
         };
-        Ethernet { mac, link: None }
+        Ethernet {
+            mac,
+            cloned_mac: None,
+            link: None,
+        }
     }
 
     /// A `u32` key of `section`, as text for the model's parsers.
     fn number(&mut self, i: usize, section: &str, key: &str) -> Option<String> {
-        match self.settings(i).get(section, key)? {
+        match self.get(i, section, key)? {
             Value::U32(n) => Some(n.to_string()),
             other => self.wrong_type(i, section, key, other),
         }
     }
 
     fn bond(&mut self, i: usize, name: &IfaceName) -> Option<Bond> {
-        let options = match self.settings(i).get(kind::BOND, "options") {
+        let options = match self.get(i, kind::BOND, "options") {
             Some(Value::StrMap(m)) => m.clone(),
             _ => Default::default(),
         };
@@ -415,6 +734,33 @@ impl<'a> Importer<'a> {
         } else {
             None
         };
+        let mut bond_options = BondOptions::default();
+        for (key, value) in &options {
+            let classic = BondOption::from_driver_name(key)
+                .is_some_and(|o| !BOND_OPTION_NAMES.contains(&o.driver_name()));
+            if classic {
+                continue;
+            }
+            let message = match bond_options.read_driver(key, value, mode) {
+                Ok(DriverOption::Read) => continue,
+                Ok(DriverOption::NotAnOption) => {
+                    format!("bond.{key} is kept in the profile but not imported")
+                }
+                Ok(DriverOption::Dropped(why)) => format!(
+                    "bond.{key} is kept in the profile but not imported: {why}, and \
+                     NetworkManager drops it"
+                ),
+                Err(e) => {
+                    return self.ok(
+                        i,
+                        kind::BOND,
+                        key,
+                        Err(format!("invalid {key} '{value}': {e}")),
+                    );
+                }
+            };
+            self.note(i, NoteKind::NotImported, kind::BOND, key, message);
+        }
         let mut members = self.slaves_of.get(&i).cloned().unwrap_or_default();
         // The primary is listed first: in the XML, order is what says it.
         if let Some(primary) = opt("primary") {
@@ -422,6 +768,7 @@ impl<'a> Importer<'a> {
         }
         let mut slaves = Vec::new();
         for m in members {
+            self.visit(m);
             if self.settings(m).kind() != Some(kind::ETHERNET) {
                 let message = format!("bond '{name}' can only have ethernet slaves");
                 self.ok::<()>(m, "connection", "master", Err(message));
@@ -429,7 +776,7 @@ impl<'a> Importer<'a> {
             }
             slaves.push(Slave {
                 name: self.profiles[m].0.clone(),
-                ethernet: self.ethernet(m),
+                ethernet: self.slave(m),
             });
         }
         if slaves.is_empty() {
@@ -441,6 +788,7 @@ impl<'a> Importer<'a> {
             monitor,
             slaves,
             link: None,
+            options: bond_options,
         })
     }
 
@@ -449,7 +797,7 @@ impl<'a> Importer<'a> {
             .number(i, kind::VLAN, "id")
             .unwrap_or_else(|| "0".into());
         let tag = self.ok(i, kind::VLAN, "id", checked("id", &id, VlanTag::parse(&id)))?;
-        let Some(raw) = self.settings(i).str(kind::VLAN, "parent") else {
+        let Some(raw) = self.text(i, kind::VLAN, "parent") else {
             let message = format!("cannot tell the parent of vlan '{name}': it has no vlan.parent");
             return self.ok(i, "connection", "interface-name", Err(message));
         };
@@ -467,16 +815,50 @@ impl<'a> Importer<'a> {
             let message = format!("vlan '{name}' cannot be its own parent device");
             return self.ok(i, kind::VLAN, "parent", Err(message));
         }
+        let options = self.vlan_options(i)?;
         Some(Vlan {
             tag,
             parent,
             link: None,
+            options,
+        })
+    }
+
+    /// `vlan.flags` and `vlan.protocol`: headers reordered unless bit 1 is clear (a keyfile
+    /// without `flags` reorders them), GVRP 2, loose binding 4, MVRP 8.
+    fn vlan_options(&mut self, i: usize) -> Option<VlanOptions> {
+        let flags = match self.get(i, kind::VLAN, "flags") {
+            None => super::keyfile::VLAN_FLAGS_ABSENT,
+            Some(Value::U32(f)) if *f < 16 => *f,
+            Some(other) => {
+                let message = format!(
+                    "invalid flags {other:?}: expected a sum of 1 (reorder headers), 2 (GVRP), \
+                     4 (loose binding) and 8 (MVRP)"
+                );
+                return self.ok(i, kind::VLAN, "flags", Err(message));
+            }
+        };
+        let bit = |n: u32| (flags & n != 0).then_some(true);
+        let protocol = match self.text(i, kind::VLAN, "protocol") {
+            Some(p) => {
+                let parsed = checked("protocol", p, VlanProtocol::parse(p));
+                Some(self.ok(i, kind::VLAN, "protocol", parsed)?)
+            }
+            None => None,
+        };
+        Some(VlanOptions {
+            protocol,
+            reorder_hdr: (flags & 1 == 0).then_some(false),
+            gvrp: bit(2),
+            loose_binding: bit(4),
+            mvrp: bit(8),
         })
     }
 
     fn bridge(&mut self, i: usize, name: &IfaceName) -> Option<Bridge> {
-        let stp = match self.settings(i).get(kind::BRIDGE, "stp") {
-            None => None,
+        // Without the key, NetworkManager's default: STP on.
+        let stp = match self.get(i, kind::BRIDGE, "stp") {
+            None => Some(true),
             Some(Value::Bool(b)) => Some(*b),
             Some(other) => self.wrong_type(i, kind::BRIDGE, "stp", other),
         };
@@ -487,9 +869,11 @@ impl<'a> Importer<'a> {
             }
             None => None,
         };
+        let options = self.bridge_options(i, stp == Some(false))?;
         let mut ports = Vec::new();
         for m in self.ports_of.get(&i).cloned().unwrap_or_default() {
             let port_name = self.profiles[m].0.clone();
+            self.visit(m);
             let kind = match self.settings(m).kind() {
                 Some(kind::VLAN) => PortKind::Vlan(self.vlan(m, &port_name)?),
                 Some(kind::BOND) => PortKind::Bond(self.bond(m, &port_name)?),
@@ -505,20 +889,57 @@ impl<'a> Importer<'a> {
                 kind,
             });
         }
-        Some(Bridge { stp, delay, ports })
+        Some(Bridge {
+            stp,
+            delay,
+            ports,
+            options,
+        })
+    }
+
+    /// A bridge's other options; NetworkManager's defaults read as unset. With STP off it
+    /// does not set the priority, hello time or max age, so those are noted, not read.
+    fn bridge_options(&mut self, i: usize, stp_off: bool) -> Option<BridgeOptions> {
+        let mut o = BridgeOptions::default();
+        for key in ["priority", "hello-time", "max-age", "ageing-time"] {
+            let Some(text) = self.number(i, kind::BRIDGE, key) else {
+                continue;
+            };
+            if super::settings::is_default(kind::BRIDGE, key, &Value::U32(parse_uint(&text)?)) {
+                continue;
+            }
+            if stp_off && key != "ageing-time" {
+                let message = format!(
+                    "bridge.{key} is kept in the profile but not imported: it is STP's, STP is \
+                     off, and NetworkManager does not set it"
+                );
+                self.note(i, NoteKind::NotImported, kind::BRIDGE, key, message);
+                continue;
+            }
+            let parsed = match key {
+                "priority" => BridgeOptions::parse_priority(&text).map(|v| o.priority = Some(v)),
+                "hello-time" => HelloTime::parse(&text).map(|v| o.hello_time = Some(v)),
+                "max-age" => MaxAge::parse(&text).map(|v| o.max_age = Some(v)),
+                _ => AgeingTime::parse(&text).map(|v| o.ageing_time = Some(v)),
+            };
+            self.ok(i, kind::BRIDGE, key, checked(key, &text, parsed))?;
+        }
+        match self.get(i, kind::BRIDGE, "multicast-snooping") {
+            None | Some(Value::Bool(true)) => {}
+            Some(Value::Bool(false)) => o.multicast_snooping = Some(false),
+            Some(other) => return self.wrong_type(i, kind::BRIDGE, "multicast-snooping", other),
+        }
+        Some(o)
     }
 
     /// `ipv4.method` or `ipv6.method`; NetworkManager's `auto` when the setting is missing.
-    fn method(&self, i: usize, family: &str) -> String {
-        self.settings(i)
-            .str(family, "method")
-            .unwrap_or("auto")
-            .to_owned()
+    fn method(&mut self, i: usize, family: &str) -> String {
+        self.text(i, family, "method").unwrap_or("auto").to_owned()
     }
 
     /// `<dhcp>` from `ignore-auto-dns`: `peerdns` is its opposite.
-    fn dhcp(&self, i: usize, family: &str) -> Dhcp {
-        let peerdns = match self.settings(i).get(family, "ignore-auto-dns") {
+    fn dhcp(&mut self, i: usize, family: &str) -> Dhcp {
+        let peerdns = match self.get(i, family, "ignore-auto-dns") {
             Some(Value::Bool(ignore)) => Some(!ignore),
             _ => None,
         };
@@ -528,7 +949,7 @@ impl<'a> Importer<'a> {
     /// `address-data` as (address, prefix) text pairs, and `gateway`.
     fn addresses(&mut self, i: usize, family: &str) -> (Vec<(String, String)>, Option<String>) {
         let mut out = Vec::new();
-        match self.settings(i).get(family, "address-data") {
+        match self.get(i, family, "address-data") {
             None => {}
             Some(Value::Dicts(list)) => {
                 for a in list {
@@ -544,7 +965,7 @@ impl<'a> Importer<'a> {
                 self.wrong_type::<()>(i, family, "address-data", other);
             }
         }
-        let gateway = self.settings(i).str(family, "gateway").map(str::to_owned);
+        let gateway = self.text(i, family, "gateway").map(str::to_owned);
         (out, gateway)
     }
 
@@ -569,6 +990,20 @@ impl<'a> Importer<'a> {
             let prefix = checked("prefix", &p, Ipv4Prefix::parse(&p));
             let prefix = self.ok_nth(i, "ipv4", "address-data", n, prefix);
             if let (Some(address), Some(prefix)) = (address, prefix) {
+                if addresses.iter().any(|b: &Ipv4Address| b.address == address) {
+                    let message = format!(
+                        "ipv4.address{} is kept in the profile but not imported: {address} is \
+                         given before, and interface XML holds an address once",
+                        n + 1
+                    );
+                    let located = self.located.entry(i).or_default();
+                    let at =
+                        self.profiles[i]
+                            .1
+                            .problem_in(located, "ipv4", "address-data", n, message);
+                    self.notes.push(Note::new(NoteKind::NotImported, at));
+                    continue;
+                }
                 addresses.push(Ipv4Address {
                     address,
                     prefix: Some(prefix),
@@ -593,7 +1028,7 @@ impl<'a> Importer<'a> {
 
     fn ipv6(&mut self, i: usize) -> Option<Ipv6> {
         let method = self.method(i, "ipv6");
-        let ignore_set = self.settings(i).get("ipv6", "ignore-auto-dns").is_some();
+        let ignore_set = self.get(i, "ipv6", "ignore-auto-dns").is_some();
         let (autoconf, dhcp) = match method.as_str() {
             "disabled" | "ignore" => return None,
             // `auto` runs DHCPv6 when routers ask for it; `<dhcp>` is written only when
@@ -611,6 +1046,20 @@ impl<'a> Importer<'a> {
             let prefix = checked("prefix", &p, Ipv6Prefix::parse(&p));
             let prefix = self.ok_nth(i, "ipv6", "address-data", n, prefix);
             if let (Some(address), Some(prefix)) = (address, prefix) {
+                if addresses.iter().any(|b: &Ipv6Address| b.address == address) {
+                    let message = format!(
+                        "ipv6.address{} is kept in the profile but not imported: {address} is \
+                         given before, and interface XML holds an address once",
+                        n + 1
+                    );
+                    let located = self.located.entry(i).or_default();
+                    let at =
+                        self.profiles[i]
+                            .1
+                            .problem_in(located, "ipv6", "address-data", n, message);
+                    self.notes.push(Note::new(NoteKind::NotImported, at));
+                    continue;
+                }
                 addresses.push(Ipv6Address {
                     address,
                     prefix: Some(prefix),

@@ -22,7 +22,9 @@ use std::collections::HashMap;
 
 pub use settings::{Settings, Value};
 
-use crate::backend::{Backend, BackendError, ObjectKind, Refusal, Removal, RenderedFile, Snapshot};
+use crate::backend::{
+    Backend, BackendError, Imported, ObjectKind, Refusal, Removal, RenderedFile, Snapshot,
+};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{Bond, Host, IfaceName, InterfaceKind, PortKind};
 
@@ -41,20 +43,47 @@ pub fn path(name: &str) -> String {
 }
 
 /// Whether a profile (a keyfile, or a live one) is one netloom made: its UUID is the one
-/// netloom derives from its interface name. Only those are ever removed for not being
-/// rendered; the user's own profiles (Wi-Fi, VPN) share the directory and the daemon.
+/// netloom derives from its interface name, and it is of a kind the model holds (a Wi-Fi or
+/// team profile that carries such a UUID is still the user's, as import skips it). Only
+/// those are ever removed for not being rendered; the user's own profiles (Wi-Fi, VPN)
+/// share the directory and the daemon.
 pub fn netlooms(s: &Settings) -> bool {
+    use settings::kind;
     let derived = s.interface_name().map(render::uuid);
-    derived.is_some() && s.uuid() == derived.as_deref()
+    let modelled = matches!(
+        s.kind(),
+        Some(kind::ETHERNET | kind::BOND | kind::VLAN | kind::BRIDGE)
+    ) && matches!(
+        s.str("connection", "slave-type"),
+        None | Some("bond" | "bridge")
+    );
+    modelled && derived.is_some() && s.uuid() == derived.as_deref()
 }
 
-/// Whether `path` is a keyfile NetworkManager reads: directly in [`DIR`], named `*.nmconnection`,
-/// not hidden (NetworkManager skips names starting with `.`).
+/// Whether `path` is a keyfile NetworkManager reads (`nm_keyfile_utils_ignore_filename`, for
+/// `/etc`, where it needs no `.nmconnection` suffix): directly in [`DIR`], not hidden, not a
+/// backup (`~`), not a temporary of `g_file_set_contents` (`.` and six letters or digits),
+/// not a certificate (`.pem`, `.der`), not one of its `.nmmeta` markers.
 fn is_keyfile(path: &str) -> bool {
-    path.strip_prefix(DIR)
-        .and_then(|p| p.strip_prefix('/'))
-        .and_then(|p| p.strip_suffix(SUFFIX))
-        .is_some_and(|stem| !stem.is_empty() && !stem.contains('/') && !stem.starts_with('.'))
+    let Some(name) = path.strip_prefix(DIR).and_then(|p| p.strip_prefix('/')) else {
+        return false;
+    };
+    let ends = |suffix: &str| {
+        name.len() > suffix.len()
+            && name.is_char_boundary(name.len() - suffix.len())
+            && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    let temporary = name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.len() == 6 && ext.bytes().all(|b| b.is_ascii_alphanumeric()));
+    !name.is_empty()
+        && !name.contains('/')
+        && !name.starts_with('.')
+        && !name.ends_with('~')
+        && !temporary
+        && !ends(".pem")
+        && !ends(".der")
+        && !name.ends_with(".nmmeta")
 }
 
 /// Every keyfile of the snapshot, read, in path order; every unreadable one is reported.
@@ -92,6 +121,21 @@ fn parsed(existing: &Snapshot) -> Result<Vec<(&str, &str, Settings)>, BackendErr
     } else {
         Err(BackendError::Invalid(Diagnostics(problems)))
     }
+}
+
+/// The devices under the root by MAC, from `sys/class/net/NAME/address`.
+fn live(existing: &Snapshot) -> import::Live<'_> {
+    let mut out = import::Live::new();
+    for (path, text) in &existing.files {
+        if let Some(dev) = path
+            .strip_prefix("sys/class/net/")
+            .and_then(|p| p.strip_suffix("/address"))
+            && let Ok(mac) = crate::model::MacAddr::parse(text.trim())
+        {
+            out.entry(mac).or_default().push(dev);
+        }
+    }
+    out
 }
 
 fn sources<'a>(files: &'a [(&'a str, &'a str, Settings)]) -> Vec<import::Source<'a>> {
@@ -185,7 +229,12 @@ impl Backend for Nm {
     }
 
     fn scan(&self) -> &'static [&'static str] {
-        &["etc/NetworkManager/system-connections/*.nmconnection"]
+        // Every file there: NetworkManager reads them without the `.nmconnection` suffix
+        // too; `sys/class/net` names the device a profile bound to a MAC is for.
+        &[
+            "etc/NetworkManager/system-connections/*",
+            "sys/class/net/*/address",
+        ]
     }
 
     fn owns(&self, path: &str, text: Option<&str>) -> bool {
@@ -244,7 +293,8 @@ impl Backend for Nm {
     fn undefine(&self, existing: &Snapshot, target: &Host) -> Result<Removal, BackendError> {
         let files = parsed(existing)?;
         let mut problems = Vec::new();
-        let chosen = import::chosen(&sources(&files), &mut problems);
+        let live = live(existing);
+        let chosen = import::chosen(&sources(&files), &live, &mut problems, &mut Vec::new());
         let path_of: HashMap<&IfaceName, &str> = chosen
             .iter()
             .filter_map(|(n, s)| Some((n, s.file?.path)))
@@ -261,9 +311,13 @@ impl Backend for Nm {
         })
     }
 
-    fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+    fn import_noted(
+        &self,
+        existing: &Snapshot,
+        names: &[IfaceName],
+    ) -> Result<Imported, BackendError> {
         let files = parsed(existing)?;
-        import::build(&sources(&files), names)
+        import::build(&sources(&files), names, &live(existing))
     }
 }
 
@@ -272,20 +326,133 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keyfiles_are_visible_nmconnection_files_in_the_directory() {
+    fn keyfiles_are_the_files_networkmanager_reads_in_the_directory() {
         for yes in ["eth0", "bond0.100", "-x", "a b"] {
             assert!(is_keyfile(&path(yes)), "{yes}");
+        }
+        for yes in ["Wired connection 1", "eth0", "office.lan"] {
+            assert!(is_keyfile(&format!("{DIR}/{yes}")), "{yes}");
         }
         for no in [
             "etc/NetworkManager/system-connections/.eth0.nmconnection",
             "etc/NetworkManager/system-connections/eth0.nmconnection~",
-            "etc/NetworkManager/system-connections/eth0",
+            "etc/NetworkManager/system-connections/eth0.Ab12cd",
+            "etc/NetworkManager/system-connections/ca.PEM",
+            "etc/NetworkManager/system-connections/key.der",
+            "etc/NetworkManager/system-connections/x.nmmeta",
             "etc/NetworkManager/system-connections/.nmconnection",
             "etc/NetworkManager/system-connections/sub/eth0.nmconnection",
             "etc/NetworkManager/NetworkManager.conf",
         ] {
             assert!(!is_keyfile(no), "{no}");
         }
+    }
+
+    // ---- what NetworkManager reads, spelled every way it reads it ----
+
+    /// The host (as XML) and notes importing `files` (name under [`DIR`], text) gives.
+    fn read(files: &[(&str, &str)]) -> (String, Vec<String>) {
+        let snap = snapshot(files.iter().map(|(n, t)| {
+            let path = match n.strip_prefix('/') {
+                Some(p) => p.to_owned(),
+                None => format!("{DIR}/{n}"),
+            };
+            (path, (*t).to_owned())
+        }));
+        let imported = Nm
+            .import_noted(&snap, &[])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let notes = (imported.notes.iter())
+            .map(|n| format!("{:?} {}", n.kind, n.at.message()))
+            .collect();
+        (crate::xml::to_xml(&imported.host), notes)
+    }
+
+    const BRIDGE: &str = "[connection]\nid=br0\ntype=bridge\ninterface-name=br0\n\n[ipv4]\n\
+                          method=auto\n";
+
+    #[test]
+    fn ports_named_with_controller_and_port_type_stay_ports() {
+        // NetworkManager 1.46's spelling; a port's controller named by interface name.
+        let port = "[connection]\nid=p\ntype=ethernet\ninterface-name=eth0\ncontroller=br0\n\
+                    port-type=bridge\n";
+        let (got, notes) = read(&[("br0.nmconnection", BRIDGE), ("p.nmconnection", port)]);
+        assert!(
+            got.contains("<interface type='ethernet' name='eth0'/>"),
+            "{got}"
+        );
+        assert!(
+            got.starts_with("<interface type='bridge' name='br0'>"),
+            "{got}"
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn an_interface_name_in_the_types_setting_names_the_device() {
+        let old = "[connection]\nid=b\ntype=bridge\n\n[bridge]\ninterface-name=br7\n";
+        let (got, notes) = read(&[("b", old)]);
+        assert!(got.contains("name='br7'"), "{got}");
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn a_vlan_without_interface_name_is_parent_dot_id() {
+        let parent = "[connection]\nid=e\nuuid=0e0e0e0e-0000-4000-8000-000000000001\ntype=ethernet\n\
+                      interface-name=enp0s31f6abcde\n";
+        let vlan = "[connection]\nid=v\ntype=vlan\n\n[vlan]\n\
+                    parent=0e0e0e0e-0000-4000-8000-000000000001\nid=4000\n";
+        let (got, notes) = read(&[("e", parent), ("v", vlan)]);
+        assert!(got.contains("name='enp0s31f6a.4000'"), "{got}");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("Derived the device is 'enp0s31f6a.4000'"))
+        );
+    }
+
+    #[test]
+    fn every_address_form_networkmanager_reads_is_read() {
+        let profile = "[connection]\nid=e\ntype=ethernet\ninterface-name=eth0\n\n[ipv4]\n\
+                       method=manual\naddress1=192.0.2.1/24,192.0.2.254\naddress2=198.51.100.1\n\
+                       address3=203.0.113.1/192.0.2.1\naddresses4=10.0.0.1;8;;\n\n[ipv6]\n\
+                       method=manual\naddress1=2001:db8::1,77\naddress2=2001:db8::2\n";
+        let (got, _) = read(&[("e", profile)]);
+        for want in [
+            "<ip address='192.0.2.1' prefix='24'/>",
+            "<ip address='198.51.100.1' prefix='24'/>",
+            "<ip address='203.0.113.1' prefix='24'/>",
+            "<ip address='10.0.0.1' prefix='8'/>",
+            "<route gateway='192.0.2.254'/>",
+            "<ip address='2001:db8::1' prefix='77'/>",
+            "<ip address='2001:db8::2' prefix='64'/>",
+        ] {
+            assert!(got.contains(want), "{want} in\n{got}");
+        }
+    }
+
+    #[test]
+    fn a_profile_bound_by_mac_is_named_by_the_device_that_has_it() {
+        let profile = "[connection]\nid=Wired connection 1\ntype=ethernet\n\n[ethernet]\n\
+                       mac-address=52:54:00:12:34:56\n";
+        let (got, notes) = read(&[
+            ("Wired connection 1", profile),
+            ("/sys/class/net/enp1s0/address", "52:54:00:12:34:56\n"),
+        ]);
+        assert!(got.contains("name='enp1s0'"), "{got}");
+        assert!(
+            notes[0].starts_with("Derived the device is 'enp1s0'"),
+            "{notes:?}"
+        );
+        let snap = snapshot([(format!("{DIR}/w"), profile.to_owned())]);
+        let Err(BackendError::Invalid(d)) = Nm.import(&snap, &[]) else {
+            panic!("offline, the device cannot be named");
+        };
+        assert!(
+            d.0[0]
+                .message()
+                .contains("no device under sys/class/net has that MAC")
+        );
     }
 
     // ---- cost: linear in the root, whatever its shape ----
@@ -375,5 +542,101 @@ mod tests {
             let host = Nm.import(snap, &[]).unwrap();
             assert_eq!(host.interfaces.len(), 1);
         });
+    }
+
+    #[test]
+    fn options_are_read_as_networkmanager_reads_them() {
+        // vlan.flags bits, a keyfile word for the cloned MAC, bond options NetworkManager drops
+        // in the bond's mode, a bridge's STP parameters with STP off.
+        let eth = "[connection]\nid=e\ntype=ethernet\ninterface-name=eth0\n\n[ethernet]\n\
+                   cloned-mac-address=random\n";
+        let vlan = "[connection]\nid=v\ntype=vlan\ninterface-name=eth0.7\n\n[vlan]\n\
+                    parent=eth0\nid=7\nflags=10\nprotocol=802.1ad\n";
+        let bond = "[connection]\nid=b\ntype=bond\ninterface-name=bond0\n\n[bond]\n\
+                    mode=active-backup\nad_select=count\ntlb_dynamic_lb=0\nlp_interval=3\n";
+        let slave = "[connection]\nid=s\ntype=ethernet\ninterface-name=eth1\nmaster=bond0\n\
+                     slave-type=bond\n";
+        let bridge = "[connection]\nid=br0\ntype=bridge\ninterface-name=br0\n\n[bridge]\n\
+                      stp=false\npriority=4096\nageing-time=300\nmulticast-snooping=false\n";
+        let (got, notes) = read(&[
+            ("e", eth),
+            ("v", vlan),
+            ("b", bond),
+            ("s", slave),
+            ("br0", bridge),
+        ]);
+        for want in [
+            "<nl:vlan protocol='802.1ad' reorder_hdr='no' gvrp='yes' mvrp='yes'/>",
+            "<nl:bond ad_select='count'/>",
+            "<bridge stp='off'>\n      <nl:bridge multicast_snooping='no'/>",
+        ] {
+            assert!(got.contains(want), "{want} in\n{got}");
+        }
+        assert!(!got.contains("cloned-mac"), "{got}");
+        assert_eq!(
+            notes,
+            [
+                "NotImported bond.lp_interval is kept in the profile but not imported",
+                "NotImported bond.tlb_dynamic_lb is kept in the profile but not imported: \
+                 tlb_dynamic_lb is for mode 'balance-tlb' or 'balance-alb', and this bond's is \
+                 'active-backup', and NetworkManager drops it",
+                "NotImported bridge.priority is kept in the profile but not imported: it is STP's, \
+                 STP is off, and NetworkManager does not set it",
+                "NotImported ethernet.cloned-mac-address is kept in the profile but not imported: \
+                 'random' is how NetworkManager picks a MAC, and <nl:cloned-mac> holds an address",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cloned_mac_over_dbus_is_read_once_from_either_of_its_keys() {
+        use settings::kind;
+        // GetSettings says an address in `cloned-mac-address` (bytes) and in
+        // `assigned-mac-address` (text); a word in `assigned-mac-address` only.
+        let profile = |assigned: &str, bytes: Option<Vec<u8>>| {
+            let mut p = Settings::default();
+            p.set("connection", "id", Value::Str("eth0".into()));
+            p.set("connection", "type", Value::Str(kind::ETHERNET.into()));
+            p.set("connection", "interface-name", Value::Str("eth0".into()));
+            p.set(
+                kind::ETHERNET,
+                "assigned-mac-address",
+                Value::Str(assigned.into()),
+            );
+            if let Some(b) = bytes {
+                p.set(kind::ETHERNET, "cloned-mac-address", Value::Bytes(b));
+            }
+            p
+        };
+        let noted = |p: Settings| {
+            let sources = [import::Source {
+                settings: &p,
+                file: None,
+            }];
+            let imported = import::build(&sources, &[], &import::Live::new()).unwrap();
+            let notes: Vec<String> = (imported.notes.iter())
+                .map(|n| n.at.message().to_owned())
+                .collect();
+            (crate::xml::to_xml(&imported.host), notes)
+        };
+        let (xml, notes) = noted(profile(
+            "02:4E:4D:00:00:99",
+            Some(vec![2, 0x4e, 0x4d, 0, 0, 0x99]),
+        ));
+        assert!(
+            xml.contains("<nl:cloned-mac address='02:4e:4d:00:00:99'/>"),
+            "{xml}"
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+        let (xml, notes) = noted(profile("stable", None));
+        assert!(!xml.contains("cloned-mac"), "{xml}");
+        assert_eq!(
+            notes,
+            [
+                "802-3-ethernet.assigned-mac-address: ethernet.assigned-mac-address is kept in \
+                 the profile but not imported: 'stable' is how NetworkManager picks a MAC, and \
+                 <nl:cloned-mac> holds an address"
+            ]
+        );
     }
 }

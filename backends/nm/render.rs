@@ -35,7 +35,7 @@ use super::settings::{Settings, Value, kind};
 use crate::backend::{BackendError, Refusal};
 use crate::model::{
     Bond, BondMode, BondMonitor, Bridge, Ethernet, Host, IfaceName, Interface, InterfaceKind, Ipv4,
-    Ipv6, Mtu, PortKind, StartMode, Uuid, Vlan, VlanTag,
+    Ipv6, Mtu, PortKind, StartMode, Uuid, Vlan, VlanOptions, VlanTag,
 };
 
 /// The backend's name in refusals.
@@ -183,6 +183,13 @@ impl Renderer {
                 Value::Bytes(mac.octets().to_vec()),
             );
         }
+        if let Some(mac) = e.cloned_mac {
+            p.set(
+                kind::ETHERNET,
+                "cloned-mac-address",
+                Value::Bytes(mac.octets().to_vec()),
+            );
+        }
         p
     }
 
@@ -234,6 +241,10 @@ impl Renderer {
         }
         p.set(kind::VLAN, "parent", s(v.parent.as_str()));
         p.set(kind::VLAN, "id", Value::U32(u32::from(v.tag.get())));
+        p.set(kind::VLAN, "flags", Value::U32(vlan_flags(v.options)));
+        if let Some(protocol) = v.options.protocol {
+            p.set(kind::VLAN, "protocol", s(&protocol.to_string()));
+        }
         p
     }
 
@@ -241,6 +252,31 @@ impl Renderer {
         let mut p = self.base(name, kind::BRIDGE, inherited);
         if let Some(stp) = br.stp {
             p.set(kind::BRIDGE, "stp", Value::Bool(stp));
+        }
+        let o = br.options;
+        let stp_only = [
+            ("priority", o.priority.map(u32::from)),
+            ("hello-time", o.hello_time.map(|v| v.get())),
+            ("max-age", o.max_age.map(|v| v.get())),
+        ];
+        for (key, value) in stp_only {
+            let Some(value) = value else { continue };
+            if br.stp == Some(false) {
+                let attr = key.replace('-', "_");
+                self.refuse(
+                    name,
+                    format!("<nl:bridge {attr}='{value}'/> with stp='off'"),
+                    "NetworkManager sets a bridge's priority, hello time and max age only \
+                     with STP on (they are STP's parameters). Drop stp='off', or the attribute",
+                );
+            }
+            p.set(kind::BRIDGE, key, Value::U32(value));
+        }
+        if let Some(v) = o.ageing_time {
+            p.set(kind::BRIDGE, "ageing-time", Value::U32(v.get()));
+        }
+        if let Some(v) = o.multicast_snooping {
+            p.set(kind::BRIDGE, "multicast-snooping", Value::Bool(v));
         }
         if let Some(delay) = br.delay {
             let secs = delay.seconds();
@@ -391,6 +427,15 @@ const GATEWAY_WHY: &str = "NetworkManager refuses a gateway on a profile without
     addresses (\"gateway cannot be set if there are no addresses configured\"); with DHCP the \
     default route comes from the server. Add a static <ip> to the protocol, or drop the \
     <route> and let DHCP supply the route";
+
+/// `vlan.flags`, NetworkManager's bits: 1 reorders headers (the kernel's default, on
+/// unless said otherwise), 2 GVRP, 4 loose binding, 8 MVRP.
+pub(super) fn vlan_flags(o: VlanOptions) -> u32 {
+    u32::from(o.reorder_hdr != Some(false))
+        | u32::from(o.gvrp == Some(true)) << 1
+        | u32::from(o.loose_binding == Some(true)) << 2
+        | u32::from(o.mvrp == Some(true)) << 3
+}
 
 /// One `address-data` entry; the prefix must be a `u32` (an `int32` is silently dropped).
 fn address(addr: impl ToString, prefix: u32) -> BTreeMap<String, Value> {

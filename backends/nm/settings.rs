@@ -78,6 +78,11 @@ pub const DEPRECATED: &[(&str, &str)] = &[
     ("ipv6", "dns"),
 ];
 
+/// NetworkManager's words for how to pick an ethernet's cloned MAC (`stable-ssid` is
+/// Wi-Fi's): a `cloned-mac-address` or `assigned-mac-address` that is none of them is an
+/// address.
+pub const MAC_WORDS: &[&str] = &["preserve", "permanent", "random", "stable"];
+
 /// Every key netloom writes. Comparing a live profile with a rendered one looks only at
 /// these (and not at `connection.uuid`, which identifies rather than configures), so
 /// settings a user added by hand, such as DNS servers or a firewall zone, survive an apply.
@@ -90,11 +95,19 @@ pub const MANAGED: &[(&str, &str)] = &[
     ("connection", "slave-type"),
     (kind::ETHERNET, "mtu"),
     (kind::ETHERNET, "mac-address"),
+    (kind::ETHERNET, "cloned-mac-address"),
     (kind::BOND, "options"),
     (kind::VLAN, "parent"),
     (kind::VLAN, "id"),
+    (kind::VLAN, "flags"),
+    (kind::VLAN, "protocol"),
     (kind::BRIDGE, "stp"),
     (kind::BRIDGE, "forward-delay"),
+    (kind::BRIDGE, "priority"),
+    (kind::BRIDGE, "hello-time"),
+    (kind::BRIDGE, "max-age"),
+    (kind::BRIDGE, "ageing-time"),
+    (kind::BRIDGE, "multicast-snooping"),
     ("ipv4", "method"),
     ("ipv4", "address-data"),
     ("ipv4", "gateway"),
@@ -195,8 +208,29 @@ impl Settings {
     /// replaces a whole profile, so whatever is left out would be reset.
     pub fn merged(&self, desired: &Settings) -> Settings {
         let mut out = self.clone();
+        // A cloned MAC given as one of NetworkManager's words (`stable`…) is the user's, as
+        // import leaves it: kept unless the declaration gives an address. A keyfile says it
+        // in `cloned-mac-address`, D-Bus in `assigned-mac-address`, which also repeats an
+        // address as text and so goes with the bytes.
+        let cloned = desired.get(kind::ETHERNET, "cloned-mac-address").is_some();
+        let word = |key: &str| match self.get(kind::ETHERNET, key) {
+            Some(Value::Str(w)) if !cloned && MAC_WORDS.contains(&w.as_str()) => {
+                Some(Value::Str(w.clone()))
+            }
+            _ => None,
+        };
+        let kept = [
+            ("cloned-mac-address", word("cloned-mac-address")),
+            ("assigned-mac-address", word("assigned-mac-address")),
+        ];
         for (section, key) in DEPRECATED.iter().chain(MANAGED) {
             out.remove(section, key);
+        }
+        out.remove(kind::ETHERNET, "assigned-mac-address");
+        for (key, value) in kept {
+            if let Some(v) = value {
+                out.set(kind::ETHERNET, key, v);
+            }
         }
         // What would contradict the new settings goes too: the sections of another kind
         // (a bridge that becomes a bond), port settings of a role the profile no longer
@@ -253,6 +287,11 @@ pub fn is_default(section: &str, key: &str, value: &Value) -> bool {
         ("connection", "autoconnect", Value::Bool(true))
         | (kind::BRIDGE, "stp", Value::Bool(true))
         | (kind::BRIDGE, "forward-delay", Value::U32(15))
+        | (kind::BRIDGE, "priority", Value::U32(32768))
+        | (kind::BRIDGE, "hello-time", Value::U32(2))
+        | (kind::BRIDGE, "max-age", Value::U32(20))
+        | (kind::BRIDGE, "ageing-time", Value::U32(300))
+        | (kind::BRIDGE, "multicast-snooping", Value::Bool(true))
         | ("ipv4" | "ipv6", "ignore-auto-dns", Value::Bool(false))
         | (kind::ETHERNET, "mtu", Value::U32(0))
         | (kind::VLAN, "id", Value::U32(0)) => true,
@@ -301,6 +340,39 @@ mod tests {
         assert_eq!(merged.get("ipv4", "addresses"), None, "deprecated");
         assert!(merged.get("ipv4", "dns-search").is_some());
         assert_eq!(merged.managed(), want);
+    }
+
+    #[test]
+    fn merging_keeps_a_cloned_mac_word_and_replaces_an_address() {
+        let eth = kind::ETHERNET;
+        let live = |cloned: Option<Value>, assigned: &str| {
+            let mut p = Settings::default();
+            if let Some(c) = cloned {
+                p.set(eth, "cloned-mac-address", c);
+            }
+            p.set(eth, "assigned-mac-address", s(assigned));
+            p
+        };
+        let none = Settings::default();
+        let mut mac = Settings::default();
+        mac.set(
+            eth,
+            "cloned-mac-address",
+            Value::Bytes(vec![2, 0, 0, 0, 0, 1]),
+        );
+        // A word (a keyfile's cloned-mac-address, D-Bus' assigned-mac-address) is the
+        // user's while the declaration has no cloned MAC.
+        let word = live(Some(s("stable")), "stable").merged(&none);
+        assert_eq!(word.get(eth, "cloned-mac-address"), Some(&s("stable")));
+        assert_eq!(word.get(eth, "assigned-mac-address"), Some(&s("stable")));
+        // An address goes with the declaration's, its text too.
+        let bytes = Value::Bytes(vec![2, 0, 0, 0, 0, 9]);
+        let old = live(Some(bytes), "02:00:00:00:00:09");
+        assert_eq!(old.merged(&none).get(eth, "cloned-mac-address"), None);
+        assert_eq!(old.merged(&none).get(eth, "assigned-mac-address"), None);
+        let replaced = live(None, "random").merged(&mac);
+        assert_eq!(replaced.get(eth, "assigned-mac-address"), None);
+        assert_eq!(replaced.managed(), mac);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! confirm) can be tested, and watched, with a format that has no rules of its own; it is
 //! also a plain way to keep a host's declaration under a root.
 
-use crate::backend::{Backend, BackendError, ObjectKind, RenderedFile, Snapshot};
+use crate::backend::{Backend, BackendError, Imported, ObjectKind, RenderedFile, Snapshot};
 use crate::error::Diagnostics;
 use crate::model::{Host, IfaceName};
 use crate::source::SourceFile;
@@ -56,7 +56,11 @@ impl Backend for Null {
         Ok(files)
     }
 
-    fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError> {
+    fn import_noted(
+        &self,
+        existing: &Snapshot,
+        names: &[IfaceName],
+    ) -> Result<Imported, BackendError> {
         // Read together, as one host: a device defined in two files is refused as it is
         // when the files are given to `validate` together.
         let files: Vec<SourceFile> = (existing.files.iter())
@@ -80,7 +84,11 @@ impl Backend for Null {
             }
             host.interfaces.retain(|i| names.contains(&i.name));
         }
-        Ok(host)
+        // The model's own XML: nothing in it is left out.
+        Ok(Imported {
+            host,
+            notes: Vec::new(),
+        })
     }
 }
 

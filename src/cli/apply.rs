@@ -124,7 +124,10 @@ fn preview(cli: &Cli, files: &[PathBuf], format: Format, color: Color) -> Result
     let backend = choose(cli, &cli.root)?;
     let plan = match super::live::client(cli, &root, backend)? {
         Some(client) => engine::nm::plan(&client, &host)?.plan,
-        None => engine::plan(&root, backend, &host)?,
+        None => {
+            super::import::note_root(&root, backend, &[]);
+            engine::plan(&root, backend, &host)?
+        }
     };
     show(&plan, &root, format, color)?;
     Ok(if plan.is_empty() {
@@ -144,6 +147,7 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
     if let Some(client) = super::live::client(cli, &root, backend)? {
         return super::live::apply(&root, &client, &host, args);
     }
+    super::import::note_root(&root, backend, &[]);
     let target = Target::files(&root);
     commit(
         &root,
@@ -165,6 +169,7 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
     if let Some(client) = super::live::client(cli, &root, backend)? {
         return super::live::undefine(&root, &client, &name, args);
     }
+    super::import::note_root(&root, backend, std::slice::from_ref(&name));
     let command = format!("undefine {name}");
     let target = Target::files(&root);
     commit(

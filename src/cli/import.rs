@@ -3,8 +3,10 @@
 use std::io::Write;
 
 use super::{Cli, choose};
-use crate::error::{Error, Result};
-use crate::model::{Host, IfaceName};
+use crate::backend::{Backend, Imported, Note};
+use crate::engine::TargetRoot;
+use crate::error::{Diagnostics, Error, Result};
+use crate::model::IfaceName;
 use crate::show::Shown;
 use crate::xml;
 
@@ -14,15 +16,22 @@ use crate::xml;
     after_help = "ifcfg: an interface is found as netcf found it: its ifcfg-NAME file, else the file whose \
 HWADDR is its live MAC (sys/class/net/NAME/address under the root), else a file with DEVICE=NAME.\n\
 debian: every stanza ifupdown reads, in etc/network/interfaces and the files it sources.\n\n\
-Examples:\n  netloom import --backend ifcfg --root /mnt/sysimage\n  netloom import --backend debian br0 bond0\n  netloom import --root old-root > host.xml"
+What the model cannot hold is said on standard error, one note a line (file:line:col: note: …): \
+a file skipped for its kind (Wi-Fi, a team, a tunnel), a setting kept in a file but not imported. \
+--strict makes each an error (exit 2).\n\n\
+Examples:\n  netloom import --backend ifcfg --root /mnt/sysimage\n  netloom import --backend debian br0 bond0\n  netloom import --root old-root > host.xml\n  netloom import --strict --backend nm"
 )]
 pub struct Args {
     /// Top-level interfaces to import (all when none are given).
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+    /// Refuse (exit 2) instead of noting what the model cannot hold: a file skipped for its
+    /// kind, a setting kept in a file but not imported.
+    #[arg(long)]
+    pub strict: bool,
 }
 
-fn host(cli: &Cli, names: &[String]) -> Result<Host> {
+fn imported(cli: &Cli, names: &[String]) -> Result<Imported> {
     let names = names
         .iter()
         .map(|n| {
@@ -33,14 +42,50 @@ fn host(cli: &Cli, names: &[String]) -> Result<Host> {
     let root = super::open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
     if let Some(client) = super::live::client(cli, &root, backend)? {
-        return crate::engine::nm::import(&client, &names);
+        let host = crate::engine::nm::import(&client, &names)?;
+        return Ok(Imported {
+            host,
+            notes: Vec::new(),
+        });
     }
     let existing = root.snapshot(backend.scan())?;
-    Ok(backend.import(&existing, &names)?)
+    Ok(backend.import_noted(&existing, &names)?)
+}
+
+/// Prints the notes of an import on standard error, each on one line, shown escaped.
+pub(super) fn show_notes(notes: &[Note]) {
+    let mut err = std::io::stderr().lock();
+    for note in notes {
+        // A closed standard error is not worth failing over.
+        let _ = writeln!(err, "{note}");
+    }
+}
+
+/// What importing the root says it could not hold, for the verbs that change a root
+/// (`diff`, `apply`, `undefine`), shown once before their plan: the settings a merge keeps in
+/// the files without the declaration saying them, and the files left alone. A root the
+/// import refuses gets no notes here: the plan says what stops it, if anything does.
+pub(super) fn note_root(root: &TargetRoot, backend: &dyn Backend, names: &[IfaceName]) {
+    let Ok(existing) = root.snapshot(backend.scan()) else {
+        return;
+    };
+    if let Ok(imported) = backend.import_noted(&existing, names) {
+        show_notes(&imported.notes);
+    }
 }
 
 pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
-    let host = host(cli, &args.names)?;
+    let Imported { host, notes } = imported(cli, &args.names)?;
+    if args.strict && notes.iter().any(|n| n.kind.is_loss()) {
+        let why = "--strict refuses what the import cannot hold; without it, this is a note";
+        return Err(Error::Invalid(Diagnostics(
+            (notes.into_iter())
+                .filter(|n| n.kind.is_loss())
+                .map(|n| n.at.with_note(why))
+                .collect(),
+        )));
+    }
+    show_notes(&notes);
     let mut out = std::io::stdout().lock();
     out.write_all(xml::to_xml(&host).as_bytes())
         .map_err(Error::Output)?;
@@ -48,7 +93,8 @@ pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
 }
 
 pub(super) fn list(cli: &Cli) -> Result<()> {
-    let host = host(cli, &[])?;
+    let Imported { host, notes } = imported(cli, &[])?;
+    show_notes(&notes);
     let mut out = std::io::stdout().lock();
     for i in &host.interfaces {
         writeln!(out, "{}", Shown(&i.name)).map_err(Error::Output)?;

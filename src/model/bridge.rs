@@ -45,6 +45,71 @@ impl fmt::Display for ForwardDelay {
     }
 }
 
+/// A whole number of seconds in `MIN..=MAX`, as the kernel's bridge takes one (it keeps
+/// centiseconds; NetworkManager and bridge-utils take seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Seconds<const MIN: u32, const MAX: u32>(u32);
+
+impl<const MIN: u32, const MAX: u32> Seconds<MIN, MAX> {
+    /// Reads a plain whole number of seconds and range-checks it.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        match super::parse_uint(s) {
+            Some(v) if (MIN..=MAX).contains(&v) => Ok(Self(v)),
+            _ => Err(ValueError(format!(
+                "expected a whole number of seconds from {MIN} to {MAX}"
+            ))),
+        }
+    }
+
+    /// The seconds.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl<const MIN: u32, const MAX: u32> fmt::Display for Seconds<MIN, MAX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The STP hello time: 1 to 10 seconds (the kernel's and NetworkManager's range).
+pub type HelloTime = Seconds<1, 10>;
+/// The STP max age: 6 to 40 seconds.
+pub type MaxAge = Seconds<6, 40>;
+/// How long a learnt MAC stays in the forwarding database: 0 to 1,000,000 seconds.
+pub type AgeingTime = Seconds<0, 1_000_000>;
+
+/// A bridge's options beyond STP and the forward delay, in netloom's namespace
+/// (`<nl:bridge priority='4096' …/>` inside `<bridge>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BridgeOptions {
+    /// The STP priority, 0 to 65535 (lower wins the root election).
+    pub priority: Option<u16>,
+    /// The STP hello time.
+    pub hello_time: Option<HelloTime>,
+    /// The STP max age.
+    pub max_age: Option<MaxAge>,
+    /// The forwarding database's ageing time.
+    pub ageing_time: Option<AgeingTime>,
+    /// IGMP/MLD snooping.
+    pub multicast_snooping: Option<bool>,
+}
+
+impl BridgeOptions {
+    /// Whether no option is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The STP priority from its text: 0 to 65535.
+    pub fn parse_priority(s: &str) -> Result<u16, ValueError> {
+        super::parse_uint(s)
+            .and_then(|v| u16::try_from(v).ok())
+            .ok_or_else(|| ValueError("expected a whole number from 0 to 65535".into()))
+    }
+}
+
 /// What a bridge port is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PortKind {
@@ -72,6 +137,8 @@ pub struct Bridge {
     pub stp: Option<bool>,
     /// Forward delay.
     pub delay: Option<ForwardDelay>,
+    /// The bridge's other options (`<nl:bridge>`).
+    pub options: BridgeOptions,
     /// Ports in the order written.
     pub ports: Vec<Port>,
 }

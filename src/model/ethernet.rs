@@ -7,6 +7,9 @@ use super::{Link, MacAddr};
 pub struct Ethernet {
     /// The hardware address that identifies the NIC (ifcfg's `HWADDR`).
     pub mac: Option<MacAddr>,
+    /// The address the NIC is given instead of its own (ifcfg's `MACADDR`,
+    /// NetworkManager's `cloned-mac-address`; `<nl:cloned-mac>`).
+    pub cloned_mac: Option<MacAddr>,
     /// Reported link status.
     pub link: Option<Link>,
 }

@@ -34,6 +34,20 @@ impl<const MAX: u8> Prefix<MAX> {
 }
 
 impl Ipv4Prefix {
+    /// The prefix of an address's class, which NetworkManager (`nm_ip4_addr_get_default_prefix`)
+    /// and ifupdown assume when none is given: /8 for class A, /16 for B, /24 for C and for
+    /// the rest.
+    pub fn classful(address: Ipv4Addr) -> Self {
+        let first = address.octets()[0];
+        Self(if first & 0x80 == 0 {
+            8
+        } else if first & 0xc0 == 0x80 {
+            16
+        } else {
+            24
+        })
+    }
+
     /// The prefix of a dotted netmask (`ifcfg`'s `NETMASK`, ifupdown's `netmask`); refused
     /// unless its ones are contiguous.
     pub fn from_netmask(s: &str) -> Result<Self, ValueError> {
@@ -46,6 +60,13 @@ impl Ipv4Prefix {
         }
         Self::parse(&ones.to_string())
     }
+}
+
+impl Ipv6Prefix {
+    /// The prefix NetworkManager gives an IPv6 address written without one.
+    pub const DEFAULT: Self = Self(64);
+    /// One host's: what ifupdown gives an IPv6 address written without a prefix.
+    pub const HOST: Self = Self(128);
 }
 
 impl<const MAX: u8> fmt::Display for Prefix<MAX> {

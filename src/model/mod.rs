@@ -17,10 +17,13 @@ mod uuid;
 mod vlan;
 
 pub use bond::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, BondOption, Carrier, Miimon, Slave,
-    parse_arp_target,
+    AdSelect, ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOption,
+    BondOptions, Carrier, DriverOption, FailOverMac, LacpRate, Miimon, PrimaryReselect, Slave,
+    XmitHashPolicy, parse_arp_target,
 };
-pub use bridge::{Bridge, ForwardDelay, Port, PortKind};
+pub use bridge::{
+    AgeingTime, Bridge, BridgeOptions, ForwardDelay, HelloTime, MaxAge, Port, PortKind, Seconds,
+};
 pub use common::{IfaceName, Link, LinkState, MAX_NAME_BYTES, MacAddr, Mtu, StartMode, parse_uint};
 pub use ethernet::Ethernet;
 pub use ip::{
@@ -28,7 +31,7 @@ pub use ip::{
     parse_host_ipv6,
 };
 pub use uuid::Uuid;
-pub use vlan::{Vlan, VlanTag};
+pub use vlan::{Vlan, VlanOptions, VlanProtocol, VlanTag};
 
 /// Why a value was refused: what was expected, phrased to follow "expected" in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,10 @@ impl std::fmt::Display for ValueError {
         f.write_str(&self.0)
     }
 }
+
+/// The namespace of what netloom's interface XML holds beyond libvirt's schema: options
+/// inside the libvirt element they belong to, written with the prefix `nl`.
+pub const NETLOOM_NS: &str = "urn:netloom:xml:1";
 
 /// Defines a closed set of XML keywords as an enum with `as_str`, `parse` and `ALL`, so the
 /// spelling lives in one place and error messages can list the allowed words.

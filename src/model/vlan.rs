@@ -36,6 +36,41 @@ impl fmt::Display for VlanTag {
     }
 }
 
+super::keywords! {
+    /// The ethertype of a vlan's tag.
+    VlanProtocol {
+        /// 802.1Q, the default.
+        Ieee8021q = "802.1Q",
+        /// 802.1ad, a service tag (QinQ).
+        Ieee8021ad = "802.1ad",
+    }
+}
+
+/// A vlan's options beyond the tag and the parent, in netloom's namespace (`<nl:vlan
+/// protocol='802.1ad' gvrp='yes' …/>` inside `<vlan>`). `None` is the kernel's default:
+/// 802.1Q, headers reordered, no GVRP, MVRP or loose binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VlanOptions {
+    /// The tag's protocol.
+    pub protocol: Option<VlanProtocol>,
+    /// Whether the tag is taken out of received frames' headers (`REORDER_HDR`).
+    pub reorder_hdr: Option<bool>,
+    /// GVRP registration of the vlan with the switch.
+    pub gvrp: Option<bool>,
+    /// MVRP registration.
+    pub mvrp: Option<bool>,
+    /// Whether the vlan's state follows only its parent's administrative state
+    /// (`LOOSE_BINDING`).
+    pub loose_binding: Option<bool>,
+}
+
+impl VlanOptions {
+    /// Whether no option is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// `<vlan>`: the tag and the device it rides on. The tag is always explicit; it is never
 /// inferred from digits in the interface name (a netcf loss).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +79,8 @@ pub struct Vlan {
     pub tag: VlanTag,
     /// The parent device.
     pub parent: IfaceName,
+    /// Its other options (`<nl:vlan>`).
+    pub options: VlanOptions,
     /// Reported link status.
     pub link: Option<Link>,
 }
@@ -61,6 +98,19 @@ impl Vlan {
     }
 }
 
+impl Vlan {
+    /// The name NetworkManager gives a vlan profile that names no device
+    /// (`nm_utils_new_vlan_name`): `PARENT.ID`, the parent cut short so the whole fits the
+    /// kernel's 15 bytes.
+    pub fn networkmanager_name(parent: &IfaceName, tag: VlanTag) -> IfaceName {
+        let id = format!(".{tag}");
+        let keep = parent.as_str().len().min(super::MAX_NAME_BYTES - id.len());
+        // Names are ASCII, so any byte is a character boundary.
+        let name = format!("{}{id}", &parent.as_str()[..keep]);
+        IfaceName::parse(&name).unwrap_or_else(|_| parent.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +122,25 @@ mod tests {
         for bad in ["4096", "-1", "", "42a", "65578"] {
             assert!(VlanTag::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn networkmanager_names_cut_the_parent_short() {
+        let tag = |t: &str| VlanTag::parse(t).unwrap();
+        let long = IfaceName::parse("enp0s31f6abcde").unwrap();
+        assert_eq!(
+            Vlan::networkmanager_name(&long, tag("4000")).as_str(),
+            "enp0s31f6a.4000"
+        );
+        assert_eq!(
+            Vlan::networkmanager_name(&long, tag("7")).as_str(),
+            "enp0s31f6abcd.7"
+        );
+        let eth0 = IfaceName::parse("eth0").unwrap();
+        assert_eq!(
+            Vlan::networkmanager_name(&eth0, tag("43")).as_str(),
+            "eth0.43"
+        );
     }
 
     #[test]

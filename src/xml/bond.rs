@@ -6,8 +6,8 @@ use super::check::Defs;
 use super::interface::{Nested, nested};
 use super::reader::{Reader, named, parse_u32};
 use crate::model::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Carrier, IfaceName, Link, Miimon, PortKind,
-    Slave, parse_host_ipv4,
+    ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOptions, Carrier,
+    IfaceName, Link, Miimon, NETLOOM_NS, PortKind, Slave, parse_host_ipv4,
 };
 
 /// Reads `<bond>` of the interface `name`, whose definition is `me`; its slaves are recorded
@@ -23,7 +23,18 @@ pub(super) fn bond(
     let what = "<bond>";
     r.check_attrs(el, what, &["mode"]);
     let mode = r.optional(el, what, "mode", BondMode::parse);
-    let kids = r.children(el, what, &["miimon", "arpmon", "interface"], None);
+    let kids = r.children_ns(
+        el,
+        what,
+        &["miimon", "arpmon", "interface"],
+        None,
+        &[(NETLOOM_NS, "bond")],
+    );
+    let options = r
+        .once(&kids, "bond", what)
+        .filter(|n| n.tag_name().namespace() == Some(NETLOOM_NS))
+        .map(|n| options(r, n, mode))
+        .unwrap_or_default();
 
     let monitors: Vec<Node> = kids
         .iter()
@@ -75,9 +86,44 @@ pub(super) fn bond(
     Bond {
         mode,
         monitor,
+        options,
         slaves,
         link,
     }
+}
+
+/// `<nl:bond lacp_rate='fast' …/>`: the driver's other options, by their driver names, each
+/// checked against its range and against the bond's mode.
+fn options(r: &mut Reader, el: Node, mode: Option<BondMode>) -> BondOptions {
+    let what = "<nl:bond>";
+    r.children(el, what, &[], None);
+    let mut options = BondOptions::default();
+    for a in el.attributes() {
+        if a.namespace().is_some() {
+            continue;
+        }
+        let name = a.name();
+        match options.set_xml(name, a.value()) {
+            Ok(true) => {
+                if let Some(why) = BondOptions::mode_problem(name, mode) {
+                    r.error(
+                        a.range_qname().start,
+                        format!("{why}; the bonding driver refuses it in other modes"),
+                    );
+                }
+            }
+            Ok(false) => {}
+            Err(e) => {
+                let value = super::reader::shorten(a.value());
+                r.error(
+                    a.range_value().start,
+                    format!("invalid {name} '{value}' on {what}: {e}"),
+                );
+            }
+        }
+    }
+    r.check_attrs(el, what, BOND_OPTION_NAMES);
+    options
 }
 
 fn miimon(r: &mut Reader, el: Node) -> Option<Miimon> {

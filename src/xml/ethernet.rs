@@ -20,7 +20,14 @@ pub(super) fn ethernet(r: &mut Reader, kids: &[Node], what: &str, link: Option<L
     let mac = r
         .once(kids, "mac", what)
         .and_then(|n| single_value(r, n, "<mac>", "address", MacAddr::parse));
-    Ethernet { mac, link }
+    let cloned_mac = r
+        .once(kids, "cloned-mac", what)
+        .and_then(|n| single_value(r, n, "<nl:cloned-mac>", "address", MacAddr::parse));
+    Ethernet {
+        mac,
+        cloned_mac,
+        link,
+    }
 }
 
 /// What a top-level ethernet interface with `<shared>` hands over to its new bridge.
@@ -74,6 +81,7 @@ pub(super) fn shared(r: &mut Reader, el: Node, nic: Shared, defs: &mut Defs) -> 
                 name: nic_name,
                 kind: PortKind::Ethernet(nic.ethernet),
             }],
+            options: Default::default(),
         }),
     })
 }

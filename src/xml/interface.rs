@@ -9,8 +9,8 @@ use super::check::Defs;
 use super::reader::{Reader, named, parse_u32};
 use super::{bond, bridge, ethernet, ip, vlan};
 use crate::model::{
-    Host, IfaceName, Interface, InterfaceKind, Link, LinkState, Mtu, Port, PortKind, StartMode,
-    Vlan, keywords,
+    Host, IfaceName, Interface, InterfaceKind, Link, LinkState, Mtu, NETLOOM_NS, Port, PortKind,
+    StartMode, Vlan, keywords,
 };
 
 keywords! {
@@ -79,7 +79,7 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
         IfaceType::Bridge => &["start", "mtu", "protocol", "bridge"],
     };
     r.check_attrs(el, &what, &["type", "name"]);
-    let kids = r.children(el, &what, allowed, None);
+    let kids = r.children_ns(el, &what, allowed, None, netloom_children(ty));
     let name = name_attr(r, el, &what, ty);
     let start = r
         .once(&kids, "start", &what)
@@ -184,7 +184,12 @@ pub(super) fn nested(r: &mut Reader, el: Node, defs: &mut Defs, at: Nested) -> O
         IfaceType::Vlan | IfaceType::Bridge => &["link", "vlan"],
     };
     r.check_attrs(el, &what, &["type", "name"]);
-    let kids = r.children(el, &what, allowed, Some(INHERITED));
+    // A bond slave has no cloned MAC: the bonding driver sets its slaves' MACs.
+    let netloom = match at {
+        Nested::Slave(_) => &[],
+        Nested::Port(_) => netloom_children(ty),
+    };
+    let kids = r.children_ns(el, &what, allowed, Some(INHERITED), netloom);
     let name = name_attr(r, el, &what, ty);
     let link = link(r, &kids, &what);
     let file = r.file_index;
@@ -212,6 +217,14 @@ pub(super) fn nested(r: &mut Reader, el: Node, defs: &mut Defs, at: Nested) -> O
     };
     defs.add(file, el.range().start, name.as_ref(), Some(master));
     Some(Port { name: name?, kind })
+}
+
+/// The elements of netloom's namespace an `<interface>` of `ty` may have: a NIC's cloned MAC.
+fn netloom_children(ty: IfaceType) -> &'static [(&'static str, &'static str)] {
+    match ty {
+        IfaceType::Ethernet => &[(NETLOOM_NS, "cloned-mac")],
+        IfaceType::Bond | IfaceType::Vlan | IfaceType::Bridge => &[],
+    }
 }
 
 /// The `name` attribute; only a vlan may leave it out.

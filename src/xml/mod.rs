@@ -14,6 +14,7 @@ mod ethernet;
 mod guest;
 mod interface;
 mod ip;
+mod netloom;
 mod netport;
 mod network;
 mod reader;

@@ -367,6 +367,19 @@ impl<'s> Reader<'s> {
             if let Some(uri) = child.tag_name().namespace() {
                 if foreign.contains(&(uri, name)) {
                     out.push(child);
+                } else if uri == crate::model::NETLOOM_NS {
+                    // netloom's own namespace: say what it has here, if anything.
+                    let here: Vec<String> = (foreign.iter())
+                        .filter(|(u, _)| *u == uri)
+                        .map(|(_, n)| format!("<nl:{n}>"))
+                        .collect();
+                    let written = self.element_name(child);
+                    let expected = match here.is_empty() {
+                        true => "netloom's namespace has no element here".to_owned(),
+                        false => format!("expected {} of netloom's namespace", join_or(here)),
+                    };
+                    let msg = format!("unknown element <{written}> in {what}; {expected}");
+                    self.error(child.range().start, msg);
                 } else {
                     self.foreign_element(child, uri);
                 }
@@ -404,10 +417,14 @@ impl<'s> Reader<'s> {
     ) -> Option<Node<'a, 'i>> {
         let mut found = nodes.iter().filter(|n| n.tag_name().name() == name);
         let first = found.next().copied()?;
+        let shown = match first.tag_name().namespace() {
+            Some(crate::model::NETLOOM_NS) => format!("nl:{name}"),
+            _ => name.to_owned(),
+        };
         for extra in found {
             self.error_see(
                 extra.range().start,
-                format!("<{name}> appears more than once in {what}; it may appear once"),
+                format!("<{shown}> appears more than once in {what}; it may appear once"),
                 "first given",
                 first.range().start,
             );

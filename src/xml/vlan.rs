@@ -1,9 +1,9 @@
-//! `<vlan tag='…'><interface name='DEV'/></vlan>`.
+//! `<vlan tag='…'><interface name='DEV'/><nl:vlan …/></vlan>`.
 
 use roxmltree::Node;
 
 use super::reader::{Reader, attribute};
-use crate::model::{IfaceName, Link, Vlan, VlanTag};
+use crate::model::{IfaceName, Link, NETLOOM_NS, Vlan, VlanTag};
 
 /// Reads `<vlan>`; also returns where the parent's name is written, so a vlan named after
 /// its own parent can be reported there.
@@ -11,7 +11,11 @@ pub(super) fn vlan(r: &mut Reader, el: Node, link: Option<Link>) -> Option<(Vlan
     let what = "<vlan>";
     r.check_attrs(el, what, &["tag"]);
     let tag = r.value(el, what, "tag", VlanTag::parse);
-    let kids = r.children(el, what, &["interface"], None);
+    let kids = r.children_ns(el, what, &["interface"], None, &[(NETLOOM_NS, "vlan")]);
+    let options = r
+        .once(&kids, "vlan", what)
+        .map(|n| super::netloom::vlan(r, n))
+        .unwrap_or_default();
     let Some(parent_el) = r.once(&kids, "interface", what) else {
         r.error(
             el.range().start,
@@ -29,6 +33,7 @@ pub(super) fn vlan(r: &mut Reader, el: Node, link: Option<Link>) -> Option<(Vlan
         Vlan {
             tag: tag?,
             parent: parent?,
+            options,
             link,
         },
         parent_at,

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use crate::model::{
     Bond, BondMonitor, Bridge, Dhcp, Ethernet, Host, Interface, InterfaceKind, Ipv4, Ipv6, Link,
-    Port, PortKind, Vlan,
+    NETLOOM_NS, Port, PortKind, Vlan,
 };
 
 /// An element under construction: name, attributes in output order, children.
@@ -137,7 +137,8 @@ fn escape_into(out: &mut String, value: &str) {
     }
 }
 
-/// The canonical XML of a host, ending in a newline.
+/// The canonical XML of a host, ending in a newline. What is in netloom's namespace is
+/// written with the prefix `nl`, declared on the root element when there is any.
 pub fn to_xml(host: &Host) -> String {
     let mut out = String::with_capacity(host.interfaces.len() * 256);
     match host.interfaces.as_slice() {
@@ -145,6 +146,11 @@ pub fn to_xml(host: &Host) -> String {
         many => El::new("interfaces")
             .children(many.iter().map(interface))
             .write(&mut out, 0),
+    }
+    if out.contains("<nl:") {
+        // After the root element's name: `<interface` or `<interfaces`.
+        let at = out[1..].find([' ', '>', '/']).map_or(out.len(), |i| i + 1);
+        out.insert_str(at, &format!(" xmlns:nl='{NETLOOM_NS}'"));
     }
     out
 }
@@ -182,8 +188,25 @@ fn ethernet(e: &Ethernet) -> Vec<El> {
         .map(|m| El::new("mac").attr("address", m))
         .into_iter()
         .collect();
+    out.extend(
+        e.cloned_mac
+            .map(|m| El::new("nl:cloned-mac").attr("address", m)),
+    );
     out.extend(link(e.link.as_ref()));
     out
+}
+
+/// A netloom element with `attrs` as its attributes, or none when there are none.
+fn netloom(name: &'static str, attrs: Vec<(&'static str, String)>) -> Option<El> {
+    (!attrs.is_empty()).then(|| {
+        attrs
+            .into_iter()
+            .fold(El::new(name), |el, (k, v)| el.attr(k, v))
+    })
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_owned()
 }
 
 fn link(l: Option<&Link>) -> Option<El> {
@@ -234,6 +257,7 @@ fn bond(b: &Bond) -> El {
     El::new("bond")
         .opt("mode", b.mode)
         .children(monitor)
+        .children(netloom("nl:bond", b.options.xml_values()))
         .children(
             b.slaves
                 .iter()
@@ -242,15 +266,39 @@ fn bond(b: &Bond) -> El {
 }
 
 fn vlan(v: &Vlan) -> El {
+    let o = v.options;
+    let attrs: Vec<(&'static str, String)> = [
+        ("protocol", o.protocol.map(|p| p.to_string())),
+        ("reorder_hdr", o.reorder_hdr.map(yes_no)),
+        ("gvrp", o.gvrp.map(yes_no)),
+        ("mvrp", o.mvrp.map(yes_no)),
+        ("loose_binding", o.loose_binding.map(yes_no)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k, v?)))
+    .collect();
     El::new("vlan")
         .attr("tag", v.tag)
         .child(El::new("interface").attr("name", &v.parent))
+        .children(netloom("nl:vlan", attrs))
 }
 
 fn bridge(b: &Bridge) -> El {
+    let o = b.options;
+    let attrs: Vec<(&'static str, String)> = [
+        ("priority", o.priority.map(|p| p.to_string())),
+        ("hello_time", o.hello_time.map(|t| t.to_string())),
+        ("max_age", o.max_age.map(|t| t.to_string())),
+        ("ageing_time", o.ageing_time.map(|t| t.to_string())),
+        ("multicast_snooping", o.multicast_snooping.map(yes_no)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k, v?)))
+    .collect();
     El::new("bridge")
         .opt("stp", b.stp.map(|s| if s { "on" } else { "off" }))
         .opt("delay", b.delay)
+        .children(netloom("nl:bridge", attrs))
         .children(b.ports.iter().map(port))
 }
 

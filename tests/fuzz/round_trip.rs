@@ -8,10 +8,12 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use netloom::backend::{Backend, BackendError, ObjectKind, RenderedFile, Snapshot};
 use netloom::model::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
-    ForwardDelay, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
-    Ipv6Address, Ipv6Prefix, Link, LinkState, MacAddr, Miimon, Mtu, Port, PortKind, Slave,
-    StartMode, Vlan, VlanTag,
+    AdSelect, AgeingTime, ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor,
+    BondOptions, Bridge, BridgeOptions, Carrier, Dhcp, Ethernet, FailOverMac, ForwardDelay,
+    HelloTime, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
+    Ipv6Address, Ipv6Prefix, LacpRate, Link, LinkState, MacAddr, MaxAge, Miimon, Mtu, Port,
+    PortKind, PrimaryReselect, Slave, StartMode, Vlan, VlanOptions, VlanProtocol, VlanTag,
+    XmitHashPolicy,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -52,8 +54,95 @@ fn mac() -> impl Strategy<Value = Option<MacAddr>> {
     )
 }
 
-fn ethernet() -> impl Strategy<Value = Ethernet> {
-    (mac(), link()).prop_map(|(mac, link)| Ethernet { mac, link })
+fn ethernet() -> BoxedStrategy<Ethernet> {
+    (
+        mac(),
+        proptest::option::weighted(0.3, mac().prop_filter_map("a MAC", |m| m)),
+        link(),
+    )
+        .prop_map(|(mac, cloned_mac, link)| Ethernet {
+            mac,
+            cloned_mac,
+            link,
+        })
+        .boxed()
+}
+
+/// `value` one time in five.
+fn sometimes<S: Strategy>(value: S) -> impl Strategy<Value = Option<S::Value>> {
+    proptest::option::weighted(0.2, value)
+}
+
+/// Some of the bonding driver's other options, each with a value from its range; the ones
+/// the bond's mode does not take are dropped when the bond is built.
+fn bond_options() -> BoxedStrategy<BondOptions> {
+    (
+        sometimes(select(LacpRate::ALL.to_vec())),
+        sometimes(select(XmitHashPolicy::ALL.to_vec())),
+        sometimes(select(AdSelect::ALL.to_vec())),
+        sometimes(any::<u32>()),
+        sometimes(select(PrimaryReselect::ALL.to_vec())),
+        sometimes(select(FailOverMac::ALL.to_vec())),
+        sometimes(any::<bool>()),
+        sometimes(any::<u8>()),
+        sometimes(any::<u8>()),
+        sometimes(any::<u16>()),
+        sometimes(any::<bool>()),
+    )
+        .prop_map(|(a, b, c, d, e, f, g, h, i, j, k)| BondOptions {
+            lacp_rate: a,
+            xmit_hash_policy: b,
+            ad_select: c,
+            min_links: d,
+            primary_reselect: e,
+            fail_over_mac: f,
+            all_slaves_active: g,
+            num_grat_arp: h,
+            resend_igmp: i,
+            packets_per_slave: j,
+            tlb_dynamic_lb: k,
+        })
+        .boxed()
+}
+
+fn bridge_options() -> BoxedStrategy<BridgeOptions> {
+    (
+        sometimes(any::<u16>()),
+        sometimes((1u32..=10).prop_map(|s| HelloTime::parse(&s.to_string()).unwrap())),
+        sometimes((6u32..=40).prop_map(|s| MaxAge::parse(&s.to_string()).unwrap())),
+        sometimes((0u32..=1_000_000).prop_map(|s| AgeingTime::parse(&s.to_string()).unwrap())),
+        sometimes(any::<bool>()),
+    )
+        .prop_map(
+            |(priority, hello_time, max_age, ageing_time, multicast_snooping)| BridgeOptions {
+                priority,
+                hello_time,
+                max_age,
+                ageing_time,
+                multicast_snooping,
+            },
+        )
+        .boxed()
+}
+
+fn vlan_options() -> BoxedStrategy<VlanOptions> {
+    (
+        sometimes(select(VlanProtocol::ALL.to_vec())),
+        sometimes(any::<bool>()),
+        sometimes(any::<bool>()),
+        sometimes(any::<bool>()),
+        sometimes(any::<bool>()),
+    )
+        .prop_map(
+            |(protocol, reorder_hdr, gvrp, mvrp, loose_binding)| VlanOptions {
+                protocol,
+                reorder_hdr,
+                gvrp,
+                mvrp,
+                loose_binding,
+            },
+        )
+        .boxed()
 }
 
 fn dhcp() -> impl Strategy<Value = Option<Dhcp>> {
@@ -171,7 +260,12 @@ enum Shape {
     Ethernet(Ethernet),
     Bond(BondShape),
     Vlan(VlanShape),
-    Bridge(Option<bool>, Option<ForwardDelay>, Vec<(String, PortShape)>),
+    Bridge(
+        Option<bool>,
+        Option<ForwardDelay>,
+        Vec<(String, PortShape)>,
+        BridgeOptions,
+    ),
 }
 
 /// A bridge port before naming.
@@ -182,15 +276,17 @@ enum PortShape {
     Vlan(VlanShape),
 }
 
-/// A vlan's tag, parent, whether it is named (else `PARENT.TAG` when that is free) and link.
-type VlanShape = (u16, VlanParent, bool, Option<Link>);
+/// A vlan's tag, parent, whether it is named (else `PARENT.TAG` when that is free), link and
+/// other options.
+type VlanShape = (u16, VlanParent, bool, Option<Link>, VlanOptions);
 
-/// A bond's mode, monitor and link, and its slaves' stems and settings.
+/// A bond's mode, monitor and link, its slaves' stems and settings, and its other options.
 type BondShape = (
     Option<BondMode>,
     Option<BondMonitor>,
     Option<Link>,
     Vec<(String, Ethernet)>,
+    BondOptions,
 );
 
 /// A vlan's parent: an earlier top-level interface (by position) or a device the host does
@@ -201,7 +297,7 @@ enum VlanParent {
     Other(String),
 }
 
-fn vlan_shape() -> impl Strategy<Value = VlanShape> {
+fn vlan_shape() -> BoxedStrategy<VlanShape> {
     (
         prop_oneof![0u16..=4095, 1u16..=9],
         prop_oneof![
@@ -210,15 +306,19 @@ fn vlan_shape() -> impl Strategy<Value = VlanShape> {
         ],
         any::<bool>(),
         link(),
+        vlan_options(),
     )
+        .boxed()
 }
 
-fn bond_shape() -> impl Strategy<Value = BondShape> {
+fn bond_shape() -> BoxedStrategy<BondShape> {
     (
         bond_settings(),
         proptest::collection::vec((stem(), ethernet()), 1..4),
+        bond_options(),
     )
-        .prop_map(|((mode, monitor, link), slaves)| (mode, monitor, link, slaves))
+        .prop_map(|((mode, monitor, link), slaves, options)| (mode, monitor, link, slaves, options))
+        .boxed()
 }
 
 fn delay() -> impl Strategy<Value = Option<ForwardDelay>> {
@@ -232,7 +332,7 @@ fn delay() -> impl Strategy<Value = Option<ForwardDelay>> {
     )
 }
 
-fn shape() -> impl Strategy<Value = Shape> {
+fn shape() -> BoxedStrategy<Shape> {
     let port = prop_oneof![
         2 => ethernet().prop_map(PortShape::Ethernet),
         1 => vlan_shape().prop_map(PortShape::Vlan),
@@ -246,9 +346,11 @@ fn shape() -> impl Strategy<Value = Shape> {
             proptest::option::of(any::<bool>()),
             delay(),
             proptest::collection::vec((stem(), port), 0..4),
+            bridge_options(),
         )
-            .prop_map(|(stp, delay, ports)| Shape::Bridge(stp, delay, ports)),
+            .prop_map(|(stp, delay, ports, options)| Shape::Bridge(stp, delay, ports, options)),
     ]
+    .boxed()
 }
 
 /// One top-level interface before naming: its stem, shape, start mode, MTU and addressing.
@@ -298,7 +400,7 @@ impl Namer {
         shape: VlanShape,
         earlier: &[IfaceName],
     ) -> (IfaceName, Vlan) {
-        let (tag, parent, named, link) = shape;
+        let (tag, parent, named, link, options) = shape;
         let parent = match parent {
             VlanParent::Earlier(i) if !earlier.is_empty() => earlier[i % earlier.len()].clone(),
             VlanParent::Earlier(_) => self.name("eth"),
@@ -309,21 +411,46 @@ impl Namer {
             Ok(default) if !named && self.used.insert(default.clone()) => default,
             _ => name,
         };
-        (name, Vlan { tag, parent, link })
+        (
+            name,
+            Vlan {
+                tag,
+                parent,
+                options,
+                link,
+            },
+        )
     }
 
     fn bond(&mut self, shape: BondShape) -> Bond {
-        let (mode, monitor, link, slaves) = shape;
+        let (mode, monitor, link, slaves, mut options) = shape;
+        // What the mode does not take the XML refuses: left out.
+        for name in BOND_OPTION_NAMES {
+            if BondOptions::mode_problem(name, mode).is_some() {
+                let mut without = BondOptions::default();
+                for (other, value) in options.driver_values() {
+                    if other != *name {
+                        without.set_driver(other, &value).unwrap();
+                    }
+                }
+                options = without;
+            }
+        }
         let slaves = slaves
             .into_iter()
             .map(|(stem, ethernet)| Slave {
                 name: self.name(&stem),
-                ethernet,
+                // A slave has no cloned MAC: the bonding driver sets its slaves' MACs.
+                ethernet: Ethernet {
+                    cloned_mac: None,
+                    ..ethernet
+                },
             })
             .collect();
         Bond {
             mode,
             monitor,
+            options,
             slaves,
             link,
         }
@@ -343,7 +470,7 @@ fn build(tops: Vec<Top>) -> Host {
                 let (name, vlan) = namer.vlan(name, shape, &earlier);
                 (name, InterfaceKind::Vlan(vlan))
             }
-            Shape::Bridge(stp, delay, ports) => {
+            Shape::Bridge(stp, delay, ports, options) => {
                 let ports = ports
                     .into_iter()
                     .map(|(stem, port)| {
@@ -367,7 +494,13 @@ fn build(tops: Vec<Top>) -> Host {
                         }
                     })
                     .collect();
-                (name, InterfaceKind::Bridge(Bridge { stp, delay, ports }))
+                let bridge = Bridge {
+                    stp,
+                    delay,
+                    options,
+                    ports,
+                };
+                (name, InterfaceKind::Bridge(bridge))
             }
         };
         // IPv6 needs an MTU of at least 1280.

@@ -192,7 +192,7 @@ fn fuzz_the_xml_grammar_makes_documents_every_reader_accepts() {
         TestRunner::new_with_rng(config(0), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let strategy = proptest::collection::vec(any::<u32>(), 0..400);
     let mut accepted = [0; 4];
-    for _ in 0..1000 {
+    for _ in 0..2000 {
         let data = strategy.new_tree(&mut runner).unwrap().current();
         let file = SourceFile::new("g.xml", XML.document(&mut Choices::new(&data)));
         accepted[0] += usize::from(xml::read_host(std::slice::from_ref(&file)).is_ok());
@@ -202,7 +202,7 @@ fn fuzz_the_xml_grammar_makes_documents_every_reader_accepts() {
     }
     assert!(
         accepted.iter().all(|&n| n >= 10),
-        "documents accepted (interface, network, guest, port XML) of 1000: {accepted:?}"
+        "documents accepted (interface, network, guest, port XML) of 2000: {accepted:?}"
     );
 }
 

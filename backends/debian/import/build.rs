@@ -8,11 +8,14 @@ use std::hash::Hash;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::{At, Kind, Problems, Read, Stanza, Val, link_key};
+use crate::backend::NoteKind;
 use crate::model::{
-    ArpValidate, Arpmon, Bond, BondMode, BondMonitor, Bridge, Carrier, Dhcp, Ethernet,
-    ForwardDelay, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
-    Ipv6Address, Ipv6Prefix, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
-    Vlan, VlanTag, one_of, parse_arp_target, parse_host_ipv4, parse_host_ipv6, parse_uint,
+    AgeingTime, ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOption,
+    BondOptions, Bridge, BridgeOptions, Carrier, Dhcp, DriverOption, Ethernet, ForwardDelay,
+    HelloTime, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
+    Ipv6Address, Ipv6Prefix, MacAddr, MaxAge, Miimon, Mtu, Port, PortKind, Slave, StartMode,
+    ValueError, Vlan, VlanTag, one_of, parse_arp_target, parse_host_ipv4, parse_host_ipv6,
+    parse_uint,
 };
 
 impl<'g> Read<'g> {
@@ -20,7 +23,8 @@ impl<'g> Read<'g> {
     pub(super) fn interface(&self, g: usize, p: &mut Problems) -> Option<Interface> {
         let first = self.first(g)?;
         let at = first.at(first.name);
-        let name = p.parse_at(&first.name.text, at, "interface name", IfaceName::parse)?;
+        let name = p.parse_at(self.name(g), at, "interface name", IfaceName::parse)?;
+        self.visited.borrow_mut().push(g);
         self.stanzas_ok(g, None, p);
         let start = if self.onboot.contains(name.as_str()) {
             StartMode::OnBoot
@@ -93,7 +97,8 @@ impl<'g> Read<'g> {
         }
         // Each link option against the first of its key, in one pass.
         let mut firsts: HashMap<&str, Val> = HashMap::new();
-        for (key, v) in self.stanzas(g).flat_map(|s| &s.opts) {
+        for o in self.stanzas(g).flat_map(|s| &s.opts) {
+            let (key, v) = (&o.key, &o.val);
             if !link_key(key) {
                 continue;
             }
@@ -140,9 +145,14 @@ impl<'g> Read<'g> {
         let mut present = false;
         for s in self.family(g, "inet6") {
             present = true;
-            let hooked = s
-                .all("pre-up")
-                .any(|v| v.words().map(|w| w.0).eq(hook.split(' ')));
+            let hook_words: Vec<&str> = hook.split(' ').collect();
+            let mut hooked = false;
+            for o in s.each("pre-up") {
+                if o.val.words().map(|w| w.0).eq(hook_words.iter().copied()) {
+                    o.used.set(true);
+                    hooked = true;
+                }
+            }
             let flag = |p: &mut Problems| {
                 let binary = |t: &str| match t {
                     "0" | "1" => Ok(t == "1"),
@@ -166,11 +176,13 @@ impl<'g> Read<'g> {
                 _ => !hooked,
             };
             // netcf's further addresses: `up /sbin/ifconfig NAME inet6 add A/P`.
-            for v in s.all("up") {
+            for o in s.each("up") {
+                let v = o.val;
                 let words: Vec<(&str, At)> = v.words().collect();
                 if let [command @ .., (text, _)] = words.as_slice()
                     && command.iter().map(|w| w.0).eq(add)
                 {
+                    o.used.set(true);
                     let start = v.text().len() - text.len();
                     V6.address(v, start, None, &mut addresses, p);
                 }
@@ -188,7 +200,11 @@ impl<'g> Read<'g> {
             Some(("random", _)) | None => None,
             Some((w, at)) => p.parse_at(w, at, "hwaddress", MacAddr::parse),
         };
-        Ethernet { mac, link: None }
+        Ethernet {
+            mac,
+            link: None,
+            cloned_mac: Default::default(),
+        }
     }
 
     fn bond(&self, g: usize, p: &mut Problems) -> Option<Bond> {
@@ -196,6 +212,7 @@ impl<'g> Read<'g> {
         let mut slaves = Vec::new();
         for m in &self.members[g] {
             if let Some(h) = m.group {
+                self.visited.borrow_mut().push(h);
                 self.stanzas_ok(h, Some(name), p);
             }
             let ethernet = Ethernet::default();
@@ -246,6 +263,7 @@ impl<'g> Read<'g> {
             );
             return None;
         }
+        let options = self.bond_options(g, mode, p)?;
         // ifenslave makes the first name in bond-primary that is a slave the primary.
         let mut primary = self
             .link(g, "bond-primary")
@@ -263,15 +281,97 @@ impl<'g> Read<'g> {
             monitor,
             slaves,
             link: None,
+            options,
         })
+    }
+
+    /// The driver options ifenslave writes to sysfs beyond the mode and monitor; one the
+    /// bond's mode does not take the kernel refuses, so it is noted, not read.
+    fn bond_options(
+        &self,
+        g: usize,
+        mode: Option<BondMode>,
+        p: &mut Problems,
+    ) -> Option<BondOptions> {
+        let mut o = BondOptions::default();
+        for opt in BondOption::ALL {
+            let driver = opt.driver_name();
+            if !BOND_OPTION_NAMES.contains(&driver) {
+                continue;
+            }
+            let Some(key) = crate::backends::debian::render::ifupdown_key(*opt) else {
+                continue;
+            };
+            // ifenslave writes num_grat_arp, then num_unsol_na, to one sysfs value: the
+            // second wins.
+            if *opt == BondOption::NumGratArp
+                && let Some(v) = self.link(g, "bond-num-unsol-na")
+            {
+                if let Some(shadowed) = self.link(g, key) {
+                    let message = format!(
+                        "{key} is not imported: bond-num-unsol-na sets the same value of the \
+                         driver, after it"
+                    );
+                    p.note(shadowed.at(), NoteKind::NotImported, message);
+                }
+                self.read_bond_option(&mut o, "num_unsol_na", "bond-num-unsol-na", v, mode, p)?;
+                continue;
+            }
+            if let Some(v) = self.link(g, key) {
+                self.read_bond_option(&mut o, driver, key, v, mode, p)?;
+            }
+        }
+        Some(o)
+    }
+
+    fn read_bond_option(
+        &self,
+        o: &mut BondOptions,
+        driver: &str,
+        key: &str,
+        v: Val,
+        mode: Option<BondMode>,
+        p: &mut Problems,
+    ) -> Option<()> {
+        // ifenslave writes the value to sysfs, where the kernel also takes tlb_dynamic_lb's
+        // names.
+        let value = match (driver, v.text()) {
+            ("tlb_dynamic_lb", "on") => "1",
+            ("tlb_dynamic_lb", "off") => "0",
+            (_, text) => text,
+        };
+        match o.read_driver(driver, value, mode) {
+            Ok(DriverOption::Read | DriverOption::NotAnOption) => Some(()),
+            Ok(DriverOption::Dropped(why)) => {
+                let message = format!(
+                    "{key} is kept in the file but not imported: {why}, and the kernel refuses \
+                     it there"
+                );
+                p.note(v.at(), NoteKind::NotImported, message);
+                Some(())
+            }
+            Err(e) => {
+                p.at(v.at(), format!("invalid {key} '{}': {e}", v.text()));
+                None
+            }
+        }
     }
 
     fn bridge(&self, g: usize, p: &mut Problems) -> Option<Bridge> {
         let stp = self.parse(g, "bridge-stp", on_off, p);
         let delay = self.parse(g, "bridge-fd", ForwardDelay::parse, p);
+        // bridge-utils sets these with brctl whatever STP is.
+        let options = BridgeOptions {
+            priority: self.parse(g, "bridge-bridgeprio", BridgeOptions::parse_priority, p),
+            hello_time: self.parse(g, "bridge-hello", HelloTime::parse, p),
+            max_age: self.parse(g, "bridge-maxage", MaxAge::parse, p),
+            ageing_time: self.parse(g, "bridge-ageing", AgeingTime::parse, p),
+            multicast_snooping: None,
+        };
         let mut ports = Vec::new();
         for m in &self.members[g] {
             if let Some(h) = m.group {
+                self.visited.borrow_mut().push(h);
                 self.stanzas_ok(h, Some(self.name(g)), p);
             }
             let kind = match m.group.map(|h| (h, self.kinds[h])) {
@@ -291,7 +391,28 @@ impl<'g> Read<'g> {
                 kind,
             });
         }
-        Some(Bridge { stp, delay, ports })
+        // What netloom writes so ifupdown brings a port with a stanza of its own up with
+        // the bridge: the order of bringing up, which the model holds as the ports.
+        let port_names: HashSet<&str> = self.members[g].iter().map(|m| m.name.as_str()).collect();
+        for s in self.stanzas(g) {
+            for (key, verb) in [("pre-up", "ifup"), ("post-down", "ifdown")] {
+                for o in s.each(key) {
+                    let words: Vec<&str> = o.val.words().map(|w| w.0).collect();
+                    if let [v, port] = words.as_slice()
+                        && *v == verb
+                        && port_names.contains(port)
+                    {
+                        o.used.set(true);
+                    }
+                }
+            }
+        }
+        Some(Bridge {
+            stp,
+            delay,
+            ports,
+            options,
+        })
     }
 
     /// A link option parsed by a model parser.
@@ -337,6 +458,7 @@ impl<'g> Read<'g> {
             tag,
             parent,
             link: None,
+            options: Default::default(),
         })
     }
 }
@@ -347,18 +469,22 @@ struct Family<A, P> {
     prefix: fn(&str) -> Result<P, ValueError>,
     /// `netmask`: dotted or a length for IPv4, a length for IPv6 (netcf wrote those).
     netmask: fn(&str) -> Result<P, ValueError>,
+    /// What ifupdown takes without either: the class's netmask, or one host's /128.
+    default: fn(A) -> P,
 }
 
 const V4: Family<Ipv4Addr, Ipv4Prefix> = Family {
     addr: parse_host_ipv4,
     prefix: Ipv4Prefix::parse,
     netmask: netmask_prefix,
+    default: Ipv4Prefix::classful,
 };
 
 const V6: Family<Ipv6Addr, Ipv6Prefix> = Family {
     addr: parse_host_ipv6,
     prefix: Ipv6Prefix::parse,
     netmask: Ipv6Prefix::parse,
+    default: |_| Ipv6Prefix::HOST,
 };
 
 /// Addresses in the order given, each once: a set beside the list, so that 10,000 stanzas
@@ -377,7 +503,7 @@ impl<A, P> Default for Addresses<A, P> {
     }
 }
 
-impl<A: Copy + Eq + Hash + Display, P> Family<A, P> {
+impl<A: Copy + Eq + Hash + Display, P: PartialEq> Family<A, P> {
     /// The `address` of a static stanza, with `netmask` when it has no prefix.
     fn stanza_address(&self, s: &Stanza, out: &mut Addresses<A, P>, p: &mut Problems) {
         match s.opt("address") {
@@ -416,14 +542,21 @@ impl<A: Copy + Eq + Hash + Display, P> Family<A, P> {
                 p.parse_at(pfx, at, "prefix length", self.prefix).map(Some)
             }
             (None, Some(m)) => p.parse(m, "netmask", self.netmask).map(Some),
-            (None, None) => Some(None),
+            (None, None) => Some(Some((self.default)(address))),
         };
         let Some(prefix) = prefix else { return };
-        if !out.seen.insert(address) {
-            p.at(at, format!("address {address} is given twice"));
-            return;
+        // ifupdown takes one address in two stanzas (the second adds nothing): so does
+        // netloom, once. Given again with another prefix, it is one more address the model
+        // cannot hold beside the first.
+        if out.seen.insert(address) {
+            out.list.push((address, prefix));
+        } else if !out.list.iter().any(|(a, p)| *a == address && *p == prefix) {
+            let message = format!(
+                "address {text} is kept in the file but not imported: {address} is given before \
+                 with another prefix, and interface XML holds an address once"
+            );
+            p.note(at, NoteKind::NotImported, message);
         }
-        out.list.push((address, prefix));
     }
 }
 

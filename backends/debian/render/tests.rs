@@ -76,7 +76,7 @@ fn ipv4_static_addresses_are_repeated_stanzas_with_the_gateway_in_the_first() {
     assert_eq!(
         out,
         "iface eth0 inet static\n    address 192.0.2.10/24\n    gateway 192.0.2.1\n\n\
-         iface eth0 inet static\n    address 10.1.2.3\n\n\
+         iface eth0 inet static\n    address 10.1.2.3/8\n\n\
          iface eth0 inet dhcp\n"
     );
 }
@@ -111,7 +111,7 @@ fn ipv6_static_addresses_carry_autoconf_and_the_gateway_keeps_ras_for_slaac() {
         out,
         "iface eth0 inet6 static\n    address 2001:db8::10/64\n    gateway fe80::1\n    \
          accept_ra 1\n    autoconf 1\n\n\
-         iface eth0 inet6 static\n    address 2001:db8:1::10\n    autoconf 1\n"
+         iface eth0 inet6 static\n    address 2001:db8:1::10/128\n    autoconf 1\n"
     );
     // Without autoconf, ifupdown's own accept_ra 0 for a gateway is what is wanted.
     let out = render(

@@ -244,3 +244,14 @@ fn splicing_many_interfaces_into_a_main_file_without_a_source_all_line_is_linear
         },
     );
 }
+
+#[test]
+fn an_alias_of_a_managed_interface_goes_with_it() {
+    let main = "auto eth0 eth0:1 eth9\niface eth0 inet dhcp\niface eth0:1 inet static\n  \
+                address 198.51.100.1/24\niface eth9 inet dhcp\n";
+    let files = render(ETH0, &snap(&[("etc/network/interfaces", main)], &[])).unwrap();
+    assert_eq!(
+        files["etc/network/interfaces"],
+        "auto eth9\niface eth9 inet dhcp\nsource /etc/network/interfaces.d/eth0\n"
+    );
+}

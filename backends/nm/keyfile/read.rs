@@ -24,6 +24,9 @@ enum Type {
     U32,
     U64,
     Mac,
+    /// `cloned-mac-address`: a MAC (bytes), or one of NetworkManager's words for how to
+    /// pick one (`random`, `stable`…), kept as text.
+    ClonedMac,
     /// `connection.type`: a setting name, `ethernet` for `802-3-ethernet`.
     Kind,
     /// An address of the section's family, printed canonically.
@@ -37,16 +40,20 @@ fn typed(section: &str, key: &str) -> Option<Type> {
     let ip = matches!(section, "ipv4" | "ipv6");
     Some(match (section, key) {
         ("connection", "id" | "uuid" | "interface-name" | "master" | "slave-type") => Type::Str,
+        ("connection", "controller" | "port-type") => Type::Str,
         ("connection", "type") => Type::Kind,
         ("connection", "autoconnect") => Type::Bool,
         ("connection", "timestamp") => Type::U64,
         (kind::ETHERNET, "mtu") => Type::U32,
         (kind::ETHERNET, "mac-address") => Type::Mac,
         (kind::ETHERNET, "auto-negotiate") => Type::Bool,
-        (kind::VLAN, "parent") => Type::Str,
+        (kind::ETHERNET, "cloned-mac-address") => Type::ClonedMac,
+        (kind::VLAN, "parent" | "protocol") => Type::Str,
         (kind::VLAN, "id" | "flags") => Type::U32,
-        (kind::BRIDGE, "stp") => Type::Bool,
-        (kind::BRIDGE, "forward-delay") => Type::U32,
+        (kind::BRIDGE, "stp" | "multicast-snooping") => Type::Bool,
+        (kind::BRIDGE, "forward-delay" | "priority" | "hello-time" | "max-age" | "ageing-time") => {
+            Type::U32
+        }
         (_, "method") if ip => Type::Str,
         (_, "ignore-auto-dns") if ip => Type::Bool,
         (_, "gateway") if ip => Type::Ip,
@@ -81,6 +88,7 @@ pub fn read(path: &str, text: &str) -> Result<Settings, Diagnostics> {
         }
     }
     r.finish_addresses();
+    normalize(&mut r.settings);
     if let Some(ipv6) = r.settings.0.get_mut("ipv6") {
         let mode = Value::I32(ADDR_GEN_MODE_ABSENT);
         ipv6.entry("addr-gen-mode".to_owned()).or_insert(mode);
@@ -100,6 +108,45 @@ pub fn read(path: &str, text: &str) -> Result<Settings, Diagnostics> {
             .map(|(at, m)| source.diagnostic_in_input(at, m))
             .collect(),
     ))
+}
+
+/// What NetworkManager makes of a keyfile before it uses it, as far as netloom reads it:
+/// `controller` and `port-type` (NetworkManager 1.46's names) are `master` and `slave-type`,
+/// one property each, which D-Bus names the old way; a profile without `type` has the type of
+/// the one device setting it has (`[ethernet]`), and a port without `port-type` the kind of
+/// its port setting (`[bridge-port]`, `[bond-port]`), as `nm_connection_normalize` infers them.
+fn normalize(settings: &mut Settings) {
+    let connection = settings.0.entry("connection".to_owned()).or_default();
+    for (new, old) in [("controller", "master"), ("port-type", "slave-type")] {
+        if let Some(value) = connection.remove(new) {
+            connection.entry(old.to_owned()).or_insert(value);
+        }
+    }
+    if settings.kind().is_none() {
+        let bases: Vec<&str> = settings
+            .0
+            .keys()
+            .map(String::as_str)
+            .filter(|s| {
+                matches!(
+                    *s,
+                    kind::ETHERNET | kind::BOND | kind::VLAN | kind::BRIDGE | "802-11-wireless"
+                )
+            })
+            .collect();
+        if let [one] = bases.as_slice() {
+            let one = (*one).to_owned();
+            settings.set("connection", "type", Value::Str(one));
+        }
+    }
+    if settings.master().is_some() && settings.str("connection", "slave-type").is_none() {
+        let port = ["bridge", "bond", "team"]
+            .into_iter()
+            .find(|k| settings.0.contains_key(&format!("{k}-port")));
+        if let Some(port) = port {
+            settings.set("connection", "slave-type", Value::Str(port.to_owned()));
+        }
+    }
 }
 
 /// Where the values of a keyfile are, as D-Bus names them, to position a problem found
@@ -161,11 +208,13 @@ impl Locator {
                 .copied()
         };
         let address = |n: usize| self.addresses.get(section).and_then(|a| a.get(n)).copied();
-        let found = match key {
-            "dns-data" => value("dns"),
-            "address-data" => address(nth),
-            "gateway" => value("gateway").or_else(|| address(0)),
-            _ => value(key),
+        let found = match (section, key) {
+            (_, "dns-data") => value("dns"),
+            ("connection", "master") => value("master").or_else(|| value("controller")),
+            ("connection", "slave-type") => value("slave-type").or_else(|| value("port-type")),
+            (_, "address-data") => address(nth),
+            (_, "gateway") => value("gateway").or_else(|| address(0)),
+            (_, key) => value(key),
         };
         found
             .or_else(|| self.sections.get(section).copied())
@@ -327,7 +376,33 @@ impl Reader {
     }
 }
 
-/// `A/P`, `A/P,GW`, `A` (NetworkManager then takes /24 or /64), or the old `A;P;GW;`.
+/// One field of an address line as NetworkManager's `read_field` takes it: the characters
+/// of `chars` up to a delimiter (`/`, `;` or `,`, which are interchangeable) or the end.
+/// `Ok(None)` for an empty rest; `Err(rest)` when another character comes first, with the
+/// rest left for the next field.
+fn field<'r>(rest: &mut Option<&'r str>, chars: fn(char) -> bool) -> Result<Option<&'r str>, ()> {
+    let Some(text) = *rest else { return Ok(None) };
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let end = text.find(|c: char| !chars(c)).unwrap_or(text.len());
+    match text[end..].chars().next() {
+        None => {
+            *rest = None;
+            Ok(Some(text))
+        }
+        Some('/' | ';' | ',') => {
+            *rest = Some(&text[end + 1..]);
+            Ok(Some(&text[..end]))
+        }
+        Some(_) => Err(()),
+    }
+}
+
+/// An address line as NetworkManager reads it (`read_one_ip_address_or_route`): the
+/// address, an optional prefix length, an optional gateway, separated by any of `/`, `;`
+/// and `,` (`A/P,GW`, `A/P`, `A,GW`, `A/GW`, the old `A;P;GW;`), a trailing separator allowed.
+/// Without a prefix NetworkManager takes /24 (IPv4) or /64 (IPv6).
 fn address(raw: &str, v6: bool) -> Result<(IpAddr, u32, Option<IpAddr>), String> {
     let expected = || {
         if v6 {
@@ -336,36 +411,35 @@ fn address(raw: &str, v6: bool) -> Result<(IpAddr, u32, Option<IpAddr>), String>
             "an IPv4 address with its prefix, like 192.0.2.10/24".to_owned()
         }
     };
-    let (addr, prefix, gateway) = if raw.contains(';') {
-        let mut parts = raw.split(';');
-        let addr = parts.next().unwrap_or_default();
-        (
-            addr,
-            parts.next().filter(|p| !p.is_empty()),
-            parts.next().filter(|p| !p.is_empty()),
-        )
-    } else {
-        let (head, gateway) = match raw.split_once(',') {
-            Some((head, gw)) => (head, Some(gw)),
-            None => (raw, None),
-        };
-        match head.split_once('/') {
-            Some((a, p)) => (a, Some(p), gateway),
-            None => (head, None, gateway),
+    let ip_char = |c: char| c.is_ascii_hexdigit() || matches!(c, ':' | '.' | '%');
+    let mut rest = Some(raw);
+    let addr = field(&mut rest, ip_char).map_err(|()| expected())?;
+    // A prefix is skippable: a field that is not digits is the gateway.
+    let before = rest;
+    let prefix = match field(&mut rest, |c| c.is_ascii_digit()) {
+        Ok(p) => p.filter(|p| !p.is_empty()),
+        Err(()) => {
+            rest = before;
+            None
         }
     };
+    let gateway = field(&mut rest, ip_char)
+        .map_err(|()| expected())?
+        .filter(|g| !g.is_empty());
+    if rest.is_some_and(|r| !r.is_empty()) {
+        return Err(expected());
+    }
     let parse_ip = |s: &str| -> Result<IpAddr, String> {
         let ip = if v6 {
-            s.trim().parse::<Ipv6Addr>().map(IpAddr::V6).ok()
+            s.parse::<Ipv6Addr>().map(IpAddr::V6).ok()
         } else {
-            s.trim().parse::<Ipv4Addr>().map(IpAddr::V4).ok()
+            s.parse::<Ipv4Addr>().map(IpAddr::V4).ok()
         };
         ip.ok_or_else(expected)
     };
     let max = if v6 { 128 } else { 32 };
     let prefix = match prefix {
         Some(p) => p
-            .trim()
             .parse::<u32>()
             .ok()
             .filter(|p| *p <= max)
@@ -373,6 +447,7 @@ fn address(raw: &str, v6: bool) -> Result<(IpAddr, u32, Option<IpAddr>), String>
         None if v6 => 64,
         None => 24,
     };
+    let addr = addr.ok_or_else(expected)?;
     Ok((parse_ip(addr)?, prefix, gateway.map(parse_ip).transpose()?))
 }
 
@@ -398,6 +473,10 @@ fn convert(ty: Type, section: &str, text: &str) -> Result<Value, String> {
         Type::U32 => Value::U32(number(u64::from(u32::MAX))? as u32),
         Type::U64 => Value::U64(number(u64::MAX)?),
         Type::Mac => Value::Bytes(mac(text).ok_or("a MAC address like 02:4E:4D:00:00:10")?),
+        Type::ClonedMac => match mac(text) {
+            Some(bytes) => Value::Bytes(bytes),
+            None => Value::Str(text.to_owned()),
+        },
         Type::Ip => {
             let ip = if section == "ipv6" {
                 text.parse::<Ipv6Addr>().map(IpAddr::V6).ok()
