@@ -167,37 +167,16 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             firewall,
         } => {
             let fw = firewall.map(Firewall::from);
-            let names = match name {
-                Some(n) => vec![parse_name(n)?],
-                None => autostart_names(cli)?,
-            };
-            // With --autostart, one network that fails to start does not keep the others
-            // down (as libvirt's autostart); the command still fails at the end.
-            let mut failed = Vec::new();
-            for name in names {
-                let started = with_session(cli, |s, root| {
-                    network::start(s, root, &name, fw, &format!("net start {name}"))
-                });
-                match started {
-                    Ok(warnings) => {
-                        notify(&warnings);
-                        tell(&format!("Network {name} started"))?;
-                    }
-                    Err(e) if *autostart => {
-                        complain(&e);
-                        failed.push(name.to_string());
-                    }
-                    Err(e) => return Err(e),
+            match name {
+                Some(n) if !autostart => {
+                    let name = parse_name(n)?;
+                    let warnings = with_session(cli, |s, root| {
+                        network::start(s, root, &name, fw, &format!("net start {name}"))
+                    })?;
+                    notify(&warnings);
+                    tell(&format!("Network {name} started"))
                 }
-            }
-            if failed.is_empty() {
-                Ok(())
-            } else {
-                Err(Error::Refused(format!(
-                    "{} of the autostart networks did not start: {}",
-                    failed.len(),
-                    failed.join(", ")
-                )))
+                _ => start_autostart(cli, fw),
             }
         }
         NetCommand::Create { file, firewall } => {
@@ -218,6 +197,37 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             notify(&warnings);
             tell(&format!("Network {name} stopped"))
         }
+    }
+}
+
+/// Starts every inactive network marked for autostart (`net start --autostart`, and `boot`).
+/// One network that fails to start does not keep the others down (as libvirt's autostart);
+/// the command still fails at the end, naming them.
+pub(super) fn start_autostart(cli: &Cli, fw: Option<Firewall>) -> Result<()> {
+    let mut failed = Vec::new();
+    for name in autostart_names(cli)? {
+        let started = with_session(cli, |s, root| {
+            network::start(s, root, &name, fw, &format!("net start {name}"))
+        });
+        match started {
+            Ok(warnings) => {
+                notify(&warnings);
+                tell(&format!("Network {name} started"))?;
+            }
+            Err(e) => {
+                complain(&e);
+                failed.push(name.to_string());
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Refused(format!(
+            "{} of the autostart networks did not start: {}",
+            failed.len(),
+            failed.join(", ")
+        )))
     }
 }
 

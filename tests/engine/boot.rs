@@ -1,0 +1,99 @@
+//! `netloom boot` on the journal: an apply still pending confirmation when the machine went
+//! down (its timer died with it, its deadline not yet passed) is rolled back to the exact
+//! tree before it, even where its files were changed since; the phases split the work as
+//! the units in dist/systemd expect. The boot itself, under systemd, is in `tests/boot.rs`.
+
+use super::support::{HOST_A, HOST_B, NULL_DIR, Sandbox, assert_tree, committed, rolled_back};
+
+/// A root after [`HOST_A`] (transaction 1), with [`HOST_B`] applied with a confirmation an
+/// hour away (transaction 2) and its timer killed, as a reboot would: the trees before and
+/// after the unconfirmed apply.
+fn interrupted() -> (Sandbox, super::support::Tree, super::support::Tree) {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let confirmed = sb.tree();
+    sb.run(&[
+        "--backend",
+        "null",
+        "apply",
+        "--yes",
+        "--confirm",
+        "3600",
+        &b,
+    ])
+    .expect(0);
+    sb.kill_timer();
+    let pending = sb.tree();
+    assert_ne!(confirmed, pending);
+    assert_eq!(sb.state(2)["state"], "pending");
+    (sb, confirmed, pending)
+}
+
+#[test]
+fn boot_rolls_back_a_pending_apply_whose_deadline_has_not_passed() {
+    let (sb, confirmed, _) = interrupted();
+    // Any other command leaves it pending: the deadline is an hour away.
+    sb.run(&["history"]).expect(0);
+    assert_eq!(sb.state(2)["state"], "pending");
+
+    sb.run(&["boot", "--phase", "early"])
+        .expect(0)
+        .stderr_has("rolled back transaction 2: it was still waiting for confirmation");
+    // The journal is under the root too; everything else is exactly as before the apply.
+    let mut have = sb.tree();
+    let mut want = confirmed;
+    have.retain(|p, _| !p.starts_with("var/lib/netloom"));
+    want.retain(|p, _| !p.starts_with("var/lib/netloom"));
+    assert_tree(&have, &want, "after boot --phase early");
+    assert_eq!(sb.state(1), committed());
+    assert_eq!(sb.state(2), rolled_back("requested"));
+
+    // Nothing is pending any more: a second boot changes nothing, and says nothing of it.
+    let before = sb.tree();
+    let again = sb.run(&["boot", "--phase", "early"]);
+    again.expect(0);
+    assert!(!again.stderr.contains("rolled back"), "{}", again.stderr);
+    assert_eq!(sb.tree(), before);
+}
+
+#[test]
+fn boot_restores_even_files_changed_since_as_the_timer_would() {
+    let (sb, confirmed, _) = interrupted();
+    let changed = format!("{NULL_DIR}/eth2.xml");
+    sb.put(
+        &changed,
+        "<!-- written by hand after the apply -->\n",
+        0o644,
+    );
+    // `rollback` would refuse without --force; the boot does what the timer would have done.
+    sb.run(&["rollback", "--yes", "2"])
+        .expect(2)
+        .stderr_has("was changed after transaction 2");
+    sb.run(&["boot"])
+        .expect(0)
+        .stderr_has("rolled back transaction 2");
+    let mut have = sb.tree();
+    let mut want = confirmed;
+    have.retain(|p, _| !p.starts_with("var/lib/netloom"));
+    want.retain(|p, _| !p.starts_with("var/lib/netloom"));
+    assert_tree(&have, &want, "after boot");
+}
+
+#[test]
+fn boot_late_alone_also_rolls_back_and_reports_no_autostart_network() {
+    let (sb, confirmed, _) = interrupted();
+    sb.run(&["boot", "--phase", "late"])
+        .expect(0)
+        .stderr_has("rolled back transaction 2")
+        .stderr_has("no inactive network is marked for autostart");
+    let mut have = sb.tree();
+    let mut want = confirmed;
+    have.retain(|p, _| !p.starts_with("var/lib/netloom"));
+    want.retain(|p, _| !p.starts_with("var/lib/netloom"));
+    assert_tree(&have, &want, "after boot --phase late");
+    sb.run(&["boot", "--phase", "never"])
+        .expect(2)
+        .stderr_has("'never'");
+}
