@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod boot;
 mod cli;
 mod debian_cli;
 mod debian_fields;
