@@ -23,6 +23,7 @@ mod net_cli;
 mod net_live;
 mod net_live_guest;
 mod net_live_util;
+mod net_runtime;
 mod net_store;
 mod netcf;
 mod netxml;

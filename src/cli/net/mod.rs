@@ -103,6 +103,14 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         #[arg(long)]
         force: bool,
     },
+    /// Stop and start a running network's bridge, rules and dnsmasq, keeping its guests plugged.
+    #[command(
+        after_help = "The network starts again from its definition (a transient one from what runs), with the firewall it had. Its guest ports stay plugged: usage counts are kept, taps go back on the new bridge and missing macvtaps are made again, so a guest sees at most a link flap and keeps its address, since dnsmasq starts again from the same lease file. A definition that no longer fits a plugged port (another bridge name, a device gone from the pool) is refused before anything stops.\n\nExamples:\n  netloom net restart default"
+    )]
+    Restart {
+        /// The network.
+        name: String,
+    },
     /// Show or write a network's dnsmasq configuration and firewall fragments.
     Render(RenderArgs),
 }
@@ -188,6 +196,14 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             })?;
             notify(&warnings);
             tell(&format!("Network {name} created from {}", file.display()))
+        }
+        NetCommand::Restart { name } => {
+            let name = parse_name(name)?;
+            let notes = with_session(cli, |s, root| {
+                network::restart(s, root, &name, &format!("net restart {name}"))
+            })?;
+            notify(&notes);
+            tell(&format!("Network {name} restarted"))
         }
         NetCommand::Stop { name, force } => {
             let name = parse_name(name)?;

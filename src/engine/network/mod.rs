@@ -15,6 +15,7 @@ mod fw;
 pub(crate) mod link;
 mod marks;
 pub mod record;
+mod restart;
 mod start;
 mod stop;
 
@@ -29,6 +30,7 @@ use crate::xml::{self, NetworkChecks};
 
 pub use fw::Firewall;
 use record::Record;
+pub use restart::restart;
 pub use start::{create, start};
 pub use stop::stop;
 

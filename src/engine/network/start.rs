@@ -91,7 +91,8 @@ fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext, Error> {
     NetContext::new(&dir, Some(&pid)).map_err(refuse)
 }
 
-fn run(
+/// Starts `net` (defined or not), with every step recorded and undone when one fails.
+pub(super) fn run(
     session: &Session<'_>,
     root: &TargetRoot,
     net: Network,

@@ -1,0 +1,183 @@
+//! The `net` verbs that act on a running network without dropping its guests, for real in
+//! the `net_live` lab (namespaces this test creates, real dnsmasq and nftables): `net
+//! restart` keeps guests plugged, with their leases and their traffic; `net update` changes
+//! the running dnsmasq (a new static lease without restarting it); `net dhcp-leases` and
+//! `net info` read what runs.
+
+use std::fs;
+
+use serde_json::Value;
+
+use crate::net_live_util::{Lab, runnable};
+use crate::port_util::{list, network, plugged, usage};
+
+const G1_MAC: &str = "52:54:00:00:00:05";
+const G2_MAC: &str = "52:54:00:00:00:06";
+
+/// A NAT network on `bridge` with 10.N.0.1/24, a range .100-.199 and G1's static lease .5.
+fn lan(n: u8, bridge: &str) -> String {
+    format!(
+        "  <forward mode='nat'/>\n  <bridge name='{bridge}' stp='off'/>\n  \
+         <domain name='lab.test' localOnly='yes'/>\n  \
+         <ip address='10.{n}.0.1' netmask='255.255.255.0'><dhcp>\
+         <range start='10.{n}.0.100' end='10.{n}.0.199'/>\
+         <host mac='{G1_MAC}' name='g1' ip='10.{n}.0.5'/></dhcp></ip>"
+    )
+}
+
+/// A guest NIC on network `net` whose host end is `dev` (a veth end in HV, or a tap netloom
+/// makes when `dev` is empty).
+fn nic(mac: &str, net: &str, dev: &str) -> String {
+    let target = if dev.is_empty() {
+        String::new()
+    } else {
+        format!("<target dev='{dev}'/>")
+    };
+    format!(
+        "    <interface type='network'><mac address='{mac}'/><source network='{net}'/>\
+         {target}<model type='virtio'/></interface>"
+    )
+}
+
+/// A veth from HV (`vgN`, left for `port plug` to attach) to guest namespace `g` (`gNe`).
+fn veth(lab: &Lab, g: &crate::net_live_util::Ns, n: u8, mac: &str) {
+    lab.hv.ip(&format!(
+        "link add vg{n} type veth peer name g{n}e netns {}",
+        g.0
+    ));
+    g.ip(&format!("link set g{n}e address {mac} up"));
+}
+
+/// The bridge `dev` is attached to in HV.
+fn master(lab: &Lab, dev: &str) -> Option<String> {
+    let text = lab.hv.ip(&format!("-j link show {dev}"));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v[0]["master"].as_str().map(str::to_owned)
+}
+
+#[test]
+fn restart_keeps_guests_plugged_with_their_leases_and_traffic() {
+    if !runnable() {
+        return;
+    }
+    let lab = Lab::new("rs", false);
+    network(&lab, "lan", &lan(66, "nlbr6"));
+    let before_dnsmasq = lab.dnsmasq_pid("lan");
+    veth(&lab, &lab.g1, 1, G1_MAC);
+    veth(&lab, &lab.g2, 2, G2_MAC);
+    // vm1 holds G1's veth and a tap netloom makes; vm2 G2's veth.
+    plugged(
+        &lab,
+        "vm1",
+        &format!(
+            "{}\n{}",
+            nic(G1_MAC, "lan", "vg1"),
+            nic("52:54:00:00:00:07", "lan", "")
+        ),
+    );
+    plugged(&lab, "vm2", &nic(G2_MAC, "lan", "vg2"));
+    assert_eq!(usage(&lab, "lan").0, 3);
+    lab.dhcp(&[(&lab.g1, "g1e"), (&lab.g2, "g2e")]);
+    assert_eq!(lab.g1.inet("g1e"), ["10.66.0.5/24"]);
+    let g2 = lab.g2.inet("g2e");
+    assert!(
+        g2.len() == 1 && g2[0].starts_with("10.66.0.1"),
+        "G2 has a lease from the range: {g2:?}"
+    );
+    let (c, seen) = lab.tcp(&lab.g1, 7761);
+    assert!(
+        c.ok() && seen.contains("Connection received on 10.99.0.1 "),
+        "{c}\n{seen}"
+    );
+    let leases = lab.root().join("var/lib/netloom/dnsmasq/lan.leases");
+    let leased = fs::read_to_string(&leases).unwrap();
+
+    let r = lab.netloom(&["net", "restart", "lan"]);
+    assert!(
+        r.ok() && r.stdout.trim_end() == "Network lan restarted",
+        "net restart: {r}"
+    );
+    // Everything netloom says besides is a known warning of this kernel, not a guest lost.
+    for line in r.stderr.lines() {
+        assert!(line.contains("checksum fix"), "unexpected: {line}\n{r}");
+    }
+    // The host side is new: another dnsmasq, from the same lease file.
+    let after_dnsmasq = lab.dnsmasq_pid("lan");
+    assert_ne!(before_dnsmasq, after_dnsmasq, "dnsmasq was not restarted");
+    assert_eq!(fs::read_to_string(&leases).unwrap(), leased);
+    // The guests are where they were: both veths and the tap back on the bridge, counted.
+    for dev in ["vg1", "vg2", "vnet0"] {
+        assert_eq!(master(&lab, dev).as_deref(), Some("nlbr6"), "{dev}");
+    }
+    let (conns, _) = usage(&lab, "lan");
+    assert_eq!(conns, 3, "usage counts after restart");
+    let (v, notes) = list(&lab);
+    assert_eq!(v["guests"].as_array().map(Vec::len), Some(2), "{v}");
+    assert!(!notes.contains("released"), "{notes}");
+    let live = lab.netloom(&["net", "dumpxml", "lan"]);
+    assert!(live.stdout.contains("connections='3'"), "{live}");
+    // Their addresses stand, traffic goes through NAT again, and a renewal gives the same.
+    assert_eq!(lab.g1.inet("g1e"), ["10.66.0.5/24"]);
+    assert_eq!(lab.g2.inet("g2e"), g2);
+    let (c, seen) = lab.tcp(&lab.g1, 7762);
+    assert!(
+        c.ok() && seen.contains("Connection received on 10.99.0.1 "),
+        "{c}\n{seen}"
+    );
+    lab.dhcp(&[(&lab.g2, "g2e")]);
+    assert_eq!(lab.g2.inet("g2e"), g2, "G2 renewed into another address");
+
+    // A definition that no longer fits the plugged ports is refused before anything stops.
+    let moved = lab.file(
+        "moved.xml",
+        &format!(
+            "<network>\n  <name>lan</name>\n{}\n</network>\n",
+            lan(66, "nlbr7")
+        ),
+    );
+    assert!(lab.netloom(&["net", "define", &moved]).ok());
+    lab.fails(&["net", "restart", "lan"], "cannot take back guest port");
+    assert_eq!(lab.dnsmasq_pid("lan"), after_dnsmasq);
+    assert_eq!(master(&lab, "vg1").as_deref(), Some("nlbr6"));
+    lab.fails(&["net", "restart", "nosuch"], "no network named 'nosuch'");
+
+    lab.unplug();
+    let r = lab.netloom(&["port", "unplug", "--guest", "vm1"]);
+    assert!(r.ok(), "{r}");
+    let r = lab.netloom(&["net", "stop", "lan"]);
+    assert!(r.ok(), "{r}");
+    lab.fails(&["net", "restart", "lan"], "is not active");
+    lab.finish();
+}
+
+#[test]
+fn restart_of_a_macvtap_network_makes_a_missing_macvtap_again() {
+    if !runnable() {
+        return;
+    }
+    let lab = Lab::new("rm", false);
+    crate::port_util::pool(&lab, &["eth1"]);
+    network(
+        &lab,
+        "direct",
+        "  <forward mode='bridge'><interface dev='eth1'/></forward>",
+    );
+    let xml = plugged(&lab, "vm1", &nic("52:54:00:00:00:09", "direct", ""));
+    assert!(xml.contains("<target dev='macvtap0'/>"), "{xml}");
+    lab.hv.ip("link del macvtap0");
+    let r = lab.netloom(&["net", "restart", "direct"]);
+    assert!(r.ok() && r.stderr.is_empty(), "net restart: {r}");
+    let link = lab.hv.ip("-d link show macvtap0");
+    for want in [
+        "macvtap0@eth1",
+        "macvtap mode bridge",
+        "link/ether 52:54:00:00:00:09",
+    ] {
+        assert!(link.contains(want), "{want}: {link}");
+    }
+    assert_eq!(usage(&lab, "direct"), (1, vec![("eth1".into(), 1)]));
+    let r = lab.netloom(&["port", "unplug", "--guest", "vm1"]);
+    assert!(r.ok(), "{r}");
+    assert!(!lab.hv.ip("link").contains("macvtap0"));
+    lab.finish();
+}
