@@ -181,3 +181,185 @@ fn restart_of_a_macvtap_network_makes_a_missing_macvtap_again() {
     assert!(!lab.hv.ip("link").contains("macvtap0"));
     lab.finish();
 }
+
+/// `dig @SERVER +short TYPE NAME` in `g`, trimmed.
+fn dig(g: &crate::net_live_util::Ns, server: &str, kind: &str, name: &str) -> String {
+    let at = format!("@{server}");
+    let out = g.exec(
+        &["dig", &at, "+short", "+time=2", "+tries=1", kind, name],
+        None,
+    );
+    assert!(out.ok(), "dig {kind} {name}: {out}");
+    out.stdout.trim().to_owned()
+}
+
+#[test]
+fn update_gives_a_new_guest_its_static_lease_without_restarting_dnsmasq() {
+    if !runnable() {
+        return;
+    }
+    let lab = Lab::new("up", false);
+    network(&lab, "lan", &lan(67, "nlbr8"));
+    let pid = lab.dnsmasq_pid("lan");
+    lab.plug(&lab.g1, 1, G1_MAC, "nlbr8");
+    lab.dhcp(&[(&lab.g1, "g1e")]);
+    assert_eq!(lab.g1.inet("g1e"), ["10.67.0.5/24"]);
+    let hostsfile = lab.root().join("var/lib/netloom/dnsmasq/lan.hostsfile");
+    let def = lab.root().join("etc/netloom/networks/lan.xml");
+
+    // A fixed lease for G2, into the running dnsmasq (SIGHUP: same pid) and the definition.
+    let host = format!("<host mac='{G2_MAC}' name='g2' ip='10.67.0.7'/>");
+    lab.ok(
+        &[
+            "net",
+            "update",
+            "lan",
+            "add",
+            "ip-dhcp-host",
+            &host,
+            "--live",
+            "--config",
+        ],
+        "Updated network lan live state and persistent config",
+    );
+    assert_eq!(lab.dnsmasq_pid("lan"), pid, "dnsmasq was restarted");
+    let hosts = fs::read_to_string(&hostsfile).unwrap();
+    assert!(hosts.contains(&format!("{G2_MAC},10.67.0.7,g2")), "{hosts}");
+    for xml in [
+        fs::read_to_string(&def).unwrap(),
+        lab.netloom(&["net", "dumpxml", "lan"]).stdout,
+    ] {
+        assert!(xml.contains(&host), "{xml}");
+    }
+    lab.plug(&lab.g2, 2, G2_MAC, "nlbr8");
+    lab.dhcp(&[(&lab.g2, "g2e")]);
+    assert_eq!(
+        lab.g2.inet("g2e"),
+        ["10.67.0.7/24"],
+        "G2 did not get its new fixed lease"
+    );
+    assert_eq!(dig(&lab.g1, "10.67.0.1", "A", "g2.lab.test"), "10.67.0.7");
+
+    // A DNS host: the live state only (the default for a running network), same pid.
+    lab.ok(
+        &[
+            "net",
+            "update",
+            "lan",
+            "add",
+            "dns-host",
+            "<host ip='10.67.0.60'><hostname>www2</hostname></host>",
+        ],
+        "Updated network lan live state",
+    );
+    assert_eq!(lab.dnsmasq_pid("lan"), pid);
+    assert_eq!(
+        dig(&lab.g1, "10.67.0.1", "A", "www2.lab.test"),
+        "10.67.0.60"
+    );
+    assert!(!fs::read_to_string(&def).unwrap().contains("www2"));
+
+    // Refused, by name or position, with nothing changed.
+    let files = |lab: &Lab| {
+        let dir = lab.root().join("var/lib/netloom/dnsmasq");
+        ["lan.conf", "lan.hostsfile", "lan.addnhosts"]
+            .map(|f| fs::read_to_string(dir.join(f)).unwrap())
+    };
+    let before = files(&lab);
+    let clash = format!("<host mac='{G2_MAC}' name='other' ip='10.67.0.9'/>");
+    lab.fails(
+        &[
+            "net",
+            "update",
+            "lan",
+            "add",
+            "ip-dhcp-host",
+            &clash,
+            "--live",
+        ],
+        "has a DHCP host <host mac='52:54:00:00:00:06' name='g2' ip='10.67.0.7'/> already",
+    );
+    lab.fails(
+        &[
+            "net",
+            "update",
+            "lan",
+            "delete",
+            "dns-host",
+            "<host ip='10.67.0.61'/>",
+        ],
+        "network 'lan' has no DNS host with address 10.67.0.61",
+    );
+    lab.fails(
+        &[
+            "net",
+            "update",
+            "lan",
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:0a'\n name='x' ip='10.68.0.9'/>",
+        ],
+        "<XML>:2:15: DHCP host address 10.68.0.9 is outside the <ip>'s subnet 10.67.0.0/24",
+    );
+    lab.fails(
+        &[
+            "net",
+            "update",
+            "lan",
+            "add",
+            "dns-txt",
+            "<txt name='a b' value='x'/>",
+        ],
+        "<XML>:1:12: invalid name 'a b' on <txt>",
+    );
+    assert_eq!(files(&lab), before);
+    assert_eq!(lab.dnsmasq_pid("lan"), pid);
+
+    // A TXT record is an option of the conf: dnsmasq alone restarts, the guests stay.
+    let r = lab.netloom(&[
+        "net",
+        "update",
+        "lan",
+        "add",
+        "dns-txt",
+        "<txt name='info' value='hello, guests'/>",
+        "--live",
+        "--config",
+    ]);
+    assert!(r.ok() && r.stderr.contains("dnsmasq was restarted"), "{r}");
+    let restarted = lab.dnsmasq_pid("lan");
+    assert_ne!(restarted, pid);
+    assert_eq!(
+        dig(&lab.g1, "10.67.0.1", "TXT", "info"),
+        "\"hello, guests\""
+    );
+    assert_eq!(
+        dig(&lab.g1, "10.67.0.1", "A", "www2.lab.test"),
+        "10.67.0.60"
+    );
+    lab.dhcp(&[(&lab.g2, "g2e")]);
+    assert_eq!(lab.g2.inet("g2e"), ["10.67.0.7/24"]);
+
+    // Deleted again, by what finds it.
+    lab.ok(
+        &[
+            "net",
+            "update",
+            "lan",
+            "delete",
+            "ip-dhcp-host",
+            &format!("<host mac='{G2_MAC}'/>"),
+            "--live",
+            "--config",
+        ],
+        "Updated network lan live state and persistent config",
+    );
+    assert_eq!(lab.dnsmasq_pid("lan"), restarted);
+    assert!(!fs::read_to_string(&hostsfile).unwrap().contains(G2_MAC));
+    assert!(!fs::read_to_string(&def).unwrap().contains(G2_MAC));
+
+    lab.unplug();
+    let r = lab.netloom(&["net", "stop", "lan"]);
+    assert!(r.ok(), "{r}");
+    lab.finish();
+}

@@ -10,10 +10,12 @@ use clap::{Subcommand, ValueEnum};
 
 use super::apply::Format;
 use super::{Cli, complain, input, notify, open_root, say, with_session};
-use crate::engine::network::{self, Firewall, NetInfo};
-use crate::error::{Error, Result};
+use crate::engine::network::{self, Firewall, NetInfo, edit};
+use crate::error::{Diagnostics, Error, Result};
 use crate::model::network::NetName;
 use crate::show::{self, Shown};
+use crate::source::SourceFile;
+use crate::xml::section::Section;
 
 use render::RenderArgs;
 
@@ -111,8 +113,103 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// The network.
         name: String,
     },
+    /// Add, delete or modify one entry of a network, running or defined, as `virsh net-update`.
+    #[command(after_help = UPDATE_HELP)]
+    Update {
+        /// The network.
+        name: String,
+        /// What to do with the entry.
+        #[arg(value_enum)]
+        command: UpdateCommand,
+        /// Which part of the network the entry is in.
+        #[arg(value_enum)]
+        section: SectionArg,
+        /// The entry's XML: the text itself (starting with `<`), a file, or `-` for standard
+        /// input.
+        xml: String,
+        /// For ip-dhcp-host: the `<ip>` (counting from 0 among all of them); by default the
+        /// one with DHCP.
+        #[arg(long, value_name = "INDEX")]
+        parent_index: Option<usize>,
+        /// Change the running network.
+        #[arg(long)]
+        live: bool,
+        /// Change the definition.
+        #[arg(long)]
+        config: bool,
+        /// The running network if it runs, else the definition (the default).
+        #[arg(long, conflicts_with_all = ["live", "config"])]
+        current: bool,
+    },
     /// Show or write a network's dnsmasq configuration and firewall fragments.
     Render(RenderArgs),
+}
+
+const UPDATE_HELP: &str = "Entries: ip-dhcp-host <host mac|id name ip/>, dns-host <host \
+ip><hostname>…</hostname></host>, dns-txt <txt name value/>, dns-srv <srv service protocol …/>, \
+portgroup <portgroup name …>. add refuses an entry that clashes with one there (a DHCP host with \
+the same MAC, id, name or address; a DNS host with the same address; a TXT record or portgroup \
+of the same name); delete and modify refuse one they do not find. A DHCP host is modified in \
+the place of the one with its MAC, id, name or address; DNS records are only added and \
+deleted. To delete, the XML needs only what finds the entry.\n\nThe running network changes \
+without dropping its guests: DHCP and DNS hosts reach dnsmasq by SIGHUP (it rereads its hosts \
+files, same pid); TXT and SRV records by a restart of dnsmasq alone (same leases). A change that \
+alters the firewall rules of a running network is refused: use --config and `net restart`.\n\n\
+Examples:\n  netloom net update default add ip-dhcp-host \\\n    \"<host mac='52:54:00:00:00:06' \
+name='vm2' ip='192.168.122.6'/>\" --live --config\n  netloom net update default delete dns-host \
+\"<host ip='192.168.122.50'/>\" --live --config";
+
+/// `net update`'s commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UpdateCommand {
+    /// Add the entry last (as add-last).
+    Add,
+    /// Add the entry first.
+    AddFirst,
+    /// Add the entry last.
+    AddLast,
+    /// Remove the entry the XML finds.
+    Delete,
+    /// Put the entry in the place of the one it matches.
+    Modify,
+}
+
+/// `net update`'s sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SectionArg {
+    /// A fixed DHCP lease: `<host mac='…' name='…' ip='…'/>`.
+    IpDhcpHost,
+    /// A DNS name: `<host ip='…'><hostname>…</hostname></host>`.
+    DnsHost,
+    /// A DNS TXT record: `<txt name='…' value='…'/>`.
+    DnsTxt,
+    /// A DNS SRV record: `<srv service='…' protocol='tcp|udp' …/>`.
+    DnsSrv,
+    /// A portgroup: `<portgroup name='…'>…</portgroup>`.
+    Portgroup,
+}
+
+impl From<SectionArg> for Section {
+    fn from(s: SectionArg) -> Self {
+        match s {
+            SectionArg::IpDhcpHost => Section::IpDhcpHost,
+            SectionArg::DnsHost => Section::DnsHost,
+            SectionArg::DnsTxt => Section::DnsTxt,
+            SectionArg::DnsSrv => Section::DnsSrv,
+            SectionArg::Portgroup => Section::Portgroup,
+        }
+    }
+}
+
+impl From<UpdateCommand> for edit::Command {
+    fn from(c: UpdateCommand) -> Self {
+        match c {
+            UpdateCommand::Add | UpdateCommand::AddLast => edit::Command::AddLast,
+            UpdateCommand::AddFirst => edit::Command::AddFirst,
+            UpdateCommand::Delete => edit::Command::Delete,
+            UpdateCommand::Modify => edit::Command::Modify,
+        }
+    }
 }
 
 /// The firewall a starting network's rules go into.
@@ -205,6 +302,49 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             notify(&notes);
             tell(&format!("Network {name} restarted"))
         }
+        NetCommand::Update {
+            name,
+            command,
+            section,
+            xml,
+            parent_index,
+            live,
+            config,
+            current: _,
+        } => {
+            let name = parse_name(name)?;
+            let edit = edit::Edit {
+                command: (*command).into(),
+                section: (*section).into(),
+                xml: entry_xml(xml)?,
+                parent: *parent_index,
+            };
+            let affect = network::Affect {
+                live: *live,
+                config: *config,
+            };
+            let verb = command.to_possible_value().map(|v| v.get_name().to_owned());
+            let cmd = format!(
+                "net update {name} {} {}",
+                verb.unwrap_or_default(),
+                Section::from(*section).as_str()
+            );
+            let done = with_session(cli, |s, root| {
+                network::update(s, root, &name, &edit, affect, &cmd)
+            })?;
+            if done.reload == network::Reload::Restarted {
+                say(&format!(
+                    "network '{name}': dnsmasq was restarted to read the change (it reads TXT and \
+                     SRV records only at start); its leases are kept"
+                ));
+            }
+            let what = match (done.live, done.config) {
+                (true, true) => "live state and persistent config",
+                (true, false) => "live state",
+                _ => "persistent config",
+            };
+            tell(&format!("Updated network {name} {what}"))
+        }
         NetCommand::Stop { name, force } => {
             let name = parse_name(name)?;
             let warnings = with_session(cli, |s, root| {
@@ -251,6 +391,19 @@ pub(super) fn start_autostart(cli: &Cli, fw: Option<Firewall>) -> Result<()> {
 /// network's name may hold a bidirectional override, a file's name anything).
 fn tell(line: &str) -> Result<()> {
     writeln!(std::io::stdout().lock(), "{}", Shown(line)).map_err(Error::Output)
+}
+
+/// `net update`'s XML argument: the entry itself when it starts with `<` (as virsh takes it),
+/// else a file or `-`, read as every input is.
+fn entry_xml(arg: &str) -> Result<SourceFile> {
+    if arg.trim_start().starts_with('<') {
+        return Ok(SourceFile::new("<XML>", arg));
+    }
+    let (mut sources, problems) = input::read_all(&[PathBuf::from(arg)]);
+    match sources.pop() {
+        Some(src) if problems.is_empty() => Ok(src),
+        _ => Err(Error::Invalid(Diagnostics(problems))),
+    }
 }
 
 fn parse_name(name: &str) -> Result<NetName> {

@@ -11,6 +11,7 @@
 
 pub(crate) mod cmd;
 mod dnsmasq;
+pub mod edit;
 mod fw;
 pub(crate) mod link;
 mod marks;
@@ -18,6 +19,7 @@ pub mod record;
 mod restart;
 mod start;
 mod stop;
+mod update;
 
 use std::collections::BTreeSet;
 
@@ -33,6 +35,7 @@ use record::Record;
 pub use restart::restart;
 pub use start::{create, start};
 pub use stop::stop;
+pub use update::{Affect, Reload, Updated, update};
 
 /// Where definitions live.
 pub const DEF_DIR: &str = "etc/netloom/networks";

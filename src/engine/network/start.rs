@@ -71,7 +71,7 @@ fn fault_at(point: &str) -> Result<(), Error> {
 
 /// Where dnsmasq finds its files and writes its pid: absolute paths under the root,
 /// checked by [`NetContext::new`].
-fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext, Error> {
+pub(super) fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext, Error> {
     let abs = |rel: &str| {
         root.path_for_programs()
             .join(rel)
