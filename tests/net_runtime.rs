@@ -239,6 +239,37 @@ fn update_gives_a_new_guest_its_static_lease_without_restarting_dnsmasq() {
         "G2 did not get its new fixed lease"
     );
     assert_eq!(dig(&lab.g1, "10.67.0.1", "A", "g2.lab.test"), "10.67.0.7");
+    // dnsmasq's lease file has both guests, with the names their fixed leases give them.
+    let r = lab.netloom(&["net", "dhcp-leases", "lan", "--format", "json"]);
+    assert!(r.ok(), "{r}");
+    let leases: Value = serde_json::from_str(&r.stdout).unwrap();
+    let got: Vec<(String, String, String)> = leases
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let s = |k: &str| l[k].as_str().unwrap_or_default().to_owned();
+            (s("mac"), s("address"), s("hostname"))
+        })
+        .collect();
+    assert_eq!(
+        got.len(),
+        2,
+        "{}",
+        lab.netloom(&["net", "dhcp-leases", "lan"]).stdout
+    );
+    for want in [
+        (G1_MAC.to_owned(), "10.67.0.5".to_owned(), "g1".to_owned()),
+        (G2_MAC.to_owned(), "10.67.0.7".to_owned(), "g2".to_owned()),
+    ] {
+        assert!(got.contains(&want), "{want:?} not in {got:?}");
+    }
+    let r = lab.netloom(&["net", "dhcp-leases", "lan", "--mac", G2_MAC]);
+    assert!(r.ok() && r.stdout.lines().count() == 3, "{r}");
+    assert!(
+        r.stdout.contains("10.67.0.7/24") && r.stdout.contains(" g2 "),
+        "{r}"
+    );
 
     // A DNS host: the live state only (the default for a running network), same pid.
     lab.ok(
@@ -362,4 +393,127 @@ fn update_gives_a_new_guest_its_static_lease_without_restarting_dnsmasq() {
     let r = lab.netloom(&["net", "stop", "lan"]);
     assert!(r.ok(), "{r}");
     lab.finish();
+}
+
+#[test]
+fn dhcp_leases_and_info_read_what_is_there_and_escape_what_guests_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    fs::create_dir(&root).unwrap();
+    let r = root.display().to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--root", r.as_str()];
+        all.extend_from_slice(args);
+        crate::util::netloom(&all, dir.path(), None)
+    };
+    let xml = dir.path().join("lan.xml");
+    fs::write(
+        &xml,
+        "<network><name>lan</name><uuid>8a6c1f2e-0f6b-4a55-9d55-2b6f3c1d9e01</uuid>\
+         <forward/><bridge name='nlbr3'/>\
+         <ip address='10.3.0.1' prefix='24'/><ip family='ipv6' address='fd03::1' prefix='64'/>\
+         </network>",
+    )
+    .unwrap();
+    assert_eq!(run(&["net", "define", xml.to_str().unwrap()]).code, 0);
+    // Never started: no lease file, no leases.
+    let empty = run(&["net", "dhcp-leases", "lan", "--format", "json"]);
+    assert_eq!(
+        (empty.code, empty.stdout.as_str()),
+        (0, "[]\n"),
+        "{}",
+        empty.stderr
+    );
+    fs::create_dir_all(root.join("var/lib/netloom/dnsmasq")).unwrap();
+    fs::write(
+        root.join("var/lib/netloom/dnsmasq/lan.leases"),
+        "1700000000 52:54:00:00:00:05 10.3.0.5 g1 01:52:54:00:00:00:05\n\
+         0 52:54:00:00:00:06 10.3.0.6 evil\u{1b}[2J\u{202e} *\n\
+         garbage\n\
+         duid 00:01:00:01:2c:5b:11:22:52:54:00:00:00:01\n\
+         1700000100 1234 fd03::5 g1 00:03:00:01:52:54:00:00:00:05\n",
+    )
+    .unwrap();
+
+    let text = run(&["net", "dhcp-leases", "lan"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert_eq!(lines.len(), 2 + 3, "{}", text.stdout);
+    assert!(lines[0].starts_with(" Expiry Time "), "{}", lines[0]);
+    assert!(
+        lines[2].contains("2023-11-14T22:13:20Z")
+            && lines[2].contains("52:54:00:00:00:05")
+            && lines[2].contains("ipv4")
+            && lines[2].contains("10.3.0.5/24")
+            && lines[2].contains("01:52:54:00:00:00:05"),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].starts_with(" never "), "{}", lines[3]);
+    assert!(
+        !text.stdout.contains('\u{1b}') && !text.stdout.contains('\u{202e}'),
+        "a guest's host name reached the terminal raw: {:?}",
+        text.stdout
+    );
+    assert!(lines[3].contains("evil\\u{1b}[2J\\u{202e}"), "{}", lines[3]);
+    assert!(
+        lines[4].contains("fd03::5/64") && lines[4].contains("ipv6"),
+        "{}",
+        lines[4]
+    );
+    assert!(
+        text.stderr.contains(
+            "lan.leases:3: expected 5 fields separated by single spaces, found 1; skipped"
+        ),
+        "{}",
+        text.stderr
+    );
+
+    let json = run(&[
+        "net",
+        "dhcp-leases",
+        "lan",
+        "--mac",
+        "52:54:00:00:00:06",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{
+            "expiry": null, "expiry-time": null, "mac": "52:54:00:00:00:06", "iaid": null,
+            "protocol": "ipv4", "address": "10.3.0.6", "prefix": 24,
+            "hostname": "evil\u{1b}[2J\u{202e}", "client-id": null
+        }])
+    );
+    let bad = run(&["net", "dhcp-leases", "lan", "--mac", "52:54:00"]);
+    assert!(
+        bad.code == 2 && bad.stderr.contains("--mac '52:54:00'"),
+        "{}",
+        bad.stderr
+    );
+    let none = run(&["net", "dhcp-leases", "nosuch"]);
+    assert!(
+        none.code == 2 && none.stderr.contains("no network named 'nosuch'"),
+        "{}",
+        none.stderr
+    );
+
+    let info = run(&["net", "info", "lan"]);
+    assert_eq!(
+        info.stdout,
+        "Name:           lan\n\
+         UUID:           8a6c1f2e-0f6b-4a55-9d55-2b6f3c1d9e01\n\
+         Active:         no\n\
+         Persistent:     yes\n\
+         Autostart:      no\n\
+         Bridge:         nlbr3\n",
+        "{}",
+        info.stderr
+    );
+    let json = run(&["net", "info", "lan", "--format", "json"]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["uuid"], "8a6c1f2e-0f6b-4a55-9d55-2b6f3c1d9e01");
+    assert_eq!(v["active"], false);
 }

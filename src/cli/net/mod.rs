@@ -12,6 +12,7 @@ use super::apply::Format;
 use super::{Cli, complain, input, notify, open_root, say, with_session};
 use crate::engine::network::{self, Firewall, NetInfo, edit};
 use crate::error::{Diagnostics, Error, Result};
+use crate::model::MacAddr;
 use crate::model::network::NetName;
 use crate::show::{self, Shown};
 use crate::source::SourceFile;
@@ -140,6 +141,33 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// The running network if it runs, else the definition (the default).
         #[arg(long, conflicts_with_all = ["live", "config"])]
         current: bool,
+    },
+    /// List the DHCP leases dnsmasq gave out on a network, from its lease file.
+    #[command(
+        name = "dhcp-leases",
+        after_help = "Columns: expiry time (UTC; `never` for an infinite lease), MAC address, \
+protocol, IP address with the prefix of its <ip>, host name and client id (IPv4) or DUID \
+(IPv6), as the client sent them (shown escaped). IPv6 leases carry no MAC in dnsmasq's lease \
+file, so --mac lists IPv4 leases only.\n\nExamples:\n  netloom net dhcp-leases default\n  \
+netloom net dhcp-leases default --mac 52:54:00:00:00:05 --format json"
+    )]
+    DhcpLeases {
+        /// The network.
+        name: String,
+        /// Only the leases of this MAC.
+        #[arg(long, value_name = "MAC")]
+        mac: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show a network's name, UUID, state, persistence, autostart and bridge.
+    Info {
+        /// The network.
+        name: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Show or write a network's dnsmasq configuration and firewall fragments.
     Render(RenderArgs),
@@ -345,6 +373,20 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             };
             tell(&format!("Updated network {name} {what}"))
         }
+        NetCommand::DhcpLeases { name, mac, format } => {
+            let mac = mac
+                .as_deref()
+                .map(|m| MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}"))))
+                .transpose()?;
+            let root = open_root(cli)?;
+            let found = network::leases::leases(&root, &parse_name(name)?, mac)?;
+            notify(&found.skipped);
+            dhcp_leases(&found.leases, *format)
+        }
+        NetCommand::Info { name, format } => {
+            let root = open_root(cli)?;
+            info(&network::info(&root, &parse_name(name)?)?, *format)
+        }
         NetCommand::Stop { name, force } => {
             let name = parse_name(name)?;
             let warnings = with_session(cli, |s, root| {
@@ -451,10 +493,10 @@ fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
         }
         Format::Text => {
             let yes = |b: bool| if b { "yes" } else { "no" };
-            let rows: Vec<[String; 5]> = nets
+            let rows: Vec<Vec<String>> = nets
                 .iter()
                 .map(|n| {
-                    [
+                    vec![
                         show::text(n.name.as_str()).into_owned(),
                         (if n.active { "active" } else { "inactive" }).into(),
                         yes(n.autostart).into(),
@@ -465,26 +507,132 @@ fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
                     ]
                 })
                 .collect();
-            let head = ["Name", "State", "Autostart", "Persistent", "Bridge"].map(String::from);
-            let mut widths = head.clone().map(|h| h.chars().count());
-            for row in &rows {
-                for (w, cell) in widths.iter_mut().zip(row) {
-                    *w = (*w).max(cell.chars().count());
-                }
-            }
-            let line = |row: &[String; 5]| {
-                let cells: Vec<String> = row
-                    .iter()
-                    .zip(widths)
-                    .map(|(c, w)| format!("{c:<w$}"))
-                    .collect();
-                format!(" {}", cells.join("   ").trim_end())
+            let head = ["Name", "State", "Autostart", "Persistent", "Bridge"];
+            table(&mut out, &head, &rows)?;
+        }
+    }
+    out.flush().map_err(Error::Output)
+}
+
+/// A table as `virsh` prints one: a header, a rule, then the rows, columns padded to their
+/// widest cell. The cells are shown already (escaped by the caller).
+fn table(out: &mut impl Write, head: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |row: &[String]| {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        format!(" {}", cells.join("   ").trim_end())
+    };
+    let head: Vec<String> = head.iter().map(|h| (*h).to_owned()).collect();
+    writeln!(out, "{}", line(&head)).map_err(Error::Output)?;
+    let total = widths.iter().sum::<usize>() + 3 * widths.len().saturating_sub(1) + 1;
+    writeln!(out, "{}", "-".repeat(total)).map_err(Error::Output)?;
+    for row in rows {
+        writeln!(out, "{}", line(row)).map_err(Error::Output)?;
+    }
+    Ok(())
+}
+
+/// `net dhcp-leases`: a table, or JSON with every field as read.
+fn dhcp_leases(leases: &[network::leases::Lease], format: Format) -> Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = leases
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "expiry": l.expiry,
+                        "expiry-time": l.expiry.map(crate::engine::utc),
+                        "mac": l.mac,
+                        "iaid": l.iaid,
+                        "protocol": l.protocol(),
+                        "address": l.address.to_string(),
+                        "prefix": l.prefix,
+                        "hostname": l.hostname,
+                        "client-id": l.client_id,
+                    })
+                })
+                .collect();
+            serde_json::to_writer(&mut out, &list).map_err(|e| Error::Output(e.into()))?;
+            writeln!(out).map_err(Error::Output)?;
+        }
+        Format::Text => {
+            let shown = |v: &Option<String>| {
+                v.as_deref()
+                    .map_or_else(|| "-".to_owned(), |t| show::text(t).into_owned())
             };
-            writeln!(out, "{}", line(&head)).map_err(Error::Output)?;
-            let total = widths.iter().sum::<usize>() + 3 * 4 + 1;
-            writeln!(out, "{}", "-".repeat(total)).map_err(Error::Output)?;
-            for row in &rows {
-                writeln!(out, "{}", line(row)).map_err(Error::Output)?;
+            let rows: Vec<Vec<String>> = leases
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.expiry.map_or_else(|| "never".into(), crate::engine::utc),
+                        shown(&l.mac),
+                        l.protocol().into(),
+                        match l.prefix {
+                            Some(p) => format!("{}/{p}", l.address),
+                            None => l.address.to_string(),
+                        },
+                        shown(&l.hostname),
+                        shown(&l.client_id),
+                    ]
+                })
+                .collect();
+            let head = [
+                "Expiry Time",
+                "MAC address",
+                "Protocol",
+                "IP address",
+                "Hostname",
+                "Client ID or DUID",
+            ];
+            table(&mut out, &head, &rows)?;
+        }
+    }
+    out.flush().map_err(Error::Output)
+}
+
+/// `net info`: `Key:` lines as `virsh net-info` prints them, or JSON.
+fn info(n: &NetInfo, format: Format) -> Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    match format {
+        Format::Json => {
+            let v = serde_json::json!({
+                "name": n.name.as_str(),
+                "uuid": n.uuid.to_string(),
+                "active": n.active,
+                "persistent": n.persistent,
+                "autostart": n.autostart,
+                "bridge": n.bridge,
+            });
+            serde_json::to_writer(&mut out, &v).map_err(|e| Error::Output(e.into()))?;
+            writeln!(out).map_err(Error::Output)?;
+        }
+        Format::Text => {
+            let lines = [
+                ("Name:", show::text(n.name.as_str()).into_owned()),
+                ("UUID:", n.uuid.to_string()),
+                ("Active:", yes(n.active).into()),
+                ("Persistent:", yes(n.persistent).into()),
+                ("Autostart:", yes(n.autostart).into()),
+                (
+                    "Bridge:",
+                    n.bridge
+                        .as_deref()
+                        .map_or_else(|| "-".into(), |b| show::text(b).into_owned()),
+                ),
+            ];
+            for (key, value) in lines {
+                writeln!(out, "{key:<16}{value}").map_err(Error::Output)?;
             }
         }
     }
