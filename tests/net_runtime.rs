@@ -92,7 +92,13 @@ fn restart_keeps_guests_plugged_with_their_leases_and_traffic() {
     let leases = lab.root().join("var/lib/netloom/dnsmasq/lan.leases");
     let leased = fs::read_to_string(&leases).unwrap();
 
-    let r = lab.netloom(&["net", "restart", "lan"]);
+    // By UUID, as every `net` verb that takes a name.
+    let info = lab.netloom(&["net", "info", "lan", "--format", "json"]);
+    let uuid = serde_json::from_str::<Value>(&info.stdout).unwrap()["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = lab.netloom(&["net", "restart", &uuid]);
     assert!(
         r.ok() && r.stdout.trim_end() == "Network lan restarted",
         "net restart: {r}"
@@ -390,8 +396,12 @@ fn update_gives_a_new_guest_its_static_lease_without_restarting_dnsmasq() {
     assert!(!fs::read_to_string(&def).unwrap().contains(G2_MAC));
 
     lab.unplug();
-    let r = lab.netloom(&["net", "stop", "lan"]);
-    assert!(r.ok(), "{r}");
+    let info = lab.netloom(&["net", "info", "lan", "--format", "json"]);
+    let uuid = serde_json::from_str::<Value>(&info.stdout).unwrap()["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    lab.ok(&["net", "stop", &uuid], "Network lan stopped");
     lab.finish();
 }
 
@@ -516,4 +526,54 @@ fn dhcp_leases_and_info_read_what_is_there_and_escape_what_guests_sent() {
     let v: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(v["uuid"], "8a6c1f2e-0f6b-4a55-9d55-2b6f3c1d9e01");
     assert_eq!(v["active"], false);
+
+    // Every verb that takes a name takes the UUID (any case) as well.
+    let uuid = "8A6C1F2E-0F6B-4A55-9D55-2B6F3C1D9E01";
+    let by_uuid = run(&["net", "info", uuid]);
+    assert_eq!(by_uuid.stdout, info.stdout, "{}", by_uuid.stderr);
+    let xml = run(&["net", "dumpxml", uuid]);
+    assert!(
+        xml.code == 0 && xml.stdout.contains("<name>lan</name>"),
+        "{}",
+        xml.stderr
+    );
+    assert_eq!(run(&["net", "dhcp-leases", uuid]).stdout, text.stdout);
+    let auto = run(&["net", "autostart", uuid]);
+    assert_eq!(
+        auto.stdout, "Network lan marked as autostarted\n",
+        "{}",
+        auto.stderr
+    );
+    let upd = run(&[
+        "net",
+        "update",
+        uuid,
+        "add",
+        "portgroup",
+        "<portgroup name='pg'/>",
+    ]);
+    assert_eq!(
+        upd.stdout, "Updated network lan persistent config\n",
+        "{}",
+        upd.stderr
+    );
+    let other = run(&["net", "info", "8a6c1f2e-0f6b-4a55-9d55-2b6f3c1d9e02"]);
+    assert!(
+        other.code == 2
+            && other
+                .stderr
+                .contains("no network named '8a6c1f2e-0f6b-4a55-9d55-2b6f3c1d9e02'"),
+        "{}",
+        other.stderr
+    );
+    let gone = run(&["net", "undefine", uuid]);
+    assert_eq!(
+        gone.stdout, "Network lan has been undefined\n",
+        "{}",
+        gone.stderr
+    );
+    assert_eq!(
+        run(&["net", "list", "--all", "--format", "json"]).stdout,
+        "[]\n"
+    );
 }

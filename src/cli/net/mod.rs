@@ -12,8 +12,8 @@ use super::apply::Format;
 use super::{Cli, complain, input, notify, open_root, say, with_session};
 use crate::engine::network::{self, Firewall, NetInfo, edit};
 use crate::error::{Diagnostics, Error, Result};
-use crate::model::MacAddr;
 use crate::model::network::NetName;
+use crate::model::{MacAddr, Uuid};
 use crate::show::{self, Shown};
 use crate::source::SourceFile;
 use crate::xml::section::Section;
@@ -40,7 +40,7 @@ pub enum NetCommand {
     },
     /// Remove a network's definition; a running network goes on running, as a transient one.
     Undefine {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
     },
     /// List networks: name, state, autostart, persistence and bridge.
@@ -54,7 +54,7 @@ pub enum NetCommand {
     },
     /// Print a network's XML: the running one's when it runs.
     Dumpxml {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
         /// The definition, even while a changed one runs.
         #[arg(long)]
@@ -62,7 +62,7 @@ pub enum NetCommand {
     },
     /// Mark a defined network to be started by `net start --autostart` (at boot).
     Autostart {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
         /// Remove the mark instead.
         #[arg(long)]
@@ -77,7 +77,7 @@ hostdev) is only marked active.\n\nExamples:\n  netloom net start default\n  \
 netloom net start --firewall iptables default\n  netloom net start --autostart"
     )]
     Start {
-        /// The network (not with --autostart).
+        /// The network, by name or UUID (not with --autostart).
         #[arg(required_unless_present = "autostart", conflicts_with = "autostart")]
         name: Option<String>,
         /// Start every inactive network marked for autostart.
@@ -99,7 +99,7 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
     /// Stop a network: remove exactly what its start made.
     #[command(visible_alias = "destroy")]
     Stop {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
         /// Forget a network started in another network namespace (one deleted since): stop
         /// its dnsmasq and leave the rest to that namespace.
@@ -111,13 +111,13 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         after_help = "The network starts again from its definition (a transient one from what runs), with the firewall it had. Its guest ports stay plugged: usage counts are kept, taps go back on the new bridge and missing macvtaps are made again, so a guest sees at most a link flap and keeps its address, since dnsmasq starts again from the same lease file. A definition that no longer fits a plugged port (another bridge name, a device gone from the pool) is refused before anything stops.\n\nExamples:\n  netloom net restart default"
     )]
     Restart {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
     },
     /// Add, delete or modify one entry of a network, running or defined, as `virsh net-update`.
     #[command(after_help = UPDATE_HELP)]
     Update {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
         /// What to do with the entry.
         #[arg(value_enum)]
@@ -152,7 +152,7 @@ file, so --mac lists IPv4 leases only.\n\nExamples:\n  netloom net dhcp-leases d
 netloom net dhcp-leases default --mac 52:54:00:00:00:05 --format json"
     )]
     DhcpLeases {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
         /// Only the leases of this MAC.
         #[arg(long, value_name = "MAC")]
@@ -163,7 +163,7 @@ netloom net dhcp-leases default --mac 52:54:00:00:00:05 --format json"
     },
     /// Show a network's name, UUID, state, persistence, autostart and bridge.
     Info {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -265,7 +265,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
         NetCommand::List { all, format } => list(cli, *all, *format),
         NetCommand::Dumpxml { name, inactive } => {
             let root = open_root(cli)?;
-            let text = network::dumpxml(&root, &parse_name(name)?, *inactive)?;
+            let text = network::dumpxml(&root, &resolve(cli, name)?, *inactive)?;
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes()).map_err(Error::Output)
         }
@@ -278,14 +278,14 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             tell(&format!("Network {name} defined from {}", file.display()))
         }
         NetCommand::Undefine { name } => {
-            let name = parse_name(name)?;
+            let name = resolve(cli, name)?;
             with_session(cli, |s, root| {
                 network::undefine(s, root, &name, &format!("net undefine {name}"))
             })?;
             tell(&format!("Network {name} has been undefined"))
         }
         NetCommand::Autostart { name, disable } => {
-            let name = parse_name(name)?;
+            let name = resolve(cli, name)?;
             let verb = if *disable { "--disable " } else { "" };
             with_session(cli, |s, root| {
                 let cmd = format!("net autostart {verb}{name}");
@@ -302,7 +302,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             let fw = firewall.map(Firewall::from);
             match name {
                 Some(n) if !autostart => {
-                    let name = parse_name(n)?;
+                    let name = resolve(cli, n)?;
                     let warnings = with_session(cli, |s, root| {
                         network::start(s, root, &name, fw, &format!("net start {name}"))
                     })?;
@@ -323,7 +323,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             tell(&format!("Network {name} created from {}", file.display()))
         }
         NetCommand::Restart { name } => {
-            let name = parse_name(name)?;
+            let name = resolve(cli, name)?;
             let notes = with_session(cli, |s, root| {
                 network::restart(s, root, &name, &format!("net restart {name}"))
             })?;
@@ -340,7 +340,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             config,
             current: _,
         } => {
-            let name = parse_name(name)?;
+            let name = resolve(cli, name)?;
             let edit = edit::Edit {
                 command: (*command).into(),
                 section: (*section).into(),
@@ -379,16 +379,16 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 .map(|m| MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}"))))
                 .transpose()?;
             let root = open_root(cli)?;
-            let found = network::leases::leases(&root, &parse_name(name)?, mac)?;
+            let found = network::leases::leases(&root, &resolve(cli, name)?, mac)?;
             notify(&found.skipped);
             dhcp_leases(&found.leases, *format)
         }
         NetCommand::Info { name, format } => {
             let root = open_root(cli)?;
-            info(&network::info(&root, &parse_name(name)?)?, *format)
+            info(&network::info(&root, &resolve(cli, name)?)?, *format)
         }
         NetCommand::Stop { name, force } => {
-            let name = parse_name(name)?;
+            let name = resolve(cli, name)?;
             let warnings = with_session(cli, |s, root| {
                 network::stop(s, root, &name, *force, &format!("net stop {name}"))
             })?;
@@ -446,6 +446,18 @@ fn entry_xml(arg: &str) -> Result<SourceFile> {
         Some(src) if problems.is_empty() => Ok(src),
         _ => Err(Error::Invalid(Diagnostics(problems))),
     }
+}
+
+/// The network a verb names: by UUID when the argument is one that a network of the root has
+/// (as virsh looks a UUID up first), else by name.
+fn resolve(cli: &Cli, arg: &str) -> Result<NetName> {
+    if let Ok(uuid) = Uuid::parse(arg.trim()) {
+        let root = open_root(cli)?;
+        if let Some(name) = network::by_uuid(&root, uuid)? {
+            return Ok(name);
+        }
+    }
+    parse_name(arg)
 }
 
 fn parse_name(name: &str) -> Result<NetName> {

@@ -192,6 +192,16 @@ pub fn list(root: &TargetRoot) -> Result<Vec<NetInfo>, Error> {
     Ok(out)
 }
 
+/// The network, defined or running, whose UUID is `uuid`.
+pub fn by_uuid(root: &TargetRoot, uuid: Uuid) -> Result<Option<NetName>, Error> {
+    let mut all = stored(root, RUN_DIR)?;
+    all.extend(stored(root, DEF_DIR)?);
+    Ok(all
+        .into_iter()
+        .find(|n| n.uuid_or_derived() == uuid)
+        .map(|n| n.name))
+}
+
 /// What `net info` shows of network `name`.
 pub fn info(root: &TargetRoot, name: &NetName) -> Result<NetInfo, Error> {
     list(root)?
