@@ -50,9 +50,16 @@ pub fn rollback_pending(
             out.deferred.push(tx.id);
             continue;
         }
-        let (id, plan) = rollback_plan(root, Some(tx.id), true)?;
-        session.rollback(id, true, &plan)?;
-        out.ids.push(id);
+        let rolled = rollback_plan(root, Some(tx.id), true)
+            .and_then(|(id, plan)| session.rollback(id, true, &plan));
+        if let Err(e) = rolled {
+            return Err(Error::Live(format!(
+                "transaction {} is waiting for confirmation and could not be rolled back: {}",
+                tx.id,
+                e.report()
+            )));
+        }
+        out.ids.push(tx.id);
     }
     Ok(out)
 }

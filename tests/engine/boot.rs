@@ -97,3 +97,42 @@ fn boot_late_alone_also_rolls_back_and_reports_no_autostart_network() {
         .expect(2)
         .stderr_has("'never'");
 }
+
+#[test]
+fn a_pending_transaction_of_networkmanager_profiles_waits_for_the_late_phase() {
+    let (sb, _, pending) = interrupted();
+    // Made to look like `apply --nm live` wrote it: its undoing needs NetworkManager.
+    let meta = sb.journal(2).join("meta.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    assert!(text.contains("\"backend\": \"null\""), "{text}");
+    std::fs::write(
+        &meta,
+        text.replace("\"backend\": \"null\"", "\"backend\": \"nm-live\""),
+    )
+    .unwrap();
+    sb.run(&["boot", "--phase", "early"]).expect(0).stderr_has(
+        "transaction 2 is waiting for confirmation and changed NetworkManager profiles",
+    );
+    assert_eq!(sb.state(2)["state"], "pending");
+    let mut have = sb.tree();
+    let mut want = pending;
+    have.retain(|p, _| !p.starts_with("var/lib/netloom"));
+    want.retain(|p, _| !p.starts_with("var/lib/netloom"));
+    assert_tree(&have, &want, "after boot --phase early");
+    // The late phase undoes it through NetworkManager: here on a bus that does not exist
+    // (never the machine's own), so it fails, naming the transaction, and it stays pending.
+    let bus = format!("unix:path={}", sb.dir().join("no-bus").display());
+    let late = sb
+        .command(&["boot", "--phase", "late"])
+        .env("DBUS_SYSTEM_BUS_ADDRESS", &bus)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&late.stderr);
+    assert_eq!(late.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("transaction 2 is waiting for confirmation and could not be rolled back")
+            && stderr.contains("no-bus"),
+        "{stderr}"
+    );
+    assert_eq!(sb.state(2)["state"], "pending");
+}
