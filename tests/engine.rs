@@ -3,6 +3,7 @@
 //! the lock, confirm-or-revert, undefine. Every check compares the whole tree under the root
 //! (bytes, modes, owners, directories, leftovers) with the exact old or new state.
 
+mod boot;
 mod confine;
 mod confirm;
 mod diff;

@@ -147,7 +147,7 @@ fn normalize(text: &str) -> String {
 }
 
 /// The machine's own network namespace and the files a DHCP hook could touch.
-fn root_snapshot() -> String {
+pub fn root_snapshot() -> String {
     let mut s = String::new();
     for cmd in [
         "ip -o addr",

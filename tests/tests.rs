@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod boot;
 mod cli;
 mod conformance;
 mod debian_cli;
@@ -24,6 +25,7 @@ mod net_cli;
 mod net_live;
 mod net_live_guest;
 mod net_live_util;
+mod net_runtime;
 mod net_store;
 mod netcf;
 mod netxml;

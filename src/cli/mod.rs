@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::show::Shown;
 
 mod apply;
+mod boot;
 mod dumpxml;
 mod history;
 mod import;
@@ -120,6 +121,8 @@ pub enum Command {
         #[command(subcommand)]
         command: port::PortCommand,
     },
+    /// At boot: roll back transactions pending confirmation, start autostart networks.
+    Boot(boot::Args),
     /// Internal: the confirmation timer `apply --confirm` starts.
     #[command(name = engine::TIMER_VERB, hide = true)]
     RevertTimer {
@@ -156,6 +159,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::History(args) => history::history(args, &cli),
         Command::Net { command } => done(net::run(command, &cli)),
         Command::Port { command } => done(port::run(command, &cli)),
+        Command::Boot(args) => done(boot::run(args, &cli)),
         Command::RevertTimer { id } => history::timer(*id, &cli),
     }
 }

@@ -10,6 +10,7 @@
 //! without a journal.
 
 mod beneath;
+pub mod boot;
 mod fault;
 mod journal;
 mod lock;

@@ -31,6 +31,10 @@ pub use network::{
     NetworkChecks, is_network_document, network_to_xml, read_network, read_network_str,
     read_network_with,
 };
+/// `net update`'s pieces of a network.
+pub mod section {
+    pub use super::network::{Entry, Key, Section, read_entry, read_key};
+}
 pub use write::to_xml;
 
 /// What a document holds, by its root element: what picks the reader for a file of unknown

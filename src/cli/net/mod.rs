@@ -10,10 +10,13 @@ use clap::{Subcommand, ValueEnum};
 
 use super::apply::Format;
 use super::{Cli, complain, input, notify, open_root, say, with_session};
-use crate::engine::network::{self, Firewall, NetInfo};
-use crate::error::{Error, Result};
+use crate::engine::network::{self, Firewall, NetInfo, edit};
+use crate::error::{Diagnostics, Error, Result};
 use crate::model::network::NetName;
+use crate::model::{MacAddr, Uuid};
 use crate::show::{self, Shown};
+use crate::source::SourceFile;
+use crate::xml::section::Section;
 
 use render::RenderArgs;
 
@@ -37,7 +40,7 @@ pub enum NetCommand {
     },
     /// Remove a network's definition; a running network goes on running, as a transient one.
     Undefine {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
     },
     /// List networks: name, state, autostart, persistence and bridge.
@@ -51,7 +54,7 @@ pub enum NetCommand {
     },
     /// Print a network's XML: the running one's when it runs.
     Dumpxml {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
         /// The definition, even while a changed one runs.
         #[arg(long)]
@@ -59,7 +62,7 @@ pub enum NetCommand {
     },
     /// Mark a defined network to be started by `net start --autostart` (at boot).
     Autostart {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
         /// Remove the mark instead.
         #[arg(long)]
@@ -74,7 +77,7 @@ hostdev) is only marked active.\n\nExamples:\n  netloom net start default\n  \
 netloom net start --firewall iptables default\n  netloom net start --autostart"
     )]
     Start {
-        /// The network (not with --autostart).
+        /// The network, by name or UUID (not with --autostart).
         #[arg(required_unless_present = "autostart", conflicts_with = "autostart")]
         name: Option<String>,
         /// Start every inactive network marked for autostart.
@@ -96,15 +99,145 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
     /// Stop a network: remove exactly what its start made.
     #[command(visible_alias = "destroy")]
     Stop {
-        /// The network.
+        /// The network, by name or UUID.
         name: String,
         /// Forget a network started in another network namespace (one deleted since): stop
         /// its dnsmasq and leave the rest to that namespace.
         #[arg(long)]
         force: bool,
     },
+    /// Stop and start a running network's bridge, rules and dnsmasq, keeping its guests plugged.
+    #[command(
+        after_help = "The network starts again from its definition (a transient one from what runs), with the firewall it had. Its guest ports stay plugged: usage counts are kept, taps go back on the new bridge and missing macvtaps are made again, so a guest sees at most a link flap and keeps its address, since dnsmasq starts again from the same lease file. A definition that no longer fits a plugged port (another bridge name, a device gone from the pool) is refused before anything stops.\n\nExamples:\n  netloom net restart default"
+    )]
+    Restart {
+        /// The network, by name or UUID.
+        name: String,
+    },
+    /// Add, delete or modify one entry of a network, running or defined, as `virsh net-update`.
+    #[command(after_help = UPDATE_HELP)]
+    Update {
+        /// The network, by name or UUID.
+        name: String,
+        /// What to do with the entry.
+        #[arg(value_enum)]
+        command: UpdateCommand,
+        /// Which part of the network the entry is in.
+        #[arg(value_enum)]
+        section: SectionArg,
+        /// The entry's XML: the text itself (starting with `<`), a file, or `-` for standard
+        /// input.
+        xml: String,
+        /// For ip-dhcp-host: the `<ip>` (counting from 0 among all of them); by default the
+        /// one with DHCP.
+        #[arg(long, value_name = "INDEX")]
+        parent_index: Option<usize>,
+        /// Change the running network.
+        #[arg(long)]
+        live: bool,
+        /// Change the definition.
+        #[arg(long)]
+        config: bool,
+        /// The running network if it runs, else the definition (the default).
+        #[arg(long, conflicts_with_all = ["live", "config"])]
+        current: bool,
+    },
+    /// List the DHCP leases dnsmasq gave out on a network, from its lease file.
+    #[command(
+        name = "dhcp-leases",
+        after_help = "Columns: expiry time (UTC; `never` for an infinite lease), MAC address, \
+protocol, IP address with the prefix of its <ip>, host name and client id (IPv4) or DUID \
+(IPv6), as the client sent them (shown escaped). IPv6 leases carry no MAC in dnsmasq's lease \
+file, so --mac lists IPv4 leases only.\n\nExamples:\n  netloom net dhcp-leases default\n  \
+netloom net dhcp-leases default --mac 52:54:00:00:00:05 --format json"
+    )]
+    DhcpLeases {
+        /// The network, by name or UUID.
+        name: String,
+        /// Only the leases of this MAC.
+        #[arg(long, value_name = "MAC")]
+        mac: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show a network's name, UUID, state, persistence, autostart and bridge.
+    Info {
+        /// The network, by name or UUID.
+        name: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Show or write a network's dnsmasq configuration and firewall fragments.
     Render(RenderArgs),
+}
+
+const UPDATE_HELP: &str = "Entries: ip-dhcp-host <host mac|id name ip/>, dns-host <host \
+ip><hostname>…</hostname></host>, dns-txt <txt name value/>, dns-srv <srv service protocol …/>, \
+portgroup <portgroup name …>. add refuses an entry that clashes with one there (a DHCP host with \
+the same MAC, id, name or address; a DNS host with the same address; a TXT record or portgroup \
+of the same name); delete and modify refuse one they do not find. A DHCP host is modified in \
+the place of the one with its MAC, id, name or address; DNS records are only added and \
+deleted. To delete, the XML needs only what finds the entry.\n\nThe running network changes \
+without dropping its guests: DHCP and DNS hosts reach dnsmasq by SIGHUP (it rereads its hosts \
+files, same pid); TXT and SRV records by a restart of dnsmasq alone (same leases). A change that \
+alters the firewall rules of a running network is refused: use --config and `net restart`.\n\n\
+Examples:\n  netloom net update default add ip-dhcp-host \\\n    \"<host mac='52:54:00:00:00:06' \
+name='vm2' ip='192.168.122.6'/>\" --live --config\n  netloom net update default delete dns-host \
+\"<host ip='192.168.122.50'/>\" --live --config";
+
+/// `net update`'s commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UpdateCommand {
+    /// Add the entry last (as add-last).
+    Add,
+    /// Add the entry first.
+    AddFirst,
+    /// Add the entry last.
+    AddLast,
+    /// Remove the entry the XML finds.
+    Delete,
+    /// Put the entry in the place of the one it matches.
+    Modify,
+}
+
+/// `net update`'s sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SectionArg {
+    /// A fixed DHCP lease: `<host mac='…' name='…' ip='…'/>`.
+    IpDhcpHost,
+    /// A DNS name: `<host ip='…'><hostname>…</hostname></host>`.
+    DnsHost,
+    /// A DNS TXT record: `<txt name='…' value='…'/>`.
+    DnsTxt,
+    /// A DNS SRV record: `<srv service='…' protocol='tcp|udp' …/>`.
+    DnsSrv,
+    /// A portgroup: `<portgroup name='…'>…</portgroup>`.
+    Portgroup,
+}
+
+impl From<SectionArg> for Section {
+    fn from(s: SectionArg) -> Self {
+        match s {
+            SectionArg::IpDhcpHost => Section::IpDhcpHost,
+            SectionArg::DnsHost => Section::DnsHost,
+            SectionArg::DnsTxt => Section::DnsTxt,
+            SectionArg::DnsSrv => Section::DnsSrv,
+            SectionArg::Portgroup => Section::Portgroup,
+        }
+    }
+}
+
+impl From<UpdateCommand> for edit::Command {
+    fn from(c: UpdateCommand) -> Self {
+        match c {
+            UpdateCommand::Add | UpdateCommand::AddLast => edit::Command::AddLast,
+            UpdateCommand::AddFirst => edit::Command::AddFirst,
+            UpdateCommand::Delete => edit::Command::Delete,
+            UpdateCommand::Modify => edit::Command::Modify,
+        }
+    }
 }
 
 /// The firewall a starting network's rules go into.
@@ -132,7 +265,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
         NetCommand::List { all, format } => list(cli, *all, *format),
         NetCommand::Dumpxml { name, inactive } => {
             let root = open_root(cli)?;
-            let text = network::dumpxml(&root, &parse_name(name)?, *inactive)?;
+            let text = network::dumpxml(&root, &resolve(cli, name)?, *inactive)?;
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes()).map_err(Error::Output)
         }
@@ -145,14 +278,14 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             tell(&format!("Network {name} defined from {}", file.display()))
         }
         NetCommand::Undefine { name } => {
-            let name = parse_name(name)?;
+            let name = resolve(cli, name)?;
             with_session(cli, |s, root| {
                 network::undefine(s, root, &name, &format!("net undefine {name}"))
             })?;
             tell(&format!("Network {name} has been undefined"))
         }
         NetCommand::Autostart { name, disable } => {
-            let name = parse_name(name)?;
+            let name = resolve(cli, name)?;
             let verb = if *disable { "--disable " } else { "" };
             with_session(cli, |s, root| {
                 let cmd = format!("net autostart {verb}{name}");
@@ -167,37 +300,16 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             firewall,
         } => {
             let fw = firewall.map(Firewall::from);
-            let names = match name {
-                Some(n) => vec![parse_name(n)?],
-                None => autostart_names(cli)?,
-            };
-            // With --autostart, one network that fails to start does not keep the others
-            // down (as libvirt's autostart); the command still fails at the end.
-            let mut failed = Vec::new();
-            for name in names {
-                let started = with_session(cli, |s, root| {
-                    network::start(s, root, &name, fw, &format!("net start {name}"))
-                });
-                match started {
-                    Ok(warnings) => {
-                        notify(&warnings);
-                        tell(&format!("Network {name} started"))?;
-                    }
-                    Err(e) if *autostart => {
-                        complain(&e);
-                        failed.push(name.to_string());
-                    }
-                    Err(e) => return Err(e),
+            match name {
+                Some(n) if !autostart => {
+                    let name = resolve(cli, n)?;
+                    let warnings = with_session(cli, |s, root| {
+                        network::start(s, root, &name, fw, &format!("net start {name}"))
+                    })?;
+                    notify(&warnings);
+                    tell(&format!("Network {name} started"))
                 }
-            }
-            if failed.is_empty() {
-                Ok(())
-            } else {
-                Err(Error::Refused(format!(
-                    "{} of the autostart networks did not start: {}",
-                    failed.len(),
-                    failed.join(", ")
-                )))
+                _ => start_autostart(cli, fw),
             }
         }
         NetCommand::Create { file, firewall } => {
@@ -210,8 +322,73 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             notify(&warnings);
             tell(&format!("Network {name} created from {}", file.display()))
         }
+        NetCommand::Restart { name } => {
+            let name = resolve(cli, name)?;
+            let notes = with_session(cli, |s, root| {
+                network::restart(s, root, &name, &format!("net restart {name}"))
+            })?;
+            notify(&notes);
+            tell(&format!("Network {name} restarted"))
+        }
+        NetCommand::Update {
+            name,
+            command,
+            section,
+            xml,
+            parent_index,
+            live,
+            config,
+            current: _,
+        } => {
+            let name = resolve(cli, name)?;
+            let edit = edit::Edit {
+                command: (*command).into(),
+                section: (*section).into(),
+                xml: entry_xml(xml)?,
+                parent: *parent_index,
+            };
+            let affect = network::Affect {
+                live: *live,
+                config: *config,
+            };
+            let verb = command.to_possible_value().map(|v| v.get_name().to_owned());
+            let cmd = format!(
+                "net update {name} {} {}",
+                verb.unwrap_or_default(),
+                Section::from(*section).as_str()
+            );
+            let done = with_session(cli, |s, root| {
+                network::update(s, root, &name, &edit, affect, &cmd)
+            })?;
+            if done.reload == network::Reload::Restarted {
+                say(&format!(
+                    "network '{name}': dnsmasq was restarted to read the change (it reads TXT and \
+                     SRV records only at start); its leases are kept"
+                ));
+            }
+            let what = match (done.live, done.config) {
+                (true, true) => "live state and persistent config",
+                (true, false) => "live state",
+                _ => "persistent config",
+            };
+            tell(&format!("Updated network {name} {what}"))
+        }
+        NetCommand::DhcpLeases { name, mac, format } => {
+            let mac = mac
+                .as_deref()
+                .map(|m| MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}"))))
+                .transpose()?;
+            let root = open_root(cli)?;
+            let found = network::leases::leases(&root, &resolve(cli, name)?, mac)?;
+            notify(&found.skipped);
+            dhcp_leases(&found.leases, *format)
+        }
+        NetCommand::Info { name, format } => {
+            let root = open_root(cli)?;
+            info(&network::info(&root, &resolve(cli, name)?)?, *format)
+        }
         NetCommand::Stop { name, force } => {
-            let name = parse_name(name)?;
+            let name = resolve(cli, name)?;
             let warnings = with_session(cli, |s, root| {
                 network::stop(s, root, &name, *force, &format!("net stop {name}"))
             })?;
@@ -221,10 +398,66 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
     }
 }
 
+/// Starts every inactive network marked for autostart (`net start --autostart`, and `boot`).
+/// One network that fails to start does not keep the others down (as libvirt's autostart);
+/// the command still fails at the end, naming them.
+pub(super) fn start_autostart(cli: &Cli, fw: Option<Firewall>) -> Result<()> {
+    let mut failed = Vec::new();
+    for name in autostart_names(cli)? {
+        let started = with_session(cli, |s, root| {
+            network::start(s, root, &name, fw, &format!("net start {name}"))
+        });
+        match started {
+            Ok(warnings) => {
+                notify(&warnings);
+                tell(&format!("Network {name} started"))?;
+            }
+            Err(e) => {
+                complain(&e);
+                failed.push(name.to_string());
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Refused(format!(
+            "{} of the autostart networks did not start: {}",
+            failed.len(),
+            failed.join(", ")
+        )))
+    }
+}
+
 /// One line on standard output saying what a verb did, shown escaped as [`say`] does (a
 /// network's name may hold a bidirectional override, a file's name anything).
 fn tell(line: &str) -> Result<()> {
     writeln!(std::io::stdout().lock(), "{}", Shown(line)).map_err(Error::Output)
+}
+
+/// `net update`'s XML argument: the entry itself when it starts with `<` (as virsh takes it),
+/// else a file or `-`, read as every input is.
+fn entry_xml(arg: &str) -> Result<SourceFile> {
+    if arg.trim_start().starts_with('<') {
+        return Ok(SourceFile::new("<XML>", arg));
+    }
+    let (mut sources, problems) = input::read_all(&[PathBuf::from(arg)]);
+    match sources.pop() {
+        Some(src) if problems.is_empty() => Ok(src),
+        _ => Err(Error::Invalid(Diagnostics(problems))),
+    }
+}
+
+/// The network a verb names: by UUID when the argument is one that a network of the root has
+/// (as virsh looks a UUID up first), else by name.
+fn resolve(cli: &Cli, arg: &str) -> Result<NetName> {
+    if let Ok(uuid) = Uuid::parse(arg.trim()) {
+        let root = open_root(cli)?;
+        if let Some(name) = network::by_uuid(&root, uuid)? {
+            return Ok(name);
+        }
+    }
+    parse_name(arg)
 }
 
 fn parse_name(name: &str) -> Result<NetName> {
@@ -272,10 +505,10 @@ fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
         }
         Format::Text => {
             let yes = |b: bool| if b { "yes" } else { "no" };
-            let rows: Vec<[String; 5]> = nets
+            let rows: Vec<Vec<String>> = nets
                 .iter()
                 .map(|n| {
-                    [
+                    vec![
                         show::text(n.name.as_str()).into_owned(),
                         (if n.active { "active" } else { "inactive" }).into(),
                         yes(n.autostart).into(),
@@ -286,26 +519,132 @@ fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
                     ]
                 })
                 .collect();
-            let head = ["Name", "State", "Autostart", "Persistent", "Bridge"].map(String::from);
-            let mut widths = head.clone().map(|h| h.chars().count());
-            for row in &rows {
-                for (w, cell) in widths.iter_mut().zip(row) {
-                    *w = (*w).max(cell.chars().count());
-                }
-            }
-            let line = |row: &[String; 5]| {
-                let cells: Vec<String> = row
-                    .iter()
-                    .zip(widths)
-                    .map(|(c, w)| format!("{c:<w$}"))
-                    .collect();
-                format!(" {}", cells.join("   ").trim_end())
+            let head = ["Name", "State", "Autostart", "Persistent", "Bridge"];
+            table(&mut out, &head, &rows)?;
+        }
+    }
+    out.flush().map_err(Error::Output)
+}
+
+/// A table as `virsh` prints one: a header, a rule, then the rows, columns padded to their
+/// widest cell. The cells are shown already (escaped by the caller).
+fn table(out: &mut impl Write, head: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |row: &[String]| {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        format!(" {}", cells.join("   ").trim_end())
+    };
+    let head: Vec<String> = head.iter().map(|h| (*h).to_owned()).collect();
+    writeln!(out, "{}", line(&head)).map_err(Error::Output)?;
+    let total = widths.iter().sum::<usize>() + 3 * widths.len().saturating_sub(1) + 1;
+    writeln!(out, "{}", "-".repeat(total)).map_err(Error::Output)?;
+    for row in rows {
+        writeln!(out, "{}", line(row)).map_err(Error::Output)?;
+    }
+    Ok(())
+}
+
+/// `net dhcp-leases`: a table, or JSON with every field as read.
+fn dhcp_leases(leases: &[network::leases::Lease], format: Format) -> Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = leases
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "expiry": l.expiry,
+                        "expiry-time": l.expiry.map(crate::engine::utc),
+                        "mac": l.mac,
+                        "iaid": l.iaid,
+                        "protocol": l.protocol(),
+                        "address": l.address.to_string(),
+                        "prefix": l.prefix,
+                        "hostname": l.hostname,
+                        "client-id": l.client_id,
+                    })
+                })
+                .collect();
+            serde_json::to_writer(&mut out, &list).map_err(|e| Error::Output(e.into()))?;
+            writeln!(out).map_err(Error::Output)?;
+        }
+        Format::Text => {
+            let shown = |v: &Option<String>| {
+                v.as_deref()
+                    .map_or_else(|| "-".to_owned(), |t| show::text(t).into_owned())
             };
-            writeln!(out, "{}", line(&head)).map_err(Error::Output)?;
-            let total = widths.iter().sum::<usize>() + 3 * 4 + 1;
-            writeln!(out, "{}", "-".repeat(total)).map_err(Error::Output)?;
-            for row in &rows {
-                writeln!(out, "{}", line(row)).map_err(Error::Output)?;
+            let rows: Vec<Vec<String>> = leases
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.expiry.map_or_else(|| "never".into(), crate::engine::utc),
+                        shown(&l.mac),
+                        l.protocol().into(),
+                        match l.prefix {
+                            Some(p) => format!("{}/{p}", l.address),
+                            None => l.address.to_string(),
+                        },
+                        shown(&l.hostname),
+                        shown(&l.client_id),
+                    ]
+                })
+                .collect();
+            let head = [
+                "Expiry Time",
+                "MAC address",
+                "Protocol",
+                "IP address",
+                "Hostname",
+                "Client ID or DUID",
+            ];
+            table(&mut out, &head, &rows)?;
+        }
+    }
+    out.flush().map_err(Error::Output)
+}
+
+/// `net info`: `Key:` lines as `virsh net-info` prints them, or JSON.
+fn info(n: &NetInfo, format: Format) -> Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    match format {
+        Format::Json => {
+            let v = serde_json::json!({
+                "name": n.name.as_str(),
+                "uuid": n.uuid.to_string(),
+                "active": n.active,
+                "persistent": n.persistent,
+                "autostart": n.autostart,
+                "bridge": n.bridge,
+            });
+            serde_json::to_writer(&mut out, &v).map_err(|e| Error::Output(e.into()))?;
+            writeln!(out).map_err(Error::Output)?;
+        }
+        Format::Text => {
+            let lines = [
+                ("Name:", show::text(n.name.as_str()).into_owned()),
+                ("UUID:", n.uuid.to_string()),
+                ("Active:", yes(n.active).into()),
+                ("Persistent:", yes(n.persistent).into()),
+                ("Autostart:", yes(n.autostart).into()),
+                (
+                    "Bridge:",
+                    n.bridge
+                        .as_deref()
+                        .map_or_else(|| "-".into(), |b| show::text(b).into_owned()),
+                ),
+            ];
+            for (key, value) in lines {
+                writeln!(out, "{key:<16}{value}").map_err(Error::Output)?;
             }
         }
     }

@@ -40,6 +40,35 @@ pub(super) fn stop(conf: &str, recorded: Option<u32>) -> Result<(), Error> {
     )))
 }
 
+/// Tells the dnsmasq of `conf` (pid `recorded`, checked as [`stop`] checks it) to read its
+/// hosts files again: on SIGHUP dnsmasq rereads `dhcp-hostsfile` and `addn-hosts` (and
+/// clears its cache), but not its other options, which need [`restart`].
+pub(super) fn reload(conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
+    let pid = running(conf, recorded)?;
+    signal("HUP", pid)?;
+    Ok(pid)
+}
+
+/// Stops the dnsmasq of `conf` and starts it again with the same lease file, so it reads
+/// every option anew and keeps every lease.
+pub(super) fn restart(conf: &str, recorded: Option<u32>, leases: &str) -> Result<(), Error> {
+    stop(conf, Some(running(conf, recorded)?))?;
+    start(conf, leases)
+}
+
+/// The pid of the running dnsmasq of `conf`, or an error saying it is not running.
+pub(super) fn running(conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
+    recorded
+        .filter(|pid| is_ours(*pid, conf))
+        .or_else(|| find(conf))
+        .ok_or_else(|| {
+            Error::Live(format!(
+                "the dnsmasq of {conf} is not running (it died?); `netloom net restart` starts \
+                 it again"
+            ))
+        })
+}
+
 /// The live dnsmasq started with `conf`, looked for among every process.
 fn find(conf: &str) -> Option<u32> {
     std::fs::read_dir("/proc")

@@ -11,26 +11,33 @@
 
 pub(crate) mod cmd;
 mod dnsmasq;
+pub mod edit;
 mod fw;
+pub mod leases;
 pub(crate) mod link;
 mod marks;
 pub mod record;
+mod restart;
 mod start;
 mod stop;
+mod update;
 
 use std::collections::BTreeSet;
 
 use crate::backend::RenderedFile;
 use crate::engine::{DEFINITIONS, Session, TargetRoot, plan_paths};
 use crate::error::Error;
+use crate::model::Uuid;
 use crate::model::network::{BridgeDef, BridgeName, NetName, Network};
 use crate::source::SourceFile;
 use crate::xml::{self, NetworkChecks};
 
 pub use fw::Firewall;
 use record::Record;
+pub use restart::restart;
 pub use start::{create, start};
 pub use stop::stop;
+pub use update::{Affect, Reload, Updated, update};
 
 /// Where definitions live.
 pub const DEF_DIR: &str = "etc/netloom/networks";
@@ -47,6 +54,8 @@ const DEF_MODE: u32 = 0o600;
 pub struct NetInfo {
     /// The name.
     pub name: NetName,
+    /// Its UUID (the running network's, else the definition's).
+    pub uuid: Uuid,
     /// Whether it is running.
     pub active: bool,
     /// Whether it has a definition (a running network without one is transient).
@@ -167,6 +176,10 @@ pub fn list(root: &TargetRoot) -> Result<Vec<NetInfo>, Error> {
         let shown = live.or(def);
         out.push(NetInfo {
             name: name.clone(),
+            uuid: shown.map_or_else(
+                || Uuid::derived("network", name.as_str()),
+                Network::uuid_or_derived,
+            ),
             active: record.is_some(),
             persistent: def.is_some(),
             autostart: def.is_some() && read(root, &paths.autostart)?.is_some(),
@@ -177,6 +190,24 @@ pub fn list(root: &TargetRoot) -> Result<Vec<NetInfo>, Error> {
         });
     }
     Ok(out)
+}
+
+/// The network, defined or running, whose UUID is `uuid`.
+pub fn by_uuid(root: &TargetRoot, uuid: Uuid) -> Result<Option<NetName>, Error> {
+    let mut all = stored(root, RUN_DIR)?;
+    all.extend(stored(root, DEF_DIR)?);
+    Ok(all
+        .into_iter()
+        .find(|n| n.uuid_or_derived() == uuid)
+        .map(|n| n.name))
+}
+
+/// What `net info` shows of network `name`.
+pub fn info(root: &TargetRoot, name: &NetName) -> Result<NetInfo, Error> {
+    list(root)?
+        .into_iter()
+        .find(|n| &n.name == name)
+        .ok_or_else(|| not_found(name))
 }
 
 /// A network's XML: the running copy when it runs (unless `inactive`), else its

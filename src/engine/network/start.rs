@@ -71,7 +71,7 @@ fn fault_at(point: &str) -> Result<(), Error> {
 
 /// Where dnsmasq finds its files and writes its pid: absolute paths under the root,
 /// checked by [`NetContext::new`].
-fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext, Error> {
+pub(super) fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext, Error> {
     let abs = |rel: &str| {
         root.path_for_programs()
             .join(rel)
@@ -91,7 +91,8 @@ fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext, Error> {
     NetContext::new(&dir, Some(&pid)).map_err(refuse)
 }
 
-fn run(
+/// Starts `net` (defined or not), with every step recorded and undone when one fails.
+pub(super) fn run(
     session: &Session<'_>,
     root: &TargetRoot,
     net: Network,

@@ -12,6 +12,7 @@ mod checks;
 mod host;
 mod plug;
 mod pool;
+mod restart;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,6 +25,7 @@ use crate::model::network::{NetName, Network, NetworkPort, Plug};
 use crate::port;
 
 pub use plug::{plug, unplug};
+pub(crate) use restart::{ports_on, reattach};
 pub use state::{GUEST_DIR, PORT_DIR, port_files};
 use state::{Plugged, Stored, alive, boot_id, guest_file, network_file, port_file};
 
@@ -158,13 +160,15 @@ pub(crate) fn reconcile(stored: &Stored) -> Target {
         }
         if counted != *net {
             let n = t.ports.get(&net.name).map_or(0, Vec::len);
-            t.notes.push(format!(
-                "network '{}': usage counts rebuilt from {n} plugged port(s)",
-                net.name
-            ));
+            t.notes.push(recount_note(&net.name, n));
         }
     }
     t
+}
+
+/// What reconciling says of a network whose usage counts it rebuilt from `n` ports.
+fn recount_note(net: &NetName, n: usize) -> String {
+    format!("network '{net}': usage counts rebuilt from {n} plugged port(s)")
 }
 
 /// Brings a running guest's record up to date: an interface whose port was released (its

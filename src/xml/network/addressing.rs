@@ -286,60 +286,16 @@ fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
         }
     }
     let v6 = ip.is_some_and(NetIp::is_ipv6);
-    let v4 = ip.is_some_and(|ip| !ip.is_ipv6());
     let mut macs: HashMap<MacAddr, usize> = HashMap::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
     let mut ips: HashMap<IpAddr, usize> = HashMap::new();
     for n in named(&kids, "host") {
-        let what = "<dhcp><host>";
-        r.check_attrs(n, what, &["mac", "id", "name", "ip"]);
-        let hk = r.children(n, what, &["lease"], None);
-        let host = DhcpHost {
-            mac: r.optional(n, what, "mac", MacAddr::parse),
-            id: r.optional(n, what, "id", parse_duid),
-            name: r.optional(n, what, "name", dhcp_host_name),
-            ip: r.value(n, what, "ip", parse_ip),
-            lease: r.once(&hk, "lease", what).and_then(|l| lease(r, l)),
+        let Some(host) = dhcp_host(r, n, ip, false) else {
+            continue;
         };
-        let at = n.range().start;
-        let given = |name| attribute(n, name).is_some();
-        if v6 && given("mac") {
-            r.error(
-                at,
-                "an IPv6 <dhcp><host> is matched by id (the client's DUID) or name; mac is for IPv4",
-            );
+        let (at, Some(addr)) = (n.range().start, host.ip) else {
             continue;
-        }
-        if v4 && given("id") {
-            r.error(
-                at,
-                "an IPv4 <dhcp><host> is matched by mac or name; id (a DUID) is for IPv6",
-            );
-            continue;
-        }
-        if !given("mac") && !given("id") && !given("name") {
-            let need = if v6 { "id or name" } else { "mac or name" };
-            r.error(
-                at,
-                format!("<dhcp><host> needs a {need} to match the client by"),
-            );
-            continue;
-        }
-        if (given("mac") && host.mac.is_none())
-            || (given("id") && host.id.is_none())
-            || (given("name") && host.name.is_none())
-        {
-            continue;
-        }
-        let Some(addr) = host.ip else { continue };
-        if outside(addr) {
-            let at = attribute(n, "ip").map_or(at, |a| a.range_value().start);
-            r.error(
-                at,
-                format!("DHCP host address {addr} is outside the <ip>'s subnet {subnet}"),
-            );
-            continue;
-        }
+        };
         let mut dup = false;
         if let Some(mac) = host.mac {
             dup |= duplicate(r, &mut macs, mac, at, || format!("MAC address {mac}"));
@@ -370,6 +326,79 @@ fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
         }
     }
     d
+}
+
+/// One `<dhcp><host>` of the `<ip>` `ip` (when it is known): matched by mac (IPv4) or id
+/// (IPv6) or name, its address inside the subnet. With `partial` (a host named for `net update
+/// delete`), the address may be left out. `None` when something was reported.
+pub(super) fn dhcp_host(
+    r: &mut Reader,
+    n: Node,
+    ip: Option<&NetIp>,
+    partial: bool,
+) -> Option<DhcpHost> {
+    let what = "<dhcp><host>";
+    r.check_attrs(n, what, &["mac", "id", "name", "ip"]);
+    let hk = r.children(n, what, &["lease"], None);
+    let host = DhcpHost {
+        mac: r.optional(n, what, "mac", MacAddr::parse),
+        id: r.optional(n, what, "id", parse_duid),
+        name: r.optional(n, what, "name", dhcp_host_name),
+        ip: if partial {
+            r.optional(n, what, "ip", parse_ip)
+        } else {
+            r.value(n, what, "ip", parse_ip)
+        },
+        lease: r.once(&hk, "lease", what).and_then(|l| lease(r, l)),
+    };
+    let v6 = ip.is_some_and(NetIp::is_ipv6);
+    let v4 = ip.is_some_and(|ip| !ip.is_ipv6());
+    let at = n.range().start;
+    let given = |name| attribute(n, name).is_some();
+    if v6 && given("mac") {
+        r.error(
+            at,
+            "an IPv6 <dhcp><host> is matched by id (the client's DUID) or name; mac is for IPv4",
+        );
+        return None;
+    }
+    if v4 && given("id") {
+        r.error(
+            at,
+            "an IPv4 <dhcp><host> is matched by mac or name; id (a DUID) is for IPv6",
+        );
+        return None;
+    }
+    if !given("mac") && !given("id") && !given("name") {
+        let need = if v6 { "id or name" } else { "mac or name" };
+        r.error(
+            at,
+            format!("<dhcp><host> needs a {need} to match the client by"),
+        );
+        return None;
+    }
+    if (given("mac") && host.mac.is_none())
+        || (given("id") && host.id.is_none())
+        || (given("name") && host.name.is_none())
+        || (given("ip") && host.ip.is_none())
+    {
+        return None;
+    }
+    if let (Some(ip), Some(addr)) = (ip, host.ip)
+        && !ip.contains(addr)
+    {
+        let at = attribute(n, "ip").map_or(at, |a| a.range_value().start);
+        r.error(
+            at,
+            format!(
+                "DHCP host address {addr} is outside the <ip>'s subnet {}/{}",
+                ip.network(),
+                ip.prefix_len()
+            ),
+        );
+        return None;
+    }
+    Some(host)
 }
 
 /// A DHCP host's name. It becomes the last field of a `dhcp-host` line, and dnsmasq reads a

@@ -110,14 +110,14 @@ pub(super) fn dns(r: &mut Reader, el: Node, at: &mut At) -> Dns {
     d
 }
 
-fn u16_attr(s: &str) -> Result<u16, ValueError> {
+pub(super) fn u16_attr(s: &str) -> Result<u16, ValueError> {
     crate::model::parse_uint(s)
         .and_then(|v| u16::try_from(v).ok())
         .ok_or_else(|| ValueError("expected a whole number from 0 to 65535".into()))
 }
 
 /// `<srv service protocol domain target port priority weight>`.
-fn srv(r: &mut Reader, n: Node) -> Option<SrvRecord> {
+pub(super) fn srv(r: &mut Reader, n: Node) -> Option<SrvRecord> {
     let what = "<srv>";
     let attrs = [
         "service", "protocol", "domain", "target", "port", "priority", "weight",

@@ -13,12 +13,14 @@ mod dns;
 pub(super) mod forward;
 pub(super) mod port;
 pub(super) mod read;
+mod section;
 pub(super) mod write;
 
 use crate::error::Diagnostics;
 use crate::model::network::Network;
 use crate::source::SourceFile;
 
+pub use section::{Entry, Key, Section, read_entry, read_key};
 pub use write::network_to_xml;
 
 /// How much of libvirt's checking a read applies.
