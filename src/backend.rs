@@ -182,6 +182,12 @@ pub trait Backend: Send + Sync {
     /// Reads the existing native configuration back into the model. `names` limits it to
     /// those top-level interfaces (and what they contain); empty means all.
     fn import(&self, existing: &Snapshot, names: &[IfaceName]) -> Result<Host, BackendError>;
+
+    /// The live half, for a running host: a service that keeps the configuration, or a way
+    /// to bring the files up (see [`crate::live`]). `None`: files only.
+    fn live(&self) -> Option<&dyn crate::live::Live> {
+        None
+    }
 }
 
 /// Where a network's files say its other files are: the directory dnsmasq reads the hosts

@@ -259,10 +259,11 @@ pub enum Error {
         /// The files that are not, each with why.
         unrestored: Vec<(String, Box<Error>)>,
     },
-    /// NetworkManager refused or failed a request; the message names the profile and,
-    /// where NetworkManager says, the setting.
+    /// A service a backend's live half talks to (a daemon over D-Bus) refused or failed a
+    /// request; the backend's own error names the object and, where the service says, the
+    /// setting.
     #[error(transparent)]
-    NetworkManager(#[from] crate::backends::nm::live::LiveError),
+    Service(Box<dyn std::error::Error + Send + Sync>),
     /// A command run on the host for a network (`ip`, `nft`, `dnsmasq`) failed, or the
     /// network is not in the state the request needs; the message names the network.
     #[error("{}", Shown(.0))]
@@ -466,7 +467,7 @@ mod tests {
             "{text}"
         );
         let e = Error::Backend(BackendError::Unsupported {
-            backend: "ifcfg",
+            backend: "example",
             refusals: vec![crate::backend::Refusal {
                 interface: "e\r0".into(),
                 setting: "<mtu>".into(),
@@ -475,7 +476,7 @@ mod tests {
         });
         assert_eq!(
             e.report(),
-            "the ifcfg backend cannot express this setting:\n  interface 'e\\r0': <mtu>: a\\nb"
+            "the example backend cannot express this setting:\n  interface 'e\\r0': <mtu>: a\\nb"
         );
     }
 

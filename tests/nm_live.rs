@@ -16,7 +16,7 @@ use crate::util::{Run, eventually};
 /// Runs netloom against the sandbox's bus, with `root` holding the journal.
 fn run(sb: &Sandbox, root: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_netloom"));
-    cmd.args(["--backend", "nm", "--nm", "live", "--root"])
+    cmd.args(["--backend", "nm", "--live", "always", "--root"])
         .arg(root)
         .args(args)
         .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -518,7 +518,7 @@ fn networkmanager_loads_the_keyfiles_netloom_writes_with_the_settings_meant() {
             );
         }
         // The strongest check: the live plan of the same XML is empty.
-        let plan = netloom::engine::nm::plan(&c, &host).unwrap();
+        let plan = netloom::backends::nm::live::plan(&c, &host).unwrap();
         assert!(plan.is_empty(), "{name}: {:?}", plan.plan);
         for f in &files {
             std::fs::remove_file(

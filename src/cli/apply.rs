@@ -4,6 +4,7 @@
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
+use super::live::Reach;
 use super::{Cli, Status, choose, input, open_root};
 use crate::engine::{self, Session, TargetRoot};
 use crate::error::{Error, Result};
@@ -90,7 +91,8 @@ pub struct ApplyArgs {
     /// Colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
-    /// NetworkManager: save the profiles without bringing the changed ones up.
+    /// Change the configuration (files, or a service's profiles) without bringing anything
+    /// up or down.
     #[arg(long)]
     pub no_activate: bool,
 }
@@ -122,9 +124,9 @@ fn preview(cli: &Cli, files: &[PathBuf], format: Format, color: Color) -> Result
     let host = input::load(files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    let plan = match super::live::client(cli, &root, backend)? {
-        Some(client) => engine::nm::plan(&client, &host)?.plan,
-        None => engine::plan(&root, backend, &host)?,
+    let plan = match super::live::reach(cli, &root, backend)? {
+        Reach::Store { store, .. } => store.plan(&host)?.plan,
+        Reach::Files => engine::plan(&root, backend, &host)?,
     };
     show(&plan, &root, format, color)?;
     Ok(if plan.is_empty() {
@@ -141,8 +143,8 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
     let host = input::load(&args.files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    if let Some(client) = super::live::client(cli, &root, backend)? {
-        return super::live::apply(&root, &client, &host, args);
+    if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
+        return super::live::apply(&root, &*store, journal, &host, args);
     }
     let target = Target::files(&root);
     commit(
@@ -162,8 +164,8 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
         .map_err(|e| Error::Usage(format!("invalid interface name '{}': {e}", args.name)))?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    if let Some(client) = super::live::client(cli, &root, backend)? {
-        return super::live::undefine(&root, &client, &name, args);
+    if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
+        return super::live::undefine(&root, &*store, journal, &name, args);
     }
     let command = format!("undefine {name}");
     let target = Target::files(&root);

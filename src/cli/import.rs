@@ -32,8 +32,8 @@ fn host(cli: &Cli, names: &[String]) -> Result<Host> {
         .collect::<Result<Vec<_>>>()?;
     let root = super::open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    if let Some(client) = super::live::client(cli, &root, backend)? {
-        return crate::engine::nm::import(&client, &names);
+    if let super::live::Reach::Store { store, .. } = super::live::reach(cli, &root, backend)? {
+        return store.import(&names);
     }
     let existing = root.snapshot(backend.scan())?;
     Ok(backend.import(&existing, &names)?)

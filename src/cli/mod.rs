@@ -43,9 +43,10 @@ pub struct Cli {
     /// The backend to use; without it, the one whose files the root has.
     #[arg(long, global = true, value_name = "NAME")]
     pub backend: Option<String>,
-    /// How the nm backend reaches NetworkManager: over D-Bus (live) or as keyfiles.
-    #[arg(long, global = true, value_enum, default_value_t = live::NmMode::Auto, value_name = "MODE")]
-    pub nm: live::NmMode,
+    /// How far a command goes on the running host: through the backend's service and
+    /// tools (auto: only when the root is / and not inside a chroot), or files only.
+    #[arg(long, global = true, value_enum, default_value_t = live::LiveMode::Auto, value_name = "MODE")]
+    pub live: live::LiveMode,
     /// The most bytes read of one input: each file named, standard input, and each file
     /// read under the root. In bytes, or with K, M or G for KiB, MiB or GiB. A larger input
     /// is refused as soon as reading passes the limit.

@@ -67,8 +67,9 @@ pub(crate) struct Meta {
     pub files: Vec<Entry>,
     /// Directories the transaction creates, parents first; removed again by a rollback.
     pub dirs: Vec<String>,
-    /// For a transaction of NetworkManager profiles: the checkpoint it runs in, which a
-    /// rollback uses first and `confirm` destroys.
+    /// For a transaction of a live half (a service's profiles, or files it loads): the
+    /// service's own undo token, such as the checkpoint it runs in, which a rollback uses
+    /// first and `confirm` releases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<String>,
 }

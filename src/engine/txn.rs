@@ -82,12 +82,7 @@ impl<'r> Session<'r> {
             };
             let mut tx = journal::get(self.root, id)?;
             let n = tx.meta.files.len();
-            let noun = if super::nm::is_live(&tx) {
-                "NetworkManager profile"
-            } else {
-                "file"
-            };
-            self.restore(&mut tx, reason)?;
+            let noun = self.restore(&mut tx, reason)?;
             self.notices.push(format!(
                 "transaction {} {what}; restored the previous state of {n} {noun}{}",
                 tx.meta.id,
@@ -147,7 +142,7 @@ impl<'r> Session<'r> {
         let written = self.write(&walk, &mut tx, plan, &owners, confirm);
         if let Err(cause) = written {
             return Err(match self.restore(&mut tx, Reason::Failed) {
-                Ok(()) => Error::Undone {
+                Ok(_) => Error::Undone {
                     id: tx.meta.id,
                     source: Box::new(cause),
                 },
@@ -231,10 +226,10 @@ impl<'r> Session<'r> {
     /// directories it created. Safe to repeat: a killed restore is simply run again. A file
     /// that cannot be restored does not stop the others: every one that can be is, then
     /// the error names both kinds, and the transaction stays to be finished by the next
-    /// command.
-    fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
-        if super::nm::is_live(tx) {
-            return super::nm::restore(tx, reason);
+    /// command. Returns what one of its changes is called, for the notice that says so.
+    fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<String, Error> {
+        if let Some(live) = super::store::owner(tx) {
+            return Ok(super::store::restore(live, tx, reason)?.noun);
         }
         if !matches!(tx.state, State::RollingBack { .. }) {
             tx.set_state(State::RollingBack { reason })?;
@@ -288,7 +283,8 @@ impl<'r> Session<'r> {
             });
         }
         fault::point("restored").map_err(write_err(&tx.shown()))?;
-        tx.set_state(State::RolledBack { reason })
+        tx.set_state(State::RolledBack { reason })?;
+        Ok("file".into())
     }
 
     /// Puts one file back as it was before `tx`, unless it is already.
@@ -355,7 +351,7 @@ impl<'r> Session<'r> {
             )));
         }
         let mut tx = journal::get(self.root, id)?;
-        self.restore(&mut tx, Reason::Requested)
+        self.restore(&mut tx, Reason::Requested).map(drop)
     }
 
     /// Undoes transaction `id`, which this session just applied, because a step after it
@@ -363,7 +359,7 @@ impl<'r> Session<'r> {
     /// journal records it as failed.
     pub fn undo(&self, id: u64) -> Result<(), Error> {
         let mut tx = journal::get(self.root, id)?;
-        self.restore(&mut tx, Reason::Failed)
+        self.restore(&mut tx, Reason::Failed).map(drop)
     }
 
     /// Makes the pending transaction final, and returns its id.
@@ -385,8 +381,8 @@ impl<'r> Session<'r> {
             }));
         };
         let mut tx = journal::get(self.root, id)?;
-        if super::nm::is_live(&tx) {
-            super::nm::confirm(&tx)?;
+        if let Some(live) = super::store::owner(&tx) {
+            super::store::confirm(live, &tx)?;
         }
         tx.set_state(State::Committed)?;
         Ok(tx.meta.id)
@@ -454,8 +450,8 @@ pub fn rollback_plan(
             )));
         }
     }
-    if super::nm::is_live(tx) {
-        return Ok((id, super::nm::rollback_plan(tx, force)?));
+    if let Some(live) = super::store::owner(tx) {
+        return Ok((id, super::store::rollback_plan(live, tx, force)?));
     }
     let mut changes = Vec::new();
     let walk = root.walk();

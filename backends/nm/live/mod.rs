@@ -1,11 +1,12 @@
 //! The live half of the NetworkManager backend: a blocking client of NetworkManager's D-Bus
 //! API (1.42 and later), speaking [`Settings`] both ways.
 //!
-//! It is deliberately thin: one method per D-Bus call netloom needs, with settings passed
-//! and returned exactly as NetworkManager has them (see [`LiveProfile`]). Deciding what to
-//! change, comparing with [`Settings::managed`] and building [`Settings::merged`] is the
-//! engine's job. Every call is synchronous; zbus runs the connection on its own thread, so
-//! no async runtime leaks into the rest of netloom.
+//! The client is deliberately thin: one method per D-Bus call netloom needs, with settings
+//! passed and returned exactly as NetworkManager has them (see [`LiveProfile`]). Deciding
+//! what to change, comparing with [`Settings::managed`] and building [`Settings::merged`]
+//! is `plan.rs`'s job, and `store.rs` makes NetworkManager a [`crate::live::Store`] the
+//! engine runs its transactions on. Every call is synchronous; zbus runs the connection on
+//! its own thread, so no async runtime leaks into the rest of netloom.
 //!
 //! What NetworkManager 1.42 does to the profiles it is sent (keys it adds, values it
 //! rewrites) is recorded beside the tests that observe it, in `tests/nm_client.rs`.
@@ -13,6 +14,8 @@
 mod activate;
 mod convert;
 mod error;
+mod plan;
+mod store;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, mpsc};
@@ -24,6 +27,45 @@ use zbus::zvariant::{DynamicDeserialize, DynamicType, ObjectPath, OwnedObjectPat
 
 use super::settings::Settings;
 pub use error::LiveError;
+pub use plan::{import, plan, plan_undefine};
+pub use store::{JOURNAL, NmStore};
+
+use crate::error::Error;
+use crate::live::{Activator, Context, Live, Store};
+
+/// NetworkManager's live half: its profiles, changed over D-Bus.
+pub struct NmLive;
+
+impl Live for NmLive {
+    fn service(&self) -> &'static str {
+        "NetworkManager"
+    }
+
+    fn store(&self) -> Option<Result<Box<dyn Store>, Error>> {
+        Some(
+            Client::connect()
+                .map(|c| Box::new(NmStore::new(c)) as Box<dyn Store>)
+                .map_err(Error::from),
+        )
+    }
+
+    fn store_journal_name(&self) -> Option<&'static str> {
+        Some(JOURNAL)
+    }
+
+    fn activator(&self, _cx: &Context) -> Result<Box<dyn Activator>, Error> {
+        Err(Error::Refused(
+            "NetworkManager's keyfiles are written only; its profiles are changed live over \
+             D-Bus instead"
+                .into(),
+        ))
+    }
+
+    fn reopen(&self, via: &str, cx: &Context) -> Result<Box<dyn Activator>, Error> {
+        let _ = via;
+        self.activator(cx)
+    }
+}
 
 pub(crate) const NM: &str = "org.freedesktop.NetworkManager";
 pub(crate) const NM_PATH: &str = "/org/freedesktop/NetworkManager";
