@@ -230,6 +230,24 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A step of a transaction that brought its files up on the running host failed; the
+    /// files were restored, and the interfaces it touched taken down and brought back up
+    /// with them, as `live` says.
+    #[error(
+        "transaction {id} failed and was undone; every file is as it was before; on the \
+         running host, {}",
+        Shown(.live)
+    )]
+    Reverted {
+        /// The transaction.
+        id: u64,
+        /// What the undo did on the running host: the interfaces touched, taken down, and
+        /// brought back up, and anything that failed.
+        live: String,
+        /// What failed.
+        #[source]
+        source: Box<Error>,
+    },
     /// A step failed and undoing it failed too; the journal keeps the previous state and
     /// the next netloom command on the root will restore it.
     #[error(

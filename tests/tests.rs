@@ -18,6 +18,7 @@ mod hostile;
 mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;
+mod live_protocol;
 mod net_cli;
 mod net_live;
 mod net_live_guest;

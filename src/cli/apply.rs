@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::live::Reach;
 use super::{Cli, Status, choose, input, open_root};
-use crate::engine::{self, Session, TargetRoot};
+use crate::engine::{self, Activation, Applied, Session, TargetRoot};
 use crate::error::{Error, Result};
 use crate::model::IfaceName;
 use crate::plan::{self, Plan};
@@ -113,6 +113,9 @@ pub struct UndefineArgs {
     /// Colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
+    /// Change the configuration without taking anything down on the running host.
+    #[arg(long)]
+    pub no_activate: bool,
 }
 
 pub(super) fn diff(args: &DiffArgs, cli: &Cli) -> Result<Status> {
@@ -146,6 +149,10 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
     if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
         return super::live::apply(&root, &*store, journal, &host, args);
     }
+    let activator = super::live::activator(cli, &root, backend, !args.no_activate)?;
+    let activation = activator
+        .as_deref()
+        .map(|activator| Activation { backend, activator });
     let target = Target::files(&root);
     commit(
         &root,
@@ -155,7 +162,7 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
         args.color,
         || engine::plan(&root, backend, &host),
         |p| p,
-        |session, plan| session.apply(plan, "apply", args.confirm),
+        |session, plan| session.apply_live(plan, "apply", args.confirm, activation.as_ref()),
     )
 }
 
@@ -167,6 +174,10 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
     if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
         return super::live::undefine(&root, &*store, journal, &name, args);
     }
+    let activator = super::live::activator(cli, &root, backend, !args.no_activate)?;
+    let activation = activator
+        .as_deref()
+        .map(|activator| Activation { backend, activator });
     let command = format!("undefine {name}");
     let target = Target::files(&root);
     commit(
@@ -177,7 +188,7 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
         args.color,
         || engine::plan_undefine(&root, backend, &name),
         |p| p,
-        |session, plan| session.apply(plan, &command, None),
+        |session, plan| session.apply_live(plan, &command, None, activation.as_ref()),
     )
 }
 
@@ -218,7 +229,7 @@ pub(super) fn commit<P>(
     color: Color,
     make: impl Fn() -> Result<P>,
     view: impl Fn(&P) -> &Plan,
-    write: impl FnOnce(&Session<'_>, &P) -> Result<u64>,
+    write: impl FnOnce(&Session<'_>, &P) -> Result<Applied>,
 ) -> Result<Status> {
     if let Some(id) = engine::pending(root)? {
         return Err(Error::Refused(format!(
@@ -244,19 +255,39 @@ pub(super) fn commit<P>(
             target.place
         )));
     }
-    let id = write(&session, &again)?;
+    let applied = write(&session, &again)?;
+    let id = applied.id;
     let n = plan.changes.len();
     let noun = format!("{}{}", target.noun, if n == 1 { "" } else { "s" });
+    let live = live_summary(&applied);
     match confirm {
         Some(secs) => {
             super::say(&format!(
-                "transaction {id} changed {n} {noun}; run `netloom confirm` within {secs} s \
-                 or it is rolled back"
+                "transaction {id} changed {n} {noun}{live}; run `netloom confirm` within \
+                 {secs} s or it is rolled back"
             ));
         }
-        None => super::say(&format!("transaction {id} changed {n} {noun}")),
+        None => super::say(&format!("transaction {id} changed {n} {noun}{live}")),
     }
     Ok(Status::Success)
+}
+
+/// What a transaction did on the running host, as the end of the sentence that reports it.
+fn live_summary(applied: &Applied) -> String {
+    if !applied.activated {
+        return String::new();
+    }
+    let mut out = String::new();
+    if !applied.down.is_empty() {
+        out += &format!("; took down {}", applied.down.join(", "));
+    }
+    if !applied.up.is_empty() {
+        out += &format!("; brought up {}", applied.up.join(", "));
+    }
+    if out.is_empty() {
+        out = "; no interface to bring up or down".into();
+    }
+    out
 }
 
 /// Prints a plan to standard output, in writes of 64 KiB: a diff of 1,000 files is some

@@ -5,9 +5,9 @@
 use super::apply::{ApplyArgs, Target, UndefineArgs, commit};
 use super::{Cli, Status};
 use crate::backend::Backend;
-use crate::engine::{StoreApply, TargetRoot};
+use crate::engine::{Applied, StoreApply, TargetRoot};
 use crate::error::{Error, Result};
-use crate::live::{Live, Store};
+use crate::live::{Activator, Live, Store};
 use crate::model::{Host, IfaceName};
 
 /// How far a command goes on the running host.
@@ -37,17 +37,6 @@ pub(super) enum Reach {
     Files,
 }
 
-/// Whether the root is the running system's, or why not (for a message).
-fn running_system(root: &TargetRoot) -> std::result::Result<(), String> {
-    if !root.is_system_root() {
-        return Err(format!("the root is {}, not /", root.display()));
-    }
-    match crate::engine::chroot() {
-        crate::engine::Chroot::Inside => Err("netloom runs inside a chroot".into()),
-        crate::engine::Chroot::No | crate::engine::Chroot::Unknown => Ok(()),
-    }
-}
-
 /// Where `backend`'s changes go under `--live`: its service, when it has one that keeps its
 /// configuration and the mode says so, else its files.
 pub(super) fn reach(cli: &Cli, root: &TargetRoot, backend: &dyn Backend) -> Result<Reach> {
@@ -73,7 +62,7 @@ pub(super) fn reach(cli: &Cli, root: &TargetRoot, backend: &dyn Backend) -> Resu
             })
         }
         LiveMode::Auto => {
-            if let Err(why) = running_system(root) {
+            if let Err(why) = root.running_system() {
                 if root.is_system_root() {
                     super::say(&format!(
                         "{why}: {} is not asked; using files under /",
@@ -90,6 +79,45 @@ pub(super) fn reach(cli: &Cli, root: &TargetRoot, backend: &dyn Backend) -> Resu
                         live.service()
                     ));
                     Ok(Reach::Files)
+                }
+            }
+        }
+    }
+}
+
+/// What brings `backend`'s files up on this host under `--live`, if anything is to: only
+/// when `wanted` (not `--no-activate`), and by default only on the running system's own
+/// root. When the root is `/` and nothing can, it says why.
+pub(super) fn activator(
+    cli: &Cli,
+    root: &TargetRoot,
+    backend: &dyn Backend,
+    wanted: bool,
+) -> Result<Option<Box<dyn Activator>>> {
+    if !wanted || cli.live == LiveMode::Never {
+        return Ok(None);
+    }
+    let Some(live) = backend.live() else {
+        return Ok(None);
+    };
+    match cli.live {
+        LiveMode::Never => Ok(None),
+        LiveMode::Always => {
+            refuse_chroot(live)?;
+            Ok(Some(live.activator(&root.live_context())?))
+        }
+        LiveMode::Auto => {
+            if let Err(why) = root.running_system() {
+                if root.is_system_root() {
+                    super::say(&format!("{why}: nothing is brought up or down"));
+                }
+                return Ok(None);
+            }
+            match live.activator(&root.live_context()) {
+                Ok(a) => Ok(Some(a)),
+                Err(e) => {
+                    super::say(&format!("nothing is brought up or down: {}", e.report()));
+                    Ok(None)
                 }
             }
         }
@@ -147,7 +175,11 @@ pub(super) fn apply(
                 confirm: args.confirm,
                 activate: !args.no_activate,
             };
-            session.apply_store(store, journal, plan, how)
+            let id = session.apply_store(store, journal, plan, how)?;
+            Ok(Applied {
+                id,
+                ..Applied::default()
+            })
         },
     )
 }
@@ -174,7 +206,11 @@ pub(super) fn undefine(
                 confirm: None,
                 activate: false,
             };
-            session.apply_store(store, journal, plan, how)
+            let id = session.apply_store(store, journal, plan, how)?;
+            Ok(Applied {
+                id,
+                ..Applied::default()
+            })
         },
     )
 }

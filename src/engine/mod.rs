@@ -9,6 +9,7 @@
 //! `render --out`, which writes a scratch tree rather than a system, uses [`write_files`]
 //! without a journal.
 
+mod activate;
 mod beneath;
 mod fault;
 mod journal;
@@ -21,6 +22,7 @@ mod time;
 mod timer;
 mod txn;
 
+pub use activate::{Activation, Applied};
 /// The variable that injects a fault (see `fault.rs`); only builds with the tests' hooks have it.
 #[cfg(feature = "fault-injection")]
 pub use fault::VAR as FAULT_VAR;

@@ -89,6 +89,26 @@ impl TargetRoot {
         self.real == Path::new("/")
     }
 
+    /// Whether the root is the running system's: `/`, and not inside a chroot; else why
+    /// not, for a message. Only then may a live half change anything by default.
+    pub fn running_system(&self) -> Result<(), String> {
+        if !self.is_system_root() {
+            return Err(format!("the root is {}, not /", self.path.display()));
+        }
+        match chroot() {
+            Chroot::Inside => Err("netloom runs inside a chroot".into()),
+            Chroot::No | Chroot::Unknown => Ok(()),
+        }
+    }
+
+    /// What a backend's live half is told of the root.
+    pub fn live_context(&self) -> crate::live::Context {
+        crate::live::Context {
+            root: self.real.clone(),
+            running_system: self.running_system().is_ok(),
+        }
+    }
+
     /// Opens a root for writing, creating the directory if it does not exist yet.
     pub fn create(path: &Path) -> Result<Self, Error> {
         std::fs::create_dir_all(path).map_err(|source| Error::Write {

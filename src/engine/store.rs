@@ -103,6 +103,7 @@ impl Session<'_> {
             &journalled,
             Vec::new(),
             token.as_deref(),
+            None,
             time::now(),
         );
         let mut tx = match began {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::activate::{self, Activation, Applied, LiveUndo};
 use super::beneath::{self, Dir, Owner, Walk, write_err};
 use super::fault;
 use super::journal::{self, Reason, Record, State, Tx};
@@ -11,6 +12,7 @@ use super::lock::Lock;
 use super::root::TargetRoot;
 use super::time;
 use crate::error::Error;
+use crate::live::Activator;
 use crate::plan::{Change, Plan};
 
 /// The journal's name for transactions of `net define`, `undefine` and `autostart`: network
@@ -82,10 +84,15 @@ impl<'r> Session<'r> {
             };
             let mut tx = journal::get(self.root, id)?;
             let n = tx.meta.files.len();
-            let noun = self.restore(&mut tx, reason)?;
+            let restored = self.restore(&mut tx, reason)?;
+            let live = match &restored.live {
+                Some(u) => format!("; {}", u.describe()),
+                None => String::new(),
+            };
             self.notices.push(format!(
-                "transaction {} {what}; restored the previous state of {n} {noun}{}",
+                "transaction {} {what}; restored the previous state of {n} {}{}{live}",
                 tx.meta.id,
+                restored.noun,
                 if n == 1 { "" } else { "s" }
             ));
         }
@@ -97,6 +104,21 @@ impl<'r> Session<'r> {
     ///
     /// On any failure everything already written is restored and the error says so.
     pub fn apply(&self, plan: &Plan, command: &str, confirm: Option<u64>) -> Result<u64, Error> {
+        Ok(self.apply_live(plan, command, confirm, None)?.id)
+    }
+
+    /// [`Session::apply`], bringing the files up on the running host with `live`: the
+    /// interfaces the plan touches are taken down with the old files before they change
+    /// and brought up with the new ones after, before the commit. Any failure, of a file or
+    /// of an interface, restores the files and brings the previous configuration back up,
+    /// and the error says which interfaces were touched.
+    pub fn apply_live(
+        &self,
+        plan: &Plan,
+        command: &str,
+        confirm: Option<u64>,
+        live: Option<&Activation<'_>>,
+    ) -> Result<Applied, Error> {
         if let Some(id) = pending(self.root)? {
             return Err(Error::Refused(format!(
                 "transaction {id} is waiting for confirmation; run `netloom confirm` or \
@@ -130,33 +152,71 @@ impl<'r> Session<'r> {
             })
             .collect();
         let dirs = missing_dirs(&walk, &plan.changes)?;
-        let mut tx = journal::begin(
+        let meta = live
+            .map(|l| activate::prepare(self.root, plan, l))
+            .transpose()?;
+        let token = match live {
+            Some(l) => l.activator.begin()?,
+            None => None,
+        };
+        let began = journal::begin(
             &walk,
             plan.backend,
             command,
             &records,
             dirs,
-            None,
+            token.as_deref(),
+            meta,
             time::now(),
-        )?;
-        let written = self.write(&walk, &mut tx, plan, &owners, confirm);
+        );
+        let mut tx = match began {
+            Ok(tx) => tx,
+            Err(e) => {
+                // Nothing was changed yet; the token only has to go.
+                if let (Some(l), Some(t)) = (live, &token) {
+                    let _ = l.activator.release(t);
+                }
+                return Err(e);
+            }
+        };
+        let activator = live.map(|l| l.activator);
+        let written = self.write(&walk, &mut tx, plan, &owners, confirm, activator);
         if let Err(cause) = written {
-            return Err(match self.restore(&mut tx, Reason::Failed) {
-                Ok(_) => Error::Undone {
-                    id: tx.meta.id,
-                    source: Box::new(cause),
+            let id = tx.meta.id;
+            return Err(
+                match self.restore_with(&mut tx, Reason::Failed, activator) {
+                    Ok(Restored {
+                        live: Some(undo), ..
+                    }) => Error::Reverted {
+                        id,
+                        live: undo.describe(),
+                        source: Box::new(cause),
+                    },
+                    Ok(_) => Error::Undone {
+                        id,
+                        source: Box::new(cause),
+                    },
+                    Err(undo) => Error::Stuck {
+                        id,
+                        source: Box::new(cause),
+                        undo: Box::new(undo),
+                    },
                 },
-                Err(undo) => Error::Stuck {
-                    id: tx.meta.id,
-                    source: Box::new(cause),
-                    undo: Box::new(undo),
-                },
-            });
+            );
         }
         // The transaction is in place; failing to forget old ones must not report it failed.
         // Whatever is left is removed by a later command.
         let _ = journal::prune(self.root);
-        Ok(tx.meta.id)
+        let (down, up) = match &tx.meta.live {
+            Some(m) => (activate::to_take_down(m), m.up.clone()),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(Applied {
+            id: tx.meta.id,
+            down,
+            up,
+            activated: live.is_some(),
+        })
     }
 
     /// Writes the journalled plan: directories, then each file to a temporary renamed into
@@ -170,6 +230,7 @@ impl<'r> Session<'r> {
         plan: &Plan,
         owners: &[Option<Owner>],
         confirm: Option<u64>,
+        activator: Option<&dyn Activator>,
     ) -> Result<(), Error> {
         let shown_tx = tx.shown();
         fault::point("journaled").map_err(write_err(&shown_tx))?;
@@ -177,6 +238,12 @@ impl<'r> Session<'r> {
             // Before any file changes: a timer that cannot start means no change at all,
             // and one started now already watches a transaction killed half-way.
             super::timer::spawn(self.root.path_for_programs(), tx.meta.id)?;
+        }
+        // With the old files, before they change: ifupdown reads them to take an
+        // interface down.
+        if let (Some(a), Some(meta)) = (activator, &tx.meta.live) {
+            a.down(&activate::to_take_down(meta))?;
+            fault::point("down").map_err(write_err(&shown_tx))?;
         }
         let mut touched = Touched::default();
         let mut made = Vec::new();
@@ -210,7 +277,17 @@ impl<'r> Session<'r> {
             fault::point(format_args!("file-{i}")).map_err(err)?;
         }
         touched.make_durable()?;
+        if let (Some(a), Some(meta)) = (activator, &tx.meta.live) {
+            a.up_with(&activate::files_for_programs(self.root, tx), &meta.up)?;
+            fault::point("up").map_err(write_err(&shown_tx))?;
+        }
         fault::point("commit").map_err(write_err(&shown_tx))?;
+        if let (Some(a), Some(token)) = (activator, &tx.meta.checkpoint) {
+            match confirm {
+                Some(secs) => a.extend(token, secs)?,
+                None => a.release(token)?,
+            }
+        }
         let state = match confirm {
             // Rounded up: `--confirm 2` must leave two whole seconds, not one and a bit.
             Some(secs) => State::Pending {
@@ -226,13 +303,52 @@ impl<'r> Session<'r> {
     /// directories it created. Safe to repeat: a killed restore is simply run again. A file
     /// that cannot be restored does not stop the others: every one that can be is, then
     /// the error names both kinds, and the transaction stays to be finished by the next
-    /// command. Returns what one of its changes is called, for the notice that says so.
-    fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<String, Error> {
+    /// command. A transaction that brought its files up has the interfaces its files
+    /// brought up taken down first, and the ones that were up before brought back up after.
+    fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<Restored, Error> {
+        self.restore_with(tx, reason, None)
+    }
+
+    /// [`Session::restore`] with the activator at hand, if any (else the journal's is
+    /// reopened).
+    fn restore_with(
+        &self,
+        tx: &mut Tx,
+        reason: Reason,
+        activator: Option<&dyn Activator>,
+    ) -> Result<Restored, Error> {
         if let Some(live) = super::store::owner(tx) {
-            return Ok(super::store::restore(live, tx, reason)?.noun);
+            let noun = super::store::restore(live, tx, reason)?.noun;
+            return Ok(Restored { noun, live: None });
         }
+        let holds_token = matches!(tx.state, State::Open | State::Pending { .. });
         if !matches!(tx.state, State::RollingBack { .. }) {
             tx.set_state(State::RollingBack { reason })?;
+        }
+        let mut reopened = None;
+        let mut undo = None;
+        if let Some(meta) = tx.meta.live.clone() {
+            let mut u = LiveUndo {
+                touched: meta.touched.clone(),
+                ..LiveUndo::default()
+            };
+            let a = match activator {
+                Some(a) => Some(a),
+                None => match activate::reopen(self.root, tx, &meta) {
+                    Ok(a) => Some(&**reopened.insert(a)),
+                    Err(e) => {
+                        u.problems.push(format!(
+                            "nothing was brought down or up again: {}",
+                            e.report()
+                        ));
+                        None
+                    }
+                },
+            };
+            if let Some(a) = a {
+                take_down_now(a, tx, &meta, holds_token, &mut u);
+            }
+            undo = Some((a, meta, u));
         }
         let walk = self.root.walk();
         let mut touched = Touched::default();
@@ -282,9 +398,29 @@ impl<'r> Session<'r> {
                 unrestored,
             });
         }
+        let live = undo.map(|(a, meta, mut u)| {
+            if let Some(a) = a {
+                let up: Vec<String> = (meta.touched.iter())
+                    .filter(|n| meta.was_up.contains(n))
+                    .cloned()
+                    .collect();
+                match a.up_with(&activate::files_for_programs(self.root, tx), &up) {
+                    Ok(()) => u.up = up,
+                    Err(e) => u.problems.push(format!(
+                        "bringing {} back up failed: {}",
+                        up.join(", "),
+                        e.report()
+                    )),
+                }
+            }
+            u
+        });
         fault::point("restored").map_err(write_err(&tx.shown()))?;
         tx.set_state(State::RolledBack { reason })?;
-        Ok("file".into())
+        Ok(Restored {
+            noun: "file".into(),
+            live,
+        })
     }
 
     /// Puts one file back as it was before `tx`, unless it is already.
@@ -384,8 +520,59 @@ impl<'r> Session<'r> {
         if let Some(live) = super::store::owner(&tx) {
             super::store::confirm(live, &tx)?;
         }
+        if let (Some(meta), Some(token)) = (&tx.meta.live, &tx.meta.checkpoint) {
+            activate::reopen(self.root, &tx, meta)?.release(token)?;
+        }
         tx.set_state(State::Committed)?;
         Ok(tx.meta.id)
+    }
+}
+
+/// What restoring a transaction did.
+pub(crate) struct Restored {
+    /// What one of its changes is called, for the notice that says so.
+    pub noun: String,
+    /// What was done on the running host, for a transaction that brought its files up.
+    pub live: Option<LiveUndo>,
+}
+
+/// Undo's first live step, with the transaction's files still in place: the service's own
+/// undo token (when the transaction still holds it), then the touched interfaces that are
+/// up taken down with those files. What fails is noted, and the files are restored anyway.
+fn take_down_now(
+    a: &dyn Activator,
+    tx: &Tx,
+    meta: &journal::LiveMeta,
+    holds_token: bool,
+    u: &mut LiveUndo,
+) {
+    if let (true, Some(token)) = (holds_token, &tx.meta.checkpoint)
+        && let Err(e) = a.rollback(token)
+    {
+        u.problems
+            .push(format!("undoing through {token} failed: {}", e.report()));
+    }
+    let now_up = match a.up(&meta.touched) {
+        Ok(up) => up,
+        Err(e) => {
+            u.problems.push(format!(
+                "cannot tell which interfaces are up: {}",
+                e.report()
+            ));
+            return;
+        }
+    };
+    let mut down: Vec<String> = (meta.touched.iter().rev())
+        .filter(|n| now_up.contains(n))
+        .cloned()
+        .collect();
+    match a.down(&down) {
+        Ok(()) => u.down.append(&mut down),
+        Err(e) => u.problems.push(format!(
+            "taking {} down failed: {}",
+            down.join(", "),
+            e.report()
+        )),
     }
 }
 

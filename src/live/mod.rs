@@ -16,6 +16,8 @@
 //! verify, commit) and undoes both the same way. Neither the command line nor the engine
 //! names a backend: they ask the registry, and each backend's folder holds its live half.
 
+pub mod change;
+
 use std::path::PathBuf;
 
 use crate::error::Error;
