@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod debian_activate;
 mod debian_cli;
 mod debian_fields;
 mod debian_ifquery;

@@ -17,6 +17,7 @@
 //! names a backend: they ask the registry, and each backend's folder holds its live half.
 
 pub mod change;
+pub mod cmd;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,240 @@
+//! `netloom apply` on a running Debian host, for real: netloom runs with `--root /` in a
+//! network namespace and a private mount namespace this test creates, in which a scratch
+//! `etc/network`, `run/network` and `var/lib` are bound over the real ones. To netloom and
+//! to ifupdown alike, the scratch is the running system's configuration; the machine's own
+//! network and files are never touched (`../shared/notes/ifupdown-in-netns.md`).
+//!
+//! Needs root, iproute2, ifupdown and bridge-utils; without them each test prints why it is
+//! skipped.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::debian_live::{Netns, Scratch, missing, ok, run, show, veth};
+use crate::util;
+
+/// A bridge `br0` with the veth `p0` as its port and `address`/24.
+fn bridge(address: &str) -> String {
+    format!(
+        "<interface type='bridge' name='br0'>
+           <start mode='onboot'/>
+           <protocol family='ipv4'><ip address='{address}' prefix='24'/></protocol>
+           <bridge stp='off' delay='0'><interface type='ethernet' name='p0'/></bridge>
+         </interface>\n"
+    )
+}
+
+/// A scratch running system: ifupdown's bridge hook, and a `var/lib` for netloom's journal.
+fn system() -> Scratch {
+    let scratch = Scratch::new(&["bridge"]);
+    std::fs::create_dir_all(scratch.root().join("var/lib")).unwrap();
+    scratch
+}
+
+/// Runs the netloom under test with `args` in `ns`, the scratch bound over the running
+/// system's configuration (and `--root /`, the default).
+pub(crate) fn netloom_in(root: &Path, ns: &str, args: &[&str]) -> Output {
+    let script = "mount --bind \"$0/etc/network\" /etc/network && \
+                  mount --bind \"$0/run/network\" /run/network && \
+                  mount --bind \"$0/var/lib\" /var/lib && exec \"$@\"";
+    let mut all = vec![
+        "netns",
+        "exec",
+        ns,
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        script,
+        root.to_str().unwrap(),
+        env!("CARGO_BIN_EXE_netloom"),
+        "--backend",
+        "debian",
+    ];
+    all.extend_from_slice(args);
+    for inner in ["unshare", "sh", "mount"] {
+        util::tools::require(inner);
+    }
+    run("ip", &all)
+}
+
+/// Writes `xml` to `root/name` and returns the path.
+fn input(root: &Path, name: &str, xml: &str) -> String {
+    let path = root.join(name);
+    std::fs::write(&path, xml).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// `br0`'s IPv4 addresses in `ns`, as `ip -br` prints them (empty when it does not exist).
+fn addresses(ns: &str) -> String {
+    let out = run("ip", &["-n", ns, "-4", "-br", "addr", "show", "dev", "br0"]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn succeeded(what: &str, out: &Output) {
+    assert!(out.status.success(), "{what}: {}", show(out));
+}
+
+#[test]
+fn apply_changes_a_live_bridge_and_an_unconfirmed_change_is_put_back() {
+    if !util::runnable("debian apply, live", missing()) {
+        return;
+    }
+    let ns = Netns::new("da", 2);
+    let (inner, peer) = (&ns.0[0], &ns.0[1]);
+    veth(inner, peer, "p0", "q0");
+    let sys = system();
+    let root = sys.root();
+    let v1 = input(root, "v1.xml", &bridge("198.51.100.2"));
+    let v2 = input(root, "v2.xml", &bridge("198.51.100.3"));
+    let v3 = input(root, "v3.xml", &bridge("198.51.100.4"));
+
+    let first = netloom_in(root, inner, &["apply", "--yes", &v1]);
+    succeeded("apply v1", &first);
+    assert!(
+        stderr(&first).contains("brought up br0"),
+        "{}",
+        show(&first)
+    );
+    assert!(
+        addresses(inner).contains(" 198.51.100.2/24"),
+        "{}",
+        addresses(inner)
+    );
+    let ports = ok("ip", &["-n", inner, "-br", "link", "show", "master", "br0"]);
+    assert!(ports.starts_with("p0@"), "p0 is not a port of br0: {ports}");
+
+    let second = netloom_in(root, inner, &["apply", "--yes", &v2]);
+    succeeded("apply v2", &second);
+    assert!(
+        stderr(&second).contains("took down br0; brought up br0"),
+        "{}",
+        show(&second)
+    );
+    let now = addresses(inner);
+    assert!(
+        now.contains(" 198.51.100.3/24") && !now.contains("198.51.100.2"),
+        "the new address replaces the old: {now}"
+    );
+    let file = root.join("etc/network/interfaces.d/br0");
+    let applied = std::fs::read_to_string(&file).unwrap();
+
+    // Not confirmed: the timer takes br0 down with v3's files, restores v2's, and brings
+    // br0 up with them.
+    let unconfirmed = netloom_in(root, inner, &["apply", "--yes", "--confirm", "3", &v3]);
+    succeeded("apply --confirm 3", &unconfirmed);
+    assert!(
+        addresses(inner).contains(" 198.51.100.4/24"),
+        "{}",
+        addresses(inner)
+    );
+    assert!(
+        util::eventually(|| {
+            let now = addresses(inner);
+            now.contains(" 198.51.100.3/24") && !now.contains("198.51.100.4")
+        }),
+        "the old address is not back: {}",
+        addresses(inner)
+    );
+    assert!(
+        util::eventually(|| std::fs::read_to_string(&file).unwrap() == applied),
+        "the old file is not back"
+    );
+    let history = netloom_in(root, inner, &["history"]);
+    assert!(
+        String::from_utf8_lossy(&history.stdout).contains("rolled back (not confirmed in time)"),
+        "{}",
+        show(&history)
+    );
+    let ports = ok("ip", &["-n", inner, "-br", "link", "show", "master", "br0"]);
+    assert!(
+        ports.starts_with("p0@"),
+        "p0 is a port of br0 again: {ports}"
+    );
+}
+
+#[test]
+fn no_activate_and_a_root_other_than_slash_write_files_only() {
+    if !util::runnable("debian apply, files only", missing()) {
+        return;
+    }
+    let ns = Netns::new("df", 2);
+    let (inner, peer) = (&ns.0[0], &ns.0[1]);
+    veth(inner, peer, "p0", "q0");
+    let sys = system();
+    let root = sys.root();
+    let v1 = input(root, "v1.xml", &bridge("198.51.100.2"));
+    let v2 = input(root, "v2.xml", &bridge("198.51.100.3"));
+    let file = root.join("etc/network/interfaces.d/br0");
+
+    let quiet = netloom_in(root, inner, &["apply", "--yes", "--no-activate", &v1]);
+    succeeded("apply --no-activate", &quiet);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("198.51.100.2")
+    );
+    assert_eq!(addresses(inner), "", "nothing was brought up");
+
+    // The scratch as an installer's target root: the files change, nothing is run, and no
+    // word about it (an installer expects nothing else).
+    let root_arg = root.to_str().unwrap();
+    let target = run(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            inner,
+            env!("CARGO_BIN_EXE_netloom"),
+            "--backend",
+            "debian",
+            "--root",
+            root_arg,
+            "apply",
+            "--yes",
+            &v2,
+        ],
+    );
+    succeeded("apply --root", &target);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("198.51.100.3")
+    );
+    assert_eq!(addresses(inner), "", "nothing was brought up");
+    assert!(!stderr(&target).contains("brought"), "{}", show(&target));
+
+    let forced = run(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            inner,
+            env!("CARGO_BIN_EXE_netloom"),
+            "--backend",
+            "debian",
+            "--live",
+            "always",
+            "--root",
+            root_arg,
+            "apply",
+            "--yes",
+            &v1,
+        ],
+    );
+    assert_eq!(forced.status.code(), Some(2), "{}", show(&forced));
+    assert!(
+        stderr(&forced).contains("only a root of / is brought up"),
+        "{}",
+        show(&forced)
+    );
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("198.51.100.3")
+    );
+}
