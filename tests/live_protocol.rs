@@ -182,3 +182,46 @@ fn an_interface_that_does_not_come_up_restores_the_files_and_the_old_configurati
         }
     );
 }
+
+/// `--live always` asks for what a root other than the running system's cannot give:
+/// refused before anything is written, naming why.
+#[test]
+fn live_always_on_an_installers_root_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("host.xml");
+    std::fs::write(
+        &xml,
+        "<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>",
+    )
+    .unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    for (backend, why) in [
+        ("ifcfg", "which is not the running system's"),
+        ("debian", "only a root of / is brought up"),
+        ("null", "the null backend has no live half"),
+    ] {
+        let run = crate::util::netloom(
+            &[
+                "--backend",
+                backend,
+                "--live",
+                "always",
+                "--root",
+                root.to_str().unwrap(),
+                "apply",
+                "--yes",
+                xml.to_str().unwrap(),
+            ],
+            dir.path(),
+            None,
+        );
+        assert_eq!(run.code, 2, "{backend}: {}", run.stderr);
+        assert!(run.stderr.contains(why), "{backend}: {}", run.stderr);
+        assert_eq!(
+            std::fs::read_dir(&root).unwrap().count(),
+            0,
+            "{backend}: nothing is written"
+        );
+    }
+}

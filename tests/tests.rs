@@ -29,6 +29,7 @@ mod netcf;
 mod netxml;
 mod nm_client;
 mod nm_fields;
+mod nm_files;
 mod nm_keyfile;
 mod nm_live;
 mod plan_diff;

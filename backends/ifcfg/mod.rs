@@ -7,6 +7,7 @@
 //! difference.
 
 mod import;
+pub mod live;
 mod parse;
 mod render;
 
@@ -45,6 +46,10 @@ impl Backend for Ifcfg {
             // The loopback's file belongs to the distribution: a declaration that does not
             // mention `lo` must not delete it.
             .is_some_and(|name| !name.is_empty() && name != "lo" && !parse::is_ignored(name))
+    }
+
+    fn live(&self) -> Option<&dyn crate::live::Live> {
+        Some(&live::IfcfgLive)
     }
 
     fn render(&self, host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
