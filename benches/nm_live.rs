@@ -144,6 +144,7 @@ fn through_netloom(address: &str, phases: &mut BTreeMap<&'static str, Vec<f64>>)
                     command: what,
                     confirm: None,
                     activate: false,
+                    verify: None,
                 };
                 session.apply_store(&store, JOURNAL, &plan, how).unwrap();
             }

@@ -234,19 +234,33 @@ pub enum Error {
     /// files were restored, and the interfaces it touched taken down and brought back up
     /// with them, as `live` says.
     #[error(
-        "transaction {id} failed and was undone; every file is as it was before; on the \
-         running host, {}",
+        "transaction {id} failed and was undone; every file is as it was before, {} ({})",
+        if *.whole { "and so is the running host" } else { "but the running host is not" },
         Shown(.live)
     )]
     Reverted {
         /// The transaction.
         id: u64,
+        /// Whether every live step of the undo worked.
+        whole: bool,
         /// What the undo did on the running host: the interfaces touched, taken down, and
         /// brought back up, and anything that failed.
         live: String,
         /// What failed.
         #[source]
         source: Box<Error>,
+    },
+    /// After activation, the running host did not come to match the declaration.
+    #[error(
+        "the running host does not match the declaration after {:.1} s:\n{}",
+        .after.as_secs_f64(),
+        .drift.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n")
+    )]
+    Mismatch {
+        /// How long verification waited.
+        after: std::time::Duration,
+        /// Every setting that differs, field by field.
+        drift: Vec<crate::live::verify::Drift>,
     },
     /// A step failed and undoing it failed too; the journal keeps the previous state and
     /// the next netloom command on the root will restore it.
@@ -388,7 +402,7 @@ fn laid_out(e: &(dyn std::error::Error + 'static)) -> bool {
         .downcast_ref::<Error>()
         .or_else(|| e.downcast_ref::<Box<Error>>().map(|b| &**b));
     match own {
-        Some(Error::Invalid(_)) => true,
+        Some(Error::Invalid(_) | Error::Mismatch { .. }) => true,
         Some(Error::Backend(b)) => backend(b),
         Some(_) => false,
         None => e.downcast_ref::<BackendError>().is_some_and(backend),

@@ -238,3 +238,61 @@ fn no_activate_and_a_root_other_than_slash_write_files_only() {
             .contains("198.51.100.3")
     );
 }
+
+#[test]
+fn a_change_whose_verification_fails_is_reverted_and_the_old_address_is_back() {
+    if !util::runnable("debian apply, failed verification", missing()) {
+        return;
+    }
+    let ns = Netns::new("dv", 2);
+    let (inner, peer) = (&ns.0[0], &ns.0[1]);
+    veth(inner, peer, "p0", "q0");
+    let sys = system();
+    let root = sys.root();
+    let good = input(root, "good.xml", &bridge("198.51.100.3"));
+    // ifup brings br0 up with its new address and returns 0, though its port does not
+    // exist: only reading the kernel back shows the change did not take.
+    let bad = input(
+        root,
+        "bad.xml",
+        &bridge("198.51.100.5").replace("name='p0'", "name='p9'"),
+    );
+    succeeded(
+        "apply",
+        &netloom_in(root, inner, &["apply", "--yes", &good]),
+    );
+    let file = root.join("etc/network/interfaces.d/br0");
+    let applied = std::fs::read_to_string(&file).unwrap();
+
+    let failed = netloom_in(
+        root,
+        inner,
+        &["apply", "--yes", "--verify-timeout", "1", &bad],
+    );
+    assert_eq!(failed.status.code(), Some(2), "{}", show(&failed));
+    let err = stderr(&failed);
+    assert!(
+        err.contains("failed and was undone")
+            && err.contains("interfaces touched: br0")
+            && err.contains("brought back up with the previous configuration: br0")
+            && err.contains("does not match the declaration")
+            && err.contains("br0: ports: declared p9, live none"),
+        "{err}"
+    );
+    let now = addresses(inner);
+    assert!(
+        now.contains(" 198.51.100.3/24") && !now.contains("198.51.100.5"),
+        "the old address is back: {now}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), applied);
+    let ports = ok("ip", &["-n", inner, "-br", "link", "show", "master", "br0"]);
+    assert!(
+        ports.starts_with("p0@"),
+        "p0 is a port of br0 again: {ports}"
+    );
+
+    // The same change, not verified: it stays, as asked.
+    let unchecked = netloom_in(root, inner, &["apply", "--yes", "--no-verify", &bad]);
+    succeeded("apply --no-verify", &unchecked);
+    assert!(addresses(inner).contains(" 198.51.100.5/24"));
+}

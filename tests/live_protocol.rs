@@ -109,6 +109,7 @@ fn apply(
     let live = Activation {
         backend: &Null,
         activator: rec,
+        verify: None,
     };
     session.apply_live(&plan, "apply", None, Some(&live))
 }

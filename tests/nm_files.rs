@@ -80,6 +80,7 @@ fn apply(root: &Path, address: &str, activator: &dyn Activator) -> netloom::Resu
     let live = Activation {
         backend: &Nm,
         activator,
+        verify: None,
     };
     session.apply_live(&plan, "apply", None, Some(&live))
 }

@@ -3,6 +3,7 @@
 
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::live::Reach;
 use super::{Cli, Status, choose, input, open_root};
@@ -95,6 +96,31 @@ pub struct ApplyArgs {
     /// up or down.
     #[arg(long)]
     pub no_activate: bool,
+    /// After bringing interfaces up, do not check the running host against the declaration.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// How long the running host may take to match the declaration after activation before
+    /// the transaction is rolled back, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
+    pub verify_timeout: Duration,
+}
+
+/// A number of seconds, whole or decimal, up to an hour.
+fn parse_seconds(text: &str) -> std::result::Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, such as 5 or 0.5, not '{text}'"))?;
+    if !(0.0..=3600.0).contains(&secs) {
+        return Err(format!("expected from 0 to 3600 seconds, not '{text}'"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+impl ApplyArgs {
+    /// How long verification waits, unless it is off.
+    pub(super) fn verify(&self) -> Option<Duration> {
+        (!self.no_verify).then_some(self.verify_timeout)
+    }
 }
 
 /// Remove one interface's configuration (its ports and slaves with it), as a transaction.
@@ -150,9 +176,11 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
         return super::live::apply(&root, &*store, journal, &host, args);
     }
     let activator = super::live::activator(cli, &root, backend, !args.no_activate)?;
-    let activation = activator
-        .as_deref()
-        .map(|activator| Activation { backend, activator });
+    let activation = activator.as_deref().map(|activator| Activation {
+        backend,
+        activator,
+        verify: args.verify(),
+    });
     let target = Target::files(&root);
     commit(
         &root,
@@ -175,9 +203,11 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
         return super::live::undefine(&root, &*store, journal, &name, args);
     }
     let activator = super::live::activator(cli, &root, backend, !args.no_activate)?;
-    let activation = activator
-        .as_deref()
-        .map(|activator| Activation { backend, activator });
+    let activation = activator.as_deref().map(|activator| Activation {
+        backend,
+        activator,
+        verify: None,
+    });
     let command = format!("undefine {name}");
     let target = Target::files(&root);
     commit(

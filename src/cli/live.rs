@@ -174,6 +174,7 @@ pub(super) fn apply(
                 command: "apply",
                 confirm: args.confirm,
                 activate: !args.no_activate,
+                verify: args.verify().map(|t| (host, t)),
             };
             let id = session.apply_store(store, journal, plan, how)?;
             Ok(Applied {
@@ -205,6 +206,7 @@ pub(super) fn undefine(
                 command: &command,
                 confirm: None,
                 activate: false,
+                verify: None,
             };
             let id = session.apply_store(store, journal, plan, how)?;
             Ok(Applied {

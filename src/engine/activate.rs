@@ -10,13 +10,14 @@
 //! alone, reopening the same way through the backend's live half.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::journal::{LiveMeta, Tx};
 use super::root::TargetRoot;
 use crate::backend::{Backend, Snapshot};
 use crate::error::Error;
 use crate::live::{Activator, change};
-use crate::model::StartMode;
+use crate::model::{Host, StartMode};
 use crate::plan::Plan;
 use crate::show::Shown;
 
@@ -27,6 +28,9 @@ pub struct Activation<'a> {
     pub backend: &'static dyn Backend,
     /// What brings them up.
     pub activator: &'a dyn Activator,
+    /// How long to wait for what was brought up to match the new files' declaration;
+    /// `None`: not verified.
+    pub verify: Option<Duration>,
 }
 
 impl std::fmt::Debug for Activation<'_> {
@@ -34,6 +38,7 @@ impl std::fmt::Debug for Activation<'_> {
         f.debug_struct("Activation")
             .field("backend", &self.backend.name())
             .field("via", &self.activator.via())
+            .field("verify", &self.verify)
             .finish()
     }
 }
@@ -87,12 +92,13 @@ impl LiveUndo {
 }
 
 /// Which interfaces `plan` touches, which of them are up now and which come up with the
-/// new files: read before anything changes, for the journal.
+/// new files: read before anything changes, for the journal; and what the new files
+/// declare, for verification.
 pub(super) fn prepare(
     root: &TargetRoot,
     plan: &Plan,
     live: &Activation<'_>,
-) -> Result<LiveMeta, Error> {
+) -> Result<(LiveMeta, Host), Error> {
     let before = root.scan(&root.walk(), live.backend.scan())?.snapshot;
     let after = applied(&before, plan);
     let read = |snap: &Snapshot, which: &str| {
@@ -120,12 +126,18 @@ pub(super) fn prepare(
         })
         .cloned()
         .collect();
-    Ok(LiveMeta {
+    let meta = LiveMeta {
         via: live.activator.via().to_owned(),
         touched,
         was_up,
         up,
-    })
+    };
+    Ok((meta, new))
+}
+
+/// Waits for the interfaces `meta` brought up to match `declared`, field by field.
+pub(super) fn verify(declared: &Host, up: &[String], timeout: Duration) -> Result<(), Error> {
+    crate::live::verify::verify(&crate::live::verify::selected(declared, up), timeout)
 }
 
 /// The snapshot `before` with `plan`'s changes made.

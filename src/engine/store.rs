@@ -14,8 +14,11 @@ use super::beneath::{Owner, write_err};
 use super::fault;
 use super::journal::{self, Reason, Record, State, Tx};
 use super::{Session, time, timer};
+use std::time::Duration;
+
 use crate::error::Error;
 use crate::live::{Live, Store, StorePlan, StoreRecord};
+use crate::model::Host;
 use crate::plan::{FileState, Plan};
 
 /// How a store transaction is applied.
@@ -27,6 +30,9 @@ pub struct StoreApply<'a> {
     pub confirm: Option<u64>,
     /// Whether to bring up what changed; `false` only saves it.
     pub activate: bool,
+    /// What was declared, and how long to wait for what was brought up to match it;
+    /// `None`: not verified.
+    pub verify: Option<(&'a Host, Duration)>,
 }
 
 /// The live half whose store wrote transaction `tx`, if a store did.
@@ -150,7 +156,11 @@ impl Session<'_> {
             fault::point(format_args!("profile-{i}")).map_err(write_err(&jdir))
         })?;
         if how.activate {
-            store.activate(&plan.records)?;
+            let up = store.activate(&plan.records)?;
+            if let Some((declared, timeout)) = how.verify {
+                let selected = crate::live::verify::selected(declared, &up);
+                crate::live::verify::verify(&selected, timeout)?;
+            }
         }
         fault::point("commit").map_err(write_err(&jdir))?;
         let token = tx.meta.checkpoint.clone();

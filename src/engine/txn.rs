@@ -3,6 +3,7 @@
 //! left half done.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use super::activate::{self, Activation, Applied, LiveUndo};
 use super::beneath::{self, Dir, Owner, Walk, write_err};
@@ -13,6 +14,7 @@ use super::root::TargetRoot;
 use super::time;
 use crate::error::Error;
 use crate::live::Activator;
+use crate::model::Host;
 use crate::plan::{Change, Plan};
 
 /// The journal's name for transactions of `net define`, `undefine` and `autostart`: network
@@ -152,9 +154,13 @@ impl<'r> Session<'r> {
             })
             .collect();
         let dirs = missing_dirs(&walk, &plan.changes)?;
-        let meta = live
-            .map(|l| activate::prepare(self.root, plan, l))
-            .transpose()?;
+        let (meta, declared) = match live {
+            Some(l) => {
+                let (meta, declared) = activate::prepare(self.root, plan, l)?;
+                (Some(meta), l.verify.map(|timeout| (declared, timeout)))
+            }
+            None => (None, None),
+        };
         let token = match live {
             Some(l) => l.activator.begin()?,
             None => None,
@@ -180,7 +186,11 @@ impl<'r> Session<'r> {
             }
         };
         let activator = live.map(|l| l.activator);
-        let written = self.write(&walk, &mut tx, plan, &owners, confirm, activator);
+        let step = live.map(|l| LiveStep {
+            activator: l.activator,
+            verify: declared.as_ref().map(|(host, timeout)| (host, *timeout)),
+        });
+        let written = self.write(&walk, &mut tx, plan, &owners, confirm, step);
         if let Err(cause) = written {
             let id = tx.meta.id;
             return Err(
@@ -189,6 +199,7 @@ impl<'r> Session<'r> {
                         live: Some(undo), ..
                     }) => Error::Reverted {
                         id,
+                        whole: undo.problems.is_empty(),
                         live: undo.describe(),
                         source: Box::new(cause),
                     },
@@ -230,8 +241,9 @@ impl<'r> Session<'r> {
         plan: &Plan,
         owners: &[Option<Owner>],
         confirm: Option<u64>,
-        activator: Option<&dyn Activator>,
+        live: Option<LiveStep<'_>>,
     ) -> Result<(), Error> {
+        let activator = live.map(|l| l.activator);
         let shown_tx = tx.shown();
         fault::point("journaled").map_err(write_err(&shown_tx))?;
         if confirm.is_some() {
@@ -280,6 +292,9 @@ impl<'r> Session<'r> {
         if let (Some(a), Some(meta)) = (activator, &tx.meta.live) {
             a.up_with(&activate::files_for_programs(self.root, tx), &meta.up)?;
             fault::point("up").map_err(write_err(&shown_tx))?;
+            if let Some((declared, timeout)) = live.and_then(|l| l.verify) {
+                activate::verify(declared, &meta.up, timeout)?;
+            }
         }
         fault::point("commit").map_err(write_err(&shown_tx))?;
         if let (Some(a), Some(token)) = (activator, &tx.meta.checkpoint) {
@@ -526,6 +541,14 @@ impl<'r> Session<'r> {
         tx.set_state(State::Committed)?;
         Ok(tx.meta.id)
     }
+}
+
+/// The live steps of writing a transaction: what brings the files up, and what they must
+/// then match.
+#[derive(Clone, Copy)]
+struct LiveStep<'a> {
+    activator: &'a dyn Activator,
+    verify: Option<(&'a Host, Duration)>,
 }
 
 /// What restoring a transaction did.

@@ -18,6 +18,8 @@
 
 pub mod change;
 pub mod cmd;
+pub mod kernel;
+pub mod verify;
 
 use std::path::PathBuf;
 
