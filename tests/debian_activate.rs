@@ -296,3 +296,75 @@ fn a_change_whose_verification_fails_is_reverted_and_the_old_address_is_back() {
     succeeded("apply --no-verify", &unchecked);
     assert!(addresses(inner).contains(" 198.51.100.5/24"));
 }
+
+#[test]
+fn status_is_in_sync_after_an_apply_and_names_the_field_changed_behind_its_back() {
+    if !util::runnable("debian status", missing()) {
+        return;
+    }
+    let ns = Netns::new("ds", 2);
+    let (inner, peer) = (&ns.0[0], &ns.0[1]);
+    veth(inner, peer, "p0", "q0");
+    let sys = system();
+    let root = sys.root();
+    let v1 = input(root, "v1.xml", &bridge("198.51.100.2"));
+    succeeded("apply", &netloom_in(root, inner, &["apply", "--yes", &v1]));
+
+    let json = |out: &Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(out)))
+    };
+    let synced = netloom_in(root, inner, &["status", "--format", "json"]);
+    assert_eq!(synced.status.code(), Some(0), "{}", show(&synced));
+    let report = json(&synced);
+    assert_eq!(report["in_sync"], true, "{report}");
+    assert_eq!(report["interfaces"][0]["name"], "br0");
+    assert_eq!(report["interfaces"][0]["state"], "in-sync");
+    assert_eq!(
+        report["interfaces"][0]["live"]["addresses"],
+        serde_json::json!(["198.51.100.2/24"])
+    );
+    assert_eq!(report["undeclared"], serde_json::json!([]));
+
+    // Behind netloom's back: an address added by hand, and a link nobody declared.
+    ok(
+        "ip",
+        &["-n", inner, "addr", "add", "198.51.100.9/24", "dev", "br0"],
+    );
+    ok(
+        "ip",
+        &[
+            "-n", inner, "link", "add", "x0", "up", "type", "veth", "peer", "name", "y0",
+        ],
+    );
+    let drifted = netloom_in(root, inner, &["status", "--format", "json"]);
+    assert_eq!(drifted.status.code(), Some(1), "{}", show(&drifted));
+    let report = json(&drifted);
+    assert_eq!(report["in_sync"], false);
+    assert_eq!(report["interfaces"][0]["state"], "drifted");
+    assert_eq!(
+        report["interfaces"][0]["drift"],
+        serde_json::json!([{
+            "interface": "br0",
+            "field": "ipv4",
+            "declared": "198.51.100.2/24",
+            "live": "198.51.100.2/24 198.51.100.9/24",
+        }])
+    );
+    assert_eq!(
+        report["undeclared"],
+        serde_json::json!(["x0"]),
+        "y0 is down"
+    );
+
+    let text = netloom_in(root, inner, &["status"]);
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains("br0  drifted")
+            && stdout.contains(
+                "    ipv4: declared 198.51.100.2/24, live 198.51.100.2/24 198.51.100.9/24"
+            )
+            && stdout.contains("up, not declared: x0"),
+        "{}",
+        show(&text)
+    );
+}

@@ -32,6 +32,7 @@ mod nm_fields;
 mod nm_files;
 mod nm_keyfile;
 mod nm_live;
+mod nm_status;
 mod plan_diff;
 mod port_changes;
 mod port_live;

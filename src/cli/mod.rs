@@ -22,6 +22,7 @@ mod live;
 mod net;
 mod port;
 mod render;
+mod status;
 mod validate;
 
 /// netloom: one declaration of a host's networking, rendered safely into what the
@@ -102,6 +103,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Remove one interface's configuration, with its ports and slaves.
     Undefine(apply::UndefineArgs),
+    /// Show each declared interface's live state next to its declaration (exit 1 on drift).
+    Status(status::Args),
     /// Make a pending `apply --confirm` final.
     #[command(after_help = "Examples:\n  netloom apply --confirm 60 host.xml\n  netloom confirm")]
     Confirm,
@@ -134,7 +137,7 @@ pub enum Command {
 pub enum Status {
     /// Exit 0.
     Success,
-    /// Exit 1: `diff` or `apply --check` found something to change.
+    /// Exit 1: `diff` or `apply --check` found something to change, or `status` drift.
     Changes,
 }
 
@@ -152,6 +155,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Diff(args) => apply::diff(args, &cli),
         Command::Apply(args) => apply::apply(args, &cli),
         Command::Undefine(args) => apply::undefine(args, &cli),
+        Command::Status(args) => status::run(args, &cli),
         Command::Confirm => history::confirm(&cli),
         Command::Rollback(args) => history::rollback(args, &cli),
         Command::History(args) => history::history(args, &cli),
