@@ -19,6 +19,7 @@ mod hostile;
 mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;
+mod live_chroot;
 mod live_protocol;
 mod net_cli;
 mod net_live;
