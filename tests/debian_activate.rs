@@ -291,10 +291,23 @@ fn a_change_whose_verification_fails_is_reverted_and_the_old_address_is_back() {
         "p0 is a port of br0 again: {ports}"
     );
 
-    // The same change, not verified: it stays, as asked.
+    // The same change, not verified: it stays, as asked. Rolled back on request, the old
+    // configuration comes back up; undefined, the bridge goes.
     let unchecked = netloom_in(root, inner, &["apply", "--yes", "--no-verify", &bad]);
     succeeded("apply --no-verify", &unchecked);
     assert!(addresses(inner).contains(" 198.51.100.5/24"));
+    let back = netloom_in(root, inner, &["rollback", "--yes"]);
+    succeeded("rollback", &back);
+    let now = addresses(inner);
+    assert!(
+        now.contains(" 198.51.100.3/24") && !now.contains("198.51.100.5"),
+        "{now}"
+    );
+    let gone = netloom_in(root, inner, &["undefine", "--yes", "br0"]);
+    succeeded("undefine", &gone);
+    assert!(stderr(&gone).contains("took down br0"), "{}", show(&gone));
+    let link = run("ip", &["-n", inner, "link", "show", "br0"]);
+    assert!(!link.status.success(), "br0 is still there");
 }
 
 #[test]

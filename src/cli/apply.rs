@@ -73,7 +73,11 @@ pub struct DiffArgs {
     after_help = "The XML describes the whole host: files the backend owns for \
 interfaces that are not in it are deleted (the diff shows them first). A person at a terminal \
 is asked before anything is written; --yes, or a standard input that is not a terminal, skips \
-the question.\n\nExamples:\n  netloom apply --root /mnt/sysimage --yes host.xml\n  \
+the question.\n\nOn the running system (--root /, not inside a chroot), the interfaces the \
+change touches are taken down with the old configuration and brought up with the new (ifupdown, \
+NetworkManager), then checked against the kernel; any failure or mismatch, or a --confirm that \
+does not come, restores the files and brings the old configuration back up. --no-activate \
+writes the configuration only.\n\nExamples:\n  netloom apply --root /mnt/sysimage --yes host.xml\n  \
 netloom apply --confirm 60 host.xml && netloom confirm"
 )]
 pub struct ApplyArgs {

@@ -100,6 +100,11 @@ pub(super) fn activator(
     let Some(live) = backend.live() else {
         return Ok(None);
     };
+    // A backend whose service keeps its configuration is live through it ([`reach`]); its
+    // files are only ever written where that service is not to be asked.
+    if live.store_journal_name().is_some() {
+        return Ok(None);
+    }
     match cli.live {
         LiveMode::Never => Ok(None),
         LiveMode::Always => {
