@@ -34,6 +34,11 @@ fn system() -> Scratch {
 /// Runs the netloom under test with `args` in `ns`, the scratch bound over the running
 /// system's configuration (and `--root /`, the default).
 pub(crate) fn netloom_in(root: &Path, ns: &str, args: &[&str]) -> Output {
+    netloom_faulty(root, ns, None, args)
+}
+
+/// [`netloom_in`] with `NETLOOM_FAULT` set to `fault`.
+fn netloom_faulty(root: &Path, ns: &str, fault: Option<&str>, args: &[&str]) -> Output {
     let script = "mount --bind \"$0/etc/network\" /etc/network && \
                   mount --bind \"$0/run/network\" /run/network && \
                   mount --bind \"$0/var/lib\" /var/lib && exec \"$@\"";
@@ -55,7 +60,12 @@ pub(crate) fn netloom_in(root: &Path, ns: &str, args: &[&str]) -> Output {
     for inner in ["unshare", "sh", "mount"] {
         util::tools::require(inner);
     }
-    run("ip", &all)
+    let mut cmd = util::tools::command("ip");
+    cmd.args(&all).env_remove(netloom::engine::FAULT_VAR);
+    if let Some(f) = fault {
+        cmd.env(netloom::engine::FAULT_VAR, f);
+    }
+    cmd.output().unwrap()
 }
 
 /// Writes `xml` to `root/name` and returns the path.
@@ -263,6 +273,31 @@ fn a_change_whose_verification_fails_is_reverted_and_the_old_address_is_back() {
     );
     let file = root.join("etc/network/interfaces.d/br0");
     let applied = std::fs::read_to_string(&file).unwrap();
+
+    // A failure before anything was taken down restores the files alone: br0 is not
+    // bounced for it. One after the interfaces came up is undone live too.
+    let early = netloom_faulty(
+        root,
+        inner,
+        Some("fail@journaled"),
+        &["apply", "--yes", &bad],
+    );
+    assert_eq!(early.status.code(), Some(2), "{}", show(&early));
+    assert!(
+        stderr(&early).contains("every file is as it was before: ")
+            && !stderr(&early).contains("interfaces touched"),
+        "{}",
+        show(&early)
+    );
+    let late = netloom_faulty(root, inner, Some("fail@up"), &["apply", "--yes", &bad]);
+    assert_eq!(late.status.code(), Some(2), "{}", show(&late));
+    assert!(
+        stderr(&late).contains("brought back up with the previous configuration: br0"),
+        "{}",
+        show(&late)
+    );
+    assert!(addresses(inner).contains(" 198.51.100.3/24"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), applied);
 
     let failed = netloom_in(
         root,

@@ -186,34 +186,41 @@ impl<'r> Session<'r> {
             }
         };
         let activator = live.map(|l| l.activator);
+        let started = std::cell::Cell::new(false);
         let step = live.map(|l| LiveStep {
             activator: l.activator,
             verify: declared.as_ref().map(|(host, timeout)| (host, *timeout)),
+            started: &started,
         });
         let written = self.write(&walk, &mut tx, plan, &owners, confirm, step);
         if let Err(cause) = written {
             let id = tx.meta.id;
-            return Err(
-                match self.restore_with(&mut tx, Reason::Failed, activator) {
-                    Ok(Restored {
-                        live: Some(undo), ..
-                    }) => Error::Reverted {
-                        id,
-                        whole: undo.problems.is_empty(),
-                        live: undo.describe(),
-                        source: Box::new(cause),
-                    },
-                    Ok(_) => Error::Undone {
-                        id,
-                        source: Box::new(cause),
-                    },
-                    Err(undo) => Error::Stuck {
-                        id,
-                        source: Box::new(cause),
-                        undo: Box::new(undo),
-                    },
+            // Nothing live was done yet: the files alone are restored, and no interface is
+            // bounced for a failure that never reached it.
+            let undo = if started.get() {
+                self.restore_with(&mut tx, Reason::Failed, activator)
+            } else {
+                self.restore_files_only(&mut tx, Reason::Failed)
+            };
+            return Err(match undo {
+                Ok(Restored {
+                    live: Some(undo), ..
+                }) => Error::Reverted {
+                    id,
+                    whole: undo.problems.is_empty(),
+                    live: undo.describe(),
+                    source: Box::new(cause),
                 },
-            );
+                Ok(_) => Error::Undone {
+                    id,
+                    source: Box::new(cause),
+                },
+                Err(undo) => Error::Stuck {
+                    id,
+                    source: Box::new(cause),
+                    undo: Box::new(undo),
+                },
+            });
         }
         // The transaction is in place; failing to forget old ones must not report it failed.
         // Whatever is left is removed by a later command.
@@ -253,8 +260,9 @@ impl<'r> Session<'r> {
         }
         // With the old files, before they change: ifupdown reads them to take an
         // interface down.
-        if let (Some(a), Some(meta)) = (activator, &tx.meta.live) {
-            a.down(&activate::to_take_down(meta))?;
+        if let (Some(l), Some(meta)) = (live, &tx.meta.live) {
+            l.started.set(true);
+            l.activator.down(&activate::to_take_down(meta))?;
             fault::point("down").map_err(write_err(&shown_tx))?;
         }
         let mut touched = Touched::default();
@@ -321,6 +329,13 @@ impl<'r> Session<'r> {
     /// command. A transaction that brought its files up has the interfaces its files
     /// brought up taken down first, and the ones that were up before brought back up after.
     fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<Restored, Error> {
+        self.restore_with(tx, reason, None)
+    }
+
+    /// [`Session::restore`] of a transaction that failed before it took anything down:
+    /// only its files.
+    fn restore_files_only(&self, tx: &mut Tx, reason: Reason) -> Result<Restored, Error> {
+        tx.meta.live = None;
         self.restore_with(tx, reason, None)
     }
 
@@ -549,6 +564,8 @@ impl<'r> Session<'r> {
 struct LiveStep<'a> {
     activator: &'a dyn Activator,
     verify: Option<(&'a Host, Duration)>,
+    /// Set once anything was done on the running host.
+    started: &'a std::cell::Cell<bool>,
 }
 
 /// What restoring a transaction did.
