@@ -193,3 +193,66 @@ pub(super) fn reopen(
         })?;
     live.reopen(&meta.via, &root.live_context())
 }
+
+/// Undo's first live step, with the transaction's files still in place: the service's own
+/// undo token (when the transaction still holds it), then the touched interfaces that are
+/// up taken down with those files. What fails is noted, and the files are restored anyway.
+pub(super) fn take_down_now(
+    a: &dyn Activator,
+    tx: &Tx,
+    meta: &LiveMeta,
+    holds_token: bool,
+    u: &mut LiveUndo,
+) {
+    if let (true, Some(token)) = (holds_token, &tx.meta.checkpoint)
+        && let Err(e) = a.rollback(token)
+    {
+        u.problems
+            .push(format!("undoing through {token} failed: {}", e.report()));
+    }
+    let now_up = match a.up(&meta.touched) {
+        Ok(up) => up,
+        Err(e) => {
+            u.problems.push(format!(
+                "cannot tell which interfaces are up: {}",
+                e.report()
+            ));
+            return;
+        }
+    };
+    let mut down: Vec<String> = (meta.touched.iter().rev())
+        .filter(|n| now_up.contains(n))
+        .cloned()
+        .collect();
+    match a.down(&down) {
+        Ok(()) => u.down.append(&mut down),
+        Err(e) => u.problems.push(format!(
+            "taking {} down failed: {}",
+            down.join(", "),
+            e.report()
+        )),
+    }
+}
+
+/// Undo's last live step, with the previous files back: what was up before brought up
+/// again with them. What fails is noted.
+pub(super) fn bring_back(
+    a: &dyn Activator,
+    root: &TargetRoot,
+    tx: &Tx,
+    meta: &LiveMeta,
+    u: &mut LiveUndo,
+) {
+    let up: Vec<String> = (meta.touched.iter())
+        .filter(|n| meta.was_up.contains(n))
+        .cloned()
+        .collect();
+    match a.up_with(&files_for_programs(root, tx), &up) {
+        Ok(()) => u.up = up,
+        Err(e) => u.problems.push(format!(
+            "bringing {} back up failed: {}",
+            up.join(", "),
+            e.report()
+        )),
+    }
+}

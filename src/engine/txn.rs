@@ -376,7 +376,7 @@ impl<'r> Session<'r> {
                 },
             };
             if let Some(a) = a {
-                take_down_now(a, tx, &meta, holds_token, &mut u);
+                activate::take_down_now(a, tx, &meta, holds_token, &mut u);
             }
             undo = Some((a, meta, u));
         }
@@ -430,18 +430,7 @@ impl<'r> Session<'r> {
         }
         let live = undo.map(|(a, meta, mut u)| {
             if let Some(a) = a {
-                let up: Vec<String> = (meta.touched.iter())
-                    .filter(|n| meta.was_up.contains(n))
-                    .cloned()
-                    .collect();
-                match a.up_with(&activate::files_for_programs(self.root, tx), &up) {
-                    Ok(()) => u.up = up,
-                    Err(e) => u.problems.push(format!(
-                        "bringing {} back up failed: {}",
-                        up.join(", "),
-                        e.report()
-                    )),
-                }
+                activate::bring_back(a, self.root, tx, &meta, &mut u);
             }
             u
         });
@@ -574,46 +563,6 @@ pub(crate) struct Restored {
     pub noun: String,
     /// What was done on the running host, for a transaction that brought its files up.
     pub live: Option<LiveUndo>,
-}
-
-/// Undo's first live step, with the transaction's files still in place: the service's own
-/// undo token (when the transaction still holds it), then the touched interfaces that are
-/// up taken down with those files. What fails is noted, and the files are restored anyway.
-fn take_down_now(
-    a: &dyn Activator,
-    tx: &Tx,
-    meta: &journal::LiveMeta,
-    holds_token: bool,
-    u: &mut LiveUndo,
-) {
-    if let (true, Some(token)) = (holds_token, &tx.meta.checkpoint)
-        && let Err(e) = a.rollback(token)
-    {
-        u.problems
-            .push(format!("undoing through {token} failed: {}", e.report()));
-    }
-    let now_up = match a.up(&meta.touched) {
-        Ok(up) => up,
-        Err(e) => {
-            u.problems.push(format!(
-                "cannot tell which interfaces are up: {}",
-                e.report()
-            ));
-            return;
-        }
-    };
-    let mut down: Vec<String> = (meta.touched.iter().rev())
-        .filter(|n| now_up.contains(n))
-        .cloned()
-        .collect();
-    match a.down(&down) {
-        Ok(()) => u.down.append(&mut down),
-        Err(e) => u.problems.push(format!(
-            "taking {} down failed: {}",
-            down.join(", "),
-            e.report()
-        )),
-    }
 }
 
 /// The transaction `rollback` would undo (the newest live one when `id` is `None`) and what
