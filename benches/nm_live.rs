@@ -112,8 +112,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// the live profiles, applied in one checkpoint and one journalled transaction (no
 /// activation: the interfaces do not exist), planned again (nothing to change), changed,
 /// and removed.
-fn through_netloom(c: &Client, phases: &mut BTreeMap<&'static str, Vec<f64>>) {
-    use netloom::engine::{self, Session, TargetRoot};
+fn through_netloom(address: &str, phases: &mut BTreeMap<&'static str, Vec<f64>>) {
+    use netloom::backends::nm::live::{JOURNAL, NmStore};
+    use netloom::engine::{Session, StoreApply, TargetRoot};
+    use netloom::live::Store;
+    let store = NmStore::new(Client::connect_to(address).unwrap());
     let host = |octet: usize| {
         let mut xml = String::from("<interfaces>\n");
         for i in 0..PROFILES {
@@ -134,10 +137,16 @@ fn through_netloom(c: &Client, phases: &mut BTreeMap<&'static str, Vec<f64>>) {
         let session = Session::open(&root).unwrap();
         let mut step = |what: &'static str, host: &netloom::model::Host, changes: usize| {
             let t = Instant::now();
-            let plan = engine::nm::plan(c, host).unwrap();
+            let plan = store.plan(host).unwrap();
             assert_eq!(plan.plan.changes.len(), changes, "{what}");
             if !plan.is_empty() {
-                session.apply_live(c, &plan, what, None, false).unwrap();
+                let how = StoreApply {
+                    command: what,
+                    confirm: None,
+                    activate: false,
+                    verify: None,
+                };
+                session.apply_store(&store, JOURNAL, &plan, how).unwrap();
             }
             let d = t.elapsed();
             phases.entry(what).or_default().push(per_profile(d));
@@ -218,7 +227,7 @@ fn main() {
             phases.entry(phase).or_default().push(per_profile(d));
         }
     }
-    through_netloom(&c, &mut phases);
+    through_netloom(&sandbox.address, &mut phases);
     for (phase, times) in phases {
         println!(
             "{phase:<45} median {:.3} ms per profile ({:.0} ms for {PROFILES})",

@@ -257,6 +257,12 @@ pub trait Backend: Send + Sync {
         existing: &Snapshot,
         names: &[IfaceName],
     ) -> Result<Imported, BackendError>;
+
+    /// The live half, for a running host: a service that keeps the configuration, or a way
+    /// to bring the files up (see [`crate::live`]). `None`: files only.
+    fn live(&self) -> Option<&dyn crate::live::Live> {
+        None
+    }
 }
 
 /// Where a network's files say its other files are: the directory dnsmasq reads the hosts

@@ -230,6 +230,38 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A step of a transaction that brought its files up on the running host failed; the
+    /// files were restored, and the interfaces it touched taken down and brought back up
+    /// with them, as `live` says.
+    #[error(
+        "transaction {id} failed and was undone; every file is as it was before, {} ({})",
+        if *.whole { "and so is the running host" } else { "but the running host is not" },
+        Shown(.live)
+    )]
+    Reverted {
+        /// The transaction.
+        id: u64,
+        /// Whether every live step of the undo worked.
+        whole: bool,
+        /// What the undo did on the running host: the interfaces touched, taken down, and
+        /// brought back up, and anything that failed.
+        live: String,
+        /// What failed.
+        #[source]
+        source: Box<Error>,
+    },
+    /// After activation, the running host did not come to match the declaration.
+    #[error(
+        "the running host does not match the declaration after {:.1} s:\n{}",
+        .after.as_secs_f64(),
+        .drift.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n")
+    )]
+    Mismatch {
+        /// How long verification waited.
+        after: std::time::Duration,
+        /// Every setting that differs, field by field.
+        drift: Vec<crate::live::verify::Drift>,
+    },
     /// A step failed and undoing it failed too; the journal keeps the previous state and
     /// the next netloom command on the root will restore it.
     #[error(
@@ -259,10 +291,11 @@ pub enum Error {
         /// The files that are not, each with why.
         unrestored: Vec<(String, Box<Error>)>,
     },
-    /// NetworkManager refused or failed a request; the message names the profile and,
-    /// where NetworkManager says, the setting.
+    /// A service a backend's live half talks to (a daemon over D-Bus) refused or failed a
+    /// request; the backend's own error names the object and, where the service says, the
+    /// setting.
     #[error(transparent)]
-    NetworkManager(#[from] crate::backends::nm::live::LiveError),
+    Service(Box<dyn std::error::Error + Send + Sync>),
     /// A command run on the host for a network (`ip`, `nft`, `dnsmasq`) failed, or the
     /// network is not in the state the request needs; the message names the network.
     #[error("{}", Shown(.0))]
@@ -369,7 +402,7 @@ fn laid_out(e: &(dyn std::error::Error + 'static)) -> bool {
         .downcast_ref::<Error>()
         .or_else(|| e.downcast_ref::<Box<Error>>().map(|b| &**b));
     match own {
-        Some(Error::Invalid(_)) => true,
+        Some(Error::Invalid(_) | Error::Mismatch { .. }) => true,
         Some(Error::Backend(b)) => backend(b),
         Some(_) => false,
         None => e.downcast_ref::<BackendError>().is_some_and(backend),
@@ -466,7 +499,7 @@ mod tests {
             "{text}"
         );
         let e = Error::Backend(BackendError::Unsupported {
-            backend: "ifcfg",
+            backend: "example",
             refusals: vec![crate::backend::Refusal {
                 interface: "e\r0".into(),
                 setting: "<mtu>".into(),
@@ -475,7 +508,7 @@ mod tests {
         });
         assert_eq!(
             e.report(),
-            "the ifcfg backend cannot express this setting:\n  interface 'e\\r0': <mtu>: a\\nb"
+            "the example backend cannot express this setting:\n  interface 'e\\r0': <mtu>: a\\nb"
         );
     }
 

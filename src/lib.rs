@@ -14,6 +14,7 @@ pub mod backends;
 pub mod cli;
 pub mod engine;
 pub mod error;
+pub mod live;
 pub mod model;
 mod parallel;
 pub mod plan;

@@ -11,14 +11,14 @@ use std::process::Output;
 
 use crate::util::{self, netloom};
 
-fn run(cmd: &str, args: &[&str]) -> Output {
+pub(crate) fn run(cmd: &str, args: &[&str]) -> Output {
     util::tools::command(cmd)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {cmd}: {e}"))
 }
 
-fn ok(cmd: &str, args: &[&str]) -> String {
+pub(crate) fn ok(cmd: &str, args: &[&str]) -> String {
     let out = run(cmd, args);
     assert!(
         out.status.success(),
@@ -30,7 +30,7 @@ fn ok(cmd: &str, args: &[&str]) -> String {
 }
 
 /// Why this machine cannot run the live tests, if it cannot.
-fn missing() -> Option<String> {
+pub(crate) fn missing() -> Option<String> {
     let uid = ok("id", &["-u"]);
     if uid.trim() != "0" {
         return Some("needs root for network and mount namespaces".into());
@@ -47,10 +47,10 @@ fn missing() -> Option<String> {
 }
 
 /// Network namespaces, deleted by name when dropped.
-struct Netns(Vec<String>);
+pub(crate) struct Netns(pub Vec<String>);
 
 impl Netns {
-    fn new(tag: &str, count: usize) -> Self {
+    pub(crate) fn new(tag: &str, count: usize) -> Self {
         let names: Vec<String> = (0..count)
             .map(|i| format!("nl{tag}{}x{i}", std::process::id()))
             .collect();
@@ -70,7 +70,7 @@ impl Drop for Netns {
 }
 
 /// A veth pair from `a` in `inner` to `b` in `peer`, `b` up so that `a` has carrier.
-fn veth(inner: &str, peer: &str, a: &str, b: &str) {
+pub(crate) fn veth(inner: &str, peer: &str, a: &str, b: &str) {
     let add = [
         "link", "add", a, "netns", inner, "type", "veth", "peer", "name", b, "netns", peer,
     ];
@@ -79,7 +79,7 @@ fn veth(inner: &str, peer: &str, a: &str, b: &str) {
 }
 
 /// Whether the kernel can make a link of `kind`, tried in a namespace of its own.
-fn kernel_has(kind: &str) -> bool {
+pub(crate) fn kernel_has(kind: &str) -> bool {
     let ns = Netns::new("probe", 1);
     let out = match kind {
         "vlan" => {
@@ -103,12 +103,12 @@ fn kernel_has(kind: &str) -> bool {
 }
 
 /// A scratch root: netloom applies into it, and ifupdown runs against its `etc/network`.
-struct Scratch {
+pub(crate) struct Scratch {
     dir: tempfile::TempDir,
 }
 
 impl Scratch {
-    fn new(hooks: &[&str]) -> Self {
+    pub(crate) fn new(hooks: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let etc = dir.path().join("etc/network");
         for d in ["if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d"] {
@@ -141,7 +141,7 @@ impl Scratch {
         Scratch { dir }
     }
 
-    fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
 
@@ -192,7 +192,7 @@ fn inside(root: &Path, ns: Option<&str>, args: &[&str]) -> Output {
     run(all[0], &all[1..])
 }
 
-fn show(out: &Output) -> String {
+pub(crate) fn show(out: &Output) -> String {
     format!(
         "rc {:?}\nstdout:\n{}\nstderr:\n{}",
         out.status.code(),

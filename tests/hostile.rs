@@ -116,7 +116,10 @@ fn keyfile_escapes_that_decode_to_line_breaks_are_shown_escaped() {
     .unwrap();
     let mode = std::os::unix::fs::PermissionsExt::from_mode(0o600);
     std::fs::set_permissions(&file, mode).unwrap();
-    let run = nl(dir.path(), &["--backend", "nm", "--nm", "keyfile", "list"]);
+    let run = nl(
+        dir.path(),
+        &["--backend", "nm", "--live-mode", "never", "list"],
+    );
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_clean(&run);
     line_with(

@@ -12,6 +12,7 @@
 
 mod import;
 mod include;
+pub mod live;
 mod render;
 mod splice;
 
@@ -60,6 +61,10 @@ impl Backend for Debian {
             .and_then(|p| p.strip_prefix('/'))
             .is_some_and(|name| IfaceName::parse(name).is_ok())
             && text.is_some_and(|t| t.starts_with(render::HEADER))
+    }
+
+    fn live(&self) -> Option<&dyn crate::live::Live> {
+        Some(&live::DebianLive)
     }
 
     fn render(&self, host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {

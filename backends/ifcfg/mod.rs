@@ -7,6 +7,7 @@
 //! difference.
 
 mod import;
+pub mod live;
 mod parse;
 mod render;
 
@@ -66,6 +67,10 @@ impl Backend for Ifcfg {
                 parse::classify(name, &shell),
                 parse::Class::Device(_) | parse::Class::Invalid { .. }
             )
+    }
+
+    fn live(&self) -> Option<&dyn crate::live::Live> {
+        Some(&live::IfcfgLive)
     }
 
     fn render(&self, host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {

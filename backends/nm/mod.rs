@@ -244,6 +244,10 @@ impl Backend for Nm {
                 .is_some_and(|s| netlooms(&s))
     }
 
+    fn live(&self) -> Option<&dyn crate::live::Live> {
+        Some(&live::NmLive)
+    }
+
     fn render(&self, host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFile>, BackendError> {
         // NetworkManager ignores hidden keyfiles: such a profile would silently not exist.
         let mut refusals: Vec<Refusal> = names(host)

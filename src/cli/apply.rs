@@ -3,9 +3,11 @@
 
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::Duration;
 
+use super::live::Reach;
 use super::{Cli, Status, choose, input, open_root};
-use crate::engine::{self, Session, TargetRoot};
+use crate::engine::{self, Activation, Applied, Session, TargetRoot};
 use crate::error::{Error, Result};
 use crate::model::IfaceName;
 use crate::plan::{self, Plan};
@@ -71,7 +73,11 @@ pub struct DiffArgs {
     after_help = "The XML describes the whole host: files the backend owns for \
 interfaces that are not in it are deleted (the diff shows them first). A person at a terminal \
 is asked before anything is written; --yes, or a standard input that is not a terminal, skips \
-the question.\n\nExamples:\n  netloom apply --root /mnt/sysimage --yes host.xml\n  \
+the question.\n\nOn the running system (--root /, not inside a chroot), the interfaces the \
+change touches are taken down with the old configuration and brought up with the new (ifupdown, \
+NetworkManager), then checked against the kernel; any failure or mismatch, or a --confirm that \
+does not come, restores the files and brings the old configuration back up. --no-activate \
+writes the configuration only.\n\nExamples:\n  netloom apply --root /mnt/sysimage --yes host.xml\n  \
 netloom apply --confirm 60 host.xml && netloom confirm"
 )]
 pub struct ApplyArgs {
@@ -90,9 +96,35 @@ pub struct ApplyArgs {
     /// Colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
-    /// NetworkManager: save the profiles without bringing the changed ones up.
+    /// Change the configuration (files, or a service's profiles) without bringing anything
+    /// up or down.
     #[arg(long)]
     pub no_activate: bool,
+    /// After bringing interfaces up, do not check the running host against the declaration.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// How long the running host may take to match the declaration after activation before
+    /// the transaction is rolled back, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
+    pub verify_timeout: Duration,
+}
+
+/// A number of seconds, whole or decimal, up to an hour.
+fn parse_seconds(text: &str) -> std::result::Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, such as 5 or 0.5, not '{text}'"))?;
+    if !(0.0..=3600.0).contains(&secs) {
+        return Err(format!("expected from 0 to 3600 seconds, not '{text}'"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+impl ApplyArgs {
+    /// How long verification waits, unless it is off.
+    pub(super) fn verify(&self) -> Option<Duration> {
+        (!self.no_verify).then_some(self.verify_timeout)
+    }
 }
 
 /// Remove one interface's configuration (its ports and slaves with it), as a transaction.
@@ -111,6 +143,9 @@ pub struct UndefineArgs {
     /// Colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
+    /// Change the configuration without taking anything down on the running host.
+    #[arg(long)]
+    pub no_activate: bool,
 }
 
 pub(super) fn diff(args: &DiffArgs, cli: &Cli) -> Result<Status> {
@@ -122,9 +157,9 @@ fn preview(cli: &Cli, files: &[PathBuf], format: Format, color: Color) -> Result
     let host = input::load(files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    let plan = match super::live::client(cli, &root, backend)? {
-        Some(client) => engine::nm::plan(&client, &host)?.plan,
-        None => {
+    let plan = match super::live::reach(cli, &root, backend)? {
+        Reach::Store { store, .. } => store.plan(&host)?.plan,
+        Reach::Files => {
             super::import::note_root(&root, backend, &[]);
             engine::plan(&root, backend, &host)?
         }
@@ -144,10 +179,16 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
     let host = input::load(&args.files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    if let Some(client) = super::live::client(cli, &root, backend)? {
-        return super::live::apply(&root, &client, &host, args);
+    if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
+        return super::live::apply(&root, &*store, journal, &host, args);
     }
     super::import::note_root(&root, backend, &[]);
+    let activator = super::live::activator(cli, &root, backend, !args.no_activate)?;
+    let activation = activator.as_deref().map(|activator| Activation {
+        backend,
+        activator,
+        verify: args.verify(),
+    });
     let target = Target::files(&root);
     commit(
         &root,
@@ -157,7 +198,7 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
         args.color,
         || engine::plan(&root, backend, &host),
         |p| p,
-        |session, plan| session.apply(plan, "apply", args.confirm),
+        |session, plan| session.apply_live(plan, "apply", args.confirm, activation.as_ref()),
     )
 }
 
@@ -166,10 +207,16 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
         .map_err(|e| Error::Usage(format!("invalid interface name '{}': {e}", args.name)))?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    if let Some(client) = super::live::client(cli, &root, backend)? {
-        return super::live::undefine(&root, &client, &name, args);
+    if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
+        return super::live::undefine(&root, &*store, journal, &name, args);
     }
     super::import::note_root(&root, backend, std::slice::from_ref(&name));
+    let activator = super::live::activator(cli, &root, backend, !args.no_activate)?;
+    let activation = activator.as_deref().map(|activator| Activation {
+        backend,
+        activator,
+        verify: None,
+    });
     let command = format!("undefine {name}");
     let target = Target::files(&root);
     commit(
@@ -180,7 +227,7 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
         args.color,
         || engine::plan_undefine(&root, backend, &name),
         |p| p,
-        |session, plan| session.apply(plan, &command, None),
+        |session, plan| session.apply_live(plan, &command, None, activation.as_ref()),
     )
 }
 
@@ -221,7 +268,7 @@ pub(super) fn commit<P>(
     color: Color,
     make: impl Fn() -> Result<P>,
     view: impl Fn(&P) -> &Plan,
-    write: impl FnOnce(&Session<'_>, &P) -> Result<u64>,
+    write: impl FnOnce(&Session<'_>, &P) -> Result<Applied>,
 ) -> Result<Status> {
     if let Some(id) = engine::pending(root)? {
         return Err(Error::Refused(format!(
@@ -247,19 +294,39 @@ pub(super) fn commit<P>(
             target.place
         )));
     }
-    let id = write(&session, &again)?;
+    let applied = write(&session, &again)?;
+    let id = applied.id;
     let n = plan.changes.len();
     let noun = format!("{}{}", target.noun, if n == 1 { "" } else { "s" });
+    let live = live_summary(&applied);
     match confirm {
         Some(secs) => {
             super::say(&format!(
-                "transaction {id} changed {n} {noun}; run `netloom confirm` within {secs} s \
-                 or it is rolled back"
+                "transaction {id} changed {n} {noun}{live}; run `netloom confirm` within \
+                 {secs} s or it is rolled back"
             ));
         }
-        None => super::say(&format!("transaction {id} changed {n} {noun}")),
+        None => super::say(&format!("transaction {id} changed {n} {noun}{live}")),
     }
     Ok(Status::Success)
+}
+
+/// What a transaction did on the running host, as the end of the sentence that reports it.
+fn live_summary(applied: &Applied) -> String {
+    if !applied.activated {
+        return String::new();
+    }
+    let mut out = String::new();
+    if !applied.down.is_empty() {
+        out += &format!("; took down {}", applied.down.join(", "));
+    }
+    if !applied.up.is_empty() {
+        out += &format!("; brought up {}", applied.up.join(", "));
+    }
+    if out.is_empty() {
+        out = "; no interface to bring up or down".into();
+    }
+    out
 }
 
 /// Prints a plan to standard output, in writes of 64 KiB: a diff of 1,000 files is some

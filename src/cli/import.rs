@@ -41,10 +41,10 @@ fn imported(cli: &Cli, names: &[String]) -> Result<Imported> {
         .collect::<Result<Vec<_>>>()?;
     let root = super::open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
-    if let Some(client) = super::live::client(cli, &root, backend)? {
-        let host = crate::engine::nm::import(&client, &names)?;
+    if let super::live::Reach::Store { store, .. } = super::live::reach(cli, &root, backend)? {
+        // A service's profiles are read whole over its API: nothing is skipped in a file.
         return Ok(Imported {
-            host,
+            host: store.import(&names)?,
             notes: Vec::new(),
         });
     }

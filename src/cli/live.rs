@@ -1,47 +1,127 @@
-//! The `nm` backend's live half on the command line: when NetworkManager runs, `diff`,
-//! `apply`, `undefine` and `import` go through its D-Bus API instead of keyfiles.
+//! A backend's live half on the command line (`--live-mode`): where a verb's changes go, the
+//! backend's files or a service that keeps its configuration, and what brings them up.
+//! Nothing here names a backend: each says what it offers through [`crate::live::Live`].
 
 use super::apply::{ApplyArgs, Target, UndefineArgs, commit};
 use super::{Cli, Status};
 use crate::backend::Backend;
-use crate::backends::nm::live::Client;
-use crate::engine::{self, TargetRoot};
-use crate::error::Result;
+use crate::engine::{Applied, StoreApply, TargetRoot};
+use crate::error::{Error, Result};
+use crate::live::{Activator, Live, Store};
 use crate::model::{Host, IfaceName};
 
-/// How the `nm` backend reaches NetworkManager.
+/// How far a command goes on the running host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum NmMode {
-    /// Over D-Bus when the root is `/` and NetworkManager answers there; else keyfiles.
+pub enum LiveMode {
+    /// Live when the root is `/`, not inside a chroot, and the backend's service or tool is
+    /// there; else files only, saying why when the root is `/`.
     Auto,
-    /// Always over D-Bus; `--root` then only holds netloom's journal and lock.
-    Live,
-    /// Always keyfiles under the root, even when NetworkManager runs.
-    Keyfile,
+    /// Always through the backend's live half, or an error saying why not. A service that
+    /// keeps the configuration (NetworkManager) is then used whatever `--root` is, which
+    /// only holds netloom's journal and lock.
+    Always,
+    /// Files only: no service is asked and nothing is brought up or down.
+    Never,
 }
 
-/// The client to use, when `backend` is `nm` and the mode says live.
-pub(super) fn client(
+/// Where a verb's changes go.
+pub(super) enum Reach {
+    /// A service keeps the configuration: plans, changes and imports go through it.
+    Store {
+        /// The connection.
+        store: Box<dyn Store>,
+        /// The name its transactions carry in the journal.
+        journal: &'static str,
+    },
+    /// The backend's files under the root.
+    Files,
+}
+
+/// Where `backend`'s changes go under `--live-mode`: its service, when it has one that keeps its
+/// configuration and the mode says so, else its files.
+pub(super) fn reach(cli: &Cli, root: &TargetRoot, backend: &dyn Backend) -> Result<Reach> {
+    let Some(live) = backend.live() else {
+        if cli.live == LiveMode::Always {
+            return Err(Error::Usage(format!(
+                "--live-mode always: the {} backend has no live half; it writes files only",
+                backend.name()
+            )));
+        }
+        return Ok(Reach::Files);
+    };
+    let Some(journal) = live.store_journal_name() else {
+        return Ok(Reach::Files);
+    };
+    match cli.live {
+        LiveMode::Never => Ok(Reach::Files),
+        LiveMode::Always => {
+            refuse_chroot(live)?;
+            Ok(Reach::Store {
+                store: connect(live)?,
+                journal,
+            })
+        }
+        LiveMode::Auto => {
+            if let Err(why) = root.running_system() {
+                if root.is_system_root() {
+                    super::say(&format!(
+                        "{why}: {} is not asked; using files under /",
+                        live.service()
+                    ));
+                }
+                return Ok(Reach::Files);
+            }
+            match connect(live) {
+                Ok(store) => Ok(Reach::Store { store, journal }),
+                Err(e) => {
+                    super::say(&format!(
+                        "{} does not answer ({e}); using files under /",
+                        live.service()
+                    ));
+                    Ok(Reach::Files)
+                }
+            }
+        }
+    }
+}
+
+/// What brings `backend`'s files up on this host under `--live-mode`, if anything is to: only
+/// when `wanted` (not `--no-activate`), and by default only on the running system's own
+/// root. When the root is `/` and nothing can, it says why.
+pub(super) fn activator(
     cli: &Cli,
     root: &TargetRoot,
     backend: &dyn Backend,
-) -> Result<Option<Client>> {
-    if backend.name() != "nm" {
+    wanted: bool,
+) -> Result<Option<Box<dyn Activator>>> {
+    if !wanted || cli.live == LiveMode::Never {
         return Ok(None);
     }
-    match cli.nm {
-        NmMode::Keyfile => Ok(None),
-        NmMode::Live => Ok(Some(Client::connect()?)),
-        NmMode::Auto => {
-            if !root.is_system_root() {
+    let Some(live) = backend.live() else {
+        return Ok(None);
+    };
+    // A backend whose service keeps its configuration is live through it ([`reach`]); its
+    // files are only ever written where that service is not to be asked.
+    if live.store_journal_name().is_some() {
+        return Ok(None);
+    }
+    match cli.live {
+        LiveMode::Never => Ok(None),
+        LiveMode::Always => {
+            refuse_chroot(live)?;
+            Ok(Some(live.activator(&root.live_context())?))
+        }
+        LiveMode::Auto => {
+            if let Err(why) = root.running_system() {
+                if root.is_system_root() {
+                    super::say(&format!("{why}: nothing is brought up or down"));
+                }
                 return Ok(None);
             }
-            match Client::connect() {
-                Ok(client) => Ok(Some(client)),
+            match live.activator(&root.live_context()) {
+                Ok(a) => Ok(Some(a)),
                 Err(e) => {
-                    super::say(&format!(
-                        "NetworkManager does not answer ({e}); using keyfiles under /"
-                    ));
+                    super::say(&format!("nothing is brought up or down: {}", e.report()));
                     Ok(None)
                 }
             }
@@ -49,46 +129,95 @@ pub(super) fn client(
     }
 }
 
-fn target() -> Target<'static> {
+/// A connection to the service that keeps a backend's configuration.
+fn connect(live: &dyn Live) -> Result<Box<dyn Store>> {
+    live.store().unwrap_or_else(|| {
+        Err(Error::Refused(format!(
+            "{} keeps no configuration",
+            live.service()
+        )))
+    })
+}
+
+/// A chroot's `/` belongs to another system (an installer's target), whose service on the
+/// other side of a reachable bus is the installer's own: never changed, whatever `--live-mode`.
+fn refuse_chroot(live: &dyn Live) -> Result<()> {
+    if crate::engine::chroot() == crate::engine::Chroot::Inside {
+        return Err(Error::Refused(format!(
+            "netloom runs inside a chroot, whose running system is not the one configured: \
+             {} is not changed; run without --live-mode always to write files only",
+            live.service()
+        )));
+    }
+    Ok(())
+}
+
+fn target(store: &dyn Store) -> Target<'static> {
     Target {
-        place: "NetworkManager".into(),
-        noun: "profile",
+        place: store.place(),
+        noun: store.noun(),
     }
 }
 
 pub(super) fn apply(
     root: &TargetRoot,
-    client: &Client,
+    store: &dyn Store,
+    journal: &str,
     host: &Host,
     args: &ApplyArgs,
 ) -> Result<Status> {
     commit(
         root,
-        &target(),
+        &target(store),
         args.yes,
         args.confirm,
         args.color,
-        || engine::nm::plan(client, host),
+        || store.plan(host),
         |p| &p.plan,
-        |session, plan| session.apply_live(client, plan, "apply", args.confirm, !args.no_activate),
+        |session, plan| {
+            let how = StoreApply {
+                command: "apply",
+                confirm: args.confirm,
+                activate: !args.no_activate,
+                verify: args.verify().map(|t| (host, t)),
+            };
+            let id = session.apply_store(store, journal, plan, how)?;
+            Ok(Applied {
+                id,
+                ..Applied::default()
+            })
+        },
     )
 }
 
 pub(super) fn undefine(
     root: &TargetRoot,
-    client: &Client,
+    store: &dyn Store,
+    journal: &str,
     name: &IfaceName,
     args: &UndefineArgs,
 ) -> Result<Status> {
     let command = format!("undefine {name}");
     commit(
         root,
-        &target(),
+        &target(store),
         args.yes,
         None,
         args.color,
-        || engine::nm::plan_undefine(client, name),
+        || store.plan_undefine(name),
         |p| &p.plan,
-        |session, plan| session.apply_live(client, plan, &command, None, false),
+        |session, plan| {
+            let how = StoreApply {
+                command: &command,
+                confirm: None,
+                activate: false,
+                verify: None,
+            };
+            let id = session.apply_store(store, journal, plan, how)?;
+            Ok(Applied {
+                id,
+                ..Applied::default()
+            })
+        },
     )
 }

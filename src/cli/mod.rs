@@ -23,6 +23,7 @@ mod live;
 mod net;
 mod port;
 mod render;
+mod status;
 mod validate;
 
 /// netloom: one declaration of a host's networking, rendered safely into what the
@@ -44,9 +45,10 @@ pub struct Cli {
     /// The backend to use; without it, the one whose files the root has.
     #[arg(long, global = true, value_name = "NAME")]
     pub backend: Option<String>,
-    /// How the nm backend reaches NetworkManager: over D-Bus (live) or as keyfiles.
-    #[arg(long, global = true, value_enum, default_value_t = live::NmMode::Auto, value_name = "MODE")]
-    pub nm: live::NmMode,
+    /// How far a command goes on the running host: through the backend's service and
+    /// tools (auto: only when the root is / and not inside a chroot), or files only.
+    #[arg(id = "live_mode", long = "live-mode", global = true, value_enum, default_value_t = live::LiveMode::Auto, value_name = "MODE")]
+    pub live: live::LiveMode,
     /// The most bytes read of one input: each file named, standard input, and each file
     /// read under the root. In bytes, or with K, M or G for KiB, MiB or GiB. A larger input
     /// is refused as soon as reading passes the limit.
@@ -102,6 +104,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Remove one interface's configuration, with its ports and slaves.
     Undefine(apply::UndefineArgs),
+    /// Show each declared interface's live state next to its declaration (exit 1 on drift).
+    Status(status::Args),
     /// Make a pending `apply --confirm` final.
     #[command(after_help = "Examples:\n  netloom apply --confirm 60 host.xml\n  netloom confirm")]
     Confirm,
@@ -136,7 +140,7 @@ pub enum Command {
 pub enum Status {
     /// Exit 0.
     Success,
-    /// Exit 1: `diff` or `apply --check` found something to change.
+    /// Exit 1: `diff` or `apply --check` found something to change, or `status` drift.
     Changes,
 }
 
@@ -154,6 +158,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Diff(args) => apply::diff(args, &cli),
         Command::Apply(args) => apply::apply(args, &cli),
         Command::Undefine(args) => apply::undefine(args, &cli),
+        Command::Status(args) => status::run(args, &cli),
         Command::Confirm => history::confirm(&cli),
         Command::Rollback(args) => history::rollback(args, &cli),
         Command::History(args) => history::history(args, &cli),

@@ -8,7 +8,6 @@
 //! up from the confirmed files. A transaction of NetworkManager profiles can only be undone
 //! through a running NetworkManager, so it waits for the late phase.
 
-use super::nm::LIVE;
 use super::txn::{Session, rollback_plan};
 use super::{State, TargetRoot, history};
 use crate::error::Error;
@@ -46,12 +45,16 @@ pub fn rollback_pending(
         if !matches!(tx.state, State::Pending { .. }) {
             continue;
         }
-        if tx.backend == LIVE && phase == Phase::Early {
+        // A service's profiles can only be undone through the running service.
+        let in_store = super::store::owner_named(&tx.backend).is_some();
+        if in_store && phase == Phase::Early {
             out.deferred.push(tx.id);
             continue;
         }
-        let rolled = rollback_plan(root, Some(tx.id), true)
-            .and_then(|(id, plan)| session.rollback(id, true, &plan));
+        let rolled = rollback_plan(root, Some(tx.id), true).and_then(|(id, plan)| match phase {
+            Phase::Early => session.rollback_files(id, true, &plan),
+            Phase::Late => session.rollback(id, true, &plan),
+        });
         if let Err(e) = rolled {
             return Err(Error::Live(format!(
                 "transaction {} is waiting for confirmation and could not be rolled back: {}",

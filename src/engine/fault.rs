@@ -9,8 +9,11 @@
 //! variable says so is a test mechanism, not a feature.
 //!
 //! Points, in the order an apply passes them: `journal` (journal written, not yet in place),
-//! `journaled`, `temp-N` (file N written to its temporary, not renamed), `file-N` (file N in
-//! place), `commit` (every file written, state not yet recorded), `committed`. A rollback or
+//! `journaled`, `down` (with activation: the touched interfaces taken down, no file
+//! written), `temp-N` (file N written to its temporary, not renamed), `file-N` (file N in
+//! place), `up` (with activation: every file written and the interfaces brought up),
+//! `commit` (state not yet recorded), `committed`. A service's store passes `profile-N`
+//! after changing object N instead of the file points. A rollback or
 //! recovery passes `restore-N` after restoring file N and `restored` before recording it.
 //! A point's name is given as anything printable (`format_args!("file-{i}")`), so a build
 //! without the hook does not even format it.

@@ -67,10 +67,29 @@ pub(crate) struct Meta {
     pub files: Vec<Entry>,
     /// Directories the transaction creates, parents first; removed again by a rollback.
     pub dirs: Vec<String>,
-    /// For a transaction of NetworkManager profiles: the checkpoint it runs in, which a
-    /// rollback uses first and `confirm` destroys.
+    /// For a transaction of a live half (a service's profiles, or files it loads): the
+    /// service's own undo token, such as the checkpoint it runs in, which a rollback uses
+    /// first and `confirm` releases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<String>,
+    /// For a transaction whose files were brought up on the running host: how, and which
+    /// interfaces, so whoever undoes it brings the previous configuration back up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveMeta>,
+}
+
+/// What a transaction did on the running host besides writing files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LiveMeta {
+    /// The way it was done ([`crate::live::Activator::via`]), which the backend's live half
+    /// reopens to undo it.
+    pub via: String,
+    /// The top-level interfaces whose configuration changed, in the order they come up.
+    pub touched: Vec<String>,
+    /// Those of them that were up before: an undo brings them up again with the old files.
+    pub was_up: Vec<String>,
+    /// Those the transaction brings up with the new files.
+    pub up: Vec<String>,
 }
 
 /// Where a transaction stands.
@@ -389,6 +408,7 @@ pub(crate) struct Record<'a> {
 /// Writes a whole journal for a new transaction and puts it in place with state `open`:
 /// written under `N.partial`, made durable with one `syncfs` of its file system, renamed to
 /// `N`, and the rename made durable. A journal that cannot be put in place is removed.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn begin(
     walk: &Walk,
     backend: &str,
@@ -396,6 +416,7 @@ pub(crate) fn begin(
     records: &[Record<'_>],
     dirs: Vec<String>,
     checkpoint: Option<&str>,
+    live: Option<LiveMeta>,
     time: u64,
 ) -> Result<Tx, Error> {
     // The journal holds copies of files that may be private: its directory is not
@@ -435,6 +456,7 @@ pub(crate) fn begin(
         files,
         dirs,
         checkpoint: checkpoint.map(str::to_owned),
+        live,
     };
     let partial = format!("{id}.partial");
     let placed = place(&jdir, &partial, id, &meta, &data);

@@ -9,25 +9,28 @@
 //! `render --out`, which writes a scratch tree rather than a system, uses [`write_files`]
 //! without a journal.
 
+mod activate;
 mod beneath;
 pub mod boot;
 mod fault;
 mod journal;
 mod lock;
 pub mod network;
-pub mod nm;
 pub mod port;
 mod root;
+mod store;
 mod time;
 mod timer;
 mod txn;
 
+pub use activate::{Activation, Applied};
 /// The variable that injects a fault (see `fault.rs`); only builds with the tests' hooks have it.
 #[cfg(feature = "fault-injection")]
 pub use fault::VAR as FAULT_VAR;
 pub use journal::{Reason, State};
 use root::Scan;
-pub use root::TargetRoot;
+pub use root::{Chroot, TargetRoot, chroot};
+pub use store::StoreApply;
 pub use time::utc;
 pub use timer::{VERB as TIMER_VERB, run as run_timer};
 pub use txn::{

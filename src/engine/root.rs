@@ -89,6 +89,26 @@ impl TargetRoot {
         self.real == Path::new("/")
     }
 
+    /// Whether the root is the running system's: `/`, and not inside a chroot; else why
+    /// not, for a message. Only then may a live half change anything by default.
+    pub fn running_system(&self) -> Result<(), String> {
+        if !self.is_system_root() {
+            return Err(format!("the root is {}, not /", self.path.display()));
+        }
+        match chroot() {
+            Chroot::Inside => Err("netloom runs inside a chroot".into()),
+            Chroot::No | Chroot::Unknown => Ok(()),
+        }
+    }
+
+    /// What a backend's live half is told of the root.
+    pub fn live_context(&self) -> crate::live::Context {
+        crate::live::Context {
+            root: self.real.clone(),
+            running_system: self.running_system().is_ok(),
+        }
+    }
+
     /// Opens a root for writing, creating the directory if it does not exist yet.
     pub fn create(path: &Path) -> Result<Self, Error> {
         std::fs::create_dir_all(path).map_err(|source| Error::Write {
@@ -362,9 +382,67 @@ fn wildcard(pattern: &str, name: &str) -> bool {
     rest.is_empty()
 }
 
+/// Whether this process runs inside a chroot: an installer's `%post` or `in-target` step,
+/// whose `/` is the system being installed, not the one running (and whose services, if a
+/// bus reaches them, are the installer's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chroot {
+    /// `/` is PID 1's root.
+    No,
+    /// `/` is not PID 1's root, or `/proc` is not mounted (which only a chroot leaves so).
+    Inside,
+    /// PID 1's root cannot be looked at (a sandbox that hides other processes): taken as
+    /// not inside one, as systemd does.
+    Unknown,
+}
+
+/// Tells as systemd's `running_in_chroot` does: `/` and `/proc/1/root` compared by device
+/// and inode; with no `/proc/1/root`, a `/proc` that is not mounted means a chroot.
+pub fn chroot() -> Chroot {
+    let id = |p: &str| rustix::fs::stat(p).map(|s| (s.st_dev, s.st_ino));
+    let proc_mounted = || rustix::fs::stat("/proc/self").is_ok();
+    chroot_from(id("/"), id("/proc/1/root"), proc_mounted)
+}
+
+/// [`chroot`] from what it looked at.
+fn chroot_from(
+    root: rustix::io::Result<(u64, u64)>,
+    pid1: rustix::io::Result<(u64, u64)>,
+    proc_mounted: impl FnOnce() -> bool,
+) -> Chroot {
+    match (root, pid1) {
+        (Ok(a), Ok(b)) if a == b => Chroot::No,
+        (Ok(_), Ok(_)) => Chroot::Inside,
+        (_, Err(rustix::io::Errno::NOENT)) if !proc_mounted() => Chroot::Inside,
+        _ => Chroot::Unknown,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chroot_is_told_as_systemd_tells_it() {
+        use rustix::io::Errno;
+        assert_eq!(chroot_from(Ok((1, 2)), Ok((1, 2)), || true), Chroot::No);
+        assert_eq!(chroot_from(Ok((1, 2)), Ok((1, 3)), || true), Chroot::Inside);
+        assert_eq!(chroot_from(Ok((1, 2)), Ok((9, 2)), || true), Chroot::Inside);
+        assert_eq!(
+            chroot_from(Ok((1, 2)), Err(Errno::NOENT), || false),
+            Chroot::Inside,
+            "no /proc at all"
+        );
+        assert_eq!(
+            chroot_from(Ok((1, 2)), Err(Errno::NOENT), || true),
+            Chroot::Unknown,
+            "a /proc without PID 1's root cannot tell"
+        );
+        assert_eq!(
+            chroot_from(Ok((1, 2)), Err(Errno::ACCESS), || true),
+            Chroot::Unknown
+        );
+    }
 
     #[test]
     fn wildcards_match_within_one_component() {

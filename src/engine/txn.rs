@@ -3,7 +3,9 @@
 //! left half done.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
+use super::activate::{self, Activation, Applied, LiveUndo};
 use super::beneath::{self, Dir, Owner, Walk, write_err};
 use super::fault;
 use super::journal::{self, Reason, Record, State, Tx};
@@ -11,6 +13,8 @@ use super::lock::Lock;
 use super::root::TargetRoot;
 use super::time;
 use crate::error::Error;
+use crate::live::Activator;
+use crate::model::Host;
 use crate::plan::{Change, Plan};
 
 /// The journal's name for transactions of `net define`, `undefine` and `autostart`: network
@@ -82,15 +86,15 @@ impl<'r> Session<'r> {
             };
             let mut tx = journal::get(self.root, id)?;
             let n = tx.meta.files.len();
-            let noun = if super::nm::is_live(&tx) {
-                "NetworkManager profile"
-            } else {
-                "file"
+            let restored = self.restore(&mut tx, reason)?;
+            let live = match &restored.live {
+                Some(u) => format!("; {}", u.describe()),
+                None => String::new(),
             };
-            self.restore(&mut tx, reason)?;
             self.notices.push(format!(
-                "transaction {} {what}; restored the previous state of {n} {noun}{}",
+                "transaction {} {what}; restored the previous state of {n} {}{}{live}",
                 tx.meta.id,
+                restored.noun,
                 if n == 1 { "" } else { "s" }
             ));
         }
@@ -102,6 +106,21 @@ impl<'r> Session<'r> {
     ///
     /// On any failure everything already written is restored and the error says so.
     pub fn apply(&self, plan: &Plan, command: &str, confirm: Option<u64>) -> Result<u64, Error> {
+        Ok(self.apply_live(plan, command, confirm, None)?.id)
+    }
+
+    /// [`Session::apply`], bringing the files up on the running host with `live`: the
+    /// interfaces the plan touches are taken down with the old files before they change
+    /// and brought up with the new ones after, before the commit. Any failure, of a file or
+    /// of an interface, restores the files and brings the previous configuration back up,
+    /// and the error says which interfaces were touched.
+    pub fn apply_live(
+        &self,
+        plan: &Plan,
+        command: &str,
+        confirm: Option<u64>,
+        live: Option<&Activation<'_>>,
+    ) -> Result<Applied, Error> {
         if let Some(id) = pending(self.root)? {
             return Err(Error::Refused(format!(
                 "transaction {id} is waiting for confirmation; run `netloom confirm` or \
@@ -135,24 +154,69 @@ impl<'r> Session<'r> {
             })
             .collect();
         let dirs = missing_dirs(&walk, &plan.changes)?;
-        let mut tx = journal::begin(
+        let (meta, declared) = match live {
+            Some(l) => {
+                let (meta, declared) = activate::prepare(self.root, plan, l)?;
+                (Some(meta), l.verify.map(|timeout| (declared, timeout)))
+            }
+            None => (None, None),
+        };
+        let token = match live {
+            Some(l) => l.activator.begin()?,
+            None => None,
+        };
+        let began = journal::begin(
             &walk,
             plan.backend,
             command,
             &records,
             dirs,
-            None,
+            token.as_deref(),
+            meta,
             time::now(),
-        )?;
-        let written = self.write(&walk, &mut tx, plan, &owners, confirm);
+        );
+        let mut tx = match began {
+            Ok(tx) => tx,
+            Err(e) => {
+                // Nothing was changed yet; the token only has to go.
+                if let (Some(l), Some(t)) = (live, &token) {
+                    let _ = l.activator.release(t);
+                }
+                return Err(e);
+            }
+        };
+        let activator = live.map(|l| l.activator);
+        let started = std::cell::Cell::new(false);
+        let step = live.map(|l| LiveStep {
+            activator: l.activator,
+            verify: declared.as_ref().map(|(host, timeout)| (host, *timeout)),
+            started: &started,
+        });
+        let written = self.write(&walk, &mut tx, plan, &owners, confirm, step);
         if let Err(cause) = written {
-            return Err(match self.restore(&mut tx, Reason::Failed) {
-                Ok(()) => Error::Undone {
-                    id: tx.meta.id,
+            let id = tx.meta.id;
+            // Nothing live was done yet: the files alone are restored, and no interface is
+            // bounced for a failure that never reached it.
+            let undo = if started.get() {
+                self.restore_with(&mut tx, Reason::Failed, activator)
+            } else {
+                self.restore_files_only(&mut tx, Reason::Failed)
+            };
+            return Err(match undo {
+                Ok(Restored {
+                    live: Some(undo), ..
+                }) => Error::Reverted {
+                    id,
+                    whole: undo.problems.is_empty(),
+                    live: undo.describe(),
+                    source: Box::new(cause),
+                },
+                Ok(_) => Error::Undone {
+                    id,
                     source: Box::new(cause),
                 },
                 Err(undo) => Error::Stuck {
-                    id: tx.meta.id,
+                    id,
                     source: Box::new(cause),
                     undo: Box::new(undo),
                 },
@@ -161,7 +225,16 @@ impl<'r> Session<'r> {
         // The transaction is in place; failing to forget old ones must not report it failed.
         // Whatever is left is removed by a later command.
         let _ = journal::prune(self.root);
-        Ok(tx.meta.id)
+        let (down, up) = match &tx.meta.live {
+            Some(m) => (activate::to_take_down(m), m.up.clone()),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(Applied {
+            id: tx.meta.id,
+            down,
+            up,
+            activated: live.is_some(),
+        })
     }
 
     /// Writes the journalled plan: directories, then each file to a temporary renamed into
@@ -175,13 +248,22 @@ impl<'r> Session<'r> {
         plan: &Plan,
         owners: &[Option<Owner>],
         confirm: Option<u64>,
+        live: Option<LiveStep<'_>>,
     ) -> Result<(), Error> {
+        let activator = live.map(|l| l.activator);
         let shown_tx = tx.shown();
         fault::point("journaled").map_err(write_err(&shown_tx))?;
         if confirm.is_some() {
             // Before any file changes: a timer that cannot start means no change at all,
             // and one started now already watches a transaction killed half-way.
             super::timer::spawn(self.root.path_for_programs(), tx.meta.id)?;
+        }
+        // With the old files, before they change: ifupdown reads them to take an
+        // interface down.
+        if let (Some(l), Some(meta)) = (live, &tx.meta.live) {
+            l.started.set(true);
+            l.activator.down(&activate::to_take_down(meta))?;
+            fault::point("down").map_err(write_err(&shown_tx))?;
         }
         let mut touched = Touched::default();
         let mut made = Vec::new();
@@ -215,7 +297,20 @@ impl<'r> Session<'r> {
             fault::point(format_args!("file-{i}")).map_err(err)?;
         }
         touched.make_durable()?;
+        if let (Some(a), Some(meta)) = (activator, &tx.meta.live) {
+            a.up_with(&activate::files_for_programs(self.root, tx), &meta.up)?;
+            fault::point("up").map_err(write_err(&shown_tx))?;
+            if let Some((declared, timeout)) = live.and_then(|l| l.verify) {
+                activate::verify(declared, &meta.up, timeout)?;
+            }
+        }
         fault::point("commit").map_err(write_err(&shown_tx))?;
+        if let (Some(a), Some(token)) = (activator, &tx.meta.checkpoint) {
+            match confirm {
+                Some(secs) => a.extend(token, secs)?,
+                None => a.release(token)?,
+            }
+        }
         let state = match confirm {
             // Rounded up: `--confirm 2` must leave two whole seconds, not one and a bit.
             Some(secs) => State::Pending {
@@ -231,13 +326,59 @@ impl<'r> Session<'r> {
     /// directories it created. Safe to repeat: a killed restore is simply run again. A file
     /// that cannot be restored does not stop the others: every one that can be is, then
     /// the error names both kinds, and the transaction stays to be finished by the next
-    /// command.
-    fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<(), Error> {
-        if super::nm::is_live(tx) {
-            return super::nm::restore(tx, reason);
+    /// command. A transaction that brought its files up has the interfaces its files
+    /// brought up taken down first, and the ones that were up before brought back up after.
+    fn restore(&self, tx: &mut Tx, reason: Reason) -> Result<Restored, Error> {
+        self.restore_with(tx, reason, None)
+    }
+
+    /// [`Session::restore`] of a transaction that failed before it took anything down:
+    /// only its files.
+    fn restore_files_only(&self, tx: &mut Tx, reason: Reason) -> Result<Restored, Error> {
+        tx.meta.live = None;
+        self.restore_with(tx, reason, None)
+    }
+
+    /// [`Session::restore`] with the activator at hand, if any (else the journal's is
+    /// reopened).
+    fn restore_with(
+        &self,
+        tx: &mut Tx,
+        reason: Reason,
+        activator: Option<&dyn Activator>,
+    ) -> Result<Restored, Error> {
+        if let Some(live) = super::store::owner(tx) {
+            let noun = super::store::restore(live, tx, reason)?.noun;
+            return Ok(Restored { noun, live: None });
         }
+        let holds_token = matches!(tx.state, State::Open | State::Pending { .. });
         if !matches!(tx.state, State::RollingBack { .. }) {
             tx.set_state(State::RollingBack { reason })?;
+        }
+        let mut reopened = None;
+        let mut undo = None;
+        if let Some(meta) = tx.meta.live.clone() {
+            let mut u = LiveUndo {
+                touched: meta.touched.clone(),
+                ..LiveUndo::default()
+            };
+            let a = match activator {
+                Some(a) => Some(a),
+                None => match activate::reopen(self.root, tx, &meta) {
+                    Ok(a) => Some(&**reopened.insert(a)),
+                    Err(e) => {
+                        u.problems.push(format!(
+                            "nothing was brought down or up again: {}",
+                            e.report()
+                        ));
+                        None
+                    }
+                },
+            };
+            if let Some(a) = a {
+                activate::take_down_now(a, tx, &meta, holds_token, &mut u);
+            }
+            undo = Some((a, meta, u));
         }
         let walk = self.root.walk();
         let mut touched = Touched::default();
@@ -287,8 +428,18 @@ impl<'r> Session<'r> {
                 unrestored,
             });
         }
+        let live = undo.map(|(a, meta, mut u)| {
+            if let Some(a) = a {
+                activate::bring_back(a, self.root, tx, &meta, &mut u);
+            }
+            u
+        });
         fault::point("restored").map_err(write_err(&tx.shown()))?;
-        tx.set_state(State::RolledBack { reason })
+        tx.set_state(State::RolledBack { reason })?;
+        Ok(Restored {
+            noun: "file".into(),
+            live,
+        })
     }
 
     /// Puts one file back as it was before `tx`, unless it is already.
@@ -355,7 +506,23 @@ impl<'r> Session<'r> {
             )));
         }
         let mut tx = journal::get(self.root, id)?;
-        self.restore(&mut tx, Reason::Requested)
+        self.restore(&mut tx, Reason::Requested).map(drop)
+    }
+
+    /// [`Session::rollback`] of the files alone, bringing nothing down or up: at boot,
+    /// before the network is configured, nothing is up yet, and what comes up next reads
+    /// the restored files.
+    pub fn rollback_files(&self, id: u64, force: bool, shown: &Plan) -> Result<(), Error> {
+        let (_, now) = rollback_plan(self.root, Some(id), force)?;
+        if now != *shown {
+            return Err(Error::Refused(format!(
+                "the files of transaction {id} changed while the plan was shown; nothing was \
+                 changed; run the command again"
+            )));
+        }
+        let mut tx = journal::get(self.root, id)?;
+        self.restore_files_only(&mut tx, Reason::Requested)
+            .map(drop)
     }
 
     /// Undoes transaction `id`, which this session just applied, because a step after it
@@ -363,7 +530,7 @@ impl<'r> Session<'r> {
     /// journal records it as failed.
     pub fn undo(&self, id: u64) -> Result<(), Error> {
         let mut tx = journal::get(self.root, id)?;
-        self.restore(&mut tx, Reason::Failed)
+        self.restore(&mut tx, Reason::Failed).map(drop)
     }
 
     /// Makes the pending transaction final, and returns its id.
@@ -385,12 +552,33 @@ impl<'r> Session<'r> {
             }));
         };
         let mut tx = journal::get(self.root, id)?;
-        if super::nm::is_live(&tx) {
-            super::nm::confirm(&tx)?;
+        if let Some(live) = super::store::owner(&tx) {
+            super::store::confirm(live, &tx)?;
+        }
+        if let (Some(meta), Some(token)) = (&tx.meta.live, &tx.meta.checkpoint) {
+            activate::reopen(self.root, &tx, meta)?.release(token)?;
         }
         tx.set_state(State::Committed)?;
         Ok(tx.meta.id)
     }
+}
+
+/// The live steps of writing a transaction: what brings the files up, and what they must
+/// then match.
+#[derive(Clone, Copy)]
+struct LiveStep<'a> {
+    activator: &'a dyn Activator,
+    verify: Option<(&'a Host, Duration)>,
+    /// Set once anything was done on the running host.
+    started: &'a std::cell::Cell<bool>,
+}
+
+/// What restoring a transaction did.
+pub(crate) struct Restored {
+    /// What one of its changes is called, for the notice that says so.
+    pub noun: String,
+    /// What was done on the running host, for a transaction that brought its files up.
+    pub live: Option<LiveUndo>,
 }
 
 /// The transaction `rollback` would undo (the newest live one when `id` is `None`) and what
@@ -454,8 +642,8 @@ pub fn rollback_plan(
             )));
         }
     }
-    if super::nm::is_live(tx) {
-        return Ok((id, super::nm::rollback_plan(tx, force)?));
+    if let Some(live) = super::store::owner(tx) {
+        return Ok((id, super::store::rollback_plan(live, tx, force)?));
     }
     let mut changes = Vec::new();
     let walk = root.walk();

@@ -47,9 +47,22 @@ fn missing() -> Option<String> {
     ])
 }
 
-/// Runs `nm-sandbox VERB DIR`.
+/// Runs `nm-sandbox VERB DIR`, with `extra` as `NM_SANDBOX_EXTRA_CONF` if given.
 fn sandbox_cmd(verb: &str, dir: &Path) -> std::io::Result<std::process::Output> {
-    Command::new(script()).arg(verb).arg(dir).output()
+    sandbox_cmd_with(verb, dir, None)
+}
+
+fn sandbox_cmd_with(
+    verb: &str,
+    dir: &Path,
+    extra: Option<&Path>,
+) -> std::io::Result<std::process::Output> {
+    let mut cmd = Command::new(script());
+    cmd.arg(verb).arg(dir);
+    if let Some(conf) = extra {
+        cmd.env("NM_SANDBOX_EXTRA_CONF", conf);
+    }
+    cmd.output()
 }
 
 /// A running sandbox; dropping it stops NetworkManager and removes its folder.
@@ -63,6 +76,12 @@ impl Sandbox {
     /// Starts a sandbox for the test `what`, or prints why it cannot and returns None (a
     /// failure under CI, see [`util::runnable`]).
     pub fn start(what: &str) -> Option<Sandbox> {
+        Sandbox::start_with(what, None)
+    }
+
+    /// [`Sandbox::start`], with `conf` added to NetworkManager's configuration
+    /// (`conf.d/90-extra.conf`, which overrides the sandbox's own).
+    pub fn start_with(what: &str, conf: Option<&str>) -> Option<Sandbox> {
         if !util::runnable(what, missing()) {
             return None;
         }
@@ -81,7 +100,13 @@ impl Sandbox {
                     .all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c)),
             "{path} is not a path nm-sandbox takes"
         );
-        let out = sandbox_cmd("start", Path::new(&path)).expect("nm-sandbox runs");
+        let extra = conf.map(|text| {
+            let file = tempfile::NamedTempFile::new().expect("a temporary file");
+            std::fs::write(file.path(), text).expect("the extra configuration is written");
+            file
+        });
+        let out = sandbox_cmd_with("start", Path::new(&path), extra.as_ref().map(|f| f.path()))
+            .expect("nm-sandbox runs");
         if !out.status.success() {
             // It cleans up after a failed start itself; stop anyway, it is idempotent. Keep
             // the folder unless that worked: `stop` needs the pid records in it.

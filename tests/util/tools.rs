@@ -12,6 +12,7 @@ pub const TOOLS: &[(&str, &str)] = &[
     ("NetworkManager", "network-manager"),
     ("bash", "bash"),
     ("brctl", "bridge-utils"),
+    ("chroot", "coreutils"),
     ("cp", "coreutils"),
     ("dbus-daemon", "dbus-daemon"),
     ("dbus-send", "dbus-bin"),

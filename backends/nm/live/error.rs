@@ -71,6 +71,14 @@ pub enum LiveError {
     },
 }
 
+/// Every library error can hold it: the message names the profile and, where
+/// NetworkManager says, the setting.
+impl From<LiveError> for crate::error::Error {
+    fn from(e: LiveError) -> Self {
+        crate::error::Error::Service(Box::new(e))
+    }
+}
+
 fn profile_prefix(profile: &Option<String>) -> String {
     match profile {
         Some(p) => format!("profile {p}: "),

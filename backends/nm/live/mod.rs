@@ -1,11 +1,12 @@
 //! The live half of the NetworkManager backend: a blocking client of NetworkManager's D-Bus
 //! API (1.42 and later), speaking [`Settings`] both ways.
 //!
-//! It is deliberately thin: one method per D-Bus call netloom needs, with settings passed
-//! and returned exactly as NetworkManager has them (see [`LiveProfile`]). Deciding what to
-//! change, comparing with [`Settings::managed`] and building [`Settings::merged`] is the
-//! engine's job. Every call is synchronous; zbus runs the connection on its own thread, so
-//! no async runtime leaks into the rest of netloom.
+//! The client is deliberately thin: one method per D-Bus call netloom needs, with settings
+//! passed and returned exactly as NetworkManager has them (see [`LiveProfile`]). Deciding
+//! what to change, comparing with [`Settings::managed`] and building [`Settings::merged`]
+//! is `plan.rs`'s job, and `store.rs` makes NetworkManager a [`crate::live::Store`] the
+//! engine runs its transactions on. Every call is synchronous; zbus runs the connection on
+//! its own thread, so no async runtime leaks into the rest of netloom.
 //!
 //! What NetworkManager 1.42 does to the profiles it is sent (keys it adds, values it
 //! rewrites) is recorded beside the tests that observe it, in `tests/nm_client.rs`.
@@ -13,6 +14,9 @@
 mod activate;
 mod convert;
 mod error;
+mod files;
+mod plan;
+mod store;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, mpsc};
@@ -24,6 +28,48 @@ use zbus::zvariant::{DynamicDeserialize, DynamicType, ObjectPath, OwnedObjectPat
 
 use super::settings::Settings;
 pub use error::LiveError;
+pub use files::{NmFiles, VIA};
+pub use plan::{import, plan, plan_undefine};
+pub use store::{JOURNAL, NmStore};
+
+use crate::error::Error;
+use crate::live::{Activator, Context, Live, Store};
+
+/// NetworkManager's live half: its profiles, changed over D-Bus.
+pub struct NmLive;
+
+impl Live for NmLive {
+    fn service(&self) -> &'static str {
+        "NetworkManager"
+    }
+
+    fn store(&self) -> Option<Result<Box<dyn Store>, Error>> {
+        Some(
+            Client::connect()
+                .map(|c| Box::new(NmStore::new(c)) as Box<dyn Store>)
+                .map_err(Error::from),
+        )
+    }
+
+    fn store_journal_name(&self) -> Option<&'static str> {
+        Some(JOURNAL)
+    }
+
+    /// NetworkManager loading the keyfiles netloom wrote: what is used when its profiles
+    /// are not changed over D-Bus directly (the same calls as for ifcfg files).
+    fn activator(&self, _cx: &Context) -> Result<Box<dyn Activator>, Error> {
+        Ok(Box::new(NmFiles::new(Client::connect()?)))
+    }
+
+    fn reopen(&self, via: &str, cx: &Context) -> Result<Box<dyn Activator>, Error> {
+        if via != VIA {
+            return Err(Error::Refused(format!(
+                "the nm backend brings files up through NetworkManager, not {via}"
+            )));
+        }
+        self.activator(cx)
+    }
+}
 
 pub(crate) const NM: &str = "org.freedesktop.NetworkManager";
 pub(crate) const NM_PATH: &str = "/org/freedesktop/NetworkManager";
@@ -235,6 +281,51 @@ impl Client {
         let _ok: bool = self
             .call(SETTINGS_PATH, SETTINGS_IFACE, "ReloadConnections", &())
             .map_err(|e| LiveError::call("ReloadConnections", None, e))?;
+        Ok(())
+    }
+
+    /// Has NetworkManager read `files` (absolute paths in the directories its settings
+    /// plugins read: ifcfg files, keyfiles) again: a changed file updates its profile, a new
+    /// one adds one, a removed one deletes it (`LoadConnections`). Returns the files it could
+    /// not load.
+    pub fn load(&self, files: &[String]) -> Result<Vec<String>, LiveError> {
+        let (_ok, failed): (bool, Vec<String>) = self
+            .call(SETTINGS_PATH, SETTINGS_IFACE, "LoadConnections", &(files,))
+            .map_err(|e| LiveError::call("LoadConnections", None, e))?;
+        Ok(failed)
+    }
+
+    /// The file the profile at `path` is stored in, empty for one kept in memory.
+    pub fn filename(&self, path: &str) -> Result<String, LiveError> {
+        self.property(path, CONNECTION_IFACE, "Filename")
+            .and_then(|v| Ok(String::try_from(v)?))
+            .map_err(|e| LiveError::call("Filename", Some(path), e))
+    }
+
+    /// Deactivates the active connection of the profile `uuid`, if it has one.
+    pub fn deactivate(&self, uuid: &str) -> Result<(), LiveError> {
+        let what = "DeactivateConnection";
+        let paths = self
+            .property(NM_PATH, NM, "ActiveConnections")
+            .and_then(|v| Ok(Vec::<OwnedObjectPath>::try_from(v)?))
+            .map_err(|e| LiveError::call(what, None, e))?;
+        for p in paths {
+            let of = match self.property(p.as_str(), ACTIVE_IFACE, "Uuid") {
+                Ok(v) => String::try_from(v).unwrap_or_default(),
+                Err(e) if vanished(&e) => continue,
+                Err(e) => return Err(LiveError::call(what, None, e)),
+            };
+            if of == uuid {
+                return match self.call::<_, ()>(NM_PATH, NM, what, &(p.as_ref(),)) {
+                    // Deactivated meanwhile: what was asked is so.
+                    Err(e) if vanished(&e) || e.to_string().contains("ConnectionNotActive") => {
+                        Ok(())
+                    }
+                    Err(e) => Err(LiveError::call(what, Some(uuid), e)),
+                    Ok(()) => Ok(()),
+                };
+            }
+        }
         Ok(())
     }
 

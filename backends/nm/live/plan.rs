@@ -1,32 +1,27 @@
-//! A running NetworkManager as a transaction's target: its profiles are changed over D-Bus
-//! (never behind its back, by writing keyfiles it has loaded), inside a checkpoint, and
-//! journalled like files so a rollback works even after the daemon restarted and forgot
-//! the checkpoint.
-//!
-//! A plan is made by matching each rendered profile with a live one: by UUID (netloom
-//! derives it from the interface name), else by interface name and type, so a profile the
-//! installer or the user made is updated rather than doubled. Only the keys netloom
-//! manages are compared and shown ([`Settings::comparable`]); the rest of a live profile
-//! (DNS servers, a zone) is kept when it is updated. Live profiles with netloom's UUID
-//! that are no longer rendered are deleted, as files a backend owns are.
-
-mod apply;
-
-pub use apply::LIVE;
-pub(crate) use apply::{confirm, is_live, restore, rollback_plan};
+//! What a running NetworkManager needs to match a declaration: each rendered profile
+//! matched with a live one, by UUID (netloom derives it from the interface name), else by
+//! interface name and type, so a profile the installer or the user made is updated rather
+//! than doubled. Only the keys netloom manages are compared and shown
+//! ([`Settings::comparable`]); the rest of a live profile (DNS servers, a zone) is kept when
+//! it is updated. Live profiles with netloom's UUID that are no longer rendered are
+//! deleted, as files a backend owns are.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::backends::nm::live::{Client, LiveProfile};
+use super::{Client, LiveProfile};
 use crate::backends::nm::settings::Value;
 use crate::backends::nm::{Settings, keyfile, render};
 use crate::error::Error;
+use crate::live::{StorePlan, StoreRecord};
 use crate::model::{Host, IfaceName};
 use crate::plan::{Change, FileState, Plan};
 
+/// Journal entries name profiles by UUID, which stays while ids and object paths change.
+pub(super) const PREFIX: &str = "nm/";
+
 /// What one profile needs.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Op {
+enum Op {
     /// A new profile.
     Add {
         /// The whole profile.
@@ -34,8 +29,6 @@ pub(crate) enum Op {
     },
     /// An existing profile that differs.
     Update {
-        /// Its object path.
-        path: String,
         /// Its settings now, whole.
         before: Settings,
         /// What replaces them: `before` with the managed keys rendered.
@@ -43,8 +36,6 @@ pub(crate) enum Op {
     },
     /// A profile that is no longer wanted.
     Delete {
-        /// Its object path.
-        path: String,
         /// Its settings now, whole.
         before: Settings,
     },
@@ -60,25 +51,38 @@ impl Op {
     }
 }
 
-/// What an apply, or an undefine, changes in NetworkManager: the operations in order
-/// (controllers before their ports, deletions last) and the same as a plan of keyfile
-/// texts, so the user reads it like a diff of files.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LivePlan {
-    /// For display: one change per profile, `nm/ID.nmconnection`, with the managed keys.
-    pub plan: Plan,
-    pub(crate) ops: Vec<Op>,
+/// The ops of a plan as the journal keeps them: each profile's whole settings before and
+/// after, as JSON, under `nm/UUID`; and the same as a diff of keyfile texts, so the user
+/// reads it like a diff of files.
+fn store_plan(ops: Vec<Op>) -> Result<StorePlan, Error> {
+    let records = ops
+        .iter()
+        .map(|op| {
+            let (before, after) = match op {
+                Op::Add { settings } => (None, Some(json(settings)?)),
+                Op::Update { before, after, .. } => (Some(json(before)?), Some(json(after)?)),
+                Op::Delete { before, .. } => (Some(json(before)?), None),
+            };
+            Ok(StoreRecord {
+                key: format!("{PREFIX}{}", op.uuid()),
+                before,
+                after,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(StorePlan {
+        plan: display(&ops),
+        records,
+    })
 }
 
-impl LivePlan {
-    /// Whether nothing would change.
-    pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
-    }
+/// A profile as the journal keeps it.
+fn json(s: &Settings) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(s).map_err(|e| Error::Live(format!("cannot journal a profile: {e}")))
 }
 
 /// What applying `host` changes in the NetworkManager behind `client`.
-pub fn plan(client: &Client, host: &Host) -> Result<LivePlan, Error> {
+pub fn plan(client: &Client, host: &Host) -> Result<StorePlan, Error> {
     let desired = render::profiles(host)?;
     let live = client.profiles()?;
     let by_uuid: HashMap<&str, &LiveProfile> = live
@@ -138,7 +142,6 @@ pub fn plan(client: &Client, host: &Host) -> Result<LivePlan, Error> {
                 }
                 if cur.settings.comparable() != d.comparable() {
                     ops.push(Op::Update {
-                        path: cur.path.clone(),
                         before: cur.settings.clone(),
                         after: cur.settings.merged(&d),
                     });
@@ -151,21 +154,17 @@ pub fn plan(client: &Client, host: &Host) -> Result<LivePlan, Error> {
             && p.settings.uuid().is_some_and(|u| !taken.contains(u))
         {
             ops.push(Op::Delete {
-                path: p.path.clone(),
                 before: p.settings.clone(),
             });
         }
     }
-    Ok(LivePlan {
-        plan: display(&ops),
-        ops,
-    })
+    store_plan(ops)
 }
 
 /// What removing interface `name` with its ports and slaves changes: its profiles (found
 /// by interface name, and ports by their controller's UUID or name) are deleted, ports
 /// first.
-pub fn plan_undefine(client: &Client, name: &IfaceName) -> Result<LivePlan, Error> {
+pub fn plan_undefine(client: &Client, name: &IfaceName) -> Result<StorePlan, Error> {
     let live = client.profiles()?;
     let top: Vec<&LiveProfile> = live
         .iter()
@@ -196,14 +195,10 @@ pub fn plan_undefine(client: &Client, name: &IfaceName) -> Result<LivePlan, Erro
         .into_iter()
         .rev()
         .map(|p| Op::Delete {
-            path: p.path.clone(),
             before: p.settings.clone(),
         })
         .collect();
-    Ok(LivePlan {
-        plan: display(&ops),
-        ops,
-    })
+    store_plan(ops)
 }
 
 /// The live profiles as a host, for `import`: every profile netloom can express.

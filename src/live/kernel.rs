@@ -1,0 +1,223 @@
+//! The kernel's view of the links, as `ip -j -d addr show` prints it: each link with its
+//! state, MTU, kind, master, bond mode, vlan id and parent, and addresses.
+//!
+//! iproute2's JSON rather than a netlink crate: `ip` is on every host netloom brings
+//! interfaces up on (ifupdown, initscripts and the network verbs run it already), its JSON
+//! is a stable interface, and reading it with serde (already a dependency) costs no new
+//! crate and no async runtime, where rtnetlink would add tokio's netlink stack to every
+//! build for one read per verification round.
+
+use std::net::IpAddr;
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// One link as the kernel has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Its name.
+    pub name: String,
+    /// Whether it is administratively up (`UP` among its flags).
+    pub up: bool,
+    /// Its MTU.
+    pub mtu: u32,
+    /// Its kind (`bridge`, `bond`, `vlan`, `veth`), `None` for a physical NIC.
+    pub kind: Option<String>,
+    /// The bridge or bond it is a port or slave of.
+    pub master: Option<String>,
+    /// A bond's mode, as the kernel names it (`active-backup`).
+    pub bond_mode: Option<String>,
+    /// A vlan's id.
+    pub vlan_id: Option<u16>,
+    /// A vlan's parent (for other kinds, the kernel's `link` is not reported).
+    pub vlan_parent: Option<String>,
+    /// Its addresses, in the kernel's order.
+    pub addresses: Vec<Address>,
+}
+
+/// One address of a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    /// The address.
+    pub ip: IpAddr,
+    /// Its prefix length.
+    pub prefix: u8,
+    /// Whether its scope is global (not link-local or host).
+    pub global: bool,
+    /// Whether something configured it by itself (DHCP, SLAAC): it has a lifetime.
+    pub dynamic: bool,
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.ip, self.prefix)
+    }
+}
+
+/// Every link of the network namespace netloom runs in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kernel {
+    /// The links, in the kernel's order.
+    pub links: Vec<Link>,
+}
+
+impl Kernel {
+    /// The link named `name`.
+    pub fn link(&self, name: &str) -> Option<&Link> {
+        self.links.iter().find(|l| l.name == name)
+    }
+
+    /// The links whose master is `name`, by name.
+    pub fn ports_of(&self, name: &str) -> Vec<&str> {
+        (self.links.iter())
+            .filter(|l| l.master.as_deref() == Some(name))
+            .map(|l| l.name.as_str())
+            .collect()
+    }
+}
+
+/// Reads the kernel's links now.
+pub fn read() -> Result<Kernel, Error> {
+    parse(&super::cmd::run("ip", &["-j", "-d", "addr", "show"])?)
+}
+
+#[derive(Deserialize)]
+struct RawLink {
+    ifname: String,
+    #[serde(default)]
+    flags: Vec<String>,
+    #[serde(default)]
+    mtu: u32,
+    #[serde(default)]
+    master: Option<String>,
+    #[serde(default)]
+    link: Option<String>,
+    #[serde(default)]
+    linkinfo: Option<RawInfo>,
+    #[serde(default)]
+    addr_info: Vec<RawAddr>,
+}
+
+#[derive(Deserialize)]
+struct RawInfo {
+    #[serde(default)]
+    info_kind: Option<String>,
+    #[serde(default)]
+    info_data: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct RawAddr {
+    #[serde(default)]
+    local: Option<String>,
+    #[serde(default)]
+    prefixlen: Option<u8>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    dynamic: Option<bool>,
+}
+
+/// The links in `json`, as `ip -j -d addr show` prints them.
+pub fn parse(json: &str) -> Result<Kernel, Error> {
+    let raw: Vec<RawLink> = serde_json::from_str(json).map_err(|e| {
+        Error::Live(format!(
+            "`ip -j -d addr show` printed what netloom cannot read: {e}"
+        ))
+    })?;
+    let links = raw
+        .into_iter()
+        .map(|r| {
+            let kind = r.linkinfo.as_ref().and_then(|i| i.info_kind.clone());
+            let data = r.linkinfo.as_ref().and_then(|i| i.info_data.as_ref());
+            let field = |name: &str| data.and_then(|d| d.get(name));
+            let is = |k: &str| kind.as_deref() == Some(k);
+            Link {
+                up: r.flags.iter().any(|f| f == "UP"),
+                mtu: r.mtu,
+                master: r.master,
+                bond_mode: field("mode")
+                    .filter(|_| is("bond"))
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned),
+                vlan_id: field("id")
+                    .filter(|_| is("vlan"))
+                    .and_then(serde_json::Value::as_u64)
+                    .and_then(|id| u16::try_from(id).ok()),
+                vlan_parent: r.link.filter(|_| is("vlan")),
+                addresses: r
+                    .addr_info
+                    .into_iter()
+                    .filter_map(|a| {
+                        Some(Address {
+                            ip: a.local?.parse().ok()?,
+                            prefix: a.prefixlen?,
+                            global: a.scope.as_deref() == Some("global"),
+                            dynamic: a.dynamic == Some(true),
+                        })
+                    })
+                    .collect(),
+                kind,
+                name: r.ifname,
+            }
+        })
+        .collect();
+    Ok(Kernel { links })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_read_with_their_kind_master_and_addresses() {
+        let json = r#"[
+          {"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,
+           "addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"scope":"host"}]},
+          {"ifindex":2,"ifname":"br0","flags":["NO-CARRIER","BROADCAST","MULTICAST","UP"],
+           "mtu":1400,"linkinfo":{"info_kind":"bridge","info_data":{"stp_state":0}},
+           "addr_info":[{"family":"inet","local":"198.51.100.2","prefixlen":24,"scope":"global"},
+             {"family":"inet6","local":"2001:db8::5","prefixlen":64,"scope":"global",
+              "dynamic":true,"valid_life_time":86400},
+             {"family":"inet6","local":"fe80::1","prefixlen":64,"scope":"link"}]},
+          {"ifindex":3,"link":"q0","ifname":"p0","flags":["BROADCAST"],"mtu":1500,
+           "master":"br0","linkinfo":{"info_kind":"veth","info_slave_kind":"bridge"},
+           "addr_info":[]},
+          {"ifindex":4,"link":"bond0","ifname":"v5","flags":["UP"],"mtu":1500,
+           "linkinfo":{"info_kind":"vlan","info_data":{"protocol":"802.1Q","id":5}}},
+          {"ifindex":5,"ifname":"bond0","flags":["UP"],"mtu":1500,
+           "linkinfo":{"info_kind":"bond","info_data":{"mode":"active-backup"}}}
+        ]"#;
+        let k = parse(json).unwrap();
+        let br0 = k.link("br0").unwrap();
+        assert!(br0.up);
+        assert_eq!((br0.mtu, br0.kind.as_deref()), (1400, Some("bridge")));
+        let shown: Vec<String> = br0.addresses.iter().map(|a| a.to_string()).collect();
+        assert_eq!(shown, ["198.51.100.2/24", "2001:db8::5/64", "fe80::1/64"]);
+        assert_eq!(
+            br0.addresses
+                .iter()
+                .map(|a| (a.global, a.dynamic))
+                .collect::<Vec<_>>(),
+            [(true, false), (true, true), (false, false)]
+        );
+        assert_eq!(k.ports_of("br0"), ["p0"]);
+        let p0 = k.link("p0").unwrap();
+        assert!(!p0.up);
+        assert_eq!(
+            p0.vlan_parent, None,
+            "a veth's link is its peer, not a parent"
+        );
+        let v5 = k.link("v5").unwrap();
+        assert_eq!(
+            (v5.vlan_id, v5.vlan_parent.as_deref()),
+            (Some(5), Some("bond0"))
+        );
+        assert_eq!(
+            k.link("bond0").unwrap().bond_mode.as_deref(),
+            Some("active-backup")
+        );
+        assert!(parse("not json").is_err());
+    }
+}
