@@ -22,6 +22,7 @@ mod ifcfg;
 mod ifcfg_cli;
 mod ifcfg_fields;
 mod import_notes;
+mod layers;
 mod live_chroot;
 mod live_protocol;
 mod net_cli;
