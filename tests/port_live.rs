@@ -285,8 +285,8 @@ fn portgroups_and_virtualports_merge_or_refuse() {
     let port = std::fs::read_to_string(ports[0].path()).unwrap();
     assert!(port.contains("<group>eng</group>"), "{port}");
     assert!(port.contains(&format!("instanceid='{instance}'")), "{port}");
-    // The interface's own value wins; a portgroup value conflicting with the network's
-    // is refused, naming them.
+    // The interface's own value is kept; a portgroup value wins over the network's, and an
+    // interface value contradicting that result is refused, naming both.
     let own = "    <interface type='network'><source network='qbg' portgroup='eng'/>\
                <virtualport><parameters instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/></virtualport></interface>";
     let xml = plugged(&lab, "b", own);
@@ -294,13 +294,30 @@ fn portgroups_and_virtualports_merge_or_refuse() {
         xml.contains("instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'"),
         "{xml}"
     );
-    let r = plug(
+    let xml = plugged(
         &lab,
         "c",
         "    <interface type='network'><source network='qbg' portgroup='sales'/></interface>",
+    );
+    assert!(
+        xml.contains("managerid='12' typeid='1193047' typeidversion='3'"),
+        "{xml}"
+    );
+    let r = plug(
+        &lab,
+        "c2",
+        "    <interface type='network'><source network='qbg' portgroup='sales'/>\
+         <virtualport><parameters managerid='11'/></virtualport></interface>",
         &[],
     );
-    assert!(r.code == 2 && r.stderr.contains("managerid"), "{r}");
+    assert!(
+        r.code == 2
+            && r.stderr.contains(
+                "managerid '11' from the interface conflicts with managerid '12' from \
+                 portgroup 'sales'"
+            ),
+        "{r}"
+    );
     let r = plug(
         &lab,
         "d",
@@ -323,7 +340,7 @@ fn portgroups_and_virtualports_merge_or_refuse() {
         r.code == 2 && r.stderr.contains("network 'nosuch' is not active"),
         "{r}"
     );
-    assert_eq!(usage(&lab, "qbg"), (2, vec![("eth1".into(), 2)]));
+    assert_eq!(usage(&lab, "qbg"), (3, vec![("eth1".into(), 3)]));
     // Interfaces with no host device get no target name, and no port.
     let xml = plugged(
         &lab,
@@ -333,6 +350,6 @@ fn portgroups_and_virtualports_merge_or_refuse() {
     );
     assert!(!xml.contains("<target"), "{xml}");
     assert_eq!(xml.matches("<mac address='52:54:00:").count(), 3, "{xml}");
-    assert_eq!(usage(&lab, "qbg"), (2, vec![("eth1".into(), 2)]));
+    assert_eq!(usage(&lab, "qbg"), (3, vec![("eth1".into(), 3)]));
     lab.finish();
 }
