@@ -353,3 +353,157 @@ fn portgroups_and_virtualports_merge_or_refuse() {
     assert_eq!(usage(&lab, "qbg"), (3, vec![("eth1".into(), 3)]));
     lab.finish();
 }
+
+/// The MAC of device `dev` in HV.
+fn mac_of(lab: &Lab, dev: &str) -> String {
+    let link = lab.hv.ip(&format!("-o link show {dev}"));
+    link.split("link/ether ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no MAC in {link}"))
+        .to_owned()
+}
+
+/// The device abstraction design's two networks, as written: a vepa network whose
+/// portgroups each override the network's 802.1Qbg typeid, and a passthrough network of
+/// eight devices. Guests give only what is per interface (a portgroup, an instanceid, a MAC).
+#[test]
+fn the_design_networks_work_as_written() {
+    if !runnable() {
+        return;
+    }
+    let lab = Lab::new("design", false);
+    let vepa: Vec<String> = (0..4).map(|n| format!("eth{n}")).collect();
+    let pt: Vec<String> = (10..18).map(|n| format!("eth{n}")).collect();
+    let all: Vec<&str> = vepa.iter().chain(&pt).map(String::as_str).collect();
+    pool(&lab, &all);
+    let ifaces = |devs: &[String]| -> String {
+        devs.iter()
+            .map(|d| format!("<interface dev='{d}'/>"))
+            .collect()
+    };
+    network(
+        &lab,
+        "red",
+        &format!(
+            "  <forward mode='vepa'>{}</forward>\n  \
+             <virtualport type='802.1Qbg'>\
+             <parameters managerid='11' typeid='1193047' typeidversion='2'/></virtualport>\n  \
+             <portgroup name='engineering'><virtualport><parameters typeid='33'/></virtualport></portgroup>\n  \
+             <portgroup name='sales'><virtualport><parameters typeid='22'/></virtualport></portgroup>",
+            ifaces(&vepa)
+        ),
+    );
+    network(
+        &lab,
+        "blue",
+        &format!("  <forward mode='passthrough'>{}</forward>", ifaces(&pt)),
+    );
+
+    // vepa: the portgroup's typeid, the network's managerid and typeidversion, the guest's
+    // instanceid, in the guest's <actual> and in the stored port.
+    for (guest, group, typeid) in [("eng1", "engineering", "33"), ("sales1", "sales", "22")] {
+        let xml = plugged(
+            &lab,
+            guest,
+            &format!(
+                "    <interface type='network'><source network='red' portgroup='{group}'/>\
+                 <virtualport><parameters instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/>\
+                 </virtualport></interface>"
+            ),
+        );
+        let want = format!(
+            "managerid='11' typeid='{typeid}' typeidversion='2' \
+             instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'"
+        );
+        assert!(xml.contains(&want), "{guest}: {xml}");
+        let dir = lab.root().join("run/netloom/ports/red");
+        let found = std::fs::read_dir(&dir).unwrap().any(|e| {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            text.contains(&want) && text.contains(&format!("<name>{guest}</name>"))
+        });
+        assert!(found, "{guest}: no stored port with {want}");
+    }
+
+    // passthrough: eight guests, one device each, the guest's MAC on the device and on its
+    // macvtap; the device's own MAC comes back when the port is released.
+    let own: Vec<String> = pt.iter().map(|d| mac_of(&lab, d)).collect();
+    let mut guests = Vec::new();
+    for n in 0..8u8 {
+        let guest = format!("pt{n}");
+        let mac = format!("52:54:00:00:10:{n:02x}");
+        let xml = plugged(
+            &lab,
+            &guest,
+            &format!(
+                "    <interface type='network'><mac address='{mac}'/><source network='blue'/></interface>"
+            ),
+        );
+        let (target, got) = targets_and_macs(&xml).remove(0);
+        assert_eq!(got, mac);
+        assert_eq!(actual_devs(&xml), [pt[usize::from(n)].clone()], "{xml}");
+        assert_eq!(mac_of(&lab, &pt[usize::from(n)]), mac, "device of {guest}");
+        assert_eq!(mac_of(&lab, &target), mac, "macvtap of {guest}");
+        guests.push((guest, mac, target));
+    }
+    let r = plug(&lab, "pt8", &net_iface("blue"), &[]);
+    assert!(r.code == 2 && r.stderr.contains("exclusive"), "{r}");
+    assert_eq!(usage(&lab, "blue").0, 8);
+
+    // Unplugging one NIC, and the whole of another guest, gives the devices their own MACs.
+    let r = lab.netloom(&["port", "unplug", "--guest", "pt0", "--mac", &guests[0].1]);
+    assert!(r.ok(), "{r}");
+    assert_eq!(mac_of(&lab, &pt[0]), own[0]);
+    let r = lab.netloom(&["port", "unplug", "--guest", "pt1"]);
+    assert!(r.ok(), "{r}");
+    assert_eq!(mac_of(&lab, &pt[1]), own[1]);
+    // The device is given again, and lent the new guest's MAC.
+    let xml = plugged(
+        &lab,
+        "again",
+        "    <interface type='network'><mac address='52:54:00:00:20:01'/><source network='blue'/></interface>",
+    );
+    assert_eq!(actual_devs(&xml), [pt[0].clone()], "{xml}");
+    assert_eq!(mac_of(&lab, &pt[0]), "52:54:00:00:20:01");
+    let saved = lab.root().join(format!("run/netloom/macs/{}.json", pt[0]));
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        text.contains(&own[0]),
+        "the device's own MAC is saved: {text}"
+    );
+
+    // A guest that ended while netloom was not running: the next command puts the MAC back.
+    let mut sleeper = crate::util::tools::in_netns(&lab.hv.0, "sleep")
+        .arg("600")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = sleeper.id().to_string();
+    let r = lab.netloom(&["port", "unplug", "--guest", "pt2"]);
+    assert!(r.ok(), "{r}");
+    let r = plug(
+        &lab,
+        "crashes",
+        "    <interface type='network'><mac address='52:54:00:00:30:01'/><source network='blue'/></interface>",
+        &["--pid", &pid],
+    );
+    assert!(r.ok(), "{r}");
+    assert_eq!(mac_of(&lab, &pt[1]), "52:54:00:00:30:01");
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    let (_, notes) = list(&lab);
+    assert!(notes.contains("guest 'crashes' is gone"), "{notes}");
+    assert_eq!(mac_of(&lab, &pt[1]), own[1]);
+
+    // Stopping the network gives every device its own MAC and forgets the saved ones.
+    let r = lab.netloom(&["net", "stop", "blue"]);
+    assert!(r.ok(), "{r}");
+    for (dev, mac) in pt.iter().zip(&own) {
+        assert_eq!(&mac_of(&lab, dev), mac, "{dev} after net stop");
+    }
+    let left: Vec<_> = std::fs::read_dir(lab.root().join("run/netloom/macs"))
+        .map(|r| r.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "saved MACs left: {left:?}");
+    lab.finish();
+}

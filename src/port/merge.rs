@@ -43,7 +43,11 @@ pub(super) fn merge3(
     {
         return Ok(None);
     }
-    let [(iface, iface_from), (network, net_from), (portgroup, pg_from)] = sources;
+    let [
+        (iface, iface_from),
+        (network, net_from),
+        (portgroup, pg_from),
+    ] = sources;
     // The portgroup's values first, so the network's fill in only what it leaves unset.
     let mut shared = Merged::default();
     for (vp, from) in [(portgroup, pg_from), (network, net_from)] {
@@ -116,7 +120,12 @@ impl<'a> Merged<'a> {
         // Only for openvswitch, as in libvirt (whose merge predates midonet): a midonet
         // port's interfaceid comes from the interface alone.
         if matches!(kind, None | Some(Openvswitch)) {
-            fill("interfaceid", &mut self.interfaceid, other.interfaceid, clash)?;
+            fill(
+                "interfaceid",
+                &mut self.interfaceid,
+                other.interfaceid,
+                clash,
+            )?;
         }
         Ok(())
     }
@@ -361,7 +370,11 @@ mod tests {
             ..vp(None)
         };
         assert_eq!(
-            refused(merge_virtualport(Some(&stale), Some(&net), Some(&engineering))),
+            refused(merge_virtualport(
+                Some(&stale),
+                Some(&net),
+                Some(&engineering)
+            )),
             "cannot merge virtualports: typeid '1193047' from the interface conflicts with \
              typeid '33' from the portgroup"
         );
@@ -393,7 +406,10 @@ mod tests {
             None,
             Some(&vp(Some(VirtualPortType::Midonet))),
         ));
-        assert!(err.contains("type 'openvswitch' from the interface"), "{err}");
+        assert!(
+            err.contains("type 'openvswitch' from the interface"),
+            "{err}"
+        );
         assert!(err.contains("type 'midonet' from the portgroup"), "{err}");
     }
 

@@ -10,12 +10,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::checks::{check_targets, macs_of_others, preflight};
 use super::host::{self, HostChanges, Wanted};
 use super::pool::with_pool;
-use super::state::{GuestRecord, Plugged, Stored, boot_id, start_time};
-use super::{Outcome, commit, document, reconcile, tidy};
+use super::state::{GuestRecord, Plugged, SavedMac, Stored, boot_id, start_time};
+use super::{Outcome, Target, commit, document, reconcile, tidy};
 use crate::engine::{Session, TargetRoot, fault};
 use crate::error::Error;
 use crate::model::guest::{Guest, GuestForm, GuestInterface, GuestName, GuestSource, GuestType};
-use crate::model::network::{Owner, Text};
+use crate::model::network::{MacvtapMode, Owner, Text};
 use crate::model::{IfaceName, MacAddr, Uuid};
 use crate::port;
 use crate::xml;
@@ -196,6 +196,7 @@ pub fn plug(
     let now: Vec<GuestInterface> = now.into_iter().flatten().collect();
     check_targets(&t, &stored, name, &now, &before, &have)?;
     preflight(&now, &made, &have)?;
+    save_macs(&mut t, &now);
     // Devices of interfaces that left the document go (netloom's) or are detached (the
     // guest's own). They stay in the record until a later command sees them gone, so a
     // netloom killed before removing them leaves them to the next one.
@@ -337,12 +338,25 @@ pub fn unplug(
                     "interface {mac} of guest '{name}' is not plugged"
                 )));
             }
+            // A passthrough macvtap netloom made goes: its device returns to the pool, and
+            // the kernel allows one passthrough macvtap per device.
+            let exclusive = matches!(
+                Wanted::of(i),
+                Wanted::Macvtap {
+                    mode: MacvtapMode::Passthrough,
+                    ..
+                }
+            );
             i.kind = GuestType::Unplugged;
             i.source = GuestSource::Nothing;
             i.actual = None;
             i.virtualport = None;
-            if let Some(dev) = i.target.as_ref() {
-                t.detach.push(dev.to_string());
+            if let Some(dev) = i.target.as_ref().map(|d| d.to_string()) {
+                if exclusive && g.record.made.contains(&dev) {
+                    t.cleanup.push(dev);
+                } else {
+                    t.detach.push(dev);
+                }
             }
             g.record.xml = xml::guest_to_xml(&g.guest);
             t.guests.insert(name.clone(), g.clone());
@@ -361,6 +375,51 @@ pub fn unplug(
     };
     notes.push(format!("{what}: {} port(s) released", released.len()));
     Ok(Outcome { xml: None, notes })
+}
+
+/// Saves the own MAC of each device a passthrough port of `now` lends its guest's MAC, with
+/// the port, before anything is changed: the record is written before the host step, so a
+/// netloom killed in between still knows what to put back. A device whose MAC a released
+/// port saved keeps that saved MAC (the device's own, not the last guest's).
+fn save_macs(t: &mut Target, now: &[GuestInterface]) {
+    for i in now {
+        let (
+            Wanted::Macvtap {
+                lower,
+                lend_mac: true,
+                ..
+            },
+            GuestSource::Network {
+                network,
+                portid: Some(id),
+                ..
+            },
+        ) = (Wanted::of(i), &i.source)
+        else {
+            continue;
+        };
+        let dev = lower.to_string();
+        if t.saved.get(&dev).is_some_and(|s| s.port == id.to_string()) {
+            continue;
+        }
+        let own = match t.restore.iter().position(|s| s.dev == dev) {
+            Some(at) => Some(t.restore.remove(at).mac),
+            None => t
+                .saved
+                .remove(&dev)
+                .map(|s| s.mac)
+                .or_else(|| host::device(&dev).and_then(|d| d.address)),
+        };
+        if let Some(mac) = own {
+            let saved = SavedMac {
+                network: network.to_string(),
+                dev: dev.clone(),
+                mac,
+                port: id.to_string(),
+            };
+            t.saved.insert(dev, saved);
+        }
+    }
 }
 
 /// Whether `old` (as plugged) and `new` (as asked) ask for the same connection, so the

@@ -24,6 +24,43 @@ pub const PORT_DIR: &str = "run/netloom/ports";
 /// Where guest records live.
 pub const GUEST_DIR: &str = "run/netloom/guests";
 
+/// Where the own MACs of devices given to one guest (passthrough) are kept until they are
+/// put back, one file per device (`DEV.json`).
+pub const SAVED_DIR: &str = "run/netloom/macs";
+
+/// A pool device's own MAC, saved when a passthrough port put its guest's MAC on the device
+/// (as libvirt does), to be put back when that port is released: on unplug, when its guest
+/// ended (also while netloom was not running), when its network stops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SavedMac {
+    /// The network the port is on.
+    pub network: String,
+    /// The pool device.
+    pub dev: String,
+    /// Its own MAC.
+    pub mac: String,
+    /// The port that holds it.
+    pub port: String,
+}
+
+impl SavedMac {
+    /// Where it is kept.
+    pub fn path(&self) -> String {
+        format!("{SAVED_DIR}/{}.json", self.dev)
+    }
+
+    /// Its file.
+    pub fn file(&self) -> RenderedFile {
+        let mut contents = serde_json::to_string_pretty(self).unwrap_or_default();
+        contents.push('\n');
+        RenderedFile {
+            path: self.path(),
+            contents,
+            mode: 0o600,
+        }
+    }
+}
+
 /// One guest as netloom last plugged it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct GuestRecord {
@@ -80,6 +117,8 @@ pub(crate) struct Stored {
     pub ports: BTreeMap<String, Vec<(String, NetworkPort)>>,
     /// Running networks by name, as their live copies have them.
     pub networks: BTreeMap<NetName, Network>,
+    /// Saved device MACs by device.
+    pub saved: BTreeMap<String, SavedMac>,
 }
 
 impl Stored {
@@ -109,6 +148,9 @@ impl Stored {
                 ports.push((rel, port));
             }
             out.ports.insert(dir, ports);
+        }
+        for saved in saved_macs(root)? {
+            out.saved.insert(saved.dev.clone(), saved);
         }
         Ok(out)
     }
@@ -175,6 +217,24 @@ pub fn port_files(root: &TargetRoot, name: &NetName) -> Result<Vec<String>, Erro
         .filter(|n| n.ends_with(".xml"))
         .map(|n| format!("{dir}/{n}"))
         .collect())
+}
+
+/// Every saved device MAC. A file netloom cannot read back is an error naming it: the
+/// device's own MAC would be lost.
+pub(crate) fn saved_macs(root: &TargetRoot) -> Result<Vec<SavedMac>, Error> {
+    let mut out = Vec::new();
+    for (rel, text) in files(root, SAVED_DIR, ".json")? {
+        let saved: SavedMac = serde_json::from_str(&text)
+            .map_err(|e| Error::Live(format!("{rel}: not a saved MAC netloom wrote: {e}")))?;
+        if saved.path() != rel {
+            return Err(Error::Live(format!(
+                "{rel}: holds the MAC of device '{}', not of its own name",
+                saved.dev
+            )));
+        }
+        out.push(saved);
+    }
+    Ok(out)
 }
 
 /// The files directly in `dir` ending in `suffix`, sorted, with their text.
