@@ -507,3 +507,112 @@ fn the_design_networks_work_as_written() {
     assert!(left.is_empty(), "saved MACs left: {left:?}");
     lab.finish();
 }
+
+/// Writes an executable shell script into the lab's scratch directory; its path.
+fn script(lab: &Lab, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = lab.file(name, &format!("#!/bin/sh\n{body}\n"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The 2007 design's firewall guest, five NICs as it writes them: a virtual network, a host
+/// bridge, a tap set up by `qemu-ifup` (here a script that records its arguments and shows
+/// the tap exists), user networking and a multicast segment.
+#[test]
+fn the_five_nic_firewall_guest_plugs_and_its_ifup_script_gets_the_tap() {
+    if !runnable() {
+        return;
+    }
+    let lab = Lab::new("fw", false);
+    network(
+        &lab,
+        "default",
+        "  <bridge name='virbr0'/>\n  <ip address='192.168.122.1' netmask='255.255.255.0'/>",
+    );
+    lab.hv.ip("link add br0 type bridge");
+    let log = lab.file("ifup.log", "");
+    let ifup = script(
+        &lab,
+        "qemu-ifup",
+        &format!(
+            "printf '%s|' \"$#\" \"$@\" >> {log}; ip link show \"$1\" >/dev/null && echo ok >> {log}"
+        ),
+    );
+    let down = lab.file("ifdown.log", "");
+    let ifdown = script(
+        &lab,
+        "qemu-ifdown",
+        &format!("printf '%s|' \"$#\" \"$@\" >> {down}"),
+    );
+    let nics = format!(
+        "    <interface type='network'><source network='default'/></interface>\n    \
+         <interface type='bridge'><source bridge='br0'/></interface>\n    \
+         <interface type='ethernet'><target dev='vnet5'/><script path='{ifup}'/>\
+         <downscript path='{ifdown}'/></interface>\n    \
+         <interface type='user'/>\n    \
+         <interface type='mcast'><source address='230.0.0.1' port='5558'/></interface>"
+    );
+    let xml = plugged(&lab, "firewall", &nics);
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "1|vnet5|ok\n",
+        "the script runs once, with the tap's name alone, once the tap exists"
+    );
+    assert!(xml.contains(&format!("<script path='{ifup}'/>")), "{xml}");
+    let tap = lab.hv.ip("-d link show vnet5");
+    assert!(
+        tap.contains("tun type tap") && !tap.contains("master"),
+        "{tap}"
+    );
+    assert!(lab.hv.ip("-o link show master virbr0").contains("vnet0"));
+    assert!(lab.hv.ip("-o link show master br0").contains("vnet1"));
+    // Plugged again as it is: the interface keeps its tap, its script does not run again.
+    plugged(&lab, "firewall", &nics);
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "1|vnet5|ok\n");
+    // Unplugging runs the downscript with the tap, while it still exists.
+    let r = lab.netloom(&["port", "unplug", "--guest", "firewall"]);
+    assert!(r.ok(), "{r}");
+    assert_eq!(std::fs::read_to_string(&down).unwrap(), "1|vnet5|");
+
+    // A failing script undoes the whole plug and shows what it printed (escaped).
+    let bad = script(
+        &lab,
+        "bad-ifup",
+        "echo \"no bridge for $1\x1b[31m\" >&2; exit 4",
+    );
+    let before = lab.hv.ip("-o link");
+    let r = plug(
+        &lab,
+        "fw2",
+        &format!(
+            "    <interface type='bridge'><source bridge='br0'/></interface>\n    \
+             <interface type='ethernet'><script path='{bad}'/></interface>"
+        ),
+        &[],
+    );
+    assert!(r.code == 2, "{r}");
+    assert!(
+        r.stderr
+            .contains("failed (exit status 4): no bridge for vnet"),
+        "{r}"
+    );
+    assert!(!r.stderr.contains('\x1b'), "output must be escaped: {r}");
+    assert_eq!(lab.hv.ip("-o link"), before, "a failed script left devices");
+    let (v, _) = list(&lab);
+    assert!(v["guests"].as_array().unwrap().is_empty(), "{v}");
+
+    // A script that is not an executable file is refused at its position, nothing done.
+    let plain = lab.file("plain-ifup", "#!/bin/sh\n");
+    let r = plug(
+        &lab,
+        "fw3",
+        &format!("    <interface type='ethernet'><script path='{plain}'/></interface>"),
+        &[],
+    );
+    assert!(
+        r.code == 2 && r.stderr.contains(":6:") && r.stderr.contains("it is not executable"),
+        "{r}"
+    );
+    lab.finish();
+}

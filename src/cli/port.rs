@@ -82,7 +82,7 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
     match command {
         PortCommand::Plug { file, guest, pid } => {
             let name = guest_name(guest)?;
-            let doc = load_guest(file)?;
+            let doc = load_guest(file, true)?;
             let out = with_session(cli, |s, root| {
                 engine_port::plug(
                     s,
@@ -117,7 +117,7 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
             print_list(&listing, *format)
         }
         PortCommand::QemuArgs { file } => {
-            let doc = load_guest(file)?;
+            let doc = load_guest(file, false)?;
             let args = qemu::qemu_args(&doc)?;
             if let Some(note) = qemu::link_down_note(&args) {
                 // Its lines are netloom's layout; each is shown like any other note.
@@ -137,7 +137,8 @@ fn guest_name(s: &str) -> Result<GuestName> {
     GuestName::parse(s).map_err(|e| Error::Usage(format!("--guest '{s}': {e}")))
 }
 
-fn load_guest(path: &Path) -> Result<Guest> {
+/// Reads a guest document; one `to_plug` also has its scripts checked on this host.
+fn load_guest(path: &Path, to_plug: bool) -> Result<Guest> {
     let (sources, problems) = read_all(std::slice::from_ref(&path.to_path_buf()));
     if !problems.is_empty() {
         return Err(Error::Invalid(Diagnostics(problems)));
@@ -145,7 +146,11 @@ fn load_guest(path: &Path) -> Result<Guest> {
     let src = sources
         .first()
         .ok_or_else(|| Error::Usage(format!("{}: nothing to read", path.display())))?;
-    xml::read_guest(src).map_err(Error::Invalid)
+    let guest = xml::read_guest(src).map_err(Error::Invalid)?;
+    if to_plug {
+        xml::check_scripts(src).map_err(Error::Invalid)?;
+    }
+    Ok(guest)
 }
 
 fn print_list(listing: &Listing, format: Format) -> Result<()> {

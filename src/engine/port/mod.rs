@@ -13,6 +13,7 @@ mod host;
 mod plug;
 mod pool;
 mod restart;
+mod script;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::checks::{check_targets, macs_of_others, preflight};
 use super::host::{self, HostChanges, Wanted};
 use super::pool::with_pool;
+use super::script;
 use super::state::{GuestRecord, Plugged, SavedMac, Stored, boot_id, start_time};
 use super::{Outcome, Target, commit, document, reconcile, tidy};
 use crate::engine::{Session, TargetRoot, fault};
@@ -125,6 +126,7 @@ pub fn plug(
     }
     // Unchanged interfaces keep their ports first, so every allocation below counts them.
     let mut now: Vec<Option<GuestInterface>> = vec![None; asked.len()];
+    let mut kept_macs: BTreeSet<Option<MacAddr>> = BTreeSet::new();
     for (slot, (_, iface)) in now.iter_mut().zip(&asked) {
         let Some(old) = before
             .iter()
@@ -132,6 +134,7 @@ pub fn plug(
         else {
             continue;
         };
+        kept_macs.insert(old.mac);
         let mut kept = old.clone();
         kept.link_up = iface.link_up;
         kept.model = iface.model.clone();
@@ -258,6 +261,14 @@ pub fn plug(
         .interfaces
         .iter()
         .try_for_each(|i| changes.ensure(&Wanted::of(i), i.mac, &made));
+    // Scripts run once every device exists, for the interfaces connected anew; one that
+    // fails undoes the plug, after the downscripts of those that ran.
+    let fresh: Vec<&GuestInterface> = guest
+        .interfaces
+        .iter()
+        .filter(|i| !kept_macs.contains(&i.mac))
+        .collect();
+    let result = result.and_then(|()| run_scripts(&fresh));
     if let Err(e) = result {
         let mut failed = changes.undo();
         if let Some(id) = id
@@ -275,6 +286,13 @@ pub fn plug(
             failed.join("; ")
         )));
     }
+    // The downscripts of interfaces given up (gone from the document, or connected anew),
+    // while their taps still exist.
+    let given_up: Vec<&GuestInterface> = before
+        .iter()
+        .filter(|b| !kept_macs.contains(&b.mac))
+        .collect();
+    notes.extend(run_downscripts(&given_up));
     notes.extend(tidy(&t));
     notes.extend(unassociated(&guest));
     Ok(Outcome {
@@ -308,6 +326,13 @@ pub fn unplug(
             ))
         });
     };
+    let given_up: Vec<GuestInterface> = g
+        .guest
+        .interfaces
+        .iter()
+        .filter(|i| mac.is_none() || i.mac == mac)
+        .cloned()
+        .collect();
     let released: BTreeSet<Uuid> = match mac {
         None => {
             for i in &g.guest.interfaces {
@@ -368,6 +393,7 @@ pub fn unplug(
     }
     commit(session, root, &stored, &mut t, command)?;
     let mut notes = std::mem::take(&mut t.notes);
+    notes.extend(run_downscripts(&given_up.iter().collect::<Vec<_>>()));
     notes.extend(tidy(&t));
     let what = match mac {
         Some(m) => format!("interface {m} of guest '{name}' unplugged"),
@@ -420,6 +446,42 @@ fn save_macs(t: &mut Target, now: &[GuestInterface]) {
             t.saved.insert(dev, saved);
         }
     }
+}
+
+/// Runs the `<script>` of each of `ifaces` that has one, in order, with its tap; when one
+/// fails, the downscripts of those that ran are run (their notes added to the error).
+fn run_scripts(ifaces: &[&GuestInterface]) -> Result<(), Error> {
+    let mut ran: Vec<&GuestInterface> = Vec::new();
+    for i in ifaces {
+        let (Some(path), Some(tap)) = (&i.script, &i.target) else {
+            continue;
+        };
+        if let Err(e) = script::run(path, tap.as_str(), script::TIMEOUT) {
+            let left = run_downscripts(&ran);
+            if left.is_empty() {
+                return Err(e);
+            }
+            return Err(Error::Live(format!("{e}; {}", left.join("; "))));
+        }
+        ran.push(i);
+    }
+    Ok(())
+}
+
+/// Runs the `<downscript>` of each of `ifaces` that has one, with its tap. A failure is a
+/// note: the interface is given up anyway.
+fn run_downscripts(ifaces: &[&GuestInterface]) -> Vec<String> {
+    ifaces
+        .iter()
+        .filter_map(|i| {
+            let (Some(path), Some(tap)) = (&i.downscript, &i.target) else {
+                return None;
+            };
+            script::run(path, tap.as_str(), script::TIMEOUT)
+                .err()
+                .map(|e| e.to_string())
+        })
+        .collect()
 }
 
 /// Whether `old` (as plugged) and `new` (as asked) ask for the same connection, so the
