@@ -44,6 +44,10 @@ $(netloom port qemu-args vm1.status.xml)'")
         /// the guest's ports.
         #[arg(long, value_name = "PID")]
         pid: Option<u32>,
+        /// The guest's QMP monitor socket (absolute path), kept with the guest: later plugs
+        /// and unplugs set its NICs' links over it (`port qemu-args --qmp` starts it).
+        #[arg(long, value_name = "PATH")]
+        qmp: Option<String>,
     },
     /// Release a guest's ports (the guest ended), or unplug one interface (--mac), whose
     /// NIC stays with no backend and its link down.
@@ -74,14 +78,24 @@ Example:\n  mapfile -t args < <(netloom port qemu-args vm1.status.xml)"
         /// Guest XML with its interfaces plugged (`-` for stdin).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Also the -chardev/-mon arguments of a QMP monitor at this socket (absolute
+        /// path), the one `port plug --qmp` names.
+        #[arg(long, value_name = "PATH")]
+        qmp: Option<String>,
     },
 }
 
 /// Runs one `port` verb.
 pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
     match command {
-        PortCommand::Plug { file, guest, pid } => {
+        PortCommand::Plug {
+            file,
+            guest,
+            pid,
+            qmp,
+        } => {
             let name = guest_name(guest)?;
+            let qmp = qmp.as_deref().map(qmp_path).transpose()?;
             let doc = load_guest(file, true)?;
             let out = with_session(cli, |s, root| {
                 engine_port::plug(
@@ -90,6 +104,7 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
                     &doc,
                     &name,
                     *pid,
+                    qmp.as_ref(),
                     &format!("port plug --guest {name}"),
                 )
             })?;
@@ -116,9 +131,13 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
             notify(&listing.notes);
             print_list(&listing, *format)
         }
-        PortCommand::QemuArgs { file } => {
+        PortCommand::QemuArgs { file, qmp } => {
+            let qmp = qmp.as_deref().map(qmp_path).transpose()?;
             let doc = load_guest(file, false)?;
-            let args = qemu::qemu_args(&doc)?;
+            let mut args = qemu::qemu_args(&doc)?;
+            if let Some(q) = &qmp {
+                args.args.splice(0..0, qemu::qmp_args(q));
+            }
             if let Some(note) = qemu::link_down_note(&args) {
                 // Its lines are netloom's layout; each is shown like any other note.
                 let mut err = std::io::stderr().lock();
@@ -131,6 +150,10 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
                 .map_err(Error::Output)
         }
     }
+}
+
+fn qmp_path(s: &str) -> Result<qemu::QmpPath> {
+    qemu::QmpPath::parse(s).map_err(|e| Error::Usage(format!("--qmp '{s}': {e}")))
 }
 
 fn guest_name(s: &str) -> Result<GuestName> {

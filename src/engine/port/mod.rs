@@ -12,6 +12,7 @@ mod checks;
 mod host;
 mod plug;
 mod pool;
+mod qmp;
 mod restart;
 mod script;
 mod state;

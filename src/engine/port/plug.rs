@@ -10,15 +10,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::checks::{check_targets, macs_of_others, preflight};
 use super::host::{self, HostChanges, Wanted};
 use super::pool::with_pool;
-use super::script;
 use super::state::{GuestRecord, Plugged, SavedMac, Stored, boot_id, start_time};
 use super::{Outcome, Target, commit, document, reconcile, tidy};
+use super::{qmp, script};
 use crate::engine::{Session, TargetRoot, fault};
 use crate::error::Error;
 use crate::model::guest::{Guest, GuestForm, GuestInterface, GuestName, GuestSource, GuestType};
 use crate::model::network::{MacvtapMode, Owner, Text};
 use crate::model::{IfaceName, MacAddr, Uuid};
 use crate::port;
+use crate::port::qemu::{self, QmpPath};
 use crate::xml;
 
 /// Plugs `doc`'s interfaces as guest `name` (living in process `pid`, when given) and
@@ -29,6 +30,7 @@ pub fn plug(
     doc: &Guest,
     name: &GuestName,
     pid: Option<u32>,
+    qmp: Option<&QmpPath>,
     command: &str,
 ) -> Result<Outcome, Error> {
     if let Some(n) = doc.name.as_ref().filter(|n| *n != name) {
@@ -233,7 +235,15 @@ pub fn plug(
         boot_id: boot_id(),
         xml: xml::guest_to_xml(&record_doc),
         made: made.iter().cloned().collect(),
+        qmp: qmp
+            .map(|q| q.to_string())
+            .or_else(|| prev.as_ref().and_then(|p| p.record.qmp.clone())),
     };
+    let monitor = record
+        .qmp
+        .as_deref()
+        .and_then(|q| QmpPath::parse(q).ok())
+        .filter(|_| prev.is_some());
     // The devices this plug will make are known only once it made them; the record is
     // written first with the names it will use, so a netloom killed in between leaves
     // them to be removed with the guest.
@@ -256,6 +266,14 @@ pub fn plug(
     let id = commit(session, root, &stored, &mut t, command)?;
     fault::point("port-committed").map_err(|e| Error::Live(e.to_string()))?;
     let mut notes = std::mem::take(&mut t.notes);
+    // A guest plugged before runs: the NICs whose cable goes out are told so before their
+    // backends change, those whose cable goes in after (see `links`).
+    let (downs, ups) = links(&before, &guest.interfaces, &kept_macs);
+    if let Some(m) = &monitor
+        && let Err(e) = qmp::set_links(m, &downs)
+    {
+        notes.push(e);
+    }
     let mut changes = HostChanges::default();
     let result = guest
         .interfaces
@@ -294,6 +312,11 @@ pub fn plug(
         .collect();
     notes.extend(run_downscripts(&given_up));
     notes.extend(tidy(&t));
+    if let Some(m) = &monitor
+        && let Err(e) = qmp::set_links(m, &ups)
+    {
+        notes.push(e);
+    }
     notes.extend(unassociated(&guest));
     Ok(Outcome {
         xml: Some(xml::guest_to_xml(&guest)),
@@ -347,6 +370,7 @@ pub fn unplug(
             g.port_ids().into_iter().collect()
         }
         Some(mac) => {
+            let index = g.guest.interfaces.iter().position(|i| i.mac == Some(mac));
             let Some(i) = g.guest.interfaces.iter_mut().find(|i| i.mac == Some(mac)) else {
                 return Err(Error::Refused(format!(
                     "guest '{name}' has no interface with MAC {mac}"
@@ -372,6 +396,13 @@ pub fn unplug(
                     ..
                 }
             );
+            if let Some(m) = g.record.qmp.as_deref().and_then(|q| QmpPath::parse(q).ok())
+                && connected(i)
+                && let Some(at) = index
+                && let Err(e) = qmp::set_links(&m, &[(qemu::nic_id(at), false)])
+            {
+                t.notes.push(e);
+            }
             i.kind = GuestType::Unplugged;
             i.source = GuestSource::Nothing;
             i.actual = None;
@@ -446,6 +477,42 @@ fn save_macs(t: &mut Target, now: &[GuestInterface]) {
             t.saved.insert(dev, saved);
         }
     }
+}
+
+/// A NIC's link to set over QMP: its QEMU id, and up.
+type Link = (String, bool);
+
+/// Whether the guest sees `iface`'s cable in: it has a backend and its link is not down.
+fn connected(iface: &GuestInterface) -> bool {
+    iface.kind != GuestType::Unplugged && iface.link_up != Some(false)
+}
+
+/// The QMP link changes a plug of a running guest makes, as (NIC id, up): down, to send
+/// before the host changes, for each NIC whose cable was in and goes out or is moved (its
+/// interface connected anew); up, to send after, for each whose cable comes in or was
+/// moved. The NIC ids follow document order, as QEMU was started with them (`port
+/// qemu-args`); an interface new to the document has no NIC in the running guest and is
+/// left out.
+fn links(
+    before: &[GuestInterface],
+    now: &[GuestInterface],
+    kept: &BTreeSet<Option<MacAddr>>,
+) -> (Vec<Link>, Vec<Link>) {
+    let (mut downs, mut ups) = (Vec::new(), Vec::new());
+    for (index, i) in now.iter().enumerate() {
+        let Some(old) = before.iter().find(|b| b.mac == i.mac) else {
+            continue;
+        };
+        let moved = !kept.contains(&i.mac);
+        let (was, is) = (connected(old), connected(i));
+        if was && (!is || moved) {
+            downs.push((qemu::nic_id(index), false));
+        }
+        if is && (!was || moved) {
+            ups.push((qemu::nic_id(index), true));
+        }
+    }
+    (downs, ups)
 }
 
 /// Runs the `<script>` of each of `ifaces` that has one, in order, with its tap; when one

@@ -83,6 +83,10 @@ pub(crate) struct GuestRecord {
     /// Host devices netloom made for the guest (taps, macvtaps), deleted when it ends.
     #[serde(default)]
     pub made: Vec<String>,
+    /// The guest's QMP monitor (`--qmp`), told of each NIC connected or disconnected while
+    /// the guest runs.
+    #[serde(default)]
+    pub qmp: Option<String>,
 }
 
 /// A guest's record with its interfaces read.
