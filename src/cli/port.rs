@@ -71,7 +71,9 @@ $(netloom port qemu-args vm1.status.xml)'")
     #[command(
         after_help = "The XML is what `port plug` printed. NICs whose link must start down \
 (type none, <link state='down'/>) cannot be told so on QEMU's command line: they are named on \
-standard error with the QMP command to send before the guest runs (start QEMU with -S).\n\n\
+standard error with the QMP command to send before the guest runs (start QEMU with -S). A \
+type-none NIC with a <target dev> boots on its own tap, so a later `port plug` can connect it; \
+with --qmp, QEMU gets the monitor over which later plugs and unplugs set its NICs' links.\n\n\
 Example:\n  mapfile -t args < <(netloom port qemu-args vm1.status.xml)"
     )]
     QemuArgs {
