@@ -575,6 +575,29 @@ fn the_five_nic_firewall_guest_plugs_and_its_ifup_script_gets_the_tap() {
     assert!(r.ok(), "{r}");
     assert_eq!(std::fs::read_to_string(&down).unwrap(), "1|vnet5|");
 
+    // A guest that ended: the next command runs its downscript before removing its tap.
+    let mut sleeper = crate::util::tools::in_netns(&lab.hv.0, "sleep")
+        .arg("600")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = sleeper.id().to_string();
+    let r = plug(
+        &lab,
+        "fw4",
+        &format!(
+            "    <interface type='ethernet'><target dev='vnet9'/><downscript path='{ifdown}'/></interface>"
+        ),
+        &["--pid", &pid],
+    );
+    assert!(r.ok(), "{r}");
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    let (_, notes) = list(&lab);
+    assert!(notes.contains("guest 'fw4' is gone"), "{notes}");
+    assert_eq!(std::fs::read_to_string(&down).unwrap(), "1|vnet5|1|vnet9|");
+    assert!(!lab.hv.ip("-o link").contains("vnet9"));
+
     // A failing script undoes the whole plug and shows what it printed (escaped).
     let bad = script(
         &lab,

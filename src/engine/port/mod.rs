@@ -87,6 +87,8 @@ pub(crate) struct Target {
     saved: BTreeMap<String, SavedMac>,
     /// Device MACs to put back once the files are written: their ports were released.
     restore: Vec<SavedMac>,
+    /// Interfaces of ended guests whose `<downscript>` runs before their devices go.
+    downscripts: Vec<GuestInterface>,
     notes: Vec<String>,
 }
 
@@ -122,6 +124,13 @@ pub(crate) fn reconcile(stored: &Stored) -> Target {
         ));
         if g.record.boot_id == boot {
             t.cleanup.extend(g.record.made.iter().cloned());
+            t.downscripts.extend(
+                g.guest
+                    .interfaces
+                    .iter()
+                    .filter(|i| i.downscript.is_some())
+                    .cloned(),
+            );
         }
     }
     let held: BTreeMap<crate::model::Uuid, &GuestName> = t
@@ -316,7 +325,7 @@ pub(crate) fn saved_of(root: &TargetRoot, net: &NetName) -> Result<Vec<SavedMac>
 /// puts back the own MACs of devices whose ports were released. A failure here leaves a
 /// device behind (or with its guest's MAC), which is said, but changes nothing plugged.
 fn tidy(t: &Target) -> Vec<String> {
-    let mut notes = Vec::new();
+    let mut notes = script::run_downscripts(&t.downscripts.iter().collect::<Vec<_>>());
     for dev in &t.cleanup {
         if let Err(e) = host::remove(dev) {
             notes.push(format!("device '{dev}' is left behind: {e}"));

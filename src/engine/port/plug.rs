@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::checks::{check_targets, macs_of_others, preflight};
 use super::host::{self, HostChanges, Wanted};
 use super::pool::with_pool;
+use super::qmp;
+use super::script::{self, run_downscripts};
 use super::state::{GuestRecord, Plugged, SavedMac, Stored, boot_id, start_time};
 use super::{Outcome, Target, commit, document, reconcile, tidy};
-use super::{qmp, script};
 use crate::engine::{Session, TargetRoot, fault};
 use crate::error::Error;
 use crate::model::guest::{Guest, GuestForm, GuestInterface, GuestName, GuestSource, GuestType};
@@ -533,22 +534,6 @@ fn run_scripts(ifaces: &[&GuestInterface]) -> Result<(), Error> {
         ran.push(i);
     }
     Ok(())
-}
-
-/// Runs the `<downscript>` of each of `ifaces` that has one, with its tap. A failure is a
-/// note: the interface is given up anyway.
-fn run_downscripts(ifaces: &[&GuestInterface]) -> Vec<String> {
-    ifaces
-        .iter()
-        .filter_map(|i| {
-            let (Some(path), Some(tap)) = (&i.downscript, &i.target) else {
-                return None;
-            };
-            script::run(path, tap.as_str(), script::TIMEOUT)
-                .err()
-                .map(|e| e.to_string())
-        })
-        .collect()
 }
 
 /// Whether `old` (as plugged) and `new` (as asked) ask for the same connection, so the

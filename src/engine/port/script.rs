@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::model::guest::ScriptPath;
+use crate::model::guest::{GuestInterface, ScriptPath};
 
 /// How long a script may take: setting up one tap is a few commands, and a script that
 /// hangs must not hold the plug (and its lock) for ever.
@@ -93,6 +93,22 @@ pub(crate) fn run(script: &ScriptPath, tap: &str, limit: Duration) -> Result<(),
             &output,
         )),
     }
+}
+
+/// Runs the `<downscript>` of each of `ifaces` that has one, with its tap. A failure is a
+/// note: the interface is given up anyway.
+pub(crate) fn run_downscripts(ifaces: &[&GuestInterface]) -> Vec<String> {
+    ifaces
+        .iter()
+        .filter_map(|i| {
+            let (Some(path), Some(tap)) = (&i.downscript, &i.target) else {
+                return None;
+            };
+            run(path, tap.as_str(), TIMEOUT)
+                .err()
+                .map(|e| e.to_string())
+        })
+        .collect()
 }
 
 #[cfg(test)]
