@@ -375,7 +375,8 @@ fn the_design_networks_work_as_written() {
     let lab = Lab::new("design", false);
     let vepa: Vec<String> = (0..4).map(|n| format!("eth{n}")).collect();
     let pt: Vec<String> = (10..18).map(|n| format!("eth{n}")).collect();
-    let all: Vec<&str> = vepa.iter().chain(&pt).map(String::as_str).collect();
+    let mut all: Vec<&str> = vepa.iter().chain(&pt).map(String::as_str).collect();
+    all.push("eth20");
     pool(&lab, &all);
     let ifaces = |devs: &[String]| -> String {
         devs.iter()
@@ -494,6 +495,22 @@ fn the_design_networks_work_as_written() {
     let (_, notes) = list(&lab);
     assert!(notes.contains("guest 'crashes' is gone"), "{notes}");
     assert_eq!(mac_of(&lab, &pt[1]), own[1]);
+
+    // A type-direct passthrough interface lends its MAC the same way, with no network.
+    let eth20 = mac_of(&lab, "eth20");
+    let direct = "    <interface type='direct'><mac address='52:54:00:00:40:01'/>\
+                  <source dev='eth20' mode='passthrough'/></interface>";
+    plugged(&lab, "direct", direct);
+    assert_eq!(mac_of(&lab, "eth20"), "52:54:00:00:40:01");
+    plugged(&lab, "direct", direct);
+    assert_eq!(
+        mac_of(&lab, "eth20"),
+        "52:54:00:00:40:01",
+        "kept by a plug again"
+    );
+    let r = lab.netloom(&["port", "unplug", "--guest", "direct"]);
+    assert!(r.ok(), "{r}");
+    assert_eq!(mac_of(&lab, "eth20"), eth20);
 
     // Stopping the network gives every device its own MAC and forgets the saved ones.
     let r = lab.netloom(&["net", "stop", "blue"]);

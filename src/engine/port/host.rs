@@ -33,8 +33,8 @@ pub(crate) enum Wanted {
         lower: IfaceName,
         /// The mode.
         mode: MacvtapMode,
-        /// Whether the guest's MAC goes on `lower` too: a passthrough port of a network,
-        /// whose device's own MAC is saved with the port and put back when it is released.
+        /// Whether the guest's MAC goes on `lower` too (passthrough), whose own MAC is
+        /// saved and put back when the interface gives the device up.
         lend_mac: bool,
         /// Link up.
         up: bool,
@@ -76,7 +76,7 @@ impl Wanted {
                 dev,
                 lower: lower.clone(),
                 mode: mode.unwrap_or(MacvtapMode::Vepa),
-                lend_mac: false,
+                lend_mac: *mode == Some(MacvtapMode::Passthrough),
                 up,
             },
             (GuestType::Ethernet, _, _) => Wanted::Tap {

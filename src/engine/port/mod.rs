@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::backend::RenderedFile;
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths};
 use crate::error::Error;
-use crate::model::guest::{Guest, GuestInterface, GuestName};
+use crate::model::guest::{Guest, GuestInterface, GuestName, GuestSource};
 use crate::model::network::{NetName, Network, NetworkPort, Plug};
 use crate::port;
 
@@ -286,12 +286,21 @@ fn commit(
 
 /// Moves the saved MACs whose ports are no longer held to those to put back.
 fn release_saved(t: &mut Target) {
-    let held: BTreeSet<String> = t
+    let mut held: BTreeSet<String> = t
         .ports
         .values()
         .flatten()
         .map(|p| p.uuid.to_string())
         .collect();
+    for (name, g) in &t.guests {
+        for i in &g.guest.interfaces {
+            if let (GuestSource::Direct { .. }, host::Wanted::Macvtap { lend_mac: true, .. }) =
+                (&i.source, host::Wanted::of(i))
+            {
+                held.insert(state::direct_holder(name, i.mac));
+            }
+        }
+    }
     let (keep, gone): (BTreeMap<_, _>, BTreeMap<_, _>) = std::mem::take(&mut t.saved)
         .into_iter()
         .partition(|(_, s)| held.contains(&s.port));
@@ -317,7 +326,7 @@ pub(crate) fn restore_mac(saved: &SavedMac) -> Result<(), String> {
 pub(crate) fn saved_of(root: &TargetRoot, net: &NetName) -> Result<Vec<SavedMac>, Error> {
     Ok(state::saved_macs(root)?
         .into_iter()
-        .filter(|s| s.network == net.as_str())
+        .filter(|s| s.network.as_deref() == Some(net.as_str()))
         .collect())
 }
 

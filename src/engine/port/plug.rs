@@ -12,7 +12,7 @@ use super::host::{self, HostChanges, Wanted};
 use super::pool::with_pool;
 use super::qmp;
 use super::script::{self, run_downscripts};
-use super::state::{GuestRecord, Plugged, SavedMac, Stored, boot_id, start_time};
+use super::state::{GuestRecord, Plugged, SavedMac, Stored, boot_id, direct_holder, start_time};
 use super::{Outcome, Target, commit, document, reconcile, tidy};
 use crate::engine::{Session, TargetRoot, fault};
 use crate::error::Error;
@@ -202,7 +202,7 @@ pub fn plug(
     let now: Vec<GuestInterface> = now.into_iter().flatten().collect();
     check_targets(&t, &stored, name, &now, &before, &have)?;
     preflight(&now, &made, &have)?;
-    save_macs(&mut t, &now);
+    save_macs(&mut t, name, &now);
     // Devices of interfaces that left the document go (netloom's) or are detached (the
     // guest's own). They stay in the record until a later command sees them gone, so a
     // netloom killed before removing them leaves them to the next one.
@@ -435,29 +435,31 @@ pub fn unplug(
     Ok(Outcome { xml: None, notes })
 }
 
-/// Saves the own MAC of each device a passthrough port of `now` lends its guest's MAC, with
-/// the port, before anything is changed: the record is written before the host step, so a
+/// Saves the own MAC of each device a passthrough interface of `now` (a network's port or
+/// type direct) lends its guest's MAC, with what holds it, before anything is changed: the record is written before the host step, so a
 /// netloom killed in between still knows what to put back. A device whose MAC a released
 /// port saved keeps that saved MAC (the device's own, not the last guest's).
-fn save_macs(t: &mut Target, now: &[GuestInterface]) {
+fn save_macs(t: &mut Target, guest: &GuestName, now: &[GuestInterface]) {
     for i in now {
-        let (
-            Wanted::Macvtap {
-                lower,
-                lend_mac: true,
-                ..
-            },
+        let Wanted::Macvtap {
+            lower,
+            lend_mac: true,
+            ..
+        } = Wanted::of(i)
+        else {
+            continue;
+        };
+        let (network, holder) = match &i.source {
             GuestSource::Network {
                 network,
                 portid: Some(id),
                 ..
-            },
-        ) = (Wanted::of(i), &i.source)
-        else {
-            continue;
+            } => (Some(network.to_string()), id.to_string()),
+            GuestSource::Direct { .. } => (None, direct_holder(guest, i.mac)),
+            _ => continue,
         };
         let dev = lower.to_string();
-        if t.saved.get(&dev).is_some_and(|s| s.port == id.to_string()) {
+        if t.saved.get(&dev).is_some_and(|s| s.port == holder) {
             continue;
         }
         let own = match t.restore.iter().position(|s| s.dev == dev) {
@@ -470,10 +472,10 @@ fn save_macs(t: &mut Target, now: &[GuestInterface]) {
         };
         if let Some(mac) = own {
             let saved = SavedMac {
-                network: network.to_string(),
+                network,
                 dev: dev.clone(),
                 mac,
-                port: id.to_string(),
+                port: holder,
             };
             t.saved.insert(dev, saved);
         }

@@ -28,19 +28,30 @@ pub const GUEST_DIR: &str = "run/netloom/guests";
 /// put back, one file per device (`DEV.json`).
 pub const SAVED_DIR: &str = "run/netloom/macs";
 
-/// A pool device's own MAC, saved when a passthrough port put its guest's MAC on the device
-/// (as libvirt does), to be put back when that port is released: on unplug, when its guest
-/// ended (also while netloom was not running), when its network stops.
+/// A device's own MAC, saved when a passthrough port (or a type-direct passthrough
+/// interface) put its guest's MAC on the device (as libvirt does), to be put back when that
+/// port is released: on unplug, when its guest ended (also while netloom was not running),
+/// when its network stops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SavedMac {
-    /// The network the port is on.
-    pub network: String,
-    /// The pool device.
+    /// The network the port is on; none for a type-direct interface.
+    #[serde(default)]
+    pub network: Option<String>,
+    /// The device.
     pub dev: String,
     /// Its own MAC.
     pub mac: String,
-    /// The port that holds it.
+    /// What holds it: a network port's UUID, or [`direct_holder`] for a type-direct
+    /// interface, which has no port.
     pub port: String,
+}
+
+/// What holds a device lent to type-direct interface `mac` of guest `guest`.
+pub(crate) fn direct_holder(guest: &GuestName, mac: Option<crate::model::MacAddr>) -> String {
+    format!(
+        "direct:{guest}/{}",
+        mac.map(|m| m.to_string()).unwrap_or_default()
+    )
 }
 
 impl SavedMac {
