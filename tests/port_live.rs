@@ -285,8 +285,8 @@ fn portgroups_and_virtualports_merge_or_refuse() {
     let port = std::fs::read_to_string(ports[0].path()).unwrap();
     assert!(port.contains("<group>eng</group>"), "{port}");
     assert!(port.contains(&format!("instanceid='{instance}'")), "{port}");
-    // The interface's own value wins; a portgroup value conflicting with the network's
-    // is refused, naming them.
+    // The interface's own value is kept; a portgroup value wins over the network's, and an
+    // interface value contradicting that result is refused, naming both.
     let own = "    <interface type='network'><source network='qbg' portgroup='eng'/>\
                <virtualport><parameters instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/></virtualport></interface>";
     let xml = plugged(&lab, "b", own);
@@ -294,13 +294,30 @@ fn portgroups_and_virtualports_merge_or_refuse() {
         xml.contains("instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'"),
         "{xml}"
     );
-    let r = plug(
+    let xml = plugged(
         &lab,
         "c",
         "    <interface type='network'><source network='qbg' portgroup='sales'/></interface>",
+    );
+    assert!(
+        xml.contains("managerid='12' typeid='1193047' typeidversion='3'"),
+        "{xml}"
+    );
+    let r = plug(
+        &lab,
+        "c2",
+        "    <interface type='network'><source network='qbg' portgroup='sales'/>\
+         <virtualport><parameters managerid='11'/></virtualport></interface>",
         &[],
     );
-    assert!(r.code == 2 && r.stderr.contains("managerid"), "{r}");
+    assert!(
+        r.code == 2
+            && r.stderr.contains(
+                "managerid '11' from the interface conflicts with managerid '12' from \
+                 portgroup 'sales'"
+            ),
+        "{r}"
+    );
     let r = plug(
         &lab,
         "d",
@@ -323,7 +340,7 @@ fn portgroups_and_virtualports_merge_or_refuse() {
         r.code == 2 && r.stderr.contains("network 'nosuch' is not active"),
         "{r}"
     );
-    assert_eq!(usage(&lab, "qbg"), (2, vec![("eth1".into(), 2)]));
+    assert_eq!(usage(&lab, "qbg"), (3, vec![("eth1".into(), 3)]));
     // Interfaces with no host device get no target name, and no port.
     let xml = plugged(
         &lab,
@@ -333,6 +350,309 @@ fn portgroups_and_virtualports_merge_or_refuse() {
     );
     assert!(!xml.contains("<target"), "{xml}");
     assert_eq!(xml.matches("<mac address='52:54:00:").count(), 3, "{xml}");
-    assert_eq!(usage(&lab, "qbg"), (2, vec![("eth1".into(), 2)]));
+    assert_eq!(usage(&lab, "qbg"), (3, vec![("eth1".into(), 3)]));
+    lab.finish();
+}
+
+/// The MAC of device `dev` in HV.
+fn mac_of(lab: &Lab, dev: &str) -> String {
+    let link = lab.hv.ip(&format!("-o link show {dev}"));
+    link.split("link/ether ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no MAC in {link}"))
+        .to_owned()
+}
+
+/// The device abstraction design's two networks, as written: a vepa network whose
+/// portgroups each override the network's 802.1Qbg typeid, and a passthrough network of
+/// eight devices. Guests give only what is per interface (a portgroup, an instanceid, a MAC).
+#[test]
+fn the_design_networks_work_as_written() {
+    if !runnable() {
+        return;
+    }
+    let lab = Lab::new("design", false);
+    let vepa: Vec<String> = (0..4).map(|n| format!("eth{n}")).collect();
+    let pt: Vec<String> = (10..18).map(|n| format!("eth{n}")).collect();
+    let mut all: Vec<&str> = vepa.iter().chain(&pt).map(String::as_str).collect();
+    all.push("eth20");
+    pool(&lab, &all);
+    let ifaces = |devs: &[String]| -> String {
+        devs.iter()
+            .map(|d| format!("<interface dev='{d}'/>"))
+            .collect()
+    };
+    network(
+        &lab,
+        "red",
+        &format!(
+            "  <forward mode='vepa'>{}</forward>\n  \
+             <virtualport type='802.1Qbg'>\
+             <parameters managerid='11' typeid='1193047' typeidversion='2'/></virtualport>\n  \
+             <portgroup name='engineering'><virtualport><parameters typeid='33'/></virtualport></portgroup>\n  \
+             <portgroup name='sales'><virtualport><parameters typeid='22'/></virtualport></portgroup>",
+            ifaces(&vepa)
+        ),
+    );
+    network(
+        &lab,
+        "blue",
+        &format!("  <forward mode='passthrough'>{}</forward>", ifaces(&pt)),
+    );
+
+    // vepa: the portgroup's typeid, the network's managerid and typeidversion, the guest's
+    // instanceid, in the guest's <actual> and in the stored port.
+    for (guest, group, typeid) in [("eng1", "engineering", "33"), ("sales1", "sales", "22")] {
+        let xml = plugged(
+            &lab,
+            guest,
+            &format!(
+                "    <interface type='network'><source network='red' portgroup='{group}'/>\
+                 <virtualport><parameters instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/>\
+                 </virtualport></interface>"
+            ),
+        );
+        let want = format!(
+            "managerid='11' typeid='{typeid}' typeidversion='2' \
+             instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'"
+        );
+        assert!(xml.contains(&want), "{guest}: {xml}");
+        let dir = lab.root().join("run/netloom/ports/red");
+        let found = std::fs::read_dir(&dir).unwrap().any(|e| {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            text.contains(&want) && text.contains(&format!("<name>{guest}</name>"))
+        });
+        assert!(found, "{guest}: no stored port with {want}");
+    }
+
+    // passthrough: eight guests, one device each, the guest's MAC on the device and on its
+    // macvtap; the device's own MAC comes back when the port is released.
+    let own: Vec<String> = pt.iter().map(|d| mac_of(&lab, d)).collect();
+    let mut guests = Vec::new();
+    for n in 0..8u8 {
+        let guest = format!("pt{n}");
+        let mac = format!("52:54:00:00:10:{n:02x}");
+        let xml = plugged(
+            &lab,
+            &guest,
+            &format!(
+                "    <interface type='network'><mac address='{mac}'/><source network='blue'/></interface>"
+            ),
+        );
+        let (target, got) = targets_and_macs(&xml).remove(0);
+        assert_eq!(got, mac);
+        assert_eq!(actual_devs(&xml), [pt[usize::from(n)].clone()], "{xml}");
+        assert_eq!(mac_of(&lab, &pt[usize::from(n)]), mac, "device of {guest}");
+        assert_eq!(mac_of(&lab, &target), mac, "macvtap of {guest}");
+        guests.push((guest, mac, target));
+    }
+    let r = plug(&lab, "pt8", &net_iface("blue"), &[]);
+    assert!(r.code == 2 && r.stderr.contains("exclusive"), "{r}");
+    assert_eq!(usage(&lab, "blue").0, 8);
+
+    // Unplugging one NIC, and the whole of another guest, gives the devices their own MACs.
+    let r = lab.netloom(&["port", "unplug", "--guest", "pt0", "--mac", &guests[0].1]);
+    assert!(r.ok(), "{r}");
+    assert_eq!(mac_of(&lab, &pt[0]), own[0]);
+    let r = lab.netloom(&["port", "unplug", "--guest", "pt1"]);
+    assert!(r.ok(), "{r}");
+    assert_eq!(mac_of(&lab, &pt[1]), own[1]);
+    // The device is given again, and lent the new guest's MAC.
+    let xml = plugged(
+        &lab,
+        "again",
+        "    <interface type='network'><mac address='52:54:00:00:20:01'/><source network='blue'/></interface>",
+    );
+    assert_eq!(actual_devs(&xml), [pt[0].clone()], "{xml}");
+    assert_eq!(mac_of(&lab, &pt[0]), "52:54:00:00:20:01");
+    let saved = lab.root().join(format!("run/netloom/macs/{}.json", pt[0]));
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        text.contains(&own[0]),
+        "the device's own MAC is saved: {text}"
+    );
+
+    // A guest that ended while netloom was not running: the next command puts the MAC back.
+    let mut sleeper = crate::util::tools::in_netns(&lab.hv.0, "sleep")
+        .arg("600")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = sleeper.id().to_string();
+    let r = lab.netloom(&["port", "unplug", "--guest", "pt2"]);
+    assert!(r.ok(), "{r}");
+    let r = plug(
+        &lab,
+        "crashes",
+        "    <interface type='network'><mac address='52:54:00:00:30:01'/><source network='blue'/></interface>",
+        &["--pid", &pid],
+    );
+    assert!(r.ok(), "{r}");
+    assert_eq!(mac_of(&lab, &pt[1]), "52:54:00:00:30:01");
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    let (_, notes) = list(&lab);
+    assert!(notes.contains("guest 'crashes' is gone"), "{notes}");
+    assert_eq!(mac_of(&lab, &pt[1]), own[1]);
+
+    // A type-direct passthrough interface lends its MAC the same way, with no network.
+    let eth20 = mac_of(&lab, "eth20");
+    let direct = "    <interface type='direct'><mac address='52:54:00:00:40:01'/>\
+                  <source dev='eth20' mode='passthrough'/></interface>";
+    plugged(&lab, "direct", direct);
+    assert_eq!(mac_of(&lab, "eth20"), "52:54:00:00:40:01");
+    plugged(&lab, "direct", direct);
+    assert_eq!(
+        mac_of(&lab, "eth20"),
+        "52:54:00:00:40:01",
+        "kept by a plug again"
+    );
+    let r = lab.netloom(&["port", "unplug", "--guest", "direct"]);
+    assert!(r.ok(), "{r}");
+    assert_eq!(mac_of(&lab, "eth20"), eth20);
+
+    // Stopping the network gives every device its own MAC and forgets the saved ones.
+    let r = lab.netloom(&["net", "stop", "blue"]);
+    assert!(r.ok(), "{r}");
+    for (dev, mac) in pt.iter().zip(&own) {
+        assert_eq!(&mac_of(&lab, dev), mac, "{dev} after net stop");
+    }
+    let left: Vec<_> = std::fs::read_dir(lab.root().join("run/netloom/macs"))
+        .map(|r| r.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "saved MACs left: {left:?}");
+    lab.finish();
+}
+
+/// Writes an executable shell script into the lab's scratch directory; its path.
+fn script(lab: &Lab, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = lab.file(name, &format!("#!/bin/sh\n{body}\n"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The 2007 design's firewall guest, five NICs as it writes them: a virtual network, a host
+/// bridge, a tap set up by `qemu-ifup` (here a script that records its arguments and shows
+/// the tap exists), user networking and a multicast segment.
+#[test]
+fn the_five_nic_firewall_guest_plugs_and_its_ifup_script_gets_the_tap() {
+    if !runnable() {
+        return;
+    }
+    let lab = Lab::new("fw", false);
+    network(
+        &lab,
+        "default",
+        "  <bridge name='virbr0'/>\n  <ip address='192.168.122.1' netmask='255.255.255.0'/>",
+    );
+    lab.hv.ip("link add br0 type bridge");
+    let log = lab.file("ifup.log", "");
+    let ifup = script(
+        &lab,
+        "qemu-ifup",
+        &format!(
+            "printf '%s|' \"$#\" \"$@\" >> {log}; ip link show \"$1\" >/dev/null && echo ok >> {log}"
+        ),
+    );
+    let down = lab.file("ifdown.log", "");
+    let ifdown = script(
+        &lab,
+        "qemu-ifdown",
+        &format!("printf '%s|' \"$#\" \"$@\" >> {down}"),
+    );
+    let nics = format!(
+        "    <interface type='network'><source network='default'/></interface>\n    \
+         <interface type='bridge'><source bridge='br0'/></interface>\n    \
+         <interface type='ethernet'><target dev='vnet5'/><script path='{ifup}'/>\
+         <downscript path='{ifdown}'/></interface>\n    \
+         <interface type='user'/>\n    \
+         <interface type='mcast'><source address='230.0.0.1' port='5558'/></interface>"
+    );
+    let xml = plugged(&lab, "firewall", &nics);
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "1|vnet5|ok\n",
+        "the script runs once, with the tap's name alone, once the tap exists"
+    );
+    assert!(xml.contains(&format!("<script path='{ifup}'/>")), "{xml}");
+    let tap = lab.hv.ip("-d link show vnet5");
+    assert!(
+        tap.contains("tun type tap") && !tap.contains("master"),
+        "{tap}"
+    );
+    assert!(lab.hv.ip("-o link show master virbr0").contains("vnet0"));
+    assert!(lab.hv.ip("-o link show master br0").contains("vnet1"));
+    // Plugged again as it is: the interface keeps its tap, its script does not run again.
+    plugged(&lab, "firewall", &nics);
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "1|vnet5|ok\n");
+    // Unplugging runs the downscript with the tap, while it still exists.
+    let r = lab.netloom(&["port", "unplug", "--guest", "firewall"]);
+    assert!(r.ok(), "{r}");
+    assert_eq!(std::fs::read_to_string(&down).unwrap(), "1|vnet5|");
+
+    // A guest that ended: the next command runs its downscript before removing its tap.
+    let mut sleeper = crate::util::tools::in_netns(&lab.hv.0, "sleep")
+        .arg("600")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = sleeper.id().to_string();
+    let r = plug(
+        &lab,
+        "fw4",
+        &format!(
+            "    <interface type='ethernet'><target dev='vnet9'/><downscript path='{ifdown}'/></interface>"
+        ),
+        &["--pid", &pid],
+    );
+    assert!(r.ok(), "{r}");
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    let (_, notes) = list(&lab);
+    assert!(notes.contains("guest 'fw4' is gone"), "{notes}");
+    assert_eq!(std::fs::read_to_string(&down).unwrap(), "1|vnet5|1|vnet9|");
+    assert!(!lab.hv.ip("-o link").contains("vnet9"));
+
+    // A failing script undoes the whole plug and shows what it printed (escaped).
+    let bad = script(
+        &lab,
+        "bad-ifup",
+        "echo \"no bridge for $1\x1b[31m\" >&2; exit 4",
+    );
+    let before = lab.hv.ip("-o link");
+    let r = plug(
+        &lab,
+        "fw2",
+        &format!(
+            "    <interface type='bridge'><source bridge='br0'/></interface>\n    \
+             <interface type='ethernet'><script path='{bad}'/></interface>"
+        ),
+        &[],
+    );
+    assert!(r.code == 2, "{r}");
+    assert!(
+        r.stderr
+            .contains("failed (exit status 4): no bridge for vnet"),
+        "{r}"
+    );
+    assert!(!r.stderr.contains('\x1b'), "output must be escaped: {r}");
+    assert_eq!(lab.hv.ip("-o link"), before, "a failed script left devices");
+    let (v, _) = list(&lab);
+    assert!(v["guests"].as_array().unwrap().is_empty(), "{v}");
+
+    // A script that is not an executable file is refused at its position, nothing done.
+    let plain = lab.file("plain-ifup", "#!/bin/sh\n");
+    let r = plug(
+        &lab,
+        "fw3",
+        &format!("    <interface type='ethernet'><script path='{plain}'/></interface>"),
+        &[],
+    );
+    assert!(
+        r.code == 2 && r.stderr.contains(":6:") && r.stderr.contains("it is not executable"),
+        "{r}"
+    );
     lab.finish();
 }

@@ -106,14 +106,15 @@ fn a_none_nic_is_plugged_at_runtime_and_unplugged_without_removing_it() {
             .map(str::to_owned)
     };
     let second_port = port_of(&r.stdout, "52:54:00:00:00:07").unwrap();
-    // What plug printed is what QEMU is started from: the none NIC without a backend and
-    // its link down, the other on the tap plug made.
+    // What plug printed is what QEMU is started from: the none NIC on a tap of the name it
+    // gives, its link down, the other on the tap plug made.
     let status = lab.file("vm.status.xml", &r.stdout);
     let q = lab.netloom(&["port", "qemu-args", &status]);
     assert!(q.ok(), "{q}");
     assert_eq!(
         q.stdout,
-        "-device\nrtl8139,id=net0,mac=52:54:00:00:00:05\n\
+        "-netdev\ntap,id=hostnet0,ifname=vg1,script=no,downscript=no\n\
+         -device\nrtl8139,netdev=hostnet0,id=net0,mac=52:54:00:00:00:05\n\
          -netdev\ntap,id=hostnet1,ifname=vnet0,script=no,downscript=no\n\
          -device\nvirtio-net-pci,netdev=hostnet1,id=net1,mac=52:54:00:00:00:07\n"
     );

@@ -44,6 +44,10 @@ $(netloom port qemu-args vm1.status.xml)'")
         /// the guest's ports.
         #[arg(long, value_name = "PID")]
         pid: Option<u32>,
+        /// The guest's QMP monitor socket (absolute path), kept with the guest: later plugs
+        /// and unplugs set its NICs' links over it (`port qemu-args --qmp` starts it).
+        #[arg(long, value_name = "PATH")]
+        qmp: Option<String>,
     },
     /// Release a guest's ports (the guest ended), or unplug one interface (--mac), whose
     /// NIC stays with no backend and its link down.
@@ -67,22 +71,34 @@ $(netloom port qemu-args vm1.status.xml)'")
     #[command(
         after_help = "The XML is what `port plug` printed. NICs whose link must start down \
 (type none, <link state='down'/>) cannot be told so on QEMU's command line: they are named on \
-standard error with the QMP command to send before the guest runs (start QEMU with -S).\n\n\
+standard error with the QMP command to send before the guest runs (start QEMU with -S). A \
+type-none NIC with a <target dev> boots on its own tap, so a later `port plug` can connect it; \
+with --qmp, QEMU gets the monitor over which later plugs and unplugs set its NICs' links.\n\n\
 Example:\n  mapfile -t args < <(netloom port qemu-args vm1.status.xml)"
     )]
     QemuArgs {
         /// Guest XML with its interfaces plugged (`-` for stdin).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Also the -chardev/-mon arguments of a QMP monitor at this socket (absolute
+        /// path), the one `port plug --qmp` names.
+        #[arg(long, value_name = "PATH")]
+        qmp: Option<String>,
     },
 }
 
 /// Runs one `port` verb.
 pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
     match command {
-        PortCommand::Plug { file, guest, pid } => {
+        PortCommand::Plug {
+            file,
+            guest,
+            pid,
+            qmp,
+        } => {
             let name = guest_name(guest)?;
-            let doc = load_guest(file)?;
+            let qmp = qmp.as_deref().map(qmp_path).transpose()?;
+            let doc = load_guest(file, true)?;
             let out = with_session(cli, |s, root| {
                 engine_port::plug(
                     s,
@@ -90,6 +106,7 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
                     &doc,
                     &name,
                     *pid,
+                    qmp.as_ref(),
                     &format!("port plug --guest {name}"),
                 )
             })?;
@@ -116,9 +133,13 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
             notify(&listing.notes);
             print_list(&listing, *format)
         }
-        PortCommand::QemuArgs { file } => {
-            let doc = load_guest(file)?;
-            let args = qemu::qemu_args(&doc)?;
+        PortCommand::QemuArgs { file, qmp } => {
+            let qmp = qmp.as_deref().map(qmp_path).transpose()?;
+            let doc = load_guest(file, false)?;
+            let mut args = qemu::qemu_args(&doc)?;
+            if let Some(q) = &qmp {
+                args.args.splice(0..0, qemu::qmp_args(q));
+            }
             if let Some(note) = qemu::link_down_note(&args) {
                 // Its lines are netloom's layout; each is shown like any other note.
                 let mut err = std::io::stderr().lock();
@@ -133,11 +154,16 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
     }
 }
 
+fn qmp_path(s: &str) -> Result<qemu::QmpPath> {
+    qemu::QmpPath::parse(s).map_err(|e| Error::Usage(format!("--qmp '{s}': {e}")))
+}
+
 fn guest_name(s: &str) -> Result<GuestName> {
     GuestName::parse(s).map_err(|e| Error::Usage(format!("--guest '{s}': {e}")))
 }
 
-fn load_guest(path: &Path) -> Result<Guest> {
+/// Reads a guest document; one `to_plug` also has its scripts checked on this host.
+fn load_guest(path: &Path, to_plug: bool) -> Result<Guest> {
     let (sources, problems) = read_all(std::slice::from_ref(&path.to_path_buf()));
     if !problems.is_empty() {
         return Err(Error::Invalid(Diagnostics(problems)));
@@ -145,7 +171,11 @@ fn load_guest(path: &Path) -> Result<Guest> {
     let src = sources
         .first()
         .ok_or_else(|| Error::Usage(format!("{}: nothing to read", path.display())))?;
-    xml::read_guest(src).map_err(Error::Invalid)
+    let guest = xml::read_guest(src).map_err(Error::Invalid)?;
+    if to_plug {
+        xml::check_scripts(src).map_err(Error::Invalid)?;
+    }
+    Ok(guest)
 }
 
 fn print_list(listing: &Listing, format: Format) -> Result<()> {

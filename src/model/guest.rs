@@ -114,6 +114,52 @@ impl std::fmt::Display for NicModel {
     }
 }
 
+/// `<script path>` or `<downscript path>` of a type-ethernet interface: a program run with
+/// the tap's name as its only argument (QEMU's `script=` convention), never through a
+/// shell. The path must be absolute, so what runs does not depend on where netloom was
+/// started, and holds no control character, so a message naming it stays one line. That
+/// it is an executable file is checked when a plug reads it (see
+/// [`crate::xml::check_scripts`]), not here: the model does no I/O.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptPath(String);
+
+impl ScriptPath {
+    /// The most bytes of a path (Linux's `PATH_MAX`, with its NUL).
+    pub const MAX_BYTES: usize = 4095;
+
+    /// Checks a path.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        if !s.starts_with('/') {
+            return Err(ValueError(
+                "expected an absolute path: a relative one would depend on the directory netloom runs in".into(),
+            ));
+        }
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            return Err(ValueError(format!(
+                "expected a path without control characters; {c:?} is not allowed"
+            )));
+        }
+        if s.len() > Self::MAX_BYTES {
+            return Err(ValueError(format!(
+                "expected a path of at most {} bytes",
+                Self::MAX_BYTES
+            )));
+        }
+        Ok(ScriptPath(s.to_owned()))
+    }
+
+    /// The path as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ScriptPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// `<source>` of a guest interface; which variant is allowed follows from the type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuestSource {
@@ -187,6 +233,10 @@ pub struct GuestInterface {
     pub model: Option<NicModel>,
     /// `<virtualport>`.
     pub virtualport: Option<VirtualPort>,
+    /// `<script path>` (type ethernet): run once the tap exists.
+    pub script: Option<ScriptPath>,
+    /// `<downscript path>` (type ethernet): run when the tap is given up.
+    pub downscript: Option<ScriptPath>,
     /// `<vlan>`.
     pub vlan: Option<NetVlan>,
     /// `<bandwidth>`.
@@ -210,6 +260,8 @@ impl GuestInterface {
             target: None,
             model: None,
             virtualport: None,
+            script: None,
+            downscript: None,
             vlan: None,
             bandwidth: None,
             port: None,

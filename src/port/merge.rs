@@ -7,14 +7,18 @@ use crate::error::Error;
 use crate::model::Uuid;
 use crate::model::network::{Text, VirtualPort, VirtualPortType};
 
-/// Merges interface ← network ← portgroup virtualports, as libvirt does when a port is
-/// allocated: a guest may narrow what its network says but never contradict it, so an
-/// attribute set in two places with two values is refused instead of one silently winning.
-/// The interface's profile is the start; the network's and then the portgroup's fill in what
-/// is still unset. A lower source's attributes are taken only when meaningful for the type
-/// decided so far, and whatever the merged type has no use for is dropped at the end.
-/// When no source has a type the result is `None`, as in libvirt: an untyped profile alone
-/// says nothing about how the port is connected.
+/// Merges the virtualports of interface, network and portgroup as the network device
+/// abstraction design says: "if anything is specified both directly under `<network>` and in
+/// a `<portgroup>`, the value in portgroup will take precedence", so a network can give the
+/// general profile and each portgroup override part of it. The interface may add what
+/// neither says (its instanceid), but a value of its own that differs from the resulting one
+/// is refused naming both: the design leaves that case open, and libvirt refuses it, since a
+/// guest that silently lost its setting would be connected as it did not ask. (libvirt
+/// refuses a network/portgroup difference too; netloom follows the design there.)
+/// A source's attributes are taken only when meaningful for the type decided so far, and
+/// whatever the merged type has no use for is dropped at the end. When no source has a type
+/// the result is `None`, as in libvirt: an untyped profile alone says nothing about how the
+/// port is connected.
 pub fn merge_virtualport(
     iface: Option<&VirtualPort>,
     network: Option<&VirtualPort>,
@@ -28,7 +32,8 @@ pub fn merge_virtualport(
 }
 
 /// [`merge_virtualport`] with each source named as it should appear in a conflict message
-/// (allocation names the network and the portgroup).
+/// (allocation names the network and the portgroup). The sources are interface, network,
+/// portgroup, in that order.
 pub(super) fn merge3(
     sources: [(Option<&VirtualPort>, &str); 3],
 ) -> Result<Option<VirtualPort>, Error> {
@@ -38,13 +43,33 @@ pub(super) fn merge3(
     {
         return Ok(None);
     }
-    let mut m = Merged::default();
-    for (vp, from) in sources {
+    let [
+        (iface, iface_from),
+        (network, net_from),
+        (portgroup, pg_from),
+    ] = sources;
+    // The portgroup's values first, so the network's fill in only what it leaves unset.
+    let mut shared = Merged::default();
+    for (vp, from) in [(portgroup, pg_from), (network, net_from)] {
         if let Some(vp) = vp {
-            m.add(vp, from)?;
+            shared.absorb(Merged::raw(vp, from), Clash::Keep)?;
         }
     }
+    let mut m = Merged::default();
+    if let Some(vp) = iface {
+        m.absorb(Merged::raw(vp, iface_from), Clash::Refuse)?;
+    }
+    m.absorb(shared, Clash::Refuse)?;
     Ok(Some(m.finish()))
+}
+
+/// What to do with an attribute that is set already when another value comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clash {
+    /// Keep the value set first (the portgroup's over the network's).
+    Keep,
+    /// Refuse, naming both (the interface's against the rest).
+    Refuse,
 }
 
 /// Each attribute with where its value came from, for conflict messages.
@@ -60,38 +85,37 @@ struct Merged<'a> {
 }
 
 impl<'a> Merged<'a> {
-    /// Merges one source. The type comes first, since it decides which attributes are taken.
-    fn add(&mut self, vp: &VirtualPort, from: &'a str) -> Result<(), Error> {
+    /// Every attribute of one source, unfiltered.
+    fn raw(vp: &VirtualPort, from: &'a str) -> Self {
+        Merged {
+            kind: vp.kind.map(|v| (v, from)),
+            managerid: vp.managerid.map(|v| (v, from)),
+            typeid: vp.typeid.map(|v| (v, from)),
+            typeidversion: vp.typeidversion.map(|v| (v, from)),
+            instanceid: vp.instanceid.map(|v| (v, from)),
+            profileid: vp.profileid.clone().map(|v| (v, from)),
+            interfaceid: vp.interfaceid.map(|v| (v, from)),
+        }
+    }
+
+    /// Merges `other` into what is set so far. The type comes first, since it decides
+    /// which attributes are taken.
+    fn absorb(&mut self, other: Merged<'a>, clash: Clash) -> Result<(), Error> {
         use VirtualPortType::*;
-        fill("type", &mut self.kind, vp.kind.as_ref(), from)?;
+        fill("type", &mut self.kind, other.kind, clash)?;
         let kind = self.kind.as_ref().map(|(k, _)| *k);
         // Attributes are taken when meaningful for the type so far (any while untyped).
         // libvirt copies the interface's profile whole, but what its type has no use for
         // is dropped in the end, so filtering it here gives the same result.
         if matches!(kind, None | Some(Qbg)) {
-            fill(
-                "managerid",
-                &mut self.managerid,
-                vp.managerid.as_ref(),
-                from,
-            )?;
-            fill("typeid", &mut self.typeid, vp.typeid.as_ref(), from)?;
-            let tiv = vp.typeidversion.as_ref();
-            fill("typeidversion", &mut self.typeidversion, tiv, from)?;
-            fill(
-                "instanceid",
-                &mut self.instanceid,
-                vp.instanceid.as_ref(),
-                from,
-            )?;
+            fill("managerid", &mut self.managerid, other.managerid, clash)?;
+            fill("typeid", &mut self.typeid, other.typeid, clash)?;
+            let tiv = other.typeidversion;
+            fill("typeidversion", &mut self.typeidversion, tiv, clash)?;
+            fill("instanceid", &mut self.instanceid, other.instanceid, clash)?;
         }
         if matches!(kind, None | Some(Qbh | Openvswitch)) {
-            fill(
-                "profileid",
-                &mut self.profileid,
-                vp.profileid.as_ref(),
-                from,
-            )?;
+            fill("profileid", &mut self.profileid, other.profileid, clash)?;
         }
         // Only for openvswitch, as in libvirt (whose merge predates midonet): a midonet
         // port's interfaceid comes from the interface alone.
@@ -99,8 +123,8 @@ impl<'a> Merged<'a> {
             fill(
                 "interfaceid",
                 &mut self.interfaceid,
-                vp.interfaceid.as_ref(),
-                from,
+                other.interfaceid,
+                clash,
             )?;
         }
         Ok(())
@@ -146,22 +170,23 @@ fn uses(kind: Option<VirtualPortType>, attr: &str) -> bool {
     }
 }
 
-/// Fills an unset attribute; the same value again is fine, another one is a conflict.
-fn fill<'a, T: Clone + PartialEq + Display>(
+/// Fills an unset attribute; the same value again is fine, another one is kept out or
+/// refused as `clash` says.
+fn fill<'a, T: PartialEq + Display>(
     attr: &str,
     slot: &mut Option<(T, &'a str)>,
-    value: Option<&T>,
-    from: &'a str,
+    value: Option<(T, &'a str)>,
+    clash: Clash,
 ) -> Result<(), Error> {
-    let Some(value) = value else {
+    let Some((value, from)) = value else {
         return Ok(());
     };
     match slot {
         None => {
-            *slot = Some((value.clone(), from));
+            *slot = Some((value, from));
             Ok(())
         }
-        Some((old, _)) if old == value => Ok(()),
+        Some((old, _)) if *old == value || clash == Clash::Keep => Ok(()),
         Some((old, was)) => Err(Error::Refused(format!(
             "cannot merge virtualports: {attr} '{old}' from {was} conflicts with {attr} \
              '{value}' from {from}"
@@ -272,7 +297,8 @@ mod tests {
             "cannot merge virtualports: managerid '12' from the interface conflicts with \
              managerid '11' from the network"
         );
-        // A conflict between network and portgroup names those two.
+        // The portgroup's value wins over the network's; the interface's against that
+        // result is still refused, naming where the result came from.
         let pg = VirtualPort {
             profileid: Some(Text::parse("alice").unwrap()),
             ..vp(None)
@@ -281,15 +307,76 @@ mod tests {
             profileid: Some(Text::parse("bob").unwrap()),
             ..vp(Some(VirtualPortType::Openvswitch))
         };
-        let err = refused(merge3([
+        let m = merge3([
             (None, "the interface"),
+            (Some(&net), "network 'ovs'"),
+            (Some(&pg), "portgroup 'alice'"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(m.profileid, pg.profileid);
+        let iface = VirtualPort {
+            profileid: Some(Text::parse("bob").unwrap()),
+            ..vp(None)
+        };
+        let err = refused(merge3([
+            (Some(&iface), "the interface"),
             (Some(&net), "network 'ovs'"),
             (Some(&pg), "portgroup 'alice'"),
         ]));
         assert_eq!(
             err,
-            "cannot merge virtualports: profileid 'bob' from network 'ovs' conflicts with \
+            "cannot merge virtualports: profileid 'bob' from the interface conflicts with \
              profileid 'alice' from portgroup 'alice'"
+        );
+    }
+
+    #[test]
+    fn the_design_example_portgroup_typeid_wins_over_the_networks() {
+        // The device abstraction design's vepa network: the network gives the whole 802.1Qbg
+        // profile, each portgroup its own typeid, and a guest only its instanceid.
+        let net = VirtualPort {
+            managerid: Some(11),
+            typeid: Some(1193047),
+            typeidversion: Some(2),
+            ..vp(Some(VirtualPortType::Qbg))
+        };
+        let engineering = VirtualPort {
+            typeid: Some(33),
+            ..vp(None)
+        };
+        let id = uuid("09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f");
+        let iface = VirtualPort {
+            instanceid: Some(id),
+            ..vp(None)
+        };
+        let m = merge_virtualport(Some(&iface), Some(&net), Some(&engineering))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            m,
+            VirtualPort {
+                managerid: Some(11),
+                typeid: Some(33),
+                typeidversion: Some(2),
+                instanceid: Some(id),
+                ..vp(Some(VirtualPortType::Qbg))
+            }
+        );
+        // The interface saying the network's typeid, which the portgroup overrode, is a
+        // conflict with the portgroup's.
+        let stale = VirtualPort {
+            typeid: Some(1193047),
+            ..vp(None)
+        };
+        assert_eq!(
+            refused(merge_virtualport(
+                Some(&stale),
+                Some(&net),
+                Some(&engineering)
+            )),
+            "cannot merge virtualports: typeid '1193047' from the interface conflicts with \
+             typeid '33' from the portgroup"
         );
     }
 
@@ -305,12 +392,24 @@ mod tests {
             "cannot merge virtualports: type '802.1Qbh' from the interface conflicts with type \
              '802.1Qbg' from the network"
         );
-        let err = refused(merge_virtualport(
+        // The portgroup's type wins over the network's, and the interface's must agree.
+        let m = merge_virtualport(
             None,
             Some(&vp(Some(VirtualPortType::Openvswitch))),
             Some(&vp(Some(VirtualPortType::Midonet))),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(m.kind, Some(VirtualPortType::Midonet));
+        let err = refused(merge_virtualport(
+            Some(&vp(Some(VirtualPortType::Openvswitch))),
+            None,
+            Some(&vp(Some(VirtualPortType::Midonet))),
         ));
-        assert!(err.contains("type 'openvswitch' from the network"), "{err}");
+        assert!(
+            err.contains("type 'openvswitch' from the interface"),
+            "{err}"
+        );
         assert!(err.contains("type 'midonet' from the portgroup"), "{err}");
     }
 

@@ -88,7 +88,8 @@ pub fn qemu_args(guest: &Guest) -> Result<QemuArgs, Error> {
                 out.args.push(value);
                 out.args.push("-device".into());
                 out.args.push(format!(
-                    "{model},netdev=hostnet{index},id=net{index},mac={mac}"
+                    "{model},netdev=hostnet{index},id={},mac={mac}",
+                    nic_id(index)
                 ));
             }
             Backend::Nothing => {
@@ -111,7 +112,7 @@ pub fn qemu_args(guest: &Guest) -> Result<QemuArgs, Error> {
             }
         }
         if down {
-            out.link_down.push(format!("net{index}"));
+            out.link_down.push(nic_id(index));
         }
     }
     Ok(out)
@@ -137,7 +138,7 @@ pub fn qmp_link_down(args: &QemuArgs) -> Vec<String> {
     // The ids are `netN`: nothing in them needs JSON escaping.
     args.link_down
         .iter()
-        .map(|id| format!(r#"{{"execute":"set_link","arguments":{{"name":"{id}","up":false}}}}"#))
+        .map(|id| set_link(id, false))
         .collect()
 }
 
@@ -217,8 +218,75 @@ fn backend(index: usize, iface: &GuestInterface) -> Result<Backend<'_>, Error> {
         GuestType::Server | GuestType::Client | GuestType::Mcast => {
             socket(index, iface).map(|value| Backend::Netdev { value, tap: None })
         }
+        // A NIC that boots with no connection but names its device is to be plugged while
+        // the guest runs: QEMU cannot give a realized NIC another netdev, so it boots with
+        // its own tap (detached, its link down) and a runtime plug attaches that tap and
+        // sets the link up over QMP.
+        GuestType::Unplugged if iface.target.is_some() => tap(),
         GuestType::Unplugged => Ok(Backend::Nothing),
     }
+}
+
+/// The id of the QMP monitor netloom talks to (`port plug --qmp`).
+pub const QMP_ID: &str = "netloom-qmp";
+
+/// A QMP socket path as `--qmp` takes it: absolute (QEMU and netloom may run in different
+/// directories), short enough for a unix socket address (107 bytes), without a comma
+/// (QEMU's option syntax would read it as the next property) or a control character.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QmpPath(String);
+
+impl QmpPath {
+    /// The most bytes of a unix socket path (`sun_path` less its NUL).
+    pub const MAX_BYTES: usize = 107;
+
+    /// Checks a path.
+    pub fn parse(s: &str) -> Result<Self, crate::model::ValueError> {
+        let bad = |why: &str| Err(crate::model::ValueError(format!("expected {why}")));
+        if !s.starts_with('/') {
+            return bad("an absolute path");
+        }
+        if s.len() > Self::MAX_BYTES {
+            return bad("a path of at most 107 bytes, the most a unix socket address holds");
+        }
+        if s.chars().any(|c| c == ',' || c.is_control()) {
+            return bad("a path without ',' (QEMU's option separator) or control characters");
+        }
+        Ok(QmpPath(s.to_owned()))
+    }
+
+    /// The path as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for QmpPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The arguments that give QEMU the QMP monitor netloom connects to at `path`: a unix
+/// socket QEMU listens on (without waiting for a client) and a control monitor on it.
+pub fn qmp_args(path: &QmpPath) -> Vec<String> {
+    vec![
+        "-chardev".into(),
+        format!("socket,id={QMP_ID},path={path},server=on,wait=off"),
+        "-mon".into(),
+        format!("chardev={QMP_ID},mode=control"),
+    ]
+}
+
+/// The QMP command that sets NIC `id`'s link; the ids are `netN`, which need no JSON
+/// escaping.
+pub fn set_link(id: &str, up: bool) -> String {
+    format!(r#"{{"execute":"set_link","arguments":{{"name":"{id}","up":{up}}}}}"#)
+}
+
+/// The QEMU id of the NIC of interface `index`.
+pub fn nic_id(index: usize) -> String {
+    format!("net{index}")
 }
 
 /// The `-netdev` value of a server, client or mcast interface. QEMU's `socket` backend

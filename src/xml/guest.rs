@@ -15,10 +15,10 @@ use roxmltree::{Document, Node};
 
 use super::netport::{finish, need, uuid_text};
 use super::network::read::text_value;
-use super::reader::Reader;
+use super::reader::{Reader, attribute, shorten};
 use super::write::El;
 use crate::error::Diagnostics;
-use crate::model::guest::{Guest, GuestForm, GuestInterface, GuestName};
+use crate::model::guest::{Guest, GuestForm, GuestInterface, GuestName, ScriptPath};
 use crate::source::SourceFile;
 
 /// Reads a guest document: a `<domain>` (as `virsh dumpxml` prints it), its `<devices>`,
@@ -93,6 +93,61 @@ fn devices(r: &mut Reader, el: Node) -> Option<Vec<GuestInterface>> {
         }
     }
     ok.then_some(out)
+}
+
+/// Checks, at its position, that each `<script path>` and `<downscript path>` of a guest
+/// document about to be plugged names an executable file on this host. Kept apart from
+/// [`read_guest`], which also reads the records of guests plugged earlier: a script
+/// removed since must not make those unreadable. Paths that do not parse are left to
+/// [`read_guest`], which reports them.
+pub fn check_scripts(file: &SourceFile) -> Result<(), Diagnostics> {
+    let mut r = Reader::with_dialect(file, 0, "domain XML");
+    let Some(doc) = r.document() else {
+        return finish(r, Some(()));
+    };
+    let scripts = doc.descendants().filter(|n| {
+        n.is_element()
+            && n.tag_name().namespace().is_none()
+            && matches!(n.tag_name().name(), "script" | "downscript")
+            && n.parent_element()
+                .is_some_and(|p| p.has_tag_name("interface"))
+    });
+    for n in scripts {
+        let Some(a) = attribute(n, "path") else {
+            continue;
+        };
+        if ScriptPath::parse(a.value()).is_err() {
+            continue;
+        }
+        if let Err(why) = executable(std::path::Path::new(a.value())) {
+            r.error(
+                a.range_value().start,
+                format!(
+                    "invalid path '{}' on <{}>: expected an executable file; {why}",
+                    shorten(a.value()),
+                    n.tag_name().name()
+                ),
+            );
+        }
+    }
+    finish(r, Some(()))
+}
+
+/// Whether `path` is a file this process may run, and if not, why.
+fn executable(path: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "there is no such file".to_owned(),
+        _ => format!("it cannot be read ({e})"),
+    })?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    let mode = meta.permissions().mode();
+    if mode & 0o111 == 0 {
+        return Err(format!("it is not executable (mode {:04o})", mode & 0o7777));
+    }
+    Ok(())
 }
 
 /// The canonical XML of a guest document, in the form it was read in, ending in a newline.

@@ -25,7 +25,7 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::model::Host;
 use crate::source::SourceFile;
 
-pub use guest::{guest_to_xml, read_guest};
+pub use guest::{check_scripts, guest_to_xml, read_guest};
 pub use netport::{netport_to_xml, read_netport};
 pub use network::{
     NetworkChecks, is_network_document, network_to_xml, read_network, read_network_str,

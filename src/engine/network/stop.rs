@@ -178,10 +178,18 @@ pub fn stop(
         ));
     }
     removed.extend(ports);
+    // Pool devices its passthrough ports lent their guests' MACs get their own back.
+    let saved = crate::engine::port::saved_of(root, name)?;
+    removed.extend(saved.iter().map(|s| s.path()));
     removed.extend([paths.live, paths.record, paths.pid]);
     removed.extend(record.files.iter().cloned());
     let plan = plan_paths(root, RUNTIME, files, removed)?;
     session.apply(&plan, command, None)?;
+    for s in &saved {
+        if let Err(e) = crate::engine::port::restore_mac(s) {
+            warnings.push(e);
+        }
+    }
     // A start killed between its commit and its end leaves its intent beside the record;
     // the record covered all of it, so it is undone already.
     let _ = root.remove(&paths.intent);

@@ -33,6 +33,9 @@ pub(crate) enum Wanted {
         lower: IfaceName,
         /// The mode.
         mode: MacvtapMode,
+        /// Whether the guest's MAC goes on `lower` too (passthrough), whose own MAC is
+        /// saved and put back when the interface gives the device up.
+        lend_mac: bool,
         /// Link up.
         up: bool,
     },
@@ -61,6 +64,7 @@ impl Wanted {
                 dev,
                 lower: lower.clone(),
                 mode: *mode,
+                lend_mac: *mode == MacvtapMode::Passthrough,
                 up,
             },
             (GuestType::Bridge, GuestSource::Bridge { bridge }, _) => Wanted::Tap {
@@ -72,6 +76,7 @@ impl Wanted {
                 dev,
                 lower: lower.clone(),
                 mode: mode.unwrap_or(MacvtapMode::Vepa),
+                lend_mac: *mode == Some(MacvtapMode::Passthrough),
                 up,
             },
             (GuestType::Ethernet, _, _) => Wanted::Tap {
@@ -100,6 +105,8 @@ enum Done {
     Detached(String, String),
     /// A device's link set up or down; `was` it up before.
     Link(String, bool),
+    /// A device's MAC changed; what it was.
+    Mac(String, String),
 }
 
 /// The changes of one command, in order.
@@ -242,10 +249,20 @@ impl HostChanges {
                 dev,
                 lower,
                 mode,
+                lend_mac,
                 up,
             } => {
                 let d = dev.as_str();
                 let mac_text = mac.map(|m| m.to_string());
+                // A passthrough macvtap takes its device's MAC when it is made, so the
+                // guest's goes on the device first, as libvirt does.
+                if let Some(m) = mac_text.as_ref().filter(|_| *lend_mac) {
+                    let was = device(lower.as_str()).and_then(|l| l.address);
+                    if let Some(was) = was.filter(|w| w != m) {
+                        set_mac(lower.as_str(), m)?;
+                        self.done.push(Done::Mac(lower.to_string(), was));
+                    }
+                }
                 let mut have = device(d);
                 let fits = |h: &Device| {
                     h.kind.as_deref() == Some("macvtap")
@@ -333,6 +350,7 @@ impl HostChanges {
                 Done::Link(d, was) => {
                     ip(&["link", "set", "dev", d, if *was { "up" } else { "down" }]).map(drop)
                 }
+                Done::Mac(d, was) => set_mac(d, was),
             };
             if let Err(e) = result {
                 failed.push(e.to_string());
@@ -348,6 +366,11 @@ pub(crate) fn detach(dev: &str) -> Result<(), Error> {
         ip(&["link", "set", "dev", dev, "nomaster"])?;
     }
     ip(&["link", "set", "dev", dev, "down"]).map(drop)
+}
+
+/// Sets `dev`'s MAC to `mac` (which netloom checked or read from the kernel).
+pub(crate) fn set_mac(dev: &str, mac: &str) -> Result<(), Error> {
+    ip(&["link", "set", "dev", dev, "address", mac]).map(drop)
 }
 
 /// Removes a device netloom made; one already gone (its guest took it along, or the host

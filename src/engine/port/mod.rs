@@ -12,7 +12,9 @@ mod checks;
 mod host;
 mod plug;
 mod pool;
+mod qmp;
 mod restart;
+mod script;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,14 +22,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::backend::RenderedFile;
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths};
 use crate::error::Error;
-use crate::model::guest::{Guest, GuestInterface, GuestName};
+use crate::model::guest::{Guest, GuestInterface, GuestName, GuestSource};
 use crate::model::network::{NetName, Network, NetworkPort, Plug};
 use crate::port;
 
 pub use plug::{plug, unplug};
 pub(crate) use restart::{ports_on, reattach};
-pub use state::{GUEST_DIR, PORT_DIR, port_files};
-use state::{Plugged, Stored, alive, boot_id, guest_file, network_file, port_file};
+pub use state::{GUEST_DIR, PORT_DIR, SAVED_DIR, port_files};
+use state::{Plugged, SavedMac, Stored, alive, boot_id, guest_file, network_file, port_file};
 
 /// What a command leaves for the user: the guest's XML where there is one, and notes.
 #[derive(Debug, Clone, Default)]
@@ -81,6 +83,12 @@ pub(crate) struct Target {
     cleanup: Vec<String>,
     /// Devices to take off their bridge and down once the files are written.
     detach: Vec<String>,
+    /// Device MACs saved for ports (passthrough), by device.
+    saved: BTreeMap<String, SavedMac>,
+    /// Device MACs to put back once the files are written: their ports were released.
+    restore: Vec<SavedMac>,
+    /// Interfaces of ended guests whose `<downscript>` runs before their devices go.
+    downscripts: Vec<GuestInterface>,
     notes: Vec<String>,
 }
 
@@ -116,6 +124,13 @@ pub(crate) fn reconcile(stored: &Stored) -> Target {
         ));
         if g.record.boot_id == boot {
             t.cleanup.extend(g.record.made.iter().cloned());
+            t.downscripts.extend(
+                g.guest
+                    .interfaces
+                    .iter()
+                    .filter(|i| i.downscript.is_some())
+                    .cloned(),
+            );
         }
     }
     let held: BTreeMap<crate::model::Uuid, &GuestName> = t
@@ -149,6 +164,7 @@ pub(crate) fn reconcile(stored: &Stored) -> Target {
             .or_default()
             .push(port.clone());
     }
+    t.saved = stored.saved.clone();
     let kept: BTreeSet<crate::model::Uuid> = t.ports.values().flatten().map(|p| p.uuid).collect();
     for (name, g) in &mut t.guests {
         settle(name, g, &kept, &mut t.cleanup, &mut t.notes);
@@ -227,6 +243,15 @@ fn commit(
 ) -> Result<Option<u64>, Error> {
     let mut files: Vec<RenderedFile> = Vec::new();
     let mut removed: Vec<String> = Vec::new();
+    release_saved(t);
+    for saved in t.saved.values() {
+        files.push(saved.file());
+    }
+    for saved in stored.saved.values() {
+        if !t.saved.contains_key(&saved.dev) {
+            removed.push(saved.path());
+        }
+    }
     for (name, g) in &t.guests {
         files.push(guest_file(name, &g.record));
     }
@@ -259,10 +284,57 @@ fn commit(
     session.apply(&plan, command, None).map(Some)
 }
 
-/// After a commit: removes the devices of ended guests and detaches released ones. A
-/// failure here leaves a device behind, which is said, but changes nothing plugged.
+/// Moves the saved MACs whose ports are no longer held to those to put back.
+fn release_saved(t: &mut Target) {
+    let mut held: BTreeSet<String> = t
+        .ports
+        .values()
+        .flatten()
+        .map(|p| p.uuid.to_string())
+        .collect();
+    for (name, g) in &t.guests {
+        for i in &g.guest.interfaces {
+            if let (GuestSource::Direct { .. }, host::Wanted::Macvtap { lend_mac: true, .. }) =
+                (&i.source, host::Wanted::of(i))
+            {
+                held.insert(state::direct_holder(name, i.mac));
+            }
+        }
+    }
+    let (keep, gone): (BTreeMap<_, _>, BTreeMap<_, _>) = std::mem::take(&mut t.saved)
+        .into_iter()
+        .partition(|(_, s)| held.contains(&s.port));
+    t.saved = keep;
+    t.restore.extend(gone.into_values());
+}
+
+/// Puts a device's own MAC back; a device that is gone has nothing to put back.
+pub(crate) fn restore_mac(saved: &SavedMac) -> Result<(), String> {
+    if !host::devices().contains(&saved.dev) {
+        return Ok(());
+    }
+    host::set_mac(&saved.dev, &saved.mac).map_err(|e| {
+        format!(
+            "device '{}' keeps its guest's MAC, not its own {}: {e}",
+            saved.dev, saved.mac
+        )
+    })
+}
+
+/// The saved MACs of network `net`'s devices, for `net stop` to put back and forget with
+/// its ports.
+pub(crate) fn saved_of(root: &TargetRoot, net: &NetName) -> Result<Vec<SavedMac>, Error> {
+    Ok(state::saved_macs(root)?
+        .into_iter()
+        .filter(|s| s.network.as_deref() == Some(net.as_str()))
+        .collect())
+}
+
+/// After a commit: removes the devices of ended guests and detaches released ones, then
+/// puts back the own MACs of devices whose ports were released. A failure here leaves a
+/// device behind (or with its guest's MAC), which is said, but changes nothing plugged.
 fn tidy(t: &Target) -> Vec<String> {
-    let mut notes = Vec::new();
+    let mut notes = script::run_downscripts(&t.downscripts.iter().collect::<Vec<_>>());
     for dev in &t.cleanup {
         if let Err(e) = host::remove(dev) {
             notes.push(format!("device '{dev}' is left behind: {e}"));
@@ -274,6 +346,11 @@ fn tidy(t: &Target) -> Vec<String> {
             && let Err(e) = host::detach(dev)
         {
             notes.push(format!("device '{dev}' could not be detached: {e}"));
+        }
+    }
+    for saved in &t.restore {
+        if let Err(e) = restore_mac(saved) {
+            notes.push(e);
         }
     }
     notes

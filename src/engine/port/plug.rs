@@ -10,14 +10,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::checks::{check_targets, macs_of_others, preflight};
 use super::host::{self, HostChanges, Wanted};
 use super::pool::with_pool;
-use super::state::{GuestRecord, Plugged, Stored, boot_id, start_time};
-use super::{Outcome, commit, document, reconcile, tidy};
+use super::qmp;
+use super::script::{self, run_downscripts};
+use super::state::{GuestRecord, Plugged, SavedMac, Stored, boot_id, direct_holder, start_time};
+use super::{Outcome, Target, commit, document, reconcile, tidy};
 use crate::engine::{Session, TargetRoot, fault};
 use crate::error::Error;
 use crate::model::guest::{Guest, GuestForm, GuestInterface, GuestName, GuestSource, GuestType};
-use crate::model::network::{Owner, Text};
+use crate::model::network::{MacvtapMode, Owner, Text};
 use crate::model::{IfaceName, MacAddr, Uuid};
 use crate::port;
+use crate::port::qemu::{self, QmpPath};
 use crate::xml;
 
 /// Plugs `doc`'s interfaces as guest `name` (living in process `pid`, when given) and
@@ -28,6 +31,7 @@ pub fn plug(
     doc: &Guest,
     name: &GuestName,
     pid: Option<u32>,
+    qmp: Option<&QmpPath>,
     command: &str,
 ) -> Result<Outcome, Error> {
     if let Some(n) = doc.name.as_ref().filter(|n| *n != name) {
@@ -125,6 +129,7 @@ pub fn plug(
     }
     // Unchanged interfaces keep their ports first, so every allocation below counts them.
     let mut now: Vec<Option<GuestInterface>> = vec![None; asked.len()];
+    let mut kept_macs: BTreeSet<Option<MacAddr>> = BTreeSet::new();
     for (slot, (_, iface)) in now.iter_mut().zip(&asked) {
         let Some(old) = before
             .iter()
@@ -132,6 +137,7 @@ pub fn plug(
         else {
             continue;
         };
+        kept_macs.insert(old.mac);
         let mut kept = old.clone();
         kept.link_up = iface.link_up;
         kept.model = iface.model.clone();
@@ -196,6 +202,7 @@ pub fn plug(
     let now: Vec<GuestInterface> = now.into_iter().flatten().collect();
     check_targets(&t, &stored, name, &now, &before, &have)?;
     preflight(&now, &made, &have)?;
+    save_macs(&mut t, name, &now);
     // Devices of interfaces that left the document go (netloom's) or are detached (the
     // guest's own). They stay in the record until a later command sees them gone, so a
     // netloom killed before removing them leaves them to the next one.
@@ -229,7 +236,15 @@ pub fn plug(
         boot_id: boot_id(),
         xml: xml::guest_to_xml(&record_doc),
         made: made.iter().cloned().collect(),
+        qmp: qmp
+            .map(|q| q.to_string())
+            .or_else(|| prev.as_ref().and_then(|p| p.record.qmp.clone())),
     };
+    let monitor = record
+        .qmp
+        .as_deref()
+        .and_then(|q| QmpPath::parse(q).ok())
+        .filter(|_| prev.is_some());
     // The devices this plug will make are known only once it made them; the record is
     // written first with the names it will use, so a netloom killed in between leaves
     // them to be removed with the guest.
@@ -252,11 +267,27 @@ pub fn plug(
     let id = commit(session, root, &stored, &mut t, command)?;
     fault::point("port-committed").map_err(|e| Error::Live(e.to_string()))?;
     let mut notes = std::mem::take(&mut t.notes);
+    // A guest plugged before runs: the NICs whose cable goes out are told so before their
+    // backends change, those whose cable goes in after (see `links`).
+    let (downs, ups) = links(&before, &guest.interfaces, &kept_macs);
+    if let Some(m) = &monitor
+        && let Err(e) = qmp::set_links(m, &downs)
+    {
+        notes.push(e);
+    }
     let mut changes = HostChanges::default();
     let result = guest
         .interfaces
         .iter()
         .try_for_each(|i| changes.ensure(&Wanted::of(i), i.mac, &made));
+    // Scripts run once every device exists, for the interfaces connected anew; one that
+    // fails undoes the plug, after the downscripts of those that ran.
+    let fresh: Vec<&GuestInterface> = guest
+        .interfaces
+        .iter()
+        .filter(|i| !kept_macs.contains(&i.mac))
+        .collect();
+    let result = result.and_then(|()| run_scripts(&fresh));
     if let Err(e) = result {
         let mut failed = changes.undo();
         if let Some(id) = id
@@ -274,7 +305,19 @@ pub fn plug(
             failed.join("; ")
         )));
     }
+    // The downscripts of interfaces given up (gone from the document, or connected anew),
+    // while their taps still exist.
+    let given_up: Vec<&GuestInterface> = before
+        .iter()
+        .filter(|b| !kept_macs.contains(&b.mac))
+        .collect();
+    notes.extend(run_downscripts(&given_up));
     notes.extend(tidy(&t));
+    if let Some(m) = &monitor
+        && let Err(e) = qmp::set_links(m, &ups)
+    {
+        notes.push(e);
+    }
     notes.extend(unassociated(&guest));
     Ok(Outcome {
         xml: Some(xml::guest_to_xml(&guest)),
@@ -307,6 +350,13 @@ pub fn unplug(
             ))
         });
     };
+    let given_up: Vec<GuestInterface> = g
+        .guest
+        .interfaces
+        .iter()
+        .filter(|i| mac.is_none() || i.mac == mac)
+        .cloned()
+        .collect();
     let released: BTreeSet<Uuid> = match mac {
         None => {
             for i in &g.guest.interfaces {
@@ -321,6 +371,7 @@ pub fn unplug(
             g.port_ids().into_iter().collect()
         }
         Some(mac) => {
+            let index = g.guest.interfaces.iter().position(|i| i.mac == Some(mac));
             let Some(i) = g.guest.interfaces.iter_mut().find(|i| i.mac == Some(mac)) else {
                 return Err(Error::Refused(format!(
                     "guest '{name}' has no interface with MAC {mac}"
@@ -337,12 +388,32 @@ pub fn unplug(
                     "interface {mac} of guest '{name}' is not plugged"
                 )));
             }
+            // A passthrough macvtap netloom made goes: its device returns to the pool, and
+            // the kernel allows one passthrough macvtap per device.
+            let exclusive = matches!(
+                Wanted::of(i),
+                Wanted::Macvtap {
+                    mode: MacvtapMode::Passthrough,
+                    ..
+                }
+            );
+            if let Some(m) = g.record.qmp.as_deref().and_then(|q| QmpPath::parse(q).ok())
+                && connected(i)
+                && let Some(at) = index
+                && let Err(e) = qmp::set_links(&m, &[(qemu::nic_id(at), false)])
+            {
+                t.notes.push(e);
+            }
             i.kind = GuestType::Unplugged;
             i.source = GuestSource::Nothing;
             i.actual = None;
             i.virtualport = None;
-            if let Some(dev) = i.target.as_ref() {
-                t.detach.push(dev.to_string());
+            if let Some(dev) = i.target.as_ref().map(|d| d.to_string()) {
+                if exclusive && g.record.made.contains(&dev) {
+                    t.cleanup.push(dev);
+                } else {
+                    t.detach.push(dev);
+                }
             }
             g.record.xml = xml::guest_to_xml(&g.guest);
             t.guests.insert(name.clone(), g.clone());
@@ -354,6 +425,7 @@ pub fn unplug(
     }
     commit(session, root, &stored, &mut t, command)?;
     let mut notes = std::mem::take(&mut t.notes);
+    notes.extend(run_downscripts(&given_up.iter().collect::<Vec<_>>()));
     notes.extend(tidy(&t));
     let what = match mac {
         Some(m) => format!("interface {m} of guest '{name}' unplugged"),
@@ -361,6 +433,109 @@ pub fn unplug(
     };
     notes.push(format!("{what}: {} port(s) released", released.len()));
     Ok(Outcome { xml: None, notes })
+}
+
+/// Saves the own MAC of each device a passthrough interface of `now` (a network's port or
+/// type direct) lends its guest's MAC, with what holds it, before anything is changed: the record is written before the host step, so a
+/// netloom killed in between still knows what to put back. A device whose MAC a released
+/// port saved keeps that saved MAC (the device's own, not the last guest's).
+fn save_macs(t: &mut Target, guest: &GuestName, now: &[GuestInterface]) {
+    for i in now {
+        let Wanted::Macvtap {
+            lower,
+            lend_mac: true,
+            ..
+        } = Wanted::of(i)
+        else {
+            continue;
+        };
+        let (network, holder) = match &i.source {
+            GuestSource::Network {
+                network,
+                portid: Some(id),
+                ..
+            } => (Some(network.to_string()), id.to_string()),
+            GuestSource::Direct { .. } => (None, direct_holder(guest, i.mac)),
+            _ => continue,
+        };
+        let dev = lower.to_string();
+        if t.saved.get(&dev).is_some_and(|s| s.port == holder) {
+            continue;
+        }
+        let own = match t.restore.iter().position(|s| s.dev == dev) {
+            Some(at) => Some(t.restore.remove(at).mac),
+            None => t
+                .saved
+                .remove(&dev)
+                .map(|s| s.mac)
+                .or_else(|| host::device(&dev).and_then(|d| d.address)),
+        };
+        if let Some(mac) = own {
+            let saved = SavedMac {
+                network,
+                dev: dev.clone(),
+                mac,
+                port: holder,
+            };
+            t.saved.insert(dev, saved);
+        }
+    }
+}
+
+/// A NIC's link to set over QMP: its QEMU id, and up.
+type Link = (String, bool);
+
+/// Whether the guest sees `iface`'s cable in: it has a backend and its link is not down.
+fn connected(iface: &GuestInterface) -> bool {
+    iface.kind != GuestType::Unplugged && iface.link_up != Some(false)
+}
+
+/// The QMP link changes a plug of a running guest makes, as (NIC id, up): down, to send
+/// before the host changes, for each NIC whose cable was in and goes out or is moved (its
+/// interface connected anew); up, to send after, for each whose cable comes in or was
+/// moved. The NIC ids follow document order, as QEMU was started with them (`port
+/// qemu-args`); an interface new to the document has no NIC in the running guest and is
+/// left out.
+fn links(
+    before: &[GuestInterface],
+    now: &[GuestInterface],
+    kept: &BTreeSet<Option<MacAddr>>,
+) -> (Vec<Link>, Vec<Link>) {
+    let (mut downs, mut ups) = (Vec::new(), Vec::new());
+    for (index, i) in now.iter().enumerate() {
+        let Some(old) = before.iter().find(|b| b.mac == i.mac) else {
+            continue;
+        };
+        let moved = !kept.contains(&i.mac);
+        let (was, is) = (connected(old), connected(i));
+        if was && (!is || moved) {
+            downs.push((qemu::nic_id(index), false));
+        }
+        if is && (!was || moved) {
+            ups.push((qemu::nic_id(index), true));
+        }
+    }
+    (downs, ups)
+}
+
+/// Runs the `<script>` of each of `ifaces` that has one, in order, with its tap; when one
+/// fails, the downscripts of those that ran are run (their notes added to the error).
+fn run_scripts(ifaces: &[&GuestInterface]) -> Result<(), Error> {
+    let mut ran: Vec<&GuestInterface> = Vec::new();
+    for i in ifaces {
+        let (Some(path), Some(tap)) = (&i.script, &i.target) else {
+            continue;
+        };
+        if let Err(e) = script::run(path, tap.as_str(), script::TIMEOUT) {
+            let left = run_downscripts(&ran);
+            if left.is_empty() {
+                return Err(e);
+            }
+            return Err(Error::Live(format!("{e}; {}", left.join("; "))));
+        }
+        ran.push(i);
+    }
+    Ok(())
 }
 
 /// Whether `old` (as plugged) and `new` (as asked) ask for the same connection, so the

@@ -24,6 +24,54 @@ pub const PORT_DIR: &str = "run/netloom/ports";
 /// Where guest records live.
 pub const GUEST_DIR: &str = "run/netloom/guests";
 
+/// Where the own MACs of devices given to one guest (passthrough) are kept until they are
+/// put back, one file per device (`DEV.json`).
+pub const SAVED_DIR: &str = "run/netloom/macs";
+
+/// A device's own MAC, saved when a passthrough port (or a type-direct passthrough
+/// interface) put its guest's MAC on the device (as libvirt does), to be put back when that
+/// port is released: on unplug, when its guest ended (also while netloom was not running),
+/// when its network stops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SavedMac {
+    /// The network the port is on; none for a type-direct interface.
+    #[serde(default)]
+    pub network: Option<String>,
+    /// The device.
+    pub dev: String,
+    /// Its own MAC.
+    pub mac: String,
+    /// What holds it: a network port's UUID, or [`direct_holder`] for a type-direct
+    /// interface, which has no port.
+    pub port: String,
+}
+
+/// What holds a device lent to type-direct interface `mac` of guest `guest`.
+pub(crate) fn direct_holder(guest: &GuestName, mac: Option<crate::model::MacAddr>) -> String {
+    format!(
+        "direct:{guest}/{}",
+        mac.map(|m| m.to_string()).unwrap_or_default()
+    )
+}
+
+impl SavedMac {
+    /// Where it is kept.
+    pub fn path(&self) -> String {
+        format!("{SAVED_DIR}/{}.json", self.dev)
+    }
+
+    /// Its file.
+    pub fn file(&self) -> RenderedFile {
+        let mut contents = serde_json::to_string_pretty(self).unwrap_or_default();
+        contents.push('\n');
+        RenderedFile {
+            path: self.path(),
+            contents,
+            mode: 0o600,
+        }
+    }
+}
+
 /// One guest as netloom last plugged it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct GuestRecord {
@@ -46,6 +94,10 @@ pub(crate) struct GuestRecord {
     /// Host devices netloom made for the guest (taps, macvtaps), deleted when it ends.
     #[serde(default)]
     pub made: Vec<String>,
+    /// The guest's QMP monitor (`--qmp`), told of each NIC connected or disconnected while
+    /// the guest runs.
+    #[serde(default)]
+    pub qmp: Option<String>,
 }
 
 /// A guest's record with its interfaces read.
@@ -80,6 +132,8 @@ pub(crate) struct Stored {
     pub ports: BTreeMap<String, Vec<(String, NetworkPort)>>,
     /// Running networks by name, as their live copies have them.
     pub networks: BTreeMap<NetName, Network>,
+    /// Saved device MACs by device.
+    pub saved: BTreeMap<String, SavedMac>,
 }
 
 impl Stored {
@@ -109,6 +163,9 @@ impl Stored {
                 ports.push((rel, port));
             }
             out.ports.insert(dir, ports);
+        }
+        for saved in saved_macs(root)? {
+            out.saved.insert(saved.dev.clone(), saved);
         }
         Ok(out)
     }
@@ -175,6 +232,24 @@ pub fn port_files(root: &TargetRoot, name: &NetName) -> Result<Vec<String>, Erro
         .filter(|n| n.ends_with(".xml"))
         .map(|n| format!("{dir}/{n}"))
         .collect())
+}
+
+/// Every saved device MAC. A file netloom cannot read back is an error naming it: the
+/// device's own MAC would be lost.
+pub(crate) fn saved_macs(root: &TargetRoot) -> Result<Vec<SavedMac>, Error> {
+    let mut out = Vec::new();
+    for (rel, text) in files(root, SAVED_DIR, ".json")? {
+        let saved: SavedMac = serde_json::from_str(&text)
+            .map_err(|e| Error::Live(format!("{rel}: not a saved MAC netloom wrote: {e}")))?;
+        if saved.path() != rel {
+            return Err(Error::Live(format!(
+                "{rel}: holds the MAC of device '{}', not of its own name",
+                saved.dev
+            )));
+        }
+        out.push(saved);
+    }
+    Ok(out)
 }
 
 /// The files directly in `dir` ending in `suffix`, sorted, with their text.

@@ -494,8 +494,9 @@ fn virtualports_merge_interface_network_portgroup_and_complete() {
 }
 
 #[test]
-fn a_virtualport_conflict_names_both_sources() {
-    // libvirt's own vepa-net fixture: the default portgroup contradicts the network.
+fn a_portgroup_value_wins_over_the_networks() {
+    // libvirt's own vepa-net fixture: the default portgroup overrides the network (the
+    // design's rule; libvirt refuses it).
     let n = net("<network trustGuestRxFilters='no'><name>vepa-net</name>\
          <forward mode='vepa'><interface dev='eth1'/><interface dev='eth2'/></forward>\
          <virtualport type='802.1Qbg'>\
@@ -503,9 +504,23 @@ fn a_virtualport_conflict_names_both_sources() {
          <portgroup name='bob' default='yes'><virtualport type='802.1Qbg'>\
            <parameters typeid='2193047' typeidversion='3'/></virtualport></portgroup>\
          </network>");
+    let vp = alloc(&n, &iface("vepa-net", None))
+        .unwrap()
+        .virtualport
+        .unwrap();
     assert_eq!(
-        refused(alloc(&n, &iface("vepa-net", None))),
-        "cannot merge virtualports: typeid '1193047' from network 'vepa-net' conflicts with \
+        (vp.managerid, vp.typeid, vp.typeidversion),
+        (Some(11), Some(2193047), Some(3))
+    );
+    // The interface contradicting the result is refused, naming the portgroup.
+    let mut own = iface("vepa-net", None);
+    own.virtualport = Some(VirtualPort {
+        typeid: Some(1193047),
+        ..VirtualPort::default()
+    });
+    assert_eq!(
+        refused(alloc(&n, &own)),
+        "cannot merge virtualports: typeid '1193047' from the interface conflicts with \
          typeid '2193047' from portgroup 'bob'"
     );
 }

@@ -470,3 +470,44 @@ fn the_spliced_values_cannot_hold_a_comma_or_a_newline() {
 fn an_empty_guest_has_no_arguments() {
     assert_eq!(args_of(vec![]), QemuArgs::default());
 }
+
+#[test]
+fn a_none_nic_with_a_target_boots_with_its_own_tap_link_down() {
+    let mut none = iface(GuestType::Unplugged, 2);
+    none.target = Some(dev("vnet2"));
+    let out = args_of(vec![none]);
+    assert_eq!(
+        out.args,
+        strings(&[
+            "-netdev",
+            "tap,id=hostnet0,ifname=vnet2,script=no,downscript=no",
+            "-device",
+            "rtl8139,netdev=hostnet0,id=net0,mac=52:54:00:00:00:02",
+        ])
+    );
+    assert_eq!(out.link_down, ["net0"]);
+}
+
+#[test]
+fn the_qmp_monitor_path_is_checked_and_becomes_a_chardev() {
+    let p = QmpPath::parse("/run/vm1.qmp").unwrap();
+    assert_eq!(
+        qmp_args(&p),
+        strings(&[
+            "-chardev",
+            "socket,id=netloom-qmp,path=/run/vm1.qmp,server=on,wait=off",
+            "-mon",
+            "chardev=netloom-qmp,mode=control",
+        ])
+    );
+    for bad in ["vm1.qmp", "/run/a,server=off", "/run/a\nb", ""] {
+        assert!(QmpPath::parse(bad).is_err(), "{bad:?}");
+    }
+    let longest = format!("/{}", "q".repeat(QmpPath::MAX_BYTES - 1));
+    assert!(QmpPath::parse(&longest).is_ok());
+    assert!(QmpPath::parse(&format!("{longest}q")).is_err());
+    assert_eq!(
+        set_link("net3", true),
+        r#"{"execute":"set_link","arguments":{"name":"net3","up":true}}"#
+    );
+}

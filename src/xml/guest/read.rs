@@ -9,7 +9,7 @@ use super::super::interface::single_value;
 use super::super::netport::{canonical_vlan, driver, need, non_empty, pci_address, port_isolated};
 use super::super::network::port::{bandwidth, portgroup_name, virtualport, vlan};
 use super::super::reader::{Reader, attribute, parse_yes_no};
-use crate::model::guest::{Actual, GuestInterface, GuestSource, GuestType, NicModel};
+use crate::model::guest::{Actual, GuestInterface, GuestSource, GuestType, NicModel, ScriptPath};
 use crate::model::network::{MacTableManager, MacvtapMode, NetName, Plug, PlugType};
 use crate::model::{IfaceName, MacAddr, Uuid, ValueError};
 
@@ -19,6 +19,8 @@ const CHILDREN: &[&str] = &[
     "source",
     "actual",
     "virtualport",
+    "script",
+    "downscript",
     "target",
     "model",
     "bandwidth",
@@ -120,6 +122,20 @@ pub(super) fn interface(r: &mut Reader, el: Node) -> Option<GuestInterface> {
     let virtualport = r
         .once(&kids, "virtualport", what)
         .and_then(|n| virtualport(r, n, false));
+    let [script, downscript] = ["script", "downscript"].map(|tag| {
+        r.once(&kids, tag, what).and_then(|n| {
+            if let Some(k) = kind.filter(|k| *k != GuestType::Ethernet) {
+                r.error(
+                    n.range().start,
+                    format!(
+                        "<{tag}> is only for <interface type='ethernet'>, not type '{k}'; \
+                         netloom connects the other types itself"
+                    ),
+                );
+            }
+            single_value(r, n, &format!("<{tag}>"), "path", ScriptPath::parse)
+        })
+    });
     let target = r
         .once(&kids, "target", what)
         .and_then(|n| single_value(r, n, "<target>", "dev", IfaceName::parse));
@@ -147,6 +163,8 @@ pub(super) fn interface(r: &mut Reader, el: Node) -> Option<GuestInterface> {
         target,
         model,
         virtualport,
+        script,
+        downscript,
         vlan,
         bandwidth,
         port,

@@ -163,3 +163,77 @@ fn roots_names_and_malformed_documents_are_refused() {
     );
     assert_refused("<interface type='user'>", &["g.xml:1:24: malformed XML"]);
 }
+
+#[test]
+fn scripts_are_for_ethernet_nics_with_absolute_paths() {
+    let g = read(
+        "<interface type='ethernet'><target dev='vnet5'/>\
+         <script path='/etc/qemu-ifup'/><downscript path='/etc/qemu-ifdown'/></interface>",
+    )
+    .unwrap();
+    let i = &g.interfaces[0];
+    assert_eq!(
+        i.script.as_ref().map(|p| p.as_str()),
+        Some("/etc/qemu-ifup")
+    );
+    assert_eq!(
+        i.downscript.as_ref().map(|p| p.as_str()),
+        Some("/etc/qemu-ifdown")
+    );
+    // Written before <target>, as libvirt orders them, and read back the same.
+    let xml = guest_to_xml(&g);
+    assert!(
+        xml.contains(
+            "<script path='/etc/qemu-ifup'/>\n  <downscript path='/etc/qemu-ifdown'/>\n  <target dev='vnet5'/>"
+        ),
+        "{xml}"
+    );
+    assert_eq!(read(&xml).unwrap(), g);
+    assert_refused(
+        "<interface type='ethernet'>\n  <script path='qemu-ifup'/>\n</interface>",
+        &["g.xml:2:17: invalid path 'qemu-ifup' on <script>: expected an absolute path"],
+    );
+    assert_refused(
+        "<interface type='bridge'><source bridge='br0'/>\n  <downscript path='/bin/true'/>\n</interface>",
+        &["g.xml:2:3: <downscript> is only for <interface type='ethernet'>, not type 'bridge'"],
+    );
+    assert_refused(
+        "<interface type='ethernet'>\n  <script path='/x' mode='1'/>\n</interface>",
+        &["g.xml:2:"],
+    );
+}
+
+#[test]
+fn a_script_to_plug_must_be_an_executable_file_here() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain");
+    std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let text = format!(
+        "<devices>\n<interface type='ethernet'><script path='{}'/></interface>\n\
+         <interface type='ethernet'><downscript path='{}'/></interface>\n\
+         <interface type='ethernet'><script path='/bin/true'/></interface>\n\
+         <interface type='ethernet'><script path='/nonexistent/ifup'/></interface>\n</devices>",
+        plain.display(),
+        dir.path().display()
+    );
+    let file = SourceFile::new("g.xml", text.as_str());
+    assert!(read_guest(&file).is_ok());
+    let err = check_scripts(&file).unwrap_err().to_string();
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("g.xml:")).collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines[0].starts_with("g.xml:2:42: invalid path"), "{err}");
+    assert!(
+        lines[0].ends_with("expected an executable file; it is not executable (mode 0644)"),
+        "{err}"
+    );
+    assert!(
+        lines[1].starts_with("g.xml:3:46: ") && lines[1].ends_with("it is not a regular file"),
+        "{err}"
+    );
+    assert!(
+        lines[2].starts_with("g.xml:5:42: ") && lines[2].ends_with("there is no such file"),
+        "{err}"
+    );
+}

@@ -24,6 +24,12 @@ pub(super) fn interface(i: &GuestInterface) -> El {
         .children(source(&i.source))
         .children(i.actual.as_ref().map(actual))
         .children(i.virtualport.as_ref().map(virtualport))
+        .children(i.script.as_ref().map(|p| El::new("script").attr("path", p)))
+        .children(
+            i.downscript
+                .as_ref()
+                .map(|p| El::new("downscript").attr("path", p)),
+        )
         .children(i.target.as_ref().map(|t| El::new("target").attr("dev", t)))
         .children(i.model.as_ref().map(|m| El::new("model").attr("type", m)))
         .children(i.bandwidth.as_ref().and_then(bandwidth))
