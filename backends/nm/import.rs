@@ -1023,6 +1023,9 @@ impl<'a> Importer<'a> {
             dhcp,
             addresses,
             gateway,
+            routes: Vec::new(),
+            dns: Vec::new(),
+            search: Vec::new(),
         })
     }
 
@@ -1080,6 +1083,9 @@ impl<'a> Importer<'a> {
             dhcp,
             addresses,
             gateway,
+            routes: Vec::new(),
+            dns: Vec::new(),
+            search: Vec::new(),
         })
     }
 }

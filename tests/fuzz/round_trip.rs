@@ -176,6 +176,9 @@ fn ipv4() -> impl Strategy<Value = Option<Ipv4>> {
                 dhcp,
                 addresses,
                 gateway,
+                routes: Vec::new(),
+                dns: Vec::new(),
+                search: Vec::new(),
             },
         ),
     )
@@ -211,6 +214,9 @@ fn ipv6() -> impl Strategy<Value = Option<Ipv6>> {
                 dhcp,
                 addresses,
                 gateway,
+                routes: Vec::new(),
+                dns: Vec::new(),
+                search: Vec::new(),
             }),
     )
 }

@@ -91,6 +91,9 @@ impl<'a, 's> Importer<'a, 's> {
             dhcp: dhcp.then_some(Dhcp { peerdns }),
             addresses,
             gateway,
+            routes: Vec::new(),
+            dns: Vec::new(),
+            search: Vec::new(),
         })
     }
 
@@ -425,6 +428,9 @@ impl<'a, 's> Importer<'a, 's> {
             dhcp: (dhcp || (autoconf && peerdns.is_some())).then_some(Dhcp { peerdns }),
             addresses,
             gateway,
+            routes: Vec::new(),
+            dns: Vec::new(),
+            search: Vec::new(),
         })
     }
 
