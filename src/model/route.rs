@@ -457,7 +457,7 @@ mod tests {
             ..bare
         };
         assert_ne!(bare.key(), other.key());
-        assert!(bare.key() < other.key(), "ordered by table first");
+        assert!(other.key() < bare.key(), "ordered by table number first, main is 254");
         let full = Route {
             gateway: Some("2001:db8::fffe".parse().unwrap()),
             source: Some("2001:db8::10".parse().unwrap()),
@@ -484,7 +484,7 @@ mod tests {
             assert!(DomainName::parse(ok).is_ok(), "{ok}");
         }
         let long_label = format!("{}.com", "a".repeat(64));
-        let long_name = format!("{}.com", ["a".repeat(60); 5].join("."));
+        let long_name = format!("{}.com", vec!["a".repeat(60); 5].join("."));
         for bad in [
             "",
             ".",
