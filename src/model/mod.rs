@@ -32,8 +32,8 @@ pub use ip::{
     parse_host_ipv6,
 };
 pub use route::{
-    Destination, DomainName, Ipv4Route, Ipv6Route, MAX_DOMAIN_BYTES, Route, RouteFamily,
-    RouteKey, RouteTable, parse_metric,
+    Destination, DomainName, Ipv4Route, Ipv6Route, MAX_DOMAIN_BYTES, Route, RouteCheck,
+    RouteFamily, RouteKey, RouteProblem, RouteTable, parse_metric,
 };
 pub use uuid::Uuid;
 pub use vlan::{Vlan, VlanOptions, VlanProtocol, VlanTag};

@@ -6,6 +6,7 @@
 //! `/bin/sh` runs (Debian's `up ip route add …`): addresses, prefix lengths and numbers, and
 //! domain names checked letter by letter.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -311,6 +312,84 @@ impl<A: fmt::Display> fmt::Display for Route<A> {
             write!(f, " table {t}")?;
         }
         Ok(())
+    }
+}
+
+/// Why a route cannot follow the routes before it on an interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteProblem {
+    /// The main table's default route, which `<route gateway>` declares.
+    MainDefault,
+    /// The kernel's key of the `first`-th route accepted (see [`RouteKey`]).
+    Duplicate {
+        /// Which route accepted before has the same key, counted from 0.
+        first: usize,
+    },
+    /// The gateway is on none of the interface's networks and inside no on-link route
+    /// before it: the kernel refuses the route ("Nexthop has invalid gateway").
+    Unreachable,
+}
+
+/// The routes of one protocol checked as they are added, in order, the way the kernel takes
+/// them: every reader of routes (the XML, each backend's import) holds them to the same
+/// rules. Linear: keys are hashed, and a gateway is looked up in the interface's networks
+/// before the on-link routes.
+#[derive(Debug)]
+pub struct RouteCheck<A> {
+    networks: Vec<Destination<A>>,
+    dynamic: bool,
+    keys: HashMap<RouteKey<A>, usize>,
+    onlink: Vec<Route<A>>,
+}
+
+impl<A: RouteFamily> RouteCheck<A> {
+    /// A check for an interface whose static addresses are on `networks` and that gets
+    /// others when the link is up (`dynamic`: DHCP, IPv6 autoconf), which the kernel then
+    /// checks gateways against instead.
+    pub fn new(networks: Vec<Destination<A>>, dynamic: bool) -> Self {
+        Self {
+            networks,
+            dynamic,
+            keys: HashMap::new(),
+            onlink: Vec::new(),
+        }
+    }
+
+    /// The interface's static networks.
+    pub fn networks(&self) -> &[Destination<A>] {
+        &self.networks
+    }
+
+    /// Takes `route` after those taken before, or says why the kernel would not.
+    pub fn accept(&mut self, route: &Route<A>) -> Result<(), RouteProblem> {
+        if route.destination.is_default() && route.in_main_table() {
+            return Err(RouteProblem::MainDefault);
+        }
+        if let Some(&first) = self.keys.get(&route.key()) {
+            return Err(RouteProblem::Duplicate { first });
+        }
+        if let Some(gw) = route.gateway
+            && !self.dynamic
+            && !self.reachable(gw, route)
+        {
+            return Err(RouteProblem::Unreachable);
+        }
+        self.keys.insert(route.key(), self.keys.len());
+        if route.gateway.is_none() {
+            self.onlink.push(*route);
+        }
+        Ok(())
+    }
+
+    /// Whether the kernel reaches `gw` through the interface when `route` is added: it is
+    /// link-local (IPv6), on one of the interface's networks, or inside an on-link route
+    /// taken before, in the route's table or the main one.
+    fn reachable(&self, gw: A, route: &Route<A>) -> bool {
+        gw.is_link_local()
+            || self.networks.iter().any(|n| n.contains(gw))
+            || self.onlink.iter().any(|b| {
+                b.destination.contains(gw) && (b.in_main_table() || b.in_table(route.table))
+            })
     }
 }
 

@@ -23,7 +23,8 @@ use roxmltree::Node;
 
 use super::reader::{Reader, attribute};
 use crate::model::{
-    Destination, DomainName, NETLOOM_NS, Route, RouteFamily, RouteKey, RouteTable, parse_metric,
+    Destination, DomainName, NETLOOM_NS, Route, RouteCheck, RouteFamily, RouteProblem, RouteTable,
+    parse_metric,
 };
 
 /// The elements of netloom's namespace a `<protocol>` may hold.
@@ -84,7 +85,9 @@ pub(super) fn extras<A: RouteFamily>(
             ),
         );
     }
-    let mut routes_at: HashMap<RouteKey<A>, usize> = HashMap::new();
+    let mut check = RouteCheck::new(addressing.networks.clone(), addressing.dynamic);
+    // Where each route taken is, for a later duplicate's note.
+    let mut routes_at: Vec<usize> = Vec::new();
     let mut dns_at: HashMap<A, usize> = HashMap::new();
     let mut search_at: HashMap<String, usize> = HashMap::new();
     for el in ours {
@@ -92,60 +95,13 @@ pub(super) fn extras<A: RouteFamily>(
         match el.tag_name().name() {
             "route" => {
                 let Some(route) = route::<A>(r, el) else { continue };
-                if route.destination.is_default() && route.in_main_table() {
-                    r.error(
-                        at,
-                        format!(
-                            "<nl:route> to {} is the main table's default route, which \
-                             <route gateway='…'/> declares; a default route in another table \
-                             is an <nl:route> with table='N'",
-                            route.destination
-                        ),
-                    );
-                    continue;
+                match check.accept(&route) {
+                    Ok(()) => {
+                        routes_at.push(at);
+                        out.routes.push(route);
+                    }
+                    Err(problem) => refuse(r, el, &route, problem, what, &check, &routes_at),
                 }
-                if let Some(&first) = routes_at.get(&route.key()) {
-                    let key = route.key();
-                    r.error_see(
-                        at,
-                        format!(
-                            "the route to {} in table {} with metric {} is given twice in \
-                             {what}; the kernel holds one route per destination, table and \
-                             metric (a missing table is main, a missing metric {})",
-                            key.destination,
-                            key.table,
-                            key.metric,
-                            A::KERNEL_METRIC
-                        ),
-                        "first given",
-                        first,
-                    );
-                    continue;
-                }
-                if !addressing.dynamic
-                    && let Some(gw) = route.gateway
-                    && !reachable(gw, &route, addressing, &out.routes)
-                {
-                    let at = attribute(el, "gateway").map_or(at, |a| a.range_value().start);
-                    let networks: Vec<String> =
-                        addressing.networks.iter().map(|n| n.to_string()).collect();
-                    r.error(
-                        at,
-                        format!(
-                            "gateway {gw} of the route to {} is on none of this interface's \
-                             networks ({}) and in no on-link route before it: the kernel \
-                             refuses a route via a gateway it cannot reach (\"Nexthop has \
-                             invalid gateway\"), so ifup and NetworkManager's activation fail; \
-                             add an <ip> in the gateway's network, or an <nl:route> without a \
-                             gateway to it first",
-                            route.destination,
-                            networks.join(", ")
-                        ),
-                    );
-                    continue;
-                }
-                routes_at.insert(route.key(), at);
-                out.routes.push(route);
             }
             "dns" => {
                 r.check_attrs(el, "<nl:dns>", &["server"]);
@@ -228,20 +184,57 @@ fn route<A: RouteFamily>(r: &mut Reader, el: Node) -> Option<Route<A>> {
     })
 }
 
-/// Whether the kernel can reach `gw` through the interface when `route` is added: it is
-/// link-local (IPv6), on one of the interface's networks, or inside an on-link route
-/// already added to the route's table or the main one.
-fn reachable<A: RouteFamily>(
-    gw: A,
+/// Reports why `route` (written at `el`) cannot join the routes before it.
+fn refuse<A: RouteFamily>(
+    r: &mut Reader,
+    el: Node,
     route: &Route<A>,
-    addressing: &Addressing<A>,
-    before: &[Route<A>],
-) -> bool {
-    gw.is_link_local()
-        || addressing.networks.iter().any(|n| n.contains(gw))
-        || before.iter().any(|b| {
-            b.gateway.is_none()
-                && b.destination.contains(gw)
-                && (b.in_main_table() || b.in_table(route.table))
-        })
+    problem: RouteProblem,
+    what: &str,
+    check: &RouteCheck<A>,
+    routes_at: &[usize],
+) {
+    let at = el.range().start;
+    match problem {
+        RouteProblem::MainDefault => r.error(
+            at,
+            format!(
+                "<nl:route> to {} is the main table's default route, which <route \
+                 gateway='…'/> declares; a default route in another table is an <nl:route> \
+                 with table='N'",
+                route.destination
+            ),
+        ),
+        RouteProblem::Duplicate { first } => {
+            let key = route.key();
+            let message = format!(
+                "the route to {} in table {} with metric {} is given twice in {what}; the \
+                 kernel holds one route per destination, table and metric (a missing table \
+                 is main, a missing metric {})",
+                key.destination,
+                key.table,
+                key.metric,
+                A::KERNEL_METRIC
+            );
+            let first = routes_at.get(first).copied().unwrap_or(at);
+            r.error_see(at, message, "first given", first);
+        }
+        RouteProblem::Unreachable => {
+            let at = attribute(el, "gateway").map_or(at, |a| a.range_value().start);
+            let networks: Vec<String> = check.networks().iter().map(|n| n.to_string()).collect();
+            let gw = route.gateway.map(|g| g.to_string()).unwrap_or_default();
+            r.error(
+                at,
+                format!(
+                    "gateway {gw} of the route to {} is on none of this interface's networks \
+                     ({}) and in no on-link route before it: the kernel refuses a route via a \
+                     gateway it cannot reach (\"Nexthop has invalid gateway\"), so ifup and \
+                     NetworkManager's activation fail; add an <ip> in the gateway's network, \
+                     or an <nl:route> without a gateway to it first",
+                    route.destination,
+                    networks.join(", ")
+                ),
+            );
+        }
+    }
 }
