@@ -384,7 +384,10 @@ fn kept_route_files(files: &parse::Files<'_>, rendered: &[RenderedFile]) -> Vec<
         }
         let owner = parse::route_file_name(path).and_then(|(_, name)| files.named(name));
         let owned = owner.is_some_and(|f| {
-            matches!(f.class, parse::Class::Device(_) | parse::Class::Invalid { .. })
+            matches!(
+                f.class,
+                parse::Class::Device(_) | parse::Class::Invalid { .. }
+            )
         });
         if !owned {
             out.push(RenderedFile {
@@ -492,8 +495,20 @@ fn render_one(
         return Err(BackendError::Invalid(Diagnostics(vec![d])));
     }
     let device = profile.name.as_str();
-    out.extend(route_file(files, "route-", &name, &profile.routes4, device)?);
-    out.extend(route_file(files, "route6-", &name, &profile.routes6, device)?);
+    out.extend(route_file(
+        files,
+        "route-",
+        &name,
+        &profile.routes4,
+        device,
+    )?);
+    out.extend(route_file(
+        files,
+        "route6-",
+        &name,
+        &profile.routes6,
+        device,
+    )?);
     Ok(out)
 }
 

@@ -88,7 +88,8 @@ pub(super) fn is_legacy(text: &str) -> bool {
         l.trim_start()
             .strip_prefix("ADDRESS")
             .and_then(|rest| {
-                let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                let digits =
+                    rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
                 (digits > 0).then(|| &rest[digits..])
             })
             .is_some_and(|rest| rest.starts_with('='))
@@ -262,12 +263,16 @@ fn route_of<A: RouteFamily>(
         (Ok(d), None) => d,
         (Err(why), _) => return Read::Invalid(format!("invalid destination {why}")),
     };
+    let mut notes = Vec::new();
     let gateway = match (p.via, via) {
         (_, Some(g)) => Some(g),
         (Some("(null)"), None) => {
-            return Read::Unheld(
-                "'via (null)', which an old NetworkManager wrote for no gateway".to_owned(),
+            notes.push(
+                "'via (null)', which an old NetworkManager wrote, is read as no gateway, as \
+                 NetworkManager reads it (initscripts' ip route add fails on it)"
+                    .to_owned(),
             );
+            None
         }
         (Some(text), None) => match A::parse_any(text) {
             Ok(g) => Some(g),
@@ -288,7 +293,9 @@ fn route_of<A: RouteFamily>(
         Err(e) => return Read::Invalid(format!("invalid src: {e}")),
     };
     if let Some(kind) = p.kind.filter(|k| *k != "unicast") {
-        return Read::Unheld(format!("a route of type {kind}, which the model has no place for"));
+        return Read::Unheld(format!(
+            "a route of type {kind}, which the model has no place for"
+        ));
     }
     if !p.unheld.is_empty() {
         return Read::Unheld(format!(
@@ -324,7 +331,6 @@ fn route_of<A: RouteFamily>(
         Some(t) => RouteTable::parse(&t.to_string()).ok(),
         None => None,
     };
-    let mut notes = Vec::new();
     let destination = match Destination::new(address, prefix) {
         Ok(d) => d,
         Err(_) => {
@@ -354,11 +360,15 @@ fn route_of<A: RouteFamily>(
         table,
     };
     if route.destination.is_default() && route.in_main_table() {
-        return Read::Unheld(
-            "it is the main table's default route, which interface XML declares as \
-             <route gateway> (GATEWAY= in the ifcfg file)"
-                .to_owned(),
-        );
+        let key = if A::MAX_PREFIX == 32 {
+            "GATEWAY"
+        } else {
+            "IPV6_DEFAULTGW"
+        };
+        return Read::Unheld(format!(
+            "it is the main table's default route, which interface XML declares as <route \
+             gateway> ({key}= in the ifcfg file)"
+        ));
     }
     Read::Route(route, (!notes.is_empty()).then(|| notes.join("; ")))
 }
@@ -378,9 +388,13 @@ fn legacy<A: RouteFamily>(text: &str, device: &str) -> Result<RouteFile<A>, (usi
         let Some(address) = get(&address_key) else {
             break;
         };
-        let refused = |k: &str, why: String| (at(k), format!("{why}; NetworkManager refuses this profile"));
+        let refused =
+            |k: &str, why: String| (at(k), format!("{why}; NetworkManager refuses this profile"));
         A::parse_any(address).map_err(|e| {
-            refused(&address_key, format!("invalid {address_key} '{address}': {e}"))
+            refused(
+                &address_key,
+                format!("invalid {address_key} '{address}': {e}"),
+            )
         })?;
         let Some(netmask) = get(&netmask_key) else {
             return Err(refused(
@@ -394,7 +408,12 @@ fn legacy<A: RouteFamily>(text: &str, device: &str) -> Result<RouteFile<A>, (usi
                 "0.0.0.0" => Ok(0),
                 _ => Err(e),
             })
-            .map_err(|e| refused(&netmask_key, format!("invalid {netmask_key} '{netmask}': {e}")))?;
+            .map_err(|e| {
+                refused(
+                    &netmask_key,
+                    format!("invalid {netmask_key} '{netmask}': {e}"),
+                )
+            })?;
         let gateway_key = key("GATEWAY");
         let gateway = get(&gateway_key)
             .map(|g| {
@@ -406,7 +425,10 @@ fn legacy<A: RouteFamily>(text: &str, device: &str) -> Result<RouteFile<A>, (usi
         let metric = get(&metric_key)
             .map(|m| {
                 number("metric", m).map_err(|_| {
-                    refused(&metric_key, format!("invalid {metric_key} '{m}': expected a whole number"))
+                    refused(
+                        &metric_key,
+                        format!("invalid {metric_key} '{m}': expected a whole number"),
+                    )
                 })
             })
             .transpose()?;
@@ -454,7 +476,10 @@ fn legacy<A: RouteFamily>(text: &str, device: &str) -> Result<RouteFile<A>, (usi
         }
         let route_key = ["ADDRESS", "NETMASK", "GATEWAY", "METRIC", "OPTIONS"]
             .iter()
-            .any(|b| key.strip_prefix(b).is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit())));
+            .any(|b| {
+                key.strip_prefix(b)
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+            });
         let why = if route_key {
             format!(
                 "{key}: NetworkManager and initscripts stop at the first missing ADDRESSn, so \
@@ -549,7 +574,10 @@ pub(super) fn merge<A: RouteFamily>(
         })
         .collect();
     let same = held.len() == ours.len()
-        && held.iter().zip(ours).all(|((_, r, plain), o)| *plain && *r == o);
+        && held
+            .iter()
+            .zip(ours)
+            .all(|((_, r, plain), o)| *plain && *r == o);
     if same {
         return Ok(Some(text.to_owned()));
     }
@@ -611,11 +639,21 @@ mod tests {
             r
         );
         assert_eq!(route("192.0.2.99").destination.to_string(), "192.0.2.99/32");
-        assert_eq!(route("unicast 10.0.0.0/8 via 192.0.2.1").gateway, Some(Ipv4Addr::new(192, 0, 2, 1)));
+        assert_eq!(
+            route("unicast 10.0.0.0/8 via 192.0.2.1").gateway,
+            Some(Ipv4Addr::new(192, 0, 2, 1))
+        );
         assert_eq!(route("10.0.0.0/8 via 0.0.0.0").gateway, None);
-        assert!(matches!(v6("2001:db8::/32 via fe80::1 tos 4"), Read::Route(..)));
-        assert!(matches!(v6("2001:db8::/32 metric 0"), Read::Route(r, Some(_)) if r.metric == Some(1024)));
-        assert!(matches!(v4("10.1.2.3/16"), Read::Route(r, Some(_)) if r.destination.to_string() == "10.1.0.0/16"));
+        assert!(matches!(
+            v6("2001:db8::/32 via fe80::1 tos 4"),
+            Read::Route(..)
+        ));
+        assert!(
+            matches!(v6("2001:db8::/32 metric 0"), Read::Route(r, Some(_)) if r.metric == Some(1024))
+        );
+        assert!(
+            matches!(v4("10.1.2.3/16"), Read::Route(r, Some(_)) if r.destination.to_string() == "10.1.0.0/16")
+        );
     }
 
     #[test]
@@ -631,7 +669,11 @@ mod tests {
             "10.0.0.0/8 table 0",
             "10.0.0.0/8 via 224.0.0.1",
         ] {
-            assert!(matches!(v4(unheld), Read::Unheld(_)), "{unheld}: {:?}", v4(unheld));
+            assert!(
+                matches!(v4(unheld), Read::Unheld(_)),
+                "{unheld}: {:?}",
+                v4(unheld)
+            );
         }
         for invalid in [
             "via 192.0.2.1",
@@ -646,9 +688,16 @@ mod tests {
             "10.0.0.0/8 proto static",
             "10.0.0.0/8 via 192.0.2.1\r",
         ] {
-            assert!(matches!(v4(invalid), Read::Invalid(_)), "{invalid}: {:?}", v4(invalid));
+            assert!(
+                matches!(v4(invalid), Read::Invalid(_)),
+                "{invalid}: {:?}",
+                v4(invalid)
+            );
         }
-        assert!(matches!(v6("2001:db8::/32 from 2001:db8::/64"), Read::Unheld(_)));
+        assert!(matches!(
+            v6("2001:db8::/32 from 2001:db8::/64"),
+            Read::Unheld(_)
+        ));
         assert!(matches!(default_v4_in(200), Read::Route(..)));
     }
 
@@ -669,7 +718,10 @@ mod tests {
                 Read::Unheld(w) | Read::Invalid(w) => format!("not: {w}"),
             })
             .collect();
-        assert_eq!(routes[0], "10.10.0.0/16 via 192.0.2.254 dev eth0 metric 100 table 200");
+        assert_eq!(
+            routes[0],
+            "10.10.0.0/16 via 192.0.2.254 dev eth0 metric 100 table 200"
+        );
         assert_eq!(routes[1], "10.20.0.0/16 dev eth0");
         assert!(routes[2].starts_with("not: ADDRESS3: "), "{routes:?}");
         for bad in [

@@ -135,7 +135,10 @@ impl<A: RouteFamily> Destination<A> {
     /// Reads `A/P` (`P` from 0 to the family's widest).
     pub fn parse(s: &str) -> Result<Self, ValueError> {
         let (address, prefix) = s.split_once('/').ok_or_else(|| {
-            ValueError(format!("expected a network and its prefix, like {}", A::EXAMPLE))
+            ValueError(format!(
+                "expected a network and its prefix, like {}",
+                A::EXAMPLE
+            ))
         })?;
         Self::new(A::parse_any(address)?, Self::parse_prefix(prefix)?)
     }
@@ -478,7 +481,11 @@ mod tests {
         assert_eq!((d.address(), d.prefix()), (Ipv4Addr::new(10, 10, 0, 0), 16));
         assert!(d.contains(Ipv4Addr::new(10, 10, 200, 1)));
         assert!(!d.contains(Ipv4Addr::new(10, 11, 0, 1)));
-        assert!(Destination::<Ipv4Addr>::parse("0.0.0.0/0").unwrap().is_default());
+        assert!(
+            Destination::<Ipv4Addr>::parse("0.0.0.0/0")
+                .unwrap()
+                .is_default()
+        );
         for bad in [
             "10.10.0.1/16",
             "10.10.0.0/33",
@@ -536,7 +543,10 @@ mod tests {
             ..bare
         };
         assert_ne!(bare.key(), other.key());
-        assert!(other.key() < bare.key(), "ordered by table number first, main is 254");
+        assert!(
+            other.key() < bare.key(),
+            "ordered by table number first, main is 254"
+        );
         let full = Route {
             gateway: Some("2001:db8::fffe".parse().unwrap()),
             source: Some("2001:db8::10".parse().unwrap()),
@@ -559,7 +569,13 @@ mod tests {
 
     #[test]
     fn domain_names_are_hostname_labels_and_nothing_else() {
-        for ok in ["example.com", "lan", "a-b.example", "xn--bcher-kva.example", "EXAMPLE.test"] {
+        for ok in [
+            "example.com",
+            "lan",
+            "a-b.example",
+            "xn--bcher-kva.example",
+            "EXAMPLE.test",
+        ] {
             assert!(DomainName::parse(ok).is_ok(), "{ok}");
         }
         let long_label = format!("{}.com", "a".repeat(64));

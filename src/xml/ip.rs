@@ -73,11 +73,10 @@ fn ipv4(r: &mut Reader, el: Node) -> Ipv4 {
     let kids = r.children_ns(el, what, &["dhcp", "ip", "route"], None, route::IN_PROTOCOL);
     let (kids, ours) = split(kids);
     let dhcp = r.once(&kids, "dhcp", what).map(|n| dhcp(r, n));
-    let addresses: Vec<Ipv4Address> =
-        addresses(r, &kids, what, parse_host_ipv4, Ipv4Prefix::parse)
-            .into_iter()
-            .map(|(address, prefix)| Ipv4Address { address, prefix })
-            .collect();
+    let addresses: Vec<Ipv4Address> = addresses(r, &kids, what, parse_host_ipv4, Ipv4Prefix::parse)
+        .into_iter()
+        .map(|(address, prefix)| Ipv4Address { address, prefix })
+        .collect();
     let gateway = gateway(r, &kids, what, parse_host_ipv4);
     // An address without a prefix has its class's, as ifcfg files and ifupdown read it.
     let addressing = Addressing {
@@ -111,11 +110,10 @@ fn ipv6(r: &mut Reader, el: Node) -> Ipv6 {
         true
     });
     let dhcp = r.once(&kids, "dhcp", what).map(|n| dhcp(r, n));
-    let addresses: Vec<Ipv6Address> =
-        addresses(r, &kids, what, parse_host_ipv6, Ipv6Prefix::parse)
-            .into_iter()
-            .map(|(address, prefix)| Ipv6Address { address, prefix })
-            .collect();
+    let addresses: Vec<Ipv6Address> = addresses(r, &kids, what, parse_host_ipv6, Ipv6Prefix::parse)
+        .into_iter()
+        .map(|(address, prefix)| Ipv6Address { address, prefix })
+        .collect();
     let gateway = gateway(r, &kids, what, parse_host_ipv6);
     // An address without a prefix is one host's to the strictest reader (ifupdown's /128).
     let addressing = Addressing {

@@ -94,7 +94,9 @@ pub(super) fn extras<A: RouteFamily>(
         let at = el.range().start;
         match el.tag_name().name() {
             "route" => {
-                let Some(route) = route::<A>(r, el) else { continue };
+                let Some(route) = route::<A>(r, el) else {
+                    continue;
+                };
                 match check.accept(&route) {
                     Ok(()) => {
                         routes_at.push(at);
@@ -160,7 +162,8 @@ fn route<A: RouteFamily>(r: &mut Reader, el: Node) -> Option<Route<A>> {
     let destination = match Destination::new(address, prefix) {
         Ok(d) => d,
         Err(e) => {
-            let at = attribute(el, "destination").map_or(el.range().start, |a| a.range_value().start);
+            let at =
+                attribute(el, "destination").map_or(el.range().start, |a| a.range_value().start);
             r.error(
                 at,
                 format!("invalid destination '{address}' with prefix '{prefix}' on {what}: {e}"),

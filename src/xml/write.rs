@@ -238,7 +238,9 @@ fn extras<A: RouteFamily>(routes: &[Route<A>], dns: &[A], search: &[DomainName])
             .opt("table", r.table)
     });
     let dns = dns.iter().map(|s| El::new("nl:dns").attr("server", s));
-    let search = search.iter().map(|d| El::new("nl:search").attr("domain", d));
+    let search = search
+        .iter()
+        .map(|d| El::new("nl:search").attr("domain", d));
     routes.chain(dns).chain(search).collect()
 }
 

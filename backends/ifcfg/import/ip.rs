@@ -16,6 +16,7 @@ use crate::model::{
     Dhcp, DomainName, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6, Ipv6Address, Ipv6Prefix, RouteFamily,
     parse_host_ipv4, parse_host_ipv6,
 };
+use crate::syntax::dns::{self, Server};
 
 /// `IPADDR`, `IPADDR0`, `IPADDR1`…: `None` is the key without a number.
 fn numbered(base: &str, n: Option<u32>) -> String {
@@ -509,25 +510,42 @@ impl<'a, 's> Importer<'a, 's> {
         while let Some(raw) = f.get(&format!("DNS{n}")) {
             let key = format!("DNS{n}");
             n += 1;
-            let off = |family: &str| format!("{family} is off, and NetworkManager reads no {family} server then; {MERGED_AWAY}");
-            match raw.trim().parse::<IpAddr>() {
-                Err(_) if v4.is_some() || v6.is_some() => self.report(
+            let off = |family: &str| {
+                format!(
+                    "{family} is off, and NetworkManager reads no {family} server then; {MERGED_AWAY}"
+                )
+            };
+            let other = |how: &str| {
+                format!("the model holds plain servers, and this is {how}; {MERGED_AWAY}")
+            };
+            match dns::server(raw.trim()) {
+                Err(why) if v4.is_some() || v6.is_some() => self.report(
                     f,
                     &key,
                     format!(
-                        "invalid {key} '{raw}': expected an IPv4 or IPv6 address; NetworkManager \
-                         refuses this profile"
+                        "invalid {key}: {why}; expected an IPv4 or IPv6 address, and \
+                         NetworkManager refuses this profile"
                     ),
                 ),
                 Err(_) => {}
-                Ok(IpAddr::V4(a)) => match v4.as_mut() {
+                Ok(Server::Plain(IpAddr::V4(a))) => match v4.as_mut() {
                     Some(v) => self.server(f, &key, a, &mut v.dns, &mut seen4),
                     None => self.ignore(f, &key, off("IPv4")),
                 },
-                Ok(IpAddr::V6(a)) => match v6.as_mut() {
+                Ok(Server::Plain(IpAddr::V6(a))) => match v6.as_mut() {
                     Some(v) => self.server(f, &key, a, &mut v.dns, &mut seen6),
                     None => self.ignore(f, &key, off("IPv6")),
                 },
+                Ok(Server::Other(ip, how)) => {
+                    let family = if ip.is_ipv4() { "IPv4" } else { "IPv6" };
+                    let on = if ip.is_ipv4() {
+                        v4.is_some()
+                    } else {
+                        v6.is_some()
+                    };
+                    let why = if on { other(&how) } else { off(family) };
+                    self.ignore(f, &key, why);
+                }
             }
         }
         // Servers past the gap NetworkManager stops at.
@@ -541,7 +559,8 @@ impl<'a, 's> Importer<'a, 's> {
             let why = format!("NetworkManager stops at the first missing DNSn; {MERGED_AWAY}");
             self.ignore(f, &key, why);
         }
-        let words = |raw: &'a str| -> Vec<&'a str> { raw.split(' ').filter(|w| !w.is_empty()).collect() };
+        let words =
+            |raw: &'a str| -> Vec<&'a str> { raw.split(' ').filter(|w| !w.is_empty()).collect() };
         // NetworkManager's IPv4 search list: DOMAIN, else SEARCH.
         let mut v4_has_search = false;
         if let Some(v) = v4.as_mut() {
@@ -566,7 +585,11 @@ impl<'a, 's> Importer<'a, 's> {
                 self.domains(f, "DOMAIN", &words(raw), &mut v.search);
             }
         }
-        for (key, family) in [("DOMAIN", "IPv4"), ("SEARCH", "IPv4"), ("IPV6_DOMAIN", "IPv6")] {
+        for (key, family) in [
+            ("DOMAIN", "IPv4"),
+            ("SEARCH", "IPv4"),
+            ("IPV6_DOMAIN", "IPv6"),
+        ] {
             if f.get(key).is_some() && !self.was_read(f, key) {
                 let why = format!(
                     "{family} is off, and NetworkManager reads no {family} search domain then; \
@@ -600,7 +623,13 @@ impl<'a, 's> Importer<'a, 's> {
 
     /// The search domains of `key`, each a domain name once (DNS ignores case), into `out`;
     /// a note for each other word, which a merge drops.
-    fn domains(&mut self, f: &'a IfcfgFile<'s>, key: &str, items: &[&str], out: &mut Vec<DomainName>) {
+    fn domains(
+        &mut self,
+        f: &'a IfcfgFile<'s>,
+        key: &str,
+        items: &[&str],
+        out: &mut Vec<DomainName>,
+    ) {
         for item in items {
             let why = match DomainName::parse(item) {
                 Ok(d) if out.iter().any(|o| o.same(&d)) => format!("'{item}' is given before"),
@@ -610,9 +639,7 @@ impl<'a, 's> Importer<'a, 's> {
                 }
                 Err(e) => format!("'{item}' is not a domain name netloom writes: {e}"),
             };
-            let message = format!(
-                "{key} entry {why}, so it is not imported, and a merge drops it"
-            );
+            let message = format!("{key} entry {why}, so it is not imported, and a merge drops it");
             self.note(f, NoteKind::NotImported, key, message);
         }
     }
