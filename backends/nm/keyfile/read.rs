@@ -76,6 +76,8 @@ pub fn read(path: &str, text: &str) -> Result<Settings, Diagnostics> {
         settings: Settings::default(),
         problems: Vec::new(),
         addresses: BTreeMap::new(),
+        routes: BTreeMap::new(),
+        route_options: HashMap::new(),
     };
     let mut section = "";
     for item in ini.items(text) {
@@ -88,6 +90,7 @@ pub fn read(path: &str, text: &str) -> Result<Settings, Diagnostics> {
         }
     }
     r.finish_addresses();
+    r.finish_routes();
     normalize(&mut r.settings);
     if let Some(ipv6) = r.settings.0.get_mut("ipv6") {
         let mode = Value::I32(ADDR_GEN_MODE_ABSENT);
@@ -160,6 +163,8 @@ pub(in super::super) struct Locator {
     sections: HashMap<String, usize>,
     /// Each IP section's address lines in number order: the order of `address-data`.
     addresses: HashMap<String, Vec<usize>>,
+    /// Each IP section's route lines in number order: the order of `route-data`.
+    routes: HashMap<String, Vec<usize>>,
 }
 
 impl Locator {
@@ -171,6 +176,7 @@ impl Locator {
             return out;
         };
         let mut numbered: HashMap<String, BTreeMap<(u32, bool), usize>> = HashMap::new();
+        let mut routes: HashMap<String, BTreeMap<(u32, bool), usize>> = HashMap::new();
         let mut section = "";
         for item in ini.items(text) {
             match item {
@@ -184,12 +190,20 @@ impl Locator {
                         let lines = numbered.entry(section.to_owned()).or_default();
                         lines.insert(n, e.value_at);
                     }
+                    if let (true, Some(n)) = (ip, route_key(e.key)) {
+                        let lines = routes.entry(section.to_owned()).or_default();
+                        lines.insert(n, e.value_at);
+                    }
                     let key = (section.to_owned(), e.key.to_owned());
                     out.values.insert(key, e.value_at);
                 }
             }
         }
         out.addresses = numbered
+            .into_iter()
+            .map(|(s, lines)| (s, lines.into_values().collect()))
+            .collect();
+        out.routes = routes
             .into_iter()
             .map(|(s, lines)| (s, lines.into_values().collect()))
             .collect();
@@ -208,8 +222,10 @@ impl Locator {
                 .copied()
         };
         let address = |n: usize| self.addresses.get(section).and_then(|a| a.get(n)).copied();
+        let route = |n: usize| self.routes.get(section).and_then(|a| a.get(n)).copied();
         let found = match (section, key) {
             (_, "dns-data") => value("dns"),
+            (_, "route-data") => route(nth),
             ("connection", "master") => value("master").or_else(|| value("controller")),
             ("connection", "slave-type") => value("slave-type").or_else(|| value("port-type")),
             (_, "address-data") => address(nth),
@@ -235,6 +251,25 @@ struct Reader {
     /// Address lines per IP section by number (`addresses` after `address`), later lines of
     /// one key replacing earlier ones.
     addresses: BTreeMap<String, BTreeMap<(u32, bool), AddressLine>>,
+    /// Route lines the same way, and each route line's `_options` by its key.
+    routes: BTreeMap<String, BTreeMap<(u32, bool), AddressLine>>,
+    route_options: HashMap<(String, String), AddressLine>,
+}
+
+/// `route`, `route3`, `routes2` (and their `_options`): the number and whether it is the
+/// `routes` spelling.
+fn route_key(key: &str) -> Option<(u32, bool)> {
+    let (rest, plural) = match key.strip_prefix("routes") {
+        Some(rest) => (rest, true),
+        None => (key.strip_prefix("route")?, false),
+    };
+    if rest.is_empty() {
+        return Some((0, plural));
+    }
+    if !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((rest.parse().ok()?, plural))
 }
 
 /// `address`, `address3`, `addresses2`: the number (none is 0) and whether it is the
@@ -296,6 +331,41 @@ impl Reader {
                         at: e.value_at,
                     },
                 );
+            return;
+        }
+        if ip && let Some(number) = route_key(e.key) {
+            let line = AddressLine {
+                key: e.key.to_owned(),
+                value: e.value.to_owned(),
+                at: e.value_at,
+            };
+            self.routes
+                .entry(section.to_owned())
+                .or_default()
+                .insert(number, line);
+            return;
+        }
+        if ip
+            && let Some(base) = e.key.strip_suffix("_options")
+            && route_key(base).is_some()
+        {
+            let line = AddressLine {
+                key: e.key.to_owned(),
+                value: e.value.to_owned(),
+                at: e.value_at,
+            };
+            self.route_options
+                .insert((section.to_owned(), base.to_owned()), line);
+            return;
+        }
+        if ip && e.key == "dns-search" {
+            match split_list(e.value, ';') {
+                Ok(items) => {
+                    let domains = items.into_iter().map(|(_, s)| s).collect();
+                    self.set(section, "dns-search", Value::Strs(domains));
+                }
+                Err((at, m)) => self.problems.push((e.value_at + at, m)),
+            }
             return;
         }
         if ip && e.key == "dns" {
@@ -374,6 +444,171 @@ impl Reader {
             }
         }
     }
+}
+
+impl Reader {
+    /// Builds each IP section's `route-data` from the route lines, in number order, each
+    /// with the attributes of its `_options` line.
+    fn finish_routes(&mut self) {
+        for (section, lines) in std::mem::take(&mut self.routes) {
+            let v6 = section == "ipv6";
+            let mut data = Vec::new();
+            for line in lines.into_values() {
+                let expected = |what: String| {
+                    format!("invalid {} '{}': expected {what}", line.key, line.value)
+                };
+                let mut entry = match route(&line.value, v6) {
+                    Ok(entry) => entry,
+                    Err(what) => {
+                        self.problems.push((line.at, expected(what)));
+                        continue;
+                    }
+                };
+                let options = self
+                    .route_options
+                    .remove(&(section.clone(), line.key.clone()));
+                if let Some(o) = options {
+                    match route_attributes(&o.value) {
+                        Ok(attrs) => entry.extend(attrs),
+                        Err((at, m)) => self.problems.push((o.at + at, m)),
+                    }
+                }
+                data.push(entry);
+            }
+            if !data.is_empty() {
+                self.set(&section, "route-data", Value::Dicts(data));
+            }
+        }
+        // Options of no route line: NetworkManager reads them with none.
+        for ((section, _), o) in std::mem::take(&mut self.route_options) {
+            self.set(&section, &o.key, Value::Str(o.value));
+        }
+    }
+}
+
+/// A route line as NetworkManager reads it (`read_one_ip_address_or_route`): destination,
+/// prefix (24 or 128 when missing, as it defaults), gateway (`0.0.0.0` and `::` are none),
+/// metric; `/`, `;` and `,` separate them alike. As a `route-data` entry.
+fn route(raw: &str, v6: bool) -> Result<BTreeMap<String, Value>, String> {
+    let expected = || {
+        if v6 {
+            "a route like 2001:db8:10::/48,2001:db8::fffe,100".to_owned()
+        } else {
+            "a route like 10.10.0.0/16,192.0.2.254,100".to_owned()
+        }
+    };
+    let ip_char = |c: char| c.is_ascii_hexdigit() || matches!(c, ':' | '.' | '%');
+    let mut rest = Some(raw);
+    let dest = field(&mut rest, ip_char).map_err(|()| expected())?;
+    let before = rest;
+    let prefix = match field(&mut rest, |c| c.is_ascii_digit()) {
+        Ok(p) => p.filter(|p| !p.is_empty()),
+        Err(()) => {
+            rest = before;
+            None
+        }
+    };
+    let gateway = field(&mut rest, ip_char)
+        .map_err(|()| expected())?
+        .filter(|g| !g.is_empty());
+    let metric = field(&mut rest, |c| c.is_ascii_digit())
+        .map_err(|()| expected())?
+        .filter(|m| !m.is_empty());
+    if rest.is_some_and(|r| !r.is_empty()) {
+        return Err(expected());
+    }
+    let parse_ip = |s: &str| -> Result<IpAddr, String> {
+        let ip = if v6 {
+            s.parse::<Ipv6Addr>().map(IpAddr::V6).ok()
+        } else {
+            s.parse::<Ipv4Addr>().map(IpAddr::V4).ok()
+        };
+        ip.ok_or_else(expected)
+    };
+    let max = if v6 { 128 } else { 32 };
+    let prefix = match prefix {
+        Some(p) => p
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p <= max)
+            .ok_or_else(expected)?,
+        None if v6 => 128,
+        None => 24,
+    };
+    let dest = parse_ip(dest.ok_or_else(expected)?)?;
+    let mut entry = BTreeMap::from([
+        ("dest".to_owned(), Value::Str(dest.to_string())),
+        ("prefix".to_owned(), Value::U32(prefix)),
+    ]);
+    if let Some(g) = gateway.map(parse_ip).transpose()?
+        && !g.is_unspecified()
+    {
+        entry.insert("next-hop".to_owned(), Value::Str(g.to_string()));
+    }
+    if let Some(m) = metric {
+        let m = m.parse::<u32>().map_err(|_| expected())?;
+        entry.insert("metric".to_owned(), Value::U32(m));
+    }
+    Ok(entry)
+}
+
+/// A `routeN_options` value (`src=192.0.2.1,table=200`, `\` escaping a separator), as
+/// NetworkManager's `nm_utils_parse_variant_attributes` reads it: `table` a `u32`, `src` an
+/// address; every other attribute kept as its text, which the model has no place for.
+fn route_attributes(raw: &str) -> Result<Vec<(String, Value)>, (usize, String)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    let mut pieces = Vec::new();
+    for (i, c) in raw.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == ',' {
+            pieces.push((start, &raw[start..i]));
+            start = i + 1;
+        }
+    }
+    pieces.push((start, &raw[start..]));
+    for (at, piece) in pieces.into_iter().filter(|(_, p)| !p.is_empty()) {
+        let Some((name, value)) = piece.split_once('=') else {
+            return Err((
+                at,
+                format!("invalid route option '{piece}': expected NAME=VALUE"),
+            ));
+        };
+        // A backslash takes the next character as it is.
+        let mut text = String::with_capacity(value.len());
+        let mut chars = value.chars();
+        while let Some(c) = chars.next() {
+            text.extend(if c == '\\' { chars.next() } else { Some(c) });
+        }
+        let value = text;
+        let typed = match name {
+            "table" => match crate::model::parse_uint(&value) {
+                Some(t) => Value::U32(t),
+                None => {
+                    return Err((
+                        at,
+                        format!("invalid route option table '{value}': expected a whole number"),
+                    ));
+                }
+            },
+            "src" => match value.parse::<IpAddr>() {
+                Ok(ip) => Value::Str(ip.to_string()),
+                Err(_) => {
+                    return Err((
+                        at,
+                        format!("invalid route option src '{value}': expected an IP address"),
+                    ));
+                }
+            },
+            _ => Value::Str(value),
+        };
+        out.push((name.to_owned(), typed));
+    }
+    Ok(out)
 }
 
 /// One field of an address line as NetworkManager's `read_field` takes it: the characters
