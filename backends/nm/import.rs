@@ -1294,8 +1294,8 @@ fn route_entry<A: RouteFamily>(
         Err(_) => {
             let network = Destination::of(address, prefix);
             let why = format!(
-                "the destination {address}/{prefix} is read as {network}, the network \
-                 NetworkManager adds"
+                "is read as a route to {network}, the network NetworkManager adds for \
+                 {address}/{prefix}"
             );
             (network, Some(why))
         }

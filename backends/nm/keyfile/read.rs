@@ -511,11 +511,22 @@ fn route(raw: &str, v6: bool) -> Result<BTreeMap<String, Value>, String> {
     let gateway = field(&mut rest, ip_char)
         .map_err(|()| expected())?
         .filter(|g| !g.is_empty());
-    let metric = field(&mut rest, |c| c.is_ascii_digit())
+    let mut metric = field(&mut rest, |c| c.is_ascii_digit())
         .map_err(|()| expected())?
         .filter(|m| !m.is_empty());
     if rest.is_some_and(|r| !r.is_empty()) {
         return Err(expected());
+    }
+    // An old writer put an IPv6 route's metric where the gateway goes when it had none
+    // (`A/P,METRIC`); NetworkManager reads it so.
+    let mut gateway = gateway;
+    if v6
+        && metric.is_none()
+        && let Some(g) = gateway
+        && g.bytes().all(|b| b.is_ascii_digit())
+    {
+        metric = Some(g);
+        gateway = None;
     }
     let parse_ip = |s: &str| -> Result<IpAddr, String> {
         let ip = if v6 {
