@@ -448,11 +448,50 @@ fn ifquery_reads_every_golden_root_with_the_interfaces_it_should_have() {
                     i.name
                 );
             }
+            // DNS and routes, as the hooks read them: each server, domain and route.
+            let v4 = i.ipv4.iter().flat_map(|v| {
+                let routes = v.routes.iter().map(|r| {
+                    let mut words = vec![format!("ip route add {}", r.destination)];
+                    words.extend(r.gateway.map(|g| format!("via {g}")));
+                    words.extend(r.table.map(|t| format!("table {t}")));
+                    words
+                });
+                let dns = v
+                    .dns
+                    .iter()
+                    .map(|d| vec![format!("dns-nameservers: "), d.to_string()]);
+                let search = v
+                    .search
+                    .iter()
+                    .map(|d| vec![format!("dns-search: "), d.to_string()]);
+                routes.chain(dns).chain(search).collect::<Vec<_>>()
+            });
+            let v6 = i.ipv6.iter().flat_map(|v| {
+                let routes = v.routes.iter().map(|r| {
+                    let mut words = vec![format!("ip -6 route add {}", r.destination)];
+                    words.extend(r.gateway.map(|g| format!("via {g}")));
+                    words.extend(r.table.map(|t| format!("table {t}")));
+                    words
+                });
+                let dns = v
+                    .dns
+                    .iter()
+                    .map(|d| vec![format!("dns-nameservers: "), d.to_string()]);
+                routes.chain(dns).collect::<Vec<_>>()
+            });
+            for words in v4.chain(v6) {
+                assert!(
+                    text.lines()
+                        .any(|l| words.iter().all(|w| l.contains(w.as_str()))),
+                    "{case}: ifquery {} has no line with {words:?}:\n{text}",
+                    i.name
+                );
+            }
         }
         checked += 1;
     }
-    // 18 cases, of which 7 are refused (their `.refused` golden says why).
-    assert_eq!(checked, 11, "golden roots checked");
+    // 19 cases, of which 7 are refused (their `.refused` golden says why).
+    assert_eq!(checked, 12, "golden roots checked");
 }
 
 /// The merge cases, as ifupdown reads the whole result (the user's root with netloom's
