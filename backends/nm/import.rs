@@ -1199,9 +1199,10 @@ impl<'a> Importer<'a> {
                 format!("{family}.dns entry {why}; it is kept in the profile but not imported");
             self.note(i, NoteKind::NotImported, family, "dns-data", message);
         }
+        let mut seen: HashSet<String> = HashSet::new();
         for item in self.strings(i, family, "dns-search") {
             let why = match DomainName::parse(&item) {
-                Ok(d) if search.iter().any(|s| s.same(&d)) => format!("'{item}' is given before"),
+                Ok(d) if !seen.insert(d.folded()) => format!("'{item}' is given before"),
                 Ok(d) => {
                     search.push(d);
                     continue;

@@ -463,6 +463,11 @@ impl DomainName {
     pub fn same(&self, other: &DomainName) -> bool {
         self.0.eq_ignore_ascii_case(&other.0)
     }
+
+    /// The name in lower case: equal for two names of one domain, to hash them.
+    pub fn folded(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
 }
 
 impl fmt::Display for DomainName {

@@ -125,7 +125,7 @@ pub(super) fn extras<A: RouteFamily>(
                 let Some(domain) = r.value(el, "<nl:search>", "domain", DomainName::parse) else {
                     continue;
                 };
-                let folded = domain.as_str().to_ascii_lowercase();
+                let folded = domain.folded();
                 if let Some(&first) = search_at.get(&folded) {
                     let message = format!("search domain {domain} is given twice in {what}");
                     r.error_see(at, message, "first given", first);

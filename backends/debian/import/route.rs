@@ -173,6 +173,7 @@ impl<'g> Read<'g> {
                 p.note(s.at(o.written), NoteKind::NotImported, message);
             }
         }
+        let added: HashSet<Route<A>> = out.iter().copied().collect();
         for s in &stanzas {
             for o in s
                 .opts
@@ -181,7 +182,7 @@ impl<'g> Read<'g> {
             {
                 let words: Vec<&str> = o.val.words().map(|w| w.0).collect();
                 if route_of::<A>(&words, &["del", "delete"], name.as_str())
-                    .is_some_and(|r| out.contains(&r))
+                    .is_some_and(|r| added.contains(&r))
                 {
                     o.used.set(true);
                 }
@@ -193,6 +194,7 @@ impl<'g> Read<'g> {
     /// `dns-search` into the stanza's family, each once and in order.
     fn dns(&self, g: usize, v4: &mut Option<Ipv4>, v6: &mut Option<Ipv6>, p: &mut Problems) {
         let (mut seen4, mut seen6) = (HashSet::new(), HashSet::new());
+        let (mut domains4, mut domains6) = (HashSet::new(), HashSet::new());
         for s in self.stanzas(g) {
             for o in s.opts.iter() {
                 let key = o.key.as_ref();
@@ -204,8 +206,8 @@ impl<'g> Read<'g> {
                     let why = if key == "dns-search" {
                         let v6_stanza = s.family.text == "inet6";
                         let list = match (v6_stanza, v4.as_mut(), v6.as_mut()) {
-                            (false, Some(v), _) => Some(&mut v.search),
-                            (true, _, Some(v)) => Some(&mut v.search),
+                            (false, Some(v), _) => Some((&mut v.search, &mut domains4)),
+                            (true, _, Some(v)) => Some((&mut v.search, &mut domains6)),
                             _ => None,
                         };
                         search(word, list)
@@ -259,13 +261,17 @@ fn server<A: RouteFamily>(
     None
 }
 
-/// A search domain into its stanza's family's list, or why not.
-fn search(word: &str, list: Option<&mut Vec<DomainName>>) -> Option<String> {
-    let Some(list) = list else {
+/// A search domain into its stanza's family's list (beside the names it has, folded), or
+/// why not.
+fn search(
+    word: &str,
+    list: Option<(&mut Vec<DomainName>, &mut HashSet<String>)>,
+) -> Option<String> {
+    let Some((list, seen)) = list else {
         return Some("the stanza's family has no address, where interface XML keeps it".into());
     };
     match DomainName::parse(word) {
-        Ok(d) if list.iter().any(|o| o.same(&d)) => Some("it is given before".to_owned()),
+        Ok(d) if !seen.insert(d.folded()) => Some("it is given before".to_owned()),
         Ok(d) => {
             list.push(d);
             None

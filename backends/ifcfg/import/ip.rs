@@ -630,9 +630,10 @@ impl<'a, 's> Importer<'a, 's> {
         items: &[&str],
         out: &mut Vec<DomainName>,
     ) {
+        let mut seen: HashSet<String> = out.iter().map(DomainName::folded).collect();
         for item in items {
             let why = match DomainName::parse(item) {
-                Ok(d) if out.iter().any(|o| o.same(&d)) => format!("'{item}' is given before"),
+                Ok(d) if !seen.insert(d.folded()) => format!("'{item}' is given before"),
                 Ok(d) => {
                     out.push(d);
                     continue;
