@@ -128,19 +128,20 @@ pub const MANAGED: &[(&str, &str)] = &[
 /// (`mtu`, `onlink`, `from`, `type`…) is the user's.
 pub const ROUTE_KEYS: &[&str] = &["dest", "prefix", "next-hop", "metric", "table", "src"];
 
-/// Whether the model could hold the list entry `value` of `section.key` at all: a route of
-/// only [`ROUTE_KEYS`], a DNS server that is a plain address, a search domain that is a
-/// domain name. What it cannot is the user's: kept by a merge, left out of comparisons.
-pub fn holds(key: &str, value: &Value) -> bool {
-    match (key, value) {
-        ("route-data", Value::Dicts(_)) => true,
-        ("dns-data", Value::Str(s)) => s.parse::<std::net::IpAddr>().is_ok(),
-        ("dns-search", Value::Str(s)) => crate::model::DomainName::parse(s).is_ok(),
+/// Whether the model could hold the text entry `item` of the list `key` at all: a DNS
+/// server that is a plain address, a search domain that is a domain name. What it cannot
+/// (DNS over TLS, a routing domain `~example.test`) is the user's: kept by a merge, left out
+/// of comparisons.
+fn holds_text(key: &str, item: &str) -> bool {
+    match key {
+        "dns-data" => item.parse::<std::net::IpAddr>().is_ok(),
+        "dns-search" => crate::model::DomainName::parse(item).is_ok(),
         _ => true,
     }
 }
 
-/// Whether a `route-data` entry is one the model could hold.
+/// Whether the model could hold a `route-data` entry: one of only [`ROUTE_KEYS`]. One with
+/// other attributes (`mtu`, `onlink`, `from`…) is the user's.
 pub fn holds_route(entry: &BTreeMap<String, Value>) -> bool {
     entry.keys().all(|k| ROUTE_KEYS.contains(&k.as_str()))
 }
@@ -162,7 +163,7 @@ fn entries(key: &str, value: &Value, ours: bool) -> Option<Value> {
         ),
         Value::Strs(list) => Value::Strs(
             list.iter()
-                .filter(|s| holds(key, &Value::Str((*s).clone())) == ours)
+                .filter(|s| holds_text(key, s) == ours)
                 .cloned()
                 .collect(),
         ),
