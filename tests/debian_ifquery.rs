@@ -76,6 +76,7 @@ const CASES: &[(&str, Expect)] = &[
     ("empty-host", Lists(&[], &[])),
     ("ethernet-static", Lists(&["eth0"], &[])),
     ("interleaved", Lists(&["eth2"], &[])),
+    ("routes-dns", Lists(&["eth0"], &[])),
     ("shared-nic", Lists(&["br0"], &[])),
     ("vlan-derived-name", Lists(&["eth0.100"], &[])),
     (

@@ -261,6 +261,72 @@ fn ifup_brings_up_a_generated_bridge_with_a_veth_port_and_ifdown_removes_it() {
     );
 }
 
+/// Issue 25's host: two static routes per family, one in table 200, two DNS servers.
+fn routed_host() -> String {
+    let text =
+        std::fs::read_to_string(util::repo().join("tests/data/interfaces/routes-dns.xml")).unwrap();
+    text.replace("name='eth0'", "name='p0'")
+}
+
+#[test]
+fn ifup_adds_the_declared_routes_to_the_kernels_tables_and_ifdown_removes_them() {
+    use crate::util::routes;
+    if !util::runnable("ifupdown routes test", missing()) {
+        return;
+    }
+    let ns = Netns::new("rt", 2);
+    let (inner, peer) = (&ns.0[0], &ns.0[1]);
+    veth(inner, peer, "p0", "q0");
+    let scratch = Scratch::new(&[]);
+    let xml = routed_host();
+    scratch.apply(&xml);
+    let host = netloom::xml::read_str("routes.xml", &xml).unwrap();
+    let (v4, v6) = (
+        host.interfaces[0].ipv4.as_ref().unwrap(),
+        host.interfaces[0].ipv6.as_ref().unwrap(),
+    );
+    assert_eq!((v4.routes.len(), v6.routes.len(), v4.dns.len()), (2, 2, 2));
+
+    let up = scratch.ifupdown(inner, &["ifup", "p0"]);
+    assert!(up.status.success(), "ifup p0: {}", show(&up));
+    let absent = routes::check(inner, &v4.routes, &v6.routes);
+    assert!(
+        absent.is_empty(),
+        "not in the kernel: {absent:?}\n{}",
+        show(&up)
+    );
+    // Each family has one route in table 200, found there by the kernel's key.
+    let table = |t: u32| {
+        let v4 = routes::kernel::<std::net::Ipv4Addr>(inner);
+        let v6 = routes::kernel::<std::net::Ipv6Addr>(inner);
+        (
+            v4.iter().filter(|k| k.table == t).count(),
+            v6.iter().filter(|k| k.table == t).count(),
+        )
+    };
+    assert_eq!(table(200), (1, 1));
+
+    // A route deleted by hand does not stop ifdown: its `down` fails, the rest goes on.
+    ok(
+        "ip",
+        &["-n", inner, "route", "del", "10.10.0.0/16", "dev", "p0"],
+    );
+    let down = scratch.ifupdown(inner, &["ifdown", "p0"]);
+    assert!(down.status.success(), "ifdown p0: {}", show(&down));
+    let v4_left = routes::left(&v4.routes, &routes::kernel(inner));
+    let v6_left = routes::left(&v6.routes, &routes::kernel(inner));
+    assert!(
+        v4_left.is_empty() && v6_left.is_empty(),
+        "left after ifdown: {v4_left:?} {v6_left:?}\n{}",
+        show(&down)
+    );
+    let addr = ok(
+        "ip",
+        &["-n", inner, "-4", "-br", "addr", "show", "dev", "p0"],
+    );
+    assert!(!addr.contains("198.51.100.10"), "{addr}");
+}
+
 #[test]
 fn ifup_brings_up_a_generated_vlan_where_the_kernel_has_8021q() {
     if !util::runnable("ifupdown vlan test", missing()) {
@@ -448,11 +514,50 @@ fn ifquery_reads_every_golden_root_with_the_interfaces_it_should_have() {
                     i.name
                 );
             }
+            // DNS and routes, as the hooks read them: each server, domain and route.
+            let v4 = i.ipv4.iter().flat_map(|v| {
+                let routes = v.routes.iter().map(|r| {
+                    let mut words = vec![format!("ip route add {}", r.destination)];
+                    words.extend(r.gateway.map(|g| format!("via {g}")));
+                    words.extend(r.table.map(|t| format!("table {t}")));
+                    words
+                });
+                let dns = v
+                    .dns
+                    .iter()
+                    .map(|d| vec![format!("dns-nameservers: "), d.to_string()]);
+                let search = v
+                    .search
+                    .iter()
+                    .map(|d| vec![format!("dns-search: "), d.to_string()]);
+                routes.chain(dns).chain(search).collect::<Vec<_>>()
+            });
+            let v6 = i.ipv6.iter().flat_map(|v| {
+                let routes = v.routes.iter().map(|r| {
+                    let mut words = vec![format!("ip -6 route add {}", r.destination)];
+                    words.extend(r.gateway.map(|g| format!("via {g}")));
+                    words.extend(r.table.map(|t| format!("table {t}")));
+                    words
+                });
+                let dns = v
+                    .dns
+                    .iter()
+                    .map(|d| vec![format!("dns-nameservers: "), d.to_string()]);
+                routes.chain(dns).collect::<Vec<_>>()
+            });
+            for words in v4.chain(v6) {
+                assert!(
+                    text.lines()
+                        .any(|l| words.iter().all(|w| l.contains(w.as_str()))),
+                    "{case}: ifquery {} has no line with {words:?}:\n{text}",
+                    i.name
+                );
+            }
         }
         checked += 1;
     }
-    // 18 cases, of which 7 are refused (their `.refused` golden says why).
-    assert_eq!(checked, 11, "golden roots checked");
+    // 19 cases, of which 7 are refused (their `.refused` golden says why).
+    assert_eq!(checked, 12, "golden roots checked");
 }
 
 /// The merge cases, as ifupdown reads the whole result (the user's root with netloom's

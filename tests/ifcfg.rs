@@ -244,6 +244,10 @@ fn bash_reads_every_rendered_and_merged_value_exactly_as_netloom_does() {
         for f in files {
             let path = dir.path().join(f.path.replace('/', "_"));
             std::fs::write(&path, &f.contents).unwrap();
+            if f.path.contains("/route") {
+                checked += route_words_are_what_netloom_wrote(&path, &f.contents, &input);
+                continue;
+            }
             let shell = ShellFile::parse(&f.contents).unwrap();
             let keys: Vec<&str> = shell.entries().map(|(k, _)| k).collect();
             let ours: Keys = keys
@@ -261,6 +265,38 @@ fn bash_reads_every_rendered_and_merged_value_exactly_as_netloom_does() {
         }
     }
     assert!(checked > 150, "only {checked} values checked");
+}
+
+/// Runs each line of a route file through bash as initscripts' `ifup-routes` does (`read
+/// line`, then `ip route add $line`, split and globbed, in a directory where a glob would
+/// match) and checks the words are the line's own; returns how many lines were checked.
+fn route_words_are_what_netloom_wrote(file: &Path, text: &str, input: &Path) -> usize {
+    let cwd = tempfile::tempdir().unwrap();
+    for name in ["a", "10", "dev", "x.y"] {
+        std::fs::write(cwd.path().join(name), "").unwrap();
+    }
+    let script = r#"cd "$2" || exit 9; { cat "$1"; echo; } | while read line; do
+        case "$line" in ''|'#'*) continue;; esac
+        for w in $line; do printf '%s\0' "$w"; done; printf '\n\0'; done"#;
+    let out = crate::util::tools::command("bash")
+        .args(["-c", script, "_"])
+        .arg(file)
+        .arg(cwd.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "bash failed on {}", file.display());
+    let got = String::from_utf8(out.stdout).unwrap();
+    let want: String = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|l| {
+            let words: String = l.split_whitespace().map(|w| format!("{w}\0")).collect();
+            format!("{words}\n\0")
+        })
+        .collect();
+    assert_eq!(got, want, "{} from {}", file.display(), input.display());
+    text.lines().count()
 }
 
 #[test]

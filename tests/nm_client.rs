@@ -478,12 +478,26 @@ fn update_with_merged_keeps_keys_netloom_does_not_manage() {
     };
     let c = sb.client();
     let mut by_hand = ethernet(mac(&sb, "eth10"));
+    // Of the routes, servers and domains, what the model holds is netloom's (replaced by
+    // the declaration's), the rest the user's: a route with an MTU, a routing domain.
     by_hand.set(
         "ipv4",
         "dns-search",
-        Value::Strs(vec!["example.org".into()]),
+        Value::Strs(vec!["example.org".into(), "~corp.example".into()]),
     );
     by_hand.set("ipv4", "dns-data", Value::Strs(vec!["192.0.2.53".into()]));
+    let route = |dest: &str, mtu: Option<u32>| {
+        let mut r = BTreeMap::from([
+            ("dest".to_owned(), s(dest)),
+            ("prefix".to_owned(), Value::U32(16)),
+        ]);
+        if let Some(m) = mtu {
+            r.insert("mtu".to_owned(), Value::U32(m));
+        }
+        r
+    };
+    let routes = vec![route("10.1.0.0", None), route("10.2.0.0", Some(1400))];
+    by_hand.set("ipv4", "route-data", Value::Dicts(routes));
     by_hand.set("connection", "zone", s("work"));
     let path = c.add(&by_hand).unwrap();
     let live = listed(&c, &path).settings;
@@ -506,9 +520,16 @@ fn update_with_merged_keeps_keys_netloom_does_not_manage() {
     assert_eq!(got.managed(), desired.managed());
     assert_eq!(
         got.get("ipv4", "dns-search"),
-        by_hand.get("ipv4", "dns-search")
+        Some(&Value::Strs(vec!["~corp.example".into()]))
     );
-    assert_eq!(got.get("ipv4", "dns-data"), by_hand.get("ipv4", "dns-data"));
+    assert_eq!(
+        got.get("ipv4", "route-data"),
+        Some(&Value::Dicts(vec![route("10.2.0.0", Some(1400))]))
+    );
+    assert!(
+        !matches!(got.get("ipv4", "dns-data"), Some(Value::Strs(d)) if !d.is_empty()),
+        "{got:?}"
+    );
     assert_eq!(got.str("connection", "zone"), Some("work"));
 }
 

@@ -233,17 +233,20 @@ fn apply_writes_0600_keyfiles_beside_the_users_and_undefine_removes_a_bridge_wit
     let run = nm(&["list"]);
     assert_eq!(run.stdout, "br0\neth2\n", "{}", run.stderr);
 
-    // A setting the user added with nmcli survives the next apply.
+    // A DNS server added with nmcli is netloom's, as the model holds it: drift.
     let eth2 = dir.path().join(nm::path("eth2"));
     let text = std::fs::read_to_string(&eth2).unwrap();
-    std::fs::write(
-        &eth2,
+    let with = |dns: &str| {
         text.replace(
             "method=auto\n\n[ipv6]",
-            "dns=192.0.2.53;\nmethod=auto\n\n[ipv6]",
-        ),
-    )
-    .unwrap();
+            &format!("{dns}\nmethod=auto\n\n[ipv6]"),
+        )
+    };
+    std::fs::write(&eth2, with("dns=192.0.2.53;")).unwrap();
+    let run = nm(&["diff", "host.xml"]);
+    assert_eq!(run.code, 1, "a plain server is netloom's: {}", run.stdout);
+    // One the model cannot hold (DNS over TLS) is the user's, and survives the next apply.
+    std::fs::write(&eth2, with("dns=dns+tls://192.0.2.53#dns.example;")).unwrap();
     let run = nm(&["diff", "host.xml"]);
     assert_eq!(run.code, 0, "the user's DNS is not drift: {}", run.stdout);
 
@@ -255,7 +258,7 @@ fn apply_writes_0600_keyfiles_beside_the_users_and_undefine_removes_a_bridge_wit
     assert!(
         std::fs::read_to_string(&eth2)
             .unwrap()
-            .contains("dns=192.0.2.53;")
+            .contains("dns=dns+tls://192.0.2.53#dns.example;")
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join(KEYFILES).join("Home.nmconnection")).unwrap(),

@@ -550,6 +550,90 @@ fn networkmanager_loads_the_keyfiles_netloom_writes_with_the_settings_meant() {
     assert!(checked >= 5, "only {checked} cases rendered");
 }
 
+/// nmcli's terse reading of a family's routes (`nmcli -g ipv4.routes`): each
+/// `DEST/PREFIX [GATEWAY] [METRIC] [ATTRIBUTE=VALUE…]`, attributes by name, joined by `, `,
+/// colons escaped.
+fn nmcli_routes<A: netloom::model::RouteFamily>(routes: &[netloom::model::Route<A>]) -> String {
+    let one = |r: &netloom::model::Route<A>| {
+        let mut words = vec![r.destination.to_string()];
+        words.extend(r.gateway.map(|g| g.to_string()));
+        words.extend(r.metric.map(|m| m.to_string()));
+        words.extend(r.source.map(|s| format!("src={s}")));
+        words.extend(r.table.map(|t| format!("table={t}")));
+        words.join(" ")
+    };
+    let all: Vec<String> = routes.iter().map(one).collect();
+    all.join(", ").replace(':', "\\:")
+}
+
+#[test]
+fn routes_and_dns_are_read_by_networkmanager_as_declared_and_come_up_in_the_kernel() {
+    use netloom::backend::{Backend, Snapshot};
+    let Some(sb) = Sandbox::start("nm live: routes and DNS") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(crate::util::repo().join("tests/data/interfaces/routes-dns.xml"))
+            .unwrap()
+            .replace("name='eth0'", "name='eth10'");
+    let f = xml(tmp.path(), "host.xml", &text);
+    let host = netloom::xml::read_str("routes.xml", &text).unwrap();
+    ok("apply", &run(&sb, tmp.path(), &["apply", "--yes", &f], &[]));
+
+    // NetworkManager saved the profile sent over D-Bus as exactly the keyfile netloom writes.
+    let rendered = netloom::backends::nm::Nm
+        .render(&host, &Snapshot::default())
+        .unwrap();
+    let saved = std::fs::read_to_string(sb.keyfile_dir().join("eth10.nmconnection")).unwrap();
+    assert_eq!(saved, rendered[0].contents);
+
+    // nmcli reads the routes, servers and domains declared, in order.
+    let i = &host.interfaces[0];
+    let (v4, v6) = (i.ipv4.as_ref().unwrap(), i.ipv6.as_ref().unwrap());
+    let list = |items: Vec<String>| items.join(",").replace(':', "\\:");
+    let want = [
+        nmcli_routes(&v4.routes),
+        list(v4.dns.iter().map(|d| d.to_string()).collect()),
+        list(v4.search.iter().map(|d| d.to_string()).collect()),
+        nmcli_routes(&v6.routes),
+        list(v6.dns.iter().map(|d| d.to_string()).collect()),
+    ]
+    .join("\n")
+        + "\n";
+    let out = crate::util::tools::command("nmcli")
+        .args([
+            "-g",
+            "ipv4.routes,ipv4.dns,ipv4.dns-search,ipv6.routes,ipv6.dns",
+            "connection",
+            "show",
+            "eth10",
+        ])
+        .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "nmcli: {out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+
+    // The kernel has every route, in its table, through the declared gateway.
+    let absent = crate::util::poll(|| {
+        let absent = crate::util::routes::check(sb.netns(), &v4.routes, &v6.routes);
+        absent.is_empty().then_some(()).ok_or(absent).ok()
+    });
+    assert!(
+        absent.is_some(),
+        "not in the kernel: {:?}",
+        crate::util::routes::check(sb.netns(), &v4.routes, &v6.routes)
+    );
+
+    // And the live profile reads back as the declaration; a second apply has nothing to do.
+    let back = run(&sb, tmp.path(), &["import", "eth10"], &[]);
+    ok("import", &back);
+    assert_eq!(back.stdout, netloom::xml::to_xml(&host));
+    let diff = run(&sb, tmp.path(), &["diff", &f], &[]);
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+}
+
 #[test]
 fn a_live_profile_is_matched_once_even_when_renamed_by_hand() {
     let Some(sb) = Sandbox::start("nm live: one match per profile") else {

@@ -35,6 +35,7 @@ use crate::source::SourceFile;
 use crate::syntax::interfaces::{LineKind, Word, normal_key};
 
 mod build;
+mod route;
 
 /// A place in one of the graph's files.
 #[derive(Debug, Clone, Copy)]

@@ -26,6 +26,8 @@
 //! | plain bridge port | nothing but its name in `bridge-ports`: bridge-utils attaches it and gives it the bridge's `mtu` |
 //! | bond | `bond-slaves S…` in slave order, `bond-mode`, `bond-primary FIRST` in active-backup, `bond-miimon`, `bond-downdelay`, `bond-updelay`, `bond-use-carrier 0` (ioctl) / `1` (netif), `bond-arp-interval`, `bond-arp-ip-target`, `bond-arp-validate`; slaves get no stanza (ifenslave enslaves them) |
 //! | vlan | `vlan-raw-device PARENT`; the name must be `PARENT.TAG` or `vlanTAG`, because ifupdown and the vlan package read the tag from the name |
+//! | `<nl:dns>`, `<nl:search>` | `dns-nameservers`, `dns-search` in the family's last stanza |
+//! | `<nl:route>` | `up ip route add DEST [via GW] dev NAME [metric M] [src S] [table T]` (`ip -6` for IPv6) in the family's last stanza, and the same `down ip route del …`, in reverse order |
 //! | `link` (speed, state) | nothing: status, not configuration |
 //!
 //! Link options (`hwaddress`, `mtu`, bridge, bond and vlan options, `pre-up`/`post-down`)
@@ -50,8 +52,9 @@
 
 use crate::backend::Refusal;
 use crate::model::{
-    Bond, BondOption, Bridge, Dhcp, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Prefix, Ipv6,
-    Ipv6Prefix, MacAddr, Mtu, Port, PortKind, StartMode, Vlan,
+    Bond, BondOption, Bridge, Dhcp, DomainName, IfaceName, Interface, InterfaceKind, Ipv4,
+    Ipv4Prefix, Ipv6, Ipv6Prefix, MacAddr, Mtu, Port, PortKind, Route, RouteFamily, StartMode,
+    Vlan,
 };
 
 /// The first line of every file netloom writes; how it recognises its own files.
@@ -153,9 +156,11 @@ pub(super) fn interface_file(iface: &Interface) -> Result<String, Vec<Refusal>> 
     if let Some(v4) = &iface.ipv4 {
         ipv4(name, v4, &mut stanzas, &mut refusals);
     }
+    let v4_last = stanzas.len().checked_sub(1);
     if let Some(v6) = &iface.ipv6 {
         ipv6(name, v6, &mut stanzas, &mut refusals);
     }
+    let v6_last = stanzas.len().checked_sub(1).filter(|&i| Some(i) != v4_last);
 
     let mut link = Vec::new();
     let mac = match &iface.kind {
@@ -194,18 +199,33 @@ pub(super) fn interface_file(iface: &Interface) -> Result<String, Vec<Refusal>> 
 
     // The first stanza creates the device, so it carries the link options; an `inet
     // manual` stanza goes first when the first method would ignore the MTU or the MAC.
-    match stanzas.first_mut() {
+    let shift = match stanzas.first_mut() {
         Some(first)
             if (iface.mtu.is_none() || first.carries_mtu())
                 && (mac.is_none() || first.carries_hwaddress()) =>
         {
             first.options.extend(link);
+            0
         }
         _ => {
             let mut manual = Stanza::new(name, Family::Inet, Method::Manual);
             manual.options = link;
             stanzas.insert(0, manual);
+            1
         }
+    };
+    // DNS and routes go in each family's last stanza, which ifup runs once the family's
+    // addresses are all there (a gateway may be on any of them), and whose record
+    // resolvconf keeps (each stanza replaces the family's record, `IFACE.inet`).
+    if let (Some(i), Some(v4)) = (v4_last, &iface.ipv4)
+        && let Some(s) = stanzas.get_mut(i + shift)
+    {
+        resolver_and_routes(s, name, &v4.dns, &v4.search, &v4.routes);
+    }
+    if let (Some(i), Some(v6)) = (v6_last, &iface.ipv6)
+        && let Some(s) = stanzas.get_mut(i + shift)
+    {
+        resolver_and_routes(s, name, &v6.dns, &v6.search, &v6.routes);
     }
     if !refusals.0.is_empty() {
         return Err(refusals.0);
@@ -224,6 +244,54 @@ pub(super) fn interface_file(iface: &Interface) -> Result<String, Vec<Refusal>> 
         stanza.write(&mut out);
     }
     Ok(out)
+}
+
+/// `dns-nameservers` and `dns-search` (read by resolvconf's and systemd-resolved's
+/// ifupdown hooks), then each route as an `up` line adding it and a `down` line deleting it,
+/// the downs in reverse order so a route goes before the on-link route its gateway needs.
+fn resolver_and_routes<A: RouteFamily>(
+    s: &mut Stanza,
+    name: &IfaceName,
+    dns: &[A],
+    search: &[DomainName],
+    routes: &[Route<A>],
+) {
+    if !dns.is_empty() {
+        let servers: Vec<String> = dns.iter().map(ToString::to_string).collect();
+        s.set("dns-nameservers", servers.join(" "));
+    }
+    if !search.is_empty() {
+        let domains: Vec<&str> = search.iter().map(DomainName::as_str).collect();
+        s.set("dns-search", domains.join(" "));
+    }
+    for r in routes {
+        s.set("up", route_command(r, name, "add"));
+    }
+    for r in routes.iter().rev() {
+        s.set("down", route_command(r, name, "del"));
+    }
+}
+
+/// `ip route add|del …` for a route through `name`, which `/bin/sh` runs: every word an
+/// address, a prefix length, a number, a keyword or the device's name, so nothing in it
+/// reaches the shell as anything but a word.
+pub(super) fn route_command<A: RouteFamily>(r: &Route<A>, name: &IfaceName, verb: &str) -> String {
+    let ip = if A::MAX_PREFIX == 32 { "ip" } else { "ip -6" };
+    let mut out = format!("{ip} route {verb} {}", r.destination);
+    if let Some(g) = r.gateway {
+        out.push_str(&format!(" via {g}"));
+    }
+    out.push_str(&format!(" dev {name}"));
+    if let Some(m) = r.metric {
+        out.push_str(&format!(" metric {m}"));
+    }
+    if let Some(src) = r.source {
+        out.push_str(&format!(" src {src}"));
+    }
+    if let Some(t) = r.table {
+        out.push_str(&format!(" table {t}"));
+    }
+    out
 }
 
 const GATEWAY_WHY: &str = "ifupdown has a gateway option only in the static method; with DHCP \

@@ -17,6 +17,7 @@ use crate::model::{
 use crate::source::SourceFile;
 
 mod ip;
+mod routes;
 
 struct Importer<'a, 's> {
     all: &'a parse::Files<'s>,
@@ -403,20 +404,10 @@ impl<'a, 's> Importer<'a, 's> {
             None => None,
         };
         let mtu = self.value(f, "MTU", Mtu::parse);
-        for tag in ["route-", "route6-"] {
-            let path = format!("{}/{tag}{}", super::DIR, f.name);
-            if let Some((&path, _)) = self.all.routes.get_key_value(path.as_str()) {
-                let message = format!(
-                    "the static routes of {tag}{} are kept but not imported: interface XML has \
-                     no static routes",
-                    f.name
-                );
-                let at = Diagnostic::new(path, None, message);
-                self.notes.push(Note::new(NoteKind::NotImported, at));
-            }
-        }
-        let ipv4 = self.ipv4(f);
-        let ipv6 = self.ipv6(f);
+        let mut ipv4 = self.ipv4(f);
+        let mut ipv6 = self.ipv6(f);
+        self.resolver(f, &mut ipv4, &mut ipv6);
+        self.route_files(f, &name, &mut ipv4, &mut ipv6);
         if let (Some(m), Some(_)) = (mtu, &ipv6)
             && m.get() < Mtu::MIN_IPV6
         {

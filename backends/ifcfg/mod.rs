@@ -10,6 +10,7 @@ mod import;
 pub mod live;
 mod parse;
 mod render;
+mod routes;
 
 use crate::backend::{Backend, BackendError, Imported, ObjectKind, RenderedFile, Snapshot};
 use crate::model::{Host, IfaceName};
@@ -38,6 +39,8 @@ impl Backend for Ifcfg {
             "etc/sysconfig/network-scripts/ifcfg-*",
             "etc/sysconfig/network-scripts/route-*",
             "etc/sysconfig/network-scripts/route6-*",
+            "etc/sysconfig/network-scripts/rule-*",
+            "etc/sysconfig/network-scripts/rule6-*",
             "etc/sysconfig/network",
             "sys/class/net/*/address",
         ]
@@ -48,6 +51,10 @@ impl Backend for Ifcfg {
     /// (Wi-Fi, a team and its ports…), so a declaration that does not mention such a device
     /// never deletes its file.
     fn owns(&self, path: &str, text: Option<&str>) -> bool {
+        // Every route file: render gives back those that stay (see `kept_route_files`).
+        if parse::route_file_name(path).is_some() {
+            return true;
+        }
         let Some(name) = path
             .strip_prefix(DIR)
             .and_then(|p| p.strip_prefix("/ifcfg-"))
@@ -98,7 +105,6 @@ mod tests {
             "etc/sysconfig/network-scripts/ifcfg-eth0.bak",
             "etc/sysconfig/network-scripts/ifcfg-lo",
             "etc/sysconfig/network-scripts/ifcfg-",
-            "etc/sysconfig/network-scripts/route-eth0",
             "etc/sysconfig/network-scripts-old/ifcfg-eth0",
             "sys/class/net/eth0/address",
         ] {
@@ -181,6 +187,40 @@ mod tests {
             panic!("merging an ethernet into a Wi-Fi file must be refused");
         };
         assert_eq!(d.0[0].location(), format!("{DIR}/ifcfg-wlan0:1:6"));
+    }
+
+    #[test]
+    fn route_files_go_with_their_device_and_others_stay_as_they_are() {
+        let files = [
+            ("ifcfg-eth0", "DEVICE=eth0\nIPADDR=192.0.2.1\nPREFIX=24\n"),
+            ("route-eth0", "10.0.0.0/8 via 192.0.2.254\n"),
+            ("ifcfg-wlan0", "TYPE=Wireless\nDEVICE=wlan0\n"),
+            ("route-wlan0", "10.1.0.0/16 via 192.168.1.1\n"),
+            ("route6-gone", "2001:db8::/32 via fe80::1\n"),
+        ];
+        let snap = snapshot(files.map(|(n, t)| (format!("{DIR}/{n}"), t.to_owned())));
+        let host = crate::xml::read_str(
+            "h.xml",
+            "<interface type='ethernet' name='eth1'><start mode='onboot'/></interface>",
+        )
+        .unwrap();
+        let rendered = Ifcfg.render(&host, &snap).unwrap();
+        let paths: Vec<&str> = rendered.iter().map(|f| f.path.as_str()).collect();
+        // eth0 leaves the declaration: its files are not rendered, and both are owned, so a
+        // plan removes them; the Wi-Fi device's and the orphan route files stay, unchanged.
+        assert_eq!(
+            paths,
+            [
+                format!("{DIR}/ifcfg-eth1"),
+                format!("{DIR}/route-wlan0"),
+                format!("{DIR}/route6-gone"),
+            ]
+        );
+        assert_eq!(rendered[1].contents, files[3].1);
+        for name in ["route-eth0", "route6-gone", "route-wlan0"] {
+            assert!(Ifcfg.owns(&format!("{DIR}/{name}"), None), "{name}");
+        }
+        assert!(!Ifcfg.owns(&format!("{DIR}/rule-eth0"), None));
     }
 
     // ---- cost: linear in the root, whatever its shape ----

@@ -344,6 +344,9 @@ const MANAGED: &[&str] = &[
     "IPV6ADDR",
     "IPV6ADDR_SECONDARIES",
     "IPV6_DEFAULTGW",
+    "DOMAIN",
+    "IPV6_DOMAIN",
+    "SEARCH",
     "BONDING_OPTS",
     "MASTER",
     "SLAVE",
@@ -393,7 +396,7 @@ pub(super) fn bridging_opt(
 }
 
 /// Indexed families (`IPADDR`, `IPADDR0`, `IPADDR12`…), all managed.
-const INDEXED: &[&str] = &["IPADDR", "PREFIX", "NETMASK", "GATEWAY"];
+const INDEXED: &[&str] = &["IPADDR", "PREFIX", "NETMASK", "GATEWAY", "DNS"];
 
 /// Whether netloom manages `key`.
 pub(super) fn is_managed(key: &str) -> bool {
@@ -453,8 +456,20 @@ pub(super) struct Files<'a> {
     pub(super) live: HashMap<&'a str, MacAddr>,
     /// `etc/sysconfig/network`, which NetworkManager reads beside every file.
     pub(super) network: Option<IfcfgFile<'a>>,
-    /// The `route-NAME` and `route6-NAME` files that hold a route, by path.
-    pub(super) routes: HashMap<&'a str, &'a str>,
+    /// Every `route-NAME` and `route6-NAME` file, by path.
+    pub(super) route_files: HashMap<&'a str, &'a str>,
+    /// The NAMEs that have a `rule-NAME` or `rule6-NAME` file: NetworkManager reads no
+    /// route file of theirs (policy routing is left to a dispatcher script).
+    pub(super) rules: HashMap<&'a str, &'a str>,
+}
+
+/// The NAME of a `route-NAME` or `route6-NAME` path, with its tag (`route-`, `route6-`).
+pub(super) fn route_file_name(path: &str) -> Option<(&'static str, &str)> {
+    let rest = path.strip_prefix(DIR)?.strip_prefix('/')?;
+    ["route-", "route6-"]
+        .into_iter()
+        .find_map(|tag| Some((tag, rest.strip_prefix(tag)?)))
+        .filter(|(_, name)| !name.is_empty() && !name.contains('/'))
 }
 
 /// Where a device's name comes from when a file has no `DEVICE`: the key that says it, and
@@ -488,15 +503,15 @@ impl<'a> Files<'a> {
                 }
                 continue;
             }
-            let routes = path.strip_prefix(DIR).and_then(|p| {
-                p.strip_prefix("/route-")
-                    .or_else(|| p.strip_prefix("/route6-"))
-            });
-            if routes.is_some() {
-                let holds = |l: &str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
-                if text.lines().any(holds) {
-                    files.routes.insert(path, text);
-                }
+            if route_file_name(path).is_some() {
+                files.route_files.insert(path, text);
+                continue;
+            }
+            if let Some(name) = path.strip_prefix(DIR).and_then(|p| {
+                p.strip_prefix("/rule-")
+                    .or_else(|| p.strip_prefix("/rule6-"))
+            }) {
+                files.rules.insert(name, path);
                 continue;
             }
             if let Some(suffix) = path.strip_prefix(&prefix)
@@ -516,8 +531,10 @@ impl<'a> Files<'a> {
             .binary
             .iter()
             .filter(|(path, _)| {
-                path.strip_prefix(&prefix)
-                    .is_some_and(|suffix| !suffix.is_empty() && !is_ignored(suffix))
+                let ifcfg = path
+                    .strip_prefix(&prefix)
+                    .is_some_and(|suffix| !suffix.is_empty() && !is_ignored(suffix));
+                ifcfg || route_file_name(path).is_some()
             })
             .map(|(_, problem)| problem.clone().with_note(UNREADABLE))
             .collect();
@@ -707,6 +724,15 @@ impl<'a> Files<'a> {
                 },
             };
         }
+    }
+
+    /// The `route-NAME` (`tag` `route-`) or `route6-NAME` file of the ifcfg file
+    /// `ifcfg-NAME`, as a path and its text.
+    pub(super) fn route_file(&self, tag: &str, name: &str) -> Option<(&'a str, &'a str)> {
+        let path = format!("{DIR}/{tag}{name}");
+        self.route_files
+            .get_key_value(path.as_str())
+            .map(|(p, t)| (*p, *t))
     }
 
     /// The file `ifcfg-NAME`, whatever it configures.

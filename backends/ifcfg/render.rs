@@ -7,11 +7,13 @@ use askama::Template;
 
 use super::DIR;
 use super::parse;
+use super::routes;
 use crate::backend::{BackendError, Refusal, RenderedFile, Snapshot};
 use crate::error::Diagnostics;
 use crate::model::{
-    Bond, BondMode, BondOptions, Bridge, BridgeOptions, Ethernet, Host, IfaceName, Interface,
-    InterfaceKind, Ipv4, Ipv4Prefix, Ipv6, Ipv6Prefix, MacAddr, Mtu, PortKind, StartMode, Vlan,
+    Bond, BondMode, BondOptions, Bridge, BridgeOptions, DomainName, Ethernet, Host, IfaceName,
+    Interface, InterfaceKind, Ipv4, Ipv4Prefix, Ipv4Route, Ipv6, Ipv6Prefix, Ipv6Route, MacAddr,
+    Mtu, PortKind, Route, RouteFamily, StartMode, Vlan,
 };
 use crate::syntax::shell::{ShellFile, quote};
 
@@ -24,6 +26,9 @@ pub(super) struct Profile {
     /// Keys netloom manages in this file only, because of what it is (`MACADDR` of a NIC
     /// that is not a bond slave, `BRIDGING_OPTS` of a bridge): removed when `keys` lack them.
     owned: Vec<&'static str>,
+    /// The static routes of `route-NAME` and `route6-NAME` (a top-level interface's only).
+    routes4: Vec<Ipv4Route>,
+    routes6: Vec<Ipv6Route>,
 }
 
 impl Profile {
@@ -32,6 +37,8 @@ impl Profile {
             name: name.clone(),
             keys: Vec::new(),
             owned: Vec::new(),
+            routes4: Vec::new(),
+            routes6: Vec::new(),
         };
         p.set("DEVICE", name.as_str());
         p.set("TYPE", type_name);
@@ -74,7 +81,9 @@ fn interface(i: &Interface, out: &mut Vec<Profile>) {
         ipv4(&mut p, v4);
     }
     if let Some(v6) = &i.ipv6 {
-        ipv6(&mut p, v6);
+        // NetworkManager numbers the IPv6 servers on from the IPv4 ones.
+        let offset = i.ipv4.as_ref().map_or(0, |v4| v4.dns.len());
+        ipv6(&mut p, v6, offset);
     }
     match &i.kind {
         InterfaceKind::Ethernet(_) | InterfaceKind::Vlan(_) => out.push(p),
@@ -282,9 +291,22 @@ fn ipv4(p: &mut Profile, v4: &Ipv4) {
     if let Some(gw) = v4.gateway {
         p.set("GATEWAY", gw);
     }
+    for (i, server) in v4.dns.iter().enumerate() {
+        p.set(&format!("DNS{}", i + 1), server);
+    }
+    if !v4.search.is_empty() {
+        p.set("DOMAIN", join(&v4.search));
+    }
+    p.routes4 = v4.routes.clone();
 }
 
-fn ipv6(p: &mut Profile, v6: &Ipv6) {
+/// Search domains as `DOMAIN` and `IPV6_DOMAIN` hold them: separated by spaces.
+fn join(domains: &[DomainName]) -> String {
+    let names: Vec<&str> = domains.iter().map(DomainName::as_str).collect();
+    names.join(" ")
+}
+
+fn ipv6(p: &mut Profile, v6: &Ipv6, dns_offset: usize) {
     p.set("IPV6INIT", "yes");
     p.set("IPV6_AUTOCONF", yes_no(v6.autoconf));
     p.set("DHCPV6C", yes_no(v6.dhcp.is_some()));
@@ -304,6 +326,13 @@ fn ipv6(p: &mut Profile, v6: &Ipv6) {
     if let Some(gw) = v6.gateway {
         p.set("IPV6_DEFAULTGW", gw);
     }
+    for (i, server) in v6.dns.iter().enumerate() {
+        p.set(&format!("DNS{}", dns_offset + i + 1), server);
+    }
+    if !v6.search.is_empty() {
+        p.set("IPV6_DOMAIN", join(&v6.search));
+    }
+    p.routes6 = v6.routes.clone();
 }
 
 #[derive(Template)]
@@ -325,9 +354,50 @@ pub(super) fn render(host: &Host, existing: &Snapshot) -> Result<Vec<RenderedFil
     let files = parse::Files::read(existing)?;
     // Each file is independent of the others: 10,000 merges run on every core.
     let rendered = crate::parallel::map(&profiles(host), 64, |profile| render_one(profile, &files));
-    let mut out = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut out: Vec<RenderedFile> = Vec::new();
+    let mut problems = Vec::new();
+    for r in rendered {
+        match r {
+            Ok(some) => out.extend(some),
+            Err(BackendError::Invalid(d)) => problems.extend(d.0),
+            Err(other) => return Err(other),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(BackendError::Invalid(Diagnostics(problems)));
+    }
+    out.extend(kept_route_files(&files, &out));
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// The route files no profile rendered that stay as they are: those of a file netloom does
+/// not own (a device of a kind it skips, the loopback, a backup) and those with no ifcfg
+/// file at all. Every route file is the backend's ([`super::Ifcfg::owns`]), so the ones of a
+/// device that leaves the declaration, which are not here, are removed with its ifcfg file.
+fn kept_route_files(files: &parse::Files<'_>, rendered: &[RenderedFile]) -> Vec<RenderedFile> {
+    let done: HashSet<&str> = rendered.iter().map(|f| f.path.as_str()).collect();
+    let mut out = Vec::new();
+    for (&path, &text) in &files.route_files {
+        if done.contains(path) {
+            continue;
+        }
+        let owner = parse::route_file_name(path).and_then(|(_, name)| files.named(name));
+        let owned = owner.is_some_and(|f| {
+            matches!(
+                f.class,
+                parse::Class::Device(_) | parse::Class::Invalid { .. }
+            )
+        });
+        if !owned {
+            out.push(RenderedFile {
+                path: path.to_owned(),
+                contents: text.to_owned(),
+                mode: 0o644,
+            });
+        }
+    }
+    out
 }
 
 /// Why a gateway needs a static address: NetworkManager reads `GATEWAY` and
@@ -398,8 +468,78 @@ fn refusals(host: &Host) -> Vec<Refusal> {
     out
 }
 
-/// One profile's file: merged into the existing file for its device, or new.
-fn render_one(profile: &Profile, files: &parse::Files<'_>) -> Result<RenderedFile, BackendError> {
+/// One profile's files: its ifcfg file, merged into the existing file for its device or new,
+/// and its route files beside it.
+fn render_one(
+    profile: &Profile,
+    files: &parse::Files<'_>,
+) -> Result<Vec<RenderedFile>, BackendError> {
+    let ifcfg = render_ifcfg(profile, files)?;
+    let name = ifcfg
+        .path
+        .rsplit_once("/ifcfg-")
+        .map_or(profile.name.as_str(), |(_, n)| n)
+        .to_owned();
+    let mut out = vec![ifcfg];
+    if let Some(rule) = files.rules.get(name.as_str()) {
+        if profile.routes4.is_empty() && profile.routes6.is_empty() {
+            return Ok(out);
+        }
+        let message = format!(
+            "netloom would write static routes for '{}', and NetworkManager reads no route-{name} \
+             or route6-{name} while this rule file exists (it leaves policy routing to a \
+             dispatcher script); move the rules away, or drop the <nl:route> elements",
+            profile.name
+        );
+        let d = crate::error::Diagnostic::new(*rule, None, message);
+        return Err(BackendError::Invalid(Diagnostics(vec![d])));
+    }
+    let device = profile.name.as_str();
+    out.extend(route_file(
+        files,
+        "route-",
+        &name,
+        &profile.routes4,
+        device,
+    )?);
+    out.extend(route_file(
+        files,
+        "route6-",
+        &name,
+        &profile.routes6,
+        device,
+    )?);
+    Ok(out)
+}
+
+/// The route file `TAG+NAME` holding `routes`, merged into the existing one; `None` when
+/// there would be nothing in it (an existing one is then removed).
+fn route_file<A: RouteFamily>(
+    files: &parse::Files<'_>,
+    tag: &str,
+    name: &str,
+    routes: &[Route<A>],
+    device: &str,
+) -> Result<Option<RenderedFile>, BackendError> {
+    let existing = files.route_file(tag, name);
+    let path = existing.map_or_else(|| format!("{DIR}/{tag}{name}"), |(p, _)| p.to_owned());
+    match routes::merge(existing.map(|(_, t)| t), routes, device) {
+        Ok(contents) => Ok(contents.map(|contents| RenderedFile {
+            path,
+            contents,
+            mode: 0o644,
+        })),
+        Err((at, message)) => {
+            let text = existing.map_or("", |(_, t)| t);
+            let source = crate::source::SourceFile::new(path, text);
+            let d = source.diagnostic_in_input(at, message);
+            Err(BackendError::Invalid(Diagnostics(vec![d])))
+        }
+    }
+}
+
+/// A profile's ifcfg file: merged into the existing file for its device, or new.
+fn render_ifcfg(profile: &Profile, files: &parse::Files<'_>) -> Result<RenderedFile, BackendError> {
     {
         let target = files.lookup(&profile.name);
         if target.is_none()

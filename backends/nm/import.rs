@@ -13,6 +13,7 @@
 //! (`ipv4.method` `shared`, a bond with several ARP targets) are errors, never guesses.
 
 use std::collections::{HashMap, HashSet};
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::keyfile::Locator;
 use super::render::uuid;
@@ -27,6 +28,7 @@ use crate::model::{
     ValueError, Vlan, VlanOptions, VlanProtocol, VlanTag, parse_arp_target, parse_host_ipv4,
     parse_host_ipv6, parse_uint,
 };
+use crate::model::{Destination, RouteCheck};
 use crate::source::SourceFile;
 
 /// The model of `profiles` (as `GetSettings` returns them), limited to the top-level
@@ -1019,11 +1021,21 @@ impl<'a> Importer<'a> {
             ),
             None => None,
         };
-        Some(Ipv4 {
+        let mut v4 = Ipv4 {
             dhcp,
             addresses,
             gateway,
-        })
+            routes: Vec::new(),
+            dns: Vec::new(),
+            search: Vec::new(),
+        };
+        let networks = (v4.addresses.iter())
+            .filter_map(|a| Some(Destination::of(a.address, a.prefix?.get())))
+            .collect();
+        let check = RouteCheck::new(networks, v4.dhcp.is_some());
+        let extras = (&mut v4.routes, &mut v4.dns, &mut v4.search);
+        self.routes_and_dns::<Ipv4Addr>(i, "ipv4", check, extras);
+        Some(v4)
     }
 
     fn ipv6(&mut self, i: usize) -> Option<Ipv6> {
@@ -1075,11 +1087,27 @@ impl<'a> Importer<'a> {
             ),
             None => None,
         };
-        Some(Ipv6 {
+        let mut v6 = Ipv6 {
             autoconf,
             dhcp,
             addresses,
             gateway,
-        })
+            routes: Vec::new(),
+            dns: Vec::new(),
+            search: Vec::new(),
+        };
+        // A link-local profile has no address to route or resolve from: NetworkManager
+        // refuses DNS there, and the model holds neither.
+        if method != "link-local" || !v6.addresses.is_empty() {
+            let networks = (v6.addresses.iter())
+                .filter_map(|a| Some(Destination::of(a.address, a.prefix?.get())))
+                .collect();
+            let check = RouteCheck::new(networks, v6.autoconf || v6.dhcp.is_some());
+            let extras = (&mut v6.routes, &mut v6.dns, &mut v6.search);
+            self.routes_and_dns::<Ipv6Addr>(i, "ipv6", check, extras);
+        }
+        Some(v6)
     }
 }
+
+mod route;

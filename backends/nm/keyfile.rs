@@ -24,6 +24,10 @@
 //!   a prefix reads as /24 (IPv4) or /64 (IPv6), with a warning.
 //! - `mac-address=02:4E:4D:00:00:10`: upper case. Bond options are keys of `[bond]`
 //!   (`mode=802.3ad`, `miimon=100`, `use_carrier=1`, `arp_ip_target=10.0.0.1`), as given.
+//! - Routes are `route1=10.10.0.0/16,192.0.2.254,100` in order, the gateway said as
+//!   `0.0.0.0` (or `::`) when a metric follows and there is none, and the attributes in
+//!   `route1_options=src=192.0.2.10,table=200`, sorted by name. DNS servers are
+//!   `dns=A;B;`, search domains `dns-search=A;B;`.
 //! - `addr-gen-mode` is a name (`eui64`, `stable-privacy`, `default-or-eui64`, `default`);
 //!   `default-or-eui64` is the one left out.
 //! - Files whose name starts with `.` are ignored; a name starting with `-` is read.
@@ -33,7 +37,7 @@
 //! equal. Settings a keyfile cannot hold the way D-Bus does are left out: the deprecated
 //! keys of [`super::settings::DEPRECATED`], the copies of `interface-name` that
 //! `GetSettings` puts in `[bond]`, `[vlan]` and `[bridge]`, maps other than the bond's
-//! options, and lists of dictionaries other than `address-data`.
+//! options, and lists of dictionaries other than `address-data` and `route-data`.
 
 mod read;
 
@@ -227,6 +231,10 @@ fn entry<'a>(
         {
             return;
         }
+        (_, "route-data", Value::Dicts(routes)) if ip => {
+            routes_lines(name, routes, out);
+            return;
+        }
         (_, "dns-data", Value::Strs(servers)) if ip => {
             let servers = list(servers.iter().map(|s| escape(s, Some(';'))));
             out.push((Cow::Borrowed("dns"), Cow::Owned(servers)));
@@ -248,6 +256,50 @@ fn entry<'a>(
         (_, _, v) => Cow::Owned(plain(v)),
     };
     out.push((Cow::Borrowed(key), text));
+}
+
+/// `route1=DEST/PREFIX[,GATEWAY[,METRIC]]` and `route1_options=NAME=VALUE,…` for each
+/// `route-data` entry, as NetworkManager's `write_ip_values` writes them: the gateway is
+/// said (as `0.0.0.0` or `::` when there is none) whenever a metric follows, and the
+/// attributes are sorted by name, a `,`, `=` or `\` in a value escaped with `\`.
+fn routes_lines<'a>(name: &str, routes: &'a [BTreeMap<String, Value>], out: &mut Vec<Line<'a>>) {
+    let none = if name == "ipv6" { "::" } else { "0.0.0.0" };
+    for (i, r) in routes.iter().enumerate() {
+        let field = |k: &str| r.get(k).map(plain);
+        let mut text = format!(
+            "{}/{}",
+            field("dest").unwrap_or_default(),
+            field("prefix").unwrap_or_default()
+        );
+        let (gateway, metric) = (field("next-hop"), field("metric"));
+        if gateway.is_some() || metric.is_some() {
+            text.push(',');
+            text.push_str(gateway.as_deref().unwrap_or(none));
+            if let Some(m) = metric {
+                text.push(',');
+                text.push_str(&m);
+            }
+        }
+        out.push((Cow::Owned(format!("route{}", i + 1)), Cow::Owned(text)));
+        let attributes: Vec<String> = r
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "dest" | "prefix" | "next-hop" | "metric"))
+            .map(|(k, v)| {
+                let mut value = String::new();
+                for c in plain(v).chars() {
+                    if matches!(c, ',' | '=' | '\\') {
+                        value.push('\\');
+                    }
+                    value.push(c);
+                }
+                format!("{k}={value}")
+            })
+            .collect();
+        if !attributes.is_empty() {
+            let key = format!("route{}_options", i + 1);
+            out.push((Cow::Owned(key), Cow::Owned(attributes.join(","))));
+        }
+    }
 }
 
 /// A scalar as text.

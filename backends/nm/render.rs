@@ -18,6 +18,8 @@
 //! | IPv4 DHCP / static only | `auto` (with `ignore-auto-dns` from `peerdns`) / `manual`; addresses in `address-data`, `gateway` |
 //! | no IPv6 protocol | `ipv6.method` `disabled` |
 //! | IPv6 autoconf / DHCP without autoconf / static only / nothing | `auto` / `dhcp` / `manual` / `link-local`; addresses in `address-data` beside any of them, `gateway`, `ignore-auto-dns` from `peerdns` |
+//! | `<nl:route>` | `route-data` entries: `dest`, `prefix`, `next-hop`, `metric`, and the attributes `table` and `src` |
+//! | `<nl:dns>`, `<nl:search>` | `dns-data` (the servers as text), `dns-search`, in the family's setting |
 //! | `<link>` | nothing: status a live system reports, not configuration (as in every backend) |
 //!
 //! IPv6 autoconf with DHCP is `auto`, which runs DHCPv6 whenever the router's advertisement
@@ -34,8 +36,9 @@ use std::collections::BTreeMap;
 use super::settings::{Settings, Value, kind};
 use crate::backend::{BackendError, Refusal};
 use crate::model::{
-    Bond, BondMode, BondMonitor, Bridge, Ethernet, Host, IfaceName, Interface, InterfaceKind, Ipv4,
-    Ipv6, Mtu, PortKind, StartMode, Uuid, Vlan, VlanOptions, VlanTag,
+    Bond, BondMode, BondMonitor, Bridge, DomainName, Ethernet, Host, IfaceName, Interface,
+    InterfaceKind, Ipv4, Ipv6, Mtu, PortKind, Route, RouteFamily, StartMode, Uuid, Vlan,
+    VlanOptions, VlanTag,
 };
 
 /// The backend's name in refusals.
@@ -347,6 +350,7 @@ impl Renderer {
                 v4.dhcp.is_some(),
             );
         }
+        resolver_and_routes(p, "ipv4", &v4.dns, &v4.search, &v4.routes);
     }
 
     fn ipv6(&mut self, p: &mut Settings, name: &IfaceName, v6: Option<&Ipv6>) {
@@ -391,6 +395,7 @@ impl Renderer {
                 v6.dhcp.is_some(),
             );
         }
+        resolver_and_routes(p, "ipv6", &v6.dns, &v6.search, &v6.routes);
     }
 
     fn gateway(
@@ -427,6 +432,60 @@ const GATEWAY_WHY: &str = "NetworkManager refuses a gateway on a profile without
     addresses (\"gateway cannot be set if there are no addresses configured\"); with DHCP the \
     default route comes from the server. Add a static <ip> to the protocol, or drop the \
     <route> and let DHCP supply the route";
+
+/// `dns-data` (the servers as text, which D-Bus and keyfiles share since NetworkManager
+/// 1.42), `dns-search`, and `route-data`, each when there is any.
+fn resolver_and_routes<A: RouteFamily>(
+    p: &mut Settings,
+    family: &str,
+    dns: &[A],
+    search: &[DomainName],
+    routes: &[Route<A>],
+) {
+    if !dns.is_empty() {
+        let servers = dns.iter().map(ToString::to_string).collect();
+        p.set(family, "dns-data", Value::Strs(servers));
+    }
+    if !search.is_empty() {
+        let domains = search.iter().map(|d| d.as_str().to_owned()).collect();
+        p.set(family, "dns-search", Value::Strs(domains));
+    }
+    if !routes.is_empty() {
+        p.set(
+            family,
+            "route-data",
+            Value::Dicts(routes.iter().map(route).collect()),
+        );
+    }
+}
+
+/// One `route-data` entry as NetworkManager's D-Bus API carries it: `dest` and `prefix`,
+/// `next-hop`, `metric`, and the attributes `table` (a `u32`) and `src`.
+fn route<A: RouteFamily>(r: &Route<A>) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::from([
+        (
+            "dest".to_owned(),
+            Value::Str(r.destination.address().to_string()),
+        ),
+        (
+            "prefix".to_owned(),
+            Value::U32(u32::from(r.destination.prefix())),
+        ),
+    ]);
+    if let Some(g) = r.gateway {
+        out.insert("next-hop".to_owned(), Value::Str(g.to_string()));
+    }
+    if let Some(m) = r.metric {
+        out.insert("metric".to_owned(), Value::U32(m));
+    }
+    if let Some(t) = r.table {
+        out.insert("table".to_owned(), Value::U32(t.get()));
+    }
+    if let Some(src) = r.source {
+        out.insert("src".to_owned(), Value::Str(src.to_string()));
+    }
+    out
+}
 
 /// `vlan.flags`, NetworkManager's bits: 1 reorders headers (the kernel's default, on
 /// unless said otherwise), 2 GVRP, 4 loose binding, 8 MVRP.

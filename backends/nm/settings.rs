@@ -112,11 +112,65 @@ pub const MANAGED: &[(&str, &str)] = &[
     ("ipv4", "address-data"),
     ("ipv4", "gateway"),
     ("ipv4", "ignore-auto-dns"),
+    ("ipv4", "route-data"),
+    ("ipv4", "dns-data"),
+    ("ipv4", "dns-search"),
     ("ipv6", "method"),
     ("ipv6", "address-data"),
     ("ipv6", "gateway"),
     ("ipv6", "ignore-auto-dns"),
+    ("ipv6", "route-data"),
+    ("ipv6", "dns-data"),
+    ("ipv6", "dns-search"),
 ];
+
+/// The keys of a `route-data` entry the model holds a route in; an entry with any other
+/// (`mtu`, `onlink`, `from`, `type`…) is the user's.
+pub const ROUTE_KEYS: &[&str] = &["dest", "prefix", "next-hop", "metric", "table", "src"];
+
+/// Whether the model could hold the text entry `item` of the list `key` at all: a DNS
+/// server that is a plain address, a search domain that is a domain name. What it cannot
+/// (DNS over TLS, a routing domain `~example.test`) is the user's: kept by a merge, left out
+/// of comparisons.
+fn holds_text(key: &str, item: &str) -> bool {
+    match key {
+        "dns-data" => item.parse::<std::net::IpAddr>().is_ok(),
+        "dns-search" => crate::model::DomainName::parse(item).is_ok(),
+        _ => true,
+    }
+}
+
+/// Whether the model could hold a `route-data` entry: one of only [`ROUTE_KEYS`]. One with
+/// other attributes (`mtu`, `onlink`, `from`…) is the user's.
+pub fn holds_route(entry: &BTreeMap<String, Value>) -> bool {
+    entry.keys().all(|k| ROUTE_KEYS.contains(&k.as_str()))
+}
+
+/// The lists netloom shares with the user entry by entry: the entries the model holds are
+/// netloom's, the others (a route with an MTU, a DNS-over-TLS server, a routing domain) the
+/// user's.
+const SHARED_LISTS: &[&str] = &["route-data", "dns-data", "dns-search"];
+
+/// The entries of a shared list `value` (see [`SHARED_LISTS`]) that are netloom's (`ours`)
+/// or the user's (`!ours`); `None` when that leaves none.
+fn entries(key: &str, value: &Value, ours: bool) -> Option<Value> {
+    let out = match value {
+        Value::Dicts(list) => Value::Dicts(
+            list.iter()
+                .filter(|e| holds_route(e) == ours)
+                .cloned()
+                .collect(),
+        ),
+        Value::Strs(list) => Value::Strs(
+            list.iter()
+                .filter(|s| holds_text(key, s) == ours)
+                .cloned()
+                .collect(),
+        ),
+        other => return ours.then(|| other.clone()),
+    };
+    (!is_default("", "", &out)).then_some(out)
+}
 
 impl Settings {
     /// The value of `section.key`.
@@ -175,12 +229,20 @@ impl Settings {
         self.str("connection", "master")
     }
 
-    /// Only the keys in [`MANAGED`]: what a comparison and a diff look at.
+    /// Only the keys in [`MANAGED`], and of the lists shared with the user only netloom's
+    /// entries: what a comparison and a diff look at.
     pub fn managed(&self) -> Settings {
         let mut out = Settings::default();
         for (section, key) in MANAGED {
-            if let Some(v) = self.get(section, key) {
-                out.set(section, key, v.clone());
+            let Some(v) = self.get(section, key) else {
+                continue;
+            };
+            let v = match SHARED_LISTS.contains(key) {
+                true => entries(key, v, true),
+                false => Some(v.clone()),
+            };
+            if let Some(v) = v {
+                out.set(section, key, v);
             }
         }
         out
@@ -258,6 +320,30 @@ impl Settings {
                 out.set(section, key, value.clone());
             }
         }
+        // The user's entries of the shared lists follow netloom's, in their order.
+        for family in ["ipv4", "ipv6"] {
+            if !out.0.contains_key(family) {
+                continue;
+            }
+            for key in SHARED_LISTS {
+                let Some(theirs) = self.get(family, key).and_then(|v| entries(key, v, false))
+                else {
+                    continue;
+                };
+                let merged = match (out.get(family, key).cloned(), theirs) {
+                    (Some(Value::Dicts(mut a)), Value::Dicts(b)) => {
+                        a.extend(b);
+                        Value::Dicts(a)
+                    }
+                    (Some(Value::Strs(mut a)), Value::Strs(b)) => {
+                        a.extend(b);
+                        Value::Strs(a)
+                    }
+                    (_, theirs) => theirs,
+                };
+                out.set(family, key, merged);
+            }
+        }
         out
     }
 
@@ -320,11 +406,7 @@ mod tests {
         live.set("connection", "zone", s("work"));
         live.set("ipv4", "gateway", s("198.51.100.1"));
         live.set("ipv4", "addresses", Value::U32s(vec![1, 2, 3]));
-        live.set(
-            "ipv4",
-            "dns-search",
-            Value::Strs(vec!["example.org".into()]),
-        );
+        live.set("ipv4", "dns-options", Value::Strs(vec!["rotate".into()]));
         let mut want = Settings::default();
         want.set("connection", "id", s("eth0"));
         want.set("ipv4", "method", s("auto"));
@@ -338,7 +420,84 @@ mod tests {
             "managed and not wanted"
         );
         assert_eq!(merged.get("ipv4", "addresses"), None, "deprecated");
-        assert!(merged.get("ipv4", "dns-search").is_some());
+        assert!(merged.get("ipv4", "dns-options").is_some());
+        assert_eq!(merged.managed(), want);
+    }
+
+    #[test]
+    fn the_users_routes_servers_and_domains_the_model_cannot_hold_survive_a_merge() {
+        let route = |dest: &str, extra: Option<(&str, Value)>| {
+            let mut r = BTreeMap::from([
+                ("dest".to_owned(), s(dest)),
+                ("prefix".to_owned(), Value::U32(16)),
+                ("next-hop".to_owned(), s("192.0.2.254")),
+            ]);
+            if let Some((k, v)) = extra {
+                r.insert(k.to_owned(), v);
+            }
+            r
+        };
+        let mut live = Settings::default();
+        live.set("ipv4", "method", s("manual"));
+        let routes = vec![
+            route("10.1.0.0", None),
+            route("10.2.0.0", Some(("mtu", Value::U32(1400)))),
+            route("10.3.0.0", Some(("table", Value::U32(7)))),
+        ];
+        live.set("ipv4", "route-data", Value::Dicts(routes));
+        let servers = vec![
+            "192.0.2.53".into(),
+            "dns+tls://192.0.2.54#dns.example".into(),
+        ];
+        live.set("ipv4", "dns-data", Value::Strs(servers));
+        live.set(
+            "ipv4",
+            "dns-search",
+            Value::Strs(vec!["example.org".into(), "~.".into()]),
+        );
+        // What the model holds of it is netloom's: the comparison sees only that.
+        let managed = live.managed();
+        assert_eq!(
+            managed.get("ipv4", "route-data"),
+            Some(&Value::Dicts(vec![
+                route("10.1.0.0", None),
+                route("10.3.0.0", Some(("table", Value::U32(7))))
+            ]))
+        );
+        assert_eq!(
+            managed.get("ipv4", "dns-data"),
+            Some(&Value::Strs(vec!["192.0.2.53".into()]))
+        );
+        assert_eq!(
+            managed.get("ipv4", "dns-search"),
+            Some(&Value::Strs(vec!["example.org".into()]))
+        );
+        // A declaration replaces netloom's entries and keeps the user's after them.
+        let mut want = Settings::default();
+        want.set("ipv4", "method", s("manual"));
+        want.set(
+            "ipv4",
+            "route-data",
+            Value::Dicts(vec![route("10.9.0.0", None)]),
+        );
+        let merged = live.merged(&want);
+        assert_eq!(
+            merged.get("ipv4", "route-data"),
+            Some(&Value::Dicts(vec![
+                route("10.9.0.0", None),
+                route("10.2.0.0", Some(("mtu", Value::U32(1400))))
+            ]))
+        );
+        assert_eq!(
+            merged.get("ipv4", "dns-data"),
+            Some(&Value::Strs(vec![
+                "dns+tls://192.0.2.54#dns.example".into()
+            ]))
+        );
+        assert_eq!(
+            merged.get("ipv4", "dns-search"),
+            Some(&Value::Strs(vec!["~.".into()]))
+        );
         assert_eq!(merged.managed(), want);
     }
 
@@ -382,11 +541,7 @@ mod tests {
         live.set("connection", "slave-type", s("bridge"));
         live.set("bridge-port", "priority", Value::U32(10));
         live.set(kind::BRIDGE, "stp", Value::Bool(false));
-        live.set(
-            "ipv4",
-            "dns-search",
-            Value::Strs(vec!["example.org".into()]),
-        );
+        live.set("ipv4", "dns-options", Value::Strs(vec!["rotate".into()]));
         live.set("ipv6", "dns", Value::U32s(vec![]));
         live.set("ipv6", "addr-gen-mode", Value::I32(1));
         let mut want = Settings::default();
@@ -401,7 +556,7 @@ mod tests {
         standalone.set("ipv6", "method", s("disabled"));
         let merged = live.merged(&standalone);
         assert!(
-            merged.get("ipv4", "dns-search").is_some(),
+            merged.get("ipv4", "dns-options").is_some(),
             "kept for a live family"
         );
         assert_eq!(merged.0.get("ipv6").map(|s| s.len()), Some(1), "{merged:?}");

@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::ValueError;
 use super::common::parse_uint;
+use super::route::{DomainName, Ipv4Route, Ipv6Route};
 
 /// A prefix length from 1 to `MAX`. A `/0` prefix describes no subnet an address could live
 /// in, so it is refused instead of being silently dropped as libvirt does.
@@ -127,6 +128,12 @@ pub struct Ipv4 {
     pub addresses: Vec<Ipv4Address>,
     /// The default gateway.
     pub gateway: Option<Ipv4Addr>,
+    /// Static routes (`<nl:route>`), in the order written: the order they are added in.
+    pub routes: Vec<Ipv4Route>,
+    /// DNS servers (`<nl:dns>`), in the order written: the order resolvers ask them in.
+    pub dns: Vec<Ipv4Addr>,
+    /// DNS search domains (`<nl:search>`), in the order written.
+    pub search: Vec<DomainName>,
 }
 
 /// One static IPv6 address.
@@ -149,6 +156,12 @@ pub struct Ipv6 {
     pub addresses: Vec<Ipv6Address>,
     /// The default gateway.
     pub gateway: Option<Ipv6Addr>,
+    /// Static routes (`<nl:route>`), in the order written: the order they are added in.
+    pub routes: Vec<Ipv6Route>,
+    /// DNS servers (`<nl:dns>`), in the order written: the order resolvers ask them in.
+    pub dns: Vec<Ipv6Addr>,
+    /// DNS search domains (`<nl:search>`), in the order written.
+    pub search: Vec<DomainName>,
 }
 
 #[cfg(test)]

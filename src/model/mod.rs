@@ -13,6 +13,7 @@ mod ethernet;
 pub mod guest;
 mod ip;
 pub mod network;
+mod route;
 mod uuid;
 mod vlan;
 
@@ -29,6 +30,10 @@ pub use ethernet::Ethernet;
 pub use ip::{
     Dhcp, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6, Ipv6Address, Ipv6Prefix, Prefix, parse_host_ipv4,
     parse_host_ipv6,
+};
+pub use route::{
+    Destination, DomainName, Ipv4Route, Ipv6Route, MAX_DOMAIN_BYTES, Route, RouteCheck,
+    RouteFamily, RouteKey, RouteProblem, RouteTable, parse_metric,
 };
 pub use uuid::Uuid;
 pub use vlan::{Vlan, VlanOptions, VlanProtocol, VlanTag};

@@ -5,6 +5,7 @@
 //! both the model (refusing a `dnsmasq:option` dnsmasq would refuse) and the dnsmasq backend
 //! (quoting values) need.
 
+pub mod dns;
 pub mod dnsmasq;
 pub mod ini;
 pub mod interfaces;

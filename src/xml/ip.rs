@@ -8,9 +8,10 @@ use roxmltree::Node;
 
 use super::interface::single_value;
 use super::reader::{Reader, named, parse_yes_no};
+use super::route::{self, Addressing};
 use crate::model::{
-    Dhcp, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6, Ipv6Address, Ipv6Prefix, ValueError, keywords,
-    parse_host_ipv4, parse_host_ipv6,
+    Destination, Dhcp, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6, Ipv6Address, Ipv6Prefix, ValueError,
+    keywords, parse_host_ipv4, parse_host_ipv6,
 };
 
 keywords! {
@@ -60,35 +61,76 @@ pub(super) fn protocols(
     (v4, v6)
 }
 
+/// A protocol's children: libvirt's (in no namespace) and netloom's.
+fn split<'a, 'i>(nodes: Vec<Node<'a, 'i>>) -> (Vec<Node<'a, 'i>>, Vec<Node<'a, 'i>>) {
+    nodes
+        .into_iter()
+        .partition(|n| n.tag_name().namespace().is_none())
+}
+
 fn ipv4(r: &mut Reader, el: Node) -> Ipv4 {
     let what = "<protocol family='ipv4'>";
-    let kids = r.children(el, what, &["dhcp", "ip", "route"], None);
-    Ipv4 {
-        dhcp: r.once(&kids, "dhcp", what).map(|n| dhcp(r, n)),
-        addresses: addresses(r, &kids, what, parse_host_ipv4, Ipv4Prefix::parse)
-            .into_iter()
-            .map(|(address, prefix)| Ipv4Address { address, prefix })
+    let kids = r.children_ns(el, what, &["dhcp", "ip", "route"], None, route::IN_PROTOCOL);
+    let (kids, ours) = split(kids);
+    let dhcp = r.once(&kids, "dhcp", what).map(|n| dhcp(r, n));
+    let addresses: Vec<Ipv4Address> = addresses(r, &kids, what, parse_host_ipv4, Ipv4Prefix::parse)
+        .into_iter()
+        .map(|(address, prefix)| Ipv4Address { address, prefix })
+        .collect();
+    let gateway = gateway(r, &kids, what, parse_host_ipv4);
+    // An address without a prefix has its class's, as ifcfg files and ifupdown read it.
+    let addressing = Addressing {
+        networks: (addresses.iter())
+            .map(|a| {
+                let prefix = a.prefix.unwrap_or_else(|| Ipv4Prefix::classful(a.address));
+                Destination::of(a.address, prefix.get())
+            })
             .collect(),
-        gateway: gateway(r, &kids, what, parse_host_ipv4),
+        dynamic: dhcp.is_some(),
+    };
+    let extras = route::extras(r, &ours, what, &addressing);
+    Ipv4 {
+        dhcp,
+        addresses,
+        gateway,
+        routes: extras.routes,
+        dns: extras.dns,
+        search: extras.search,
     }
 }
 
 fn ipv6(r: &mut Reader, el: Node) -> Ipv6 {
     let what = "<protocol family='ipv6'>";
-    let kids = r.children(el, what, &["autoconf", "dhcp", "ip", "route"], None);
+    let allowed = ["autoconf", "dhcp", "ip", "route"];
+    let kids = r.children_ns(el, what, &allowed, None, route::IN_PROTOCOL);
+    let (kids, ours) = split(kids);
     let autoconf = r.once(&kids, "autoconf", what).is_some_and(|n| {
         r.check_attrs(n, "<autoconf>", &[]);
         r.children(n, "<autoconf>", &[], None);
         true
     });
+    let dhcp = r.once(&kids, "dhcp", what).map(|n| dhcp(r, n));
+    let addresses: Vec<Ipv6Address> = addresses(r, &kids, what, parse_host_ipv6, Ipv6Prefix::parse)
+        .into_iter()
+        .map(|(address, prefix)| Ipv6Address { address, prefix })
+        .collect();
+    let gateway = gateway(r, &kids, what, parse_host_ipv6);
+    // An address without a prefix is one host's to the strictest reader (ifupdown's /128).
+    let addressing = Addressing {
+        networks: (addresses.iter())
+            .map(|a| Destination::of(a.address, a.prefix.unwrap_or(Ipv6Prefix::HOST).get()))
+            .collect(),
+        dynamic: autoconf || dhcp.is_some(),
+    };
+    let extras = route::extras(r, &ours, what, &addressing);
     Ipv6 {
         autoconf,
-        dhcp: r.once(&kids, "dhcp", what).map(|n| dhcp(r, n)),
-        addresses: addresses(r, &kids, what, parse_host_ipv6, Ipv6Prefix::parse)
-            .into_iter()
-            .map(|(address, prefix)| Ipv6Address { address, prefix })
-            .collect(),
-        gateway: gateway(r, &kids, what, parse_host_ipv6),
+        dhcp,
+        addresses,
+        gateway,
+        routes: extras.routes,
+        dns: extras.dns,
+        search: extras.search,
     }
 }
 

@@ -18,6 +18,7 @@ mod netloom;
 mod netport;
 mod network;
 mod reader;
+mod route;
 mod vlan;
 mod write;
 

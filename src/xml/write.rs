@@ -2,15 +2,16 @@
 //!
 //! Element order is netcf's (`start`, `mac`, `link`, `mtu`, `protocol`, then the kind's own
 //! element), because netcf's inputs must round-trip in order; within `<protocol>` it is
-//! libvirt's (`autoconf`, `dhcp`, `ip`…, `route`), and IPv4 precedes IPv6. Attributes are
+//! libvirt's (`autoconf`, `dhcp`, `ip`…, `route`) followed by netloom's (`nl:route`…,
+//! `nl:dns`…, `nl:search`…), and IPv4 precedes IPv6. Attributes are
 //! single-quoted like `virsh` prints them; indent is two spaces. One interface is written
 //! bare, several inside `<interfaces>`.
 
 use std::fmt::Write as _;
 
 use crate::model::{
-    Bond, BondMonitor, Bridge, Dhcp, Ethernet, Host, Interface, InterfaceKind, Ipv4, Ipv6, Link,
-    NETLOOM_NS, Port, PortKind, Vlan,
+    Bond, BondMonitor, Bridge, Dhcp, DomainName, Ethernet, Host, Interface, InterfaceKind, Ipv4,
+    Ipv6, Link, NETLOOM_NS, Port, PortKind, Route, RouteFamily, Vlan,
 };
 
 /// An element under construction: name, attributes in output order, children.
@@ -225,12 +226,31 @@ fn route(gateway: Option<impl ToString>) -> Option<El> {
     gateway.map(|g| El::new("route").attr("gateway", g))
 }
 
+/// netloom's elements of a protocol, after libvirt's: routes, DNS servers, search domains.
+fn extras<A: RouteFamily>(routes: &[Route<A>], dns: &[A], search: &[DomainName]) -> Vec<El> {
+    let routes = routes.iter().map(|r| {
+        El::new("nl:route")
+            .attr("destination", r.destination.address())
+            .attr("prefix", r.destination.prefix())
+            .opt("gateway", r.gateway)
+            .opt("source", r.source)
+            .opt("metric", r.metric)
+            .opt("table", r.table)
+    });
+    let dns = dns.iter().map(|s| El::new("nl:dns").attr("server", s));
+    let search = search
+        .iter()
+        .map(|d| El::new("nl:search").attr("domain", d));
+    routes.chain(dns).chain(search).collect()
+}
+
 fn ipv4(p: &Ipv4) -> El {
     El::new("protocol")
         .attr("family", "ipv4")
         .children(p.dhcp.as_ref().map(dhcp))
         .children(p.addresses.iter().map(|a| ip(a.address, a.prefix)))
         .children(route(p.gateway))
+        .children(extras(&p.routes, &p.dns, &p.search))
 }
 
 fn ipv6(p: &Ipv6) -> El {
@@ -240,6 +260,7 @@ fn ipv6(p: &Ipv6) -> El {
         .children(p.dhcp.as_ref().map(dhcp))
         .children(p.addresses.iter().map(|a| ip(a.address, a.prefix)))
         .children(route(p.gateway))
+        .children(extras(&p.routes, &p.dns, &p.search))
 }
 
 fn bond(b: &Bond) -> El {

@@ -15,6 +15,7 @@ use netloom::model::{
     PortKind, PrimaryReselect, Slave, StartMode, Vlan, VlanOptions, VlanProtocol, VlanTag,
     XmitHashPolicy,
 };
+use netloom::model::{Destination, DomainName, Route, RouteCheck, RouteFamily, RouteTable};
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -167,18 +168,125 @@ fn ipv4() -> impl Strategy<Value = Option<Ipv4>> {
         list.into_iter()
             .filter(|(a, _)| seen.insert(*a))
             .map(|(address, prefix)| Ipv4Address { address, prefix })
-            .collect()
+            .collect::<Vec<_>>()
     });
     proptest::option::weighted(
         0.6,
-        (dhcp(), addresses, proptest::option::weighted(0.3, host)).prop_map(
-            |(dhcp, addresses, gateway)| Ipv4 {
-                dhcp,
-                addresses,
-                gateway,
-            },
-        ),
+        (
+            dhcp(),
+            addresses,
+            proptest::option::weighted(0.3, host),
+            extras(),
+        )
+            .prop_map(|(dhcp, addresses, gateway, extras)| {
+                let own: Vec<(Ipv4Addr, u8)> = (addresses.iter())
+                    .map(|a: &Ipv4Address| {
+                        let p = a.prefix.unwrap_or_else(|| Ipv4Prefix::classful(a.address));
+                        (a.address, p.get())
+                    })
+                    .collect();
+                let (routes, dns, search) = fill(extras, &own, dhcp.is_some());
+                Ipv4 {
+                    dhcp,
+                    addresses,
+                    gateway,
+                    routes,
+                    dns,
+                    search,
+                }
+            }),
     )
+}
+
+/// Raw material for a protocol's routes (destination, prefix, gateway, metric, table,
+/// whether the source is the first address), servers and search domains.
+type Extras = (
+    Vec<(u128, u8, Option<u128>, Option<u32>, Option<u32>, bool)>,
+    Vec<u128>,
+    Vec<usize>,
+);
+
+const DOMAINS: &[&str] = &[
+    "example.test",
+    "corp.example",
+    "a-b.example.org",
+    "lan",
+    "xn--bcher-kva.example",
+];
+
+fn extras() -> impl Strategy<Value = Extras> {
+    let route = (
+        any::<u128>(),
+        any::<u8>(),
+        proptest::option::weighted(0.6, any::<u128>()),
+        proptest::option::weighted(0.4, 1u32..=5000),
+        proptest::option::weighted(0.3, 1u32..=300),
+        proptest::bool::weighted(0.2),
+    );
+    (
+        proptest::collection::vec(route, 0..4),
+        proptest::collection::vec(any::<u128>(), 0..3),
+        proptest::collection::vec(0..DOMAINS.len(), 0..3),
+    )
+}
+
+/// Routes, servers and domains a protocol with the addresses `own` (and `dynamic` ones
+/// from DHCP or autoconf) can have, as the XML reader would take them: none without an
+/// address source, each gateway on one of the networks (any with `dynamic` alone), each
+/// route the kernel's once.
+fn fill<A: RouteFamily>(
+    (routes, servers, domains): Extras,
+    own: &[(A, u8)],
+    dynamic: bool,
+) -> (Vec<Route<A>>, Vec<A>, Vec<DomainName>) {
+    if own.is_empty() && !dynamic {
+        return (Vec::new(), Vec::new(), Vec::new());
+    }
+    let networks: Vec<Destination<A>> = own.iter().map(|(a, p)| Destination::of(*a, *p)).collect();
+    let host = |a: A| A::parse_host(&a.to_string()).ok();
+    let mut check = RouteCheck::new(networks.clone(), dynamic);
+    let mut out = Vec::new();
+    for (dest, prefix, gw, metric, table, source) in routes {
+        let destination = Destination::of(A::from_bits(dest), prefix % (A::MAX_PREFIX + 1));
+        let gateway = match (gw, networks.first()) {
+            (None, _) => None,
+            (Some(seed), Some(_)) => {
+                let n = networks[(seed % networks.len() as u128) as usize];
+                let mask = match n.prefix() {
+                    0 => 0,
+                    p => u128::MAX << (128 - u32::from(p)),
+                };
+                host(A::from_bits(n.address().bits() | (seed & !mask)))
+            }
+            (Some(seed), None) => host(A::from_bits(seed)),
+        };
+        let route = Route {
+            destination,
+            gateway,
+            source: own.first().map(|(a, _)| *a).filter(|_| source),
+            metric,
+            table: table.map(|t| RouteTable::parse(&t.to_string()).unwrap()),
+        };
+        if check.accept(&route).is_ok() {
+            out.push(route);
+        }
+    }
+    let mut dns: Vec<A> = Vec::new();
+    for seed in servers {
+        if let Some(a) = host(A::from_bits(seed))
+            && !dns.contains(&a)
+        {
+            dns.push(a);
+        }
+    }
+    let mut search: Vec<DomainName> = Vec::new();
+    for i in domains {
+        let d = DomainName::parse(DOMAINS[i]).unwrap();
+        if !search.contains(&d) {
+            search.push(d);
+        }
+    }
+    (out, dns, search)
 }
 
 fn ipv6() -> impl Strategy<Value = Option<Ipv6>> {
@@ -196,7 +304,7 @@ fn ipv6() -> impl Strategy<Value = Option<Ipv6>> {
         list.into_iter()
             .filter(|(a, _)| seen.insert(*a))
             .map(|(address, prefix)| Ipv6Address { address, prefix })
-            .collect()
+            .collect::<Vec<_>>()
     });
     proptest::option::weighted(
         0.5,
@@ -205,12 +313,22 @@ fn ipv6() -> impl Strategy<Value = Option<Ipv6>> {
             dhcp(),
             addresses,
             proptest::option::weighted(0.3, host),
+            extras(),
         )
-            .prop_map(|(autoconf, dhcp, addresses, gateway)| Ipv6 {
-                autoconf,
-                dhcp,
-                addresses,
-                gateway,
+            .prop_map(|(autoconf, dhcp, addresses, gateway, extras)| {
+                let own: Vec<(Ipv6Addr, u8)> = (addresses.iter())
+                    .map(|a: &Ipv6Address| (a.address, a.prefix.unwrap_or(Ipv6Prefix::HOST).get()))
+                    .collect();
+                let (routes, dns, search) = fill(extras, &own, autoconf || dhcp.is_some());
+                Ipv6 {
+                    autoconf,
+                    dhcp,
+                    addresses,
+                    gateway,
+                    routes,
+                    dns,
+                    search,
+                }
             }),
     )
 }

@@ -3,6 +3,7 @@
 pub mod equivalence;
 pub mod fields;
 pub mod nm;
+pub mod routes;
 /// Complexity checks shared with the unit tests.
 #[path = "../../src/scaling.rs"]
 pub mod scaling;

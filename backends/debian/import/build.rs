@@ -35,8 +35,9 @@ impl<'g> Read<'g> {
         };
         let mtu_val = self.link(g, "mtu");
         let mtu = mtu_val.and_then(|v| p.parse(v, "mtu", Mtu::parse));
-        let ipv4 = self.ipv4(g, p);
-        let ipv6 = self.ipv6(g, &name, p);
+        let mut ipv4 = self.ipv4(g, p);
+        let mut ipv6 = self.ipv6(g, &name, p);
+        self.routes_and_dns(g, &name, &mut ipv4, &mut ipv6, p);
         if let (Some(m), Some(v), Some(_)) = (mtu, mtu_val, &ipv6)
             && m.get() < Mtu::MIN_IPV6
         {
@@ -114,7 +115,11 @@ impl<'g> Read<'g> {
         }
     }
 
-    fn family(&self, g: usize, family: &'static str) -> impl Iterator<Item = &Stanza<'g>> {
+    pub(super) fn family(
+        &self,
+        g: usize,
+        family: &'static str,
+    ) -> impl Iterator<Item = &Stanza<'g>> {
         self.stanzas(g).filter(move |s| s.family.text == family)
     }
 

@@ -393,7 +393,7 @@ fn kinds_the_model_does_not_hold_are_skipped_with_a_note_where_they_are_said() {
 #[test]
 fn options_the_model_has_no_place_for_are_noted_where_they_are() {
     let s = main_only(
-        "iface eth0 inet static\n  address 192.0.2.1/24\n  dns-nameservers 192.0.2.53\n  \
+        "iface eth0 inet static\n  address 192.0.2.1/24\n  dns-domain example.test\n  \
          up echo hi\n  mtu 1500\niface eth0 inet6 auto\n  mtu 1500\n  privext 2\n",
     );
     let imported = import(&s, &[]).unwrap();
@@ -405,9 +405,88 @@ fn options_the_model_has_no_place_for_are_noted_where_they_are() {
     assert_eq!(
         notes,
         [
-            "etc/network/interfaces:3:3: dns-nameservers is kept in the file but not imported",
+            "etc/network/interfaces:3:3: dns-domain is kept in the file but not imported",
             "etc/network/interfaces:4:3: up is kept in the file but not imported",
             "etc/network/interfaces:8:3: privext is kept in the file but not imported",
+        ]
+    );
+}
+
+#[test]
+fn route_hooks_and_dns_options_are_read_and_the_rest_noted() {
+    let s = main_only(
+        "auto eth0\niface eth0 inet static\n  address 192.0.2.1/24\n  \
+         dns-nameservers 192.0.2.53 2001:db8::53 nonsense\n  dns-search example.test bad_name\n  \
+         up ip route add 10.1.0.0/16 via 192.0.2.254 dev eth0 metric 5\n  \
+         post-up /sbin/ip -4 route add to unicast 10.2.0.0/16 via 192.0.2.254 dev $IFACE table 7\n  \
+         up ip route add 10.3.0.0/16 via 192.0.2.254 proto static\n  \
+         up ip route add 10.4.0.0/16 via 198.51.100.1\n  \
+         up ip route add 10.1.0.0/16 via 192.0.2.253 dev eth0 priority 5\n  \
+         up ip route add 10.5.0.0/16 via 192.0.2.254 dev eth1\n  \
+         down ip route del 10.1.0.0/16 via 192.0.2.254 dev eth0 metric 5\n  \
+         down ip route del 10.9.0.0/16 via 192.0.2.254\n\
+         iface eth0 inet6 static\n  address 2001:db8::1/64\n  dns-search six.example\n  \
+         up ip -6 route add 2001:db8:10::/48 via fe80::1 dev eth0\n  \
+         up ip route add 2001:db8:20::/48 dev eth0\n",
+    );
+    let imported = import(&s, &[]).unwrap();
+    let xml = crate::xml::to_xml(&imported.host);
+    assert_eq!(
+        xml,
+        "<interface xmlns:nl='urn:netloom:xml:1' type='ethernet' name='eth0'>
+  <start mode='onboot'/>
+  <protocol family='ipv4'>
+    <ip address='192.0.2.1' prefix='24'/>
+    <nl:route destination='10.1.0.0' prefix='16' gateway='192.0.2.254' metric='5'/>
+    <nl:route destination='10.2.0.0' prefix='16' gateway='192.0.2.254' table='7'/>
+    <nl:dns server='192.0.2.53'/>
+    <nl:search domain='example.test'/>
+  </protocol>
+  <protocol family='ipv6'>
+    <ip address='2001:db8::1' prefix='64'/>
+    <nl:route destination='2001:db8:10::' prefix='48' gateway='fe80::1'/>
+    <nl:route destination='2001:db8:20::' prefix='48'/>
+    <nl:dns server='2001:db8::53'/>
+    <nl:search domain='six.example'/>
+  </protocol>
+</interface>
+"
+    );
+    let notes: Vec<String> = imported
+        .notes
+        .iter()
+        .map(|n| format!("{}: {}", n.at.location(), n.at.message()))
+        .collect();
+    let at = |l: u32, c: u32| format!("etc/network/interfaces:{l}:{c}");
+    assert_eq!(
+        notes,
+        [
+            format!(
+                "{}: dns-nameservers 'nonsense' is kept in the file but not imported: it is not \
+                 an IP address (resolvconf writes it as a nameserver line, which the resolver \
+                 skips)",
+                at(4, 43)
+            ),
+            format!(
+                "{}: dns-search 'bad_name' is kept in the file but not imported: it is not a \
+                 domain name netloom writes: expected a domain name like example.com: labels of \
+                 letters, digits and '-' separated by dots; '_' is not allowed",
+                at(5, 27)
+            ),
+            format!("{}: up is kept in the file but not imported", at(8, 3)),
+            format!(
+                "{}: up is kept in the file but not imported: its gateway is on none of eth0's \
+                 networks, and the kernel refuses a route via a gateway it cannot reach",
+                at(9, 3)
+            ),
+            format!(
+                "{}: up is kept in the file but not imported: a route to 10.1.0.0/16 in the same \
+                 table with the same metric is added before it, and the kernel holds one (ip \
+                 route add fails with \"File exists\")",
+                at(10, 3)
+            ),
+            format!("{}: up is kept in the file but not imported", at(11, 3)),
+            format!("{}: down is kept in the file but not imported", at(13, 3)),
         ]
     );
 }

@@ -6,15 +6,17 @@
 //! `IPV6FORWARDING=yes`), `DHCPV6C`, `IPV6ADDR` and `IPV6ADDR_SECONDARIES` (a missing prefix is
 //! /64) and `IPV6_DEFAULTGW`.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::Importer;
 use crate::backend::NoteKind;
 use crate::backends::ifcfg::parse::{self, IfcfgFile};
 use crate::model::{
-    Dhcp, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6, Ipv6Address, Ipv6Prefix, parse_host_ipv4,
-    parse_host_ipv6,
+    Dhcp, DomainName, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6, Ipv6Address, Ipv6Prefix, RouteFamily,
+    parse_host_ipv4, parse_host_ipv6,
 };
+use crate::syntax::dns::{self, Server};
 
 /// `IPADDR`, `IPADDR0`, `IPADDR1`…: `None` is the key without a number.
 fn numbered(base: &str, n: Option<u32>) -> String {
@@ -91,6 +93,9 @@ impl<'a, 's> Importer<'a, 's> {
             dhcp: dhcp.then_some(Dhcp { peerdns }),
             addresses,
             gateway,
+            routes: Vec::new(),
+            dns: Vec::new(),
+            search: Vec::new(),
         })
     }
 
@@ -425,6 +430,9 @@ impl<'a, 's> Importer<'a, 's> {
             dhcp: (dhcp || (autoconf && peerdns.is_some())).then_some(Dhcp { peerdns }),
             addresses,
             gateway,
+            routes: Vec::new(),
+            dns: Vec::new(),
+            search: Vec::new(),
         })
     }
 
@@ -478,6 +486,163 @@ impl<'a, 's> Importer<'a, 's> {
             return None;
         }
         Some(parsed)
+    }
+}
+
+/// Why a key netloom manages that NetworkManager does not read goes in a merge.
+const MERGED_AWAY: &str = "netloom writes it from the declaration, so a merge removes it";
+
+impl<'a, 's> Importer<'a, 's> {
+    /// The DNS servers and search domains, as NetworkManager reads them into each family it
+    /// reads: `DNS1`, `DNS2`… up to the first missing one, each into its address's family
+    /// (a value that is no address makes it refuse the profile); `DOMAIN` (else the old
+    /// `SEARCH`) into IPv4, `IPV6_DOMAIN` into IPv6, and `DOMAIN` into IPv6 as well when
+    /// IPv4 has no search domain (`check_dns_search_domains`). Domains are separated by
+    /// spaces.
+    pub(super) fn resolver(
+        &mut self,
+        f: &'a IfcfgFile<'s>,
+        v4: &mut Option<Ipv4>,
+        v6: &mut Option<Ipv6>,
+    ) {
+        let (mut seen4, mut seen6) = (HashSet::new(), HashSet::new());
+        let mut n = 1u32;
+        while let Some(raw) = f.get(&format!("DNS{n}")) {
+            let key = format!("DNS{n}");
+            n += 1;
+            let off = |family: &str| {
+                format!(
+                    "{family} is off, and NetworkManager reads no {family} server then; {MERGED_AWAY}"
+                )
+            };
+            let other = |how: &str| {
+                format!("the model holds plain servers, and this is {how}; {MERGED_AWAY}")
+            };
+            match dns::server(raw.trim()) {
+                Err(why) if v4.is_some() || v6.is_some() => self.report(
+                    f,
+                    &key,
+                    format!(
+                        "invalid {key}: {why}; expected an IPv4 or IPv6 address, and \
+                         NetworkManager refuses this profile"
+                    ),
+                ),
+                Err(_) => {}
+                Ok(Server::Plain(IpAddr::V4(a))) => match v4.as_mut() {
+                    Some(v) => self.server(f, &key, a, &mut v.dns, &mut seen4),
+                    None => self.ignore(f, &key, off("IPv4")),
+                },
+                Ok(Server::Plain(IpAddr::V6(a))) => match v6.as_mut() {
+                    Some(v) => self.server(f, &key, a, &mut v.dns, &mut seen6),
+                    None => self.ignore(f, &key, off("IPv6")),
+                },
+                Ok(Server::Other(ip, how)) => {
+                    let family = if ip.is_ipv4() { "IPv4" } else { "IPv6" };
+                    let on = if ip.is_ipv4() {
+                        v4.is_some()
+                    } else {
+                        v6.is_some()
+                    };
+                    let why = if on { other(&how) } else { off(family) };
+                    self.ignore(f, &key, why);
+                }
+            }
+        }
+        // Servers past the gap NetworkManager stops at.
+        let past: Vec<String> = (f.shell.entries())
+            .map(|(k, _)| k)
+            .filter(|k| matches!(parse::index_of(k, "DNS"), Some(Some(_))) && f.get(k).is_some())
+            .filter(|k| !self.was_read(f, k))
+            .map(str::to_owned)
+            .collect();
+        for key in past {
+            let why = format!("NetworkManager stops at the first missing DNSn; {MERGED_AWAY}");
+            self.ignore(f, &key, why);
+        }
+        let words =
+            |raw: &'a str| -> Vec<&'a str> { raw.split(' ').filter(|w| !w.is_empty()).collect() };
+        // NetworkManager's IPv4 search list: DOMAIN, else SEARCH.
+        let mut v4_has_search = false;
+        if let Some(v) = v4.as_mut() {
+            for key in ["DOMAIN", "SEARCH"] {
+                let Some(raw) = f.get(key) else { continue };
+                if v4_has_search {
+                    let why = format!("NetworkManager reads DOMAIN first; {MERGED_AWAY}");
+                    self.ignore(f, key, why);
+                    continue;
+                }
+                self.get(f, key);
+                let items = words(raw);
+                v4_has_search = !items.is_empty();
+                self.domains(f, key, &items, &mut v.search);
+            }
+        }
+        if let Some(v) = v6.as_mut() {
+            if let Some(raw) = self.get(f, "IPV6_DOMAIN") {
+                self.domains(f, "IPV6_DOMAIN", &words(raw), &mut v.search);
+            }
+            if !v4_has_search && let Some(raw) = self.get(f, "DOMAIN") {
+                self.domains(f, "DOMAIN", &words(raw), &mut v.search);
+            }
+        }
+        for (key, family) in [
+            ("DOMAIN", "IPv4"),
+            ("SEARCH", "IPv4"),
+            ("IPV6_DOMAIN", "IPv6"),
+        ] {
+            if f.get(key).is_some() && !self.was_read(f, key) {
+                let why = format!(
+                    "{family} is off, and NetworkManager reads no {family} search domain then; \
+                     {MERGED_AWAY}"
+                );
+                self.ignore(f, key, why);
+            }
+        }
+    }
+
+    /// One server of `key` for a family's list: a unicast address, once.
+    fn server<A: RouteFamily>(
+        &mut self,
+        f: &'a IfcfgFile<'s>,
+        key: &str,
+        server: A,
+        out: &mut Vec<A>,
+        seen: &mut HashSet<A>,
+    ) {
+        self.get(f, key);
+        if A::parse_host(&server.to_string()).is_err() {
+            let why = format!("{server} is not a unicast address; {MERGED_AWAY}");
+            self.ignore(f, key, why);
+        } else if !seen.insert(server) {
+            let why = format!("the server {server} is given before; {MERGED_AWAY}");
+            self.ignore(f, key, why);
+        } else {
+            out.push(server);
+        }
+    }
+
+    /// The search domains of `key`, each a domain name once (DNS ignores case), into `out`;
+    /// a note for each other word, which a merge drops.
+    fn domains(
+        &mut self,
+        f: &'a IfcfgFile<'s>,
+        key: &str,
+        items: &[&str],
+        out: &mut Vec<DomainName>,
+    ) {
+        let mut seen: HashSet<String> = out.iter().map(DomainName::folded).collect();
+        for item in items {
+            let why = match DomainName::parse(item) {
+                Ok(d) if !seen.insert(d.folded()) => format!("'{item}' is given before"),
+                Ok(d) => {
+                    out.push(d);
+                    continue;
+                }
+                Err(e) => format!("'{item}' is not a domain name netloom writes: {e}"),
+            };
+            let message = format!("{key} entry {why}, so it is not imported, and a merge drops it");
+            self.note(f, NoteKind::NotImported, key, message);
+        }
     }
 }
 

@@ -331,19 +331,127 @@ fn a_controller_is_named_by_its_uuid_too() {
 }
 
 #[test]
-fn static_routes_are_noted_as_kept() {
-    let (_, notes) = read(&[
-        ("ifcfg-eth0", "DEVICE=eth0\nIPADDR=192.0.2.1\nPREFIX=24\n"),
-        ("route-eth0", "# routes\n198.51.100.0/24 via 192.0.2.254\n"),
-        ("route6-eth0", "# nothing\n"),
+fn static_routes_are_read_and_the_rest_noted_as_kept() {
+    let (got, notes) = read(&[
+        (
+            "ifcfg-eth0",
+            "DEVICE=eth0\nIPADDR=192.0.2.1\nPREFIX=24\nIPV6INIT=yes\nIPV6ADDR=2001:db8::1/64\n",
+        ),
+        (
+            "route-eth0",
+            "# routes\n198.51.100.0/24 via 192.0.2.254\n10.0.0.0/8 via 192.0.2.254 mtu 1400\n\
+             10.1.0.0/16 via 10.9.9.9\n10.2.3.4/16 dev eth0 table 7\nbogus words\n",
+        ),
+        (
+            "route6-eth0",
+            "# nothing\n2001:db8:10::/48 via fe80::1 metric 100\n",
+        ),
     ])
     .unwrap();
+    assert!(
+        got.contains(
+            "<nl:route destination='198.51.100.0' prefix='24' gateway='192.0.2.254'/>\n    \
+             <nl:route destination='10.2.0.0' prefix='16' table='7'/>"
+        ) && got.contains(
+            "<nl:route destination='2001:db8:10::' prefix='48' gateway='fe80::1' metric='100'/>"
+        ),
+        "{got}"
+    );
+    let at = |line: u32, col: u32| format!("{DIR}/route-eth0:{line}:{col}");
+    let expected = [
+        format!(
+            "NotImported {}: this route is kept in the file but not imported: the model has no \
+             place for its mtu",
+            at(3, 1)
+        ),
+        format!(
+            "NotImported {}: this route is not imported: its gateway is on none of eth0's \
+             networks, and the kernel refuses a route via a gateway it cannot reach; netloom \
+             writes the routes it reads from the declaration, so a merge drops this line",
+            at(4, 1)
+        ),
+        format!(
+            "Derived {}: the destination 10.2.3.4/16 is read as 10.2.0.0/16, the network \
+             NetworkManager adds (initscripts' ip route add refuses bits past the prefix)",
+            at(5, 1)
+        ),
+        format!(
+            "NotImported {}: this line is kept in the file but not imported: NetworkManager \
+             skips it ('words' is not an argument NetworkManager knows), and initscripts' ip \
+             route add fails on it",
+            at(6, 1)
+        ),
+    ];
+    assert_eq!(notes, expected);
+    // NetworkManager reads no route of a disabled family, and no route file beside a rule
+    // file; both noted.
+    let (got, notes) = read(&[
+        ("ifcfg-eth0", "DEVICE=eth0\n"),
+        ("route-eth0", "198.51.100.0/24 via 192.0.2.254\n"),
+    ])
+    .unwrap();
+    assert!(!got.contains("nl:route"), "{got}");
+    assert!(notes[0].contains("eth0 has no IPv4 address"), "{notes:?}");
+    let (got, notes) = read(&[
+        ("ifcfg-eth0", "DEVICE=eth0\nIPADDR=192.0.2.1\nPREFIX=24\n"),
+        ("route-eth0", "198.51.100.0/24 via 192.0.2.254\n"),
+        ("rule-eth0", "from 192.0.2.1 table 5\n"),
+    ])
+    .unwrap();
+    assert!(!got.contains("nl:route"), "{got}");
+    assert!(
+        notes[0].contains("with etc/sysconfig/network-scripts/rule-eth0"),
+        "{notes:?}"
+    );
+    // The old form: a bad value makes NetworkManager refuse the profile.
+    let e = one_error(&[
+        ("ifcfg-eth0", "DEVICE=eth0\nIPADDR=192.0.2.1\nPREFIX=24\n"),
+        ("route-eth0", "ADDRESS0=10.0.0.0\nNETMASK0=255.0.255.0\n"),
+    ]);
+    assert!(
+        e.starts_with(&format!("{DIR}/route-eth0:2:10: invalid NETMASK0")),
+        "{e}"
+    );
+}
+
+#[test]
+fn dns_servers_and_search_domains_are_read_per_family() {
+    let (got, notes) = read(&[(
+        "ifcfg-eth0",
+        "DEVICE=eth0\nIPADDR=192.0.2.1\nPREFIX=24\nIPV6INIT=yes\nIPV6ADDR=2001:db8::1/64\n\
+         DNS1=192.0.2.53\nDNS2=2001:db8::53\nDNS3=192.0.2.54\nDNS4=192.0.2.53\nDNS6=192.0.2.99\n\
+         DOMAIN='example.test bad_one corp.example.test'\nSEARCH=old.example\n\
+         IPV6_DOMAIN=six.example\n",
+    )])
+    .unwrap();
+    let v4 = "<nl:dns server='192.0.2.53'/>\n    <nl:dns server='192.0.2.54'/>\n    \
+              <nl:search domain='example.test'/>\n    <nl:search domain='corp.example.test'/>";
+    let v6 = "<nl:dns server='2001:db8::53'/>\n    <nl:search domain='six.example'/>\n";
+    assert!(got.contains(v4) && got.contains(v6), "{got}");
+    let keys: Vec<&str> = notes
+        .iter()
+        .map(|n| n.split(": ").nth(1).unwrap_or_default())
+        .collect();
     assert_eq!(
-        notes,
-        [format!(
-            "NotImported {DIR}/route-eth0: the static routes of route-eth0 are kept but not \
-             imported: interface XML has no static routes"
-        )]
+        keys,
+        [
+            "DOMAIN entry 'bad_one' is not a domain name netloom writes",
+            "DNS4 is not imported",
+            "DNS6 is not imported",
+            "SEARCH is not imported",
+        ],
+        "{notes:#?}"
+    );
+    // Without IPv4, DOMAIN is IPv6's too; a DNSn that is no address is refused.
+    let got = xml(&[(
+        "ifcfg-eth0",
+        "DEVICE=eth0\nIPV6INIT=yes\nIPV6ADDR=2001:db8::1/64\nDOMAIN=example.test\n",
+    )]);
+    assert!(got.contains("<nl:search domain='example.test'/>"), "{got}");
+    let e = one_error(&[("ifcfg-eth0", "DEVICE=eth0\nBOOTPROTO=dhcp\nDNS1=ns1\n")]);
+    assert!(
+        e.contains("invalid DNS1: 'ns1' is not an IP address"),
+        "{e}"
     );
 }
 

@@ -15,6 +15,7 @@ use super::{ADDR_GEN_MODE_ABSENT, ADDR_GEN_MODES, VLAN_FLAGS_ABSENT, dbus_name};
 use crate::error::Diagnostics;
 use crate::source::SourceFile;
 use crate::syntax::ini::{self, split_list, unescape};
+use route::route_key;
 
 /// The type a known key is read as.
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +77,8 @@ pub fn read(path: &str, text: &str) -> Result<Settings, Diagnostics> {
         settings: Settings::default(),
         problems: Vec::new(),
         addresses: BTreeMap::new(),
+        routes: BTreeMap::new(),
+        route_options: HashMap::new(),
     };
     let mut section = "";
     for item in ini.items(text) {
@@ -88,6 +91,7 @@ pub fn read(path: &str, text: &str) -> Result<Settings, Diagnostics> {
         }
     }
     r.finish_addresses();
+    r.finish_routes();
     normalize(&mut r.settings);
     if let Some(ipv6) = r.settings.0.get_mut("ipv6") {
         let mode = Value::I32(ADDR_GEN_MODE_ABSENT);
@@ -160,6 +164,8 @@ pub(in super::super) struct Locator {
     sections: HashMap<String, usize>,
     /// Each IP section's address lines in number order: the order of `address-data`.
     addresses: HashMap<String, Vec<usize>>,
+    /// Each IP section's route lines in number order: the order of `route-data`.
+    routes: HashMap<String, Vec<usize>>,
 }
 
 impl Locator {
@@ -171,6 +177,7 @@ impl Locator {
             return out;
         };
         let mut numbered: HashMap<String, BTreeMap<(u32, bool), usize>> = HashMap::new();
+        let mut routes: HashMap<String, BTreeMap<(u32, bool), usize>> = HashMap::new();
         let mut section = "";
         for item in ini.items(text) {
             match item {
@@ -184,12 +191,20 @@ impl Locator {
                         let lines = numbered.entry(section.to_owned()).or_default();
                         lines.insert(n, e.value_at);
                     }
+                    if let (true, Some(n)) = (ip, route_key(e.key)) {
+                        let lines = routes.entry(section.to_owned()).or_default();
+                        lines.insert(n, e.value_at);
+                    }
                     let key = (section.to_owned(), e.key.to_owned());
                     out.values.insert(key, e.value_at);
                 }
             }
         }
         out.addresses = numbered
+            .into_iter()
+            .map(|(s, lines)| (s, lines.into_values().collect()))
+            .collect();
+        out.routes = routes
             .into_iter()
             .map(|(s, lines)| (s, lines.into_values().collect()))
             .collect();
@@ -208,8 +223,10 @@ impl Locator {
                 .copied()
         };
         let address = |n: usize| self.addresses.get(section).and_then(|a| a.get(n)).copied();
+        let route = |n: usize| self.routes.get(section).and_then(|a| a.get(n)).copied();
         let found = match (section, key) {
             (_, "dns-data") => value("dns"),
+            (_, "route-data") => route(nth),
             ("connection", "master") => value("master").or_else(|| value("controller")),
             ("connection", "slave-type") => value("slave-type").or_else(|| value("port-type")),
             (_, "address-data") => address(nth),
@@ -235,6 +252,9 @@ struct Reader {
     /// Address lines per IP section by number (`addresses` after `address`), later lines of
     /// one key replacing earlier ones.
     addresses: BTreeMap<String, BTreeMap<(u32, bool), AddressLine>>,
+    /// Route lines the same way, and each route line's `_options` by its key.
+    routes: BTreeMap<String, BTreeMap<(u32, bool), AddressLine>>,
+    route_options: HashMap<(String, String), AddressLine>,
 }
 
 /// `address`, `address3`, `addresses2`: the number (none is 0) and whether it is the
@@ -296,6 +316,41 @@ impl Reader {
                         at: e.value_at,
                     },
                 );
+            return;
+        }
+        if ip && let Some(number) = route_key(e.key) {
+            let line = AddressLine {
+                key: e.key.to_owned(),
+                value: e.value.to_owned(),
+                at: e.value_at,
+            };
+            self.routes
+                .entry(section.to_owned())
+                .or_default()
+                .insert(number, line);
+            return;
+        }
+        if ip
+            && let Some(base) = e.key.strip_suffix("_options")
+            && route_key(base).is_some()
+        {
+            let line = AddressLine {
+                key: e.key.to_owned(),
+                value: e.value.to_owned(),
+                at: e.value_at,
+            };
+            self.route_options
+                .insert((section.to_owned(), base.to_owned()), line);
+            return;
+        }
+        if ip && e.key == "dns-search" {
+            match split_list(e.value, ';') {
+                Ok(items) => {
+                    let domains = items.into_iter().map(|(_, s)| s).collect();
+                    self.set(section, "dns-search", Value::Strs(domains));
+                }
+                Err((at, m)) => self.problems.push((e.value_at + at, m)),
+            }
             return;
         }
         if ip && e.key == "dns" {
@@ -522,3 +577,5 @@ fn mac(text: &str) -> Option<Vec<u8>> {
     };
     bytes.filter(|b| b.len() == 6)
 }
+
+mod route;

@@ -175,9 +175,15 @@ a.b=c
 ";
     let s = read("f", text).unwrap();
     assert_eq!(s.str("connection", "zone"), Some("work\\sarea"));
+    let route = BTreeMap::from([
+        ("dest".to_owned(), Value::Str("203.0.113.0".into())),
+        ("prefix".to_owned(), Value::U32(24)),
+        ("next-hop".to_owned(), Value::Str("192.0.2.254".into())),
+        ("metric".to_owned(), Value::U32(50)),
+    ]);
     assert_eq!(
-        s.str("ipv4", "route1"),
-        Some("203.0.113.0/24,192.0.2.254,50")
+        s.get("ipv4", "route-data"),
+        Some(&Value::Dicts(vec![route]))
     );
     assert_eq!(
         s.get("ipv4", "dns-data"),
@@ -186,6 +192,46 @@ a.b=c
     assert_eq!(s.get("ipv6", "addr-gen-mode"), Some(&Value::I32(1)));
     assert_eq!(s.str("user", "a.b"), Some("c"));
     assert_eq!(write(&s), text);
+}
+
+#[test]
+fn routes_are_read_in_every_spelling_and_written_as_network_manager_writes_them() {
+    let text = "[connection]\nid=eth0\ntype=ethernet\n\n[ipv4]\nmethod=manual\n\
+                routes2=10.2.0.0/16;192.0.2.254;7;\nroute1=10.1.0.0/16\nroute1_options=table=200\n\
+                route3=10.3.0.0/16,0.0.0.0,9\nroute3_options=mtu=1400,src=192.0.2.1\n\n\
+                [ipv6]\nmethod=manual\nroute1=2001:db8::/32,::\n";
+    let s = read("f", text).unwrap();
+    let Some(Value::Dicts(v4)) = s.get("ipv4", "route-data") else {
+        panic!("{s:?}");
+    };
+    let shown: Vec<String> = v4.iter().map(|r| format!("{r:?}")).collect();
+    assert_eq!(v4.len(), 3, "{shown:#?}");
+    assert_eq!(v4[0].get("table"), Some(&Value::U32(200)));
+    assert_eq!(v4[1].get("metric"), Some(&Value::U32(7)));
+    assert_eq!(v4[2].get("next-hop"), None, "0.0.0.0 is no gateway");
+    assert_eq!(v4[2].get("mtu"), Some(&Value::Str("1400".into())));
+    let Some(Value::Dicts(v6)) = s.get("ipv6", "route-data") else {
+        panic!("{s:?}");
+    };
+    assert_eq!(v6[0].get("next-hop"), None);
+    let back = write(&s);
+    assert!(
+        back.contains(
+            "route1=10.1.0.0/16\nroute1_options=table=200\nroute2=10.2.0.0/16,192.0.2.254,7\n\
+             route3=10.3.0.0/16,0.0.0.0,9\nroute3_options=mtu=1400,src=192.0.2.1\n"
+        ) && back.contains("route1=2001:db8::/32\n"),
+        "{back}"
+    );
+    for bad in [
+        "route1=10.0.0.0/33\n",
+        "route1=10.0.0.0/8,x\n",
+        "route1=2001:db8::/32\n",
+        "route1=10.0.0.0/8\nroute1_options=table=main\n",
+        "route1=10.0.0.0/8\nroute1_options=src=nowhere\n",
+    ] {
+        let text = format!("[ipv4]\nmethod=manual\n{bad}");
+        assert!(read("f", &text).is_err(), "{bad}");
+    }
 }
 
 #[test]
