@@ -17,6 +17,14 @@
 //! it. Durability is the caller's: nothing here syncs unless asked ([`Dir::fsync`],
 //! [`Dir::syncfs`]), so a transaction syncs once for all its files.
 //!
+//! A hard link cannot be refused on the way (it is a name like any other), and need not be:
+//! a file is replaced by renaming a new one over its name, so another name of the same file,
+//! inside the root or outside it, keeps the old bytes and is never written. The one file
+//! written in place, the lock, must have no other name ([`Dir::open_rw`]). A hard-linked
+//! file is read like any other: its bytes are what the host's own tool reads at that name
+//! (system-config-network hard-linked every ifcfg file into `/etc/sysconfig/networking`),
+//! and the journal that keeps a copy is readable by its owner alone.
+//!
 //! The one place links are followed is sysfs (`sys/` under the root), which is made of them
 //! (`class/net/eth0` is `../../devices/…/eth0`) and is only ever read: there a link is
 //! resolved inside the root, as the kernel resolves it in a chroot ([`Walk::dir_in_root`]).
@@ -461,7 +469,9 @@ impl Dir {
     }
 
     /// Opens `name` for reading and writing, creating it with `mode` if it does not exist
-    /// (the lock). It must be a regular file.
+    /// (the lock). It must be a regular file with no other name: `O_NOFOLLOW` stops a
+    /// symbolic link, not a hard link, and a hard link planted here to a file outside the
+    /// root would have that file written in place.
     pub fn open_rw(&self, name: &str, mode: u32) -> Result<File, Error> {
         let shown = self.shown(name);
         let flags = OFlags::RDWR
@@ -479,6 +489,16 @@ impl Dir {
         let kind = FileType::from_raw_mode(st.st_mode);
         if kind != FileType::RegularFile {
             return Err(not_regular(&shown, kind));
+        }
+        if st.st_nlink != 1 {
+            return Err(Error::bad_path(
+                &shown,
+                &format!(
+                    "has {} hard links; netloom writes in place only a file that has no other \
+                     name (another could be outside the target root): remove it",
+                    st.st_nlink
+                ),
+            ));
         }
         Ok(File::from(fd))
     }

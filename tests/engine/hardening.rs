@@ -193,3 +193,23 @@ fn render_out_rewrites_only_the_files_that_change() {
     assert_ne!(inode("eth1.xml"), eth1);
     assert!(out.join(NULL_DIR).join("eth2.xml").is_file());
 }
+
+#[test]
+fn a_lock_that_is_a_hard_link_to_a_file_outside_is_refused_not_written() {
+    let sb = Sandbox::new();
+    let a = sb.input("a.xml", HOST_A);
+    let outside = sb.dir().join("precious");
+    std::fs::write(&outside, "keep me\n").unwrap();
+    std::fs::create_dir_all(sb.at("var/lib/netloom")).unwrap();
+    std::fs::hard_link(&outside, sb.at("var/lib/netloom/lock")).unwrap();
+    let before = sb.tree();
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(2)
+        .stderr_has(&format!(
+            "{}/var/lib/netloom/lock has 2 hard links; netloom writes in place only a file \
+             that has no other name",
+            sb.root().display()
+        ));
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep me\n");
+    assert_tree(&sb.tree(), &before, "after the refused apply");
+}
