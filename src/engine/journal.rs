@@ -15,9 +15,9 @@
 //! restores the previous state before doing anything else.
 //!
 //! Anything else in the journal's directory named like a transaction (a symbolic link, a
-//! file, a directory without a readable `meta.json` or `state`) is not one netloom wrote: it
-//! is reported by name ([`damage`]) and otherwise ignored, and new transactions are
-//! numbered past it.
+//! file, a directory without a readable `meta.json` or `state`, a number not written as
+//! netloom writes one: `07`, `+7`) is not one netloom wrote: it is reported by name
+//! ([`damage`]) and otherwise ignored, and new transactions are numbered past it.
 
 use std::fs::File;
 use std::sync::OnceLock;
@@ -236,10 +236,12 @@ struct Entries {
     dir: Option<Dir>,
     /// The transactions' directories by id, oldest first.
     found: Vec<(u64, Dir)>,
+    /// The journals never put in place (`N.partial`), by name.
+    partials: Vec<String>,
     /// What is named like a transaction and is not one, with why, for a notice.
     damaged: Vec<String>,
-    /// The highest number any entry has, whatever it is.
-    highest: u64,
+    /// The highest number any entry has, whatever it is, and its name.
+    highest: Option<(u64, String)>,
 }
 
 /// What a notice says of a journal entry that is not a transaction netloom wrote.
@@ -250,9 +252,28 @@ fn damaged(dir: &Dir, why: &str) -> String {
     )
 }
 
-/// The transactions' directories. Only real directories named by a number count: a link
-/// there could lead out of the root, and `N.partial` is a journal that was never put in
-/// place (or one being forgotten), which [`remove_partials`] deletes under the lock.
+/// The number of a journal entry named as netloom names one: `N` or `N.partial`, with `N`
+/// exactly as `u64::to_string` writes it. `None` for a name that is nothing like one
+/// (ignored); `Some(Err(()))` for one that looks like a number and is not written so (`07`,
+/// `+7`, a number past `u64::MAX`), which is not netloom's.
+fn entry_id(number: &str) -> Option<Result<u64, ()>> {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(
+        number
+            .parse::<u64>()
+            .ok()
+            .filter(|id| id.to_string() == number)
+            .ok_or(()),
+    )
+}
+
+/// The transactions' directories. Only real directories named by a number as netloom
+/// writes it count: a link there could lead out of the root, and `N.partial` is a journal
+/// that was never put in place (or one being forgotten), which [`remove_partials`] deletes
+/// under the lock.
 fn entries(walk: &Walk) -> Result<Entries, Error> {
     let Some(jdir) = walk.dir(DIR)? else {
         return Ok(Entries::default());
@@ -260,11 +281,23 @@ fn entries(walk: &Walk) -> Result<Entries, Error> {
     let mut out = Entries::default();
     for (name, kind) in jdir.list()? {
         let partial = name.strip_suffix(".partial");
-        let Ok(id) = partial.unwrap_or(&name).parse::<u64>() else {
-            continue;
+        let id = match entry_id(partial.unwrap_or(&name)) {
+            None => continue,
+            Some(Ok(id)) => id,
+            Some(Err(())) => {
+                out.damaged.push(format!(
+                    "{} is not a transaction netloom wrote (its name is not a number as \
+                     netloom writes one); it is ignored: look at it, then remove it",
+                    jdir.shown(&name)
+                ));
+                continue;
+            }
         };
-        out.highest = out.highest.max(id);
+        if out.highest.as_ref().is_none_or(|(h, _)| id > *h) {
+            out.highest = Some((id, name.clone()));
+        }
         if partial.is_some() {
+            out.partials.push(name);
             continue;
         }
         let what = match kind {
@@ -350,13 +383,12 @@ pub(crate) fn get(root: &TargetRoot, id: u64) -> Result<Tx, Error> {
 
 /// Removes journals that were never put in place. Called under the lock only.
 pub(crate) fn remove_partials(root: &TargetRoot) -> Result<(), Error> {
-    let Some(jdir) = root.walk().dir(DIR)? else {
+    let entries = entries(&root.walk())?;
+    let Some(jdir) = entries.dir else {
         return Ok(());
     };
-    for (name, _) in jdir.list()? {
-        if name.ends_with(".partial") {
-            jdir.remove_tree(&name)?;
-        }
+    for name in &entries.partials {
+        jdir.remove_tree(name)?;
     }
     Ok(())
 }
@@ -426,7 +458,16 @@ pub(crate) fn begin(
     let Some(jdir) = found.dir else {
         return Err(Error::bad_path(DIR, "could not be made"));
     };
-    let id = found.highest + 1;
+    let id = match &found.highest {
+        None => 1,
+        Some((highest, name)) => highest.checked_add(1).ok_or_else(|| {
+            Error::Refused(format!(
+                "{} has the highest number a transaction can have; netloom cannot number \
+                 another past it: move it out of the journal",
+                jdir.shown(name)
+            ))
+        })?,
+    };
     let mut files = Vec::with_capacity(records.len());
     let mut data: Vec<u8> = Vec::new();
     for r in records {
@@ -511,6 +552,7 @@ pub(crate) fn prune(root: &TargetRoot) -> Result<(), Error> {
             entry_state(dir)?,
             Ok(State::Committed | State::RolledBack { .. })
         ) {
+            // Only a name `id.to_string()` writes is a transaction's ([`entry_id`]).
             let gone = format!("{id}.partial");
             jdir.rename(&id.to_string(), &gone)?;
             jdir.fsync()?;

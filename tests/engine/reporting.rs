@@ -140,3 +140,69 @@ fn a_failed_apply_leaves_no_partial_journal() {
         assert!(names.is_empty(), "fail@{point}: left {names:?}");
     }
 }
+
+/// Plants a copy of transaction 1, marked open, as journal entry `name`.
+fn plant_open_copy(sb: &Sandbox, name: &str) -> std::path::PathBuf {
+    let planted = sb.at(&format!("var/lib/netloom/journal/{name}"));
+    std::fs::create_dir(&planted).unwrap();
+    for f in ["meta.json", "data"] {
+        std::fs::copy(sb.journal(1).join(f), planted.join(f)).unwrap();
+    }
+    std::fs::write(planted.join("state"), r#"{"state":"open"}"#).unwrap();
+    planted
+}
+
+#[test]
+fn journal_entries_named_by_a_number_netloom_does_not_write_are_not_transactions() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let after_a = sb.tree();
+    let planted: Vec<_> = ["07", "+7", "07.partial"]
+        .iter()
+        .map(|n| (*n, plant_open_copy(&sb, n)))
+        .collect();
+    // Nothing recovers them: the files of transaction 1 stay.
+    let out = sb.run(&["--backend", "null", "apply", "--yes", &b]);
+    out.expect(0).stderr_has("transaction 2 changed 3 files");
+    for (name, _) in &planted {
+        out.stderr_has(&format!(
+            "{}/var/lib/netloom/journal/{name} is not a transaction netloom wrote (its name is \
+             not a number as netloom writes one)",
+            sb.root().display()
+        ));
+    }
+    assert!(!out.stderr.contains("was interrupted"), "{}", out.stderr);
+    for (name, dir) in &planted {
+        assert_eq!(
+            std::fs::read_to_string(dir.join("state")).unwrap(),
+            r#"{"state":"open"}"#,
+            "{name}"
+        );
+    }
+    let ids: Vec<u64> = sb
+        .history()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2]);
+    sb.run(&["rollback", "--yes"]).expect(0);
+    assert_tree(&sb.tree(), &after_a, "after rolling back transaction 2");
+}
+
+#[test]
+fn a_journal_entry_with_the_highest_number_is_a_clear_refusal_not_a_crash() {
+    let sb = Sandbox::new();
+    let a = sb.input("a.xml", HOST_A);
+    std::fs::create_dir_all(sb.at("var/lib/netloom/journal/18446744073709551615")).unwrap();
+    let before = sb.tree();
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(2)
+        .stderr_has(&format!(
+            "{}/var/lib/netloom/journal/18446744073709551615 has the highest number a \
+             transaction can have; netloom cannot number another past it",
+            sb.root().display()
+        ));
+    assert_tree(&sb.tree(), &before, "after the refused apply");
+}
