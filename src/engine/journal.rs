@@ -151,6 +151,11 @@ impl State {
         }
     }
 
+    /// Whether nothing is left to do to the transaction but roll it back on request.
+    pub fn is_final(&self) -> bool {
+        matches!(self, State::Committed | State::RolledBack { .. })
+    }
+
     /// Whether the transaction's changes are in place (so later ones build on them).
     pub fn is_live(&self) -> bool {
         matches!(self, State::Committed | State::Pending { .. })
@@ -323,12 +328,26 @@ fn entries(walk: &Walk) -> Result<Entries, Error> {
     Ok(out)
 }
 
-/// A transaction's state, or why the entry is not a transaction.
+/// A transaction's state, or why the entry is not a transaction. An entry in a state that
+/// a command acts on (open, rolling back, pending) is a transaction only if its `meta.json`
+/// loads: one that does not could be neither recovered nor confirmed, and would block every
+/// command. A finished one is acted on only by `history`, `rollback` and pruning, which load
+/// it whole anyway; reading every finished transaction's list of files for every command
+/// would cost more than the command.
 fn entry_state(dir: &Dir) -> Result<Result<State, String>, Error> {
     if dir.kind("meta.json")? != Some(FileType::RegularFile) {
         return Ok(Err(damaged(dir, "it has no meta.json")));
     }
-    Ok(read_json(dir, "state")?.map_err(|why| damaged(dir, &why)))
+    let state = match read_json::<State>(dir, "state")? {
+        Ok(state) => state,
+        Err(why) => return Ok(Err(damaged(dir, &why))),
+    };
+    if !state.is_final()
+        && let Err(why) = read_json::<Meta>(dir, "meta.json")?
+    {
+        return Ok(Err(damaged(dir, &why)));
+    }
+    Ok(Ok(state))
 }
 
 /// Every transaction of a root, oldest first, with all it recorded. Reading every
@@ -547,11 +566,9 @@ pub(crate) fn prune(root: &TargetRoot) -> Result<(), Error> {
         return Ok(());
     };
     let excess = entries.found.len().saturating_sub(KEEP);
-    for (id, dir) in entries.found.iter().take(excess) {
-        if matches!(
-            entry_state(dir)?,
-            Ok(State::Committed | State::RolledBack { .. })
-        ) {
+    for (id, dir) in entries.found.into_iter().take(excess) {
+        // Loaded whole: an entry that is not a transaction is not netloom's to remove.
+        if matches!(load(dir)?, Ok(tx) if tx.state.is_final()) {
             // Only a name `id.to_string()` writes is a transaction's ([`entry_id`]).
             let gone = format!("{id}.partial");
             jdir.rename(&id.to_string(), &gone)?;

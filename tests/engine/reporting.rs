@@ -206,3 +206,51 @@ fn a_journal_entry_with_the_highest_number_is_a_clear_refusal_not_a_crash() {
         ));
     assert_tree(&sb.tree(), &before, "after the refused apply");
 }
+
+#[test]
+fn an_open_or_pending_entry_whose_meta_does_not_load_blocks_nothing() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let after_a = sb.tree();
+    let journal = sb.at("var/lib/netloom/journal");
+    for (n, state) in [
+        ("5", r#"{"state":"open"}"#),
+        ("6", r#"{"state":"rolling-back","reason":"failed"}"#),
+        ("7", r#"{"state":"pending","deadline":4102444800}"#),
+    ] {
+        std::fs::create_dir(journal.join(n)).unwrap();
+        std::fs::write(journal.join(n).join("meta.json"), "garbage").unwrap();
+        std::fs::write(journal.join(n).join("state"), state).unwrap();
+    }
+    // A read-only command has nothing to recover, and a pending one of them blocks nothing.
+    sb.run(&["history"]).expect(0);
+    assert_tree(&sb.tree(), &after_a, "after history");
+    let out = sb.run(&["--backend", "null", "apply", "--yes", &b]);
+    out.expect(0).stderr_has("transaction 8 changed 3 files");
+    for n in ["5", "6", "7"] {
+        out.stderr_has(&format!(
+            "{}/{n} is not a transaction netloom wrote (its meta.json is not what netloom \
+             writes: ",
+            journal.display()
+        ));
+    }
+    let ids: Vec<u64> = sb
+        .history()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 8]);
+    sb.run(&["confirm"])
+        .expect(2)
+        .stderr_has("nothing is waiting for confirmation");
+    sb.run(&["rollback", "--yes"]).expect(0);
+    assert_tree(&sb.tree(), &after_a, "after rolling back transaction 8");
+    for n in ["5", "6", "7"] {
+        assert_eq!(
+            std::fs::read(journal.join(n).join("meta.json")).unwrap(),
+            b"garbage"
+        );
+    }
+}
