@@ -30,10 +30,13 @@
 //! resolved inside the root, as the kernel resolves it in a chroot ([`Walk::dir_in_root`]).
 //! What netloom writes never passes through it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -111,6 +114,27 @@ pub(crate) fn split(rel: &str) -> Result<(&str, &str), Error> {
         None => Err(Error::bad_path(rel, "names no file")),
     }
 }
+
+/// A file name as text: itself when it is UTF-8, else with each byte that is not written
+/// `\xNN`, so the file can be told from its neighbours (a backslash passes the terminal as
+/// it is; the rest is escaped where it is shown, see `show.rs`).
+pub(crate) fn name_text(name: &OsStr) -> Cow<'_, str> {
+    if let Some(text) = name.to_str() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// What a file whose name is not UTF-8 is told where netloom would read it.
+const NOT_UTF8_NAME: &str = "has a name that is not valid UTF-8; netloom reads only files \
+    named in UTF-8 and cannot tell what this one holds: rename it or move it away";
 
 /// One directory under the root, open, with the path it was reached by.
 #[derive(Debug, Clone)]
@@ -235,22 +259,36 @@ impl Dir {
 
     /// What is at `name`, opened when it is a directory; a link is never followed.
     fn child(&self, name: &str) -> Result<Child, Error> {
+        self.child_os(OsStr::new(name))
+    }
+
+    /// [`Dir::child`] for any name, UTF-8 or not.
+    fn child_os(&self, name: &OsStr) -> Result<Child, Error> {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let shown = || self.shown(&name_text(name));
         // A name being swapped between a directory and a link can be one when opened and the
         // other when looked at: it is opened again then, a few times.
         for _ in 0..8 {
             match rustix::fs::openat(&self.0.fd, name, flags, Mode::empty()) {
-                Ok(fd) => return Ok(Child::Dir(self.child_dir(name, fd))),
+                Ok(fd) => return Ok(Child::Dir(self.child_dir(&name_text(name), fd))),
                 Err(Errno::NOENT) => return Ok(Child::Missing),
                 // A link gives one or the other, depending on the kernel; only then is it
                 // worth a look at what is there.
-                Err(Errno::LOOP | Errno::NOTDIR) => match self.kind(name)? {
-                    Some(FileType::Symlink) => return Ok(Child::Link),
-                    None => return Ok(Child::Missing),
-                    Some(FileType::Directory) => continue,
-                    Some(_) => return Ok(Child::Other),
-                },
-                Err(e) => return Err(read_err(&self.shown(name))(e.into())),
+                Err(Errno::LOOP | Errno::NOTDIR) => {
+                    let kind = match rustix::fs::statat(&self.0.fd, name, AtFlags::SYMLINK_NOFOLLOW)
+                    {
+                        Ok(st) => Some(FileType::from_raw_mode(st.st_mode)),
+                        Err(Errno::NOENT) => None,
+                        Err(e) => return Err(read_err(&shown())(e.into())),
+                    };
+                    match kind {
+                        Some(FileType::Symlink) => return Ok(Child::Link),
+                        None => return Ok(Child::Missing),
+                        Some(FileType::Directory) => continue,
+                        Some(_) => return Ok(Child::Other),
+                    }
+                }
+                Err(e) => return Err(read_err(&shown())(e.into())),
             }
         }
         Ok(Child::Link)
@@ -511,10 +549,15 @@ impl Dir {
 
     /// Removes `name` (a link is removed itself); returns whether anything was there.
     pub fn unlink(&self, name: &str) -> Result<bool, Error> {
+        self.unlink_os(OsStr::new(name))
+    }
+
+    /// [`Dir::unlink`] for any name, UTF-8 or not.
+    fn unlink_os(&self, name: &OsStr) -> Result<bool, Error> {
         match rustix::fs::unlinkat(&self.0.fd, name, AtFlags::empty()) {
             Ok(()) => Ok(true),
             Err(Errno::NOENT) => Ok(false),
-            Err(e) => Err(write_err(&self.shown(name))(e.into())),
+            Err(e) => Err(write_err(&self.shown(&name_text(name)))(e.into())),
         }
     }
 
@@ -528,31 +571,46 @@ impl Dir {
     }
 
     /// Removes `name` and everything below it, following no link (a journal that was never
-    /// put in place).
+    /// put in place). Every name below is removed, UTF-8 or not.
     pub fn remove_tree(&self, name: &str) -> Result<(), Error> {
-        match self.child(name)? {
+        self.remove_tree_os(OsStr::new(name))
+    }
+
+    fn remove_tree_os(&self, name: &OsStr) -> Result<(), Error> {
+        match self.child_os(name)? {
             Child::Missing => Ok(()),
             Child::Dir(dir) => {
-                for (entry, kind) in dir.list()? {
-                    if kind == FileType::Directory {
-                        dir.remove_tree(&entry)?;
-                    } else {
-                        dir.unlink(&entry)?;
+                for (entry, kind) in dir.list_raw()? {
+                    match kind {
+                        FileType::Directory | FileType::Unknown => dir.remove_tree_os(&entry)?,
+                        _ => dir.unlink_os(&entry).map(drop)?,
                     }
                 }
                 match rustix::fs::unlinkat(&self.0.fd, name, AtFlags::REMOVEDIR) {
                     Ok(()) | Err(Errno::NOENT) => Ok(()),
-                    Err(e) => Err(write_err(&self.shown(name))(e.into())),
+                    Err(e) => Err(write_err(&self.shown(&name_text(name)))(e.into())),
                 }
             }
-            Child::Link | Child::Other => self.unlink(name).map(drop),
+            Child::Link | Child::Other => self.unlink_os(name).map(drop),
         }
     }
 
     /// The names in this directory with what each is (from the directory itself, so no
     /// `stat` per name; [`FileType::Unknown`] where the file system does not say), sorted.
-    /// Names that are not UTF-8 are left out: netloom names nothing so.
+    /// A name that is not UTF-8 is an error naming it: whoever lists a directory reads what
+    /// is in it, and must not take such a file for absent.
     pub fn list(&self) -> Result<Vec<(String, FileType)>, Error> {
+        self.list_raw()?
+            .into_iter()
+            .map(|(name, kind)| match name.into_string() {
+                Ok(name) => Ok((name, kind)),
+                Err(name) => Err(self.not_utf8(&name)),
+            })
+            .collect()
+    }
+
+    /// [`Dir::list`] with every name as it is, UTF-8 or not, sorted by its bytes.
+    pub fn list_raw(&self) -> Result<Vec<(OsString, FileType)>, Error> {
         let shown = || self.shown_self();
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(&self.0.fd, ".", flags, Mode::empty())
@@ -561,9 +619,7 @@ impl Dir {
         let mut out = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| read_err(&shown())(e.into()))?;
-            let Ok(name) = entry.file_name().to_str() else {
-                continue;
-            };
+            let name = OsStr::from_bytes(entry.file_name().to_bytes());
             if name != "." && name != ".." {
                 out.push((name.to_owned(), entry.file_type()));
             }
@@ -572,13 +628,22 @@ impl Dir {
         Ok(out)
     }
 
+    /// The error for a file whose name is not UTF-8, met where a file is looked for.
+    pub fn not_utf8(&self, name: &OsStr) -> Error {
+        Error::bad_path(&self.shown(&name_text(name)), NOT_UTF8_NAME)
+    }
+
     /// Removes the temporaries a killed netloom left here; returns how many. Only under the
-    /// lock: there, no temporary belongs to a netloom still running.
+    /// lock: there, no temporary belongs to a netloom still running. A temporary's name is
+    /// ASCII, so a name that is not UTF-8 is never one.
     pub fn remove_temporaries(&self) -> Result<usize, Error> {
         let mut removed = 0;
-        for (name, kind) in self.list()? {
+        for (name, kind) in self.list_raw()? {
+            let Some(name) = name.to_str() else {
+                continue;
+            };
             if name.starts_with(TEMP_PREFIX) && kind != FileType::Directory {
-                self.unlink(&name)?;
+                self.unlink(name)?;
                 removed += 1;
             }
         }

@@ -284,7 +284,11 @@ fn entries(walk: &Walk) -> Result<Entries, Error> {
         return Ok(Entries::default());
     };
     let mut out = Entries::default();
-    for (name, kind) in jdir.list()? {
+    for (name, kind) in jdir.list_raw()? {
+        // netloom names its entries in ASCII: any other name is not named like one.
+        let Ok(name) = name.into_string() else {
+            continue;
+        };
         let partial = name.strip_suffix(".partial");
         let id = match entry_id(partial.unwrap_or(&name)) {
             None => continue,
@@ -400,16 +404,25 @@ pub(crate) fn get(root: &TargetRoot, id: u64) -> Result<Tx, Error> {
     load(dir)?.map_err(Error::Refused)
 }
 
-/// Removes journals that were never put in place. Called under the lock only.
-pub(crate) fn remove_partials(root: &TargetRoot) -> Result<(), Error> {
+/// Removes journals that were never put in place (`N.partial`, nothing else). Called under
+/// the lock only. One that cannot be removed blocks nothing: a notice names it.
+pub(crate) fn remove_partials(root: &TargetRoot) -> Result<Vec<String>, Error> {
     let entries = entries(&root.walk())?;
     let Some(jdir) = entries.dir else {
-        return Ok(());
+        return Ok(Vec::new());
     };
+    let mut notices = Vec::new();
     for name in &entries.partials {
-        jdir.remove_tree(name)?;
+        if let Err(e) = jdir.remove_tree(name) {
+            notices.push(format!(
+                "{} is a journal never put in place, and could not be removed ({}); it is \
+                 ignored: look at it, then remove it",
+                jdir.shown(name),
+                e.report()
+            ));
+        }
     }
-    Ok(())
+    Ok(notices)
 }
 
 /// A transaction from its directory, or why it is not one.
@@ -431,15 +444,23 @@ fn load(dir: Dir) -> Result<Result<Tx, String>, Error> {
 }
 
 /// One JSON file of a transaction, or why it is not one netloom wrote: missing, not a
-/// regular file, or not what netloom writes. Only an I/O error is an error.
+/// regular file, larger than netloom writes it, or not what netloom writes. Only an I/O
+/// error is an error.
 fn read_json<T: serde::de::DeserializeOwned>(
     dir: &Dir,
     name: &str,
 ) -> Result<Result<T, String>, Error> {
-    let bytes = match dir.read(name, MAX_JSON) {
+    let limit = if name == "state" { MAX_STATE } else { MAX_JSON };
+    let bytes = match dir.read(name, limit) {
         Ok(Some((state, _))) => state.bytes,
         Ok(None) => return Ok(Err(format!("it has no {name}"))),
         Err(Error::BadPath { why, .. }) => return Ok(Err(format!("its {name} {why}"))),
+        // Not `--max-input-size`'s: these limits are netloom's own.
+        Err(Error::Read { source, .. }) if source.kind() == std::io::ErrorKind::FileTooLarge => {
+            return Ok(Err(format!(
+                "its {name} is larger than the {limit} bytes netloom writes at most"
+            )));
+        }
         Err(e) => return Err(e),
     };
     Ok(serde_json::from_slice(&bytes)
@@ -448,6 +469,9 @@ fn read_json<T: serde::de::DeserializeOwned>(
 
 /// The most bytes read of a journal's JSON file: a transaction of a million files.
 const MAX_JSON: u64 = 1 << 30;
+
+/// The most bytes read of a transaction's `state`: one line of JSON.
+const MAX_STATE: u64 = 4096;
 
 /// What the journal needs of each file: its path and both sides.
 pub(crate) struct Record<'a> {

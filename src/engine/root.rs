@@ -315,7 +315,16 @@ impl Lister<'_> {
             }
             return Ok(());
         }
-        for (name, kind) in dir.list()? {
+        for (name, kind) in dir.list_raw()? {
+            // A name that is not UTF-8 cannot be held, nor passed over where the pattern
+            // would take it (U+FFFD matches no part of a pattern but `*`): it is named.
+            let name = match name.into_string() {
+                Ok(name) => name,
+                Err(raw) if wildcard(first, &raw.to_string_lossy()) => {
+                    return Err(dir.not_utf8(&raw));
+                }
+                Err(_) => continue,
+            };
             if !wildcard(first, &name) || name.starts_with(TEMP_PREFIX) {
                 continue;
             }

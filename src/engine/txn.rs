@@ -77,7 +77,7 @@ impl<'r> Session<'r> {
     }
 
     fn recover(&mut self) -> Result<(), Error> {
-        journal::remove_partials(self.root)?;
+        self.notices.extend(journal::remove_partials(self.root)?);
         self.notices.extend(journal::damage(self.root)?);
         let now = time::now();
         for (id, state) in journal::states(self.root)?.into_iter().rev() {

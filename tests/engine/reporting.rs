@@ -254,3 +254,62 @@ fn an_open_or_pending_entry_whose_meta_does_not_load_blocks_nothing() {
         );
     }
 }
+
+#[test]
+fn a_partial_journal_holding_names_that_are_not_utf8_is_removed_whole() {
+    use std::os::unix::ffi::OsStrExt;
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let partial = sb.at("var/lib/netloom/journal/9.partial");
+    let odd = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    std::fs::create_dir_all(partial.join(odd)).unwrap();
+    std::fs::write(partial.join(odd).join(odd), "x").unwrap();
+    std::fs::write(partial.join("state"), "x").unwrap();
+    sb.run(&["--backend", "null", "apply", "--yes", &b])
+        .expect(0)
+        .stderr_has("transaction 2 changed 3 files");
+    assert!(!partial.exists());
+}
+
+#[test]
+fn a_state_file_larger_than_netloom_writes_is_damage_not_an_error() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let planted = sb.at("var/lib/netloom/journal/5");
+    std::fs::create_dir(&planted).unwrap();
+    std::fs::copy(sb.journal(1).join("meta.json"), planted.join("meta.json")).unwrap();
+    // Sparse: two GiB that take no room.
+    let state = std::fs::File::create(planted.join("state")).unwrap();
+    state.set_len(2 << 30).unwrap();
+    drop(state);
+    sb.run(&["history"]).expect(0);
+    let out = sb.run(&["--backend", "null", "apply", "--yes", &b]);
+    out.expect(0)
+        .stderr_has("transaction 6 changed 3 files")
+        .stderr_has(&format!(
+            "{} is not a transaction netloom wrote (its state is larger than the 4096 bytes \
+             netloom writes at most)",
+            planted.display()
+        ));
+    assert!(!out.stderr.contains("max-input-size"), "{}", out.stderr);
+}
+
+#[test]
+fn only_partial_journals_named_by_a_number_are_removed() {
+    let sb = Sandbox::new();
+    let a = sb.input("a.xml", HOST_A);
+    let journal = sb.at("var/lib/netloom/journal");
+    for name in ["notes.partial", "3.partial"] {
+        std::fs::create_dir_all(journal.join(name)).unwrap();
+        std::fs::write(journal.join(name).join("f"), "x").unwrap();
+    }
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0)
+        .stderr_has("transaction 1 changed 2 files");
+    assert!(journal.join("notes.partial/f").exists());
+    assert!(!journal.join("3.partial").exists());
+}
