@@ -14,7 +14,9 @@
 //! place), `up` (with activation: every file written and the interfaces brought up),
 //! `commit` (state not yet recorded), `committed`. A service's store passes `profile-N`
 //! after changing object N instead of the file points. A rollback or
-//! recovery passes `restore-N` after restoring file N and `restored` before recording it.
+//! recovery passes `restore-N` after restoring file N, `rmdir-N` before removing the
+//! directory N the transaction made (last made, first removed), and `restored` before
+//! recording it.
 //! A point's name is given as anything printable (`format_args!("file-{i}")`), so a build
 //! without the hook does not even format it.
 

@@ -316,14 +316,24 @@ fn entries(walk: &Walk) -> Result<Entries, Error> {
                     continue;
                 }
                 Ok(None) => continue,
-                Err(_) => "not a directory",
+                // Swapped for something else since it was listed.
+                Err(Error::BadPath { why, .. }) => format!("it {why}"),
+                // What netloom wrote it can open: one it cannot is someone else's.
+                Err(Error::Read { source, .. })
+                    if source.kind() == std::io::ErrorKind::PermissionDenied =>
+                {
+                    format!("it cannot be opened: {source}")
+                }
+                // Anything else (too many open files, an I/O error) says nothing of the
+                // entry, and could hide a transaction that must be recovered.
+                Err(e) => return Err(e),
             },
-            FileType::Symlink => "a symbolic link, which netloom does not follow",
-            _ => "not a directory",
+            FileType::Symlink => "it is a symbolic link, which netloom does not follow".into(),
+            _ => "it is not a directory".into(),
         };
         out.damaged.push(format!(
-            "{} is not a transaction netloom wrote (it is {what}); it is ignored: look at it, \
-             then remove it",
+            "{} is not a transaction netloom wrote ({what}); it is ignored: look at it, then \
+             remove it",
             jdir.shown(&name)
         ));
     }

@@ -409,7 +409,7 @@ impl<'r> Session<'r> {
                 (p, Box::new(not_durable))
             }));
         }
-        for d in tx.meta.dirs.iter().rev() {
+        for (i, d) in tx.meta.dirs.iter().enumerate().rev() {
             // Only if empty: anything else put there since is not ours to remove.
             let Ok((Some(parent), name)) = walk.parent(d) else {
                 continue;
@@ -417,8 +417,13 @@ impl<'r> Session<'r> {
             if let Ok(Some(dir)) = parent.open_dir(name) {
                 let _ = dir.remove_temporaries();
             }
-            if parent.remove_dir(name)? {
-                parent.fsync()?;
+            // Named with a slash: a directory the transaction made, among the files.
+            let removed = fault::point(format_args!("rmdir-{i}"))
+                .map_err(|e| write_err(&self.root.shown(d))(e))
+                .and_then(|()| parent.remove_dir(name))
+                .and_then(|gone| if gone { parent.fsync() } else { Ok(()) });
+            if let Err(e) = removed {
+                unrestored.push((format!("{d}/"), Box::new(e)));
             }
         }
         if !unrestored.is_empty() {

@@ -313,3 +313,26 @@ fn only_partial_journals_named_by_a_number_are_removed() {
     assert!(journal.join("notes.partial/f").exists());
     assert!(!journal.join("3.partial").exists());
 }
+
+#[test]
+fn a_rollback_that_cannot_remove_a_directory_it_made_says_what_it_restored() {
+    let sb = Sandbox::new();
+    let a = sb.input("a.xml", HOST_A);
+    let empty = sb.tree();
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    // Directories made: etc, etc/netloom, etc/netloom/null; the last is removed first.
+    let out = sb.run_with(&["rollback", "--yes"], Some("fail@rmdir-2"));
+    out.expect(2).stderr_has(&format!(
+        "transaction 1 could not be restored completely: 2 files restored \
+         ({NULL_DIR}/eth0.xml, {NULL_DIR}/eth1.xml); 1 file not restored: {NULL_DIR}/ (cannot \
+         write {}/{NULL_DIR}: injected fault at rmdir-2); the journal keeps the previous state, \
+         and the next netloom command on this root finishes restoring it",
+        sb.root().display()
+    ));
+    sb.run(&["history"])
+        .expect(0)
+        .stderr_has("transaction 1 was being rolled back when interrupted");
+    assert_tree(&sb.tree(), &empty, "finished by the next command");
+    assert_eq!(sb.state(1), rolled_back("requested"));
+}
