@@ -582,8 +582,15 @@ fn place(jdir: &Dir, partial: &str, id: u64, meta: &Meta, data: &[u8]) -> Result
     })?;
     dir.create("state", &state, 0o600)?;
     super::fault::point("journal").map_err(write_err(&dir.shown_self()))?;
-    // One barrier for the three files and the directory.
+    // One barrier for the three files and the directory; on a kernel whose `syncfs`
+    // reports no write-back error, each file is synced after it (see `beneath.rs`).
+    super::fault::point("journal-sync").map_err(write_err(&dir.shown_self()))?;
     dir.syncfs()?;
+    if !super::beneath::syncfs_reports_errors() {
+        for name in [DATA, "meta.json", "state"] {
+            dir.sync_file(name)?;
+        }
+    }
     let name = id.to_string();
     jdir.rename(partial, &name)?;
     jdir.fsync()?;

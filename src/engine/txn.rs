@@ -265,7 +265,7 @@ impl<'r> Session<'r> {
             l.activator.down(&activate::to_take_down(meta))?;
             fault::point("down").map_err(write_err(&shown_tx))?;
         }
-        let mut touched = Touched::default();
+        let mut touched = Touched::new(walk.top());
         let mut made = Vec::new();
         for d in &tx.meta.dirs {
             walk.make(d, 0o755, &mut made)?;
@@ -283,10 +283,11 @@ impl<'r> Session<'r> {
                     let tmp = dir.write_temp(name, new, *owner, false)?;
                     fault::point(format_args!("temp-{i}")).map_err(err)?;
                     dir.rename(&tmp, name)?;
+                    touched.wrote(&dir, name);
                 }
                 (None, Some(dir)) => {
                     if dir.unlink(name)? {
-                        touched.add(&dir);
+                        touched.add(&dir)?;
                     }
                 }
                 (Some(_), None) => {
@@ -296,7 +297,7 @@ impl<'r> Session<'r> {
             }
             fault::point(format_args!("file-{i}")).map_err(err)?;
         }
-        touched.make_durable()?;
+        touched.make_durable("barrier")?;
         if let (Some(a), Some(meta)) = (activator, &tx.meta.live) {
             a.up_with(&activate::files_for_programs(self.root, tx), &meta.up)?;
             fault::point("up").map_err(write_err(&shown_tx))?;
@@ -381,7 +382,7 @@ impl<'r> Session<'r> {
             undo = Some((a, meta, u));
         }
         let walk = self.root.walk();
-        let mut touched = Touched::default();
+        let mut touched = Touched::new(walk.top());
         let mut restored = Vec::new();
         let mut unrestored = Vec::new();
         for (i, entry) in tx.meta.files.iter().enumerate().rev() {
@@ -399,7 +400,7 @@ impl<'r> Session<'r> {
         restored.reverse();
         unrestored.reverse();
         // Once for every file, as in `write`: a killed restore is simply run again.
-        if let Err(e) = touched.make_durable() {
+        if let Err(e) = touched.make_durable("restore-barrier") {
             let why = e.report();
             unrestored.extend(restored.drain(..).map(|p| {
                 let not_durable = Error::Write {
@@ -463,7 +464,7 @@ impl<'r> Session<'r> {
             if let Some(dir) = dir
                 && dir.unlink(name)?
             {
-                touched.add(&dir);
+                touched.add(&dir)?;
             }
             return Ok(());
         };
@@ -497,7 +498,9 @@ impl<'r> Session<'r> {
         };
         touched.writing(&dir, false)?;
         let tmp = dir.write_temp(name, &want, saved.owner, false)?;
-        dir.rename(&tmp, name)
+        dir.rename(&tmp, name)?;
+        touched.wrote(&dir, name);
+        Ok(())
     }
 
     /// Rolls back transaction `id`, provided undoing it still means exactly `shown` (the plan
@@ -763,19 +766,48 @@ fn missing_dirs(walk: &Walk, changes: &[Change]) -> Result<Vec<String>, Error> {
 
 /// The directories a transaction (or its undoing) changed, to be made durable once each,
 /// with everything written in them, before the commit is recorded.
-#[derive(Default)]
 struct Touched {
     dirs: BTreeMap<String, Dir>,
     /// The directories whose leftover temporaries are removed already.
     swept: std::collections::HashSet<String>,
+    /// The root's directory, opened before anything was written: what `syncfs` is asked
+    /// on the root's file system (see [`Dir::syncfs`]).
+    top: Dir,
+    /// Whether a touched directory is on the root's file system.
+    on_top: bool,
+    /// For every other file system (a mount under the root), the first touched directory
+    /// on it, which was opened before anything was written into it.
+    others: Vec<(u64, Dir)>,
+    /// The files written, on a kernel whose `syncfs` reports no write-back error.
+    written: Option<Vec<(Dir, String)>>,
 }
 
 impl Touched {
+    /// Nothing touched yet under the root whose directory is `top`.
+    fn new(top: &Dir) -> Self {
+        Touched {
+            dirs: BTreeMap::new(),
+            swept: std::collections::HashSet::new(),
+            top: top.clone(),
+            on_top: false,
+            others: Vec::new(),
+            written: (!beneath::syncfs_reports_errors()).then(Vec::new),
+        }
+    }
+
     /// `dir` has an entry added, replaced or removed.
-    fn add(&mut self, dir: &Dir) {
-        self.dirs
-            .entry(dir.rel().to_owned())
-            .or_insert_with(|| dir.clone());
+    fn add(&mut self, dir: &Dir) -> Result<(), Error> {
+        if self.dirs.contains_key(dir.rel()) {
+            return Ok(());
+        }
+        let device = dir.device()?;
+        if device == self.top.device()? {
+            self.on_top = true;
+        } else if !self.others.iter().any(|(d, _)| *d == device) {
+            self.others.push((device, dir.clone()));
+        }
+        self.dirs.insert(dir.rel().to_owned(), dir.clone());
+        Ok(())
     }
 
     /// `dir` is about to get a file: see [`Touched::sweep`].
@@ -783,15 +815,21 @@ impl Touched {
         if !new {
             self.sweep(dir)?;
         }
-        self.add(dir);
-        Ok(())
+        self.add(dir)
+    }
+
+    /// The file `name` was written in `dir` (and `dir` added already).
+    fn wrote(&mut self, dir: &Dir, name: &str) {
+        if let Some(written) = &mut self.written {
+            written.push((dir.clone(), name.to_owned()));
+        }
     }
 
     /// The first time `dir` is met, the temporaries a killed netloom left there are
     /// removed: under the lock, every one is such a leftover.
     fn sweep(&mut self, dir: &Dir) -> Result<(), Error> {
         if self.swept.insert(dir.rel().to_owned()) && dir.remove_temporaries()? > 0 {
-            self.add(dir);
+            self.add(dir)?;
         }
         Ok(())
     }
@@ -800,20 +838,27 @@ impl Touched {
     fn parent_of(&mut self, walk: &Walk, rel: &str) -> Result<(), Error> {
         let (parent, _) = beneath::split(rel)?;
         if let Some(dir) = walk.dir(parent)? {
-            self.add(&dir);
+            self.add(&dir)?;
         }
         Ok(())
     }
 
-    /// The barrier: one `syncfs` per file system the directories are on (their files'
-    /// bytes, and every rename), then each directory's `fsync`, which is what makes its
-    /// entries durable by POSIX, and reports an error writing them back.
-    fn make_durable(&self) -> Result<(), Error> {
-        let mut devices = std::collections::HashSet::new();
-        for dir in self.dirs.values() {
-            if devices.insert(dir.device()?) {
-                dir.syncfs()?;
-            }
+    /// The barrier (fault point `point` first): one `syncfs` per file system the
+    /// directories are on (their files' bytes, and every rename), each asked on a directory
+    /// opened before the first write, so that from Linux 5.8 it reports any error writing
+    /// them back; on older kernels, whose `syncfs` reports none, an `fdatasync` of each file
+    /// written, which does. Then each directory's `fsync`, which is what makes its entries
+    /// durable by POSIX, and reports an error writing them back.
+    fn make_durable(&self, point: &str) -> Result<(), Error> {
+        fault::point(point).map_err(write_err(&self.top.shown_self()))?;
+        if self.on_top {
+            self.top.syncfs()?;
+        }
+        for (_, dir) in &self.others {
+            dir.syncfs()?;
+        }
+        for (dir, name) in self.written.iter().flatten() {
+            dir.sync_file(name)?;
         }
         for dir in self.dirs.values() {
             dir.fsync()?;

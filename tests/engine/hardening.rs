@@ -213,3 +213,76 @@ fn a_lock_that_is_a_hard_link_to_a_file_outside_is_refused_not_written() {
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep me\n");
     assert_tree(&sb.tree(), &before, "after the refused apply");
 }
+
+/// The fault points an apply of `host` passes, in order (`NETLOOM_FAULT=trace@FILE`).
+fn trace(sb: &Sandbox, args: &[&str]) -> Vec<String> {
+    let file = sb.dir().join("trace");
+    let _ = std::fs::remove_file(&file);
+    sb.run_with(args, Some(&format!("trace@{}", file.display())))
+        .expect(0);
+    std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_durability_barrier_comes_after_every_file_and_before_the_commit() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let points = trace(&sb, &["--backend", "null", "apply", "--yes", &b]);
+    let at = |p: &str| {
+        points
+            .iter()
+            .position(|q| q == p)
+            .unwrap_or_else(|| panic!("no {p} in {points:?}"))
+    };
+    assert!(at("journal") < at("journal-sync") && at("journal-sync") < at("journaled"));
+    let last_file = points.iter().rposition(|p| p.starts_with("file-")).unwrap();
+    assert_eq!(points[last_file], "file-2", "{points:?}");
+    assert_eq!(at("barrier"), last_file + 1, "{points:?}");
+    assert!(at("barrier") < at("commit") && at("commit") < at("committed"));
+    // Its undoing has one too, before the transaction is recorded rolled back.
+    let points = trace(&sb, &["rollback", "--yes"]);
+    let last = points
+        .iter()
+        .rposition(|p| p.starts_with("restore-"))
+        .unwrap();
+    assert_eq!(points[last], "restore-barrier", "{points:?}");
+    assert_eq!(points.last().map(String::as_str), Some("restored"));
+}
+
+#[test]
+fn a_barrier_that_fails_leaves_the_apply_undone() {
+    for point in ["barrier", "journal-sync"] {
+        let sb = Sandbox::new();
+        let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+        sb.run(&["--backend", "null", "apply", "--yes", &a])
+            .expect(0);
+        let before = sb.tree();
+        let out = sb.run_with(
+            &["--backend", "null", "apply", "--yes", &b],
+            Some(&format!("fail@{point}")),
+        );
+        out.expect(2)
+            .stderr_has(&format!("injected fault at {point}"));
+        if point == "barrier" {
+            out.stderr_has("transaction 2 failed and was undone");
+            assert_eq!(sb.state(2), rolled_back("failed"));
+        } else {
+            assert_eq!(sb.history().len(), 1, "no journal was put in place");
+        }
+        assert_tree(&sb.tree(), &before, &format!("after fail@{point}"));
+        // And a kill there is recovered by the next command.
+        sb.run_with(
+            &["--backend", "null", "apply", "--yes", &b],
+            Some(&format!("kill@{point}")),
+        )
+        .expect_killed(point);
+        sb.run(&["history"]).expect(0);
+        assert_tree(&sb.tree(), &before, &format!("after kill@{point}"));
+    }
+}
