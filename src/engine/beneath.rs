@@ -193,6 +193,33 @@ impl Dir {
         })))
     }
 
+    /// The root, opened through `fd`, a descriptor of it another process handed over;
+    /// `path` is what messages call it.
+    pub fn open_root_at(fd: std::os::fd::BorrowedFd<'_>, path: &Path) -> Result<Self, Error> {
+        let shown = path.display().to_string();
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(fd, ".", flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOTDIR) => return Err(Error::bad_path(&shown, "is not a directory")),
+            Err(e) => return Err(read_err(&shown)(e.into())),
+        };
+        Ok(Dir(Arc::new(DirInner {
+            root: Arc::from(path),
+            fd,
+            rel: String::new(),
+            stat: OnceLock::new(),
+        })))
+    }
+
+    /// The directory's device and inode numbers: which directory it is, whatever its path.
+    pub fn identity(&self) -> Result<(u64, u64), Error> {
+        let st =
+            rustix::fs::fstat(&self.0.fd).map_err(|e| read_err(&self.shown_self())(e.into()))?;
+        // The field widths differ between architectures.
+        #[allow(clippy::unnecessary_cast)]
+        Ok((st.st_dev as u64, st.st_ino as u64))
+    }
+
     /// Relative to the root; empty for the root.
     pub fn rel(&self) -> &str {
         &self.0.rel

@@ -32,7 +32,7 @@ use root::Scan;
 pub use root::{Chroot, TargetRoot, chroot};
 pub use store::StoreApply;
 pub use time::utc;
-pub use timer::{VERB as TIMER_VERB, run as run_timer};
+pub use timer::{VERB as TIMER_VERB, open_root as timer_root, run as run_timer};
 pub use txn::{
     DEFINITIONS, RUNTIME, Session, TxInfo, history, needs_recovery, pending, rollback_plan,
 };

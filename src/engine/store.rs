@@ -155,7 +155,7 @@ impl Session<'_> {
         let jdir = tx.shown();
         fault::point("journaled").map_err(write_err(&jdir))?;
         if how.confirm.is_some() {
-            timer::spawn(self.root().path_for_programs(), tx.meta.id)?;
+            timer::spawn(self.root(), tx.meta.id)?;
         }
         store.write(&plan.records, &mut |i| {
             fault::point(format_args!("profile-{i}")).map_err(write_err(&jdir))
