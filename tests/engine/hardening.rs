@@ -286,3 +286,30 @@ fn a_barrier_that_fails_leaves_the_apply_undone() {
         assert_tree(&sb.tree(), &before, &format!("after kill@{point}"));
     }
 }
+
+#[test]
+fn render_out_into_a_real_root_takes_its_lock() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    let root = sb.root().display().to_string();
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let before = sb.tree();
+    // Another netloom holds the root: render must wait for it, not write beside it.
+    let held = std::fs::File::open(sb.at("var/lib/netloom/lock")).unwrap();
+    held.lock().unwrap();
+    sb.run(&["--backend", "null", "render", "--out", &root, &b])
+        .expect(2)
+        .stderr_has("is changing");
+    assert_tree(&sb.tree(), &before, "render --out while the root is locked");
+    held.unlock().unwrap();
+    sb.run(&["--backend", "null", "render", "--out", &root, &b])
+        .expect(0);
+    assert!(sb.at(&format!("{NULL_DIR}/eth2.xml")).is_file());
+    // A scratch directory is no root: no lock, nothing of netloom's made there.
+    let scratch = sb.dir().join("scratch");
+    let scratch_s = scratch.display().to_string();
+    sb.run(&["--backend", "null", "render", "--out", &scratch_s, &b])
+        .expect(0);
+    assert!(!scratch.join("var").exists());
+}
