@@ -54,7 +54,9 @@ pub struct TxInfo {
 impl<'r> Session<'r> {
     /// Takes the root's lock, then restores the previous state of any transaction a killed
     /// netloom left open, finishes an interrupted rollback, and rolls back a pending
-    /// transaction whose deadline has passed, in that order, newest first.
+    /// transaction whose deadline has passed, in that order, newest first. A transaction of
+    /// a service's configuration whose service cannot be reached is left for a later
+    /// command, with a notice.
     pub fn open(root: &'r TargetRoot) -> Result<Self, Error> {
         let lock = Lock::take(root)?;
         let mut session = Session {
@@ -86,7 +88,21 @@ impl<'r> Session<'r> {
             };
             let mut tx = journal::get(self.root, id)?;
             let n = tx.meta.files.len();
-            let restored = self.restore(&mut tx, reason)?;
+            // A service's configuration waits for the service (early in the boot, before
+            // NetworkManager runs): the command goes on, and a later one undoes it.
+            let restored = match super::store::owner(&tx) {
+                Some(live) => match super::store::recover(live, &mut tx, reason, what)? {
+                    super::store::Recovered::Deferred(notice) => {
+                        self.notices.push(notice);
+                        continue;
+                    }
+                    super::store::Recovered::Undone(undone) => Restored {
+                        noun: undone.noun,
+                        live: None,
+                    },
+                },
+                None => self.restore(&mut tx, reason)?,
+            };
             let live = match &restored.live {
                 Some(u) => format!("; {}", u.describe()),
                 None => String::new(),
