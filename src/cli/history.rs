@@ -112,8 +112,8 @@ pub(super) fn confirm(cli: &Cli) -> Result<Status> {
     Ok(Status::Success)
 }
 
-pub(super) fn timer(id: u64, cli: &Cli) -> Result<Status> {
-    let root = TargetRoot::open(&cli.root)?;
+pub(super) fn timer(id: u64, root_id: &str, cli: &Cli) -> Result<Status> {
+    let root = engine::timer_root(&cli.root, root_id, id)?;
     engine::run_timer(&root, id)?;
     Ok(Status::Success)
 }

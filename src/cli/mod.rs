@@ -132,6 +132,9 @@ pub enum Command {
     RevertTimer {
         /// The pending transaction.
         id: u64,
+        /// The root's directory, `DEV:INO`, which standard input holds open.
+        #[arg(long = "root-id", value_name = "DEV:INO")]
+        root_id: String,
     },
 }
 
@@ -165,7 +168,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Net { command } => done(net::run(command, &cli)),
         Command::Port { command } => done(port::run(command, &cli)),
         Command::Boot(args) => done(boot::run(args, &cli)),
-        Command::RevertTimer { id } => history::timer(*id, &cli),
+        Command::RevertTimer { id, root_id } => history::timer(*id, root_id, &cli),
     }
 }
 

@@ -17,15 +17,26 @@
 //! it. Durability is the caller's: nothing here syncs unless asked ([`Dir::fsync`],
 //! [`Dir::syncfs`]), so a transaction syncs once for all its files.
 //!
+//! A hard link cannot be refused on the way (it is a name like any other), and need not be:
+//! a file is replaced by renaming a new one over its name, so another name of the same file,
+//! inside the root or outside it, keeps the old bytes and is never written. The one file
+//! written in place, the lock, must have no other name ([`Dir::open_rw`]). A hard-linked
+//! file is read like any other: its bytes are what the host's own tool reads at that name
+//! (system-config-network hard-linked every ifcfg file into `/etc/sysconfig/networking`),
+//! and the journal that keeps a copy is readable by its owner alone.
+//!
 //! The one place links are followed is sysfs (`sys/` under the root), which is made of them
 //! (`class/net/eth0` is `../../devices/…/eth0`) and is only ever read: there a link is
 //! resolved inside the root, as the kernel resolves it in a chroot ([`Walk::dir_in_root`]).
 //! What netloom writes never passes through it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -104,6 +115,27 @@ pub(crate) fn split(rel: &str) -> Result<(&str, &str), Error> {
     }
 }
 
+/// A file name as text: itself when it is UTF-8, else with each byte that is not written
+/// `\xNN`, so the file can be told from its neighbours (a backslash passes the terminal as
+/// it is; the rest is escaped where it is shown, see `show.rs`).
+pub(crate) fn name_text(name: &OsStr) -> Cow<'_, str> {
+    if let Some(text) = name.to_str() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// What a file whose name is not UTF-8 is told where netloom would read it.
+const NOT_UTF8_NAME: &str = "has a name that is not valid UTF-8; netloom reads only files \
+    named in UTF-8 and cannot tell what this one holds: rename it or move it away";
+
 /// One directory under the root, open, with the path it was reached by.
 #[derive(Debug, Clone)]
 pub(crate) struct Dir(Arc<DirInner>);
@@ -159,6 +191,33 @@ impl Dir {
             rel: String::new(),
             stat: OnceLock::new(),
         })))
+    }
+
+    /// The root, opened through `fd`, a descriptor of it another process handed over;
+    /// `path` is what messages call it.
+    pub fn open_root_at(fd: std::os::fd::BorrowedFd<'_>, path: &Path) -> Result<Self, Error> {
+        let shown = path.display().to_string();
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(fd, ".", flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOTDIR) => return Err(Error::bad_path(&shown, "is not a directory")),
+            Err(e) => return Err(read_err(&shown)(e.into())),
+        };
+        Ok(Dir(Arc::new(DirInner {
+            root: Arc::from(path),
+            fd,
+            rel: String::new(),
+            stat: OnceLock::new(),
+        })))
+    }
+
+    /// The directory's device and inode numbers: which directory it is, whatever its path.
+    pub fn identity(&self) -> Result<(u64, u64), Error> {
+        let st =
+            rustix::fs::fstat(&self.0.fd).map_err(|e| read_err(&self.shown_self())(e.into()))?;
+        // The field widths differ between architectures.
+        #[allow(clippy::unnecessary_cast)]
+        Ok((st.st_dev as u64, st.st_ino as u64))
     }
 
     /// Relative to the root; empty for the root.
@@ -227,22 +286,36 @@ impl Dir {
 
     /// What is at `name`, opened when it is a directory; a link is never followed.
     fn child(&self, name: &str) -> Result<Child, Error> {
+        self.child_os(OsStr::new(name))
+    }
+
+    /// [`Dir::child`] for any name, UTF-8 or not.
+    fn child_os(&self, name: &OsStr) -> Result<Child, Error> {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let shown = || self.shown(&name_text(name));
         // A name being swapped between a directory and a link can be one when opened and the
         // other when looked at: it is opened again then, a few times.
         for _ in 0..8 {
             match rustix::fs::openat(&self.0.fd, name, flags, Mode::empty()) {
-                Ok(fd) => return Ok(Child::Dir(self.child_dir(name, fd))),
+                Ok(fd) => return Ok(Child::Dir(self.child_dir(&name_text(name), fd))),
                 Err(Errno::NOENT) => return Ok(Child::Missing),
                 // A link gives one or the other, depending on the kernel; only then is it
                 // worth a look at what is there.
-                Err(Errno::LOOP | Errno::NOTDIR) => match self.kind(name)? {
-                    Some(FileType::Symlink) => return Ok(Child::Link),
-                    None => return Ok(Child::Missing),
-                    Some(FileType::Directory) => continue,
-                    Some(_) => return Ok(Child::Other),
-                },
-                Err(e) => return Err(read_err(&self.shown(name))(e.into())),
+                Err(Errno::LOOP | Errno::NOTDIR) => {
+                    let kind = match rustix::fs::statat(&self.0.fd, name, AtFlags::SYMLINK_NOFOLLOW)
+                    {
+                        Ok(st) => Some(FileType::from_raw_mode(st.st_mode)),
+                        Err(Errno::NOENT) => None,
+                        Err(e) => return Err(read_err(&shown())(e.into())),
+                    };
+                    match kind {
+                        Some(FileType::Symlink) => return Ok(Child::Link),
+                        None => return Ok(Child::Missing),
+                        Some(FileType::Directory) => continue,
+                        Some(_) => return Ok(Child::Other),
+                    }
+                }
+                Err(e) => return Err(read_err(&shown())(e.into())),
             }
         }
         Ok(Child::Link)
@@ -461,7 +534,9 @@ impl Dir {
     }
 
     /// Opens `name` for reading and writing, creating it with `mode` if it does not exist
-    /// (the lock). It must be a regular file.
+    /// (the lock). It must be a regular file with no other name: `O_NOFOLLOW` stops a
+    /// symbolic link, not a hard link, and a hard link planted here to a file outside the
+    /// root would have that file written in place.
     pub fn open_rw(&self, name: &str, mode: u32) -> Result<File, Error> {
         let shown = self.shown(name);
         let flags = OFlags::RDWR
@@ -480,6 +555,16 @@ impl Dir {
         if kind != FileType::RegularFile {
             return Err(not_regular(&shown, kind));
         }
+        if st.st_nlink != 1 {
+            return Err(Error::bad_path(
+                &shown,
+                &format!(
+                    "has {} hard links; netloom writes in place only a file that has no other \
+                     name (another could be outside the target root): remove it",
+                    st.st_nlink
+                ),
+            ));
+        }
         Ok(File::from(fd))
     }
 
@@ -491,10 +576,15 @@ impl Dir {
 
     /// Removes `name` (a link is removed itself); returns whether anything was there.
     pub fn unlink(&self, name: &str) -> Result<bool, Error> {
+        self.unlink_os(OsStr::new(name))
+    }
+
+    /// [`Dir::unlink`] for any name, UTF-8 or not.
+    fn unlink_os(&self, name: &OsStr) -> Result<bool, Error> {
         match rustix::fs::unlinkat(&self.0.fd, name, AtFlags::empty()) {
             Ok(()) => Ok(true),
             Err(Errno::NOENT) => Ok(false),
-            Err(e) => Err(write_err(&self.shown(name))(e.into())),
+            Err(e) => Err(write_err(&self.shown(&name_text(name)))(e.into())),
         }
     }
 
@@ -508,31 +598,46 @@ impl Dir {
     }
 
     /// Removes `name` and everything below it, following no link (a journal that was never
-    /// put in place).
+    /// put in place). Every name below is removed, UTF-8 or not.
     pub fn remove_tree(&self, name: &str) -> Result<(), Error> {
-        match self.child(name)? {
+        self.remove_tree_os(OsStr::new(name))
+    }
+
+    fn remove_tree_os(&self, name: &OsStr) -> Result<(), Error> {
+        match self.child_os(name)? {
             Child::Missing => Ok(()),
             Child::Dir(dir) => {
-                for (entry, kind) in dir.list()? {
-                    if kind == FileType::Directory {
-                        dir.remove_tree(&entry)?;
-                    } else {
-                        dir.unlink(&entry)?;
+                for (entry, kind) in dir.list_raw()? {
+                    match kind {
+                        FileType::Directory | FileType::Unknown => dir.remove_tree_os(&entry)?,
+                        _ => dir.unlink_os(&entry).map(drop)?,
                     }
                 }
                 match rustix::fs::unlinkat(&self.0.fd, name, AtFlags::REMOVEDIR) {
                     Ok(()) | Err(Errno::NOENT) => Ok(()),
-                    Err(e) => Err(write_err(&self.shown(name))(e.into())),
+                    Err(e) => Err(write_err(&self.shown(&name_text(name)))(e.into())),
                 }
             }
-            Child::Link | Child::Other => self.unlink(name).map(drop),
+            Child::Link | Child::Other => self.unlink_os(name).map(drop),
         }
     }
 
     /// The names in this directory with what each is (from the directory itself, so no
     /// `stat` per name; [`FileType::Unknown`] where the file system does not say), sorted.
-    /// Names that are not UTF-8 are left out: netloom names nothing so.
+    /// A name that is not UTF-8 is an error naming it: whoever lists a directory reads what
+    /// is in it, and must not take such a file for absent.
     pub fn list(&self) -> Result<Vec<(String, FileType)>, Error> {
+        self.list_raw()?
+            .into_iter()
+            .map(|(name, kind)| match name.into_string() {
+                Ok(name) => Ok((name, kind)),
+                Err(name) => Err(self.not_utf8(&name)),
+            })
+            .collect()
+    }
+
+    /// [`Dir::list`] with every name as it is, UTF-8 or not, sorted by its bytes.
+    pub fn list_raw(&self) -> Result<Vec<(OsString, FileType)>, Error> {
         let shown = || self.shown_self();
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(&self.0.fd, ".", flags, Mode::empty())
@@ -541,9 +646,7 @@ impl Dir {
         let mut out = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| read_err(&shown())(e.into()))?;
-            let Ok(name) = entry.file_name().to_str() else {
-                continue;
-            };
+            let name = OsStr::from_bytes(entry.file_name().to_bytes());
             if name != "." && name != ".." {
                 out.push((name.to_owned(), entry.file_type()));
             }
@@ -552,13 +655,22 @@ impl Dir {
         Ok(out)
     }
 
+    /// The error for a file whose name is not UTF-8, met where a file is looked for.
+    pub fn not_utf8(&self, name: &OsStr) -> Error {
+        Error::bad_path(&self.shown(&name_text(name)), NOT_UTF8_NAME)
+    }
+
     /// Removes the temporaries a killed netloom left here; returns how many. Only under the
-    /// lock: there, no temporary belongs to a netloom still running.
+    /// lock: there, no temporary belongs to a netloom still running. A temporary's name is
+    /// ASCII, so a name that is not UTF-8 is never one.
     pub fn remove_temporaries(&self) -> Result<usize, Error> {
         let mut removed = 0;
-        for (name, kind) in self.list()? {
+        for (name, kind) in self.list_raw()? {
+            let Some(name) = name.to_str() else {
+                continue;
+            };
             if name.starts_with(TEMP_PREFIX) && kind != FileType::Directory {
-                self.unlink(&name)?;
+                self.unlink(name)?;
                 removed += 1;
             }
         }
@@ -571,9 +683,48 @@ impl Dir {
     }
 
     /// Makes everything written to this directory's file system durable: one barrier for
-    /// any number of files.
+    /// any number of files. From Linux 5.8 it fails if writing anything back to the file
+    /// system failed since this directory was opened, so the directory to ask is one opened
+    /// before the first write; before 5.8 it says nothing of such errors (see
+    /// [`syncfs_reports_errors`] and [`Dir::sync_file`]).
     pub fn syncfs(&self) -> Result<(), Error> {
         rustix::fs::syncfs(&self.0.fd).map_err(|e| write_err(&self.shown_self())(e.into()))
+    }
+
+    /// Makes the file `name` durable, and reports an error writing it back, whenever it
+    /// happened: `fdatasync` on a descriptor opened now still reports an error no one has
+    /// seen (Linux 4.13 and later). After a `syncfs` nothing is left to write, so it costs
+    /// an `open` and a check. For kernels whose `syncfs` reports no error.
+    pub fn sync_file(&self, name: &str) -> Result<(), Error> {
+        let shown = || self.shown(name);
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&self.0.fd, name, flags, Mode::empty())
+            .map_err(|e| write_err(&shown())(e.into()))?;
+        rustix::fs::fdatasync(&fd).map_err(|e| write_err(&shown())(e.into()))
+    }
+}
+
+/// Whether this kernel's `syncfs` reports an error writing back what it syncs: from Linux
+/// 5.8 on. Before (RHEL 8's 4.18, Debian 10's 4.19), it returns success whatever happened,
+/// so a transaction also syncs each file it wrote with [`Dir::sync_file`]. Read once.
+pub(crate) fn syncfs_reports_errors() -> bool {
+    static REPORTS: OnceLock<bool> = OnceLock::new();
+    *REPORTS.get_or_init(|| {
+        let uname = rustix::system::uname();
+        reports_errors(&uname.release().to_string_lossy())
+    })
+}
+
+/// [`syncfs_reports_errors`] for a kernel release (`5.8.0-63-generic`, `4.18.0-553.el8`).
+/// One that cannot be read is taken as old: syncing each file again costs little, missing
+/// an error costs a file.
+fn reports_errors(release: &str) -> bool {
+    let mut parts = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) >= (5, 8),
+        _ => false,
     }
 }
 
@@ -784,6 +935,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let walk = Walk::new(Dir::open_root(dir.path()).unwrap());
         (dir, walk)
+    }
+
+    #[test]
+    fn syncfs_reports_write_back_errors_from_linux_5_8() {
+        for (release, reports) in [
+            ("4.18.0-553.el8_10.x86_64", false),
+            ("4.19.0-27-amd64", false),
+            ("5.4.0-42-generic", false),
+            ("5.8.0", true),
+            ("5.14.0-427.el9.x86_64", true),
+            ("6.1.0-18-amd64", true),
+            ("10.0", true),
+            ("", false),
+            ("junk", false),
+        ] {
+            assert_eq!(reports_errors(release), reports, "{release}");
+        }
+    }
+
+    #[test]
+    fn a_file_is_synced_through_its_directory_without_following_a_link() {
+        let (dir, walk) = root();
+        std::fs::write(dir.path().join("f"), "x").unwrap();
+        std::os::unix::fs::symlink("f", dir.path().join("link")).unwrap();
+        walk.top().sync_file("f").unwrap();
+        assert!(walk.top().sync_file("link").is_err());
+        assert!(walk.top().sync_file("none").is_err());
     }
 
     #[test]

@@ -15,9 +15,9 @@
 //! restores the previous state before doing anything else.
 //!
 //! Anything else in the journal's directory named like a transaction (a symbolic link, a
-//! file, a directory without a readable `meta.json` or `state`) is not one netloom wrote: it
-//! is reported by name ([`damage`]) and otherwise ignored, and new transactions are
-//! numbered past it.
+//! file, a directory without a readable `meta.json` or `state`, a number not written as
+//! netloom writes one: `07`, `+7`) is not one netloom wrote: it is reported by name
+//! ([`damage`]) and otherwise ignored, and new transactions are numbered past it.
 
 use std::fs::File;
 use std::sync::OnceLock;
@@ -151,6 +151,11 @@ impl State {
         }
     }
 
+    /// Whether nothing is left to do to the transaction but roll it back on request.
+    pub fn is_final(&self) -> bool {
+        matches!(self, State::Committed | State::RolledBack { .. })
+    }
+
     /// Whether the transaction's changes are in place (so later ones build on them).
     pub fn is_live(&self) -> bool {
         matches!(self, State::Committed | State::Pending { .. })
@@ -236,10 +241,12 @@ struct Entries {
     dir: Option<Dir>,
     /// The transactions' directories by id, oldest first.
     found: Vec<(u64, Dir)>,
+    /// The journals never put in place (`N.partial`), by name.
+    partials: Vec<String>,
     /// What is named like a transaction and is not one, with why, for a notice.
     damaged: Vec<String>,
-    /// The highest number any entry has, whatever it is.
-    highest: u64,
+    /// The highest number any entry has, whatever it is, and its name.
+    highest: Option<(u64, String)>,
 }
 
 /// What a notice says of a journal entry that is not a transaction netloom wrote.
@@ -250,21 +257,56 @@ fn damaged(dir: &Dir, why: &str) -> String {
     )
 }
 
-/// The transactions' directories. Only real directories named by a number count: a link
-/// there could lead out of the root, and `N.partial` is a journal that was never put in
-/// place (or one being forgotten), which [`remove_partials`] deletes under the lock.
+/// The number of a journal entry named as netloom names one: `N` or `N.partial`, with `N`
+/// exactly as `u64::to_string` writes it. `None` for a name that is nothing like one
+/// (ignored); `Some(Err(()))` for one that looks like a number and is not written so (`07`,
+/// `+7`, a number past `u64::MAX`), which is not netloom's.
+fn entry_id(number: &str) -> Option<Result<u64, ()>> {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(
+        number
+            .parse::<u64>()
+            .ok()
+            .filter(|id| id.to_string() == number)
+            .ok_or(()),
+    )
+}
+
+/// The transactions' directories. Only real directories named by a number as netloom
+/// writes it count: a link there could lead out of the root, and `N.partial` is a journal
+/// that was never put in place (or one being forgotten), which [`remove_partials`] deletes
+/// under the lock.
 fn entries(walk: &Walk) -> Result<Entries, Error> {
     let Some(jdir) = walk.dir(DIR)? else {
         return Ok(Entries::default());
     };
     let mut out = Entries::default();
-    for (name, kind) in jdir.list()? {
-        let partial = name.strip_suffix(".partial");
-        let Ok(id) = partial.unwrap_or(&name).parse::<u64>() else {
+    for (name, kind) in jdir.list_raw()? {
+        // netloom names its entries in ASCII: any other name is not named like one.
+        let Ok(name) = name.into_string() else {
             continue;
         };
-        out.highest = out.highest.max(id);
+        let partial = name.strip_suffix(".partial");
+        let id = match entry_id(partial.unwrap_or(&name)) {
+            None => continue,
+            Some(Ok(id)) => id,
+            Some(Err(())) => {
+                out.damaged.push(format!(
+                    "{} is not a transaction netloom wrote (its name is not a number as \
+                     netloom writes one); it is ignored: look at it, then remove it",
+                    jdir.shown(&name)
+                ));
+                continue;
+            }
+        };
+        if out.highest.as_ref().is_none_or(|(h, _)| id > *h) {
+            out.highest = Some((id, name.clone()));
+        }
         if partial.is_some() {
+            out.partials.push(name);
             continue;
         }
         let what = match kind {
@@ -274,14 +316,24 @@ fn entries(walk: &Walk) -> Result<Entries, Error> {
                     continue;
                 }
                 Ok(None) => continue,
-                Err(_) => "not a directory",
+                // Swapped for something else since it was listed.
+                Err(Error::BadPath { why, .. }) => format!("it {why}"),
+                // What netloom wrote it can open: one it cannot is someone else's.
+                Err(Error::Read { source, .. })
+                    if source.kind() == std::io::ErrorKind::PermissionDenied =>
+                {
+                    format!("it cannot be opened: {source}")
+                }
+                // Anything else (too many open files, an I/O error) says nothing of the
+                // entry, and could hide a transaction that must be recovered.
+                Err(e) => return Err(e),
             },
-            FileType::Symlink => "a symbolic link, which netloom does not follow",
-            _ => "not a directory",
+            FileType::Symlink => "it is a symbolic link, which netloom does not follow".into(),
+            _ => "it is not a directory".into(),
         };
         out.damaged.push(format!(
-            "{} is not a transaction netloom wrote (it is {what}); it is ignored: look at it, \
-             then remove it",
+            "{} is not a transaction netloom wrote ({what}); it is ignored: look at it, then \
+             remove it",
             jdir.shown(&name)
         ));
     }
@@ -290,12 +342,26 @@ fn entries(walk: &Walk) -> Result<Entries, Error> {
     Ok(out)
 }
 
-/// A transaction's state, or why the entry is not a transaction.
+/// A transaction's state, or why the entry is not a transaction. An entry in a state that
+/// a command acts on (open, rolling back, pending) is a transaction only if its `meta.json`
+/// loads: one that does not could be neither recovered nor confirmed, and would block every
+/// command. A finished one is acted on only by `history`, `rollback` and pruning, which load
+/// it whole anyway; reading every finished transaction's list of files for every command
+/// would cost more than the command.
 fn entry_state(dir: &Dir) -> Result<Result<State, String>, Error> {
     if dir.kind("meta.json")? != Some(FileType::RegularFile) {
         return Ok(Err(damaged(dir, "it has no meta.json")));
     }
-    Ok(read_json(dir, "state")?.map_err(|why| damaged(dir, &why)))
+    let state = match read_json::<State>(dir, "state")? {
+        Ok(state) => state,
+        Err(why) => return Ok(Err(damaged(dir, &why))),
+    };
+    if !state.is_final()
+        && let Err(why) = read_json::<Meta>(dir, "meta.json")?
+    {
+        return Ok(Err(damaged(dir, &why)));
+    }
+    Ok(Ok(state))
 }
 
 /// Every transaction of a root, oldest first, with all it recorded. Reading every
@@ -348,17 +414,25 @@ pub(crate) fn get(root: &TargetRoot, id: u64) -> Result<Tx, Error> {
     load(dir)?.map_err(Error::Refused)
 }
 
-/// Removes journals that were never put in place. Called under the lock only.
-pub(crate) fn remove_partials(root: &TargetRoot) -> Result<(), Error> {
-    let Some(jdir) = root.walk().dir(DIR)? else {
-        return Ok(());
+/// Removes journals that were never put in place (`N.partial`, nothing else). Called under
+/// the lock only. One that cannot be removed blocks nothing: a notice names it.
+pub(crate) fn remove_partials(root: &TargetRoot) -> Result<Vec<String>, Error> {
+    let entries = entries(&root.walk())?;
+    let Some(jdir) = entries.dir else {
+        return Ok(Vec::new());
     };
-    for (name, _) in jdir.list()? {
-        if name.ends_with(".partial") {
-            jdir.remove_tree(&name)?;
+    let mut notices = Vec::new();
+    for name in &entries.partials {
+        if let Err(e) = jdir.remove_tree(name) {
+            notices.push(format!(
+                "{} is a journal never put in place, and could not be removed ({}); it is \
+                 ignored: look at it, then remove it",
+                jdir.shown(name),
+                e.report()
+            ));
         }
     }
-    Ok(())
+    Ok(notices)
 }
 
 /// A transaction from its directory, or why it is not one.
@@ -380,15 +454,23 @@ fn load(dir: Dir) -> Result<Result<Tx, String>, Error> {
 }
 
 /// One JSON file of a transaction, or why it is not one netloom wrote: missing, not a
-/// regular file, or not what netloom writes. Only an I/O error is an error.
+/// regular file, larger than netloom writes it, or not what netloom writes. Only an I/O
+/// error is an error.
 fn read_json<T: serde::de::DeserializeOwned>(
     dir: &Dir,
     name: &str,
 ) -> Result<Result<T, String>, Error> {
-    let bytes = match dir.read(name, MAX_JSON) {
+    let limit = if name == "state" { MAX_STATE } else { MAX_JSON };
+    let bytes = match dir.read(name, limit) {
         Ok(Some((state, _))) => state.bytes,
         Ok(None) => return Ok(Err(format!("it has no {name}"))),
         Err(Error::BadPath { why, .. }) => return Ok(Err(format!("its {name} {why}"))),
+        // Not `--max-input-size`'s: these limits are netloom's own.
+        Err(Error::Read { source, .. }) if source.kind() == std::io::ErrorKind::FileTooLarge => {
+            return Ok(Err(format!(
+                "its {name} is larger than the {limit} bytes netloom writes at most"
+            )));
+        }
         Err(e) => return Err(e),
     };
     Ok(serde_json::from_slice(&bytes)
@@ -397,6 +479,9 @@ fn read_json<T: serde::de::DeserializeOwned>(
 
 /// The most bytes read of a journal's JSON file: a transaction of a million files.
 const MAX_JSON: u64 = 1 << 30;
+
+/// The most bytes read of a transaction's `state`: one line of JSON.
+const MAX_STATE: u64 = 4096;
 
 /// What the journal needs of each file: its path and both sides.
 pub(crate) struct Record<'a> {
@@ -426,7 +511,16 @@ pub(crate) fn begin(
     let Some(jdir) = found.dir else {
         return Err(Error::bad_path(DIR, "could not be made"));
     };
-    let id = found.highest + 1;
+    let id = match &found.highest {
+        None => 1,
+        Some((highest, name)) => highest.checked_add(1).ok_or_else(|| {
+            Error::Refused(format!(
+                "{} has the highest number a transaction can have; netloom cannot number \
+                 another past it: move it out of the journal",
+                jdir.shown(name)
+            ))
+        })?,
+    };
     let mut files = Vec::with_capacity(records.len());
     let mut data: Vec<u8> = Vec::new();
     for r in records {
@@ -488,8 +582,15 @@ fn place(jdir: &Dir, partial: &str, id: u64, meta: &Meta, data: &[u8]) -> Result
     })?;
     dir.create("state", &state, 0o600)?;
     super::fault::point("journal").map_err(write_err(&dir.shown_self()))?;
-    // One barrier for the three files and the directory.
+    // One barrier for the three files and the directory; on a kernel whose `syncfs`
+    // reports no write-back error, each file is synced after it (see `beneath.rs`).
+    super::fault::point("journal-sync").map_err(write_err(&dir.shown_self()))?;
     dir.syncfs()?;
+    if !super::beneath::syncfs_reports_errors() {
+        for name in [DATA, "meta.json", "state"] {
+            dir.sync_file(name)?;
+        }
+    }
     let name = id.to_string();
     jdir.rename(partial, &name)?;
     jdir.fsync()?;
@@ -506,11 +607,10 @@ pub(crate) fn prune(root: &TargetRoot) -> Result<(), Error> {
         return Ok(());
     };
     let excess = entries.found.len().saturating_sub(KEEP);
-    for (id, dir) in entries.found.iter().take(excess) {
-        if matches!(
-            entry_state(dir)?,
-            Ok(State::Committed | State::RolledBack { .. })
-        ) {
+    for (id, dir) in entries.found.into_iter().take(excess) {
+        // Loaded whole: an entry that is not a transaction is not netloom's to remove.
+        if matches!(load(dir)?, Ok(tx) if tx.state.is_final()) {
+            // Only a name `id.to_string()` writes is a transaction's ([`entry_id`]).
             let gone = format!("{id}.partial");
             jdir.rename(&id.to_string(), &gone)?;
             jdir.fsync()?;

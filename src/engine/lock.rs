@@ -12,6 +12,10 @@ use crate::error::Error;
 /// Where the lock lives, relative to the root.
 pub const PATH: &str = "var/lib/netloom/lock";
 
+/// Where netloom keeps its state under a root it changed (the lock, the journal): a
+/// directory that has it is a real root, whatever else it is used for.
+pub const STATE_DIR: &str = "var/lib/netloom";
+
 /// How long a second netloom waits for the first before giving up.
 const WAIT: Duration = Duration::from_secs(3);
 

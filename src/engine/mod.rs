@@ -32,7 +32,7 @@ use root::Scan;
 pub use root::{Chroot, TargetRoot, chroot};
 pub use store::StoreApply;
 pub use time::utc;
-pub use timer::{VERB as TIMER_VERB, run as run_timer};
+pub use timer::{VERB as TIMER_VERB, open_root as timer_root, run as run_timer};
 pub use txn::{
     DEFINITIONS, RUNTIME, Session, TxInfo, history, needs_recovery, pending, rollback_plan,
 };
@@ -50,8 +50,15 @@ use crate::source::SourceFile;
 /// Writes each file under the root whole (a temporary renamed over it), so a reader sees
 /// the old file or the new one, never half of either; a file whose bytes and mode are
 /// already those is not touched. For a preview tree (`render --out`): nothing is synced, so
-/// after a crash a file may be old, new, or empty, and no lock is taken.
+/// after a crash a file may be old, new, or empty. No lock is taken, unless the tree is a
+/// root netloom applies to (it has netloom's state): there an `apply` running at the same
+/// time removes every temporary it finds in the directories it writes, this call's too.
 pub fn write_files(root: &TargetRoot, files: &[RenderedFile]) -> Result<(), Error> {
+    let _lock = if root.exists(lock::STATE_DIR) {
+        Some(lock::Lock::take(root)?)
+    } else {
+        None
+    };
     let walk = root.walk();
     // Directories made by this call hold nothing to compare with.
     let mut made = Vec::new();

@@ -45,7 +45,16 @@ impl TargetRoot {
     /// Opens an existing directory as a target root. Symbolic links in the root's own path
     /// are followed (the root is the user's choice); none below it ever is.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        let top = Dir::open_root(path)?;
+        Self::from_dir(path, Dir::open_root(path)?)
+    }
+
+    /// The root another process handed over as the open directory `fd`, named `path` in
+    /// messages: the very directory that process held, whatever `path` leads to now.
+    pub(crate) fn open_at(fd: std::os::fd::BorrowedFd<'_>, path: &Path) -> Result<Self, Error> {
+        Self::from_dir(path, Dir::open_root_at(fd, path)?)
+    }
+
+    fn from_dir(path: &Path, top: Dir) -> Result<Self, Error> {
         // Where the directory opened really is: the path of the descriptor, so the timer
         // and dnsmasq are given the very directory this process holds.
         let real = std::fs::read_link(format!("/proc/self/fd/{}", top.fd().as_raw_fd()))
@@ -70,15 +79,26 @@ impl TargetRoot {
         self
     }
 
+    /// The root's directory: device and inode numbers, which tell whether a directory met
+    /// later by its path is still this one.
+    pub(crate) fn identity(&self) -> Result<(u64, u64), Error> {
+        self.top.identity()
+    }
+
+    /// The root's open directory, for a process that is handed it.
+    pub(crate) fn fd(&self) -> &std::os::fd::OwnedFd {
+        self.top.fd()
+    }
+
     /// The root as given, for messages.
     pub fn display(&self) -> std::path::Display<'_> {
         self.path.display()
     }
 
     /// The root's real path, symbolic links resolved: only for what other programs are
-    /// given (the confirmation timer, which opens the root itself; dnsmasq, which is given
-    /// the paths of its files on a running system). netloom itself never opens a path built
-    /// from it.
+    /// given (dnsmasq, which is given the paths of its files on a running system; the
+    /// confirmation timer, for `ps` and as a fallback it checks, see `timer.rs`). netloom
+    /// itself never opens a path built from it.
     pub fn path_for_programs(&self) -> &Path {
         &self.real
     }
@@ -315,7 +335,16 @@ impl Lister<'_> {
             }
             return Ok(());
         }
-        for (name, kind) in dir.list()? {
+        for (name, kind) in dir.list_raw()? {
+            // A name that is not UTF-8 cannot be held, nor passed over where the pattern
+            // would take it (U+FFFD matches no part of a pattern but `*`): it is named.
+            let name = match name.into_string() {
+                Ok(name) => name,
+                Err(raw) if wildcard(first, &raw.to_string_lossy()) => {
+                    return Err(dir.not_utf8(&raw));
+                }
+                Err(_) => continue,
+            };
             if !wildcard(first, &name) || name.starts_with(TEMP_PREFIX) {
                 continue;
             }

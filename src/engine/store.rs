@@ -155,7 +155,7 @@ impl Session<'_> {
         let jdir = tx.shown();
         fault::point("journaled").map_err(write_err(&jdir))?;
         if how.confirm.is_some() {
-            timer::spawn(self.root().path_for_programs(), tx.meta.id)?;
+            timer::spawn(self.root(), tx.meta.id)?;
         }
         store.write(&plan.records, &mut |i| {
             fault::point(format_args!("profile-{i}")).map_err(write_err(&jdir))
@@ -207,6 +207,41 @@ pub(crate) fn restore(live: &dyn Live, tx: &mut Tx, reason: Reason) -> Result<Un
         }
     };
     undo(&*store, tx, reason)
+}
+
+/// What recovering a store transaction came to.
+pub(crate) enum Recovered {
+    /// It was undone.
+    Undone(Undone),
+    /// Its service cannot be reached (not running yet, early in the boot): a notice saying
+    /// it is left as it is, for a later command to undo.
+    Deferred(String),
+}
+
+/// Undoes store transaction `tx`, which a killed netloom left open or whose confirmation
+/// did not come, if its service can be reached; if it cannot, it is left as it is and said
+/// so, rather than failing the command: whatever the command does is unrelated to a
+/// service no one can reach, and every later command tries again.
+pub(crate) fn recover(
+    live: &dyn Live,
+    tx: &mut Tx,
+    reason: Reason,
+    what: &str,
+) -> Result<Recovered, Error> {
+    let store = match connect(live) {
+        Ok(store) => store,
+        Err(e) => {
+            let service = live.service();
+            return Ok(Recovered::Deferred(format!(
+                "transaction {} {what} and changed {service}'s configuration, but {service} \
+                 cannot be reached ({}); it is left as it is, and the next netloom command \
+                 that reaches {service} restores the previous settings",
+                tx.meta.id,
+                e.report()
+            )));
+        }
+    };
+    undo(&*store, tx, reason).map(Recovered::Undone)
 }
 
 fn unreachable(live: &dyn Live, tx: &Tx, e: &Error) -> Error {

@@ -2,7 +2,18 @@
 //! group with no terminal streams, so closing the terminal or killing the `apply` that started
 //! it does not stop it. If the machine goes down first, the deadline is in the journal and the
 //! next netloom command rolls the transaction back.
+//!
+//! The timer is handed the root itself, not its path: the root's open directory as its
+//! standard input (the one descriptor a child inherits without `unsafe` code), and the
+//! directory's device and inode numbers as `--root-id`. It works on that directory,
+//! whatever the path leads to by then (a root renamed, or swapped for a link, between the
+//! `apply` and the timer's start). Only when its standard input is not that directory (the
+//! verb run by hand) does it open the path, and then it refuses a directory that is not the
+//! one the apply ran on: it has no way to the right journal then, and leaves the pending
+//! transaction to the next netloom command on that root, which rolls it back as expired.
+//! Everything the timer itself runs gets a standard input of its own (`/dev/null`).
 
+use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -17,8 +28,15 @@ use crate::error::Error;
 /// The hidden verb the timer process runs.
 pub const VERB: &str = "__revert-timer";
 
-/// Starts the timer process for transaction `id` on the root at `root` (absolute).
-pub(crate) fn spawn(root: &Path, id: u64) -> Result<(), Error> {
+/// The timer's option naming the root's directory by device and inode (`DEV:INO`).
+pub const ROOT_ID: &str = "--root-id";
+
+/// Starts the timer process for transaction `id` on `root`.
+pub(crate) fn spawn(root: &TargetRoot, id: u64) -> Result<(), Error> {
+    let (dev, ino) = root.identity()?;
+    let shown = root.display().to_string();
+    // A copy with close-on-exec, which the child gets on its standard input without it.
+    let handed = root.fd().try_clone().map_err(read_err(&shown))?;
     // /proc/self/exe still runs when the binary was replaced (a package upgrade) since this
     // process started; `current_exe` is the fallback off Linux.
     let proc_exe = Path::new("/proc/self/exe");
@@ -29,10 +47,12 @@ pub(crate) fn spawn(root: &Path, id: u64) -> Result<(), Error> {
     };
     let mut cmd = Command::new(&exe);
     cmd.arg("--root")
-        .arg(root)
+        .arg(root.path_for_programs())
         .arg(VERB)
         .arg(id.to_string())
-        .stdin(Stdio::null())
+        .arg(ROOT_ID)
+        .arg(format!("{dev}:{ino}"))
+        .stdin(Stdio::from(handed))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         // Not the caller's directory: the timer must not keep an installer's mount busy.
@@ -40,6 +60,41 @@ pub(crate) fn spawn(root: &Path, id: u64) -> Result<(), Error> {
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd.spawn().map_err(write_err(&exe.display().to_string()))?;
     Ok(())
+}
+
+/// The root a timer process was handed: its standard input when that is the directory
+/// `root_id` (`DEV:INO`) names, else the directory at `path` if it is that one, else an
+/// error saying why the timer leaves the transaction alone.
+pub fn open_root(path: &Path, root_id: &str, id: u64) -> Result<TargetRoot, Error> {
+    let want = root_id
+        .split_once(':')
+        .and_then(|(d, i)| Some((d.parse::<u64>().ok()?, i.parse::<u64>().ok()?)))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{ROOT_ID} must be DEV:INO, two numbers, not '{root_id}'"
+            ))
+        })?;
+    let stdin = std::io::stdin();
+    if let Ok(root) = TargetRoot::open_at(stdin.as_fd(), path)
+        && root.identity()? == want
+    {
+        return Ok(root);
+    }
+    let root = TargetRoot::open(path)?;
+    let have = root.identity()?;
+    if have != want {
+        return Err(Error::Refused(format!(
+            "{} is no longer the directory transaction {id} was applied to (device {} inode \
+             {}, now device {} inode {}); the confirmation timer leaves it alone, and the \
+             next netloom command on the root it was applied to rolls it back",
+            path.display(),
+            want.0,
+            want.1,
+            have.0,
+            have.1
+        )));
+    }
+    Ok(root)
 }
 
 /// Waits until transaction `id`'s deadline and rolls it back if it is still pending. Returns

@@ -54,7 +54,9 @@ pub struct TxInfo {
 impl<'r> Session<'r> {
     /// Takes the root's lock, then restores the previous state of any transaction a killed
     /// netloom left open, finishes an interrupted rollback, and rolls back a pending
-    /// transaction whose deadline has passed, in that order, newest first.
+    /// transaction whose deadline has passed, in that order, newest first. A transaction of
+    /// a service's configuration whose service cannot be reached is left for a later
+    /// command, with a notice.
     pub fn open(root: &'r TargetRoot) -> Result<Self, Error> {
         let lock = Lock::take(root)?;
         let mut session = Session {
@@ -77,7 +79,7 @@ impl<'r> Session<'r> {
     }
 
     fn recover(&mut self) -> Result<(), Error> {
-        journal::remove_partials(self.root)?;
+        self.notices.extend(journal::remove_partials(self.root)?);
         self.notices.extend(journal::damage(self.root)?);
         let now = time::now();
         for (id, state) in journal::states(self.root)?.into_iter().rev() {
@@ -86,7 +88,21 @@ impl<'r> Session<'r> {
             };
             let mut tx = journal::get(self.root, id)?;
             let n = tx.meta.files.len();
-            let restored = self.restore(&mut tx, reason)?;
+            // A service's configuration waits for the service (early in the boot, before
+            // NetworkManager runs): the command goes on, and a later one undoes it.
+            let restored = match super::store::owner(&tx) {
+                Some(live) => match super::store::recover(live, &mut tx, reason, what)? {
+                    super::store::Recovered::Deferred(notice) => {
+                        self.notices.push(notice);
+                        continue;
+                    }
+                    super::store::Recovered::Undone(undone) => Restored {
+                        noun: undone.noun,
+                        live: None,
+                    },
+                },
+                None => self.restore(&mut tx, reason)?,
+            };
             let live = match &restored.live {
                 Some(u) => format!("; {}", u.describe()),
                 None => String::new(),
@@ -256,7 +272,7 @@ impl<'r> Session<'r> {
         if confirm.is_some() {
             // Before any file changes: a timer that cannot start means no change at all,
             // and one started now already watches a transaction killed half-way.
-            super::timer::spawn(self.root.path_for_programs(), tx.meta.id)?;
+            super::timer::spawn(self.root, tx.meta.id)?;
         }
         // With the old files, before they change: ifupdown reads them to take an
         // interface down.
@@ -265,7 +281,7 @@ impl<'r> Session<'r> {
             l.activator.down(&activate::to_take_down(meta))?;
             fault::point("down").map_err(write_err(&shown_tx))?;
         }
-        let mut touched = Touched::default();
+        let mut touched = Touched::new(walk.top());
         let mut made = Vec::new();
         for d in &tx.meta.dirs {
             walk.make(d, 0o755, &mut made)?;
@@ -283,10 +299,11 @@ impl<'r> Session<'r> {
                     let tmp = dir.write_temp(name, new, *owner, false)?;
                     fault::point(format_args!("temp-{i}")).map_err(err)?;
                     dir.rename(&tmp, name)?;
+                    touched.wrote(&dir, name);
                 }
                 (None, Some(dir)) => {
                     if dir.unlink(name)? {
-                        touched.add(&dir);
+                        touched.add(&dir)?;
                     }
                 }
                 (Some(_), None) => {
@@ -296,7 +313,7 @@ impl<'r> Session<'r> {
             }
             fault::point(format_args!("file-{i}")).map_err(err)?;
         }
-        touched.make_durable()?;
+        touched.make_durable("barrier")?;
         if let (Some(a), Some(meta)) = (activator, &tx.meta.live) {
             a.up_with(&activate::files_for_programs(self.root, tx), &meta.up)?;
             fault::point("up").map_err(write_err(&shown_tx))?;
@@ -381,7 +398,7 @@ impl<'r> Session<'r> {
             undo = Some((a, meta, u));
         }
         let walk = self.root.walk();
-        let mut touched = Touched::default();
+        let mut touched = Touched::new(walk.top());
         let mut restored = Vec::new();
         let mut unrestored = Vec::new();
         for (i, entry) in tx.meta.files.iter().enumerate().rev() {
@@ -399,7 +416,7 @@ impl<'r> Session<'r> {
         restored.reverse();
         unrestored.reverse();
         // Once for every file, as in `write`: a killed restore is simply run again.
-        if let Err(e) = touched.make_durable() {
+        if let Err(e) = touched.make_durable("restore-barrier") {
             let why = e.report();
             unrestored.extend(restored.drain(..).map(|p| {
                 let not_durable = Error::Write {
@@ -409,7 +426,7 @@ impl<'r> Session<'r> {
                 (p, Box::new(not_durable))
             }));
         }
-        for d in tx.meta.dirs.iter().rev() {
+        for (i, d) in tx.meta.dirs.iter().enumerate().rev() {
             // Only if empty: anything else put there since is not ours to remove.
             let Ok((Some(parent), name)) = walk.parent(d) else {
                 continue;
@@ -417,8 +434,13 @@ impl<'r> Session<'r> {
             if let Ok(Some(dir)) = parent.open_dir(name) {
                 let _ = dir.remove_temporaries();
             }
-            if parent.remove_dir(name)? {
-                parent.fsync()?;
+            // Named with a slash: a directory the transaction made, among the files.
+            let removed = fault::point(format_args!("rmdir-{i}"))
+                .map_err(|e| write_err(&self.root.shown(d))(e))
+                .and_then(|()| parent.remove_dir(name))
+                .and_then(|gone| if gone { parent.fsync() } else { Ok(()) });
+            if let Err(e) = removed {
+                unrestored.push((format!("{d}/"), Box::new(e)));
             }
         }
         if !unrestored.is_empty() {
@@ -458,7 +480,7 @@ impl<'r> Session<'r> {
             if let Some(dir) = dir
                 && dir.unlink(name)?
             {
-                touched.add(&dir);
+                touched.add(&dir)?;
             }
             return Ok(());
         };
@@ -492,7 +514,9 @@ impl<'r> Session<'r> {
         };
         touched.writing(&dir, false)?;
         let tmp = dir.write_temp(name, &want, saved.owner, false)?;
-        dir.rename(&tmp, name)
+        dir.rename(&tmp, name)?;
+        touched.wrote(&dir, name);
+        Ok(())
     }
 
     /// Rolls back transaction `id`, provided undoing it still means exactly `shown` (the plan
@@ -758,19 +782,48 @@ fn missing_dirs(walk: &Walk, changes: &[Change]) -> Result<Vec<String>, Error> {
 
 /// The directories a transaction (or its undoing) changed, to be made durable once each,
 /// with everything written in them, before the commit is recorded.
-#[derive(Default)]
 struct Touched {
     dirs: BTreeMap<String, Dir>,
     /// The directories whose leftover temporaries are removed already.
     swept: std::collections::HashSet<String>,
+    /// The root's directory, opened before anything was written: what `syncfs` is asked
+    /// on the root's file system (see [`Dir::syncfs`]).
+    top: Dir,
+    /// Whether a touched directory is on the root's file system.
+    on_top: bool,
+    /// For every other file system (a mount under the root), the first touched directory
+    /// on it, which was opened before anything was written into it.
+    others: Vec<(u64, Dir)>,
+    /// The files written, on a kernel whose `syncfs` reports no write-back error.
+    written: Option<Vec<(Dir, String)>>,
 }
 
 impl Touched {
+    /// Nothing touched yet under the root whose directory is `top`.
+    fn new(top: &Dir) -> Self {
+        Touched {
+            dirs: BTreeMap::new(),
+            swept: std::collections::HashSet::new(),
+            top: top.clone(),
+            on_top: false,
+            others: Vec::new(),
+            written: (!beneath::syncfs_reports_errors()).then(Vec::new),
+        }
+    }
+
     /// `dir` has an entry added, replaced or removed.
-    fn add(&mut self, dir: &Dir) {
-        self.dirs
-            .entry(dir.rel().to_owned())
-            .or_insert_with(|| dir.clone());
+    fn add(&mut self, dir: &Dir) -> Result<(), Error> {
+        if self.dirs.contains_key(dir.rel()) {
+            return Ok(());
+        }
+        let device = dir.device()?;
+        if device == self.top.device()? {
+            self.on_top = true;
+        } else if !self.others.iter().any(|(d, _)| *d == device) {
+            self.others.push((device, dir.clone()));
+        }
+        self.dirs.insert(dir.rel().to_owned(), dir.clone());
+        Ok(())
     }
 
     /// `dir` is about to get a file: see [`Touched::sweep`].
@@ -778,15 +831,21 @@ impl Touched {
         if !new {
             self.sweep(dir)?;
         }
-        self.add(dir);
-        Ok(())
+        self.add(dir)
+    }
+
+    /// The file `name` was written in `dir` (and `dir` added already).
+    fn wrote(&mut self, dir: &Dir, name: &str) {
+        if let Some(written) = &mut self.written {
+            written.push((dir.clone(), name.to_owned()));
+        }
     }
 
     /// The first time `dir` is met, the temporaries a killed netloom left there are
     /// removed: under the lock, every one is such a leftover.
     fn sweep(&mut self, dir: &Dir) -> Result<(), Error> {
         if self.swept.insert(dir.rel().to_owned()) && dir.remove_temporaries()? > 0 {
-            self.add(dir);
+            self.add(dir)?;
         }
         Ok(())
     }
@@ -795,20 +854,27 @@ impl Touched {
     fn parent_of(&mut self, walk: &Walk, rel: &str) -> Result<(), Error> {
         let (parent, _) = beneath::split(rel)?;
         if let Some(dir) = walk.dir(parent)? {
-            self.add(&dir);
+            self.add(&dir)?;
         }
         Ok(())
     }
 
-    /// The barrier: one `syncfs` per file system the directories are on (their files'
-    /// bytes, and every rename), then each directory's `fsync`, which is what makes its
-    /// entries durable by POSIX, and reports an error writing them back.
-    fn make_durable(&self) -> Result<(), Error> {
-        let mut devices = std::collections::HashSet::new();
-        for dir in self.dirs.values() {
-            if devices.insert(dir.device()?) {
-                dir.syncfs()?;
-            }
+    /// The barrier (fault point `point` first): one `syncfs` per file system the
+    /// directories are on (their files' bytes, and every rename), each asked on a directory
+    /// opened before the first write, so that from Linux 5.8 it reports any error writing
+    /// them back; on older kernels, whose `syncfs` reports none, an `fdatasync` of each file
+    /// written, which does. Then each directory's `fsync`, which is what makes its entries
+    /// durable by POSIX, and reports an error writing them back.
+    fn make_durable(&self, point: &str) -> Result<(), Error> {
+        fault::point(point).map_err(write_err(&self.top.shown_self()))?;
+        if self.on_top {
+            self.top.syncfs()?;
+        }
+        for (_, dir) in &self.others {
+            dir.syncfs()?;
+        }
+        for (dir, name) in self.written.iter().flatten() {
+            dir.sync_file(name)?;
         }
         for dir in self.dirs.values() {
             dir.fsync()?;

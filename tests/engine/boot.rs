@@ -136,3 +136,53 @@ fn a_pending_transaction_of_networkmanager_profiles_waits_for_the_late_phase() {
     );
     assert_eq!(sb.state(2)["state"], "pending");
 }
+
+#[test]
+fn an_expired_transaction_of_networkmanager_profiles_does_not_fail_the_early_phase() {
+    let (sb, _, pending) = interrupted();
+    let meta = sb.journal(2).join("meta.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    std::fs::write(
+        &meta,
+        text.replace("\"backend\": \"null\"", "\"backend\": \"nm-live\""),
+    )
+    .unwrap();
+    // Its deadline passed while the machine was down.
+    let state = sb.journal(2).join("state");
+    let expired = r#"{"state":"pending","deadline":1}"#;
+    std::fs::write(&state, expired).unwrap();
+    // Every command here reaches NetworkManager through a bus that does not exist (never the
+    // machine's own): the history too is read from the journal, not with `history`.
+    let bus = format!("unix:path={}", sb.dir().join("no-bus").display());
+    let run = |args: &[&str]| {
+        let out = sb
+            .command(args)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&["boot", "--phase", "early"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "transaction 2 was not confirmed in time and changed NetworkManager's \
+             configuration, but NetworkManager cannot be reached ("
+        ) && stderr.contains("no-bus")
+            && stderr.contains("it is left as it is"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), expired);
+    let mut have = sb.tree();
+    let mut want = pending;
+    have.retain(|p, _| !p.starts_with("var/lib/netloom"));
+    want.retain(|p, _| !p.starts_with("var/lib/netloom"));
+    assert_tree(&have, &want, "after boot --phase early");
+    // Nor does it block a command that only reads.
+    let (code, stderr) = run(&["history"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), expired);
+}

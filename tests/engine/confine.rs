@@ -423,3 +423,84 @@ fn a_files_directory_swapped_for_a_symlink_mid_run_never_leads_outside() {
 fn the_journal_swapped_for_a_symlink_mid_run_never_leads_outside() {
     race("var/lib/netloom/journal");
 }
+
+/// Copies the directory tree `from` to `to` (directories and regular files).
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_confirmation_timer_works_on_the_root_it_was_handed_not_on_its_path() {
+    use std::os::unix::fs::MetadataExt;
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    sb.run(&[
+        "--backend",
+        "null",
+        "apply",
+        "--yes",
+        "--confirm",
+        "3600",
+        &b,
+    ])
+    .expect(0);
+    sb.kill_timer();
+    // Past its deadline; then the root is moved away, and a copy of it takes its path.
+    std::fs::write(
+        sb.journal(2).join("state"),
+        r#"{"state":"pending","deadline":1}"#,
+    )
+    .unwrap();
+    let moved = sb.dir().join("moved");
+    std::fs::rename(sb.root(), &moved).unwrap();
+    copy_tree(&moved, sb.root());
+    let meta = std::fs::metadata(&moved).unwrap();
+    let id = format!("{}:{}", meta.dev(), meta.ino());
+    let state = |root: &Path| {
+        std::fs::read_to_string(root.join("var/lib/netloom/journal/2/state")).unwrap()
+    };
+    let copy = sb.root().to_path_buf();
+    let pending = state(&copy);
+    let timer = |stdin: Stdio| {
+        let out = sb
+            .command(&["__revert-timer", "2", "--root-id", &id])
+            .stdin(stdin)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Not handed the root (standard input is not it): the path leads elsewhere, refused.
+    let (code, stderr) = timer(Stdio::null());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{} is no longer the directory transaction 2 was applied to",
+            copy.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(state(&copy), pending);
+    assert_eq!(state(&moved), pending);
+    // Handed the root: that one is rolled back, the directory at its old path is not.
+    let handed = std::fs::File::open(&moved).unwrap();
+    let (code, stderr) = timer(Stdio::from(handed));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        state(&moved),
+        r#"{"state":"rolled-back","reason":"expired"}"#
+    );
+    assert_eq!(state(&copy), pending);
+}

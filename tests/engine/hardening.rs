@@ -193,3 +193,123 @@ fn render_out_rewrites_only_the_files_that_change() {
     assert_ne!(inode("eth1.xml"), eth1);
     assert!(out.join(NULL_DIR).join("eth2.xml").is_file());
 }
+
+#[test]
+fn a_lock_that_is_a_hard_link_to_a_file_outside_is_refused_not_written() {
+    let sb = Sandbox::new();
+    let a = sb.input("a.xml", HOST_A);
+    let outside = sb.dir().join("precious");
+    std::fs::write(&outside, "keep me\n").unwrap();
+    std::fs::create_dir_all(sb.at("var/lib/netloom")).unwrap();
+    std::fs::hard_link(&outside, sb.at("var/lib/netloom/lock")).unwrap();
+    let before = sb.tree();
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(2)
+        .stderr_has(&format!(
+            "{}/var/lib/netloom/lock has 2 hard links; netloom writes in place only a file \
+             that has no other name",
+            sb.root().display()
+        ));
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep me\n");
+    assert_tree(&sb.tree(), &before, "after the refused apply");
+}
+
+/// The fault points an apply of `host` passes, in order (`NETLOOM_FAULT=trace@FILE`).
+fn trace(sb: &Sandbox, args: &[&str]) -> Vec<String> {
+    let file = sb.dir().join("trace");
+    let _ = std::fs::remove_file(&file);
+    sb.run_with(args, Some(&format!("trace@{}", file.display())))
+        .expect(0);
+    std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_durability_barrier_comes_after_every_file_and_before_the_commit() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let points = trace(&sb, &["--backend", "null", "apply", "--yes", &b]);
+    let at = |p: &str| {
+        points
+            .iter()
+            .position(|q| q == p)
+            .unwrap_or_else(|| panic!("no {p} in {points:?}"))
+    };
+    assert!(at("journal") < at("journal-sync") && at("journal-sync") < at("journaled"));
+    let last_file = points.iter().rposition(|p| p.starts_with("file-")).unwrap();
+    assert_eq!(points[last_file], "file-2", "{points:?}");
+    assert_eq!(at("barrier"), last_file + 1, "{points:?}");
+    assert!(at("barrier") < at("commit") && at("commit") < at("committed"));
+    // Its undoing has one too, before the transaction is recorded rolled back.
+    let points = trace(&sb, &["rollback", "--yes"]);
+    let last = points
+        .iter()
+        .rposition(|p| p.starts_with("restore-"))
+        .unwrap();
+    assert_eq!(points[last], "restore-barrier", "{points:?}");
+    assert_eq!(points.last().map(String::as_str), Some("restored"));
+}
+
+#[test]
+fn a_barrier_that_fails_leaves_the_apply_undone() {
+    for point in ["barrier", "journal-sync"] {
+        let sb = Sandbox::new();
+        let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+        sb.run(&["--backend", "null", "apply", "--yes", &a])
+            .expect(0);
+        let before = sb.tree();
+        let out = sb.run_with(
+            &["--backend", "null", "apply", "--yes", &b],
+            Some(&format!("fail@{point}")),
+        );
+        out.expect(2)
+            .stderr_has(&format!("injected fault at {point}"));
+        if point == "barrier" {
+            out.stderr_has("transaction 2 failed and was undone");
+            assert_eq!(sb.state(2), rolled_back("failed"));
+        } else {
+            assert_eq!(sb.history().len(), 1, "no journal was put in place");
+        }
+        assert_tree(&sb.tree(), &before, &format!("after fail@{point}"));
+        // And a kill there is recovered by the next command.
+        sb.run_with(
+            &["--backend", "null", "apply", "--yes", &b],
+            Some(&format!("kill@{point}")),
+        )
+        .expect_killed(point);
+        sb.run(&["history"]).expect(0);
+        assert_tree(&sb.tree(), &before, &format!("after kill@{point}"));
+    }
+}
+
+#[test]
+fn render_out_into_a_real_root_takes_its_lock() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    let root = sb.root().display().to_string();
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let before = sb.tree();
+    // Another netloom holds the root: render must wait for it, not write beside it.
+    let held = std::fs::File::open(sb.at("var/lib/netloom/lock")).unwrap();
+    held.lock().unwrap();
+    sb.run(&["--backend", "null", "render", "--out", &root, &b])
+        .expect(2)
+        .stderr_has("is changing");
+    assert_tree(&sb.tree(), &before, "render --out while the root is locked");
+    held.unlock().unwrap();
+    sb.run(&["--backend", "null", "render", "--out", &root, &b])
+        .expect(0);
+    assert!(sb.at(&format!("{NULL_DIR}/eth2.xml")).is_file());
+    // A scratch directory is no root: no lock, nothing of netloom's made there.
+    let scratch = sb.dir().join("scratch");
+    let scratch_s = scratch.display().to_string();
+    sb.run(&["--backend", "null", "render", "--out", &scratch_s, &b])
+        .expect(0);
+    assert!(!scratch.join("var").exists());
+}

@@ -140,3 +140,199 @@ fn a_failed_apply_leaves_no_partial_journal() {
         assert!(names.is_empty(), "fail@{point}: left {names:?}");
     }
 }
+
+/// Plants a copy of transaction 1, marked open, as journal entry `name`.
+fn plant_open_copy(sb: &Sandbox, name: &str) -> std::path::PathBuf {
+    let planted = sb.at(&format!("var/lib/netloom/journal/{name}"));
+    std::fs::create_dir(&planted).unwrap();
+    for f in ["meta.json", "data"] {
+        std::fs::copy(sb.journal(1).join(f), planted.join(f)).unwrap();
+    }
+    std::fs::write(planted.join("state"), r#"{"state":"open"}"#).unwrap();
+    planted
+}
+
+#[test]
+fn journal_entries_named_by_a_number_netloom_does_not_write_are_not_transactions() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let after_a = sb.tree();
+    let planted: Vec<_> = ["07", "+7", "07.partial"]
+        .iter()
+        .map(|n| (*n, plant_open_copy(&sb, n)))
+        .collect();
+    // Nothing recovers them: the files of transaction 1 stay.
+    let out = sb.run(&["--backend", "null", "apply", "--yes", &b]);
+    out.expect(0).stderr_has("transaction 2 changed 3 files");
+    for (name, _) in &planted {
+        out.stderr_has(&format!(
+            "{}/var/lib/netloom/journal/{name} is not a transaction netloom wrote (its name is \
+             not a number as netloom writes one)",
+            sb.root().display()
+        ));
+    }
+    assert!(!out.stderr.contains("was interrupted"), "{}", out.stderr);
+    for (name, dir) in &planted {
+        assert_eq!(
+            std::fs::read_to_string(dir.join("state")).unwrap(),
+            r#"{"state":"open"}"#,
+            "{name}"
+        );
+    }
+    let ids: Vec<u64> = sb
+        .history()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2]);
+    sb.run(&["rollback", "--yes"]).expect(0);
+    assert_tree(&sb.tree(), &after_a, "after rolling back transaction 2");
+}
+
+#[test]
+fn a_journal_entry_with_the_highest_number_is_a_clear_refusal_not_a_crash() {
+    let sb = Sandbox::new();
+    let a = sb.input("a.xml", HOST_A);
+    std::fs::create_dir_all(sb.at("var/lib/netloom/journal/18446744073709551615")).unwrap();
+    let before = sb.tree();
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(2)
+        .stderr_has(&format!(
+            "{}/var/lib/netloom/journal/18446744073709551615 has the highest number a \
+             transaction can have; netloom cannot number another past it",
+            sb.root().display()
+        ));
+    assert_tree(&sb.tree(), &before, "after the refused apply");
+}
+
+#[test]
+fn an_open_or_pending_entry_whose_meta_does_not_load_blocks_nothing() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let after_a = sb.tree();
+    let journal = sb.at("var/lib/netloom/journal");
+    for (n, state) in [
+        ("5", r#"{"state":"open"}"#),
+        ("6", r#"{"state":"rolling-back","reason":"failed"}"#),
+        ("7", r#"{"state":"pending","deadline":4102444800}"#),
+    ] {
+        std::fs::create_dir(journal.join(n)).unwrap();
+        std::fs::write(journal.join(n).join("meta.json"), "garbage").unwrap();
+        std::fs::write(journal.join(n).join("state"), state).unwrap();
+    }
+    // A read-only command has nothing to recover, and a pending one of them blocks nothing.
+    sb.run(&["history"]).expect(0);
+    assert_tree(&sb.tree(), &after_a, "after history");
+    let out = sb.run(&["--backend", "null", "apply", "--yes", &b]);
+    out.expect(0).stderr_has("transaction 8 changed 3 files");
+    for n in ["5", "6", "7"] {
+        out.stderr_has(&format!(
+            "{}/{n} is not a transaction netloom wrote (its meta.json is not what netloom \
+             writes: ",
+            journal.display()
+        ));
+    }
+    let ids: Vec<u64> = sb
+        .history()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 8]);
+    sb.run(&["confirm"])
+        .expect(2)
+        .stderr_has("nothing is waiting for confirmation");
+    sb.run(&["rollback", "--yes"]).expect(0);
+    assert_tree(&sb.tree(), &after_a, "after rolling back transaction 8");
+    for n in ["5", "6", "7"] {
+        assert_eq!(
+            std::fs::read(journal.join(n).join("meta.json")).unwrap(),
+            b"garbage"
+        );
+    }
+}
+
+#[test]
+fn a_partial_journal_holding_names_that_are_not_utf8_is_removed_whole() {
+    use std::os::unix::ffi::OsStrExt;
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let partial = sb.at("var/lib/netloom/journal/9.partial");
+    let odd = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    std::fs::create_dir_all(partial.join(odd)).unwrap();
+    std::fs::write(partial.join(odd).join(odd), "x").unwrap();
+    std::fs::write(partial.join("state"), "x").unwrap();
+    sb.run(&["--backend", "null", "apply", "--yes", &b])
+        .expect(0)
+        .stderr_has("transaction 2 changed 3 files");
+    assert!(!partial.exists());
+}
+
+#[test]
+fn a_state_file_larger_than_netloom_writes_is_damage_not_an_error() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.input("a.xml", HOST_A), sb.input("b.xml", HOST_B));
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let planted = sb.at("var/lib/netloom/journal/5");
+    std::fs::create_dir(&planted).unwrap();
+    std::fs::copy(sb.journal(1).join("meta.json"), planted.join("meta.json")).unwrap();
+    // Sparse: two GiB that take no room.
+    let state = std::fs::File::create(planted.join("state")).unwrap();
+    state.set_len(2 << 30).unwrap();
+    drop(state);
+    sb.run(&["history"]).expect(0);
+    let out = sb.run(&["--backend", "null", "apply", "--yes", &b]);
+    out.expect(0)
+        .stderr_has("transaction 6 changed 3 files")
+        .stderr_has(&format!(
+            "{} is not a transaction netloom wrote (its state is larger than the 4096 bytes \
+             netloom writes at most)",
+            planted.display()
+        ));
+    assert!(!out.stderr.contains("max-input-size"), "{}", out.stderr);
+}
+
+#[test]
+fn only_partial_journals_named_by_a_number_are_removed() {
+    let sb = Sandbox::new();
+    let a = sb.input("a.xml", HOST_A);
+    let journal = sb.at("var/lib/netloom/journal");
+    for name in ["notes.partial", "3.partial"] {
+        std::fs::create_dir_all(journal.join(name)).unwrap();
+        std::fs::write(journal.join(name).join("f"), "x").unwrap();
+    }
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0)
+        .stderr_has("transaction 1 changed 2 files");
+    assert!(journal.join("notes.partial/f").exists());
+    assert!(!journal.join("3.partial").exists());
+}
+
+#[test]
+fn a_rollback_that_cannot_remove_a_directory_it_made_says_what_it_restored() {
+    let sb = Sandbox::new();
+    let a = sb.input("a.xml", HOST_A);
+    let empty = sb.tree();
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    // Directories made: etc, etc/netloom, etc/netloom/null; the last is removed first.
+    let out = sb.run_with(&["rollback", "--yes"], Some("fail@rmdir-2"));
+    out.expect(2).stderr_has(&format!(
+        "transaction 1 could not be restored completely: 2 files restored \
+         ({NULL_DIR}/eth0.xml, {NULL_DIR}/eth1.xml); 1 file not restored: {NULL_DIR}/ (cannot \
+         write {}/{NULL_DIR}: injected fault at rmdir-2); the journal keeps the previous state, \
+         and the next netloom command on this root finishes restoring it",
+        sb.root().display()
+    ));
+    sb.run(&["history"])
+        .expect(0)
+        .stderr_has("transaction 1 was being rolled back when interrupted");
+    assert_tree(&sb.tree(), &empty, "finished by the next command");
+    assert_eq!(sb.state(1), rolled_back("requested"));
+}

@@ -3,7 +3,7 @@
 //! show a change (`apply`, `diff`, `render --out` onto the root, `undefine`), exit 2, and
 //! left byte for byte. One body for every backend in the registry.
 
-use super::support::{Sandbox, assert_tree};
+use super::support::{HOST_A, NULL_DIR, Sandbox, assert_tree};
 
 const HOST: &str = "<interfaces>
   <interface type='ethernet' name='eth0'><start mode='onboot'/>\
@@ -88,5 +88,46 @@ fn a_managed_file_that_cannot_be_read_losslessly_is_refused_by_every_verb_of_eve
                 "{name}"
             );
         }
+    }
+}
+
+#[test]
+fn a_managed_file_whose_name_is_not_utf8_is_named_not_passed_over() {
+    use std::os::unix::ffi::OsStrExt;
+    let sb = Sandbox::new();
+    let a = sb.input("a.xml", HOST_A);
+    std::fs::create_dir_all(sb.at(NULL_DIR)).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9\x1b.xml");
+    std::fs::write(sb.at(NULL_DIR).join(name), "<interface/>\n").unwrap();
+    // A name the backend would not read is no concern of its.
+    std::fs::write(
+        sb.at(NULL_DIR)
+            .join(std::ffi::OsStr::from_bytes(b"\xe9.txt")),
+        "",
+    )
+    .unwrap();
+    // The tree's own snapshot takes names for UTF-8: this one takes them as they are.
+    let listing = || {
+        let mut all: Vec<_> = std::fs::read_dir(sb.at(NULL_DIR))
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (e.file_name(), std::fs::read(e.path()).unwrap())
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let before = listing();
+    for args in [
+        &["--backend", "null", "diff", &a][..],
+        &["--backend", "null", "apply", "--yes", &a][..],
+    ] {
+        sb.run(args).expect(2).stderr_has(&format!(
+            "{}/{NULL_DIR}/caf\\xe9\\u{{1b}}.xml has a name that is not valid UTF-8; netloom \
+             reads only files named in UTF-8",
+            sb.root().display()
+        ));
+        assert_eq!(listing(), before, "{args:?}");
     }
 }
