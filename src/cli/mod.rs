@@ -19,6 +19,7 @@ mod dumpxml;
 mod history;
 mod import;
 mod input;
+mod json;
 mod live;
 mod net;
 mod port;
@@ -89,15 +90,9 @@ pub enum Command {
     /// Read a root's existing configuration back as interface XML.
     Import(import::Args),
     /// List the top-level interfaces a root's configuration defines.
-    #[command(
-        after_help = "Examples:\n  netloom list --backend ifcfg --root /mnt/sysimage\n  netloom list"
-    )]
-    List,
+    List(import::ListArgs),
     /// List the backends, marking the one the root uses.
-    #[command(
-        after_help = "Examples:\n  netloom backends\n  netloom backends --root /mnt/sysimage"
-    )]
-    Backends,
+    Backends(BackendsArgs),
     /// Show what `apply` would change, as a unified diff (exit 1 when something would).
     Diff(apply::DiffArgs),
     /// Show the diff, then write it atomically as one journalled transaction.
@@ -107,8 +102,7 @@ pub enum Command {
     /// Show each declared interface's live state next to its declaration (exit 1 on drift).
     Status(status::Args),
     /// Make a pending `apply --confirm` final.
-    #[command(after_help = "Examples:\n  netloom apply --confirm 60 host.xml\n  netloom confirm")]
-    Confirm,
+    Confirm(history::ConfirmArgs),
     /// Undo a transaction, restoring the exact previous bytes, modes and absences.
     Rollback(history::RollbackArgs),
     /// List the transactions made under the root.
@@ -153,13 +147,13 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Dumpxml(args) => done(dumpxml::run(args)),
         Command::Render(args) => done(render::run(args, &cli)),
         Command::Import(args) => done(import::run(args, &cli)),
-        Command::List => done(import::list(&cli)),
-        Command::Backends => done(list_backends(&cli)),
+        Command::List(args) => done(import::list(args, &cli)),
+        Command::Backends(args) => done(list_backends(args, &cli)),
         Command::Diff(args) => apply::diff(args, &cli),
         Command::Apply(args) => apply::apply(args, &cli),
         Command::Undefine(args) => apply::undefine(args, &cli),
         Command::Status(args) => status::run(args, &cli),
-        Command::Confirm => history::confirm(&cli),
+        Command::Confirm(args) => history::confirm(args, &cli),
         Command::Rollback(args) => history::rollback(args, &cli),
         Command::History(args) => history::history(args, &cli),
         Command::Net { command } => done(net::run(command, &cli)),
@@ -260,20 +254,50 @@ fn detected(root: &Path) -> Vec<&'static dyn Backend> {
         .collect()
 }
 
-fn list_backends(cli: &Cli) -> Result<()> {
+/// List the backends, marking the one the root uses.
+#[derive(Debug, clap::Args)]
+#[command(after_help = BACKENDS_HELP)]
+pub struct BackendsArgs {
+    /// One backend a line, or one JSON object: the chosen backend, and each one's marker,
+    /// whether the root has it and what its files configure.
+    #[arg(long, value_enum, default_value_t = apply::Format::Text)]
+    pub format: apply::Format,
+}
+
+const BACKENDS_HELP: &str = "Examples:\n  netloom backends\n  netloom backends --root /mnt/sysimage\n  \
+netloom backends --format json";
+
+fn list_backends(args: &BackendsArgs, cli: &Cli) -> Result<()> {
     use std::io::Write;
     // What an interrupted transaction left must not decide which backend the root uses.
     if TargetRoot::open(&cli.root).is_ok() {
         open_root(cli)?;
     }
     let found = detected(&cli.root);
+    let used = |b: &dyn Backend| found.iter().any(|f| f.name() == b.name());
+    if args.format == apply::Format::Json {
+        let list: Vec<serde_json::Value> = (backends::ALL.iter())
+            .map(|b| {
+                serde_json::json!({
+                    "name": b.name(),
+                    "marker": b.marker(),
+                    "present": used(*b),
+                })
+            })
+            .collect();
+        let chosen = match found.as_slice() {
+            [one] => Some(one.name()),
+            _ => None,
+        };
+        return json::print(serde_json::json!({
+            "root": cli.root.display().to_string(),
+            "chosen": chosen,
+            "backends": list,
+        }));
+    }
     let mut out = std::io::stdout().lock();
     for b in backends::ALL {
-        let mark = if found.iter().any(|f| f.name() == b.name()) {
-            "  (used by the root)"
-        } else {
-            ""
-        };
+        let mark = if used(*b) { "  (used by the root)" } else { "" };
         writeln!(out, "{}{mark}", b.name()).map_err(Error::Output)?;
     }
     Ok(())
