@@ -15,6 +15,7 @@ use crate::show::Shown;
 
 mod apply;
 mod boot;
+mod detect;
 mod dumpxml;
 mod history;
 mod import;
@@ -227,31 +228,32 @@ pub(crate) fn choose(cli: &Cli, root: &Path) -> Result<&'static dyn Backend> {
             Error::Usage(format!("unknown backend '{name}'; available: {}", names()))
         });
     }
-    let found = detected(root);
-    match found.as_slice() {
-        [one] => Ok(*one),
-        [] => Err(Error::Usage(format!(
+    let detection = detect::detect(root);
+    let several = || {
+        (detection.found.iter())
+            .map(|f| f.describe())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    match detection.verdict {
+        detect::Verdict::One(backend, _) => Ok(backend),
+        detect::Verdict::Nothing => Err(Error::Usage(format!(
             "cannot tell which backend {} uses; give --backend (one of: {})",
             root.display(),
             names()
         ))),
-        many => Err(Error::Usage(format!(
-            "{} has files of several backends ({}); give --backend",
+        detect::Verdict::Conflict => Err(Error::Usage(format!(
+            "{} has two managers configuring interfaces: {}; give --backend",
             root.display(),
-            many.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+            several()
+        ))),
+        detect::Verdict::Tie => Err(Error::Usage(format!(
+            "{} has files of several backends and none configures an interface ({}); give \
+             --backend",
+            root.display(),
+            several()
         ))),
     }
-}
-
-fn detected(root: &Path) -> Vec<&'static dyn Backend> {
-    let Ok(root) = TargetRoot::open(root) else {
-        return Vec::new();
-    };
-    backends::ALL
-        .iter()
-        .copied()
-        .filter(|b| b.marker().is_some_and(|m| root.exists(m)))
-        .collect()
 }
 
 /// List the backends, marking the one the root uses.
@@ -264,8 +266,16 @@ pub struct BackendsArgs {
     pub format: apply::Format,
 }
 
-const BACKENDS_HELP: &str = "Examples:\n  netloom backends\n  netloom backends --root /mnt/sysimage\n  \
-netloom backends --format json";
+const BACKENDS_HELP: &str = "Without --backend, the backend is the one whose files the root \
+has (ifcfg: etc/sysconfig/network-scripts, debian: etc/network/interfaces, nm: \
+etc/NetworkManager). When several are there, the one whose files configure an interface \
+(other than lo) is used: only two that both configure interfaces are a conflict, which asks for \
+--backend and names what each configures. When none configures anything (a fresh RHEL 9 root \
+whose ifcfg directory holds only NetworkManager's readme; a Debian desktop whose interfaces file \
+only has lo), on the running host (--root /) the one at work decides: NetworkManager when its \
+process runs, ifupdown when run/network/ifstate names an interface other than lo; else \
+NetworkManager, which manages every device nothing else configures.\n\nExamples:\n  \
+netloom backends\n  netloom backends --root /mnt/sysimage\n  netloom backends --format json";
 
 fn list_backends(args: &BackendsArgs, cli: &Cli) -> Result<()> {
     use std::io::Write;
@@ -273,32 +283,47 @@ fn list_backends(args: &BackendsArgs, cli: &Cli) -> Result<()> {
     if TargetRoot::open(&cli.root).is_ok() {
         open_root(cli)?;
     }
-    let found = detected(&cli.root);
-    let used = |b: &dyn Backend| found.iter().any(|f| f.name() == b.name());
+    let detection = detect::detect(&cli.root);
+    let chosen = match &detection.verdict {
+        detect::Verdict::One(b, why) => Some((b.name(), *why)),
+        _ => None,
+    };
     if args.format == apply::Format::Json {
         let list: Vec<serde_json::Value> = (backends::ALL.iter())
             .map(|b| {
+                let found = detection
+                    .found
+                    .iter()
+                    .find(|f| f.backend.name() == b.name());
                 serde_json::json!({
                     "name": b.name(),
                     "marker": b.marker(),
-                    "present": used(*b),
+                    "present": found.is_some(),
+                    "configures": found.and_then(|f| f.configures.as_ref().ok()),
+                    "unreadable": found.and_then(|f| f.configures.as_ref().err()),
+                    "running": found.is_some_and(|f| f.running),
                 })
             })
             .collect();
-        let chosen = match found.as_slice() {
-            [one] => Some(one.name()),
-            _ => None,
-        };
         return json::print(serde_json::json!({
             "root": cli.root.display().to_string(),
-            "chosen": chosen,
+            "chosen": chosen.map(|(name, _)| name),
+            "why": chosen.map(|(_, why)| why),
             "backends": list,
         }));
     }
     let mut out = std::io::stdout().lock();
     for b in backends::ALL {
-        let mark = if used(*b) { "  (used by the root)" } else { "" };
-        writeln!(out, "{}{mark}", b.name()).map_err(Error::Output)?;
+        let found = detection
+            .found
+            .iter()
+            .find(|f| f.backend.name() == b.name());
+        let mark = match (chosen, found) {
+            (Some((name, _)), _) if name == b.name() => "  (used by the root)".to_owned(),
+            (_, Some(f)) => format!("  (files there: {})", f.describe()),
+            _ => String::new(),
+        };
+        writeln!(out, "{}{}", b.name(), Shown(&mark)).map_err(Error::Output)?;
     }
     Ok(())
 }

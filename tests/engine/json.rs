@@ -155,5 +155,8 @@ fn confirm_list_and_backends_print_one_object() {
         .iter()
         .find(|b| b["name"] == "null")
         .unwrap();
-    assert_eq!(null["present"], true);
+    assert_eq!(
+        (&null["present"], &null["configures"]),
+        (&json!(true), &json!(["eth0", "eth1"]))
+    );
 }
