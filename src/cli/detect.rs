@@ -227,6 +227,13 @@ mod tests {
     }
 
     #[test]
+    fn a_process_is_found_by_its_name() {
+        let me = std::fs::read_to_string("/proc/self/comm").unwrap();
+        assert!(process_runs(me.trim_end()), "{me}");
+        assert!(!process_runs("no-such-daemon"));
+    }
+
+    #[test]
     fn ifstate_naming_only_lo_is_not_ifupdown_at_work() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("run/network")).unwrap();
