@@ -180,6 +180,18 @@ pub enum BackendError {
     },
 }
 
+/// How detection tells that a backend's service or tool is at work on the running host,
+/// without asking an init system (which a container or an installer may not have).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Running {
+    /// A daemon that is running when a process of this name (`/proc/PID/comm`) is: a pid
+    /// file is not written by a daemon run in the foreground, as systemd runs them.
+    Process(&'static str),
+    /// A tool that leaves a state file (relative to the root) with one `NAME=…` line per
+    /// interface it brought up: at work when the file names an interface other than `lo`.
+    StateFile(&'static str),
+}
+
 /// One backend: a way of writing host configuration.
 pub trait Backend: Send + Sync {
     /// The stable id: the `--backend` value and the folder name under `backends/`,
@@ -193,6 +205,20 @@ pub trait Backend: Send + Sync {
     /// detection when `--backend` is not given.
     fn marker(&self) -> Option<&'static str> {
         None
+    }
+
+    /// How to tell that this backend's service or tool is at work on the running host, which
+    /// breaks a tie in detection on `--root /` (two backends' files there, neither
+    /// configuring an interface).
+    fn running(&self) -> Option<Running> {
+        None
+    }
+
+    /// Whether this backend's service manages every device that no file configures
+    /// (NetworkManager does): a root with its files and another backend's that configure
+    /// nothing is then this backend's.
+    fn manages_unconfigured(&self) -> bool {
+        false
     }
 
     /// The files the engine reads into the snapshot, as `/`-separated relative patterns in

@@ -408,8 +408,13 @@ fn a_root_boots_with_the_unconfirmed_apply_rolled_back_and_the_autostart_network
     assert_ne!(confirmed, unconfirmed, "the second apply changed nothing");
     let pending = netloom(&root, &["history", "--format", "json"]);
     let pending: Value = serde_json::from_str(&pending).unwrap();
-    let last = pending.as_array().unwrap().last().unwrap().clone();
-    assert_eq!(last["state"]["state"], "pending", "{last}");
+    let last = pending["transactions"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["state"], "pending", "{last}");
     let id = last["id"].clone();
 
     // The root's NIC `host0` in a namespace of this test, its gateway in another.
@@ -495,8 +500,8 @@ fn a_root_boots_with_the_unconfirmed_apply_rolled_back_and_the_autostart_network
     assert!(section("nft").contains("libvirt_network"), "{all}");
     let nets: Value =
         serde_json::from_str(&section("nets")).unwrap_or_else(|e| panic!("{e}: {all}"));
-    assert_eq!(nets[0]["name"], "bootnet", "{all}");
-    assert_eq!(nets[0]["state"], "active", "{all}");
+    assert_eq!(nets["networks"][0]["name"], "bootnet", "{all}");
+    assert_eq!(nets["networks"][0]["state"], "active", "{all}");
     assert_eq!(section("active").trim(), "active\nactive\nactive", "{all}");
     assert_eq!(section("failed").trim(), "", "no unit may fail: {all}");
 
@@ -504,15 +509,18 @@ fn a_root_boots_with_the_unconfirmed_apply_rolled_back_and_the_autostart_network
     assert_eq!(files(&root.join("etc/network")), confirmed, "{all}");
     let history: Value =
         serde_json::from_str(&netloom(&root, &["history", "--format", "json"])).unwrap();
-    let tx = history
+    let tx = history["transactions"]
         .as_array()
         .unwrap()
         .iter()
         .find(|t| t["id"] == id)
         .unwrap();
     assert_eq!(
-        tx["state"],
-        serde_json::json!({"state": "rolled-back", "reason": "requested"})
+        (&tx["state"], &tx["reason"]),
+        (
+            &serde_json::json!("rolled-back"),
+            &serde_json::json!("requested")
+        )
     );
 
     drop((ns, up));

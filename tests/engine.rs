@@ -9,6 +9,7 @@ mod confirm;
 mod diff;
 mod faults;
 mod hardening;
+mod json;
 mod reporting;
 mod rollback;
 mod support;

@@ -488,7 +488,7 @@ fn host_device_networks_autostart_dumpxml_and_unknown_names() {
     assert!(r.ok(), "--root after the verb: {r}");
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&r.stdout).ok(),
-        Some(json!([active]))
+        Some(json!({"version": 1, "networks": [active]}))
     );
     lab.fails(&["net", "start", "hostbr"], "already active");
     stop(&lab, "hostbr", "stop", &before);

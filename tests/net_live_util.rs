@@ -452,10 +452,11 @@ impl Lab {
         assert!(r.ok(), "net list: {r}");
         let v: Value = serde_json::from_str(&r.stdout)
             .unwrap_or_else(|e| panic!("net list --format json is not JSON ({e}): {r}"));
-        let items = v
+        assert_eq!(v["version"], 1, "{r}");
+        let items = v["networks"]
             .as_array()
             .cloned()
-            .unwrap_or_else(|| panic!("not an array: {r}"));
+            .unwrap_or_else(|| panic!("no array of networks: {r}"));
         let names: Vec<&str> = items.iter().filter_map(|i| i["name"].as_str()).collect();
         let mut sorted = names.clone();
         sorted.sort_unstable();

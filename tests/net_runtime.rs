@@ -249,7 +249,7 @@ fn update_gives_a_new_guest_its_static_lease_without_restarting_dnsmasq() {
     let r = lab.netloom(&["net", "dhcp-leases", "lan", "--format", "json"]);
     assert!(r.ok(), "{r}");
     let leases: Value = serde_json::from_str(&r.stdout).unwrap();
-    let got: Vec<(String, String, String)> = leases
+    let got: Vec<(String, String, String)> = leases["leases"]
         .as_array()
         .unwrap()
         .iter()
@@ -430,7 +430,7 @@ fn dhcp_leases_and_info_read_what_is_there_and_escape_what_guests_sent() {
     let empty = run(&["net", "dhcp-leases", "lan", "--format", "json"]);
     assert_eq!(
         (empty.code, empty.stdout.as_str()),
-        (0, "[]\n"),
+        (0, "{\"leases\":[],\"network\":\"lan\",\"version\":1}\n"),
         "{}",
         empty.stderr
     );
@@ -491,11 +491,11 @@ fn dhcp_leases_and_info_read_what_is_there_and_escape_what_guests_sent() {
     let v: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(
         v,
-        serde_json::json!([{
-            "expiry": null, "expiry-time": null, "mac": "52:54:00:00:00:06", "iaid": null,
+        serde_json::json!({"version": 1, "network": "lan", "leases": [{
+            "expiry": null, "expiry_time": null, "mac": "52:54:00:00:00:06", "iaid": null,
             "protocol": "ipv4", "address": "10.3.0.6", "prefix": 24,
-            "hostname": "evil\u{1b}[2J\u{202e}", "client-id": null
-        }])
+            "hostname": "evil\u{1b}[2J\u{202e}", "client_id": null
+        }]})
     );
     let bad = run(&["net", "dhcp-leases", "lan", "--mac", "52:54:00"]);
     assert!(
@@ -574,6 +574,6 @@ fn dhcp_leases_and_info_read_what_is_there_and_escape_what_guests_sent() {
     );
     assert_eq!(
         run(&["net", "list", "--all", "--format", "json"]).stdout,
-        "[]\n"
+        "{\"networks\":[],\"version\":1}\n"
     );
 }

@@ -45,6 +45,12 @@ impl Backend for Debian {
         Some(MAIN)
     }
 
+    fn running(&self) -> Option<crate::backend::Running> {
+        // ifup records each interface it brought up there; networking.service brings up
+        // `lo` on every Debian, so only another interface says ifupdown is at work.
+        Some(crate::backend::Running::StateFile("run/network/ifstate"))
+    }
+
     fn scan(&self) -> &'static [&'static str] {
         // Not all of etc/network: its hook directories hold symlinks into /lib, which a
         // root other than / cannot follow, and scripts that are none of netloom's business.

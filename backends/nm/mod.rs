@@ -228,6 +228,16 @@ impl Backend for Nm {
         Some("etc/NetworkManager")
     }
 
+    fn running(&self) -> Option<crate::backend::Running> {
+        Some(crate::backend::Running::Process("NetworkManager"))
+    }
+
+    fn manages_unconfigured(&self) -> bool {
+        // Every device no profile or plugin file names gets NetworkManager's default
+        // connection: on a root whose other backend configures nothing, it manages all.
+        true
+    }
+
     fn scan(&self) -> &'static [&'static str] {
         // Every file there: NetworkManager reads them without the `.nmconnection` suffix
         // too; `sys/class/net` names the device a profile bound to a MAC is for.

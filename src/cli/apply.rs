@@ -38,7 +38,7 @@ impl Color {
     }
 }
 
-/// How `diff` and `history` print.
+/// How a verb prints: for people, or for machines (docs/json.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// For people: a unified diff, a table.
@@ -72,13 +72,14 @@ pub struct DiffArgs {
 #[command(
     after_help = "The XML describes the whole host: files the backend owns for \
 interfaces that are not in it are deleted (the diff shows them first). A person at a terminal \
-is asked before anything is written; --yes, or a standard input that is not a terminal, skips \
-the question.\n\nOn the running system (--root /, not inside a chroot), the interfaces the \
+is asked before anything is written; --yes skips the question, and without a terminal on \
+standard input (a script) it is required: nobody could answer.\n\nOn the running system (--root /, not inside a chroot), the interfaces the \
 change touches are taken down with the old configuration and brought up with the new (ifupdown, \
 NetworkManager), then checked against the kernel; any failure or mismatch, or a --confirm that \
 does not come, restores the files and brings the old configuration back up. --no-activate \
 writes the configuration only.\n\nExamples:\n  netloom apply --root /mnt/sysimage --yes host.xml\n  \
-netloom apply --confirm 60 host.xml && netloom confirm"
+netloom apply --confirm 60 host.xml && netloom confirm\n  \
+netloom apply --yes --format json host.xml | jq .changed"
 )]
 pub struct ApplyArgs {
     /// Interface XML files (`-` for standard input); together they describe the whole host.
@@ -96,6 +97,10 @@ pub struct ApplyArgs {
     /// Colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
+    /// Print the diff and a summary, or one JSON object: whether anything changed, the
+    /// transaction and its files (with --check, what `diff --format json` prints).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// Change the configuration (files, or a service's profiles) without bringing anything
     /// up or down.
     #[arg(long)]
@@ -125,6 +130,44 @@ impl ApplyArgs {
     pub(super) fn verify(&self) -> Option<Duration> {
         (!self.no_verify).then_some(self.verify_timeout)
     }
+
+    /// How the transaction is asked for and reported.
+    pub(super) fn how(&self) -> How {
+        How {
+            yes: self.yes,
+            confirm: self.confirm,
+            color: self.color,
+            format: self.format,
+            verb: "apply",
+        }
+    }
+}
+
+impl UndefineArgs {
+    /// How the transaction is asked for and reported.
+    pub(super) fn how(&self) -> How {
+        How {
+            yes: self.yes,
+            confirm: None,
+            color: self.color,
+            format: self.format,
+            verb: "remove",
+        }
+    }
+}
+
+/// How a transaction is asked for and reported.
+pub(super) struct How {
+    /// `--yes`: do not ask.
+    pub yes: bool,
+    /// `--confirm SECS`.
+    pub confirm: Option<u64>,
+    /// How to colour the diff.
+    pub color: Color,
+    /// For people or for machines.
+    pub format: Format,
+    /// The verb the refusal without a terminal names ("add --yes to apply without asking").
+    pub verb: &'static str,
 }
 
 /// Remove one interface's configuration (its ports and slaves with it), as a transaction.
@@ -143,6 +186,9 @@ pub struct UndefineArgs {
     /// Colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
+    /// Print the diff and a summary, or one JSON object as `apply --format json` does.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// Change the configuration without taking anything down on the running host.
     #[arg(long)]
     pub no_activate: bool,
@@ -174,7 +220,7 @@ fn preview(cli: &Cli, files: &[PathBuf], format: Format, color: Color) -> Result
 
 pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
     if args.check {
-        return preview(cli, &args.files, Format::Text, args.color);
+        return preview(cli, &args.files, args.format, args.color);
     }
     let host = input::load(&args.files)?;
     let root = open_root(cli)?;
@@ -193,9 +239,7 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
     commit(
         &root,
         &target,
-        args.yes,
-        args.confirm,
-        args.color,
+        args.how(),
         || engine::plan(&root, backend, &host),
         |p| p,
         |session, plan| session.apply_live(plan, "apply", args.confirm, activation.as_ref()),
@@ -222,9 +266,7 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
     commit(
         &root,
         &target,
-        args.yes,
-        None,
-        args.color,
+        args.how(),
         || engine::plan_undefine(&root, backend, &name),
         |p| p,
         |session, plan| session.apply_live(plan, &command, None, activation.as_ref()),
@@ -259,13 +301,10 @@ impl Target<'_> {
 /// Makes the plan, shows it, asks, and applies it with `write`. The question is asked
 /// without the lock, so a prompt left open neither blocks other commands nor the
 /// confirmation timer; under the lock the plan is made again and must show the same.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn commit<P>(
     root: &TargetRoot,
     target: &Target<'_>,
-    yes: bool,
-    confirm: Option<u64>,
-    color: Color,
+    how: How,
     make: impl Fn() -> Result<P>,
     view: impl Fn(&P) -> &Plan,
     write: impl FnOnce(&Session<'_>, &P) -> Result<Applied>,
@@ -279,13 +318,16 @@ pub(super) fn commit<P>(
     let first = make()?;
     let plan = view(&first);
     if plan.is_empty() {
-        super::say("nothing to change");
-        return Ok(Status::Success);
+        return match how.format {
+            Format::Text => {
+                super::say("nothing to change");
+                Ok(Status::Success)
+            }
+            Format::Json => report(&target.place, plan, None).map(|()| Status::Success),
+        };
     }
-    show(plan, root, Format::Text, color)?;
-    if !yes && !ask(&format!("Apply these changes to {}?", target.place))? {
-        return Err(Error::Refused("cancelled; nothing was changed".into()));
-    }
+    let question = format!("Apply these changes to {}?", target.place);
+    consent(plan, root, &how, &question)?;
     let session = session(root)?;
     let again = make()?;
     if view(&again) != plan {
@@ -295,11 +337,15 @@ pub(super) fn commit<P>(
         )));
     }
     let applied = write(&session, &again)?;
+    if how.format == Format::Json {
+        report(&target.place, plan, Some((&applied, how.confirm)))?;
+        return Ok(Status::Success);
+    }
     let id = applied.id;
     let n = plan.changes.len();
     let noun = format!("{}{}", target.noun, if n == 1 { "" } else { "s" });
     let live = live_summary(&applied);
-    match confirm {
+    match how.confirm {
         Some(secs) => {
             super::say(&format!(
                 "transaction {id} changed {n} {noun}{live}; run `netloom confirm` within \
@@ -309,6 +355,52 @@ pub(super) fn commit<P>(
         None => super::say(&format!("transaction {id} changed {n} {noun}{live}")),
     }
     Ok(Status::Success)
+}
+
+/// Shows the plan and, unless `--yes`, asks the question; an error when the answer is not
+/// yes or nobody can answer. For people the diff goes to standard output; under
+/// `--format json`, which standard output is for, it goes to standard error and only when
+/// a person is asked.
+pub(super) fn consent(plan: &Plan, root: &TargetRoot, how: &How, question: &str) -> Result<()> {
+    match how.format {
+        Format::Text => show(plan, root, Format::Text, how.color)?,
+        Format::Json if !how.yes && std::io::stdin().is_terminal() => {
+            let mut err = BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
+            plan::write_diff(plan, &mut err, false)
+                .and_then(|()| err.flush())
+                .map_err(Error::Output)?;
+        }
+        Format::Json => {}
+    }
+    if how.yes || ask(question, how.verb)? {
+        Ok(())
+    } else {
+        Err(Error::Refused("cancelled; nothing was changed".into()))
+    }
+}
+
+/// `apply` and `undefine` under `--format json`: whether anything changed, the transaction,
+/// its state and its files, and what was brought down and up.
+fn report(place: &str, plan: &Plan, applied: Option<(&Applied, Option<u64>)>) -> Result<()> {
+    let state = applied.map(|(_, confirm)| {
+        if confirm.is_some() {
+            "pending"
+        } else {
+            "committed"
+        }
+    });
+    let (down, up) = applied.map_or((&[][..], &[][..]), |(a, _)| (&a.down[..], &a.up[..]));
+    super::json::print(serde_json::json!({
+        "root": place,
+        "backend": plan.backend,
+        "changed": applied.is_some(),
+        "transaction": applied.map(|(a, _)| a.id),
+        "state": state,
+        "confirm_within": applied.and_then(|(_, confirm)| confirm),
+        "files": super::json::files(plan),
+        "down": down,
+        "up": up,
+    }))
 }
 
 /// What a transaction did on the running host, as the end of the sentence that reports it.
@@ -342,12 +434,15 @@ pub(super) fn show(plan: &Plan, root: &TargetRoot, format: Format, color: Color)
 }
 
 /// Asks a yes/no question on the terminal, shown escaped (it names the root). Without a
-/// terminal on standard input (a script, an installer) the answer is yes: such callers
-/// cannot answer.
-pub(super) fn ask(question: &str) -> Result<bool> {
+/// terminal on standard input (a script, an installer) nobody can answer, and a script that
+/// forgot `--yes` must not change a host by accident: refused, saying to add it.
+pub(super) fn ask(question: &str, verb: &str) -> Result<bool> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        return Ok(true);
+        return Err(Error::Usage(format!(
+            "standard input is not a terminal, so nobody can answer \"{question}\"; nothing \
+             was changed; add --yes to {verb} without asking"
+        )));
     }
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{} [y/N] ", Shown(question));

@@ -60,7 +60,7 @@ pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
             ));
         }
         if phase == Phase::Late {
-            net::start_autostart(cli, None)?;
+            net::start_autostart(cli, None, true)?;
         }
     }
     Ok(())

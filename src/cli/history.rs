@@ -2,7 +2,7 @@
 
 use std::io::{BufWriter, Write};
 
-use super::apply::{Color, Format, ask, session, show};
+use super::apply::{Color, Format, How, consent, session};
 use super::{Cli, Status, open_root};
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
@@ -26,7 +26,8 @@ pub struct HistoryArgs {
 #[command(
     after_help = "A transaction whose files a later one changed again cannot be rolled \
 back until the later one is. A file changed since by something other than netloom is not \
-overwritten without --force.\n\nExamples:\n  netloom rollback\n  netloom rollback 3 --yes"
+overwritten without --force. Without a terminal on standard input, --yes is required.\n\nExamples:\n  netloom rollback\n  netloom rollback 3 --yes\n  \
+netloom rollback --yes --format json"
 )]
 pub struct RollbackArgs {
     /// The transaction (see `netloom history`); the newest by default.
@@ -41,6 +42,18 @@ pub struct RollbackArgs {
     /// Colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     pub color: Color,
+    /// Print the diff and a summary, or one JSON object: the transaction and its files.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Make a pending `apply --confirm` final.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  netloom apply --confirm 60 host.xml\n  netloom confirm")]
+pub struct ConfirmArgs {
+    /// A sentence, or one JSON object: the transaction and its new state.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 pub(super) fn history(args: &HistoryArgs, cli: &Cli) -> Result<Status> {
@@ -49,24 +62,13 @@ pub(super) fn history(args: &HistoryArgs, cli: &Cli) -> Result<Status> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     match args.format {
         Format::Json => {
-            let list: Vec<serde_json::Value> = all
-                .iter()
-                .map(|t| {
-                    serde_json::json!({
-                        "id": t.id,
-                        "time": engine::utc(t.time),
-                        "state": t.state,
-                        "backend": t.backend,
-                        "command": t.command,
-                        "files": t.files.iter().map(|(m, p)| serde_json::json!({
-                            "change": m.to_string(),
-                            "path": p,
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            serde_json::to_writer(&mut out, &list).map_err(|e| Error::Output(e.into()))?;
-            writeln!(out).map_err(Error::Output)?;
+            drop(out);
+            let list: Vec<serde_json::Value> = all.iter().map(transaction).collect();
+            return super::json::print(serde_json::json!({
+                "root": root.display().to_string(),
+                "transactions": list,
+            }))
+            .map(|()| Status::Success);
         }
         Format::Text => {
             for t in &all {
@@ -90,25 +92,75 @@ pub(super) fn history(args: &HistoryArgs, cli: &Cli) -> Result<Status> {
     Ok(Status::Success)
 }
 
+/// One transaction in `history --format json`: its state flat beside its other fields, with
+/// the deadline of a pending one and the reason of a rolled-back one (`null` otherwise).
+fn transaction(t: &engine::TxInfo) -> serde_json::Value {
+    use engine::State;
+    let (state, deadline, reason) = match &t.state {
+        State::Open => ("open", None, None),
+        State::Pending { deadline } => ("pending", Some(engine::utc(*deadline)), None),
+        State::Committed => ("committed", None, None),
+        State::RollingBack { reason } => ("rolling-back", None, Some(*reason)),
+        State::RolledBack { reason } => ("rolled-back", None, Some(*reason)),
+    };
+    let action = |mark: char| match mark {
+        'A' => "create",
+        'D' => "delete",
+        _ => "modify",
+    };
+    serde_json::json!({
+        "id": t.id,
+        "time": engine::utc(t.time),
+        "state": state,
+        "deadline": deadline,
+        "reason": reason,
+        "backend": t.backend,
+        "command": t.command,
+        "files": t.files.iter().map(|(m, p)| serde_json::json!({
+            "path": p,
+            "action": action(*m),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 pub(super) fn rollback(args: &RollbackArgs, cli: &Cli) -> Result<Status> {
     // Asked without the lock: a question left open must not stop the confirmation timer.
     let root = open_root(cli)?;
     let (id, plan) = engine::rollback_plan(&root, args.id, args.force)?;
-    show(&plan, &root, Format::Text, args.color)?;
-    if !args.yes && !ask(&format!("Roll back transaction {id}?"))? {
-        return Err(Error::Refused("cancelled; nothing was changed".into()));
-    }
+    let how = How {
+        yes: args.yes,
+        confirm: None,
+        color: args.color,
+        format: args.format,
+        verb: "roll back",
+    };
+    consent(&plan, &root, &how, &format!("Roll back transaction {id}?"))?;
     let session = session(&root)?;
     session.rollback(id, args.force, &plan)?;
-    super::say(&format!("rolled back transaction {id}"));
+    match args.format {
+        Format::Text => super::say(&format!("rolled back transaction {id}")),
+        Format::Json => super::json::print(serde_json::json!({
+            "root": root.display().to_string(),
+            "transaction": id,
+            "state": "rolled-back",
+            "files": super::json::files(&plan),
+        }))?,
+    }
     Ok(Status::Success)
 }
 
-pub(super) fn confirm(cli: &Cli) -> Result<Status> {
+pub(super) fn confirm(args: &ConfirmArgs, cli: &Cli) -> Result<Status> {
     let root = TargetRoot::open(&cli.root)?;
     let session = session(&root)?;
     let id = session.confirm()?;
-    super::say(&format!("transaction {id} is confirmed"));
+    match args.format {
+        Format::Text => super::say(&format!("transaction {id} is confirmed")),
+        Format::Json => super::json::print(serde_json::json!({
+            "root": root.display().to_string(),
+            "transaction": id,
+            "state": "committed",
+        }))?,
+    }
     Ok(Status::Success)
 }
 

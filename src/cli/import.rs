@@ -92,9 +92,32 @@ pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
     out.flush().map_err(Error::Output)
 }
 
-pub(super) fn list(cli: &Cli) -> Result<()> {
+/// List the top-level interfaces a root's configuration defines.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  netloom list --backend ifcfg --root /mnt/sysimage\n  netloom list\n  \
+netloom list --format json | jq -r '.interfaces[].name'"
+)]
+pub struct ListArgs {
+    /// One name a line, or one JSON object: the backend and each interface's name and type.
+    #[arg(long, value_enum, default_value_t = super::apply::Format::Text)]
+    pub format: super::apply::Format,
+}
+
+pub(super) fn list(args: &ListArgs, cli: &Cli) -> Result<()> {
     let Imported { host, notes } = imported(cli, &[])?;
     show_notes(&notes);
+    if args.format == super::apply::Format::Json {
+        let backend = choose(cli, &cli.root)?;
+        let interfaces: Vec<serde_json::Value> = (host.interfaces.iter())
+            .map(|i| serde_json::json!({"name": i.name.as_str(), "type": i.kind.type_name()}))
+            .collect();
+        return super::json::print(serde_json::json!({
+            "root": cli.root.display().to_string(),
+            "backend": backend.name(),
+            "interfaces": interfaces,
+        }));
+    }
     let mut out = std::io::stdout().lock();
     for i in &host.interfaces {
         writeln!(out, "{}", Shown(&i.name)).map_err(Error::Output)?;

@@ -169,9 +169,7 @@ pub(super) fn apply(
     commit(
         root,
         &target(store),
-        args.yes,
-        args.confirm,
-        args.color,
+        args.how(),
         || store.plan(host),
         |p| &p.plan,
         |session, plan| {
@@ -201,9 +199,7 @@ pub(super) fn undefine(
     commit(
         root,
         &target(store),
-        args.yes,
-        None,
-        args.color,
+        args.how(),
         || store.plan_undefine(name),
         |p| &p.plan,
         |session, plan| {

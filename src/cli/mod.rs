@@ -15,10 +15,12 @@ use crate::show::Shown;
 
 mod apply;
 mod boot;
+mod detect;
 mod dumpxml;
 mod history;
 mod import;
 mod input;
+mod json;
 mod live;
 mod net;
 mod port;
@@ -89,15 +91,9 @@ pub enum Command {
     /// Read a root's existing configuration back as interface XML.
     Import(import::Args),
     /// List the top-level interfaces a root's configuration defines.
-    #[command(
-        after_help = "Examples:\n  netloom list --backend ifcfg --root /mnt/sysimage\n  netloom list"
-    )]
-    List,
+    List(import::ListArgs),
     /// List the backends, marking the one the root uses.
-    #[command(
-        after_help = "Examples:\n  netloom backends\n  netloom backends --root /mnt/sysimage"
-    )]
-    Backends,
+    Backends(BackendsArgs),
     /// Show what `apply` would change, as a unified diff (exit 1 when something would).
     Diff(apply::DiffArgs),
     /// Show the diff, then write it atomically as one journalled transaction.
@@ -107,8 +103,7 @@ pub enum Command {
     /// Show each declared interface's live state next to its declaration (exit 1 on drift).
     Status(status::Args),
     /// Make a pending `apply --confirm` final.
-    #[command(after_help = "Examples:\n  netloom apply --confirm 60 host.xml\n  netloom confirm")]
-    Confirm,
+    Confirm(history::ConfirmArgs),
     /// Undo a transaction, restoring the exact previous bytes, modes and absences.
     Rollback(history::RollbackArgs),
     /// List the transactions made under the root.
@@ -156,13 +151,13 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Dumpxml(args) => done(dumpxml::run(args)),
         Command::Render(args) => done(render::run(args, &cli)),
         Command::Import(args) => done(import::run(args, &cli)),
-        Command::List => done(import::list(&cli)),
-        Command::Backends => done(list_backends(&cli)),
+        Command::List(args) => done(import::list(args, &cli)),
+        Command::Backends(args) => done(list_backends(args, &cli)),
         Command::Diff(args) => apply::diff(args, &cli),
         Command::Apply(args) => apply::apply(args, &cli),
         Command::Undefine(args) => apply::undefine(args, &cli),
         Command::Status(args) => status::run(args, &cli),
-        Command::Confirm => history::confirm(&cli),
+        Command::Confirm(args) => history::confirm(args, &cli),
         Command::Rollback(args) => history::rollback(args, &cli),
         Command::History(args) => history::history(args, &cli),
         Command::Net { command } => done(net::run(command, &cli)),
@@ -236,48 +231,102 @@ pub(crate) fn choose(cli: &Cli, root: &Path) -> Result<&'static dyn Backend> {
             Error::Usage(format!("unknown backend '{name}'; available: {}", names()))
         });
     }
-    let found = detected(root);
-    match found.as_slice() {
-        [one] => Ok(*one),
-        [] => Err(Error::Usage(format!(
+    let detection = detect::detect(root);
+    let several = || {
+        (detection.found.iter())
+            .map(|f| f.describe())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    match detection.verdict {
+        detect::Verdict::One(backend, _) => Ok(backend),
+        detect::Verdict::Nothing => Err(Error::Usage(format!(
             "cannot tell which backend {} uses; give --backend (one of: {})",
             root.display(),
             names()
         ))),
-        many => Err(Error::Usage(format!(
-            "{} has files of several backends ({}); give --backend",
+        detect::Verdict::Conflict => Err(Error::Usage(format!(
+            "{} has two managers configuring interfaces: {}; give --backend",
             root.display(),
-            many.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+            several()
+        ))),
+        detect::Verdict::Tie => Err(Error::Usage(format!(
+            "{} has files of several backends and none configures an interface ({}); give \
+             --backend",
+            root.display(),
+            several()
         ))),
     }
 }
 
-fn detected(root: &Path) -> Vec<&'static dyn Backend> {
-    let Ok(root) = TargetRoot::open(root) else {
-        return Vec::new();
-    };
-    backends::ALL
-        .iter()
-        .copied()
-        .filter(|b| b.marker().is_some_and(|m| root.exists(m)))
-        .collect()
+/// List the backends, marking the one the root uses.
+#[derive(Debug, clap::Args)]
+#[command(after_help = BACKENDS_HELP)]
+pub struct BackendsArgs {
+    /// One backend a line, or one JSON object: the chosen backend, and each one's marker,
+    /// whether the root has it and what its files configure.
+    #[arg(long, value_enum, default_value_t = apply::Format::Text)]
+    pub format: apply::Format,
 }
 
-fn list_backends(cli: &Cli) -> Result<()> {
+const BACKENDS_HELP: &str = "Without --backend, the backend is the one whose files the root \
+has (ifcfg: etc/sysconfig/network-scripts, debian: etc/network/interfaces, nm: \
+etc/NetworkManager). When several are there, the one whose files configure an interface \
+(other than lo) is used: only two that both configure interfaces are a conflict, which asks for \
+--backend and names what each configures. When none configures anything (a fresh RHEL 9 root \
+whose ifcfg directory holds only NetworkManager's readme; a Debian desktop whose interfaces file \
+only has lo), on the running host (--root /) the one at work decides: NetworkManager when its \
+process runs, ifupdown when run/network/ifstate names an interface other than lo; else \
+NetworkManager, which manages every device nothing else configures.\n\nExamples:\n  \
+netloom backends\n  netloom backends --root /mnt/sysimage\n  netloom backends --format json";
+
+fn list_backends(args: &BackendsArgs, cli: &Cli) -> Result<()> {
     use std::io::Write;
     // What an interrupted transaction left must not decide which backend the root uses.
     if TargetRoot::open(&cli.root).is_ok() {
         open_root(cli)?;
     }
-    let found = detected(&cli.root);
+    let detection = detect::detect(&cli.root);
+    let chosen = match &detection.verdict {
+        detect::Verdict::One(b, why) => Some((b.name(), *why)),
+        _ => None,
+    };
+    if args.format == apply::Format::Json {
+        let list: Vec<serde_json::Value> = (backends::ALL.iter())
+            .map(|b| {
+                let found = detection
+                    .found
+                    .iter()
+                    .find(|f| f.backend.name() == b.name());
+                serde_json::json!({
+                    "name": b.name(),
+                    "marker": b.marker(),
+                    "present": found.is_some(),
+                    "configures": found.and_then(|f| f.configures.as_ref().ok()),
+                    "unreadable": found.and_then(|f| f.configures.as_ref().err()),
+                    "running": found.is_some_and(|f| f.running),
+                })
+            })
+            .collect();
+        return json::print(serde_json::json!({
+            "root": cli.root.display().to_string(),
+            "chosen": chosen.map(|(name, _)| name),
+            "why": chosen.map(|(_, why)| why),
+            "backends": list,
+        }));
+    }
     let mut out = std::io::stdout().lock();
     for b in backends::ALL {
-        let mark = if found.iter().any(|f| f.name() == b.name()) {
-            "  (used by the root)"
-        } else {
-            ""
+        let found = detection
+            .found
+            .iter()
+            .find(|f| f.backend.name() == b.name());
+        let mark = match (chosen, found) {
+            (Some((name, _)), _) if name == b.name() => "  (used by the root)".to_owned(),
+            (_, Some(f)) => format!("  (files there: {})", f.describe()),
+            _ => String::new(),
         };
-        writeln!(out, "{}{mark}", b.name()).map_err(Error::Output)?;
+        writeln!(out, "{}{}", b.name(), Shown(&mark)).map_err(Error::Output)?;
     }
     Ok(())
 }

@@ -47,15 +47,18 @@ pub(super) fn run(args: &Args, cli: &Cli) -> Result<Status> {
     };
     let kernel = crate::live::kernel::read()?;
     let report = report(&host, &kernel, names.is_empty());
-    let mut out = BufWriter::new(std::io::stdout().lock());
     match args.format {
         Format::Json => {
-            serde_json::to_writer(&mut out, &report).map_err(|e| Error::Output(e.into()))?;
-            writeln!(out).map_err(Error::Output)?;
+            let doc = serde_json::to_value(&report).map_err(|e| Error::Output(e.into()))?;
+            super::json::print(doc)?;
         }
-        Format::Text => text(&report, &mut out).map_err(Error::Output)?,
+        Format::Text => {
+            let mut out = BufWriter::new(std::io::stdout().lock());
+            text(&report, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(Error::Output)?;
+        }
     }
-    out.flush().map_err(Error::Output)?;
     Ok(if report.in_sync {
         Status::Success
     } else {

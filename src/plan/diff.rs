@@ -63,6 +63,8 @@ struct JsonChange<'a> {
 /// The whole plan in `--format json`; field order is the key order in the output.
 #[derive(Serialize)]
 struct JsonPlan<'a> {
+    /// The version of the shape, as every `--format json` document carries (docs/json.md).
+    version: u32,
     root: &'a str,
     backend: &'a str,
     changed: bool,
@@ -91,6 +93,7 @@ pub fn write_json(plan: &Plan, root: &str, out: &mut dyn Write) -> io::Result<()
         });
     }
     let doc = JsonPlan {
+        version: 1,
         root,
         backend: plan.backend,
         changed: !plan.changes.is_empty(),

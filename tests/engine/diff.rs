@@ -105,6 +105,7 @@ fn diff_lists_creations_changes_mode_changes_and_deletions_in_path_order() {
     let json = sb.run(&["--backend", "null", "diff", "--format", "json", &c]);
     json.expect(1);
     let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["version"], 1);
     assert_eq!(v["backend"], "null");
     assert_eq!(v["changed"], true);
     let got: Vec<(&str, &str, &Value, &Value)> = v["changes"]
@@ -238,29 +239,52 @@ fn a_symlink_out_of_the_root_is_refused_and_nothing_is_written_anywhere() {
 }
 
 #[test]
-fn a_standard_input_that_is_not_a_terminal_applies_without_asking() {
+fn without_a_terminal_and_without_yes_nothing_changes() {
     let sb = Sandbox::new();
     let a = sb.input("a.xml", HOST_A);
-    // Even an answer of "no" on a pipe is no answer: a script cannot be asked.
+    let root = sb.root().to_str().unwrap().to_owned();
+    let before = sb.tree();
+    // Even an answer of "y" on a pipe is no answer: a script that forgot --yes must not
+    // change a host by accident.
     let run = crate::util::netloom(
-        &[
-            "--root",
-            sb.root().to_str().unwrap(),
-            "--backend",
-            "null",
-            "apply",
-            &a,
-        ],
+        &["--root", &root, "--backend", "null", "apply", &a],
         sb.dir(),
-        Some(b"n\n"),
+        Some(b"y\n"),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(!run.stderr.contains("[y/N]"), "{}", run.stderr);
-    assert!(run.stderr.contains("transaction 1 changed 2 files"));
-    assert!(sb.at(&format!("{NULL_DIR}/eth1.xml")).is_file());
-    // And with standard input closed altogether.
-    let b = sb.input("b.xml", super::support::HOST_B);
-    sb.run(&["--backend", "null", "apply", &b])
-        .expect(0)
-        .stderr_has("transaction 2 changed 3 files");
+    assert!(
+        run.stderr.contains("standard input is not a terminal")
+            && run.stderr.contains("add --yes to apply without asking"),
+        "{}",
+        run.stderr
+    );
+    // The plan was still shown: what would have changed.
+    assert!(run.stdout.contains("eth0.xml"), "{}", run.stdout);
+    assert_tree(&sb.tree(), &before, "after apply without --yes");
+    // With standard input closed altogether, and under --format json.
+    for format in ["text", "json"] {
+        sb.run(&["--backend", "null", "apply", "--format", format, &a])
+            .expect(2)
+            .stderr_has("add --yes to apply without asking");
+    }
+    assert_tree(&sb.tree(), &before, "after apply without --yes");
+    assert!(sb.history().is_empty(), "no transaction was begun");
+
+    // undefine and rollback refuse the same way.
+    sb.run(&["--backend", "null", "apply", "--yes", &a])
+        .expect(0);
+    let applied = sb.tree();
+    sb.run(&["--backend", "null", "undefine", "eth0"])
+        .expect(2)
+        .stderr_has("add --yes to remove without asking");
+    sb.run(&["--backend", "null", "rollback"])
+        .expect(2)
+        .stderr_has("add --yes to roll back without asking");
+    assert_tree(
+        &sb.tree(),
+        &applied,
+        "after undefine and rollback without --yes",
+    );
+    assert_eq!(sb.history().len(), 1);
 }

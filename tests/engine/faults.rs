@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::support::{
     HOST_A, HOST_B, NULL_DIR, Sandbox, Tree, assert_each_old_or_new, assert_tree, committed,
-    rolled_back, temporaries,
+    rolled_back, state_of, temporaries,
 };
 
 /// A case: how to make the root's old state, and the XML whose apply is interrupted.
@@ -130,7 +130,7 @@ fn kill_9_at_every_point_of_an_apply_leaves_old_or_new_and_the_next_command_reco
             // A command that only reads finishes the job first.
             let out = sb.run(&["history", "--format", "json"]);
             out.expect(0);
-            let history: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+            let history = sb.history();
             match point.as_str() {
                 // The journal never got into place: no file was touched, no transaction.
                 "journal" => {
@@ -140,7 +140,7 @@ fn kill_9_at_every_point_of_an_apply_leaves_old_or_new_and_the_next_command_reco
                 "committed" => {
                     assert_tree(&sb.tree(), &new, &what);
                     assert_eq!(history.len(), 1, "{what}");
-                    assert_eq!(history[0]["state"], committed(), "{what}");
+                    assert_eq!(state_of(&history[0]), committed(), "{what}");
                     assert!(
                         !out.stderr.contains("interrupted"),
                         "{what}: {}",
@@ -150,7 +150,7 @@ fn kill_9_at_every_point_of_an_apply_leaves_old_or_new_and_the_next_command_reco
                 _ => {
                     assert_tree(&sb.tree(), &old, &what);
                     assert_eq!(history.len(), 1, "{what}");
-                    assert_eq!(history[0]["state"], rolled_back("interrupted"), "{what}");
+                    assert_eq!(state_of(&history[0]), rolled_back("interrupted"), "{what}");
                     out.stderr_has("transaction 1 was interrupted; restored the previous state");
                 }
             }
@@ -265,7 +265,7 @@ fn an_injected_failure_at_every_point_is_undone_and_reported() {
             };
             out.stderr_has(&format!("cannot write {}", sb.root().display()))
                 .stderr_has(&failing);
-            assert_eq!(history[0]["state"], rolled_back("failed"), "{what}");
+            assert_eq!(state_of(&history[0]), rolled_back("failed"), "{what}");
         }
     }
 }

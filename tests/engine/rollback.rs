@@ -5,7 +5,8 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use super::support::{
-    HOST_A, HOST_B, NULL_DIR, Sandbox, Tree, assert_tree, committed, euid, rolled_back, temporaries,
+    HOST_A, HOST_B, NULL_DIR, Sandbox, Tree, assert_tree, committed, euid, rolled_back, state_of,
+    temporaries,
 };
 
 const SCRIPTS: &str = "etc/sysconfig/network-scripts";
@@ -67,9 +68,9 @@ fn null_history_lists_transactions_and_rollback_restores_each_previous_tree() {
     assert_eq!(json[1]["id"], 2);
     assert_eq!(json[1]["backend"], "null");
     assert_eq!(json[1]["command"], "apply");
-    assert_eq!(json[1]["state"], committed());
+    assert_eq!(state_of(&json[1]), committed());
     assert!(is_utc(json[1]["time"].as_str().unwrap()));
-    assert_eq!(json[1]["files"][0]["change"], "D");
+    assert_eq!(json[1]["files"][0]["action"], "delete");
     assert_eq!(json[1]["files"][2]["path"], format!("{NULL_DIR}/eth2.xml"));
 
     // Transaction 2 changed transaction 1's files again: 1 cannot go first.
@@ -215,10 +216,13 @@ fn ifcfg_rollback_restores_exact_bytes_mode_and_owner() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["change"].as_str().unwrap(), f["path"].as_str().unwrap()))
+        .map(|f| (f["action"].as_str().unwrap(), f["path"].as_str().unwrap()))
         .collect();
     let eth1 = format!("{SCRIPTS}/ifcfg-eth1");
-    assert_eq!(files, [("M", eth0.as_str()), ("A", eth1.as_str())]);
+    assert_eq!(
+        files,
+        [("modify", eth0.as_str()), ("create", eth1.as_str())]
+    );
 
     sb.run(&["rollback", "--yes"]).expect(0);
     assert_tree(&sb.tree(), &before, "after rolling back the ifcfg apply");
@@ -289,7 +293,7 @@ fn undefine_removes_an_interface_with_its_slaves_as_a_transaction() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|f| f["change"] == "D")
+            .all(|f| f["action"] == "delete")
     );
     let list = sb.run(&["list"]);
     list.expect(0);

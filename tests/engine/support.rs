@@ -310,13 +310,15 @@ impl Sandbox {
         cmd
     }
 
-    /// `netloom history --format json`, which must succeed.
+    /// The transactions of `netloom history --format json`, which must succeed.
     pub fn history(&self) -> Vec<Value> {
         let out = self.run(&["history", "--format", "json"]);
         out.expect(0);
-        match serde_json::from_str(&out.stdout).unwrap() {
-            Value::Array(list) => list,
-            other => panic!("history is not a list: {other}"),
+        let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(doc["version"], 1, "{doc}");
+        match &doc["transactions"] {
+            Value::Array(list) => list.clone(),
+            _ => panic!("history has no list of transactions: {doc}"),
         }
     }
 
@@ -325,8 +327,8 @@ impl Sandbox {
         self.history()
             .into_iter()
             .find(|t| t["id"] == id)
-            .unwrap_or_else(|| panic!("no transaction {id} in the history"))["state"]
-            .clone()
+            .map(|t| state_of(&t))
+            .unwrap_or_else(|| panic!("no transaction {id} in the history"))
     }
 
     /// The journal directory of transaction `id`.
@@ -385,6 +387,16 @@ impl Sandbox {
             "the timer did not die"
         );
     }
+}
+
+/// A transaction's state and, when it has one, its reason, from the flat fields of
+/// `history --format json`, to compare with [`committed`] and [`rolled_back`].
+pub fn state_of(t: &Value) -> Value {
+    let mut state = serde_json::json!({"state": t["state"]});
+    if !t["reason"].is_null() {
+        state["reason"] = t["reason"].clone();
+    }
+    state
 }
 
 /// The state JSON of a rolled-back transaction.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::{Subcommand, ValueEnum};
 
 use super::apply::Format;
-use super::{Cli, complain, input, notify, open_root, say, with_session};
+use super::{Cli, complain, input, json, notify, open_root, say, with_session};
 use crate::engine::network::{self, Firewall, NetInfo, edit};
 use crate::error::{Diagnostics, Error, Result};
 use crate::model::network::NetName;
@@ -17,6 +17,7 @@ use crate::model::{MacAddr, Uuid};
 use crate::show::{self, Shown};
 use crate::source::SourceFile;
 use crate::xml::section::Section;
+use serde_json::json;
 
 use render::RenderArgs;
 
@@ -37,11 +38,17 @@ pub enum NetCommand {
         /// Network XML (`-` for standard input).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// A sentence, or one JSON object (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Remove a network's definition; a running network goes on running, as a transient one.
     Undefine {
         /// The network, by name or UUID.
         name: String,
+        /// A sentence, or one JSON object (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// List networks: name, state, autostart, persistence and bridge.
     List {
@@ -67,6 +74,9 @@ pub enum NetCommand {
         /// Remove the mark instead.
         #[arg(long)]
         disable: bool,
+        /// A sentence, or one JSON object (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Start a defined network: bridge, addresses, firewall rules, dnsmasq.
     #[command(
@@ -86,6 +96,9 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// Where the rules go; default nftables where `nft` works, else iptables.
         #[arg(long, value_enum)]
         firewall: Option<FirewallArg>,
+        /// A sentence, or one JSON object (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Start a network from XML without defining it (gone once stopped).
     Create {
@@ -95,6 +108,9 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// Where the rules go; default nftables where `nft` works, else iptables.
         #[arg(long, value_enum)]
         firewall: Option<FirewallArg>,
+        /// A sentence, or one JSON object (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Stop a network: remove exactly what its start made.
     #[command(visible_alias = "destroy")]
@@ -105,6 +121,9 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// its dnsmasq and leave the rest to that namespace.
         #[arg(long)]
         force: bool,
+        /// A sentence, or one JSON object (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Stop and start a running network's bridge, rules and dnsmasq, keeping its guests plugged.
     #[command(
@@ -113,6 +132,9 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
     Restart {
         /// The network, by name or UUID.
         name: String,
+        /// A sentence, or one JSON object (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Add, delete or modify one entry of a network, running or defined, as `virsh net-update`.
     #[command(after_help = UPDATE_HELP)]
@@ -141,6 +163,9 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// The running network if it runs, else the definition (the default).
         #[arg(long, conflicts_with_all = ["live", "config"])]
         current: bool,
+        /// A sentence, or one JSON object (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// List the DHCP leases dnsmasq gave out on a network, from its lease file.
     #[command(
@@ -269,22 +294,36 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes()).map_err(Error::Output)
         }
-        NetCommand::Define { file } => {
+        NetCommand::Define { file, format } => {
             let net = input::load_network(file)?;
             let name = net.name.clone();
             with_session(cli, |s, root| {
                 network::define(s, root, net, &format!("net define {}", file.display()))
             })?;
-            tell(&format!("Network {name} defined from {}", file.display()))
+            let text = format!("Network {name} defined from {}", file.display());
+            tell(
+                *format,
+                &text,
+                json!({"network": name.as_str(), "action": "defined"}),
+            )
         }
-        NetCommand::Undefine { name } => {
+        NetCommand::Undefine { name, format } => {
             let name = resolve(cli, name)?;
             with_session(cli, |s, root| {
                 network::undefine(s, root, &name, &format!("net undefine {name}"))
             })?;
-            tell(&format!("Network {name} has been undefined"))
+            let text = format!("Network {name} has been undefined");
+            tell(
+                *format,
+                &text,
+                json!({"network": name.as_str(), "action": "undefined"}),
+            )
         }
-        NetCommand::Autostart { name, disable } => {
+        NetCommand::Autostart {
+            name,
+            disable,
+            format,
+        } => {
             let name = resolve(cli, name)?;
             let verb = if *disable { "--disable " } else { "" };
             with_session(cli, |s, root| {
@@ -292,12 +331,23 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 network::set_autostart(s, root, &name, !disable, &cmd)
             })?;
             let state = if *disable { "unmarked" } else { "marked" };
-            tell(&format!("Network {name} {state} as autostarted"))
+            let text = format!("Network {name} {state} as autostarted");
+            let action = if *disable {
+                "autostart-disabled"
+            } else {
+                "autostart-enabled"
+            };
+            tell(
+                *format,
+                &text,
+                json!({"network": name.as_str(), "action": action}),
+            )
         }
         NetCommand::Start {
             name,
             autostart,
             firewall,
+            format,
         } => {
             let fw = firewall.map(Firewall::from);
             match name {
@@ -307,12 +357,30 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                         network::start(s, root, &name, fw, &format!("net start {name}"))
                     })?;
                     notify(&warnings);
-                    tell(&format!("Network {name} started"))
+                    let text = format!("Network {name} started");
+                    tell(
+                        *format,
+                        &text,
+                        json!({"network": name.as_str(), "action": "started"}),
+                    )
                 }
-                _ => start_autostart(cli, fw),
+                _ => {
+                    let started = start_autostart(cli, fw, *format == Format::Text)?;
+                    let names: Vec<&str> = started.iter().map(NetName::as_str).collect();
+                    match format {
+                        Format::Text => Ok(()),
+                        Format::Json => {
+                            json::print(json!({"networks": names, "action": "started"}))
+                        }
+                    }
+                }
             }
         }
-        NetCommand::Create { file, firewall } => {
+        NetCommand::Create {
+            file,
+            firewall,
+            format,
+        } => {
             let net = input::load_network(file)?;
             let name = net.name.clone();
             let fw = firewall.map(Firewall::from);
@@ -320,15 +388,25 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 network::create(s, root, net, fw, &format!("net create {}", file.display()))
             })?;
             notify(&warnings);
-            tell(&format!("Network {name} created from {}", file.display()))
+            let text = format!("Network {name} created from {}", file.display());
+            tell(
+                *format,
+                &text,
+                json!({"network": name.as_str(), "action": "created"}),
+            )
         }
-        NetCommand::Restart { name } => {
+        NetCommand::Restart { name, format } => {
             let name = resolve(cli, name)?;
             let notes = with_session(cli, |s, root| {
                 network::restart(s, root, &name, &format!("net restart {name}"))
             })?;
             notify(&notes);
-            tell(&format!("Network {name} restarted"))
+            let text = format!("Network {name} restarted");
+            tell(
+                *format,
+                &text,
+                json!({"network": name.as_str(), "action": "restarted"}),
+            )
         }
         NetCommand::Update {
             name,
@@ -339,6 +417,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             live,
             config,
             current: _,
+            format,
         } => {
             let name = resolve(cli, name)?;
             let edit = edit::Edit {
@@ -371,7 +450,18 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 (true, false) => "live state",
                 _ => "persistent config",
             };
-            tell(&format!("Updated network {name} {what}"))
+            let text = format!("Updated network {name} {what}");
+            let doc = json!({
+                "network": name.as_str(),
+                "action": "updated",
+                "live": done.live,
+                "config": done.config,
+                "dnsmasq": match done.reload {
+                    network::Reload::Restarted => "restarted",
+                    _ => "kept",
+                },
+            });
+            tell(*format, &text, doc)
         }
         NetCommand::DhcpLeases { name, mac, format } => {
             let mac = mac
@@ -379,21 +469,31 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 .map(|m| MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}"))))
                 .transpose()?;
             let root = open_root(cli)?;
-            let found = network::leases::leases(&root, &resolve(cli, name)?, mac)?;
+            let name = resolve(cli, name)?;
+            let found = network::leases::leases(&root, &name, mac)?;
             notify(&found.skipped);
-            dhcp_leases(&found.leases, *format)
+            dhcp_leases(&name, &found.leases, *format)
         }
         NetCommand::Info { name, format } => {
             let root = open_root(cli)?;
             info(&network::info(&root, &resolve(cli, name)?)?, *format)
         }
-        NetCommand::Stop { name, force } => {
+        NetCommand::Stop {
+            name,
+            force,
+            format,
+        } => {
             let name = resolve(cli, name)?;
             let warnings = with_session(cli, |s, root| {
                 network::stop(s, root, &name, *force, &format!("net stop {name}"))
             })?;
             notify(&warnings);
-            tell(&format!("Network {name} stopped"))
+            let text = format!("Network {name} stopped");
+            tell(
+                *format,
+                &text,
+                json!({"network": name.as_str(), "action": "stopped"}),
+            )
         }
     }
 }
@@ -401,8 +501,14 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
 /// Starts every inactive network marked for autostart (`net start --autostart`, and `boot`).
 /// One network that fails to start does not keep the others down (as libvirt's autostart);
 /// the command still fails at the end, naming them.
-pub(super) fn start_autostart(cli: &Cli, fw: Option<Firewall>) -> Result<()> {
+/// Returns the networks started; each is told on standard output as it starts when `tell_each`.
+pub(super) fn start_autostart(
+    cli: &Cli,
+    fw: Option<Firewall>,
+    tell_each: bool,
+) -> Result<Vec<NetName>> {
     let mut failed = Vec::new();
+    let mut started_names = Vec::new();
     for name in autostart_names(cli)? {
         let started = with_session(cli, |s, root| {
             network::start(s, root, &name, fw, &format!("net start {name}"))
@@ -410,7 +516,10 @@ pub(super) fn start_autostart(cli: &Cli, fw: Option<Firewall>) -> Result<()> {
         match started {
             Ok(warnings) => {
                 notify(&warnings);
-                tell(&format!("Network {name} started"))?;
+                if tell_each {
+                    say_out(&format!("Network {name} started"))?;
+                }
+                started_names.push(name);
             }
             Err(e) => {
                 complain(&e);
@@ -419,7 +528,7 @@ pub(super) fn start_autostart(cli: &Cli, fw: Option<Firewall>) -> Result<()> {
         }
     }
     if failed.is_empty() {
-        Ok(())
+        Ok(started_names)
     } else {
         Err(Error::Refused(format!(
             "{} of the autostart networks did not start: {}",
@@ -429,9 +538,17 @@ pub(super) fn start_autostart(cli: &Cli, fw: Option<Firewall>) -> Result<()> {
     }
 }
 
-/// One line on standard output saying what a verb did, shown escaped as [`say`] does (a
-/// network's name may hold a bidirectional override, a file's name anything).
-fn tell(line: &str) -> Result<()> {
+/// What a verb did: one line on standard output, or under `--format json` one object.
+fn tell(format: Format, line: &str, doc: serde_json::Value) -> Result<()> {
+    match format {
+        Format::Text => say_out(line),
+        Format::Json => json::print(doc),
+    }
+}
+
+/// One line on standard output, shown escaped as [`say`] does (a network's name may hold a
+/// bidirectional override, a file's name anything).
+fn say_out(line: &str) -> Result<()> {
     writeln!(std::io::stdout().lock(), "{}", Shown(line)).map_err(Error::Output)
 }
 
@@ -490,7 +607,7 @@ fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
             let list: Vec<serde_json::Value> = nets
                 .iter()
                 .map(|n| {
-                    serde_json::json!({
+                    json!({
                         "name": n.name.as_str(),
                         "state": if n.active { "active" } else { "inactive" },
                         "autostart": n.autostart,
@@ -500,8 +617,8 @@ fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
                     })
                 })
                 .collect();
-            serde_json::to_writer(&mut out, &list).map_err(|e| Error::Output(e.into()))?;
-            writeln!(out).map_err(Error::Output)?;
+            drop(out);
+            return json::print(json!({"networks": list}));
         }
         Format::Text => {
             let yes = |b: bool| if b { "yes" } else { "no" };
@@ -554,7 +671,7 @@ fn table(out: &mut impl Write, head: &[&str], rows: &[Vec<String>]) -> Result<()
 }
 
 /// `net dhcp-leases`: a table, or JSON with every field as read.
-fn dhcp_leases(leases: &[network::leases::Lease], format: Format) -> Result<()> {
+fn dhcp_leases(net: &NetName, leases: &[network::leases::Lease], format: Format) -> Result<()> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     match format {
         Format::Json => {
@@ -563,19 +680,19 @@ fn dhcp_leases(leases: &[network::leases::Lease], format: Format) -> Result<()> 
                 .map(|l| {
                     serde_json::json!({
                         "expiry": l.expiry,
-                        "expiry-time": l.expiry.map(crate::engine::utc),
+                        "expiry_time": l.expiry.map(crate::engine::utc),
                         "mac": l.mac,
                         "iaid": l.iaid,
                         "protocol": l.protocol(),
                         "address": l.address.to_string(),
                         "prefix": l.prefix,
                         "hostname": l.hostname,
-                        "client-id": l.client_id,
+                        "client_id": l.client_id,
                     })
                 })
                 .collect();
-            serde_json::to_writer(&mut out, &list).map_err(|e| Error::Output(e.into()))?;
-            writeln!(out).map_err(Error::Output)?;
+            drop(out);
+            return json::print(json!({"network": net.as_str(), "leases": list}));
         }
         Format::Text => {
             let shown = |v: &Option<String>| {
@@ -626,8 +743,8 @@ fn info(n: &NetInfo, format: Format) -> Result<()> {
                 "autostart": n.autostart,
                 "bridge": n.bridge,
             });
-            serde_json::to_writer(&mut out, &v).map_err(|e| Error::Output(e.into()))?;
-            writeln!(out).map_err(Error::Output)?;
+            drop(out);
+            return json::print(v);
         }
         Format::Text => {
             let lines = [

@@ -329,7 +329,7 @@ fn json_keeps_key_order_and_the_plain_diff() {
     assert_eq!(
         got,
         concat!(
-            r#"{"root":"/mnt/sysimage","backend":"ifcfg","changed":true,"changes":["#,
+            r#"{"version":1,"root":"/mnt/sysimage","backend":"ifcfg","changed":true,"changes":["#,
             r#"{"path":"etc/x","action":"modify","old_mode":"0644","new_mode":"0600","#,
             r#""binary":false,"diff":"diff --git a/etc/x b/etc/x\nold mode 100644\n"#,
             r#"new mode 100600\n--- a/etc/x\n+++ b/etc/x\n@@ -1 +1 @@\n-a\n+b\n"},"#,
@@ -351,7 +351,7 @@ fn json_of_an_empty_plan() {
     write_json(&plan, "/", &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "{\"root\":\"/\",\"backend\":\"null\",\"changed\":false,\"changes\":[]}\n"
+        "{\"version\":1,\"root\":\"/\",\"backend\":\"null\",\"changed\":false,\"changes\":[]}\n"
     );
     let mut out = Vec::new();
     write_diff(&plan, &mut out, true).unwrap();
