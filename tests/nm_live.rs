@@ -455,6 +455,25 @@ fn an_unconfirmed_change_is_rolled_back_and_a_confirmed_one_stays() {
     ok("confirm", &run(&sb, tmp.path(), &["confirm"], &[]));
     assert!(client(&sb).checkpoints().unwrap().is_empty());
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));
+    // The timer sees the confirmation at its next look and exits; the sandbox refuses to
+    // stop while a process it did not start is in its namespace.
+    assert!(
+        eventually(|| !timer_runs(tmp.path())),
+        "the confirmed transaction's timer is still running"
+    );
+}
+
+/// Whether a confirmation timer runs for the root `root`.
+fn timer_runs(root: &Path) -> bool {
+    let root = std::fs::canonicalize(root).unwrap();
+    let root = root.as_os_str().as_encoded_bytes();
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            return false;
+        };
+        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+        args.contains(&&b"__revert-timer"[..]) && args.contains(&root)
+    })
 }
 
 #[test]
