@@ -83,7 +83,10 @@ impl Route {
     /// Whether the kernel, or the address configuration, made it by itself: a prefix route
     /// of an address, a route from DHCP or a router advertisement.
     pub fn automatic(&self) -> bool {
-        matches!(self.protocol.as_str(), "kernel" | "dhcp" | "ra" | "redirect")
+        matches!(
+            self.protocol.as_str(),
+            "kernel" | "dhcp" | "ra" | "redirect"
+        )
     }
 
     /// Whether it is the main table's default route (what `<route gateway>` declares).

@@ -44,7 +44,9 @@ impl Want {
 
     /// Whether `live` leads to the same place in the same table.
     fn same_place(&self, live: &Live) -> bool {
-        live.table == self.table && live.destination == self.destination && live.prefix == self.prefix
+        live.table == self.table
+            && live.destination == self.destination
+            && live.prefix == self.prefix
     }
 
     /// Whether `live` is this route.
@@ -238,8 +240,10 @@ mod tests {
         assert_eq!(compare(&bare, &k), vec![], "NetworkManager's metric 100");
         assert_eq!(
             fields(&compare(&said, &k)),
-            ["eth0: route 10.10.0.0/16: declared via 192.0.2.254 metric 50, live via \
-              192.0.2.254 metric 100"]
+            [
+                "eth0: route 10.10.0.0/16: declared via 192.0.2.254 metric 50, live via \
+              192.0.2.254 metric 100"
+            ]
         );
         assert_eq!(stray(&bare, &k), vec![]);
         assert_eq!(
@@ -305,9 +309,8 @@ mod tests {
         ));
         assert_eq!(compare(&h, &k), vec![]);
         assert_eq!(stray(&h, &k), vec![], "kernel, dhcp, another device, local");
-        let no_default = kernel(
-            r#"[{"dst":"default","gateway":"192.0.2.9","dev":"eth0","flags":[]}]"#,
-        );
+        let no_default =
+            kernel(r#"[{"dst":"default","gateway":"192.0.2.9","dev":"eth0","flags":[]}]"#);
         assert_eq!(
             fields(&compare(&h, &no_default)),
             ["eth0: gateway: declared 192.0.2.1, live 192.0.2.9"]
