@@ -423,4 +423,38 @@ mod tests {
             "a slave selects its bond"
         );
     }
+
+    #[test]
+    fn a_missing_route_fails_verification_and_an_undeclared_one_does_not() {
+        let h = host(
+            "<interface type='ethernet' name='eth0' xmlns:nl='urn:netloom:xml:1'>
+               <start mode='onboot'/>
+               <protocol family='ipv4'><ip address='192.0.2.10' prefix='24'/>
+                 <nl:route destination='10.10.0.0' prefix='16' gateway='192.0.2.254'
+                           table='200'/></protocol></interface>",
+        );
+        let mut k = kernel(
+            r#"[{"ifname":"eth0","flags":["UP"],"mtu":1500,
+                 "addr_info":[{"local":"192.0.2.10","prefixlen":24,"scope":"global"}]}]"#,
+        );
+        let routes = |json: &str| kernel::parse_routes(json, false).unwrap();
+        k.routes = routes(r#"[{"dst":"10.10.0.0/16","gateway":"192.0.2.254","dev":"eth0"}]"#);
+        let shown: Vec<String> = (compare(&h.interfaces[0], &k, Expect::Up).iter())
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            ["eth0: route 10.10.0.0/16 table 200: declared via 192.0.2.254, live missing"],
+            "in main, not in table 200"
+        );
+        k.routes = routes(
+            r#"[{"dst":"10.10.0.0/16","gateway":"192.0.2.254","dev":"eth0","table":"200"},
+                {"dst":"10.99.0.0/16","dev":"eth0","protocol":"static"}]"#,
+        );
+        assert_eq!(
+            compare(&h.interfaces[0], &k, Expect::Up),
+            vec![],
+            "a route added by hand is status's drift, not a failed verification"
+        );
+    }
 }
