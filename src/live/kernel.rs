@@ -153,7 +153,10 @@ impl Kernel {
 pub fn read() -> Result<Kernel, Error> {
     let mut kernel = parse(&super::cmd::run("ip", &["-j", "-d", "addr", "show"])?)?;
     for (family, ipv6) in [("-4", false), ("-6", true)] {
-        let json = super::cmd::run("ip", &[family, "-j", "route", "show", "table", "all"])?;
+        // Numbers (`-N`), so that a table `/etc/iproute2/rt_tables` names is still read as
+        // its number; an `ip` older than the option is asked for names instead.
+        let args = ["-N", family, "-j", "route", "show", "table", "all"];
+        let json = super::cmd::run("ip", &args).or_else(|_| super::cmd::run("ip", &args[1..]))?;
         kernel.routes.extend(parse_routes(&json, ipv6)?);
     }
     Ok(kernel)
@@ -209,7 +212,10 @@ pub fn parse_routes(json: &str, ipv6: bool) -> Result<Vec<Route>, Error> {
 
 /// One route of `ip`'s, when it is one a declaration can make.
 fn route(r: RawRoute, ipv6: bool) -> Option<Route> {
-    if r.kind.as_deref().is_some_and(|k| k != "unicast") {
+    if r.kind
+        .as_deref()
+        .is_some_and(|k| k != "unicast" && k != "1")
+    {
         return None;
     }
     let table = table(r.table.as_ref()).filter(|&t| t != 255)?;
@@ -237,8 +243,26 @@ fn route(r: RawRoute, ipv6: bool) -> Option<Route> {
         gateway,
         source: r.prefsrc.and_then(|s| s.parse().ok()),
         metric: r.metric.unwrap_or(0),
-        protocol: r.protocol.unwrap_or_else(|| "boot".into()),
+        protocol: protocol(r.protocol),
     })
+}
+
+/// Who made a route, by the name `ip` gives it whether it printed the name or (with `-N`)
+/// the number: `/etc/iproute2/rt_protos`'s fixed entries; others stay numbers.
+fn protocol(p: Option<String>) -> String {
+    let Some(p) = p else {
+        return "boot".into();
+    };
+    let name = match p.as_str() {
+        "1" => "redirect",
+        "2" => "kernel",
+        "3" => "boot",
+        "4" => "static",
+        "9" => "ra",
+        "16" => "dhcp",
+        _ => return p,
+    };
+    name.to_owned()
 }
 
 #[derive(Deserialize)]

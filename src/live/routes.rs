@@ -322,6 +322,29 @@ mod tests {
     }
 
     #[test]
+    fn numbers_read_as_names_so_a_named_table_is_still_found() {
+        let h = host(
+            "<nl:route destination='10.10.0.0' prefix='16' gateway='192.0.2.254' table='200'/>",
+        );
+        // `ip -N`: types, tables and protocols as numbers (2 is local, kernel; 4 static).
+        let k = kernel(
+            r#"[{"dst":"default","gateway":"192.0.2.1","dev":"eth0","flags":[]},
+                {"dst":"192.0.2.0/24","dev":"eth0","protocol":"2","scope":"253","flags":[]},
+                {"type":"2","dst":"192.0.2.10","dev":"eth0","table":"255","protocol":"2"},
+                {"dst":"10.10.0.0/16","gateway":"192.0.2.254","dev":"eth0","table":"200",
+                 "protocol":"4","flags":[]}]"#,
+        );
+        assert_eq!(compare(&h, &k), vec![]);
+        assert_eq!(stray(&h, &k), vec![]);
+        assert_eq!(k.routes.len(), 3, "the local table's route is not kept");
+        assert_eq!(k.routes[2].protocol, "static");
+        let named = kernel(
+            r#"[{"dst":"10.10.0.0/16","gateway":"192.0.2.254","dev":"eth0","table":"mgmt"}]"#,
+        );
+        assert!(named.routes.is_empty(), "a name only the host's file knows");
+    }
+
+    #[test]
     fn ipv6_routes_are_read_without_link_local_and_multicast() {
         let r = parse_routes(
             r#"[{"dst":"2001:db8:10::/48","gateway":"2001:db8::fffe","dev":"eth0",
