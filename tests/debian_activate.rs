@@ -416,3 +416,110 @@ fn status_is_in_sync_after_an_apply_and_names_the_field_changed_behind_its_back(
         show(&text)
     );
 }
+
+#[test]
+fn status_shows_the_routes_an_apply_added_and_names_one_deleted_or_added_behind_its_back() {
+    if !util::runnable("debian status, routes", missing()) {
+        return;
+    }
+    let ns = Netns::new("dr", 2);
+    let (inner, peer) = (&ns.0[0], &ns.0[1]);
+    veth(inner, peer, "p0", "q0");
+    let sys = system();
+    let root = sys.root();
+    // Issue 25's host: two routes per family, one of each in table 200, on the veth.
+    let xml = std::fs::read_to_string(util::repo().join("tests/data/interfaces/routes-dns.xml"))
+        .unwrap()
+        .replace("name='eth0'", "name='p0'");
+    let v1 = input(root, "routes.xml", &xml);
+    let applied = netloom_in(root, inner, &["apply", "--yes", &v1]);
+    succeeded("apply", &applied);
+    assert!(
+        stderr(&applied).contains("brought up p0"),
+        "{}",
+        show(&applied)
+    );
+
+    let json = |out: &Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(out)))
+    };
+    let synced = netloom_in(root, inner, &["status", "--format", "json"]);
+    assert_eq!(synced.status.code(), Some(0), "{}", show(&synced));
+    let report = json(&synced);
+    let p0 = &report["interfaces"][0];
+    assert_eq!(p0["state"], "in-sync", "{report}");
+    let live: Vec<&str> = (p0["live"]["routes"].as_array().unwrap().iter())
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    for route in [
+        "0.0.0.0/0 via 198.51.100.1 metric 0",
+        "10.10.0.0/16 via 198.51.100.254 metric 100",
+        "10.20.0.0/16 via 198.51.100.253 metric 0 src 198.51.100.10 table 200",
+        "2001:db8:10::/48 via 2001:db8:1::fffe metric 100",
+        "2001:db8:20::/48 via fe80::1 metric 1024 table 200",
+    ] {
+        assert!(live.contains(&route), "{route} not in {live:?}");
+    }
+    assert_eq!(p0["declared"]["routes"].as_array().map(Vec::len), Some(6));
+    assert_eq!(
+        p0["declared"]["dns"],
+        serde_json::json!(["198.51.100.53", "198.51.100.54", "2001:db8:1::53"])
+    );
+
+    // Behind netloom's back: a declared route deleted, an undeclared one added.
+    ok(
+        "ip",
+        &[
+            "-n",
+            inner,
+            "route",
+            "del",
+            "10.20.0.0/16",
+            "table",
+            "200",
+            "dev",
+            "p0",
+        ],
+    );
+    ok(
+        "ip",
+        &["-n", inner, "route", "add", "10.99.0.0/16", "dev", "p0"],
+    );
+    let drifted = netloom_in(root, inner, &["status", "--format", "json"]);
+    assert_eq!(drifted.status.code(), Some(1), "{}", show(&drifted));
+    let report = json(&drifted);
+    assert_eq!(report["interfaces"][0]["state"], "drifted");
+    assert_eq!(
+        report["interfaces"][0]["drift"],
+        serde_json::json!([
+            {
+                "interface": "p0",
+                "field": "route",
+                "key": "10.20.0.0/16 table 200",
+                "declared": "via 198.51.100.253 src 198.51.100.10",
+                "live": "missing",
+            },
+            {
+                "interface": "p0",
+                "field": "route",
+                "key": "10.99.0.0/16",
+                "declared": "none",
+                "live": "on link metric 0",
+            },
+        ])
+    );
+    let text = netloom_in(root, inner, &["status"]);
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains("p0  drifted")
+            && stdout.contains(
+                "    route 10.20.0.0/16 table 200: declared via 198.51.100.253 src \
+                 198.51.100.10, live missing"
+            )
+            && stdout.contains("    route 10.99.0.0/16: declared none, live on link metric 0")
+            && stdout
+                .contains("dns 198.51.100.53 198.51.100.54 2001:db8:1::53 (declared, not checked)"),
+        "{}",
+        show(&text)
+    );
+}

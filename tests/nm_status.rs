@@ -64,3 +64,58 @@ fn status_is_in_sync_after_an_apply_and_names_an_address_added_behind_its_back()
     assert_eq!(drift[0]["declared"], "198.51.100.10/24");
     assert_eq!(drift[0]["live"], "198.51.100.10/24 198.51.100.99/24");
 }
+
+#[test]
+fn status_is_in_sync_after_an_apply_with_routes_and_names_a_route_deleted_behind_its_back() {
+    let Some(sb) = Sandbox::start("nm status: routes") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let xml = tmp.path().join("host.xml");
+    // Issue 25's host: two routes per family, one of each in table 200.
+    let text =
+        std::fs::read_to_string(crate::util::repo().join("tests/data/interfaces/routes-dns.xml"))
+            .unwrap()
+            .replace("name='eth0'", "name='eth10'");
+    std::fs::write(&xml, text).unwrap();
+    // The apply verifies the routes: it fails when one has not come up.
+    let applied = run(&sb, tmp.path(), &["apply", "--yes", xml.to_str().unwrap()]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+
+    let json = |r: &Run| -> serde_json::Value {
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}"))
+    };
+    let synced = run(&sb, tmp.path(), &["status", "eth10", "--format", "json"]);
+    assert_eq!(synced.code, 0, "{synced:?}");
+    let report = json(&synced);
+    let eth10 = &report["interfaces"][0];
+    assert_eq!(eth10["state"], "in-sync", "{report}");
+    let live: Vec<&str> = (eth10["live"]["routes"].as_array().unwrap().iter())
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    // The metric declared, and NetworkManager's own where none is.
+    assert!(
+        live.contains(&"10.10.0.0/16 via 198.51.100.254 metric 100")
+            && live
+                .iter()
+                .any(|r| r.starts_with("10.20.0.0/16 via 198.51.100.253 metric ")
+                    && r.ends_with(" src 198.51.100.10 table 200")),
+        "{live:?}"
+    );
+
+    sb.ip(&["route", "del", "10.10.0.0/16", "dev", "eth10"]);
+    let drifted = run(&sb, tmp.path(), &["status", "eth10", "--format", "json"]);
+    assert_eq!(drifted.code, 1, "{drifted:?}");
+    let report = json(&drifted);
+    assert_eq!(report["in_sync"], false);
+    assert_eq!(
+        report["interfaces"][0]["drift"],
+        serde_json::json!([{
+            "interface": "eth10",
+            "field": "route",
+            "key": "10.10.0.0/16",
+            "declared": "via 198.51.100.254 metric 100",
+            "live": "missing",
+        }])
+    );
+}

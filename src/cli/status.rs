@@ -17,7 +17,10 @@ use crate::show::Shown;
 the root, or NetworkManager's profiles when it runs); the live state is the kernel's, in the \
 network namespace netloom runs in. Compared: that each link exists and is up when it starts at \
 boot, its type, MTU, static addresses, a bridge's ports, a bond's slaves and mode, a vlan's id \
-and parent. Links that are up but declared nowhere are listed too; they are not drift.\n\n\
+and parent, the default gateway and static routes (a route without a declared metric has any); \
+a route through the interface that nothing declares and the kernel, DHCP or router \
+advertisements did not add is drift too. DNS servers are shown as declared, not checked. \
+Links that are up but declared nowhere are listed too; they are not drift.\n\n\
 Exit codes: 0 every declared interface is as declared, 1 one has drifted or is absent, 2 an \
 error.\n\nExamples:\n  netloom status\n  netloom status br0 --format json"
 )]
@@ -85,11 +88,20 @@ fn text(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             None => "no such link".to_owned(),
         };
         writeln!(out, "{}  {}  ({})", Shown(&e.name), e.state, Shown(&live))?;
+        for route in e.live.iter().flat_map(|l| &l.routes) {
+            writeln!(out, "    route {}", Shown(route))?;
+        }
+        if !e.declared.dns.is_empty() {
+            let dns = e.declared.dns.join(" ");
+            writeln!(out, "    dns {} (declared, not checked)", Shown(&dns))?;
+        }
         for d in &e.drift {
+            let key = d.key.as_ref().map(|k| format!(" {}", Shown(k)));
             writeln!(
                 out,
-                "    {}: declared {}, live {}",
+                "    {}{}: declared {}, live {}",
                 d.field,
+                key.unwrap_or_default(),
                 Shown(&d.declared),
                 Shown(&d.live)
             )?;

@@ -1,5 +1,6 @@
 //! The kernel's view of the links, as `ip -j -d addr show` prints it: each link with its
-//! state, MTU, kind, master, bond mode, vlan id and parent, and addresses.
+//! state, MTU, kind, master, bond mode, vlan id and parent, and addresses; and its unicast
+//! routes in every table, as `ip -j route show table all` prints them for each family.
 //!
 //! iproute2's JSON rather than a netlink crate: `ip` is on every host netloom brings
 //! interfaces up on (ifupdown, initscripts and the network verbs run it already), its JSON
@@ -55,11 +56,77 @@ impl std::fmt::Display for Address {
     }
 }
 
-/// Every link of the network namespace netloom runs in.
+/// One unicast route through a single device, as the kernel has it. The local table, and
+/// routes of other types (broadcast, multicast, unreachable) or through several next hops,
+/// are not kept: no declaration makes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The device it goes through.
+    pub dev: String,
+    /// The table number (254 is main).
+    pub table: u32,
+    /// The destination's network address, the unspecified address for the default.
+    pub destination: IpAddr,
+    /// The destination's prefix length.
+    pub prefix: u8,
+    /// The next hop; `None` for a network on the link.
+    pub gateway: Option<IpAddr>,
+    /// The preferred source address.
+    pub source: Option<IpAddr>,
+    /// The metric (IPv4's 0 is printed by nobody, so it is filled in).
+    pub metric: u32,
+    /// Who made it, as `ip` names it (`kernel`, `boot`, `static`, `dhcp`, `ra`).
+    pub protocol: String,
+}
+
+impl Route {
+    /// Whether the kernel, or the address configuration, made it by itself: a prefix route
+    /// of an address, a route from DHCP or a router advertisement.
+    pub fn automatic(&self) -> bool {
+        matches!(
+            self.protocol.as_str(),
+            "kernel" | "dhcp" | "ra" | "redirect"
+        )
+    }
+
+    /// Whether it is the main table's default route (what `<route gateway>` declares).
+    pub fn main_default(&self) -> bool {
+        self.prefix == 0 && self.table == crate::model::RouteTable::MAIN
+    }
+
+    /// The next hop, metric and source, as `ip route` says them: `via 192.0.2.254 metric
+    /// 100 src 192.0.2.10`, `on link metric 0` without a next hop.
+    pub fn hop(&self) -> String {
+        let mut out = match self.gateway {
+            Some(gw) => format!("via {gw}"),
+            None => "on link".to_owned(),
+        };
+        out.push_str(&format!(" metric {}", self.metric));
+        if let Some(src) = self.source {
+            out.push_str(&format!(" src {src}"));
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for Route {
+    /// `10.10.0.0/16 via 192.0.2.254 metric 100 table 200` (the main table unsaid).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{} {}", self.destination, self.prefix, self.hop())?;
+        if self.table != crate::model::RouteTable::MAIN {
+            write!(f, " table {}", self.table)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every link of the network namespace netloom runs in, and its routes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Kernel {
     /// The links, in the kernel's order.
     pub links: Vec<Link>,
+    /// The unicast routes of both families, in the kernel's order.
+    pub routes: Vec<Route>,
 }
 
 impl Kernel {
@@ -75,11 +142,127 @@ impl Kernel {
             .map(|l| l.name.as_str())
             .collect()
     }
+
+    /// The routes through the device `dev`.
+    pub fn routes_of<'k>(&'k self, dev: &'k str) -> impl Iterator<Item = &'k Route> + 'k {
+        self.routes.iter().filter(move |r| r.dev == dev)
+    }
 }
 
-/// Reads the kernel's links now.
+/// Reads the kernel's links and routes now.
 pub fn read() -> Result<Kernel, Error> {
-    parse(&super::cmd::run("ip", &["-j", "-d", "addr", "show"])?)
+    let mut kernel = parse(&super::cmd::run("ip", &["-j", "-d", "addr", "show"])?)?;
+    for (family, ipv6) in [("-4", false), ("-6", true)] {
+        // Numbers (`-N`), so that a table `/etc/iproute2/rt_tables` names is still read as
+        // its number; an `ip` older than the option is asked for names instead.
+        let args = ["-N", family, "-j", "route", "show", "table", "all"];
+        let json = super::cmd::run("ip", &args).or_else(|_| super::cmd::run("ip", &args[1..]))?;
+        kernel.routes.extend(parse_routes(&json, ipv6)?);
+    }
+    Ok(kernel)
+}
+
+#[derive(Deserialize)]
+struct RawRoute {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    dst: Option<String>,
+    #[serde(default)]
+    gateway: Option<String>,
+    #[serde(default)]
+    dev: Option<String>,
+    #[serde(default)]
+    table: Option<serde_json::Value>,
+    #[serde(default)]
+    protocol: Option<String>,
+    #[serde(default)]
+    prefsrc: Option<String>,
+    #[serde(default)]
+    metric: Option<u32>,
+}
+
+/// A table as `ip` prints it: a number, or one of the names of `/etc/iproute2/rt_tables`
+/// every system has. `None` for a name only that host's file gives a number.
+fn table(v: Option<&serde_json::Value>) -> Option<u32> {
+    match v {
+        None => Some(crate::model::RouteTable::MAIN),
+        Some(serde_json::Value::String(s)) => match s.as_str() {
+            "main" => Some(crate::model::RouteTable::MAIN),
+            "local" => Some(255),
+            "default" => Some(253),
+            n => n.parse().ok(),
+        },
+        Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Some(_) => None,
+    }
+}
+
+/// The unicast routes through one device in `json`, as `ip -j route show table all`
+/// prints them for one family (IPv6 with `ipv6`), outside the local table and IPv6's
+/// link-local and multicast ranges.
+pub fn parse_routes(json: &str, ipv6: bool) -> Result<Vec<Route>, Error> {
+    let raw: Vec<RawRoute> = serde_json::from_str(json).map_err(|e| {
+        Error::Live(format!(
+            "`ip -j route show table all` printed what netloom cannot read: {e}"
+        ))
+    })?;
+    Ok(raw.into_iter().filter_map(|r| route(r, ipv6)).collect())
+}
+
+/// One route of `ip`'s, when it is one a declaration can make.
+fn route(r: RawRoute, ipv6: bool) -> Option<Route> {
+    if r.kind
+        .as_deref()
+        .is_some_and(|k| k != "unicast" && k != "1")
+    {
+        return None;
+    }
+    let table = table(r.table.as_ref()).filter(|&t| t != 255)?;
+    let dst = r.dst?;
+    let gateway = r.gateway.and_then(|g| g.parse::<IpAddr>().ok());
+    let (destination, prefix) = match dst.split_once('/') {
+        Some((a, p)) => (a.parse::<IpAddr>().ok()?, p.parse().ok()?),
+        None if dst == "default" && ipv6 => (IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED), 0),
+        None if dst == "default" => (IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0),
+        None => {
+            let a: IpAddr = dst.parse().ok()?;
+            (a, if a.is_ipv4() { 32 } else { 128 })
+        }
+    };
+    if let IpAddr::V6(a) = destination
+        && (a.is_multicast() || (a.segments()[0] & 0xffc0 == 0xfe80 && prefix >= 10))
+    {
+        return None;
+    }
+    Some(Route {
+        dev: r.dev?,
+        table,
+        destination,
+        prefix,
+        gateway,
+        source: r.prefsrc.and_then(|s| s.parse().ok()),
+        metric: r.metric.unwrap_or(0),
+        protocol: protocol(r.protocol),
+    })
+}
+
+/// Who made a route, by the name `ip` gives it whether it printed the name or (with `-N`)
+/// the number: `/etc/iproute2/rt_protos`'s fixed entries; others stay numbers.
+fn protocol(p: Option<String>) -> String {
+    let Some(p) = p else {
+        return "boot".into();
+    };
+    let name = match p.as_str() {
+        "1" => "redirect",
+        "2" => "kernel",
+        "3" => "boot",
+        "4" => "static",
+        "9" => "ra",
+        "16" => "dhcp",
+        _ => return p,
+    };
+    name.to_owned()
 }
 
 #[derive(Deserialize)]
@@ -163,7 +346,10 @@ pub fn parse(json: &str) -> Result<Kernel, Error> {
             }
         })
         .collect();
-    Ok(Kernel { links })
+    Ok(Kernel {
+        links,
+        routes: Vec::new(),
+    })
 }
 
 #[cfg(test)]

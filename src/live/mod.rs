@@ -19,6 +19,7 @@
 pub mod change;
 pub mod cmd;
 pub mod kernel;
+pub mod routes;
 pub mod status;
 pub mod verify;
 

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::kernel::{Kernel, Link};
+use super::routes;
 use super::verify::{self, Drift, Expect};
 use crate::model::{Bond, Host, Interface, InterfaceKind, PortKind, StartMode};
 
@@ -40,6 +41,11 @@ pub struct Declared {
     pub addresses: Vec<String>,
     /// Its ports or slaves.
     pub members: Vec<String>,
+    /// Its default gateways (`default via ADDRESS`) and static routes, as `ip route` says
+    /// them (`10.10.0.0/16 table 200 via 192.0.2.254`).
+    pub routes: Vec<String>,
+    /// Its DNS servers, as declared: not compared with what the host resolves with.
+    pub dns: Vec<String>,
 }
 
 /// A link as the kernel has it, in the words `status` shows it.
@@ -56,6 +62,10 @@ pub struct Live {
     pub addresses: Vec<String>,
     /// The links whose master it is.
     pub members: Vec<String>,
+    /// The routes through it, but those the kernel or the address configuration made by
+    /// themselves (the main table's default route is kept): `10.10.0.0/16 via 192.0.2.254
+    /// metric 100 table 200`.
+    pub routes: Vec<String>,
 }
 
 /// The whole report.
@@ -78,8 +88,11 @@ pub fn report(host: &Host, kernel: &Kernel, all: bool) -> Report {
         .interfaces
         .iter()
         .map(|i| {
-            let drift = verify::compare(i, kernel, Expect::AsDeclared);
             let live = kernel.link(i.name.as_str()).map(|l| live(l, kernel));
+            let mut drift = verify::compare(i, kernel, Expect::AsDeclared);
+            if live.is_some() {
+                drift.extend(routes::stray(i, kernel));
+            }
             let state = match (&live, drift.is_empty()) {
                 (None, _) => "absent",
                 (Some(_), true) => "in-sync",
@@ -124,12 +137,16 @@ fn declared(i: &Interface) -> Declared {
         InterfaceKind::Bond(b) => b.slaves.iter().map(|s| s.name.to_string()).collect(),
         InterfaceKind::Ethernet(_) | InterfaceKind::Vlan(_) => Vec::new(),
     };
+    let dns4 = (i.ipv4.iter().flat_map(|v| &v.dns)).map(ToString::to_string);
+    let dns6 = (i.ipv6.iter().flat_map(|v| &v.dns)).map(ToString::to_string);
     Declared {
         kind: i.kind.type_name(),
         start: i.start.map(StartMode::as_str),
         mtu: i.mtu.map(|m| m.get()),
         addresses: v4.chain(v6).collect(),
         members,
+        routes: routes::declared(i),
+        dns: dns4.chain(dns6).collect(),
     }
 }
 
@@ -147,6 +164,7 @@ fn live(link: &Link, kernel: &Kernel) -> Live {
             .into_iter()
             .map(str::to_owned)
             .collect(),
+        routes: routes::live(&link.name, kernel),
     }
 }
 

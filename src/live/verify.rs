@@ -7,7 +7,8 @@
 //! and the same for the bonds and vlans inside a bridge. Addresses are compared as sets of
 //! global ones: where DHCP or autoconfiguration is declared, what they add is not drift,
 //! only a declared static address that is missing is; an IPv6 family that is not declared
-//! at all is left to the kernel's defaults.
+//! at all is left to the kernel's defaults. Static routes and default gateways are compared
+//! as [`super::routes`] says.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -31,8 +32,12 @@ pub struct Drift {
     /// The interface (a top-level one, or a port or slave inside it).
     pub interface: String,
     /// The setting: `link`, `state`, `type`, `mtu`, `ipv4`, `ipv6`, `ports`, `slaves`,
-    /// `bond mode`, `vlan id`, `vlan parent`.
+    /// `bond mode`, `vlan id`, `vlan parent`, `gateway`, `route`.
     pub field: &'static str,
+    /// Which of several the field names: a route's destination and table
+    /// (`10.10.0.0/16 table 200`). Left out of JSON when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// As declared.
     pub declared: String,
     /// As the kernel has it.
@@ -43,11 +48,13 @@ impl std::fmt::Display for Drift {
     /// One line, each value shown escaped.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use crate::show::Shown;
+        write!(f, "{}: {}", Shown(&self.interface), self.field)?;
+        if let Some(key) = &self.key {
+            write!(f, " {}", Shown(key))?;
+        }
         write!(
             f,
-            "{}: {}: declared {}, live {}",
-            Shown(&self.interface),
-            self.field,
+            ": declared {}, live {}",
             Shown(&self.declared),
             Shown(&self.live)
         )
@@ -71,6 +78,7 @@ pub fn compare(declared: &Interface, kernel: &Kernel, expect: Expect) -> Vec<Dri
     let drift = |field, declared: String, live: String| Drift {
         interface: name.to_owned(),
         field,
+        key: None,
         declared,
         live,
     };
@@ -88,6 +96,7 @@ pub fn compare(declared: &Interface, kernel: &Kernel, expect: Expect) -> Vec<Dri
         out.push(drift("mtu", mtu.get().to_string(), link.mtu.to_string()));
     }
     out.extend(addresses(declared, link));
+    out.extend(super::routes::compare(declared, kernel));
     match &declared.kind {
         InterfaceKind::Ethernet(_) => {}
         InterfaceKind::Bridge(br) => {
@@ -114,6 +123,7 @@ fn kind(name: &str, want: &str, link: &Link, out: &mut Vec<Drift>) {
         out.push(Drift {
             interface: name.to_owned(),
             field: "type",
+            key: None,
             declared: want.to_owned(),
             live: link.kind.clone().unwrap_or_else(|| "ethernet".into()),
         });
@@ -128,6 +138,7 @@ fn members(name: &str, field: &'static str, want: &[&str], kernel: &Kernel, out:
         out.push(Drift {
             interface: name.to_owned(),
             field,
+            key: None,
             declared: list(want),
             live: list(have),
         });
@@ -148,6 +159,7 @@ fn bond(name: &str, b: &Bond, kernel: &Kernel, out: &mut Vec<Drift>) {
         out.push(Drift {
             interface: name.to_owned(),
             field: "bond mode",
+            key: None,
             declared: mode.as_str().to_owned(),
             live: link.bond_mode.clone().unwrap_or_else(|| "none".into()),
         });
@@ -164,6 +176,7 @@ fn vlan(name: &str, v: &Vlan, kernel: &Kernel, out: &mut Vec<Drift>) {
         out.push(Drift {
             interface: name.to_owned(),
             field: "vlan id",
+            key: None,
             declared: v.tag.to_string(),
             live: link.vlan_id.map_or("none".into(), |id| id.to_string()),
         });
@@ -172,6 +185,7 @@ fn vlan(name: &str, v: &Vlan, kernel: &Kernel, out: &mut Vec<Drift>) {
         out.push(Drift {
             interface: name.to_owned(),
             field: "vlan parent",
+            key: None,
             declared: v.parent.to_string(),
             live: link.vlan_parent.clone().unwrap_or_else(|| "none".into()),
         });
@@ -182,6 +196,7 @@ fn absent(name: &str) -> Drift {
     Drift {
         interface: name.to_owned(),
         field: "link",
+        key: None,
         declared: "present".into(),
         live: "absent".into(),
     }
@@ -232,6 +247,7 @@ fn addresses(declared: &Interface, link: &Link) -> Vec<Drift> {
             out.push(Drift {
                 interface: declared.name.to_string(),
                 field,
+                key: None,
                 declared: list(want.iter().map(|(ip, prefix)| match prefix {
                     Some(p) => format!("{ip}/{p}"),
                     None => ip.to_string(),
@@ -405,6 +421,40 @@ mod tests {
             selected(&h, &["eth2".into()]).len(),
             1,
             "a slave selects its bond"
+        );
+    }
+
+    #[test]
+    fn a_missing_route_fails_verification_and_an_undeclared_one_does_not() {
+        let h = host(
+            "<interface type='ethernet' name='eth0' xmlns:nl='urn:netloom:xml:1'>
+               <start mode='onboot'/>
+               <protocol family='ipv4'><ip address='192.0.2.10' prefix='24'/>
+                 <nl:route destination='10.10.0.0' prefix='16' gateway='192.0.2.254'
+                           table='200'/></protocol></interface>",
+        );
+        let mut k = kernel(
+            r#"[{"ifname":"eth0","flags":["UP"],"mtu":1500,
+                 "addr_info":[{"local":"192.0.2.10","prefixlen":24,"scope":"global"}]}]"#,
+        );
+        let routes = |json: &str| kernel::parse_routes(json, false).unwrap();
+        k.routes = routes(r#"[{"dst":"10.10.0.0/16","gateway":"192.0.2.254","dev":"eth0"}]"#);
+        let shown: Vec<String> = (compare(&h.interfaces[0], &k, Expect::Up).iter())
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            ["eth0: route 10.10.0.0/16 table 200: declared via 192.0.2.254, live missing"],
+            "in main, not in table 200"
+        );
+        k.routes = routes(
+            r#"[{"dst":"10.10.0.0/16","gateway":"192.0.2.254","dev":"eth0","table":"200"},
+                {"dst":"10.99.0.0/16","dev":"eth0","protocol":"static"}]"#,
+        );
+        assert_eq!(
+            compare(&h.interfaces[0], &k, Expect::Up),
+            vec![],
+            "a route added by hand is status's drift, not a failed verification"
         );
     }
 }
