@@ -55,6 +55,7 @@ const CASES: &[(&str, Expect)] = &[
         Refused(&[("br1", "<nl:bridge multicast_snooping='no'/>")]),
     ),
     ("bridge-options", Lists(&["br0"], &[])),
+    ("bridge-stp-defaults", Lists(&["br0", "br1", "br2"], &[])),
     ("bridge-stp-options-without-stp", Lists(&["br2"], &[])),
     (
         "cloned-mac",

@@ -297,7 +297,7 @@ const FIELDS: &[(&str, &str, &str, Expect)] = &[
         "bridge stp off with STP's own options",
         "stp='on'",
         "stp='off'",
-        Refused("br0", "<nl:bridge priority='100'/> with stp='off'"),
+        Refused("br0", "<nl:bridge priority='100'/> with STP off"),
     ),
     ("bridge delay", "delay='2'", "delay='3'", Changes),
     (
@@ -319,10 +319,10 @@ const FIELDS: &[(&str, &str, &str, Expect)] = &[
         Refused("br0", "<bridge delay='0'>"),
     ),
     (
-        "bridge delay 0 with STP unsaid (on, to NetworkManager)",
-        "stp='on' delay='2'",
-        "delay='0'",
-        Refused("br0", "<bridge delay='0'>"),
+        "bridge delay 0 with STP unsaid (off, as netloom writes it)",
+        "stp='on' delay='2'>\n      <nl:bridge priority='100' hello_time='3' max_age='12' ",
+        "delay='0'>\n      <nl:bridge ",
+        Changes,
     ),
     (
         "bridge delay 0 with STP off",
@@ -499,8 +499,6 @@ const NOT_SETTINGS: &[(&str, &str, &str)] = &[
         "<dhcp peerdns='yes'/>\n      <ip address='2001",
         "<ip address='2001",
     ),
-    // NetworkManager's own defaults for a bridge: STP on, 15 s forward delay.
-    ("bridge stp on vs absent", "stp='on' ", ""),
     // One keyfile per device: their order is the file names'.
     (
         "bridge port order",
@@ -531,6 +529,15 @@ fn same_files(from: &str, a: &str, b: &str) {
 fn network_managers_defaults_are_not_settings_of_their_own() {
     // 15 s is NetworkManager's forward delay when none is given.
     same_files(" delay='2'", " delay='15'", " ");
+    // A bridge without STP has it off, as under ifcfg and ifupdown, said as `stp=false`
+    // (NetworkManager's own default is on).
+    let stp_on =
+        "stp='on' delay='2'>\n      <nl:bridge priority='100' hello_time='3' max_age='12' ";
+    same_files(
+        stp_on,
+        "stp='off' delay='2'>\n      <nl:bridge ",
+        "delay='2'>\n      <nl:bridge ",
+    );
     // balance-rr is the bonding driver's default mode, which NetworkManager writes when a
     // bond has none.
     same_files(

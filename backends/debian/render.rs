@@ -392,11 +392,14 @@ fn bridge(
             ports.join(" ")
         },
     ));
-    if let Some(stp) = br.stp {
-        link.push(("bridge-stp", if stp { "on" } else { "off" }.to_owned()));
-    }
-    if let Some(delay) = br.delay {
-        link.push(("bridge-fd", delay.to_string()));
+    // Said either way, off unless the XML says on (bridge-utils' own default), and with STP
+    // on the delay too, 15 seconds (the kernel's) unless the XML gives one.
+    let stp = br.stp == Some(true);
+    link.push(("bridge-stp", if stp { "on" } else { "off" }.to_owned()));
+    match br.delay {
+        Some(delay) => link.push(("bridge-fd", delay.to_string())),
+        None if stp => link.push(("bridge-fd", "15".to_owned())),
+        None => {}
     }
     // bridge-utils' options, which it sets with brctl whether STP is on or not.
     let o = br.options;

@@ -213,8 +213,12 @@ fn bridge(
     p.set("STP", if stp { "on" } else { "off" });
     // NetworkManager reads DELAY only with STP on (and the kernel uses it only then);
     // `refusals` turns away a delay it would not read.
-    if let (true, Some(delay)) = (stp, br.delay) {
-        p.set("DELAY", delay);
+    // With STP on, said either way: 15 seconds (the kernel's) unless the XML gives one.
+    if stp {
+        match br.delay {
+            Some(delay) => p.set("DELAY", delay),
+            None => p.set("DELAY", "15"),
+        }
     }
     // Always set, empty when the bridge has none of netloom's options: merging it keeps the
     // user's other options and drops netloom's old ones (see `merge_bridging_opts`).

@@ -12,7 +12,7 @@
 //! | MAC of an ethernet (top level, port or slave) | `802-3-ethernet.mac-address`: the profile only applies to that NIC |
 //! | bond | `bond.options` from the bond's driver options, with `mode` always (NetworkManager refuses options without one, and returns `balance-rr` for a bond with none) |
 //! | vlan | `vlan.parent` (the parent's name), `vlan.id` |
-//! | bridge | `bridge.stp`, `bridge.forward-delay` in seconds, each when given |
+//! | bridge | `bridge.stp` (off unless said), `bridge.forward-delay` in seconds (15 with STP on unless given) |
 //! | port, slave | `connection.master` (the controller's UUID), `connection.slave-type`, the controller's `autoconnect` and MTU; no IP settings |
 //! | no IPv4 protocol, or one with nothing in it | `ipv4.method` `disabled` |
 //! | IPv4 DHCP / static only | `auto` (with `ignore-auto-dns` from `peerdns`) / `manual`; addresses in `address-data`, `gateway` |
@@ -253,9 +253,10 @@ impl Renderer {
 
     fn bridge(&mut self, name: &IfaceName, br: &Bridge, inherited: Inherited) -> Settings {
         let mut p = self.base(name, kind::BRIDGE, inherited);
-        if let Some(stp) = br.stp {
-            p.set(kind::BRIDGE, "stp", Value::Bool(stp));
-        }
+        // Said either way, off unless the XML says on: what ifcfg and ifupdown give a bridge
+        // without STP, where NetworkManager's own default is on.
+        let stp = br.stp == Some(true);
+        p.set(kind::BRIDGE, "stp", Value::Bool(stp));
         let o = br.options;
         let stp_only = [
             ("priority", o.priority.map(u32::from)),
@@ -264,13 +265,14 @@ impl Renderer {
         ];
         for (key, value) in stp_only {
             let Some(value) = value else { continue };
-            if br.stp == Some(false) {
+            if !stp {
                 let attr = key.replace('-', "_");
                 self.refuse(
                     name,
-                    format!("<nl:bridge {attr}='{value}'/> with stp='off'"),
+                    format!("<nl:bridge {attr}='{value}'/> with STP off"),
                     "NetworkManager sets a bridge's priority, hello time and max age only \
-                     with STP on (they are STP's parameters). Drop stp='off', or the attribute",
+                     with STP on (they are STP's parameters). Turn STP on with \
+                     <bridge stp='on'>, or drop the attribute",
                 );
             }
             p.set(kind::BRIDGE, key, Value::U32(value));
@@ -286,7 +288,7 @@ impl Renderer {
             let whole = secs.fract() == 0.0;
             if whole && (2.0..=30.0).contains(&secs) {
                 p.set(kind::BRIDGE, "forward-delay", Value::U32(secs as u32));
-            } else if secs == 0.0 && br.stp == Some(false) {
+            } else if secs == 0.0 && !stp {
                 // The one value below 2 NetworkManager takes, and only with STP off, where
                 // the kernel ignores the delay anyway: a port forwards at once.
                 p.set(kind::BRIDGE, "forward-delay", Value::U32(0));
@@ -294,9 +296,9 @@ impl Renderer {
                 self.refuse(
                     name,
                     format!("<bridge delay='{delay}'>"),
-                    "NetworkManager takes a forward delay of 0 only with STP off, and its \
-                     STP is on unless stp='off' says otherwise; with STP on the delay must be \
-                     2 to 30 seconds. Add stp='off', or give a delay from 2 to 30",
+                    "NetworkManager takes a forward delay of 0 only with STP off; with STP on \
+                     the delay must be 2 to 30 seconds. Drop stp='on', or give a delay from 2 \
+                     to 30",
                 );
             } else {
                 self.refuse(
@@ -306,6 +308,9 @@ impl Renderer {
                      (bridge.forward-delay); round it to one of those",
                 );
             }
+        } else if stp {
+            // The kernel's and every backend's delay when the XML gives none.
+            p.set(kind::BRIDGE, "forward-delay", Value::U32(15));
         }
         p
     }

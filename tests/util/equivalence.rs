@@ -34,6 +34,8 @@ pub fn ifcfg(mut host: Host) -> Host {
             if br.stp == Some(false) {
                 br.delay = None;
             }
+            // Written with STP on when the XML gives none.
+            br.delay = br.delay.filter(|d| d.seconds() != 15.0);
         }
     }
     fn bond(b: &mut Bond) {
@@ -138,7 +140,7 @@ pub fn nm(mut host: Host) -> Host {
             InterfaceKind::Vlan(v) => vlan(v),
             InterfaceKind::Bond(b) => bond(b),
             InterfaceKind::Bridge(br) => {
-                br.stp = Some(br.stp.unwrap_or(true));
+                br.stp = Some(br.stp.unwrap_or(false));
                 br.delay = br.delay.filter(|d| d.seconds() != 15.0);
                 bridge_defaults(&mut br.options);
                 br.ports.sort_by(|a, b| a.name.cmp(&b.name));
@@ -196,6 +198,12 @@ pub fn debian(mut host: Host) -> Host {
             InterfaceKind::Vlan(v) => v.link = None,
             InterfaceKind::Bond(b) => bond(b),
             InterfaceKind::Bridge(br) => {
+                // Written either way, off when unsaid, and with STP on 15 s when no delay is
+                // given.
+                br.stp = Some(br.stp.unwrap_or(false));
+                if br.stp == Some(true) {
+                    br.delay = br.delay.filter(|d| d.seconds() != 15.0);
+                }
                 for port in &mut br.ports {
                     match &mut port.kind {
                         PortKind::Ethernet(e) => e.link = None,

@@ -363,7 +363,8 @@ impl<'g> Read<'g> {
     }
 
     fn bridge(&self, g: usize, p: &mut Problems) -> Option<Bridge> {
-        let stp = self.parse(g, "bridge-stp", on_off, p);
+        // Without the option, bridge-utils leaves the kernel's default: STP off.
+        let stp = self.parse(g, "bridge-stp", on_off, p).or(Some(false));
         let delay = self.parse(g, "bridge-fd", ForwardDelay::parse, p);
         // bridge-utils sets these with brctl whatever STP is.
         let options = BridgeOptions {

@@ -152,7 +152,7 @@ fn netcfs_fsroot_imports_its_four_interfaces() {
         "<interfaces>
            <interface type='bridge' name='br0'><start mode='onboot'/>
              <protocol family='ipv4'><dhcp/></protocol>
-             <bridge><interface type='ethernet' name='eth0'/></bridge></interface>
+             <bridge stp='off'><interface type='ethernet' name='eth0'/></bridge></interface>
            <interface type='bond' name='bond0'><start mode='onboot'/>
              <protocol family='ipv4'><ip address='10.0.1.27' prefix='24'/></protocol>
              <protocol family='ipv6'><autoconf/><dhcp/></protocol>

@@ -238,7 +238,7 @@ fn bridge_ports_and_their_stanzas() {
 fn a_bridge_without_ports_or_options_and_plain_ports_without_stanzas() {
     assert_eq!(
         render("<interface type='bridge' name='br0'><bridge/></interface>"),
-        "iface br0 inet manual\n    bridge-ports none\n"
+        "iface br0 inet manual\n    bridge-ports none\n    bridge-stp off\n"
     );
     // bridge-utils gives every port it attaches the bridge's MTU: no stanza needed.
     assert_eq!(

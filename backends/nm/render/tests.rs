@@ -193,7 +193,7 @@ fn every_refusal_is_reported_at_once() {
             <protocol family='ipv4'><ip address='10.0.0.1'/></protocol>
           </interface>
           <interface type='bridge' name='br0'>
-            <bridge delay='0'>
+            <bridge stp='on' delay='0'>
               <interface type='vlan' name='default'><vlan tag='4095'><interface name='eth3'/></vlan></interface>
             </bridge>
           </interface>
