@@ -301,3 +301,77 @@ fn crlf_files_read_as_ifupdown_reads_them_and_merges_write_no_carriage_return() 
         run.stderr
     );
 }
+
+#[test]
+fn a_bond_slaves_mac_is_a_link_file_applied_imported_merged_and_undefined_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().display().to_string();
+    let xml =
+        std::fs::read_to_string(repo().join("tests/data/interfaces/bond-8023ad.xml")).unwrap();
+    std::fs::write(dir.path().join("host.xml"), &xml).unwrap();
+    let link = |slave: &str| {
+        dir.path()
+            .join(format!("etc/systemd/network/10-netloom-{slave}.link"))
+    };
+    // A file of the user's where netloom's must go: refused, nothing written.
+    std::fs::create_dir_all(link("ens3f0").parent().unwrap()).unwrap();
+    std::fs::write(link("ens3f0"), "[Match]\nOriginalName=x\n").unwrap();
+    let before = tree(dir.path());
+    let run = netloom(
+        &deb(&root, &["apply", "--yes", "host.xml"]),
+        dir.path(),
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("10-netloom-ens3f0.link") && run.stderr.contains("not netloom's"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tree(dir.path()), before);
+    std::fs::remove_file(link("ens3f0")).unwrap();
+    // Applied: one .link file per slave with a MAC, none for the slave without.
+    let run = netloom(
+        &deb(&root, &["apply", "--yes", "host.xml"]),
+        dir.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(link("ens3f1")).unwrap();
+    assert!(
+        text.contains("[Match]\nPermanentMACAddress=00:1b:21:3a:4b:5d\n\n[Link]\nName=ens3f1\n"),
+        "{text}"
+    );
+    assert!(link("ens3f0").exists() && !link("ens4f0").exists());
+    // Imported back into the slaves' MACs.
+    let run = netloom(&deb(&root, &["import"]), dir.path(), None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for mac in ["00:1b:21:3a:4b:5d", "00:1b:21:3a:4b:5c"] {
+        assert!(
+            run.stdout.contains(&format!("<mac address='{mac}'/>")),
+            "{}",
+            run.stdout
+        );
+    }
+    // A slave that loses its MAC loses its file; undefining the bond takes the rest.
+    let without = xml.replace("<mac address='00:1b:21:3a:4b:5c'/>", "");
+    std::fs::write(dir.path().join("host.xml"), without).unwrap();
+    let run = netloom(
+        &deb(&root, &["apply", "--yes", "host.xml"]),
+        dir.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(link("ens3f1").exists() && !link("ens3f0").exists());
+    let run = netloom(
+        &deb(&root, &["undefine", "--yes", "bond0"]),
+        dir.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!link("ens3f1").exists());
+    // Rolled back: the .link file is back with the bond.
+    let run = netloom(&deb(&root, &["rollback", "--yes"]), dir.path(), None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(link("ens3f1")).unwrap(), text);
+}

@@ -30,7 +30,7 @@ use super::MAIN;
 use super::include::{self, Graph};
 use crate::backend::{BackendError, Imported, Note, NoteKind, Snapshot};
 use crate::error::{Diagnostic, Diagnostics, Position};
-use crate::model::{Host, IfaceName, ValueError};
+use crate::model::{Host, IfaceName, MacAddr, ValueError};
 use crate::source::SourceFile;
 use crate::syntax::interfaces::{LineKind, Word, normal_key};
 
@@ -289,6 +289,25 @@ struct Read<'g> {
     pending: Vec<(At, NoteKind, String)>,
     /// The logical interfaces patterns start devices as (`auto /eth*=eth`), with the pattern.
     templates: Vec<(&'g str, &'g str)>,
+    /// The MAC each of netloom's `.link` files names a device by (a bond slave's `<mac>`).
+    links: HashMap<String, MacAddr>,
+}
+
+/// The device name and MAC of each of netloom's `.link` files (see
+/// [`super::render::link_files`]): the `Name=` and `PermanentMACAddress=` it wrote, read
+/// only from a file that has its header, is named after that device and says both.
+fn link_macs(existing: &Snapshot) -> HashMap<String, MacAddr> {
+    (existing.files.iter())
+        .filter_map(|(path, text)| {
+            let name = super::render::link_name(path)?;
+            let body = text.strip_prefix(super::render::HEADER)?;
+            let value = |key: &str| {
+                (body.lines()).find_map(|l| l.trim().strip_prefix(key)?.strip_prefix('='))
+            };
+            let mac = MacAddr::parse(value("PermanentMACAddress")?.trim()).ok()?;
+            (value("Name")?.trim() == name).then(|| (name.to_owned(), mac))
+        })
+        .collect()
 }
 
 /// A `mapping` stanza: its patterns, its script and the logical names of its `map` lines.
@@ -315,6 +334,7 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
         })
         .collect();
     let mut read = Read::collect(&graph, &texts, &live);
+    read.links = link_macs(existing);
     let mut p = Problems {
         graph: &graph,
         texts,
@@ -405,6 +425,7 @@ impl<'g> Read<'g> {
             bases: Vec::new(),
             pending: Vec::new(),
             templates: Vec::new(),
+            links: HashMap::new(),
         };
         let mut patterns: Vec<(&'g str, &'g Word, usize)> = Vec::new();
         let mut mappings: Vec<Mapping<'g>> = Vec::new();

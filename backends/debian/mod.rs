@@ -58,13 +58,14 @@ impl Backend for Debian {
             "etc/network/interfaces",
             "etc/network/interfaces.*",
             "etc/network/interfaces.d/*",
+            "etc/systemd/network/10-netloom-*.link",
             "sys/class/net/*/address",
         ]
     }
 
     fn owns(&self, path: &str, text: Option<&str>) -> bool {
-        path.strip_prefix(DIR)
-            .and_then(|p| p.strip_prefix('/'))
+        (path.strip_prefix(DIR).and_then(|p| p.strip_prefix('/')))
+            .or_else(|| render::link_name(path))
             .is_some_and(|name| IfaceName::parse(name).is_ok())
             && text.is_some_and(|t| t.starts_with(render::HEADER))
     }
@@ -93,13 +94,18 @@ impl Backend for Debian {
             });
         }
         let managed = host.interfaces.iter().flat_map(names).collect();
-        splice::plan(splice::Inputs {
+        let owned = self.owned(&existing.files);
+        let links = splice::links(host, &existing.files, &owned)?;
+        let mut files = splice::plan(splice::Inputs {
             existing: &existing.files,
             binary: &existing.binary,
             own,
-            owned: self.owned(&existing.files),
+            owned,
             managed,
-        })
+        })?;
+        files.extend(links);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
     }
 
     fn undefine(&self, existing: &Snapshot, target: &Host) -> Result<Removal, BackendError> {

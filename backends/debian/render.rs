@@ -39,7 +39,14 @@
 //! Several addresses of a family are repeated stanzas, never two `address` lines in one
 //! stanza (ifupdown 0.8 drops or mangles the second) and never `up ip addr add` hooks.
 //!
-//! Refused, each with its reason in the [`Refusal`]: a bond slave's `<mac>`;
+//! A bond slave's `<mac>` identifies its device, as in netcf and NetworkManager, where
+//! ifupdown names devices only by kernel name: it becomes a systemd `.link` file,
+//! `etc/systemd/network/10-netloom-SLAVE.link`, whose `[Match] PermanentMACAddress=` and
+//! `[Link] Name=` make udev give the NIC with that MAC the slave's name when it appears
+//! ([`link_files`]). The permanent MAC, because a bond, and a vlan on it, take a slave's MAC
+//! as their current one, and a `MACAddress=` match would rename them too.
+//!
+//! Refused, each with its reason in the [`Refusal`]:
 //! `<dhcp peerdns='no'/>` in either family; a `<route gateway>` without a static `<ip>` of
 //! its family; a vlan not named `PARENT.TAG` (PARENT without a dot) or `vlanTAG`, or with tag
 //! 0; a name with a dot on anything but a vlan (ifupdown makes it a VLAN); a name starting
@@ -50,7 +57,7 @@
 //! The text is built with `format!` rather than an askama template: it has two line shapes,
 //! and [`interface_file`]'s result has no room for a template error.
 
-use crate::backend::Refusal;
+use crate::backend::{Refusal, RenderedFile};
 use crate::model::{
     Bond, BondOption, Bridge, Dhcp, DomainName, IfaceName, Interface, InterfaceKind, Ipv4,
     Ipv4Prefix, Ipv6, Ipv6Prefix, MacAddr, Mtu, Port, PortKind, Route, RouteFamily, StartMode,
@@ -60,6 +67,56 @@ use crate::model::{
 /// The first line of every file netloom writes; how it recognises its own files.
 pub(super) const HEADER: &str =
     "# Written by netloom from its interface declaration: change that and apply it again.\n";
+
+/// Where udev reads `.link` files that netloom writes, relative to the target root.
+pub(super) const LINK_DIR: &str = "etc/systemd/network";
+
+/// The start of a `.link` file's name: before the distribution's `99-default.link`, as udev
+/// applies the first file (in name order) that matches a device.
+const LINK_PREFIX: &str = "10-netloom-";
+
+/// The `.link` file that names the device `name` by its MAC.
+pub(super) fn link_path(name: &str) -> String {
+    format!("{LINK_DIR}/{LINK_PREFIX}{name}.link")
+}
+
+/// The device a `.link` file of netloom's names, from its path.
+pub(super) fn link_name(path: &str) -> Option<&str> {
+    path.strip_prefix(LINK_DIR)?
+        .strip_prefix('/')?
+        .strip_prefix(LINK_PREFIX)?
+        .strip_suffix(".link")
+}
+
+/// The `.link` files of one top-level interface: one per bond slave with a MAC (of a bond
+/// or of a bond that is a bridge port), so that the device with that MAC gets the slave's
+/// name whatever the kernel first called it.
+pub(super) fn link_files(iface: &Interface) -> Vec<RenderedFile> {
+    let bonds: Vec<&Bond> = match &iface.kind {
+        InterfaceKind::Bond(b) => vec![b],
+        InterfaceKind::Bridge(br) => (br.ports.iter())
+            .filter_map(|p| match &p.kind {
+                PortKind::Bond(b) => Some(b),
+                _ => None,
+            })
+            .collect(),
+        InterfaceKind::Ethernet(_) | InterfaceKind::Vlan(_) => Vec::new(),
+    };
+    let slaves = bonds.into_iter().flat_map(|b| &b.slaves);
+    slaves
+        .filter_map(|s| {
+            let mac = s.ethernet.mac?;
+            Some(RenderedFile {
+                path: link_path(s.name.as_str()),
+                contents: format!(
+                    "{HEADER}[Match]\nPermanentMACAddress={mac}\n\n[Link]\nName={}\n",
+                    s.name
+                ),
+                mode: 0o644,
+            })
+        })
+        .collect()
+}
 
 /// An address family of an `iface` line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -480,17 +537,8 @@ fn bond(
 ) {
     let slaves: Vec<&str> = b.slaves.iter().map(|s| s.name.as_str()).collect();
     for s in &b.slaves {
+        // A slave's MAC names its device in a systemd .link file (`link_files`).
         leading_dash(&s.name, "ethernet", refusals);
-        if let Some(mac) = s.ethernet.mac {
-            refusals.add(
-                &s.name,
-                format!("<mac address='{mac}'> of a bond slave"),
-                "ifupdown can only set a MAC (hwaddress), not find a NIC by it, and the \
-                 bonding driver rewrites its slaves' MACs anyway; slaves have no stanza of \
-                 their own (ifenslave enslaves them from the master's bond-slaves). Drop the \
-                 <mac>, or name the NIC by its MAC with a systemd .link file",
-            );
-        }
     }
     if let [only] = b.slaves.as_slice()
         && matches!(only.name.as_str(), "none" | "all")

@@ -176,6 +176,34 @@ fn changed_files(
         .collect()
 }
 
+/// The `.link` files of a declaration (see [`super::render::link_files`]), which ifupdown
+/// does not read; refused where a file of the user's has the path.
+pub(super) fn links(
+    host: &crate::model::Host,
+    existing: &BTreeMap<String, String>,
+    owned: &BTreeSet<String>,
+) -> Result<Vec<RenderedFile>, BackendError> {
+    let files: Vec<RenderedFile> = (host.interfaces.iter())
+        .flat_map(super::render::link_files)
+        .collect();
+    let problems: Vec<Diagnostic> = (files.iter())
+        .filter(|f| existing.contains_key(&f.path) && !owned.contains(&f.path))
+        .map(|f| {
+            Diagnostic::new(
+                &f.path,
+                None,
+                "this .link file is not netloom's, and netloom writes one here to name a bond \
+                 slave by its MAC; move it elsewhere",
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(BackendError::Invalid(Diagnostics(problems)))
+    }
+}
+
 /// What removing the interfaces `names` changes: netloom's files for `tops` are deleted
 /// and the user's files no longer define any of `names`.
 pub(super) fn remove(
@@ -185,9 +213,10 @@ pub(super) fn remove(
     tops: &[String],
     names: &BTreeSet<String>,
 ) -> Result<Removal, BackendError> {
-    let removed: BTreeSet<String> = tops
-        .iter()
+    // Its file, and the .link files of its slaves.
+    let removed: BTreeSet<String> = (tops.iter())
         .map(|t| format!("{DIR}/{t}"))
+        .chain(names.iter().map(|n| super::render::link_path(n)))
         .filter(|p| owned.contains(p))
         .collect();
     let graph: Graph = include::read(existing, binary)?;

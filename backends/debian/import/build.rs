@@ -220,7 +220,11 @@ impl<'g> Read<'g> {
                 self.visited.borrow_mut().push(h);
                 self.stanzas_ok(h, Some(name), p);
             }
-            let ethernet = Ethernet::default();
+            // Its MAC, when a .link file of netloom's names the slave by it.
+            let ethernet = Ethernet {
+                mac: self.links.get(m.name.as_str()).copied(),
+                ..Ethernet::default()
+            };
             slaves.push(Slave {
                 name: m.name.clone(),
                 ethernet,

@@ -387,7 +387,7 @@ fn every_refusal_of_an_interface_is_reported_at_once() {
           <bridge>
             <interface type='bond' name='bond0'>
               <bond>
-                <interface type='ethernet' name='eth1'><mac address='52:54:00:00:00:02'/></interface>
+                <interface type='ethernet' name='eth1'/>
               </bond>
             </interface>
             <interface type='vlan' name='vlan42'><vlan tag='7'><interface name='eth2'/></vlan></interface>
@@ -407,7 +407,6 @@ fn every_refusal_of_an_interface_is_reported_at_once() {
                 "br0",
                 "<route gateway='2001:db8::1'> with DHCP and no static address"
             ),
-            ("eth1", "<mac address='52:54:00:00:00:02'> of a bond slave"),
             (
                 "vlan42",
                 "<interface type='vlan' name='vlan42'> with <vlan tag='7'>"
@@ -463,4 +462,44 @@ fn names_ifupdown_would_misread_are_refused() {
         ))
         .is_ok()
     );
+}
+
+#[test]
+fn a_bond_slaves_mac_names_its_device_in_a_link_file_wherever_the_bond_is() {
+    let host = crate::xml::read_str(
+        "t.xml",
+        "<interfaces>
+          <interface type='bond' name='bond0'><bond>
+            <interface type='ethernet' name='eth1'><mac address='52:54:00:00:00:02'/></interface>
+            <interface type='ethernet' name='eth2'/>
+          </bond></interface>
+          <interface type='bridge' name='br0'><bridge>
+            <interface type='bond' name='bond1'><bond>
+              <interface type='ethernet' name='eth3'><mac address='52:54:00:00:00:03'/></interface>
+            </bond></interface>
+            <interface type='ethernet' name='eth4'><mac address='52:54:00:00:00:04'/></interface>
+          </bridge></interface>
+        </interfaces>",
+    )
+    .unwrap();
+    let files: Vec<(String, String)> = (host.interfaces.iter())
+        .flat_map(super::link_files)
+        .map(|f| (f.path, f.contents))
+        .collect();
+    let want = |name: &str, mac: &str| {
+        (
+            format!("etc/systemd/network/10-netloom-{name}.link"),
+            format!("{HEADER}[Match]\nPermanentMACAddress={mac}\n\n[Link]\nName={name}\n"),
+        )
+    };
+    // Not eth2 (no MAC), nor the bridge port eth4, whose MAC is its stanza's hwaddress.
+    assert_eq!(
+        files,
+        [
+            want("eth1", "52:54:00:00:00:02"),
+            want("eth3", "52:54:00:00:00:03")
+        ]
+    );
+    assert_eq!(super::link_name(&files[0].0), Some("eth1"));
+    assert_eq!(super::link_name("etc/systemd/network/eth1.link"), None);
 }
