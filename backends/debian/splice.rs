@@ -189,11 +189,12 @@ pub(super) fn links(
     let problems: Vec<Diagnostic> = (files.iter())
         .filter(|f| existing.contains_key(&f.path) && !owned.contains(&f.path))
         .map(|f| {
+            // At its first line, where netloom's header would be.
             Diagnostic::new(
                 &f.path,
-                None,
-                "this .link file is not netloom's, and netloom writes one here to name a bond \
-                 slave by its MAC; move it elsewhere",
+                Some(crate::error::Position { line: 1, col: 1 }),
+                "this .link file is not netloom's (its first line is not netloom's header), \
+                 and netloom writes one here to name a bond slave by its MAC; move it elsewhere",
             )
         })
         .collect();
