@@ -27,9 +27,9 @@
 //!
 //! Refused, each with its reason in the [`Refusal`]: an address without a prefix; a gateway
 //! with no static address of its family; a forward delay that is not a whole number of
-//! seconds from 2 to 30, except 0 with `stp='off'`; ARP monitoring in modes 802.3ad,
-//! balance-tlb and balance-alb; VLAN tag 4095; the names `all`, `default` and
-//! `bonding_masters`.
+//! seconds from 2 to 30, except 0 with STP off; STP's parameters with STP off; ARP
+//! monitoring in modes 802.3ad, balance-tlb and balance-alb; VLAN tag 4095; the names `all`,
+//! `default` and `bonding_masters`.
 
 use std::collections::BTreeMap;
 
