@@ -51,26 +51,29 @@ impl<'a, 's> Importer<'a, 's> {
             return;
         }
         if let Some((path, text)) = all.route_file("route-", f.name) {
-            let target = v4.as_mut().map(|v| {
-                let networks = (v.addresses.iter())
+            let target = v4.as_mut().and_then(|v| {
+                let networks: Vec<_> = (v.addresses.iter())
                     .filter_map(|a| Some(Destination::of(a.address, a.prefix?.get())))
                     .collect();
-                Target {
-                    check: RouteCheck::new(networks, v.dhcp.is_some()),
+                let dynamic = v.dhcp.is_some();
+                // A family without addresses has no routes to NetworkManager: noted, not read.
+                (dynamic || !networks.is_empty()).then(|| Target {
+                    check: RouteCheck::new(networks, dynamic),
                     routes: &mut v.routes,
-                }
+                })
             });
             self.route_file::<Ipv4Addr>(path, text, name, target);
         }
         if let Some((path, text)) = all.route_file("route6-", f.name) {
-            let target = v6.as_mut().map(|v| {
-                let networks = (v.addresses.iter())
+            let target = v6.as_mut().and_then(|v| {
+                let networks: Vec<_> = (v.addresses.iter())
                     .filter_map(|a| Some(Destination::of(a.address, a.prefix?.get())))
                     .collect();
-                Target {
-                    check: RouteCheck::new(networks, v.autoconf || v.dhcp.is_some()),
+                let dynamic = v.autoconf || v.dhcp.is_some();
+                (dynamic || !networks.is_empty()).then(|| Target {
+                    check: RouteCheck::new(networks, dynamic),
                     routes: &mut v.routes,
-                }
+                })
             });
             self.route_file::<Ipv6Addr>(path, text, name, target);
         }
