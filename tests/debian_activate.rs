@@ -56,7 +56,8 @@ fn netloom_faulty(root: &Path, ns: &str, fault: Option<&str>, args: &[&str]) -> 
         "--backend",
         "debian",
     ];
-    all.extend_from_slice(args);
+    let args = crate::util::patient(args);
+    all.extend(args.iter().map(String::as_str));
     for inner in ["unshare", "sh", "mount"] {
         util::tools::require(inner);
     }

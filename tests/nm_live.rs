@@ -19,7 +19,7 @@ fn run(sb: &Sandbox, root: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run 
     let mut cmd = crate::util::tools::in_netns(sb.netns(), env!("CARGO_BIN_EXE_netloom"));
     cmd.args(["--backend", "nm", "--live-mode", "always", "--root"])
         .arg(root)
-        .args(args)
+        .args(crate::util::patient(args))
         .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env_remove(netloom::engine::FAULT_VAR)
         .envs(extra.iter().copied())

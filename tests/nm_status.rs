@@ -12,7 +12,7 @@ fn run(sb: &Sandbox, root: &Path, args: &[&str]) -> Run {
     let out = crate::util::tools::in_netns(sb.netns(), env!("CARGO_BIN_EXE_netloom"))
         .args(["--backend", "nm", "--live-mode", "always", "--root"])
         .arg(root)
-        .args(args)
+        .args(crate::util::patient(args))
         .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env_remove(netloom::engine::FAULT_VAR)
         .stdin(std::process::Stdio::null())

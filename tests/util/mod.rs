@@ -41,6 +41,21 @@ pub fn eventually(mut cond: impl FnMut() -> bool) -> bool {
     poll(|| cond().then_some(())).is_some()
 }
 
+/// `args` for a run of netloom whose `apply` verifies the running host: `--verify-timeout`
+/// is [`PATIENCE`] unless the test sets its own (or `--no-verify`), so that a busy machine,
+/// slow to bring interfaces up, cannot fail a change that is right. Other verbs are left as
+/// they are.
+pub fn patient(args: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let own = args
+        .iter()
+        .any(|a| a.starts_with("--verify-timeout") || *a == "--no-verify");
+    if args.first() == Some(&"apply") && !own {
+        out.insert(1, format!("--verify-timeout={}", PATIENCE.as_secs()));
+    }
+    out
+}
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
