@@ -70,16 +70,10 @@ impl Activator for Ifupdown {
     }
 
     fn down(&self, names: &[String]) -> Result<(), Error> {
-        for name in names {
-            cmd::run("ifdown", &[name])?;
-        }
-        Ok(())
+        cmd::each("ifdown", names)
     }
 
     fn up_with(&self, _files: &[PathBuf], names: &[String]) -> Result<(), Error> {
-        for name in names {
-            cmd::run("ifup", &[name])?;
-        }
-        Ok(())
+        cmd::each("ifup", names)
     }
 }

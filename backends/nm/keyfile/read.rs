@@ -454,6 +454,56 @@ fn field<'r>(rest: &mut Option<&'r str>, chars: fn(char) -> bool) -> Result<Opti
     }
 }
 
+/// The leading fields of an address or route line as NetworkManager splits them: the
+/// address, an optional prefix length (a field that is not digits is the next one instead),
+/// and the field after it, with what follows in `rest`.
+pub(super) struct Leading<'r> {
+    pub addr: Option<&'r str>,
+    pub prefix: Option<&'r str>,
+    pub next: Option<&'r str>,
+    pub rest: Option<&'r str>,
+}
+
+/// [`Leading`] of `raw`; `Err` when a field holds a character none of them can.
+pub(super) fn leading(raw: &str) -> Result<Leading<'_>, ()> {
+    let ip_char = |c: char| c.is_ascii_hexdigit() || matches!(c, ':' | '.' | '%');
+    let mut rest = Some(raw);
+    let addr = field(&mut rest, ip_char)?;
+    let before = rest;
+    let prefix = match field(&mut rest, |c| c.is_ascii_digit()) {
+        Ok(p) => p.filter(|p| !p.is_empty()),
+        Err(()) => {
+            rest = before;
+            None
+        }
+    };
+    let next = field(&mut rest, ip_char)?.filter(|g| !g.is_empty());
+    Ok(Leading {
+        addr,
+        prefix,
+        next,
+        rest,
+    })
+}
+
+/// `text` as an address of the family (`v6` or not).
+pub(super) fn ip_of(text: &str, v6: bool) -> Option<IpAddr> {
+    if v6 {
+        text.parse::<Ipv6Addr>().map(IpAddr::V6).ok()
+    } else {
+        text.parse::<Ipv4Addr>().map(IpAddr::V4).ok()
+    }
+}
+
+/// A prefix length of the family, `missing` when none is given; `None` when it is not one.
+pub(super) fn prefix_of(prefix: Option<&str>, v6: bool, missing: u32) -> Option<u32> {
+    let max = if v6 { 128 } else { 32 };
+    match prefix {
+        Some(p) => p.parse::<u32>().ok().filter(|p| *p <= max),
+        None => Some(missing),
+    }
+}
+
 /// An address line as NetworkManager reads it (`read_one_ip_address_or_route`): the
 /// address, an optional prefix length, an optional gateway, separated by any of `/`, `;`
 /// and `,` (`A/P,GW`, `A/P`, `A,GW`, `A/GW`, the old `A;P;GW;`), a trailing separator allowed.
@@ -466,42 +516,17 @@ fn address(raw: &str, v6: bool) -> Result<(IpAddr, u32, Option<IpAddr>), String>
             "an IPv4 address with its prefix, like 192.0.2.10/24".to_owned()
         }
     };
-    let ip_char = |c: char| c.is_ascii_hexdigit() || matches!(c, ':' | '.' | '%');
-    let mut rest = Some(raw);
-    let addr = field(&mut rest, ip_char).map_err(|()| expected())?;
-    // A prefix is skippable: a field that is not digits is the gateway.
-    let before = rest;
-    let prefix = match field(&mut rest, |c| c.is_ascii_digit()) {
-        Ok(p) => p.filter(|p| !p.is_empty()),
-        Err(()) => {
-            rest = before;
-            None
-        }
-    };
-    let gateway = field(&mut rest, ip_char)
-        .map_err(|()| expected())?
-        .filter(|g| !g.is_empty());
+    let Leading {
+        addr,
+        prefix,
+        next: gateway,
+        rest,
+    } = leading(raw).map_err(|()| expected())?;
     if rest.is_some_and(|r| !r.is_empty()) {
         return Err(expected());
     }
-    let parse_ip = |s: &str| -> Result<IpAddr, String> {
-        let ip = if v6 {
-            s.parse::<Ipv6Addr>().map(IpAddr::V6).ok()
-        } else {
-            s.parse::<Ipv4Addr>().map(IpAddr::V4).ok()
-        };
-        ip.ok_or_else(expected)
-    };
-    let max = if v6 { 128 } else { 32 };
-    let prefix = match prefix {
-        Some(p) => p
-            .parse::<u32>()
-            .ok()
-            .filter(|p| *p <= max)
-            .ok_or_else(expected)?,
-        None if v6 => 64,
-        None => 24,
-    };
+    let parse_ip = |s: &str| ip_of(s, v6).ok_or_else(expected);
+    let prefix = prefix_of(prefix, v6, if v6 { 64 } else { 24 }).ok_or_else(expected)?;
     let addr = addr.ok_or_else(expected)?;
     Ok((parse_ip(addr)?, prefix, gateway.map(parse_ip).transpose()?))
 }

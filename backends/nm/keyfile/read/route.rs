@@ -3,9 +3,9 @@
 //! read them.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
-use super::{Reader, Value, field};
+use super::{Leading, Reader, Value, field, ip_of, leading, prefix_of};
 
 /// `route`, `route3`, `routes2` (and their `_options`): the number and whether it is the
 /// `routes` spelling.
@@ -74,20 +74,12 @@ fn route(raw: &str, v6: bool) -> Result<BTreeMap<String, Value>, String> {
             "a route like 10.10.0.0/16,192.0.2.254,100".to_owned()
         }
     };
-    let ip_char = |c: char| c.is_ascii_hexdigit() || matches!(c, ':' | '.' | '%');
-    let mut rest = Some(raw);
-    let dest = field(&mut rest, ip_char).map_err(|()| expected())?;
-    let before = rest;
-    let prefix = match field(&mut rest, |c| c.is_ascii_digit()) {
-        Ok(p) => p.filter(|p| !p.is_empty()),
-        Err(()) => {
-            rest = before;
-            None
-        }
-    };
-    let gateway = field(&mut rest, ip_char)
-        .map_err(|()| expected())?
-        .filter(|g| !g.is_empty());
+    let Leading {
+        addr: dest,
+        prefix,
+        next: gateway,
+        mut rest,
+    } = leading(raw).map_err(|()| expected())?;
     let mut metric = field(&mut rest, |c| c.is_ascii_digit())
         .map_err(|()| expected())?
         .filter(|m| !m.is_empty());
@@ -105,24 +97,8 @@ fn route(raw: &str, v6: bool) -> Result<BTreeMap<String, Value>, String> {
         metric = Some(g);
         gateway = None;
     }
-    let parse_ip = |s: &str| -> Result<IpAddr, String> {
-        let ip = if v6 {
-            s.parse::<Ipv6Addr>().map(IpAddr::V6).ok()
-        } else {
-            s.parse::<Ipv4Addr>().map(IpAddr::V4).ok()
-        };
-        ip.ok_or_else(expected)
-    };
-    let max = if v6 { 128 } else { 32 };
-    let prefix = match prefix {
-        Some(p) => p
-            .parse::<u32>()
-            .ok()
-            .filter(|p| *p <= max)
-            .ok_or_else(expected)?,
-        None if v6 => 128,
-        None => 24,
-    };
+    let parse_ip = |s: &str| ip_of(s, v6).ok_or_else(expected);
+    let prefix = prefix_of(prefix, v6, if v6 { 128 } else { 24 }).ok_or_else(expected)?;
     let dest = parse_ip(dest.ok_or_else(expected)?)?;
     let mut entry = BTreeMap::from([
         ("dest".to_owned(), Value::Str(dest.to_string())),
