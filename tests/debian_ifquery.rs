@@ -44,6 +44,13 @@ const CASES: &[(&str, Expect)] = &[
     ),
     ("bridge-options", Lists(&["br0"], &[])),
     ("bridge-stp-defaults", Lists(&["br0", "br1", "br2"], &[])),
+    (
+        "interface-uuid",
+        Refused(&[
+            ("br0", "<uuid>8d3f2a1c-5b6e-4c7d-9e0f-1a2b3c4d5e6f</uuid>"),
+            ("br1", "<uuid>0b5c7e2a-3d4f-4a6b-8c9d-0e1f2a3b4c5d</uuid>"),
+        ]),
+    ),
     ("bridge-stp-options-without-stp", Lists(&["br2"], &[])),
     (
         "cloned-mac",

@@ -81,6 +81,12 @@ const BASE: &str = r#"<interfaces xmlns:nl='urn:netloom:xml:1'>
 /// status are in `NOT_SETTINGS` instead.
 const FIELDS: &[(&str, &str, &str)] = &[
     ("interface name", "name='eth0'", "name='eth9'"),
+    // The profile's UUID=, which NetworkManager otherwise derives from the file's path.
+    (
+        "interface uuid",
+        "name='eth0'>\n    <start mode='onboot'/>",
+        "name='eth0'>\n    <uuid>8d3f2a1c-5b6e-4c7d-9e0f-1a2b3c4d5e6f</uuid>\n    <start mode='onboot'/>",
+    ),
     (
         "start onboot",
         "<start mode='onboot'/>",

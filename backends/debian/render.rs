@@ -205,6 +205,14 @@ impl Refusals {
 pub(super) fn interface_file(iface: &Interface) -> Result<String, Vec<Refusal>> {
     let mut refusals = Refusals::default();
     let name = &iface.name;
+    if let Some(u) = iface.uuid {
+        refusals.add(
+            name,
+            format!("<uuid>{u}</uuid>"),
+            "ifupdown names an interface only by its device name and keeps no UUID. Drop \
+             the <uuid>",
+        );
+    }
     match &iface.kind {
         InterfaceKind::Vlan(v) => vlan_name(name, v, &mut refusals),
         kind => plain_name(name, kind.type_name(), &mut refusals),

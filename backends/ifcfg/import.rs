@@ -11,8 +11,8 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{
     ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOption, BondOptions,
     Bridge, BridgeOptions, Carrier, DriverOption, Ethernet, ForwardDelay, Host, IfaceName,
-    Interface, InterfaceKind, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, ValueError,
-    Vlan, VlanOptions, VlanProtocol, VlanTag, parse_arp_target, parse_uint,
+    Interface, InterfaceKind, MacAddr, Miimon, Mtu, Port, PortKind, Slave, StartMode, Uuid,
+    ValueError, Vlan, VlanOptions, VlanProtocol, VlanTag, parse_arp_target, parse_uint,
 };
 use crate::source::SourceFile;
 
@@ -421,14 +421,24 @@ impl<'a, 's> Importer<'a, 's> {
             Kind::Vlan => InterfaceKind::Vlan(self.vlan(f, &name)?),
             Kind::Bridge => InterfaceKind::Bridge(self.bridge(f, &name)?),
         };
+        let uuid = self.uuid(f, &name);
         Some(Interface {
             name,
+            uuid,
             start,
             mtu,
             ipv4,
             ipv6,
             kind,
         })
+    }
+
+    /// `UUID`, the profile's, unless it is the one netloom's nm backend derives from the
+    /// name (a profile NetworkManager wrote for netloom's keyfile), which says nothing more;
+    /// one that is not a UUID is left to `quiet`, as NetworkManager makes its own then.
+    fn uuid(&self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Uuid> {
+        let uuid = Uuid::parse(f.get("UUID")?.trim()).ok()?;
+        (uuid != Uuid::derived("nm", name.as_str())).then_some(uuid)
     }
 
     /// A NIC: `HWADDR`, and `MACADDR` (its cloned MAC) when that is an address rather than

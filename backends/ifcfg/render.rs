@@ -77,6 +77,10 @@ fn interface(i: &Interface, out: &mut Vec<Profile>) {
         InterfaceKind::Vlan(v) => vlan(&i.name, v, inherited),
         InterfaceKind::Bridge(_) => common(Profile::new(&i.name, "Bridge"), inherited),
     };
+    // NetworkManager's profile UUID; without one it derives its own from the file's path.
+    if let Some(uuid) = i.uuid {
+        p.set("UUID", uuid);
+    }
     if let Some(v4) = &i.ipv4 {
         ipv4(&mut p, v4);
     }

@@ -577,6 +577,9 @@ impl<'a> Importer<'a> {
         };
         Some(Interface {
             name,
+            // The nm backend cannot write a UUID of the XML's yet (it names its profiles
+            // by the derived one), so a profile's own UUID stays its identity, not read.
+            uuid: None,
             start,
             mtu,
             ipv4,

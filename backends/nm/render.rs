@@ -143,6 +143,15 @@ impl Renderer {
     }
 
     fn interface(&mut self, i: &Interface) {
+        if let Some(u) = i.uuid {
+            self.refuse(
+                &i.name,
+                format!("<uuid>{u}</uuid>"),
+                "netloom names its profiles by the UUID it derives from the device name, \
+                 which is how it finds its own among the user's, and how ports name their \
+                 controller; it cannot yet keep a UUID of the XML's. Drop the <uuid>",
+            );
+        }
         let inherited = Inherited {
             // Onboot, hotplug and "not said" all start the device when it is there.
             autoconnect: i.start != Some(StartMode::None),

@@ -121,6 +121,9 @@ pub struct Host {
 pub struct Interface {
     /// The device name (for a vlan written without one, `DEV.TAG`).
     pub name: IfaceName,
+    /// The `<uuid>` the host interface proposal allows on every interface (libvirt's schema
+    /// has none): the profile's UUID where a backend keeps one; `None` when not said.
+    pub uuid: Option<Uuid>,
     /// When the interface is brought up; `None` when the input did not say.
     pub start: Option<StartMode>,
     /// The MTU of the interface (and, by inheritance, of its ports).

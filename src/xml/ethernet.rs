@@ -35,6 +35,8 @@ pub(super) struct Shared<'a, 'i> {
     /// `None` when the NIC's name was unreadable (already reported).
     pub(super) nic: Option<IfaceName>,
     pub(super) nic_el: Node<'a, 'i>,
+    /// The NIC's `<uuid>`, which goes to the bridge with its addressing.
+    pub(super) uuid: Option<crate::model::Uuid>,
     pub(super) ethernet: Ethernet,
     pub(super) start: Option<StartMode>,
     pub(super) mtu: Option<Mtu>,
@@ -70,6 +72,7 @@ pub(super) fn shared(r: &mut Reader, el: Node, nic: Shared, defs: &mut Defs) -> 
     );
     Some(Interface {
         name,
+        uuid: nic.uuid,
         start: nic.start,
         mtu: nic.mtu,
         ipv4: nic.ipv4,

@@ -6,6 +6,8 @@
 use roxmltree::{Document, Node};
 
 use super::check::Defs;
+use super::netport::uuid_text;
+use super::network::read::text_value;
 use super::reader::{Reader, named, parse_u32};
 use super::{bond, bridge, ethernet, ip, vlan};
 use crate::model::{
@@ -73,14 +75,17 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
     let ty = iface_type(r, el)?;
     let what = format!("<interface type='{ty}'>");
     let allowed: &[&str] = match ty {
-        IfaceType::Ethernet => &["start", "mac", "link", "mtu", "protocol", "shared"],
-        IfaceType::Bond => &["start", "link", "mtu", "protocol", "bond"],
-        IfaceType::Vlan => &["start", "link", "mtu", "protocol", "vlan"],
-        IfaceType::Bridge => &["start", "mtu", "protocol", "bridge"],
+        IfaceType::Ethernet => &["uuid", "start", "mac", "link", "mtu", "protocol", "shared"],
+        IfaceType::Bond => &["uuid", "start", "link", "mtu", "protocol", "bond"],
+        IfaceType::Vlan => &["uuid", "start", "link", "mtu", "protocol", "vlan"],
+        IfaceType::Bridge => &["uuid", "start", "mtu", "protocol", "bridge"],
     };
     r.check_attrs(el, &what, &["type", "name"]);
     let kids = r.children_ns(el, &what, allowed, None, netloom_children(ty));
     let name = name_attr(r, el, &what, ty);
+    let uuid = r
+        .once(&kids, "uuid", &what)
+        .and_then(|n| text_value(r, n, "<uuid>", uuid_text));
     let start = r
         .once(&kids, "start", &what)
         .and_then(|n| single_value(r, n, "<start>", "mode", StartMode::parse));
@@ -106,6 +111,7 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
             if let Some(shared) = r.once(&kids, "shared", &what) {
                 let parts = ethernet::Shared {
                     nic: name,
+                    uuid,
                     nic_el: el,
                     ethernet: eth,
                     start,
@@ -130,6 +136,7 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
             defs.add(file, el.range().start, Some(&name), None);
             return Some(Interface {
                 name,
+                uuid,
                 start,
                 mtu,
                 ipv4,
@@ -145,6 +152,7 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
     };
     Some(Interface {
         name: name?,
+        uuid,
         start,
         mtu,
         ipv4,

@@ -164,6 +164,7 @@ fn head(type_name: &str, name: impl ToString) -> El {
 
 fn interface(i: &Interface) -> El {
     let el = head(i.kind.type_name(), &i.name)
+        .children(i.uuid.map(|u| El::new("uuid").text(u)))
         .children(i.start.map(|s| El::new("start").attr("mode", s)));
     let el = match &i.kind {
         InterfaceKind::Ethernet(e) => el.children(ethernet(e)),

@@ -631,6 +631,7 @@ fn build(tops: Vec<Top>) -> Host {
         });
         interfaces.push(Interface {
             name,
+            uuid: None,
             start,
             mtu: mtu.map(|m| Mtu::parse(&m.to_string()).unwrap()),
             ipv4,

@@ -54,6 +54,8 @@ impl<'g> Read<'g> {
         let start = Some(start);
         Some(Interface {
             name,
+            // ifupdown keeps no UUID.
+            uuid: None,
             start,
             mtu,
             ipv4,

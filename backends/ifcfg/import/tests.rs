@@ -536,3 +536,17 @@ fn bond_bridge_and_mac_options_are_read_as_networkmanager_reads_them() {
         )
     );
 }
+
+#[test]
+fn a_uuid_is_read_unless_it_is_the_nm_backends_derived_one() {
+    let with = |uuid: &str| xml(&[("ifcfg-eth0", &format!("DEVICE=eth0\nUUID={uuid}\n"))]);
+    let own = crate::model::Uuid::derived("nm", "eth0").to_string();
+    assert_eq!(with(&own), "<interface type='ethernet' name='eth0'/>\n");
+    assert_eq!(
+        with("8D3F2A1C-5B6E-4C7D-9E0F-1A2B3C4D5E6F"),
+        "<interface type='ethernet' name='eth0'>\n  \
+         <uuid>8d3f2a1c-5b6e-4c7d-9e0f-1a2b3c4d5e6f</uuid>\n</interface>\n"
+    );
+    // Not a UUID: NetworkManager makes its own, so there is none to say.
+    assert_eq!(with("x"), "<interface type='ethernet' name='eth0'/>\n");
+}
