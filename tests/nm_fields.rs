@@ -92,7 +92,7 @@ const FIELDS: &[(&str, &str, &str, Expect)] = &[
         "interface uuid",
         "name='eth0'>\n    <start mode='onboot'/>",
         "name='eth0'>\n    <uuid>8d3f2a1c-5b6e-4c7d-9e0f-1a2b3c4d5e6f</uuid>\n    <start mode='onboot'/>",
-        Refused("eth0", "<uuid>8d3f2a1c-5b6e-4c7d-9e0f-1a2b3c4d5e6f</uuid>"),
+        Changes,
     ),
     ("interface name", "name='eth0'", "name='eth7'", Changes),
     (

@@ -177,7 +177,8 @@ fn import_skips_other_profile_types_and_reads_user_profiles() {
     let host = Nm.import(&files, &[]).unwrap();
     assert_eq!(
         netloom::xml::to_xml(&host),
-        "<interface type='ethernet' name='eth7'>\n  <start mode='onboot'/>\n  <protocol family='ipv4'>\n    <dhcp/>\n  </protocol>\n  <protocol family='ipv6'>\n    <autoconf/>\n  </protocol>\n</interface>\n"
+        "<interface type='ethernet' name='eth7'>\n  <uuid>1b8d8d2e-6b9e-4a4a-9d8c-5a0c8b1e2f31</uuid>\n  <start mode='onboot'/>\n  <protocol family='ipv4'>\n    <dhcp/>\n  </protocol>\n  <protocol family='ipv6'>\n    <autoconf/>\n  </protocol>\n</interface>\n",
+        "a user's profile keeps its own UUID, so applying the XML updates that profile"
     );
     match Nm.import(&files, &names(&["wlan0"])) {
         Err(BackendError::Invalid(d)) => assert!(
@@ -187,6 +188,43 @@ fn import_skips_other_profile_types_and_reads_user_profiles() {
         ),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_profile_with_the_xmls_uuid_is_written_into_the_keyfile_that_holds_it() {
+    let theirs = format!("{KEYFILES}/Wired connection 1.nmconnection");
+    let files = snapshot([(theirs.clone(), USER_WIRED.to_owned())]);
+    // What `import` gives for the user's profile, applied back with an address.
+    let host = netloom::xml::read_str(
+        "h.xml",
+        "<interface type='ethernet' name='eth7'><uuid>1b8d8d2e-6b9e-4a4a-9d8c-5a0c8b1e2f31</uuid>\
+         <protocol family='ipv4'><ip address='192.0.2.7' prefix='24'/></protocol></interface>",
+    )
+    .unwrap();
+    let out = Nm.render(&host, &files).unwrap();
+    assert_eq!(
+        out.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+        [theirs.as_str()],
+        "one profile per UUID: no second keyfile beside the user's"
+    );
+    let written = keyfile::read(&out[0].path, &out[0].contents).unwrap();
+    assert_eq!(written.uuid(), Some("1b8d8d2e-6b9e-4a4a-9d8c-5a0c8b1e2f31"));
+    assert!(
+        out[0].contents.contains("address1=192.0.2.7/24"),
+        "{}",
+        out[0].contents
+    );
+    assert!(nm::netlooms(&written), "{}", out[0].contents);
+    assert!(Nm.owns(&theirs, Some(&out[0].contents)));
+    // Another UUID is another profile, in the keyfile named after the device.
+    let other = netloom::xml::read_str(
+        "h.xml",
+        "<interface type='ethernet' name='eth7'><uuid>8d3f2a1c-5b6e-4c7d-9e0f-1a2b3c4d5e6f</uuid></interface>",
+    )
+    .unwrap();
+    let out = Nm.render(&other, &files).unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].path, format!("{KEYFILES}/eth7.nmconnection"));
 }
 
 fn write(dir: &Path, rel: &str, text: &str) {

@@ -688,3 +688,88 @@ fn a_live_profile_is_matched_once_even_when_renamed_by_hand() {
     assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
     assert!(profile(&sb, "eth12").is_some() && profile(&sb, "eth13").is_some());
 }
+
+#[test]
+fn a_users_profile_is_kept_by_its_uuid_and_another_uuid_is_refused() {
+    let Some(sb) = Sandbox::start("nm live: interface uuid") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let c = client(&sb);
+    // The user's own profile for eth14, as nmcli makes one: its UUID is not netloom's.
+    let theirs = "0e5c1b7a-2d3f-4a6b-8c9d-1f2e3d4c5b6a";
+    let mut user = Settings::default();
+    for (key, value) in [
+        ("id", "Wired connection 1"),
+        ("uuid", theirs),
+        ("type", "802-3-ethernet"),
+        ("interface-name", "eth14"),
+    ] {
+        user.set("connection", key, Value::Str(value.into()));
+    }
+    user.set("connection", "autoconnect", Value::Bool(false));
+    user.set("ipv4", "method", Value::Str("disabled".into()));
+    c.add(&user).unwrap();
+    let with = |u: &str| {
+        format!(
+            "<interface type='ethernet' name='eth14'><uuid>{u}</uuid><start mode='none'/>\
+             <protocol family='ipv4'><ip address='198.51.100.14' prefix='24'/></protocol></interface>"
+        )
+    };
+
+    // Another UUID for the same device is refused: a profile's UUID cannot change.
+    let other = xml(
+        tmp.path(),
+        "other.xml",
+        &with("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"),
+    );
+    let refused = run(&sb, tmp.path(), &["apply", "--yes", &other], &[]);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains(theirs) && refused.stderr.contains("cannot change"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(profile(&sb, "eth14").unwrap().uuid(), Some(theirs));
+    assert_eq!(address_of(&profile(&sb, "eth14").unwrap(), "ipv4"), None);
+
+    // Its own UUID updates that very profile, marks it netloom's, and changes nothing twice.
+    let same = xml(tmp.path(), "same.xml", &with(theirs));
+    ok(
+        "apply same",
+        &run(&sb, tmp.path(), &["apply", "--yes", &same], &[]),
+    );
+    let profiles = c.profiles().unwrap();
+    let mine: Vec<_> = profiles
+        .iter()
+        .filter(|p| p.settings.interface_name() == Some("eth14"))
+        .collect();
+    assert_eq!(mine.len(), 1, "one profile for eth14");
+    assert_eq!(mine[0].settings.uuid(), Some(theirs));
+    assert_eq!(
+        address_of(&mine[0].settings, "ipv4").as_deref(),
+        Some("198.51.100.14")
+    );
+    assert!(netloom::backends::nm::netlooms(&mine[0].settings));
+    let diff = run(&sb, tmp.path(), &["diff", &same], &[]);
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+    let imported = run(&sb, tmp.path(), &["import", "eth14"], &[]);
+    assert!(
+        imported.stdout.contains(&format!("<uuid>{theirs}</uuid>")),
+        "{}{}",
+        imported.stdout,
+        imported.stderr
+    );
+
+    // Marked, it is netloom's: an XML without it removes it.
+    let none = xml(
+        tmp.path(),
+        "none.xml",
+        "<interface type='ethernet' name='eth15'><start mode='none'/></interface>",
+    );
+    ok(
+        "apply none",
+        &run(&sb, tmp.path(), &["apply", "--yes", &none], &[]),
+    );
+    assert!(profile(&sb, "eth14").is_none());
+}

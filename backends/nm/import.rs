@@ -16,7 +16,6 @@ use std::collections::{HashMap, HashSet};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::keyfile::Locator;
-use super::render::uuid;
 use super::settings::{Settings, Value, kind};
 use crate::backend::{BackendError, Imported, Note, NoteKind};
 use crate::error::{Diagnostic, Diagnostics};
@@ -24,7 +23,7 @@ use crate::model::{
     AgeingTime, ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOption,
     BondOptions, Bridge, BridgeOptions, Carrier, Dhcp, DriverOption, Ethernet, ForwardDelay,
     HelloTime, Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6,
-    Ipv6Address, Ipv6Prefix, MacAddr, MaxAge, Miimon, Mtu, Port, PortKind, Slave, StartMode,
+    Ipv6Address, Ipv6Prefix, MacAddr, MaxAge, Miimon, Mtu, Port, PortKind, Slave, StartMode, Uuid,
     ValueError, Vlan, VlanOptions, VlanProtocol, VlanTag, parse_arp_target, parse_host_ipv4,
     parse_host_ipv6, parse_uint,
 };
@@ -254,11 +253,10 @@ pub(super) fn chosen<'a>(
                 }
             },
         };
-        let raw = name.as_str();
         match index.get(&name) {
             // Deriving the UUID only for a second profile of a name keeps the common case
             // (one profile each) free of hashing.
-            Some(&i) if src.settings.uuid() == Some(uuid(raw).as_str()) => out[i].1 = *src,
+            Some(&i) if super::marked(src.settings) => out[i].1 = *src,
             Some(_) => {}
             None => {
                 index.insert(name.clone(), out.len());
@@ -380,7 +378,17 @@ fn quiet(section: &str, key: &str, value: &Value) -> bool {
             | ("ipv6", "addr-gen-mode", Value::I32(2 | 3))
             | (kind::BOND | kind::VLAN | kind::BRIDGE, "interface-name", _)
             | (kind::VLAN, "flags", Value::U32(0 | 1))
+    ) || matches!(
+        (section, key, value),
+        (super::USER, "data", Value::StrMap(data)) if data.keys().all(|k| k == super::OWNED_KEY)
     )
+}
+
+/// The UUID of profile `p` of device `name` for the XML: none when it is the one netloom
+/// derives from the name (the XML need not say what every render derives again).
+fn own_uuid(p: &Settings, name: &IfaceName) -> Option<Uuid> {
+    let u = Uuid::parse(p.uuid()?).ok()?;
+    (u != Uuid::derived("nm", name.as_str())).then_some(u)
 }
 
 /// A model parser's verdict on `value`, as a message naming the key.
@@ -553,6 +561,7 @@ impl<'a> Importer<'a> {
     fn interface(&mut self, i: usize) -> Option<Interface> {
         let p = self.settings(i);
         let name = self.profiles[i].0.clone();
+        let uuid = own_uuid(p, &name);
         self.visit(i);
         let start = Some(match self.get(i, "connection", "autoconnect") {
             Some(Value::Bool(false)) => StartMode::None,
@@ -577,9 +586,7 @@ impl<'a> Importer<'a> {
         };
         Some(Interface {
             name,
-            // The nm backend cannot write a UUID of the XML's yet (it names its profiles
-            // by the derived one), so a profile's own UUID stays its identity, not read.
-            uuid: None,
+            uuid,
             start,
             mtu,
             ipv4,

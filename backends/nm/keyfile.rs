@@ -199,7 +199,8 @@ fn entry<'a>(
         return;
     }
     let text: Cow<'a, str> = match (name, key, value) {
-        (kind::BOND, "options", Value::StrMap(options)) => {
+        (kind::BOND, "options", Value::StrMap(options))
+        | (super::USER, "data", Value::StrMap(options)) => {
             out.extend(
                 options
                     .iter()

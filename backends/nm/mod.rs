@@ -42,14 +42,34 @@ pub fn path(name: &str) -> String {
     format!("{DIR}/{name}{SUFFIX}")
 }
 
-/// Whether a profile (a keyfile, or a live one) is one netloom made: its UUID is the one
-/// netloom derives from its interface name, and it is of a kind the model holds (a Wi-Fi or
-/// team profile that carries such a UUID is still the user's, as import skips it). Only
-/// those are ever removed for not being rendered; the user's own profiles (Wi-Fi, VPN)
-/// share the directory and the daemon.
+/// The setting that holds an application's own data (`[user]` in a keyfile).
+pub const USER: &str = "user";
+
+/// The `user` key that marks a profile whose UUID is the XML's as netloom's.
+pub const OWNED_KEY: &str = "netloom.owned";
+
+/// The value of [`OWNED_KEY`].
+pub const OWNED_VALUE: &str = "yes";
+
+/// Whether `s` says it is netloom's: its UUID is the one netloom derives from its interface
+/// name, or (when the XML gave its own UUID) it carries netloom's mark in `user`.
+pub fn marked(s: &Settings) -> bool {
+    let derived = s
+        .interface_name()
+        .is_some_and(|name| s.uuid() == Some(render::uuid(name).as_str()));
+    derived
+        || matches!(
+            s.0.get(USER).and_then(|u| u.get("data")),
+            Some(Value::StrMap(data)) if data.get(OWNED_KEY).map(String::as_str) == Some(OWNED_VALUE)
+        )
+}
+
+/// Whether a profile (a keyfile, or a live one) is one netloom made: it is [`marked`], and
+/// of a kind the model holds (a Wi-Fi or team profile that carries such a UUID is still the
+/// user's, as import skips it). Only those are ever removed for not being rendered; the
+/// user's own profiles (Wi-Fi, VPN) share the directory and the daemon.
 pub fn netlooms(s: &Settings) -> bool {
     use settings::kind;
-    let derived = s.interface_name().map(render::uuid);
     let modelled = matches!(
         s.kind(),
         Some(kind::ETHERNET | kind::BOND | kind::VLAN | kind::BRIDGE)
@@ -57,7 +77,7 @@ pub fn netlooms(s: &Settings) -> bool {
         s.str("connection", "slave-type"),
         None | Some("bond" | "bridge")
     );
-    modelled && derived.is_some() && s.uuid() == derived.as_deref()
+    modelled && marked(s)
 }
 
 /// Whether `path` is a keyfile NetworkManager reads (`nm_keyfile_utils_ignore_filename`, for
@@ -173,8 +193,43 @@ fn names(host: &Host) -> Vec<&IfaceName> {
 }
 
 /// The keyfile of one profile: merged into the keyfile already at its path, if any.
-fn keyfile_for(profile: &Settings, existing: &Snapshot) -> Result<RenderedFile, Diagnostics> {
-    let path = path(profile.interface_name().unwrap_or_default());
+/// Where each profile that carries the XML's own UUID already lives, by UUID, when that is
+/// a keyfile other than the one named after its device (a profile the user made, whose
+/// UUID `import` read): NetworkManager knows one profile by one UUID, so it is written into
+/// that keyfile rather than into a second one beside it.
+fn homes<'s>(
+    profiles: &[Settings],
+    existing: &'s Snapshot,
+) -> Result<HashMap<String, &'s str>, BackendError> {
+    let own: Vec<&str> = profiles
+        .iter()
+        .filter(|p| p.0.contains_key(USER))
+        .filter_map(Settings::uuid)
+        .collect();
+    if own.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut out = HashMap::new();
+    for (file, _, settings) in parsed(existing)? {
+        let Some(u) = settings.uuid().filter(|u| own.contains(u)) else {
+            continue;
+        };
+        if settings.interface_name().map(path).as_deref() != Some(file) {
+            out.entry(u.to_owned()).or_insert(file);
+        }
+    }
+    Ok(out)
+}
+
+fn keyfile_for(
+    profile: &Settings,
+    home: Option<&str>,
+    existing: &Snapshot,
+) -> Result<RenderedFile, Diagnostics> {
+    let path = match home {
+        Some(p) => p.to_owned(),
+        None => path(profile.interface_name().unwrap_or_default()),
+    };
     if let Some(problem) = existing.binary.get(&path) {
         return Err(Diagnostics(vec![problem.clone().with_note(
             "netloom merges its settings into this keyfile, and cannot keep bytes it cannot \
@@ -285,8 +340,12 @@ impl Backend for Nm {
                 refusals,
             });
         }
+        let homes = homes(&profiles, existing)?;
         // Each keyfile is independent of the others: 10,000 are written on every core.
-        let written = crate::parallel::map(&profiles, 128, |p| keyfile_for(p, existing));
+        let written = crate::parallel::map(&profiles, 128, |p| {
+            let home = p.uuid().and_then(|u| homes.get(u)).copied();
+            keyfile_for(p, home, existing)
+        });
         let mut problems: Vec<Diagnostic> = Vec::new();
         let mut out = Vec::with_capacity(written.len());
         for file in written {

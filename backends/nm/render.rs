@@ -5,7 +5,7 @@
 //!
 //! | model | settings |
 //! |---|---|
-//! | name | `connection.id` and `connection.interface-name`; `connection.uuid` derived from the name (`Uuid::derived("nm", NAME)`) so every run and machine agree |
+//! | name | `connection.id` and `connection.interface-name`; `connection.uuid` derived from the name (`Uuid::derived("nm", NAME)`) so every run and machine agree, or the XML's `<uuid>` with netloom's mark in `[user]` |
 //! | kind | `connection.type` `802-3-ethernet`, `bond`, `vlan` or `bridge` |
 //! | start onboot, hotplug, absent / none | `connection.autoconnect` true / false: NetworkManager activates an autoconnect profile at boot and whenever its device appears, so onboot and hotplug are one thing to it |
 //! | MTU | `802-3-ethernet.mtu`, on the interface and on every port and slave (as the ifcfg backend does: a port whose MTU differs from its bridge's breaks the bridge, and NetworkManager does not copy it) |
@@ -143,15 +143,6 @@ impl Renderer {
     }
 
     fn interface(&mut self, i: &Interface) {
-        if let Some(u) = i.uuid {
-            self.refuse(
-                &i.name,
-                format!("<uuid>{u}</uuid>"),
-                "netloom names its profiles by the UUID it derives from the device name, \
-                 which is how it finds its own among the user's, and how ports name their \
-                 controller; it cannot yet keep a UUID of the XML's. Drop the <uuid>",
-            );
-        }
         let inherited = Inherited {
             // Onboot, hotplug and "not said" all start the device when it is there.
             autoconnect: i.start != Some(StartMode::None),
@@ -163,12 +154,16 @@ impl Renderer {
             InterfaceKind::Vlan(v) => self.vlan(&i.name, v, inherited),
             InterfaceKind::Bridge(br) => self.bridge(&i.name, br, inherited),
         };
+        if let Some(u) = i.uuid {
+            own_uuid(&mut p, u);
+        }
+        let controller = p.uuid().unwrap_or_default().to_owned();
         self.ipv4(&mut p, &i.name, i.ipv4.as_ref());
         self.ipv6(&mut p, &i.name, i.ipv6.as_ref());
         self.out.push(p);
         match &i.kind {
             InterfaceKind::Ethernet(_) | InterfaceKind::Vlan(_) => {}
-            InterfaceKind::Bond(b) => self.slaves(&i.name, b, inherited),
+            InterfaceKind::Bond(b) => self.slaves(&controller, b, inherited),
             InterfaceKind::Bridge(br) => {
                 for port in &br.ports {
                     let mut pp = match &port.kind {
@@ -176,10 +171,10 @@ impl Renderer {
                         PortKind::Vlan(v) => self.vlan(&port.name, v, inherited),
                         PortKind::Bond(b) => self.bond(&port.name, b, inherited),
                     };
-                    controlled_by(&mut pp, &i.name, kind::BRIDGE);
+                    controlled_by(&mut pp, &controller, kind::BRIDGE);
                     self.out.push(pp);
                     if let PortKind::Bond(b) = &port.kind {
-                        self.slaves(&port.name, b, inherited);
+                        self.slaves(&uuid(port.name.as_str()), b, inherited);
                     }
                 }
             }
@@ -205,7 +200,8 @@ impl Renderer {
         p
     }
 
-    fn slaves(&mut self, bond: &IfaceName, b: &Bond, inherited: Inherited) {
+    /// The profiles of `b`'s slaves, each naming its bond by the bond profile's UUID.
+    fn slaves(&mut self, bond: &str, b: &Bond, inherited: Inherited) {
         for slave in &b.slaves {
             let mut p = self.ethernet(&slave.name, &slave.ethernet, inherited);
             controlled_by(&mut p, bond, kind::BOND);
@@ -518,15 +514,26 @@ fn address(addr: impl ToString, prefix: u32) -> BTreeMap<String, Value> {
     ])
 }
 
-/// Makes `p` a port of `controller`, named by UUID, which stays right when a profile is
-/// renamed. Ports get no IP settings: NetworkManager drops them from ports anyway.
-fn controlled_by(p: &mut Settings, controller: &IfaceName, slave_type: &str) {
-    p.set(
-        "connection",
-        "master",
-        Value::Str(uuid(controller.as_str())),
-    );
+/// Makes `p` a port of the profile whose UUID is `controller`: a UUID stays right when a
+/// profile is renamed. Ports get no IP settings: NetworkManager drops them from ports anyway.
+fn controlled_by(p: &mut Settings, controller: &str, slave_type: &str) {
+    p.set("connection", "master", Value::Str(controller.to_owned()));
     p.set("connection", "slave-type", s(slave_type));
+}
+
+/// Gives `p` the XML's own UUID. Its UUID then no longer says the profile is netloom's, so
+/// it carries netloom's mark in NetworkManager's `user` setting (which exists for an
+/// application's own data and which NetworkManager keeps but never acts on).
+fn own_uuid(p: &mut Settings, u: Uuid) {
+    p.set("connection", "uuid", Value::Str(u.to_string()));
+    p.set(
+        super::USER,
+        "data",
+        Value::StrMap(BTreeMap::from([(
+            super::OWNED_KEY.to_owned(),
+            super::OWNED_VALUE.to_owned(),
+        )])),
+    );
 }
 
 #[cfg(test)]

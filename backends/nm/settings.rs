@@ -122,6 +122,7 @@ pub const MANAGED: &[(&str, &str)] = &[
     ("ipv6", "route-data"),
     ("ipv6", "dns-data"),
     ("ipv6", "dns-search"),
+    (super::USER, "data"),
 ];
 
 /// The keys of a `route-data` entry the model holds a route in; an entry with any other
@@ -147,9 +148,9 @@ pub fn holds_route(entry: &BTreeMap<String, Value>) -> bool {
 }
 
 /// The lists netloom shares with the user entry by entry: the entries the model holds are
-/// netloom's, the others (a route with an MTU, a DNS-over-TLS server, a routing domain) the
-/// user's.
-const SHARED_LISTS: &[&str] = &["route-data", "dns-data", "dns-search"];
+/// netloom's, the others (a route with an MTU, a DNS-over-TLS server, a routing domain,
+/// another application's user data) the user's.
+const SHARED_LISTS: &[&str] = &["route-data", "dns-data", "dns-search", "data"];
 
 /// The entries of a shared list `value` (see [`SHARED_LISTS`]) that are netloom's (`ours`)
 /// or the user's (`!ours`); `None` when that leaves none.
@@ -165,6 +166,12 @@ fn entries(key: &str, value: &Value, ours: bool) -> Option<Value> {
             list.iter()
                 .filter(|s| holds_text(key, s) == ours)
                 .cloned()
+                .collect(),
+        ),
+        Value::StrMap(map) => Value::StrMap(
+            map.iter()
+                .filter(|(k, _)| (k.as_str() == super::OWNED_KEY) == ours)
+                .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         ),
         other => return ours.then(|| other.clone()),
@@ -343,6 +350,18 @@ impl Settings {
                 };
                 out.set(family, key, merged);
             }
+        }
+        // Another application's user data stays beside netloom's mark.
+        if let Some(Value::StrMap(theirs)) = self
+            .get(super::USER, "data")
+            .and_then(|v| entries("data", v, false))
+        {
+            let mut data = match out.get(super::USER, "data") {
+                Some(Value::StrMap(ours)) => ours.clone(),
+                _ => BTreeMap::new(),
+            };
+            data.extend(theirs);
+            out.set(super::USER, "data", Value::StrMap(data));
         }
         out
     }

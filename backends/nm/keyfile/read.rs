@@ -287,14 +287,21 @@ impl Reader {
 
     fn entry(&mut self, section: &str, e: &ini::Entry<'_>) {
         let ip = matches!(section, "ipv4" | "ipv6");
-        if section == kind::BOND && e.key != "interface-name" {
+        // A bond's options and an application's user data are one map each, flattened
+        // into the section's keys.
+        let map = match section {
+            kind::BOND if e.key != "interface-name" => Some("options"),
+            super::super::USER => Some("data"),
+            _ => None,
+        };
+        if let Some(map) = map {
             let Some(value) = self.string(e) else { return };
             match self
                 .settings
                 .0
                 .entry(section.to_owned())
                 .or_default()
-                .entry("options".to_owned())
+                .entry(map.to_owned())
                 .or_insert_with(|| Value::StrMap(BTreeMap::new()))
             {
                 Value::StrMap(options) => {

@@ -190,7 +190,11 @@ a.b=c
         Some(&Value::Strs(vec!["192.0.2.53".into(), "192.0.2.54".into()]))
     );
     assert_eq!(s.get("ipv6", "addr-gen-mode"), Some(&Value::I32(1)));
-    assert_eq!(s.str("user", "a.b"), Some("c"));
+    // `[user]` is one map on D-Bus (`user.data`), read the same way from a keyfile.
+    assert_eq!(
+        s.get("user", "data"),
+        Some(&Value::StrMap(BTreeMap::from([("a.b".into(), "c".into())])))
+    );
     assert_eq!(write(&s), text);
 }
 

@@ -117,6 +117,9 @@ pub fn plan(client: &Client, host: &Host) -> Result<StorePlan, Error> {
             taken.insert(u);
         }
     }
+    for (d, m) in desired.iter().zip(&matched) {
+        refuse_other_uuid(d, *m)?;
+    }
     // A port names its controller by UUID; a controller matched by name keeps its own.
     let renamed: HashMap<String, String> = desired
         .iter()
@@ -159,6 +162,24 @@ pub fn plan(client: &Client, host: &Host) -> Result<StorePlan, Error> {
         }
     }
     store_plan(ops)
+}
+
+/// Refuses to take over `found`, a profile matched by its device's name, for `desired`,
+/// whose UUID is the XML's own: NetworkManager cannot change a profile's UUID, and keeping
+/// the found one would silently not be what the XML says.
+fn refuse_other_uuid(desired: &Settings, found: Option<&LiveProfile>) -> Result<(), Error> {
+    let Some(found) = found else { return Ok(()) };
+    if !desired.0.contains_key(crate::backends::nm::USER) || found.settings.uuid() == desired.uuid()
+    {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "NetworkManager's profile '{}' (UUID {}) configures device '{}', which the XML gives          <uuid>{}</uuid>, and a profile's UUID cannot change: give that profile's UUID, drop          the <uuid>, or delete the profile",
+        found.settings.id().unwrap_or("?"),
+        found.settings.uuid().unwrap_or("?"),
+        desired.interface_name().unwrap_or("?"),
+        desired.uuid().unwrap_or("?"),
+    )))
 }
 
 /// What removing interface `name` with its ports and slaves changes: its profiles (found
