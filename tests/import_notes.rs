@@ -222,3 +222,34 @@ fn a_note_shows_what_a_hostile_value_holds_escaped() {
         run.stderr
     );
 }
+
+/// What netloom writes, it reads back without a note, in every backend: a setting the XML
+/// says once and a backend repeats on each port (the MTU, the start mode) is read with the
+/// interface, not taken for the user's.
+#[test]
+fn what_netloom_writes_imports_back_without_a_note_in_every_backend() {
+    use netloom::backend::Snapshot;
+    let inputs = crate::util::xml_files(&crate::util::repo().join("tests/data/interfaces"));
+    let mut checked = 0;
+    for backend in netloom::backends::ALL {
+        for input in &inputs {
+            let name = input.file_name().unwrap().to_string_lossy().into_owned();
+            let host =
+                netloom::xml::read_str(&name, &std::fs::read_to_string(input).unwrap()).unwrap();
+            let Ok(files) = backend.render(&host, &Snapshot::default()) else {
+                continue; // refused: golden/BACKEND/NAME.refused says why
+            };
+            let snapshot = Snapshot {
+                files: files.into_iter().map(|f| (f.path, f.contents)).collect(),
+                ..Snapshot::default()
+            };
+            let imported = backend
+                .import_noted(&snapshot, &[])
+                .unwrap_or_else(|e| panic!("{} {name}: {e}", backend.name()));
+            let notes: Vec<String> = imported.notes.iter().map(|n| n.to_string()).collect();
+            assert!(notes.is_empty(), "{} {name}: {notes:#?}", backend.name());
+            checked += 1;
+        }
+    }
+    assert!(checked > 3 * 20, "only {checked} renders were checked");
+}

@@ -303,7 +303,9 @@ fn ethernet_profile_round_trips_through_add_update_and_delete() {
     assert_eq!(got.managed(), want.managed());
     assert_eq!(got.uuid(), live.uuid());
     // Imported from what GetSettings says, the cloned MAC is read once.
-    let host = netloom::backends::nm::import::host(std::slice::from_ref(&got), &[]).unwrap();
+    let host = netloom::backends::nm::import::host(std::slice::from_ref(&got), &[])
+        .unwrap()
+        .host;
     assert!(
         netloom::xml::to_xml(&host).contains("<nl:cloned-mac address='02:4e:4d:00:00:98'/>"),
         "{}",

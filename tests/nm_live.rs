@@ -773,3 +773,36 @@ fn a_users_profile_is_kept_by_its_uuid_and_another_uuid_is_refused() {
     );
     assert!(profile(&sb, "eth14").is_none());
 }
+
+#[test]
+fn importing_from_networkmanager_notes_what_the_model_cannot_hold_and_strict_refuses_it() {
+    let Some(sb) = Sandbox::start("nm live: import notes") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut user = Settings::default();
+    for (key, value) in [
+        ("id", "Office"),
+        ("type", "802-3-ethernet"),
+        ("interface-name", "eth16"),
+        ("zone", "work"),
+    ] {
+        user.set("connection", key, Value::Str(value.into()));
+    }
+    user.set("connection", "autoconnect", Value::Bool(false));
+    user.set("ipv4", "method", Value::Str("disabled".into()));
+    client(&sb).add(&user).unwrap();
+
+    let noted = run(&sb, tmp.path(), &["import", "eth16"], &[]);
+    assert_eq!(noted.code, 0, "{}{}", noted.stdout, noted.stderr);
+    assert!(noted.stdout.contains("name='eth16'"), "{}", noted.stdout);
+    assert!(
+        noted.stderr.contains("NetworkManager profile 'Office'")
+            && noted.stderr.contains("connection.zone"),
+        "the zone is kept by NetworkManager but not in the XML, and says so: {}",
+        noted.stderr
+    );
+    let strict = run(&sb, tmp.path(), &["import", "--strict", "eth16"], &[]);
+    assert_eq!(strict.code, 2, "{}{}", strict.stdout, strict.stderr);
+    assert!(strict.stdout.is_empty(), "{}", strict.stdout);
+}

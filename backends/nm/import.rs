@@ -31,8 +31,9 @@ use crate::model::{Destination, RouteCheck};
 use crate::source::SourceFile;
 
 /// The model of `profiles` (as `GetSettings` returns them), limited to the top-level
-/// interfaces `names` (and what they contain); empty means all.
-pub fn host(profiles: &[Settings], names: &[IfaceName]) -> Result<Host, BackendError> {
+/// interfaces `names` (and what they contain); empty means all. What the model cannot hold
+/// (a Wi-Fi profile, a firewall zone) is a note naming the profile, as for keyfiles.
+pub fn host(profiles: &[Settings], names: &[IfaceName]) -> Result<Imported, BackendError> {
     let sources: Vec<Source<'_>> = profiles
         .iter()
         .map(|settings| Source {
@@ -40,7 +41,7 @@ pub fn host(profiles: &[Settings], names: &[IfaceName]) -> Result<Host, BackendE
             file: None,
         })
         .collect();
-    build(&sources, names, &Live::new()).map(|i| i.host)
+    build(&sources, names, &Live::new())
 }
 
 /// The keyfile a profile was read from: its path and its text.
@@ -584,6 +585,7 @@ impl<'a> Importer<'a> {
             Some(kind::BRIDGE) => InterfaceKind::Bridge(self.bridge(i, &name)?),
             _ => InterfaceKind::Ethernet(self.ethernet(i)),
         };
+        self.inherited(i, mtu);
         Some(Interface {
             name,
             uuid,
@@ -593,6 +595,31 @@ impl<'a> Importer<'a> {
             ipv6,
             kind,
         })
+    }
+
+    /// Marks as read what every port and slave under top-level profile `i` repeats of it:
+    /// its `autoconnect`, and its `mtu` when it has one. The XML says them once, on the
+    /// interface, and every backend repeats them on the ports (a port with another MTU
+    /// breaks its bridge). A port that differs stays a note: the XML has no place for it.
+    fn inherited(&mut self, i: usize, mtu: Option<Mtu>) {
+        let Some(from) = self.visited.iter().rposition(|&v| v == i) else {
+            return;
+        };
+        let autoconnect =
+            |s: &Settings| s.get("connection", "autoconnect") != Some(&Value::Bool(false));
+        let top = autoconnect(self.settings(i));
+        let under: Vec<usize> = self.visited[from + 1..].to_vec();
+        for m in under {
+            let port = self.settings(m);
+            if autoconnect(port) == top {
+                self.mark(m, "connection", "autoconnect");
+            }
+            if mtu
+                .is_some_and(|mtu| port.get(kind::ETHERNET, "mtu") == Some(&Value::U32(mtu.get())))
+            {
+                self.mark(m, kind::ETHERNET, "mtu");
+            }
+        }
     }
 
     fn mtu(&mut self, i: usize) -> Option<Mtu> {

@@ -42,11 +42,7 @@ fn imported(cli: &Cli, names: &[String]) -> Result<Imported> {
     let root = super::open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
     if let super::live::Reach::Store { store, .. } = super::live::reach(cli, &root, backend)? {
-        // A service's profiles are read whole over its API: nothing is skipped in a file.
-        return Ok(Imported {
-            host: store.import(&names)?,
-            notes: Vec::new(),
-        });
+        return store.import(&names);
     }
     let existing = root.snapshot(backend.scan())?;
     Ok(backend.import_noted(&existing, &names)?)

@@ -45,7 +45,7 @@ pub(super) fn run(args: &Args, cli: &Cli) -> Result<Status> {
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
     let host = match super::live::reach(cli, &root, backend)? {
-        Reach::Store { store, .. } => store.import(&names)?,
+        Reach::Store { store, .. } => store.import(&names)?.host,
         Reach::Files => backend.import(&root.snapshot(backend.scan())?, &names)?,
     };
     let kernel = crate::live::kernel::read()?;

@@ -25,6 +25,7 @@ pub mod verify;
 
 use std::path::PathBuf;
 
+use crate::backend::Imported;
 use crate::error::Error;
 use crate::model::{Host, IfaceName};
 use crate::plan::Plan;
@@ -111,8 +112,9 @@ pub trait Store {
     /// What removing the top-level interface `name`, with its ports and slaves, changes.
     fn plan_undefine(&self, name: &IfaceName) -> Result<StorePlan, Error>;
 
-    /// What the service has, as a host (`names` limits it to those top-level interfaces).
-    fn import(&self, names: &[IfaceName]) -> Result<Host, Error>;
+    /// What the service has, as a host (`names` limits it to those top-level interfaces),
+    /// with a note for each profile skipped and each setting it keeps but the model does not.
+    fn import(&self, names: &[IfaceName]) -> Result<Imported, Error>;
 
     /// Before the first change: what the service itself can undo by (a checkpoint), as a
     /// token the journal keeps; it undoes by itself after a while unless committed.

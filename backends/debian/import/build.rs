@@ -51,6 +51,7 @@ impl<'g> Read<'g> {
             Kind::Bridge => InterfaceKind::Bridge(self.bridge(g, p)?),
             Kind::Vlan => InterfaceKind::Vlan(self.vlan(&name, at, Some(g), p)?),
         };
+        self.inherited_mtu(g, mtu_val);
         let start = Some(start);
         Some(Interface {
             name,
@@ -62,6 +63,24 @@ impl<'g> Read<'g> {
             ipv6,
             kind,
         })
+    }
+
+    /// Marks as read the `mtu` of every port and slave under top-level interface `g` that
+    /// says `g`'s own: the XML says it once, on the interface, and every backend repeats it
+    /// on the ports (a port with another MTU breaks its bridge). One that differs stays a
+    /// note: the XML has no place for it.
+    fn inherited_mtu(&self, g: usize, mtu: Option<Val<'g>>) {
+        let Some(mtu) = mtu else { return };
+        let visited = self.visited.borrow();
+        let Some(from) = visited.iter().rposition(|&v| v == g) else {
+            return;
+        };
+        for &m in &visited[from + 1..] {
+            let repeated = self.stanzas(m).flat_map(|s| &s.opts);
+            for o in repeated.filter(|o| o.key == "mtu" && o.val.text() == mtu.text()) {
+                o.used.set(true);
+            }
+        }
     }
 
     /// Checks every stanza's family and method, that a port or slave (part of `master`)

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Client, LiveProfile};
+use crate::backend::Imported;
 use crate::backends::nm::settings::Value;
 use crate::backends::nm::{Settings, keyfile, render};
 use crate::error::Error;
@@ -223,7 +224,7 @@ pub fn plan_undefine(client: &Client, name: &IfaceName) -> Result<StorePlan, Err
 }
 
 /// The live profiles as a host, for `import`: every profile netloom can express.
-pub fn import(client: &Client, names: &[IfaceName]) -> Result<Host, Error> {
+pub fn import(client: &Client, names: &[IfaceName]) -> Result<Imported, Error> {
     let profiles: Vec<Settings> = client
         .profiles()?
         .into_iter()

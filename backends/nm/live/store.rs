@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::plan::{PREFIX, shown, shown_path};
 use super::{Checkpoint, Client, LiveProfile};
+use crate::backend::Imported;
 use crate::backends::nm::{Settings, Value};
 use crate::error::Error;
 use crate::live::{Step, Store, StorePlan, StoreRecord};
@@ -121,7 +122,7 @@ impl Store for NmStore {
         super::plan::plan_undefine(&self.client, name)
     }
 
-    fn import(&self, names: &[IfaceName]) -> Result<Host, Error> {
+    fn import(&self, names: &[IfaceName]) -> Result<Imported, Error> {
         super::plan::import(&self.client, names)
     }
 
