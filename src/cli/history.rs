@@ -59,6 +59,7 @@ pub struct ConfirmArgs {
 pub(super) fn history(args: &HistoryArgs, cli: &Cli) -> Result<Status> {
     let root = open_root(cli)?;
     let all = engine::history(&root)?;
+    let damaged = engine::journal_damage(&root)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     match args.format {
         Format::Json => {
@@ -67,6 +68,7 @@ pub(super) fn history(args: &HistoryArgs, cli: &Cli) -> Result<Status> {
             return super::json::print(serde_json::json!({
                 "root": root.display().to_string(),
                 "transactions": list,
+                "damaged": damaged,
             }))
             .map(|()| Status::Success);
         }
@@ -89,6 +91,7 @@ pub(super) fn history(args: &HistoryArgs, cli: &Cli) -> Result<Status> {
         }
     }
     out.flush().map_err(Error::Output)?;
+    super::notify(&damaged);
     Ok(Status::Success)
 }
 

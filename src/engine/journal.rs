@@ -367,14 +367,24 @@ fn entry_state(dir: &Dir) -> Result<Result<State, String>, Error> {
 /// Every transaction of a root, oldest first, with all it recorded. Reading every
 /// `meta.json` (each lists every file its transaction touched) is for `history` and
 /// `rollback`; the other commands need only [`states`].
-pub(crate) fn list(root: &TargetRoot) -> Result<Vec<Tx>, Error> {
-    let mut out = Vec::new();
-    for (_, dir) in entries(&root.walk())?.found {
-        if let Ok(tx) = load(dir)? {
-            out.push(tx);
+pub(crate) fn list(root: &TargetRoot) -> Result<Listed, Error> {
+    let mut out = Listed::default();
+    for (id, dir) in entries(&root.walk())?.found {
+        match load(dir)? {
+            Ok(tx) => out.found.push(tx),
+            Err(why) => out.damaged.push((id, why)),
         }
     }
     Ok(out)
+}
+
+/// The transactions of a root that could be read, and the entries that could not.
+#[derive(Default)]
+pub(crate) struct Listed {
+    /// Oldest first.
+    pub found: Vec<Tx>,
+    /// Each entry's number and why it is not a transaction netloom wrote.
+    pub damaged: Vec<(u64, String)>,
 }
 
 /// Every transaction's id and state, oldest first.

@@ -613,7 +613,8 @@ pub fn rollback_plan(
     id: Option<u64>,
     force: bool,
 ) -> Result<(u64, Plan), Error> {
-    let all = journal::list(root)?;
+    let listed = journal::list(root)?;
+    let all = &listed.found;
     let tx = match id {
         Some(id) => all.iter().find(|t| t.meta.id == id).ok_or_else(|| {
             Error::Refused(format!(
@@ -628,6 +629,14 @@ pub fn rollback_plan(
             .ok_or_else(|| Error::Refused("there is no transaction to roll back".into()))?,
     };
     let id = tx.meta.id;
+    // A later entry that cannot be read may have changed the same files: undoing beneath
+    // it blind could put back what it replaced.
+    if let Some((later, why)) = listed.damaged.iter().find(|(d, _)| *d > id) {
+        return Err(Error::Refused(format!(
+            "journal entry {later} is later than transaction {id} and cannot be read ({why}); \
+             look at it, then remove it or restore it before rolling back"
+        )));
+    }
     if let Some(waiting) = all
         .iter()
         .find(|t| matches!(t.state, State::Pending { .. }))
@@ -714,6 +723,7 @@ pub fn pending(root: &TargetRoot) -> Result<Option<u64>, Error> {
 /// Every transaction of a root, oldest first, for `netloom history`. Reads only.
 pub fn history(root: &TargetRoot) -> Result<Vec<TxInfo>, Error> {
     Ok(journal::list(root)?
+        .found
         .into_iter()
         .map(|t| TxInfo {
             id: t.meta.id,
@@ -881,4 +891,18 @@ impl Touched {
         }
         Ok(())
     }
+}
+
+/// The journal entries of `root` that are not transactions netloom wrote (a damaged
+/// `meta.json`, a planted directory), one sentence each: `history` lists what it can read and
+/// says which entries it could not, rather than leave them out in silence.
+pub fn journal_damage(root: &TargetRoot) -> Result<Vec<String>, Error> {
+    let listed = journal::list(root)?;
+    let mut out = journal::damage(root)?;
+    for (_, why) in listed.damaged {
+        if !out.contains(&why) {
+            out.push(why);
+        }
+    }
+    Ok(out)
 }

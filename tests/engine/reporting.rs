@@ -336,3 +336,31 @@ fn a_rollback_that_cannot_remove_a_directory_it_made_says_what_it_restored() {
     assert_tree(&sb.tree(), &empty, "finished by the next command");
     assert_eq!(sb.state(1), rolled_back("requested"));
 }
+
+#[test]
+fn history_names_a_committed_entry_it_cannot_read_and_rollback_does_not_undo_beneath_it() {
+    let (sb, after_a, after_b) = two_transactions();
+    let journal = sb.at("var/lib/netloom/journal");
+    std::fs::write(journal.join("2/meta.json"), "garbage").unwrap();
+    let damaged = format!("{}/2 is not a transaction netloom wrote", journal.display());
+
+    let out = sb.run(&["history"]);
+    out.expect(0).stderr_has(&damaged);
+    assert!(out.stdout.starts_with("1  "), "{}", out.stdout);
+    let json = sb.run(&["history", "--format", "json"]);
+    json.expect(0);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let listed = v["damaged"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{v}");
+    assert!(listed[0].as_str().unwrap().contains(&damaged), "{v}");
+    assert_eq!(v["transactions"].as_array().unwrap().len(), 1, "{v}");
+
+    // Transaction 2 may have changed what transaction 1 wrote: undoing 1 beneath it is
+    // refused, and nothing changes.
+    let refused = sb.run(&["--backend", "null", "rollback", "--yes"]);
+    refused
+        .expect(2)
+        .stderr_has("journal entry 2 is later than transaction 1 and cannot be read");
+    assert_tree(&sb.tree(), &after_b, "after the refused rollback");
+    assert_ne!(after_a, after_b);
+}
