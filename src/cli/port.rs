@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use super::apply::Format;
 use super::input::read_all;
-use super::{Cli, notify, with_session};
+use super::{Ctx, RootArg, notify, with_session};
 use crate::engine::port::{self as engine_port, Listing};
 use crate::error::{Diagnostics, Error, Result};
 use crate::model::MacAddr;
@@ -48,10 +48,14 @@ $(netloom port qemu-args vm1.status.xml)'")
         /// and unplugs set its NICs' links over it (`port qemu-args --qmp` starts it).
         #[arg(long, value_name = "PATH")]
         qmp: Option<String>,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Release a guest's ports (the guest ended), or unplug one interface (--mac), whose
     /// NIC stays with no backend and its link down.
-    #[command(after_help = PORT_HELP)]
+    #[command(after_help = format!("{PORT_HELP}\n\nExamples:\n  netloom port unplug --guest vm1\n  \
+netloom port unplug --guest vm1 --mac 52:54:00:00:00:05"))]
     Unplug {
         /// The guest.
         #[arg(long, value_name = "NAME")]
@@ -59,13 +63,20 @@ $(netloom port qemu-args vm1.status.xml)'")
         /// Only the interface with this MAC.
         #[arg(long, value_name = "MAC")]
         mac: Option<String>,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// List plugged guests with their interfaces, and each running network's usage.
-    #[command(after_help = PORT_HELP)]
+    #[command(after_help = format!("{PORT_HELP}\n\nExamples:\n  netloom port list\n  \
+netloom port list --format json"))]
     List {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Print QEMU's -netdev/-device arguments for a plugged guest's XML, one per line.
     #[command(
@@ -87,14 +98,27 @@ Example:\n  mapfile -t args < <(netloom port qemu-args vm1.status.xml)"
     },
 }
 
+impl PortCommand {
+    /// The verb's `--root`: every one but `qemu-args`, which reads only its file.
+    pub(super) fn root(&self) -> Option<&RootArg> {
+        match self {
+            PortCommand::QemuArgs { .. } => None,
+            PortCommand::Plug { root, .. }
+            | PortCommand::Unplug { root, .. }
+            | PortCommand::List { root, .. } => Some(root),
+        }
+    }
+}
+
 /// Runs one `port` verb.
-pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
+pub(super) fn run(command: &PortCommand, cli: &Ctx) -> Result<()> {
     match command {
         PortCommand::Plug {
             file,
             guest,
             pid,
             qmp,
+            ..
         } => {
             let name = guest_name(guest)?;
             let qmp = qmp.as_deref().map(qmp_path).transpose()?;
@@ -116,7 +140,7 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
                 .write_all(out.xml.unwrap_or_default().as_bytes())
                 .map_err(Error::Output)
         }
-        PortCommand::Unplug { guest, mac } => {
+        PortCommand::Unplug { guest, mac, .. } => {
             let name = guest_name(guest)?;
             let mac = mac
                 .as_deref()
@@ -128,12 +152,12 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
             notify(&out.notes);
             Ok(())
         }
-        PortCommand::List { format } => {
+        PortCommand::List { format, .. } => {
             let listing = with_session(cli, |s, root| engine_port::list(s, root, "port list"))?;
             notify(&listing.notes);
             print_list(&listing, *format)
         }
-        PortCommand::QemuArgs { file, qmp } => {
+        PortCommand::QemuArgs { file, qmp, .. } => {
             let qmp = qmp.as_deref().map(qmp_path).transpose()?;
             let doc = load_guest(file, false)?;
             let mut args = qemu::qemu_args(&doc)?;
