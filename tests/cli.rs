@@ -198,9 +198,10 @@ fn every_verb_and_subverb_has_an_example_of_itself() {
         let examples = after
             .split_once("\nExample")
             .map_or("", |(_, examples)| examples);
-        let runs_itself = examples.lines().skip(1).any(|l| {
-            l.starts_with("  ") && (l.contains(&format!("{path} ")) || l.ends_with(path))
-        });
+        let runs_itself = examples
+            .lines()
+            .skip(1)
+            .any(|l| l.starts_with("  ") && (l.contains(&format!("{path} ")) || l.ends_with(path)));
         if !runs_itself {
             missing.push(path.to_owned());
         }

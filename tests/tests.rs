@@ -43,6 +43,7 @@ mod nm_live;
 mod nm_status;
 mod plan_diff;
 mod port_changes;
+mod port_json;
 mod port_live;
 mod port_qemu;
 mod port_restart;
