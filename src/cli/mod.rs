@@ -77,9 +77,9 @@ pub struct LiveArg {
     pub live: live::LiveMode,
 }
 
-/// The options that may come before the verb (`netloom --root /mnt/sysimage apply …`), as
-/// when they were global: they are read as if given right after it, so a verb that does not
-/// take one refuses it as it would there.
+/// The options that may also come before the verb (`netloom --root /mnt/sysimage apply …`,
+/// as scripts and the confirmation timer write them): they are read as if given right after
+/// it, so a verb that does not take one refuses it as it would there.
 const BEFORE_VERB: [&str; 3] = ["--root", "--backend", "--live-mode"];
 
 /// The command line with the options of [`BEFORE_VERB`] that precede the verb (or the `net`
