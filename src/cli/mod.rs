@@ -458,3 +458,48 @@ fn list_backends(args: &BackendsArgs, cli: &Ctx) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::options_after_verb;
+
+    fn moved(args: &str) -> String {
+        let args = std::iter::once("netloom")
+            .chain(args.split(' '))
+            .map(Into::into);
+        let out: Vec<String> = options_after_verb(args)
+            .into_iter()
+            .skip(1)
+            .map(|a| a.into_string().unwrap_or_default())
+            .collect();
+        out.join(" ")
+    }
+
+    #[test]
+    fn options_before_the_verb_are_moved_right_after_it() {
+        for (given, read) in [
+            ("--root R apply --yes h.xml", "apply --root R --yes h.xml"),
+            (
+                "--backend nm --root=R --live-mode never diff h.xml",
+                "diff --backend nm --root=R --live-mode never h.xml",
+            ),
+            // After the `net` or `port` subverb, not between it and its verb.
+            ("--root R net start default", "net start --root R default"),
+            ("net --root R list --all", "net list --root R --all"),
+            // The global option stays where it is, with its value.
+            (
+                "--max-input-size 1M --root R history",
+                "--max-input-size 1M history --root R",
+            ),
+            // A verb that does not take it is left to refuse it.
+            ("--root R validate h.xml", "validate --root R h.xml"),
+            // Nothing to move, no verb, an unknown verb, or past `--`: left as it is.
+            ("apply --root R h.xml", "apply --root R h.xml"),
+            ("--root R", "--root R"),
+            ("--root R frobnicate", "--root R frobnicate"),
+            ("-- --root R apply", "-- --root R apply"),
+        ] {
+            assert_eq!(moved(given), read, "{given}");
+        }
+    }
+}
