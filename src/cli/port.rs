@@ -151,12 +151,13 @@ pub(super) fn run(command: &PortCommand, cli: &Ctx) -> Result<()> {
                 )
             })?;
             notify(&out.notes);
-            let xml = out.xml.unwrap_or_default();
             if *format == Format::Json {
-                return print_plugged(&name, &xml);
+                return print_plugged(&name, out.xml.as_deref());
             }
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(xml.as_bytes()).map_err(Error::Output)
+            stdout
+                .write_all(out.xml.unwrap_or_default().as_bytes())
+                .map_err(Error::Output)
         }
         PortCommand::Unplug {
             guest, mac, format, ..
@@ -332,11 +333,12 @@ fn print_list_json(listing: &Listing) -> Result<()> {
 
 /// `port plug --format json`: the guest's interfaces as plugged, read back from the status
 /// XML the text output prints, so that both say the same.
-fn print_plugged(name: &GuestName, xml: &str) -> Result<()> {
-    let plugged =
-        xml::read_guest(&SourceFile::new("plugged guest", xml)).map_err(Error::Invalid)?;
-    let interfaces: Vec<Value> = (plugged.interfaces.iter())
-        .map(|i| interface(name, i))
+fn print_plugged(name: &GuestName, xml: Option<&str>) -> Result<()> {
+    let plugged = xml
+        .map(|x| xml::read_guest(&SourceFile::new("plugged guest", x)).map_err(Error::Invalid))
+        .transpose()?;
+    let interfaces: Vec<Value> = (plugged.iter())
+        .flat_map(|g| g.interfaces.iter().map(|i| interface(name, i)))
         .collect();
     json::print(json!({
         "guest": name.as_str(),
