@@ -13,6 +13,7 @@ mod debian_live;
 mod debian_netcf;
 mod detect;
 mod dnsmasq_conf;
+mod docs;
 mod engine;
 mod example;
 mod firewall_conf;
