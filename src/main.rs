@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::{ContextKind, ContextValue};
 use netloom::Error;
-use netloom::cli::{Cli, Status, complain, run};
+use netloom::cli::{Cli, Status, complain, options_after_verb, run};
 use netloom::show;
 
 /// `diff` (or `apply --check`) found something to change.
@@ -18,7 +18,8 @@ const EXIT_ERROR: u8 = 2;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::try_parse().unwrap_or_else(|e| shown(e).exit());
+    let args = options_after_verb(std::env::args_os());
+    let cli = Cli::try_parse_from(args).unwrap_or_else(|e| shown(e).exit());
     let err = match run(cli) {
         Ok(Status::Success) => return ExitCode::SUCCESS,
         Ok(Status::Changes) => return ExitCode::from(EXIT_CHANGES),

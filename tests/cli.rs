@@ -183,6 +183,103 @@ fn every_verb_has_help_with_an_example() {
     }
 }
 
+/// Every verb and subverb clap defines (hidden ones aside) shows, after its options, an
+/// example that runs it: the man pages are made from the same text.
+#[test]
+fn every_verb_and_subverb_has_an_example_of_itself() {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, path: &str, seen: &mut usize, missing: &mut Vec<String>) {
+        *seen += 1;
+        let after = (cmd.get_after_long_help())
+            .or_else(|| cmd.get_after_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let after = format!("\n{after}");
+        let examples = after
+            .split_once("\nExample")
+            .map_or("", |(_, examples)| examples);
+        let runs_itself = examples
+            .lines()
+            .skip(1)
+            .any(|l| l.starts_with("  ") && (l.contains(&format!("{path} ")) || l.ends_with(path)));
+        if !runs_itself {
+            missing.push(path.to_owned());
+        }
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            walk(sub, &format!("{path} {}", sub.get_name()), seen, missing);
+        }
+    }
+    let (mut seen, mut missing) = (0, Vec::new());
+    walk(
+        &netloom::cli::Cli::command(),
+        "netloom",
+        &mut seen,
+        &mut missing,
+    );
+    assert!(seen > 30, "only {seen} commands walked");
+    assert!(
+        missing.is_empty(),
+        "no example of itself in the help of: {missing:?}"
+    );
+}
+
+/// Each verb takes only the options that mean something to it: another is a usage error,
+/// after the verb or before it, and nothing runs. Before the verb, the options a verb takes
+/// still work, as they did when they were global.
+#[test]
+fn a_verb_refuses_an_option_it_does_not_take() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path().to_str().unwrap();
+    let host = repo().join("examples/host.xml");
+    let host = host.to_str().unwrap();
+    for args in [
+        &["validate", "--backend", "bogus", host][..],
+        &["--backend", "ifcfg", "validate", host],
+        &["validate", "--root", r, host],
+        &["dumpxml", "--live-mode", "never", host],
+        &["history", "--root", r, "--backend", "ifcfg"],
+        &["--backend", "ifcfg", "history", "--root", r],
+        &["backends", "--live-mode", "never", "--root", r],
+        &["render", "--live-mode", "never", "--backend", "ifcfg", host],
+        &["net", "render", "--root", r, host],
+        &["--root", r, "net", "render", host],
+        &["port", "qemu-args", "--root", r, host],
+        &["--root", r, "--root", r, "history"],
+    ] {
+        let run = netloom(args, &data(), None);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("argument '--"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert_eq!(run.stdout, "", "{args:?}");
+    }
+    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    for args in [
+        &["--root", r, "--backend", "ifcfg", "apply", "--yes", host][..],
+        &["--root", r, "history"],
+        &[&format!("--root={r}"), "net", "list"],
+        &["net", "--root", r, "list", "--all"],
+        &["--root", r, "port", "list"],
+        &[
+            "--max-input-size",
+            "1M",
+            "--root",
+            r,
+            "diff",
+            "--backend",
+            "ifcfg",
+            host,
+        ],
+    ] {
+        let run = netloom(args, &data(), None);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+    let history = netloom(&["history", "--root", r], &data(), None);
+    assert!(history.stdout.starts_with("1  "), "{}", history.stdout);
+}
+
 #[test]
 fn usage_errors_exit_2() {
     for args in [

@@ -8,9 +8,9 @@
 //! `tests/data/conformance/FORMAT/expected/CASE.txt`, is the verdict (imported, skipped or
 //! refused), the interface XML, and the notes or errors, as `netloom import` shows them.
 //! `UPDATE_GOLDEN=1` rewrites them; each is reviewed against what the owner's reader does
-//! (the README lists where netloom deliberately differs). Every case that imports must also
-//! import to the same XML after its own backend renders it: a second import changes
-//! nothing.
+//! (docs/ifcfg.md and docs/networkmanager.md list where netloom deliberately differs).
+//! Every case that imports must also import to the same XML after its own backend renders
+//! it: a second import changes nothing.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -53,9 +53,8 @@ fn netloom_faulty(root: &Path, ns: &str, fault: Option<&str>, args: &[&str]) -> 
         script,
         root.to_str().unwrap(),
         env!("CARGO_BIN_EXE_netloom"),
-        "--backend",
-        "debian",
     ];
+    all.extend(crate::util::options_taken(&[("--backend", "debian")], args));
     let args = crate::util::patient(args);
     all.extend(args.iter().map(String::as_str));
     for inner in ["unshare", "sh", "mount"] {

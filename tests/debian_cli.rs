@@ -39,9 +39,7 @@ fn case(name: &str) -> (tempfile::TempDir, String) {
 }
 
 fn deb<'a>(root: &'a str, args: &[&'a str]) -> Vec<&'a str> {
-    let mut all = vec!["--backend", "debian", "--root", root];
-    all.extend_from_slice(args);
-    all
+    crate::util::taken(&[("--backend", "debian"), ("--root", root)], args)
 }
 
 #[test]

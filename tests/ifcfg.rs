@@ -64,7 +64,7 @@ fn rendered_keys(files: &[RenderedFile]) -> BTreeMap<String, Keys> {
 }
 
 /// netcf's expectation with netloom's deliberate differences applied. Each is listed, with
-/// its reason, in the README's ifcfg section.
+/// its reason, in docs/ifcfg.md.
 fn with_deliberate_differences(mut tree: BTreeMap<String, Keys>) -> BTreeMap<String, Keys> {
     for keys in tree.values_mut() {
         // 1. Every file says its TYPE (and a bond BONDING_MASTER): NetworkManager's ifcfg-rh
@@ -119,7 +119,7 @@ fn with_deliberate_differences(mut tree: BTreeMap<String, Keys>) -> BTreeMap<Str
     tree
 }
 
-/// netcf's cases whose XML the ifcfg backend refuses, each for the reason the README gives:
+/// netcf's cases whose XML the ifcfg backend refuses, each for the reason docs/ifcfg.md gives:
 /// a forward delay of 0 with STP on, which NetworkManager does not read.
 const REFUSED: &[&str] = &["bridge-multi", "bridge-multi-all"];
 

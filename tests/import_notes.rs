@@ -24,8 +24,7 @@ fn root(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 fn run(dir: &Path, backend: &str, verb: &[&str]) -> crate::util::Run {
     let root = dir.display().to_string();
-    let mut args = vec!["--backend", backend, "--root", &root];
-    args.extend_from_slice(verb);
+    let args = crate::util::taken(&[("--backend", backend), ("--root", &root)], verb);
     netloom(&args, dir, None)
 }
 

@@ -409,15 +409,14 @@ impl Lab {
         out
     }
 
-    /// `netloom --root ROOT ARGS` in HV.
+    /// `netloom --root ROOT ARGS` in HV (without `--root` for a verb that takes none).
     pub fn netloom(&self, args: &[&str]) -> Out {
         self.fault(None, args)
     }
 
     pub fn fault(&self, fault: Option<&str>, args: &[&str]) -> Out {
         let root = self.root().display().to_string();
-        let mut v = vec!["--root", &root];
-        v.extend_from_slice(args);
+        let v = crate::util::taken(&[("--root", &root)], args);
         self.netloom_raw(fault, &v)
     }
 

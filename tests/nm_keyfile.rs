@@ -260,8 +260,7 @@ fn apply_writes_0600_keyfiles_beside_the_users_and_undefine_removes_a_bridge_wit
     write(dir.path(), &format!("{KEYFILES}/Home.nmconnection"), WIFI);
     write(dir.path(), "host.xml", BRIDGED);
     let nm = |args: &[&str]| {
-        let mut all = vec!["--backend", "nm", "--root", root.as_str()];
-        all.extend_from_slice(args);
+        let all = crate::util::taken(&[("--backend", "nm"), ("--root", root.as_str())], args);
         netloom(&all, dir.path(), None)
     };
     let run = nm(&["apply", "--yes", "host.xml"]);
@@ -579,8 +578,7 @@ fn keyfile_root(files: &[(&str, &[u8])]) -> (tempfile::TempDir, String) {
 }
 
 fn nm_run(dir: &Path, root: &str, args: &[&str]) -> crate::util::Run {
-    let mut all = vec!["--backend", "nm", "--root", root];
-    all.extend_from_slice(args);
+    let all = crate::util::taken(&[("--backend", "nm"), ("--root", root)], args);
     netloom(&all, dir, None)
 }
 

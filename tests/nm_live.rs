@@ -17,13 +17,19 @@ use crate::util::{Run, eventually};
 /// sandbox's network namespace: what it verifies after activation is that kernel's.
 fn run(sb: &Sandbox, root: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run {
     let mut cmd = crate::util::tools::in_netns(sb.netns(), env!("CARGO_BIN_EXE_netloom"));
-    cmd.args(["--backend", "nm", "--live-mode", "always", "--root"])
-        .arg(root)
-        .args(crate::util::patient(args))
-        .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env_remove(netloom::engine::FAULT_VAR)
-        .envs(extra.iter().copied())
-        .stdin(Stdio::null());
+    cmd.args(crate::util::options_taken(
+        &[
+            ("--backend", "nm"),
+            ("--live-mode", "always"),
+            ("--root", root.to_str().unwrap()),
+        ],
+        args,
+    ))
+    .args(crate::util::patient(args))
+    .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    .env_remove(netloom::engine::FAULT_VAR)
+    .envs(extra.iter().copied())
+    .stdin(Stdio::null());
     let out = cmd.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -37,8 +43,14 @@ fn run(sb: &Sandbox, root: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run 
 /// sandbox, which refuses to stop while a process it did not start runs in its namespace.
 fn run_outside(sb: &Sandbox, root: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_netloom"))
-        .args(["--backend", "nm", "--live-mode", "always", "--root"])
-        .arg(root)
+        .args(crate::util::options_taken(
+            &[
+                ("--backend", "nm"),
+                ("--live-mode", "always"),
+                ("--root", root.to_str().unwrap()),
+            ],
+            args,
+        ))
         .args(args)
         .arg("--no-verify")
         .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

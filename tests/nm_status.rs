@@ -10,8 +10,14 @@ use crate::util::nm::Sandbox;
 /// Runs netloom in the sandbox's namespace against its bus, `root` holding the journal.
 fn run(sb: &Sandbox, root: &Path, args: &[&str]) -> Run {
     let out = crate::util::tools::in_netns(sb.netns(), env!("CARGO_BIN_EXE_netloom"))
-        .args(["--backend", "nm", "--live-mode", "always", "--root"])
-        .arg(root)
+        .args(crate::util::options_taken(
+            &[
+                ("--backend", "nm"),
+                ("--live-mode", "always"),
+                ("--root", root.to_str().unwrap()),
+            ],
+            args,
+        ))
         .args(crate::util::patient(args))
         .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env_remove(netloom::engine::FAULT_VAR)

@@ -8,6 +8,7 @@
 
 use crate::net_live_util::{Lab, runnable};
 use crate::port_util::{list, network, plug, plugged, pool, usage};
+use serde_json::json;
 
 /// The `<actual>`'s `dev='…'` values of plug output, in order.
 fn actual_devs(xml: &str) -> Vec<String> {
@@ -86,6 +87,30 @@ fn pools_give_shared_devices_by_use_and_exclusive_ones_once() {
     assert_eq!(
         usage(&lab, "vepa"),
         (3, vec![("eth1".into(), 2), ("eth2".into(), 1)])
+    );
+    // `port list --format json` says the same in fields of their own, not one string.
+    let (v, _) = list(&lab);
+    let vm1: Vec<(&str, &str, &str, &str)> = (v["interfaces"].as_array().unwrap().iter())
+        .filter(|i| i["guest"] == "vm1")
+        .map(|i| {
+            assert_eq!(
+                (&i["network"], &i["type"]),
+                (&json!("vepa"), &json!("network")),
+                "{i}"
+            );
+            assert!(i["port"].is_string() && i["bridge"].is_null(), "{i}");
+            let s = |k: &str| i[k].as_str().unwrap();
+            (s("connection"), s("dev"), s("mode"), s("target"))
+        })
+        .collect();
+    assert_eq!(
+        vm1,
+        [
+            ("direct", "eth1", "vepa", "macvtap0"),
+            ("direct", "eth2", "vepa", "macvtap1"),
+            ("direct", "eth1", "vepa", "macvtap2"),
+        ],
+        "{v}"
     );
     let live = lab.netloom(&["net", "dumpxml", "vepa"]).stdout;
     assert!(live.contains("<network connections='3'>"), "{live}");

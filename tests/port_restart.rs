@@ -152,10 +152,12 @@ fn a_none_nic_is_plugged_at_runtime_and_unplugged_without_removing_it() {
     assert!(lab.g1.ip("link show g1e").contains(G1_MAC));
     assert_eq!(connections(&lab, "lan").0, 1);
     let (v, _) = list(&lab);
-    let kinds: Vec<&str> = v["guests"][0]["interfaces"]
+    let first = &v["guests"][0]["name"];
+    let kinds: Vec<&str> = v["interfaces"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|i| i["guest"] == *first)
         .map(|i| i["type"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["none", "network"], "{v}");

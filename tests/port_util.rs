@@ -67,10 +67,11 @@ pub fn usage(lab: &Lab, net: &str) -> (u64, Vec<(String, u64)>) {
         .find(|n| n["name"] == net)
         .unwrap_or_else(|| panic!("{net} not in port list: {v}"))
         .clone();
-    let devices = n["devices"]
+    let devices = v["devices"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|d| d["network"] == net)
         .map(|d| {
             (
                 d["dev"].as_str().unwrap().to_owned(),

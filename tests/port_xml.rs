@@ -353,8 +353,7 @@ fn port_verb(name: &str, model: &str, args: &[&str]) -> (util::Run, tempfile::Te
          </devices>\n</domain>\n"
     );
     std::fs::write(tmp.path().join("g.xml"), text).unwrap();
-    let mut all = vec!["--root", tmp.path().to_str().unwrap()];
-    all.extend_from_slice(args);
+    let mut all = util::taken(&[("--root", tmp.path().to_str().unwrap())], args);
     all.push("g.xml");
     (util::netloom(&all, tmp.path(), None), tmp)
 }

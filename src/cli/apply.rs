@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::live::Reach;
-use super::{Cli, Status, choose, input, open_root};
+use super::{Ctx, Status, choose, input, open_root};
 use crate::engine::{self, Activation, Applied, Session, TargetRoot};
 use crate::error::{Error, Result};
 use crate::model::IfaceName;
@@ -65,6 +65,15 @@ pub struct DiffArgs {
     /// Print a unified diff, or the plan as JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: super::BackendArg,
+    /// The live mode.
+    #[command(flatten)]
+    pub live: super::LiveArg,
 }
 
 /// Show the diff, then write it as one transaction that `rollback` can undo.
@@ -112,6 +121,15 @@ pub struct ApplyArgs {
     /// the transaction is rolled back, in seconds.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
     pub verify_timeout: Duration,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: super::BackendArg,
+    /// The live mode.
+    #[command(flatten)]
+    pub live: super::LiveArg,
 }
 
 /// A number of seconds, whole or decimal, up to an hour.
@@ -192,14 +210,23 @@ pub struct UndefineArgs {
     /// Change the configuration without taking anything down on the running host.
     #[arg(long)]
     pub no_activate: bool,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: super::BackendArg,
+    /// The live mode.
+    #[command(flatten)]
+    pub live: super::LiveArg,
 }
 
-pub(super) fn diff(args: &DiffArgs, cli: &Cli) -> Result<Status> {
+pub(super) fn diff(args: &DiffArgs, cli: &Ctx) -> Result<Status> {
     preview(cli, &args.files, args.format, args.color)
 }
 
 /// `diff`, and `apply --check`: the plan shown, exit 1 when it is not empty. Reads only.
-fn preview(cli: &Cli, files: &[PathBuf], format: Format, color: Color) -> Result<Status> {
+fn preview(cli: &Ctx, files: &[PathBuf], format: Format, color: Color) -> Result<Status> {
     let host = input::load(files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
@@ -218,7 +245,7 @@ fn preview(cli: &Cli, files: &[PathBuf], format: Format, color: Color) -> Result
     })
 }
 
-pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
+pub(super) fn apply(args: &ApplyArgs, cli: &Ctx) -> Result<Status> {
     if args.check {
         return preview(cli, &args.files, args.format, args.color);
     }
@@ -246,7 +273,7 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Cli) -> Result<Status> {
     )
 }
 
-pub(super) fn undefine(args: &UndefineArgs, cli: &Cli) -> Result<Status> {
+pub(super) fn undefine(args: &UndefineArgs, cli: &Ctx) -> Result<Status> {
     let name = IfaceName::parse(&args.name)
         .map_err(|e| Error::Usage(format!("invalid interface name '{}': {e}", args.name)))?;
     let root = open_root(cli)?;

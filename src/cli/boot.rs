@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::{Cli, net, say, with_session};
+use super::{Ctx, net, say, with_session};
 use crate::engine::boot::{self, Phase};
 use crate::error::Result;
 
@@ -20,6 +20,9 @@ pub struct Args {
     /// Run one phase only.
     #[arg(long, value_enum)]
     pub phase: Option<PhaseArg>,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
 }
 
 /// The phases of `boot`.
@@ -40,7 +43,7 @@ impl From<PhaseArg> for Phase {
     }
 }
 
-pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
+pub(super) fn run(args: &Args, cli: &Ctx) -> Result<()> {
     let phases = match args.phase {
         Some(p) => vec![Phase::from(p)],
         None => vec![Phase::Early, Phase::Late],

@@ -3,7 +3,7 @@
 use std::io::{BufWriter, Write};
 
 use super::apply::{Color, Format, How, consent, session};
-use super::{Cli, Status, open_root};
+use super::{Ctx, Status, open_root};
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
 use crate::show::Shown;
@@ -19,6 +19,9 @@ pub struct HistoryArgs {
     /// A table, or JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
 }
 
 /// Restore the exact state before a transaction (by default the newest).
@@ -45,6 +48,9 @@ pub struct RollbackArgs {
     /// Print the diff and a summary, or one JSON object: the transaction and its files.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
 }
 
 /// Make a pending `apply --confirm` final.
@@ -54,9 +60,12 @@ pub struct ConfirmArgs {
     /// A sentence, or one JSON object: the transaction and its new state.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
 }
 
-pub(super) fn history(args: &HistoryArgs, cli: &Cli) -> Result<Status> {
+pub(super) fn history(args: &HistoryArgs, cli: &Ctx) -> Result<Status> {
     let root = open_root(cli)?;
     let all = engine::history(&root)?;
     let damaged = engine::journal_damage(&root)?;
@@ -126,7 +135,7 @@ fn transaction(t: &engine::TxInfo) -> serde_json::Value {
     })
 }
 
-pub(super) fn rollback(args: &RollbackArgs, cli: &Cli) -> Result<Status> {
+pub(super) fn rollback(args: &RollbackArgs, cli: &Ctx) -> Result<Status> {
     // Asked without the lock: a question left open must not stop the confirmation timer.
     let root = open_root(cli)?;
     let (id, plan) = engine::rollback_plan(&root, args.id, args.force)?;
@@ -152,7 +161,7 @@ pub(super) fn rollback(args: &RollbackArgs, cli: &Cli) -> Result<Status> {
     Ok(Status::Success)
 }
 
-pub(super) fn confirm(args: &ConfirmArgs, cli: &Cli) -> Result<Status> {
+pub(super) fn confirm(args: &ConfirmArgs, cli: &Ctx) -> Result<Status> {
     let root = TargetRoot::open(&cli.root)?;
     let session = session(&root)?;
     let id = session.confirm()?;
@@ -167,7 +176,7 @@ pub(super) fn confirm(args: &ConfirmArgs, cli: &Cli) -> Result<Status> {
     Ok(Status::Success)
 }
 
-pub(super) fn timer(id: u64, root_id: &str, cli: &Cli) -> Result<Status> {
+pub(super) fn timer(id: u64, root_id: &str, cli: &Ctx) -> Result<Status> {
     let root = engine::timer_root(&cli.root, root_id, id)?;
     engine::run_timer(&root, id)?;
     Ok(Status::Success)

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::{Cli, choose};
+use super::{Ctx, choose};
 use crate::backend::{Backend, Imported, Note};
 use crate::engine::TargetRoot;
 use crate::error::{Diagnostics, Error, Result};
@@ -29,9 +29,18 @@ pub struct Args {
     /// kind, a setting kept in a file but not imported.
     #[arg(long)]
     pub strict: bool,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: super::BackendArg,
+    /// The live mode.
+    #[command(flatten)]
+    pub live: super::LiveArg,
 }
 
-fn imported(cli: &Cli, names: &[String]) -> Result<Imported> {
+fn imported(cli: &Ctx, names: &[String]) -> Result<Imported> {
     let names = names
         .iter()
         .map(|n| {
@@ -70,7 +79,7 @@ pub(super) fn note_root(root: &TargetRoot, backend: &dyn Backend, names: &[Iface
     }
 }
 
-pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
+pub(super) fn run(args: &Args, cli: &Ctx) -> Result<()> {
     let Imported { host, notes } = imported(cli, &args.names)?;
     if args.strict && notes.iter().any(|n| n.kind.is_loss()) {
         let why = "--strict refuses what the import cannot hold; without it, this is a note";
@@ -98,9 +107,18 @@ pub struct ListArgs {
     /// One name a line, or one JSON object: the backend and each interface's name and type.
     #[arg(long, value_enum, default_value_t = super::apply::Format::Text)]
     pub format: super::apply::Format,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: super::BackendArg,
+    /// The live mode.
+    #[command(flatten)]
+    pub live: super::LiveArg,
 }
 
-pub(super) fn list(args: &ListArgs, cli: &Cli) -> Result<()> {
+pub(super) fn list(args: &ListArgs, cli: &Ctx) -> Result<()> {
     let Imported { host, notes } = imported(cli, &[])?;
     show_notes(&notes);
     if args.format == super::apply::Format::Json {

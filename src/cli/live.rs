@@ -3,7 +3,7 @@
 //! Nothing here names a backend: each says what it offers through [`crate::live::Live`].
 
 use super::apply::{ApplyArgs, Target, UndefineArgs, commit};
-use super::{Cli, Status};
+use super::{Ctx, Status};
 use crate::backend::Backend;
 use crate::engine::{Applied, StoreApply, TargetRoot};
 use crate::error::{Error, Result};
@@ -39,7 +39,7 @@ pub(super) enum Reach {
 
 /// Where `backend`'s changes go under `--live-mode`: its service, when it has one that keeps its
 /// configuration and the mode says so, else its files.
-pub(super) fn reach(cli: &Cli, root: &TargetRoot, backend: &dyn Backend) -> Result<Reach> {
+pub(super) fn reach(cli: &Ctx, root: &TargetRoot, backend: &dyn Backend) -> Result<Reach> {
     let Some(live) = backend.live() else {
         if cli.live == LiveMode::Always {
             return Err(Error::Usage(format!(
@@ -89,7 +89,7 @@ pub(super) fn reach(cli: &Cli, root: &TargetRoot, backend: &dyn Backend) -> Resu
 /// when `wanted` (not `--no-activate`), and by default only on the running system's own
 /// root. When the root is `/` and nothing can, it says why.
 pub(super) fn activator(
-    cli: &Cli,
+    cli: &Ctx,
     root: &TargetRoot,
     backend: &dyn Backend,
     wanted: bool,

@@ -8,14 +8,17 @@ use clap::Subcommand;
 
 use super::apply::Format;
 use super::input::read_all;
-use super::{Cli, notify, with_session};
+use super::{Ctx, RootArg, json, notify, with_session};
 use crate::engine::port::{self as engine_port, Listing};
 use crate::error::{Diagnostics, Error, Result};
 use crate::model::MacAddr;
-use crate::model::guest::{Guest, GuestName};
+use crate::model::guest::{Guest, GuestInterface, GuestName, GuestSource};
+use crate::model::network::Plug;
 use crate::port::qemu;
 use crate::show;
+use crate::source::SourceFile;
 use crate::xml;
+use serde_json::{Value, json};
 
 const PORT_HELP: &str = "State: ROOT/run/netloom/ports/NET/UUID.xml (one <networkport> per port, \
 libvirt's format), ROOT/run/netloom/guests/NAME.json (each guest's interfaces as plugged), and \
@@ -48,10 +51,18 @@ $(netloom port qemu-args vm1.status.xml)'")
         /// and unplugs set its NICs' links over it (`port qemu-args --qmp` starts it).
         #[arg(long, value_name = "PATH")]
         qmp: Option<String>,
+        /// The guest's XML with what each interface resolved to, or one JSON object: its
+        /// interfaces, one object each (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Release a guest's ports (the guest ended), or unplug one interface (--mac), whose
     /// NIC stays with no backend and its link down.
-    #[command(after_help = PORT_HELP)]
+    #[command(after_help = format!("{PORT_HELP}\n\nExamples:\n  netloom port unplug --guest vm1\n  \
+netloom port unplug --guest vm1 --mac 52:54:00:00:00:05"))]
     Unplug {
         /// The guest.
         #[arg(long, value_name = "NAME")]
@@ -59,13 +70,24 @@ $(netloom port qemu-args vm1.status.xml)'")
         /// Only the interface with this MAC.
         #[arg(long, value_name = "MAC")]
         mac: Option<String>,
-    },
-    /// List plugged guests with their interfaces, and each running network's usage.
-    #[command(after_help = PORT_HELP)]
-    List {
-        /// Output format.
+        /// Nothing, or one JSON object: the guest and what was unplugged (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// List plugged guests with their interfaces, and each running network's usage.
+    #[command(after_help = format!("{PORT_HELP}\n\nExamples:\n  netloom port list\n  \
+netloom port list --format json"))]
+    List {
+        /// Two tables, or one JSON object: guests, interfaces, networks and pool devices, each
+        /// a list of flat objects (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Print QEMU's -netdev/-device arguments for a plugged guest's XML, one per line.
     #[command(
@@ -84,17 +106,35 @@ Example:\n  mapfile -t args < <(netloom port qemu-args vm1.status.xml)"
         /// path), the one `port plug --qmp` names.
         #[arg(long, value_name = "PATH")]
         qmp: Option<String>,
+        /// One argument a line, or one JSON object: the arguments as option and value, and
+        /// the NICs whose link must start down (docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
+impl PortCommand {
+    /// The verb's `--root`: every one but `qemu-args`, which reads only its file.
+    pub(super) fn root(&self) -> Option<&RootArg> {
+        match self {
+            PortCommand::QemuArgs { .. } => None,
+            PortCommand::Plug { root, .. }
+            | PortCommand::Unplug { root, .. }
+            | PortCommand::List { root, .. } => Some(root),
+        }
+    }
+}
+
 /// Runs one `port` verb.
-pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
+pub(super) fn run(command: &PortCommand, cli: &Ctx) -> Result<()> {
     match command {
         PortCommand::Plug {
             file,
             guest,
             pid,
             qmp,
+            format,
+            ..
         } => {
             let name = guest_name(guest)?;
             let qmp = qmp.as_deref().map(qmp_path).transpose()?;
@@ -111,12 +151,17 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
                 )
             })?;
             notify(&out.notes);
+            if *format == Format::Json {
+                return print_plugged(&name, out.xml.as_deref());
+            }
             let mut stdout = std::io::stdout().lock();
             stdout
                 .write_all(out.xml.unwrap_or_default().as_bytes())
                 .map_err(Error::Output)
         }
-        PortCommand::Unplug { guest, mac } => {
+        PortCommand::Unplug {
+            guest, mac, format, ..
+        } => {
             let name = guest_name(guest)?;
             let mac = mac
                 .as_deref()
@@ -126,19 +171,31 @@ pub(super) fn run(command: &PortCommand, cli: &Cli) -> Result<()> {
                 engine_port::unplug(s, root, &name, mac, &format!("port unplug --guest {name}"))
             })?;
             notify(&out.notes);
-            Ok(())
+            match format {
+                Format::Text => Ok(()),
+                Format::Json => json::print(serde_json::json!({
+                    "guest": name.as_str(),
+                    "mac": mac.map(|m| m.to_string()),
+                    "action": if mac.is_some() { "unplugged" } else { "released" },
+                })),
+            }
         }
-        PortCommand::List { format } => {
+        PortCommand::List { format, .. } => {
             let listing = with_session(cli, |s, root| engine_port::list(s, root, "port list"))?;
             notify(&listing.notes);
             print_list(&listing, *format)
         }
-        PortCommand::QemuArgs { file, qmp } => {
+        PortCommand::QemuArgs {
+            file, qmp, format, ..
+        } => {
             let qmp = qmp.as_deref().map(qmp_path).transpose()?;
             let doc = load_guest(file, false)?;
             let mut args = qemu::qemu_args(&doc)?;
             if let Some(q) = &qmp {
                 args.args.splice(0..0, qemu::qmp_args(q));
+            }
+            if *format == Format::Json {
+                return print_qemu_args(&args);
             }
             if let Some(note) = qemu::link_down_note(&args) {
                 // Its lines are netloom's layout; each is shown like any other note.
@@ -182,63 +239,8 @@ fn print_list(listing: &Listing, format: Format) -> Result<()> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     match format {
         Format::Json => {
-            let guests: Vec<serde_json::Value> = listing
-                .guests
-                .iter()
-                .map(|g| {
-                    let ifaces: Vec<serde_json::Value> = g
-                        .interfaces
-                        .iter()
-                        .map(|i| {
-                            let (network, portgroup, port) = match &i.source {
-                                crate::model::guest::GuestSource::Network {
-                                    network,
-                                    portgroup,
-                                    portid,
-                                } => (
-                                    Some(network.to_string()),
-                                    portgroup.as_ref().map(|p| p.as_str().to_owned()),
-                                    portid.map(|u| u.to_string()),
-                                ),
-                                _ => (None, None, None),
-                            };
-                            serde_json::json!({
-                                "mac": i.mac.map(|m| m.to_string()),
-                                "type": i.kind.as_str(),
-                                "network": network,
-                                "portgroup": portgroup,
-                                "port": port,
-                                "connection": engine_port::connection(i),
-                                "target": i.target.as_ref().map(|t| t.to_string()),
-                            })
-                        })
-                        .collect();
-                    serde_json::json!({
-                        "name": g.name.as_str(),
-                        "pid": g.pid,
-                        "interfaces": ifaces,
-                    })
-                })
-                .collect();
-            let networks: Vec<serde_json::Value> = listing
-                .networks
-                .iter()
-                .map(|n| {
-                    let devices: Vec<serde_json::Value> = n
-                        .devices
-                        .iter()
-                        .map(|(d, c)| serde_json::json!({"dev": d, "connections": c}))
-                        .collect();
-                    serde_json::json!({
-                        "name": n.name.as_str(),
-                        "connections": n.connections,
-                        "devices": devices,
-                    })
-                })
-                .collect();
-            let doc = serde_json::json!({"guests": guests, "networks": networks});
-            serde_json::to_writer(&mut out, &doc).map_err(|e| Error::Output(e.into()))?;
-            writeln!(out).map_err(Error::Output)?;
+            drop(out);
+            return print_list_json(listing);
         }
         Format::Text => {
             let mut rows = vec![
@@ -300,6 +302,146 @@ fn print_list(listing: &Listing, format: Format) -> Result<()> {
         }
     }
     out.flush().map_err(Error::Output)
+}
+
+/// `port list --format json`: guests, their interfaces, networks and their pool devices, each
+/// a list of flat objects that name what they belong to.
+fn print_list_json(listing: &Listing) -> Result<()> {
+    let guests: Vec<Value> = (listing.guests.iter())
+        .map(|g| json!({"name": g.name.as_str(), "pid": g.pid}))
+        .collect();
+    let interfaces: Vec<Value> = (listing.guests.iter())
+        .flat_map(|g| g.interfaces.iter().map(|i| interface(&g.name, i)))
+        .collect();
+    let networks: Vec<Value> = (listing.networks.iter())
+        .map(|n| json!({"name": n.name.as_str(), "connections": n.connections}))
+        .collect();
+    let devices: Vec<Value> = (listing.networks.iter())
+        .flat_map(|n| {
+            (n.devices.iter()).map(|(dev, connections)| {
+                json!({"network": n.name.as_str(), "dev": dev, "connections": connections})
+            })
+        })
+        .collect();
+    json::print(json!({
+        "guests": guests,
+        "interfaces": interfaces,
+        "networks": networks,
+        "devices": devices,
+    }))
+}
+
+/// `port plug --format json`: the guest's interfaces as plugged, read back from the status
+/// XML the text output prints, so that both say the same.
+fn print_plugged(name: &GuestName, xml: Option<&str>) -> Result<()> {
+    let plugged = xml
+        .map(|x| xml::read_guest(&SourceFile::new("plugged guest", x)).map_err(Error::Invalid))
+        .transpose()?;
+    let interfaces: Vec<Value> = (plugged.iter())
+        .flat_map(|g| g.interfaces.iter().map(|i| interface(name, i)))
+        .collect();
+    json::print(json!({
+        "guest": name.as_str(),
+        "action": "plugged",
+        "interfaces": interfaces,
+    }))
+}
+
+/// `port qemu-args --format json`: each option with its value, and each NIC whose link must
+/// be set down (over QMP, before the guest runs) with the command that does it.
+fn print_qemu_args(args: &qemu::QemuArgs) -> Result<()> {
+    let pairs: Vec<Value> = (args.args.chunks(2))
+        .map(|pair| json!({"option": pair[0], "value": pair.get(1)}))
+        .collect();
+    let down: Vec<Value> = (args.link_down.iter())
+        .zip(qemu::qmp_link_down(args))
+        .map(|(nic, qmp)| json!({"nic": nic, "qmp": qmp}))
+        .collect();
+    json::print(json!({"args": pairs, "link_down": down}))
+}
+
+/// One guest interface as a flat object: what the guest declared and what it is connected
+/// to, one field per part (`connection` is the kind; `bridge`, `dev` and `mode`, `pci`, or
+/// `socket_address` and `socket_port` say where), `null` for what does not apply.
+fn interface(guest: &GuestName, i: &GuestInterface) -> Value {
+    let (network, portgroup, port) = match &i.source {
+        GuestSource::Network {
+            network,
+            portgroup,
+            portid,
+        } => (
+            Some(network.to_string()),
+            portgroup.as_ref().map(|p| p.as_str().to_owned()),
+            portid.map(|u| u.to_string()),
+        ),
+        _ => (None, None, None),
+    };
+    let mut doc = json!({
+        "guest": guest.as_str(),
+        "mac": i.mac.map(|m| m.to_string()),
+        "type": i.kind.as_str(),
+        "network": network,
+        "portgroup": portgroup,
+        "port": port,
+        "target": i.target.as_ref().map(ToString::to_string),
+        "link_up": i.link_up.unwrap_or(true),
+        "connection": Value::Null,
+        "bridge": Value::Null,
+        "dev": Value::Null,
+        "mode": Value::Null,
+        "pci": Value::Null,
+        "socket_address": Value::Null,
+        "socket_port": Value::Null,
+    });
+    let (kind, fields) = connection(i);
+    if let Value::Object(all) = &mut doc {
+        all.insert("connection".into(), kind.into());
+        all.extend(fields.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    }
+    doc
+}
+
+/// What an interface is connected to: the kind (`null` for nothing yet, a network interface
+/// not plugged) and the fields that say where.
+fn connection(i: &GuestInterface) -> (Option<&'static str>, Vec<(&'static str, Value)>) {
+    if let Some(actual) = &i.actual {
+        return match &actual.plug {
+            Plug::Bridge { bridge, .. } => {
+                (Some("bridge"), vec![("bridge", json!(bridge.to_string()))])
+            }
+            Plug::Direct { dev, mode } => (
+                Some("direct"),
+                vec![
+                    ("dev", json!(dev.to_string())),
+                    ("mode", json!(mode.as_str())),
+                ],
+            ),
+            Plug::HostdevPci { address, .. } => (
+                Some("hostdev"),
+                vec![("pci", json!(engine_port::pci(address)))],
+            ),
+        };
+    }
+    match &i.source {
+        GuestSource::Bridge { bridge } => {
+            (Some("bridge"), vec![("bridge", json!(bridge.to_string()))])
+        }
+        GuestSource::Direct { dev, mode } => (
+            Some("direct"),
+            vec![
+                ("dev", json!(dev.to_string())),
+                ("mode", json!(mode.map_or("vepa", |m| m.as_str()))),
+            ],
+        ),
+        GuestSource::Socket { address, port } => (
+            Some("socket"),
+            vec![
+                ("socket_address", json!(address.map(|a| a.to_string()))),
+                ("socket_port", json!(port)),
+            ],
+        ),
+        GuestSource::Network { .. } | GuestSource::Nothing => (None, Vec::new()),
+    }
 }
 
 /// Rows in left-aligned columns, the first one a heading. Every cell is shown escaped, and

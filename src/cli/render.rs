@@ -3,7 +3,7 @@
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use super::{Cli, choose, input};
+use super::{Ctx, choose, input};
 use crate::backend::{RenderedFile, Snapshot};
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
@@ -23,9 +23,15 @@ pub struct Args {
     /// Write the files under DIR as if it were the target root, instead of printing them.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: super::BackendArg,
 }
 
-pub(super) fn run(args: &Args, cli: &Cli) -> Result<()> {
+pub(super) fn run(args: &Args, cli: &Ctx) -> Result<()> {
     let host = input::load(&args.files)?;
     let root_dir = args.out.as_deref().unwrap_or(&cli.root);
     let backend = choose(cli, root_dir)?;

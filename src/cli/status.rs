@@ -4,7 +4,7 @@ use std::io::{BufWriter, Write};
 
 use super::apply::Format;
 use super::live::Reach;
-use super::{Cli, Status, choose, open_root};
+use super::{Ctx, Status, choose, open_root};
 use crate::error::{Error, Result};
 use crate::live::status::{Report, report};
 use crate::model::IfaceName;
@@ -31,9 +31,18 @@ pub struct Args {
     /// A table, or JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The root.
+    #[command(flatten)]
+    pub root: super::RootArg,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: super::BackendArg,
+    /// The live mode.
+    #[command(flatten)]
+    pub live: super::LiveArg,
 }
 
-pub(super) fn run(args: &Args, cli: &Cli) -> Result<Status> {
+pub(super) fn run(args: &Args, cli: &Ctx) -> Result<Status> {
     let names = args
         .names
         .iter()

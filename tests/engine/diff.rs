@@ -278,7 +278,7 @@ fn without_a_terminal_and_without_yes_nothing_changes() {
     sb.run(&["--backend", "null", "undefine", "eth0"])
         .expect(2)
         .stderr_has("add --yes to remove without asking");
-    sb.run(&["--backend", "null", "rollback"])
+    sb.run(&["rollback"])
         .expect(2)
         .stderr_has("add --yes to roll back without asking");
     assert_tree(

@@ -357,7 +357,7 @@ fn history_names_a_committed_entry_it_cannot_read_and_rollback_does_not_undo_ben
 
     // Transaction 2 may have changed what transaction 1 wrote: undoing 1 beneath it is
     // refused, and nothing changes.
-    let refused = sb.run(&["--backend", "null", "rollback", "--yes"]);
+    let refused = sb.run(&["rollback", "--yes"]);
     refused
         .expect(2)
         .stderr_has("journal entry 2 is later than transaction 1 and cannot be read");

@@ -1,7 +1,7 @@
 //! What each host backend gives back of a host it rendered: the declaration, up to what its
-//! format does not keep (the README states each). One function per backend, used by every
-//! round trip (the backends' own tests, the golden cases, the property tests), so the
-//! equivalences are stated once.
+//! format does not keep (each backend's page under docs/ states it). One function per
+//! backend, used by every round trip (the backends' own tests, the golden cases, the
+//! property tests), so the equivalences are stated once.
 
 use netloom::model::{
     Bond, BondMode, BridgeOptions, Host, Interface, InterfaceKind, Ipv4Prefix, Ipv6Prefix,
@@ -73,7 +73,7 @@ pub fn ifcfg(mut host: Host) -> Host {
     host
 }
 
-/// The nm backend's, which no importer can undo (see the README): onboot,
+/// The nm backend's, which no importer can undo (see docs/networkmanager.md): onboot,
 /// hotplug and no `<start>` all autoconnect; `peerdns='yes'` and STP on (read back as said),
 /// a 15 s delay and balance-rr are its defaults; IPv6 autoconf implies DHCPv6; an empty IPv4 protocol is
 /// none; `<link>` is status; one profile per device, so order is the names' (except an

@@ -61,6 +61,34 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The options of `options` (name and value) that the verb `args` names takes, then `args`:
+/// for a helper that gives every command the same `--backend`, `--live-mode` and `--root`,
+/// since a verb refuses an option it does not take.
+pub fn taken<'a>(options: &[(&'a str, &'a str)], args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = options_taken(options, args);
+    all.extend_from_slice(args);
+    all
+}
+
+/// The options of `options` (name and value) that the verb `args` names takes.
+pub fn options_taken<'a>(options: &[(&'a str, &'a str)], args: &[&str]) -> Vec<&'a str> {
+    use clap::CommandFactory;
+    let mut verb = netloom::cli::Cli::command();
+    for arg in args {
+        match verb.find_subcommand(arg) {
+            Some(sub) => verb = sub.clone(),
+            None => break,
+        }
+    }
+    let takes = |name: &str| {
+        (verb.get_arguments()).any(|a| a.get_long().is_some_and(|l| name == format!("--{l}")))
+    };
+    (options.iter())
+        .filter(|(name, _)| takes(name))
+        .flat_map(|(name, value)| [*name, *value])
+        .collect()
+}
+
 /// What a run of the binary gave back.
 #[derive(Debug)]
 pub struct Run {

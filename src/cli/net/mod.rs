@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::{Subcommand, ValueEnum};
 
 use super::apply::Format;
-use super::{Cli, complain, input, json, notify, open_root, say, with_session};
+use super::{Ctx, RootArg, complain, input, json, notify, open_root, say, with_session};
 use crate::engine::network::{self, Firewall, NetInfo, edit};
 use crate::error::{Diagnostics, Error, Result};
 use crate::model::network::NetName;
@@ -33,7 +33,8 @@ Bridges, rules and dnsmasq are made in the network namespace netloom runs in \
 #[derive(Debug, Subcommand)]
 pub enum NetCommand {
     /// Define a network (or replace its definition) from network XML.
-    #[command(after_help = LIFECYCLE_HELP)]
+    #[command(after_help = format!("{LIFECYCLE_HELP}\n\nExamples:\n  netloom net define default.xml\n  \
+virsh net-dumpxml default | netloom net define -"))]
     Define {
         /// Network XML (`-` for standard input).
         #[arg(value_name = "FILE")]
@@ -41,16 +42,25 @@ pub enum NetCommand {
         /// A sentence, or one JSON object (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Remove a network's definition; a running network goes on running, as a transient one.
+    #[command(after_help = "Examples:\n  netloom net undefine default\n  \
+netloom net undefine default --format json")]
     Undefine {
         /// The network, by name or UUID.
         name: String,
         /// A sentence, or one JSON object (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// List networks: name, state, autostart, persistence and bridge.
+    #[command(after_help = "Examples:\n  netloom net list\n  netloom net list --all --format json")]
     List {
         /// Also inactive networks (without it, only running ones, as `virsh net-list`).
         #[arg(long)]
@@ -58,16 +68,26 @@ pub enum NetCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Print a network's XML: the running one's when it runs.
+    #[command(after_help = "Examples:\n  netloom net dumpxml default\n  \
+netloom net dumpxml --inactive default > default.xml")]
     Dumpxml {
         /// The network, by name or UUID.
         name: String,
         /// The definition, even while a changed one runs.
         #[arg(long)]
         inactive: bool,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Mark a defined network to be started by `net start --autostart` (at boot).
+    #[command(after_help = "Examples:\n  netloom net autostart default\n  \
+netloom net autostart --disable default")]
     Autostart {
         /// The network, by name or UUID.
         name: String,
@@ -77,6 +97,9 @@ pub enum NetCommand {
         /// A sentence, or one JSON object (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Start a defined network: bridge, addresses, firewall rules, dnsmasq.
     #[command(
@@ -99,8 +122,13 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// A sentence, or one JSON object (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Start a network from XML without defining it (gone once stopped).
+    #[command(after_help = "Examples:\n  netloom net create test.xml\n  \
+netloom net create --firewall nftables --format json test.xml")]
     Create {
         /// Network XML (`-` for standard input).
         #[arg(value_name = "FILE")]
@@ -111,9 +139,16 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// A sentence, or one JSON object (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Stop a network: remove exactly what its start made.
-    #[command(visible_alias = "destroy")]
+    #[command(
+        visible_alias = "destroy",
+        after_help = "Examples:\n  netloom net stop default\n  netloom net destroy default\n  \
+netloom net stop --force default"
+    )]
     Stop {
         /// The network, by name or UUID.
         name: String,
@@ -124,6 +159,9 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// A sentence, or one JSON object (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Stop and start a running network's bridge, rules and dnsmasq, keeping its guests plugged.
     #[command(
@@ -135,6 +173,9 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// A sentence, or one JSON object (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Add, delete or modify one entry of a network, running or defined, as `virsh net-update`.
     #[command(after_help = UPDATE_HELP)]
@@ -166,6 +207,9 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         /// A sentence, or one JSON object (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// List the DHCP leases dnsmasq gave out on a network, from its lease file.
     #[command(
@@ -185,14 +229,23 @@ netloom net dhcp-leases default --mac 52:54:00:00:00:05 --format json"
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Show a network's name, UUID, state, persistence, autostart and bridge.
+    #[command(
+        after_help = "Examples:\n  netloom net info default\n  netloom net info default --format json"
+    )]
     Info {
         /// The network, by name or UUID.
         name: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The root.
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Show or write a network's dnsmasq configuration and firewall fragments.
     Render(RenderArgs),
@@ -283,18 +336,39 @@ impl From<FirewallArg> for Firewall {
     }
 }
 
+impl NetCommand {
+    /// The verb's `--root`: every one but `render`, which reads only its file.
+    pub(super) fn root(&self) -> Option<&RootArg> {
+        match self {
+            NetCommand::Render(_) => None,
+            NetCommand::Define { root, .. }
+            | NetCommand::Undefine { root, .. }
+            | NetCommand::List { root, .. }
+            | NetCommand::Dumpxml { root, .. }
+            | NetCommand::Autostart { root, .. }
+            | NetCommand::Start { root, .. }
+            | NetCommand::Create { root, .. }
+            | NetCommand::Stop { root, .. }
+            | NetCommand::Restart { root, .. }
+            | NetCommand::Update { root, .. }
+            | NetCommand::DhcpLeases { root, .. }
+            | NetCommand::Info { root, .. } => Some(root),
+        }
+    }
+}
+
 /// Runs one `net` verb.
-pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
+pub(super) fn run(command: &NetCommand, cli: &Ctx) -> Result<()> {
     match command {
         NetCommand::Render(args) => render::run(args),
-        NetCommand::List { all, format } => list(cli, *all, *format),
-        NetCommand::Dumpxml { name, inactive } => {
+        NetCommand::List { all, format, .. } => list(cli, *all, *format),
+        NetCommand::Dumpxml { name, inactive, .. } => {
             let root = open_root(cli)?;
             let text = network::dumpxml(&root, &resolve(cli, name)?, *inactive)?;
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes()).map_err(Error::Output)
         }
-        NetCommand::Define { file, format } => {
+        NetCommand::Define { file, format, .. } => {
             let net = input::load_network(file)?;
             let name = net.name.clone();
             with_session(cli, |s, root| {
@@ -307,7 +381,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 json!({"network": name.as_str(), "action": "defined"}),
             )
         }
-        NetCommand::Undefine { name, format } => {
+        NetCommand::Undefine { name, format, .. } => {
             let name = resolve(cli, name)?;
             with_session(cli, |s, root| {
                 network::undefine(s, root, &name, &format!("net undefine {name}"))
@@ -323,6 +397,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             name,
             disable,
             format,
+            ..
         } => {
             let name = resolve(cli, name)?;
             let verb = if *disable { "--disable " } else { "" };
@@ -348,6 +423,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             autostart,
             firewall,
             format,
+            ..
         } => {
             let fw = firewall.map(Firewall::from);
             match name {
@@ -380,6 +456,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             file,
             firewall,
             format,
+            ..
         } => {
             let net = input::load_network(file)?;
             let name = net.name.clone();
@@ -395,7 +472,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
                 json!({"network": name.as_str(), "action": "created"}),
             )
         }
-        NetCommand::Restart { name, format } => {
+        NetCommand::Restart { name, format, .. } => {
             let name = resolve(cli, name)?;
             let notes = with_session(cli, |s, root| {
                 network::restart(s, root, &name, &format!("net restart {name}"))
@@ -418,6 +495,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             config,
             current: _,
             format,
+            ..
         } => {
             let name = resolve(cli, name)?;
             let edit = edit::Edit {
@@ -463,7 +541,9 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             });
             tell(*format, &text, doc)
         }
-        NetCommand::DhcpLeases { name, mac, format } => {
+        NetCommand::DhcpLeases {
+            name, mac, format, ..
+        } => {
             let mac = mac
                 .as_deref()
                 .map(|m| MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}"))))
@@ -474,7 +554,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             notify(&found.skipped);
             dhcp_leases(&name, &found.leases, *format)
         }
-        NetCommand::Info { name, format } => {
+        NetCommand::Info { name, format, .. } => {
             let root = open_root(cli)?;
             info(&network::info(&root, &resolve(cli, name)?)?, *format)
         }
@@ -482,6 +562,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
             name,
             force,
             format,
+            ..
         } => {
             let name = resolve(cli, name)?;
             let warnings = with_session(cli, |s, root| {
@@ -503,7 +584,7 @@ pub(super) fn run(command: &NetCommand, cli: &Cli) -> Result<()> {
 /// the command still fails at the end, naming them.
 /// Returns the networks started; each is told on standard output as it starts when `tell_each`.
 pub(super) fn start_autostart(
-    cli: &Cli,
+    cli: &Ctx,
     fw: Option<Firewall>,
     tell_each: bool,
 ) -> Result<Vec<NetName>> {
@@ -567,7 +648,7 @@ fn entry_xml(arg: &str) -> Result<SourceFile> {
 
 /// The network a verb names: by UUID when the argument is one that a network of the root has
 /// (as virsh looks a UUID up first), else by name.
-fn resolve(cli: &Cli, arg: &str) -> Result<NetName> {
+fn resolve(cli: &Ctx, arg: &str) -> Result<NetName> {
     if let Ok(uuid) = Uuid::parse(arg.trim()) {
         let root = open_root(cli)?;
         if let Some(name) = network::by_uuid(&root, uuid)? {
@@ -582,7 +663,7 @@ fn parse_name(name: &str) -> Result<NetName> {
 }
 
 /// The inactive networks marked for autostart, for `net start --autostart`.
-fn autostart_names(cli: &Cli) -> Result<Vec<NetName>> {
+fn autostart_names(cli: &Ctx) -> Result<Vec<NetName>> {
     let root = open_root(cli)?;
     let names: Vec<NetName> = network::list(&root)?
         .into_iter()
@@ -595,7 +676,7 @@ fn autostart_names(cli: &Cli) -> Result<Vec<NetName>> {
     Ok(names)
 }
 
-fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
+fn list(cli: &Ctx, all: bool, format: Format) -> Result<()> {
     let root = open_root(cli)?;
     let nets: Vec<NetInfo> = network::list(&root)?
         .into_iter()

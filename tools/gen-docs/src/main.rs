@@ -33,7 +33,7 @@ fn main() -> ExitCode {
 /// Writes everything under `dir`; returns the number of man pages.
 fn generate(dir: &Path) -> std::io::Result<usize> {
     let mut cmd = netloom::cli::Cli::command();
-    // Global options (--root, --backend, ...) reach each verb's page only once built.
+    // The global option (--max-input-size) reaches each verb's page only once built.
     cmd.build();
     let man = dir.join("man");
     std::fs::create_dir_all(&man)?;
