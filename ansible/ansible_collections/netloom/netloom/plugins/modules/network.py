@@ -279,9 +279,13 @@ class Run(object):
         seen = self.seen or dict(active=False, autostart=False, persistent=False)
         out = dict(changed=bool(self.actions), name=self.name, actions=self.actions, **seen)
         if self.module._diff:
+            if self.module.params['state'] == 'absent':
+                source = 'removed'
+            else:
+                source = self.module.params['src'] or 'stored'
             out['diff'] = dict(before=self.before, after=self.after,
                                before_header='%s (stored)' % self.name,
-                               after_header='%s (%s)' % (self.name, self.module.params['src'] or 'removed'))
+                               after_header='%s (%s)' % (self.name, source))
         return out
 
 

@@ -1,0 +1,456 @@
+//! The Ansible collection `netloom.netloom` (`ansible/ansible_collections/netloom/netloom`)
+//! run by a real ansible-core against managed hosts on this machine: each host reached by
+//! the local connection, with its own `--root` directory, and the netloom under test as the
+//! modules' `binary`. The playbooks are the collection's own (`tests/playbooks`), and the
+//! run is read as one JSON object (its `tests/callback_plugins/netloom_json.py`), so every
+//! host's result is checked exactly.
+//!
+//! ansible-core comes from PyPI, not Debian, so it is not in `tools.rs`: `scripts/test`
+//! installs it into `target/ansible-venv`, and without that venv these tests say so and
+//! skip (under CI they fail).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::util;
+
+/// The collection's directory in the repository.
+fn collection() -> PathBuf {
+    util::repo().join("ansible/ansible_collections/netloom/netloom")
+}
+
+/// Where `scripts/test` installs ansible-core.
+fn venv_bin() -> PathBuf {
+    util::repo().join("target/ansible-venv/bin")
+}
+
+/// Whether ansible-core is there to run; prints why not (and fails under CI) otherwise.
+fn runnable() -> bool {
+    let missing = (!venv_bin().join("ansible-playbook").is_file()).then(|| {
+        format!(
+            "{} is missing: scripts/test installs ansible-core from PyPI into target/ansible-venv",
+            venv_bin().join("ansible-playbook").display()
+        )
+    });
+    util::runnable("the Ansible collection", missing)
+}
+
+/// A scratch directory for one test: ansible's home, the inventory, the hosts' roots.
+struct Site {
+    dir: tempfile::TempDir,
+}
+
+/// What one `ansible-playbook` run gave back: its exit code and the run as JSON.
+struct Play {
+    code: i32,
+    run: Value,
+    stderr: String,
+}
+
+impl Play {
+    /// Host `host`'s result of the playbook's only task.
+    #[track_caller]
+    fn host(&self, host: &str) -> &Value {
+        let r = &self.run["plays"][0]["tasks"][0]["hosts"][host];
+        assert!(r.is_object(), "no result for {host}: {}", self.run);
+        r
+    }
+
+    /// Host `host`'s line of the run's recap (ok, changed, failures...).
+    #[track_caller]
+    fn stats(&self, host: &str) -> &Value {
+        &self.run["stats"][host]
+    }
+}
+
+impl Site {
+    fn new() -> Site {
+        Site {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes `text` into the scratch directory; its path.
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    /// An empty root directory for a managed host.
+    fn root(&self, host: &str) -> String {
+        let path = self.path(&format!("root-{host}"));
+        std::fs::create_dir(&path).unwrap();
+        path.display().to_string()
+    }
+
+    /// An ansible command with the collection found in the repository, ansible's own
+    /// files kept in the scratch directory, and the run printed as one JSON object.
+    fn ansible(&self, program: &str) -> Command {
+        let mut cmd = Command::new(venv_bin().join(program));
+        let home = self.path("ansible-home");
+        cmd.current_dir(self.dir.path())
+            .env("ANSIBLE_CONFIG", self.path("no-ansible.cfg"))
+            .env("ANSIBLE_HOME", &home)
+            .env("ANSIBLE_LOCAL_TEMP", home.join("tmp"))
+            .env("ANSIBLE_COLLECTIONS_PATH", util::repo().join("ansible"))
+            .env(
+                "ANSIBLE_CALLBACK_PLUGINS",
+                collection().join("tests/callback_plugins"),
+            )
+            .env("ANSIBLE_STDOUT_CALLBACK", "netloom_json")
+            .env("ANSIBLE_NOCOLOR", "1")
+            .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+            .env("ANSIBLE_DEPRECATION_WARNINGS", "0")
+            .env("PYTHONWARNINGS", "ignore")
+            .env_remove(netloom::engine::FAULT_VAR)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs the collection's playbook `playbook` against `hosts` (name to the host's own
+    /// variables), every host through the local connection with the netloom under test.
+    fn play(&self, playbook: &str, hosts: &Value, args: &[&str]) -> Play {
+        let inventory = json!({"all": {
+            "vars": {
+                "ansible_connection": "local",
+                "ansible_python_interpreter": venv_bin().join("python"),
+                "netloom_binary": env!("CARGO_BIN_EXE_netloom"),
+            },
+            "hosts": hosts,
+        }});
+        let inventory = self.file("inventory.json", &inventory.to_string());
+        let out = self
+            .ansible("ansible-playbook")
+            .args(["-i", &inventory])
+            .args(args)
+            .arg(collection().join("tests/playbooks").join(playbook))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let run = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!("ansible-playbook printed no JSON ({e}):\n{stdout}\n--- stderr\n{stderr}")
+        });
+        Play {
+            code: out.status.code().expect("ansible-playbook exits normally"),
+            run,
+            stderr,
+        }
+    }
+}
+
+/// Every file and directory under `root`, with each file's contents: what a run wrote.
+fn tree(root: &str) -> BTreeMap<String, Option<Vec<u8>>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+            let contents = e
+                .file_type()
+                .is_file()
+                .then(|| std::fs::read(e.path()).unwrap());
+            (rel, contents)
+        })
+        .collect()
+}
+
+/// The configuration files under `root`: netloom's own state (`var/lib/netloom`) aside.
+fn config_files(root: &str) -> Vec<String> {
+    tree(root)
+        .into_iter()
+        .filter(|(path, contents)| contents.is_some() && !path.starts_with("var/lib/netloom"))
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// The paths of a result's `files`, sorted.
+#[track_caller]
+fn paths(result: &Value) -> Vec<String> {
+    let mut out: Vec<String> = result["files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no files in {result}"))
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The diff a result carries in diff mode, every file's text joined.
+fn diff_text(result: &Value) -> String {
+    result["diff"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no diff in {result}"))
+        .iter()
+        .map(|d| d["prepared"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const LAN: &str = "<interface type='ethernet' name='eth0'>\n  <start mode='onboot'/>\n  \
+                   <protocol family='ipv4'>\n    <dhcp/>\n  </protocol>\n</interface>\n";
+const MGMT: &str = "<interface type='ethernet' name='eth1'>\n  <start mode='onboot'/>\n  \
+                    <protocol family='ipv4'>\n    <ip address='198.51.100.7' prefix='24'/>\n  \
+                    </protocol>\n</interface>\n";
+/// An address of five pairs, at line 3 column 17.
+const BAD: &str = "<interface type='ethernet' name='eth0'>\n  <start mode='onboot'/>\n  \
+                   <mac address='52:54:00:12:34'/>\n</interface>\n";
+
+#[test]
+fn a_playbook_checks_applies_and_then_changes_nothing_on_three_hosts() {
+    if !runnable() {
+        return;
+    }
+    let site = Site::new();
+    let example = util::repo().join("examples/host.xml");
+    let bad = site.file("bad.xml", BAD);
+    let (alpha, beta, gamma) = (site.root("alpha"), site.root("beta"), site.root("gamma"));
+    let hosts = json!({
+        "alpha": {"netloom_root": alpha, "netloom_backend": "ifcfg", "netloom_src": example},
+        "beta": {"netloom_root": beta, "netloom_backend": "debian",
+                 "netloom_src": [site.file("lan.xml", LAN), site.file("mgmt.xml", MGMT)]},
+        "gamma": {"netloom_root": gamma, "netloom_backend": "ifcfg", "netloom_src": bad},
+    });
+    let trees = || [&alpha, &beta, &gamma].map(|r| tree(r));
+    let empty = trees();
+
+    // Check mode (with diff mode): every change reported, nothing written anywhere.
+    let check = site.play("host.yml", &hosts, &["--check", "--diff"]);
+    assert_eq!(
+        check.code, 2,
+        "gamma fails, so the run does: {}",
+        check.stderr
+    );
+    assert_eq!(trees(), empty, "check mode wrote under a root");
+    for (host, device) in [("alpha", "+DEVICE=eno1"), ("beta", "+iface eth0 inet dhcp")] {
+        let r = check.host(host);
+        assert_eq!(r["changed"], true, "{host}: {r}");
+        assert_eq!(r.get("failed"), None, "{host}: {r}");
+        assert_eq!(r["transaction"], Value::Null, "{host}: {r}");
+        assert!(diff_text(r).contains(device), "{host}: {device} not in {r}");
+        assert_eq!(check.stats(host)["changed"], 1, "{host}: {}", check.run);
+    }
+    let gamma_failure = |play: &Play| {
+        let r = play.host("gamma");
+        assert_eq!(r["failed"], true, "gamma: {r}");
+        assert_eq!(r["rc"], 2, "gamma: {r}");
+        let msg = r["msg"].as_str().unwrap();
+        assert!(
+            msg.starts_with(&format!(
+                "{bad}:3:17: invalid address '52:54:00:12:34' on <mac>: expected a MAC address"
+            )),
+            "gamma's message is not netloom's positioned one: {msg}"
+        );
+        assert_eq!(play.stats("gamma")["failures"], 1, "{}", play.run);
+    };
+    gamma_failure(&check);
+    let would: Vec<Vec<String>> = ["alpha", "beta"].map(|h| paths(check.host(h))).into();
+
+    // For real (with diff mode): the files appear, one transaction on each good host.
+    let apply = site.play("host.yml", &hosts, &["--diff"]);
+    assert_eq!(apply.code, 2, "{}", apply.stderr);
+    for (i, (host, root)) in [("alpha", &alpha), ("beta", &beta)].into_iter().enumerate() {
+        let r = apply.host(host);
+        assert_eq!(r["changed"], true, "{host}: {r}");
+        assert_eq!(r["state"], "committed", "{host}: {r}");
+        assert_eq!(paths(r), would[i], "{host}: check mode named other files");
+        assert_eq!(config_files(root), would[i], "{host}: other files written");
+        assert!(
+            r["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["action"] == "create"),
+            "{r}"
+        );
+        let history = util::netloom(
+            &["history", "--root", root, "--format", "json"],
+            Path::new("/"),
+            None,
+        );
+        let history: Value = serde_json::from_str(&history.stdout).unwrap();
+        let ids: Vec<&Value> = history["transactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| &t["id"])
+            .collect();
+        assert_eq!(
+            ids,
+            [&r["transaction"]],
+            "{host}: the transaction returned is not the journal's"
+        );
+        assert!(
+            !diff_text(r).is_empty(),
+            "{host}: diff mode returned no diff: {r}"
+        );
+    }
+    let eth1 =
+        std::fs::read_to_string(Path::new(&beta).join("etc/network/interfaces.d/eth1")).unwrap();
+    assert!(
+        eth1.contains("address 198.51.100.7/24"),
+        "beta's second file was not applied: {eth1}"
+    );
+    assert_eq!(tree(&gamma), empty[2], "the bad host's root was written");
+    gamma_failure(&apply);
+    let applied = trees();
+
+    // Once more: nothing to do, nothing written.
+    let again = site.play("host.yml", &hosts, &[]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    for host in ["alpha", "beta"] {
+        let r = again.host(host);
+        assert_eq!(r["changed"], false, "{host}: {r}");
+        assert_eq!(r["transaction"], Value::Null, "{host}: {r}");
+        assert_eq!(r["files"], json!([]), "{host}: {r}");
+        assert_eq!(again.stats(host)["changed"], 0, "{host}: {}", again.run);
+    }
+    gamma_failure(&again);
+    assert_eq!(trees(), applied, "a run with nothing to do wrote");
+}
+
+/// The documented options of `module`, as `ansible-doc --json` reads them.
+fn documented(site: &Site, module: &str) -> Value {
+    let out = site
+        .ansible("ansible-doc")
+        .args(["-t", "module", "--json", module])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ansible-doc {module}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc[module].clone()
+}
+
+#[test]
+fn ansible_doc_renders_both_modules() {
+    if !runnable() {
+        return;
+    }
+    let site = Site::new();
+    for (module, options, returns) in [
+        (
+            "netloom.netloom.host",
+            &["backend", "binary", "confirm", "root", "src"][..],
+            &[
+                "backend",
+                "confirm_within",
+                "down",
+                "files",
+                "root",
+                "state",
+                "transaction",
+                "up",
+            ][..],
+        ),
+        (
+            "netloom.netloom.network",
+            &[
+                "autostart",
+                "binary",
+                "firewall",
+                "name",
+                "root",
+                "src",
+                "state",
+            ][..],
+            &["actions", "active", "autostart", "name", "persistent"][..],
+        ),
+    ] {
+        let doc = documented(&site, module);
+        let keys = |v: &Value| {
+            v.as_object()
+                .unwrap_or_else(|| panic!("{module}: {doc}"))
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&doc["doc"]["options"]), options, "{module}'s options");
+        assert_eq!(keys(&doc["return"]), returns, "{module}'s return values");
+        assert!(
+            doc["examples"].as_str().is_some_and(|e| e.contains(module)),
+            "{module} has no example of itself"
+        );
+        assert_eq!(
+            doc["doc"]["attributes"]["check_mode"]["support"], "full",
+            "{module}"
+        );
+
+        // And as a person reads it.
+        let out = site
+            .ansible("ansible-doc")
+            .args(["-t", "module", module])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            out.status.success()
+                && text.contains(&format!("MODULE {module}"))
+                && text.contains("OPTIONS"),
+            "{module} does not render:\n{text}"
+        );
+    }
+}
+
+const NETWORK: &str = "<network>\n  <name>lab</name>\n  <forward mode='nat'/>\n  \
+                       <ip address='10.9.0.1' prefix='24'/>\n</network>\n";
+
+#[test]
+fn the_network_module_defines_marks_and_removes_a_network_once() {
+    if !runnable() {
+        return;
+    }
+    let site = Site::new();
+    let root = site.root("alpha");
+    let src = site.file("lab.xml", NETWORK);
+    let hosts = |state: &str, autostart: bool| {
+        json!({"alpha": {"netloom_root": root, "netloom_src": src,
+                         "netloom_state": state, "netloom_autostart": autostart}})
+    };
+    let definition = Path::new(&root).join("etc/netloom/networks/lab.xml");
+    // Each step: the state asked, whether in check mode, and what the module must report.
+    let steps: &[(&str, bool, bool, &[&str])] = &[
+        ("defined", true, true, &["defined", "autostart-enabled"]),
+        ("defined", true, false, &["defined", "autostart-enabled"]),
+        ("defined", true, false, &[]),
+        ("defined", false, true, &["autostart-disabled"]),
+        ("defined", false, false, &["autostart-disabled"]),
+        ("defined", false, false, &[]),
+        ("absent", false, true, &["undefined"]),
+        ("absent", false, false, &["undefined"]),
+        ("absent", false, false, &[]),
+    ];
+    for (n, &(state, autostart, check, actions)) in steps.iter().enumerate() {
+        let before = tree(&root);
+        let args: &[&str] = if check {
+            &["--check", "--diff"]
+        } else {
+            &["--diff"]
+        };
+        let play = site.play("network.yml", &hosts(state, autostart), args);
+        let r = play.host("alpha");
+        let step = format!("step {n} ({state}, autostart {autostart}, check {check}): {r}");
+        assert_eq!(play.code, 0, "{step}\n{}", play.stderr);
+        assert_eq!(r["actions"], json!(actions), "{step}");
+        assert_eq!(r["changed"], !actions.is_empty(), "{step}");
+        assert_eq!(r["name"], "lab", "{step}");
+        if check || actions.is_empty() {
+            assert_eq!(tree(&root), before, "{step}: written");
+        }
+        if !check {
+            assert_eq!(definition.is_file(), state == "defined", "{step}");
+            assert_eq!(r["autostart"], autostart, "{step}");
+        }
+    }
+}
