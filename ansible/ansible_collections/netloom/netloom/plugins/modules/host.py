@@ -60,11 +60,13 @@ notes:
   - The diff shown in diff mode is read by C(netloom diff) just before the apply.
 attributes:
   check_mode:
+    description: Runs C(netloom diff), which reports what would change and writes nothing.
     support: full
   diff_mode:
+    description: Returns each changed file's unified diff.
     support: full
 author:
-  - netloom contributors
+  - netloom contributors (!UNKNOWN)
 '''
 
 EXAMPLES = r'''

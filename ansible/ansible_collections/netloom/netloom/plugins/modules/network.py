@@ -68,11 +68,13 @@ notes:
     (C(netloom net restart)); the module warns when that happens.
 attributes:
   check_mode:
+    description: Reports what would be done and does nothing.
     support: full
   diff_mode:
+    description: Returns the stored definition before and after.
     support: full
 author:
-  - netloom contributors
+  - netloom contributors (!UNKNOWN)
 '''
 
 EXAMPLES = r'''
