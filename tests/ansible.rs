@@ -94,7 +94,20 @@ impl Site {
     /// An ansible command with the collection found in the repository, ansible's own
     /// files kept in the scratch directory, and the run printed as one JSON object.
     fn ansible(&self, program: &str) -> Command {
-        let mut cmd = Command::new(venv_bin().join(program));
+        self.ansible_in(None, program)
+    }
+
+    /// [`Site::ansible`], inside network namespace `netns` if given.
+    fn ansible_in(&self, netns: Option<&str>, program: &str) -> Command {
+        let program = venv_bin().join(program);
+        let mut cmd = match netns {
+            None => Command::new(program),
+            Some(ns) => {
+                let mut cmd = util::tools::command("ip");
+                cmd.args(["netns", "exec", ns]).arg(program);
+                cmd
+            }
+        };
         let home = self.path("ansible-home");
         cmd.current_dir(self.dir.path())
             .env("ANSIBLE_CONFIG", self.path("no-ansible.cfg"))
@@ -118,6 +131,12 @@ impl Site {
     /// Runs the collection's playbook `playbook` against `hosts` (name to the host's own
     /// variables), every host through the local connection with the netloom under test.
     fn play(&self, playbook: &str, hosts: &Value, args: &[&str]) -> Play {
+        self.play_in(None, playbook, hosts, args)
+    }
+
+    /// [`Site::play`], inside network namespace `netns` if given. Its output goes through
+    /// files, so that a daemon a module started (dnsmasq) cannot hold the run's pipes.
+    fn play_in(&self, netns: Option<&str>, playbook: &str, hosts: &Value, args: &[&str]) -> Play {
         let inventory = json!({"all": {
             "vars": {
                 "ansible_connection": "local",
@@ -127,20 +146,23 @@ impl Site {
             "hosts": hosts,
         }});
         let inventory = self.file("inventory.json", &inventory.to_string());
-        let out = self
-            .ansible("ansible-playbook")
+        let (out, err) = (self.path("play.out"), self.path("play.err"));
+        let status = self
+            .ansible_in(netns, "ansible-playbook")
             .args(["-i", &inventory])
             .args(args)
             .arg(collection().join("tests/playbooks").join(playbook))
-            .output()
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
+            .status()
             .unwrap();
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        let stderr = String::from_utf8(out.stderr).unwrap();
+        let stdout = std::fs::read_to_string(&out).unwrap();
+        let stderr = std::fs::read_to_string(&err).unwrap();
         let run = serde_json::from_str(&stdout).unwrap_or_else(|e| {
             panic!("ansible-playbook printed no JSON ({e}):\n{stdout}\n--- stderr\n{stderr}")
         });
         Play {
-            code: out.status.code().expect("ansible-playbook exits normally"),
+            code: status.code().expect("ansible-playbook exits normally"),
             run,
             stderr,
         }
@@ -453,4 +475,71 @@ fn the_network_module_defines_marks_and_removes_a_network_once() {
             assert_eq!(r["autostart"], autostart, "{step}");
         }
     }
+}
+
+const LIVE_NETWORK: &str = "<network>\n  <name>anslab</name>\n  <bridge name='nlans0'/>\n  \
+                            <ip address='10.78.0.1' prefix='24'>\n    <dhcp>\n      \
+                            <range start='10.78.0.100' end='10.78.0.200'/>\n    </dhcp>\n  \
+                            </ip>\n</network>\n";
+
+/// The network module for real, in a network namespace of its own: started (bridge up,
+/// dnsmasq running) once, then left alone, stopped, removed, leaving the namespace as it was.
+#[test]
+fn the_network_module_starts_stops_and_removes_a_running_network() {
+    if !runnable() || !crate::net_live_util::runnable() {
+        return;
+    }
+    let lab = crate::net_live_util::Lab::new("ans", false);
+    let site = Site::new();
+    let root = lab.root().display().to_string();
+    let src = lab.file("anslab.xml", LIVE_NETWORK);
+    let hosts = |state: &str| {
+        json!({"hv": {"netloom_root": root, "netloom_src": src,
+                      "netloom_state": state, "netloom_autostart": true}})
+    };
+    let before = lab.snapshot();
+    let steps: &[(&str, bool, &[&str])] = &[
+        (
+            "started",
+            true,
+            &["defined", "started", "autostart-enabled"],
+        ),
+        (
+            "started",
+            false,
+            &["defined", "started", "autostart-enabled"],
+        ),
+        ("started", false, &[]),
+        ("stopped", true, &["stopped"]),
+        ("stopped", false, &["stopped"]),
+        ("stopped", false, &[]),
+        ("absent", false, &["undefined"]),
+    ];
+    for (n, &(state, check, actions)) in steps.iter().enumerate() {
+        let running = lab.snapshot();
+        let files = tree(&root);
+        let args: &[&str] = if check { &["--check"] } else { &[] };
+        let play = site.play_in(Some(&lab.hv.0), "network.yml", &hosts(state), args);
+        let r = play.host("hv");
+        let step = format!("step {n} ({state}, check {check}): {r}");
+        assert_eq!(play.code, 0, "{step}\n{}", play.stderr);
+        assert_eq!(r["actions"], json!(actions), "{step}");
+        if check || actions.is_empty() {
+            lab.same(&running, &format!("in step {n}"));
+            assert_eq!(tree(&root), files, "{step}: written");
+        }
+        if !check && state == "started" {
+            assert_eq!(r["active"], true, "{step}");
+            assert_eq!(lab.listed("anslab").unwrap()["state"], "active", "{step}");
+            lab.hv.ip("link show nlans0");
+            lab.dnsmasq_pid("anslab");
+        }
+        if !check && state == "stopped" {
+            assert_eq!(lab.listed("anslab").unwrap()["state"], "inactive", "{step}");
+        }
+    }
+    assert_eq!(lab.listed("anslab"), None, "the network is still there");
+    lab.same(&before, "once the network is absent");
+    assert_eq!(lab.leftovers("anslab"), Vec::<String>::new());
+    lab.finish();
 }
