@@ -339,6 +339,41 @@ fn a_playbook_checks_applies_and_then_changes_nothing_on_three_hosts() {
     assert_eq!(trees(), applied, "a run with nothing to do wrote");
 }
 
+#[test]
+fn a_confirm_leaves_the_transaction_pending_until_netloom_confirm() {
+    if !runnable() {
+        return;
+    }
+    let site = Site::new();
+    let root = site.root("alpha");
+    let hosts = json!({"alpha": {"netloom_root": root, "netloom_backend": "debian",
+                                 "netloom_src": site.file("lan.xml", LAN), "netloom_confirm": 600}});
+    let play = site.play("host.yml", &hosts, &[]);
+    assert_eq!(play.code, 0, "{}", play.stderr);
+    let r = play.host("alpha");
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(r["state"], "pending", "{r}");
+    assert_eq!(r["confirm_within"], 600, "{r}");
+    let history = |root: &str| {
+        let run = util::netloom(
+            &["history", "--root", root, "--format", "json"],
+            Path::new("/"),
+            None,
+        );
+        let v: Value = serde_json::from_str(&run.stdout).unwrap();
+        v["transactions"][0].clone()
+    };
+    let open = history(&root);
+    assert_eq!(
+        (&open["id"], &open["state"]),
+        (&r["transaction"], &json!("pending")),
+        "{open}"
+    );
+    let confirm = util::netloom(&["confirm", "--root", &root], Path::new("/"), None);
+    assert_eq!(confirm.code, 0, "{}", confirm.stderr);
+    assert_eq!(history(&root)["state"], "committed");
+}
+
 /// The documented options of `module`, as `ansible-doc --json` reads them.
 fn documented(site: &Site, module: &str) -> Value {
     let out = site
