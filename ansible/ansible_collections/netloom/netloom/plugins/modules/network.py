@@ -133,6 +133,7 @@ autostart:
   sample: false
 '''
 
+import os
 import shutil
 import tempfile
 
@@ -154,38 +155,53 @@ def main():
         required_one_of=[('src', 'name')],
         supports_check_mode=True,
     )
-    wanted = None
     name = module.params['name']
-    if module.params['src'] and module.params['state'] != 'absent':
-        wanted_name, wanted = completed_definition(module)
-        if name and name != wanted_name:
-            module.fail_json(msg="name '%s' differs from the name '%s' in %s" % (name, wanted_name, module.params['src']))
-        name = wanted_name
-    elif not name:
-        name, _definition = completed_definition(module)
+    if module.params['src']:
+        named = name_in(module)
+        if name and name != named:
+            module.fail_json(msg="name '%s' differs from the name '%s' in %s" % (name, named, module.params['src']))
+        name = named
 
     run = Run(module, name)
     if module.params['state'] == 'absent':
         run.remove()
     else:
-        run.define(wanted)
+        run.define()
         run.set_running()
         run.set_autostart()
     module.exit_json(**run.result())
 
 
-def completed_definition(module):
-    """The name and definition netloom stores for ``src``: defined into a scratch root that
-    is then removed, so that it can be compared with the stored one without changing it."""
-    scratch = tempfile.mkdtemp(prefix='netloom-network-')
-    try:
-        root = ['net', '--root', scratch]
-        _rc, done = netloom.run_json(module, root + ['define', '--format', 'json', '--', module.params['src']])
-        name = done.get('network')
-        _rc, text, _err = netloom.run(module, root + ['dumpxml', '--inactive', '--', name])
-        return name, text
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+class Scratch(object):
+    """A scratch root, removed when done with: netloom's own reading of a network's XML
+    (which fails the task with netloom's positioned message when it is invalid), and what
+    netloom would store, without changing the managed host's root."""
+
+    def __init__(self, module):
+        self.module = module
+        self.dir = tempfile.mkdtemp(prefix='netloom-network-')
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def define(self, path):
+        """Defines the network of ``path`` in the scratch root; its name."""
+        argv = ['net', '--root', self.dir, 'define', '--format', 'json', '--', path]
+        _rc, done = netloom.run_json(self.module, argv)
+        return done.get('network')
+
+    def definition(self, name):
+        _rc, text, _err = netloom.run(self.module, ['net', '--root', self.dir, 'dumpxml', '--inactive', '--', name])
+        return text
+
+
+def name_in(module):
+    """The name of the network in ``src``, as netloom reads it."""
+    with Scratch(module) as scratch:
+        return scratch.define(module.params['src'])
 
 
 class Run(object):
@@ -213,9 +229,10 @@ class Run(object):
                             persistent=bool(n.get('persistent')))
         return None
 
-    def definition(self):
-        """The stored definition, or ``''`` when the network is not defined."""
-        if not self.seen or not self.seen['persistent']:
+    def definition(self, persistent=False):
+        """The stored definition, or ``''`` when the network is not defined (``persistent``:
+        it is, whatever ``seen`` says)."""
+        if not persistent and (not self.seen or not self.seen['persistent']):
             return ''
         _rc, text, _err = netloom.run(self.module, self.net() + ['dumpxml', '--inactive', '--', self.name])
         return text
@@ -229,23 +246,48 @@ class Run(object):
             self.seen = dict(active=False, autostart=False, persistent=False)
         self.seen.update(after)
 
-    def define(self, wanted):
-        if wanted is None:
+    def define(self):
+        """Stores the definition of ``src`` if what netloom would store (made in a scratch
+        root) differs from the stored one, so that a run with nothing to do leaves the root
+        untouched; the stored definition afterwards says whether it changed."""
+        if not self.module.params['src']:
             if self.seen is None:
                 self.module.fail_json(msg="no network named '%s'; give src to define it" % self.name)
             if self.module.params['state'] == 'defined' and not self.seen['persistent']:
                 self.module.fail_json(msg="network '%s' is not defined; give src to define it" % self.name)
             return
-        if wanted == self.before:
-            return
-        self.verb(['define', '--', self.module.params['src']], 'defined', persistent=True)
-        self.after = wanted if self.module.check_mode else self.definition()
+        self.after = self.would_store()
         if self.after == self.before:
-            # netloom kept the stored definition (a UUID or bridge it had filled in before).
-            self.actions.pop()
-        elif self.seen['active'] and self.before:
+            return
+        if not self.module.check_mode:
+            netloom.run_json(self.module, self.net() + ['define', '--format', 'json', '--', self.module.params['src']])
+            self.after = self.definition(persistent=True)
+            if self.after == self.before:
+                return
+        self.actions.append('defined')
+        if self.seen is None:
+            self.seen = dict(active=False, autostart=False, persistent=False)
+        if self.seen['active'] and self.before:
             self.module.warn("network '%s' runs its old definition until restarted (netloom net restart %s)"
                              % (self.name, self.name))
+        self.seen['persistent'] = True
+
+    def would_store(self):
+        """The definition ``net define`` would store: made in a scratch root that first gets
+        every stored definition of the managed host's root (this network's too), since they
+        decide the UUID, MAC and bridge netloom fills in."""
+        _rc, answer = netloom.run_json(self.module, self.net() + ['list', '--all', '--format', 'json'])
+        with Scratch(self.module) as scratch:
+            for n in answer.get('networks') or []:
+                if not n.get('persistent'):
+                    continue
+                _rc, text, _err = netloom.run(self.module, self.net() + ['dumpxml', '--inactive', '--', n['name']])
+                stored = os.path.join(scratch.dir, 'stored.xml')
+                with open(stored, 'w') as f:
+                    f.write(text)
+                scratch.define(stored)
+            scratch.define(self.module.params['src'])
+            return scratch.definition(self.name)
 
     def set_running(self):
         state = self.module.params['state']
