@@ -179,7 +179,7 @@ class Scratch(object):
 
     def __init__(self, module):
         self.module = module
-        self.dir = tempfile.mkdtemp(prefix='netloom-network-')
+        self.dir = tempfile.mkdtemp(prefix='netloom-network-', dir=module.tmpdir)
 
     def __enter__(self):
         return self
