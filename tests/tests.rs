@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod ansible;
 mod boot;
 mod cli;
 mod conformance;
