@@ -160,3 +160,29 @@ fn confirm_list_and_backends_print_one_object() {
         (&json!(true), &json!(["eth0", "eth1"]))
     );
 }
+
+#[test]
+fn net_define_says_whether_the_stored_definition_changed() {
+    let sb = Sandbox::new();
+    let net = sb.input(
+        "n.xml",
+        "<network><name>lab</name><bridge name='virbr7'/>\
+         <ip address='192.168.77.1' netmask='255.255.255.0'/></network>",
+    );
+    let define = ["net", "define", "--format", "json", &net];
+    let first = doc(&sb, &define);
+    assert_eq!(
+        (&first["network"], &first["action"], &first["changed"]),
+        (&json!("lab"), &json!("defined"), &json!(true)),
+        "{first}"
+    );
+    let again = doc(&sb, &define);
+    assert_eq!(again["changed"], false, "{again}");
+    let other = sb.input(
+        "n2.xml",
+        "<network><name>lab</name><bridge name='virbr7'/>\
+         <ip address='192.168.78.1' netmask='255.255.255.0'/></network>",
+    );
+    let changed = doc(&sb, &["net", "define", "--format", "json", &other]);
+    assert_eq!(changed["changed"], true, "{changed}");
+}

@@ -371,14 +371,14 @@ pub(super) fn run(command: &NetCommand, cli: &Ctx) -> Result<()> {
         NetCommand::Define { file, format, .. } => {
             let net = input::load_network(file)?;
             let name = net.name.clone();
-            with_session(cli, |s, root| {
+            let (_, changed) = with_session(cli, |s, root| {
                 network::define(s, root, net, &format!("net define {}", file.display()))
             })?;
             let text = format!("Network {name} defined from {}", file.display());
             tell(
                 *format,
                 &text,
-                json!({"network": name.as_str(), "action": "defined"}),
+                json!({"network": name.as_str(), "action": "defined", "changed": changed}),
             )
         }
         NetCommand::Undefine { name, format, .. } => {

@@ -234,7 +234,8 @@ fn not_found(name: &NetName) -> Error {
 }
 
 /// Defines `net` (or replaces its definition), filling in what libvirt generates: the
-/// UUID, the bridge MAC and a free `virbrN` bridge name. Returns the network as stored.
+/// UUID, the bridge MAC and a free `virbrN` bridge name. Returns the network as stored, and
+/// whether its stored definition changed (a definition stored as it was writes nothing).
 ///
 /// Refused: a UUID another network has, and a bridge another network uses.
 pub fn define(
@@ -242,7 +243,7 @@ pub fn define(
     root: &TargetRoot,
     mut net: Network,
     command: &str,
-) -> Result<Network, Error> {
+) -> Result<(Network, bool), Error> {
     complete(root, &mut net)?;
     let file = RenderedFile {
         path: Paths::of(&net.name).def,
@@ -250,10 +251,11 @@ pub fn define(
         mode: DEF_MODE,
     };
     let plan = plan_paths(root, DEFINITIONS, vec![file], Vec::new())?;
-    if !plan.is_empty() {
+    let changed = !plan.is_empty();
+    if changed {
         session.apply(&plan, command, None)?;
     }
-    Ok(net)
+    Ok((net, changed))
 }
 
 /// Fills in the UUID, MAC and bridge name, checked against every other network of the root.
