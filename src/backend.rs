@@ -9,9 +9,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Diagnostic, Diagnostics};
+use crate::error::Diagnostic;
+pub use crate::error::{BackendError, Refusal};
 use crate::model::network::Network;
 use crate::model::{Host, IfaceName};
+pub use crate::plan::RenderedFile;
 
 /// What kind of object a backend renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,18 +21,6 @@ use crate::model::{Host, IfaceName};
 pub enum ObjectKind {
     /// Host interfaces (ifcfg, Debian, NetworkManager, networkd).
     Interfaces,
-}
-
-/// One file a backend wants under the target root.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedFile {
-    /// Path relative to the target root, `/`-separated, without `..` (backends build it from
-    /// validated names only).
-    pub path: String,
-    /// The whole content.
-    pub contents: String,
-    /// Permission bits, such as 0o644 or 0o600 for files holding secrets.
-    pub mode: u32,
 }
 
 /// The files of a target root that a backend asked for, read by the engine: relative path to
@@ -53,33 +43,6 @@ pub struct Removal {
     pub files: Vec<RenderedFile>,
     /// Paths to delete.
     pub removed: Vec<String>,
-}
-
-/// One setting a backend's format cannot express. Refusing it beats the silent omission
-/// other tools make (cloud-init drops bridge forward delay, STP and MTU this way).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    /// The interface (or port, or slave) that has the setting.
-    pub interface: String,
-    /// The setting, as the interface XML spells it.
-    pub setting: String,
-    /// Why the format cannot hold it, and what to do instead.
-    pub why: String,
-}
-
-impl std::fmt::Display for Refusal {
-    /// One line of [`BackendError::Unsupported`]'s list: each part shown escaped, so the
-    /// list's line breaks are the only ones.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::show::Shown;
-        write!(
-            f,
-            "interface '{}': {}: {}",
-            Shown(&self.interface),
-            Shown(&self.setting),
-            Shown(&self.why)
-        )
-    }
 }
 
 /// What an import left out, and why: a whole file, profile or stanza, or one setting.
@@ -143,41 +106,6 @@ pub struct Imported {
     pub host: Host,
     /// What was skipped or not imported, in the order the files were read.
     pub notes: Vec<Note>,
-}
-
-/// Why a backend could not render or import.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum BackendError {
-    /// Existing native files could not be read; every problem is positioned.
-    #[error("{0}")]
-    Invalid(Diagnostics),
-    /// The declaration holds settings the format cannot express; all of them are listed.
-    #[error("the {backend} backend cannot express {}:\n{}", if refusals.len() == 1 { "this setting" } else { "these settings" }, refusals.iter().map(|r| format!("  {r}")).collect::<Vec<_>>().join("\n"))]
-    Unsupported {
-        /// The backend's name.
-        backend: &'static str,
-        /// Every setting it cannot express.
-        refusals: Vec<Refusal>,
-    },
-    /// A network setting the renderer cannot turn into its format (checked at render time
-    /// because it depends on more than one element, such as a reverse zone of an odd prefix).
-    #[error("network '{network}': {why}")]
-    Network {
-        /// The network's name.
-        network: String,
-        /// What is wrong and what to do instead.
-        why: String,
-    },
-    /// A template failed to render (a bug: templates only see checked values).
-    #[error("template error in the {backend} backend")]
-    Template {
-        /// The backend's name.
-        backend: &'static str,
-        /// The cause.
-        #[source]
-        source: askama::Error,
-    },
 }
 
 /// How detection tells that a backend's service or tool is at work on the running host,
