@@ -15,6 +15,7 @@ pub mod boot;
 mod fault;
 mod journal;
 mod lock;
+mod netstore;
 pub mod network;
 pub mod port;
 mod root;

@@ -8,6 +8,7 @@
 //! crate and no async runtime, where rtnetlink would add tokio's netlink stack to every
 //! build for one read per verification round.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use serde::Deserialize;
@@ -147,6 +148,20 @@ impl Kernel {
     pub fn routes_of<'k>(&'k self, dev: &'k str) -> impl Iterator<Item = &'k Route> + 'k {
         self.routes.iter().filter(move |r| r.dev == dev)
     }
+}
+
+/// The names of the devices in netloom's network namespace.
+pub fn devices() -> BTreeSet<String> {
+    let Ok(out) = super::cmd::run_argv(&super::cmd::argv(&["ip", "-j", "link", "show"]), None)
+    else {
+        return BTreeSet::new();
+    };
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    doc.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.get("ifname")?.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// Reads the kernel's links and routes now.

@@ -2,28 +2,16 @@
 //! forwarding it needs, made with `ip` the way libvirt's `networkStartNetworkVirtual` makes
 //! them, each step recorded for stop.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
 
 use super::cmd::{self, argv};
 use super::record::Step;
 use crate::error::Error;
+pub(crate) use crate::live::kernel::devices;
 use crate::model::IfaceName;
 use crate::model::network::{ForwardMode, Network};
-
-/// The names of the devices in netloom's network namespace.
-pub(crate) fn devices() -> BTreeSet<String> {
-    let Ok(out) = cmd::run(&argv(&["ip", "-j", "link", "show"]), None) else {
-        return BTreeSet::new();
-    };
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
-    doc.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|l| l.get("ifname")?.as_str().map(str::to_owned))
-        .collect()
-}
 
 /// Refuses a network whose subnet the host already routes somewhere, as libvirt does: the
 /// guests could not be told apart from that network. Reads only.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::RenderedFile;
 use crate::engine::TargetRoot;
-use crate::engine::network;
+use crate::engine::netstore as network;
 use crate::error::Error;
 use crate::model::Uuid;
 use crate::model::guest::{Guest, GuestName, GuestSource};
