@@ -14,6 +14,7 @@ mod beneath;
 pub mod boot;
 mod fault;
 mod journal;
+mod kind;
 mod lock;
 mod netstore;
 pub mod network;
@@ -29,6 +30,7 @@ pub use activate::{Activation, Applied};
 #[cfg(feature = "fault-injection")]
 pub use fault::VAR as FAULT_VAR;
 pub use journal::{Reason, State};
+pub use kind::TxKind;
 use root::Scan;
 pub use root::{Chroot, TargetRoot, chroot};
 pub use store::StoreApply;
