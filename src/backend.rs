@@ -129,6 +129,13 @@ pub trait Backend: Send + Sync {
     /// Whether this backend renders objects of `kind`.
     fn accepts(&self, kind: ObjectKind) -> bool;
 
+    /// Whether a user chooses it: `netloom backends` and the list of names an error offers
+    /// show it. A backend that exists for the tests says no; `--backend` still reaches it,
+    /// and `backends` still shows it on a root that has its files.
+    fn listed(&self) -> bool {
+        true
+    }
+
     /// A path (relative to the root) whose presence says a system uses this backend, for
     /// detection when `--backend` is not given.
     fn marker(&self) -> Option<&'static str> {
