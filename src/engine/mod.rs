@@ -118,6 +118,18 @@ pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Re
     Ok(plan)
 }
 
+/// `value` as the pretty JSON netloom keeps its state in, with a final newline, for the file
+/// at `path`. A value that cannot be serialised is an error naming the file, never an empty
+/// file in its place.
+pub(crate) fn json_text(path: &str, value: &impl serde::Serialize) -> Result<String, Error> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::Write {
+        path: path.to_owned(),
+        source: e.into(),
+    })?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// What writing `files` and deleting `removed` would change under the root, for callers
 /// that decide the files themselves (a network's definition and runtime state) rather than
 /// through a host backend.

@@ -150,18 +150,21 @@ impl Kernel {
     }
 }
 
-/// The names of the devices in netloom's network namespace.
-pub fn devices() -> BTreeSet<String> {
-    let Ok(out) = super::cmd::run_argv(&super::cmd::argv(&["ip", "-j", "link", "show"]), None)
-    else {
-        return BTreeSet::new();
-    };
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
-    doc.as_array()
-        .into_iter()
-        .flatten()
+/// The names of the devices in netloom's network namespace. What cannot be read is an
+/// error: an empty answer would say that a device in use is free.
+pub fn devices() -> Result<BTreeSet<String>, Error> {
+    let show = super::cmd::argv(&["ip", "-j", "link", "show"]);
+    let out = super::cmd::run_argv(&show, None)?;
+    let links: Vec<serde_json::Value> = serde_json::from_str(&out).map_err(|e| {
+        Error::Live(format!(
+            "cannot read the devices here: `{}` printed what is not a JSON list of links: {e}",
+            super::cmd::shown(&show)
+        ))
+    })?;
+    Ok(links
+        .iter()
         .filter_map(|l| l.get("ifname")?.as_str().map(str::to_owned))
-        .collect()
+        .collect())
 }
 
 /// Reads the kernel's links and routes now.

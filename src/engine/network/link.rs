@@ -27,16 +27,7 @@ pub(super) fn check_routes(net: &Network) -> Result<(), Error> {
             }
             return Err(cmd::failed(&show, &out));
         }
-        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
-        for r in doc.as_array().into_iter().flatten() {
-            let (Some(dst), Some(dev)) = (
-                r.get("dst").and_then(|d| d.as_str()),
-                r.get("dev").and_then(|d| d.as_str()),
-            ) else {
-                continue;
-            };
-            routes.push((dst.to_owned(), dev.to_owned()));
-        }
+        routes.extend(destinations(net, &cmd::shown(&show), &out.stdout)?);
     }
     for ip in &net.ips {
         let subnet = (ip.network(), ip.prefix_len());
@@ -51,6 +42,28 @@ pub(super) fn check_routes(net: &Network) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The destination and device of each route in `json`, what `ip -j route` (the command
+/// `shown`) printed. Routes that cannot be read cannot be checked: that is an error naming
+/// them, never taken for no routes. A route without both (a multipath or blackhole one)
+/// has no single device to name and is passed over.
+fn destinations(net: &Network, shown: &str, json: &str) -> Result<Vec<(String, String)>, Error> {
+    let doc: Vec<serde_json::Value> = serde_json::from_str(json).map_err(|e| {
+        Error::Live(format!(
+            "network '{}': cannot check its subnet against the host's routes: `{shown}` printed \
+             what is not a JSON list of routes: {e}",
+            net.name
+        ))
+    })?;
+    Ok(doc
+        .iter()
+        .filter_map(|r| {
+            let dst = r.get("dst")?.as_str()?;
+            let dev = r.get("dev")?.as_str()?;
+            Some((dst.to_owned(), dev.to_owned()))
+        })
+        .collect())
 }
 
 /// A route destination as `ip -j` prints it: `A/P`, or a bare address for a host route.
@@ -72,7 +85,7 @@ pub(super) fn create_bridge(
     steps: &mut Vec<Step>,
 ) -> Result<(), Error> {
     let name = bridge.as_str();
-    if devices().contains(name) {
+    if devices()?.contains(name) {
         return Err(Error::Live(format!(
             "network '{}': a device named {name} exists already",
             net.name
@@ -255,4 +268,40 @@ pub(super) fn delete_bridge(name: &str) -> Result<(), Error> {
         )));
     }
     cmd::run(&argv(&["ip", "link", "del", "dev", name]), None).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net() -> Network {
+        crate::xml::read_network_str(
+            "n.xml",
+            "<network><name>n</name><ip address='10.9.0.1' prefix='24'/></network>",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn routes_that_cannot_be_read_are_an_error_not_no_routes() {
+        for bad in ["", "ip: not JSON", "{\"dst\": \"10.9.0.0/24\"}"] {
+            let err = destinations(&net(), "ip -j -4 route", bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(
+                    "network 'n': cannot check its subnet against the host's routes: \
+                              `ip -j -4 route` printed what is not a JSON list of routes"
+                ),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn readable_routes_give_their_destination_and_device() {
+        let json = r#"[{"dst":"10.9.0.0/24","dev":"eth0"},{"dst":"default","nexthops":[]}]"#;
+        let got = destinations(&net(), "ip", json).unwrap();
+        assert_eq!(got, [("10.9.0.0/24".to_owned(), "eth0".to_owned())]);
+    }
 }

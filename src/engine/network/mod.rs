@@ -226,7 +226,7 @@ fn complete(root: &TargetRoot, net: &mut Network) -> Result<(), Error> {
         .and_then(|b| b.name.as_ref())
         .map_or("virbr%d", BridgeName::as_str)
         .to_owned();
-    let devices = link::devices();
+    let devices = link::devices()?;
     let free = (0..=BridgeName::TEMPLATE_MAX)
         .map(|n| template.replacen("%d", &n.to_string(), 1))
         .find(|b| !used.contains(b) && !devices.contains(b))

@@ -124,7 +124,7 @@ fn ip(words: &[&str]) -> Result<String, Error> {
 }
 
 /// The names of the devices here.
-pub(crate) fn devices() -> BTreeSet<String> {
+pub(crate) fn devices() -> Result<BTreeSet<String>, Error> {
     kernel::devices()
 }
 
@@ -377,7 +377,7 @@ pub(crate) fn set_mac(dev: &str, mac: &str) -> Result<(), Error> {
 /// Removes a device netloom made; one already gone (its guest took it along, or the host
 /// rebooted) is fine.
 pub(crate) fn remove(dev: &str) -> Result<(), Error> {
-    if !devices().contains(dev) {
+    if !devices()?.contains(dev) {
         return Ok(());
     }
     ip(&["link", "del", "dev", dev]).map(drop)
