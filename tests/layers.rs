@@ -365,3 +365,47 @@ fn the_modules_depend_on_each_other_in_one_direction() {
         cycles.join("\n")
     );
 }
+
+/// The layers from the top, as docs/architecture.md draws them: a module may use only those
+/// in a later row (or in its own row, where a row holds several: they may use each other as
+/// long as no cycle forms, which the test above checks).
+const LAYERS: &[&[&str]] = &[
+    &["cli"],
+    &["engine"],
+    &["backend", "backends"],
+    &["live"],
+    &["plan", "port"],
+    &["xml"],
+    &["model"],
+    &["syntax"],
+    &["error", "source", "show", "parallel", "scaling"],
+];
+
+#[test]
+fn every_module_uses_only_the_layers_below_it() {
+    let repo = crate::util::repo();
+    let row = |node: &str| {
+        let top = node.split('/').next().unwrap_or(node);
+        LAYERS.iter().position(|r| r.contains(&top))
+    };
+    let mut wrong = BTreeSet::new();
+    for edge in edges(&repo) {
+        match (row(&edge.from), row(&edge.to)) {
+            (Some(from), Some(to)) if from <= to => {}
+            (Some(_), Some(_)) => {
+                wrong.insert(format!("{} uses {}: {}", edge.from, edge.to, edge.at));
+            }
+            _ => {
+                wrong.insert(format!(
+                    "{} or {} is in no layer of LAYERS: {}",
+                    edge.from, edge.to, edge.at
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "uses against the layers (docs/architecture.md):\n{}",
+        wrong.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
