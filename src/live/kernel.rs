@@ -155,10 +155,14 @@ impl Kernel {
 pub fn devices() -> Result<BTreeSet<String>, Error> {
     let show = super::cmd::argv(&["ip", "-j", "link", "show"]);
     let out = super::cmd::run_argv(&show, None)?;
-    let links: Vec<serde_json::Value> = serde_json::from_str(&out).map_err(|e| {
+    device_names(&super::cmd::shown(&show), &out)
+}
+
+/// The device names in `json`, what `ip -j link` (the command `shown`) printed.
+fn device_names(shown: &str, json: &str) -> Result<BTreeSet<String>, Error> {
+    let links: Vec<serde_json::Value> = serde_json::from_str(json).map_err(|e| {
         Error::Live(format!(
-            "cannot read the devices here: `{}` printed what is not a JSON list of links: {e}",
-            super::cmd::shown(&show)
+            "cannot read the devices here: `{shown}` printed what is not a JSON list of links: {e}"
         ))
     })?;
     Ok(links
@@ -373,6 +377,24 @@ pub fn parse(json: &str) -> Result<Kernel, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_names_that_cannot_be_read_are_an_error_not_no_devices() {
+        for bad in ["", "Cannot open netlink socket", "{\"ifname\": \"lo\"}"] {
+            let err = device_names("ip -j link show", bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(
+                    "cannot read the devices here: `ip -j link show` printed what is not a \
+                     JSON list of links"
+                ),
+                "{bad:?}: {err}"
+            );
+        }
+        let names = device_names("ip", r#"[{"ifname":"lo"},{"ifname":"br0"},{}]"#).unwrap();
+        assert_eq!(names.into_iter().collect::<Vec<_>>(), ["br0", "lo"]);
+    }
 
     #[test]
     fn links_read_with_their_kind_master_and_addresses() {
