@@ -192,6 +192,33 @@ pub struct Link {
     pub state: Option<LinkState>,
 }
 
+/// Reads an IPv4 address a host interface or gateway can have: dotted quad (no leading
+/// zeros, which some tools read as octal), not `0.0.0.0`, multicast or the broadcast address.
+pub fn parse_host_ipv4(s: &str) -> Result<Ipv4Addr, ValueError> {
+    let addr: Ipv4Addr = s
+        .parse()
+        .map_err(|_| ValueError("expected an IPv4 address like 192.0.2.1".into()))?;
+    if addr.is_unspecified() || addr.is_multicast() || addr.is_broadcast() {
+        return Err(ValueError(
+            "expected a unicast IPv4 address, not 0.0.0.0, multicast or 255.255.255.255".into(),
+        ));
+    }
+    Ok(addr)
+}
+
+/// Reads an IPv6 address a host interface or gateway can have: not `::` and not multicast.
+pub fn parse_host_ipv6(s: &str) -> Result<Ipv6Addr, ValueError> {
+    let addr: Ipv6Addr = s
+        .parse()
+        .map_err(|_| ValueError("expected an IPv6 address like 2001:db8::1".into()))?;
+    if addr.is_unspecified() || addr.is_multicast() {
+        return Err(ValueError(
+            "expected a unicast IPv6 address, not :: or multicast".into(),
+        ));
+    }
+    Ok(addr)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,31 +298,4 @@ mod tests {
             assert!(Mtu::parse(bad).is_err(), "{bad}");
         }
     }
-}
-
-/// Reads an IPv4 address a host interface or gateway can have: dotted quad (no leading
-/// zeros, which some tools read as octal), not `0.0.0.0`, multicast or the broadcast address.
-pub fn parse_host_ipv4(s: &str) -> Result<Ipv4Addr, ValueError> {
-    let addr: Ipv4Addr = s
-        .parse()
-        .map_err(|_| ValueError("expected an IPv4 address like 192.0.2.1".into()))?;
-    if addr.is_unspecified() || addr.is_multicast() || addr.is_broadcast() {
-        return Err(ValueError(
-            "expected a unicast IPv4 address, not 0.0.0.0, multicast or 255.255.255.255".into(),
-        ));
-    }
-    Ok(addr)
-}
-
-/// Reads an IPv6 address a host interface or gateway can have: not `::` and not multicast.
-pub fn parse_host_ipv6(s: &str) -> Result<Ipv6Addr, ValueError> {
-    let addr: Ipv6Addr = s
-        .parse()
-        .map_err(|_| ValueError("expected an IPv6 address like 2001:db8::1".into()))?;
-    if addr.is_unspecified() || addr.is_multicast() {
-        return Err(ValueError(
-            "expected a unicast IPv6 address, not :: or multicast".into(),
-        ));
-    }
-    Ok(addr)
 }
