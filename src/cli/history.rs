@@ -58,7 +58,10 @@ pub struct ConfirmArgs {
 
 pub(super) fn history(args: &HistoryArgs, cli: &Cli) -> Result<Status> {
     let root = open_root(cli)?;
-    let all = engine::history(&root)?;
+    let (all, unreadable) = engine::history_noted(&root)?;
+    for why in &unreadable {
+        super::say(why);
+    }
     let mut out = BufWriter::new(std::io::stdout().lock());
     match args.format {
         Format::Json => {

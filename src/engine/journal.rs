@@ -370,13 +370,21 @@ fn entry_state(dir: &Dir) -> Result<Result<State, String>, Error> {
 /// `meta.json` (each lists every file its transaction touched) is for `history` and
 /// `rollback`; the other commands need only [`states`].
 pub(crate) fn list(root: &TargetRoot) -> Result<Vec<Tx>, Error> {
+    Ok(list_noted(root)?.0)
+}
+
+/// [`list`], with why each entry named like a transaction whose `meta.json` or `state`
+/// could not be read is not one (for `history`, which must not pass over one silently).
+pub(crate) fn list_noted(root: &TargetRoot) -> Result<(Vec<Tx>, Vec<String>), Error> {
     let mut out = Vec::new();
+    let mut notes = Vec::new();
     for (_, dir) in entries(&root.walk())?.found {
-        if let Ok(tx) = load(dir)? {
-            out.push(tx);
+        match load(dir)? {
+            Ok(tx) => out.push(tx),
+            Err(why) => notes.push(why),
         }
     }
-    Ok(out)
+    Ok((out, notes))
 }
 
 /// Every transaction's id and state, oldest first.

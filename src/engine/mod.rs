@@ -37,7 +37,8 @@ pub use store::StoreApply;
 pub use time::utc;
 pub use timer::{VERB as TIMER_VERB, open_root as timer_root, run as run_timer};
 pub use txn::{
-    DEFINITIONS, RUNTIME, Session, TxInfo, history, needs_recovery, pending, rollback_plan,
+    DEFINITIONS, RUNTIME, Session, TxInfo, history, history_noted, needs_recovery, pending,
+    rollback_plan,
 };
 
 use std::collections::{BTreeMap, HashSet};

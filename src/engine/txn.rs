@@ -720,7 +720,14 @@ pub fn pending(root: &TargetRoot) -> Result<Option<u64>, Error> {
 
 /// Every transaction of a root, oldest first, for `netloom history`. Reads only.
 pub fn history(root: &TargetRoot) -> Result<Vec<TxInfo>, Error> {
-    Ok(journal::list(root)?
+    Ok(history_noted(root)?.0)
+}
+
+/// [`history`], with why each journal entry that is not a transaction netloom wrote (its
+/// `meta.json` unreadable, of a kind this netloom does not know) was left out.
+pub fn history_noted(root: &TargetRoot) -> Result<(Vec<TxInfo>, Vec<String>), Error> {
+    let (all, notes) = journal::list_noted(root)?;
+    let infos = all
         .into_iter()
         .map(|t| TxInfo {
             id: t.meta.id,
@@ -743,7 +750,8 @@ pub fn history(root: &TargetRoot) -> Result<Vec<TxInfo>, Error> {
                 })
                 .collect(),
         })
-        .collect())
+        .collect();
+    Ok((infos, notes))
 }
 
 /// Whether a root has a transaction that needs recovery or a pending deadline that passed,

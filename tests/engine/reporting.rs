@@ -135,6 +135,7 @@ fn a_journal_of_a_kind_this_netloom_does_not_know_is_named_not_taken_for_another
     .unwrap();
     let why = "(its meta.json is not what netloom writes: unknown transaction kind 'networkd': \
                expected a backend's name, 'net', 'net-run' or a service's journal name";
+    sb.run(&["history"]).expect(0).stderr_has(why);
     sb.run(&["rollback", "--yes", "2"])
         .expect(2)
         .stderr_has(why);
