@@ -110,7 +110,7 @@ impl Session<'_> {
                 after: after.as_ref().map(|a| (a, None)),
             })
             .collect();
-        let token = store.begin()?;
+        // The kind first: nothing is to undo yet if the journal could not name it.
         let kind = match owner_named(journal_name).and_then(|l| l.store_journal_name()) {
             Some(name) => TxKind::Store(name),
             None => {
@@ -120,6 +120,7 @@ impl Session<'_> {
                 )));
             }
         };
+        let token = store.begin()?;
         let began = journal::begin(
             &root.walk(),
             kind,

@@ -180,12 +180,13 @@ impl<'r> Session<'r> {
             }
             None => (None, None),
         };
+        // The kind first: nothing is to undo yet if the journal could not name it.
+        let kind = TxKind::parse(plan.backend)
+            .map_err(|why| Error::Refused(format!("cannot journal this plan: {why}")))?;
         let token = match live {
             Some(l) => l.activator.begin()?,
             None => None,
         };
-        let kind = TxKind::parse(plan.backend)
-            .map_err(|why| Error::Refused(format!("cannot journal this plan: {why}")))?;
         let began = journal::begin(
             &walk,
             kind,
