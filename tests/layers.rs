@@ -409,3 +409,35 @@ fn every_module_uses_only_the_layers_below_it() {
         wrong.into_iter().collect::<Vec<_>>().join("\n")
     );
 }
+
+#[test]
+fn use_trees_are_read_to_the_module_they_name() {
+    let line =
+        "use crate::engine::{self, network::{cmd, link}, TargetRoot}; let x = crate::xml::read(a);";
+    let got = crate_paths_on_line(line, line.len());
+    let want: Vec<Vec<&str>> = vec![
+        vec!["engine", "self"],
+        vec!["engine", "network"],
+        vec!["engine", "network"],
+        vec!["engine", "TargetRoot"],
+        vec!["xml", "read"],
+    ];
+    assert_eq!(got, want);
+    // Neither a macro's `$crate::` nor a longer word ending in `crate` starts a path.
+    let line = "$crate::engine::x; mycrate::cli::y;";
+    assert!(crate_paths_on_line(line, line.len()).is_empty());
+    let repo = crate::util::repo();
+    assert_eq!(
+        node_of_path(&repo, &["engine", "network"]).unwrap(),
+        "engine/network"
+    );
+    assert_eq!(
+        node_of_path(&repo, &["engine", "TargetRoot"]).unwrap(),
+        "engine"
+    );
+    assert_eq!(
+        node_of_path(&repo, &["backends", "nm"]).unwrap(),
+        "backends/nm"
+    );
+    assert_eq!(node_of_path(&repo, &["error", "Error"]).unwrap(), "error");
+}
