@@ -249,13 +249,18 @@ pub(super) fn restore_forwarding(
 /// not a bridge (someone made one since) is not netloom's to delete.
 pub(super) fn delete_bridge(name: &str) -> Result<(), Error> {
     let show = argv(&["ip", "-j", "-d", "link", "show", "dev", name]);
-    let Ok(out) = cmd::output(&show, None) else {
-        return Ok(());
-    };
+    // `ip` that cannot run says nothing of the bridge: that is an error, not "gone".
+    let out = cmd::output(&show, None)?;
     if !out.ok {
         return Ok(());
     }
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).map_err(|e| {
+        Error::Live(format!(
+            "cannot tell whether {name} is still the bridge netloom made: `{}` printed what \
+             is not JSON: {e}; left alone",
+            cmd::shown(&show)
+        ))
+    })?;
     let kind = doc
         .get(0)
         .and_then(|l| l.get("linkinfo"))
