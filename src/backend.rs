@@ -9,9 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Diagnostic, Diagnostics};
+use crate::error::Diagnostic;
+pub use crate::error::{BackendError, Refusal};
 use crate::model::network::Network;
 use crate::model::{Host, IfaceName};
+pub use crate::model::{Imported, Note, NoteKind};
+pub use crate::plan::RenderedFile;
 
 /// What kind of object a backend renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,18 +22,6 @@ use crate::model::{Host, IfaceName};
 pub enum ObjectKind {
     /// Host interfaces (ifcfg, Debian, NetworkManager, networkd).
     Interfaces,
-}
-
-/// One file a backend wants under the target root.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedFile {
-    /// Path relative to the target root, `/`-separated, without `..` (backends build it from
-    /// validated names only).
-    pub path: String,
-    /// The whole content.
-    pub contents: String,
-    /// Permission bits, such as 0o644 or 0o600 for files holding secrets.
-    pub mode: u32,
 }
 
 /// The files of a target root that a backend asked for, read by the engine: relative path to
@@ -55,131 +46,6 @@ pub struct Removal {
     pub removed: Vec<String>,
 }
 
-/// One setting a backend's format cannot express. Refusing it beats the silent omission
-/// other tools make (cloud-init drops bridge forward delay, STP and MTU this way).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    /// The interface (or port, or slave) that has the setting.
-    pub interface: String,
-    /// The setting, as the interface XML spells it.
-    pub setting: String,
-    /// Why the format cannot hold it, and what to do instead.
-    pub why: String,
-}
-
-impl std::fmt::Display for Refusal {
-    /// One line of [`BackendError::Unsupported`]'s list: each part shown escaped, so the
-    /// list's line breaks are the only ones.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::show::Shown;
-        write!(
-            f,
-            "interface '{}': {}: {}",
-            Shown(&self.interface),
-            Shown(&self.setting),
-            Shown(&self.why)
-        )
-    }
-}
-
-/// What an import left out, and why: a whole file, profile or stanza, or one setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoteKind {
-    /// An interface of a kind the model does not hold (Wi-Fi, a team, a tunnel), or one its
-    /// tool does not read: not imported, and never owned, so no plan edits or deletes it.
-    Skipped,
-    /// A setting the model has no place for: kept in the file, not imported.
-    NotImported,
-    /// A value the file leaves to the machine or to its tool's rule, which netloom took from
-    /// there and says where: a device name from the MAC a profile is bound to
-    /// (`sys/class/net/NAME/address`), a vlan's `PARENT.ID`. Nothing is lost, so
-    /// `import --strict` shows it and goes on.
-    Derived,
-}
-
-impl NoteKind {
-    /// Whether the note says something was left out, which `import --strict` refuses.
-    pub fn is_loss(self) -> bool {
-        matches!(self, NoteKind::Skipped | NoteKind::NotImported)
-    }
-}
-
-/// One thing an import could not hold, where it is written. Notes travel beside the host
-/// as data; the command line shows them (`file:line:col: note: …`) and `import --strict`
-/// turns them into errors.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    /// What was left out.
-    pub kind: NoteKind,
-    /// Where, and what: the file, the position and the message, with the source line for
-    /// when the note is shown as an error.
-    pub at: Diagnostic,
-}
-
-impl Note {
-    /// A note of `kind` at `at`.
-    pub fn new(kind: NoteKind, at: Diagnostic) -> Self {
-        Self { kind, at }
-    }
-}
-
-impl std::fmt::Display for Note {
-    /// `file:line:col: note: message` on one line, each part shown escaped.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::show::Shown;
-        write!(
-            f,
-            "{}: note: {}",
-            Shown(&self.at.location()),
-            Shown(self.at.message())
-        )
-    }
-}
-
-/// What [`Backend::import_noted`] reads: the host, and a note for everything it left out.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Imported {
-    /// The interfaces read.
-    pub host: Host,
-    /// What was skipped or not imported, in the order the files were read.
-    pub notes: Vec<Note>,
-}
-
-/// Why a backend could not render or import.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum BackendError {
-    /// Existing native files could not be read; every problem is positioned.
-    #[error("{0}")]
-    Invalid(Diagnostics),
-    /// The declaration holds settings the format cannot express; all of them are listed.
-    #[error("the {backend} backend cannot express {}:\n{}", if refusals.len() == 1 { "this setting" } else { "these settings" }, refusals.iter().map(|r| format!("  {r}")).collect::<Vec<_>>().join("\n"))]
-    Unsupported {
-        /// The backend's name.
-        backend: &'static str,
-        /// Every setting it cannot express.
-        refusals: Vec<Refusal>,
-    },
-    /// A network setting the renderer cannot turn into its format (checked at render time
-    /// because it depends on more than one element, such as a reverse zone of an odd prefix).
-    #[error("network '{network}': {why}")]
-    Network {
-        /// The network's name.
-        network: String,
-        /// What is wrong and what to do instead.
-        why: String,
-    },
-    /// A template failed to render (a bug: templates only see checked values).
-    #[error("template error in the {backend} backend")]
-    Template {
-        /// The backend's name.
-        backend: &'static str,
-        /// The cause.
-        #[source]
-        source: askama::Error,
-    },
-}
-
 /// How detection tells that a backend's service or tool is at work on the running host,
 /// without asking an init system (which a container or an installer may not have).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +66,13 @@ pub trait Backend: Send + Sync {
 
     /// Whether this backend renders objects of `kind`.
     fn accepts(&self, kind: ObjectKind) -> bool;
+
+    /// Whether a user chooses it: `netloom backends` and the list of names an error offers
+    /// show it. A backend that exists for the tests says no; `--backend` still reaches it,
+    /// and `backends` still shows it on a root that has its files.
+    fn listed(&self) -> bool {
+        true
+    }
 
     /// A path (relative to the root) whose presence says a system uses this backend, for
     /// detection when `--backend` is not given.

@@ -7,11 +7,108 @@
 //! What these types display is meant for a terminal: every part that came from an input (a
 //! file name, a value inside a message) is shown by the rule of [`crate::show`], and the only
 //! line breaks are the layout's own.
+//!
+//! The parts of an error that a backend or the live layer gives ([`BackendError`], [`Refusal`],
+//! [`Drift`]) are defined here, below both, so that the error depends on no layer above it.
 
 use std::fmt;
 
-use crate::backend::BackendError;
 use crate::show::{self, Shown};
+
+/// One setting a backend's format cannot express. Refusing it beats the silent omission
+/// other tools make (cloud-init drops bridge forward delay, STP and MTU this way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The interface (or port, or slave) that has the setting.
+    pub interface: String,
+    /// The setting, as the interface XML spells it.
+    pub setting: String,
+    /// Why the format cannot hold it, and what to do instead.
+    pub why: String,
+}
+
+impl std::fmt::Display for Refusal {
+    /// One line of [`BackendError::Unsupported`]'s list: each part shown escaped, so the
+    /// list's line breaks are the only ones.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "interface '{}': {}: {}",
+            Shown(&self.interface),
+            Shown(&self.setting),
+            Shown(&self.why)
+        )
+    }
+}
+
+/// Why a backend could not render or import.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// Existing native files could not be read; every problem is positioned.
+    #[error("{0}")]
+    Invalid(Diagnostics),
+    /// The declaration holds settings the format cannot express; all of them are listed.
+    #[error("the {backend} backend cannot express {}:\n{}", if refusals.len() == 1 { "this setting" } else { "these settings" }, refusals.iter().map(|r| format!("  {r}")).collect::<Vec<_>>().join("\n"))]
+    Unsupported {
+        /// The backend's name.
+        backend: &'static str,
+        /// Every setting it cannot express.
+        refusals: Vec<Refusal>,
+    },
+    /// A network setting the renderer cannot turn into its format (checked at render time
+    /// because it depends on more than one element, such as a reverse zone of an odd prefix).
+    #[error("network '{network}': {why}")]
+    Network {
+        /// The network's name.
+        network: String,
+        /// What is wrong and what to do instead.
+        why: String,
+    },
+    /// A template failed to render (a bug: templates only see checked values).
+    #[error("template error in the {backend} backend")]
+    Template {
+        /// The backend's name.
+        backend: &'static str,
+        /// The cause.
+        #[source]
+        source: askama::Error,
+    },
+}
+
+/// One setting the running host does not have as declared.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Drift {
+    /// The interface (a top-level one, or a port or slave inside it).
+    pub interface: String,
+    /// The setting: `link`, `state`, `type`, `mtu`, `ipv4`, `ipv6`, `ports`, `slaves`,
+    /// `bond mode`, `vlan id`, `vlan parent`, `gateway`, `route`.
+    pub field: &'static str,
+    /// Which of several the field names: a route's destination and table
+    /// (`10.10.0.0/16 table 200`). Left out of JSON when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// As declared.
+    pub declared: String,
+    /// As the kernel has it.
+    pub live: String,
+}
+
+impl std::fmt::Display for Drift {
+    /// One line, each value shown escaped.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", Shown(&self.interface), self.field)?;
+        if let Some(key) = &self.key {
+            write!(f, " {}", Shown(key))?;
+        }
+        write!(
+            f,
+            ": declared {}, live {}",
+            Shown(&self.declared),
+            Shown(&self.live)
+        )
+    }
+}
 
 /// A 1-based line and column (columns count characters, not bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -260,7 +357,7 @@ pub enum Error {
         /// How long verification waited.
         after: std::time::Duration,
         /// Every setting that differs, field by field.
-        drift: Vec<crate::live::verify::Drift>,
+        drift: Vec<Drift>,
     },
     /// A step failed and undoing it failed too; the journal keeps the previous state and
     /// the next netloom command on the root will restore it.
@@ -500,7 +597,7 @@ mod tests {
         );
         let e = Error::Backend(BackendError::Unsupported {
             backend: "example",
-            refusals: vec![crate::backend::Refusal {
+            refusals: vec![Refusal {
                 interface: "e\r0".into(),
                 setting: "<mtu>".into(),
                 why: "a\nb".into(),

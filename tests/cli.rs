@@ -572,3 +572,31 @@ fn validate_reads_guests_and_network_ports_beside_interfaces_and_networks() {
     );
     assert_eq!(bad.stdout, "guest.xml: ok\n");
 }
+
+#[test]
+fn a_reader_that_went_away_is_not_a_failure_and_never_a_panic() {
+    // Standard output is a pipe whose reading end is closed before netloom starts, so its
+    // first write fails with EPIPE (`netloom render … | head -0`), every time.
+    let verbs: &[&[&str]] = &[
+        &["render", "--backend", "ifcfg", "examples/host.xml"],
+        &["dumpxml", "examples/host.xml"],
+        &["validate", "examples/host.xml"],
+        &["net", "render", "examples/network.xml"],
+        &["backends", "--root", "tests/data"],
+    ];
+    for args in verbs {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_netloom"))
+            .args(*args)
+            .current_dir(repo())
+            .stdin(std::process::Stdio::null())
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}

@@ -155,7 +155,7 @@ fn ifcfg_files_beside_an_empty_networkmanager_directory_are_ifcfg() {
     );
     assert_eq!(
         run.stdout,
-        "ifcfg  (used by the root)\ndebian\nnm  (files there: nm configures no interface)\nnull\n"
+        "ifcfg  (used by the root)\ndebian\nnm  (files there: nm configures no interface)\n"
     );
 }
 

@@ -195,7 +195,7 @@ fn the_backend_is_detected_or_asked_for() {
     );
     assert!(
         run.stderr
-            .contains("give --backend (one of: ifcfg, debian, nm, null)"),
+            .contains("give --backend (one of: ifcfg, debian, nm)"),
         "{}",
         run.stderr
     );
@@ -215,9 +215,9 @@ fn the_backend_is_detected_or_asked_for() {
 
     let Some(fs) = fsroot() else { return };
     let run = netloom(&["backends", "--root", &fs], &repo(), None);
-    assert_eq!(run.stdout, "ifcfg  (used by the root)\ndebian\nnm\nnull\n");
+    assert_eq!(run.stdout, "ifcfg  (used by the root)\ndebian\nnm\n");
     let run = netloom(&["backends", "--root", &root], &repo(), None);
-    assert_eq!(run.stdout, "ifcfg\ndebian\nnm\nnull\n");
+    assert_eq!(run.stdout, "ifcfg\ndebian\nnm\n");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! is a folder and a registry line. A backend's name written in one of them (`"nm"`, as
 //! `backend.name() != "nm"` once was) is how a special case creeps back in.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use netloom::backends;
@@ -61,4 +62,382 @@ fn the_cli_engine_live_layer_and_error_name_no_backend() {
         "a backend named outside its folder and the registry:\n{}",
         found.join("\n")
     );
+}
+
+/// A module at the granularity the layers are drawn at: a top-level file (`error`), a
+/// first-level directory's file or folder (`engine/txn`, `cli/apply`), a backend's folder
+/// (`backends/nm`). `src/` is left off; `backends/` is kept, as the crate mounts it there.
+type Node = String;
+
+/// One `crate::` path in the code: where it was written, the module it was written in and
+/// the module it reaches.
+struct Edge {
+    from: Node,
+    to: Node,
+    at: String,
+}
+
+/// The node a source file belongs to, `None` for the crate root (`lib.rs`, `main.rs`).
+fn node_of_file(repo: &Path, file: &Path) -> Option<Node> {
+    let rel = file.strip_prefix(repo).ok()?;
+    let mut parts: Vec<String> = rel
+        .with_extension("")
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    if parts.first().map(String::as_str) == Some("src") {
+        parts.remove(0);
+    }
+    if parts.last().map(String::as_str) == Some("mod") {
+        parts.pop();
+    }
+    if parts.is_empty() || parts == ["lib"] || parts == ["main"] {
+        return None;
+    }
+    parts.truncate(2);
+    Some(parts.join("/"))
+}
+
+/// The node a path below `crate::` names, from its segments: the first, and the second when
+/// it is a module (a file or folder in the first one's folder) rather than an item.
+fn node_of_path(repo: &Path, segments: &[&str]) -> Option<Node> {
+    let first = *segments.first()?;
+    let folder = if first == "backends" {
+        repo.join("backends")
+    } else {
+        repo.join("src").join(first)
+    };
+    let module =
+        |name: &str| folder.join(format!("{name}.rs")).is_file() || folder.join(name).is_dir();
+    match segments.get(1) {
+        Some(second) if folder.is_dir() && *second != "self" && module(second) => {
+            Some(format!("{first}/{second}"))
+        }
+        _ => Some(first.to_owned()),
+    }
+}
+
+/// Expands the use tree at the start of `text` below `prefix` into `out`, each path cut to
+/// `limit` segments (`crate::a::{b, c::d}` gives `a::b` and `a::c`). Returns how much of
+/// `text` the tree took.
+fn use_tree(text: &str, prefix: Vec<String>, limit: usize, out: &mut Vec<Vec<String>>) -> usize {
+    let mut at = 0;
+    let mut path = prefix;
+    loop {
+        let tail = &text[at..];
+        let skipped = tail.len() - tail.trim_start().len();
+        at += skipped;
+        let tail = &text[at..];
+        if let Some(group) = tail.strip_prefix('{') {
+            at += 1;
+            let mut inner = group;
+            loop {
+                let took = use_tree(inner, path.clone(), limit, out);
+                at += took;
+                inner = &inner[took..];
+                let trimmed = inner.trim_start();
+                at += inner.len() - trimmed.len();
+                inner = trimmed;
+                if let Some(next) = inner.strip_prefix(',') {
+                    at += 1;
+                    inner = next;
+                    continue;
+                }
+                if inner.starts_with('}') {
+                    at += 1;
+                }
+                return at;
+            }
+        }
+        let word: String = tail
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if word.is_empty() {
+            if !path.is_empty() {
+                out.push(path);
+            }
+            return at;
+        }
+        at += word.len();
+        if path.len() < limit {
+            path.push(word);
+        }
+        match text[at..].strip_prefix("::") {
+            Some(_) => at += 2,
+            None => {
+                out.push(path);
+                return at;
+            }
+        }
+    }
+}
+
+/// Every edge between two different nodes written in the production code of `src/` and
+/// `backends/`. Comments are not code: a doc link names a module without depending on it.
+/// Tests are not either: a unit test may reach any layer to build what it checks, and its
+/// helpers call the code under test (`tests.rs`, `testutil.rs`, an inline `mod tests`).
+fn edges(repo: &Path) -> Vec<Edge> {
+    let mut files = Vec::new();
+    sources(&repo.join("src"), &mut files);
+    sources(&repo.join("backends"), &mut files);
+    let mut out = Vec::new();
+    for file in &files {
+        let Some(from) = node_of_file(repo, file) else {
+            continue;
+        };
+        let stem = file.file_stem().unwrap_or_default();
+        if stem == "tests" || stem == "testutil" {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        let rel = file.strip_prefix(repo).unwrap().display().to_string();
+        let code: Vec<(usize, &str)> = production(&text)
+            .filter(|(_, l)| !l.trim_start().starts_with("//"))
+            .collect();
+        // A use tree may run over several lines: read each statement from its first line on.
+        for (n, (i, line)) in code.iter().enumerate() {
+            if !line.contains("crate::") && !line.contains("super::") {
+                continue;
+            }
+            let joined: String = code[n..]
+                .iter()
+                .take(40)
+                .map(|(_, l)| *l)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut paths = crate_paths_on_line(&joined, line.len());
+            paths.extend(super_paths(repo, file, line, &joined));
+            for path in paths {
+                let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                let Some(to) = node_of_path(repo, &segments) else {
+                    continue;
+                };
+                if to != from {
+                    out.push(Edge {
+                        from: from.clone(),
+                        to,
+                        at: format!("{rel}:{}: {}", i + 1, line.trim()),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The numbered lines of `text` before its inline test module (`#[cfg(test)]` then
+/// `mod NAME {`), which by the crate's habit ends the file.
+fn production(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let end = lines
+        .windows(2)
+        .position(|w| {
+            w[0].trim() == "#[cfg(test)]"
+                && w[1].starts_with("mod ")
+                && w[1].trim_end().ends_with('{')
+        })
+        .unwrap_or(lines.len());
+    lines.into_iter().take(end).enumerate()
+}
+
+/// The paths of the `crate::` prefixes that start on the first line of `joined` (the line
+/// ends at `end`; what follows is only there to finish a use tree).
+fn crate_paths_on_line(joined: &str, end: usize) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = joined[from..end.min(joined.len())].find("crate::") {
+        let at = from + i;
+        let before = joined[..at].chars().next_back();
+        from = at + "crate::".len();
+        if before.is_some_and(|c| c == '$' || c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        use_tree(&joined[from..], Vec::new(), 2, &mut out);
+    }
+    out
+}
+
+/// The paths, from the crate root, of a `use super::…` statement written at the top of a
+/// file (an indented one is inside an inline module such as `mod tests`, whose `super` is
+/// the file itself).
+fn super_paths(repo: &Path, file: &Path, line: &str, joined: &str) -> Vec<Vec<String>> {
+    let Some(tree) = ["use ", "pub use ", "pub(crate) use ", "pub(super) use "]
+        .iter()
+        .find_map(|p| line.strip_prefix(p))
+    else {
+        return Vec::new();
+    };
+    if !tree.starts_with("super::") {
+        return Vec::new();
+    }
+    let rel = file.strip_prefix(repo).unwrap().with_extension("");
+    let mut base: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    if base.first().map(String::as_str) == Some("src") {
+        base.remove(0);
+    }
+    if base.last().map(String::as_str) == Some("mod") {
+        base.pop();
+    }
+    let mut rest = &joined[joined.find("super::").unwrap_or(0)..];
+    while let Some(next) = rest.strip_prefix("super::") {
+        base.pop();
+        rest = next;
+    }
+    let limit = base.len().max(2);
+    let mut out = Vec::new();
+    use_tree(rest, base, limit, &mut out);
+    out.iter_mut().for_each(|p| p.truncate(2));
+    out
+}
+
+/// The shortest cycle through `start` in `graph`, as the nodes in order, if there is one.
+fn cycle_through(graph: &BTreeMap<Node, BTreeSet<Node>>, start: &Node) -> Option<Vec<Node>> {
+    let mut came_from: BTreeMap<&Node, &Node> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for next in graph.get(node).into_iter().flatten() {
+            if next == start {
+                let mut path = vec![node.clone()];
+                let mut at = node;
+                while at != start {
+                    at = came_from[at];
+                    path.push(at.clone());
+                }
+                path.reverse();
+                return Some(path);
+            }
+            if !came_from.contains_key(next) {
+                came_from.insert(next, node);
+                queue.push_back(next);
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn the_modules_depend_on_each_other_in_one_direction() {
+    let repo = crate::util::repo();
+    let edges = edges(&repo);
+    assert!(
+        edges.len() > 100,
+        "the sources moved: {} edges",
+        edges.len()
+    );
+    let mut graph: BTreeMap<Node, BTreeSet<Node>> = BTreeMap::new();
+    for edge in &edges {
+        graph
+            .entry(edge.from.clone())
+            .or_default()
+            .insert(edge.to.clone());
+    }
+    let mut reported: BTreeSet<BTreeSet<Node>> = BTreeSet::new();
+    let mut cycles = Vec::new();
+    for node in graph.keys() {
+        let Some(cycle) = cycle_through(&graph, node) else {
+            continue;
+        };
+        if !reported.insert(cycle.iter().cloned().collect()) {
+            continue;
+        }
+        let mut text = format!("{} -> {}", cycle.join(" -> "), cycle[0]);
+        for (i, from) in cycle.iter().enumerate() {
+            let to = &cycle[(i + 1) % cycle.len()];
+            let by: BTreeSet<&str> = edges
+                .iter()
+                .filter(|e| &e.from == from && &e.to == to)
+                .map(|e| e.at.as_str())
+                .collect();
+            for at in by.iter().take(3) {
+                text.push_str(&format!("\n    {from} -> {to}: {at}"));
+            }
+        }
+        cycles.push(text);
+    }
+    assert!(
+        cycles.is_empty(),
+        "modules that depend on each other ({} cycles):\n{}",
+        cycles.len(),
+        cycles.join("\n")
+    );
+}
+
+/// The layers from the top, as docs/architecture.md draws them: a module may use only those
+/// in a later row (or in its own row, where a row holds several: they may use each other as
+/// long as no cycle forms, which the test above checks).
+const LAYERS: &[&[&str]] = &[
+    &["cli"],
+    &["engine"],
+    &["backend", "backends"],
+    &["live"],
+    &["plan", "port"],
+    &["xml"],
+    &["model"],
+    &["syntax"],
+    &["error", "source", "show", "parallel", "scaling"],
+];
+
+#[test]
+fn every_module_uses_only_the_layers_below_it() {
+    let repo = crate::util::repo();
+    let row = |node: &str| {
+        let top = node.split('/').next().unwrap_or(node);
+        LAYERS.iter().position(|r| r.contains(&top))
+    };
+    let mut wrong = BTreeSet::new();
+    for edge in edges(&repo) {
+        match (row(&edge.from), row(&edge.to)) {
+            (Some(from), Some(to)) if from <= to => {}
+            (Some(_), Some(_)) => {
+                wrong.insert(format!("{} uses {}: {}", edge.from, edge.to, edge.at));
+            }
+            _ => {
+                wrong.insert(format!(
+                    "{} or {} is in no layer of LAYERS: {}",
+                    edge.from, edge.to, edge.at
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "uses against the layers (docs/architecture.md):\n{}",
+        wrong.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[test]
+fn use_trees_are_read_to_the_module_they_name() {
+    let line =
+        "use crate::engine::{self, network::{cmd, link}, TargetRoot}; let x = crate::xml::read(a);";
+    let got = crate_paths_on_line(line, line.len());
+    let want: Vec<Vec<&str>> = vec![
+        vec!["engine", "self"],
+        vec!["engine", "network"],
+        vec!["engine", "network"],
+        vec!["engine", "TargetRoot"],
+        vec!["xml", "read"],
+    ];
+    assert_eq!(got, want);
+    // Neither a macro's `$crate::` nor a longer word ending in `crate` starts a path.
+    let line = "$crate::engine::x; mycrate::cli::y;";
+    assert!(crate_paths_on_line(line, line.len()).is_empty());
+    let repo = crate::util::repo();
+    assert_eq!(
+        node_of_path(&repo, &["engine", "network"]).unwrap(),
+        "engine/network"
+    );
+    assert_eq!(
+        node_of_path(&repo, &["engine", "TargetRoot"]).unwrap(),
+        "engine"
+    );
+    assert_eq!(
+        node_of_path(&repo, &["backends", "nm"]).unwrap(),
+        "backends/nm"
+    );
+    assert_eq!(node_of_path(&repo, &["error", "Error"]).unwrap(), "error");
 }

@@ -345,7 +345,7 @@ fn the_root_says_which_backend_it_uses() {
     let root = dir.path().display().to_string();
     std::fs::create_dir_all(dir.path().join(KEYFILES)).unwrap();
     let run = netloom(&["backends", "--root", &root], &repo(), None);
-    assert_eq!(run.stdout, "ifcfg\ndebian\nnm  (used by the root)\nnull\n");
+    assert_eq!(run.stdout, "ifcfg\ndebian\nnm  (used by the root)\n");
     // A RHEL 9 root has both directories, the ifcfg one without a file in it: the root is
     // NetworkManager's (tests/detect.rs has the other cases).
     std::fs::create_dir_all(dir.path().join("etc/sysconfig/network-scripts")).unwrap();
@@ -357,7 +357,6 @@ fn the_root_says_which_backend_it_uses() {
         "ifcfg  (files there: ifcfg configures no interface)
 debian
 nm  (used by the root)
-null
 "
     );
 }

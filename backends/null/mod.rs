@@ -25,6 +25,10 @@ impl Backend for Null {
         kind == ObjectKind::Interfaces
     }
 
+    fn listed(&self) -> bool {
+        false
+    }
+
     fn marker(&self) -> Option<&'static str> {
         Some(DIR)
     }

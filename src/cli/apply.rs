@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use super::live::Reach;
 use super::{Ctx, Status, choose, input, open_root};
-use crate::engine::{self, Activation, Applied, Session, TargetRoot};
+use crate::engine::{self, Activation, Applied, Session, StoreApply, TargetRoot};
 use crate::error::{Error, Result};
-use crate::model::IfaceName;
+use crate::live::Store;
+use crate::model::{Host, IfaceName};
 use crate::plan::{self, Plan};
 use crate::show::Shown;
 
@@ -253,7 +254,7 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Ctx) -> Result<Status> {
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
     if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
-        return super::live::apply(&root, &*store, journal, &host, args);
+        return store_apply(&root, &*store, journal, &host, args);
     }
     super::import::note_root(&root, backend, &[]);
     let activator = super::live::activator(cli, &root, backend, !args.no_activate)?;
@@ -279,7 +280,7 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Ctx) -> Result<Status> {
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
     if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
-        return super::live::undefine(&root, &*store, journal, &name, args);
+        return store_undefine(&root, &*store, journal, &name, args);
     }
     super::import::note_root(&root, backend, std::slice::from_ref(&name));
     let activator = super::live::activator(cli, &root, backend, !args.no_activate)?;
@@ -480,4 +481,73 @@ pub(super) fn ask(question: &str, verb: &str) -> Result<bool> {
         source,
     })?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+/// How a service's plan is named to a person.
+fn target(store: &dyn Store) -> Target<'static> {
+    Target {
+        place: store.place(),
+        noun: store.noun(),
+    }
+}
+
+/// `apply` through a service that keeps the configuration (see [`super::live::reach`]).
+fn store_apply(
+    root: &TargetRoot,
+    store: &dyn Store,
+    journal: &str,
+    host: &Host,
+    args: &ApplyArgs,
+) -> Result<Status> {
+    commit(
+        root,
+        &target(store),
+        args.how(),
+        || store.plan(host),
+        |p| &p.plan,
+        |session, plan| {
+            let how = StoreApply {
+                command: "apply",
+                confirm: args.confirm,
+                activate: !args.no_activate,
+                verify: args.verify().map(|t| (host, t)),
+            };
+            let id = session.apply_store(store, journal, plan, how)?;
+            Ok(Applied {
+                id,
+                ..Applied::default()
+            })
+        },
+    )
+}
+
+/// `undefine` through a service that keeps the configuration.
+fn store_undefine(
+    root: &TargetRoot,
+    store: &dyn Store,
+    journal: &str,
+    name: &IfaceName,
+    args: &UndefineArgs,
+) -> Result<Status> {
+    let command = format!("undefine {name}");
+    commit(
+        root,
+        &target(store),
+        args.how(),
+        || store.plan_undefine(name),
+        |p| &p.plan,
+        |session, plan| {
+            let how = StoreApply {
+                command: &command,
+                confirm: None,
+                activate: false,
+                verify: None,
+            };
+            let id = session.apply_store(store, journal, plan, how)?;
+            Ok(Applied {
+                id,
+                ..Applied::default()
+            })
+        },
+    )
 }

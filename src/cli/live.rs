@@ -2,13 +2,11 @@
 //! backend's files or a service that keeps its configuration, and what brings them up.
 //! Nothing here names a backend: each says what it offers through [`crate::live::Live`].
 
-use super::apply::{ApplyArgs, Target, UndefineArgs, commit};
-use super::{Ctx, Status};
+use super::Ctx;
 use crate::backend::Backend;
-use crate::engine::{Applied, StoreApply, TargetRoot};
+use crate::engine::TargetRoot;
 use crate::error::{Error, Result};
 use crate::live::{Activator, Live, Store};
-use crate::model::{Host, IfaceName};
 
 /// How far a command goes on the running host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -150,70 +148,4 @@ fn refuse_chroot(live: &dyn Live) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-fn target(store: &dyn Store) -> Target<'static> {
-    Target {
-        place: store.place(),
-        noun: store.noun(),
-    }
-}
-
-pub(super) fn apply(
-    root: &TargetRoot,
-    store: &dyn Store,
-    journal: &str,
-    host: &Host,
-    args: &ApplyArgs,
-) -> Result<Status> {
-    commit(
-        root,
-        &target(store),
-        args.how(),
-        || store.plan(host),
-        |p| &p.plan,
-        |session, plan| {
-            let how = StoreApply {
-                command: "apply",
-                confirm: args.confirm,
-                activate: !args.no_activate,
-                verify: args.verify().map(|t| (host, t)),
-            };
-            let id = session.apply_store(store, journal, plan, how)?;
-            Ok(Applied {
-                id,
-                ..Applied::default()
-            })
-        },
-    )
-}
-
-pub(super) fn undefine(
-    root: &TargetRoot,
-    store: &dyn Store,
-    journal: &str,
-    name: &IfaceName,
-    args: &UndefineArgs,
-) -> Result<Status> {
-    let command = format!("undefine {name}");
-    commit(
-        root,
-        &target(store),
-        args.how(),
-        || store.plan_undefine(name),
-        |p| &p.plan,
-        |session, plan| {
-            let how = StoreApply {
-                command: &command,
-                confirm: None,
-                activate: false,
-                verify: None,
-            };
-            let id = session.apply_store(store, journal, plan, how)?;
-            Ok(Applied {
-                id,
-                ..Applied::default()
-            })
-        },
-    )
 }

@@ -347,6 +347,7 @@ pub(crate) fn choose(cli: &Ctx, root: &Path) -> Result<&'static dyn Backend> {
     let names = || {
         backends::ALL
             .iter()
+            .filter(|b| b.listed())
             .map(|b| b.name())
             .collect::<Vec<_>>()
             .join(", ")
@@ -421,19 +422,22 @@ fn list_backends(args: &BackendsArgs, cli: &Ctx) -> Result<()> {
     };
     if args.format == apply::Format::Json {
         let list: Vec<serde_json::Value> = (backends::ALL.iter())
-            .map(|b| {
+            .filter_map(|b| {
                 let found = detection
                     .found
                     .iter()
                     .find(|f| f.backend.name() == b.name());
-                serde_json::json!({
+                if !b.listed() && found.is_none() {
+                    return None;
+                }
+                Some(serde_json::json!({
                     "name": b.name(),
                     "marker": b.marker(),
                     "present": found.is_some(),
                     "configures": found.and_then(|f| f.configures.as_ref().ok()),
                     "unreadable": found.and_then(|f| f.configures.as_ref().err()),
                     "running": found.is_some_and(|f| f.running),
-                })
+                }))
             })
             .collect();
         return json::print(serde_json::json!({
@@ -449,6 +453,9 @@ fn list_backends(args: &BackendsArgs, cli: &Ctx) -> Result<()> {
             .found
             .iter()
             .find(|f| f.backend.name() == b.name());
+        if !b.listed() && found.is_none() {
+            continue;
+        }
         let mark = match (chosen, found) {
             (Some((name, _)), _) if name == b.name() => "  (used by the root)".to_owned(),
             (_, Some(f)) => format!("  (files there: {})", f.describe()),

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::journal::{LiveMeta, Tx};
+use super::kind::TxKind;
 use super::root::TargetRoot;
 use crate::backend::{Backend, Snapshot};
 use crate::error::Error;
@@ -182,15 +183,17 @@ pub(super) fn reopen(
     tx: &Tx,
     meta: &LiveMeta,
 ) -> Result<Box<dyn Activator>, Error> {
-    let live = crate::backends::find(&tx.meta.backend)
-        .and_then(|b| b.live())
-        .ok_or_else(|| {
-            Error::Refused(format!(
-                "transaction {} was brought up by {}, which no backend of this netloom \
+    let backend = match tx.meta.backend {
+        TxKind::Files(name) => crate::backends::find(name),
+        TxKind::Definitions | TxKind::Runtime | TxKind::Store(_) => None,
+    };
+    let live = backend.and_then(|b| b.live()).ok_or_else(|| {
+        Error::Refused(format!(
+            "transaction {} was brought up by {}, which no backend of this netloom \
                  offers",
-                tx.meta.id, meta.via
-            ))
-        })?;
+            tx.meta.id, meta.via
+        ))
+    })?;
     live.reopen(&meta.via, &root.live_context())
 }
 

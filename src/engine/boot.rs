@@ -9,7 +9,7 @@
 //! through a running NetworkManager, so it waits for the late phase.
 
 use super::txn::{Session, rollback_plan};
-use super::{State, TargetRoot, history};
+use super::{State, TargetRoot, TxKind, history};
 use crate::error::Error;
 
 /// When in the boot `netloom boot` runs.
@@ -46,7 +46,7 @@ pub fn rollback_pending(
             continue;
         }
         // A service's profiles can only be undone through the running service.
-        let in_store = super::store::owner_named(&tx.backend).is_some();
+        let in_store = matches!(tx.kind, TxKind::Store(_));
         if in_store && phase == Phase::Early {
             out.deferred.push(tx.id);
             continue;

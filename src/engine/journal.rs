@@ -26,6 +26,7 @@ use rustix::fs::FileType;
 use serde::{Deserialize, Serialize};
 
 use super::beneath::{Dir, Owner, Walk, read_err, write_err};
+use super::kind::TxKind;
 use super::root::TargetRoot;
 use crate::error::Error;
 use crate::plan::FileState;
@@ -62,7 +63,8 @@ pub(crate) struct Meta {
     pub id: u64,
     /// Seconds since the Unix epoch.
     pub time: u64,
-    pub backend: String,
+    /// What it changed; named `backend` on disk, as builds before [`TxKind`] wrote it.
+    pub backend: TxKind,
     pub command: String,
     pub files: Vec<Entry>,
     /// Directories the transaction creates, parents first; removed again by a rollback.
@@ -506,7 +508,7 @@ pub(crate) struct Record<'a> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn begin(
     walk: &Walk,
-    backend: &str,
+    backend: TxKind,
     command: &str,
     records: &[Record<'_>],
     dirs: Vec<String>,
@@ -555,7 +557,7 @@ pub(crate) fn begin(
     let meta = Meta {
         id,
         time,
-        backend: backend.to_owned(),
+        backend,
         command: command.to_owned(),
         files,
         dirs,

@@ -14,7 +14,9 @@ mod beneath;
 pub mod boot;
 mod fault;
 mod journal;
+mod kind;
 mod lock;
+mod netstore;
 pub mod network;
 pub mod port;
 mod root;
@@ -28,6 +30,7 @@ pub use activate::{Activation, Applied};
 #[cfg(feature = "fault-injection")]
 pub use fault::VAR as FAULT_VAR;
 pub use journal::{Reason, State};
+pub use kind::TxKind;
 use root::Scan;
 pub use root::{Chroot, TargetRoot, chroot};
 pub use store::StoreApply;
@@ -114,6 +117,18 @@ pub fn plan(root: &TargetRoot, backend: &'static dyn Backend, host: &Host) -> Re
     let plan = Plan::new(backend.name(), rendered, removed, current);
     refuse_unreadable(&plan, &scan)?;
     Ok(plan)
+}
+
+/// `value` as the pretty JSON netloom keeps its state in, with a final newline, for the file
+/// at `path`. A value that cannot be serialised is an error naming the file, never an empty
+/// file in its place.
+pub(crate) fn json_text(path: &str, value: &impl serde::Serialize) -> Result<String, Error> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::Write {
+        path: path.to_owned(),
+        source: e.into(),
+    })?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// What writing `files` and deleting `removed` would change under the root, for callers

@@ -13,6 +13,7 @@
 use super::beneath::{Owner, write_err};
 use super::fault;
 use super::journal::{self, Reason, Record, State, Tx};
+use super::kind::TxKind;
 use super::{Session, time, timer};
 use std::time::Duration;
 
@@ -37,7 +38,10 @@ pub struct StoreApply<'a> {
 
 /// The live half whose store wrote transaction `tx`, if a store did.
 pub(crate) fn owner(tx: &Tx) -> Option<&'static dyn Live> {
-    owner_named(&tx.meta.backend)
+    match tx.meta.backend {
+        TxKind::Store(name) => owner_named(name),
+        TxKind::Files(_) | TxKind::Definitions | TxKind::Runtime => None,
+    }
 }
 
 /// The live half whose store journals its transactions as `name`, if one does.
@@ -106,10 +110,20 @@ impl Session<'_> {
                 after: after.as_ref().map(|a| (a, None)),
             })
             .collect();
+        // The kind first: nothing is to undo yet if the journal could not name it.
+        let kind = match owner_named(journal_name).and_then(|l| l.store_journal_name()) {
+            Some(name) => TxKind::Store(name),
+            None => {
+                return Err(Error::Refused(format!(
+                    "cannot journal this change: no service journals its transactions as '{}'",
+                    crate::show::text(journal_name)
+                )));
+            }
+        };
         let token = store.begin()?;
         let began = journal::begin(
             &root.walk(),
-            journal_name,
+            kind,
             how.command,
             &journalled,
             Vec::new(),

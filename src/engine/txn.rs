@@ -9,6 +9,7 @@ use super::activate::{self, Activation, Applied, LiveUndo};
 use super::beneath::{self, Dir, Owner, Walk, write_err};
 use super::fault;
 use super::journal::{self, Reason, Record, State, Tx};
+use super::kind::TxKind;
 use super::lock::Lock;
 use super::root::TargetRoot;
 use super::time;
@@ -19,11 +20,11 @@ use crate::plan::{Change, Plan};
 
 /// The journal's name for transactions of `net define`, `undefine` and `autostart`: network
 /// definitions, which `rollback` restores like any other files.
-pub const DEFINITIONS: &str = "net";
+pub const DEFINITIONS: &str = TxKind::Definitions.as_str();
 
 /// The journal's name for transactions of `net start`, `stop` and `create`: the record of a
 /// running network, which only stopping or starting it may change.
-pub const RUNTIME: &str = "net-run";
+pub const RUNTIME: &str = TxKind::Runtime.as_str();
 
 /// A command's hold on a root: the lock, taken after any unfinished transaction has been
 /// dealt with. Everything that changes the root goes through one.
@@ -41,8 +42,10 @@ pub struct TxInfo {
     pub id: u64,
     /// When it was made, in seconds since the Unix epoch.
     pub time: u64,
-    /// The backend whose files it wrote.
+    /// What it changed, as the journal spells it (the backend whose files it wrote).
     pub backend: String,
+    /// What it changed.
+    pub kind: TxKind,
     /// The command that made it (`apply`, `undefine eth0`).
     pub command: String,
     /// Where it stands.
@@ -177,13 +180,16 @@ impl<'r> Session<'r> {
             }
             None => (None, None),
         };
+        // The kind first: nothing is to undo yet if the journal could not name it.
+        let kind = TxKind::parse(plan.backend)
+            .map_err(|why| Error::Refused(format!("cannot journal this plan: {why}")))?;
         let token = match live {
             Some(l) => l.activator.begin()?,
             None => None,
         };
         let began = journal::begin(
             &walk,
-            plan.backend,
+            kind,
             command,
             &records,
             dirs,
@@ -616,16 +622,22 @@ pub fn rollback_plan(
     let listed = journal::list(root)?;
     let all = &listed.found;
     let tx = match id {
-        Some(id) => all.iter().find(|t| t.meta.id == id).ok_or_else(|| {
-            Error::Refused(format!(
-                "there is no transaction {id}; see `netloom history`"
-            ))
-        })?,
+        // One that is not in the list may be there but not readable: say why.
+        Some(id) => match all.iter().find(|t| t.meta.id == id) {
+            Some(tx) => tx,
+            None => {
+                return Err(journal::get(root, id).err().unwrap_or_else(|| {
+                    Error::Refused(format!(
+                        "there is no transaction {id}; see `netloom history`"
+                    ))
+                }));
+            }
+        },
         // A running network's state is never what a bare `rollback` means.
         None => all
             .iter()
             .rev()
-            .find(|t| t.state.is_live() && t.meta.backend != RUNTIME)
+            .find(|t| t.state.is_live() && t.meta.backend != TxKind::Runtime)
             .ok_or_else(|| Error::Refused("there is no transaction to roll back".into()))?,
     };
     let id = tx.meta.id;
@@ -648,7 +660,7 @@ pub fn rollback_plan(
             waiting.meta.id
         )));
     }
-    if tx.meta.backend == RUNTIME {
+    if tx.meta.backend == TxKind::Runtime {
         return Err(Error::Refused(format!(
             "transaction {id} ({}) recorded a running network's state; files alone cannot \
              undo that: use `netloom net stop` or `netloom net start`",
@@ -703,11 +715,7 @@ pub fn rollback_plan(
         }
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
-    let backend = match crate::backends::find(&tx.meta.backend) {
-        Some(b) => b.name(),
-        None if tx.meta.backend == DEFINITIONS => DEFINITIONS,
-        None => "unknown",
-    };
+    let backend = tx.meta.backend.as_str();
     Ok((id, Plan { backend, changes }))
 }
 
@@ -728,7 +736,8 @@ pub fn history(root: &TargetRoot) -> Result<Vec<TxInfo>, Error> {
         .map(|t| TxInfo {
             id: t.meta.id,
             time: t.meta.time,
-            backend: t.meta.backend,
+            backend: t.meta.backend.as_str().to_owned(),
+            kind: t.meta.backend,
             command: t.meta.command,
             state: t.state,
             files: t

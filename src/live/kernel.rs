@@ -8,6 +8,7 @@
 //! crate and no async runtime, where rtnetlink would add tokio's netlink stack to every
 //! build for one read per verification round.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use serde::Deserialize;
@@ -147,6 +148,27 @@ impl Kernel {
     pub fn routes_of<'k>(&'k self, dev: &'k str) -> impl Iterator<Item = &'k Route> + 'k {
         self.routes.iter().filter(move |r| r.dev == dev)
     }
+}
+
+/// The names of the devices in netloom's network namespace. What cannot be read is an
+/// error: an empty answer would say that a device in use is free.
+pub fn devices() -> Result<BTreeSet<String>, Error> {
+    let show = super::cmd::argv(&["ip", "-j", "link", "show"]);
+    let out = super::cmd::run_argv(&show, None)?;
+    device_names(&super::cmd::shown(&show), &out)
+}
+
+/// The device names in `json`, what `ip -j link` (the command `shown`) printed.
+fn device_names(shown: &str, json: &str) -> Result<BTreeSet<String>, Error> {
+    let links: Vec<serde_json::Value> = serde_json::from_str(json).map_err(|e| {
+        Error::Live(format!(
+            "cannot read the devices here: `{shown}` printed what is not a JSON list of links: {e}"
+        ))
+    })?;
+    Ok(links
+        .iter()
+        .filter_map(|l| l.get("ifname")?.as_str().map(str::to_owned))
+        .collect())
 }
 
 /// Reads the kernel's links and routes now.
@@ -355,6 +377,24 @@ pub fn parse(json: &str) -> Result<Kernel, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_names_that_cannot_be_read_are_an_error_not_no_devices() {
+        for bad in ["", "Cannot open netlink socket", "{\"ifname\": \"lo\"}"] {
+            let err = device_names("ip -j link show", bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(
+                    "cannot read the devices here: `ip -j link show` printed what is not a \
+                     JSON list of links"
+                ),
+                "{bad:?}: {err}"
+            );
+        }
+        let names = device_names("ip", r#"[{"ifname":"lo"},{"ifname":"br0"},{}]"#).unwrap();
+        assert_eq!(names.into_iter().collect::<Vec<_>>(), ["br0", "lo"]);
+    }
 
     #[test]
     fn links_read_with_their_kind_master_and_addresses() {

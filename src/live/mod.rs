@@ -25,8 +25,8 @@ pub mod verify;
 
 use std::path::PathBuf;
 
-use crate::backend::Imported;
 use crate::error::Error;
+use crate::model::Imported;
 use crate::model::{Host, IfaceName};
 use crate::plan::Plan;
 

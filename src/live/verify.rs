@@ -14,9 +14,8 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use super::kernel::{self, Kernel, Link};
+pub use crate::error::Drift;
 use crate::error::Error;
 use crate::model::{Bond, Host, Interface, InterfaceKind, PortKind, StartMode, Vlan};
 
@@ -25,41 +24,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How often the kernel is read meanwhile.
 pub const POLL: Duration = Duration::from_millis(100);
-
-/// One setting the running host does not have as declared.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Drift {
-    /// The interface (a top-level one, or a port or slave inside it).
-    pub interface: String,
-    /// The setting: `link`, `state`, `type`, `mtu`, `ipv4`, `ipv6`, `ports`, `slaves`,
-    /// `bond mode`, `vlan id`, `vlan parent`, `gateway`, `route`.
-    pub field: &'static str,
-    /// Which of several the field names: a route's destination and table
-    /// (`10.10.0.0/16 table 200`). Left out of JSON when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// As declared.
-    pub declared: String,
-    /// As the kernel has it.
-    pub live: String,
-}
-
-impl std::fmt::Display for Drift {
-    /// One line, each value shown escaped.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::show::Shown;
-        write!(f, "{}: {}", Shown(&self.interface), self.field)?;
-        if let Some(key) = &self.key {
-            write!(f, " {}", Shown(key))?;
-        }
-        write!(
-            f,
-            ": declared {}, live {}",
-            Shown(&self.declared),
-            Shown(&self.live)
-        )
-    }
-}
 
 /// Whether a declared interface must be up: when verifying what was just brought up,
 /// always; for `status`, when it starts at boot.

@@ -1,6 +1,7 @@
 //! Values every interface kind shares: its name, MAC, MTU, start mode and link status.
 
 use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::{ValueError, keywords};
 
@@ -189,6 +190,33 @@ pub struct Link {
     pub speed: Option<u32>,
     /// Operational state.
     pub state: Option<LinkState>,
+}
+
+/// Reads an IPv4 address a host interface or gateway can have: dotted quad (no leading
+/// zeros, which some tools read as octal), not `0.0.0.0`, multicast or the broadcast address.
+pub fn parse_host_ipv4(s: &str) -> Result<Ipv4Addr, ValueError> {
+    let addr: Ipv4Addr = s
+        .parse()
+        .map_err(|_| ValueError("expected an IPv4 address like 192.0.2.1".into()))?;
+    if addr.is_unspecified() || addr.is_multicast() || addr.is_broadcast() {
+        return Err(ValueError(
+            "expected a unicast IPv4 address, not 0.0.0.0, multicast or 255.255.255.255".into(),
+        ));
+    }
+    Ok(addr)
+}
+
+/// Reads an IPv6 address a host interface or gateway can have: not `::` and not multicast.
+pub fn parse_host_ipv6(s: &str) -> Result<Ipv6Addr, ValueError> {
+    let addr: Ipv6Addr = s
+        .parse()
+        .map_err(|_| ValueError("expected an IPv6 address like 2001:db8::1".into()))?;
+    if addr.is_unspecified() || addr.is_multicast() {
+        return Err(ValueError(
+            "expected a unicast IPv6 address, not :: or multicast".into(),
+        ));
+    }
+    Ok(addr)
 }
 
 #[cfg(test)]

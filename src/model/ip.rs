@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::ValueError;
 use super::common::parse_uint;
+pub use super::common::{parse_host_ipv4, parse_host_ipv6};
 use super::route::{DomainName, Ipv4Route, Ipv6Route};
 
 /// A prefix length from 1 to `MAX`. A `/0` prefix describes no subnet an address could live
@@ -74,33 +75,6 @@ impl<const MAX: u8> fmt::Display for Prefix<MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
     }
-}
-
-/// Reads an IPv4 address a host interface or gateway can have: dotted quad (no leading
-/// zeros, which some tools read as octal), not `0.0.0.0`, multicast or the broadcast address.
-pub fn parse_host_ipv4(s: &str) -> Result<Ipv4Addr, ValueError> {
-    let addr: Ipv4Addr = s
-        .parse()
-        .map_err(|_| ValueError("expected an IPv4 address like 192.0.2.1".into()))?;
-    if addr.is_unspecified() || addr.is_multicast() || addr.is_broadcast() {
-        return Err(ValueError(
-            "expected a unicast IPv4 address, not 0.0.0.0, multicast or 255.255.255.255".into(),
-        ));
-    }
-    Ok(addr)
-}
-
-/// Reads an IPv6 address a host interface or gateway can have: not `::` and not multicast.
-pub fn parse_host_ipv6(s: &str) -> Result<Ipv6Addr, ValueError> {
-    let addr: Ipv6Addr = s
-        .parse()
-        .map_err(|_| ValueError("expected an IPv6 address like 2001:db8::1".into()))?;
-    if addr.is_unspecified() || addr.is_multicast() {
-        return Err(ValueError(
-            "expected a unicast IPv6 address, not :: or multicast".into(),
-        ));
-    }
-    Ok(addr)
 }
 
 /// `<dhcp>`: get addresses from a DHCP server (DHCPv6 inside the ipv6 protocol).

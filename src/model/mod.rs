@@ -11,6 +11,7 @@ mod bridge;
 mod common;
 mod ethernet;
 pub mod guest;
+mod imported;
 mod ip;
 pub mod network;
 mod route;
@@ -27,6 +28,7 @@ pub use bridge::{
 };
 pub use common::{IfaceName, Link, LinkState, MAX_NAME_BYTES, MacAddr, Mtu, StartMode, parse_uint};
 pub use ethernet::Ethernet;
+pub use imported::{Imported, Note, NoteKind};
 pub use ip::{
     Dhcp, Ipv4, Ipv4Address, Ipv4Prefix, Ipv6, Ipv6Address, Ipv6Prefix, Prefix, parse_host_ipv4,
     parse_host_ipv6,

@@ -12,8 +12,7 @@ use std::hash::Hash;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::ValueError;
-use super::common::parse_uint;
-use super::ip::{parse_host_ipv4, parse_host_ipv6};
+use super::common::{parse_host_ipv4, parse_host_ipv6, parse_uint};
 
 /// What a route needs of an address family: its width, its text, and the kernel's rules.
 pub trait RouteFamily: Copy + Eq + Ord + Hash + fmt::Display + fmt::Debug {

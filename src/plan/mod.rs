@@ -9,7 +9,18 @@ pub use diff::{write_diff, write_json};
 
 use std::collections::BTreeMap;
 
-use crate::backend::RenderedFile;
+/// One file a backend wants under the target root: the unit a plan is made of, so it is
+/// defined here, below the backends and the live layer that both speak it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    /// Path relative to the target root, `/`-separated, without `..` (backends build it from
+    /// validated names only).
+    pub path: String,
+    /// The whole content.
+    pub contents: String,
+    /// Permission bits, such as 0o644 or 0o600 for files holding secrets.
+    pub mode: u32,
+}
 
 /// The contents and permission bits of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,8 +2,7 @@
 
 use roxmltree::Node;
 
-use super::check::Defs;
-use super::interface::{Nested, nested};
+use super::check::{Defs, Nested, ReadNested};
 use super::reader::{Reader, named, parse_u32};
 use crate::model::{
     ArpValidate, Arpmon, BOND_OPTION_NAMES, Bond, BondMode, BondMonitor, BondOptions, Carrier,
@@ -19,6 +18,7 @@ pub(super) fn bond(
     me: usize,
     link: Option<Link>,
     defs: &mut Defs,
+    nested: ReadNested,
 ) -> Bond {
     let what = "<bond>";
     r.check_attrs(el, what, &["mode"]);

@@ -2,14 +2,19 @@
 
 use roxmltree::Node;
 
-use super::check::Defs;
-use super::interface::{Nested, nested};
+use super::check::{Defs, Nested, ReadNested};
 use super::reader::{Reader, named, parse_on_off};
 use crate::model::{Bridge, ForwardDelay, NETLOOM_NS};
 
 /// Reads `<bridge>` of the interface whose definition is `me`; ports are recorded in `defs`
 /// with `me` as their master.
-pub(super) fn bridge(r: &mut Reader, el: Node, me: usize, defs: &mut Defs) -> Bridge {
+pub(super) fn bridge(
+    r: &mut Reader,
+    el: Node,
+    me: usize,
+    defs: &mut Defs,
+    nested: ReadNested,
+) -> Bridge {
     let what = "<bridge>";
     r.check_attrs(el, what, &["stp", "delay"]);
     let stp = r.optional(el, what, "stp", parse_on_off);

@@ -5,8 +5,23 @@
 
 use std::collections::HashMap;
 
+use roxmltree::Node;
+
 use super::reader::Reader;
-use crate::model::IfaceName;
+use crate::model::{IfaceName, Port};
+
+/// Where a nested `<interface>` sits, with the index of its master's definition.
+#[derive(Clone, Copy)]
+pub(crate) enum Nested {
+    /// A port of a bridge.
+    Port(usize),
+    /// A slave of a bond.
+    Slave(usize),
+}
+
+/// Reads a nested `<interface>` (`interface.rs` hands it to the bond and bridge readers, so
+/// that they, which the interface reader calls, do not call it back by name).
+pub(crate) type ReadNested = fn(&mut Reader, Node, &mut Defs, Nested) -> Option<Port>;
 
 /// Where a device is defined, and by which master if it is a port or slave.
 struct Definition {

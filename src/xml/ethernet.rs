@@ -8,7 +8,7 @@
 use roxmltree::Node;
 
 use super::check::Defs;
-use super::interface::single_value;
+use super::reader::single_value;
 use super::reader::{Reader, attribute, parse_on_off};
 use crate::model::{
     Bridge, Ethernet, ForwardDelay, IfaceName, Interface, InterfaceKind, Ipv4, Ipv6, Link, MacAddr,

@@ -5,10 +5,10 @@
 
 use roxmltree::{Document, Node};
 
-use super::check::Defs;
+use super::check::{Defs, Nested};
 use super::netport::uuid_text;
 use super::network::read::text_value;
-use super::reader::{Reader, named, parse_u32};
+use super::reader::{Reader, named, parse_u32, single_value};
 use super::{bond, bridge, ethernet, ip, vlan};
 use crate::model::{
     Host, IfaceName, Interface, InterfaceKind, Link, LinkState, Mtu, NETLOOM_NS, Port, PortKind,
@@ -27,15 +27,6 @@ keywords! {
         /// A bridge.
         Bridge = "bridge",
     }
-}
-
-/// Where a nested `<interface>` sits, with the index of its master's definition.
-#[derive(Clone, Copy)]
-pub(super) enum Nested {
-    /// A port of a bridge.
-    Port(usize),
-    /// A slave of a bond.
-    Slave(usize),
 }
 
 /// Elements a nested interface may not have, and why: said when someone writes them anyway.
@@ -127,7 +118,7 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
         IfaceType::Bond => {
             let me = defs.add(file, el.range().start, name.as_ref(), None);
             let node = kind_element(r, &kids, "bond", &what, el)?;
-            InterfaceKind::Bond(bond::bond(r, node, name.as_ref(), me, link, defs))
+            InterfaceKind::Bond(bond::bond(r, node, name.as_ref(), me, link, defs, nested))
         }
         IfaceType::Vlan => {
             let node = kind_element(r, &kids, "vlan", &what, el)?;
@@ -147,7 +138,7 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
         IfaceType::Bridge => {
             let me = defs.add(file, el.range().start, name.as_ref(), None);
             let node = kind_element(r, &kids, "bridge", &what, el)?;
-            InterfaceKind::Bridge(bridge::bridge(r, node, me, defs))
+            InterfaceKind::Bridge(bridge::bridge(r, node, me, defs, nested))
         }
     };
     Some(Interface {
@@ -206,7 +197,7 @@ pub(super) fn nested(r: &mut Reader, el: Node, defs: &mut Defs, at: Nested) -> O
         IfaceType::Bond => {
             let me = defs.add(file, el.range().start, name.as_ref(), Some(master));
             let node = kind_element(r, &kids, "bond", &what, el)?;
-            let bond = bond::bond(r, node, name.as_ref(), me, link, defs);
+            let bond = bond::bond(r, node, name.as_ref(), me, link, defs, nested);
             return Some(Port {
                 name: name?,
                 kind: PortKind::Bond(bond),
@@ -286,19 +277,6 @@ fn kind_element<'a, 'i>(
         r.error(el.range().start, format!("{what} needs a <{name}> element"));
     }
     found
-}
-
-/// An element with one required attribute and nothing else, such as `<mtu size='…'/>`.
-pub(super) fn single_value<T>(
-    r: &mut Reader,
-    el: Node,
-    what: &str,
-    attr: &str,
-    parse: impl FnOnce(&str) -> Result<T, crate::model::ValueError>,
-) -> Option<T> {
-    r.check_attrs(el, what, &[attr]);
-    r.children(el, what, &[], None);
-    r.value(el, what, attr, parse)
 }
 
 /// `<link speed='…' state='…'/>`, status only.

@@ -6,7 +6,7 @@ use std::hash::Hash;
 
 use roxmltree::Node;
 
-use super::interface::single_value;
+use super::reader::single_value;
 use super::reader::{Reader, named, parse_yes_no};
 use super::route::{self, Addressing};
 use crate::model::{

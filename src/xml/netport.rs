@@ -12,11 +12,11 @@
 
 use roxmltree::{Document, Node};
 
-use super::interface::single_value;
 use super::network::forward::{driver_name, hex_num};
 use super::network::port::{port_options, portgroup_name, rate, virtualport, vlan};
 use super::network::read::text_value;
 use super::network::write as netwrite;
+use super::reader::single_value;
 use super::reader::{Reader, attribute, parse_u32, parse_yes_no};
 use super::write::El;
 use crate::error::Diagnostics;

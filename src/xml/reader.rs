@@ -490,3 +490,16 @@ pub(crate) fn parse_u32(s: &str) -> Result<u32, ValueError> {
     crate::model::parse_uint(s)
         .ok_or_else(|| ValueError(format!("expected a whole number from 0 to {}", u32::MAX)))
 }
+
+/// An element with one required attribute and nothing else, such as `<mtu size='…'/>`.
+pub(crate) fn single_value<T>(
+    r: &mut Reader,
+    el: Node,
+    what: &str,
+    attr: &str,
+    parse: impl FnOnce(&str) -> Result<T, crate::model::ValueError>,
+) -> Option<T> {
+    r.check_attrs(el, what, &[attr]);
+    r.children(el, what, &[], None);
+    r.value(el, what, attr, parse)
+}

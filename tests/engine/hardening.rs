@@ -37,7 +37,7 @@ fn recovery_comes_before_the_backend_is_detected() {
     .expect_killed("apply, kill@file-0");
     let out = sb.run(&["backends"]);
     out.expect(0);
-    assert_eq!(out.stdout, "ifcfg  (used by the root)\ndebian\nnm\nnull\n");
+    assert_eq!(out.stdout, "ifcfg  (used by the root)\ndebian\nnm\n");
     assert!(!sb.at(NULL_DIR).exists());
 }
 

@@ -123,6 +123,26 @@ fn a_damaged_or_planted_journal_entry_is_named_and_blocks_nothing() {
 }
 
 #[test]
+fn a_journal_of_a_kind_this_netloom_does_not_know_is_named_not_taken_for_another() {
+    let (sb, _, after_b) = two_transactions();
+    let meta = sb.journal(2).join("meta.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    assert!(text.contains("\"backend\": \"null\""), "{text}");
+    std::fs::write(
+        &meta,
+        text.replace("\"backend\": \"null\"", "\"backend\": \"networkd\""),
+    )
+    .unwrap();
+    let why = "(its meta.json is not what netloom writes: unknown transaction kind 'networkd': \
+               expected a backend's name, 'net', 'net-run' or a service's journal name";
+    sb.run(&["history"]).expect(0).stderr_has(why);
+    sb.run(&["rollback", "--yes", "2"])
+        .expect(2)
+        .stderr_has(why);
+    assert_tree(&sb.tree(), &after_b, "nothing rolled back");
+}
+
+#[test]
 fn a_failed_apply_leaves_no_partial_journal() {
     for point in ["journal", "journaled", "file-0"] {
         let sb = Sandbox::new();

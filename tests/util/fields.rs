@@ -1,6 +1,10 @@
-//! The field walk both backends' "nothing is silently dropped" tests run: a host that sets
-//! every field, changed one place at a time; each change must change the rendered files or
-//! be refused by name, and each equivalent spelling must change nothing.
+//! The field walk every host backend's "nothing is silently dropped" test runs: a host that
+//! sets every field, changed one place at a time; each change must change the rendered files
+//! or be refused by name, and each equivalent spelling must change nothing.
+//!
+//! One test body, run per backend ([`walk_test!`], in the style of ripgrep's `rgtest!`): a
+//! backend's file gives its BASE and the rows only it has; the rows every backend shares
+//! ([`COMMON`], [`COMMON_NOT_SETTINGS`], [`ROUTES_AND_DNS`]) are walked for each of them.
 
 use netloom::backend::{Backend, BackendError, Snapshot};
 
@@ -22,6 +26,27 @@ pub fn render(backend: &dyn Backend, xml: &str) -> Result<Vec<(String, String)>,
         .collect())
 }
 
+/// The test that walks `backend`'s fields (see [`walk`]): `rows` are the backend's own
+/// (what, text in `base`, replacement, &[`Expect`]), `not_settings` its own changes that must
+/// change nothing. Every failure is listed before the test fails.
+macro_rules! walk_test {
+    ($backend:expr, $base:expr, $rows:expr, $not_settings:expr) => {
+        #[test]
+        fn every_model_field_is_written_or_refused_and_only_equivalents_are_not() {
+            let failures = $crate::util::fields::walk(&$backend, $base, $rows, $not_settings);
+            assert!(failures.is_empty(), "{}", failures.join("\n"));
+        }
+    };
+}
+pub(crate) use walk_test;
+
+/// Asserts that `backend` renders the same files for two spellings of `base`: `from` (which
+/// must occur once) replaced by `a`, and by `b`.
+pub fn same_files(backend: &dyn Backend, base: &str, from: &str, a: &str, b: &str) {
+    let render = |to: &str| render(backend, &variant(base, to, from, to)).unwrap();
+    assert_eq!(render(a), render(b), "{a} and {b} rendered differently");
+}
+
 /// `base` with `from` (which must occur exactly once) replaced by `to`.
 pub fn variant(base: &str, what: &str, from: &str, to: &str) -> String {
     assert_eq!(
@@ -37,9 +62,10 @@ pub fn variant(base: &str, what: &str, from: &str, to: &str) -> String {
 /// Walks `fields` (what, text in `base`, replacement, outcome) and `not_settings` (changes
 /// that must leave the files as they are) with `backend`; returns every failure.
 ///
-/// Every walk also covers netloom's routes, DNS servers and search domains, one set of rows
-/// for every backend ([`ROUTES_AND_DNS`]): they are added to `base`'s `eth0`, whose
-/// protocols every backend's BASE gives the same default routes.
+/// Every walk also covers the rows all backends share: [`COMMON`] and
+/// [`COMMON_NOT_SETTINGS`], and netloom's routes, DNS servers and search domains
+/// ([`ROUTES_AND_DNS`]), which are added to `base`'s `eth0`, whose protocols every
+/// backend's BASE gives the same default routes.
 pub fn walk<'a>(
     backend: &dyn Backend,
     base: &str,
@@ -50,8 +76,8 @@ pub fn walk<'a>(
     let base = &with_routes_and_dns(base);
     let files = render(backend, base).unwrap_or_else(|e| panic!("BASE must render: {e}"));
     let mut failures = Vec::new();
-    let ours = ROUTES_AND_DNS
-        .iter()
+    let ours = (COMMON.iter())
+        .chain(ROUTES_AND_DNS)
         .map(|(w, f, t)| (*w, *f, *t, &Expect::Changes));
     for (what, from, to, expect) in fields.into_iter().chain(ours) {
         match (expect, render(backend, &variant(base, what, from, to))) {
@@ -78,7 +104,7 @@ pub fn walk<'a>(
             )),
         }
     }
-    for (what, from, to) in not_settings {
+    for (what, from, to) in COMMON_NOT_SETTINGS.iter().chain(not_settings) {
         match render(backend, &variant(base, what, from, to)) {
             Ok(got) if got == files => {}
             Ok(_) => failures.push(format!("{what} changed the files")),
@@ -201,3 +227,97 @@ pub const ROUTES_AND_DNS: &[(&str, &str, &str)] = &[
         "domain='six.example.org'",
     ),
 ];
+
+/// The fields every backend writes, each changed one at a time: (what, text in every
+/// backend's BASE, replacement). Each must change the files of every backend. A row that
+/// holds for some backends only stays in theirs.
+pub const COMMON: &[(&str, &str, &str)] = &[
+    (
+        "start none",
+        "<start mode='none'/>",
+        "<start mode='onboot'/>",
+    ),
+    (
+        "start hotplug",
+        "<start mode='hotplug'/>",
+        "<start mode='none'/>",
+    ),
+    ("mac", "52:54:00:00:00:01", "52:54:00:00:00:09"),
+    ("ipv4 address", "192.0.2.10", "192.0.2.11"),
+    ("ipv4 prefix", "prefix='24'", "prefix='25'"),
+    ("ipv4 gateway", "gateway='192.0.2.1'", "gateway='192.0.2.2'"),
+    ("ipv6 autoconf", "<autoconf/>", ""),
+    ("ipv6 address", "2001:db8::10", "2001:db8::12"),
+    ("ipv6 second address", "2001:db8::11", "2001:db8::13"),
+    (
+        "ipv6 prefix",
+        "2001:db8::10' prefix='64'",
+        "2001:db8::10' prefix='48'",
+    ),
+    (
+        "ipv6 gateway",
+        "gateway='2001:db8::1'",
+        "gateway='2001:db8::2'",
+    ),
+    ("bond mode", "mode='balance-xor'", "mode='broadcast'"),
+    ("miimon freq", "freq='100'", "freq='150'"),
+    ("miimon downdelay", "downdelay='5'", "downdelay='6'"),
+    ("miimon updelay", "updelay='10'", "updelay='11'"),
+    ("miimon carrier", "carrier='ioctl'", "carrier='netif'"),
+    ("arpmon interval", "interval='200'", "interval='300'"),
+    (
+        "arpmon target",
+        "target='192.0.2.254'",
+        "target='192.0.2.253'",
+    ),
+    ("arpmon validate", "validate='backup'", "validate='all'"),
+    ("slave name", "name='eth3'", "name='eth7'"),
+    (
+        "vlan parent",
+        "<interface name='bond0'/>",
+        "<interface name='bond1'/>",
+    ),
+    (
+        "port bond mode",
+        "mode='802.3ad'><interface type='ethernet' name='eth6'/>",
+        "mode='balance-tlb'><interface type='ethernet' name='eth6'/>",
+    ),
+    ("lacp_rate", "lacp_rate='fast'", "lacp_rate='slow'"),
+    ("ad_select", "ad_select='count'", "ad_select='bandwidth'"),
+    (
+        "xmit_hash_policy",
+        "xmit_hash_policy='layer3+4'",
+        "xmit_hash_policy='encap3+4'",
+    ),
+    ("num_grat_arp", "num_grat_arp='2'", "num_grat_arp='3'"),
+    (
+        "primary_reselect",
+        "primary_reselect='better'",
+        "primary_reselect='failure'",
+    ),
+    (
+        "fail_over_mac",
+        "fail_over_mac='active'",
+        "fail_over_mac='follow'",
+    ),
+    (
+        "packets_per_slave",
+        "packets_per_slave='2'",
+        "packets_per_slave='0'",
+    ),
+    (
+        "tlb_dynamic_lb",
+        "tlb_dynamic_lb='yes'",
+        "tlb_dynamic_lb='no'",
+    ),
+    ("bridge priority", "priority='100'", "priority='200'"),
+    ("bridge hello_time", "hello_time='3'", "hello_time='4'"),
+    ("bridge max_age", "max_age='12'", "max_age='13'"),
+    ("bridge ageing_time", "ageing_time='30'", "ageing_time='31'"),
+];
+
+/// Changes that must leave every backend's files as they are: (what, text in every BASE,
+/// replacement). `<link>` is status a live system reports (virsh iface-dumpxml --live), not
+/// configuration.
+pub const COMMON_NOT_SETTINGS: &[(&str, &str, &str)] =
+    &[("link speed", "speed='1000'", "speed='100'")];

@@ -9,11 +9,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Client, LiveProfile};
-use crate::backend::Imported;
 use crate::backends::nm::settings::Value;
 use crate::backends::nm::{Settings, keyfile, render};
 use crate::error::Error;
 use crate::live::{StorePlan, StoreRecord};
+use crate::model::Imported;
 use crate::model::{Host, IfaceName};
 use crate::plan::{Change, FileState, Plan};
 

@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use super::plan::{PREFIX, shown, shown_path};
 use super::{Checkpoint, Client, LiveProfile};
-use crate::backend::Imported;
 use crate::backends::nm::{Settings, Value};
 use crate::error::Error;
 use crate::live::{Step, Store, StorePlan, StoreRecord};
+use crate::model::Imported;
 use crate::model::{Host, IfaceName};
 use crate::plan::{Change, Plan};
 

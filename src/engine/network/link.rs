@@ -2,28 +2,16 @@
 //! forwarding it needs, made with `ip` the way libvirt's `networkStartNetworkVirtual` makes
 //! them, each step recorded for stop.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
 
 use super::cmd::{self, argv};
 use super::record::Step;
 use crate::error::Error;
+pub(crate) use crate::live::kernel::devices;
 use crate::model::IfaceName;
 use crate::model::network::{ForwardMode, Network};
-
-/// The names of the devices in netloom's network namespace.
-pub(crate) fn devices() -> BTreeSet<String> {
-    let Ok(out) = cmd::run(&argv(&["ip", "-j", "link", "show"]), None) else {
-        return BTreeSet::new();
-    };
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
-    doc.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|l| l.get("ifname")?.as_str().map(str::to_owned))
-        .collect()
-}
 
 /// Refuses a network whose subnet the host already routes somewhere, as libvirt does: the
 /// guests could not be told apart from that network. Reads only.
@@ -39,16 +27,7 @@ pub(super) fn check_routes(net: &Network) -> Result<(), Error> {
             }
             return Err(cmd::failed(&show, &out));
         }
-        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
-        for r in doc.as_array().into_iter().flatten() {
-            let (Some(dst), Some(dev)) = (
-                r.get("dst").and_then(|d| d.as_str()),
-                r.get("dev").and_then(|d| d.as_str()),
-            ) else {
-                continue;
-            };
-            routes.push((dst.to_owned(), dev.to_owned()));
-        }
+        routes.extend(destinations(net, &cmd::shown(&show), &out.stdout)?);
     }
     for ip in &net.ips {
         let subnet = (ip.network(), ip.prefix_len());
@@ -63,6 +42,28 @@ pub(super) fn check_routes(net: &Network) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The destination and device of each route in `json`, what `ip -j route` (the command
+/// `shown`) printed. Routes that cannot be read cannot be checked: that is an error naming
+/// them, never taken for no routes. A route without both (a multipath or blackhole one)
+/// has no single device to name and is passed over.
+fn destinations(net: &Network, shown: &str, json: &str) -> Result<Vec<(String, String)>, Error> {
+    let doc: Vec<serde_json::Value> = serde_json::from_str(json).map_err(|e| {
+        Error::Live(format!(
+            "network '{}': cannot check its subnet against the host's routes: `{shown}` printed \
+             what is not a JSON list of routes: {e}",
+            net.name
+        ))
+    })?;
+    Ok(doc
+        .iter()
+        .filter_map(|r| {
+            let dst = r.get("dst")?.as_str()?;
+            let dev = r.get("dev")?.as_str()?;
+            Some((dst.to_owned(), dev.to_owned()))
+        })
+        .collect())
 }
 
 /// A route destination as `ip -j` prints it: `A/P`, or a bare address for a host route.
@@ -84,7 +85,7 @@ pub(super) fn create_bridge(
     steps: &mut Vec<Step>,
 ) -> Result<(), Error> {
     let name = bridge.as_str();
-    if devices().contains(name) {
+    if devices()?.contains(name) {
         return Err(Error::Live(format!(
             "network '{}': a device named {name} exists already",
             net.name
@@ -248,13 +249,18 @@ pub(super) fn restore_forwarding(
 /// not a bridge (someone made one since) is not netloom's to delete.
 pub(super) fn delete_bridge(name: &str) -> Result<(), Error> {
     let show = argv(&["ip", "-j", "-d", "link", "show", "dev", name]);
-    let Ok(out) = cmd::output(&show, None) else {
-        return Ok(());
-    };
+    // `ip` that cannot run says nothing of the bridge: that is an error, not "gone".
+    let out = cmd::output(&show, None)?;
     if !out.ok {
         return Ok(());
     }
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).map_err(|e| {
+        Error::Live(format!(
+            "cannot tell whether {name} is still the bridge netloom made: `{}` printed what \
+             is not JSON: {e}; left alone",
+            cmd::shown(&show)
+        ))
+    })?;
     let kind = doc
         .get(0)
         .and_then(|l| l.get("linkinfo"))
@@ -267,4 +273,40 @@ pub(super) fn delete_bridge(name: &str) -> Result<(), Error> {
         )));
     }
     cmd::run(&argv(&["ip", "link", "del", "dev", name]), None).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net() -> Network {
+        crate::xml::read_network_str(
+            "n.xml",
+            "<network><name>n</name><ip address='10.9.0.1' prefix='24'/></network>",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn routes_that_cannot_be_read_are_an_error_not_no_routes() {
+        for bad in ["", "ip: not JSON", "{\"dst\": \"10.9.0.0/24\"}"] {
+            let err = destinations(&net(), "ip -j -4 route", bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(
+                    "network 'n': cannot check its subnet against the host's routes: \
+                              `ip -j -4 route` printed what is not a JSON list of routes"
+                ),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn readable_routes_give_their_destination_and_device() {
+        let json = r#"[{"dst":"10.9.0.0/24","dev":"eth0"},{"dst":"default","nexthops":[]}]"#;
+        let got = destinations(&net(), "ip", json).unwrap();
+        assert_eq!(got, [("10.9.0.0/24".to_owned(), "eth0".to_owned())]);
+    }
 }

@@ -79,20 +79,23 @@ fn load<T: Default + for<'de> Deserialize<'de>>(root: &TargetRoot, path: &str) -
 }
 
 /// The change that leaves `value` at `path`: removed when `empty`, otherwise written.
-fn store<T: Serialize + PartialEq>(path: String, before: &T, value: &T, empty: bool) -> Change {
-    if value == before {
+fn store<T: Serialize + PartialEq>(
+    path: String,
+    before: &T,
+    value: &T,
+    empty: bool,
+) -> Result<Change, Error> {
+    Ok(if value == before {
         Change::Keep
     } else if empty {
         Change::Remove(path)
     } else {
-        let mut contents = serde_json::to_string_pretty(value).unwrap_or_default();
-        contents.push('\n');
         Change::Write(RenderedFile {
+            contents: crate::engine::json_text(&path, value)?,
             path,
-            contents,
             mode: 0o644,
         })
-    }
+    })
 }
 
 /// The base mark of `fw` with `loaded` (what a start just loaded) added.
@@ -112,7 +115,7 @@ pub(super) fn add_base(
         }
     }
     let empty = mark.loaded.is_empty();
-    Ok(store(base_path(fw), &before, &mark, empty))
+    store(base_path(fw), &before, &mark, empty)
 }
 
 /// The forwarding mark with the sysctls `steps` raised added (a key already in it keeps
@@ -134,7 +137,7 @@ pub(super) fn add_forwarding(root: &TargetRoot, steps: &[Step]) -> Result<Change
         }
     }
     let empty = mark.old.is_empty();
-    Ok(store(FORWARDING.into(), &before, &mark, empty))
+    store(FORWARDING.into(), &before, &mark, empty)
 }
 
 /// The root's other running networks with their records, read once per command: what
@@ -200,7 +203,7 @@ pub(super) fn release_forwarding(
         }
     }
     let empty = mark.old.is_empty();
-    Ok((store(FORWARDING.into(), &before, &mark, empty), failed))
+    Ok((store(FORWARDING.into(), &before, &mark, empty)?, failed))
 }
 
 /// Takes away the shared setup of `fw` that netloom loaded, when none of `others` has rules
@@ -221,5 +224,5 @@ pub(super) fn release_base(
         loaded: fw::remove_base(fw, &before.loaded),
     };
     let empty = mark.loaded.is_empty();
-    Ok(store(base_path(fw), &before, &mark, empty))
+    store(base_path(fw), &before, &mark, empty)
 }

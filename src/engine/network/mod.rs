@@ -29,21 +29,16 @@ use crate::engine::{DEFINITIONS, Session, TargetRoot, plan_paths};
 use crate::error::Error;
 use crate::model::Uuid;
 use crate::model::network::{BridgeDef, BridgeName, NetName, Network};
-use crate::source::SourceFile;
-use crate::xml::{self, NetworkChecks};
+use crate::xml;
 
+pub use super::netstore::{DEF_DIR, RUN_DIR};
+pub(crate) use super::netstore::{Paths, read, read_network, stored};
 pub use fw::Firewall;
 use record::Record;
 pub use restart::restart;
 pub use start::{create, start};
 pub use stop::stop;
 pub use update::{Affect, Reload, Updated, update};
-
-/// Where definitions live.
-pub const DEF_DIR: &str = "etc/netloom/networks";
-
-/// Where running networks' state lives.
-pub const RUN_DIR: &str = "run/netloom/networks";
 
 /// Definitions hold the whole network (its metadata too), so only root reads them, as with
 /// libvirt's.
@@ -68,49 +63,6 @@ pub struct NetInfo {
     pub firewall: Option<String>,
 }
 
-/// The paths of one network's files.
-struct Paths {
-    def: String,
-    autostart: String,
-    live: String,
-    record: String,
-    intent: String,
-    pid: String,
-    /// dnsmasq's lease file, which outlives a stop of a defined network.
-    leases: String,
-}
-
-impl Paths {
-    fn of(name: &NetName) -> Self {
-        let stem = name.file_stem();
-        Paths {
-            def: format!("{DEF_DIR}/{stem}.xml"),
-            autostart: format!("{DEF_DIR}/{stem}.autostart"),
-            live: format!("{RUN_DIR}/{stem}.xml"),
-            record: format!("{RUN_DIR}/{stem}.json"),
-            intent: format!("{RUN_DIR}/{stem}.starting"),
-            pid: format!("{RUN_DIR}/{stem}.pid"),
-            leases: format!("{}/{stem}.leases", crate::backends::dnsmasq::DIR),
-        }
-    }
-}
-
-/// Reads a file under the root, `None` when it does not exist.
-pub(crate) fn read(root: &TargetRoot, rel: &str) -> Result<Option<String>, Error> {
-    root.read_text(rel)
-}
-
-/// Reads a stored network (a definition or a live copy), with every check.
-fn read_network(root: &TargetRoot, rel: &str) -> Result<Option<Network>, Error> {
-    let Some(text) = read(root, rel)? else {
-        return Ok(None);
-    };
-    let shown = root.shown(rel);
-    xml::read_network_with(&SourceFile::new(shown, text), NetworkChecks::Define)
-        .map(Some)
-        .map_err(Error::Invalid)
-}
-
 /// Reads a running network's record.
 fn read_record(root: &TargetRoot, name: &NetName) -> Result<Option<Record>, Error> {
     let rel = Paths::of(name).record;
@@ -123,40 +75,6 @@ fn read_record(root: &TargetRoot, name: &NetName) -> Result<Option<Record>, Erro
             root.shown(&rel)
         ))
     })
-}
-
-/// The networks stored in `dir` (definitions or live copies), sorted by name.
-fn stored(root: &TargetRoot, dir: &str) -> Result<Vec<Network>, Error> {
-    let files: Vec<String> = root
-        .entries(dir)?
-        .into_iter()
-        .filter(|n| n.ends_with(".xml"))
-        .collect();
-    let mut out = Vec::new();
-    for file in files {
-        if let Some(net) = read_network(root, &format!("{dir}/{file}"))? {
-            out.push(net);
-        }
-    }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
-}
-
-/// The running networks as they run (their live copies, usage counts included), sorted
-/// by name: what guest ports resolve against.
-pub(crate) fn running(root: &TargetRoot) -> Result<Vec<Network>, Error> {
-    let mut out = Vec::new();
-    for net in stored(root, RUN_DIR)? {
-        if read(root, &Paths::of(&net.name).record)?.is_some() {
-            out.push(net);
-        }
-    }
-    Ok(out)
-}
-
-/// Where a running network's live copy is (relative to the root).
-pub(crate) fn live_path(name: &NetName) -> String {
-    Paths::of(name).live
 }
 
 /// Every network of the root, defined or running, for `net list`.
@@ -310,7 +228,7 @@ fn complete(root: &TargetRoot, net: &mut Network) -> Result<(), Error> {
         .and_then(|b| b.name.as_ref())
         .map_or("virbr%d", BridgeName::as_str)
         .to_owned();
-    let devices = link::devices();
+    let devices = link::devices()?;
     let free = (0..=BridgeName::TEMPLATE_MAX)
         .map(|n| template.replacen("%d", &n.to_string(), 1))
         .find(|b| !used.contains(b) && !devices.contains(b))

@@ -135,7 +135,7 @@ pub(super) fn run(
     }];
     if !net.has_own_bridge() {
         // Host devices: nothing of the network's own to make, as in libvirt.
-        files.push(state.record_file(&paths));
+        files.push(state.record_file(&paths)?);
         let plan = plan_paths(root, RUNTIME, files, Vec::new())?;
         session.apply(&plan, command, None)?;
         return Ok(Vec::new());
@@ -199,7 +199,7 @@ pub(super) fn run(
             });
             state.save()?;
         }
-        files.push(state.record_file(&paths));
+        files.push(state.record_file(&paths)?);
         let mut removed = Vec::new();
         marks::add_base(root, fw, &state.intent.base)?.into_plan(&mut files, &mut removed);
         marks::add_forwarding(root, &state.intent.record.steps)?
@@ -275,8 +275,7 @@ impl Started<'_> {
 
     /// Writes the intent: what a netloom killed now would leave for `net stop` to undo.
     fn save(&self) -> Result<(), Error> {
-        let mut text = serde_json::to_string_pretty(&self.intent).unwrap_or_default();
-        text.push('\n');
+        let text = crate::engine::json_text(&self.intent_path, &self.intent)?;
         self.root
             .write_scratch(&self.intent_path, text.as_bytes(), 0o600)
     }
@@ -287,16 +286,14 @@ impl Started<'_> {
     }
 
     /// The record as stop reads it: the raised sysctls go to the forwarding mark instead.
-    fn record_file(&self, paths: &Paths) -> RenderedFile {
+    fn record_file(&self, paths: &Paths) -> Result<RenderedFile, Error> {
         let mut record = self.intent.record.clone();
         record.steps.retain(|s| !matches!(s, Step::Sysctl { .. }));
-        let mut contents = serde_json::to_string_pretty(&record).unwrap_or_default();
-        contents.push('\n');
-        RenderedFile {
+        Ok(RenderedFile {
             path: paths.record.clone(),
-            contents,
+            contents: crate::engine::json_text(&paths.record, &record)?,
             mode: 0o644,
-        }
+        })
     }
 
     /// Undoes every recorded step after `cause`, and says whether that worked.

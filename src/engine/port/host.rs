@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::engine::network::cmd::{self, argv};
 use crate::error::Error;
+use crate::live::cmd::{argv, run_argv};
+use crate::live::kernel;
 use crate::model::guest::{GuestInterface, GuestSource, GuestType};
 use crate::model::network::{MacvtapMode, Plug};
 use crate::model::{IfaceName, MacAddr};
@@ -119,12 +120,12 @@ pub(crate) struct HostChanges {
 fn ip(words: &[&str]) -> Result<String, Error> {
     let mut all = vec!["ip"];
     all.extend_from_slice(words);
-    cmd::run(&argv(&all), None)
+    run_argv(&argv(&all), None)
 }
 
 /// The names of the devices here.
-pub(crate) fn devices() -> BTreeSet<String> {
-    crate::engine::network::link::devices()
+pub(crate) fn devices() -> Result<BTreeSet<String>, Error> {
+    kernel::devices()
 }
 
 /// What `ip -d link` says of an existing device.
@@ -376,7 +377,7 @@ pub(crate) fn set_mac(dev: &str, mac: &str) -> Result<(), Error> {
 /// Removes a device netloom made; one already gone (its guest took it along, or the host
 /// rebooted) is fine.
 pub(crate) fn remove(dev: &str) -> Result<(), Error> {
-    if !devices().contains(dev) {
+    if !devices()?.contains(dev) {
         return Ok(());
     }
     ip(&["link", "del", "dev", dev]).map(drop)

@@ -245,7 +245,7 @@ fn commit(
     let mut removed: Vec<String> = Vec::new();
     release_saved(t);
     for saved in t.saved.values() {
-        files.push(saved.file());
+        files.push(saved.file()?);
     }
     for saved in stored.saved.values() {
         if !t.saved.contains_key(&saved.dev) {
@@ -253,7 +253,7 @@ fn commit(
         }
     }
     for (name, g) in &t.guests {
-        files.push(guest_file(name, &g.record));
+        files.push(guest_file(name, &g.record)?);
     }
     for name in stored.guests.keys() {
         if !t.guests.contains_key(name) {
@@ -310,7 +310,10 @@ fn release_saved(t: &mut Target) {
 
 /// Puts a device's own MAC back; a device that is gone has nothing to put back.
 pub(crate) fn restore_mac(saved: &SavedMac) -> Result<(), String> {
-    if !host::devices().contains(&saved.dev) {
+    if !host::devices()
+        .map_err(|e| e.report())?
+        .contains(&saved.dev)
+    {
         return Ok(());
     }
     host::set_mac(&saved.dev, &saved.mac).map_err(|e| {
@@ -340,13 +343,18 @@ fn tidy(t: &Target) -> Vec<String> {
             notes.push(format!("device '{dev}' is left behind: {e}"));
         }
     }
-    let devices = host::devices();
-    for dev in &t.detach {
-        if devices.contains(dev)
-            && let Err(e) = host::detach(dev)
-        {
-            notes.push(format!("device '{dev}' could not be detached: {e}"));
+    match host::devices() {
+        Ok(devices) => {
+            for dev in t.detach.iter().filter(|d| devices.contains(*d)) {
+                if let Err(e) = host::detach(dev) {
+                    notes.push(format!("device '{dev}' could not be detached: {e}"));
+                }
+            }
         }
+        Err(e) if !t.detach.is_empty() => {
+            notes.push(format!("no device was detached: {}", e.report()));
+        }
+        Err(_) => {}
     }
     for saved in &t.restore {
         if let Err(e) = restore_mac(saved) {

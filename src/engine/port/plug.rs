@@ -95,7 +95,7 @@ pub fn plug(
     let macs = macs_of_others(&t, doc)?;
     let mut taken: BTreeSet<MacAddr> = macs.keys().copied().collect();
     taken.extend(doc.interfaces.iter().filter_map(|i| i.mac));
-    let have = host::devices();
+    let have = host::devices()?;
     let mut names: BTreeSet<String> = have.clone();
     let targets = |ifaces: &[GuestInterface]| -> Vec<String> {
         ifaces

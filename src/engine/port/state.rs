@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::RenderedFile;
 use crate::engine::TargetRoot;
-use crate::engine::network;
+use crate::engine::netstore as network;
 use crate::error::Error;
 use crate::model::Uuid;
 use crate::model::guest::{Guest, GuestName, GuestSource};
@@ -61,14 +61,13 @@ impl SavedMac {
     }
 
     /// Its file.
-    pub fn file(&self) -> RenderedFile {
-        let mut contents = serde_json::to_string_pretty(self).unwrap_or_default();
-        contents.push('\n');
-        RenderedFile {
-            path: self.path(),
-            contents,
+    pub fn file(&self) -> Result<RenderedFile, Error> {
+        let path = self.path();
+        Ok(RenderedFile {
+            contents: crate::engine::json_text(&path, self)?,
+            path,
             mode: 0o600,
-        }
+        })
     }
 }
 
@@ -204,14 +203,13 @@ pub(crate) fn port_file(net: &NetName, port: &NetworkPort) -> RenderedFile {
 }
 
 /// A guest's record file.
-pub(crate) fn guest_file(name: &GuestName, record: &GuestRecord) -> RenderedFile {
-    let mut contents = serde_json::to_string_pretty(record).unwrap_or_default();
-    contents.push('\n');
-    RenderedFile {
-        path: guest_path(name),
-        contents,
+pub(crate) fn guest_file(name: &GuestName, record: &GuestRecord) -> Result<RenderedFile, Error> {
+    let path = guest_path(name);
+    Ok(RenderedFile {
+        contents: crate::engine::json_text(&path, record)?,
+        path,
         mode: 0o600,
-    }
+    })
 }
 
 /// A running network's live copy with `net`'s counts.

@@ -5,9 +5,9 @@ use std::net::IpAddr;
 
 use roxmltree::Node;
 
-use super::super::interface::single_value;
 use super::super::netport::{canonical_vlan, driver, need, non_empty, pci_address, port_isolated};
 use super::super::network::port::{bandwidth, portgroup_name, virtualport, vlan};
+use super::super::reader::single_value;
 use super::super::reader::{Reader, attribute, parse_yes_no};
 use crate::model::guest::{Actual, GuestInterface, GuestSource, GuestType, NicModel, ScriptPath};
 use crate::model::network::{MacTableManager, MacvtapMode, NetName, Plug, PlugType};

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use roxmltree::{Document, Node};
 
-use super::super::interface::single_value;
+use super::super::reader::single_value;
 use super::super::reader::{Reader, attribute, named, parse_u32, parse_yes_no, shorten};
 use super::{At, NetworkChecks, addressing, checks, dns, forward, port};
 use crate::error::Diagnostics;
