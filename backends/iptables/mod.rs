@@ -17,7 +17,8 @@ use crate::backend::{BackendError, NetBackend, NetContext, RenderedFile};
 use crate::backends::firewall::{
     self, BaseStep, DIR, Family, MODE, NatTarget, Placed, RemovalError, Rule, argv,
 };
-use crate::model::network::Network;
+use crate::model::network::{Network, PortRange};
+use std::net::IpAddr;
 
 /// The iptables backend.
 #[derive(Debug)]
@@ -209,6 +210,123 @@ fn spec(
             ]);
             ("nat", "LIBVIRT_PRT", v)
         }
+        Rule::Dnat {
+            proto,
+            port,
+            to,
+            to_ports,
+            dev,
+        } => {
+            let mut v = match dev {
+                Some(d) => vec![w("--in-interface"), d.as_str().to_owned()],
+                None => vec![w("!"), w("--in-interface"), br],
+            };
+            v.extend([
+                w("--protocol"),
+                w(proto.as_str()),
+                w("--match"),
+                w("addrtype"),
+                w("--dst-type"),
+                w("LOCAL"),
+                w("--destination-port"),
+                ports(port),
+                w("--jump"),
+                w("DNAT"),
+                w("--to-destination"),
+                dnat_target(*to, *port, *to_ports),
+            ]);
+            ("nat", DNAT_CHAIN, v)
+        }
+        Rule::AllowDnat {
+            proto,
+            to,
+            to_ports,
+        } => (
+            "filter",
+            "LIBVIRT_FWI",
+            vec![
+                w("--destination"),
+                host(*to),
+                w("--out-interface"),
+                br,
+                w("--protocol"),
+                w(proto.as_str()),
+                w("--destination-port"),
+                ports(to_ports),
+                w("--match"),
+                w("conntrack"),
+                w("--ctstate"),
+                w("DNAT"),
+                w("--jump"),
+                w("ACCEPT"),
+            ],
+        ),
+        Rule::OutAllow {
+            net,
+            dev,
+            proto,
+            port,
+        } => {
+            let mut v = vec![w("--source"), net.to_string(), w("--in-interface"), br];
+            v.extend(with_dev("--out-interface", dev));
+            v.extend([
+                w("--protocol"),
+                w(proto.as_str()),
+                w("--destination-port"),
+                ports(port),
+                w("--jump"),
+                w("ACCEPT"),
+            ]);
+            ("filter", "LIBVIRT_FWO", v)
+        }
+        Rule::OutDeny { proto, port } => (
+            "filter",
+            "LIBVIRT_FWO",
+            vec![
+                w("--in-interface"),
+                br,
+                w("--protocol"),
+                w(proto.as_str()),
+                w("--destination-port"),
+                ports(port),
+                w("--match"),
+                w("conntrack"),
+                w("--ctstate"),
+                w("NEW"),
+                w("--jump"),
+                w("REJECT"),
+            ],
+        ),
+        Rule::OutDenyRest => (
+            "filter",
+            "LIBVIRT_FWO",
+            vec![
+                w("--in-interface"),
+                br,
+                w("--match"),
+                w("conntrack"),
+                w("--ctstate"),
+                w("NEW"),
+                w("--jump"),
+                w("REJECT"),
+            ],
+        ),
+        Rule::PeerIn { peer, listen, port } => (
+            "filter",
+            "LIBVIRT_INP",
+            vec![
+                w("--source"),
+                host(*peer),
+                w("--destination"),
+                host(*listen),
+                w("--protocol"),
+                w("udp"),
+                w("--destination-port"),
+                port.to_string(),
+                w("--jump"),
+                w("ACCEPT"),
+            ],
+        ),
         Rule::ChecksumFill => (
             "mangle",
             "LIBVIRT_PRT",
@@ -227,9 +345,40 @@ fn spec(
     })
 }
 
-/// libvirt's private chains: (table, chain, builtin chain that jumps to it), in libvirt's
-/// order, which leaves `FORWARD` starting with the jumps to FWX, FWI, FWO.
-const CHAINS: [(&str, &str, &str); 7] = [
+/// A port or range as iptables writes it (`25`, `2000:2010`).
+fn ports(p: &PortRange) -> String {
+    if p.is_range() {
+        format!("{}:{}", p.first, p.last)
+    } else {
+        p.first.to_string()
+    }
+}
+
+/// One address as a host subnet (`/32`, `/128`), as iptables-save prints it.
+fn host(a: IpAddr) -> String {
+    format!("{a}/{}", if a.is_ipv6() { 128 } else { 32 })
+}
+
+/// `--to-destination`: the guest, with its ports when they differ from the host's.
+fn dnat_target(to: IpAddr, port: PortRange, to_ports: PortRange) -> String {
+    let addr = match to {
+        IpAddr::V6(a) => format!("[{a}]"),
+        IpAddr::V4(a) => a.to_string(),
+    };
+    if to_ports == port {
+        return addr;
+    }
+    format!("{addr}:{to_ports}")
+}
+
+/// netloom's own chain for the DNAT of a forwarding policy's incoming rules: libvirt has
+/// no chain in `PREROUTING`.
+pub const DNAT_CHAIN: &str = "NETLOOM_DNAT";
+
+/// libvirt's private chains, and netloom's one beside them: (table, chain, builtin chain
+/// that jumps to it), in libvirt's order, which leaves `FORWARD` starting with the jumps to
+/// FWX, FWI, FWO.
+const CHAINS: [(&str, &str, &str); 8] = [
     ("filter", "LIBVIRT_INP", "INPUT"),
     ("filter", "LIBVIRT_OUT", "OUTPUT"),
     ("filter", "LIBVIRT_FWO", "FORWARD"),
@@ -237,6 +386,7 @@ const CHAINS: [(&str, &str, &str); 7] = [
     ("filter", "LIBVIRT_FWX", "FORWARD"),
     ("nat", "LIBVIRT_PRT", "POSTROUTING"),
     ("mangle", "LIBVIRT_PRT", "POSTROUTING"),
+    ("nat", DNAT_CHAIN, "PREROUTING"),
 ];
 
 fn tools(family: Family) -> (&'static str, &'static str) {

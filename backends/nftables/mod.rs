@@ -27,7 +27,17 @@ pub struct Nftables;
 pub const TABLE: &str = "libvirt_network";
 
 /// The chains a network's rules go into.
-const CHAINS: [&str; 4] = ["guest_output", "guest_input", "guest_cross", "guest_nat"];
+const CHAINS: [&str; 5] = [
+    "guest_output",
+    "guest_input",
+    "guest_cross",
+    "guest_nat",
+    DNAT_CHAIN,
+];
+
+/// netloom's chain for the DNAT of a forwarding policy's incoming rules, a prerouting hook
+/// beside libvirt's chains (libvirt has none there).
+pub const DNAT_CHAIN: &str = "guest_dnat";
 
 impl NetBackend for Nftables {
     fn name(&self) -> &'static str {
@@ -140,6 +150,59 @@ fn rule(br: &IfaceName, family: Family, rule: &Rule) -> Option<(&'static str, St
                 ),
             )
         }
+        Rule::Dnat {
+            proto,
+            port,
+            to,
+            to_ports,
+            dev: d,
+        } => {
+            let from = match d {
+                Some(d) => format!("iifname {}", quoted(d)),
+                None => format!("iifname != {br}"),
+            };
+            let to = match to {
+                std::net::IpAddr::V6(a) if to_ports != port => format!("[{a}]:{to_ports}"),
+                a if to_ports != port => format!("{a}:{to_ports}"),
+                a => a.to_string(),
+            };
+            (
+                DNAT_CHAIN,
+                format!(
+                    "{from} fib daddr type local {proto} dport {port} counter dnat to {to}"
+                ),
+            )
+        }
+        Rule::AllowDnat {
+            proto,
+            to,
+            to_ports,
+        } => (
+            "guest_input",
+            format!("oif {br} {fam} daddr {to} {proto} dport {to_ports} ct status dnat counter accept"),
+        ),
+        Rule::OutAllow {
+            net,
+            dev: d,
+            proto,
+            port,
+        } => (
+            "guest_output",
+            format!(
+                "{fam} saddr {net} iif {br} {}{proto} dport {port} counter accept",
+                dev("oifname", d)
+            ),
+        ),
+        Rule::OutDeny { proto, port } => (
+            "guest_output",
+            format!("iif {br} {proto} dport {port} ct state new counter reject"),
+        ),
+        Rule::OutDenyRest => (
+            "guest_output",
+            format!("iif {br} ct state new counter reject"),
+        ),
+        // The host's input is left alone, as for DHCP and DNS (see `Rule::HostIn`).
+        Rule::PeerIn { .. } => return None,
         Rule::NatExempt { net, dev: d, dest } => (
             "guest_nat",
             format!(
@@ -173,15 +236,39 @@ pub fn base(family: Family) -> String {
 
 /// The one-time setup as probed steps (see [`BaseStep`]), one per family: libvirt's check,
 /// which takes an existing table as complete.
+///
+/// netloom's DNAT chain is a step of its own after the table's, so a table libvirt made
+/// (without it) gets the chain, and the chain alone is what comes off again.
 pub fn base_steps() -> Vec<BaseStep> {
-    [Family::Ipv4, Family::Ipv6]
-        .into_iter()
-        .map(|family| BaseStep {
-            probe: argv(&["nft", "list", "table", family_word(family), TABLE]),
+    let mut steps = Vec::new();
+    for family in [Family::Ipv4, Family::Ipv6] {
+        let f = family_word(family);
+        steps.push(BaseStep {
+            probe: argv(&["nft", "list", "table", f, TABLE]),
             loader: argv(&["nft", "-f", "-"]),
             input: base(family),
-        })
-        .collect()
+        });
+        steps.push(BaseStep {
+            probe: argv(&["nft", "list", "chain", f, TABLE, DNAT_CHAIN]),
+            loader: argv(&["nft", "-f", "-"]),
+            input: dnat_chain(family),
+        });
+    }
+    steps
+}
+
+/// netloom's DNAT chain of `family`, at the priority of destination NAT.
+pub fn dnat_chain(family: Family) -> String {
+    format!(
+        "add chain {} {TABLE} {DNAT_CHAIN} {{ type nat hook prerouting priority -100; policy accept; }}\n",
+        family_word(family)
+    )
+}
+
+/// The nft input that takes netloom's DNAT chain of `family` away; nft refuses it while a
+/// rule is in the chain.
+pub fn dnat_chain_removal(family: Family) -> String {
+    format!("delete chain {} {TABLE} {DNAT_CHAIN}\n", family_word(family))
 }
 
 /// The nft input that takes apart the one-time setup of `family` ([`base`]), for a caller

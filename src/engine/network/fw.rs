@@ -162,12 +162,15 @@ pub(super) fn remove_base(fw: Firewall, loaded: &[BaseStep]) -> Vec<BaseStep> {
         Firewall::Nftables => loaded
             .iter()
             .filter(|step| {
-                // The probe is `nft list table FAMILY libvirt_network`.
+                // The probe is `nft list table|chain FAMILY libvirt_network [CHAIN]`.
                 let family = match step.probe.get(3).map(String::as_str) {
                     Some("ip6") => Family::Ipv6,
                     _ => Family::Ipv4,
                 };
-                !remove_nft_base(family, &step.loader)
+                match step.probe.get(2).map(String::as_str) {
+                    Some("chain") => !remove_nft_chain(family, &step.loader),
+                    _ => !remove_nft_base(family, &step.loader),
+                }
             })
             .cloned()
             .collect(),
@@ -259,6 +262,17 @@ fn remove_nft_base(family: Family, loader: &[String]) -> bool {
         Ok(Some(_)) => {
             cmd::output(loader, Some(&nftables::base_removal(family))).is_ok_and(|o| o.ok)
         }
+    }
+}
+
+/// Deletes netloom's DNAT chain of one family (with `loader`); nft refuses while a rule is
+/// in it. Whether it is gone (with its table, maybe).
+fn remove_nft_chain(family: Family, loader: &[String]) -> bool {
+    match list_table(nftables::family_word(family)) {
+        Err(_) => false,
+        Ok(None) => true,
+        Ok(Some(_)) => cmd::output(loader, Some(&nftables::dnat_chain_removal(family)))
+            .is_ok_and(|o| o.ok),
     }
 }
 

@@ -11,6 +11,7 @@ mod addressing;
 mod checks;
 mod dns;
 pub(super) mod forward;
+mod policy;
 pub(super) mod port;
 pub(super) mod read;
 mod section;

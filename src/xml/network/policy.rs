@@ -1,0 +1,476 @@
+//! `<nl:forwarding>`, `<nl:listen>` and `<nl:connections>`: the founding design's
+//! forwarding policy and cross-host networks, in netloom's namespace, with the checks that
+//! need the rest of the network (its forward mode, its DHCP hosts and ranges).
+
+use std::net::IpAddr;
+
+use roxmltree::Node;
+
+use super::super::reader::{Reader, attribute, parse_yes_no};
+use super::addressing::parse_ip;
+use super::read::has;
+use crate::model::network::{
+    CrossHost, DnsName, ForwardMode, Forwarding, Guest, Incoming, IncomingAllow, L4Proto, Listen,
+    Network, Outgoing, OutgoingRule, Peer, PeerDhcp, PortRange, Verdict, Vni,
+};
+use crate::model::{NETLOOM_NS, ValueError};
+
+/// The netloom elements a `<network>` takes, as (namespace, local name).
+pub(super) const ROOT_NL: &[(&str, &str)] = &[
+    (NETLOOM_NS, "forwarding"),
+    (NETLOOM_NS, "listen"),
+    (NETLOOM_NS, "connections"),
+];
+
+/// The netloom children of `<network>` among `kids`, read into `net` and checked against
+/// the rest of it. Runs after `<forward>` and `<ip>` are read.
+pub(super) fn read(r: &mut Reader, kids: &[Node], net: &mut Network) {
+    let nl: Vec<Node> = kids
+        .iter()
+        .copied()
+        .filter(|n| n.tag_name().namespace() == Some(NETLOOM_NS))
+        .collect();
+    if let Some(n) = r.once(&nl, "forwarding", "<network>") {
+        net.forwarding = forwarding(r, n, net);
+    }
+    let listen = r.once(&nl, "listen", "<network>");
+    let connections = r.once(&nl, "connections", "<network>");
+    net.cross_host = cross_host(r, listen, connections, net);
+}
+
+/// `<nl:forwarding enabled>` with `<nl:incoming>` and `<nl:outgoing>`.
+fn forwarding(r: &mut Reader, el: Node, net: &Network) -> Option<Forwarding> {
+    let what = "<nl:forwarding>";
+    r.check_attrs(el, what, &["enabled"]);
+    let kids = r.children_ns(
+        el,
+        what,
+        &[],
+        None,
+        &[(NETLOOM_NS, "incoming"), (NETLOOM_NS, "outgoing")],
+    );
+    let mode = net.forward_mode();
+    if !matches!(mode, Some(ForwardMode::Nat | ForwardMode::Route)) {
+        let mode = mode.map_or("isolated", |m| m.as_str());
+        r.error(
+            el.range().start,
+            format!(
+                "{what} is for networks with <forward mode='nat'> or mode='route'; this one \
+                 is {mode}, which has no forwarding firewall for a policy to go into"
+            ),
+        );
+    }
+    let mut out = Forwarding {
+        enabled: r.optional(el, what, "enabled", parse_true_false),
+        ..Forwarding::default()
+    };
+    if let Some(n) = r.once(&kids, "incoming", what) {
+        out.incoming = Some(incoming(r, n, net));
+    }
+    if let Some(n) = r.once(&kids, "outgoing", what) {
+        out.outgoing = Some(outgoing(r, n));
+    }
+    Some(out)
+}
+
+/// The design writes `enabled="true"`; libvirt's `yes`/`no` is taken too.
+fn parse_true_false(s: &str) -> Result<bool, ValueError> {
+    match s {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => parse_yes_no(s).map_err(|_| ValueError("expected 'true' or 'false'".into())),
+    }
+}
+
+/// `<nl:incoming default>` with its `<nl:allow>` rules.
+fn incoming(r: &mut Reader, el: Node, net: &Network) -> Incoming {
+    let what = "<nl:incoming>";
+    r.check_attrs(el, what, &["default"]);
+    let kids = r.children_ns(el, what, &[], None, &[(NETLOOM_NS, "allow")]);
+    let default = r.optional(el, what, "default", Verdict::parse);
+    if default == Some(Verdict::Allow) && net.forward_mode() == Some(ForwardMode::Nat) {
+        let at = has(el, "default").unwrap_or(el.range().start);
+        r.error(
+            at,
+            "default='allow' cannot be kept on a nat network: from outside only the host's \
+             address is reachable; list each <nl:allow port domain destport/> instead",
+        );
+    }
+    let mut allows: Vec<(IncomingAllow, usize)> = Vec::new();
+    for n in kids {
+        let Some(allow) = incoming_allow(r, n, net) else {
+            continue;
+        };
+        let first = allows
+            .iter()
+            .find(|(a, _)| a.proto() == allow.proto() && a.port.overlaps(&allow.port));
+        if let Some((a, at)) = first {
+            r.error_see(
+                n.range().start,
+                format!(
+                    "a second <nl:allow> for {} port {}; host port {} is sent on to one guest only",
+                    allow.proto(),
+                    allow.port,
+                    a.port
+                ),
+                "first given",
+                *at,
+            );
+            continue;
+        }
+        allows.push((allow, n.range().start));
+    }
+    Incoming {
+        default,
+        allows: allows.into_iter().map(|(a, _)| a).collect(),
+    }
+}
+
+/// One `<nl:allow port protocol domain|address destport>` of `<nl:incoming>`.
+fn incoming_allow(r: &mut Reader, el: Node, net: &Network) -> Option<IncomingAllow> {
+    let what = "<nl:allow>";
+    r.children(el, what, &[], None);
+    r.check_attrs(
+        el,
+        what,
+        &["port", "protocol", "domain", "address", "destport"],
+    );
+    let port = r.value(el, what, "port", PortRange::parse);
+    let protocol = r.optional(el, what, "protocol", L4Proto::parse);
+    let destport = r.optional(el, what, "destport", port_value);
+    let domain = r.optional(el, what, "domain", DnsName::parse);
+    let address = r.optional(el, what, "address", parse_ip);
+    let guest = match (domain, address) {
+        (Some(d), None) => guest_by_name(r, el, net, d),
+        (None, Some(a)) => guest_by_address(r, el, net, a),
+        (Some(_), Some(_)) => {
+            let at = has(el, "address").unwrap_or(el.range().start);
+            r.error(
+                at,
+                format!("{what} names its guest once: by domain (a DHCP host name) or by address, not both"),
+            );
+            None
+        }
+        (None, None) => {
+            if attribute(el, "domain").is_none() && attribute(el, "address").is_none() {
+                r.error(
+                    el.range().start,
+                    format!("{what} needs its guest: domain (a DHCP host name of this network) or address"),
+                );
+            }
+            None
+        }
+    };
+    let port = port?;
+    if let (true, Some(at)) = (port.is_range(), has(el, "destport")) {
+        r.error(
+            at,
+            format!(
+                "destport cannot go with the port range {port}: a range is sent on to the \
+                 same ports of the guest; leave destport out"
+            ),
+        );
+        return None;
+    }
+    if attribute(el, "protocol").is_some() && protocol.is_none()
+        || attribute(el, "destport").is_some() && destport.is_none()
+    {
+        return None;
+    }
+    Some(IncomingAllow {
+        port,
+        protocol,
+        guest: guest?,
+        destport,
+    })
+}
+
+fn port_value(s: &str) -> Result<u16, ValueError> {
+    crate::model::network::parse_port(s)
+}
+
+/// A guest named by its DHCP host name: a `<host name>` of this network with an `ip`.
+fn guest_by_name(r: &mut Reader, el: Node, net: &Network, name: DnsName) -> Option<Guest> {
+    let hosts = net
+        .ips
+        .iter()
+        .filter_map(|ip| ip.dhcp.as_ref())
+        .flat_map(|d| &d.hosts);
+    let found = hosts
+        .clone()
+        .any(|h| h.name.as_ref() == Some(&name) && h.ip.is_some());
+    if !found {
+        let known: Vec<String> = hosts
+            .filter(|h| h.ip.is_some())
+            .filter_map(|h| h.name.as_ref().map(|n| format!("'{n}'")))
+            .collect();
+        let at = attribute(el, "domain").map_or(el.range().start, |a| a.range_value().start);
+        let list = if known.is_empty() {
+            "this network has no <dhcp><host name ip> at all".to_owned()
+        } else {
+            format!("expected {}", crate::model::join_or(known))
+        };
+        r.error(
+            at,
+            format!("<nl:allow> names guest '{name}', which no <dhcp><host> with an ip of this network is called; {list}"),
+        );
+        return None;
+    }
+    Some(Guest::Domain(name))
+}
+
+/// A guest named by its address, which must be in one of the network's subnets and not be
+/// the bridge's own.
+fn guest_by_address(r: &mut Reader, el: Node, net: &Network, addr: IpAddr) -> Option<Guest> {
+    let at = attribute(el, "address").map_or(el.range().start, |a| a.range_value().start);
+    if net.ips.iter().any(|ip| ip.address == addr) {
+        r.error(
+            at,
+            format!("<nl:allow> address {addr} is the network's own address on the bridge, not a guest's"),
+        );
+        return None;
+    }
+    if !net.ips.iter().any(|ip| ip.contains(addr)) {
+        r.error(
+            at,
+            format!("<nl:allow> address {addr} is in none of this network's subnets; expected a guest's address"),
+        );
+        return None;
+    }
+    Some(Guest::Address(addr))
+}
+
+/// `<nl:outgoing default>` with its `<nl:allow>` and `<nl:deny>` rules.
+fn outgoing(r: &mut Reader, el: Node) -> Outgoing {
+    let what = "<nl:outgoing>";
+    r.check_attrs(el, what, &["default"]);
+    let kids = r.children_ns(
+        el,
+        what,
+        &[],
+        None,
+        &[(NETLOOM_NS, "allow"), (NETLOOM_NS, "deny")],
+    );
+    let default = r.optional(el, what, "default", Verdict::parse);
+    let mut rules: Vec<(OutgoingRule, usize)> = Vec::new();
+    for n in kids {
+        let verdict = match n.tag_name().name() {
+            "allow" => Verdict::Allow,
+            _ => Verdict::Deny,
+        };
+        let what = format!("<nl:{verdict}>");
+        r.children(n, &what, &[], None);
+        r.check_attrs(n, &what, &["port", "protocol"]);
+        let port = r.value(n, &what, "port", PortRange::parse);
+        let protocol = r.optional(n, &what, "protocol", L4Proto::parse);
+        let (Some(port), true) = (port, attribute(n, "protocol").is_none() || protocol.is_some())
+        else {
+            continue;
+        };
+        let rule = OutgoingRule {
+            verdict,
+            port,
+            protocol,
+        };
+        let first = rules
+            .iter()
+            .find(|(o, _)| o.proto() == rule.proto() && o.port.overlaps(&rule.port));
+        if let Some((o, at)) = first {
+            r.error_see(
+                n.range().start,
+                format!(
+                    "{what} for {} port {} repeats <nl:{}> for port {}; each port may have one rule",
+                    rule.proto(),
+                    rule.port,
+                    o.verdict,
+                    o.port
+                ),
+                "first given",
+                *at,
+            );
+            continue;
+        }
+        rules.push((rule, n.range().start));
+    }
+    Outgoing {
+        default,
+        rules: rules.into_iter().map(|(o, _)| o).collect(),
+    }
+}
+
+/// `<nl:listen>` and `<nl:connections>`, which come together.
+fn cross_host(
+    r: &mut Reader,
+    listen: Option<Node>,
+    connections: Option<Node>,
+    net: &Network,
+) -> Option<CrossHost> {
+    let (listen_el, conns_el) = match (listen, connections) {
+        (None, None) => return None,
+        (Some(l), Some(c)) => (l, c),
+        (Some(one), None) | (None, Some(one)) => {
+            r.error(
+                one.range().start,
+                "a cross-host network needs both <nl:listen address port/> (this host's end) \
+                 and <nl:connections> (the other hosts')",
+            );
+            return None;
+        }
+    };
+    if !net.has_own_bridge() {
+        let mode = net.forward_mode().map_or("isolated", |m| m.as_str());
+        r.error(
+            listen_el.range().start,
+            format!(
+                "<nl:listen> joins the network's own bridge to other hosts; mode='{mode}' has \
+                 no bridge of its own (use isolated, nat, route or open)"
+            ),
+        );
+    }
+    let what = "<nl:listen>";
+    r.children(listen_el, what, &[], None);
+    r.check_attrs(listen_el, what, &["address", "port", "vni"]);
+    let address = r.value(listen_el, what, "address", parse_ip);
+    let port = r.optional(listen_el, what, "port", port_value);
+    let vni = r.optional(listen_el, what, "vni", Vni::parse);
+    let peers = connections_of(r, conns_el, net, address);
+    Some(CrossHost {
+        listen: Listen {
+            address: address?,
+            port,
+            vni,
+        },
+        peers: peers?,
+    })
+}
+
+/// `<nl:connections>`: each `<nl:connection address port dhcp>`, checked against this
+/// host's end and its DHCP.
+fn connections_of(
+    r: &mut Reader,
+    el: Node,
+    net: &Network,
+    listen: Option<IpAddr>,
+) -> Option<Vec<Peer>> {
+    let what = "<nl:connections>";
+    r.check_attrs(el, what, &[]);
+    let kids = r.children_ns(el, what, &[], None, &[(NETLOOM_NS, "connection")]);
+    if kids.is_empty() {
+        r.error(
+            el.range().start,
+            format!("{what} needs at least one <nl:connection address port/>"),
+        );
+        return None;
+    }
+    let serves_dhcp = net.ips.iter().any(|ip| ip.has_dhcp());
+    let mut ok = true;
+    let mut peers: Vec<(Peer, usize)> = Vec::new();
+    for n in kids {
+        let what = "<nl:connection>";
+        r.children(n, what, &[], None);
+        r.check_attrs(n, what, &["address", "port", "dhcp"]);
+        let address = r.value(n, what, "address", parse_ip);
+        let port = r.optional(n, what, "port", port_value);
+        let dhcp = r.optional(n, what, "dhcp", PeerDhcp::parse);
+        let Some(address) = address else {
+            ok = false;
+            continue;
+        };
+        let at = n.range().start;
+        if let Some((_, first)) = peers.iter().find(|(p, _)| p.address == address) {
+            r.error_see(
+                at,
+                format!("a second <nl:connection> to {address}; each host is listed once"),
+                "first given",
+                *first,
+            );
+            ok = false;
+            continue;
+        }
+        if let Some(l) = listen {
+            if l == address {
+                r.error(at, format!("<nl:connection> to {address} is this host's own <nl:listen> address"));
+                ok = false;
+            } else if l.is_ipv4() != address.is_ipv4() {
+                r.error(
+                    at,
+                    format!("<nl:connection> to {address} is not of the family of <nl:listen> address {l}; VXLAN runs over one family"),
+                );
+                ok = false;
+            }
+        }
+        ok &= dhcp_plan(r, n, net, serves_dhcp, address, dhcp);
+        peers.push((
+            Peer {
+                address,
+                port,
+                dhcp,
+            },
+            at,
+        ));
+    }
+    ok.then(|| peers.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The address plans must not collide: when this host serves DHCP on the shared segment,
+/// each connection says what its host serves (`dhcp='none'` or its range), and a range must
+/// share no address with this host's ranges and fixed hosts. What a peer really serves is
+/// in its own definition, which only that host reads; `docs/cross-host.md` says so.
+fn dhcp_plan(
+    r: &mut Reader,
+    el: Node,
+    net: &Network,
+    serves_dhcp: bool,
+    peer: IpAddr,
+    dhcp: Option<PeerDhcp>,
+) -> bool {
+    let at = attribute(el, "dhcp").map_or(el.range().start, |a| a.range_value().start);
+    match dhcp {
+        None if serves_dhcp && attribute(el, "dhcp").is_none() => {
+            r.error(
+                at,
+                format!(
+                    "<nl:connection> to {peer} does not say what DHCP that host serves, and this \
+                     host serves DHCP on the shared network; add dhcp='none' or dhcp='START-END' \
+                     (its range, which must not overlap this host's)"
+                ),
+            );
+            false
+        }
+        Some(PeerDhcp::Range(start, end)) => {
+            for ip in &net.ips {
+                let Some(d) = &ip.dhcp else { continue };
+                for range in &d.ranges {
+                    if range.start <= end && start <= range.end {
+                        r.error(
+                            at,
+                            format!(
+                                "the DHCP range {start}-{end} of the host at {peer} overlaps this \
+                                 host's range {}-{}; two DHCP servers would hand out the same \
+                                 addresses",
+                                range.start, range.end
+                            ),
+                        );
+                        return false;
+                    }
+                }
+                if let Some(h) = d.hosts.iter().find(|h| {
+                    h.ip
+                        .is_some_and(|a| a >= start && a <= end)
+                }) {
+                    let ip = h.ip.map(|a| a.to_string()).unwrap_or_default();
+                    r.error(
+                        at,
+                        format!(
+                            "the DHCP range {start}-{end} of the host at {peer} holds {ip}, a fixed \
+                             address of this host's <dhcp><host>"
+                        ),
+                    );
+                    return false;
+                }
+            }
+            true
+        }
+        _ => true,
+    }
+}
