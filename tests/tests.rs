@@ -50,3 +50,4 @@ mod port_util;
 mod port_xml;
 mod round_trip;
 mod util;
+mod forwarding_live;
