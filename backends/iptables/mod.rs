@@ -375,10 +375,9 @@ fn dnat_target(to: IpAddr, port: PortRange, to_ports: PortRange) -> String {
 /// no chain in `PREROUTING`.
 pub const DNAT_CHAIN: &str = "NETLOOM_DNAT";
 
-/// libvirt's private chains, and netloom's one beside them: (table, chain, builtin chain
-/// that jumps to it), in libvirt's order, which leaves `FORWARD` starting with the jumps to
-/// FWX, FWI, FWO.
-const CHAINS: [(&str, &str, &str); 8] = [
+/// libvirt's private chains: (table, chain, builtin chain that jumps to it), in libvirt's
+/// order, which leaves `FORWARD` starting with the jumps to FWX, FWI, FWO.
+const CHAINS: [(&str, &str, &str); 7] = [
     ("filter", "LIBVIRT_INP", "INPUT"),
     ("filter", "LIBVIRT_OUT", "OUTPUT"),
     ("filter", "LIBVIRT_FWO", "FORWARD"),
@@ -386,8 +385,11 @@ const CHAINS: [(&str, &str, &str); 8] = [
     ("filter", "LIBVIRT_FWX", "FORWARD"),
     ("nat", "LIBVIRT_PRT", "POSTROUTING"),
     ("mangle", "LIBVIRT_PRT", "POSTROUTING"),
-    ("nat", DNAT_CHAIN, "PREROUTING"),
 ];
+
+/// netloom's DNAT chain with the builtin chain that jumps to it: loaded only for a network
+/// whose policy lets connections in, so a host without one keeps libvirt's exact setup.
+const DNAT: (&str, &str, &str) = ("nat", DNAT_CHAIN, "PREROUTING");
 
 fn tools(family: Family) -> (&'static str, &'static str) {
     match family {
@@ -417,11 +419,21 @@ pub fn base() -> String {
 /// builtin chain (probe: `-C` finds the jump). This is libvirt's own check, which lists the
 /// tables and adds what is missing.
 pub fn base_steps() -> Vec<BaseStep> {
+    steps_for(&CHAINS)
+}
+
+/// The steps that add netloom's DNAT chain (see [`base_steps`]), for a network with
+/// incoming rules.
+pub fn dnat_base_steps() -> Vec<BaseStep> {
+    steps_for(&[DNAT])
+}
+
+fn steps_for(chains: &[(&'static str, &'static str, &'static str)]) -> Vec<BaseStep> {
     let mut steps = Vec::new();
     for family in [Family::Ipv4, Family::Ipv6] {
         let (tool, restore) = tools(family);
         let loader = argv(&[restore, "-w", "--noflush"]);
-        for (table, chain, parent) in CHAINS {
+        for &(table, chain, parent) in chains {
             steps.push(BaseStep {
                 probe: argv(&[tool, "-w", "--table", table, "--list-rules", chain]),
                 loader: loader.clone(),
@@ -529,7 +541,7 @@ pub fn removal(loaded: &str) -> Result<String, RemovalError> {
             .ok_or_else(|| bad("not a rule insertion netloom writes"))?;
         let mut words = rest.split(' ');
         let chain = words.next().unwrap_or_default();
-        if !CHAINS.iter().any(|c| c.1 == chain) {
+        if !CHAINS.iter().chain([&DNAT]).any(|c| c.1 == chain) {
             return Err(bad("not one of libvirt's chains"));
         }
         // `-D CHAIN 3` would delete whatever is third, not the rule that was inserted.

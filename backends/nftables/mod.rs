@@ -236,25 +236,36 @@ pub fn base(family: Family) -> String {
 
 /// The one-time setup as probed steps (see [`BaseStep`]), one per family: libvirt's check,
 /// which takes an existing table as complete.
-///
-/// netloom's DNAT chain is a step of its own after the table's, so a table libvirt made
-/// (without it) gets the chain, and the chain alone is what comes off again.
 pub fn base_steps() -> Vec<BaseStep> {
-    let mut steps = Vec::new();
-    for family in [Family::Ipv4, Family::Ipv6] {
-        let f = family_word(family);
-        steps.push(BaseStep {
-            probe: argv(&["nft", "list", "table", f, TABLE]),
+    [Family::Ipv4, Family::Ipv6]
+        .into_iter()
+        .map(|family| BaseStep {
+            probe: argv(&["nft", "list", "table", family_word(family), TABLE]),
             loader: argv(&["nft", "-f", "-"]),
             input: base(family),
-        });
-        steps.push(BaseStep {
-            probe: argv(&["nft", "list", "chain", f, TABLE, DNAT_CHAIN]),
+        })
+        .collect()
+}
+
+/// The steps that add netloom's DNAT chain to the tables of [`base_steps`], for a network
+/// with incoming rules: a chain of their own, so a table libvirt made gets it too, and the
+/// chain alone is what comes off again.
+pub fn dnat_base_steps() -> Vec<BaseStep> {
+    [Family::Ipv4, Family::Ipv6]
+        .into_iter()
+        .map(|family| BaseStep {
+            probe: argv(&[
+                "nft",
+                "list",
+                "chain",
+                family_word(family),
+                TABLE,
+                DNAT_CHAIN,
+            ]),
             loader: argv(&["nft", "-f", "-"]),
             input: dnat_chain(family),
-        });
-    }
-    steps
+        })
+        .collect()
 }
 
 /// netloom's DNAT chain of `family`, at the priority of destination NAT.

@@ -52,19 +52,24 @@ impl Firewall {
         ))
     }
 
-    /// The one-time setup's steps.
-    fn base_steps(self) -> Vec<BaseStep> {
-        match self {
-            Firewall::Iptables => iptables::base_steps(),
-            Firewall::Nftables => nftables::base_steps(),
+    /// The one-time setup's steps, with netloom's DNAT chain when `dnat`.
+    fn base_steps(self, dnat: bool) -> Vec<BaseStep> {
+        let (mut steps, extra) = match self {
+            Firewall::Iptables => (iptables::base_steps(), iptables::dnat_base_steps()),
+            Firewall::Nftables => (nftables::base_steps(), nftables::dnat_base_steps()),
+        };
+        if dnat {
+            steps.extend(extra);
         }
+        steps
     }
 }
 
-/// Completes the shared setup: each step whose probe fails is loaded and added to `loaded`
+/// Completes the shared setup (with netloom's DNAT chain when `dnat`: a network whose
+/// policy lets connections in): each step whose probe fails is loaded and added to `loaded`
 /// (also when a later step fails, so the caller can take it away again).
-pub(super) fn load_base(fw: Firewall, loaded: &mut Vec<BaseStep>) -> Result<(), Error> {
-    for step in fw.base_steps() {
+pub(super) fn load_base(fw: Firewall, dnat: bool, loaded: &mut Vec<BaseStep>) -> Result<(), Error> {
+    for step in fw.base_steps(dnat) {
         if cmd::output(&step.probe, None)?.ok {
             continue;
         }

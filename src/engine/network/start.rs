@@ -255,7 +255,12 @@ impl Started<'_> {
         made?;
         fault_at("bridge")?;
         if let Some(fw) = fw {
-            let made = fw::load_base(fw, &mut self.intent.base);
+            let dnat = firewall::plan(net)?.is_some_and(|p| {
+                p.rules
+                    .iter()
+                    .any(|r| matches!(r.rule, firewall::Rule::Dnat { .. }))
+            });
+            let made = fw::load_base(fw, dnat, &mut self.intent.base);
             self.save()?;
             made?;
             let made = fw::load_rules(fw, rule_files, &mut self.intent.record.steps);
