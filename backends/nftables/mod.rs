@@ -168,9 +168,7 @@ fn rule(br: &IfaceName, family: Family, rule: &Rule) -> Option<(&'static str, St
             };
             (
                 DNAT_CHAIN,
-                format!(
-                    "{from} fib daddr type local {proto} dport {port} counter dnat to {to}"
-                ),
+                format!("{from} fib daddr type local {proto} dport {port} counter dnat to {to}"),
             )
         }
         Rule::AllowDnat {
@@ -179,7 +177,9 @@ fn rule(br: &IfaceName, family: Family, rule: &Rule) -> Option<(&'static str, St
             to_ports,
         } => (
             "guest_input",
-            format!("oif {br} {fam} daddr {to} {proto} dport {to_ports} ct status dnat counter accept"),
+            format!(
+                "oif {br} {fam} daddr {to} {proto} dport {to_ports} ct status dnat counter accept"
+            ),
         ),
         Rule::OutAllow {
             net,
@@ -279,7 +279,10 @@ pub fn dnat_chain(family: Family) -> String {
 /// The nft input that takes netloom's DNAT chain of `family` away; nft refuses it while a
 /// rule is in the chain.
 pub fn dnat_chain_removal(family: Family) -> String {
-    format!("delete chain {} {TABLE} {DNAT_CHAIN}\n", family_word(family))
+    format!(
+        "delete chain {} {TABLE} {DNAT_CHAIN}\n",
+        family_word(family)
+    )
 }
 
 /// The nft input that takes apart the one-time setup of `family` ([`base`]), for a caller

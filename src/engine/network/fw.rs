@@ -276,8 +276,9 @@ fn remove_nft_chain(family: Family, loader: &[String]) -> bool {
     match list_table(nftables::family_word(family)) {
         Err(_) => false,
         Ok(None) => true,
-        Ok(Some(_)) => cmd::output(loader, Some(&nftables::dnat_chain_removal(family)))
-            .is_ok_and(|o| o.ok),
+        Ok(Some(_)) => {
+            cmd::output(loader, Some(&nftables::dnat_chain_removal(family))).is_ok_and(|o| o.ok)
+        }
     }
 }
 

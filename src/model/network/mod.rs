@@ -133,7 +133,11 @@ impl Network {
     /// the UUID; `None` for a network on one host.
     pub fn vni(&self) -> Option<Vni> {
         let x = self.cross_host.as_ref()?;
-        Some(x.listen.vni.unwrap_or_else(|| Vni::derived(self.uuid_or_derived())))
+        Some(
+            x.listen
+                .vni
+                .unwrap_or_else(|| Vni::derived(self.uuid_or_derived())),
+        )
     }
 
     /// The forwarding policy when it takes effect.

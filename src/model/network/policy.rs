@@ -223,7 +223,10 @@ impl Vni {
 
     /// Reads a decimal identifier.
     pub fn parse(s: &str) -> Result<Self, ValueError> {
-        let what = format!("expected a VXLAN network identifier from 1 to {}", Self::MAX);
+        let what = format!(
+            "expected a VXLAN network identifier from 1 to {}",
+            Self::MAX
+        );
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ValueError(what));
         }
@@ -351,8 +354,13 @@ mod tests {
     fn ports_and_ranges_are_numbers_in_range_and_not_reversed() {
         assert_eq!(PortRange::parse("123").unwrap(), PortRange::one(123));
         let r = PortRange::parse("1000-1010").unwrap();
-        assert_eq!((r.first, r.last, r.to_string()), (1000, 1010, "1000-1010".into()));
-        for bad in ["0", "65536", "", "-1", "1-", "+5", "1 ", "5-4", "a", "1-2-3"] {
+        assert_eq!(
+            (r.first, r.last, r.to_string()),
+            (1000, 1010, "1000-1010".into())
+        );
+        for bad in [
+            "0", "65536", "", "-1", "1-", "+5", "1 ", "5-4", "a", "1-2-3",
+        ] {
             assert!(PortRange::parse(bad).is_err(), "{bad:?}");
         }
         assert!(
@@ -361,8 +369,16 @@ mod tests {
                 .0
                 .contains("20-10 is reversed")
         );
-        assert!(PortRange::parse("1-3").unwrap().overlaps(&PortRange::one(3)));
-        assert!(!PortRange::parse("1-3").unwrap().overlaps(&PortRange::one(4)));
+        assert!(
+            PortRange::parse("1-3")
+                .unwrap()
+                .overlaps(&PortRange::one(3))
+        );
+        assert!(
+            !PortRange::parse("1-3")
+                .unwrap()
+                .overlaps(&PortRange::one(4))
+        );
     }
 
     #[test]

@@ -108,7 +108,8 @@ fn incoming(r: &mut Reader, el: Node, net: &Network) -> Incoming {
             r.error_see(
                 n.range().start,
                 format!(
-                    "a second <nl:allow> for {} port {}; host port {} is sent on to one guest only",
+                    "<nl:allow> for {} port {} overlaps the earlier one for port {}; a host \
+                     port is sent on to one guest only",
                     allow.proto(),
                     allow.port,
                     a.port
@@ -263,8 +264,10 @@ fn outgoing(r: &mut Reader, el: Node) -> Outgoing {
         r.check_attrs(n, &what, &["port", "protocol"]);
         let port = r.value(n, &what, "port", PortRange::parse);
         let protocol = r.optional(n, &what, "protocol", L4Proto::parse);
-        let (Some(port), true) = (port, attribute(n, "protocol").is_none() || protocol.is_some())
-        else {
+        let (Some(port), true) = (
+            port,
+            attribute(n, "protocol").is_none() || protocol.is_some(),
+        ) else {
             continue;
         };
         let rule = OutgoingRule {
@@ -305,6 +308,17 @@ fn cross_host(
     connections: Option<Node>,
     net: &Network,
 ) -> Option<CrossHost> {
+    let first = listen.or(connections)?;
+    if !net.has_own_bridge() {
+        let mode = net.forward_mode().map_or("isolated", |m| m.as_str());
+        r.error(
+            first.range().start,
+            format!(
+                "a cross-host network joins the network's own bridge to other hosts; \
+                 mode='{mode}' has no bridge of its own (use isolated, nat, route or open)"
+            ),
+        );
+    }
     let (listen_el, conns_el) = match (listen, connections) {
         (None, None) => return None,
         (Some(l), Some(c)) => (l, c),
@@ -317,16 +331,6 @@ fn cross_host(
             return None;
         }
     };
-    if !net.has_own_bridge() {
-        let mode = net.forward_mode().map_or("isolated", |m| m.as_str());
-        r.error(
-            listen_el.range().start,
-            format!(
-                "<nl:listen> joins the network's own bridge to other hosts; mode='{mode}' has \
-                 no bridge of its own (use isolated, nat, route or open)"
-            ),
-        );
-    }
     let what = "<nl:listen>";
     r.children(listen_el, what, &[], None);
     r.check_attrs(listen_el, what, &["address", "port", "vni"]);
@@ -389,7 +393,10 @@ fn connections_of(
         }
         if let Some(l) = listen {
             if l == address {
-                r.error(at, format!("<nl:connection> to {address} is this host's own <nl:listen> address"));
+                r.error(
+                    at,
+                    format!("<nl:connection> to {address} is this host's own <nl:listen> address"),
+                );
                 ok = false;
             } else if l.is_ipv4() != address.is_ipv4() {
                 r.error(
@@ -454,10 +461,11 @@ fn dhcp_plan(
                         return false;
                     }
                 }
-                if let Some(h) = d.hosts.iter().find(|h| {
-                    h.ip
-                        .is_some_and(|a| a >= start && a <= end)
-                }) {
+                if let Some(h) = d
+                    .hosts
+                    .iter()
+                    .find(|h| h.ip.is_some_and(|a| a >= start && a <= end))
+                {
                     let ip = h.ip.map(|a| a.to_string()).unwrap_or_default();
                     r.error(
                         at,
@@ -472,5 +480,87 @@ fn dhcp_plan(
             true
         }
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::network::{Guest, PeerDhcp, PortRange, Verdict};
+    use crate::xml::{network_to_xml, read_network_str};
+
+    const DESIGN: &str = "<network xmlns:nl='urn:netloom:xml:1'>
+  <name>x</name>
+  <forward mode='nat'/>
+  <bridge name='virbr5'/>
+  <ip address='192.168.50.1' prefix='24'>
+    <dhcp>
+      <range start='192.168.50.100' end='192.168.50.150'/>
+      <host mac='52:54:00:00:00:01' name='foobar' ip='192.168.50.5'/>
+    </dhcp>
+  </ip>
+  <nl:listen address='172.31.0.5' port='1234'/>
+  <nl:connections>
+    <nl:connection address='172.31.0.6' port='4321' dhcp='none'/>
+  </nl:connections>
+  <nl:forwarding enabled='true'>
+    <nl:incoming default='deny'>
+      <nl:allow port='123' domain='foobar' destport='321'/>
+      <nl:allow port='2000-2010' protocol='udp' address='192.168.50.6'/>
+    </nl:incoming>
+    <nl:outgoing default='allow'>
+      <nl:deny port='25'/>
+    </nl:outgoing>
+  </nl:forwarding>
+</network>
+";
+
+    #[test]
+    fn the_designs_elements_are_read_and_kept_by_canonical_xml() {
+        let net = read_network_str("d.xml", DESIGN).unwrap();
+        let f = net.forwarding.as_ref().unwrap();
+        let incoming = f.incoming.as_ref().unwrap();
+        assert_eq!(incoming.default, Some(Verdict::Deny));
+        assert_eq!(incoming.allows[0].port, PortRange::one(123));
+        assert_eq!(incoming.allows[0].guest_ports(), PortRange::one(321));
+        assert!(matches!(&incoming.allows[0].guest, Guest::Domain(d) if d.as_str() == "foobar"));
+        assert_eq!(incoming.allows[1].guest_ports().to_string(), "2000-2010");
+        let out = f.outgoing.as_ref().unwrap();
+        assert_eq!(out.rules[0].verdict, Verdict::Deny);
+        let x = net.cross_host.as_ref().unwrap();
+        assert_eq!((x.port(), x.peers[0].port_or_default()), (1234, 4321));
+        assert_eq!(x.peers[0].dhcp, Some(PeerDhcp::None));
+        let xml = network_to_xml(&net);
+        for want in [
+            "<network xmlns:nl='urn:netloom:xml:1'>",
+            "<nl:listen address='172.31.0.5' port='1234'/>",
+            "<nl:connection address='172.31.0.6' port='4321' dhcp='none'/>",
+            "<nl:allow port='123' domain='foobar' destport='321'/>",
+            "<nl:allow port='2000-2010' protocol='udp' address='192.168.50.6'/>",
+            "<nl:deny port='25'/>",
+        ] {
+            assert!(xml.contains(want), "{want} missing:\n{xml}");
+        }
+        let again = read_network_str("again.xml", &xml).unwrap();
+        // libvirt's writer fills in the bridge's defaults; the netloom parts come back as read.
+        assert_eq!(again.forwarding, net.forwarding);
+        assert_eq!(again.cross_host, net.cross_host);
+        assert_eq!(network_to_xml(&again), xml);
+    }
+
+    #[test]
+    fn a_network_without_the_elements_writes_no_namespace() {
+        let plain = "<network><name>p</name><bridge name='virbr4'/></network>";
+        let xml = network_to_xml(&read_network_str("p.xml", plain).unwrap());
+        assert!(!xml.contains("xmlns:nl"), "{xml}");
+    }
+
+    #[test]
+    fn a_guest_named_by_no_dhcp_host_is_refused_where_it_is_named() {
+        let bad = DESIGN.replace("domain='foobar'", "domain='nobody'");
+        let err = read_network_str("b.xml", &bad).unwrap_err().to_string();
+        assert!(
+            err.contains("b.xml:17:36: <nl:allow> names guest 'nobody'"),
+            "{err}"
+        );
     }
 }

@@ -4,11 +4,11 @@
 use super::super::write::El;
 use super::read::DNSMASQ_NS;
 use crate::model::network::Lease;
-use crate::model::network::{CrossHost, Forwarding, Guest, Verdict};
 use crate::model::network::{
     Bandwidth, Dns, Forward, ForwardMode, NetDhcp, NetIp, NetRoute, NetVlan, Network, PortGroup,
     Rate, VirtualPort,
 };
+use crate::model::network::{CrossHost, Forwarding, Guest, Verdict};
 
 pub(in crate::xml) fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
@@ -126,7 +126,9 @@ fn forwarding(f: &Forwarding) -> El {
                         Verdict::Allow => "nl:allow",
                         Verdict::Deny => "nl:deny",
                     };
-                    El::new(name).attr("port", r.port).opt("protocol", r.protocol)
+                    El::new(name)
+                        .attr("port", r.port)
+                        .opt("protocol", r.protocol)
                 }))
         }))
 }
