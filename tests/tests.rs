@@ -5,6 +5,7 @@
 mod boot;
 mod cli;
 mod conformance;
+mod cross_host_live;
 mod debian_activate;
 mod debian_cli;
 mod debian_fields;

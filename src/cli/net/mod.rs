@@ -607,14 +607,19 @@ fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
             let list: Vec<serde_json::Value> = nets
                 .iter()
                 .map(|n| {
-                    json!({
+                    let mut v = json!({
                         "name": n.name.as_str(),
                         "state": if n.active { "active" } else { "inactive" },
                         "autostart": n.autostart,
                         "persistent": n.persistent,
                         "bridge": n.bridge,
                         "firewall": n.firewall,
-                    })
+                    });
+                    if let Some(x) = &n.vxlan {
+                        v["vxlan"] = json!({"device": x.device, "vni": x.vni,
+                            "port": x.port, "peers": x.peers});
+                    }
+                    v
                 })
                 .collect();
             drop(out);
@@ -630,9 +635,7 @@ fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
                         (if n.active { "active" } else { "inactive" }).into(),
                         yes(n.autostart).into(),
                         yes(n.persistent).into(),
-                        n.bridge
-                            .as_deref()
-                            .map_or_else(|| "-".into(), |b| show::text(b).into_owned()),
+                        bridge_column(n),
                     ]
                 })
                 .collect();
@@ -727,6 +730,18 @@ fn dhcp_leases(net: &NetName, leases: &[network::leases::Lease], format: Format)
         }
     }
     out.flush().map_err(Error::Output)
+}
+
+/// The bridge, and a cross-host network's VXLAN device on it with its peers.
+fn bridge_column(n: &NetInfo) -> String {
+    let bridge = n
+        .bridge
+        .as_deref()
+        .map_or_else(|| "-".into(), |b| show::text(b).into_owned());
+    match &n.vxlan {
+        Some(x) => format!("{bridge} + {} to {}", x.device, x.peers.join(" ")),
+        None => bridge,
+    }
 }
 
 /// `net info`: `Key:` lines as `virsh net-info` prints them, or JSON.

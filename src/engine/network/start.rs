@@ -253,6 +253,9 @@ impl Started<'_> {
         let made = link::create_bridge(net, bridge, &mut self.intent.record.steps);
         self.save()?;
         made?;
+        let made = super::vxlan::create(net, bridge, &mut self.intent.record.steps);
+        self.save()?;
+        self.notices.extend(made?);
         fault_at("bridge")?;
         if let Some(fw) = fw {
             let dnat = firewall::plan(net)?.is_some_and(|p| {
