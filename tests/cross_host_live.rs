@@ -202,13 +202,15 @@ fn cross_host(firewall: &str, tag: &str, n: u8) {
     }
     let listed = netloom(&lab, &lab.hv, &root_a, &["net", "list", "--format", "json"]);
     let v: Value = serde_json::from_str(&listed.stdout).unwrap();
-    let vx = &v["networks"][0]["vxlan"];
+    let net = &v["networks"][0];
     assert_eq!(
-        vx["peers"],
-        serde_json::json!(["10.99.0.2:4789"]),
+        net["peers"],
+        serde_json::json!([{"address": "10.99.0.2", "port": 4789}]),
         "{listed}"
     );
-    let device = vx["device"].as_str().unwrap().to_owned();
+    assert_eq!(net["vxlan_port"], 4789, "{listed}");
+    let device = net["vxlan"].as_str().unwrap().to_owned();
+    assert_eq!(device, format!("nlvx{:06x}", net["vni"].as_u64().unwrap()));
     assert!(
         lab.hv
             .ip(&format!("-d link show {device}"))

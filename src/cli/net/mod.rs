@@ -616,8 +616,13 @@ fn list(cli: &Cli, all: bool, format: Format) -> Result<()> {
                         "firewall": n.firewall,
                     });
                     if let Some(x) = &n.vxlan {
-                        v["vxlan"] = json!({"device": x.device, "vni": x.vni,
-                            "port": x.port, "peers": x.peers});
+                        let peers: Vec<serde_json::Value> = (x.peers.iter())
+                            .map(|(a, p)| json!({"address": a.to_string(), "port": p}))
+                            .collect();
+                        v["vxlan"] = json!(x.device);
+                        v["vni"] = json!(x.vni);
+                        v["vxlan_port"] = json!(x.port);
+                        v["peers"] = json!(peers);
                     }
                     v
                 })
@@ -739,7 +744,12 @@ fn bridge_column(n: &NetInfo) -> String {
         .as_deref()
         .map_or_else(|| "-".into(), |b| show::text(b).into_owned());
     match &n.vxlan {
-        Some(x) => format!("{bridge} + {} to {}", x.device, x.peers.join(" ")),
+        Some(x) => {
+            let peers: Vec<String> = (x.peers.iter())
+                .map(|(a, p)| std::net::SocketAddr::new(*a, *p).to_string())
+                .collect();
+            format!("{bridge} + {} to {}", x.device, peers.join(" "))
+        }
         None => bridge,
     }
 }

@@ -80,8 +80,8 @@ pub struct VxlanInfo {
     pub vni: u32,
     /// The UDP port this host listens on.
     pub port: u16,
-    /// The other hosts, as `ADDRESS:PORT` (`[ADDRESS]:PORT` for IPv6).
-    pub peers: Vec<String>,
+    /// The other hosts: address and UDP port.
+    pub peers: Vec<(std::net::IpAddr, u16)>,
 }
 
 impl VxlanInfo {
@@ -95,7 +95,7 @@ impl VxlanInfo {
             peers: x
                 .peers
                 .iter()
-                .map(|p| std::net::SocketAddr::new(p.address, p.port_or_default()).to_string())
+                .map(|p| (p.address, p.port_or_default()))
                 .collect(),
         })
     }
