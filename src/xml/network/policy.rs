@@ -2,6 +2,7 @@
 //! forwarding policy and cross-host networks, in netloom's namespace, with the checks that
 //! need the rest of the network (its forward mode, its DHCP hosts and ranges).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use roxmltree::Node;
@@ -98,29 +99,30 @@ fn incoming(r: &mut Reader, el: Node, net: &Network) -> Incoming {
     }
     let mut allows: Vec<(IncomingAllow, usize)> = Vec::new();
     for n in kids {
-        let Some(allow) = incoming_allow(r, n, net) else {
-            continue;
-        };
-        let first = allows
-            .iter()
-            .find(|(a, _)| a.proto() == allow.proto() && a.port.overlaps(&allow.port));
-        if let Some((a, at)) = first {
-            r.error_see(
-                n.range().start,
-                format!(
-                    "<nl:allow> for {} port {} overlaps the earlier one for port {}; a host \
-                     port is sent on to one guest only",
-                    allow.proto(),
-                    allow.port,
-                    a.port
-                ),
-                "first given",
-                *at,
-            );
-            continue;
+        if let Some(allow) = incoming_allow(r, n, net) {
+            allows.push((allow, n.range().start));
         }
-        allows.push((allow, n.range().start));
     }
+    let keys: Vec<_> = allows.iter().map(|(a, _)| (a.proto(), a.port)).collect();
+    let mut repeated = vec![false; allows.len()];
+    for (later, earlier) in overlapping(&keys) {
+        let ((a, at), (e, first)) = (&allows[later], &allows[earlier]);
+        r.error_see(
+            *at,
+            format!(
+                "<nl:allow> for {} port {} overlaps the earlier one for port {}; a host port \
+                 is sent on to one guest only",
+                a.proto(),
+                a.port,
+                e.port
+            ),
+            "first given",
+            *first,
+        );
+        repeated[later] = true;
+    }
+    let mut repeated = repeated.into_iter();
+    allows.retain(|_| !repeated.next().unwrap_or(false));
     Incoming {
         default,
         allows: allows.into_iter().map(|(a, _)| a).collect(),
@@ -275,30 +277,61 @@ fn outgoing(r: &mut Reader, el: Node) -> Outgoing {
             port,
             protocol,
         };
-        let first = rules
-            .iter()
-            .find(|(o, _)| o.proto() == rule.proto() && o.port.overlaps(&rule.port));
-        if let Some((o, at)) = first {
-            r.error_see(
-                n.range().start,
-                format!(
-                    "{what} for {} port {} repeats <nl:{}> for port {}; each port may have one rule",
-                    rule.proto(),
-                    rule.port,
-                    o.verdict,
-                    o.port
-                ),
-                "first given",
-                *at,
-            );
-            continue;
-        }
         rules.push((rule, n.range().start));
     }
+    let keys: Vec<_> = rules.iter().map(|(o, _)| (o.proto(), o.port)).collect();
+    let mut repeated = vec![false; rules.len()];
+    for (later, earlier) in overlapping(&keys) {
+        let ((o, at), (e, first)) = (&rules[later], &rules[earlier]);
+        r.error_see(
+            *at,
+            format!(
+                "<nl:{}> for {} port {} repeats <nl:{}> for port {}; each port may have one rule",
+                o.verdict,
+                o.proto(),
+                o.port,
+                e.verdict,
+                e.port
+            ),
+            "first given",
+            *first,
+        );
+        repeated[later] = true;
+    }
+    let mut repeated = repeated.into_iter();
+    rules.retain(|_| !repeated.next().unwrap_or(false));
     Outgoing {
         default,
         rules: rules.into_iter().map(|(o, _)| o).collect(),
     }
+}
+
+/// Among rules given as (protocol, ports) in document order, the pairs (later, earlier) of
+/// indices where a later rule shares a port of its protocol with an earlier one, each later
+/// rule at most once. Sorted and swept, so a file with many rules costs n log n, not n².
+fn overlapping(items: &[(L4Proto, PortRange)]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| (items[i].0.as_str(), items[i].1.first, i));
+    let mut out = Vec::new();
+    let mut seen = vec![false; items.len()];
+    // The rule of the protocol being swept that reaches the highest port so far.
+    let mut reach: Option<usize> = None;
+    for i in order {
+        let (proto, ports) = items[i];
+        if let Some(j) = reach.filter(|&j| items[j].0 == proto && items[j].1.last >= ports.first) {
+            let (later, earlier) = (i.max(j), i.min(j));
+            if !seen[later] {
+                seen[later] = true;
+                out.push((later, earlier));
+            }
+        }
+        let wider = reach.is_none_or(|j| items[j].0 != proto || items[j].1.last < ports.last);
+        if wider {
+            reach = Some(i);
+        }
+    }
+    out.sort_unstable();
+    out
 }
 
 /// `<nl:listen>` and `<nl:connections>`, which come together.
@@ -366,9 +399,10 @@ fn connections_of(
         );
         return None;
     }
-    let serves_dhcp = net.ips.iter().any(|ip| ip.has_dhcp());
+    let own = OwnDhcp::of(net);
     let mut ok = true;
     let mut peers: Vec<(Peer, usize)> = Vec::new();
+    let mut listed: HashMap<IpAddr, usize> = HashMap::new();
     for n in kids {
         let what = "<nl:connection>";
         r.children(n, what, &[], None);
@@ -381,16 +415,17 @@ fn connections_of(
             continue;
         };
         let at = n.range().start;
-        if let Some((_, first)) = peers.iter().find(|(p, _)| p.address == address) {
+        if let Some(&first) = listed.get(&address) {
             r.error_see(
                 at,
                 format!("a second <nl:connection> to {address}; each host is listed once"),
                 "first given",
-                *first,
+                first,
             );
             ok = false;
             continue;
         }
+        listed.insert(address, at);
         if let Some(l) = listen {
             if l == address {
                 r.error(
@@ -406,7 +441,7 @@ fn connections_of(
                 ok = false;
             }
         }
-        ok &= dhcp_plan(r, n, net, serves_dhcp, address, dhcp);
+        ok &= dhcp_plan(r, n, &own, address, dhcp);
         peers.push((
             Peer {
                 address,
@@ -419,6 +454,55 @@ fn connections_of(
     ok.then(|| peers.into_iter().map(|(p, _)| p).collect())
 }
 
+/// This host's DHCP addresses, sorted once so each connection's range is checked in log n:
+/// its ranges by start (with, at each, the one reaching furthest so far) and its fixed hosts.
+struct OwnDhcp {
+    serves: bool,
+    ranges: Vec<(IpAddr, IpAddr)>,
+    /// Index into `ranges` of the widest-reaching range among the first k+1.
+    reach: Vec<usize>,
+    hosts: Vec<IpAddr>,
+}
+
+impl OwnDhcp {
+    fn of(net: &Network) -> Self {
+        let dhcps = net.ips.iter().filter_map(|ip| ip.dhcp.as_ref());
+        let mut ranges: Vec<(IpAddr, IpAddr)> = (dhcps.clone())
+            .flat_map(|d| d.ranges.iter().map(|r| (r.start, r.end)))
+            .collect();
+        ranges.sort_unstable();
+        let mut reach: Vec<usize> = Vec::with_capacity(ranges.len());
+        for (i, r) in ranges.iter().enumerate() {
+            let best = match reach.last() {
+                Some(&j) if ranges[j].1 >= r.1 => j,
+                _ => i,
+            };
+            reach.push(best);
+        }
+        let mut hosts: Vec<IpAddr> = dhcps.flat_map(|d| &d.hosts).filter_map(|h| h.ip).collect();
+        hosts.sort_unstable();
+        Self {
+            serves: net.ips.iter().any(|ip| ip.has_dhcp()),
+            ranges,
+            reach,
+            hosts,
+        }
+    }
+
+    /// One of this host's ranges that shares an address with `start`-`end`.
+    fn range_overlapping(&self, start: IpAddr, end: IpAddr) -> Option<(IpAddr, IpAddr)> {
+        let below = self.ranges.partition_point(|r| r.0 <= end);
+        let j = *self.reach.get(below.checked_sub(1)?)?;
+        (self.ranges[j].1 >= start).then_some(self.ranges[j])
+    }
+
+    /// One of this host's fixed addresses within `start`-`end`.
+    fn host_within(&self, start: IpAddr, end: IpAddr) -> Option<IpAddr> {
+        let i = self.hosts.partition_point(|h| *h < start);
+        self.hosts.get(i).copied().filter(|h| *h <= end)
+    }
+}
+
 /// The address plans must not collide: when this host serves DHCP on the shared segment,
 /// each connection says what its host serves (`dhcp='none'` or its range), and a range must
 /// share no address with this host's ranges and fixed hosts. What a peer really serves is
@@ -426,66 +510,42 @@ fn connections_of(
 fn dhcp_plan(
     r: &mut Reader,
     el: Node,
-    net: &Network,
-    serves_dhcp: bool,
+    own: &OwnDhcp,
     peer: IpAddr,
     dhcp: Option<PeerDhcp>,
 ) -> bool {
     let at = attribute(el, "dhcp").map_or(el.range().start, |a| a.range_value().start);
-    match dhcp {
-        None if serves_dhcp && attribute(el, "dhcp").is_none() => {
-            r.error(
-                at,
-                format!(
-                    "<nl:connection> to {peer} does not say what DHCP that host serves, and this \
-                     host serves DHCP on the shared network; add dhcp='none' or dhcp='START-END' \
-                     (its range, which must not overlap this host's)"
-                ),
-            );
-            false
-        }
+    let problem = match dhcp {
+        None if own.serves && attribute(el, "dhcp").is_none() => format!(
+            "<nl:connection> to {peer} does not say what DHCP that host serves, and this host \
+             serves DHCP on the shared network; add dhcp='none' or dhcp='START-END' (its range, \
+             which must not overlap this host's)"
+        ),
         Some(PeerDhcp::Range(start, end)) => {
-            for ip in &net.ips {
-                let Some(d) = &ip.dhcp else { continue };
-                for range in &d.ranges {
-                    if range.start <= end && start <= range.end {
-                        r.error(
-                            at,
-                            format!(
-                                "the DHCP range {start}-{end} of the host at {peer} overlaps this \
-                                 host's range {}-{}; two DHCP servers would hand out the same \
-                                 addresses",
-                                range.start, range.end
-                            ),
-                        );
-                        return false;
-                    }
-                }
-                if let Some(h) = d
-                    .hosts
-                    .iter()
-                    .find(|h| h.ip.is_some_and(|a| a >= start && a <= end))
-                {
-                    let ip = h.ip.map(|a| a.to_string()).unwrap_or_default();
-                    r.error(
-                        at,
-                        format!(
-                            "the DHCP range {start}-{end} of the host at {peer} holds {ip}, a fixed \
-                             address of this host's <dhcp><host>"
-                        ),
-                    );
-                    return false;
-                }
+            if let Some((a, b)) = own.range_overlapping(start, end) {
+                format!(
+                    "the DHCP range {start}-{end} of the host at {peer} overlaps this host's \
+                     range {a}-{b}; two DHCP servers would hand out the same addresses"
+                )
+            } else if let Some(ip) = own.host_within(start, end) {
+                format!(
+                    "the DHCP range {start}-{end} of the host at {peer} holds {ip}, a fixed \
+                     address of this host's <dhcp><host>"
+                )
+            } else {
+                return true;
             }
-            true
         }
-        _ => true,
-    }
+        _ => return true,
+    };
+    r.error(at, problem);
+    false
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::model::network::{Guest, PeerDhcp, PortRange, Verdict};
+    use super::overlapping;
+    use crate::model::network::{Guest, L4Proto, PeerDhcp, PortRange, Verdict};
     use crate::xml::{network_to_xml, read_network_str};
 
     const DESIGN: &str = "<network xmlns:nl='urn:netloom:xml:1'>
@@ -561,6 +621,67 @@ mod tests {
         assert!(
             err.contains("b.xml:17:36: <nl:allow> names guest 'nobody'"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn overlapping_rules_are_found_per_protocol_and_reported_at_the_later() {
+        let p = |s: &str| PortRange::parse(s).unwrap();
+        let (tcp, udp) = (L4Proto::Tcp, L4Proto::Udp);
+        let items = [
+            (tcp, p("120-130")),
+            (tcp, p("126")),
+            (udp, p("126")),
+            (tcp, p("1-5")),
+            (tcp, p("131")),
+            (tcp, p("4")),
+        ];
+        assert_eq!(overlapping(&items), [(1, 0), (5, 3)]);
+        assert_eq!(overlapping(&[]), []);
+    }
+
+    #[test]
+    fn many_rules_and_connections_cost_about_linear_time() {
+        crate::scaling::assert_linear(
+            "overlap check of outgoing rules",
+            1000,
+            |n| {
+                (0..n)
+                    .map(|i| {
+                        let first = (i % 60000) as u16 + 1;
+                        (L4Proto::ALL[i % 3], PortRange { first, last: first })
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |items| {
+                std::hint::black_box(overlapping(items));
+            },
+        );
+        crate::scaling::assert_linear(
+            "reading a cross-host network's connections",
+            200,
+            |n| {
+                let peers: String = (0..n)
+                    .map(|i| {
+                        format!(
+                            "<nl:connection address='10.{}.{}.{}' dhcp='none'/>",
+                            i >> 16 & 255,
+                            i >> 8 & 255,
+                            i & 255
+                        )
+                    })
+                    .collect();
+                format!(
+                    "<network xmlns:nl='urn:netloom:xml:1'><name>n</name><bridge name='b0'/>\
+                     <ip address='192.168.9.1' prefix='24'><dhcp>\
+                     <range start='192.168.9.100' end='192.168.9.200'/></dhcp></ip>\
+                     <nl:listen address='172.16.0.1'/><nl:connections>{peers}</nl:connections>\
+                     </network>"
+                )
+            },
+            |text| {
+                assert!(read_network_str("n.xml", text).is_ok());
+            },
         );
     }
 }
