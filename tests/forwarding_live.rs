@@ -2,7 +2,8 @@
 //! `net_live` lab (harness in `net_live_util`), with both firewalls: a client in W reaches
 //! port 321 of the guest `foobar` (G1) through HV's port 123, and not the guest's port
 //! directly; the guest cannot open port 25 outward but can open others; and `net stop`
-//! gives HV back exactly as it was.
+//! gives HV back exactly as it was. Then the other defaults, on a route network: nothing in
+//! but what is allowed (though routed), nothing out but port 2525.
 
 use std::fs::{self, File};
 use std::process::{Child, Stdio};
@@ -139,4 +140,92 @@ fn the_designs_forwarding_example_works_with_nftables() {
 #[test]
 fn the_designs_forwarding_example_works_with_iptables() {
     policy("iptables", "fwi", 82);
+}
+
+/// A route network that lets in only what it allows and lets out only port 2525, guest
+/// named by address: W reaches the guest's 321 through HV's 8080 but not directly (though
+/// routed), and the guest reaches W's 2525 but not 2526.
+fn routed_deny_by_default(firewall: &str, tag: &str, n: u8) {
+    if !runnable() {
+        return;
+    }
+    let lab = Lab::new(tag, firewall == "iptables");
+    let xml = format!(
+        r#"<network xmlns:nl='urn:netloom:xml:1'>
+  <name>e2efwr</name>
+  <forward mode='route'/>
+  <bridge name='nlfw1' stp='off'/>
+  <ip address='10.{n}.0.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='10.{n}.0.100' end='10.{n}.0.199'/>
+      <host mac='{G1_MAC}' ip='10.{n}.0.11'/>
+    </dhcp>
+  </ip>
+  <nl:forwarding>
+    <nl:incoming default='deny'>
+      <nl:allow port='8080' address='10.{n}.0.11' destport='321'/>
+    </nl:incoming>
+    <nl:outgoing default='deny'>
+      <nl:allow port='2525'/>
+    </nl:outgoing>
+  </nl:forwarding>
+</network>
+"#
+    );
+    let file = lab.file("e2efwr.xml", &xml);
+    let before = lab.snapshot();
+    lab.ok(
+        &["net", "create", &file, "--firewall", firewall],
+        &format!("Network e2efwr created from {file}"),
+    );
+    lab.plug(&lab.g1, 1, G1_MAC, "nlfw1");
+    lab.dhcp(&[(&lab.g1, "g1e")]);
+    let guest = format!("10.{n}.0.11");
+    lab.w.ip(&format!("route add 10.{n}.0.0/24 via 10.99.0.1"));
+
+    let (mut listener, log) = serve(&lab, &lab.g1, &guest, 321);
+    assert!(
+        connect(&lab.w, "10.99.0.1", 8080),
+        "[{tag}] W could not reach the guest through 10.99.0.1:8080"
+    );
+    let _ = wait_for(&mut listener, util::PATIENCE);
+    assert!(
+        fs::read_to_string(&log)
+            .unwrap()
+            .contains("hello through the policy")
+    );
+    let (mut listener, _) = serve(&lab, &lab.g1, &guest, 321);
+    assert!(
+        !connect(&lab.w, &guest, 321),
+        "[{tag}] a routed network with incoming default='deny' let W open the guest's port"
+    );
+    let _ = listener.kill();
+    let _ = listener.wait();
+
+    let (client, seen) = lab.tcp(&lab.g1, 2526);
+    assert!(
+        !client.ok() && !seen.contains("hello"),
+        "[{tag}] outgoing default='deny' let the guest open port 2526: {client}"
+    );
+    let (client, seen) = lab.tcp(&lab.g1, 2525);
+    assert!(
+        client.ok() && seen.contains(&format!("Connection received on {guest} ")),
+        "[{tag}] the allowed port 2525 was refused, or not routed: {client} / W saw {seen:?}"
+    );
+
+    lab.unplug();
+    lab.w.ip(&format!("route del 10.{n}.0.0/24 via 10.99.0.1"));
+    lab.ok(&["net", "destroy", "e2efwr"], "Network e2efwr stopped");
+    lab.same(&before, "after net destroy e2efwr");
+    lab.finish();
+}
+
+#[test]
+fn a_routed_network_that_denies_by_default_with_iptables() {
+    routed_deny_by_default("iptables", "fwri", 85);
+}
+
+#[test]
+fn a_routed_network_that_denies_by_default_with_nftables() {
+    routed_deny_by_default("nftables", "fwrn", 86);
 }
