@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use super::{Family, Placed, Rule, Subnet};
 use crate::model::IfaceName;
-use crate::model::network::{ForwardMode, Guest, Network, Verdict};
+use crate::model::network::{ForwardMode, Guest, Incoming, Network, Outgoing, Verdict};
 
 /// Whether a route network's policy lets in only replies and what it allows
 /// (`<nl:incoming default='deny'>`); a nat network lets in only those anyway.
@@ -26,97 +26,114 @@ pub(super) fn rules(
     dev: Option<&IfaceName>,
     rules: &mut Vec<Placed>,
 ) -> Result<(), String> {
-    let family_of = |a: &IpAddr| {
-        if a.is_ipv6() {
-            Family::Ipv6
-        } else {
-            Family::Ipv4
-        }
-    };
     if let Some(policy) = net.policy() {
         if let Some(incoming) = &policy.incoming {
-            for allow in &incoming.allows {
-                let to = guest_address(net, &allow.guest)?;
-                let (proto, to_ports) = (allow.proto(), allow.guest_ports());
-                let family = family_of(&to);
-                rules.push(Placed {
-                    family,
-                    rule: Rule::AllowDnat {
-                        proto,
-                        to,
-                        to_ports,
-                    },
-                });
-                rules.push(Placed {
-                    family,
-                    rule: Rule::Dnat {
-                        proto,
-                        port: allow.port,
-                        to,
-                        to_ports,
-                        dev: dev.cloned(),
-                    },
-                });
-            }
+            incoming_rules(net, incoming, dev, rules)?;
         }
         if let Some(outgoing) = &policy.outgoing {
-            let families = families(net);
-            let default = outgoing.default_verdict();
-            if default == Verdict::Deny {
-                for &family in &families {
-                    rules.push(Placed {
-                        family,
-                        rule: Rule::OutDenyRest,
-                    });
-                }
-            }
-            for r in outgoing.rules.iter().filter(|r| r.verdict != default) {
-                match r.verdict {
-                    Verdict::Deny => {
-                        for &family in &families {
-                            rules.push(Placed {
-                                family,
-                                rule: Rule::OutDeny {
-                                    proto: r.proto(),
-                                    port: r.port,
-                                },
-                            });
-                        }
-                    }
-                    Verdict::Allow => {
-                        for ip in &net.ips {
-                            let subnet = Subnet {
-                                addr: ip.network(),
-                                prefix: ip.prefix_len(),
-                            };
-                            rules.push(Placed {
-                                family: subnet.family(),
-                                rule: Rule::OutAllow {
-                                    net: subnet,
-                                    dev: dev.cloned(),
-                                    proto: r.proto(),
-                                    port: r.port,
-                                },
-                            });
-                        }
-                    }
-                }
-            }
+            outgoing_rules(net, outgoing, dev, rules);
         }
     }
-    if let Some(x) = &net.cross_host {
-        for peer in &x.peers {
+    peer_rules(net, rules);
+    Ok(())
+}
+
+fn family_of(a: &IpAddr) -> Family {
+    if a.is_ipv6() {
+        Family::Ipv6
+    } else {
+        Family::Ipv4
+    }
+}
+
+/// Per `<nl:allow>`: the forward accept of what the DNAT sends, then the DNAT.
+fn incoming_rules(
+    net: &Network,
+    incoming: &Incoming,
+    dev: Option<&IfaceName>,
+    rules: &mut Vec<Placed>,
+) -> Result<(), String> {
+    for allow in &incoming.allows {
+        let to = guest_address(net, &allow.guest)?;
+        let (proto, to_ports) = (allow.proto(), allow.guest_ports());
+        let family = family_of(&to);
+        rules.push(Placed {
+            family,
+            rule: Rule::AllowDnat {
+                proto,
+                to,
+                to_ports,
+            },
+        });
+        rules.push(Placed {
+            family,
+            rule: Rule::Dnat {
+                proto,
+                port: allow.port,
+                to,
+                to_ports,
+                dev: dev.cloned(),
+            },
+        });
+    }
+    Ok(())
+}
+
+/// The default (a reject of the rest, under `deny`), then the rules that differ from it,
+/// which the kernel then sees first.
+fn outgoing_rules(
+    net: &Network,
+    outgoing: &Outgoing,
+    dev: Option<&IfaceName>,
+    rules: &mut Vec<Placed>,
+) {
+    let families = families(net);
+    let default = outgoing.default_verdict();
+    if default == Verdict::Deny {
+        for &family in &families {
             rules.push(Placed {
-                family: family_of(&peer.address),
-                rule: Rule::PeerIn {
-                    peer: peer.address,
-                    listen: x.listen.address,
-                    port: x.port(),
-                },
+                family,
+                rule: Rule::OutDenyRest,
             });
         }
     }
-    Ok(())
+    for r in outgoing.rules.iter().filter(|r| r.verdict != default) {
+        let (proto, port) = (r.proto(), r.port);
+        match r.verdict {
+            Verdict::Deny => rules.extend(families.iter().map(|&family| Placed {
+                family,
+                rule: Rule::OutDeny { proto, port },
+            })),
+            Verdict::Allow => rules.extend(net.ips.iter().map(|ip| {
+                let subnet = Subnet {
+                    addr: ip.network(),
+                    prefix: ip.prefix_len(),
+                };
+                Placed {
+                    family: subnet.family(),
+                    rule: Rule::OutAllow {
+                        net: subnet,
+                        dev: dev.cloned(),
+                        proto,
+                        port,
+                    },
+                }
+            })),
+        }
+    }
+}
+
+/// A cross-host network's peers may send their VXLAN traffic in.
+fn peer_rules(net: &Network, rules: &mut Vec<Placed>) {
+    let Some(x) = &net.cross_host else { return };
+    rules.extend(x.peers.iter().map(|peer| Placed {
+        family: family_of(&peer.address),
+        rule: Rule::PeerIn {
+            peer: peer.address,
+            listen: x.listen.address,
+            port: x.port(),
+        },
+    }));
 }
 
 /// The families the network has addresses in, IPv4 first.

@@ -210,6 +210,40 @@ fn spec(
             ]);
             ("nat", "LIBVIRT_PRT", v)
         }
+        Rule::Dnat { .. }
+        | Rule::AllowDnat { .. }
+        | Rule::OutAllow { .. }
+        | Rule::OutDeny { .. }
+        | Rule::OutDenyRest
+        | Rule::PeerIn { .. } => return policy_spec(br, rule),
+        Rule::ChecksumFill => (
+            "mangle",
+            "LIBVIRT_PRT",
+            vec![
+                w("--out-interface"),
+                br,
+                w("--protocol"),
+                w("udp"),
+                w("--destination-port"),
+                w("68"),
+                w("--jump"),
+                w("CHECKSUM"),
+                w("--checksum-fill"),
+            ],
+        ),
+    })
+}
+
+/// The rules of a forwarding policy and a cross-host network's peers, as [`spec`] gives
+/// libvirt's; `None` for libvirt's own rules, which [`spec`] spells.
+fn policy_spec(br: String, rule: &Rule) -> Option<(&'static str, &'static str, Vec<String>)> {
+    let w = |s: &str| s.to_owned();
+    let with_dev = |flag: &str, dev: &Option<crate::model::IfaceName>| {
+        dev.iter()
+            .flat_map(|d| [flag.to_owned(), d.as_str().to_owned()])
+            .collect::<Vec<_>>()
+    };
+    Some(match rule {
         Rule::Dnat {
             proto,
             port,
@@ -327,21 +361,7 @@ fn spec(
                 w("ACCEPT"),
             ],
         ),
-        Rule::ChecksumFill => (
-            "mangle",
-            "LIBVIRT_PRT",
-            vec![
-                w("--out-interface"),
-                br,
-                w("--protocol"),
-                w("udp"),
-                w("--destination-port"),
-                w("68"),
-                w("--jump"),
-                w("CHECKSUM"),
-                w("--checksum-fill"),
-            ],
-        ),
+        _ => return None,
     })
 }
 

@@ -150,6 +150,31 @@ fn rule(br: &IfaceName, family: Family, rule: &Rule) -> Option<(&'static str, St
                 ),
             )
         }
+        Rule::Dnat { .. }
+        | Rule::AllowDnat { .. }
+        | Rule::OutAllow { .. }
+        | Rule::OutDeny { .. }
+        | Rule::OutDenyRest
+        | Rule::PeerIn { .. } => return policy_rule(&br, fam, rule),
+        Rule::NatExempt { net, dev: d, dest } => (
+            "guest_nat",
+            format!(
+                "{}{fam} saddr {net} {fam} daddr {dest} counter return",
+                dev("oifname", d)
+            ),
+        ),
+    })
+}
+
+/// The rules of a forwarding policy and a cross-host network's peers, as [`rule`] gives
+/// libvirt's; `None` for the peers' (the host's input is left alone).
+fn policy_rule(br: &str, fam: &str, rule: &Rule) -> Option<(&'static str, String)> {
+    let dev = |kw: &str, dev: &Option<IfaceName>| {
+        dev.as_ref()
+            .map(|d| format!("{kw} {} ", quoted(d)))
+            .unwrap_or_default()
+    };
+    Some(match rule {
         Rule::Dnat {
             proto,
             port,
@@ -203,13 +228,7 @@ fn rule(br: &IfaceName, family: Family, rule: &Rule) -> Option<(&'static str, St
         ),
         // The host's input is left alone, as for DHCP and DNS (see `Rule::HostIn`).
         Rule::PeerIn { .. } => return None,
-        Rule::NatExempt { net, dev: d, dest } => (
-            "guest_nat",
-            format!(
-                "{}{fam} saddr {net} {fam} daddr {dest} counter return",
-                dev("oifname", d)
-            ),
-        ),
+        _ => return None,
     })
 }
 
