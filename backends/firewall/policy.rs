@@ -161,7 +161,8 @@ fn guest_address(net: &Network, guest: &Guest) -> Result<IpAddr, String> {
             .and_then(|h| h.ip)
             .ok_or_else(|| {
                 format!(
-                    "<nl:allow domain='{name}'> names no <dhcp><host> with a fixed ip, so it has no address to forward to"
+                    "<nl:allow domain='{name}'> names no <dhcp><host> with a fixed ip, so it has \
+                     no address to forward to"
                 )
             }),
     }

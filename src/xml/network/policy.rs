@@ -24,15 +24,17 @@ pub(super) const ROOT_NL: &[(&str, &str)] = &[
 ];
 
 /// The netloom children of `<network>` among `kids`, read into `net` and checked against
-/// the rest of it. Runs after `<forward>` and `<ip>` are read.
-pub(super) fn read(r: &mut Reader, kids: &[Node], net: &mut Network) {
+/// the rest of it. Runs after `<forward>` and `<ip>` are read; with `all_ips` false (an
+/// `<ip>` was refused), guests are not checked against the addresses, which would only
+/// repeat that problem.
+pub(super) fn read(r: &mut Reader, kids: &[Node], net: &mut Network, all_ips: bool) {
     let nl: Vec<Node> = kids
         .iter()
         .copied()
         .filter(|n| n.tag_name().namespace() == Some(NETLOOM_NS))
         .collect();
     if let Some(n) = r.once(&nl, "forwarding", "<network>") {
-        net.forwarding = forwarding(r, n, net);
+        net.forwarding = forwarding(r, n, net, all_ips);
     }
     let listen = r.once(&nl, "listen", "<network>");
     let connections = r.once(&nl, "connections", "<network>");
@@ -40,7 +42,7 @@ pub(super) fn read(r: &mut Reader, kids: &[Node], net: &mut Network) {
 }
 
 /// `<nl:forwarding enabled>` with `<nl:incoming>` and `<nl:outgoing>`.
-fn forwarding(r: &mut Reader, el: Node, net: &Network) -> Option<Forwarding> {
+fn forwarding(r: &mut Reader, el: Node, net: &Network, all_ips: bool) -> Option<Forwarding> {
     let what = "<nl:forwarding>";
     r.check_attrs(el, what, &["enabled"]);
     let kids = r.children_ns(
@@ -66,7 +68,7 @@ fn forwarding(r: &mut Reader, el: Node, net: &Network) -> Option<Forwarding> {
         ..Forwarding::default()
     };
     if let Some(n) = r.once(&kids, "incoming", what) {
-        out.incoming = Some(incoming(r, n, net));
+        out.incoming = Some(incoming(r, n, net, all_ips));
     }
     if let Some(n) = r.once(&kids, "outgoing", what) {
         out.outgoing = Some(outgoing(r, n));
@@ -84,7 +86,7 @@ fn parse_true_false(s: &str) -> Result<bool, ValueError> {
 }
 
 /// `<nl:incoming default>` with its `<nl:allow>` rules.
-fn incoming(r: &mut Reader, el: Node, net: &Network) -> Incoming {
+fn incoming(r: &mut Reader, el: Node, net: &Network, all_ips: bool) -> Incoming {
     let what = "<nl:incoming>";
     r.check_attrs(el, what, &["default"]);
     let kids = r.children_ns(el, what, &[], None, &[(NETLOOM_NS, "allow")]);
@@ -99,7 +101,7 @@ fn incoming(r: &mut Reader, el: Node, net: &Network) -> Incoming {
     }
     let mut allows: Vec<(IncomingAllow, usize)> = Vec::new();
     for n in kids {
-        if let Some(allow) = incoming_allow(r, n, net) {
+        if let Some(allow) = incoming_allow(r, n, net, all_ips) {
             allows.push((allow, n.range().start));
         }
     }
@@ -130,7 +132,7 @@ fn incoming(r: &mut Reader, el: Node, net: &Network) -> Incoming {
 }
 
 /// One `<nl:allow port protocol domain|address destport>` of `<nl:incoming>`.
-fn incoming_allow(r: &mut Reader, el: Node, net: &Network) -> Option<IncomingAllow> {
+fn incoming_allow(r: &mut Reader, el: Node, net: &Network, all_ips: bool) -> Option<IncomingAllow> {
     let what = "<nl:allow>";
     r.children(el, what, &[], None);
     r.check_attrs(
@@ -144,13 +146,18 @@ fn incoming_allow(r: &mut Reader, el: Node, net: &Network) -> Option<IncomingAll
     let domain = r.optional(el, what, "domain", DnsName::parse);
     let address = r.optional(el, what, "address", parse_ip);
     let guest = match (domain, address) {
+        (Some(d), None) if !all_ips => Some(Guest::Domain(d)),
+        (None, Some(a)) if !all_ips => Some(Guest::Address(a)),
         (Some(d), None) => guest_by_name(r, el, net, d),
         (None, Some(a)) => guest_by_address(r, el, net, a),
         (Some(_), Some(_)) => {
             let at = has(el, "address").unwrap_or(el.range().start);
             r.error(
                 at,
-                format!("{what} names its guest once: by domain (a DHCP host name) or by address, not both"),
+                format!(
+                    "{what} names its guest once: by domain (a DHCP host name) or by \
+                     address, not both"
+                ),
             );
             None
         }
@@ -158,7 +165,10 @@ fn incoming_allow(r: &mut Reader, el: Node, net: &Network) -> Option<IncomingAll
             if attribute(el, "domain").is_none() && attribute(el, "address").is_none() {
                 r.error(
                     el.range().start,
-                    format!("{what} needs its guest: domain (a DHCP host name of this network) or address"),
+                    format!(
+                        "{what} needs its guest: domain (a DHCP host name of this network) \
+                         or address"
+                    ),
                 );
             }
             None
@@ -215,7 +225,10 @@ fn guest_by_name(r: &mut Reader, el: Node, net: &Network, name: DnsName) -> Opti
         };
         r.error(
             at,
-            format!("<nl:allow> names guest '{name}', which no <dhcp><host> with an ip of this network is called; {list}"),
+            format!(
+                "<nl:allow> names guest '{name}', which no <dhcp><host> with an ip of this \
+                 network is called; {list}"
+            ),
         );
         return None;
     }
@@ -229,14 +242,20 @@ fn guest_by_address(r: &mut Reader, el: Node, net: &Network, addr: IpAddr) -> Op
     if net.ips.iter().any(|ip| ip.address == addr) {
         r.error(
             at,
-            format!("<nl:allow> address {addr} is the network's own address on the bridge, not a guest's"),
+            format!(
+                "<nl:allow> address {addr} is the network's own address on the bridge, not a \
+                 guest's"
+            ),
         );
         return None;
     }
     if !net.ips.iter().any(|ip| ip.contains(addr)) {
         r.error(
             at,
-            format!("<nl:allow> address {addr} is in none of this network's subnets; expected a guest's address"),
+            format!(
+                "<nl:allow> address {addr} is in none of this network's subnets; expected a \
+                 guest's address"
+            ),
         );
         return None;
     }
@@ -436,7 +455,10 @@ fn connections_of(
             } else if l.is_ipv4() != address.is_ipv4() {
                 r.error(
                     at,
-                    format!("<nl:connection> to {address} is not of the family of <nl:listen> address {l}; VXLAN runs over one family"),
+                    format!(
+                        "<nl:connection> to {address} is not of the family of <nl:listen> \
+                         address {l}; VXLAN runs over one family"
+                    ),
                 );
                 ok = false;
             }

@@ -167,7 +167,7 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
     if let Some(n) = r.once(&options, "options", what) {
         net.dnsmasq_options = dnsmasq_options(r, n);
     }
-    policy::read(r, &kids, &mut net);
+    policy::read(r, &kids, &mut net, at.all_ips);
     // The cross-element checks run even when the name was refused: they need no name, and
     // one run should report every problem.
     checks::parse_checks(r, &net, &at);
