@@ -3,7 +3,8 @@
 //! port 321 of the guest `foobar` (G1) through HV's port 123, and not the guest's port
 //! directly; the guest cannot open port 25 outward but can open others; and `net stop`
 //! gives HV back exactly as it was. Then the other defaults, on a route network: nothing in
-//! but what is allowed (though routed), nothing out but port 2525.
+//! but what is allowed (though routed), nothing out but port 2525, beside a network without
+//! a policy that stops last.
 
 use std::fs::{self, File};
 use std::process::{Child, Stdio};
@@ -174,6 +175,20 @@ fn routed_deny_by_default(firewall: &str, tag: &str, n: u8) {
     );
     let file = lab.file("e2efwr.xml", &xml);
     let before = lab.snapshot();
+    // A network without a policy runs first and stops last: the DNAT chain the policy
+    // network adds to the shared setup must come off with the rest, not be left behind.
+    let plain = lab.file(
+        "e2eplain.xml",
+        &format!(
+            "<network><name>e2eplain</name><bridge name='nlfw2'/>\
+             <ip address='10.{}.0.1' prefix='24'/></network>",
+            n + 10
+        ),
+    );
+    lab.ok(
+        &["net", "create", &plain, "--firewall", firewall],
+        &format!("Network e2eplain created from {plain}"),
+    );
     lab.ok(
         &["net", "create", &file, "--firewall", firewall],
         &format!("Network e2efwr created from {file}"),
@@ -216,7 +231,8 @@ fn routed_deny_by_default(firewall: &str, tag: &str, n: u8) {
     lab.unplug();
     lab.w.ip(&format!("route del 10.{n}.0.0/24 via 10.99.0.1"));
     lab.ok(&["net", "destroy", "e2efwr"], "Network e2efwr stopped");
-    lab.same(&before, "after net destroy e2efwr");
+    lab.ok(&["net", "destroy", "e2eplain"], "Network e2eplain stopped");
+    lab.same(&before, "after net destroy e2efwr and e2eplain");
     lab.finish();
 }
 
