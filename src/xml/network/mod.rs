@@ -9,6 +9,7 @@
 
 mod addressing;
 mod checks;
+mod cross;
 mod dns;
 pub(super) mod forward;
 mod policy;
