@@ -235,6 +235,16 @@ fn cross_host(firewall: &str, tag: &str, n: u8, v6: bool) {
         fdb.contains(&format!("00:00:00:00:00:00 dst {peer} ")),
         "{fdb}"
     );
+    let text = netloom(&lab, &lab.hv, &root_a, &["net", "list"]);
+    let peer_at = match v6 {
+        true => format!("[{peer}]:4789"),
+        false => format!("{peer}:4789"),
+    };
+    assert!(
+        text.stdout
+            .contains(&format!("nlx0 + {device} to {peer_at}")),
+        "net list must show the VXLAN device and its peer: {text}"
+    );
     let dump = netloom(&lab, &lab.hv, &root_a, &["net", "dumpxml", "xhost"]);
     assert!(
         dump.stdout.contains(&format!(
