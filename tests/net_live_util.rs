@@ -333,10 +333,11 @@ impl Lab {
             ] {
                 let rule = |chain: &str| format!("-A {chain} -s {src} -j ACCEPT\n");
                 let text = format!(
-                    "*filter\n{}{}{}COMMIT\n*nat\n{}COMMIT\n*mangle\n{}COMMIT\n",
+                    "*filter\n{}{}{}COMMIT\n*nat\n{}{}COMMIT\n*mangle\n{}COMMIT\n",
                     rule("INPUT"),
                     rule("FORWARD"),
                     rule("OUTPUT"),
+                    rule("PREROUTING"),
                     rule("POSTROUTING"),
                     rule("POSTROUTING")
                 );

@@ -17,7 +17,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::backend::BackendError;
 use crate::model::IfaceName;
-use crate::model::network::{ForwardMode, Network};
+use crate::model::network::{ForwardMode, L4Proto, Network, PortRange};
+
+mod policy;
 
 /// Where both firewall backends put a network's files, relative to the target root.
 pub const DIR: &str = "var/lib/netloom/firewall";
@@ -165,6 +167,62 @@ pub enum Rule {
     /// (iptables' mangle table; the nftables backend uses tc instead, see
     /// [`crate::backends::nftables::tc_checksum_fix`]).
     ChecksumFill,
+    /// Connections from outside to the host's `port` go to `to`'s `to_ports` instead
+    /// (an incoming `<nl:allow>`): netloom's own prerouting chain.
+    Dnat {
+        /// The protocol.
+        proto: L4Proto,
+        /// The host's port or range.
+        port: PortRange,
+        /// The guest.
+        to: IpAddr,
+        /// The guest's port or range.
+        to_ports: PortRange,
+        /// The forward device: only what comes in by it (else anything not from the bridge).
+        dev: Option<IfaceName>,
+    },
+    /// Forward in what [`Rule::Dnat`] sent to the guest (and nothing else to that port).
+    AllowDnat {
+        /// The protocol.
+        proto: L4Proto,
+        /// The guest.
+        to: IpAddr,
+        /// The guest's port or range.
+        to_ports: PortRange,
+    },
+    /// An outgoing `<nl:allow>` under `default='deny'`: the guests of `net` may open
+    /// connections to this port.
+    OutAllow {
+        /// The guests' subnet.
+        net: Subnet,
+        /// The forward device.
+        dev: Option<IfaceName>,
+        /// The protocol.
+        proto: L4Proto,
+        /// The destination port or range.
+        port: PortRange,
+    },
+    /// An outgoing `<nl:deny>`: new connections from the guests to this port are rejected
+    /// (replies to connections let in stay allowed).
+    OutDeny {
+        /// The protocol.
+        proto: L4Proto,
+        /// The destination port or range.
+        port: PortRange,
+    },
+    /// `<nl:outgoing default='deny'>`: every other new connection from the guests is
+    /// rejected.
+    OutDenyRest,
+    /// The host accepts the VXLAN traffic of a cross-host network's peer (iptables only,
+    /// as for [`Rule::HostIn`]).
+    PeerIn {
+        /// The peer's address.
+        peer: IpAddr,
+        /// This host's listen address.
+        listen: IpAddr,
+        /// This host's UDP port.
+        port: u16,
+    },
 }
 
 /// A rule with its family.
@@ -316,10 +374,11 @@ pub fn plan(net: &Network) -> Result<Option<Plan>, BackendError> {
             rules.push(place(Rule::AllowIn {
                 net: net_,
                 dev: dev.clone(),
-                established: false,
+                established: policy::denies_incoming(net),
             }));
         }
     }
+    policy::rules(net, dev.as_ref(), &mut rules).map_err(fail)?;
 
     if net.ips.iter().any(|ip| !ip.is_ipv6() && ip.has_dhcp()) {
         rules.push(v4(Rule::ChecksumFill));

@@ -308,6 +308,10 @@ fn the_nft_removal_deletes_by_the_handles_nft_echoed() {
 fn the_base_steps_create_chains_without_ever_declaring_them() {
     let steps = iptables::base_steps();
     assert_eq!(steps.len(), 28);
+    // netloom's DNAT chain comes apart from libvirt's setup: made and hooked, per family.
+    let dnat = iptables::dnat_base_steps();
+    assert_eq!(dnat.len(), 4);
+    assert!(dnat[1].input.contains("-I PREROUTING --jump NETLOOM_DNAT"));
     for s in &steps {
         assert!(
             !s.input.contains("\n:"),
@@ -322,6 +326,20 @@ fn the_base_steps_create_chains_without_ever_declaring_them() {
         ["nft", "list", "table", "ip6", "libvirt_network"]
     );
     assert!(nft[1].input.starts_with("add table ip6 libvirt_network\n"));
+    // netloom's DNAT chain is a step of its own, so a table libvirt made gets it too.
+    let dnat = nftables::dnat_base_steps();
+    assert_eq!(
+        dnat[0].probe,
+        [
+            "nft",
+            "list",
+            "chain",
+            "ip",
+            "libvirt_network",
+            "guest_dnat"
+        ]
+    );
+    assert!(dnat[0].input.contains("hook prerouting"));
 }
 
 #[test]
@@ -407,5 +425,121 @@ fn the_nft_base_counts_as_in_use_while_any_rule_but_its_jumps_is_left() {
     assert_eq!(
         nftables::base_removal(Family::Ipv6),
         "delete table ip6 libvirt_network\n"
+    );
+}
+
+/// The design's example on a nat network, with a peer of a cross-host network.
+fn design() -> Network {
+    crate::xml::read_network_str(
+        "d.xml",
+        "<network xmlns:nl='urn:netloom:xml:1'>
+  <name>d</name>
+  <forward mode='nat'/>
+  <bridge name='virbr5'/>
+  <ip address='192.168.50.1' prefix='24'>
+    <dhcp>
+      <range start='192.168.50.100' end='192.168.50.150'/>
+      <host mac='52:54:00:00:00:01' name='foobar' ip='192.168.50.5'/>
+    </dhcp>
+  </ip>
+  <nl:listen address='172.31.0.5'/>
+  <nl:connections><nl:connection address='172.31.0.6' dhcp='none'/></nl:connections>
+  <nl:forwarding>
+    <nl:incoming default='deny'><nl:allow port='123' domain='foobar' destport='321'/></nl:incoming>
+    <nl:outgoing default='allow'><nl:deny port='25'/></nl:outgoing>
+  </nl:forwarding>
+</network>",
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_policy_comes_after_libvirts_rules_so_the_kernel_puts_it_first() {
+    let plan = plan(&design()).unwrap().unwrap();
+    let at = |f: &dyn Fn(&Rule) -> bool| plan.rules.iter().position(|p| f(&p.rule)).unwrap();
+    let allow_out = at(&|r| matches!(r, Rule::AllowOut { .. }));
+    let deny = at(&|r| matches!(r, Rule::OutDeny { .. }));
+    let dnat_accept = at(&|r| matches!(r, Rule::AllowDnat { .. }));
+    let allow_in = at(&|r| matches!(r, Rule::AllowIn { .. }));
+    assert!(deny > allow_out && dnat_accept > allow_in, "{plan:#?}");
+    let ipt = iptables::Iptables
+        .render(&design(), &NetContext::default())
+        .unwrap();
+    let v4 = &ipt
+        .iter()
+        .find(|f| f.path.ends_with(".iptables"))
+        .unwrap()
+        .contents;
+    for want in [
+        "-I NETLOOM_DNAT ! --in-interface virbr5 --protocol tcp --match addrtype --dst-type LOCAL \
+         --destination-port 123 --jump DNAT --to-destination 192.168.50.5:321",
+        "-I LIBVIRT_FWI --destination 192.168.50.5/32 --out-interface virbr5 --protocol tcp \
+         --destination-port 321 --match conntrack --ctstate DNAT --jump ACCEPT",
+        "-I LIBVIRT_FWO --in-interface virbr5 --protocol tcp --destination-port 25 --match \
+         conntrack --ctstate NEW --jump REJECT",
+        "-I LIBVIRT_INP --source 172.31.0.6/32 --destination 172.31.0.5/32 --protocol udp \
+         --destination-port 4789 --jump ACCEPT",
+    ] {
+        assert!(v4.contains(want), "{want}\nmissing from:\n{v4}");
+    }
+    // What was loaded comes off again: the new chain is one removal accepts.
+    assert!(iptables::removal(v4).unwrap().contains("-D NETLOOM_DNAT "));
+    let nft = nftables::Nftables
+        .render(&design(), &NetContext::default())
+        .unwrap();
+    let text = &nft[0].contents;
+    for want in [
+        "insert rule ip libvirt_network guest_dnat iifname != \"virbr5\" fib daddr type local \
+         tcp dport 123 counter dnat to 192.168.50.5:321",
+        "insert rule ip libvirt_network guest_input oif \"virbr5\" ip daddr 192.168.50.5 tcp \
+         dport 321 ct status dnat counter accept",
+        "insert rule ip libvirt_network guest_output iif \"virbr5\" tcp dport 25 ct state new \
+         counter reject",
+    ] {
+        assert!(text.contains(want), "{want}\nmissing from:\n{text}");
+    }
+    // The host's input is left alone by nftables, as for DHCP and DNS.
+    assert!(!text.contains("4789"), "{text}");
+}
+
+#[test]
+fn a_disabled_policy_renders_nothing_and_a_route_network_can_deny_incoming() {
+    let mut net = design();
+    let with = plan(&net).unwrap().unwrap().rules.len();
+    net.forwarding.as_mut().unwrap().enabled = Some(false);
+    let without = plan(&net).unwrap().unwrap().rules;
+    assert!(!without.iter().any(|p| matches!(
+        p.rule,
+        Rule::Dnat { .. } | Rule::AllowDnat { .. } | Rule::OutDeny { .. }
+    )));
+    assert_eq!(with, without.len() + 3);
+    let mut routed = design();
+    routed.forward.as_mut().unwrap().mode = Some(ForwardMode::Route);
+    let established = |n: &Network| {
+        plan(n).unwrap().unwrap().rules.iter().any(|p| {
+            matches!(
+                p.rule,
+                Rule::AllowIn {
+                    established: true,
+                    ..
+                }
+            )
+        })
+    };
+    assert!(
+        established(&routed),
+        "route + default='deny' lets in only replies"
+    );
+    routed
+        .forwarding
+        .as_mut()
+        .unwrap()
+        .incoming
+        .as_mut()
+        .unwrap()
+        .default = None;
+    assert!(
+        !established(&routed),
+        "route keeps letting everything in by default"
     );
 }

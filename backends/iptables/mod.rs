@@ -17,7 +17,8 @@ use crate::backend::{BackendError, NetBackend, NetContext, RenderedFile};
 use crate::backends::firewall::{
     self, BaseStep, DIR, Family, MODE, NatTarget, Placed, RemovalError, Rule, argv,
 };
-use crate::model::network::Network;
+use crate::model::network::{Network, PortRange};
+use std::net::IpAddr;
 
 /// The iptables backend.
 #[derive(Debug)]
@@ -209,6 +210,12 @@ fn spec(
             ]);
             ("nat", "LIBVIRT_PRT", v)
         }
+        Rule::Dnat { .. }
+        | Rule::AllowDnat { .. }
+        | Rule::OutAllow { .. }
+        | Rule::OutDeny { .. }
+        | Rule::OutDenyRest
+        | Rule::PeerIn { .. } => return policy_spec(br, rule),
         Rule::ChecksumFill => (
             "mangle",
             "LIBVIRT_PRT",
@@ -227,6 +234,167 @@ fn spec(
     })
 }
 
+/// The rules of a forwarding policy and a cross-host network's peers, as [`spec`] gives
+/// libvirt's; `None` for libvirt's own rules, which [`spec`] spells.
+fn policy_spec(br: String, rule: &Rule) -> Option<(&'static str, &'static str, Vec<String>)> {
+    let w = |s: &str| s.to_owned();
+    let with_dev = |flag: &str, dev: &Option<crate::model::IfaceName>| {
+        dev.iter()
+            .flat_map(|d| [flag.to_owned(), d.as_str().to_owned()])
+            .collect::<Vec<_>>()
+    };
+    Some(match rule {
+        Rule::Dnat {
+            proto,
+            port,
+            to,
+            to_ports,
+            dev,
+        } => {
+            let mut v = match dev {
+                Some(d) => vec![w("--in-interface"), d.as_str().to_owned()],
+                None => vec![w("!"), w("--in-interface"), br],
+            };
+            v.extend([
+                w("--protocol"),
+                w(proto.as_str()),
+                w("--match"),
+                w("addrtype"),
+                w("--dst-type"),
+                w("LOCAL"),
+                w("--destination-port"),
+                ports(port),
+                w("--jump"),
+                w("DNAT"),
+                w("--to-destination"),
+                dnat_target(*to, *port, *to_ports),
+            ]);
+            ("nat", DNAT_CHAIN, v)
+        }
+        Rule::AllowDnat {
+            proto,
+            to,
+            to_ports,
+        } => (
+            "filter",
+            "LIBVIRT_FWI",
+            vec![
+                w("--destination"),
+                host(*to),
+                w("--out-interface"),
+                br,
+                w("--protocol"),
+                w(proto.as_str()),
+                w("--destination-port"),
+                ports(to_ports),
+                w("--match"),
+                w("conntrack"),
+                w("--ctstate"),
+                w("DNAT"),
+                w("--jump"),
+                w("ACCEPT"),
+            ],
+        ),
+        Rule::OutAllow {
+            net,
+            dev,
+            proto,
+            port,
+        } => {
+            let mut v = vec![w("--source"), net.to_string(), w("--in-interface"), br];
+            v.extend(with_dev("--out-interface", dev));
+            v.extend([
+                w("--protocol"),
+                w(proto.as_str()),
+                w("--destination-port"),
+                ports(port),
+                w("--jump"),
+                w("ACCEPT"),
+            ]);
+            ("filter", "LIBVIRT_FWO", v)
+        }
+        Rule::OutDeny { proto, port } => (
+            "filter",
+            "LIBVIRT_FWO",
+            vec![
+                w("--in-interface"),
+                br,
+                w("--protocol"),
+                w(proto.as_str()),
+                w("--destination-port"),
+                ports(port),
+                w("--match"),
+                w("conntrack"),
+                w("--ctstate"),
+                w("NEW"),
+                w("--jump"),
+                w("REJECT"),
+            ],
+        ),
+        Rule::OutDenyRest => (
+            "filter",
+            "LIBVIRT_FWO",
+            vec![
+                w("--in-interface"),
+                br,
+                w("--match"),
+                w("conntrack"),
+                w("--ctstate"),
+                w("NEW"),
+                w("--jump"),
+                w("REJECT"),
+            ],
+        ),
+        Rule::PeerIn { peer, listen, port } => (
+            "filter",
+            "LIBVIRT_INP",
+            vec![
+                w("--source"),
+                host(*peer),
+                w("--destination"),
+                host(*listen),
+                w("--protocol"),
+                w("udp"),
+                w("--destination-port"),
+                port.to_string(),
+                w("--jump"),
+                w("ACCEPT"),
+            ],
+        ),
+        _ => return None,
+    })
+}
+
+/// A port or range as iptables writes it (`25`, `2000:2010`).
+fn ports(p: &PortRange) -> String {
+    if p.is_range() {
+        format!("{}:{}", p.first, p.last)
+    } else {
+        p.first.to_string()
+    }
+}
+
+/// One address as a host subnet (`/32`, `/128`), as iptables-save prints it.
+fn host(a: IpAddr) -> String {
+    format!("{a}/{}", if a.is_ipv6() { 128 } else { 32 })
+}
+
+/// `--to-destination`: the guest, with its ports when they differ from the host's.
+fn dnat_target(to: IpAddr, port: PortRange, to_ports: PortRange) -> String {
+    let addr = match to {
+        IpAddr::V6(a) => format!("[{a}]"),
+        IpAddr::V4(a) => a.to_string(),
+    };
+    if to_ports == port {
+        return addr;
+    }
+    format!("{addr}:{to_ports}")
+}
+
+/// netloom's own chain for the DNAT of a forwarding policy's incoming rules: libvirt has
+/// no chain in `PREROUTING`.
+pub const DNAT_CHAIN: &str = "NETLOOM_DNAT";
+
 /// libvirt's private chains: (table, chain, builtin chain that jumps to it), in libvirt's
 /// order, which leaves `FORWARD` starting with the jumps to FWX, FWI, FWO.
 const CHAINS: [(&str, &str, &str); 7] = [
@@ -238,6 +406,10 @@ const CHAINS: [(&str, &str, &str); 7] = [
     ("nat", "LIBVIRT_PRT", "POSTROUTING"),
     ("mangle", "LIBVIRT_PRT", "POSTROUTING"),
 ];
+
+/// netloom's DNAT chain with the builtin chain that jumps to it: loaded only for a network
+/// whose policy lets connections in, so a host without one keeps libvirt's exact setup.
+const DNAT: (&str, &str, &str) = ("nat", DNAT_CHAIN, "PREROUTING");
 
 fn tools(family: Family) -> (&'static str, &'static str) {
     match family {
@@ -267,11 +439,21 @@ pub fn base() -> String {
 /// builtin chain (probe: `-C` finds the jump). This is libvirt's own check, which lists the
 /// tables and adds what is missing.
 pub fn base_steps() -> Vec<BaseStep> {
+    steps_for(&CHAINS)
+}
+
+/// The steps that add netloom's DNAT chain (see [`base_steps`]), for a network with
+/// incoming rules.
+pub fn dnat_base_steps() -> Vec<BaseStep> {
+    steps_for(&[DNAT])
+}
+
+fn steps_for(chains: &[(&'static str, &'static str, &'static str)]) -> Vec<BaseStep> {
     let mut steps = Vec::new();
     for family in [Family::Ipv4, Family::Ipv6] {
         let (tool, restore) = tools(family);
         let loader = argv(&[restore, "-w", "--noflush"]);
-        for (table, chain, parent) in CHAINS {
+        for &(table, chain, parent) in chains {
             steps.push(BaseStep {
                 probe: argv(&[tool, "-w", "--table", table, "--list-rules", chain]),
                 loader: loader.clone(),
@@ -379,7 +561,7 @@ pub fn removal(loaded: &str) -> Result<String, RemovalError> {
             .ok_or_else(|| bad("not a rule insertion netloom writes"))?;
         let mut words = rest.split(' ');
         let chain = words.next().unwrap_or_default();
-        if !CHAINS.iter().any(|c| c.1 == chain) {
+        if !CHAINS.iter().chain([&DNAT]).any(|c| c.1 == chain) {
             return Err(bad("not one of libvirt's chains"));
         }
         // `-D CHAIN 3` would delete whatever is third, not the rule that was inserted.

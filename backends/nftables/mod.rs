@@ -27,7 +27,17 @@ pub struct Nftables;
 pub const TABLE: &str = "libvirt_network";
 
 /// The chains a network's rules go into.
-const CHAINS: [&str; 4] = ["guest_output", "guest_input", "guest_cross", "guest_nat"];
+const CHAINS: [&str; 5] = [
+    "guest_output",
+    "guest_input",
+    "guest_cross",
+    "guest_nat",
+    DNAT_CHAIN,
+];
+
+/// netloom's chain for the DNAT of a forwarding policy's incoming rules, a prerouting hook
+/// beside libvirt's chains (libvirt has none there).
+pub const DNAT_CHAIN: &str = "guest_dnat";
 
 impl NetBackend for Nftables {
     fn name(&self) -> &'static str {
@@ -140,6 +150,12 @@ fn rule(br: &IfaceName, family: Family, rule: &Rule) -> Option<(&'static str, St
                 ),
             )
         }
+        Rule::Dnat { .. }
+        | Rule::AllowDnat { .. }
+        | Rule::OutAllow { .. }
+        | Rule::OutDeny { .. }
+        | Rule::OutDenyRest
+        | Rule::PeerIn { .. } => return policy_rule(&br, fam, rule),
         Rule::NatExempt { net, dev: d, dest } => (
             "guest_nat",
             format!(
@@ -147,6 +163,72 @@ fn rule(br: &IfaceName, family: Family, rule: &Rule) -> Option<(&'static str, St
                 dev("oifname", d)
             ),
         ),
+    })
+}
+
+/// The rules of a forwarding policy and a cross-host network's peers, as [`rule`] gives
+/// libvirt's; `None` for the peers' (the host's input is left alone).
+fn policy_rule(br: &str, fam: &str, rule: &Rule) -> Option<(&'static str, String)> {
+    let dev = |kw: &str, dev: &Option<IfaceName>| {
+        dev.as_ref()
+            .map(|d| format!("{kw} {} ", quoted(d)))
+            .unwrap_or_default()
+    };
+    Some(match rule {
+        Rule::Dnat {
+            proto,
+            port,
+            to,
+            to_ports,
+            dev: d,
+        } => {
+            let from = match d {
+                Some(d) => format!("iifname {}", quoted(d)),
+                None => format!("iifname != {br}"),
+            };
+            let to = match to {
+                std::net::IpAddr::V6(a) if to_ports != port => format!("[{a}]:{to_ports}"),
+                a if to_ports != port => format!("{a}:{to_ports}"),
+                a => a.to_string(),
+            };
+            (
+                DNAT_CHAIN,
+                format!("{from} fib daddr type local {proto} dport {port} counter dnat to {to}"),
+            )
+        }
+        Rule::AllowDnat {
+            proto,
+            to,
+            to_ports,
+        } => (
+            "guest_input",
+            format!(
+                "oif {br} {fam} daddr {to} {proto} dport {to_ports} ct status dnat counter accept"
+            ),
+        ),
+        Rule::OutAllow {
+            net,
+            dev: d,
+            proto,
+            port,
+        } => (
+            "guest_output",
+            format!(
+                "{fam} saddr {net} iif {br} {}{proto} dport {port} counter accept",
+                dev("oifname", d)
+            ),
+        ),
+        Rule::OutDeny { proto, port } => (
+            "guest_output",
+            format!("iif {br} {proto} dport {port} ct state new counter reject"),
+        ),
+        Rule::OutDenyRest => (
+            "guest_output",
+            format!("iif {br} ct state new counter reject"),
+        ),
+        // The host's input is left alone, as for DHCP and DNS (see `Rule::HostIn`).
+        Rule::PeerIn { .. } => return None,
+        _ => return None,
     })
 }
 
@@ -182,6 +264,44 @@ pub fn base_steps() -> Vec<BaseStep> {
             input: base(family),
         })
         .collect()
+}
+
+/// The steps that add netloom's DNAT chain to the tables of [`base_steps`], for a network
+/// with incoming rules: a chain of their own, so a table libvirt made gets it too, and the
+/// chain alone is what comes off again.
+pub fn dnat_base_steps() -> Vec<BaseStep> {
+    [Family::Ipv4, Family::Ipv6]
+        .into_iter()
+        .map(|family| BaseStep {
+            probe: argv(&[
+                "nft",
+                "list",
+                "chain",
+                family_word(family),
+                TABLE,
+                DNAT_CHAIN,
+            ]),
+            loader: argv(&["nft", "-f", "-"]),
+            input: dnat_chain(family),
+        })
+        .collect()
+}
+
+/// netloom's DNAT chain of `family`, at the priority of destination NAT.
+pub fn dnat_chain(family: Family) -> String {
+    format!(
+        "add chain {} {TABLE} {DNAT_CHAIN} {{ type nat hook prerouting priority -100; policy accept; }}\n",
+        family_word(family)
+    )
+}
+
+/// The nft input that takes netloom's DNAT chain of `family` away; nft refuses it while a
+/// rule is in the chain.
+pub fn dnat_chain_removal(family: Family) -> String {
+    format!(
+        "delete chain {} {TABLE} {DNAT_CHAIN}\n",
+        family_word(family)
+    )
 }
 
 /// The nft input that takes apart the one-time setup of `family` ([`base`]), for a caller

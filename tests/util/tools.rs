@@ -12,6 +12,7 @@ pub const TOOLS: &[(&str, &str)] = &[
     ("NetworkManager", "network-manager"),
     ("bash", "bash"),
     ("brctl", "bridge-utils"),
+    ("bridge", "iproute2"),
     ("chroot", "coreutils"),
     ("cp", "coreutils"),
     ("dbus-daemon", "dbus-daemon"),

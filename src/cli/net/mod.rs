@@ -688,14 +688,24 @@ fn list(cli: &Ctx, all: bool, format: Format) -> Result<()> {
             let list: Vec<serde_json::Value> = nets
                 .iter()
                 .map(|n| {
-                    json!({
+                    let mut v = json!({
                         "name": n.name.as_str(),
                         "state": if n.active { "active" } else { "inactive" },
                         "autostart": n.autostart,
                         "persistent": n.persistent,
                         "bridge": n.bridge,
                         "firewall": n.firewall,
-                    })
+                    });
+                    if let Some(x) = &n.vxlan {
+                        let peers: Vec<serde_json::Value> = (x.peers.iter())
+                            .map(|(a, p)| json!({"address": a.to_string(), "port": p}))
+                            .collect();
+                        v["vxlan"] = json!(x.device);
+                        v["vni"] = json!(x.vni);
+                        v["vxlan_port"] = json!(x.port);
+                        v["peers"] = json!(peers);
+                    }
+                    v
                 })
                 .collect();
             drop(out);
@@ -711,9 +721,7 @@ fn list(cli: &Ctx, all: bool, format: Format) -> Result<()> {
                         (if n.active { "active" } else { "inactive" }).into(),
                         yes(n.autostart).into(),
                         yes(n.persistent).into(),
-                        n.bridge
-                            .as_deref()
-                            .map_or_else(|| "-".into(), |b| show::text(b).into_owned()),
+                        bridge_column(n),
                     ]
                 })
                 .collect();
@@ -808,6 +816,23 @@ fn dhcp_leases(net: &NetName, leases: &[network::leases::Lease], format: Format)
         }
     }
     out.flush().map_err(Error::Output)
+}
+
+/// The bridge, and a cross-host network's VXLAN device on it with its peers.
+fn bridge_column(n: &NetInfo) -> String {
+    let bridge = n
+        .bridge
+        .as_deref()
+        .map_or_else(|| "-".into(), |b| show::text(b).into_owned());
+    match &n.vxlan {
+        Some(x) => {
+            let peers: Vec<String> = (x.peers.iter())
+                .map(|(a, p)| std::net::SocketAddr::new(*a, *p).to_string())
+                .collect();
+            format!("{bridge} + {} to {}", x.device, peers.join(" "))
+        }
+        None => bridge,
+    }
 }
 
 /// `net info`: `Key:` lines as `virsh net-info` prints them, or JSON.

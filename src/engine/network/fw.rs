@@ -52,19 +52,24 @@ impl Firewall {
         ))
     }
 
-    /// The one-time setup's steps.
-    fn base_steps(self) -> Vec<BaseStep> {
-        match self {
-            Firewall::Iptables => iptables::base_steps(),
-            Firewall::Nftables => nftables::base_steps(),
+    /// The one-time setup's steps, with netloom's DNAT chain when `dnat`.
+    fn base_steps(self, dnat: bool) -> Vec<BaseStep> {
+        let (mut steps, extra) = match self {
+            Firewall::Iptables => (iptables::base_steps(), iptables::dnat_base_steps()),
+            Firewall::Nftables => (nftables::base_steps(), nftables::dnat_base_steps()),
+        };
+        if dnat {
+            steps.extend(extra);
         }
+        steps
     }
 }
 
-/// Completes the shared setup: each step whose probe fails is loaded and added to `loaded`
+/// Completes the shared setup (with netloom's DNAT chain when `dnat`: a network whose
+/// policy lets connections in): each step whose probe fails is loaded and added to `loaded`
 /// (also when a later step fails, so the caller can take it away again).
-pub(super) fn load_base(fw: Firewall, loaded: &mut Vec<BaseStep>) -> Result<(), Error> {
-    for step in fw.base_steps() {
+pub(super) fn load_base(fw: Firewall, dnat: bool, loaded: &mut Vec<BaseStep>) -> Result<(), Error> {
+    for step in fw.base_steps(dnat) {
         if cmd::output(&step.probe, None)?.ok {
             continue;
         }
@@ -162,12 +167,15 @@ pub(super) fn remove_base(fw: Firewall, loaded: &[BaseStep]) -> Vec<BaseStep> {
         Firewall::Nftables => loaded
             .iter()
             .filter(|step| {
-                // The probe is `nft list table FAMILY libvirt_network`.
+                // The probe is `nft list table|chain FAMILY libvirt_network [CHAIN]`.
                 let family = match step.probe.get(3).map(String::as_str) {
                     Some("ip6") => Family::Ipv6,
                     _ => Family::Ipv4,
                 };
-                !remove_nft_base(family, &step.loader)
+                match step.probe.get(2).map(String::as_str) {
+                    Some("chain") => !remove_nft_chain(family, &step.loader),
+                    _ => !remove_nft_base(family, &step.loader),
+                }
             })
             .cloned()
             .collect(),
@@ -258,6 +266,18 @@ fn remove_nft_base(family: Family, loader: &[String]) -> bool {
         Ok(Some(listing)) if nftables::base_in_use(&listing) != Some(false) => false,
         Ok(Some(_)) => {
             cmd::output(loader, Some(&nftables::base_removal(family))).is_ok_and(|o| o.ok)
+        }
+    }
+}
+
+/// Deletes netloom's DNAT chain of one family (with `loader`); nft refuses while a rule is
+/// in it. Whether it is gone (with its table, maybe).
+fn remove_nft_chain(family: Family, loader: &[String]) -> bool {
+    match list_table(nftables::family_word(family)) {
+        Err(_) => false,
+        Ok(None) => true,
+        Ok(Some(_)) => {
+            cmd::output(loader, Some(&nftables::dnat_chain_removal(family))).is_ok_and(|o| o.ok)
         }
     }
 }

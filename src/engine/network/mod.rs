@@ -21,6 +21,7 @@ mod restart;
 mod start;
 mod stop;
 mod update;
+mod vxlan;
 
 use std::collections::BTreeSet;
 
@@ -61,6 +62,38 @@ pub struct NetInfo {
     pub bridge: Option<String>,
     /// The firewall backend its rules went into, while it runs.
     pub firewall: Option<String>,
+    /// Its link to the same network on other hosts, if it is a cross-host network.
+    pub vxlan: Option<VxlanInfo>,
+}
+
+/// What `net list` shows of a cross-host network's link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VxlanInfo {
+    /// The VXLAN device on the bridge.
+    pub device: String,
+    /// The VXLAN network identifier.
+    pub vni: u32,
+    /// The UDP port this host listens on.
+    pub port: u16,
+    /// The other hosts: address and UDP port.
+    pub peers: Vec<(std::net::IpAddr, u16)>,
+}
+
+impl VxlanInfo {
+    /// The link of `net`, `None` for a network on one host.
+    fn of(net: &Network) -> Option<Self> {
+        let (x, vni) = (net.cross_host.as_ref()?, net.vni()?);
+        Some(Self {
+            device: x.device(vni),
+            vni: vni.get(),
+            port: x.port(),
+            peers: x
+                .peers
+                .iter()
+                .map(|p| (p.address, p.port_or_default()))
+                .collect(),
+        })
+    }
 }
 
 /// Reads a running network's record.
@@ -105,6 +138,7 @@ pub fn list(root: &TargetRoot) -> Result<Vec<NetInfo>, Error> {
                 .and_then(Network::bridge_name)
                 .map(|b| b.as_str().to_owned()),
             firewall: record.and_then(|r| r.firewall),
+            vxlan: shown.and_then(VxlanInfo::of),
         });
     }
     Ok(out)

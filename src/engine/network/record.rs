@@ -17,6 +17,11 @@ pub enum Step {
         /// The device.
         name: String,
     },
+    /// A cross-host network's VXLAN device was created on the bridge.
+    Vxlan {
+        /// The device.
+        name: String,
+    },
     /// A firewall fragment was loaded; feeding `input` to `loader` removes exactly its rules.
     Rules {
         /// The command, program first.

@@ -253,9 +253,17 @@ impl Started<'_> {
         let made = link::create_bridge(net, bridge, &mut self.intent.record.steps);
         self.save()?;
         made?;
+        let made = super::vxlan::create(net, bridge, &mut self.intent.record.steps);
+        self.save()?;
+        self.notices.extend(made?);
         fault_at("bridge")?;
         if let Some(fw) = fw {
-            let made = fw::load_base(fw, &mut self.intent.base);
+            let dnat = firewall::plan(net)?.is_some_and(|p| {
+                p.rules
+                    .iter()
+                    .any(|r| matches!(r.rule, firewall::Rule::Dnat { .. }))
+            });
+            let made = fw::load_base(fw, dnat, &mut self.intent.base);
             self.save()?;
             made?;
             let made = fw::load_rules(fw, rule_files, &mut self.intent.record.steps);

@@ -59,6 +59,7 @@ pub(super) fn undo(root: &TargetRoot, others: &Others, name: &NetName, steps: &[
                     .extend(warning.map(|w| format!("network '{name}': {w}")));
             }),
             Step::Bridge { name } => link::delete_bridge(name),
+            Step::Vxlan { name } => super::vxlan::delete(name),
         };
         if let Err(e) = result {
             out.failed.push(e.to_string());

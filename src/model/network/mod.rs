@@ -10,6 +10,7 @@ mod addressing;
 mod dns;
 mod forward;
 mod netport;
+mod policy;
 mod port;
 
 use std::fmt;
@@ -21,6 +22,10 @@ pub use addressing::{
 pub use dns::{Dns, DnsHost, Domain, Forwarder, SrvProtocol, SrvRecord, TxtRecord};
 pub use forward::{Driver, Forward, ForwardMode, Nat, PciAddress, PoolInterface};
 pub use netport::{MacvtapMode, NetworkPort, Owner, Plug, PlugType};
+pub use policy::{
+    CrossHost, Forwarding, Guest, Incoming, IncomingAllow, L4Proto, Listen, Outgoing, OutgoingRule,
+    Peer, PeerDhcp, PortRange, VXLAN_PORT, Verdict, Vni, port as parse_port,
+};
 pub use port::{
     Bandwidth, NativeMode, NetVlan, PortGroup, PortOptions, Rate, TrunkTag, VirtualPort,
     VirtualPortType,
@@ -76,6 +81,10 @@ pub struct Network {
     pub portgroups: Vec<PortGroup>,
     /// `<dnsmasq:options>`: each option's value, passed to dnsmasq verbatim (one line each).
     pub dnsmasq_options: Vec<Text>,
+    /// `<nl:forwarding>`: which connections may come in to a guest and go out.
+    pub forwarding: Option<Forwarding>,
+    /// `<nl:listen>` with `<nl:connections>`: the same network on other hosts.
+    pub cross_host: Option<CrossHost>,
 }
 
 impl Network {
@@ -118,6 +127,22 @@ impl Network {
         f.dev
             .as_ref()
             .or_else(|| f.interfaces.first().map(|i| &i.dev))
+    }
+
+    /// The VXLAN identifier of a cross-host network: the one given, else one derived from
+    /// the UUID; `None` for a network on one host.
+    pub fn vni(&self) -> Option<Vni> {
+        let x = self.cross_host.as_ref()?;
+        Some(
+            x.listen
+                .vni
+                .unwrap_or_else(|| Vni::derived(self.uuid_or_derived())),
+        )
+    }
+
+    /// The forwarding policy when it takes effect.
+    pub fn policy(&self) -> Option<&Forwarding> {
+        self.forwarding.as_ref().filter(|f| f.is_enabled())
     }
 
     /// Whether DNS is on (`<dns enable='no'>` turns it off).

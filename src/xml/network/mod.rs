@@ -9,8 +9,10 @@
 
 mod addressing;
 mod checks;
+mod cross;
 mod dns;
 pub(super) mod forward;
+mod policy;
 pub(super) mod port;
 pub(super) mod read;
 mod section;

@@ -7,7 +7,7 @@ use roxmltree::{Document, Node};
 
 use super::super::reader::single_value;
 use super::super::reader::{Reader, attribute, named, parse_u32, parse_yes_no, shorten};
-use super::{At, NetworkChecks, addressing, checks, dns, forward, port};
+use super::{At, NetworkChecks, addressing, checks, dns, forward, policy, port};
 use crate::error::Diagnostics;
 use crate::model::network::{NetName, Network, Text};
 use crate::model::{MacAddr, Mtu, Uuid, ValueError};
@@ -52,7 +52,9 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
     let el = r.root(doc, &["network"])?;
     let what = "<network>";
     r.check_attrs(el, what, &["ipv6", "trustGuestRxFilters", "connections"]);
-    let kids = r.children_ns(el, what, ROOT_CHILDREN, None, &[(DNSMASQ_NS, "options")]);
+    let mut foreign = vec![(DNSMASQ_NS, "options")];
+    foreign.extend_from_slice(policy::ROOT_NL);
+    let kids = r.children_ns(el, what, ROOT_CHILDREN, None, &foreign);
     let mut at = At {
         root: el.range().start,
         ..At::default()
@@ -165,6 +167,7 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
     if let Some(n) = r.once(&options, "options", what) {
         net.dnsmasq_options = dnsmasq_options(r, n);
     }
+    policy::read(r, &kids, &mut net, at.all_ips);
     // The cross-element checks run even when the name was refused: they need no name, and
     // one run should report every problem.
     checks::parse_checks(r, &net, &at);

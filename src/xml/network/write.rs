@@ -8,6 +8,7 @@ use crate::model::network::{
     Bandwidth, Dns, Forward, ForwardMode, NetDhcp, NetIp, NetRoute, NetVlan, Network, PortGroup,
     Rate, VirtualPort,
 };
+use crate::model::network::{CrossHost, Forwarding, Guest, Verdict};
 
 pub(in crate::xml) fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
@@ -19,6 +20,9 @@ pub fn network_to_xml(net: &Network) -> String {
     let mut root = El::new("network").opt("connections", net.connections.filter(|c| *c > 0));
     if !net.dnsmasq_options.is_empty() {
         root = root.attr("xmlns:dnsmasq", DNSMASQ_NS);
+    }
+    if net.forwarding.is_some() || net.cross_host.is_some() {
+        root = root.attr("xmlns:nl", crate::model::NETLOOM_NS);
     }
     // libvirt keeps only ipv6='yes': 'no' is its default and is not written back.
     root = root
@@ -57,7 +61,10 @@ pub fn network_to_xml(net: &Network) -> String {
         .children(net.ips.iter().map(ip))
         .children(net.routes.iter().map(route))
         .children(net.virtualport.as_ref().map(virtualport))
-        .children(net.portgroups.iter().map(portgroup));
+        .children(net.portgroups.iter().map(portgroup))
+        .children(net.cross_host.as_ref().map(listen))
+        .children(net.cross_host.as_ref().map(connections))
+        .children(net.forwarding.as_ref().map(forwarding));
     if !net.dnsmasq_options.is_empty() {
         root = root.child(
             El::new("dnsmasq:options").children(
@@ -70,6 +77,60 @@ pub fn network_to_xml(net: &Network) -> String {
     let mut out = String::new();
     root.write(&mut out, 0);
     out
+}
+
+/// `<nl:listen>`: this host's end of a cross-host network.
+fn listen(x: &CrossHost) -> El {
+    El::new("nl:listen")
+        .attr("address", x.listen.address)
+        .opt("port", x.listen.port)
+        .opt("vni", x.listen.vni)
+}
+
+/// `<nl:connections>`: the other hosts.
+fn connections(x: &CrossHost) -> El {
+    El::new("nl:connections").children(x.peers.iter().map(|p| {
+        El::new("nl:connection")
+            .attr("address", p.address)
+            .opt("port", p.port)
+            .opt("dhcp", p.dhcp)
+    }))
+}
+
+/// `<nl:forwarding>`: the policy, rules in their order.
+fn forwarding(f: &Forwarding) -> El {
+    let enabled = f.enabled.map(|e| if e { "true" } else { "false" });
+    El::new("nl:forwarding")
+        .opt("enabled", enabled)
+        .children(f.incoming.as_ref().map(|i| {
+            El::new("nl:incoming")
+                .opt("default", i.default)
+                .children(i.allows.iter().map(|a| {
+                    let (domain, address) = match &a.guest {
+                        Guest::Domain(d) => (Some(d.to_string()), None),
+                        Guest::Address(ip) => (None, Some(ip)),
+                    };
+                    El::new("nl:allow")
+                        .attr("port", a.port)
+                        .opt("protocol", a.protocol)
+                        .opt("domain", domain)
+                        .opt("address", address)
+                        .opt("destport", a.destport)
+                }))
+        }))
+        .children(f.outgoing.as_ref().map(|o| {
+            El::new("nl:outgoing")
+                .opt("default", o.default)
+                .children(o.rules.iter().map(|r| {
+                    let name = match r.verdict {
+                        Verdict::Allow => "nl:allow",
+                        Verdict::Deny => "nl:deny",
+                    };
+                    El::new(name)
+                        .attr("port", r.port)
+                        .opt("protocol", r.protocol)
+                }))
+        }))
 }
 
 /// `<metadata>`: each top-level child on its own line, as the reader serialized it.

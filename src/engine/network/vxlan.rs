@@ -1,0 +1,135 @@
+//! The VXLAN device that joins a cross-host network's bridge to the same network on other
+//! hosts: one VNI per network, unicast to each listed peer (one all-zeros forwarding entry
+//! per peer, so broadcasts and unknown destinations reach every peer and the device learns
+//! where each guest is), and an MTU lowered by what the encapsulation adds.
+
+use std::net::IpAddr;
+
+use super::cmd::{self, argv};
+use super::record::Step;
+use crate::error::Error;
+use crate::model::IfaceName;
+use crate::model::network::Network;
+
+/// The device of this host that holds `addr`, with its MTU, from `ip -j addr`.
+fn underlay(addr: IpAddr) -> Result<Option<(String, u32)>, Error> {
+    let out = cmd::run(&argv(&["ip", "-j", "addr", "show"]), None)?;
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    let want = addr.to_string();
+    Ok(doc.as_array().into_iter().flatten().find_map(|link| {
+        let has = link
+            .get("addr_info")?
+            .as_array()?
+            .iter()
+            .any(|a| a.get("local").and_then(|l| l.as_str()) == Some(want.as_str()));
+        let name = link.get("ifname")?.as_str()?.to_owned();
+        let mtu = u32::try_from(link.get("mtu")?.as_u64()?).ok()?;
+        has.then_some((name, mtu))
+    }))
+}
+
+/// Creates the network's VXLAN device on `bridge` (after the bridge exists), recording it
+/// for stop; returns what `net start` says about it (the MTU, and why). Nothing for a
+/// network on one host.
+pub(super) fn create(
+    net: &Network,
+    bridge: &IfaceName,
+    steps: &mut Vec<Step>,
+) -> Result<Option<String>, Error> {
+    let (Some(x), Some(vni)) = (&net.cross_host, net.vni()) else {
+        return Ok(None);
+    };
+    let fail = |why: String| Error::Live(format!("network '{}': {why}", net.name));
+    let listen = x.listen.address;
+    let (dev, under_mtu) = underlay(listen)?.ok_or_else(|| {
+        fail(format!(
+            "<nl:listen address='{listen}'> is not an address of this host, so the other \
+             hosts' VXLAN traffic could not reach it"
+        ))
+    })?;
+    let limit = under_mtu.saturating_sub(x.overhead());
+    let mtu = match net.mtu.map(|m| m.get()) {
+        Some(m) if m > limit => {
+            return Err(fail(format!(
+                "<mtu size='{m}'> does not fit through VXLAN over {dev} (MTU {under_mtu}, less \
+                 {} bytes of encapsulation: at most {limit})",
+                x.overhead()
+            )));
+        }
+        Some(m) => m,
+        None => limit,
+    };
+    let name = x.device(vni);
+    if super::link::devices().contains(&name) {
+        return Err(fail(format!("a device named {name} exists already")));
+    }
+    let mut add = argv(&["ip", "link", "add", "name", &name, "mtu", &mtu.to_string()]);
+    add.extend(argv(&["type", "vxlan", "id", &vni.to_string()]));
+    add.extend(argv(&["local", &listen.to_string(), "dev", &dev]));
+    add.extend(argv(&["dstport", &x.port().to_string()]));
+    cmd::run(&add, None)?;
+    steps.push(Step::Vxlan { name: name.clone() });
+    for peer in &x.peers {
+        let (dst, port) = (peer.address.to_string(), peer.port_or_default().to_string());
+        let fdb = argv(&[
+            "bridge",
+            "fdb",
+            "append",
+            "00:00:00:00:00:00",
+            "dev",
+            &name,
+            "dst",
+            &dst,
+            "port",
+            &port,
+        ]);
+        cmd::run(&fdb, None)?;
+    }
+    let br = bridge.as_str();
+    cmd::run(
+        &argv(&["ip", "link", "set", "dev", &name, "master", br]),
+        None,
+    )?;
+    cmd::run(
+        &argv(&["ip", "link", "set", "dev", br, "mtu", &mtu.to_string()]),
+        None,
+    )?;
+    cmd::run(&argv(&["ip", "link", "set", "dev", &name, "up"]), None)?;
+    let guests = match net.mtu {
+        Some(_) => "DHCP tells the guests".to_owned(),
+        None => format!("give <mtu size='{mtu}'/> so that DHCP tells the guests"),
+    };
+    Ok(Some(format!(
+        "network '{}': VXLAN {name} (VNI {vni}, UDP port {}) to {} peer(s); MTU {mtu} on {br}, \
+         {} bytes below {dev}'s {under_mtu} for the encapsulation; {guests}",
+        net.name,
+        x.port(),
+        x.peers.len(),
+        x.overhead()
+    )))
+}
+
+/// Deletes the VXLAN device; one that is gone already is fine, and a device of that name
+/// that is not a VXLAN device is not netloom's to delete.
+pub(super) fn delete(name: &str) -> Result<(), Error> {
+    let show = argv(&["ip", "-j", "-d", "link", "show", "dev", name]);
+    let Ok(out) = cmd::output(&show, None) else {
+        return Ok(());
+    };
+    if !out.ok {
+        return Ok(());
+    }
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
+    let kind = doc
+        .get(0)
+        .and_then(|l| l.get("linkinfo"))
+        .and_then(|i| i.get("info_kind"))
+        .and_then(|k| k.as_str());
+    if kind != Some("vxlan") {
+        return Err(Error::Live(format!(
+            "{name} is no longer the VXLAN device netloom made (it is a {}); left alone",
+            kind.unwrap_or("device of unknown kind")
+        )));
+    }
+    cmd::run(&argv(&["ip", "link", "del", "dev", name]), None).map(drop)
+}
