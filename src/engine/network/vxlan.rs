@@ -60,7 +60,7 @@ pub(super) fn create(
         None => limit,
     };
     let name = x.device(vni);
-    if super::link::devices().contains(&name) {
+    if super::link::devices()?.contains(&name) {
         return Err(fail(format!("a device named {name} exists already")));
     }
     let mut add = argv(&["ip", "link", "add", "name", &name, "mtu", &mtu.to_string()]);
