@@ -14,7 +14,8 @@ use crate::model::network::Network;
 /// The device of this host that holds `addr`, with its MTU, from `ip -j addr`.
 fn underlay(addr: IpAddr) -> Result<Option<(String, u32)>, Error> {
     let out = cmd::run(&argv(&["ip", "-j", "addr", "show"]), None)?;
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    let doc: serde_json::Value = serde_json::from_str(&out)
+        .map_err(|e| Error::Live(format!("cannot read the output of `ip -j addr show`: {e}")))?;
     let want = addr.to_string();
     Ok(doc.as_array().into_iter().flatten().find_map(|link| {
         let has = link
@@ -113,13 +114,16 @@ pub(super) fn create(
 /// that is not a VXLAN device is not netloom's to delete.
 pub(super) fn delete(name: &str) -> Result<(), Error> {
     let show = argv(&["ip", "-j", "-d", "link", "show", "dev", name]);
-    let Ok(out) = cmd::output(&show, None) else {
-        return Ok(());
-    };
+    let out = cmd::output(&show, None)?;
+    // `ip` says a device that does not exist by failing; anything else it prints is read.
     if !out.ok {
         return Ok(());
     }
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).map_err(|e| {
+        Error::Live(format!(
+            "cannot read the output of `ip -j -d link show dev {name}`: {e}"
+        ))
+    })?;
     let kind = doc
         .get(0)
         .and_then(|l| l.get("linkinfo"))
