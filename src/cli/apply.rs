@@ -25,7 +25,7 @@ pub enum Color {
 }
 
 impl Color {
-    fn enabled(self) -> bool {
+    pub(super) fn enabled(self) -> bool {
         match self {
             Color::Always => true,
             Color::Never => false,
@@ -57,7 +57,7 @@ netloom diff --format json host.xml | jq .changes[].path"
 )]
 pub struct DiffArgs {
     /// Interface XML files (`-` for standard input); together they describe the whole host.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "fleet", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
@@ -65,6 +65,9 @@ pub struct DiffArgs {
     /// Print a unified diff, or the plan as JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Every host of a fleet repository (docs/fleet.md).
+    #[command(flatten)]
+    pub fleet: super::fleet::FleetArgs,
 }
 
 /// Show the diff, then write it as one transaction that `rollback` can undo.

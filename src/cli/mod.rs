@@ -17,6 +17,7 @@ mod apply;
 mod boot;
 mod detect;
 mod dumpxml;
+mod fleet;
 mod history;
 mod import;
 mod input;
@@ -147,12 +148,15 @@ pub fn run(cli: Cli) -> Result<Status> {
     input::set_max_size(cli.max_input_size);
     let done = |r: Result<()>| r.map(|()| Status::Success);
     match &cli.command {
+        Command::Validate(args) if args.fleet.fleet.is_some() => fleet::validate(args, &cli),
         Command::Validate(args) => done(validate::run(args)),
         Command::Dumpxml(args) => done(dumpxml::run(args)),
+        Command::Render(args) if args.fleet.fleet.is_some() => fleet::render(args, &cli),
         Command::Render(args) => done(render::run(args, &cli)),
         Command::Import(args) => done(import::run(args, &cli)),
         Command::List(args) => done(import::list(args, &cli)),
         Command::Backends(args) => done(list_backends(args, &cli)),
+        Command::Diff(args) if args.fleet.fleet.is_some() => fleet::diff(args, &cli),
         Command::Diff(args) => apply::diff(args, &cli),
         Command::Apply(args) => apply::apply(args, &cli),
         Command::Undefine(args) => apply::undefine(args, &cli),
@@ -219,6 +223,12 @@ pub fn complain(err: &Error) {
 
 /// The backend `--backend` names, or the one whose marker the root has.
 pub(crate) fn choose(cli: &Cli, root: &Path) -> Result<&'static dyn Backend> {
+    choose_named(cli.backend.as_deref(), root)
+}
+
+/// The backend `name` names, or without one the one whose marker the root has (for
+/// `--backend`, and a fleet host's `backend` file).
+pub(crate) fn choose_named(name: Option<&str>, root: &Path) -> Result<&'static dyn Backend> {
     let names = || {
         backends::ALL
             .iter()
@@ -226,7 +236,7 @@ pub(crate) fn choose(cli: &Cli, root: &Path) -> Result<&'static dyn Backend> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if let Some(name) = &cli.backend {
+    if let Some(name) = name {
         return backends::find(name).ok_or_else(|| {
             Error::Usage(format!("unknown backend '{name}'; available: {}", names()))
         });
