@@ -17,6 +17,7 @@ mod engine;
 mod example;
 mod firewall_conf;
 mod firewall_live;
+mod fleet;
 mod fuzz;
 mod golden;
 mod hostile;

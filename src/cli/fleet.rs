@@ -121,13 +121,12 @@ enum Done {
 
 /// `validate --fleet DIR`.
 pub(super) fn validate(args: &super::validate::Args, cli: &Cli) -> Result<Status> {
-    let outcomes = run(&args.fleet, cli, Verb::Validate)?;
-    let (hosts, problems) = outcomes;
+    let (hosts, stray) = run(&args.fleet, cli, Verb::Validate)?;
     match args.format {
         Format::Text => print_text(&hosts, Color::Never),
-        Format::Json => print_json(&hosts, &problems, &args.fleet, Verb::Validate),
+        Format::Json => print_json(&hosts, &stray, &args.fleet, Verb::Validate),
     }?;
-    finish(&hosts, problems, Verb::Validate)
+    finish(hosts, stray, Verb::Validate)
 }
 
 /// `render --fleet DIR [--out DIR3]`: each host's files printed under `HOST/PATH` headers,
@@ -136,27 +135,30 @@ pub(super) fn render(args: &render::Args, cli: &Cli) -> Result<Status> {
     if let Some(out) = &args.out {
         refuse_out_inside(out, &args.fleet)?;
     }
-    let (hosts, problems) = run(&args.fleet, cli, Verb::Render)?;
+    let (hosts, stray) = run(&args.fleet, cli, Verb::Render)?;
     match &args.out {
-        Some(out) if problems.is_empty() => write_out(out, &hosts)?,
+        Some(out) if stray.is_empty() && hosts.iter().all(|h| h.result.is_ok()) => {
+            write_out(out, &hosts)?;
+        }
         Some(_) => {}
         None => print_text(&hosts, Color::Never)?,
     }
-    finish(&hosts, problems, Verb::Render)
+    finish(hosts, stray, Verb::Render)
 }
 
 /// `diff --fleet DIR [--roots DIR2]`: exit 1 when any host would change, 2 when any is
 /// invalid.
 pub(super) fn diff(args: &DiffArgs, cli: &Cli) -> Result<Status> {
-    let (hosts, problems) = run(&args.fleet, cli, Verb::Diff)?;
+    let (hosts, stray) = run(&args.fleet, cli, Verb::Diff)?;
     match args.format {
         Format::Text => print_text(&hosts, args.color),
-        Format::Json => print_json(&hosts, &problems, &args.fleet, Verb::Diff),
+        Format::Json => print_json(&hosts, &stray, &args.fleet, Verb::Diff),
     }?;
-    finish(&hosts, problems, Verb::Diff)
+    finish(hosts, stray, Verb::Diff)
 }
 
-/// Every host's outcome in name order, and every problem: the hosts' and the walk's.
+/// Every host's outcome in name order, and what the walk could not read that belongs to
+/// no host.
 fn run(args: &FleetArgs, cli: &Cli, verb: Verb) -> Result<(Vec<Outcome>, Vec<Diagnostic>)> {
     let Some(fleet) = &args.fleet else {
         return Err(Error::Usage("expected --fleet DIR".into()));
@@ -174,14 +176,41 @@ fn run(args: &FleetArgs, cli: &Cli, verb: Verb) -> Result<(Vec<Outcome>, Vec<Dia
         roots: args.roots.clone(),
         max_input: cli.max_input_size,
     };
-    let (dirs, mut problems) = walk(fleet)?;
-    let hosts = crate::parallel::map(&dirs, MIN_CHUNK, |dir| check(dir, &ctx));
-    for host in &hosts {
-        if let Err(found) = &host.result {
-            problems.extend(found.iter().cloned());
-        }
+    if let Some(roots) = &args.roots
+        && !roots.is_dir()
+    {
+        return Err(Error::Usage(format!(
+            "--roots {}: expected a directory holding a directory per host",
+            roots.display()
+        )));
     }
-    Ok((hosts, problems))
+    let (dirs, stray) = walk(fleet)?;
+    if let Some(roots) = &args.roots {
+        unclaimed(roots, &dirs);
+    }
+    let hosts = crate::parallel::map(&dirs, MIN_CHUNK, |dir| check(dir, &ctx));
+    Ok((hosts, stray))
+}
+
+/// Says which directories of `--roots` no host of the fleet has (a host removed from the
+/// repository, a misspelt name): nothing compares them, and a silent skip would hide it.
+fn unclaimed(roots: &Path, hosts: &[HostDir]) {
+    let Ok(entries) = std::fs::read_dir(roots) else {
+        return;
+    };
+    let known: std::collections::HashSet<&std::ffi::OsStr> =
+        hosts.iter().filter_map(|h| h.dir.file_name()).collect();
+    let mut names: Vec<std::ffi::OsString> = entries
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .filter(|n| !n.to_string_lossy().starts_with('.') && !known.contains(n.as_os_str()))
+        .collect();
+    names.sort();
+    for name in names {
+        say(&format!(
+            "{}: no host of this name in the fleet; not compared",
+            roots.join(name).display()
+        ));
+    }
 }
 
 /// The host directories of the fleet, sorted by name, and what the walk could not read
@@ -211,10 +240,7 @@ fn walk(fleet: &Path) -> Result<(Vec<HostDir>, Vec<Diagnostic>)> {
             Err(e) => {
                 let path = e.path().unwrap_or(fleet).to_path_buf();
                 let d = Diagnostic::new(path.display().to_string(), None, format!("{e}"));
-                let owner = hosts
-                    .iter_mut()
-                    .rev()
-                    .find(|h| path.starts_with(&h.dir));
+                let owner = hosts.iter_mut().rev().find(|h| path.starts_with(&h.dir));
                 match owner {
                     Some(host) => host.problems.push(d),
                     None => stray.push(d),
@@ -247,7 +273,10 @@ fn host_dir(entry: &DirEntry) -> Option<HostDir> {
         problems: Vec::new(),
     };
     if entry.file_name().to_str().is_none() {
-        host.problem(path, "a host directory's name must be UTF-8, to be named in output");
+        host.problem(
+            path,
+            "a host directory's name must be UTF-8, to be named in output",
+        );
     }
     if kind.is_symlink() {
         host.problem(
@@ -286,7 +315,10 @@ impl HostDir {
             if kind.is_dir() {
                 self.own_root = true;
             } else {
-                self.problem(path, "expected a directory holding the host's current files");
+                self.problem(
+                    path,
+                    "expected a directory holding the host's current files",
+                );
             }
         } else if !kind.is_file() {
             self.problem(path, "expected a file");
@@ -383,7 +415,12 @@ fn plan(
 ) -> Result<Plan> {
     let Some(root) = root else {
         let files = backend.render(host, &Snapshot::default())?;
-        return Ok(Plan::new(backend.name(), files, Vec::new(), BTreeMap::new()));
+        return Ok(Plan::new(
+            backend.name(),
+            files,
+            Vec::new(),
+            BTreeMap::new(),
+        ));
     };
     outcome.notes = import::root_notes(root, backend, &[])
         .into_iter()
@@ -432,7 +469,10 @@ fn named_backend(dir: &HostDir, problems: &mut Vec<Diagnostic>) -> Option<&'stat
     match words.as_slice() {
         [] => problems.push(src.diagnostic(
             0,
-            format!("expected the name of the host's backend (one of: {})", names()),
+            format!(
+                "expected the name of the host's backend (one of: {})",
+                names()
+            ),
         )),
         [(at, word)] => match crate::backends::find(word) {
             Some(b) => return Some(b.name()),
@@ -564,12 +604,7 @@ fn count(n: usize, noun: &str) -> String {
 /// Every host's result as one flat JSON object (docs/json.md): a row per host, the
 /// changed and the invalid hosts' names, and every file change, problem and note, each
 /// naming its host.
-fn print_json(
-    hosts: &[Outcome],
-    stray: &[Diagnostic],
-    args: &FleetArgs,
-    verb: Verb,
-) -> Result<()> {
+fn print_json(hosts: &[Outcome], stray: &[Diagnostic], args: &FleetArgs, verb: Verb) -> Result<()> {
     let mut rows = Vec::with_capacity(hosts.len());
     let mut changes = Vec::new();
     let mut errors = Vec::new();
@@ -602,7 +637,11 @@ fn print_json(
     }
     errors.extend(stray.iter().map(|d| problem(None, d)));
     let names = |keep: &dyn Fn(&Outcome) -> bool| -> Vec<&str> {
-        hosts.iter().filter(|h| keep(h)).map(|h| h.name.as_str()).collect()
+        hosts
+            .iter()
+            .filter(|h| keep(h))
+            .map(|h| h.name.as_str())
+            .collect()
     };
     let mut doc = Map::new();
     doc.insert("fleet".into(), path_value(args.fleet.as_deref()));
@@ -678,7 +717,7 @@ fn refuse_out_inside(out: &Path, args: &FleetArgs) -> Result<()> {
 
 /// The exit: 2 with every problem when any host is invalid, else 1 when `diff` found a
 /// host that would change; a one-line summary on standard error first.
-fn finish(hosts: &[Outcome], problems: Vec<Diagnostic>, verb: Verb) -> Result<Status> {
+fn finish(hosts: Vec<Outcome>, stray: Vec<Diagnostic>, verb: Verb) -> Result<Status> {
     let invalid = hosts.iter().filter(|h| h.result.is_err()).count();
     let changed = hosts
         .iter()
@@ -697,6 +736,11 @@ fn finish(hosts: &[Outcome], problems: Vec<Diagnostic>, verb: Verb) -> Result<St
         ),
     };
     say(&summary);
+    let mut problems: Vec<Diagnostic> = (hosts.into_iter())
+        .filter_map(|h| h.result.err())
+        .flatten()
+        .collect();
+    problems.extend(stray);
     if !problems.is_empty() {
         return Err(Error::Invalid(Diagnostics(problems)));
     }

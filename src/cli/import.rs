@@ -70,7 +70,11 @@ pub(super) fn note_root(root: &TargetRoot, backend: &dyn Backend, names: &[Iface
 }
 
 /// The notes [`note_root`] shows, for a caller that shows them its own way (`--fleet`).
-pub(super) fn root_notes(root: &TargetRoot, backend: &dyn Backend, names: &[IfaceName]) -> Vec<Note> {
+pub(super) fn root_notes(
+    root: &TargetRoot,
+    backend: &dyn Backend,
+    names: &[IfaceName],
+) -> Vec<Note> {
     let Ok(existing) = root.snapshot(backend.scan()) else {
         return Vec::new();
     };

@@ -82,7 +82,13 @@ pub(super) fn write_headed(
 ) -> std::io::Result<()> {
     for (i, f) in files.iter().enumerate() {
         let sep = if i == 0 && first { "" } else { "\n" };
-        write!(out, "{sep}==> {}{} <==\n{}", Shown(prefix), Shown(&f.path), f.contents)?;
+        write!(
+            out,
+            "{sep}==> {}{} <==\n{}",
+            Shown(prefix),
+            Shown(&f.path),
+            f.contents
+        )?;
     }
     Ok(())
 }
