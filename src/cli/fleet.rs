@@ -103,8 +103,8 @@ struct Outcome {
     root: Option<String>,
     /// The verb's result, or every problem of the host.
     result: std::result::Result<Done, Vec<Diagnostic>>,
-    /// What the root holds that the declaration does not say (`diff`), as
-    /// `ROOT/file:line:col: message` lines.
+    /// What the root holds that the declaration does not say (`diff`), each file named
+    /// under the root.
     notes: Vec<Diagnostic>,
 }
 
@@ -425,8 +425,8 @@ fn plan(
     outcome.notes = import::root_notes(root, backend, &[])
         .into_iter()
         .map(|n| {
-            let at = format!("{}/{}", root.display(), n.at.location());
-            Diagnostic::new(at, None, n.at.message())
+            let file = format!("{}/{}", root.display(), n.at.file());
+            Diagnostic::new(file, n.at.position(), n.at.message())
         })
         .collect();
     engine::plan(root, backend, host)
@@ -605,6 +605,11 @@ fn count(n: usize, noun: &str) -> String {
 /// changed and the invalid hosts' names, and every file change, problem and note, each
 /// naming its host.
 fn print_json(hosts: &[Outcome], stray: &[Diagnostic], args: &FleetArgs, verb: Verb) -> Result<()> {
+    super::json::print(json_doc(hosts, stray, args, verb)?)
+}
+
+/// The document [`print_json`] prints, without its version.
+fn json_doc(hosts: &[Outcome], stray: &[Diagnostic], args: &FleetArgs, verb: Verb) -> Result<Value> {
     let mut rows = Vec::with_capacity(hosts.len());
     let mut changes = Vec::new();
     let mut errors = Vec::new();
@@ -655,7 +660,7 @@ fn print_json(hosts: &[Outcome], stray: &[Diagnostic], args: &FleetArgs, verb: V
         doc.insert("notes".into(), notes.into());
     }
     doc.insert("errors".into(), errors.into());
-    super::json::print(Value::Object(doc))
+    Ok(Value::Object(doc))
 }
 
 /// A path as a JSON string, or `null`.
@@ -749,4 +754,65 @@ fn finish(hosts: Vec<Outcome>, stray: Vec<Diagnostic>, verb: Verb) -> Result<Sta
     } else {
         Status::Success
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    /// Host `i`: two interfaces, the second's address ending in `last`.
+    fn xml(i: usize, last: u8) -> String {
+        format!(
+            "<interfaces>\n<interface type='ethernet' name='eth0'><start mode='onboot'/>\
+             <protocol family='ipv4'><dhcp/></protocol></interface>\n\
+             <interface type='ethernet' name='eth1'><start mode='onboot'/>\
+             <protocol family='ipv4'><ip address='10.{}.{}.{last}' prefix='24'/></protocol>\
+             </interface>\n</interfaces>\n",
+            i / 250,
+            i % 250
+        )
+    }
+
+    /// A fleet of `n` ifcfg hosts, each with a root holding what it rendered before its
+    /// address changed (so every host has a one-file plan).
+    fn fleet(n: usize) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        let ifcfg = crate::backends::find("ifcfg").unwrap();
+        for i in 0..n {
+            let dir = tmp.path().join(format!("hosts/h{i:05}"));
+            std::fs::create_dir_all(dir.join(ROOT_DIR)).unwrap();
+            std::fs::write(dir.join(BACKEND_FILE), "ifcfg\n").unwrap();
+            let before = crate::xml::read_str("h.xml", &xml(i, 1)).unwrap();
+            let files = ifcfg.render(&before, &Snapshot::default()).unwrap();
+            let root = TargetRoot::open(&dir.join(ROOT_DIR)).unwrap();
+            engine::write_files(&root, &files).unwrap();
+            std::fs::write(dir.join("host.xml"), xml(i, 2)).unwrap();
+        }
+        tmp
+    }
+
+    #[test]
+    fn a_fleets_cost_grows_linearly_with_its_hosts() {
+        let ctx = Context {
+            verb: Verb::Diff,
+            backend: None,
+            roots: None,
+            max_input: crate::source::DEFAULT_MAX_INPUT,
+        };
+        // On this thread, which is what is measured: the walk, every host's plan, the JSON.
+        crate::scaling::assert_linear("diff --fleet", 20, fleet, |tmp| {
+            let hosts_dir = tmp.path().join("hosts");
+            let (dirs, stray) = walk(&hosts_dir).unwrap();
+            let hosts: Vec<Outcome> = dirs.iter().map(|d| check(d, &ctx)).collect();
+            let args = FleetArgs {
+                fleet: Some(hosts_dir),
+                roots: None,
+            };
+            let doc = json_doc(&hosts, &stray, &args, Verb::Diff).unwrap();
+            assert_eq!(doc["changed_hosts"].as_array().unwrap().len(), dirs.len());
+            assert_eq!(doc["changes"].as_array().unwrap().len(), dirs.len(), "{doc}");
+        });
+    }
 }
