@@ -26,9 +26,10 @@ fn main() {
     let bin = std::env::var_os("NETLOOM_BENCH_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_netloom")));
+    let bin = bin.as_path();
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
-    let changed = generate(dir, &bin);
+    let changed = generate(dir, bin);
     println!(
         "{HOSTS} hosts of {INTERFACES} interfaces ({} XML files), {} changed; binary {}",
         HOSTS * INTERFACES,
@@ -84,7 +85,7 @@ fn main() {
     let json = report("diff --fleet --format json", &json);
     let validate = sample(
         || (),
-        |()| run(&bin, dir, &["validate", "--fleet", "hosts"]),
+        |()| run(bin, dir, &["validate", "--fleet", "hosts"]),
         |(), out| assert_eq!(out.status.code(), Some(0)),
     );
     let validate = report("validate --fleet", &validate);

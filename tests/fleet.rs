@@ -499,3 +499,62 @@ fn render_writes_each_host_as_render_writes_one() {
         run.stderr
     );
 }
+
+#[test]
+fn what_fleet_mode_cannot_mean_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    put(dir, "hosts/one/host.xml", &host_xml("192.0.2.1"));
+    put(dir, "hosts/one/backend", "ifcfg\n");
+    put(dir, "snap/one/etc/hostname", "one\n");
+    put(dir, "snap/gone/etc/hostname", "gone\n");
+    for (args, expected) in [
+        (
+            &["diff", "--roots", "snap", "hosts/one/host.xml"][..],
+            "--fleet",
+        ),
+        (
+            &["diff", "--fleet", "hosts", "hosts/one/host.xml"],
+            "give no FILE with it",
+        ),
+        (
+            &["diff", "--fleet", "hosts/one/host.xml"],
+            "expected a directory of host directories",
+        ),
+        (
+            &["diff", "--fleet", "snap/one/etc"],
+            "holds no host directory",
+        ),
+        (
+            &["diff", "--fleet", "hosts", "--roots", "nowhere"],
+            "--roots nowhere: expected a directory",
+        ),
+        (
+            &["diff", "--fleet", "hosts", "--root", "snap/one"],
+            "--root names one host's root",
+        ),
+        (
+            &["validate", "--format", "json", "hosts/one/host.xml"],
+            "--fleet",
+        ),
+    ] {
+        let run = at(dir, args);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (2, ""),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+    }
+    // A snapshot no host has is named, not silently skipped.
+    let run = at(dir, &["diff", "--fleet", "hosts", "--roots", "snap"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("snap/gone: no host of this name in the fleet; not compared"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("snap/one:"), "{}", run.stderr);
+}

@@ -35,7 +35,9 @@ pub struct FleetArgs {
     /// A fleet repository: one directory per host, holding its interface XML (every
     /// *.xml), optionally a `backend` file naming its backend and a `root` directory of its
     /// current files. Every host is checked in one run (docs/fleet.md).
-    #[arg(long, value_name = "DIR", conflicts_with = "files")]
+    // Not `conflicts_with = "files"`: clap then stops checking `requires = "fleet"` when
+    // files are given (clap issue 4520), and `--roots` would be ignored. `run` refuses both.
+    #[arg(long, value_name = "DIR")]
     pub fleet: Option<PathBuf>,
     /// With --fleet: each host's current files are DIR/HOST (a snapshot of the hosts), not
     /// the fleet's HOST/root.
@@ -121,7 +123,7 @@ enum Done {
 
 /// `validate --fleet DIR`.
 pub(super) fn validate(args: &super::validate::Args, cli: &Cli) -> Result<Status> {
-    let (hosts, stray) = run(&args.fleet, cli, Verb::Validate)?;
+    let (hosts, stray) = run(&args.fleet, &args.files, cli, Verb::Validate)?;
     match args.format {
         Format::Text => print_text(&hosts, Color::Never),
         Format::Json => print_json(&hosts, &stray, &args.fleet, Verb::Validate),
@@ -135,7 +137,7 @@ pub(super) fn render(args: &render::Args, cli: &Cli) -> Result<Status> {
     if let Some(out) = &args.out {
         refuse_out_inside(out, &args.fleet)?;
     }
-    let (hosts, stray) = run(&args.fleet, cli, Verb::Render)?;
+    let (hosts, stray) = run(&args.fleet, &args.files, cli, Verb::Render)?;
     match &args.out {
         Some(out) if stray.is_empty() && hosts.iter().all(|h| h.result.is_ok()) => {
             write_out(out, &hosts)?;
@@ -149,7 +151,7 @@ pub(super) fn render(args: &render::Args, cli: &Cli) -> Result<Status> {
 /// `diff --fleet DIR [--roots DIR2]`: exit 1 when any host would change, 2 when any is
 /// invalid.
 pub(super) fn diff(args: &DiffArgs, cli: &Cli) -> Result<Status> {
-    let (hosts, stray) = run(&args.fleet, cli, Verb::Diff)?;
+    let (hosts, stray) = run(&args.fleet, &args.files, cli, Verb::Diff)?;
     match args.format {
         Format::Text => print_text(&hosts, args.color),
         Format::Json => print_json(&hosts, &stray, &args.fleet, Verb::Diff),
@@ -159,10 +161,20 @@ pub(super) fn diff(args: &DiffArgs, cli: &Cli) -> Result<Status> {
 
 /// Every host's outcome in name order, and what the walk could not read that belongs to
 /// no host.
-fn run(args: &FleetArgs, cli: &Cli, verb: Verb) -> Result<(Vec<Outcome>, Vec<Diagnostic>)> {
+fn run(
+    args: &FleetArgs,
+    files: &[PathBuf],
+    cli: &Cli,
+    verb: Verb,
+) -> Result<(Vec<Outcome>, Vec<Diagnostic>)> {
     let Some(fleet) = &args.fleet else {
         return Err(Error::Usage("expected --fleet DIR".into()));
     };
+    if !files.is_empty() {
+        return Err(Error::Usage(
+            "--fleet reads every host's files from DIR/HOST; give no FILE with it".into(),
+        ));
+    }
     if cli.root != Path::new("/") {
         return Err(Error::Usage(
             "--root names one host's root; with --fleet, each host's is HOST/root or \
@@ -239,7 +251,14 @@ fn walk(fleet: &Path) -> Result<(Vec<HostDir>, Vec<Diagnostic>)> {
             },
             Err(e) => {
                 let path = e.path().unwrap_or(fleet).to_path_buf();
-                let d = Diagnostic::new(path.display().to_string(), None, format!("{e}"));
+                let why = e
+                    .io_error()
+                    .map_or_else(|| e.to_string(), ToString::to_string);
+                let d = Diagnostic::new(
+                    path.display().to_string(),
+                    None,
+                    format!("cannot read: {why}"),
+                );
                 let owner = hosts.iter_mut().rev().find(|h| path.starts_with(&h.dir));
                 match owner {
                     Some(host) => host.problems.push(d),
@@ -334,7 +353,8 @@ impl HostDir {
 /// `backend` file and its XML are all read before giving up.
 fn check(dir: &HostDir, ctx: &Context) -> Outcome {
     let mut problems = dir.problems.clone();
-    if dir.xml.is_empty() {
+    // A link or an unreadable directory has no files to speak of: that problem says it.
+    if dir.xml.is_empty() && dir.problems.is_empty() {
         problems.push(Diagnostic::new(
             dir.dir.display().to_string(),
             None,
@@ -609,7 +629,12 @@ fn print_json(hosts: &[Outcome], stray: &[Diagnostic], args: &FleetArgs, verb: V
 }
 
 /// The document [`print_json`] prints, without its version.
-fn json_doc(hosts: &[Outcome], stray: &[Diagnostic], args: &FleetArgs, verb: Verb) -> Result<Value> {
+fn json_doc(
+    hosts: &[Outcome],
+    stray: &[Diagnostic],
+    args: &FleetArgs,
+    verb: Verb,
+) -> Result<Value> {
     let mut rows = Vec::with_capacity(hosts.len());
     let mut changes = Vec::new();
     let mut errors = Vec::new();
@@ -812,7 +837,11 @@ mod tests {
             };
             let doc = json_doc(&hosts, &stray, &args, Verb::Diff).unwrap();
             assert_eq!(doc["changed_hosts"].as_array().unwrap().len(), dirs.len());
-            assert_eq!(doc["changes"].as_array().unwrap().len(), dirs.len(), "{doc}");
+            assert_eq!(
+                doc["changes"].as_array().unwrap().len(),
+                dirs.len(),
+                "{doc}"
+            );
         });
     }
 }
