@@ -124,8 +124,8 @@ fn generate(dir: &Path, bin: &Path) -> Vec<String> {
     let mut changed = Vec::new();
     for h in (0..HOSTS).step_by(CHANGED_EVERY) {
         let name = format!("host{h:04}");
-        let path = dir.join(format!("hosts/{name}/eth3.xml"));
-        std::fs::write(path, interface(h, 3, 2)).unwrap();
+        let path = dir.join(format!("hosts/{name}/eth2.xml"));
+        std::fs::write(path, interface(h, 2, 2)).unwrap();
         changed.push(name);
     }
     changed

@@ -364,6 +364,7 @@ fn check(dir: &HostDir, ctx: &Context) -> Outcome {
     let named = named_backend(dir, &mut problems);
     let (sources, read) = input::read_all(&dir.xml);
     let host = match input::host_of(&sources, read) {
+        _ if dir.xml.is_empty() => None,
         Ok(host) => Some(host),
         Err(e) => {
             problems.extend(diagnostics(e, &dir.dir));
