@@ -40,7 +40,7 @@ fn main() {
     let diff = |format: &'static str| {
         move |(): &()| {
             run(
-                &bin,
+                bin,
                 dir,
                 &[
                     "diff",
@@ -139,7 +139,7 @@ fn interface(h: usize, i: usize, last: u8) -> String {
         h / 256,
         h % 256
     );
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         write!(
             x,
             "  <protocol family='ipv4'>\n    <ip address='10.{i}.{}.{last}' prefix='24'/>\n  </protocol>\n",

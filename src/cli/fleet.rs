@@ -372,7 +372,7 @@ fn check(dir: &HostDir, ctx: &Context) -> Outcome {
         }
     };
     let root = root_of(dir, ctx).unwrap_or_else(|d| {
-        problems.push(d);
+        problems.push(*d);
         None
     });
     let mut outcome = Outcome {
@@ -512,9 +512,10 @@ fn named_backend(dir: &HostDir, problems: &mut Vec<Diagnostic>) -> Option<&'stat
 
 /// The host's root directory: its own `root`, or `--roots`' entry of its name; `None` when
 /// it has neither. Both at once, or an entry that is not a directory, is a problem.
-fn root_of(dir: &HostDir, ctx: &Context) -> std::result::Result<Option<PathBuf>, Diagnostic> {
+fn root_of(dir: &HostDir, ctx: &Context) -> std::result::Result<Option<PathBuf>, Box<Diagnostic>> {
     let own = dir.own_root.then(|| dir.dir.join(ROOT_DIR));
-    let problem = |path: &Path, why: String| Diagnostic::new(path.display().to_string(), None, why);
+    let problem =
+        |path: &Path, why: String| Box::new(Diagnostic::new(path.display().to_string(), None, why));
     let given = match &ctx.roots {
         None => None,
         Some(roots) => {
