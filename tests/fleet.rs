@@ -243,6 +243,13 @@ fn diff_reports_every_host_and_exits_by_the_worst() {
         "==> alpha (ifcfg): nothing to change <==\n==> bravo (debian): nothing to change <==\n"
     );
 
+    // render and validate read the roots too (to merge, to tell a backend), and write there
+    // no more than diff does.
+    for verb in ["render", "validate"] {
+        let run = at(dir, &[verb, "--fleet", "hosts", "--roots", "snapshots"]);
+        assert_eq!(run.code, 0, "{verb}: {}", run.stderr);
+    }
+
     // No run wrote anything under the roots, nor in the fleet but what the test changed.
     assert_eq!(tree(&dir.join("snapshots")), before.0);
     let now = tree(&dir.join("hosts"));
