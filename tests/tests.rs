@@ -20,6 +20,7 @@ mod engine;
 mod example;
 mod firewall_conf;
 mod firewall_live;
+mod fleet;
 mod forwarding_live;
 mod fuzz;
 mod golden;

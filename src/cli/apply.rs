@@ -26,7 +26,7 @@ pub enum Color {
 }
 
 impl Color {
-    fn enabled(self) -> bool {
+    pub(super) fn enabled(self) -> bool {
         match self {
             Color::Always => true,
             Color::Never => false,
@@ -58,7 +58,7 @@ netloom diff --format json host.xml | jq .changes[].path"
 )]
 pub struct DiffArgs {
     /// Interface XML files (`-` for standard input); together they describe the whole host.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "fleet", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
@@ -75,6 +75,9 @@ pub struct DiffArgs {
     /// The live mode.
     #[command(flatten)]
     pub live: super::LiveArg,
+    /// Every host of a fleet repository (docs/fleet.md).
+    #[command(flatten)]
+    pub fleet: super::fleet::FleetArgs,
 }
 
 /// Show the diff, then write it as one transaction that `rollback` can undo.

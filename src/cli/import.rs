@@ -71,12 +71,22 @@ pub(super) fn show_notes(notes: &[Note]) {
 /// the files without the declaration saying them, and the files left alone. A root the
 /// import refuses gets no notes here: the plan says what stops it, if anything does.
 pub(super) fn note_root(root: &TargetRoot, backend: &dyn Backend, names: &[IfaceName]) {
+    show_notes(&root_notes(root, backend, names));
+}
+
+/// The notes [`note_root`] shows, for a caller that shows them its own way (`--fleet`).
+pub(super) fn root_notes(
+    root: &TargetRoot,
+    backend: &dyn Backend,
+    names: &[IfaceName],
+) -> Vec<Note> {
     let Ok(existing) = root.snapshot(backend.scan()) else {
-        return;
+        return Vec::new();
     };
-    if let Ok(imported) = backend.import_noted(&existing, names) {
-        show_notes(&imported.notes);
-    }
+    backend
+        .import_noted(&existing, names)
+        .map(|imported| imported.notes)
+        .unwrap_or_default()
 }
 
 pub(super) fn run(args: &Args, cli: &Ctx) -> Result<()> {

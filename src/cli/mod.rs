@@ -18,6 +18,7 @@ mod apply;
 mod boot;
 mod detect;
 mod dumpxml;
+mod fleet;
 mod history;
 mod import;
 mod input;
@@ -272,12 +273,15 @@ pub fn run(cli: Cli) -> Result<Status> {
     let done = |r: Result<()>| r.map(|()| Status::Success);
     let ctx = &Ctx::of(&cli);
     match &cli.command {
+        Command::Validate(args) if args.fleet.fleet.is_some() => fleet::validate(args, ctx),
         Command::Validate(args) => done(validate::run(args)),
         Command::Dumpxml(args) => done(dumpxml::run(args)),
+        Command::Render(args) if args.fleet.fleet.is_some() => fleet::render(args, ctx),
         Command::Render(args) => done(render::run(args, ctx)),
         Command::Import(args) => done(import::run(args, ctx)),
         Command::List(args) => done(import::list(args, ctx)),
         Command::Backends(args) => done(list_backends(args, ctx)),
+        Command::Diff(args) if args.fleet.fleet.is_some() => fleet::diff(args, ctx),
         Command::Diff(args) => apply::diff(args, ctx),
         Command::Apply(args) => apply::apply(args, ctx),
         Command::Undefine(args) => apply::undefine(args, ctx),
@@ -344,6 +348,12 @@ pub fn complain(err: &Error) {
 
 /// The backend `--backend` names, or the one whose marker the root has.
 pub(crate) fn choose(cli: &Ctx, root: &Path) -> Result<&'static dyn Backend> {
+    choose_named(cli.backend.as_deref(), root)
+}
+
+/// The backend `name` names, or without one the one whose marker the root has (for
+/// `--backend`, and a fleet host's `backend` file).
+pub(crate) fn choose_named(name: Option<&str>, root: &Path) -> Result<&'static dyn Backend> {
     let names = || {
         backends::ALL
             .iter()
@@ -352,7 +362,7 @@ pub(crate) fn choose(cli: &Ctx, root: &Path) -> Result<&'static dyn Backend> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if let Some(name) = &cli.backend {
+    if let Some(name) = name {
         return backends::find(name).ok_or_else(|| {
             Error::Usage(format!("unknown backend '{name}'; available: {}", names()))
         });

@@ -4,7 +4,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use super::{Ctx, choose, input};
-use crate::backend::{RenderedFile, Snapshot};
+use crate::backend::{Backend, RenderedFile, Snapshot};
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
 use crate::show::Shown;
@@ -18,9 +18,10 @@ Examples:\n  netloom render --backend ifcfg examples/host.xml\n  netloom render 
 )]
 pub struct Args {
     /// Interface XML files (`-` for standard input); together they describe one host.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "fleet", value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Write the files under DIR as if it were the target root, instead of printing them.
+    /// Write the files under DIR as if it were the target root, instead of printing them
+    /// (with --fleet, each host's under DIR/HOST).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// The root.
@@ -29,6 +30,9 @@ pub struct Args {
     /// The backend.
     #[command(flatten)]
     pub backend: super::BackendArg,
+    /// Every host of a fleet repository (docs/fleet.md).
+    #[command(flatten)]
+    pub fleet: super::fleet::FleetArgs,
 }
 
 pub(super) fn run(args: &Args, cli: &Ctx) -> Result<()> {
@@ -42,10 +46,7 @@ pub(super) fn run(args: &Args, cli: &Ctx) -> Result<()> {
             .map(|_| super::open_root(cli))
             .transpose()?,
     };
-    let existing = match &root {
-        Some(r) => r.snapshot(backend.scan())?,
-        None => Snapshot::default(),
-    };
+    let existing = existing(root.as_ref(), backend)?;
     let files = backend.render(&host, &existing)?;
     let done = match (&args.out, &root) {
         (Some(_), Some(root)) => engine::write_files(root, &files),
@@ -57,15 +58,43 @@ pub(super) fn run(args: &Args, cli: &Ctx) -> Result<()> {
     done
 }
 
+/// What the backend's files under the root hold now, for a render to merge into; nothing
+/// without a root.
+pub(super) fn existing(root: Option<&TargetRoot>, backend: &dyn Backend) -> Result<Snapshot> {
+    match root {
+        Some(r) => r.snapshot(backend.scan()),
+        None => Ok(Snapshot::default()),
+    }
+}
+
 /// Prints rendered files one after the other, each under a `==> PATH <==` header (as
 /// `tail` and `head` separate files), for `render` and `net render` alike. The path is shown
 /// escaped; the contents are the file's bytes. Buffered: standard output alone flushes at
 /// every line, which costs a system call per line.
 pub(super) fn print_files(files: &[RenderedFile]) -> Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    write_headed(&mut out, files, "", true)
+        .and_then(|()| out.flush())
+        .map_err(Error::Output)
+}
+
+/// Writes files as [`print_files`] shows them, each path after `prefix` (a fleet's host
+/// directory, `web1/`); `first` when nothing was written before, so no blank line leads.
+pub(super) fn write_headed(
+    out: &mut dyn Write,
+    files: &[RenderedFile],
+    prefix: &str,
+    first: bool,
+) -> std::io::Result<()> {
     for (i, f) in files.iter().enumerate() {
-        let sep = if i == 0 { "" } else { "\n" };
-        write!(out, "{sep}==> {} <==\n{}", Shown(&f.path), f.contents).map_err(Error::Output)?;
+        let sep = if i == 0 && first { "" } else { "\n" };
+        write!(
+            out,
+            "{sep}==> {}{} <==\n{}",
+            Shown(prefix),
+            Shown(&f.path),
+            f.contents
+        )?;
     }
-    out.flush().map_err(Error::Output)
+    Ok(())
 }

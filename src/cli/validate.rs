@@ -19,8 +19,18 @@ A network is checked as libvirt's net-define would check it.\n\nExamples:\n  net
 )]
 pub struct Args {
     /// XML files (`-` for standard input).
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "fleet", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Every host of a fleet repository (docs/fleet.md).
+    #[command(flatten)]
+    pub fleet: super::fleet::FleetArgs,
+    /// With --fleet: the backend of each host that has no `backend` file (and no root to
+    /// tell by); without --fleet, validating needs no backend.
+    #[arg(long, value_name = "NAME", requires = "fleet")]
+    pub backend: Option<String>,
+    /// With --fleet: one line a host, or one JSON object (docs/json.md).
+    #[arg(long, value_enum, default_value_t = super::apply::Format::Text, requires = "fleet")]
+    pub format: super::apply::Format,
 }
 
 pub(super) fn run(args: &Args) -> Result<()> {

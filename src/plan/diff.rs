@@ -76,6 +76,20 @@ struct JsonPlan<'a> {
 /// file its path, action, modes (4-digit octal strings, `null` for an absent side), whether
 /// it is binary, and the uncoloured diff block exactly as [`write_diff`] writes it.
 pub fn write_json(plan: &Plan, root: &str, out: &mut dyn Write) -> io::Result<()> {
+    let changes = json_changes(plan)?;
+    let doc = JsonPlan {
+        version: 1,
+        root,
+        backend: plan.backend,
+        changed: !plan.changes.is_empty(),
+        changes,
+    };
+    serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// Each change of the plan as `--format json` shows it.
+fn json_changes(plan: &Plan) -> io::Result<Vec<JsonChange<'_>>> {
     let mut changes = Vec::with_capacity(plan.changes.len());
     let mut buf = Vec::new();
     for change in &plan.changes {
@@ -92,15 +106,16 @@ pub fn write_json(plan: &Plan, root: &str, out: &mut dyn Write) -> io::Result<()
             diff: String::from_utf8_lossy(&buf).into_owned(),
         });
     }
-    let doc = JsonPlan {
-        version: 1,
-        root,
-        backend: plan.backend,
-        changed: !plan.changes.is_empty(),
-        changes,
-    };
-    serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;
-    out.write_all(b"\n")
+    Ok(changes)
+}
+
+/// Each change of the plan as the object `--format json` shows it in `changes`, for a
+/// document that lists several plans' changes (`diff --fleet`, which adds the host).
+pub fn change_values(plan: &Plan) -> io::Result<Vec<serde_json::Value>> {
+    json_changes(plan)?
+        .iter()
+        .map(|c| serde_json::to_value(c).map_err(io::Error::from))
+        .collect()
 }
 
 /// A mode as JSON shows it: `0644`, `4755`.
