@@ -248,28 +248,35 @@ pub(super) fn restore_forwarding(
 /// Deletes the bridge; one that is gone already is fine, and a device of that name that is
 /// not a bridge (someone made one since) is not netloom's to delete.
 pub(super) fn delete_bridge(name: &str) -> Result<(), Error> {
+    delete_own(name, "bridge")
+}
+
+/// Deletes device `name` that netloom made as a `kind` device (`bridge`, `vxlan`): one that
+/// is gone already is fine, and one of that name of another kind (someone made it since)
+/// is not netloom's to delete.
+pub(super) fn delete_own(name: &str, kind: &str) -> Result<(), Error> {
     let show = argv(&["ip", "-j", "-d", "link", "show", "dev", name]);
-    // `ip` that cannot run says nothing of the bridge: that is an error, not "gone".
+    // `ip` that cannot run says nothing of the device: that is an error, not "gone".
     let out = cmd::output(&show, None)?;
     if !out.ok {
         return Ok(());
     }
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).map_err(|e| {
         Error::Live(format!(
-            "cannot tell whether {name} is still the bridge netloom made: `{}` printed what \
-             is not JSON: {e}; left alone",
+            "cannot tell whether {name} is still the {kind} device netloom made: `{}` printed \
+             what is not JSON: {e}; left alone",
             cmd::shown(&show)
         ))
     })?;
-    let kind = doc
+    let found = doc
         .get(0)
         .and_then(|l| l.get("linkinfo"))
         .and_then(|i| i.get("info_kind"))
         .and_then(|k| k.as_str());
-    if kind != Some("bridge") {
+    if found != Some(kind) {
         return Err(Error::Live(format!(
-            "{name} is no longer the bridge netloom made (it is a {}); left alone",
-            kind.unwrap_or("device of unknown kind")
+            "{name} is no longer the {kind} device netloom made (it is a {}); left alone",
+            found.unwrap_or("device of unknown kind")
         )));
     }
     cmd::run(&argv(&["ip", "link", "del", "dev", name]), None).map(drop)

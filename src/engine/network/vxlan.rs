@@ -113,27 +113,5 @@ pub(super) fn create(
 /// Deletes the VXLAN device; one that is gone already is fine, and a device of that name
 /// that is not a VXLAN device is not netloom's to delete.
 pub(super) fn delete(name: &str) -> Result<(), Error> {
-    let show = argv(&["ip", "-j", "-d", "link", "show", "dev", name]);
-    let out = cmd::output(&show, None)?;
-    // `ip` says a device that does not exist by failing; anything else it prints is read.
-    if !out.ok {
-        return Ok(());
-    }
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).map_err(|e| {
-        Error::Live(format!(
-            "cannot read the output of `ip -j -d link show dev {name}`: {e}"
-        ))
-    })?;
-    let kind = doc
-        .get(0)
-        .and_then(|l| l.get("linkinfo"))
-        .and_then(|i| i.get("info_kind"))
-        .and_then(|k| k.as_str());
-    if kind != Some("vxlan") {
-        return Err(Error::Live(format!(
-            "{name} is no longer the VXLAN device netloom made (it is a {}); left alone",
-            kind.unwrap_or("device of unknown kind")
-        )));
-    }
-    cmd::run(&argv(&["ip", "link", "del", "dev", name]), None).map(drop)
+    super::link::delete_own(name, "vxlan")
 }
