@@ -60,7 +60,7 @@ fn main() {
         &measure(|| {
             let plan = engine::plan(&empty_root, &Ifcfg, &host).unwrap();
             let mut out = Vec::with_capacity(4 << 20);
-            write_diff(&plan, &mut out, false).unwrap();
+            write_diff(&plan, &mut out, netloom::plan::Look::default()).unwrap();
             shown = plan.changes.len();
             black_box(out);
         }),

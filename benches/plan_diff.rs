@@ -37,7 +37,7 @@ fn main() {
         changes,
     };
     let mut out = Vec::with_capacity(8 << 20);
-    write_diff(&plan, &mut out, false).unwrap();
+    write_diff(&plan, &mut out, netloom::plan::Look::default()).unwrap();
     println!("diff: {} files, {} bytes", plan.changes.len(), out.len());
 
     let mut timed = |what: &str, f: &dyn Fn(&mut Vec<u8>)| {
@@ -53,11 +53,23 @@ fn main() {
     let results = [
         (
             "diff",
-            timed("diff", &|o| write_diff(&plan, o, false).unwrap()),
+            timed("diff", &|o| {
+                write_diff(&plan, o, netloom::plan::Look::default()).unwrap()
+            }),
         ),
         (
             "diff --color",
-            timed("diff --color", &|o| write_diff(&plan, o, true).unwrap()),
+            timed("diff --color", &|o| {
+                write_diff(
+                    &plan,
+                    o,
+                    netloom::plan::Look {
+                        color: true,
+                        escape: true,
+                    },
+                )
+                .unwrap()
+            }),
         ),
         (
             "json",

@@ -544,6 +544,19 @@ fn what_fleet_mode_cannot_mean_is_a_usage_error() {
             &["validate", "--format", "json", "hosts/one/host.xml"],
             "--fleet",
         ),
+        (
+            &["diff", "--fleet", "hosts", "--live-mode", "always"],
+            "--live-mode is about one running host",
+        ),
+        (
+            &["validate", "--fleet", "hosts", "--backend", "bogus"],
+            "unknown backend 'bogus'",
+        ),
+        // An --out whose parents do not exist yet is judged by where it would be made.
+        (
+            &["render", "--fleet", "hosts", "--out", "hosts/new/sub"],
+            "is inside the --fleet directory",
+        ),
     ] {
         let run = at(dir, args);
         assert_eq!(

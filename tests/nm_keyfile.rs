@@ -232,6 +232,29 @@ fn a_profile_with_the_xmls_uuid_is_written_into_the_keyfile_that_holds_it() {
     assert_eq!(out[0].path, format!("{KEYFILES}/eth7.nmconnection"));
 }
 
+#[test]
+fn a_uuid_netloom_derives_for_another_device_is_refused() {
+    let derived = render::uuid("eno1");
+    let host = netloom::xml::read_str(
+        "h.xml",
+        &format!(
+            "<interfaces><interface type='ethernet' name='eth1'><uuid>{derived}</uuid></interface>\
+             <interface type='ethernet' name='eno1'/></interfaces>"
+        ),
+    )
+    .unwrap();
+    match Nm.render(&host, &Snapshot::default()) {
+        Err(BackendError::Unsupported { refusals, .. }) => {
+            assert_eq!(refusals.len(), 1, "{refusals:?}");
+            assert!(
+                refusals[0].why.contains("'eth1' has this UUID too"),
+                "{refusals:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -738,7 +738,11 @@ fn a_users_profile_is_kept_by_its_uuid_and_another_uuid_is_refused() {
     let refused = run(&sb, tmp.path(), &["apply", "--yes", &other], &[]);
     assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
     assert!(
-        refused.stderr.contains(theirs) && refused.stderr.contains("cannot change"),
+        refused.stderr.contains(theirs)
+            && refused
+                .stderr
+                .contains("which the XML gives <uuid>9a8b7c6d")
+            && refused.stderr.contains("cannot change"),
         "{}",
         refused.stderr
     );

@@ -281,7 +281,7 @@ fn read_tree(dir: &Path) -> Tree {
 
 fn diff_of(plan: &Plan) -> Vec<u8> {
     let mut out = Vec::new();
-    write_diff(plan, &mut out, false).unwrap();
+    write_diff(plan, &mut out, netloom::plan::Look::default()).unwrap();
     out
 }
 

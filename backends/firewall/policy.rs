@@ -54,27 +54,28 @@ fn incoming_rules(
     rules: &mut Vec<Placed>,
 ) -> Result<(), String> {
     for allow in &incoming.allows {
-        let to = guest_address(net, &allow.guest)?;
         let (proto, to_ports) = (allow.proto(), allow.guest_ports());
-        let family = family_of(&to);
-        rules.push(Placed {
-            family,
-            rule: Rule::AllowDnat {
-                proto,
-                to,
-                to_ports,
-            },
-        });
-        rules.push(Placed {
-            family,
-            rule: Rule::Dnat {
-                proto,
-                port: allow.port,
-                to,
-                to_ports,
-                dev: dev.cloned(),
-            },
-        });
+        for to in guest_addresses(net, &allow.guest)? {
+            let family = family_of(&to);
+            rules.push(Placed {
+                family,
+                rule: Rule::AllowDnat {
+                    proto,
+                    to,
+                    to_ports,
+                },
+            });
+            rules.push(Placed {
+                family,
+                rule: Rule::Dnat {
+                    proto,
+                    port: allow.port,
+                    to,
+                    to_ports,
+                    dev: dev.cloned(),
+                },
+            });
+        }
     }
     Ok(())
 }
@@ -148,22 +149,30 @@ fn families(net: &Network) -> Vec<Family> {
     out
 }
 
-/// The address of an incoming rule's guest: given, or its DHCP host's fixed address.
-fn guest_address(net: &Network, guest: &Guest) -> Result<IpAddr, String> {
-    match guest {
-        Guest::Address(a) => Ok(*a),
-        Guest::Domain(name) => net
-            .ips
-            .iter()
-            .filter_map(|ip| ip.dhcp.as_ref())
-            .flat_map(|d| &d.hosts)
-            .find(|h| h.name.as_ref() == Some(name))
-            .and_then(|h| h.ip)
-            .ok_or_else(|| {
-                format!(
-                    "<nl:allow domain='{name}'> names no <dhcp><host> with a fixed ip, so it has \
-                     no address to forward to"
-                )
-            }),
+/// The addresses of an incoming rule's guest: given, or its DHCP hosts' fixed addresses
+/// (the first of each family: a guest with an IPv4 and an IPv6 host entry is forwarded to
+/// in both).
+fn guest_addresses(net: &Network, guest: &Guest) -> Result<Vec<IpAddr>, String> {
+    let name = match guest {
+        Guest::Address(a) => return Ok(vec![*a]),
+        Guest::Domain(name) => name,
+    };
+    let mut out: Vec<IpAddr> = Vec::new();
+    let fixed = (net.ips.iter())
+        .filter_map(|ip| ip.dhcp.as_ref())
+        .flat_map(|d| &d.hosts)
+        .filter(|h| h.name.as_ref() == Some(name))
+        .filter_map(|h| h.ip);
+    for a in fixed {
+        if !out.iter().any(|o| o.is_ipv4() == a.is_ipv4()) {
+            out.push(a);
+        }
     }
+    if out.is_empty() {
+        return Err(format!(
+            "<nl:allow domain='{name}'> names no <dhcp><host> with a fixed ip, so it has no \
+             address to forward to"
+        ));
+    }
+    Ok(out)
 }

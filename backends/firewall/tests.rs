@@ -543,3 +543,34 @@ fn a_disabled_policy_renders_nothing_and_a_route_network_can_deny_incoming() {
         "route keeps letting everything in by default"
     );
 }
+
+#[test]
+fn a_guest_named_by_its_dhcp_hosts_is_forwarded_to_in_each_family_it_has() {
+    let net = crate::xml::read_network_str(
+        "d.xml",
+        "<network xmlns:nl='urn:netloom:xml:1'>
+  <name>d</name>
+  <forward mode='nat'/>
+  <bridge name='virbr5'/>
+  <ip family='ipv6' address='fd00:50::1' prefix='64'>
+    <dhcp><host name='foobar' ip='fd00:50::5'/></dhcp>
+  </ip>
+  <ip address='192.168.50.1' prefix='24'>
+    <dhcp><host mac='52:54:00:00:00:01' name='foobar' ip='192.168.50.5'/></dhcp>
+  </ip>
+  <nl:forwarding>
+    <nl:incoming default='deny'><nl:allow port='123' domain='foobar' destport='321'/></nl:incoming>
+  </nl:forwarding>
+</network>",
+    )
+    .unwrap();
+    let plan = plan(&net).unwrap().unwrap();
+    let mut to: Vec<String> = (plan.rules.iter())
+        .filter_map(|p| match &p.rule {
+            Rule::Dnat { to, .. } => Some(to.to_string()),
+            _ => None,
+        })
+        .collect();
+    to.sort();
+    assert_eq!(to, ["192.168.50.5", "fd00:50::5"], "{plan:#?}");
+}

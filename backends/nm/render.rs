@@ -78,6 +78,11 @@ pub fn profiles(host: &Host) -> Result<Vec<Settings>, BackendError> {
         out.extend(r.out);
         refusals.extend(r.refusals);
     }
+    // A UUID the XML gives may be one netloom derives for another device; the XML's reader
+    // already refused one given twice. Checked only when the XML gives one.
+    if host.interfaces.iter().any(|i| i.uuid.is_some()) {
+        refusals.extend(uuid_clashes(&out));
+    }
     if refusals.is_empty() {
         Ok(out)
     } else {
@@ -86,6 +91,32 @@ pub fn profiles(host: &Host) -> Result<Vec<Settings>, BackendError> {
             refusals,
         })
     }
+}
+
+/// A refusal for each profile whose UUID an earlier profile has: NetworkManager knows a
+/// profile by its UUID, so the second would replace the first.
+fn uuid_clashes(profiles: &[Settings]) -> Vec<Refusal> {
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for p in profiles {
+        let (Some(u), Some(name)) = (p.uuid(), p.interface_name()) else {
+            continue;
+        };
+        match seen.get(u) {
+            None => {
+                seen.insert(u, name);
+            }
+            Some(first) => out.push(Refusal {
+                interface: name.to_owned(),
+                setting: format!("<uuid>{u}</uuid>"),
+                why: format!(
+                    "'{first}' has this UUID too (given, or the one netloom derives from its \
+                     name), and NetworkManager knows a profile by its UUID; give another"
+                ),
+            }),
+        }
+    }
+    out
 }
 
 /// What ports and slaves take from their top-level interface.

@@ -26,6 +26,15 @@ pub enum Color {
 }
 
 impl Color {
+    /// How a diff on standard output is written: coloured as asked, and escaped whenever a
+    /// person reads it (colour, or a terminal), so a file's escape sequences never act.
+    pub(super) fn look(self) -> crate::plan::Look {
+        crate::plan::Look {
+            color: self.enabled(),
+            escape: std::io::stdout().is_terminal(),
+        }
+    }
+
     pub(super) fn enabled(self) -> bool {
         match self {
             Color::Always => true,
@@ -397,7 +406,11 @@ pub(super) fn consent(plan: &Plan, root: &TargetRoot, how: &How, question: &str)
         Format::Text => show(plan, root, Format::Text, how.color)?,
         Format::Json if !how.yes && std::io::stdin().is_terminal() => {
             let mut err = BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
-            plan::write_diff(plan, &mut err, false)
+            let look = plan::Look {
+                color: false,
+                escape: std::io::stderr().is_terminal(),
+            };
+            plan::write_diff(plan, &mut err, look)
                 .and_then(|()| err.flush())
                 .map_err(Error::Output)?;
         }
@@ -457,7 +470,7 @@ fn live_summary(applied: &Applied) -> String {
 pub(super) fn show(plan: &Plan, root: &TargetRoot, format: Format, color: Color) -> Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match format {
-        Format::Text => plan::write_diff(plan, &mut out, color.enabled()),
+        Format::Text => plan::write_diff(plan, &mut out, color.look()),
         Format::Json => plan::write_json(plan, &root.display().to_string(), &mut out),
     }
     .and_then(|()| out.flush())

@@ -180,6 +180,15 @@ fn run(
             "--fleet reads every host's files from DIR/HOST; give no FILE with it".into(),
         ));
     }
+    if cli.live != super::live::LiveMode::Auto {
+        return Err(Error::Usage(
+            "--live-mode is about one running host; --fleet compares files only".into(),
+        ));
+    }
+    if let Some(name) = &cli.backend {
+        // Checked here, not per host: a host with a `backend` file never asks for it.
+        choose_named(Some(name), Path::new("/"))?;
+    }
     if cli.root != Path::new("/") {
         return Err(Error::Usage(
             "--root names one host's root; with --fleet, each host's is HOST/root or \
@@ -605,7 +614,7 @@ fn print_text(hosts: &[Outcome], color: Color) -> Result<()> {
                 "==> {name}{backend}: {} would change{empty} <==",
                 count(plan.changes.len(), "file")
             )
-            .and_then(|()| plan::write_diff(plan, &mut out, color.enabled())),
+            .and_then(|()| plan::write_diff(plan, &mut out, color.look())),
         };
         written.map_err(Error::Output)?;
     }
@@ -726,12 +735,19 @@ fn write_out(out: &Path, hosts: &[Outcome]) -> Result<()> {
 /// Refuses an `--out` inside the fleet or the roots: fleet mode writes under no root, and
 /// writing into the repository it reads would change what the next run reads.
 fn refuse_out_inside(out: &Path, args: &FleetArgs) -> Result<()> {
+    // The nearest ancestor that exists, resolved, with the rest of the path after it: a
+    // `--out` whose parents do not exist yet is still judged by where it would be made.
     let real = |p: &Path| -> Option<PathBuf> {
-        std::fs::canonicalize(p).ok().or_else(|| {
-            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
-            let parent = std::fs::canonicalize(parent.unwrap_or(Path::new("."))).ok()?;
-            Some(parent.join(p.file_name()?))
-        })
+        let p = std::path::absolute(p).ok()?;
+        let mut rest = Vec::new();
+        let mut at = p.as_path();
+        loop {
+            if let Ok(found) = std::fs::canonicalize(at) {
+                return Some(rest.iter().rev().fold(found, |acc, part| acc.join(part)));
+            }
+            rest.push(at.file_name()?.to_owned());
+            at = at.parent()?;
+        }
     };
     let Some(target) = real(out) else {
         return Ok(());

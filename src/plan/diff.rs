@@ -28,22 +28,33 @@ const RESET: &[u8] = b"\x1b[m";
 /// need to reproduce the file exactly.
 const NO_NEWLINE: &[u8] = b"\\ No newline at end of file\n";
 
+/// How a diff is written: for a person, or as a patch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Look {
+    /// git's default colours.
+    pub color: bool,
+    /// A line of a file shown as a person is shown text ([`crate::show`]): a carriage
+    /// return or escape sequence in a file must not act on the terminal. Implied by colour.
+    pub escape: bool,
+}
+
 /// Writes the plan as unified diffs, one per changed file, in plan order (sorted by path).
 ///
 /// The output applies with `git apply` or `patch -p1` in the target root and turns the
-/// current files into the planned ones. With `color`, lines carry git's default colours;
-/// without it the output holds no escape bytes at all, so it can be saved as a patch.
+/// current files into the planned ones. With `look.color`, lines carry git's default
+/// colours; with neither colour nor `look.escape` the output holds the files' bytes exactly
+/// and no escape bytes of its own, so it can be saved as a patch.
 ///
 /// Two things no text patch can carry, and the tools refuse: binary contents (shown as
 /// "Binary files ... differ", as `git diff` does without `--binary`), and, for `git apply`
 /// only, a change of permissions alone that keeps the executable bit (0644 to 0600): git
 /// records nothing but 100644 and 100755, and since 2.42 calls such a block "only garbage".
 /// GNU patch applies those exactly, so they are written as git would write them.
-pub fn write_diff(plan: &Plan, out: &mut dyn Write, color: bool) -> io::Result<()> {
+pub fn write_diff(plan: &Plan, out: &mut dyn Write, look: Look) -> io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
     for change in &plan.changes {
         buf.clear();
-        write_change(change, &mut buf, color)?;
+        write_change(change, &mut buf, look)?;
         out.write_all(&buf)?;
     }
     Ok(())
@@ -94,7 +105,7 @@ fn json_changes(plan: &Plan) -> io::Result<Vec<JsonChange<'_>>> {
     let mut buf = Vec::new();
     for change in &plan.changes {
         buf.clear();
-        let binary = write_change(change, &mut buf, false)?;
+        let binary = write_change(change, &mut buf, Look::default())?;
         changes.push(JsonChange {
             path: &change.path,
             action: change.action().as_str(),
@@ -156,7 +167,8 @@ fn meta(buf: &mut Vec<u8>, color: bool, text: &[u8]) {
 }
 
 /// Writes the block of one change into `buf`; returns whether it was shown as binary.
-fn write_change(change: &Change, buf: &mut Vec<u8>, color: bool) -> io::Result<bool> {
+fn write_change(change: &Change, buf: &mut Vec<u8>, look: Look) -> io::Result<bool> {
+    let color = look.color;
     let a = quote("a/", &change.path);
     let b = quote("b/", &change.path);
     meta(buf, color, format!("diff --git {a} {b}").as_bytes());
@@ -225,12 +237,13 @@ fn write_change(change: &Change, buf: &mut Vec<u8>, color: bool) -> io::Result<b
     let tab = if change.path.contains(' ') { "\t" } else { "" };
     meta(buf, color, format!("--- {a}{tab}").as_bytes());
     meta(buf, color, format!("+++ {b}{tab}").as_bytes());
-    hunks(buf, old_text, new_text, color)?;
+    hunks(buf, old_text, new_text, look)?;
     Ok(false)
 }
 
 /// Appends the hunks of a line diff from `old` to `new`, with [`CONTEXT`] lines around.
-fn hunks(buf: &mut Vec<u8>, old: &str, new: &str, color: bool) -> io::Result<()> {
+fn hunks(buf: &mut Vec<u8>, old: &str, new: &str, look: Look) -> io::Result<()> {
+    let color = look.color;
     let diff = TextDiff::from_lines(old, new);
     for group in diff.grouped_ops(CONTEXT) {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
@@ -249,7 +262,7 @@ fn hunks(buf: &mut Vec<u8>, old: &str, new: &str, color: bool) -> io::Result<()>
         }
         buf.push(b'\n');
         for op in &group {
-            lines(buf, &diff, op, color);
+            lines(buf, &diff, op, look);
         }
     }
     Ok(())
@@ -257,7 +270,8 @@ fn hunks(buf: &mut Vec<u8>, old: &str, new: &str, color: bool) -> io::Result<()>
 
 /// Appends the lines of one diff operation, each with its sign and, for a last line
 /// without a newline, GNU's marker after it.
-fn lines(buf: &mut Vec<u8>, diff: &TextDiff<'_, '_, str>, op: &DiffOp, color: bool) {
+fn lines(buf: &mut Vec<u8>, diff: &TextDiff<'_, '_, str>, op: &DiffOp, look: Look) {
+    let (color, escape) = (look.color, look.color || look.escape);
     for change in diff.iter_changes(op) {
         let (sign, paint) = match change.tag() {
             ChangeTag::Equal => (b' ', None),
@@ -270,9 +284,9 @@ fn lines(buf: &mut Vec<u8>, diff: &TextDiff<'_, '_, str>, op: &DiffOp, color: bo
             None => (value, false),
         };
         match paint.filter(|_| color) {
-            // Colour means a person reads it (a terminal, or `less -R`), never `patch`:
-            // a carriage return or escape sequence in a file must not act on the terminal.
-            None if color => {
+            // Colour, or a terminal, means a person reads it, never `patch`: a carriage
+            // return or escape sequence in a file must not act on the terminal.
+            None if escape => {
                 buf.push(sign);
                 shown(buf, text);
             }

@@ -5,7 +5,7 @@
 
 mod diff;
 
-pub use diff::{change_values, write_diff, write_json};
+pub use diff::{Look, change_values, write_diff, write_json};
 
 use std::collections::BTreeMap;
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use roxmltree::Node;
 
 use super::reader::Reader;
-use crate::model::{IfaceName, Port};
+use crate::model::{IfaceName, Port, Uuid};
 
 /// Where a nested `<interface>` sits, with the index of its master's definition.
 #[derive(Clone, Copy)]
@@ -34,9 +34,14 @@ struct Definition {
     master: Option<usize>,
 }
 
-/// Every device definition met while reading, in reading order (masters before their ports).
+/// Every device definition met while reading, in reading order (masters before their ports),
+/// and every interface's `<uuid>`.
 #[derive(Default)]
-pub(crate) struct Defs(Vec<Definition>);
+pub(crate) struct Defs {
+    devices: Vec<Definition>,
+    /// Each `<uuid>` with the input file and offset it was read at.
+    uuids: Vec<(Uuid, usize, usize)>,
+}
 
 impl Defs {
     /// Records that a device is defined at `offset` of input `file`; returns its index, for
@@ -48,33 +53,62 @@ impl Defs {
         name: Option<&IfaceName>,
         master: Option<usize>,
     ) -> usize {
-        self.0.push(Definition {
+        self.devices.push(Definition {
             name: name.cloned(),
             file,
             offset,
             master,
         });
-        self.0.len() - 1
+        self.devices.len() - 1
     }
 
     fn name_of(&self, index: Option<usize>) -> &str {
         index
-            .and_then(|i| self.0.get(i))
+            .and_then(|i| self.devices.get(i))
             .and_then(|d| d.name.as_ref())
             .map_or("?", |n| n.as_str())
     }
 
+    /// Records an interface's `<uuid>`, read at `offset` of input `file`.
+    pub(crate) fn add_uuid(&mut self, file: usize, offset: usize, uuid: Uuid) {
+        self.uuids.push((uuid, file, offset));
+    }
+
+    /// Reports each `<uuid>` another interface already has: a UUID names one profile, and
+    /// two would write two profiles NetworkManager tells apart by nothing else.
+    fn report_uuids(&self, readers: &mut [Reader]) {
+        let mut first: HashMap<Uuid, (usize, usize)> = HashMap::with_capacity(self.uuids.len());
+        for &(uuid, file, offset) in &self.uuids {
+            let Some(&(f, o)) = first.get(&uuid) else {
+                first.insert(uuid, (file, offset));
+                continue;
+            };
+            let Some(at) = readers.get(f).map(|r| r.location(o)) else {
+                continue;
+            };
+            if let Some(r) = readers.get_mut(file) {
+                r.error_noted(
+                    offset,
+                    format!("<uuid>{uuid}</uuid> is given to two interfaces; a UUID names one"),
+                    format!("first given at {at}"),
+                );
+            }
+        }
+    }
+
     /// Reports each definition of a name already defined, to the reader of the file it is
-    /// in (`readers` in file order), with a note pointing at the first.
+    /// in (`readers` in file order), with a note pointing at the first; and each `<uuid>`
+    /// given twice.
     pub(crate) fn report_conflicts(&self, readers: &mut [Reader]) {
-        let mut first: HashMap<&IfaceName, usize> = HashMap::with_capacity(self.0.len());
+        self.report_uuids(readers);
+        let mut first: HashMap<&IfaceName, usize> = HashMap::with_capacity(self.devices.len());
         // A device inside a master that is itself a repeat, or unnamed, is reported through
         // its master's problem; repeating it for every port would only bury that one.
-        let mut shadowed = vec![false; self.0.len()];
-        for (i, def) in self.0.iter().enumerate() {
+        let mut shadowed = vec![false; self.devices.len()];
+        for (i, def) in self.devices.iter().enumerate() {
             if let Some(m) = def.master
                 && (shadowed.get(m).copied().unwrap_or(true)
-                    || self.0.get(m).is_none_or(|d| d.name.is_none()))
+                    || self.devices.get(m).is_none_or(|d| d.name.is_none()))
             {
                 shadowed[i] = true;
                 continue;
@@ -85,7 +119,7 @@ impl Defs {
                 continue;
             };
             shadowed[i] = true;
-            let earlier = &self.0[j];
+            let earlier = &self.devices[j];
             let (message, note) = match (earlier.master, def.master) {
                 (Some(a), Some(b)) if a == b => (
                     format!("'{name}' is listed twice in '{}'", self.name_of(Some(a))),

@@ -74,9 +74,11 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
     r.check_attrs(el, &what, &["type", "name"]);
     let kids = r.children_ns(el, &what, allowed, None, netloom_children(ty));
     let name = name_attr(r, el, &what, ty);
-    let uuid = r
-        .once(&kids, "uuid", &what)
-        .and_then(|n| text_value(r, n, "<uuid>", uuid_text));
+    let uuid_el = r.once(&kids, "uuid", &what);
+    let uuid = uuid_el.and_then(|n| text_value(r, n, "<uuid>", uuid_text));
+    if let (Some(u), Some(n)) = (uuid, uuid_el) {
+        defs.add_uuid(r.file_index, n.range().start, u);
+    }
     let start = r
         .once(&kids, "start", &what)
         .and_then(|n| single_value(r, n, "<start>", "mode", StartMode::parse));

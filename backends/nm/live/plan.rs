@@ -175,7 +175,9 @@ fn refuse_other_uuid(desired: &Settings, found: Option<&LiveProfile>) -> Result<
         return Ok(());
     }
     Err(Error::Refused(format!(
-        "NetworkManager's profile '{}' (UUID {}) configures device '{}', which the XML gives          <uuid>{}</uuid>, and a profile's UUID cannot change: give that profile's UUID, drop          the <uuid>, or delete the profile",
+        "NetworkManager's profile '{}' (UUID {}) configures device '{}', which the XML gives \
+         <uuid>{}</uuid>, and a profile's UUID cannot change: give that profile's UUID, drop \
+         the <uuid>, or delete the profile",
         found.settings.id().unwrap_or("?"),
         found.settings.uuid().unwrap_or("?"),
         desired.interface_name().unwrap_or("?"),

@@ -19,12 +19,22 @@ fn change(path: &str, old: Option<FileState>, new: Option<FileState>) -> Change 
 }
 
 fn render(changes: Vec<Change>, color: bool) -> String {
+    render_with(
+        changes,
+        Look {
+            color,
+            escape: false,
+        },
+    )
+}
+
+fn render_with(changes: Vec<Change>, look: Look) -> String {
     let plan = Plan {
         backend: "test",
         changes,
     };
     let mut out = Vec::new();
-    write_diff(&plan, &mut out, color).unwrap();
+    write_diff(&plan, &mut out, look).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -354,7 +364,11 @@ fn json_of_an_empty_plan() {
         "{\"version\":1,\"root\":\"/\",\"backend\":\"null\",\"changed\":false,\"changes\":[]}\n"
     );
     let mut out = Vec::new();
-    write_diff(&plan, &mut out, true).unwrap();
+    let look = Look {
+        color: true,
+        escape: true,
+    };
+    write_diff(&plan, &mut out, look).unwrap();
     assert!(out.is_empty());
 }
 
@@ -375,7 +389,20 @@ fn a_coloured_diff_shows_control_characters_of_a_file_escaped_and_a_plain_one_ke
     );
     // Every escape left is one of git's colours, never the file's.
     assert!(!coloured.contains("\u{1b}[2J"), "{coloured:?}");
-    // Without colour the diff is for `patch`: the file's own bytes.
+    // Without colour but to a terminal (NO_COLOR, --color never), still escaped, uncoloured.
+    let escaped = render_with(
+        vec![c()],
+        Look {
+            color: false,
+            escape: true,
+        },
+    );
+    assert!(
+        !escaped.contains('\u{1b}') && !escaped.contains('\r'),
+        "{escaped:?}"
+    );
+    assert!(escaped.contains("+\tA=1\\u{1b}[2J\\r\n"), "{escaped:?}");
+    // Neither: the diff is for `patch`: the file's own bytes.
     let plain = render(vec![c()], false);
     assert!(plain.contains("+\tA=1\u{1b}[2J\r\n"), "{plain:?}");
 }

@@ -10,6 +10,7 @@ use super::super::reader::{Reader, attribute};
 use super::addressing::parse_ip;
 use super::policy::port_value;
 use crate::model::NETLOOM_NS;
+use crate::model::ValueError;
 use crate::model::network::{CrossHost, Listen, Network, Peer, PeerDhcp, Vni};
 
 /// `<nl:listen>` and `<nl:connections>`, which come together.
@@ -45,7 +46,7 @@ pub(super) fn cross_host(
     let what = "<nl:listen>";
     r.children(listen_el, what, &[], None);
     r.check_attrs(listen_el, what, &["address", "port", "vni"]);
-    let address = r.value(listen_el, what, "address", parse_ip);
+    let address = r.value(listen_el, what, "address", host_address);
     let port = r.optional(listen_el, what, "port", port_value);
     let vni = r.optional(listen_el, what, "vni", Vni::parse);
     let peers = connections_of(r, conns_el, net, address);
@@ -57,6 +58,22 @@ pub(super) fn cross_host(
         },
         peers: peers?,
     })
+}
+
+/// An address one host has on the underlay: unicast, neither unspecified, loopback,
+/// multicast nor broadcast, which no VXLAN tunnel between two hosts can use.
+fn host_address(s: &str) -> Result<IpAddr, ValueError> {
+    let a = parse_ip(s)?;
+    let why = match a {
+        _ if a.is_unspecified() => "an unspecified address",
+        _ if a.is_loopback() => "a loopback address",
+        _ if a.is_multicast() => "a multicast address",
+        IpAddr::V4(v4) if v4.is_broadcast() => "the broadcast address",
+        _ => return Ok(a),
+    };
+    Err(ValueError(format!(
+        "{why}; expected the unicast address of a host on the underlay"
+    )))
 }
 
 /// `<nl:connections>`: each `<nl:connection address port dhcp>`, checked against this
@@ -85,7 +102,7 @@ fn connections_of(
         let what = "<nl:connection>";
         r.children(n, what, &[], None);
         r.check_attrs(n, what, &["address", "port", "dhcp"]);
-        let address = r.value(n, what, "address", parse_ip);
+        let address = r.value(n, what, "address", host_address);
         let port = r.optional(n, what, "port", port_value);
         let dhcp = r.optional(n, what, "dhcp", PeerDhcp::parse);
         let Some(address) = address else {

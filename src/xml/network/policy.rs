@@ -290,6 +290,28 @@ fn outgoing(r: &mut Reader, el: Node) -> Outgoing {
         ) else {
             continue;
         };
+        // A rule that says what the default says would make no rule at all (judged only
+        // when the default was read: a bad one is reported already).
+        let said = default.unwrap_or(Verdict::Allow);
+        let judged = default.is_some() || attribute(el, "default").is_none();
+        if judged && verdict == said {
+            r.error(
+                n.range().start,
+                format!(
+                    "<nl:{verdict}> under <nl:outgoing default='{said}'> changes nothing; \
+                     expected <nl:{}> (the default already {} port {port})",
+                    match said {
+                        Verdict::Allow => Verdict::Deny,
+                        Verdict::Deny => Verdict::Allow,
+                    },
+                    match said {
+                        Verdict::Allow => "allows",
+                        Verdict::Deny => "denies",
+                    },
+                ),
+            );
+            continue;
+        }
         let rule = OutgoingRule {
             verdict,
             port,
