@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use netloom::backend::{Backend, ObjectKind, Snapshot};
+use netloom::backend::{Backend, Snapshot};
 
 mod common;
 use common::{report, sample};
@@ -44,11 +44,7 @@ fn main() {
     let hosts: Vec<Host> = SIZES.iter().map(|&n| Host::new(work.path(), n)).collect();
 
     let mut rows = Vec::new();
-    let backends = netloom::backends::ALL
-        .iter()
-        .copied()
-        .filter(|b| b.accepts(ObjectKind::Interfaces));
-    for backend in backends {
+    for backend in netloom::backends::ALL.iter().copied() {
         let mut medians = [[Duration::ZERO; 2]; STEPS.len()];
         for (k, host) in hosts.iter().enumerate() {
             for (step, median) in steps(&bin, work.path(), backend, host) {

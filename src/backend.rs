@@ -16,14 +16,6 @@ use crate::model::{Host, IfaceName};
 pub use crate::model::{Imported, Note, NoteKind};
 pub use crate::plan::RenderedFile;
 
-/// What kind of object a backend renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ObjectKind {
-    /// Host interfaces (ifcfg, Debian, NetworkManager, networkd).
-    Interfaces,
-}
-
 /// The files of a target root that a backend asked for, read by the engine: relative path to
 /// text. A missing file is simply absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,9 +55,6 @@ pub trait Backend: Send + Sync {
     /// The stable id: the `--backend` value and the folder name under `backends/`,
     /// `templates/` and `golden/`.
     fn name(&self) -> &'static str;
-
-    /// Whether this backend renders objects of `kind`.
-    fn accepts(&self, kind: ObjectKind) -> bool;
 
     /// Whether a user chooses it: `netloom backends` and the list of names an error offers
     /// show it. A backend that exists for the tests says no; `--backend` still reaches it,

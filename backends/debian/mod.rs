@@ -18,9 +18,7 @@ mod splice;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::backend::{
-    Backend, BackendError, Imported, ObjectKind, Removal, RenderedFile, Snapshot,
-};
+use crate::backend::{Backend, BackendError, Imported, Removal, RenderedFile, Snapshot};
 use crate::model::{Host, IfaceName, Interface, InterfaceKind, PortKind};
 
 /// The file ifupdown reads first, relative to the target root.
@@ -35,10 +33,6 @@ pub struct Debian;
 impl Backend for Debian {
     fn name(&self) -> &'static str {
         "debian"
-    }
-
-    fn accepts(&self, kind: ObjectKind) -> bool {
-        kind == ObjectKind::Interfaces
     }
 
     fn marker(&self) -> Option<&'static str> {

@@ -12,7 +12,7 @@ mod parse;
 mod render;
 mod routes;
 
-use crate::backend::{Backend, BackendError, Imported, ObjectKind, RenderedFile, Snapshot};
+use crate::backend::{Backend, BackendError, Imported, RenderedFile, Snapshot};
 use crate::model::{Host, IfaceName};
 
 /// Where the files live, relative to the target root.
@@ -24,10 +24,6 @@ pub struct Ifcfg;
 impl Backend for Ifcfg {
     fn name(&self) -> &'static str {
         "ifcfg"
-    }
-
-    fn accepts(&self, kind: ObjectKind) -> bool {
-        kind == ObjectKind::Interfaces
     }
 
     fn marker(&self) -> Option<&'static str> {

@@ -22,9 +22,7 @@ use std::collections::HashMap;
 
 pub use settings::{Settings, Value};
 
-use crate::backend::{
-    Backend, BackendError, Imported, ObjectKind, Refusal, Removal, RenderedFile, Snapshot,
-};
+use crate::backend::{Backend, BackendError, Imported, Refusal, Removal, RenderedFile, Snapshot};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::model::{Bond, Host, IfaceName, InterfaceKind, PortKind};
 
@@ -273,10 +271,6 @@ fn keyfile_for(
 impl Backend for Nm {
     fn name(&self) -> &'static str {
         "nm"
-    }
-
-    fn accepts(&self, kind: ObjectKind) -> bool {
-        kind == ObjectKind::Interfaces
     }
 
     fn marker(&self) -> Option<&'static str> {

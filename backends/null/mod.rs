@@ -3,7 +3,7 @@
 //! confirm) can be tested, and watched, with a format that has no rules of its own; it is
 //! also a plain way to keep a host's declaration under a root.
 
-use crate::backend::{Backend, BackendError, Imported, ObjectKind, RenderedFile, Snapshot};
+use crate::backend::{Backend, BackendError, Imported, RenderedFile, Snapshot};
 use crate::error::Diagnostics;
 use crate::model::{Host, IfaceName};
 use crate::source::SourceFile;
@@ -19,10 +19,6 @@ pub struct Null;
 impl Backend for Null {
     fn name(&self) -> &'static str {
         "null"
-    }
-
-    fn accepts(&self, kind: ObjectKind) -> bool {
-        kind == ObjectKind::Interfaces
     }
 
     fn listed(&self) -> bool {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use netloom::Diagnostics;
-use netloom::backend::{Backend, BackendError, ObjectKind, Snapshot};
+use netloom::backend::{Backend, BackendError, Snapshot};
 use netloom::backends::nm::keyfile;
 use netloom::model::Host;
 use netloom::syntax::{ini, interfaces, shell::ShellFile};
@@ -137,7 +137,6 @@ pub static BACKENDS: LazyLock<Vec<Subject>> = LazyLock::new(|| {
     let all: Vec<Subject> = netloom::backends::ALL
         .iter()
         .copied()
-        .filter(|b| b.accepts(ObjectKind::Interfaces))
         .map(|backend| {
             let roots = roots(backend.name());
             assert!(!roots.is_empty(), "{} has no golden roots", backend.name());
