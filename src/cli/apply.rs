@@ -434,6 +434,9 @@ fn report(place: &str, plan: &Plan, applied: Option<(&Applied, Option<u64>)>) ->
         }
     });
     let (down, up) = applied.map_or((&[][..], &[][..]), |(a, _)| (&a.down[..], &a.up[..]));
+    // Each file as `diff --format json` gives it, its unified diff included: what a script
+    // shows of the change is then what was written, not a diff read a moment before.
+    let files = crate::plan::change_values(plan).map_err(Error::Output)?;
     super::json::print(serde_json::json!({
         "root": place,
         "backend": plan.backend,
@@ -441,7 +444,7 @@ fn report(place: &str, plan: &Plan, applied: Option<(&Applied, Option<u64>)>) ->
         "transaction": applied.map(|(a, _)| a.id),
         "state": state,
         "confirm_within": applied.and_then(|(_, confirm)| confirm),
-        "files": super::json::files(plan),
+        "files": files,
         "down": down,
         "up": up,
     }))

@@ -22,6 +22,24 @@ fn file(name: &str, action: &str) -> Value {
     json!({"path": format!("{NULL_DIR}/{name}.xml"), "action": action})
 }
 
+/// The `files` of an `apply` or `undefine` document as `{path, action}`, after checking that
+/// each also carries its unified diff, headed by its path, as `diff --format json` does.
+#[track_caller]
+fn written(doc: &mut Value) -> Value {
+    let files = doc["files"].as_array_mut().unwrap();
+    for f in files.iter_mut() {
+        let path = f["path"].as_str().unwrap().to_owned();
+        let diff = f["diff"].as_str().unwrap_or_default();
+        assert!(
+            diff.starts_with(&format!("diff --git a/{path} b/{path}\n")),
+            "{f}"
+        );
+        let obj = f.as_object_mut().unwrap();
+        obj.retain(|k, _| k == "path" || k == "action");
+    }
+    doc["files"].clone()
+}
+
 #[test]
 fn apply_undefine_rollback_and_history_say_what_they_did() {
     let sb = Sandbox::new();
@@ -34,7 +52,8 @@ fn apply_undefine_rollback_and_history_say_what_they_did() {
         )
     };
 
-    let first = apply(&a);
+    let mut first = apply(&a);
+    written(&mut first);
     assert_eq!(
         first,
         json!({
@@ -50,10 +69,10 @@ fn apply_undefine_rollback_and_history_say_what_they_did() {
         (&again["changed"], &again["transaction"], &again["files"]),
         (&json!(false), &Value::Null, &json!([]))
     );
-    let second = apply(&b);
+    let mut second = apply(&b);
     assert_eq!(second["transaction"], 2);
     assert_eq!(
-        second["files"],
+        written(&mut second),
         json!([
             file("eth0", "delete"),
             file("eth1", "modify"),
@@ -61,7 +80,7 @@ fn apply_undefine_rollback_and_history_say_what_they_did() {
         ])
     );
 
-    let gone = doc(
+    let mut gone = doc(
         &sb,
         &[
             "--backend",
@@ -73,8 +92,9 @@ fn apply_undefine_rollback_and_history_say_what_they_did() {
             "eth2",
         ],
     );
+    let files = written(&mut gone);
     assert_eq!(
-        (&gone["changed"], &gone["transaction"], &gone["files"]),
+        (&gone["changed"], &gone["transaction"], &files),
         (&json!(true), &json!(3), &json!([file("eth2", "delete")]))
     );
 

@@ -57,7 +57,7 @@ requirements:
   - netloom on the managed host
 notes:
   - Supports check mode and diff mode.
-  - The diff shown in diff mode is read by C(netloom diff) just before the apply.
+  - The diff shown in diff mode is the one C(netloom apply) reports for what it wrote.
 attributes:
   check_mode:
     description: Runs C(netloom diff), which reports what would change and writes nothing.
@@ -174,12 +174,9 @@ def main():
     if module.params['confirm'] is not None and module.params['confirm'] < 1:
         module.fail_json(msg='confirm must be at least 1 second, not %d' % module.params['confirm'])
 
-    plan = None
-    if module.check_mode or module._diff:
-        plan = diff(module)
     if module.check_mode:
-        module.exit_json(**check_result(module, plan))
-    module.exit_json(**apply(module, plan))
+        module.exit_json(**check_result(module, diff(module)))
+    module.exit_json(**apply(module))
 
 
 def diff(module):
@@ -208,7 +205,7 @@ def check_result(module, plan):
     return result
 
 
-def apply(module, plan):
+def apply(module):
     """Applies the XML: ``netloom apply --yes --format json``."""
     argv = ['apply', '--yes', '--format', 'json'] + netloom.global_args(module)
     if module.params['confirm'] is not None:
@@ -222,13 +219,13 @@ def apply(module, plan):
         transaction=done.get('transaction'),
         state=done.get('state'),
         confirm_within=done.get('confirm_within'),
-        files=done.get('files') or [],
+        files=[dict(path=f['path'], action=f['action']) for f in done.get('files') or []],
         down=done.get('down') or [],
         up=done.get('up') or [],
     )
-    if module._diff and plan is not None:
-        applied = set(f['path'] for f in result['files'])
-        result['diff'] = prepared_diffs(c for c in plan.get('changes') or [] if c['path'] in applied)
+    if module._diff:
+        # apply's JSON carries each file's diff: exactly what was written.
+        result['diff'] = prepared_diffs(done.get('files') or [])
     return result
 
 
