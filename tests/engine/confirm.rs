@@ -133,7 +133,13 @@ fn lock_is_respected() {
 fn confirmed_stays() {
     let (sb, _, new, _) = pending("2");
     let due = deadline(&sb, 2);
-    sb.run(&["confirm"])
+    let confirm = sb.run(&["confirm"]);
+    if confirm.code() != Some(0) && now() >= due {
+        // A machine too busy to confirm within 2 s: what this case checks never happened.
+        eprintln!("confirmed_stays: not checked: the confirm came after the deadline");
+        return;
+    }
+    confirm
         .expect(0)
         .stderr_has("transaction 2 is confirmed");
     assert_eq!(sb.state(2), committed());

@@ -41,6 +41,29 @@ pub fn eventually(mut cond: impl FnMut() -> bool) -> bool {
     poll(|| cond().then_some(())).is_some()
 }
 
+/// What `look` sees while an `apply --confirm SECS` is still pending: the transaction's
+/// deadline is SECS after its commit, which came after `since`, so a look that ended before
+/// `since + SECS` saw the pending state. A busy machine may take longer; then the timer may
+/// rightly have rolled the change back already, and nothing can be said of the window: the
+/// test says so on standard error and asserts nothing of it (`None`). Time is a guard here,
+/// never what a test asserts.
+pub fn while_pending<T>(
+    since: Instant,
+    secs: u64,
+    what: &str,
+    look: impl FnOnce() -> T,
+) -> Option<T> {
+    let seen = look();
+    if since.elapsed() < Duration::from_secs(secs) {
+        return Some(seen);
+    }
+    eprintln!(
+        "{what}: not checked: the machine took over {secs} s, so the confirmation window may \
+         have closed before the look"
+    );
+    None
+}
+
 /// `args` for a run of netloom whose `apply` verifies the running host: `--verify-timeout`
 /// is [`PATIENCE`] unless the test sets its own (or `--no-verify`), so that a busy machine,
 /// slow to bring interfaces up, cannot fail a change that is right. Other verbs are left as
