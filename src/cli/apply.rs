@@ -75,15 +75,9 @@ pub struct DiffArgs {
     /// Print a unified diff, or the plan as JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// The root.
+    /// `--root`, `--backend`, `--live-mode`.
     #[command(flatten)]
-    pub root: super::RootArg,
-    /// The backend.
-    #[command(flatten)]
-    pub backend: super::BackendArg,
-    /// The live mode.
-    #[command(flatten)]
-    pub live: super::LiveArg,
+    pub host: super::HostArgs,
     /// Every host of a fleet repository (docs/fleet.md).
     #[command(flatten)]
     pub fleet: super::fleet::FleetArgs,
@@ -134,15 +128,9 @@ pub struct ApplyArgs {
     /// the transaction is rolled back, in seconds.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
     pub verify_timeout: Duration,
-    /// The root.
+    /// `--root`, `--backend`, `--live-mode`.
     #[command(flatten)]
-    pub root: super::RootArg,
-    /// The backend.
-    #[command(flatten)]
-    pub backend: super::BackendArg,
-    /// The live mode.
-    #[command(flatten)]
-    pub live: super::LiveArg,
+    pub host: super::HostArgs,
 }
 
 /// A number of seconds, whole or decimal, up to an hour.
@@ -223,15 +211,9 @@ pub struct UndefineArgs {
     /// Change the configuration without taking anything down on the running host.
     #[arg(long)]
     pub no_activate: bool,
-    /// The root.
+    /// `--root`, `--backend`, `--live-mode`.
     #[command(flatten)]
-    pub root: super::RootArg,
-    /// The backend.
-    #[command(flatten)]
-    pub backend: super::BackendArg,
-    /// The live mode.
-    #[command(flatten)]
-    pub live: super::LiveArg,
+    pub host: super::HostArgs,
 }
 
 pub(super) fn diff(args: &DiffArgs, cli: &Ctx) -> Result<Status> {

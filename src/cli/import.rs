@@ -29,15 +29,9 @@ pub struct Args {
     /// kind, a setting kept in a file but not imported.
     #[arg(long)]
     pub strict: bool,
-    /// The root.
+    /// `--root`, `--backend`, `--live-mode`.
     #[command(flatten)]
-    pub root: super::RootArg,
-    /// The backend.
-    #[command(flatten)]
-    pub backend: super::BackendArg,
-    /// The live mode.
-    #[command(flatten)]
-    pub live: super::LiveArg,
+    pub host: super::HostArgs,
 }
 
 fn imported(cli: &Ctx, names: &[String]) -> Result<Imported> {
@@ -117,15 +111,9 @@ pub struct ListArgs {
     /// One name a line, or one JSON object: the backend and each interface's name and type.
     #[arg(long, value_enum, default_value_t = super::apply::Format::Text)]
     pub format: super::apply::Format,
-    /// The root.
+    /// `--root`, `--backend`, `--live-mode`.
     #[command(flatten)]
-    pub root: super::RootArg,
-    /// The backend.
-    #[command(flatten)]
-    pub backend: super::BackendArg,
-    /// The live mode.
-    #[command(flatten)]
-    pub live: super::LiveArg,
+    pub host: super::HostArgs,
 }
 
 pub(super) fn list(args: &ListArgs, cli: &Ctx) -> Result<()> {

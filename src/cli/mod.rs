@@ -69,6 +69,28 @@ pub struct BackendArg {
     pub backend: Option<String>,
 }
 
+/// `--root`, `--backend` and `--live-mode` together: what every verb that reads or changes
+/// one host's configuration takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HostArgs {
+    /// The root.
+    #[command(flatten)]
+    pub root: RootArg,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: BackendArg,
+    /// The live mode.
+    #[command(flatten)]
+    pub live: LiveArg,
+}
+
+impl HostArgs {
+    /// The three, as [`Command::options`] gives a verb's.
+    fn options(&self) -> (Option<&RootArg>, Option<&BackendArg>, Option<&LiveArg>) {
+        (Some(&self.root), Some(&self.backend), Some(&self.live))
+    }
+}
+
 /// `--live-mode`, for the verbs that may go through a backend's service on the running host.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LiveArg {
@@ -240,13 +262,13 @@ impl Command {
         match self {
             Command::Validate(_) | Command::Dumpxml(_) => (None, None, None),
             Command::Render(a) => (Some(&a.root), Some(&a.backend), None),
-            Command::Import(a) => (Some(&a.root), Some(&a.backend), Some(&a.live)),
-            Command::List(a) => (Some(&a.root), Some(&a.backend), Some(&a.live)),
+            Command::Import(a) => a.host.options(),
+            Command::List(a) => a.host.options(),
             Command::Backends(a) => (Some(&a.root), None, None),
-            Command::Diff(a) => (Some(&a.root), Some(&a.backend), Some(&a.live)),
-            Command::Apply(a) => (Some(&a.root), Some(&a.backend), Some(&a.live)),
-            Command::Undefine(a) => (Some(&a.root), Some(&a.backend), Some(&a.live)),
-            Command::Status(a) => (Some(&a.root), Some(&a.backend), Some(&a.live)),
+            Command::Diff(a) => a.host.options(),
+            Command::Apply(a) => a.host.options(),
+            Command::Undefine(a) => a.host.options(),
+            Command::Status(a) => a.host.options(),
             Command::Confirm(a) => (Some(&a.root), None, None),
             Command::Rollback(a) => (Some(&a.root), None, None),
             Command::History(a) => (Some(&a.root), None, None),

@@ -31,15 +31,9 @@ pub struct Args {
     /// A table, or JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// The root.
+    /// `--root`, `--backend`, `--live-mode`.
     #[command(flatten)]
-    pub root: super::RootArg,
-    /// The backend.
-    #[command(flatten)]
-    pub backend: super::BackendArg,
-    /// The live mode.
-    #[command(flatten)]
-    pub live: super::LiveArg,
+    pub host: super::HostArgs,
 }
 
 pub(super) fn run(args: &Args, cli: &Ctx) -> Result<Status> {
