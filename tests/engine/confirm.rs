@@ -139,9 +139,7 @@ fn confirmed_stays() {
         eprintln!("confirmed_stays: not checked: the confirm came after the deadline");
         return;
     }
-    confirm
-        .expect(0)
-        .stderr_has("transaction 2 is confirmed");
+    confirm.expect(0).stderr_has("transaction 2 is confirmed");
     assert_eq!(sb.state(2), committed());
     sleep_until(due + 1.5);
     assert_tree(

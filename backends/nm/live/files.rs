@@ -6,7 +6,6 @@
 //! again.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use super::{Checkpoint, Client, LiveProfile};
 use crate::error::Error;
@@ -15,15 +14,7 @@ use crate::live::Activator;
 /// What the journal records of this way.
 pub const VIA: &str = "networkmanager";
 
-/// How long NetworkManager keeps the checkpoint without `--confirm`: the longest an apply
-/// may take.
-const SAFETY_SECS: u32 = 600;
-
-/// With `--confirm`, NetworkManager's own rollback comes this much after netloom's timer.
-const GRACE_SECS: u32 = 5;
-
-/// How long one profile may take to come up.
-const ACTIVATION: Duration = Duration::from_secs(45);
+use super::{ACTIVATION, GRACE_SECS, SAFETY_SECS};
 
 /// NetworkManager, reading the files under the running system's root.
 #[derive(Debug)]

@@ -35,6 +35,20 @@ pub use store::{JOURNAL, NmStore};
 use crate::error::Error;
 use crate::live::{Activator, Context, Live, Store};
 
+/// How long NetworkManager keeps a checkpoint without `--confirm`: the longest an apply may
+/// take. A netloom killed half-way is undone by NetworkManager after this, and by the next
+/// netloom command on the root before it. (Both ways use it: profiles over D-Bus, and
+/// keyfiles NetworkManager reads.)
+const SAFETY_SECS: u32 = 600;
+
+/// With `--confirm`, NetworkManager's own rollback comes this much after netloom's timer,
+/// which undoes the transaction first (journal and all); the checkpoint is the fallback for
+/// a timer that died.
+const GRACE_SECS: u32 = 5;
+
+/// How long one profile may take to come up.
+const ACTIVATION: Duration = Duration::from_secs(45);
+
 /// NetworkManager's live half: its profiles, changed over D-Bus.
 pub struct NmLive;
 

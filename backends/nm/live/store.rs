@@ -10,7 +10,6 @@
 //! where it differs.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
 use super::plan::{PREFIX, shown, shown_path};
 use super::{Checkpoint, Client, LiveProfile};
@@ -24,18 +23,7 @@ use crate::plan::{Change, Plan};
 /// The journal's backend name for transactions of live NetworkManager profiles.
 pub const JOURNAL: &str = "nm-live";
 
-/// How long NetworkManager keeps a checkpoint without `--confirm`: the longest an apply may
-/// take. A netloom killed half-way is undone by NetworkManager after this, and by the next
-/// netloom command on the root before it.
-const SAFETY_SECS: u32 = 600;
-
-/// With `--confirm`, NetworkManager's own rollback comes this much after netloom's timer,
-/// which undoes the transaction first (journal and all); the checkpoint is the fallback for
-/// a timer that died.
-const GRACE_SECS: u32 = 5;
-
-/// How long one profile may take to come up.
-const ACTIVATION: Duration = Duration::from_secs(45);
+use super::{ACTIVATION, GRACE_SECS, SAFETY_SECS};
 
 /// NetworkManager's profiles, reached over D-Bus.
 #[derive(Debug)]
