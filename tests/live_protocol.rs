@@ -175,7 +175,7 @@ fn an_interface_that_does_not_come_up_restores_the_files_and_the_old_configurati
         before,
         "the file is back"
     );
-    let history = engine::history(&root).unwrap();
+    let history = engine::history(&root).unwrap().transactions;
     assert_eq!(
         history.last().unwrap().state,
         engine::State::RolledBack {

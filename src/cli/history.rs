@@ -67,8 +67,10 @@ pub struct ConfirmArgs {
 
 pub(super) fn history(args: &HistoryArgs, cli: &Ctx) -> Result<Status> {
     let root = open_root(cli)?;
-    let all = engine::history(&root)?;
-    let damaged = engine::journal_damage(&root)?;
+    let engine::History {
+        transactions: all,
+        damaged,
+    } = engine::history(&root)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     match args.format {
         Format::Json => {

@@ -41,7 +41,7 @@ pub fn rollback_pending(
     let mut out = Rolled::default();
     // Only one transaction can be pending at a time; should a journal hold more (written by
     // hand, or by another version), the newest goes first, as `rollback` needs.
-    for tx in history(root)?.into_iter().rev() {
+    for tx in history(root)?.transactions.into_iter().rev() {
         if !matches!(tx.state, State::Pending { .. }) {
             continue;
         }

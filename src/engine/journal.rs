@@ -370,8 +370,12 @@ fn entry_state(dir: &Dir) -> Result<Result<State, String>, Error> {
 /// `meta.json` (each lists every file its transaction touched) is for `history` and
 /// `rollback`; the other commands need only [`states`].
 pub(crate) fn list(root: &TargetRoot) -> Result<Listed, Error> {
-    let mut out = Listed::default();
-    for (id, dir) in entries(&root.walk())?.found {
+    let entries = entries(&root.walk())?;
+    let mut out = Listed {
+        named: entries.damaged,
+        ..Listed::default()
+    };
+    for (id, dir) in entries.found {
         match load(dir)? {
             Ok(tx) => out.found.push(tx),
             Err(why) => out.damaged.push((id, why)),
@@ -387,6 +391,8 @@ pub(crate) struct Listed {
     pub found: Vec<Tx>,
     /// Each entry's number and why it is not a transaction netloom wrote.
     pub damaged: Vec<(u64, String)>,
+    /// Why each entry that is not named like a transaction is not one.
+    pub named: Vec<String>,
 }
 
 /// Every transaction's id and state, oldest first.

@@ -37,8 +37,7 @@ pub use store::StoreApply;
 pub use time::utc;
 pub use timer::{VERB as TIMER_VERB, open_root as timer_root, run as run_timer};
 pub use txn::{
-    DEFINITIONS, RUNTIME, Session, TxInfo, history, journal_damage, needs_recovery, pending,
-    rollback_plan,
+    DEFINITIONS, History, RUNTIME, Session, TxInfo, history, needs_recovery, pending, rollback_plan,
 };
 
 use std::collections::{BTreeMap, HashSet};

@@ -728,9 +728,23 @@ pub fn pending(root: &TargetRoot) -> Result<Option<u64>, Error> {
         .map(|(id, _)| id))
 }
 
-/// Every transaction of a root, oldest first, for `netloom history`. Reads only.
-pub fn history(root: &TargetRoot) -> Result<Vec<TxInfo>, Error> {
-    Ok(journal::list(root)?
+/// What `netloom history` lists: every transaction of a root it can read, oldest first,
+/// and why each journal entry it cannot is not one (a damaged `meta.json`, a planted
+/// directory), so none is left out in silence. Reads only, each entry once.
+pub struct History {
+    /// The transactions, oldest first.
+    pub transactions: Vec<TxInfo>,
+    /// One sentence per entry that is not a transaction netloom wrote.
+    pub damaged: Vec<String>,
+}
+
+/// Every transaction of a root, and the journal entries that are not ones.
+pub fn history(root: &TargetRoot) -> Result<History, Error> {
+    let listed = journal::list(root)?;
+    let damaged = (listed.named.into_iter())
+        .chain(listed.damaged.into_iter().map(|(_, why)| why))
+        .collect();
+    let transactions = listed
         .found
         .into_iter()
         .map(|t| TxInfo {
@@ -754,7 +768,11 @@ pub fn history(root: &TargetRoot) -> Result<Vec<TxInfo>, Error> {
                 })
                 .collect(),
         })
-        .collect())
+        .collect();
+    Ok(History {
+        transactions,
+        damaged,
+    })
 }
 
 /// Whether a root has a transaction that needs recovery or a pending deadline that passed,
@@ -900,18 +918,4 @@ impl Touched {
         }
         Ok(())
     }
-}
-
-/// The journal entries of `root` that are not transactions netloom wrote (a damaged
-/// `meta.json`, a planted directory), one sentence each: `history` lists what it can read and
-/// says which entries it could not, rather than leave them out in silence.
-pub fn journal_damage(root: &TargetRoot) -> Result<Vec<String>, Error> {
-    let listed = journal::list(root)?;
-    let mut out = journal::damage(root)?;
-    for (_, why) in listed.damaged {
-        if !out.contains(&why) {
-            out.push(why);
-        }
-    }
-    Ok(out)
 }
