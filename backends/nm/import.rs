@@ -422,10 +422,22 @@ impl<'a> Importer<'a> {
 
     /// A note of `kind` at `section.key` of profile `i`.
     fn note(&mut self, i: usize, kind: NoteKind, section: &str, key: &str, message: String) {
+        self.note_nth(i, kind, (section, key, 0), message);
+    }
+
+    /// A note of `kind` at the `nth` entry of `section.key` of profile `i` (an address of
+    /// several).
+    fn note_nth(
+        &mut self,
+        i: usize,
+        kind: NoteKind,
+        (section, key, nth): (&str, &str, usize),
+        message: String,
+    ) {
         let located = self.located.entry(i).or_default();
         let at = self.profiles[i]
             .1
-            .problem_in(located, section, key, 0, message);
+            .problem_in(located, section, key, nth, message);
         self.notes.push(Note::new(kind, at));
     }
 
@@ -1035,12 +1047,8 @@ impl<'a> Importer<'a> {
                          given before, and interface XML holds an address once",
                         n + 1
                     );
-                    let located = self.located.entry(i).or_default();
-                    let at =
-                        self.profiles[i]
-                            .1
-                            .problem_in(located, "ipv4", "address-data", n, message);
-                    self.notes.push(Note::new(NoteKind::NotImported, at));
+                    let at = ("ipv4", "address-data", n);
+                    self.note_nth(i, NoteKind::NotImported, at, message);
                     continue;
                 }
                 addresses.push(Ipv4Address {
@@ -1101,12 +1109,8 @@ impl<'a> Importer<'a> {
                          given before, and interface XML holds an address once",
                         n + 1
                     );
-                    let located = self.located.entry(i).or_default();
-                    let at =
-                        self.profiles[i]
-                            .1
-                            .problem_in(located, "ipv6", "address-data", n, message);
-                    self.notes.push(Note::new(NoteKind::NotImported, at));
+                    let at = ("ipv6", "address-data", n);
+                    self.note_nth(i, NoteKind::NotImported, at, message);
                     continue;
                 }
                 addresses.push(Ipv6Address {
