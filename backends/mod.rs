@@ -5,12 +5,14 @@
 //! golden cases under `golden/<name>/`. Nothing else lives in this file.
 
 use crate::backend::{Backend, NetBackend};
+use network::{DhcpServer, FirewallBackend};
 
 pub mod debian;
 pub mod dnsmasq;
 pub mod firewall;
 pub mod ifcfg;
 pub mod iptables;
+pub mod network;
 pub mod nftables;
 pub mod nm;
 pub mod null;
@@ -26,3 +28,15 @@ pub fn find(name: &str) -> Option<&'static dyn Backend> {
 /// Every virtual-network backend, in the order `netloom net render` writes them.
 pub static NETWORK: &[&dyn NetBackend] =
     &[&dnsmasq::Dnsmasq, &iptables::Iptables, &nftables::Nftables];
+
+/// Every firewall a running network's rules can go into, in the order of preference: with
+/// no `--firewall`, a network's rules go into the first whose tool works here.
+pub static FIREWALLS: &[&dyn FirewallBackend] = &[&nftables::Nftables, &iptables::Iptables];
+
+/// The firewall backend with the given name (a record's, or `--firewall`'s).
+pub fn firewall(name: &str) -> Option<&'static dyn FirewallBackend> {
+    FIREWALLS.iter().copied().find(|b| b.name() == name)
+}
+
+/// The DHCP and DNS server of every network with a bridge of its own: there is one.
+pub static DHCP: &dyn DhcpServer = &dnsmasq::Dnsmasq;

@@ -16,6 +16,7 @@
 
 mod conf;
 mod hosts;
+mod run;
 
 pub use conf::{conf, reverse_zone};
 pub use hosts::{addnhosts, hostsfile};

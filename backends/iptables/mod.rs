@@ -13,6 +13,8 @@
 //! Removal is the same text with `-I` turned into `-D` ([`removal`]), computed from the
 //! text that was loaded, so a network edited while running is still removed exactly.
 
+mod run;
+
 use crate::backend::{BackendError, NetBackend, NetContext, RenderedFile};
 use crate::backends::firewall::{
     self, BaseStep, DIR, Family, MODE, NatTarget, Placed, RemovalError, Rule, argv,

@@ -12,6 +12,8 @@
 //! `iifname`/`oifname` (a name, which may come and go). The DHCP checksum fix that iptables
 //! does in its mangle table is a tc filter here ([`tc_checksum_fix`]).
 
+mod run;
+
 use crate::backend::{BackendError, NetBackend, NetContext, RenderedFile};
 use crate::backends::firewall::{
     self, BaseStep, DIR, Family, MODE, NatTarget, RemovalError, Rule, argv,

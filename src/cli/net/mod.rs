@@ -6,10 +6,12 @@ mod render;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Subcommand, ValueEnum};
 
 use super::apply::Format;
 use super::{Ctx, RootArg, complain, input, json, notify, open_root, say, with_session};
+use crate::backends;
 use crate::engine::network::{self, Firewall, NetInfo, edit};
 use crate::error::{Diagnostics, Error, Result};
 use crate::model::network::NetName;
@@ -117,8 +119,8 @@ netloom net start --firewall iptables default\n  netloom net start --autostart"
         #[arg(long)]
         autostart: bool,
         /// Where the rules go; default nftables where `nft` works, else iptables.
-        #[arg(long, value_enum)]
-        firewall: Option<FirewallArg>,
+        #[arg(long, value_parser = firewall_names())]
+        firewall: Option<String>,
         /// A sentence, or one JSON object (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -134,8 +136,8 @@ netloom net create --firewall nftables --format json test.xml")]
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Where the rules go; default nftables where `nft` works, else iptables.
-        #[arg(long, value_enum)]
-        firewall: Option<FirewallArg>,
+        #[arg(long, value_parser = firewall_names())]
+        firewall: Option<String>,
         /// A sentence, or one JSON object (docs/json.md).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -179,38 +181,7 @@ netloom net stop --force default"
     },
     /// Add, delete or modify one entry of a network, running or defined, as `virsh net-update`.
     #[command(after_help = UPDATE_HELP)]
-    Update {
-        /// The network, by name or UUID.
-        name: String,
-        /// What to do with the entry.
-        #[arg(value_enum)]
-        command: UpdateCommand,
-        /// Which part of the network the entry is in.
-        #[arg(value_enum)]
-        section: SectionArg,
-        /// The entry's XML: the text itself (starting with `<`), a file, or `-` for standard
-        /// input.
-        xml: String,
-        /// For ip-dhcp-host: the `<ip>` (counting from 0 among all of them); by default the
-        /// one with DHCP.
-        #[arg(long, value_name = "INDEX")]
-        parent_index: Option<usize>,
-        /// Change the running network.
-        #[arg(long)]
-        live: bool,
-        /// Change the definition.
-        #[arg(long)]
-        config: bool,
-        /// The running network if it runs, else the definition (the default).
-        #[arg(long, conflicts_with_all = ["live", "config"])]
-        current: bool,
-        /// A sentence, or one JSON object (docs/json.md).
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// The root.
-        #[command(flatten)]
-        root: RootArg,
-    },
+    Update(UpdateArgs),
     /// List the DHCP leases dnsmasq gave out on a network, from its lease file.
     #[command(
         name = "dhcp-leases",
@@ -249,6 +220,41 @@ netloom net dhcp-leases default --mac 52:54:00:00:00:05 --format json"
     },
     /// Show or write a network's dnsmasq configuration and firewall fragments.
     Render(RenderArgs),
+}
+
+/// `net update`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct UpdateArgs {
+    /// The network, by name or UUID.
+    name: String,
+    /// What to do with the entry.
+    #[arg(value_enum)]
+    command: UpdateCommand,
+    /// Which part of the network the entry is in.
+    #[arg(value_enum)]
+    section: SectionArg,
+    /// The entry's XML: the text itself (starting with `<`), a file, or `-` for standard
+    /// input.
+    xml: String,
+    /// For ip-dhcp-host: the `<ip>` (counting from 0 among all of them); by default the
+    /// one with DHCP.
+    #[arg(long, value_name = "INDEX")]
+    parent_index: Option<usize>,
+    /// Change the running network.
+    #[arg(long)]
+    live: bool,
+    /// Change the definition.
+    #[arg(long)]
+    config: bool,
+    /// The running network if it runs, else the definition (the default).
+    #[arg(long, conflicts_with_all = ["live", "config"])]
+    current: bool,
+    /// A sentence, or one JSON object (docs/json.md).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// The root.
+    #[command(flatten)]
+    root: RootArg,
 }
 
 const UPDATE_HELP: &str = "Entries: ip-dhcp-host <host mac|id name ip/>, dns-host <host \
@@ -318,22 +324,20 @@ impl From<UpdateCommand> for edit::Command {
     }
 }
 
-/// The firewall a starting network's rules go into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FirewallArg {
-    /// iptables and ip6tables (`*-restore --noflush`).
-    Iptables,
-    /// nftables.
-    Nftables,
+/// `--firewall`'s values: the registry's firewall backends (by name, each with its
+/// summary), so a new backend is offered without a line here.
+fn firewall_names() -> PossibleValuesParser {
+    let mut all: Vec<_> = backends::FIREWALLS.to_vec();
+    all.sort_by_key(|b| b.name());
+    PossibleValuesParser::new(
+        all.into_iter()
+            .map(|b| PossibleValue::new(b.name()).help(b.summary())),
+    )
 }
 
-impl From<FirewallArg> for Firewall {
-    fn from(f: FirewallArg) -> Self {
-        match f {
-            FirewallArg::Iptables => Firewall::Iptables,
-            FirewallArg::Nftables => Firewall::Nftables,
-        }
-    }
+/// The firewall `--firewall` names (its parser admits only the registry's names).
+fn chosen(firewall: Option<&str>) -> Option<Firewall> {
+    firewall.and_then(backends::firewall)
 }
 
 impl NetCommand {
@@ -350,7 +354,7 @@ impl NetCommand {
             | NetCommand::Create { root, .. }
             | NetCommand::Stop { root, .. }
             | NetCommand::Restart { root, .. }
-            | NetCommand::Update { root, .. }
+            | NetCommand::Update(UpdateArgs { root, .. })
             | NetCommand::DhcpLeases { root, .. }
             | NetCommand::Info { root, .. } => Some(root),
         }
@@ -368,56 +372,14 @@ pub(super) fn run(command: &NetCommand, cli: &Ctx) -> Result<()> {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes()).map_err(Error::Output)
         }
-        NetCommand::Define { file, format, .. } => {
-            let net = input::load_network(file)?;
-            let name = net.name.clone();
-            let (_, changed) = with_session(cli, |s, root| {
-                network::define(s, root, net, &format!("net define {}", file.display()))
-            })?;
-            let text = format!("Network {name} defined from {}", file.display());
-            tell(
-                *format,
-                &text,
-                json!({"network": name.as_str(), "action": "defined", "changed": changed}),
-            )
-        }
-        NetCommand::Undefine { name, format, .. } => {
-            let name = resolve(cli, name)?;
-            with_session(cli, |s, root| {
-                network::undefine(s, root, &name, &format!("net undefine {name}"))
-            })?;
-            let text = format!("Network {name} has been undefined");
-            tell(
-                *format,
-                &text,
-                json!({"network": name.as_str(), "action": "undefined"}),
-            )
-        }
+        NetCommand::Define { file, format, .. } => define(cli, file, *format),
+        NetCommand::Undefine { name, format, .. } => undefine(cli, name, *format),
         NetCommand::Autostart {
             name,
             disable,
             format,
             ..
-        } => {
-            let name = resolve(cli, name)?;
-            let verb = if *disable { "--disable " } else { "" };
-            with_session(cli, |s, root| {
-                let cmd = format!("net autostart {verb}{name}");
-                network::set_autostart(s, root, &name, !disable, &cmd)
-            })?;
-            let state = if *disable { "unmarked" } else { "marked" };
-            let text = format!("Network {name} {state} as autostarted");
-            let action = if *disable {
-                "autostart-disabled"
-            } else {
-                "autostart-enabled"
-            };
-            tell(
-                *format,
-                &text,
-                json!({"network": name.as_str(), "action": action}),
-            )
-        }
+        } => autostart(cli, name, *disable, *format),
         NetCommand::Start {
             name,
             autostart,
@@ -425,31 +387,10 @@ pub(super) fn run(command: &NetCommand, cli: &Ctx) -> Result<()> {
             format,
             ..
         } => {
-            let fw = firewall.map(Firewall::from);
+            let fw = chosen(firewall.as_deref());
             match name {
-                Some(n) if !autostart => {
-                    let name = resolve(cli, n)?;
-                    let warnings = with_session(cli, |s, root| {
-                        network::start(s, root, &name, fw, &format!("net start {name}"))
-                    })?;
-                    notify(&warnings);
-                    let text = format!("Network {name} started");
-                    tell(
-                        *format,
-                        &text,
-                        json!({"network": name.as_str(), "action": "started"}),
-                    )
-                }
-                _ => {
-                    let started = start_autostart(cli, fw, *format == Format::Text)?;
-                    let names: Vec<&str> = started.iter().map(NetName::as_str).collect();
-                    match format {
-                        Format::Text => Ok(()),
-                        Format::Json => {
-                            json::print(json!({"networks": names, "action": "started"}))
-                        }
-                    }
-                }
+                Some(n) if !autostart => start(cli, n, fw, *format),
+                _ => start_all(cli, fw, *format),
             }
         }
         NetCommand::Create {
@@ -457,90 +398,9 @@ pub(super) fn run(command: &NetCommand, cli: &Ctx) -> Result<()> {
             firewall,
             format,
             ..
-        } => {
-            let net = input::load_network(file)?;
-            let name = net.name.clone();
-            let fw = firewall.map(Firewall::from);
-            let warnings = with_session(cli, |s, root| {
-                network::create(s, root, net, fw, &format!("net create {}", file.display()))
-            })?;
-            notify(&warnings);
-            let text = format!("Network {name} created from {}", file.display());
-            tell(
-                *format,
-                &text,
-                json!({"network": name.as_str(), "action": "created"}),
-            )
-        }
-        NetCommand::Restart { name, format, .. } => {
-            let name = resolve(cli, name)?;
-            let notes = with_session(cli, |s, root| {
-                network::restart(s, root, &name, &format!("net restart {name}"))
-            })?;
-            notify(&notes);
-            let text = format!("Network {name} restarted");
-            tell(
-                *format,
-                &text,
-                json!({"network": name.as_str(), "action": "restarted"}),
-            )
-        }
-        NetCommand::Update {
-            name,
-            command,
-            section,
-            xml,
-            parent_index,
-            live,
-            config,
-            current: _,
-            format,
-            ..
-        } => {
-            let name = resolve(cli, name)?;
-            let edit = edit::Edit {
-                command: (*command).into(),
-                section: (*section).into(),
-                xml: entry_xml(xml)?,
-                parent: *parent_index,
-            };
-            let affect = network::Affect {
-                live: *live,
-                config: *config,
-            };
-            let verb = command.to_possible_value().map(|v| v.get_name().to_owned());
-            let cmd = format!(
-                "net update {name} {} {}",
-                verb.unwrap_or_default(),
-                Section::from(*section).as_str()
-            );
-            let done = with_session(cli, |s, root| {
-                network::update(s, root, &name, &edit, affect, &cmd)
-            })?;
-            if done.reload == network::Reload::Restarted {
-                say(&format!(
-                    "network '{name}': dnsmasq was restarted to read the change (it reads TXT and \
-                     SRV records only at start); its leases are kept"
-                ));
-            }
-            let what = match (done.live, done.config) {
-                (true, true) => "live state and persistent config",
-                (true, false) => "live state",
-                _ => "persistent config",
-            };
-            let text = format!("Updated network {name} {what}");
-            let doc = json!({
-                "network": name.as_str(),
-                "action": "updated",
-                "live": done.live,
-                "config": done.config,
-                "dnsmasq": match done.reload {
-                    network::Reload::Restarted => "restarted",
-                    _ => "kept",
-                },
-            });
-            tell(*format, &text, doc)
-        }
+        } => create(cli, file, chosen(firewall.as_deref()), *format),
+        NetCommand::Restart { name, format, .. } => restart(cli, name, *format),
+        NetCommand::Update(args) => update(cli, args),
         NetCommand::DhcpLeases {
             name, mac, format, ..
         } => {
@@ -563,20 +423,194 @@ pub(super) fn run(command: &NetCommand, cli: &Ctx) -> Result<()> {
             force,
             format,
             ..
-        } => {
-            let name = resolve(cli, name)?;
-            let warnings = with_session(cli, |s, root| {
-                network::stop(s, root, &name, *force, &format!("net stop {name}"))
-            })?;
-            notify(&warnings);
-            let text = format!("Network {name} stopped");
-            tell(
-                *format,
-                &text,
-                json!({"network": name.as_str(), "action": "stopped"}),
-            )
-        }
+        } => stop(cli, name, *force, *format),
     }
+}
+
+/// `net define FILE`.
+fn define(cli: &Ctx, file: &std::path::Path, format: Format) -> Result<()> {
+    let net = input::load_network(file)?;
+    let name = net.name.clone();
+    let (_, changed) = with_session(cli, |s, root| {
+        network::define(s, root, net, &format!("net define {}", file.display()))
+    })?;
+    let text = format!("Network {name} defined from {}", file.display());
+    tell(
+        format,
+        &text,
+        json!({"network": name.as_str(), "action": "defined", "changed": changed}),
+    )
+}
+
+/// `net undefine NAME`.
+fn undefine(cli: &Ctx, name: &str, format: Format) -> Result<()> {
+    let name = resolve(cli, name)?;
+    with_session(cli, |s, root| {
+        network::undefine(s, root, &name, &format!("net undefine {name}"))
+    })?;
+    let text = format!("Network {name} has been undefined");
+    tell(
+        format,
+        &text,
+        json!({"network": name.as_str(), "action": "undefined"}),
+    )
+}
+
+/// `net autostart [--disable] NAME`.
+fn autostart(cli: &Ctx, name: &str, disable: bool, format: Format) -> Result<()> {
+    let name = resolve(cli, name)?;
+    let verb = if disable { "--disable " } else { "" };
+    with_session(cli, |s, root| {
+        let cmd = format!("net autostart {verb}{name}");
+        network::set_autostart(s, root, &name, !disable, &cmd)
+    })?;
+    let state = if disable { "unmarked" } else { "marked" };
+    let text = format!("Network {name} {state} as autostarted");
+    let action = if disable {
+        "autostart-disabled"
+    } else {
+        "autostart-enabled"
+    };
+    tell(
+        format,
+        &text,
+        json!({"network": name.as_str(), "action": action}),
+    )
+}
+
+/// `net start NAME`.
+fn start(cli: &Ctx, name: &str, fw: Option<Firewall>, format: Format) -> Result<()> {
+    let name = resolve(cli, name)?;
+    let warnings = with_session(cli, |s, root| {
+        network::start(s, root, &name, fw, &format!("net start {name}"))
+    })?;
+    notify(&warnings);
+    let text = format!("Network {name} started");
+    tell(
+        format,
+        &text,
+        json!({"network": name.as_str(), "action": "started"}),
+    )
+}
+
+/// `net start --autostart`: each network told as it starts, or one JSON object at the end.
+fn start_all(cli: &Ctx, fw: Option<Firewall>, format: Format) -> Result<()> {
+    let started = start_autostart(cli, fw, format == Format::Text)?;
+    let names: Vec<&str> = started.iter().map(NetName::as_str).collect();
+    match format {
+        Format::Text => Ok(()),
+        Format::Json => json::print(json!({"networks": names, "action": "started"})),
+    }
+}
+
+/// `net create FILE`.
+fn create(cli: &Ctx, file: &std::path::Path, fw: Option<Firewall>, format: Format) -> Result<()> {
+    let net = input::load_network(file)?;
+    let name = net.name.clone();
+    let warnings = with_session(cli, |s, root| {
+        network::create(s, root, net, fw, &format!("net create {}", file.display()))
+    })?;
+    notify(&warnings);
+    let text = format!("Network {name} created from {}", file.display());
+    tell(
+        format,
+        &text,
+        json!({"network": name.as_str(), "action": "created"}),
+    )
+}
+
+/// `net restart NAME`.
+fn restart(cli: &Ctx, name: &str, format: Format) -> Result<()> {
+    let name = resolve(cli, name)?;
+    let notes = with_session(cli, |s, root| {
+        network::restart(s, root, &name, &format!("net restart {name}"))
+    })?;
+    notify(&notes);
+    let text = format!("Network {name} restarted");
+    tell(
+        format,
+        &text,
+        json!({"network": name.as_str(), "action": "restarted"}),
+    )
+}
+
+/// `net update NAME COMMAND SECTION XML`.
+fn update(cli: &Ctx, args: &UpdateArgs) -> Result<()> {
+    let UpdateArgs {
+        name,
+        command,
+        section,
+        xml,
+        parent_index,
+        live,
+        config,
+        current: _,
+        format,
+        ..
+    } = args;
+    let name = resolve(cli, name)?;
+    let edit = edit::Edit {
+        command: (*command).into(),
+        section: (*section).into(),
+        xml: entry_xml(xml)?,
+        parent: *parent_index,
+    };
+    let affect = network::Affect {
+        live: *live,
+        config: *config,
+    };
+    let verb = command.to_possible_value().map(|v| v.get_name().to_owned());
+    let cmd = format!(
+        "net update {name} {} {}",
+        verb.unwrap_or_default(),
+        Section::from(*section).as_str()
+    );
+    let done = with_session(cli, |s, root| {
+        network::update(s, root, &name, &edit, affect, &cmd)
+    })?;
+    updated(&name, done, *format)
+}
+
+/// What `net update` tells: dnsmasq restarted, and which states changed.
+fn updated(name: &NetName, done: network::Updated, format: Format) -> Result<()> {
+    if done.reload == network::Reload::Restarted {
+        say(&format!(
+            "network '{name}': dnsmasq was restarted to read the change (it reads TXT and \
+             SRV records only at start); its leases are kept"
+        ));
+    }
+    let what = match (done.live, done.config) {
+        (true, true) => "live state and persistent config",
+        (true, false) => "live state",
+        _ => "persistent config",
+    };
+    let text = format!("Updated network {name} {what}");
+    let doc = json!({
+        "network": name.as_str(),
+        "action": "updated",
+        "live": done.live,
+        "config": done.config,
+        "dnsmasq": match done.reload {
+            network::Reload::Restarted => "restarted",
+            _ => "kept",
+        },
+    });
+    tell(format, &text, doc)
+}
+
+/// `net stop [--force] NAME`.
+fn stop(cli: &Ctx, name: &str, force: bool, format: Format) -> Result<()> {
+    let name = resolve(cli, name)?;
+    let warnings = with_session(cli, |s, root| {
+        network::stop(s, root, &name, force, &format!("net stop {name}"))
+    })?;
+    notify(&warnings);
+    let text = format!("Network {name} stopped");
+    tell(
+        format,
+        &text,
+        json!({"network": name.as_str(), "action": "stopped"}),
+    )
 }
 
 /// Starts every inactive network marked for autostart (`net start --autostart`, and `boot`).

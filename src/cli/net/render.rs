@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::ValueEnum;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 
 use super::super::input;
 use crate::backend::{NetBackend, NetContext, RenderedFile};
@@ -11,17 +11,23 @@ use crate::backends;
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
 
-/// Which firewall's fragments `net render` makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Firewall {
-    /// Both iptables-restore and nft fragments.
-    All,
-    /// iptables-restore and ip6tables-restore input.
-    Iptables,
-    /// An nft script.
-    Nftables,
-    /// No firewall fragments.
-    None,
+/// `--firewall` for every firewall backend's fragments.
+const ALL: &str = "all";
+/// `--firewall` for none.
+const NONE: &str = "none";
+
+/// `--firewall`'s values: `all`, each firewall backend of the registry, `none`.
+fn firewall_choices() -> PossibleValuesParser {
+    let mut each: Vec<_> = backends::FIREWALLS.to_vec();
+    each.sort_by_key(|b| b.name());
+    let each = each
+        .into_iter()
+        .map(|b| PossibleValue::new(b.name()).help(b.summary()));
+    PossibleValuesParser::new(
+        std::iter::once(PossibleValue::new(ALL).help("Every firewall backend's fragments"))
+            .chain(each)
+            .chain([PossibleValue::new(NONE).help("No firewall fragments")]),
+    )
 }
 
 /// `net render FILE [--out DIR]`.
@@ -46,8 +52,8 @@ pub struct RenderArgs {
     #[arg(long, value_name = "PATH", default_value = "/var/lib/netloom/dnsmasq")]
     pub dnsmasq_dir: String,
     /// Which firewall's fragments to make.
-    #[arg(long, value_enum, default_value_t = Firewall::All)]
-    pub firewall: Firewall,
+    #[arg(long, value_parser = firewall_choices(), default_value = ALL)]
+    pub firewall: String,
 }
 
 /// Prints or writes the files.
@@ -59,7 +65,7 @@ pub(super) fn run(args: &RenderArgs) -> Result<()> {
     let mut files: Vec<RenderedFile> = Vec::new();
     for backend in backends::NETWORK
         .iter()
-        .filter(|b| wanted(**b, args.firewall))
+        .filter(|b| wanted(**b, &args.firewall))
     {
         files.extend(backend.render(&net, &ctx)?);
     }
@@ -70,10 +76,9 @@ pub(super) fn run(args: &RenderArgs) -> Result<()> {
     }
 }
 
-fn wanted(backend: &dyn NetBackend, firewall: Firewall) -> bool {
-    match backend.name() {
-        "iptables" => matches!(firewall, Firewall::All | Firewall::Iptables),
-        "nftables" => matches!(firewall, Firewall::All | Firewall::Nftables),
-        _ => true,
-    }
+/// Whether `net render --firewall FIREWALL` writes `backend`'s files: every backend that is
+/// no firewall's, and the firewalls chosen.
+fn wanted(backend: &dyn NetBackend, firewall: &str) -> bool {
+    let name = backend.name();
+    backends::firewall(name).is_none() || firewall == ALL || firewall == name
 }

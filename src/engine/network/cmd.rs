@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::error::Error;
-pub(crate) use crate::live::cmd::{argv, exists, failed, output, run_argv as run, shown};
+pub(crate) use crate::live::cmd::{argv, failed, output, run_argv as run, shown};
 
 /// Writes a sysctl under `/proc/sys` (the network namespace's own, for `net/…` keys).
 pub(crate) fn write_sysctl(key: &str, value: &str) -> Result<(), Error> {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::fw::{self, Firewall};
+use super::fw::Firewall;
 use super::record::{Record, Step};
 use super::{RUN_DIR, link, read, read_record, stored};
 use crate::backend::RenderedFile;
@@ -45,7 +45,7 @@ pub struct Saved {
 const FORWARDING: &str = "run/netloom/forwarding.json";
 
 fn base_path(fw: Firewall) -> String {
-    format!("run/netloom/firewall/{}.json", fw.as_str())
+    format!("run/netloom/firewall/{}.json", fw.name())
 }
 
 /// How a command's transaction changes a mark.
@@ -170,7 +170,7 @@ impl Others {
     pub(super) fn use_firewall(&self, fw: Firewall) -> bool {
         self.0
             .iter()
-            .any(|(_, r)| r.firewall.as_deref() == Some(fw.as_str()))
+            .any(|(_, r)| r.firewall.as_deref() == Some(fw.name()))
     }
 
     /// One that was started in another network namespace than this netloom runs in.
@@ -221,7 +221,7 @@ pub(super) fn release_base(
         return Ok(Change::Keep);
     }
     let mark = BaseMark {
-        loaded: fw::remove_base(fw, &before.loaded),
+        loaded: fw.remove_base(&before.loaded),
     };
     let empty = mark.loaded.is_empty();
     store(base_path(fw), &before, &mark, empty)

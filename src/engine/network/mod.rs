@@ -10,7 +10,6 @@
 //! `net start` may change.
 
 pub(crate) mod cmd;
-mod dnsmasq;
 pub mod edit;
 mod fw;
 pub mod leases;

@@ -7,7 +7,7 @@
 //! firewall setup) is left in place across the restart, so the host's forwarding never
 //! flips; should the network not start again, it is put back as `net stop` would.
 
-use super::fw::Firewall;
+use super::fw::{self, Firewall};
 use super::marks::{self, Others};
 use super::record::Record;
 use super::stop::{same_netns, undo};
@@ -55,7 +55,7 @@ pub fn restart(
             why.report()
         )));
     }
-    let fw = record.firewall.as_deref().and_then(Firewall::parse);
+    let fw = fw::of(&record);
     let mut notes = take_down(session, root, name, &paths, &record, command)?;
     match start::run(session, root, net, fw, command) {
         Ok(warnings) => notes.extend(warnings),
@@ -98,7 +98,7 @@ fn take_down(
     command: &str,
 ) -> Result<Vec<String>, Error> {
     let others = Others::load(root, name)?;
-    let undone = undo(root, &others, name, &record.steps);
+    let undone = undo(root, &others, name, fw::of(record), &record.steps);
     if !undone.failed.is_empty() {
         return Err(Error::Live(format!(
             "network '{name}' could not be stopped to restart: {}; it stays recorded as \

@@ -8,11 +8,9 @@ use std::os::unix::fs::PermissionsExt;
 use super::fw::{self, Firewall};
 use super::marks::{self, Others};
 use super::record::{Intent, Step, current_netns};
-use super::{DEF_DIR, Paths, complete, dnsmasq, link, not_found, read, read_network};
-use crate::backend::{NetBackend, NetContext, RenderedFile};
-use crate::backends::dnsmasq::{self as conf, Dnsmasq};
-use crate::backends::firewall;
-use crate::backends::{iptables::Iptables, nftables::Nftables};
+use super::{DEF_DIR, Paths, complete, link, not_found, read, read_network};
+use crate::backend::{NetContext, RenderedFile};
+use crate::backends::{DHCP, firewall};
 use crate::engine::{RUNTIME, Session, TargetRoot, fault, plan_paths};
 use crate::error::Error;
 use crate::model::IfaceName;
@@ -85,7 +83,7 @@ pub(super) fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext
             root.path_for_programs().display()
         ))
     };
-    let (Some(dir), Some(pid)) = (abs(conf::DIR), abs(pid)) else {
+    let (Some(dir), Some(pid)) = (abs(DHCP.dir()), abs(pid)) else {
         return Err(refuse("its path is not UTF-8".into()));
     };
     NetContext::new(&dir, Some(&pid)).map_err(refuse)
@@ -100,27 +98,11 @@ pub(super) fn run(
     command: &str,
 ) -> Result<Vec<String>, Error> {
     let paths = Paths::of(&net.name);
-    if read(root, &paths.record)?.is_some() {
-        return Err(active(&net.name));
-    }
-    if read(root, &paths.intent)?.is_some() {
-        return Err(Error::Refused(format!(
-            "an earlier start of network '{0}' was interrupted; `netloom net stop {0}` \
-             undoes what it made",
-            net.name
-        )));
-    }
+    refuse_unfinished(root, &paths, &net.name)?;
     // The running networks of one root share one namespace: they share the marks of what
     // netloom changed for all of them (the firewall setup, forwarding).
     let others = Others::load(root, &net.name)?;
-    if let Some((other, netns)) = others.elsewhere() {
-        return Err(Error::Refused(format!(
-            "network '{other}' of this root runs in network namespace {netns}, and this \
-             netloom runs in {}; the running networks of one root share one namespace (use \
-             another --root for another namespace)",
-            current_netns()
-        )));
-    }
+    refuse_other_netns(&others)?;
     let mut state = Started {
         root,
         intent: Intent::default(),
@@ -140,83 +122,16 @@ pub(super) fn run(
         session.apply(&plan, command, None)?;
         return Ok(Vec::new());
     }
-    let bridge = net.bridge_name().ok_or_else(|| {
-        Error::Live(format!(
-            "network '{}' has no bridge name; define it (which picks a free one) or give \
-             <bridge name='…'/>",
-            net.name
-        ))
-    })?;
-    let skipped = unapplied(&net);
-    if !skipped.is_empty() {
-        return Err(Error::Refused(format!(
-            "network '{}': netloom cannot apply {} when it starts the network, and will not \
-             start it without; remove {} from the definition",
-            net.name,
-            skipped.join(", "),
-            if skipped.len() == 1 { "it" } else { "them" }
-        )));
-    }
-    let rules = firewall::plan(&net)?.is_some();
-    let fw = rules.then(|| Firewall::choose(asked)).transpose()?;
-    let serves = conf::serves(&net);
-    let ctx = dnsmasq_context(root, &paths.pid)?;
-    if serves {
-        if !super::cmd::exists("dnsmasq") {
-            return Err(Error::Live(format!(
-                "network '{}' needs dnsmasq for DHCP and DNS, and it is not installed \
-                 (Debian: dnsmasq-base)",
-                net.name
-            )));
-        }
-        searchable(root, conf::DIR)?;
-    }
-    link::check_routes(&net)?;
-
-    let rule_files = match fw {
-        Some(Firewall::Nftables) => Nftables.render(&net, &ctx)?,
-        Some(Firewall::Iptables) => Iptables.render(&net, &ctx)?,
-        None => Vec::new(),
-    };
-    let own = Dnsmasq.render(&net, &ctx)?;
-    let record = &mut state.intent.record;
-    record.files = own
-        .iter()
-        .chain(&rule_files)
+    let prep = prepare(root, &paths, &net, asked)?;
+    state.intent.record.files = (prep.own.iter().chain(&prep.rules))
         .map(|f| f.path.clone())
         .collect();
-    files.extend(own);
-    files.extend(rule_files.iter().cloned());
-    state.intent.record.firewall = fw.map(|f| f.as_str().to_owned());
-    let stem = net.name.file_stem();
-    let leases = format!("{}/{stem}.leases", ctx.dnsmasq_dir);
+    files.extend(prep.own.iter().chain(&prep.rules).cloned());
+    state.intent.record.firewall = prep.fw.map(|f| f.name().to_owned());
 
-    let outcome = state.live(&net, &bridge, fw, &rule_files).and_then(|()| {
-        if serves {
-            state.intent.record.steps.push(Step::Dnsmasq {
-                conf: format!("{}/{stem}.conf", ctx.dnsmasq_dir),
-                pid_file: ctx.pid_file.clone().unwrap_or_default(),
-            });
-            state.save()?;
-        }
-        files.push(state.record_file(&paths)?);
-        let mut removed = Vec::new();
-        marks::add_base(root, fw, &state.intent.base)?.into_plan(&mut files, &mut removed);
-        marks::add_forwarding(root, &state.intent.record.steps)?
-            .into_plan(&mut files, &mut removed);
-        let plan = plan_paths(root, RUNTIME, files, removed)?;
-        let id = session.apply(&plan, command, None)?;
-        let started = match &state.intent.record.steps.last() {
-            Some(Step::Dnsmasq { conf, .. }) => {
-                dnsmasq::start(conf, &leases).and_then(|()| fault_at("dnsmasq"))
-            }
-            _ => Ok(()),
-        };
-        started.map_err(|e| match session.undo(id) {
-            Ok(()) => e,
-            Err(undo) => Error::Live(format!("{e}; restoring the files failed: {undo}")),
-        })
-    });
+    let outcome = state
+        .live(&net, &prep)
+        .and_then(|()| state.commit(session, &paths, &net, &prep, files, command));
     let result = match outcome {
         Ok(()) => Ok(state.notices.clone()),
         Err(cause) => {
@@ -224,11 +139,104 @@ pub(super) fn run(
             for own in [&paths.pid, &paths.leases] {
                 let _ = root.remove(own);
             }
-            Err(state.unwind(&others, &net, fw, cause))
+            Err(state.unwind(&others, &net, prep.fw, cause))
         }
     };
     state.done();
     result
+}
+
+/// Refuses a network that runs already, or whose earlier start was interrupted (its intent
+/// is still there for `net stop` to undo).
+fn refuse_unfinished(root: &TargetRoot, paths: &Paths, name: &NetName) -> Result<(), Error> {
+    if read(root, &paths.record)?.is_some() {
+        return Err(active(name));
+    }
+    if read(root, &paths.intent)?.is_some() {
+        return Err(Error::Refused(format!(
+            "an earlier start of network '{name}' was interrupted; `netloom net stop {name}` \
+             undoes what it made"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses to start beside a running network of the root made in another namespace.
+fn refuse_other_netns(others: &Others) -> Result<(), Error> {
+    match others.elsewhere() {
+        None => Ok(()),
+        Some((other, netns)) => Err(Error::Refused(format!(
+            "network '{other}' of this root runs in network namespace {netns}, and this \
+             netloom runs in {}; the running networks of one root share one namespace (use \
+             another --root for another namespace)",
+            current_netns()
+        ))),
+    }
+}
+
+/// What the start of a network with its own bridge needs, worked out (and checked) before
+/// anything is made.
+struct Prepared {
+    bridge: IfaceName,
+    /// The firewall its rules go into; `None` for a network without rules.
+    fw: Option<Firewall>,
+    /// Whether its policy lets connections in, so netloom's DNAT chain joins the shared
+    /// setup.
+    dnat: bool,
+    /// The firewall's fragments.
+    rules: Vec<RenderedFile>,
+    /// The DHCP and DNS server's files.
+    own: Vec<RenderedFile>,
+    /// Whether the DHCP and DNS server runs for it.
+    serves: bool,
+    ctx: NetContext,
+}
+
+/// Checks what a start needs (a bridge name, nothing left unapplied, a firewall, dnsmasq,
+/// a free subnet), then renders the firewall's fragments and the server's files, from one
+/// firewall plan.
+fn prepare(
+    root: &TargetRoot,
+    paths: &Paths,
+    net: &Network,
+    asked: Option<Firewall>,
+) -> Result<Prepared, Error> {
+    let bridge = net.bridge_name().ok_or_else(|| {
+        Error::Live(format!(
+            "network '{}' has no bridge name; define it (which picks a free one) or give \
+             <bridge name='…'/>",
+            net.name
+        ))
+    })?;
+    refuse_unapplied(net)?;
+    let plan = firewall::plan(net)?;
+    let fw = plan.is_some().then(|| fw::choose(asked)).transpose()?;
+    let dnat = plan.is_some_and(|p| {
+        p.rules
+            .iter()
+            .any(|r| matches!(r.rule, firewall::Rule::Dnat { .. }))
+    });
+    let serves = DHCP.serves(net);
+    let ctx = dnsmasq_context(root, &paths.pid)?;
+    if serves {
+        DHCP.installed(net)?;
+        searchable(root, DHCP.dir())?;
+    }
+    link::check_routes(net)?;
+    let rules = match fw {
+        Some(fw) => fw.render(net, &ctx)?,
+        None => Vec::new(),
+    };
+    let own = DHCP.render(net, &ctx)?;
+    Ok(Prepared {
+        bridge,
+        fw,
+        dnat,
+        rules,
+        own,
+        serves,
+        ctx,
+    })
 }
 
 /// What a start has done so far.
@@ -242,43 +250,76 @@ struct Started<'r> {
 
 impl Started<'_> {
     /// The live steps before dnsmasq, in libvirt's order, each recorded as it succeeds.
-    fn live(
-        &mut self,
-        net: &Network,
-        bridge: &IfaceName,
-        fw: Option<Firewall>,
-        rule_files: &[RenderedFile],
-    ) -> Result<(), Error> {
+    fn live(&mut self, net: &Network, prep: &Prepared) -> Result<(), Error> {
         self.save()?;
-        let made = link::create_bridge(net, bridge, &mut self.intent.record.steps);
+        let made = link::create_bridge(net, &prep.bridge, &mut self.intent.record.steps);
         self.save()?;
         made?;
-        let made = super::vxlan::create(net, bridge, &mut self.intent.record.steps);
+        let made = super::vxlan::create(net, &prep.bridge, &mut self.intent.record.steps);
         self.save()?;
         self.notices.extend(made?);
         fault_at("bridge")?;
-        if let Some(fw) = fw {
-            let dnat = firewall::plan(net)?.is_some_and(|p| {
-                p.rules
-                    .iter()
-                    .any(|r| matches!(r.rule, firewall::Rule::Dnat { .. }))
-            });
-            let made = fw::load_base(fw, dnat, &mut self.intent.base);
-            self.save()?;
-            made?;
-            let made = fw::load_rules(fw, rule_files, &mut self.intent.record.steps);
-            self.save()?;
-            made?;
-            if fw == Firewall::Nftables {
-                self.notices.extend(fw::checksum_fix(net));
-            }
+        if let Some(fw) = prep.fw {
+            self.firewall(fw, net, prep)?;
         }
         fault_at("firewall")?;
-        link::configure(net, bridge)?;
+        link::configure(net, &prep.bridge)?;
         let made = link::enable_forwarding(net, &mut self.intent.record.steps);
         self.save()?;
         made?;
         fault_at("addresses")
+    }
+
+    /// The shared setup completed, then the network's rules loaded, each part recorded.
+    fn firewall(&mut self, fw: Firewall, net: &Network, prep: &Prepared) -> Result<(), Error> {
+        let made = fw.load_base(prep.dnat, &mut self.intent.base);
+        self.save()?;
+        made?;
+        let made = fw::load_rules(fw, &prep.rules, &mut self.intent.record.steps);
+        self.save()?;
+        made?;
+        self.notices.extend(fw.after_load(net));
+        Ok(())
+    }
+
+    /// dnsmasq recorded, the files (with the record and the root's marks) written in one
+    /// transaction, then dnsmasq started on them: one that does not start takes the
+    /// transaction back.
+    fn commit(
+        &mut self,
+        session: &Session<'_>,
+        paths: &Paths,
+        net: &Network,
+        prep: &Prepared,
+        mut files: Vec<RenderedFile>,
+        command: &str,
+    ) -> Result<(), Error> {
+        let stem = net.name.file_stem();
+        let leases = format!("{}/{stem}.leases", prep.ctx.dnsmasq_dir);
+        if prep.serves {
+            self.intent.record.steps.push(Step::Dnsmasq {
+                conf: format!("{}/{stem}.conf", prep.ctx.dnsmasq_dir),
+                pid_file: prep.ctx.pid_file.clone().unwrap_or_default(),
+            });
+            self.save()?;
+        }
+        files.push(self.record_file(paths)?);
+        let mut removed = Vec::new();
+        marks::add_base(self.root, prep.fw, &self.intent.base)?.into_plan(&mut files, &mut removed);
+        marks::add_forwarding(self.root, &self.intent.record.steps)?
+            .into_plan(&mut files, &mut removed);
+        let plan = plan_paths(self.root, RUNTIME, files, removed)?;
+        let id = session.apply(&plan, command, None)?;
+        let started = match &self.intent.record.steps.last() {
+            Some(Step::Dnsmasq { conf, .. }) => DHCP
+                .start(conf, &leases)
+                .and_then(|()| fault_at(DHCP.name())),
+            _ => Ok(()),
+        };
+        started.map_err(|e| match session.undo(id) {
+            Ok(()) => e,
+            Err(undo) => Error::Live(format!("{e}; restoring the files failed: {undo}")),
+        })
     }
 
     /// Writes the intent: what a netloom killed now would leave for `net stop` to undo.
@@ -326,6 +367,21 @@ impl Started<'_> {
     }
 }
 
+/// Refuses what netloom cannot apply at start (see [`unapplied`]), each named.
+fn refuse_unapplied(net: &Network) -> Result<(), Error> {
+    let skipped = unapplied(net);
+    if skipped.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "network '{}': netloom cannot apply {} when it starts the network, and will not \
+         start it without; remove {} from the definition",
+        net.name,
+        skipped.join(", "),
+        if skipped.len() == 1 { "it" } else { "them" }
+    )))
+}
+
 /// What libvirt does at start for a network with its own bridge that netloom does not, so
 /// starting would quietly leave it out: refused instead, each named.
 fn unapplied(net: &Network) -> Vec<&'static str> {
@@ -371,8 +427,9 @@ fn searchable(root: &TargetRoot, dir: &str) -> Result<(), Error> {
     for (shown, mode) in modes {
         if mode & 0o001 == 0 {
             return Err(Error::Live(format!(
-                "dnsmasq reads its hosts files as an unprivileged user, who cannot enter {shown} \
-                 (mode {mode:o}); make it searchable by others (chmod o+x)"
+                "{} reads its hosts files as an unprivileged user, who cannot enter {shown} \
+                 (mode {mode:o}); make it searchable by others (chmod o+x)",
+                DHCP.name()
             )));
         }
     }

@@ -4,10 +4,13 @@
 //! setup, forwarding) when no other running network needs it.
 
 use super::fw::{self, Firewall};
-use super::marks::{self, Others};
+use super::marks::{self, Change, Others};
 use super::record::{Intent, Record, Step, current_netns};
-use super::{Paths, dnsmasq, link, not_found, read, read_record};
+use super::{Paths, link, not_found, read, read_record};
+use crate::backend::RenderedFile;
+use crate::backends::DHCP;
 use crate::backends::firewall::BaseStep;
+use crate::backends::network::Loaded;
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths};
 use crate::error::Error;
 use crate::model::network::NetName;
@@ -26,8 +29,15 @@ pub(super) struct Undone {
     pub kept_base: Vec<BaseStep>,
 }
 
-/// Undoes `steps` last first, each whatever became of the others.
-pub(super) fn undo(root: &TargetRoot, others: &Others, name: &NetName, steps: &[Step]) -> Undone {
+/// Undoes `steps` last first, each whatever became of the others; the firewall rules with
+/// `fw`, the backend that loaded them.
+pub(super) fn undo(
+    root: &TargetRoot,
+    others: &Others,
+    name: &NetName,
+    fw: Option<Firewall>,
+    steps: &[Step],
+) -> Undone {
     let mut out = Undone::default();
     for step in steps.iter().rev() {
         let result = match step {
@@ -36,7 +46,7 @@ pub(super) fn undo(root: &TargetRoot, others: &Others, name: &NetName, steps: &[
             // the process is checked by its command line, and looked for without it.
             Step::Dnsmasq { conf, .. } => {
                 let text = root.read_text(&Paths::of(name).pid).ok().flatten();
-                dnsmasq::stop(conf, text.and_then(|t| t.trim().parse::<u32>().ok()))
+                DHCP.stop(conf, text.and_then(|t| t.trim().parse::<u32>().ok()))
             }
             Step::Sysctl {
                 key,
@@ -54,7 +64,15 @@ pub(super) fn undo(root: &TargetRoot, others: &Others, name: &NetName, steps: &[
                 loader,
                 input,
                 tables,
-            } => fw::remove_rules(loader, input, tables).map(|warning| {
+            } => fw::remove_rules(
+                fw,
+                Loaded {
+                    loader: loader.clone(),
+                    input: input.clone(),
+                    tables: tables.clone(),
+                },
+            )
+            .map(|warning| {
                 out.warnings
                     .extend(warning.map(|w| format!("network '{name}': {w}")));
             }),
@@ -77,7 +95,7 @@ pub(super) fn undo_intent(
     fw: Option<Firewall>,
     intent: &Intent,
 ) -> Undone {
-    let mut out = undo(root, others, name, &intent.record.steps);
+    let mut out = undo(root, others, name, fw, &intent.record.steps);
     let Some(fw) = fw.filter(|_| !intent.base.is_empty()) else {
         return out;
     };
@@ -85,12 +103,12 @@ pub(super) fn undo_intent(
         out.kept_base = intent.base.clone();
         return out;
     }
-    let kept = fw::remove_base(fw, &intent.base);
+    let kept = fw.remove_base(&intent.base);
     if !kept.is_empty() {
         out.failed.push(format!(
             "{} part(s) of the {} firewall setup",
             kept.len(),
-            fw.as_str()
+            fw.name()
         ));
     }
     out
@@ -121,71 +139,22 @@ pub fn stop(
     };
     let elsewhere = !same_netns(&record);
     if elsewhere && !force {
-        return Err(Error::Refused(format!(
-            "network '{name}' was started in network namespace {}, and this netloom runs in \
-             {}; stop it from there (`ip netns exec NAME netloom …`, or `nsenter --net` into \
-             its dnsmasq), or forget it with `net stop --force` if that namespace is gone",
-            record.netns,
-            current_netns()
-        )));
+        return Err(elsewhere_refused(name, &record));
     }
     let others = Others::load(root, name)?;
-    let mut files = Vec::new();
-    let mut removed = Vec::new();
-    let mut warnings = Vec::new();
+    let mut left = Leftovers::default();
     if elsewhere {
-        // Only processes are reachable from here; the rest belongs to that namespace.
-        let own: Vec<Step> = record
-            .steps
-            .iter()
-            .filter(|s| matches!(s, Step::Dnsmasq { .. }))
-            .cloned()
-            .collect();
-        let undone = undo(root, &others, name, &own);
-        if !undone.failed.is_empty() {
-            return Err(Error::Live(undone.failed.join("; ")));
-        }
-        warnings.push(format!(
-            "network '{name}': its bridge, rules and sysctls were left to network namespace {}",
-            record.netns
-        ));
+        forget_elsewhere(root, &others, name, &record, &mut left)?;
     } else {
-        let undone = undo(root, &others, name, &record.steps);
-        if !undone.failed.is_empty() {
-            return Err(Error::Live(format!(
-                "network '{name}' could not be stopped completely: {}; it stays recorded as \
-                 running, so `netloom net stop {name}` tries again",
-                undone.failed.join("; ")
-            )));
-        }
-        warnings.extend(undone.warnings);
-        let (forwarding, failed) = marks::release_forwarding(root, &others)?;
-        forwarding.into_plan(&mut files, &mut removed);
-        warnings.extend(failed);
-        if let Some(fw) = record.firewall.as_deref().and_then(Firewall::parse) {
-            marks::release_base(root, &others, fw)?.into_plan(&mut files, &mut removed);
-        }
+        undo_here(root, &others, name, &record, &mut left)?;
     }
-    if read(root, &paths.def)?.is_none() {
-        // A transient network: nothing will start it again, its leases go with it.
-        removed.push(paths.leases.clone());
-    }
-    // Its guests' ports go with it: a network started again starts with no connections.
-    let ports = crate::engine::port::port_files(root, name)?;
-    if !ports.is_empty() {
-        warnings.push(format!(
-            "network '{name}': {} guest port(s) released with it",
-            ports.len()
-        ));
-    }
-    removed.extend(ports);
     // Pool devices its passthrough ports lent their guests' MACs get their own back.
     let saved = crate::engine::port::saved_of(root, name)?;
-    removed.extend(saved.iter().map(|s| s.path()));
-    removed.extend([paths.live, paths.record, paths.pid]);
-    removed.extend(record.files.iter().cloned());
-    let plan = plan_paths(root, RUNTIME, files, removed)?;
+    let lent = saved.iter().map(|s| s.path());
+    release_files(root, name, &paths, &record, lent, &mut left)?;
+    let plan = plan_paths(root, RUNTIME, left.files, left.removed)?;
     session.apply(&plan, command, None)?;
+    let mut warnings = left.warnings;
     for s in &saved {
         if let Err(e) = crate::engine::port::restore_mac(s) {
             warnings.push(e);
@@ -195,6 +164,116 @@ pub fn stop(
     // the record covered all of it, so it is undone already.
     let _ = root.remove(&paths.intent);
     Ok(warnings)
+}
+
+/// What a stop's transaction writes and removes, and what it has to tell.
+#[derive(Default)]
+struct Leftovers {
+    files: Vec<RenderedFile>,
+    removed: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Leftovers {
+    /// Adds a mark's change to the transaction.
+    fn mark(&mut self, change: Change) {
+        change.into_plan(&mut self.files, &mut self.removed);
+    }
+}
+
+/// The refusal to stop, from here, a network started in another network namespace.
+fn elsewhere_refused(name: &NetName, record: &Record) -> Error {
+    Error::Refused(format!(
+        "network '{name}' was started in network namespace {}, and this netloom runs in \
+         {}; stop it from there (`ip netns exec NAME netloom …`, or `nsenter --net` into \
+         its dnsmasq), or forget it with `net stop --force` if that namespace is gone",
+        record.netns,
+        current_netns()
+    ))
+}
+
+/// `--force` on a network of another namespace: only its processes are reachable from
+/// here; the rest belongs to that namespace.
+fn forget_elsewhere(
+    root: &TargetRoot,
+    others: &Others,
+    name: &NetName,
+    record: &Record,
+    left: &mut Leftovers,
+) -> Result<(), Error> {
+    let own: Vec<Step> = record
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::Dnsmasq { .. }))
+        .cloned()
+        .collect();
+    let undone = undo(root, others, name, None, &own);
+    if !undone.failed.is_empty() {
+        return Err(Error::Live(undone.failed.join("; ")));
+    }
+    left.warnings.push(format!(
+        "network '{name}': its bridge, rules and sysctls were left to network namespace {}",
+        record.netns
+    ));
+    Ok(())
+}
+
+/// Undoes the record's steps, then releases what netloom changed for all networks
+/// (forwarding, the shared firewall setup) when no other running network needs it.
+fn undo_here(
+    root: &TargetRoot,
+    others: &Others,
+    name: &NetName,
+    record: &Record,
+    left: &mut Leftovers,
+) -> Result<(), Error> {
+    let fw = fw::of(record);
+    let undone = undo(root, others, name, fw, &record.steps);
+    if !undone.failed.is_empty() {
+        return Err(Error::Live(format!(
+            "network '{name}' could not be stopped completely: {}; it stays recorded as \
+             running, so `netloom net stop {name}` tries again",
+            undone.failed.join("; ")
+        )));
+    }
+    left.warnings.extend(undone.warnings);
+    let (forwarding, failed) = marks::release_forwarding(root, others)?;
+    left.mark(forwarding);
+    left.warnings.extend(failed);
+    if let Some(fw) = fw {
+        left.mark(marks::release_base(root, others, fw)?);
+    }
+    Ok(())
+}
+
+/// The network's files that go with it: a transient network's leases, its guests' ports,
+/// the MACs its passthrough ports lent (`lent`), its runtime state and what its start wrote.
+fn release_files(
+    root: &TargetRoot,
+    name: &NetName,
+    paths: &Paths,
+    record: &Record,
+    lent: impl Iterator<Item = String>,
+    left: &mut Leftovers,
+) -> Result<(), Error> {
+    if read(root, &paths.def)?.is_none() {
+        // A transient network: nothing will start it again, its leases go with it.
+        left.removed.push(paths.leases.clone());
+    }
+    // Its guests' ports go with it: a network started again starts with no connections.
+    let ports = crate::engine::port::port_files(root, name)?;
+    if !ports.is_empty() {
+        left.warnings.push(format!(
+            "network '{name}': {} guest port(s) released with it",
+            ports.len()
+        ));
+    }
+    left.removed.extend(ports);
+    left.removed.extend(lent);
+    left.removed
+        .extend([paths.live.clone(), paths.record.clone(), paths.pid.clone()]);
+    left.removed.extend(record.files.iter().cloned());
+    Ok(())
 }
 
 /// Whether the steps of `record` were made in this network namespace: undoing them from
@@ -227,7 +306,7 @@ fn clean_interrupted(
             intent.record.netns
         )));
     }
-    let fw = intent.record.firewall.as_deref().and_then(Firewall::parse);
+    let fw = fw::of(&intent.record);
     let others = Others::load(root, name)?;
     let undone = undo_intent(root, &others, name, fw, &intent);
     if !undone.failed.is_empty() {

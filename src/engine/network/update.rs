@@ -11,14 +11,12 @@
 //! network (its rules are loaded once, at start): `--config` and `net restart` apply it.
 
 use super::edit::{self, Edit};
-use super::fw::Firewall;
+use super::fw;
 use super::record::{Record, Step};
 use super::stop::same_netns;
-use super::{DEF_MODE, Paths, dnsmasq, not_found, read_network, read_record, start};
-use crate::backend::{NetBackend, RenderedFile};
-use crate::backends::dnsmasq::Dnsmasq;
-use crate::backends::firewall;
-use crate::backends::{iptables::Iptables, nftables::Nftables};
+use super::{DEF_MODE, Paths, not_found, read_network, read_record, start};
+use crate::backend::RenderedFile;
+use crate::backends::{DHCP, FIREWALLS, firewall};
 use crate::engine::{DEFINITIONS, RUNTIME, Session, TargetRoot, plan_paths};
 use crate::error::Error;
 use crate::model::network::{NetName, Network};
@@ -163,7 +161,7 @@ fn plan_live(
         )));
     }
     let ctx = start::dnsmasq_context(root, &paths.pid)?;
-    let (was, now) = (Dnsmasq.render(&old, &ctx)?, Dnsmasq.render(&new, &ctx)?);
+    let (was, now) = (DHCP.render(&old, &ctx)?, DHCP.render(&new, &ctx)?);
     let differs = |ext: &str| {
         let pick = |files: &[RenderedFile]| {
             files
@@ -199,14 +197,14 @@ fn plan_live(
 /// The firewall fragments `net` renders for the firewall its running record names.
 fn rules(net: &Network, record: &Record) -> Result<Vec<RenderedFile>, Error> {
     let ctx = crate::backend::NetContext::default();
-    Ok(match record.firewall.as_deref().and_then(Firewall::parse) {
-        Some(Firewall::Nftables) => Nftables.render(net, &ctx)?,
-        Some(Firewall::Iptables) => Iptables.render(net, &ctx)?,
-        // No rules were loaded: the change must not need any either.
-        None => match firewall::plan(net)? {
-            Some(_) => Nftables.render(net, &ctx)?,
-            None => Vec::new(),
-        },
+    let fw = match fw::of(record) {
+        Some(fw) => Some(fw),
+        // No rules were loaded: the change must not need any either, in whichever firewall.
+        None => firewall::plan(net)?.and(FIREWALLS.first().copied()),
+    };
+    Ok(match fw {
+        Some(fw) => fw.render(net, &ctx)?,
+        None => Vec::new(),
     })
 }
 
@@ -234,9 +232,10 @@ fn commit_live(
             .and_then(|t| t.trim().parse::<u32>().ok())
     };
     let told = if change.conf_changed {
-        dnsmasq::restart(&conf, pid(), &leases).map(|()| Reload::Restarted)
+        DHCP.restart(&conf, pid(), &leases)
+            .map(|()| Reload::Restarted)
     } else if change.hosts_changed {
-        dnsmasq::reload(&conf, pid()).map(|_| Reload::Reread)
+        DHCP.reload(&conf, pid()).map(|_| Reload::Reread)
     } else {
         Ok(Reload::Nothing)
     };
@@ -244,12 +243,12 @@ fn commit_live(
         let mut why = e.report();
         if let Err(undo) = session.undo(id) {
             why.push_str(&format!("; restoring its files failed: {}", undo.report()));
-        } else if change.conf_changed && dnsmasq::running(&conf, pid()).is_err() {
+        } else if change.conf_changed && DHCP.running(&conf, pid()).is_err() {
             // It was stopped for the restart: back on the files as they were.
-            if let Err(again) = dnsmasq::start(&conf, &leases) {
+            if let Err(again) = DHCP.start(&conf, &leases) {
                 why.push_str(&format!("; starting it again failed: {}", again.report()));
             }
         }
-        Error::Live(format!("dnsmasq did not take the change: {why}"))
+        Error::Live(format!("{} did not take the change: {why}", DHCP.name()))
     })
 }

@@ -1,26 +1,70 @@
-//! Starting and stopping a network's dnsmasq. The process is known by its pid file and
-//! checked by its command line before it is signalled, so a pid the kernel reused for
-//! something else after dnsmasq died is never killed.
+//! The live half of the dnsmasq backend: starting and stopping a network's dnsmasq. The
+//! process is known by its pid file and checked by its command line before it is signalled,
+//! so a pid the kernel reused for something else after dnsmasq died is never killed.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::cmd::{self, argv};
+use super::{DIR, Dnsmasq, serves};
+use crate::backends::network::DhcpServer;
 use crate::error::Error;
+use crate::live::cmd::{self, argv};
+use crate::model::network::Network;
+
+impl DhcpServer for Dnsmasq {
+    fn serves(&self, net: &Network) -> bool {
+        serves(net)
+    }
+
+    fn dir(&self) -> &'static str {
+        DIR
+    }
+
+    fn installed(&self, net: &Network) -> Result<(), Error> {
+        if cmd::exists("dnsmasq") {
+            return Ok(());
+        }
+        Err(Error::Live(format!(
+            "network '{}' needs dnsmasq for DHCP and DNS, and it is not installed \
+             (Debian: dnsmasq-base)",
+            net.name
+        )))
+    }
+
+    fn start(&self, conf: &str, leases: &str) -> Result<(), Error> {
+        start(conf, leases)
+    }
+
+    fn stop(&self, conf: &str, recorded: Option<u32>) -> Result<(), Error> {
+        stop(conf, recorded)
+    }
+
+    fn reload(&self, conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
+        reload(conf, recorded)
+    }
+
+    fn restart(&self, conf: &str, recorded: Option<u32>, leases: &str) -> Result<(), Error> {
+        restart(conf, recorded, leases)
+    }
+
+    fn running(&self, conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
+        running(conf, recorded)
+    }
+}
 
 /// Starts dnsmasq with `conf` and the lease file `leases`. It returns once dnsmasq has bound
 /// its sockets and daemonized, having written its pid file; a dnsmasq that refuses to start
 /// (a missing TFTP root, a port in use) fails with its own message.
-pub(super) fn start(conf: &str, leases: &str) -> Result<(), Error> {
+fn start(conf: &str, leases: &str) -> Result<(), Error> {
     let conf_arg = format!("--conf-file={conf}");
     let leases_arg = format!("--dhcp-leasefile={leases}");
-    cmd::run(&argv(&["dnsmasq", &conf_arg, &leases_arg]), None).map(drop)
+    cmd::run_argv(&argv(&["dnsmasq", &conf_arg, &leases_arg]), None).map(drop)
 }
 
 /// Stops the dnsmasq of `conf`: the one whose pid its pid file held (`recorded`) or, when
 /// that file is gone, the one `/proc` shows with that conf. SIGTERM, then SIGKILL if it has not gone
 /// within three seconds. One that is not running (it died, or never started) is fine.
-pub(super) fn stop(conf: &str, recorded: Option<u32>) -> Result<(), Error> {
+fn stop(conf: &str, recorded: Option<u32>) -> Result<(), Error> {
     let recorded = recorded.filter(|pid| is_ours(*pid, conf));
     let Some(pid) = recorded.or_else(|| find(conf)) else {
         return Ok(());
@@ -43,7 +87,7 @@ pub(super) fn stop(conf: &str, recorded: Option<u32>) -> Result<(), Error> {
 /// Tells the dnsmasq of `conf` (pid `recorded`, checked as [`stop`] checks it) to read its
 /// hosts files again: on SIGHUP dnsmasq rereads `dhcp-hostsfile` and `addn-hosts` (and
 /// clears its cache), but not its other options, which need [`restart`].
-pub(super) fn reload(conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
+fn reload(conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
     let pid = running(conf, recorded)?;
     signal("HUP", pid)?;
     Ok(pid)
@@ -51,13 +95,13 @@ pub(super) fn reload(conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
 
 /// Stops the dnsmasq of `conf` and starts it again with the same lease file, so it reads
 /// every option anew and keeps every lease.
-pub(super) fn restart(conf: &str, recorded: Option<u32>, leases: &str) -> Result<(), Error> {
+fn restart(conf: &str, recorded: Option<u32>, leases: &str) -> Result<(), Error> {
     stop(conf, Some(running(conf, recorded)?))?;
     start(conf, leases)
 }
 
 /// The pid of the running dnsmasq of `conf`, or an error saying it is not running.
-pub(super) fn running(conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
+fn running(conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
     recorded
         .filter(|pid| is_ours(*pid, conf))
         .or_else(|| find(conf))
