@@ -129,3 +129,46 @@ pub fn feed_removal(
     }
     Ok(missing)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::feed_removal;
+    use crate::backends::{DHCP, FIREWALLS, NETWORK, firewall};
+    use crate::live::cmd::argv;
+
+    #[test]
+    fn every_firewall_and_the_dhcp_server_render_through_the_network_registry() {
+        let rendered: Vec<&str> = NETWORK.iter().map(|b| b.name()).collect();
+        for fw in FIREWALLS {
+            assert!(
+                rendered.contains(&fw.name()),
+                "{} renders nothing",
+                fw.name()
+            );
+            assert_eq!(firewall(fw.name()).map(|f| f.name()), Some(fw.name()));
+        }
+        assert!(rendered.contains(&DHCP.name()));
+        assert!(firewall(DHCP.name()).is_none());
+        let mut names: Vec<&str> = FIREWALLS.iter().map(|f| f.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FIREWALLS.len(), "two firewalls of one name");
+    }
+
+    #[test]
+    fn a_removal_that_fails_as_a_whole_is_fed_one_command_at_a_time() {
+        let split = |input: &str| input.lines().map(|l| format!("{l}\n")).collect();
+        // Taken whole: nothing more was missing than the backend found.
+        assert_eq!(
+            feed_removal(&argv(&["true"]), "a\nb\n", split, 1).unwrap(),
+            1
+        );
+        // Refused whole, then each line refused too: every one was gone.
+        assert_eq!(
+            feed_removal(&argv(&["false"]), "a\nb\nc\n", split, 1).unwrap(),
+            4
+        );
+        // Nothing left to remove: the loader is not even run.
+        assert_eq!(feed_removal(&argv(&["false"]), " \n", split, 2).unwrap(), 2);
+    }
+}

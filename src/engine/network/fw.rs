@@ -74,3 +74,22 @@ pub(super) fn remove_rules(fw: Option<Firewall>, loaded: Loaded) -> Result<Optio
         )
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::{Loaded, remove_rules};
+    use crate::live::cmd::argv;
+
+    #[test]
+    fn rules_no_firewall_backend_of_this_netloom_loaded_are_not_removed_blindly() {
+        let loaded = Loaded {
+            loader: argv(&["true", "-f", "-"]),
+            input: "delete rule x\n".into(),
+            tables: BTreeMap::new(),
+        };
+        let e = remove_rules(None, loaded).unwrap_err().to_string();
+        assert!(e.contains("`true -f -`"), "{e}");
+    }
+}
