@@ -90,7 +90,8 @@ pub trait DhcpServer: NetBackend {
     /// it, which must be searchable by the unprivileged user it drops to).
     fn dir(&self) -> &'static str;
 
-    /// Whether its program is installed; the message when it is not names the package.
+    /// Fails, naming `net` and the package to install, when its program is not installed:
+    /// checked before anything of the network is made.
     fn installed(&self, net: &Network) -> Result<(), Error>;
 
     /// Starts it on `conf` with the lease file `leases`, returning once it serves.
