@@ -84,12 +84,7 @@ impl Session<'_> {
         how: StoreApply<'_>,
     ) -> Result<u64, Error> {
         let root = self.root();
-        if let Some(id) = super::pending(root)? {
-            return Err(Error::Refused(format!(
-                "transaction {id} is waiting for confirmation; run `netloom confirm` or \
-                 `netloom rollback` first"
-            )));
-        }
+        super::txn::refuse_pending(root)?;
         let state = |bytes: &Vec<u8>| FileState {
             bytes: bytes.clone(),
             mode: 0o600,

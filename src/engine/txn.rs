@@ -140,12 +140,7 @@ impl<'r> Session<'r> {
         confirm: Option<u64>,
         live: Option<&Activation<'_>>,
     ) -> Result<Applied, Error> {
-        if let Some(id) = pending(self.root)? {
-            return Err(Error::Refused(format!(
-                "transaction {id} is waiting for confirmation; run `netloom confirm` or \
-                 `netloom rollback` first"
-            )));
-        }
+        refuse_pending(self.root)?;
         let walk = self.root.walk();
         let limit = self.root.read_limit();
         let mut owners = Vec::with_capacity(plan.changes.len());
@@ -528,13 +523,7 @@ impl<'r> Session<'r> {
     /// Rolls back transaction `id`, provided undoing it still means exactly `shown` (the plan
     /// [`rollback_plan`] gave, which the user saw): nothing changed while they read it.
     pub fn rollback(&self, id: u64, force: bool, shown: &Plan) -> Result<(), Error> {
-        let (_, now) = rollback_plan(self.root, Some(id), force)?;
-        if now != *shown {
-            return Err(Error::Refused(format!(
-                "the files of transaction {id} changed while the plan was shown; nothing was \
-                 changed; run the command again"
-            )));
-        }
+        self.refuse_changed_since(id, force, shown)?;
         let mut tx = journal::get(self.root, id)?;
         self.restore(&mut tx, Reason::Requested).map(drop)
     }
@@ -543,6 +532,15 @@ impl<'r> Session<'r> {
     /// before the network is configured, nothing is up yet, and what comes up next reads
     /// the restored files.
     pub fn rollback_files(&self, id: u64, force: bool, shown: &Plan) -> Result<(), Error> {
+        self.refuse_changed_since(id, force, shown)?;
+        let mut tx = journal::get(self.root, id)?;
+        self.restore_files_only(&mut tx, Reason::Requested)
+            .map(drop)
+    }
+
+    /// A refusal unless undoing transaction `id` still means exactly `shown`, made again
+    /// under the lock.
+    fn refuse_changed_since(&self, id: u64, force: bool, shown: &Plan) -> Result<(), Error> {
         let (_, now) = rollback_plan(self.root, Some(id), force)?;
         if now != *shown {
             return Err(Error::Refused(format!(
@@ -550,9 +548,7 @@ impl<'r> Session<'r> {
                  changed; run the command again"
             )));
         }
-        let mut tx = journal::get(self.root, id)?;
-        self.restore_files_only(&mut tx, Reason::Requested)
-            .map(drop)
+        Ok(())
     }
 
     /// Undoes transaction `id`, which this session just applied, because a step after it
@@ -717,6 +713,18 @@ pub fn rollback_plan(
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     let backend = tx.meta.backend.as_str();
     Ok((id, Plan { backend, changes }))
+}
+
+/// A refusal while a transaction awaits `netloom confirm`: a new one would be undone with
+/// it. Said here only, for files and services alike. Reads only.
+pub(crate) fn refuse_pending(root: &TargetRoot) -> Result<(), Error> {
+    match pending(root)? {
+        Some(id) => Err(Error::Refused(format!(
+            "transaction {id} is waiting for confirmation; run `netloom confirm` or \
+             `netloom rollback` first"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The transaction awaiting `netloom confirm`, if any. Reads only.
