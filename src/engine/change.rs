@@ -258,3 +258,153 @@ impl Change for StoreChange<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+
+    use super::*;
+    use crate::plan::{Change as FileEdit, FileState};
+
+    /// A plan creating one file whose content is `text`.
+    fn plan_of(text: &str) -> Plan {
+        let changes = if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![FileEdit {
+                path: "etc/x".into(),
+                old: None,
+                new: Some(FileState {
+                    bytes: text.as_bytes().to_vec(),
+                    mode: 0o644,
+                }),
+            }]
+        };
+        Plan {
+            backend: "null",
+            changes,
+        }
+    }
+
+    /// A change whose plans are `plans`, one per call, and that records every step the
+    /// protocol takes, in order.
+    struct Scripted<'a> {
+        plans: Vec<&'static str>,
+        made: Cell<usize>,
+        log: &'a RefCell<Vec<&'static str>>,
+    }
+
+    impl Change for Scripted<'_> {
+        type Planned = Plan;
+
+        fn place(&self) -> String {
+            "the root".into()
+        }
+
+        fn noun(&self) -> &str {
+            "file"
+        }
+
+        fn plan(&self) -> Result<Plan, Error> {
+            self.log.borrow_mut().push("plan");
+            let n = self.made.replace(self.made.get() + 1);
+            Ok(plan_of(self.plans[n.min(self.plans.len() - 1)]))
+        }
+
+        fn diff(planned: &Plan) -> &Plan {
+            planned
+        }
+
+        fn write(&self, _: &Session<'_>, _: &Plan) -> Result<Applied, Error> {
+            self.log.borrow_mut().push("write");
+            Ok(Applied {
+                id: 7,
+                ..Applied::default()
+            })
+        }
+    }
+
+    /// A person who answers `answer` and records being asked and told.
+    struct Answering<'a> {
+        answer: Answer,
+        log: &'a RefCell<Vec<&'static str>>,
+    }
+
+    impl Person for Answering<'_> {
+        fn ask(&mut self, plan: &Plan, question: Question<'_>) -> Result<Answer, Error> {
+            assert_eq!(question, Question::Apply { place: "the root" });
+            assert!(!plan.is_empty(), "an empty plan is never asked about");
+            self.log.borrow_mut().push("ask");
+            Ok(self.answer)
+        }
+
+        fn told(&mut self, _: &[String]) {
+            self.log.borrow_mut().push("lock");
+        }
+    }
+
+    /// Runs the protocol on a fresh root with a change planning `plans` and a person
+    /// answering `answer`: what it came to, and the steps it took.
+    fn run(
+        plans: Vec<&'static str>,
+        answer: Answer,
+    ) -> (Result<Outcome<Plan>, Error>, Vec<&'static str>) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = TargetRoot::open(dir.path()).unwrap();
+        let log = RefCell::new(Vec::new());
+        let change = Scripted {
+            plans,
+            made: Cell::new(0),
+            log: &log,
+        };
+        let outcome = commit(&root, &change, &mut Answering { answer, log: &log });
+        (outcome, log.into_inner())
+    }
+
+    #[test]
+    fn a_plan_is_asked_about_without_the_lock_then_made_again_under_it_and_written() {
+        let (outcome, log) = run(vec!["new", "new"], Answer::Yes);
+        match outcome {
+            Ok(Outcome::Applied(shown, applied)) => {
+                assert_eq!(shown, plan_of("new"));
+                assert_eq!(applied.id, 7);
+            }
+            other => panic!("expected the plan written, got {other:?}"),
+        }
+        assert_eq!(log, ["plan", "ask", "lock", "plan", "write"]);
+    }
+
+    #[test]
+    fn a_plan_that_changed_while_it_was_shown_is_refused_and_nothing_is_written() {
+        let (outcome, log) = run(vec!["shown", "changed meanwhile"], Answer::Yes);
+        match outcome {
+            Err(Error::Refused(why)) => assert_eq!(
+                why,
+                "the root changed while the plan was shown; nothing was changed; run the \
+                 command again"
+            ),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(log, ["plan", "ask", "lock", "plan"]);
+    }
+
+    #[test]
+    fn a_no_is_a_cancellation_before_the_lock_is_taken() {
+        let (outcome, log) = run(vec!["new"], Answer::No);
+        match outcome {
+            Err(Error::Refused(why)) => assert_eq!(why, "cancelled; nothing was changed"),
+            other => panic!("expected a cancellation, got {other:?}"),
+        }
+        assert_eq!(log, ["plan", "ask"]);
+    }
+
+    #[test]
+    fn an_empty_plan_is_neither_asked_about_nor_written() {
+        let (outcome, log) = run(vec![""], Answer::Yes);
+        match outcome {
+            Ok(Outcome::Unchanged(plan)) => assert!(plan.is_empty()),
+            other => panic!("expected nothing to change, got {other:?}"),
+        }
+        assert_eq!(log, ["plan"]);
+    }
+}
