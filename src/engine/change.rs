@@ -281,7 +281,7 @@ mod tests {
             }]
         };
         Plan {
-            backend: "null",
+            backend: "scripted",
             changes,
         }
     }
