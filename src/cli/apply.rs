@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use super::live::Reach;
 use super::{Ctx, Status, choose, input, open_root};
-use crate::engine::{self, Activation, Applied, Session, StoreApply, TargetRoot};
+use crate::engine::{
+    self, Activation, Answer, Applied, Change, FileChange, Outcome, Person, Question, Session,
+    StoreApply, StoreChange, TargetRoot, Wanted,
+};
 use crate::error::{Error, Result};
-use crate::live::Store;
-use crate::model::{Host, IfaceName};
+use crate::model::IfaceName;
 use crate::plan::{self, Plan};
 use crate::show::Shown;
 
@@ -247,8 +249,21 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Ctx) -> Result<Status> {
     let host = input::load(&args.files)?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
+    let wanted = Wanted::Host(&host);
     if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
-        return store_apply(&root, &*store, journal, &host, args);
+        let how = StoreApply {
+            command: "apply",
+            confirm: args.confirm,
+            activate: !args.no_activate,
+            verify: args.verify().map(|t| (&host, t)),
+        };
+        let change = StoreChange {
+            store: &*store,
+            journal,
+            wanted,
+            how,
+        };
+        return commit(&root, &change, args.how());
     }
     super::import::note_root(&root, backend, &[]);
     let activator = super::live::activator(cli, &root, backend, !args.no_activate)?;
@@ -257,15 +272,15 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Ctx) -> Result<Status> {
         activator,
         verify: args.verify(),
     });
-    let target = Target::files(&root);
-    commit(
-        &root,
-        &target,
-        args.how(),
-        || engine::plan(&root, backend, &host),
-        |p| p,
-        |session, plan| session.apply_live(plan, "apply", args.confirm, activation.as_ref()),
-    )
+    let change = FileChange {
+        root: &root,
+        backend,
+        wanted,
+        command: "apply",
+        confirm: args.confirm,
+        activation,
+    };
+    commit(&root, &change, args.how())
 }
 
 pub(super) fn undefine(args: &UndefineArgs, cli: &Ctx) -> Result<Status> {
@@ -273,8 +288,22 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Ctx) -> Result<Status> {
         .map_err(|e| Error::Usage(format!("invalid interface name '{}': {e}", args.name)))?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
+    let command = format!("undefine {name}");
+    let wanted = Wanted::Undefine(&name);
     if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
-        return store_undefine(&root, &*store, journal, &name, args);
+        let how = StoreApply {
+            command: &command,
+            confirm: None,
+            activate: false,
+            verify: None,
+        };
+        let change = StoreChange {
+            store: &*store,
+            journal,
+            wanted,
+            how,
+        };
+        return commit(&root, &change, args.how());
     }
     super::import::note_root(&root, backend, std::slice::from_ref(&name));
     let activator = super::live::activator(cli, &root, backend, !args.no_activate)?;
@@ -283,16 +312,15 @@ pub(super) fn undefine(args: &UndefineArgs, cli: &Ctx) -> Result<Status> {
         activator,
         verify: None,
     });
-    let command = format!("undefine {name}");
-    let target = Target::files(&root);
-    commit(
-        &root,
-        &target,
-        args.how(),
-        || engine::plan_undefine(&root, backend, &name),
-        |p| p,
-        |session, plan| session.apply_live(plan, &command, None, activation.as_ref()),
-    )
+    let change = FileChange {
+        root: &root,
+        backend,
+        wanted,
+        command: &command,
+        confirm: None,
+        activation,
+    };
+    commit(&root, &change, args.how())
 }
 
 /// Opens a session on the root and tells the user what recovery did.
@@ -302,88 +330,70 @@ pub(super) fn session(root: &TargetRoot) -> Result<Session<'_>> {
     Ok(session)
 }
 
-/// Where a transaction's changes go: files under the root, or NetworkManager's profiles.
-pub(super) struct Target<'a> {
-    /// What the question and the messages call it.
-    pub place: String,
-    /// What one change is.
-    pub noun: &'a str,
-}
-
-impl Target<'_> {
-    /// The root's files.
-    pub fn files(root: &TargetRoot) -> Target<'static> {
-        Target {
-            place: root.display().to_string(),
-            noun: "file",
+/// Runs the apply protocol ([`engine::commit`]) on `change`, asking at the terminal, and
+/// reports what it came to.
+fn commit<C: Change>(root: &TargetRoot, change: &C, how: How) -> Result<Status> {
+    let outcome = engine::commit(root, change, &mut Terminal { root, how: &how })?;
+    let (planned, applied) = match &outcome {
+        Outcome::Unchanged(planned) => (planned, None),
+        Outcome::Applied(planned, applied) => (planned, Some(applied)),
+    };
+    let plan = C::diff(planned);
+    match (how.format, applied) {
+        (Format::Json, applied) => {
+            report(&change.place(), plan, applied.map(|a| (a, how.confirm)))?;
         }
-    }
-}
-
-/// Makes the plan, shows it, asks, and applies it with `write`. The question is asked
-/// without the lock, so a prompt left open neither blocks other commands nor the
-/// confirmation timer; under the lock the plan is made again and must show the same.
-pub(super) fn commit<P>(
-    root: &TargetRoot,
-    target: &Target<'_>,
-    how: How,
-    make: impl Fn() -> Result<P>,
-    view: impl Fn(&P) -> &Plan,
-    write: impl FnOnce(&Session<'_>, &P) -> Result<Applied>,
-) -> Result<Status> {
-    if let Some(id) = engine::pending(root)? {
-        return Err(Error::Refused(format!(
-            "transaction {id} is waiting for confirmation; run `netloom confirm` or \
-             `netloom rollback` first"
-        )));
-    }
-    let first = make()?;
-    let plan = view(&first);
-    if plan.is_empty() {
-        return match how.format {
-            Format::Text => {
-                super::say("nothing to change");
-                Ok(Status::Success)
-            }
-            Format::Json => report(&target.place, plan, None).map(|()| Status::Success),
-        };
-    }
-    let question = format!("Apply these changes to {}?", target.place);
-    consent(plan, root, &how, &question)?;
-    let session = session(root)?;
-    let again = make()?;
-    if view(&again) != plan {
-        return Err(Error::Refused(format!(
-            "{} changed while the plan was shown; nothing was changed; run the command again",
-            target.place
-        )));
-    }
-    let applied = write(&session, &again)?;
-    if how.format == Format::Json {
-        report(&target.place, plan, Some((&applied, how.confirm)))?;
-        return Ok(Status::Success);
-    }
-    let id = applied.id;
-    let n = plan.changes.len();
-    let noun = format!("{}{}", target.noun, if n == 1 { "" } else { "s" });
-    let live = live_summary(&applied);
-    match how.confirm {
-        Some(secs) => {
-            super::say(&format!(
-                "transaction {id} changed {n} {noun}{live}; run `netloom confirm` within \
-                 {secs} s or it is rolled back"
-            ));
+        (Format::Text, None) => super::say("nothing to change"),
+        (Format::Text, Some(applied)) => {
+            super::say(&summary(applied, plan, change.noun(), how.confirm));
         }
-        None => super::say(&format!("transaction {id} changed {n} {noun}{live}")),
     }
     Ok(Status::Success)
 }
 
-/// Shows the plan and, unless `--yes`, asks the question; an error when the answer is not
-/// yes or nobody can answer. For people the diff goes to standard output; under
-/// `--format json`, which standard output is for, it goes to standard error and only when
-/// a person is asked.
-pub(super) fn consent(plan: &Plan, root: &TargetRoot, how: &How, question: &str) -> Result<()> {
+/// The sentence that reports a transaction: what it changed, what it did on the running
+/// host, and how long `netloom confirm` has.
+fn summary(applied: &Applied, plan: &Plan, noun: &str, confirm: Option<u64>) -> String {
+    let id = applied.id;
+    let n = plan.changes.len();
+    let noun = format!("{noun}{}", if n == 1 { "" } else { "s" });
+    let live = live_summary(applied);
+    match confirm {
+        Some(secs) => format!(
+            "transaction {id} changed {n} {noun}{live}; run `netloom confirm` within \
+             {secs} s or it is rolled back"
+        ),
+        None => format!("transaction {id} changed {n} {noun}{live}"),
+    }
+}
+
+/// The person at the terminal: shown the plan and asked, unless `--yes`, and told what
+/// recovery did.
+pub(super) struct Terminal<'a> {
+    /// The root, which the JSON plan names.
+    pub root: &'a TargetRoot,
+    /// How the question is asked.
+    pub how: &'a How,
+}
+
+impl Person for Terminal<'_> {
+    fn ask(&mut self, plan: &Plan, question: Question<'_>) -> Result<Answer> {
+        let question = match question {
+            Question::Apply { place } => format!("Apply these changes to {place}?"),
+            Question::RollBack { id } => format!("Roll back transaction {id}?"),
+        };
+        consent(plan, self.root, self.how, &question)
+    }
+
+    fn told(&mut self, notices: &[String]) {
+        super::notify(notices);
+    }
+}
+
+/// Shows the plan and, unless `--yes`, asks the question; an error when nobody can
+/// answer. For people the diff goes to standard output; under `--format json`, which
+/// standard output is for, it goes to standard error and only when a person is asked.
+fn consent(plan: &Plan, root: &TargetRoot, how: &How, question: &str) -> Result<Answer> {
     match how.format {
         Format::Text => show(plan, root, Format::Text, how.color)?,
         Format::Json if !how.yes && std::io::stdin().is_terminal() => {
@@ -398,11 +408,11 @@ pub(super) fn consent(plan: &Plan, root: &TargetRoot, how: &How, question: &str)
         }
         Format::Json => {}
     }
-    if how.yes || ask(question, how.verb)? {
-        Ok(())
+    Ok(if how.yes || ask(question, how.verb)? {
+        Answer::Yes
     } else {
-        Err(Error::Refused("cancelled; nothing was changed".into()))
-    }
+        Answer::No
+    })
 }
 
 /// `apply` and `undefine` under `--format json`: whether anything changed, the transaction,
@@ -482,73 +492,4 @@ pub(super) fn ask(question: &str, verb: &str) -> Result<bool> {
         source,
     })?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
-}
-
-/// How a service's plan is named to a person.
-fn target(store: &dyn Store) -> Target<'static> {
-    Target {
-        place: store.place(),
-        noun: store.noun(),
-    }
-}
-
-/// `apply` through a service that keeps the configuration (see [`super::live::reach`]).
-fn store_apply(
-    root: &TargetRoot,
-    store: &dyn Store,
-    journal: &str,
-    host: &Host,
-    args: &ApplyArgs,
-) -> Result<Status> {
-    commit(
-        root,
-        &target(store),
-        args.how(),
-        || store.plan(host),
-        |p| &p.plan,
-        |session, plan| {
-            let how = StoreApply {
-                command: "apply",
-                confirm: args.confirm,
-                activate: !args.no_activate,
-                verify: args.verify().map(|t| (host, t)),
-            };
-            let id = session.apply_store(store, journal, plan, how)?;
-            Ok(Applied {
-                id,
-                ..Applied::default()
-            })
-        },
-    )
-}
-
-/// `undefine` through a service that keeps the configuration.
-fn store_undefine(
-    root: &TargetRoot,
-    store: &dyn Store,
-    journal: &str,
-    name: &IfaceName,
-    args: &UndefineArgs,
-) -> Result<Status> {
-    let command = format!("undefine {name}");
-    commit(
-        root,
-        &target(store),
-        args.how(),
-        || store.plan_undefine(name),
-        |p| &p.plan,
-        |session, plan| {
-            let how = StoreApply {
-                command: &command,
-                confirm: None,
-                activate: false,
-                verify: None,
-            };
-            let id = session.apply_store(store, journal, plan, how)?;
-            Ok(Applied {
-                id,
-                ..Applied::default()
-            })
-        },
-    )
 }

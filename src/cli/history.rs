@@ -2,7 +2,7 @@
 
 use std::io::{BufWriter, Write};
 
-use super::apply::{Color, Format, How, consent, session};
+use super::apply::{Color, Format, How, Terminal, session};
 use super::{Ctx, Status, open_root};
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};
@@ -140,7 +140,6 @@ fn transaction(t: &engine::TxInfo) -> serde_json::Value {
 pub(super) fn rollback(args: &RollbackArgs, cli: &Ctx) -> Result<Status> {
     // Asked without the lock: a question left open must not stop the confirmation timer.
     let root = open_root(cli)?;
-    let (id, plan) = engine::rollback_plan(&root, args.id, args.force)?;
     let how = How {
         yes: args.yes,
         confirm: None,
@@ -148,9 +147,11 @@ pub(super) fn rollback(args: &RollbackArgs, cli: &Ctx) -> Result<Status> {
         format: args.format,
         verb: "roll back",
     };
-    consent(&plan, &root, &how, &format!("Roll back transaction {id}?"))?;
-    let session = session(&root)?;
-    session.rollback(id, args.force, &plan)?;
+    let mut person = Terminal {
+        root: &root,
+        how: &how,
+    };
+    let (id, plan) = engine::roll_back(&root, args.id, args.force, &mut person)?;
     match args.format {
         Format::Text => super::say(&format!("rolled back transaction {id}")),
         Format::Json => super::json::print(serde_json::json!({

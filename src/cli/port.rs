@@ -135,51 +135,10 @@ pub(super) fn run(command: &PortCommand, cli: &Ctx) -> Result<()> {
             qmp,
             format,
             ..
-        } => {
-            let name = guest_name(guest)?;
-            let qmp = qmp.as_deref().map(qmp_path).transpose()?;
-            let doc = load_guest(file, true)?;
-            let out = with_session(cli, |s, root| {
-                engine_port::plug(
-                    s,
-                    root,
-                    &doc,
-                    &name,
-                    *pid,
-                    qmp.as_ref(),
-                    &format!("port plug --guest {name}"),
-                )
-            })?;
-            notify(&out.notes);
-            if *format == Format::Json {
-                return print_plugged(&name, out.xml.as_deref());
-            }
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(out.xml.unwrap_or_default().as_bytes())
-                .map_err(Error::Output)
-        }
+        } => plug(cli, file, guest, *pid, qmp.as_deref(), *format),
         PortCommand::Unplug {
             guest, mac, format, ..
-        } => {
-            let name = guest_name(guest)?;
-            let mac = mac
-                .as_deref()
-                .map(|m| MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}"))))
-                .transpose()?;
-            let out = with_session(cli, |s, root| {
-                engine_port::unplug(s, root, &name, mac, &format!("port unplug --guest {name}"))
-            })?;
-            notify(&out.notes);
-            match format {
-                Format::Text => Ok(()),
-                Format::Json => json::print(serde_json::json!({
-                    "guest": name.as_str(),
-                    "mac": mac.map(|m| m.to_string()),
-                    "action": if mac.is_some() { "unplugged" } else { "released" },
-                })),
-            }
-        }
+        } => unplug(cli, guest, mac.as_deref(), *format),
         PortCommand::List { format, .. } => {
             let listing = with_session(cli, |s, root| engine_port::list(s, root, "port list"))?;
             notify(&listing.notes);
@@ -187,28 +146,86 @@ pub(super) fn run(command: &PortCommand, cli: &Ctx) -> Result<()> {
         }
         PortCommand::QemuArgs {
             file, qmp, format, ..
-        } => {
-            let qmp = qmp.as_deref().map(qmp_path).transpose()?;
-            let doc = load_guest(file, false)?;
-            let mut args = qemu::qemu_args(&doc)?;
-            if let Some(q) = &qmp {
-                args.args.splice(0..0, qemu::qmp_args(q));
-            }
-            if *format == Format::Json {
-                return print_qemu_args(&args);
-            }
-            if let Some(note) = qemu::link_down_note(&args) {
-                // Its lines are netloom's layout; each is shown like any other note.
-                let mut err = std::io::stderr().lock();
-                for line in note.lines() {
-                    let _ = writeln!(err, "{}", show::Shown(line));
-                }
-            }
-            let mut out = std::io::stdout().lock();
-            out.write_all(qemu::to_text(&args).as_bytes())
-                .map_err(Error::Output)
+        } => qemu_args(file, qmp.as_deref(), *format),
+    }
+}
+
+/// `port plug`: the guest's interfaces connected, and its XML printed with what each
+/// resolved to.
+fn plug(
+    cli: &Ctx,
+    file: &Path,
+    guest: &str,
+    pid: Option<u32>,
+    qmp: Option<&str>,
+    format: Format,
+) -> Result<()> {
+    let name = guest_name(guest)?;
+    let qmp = qmp.map(qmp_path).transpose()?;
+    let doc = load_guest(file, true)?;
+    let out = with_session(cli, |s, root| {
+        engine_port::plug(
+            s,
+            root,
+            &doc,
+            &name,
+            pid,
+            qmp.as_ref(),
+            &format!("port plug --guest {name}"),
+        )
+    })?;
+    notify(&out.notes);
+    if format == Format::Json {
+        return print_plugged(&name, out.xml.as_deref());
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(out.xml.unwrap_or_default().as_bytes())
+        .map_err(Error::Output)
+}
+
+/// `port unplug`: a guest's ports released, or the one interface with `mac` unplugged.
+fn unplug(cli: &Ctx, guest: &str, mac: Option<&str>, format: Format) -> Result<()> {
+    let name = guest_name(guest)?;
+    let mac = mac
+        .map(|m| MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}"))))
+        .transpose()?;
+    let out = with_session(cli, |s, root| {
+        engine_port::unplug(s, root, &name, mac, &format!("port unplug --guest {name}"))
+    })?;
+    notify(&out.notes);
+    match format {
+        Format::Text => Ok(()),
+        Format::Json => json::print(serde_json::json!({
+            "guest": name.as_str(),
+            "mac": mac.map(|m| m.to_string()),
+            "action": if mac.is_some() { "unplugged" } else { "released" },
+        })),
+    }
+}
+
+/// `port qemu-args`: QEMU's arguments for a plugged guest's XML, and on standard error the
+/// NICs whose link must start down.
+fn qemu_args(file: &Path, qmp: Option<&str>, format: Format) -> Result<()> {
+    let qmp = qmp.map(qmp_path).transpose()?;
+    let doc = load_guest(file, false)?;
+    let mut args = qemu::qemu_args(&doc)?;
+    if let Some(q) = &qmp {
+        args.args.splice(0..0, qemu::qmp_args(q));
+    }
+    if format == Format::Json {
+        return print_qemu_args(&args);
+    }
+    if let Some(note) = qemu::link_down_note(&args) {
+        // Its lines are netloom's layout; each is shown like any other note.
+        let mut err = std::io::stderr().lock();
+        for line in note.lines() {
+            let _ = writeln!(err, "{}", show::Shown(line));
         }
     }
+    let mut out = std::io::stdout().lock();
+    out.write_all(qemu::to_text(&args).as_bytes())
+        .map_err(Error::Output)
 }
 
 fn qmp_path(s: &str) -> Result<qemu::QmpPath> {

@@ -12,6 +12,7 @@
 mod activate;
 mod beneath;
 pub mod boot;
+mod change;
 mod fault;
 mod journal;
 mod kind;
@@ -26,6 +27,9 @@ mod timer;
 mod txn;
 
 pub use activate::{Activation, Applied};
+pub use change::{
+    Answer, Change, FileChange, Outcome, Person, Question, StoreChange, Wanted, commit, roll_back,
+};
 /// The variable that injects a fault (see `fault.rs`); only builds with the tests' hooks have it.
 #[cfg(feature = "fault-injection")]
 pub use fault::VAR as FAULT_VAR;

@@ -84,42 +84,11 @@ impl Session<'_> {
         how: StoreApply<'_>,
     ) -> Result<u64, Error> {
         let root = self.root();
-        if let Some(id) = super::pending(root)? {
-            return Err(Error::Refused(format!(
-                "transaction {id} is waiting for confirmation; run `netloom confirm` or \
-                 `netloom rollback` first"
-            )));
-        }
-        let state = |bytes: &Vec<u8>| FileState {
-            bytes: bytes.clone(),
-            mode: 0o600,
-        };
-        let sides: Vec<(Option<FileState>, Option<FileState>)> = plan
-            .records
-            .iter()
-            .map(|r| (r.before.as_ref().map(state), r.after.as_ref().map(state)))
-            .collect();
-        let owner = Owner { uid: 0, gid: 0 };
-        let journalled: Vec<Record<'_>> = plan
-            .records
-            .iter()
-            .zip(&sides)
-            .map(|(r, (before, after))| Record {
-                path: &r.key,
-                before: before.as_ref().map(|b| (b, owner)),
-                after: after.as_ref().map(|a| (a, None)),
-            })
-            .collect();
+        super::txn::refuse_pending(root)?;
+        let sides = sides(plan);
+        let journalled = journalled(plan, &sides);
         // The kind first: nothing is to undo yet if the journal could not name it.
-        let kind = match owner_named(journal_name).and_then(|l| l.store_journal_name()) {
-            Some(name) => TxKind::Store(name),
-            None => {
-                return Err(Error::Refused(format!(
-                    "cannot journal this change: no service journals its transactions as '{}'",
-                    crate::show::text(journal_name)
-                )));
-            }
-        };
+        let kind = kind_named(journal_name)?;
         let token = store.begin()?;
         let began = journal::begin(
             &root.walk(),
@@ -131,29 +100,14 @@ impl Session<'_> {
             None,
             time::now(),
         );
-        let mut tx = match began {
-            Ok(tx) => tx,
-            Err(e) => {
-                // Nothing was changed yet; the token only has to go.
-                if let Some(t) = &token {
-                    let _ = store.release(t);
-                }
-                return Err(e);
+        let mut tx = began.inspect_err(|_| {
+            // Nothing was changed yet; the token only has to go.
+            if let Some(t) = &token {
+                let _ = store.release(t);
             }
-        };
+        })?;
         if let Err(cause) = self.write_store(store, &mut tx, plan, how) {
-            let id = tx.meta.id;
-            return Err(match undo(store, &mut tx, Reason::Failed) {
-                Ok(_) => Error::Undone {
-                    id,
-                    source: Box::new(cause),
-                },
-                Err(undo) => Error::Stuck {
-                    id,
-                    source: Box::new(cause),
-                    undo: Box::new(undo),
-                },
-            });
+            return Err(undo_failed(store, &mut tx, cause));
         }
         let _ = journal::prune(root);
         Ok(tx.meta.id)
@@ -200,6 +154,65 @@ impl Session<'_> {
             }
         }
         fault::point("committed").map_err(write_err(&jdir))
+    }
+}
+
+/// Each record's previous and new state, as the journal keeps a file's: the bytes, with
+/// the mode a file of secrets would have.
+fn sides(plan: &StorePlan) -> Vec<(Option<FileState>, Option<FileState>)> {
+    let state = |bytes: &Vec<u8>| FileState {
+        bytes: bytes.clone(),
+        mode: 0o600,
+    };
+    plan.records
+        .iter()
+        .map(|r| (r.before.as_ref().map(state), r.after.as_ref().map(state)))
+        .collect()
+}
+
+/// What the journal records of each object: its key, and its previous and new state.
+fn journalled<'p>(
+    plan: &'p StorePlan,
+    sides: &'p [(Option<FileState>, Option<FileState>)],
+) -> Vec<Record<'p>> {
+    let owner = Owner { uid: 0, gid: 0 };
+    plan.records
+        .iter()
+        .zip(sides)
+        .map(|(r, (before, after))| Record {
+            path: &r.key,
+            before: before.as_ref().map(|b| (b, owner)),
+            after: after.as_ref().map(|a| (a, None)),
+        })
+        .collect()
+}
+
+/// The journal's kind for a transaction of the store journalled as `journal_name`; a
+/// refusal when no service's live half journals as that.
+fn kind_named(journal_name: &str) -> Result<TxKind, Error> {
+    match owner_named(journal_name).and_then(|l| l.store_journal_name()) {
+        Some(name) => Ok(TxKind::Store(name)),
+        None => Err(Error::Refused(format!(
+            "cannot journal this change: no service journals its transactions as '{}'",
+            crate::show::text(journal_name)
+        ))),
+    }
+}
+
+/// Undoes a store transaction whose writing failed with `cause`, and says how far that
+/// got: the error the command ends with.
+fn undo_failed(store: &dyn Store, tx: &mut Tx, cause: Error) -> Error {
+    let id = tx.meta.id;
+    match undo(store, tx, Reason::Failed) {
+        Ok(_) => Error::Undone {
+            id,
+            source: Box::new(cause),
+        },
+        Err(undo) => Error::Stuck {
+            id,
+            source: Box::new(cause),
+            undo: Box::new(undo),
+        },
     }
 }
 

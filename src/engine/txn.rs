@@ -140,13 +140,51 @@ impl<'r> Session<'r> {
         confirm: Option<u64>,
         live: Option<&Activation<'_>>,
     ) -> Result<Applied, Error> {
-        if let Some(id) = pending(self.root)? {
-            return Err(Error::Refused(format!(
-                "transaction {id} is waiting for confirmation; run `netloom confirm` or \
-                 `netloom rollback` first"
-            )));
-        }
+        refuse_pending(self.root)?;
         let walk = self.root.walk();
+        let owners = self.owners_if_unchanged(&walk, plan)?;
+        let records = records(plan, &owners);
+        let dirs = missing_dirs(&walk, &plan.changes)?;
+        let (meta, declared) = match live {
+            Some(l) => {
+                let (meta, declared) = activate::prepare(self.root, plan, l)?;
+                (Some(meta), l.verify.map(|timeout| (declared, timeout)))
+            }
+            None => (None, None),
+        };
+        // The kind first: nothing is to undo yet if the journal could not name it.
+        let kind = TxKind::parse(plan.backend)
+            .map_err(|why| Error::Refused(format!("cannot journal this plan: {why}")))?;
+        let opened = Opening {
+            kind,
+            command,
+            records: &records,
+            dirs,
+            meta,
+        };
+        let mut tx = begin(&walk, opened, live.map(|l| l.activator))?;
+        let started = std::cell::Cell::new(false);
+        let step = live.map(|l| LiveStep {
+            activator: l.activator,
+            verify: declared.as_ref().map(|(host, timeout)| (host, *timeout)),
+            started: &started,
+        });
+        if let Err(cause) = self.write(&walk, &mut tx, plan, &owners, confirm, step) {
+            // Nothing live was done yet: the files alone are restored, and no interface is
+            // bounced for a failure that never reached it.
+            let activator = live.map(|l| l.activator).filter(|_| started.get());
+            return Err(self.undo_failed(&mut tx, cause, activator));
+        }
+        // The transaction is in place; failing to forget old ones must not report it failed.
+        // Whatever is left is removed by a later command.
+        let _ = journal::prune(self.root);
+        Ok(applied(&tx, live.is_some()))
+    }
+
+    /// Each planned file's owner now, provided its bytes are still the plan's old ones:
+    /// what the journal keeps and a new file is written with. A refusal, naming it, for a
+    /// file that changed since the plan was made.
+    fn owners_if_unchanged(&self, walk: &Walk, plan: &Plan) -> Result<Vec<Option<Owner>>, Error> {
         let limit = self.root.read_limit();
         let mut owners = Vec::with_capacity(plan.changes.len());
         for c in &plan.changes {
@@ -162,101 +200,37 @@ impl<'r> Session<'r> {
             }
             owners.push(now.map(|(_, o)| o));
         }
-        let records: Vec<Record<'_>> = plan
-            .changes
-            .iter()
-            .zip(&owners)
-            .map(|(c, owner)| Record {
-                path: &c.path,
-                before: c.old.as_ref().zip(*owner),
-                after: c.new.as_ref().map(|n| (n, *owner)),
-            })
-            .collect();
-        let dirs = missing_dirs(&walk, &plan.changes)?;
-        let (meta, declared) = match live {
-            Some(l) => {
-                let (meta, declared) = activate::prepare(self.root, plan, l)?;
-                (Some(meta), l.verify.map(|timeout| (declared, timeout)))
-            }
-            None => (None, None),
+        Ok(owners)
+    }
+
+    /// Restores a transaction whose writing failed with `cause`, bringing the previous
+    /// configuration back up with `activator` when anything live was done (else the files
+    /// alone), and says how far that got: the error the command ends with.
+    fn undo_failed(&self, tx: &mut Tx, cause: Error, activator: Option<&dyn Activator>) -> Error {
+        let id = tx.meta.id;
+        let undo = match activator {
+            Some(_) => self.restore_with(tx, Reason::Failed, activator),
+            None => self.restore_files_only(tx, Reason::Failed),
         };
-        // The kind first: nothing is to undo yet if the journal could not name it.
-        let kind = TxKind::parse(plan.backend)
-            .map_err(|why| Error::Refused(format!("cannot journal this plan: {why}")))?;
-        let token = match live {
-            Some(l) => l.activator.begin()?,
-            None => None,
-        };
-        let began = journal::begin(
-            &walk,
-            kind,
-            command,
-            &records,
-            dirs,
-            token.as_deref(),
-            meta,
-            time::now(),
-        );
-        let mut tx = match began {
-            Ok(tx) => tx,
-            Err(e) => {
-                // Nothing was changed yet; the token only has to go.
-                if let (Some(l), Some(t)) = (live, &token) {
-                    let _ = l.activator.release(t);
-                }
-                return Err(e);
-            }
-        };
-        let activator = live.map(|l| l.activator);
-        let started = std::cell::Cell::new(false);
-        let step = live.map(|l| LiveStep {
-            activator: l.activator,
-            verify: declared.as_ref().map(|(host, timeout)| (host, *timeout)),
-            started: &started,
-        });
-        let written = self.write(&walk, &mut tx, plan, &owners, confirm, step);
-        if let Err(cause) = written {
-            let id = tx.meta.id;
-            // Nothing live was done yet: the files alone are restored, and no interface is
-            // bounced for a failure that never reached it.
-            let undo = if started.get() {
-                self.restore_with(&mut tx, Reason::Failed, activator)
-            } else {
-                self.restore_files_only(&mut tx, Reason::Failed)
-            };
-            return Err(match undo {
-                Ok(Restored {
-                    live: Some(undo), ..
-                }) => Error::Reverted {
-                    id,
-                    whole: undo.problems.is_empty(),
-                    live: undo.describe(),
-                    source: Box::new(cause),
-                },
-                Ok(_) => Error::Undone {
-                    id,
-                    source: Box::new(cause),
-                },
-                Err(undo) => Error::Stuck {
-                    id,
-                    source: Box::new(cause),
-                    undo: Box::new(undo),
-                },
-            });
+        match undo {
+            Ok(Restored {
+                live: Some(undo), ..
+            }) => Error::Reverted {
+                id,
+                whole: undo.problems.is_empty(),
+                live: undo.describe(),
+                source: Box::new(cause),
+            },
+            Ok(_) => Error::Undone {
+                id,
+                source: Box::new(cause),
+            },
+            Err(undo) => Error::Stuck {
+                id,
+                source: Box::new(cause),
+                undo: Box::new(undo),
+            },
         }
-        // The transaction is in place; failing to forget old ones must not report it failed.
-        // Whatever is left is removed by a later command.
-        let _ = journal::prune(self.root);
-        let (down, up) = match &tx.meta.live {
-            Some(m) => (activate::to_take_down(m), m.up.clone()),
-            None => (Vec::new(), Vec::new()),
-        };
-        Ok(Applied {
-            id: tx.meta.id,
-            down,
-            up,
-            activated: live.is_some(),
-        })
     }
 
     /// Writes the journalled plan: directories, then each file to a temporary renamed into
@@ -272,7 +246,6 @@ impl<'r> Session<'r> {
         confirm: Option<u64>,
         live: Option<LiveStep<'_>>,
     ) -> Result<(), Error> {
-        let activator = live.map(|l| l.activator);
         let shown_tx = tx.shown();
         fault::point("journaled").map_err(write_err(&shown_tx))?;
         if confirm.is_some() {
@@ -287,6 +260,25 @@ impl<'r> Session<'r> {
             l.activator.down(&activate::to_take_down(meta))?;
             fault::point("down").map_err(write_err(&shown_tx))?;
         }
+        let touched = self.write_files(walk, tx, plan, owners)?;
+        touched.make_durable("barrier")?;
+        if let Some(l) = live {
+            self.bring_up(tx, l)?;
+        }
+        fault::point("commit").map_err(write_err(&shown_tx))?;
+        self.settle(tx, confirm, live.map(|l| l.activator))?;
+        fault::point("committed").map_err(write_err(&shown_tx))
+    }
+
+    /// The transaction's new directories, then each of its files, none made durable yet:
+    /// what was touched, for the barrier.
+    fn write_files(
+        &self,
+        walk: &Walk,
+        tx: &Tx,
+        plan: &Plan,
+        owners: &[Option<Owner>],
+    ) -> Result<Touched, Error> {
         let mut touched = Touched::new(walk.top());
         let mut made = Vec::new();
         for d in &tx.meta.dirs {
@@ -296,38 +288,69 @@ impl<'r> Session<'r> {
             touched.parent_of(walk, d)?;
         }
         for (i, (c, owner)) in plan.changes.iter().zip(owners).enumerate() {
-            // Named only for an error: a path is not worth building for every file.
-            let err = |e: std::io::Error| write_err(&self.root.shown(&c.path))(e);
-            let (dir, name) = walk.parent(&c.path)?;
-            match (&c.new, dir) {
-                (Some(new), Some(dir)) => {
-                    touched.writing(&dir, made.iter().any(|m| m == dir.rel()))?;
-                    let tmp = dir.write_temp(name, new, *owner, false)?;
-                    fault::point(format_args!("temp-{i}")).map_err(err)?;
-                    dir.rename(&tmp, name)?;
-                    touched.wrote(&dir, name);
-                }
-                (None, Some(dir)) => {
-                    if dir.unlink(name)? {
-                        touched.add(&dir)?;
-                    }
-                }
-                (Some(_), None) => {
-                    return Err(err(std::io::ErrorKind::NotFound.into()));
-                }
-                (None, None) => {}
-            }
-            fault::point(format_args!("file-{i}")).map_err(err)?;
+            self.write_one(walk, i, c, *owner, &made, &mut touched)?;
         }
-        touched.make_durable("barrier")?;
-        if let (Some(a), Some(meta)) = (activator, &tx.meta.live) {
-            a.up_with(&activate::files_for_programs(self.root, tx), &meta.up)?;
-            fault::point("up").map_err(write_err(&shown_tx))?;
-            if let Some((declared, timeout)) = live.and_then(|l| l.verify) {
-                activate::verify(declared, &meta.up, timeout)?;
+        Ok(touched)
+    }
+
+    /// Change `i` of the plan: its new bytes to a temporary renamed over it, or its removal.
+    /// `made` are the directories this transaction created, which hold no leftovers.
+    fn write_one(
+        &self,
+        walk: &Walk,
+        i: usize,
+        c: &Change,
+        owner: Option<Owner>,
+        made: &[String],
+        touched: &mut Touched,
+    ) -> Result<(), Error> {
+        // Named only for an error: a path is not worth building for every file.
+        let err = |e: std::io::Error| write_err(&self.root.shown(&c.path))(e);
+        let (dir, name) = walk.parent(&c.path)?;
+        match (&c.new, dir) {
+            (Some(new), Some(dir)) => {
+                touched.writing(&dir, made.iter().any(|m| m == dir.rel()))?;
+                let tmp = dir.write_temp(name, new, owner, false)?;
+                fault::point(format_args!("temp-{i}")).map_err(err)?;
+                dir.rename(&tmp, name)?;
+                touched.wrote(&dir, name);
             }
+            (None, Some(dir)) => {
+                if dir.unlink(name)? {
+                    touched.add(&dir)?;
+                }
+            }
+            (Some(_), None) => {
+                return Err(err(std::io::ErrorKind::NotFound.into()));
+            }
+            (None, None) => {}
         }
-        fault::point("commit").map_err(write_err(&shown_tx))?;
+        fault::point(format_args!("file-{i}")).map_err(err)
+    }
+
+    /// The written files brought up on the running host, and checked against what they
+    /// declare when asked to.
+    fn bring_up(&self, tx: &Tx, live: LiveStep<'_>) -> Result<(), Error> {
+        let Some(meta) = &tx.meta.live else {
+            return Ok(());
+        };
+        live.activator
+            .up_with(&activate::files_for_programs(self.root, tx), &meta.up)?;
+        fault::point("up").map_err(write_err(&tx.shown()))?;
+        if let Some((declared, timeout)) = live.verify {
+            activate::verify(declared, &meta.up, timeout)?;
+        }
+        Ok(())
+    }
+
+    /// The commit: the activator's undo token kept for the confirmation window or let go,
+    /// then the state recorded, `pending` until a deadline or `committed`.
+    fn settle(
+        &self,
+        tx: &mut Tx,
+        confirm: Option<u64>,
+        activator: Option<&dyn Activator>,
+    ) -> Result<(), Error> {
         if let (Some(a), Some(token)) = (activator, &tx.meta.checkpoint) {
             match confirm {
                 Some(secs) => a.extend(token, secs)?,
@@ -341,8 +364,7 @@ impl<'r> Session<'r> {
             },
             None => State::Committed,
         };
-        tx.set_state(state)?;
-        fault::point("committed").map_err(write_err(&shown_tx))
+        tx.set_state(state)
     }
 
     /// Puts back the state before `tx`: previous bytes, modes and owners, absences, and the
@@ -379,37 +401,76 @@ impl<'r> Session<'r> {
             tx.set_state(State::RollingBack { reason })?;
         }
         let mut reopened = None;
-        let mut undo = None;
-        if let Some(meta) = tx.meta.live.clone() {
-            let mut u = LiveUndo {
-                touched: meta.touched.clone(),
-                ..LiveUndo::default()
-            };
-            let a = match activator {
-                Some(a) => Some(a),
-                None => match activate::reopen(self.root, tx, &meta) {
-                    Ok(a) => Some(&**reopened.insert(a)),
-                    Err(e) => {
-                        u.problems.push(format!(
-                            "nothing was brought down or up again: {}",
-                            e.report()
-                        ));
-                        None
-                    }
-                },
-            };
-            if let Some(a) = a {
-                activate::take_down_now(a, tx, &meta, holds_token, &mut u);
-            }
-            undo = Some((a, meta, u));
-        }
+        let undo = self.take_down(tx, activator, holds_token, &mut reopened);
         let walk = self.root.walk();
+        let (restored, mut unrestored) = self.restore_files(&walk, tx);
+        self.remove_made_dirs(&walk, tx, &mut unrestored);
+        if !unrestored.is_empty() {
+            return Err(Error::PartlyRestored {
+                id: tx.meta.id,
+                restored,
+                unrestored,
+            });
+        }
+        let live = undo.map(|(a, meta, mut u)| {
+            if let Some(a) = a {
+                activate::bring_back(a, self.root, tx, &meta, &mut u);
+            }
+            u
+        });
+        fault::point("restored").map_err(write_err(&tx.shown()))?;
+        tx.set_state(State::RolledBack { reason })?;
+        Ok(Restored {
+            noun: "file".into(),
+            live,
+        })
+    }
+
+    /// For a transaction that brought its files up: the interfaces they brought up taken
+    /// down before the old files come back, with `activator` or, when none is at hand, the
+    /// one the journal names (reopened into `reopened`). What to bring back up after, and
+    /// what was done so far; a problem is noted, never an end to the restore.
+    fn take_down<'a>(
+        &self,
+        tx: &Tx,
+        activator: Option<&'a dyn Activator>,
+        holds_token: bool,
+        reopened: &'a mut Option<Box<dyn Activator>>,
+    ) -> Option<(Option<&'a dyn Activator>, journal::LiveMeta, LiveUndo)> {
+        let meta = tx.meta.live.clone()?;
+        let mut u = LiveUndo {
+            touched: meta.touched.clone(),
+            ..LiveUndo::default()
+        };
+        let a = match activator {
+            Some(a) => Some(a),
+            None => match activate::reopen(self.root, tx, &meta) {
+                Ok(a) => Some(&**reopened.insert(a)),
+                Err(e) => {
+                    u.problems.push(format!(
+                        "nothing was brought down or up again: {}",
+                        e.report()
+                    ));
+                    None
+                }
+            },
+        };
+        if let Some(a) = a {
+            activate::take_down_now(a, tx, &meta, holds_token, &mut u);
+        }
+        Some((a, meta, u))
+    }
+
+    /// Every file of `tx` put back, newest change first, then made durable together: the
+    /// files restored, and the ones that are not, each with why. One that fails does not
+    /// stop the others.
+    fn restore_files(&self, walk: &Walk, tx: &Tx) -> (Vec<String>, Vec<(String, Box<Error>)>) {
         let mut touched = Touched::new(walk.top());
         let mut restored = Vec::new();
         let mut unrestored = Vec::new();
         for (i, entry) in tx.meta.files.iter().enumerate().rev() {
             let done = self
-                .restore_one(&walk, tx, entry, &mut touched)
+                .restore_one(walk, tx, entry, &mut touched)
                 .and_then(|()| {
                     fault::point(format_args!("restore-{i}"))
                         .map_err(|e| write_err(&self.root.shown(&entry.path))(e))
@@ -432,15 +493,20 @@ impl<'r> Session<'r> {
                 (p, Box::new(not_durable))
             }));
         }
+        (restored, unrestored)
+    }
+
+    /// The directories `tx` created removed again, deepest first, each only if empty:
+    /// anything else put there since is not ours to remove. One that cannot be is added to
+    /// `unrestored`, named with a slash.
+    fn remove_made_dirs(&self, walk: &Walk, tx: &Tx, unrestored: &mut Vec<(String, Box<Error>)>) {
         for (i, d) in tx.meta.dirs.iter().enumerate().rev() {
-            // Only if empty: anything else put there since is not ours to remove.
             let Ok((Some(parent), name)) = walk.parent(d) else {
                 continue;
             };
             if let Ok(Some(dir)) = parent.open_dir(name) {
                 let _ = dir.remove_temporaries();
             }
-            // Named with a slash: a directory the transaction made, among the files.
             let removed = fault::point(format_args!("rmdir-{i}"))
                 .map_err(|e| write_err(&self.root.shown(d))(e))
                 .and_then(|()| parent.remove_dir(name))
@@ -449,25 +515,6 @@ impl<'r> Session<'r> {
                 unrestored.push((format!("{d}/"), Box::new(e)));
             }
         }
-        if !unrestored.is_empty() {
-            return Err(Error::PartlyRestored {
-                id: tx.meta.id,
-                restored,
-                unrestored,
-            });
-        }
-        let live = undo.map(|(a, meta, mut u)| {
-            if let Some(a) = a {
-                activate::bring_back(a, self.root, tx, &meta, &mut u);
-            }
-            u
-        });
-        fault::point("restored").map_err(write_err(&tx.shown()))?;
-        tx.set_state(State::RolledBack { reason })?;
-        Ok(Restored {
-            noun: "file".into(),
-            live,
-        })
     }
 
     /// Puts one file back as it was before `tx`, unless it is already.
@@ -528,13 +575,7 @@ impl<'r> Session<'r> {
     /// Rolls back transaction `id`, provided undoing it still means exactly `shown` (the plan
     /// [`rollback_plan`] gave, which the user saw): nothing changed while they read it.
     pub fn rollback(&self, id: u64, force: bool, shown: &Plan) -> Result<(), Error> {
-        let (_, now) = rollback_plan(self.root, Some(id), force)?;
-        if now != *shown {
-            return Err(Error::Refused(format!(
-                "the files of transaction {id} changed while the plan was shown; nothing was \
-                 changed; run the command again"
-            )));
-        }
+        self.refuse_changed_since(id, force, shown)?;
         let mut tx = journal::get(self.root, id)?;
         self.restore(&mut tx, Reason::Requested).map(drop)
     }
@@ -543,6 +584,15 @@ impl<'r> Session<'r> {
     /// before the network is configured, nothing is up yet, and what comes up next reads
     /// the restored files.
     pub fn rollback_files(&self, id: u64, force: bool, shown: &Plan) -> Result<(), Error> {
+        self.refuse_changed_since(id, force, shown)?;
+        let mut tx = journal::get(self.root, id)?;
+        self.restore_files_only(&mut tx, Reason::Requested)
+            .map(drop)
+    }
+
+    /// A refusal unless undoing transaction `id` still means exactly `shown`, made again
+    /// under the lock.
+    fn refuse_changed_since(&self, id: u64, force: bool, shown: &Plan) -> Result<(), Error> {
         let (_, now) = rollback_plan(self.root, Some(id), force)?;
         if now != *shown {
             return Err(Error::Refused(format!(
@@ -550,9 +600,7 @@ impl<'r> Session<'r> {
                  changed; run the command again"
             )));
         }
-        let mut tx = journal::get(self.root, id)?;
-        self.restore_files_only(&mut tx, Reason::Requested)
-            .map(drop)
+        Ok(())
     }
 
     /// Undoes transaction `id`, which this session just applied, because a step after it
@@ -620,26 +668,43 @@ pub fn rollback_plan(
     force: bool,
 ) -> Result<(u64, Plan), Error> {
     let listed = journal::list(root)?;
-    let all = &listed.found;
-    let tx = match id {
+    let tx = to_roll_back(root, &listed.found, id)?;
+    refuse_unsafe_rollback(&listed, tx)?;
+    let plan = match super::store::owner(tx) {
+        Some(live) => super::store::rollback_plan(live, tx, force)?,
+        None => files_rollback_plan(root, tx, force)?,
+    };
+    Ok((tx.meta.id, plan))
+}
+
+/// The transaction `rollback` means: `id`, or the newest live one that is not a running
+/// network's state.
+fn to_roll_back<'t>(root: &TargetRoot, all: &'t [Tx], id: Option<u64>) -> Result<&'t Tx, Error> {
+    match id {
         // One that is not in the list may be there but not readable: say why.
         Some(id) => match all.iter().find(|t| t.meta.id == id) {
-            Some(tx) => tx,
-            None => {
-                return Err(journal::get(root, id).err().unwrap_or_else(|| {
-                    Error::Refused(format!(
-                        "there is no transaction {id}; see `netloom history`"
-                    ))
-                }));
-            }
+            Some(tx) => Ok(tx),
+            None => Err(journal::get(root, id).err().unwrap_or_else(|| {
+                Error::Refused(format!(
+                    "there is no transaction {id}; see `netloom history`"
+                ))
+            })),
         },
         // A running network's state is never what a bare `rollback` means.
         None => all
             .iter()
             .rev()
             .find(|t| t.state.is_live() && t.meta.backend != TxKind::Runtime)
-            .ok_or_else(|| Error::Refused("there is no transaction to roll back".into()))?,
-    };
+            .ok_or_else(|| Error::Refused("there is no transaction to roll back".into())),
+    }
+}
+
+/// A refusal when undoing `tx` could undo more, or other, than it: a later journal entry
+/// that cannot be read, another transaction waiting for confirmation, a running
+/// network's state, a transaction no longer live, or a later one that changed its files
+/// again.
+fn refuse_unsafe_rollback(listed: &journal::Listed, tx: &Tx) -> Result<(), Error> {
+    let all = &listed.found;
     let id = tx.meta.id;
     // A later entry that cannot be read may have changed the same files: undoing beneath
     // it blind could put back what it replaced.
@@ -673,6 +738,13 @@ pub fn rollback_plan(
             tx.state.describe()
         )));
     }
+    refuse_changed_again(all, tx)
+}
+
+/// A refusal when a later live transaction changed one of `tx`'s files again: it must be
+/// rolled back first.
+fn refuse_changed_again(all: &[Tx], tx: &Tx) -> Result<(), Error> {
+    let id = tx.meta.id;
     for later in all.iter().filter(|t| t.meta.id > id && t.state.is_live()) {
         if let Some(shared) = later
             .meta
@@ -687,9 +759,14 @@ pub fn rollback_plan(
             )));
         }
     }
-    if let Some(live) = super::store::owner(tx) {
-        return Ok((id, super::store::rollback_plan(live, tx, force)?));
-    }
+    Ok(())
+}
+
+/// What undoing file transaction `tx` changes: each file from what it has now to what it
+/// had before `tx`. Unless `force`, a refusal for a file something other than netloom
+/// changed since.
+fn files_rollback_plan(root: &TargetRoot, tx: &Tx, force: bool) -> Result<Plan, Error> {
+    let id = tx.meta.id;
     let mut changes = Vec::new();
     let walk = root.walk();
     for entry in &tx.meta.files {
@@ -716,7 +793,19 @@ pub fn rollback_plan(
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     let backend = tx.meta.backend.as_str();
-    Ok((id, Plan { backend, changes }))
+    Ok(Plan { backend, changes })
+}
+
+/// A refusal while a transaction awaits `netloom confirm`: a new one would be undone with
+/// it. Said here only, for files and services alike. Reads only.
+pub(crate) fn refuse_pending(root: &TargetRoot) -> Result<(), Error> {
+    match pending(root)? {
+        Some(id) => Err(Error::Refused(format!(
+            "transaction {id} is waiting for confirmation; run `netloom confirm` or \
+             `netloom rollback` first"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The transaction awaiting `netloom confirm`, if any. Reads only.
@@ -791,6 +880,67 @@ pub(crate) fn state(root: &TargetRoot, id: u64) -> Result<Option<State>, Error> 
         .into_iter()
         .find(|(i, _)| *i == id)
         .map(|(_, s)| s))
+}
+
+/// What the journal records of each planned file: its path, and its old and new state
+/// with the owner it has now.
+fn records<'p>(plan: &'p Plan, owners: &[Option<Owner>]) -> Vec<Record<'p>> {
+    plan.changes
+        .iter()
+        .zip(owners)
+        .map(|(c, owner)| Record {
+            path: &c.path,
+            before: c.old.as_ref().zip(*owner),
+            after: c.new.as_ref().map(|n| (n, *owner)),
+        })
+        .collect()
+}
+
+/// What a transaction of files is journalled as, before anything is taken.
+struct Opening<'a> {
+    kind: TxKind,
+    command: &'a str,
+    records: &'a [Record<'a>],
+    dirs: Vec<String>,
+    meta: Option<journal::LiveMeta>,
+}
+
+/// Takes the activator's undo token, if it has one, then writes the journal that records
+/// it. Nothing was changed yet if the journal cannot be written: the token only has to go.
+fn begin(walk: &Walk, o: Opening<'_>, activator: Option<&dyn Activator>) -> Result<Tx, Error> {
+    let token = match activator {
+        Some(a) => a.begin()?,
+        None => None,
+    };
+    journal::begin(
+        walk,
+        o.kind,
+        o.command,
+        o.records,
+        o.dirs,
+        token.as_deref(),
+        o.meta,
+        time::now(),
+    )
+    .inspect_err(|_| {
+        if let (Some(a), Some(t)) = (activator, &token) {
+            let _ = a.release(t);
+        }
+    })
+}
+
+/// What an applied transaction did, for the message after it.
+fn applied(tx: &Tx, activated: bool) -> Applied {
+    let (down, up) = match &tx.meta.live {
+        Some(m) => (activate::to_take_down(m), m.up.clone()),
+        None => (Vec::new(), Vec::new()),
+    };
+    Applied {
+        id: tx.meta.id,
+        down,
+        up,
+        activated,
+    }
 }
 
 /// The directories (relative, parents first) that must be created for the plan's new
