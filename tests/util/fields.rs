@@ -2,18 +2,51 @@
 //! sets every field, changed one place at a time; each change must change the rendered files
 //! or be refused by name, and each equivalent spelling must change nothing.
 //!
-//! One test body, run per backend ([`walk_test!`], in the style of ripgrep's `rgtest!`): a
-//! backend's file gives its BASE and the rows only it has; the rows every backend shares
-//! ([`COMMON`], [`COMMON_NOT_SETTINGS`], [`ROUTES_AND_DNS`]) are walked for each of them.
+//! One test body, run per backend ([`walk_test!`], in the style of ripgrep's `rgtest!`), and
+//! one fixture: every backend's host is the shared one plus what that backend adds
+//! ([`host`]), and every change is one row with each backend's outcome ([`FIELDS`]). The
+//! rows every backend changes alike ([`COMMON`], [`COMMON_NOT_SETTINGS`], [`ROUTES_AND_DNS`])
+//! are walked for each of them.
 
-use netloom::backend::{Backend, BackendError, Snapshot};
+mod host;
+mod rows;
 
-/// What a one-place change must do.
+use netloom::backend::{Backend, BackendError, Refusal, Snapshot};
+use netloom::backends::{debian::Debian, ifcfg::Ifcfg, nm::Nm};
+
+pub use host::host;
+pub use rows::FIELDS;
+
+/// A host backend the walk runs for; its value is the column of its outcomes in [`FIELDS`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Native {
+    Ifcfg = 0,
+    Debian = 1,
+    Nm = 2,
+}
+
+impl Native {
+    /// The backend that renders this host.
+    pub fn backend(self) -> &'static dyn Backend {
+        match self {
+            Native::Ifcfg => &Ifcfg,
+            Native::Debian => &Debian,
+            Native::Nm => &Nm,
+        }
+    }
+}
+
+/// What a one-place change must do under one backend.
 pub enum Expect {
     /// Render, to different files.
     Changes,
     /// Fail with a refusal for this interface and exactly this setting.
     Refused(&'static str, &'static str),
+    /// Render the same files: not a setting to this backend, or a spelling it reads alike.
+    Same,
+    /// Not walked for this backend: its host lacks the text, or another row changes the
+    /// same field in its host's spelling.
+    Skip,
 }
 
 /// The files `backend` renders for `xml` on an empty root, as (path, contents).
@@ -26,19 +59,24 @@ pub fn render(backend: &dyn Backend, xml: &str) -> Result<Vec<(String, String)>,
         .collect())
 }
 
-/// The test that walks `backend`'s fields (see [`walk`]): `rows` are the backend's own
-/// (what, text in `base`, replacement, &[`Expect`]), `not_settings` its own changes that must
-/// change nothing. Every failure is listed before the test fails.
+/// The test that walks a backend's fields (see [`walk`]), named in the backend's module so a
+/// failure says which backend. Every failure is listed before the test fails.
 macro_rules! walk_test {
-    ($backend:expr, $base:expr, $rows:expr, $not_settings:expr) => {
+    ($native:expr) => {
         #[test]
         fn every_model_field_is_written_or_refused_and_only_equivalents_are_not() {
-            let failures = $crate::util::fields::walk(&$backend, $base, $rows, $not_settings);
+            let failures = $crate::util::fields::walk($native);
             assert!(failures.is_empty(), "{}", failures.join("\n"));
         }
     };
 }
 pub(crate) use walk_test;
+
+/// The file at `path` among `files`, which must hold it.
+pub fn file<'a>(files: &'a [(String, String)], path: &str) -> &'a str {
+    let found = files.iter().find(|(p, _)| p == path);
+    &found.unwrap_or_else(|| panic!("no {path}")).1
+}
 
 /// Asserts that `backend` renders the same files for two spellings of `base`: `from` (which
 /// must occur once) replaced by `a`, and by `b`.
@@ -59,59 +97,60 @@ pub fn variant(base: &str, what: &str, from: &str, to: &str) -> String {
     variant
 }
 
-/// Walks `fields` (what, text in `base`, replacement, outcome) and `not_settings` (changes
-/// that must leave the files as they are) with `backend`; returns every failure.
+/// Walks every change [`FIELDS`] gives `native` an outcome for, and the rows every backend
+/// shares, over `native`'s [`host`]; returns every failure.
 ///
-/// Every walk also covers the rows all backends share: [`COMMON`] and
-/// [`COMMON_NOT_SETTINGS`], and netloom's routes, DNS servers and search domains
-/// ([`ROUTES_AND_DNS`]), which are added to `base`'s `eth0`, whose protocols every
-/// backend's BASE gives the same default routes.
-pub fn walk<'a>(
-    backend: &dyn Backend,
-    base: &str,
-    fields: impl IntoIterator<Item = (&'a str, &'a str, &'a str, &'a Expect)>,
-    not_settings: &[(&str, &str, &str)],
-) -> Vec<String> {
-    let name = backend.name();
-    let base = &with_routes_and_dns(base);
+/// The shared rows: [`COMMON`] and [`COMMON_NOT_SETTINGS`], and netloom's routes, DNS
+/// servers and search domains ([`ROUTES_AND_DNS`]), which are added to the host's `eth0`,
+/// whose protocols every backend's host gives the same default routes.
+pub fn walk(native: Native) -> Vec<String> {
+    let backend = native.backend();
+    let base = &with_routes_and_dns(&host(native));
     let files = render(backend, base).unwrap_or_else(|e| panic!("BASE must render: {e}"));
-    let mut failures = Vec::new();
-    let ours = (COMMON.iter())
-        .chain(ROUTES_AND_DNS)
-        .map(|(w, f, t)| (*w, *f, *t, &Expect::Changes));
-    for (what, from, to, expect) in fields.into_iter().chain(ours) {
-        match (expect, render(backend, &variant(base, what, from, to))) {
-            (Expect::Changes, Ok(got)) if got != files => {}
-            (Expect::Changes, Ok(_)) => failures.push(format!(
-                "changing the {what} did not change the {name} files"
-            )),
-            (Expect::Changes, Err(e)) => {
-                failures.push(format!("changing the {what} was refused: {e}"))
-            }
-            (Expect::Refused(iface, setting), Err(BackendError::Unsupported { refusals, .. })) => {
-                if !refusals
-                    .iter()
-                    .any(|r| r.interface == *iface && r.setting == *setting)
-                {
-                    failures.push(format!(
-                        "changing the {what}: no refusal of {iface}: {setting} in {refusals:?}"
-                    ));
-                }
-            }
-            (Expect::Refused(..), other) => failures.push(format!(
-                "changing the {what} must be refused, got {:?}",
-                other.map(|_| "files")
-            )),
+    let column = native as usize;
+    let ours = (FIELDS.iter()).map(|(w, f, t, outcomes)| (*w, *f, *t, &outcomes[column]));
+    let shared =
+        (COMMON.iter().chain(ROUTES_AND_DNS)).map(|(w, f, t)| (*w, *f, *t, &Expect::Changes));
+    let not_settings = (COMMON_NOT_SETTINGS.iter()).map(|(w, f, t)| (*w, *f, *t, &Expect::Same));
+    (ours.chain(shared).chain(not_settings))
+        .filter(|(_, _, _, expect)| !matches!(expect, Expect::Skip))
+        .filter_map(|(what, from, to, expect)| {
+            let got = render(backend, &variant(base, what, from, to));
+            failure(backend.name(), what, expect, got, &files)
+        })
+        .collect()
+}
+
+/// What is wrong when changing the `what` gave `got` where `expect` was due, if anything;
+/// `files` are what the unchanged host renders to.
+fn failure(
+    name: &str,
+    what: &str,
+    expect: &Expect,
+    got: Result<Vec<(String, String)>, BackendError>,
+    files: &[(String, String)],
+) -> Option<String> {
+    match (expect, got) {
+        (Expect::Changes, Ok(got)) if got != files => None,
+        (Expect::Changes, Ok(_)) => Some(format!(
+            "changing the {what} did not change the {name} files"
+        )),
+        (Expect::Changes, Err(e)) => Some(format!("changing the {what} was refused: {e}")),
+        (Expect::Refused(iface, setting), Err(BackendError::Unsupported { refusals, .. })) => {
+            let named = |r: &Refusal| r.interface == *iface && r.setting == *setting;
+            (!refusals.iter().any(named)).then(|| {
+                format!("changing the {what}: no refusal of {iface}: {setting} in {refusals:?}")
+            })
         }
+        (Expect::Refused(..), other) => Some(format!(
+            "changing the {what} must be refused, got {:?}",
+            other.map(|_| "files")
+        )),
+        (Expect::Same, Ok(got)) if got == files => None,
+        (Expect::Same, Ok(_)) => Some(format!("{what} changed the files")),
+        (Expect::Same, Err(e)) => Some(format!("{what} was refused: {e}")),
+        (Expect::Skip, _) => None,
     }
-    for (what, from, to) in COMMON_NOT_SETTINGS.iter().chain(not_settings) {
-        match render(backend, &variant(base, what, from, to)) {
-            Ok(got) if got == files => {}
-            Ok(_) => failures.push(format!("{what} changed the files")),
-            Err(e) => failures.push(format!("{what} was refused: {e}")),
-        }
-    }
-    failures
 }
 
 /// eth0's routes and DNS, after its IPv4 default route: a route with every attribute, an
