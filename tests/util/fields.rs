@@ -5,8 +5,7 @@
 //! One test body, run per backend ([`walk_test!`], in the style of ripgrep's `rgtest!`), and
 //! one fixture: every backend's host is the shared one plus what that backend adds
 //! ([`host`]), and every change is one row with each backend's outcome ([`FIELDS`]). The
-//! rows every backend changes alike ([`COMMON`], [`COMMON_NOT_SETTINGS`], [`ROUTES_AND_DNS`])
-//! are walked for each of them.
+//! routes and DNS every backend writes alike ([`ROUTES_AND_DNS`]) are walked for each.
 
 mod host;
 mod rows;
@@ -100,19 +99,17 @@ pub fn variant(base: &str, what: &str, from: &str, to: &str) -> String {
 /// Walks every change [`FIELDS`] gives `native` an outcome for, and the rows every backend
 /// shares, over `native`'s [`host`]; returns every failure.
 ///
-/// The shared rows: [`COMMON`] and [`COMMON_NOT_SETTINGS`], and netloom's routes, DNS
-/// servers and search domains ([`ROUTES_AND_DNS`]), which are added to the host's `eth0`,
-/// whose protocols every backend's host gives the same default routes.
+/// The shared rows: netloom's routes, DNS servers and search domains ([`ROUTES_AND_DNS`]),
+/// which are added to the host's `eth0`, whose protocols every backend's host gives the same
+/// default routes.
 pub fn walk(native: Native) -> Vec<String> {
     let backend = native.backend();
     let base = &with_routes_and_dns(&host(native));
     let files = render(backend, base).unwrap_or_else(|e| panic!("BASE must render: {e}"));
     let column = native as usize;
     let ours = (FIELDS.iter()).map(|(w, f, t, outcomes)| (*w, *f, *t, &outcomes[column]));
-    let shared =
-        (COMMON.iter().chain(ROUTES_AND_DNS)).map(|(w, f, t)| (*w, *f, *t, &Expect::Changes));
-    let not_settings = (COMMON_NOT_SETTINGS.iter()).map(|(w, f, t)| (*w, *f, *t, &Expect::Same));
-    (ours.chain(shared).chain(not_settings))
+    let shared = (ROUTES_AND_DNS.iter()).map(|(w, f, t)| (*w, *f, *t, &Expect::Changes));
+    (ours.chain(shared))
         .filter(|(_, _, _, expect)| !matches!(expect, Expect::Skip))
         .filter_map(|(what, from, to, expect)| {
             let got = render(backend, &variant(base, what, from, to));
@@ -266,97 +263,3 @@ pub const ROUTES_AND_DNS: &[(&str, &str, &str)] = &[
         "domain='six.example.org'",
     ),
 ];
-
-/// The fields every backend writes, each changed one at a time: (what, text in every
-/// backend's BASE, replacement). Each must change the files of every backend. A row that
-/// holds for some backends only stays in theirs.
-pub const COMMON: &[(&str, &str, &str)] = &[
-    (
-        "start none",
-        "<start mode='none'/>",
-        "<start mode='onboot'/>",
-    ),
-    (
-        "start hotplug",
-        "<start mode='hotplug'/>",
-        "<start mode='none'/>",
-    ),
-    ("mac", "52:54:00:00:00:01", "52:54:00:00:00:09"),
-    ("ipv4 address", "192.0.2.10", "192.0.2.11"),
-    ("ipv4 prefix", "prefix='24'", "prefix='25'"),
-    ("ipv4 gateway", "gateway='192.0.2.1'", "gateway='192.0.2.2'"),
-    ("ipv6 autoconf", "<autoconf/>", ""),
-    ("ipv6 address", "2001:db8::10", "2001:db8::12"),
-    ("ipv6 second address", "2001:db8::11", "2001:db8::13"),
-    (
-        "ipv6 prefix",
-        "2001:db8::10' prefix='64'",
-        "2001:db8::10' prefix='48'",
-    ),
-    (
-        "ipv6 gateway",
-        "gateway='2001:db8::1'",
-        "gateway='2001:db8::2'",
-    ),
-    ("bond mode", "mode='balance-xor'", "mode='broadcast'"),
-    ("miimon freq", "freq='100'", "freq='150'"),
-    ("miimon downdelay", "downdelay='5'", "downdelay='6'"),
-    ("miimon updelay", "updelay='10'", "updelay='11'"),
-    ("miimon carrier", "carrier='ioctl'", "carrier='netif'"),
-    ("arpmon interval", "interval='200'", "interval='300'"),
-    (
-        "arpmon target",
-        "target='192.0.2.254'",
-        "target='192.0.2.253'",
-    ),
-    ("arpmon validate", "validate='backup'", "validate='all'"),
-    ("slave name", "name='eth3'", "name='eth7'"),
-    (
-        "vlan parent",
-        "<interface name='bond0'/>",
-        "<interface name='bond1'/>",
-    ),
-    (
-        "port bond mode",
-        "mode='802.3ad'><interface type='ethernet' name='eth6'/>",
-        "mode='balance-tlb'><interface type='ethernet' name='eth6'/>",
-    ),
-    ("lacp_rate", "lacp_rate='fast'", "lacp_rate='slow'"),
-    ("ad_select", "ad_select='count'", "ad_select='bandwidth'"),
-    (
-        "xmit_hash_policy",
-        "xmit_hash_policy='layer3+4'",
-        "xmit_hash_policy='encap3+4'",
-    ),
-    ("num_grat_arp", "num_grat_arp='2'", "num_grat_arp='3'"),
-    (
-        "primary_reselect",
-        "primary_reselect='better'",
-        "primary_reselect='failure'",
-    ),
-    (
-        "fail_over_mac",
-        "fail_over_mac='active'",
-        "fail_over_mac='follow'",
-    ),
-    (
-        "packets_per_slave",
-        "packets_per_slave='2'",
-        "packets_per_slave='0'",
-    ),
-    (
-        "tlb_dynamic_lb",
-        "tlb_dynamic_lb='yes'",
-        "tlb_dynamic_lb='no'",
-    ),
-    ("bridge priority", "priority='100'", "priority='200'"),
-    ("bridge hello_time", "hello_time='3'", "hello_time='4'"),
-    ("bridge max_age", "max_age='12'", "max_age='13'"),
-    ("bridge ageing_time", "ageing_time='30'", "ageing_time='31'"),
-];
-
-/// Changes that must leave every backend's files as they are: (what, text in every BASE,
-/// replacement). `<link>` is status a live system reports (virsh iface-dumpxml --live), not
-/// configuration.
-pub const COMMON_NOT_SETTINGS: &[(&str, &str, &str)] =
-    &[("link speed", "speed='1000'", "speed='100'")];

@@ -7,10 +7,223 @@ use super::Expect::{self, Changes, Refused, Same, Skip};
 /// added for one backend is weighed for the others.
 pub type Row = (&'static str, &'static str, &'static str, [Expect; 3]);
 
-/// The fields only some backends write, or write differently: each changed one place at a
-/// time. Rows that only reorder or touch status, and spellings a backend reads the same,
-/// are `Same`: netloom's documented position, checked here so it cannot drift silently.
+/// Every field of the model, each changed one place at a time, the fields every backend
+/// writes first. A backend whose host spells a field otherwise skips the row and has one of
+/// its own. Changes that only reorder or touch status, and spellings a backend reads the
+/// same, are `Same`: netloom's documented position, checked here so it cannot drift silently.
 pub const FIELDS: &[Row] = &[
+    // The fields every backend writes.
+    (
+        "start none",
+        "<start mode='none'/>",
+        "<start mode='onboot'/>",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "start hotplug",
+        "<start mode='hotplug'/>",
+        "<start mode='none'/>",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "mac",
+        "52:54:00:00:00:01",
+        "52:54:00:00:00:09",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "ipv4 address",
+        "192.0.2.10",
+        "192.0.2.11",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "ipv4 prefix",
+        "prefix='24'",
+        "prefix='25'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "ipv4 gateway",
+        "gateway='192.0.2.1'",
+        "gateway='192.0.2.2'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "ipv6 autoconf",
+        "<autoconf/>",
+        "",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "ipv6 address",
+        "2001:db8::10",
+        "2001:db8::12",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "ipv6 second address",
+        "2001:db8::11",
+        "2001:db8::13",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "ipv6 prefix",
+        "2001:db8::10' prefix='64'",
+        "2001:db8::10' prefix='48'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "ipv6 gateway",
+        "gateway='2001:db8::1'",
+        "gateway='2001:db8::2'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "bond mode",
+        "mode='balance-xor'",
+        "mode='broadcast'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "miimon freq",
+        "freq='100'",
+        "freq='150'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "miimon downdelay",
+        "downdelay='5'",
+        "downdelay='6'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "miimon updelay",
+        "updelay='10'",
+        "updelay='11'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "miimon carrier",
+        "carrier='ioctl'",
+        "carrier='netif'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "arpmon interval",
+        "interval='200'",
+        "interval='300'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "arpmon target",
+        "target='192.0.2.254'",
+        "target='192.0.2.253'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "arpmon validate",
+        "validate='backup'",
+        "validate='all'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "slave name",
+        "name='eth3'",
+        "name='eth7'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "vlan parent",
+        "<interface name='bond0'/>",
+        "<interface name='bond1'/>",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "port bond mode",
+        "mode='802.3ad'><interface type='ethernet' name='eth6'/>",
+        "mode='balance-tlb'><interface type='ethernet' name='eth6'/>",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "lacp_rate",
+        "lacp_rate='fast'",
+        "lacp_rate='slow'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "ad_select",
+        "ad_select='count'",
+        "ad_select='bandwidth'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "xmit_hash_policy",
+        "xmit_hash_policy='layer3+4'",
+        "xmit_hash_policy='encap3+4'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "num_grat_arp",
+        "num_grat_arp='2'",
+        "num_grat_arp='3'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "primary_reselect",
+        "primary_reselect='better'",
+        "primary_reselect='failure'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "fail_over_mac",
+        "fail_over_mac='active'",
+        "fail_over_mac='follow'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "packets_per_slave",
+        "packets_per_slave='2'",
+        "packets_per_slave='0'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "tlb_dynamic_lb",
+        "tlb_dynamic_lb='yes'",
+        "tlb_dynamic_lb='no'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "bridge priority",
+        "priority='100'",
+        "priority='200'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "bridge hello_time",
+        "hello_time='3'",
+        "hello_time='4'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "bridge max_age",
+        "max_age='12'",
+        "max_age='13'",
+        [Changes, Changes, Changes],
+    ),
+    (
+        "bridge ageing_time",
+        "ageing_time='30'",
+        "ageing_time='31'",
+        [Changes, Changes, Changes],
+    ),
+    // <link> is status a live system reports (virsh iface-dumpxml --live), not configuration.
+    (
+        "link speed",
+        "speed='1000'",
+        "speed='100'",
+        [Same, Same, Same],
+    ),
     // The profile's UUID=, which NetworkManager otherwise derives from the file's path.
     (
         "interface uuid",
