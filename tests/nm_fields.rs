@@ -93,7 +93,7 @@ fn the_base_host_renders_to_these_files() {
     );
     let file = |name: &str| {
         let path = format!("etc/NetworkManager/system-connections/{name}.nmconnection");
-        files.iter().find(|(p, _)| *p == path).unwrap().1.clone()
+        fields::file(&files, &path).to_string()
     };
     let eth0 = file("eth0");
     assert!(

@@ -1,23 +1,38 @@
-//! The host each backend's field walk starts from: one shared host, and what each backend's
+//! The host each backend's field walk starts from: one shared host, and what each backend
 //! adds to it, so a field every backend writes is spelled once.
 
 use super::Native::{self, Debian, Ifcfg, Nm};
 
 /// `native`'s host: [`SHARED`] with each slot holding what [`ADDED`] gives that backend.
 pub fn host(native: Native) -> String {
-    let mut host = SHARED.to_string();
     for (slot, _, _) in ADDED {
-        let fill: String = (ADDED.iter())
-            .filter(|(s, _, to)| s == slot && to.contains(&native))
-            .map(|(_, text, _)| *text)
-            .collect();
-        host = host.replacen(&format!("{{{slot}}}"), &fill, 1);
+        let marker = format!("{{{slot}}}");
+        assert_eq!(
+            SHARED.matches(&marker).count(),
+            1,
+            "ADDED's {marker} must be in SHARED once"
+        );
     }
-    assert!(
-        !host.contains('{'),
-        "a slot of SHARED is not in ADDED:\n{host}"
-    );
+    let slots = (SHARED.split('{').skip(1)).filter_map(|rest| rest.split_once('}'));
+    let mut host = SHARED.to_string();
+    for (slot, _) in slots {
+        host = host.replacen(&format!("{{{slot}}}"), &fill(slot, native), 1);
+    }
     host
+}
+
+/// What `native`'s host holds in `slot`: its texts in [`ADDED`], in order (none for a
+/// backend whose host leaves the slot empty).
+fn fill(slot: &str, native: Native) -> String {
+    let mut texts = (ADDED.iter()).filter(|(s, _, _)| *s == slot).peekable();
+    assert!(
+        texts.peek().is_some(),
+        "SHARED's {{{slot}}} is in no row of ADDED"
+    );
+    texts
+        .filter(|(_, _, to)| to.contains(&native))
+        .map(|(_, text, _)| *text)
+        .collect()
 }
 
 /// The host every backend's walk starts from, with a `{slot}` where the backends' hosts
@@ -91,7 +106,10 @@ const SHARED: &str = r#"<interfaces xmlns:nl='urn:netloom:xml:1'>
 "#;
 
 /// What each backend's host puts in [`SHARED`]'s slots: (slot, text, the backends whose host
-/// has it). A slot holds its texts for a backend in this order, or nothing.
+/// has it). A slot holds its texts for a backend in this order, or nothing. The Debian host
+/// leaves out what ifupdown refuses (a cloned mac, `<nl:vlan>`, `multicast_snooping`,
+/// `min_links`, `resend_igmp`, `all_slaves_active`): its rows in [`super::FIELDS`] add each
+/// and expect the refusal.
 const ADDED: &[(&str, &str, &[Native])] = &[
     (
         "eth0",

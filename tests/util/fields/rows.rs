@@ -217,13 +217,6 @@ pub const FIELDS: &[Row] = &[
         "ageing_time='31'",
         [Changes, Changes, Changes],
     ),
-    // <link> is status a live system reports (virsh iface-dumpxml --live), not configuration.
-    (
-        "link speed",
-        "speed='1000'",
-        "speed='100'",
-        [Same, Same, Same],
-    ),
     // The profile's UUID=, which NetworkManager otherwise derives from the file's path.
     (
         "interface uuid",
@@ -575,7 +568,7 @@ pub const FIELDS: &[Row] = &[
         "02:00:00:00:00:0b",
         [Changes, Skip, Changes],
     ),
-    // netloom's namespace: what ifenslave and bridge-utils take, and what they do not.
+    // What ifenslave and bridge-utils take of netloom's namespace, and what they do not.
     (
         "cloned mac",
         "<mac address='52:54:00:00:00:01'/>",
@@ -733,6 +726,12 @@ pub const FIELDS: &[Row] = &[
         ],
     ),
     // <link> is status a live system reports (virsh iface-dumpxml --live), not configuration.
+    (
+        "link speed",
+        "speed='1000'",
+        "speed='100'",
+        [Same, Same, Same],
+    ),
     (
         "link state",
         "state='up'/>\n    <mtu",
