@@ -26,7 +26,7 @@ fn cases() -> Vec<(String, Host)> {
         })
         .filter(|(_, h)| render::profiles(h).is_ok())
         .collect();
-    let walk = netloom::xml::read_str("walk.xml", crate::nm_fields::BASE).unwrap();
+    let walk = netloom::xml::read_str("walk.xml", &crate::nm_fields::BASE).unwrap();
     out.push(("the field walk's host".into(), walk));
     out
 }

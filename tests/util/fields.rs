@@ -2,18 +2,50 @@
 //! sets every field, changed one place at a time; each change must change the rendered files
 //! or be refused by name, and each equivalent spelling must change nothing.
 //!
-//! One test body, run per backend ([`walk_test!`], in the style of ripgrep's `rgtest!`): a
-//! backend's file gives its BASE and the rows only it has; the rows every backend shares
-//! ([`COMMON`], [`COMMON_NOT_SETTINGS`], [`ROUTES_AND_DNS`]) are walked for each of them.
+//! One test body, run per backend ([`walk_test!`], in the style of ripgrep's `rgtest!`), and
+//! one fixture: every backend's host is the shared one plus what that backend adds
+//! ([`host`]), and every change is one row with each backend's outcome ([`FIELDS`]). The
+//! routes and DNS every backend writes alike ([`ROUTES_AND_DNS`]) are walked for each.
 
-use netloom::backend::{Backend, BackendError, Snapshot};
+mod host;
+mod rows;
 
-/// What a one-place change must do.
+use netloom::backend::{Backend, BackendError, Refusal, Snapshot};
+use netloom::backends::{debian::Debian, ifcfg::Ifcfg, nm::Nm};
+
+pub use host::host;
+pub use rows::FIELDS;
+
+/// A host backend the walk runs for; its value is the column of its outcomes in [`FIELDS`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Native {
+    Ifcfg = 0,
+    Debian = 1,
+    Nm = 2,
+}
+
+impl Native {
+    /// The backend that renders this host.
+    pub fn backend(self) -> &'static dyn Backend {
+        match self {
+            Native::Ifcfg => &Ifcfg,
+            Native::Debian => &Debian,
+            Native::Nm => &Nm,
+        }
+    }
+}
+
+/// What a one-place change must do under one backend.
 pub enum Expect {
     /// Render, to different files.
     Changes,
     /// Fail with a refusal for this interface and exactly this setting.
     Refused(&'static str, &'static str),
+    /// Render the same files: not a setting to this backend, or a spelling it reads alike.
+    Same,
+    /// Not walked for this backend: its host lacks the text, or another row changes the
+    /// same field in its host's spelling.
+    Skip,
 }
 
 /// The files `backend` renders for `xml` on an empty root, as (path, contents).
@@ -26,19 +58,24 @@ pub fn render(backend: &dyn Backend, xml: &str) -> Result<Vec<(String, String)>,
         .collect())
 }
 
-/// The test that walks `backend`'s fields (see [`walk`]): `rows` are the backend's own
-/// (what, text in `base`, replacement, &[`Expect`]), `not_settings` its own changes that must
-/// change nothing. Every failure is listed before the test fails.
+/// The test that walks a backend's fields (see [`walk`]), named in the backend's module so a
+/// failure says which backend. Every failure is listed before the test fails.
 macro_rules! walk_test {
-    ($backend:expr, $base:expr, $rows:expr, $not_settings:expr) => {
+    ($native:expr) => {
         #[test]
         fn every_model_field_is_written_or_refused_and_only_equivalents_are_not() {
-            let failures = $crate::util::fields::walk(&$backend, $base, $rows, $not_settings);
+            let failures = $crate::util::fields::walk($native);
             assert!(failures.is_empty(), "{}", failures.join("\n"));
         }
     };
 }
 pub(crate) use walk_test;
+
+/// The file at `path` among `files`, which must hold it.
+pub fn file<'a>(files: &'a [(String, String)], path: &str) -> &'a str {
+    let found = files.iter().find(|(p, _)| p == path);
+    &found.unwrap_or_else(|| panic!("no {path}")).1
+}
 
 /// Asserts that `backend` renders the same files for two spellings of `base`: `from` (which
 /// must occur once) replaced by `a`, and by `b`.
@@ -59,59 +96,58 @@ pub fn variant(base: &str, what: &str, from: &str, to: &str) -> String {
     variant
 }
 
-/// Walks `fields` (what, text in `base`, replacement, outcome) and `not_settings` (changes
-/// that must leave the files as they are) with `backend`; returns every failure.
+/// Walks every change [`FIELDS`] gives `native` an outcome for, and the rows every backend
+/// shares, over `native`'s [`host`]; returns every failure.
 ///
-/// Every walk also covers the rows all backends share: [`COMMON`] and
-/// [`COMMON_NOT_SETTINGS`], and netloom's routes, DNS servers and search domains
-/// ([`ROUTES_AND_DNS`]), which are added to `base`'s `eth0`, whose protocols every
-/// backend's BASE gives the same default routes.
-pub fn walk<'a>(
-    backend: &dyn Backend,
-    base: &str,
-    fields: impl IntoIterator<Item = (&'a str, &'a str, &'a str, &'a Expect)>,
-    not_settings: &[(&str, &str, &str)],
-) -> Vec<String> {
-    let name = backend.name();
-    let base = &with_routes_and_dns(base);
+/// The shared rows: netloom's routes, DNS servers and search domains ([`ROUTES_AND_DNS`]),
+/// which are added to the host's `eth0`, whose protocols every backend's host gives the same
+/// default routes.
+pub fn walk(native: Native) -> Vec<String> {
+    let backend = native.backend();
+    let base = &with_routes_and_dns(&host(native));
     let files = render(backend, base).unwrap_or_else(|e| panic!("BASE must render: {e}"));
-    let mut failures = Vec::new();
-    let ours = (COMMON.iter())
-        .chain(ROUTES_AND_DNS)
-        .map(|(w, f, t)| (*w, *f, *t, &Expect::Changes));
-    for (what, from, to, expect) in fields.into_iter().chain(ours) {
-        match (expect, render(backend, &variant(base, what, from, to))) {
-            (Expect::Changes, Ok(got)) if got != files => {}
-            (Expect::Changes, Ok(_)) => failures.push(format!(
-                "changing the {what} did not change the {name} files"
-            )),
-            (Expect::Changes, Err(e)) => {
-                failures.push(format!("changing the {what} was refused: {e}"))
-            }
-            (Expect::Refused(iface, setting), Err(BackendError::Unsupported { refusals, .. })) => {
-                if !refusals
-                    .iter()
-                    .any(|r| r.interface == *iface && r.setting == *setting)
-                {
-                    failures.push(format!(
-                        "changing the {what}: no refusal of {iface}: {setting} in {refusals:?}"
-                    ));
-                }
-            }
-            (Expect::Refused(..), other) => failures.push(format!(
-                "changing the {what} must be refused, got {:?}",
-                other.map(|_| "files")
-            )),
+    let column = native as usize;
+    let ours = (FIELDS.iter()).map(|(w, f, t, outcomes)| (*w, *f, *t, &outcomes[column]));
+    let shared = (ROUTES_AND_DNS.iter()).map(|(w, f, t)| (*w, *f, *t, &Expect::Changes));
+    (ours.chain(shared))
+        .filter(|(_, _, _, expect)| !matches!(expect, Expect::Skip))
+        .filter_map(|(what, from, to, expect)| {
+            let got = render(backend, &variant(base, what, from, to));
+            failure(backend.name(), what, expect, got, &files)
+        })
+        .collect()
+}
+
+/// What is wrong when changing the `what` gave `got` where `expect` was due, if anything;
+/// `files` are what the unchanged host renders to.
+fn failure(
+    name: &str,
+    what: &str,
+    expect: &Expect,
+    got: Result<Vec<(String, String)>, BackendError>,
+    files: &[(String, String)],
+) -> Option<String> {
+    match (expect, got) {
+        (Expect::Changes, Ok(got)) if got != files => None,
+        (Expect::Changes, Ok(_)) => Some(format!(
+            "changing the {what} did not change the {name} files"
+        )),
+        (Expect::Changes, Err(e)) => Some(format!("changing the {what} was refused: {e}")),
+        (Expect::Refused(iface, setting), Err(BackendError::Unsupported { refusals, .. })) => {
+            let named = |r: &Refusal| r.interface == *iface && r.setting == *setting;
+            (!refusals.iter().any(named)).then(|| {
+                format!("changing the {what}: no refusal of {iface}: {setting} in {refusals:?}")
+            })
         }
+        (Expect::Refused(..), other) => Some(format!(
+            "changing the {what} must be refused, got {:?}",
+            other.map(|_| "files")
+        )),
+        (Expect::Same, Ok(got)) if got == files => None,
+        (Expect::Same, Ok(_)) => Some(format!("{what} changed the files")),
+        (Expect::Same, Err(e)) => Some(format!("{what} was refused: {e}")),
+        (Expect::Skip, _) => None,
     }
-    for (what, from, to) in COMMON_NOT_SETTINGS.iter().chain(not_settings) {
-        match render(backend, &variant(base, what, from, to)) {
-            Ok(got) if got == files => {}
-            Ok(_) => failures.push(format!("{what} changed the files")),
-            Err(e) => failures.push(format!("{what} was refused: {e}")),
-        }
-    }
-    failures
 }
 
 /// eth0's routes and DNS, after its IPv4 default route: a route with every attribute, an
@@ -227,97 +263,3 @@ pub const ROUTES_AND_DNS: &[(&str, &str, &str)] = &[
         "domain='six.example.org'",
     ),
 ];
-
-/// The fields every backend writes, each changed one at a time: (what, text in every
-/// backend's BASE, replacement). Each must change the files of every backend. A row that
-/// holds for some backends only stays in theirs.
-pub const COMMON: &[(&str, &str, &str)] = &[
-    (
-        "start none",
-        "<start mode='none'/>",
-        "<start mode='onboot'/>",
-    ),
-    (
-        "start hotplug",
-        "<start mode='hotplug'/>",
-        "<start mode='none'/>",
-    ),
-    ("mac", "52:54:00:00:00:01", "52:54:00:00:00:09"),
-    ("ipv4 address", "192.0.2.10", "192.0.2.11"),
-    ("ipv4 prefix", "prefix='24'", "prefix='25'"),
-    ("ipv4 gateway", "gateway='192.0.2.1'", "gateway='192.0.2.2'"),
-    ("ipv6 autoconf", "<autoconf/>", ""),
-    ("ipv6 address", "2001:db8::10", "2001:db8::12"),
-    ("ipv6 second address", "2001:db8::11", "2001:db8::13"),
-    (
-        "ipv6 prefix",
-        "2001:db8::10' prefix='64'",
-        "2001:db8::10' prefix='48'",
-    ),
-    (
-        "ipv6 gateway",
-        "gateway='2001:db8::1'",
-        "gateway='2001:db8::2'",
-    ),
-    ("bond mode", "mode='balance-xor'", "mode='broadcast'"),
-    ("miimon freq", "freq='100'", "freq='150'"),
-    ("miimon downdelay", "downdelay='5'", "downdelay='6'"),
-    ("miimon updelay", "updelay='10'", "updelay='11'"),
-    ("miimon carrier", "carrier='ioctl'", "carrier='netif'"),
-    ("arpmon interval", "interval='200'", "interval='300'"),
-    (
-        "arpmon target",
-        "target='192.0.2.254'",
-        "target='192.0.2.253'",
-    ),
-    ("arpmon validate", "validate='backup'", "validate='all'"),
-    ("slave name", "name='eth3'", "name='eth7'"),
-    (
-        "vlan parent",
-        "<interface name='bond0'/>",
-        "<interface name='bond1'/>",
-    ),
-    (
-        "port bond mode",
-        "mode='802.3ad'><interface type='ethernet' name='eth6'/>",
-        "mode='balance-tlb'><interface type='ethernet' name='eth6'/>",
-    ),
-    ("lacp_rate", "lacp_rate='fast'", "lacp_rate='slow'"),
-    ("ad_select", "ad_select='count'", "ad_select='bandwidth'"),
-    (
-        "xmit_hash_policy",
-        "xmit_hash_policy='layer3+4'",
-        "xmit_hash_policy='encap3+4'",
-    ),
-    ("num_grat_arp", "num_grat_arp='2'", "num_grat_arp='3'"),
-    (
-        "primary_reselect",
-        "primary_reselect='better'",
-        "primary_reselect='failure'",
-    ),
-    (
-        "fail_over_mac",
-        "fail_over_mac='active'",
-        "fail_over_mac='follow'",
-    ),
-    (
-        "packets_per_slave",
-        "packets_per_slave='2'",
-        "packets_per_slave='0'",
-    ),
-    (
-        "tlb_dynamic_lb",
-        "tlb_dynamic_lb='yes'",
-        "tlb_dynamic_lb='no'",
-    ),
-    ("bridge priority", "priority='100'", "priority='200'"),
-    ("bridge hello_time", "hello_time='3'", "hello_time='4'"),
-    ("bridge max_age", "max_age='12'", "max_age='13'"),
-    ("bridge ageing_time", "ageing_time='30'", "ageing_time='31'"),
-];
-
-/// Changes that must leave every backend's files as they are: (what, text in every BASE,
-/// replacement). `<link>` is status a live system reports (virsh iface-dumpxml --live), not
-/// configuration.
-pub const COMMON_NOT_SETTINGS: &[(&str, &str, &str)] =
-    &[("link speed", "speed='1000'", "speed='100'")];
