@@ -141,6 +141,25 @@ impl<W: fmt::Write + ?Sized> fmt::Write for Escaping<'_, W> {
     }
 }
 
+/// A value as quoted in a message: at most 40 characters, so a pasted blob does not drown
+/// the message, with control and invisible characters escaped (`\u{200b}`), so the
+/// message shows what is really there.
+pub(crate) fn shorten(value: &str) -> String {
+    let mut out = String::new();
+    for (n, c) in value.chars().enumerate() {
+        if n == 40 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || (!c.is_ascii() && !c.is_alphanumeric()) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

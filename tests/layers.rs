@@ -147,8 +147,48 @@ fn node_of_path(repo: &Path, segments: &[&str]) -> Option<Node> {
         Some(second) if folder.is_dir() && *second != "self" && module(second) => {
             Some(format!("{first}/{second}"))
         }
+        // An item the folder's `mod.rs` re-exports (`pub use txn::Session`) belongs to the
+        // module that defines it: otherwise a cycle hides behind the re-export.
+        Some(second) if folder.is_dir() => match reexported_from(&folder, second) {
+            Some(from) => Some(format!("{first}/{from}")),
+            None => Some(first.to_owned()),
+        },
         _ => Some(first.to_owned()),
     }
+}
+
+/// The child module of `folder` whose item `mod.rs` re-exports as `name`
+/// (`pub use txn::{Session, Transaction}`, `pub use fault::VAR as FAULT_VAR`).
+fn reexported_from(folder: &Path, name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(folder.join("mod.rs")).ok()?;
+    let code: String = production(&text)
+        .map(|(_, l)| l)
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for statement in code.split(';') {
+        let statement = statement.trim();
+        let Some(tree) = ["pub use ", "pub(crate) use "]
+            .iter()
+            .find_map(|p| statement.strip_prefix(p))
+        else {
+            continue;
+        };
+        let Some((child, rest)) = tree.split_once("::") else {
+            continue;
+        };
+        let child = child.trim();
+        let is_module = folder.join(format!("{child}.rs")).is_file() || folder.join(child).is_dir();
+        // The names it makes visible: the last word of each `a::b as c` or `a::b`.
+        let visible = rest
+            .split(|c| c == ',' || c == '{' || c == '}')
+            .filter_map(|part| part.split_whitespace().last())
+            .map(|last| last.rsplit("::").next().unwrap_or(last));
+        if is_module && visible.into_iter().any(|v| v == name) {
+            return Some(child.to_owned());
+        }
+    }
+    None
 }
 
 /// Expands the use tree at the start of `text` below `prefix` into `out`, each path cut to
@@ -242,6 +282,7 @@ fn edges(repo: &Path) -> Vec<Edge> {
                 .join(" ");
             let mut paths = crate_paths_on_line(&joined, line.len());
             paths.extend(super_paths(repo, file, line, &joined));
+            paths.extend(inline_super_paths(repo, file, line));
             for path in paths {
                 let segments: Vec<&str> = path.iter().map(String::as_str).collect();
                 let Some(to) = node_of_path(repo, &segments) else {
@@ -295,6 +336,62 @@ fn crate_paths_on_line(joined: &str, end: usize) -> Vec<Vec<String>> {
 /// The paths, from the crate root, of a `use super::…` statement written at the top of a
 /// file (an indented one is inside an inline module such as `mod tests`, whose `super` is
 /// the file itself).
+/// The paths of `super::` written inside code, not in a `use` (`super::store::owner(&tx)`),
+/// from the module `file` is, cut to two segments below the crate.
+fn inline_super_paths(repo: &Path, file: &Path, line: &str) -> Vec<Vec<String>> {
+    let trimmed = line.trim_start();
+    if ["use ", "pub use ", "pub(crate) use ", "pub(super) use "]
+        .iter()
+        .any(|p| trimmed.starts_with(p))
+    {
+        return Vec::new();
+    }
+    let rel = file.strip_prefix(repo).unwrap().with_extension("");
+    let mut module: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    if module.first().map(String::as_str) == Some("src") {
+        module.remove(0);
+    }
+    if module.last().map(String::as_str) == Some("mod") {
+        module.pop();
+    }
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = line[from..].find("super::") {
+        let at = from + i;
+        from = at + "super::".len();
+        let before = line[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue; // the second `super::` of `super::super::`, or a longer word
+        }
+        let mut base = module.clone();
+        let mut rest = &line[at..];
+        while let Some(next) = rest.strip_prefix("super::") {
+            base.pop();
+            rest = next;
+        }
+        from = line.len() - rest.len();
+        let segments = rest
+            .split("::")
+            .map(|s| {
+                let end = s
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(s.len());
+                &s[..end]
+            })
+            .take_while(|s| !s.is_empty());
+        let mut path = base;
+        path.extend(segments.map(str::to_owned));
+        path.truncate(2);
+        if !path.is_empty() {
+            out.push(path);
+        }
+    }
+    out
+}
+
 fn super_paths(repo: &Path, file: &Path, line: &str, joined: &str) -> Vec<Vec<String>> {
     let Some(tree) = ["use ", "pub use ", "pub(crate) use ", "pub(super) use "]
         .iter()
@@ -465,13 +562,22 @@ fn use_trees_are_read_to_the_module_they_name() {
         node_of_path(&repo, &["engine", "network"]).unwrap(),
         "engine/network"
     );
+    // A re-exported item belongs to the module that defines it.
     assert_eq!(
         node_of_path(&repo, &["engine", "TargetRoot"]).unwrap(),
-        "engine"
+        "engine/root"
     );
+    assert_eq!(node_of_path(&repo, &["engine", "plan"]).unwrap(), "engine");
     assert_eq!(
         node_of_path(&repo, &["backends", "nm"]).unwrap(),
         "backends/nm"
     );
     assert_eq!(node_of_path(&repo, &["error", "Error"]).unwrap(), "error");
+    // A `super::` path inside code is a dependency too, not only one in a `use`.
+    let file = repo.join("src/engine/txn.rs");
+    assert_eq!(
+        inline_super_paths(&repo, &file, "    if let Some(l) = super::store::owner(tx) {"),
+        vec![vec!["engine".to_owned(), "store".to_owned()]]
+    );
+    assert!(inline_super_paths(&repo, &file, "use super::store::owner;").is_empty());
 }

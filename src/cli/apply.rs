@@ -5,6 +5,7 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::args::{Color, Format};
 use super::live::Reach;
 use super::{Ctx, Status, choose, input, open_root};
 use crate::engine::{
@@ -15,49 +16,6 @@ use crate::error::{Error, Result};
 use crate::model::IfaceName;
 use crate::plan::{self, Plan};
 use crate::show::Shown;
-
-/// When to colour a diff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Color {
-    /// When standard output is a terminal and `NO_COLOR` is not set.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
-}
-
-impl Color {
-    /// How a diff on standard output is written: coloured as asked, and escaped whenever a
-    /// person reads it (colour, or a terminal), so a file's escape sequences never act.
-    pub(super) fn look(self) -> crate::plan::Look {
-        crate::plan::Look {
-            color: self.enabled(),
-            escape: std::io::stdout().is_terminal(),
-        }
-    }
-
-    pub(super) fn enabled(self) -> bool {
-        match self {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
-            }
-        }
-    }
-}
-
-/// How a verb prints: for people, or for machines (docs/json.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// For people: a unified diff, a table.
-    Text,
-    /// For machines: one JSON object.
-    Json,
-}
 
 /// Show what `apply` would change, as a unified diff.
 #[derive(Debug, clap::Args)]
@@ -82,7 +40,7 @@ pub struct DiffArgs {
     pub host: super::HostArgs,
     /// Every host of a fleet repository (docs/fleet.md).
     #[command(flatten)]
-    pub fleet: super::fleet::FleetArgs,
+    pub fleet: super::args::FleetArgs,
 }
 
 /// Show the diff, then write it as one transaction that `rollback` can undo.

@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 use walkdir::{DirEntry, WalkDir};
 
-use super::apply::{Color, DiffArgs, Format};
+use super::apply::DiffArgs;
+use super::args::{Color, FleetArgs, Format};
 use super::{Ctx, Status, choose_named, import, input, render, say};
 use crate::backend::{Backend, BackendError, RenderedFile, Snapshot};
 use crate::engine::{self, TargetRoot};
@@ -28,22 +29,6 @@ use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::model::Host;
 use crate::plan::{self, Plan};
 use crate::show::Shown;
-
-/// `--fleet DIR` and `--roots DIR`, shared by `render`, `diff` and `validate`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct FleetArgs {
-    /// A fleet repository: one directory per host, holding its interface XML (every
-    /// *.xml), optionally a `backend` file naming its backend and a `root` directory of its
-    /// current files. Every host is checked in one run (docs/fleet.md).
-    // Not `conflicts_with = "files"`: clap then stops checking `requires = "fleet"` when
-    // files are given (clap issue 4520), and `--roots` would be ignored. `run` refuses both.
-    #[arg(long, value_name = "DIR")]
-    pub fleet: Option<PathBuf>,
-    /// With --fleet: each host's current files are DIR/HOST (a snapshot of the hosts), not
-    /// the fleet's HOST/root.
-    #[arg(long, value_name = "DIR", requires = "fleet")]
-    pub roots: Option<PathBuf>,
-}
 
 /// The file in a host's directory that names its backend.
 const BACKEND_FILE: &str = "backend";

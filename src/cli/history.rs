@@ -2,7 +2,8 @@
 
 use std::io::{BufWriter, Write};
 
-use super::apply::{Color, Format, How, Terminal, session};
+use super::apply::{How, Terminal, session};
+use super::args::{Color, Format};
 use super::{Ctx, Status, open_root};
 use crate::engine::{self, TargetRoot};
 use crate::error::{Error, Result};

@@ -109,8 +109,8 @@ netloom list --format json | jq -r '.interfaces[].name'"
 )]
 pub struct ListArgs {
     /// One name a line, or one JSON object: the backend and each interface's name and type.
-    #[arg(long, value_enum, default_value_t = super::apply::Format::Text)]
-    pub format: super::apply::Format,
+    #[arg(long, value_enum, default_value_t = super::args::Format::Text)]
+    pub format: super::args::Format,
     /// `--root`, `--backend`, `--live-mode`.
     #[command(flatten)]
     pub host: super::HostArgs,
@@ -119,7 +119,7 @@ pub struct ListArgs {
 pub(super) fn list(args: &ListArgs, cli: &Ctx) -> Result<()> {
     let Imported { host, notes } = imported(cli, &[])?;
     show_notes(&notes);
-    if args.format == super::apply::Format::Json {
+    if args.format == super::args::Format::Json {
         let backend = choose(cli, &cli.root)?;
         let interfaces: Vec<serde_json::Value> = (host.interfaces.iter())
             .map(|i| serde_json::json!({"name": i.name.as_str(), "type": i.kind.type_name()}))

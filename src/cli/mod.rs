@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::show::Shown;
 
 mod apply;
+mod args;
 mod boot;
 mod detect;
 mod dumpxml;
@@ -426,8 +427,8 @@ pub struct BackendsArgs {
     pub root: RootArg,
     /// One backend a line, or one JSON object: the chosen backend, and each one's marker,
     /// whether the root has it and what its files configure.
-    #[arg(long, value_enum, default_value_t = apply::Format::Text)]
-    pub format: apply::Format,
+    #[arg(long, value_enum, default_value_t = args::Format::Text)]
+    pub format: args::Format,
 }
 
 const BACKENDS_HELP: &str = "Without --backend, the backend is the one whose files the root \
@@ -452,7 +453,7 @@ fn list_backends(args: &BackendsArgs, cli: &Ctx) -> Result<()> {
         detect::Verdict::One(b, why) => Some((b.name(), *why)),
         _ => None,
     };
-    if args.format == apply::Format::Json {
+    if args.format == args::Format::Json {
         let list: Vec<serde_json::Value> = (backends::ALL.iter())
             .filter_map(|b| {
                 let found = detection

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::apply::Format;
+use super::args::Format;
 use super::input::read_all;
 use super::{Ctx, RootArg, json, notify, with_session};
 use crate::engine::port::{self as engine_port, Listing};

@@ -32,7 +32,7 @@ pub struct Args {
     pub backend: super::BackendArg,
     /// Every host of a fleet repository (docs/fleet.md).
     #[command(flatten)]
-    pub fleet: super::fleet::FleetArgs,
+    pub fleet: super::args::FleetArgs,
 }
 
 pub(super) fn run(args: &Args, cli: &Ctx) -> Result<()> {

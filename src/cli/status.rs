@@ -2,7 +2,7 @@
 
 use std::io::{BufWriter, Write};
 
-use super::apply::Format;
+use super::args::Format;
 use super::live::Reach;
 use super::{Ctx, Status, choose, open_root};
 use crate::error::{Error, Result};

@@ -23,14 +23,14 @@ pub struct Args {
     pub files: Vec<PathBuf>,
     /// Every host of a fleet repository (docs/fleet.md).
     #[command(flatten)]
-    pub fleet: super::fleet::FleetArgs,
+    pub fleet: super::args::FleetArgs,
     /// With --fleet: the backend of each host that has no `backend` file (and no root to
     /// tell by); without --fleet, validating needs no backend.
     #[arg(long, value_name = "NAME", requires = "fleet")]
     pub backend: Option<String>,
     /// With --fleet: one line a host, or one JSON object (docs/json.md).
-    #[arg(long, value_enum, default_value_t = super::apply::Format::Text, requires = "fleet")]
-    pub format: super::apply::Format,
+    #[arg(long, value_enum, default_value_t = super::args::Format::Text, requires = "fleet")]
+    pub format: super::args::Format,
 }
 
 pub(super) fn run(args: &Args) -> Result<()> {

@@ -10,7 +10,7 @@
 
 use super::activate::{Activation, Applied};
 use super::root::TargetRoot;
-use super::store::StoreApply;
+use super::store_apply::StoreApply;
 use super::txn::{Session, refuse_pending, rollback_plan};
 use crate::backend::Backend;
 use crate::error::Error;

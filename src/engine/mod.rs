@@ -21,7 +21,9 @@ mod netstore;
 pub mod network;
 pub mod port;
 mod root;
+mod start_timer;
 mod store;
+mod store_apply;
 mod time;
 mod timer;
 mod txn;
@@ -37,9 +39,10 @@ pub use journal::{Reason, State};
 pub use kind::TxKind;
 use root::Scan;
 pub use root::{Chroot, TargetRoot, chroot};
-pub use store::StoreApply;
+pub use start_timer::VERB as TIMER_VERB;
+pub use store_apply::StoreApply;
 pub use time::utc;
-pub use timer::{VERB as TIMER_VERB, open_root as timer_root, run as run_timer};
+pub use timer::{open_root as timer_root, run as run_timer};
 pub use txn::{
     DEFINITIONS, History, RUNTIME, Session, TxInfo, history, needs_recovery, pending, rollback_plan,
 };

@@ -251,7 +251,7 @@ impl<'r> Session<'r> {
         if confirm.is_some() {
             // Before any file changes: a timer that cannot start means no change at all,
             // and one started now already watches a transaction killed half-way.
-            super::timer::spawn(self.root, tx.meta.id)?;
+            super::start_timer::spawn(self.root, tx.meta.id)?;
         }
         // With the old files, before they change: ifupdown reads them to take an
         // interface down.

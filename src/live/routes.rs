@@ -15,7 +15,7 @@
 use std::net::IpAddr;
 
 use super::kernel::{Kernel, Route as Live};
-use super::verify::Drift;
+use crate::error::Drift;
 use crate::model::{Interface, Route, RouteFamily, RouteTable};
 
 /// A declared route in the kernel's terms.

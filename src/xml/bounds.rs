@@ -19,7 +19,7 @@
 //! names an encoding other than UTF-8 (netloom reads UTF-8 only, so the declaration would
 //! be false), are problems reported like any other, and reading goes on.
 
-use super::reader::shorten;
+use crate::show::shorten;
 
 /// The most attributes (namespace declarations included) one element may have.
 pub(crate) const MAX_ATTRIBUTES: usize = 256;

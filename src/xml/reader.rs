@@ -9,6 +9,8 @@ use roxmltree::{Attribute, Node};
 
 use crate::error::Diagnostic;
 use crate::model::{ValueError, join_or, one_of};
+/// Re-exported: every reader quotes values this way.
+pub(crate) use crate::show::shorten;
 use crate::source::SourceFile;
 
 /// The most problems reported of one file. Each costs a message and a source excerpt, and
@@ -446,25 +448,6 @@ pub(crate) fn named<'a, 'i>(nodes: &[Node<'a, 'i>], name: &str) -> Vec<Node<'a, 
         .copied()
         .filter(|n| n.tag_name().name() == name)
         .collect()
-}
-
-/// A value as quoted in a message: at most 40 characters, so a pasted blob does not drown
-/// the message, with control and invisible characters escaped (`\u{200b}`), so the
-/// message shows what is really there.
-pub(crate) fn shorten(value: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in value.chars().enumerate() {
-        if n == 40 {
-            out.push('…');
-            break;
-        }
-        if c.is_control() || (!c.is_ascii() && !c.is_alphanumeric()) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// `on`/`off`, libvirt's `virOnOff`.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Subcommand, ValueEnum};
 
-use super::apply::Format;
+use super::args::Format;
 use super::{Ctx, RootArg, complain, input, json, notify, open_root, say, with_session};
 use crate::backends;
 use crate::engine::network::{self, Firewall, NetInfo, edit};
