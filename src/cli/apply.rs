@@ -1,6 +1,7 @@
 //! `netloom diff`, `apply` and `undefine`: a plan, shown as a diff, then (for the last two)
 //! applied as one journalled transaction.
 
+use crate::error::{RefusedKind, UsageKind};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -269,8 +270,12 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Ctx) -> Result<Status> {
 }
 
 pub(super) fn undefine(args: &UndefineArgs, cli: &Ctx) -> Result<Status> {
-    let name = IfaceName::parse(&args.name)
-        .map_err(|e| Error::Usage(format!("invalid interface name '{}': {e}", args.name)))?;
+    let name = IfaceName::parse(&args.name).map_err(|e| {
+        Error::usage(
+            UsageKind::BadValue,
+            format!("invalid interface name '{}': {e}", args.name),
+        )
+    })?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
     if let Reach::Store { store, journal } = super::live::reach(cli, &root, backend)? {
@@ -332,10 +337,13 @@ pub(super) fn commit<P>(
     write: impl FnOnce(&Session<'_>, &P) -> Result<Applied>,
 ) -> Result<Status> {
     if let Some(id) = engine::pending(root)? {
-        return Err(Error::Refused(format!(
-            "transaction {id} is waiting for confirmation; run `netloom confirm` or \
+        return Err(Error::refused(
+            RefusedKind::Pending,
+            format!(
+                "transaction {id} is waiting for confirmation; run `netloom confirm` or \
              `netloom rollback` first"
-        )));
+            ),
+        ));
     }
     let first = make()?;
     let plan = view(&first);
@@ -353,10 +361,13 @@ pub(super) fn commit<P>(
     let session = session(root)?;
     let again = make()?;
     if view(&again) != plan {
-        return Err(Error::Refused(format!(
-            "{} changed while the plan was shown; nothing was changed; run the command again",
-            target.place
-        )));
+        return Err(Error::refused(
+            RefusedKind::Stale,
+            format!(
+                "{} changed while the plan was shown; nothing was changed; run the command again",
+                target.place
+            ),
+        ));
     }
     let applied = write(&session, &again)?;
     if how.format == Format::Json {
@@ -401,7 +412,10 @@ pub(super) fn consent(plan: &Plan, root: &TargetRoot, how: &How, question: &str)
     if how.yes || ask(question, how.verb)? {
         Ok(())
     } else {
-        Err(Error::Refused("cancelled; nothing was changed".into()))
+        Err(Error::refused(
+            RefusedKind::Cancelled,
+            "cancelled; nothing was changed",
+        ))
     }
 }
 
@@ -468,10 +482,13 @@ pub(super) fn show(plan: &Plan, root: &TargetRoot, format: Format, color: Color)
 pub(super) fn ask(question: &str, verb: &str) -> Result<bool> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        return Err(Error::Usage(format!(
-            "standard input is not a terminal, so nobody can answer \"{question}\"; nothing \
+        return Err(Error::usage(
+            UsageKind::NoTerminal,
+            format!(
+                "standard input is not a terminal, so nobody can answer \"{question}\"; nothing \
              was changed; add --yes to {verb} without asking"
-        )));
+            ),
+        ));
     }
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{} [y/N] ", Shown(question));

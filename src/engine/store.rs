@@ -15,6 +15,7 @@ use super::fault;
 use super::journal::{self, Reason, Record, State, Tx};
 use super::kind::TxKind;
 use super::{Session, time, timer};
+use crate::error::{LiveKind, RefusedKind};
 use std::time::Duration;
 
 use crate::error::Error;
@@ -85,10 +86,13 @@ impl Session<'_> {
     ) -> Result<u64, Error> {
         let root = self.root();
         if let Some(id) = super::pending(root)? {
-            return Err(Error::Refused(format!(
-                "transaction {id} is waiting for confirmation; run `netloom confirm` or \
+            return Err(Error::refused(
+                RefusedKind::Pending,
+                format!(
+                    "transaction {id} is waiting for confirmation; run `netloom confirm` or \
                  `netloom rollback` first"
-            )));
+                ),
+            ));
         }
         let state = |bytes: &Vec<u8>| FileState {
             bytes: bytes.clone(),
@@ -114,10 +118,13 @@ impl Session<'_> {
         let kind = match owner_named(journal_name).and_then(|l| l.store_journal_name()) {
             Some(name) => TxKind::Store(name),
             None => {
-                return Err(Error::Refused(format!(
-                    "cannot journal this change: no service journals its transactions as '{}'",
-                    crate::show::text(journal_name)
-                )));
+                return Err(Error::refused(
+                    RefusedKind::Journal,
+                    format!(
+                        "cannot journal this change: no service journals its transactions as '{}'",
+                        crate::show::text(journal_name)
+                    ),
+                ));
             }
         };
         let token = store.begin()?;
@@ -216,7 +223,10 @@ pub(crate) fn restore(live: &dyn Live, tx: &mut Tx, reason: Reason) -> Result<Un
         Some(Ok(store)) => store,
         Some(Err(e)) => return Err(unreachable(live, tx, &e)),
         None => {
-            let e = Error::Refused(format!("{} keeps no configuration", live.service()));
+            let e = Error::refused(
+                RefusedKind::Unsupported,
+                format!("{} keeps no configuration", live.service()),
+            );
             return Err(unreachable(live, tx, &e));
         }
     };
@@ -260,13 +270,16 @@ pub(crate) fn recover(
 
 fn unreachable(live: &dyn Live, tx: &Tx, e: &Error) -> Error {
     let service = live.service();
-    Error::Live(format!(
-        "transaction {} changed {service}'s configuration and must be undone, but {service} \
+    Error::live(
+        LiveKind::Undo,
+        format!(
+            "transaction {} changed {service}'s configuration and must be undone, but {service} \
          cannot be reached ({}); the journal keeps the previous settings and the next \
          netloom command restores them",
-        tx.meta.id,
-        e.report()
-    ))
+            tx.meta.id,
+            e.report()
+        ),
+    )
 }
 
 fn undo(store: &dyn Store, tx: &mut Tx, reason: Reason) -> Result<Undone, Error> {
@@ -303,9 +316,9 @@ pub(crate) fn rollback_plan(live: &dyn Live, tx: &Tx, force: bool) -> Result<Pla
 
 fn connect(live: &dyn Live) -> Result<Box<dyn Store>, Error> {
     live.store().unwrap_or_else(|| {
-        Err(Error::Refused(format!(
-            "{} keeps no configuration",
-            live.service()
-        )))
+        Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!("{} keeps no configuration", live.service()),
+        ))
     })
 }

@@ -2,6 +2,7 @@
 //! checked by its command line before it is signalled, so a pid the kernel reused for
 //! something else after dnsmasq died is never killed.
 
+use crate::error::LiveKind;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -35,9 +36,10 @@ pub(super) fn stop(conf: &str, recorded: Option<u32>) -> Result<(), Error> {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-    Err(Error::Live(format!(
-        "dnsmasq (pid {pid}) did not end after SIGKILL"
-    )))
+    Err(Error::live(
+        LiveKind::Failed,
+        format!("dnsmasq (pid {pid}) did not end after SIGKILL"),
+    ))
 }
 
 /// Tells the dnsmasq of `conf` (pid `recorded`, checked as [`stop`] checks it) to read its
@@ -62,10 +64,13 @@ pub(super) fn running(conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
         .filter(|pid| is_ours(*pid, conf))
         .or_else(|| find(conf))
         .ok_or_else(|| {
-            Error::Live(format!(
-                "the dnsmasq of {conf} is not running (it died?); `netloom net restart` starts \
+            Error::live(
+                LiveKind::Failed,
+                format!(
+                    "the dnsmasq of {conf} is not running (it died?); `netloom net restart` starts \
                  it again"
-            ))
+                ),
+            )
         })
 }
 

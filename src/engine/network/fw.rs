@@ -1,6 +1,7 @@
 //! Loading a network's firewall rules, and the shared setup they go into, with the tool of
 //! the chosen backend; and taking them away again.
 
+use crate::error::LiveKind;
 use std::collections::BTreeMap;
 
 use super::cmd::{self, argv};
@@ -47,8 +48,9 @@ impl Firewall {
         if cmd::exists("iptables-restore") {
             return Ok(Firewall::Iptables);
         }
-        Err(Error::Live(
-            "neither nft nor iptables-restore works here; install nftables or iptables".into(),
+        Err(Error::live(
+            LiveKind::Unavailable,
+            "neither nft nor iptables-restore works here; install nftables or iptables",
         ))
     }
 
@@ -88,7 +90,10 @@ pub(super) fn load_rules(
 ) -> Result<(), Error> {
     for file in files {
         let bad = |e: crate::backends::firewall::RemovalError| {
-            Error::Live(format!("{}: cannot work out its removal: {e}", file.path))
+            Error::live(
+                LiveKind::Unreadable,
+                format!("{}: cannot work out its removal: {e}", file.path),
+            )
         };
         match fw {
             Firewall::Nftables => {
@@ -101,11 +106,14 @@ pub(super) fn load_rules(
                 for family in ["ip", "ip6"] {
                     if input.contains(&format!("delete rule {family} ")) {
                         let handle = table_handle(family).ok_or_else(|| {
-                            Error::Live(format!(
-                                "the {family} {} table is gone right after loading {}",
-                                nftables::TABLE,
-                                file.path
-                            ))
+                            Error::live(
+                                LiveKind::Failed,
+                                format!(
+                                    "the {family} {} table is gone right after loading {}",
+                                    nftables::TABLE,
+                                    file.path
+                                ),
+                            )
                         })?;
                         tables.insert(family.to_owned(), handle);
                     }

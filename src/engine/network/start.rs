@@ -3,6 +3,8 @@
 //! bring it up, add routes, enable forwarding, start dnsmasq), each step recorded, and all
 //! of them undone, last first, when one fails.
 
+use crate::error::UsageKind;
+use crate::error::{LiveKind, RefusedKind};
 use std::os::unix::fs::PermissionsExt;
 
 use super::fw::{self, Firewall};
@@ -48,10 +50,13 @@ pub fn create(
     command: &str,
 ) -> Result<Vec<String>, Error> {
     if read(root, &Paths::of(&net.name).def)?.is_some() {
-        return Err(Error::Refused(format!(
-            "network '{0}' is defined in {DEF_DIR}; start it with `netloom net start {0}`",
-            net.name
-        )));
+        return Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!(
+                "network '{0}' is defined in {DEF_DIR}; start it with `netloom net start {0}`",
+                net.name
+            ),
+        ));
     }
     if read(root, &Paths::of(&net.name).record)?.is_some() {
         return Err(active(&net.name));
@@ -61,12 +66,16 @@ pub fn create(
 }
 
 fn active(name: &NetName) -> Error {
-    Error::Live(format!("network '{name}' is already active"))
+    Error::live(
+        LiveKind::Active,
+        format!("network '{name}' is already active"),
+    )
 }
 
 /// Fails at fault-injection point `net-POINT` (tests only; see `engine/fault.rs`).
 fn fault_at(point: &str) -> Result<(), Error> {
-    fault::point(format_args!("net-{point}")).map_err(|e| Error::Live(e.to_string()))
+    fault::point(format_args!("net-{point}"))
+        .map_err(|e| Error::live(LiveKind::Injected, e.to_string()))
 }
 
 /// Where dnsmasq finds its files and writes its pid: absolute paths under the root,
@@ -79,11 +88,14 @@ pub(super) fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext
             .map(str::to_owned)
     };
     let refuse = |why: String| {
-        Error::Usage(format!(
-            "the root {} cannot hold a running network, since dnsmasq is given paths inside \
+        Error::usage(
+            UsageKind::Unsupported,
+            format!(
+                "the root {} cannot hold a running network, since dnsmasq is given paths inside \
              it: {why}",
-            root.path_for_programs().display()
-        ))
+                root.path_for_programs().display()
+            ),
+        )
     };
     let (Some(dir), Some(pid)) = (abs(conf::DIR), abs(pid)) else {
         return Err(refuse("its path is not UTF-8".into()));
@@ -104,22 +116,28 @@ pub(super) fn run(
         return Err(active(&net.name));
     }
     if read(root, &paths.intent)?.is_some() {
-        return Err(Error::Refused(format!(
-            "an earlier start of network '{0}' was interrupted; `netloom net stop {0}` \
+        return Err(Error::refused(
+            RefusedKind::Interrupted,
+            format!(
+                "an earlier start of network '{0}' was interrupted; `netloom net stop {0}` \
              undoes what it made",
-            net.name
-        )));
+                net.name
+            ),
+        ));
     }
     // The running networks of one root share one namespace: they share the marks of what
     // netloom changed for all of them (the firewall setup, forwarding).
     let others = Others::load(root, &net.name)?;
     if let Some((other, netns)) = others.elsewhere() {
-        return Err(Error::Refused(format!(
-            "network '{other}' of this root runs in network namespace {netns}, and this \
+        return Err(Error::refused(
+            RefusedKind::Elsewhere,
+            format!(
+                "network '{other}' of this root runs in network namespace {netns}, and this \
              netloom runs in {}; the running networks of one root share one namespace (use \
              another --root for another namespace)",
-            current_netns()
-        )));
+                current_netns()
+            ),
+        ));
     }
     let mut state = Started {
         root,
@@ -141,21 +159,27 @@ pub(super) fn run(
         return Ok(Vec::new());
     }
     let bridge = net.bridge_name().ok_or_else(|| {
-        Error::Live(format!(
-            "network '{}' has no bridge name; define it (which picks a free one) or give \
+        Error::live(
+            LiveKind::Unavailable,
+            format!(
+                "network '{}' has no bridge name; define it (which picks a free one) or give \
              <bridge name='…'/>",
-            net.name
-        ))
+                net.name
+            ),
+        )
     })?;
     let skipped = unapplied(&net);
     if !skipped.is_empty() {
-        return Err(Error::Refused(format!(
-            "network '{}': netloom cannot apply {} when it starts the network, and will not \
+        return Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!(
+                "network '{}': netloom cannot apply {} when it starts the network, and will not \
              start it without; remove {} from the definition",
-            net.name,
-            skipped.join(", "),
-            if skipped.len() == 1 { "it" } else { "them" }
-        )));
+                net.name,
+                skipped.join(", "),
+                if skipped.len() == 1 { "it" } else { "them" }
+            ),
+        ));
     }
     let rules = firewall::plan(&net)?.is_some();
     let fw = rules.then(|| Firewall::choose(asked)).transpose()?;
@@ -163,11 +187,14 @@ pub(super) fn run(
     let ctx = dnsmasq_context(root, &paths.pid)?;
     if serves {
         if !super::cmd::exists("dnsmasq") {
-            return Err(Error::Live(format!(
-                "network '{}' needs dnsmasq for DHCP and DNS, and it is not installed \
+            return Err(Error::live(
+                LiveKind::Unavailable,
+                format!(
+                    "network '{}' needs dnsmasq for DHCP and DNS, and it is not installed \
                  (Debian: dnsmasq-base)",
-                net.name
-            )));
+                    net.name
+                ),
+            ));
         }
         searchable(root, conf::DIR)?;
     }
@@ -214,7 +241,10 @@ pub(super) fn run(
         };
         started.map_err(|e| match session.undo(id) {
             Ok(()) => e,
-            Err(undo) => Error::Live(format!("{e}; restoring the files failed: {undo}")),
+            Err(undo) => Error::live(
+                LiveKind::Undo,
+                format!("{e}; restoring the files failed: {undo}"),
+            ),
         })
     });
     let result = match outcome {
@@ -370,10 +400,13 @@ fn searchable(root: &TargetRoot, dir: &str) -> Result<(), Error> {
     }
     for (shown, mode) in modes {
         if mode & 0o001 == 0 {
-            return Err(Error::Live(format!(
-                "dnsmasq reads its hosts files as an unprivileged user, who cannot enter {shown} \
+            return Err(Error::live(
+                LiveKind::Unavailable,
+                format!(
+                    "dnsmasq reads its hosts files as an unprivileged user, who cannot enter {shown} \
                  (mode {mode:o}); make it searchable by others (chmod o+x)"
-            )));
+                ),
+            ));
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ use super::{Paths, dnsmasq, link, not_found, read, read_record};
 use crate::backends::firewall::BaseStep;
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths};
 use crate::error::Error;
+use crate::error::{LiveKind, RefusedKind};
 use crate::model::network::NetName;
 
 /// What undoing a record's steps gave.
@@ -117,17 +118,23 @@ pub fn stop(
         if read(root, &paths.def)?.is_none() {
             return Err(not_found(name));
         }
-        return Err(Error::Live(format!("network '{name}' is not active")));
+        return Err(Error::live(
+            LiveKind::Inactive,
+            format!("network '{name}' is not active"),
+        ));
     };
     let elsewhere = !same_netns(&record);
     if elsewhere && !force {
-        return Err(Error::Refused(format!(
-            "network '{name}' was started in network namespace {}, and this netloom runs in \
+        return Err(Error::refused(
+            RefusedKind::Elsewhere,
+            format!(
+                "network '{name}' was started in network namespace {}, and this netloom runs in \
              {}; stop it from there (`ip netns exec NAME netloom …`, or `nsenter --net` into \
              its dnsmasq), or forget it with `net stop --force` if that namespace is gone",
-            record.netns,
-            current_netns()
-        )));
+                record.netns,
+                current_netns()
+            ),
+        ));
     }
     let others = Others::load(root, name)?;
     let mut files = Vec::new();
@@ -143,7 +150,7 @@ pub fn stop(
             .collect();
         let undone = undo(root, &others, name, &own);
         if !undone.failed.is_empty() {
-            return Err(Error::Live(undone.failed.join("; ")));
+            return Err(Error::live(LiveKind::Undo, undone.failed.join("; ")));
         }
         warnings.push(format!(
             "network '{name}': its bridge, rules and sysctls were left to network namespace {}",
@@ -152,11 +159,14 @@ pub fn stop(
     } else {
         let undone = undo(root, &others, name, &record.steps);
         if !undone.failed.is_empty() {
-            return Err(Error::Live(format!(
-                "network '{name}' could not be stopped completely: {}; it stays recorded as \
+            return Err(Error::live(
+                LiveKind::Undo,
+                format!(
+                    "network '{name}' could not be stopped completely: {}; it stays recorded as \
                  running, so `netloom net stop {name}` tries again",
-                undone.failed.join("; ")
-            )));
+                    undone.failed.join("; ")
+                ),
+            ));
         }
         warnings.extend(undone.warnings);
         let (forwarding, failed) = marks::release_forwarding(root, &others)?;
@@ -215,26 +225,32 @@ fn clean_interrupted(
     command: &str,
 ) -> Result<Vec<String>, Error> {
     let intent: Intent = serde_json::from_str(text).map_err(|e| {
-        Error::Live(format!(
+        Error::live(LiveKind::Unreadable, format!(
             "{}: not an intent netloom wrote ({e}); remove it once nothing of the start is left",
             paths.intent
         ))
     })?;
     if !same_netns(&intent.record) {
-        return Err(Error::Refused(format!(
-            "the interrupted start of network '{name}' was in network namespace {}; run \
+        return Err(Error::refused(
+            RefusedKind::Elsewhere,
+            format!(
+                "the interrupted start of network '{name}' was in network namespace {}; run \
              `net stop {name}` there",
-            intent.record.netns
-        )));
+                intent.record.netns
+            ),
+        ));
     }
     let fw = intent.record.firewall.as_deref().and_then(Firewall::parse);
     let others = Others::load(root, name)?;
     let undone = undo_intent(root, &others, name, fw, &intent);
     if !undone.failed.is_empty() {
-        return Err(Error::Live(format!(
-            "the interrupted start of network '{name}' could not be undone completely: {}",
-            undone.failed.join("; ")
-        )));
+        return Err(Error::live(
+            LiveKind::Undo,
+            format!(
+                "the interrupted start of network '{name}' could not be undone completely: {}",
+                undone.failed.join("; ")
+            ),
+        ));
     }
     let (mut files, mut removed) = (Vec::new(), Vec::new());
     marks::add_forwarding(root, &undone.kept)?.into_plan(&mut files, &mut removed);
