@@ -309,15 +309,41 @@ pub enum Error {
     #[error(transparent)]
     Backend(BackendError),
     /// The command line asks for something that cannot be done as asked.
-    #[error("{}", Shown(.0))]
-    Usage(String),
-    /// Another netloom holds the root's lock.
-    #[error("{}", Shown(.0))]
-    Busy(String),
-    /// The journal's state forbids the request (rolling back over a later change, confirming
-    /// when nothing is pending); the message says what to do instead.
-    #[error("{}", Shown(.0))]
-    Refused(String),
+    #[error("{}", Shown(.message))]
+    Usage {
+        /// What is wrong with the request, for a caller that acts on it.
+        kind: UsageKind,
+        /// What to tell a person: the option or value, and what was expected.
+        message: String,
+    },
+    /// Another netloom holds the root's lock, and did not let go in time.
+    #[error(
+        "{} is changing {}; waited {} s for it to finish (lock: {})",
+        match .holder { Some(pid) => format!("another netloom (pid {})", Shown(pid)), None => "another netloom".to_owned() },
+        Shown(.root),
+        .waited.as_secs(),
+        Shown(.lock)
+    )]
+    Busy {
+        /// The process id the lock file names, when it names one.
+        holder: Option<String>,
+        /// The root being changed.
+        root: String,
+        /// How long this netloom waited.
+        waited: std::time::Duration,
+        /// The lock file, as shown.
+        lock: String,
+    },
+    /// The state of the journal, a running network or a guest forbids the request (rolling
+    /// back over a later change, confirming when nothing is pending, plugging into a
+    /// network that is not running); the message says what to do instead.
+    #[error("{}", Shown(.message))]
+    Refused {
+        /// Why, for a caller that acts on it (a retry, a confirm, a stop first).
+        kind: RefusedKind,
+        /// What to tell a person, with what to do instead.
+        message: String,
+    },
     /// A step of a transaction failed and everything it had done was undone.
     #[error("transaction {id} failed and was undone; every file is as it was before")]
     Undone {
@@ -395,8 +421,13 @@ pub enum Error {
     Service(Box<dyn std::error::Error + Send + Sync>),
     /// A command run on the host for a network (`ip`, `nft`, `dnsmasq`) failed, or the
     /// network is not in the state the request needs; the message names the network.
-    #[error("{}", Shown(.0))]
-    Live(String),
+    #[error("{}", Shown(.message))]
+    Live {
+        /// What went wrong on the host, for a caller that acts on it.
+        kind: LiveKind,
+        /// What to tell a person: the network, the command, what it said.
+        message: String,
+    },
     /// Starting a network failed, and every step it had made was undone.
     #[error("starting network '{}' failed; every step it had made was undone", Shown(.network))]
     StartUndone {
@@ -422,6 +453,102 @@ pub enum Error {
         /// The undo steps that failed, with their errors.
         leftovers: String,
     },
+}
+
+/// Why the state of a root, a running network or a guest forbids a request: what a caller
+/// (a script, the Ansible module, a test) can act on without reading the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusedKind {
+    /// A transaction is waiting for confirmation: confirm or roll it back first.
+    Pending,
+    /// `confirm` with nothing waiting for confirmation.
+    NothingPending,
+    /// The files changed between the plan that was shown and the write: run it again.
+    Stale,
+    /// There is no such transaction, or nothing to roll back.
+    NoTransaction,
+    /// The journal cannot record this (a damaged later entry, numbers used up, a plan or a
+    /// service it cannot hold).
+    Journal,
+    /// A later change (another transaction, or something other than netloom) touched the
+    /// same files: rolling back would undo it.
+    Overwritten,
+    /// What the transaction did cannot be undone by restoring files (a running network's
+    /// state), or it is in a state that has nothing to undo.
+    NotRestorable,
+    /// The object lives where this netloom is not (another network namespace, another
+    /// directory than the one it was applied to, a root that is not the running system).
+    Elsewhere,
+    /// An earlier start was interrupted: undo it first.
+    Interrupted,
+    /// The named object does not exist (a network's entry, a portgroup, a guest, one of its
+    /// interfaces).
+    Missing,
+    /// The object, name or value exists already or is taken by another.
+    Exists,
+    /// The network a guest needs is not running.
+    Inactive,
+    /// netloom (or the backend chosen, or the network's mode) does not do this.
+    Unsupported,
+    /// Every name, device or function of a pool is in use.
+    Exhausted,
+    /// The device exists and netloom did not make it, so it is left alone.
+    NotOurs,
+    /// A recorded port does not match the network it is counted against.
+    Mismatch,
+    /// What is needed to decide cannot be read back.
+    Unreadable,
+    /// A killed netloom left a transaction unfinished, and this command writes nothing.
+    Unfinished,
+    /// The request matches several objects where it must name one.
+    Ambiguous,
+    /// The person asked answered no.
+    Cancelled,
+}
+
+/// What went wrong while netloom ran something on the host for a network, a guest or a
+/// backend's live half.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveKind {
+    /// The network is not running.
+    Inactive,
+    /// The network is running already.
+    Active,
+    /// There is no network of that name.
+    Missing,
+    /// A command, a daemon or a file of the host failed or refused.
+    Failed,
+    /// What a tool printed, or a record netloom keeps, cannot be read.
+    Unreadable,
+    /// Something of the host's own is in the way (a route, a device of the same name, a
+    /// device that is no longer what netloom made).
+    Conflict,
+    /// The host lacks what is needed (a program, a kernel feature, a permission, a
+    /// reachable service).
+    Unavailable,
+    /// The step failed, and undoing it failed or was partial: the message says what is left.
+    Undo,
+    /// A fault injected by a test (`NETLOOM_FAULT`).
+    Injected,
+}
+
+/// What is wrong with a command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageKind {
+    /// An option's value, or a name given, is not valid.
+    BadValue,
+    /// Options, or an option and the input, that do not go together.
+    Conflict,
+    /// Something the command needs was not given.
+    Missing,
+    /// No backend was given and the root does not tell which one.
+    NoBackend,
+    /// A question needs an answer and standard input is not a terminal.
+    NoTerminal,
+    /// The request cannot be done with this backend or root.
+    Unsupported,
+    /// The XML given is not the kind of entry the command edits.
+    WrongXml,
 }
 
 /// What [`Error::PartlyRestored`] says: both lists whole, and what happens next.
@@ -456,6 +583,30 @@ fn partly_restored(id: u64, restored: &[String], unrestored: &[(String, Box<Erro
 }
 
 impl Error {
+    /// A refusal: the state forbids the request, for the reason `kind`.
+    pub fn refused(kind: RefusedKind, message: impl Into<String>) -> Self {
+        Error::Refused {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A failure on the host, of kind `kind`.
+    pub fn live(kind: LiveKind, message: impl Into<String>) -> Self {
+        Error::Live {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A command line that cannot be done as asked, for the reason `kind`.
+    pub fn usage(kind: UsageKind, message: impl Into<String>) -> Self {
+        Error::Usage {
+            kind,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn bad_path(path: &str, why: &str) -> Self {
         Error::BadPath {
             path: path.to_owned(),
@@ -561,7 +712,7 @@ mod tests {
 
     #[test]
     fn values_in_errors_are_shown_escaped() {
-        let e = Error::Usage("--guest 'g\rX': bad".into());
+        let e = Error::usage(UsageKind::BadValue, "--guest 'g\rX': bad");
         assert_eq!(e.to_string(), "--guest 'g\\rX': bad");
         let e = Error::bad_path("/mnt/\u{1b}[2J", "is not a directory");
         assert_eq!(e.to_string(), "/mnt/\\u{1b}[2J is not a directory");

@@ -26,5 +26,5 @@ pub mod source;
 pub mod syntax;
 pub mod xml;
 
-pub use error::{Diagnostic, Diagnostics, Error, Result};
+pub use error::{Diagnostic, Diagnostics, Error, LiveKind, RefusedKind, Result, UsageKind};
 pub use source::SourceFile;

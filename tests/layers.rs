@@ -181,7 +181,7 @@ fn reexported_from(folder: &Path, name: &str) -> Option<String> {
         let is_module = folder.join(format!("{child}.rs")).is_file() || folder.join(child).is_dir();
         // The names it makes visible: the last word of each `a::b as c` or `a::b`.
         let visible = rest
-            .split(|c| c == ',' || c == '{' || c == '}')
+            .split([',', '{', '}'])
             .filter_map(|part| part.split_whitespace().last())
             .map(|last| last.rsplit("::").next().unwrap_or(last));
         if is_module && visible.into_iter().any(|v| v == name) {
@@ -576,8 +576,155 @@ fn use_trees_are_read_to_the_module_they_name() {
     // A `super::` path inside code is a dependency too, not only one in a `use`.
     let file = repo.join("src/engine/txn.rs");
     assert_eq!(
-        inline_super_paths(&repo, &file, "    if let Some(l) = super::store::owner(tx) {"),
+        inline_super_paths(
+            &repo,
+            &file,
+            "    if let Some(l) = super::store::owner(tx) {"
+        ),
         vec![vec!["engine".to_owned(), "store".to_owned()]]
     );
     assert!(inline_super_paths(&repo, &file, "use super::store::owner;").is_empty());
+}
+
+/// The longest a function of the production code may be, from its `fn` line to its closing
+/// brace. Past this a function stops reading as a list of steps: the next engineer has to
+/// hold its middle in mind to understand its end. A long match of one-line arms is no
+/// exception: each arm that grows wants a function of its own anyway.
+const LONGEST_FUNCTION: usize = 80;
+
+/// The name and length of every function in `code` (numbered lines), counting from the line
+/// with `fn` to the line where its braces close. Strings, characters and comments are
+/// blanked first, so a brace inside them does not count.
+fn functions<'a>(code: &[(usize, &'a str)]) -> Vec<(usize, &'a str, usize)> {
+    let mut out = Vec::new();
+    for (n, (line_no, line)) in code.iter().enumerate() {
+        let Some(name) = fn_name(line) else {
+            continue;
+        };
+        let test = n > 0 && code[n - 1].1.trim() == "#[test]";
+        let mut depth = 0i32;
+        let mut opened = false;
+        for (m, (_, body)) in code[n..].iter().enumerate() {
+            let code_only = blank_literals(body);
+            if !opened && code_only.trim_end().ends_with(';') {
+                break; // a declaration in a trait: no body
+            }
+            for c in code_only.chars() {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if opened && depth <= 0 {
+                if !test {
+                    out.push((*line_no, name, m + 1));
+                }
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The name of the function `line` starts, if it starts one.
+fn fn_name(line: &str) -> Option<&str> {
+    let mut words = line.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        match w {
+            "pub" | "async" | "const" | "unsafe" | "extern" => continue,
+            w if w.starts_with("pub(") => continue,
+            "fn" => {
+                let name = words.next()?;
+                let end = name
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(name.len());
+                return Some(&name[..end]);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// `line` with what is inside string and character literals and after `//` removed.
+fn blank_literals(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    let mut in_str = false;
+    while let Some(c) = chars.next() {
+        if in_str {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '/' if chars.peek() == Some(&'/') => break,
+            // A character literal: '{' or '\''; a lifetime ('a) has no closing quote.
+            '\'' => {
+                let rest: String = chars.clone().take(3).collect();
+                if rest.starts_with('\\') {
+                    chars.nth(2);
+                } else if rest.chars().nth(1) == Some('\'') {
+                    chars.nth(1);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_of_the_production_code_is_longer_than_a_screen() {
+    let repo = crate::util::repo();
+    let mut files = Vec::new();
+    sources(&repo.join("src"), &mut files);
+    sources(&repo.join("backends"), &mut files);
+    let mut long = Vec::new();
+    let mut counted = 0;
+    for file in &files {
+        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+        if stem == "tests" || stem == "testutil" || stem.ends_with("_tests") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        let code: Vec<(usize, &str)> = production(&text).collect();
+        for (line, name, len) in functions(&code) {
+            counted += 1;
+            if len > LONGEST_FUNCTION {
+                let at = file.strip_prefix(&repo).unwrap().display();
+                long.push(format!("{at}:{}: fn {name}: {len} lines", line + 1));
+            }
+        }
+    }
+    assert!(
+        counted > 1000,
+        "the reader lost the functions: {counted} found"
+    );
+    assert!(
+        long.is_empty(),
+        "{} functions are longer than {LONGEST_FUNCTION} lines; split each into named \
+         steps:\n{}",
+        long.len(),
+        long.join("\n")
+    );
+}
+
+#[test]
+fn the_function_reader_measures_from_fn_to_its_closing_brace() {
+    let text = "fn a() {\n    let s = \"}\";\n    let c = '{';\n}\n\n#[test]\nfn t() {\n}\n\
+                pub(crate) fn b<'x>(v: &'x str) -> &'x str {\n    // }\n    v\n}\n\
+                trait T {\n    fn decl(&self);\n}\n";
+    let code: Vec<(usize, &str)> = text.lines().enumerate().collect();
+    assert_eq!(functions(&code), vec![(0, "a", 4), (8, "b", 4)]);
 }

@@ -9,10 +9,10 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use netloom::Error;
 use netloom::backends::null::Null;
 use netloom::engine::{self, Activation, Session, TargetRoot};
 use netloom::live::Activator;
+use netloom::{Error, LiveKind};
 
 /// Records every call, each interface with the address its file holds at that moment.
 struct Recorder {
@@ -73,7 +73,10 @@ impl Activator for Recorder {
             let entry = format!("up {n} {}", self.address(n));
             if self.broken == Some(n.as_str()) && self.address(n) == "198.51.100.4" {
                 self.log.borrow_mut().push(format!("{entry} failed"));
-                return Err(Error::Live(format!("{n} did not come up")));
+                return Err(Error::live(
+                    LiveKind::Failed,
+                    format!("{n} did not come up"),
+                ));
             }
             self.log.borrow_mut().push(entry);
             self.up.borrow_mut().insert(n.clone());

@@ -10,11 +10,11 @@
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
-use netloom::Error;
 use netloom::backends::nm::Nm;
 use netloom::backends::nm::live::NmFiles;
 use netloom::engine::{self, Activation, Applied, Session, TargetRoot};
 use netloom::live::Activator;
+use netloom::{Error, LiveKind};
 
 use crate::util::eventually;
 use crate::util::nm::Sandbox;
@@ -56,8 +56,9 @@ impl Activator for FailOnce<'_> {
     fn up_with(&self, files: &[PathBuf], names: &[String]) -> netloom::Result<()> {
         self.inner.up_with(files, names)?;
         if self.armed.replace(false) {
-            return Err(Error::Live(
-                "injected: what follows activation failed".into(),
+            return Err(Error::live(
+                LiveKind::Injected,
+                "injected: what follows activation failed",
             ));
         }
         Ok(())

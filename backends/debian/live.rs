@@ -3,6 +3,7 @@
 //! exactly as the old files configured it and brought up as the new ones do (hooks such
 //! as bridge-utils' included). Only the interfaces a change touches are run.
 
+use crate::error::RefusedKind;
 use std::path::PathBuf;
 
 use crate::error::Error;
@@ -23,17 +24,21 @@ impl Live for DebianLive {
         // ifupdown reads /etc/network whatever the root: another root's files would bring
         // up what the running system's say.
         if !cx.running_system {
-            return Err(Error::Refused(format!(
-                "ifupdown reads /etc/network/interfaces of the running system, and the root \
+            return Err(Error::refused(
+                RefusedKind::Elsewhere,
+                format!(
+                    "ifupdown reads /etc/network/interfaces of the running system, and the root \
                  is {}; only a root of / is brought up",
-                cx.root.display()
-            )));
+                    cx.root.display()
+                ),
+            ));
         }
         for tool in ["ifup", "ifdown", "ifquery"] {
             if cmd::locate(tool).is_none() {
-                return Err(Error::Refused(format!(
-                    "{tool} is not installed (Debian package ifupdown)"
-                )));
+                return Err(Error::refused(
+                    RefusedKind::Unsupported,
+                    format!("{tool} is not installed (Debian package ifupdown)"),
+                ));
             }
         }
         Ok(Box::new(Ifupdown))
@@ -41,9 +46,10 @@ impl Live for DebianLive {
 
     fn reopen(&self, via: &str, cx: &Context) -> Result<Box<dyn Activator>, Error> {
         if via != IFUPDOWN {
-            return Err(Error::Refused(format!(
-                "the Debian backend brings files up with ifupdown, not {via}"
-            )));
+            return Err(Error::refused(
+                RefusedKind::Unsupported,
+                format!("the Debian backend brings files up with ifupdown, not {via}"),
+            ));
         }
         self.activator(cx)
     }

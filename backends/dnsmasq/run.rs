@@ -2,6 +2,7 @@
 //! process is known by its pid file and checked by its command line before it is signalled,
 //! so a pid the kernel reused for something else after dnsmasq died is never killed.
 
+use crate::error::LiveKind;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -24,11 +25,14 @@ impl DhcpServer for Dnsmasq {
         if cmd::exists("dnsmasq") {
             return Ok(());
         }
-        Err(Error::Live(format!(
-            "network '{}' needs dnsmasq for DHCP and DNS, and it is not installed \
+        Err(Error::live(
+            LiveKind::Unavailable,
+            format!(
+                "network '{}' needs dnsmasq for DHCP and DNS, and it is not installed \
              (Debian: dnsmasq-base)",
-            net.name
-        )))
+                net.name
+            ),
+        ))
     }
 
     fn start(&self, conf: &str, leases: &str) -> Result<(), Error> {
@@ -79,9 +83,10 @@ fn stop(conf: &str, recorded: Option<u32>) -> Result<(), Error> {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-    Err(Error::Live(format!(
-        "dnsmasq (pid {pid}) did not end after SIGKILL"
-    )))
+    Err(Error::live(
+        LiveKind::Failed,
+        format!("dnsmasq (pid {pid}) did not end after SIGKILL"),
+    ))
 }
 
 /// Tells the dnsmasq of `conf` (pid `recorded`, checked as [`stop`] checks it) to read its
@@ -106,10 +111,13 @@ fn running(conf: &str, recorded: Option<u32>) -> Result<u32, Error> {
         .filter(|pid| is_ours(*pid, conf))
         .or_else(|| find(conf))
         .ok_or_else(|| {
-            Error::Live(format!(
-                "the dnsmasq of {conf} is not running (it died?); `netloom net restart` starts \
+            Error::live(
+                LiveKind::Failed,
+                format!(
+                    "the dnsmasq of {conf} is not running (it died?); `netloom net restart` starts \
                  it again"
-            ))
+                ),
+            )
         })
 }
 

@@ -5,6 +5,7 @@
 //! and initscripts' `ifup` is installed (the legacy network-scripts), its `ifdown` and `ifup`
 //! are run. Where neither is, nothing is brought up, and netloom says so.
 
+use crate::error::RefusedKind;
 use std::path::{Path, PathBuf};
 
 use crate::backends::nm::live::{Client, NmFiles, VIA as NETWORKMANAGER};
@@ -28,11 +29,14 @@ impl Live for IfcfgLive {
 
     fn activator(&self, cx: &Context) -> Result<Box<dyn Activator>, Error> {
         if !cx.running_system {
-            return Err(Error::Refused(format!(
-                "the root is {}, which is not the running system's: its ifcfg files are \
+            return Err(Error::refused(
+                RefusedKind::Elsewhere,
+                format!(
+                    "the root is {}, which is not the running system's: its ifcfg files are \
                  not the ones NetworkManager or initscripts read",
-                cx.root.display()
-            )));
+                    cx.root.display()
+                ),
+            ));
         }
         let nm = match Client::connect() {
             Ok(client) => return Ok(Box::new(NmFiles::new(client))),
@@ -41,10 +45,13 @@ impl Live for IfcfgLive {
         if Path::new(INITSCRIPTS_MARK).is_file() && cmd::locate("ifup").is_some() {
             return Ok(Box::new(Initscripts));
         }
-        Err(Error::Refused(format!(
-            "neither NetworkManager ({nm}) nor initscripts' ifup ({INITSCRIPTS_MARK}) is \
+        Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!(
+                "neither NetworkManager ({nm}) nor initscripts' ifup ({INITSCRIPTS_MARK}) is \
              here, so nothing was activated"
-        )))
+            ),
+        ))
     }
 
     fn reopen(&self, via: &str, cx: &Context) -> Result<Box<dyn Activator>, Error> {

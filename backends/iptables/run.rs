@@ -2,6 +2,7 @@
 //! `iptables-restore` and `ip6tables-restore --noflush`, and taking the shared chains away
 //! when nothing else uses them.
 
+use crate::error::LiveKind;
 use std::collections::BTreeMap;
 
 use super::{Iptables, base_removal, base_steps, dnat_base_steps, removal};
@@ -40,8 +41,12 @@ impl FirewallBackend for Iptables {
             "iptables-restore"
         };
         let loader = argv(&[tool, "-w", "--noflush"]);
-        let input = removal(&file.contents)
-            .map_err(|e| Error::Live(format!("{}: cannot work out its removal: {e}", file.path)))?;
+        let input = removal(&file.contents).map_err(|e| {
+            Error::live(
+                LiveKind::Unreadable,
+                format!("{}: cannot work out its removal: {e}", file.path),
+            )
+        })?;
         cmd::run_argv(&loader, Some(&file.contents))?;
         Ok(Loaded {
             loader,

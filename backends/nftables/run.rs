@@ -2,6 +2,7 @@
 //! nft's echo of it for the removal, and taking the shared tables away when nothing else
 //! uses them.
 
+use crate::error::LiveKind;
 use std::collections::BTreeMap;
 
 use super::{
@@ -43,16 +44,23 @@ impl FirewallBackend for Nftables {
             &argv(&["nft", "--echo", "--handle", "-f", "-"]),
             Some(&file.contents),
         )?;
-        let input = removal(&echo)
-            .map_err(|e| Error::Live(format!("{}: cannot work out its removal: {e}", file.path)))?;
+        let input = removal(&echo).map_err(|e| {
+            Error::live(
+                LiveKind::Unreadable,
+                format!("{}: cannot work out its removal: {e}", file.path),
+            )
+        })?;
         let mut tables = BTreeMap::new();
         for family in ["ip", "ip6"] {
             if input.contains(&format!("delete rule {family} ")) {
                 let handle = table_handle(family).ok_or_else(|| {
-                    Error::Live(format!(
-                        "the {family} {TABLE} table is gone right after loading {}",
-                        file.path
-                    ))
+                    Error::live(
+                        LiveKind::Failed,
+                        format!(
+                            "the {family} {TABLE} table is gone right after loading {}",
+                            file.path
+                        ),
+                    )
                 })?;
                 tables.insert(family.to_owned(), handle);
             }

@@ -1,6 +1,7 @@
 //! `netloom diff`, `apply` and `undefine`: a plan, shown as a diff, then (for the last two)
 //! applied as one journalled transaction.
 
+use crate::error::UsageKind;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -242,8 +243,12 @@ pub(super) fn apply(args: &ApplyArgs, cli: &Ctx) -> Result<Status> {
 }
 
 pub(super) fn undefine(args: &UndefineArgs, cli: &Ctx) -> Result<Status> {
-    let name = IfaceName::parse(&args.name)
-        .map_err(|e| Error::Usage(format!("invalid interface name '{}': {e}", args.name)))?;
+    let name = IfaceName::parse(&args.name).map_err(|e| {
+        Error::usage(
+            UsageKind::BadValue,
+            format!("invalid interface name '{}': {e}", args.name),
+        )
+    })?;
     let root = open_root(cli)?;
     let backend = choose(cli, &cli.root)?;
     let command = format!("undefine {name}");
@@ -436,10 +441,13 @@ pub(super) fn show(plan: &Plan, root: &TargetRoot, format: Format, color: Color)
 pub(super) fn ask(question: &str, verb: &str) -> Result<bool> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        return Err(Error::Usage(format!(
-            "standard input is not a terminal, so nobody can answer \"{question}\"; nothing \
+        return Err(Error::usage(
+            UsageKind::NoTerminal,
+            format!(
+                "standard input is not a terminal, so nobody can answer \"{question}\"; nothing \
              was changed; add --yes to {verb} without asking"
-        )));
+            ),
+        ));
     }
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{} [y/N] ", Shown(question));

@@ -13,6 +13,7 @@
 //! follows no symbolic link: a linked host directory, root or file is refused, and names
 //! starting with a dot (`.git`) are skipped.
 
+use crate::error::{RefusedKind, UsageKind};
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -158,16 +159,18 @@ fn run(
     verb: Verb,
 ) -> Result<(Vec<Outcome>, Vec<Diagnostic>)> {
     let Some(fleet) = &args.fleet else {
-        return Err(Error::Usage("expected --fleet DIR".into()));
+        return Err(Error::usage(UsageKind::Missing, "expected --fleet DIR"));
     };
     if !files.is_empty() {
-        return Err(Error::Usage(
-            "--fleet reads every host's files from DIR/HOST; give no FILE with it".into(),
+        return Err(Error::usage(
+            UsageKind::Conflict,
+            "--fleet reads every host's files from DIR/HOST; give no FILE with it",
         ));
     }
     if cli.live != super::live::LiveMode::Auto {
-        return Err(Error::Usage(
-            "--live-mode is about one running host; --fleet compares files only".into(),
+        return Err(Error::usage(
+            UsageKind::Conflict,
+            "--live-mode is about one running host; --fleet compares files only",
         ));
     }
     if let Some(name) = &cli.backend {
@@ -175,10 +178,10 @@ fn run(
         choose_named(Some(name), Path::new("/"))?;
     }
     if cli.root != Path::new("/") {
-        return Err(Error::Usage(
+        return Err(Error::usage(
+            UsageKind::Conflict,
             "--root names one host's root; with --fleet, each host's is HOST/root or \
-             --roots DIR/HOST"
-                .into(),
+             --roots DIR/HOST",
         ));
     }
     let ctx = Context {
@@ -190,10 +193,13 @@ fn run(
     if let Some(roots) = &args.roots
         && !roots.is_dir()
     {
-        return Err(Error::Usage(format!(
-            "--roots {}: expected a directory holding a directory per host",
-            roots.display()
-        )));
+        return Err(Error::usage(
+            UsageKind::BadValue,
+            format!(
+                "--roots {}: expected a directory holding a directory per host",
+                roots.display()
+            ),
+        ));
     }
     let (dirs, stray) = walk(fleet)?;
     if let Some(roots) = &args.roots {
@@ -227,7 +233,12 @@ fn unclaimed(roots: &Path, hosts: &[HostDir]) {
 /// The host directories of the fleet, sorted by name, and what the walk could not read
 /// that belongs to no host.
 fn walk(fleet: &Path) -> Result<(Vec<HostDir>, Vec<Diagnostic>)> {
-    let usage = |why: &str| Error::Usage(format!("--fleet {}: {why}", fleet.display()));
+    let usage = |why: &str| {
+        Error::usage(
+            UsageKind::BadValue,
+            format!("--fleet {}: {why}", fleet.display()),
+        )
+    };
     match std::fs::metadata(fleet) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => return Err(usage("expected a directory of host directories")),
@@ -403,10 +414,13 @@ fn steps(
 ) -> Result<Done> {
     let backend = match (name, root) {
         (None, None) => {
-            return Err(Error::Usage(format!(
-                "no `{BACKEND_FILE}` file, no --backend and no root to tell the backend \
+            return Err(Error::usage(
+                UsageKind::NoBackend,
+                format!(
+                    "no `{BACKEND_FILE}` file, no --backend and no root to tell the backend \
                  from; write the backend's name into the host's `{BACKEND_FILE}` file"
-            )));
+                ),
+            ));
         }
         (_, Some(root)) => choose_named(name, root)?,
         (Some(name), None) => choose_named(Some(name), Path::new(""))?,
@@ -458,12 +472,15 @@ fn plan(
 fn open_untouched(path: &Path, max_input: u64) -> Result<TargetRoot> {
     let root = TargetRoot::open(path)?.with_read_limit(max_input);
     if engine::needs_recovery(&root)? {
-        return Err(Error::Refused(format!(
-            "{} holds a transaction a killed netloom left unfinished, and fleet mode writes \
+        return Err(Error::refused(
+            RefusedKind::Unfinished,
+            format!(
+                "{} holds a transaction a killed netloom left unfinished, and fleet mode writes \
              nothing; run `netloom diff --root {}` once to finish it",
-            path.display(),
-            path.display()
-        )));
+                path.display(),
+                path.display()
+            ),
+        ));
     }
     Ok(root)
 }
@@ -743,11 +760,14 @@ fn refuse_out_inside(out: &Path, args: &FleetArgs) -> Result<()> {
             .and_then(real)
             .is_some_and(|dir| target.starts_with(&dir) || dir.starts_with(&target));
         if inside {
-            return Err(Error::Usage(format!(
-                "--out {} is inside the {what} directory (or holds it); fleet mode writes \
+            return Err(Error::usage(
+                UsageKind::Conflict,
+                format!(
+                    "--out {} is inside the {what} directory (or holds it); fleet mode writes \
                  nothing there, so choose a directory outside it",
-                out.display()
-            )));
+                    out.display()
+                ),
+            ));
         }
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! `netloom import [NAME...]` and `netloom list`: a root's configuration as interface XML.
 
+use crate::error::UsageKind;
 use std::io::Write;
 
 use super::{Ctx, choose};
@@ -38,8 +39,12 @@ fn imported(cli: &Ctx, names: &[String]) -> Result<Imported> {
     let names = names
         .iter()
         .map(|n| {
-            IfaceName::parse(n)
-                .map_err(|e| Error::Usage(format!("invalid interface name '{n}': {e}")))
+            IfaceName::parse(n).map_err(|e| {
+                Error::usage(
+                    UsageKind::BadValue,
+                    format!("invalid interface name '{n}': {e}"),
+                )
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let root = super::open_root(cli)?;

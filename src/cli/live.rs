@@ -6,6 +6,7 @@ use super::Ctx;
 use crate::backend::Backend;
 use crate::engine::TargetRoot;
 use crate::error::{Error, Result};
+use crate::error::{RefusedKind, UsageKind};
 use crate::live::{Activator, Live, Store};
 
 /// How far a command goes on the running host.
@@ -40,10 +41,13 @@ pub(super) enum Reach {
 pub(super) fn reach(cli: &Ctx, root: &TargetRoot, backend: &dyn Backend) -> Result<Reach> {
     let Some(live) = backend.live() else {
         if cli.live == LiveMode::Always {
-            return Err(Error::Usage(format!(
-                "--live-mode always: the {} backend has no live half; it writes files only",
-                backend.name()
-            )));
+            return Err(Error::usage(
+                UsageKind::Unsupported,
+                format!(
+                    "--live-mode always: the {} backend has no live half; it writes files only",
+                    backend.name()
+                ),
+            ));
         }
         return Ok(Reach::Files);
     };
@@ -130,10 +134,10 @@ pub(super) fn activator(
 /// A connection to the service that keeps a backend's configuration.
 fn connect(live: &dyn Live) -> Result<Box<dyn Store>> {
     live.store().unwrap_or_else(|| {
-        Err(Error::Refused(format!(
-            "{} keeps no configuration",
-            live.service()
-        )))
+        Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!("{} keeps no configuration", live.service()),
+        ))
     })
 }
 
@@ -141,11 +145,14 @@ fn connect(live: &dyn Live) -> Result<Box<dyn Store>> {
 /// other side of a reachable bus is the installer's own: never changed, whatever `--live-mode`.
 fn refuse_chroot(live: &dyn Live) -> Result<()> {
     if crate::engine::chroot() == crate::engine::Chroot::Inside {
-        return Err(Error::Refused(format!(
-            "netloom runs inside a chroot, whose running system is not the one configured: \
+        return Err(Error::refused(
+            RefusedKind::Elsewhere,
+            format!(
+                "netloom runs inside a chroot, whose running system is not the one configured: \
              {} is not changed; run without --live-mode always to write files only",
-            live.service()
-        )));
+                live.service()
+            ),
+        ));
     }
     Ok(())
 }

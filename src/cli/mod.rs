@@ -3,6 +3,7 @@
 //! Verbs read their inputs, call the library and print; they hold no logic of their own that
 //! a test of the library would miss. Exit codes are decided in `main.rs` from the error kind.
 
+use crate::error::UsageKind;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -387,7 +388,10 @@ pub(crate) fn choose_named(name: Option<&str>, root: &Path) -> Result<&'static d
     };
     if let Some(name) = name {
         return backends::find(name).ok_or_else(|| {
-            Error::Usage(format!("unknown backend '{name}'; available: {}", names()))
+            Error::usage(
+                UsageKind::BadValue,
+                format!("unknown backend '{name}'; available: {}", names()),
+            )
         });
     }
     let detection = detect::detect(root);
@@ -399,22 +403,31 @@ pub(crate) fn choose_named(name: Option<&str>, root: &Path) -> Result<&'static d
     };
     match detection.verdict {
         detect::Verdict::One(backend, _) => Ok(backend),
-        detect::Verdict::Nothing => Err(Error::Usage(format!(
-            "cannot tell which backend {} uses; give --backend (one of: {})",
-            root.display(),
-            names()
-        ))),
-        detect::Verdict::Conflict => Err(Error::Usage(format!(
-            "{} has two managers configuring interfaces: {}; give --backend",
-            root.display(),
-            several()
-        ))),
-        detect::Verdict::Tie => Err(Error::Usage(format!(
-            "{} has files of several backends and none configures an interface ({}); give \
+        detect::Verdict::Nothing => Err(Error::usage(
+            UsageKind::NoBackend,
+            format!(
+                "cannot tell which backend {} uses; give --backend (one of: {})",
+                root.display(),
+                names()
+            ),
+        )),
+        detect::Verdict::Conflict => Err(Error::usage(
+            UsageKind::NoBackend,
+            format!(
+                "{} has two managers configuring interfaces: {}; give --backend",
+                root.display(),
+                several()
+            ),
+        )),
+        detect::Verdict::Tie => Err(Error::usage(
+            UsageKind::NoBackend,
+            format!(
+                "{} has files of several backends and none configures an interface ({}); give \
              --backend",
-            root.display(),
-            several()
-        ))),
+                root.display(),
+                several()
+            ),
+        )),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `netloom port …`: guest interfaces against running networks, as libvirt's network driver
 //! connects a domain's `<interface type='network'>`.
 
+use crate::error::UsageKind;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -188,7 +189,10 @@ fn plug(
 fn unplug(cli: &Ctx, guest: &str, mac: Option<&str>, format: Format) -> Result<()> {
     let name = guest_name(guest)?;
     let mac = mac
-        .map(|m| MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}"))))
+        .map(|m| {
+            MacAddr::parse(m)
+                .map_err(|e| Error::usage(UsageKind::BadValue, format!("--mac '{m}': {e}")))
+        })
         .transpose()?;
     let out = with_session(cli, |s, root| {
         engine_port::unplug(s, root, &name, mac, &format!("port unplug --guest {name}"))
@@ -229,11 +233,13 @@ fn qemu_args(file: &Path, qmp: Option<&str>, format: Format) -> Result<()> {
 }
 
 fn qmp_path(s: &str) -> Result<qemu::QmpPath> {
-    qemu::QmpPath::parse(s).map_err(|e| Error::Usage(format!("--qmp '{s}': {e}")))
+    qemu::QmpPath::parse(s)
+        .map_err(|e| Error::usage(UsageKind::BadValue, format!("--qmp '{s}': {e}")))
 }
 
 fn guest_name(s: &str) -> Result<GuestName> {
-    GuestName::parse(s).map_err(|e| Error::Usage(format!("--guest '{s}': {e}")))
+    GuestName::parse(s)
+        .map_err(|e| Error::usage(UsageKind::BadValue, format!("--guest '{s}': {e}")))
 }
 
 /// Reads a guest document; one `to_plug` also has its scripts checked on this host.
@@ -242,9 +248,12 @@ fn load_guest(path: &Path, to_plug: bool) -> Result<Guest> {
     if !problems.is_empty() {
         return Err(Error::Invalid(Diagnostics(problems)));
     }
-    let src = sources
-        .first()
-        .ok_or_else(|| Error::Usage(format!("{}: nothing to read", path.display())))?;
+    let src = sources.first().ok_or_else(|| {
+        Error::usage(
+            UsageKind::Missing,
+            format!("{}: nothing to read", path.display()),
+        )
+    })?;
     let guest = xml::read_guest(src).map_err(Error::Invalid)?;
     if to_plug {
         xml::check_scripts(src).map_err(Error::Invalid)?;

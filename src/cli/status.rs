@@ -1,5 +1,6 @@
 //! `netloom status [NAME...]`: the running host next to the root's declaration.
 
+use crate::error::UsageKind;
 use std::io::{BufWriter, Write};
 
 use super::args::Format;
@@ -41,8 +42,12 @@ pub(super) fn run(args: &Args, cli: &Ctx) -> Result<Status> {
         .names
         .iter()
         .map(|n| {
-            IfaceName::parse(n)
-                .map_err(|e| Error::Usage(format!("invalid interface name '{n}': {e}")))
+            IfaceName::parse(n).map_err(|e| {
+                Error::usage(
+                    UsageKind::BadValue,
+                    format!("invalid interface name '{n}': {e}"),
+                )
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let root = open_root(cli)?;

@@ -9,6 +9,7 @@
 //! timer, a `rollback` or the recovery of a killed netloom can undo it from the journal
 //! alone, reopening the same way through the backend's live half.
 
+use crate::error::RefusedKind;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -104,11 +105,14 @@ pub(super) fn prepare(
     let after = applied(&before, plan);
     let read = |snap: &Snapshot, which: &str| {
         live.backend.import(snap, &[]).map_err(|e| {
-            Error::Refused(format!(
-                "cannot tell which interfaces the change touches: the {which} files do not \
+            Error::refused(
+                RefusedKind::Unreadable,
+                format!(
+                    "cannot tell which interfaces the change touches: the {which} files do not \
                  read back ({}); --no-activate writes them without bringing anything up",
-                Error::from(e).report()
-            ))
+                    Error::from(e).report()
+                ),
+            )
         })
     };
     let old = read(&before, "current")?;
@@ -188,11 +192,14 @@ pub(super) fn reopen(
         TxKind::Definitions | TxKind::Runtime | TxKind::Store(_) => None,
     };
     let live = backend.and_then(|b| b.live()).ok_or_else(|| {
-        Error::Refused(format!(
-            "transaction {} was brought up by {}, which no backend of this netloom \
+        Error::refused(
+            RefusedKind::Unsupported,
+            format!(
+                "transaction {} was brought up by {}, which no backend of this netloom \
                  offers",
-            tx.meta.id, meta.via
-        ))
+                tx.meta.id, meta.via
+            ),
+        )
     })?;
     live.reopen(&meta.via, &root.live_context())
 }

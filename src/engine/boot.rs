@@ -11,6 +11,7 @@
 use super::txn::{Session, rollback_plan};
 use super::{State, TargetRoot, TxKind, history};
 use crate::error::Error;
+use crate::error::LiveKind;
 
 /// When in the boot `netloom boot` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +57,14 @@ pub fn rollback_pending(
             Phase::Late => session.rollback(id, true, &plan),
         });
         if let Err(e) = rolled {
-            return Err(Error::Live(format!(
-                "transaction {} is waiting for confirmation and could not be rolled back: {}",
-                tx.id,
-                e.report()
-            )));
+            return Err(Error::live(
+                LiveKind::Undo,
+                format!(
+                    "transaction {} is waiting for confirmation and could not be rolled back: {}",
+                    tx.id,
+                    e.report()
+                ),
+            ));
         }
         out.ids.push(tx.id);
     }

@@ -14,6 +14,7 @@ use super::store_apply::StoreApply;
 use super::txn::{Session, refuse_pending, rollback_plan};
 use crate::backend::Backend;
 use crate::error::Error;
+use crate::error::RefusedKind;
 use crate::live::{Store, StorePlan};
 use crate::model::{Host, IfaceName};
 use crate::plan::Plan;
@@ -103,9 +104,12 @@ pub fn commit<C: Change>(
     let session = lock(root, person)?;
     let again = change.plan()?;
     if C::diff(&again) != C::diff(&shown) {
-        return Err(Error::Refused(format!(
-            "{place} changed while the plan was shown; nothing was changed; run the command again"
-        )));
+        return Err(Error::refused(
+            RefusedKind::Stale,
+            format!(
+                "{place} changed while the plan was shown; nothing was changed; run the command again"
+            ),
+        ));
     }
     let applied = change.write(&session, &again)?;
     Ok(Outcome::Applied(shown, applied))
@@ -132,7 +136,10 @@ pub fn roll_back(
 fn agree(person: &mut dyn Person, plan: &Plan, question: Question<'_>) -> Result<(), Error> {
     match person.ask(plan, question)? {
         Answer::Yes => Ok(()),
-        Answer::No => Err(Error::Refused("cancelled; nothing was changed".into())),
+        Answer::No => Err(Error::refused(
+            RefusedKind::Cancelled,
+            "cancelled; nothing was changed",
+        )),
     }
 }
 
@@ -378,8 +385,11 @@ mod tests {
     fn a_plan_that_changed_while_it_was_shown_is_refused_and_nothing_is_written() {
         let (outcome, log) = run(vec!["shown", "changed meanwhile"], Answer::Yes);
         match outcome {
-            Err(Error::Refused(why)) => assert_eq!(
-                why,
+            Err(Error::Refused {
+                kind: RefusedKind::Stale,
+                message,
+            }) => assert_eq!(
+                message,
                 "the root changed while the plan was shown; nothing was changed; run the \
                  command again"
             ),
@@ -392,7 +402,10 @@ mod tests {
     fn a_no_is_a_cancellation_before_the_lock_is_taken() {
         let (outcome, log) = run(vec!["new"], Answer::No);
         match outcome {
-            Err(Error::Refused(why)) => assert_eq!(why, "cancelled; nothing was changed"),
+            Err(Error::Refused {
+                kind: RefusedKind::Cancelled,
+                message,
+            }) => assert_eq!(message, "cancelled; nothing was changed"),
             other => panic!("expected a cancellation, got {other:?}"),
         }
         assert_eq!(log, ["plan", "ask"]);

@@ -19,6 +19,7 @@
 //! netloom writes one: `07`, `+7`) is not one netloom wrote: it is reported by name
 //! ([`damage`]) and otherwise ignored, and new transactions are numbered past it.
 
+use crate::error::RefusedKind;
 use std::fs::File;
 use std::sync::OnceLock;
 
@@ -421,15 +422,16 @@ pub(crate) fn damage(root: &TargetRoot) -> Result<Vec<String>, Error> {
 /// Transaction `id`, with all it recorded.
 pub(crate) fn get(root: &TargetRoot, id: u64) -> Result<Tx, Error> {
     let missing = || {
-        Error::Refused(format!(
-            "there is no transaction {id}; see `netloom history`"
-        ))
+        Error::refused(
+            RefusedKind::NoTransaction,
+            format!("there is no transaction {id}; see `netloom history`"),
+        )
     };
     let entries = entries(&root.walk())?;
     let Some((_, dir)) = entries.found.into_iter().find(|(i, _)| *i == id) else {
         return Err(missing());
     };
-    load(dir)?.map_err(Error::Refused)
+    load(dir)?.map_err(|why| Error::refused(RefusedKind::Journal, why))
 }
 
 /// Removes journals that were never put in place (`N.partial`, nothing else). Called under
@@ -532,11 +534,14 @@ pub(crate) fn begin(
     let id = match &found.highest {
         None => 1,
         Some((highest, name)) => highest.checked_add(1).ok_or_else(|| {
-            Error::Refused(format!(
-                "{} has the highest number a transaction can have; netloom cannot number \
+            Error::refused(
+                RefusedKind::Journal,
+                format!(
+                    "{} has the highest number a transaction can have; netloom cannot number \
                  another past it: move it out of the journal",
-                jdir.shown(name)
-            ))
+                    jdir.shown(name)
+                ),
+            )
         })?,
     };
     let mut files = Vec::with_capacity(records.len());

@@ -42,16 +42,13 @@ impl Lock {
                 Err(std::fs::TryLockError::WouldBlock) => {
                     let mut holder = String::new();
                     let _ = file.read_to_string(&mut holder);
-                    let who = match holder.trim() {
-                        "" => String::from("another netloom"),
-                        pid => format!("another netloom (pid {pid})"),
-                    };
-                    return Err(Error::Busy(format!(
-                        "{who} is changing {}; waited {} s for it to finish (lock: {})",
-                        root.display(),
-                        WAIT.as_secs(),
-                        shown
-                    )));
+                    let pid = holder.trim();
+                    return Err(Error::Busy {
+                        holder: (!pid.is_empty()).then(|| pid.to_owned()),
+                        root: root.display().to_string(),
+                        waited: WAIT,
+                        lock: shown,
+                    });
                 }
                 Err(std::fs::TryLockError::Error(e)) => return Err(write_err(&shown)(e)),
             }

@@ -14,6 +14,7 @@ use super::beneath::write_err;
 use super::fault;
 use super::journal::{self, Reason, State, Tx};
 use super::kind::TxKind;
+use crate::error::{LiveKind, RefusedKind};
 
 use crate::error::Error;
 use crate::live::{Live, Store, StoreRecord};
@@ -66,7 +67,10 @@ pub(crate) fn restore(live: &dyn Live, tx: &mut Tx, reason: Reason) -> Result<Un
         Some(Ok(store)) => store,
         Some(Err(e)) => return Err(unreachable(live, tx, &e)),
         None => {
-            let e = Error::Refused(format!("{} keeps no configuration", live.service()));
+            let e = Error::refused(
+                RefusedKind::Unsupported,
+                format!("{} keeps no configuration", live.service()),
+            );
             return Err(unreachable(live, tx, &e));
         }
     };
@@ -110,13 +114,16 @@ pub(crate) fn recover(
 
 fn unreachable(live: &dyn Live, tx: &Tx, e: &Error) -> Error {
     let service = live.service();
-    Error::Live(format!(
-        "transaction {} changed {service}'s configuration and must be undone, but {service} \
+    Error::live(
+        LiveKind::Undo,
+        format!(
+            "transaction {} changed {service}'s configuration and must be undone, but {service} \
          cannot be reached ({}); the journal keeps the previous settings and the next \
          netloom command restores them",
-        tx.meta.id,
-        e.report()
-    ))
+            tx.meta.id,
+            e.report()
+        ),
+    )
 }
 
 pub(super) fn undo(store: &dyn Store, tx: &mut Tx, reason: Reason) -> Result<Undone, Error> {
@@ -153,9 +160,9 @@ pub(crate) fn rollback_plan(live: &dyn Live, tx: &Tx, force: bool) -> Result<Pla
 
 fn connect(live: &dyn Live) -> Result<Box<dyn Store>, Error> {
     live.store().unwrap_or_else(|| {
-        Err(Error::Refused(format!(
-            "{} keeps no configuration",
-            live.service()
-        )))
+        Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!("{} keeps no configuration", live.service()),
+        ))
     })
 }

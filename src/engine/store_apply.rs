@@ -6,6 +6,7 @@
 //! method of the session (`txn`), while undoing and recovering a store's transaction are
 //! what the session's rollback and recovery call.
 
+use crate::error::RefusedKind;
 use std::time::Duration;
 
 use super::beneath::{Owner, write_err};
@@ -155,10 +156,13 @@ fn journalled<'p>(
 fn kind_named(journal_name: &str) -> Result<TxKind, Error> {
     match owner_named(journal_name).and_then(|l| l.store_journal_name()) {
         Some(name) => Ok(TxKind::Store(name)),
-        None => Err(Error::Refused(format!(
-            "cannot journal this change: no service journals its transactions as '{}'",
-            crate::show::text(journal_name)
-        ))),
+        None => Err(Error::refused(
+            RefusedKind::Journal,
+            format!(
+                "cannot journal this change: no service journals its transactions as '{}'",
+                crate::show::text(journal_name)
+            ),
+        )),
     }
 }
 

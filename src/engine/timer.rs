@@ -13,6 +13,7 @@
 //! transaction to the next netloom command on that root, which rolls it back as expired.
 //! Everything the timer itself runs gets a standard input of its own (`/dev/null`).
 
+use crate::error::{RefusedKind, UsageKind};
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::time::Duration;
@@ -32,9 +33,10 @@ pub fn open_root(path: &Path, root_id: &str, id: u64) -> Result<TargetRoot, Erro
         .split_once(':')
         .and_then(|(d, i)| Some((d.parse::<u64>().ok()?, i.parse::<u64>().ok()?)))
         .ok_or_else(|| {
-            Error::Usage(format!(
-                "{ROOT_ID} must be DEV:INO, two numbers, not '{root_id}'"
-            ))
+            Error::usage(
+                UsageKind::BadValue,
+                format!("{ROOT_ID} must be DEV:INO, two numbers, not '{root_id}'"),
+            )
         })?;
     let stdin = std::io::stdin();
     if let Ok(root) = TargetRoot::open_at(stdin.as_fd(), path)
@@ -45,16 +47,19 @@ pub fn open_root(path: &Path, root_id: &str, id: u64) -> Result<TargetRoot, Erro
     let root = TargetRoot::open(path)?;
     let have = root.identity()?;
     if have != want {
-        return Err(Error::Refused(format!(
-            "{} is no longer the directory transaction {id} was applied to (device {} inode \
+        return Err(Error::refused(
+            RefusedKind::Elsewhere,
+            format!(
+                "{} is no longer the directory transaction {id} was applied to (device {} inode \
              {}, now device {} inode {}); the confirmation timer leaves it alone, and the \
              next netloom command on the root it was applied to rolls it back",
-            path.display(),
-            want.0,
-            want.1,
-            have.0,
-            have.1
-        )));
+                path.display(),
+                want.0,
+                want.1,
+                have.0,
+                have.1
+            ),
+        ));
     }
     Ok(root)
 }
@@ -69,7 +74,7 @@ pub fn run(root: &TargetRoot, id: u64) -> Result<(), Error> {
             Some(State::Pending { deadline }) => deadline,
             Some(State::Open) => {
                 match Session::open(root) {
-                    Err(Error::Busy(_)) => continue,
+                    Err(Error::Busy { .. }) => continue,
                     other => other.map(|_| ())?,
                 }
                 std::thread::sleep(Duration::from_millis(100));
@@ -82,7 +87,7 @@ pub fn run(root: &TargetRoot, id: u64) -> Result<(), Error> {
             // Opening a session rolls back every pending transaction past its deadline. If
             // another netloom holds the root, wait for it: it may be the `confirm`.
             match Session::open(root) {
-                Err(Error::Busy(_)) => continue,
+                Err(Error::Busy { .. }) => continue,
                 other => return other.map(|_| ()),
             }
         }

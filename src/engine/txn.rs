@@ -2,6 +2,7 @@
 //! on request or when its confirmation does not come, and finish whatever a killed netloom
 //! left half done.
 
+use crate::error::RefusedKind;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -153,8 +154,12 @@ impl<'r> Session<'r> {
             None => (None, None),
         };
         // The kind first: nothing is to undo yet if the journal could not name it.
-        let kind = TxKind::parse(plan.backend)
-            .map_err(|why| Error::Refused(format!("cannot journal this plan: {why}")))?;
+        let kind = TxKind::parse(plan.backend).map_err(|why| {
+            Error::refused(
+                RefusedKind::Journal,
+                format!("cannot journal this plan: {why}"),
+            )
+        })?;
         let opened = Opening {
             kind,
             command,
@@ -193,10 +198,13 @@ impl<'r> Session<'r> {
                 (None, _) => None,
             };
             if now.as_ref().map(|(s, _)| s) != c.old.as_ref() {
-                return Err(Error::Refused(format!(
-                    "{} changed while the plan was being made; run the command again",
-                    c.path
-                )));
+                return Err(Error::refused(
+                    RefusedKind::Stale,
+                    format!(
+                        "{} changed while the plan was being made; run the command again",
+                        c.path
+                    ),
+                ));
             }
             owners.push(now.map(|(_, o)| o));
         }
@@ -595,10 +603,13 @@ impl<'r> Session<'r> {
     fn refuse_changed_since(&self, id: u64, force: bool, shown: &Plan) -> Result<(), Error> {
         let (_, now) = rollback_plan(self.root, Some(id), force)?;
         if now != *shown {
-            return Err(Error::Refused(format!(
-                "the files of transaction {id} changed while the plan was shown; nothing was \
+            return Err(Error::refused(
+                RefusedKind::Stale,
+                format!(
+                    "the files of transaction {id} changed while the plan was shown; nothing was \
                  changed; run the command again"
-            )));
+                ),
+            ));
         }
         Ok(())
     }
@@ -621,13 +632,16 @@ impl<'r> Session<'r> {
                 .into_iter()
                 .rev()
                 .find(|(_, s)| *s == expired);
-            return Err(Error::Refused(match last {
-                Some((id, _)) => format!(
-                    "nothing is waiting for confirmation; transaction {id} was not confirmed in \
+            return Err(Error::refused(
+                RefusedKind::NothingPending,
+                match last {
+                    Some((id, _)) => format!(
+                        "nothing is waiting for confirmation; transaction {id} was not confirmed in \
                      time and was rolled back"
-                ),
-                None => "nothing is waiting for confirmation".into(),
-            }));
+                    ),
+                    None => "nothing is waiting for confirmation".into(),
+                },
+            ));
         };
         let mut tx = journal::get(self.root, id)?;
         if let Some(live) = super::store::owner(&tx) {
@@ -685,9 +699,10 @@ fn to_roll_back<'t>(root: &TargetRoot, all: &'t [Tx], id: Option<u64>) -> Result
         Some(id) => match all.iter().find(|t| t.meta.id == id) {
             Some(tx) => Ok(tx),
             None => Err(journal::get(root, id).err().unwrap_or_else(|| {
-                Error::Refused(format!(
-                    "there is no transaction {id}; see `netloom history`"
-                ))
+                Error::refused(
+                    RefusedKind::NoTransaction,
+                    format!("there is no transaction {id}; see `netloom history`"),
+                )
             })),
         },
         // A running network's state is never what a bare `rollback` means.
@@ -695,7 +710,12 @@ fn to_roll_back<'t>(root: &TargetRoot, all: &'t [Tx], id: Option<u64>) -> Result
             .iter()
             .rev()
             .find(|t| t.state.is_live() && t.meta.backend != TxKind::Runtime)
-            .ok_or_else(|| Error::Refused("there is no transaction to roll back".into())),
+            .ok_or_else(|| {
+                Error::refused(
+                    RefusedKind::NoTransaction,
+                    "there is no transaction to roll back",
+                )
+            }),
     }
 }
 
@@ -709,34 +729,46 @@ fn refuse_unsafe_rollback(listed: &journal::Listed, tx: &Tx) -> Result<(), Error
     // A later entry that cannot be read may have changed the same files: undoing beneath
     // it blind could put back what it replaced.
     if let Some((later, why)) = listed.damaged.iter().find(|(d, _)| *d > id) {
-        return Err(Error::Refused(format!(
-            "journal entry {later} is later than transaction {id} and cannot be read ({why}); \
+        return Err(Error::refused(
+            RefusedKind::Journal,
+            format!(
+                "journal entry {later} is later than transaction {id} and cannot be read ({why}); \
              look at it, then remove it or restore it before rolling back"
-        )));
+            ),
+        ));
     }
     if let Some(waiting) = all
         .iter()
         .find(|t| matches!(t.state, State::Pending { .. }))
         && waiting.meta.id != id
     {
-        return Err(Error::Refused(format!(
-            "transaction {} is waiting for confirmation; confirm it or roll it back first \
+        return Err(Error::refused(
+            RefusedKind::Pending,
+            format!(
+                "transaction {} is waiting for confirmation; confirm it or roll it back first \
              (a NetworkManager checkpoint would otherwise undo this rollback)",
-            waiting.meta.id
-        )));
+                waiting.meta.id
+            ),
+        ));
     }
     if tx.meta.backend == TxKind::Runtime {
-        return Err(Error::Refused(format!(
-            "transaction {id} ({}) recorded a running network's state; files alone cannot \
+        return Err(Error::refused(
+            RefusedKind::NotRestorable,
+            format!(
+                "transaction {id} ({}) recorded a running network's state; files alone cannot \
              undo that: use `netloom net stop` or `netloom net start`",
-            tx.meta.command
-        )));
+                tx.meta.command
+            ),
+        ));
     }
     if !tx.state.is_live() {
-        return Err(Error::Refused(format!(
-            "transaction {id} is {}; there is nothing to roll back",
-            tx.state.describe()
-        )));
+        return Err(Error::refused(
+            RefusedKind::NotRestorable,
+            format!(
+                "transaction {id} is {}; there is nothing to roll back",
+                tx.state.describe()
+            ),
+        ));
     }
     refuse_changed_again(all, tx)
 }
@@ -752,11 +784,14 @@ fn refuse_changed_again(all: &[Tx], tx: &Tx) -> Result<(), Error> {
             .iter()
             .find(|f| tx.meta.files.iter().any(|g| g.path == f.path))
         {
-            return Err(Error::Refused(format!(
-                "transaction {} changed {} again after transaction {id}; roll back {} first \
+            return Err(Error::refused(
+                RefusedKind::Overwritten,
+                format!(
+                    "transaction {} changed {} again after transaction {id}; roll back {} first \
                  (`netloom rollback {}`)",
-                later.meta.id, shared.path, later.meta.id, later.meta.id
-            )));
+                    later.meta.id, shared.path, later.meta.id, later.meta.id
+                ),
+            ));
         }
     }
     Ok(())
@@ -776,11 +811,14 @@ fn files_rollback_plan(root: &TargetRoot, tx: &Tx, force: bool) -> Result<Plan, 
         };
         let after = entry.after.as_ref().map(|s| tx.blob(s)).transpose()?;
         if have != after && !force {
-            return Err(Error::Refused(format!(
-                "{} was changed after transaction {id} by something other than netloom; \
+            return Err(Error::refused(
+                RefusedKind::Overwritten,
+                format!(
+                    "{} was changed after transaction {id} by something other than netloom; \
                  `netloom rollback --force {id}` restores the state before it anyway",
-                entry.path
-            )));
+                    entry.path
+                ),
+            ));
         }
         let before = entry.before.as_ref().map(|s| tx.blob(s)).transpose()?;
         if have != before {
@@ -800,10 +838,13 @@ fn files_rollback_plan(root: &TargetRoot, tx: &Tx, force: bool) -> Result<Plan, 
 /// it. Said here only, for files and services alike. Reads only.
 pub(crate) fn refuse_pending(root: &TargetRoot) -> Result<(), Error> {
     match pending(root)? {
-        Some(id) => Err(Error::Refused(format!(
-            "transaction {id} is waiting for confirmation; run `netloom confirm` or \
+        Some(id) => Err(Error::refused(
+            RefusedKind::Pending,
+            format!(
+                "transaction {id} is waiting for confirmation; run `netloom confirm` or \
              `netloom rollback` first"
-        ))),
+            ),
+        )),
         None => Ok(()),
     }
 }

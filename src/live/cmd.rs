@@ -3,6 +3,7 @@
 //! that name the command. The one runner for the live layer, the backends' live halves and
 //! the engine's networks and guest ports.
 
+use crate::error::LiveKind;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -50,15 +51,20 @@ pub fn exists(program: &str) -> bool {
 /// Runs `argv`, feeding `stdin`; returns its output whatever its exit status.
 pub fn output(argv: &[String], stdin: Option<&str>) -> Result<Output, Error> {
     let Some((program, args)) = argv.split_first() else {
-        return Err(Error::Live("an empty command line".into()));
+        return Err(Error::live(LiveKind::Failed, "an empty command line"));
     };
     let path = locate(program).ok_or_else(|| {
-        Error::Live(format!(
-            "cannot run `{}`: {program} is not installed",
-            shown(argv)
-        ))
+        Error::live(
+            LiveKind::Unavailable,
+            format!("cannot run `{}`: {program} is not installed", shown(argv)),
+        )
     })?;
-    let cannot = |e: std::io::Error| Error::Live(format!("cannot run `{}`: {e}", shown(argv)));
+    let cannot = |e: std::io::Error| {
+        Error::live(
+            LiveKind::Failed,
+            format!("cannot run `{}`: {e}", shown(argv)),
+        )
+    };
     let mut child = Command::new(path)
         .args(args)
         .stdin(if stdin.is_some() {
@@ -113,7 +119,7 @@ pub fn failed(argv: &[String], out: &Output) -> Error {
         ("", "") => format!("it exited with {} without a message", out.status),
         ("", said) | (said, _) => said.lines().take(8).collect::<Vec<_>>().join("; "),
     };
-    Error::Live(format!("`{}` failed: {why}", shown(argv)))
+    Error::live(LiveKind::Failed, format!("`{}` failed: {why}", shown(argv)))
 }
 
 /// Runs `program NAME` for each of `names`, in order, stopping at the first that fails: how

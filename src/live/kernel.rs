@@ -8,6 +8,7 @@
 //! crate and no async runtime, where rtnetlink would add tokio's netlink stack to every
 //! build for one read per verification round.
 
+use crate::error::LiveKind;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
@@ -161,7 +162,7 @@ pub fn devices() -> Result<BTreeSet<String>, Error> {
 /// The device names in `json`, what `ip -j link` (the command `shown`) printed.
 fn device_names(shown: &str, json: &str) -> Result<BTreeSet<String>, Error> {
     let links: Vec<serde_json::Value> = serde_json::from_str(json).map_err(|e| {
-        Error::Live(format!(
+        Error::live(LiveKind::Unreadable, format!(
             "cannot read the devices here: `{shown}` printed what is not a JSON list of links: {e}"
         ))
     })?;
@@ -225,9 +226,10 @@ fn table(v: Option<&serde_json::Value>) -> Option<u32> {
 /// link-local and multicast ranges.
 pub fn parse_routes(json: &str, ipv6: bool) -> Result<Vec<Route>, Error> {
     let raw: Vec<RawRoute> = serde_json::from_str(json).map_err(|e| {
-        Error::Live(format!(
-            "`ip -j route show table all` printed what netloom cannot read: {e}"
-        ))
+        Error::live(
+            LiveKind::Unreadable,
+            format!("`ip -j route show table all` printed what netloom cannot read: {e}"),
+        )
     })?;
     Ok(raw.into_iter().filter_map(|r| route(r, ipv6)).collect())
 }
@@ -327,9 +329,10 @@ struct RawAddr {
 /// The links in `json`, as `ip -j -d addr show` prints them.
 pub fn parse(json: &str) -> Result<Kernel, Error> {
     let raw: Vec<RawLink> = serde_json::from_str(json).map_err(|e| {
-        Error::Live(format!(
-            "`ip -j -d addr show` printed what netloom cannot read: {e}"
-        ))
+        Error::live(
+            LiveKind::Unreadable,
+            format!("`ip -j -d addr show` printed what netloom cannot read: {e}"),
+        )
     })?;
     let links = raw
         .into_iter()

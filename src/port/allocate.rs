@@ -1,6 +1,7 @@
 //! Resolving a type-network guest interface into a port (libvirt's networkAllocatePort).
 
 use crate::error::Error;
+use crate::error::RefusedKind;
 use crate::model::guest::{Actual, GuestInterface, GuestSource};
 use crate::model::network::{
     MacvtapMode, NetVlan, Network, NetworkPort, Owner, PciAddress, Plug, PlugType, PortGroup,
@@ -27,17 +28,23 @@ pub fn allocate(
         network, portgroup, ..
     } = &iface.source
     else {
-        return Err(Error::Refused(format!(
-            "only an interface of type 'network' is given a port on network '{}'; this one is \
+        return Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!(
+                "only an interface of type 'network' is given a port on network '{}'; this one is \
              of type '{}'",
-            net.name, iface.kind
-        )));
+                net.name, iface.kind
+            ),
+        ));
     };
     if *network != net.name {
-        return Err(Error::Refused(format!(
-            "the interface names network '{network}', not '{}'",
-            net.name
-        )));
+        return Err(Error::refused(
+            RefusedKind::Mismatch,
+            format!(
+                "the interface names network '{network}', not '{}'",
+                net.name
+            ),
+        ));
     }
     let group = portgroup_of(net, portgroup.as_ref())?;
 
@@ -108,10 +115,10 @@ fn portgroup_of<'a>(net: &'a Network, name: Option<&Text>) -> Result<Option<&'a 
     match name {
         Some(name) => match net.portgroups.iter().find(|g| g.name == *name) {
             Some(g) => Ok(Some(g)),
-            None => Err(Error::Refused(format!(
-                "network '{}' has no portgroup '{name}'",
-                net.name
-            ))),
+            None => Err(Error::refused(
+                RefusedKind::Missing,
+                format!("network '{}' has no portgroup '{name}'", net.name),
+            )),
         },
         None => Ok(net.portgroups.iter().find(|g| g.default == Some(true))),
     }
@@ -154,21 +161,27 @@ fn allowed_virtualport(
     if ok {
         return Ok(());
     }
-    Err(Error::Refused(format!(
-        "<virtualport type='{kind}'> is not supported for network '{}' (mode '{}'), {why}",
-        net.name,
-        pool::mode_name(net)
-    )))
+    Err(Error::refused(
+        RefusedKind::Unsupported,
+        format!(
+            "<virtualport type='{kind}'> is not supported for network '{}' (mode '{}'), {why}",
+            net.name,
+            pool::mode_name(net)
+        ),
+    ))
 }
 
 /// The plug the network's mode gives, with a device picked from the pool where it has one.
 fn plug(net: &Network, conn: &Connection, vp: Option<&VirtualPort>) -> Result<Plug, Error> {
     match conn {
-        Connection::OwnBridge(None, _) => Err(Error::Refused(format!(
-            "network '{}' has no bridge name to plug into (a template such as 'virbr%d' is \
+        Connection::OwnBridge(None, _) => Err(Error::refused(
+            RefusedKind::Missing,
+            format!(
+                "network '{}' has no bridge name to plug into (a template such as 'virbr%d' is \
              filled in only when the network is defined)",
-            net.name
-        ))),
+                net.name
+            ),
+        )),
         Connection::OwnBridge(Some(bridge), mtm) => Ok(Plug::Bridge {
             kind: PlugType::Network,
             bridge: bridge.clone(),
@@ -215,12 +228,15 @@ fn plug(net: &Network, conn: &Connection, vp: Option<&VirtualPort>) -> Result<Pl
 
 /// libvirt's message for an exhausted exclusive pool, with the devices named.
 fn none_available(net: &Network, devices: impl Iterator<Item = String>) -> Error {
-    Error::Refused(format!(
-        "network '{}' requires exclusive access to interfaces, but none are available \
+    Error::refused(
+        RefusedKind::Exhausted,
+        format!(
+            "network '{}' requires exclusive access to interfaces, but none are available \
          (every one is in use: {})",
-        net.name,
-        devices.collect::<Vec<_>>().join(", ")
-    ))
+            net.name,
+            devices.collect::<Vec<_>>().join(", ")
+        ),
+    )
 }
 
 /// What the connection cannot carry: a VLAN tag needs a device that tags (an SR-IOV
@@ -240,18 +256,24 @@ fn check_supported(net: &Network, plug: &Plug, vlan: bool, bandwidth: bool) -> R
             }
     );
     if vlan && !taggable {
-        return Err(Error::Refused(format!(
-            "an interface connecting to network '{}' is requesting a vlan tag, but a port of \
+        return Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!(
+                "an interface connecting to network '{}' is requesting a vlan tag, but a port of \
              mode '{}' cannot carry one (only hostdev, passthrough and host bridge ports can)",
-            net.name,
-            pool::mode_name(net)
-        )));
+                net.name,
+                pool::mode_name(net)
+            ),
+        ));
     }
     if bandwidth && matches!(plug, Plug::HostdevPci { .. }) {
-        return Err(Error::Refused(format!(
-            "bandwidth settings are not supported for hostdev interfaces (network '{}')",
-            net.name
-        )));
+        return Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!(
+                "bandwidth settings are not supported for hostdev interfaces (network '{}')",
+                net.name
+            ),
+        ));
     }
     Ok(())
 }

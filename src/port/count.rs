@@ -1,7 +1,7 @@
 //! Rebuilding a network's usage counts from its stored ports (libvirt's networkNotifyPort,
 //! run for every saved port when the daemon restarts).
 
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::model::Uuid;
 use crate::model::network::{Network, NetworkPort, Plug, PlugType, PoolInterface};
 
@@ -42,9 +42,10 @@ fn count_one(net: &mut Network, conn: &Connection, port: &NetworkPort) -> Result
     let name = net.name.clone();
     let id = port.uuid;
     let Some(plug) = &port.plug else {
-        return Err(Error::Refused(format!(
-            "network '{name}' cannot count port {id}: it has no plug"
-        )));
+        return Err(Error::refused(
+            RefusedKind::Mismatch,
+            format!("network '{name}' cannot count port {id}: it has no plug"),
+        ));
     };
     match (plug, conn) {
         (
@@ -54,10 +55,13 @@ fn count_one(net: &mut Network, conn: &Connection, port: &NetworkPort) -> Result
             if bridge == ours {
                 Ok(())
             } else {
-                Err(Error::Refused(format!(
-                    "network '{name}' doesn't have bridge '{bridge}' in use by network port \
+                Err(Error::refused(
+                    RefusedKind::Mismatch,
+                    format!(
+                        "network '{name}' doesn't have bridge '{bridge}' in use by network port \
                      {id}; its bridge is '{ours}'"
-                )))
+                    ),
+                ))
             }
         }
         (
@@ -67,16 +71,22 @@ fn count_one(net: &mut Network, conn: &Connection, port: &NetworkPort) -> Result
                 ..
             },
             Connection::OwnBridge(None, _),
-        ) => Err(Error::Refused(format!(
-            "network '{name}' has no bridge name yet, so it doesn't have bridge '{bridge}' in \
+        ) => Err(Error::refused(
+            RefusedKind::Mismatch,
+            format!(
+                "network '{name}' has no bridge name yet, so it doesn't have bridge '{bridge}' in \
              use by network port {id}"
-        ))),
+            ),
+        )),
         (Plug::Direct { dev, mode }, Connection::Direct(want)) => {
             if mode != want {
-                return Err(Error::Refused(format!(
-                    "network '{name}' gives macvtap mode '{want}', not the mode '{mode}' of \
+                return Err(Error::refused(
+                    RefusedKind::Mismatch,
+                    format!(
+                        "network '{name}' gives macvtap mode '{want}', not the mode '{mode}' of \
                      network port {id} on dev '{dev}'"
-                )));
+                    ),
+                ));
             }
             let exclusive = conn.exclusive(port.virtualport.as_ref());
             let entry = net
@@ -84,9 +94,12 @@ fn count_one(net: &mut Network, conn: &Connection, port: &NetworkPort) -> Result
                 .as_mut()
                 .and_then(|f| f.interfaces.iter_mut().find(|i| i.dev == *dev));
             let Some(entry) = entry else {
-                return Err(Error::Refused(format!(
-                    "network '{name}' doesn't have dev '{dev}' in use by network port {id}"
-                )));
+                return Err(Error::refused(
+                    RefusedKind::Mismatch,
+                    format!(
+                        "network '{name}' doesn't have dev '{dev}' in use by network port {id}"
+                    ),
+                ));
             };
             bump(&mut entry.connections, exclusive, || {
                 format!(
@@ -103,9 +116,12 @@ fn count_one(net: &mut Network, conn: &Connection, port: &NetworkPort) -> Result
                 .as_mut()
                 .and_then(|f| f.addresses.iter_mut().find(|a| pool::same_pci(a, address)));
             let Some(entry) = entry else {
-                return Err(Error::Refused(format!(
-                    "network '{name}' doesn't have PCI device {pci} in use by network port {id}"
-                )));
+                return Err(Error::refused(
+                    RefusedKind::Mismatch,
+                    format!(
+                        "network '{name}' doesn't have PCI device {pci} in use by network port {id}"
+                    ),
+                ));
             };
             bump(&mut entry.connections, true, || {
                 format!(
@@ -114,13 +130,16 @@ fn count_one(net: &mut Network, conn: &Connection, port: &NetworkPort) -> Result
                 )
             })
         }
-        _ => Err(Error::Refused(format!(
-            "network port {id} has a plug of type '{}', but network '{name}' (mode '{}') \
+        _ => Err(Error::refused(
+            RefusedKind::Mismatch,
+            format!(
+                "network port {id} has a plug of type '{}', but network '{name}' (mode '{}') \
              gives ports of type '{}'",
-            plug.kind(),
-            pool::mode_name(net),
-            conn.plug_type()
-        ))),
+                plug.kind(),
+                pool::mode_name(net),
+                conn.plug_type()
+            ),
+        )),
     }
 }
 
@@ -132,7 +151,7 @@ fn bump(
 ) -> Result<(), Error> {
     let used = connections.unwrap_or(0);
     if exclusive && used > 0 {
-        return Err(Error::Refused(in_use()));
+        return Err(Error::refused(RefusedKind::Exhausted, in_use()));
     }
     *connections = Some(used.saturating_add(1));
     Ok(())

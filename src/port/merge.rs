@@ -1,6 +1,7 @@
 //! libvirt's three-way virtualport merge (virNetDevVPortProfileMerge3) and the completion
 //! check that follows it at allocation (virNetDevVPortProfileCheckComplete).
 
+use crate::error::RefusedKind;
 use std::fmt::Display;
 
 use crate::error::Error;
@@ -187,10 +188,13 @@ fn fill<'a, T: PartialEq + Display>(
             Ok(())
         }
         Some((old, _)) if *old == value || clash == Clash::Keep => Ok(()),
-        Some((old, was)) => Err(Error::Refused(format!(
-            "cannot merge virtualports: {attr} '{old}' from {was} conflicts with {attr} \
+        Some((old, was)) => Err(Error::refused(
+            RefusedKind::Exists,
+            format!(
+                "cannot merge virtualports: {attr} '{old}' from {was} conflicts with {attr} \
              '{value}' from {from}"
-        ))),
+            ),
+        )),
     }
 }
 
@@ -227,10 +231,13 @@ pub(super) fn complete(vp: &mut VirtualPort, port: Uuid, network: &str) -> Resul
         VirtualPortType::Midonet => vp.interfaceid.is_none().then_some("interfaceid"),
     };
     match missing {
-        Some(attr) => Err(Error::Refused(format!(
-            "missing {attr} in <virtualport type='{kind}'> for a port on network '{network}' \
+        Some(attr) => Err(Error::refused(
+            RefusedKind::Missing,
+            format!(
+                "missing {attr} in <virtualport type='{kind}'> for a port on network '{network}' \
              (neither the interface, the network nor the portgroup gives it)"
-        ))),
+            ),
+        )),
         None => Ok(()),
     }
 }
@@ -291,7 +298,10 @@ mod tests {
             managerid: Some(11),
             ..vp(Some(VirtualPortType::Qbg))
         };
-        let err = refused(merge_virtualport(Some(&iface), Some(&network), None));
+        let err = refused(
+            RefusedKind::Exists,
+            merge_virtualport(Some(&iface), Some(&network), None),
+        );
         assert_eq!(
             err,
             "cannot merge virtualports: managerid '12' from the interface conflicts with \
@@ -319,11 +329,14 @@ mod tests {
             profileid: Some(Text::parse("bob").unwrap()),
             ..vp(None)
         };
-        let err = refused(merge3([
-            (Some(&iface), "the interface"),
-            (Some(&net), "network 'ovs'"),
-            (Some(&pg), "portgroup 'alice'"),
-        ]));
+        let err = refused(
+            RefusedKind::Exists,
+            merge3([
+                (Some(&iface), "the interface"),
+                (Some(&net), "network 'ovs'"),
+                (Some(&pg), "portgroup 'alice'"),
+            ]),
+        );
         assert_eq!(
             err,
             "cannot merge virtualports: profileid 'bob' from the interface conflicts with \
@@ -370,11 +383,10 @@ mod tests {
             ..vp(None)
         };
         assert_eq!(
-            refused(merge_virtualport(
-                Some(&stale),
-                Some(&net),
-                Some(&engineering)
-            )),
+            refused(
+                RefusedKind::Exists,
+                merge_virtualport(Some(&stale), Some(&net), Some(&engineering))
+            ),
             "cannot merge virtualports: typeid '1193047' from the interface conflicts with \
              typeid '33' from the portgroup"
         );
@@ -382,11 +394,14 @@ mod tests {
 
     #[test]
     fn mismatched_types_are_refused() {
-        let err = refused(merge_virtualport(
-            Some(&vp(Some(VirtualPortType::Qbh))),
-            Some(&vp(Some(VirtualPortType::Qbg))),
-            None,
-        ));
+        let err = refused(
+            RefusedKind::Exists,
+            merge_virtualport(
+                Some(&vp(Some(VirtualPortType::Qbh))),
+                Some(&vp(Some(VirtualPortType::Qbg))),
+                None,
+            ),
+        );
         assert_eq!(
             err,
             "cannot merge virtualports: type '802.1Qbh' from the interface conflicts with type \
@@ -401,11 +416,14 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(m.kind, Some(VirtualPortType::Midonet));
-        let err = refused(merge_virtualport(
-            Some(&vp(Some(VirtualPortType::Openvswitch))),
-            None,
-            Some(&vp(Some(VirtualPortType::Midonet))),
-        ));
+        let err = refused(
+            RefusedKind::Exists,
+            merge_virtualport(
+                Some(&vp(Some(VirtualPortType::Openvswitch))),
+                None,
+                Some(&vp(Some(VirtualPortType::Midonet))),
+            ),
+        );
         assert!(
             err.contains("type 'openvswitch' from the interface"),
             "{err}"
@@ -479,15 +497,15 @@ mod tests {
             ..vp(Some(VirtualPortType::Qbg))
         };
         assert_eq!(
-            refused(complete(&mut qbg, port, "vepa-net")),
+            refused(RefusedKind::Missing, complete(&mut qbg, port, "vepa-net")),
             "missing typeidversion in <virtualport type='802.1Qbg'> for a port on network \
              'vepa-net' (neither the interface, the network nor the portgroup gives it)"
         );
         let mut qbh = vp(Some(VirtualPortType::Qbh));
-        let err = refused(complete(&mut qbh, port, "n"));
+        let err = refused(RefusedKind::Missing, complete(&mut qbh, port, "n"));
         assert!(err.starts_with("missing profileid in <virtualport type='802.1Qbh'>"));
         let mut mido = vp(Some(VirtualPortType::Midonet));
-        let err = refused(complete(&mut mido, port, "n"));
+        let err = refused(RefusedKind::Missing, complete(&mut mido, port, "n"));
         assert!(err.starts_with("missing interfaceid in <virtualport type='midonet'>"));
     }
 

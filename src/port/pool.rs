@@ -3,6 +3,7 @@
 //! a saved port against it), so both agree on what belongs to a network.
 
 use crate::error::Error;
+use crate::error::RefusedKind;
 use crate::model::IfaceName;
 use crate::model::network::{
     ForwardMode, MacTableManager, MacvtapMode, Network, PciAddress, PlugType, VirtualPort,
@@ -107,21 +108,24 @@ pub(super) fn empty_pool(net: &Network) -> Error {
     } else {
         "<interface>"
     };
-    Error::Refused(match pf {
-        Some(pf) => format!(
-            "network '{}' (mode '{mode}') takes its pool from the virtual functions of PF '{pf}', \
+    Error::refused(
+        RefusedKind::Mismatch,
+        match pf {
+            Some(pf) => format!(
+                "network '{}' (mode '{mode}') takes its pool from the virtual functions of PF '{pf}', \
              which have not been expanded into {entries} entries",
-            net.name
-        ),
-        None if entries == "<interface>" => format!(
-            "network '{}' uses a direct mode ('{mode}') but has no forward dev and no interface pool",
-            net.name
-        ),
-        None => format!(
-            "network '{}' (mode '{mode}') has no PCI addresses in its pool",
-            net.name
-        ),
-    })
+                net.name
+            ),
+            None if entries == "<interface>" => format!(
+                "network '{}' uses a direct mode ('{mode}') but has no forward dev and no interface pool",
+                net.name
+            ),
+            None => format!(
+                "network '{}' (mode '{mode}') has no PCI addresses in its pool",
+                net.name
+            ),
+        },
+    )
 }
 
 /// The entry to use: for an exclusive device the first unused one, in pool order;

@@ -17,6 +17,7 @@
 //! and exit, and `{` as the start of JSON: [`NicModel`] refuses all three. The ids
 //! (`hostnetN`, `netN`, `hostdevN`) are netloom's own, letter-first as QEMU wants them.
 
+use crate::error::RefusedKind;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -379,10 +380,10 @@ fn pci(a: &PciAddress) -> String {
 
 /// A refusal naming interface `index` by its 1-based position and its MAC, else its target.
 fn refuse(index: usize, iface: &GuestInterface, why: &str) -> Error {
-    Error::Refused(format!(
-        "{} {why}",
-        name(index, iface.mac, iface.target.as_ref())
-    ))
+    Error::refused(
+        RefusedKind::Unsupported,
+        format!("{} {why}", name(index, iface.mac, iface.target.as_ref())),
+    )
 }
 
 /// `interface N (MAC)`, `interface N (target DEV)` or `interface N`.

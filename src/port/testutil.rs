@@ -3,7 +3,7 @@
 
 use std::fmt::Debug;
 
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::model::guest::{GuestInterface, GuestSource, GuestType};
 use crate::model::network::{NetName, Network, NetworkPort, Owner, Text};
 use crate::model::{MacAddr, Uuid};
@@ -48,10 +48,11 @@ pub(crate) fn alloc(net: &Network, iface: &GuestInterface) -> Result<NetworkPort
     crate::port::allocate(net, iface, &owner(), mac(), port_uuid())
 }
 
-/// The message of a refusal; anything else fails the test.
-pub(crate) fn refused<T: Debug>(r: Result<T, Error>) -> String {
+/// The message of a refusal of kind `want`; anything else fails the test.
+#[track_caller]
+pub(crate) fn refused<T: Debug>(want: RefusedKind, r: Result<T, Error>) -> String {
     match r {
-        Err(Error::Refused(m)) => m,
+        Err(Error::Refused { kind, message }) if kind == want => message,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

@@ -5,6 +5,7 @@
 //! rolls the checkpoint back first, then the engine restores the files and has them loaded
 //! again.
 
+use crate::error::LiveKind;
 use std::path::PathBuf;
 
 use super::{Checkpoint, Client, LiveProfile};
@@ -109,18 +110,24 @@ impl Activator for NmFiles {
         let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
         let failed = self.client.load(&files)?;
         if !failed.is_empty() {
-            return Err(Error::Live(format!(
-                "NetworkManager could not load {} (its log says why; a RHEL host needs the \
+            return Err(Error::live(
+                LiveKind::Failed,
+                format!(
+                    "NetworkManager could not load {} (its log says why; a RHEL host needs the \
                  ifcfg-rh plugin for ifcfg files)",
-                failed.join(", ")
-            )));
+                    failed.join(", ")
+                ),
+            ));
         }
         let profiles = self.client.profiles()?;
         for name in names {
             let Some(p) = self.profile_of(&profiles, name, &files)? else {
-                return Err(Error::Live(format!(
-                    "NetworkManager has no profile for interface '{name}' after loading the files"
-                )));
+                return Err(Error::live(
+                    LiveKind::Failed,
+                    format!(
+                        "NetworkManager has no profile for interface '{name}' after loading the files"
+                    ),
+                ));
             };
             self.client.activate(&p.path, ACTIVATION)?;
             for port in ports(&profiles, p) {

@@ -18,6 +18,7 @@ mod files;
 mod plan;
 mod store;
 
+use crate::error::RefusedKind;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
@@ -77,9 +78,10 @@ impl Live for NmLive {
 
     fn reopen(&self, via: &str, cx: &Context) -> Result<Box<dyn Activator>, Error> {
         if via != VIA {
-            return Err(Error::Refused(format!(
-                "the nm backend brings files up through NetworkManager, not {via}"
-            )));
+            return Err(Error::refused(
+                RefusedKind::Unsupported,
+                format!("the nm backend brings files up through NetworkManager, not {via}"),
+            ));
         }
         self.activator(cx)
     }

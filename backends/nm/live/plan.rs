@@ -6,6 +6,7 @@
 //! it is updated. Live profiles with netloom's UUID that are no longer rendered are
 //! deleted, as files a backend owns are.
 
+use crate::error::{LiveKind, RefusedKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Client, LiveProfile};
@@ -79,7 +80,12 @@ fn store_plan(ops: Vec<Op>) -> Result<StorePlan, Error> {
 
 /// A profile as the journal keeps it.
 fn json(s: &Settings) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(s).map_err(|e| Error::Live(format!("cannot journal a profile: {e}")))
+    serde_json::to_vec(s).map_err(|e| {
+        Error::live(
+            LiveKind::Unreadable,
+            format!("cannot journal a profile: {e}"),
+        )
+    })
 }
 
 /// What applying `host` changes in the NetworkManager behind `client`.
@@ -174,15 +180,18 @@ fn refuse_other_uuid(desired: &Settings, found: Option<&LiveProfile>) -> Result<
     {
         return Ok(());
     }
-    Err(Error::Refused(format!(
-        "NetworkManager's profile '{}' (UUID {}) configures device '{}', which the XML gives \
+    Err(Error::refused(
+        RefusedKind::Exists,
+        format!(
+            "NetworkManager's profile '{}' (UUID {}) configures device '{}', which the XML gives \
          <uuid>{}</uuid>, and a profile's UUID cannot change: give that profile's UUID, drop \
          the <uuid>, or delete the profile",
-        found.settings.id().unwrap_or("?"),
-        found.settings.uuid().unwrap_or("?"),
-        desired.interface_name().unwrap_or("?"),
-        desired.uuid().unwrap_or("?"),
-    )))
+            found.settings.id().unwrap_or("?"),
+            found.settings.uuid().unwrap_or("?"),
+            desired.interface_name().unwrap_or("?"),
+            desired.uuid().unwrap_or("?"),
+        ),
+    ))
 }
 
 /// What removing interface `name` with its ports and slaves changes: its profiles (found
@@ -197,9 +206,10 @@ pub fn plan_undefine(client: &Client, name: &IfaceName) -> Result<StorePlan, Err
         })
         .collect();
     if top.is_empty() {
-        return Err(Error::Refused(format!(
-            "NetworkManager has no profile for interface '{name}'"
-        )));
+        return Err(Error::refused(
+            RefusedKind::Missing,
+            format!("NetworkManager has no profile for interface '{name}'"),
+        ));
     }
     let mut doomed: Vec<&LiveProfile> = top;
     // Ports of ports (a bond in a bridge): keep looking until nothing new is found.

@@ -9,6 +9,7 @@
 //! first if it still exists, then every profile is compared with the journal and put back
 //! where it differs.
 
+use crate::error::{LiveKind, RefusedKind};
 use std::collections::{BTreeMap, HashMap};
 
 use super::plan::{PREFIX, shown, shown_path};
@@ -53,8 +54,12 @@ struct Touched {
 /// The profiles of `records`, decoded.
 fn touched(records: &[StoreRecord]) -> Result<Vec<Touched>, Error> {
     let decode = |bytes: &Vec<u8>| -> Result<Settings, Error> {
-        serde_json::from_slice(bytes)
-            .map_err(|e| Error::Live(format!("a journalled profile cannot be read: {e}")))
+        serde_json::from_slice(bytes).map_err(|e| {
+            Error::live(
+                LiveKind::Unreadable,
+                format!("a journalled profile cannot be read: {e}"),
+            )
+        })
     };
     records
         .iter()
@@ -78,10 +83,13 @@ fn by_uuid(profiles: Vec<LiveProfile>) -> HashMap<String, LiveProfile> {
 /// The object path of the live profile `uuid`, which a change was planned against.
 fn path_of<'a>(live: &'a HashMap<String, LiveProfile>, uuid: &str) -> Result<&'a str, Error> {
     live.get(uuid).map(|p| p.path.as_str()).ok_or_else(|| {
-        Error::Refused(format!(
-            "NetworkManager's profile {uuid} went away while the change was being made; \
+        Error::refused(
+            RefusedKind::Stale,
+            format!(
+                "NetworkManager's profile {uuid} went away while the change was being made; \
              run the command again"
-        ))
+            ),
+        )
     })
 }
 
@@ -227,11 +235,14 @@ impl Store for NmStore {
         for t in touched(records)? {
             let have = live.get(&t.uuid).map(|p| p.settings.comparable());
             if have != t.after.as_ref().map(Settings::comparable) {
-                return Err(Error::Refused(format!(
-                    "transaction {id} can no longer be confirmed: NetworkManager's checkpoint \
+                return Err(Error::refused(
+                    RefusedKind::Stale,
+                    format!(
+                        "transaction {id} can no longer be confirmed: NetworkManager's checkpoint \
                      is gone and its profiles are no longer as applied; run `netloom rollback` \
                      to restore the state before it"
-                )));
+                    ),
+                ));
             }
         }
         Ok(())
@@ -253,11 +264,14 @@ impl Store for NmStore {
                     .or(after.as_ref())
                     .or(before.as_ref())
                     .map_or(uuid.clone(), shown_path);
-                return Err(Error::Refused(format!(
-                    "{name} was changed after transaction {id} by something other than \
+                return Err(Error::refused(
+                    RefusedKind::Overwritten,
+                    format!(
+                        "{name} was changed after transaction {id} by something other than \
                      netloom; `netloom rollback --force {id}` restores the state before it \
                      anyway"
-                )));
+                    ),
+                ));
             }
             if cmp(have) != cmp(before.as_ref()) {
                 let Some(named) = have.or(before.as_ref()) else {

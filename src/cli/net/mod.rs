@@ -3,6 +3,7 @@
 
 mod render;
 
+use crate::error::{RefusedKind, UsageKind};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -406,7 +407,10 @@ pub(super) fn run(command: &NetCommand, cli: &Ctx) -> Result<()> {
         } => {
             let mac = mac
                 .as_deref()
-                .map(|m| MacAddr::parse(m).map_err(|e| Error::Usage(format!("--mac '{m}': {e}"))))
+                .map(|m| {
+                    MacAddr::parse(m)
+                        .map_err(|e| Error::usage(UsageKind::BadValue, format!("--mac '{m}': {e}")))
+                })
                 .transpose()?;
             let root = open_root(cli)?;
             let name = resolve(cli, name)?;
@@ -645,11 +649,14 @@ pub(super) fn start_autostart(
     if failed.is_empty() {
         Ok(started_names)
     } else {
-        Err(Error::Refused(format!(
-            "{} of the autostart networks did not start: {}",
-            failed.len(),
-            failed.join(", ")
-        )))
+        Err(Error::refused(
+            RefusedKind::Unfinished,
+            format!(
+                "{} of the autostart networks did not start: {}",
+                failed.len(),
+                failed.join(", ")
+            ),
+        ))
     }
 }
 
@@ -693,7 +700,12 @@ fn resolve(cli: &Ctx, arg: &str) -> Result<NetName> {
 }
 
 fn parse_name(name: &str) -> Result<NetName> {
-    NetName::parse(name).map_err(|e| Error::Usage(format!("'{name}' is not a network name: {e}")))
+    NetName::parse(name).map_err(|e| {
+        Error::usage(
+            UsageKind::BadValue,
+            format!("'{name}' is not a network name: {e}"),
+        )
+    })
 }
 
 /// The inactive networks marked for autostart, for `net start --autostart`.

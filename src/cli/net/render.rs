@@ -1,6 +1,7 @@
 //! `netloom net render`: a network's dnsmasq configuration and firewall fragments, without
 //! starting anything.
 
+use crate::error::UsageKind;
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
@@ -59,7 +60,7 @@ pub struct RenderArgs {
 /// Prints or writes the files.
 pub(super) fn run(args: &RenderArgs) -> Result<()> {
     let ctx = NetContext::new(&args.dnsmasq_dir, None)
-        .map_err(|why| Error::Usage(format!("--dnsmasq-dir: {why}")))?;
+        .map_err(|why| Error::usage(UsageKind::BadValue, format!("--dnsmasq-dir: {why}")))?;
     let mut net = input::load_network(&args.file)?;
     net.fill_defaults();
     let mut files: Vec<RenderedFile> = Vec::new();

@@ -4,6 +4,7 @@
 //! the same name for a TXT record or a portgroup); one deleted or modified must be found;
 //! either is refused naming the entry. DNS records cannot be modified, only added and deleted.
 
+use crate::error::{RefusedKind, UsageKind};
 use std::net::IpAddr;
 
 use crate::error::Error;
@@ -50,15 +51,18 @@ pub fn apply(mut net: Network, edit: &Edit) -> Result<Network, Error> {
             dhcp_host(&mut net, index, edit)?;
         }
         (section @ (Section::DnsHost | Section::DnsTxt | Section::DnsSrv), Command::Modify) => {
-            return Err(Error::Refused(format!(
-                "{} records cannot be modified, only added or deleted; delete the record of \
+            return Err(Error::refused(
+                RefusedKind::Unsupported,
+                format!(
+                    "{} records cannot be modified, only added or deleted; delete the record of \
                  network '{name}' and add the new one",
-                match section {
-                    Section::DnsHost => "DNS host",
-                    Section::DnsTxt => "DNS TXT",
-                    _ => "DNS SRV",
-                }
-            )));
+                    match section {
+                        Section::DnsHost => "DNS host",
+                        Section::DnsTxt => "DNS TXT",
+                        _ => "DNS SRV",
+                    }
+                ),
+            ));
         }
         (Section::DnsHost | Section::DnsTxt | Section::DnsSrv, _) => dns(&mut net, edit)?,
         (Section::Portgroup, _) => portgroup(&mut net, edit)?,
@@ -84,21 +88,27 @@ fn parent(net: &Network, asked: Option<usize>) -> Result<usize, Error> {
         return if i < net.ips.len() {
             Ok(i)
         } else {
-            Err(Error::Refused(format!(
-                "network '{}' has no <ip> at index {i} (it has {})",
-                net.name,
-                net.ips.len()
-            )))
+            Err(Error::refused(
+                RefusedKind::Missing,
+                format!(
+                    "network '{}' has no <ip> at index {i} (it has {})",
+                    net.name,
+                    net.ips.len()
+                ),
+            ))
         };
     }
     let found = (net.ips.iter().position(NetIp::has_dhcp))
         .or_else(|| net.ips.iter().position(|ip| !ip.is_ipv6()))
         .or_else(|| (!net.ips.is_empty()).then_some(0));
     found.ok_or_else(|| {
-        Error::Refused(format!(
-            "network '{}' has no <ip> for a DHCP host to go into",
-            net.name
-        ))
+        Error::refused(
+            RefusedKind::Missing,
+            format!(
+                "network '{}' has no <ip> for a DHCP host to go into",
+                net.name
+            ),
+        )
     })
 }
 
@@ -160,7 +170,12 @@ fn dhcp_host(net: &mut Network, index: usize, edit: &Edit) -> Result<(), Error> 
         .ips
         .get_mut(index)
         .map(|ip| &mut ip.dhcp.get_or_insert_with(Default::default).hosts)
-        .ok_or_else(|| Error::Refused(format!("network '{name}' has no <ip> at index {index}")))?;
+        .ok_or_else(|| {
+            Error::refused(
+                RefusedKind::Missing,
+                format!("network '{name}' has no <ip> at index {index}"),
+            )
+        })?;
     if edit.command == Command::Delete {
         let Key::DhcpHost(key) =
             read_key(&edit.xml, Section::IpDhcpHost, ip.as_ref()).map_err(Error::Invalid)?
@@ -168,10 +183,13 @@ fn dhcp_host(net: &mut Network, index: usize, edit: &Edit) -> Result<(), Error> 
             return Err(wrong_entry(edit));
         };
         let at = hosts.iter().position(|h| matches(&key, h)).ok_or_else(|| {
-            Error::Refused(format!(
-                "network '{name}' has no DHCP host matching {}",
-                shown_host(&key)
-            ))
+            Error::refused(
+                RefusedKind::Missing,
+                format!(
+                    "network '{name}' has no DHCP host matching {}",
+                    shown_host(&key)
+                ),
+            )
         })?;
         hosts.remove(at);
         return Ok(());
@@ -187,7 +205,7 @@ fn dhcp_host(net: &mut Network, index: usize, edit: &Edit) -> Result<(), Error> 
                 .iter()
                 .position(|h| clashes(&host, h))
                 .ok_or_else(|| {
-                    Error::Refused(format!(
+                    Error::refused(RefusedKind::Missing, format!(
                         "network '{name}' has no DHCP host with the MAC, id, name or address of {} \
                      to modify; add it instead",
                         shown_host(&host)
@@ -197,12 +215,15 @@ fn dhcp_host(net: &mut Network, index: usize, edit: &Edit) -> Result<(), Error> 
         }
         _ => {
             if let Some(old) = hosts.iter().find(|h| clashes(&host, h)) {
-                return Err(Error::Refused(format!(
-                    "network '{name}' has a DHCP host {} already, which shares the MAC, id, name \
+                return Err(Error::refused(
+                    RefusedKind::Exists,
+                    format!(
+                        "network '{name}' has a DHCP host {} already, which shares the MAC, id, name \
                      or address of {}; modify or delete it instead",
-                    shown_host(old),
-                    shown_host(&host)
-                )));
+                        shown_host(old),
+                        shown_host(&host)
+                    ),
+                ));
             }
             insert(hosts, host, edit.command);
         }
@@ -213,7 +234,10 @@ fn dhcp_host(net: &mut Network, index: usize, edit: &Edit) -> Result<(), Error> 
 /// An entry of a section read as another section's: cannot happen, since the reader is
 /// told the section.
 fn wrong_entry(edit: &Edit) -> Error {
-    Error::Usage(format!("the XML is not a {} entry", edit.section.as_str()))
+    Error::usage(
+        UsageKind::WrongXml,
+        format!("the XML is not a {} entry", edit.section.as_str()),
+    )
 }
 
 fn dns(net: &mut Network, edit: &Edit) -> Result<(), Error> {
@@ -227,30 +251,39 @@ fn dns(net: &mut Network, edit: &Edit) -> Result<(), Error> {
     match entry {
         Entry::DnsHost(host) => {
             if dns.hosts.iter().any(|h| h.ip == host.ip) {
-                return Err(Error::Refused(format!(
-                    "network '{name}' has a DNS host with address {} already; add the names to \
+                return Err(Error::refused(
+                    RefusedKind::Exists,
+                    format!(
+                        "network '{name}' has a DNS host with address {} already; add the names to \
                      it by deleting it and adding it with all of them",
-                    host.ip
-                )));
+                        host.ip
+                    ),
+                ));
             }
             insert(&mut dns.hosts, host, edit.command);
         }
         Entry::Txt(txt) => {
             if dns.txt.iter().any(|t| t.name == txt.name) {
-                return Err(Error::Refused(format!(
-                    "network '{name}' has a DNS TXT record named '{}' already",
-                    txt.name
-                )));
+                return Err(Error::refused(
+                    RefusedKind::Exists,
+                    format!(
+                        "network '{name}' has a DNS TXT record named '{}' already",
+                        txt.name
+                    ),
+                ));
             }
             insert(&mut dns.txt, txt, edit.command);
         }
         Entry::Srv(srv) => {
             let key = srv_key(&srv);
             if dns.srv.iter().any(|s| srv_matches(&key, s)) {
-                return Err(Error::Refused(format!(
-                    "network '{name}' has a DNS SRV record for {} already",
-                    shown_srv(&srv)
-                )));
+                return Err(Error::refused(
+                    RefusedKind::Exists,
+                    format!(
+                        "network '{name}' has a DNS SRV record for {} already",
+                        shown_srv(&srv)
+                    ),
+                ));
             }
             insert(&mut dns.srv, srv, edit.command);
         }
@@ -326,9 +359,10 @@ fn delete_dns(dns: &mut Dns, key: &Key, net: &str) -> Result<(), Error> {
                 .iter()
                 .position(|t| t.name == *name)
                 .ok_or_else(|| {
-                    Error::Refused(format!(
-                        "network '{net}' has no DNS TXT record named '{name}'"
-                    ))
+                    Error::refused(
+                        RefusedKind::Missing,
+                        format!("network '{net}' has no DNS TXT record named '{name}'"),
+                    )
                 })?;
             dns.txt.remove(at);
         }
@@ -356,7 +390,10 @@ fn delete_dns(dns: &mut Dns, key: &Key, net: &str) -> Result<(), Error> {
             dns.srv.remove(at);
         }
         Key::DhcpHost(_) | Key::Portgroup { .. } => {
-            return Err(Error::Usage("the XML is not a DNS record".into()));
+            return Err(Error::usage(
+                UsageKind::WrongXml,
+                "the XML is not a DNS record",
+            ));
         }
     }
     Ok(())
@@ -374,8 +411,8 @@ fn one(
 ) -> Result<usize, Error> {
     match found {
         [i] => Ok(*i),
-        [] => Err(Error::Refused(none())),
-        _ => Err(Error::Refused(several())),
+        [] => Err(Error::refused(RefusedKind::Missing, none())),
+        _ => Err(Error::refused(RefusedKind::Ambiguous, several())),
     }
 }
 
@@ -393,9 +430,10 @@ fn portgroup(net: &mut Network, edit: &Edit) -> Result<(), Error> {
         }
     };
     let at = (net.portgroups.iter().position(|p| p.name == wanted)).ok_or_else(|| {
-        Error::Refused(format!(
-            "network '{name}' has no portgroup named '{wanted}'"
-        ))
+        Error::refused(
+            RefusedKind::Missing,
+            format!("network '{name}' has no portgroup named '{wanted}'"),
+        )
     })?;
     net.portgroups.remove(at);
     Ok(())
@@ -410,24 +448,33 @@ fn put_portgroup(net: &mut Network, pg: PortGroup, command: Command) -> Result<(
             .iter()
             .find(|p| p.default == Some(true) && p.name != pg.name)
     {
-        return Err(Error::Refused(format!(
-            "portgroup '{}' of network '{name}' is the default already; only one may be",
-            other.name
-        )));
+        return Err(Error::refused(
+            RefusedKind::Exists,
+            format!(
+                "portgroup '{}' of network '{name}' is the default already; only one may be",
+                other.name
+            ),
+        ));
     }
     match (command, found) {
         (Command::Modify, Some(at)) => net.portgroups[at] = pg,
         (Command::Modify, None) => {
-            return Err(Error::Refused(format!(
-                "network '{name}' has no portgroup named '{}' to modify; add it instead",
-                pg.name
-            )));
+            return Err(Error::refused(
+                RefusedKind::Missing,
+                format!(
+                    "network '{name}' has no portgroup named '{}' to modify; add it instead",
+                    pg.name
+                ),
+            ));
         }
         (_, Some(_)) => {
-            return Err(Error::Refused(format!(
-                "network '{name}' has a portgroup named '{}' already; modify it instead",
-                pg.name
-            )));
+            return Err(Error::refused(
+                RefusedKind::Exists,
+                format!(
+                    "network '{name}' has a portgroup named '{}' already; modify it instead",
+                    pg.name
+                ),
+            ));
         }
         (_, None) => insert(&mut net.portgroups, pg, command),
     }
@@ -461,9 +508,11 @@ mod tests {
         apply(net(), &edit(command, section, xml))
     }
 
-    fn refused(r: Result<Network, Error>) -> String {
+    /// The message of a refusal of kind `want`; anything else fails the test.
+    #[track_caller]
+    fn refused(want: RefusedKind, r: Result<Network, Error>) -> String {
         match r {
-            Err(Error::Refused(m)) => m,
+            Err(Error::Refused { kind, message }) if kind == want => message,
             other => panic!("wanted a refusal, got {other:?}"),
         }
     }
@@ -494,11 +543,14 @@ mod tests {
         // Delete needs every attribute given to match.
         let gone = run(Command::Delete, Section::IpDhcpHost, "<host name='a'/>").unwrap();
         assert!(hosts(&gone).is_empty());
-        let msg = refused(run(
-            Command::Delete,
-            Section::IpDhcpHost,
-            "<host name='a' ip='10.0.0.6'/>",
-        ));
+        let msg = refused(
+            RefusedKind::Missing,
+            run(
+                Command::Delete,
+                Section::IpDhcpHost,
+                "<host name='a' ip='10.0.0.6'/>",
+            ),
+        );
         assert_eq!(
             msg,
             "network 'n' has no DHCP host matching <host name='a' ip='10.0.0.6'/>"
@@ -508,7 +560,10 @@ mod tests {
             "<host mac='52:54:00:00:00:03' name='a' ip='10.0.0.7'/>",
             "<host mac='52:54:00:00:00:03' name='c' ip='10.0.0.5'/>",
         ] {
-            let msg = refused(run(Command::AddLast, Section::IpDhcpHost, clash));
+            let msg = refused(
+                RefusedKind::Exists,
+                run(Command::AddLast, Section::IpDhcpHost, clash),
+            );
             assert!(
                 msg.starts_with(
                     "network 'n' has a DHCP host <host mac='52:54:00:00:00:01' name='a' \
@@ -517,11 +572,14 @@ mod tests {
                 "{msg}"
             );
         }
-        let msg = refused(run(
-            Command::Modify,
-            Section::IpDhcpHost,
-            "<host mac='52:54:00:00:00:03' name='c' ip='10.0.0.7'/>",
-        ));
+        let msg = refused(
+            RefusedKind::Missing,
+            run(
+                Command::Modify,
+                Section::IpDhcpHost,
+                "<host mac='52:54:00:00:00:03' name='c' ip='10.0.0.7'/>",
+            ),
+        );
         assert!(msg.contains("no DHCP host with the MAC"), "{msg}");
     }
 
@@ -537,7 +595,7 @@ mod tests {
         assert_eq!(n.ips[1].dhcp.as_ref().unwrap().hosts.len(), 1);
         e.parent = Some(2);
         assert_eq!(
-            refused(apply(net(), &e)),
+            refused(RefusedKind::Missing, apply(net(), &e)),
             "network 'n' has no <ip> at index 2 (it has 2)"
         );
         // The default is the <ip> with DHCP, whose family refuses an id.
@@ -570,7 +628,10 @@ mod tests {
                 "<host ip='10.0.0.50'><hostname>other</hostname></host>",
             ),
         );
-        assert!(refused(again).contains("has a DNS host with address 10.0.0.50 already"));
+        assert!(
+            refused(RefusedKind::Exists, again)
+                .contains("has a DNS host with address 10.0.0.50 already")
+        );
         // A second address with the same name is legitimate.
         let two = apply(
             n.clone(),
@@ -589,7 +650,10 @@ mod tests {
                 "<host><hostname>www</hostname></host>",
             ),
         );
-        assert!(refused(by_name).starts_with("2 DNS hosts of network 'n' have name 'www'"));
+        assert!(
+            refused(RefusedKind::Ambiguous, by_name)
+                .starts_with("2 DNS hosts of network 'n' have name 'www'")
+        );
         let by_ip = apply(
             two,
             &e(Command::Delete, Section::DnsHost, "<host ip='10.0.0.51'/>"),
@@ -597,14 +661,17 @@ mod tests {
         .unwrap();
         assert_eq!(by_ip.dns.as_ref().unwrap().hosts.len(), 1);
         assert!(
-            refused(apply(
-                n,
-                &e(
-                    Command::Modify,
-                    Section::DnsHost,
-                    "<host ip='10.0.0.50'><hostname>www</hostname></host>"
+            refused(
+                RefusedKind::Unsupported,
+                apply(
+                    n,
+                    &e(
+                        Command::Modify,
+                        Section::DnsHost,
+                        "<host ip='10.0.0.50'><hostname>www</hostname></host>"
+                    )
                 )
-            ))
+            )
             .starts_with("DNS host records cannot be modified")
         );
 
@@ -623,7 +690,7 @@ mod tests {
             ),
         );
         assert_eq!(
-            refused(dup),
+            refused(RefusedKind::Exists, dup),
             "network 'n' has a DNS TXT record named 't' already"
         );
         let gone = apply(t, &e(Command::Delete, Section::DnsTxt, "<txt name='t'/>")).unwrap();
@@ -632,14 +699,17 @@ mod tests {
         let srv = "<srv service='http' protocol='tcp' target='www' port='80'/>";
         let s = run(Command::AddLast, Section::DnsSrv, srv).unwrap();
         assert!(
-            refused(apply(s.clone(), &e(Command::AddLast, Section::DnsSrv, srv)))
-                .contains("has a DNS SRV record for _http._tcp (target www) already")
+            refused(
+                RefusedKind::Exists,
+                apply(s.clone(), &e(Command::AddLast, Section::DnsSrv, srv))
+            )
+            .contains("has a DNS SRV record for _http._tcp (target www) already")
         );
         let none = apply(
             s.clone(),
             &e(Command::Delete, Section::DnsSrv, "<srv service='ftp'/>"),
         );
-        assert!(refused(none).contains("no DNS SRV record matching"));
+        assert!(refused(RefusedKind::Missing, none).contains("no DNS SRV record matching"));
         let gone = apply(
             s,
             &e(Command::Delete, Section::DnsSrv, "<srv protocol='tcp'/>"),
@@ -658,29 +728,34 @@ mod tests {
         .unwrap();
         assert_eq!(q.portgroups.len(), 2);
         assert_eq!(
-            refused(run(
-                Command::AddLast,
-                Section::Portgroup,
-                "<portgroup name='p'/>"
-            )),
+            refused(
+                RefusedKind::Exists,
+                run(
+                    Command::AddLast,
+                    Section::Portgroup,
+                    "<portgroup name='p'/>"
+                )
+            ),
             "network 'n' has a portgroup named 'p' already; modify it instead"
         );
         assert_eq!(
-            refused(run(
-                Command::AddLast,
-                Section::Portgroup,
-                "<portgroup name='q' default='yes'/>"
-            )),
+            refused(
+                RefusedKind::Exists,
+                run(
+                    Command::AddLast,
+                    Section::Portgroup,
+                    "<portgroup name='q' default='yes'/>"
+                )
+            ),
             "portgroup 'p' of network 'n' is the default already; only one may be"
         );
         let m = run(Command::Modify, Section::Portgroup, "<portgroup name='p'/>").unwrap();
         assert_eq!(m.portgroups[0].default, None);
         assert!(
-            refused(run(
-                Command::Delete,
-                Section::Portgroup,
-                "<portgroup name='z'/>"
-            ))
+            refused(
+                RefusedKind::Missing,
+                run(Command::Delete, Section::Portgroup, "<portgroup name='z'/>")
+            )
             .contains("no portgroup named 'z'")
         );
     }

@@ -8,6 +8,7 @@ use crate::backend::RenderedFile;
 use crate::backends::network::{FirewallBackend, Loaded};
 use crate::backends::{self, FIREWALLS};
 use crate::error::Error;
+use crate::error::LiveKind;
 
 /// The firewall a running network's rules go into: one of [`FIREWALLS`].
 pub type Firewall = &'static dyn FirewallBackend;
@@ -28,11 +29,14 @@ pub(super) fn choose(asked: Option<Firewall>) -> Result<Firewall, Error> {
     }
     let programs: Vec<&str> = FIREWALLS.iter().map(|f| f.program()).collect();
     let names: Vec<&str> = FIREWALLS.iter().map(|f| f.name()).collect();
-    Err(Error::Live(format!(
-        "neither {} works here; install {}",
-        programs.join(" nor "),
-        names.join(" or ")
-    )))
+    Err(Error::live(
+        LiveKind::Unavailable,
+        format!(
+            "neither {} works here; install {}",
+            programs.join(" nor "),
+            names.join(" or ")
+        ),
+    ))
 }
 
 /// Loads the network's rendered fragments (`files`, this backend's) and records how each
@@ -61,10 +65,13 @@ pub(super) fn load_rules(
 /// is returned as a warning.
 pub(super) fn remove_rules(fw: Option<Firewall>, loaded: Loaded) -> Result<Option<String>, Error> {
     let fw = fw.ok_or_else(|| {
-        Error::Live(format!(
-            "no firewall backend of this netloom loaded the rules that `{}` removes",
-            crate::live::cmd::shown(&loaded.loader)
-        ))
+        Error::live(
+            LiveKind::Unavailable,
+            format!(
+                "no firewall backend of this netloom loaded the rules that `{}` removes",
+                crate::live::cmd::shown(&loaded.loader)
+            ),
+        )
     })?;
     let missing = fw.remove(&loaded)?;
     Ok((missing > 0).then(|| {

@@ -2,6 +2,7 @@
 //! forwarding it needs, made with `ip` the way libvirt's `networkStartNetworkVirtual` makes
 //! them, each step recorded for stop.
 
+use crate::error::LiveKind;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
@@ -35,10 +36,13 @@ pub(super) fn check_routes(net: &Network) -> Result<(), Error> {
             .iter()
             .find(|(dst, _)| parse_dst(dst) == Some(subnet));
         if let Some((dst, dev)) = clash {
-            return Err(Error::Live(format!(
-                "network '{}': its subnet {dst} is already routed through {dev}",
-                net.name
-            )));
+            return Err(Error::live(
+                LiveKind::Conflict,
+                format!(
+                    "network '{}': its subnet {dst} is already routed through {dev}",
+                    net.name
+                ),
+            ));
         }
     }
     Ok(())
@@ -50,7 +54,7 @@ pub(super) fn check_routes(net: &Network) -> Result<(), Error> {
 /// has no single device to name and is passed over.
 fn destinations(net: &Network, shown: &str, json: &str) -> Result<Vec<(String, String)>, Error> {
     let doc: Vec<serde_json::Value> = serde_json::from_str(json).map_err(|e| {
-        Error::Live(format!(
+        Error::live(LiveKind::Unreadable, format!(
             "network '{}': cannot check its subnet against the host's routes: `{shown}` printed \
              what is not a JSON list of routes: {e}",
             net.name
@@ -86,10 +90,13 @@ pub(super) fn create_bridge(
 ) -> Result<(), Error> {
     let name = bridge.as_str();
     if devices()?.contains(name) {
-        return Err(Error::Live(format!(
-            "network '{}': a device named {name} exists already",
-            net.name
-        )));
+        return Err(Error::live(
+            LiveKind::Conflict,
+            format!(
+                "network '{}': a device named {name} exists already",
+                net.name
+            ),
+        ));
     }
     let def = net.bridge.as_ref();
     let stp = def.and_then(|b| b.stp).unwrap_or(true);
@@ -192,10 +199,13 @@ pub(super) fn forwarding_keys(net: &Network) -> Vec<&'static str> {
 pub(super) fn enable_forwarding(net: &Network, steps: &mut Vec<Step>) -> Result<(), Error> {
     for key in forwarding_keys(net) {
         let old = cmd::read_sysctl(key).ok_or_else(|| {
-            Error::Live(format!(
-                "network '{}' needs {key}, which this kernel does not have",
-                net.name
-            ))
+            Error::live(
+                LiveKind::Unavailable,
+                format!(
+                    "network '{}' needs {key}, which this kernel does not have",
+                    net.name
+                ),
+            )
         })?;
         if old != "1" {
             let interfaces = interface_values(key);
@@ -262,11 +272,14 @@ pub(super) fn delete_own(name: &str, kind: &str) -> Result<(), Error> {
         return Ok(());
     }
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).map_err(|e| {
-        Error::Live(format!(
-            "cannot tell whether {name} is still the {kind} device netloom made: `{}` printed \
+        Error::live(
+            LiveKind::Unreadable,
+            format!(
+                "cannot tell whether {name} is still the {kind} device netloom made: `{}` printed \
              what is not JSON: {e}; left alone",
-            cmd::shown(&show)
-        ))
+                cmd::shown(&show)
+            ),
+        )
     })?;
     let found = doc
         .get(0)
@@ -274,10 +287,13 @@ pub(super) fn delete_own(name: &str, kind: &str) -> Result<(), Error> {
         .and_then(|i| i.get("info_kind"))
         .and_then(|k| k.as_str());
     if found != Some(kind) {
-        return Err(Error::Live(format!(
-            "{name} is no longer the {kind} device netloom made (it is a {}); left alone",
-            found.unwrap_or("device of unknown kind")
-        )));
+        return Err(Error::live(
+            LiveKind::Conflict,
+            format!(
+                "{name} is no longer the {kind} device netloom made (it is a {}); left alone",
+                found.unwrap_or("device of unknown kind")
+            ),
+        ));
     }
     cmd::run(&argv(&["ip", "link", "del", "dev", name]), None).map(drop)
 }

@@ -3,6 +3,7 @@
 //! The network that made such a change may stop while another still needs it, so the
 //! change is kept in a mark of the root, and undone by whichever network stops last.
 
+use crate::error::LiveKind;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -73,8 +74,12 @@ impl Change {
 fn load<T: Default + for<'de> Deserialize<'de>>(root: &TargetRoot, path: &str) -> Result<T, Error> {
     match read(root, path)? {
         None => Ok(T::default()),
-        Some(text) => serde_json::from_str(&text)
-            .map_err(|e| Error::Live(format!("{path}: not a mark netloom wrote: {e}"))),
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            Error::live(
+                LiveKind::Unreadable,
+                format!("{path}: not a mark netloom wrote: {e}"),
+            )
+        }),
     }
 }
 

@@ -22,6 +22,7 @@ mod stop;
 mod update;
 mod vxlan;
 
+use crate::error::{LiveKind, RefusedKind};
 use std::collections::BTreeSet;
 
 use crate::backend::RenderedFile;
@@ -102,10 +103,10 @@ fn read_record(root: &TargetRoot, name: &NetName) -> Result<Option<Record>, Erro
         return Ok(None);
     };
     serde_json::from_str(&text).map(Some).map_err(|e| {
-        Error::Live(format!(
-            "{}: not a record netloom wrote: {e}",
-            root.shown(&rel)
-        ))
+        Error::live(
+            LiveKind::Unreadable,
+            format!("{}: not a record netloom wrote: {e}", root.shown(&rel)),
+        )
     })
 }
 
@@ -179,9 +180,10 @@ pub fn dumpxml(root: &TargetRoot, name: &NetName, inactive: bool) -> Result<Stri
 }
 
 fn not_found(name: &NetName) -> Error {
-    Error::Live(format!(
-        "no network named '{name}'; `netloom net list --all` shows them"
-    ))
+    Error::live(
+        LiveKind::Missing,
+        format!("no network named '{name}'; `netloom net list --all` shows them"),
+    )
 }
 
 /// Defines `net` (or replaces its definition), filling in what libvirt generates: the
@@ -222,18 +224,24 @@ fn complete(root: &TargetRoot, net: &mut Network) -> Result<(), Error> {
     net.fill_defaults();
     let uuid = net.uuid_or_derived();
     if let Some(o) = same.iter().find(|o| o.uuid_or_derived() != uuid) {
-        return Err(Error::Refused(format!(
-            "network '{}' exists with UUID {}, not {uuid}; keep its UUID or leave it out",
-            net.name,
-            o.uuid_or_derived()
-        )));
+        return Err(Error::refused(
+            RefusedKind::Exists,
+            format!(
+                "network '{}' exists with UUID {}, not {uuid}; keep its UUID or leave it out",
+                net.name,
+                o.uuid_or_derived()
+            ),
+        ));
     }
     let others: Vec<&Network> = others.iter().filter(|o| o.name != net.name).collect();
     if let Some(o) = others.iter().find(|o| o.uuid_or_derived() == uuid) {
-        return Err(Error::Refused(format!(
-            "network '{}' has UUID {uuid} already; give '{}' another",
-            o.name, net.name
-        )));
+        return Err(Error::refused(
+            RefusedKind::Exists,
+            format!(
+                "network '{}' has UUID {uuid} already; give '{}' another",
+                o.name, net.name
+            ),
+        ));
     }
     if !net.has_own_bridge() {
         return Ok(());
@@ -248,10 +256,10 @@ fn complete(root: &TargetRoot, net: &mut Network) -> Result<(), Error> {
             .iter()
             .find(|o| o.bridge_name().as_ref() == Some(&bridge))
         {
-            return Err(Error::Refused(format!(
-                "bridge '{bridge}' is already used by network '{}'",
-                o.name
-            )));
+            return Err(Error::refused(
+                RefusedKind::Exists,
+                format!("bridge '{bridge}' is already used by network '{}'", o.name),
+            ));
         }
         return Ok(());
     }
@@ -266,10 +274,17 @@ fn complete(root: &TargetRoot, net: &mut Network) -> Result<(), Error> {
         .map(|n| template.replacen("%d", &n.to_string(), 1))
         .find(|b| !used.contains(b) && !devices.contains(b))
         .ok_or_else(|| {
-            Error::Refused(format!("no free bridge name for the template '{template}'"))
+            Error::refused(
+                RefusedKind::Exhausted,
+                format!("no free bridge name for the template '{template}'"),
+            )
         })?;
-    let name = BridgeName::parse(&free)
-        .map_err(|e| Error::Refused(format!("the template '{template}' gives '{free}': {e}")))?;
+    let name = BridgeName::parse(&free).map_err(|e| {
+        Error::refused(
+            RefusedKind::Exhausted,
+            format!("the template '{template}' gives '{free}': {e}"),
+        )
+    })?;
     net.bridge.get_or_insert_with(BridgeDef::default).name = Some(name);
     Ok(())
 }
@@ -298,9 +313,12 @@ pub fn undefine(
 
 fn not_defined(root: &TargetRoot, name: &NetName) -> Result<Error, Error> {
     Ok(if read(root, &Paths::of(name).record)?.is_some() {
-        Error::Refused(format!(
-            "network '{name}' is transient (running without a definition); define it first"
-        ))
+        Error::refused(
+            RefusedKind::Unsupported,
+            format!(
+                "network '{name}' is transient (running without a definition); define it first"
+            ),
+        )
     } else {
         not_found(name)
     })

@@ -14,6 +14,7 @@ use super::stop::{same_netns, undo};
 use super::{Paths, not_found, read, read_network, read_record, start};
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths, port};
 use crate::error::Error;
+use crate::error::{LiveKind, RefusedKind};
 use crate::model::network::{NetName, Network};
 
 /// Restarts running network `name`. Returns what to tell the user (rules already gone, a
@@ -33,27 +34,34 @@ pub fn restart(
         if read(root, &paths.def)?.is_none() {
             return Err(not_found(name));
         }
-        return Err(Error::Live(format!(
-            "network '{name}' is not active; start it with `netloom net start {name}`"
-        )));
+        return Err(Error::live(
+            LiveKind::Inactive,
+            format!("network '{name}' is not active; start it with `netloom net start {name}`"),
+        ));
     };
     if !same_netns(&record) {
-        return Err(Error::Refused(format!(
-            "network '{name}' was started in network namespace {}; restart it from there",
-            record.netns
-        )));
+        return Err(Error::refused(
+            RefusedKind::Elsewhere,
+            format!(
+                "network '{name}' was started in network namespace {}; restart it from there",
+                record.netns
+            ),
+        ));
     }
     let net = wanted(root, name, &paths)?;
     let ports = port::ports_on(root, name)?;
     let refs: Vec<_> = ports.iter().collect();
     let (_, rejected) = crate::port::count(&net, &refs);
     if let Some((id, why)) = rejected.first() {
-        return Err(Error::Refused(format!(
-            "network '{name}' as defined now cannot take back guest port {id} ({}); nothing \
+        return Err(Error::refused(
+            RefusedKind::Mismatch,
+            format!(
+                "network '{name}' as defined now cannot take back guest port {id} ({}); nothing \
              was changed: unplug that guest first, or restore the definition it was plugged \
              with",
-            why.report()
-        )));
+                why.report()
+            ),
+        ));
     }
     let fw = fw::of(&record);
     let mut notes = take_down(session, root, name, &paths, &record, command)?;
@@ -64,12 +72,15 @@ pub fn restart(
                 Ok(()) => String::new(),
                 Err(more) => format!("; releasing what it shared failed: {}", more.report()),
             };
-            return Err(Error::Live(format!(
-                "network '{name}' was stopped to restart and did not start again: {}; it is \
+            return Err(Error::live(
+                LiveKind::Undo,
+                format!(
+                    "network '{name}' was stopped to restart and did not start again: {}; it is \
                  stopped now, and its {} guest port(s) were released{left}",
-                e.report(),
-                ports.len()
-            )));
+                    e.report(),
+                    ports.len()
+                ),
+            ));
         }
     }
     notes.extend(port::reattach(session, root, name, command)?);
@@ -100,11 +111,14 @@ fn take_down(
     let others = Others::load(root, name)?;
     let undone = undo(root, &others, name, fw::of(record), &record.steps);
     if !undone.failed.is_empty() {
-        return Err(Error::Live(format!(
-            "network '{name}' could not be stopped to restart: {}; it stays recorded as \
+        return Err(Error::live(
+            LiveKind::Undo,
+            format!(
+                "network '{name}' could not be stopped to restart: {}; it stays recorded as \
              running, so `netloom net stop {name}` can try again",
-            undone.failed.join("; ")
-        )));
+                undone.failed.join("; ")
+            ),
+        ));
     }
     let mut removed = vec![paths.live.clone(), paths.record.clone(), paths.pid.clone()];
     removed.extend(record.files.iter().cloned());
@@ -141,6 +155,6 @@ fn abandon(
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Error::Live(failed.join("; ")))
+        Err(Error::live(LiveKind::Undo, failed.join("; ")))
     }
 }

@@ -3,6 +3,7 @@
 //! bring it up, add routes, enable forwarding, start dnsmasq), each step recorded, and all
 //! of them undone, last first, when one fails.
 
+use crate::error::{LiveKind, RefusedKind, UsageKind};
 use std::os::unix::fs::PermissionsExt;
 
 use super::fw::{self, Firewall};
@@ -46,10 +47,13 @@ pub fn create(
     command: &str,
 ) -> Result<Vec<String>, Error> {
     if read(root, &Paths::of(&net.name).def)?.is_some() {
-        return Err(Error::Refused(format!(
-            "network '{0}' is defined in {DEF_DIR}; start it with `netloom net start {0}`",
-            net.name
-        )));
+        return Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!(
+                "network '{0}' is defined in {DEF_DIR}; start it with `netloom net start {0}`",
+                net.name
+            ),
+        ));
     }
     if read(root, &Paths::of(&net.name).record)?.is_some() {
         return Err(active(&net.name));
@@ -59,12 +63,16 @@ pub fn create(
 }
 
 fn active(name: &NetName) -> Error {
-    Error::Live(format!("network '{name}' is already active"))
+    Error::live(
+        LiveKind::Active,
+        format!("network '{name}' is already active"),
+    )
 }
 
 /// Fails at fault-injection point `net-POINT` (tests only; see `engine/fault.rs`).
 fn fault_at(point: &str) -> Result<(), Error> {
-    fault::point(format_args!("net-{point}")).map_err(|e| Error::Live(e.to_string()))
+    fault::point(format_args!("net-{point}"))
+        .map_err(|e| Error::live(LiveKind::Injected, e.to_string()))
 }
 
 /// Where dnsmasq finds its files and writes its pid: absolute paths under the root,
@@ -77,11 +85,14 @@ pub(super) fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext
             .map(str::to_owned)
     };
     let refuse = |why: String| {
-        Error::Usage(format!(
-            "the root {} cannot hold a running network, since dnsmasq is given paths inside \
+        Error::usage(
+            UsageKind::Unsupported,
+            format!(
+                "the root {} cannot hold a running network, since dnsmasq is given paths inside \
              it: {why}",
-            root.path_for_programs().display()
-        ))
+                root.path_for_programs().display()
+            ),
+        )
     };
     let (Some(dir), Some(pid)) = (abs(DHCP.dir()), abs(pid)) else {
         return Err(refuse("its path is not UTF-8".into()));
@@ -153,10 +164,13 @@ fn refuse_unfinished(root: &TargetRoot, paths: &Paths, name: &NetName) -> Result
         return Err(active(name));
     }
     if read(root, &paths.intent)?.is_some() {
-        return Err(Error::Refused(format!(
-            "an earlier start of network '{name}' was interrupted; `netloom net stop {name}` \
+        return Err(Error::refused(
+            RefusedKind::Interrupted,
+            format!(
+                "an earlier start of network '{name}' was interrupted; `netloom net stop {name}` \
              undoes what it made"
-        )));
+            ),
+        ));
     }
     Ok(())
 }
@@ -165,12 +179,15 @@ fn refuse_unfinished(root: &TargetRoot, paths: &Paths, name: &NetName) -> Result
 fn refuse_other_netns(others: &Others) -> Result<(), Error> {
     match others.elsewhere() {
         None => Ok(()),
-        Some((other, netns)) => Err(Error::Refused(format!(
-            "network '{other}' of this root runs in network namespace {netns}, and this \
+        Some((other, netns)) => Err(Error::refused(
+            RefusedKind::Elsewhere,
+            format!(
+                "network '{other}' of this root runs in network namespace {netns}, and this \
              netloom runs in {}; the running networks of one root share one namespace (use \
              another --root for another namespace)",
-            current_netns()
-        ))),
+                current_netns()
+            ),
+        )),
     }
 }
 
@@ -202,11 +219,14 @@ fn prepare(
     asked: Option<Firewall>,
 ) -> Result<Prepared, Error> {
     let bridge = net.bridge_name().ok_or_else(|| {
-        Error::Live(format!(
-            "network '{}' has no bridge name; define it (which picks a free one) or give \
+        Error::live(
+            LiveKind::Unavailable,
+            format!(
+                "network '{}' has no bridge name; define it (which picks a free one) or give \
              <bridge name='…'/>",
-            net.name
-        ))
+                net.name
+            ),
+        )
     })?;
     refuse_unapplied(net)?;
     let plan = firewall::plan(net)?;
@@ -318,7 +338,10 @@ impl Started<'_> {
         };
         started.map_err(|e| match session.undo(id) {
             Ok(()) => e,
-            Err(undo) => Error::Live(format!("{e}; restoring the files failed: {undo}")),
+            Err(undo) => Error::live(
+                LiveKind::Undo,
+                format!("{e}; restoring the files failed: {undo}"),
+            ),
         })
     }
 
@@ -373,13 +396,16 @@ fn refuse_unapplied(net: &Network) -> Result<(), Error> {
     if skipped.is_empty() {
         return Ok(());
     }
-    Err(Error::Refused(format!(
-        "network '{}': netloom cannot apply {} when it starts the network, and will not \
+    Err(Error::refused(
+        RefusedKind::Unsupported,
+        format!(
+            "network '{}': netloom cannot apply {} when it starts the network, and will not \
          start it without; remove {} from the definition",
-        net.name,
-        skipped.join(", "),
-        if skipped.len() == 1 { "it" } else { "them" }
-    )))
+            net.name,
+            skipped.join(", "),
+            if skipped.len() == 1 { "it" } else { "them" }
+        ),
+    ))
 }
 
 /// What libvirt does at start for a network with its own bridge that netloom does not, so
@@ -426,11 +452,14 @@ fn searchable(root: &TargetRoot, dir: &str) -> Result<(), Error> {
     }
     for (shown, mode) in modes {
         if mode & 0o001 == 0 {
-            return Err(Error::Live(format!(
-                "{} reads its hosts files as an unprivileged user, who cannot enter {shown} \
+            return Err(Error::live(
+                LiveKind::Unavailable,
+                format!(
+                    "{} reads its hosts files as an unprivileged user, who cannot enter {shown} \
                  (mode {mode:o}); make it searchable by others (chmod o+x)",
-                DHCP.name()
-            )));
+                    DHCP.name()
+                ),
+            ));
         }
     }
     Ok(())

@@ -13,6 +13,7 @@ use crate::backends::firewall::BaseStep;
 use crate::backends::network::Loaded;
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths};
 use crate::error::Error;
+use crate::error::{LiveKind, RefusedKind};
 use crate::model::network::NetName;
 
 /// What undoing a record's steps gave.
@@ -135,7 +136,10 @@ pub fn stop(
         if read(root, &paths.def)?.is_none() {
             return Err(not_found(name));
         }
-        return Err(Error::Live(format!("network '{name}' is not active")));
+        return Err(Error::live(
+            LiveKind::Inactive,
+            format!("network '{name}' is not active"),
+        ));
     };
     let elsewhere = !same_netns(&record);
     if elsewhere && !force {
@@ -183,13 +187,16 @@ impl Leftovers {
 
 /// The refusal to stop, from here, a network started in another network namespace.
 fn elsewhere_refused(name: &NetName, record: &Record) -> Error {
-    Error::Refused(format!(
-        "network '{name}' was started in network namespace {}, and this netloom runs in \
+    Error::refused(
+        RefusedKind::Elsewhere,
+        format!(
+            "network '{name}' was started in network namespace {}, and this netloom runs in \
          {}; stop it from there (`ip netns exec NAME netloom …`, or `nsenter --net` into \
          its dnsmasq), or forget it with `net stop --force` if that namespace is gone",
-        record.netns,
-        current_netns()
-    ))
+            record.netns,
+            current_netns()
+        ),
+    )
 }
 
 /// `--force` on a network of another namespace: only its processes are reachable from
@@ -209,7 +216,7 @@ fn forget_elsewhere(
         .collect();
     let undone = undo(root, others, name, None, &own);
     if !undone.failed.is_empty() {
-        return Err(Error::Live(undone.failed.join("; ")));
+        return Err(Error::live(LiveKind::Undo, undone.failed.join("; ")));
     }
     left.warnings.push(format!(
         "network '{name}': its bridge, rules and sysctls were left to network namespace {}",
@@ -230,11 +237,14 @@ fn undo_here(
     let fw = fw::of(record);
     let undone = undo(root, others, name, fw, &record.steps);
     if !undone.failed.is_empty() {
-        return Err(Error::Live(format!(
-            "network '{name}' could not be stopped completely: {}; it stays recorded as \
+        return Err(Error::live(
+            LiveKind::Undo,
+            format!(
+                "network '{name}' could not be stopped completely: {}; it stays recorded as \
              running, so `netloom net stop {name}` tries again",
-            undone.failed.join("; ")
-        )));
+                undone.failed.join("; ")
+            ),
+        ));
     }
     left.warnings.extend(undone.warnings);
     let (forwarding, failed) = marks::release_forwarding(root, others)?;
@@ -294,26 +304,32 @@ fn clean_interrupted(
     command: &str,
 ) -> Result<Vec<String>, Error> {
     let intent: Intent = serde_json::from_str(text).map_err(|e| {
-        Error::Live(format!(
+        Error::live(LiveKind::Unreadable, format!(
             "{}: not an intent netloom wrote ({e}); remove it once nothing of the start is left",
             paths.intent
         ))
     })?;
     if !same_netns(&intent.record) {
-        return Err(Error::Refused(format!(
-            "the interrupted start of network '{name}' was in network namespace {}; run \
+        return Err(Error::refused(
+            RefusedKind::Elsewhere,
+            format!(
+                "the interrupted start of network '{name}' was in network namespace {}; run \
              `net stop {name}` there",
-            intent.record.netns
-        )));
+                intent.record.netns
+            ),
+        ));
     }
     let fw = fw::of(&intent.record);
     let others = Others::load(root, name)?;
     let undone = undo_intent(root, &others, name, fw, &intent);
     if !undone.failed.is_empty() {
-        return Err(Error::Live(format!(
-            "the interrupted start of network '{name}' could not be undone completely: {}",
-            undone.failed.join("; ")
-        )));
+        return Err(Error::live(
+            LiveKind::Undo,
+            format!(
+                "the interrupted start of network '{name}' could not be undone completely: {}",
+                undone.failed.join("; ")
+            ),
+        ));
     }
     let (mut files, mut removed) = (Vec::new(), Vec::new());
     marks::add_forwarding(root, &undone.kept)?.into_plan(&mut files, &mut removed);

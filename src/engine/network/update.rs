@@ -19,6 +19,7 @@ use crate::backend::RenderedFile;
 use crate::backends::{DHCP, FIREWALLS, firewall};
 use crate::engine::{DEFINITIONS, RUNTIME, Session, TargetRoot, plan_paths};
 use crate::error::Error;
+use crate::error::{LiveKind, RefusedKind};
 use crate::model::network::{NetName, Network};
 use crate::xml;
 
@@ -89,19 +90,23 @@ pub fn update(
         (false, _) => None,
         (true, Some(d)) => Some(edit::apply(d, edit)?),
         (true, None) => {
-            return Err(Error::Refused(format!(
-                "network '{name}' is transient (running without a definition): only its live \
+            return Err(Error::refused(
+                RefusedKind::Unsupported,
+                format!(
+                    "network '{name}' is transient (running without a definition): only its live \
                  state can be updated (--live)"
-            )));
+                ),
+            ));
         }
     };
     let change = match (live, &record) {
         (false, _) => None,
         (true, Some(r)) => Some(plan_live(root, name, &paths, r, edit)?),
         (true, None) => {
-            return Err(Error::Live(format!(
-                "network '{name}' is not active; update its definition with --config"
-            )));
+            return Err(Error::live(
+                LiveKind::Inactive,
+                format!("network '{name}' is not active; update its definition with --config"),
+            ));
         }
     };
     let defined = match new_def {
@@ -120,11 +125,14 @@ pub fn update(
         None => Reload::Nothing,
         Some(c) => commit_live(session, root, &paths, c, command).map_err(|e| {
             match defined.map(|id| session.undo(id)) {
-                Some(Err(undo)) => Error::Live(format!(
-                    "{}; restoring the definition failed: {}",
-                    e.report(),
-                    undo.report()
-                )),
+                Some(Err(undo)) => Error::live(
+                    LiveKind::Undo,
+                    format!(
+                        "{}; restoring the definition failed: {}",
+                        e.report(),
+                        undo.report()
+                    ),
+                ),
                 _ => e,
             }
         })?,
@@ -146,19 +154,25 @@ fn plan_live(
     edit: &Edit,
 ) -> Result<LiveChange, Error> {
     if !same_netns(record) {
-        return Err(Error::Refused(format!(
-            "network '{name}' runs in network namespace {}; update it from there",
-            record.netns
-        )));
+        return Err(Error::refused(
+            RefusedKind::Elsewhere,
+            format!(
+                "network '{name}' runs in network namespace {}; update it from there",
+                record.netns
+            ),
+        ));
     }
     let old = read_network(root, &paths.live)?.ok_or_else(|| not_found(name))?;
     let new = edit::apply(old.clone(), edit)?;
     if rules(&old, record)? != rules(&new, record)? {
-        return Err(Error::Refused(format!(
-            "this change alters the firewall rules of network '{name}', which a running \
+        return Err(Error::refused(
+            RefusedKind::Unsupported,
+            format!(
+                "this change alters the firewall rules of network '{name}', which a running \
              network keeps as they were loaded at start; update the definition (--config) and \
              run `netloom net restart {name}`"
-        )));
+            ),
+        ));
     }
     let ctx = start::dnsmasq_context(root, &paths.pid)?;
     let (was, now) = (DHCP.render(&old, &ctx)?, DHCP.render(&new, &ctx)?);
@@ -249,6 +263,9 @@ fn commit_live(
                 why.push_str(&format!("; starting it again failed: {}", again.report()));
             }
         }
-        Error::Live(format!("{} did not take the change: {why}", DHCP.name()))
+        Error::live(
+            LiveKind::Failed,
+            format!("{} did not take the change: {why}", DHCP.name()),
+        )
     })
 }

@@ -3,6 +3,7 @@
 //! per peer, so broadcasts and unknown destinations reach every peer and the device learns
 //! where each guest is), and an MTU lowered by what the encapsulation adds.
 
+use crate::error::LiveKind;
 use std::net::IpAddr;
 
 use super::cmd::{self, argv};
@@ -14,8 +15,12 @@ use crate::model::network::Network;
 /// The device of this host that holds `addr`, with its MTU, from `ip -j addr`.
 fn underlay(addr: IpAddr) -> Result<Option<(String, u32)>, Error> {
     let out = cmd::run(&argv(&["ip", "-j", "addr", "show"]), None)?;
-    let doc: serde_json::Value = serde_json::from_str(&out)
-        .map_err(|e| Error::Live(format!("cannot read the output of `ip -j addr show`: {e}")))?;
+    let doc: serde_json::Value = serde_json::from_str(&out).map_err(|e| {
+        Error::live(
+            LiveKind::Unreadable,
+            format!("cannot read the output of `ip -j addr show`: {e}"),
+        )
+    })?;
     let want = addr.to_string();
     Ok(doc.as_array().into_iter().flatten().find_map(|link| {
         let has = link
@@ -40,7 +45,8 @@ pub(super) fn create(
     let (Some(x), Some(vni)) = (&net.cross_host, net.vni()) else {
         return Ok(None);
     };
-    let fail = |why: String| Error::Live(format!("network '{}': {why}", net.name));
+    let fail =
+        |why: String| Error::live(LiveKind::Failed, format!("network '{}': {why}", net.name));
     let listen = x.listen.address;
     let (dev, under_mtu) = underlay(listen)?.ok_or_else(|| {
         fail(format!(

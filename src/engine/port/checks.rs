@@ -1,6 +1,7 @@
 //! What a plug refuses before anything is written: MACs and target devices that are not
 //! the guest's to use, and what the host step would fail on.
 
+use crate::error::RefusedKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Target;
@@ -30,16 +31,22 @@ pub(super) fn macs_of_others(
         .filter_map(|(i, f)| f.mac.map(|m| (i, m)))
     {
         if let Some(other) = out.get(&m) {
-            return Err(Error::Refused(format!(
-                "interface {} has MAC {m}, which guest '{other}' uses already",
-                index + 1
-            )));
+            return Err(Error::refused(
+                RefusedKind::Exists,
+                format!(
+                    "interface {} has MAC {m}, which guest '{other}' uses already",
+                    index + 1
+                ),
+            ));
         }
         if !seen.insert(m) {
-            return Err(Error::Refused(format!(
-                "interface {} has MAC {m}, which an earlier interface has too",
-                index + 1
-            )));
+            return Err(Error::refused(
+                RefusedKind::Exists,
+                format!(
+                    "interface {} has MAC {m}, which an earlier interface has too",
+                    index + 1
+                ),
+            ));
         }
     }
     Ok(out)
@@ -64,9 +71,10 @@ pub(super) fn check_targets(
         };
         let which = format!("interface {} (target dev '{dev}')", index + 1);
         if !seen.insert(dev) {
-            return Err(Error::Refused(format!(
-                "{which}: an earlier interface has that device too"
-            )));
+            return Err(Error::refused(
+                RefusedKind::Exists,
+                format!("{which}: an earlier interface has that device too"),
+            ));
         }
         if let Some((other, _)) = t.guests.iter().find(|(n, g)| {
             *n != name
@@ -75,9 +83,10 @@ pub(super) fn check_targets(
                     .iter()
                     .any(|i| i.target.as_ref().map(IfaceName::as_str) == Some(dev))
         }) {
-            return Err(Error::Refused(format!(
-                "{which}: guest '{other}' uses that device"
-            )));
+            return Err(Error::refused(
+                RefusedKind::Exists,
+                format!("{which}: guest '{other}' uses that device"),
+            ));
         }
         for net in stored.networks.values() {
             let bridge = net.bridge_name();
@@ -90,10 +99,10 @@ pub(super) fn check_targets(
                     .chain(f.pf.as_ref())
             });
             if bridge.iter().chain(pool).any(|d| d.as_str() == dev) {
-                return Err(Error::Refused(format!(
-                    "{which}: that device belongs to network '{}'",
-                    net.name
-                )));
+                return Err(Error::refused(
+                    RefusedKind::Exists,
+                    format!("{which}: that device belongs to network '{}'", net.name),
+                ));
             }
         }
         let ours = before
@@ -105,13 +114,16 @@ pub(super) fn check_targets(
                 .as_deref()
                 .is_some_and(|k| host::GUEST_KINDS.contains(&k))
             {
-                return Err(Error::Refused(format!(
-                    "{which}: that device exists and is {}, not a tap, veth or macvtap; a \
+                return Err(Error::refused(
+                    RefusedKind::NotOurs,
+                    format!(
+                        "{which}: that device exists and is {}, not a tap, veth or macvtap; a \
                      guest's backend is never a device of the host's own",
-                    kind.map_or("a physical or loopback device".to_owned(), |k| format!(
-                        "a {k} device"
-                    ))
-                )));
+                        kind.map_or("a physical or loopback device".to_owned(), |k| format!(
+                            "a {k} device"
+                        ))
+                    ),
+                ));
             }
         }
     }
@@ -127,12 +139,15 @@ pub(super) fn preflight(
     have: &BTreeSet<String>,
 ) -> Result<(), Error> {
     for (index, iface) in now.iter().enumerate() {
-        let which = |what: String| {
-            Error::Refused(format!(
-                "interface {} ({}): {what}",
-                index + 1,
-                iface.mac.map(|m| m.to_string()).unwrap_or_default()
-            ))
+        let which = |kind: RefusedKind, what: String| {
+            Error::refused(
+                kind,
+                format!(
+                    "interface {} ({}): {what}",
+                    index + 1,
+                    iface.mac.map(|m| m.to_string()).unwrap_or_default()
+                ),
+            )
         };
         match Wanted::of(iface) {
             Wanted::Tap {
@@ -141,28 +156,36 @@ pub(super) fn preflight(
                 ..
             } => {
                 if !have.contains(b.as_str()) {
-                    return Err(which(format!("bridge '{b}' does not exist")));
+                    return Err(which(
+                        RefusedKind::Missing,
+                        format!("bridge '{b}' does not exist"),
+                    ));
                 }
                 let existing = host::device(dev.as_str());
                 if let Some(k) = existing.and_then(|d| d.kind).filter(|k| k == "macvtap")
                     && !made.contains(dev.as_str())
                 {
-                    return Err(which(format!(
-                        "target dev '{dev}' is a {k}, which cannot join bridge '{b}'"
-                    )));
+                    return Err(which(
+                        RefusedKind::NotOurs,
+                        format!("target dev '{dev}' is a {k}, which cannot join bridge '{b}'"),
+                    ));
                 }
             }
             Wanted::Macvtap { dev, lower, .. } => {
                 if !have.contains(lower.as_str()) {
-                    return Err(which(format!("device '{lower}' does not exist")));
+                    return Err(which(
+                        RefusedKind::Missing,
+                        format!("device '{lower}' does not exist"),
+                    ));
                 }
                 let existing = host::device(dev.as_str());
                 if let Some(k) = existing.and_then(|d| d.kind).filter(|k| k != "macvtap")
                     && !made.contains(dev.as_str())
                 {
-                    return Err(which(format!(
-                        "target dev '{dev}' is a {k}, not a macvtap on '{lower}'"
-                    )));
+                    return Err(which(
+                        RefusedKind::NotOurs,
+                        format!("target dev '{dev}' is a {k}, not a macvtap on '{lower}'"),
+                    ));
                 }
             }
             _ => {}

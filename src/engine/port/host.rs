@@ -2,6 +2,7 @@
 //! on a bridge, the macvtap on a pool device, or a device left detached with its link down.
 //! Each change is recorded so that a plug that fails later can put things back.
 
+use crate::error::{LiveKind, RefusedKind};
 use std::collections::BTreeSet;
 
 use crate::error::Error;
@@ -311,13 +312,16 @@ impl HostChanges {
         wanted: &str,
     ) -> Result<(), Error> {
         if !made.contains(dev) {
-            return Err(Error::Refused(format!(
-                "device '{dev}' exists and is not {wanted} (it is {}); netloom did not make \
+            return Err(Error::refused(
+                RefusedKind::NotOurs,
+                format!(
+                    "device '{dev}' exists and is not {wanted} (it is {}); netloom did not make \
                  it, so it will not replace it",
-                have.kind
-                    .as_deref()
-                    .map_or("a physical device".to_owned(), |k| format!("a {k}"))
-            )));
+                    have.kind
+                        .as_deref()
+                        .map_or("a physical device".to_owned(), |k| format!("a {k}"))
+                ),
+            ));
         }
         ip(&["link", "del", "dev", dev])?;
         self.done.push(Done::Removed(dev.to_owned()));
@@ -341,9 +345,10 @@ impl HostChanges {
         for step in self.done.into_iter().rev() {
             let result = match &step {
                 Done::Made(d) => ip(&["link", "del", "dev", d]).map(drop),
-                Done::Removed(d) => Err(Error::Live(format!(
-                    "device '{d}' was removed to be made anew and is gone"
-                ))),
+                Done::Removed(d) => Err(Error::live(
+                    LiveKind::Conflict,
+                    format!("device '{d}' was removed to be made anew and is gone"),
+                )),
                 Done::Attached(d, None) => ip(&["link", "set", "dev", d, "nomaster"]).map(drop),
                 Done::Attached(d, Some(b)) | Done::Detached(d, b) => {
                     ip(&["link", "set", "dev", d, "master", b]).map(drop)
@@ -389,5 +394,10 @@ pub(crate) fn free_name(prefix: &str, taken: &BTreeSet<String>) -> Result<IfaceN
         .map(|n| format!("{prefix}{n}"))
         .find(|n| !taken.contains(n))
         .and_then(|n| IfaceName::parse(&n).ok())
-        .ok_or_else(|| Error::Refused(format!("no free device name of the form {prefix}N")))
+        .ok_or_else(|| {
+            Error::refused(
+                RefusedKind::Exhausted,
+                format!("no free device name of the form {prefix}N"),
+            )
+        })
 }

@@ -5,6 +5,7 @@
 //! (a type-none NIC turned into a network one is the runtime plug), and one that left the
 //! document is released.
 
+use crate::error::{LiveKind, RefusedKind, UsageKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::checks::{check_targets, macs_of_others, preflight};
@@ -35,15 +36,18 @@ pub fn plug(
     command: &str,
 ) -> Result<Outcome, Error> {
     if let Some(n) = doc.name.as_ref().filter(|n| *n != name) {
-        return Err(Error::Usage(format!(
-            "the XML is of guest '{n}', and --guest names '{name}'"
-        )));
+        return Err(Error::usage(
+            UsageKind::Conflict,
+            format!("the XML is of guest '{n}', and --guest names '{name}'"),
+        ));
     }
     let start = match pid {
-        Some(p) => Some(
-            start_time(p)
-                .ok_or_else(|| Error::Usage(format!("--pid {p}: there is no such process")))?,
-        ),
+        Some(p) => Some(start_time(p).ok_or_else(|| {
+            Error::usage(
+                UsageKind::BadValue,
+                format!("--pid {p}: there is no such process"),
+            )
+        })?),
         None => None,
     };
     let stored = Stored::load(root)?;
@@ -58,13 +62,14 @@ pub fn plug(
         .and_then(|p| p.guest.uuid)
         .filter(|u| *u != uuid)
     {
-        return Err(Error::Refused(format!(
-            "guest '{name}' is plugged with UUID {p}, not {uuid}; unplug it first"
-        )));
+        return Err(Error::refused(
+            RefusedKind::Exists,
+            format!("guest '{name}' is plugged with UUID {p}, not {uuid}; unplug it first"),
+        ));
     }
     let owner = Owner {
         name: Text::parse(name.as_str())
-            .map_err(|e| Error::Usage(format!("guest name '{name}': {e}")))?,
+            .map_err(|e| Error::usage(UsageKind::BadValue, format!("guest name '{name}': {e}")))?,
         uuid,
     };
     let before: Vec<GuestInterface> = prev
@@ -156,18 +161,21 @@ pub fn plug(
         }
         if let GuestSource::Network { network, .. } = &iface.source {
             let net = stored.networks.get(network).ok_or_else(|| {
-                Error::Refused(format!(
-                    "interface {} ({mac}): network '{network}' is not active; start it with \
+                Error::refused(
+                    RefusedKind::Inactive,
+                    format!(
+                        "interface {} ({mac}): network '{network}' is not active; start it with \
                      `netloom net start {network}`",
-                    index + 1
-                ))
+                        index + 1
+                    ),
+                )
             })?;
             let net = with_pool(net)?;
             let (usage, _) = t.counted(&net);
             let id = Uuid::derived("port", &format!("{uuid}/{mac}"));
             let p = port::allocate(&usage, &iface, &owner, mac, id).map_err(|e| match e {
-                Error::Refused(m) => {
-                    Error::Refused(format!("interface {} ({mac}): {m}", index + 1))
+                Error::Refused { kind, message } => {
+                    Error::refused(kind, format!("interface {} ({mac}): {message}", index + 1))
                 }
                 other => other,
             })?;
@@ -265,7 +273,7 @@ pub fn plug(
         },
     );
     let id = commit(session, root, &stored, &mut t, command)?;
-    fault::point("port-committed").map_err(|e| Error::Live(e.to_string()))?;
+    fault::point("port-committed").map_err(|e| Error::live(LiveKind::Injected, e.to_string()))?;
     let mut notes = std::mem::take(&mut t.notes);
     // A guest plugged before runs: the NICs whose cable goes out are told so before their
     // backends change, those whose cable goes in after (see `links`).
@@ -296,14 +304,18 @@ pub fn plug(
             failed.push(undo.to_string());
         }
         if failed.is_empty() {
-            return Err(Error::Live(format!(
-                "plugging guest '{name}' failed, and everything it did was undone: {e}"
-            )));
+            return Err(Error::live(
+                LiveKind::Undo,
+                format!("plugging guest '{name}' failed, and everything it did was undone: {e}"),
+            ));
         }
-        return Err(Error::Live(format!(
-            "plugging guest '{name}' failed: {e}; undoing it failed too: {}",
-            failed.join("; ")
-        )));
+        return Err(Error::live(
+            LiveKind::Undo,
+            format!(
+                "plugging guest '{name}' failed: {e}; undoing it failed too: {}",
+                failed.join("; ")
+            ),
+        ));
     }
     // The downscripts of interfaces given up (gone from the document, or connected anew),
     // while their taps still exist.
@@ -341,13 +353,15 @@ pub fn unplug(
         commit(session, root, &stored, &mut t, command)?;
         tidy(&t);
         return Err(if gone {
-            Error::Refused(format!(
-                "guest '{name}' had ended already; its ports were released"
-            ))
+            Error::refused(
+                RefusedKind::Missing,
+                format!("guest '{name}' had ended already; its ports were released"),
+            )
         } else {
-            Error::Refused(format!(
-                "no guest named '{name}' is plugged; see `netloom port list`"
-            ))
+            Error::refused(
+                RefusedKind::Missing,
+                format!("no guest named '{name}' is plugged; see `netloom port list`"),
+            )
         });
     };
     let given_up: Vec<GuestInterface> = g
@@ -373,9 +387,10 @@ pub fn unplug(
         Some(mac) => {
             let index = g.guest.interfaces.iter().position(|i| i.mac == Some(mac));
             let Some(i) = g.guest.interfaces.iter_mut().find(|i| i.mac == Some(mac)) else {
-                return Err(Error::Refused(format!(
-                    "guest '{name}' has no interface with MAC {mac}"
-                )));
+                return Err(Error::refused(
+                    RefusedKind::Missing,
+                    format!("guest '{name}' has no interface with MAC {mac}"),
+                ));
             };
             let ids = match &i.source {
                 GuestSource::Network {
@@ -384,9 +399,10 @@ pub fn unplug(
                 _ => Vec::new(),
             };
             if i.kind == GuestType::Unplugged {
-                return Err(Error::Refused(format!(
-                    "interface {mac} of guest '{name}' is not plugged"
-                )));
+                return Err(Error::refused(
+                    RefusedKind::Missing,
+                    format!("interface {mac} of guest '{name}' is not plugged"),
+                ));
             }
             // A passthrough macvtap netloom made goes: its device returns to the pool, and
             // the kernel allows one passthrough macvtap per device.
@@ -531,7 +547,10 @@ fn run_scripts(ifaces: &[&GuestInterface]) -> Result<(), Error> {
             if left.is_empty() {
                 return Err(e);
             }
-            return Err(Error::Live(format!("{e}; {}", left.join("; "))));
+            return Err(Error::live(
+                LiveKind::Undo,
+                format!("{e}; {}", left.join("; ")),
+            ));
         }
         ran.push(i);
     }

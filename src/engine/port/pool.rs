@@ -2,6 +2,7 @@
 //! function's virtual functions, read from sysfs at the first allocation as libvirt does.
 
 use crate::error::Error;
+use crate::error::RefusedKind;
 use crate::model::IfaceName;
 use crate::model::network::{ForwardMode, Network, PciAddress, PoolInterface};
 
@@ -59,12 +60,15 @@ pub(super) fn with_pool(net: &Network) -> Result<Network, Error> {
         }
     }
     if fw.interfaces.is_empty() && fw.addresses.is_empty() {
-        return Err(Error::Refused(format!(
-            "network '{}': physical function '{pf}' has no usable virtual functions (none \
+        return Err(Error::refused(
+            RefusedKind::Exhausted,
+            format!(
+                "network '{}': physical function '{pf}' has no usable virtual functions (none \
              under {})",
-            net.name,
-            dir.display()
-        )));
+                net.name,
+                dir.display()
+            ),
+        ));
     }
     Ok(out)
 }

@@ -2,6 +2,7 @@
 //! and `downscript=`: the program itself with the tap's name as its only argument, never
 //! through a shell, in a process group of its own so a timeout ends whatever it started.
 
+use crate::error::LiveKind;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
@@ -28,7 +29,10 @@ pub(crate) fn run(script: &ScriptPath, tap: &str, limit: Duration) -> Result<(),
         } else {
             format!(": {output}")
         };
-        Error::Live(format!("script '{script}' for tap '{tap}' {what}{shown}"))
+        Error::live(
+            LiveKind::Failed,
+            format!("script '{script}' for tap '{tap}' {what}{shown}"),
+        )
     };
     let mut child = Command::new(script.as_str())
         .arg(tap)

@@ -4,6 +4,7 @@
 //! kept in each running network's live copy, as libvirt keeps `connections`, and are
 //! always recomputable from the ports.
 
+use crate::error::LiveKind;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -145,12 +146,16 @@ impl Stored {
         }
         for (rel, text) in files(root, GUEST_DIR, ".json")? {
             let record: GuestRecord = serde_json::from_str(&text).map_err(|e| {
-                Error::Live(format!("{rel}: not a guest record netloom wrote: {e}"))
+                Error::live(
+                    LiveKind::Unreadable,
+                    format!("{rel}: not a guest record netloom wrote: {e}"),
+                )
             })?;
             let guest = xml::read_guest(&SourceFile::new(rel.clone(), record.xml.clone()))
                 .map_err(Error::Invalid)?;
-            let name = GuestName::parse(&record.name)
-                .map_err(|e| Error::Live(format!("{rel}: bad guest name: {e}")))?;
+            let name = GuestName::parse(&record.name).map_err(|e| {
+                Error::live(LiveKind::Unreadable, format!("{rel}: bad guest name: {e}"))
+            })?;
             out.guests.insert(name, Plugged { record, guest });
         }
         for dir in subdirs(root, PORT_DIR)? {
@@ -237,13 +242,20 @@ pub fn port_files(root: &TargetRoot, name: &NetName) -> Result<Vec<String>, Erro
 pub(crate) fn saved_macs(root: &TargetRoot) -> Result<Vec<SavedMac>, Error> {
     let mut out = Vec::new();
     for (rel, text) in files(root, SAVED_DIR, ".json")? {
-        let saved: SavedMac = serde_json::from_str(&text)
-            .map_err(|e| Error::Live(format!("{rel}: not a saved MAC netloom wrote: {e}")))?;
+        let saved: SavedMac = serde_json::from_str(&text).map_err(|e| {
+            Error::live(
+                LiveKind::Unreadable,
+                format!("{rel}: not a saved MAC netloom wrote: {e}"),
+            )
+        })?;
         if saved.path() != rel {
-            return Err(Error::Live(format!(
-                "{rel}: holds the MAC of device '{}', not of its own name",
-                saved.dev
-            )));
+            return Err(Error::live(
+                LiveKind::Unreadable,
+                format!(
+                    "{rel}: holds the MAC of device '{}', not of its own name",
+                    saved.dev
+                ),
+            ));
         }
         out.push(saved);
     }

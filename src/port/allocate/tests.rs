@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::RefusedKind;
 use crate::model::IfaceName;
 use crate::model::guest::GuestType;
 use crate::model::network::{Bandwidth, MacTableManager, NetName, Rate, TrunkTag};
@@ -86,7 +87,7 @@ fn an_own_bridge_without_a_name_or_with_a_virtualport_is_refused() {
     let n = net(&format!(
         "<network><name>tmpl</name><forward/><bridge name='virbr%d'/>{ip}</network>"
     ));
-    let err = refused(alloc(&n, &iface("tmpl", None)));
+    let err = refused(RefusedKind::Missing, alloc(&n, &iface("tmpl", None)));
     assert!(
         err.starts_with("network 'tmpl' has no bridge name to plug into"),
         "{err}"
@@ -94,7 +95,10 @@ fn an_own_bridge_without_a_name_or_with_a_virtualport_is_refused() {
     let n = net(&format!(
         "<network><name>default</name><forward/><bridge name='virbr0'/>{ip}</network>"
     ));
-    let err = refused(alloc(&n, &with_vp(iface("default", None), ovs())));
+    let err = refused(
+        RefusedKind::Unsupported,
+        alloc(&n, &with_vp(iface("default", None), ovs())),
+    );
     assert_eq!(
         err,
         "<virtualport type='openvswitch'> is not supported for network 'default' (mode 'nat'), \
@@ -134,7 +138,10 @@ fn bridge_mode_with_a_bridge_name_plugs_into_the_host_bridge() {
         kind: Some(VirtualPortType::Qbg),
         ..VirtualPort::default()
     };
-    let err = refused(alloc(&n, &with_vp(iface("ovs-net", None), qbg)));
+    let err = refused(
+        RefusedKind::Exists,
+        alloc(&n, &with_vp(iface("ovs-net", None), qbg)),
+    );
     assert!(err.contains("type '802.1Qbg' from the interface conflicts with type 'openvswitch' from network 'ovs-net'"), "{err}");
     let n = net("<network><name>br</name><forward mode='bridge'/><bridge name='br0'/></network>");
     let qbh = VirtualPort {
@@ -143,7 +150,10 @@ fn bridge_mode_with_a_bridge_name_plugs_into_the_host_bridge() {
         ..VirtualPort::default()
     };
     assert_eq!(
-        refused(alloc(&n, &with_vp(iface("br", None), qbh))),
+        refused(
+            RefusedKind::Unsupported,
+            alloc(&n, &with_vp(iface("br", None), qbh))
+        ),
         "<virtualport type='802.1Qbh'> is not supported for network 'br' (mode 'bridge'), \
          which uses a host bridge; only 'openvswitch' applies"
     );
@@ -163,7 +173,10 @@ fn direct_modes_plug_a_macvtap_named_after_the_mode() {
     }
     let n = pool_net("vepa-net", "vepa", [0, 0, 0], "");
     assert_eq!(
-        refused(alloc(&n, &with_vp(iface("vepa-net", None), ovs()))),
+        refused(
+            RefusedKind::Unsupported,
+            alloc(&n, &with_vp(iface("vepa-net", None), ovs()))
+        ),
         "<virtualport type='openvswitch'> is not supported for network 'vepa-net' (mode \
          'vepa'), which uses a macvtap device; only '802.1Qbg' and '802.1Qbh' apply"
     );
@@ -192,7 +205,10 @@ fn hostdev_plugs_a_pci_function_with_the_forward_managed_flag_and_driver() {
     assert_eq!(pool::pci_name(&address), "0000:03:00.2");
     assert_eq!(address.connections, None);
     assert_eq!(
-        refused(alloc(&n, &with_vp(iface("hostdev", None), ovs()))),
+        refused(
+            RefusedKind::Unsupported,
+            alloc(&n, &with_vp(iface("hostdev", None), ovs()))
+        ),
         "<virtualport type='openvswitch'> is not supported for network 'hostdev' (mode \
          'hostdev'), which passes an SR-IOV virtual function to the guest; only '802.1Qbg' and \
          '802.1Qbh' apply"
@@ -208,7 +224,7 @@ fn hostdev_fails_when_every_function_is_in_use() {
          </forward></network>",
     );
     assert_eq!(
-        refused(alloc(&n, &iface("hostdev", None))),
+        refused(RefusedKind::Exhausted, alloc(&n, &iface("hostdev", None))),
         "network 'hostdev' requires exclusive access to interfaces, but none are available \
          (every one is in use: 0000:03:00.1, 0000:03:00.2)"
     );
@@ -218,7 +234,7 @@ fn hostdev_fails_when_every_function_is_in_use() {
 fn an_empty_pool_is_refused_and_an_unexpanded_pf_is_named() {
     let n = net("<network><name>bare</name><forward mode='vepa'/></network>");
     assert_eq!(
-        refused(alloc(&n, &iface("bare", None))),
+        refused(RefusedKind::Mismatch, alloc(&n, &iface("bare", None))),
         "network 'bare' uses a direct mode ('vepa') but has no forward dev and no interface pool"
     );
     let n = net(
@@ -226,7 +242,7 @@ fn an_empty_pool_is_refused_and_an_unexpanded_pf_is_named() {
                  </forward></network>",
     );
     assert_eq!(
-        refused(alloc(&n, &iface("local", None))),
+        refused(RefusedKind::Mismatch, alloc(&n, &iface("local", None))),
         "network 'local' (mode 'passthrough') takes its pool from the virtual functions of PF \
          'eth0', which have not been expanded into <interface> entries"
     );
@@ -234,7 +250,7 @@ fn an_empty_pool_is_refused_and_an_unexpanded_pf_is_named() {
         "<network><name>hostdev</name><forward mode='hostdev' managed='yes'>\
                  <pf dev='eth2'/></forward></network>",
     );
-    let err = refused(alloc(&n, &iface("hostdev", None)));
+    let err = refused(RefusedKind::Mismatch, alloc(&n, &iface("hostdev", None)));
     assert!(err.contains("network 'hostdev'"), "{err}");
     assert!(err.contains("PF 'eth2'"), "{err}");
     assert!(err.ends_with("into <address type='pci'> entries"), "{err}");
@@ -254,7 +270,10 @@ fn exclusive_modes_take_the_first_unused_device_in_pool_order() {
     let n = pool_net("qbh", "private", [1, 0, 0], qbh);
     assert_eq!(direct(&alloc(&n, &iface("qbh", None)).unwrap()).0, "eth2");
     let n = pool_net("qbh", "private", [2, 1, 1], qbh);
-    assert!(refused(alloc(&n, &iface("qbh", None))).starts_with("network 'qbh' requires"));
+    assert!(
+        refused(RefusedKind::Exhausted, alloc(&n, &iface("qbh", None)))
+            .starts_with("network 'qbh' requires")
+    );
     let n = pool_net("priv", "private", [2, 1, 1], "");
     assert_eq!(direct(&alloc(&n, &iface("priv", None)).unwrap()).0, "eth2");
 }
@@ -263,7 +282,7 @@ fn exclusive_modes_take_the_first_unused_device_in_pool_order() {
 fn exclusive_modes_fail_when_every_device_is_in_use() {
     let n = pool_net("pt", "passthrough", [1, 2, 1], "");
     assert_eq!(
-        refused(alloc(&n, &iface("pt", None))),
+        refused(RefusedKind::Exhausted, alloc(&n, &iface("pt", None))),
         "network 'pt' requires exclusive access to interfaces, but none are available \
          (every one is in use: eth1, eth2, eth3)"
     );
@@ -312,7 +331,10 @@ fn the_portgroup_named_else_the_default_else_none() {
     assert_eq!(group(&p), Some("bob"));
     assert_eq!(profile(&p).as_deref(), Some("bob-profile"));
     assert_eq!(
-        refused(alloc(&n, &iface("ovs", Some("carol")))),
+        refused(
+            RefusedKind::Missing,
+            alloc(&n, &iface("ovs", Some("carol")))
+        ),
         "network 'ovs' has no portgroup 'carol'"
     );
     // No default: no portgroup.
@@ -353,7 +375,7 @@ fn a_vlan_on_a_port_that_cannot_tag_is_refused() {
         }],
     });
     assert_eq!(
-        refused(alloc(&n, &i)),
+        refused(RefusedKind::Unsupported, alloc(&n, &i)),
         "an interface connecting to network 'vepa' is requesting a vlan tag, but a port of \
          mode 'vepa' cannot carry one (only hostdev, passthrough and host bridge ports can)"
     );
@@ -395,7 +417,7 @@ fn bandwidth_comes_from_the_interface_else_the_portgroup_never_the_network() {
          </forward></network>");
     own.source = iface("hostdev", None).source;
     assert_eq!(
-        refused(alloc(&n, &own)),
+        refused(RefusedKind::Unsupported, alloc(&n, &own)),
         "bandwidth settings are not supported for hostdev interfaces (network 'hostdev')"
     );
 }
@@ -519,7 +541,7 @@ fn a_portgroup_value_wins_over_the_networks() {
         ..VirtualPort::default()
     });
     assert_eq!(
-        refused(alloc(&n, &own)),
+        refused(RefusedKind::Exists, alloc(&n, &own)),
         "cannot merge virtualports: typeid '1193047' from the interface conflicts with \
          typeid '2193047' from portgroup 'bob'"
     );
@@ -534,7 +556,7 @@ fn an_incomplete_virtualport_is_refused() {
         "<virtualport type='802.1Qbh'/>",
     );
     assert_eq!(
-        refused(alloc(&n, &iface("qbh", None))),
+        refused(RefusedKind::Missing, alloc(&n, &iface("qbh", None))),
         "missing profileid in <virtualport type='802.1Qbh'> for a port on network 'qbh' \
          (neither the interface, the network nor the portgroup gives it)"
     );
@@ -544,12 +566,12 @@ fn an_incomplete_virtualport_is_refused() {
 fn only_a_network_interface_on_this_network_is_allocated() {
     let n = pool_net("vepa", "vepa", [0, 0, 0], "");
     assert_eq!(
-        refused(alloc(&n, &iface("other", None))),
+        refused(RefusedKind::Mismatch, alloc(&n, &iface("other", None))),
         "the interface names network 'other', not 'vepa'"
     );
     let user = GuestInterface::new(GuestType::User, GuestSource::Nothing);
     assert_eq!(
-        refused(alloc(&n, &user)),
+        refused(RefusedKind::Unsupported, alloc(&n, &user)),
         "only an interface of type 'network' is given a port on network 'vepa'; this one is \
          of type 'user'"
     );

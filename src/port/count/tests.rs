@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::RefusedKind;
 use crate::model::IfaceName;
 use crate::model::network::{MacvtapMode, PciAddress, Text, VirtualPort, VirtualPortType};
 use crate::port::testutil::{alloc, iface, mac, net, owner};
@@ -56,7 +57,10 @@ fn messages(rejected: &[(Uuid, Error)]) -> Vec<(Uuid, String)> {
     rejected
         .iter()
         .map(|(u, e)| match e {
-            Error::Refused(m) => (*u, m.clone()),
+            Error::Refused {
+                kind: RefusedKind::Mismatch | RefusedKind::Exhausted,
+                message,
+            } => (*u, message.clone()),
             other => panic!("{other:?}"),
         })
         .collect()
@@ -302,7 +306,7 @@ fn a_lone_forward_dev_gets_an_entry_to_count_on() {
     assert!(rejected.is_empty());
     assert_eq!(used(&counted), [("eth7".to_owned(), Some(1))]);
     assert_eq!(
-        crate::port::testutil::refused(alloc(&counted, &iface("pt", None))),
+        crate::port::testutil::refused(RefusedKind::Exhausted, alloc(&counted, &iface("pt", None))),
         "network 'pt' requires exclusive access to interfaces, but none are available \
          (every one is in use: eth7)"
     );

@@ -2,6 +2,7 @@
 //! fragment of its message that tells the user what to do.
 
 use super::*;
+use crate::error::RefusedKind;
 use crate::model::guest::{Actual, GuestInterface, NicModel};
 use crate::model::network::{MacvtapMode, NetName, PlugType, Text};
 
@@ -82,7 +83,10 @@ fn args_of(interfaces: Vec<GuestInterface>) -> QemuArgs {
 #[track_caller]
 fn refused(interfaces: Vec<GuestInterface>, fragments: &[&str]) {
     match qemu_args(&guest(interfaces)) {
-        Err(Error::Refused(msg)) => {
+        Err(Error::Refused {
+            kind: RefusedKind::Unsupported,
+            message: msg,
+        }) => {
             for f in fragments {
                 assert!(msg.contains(f), "{msg:?} lacks {f:?}");
             }
