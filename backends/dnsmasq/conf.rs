@@ -1,23 +1,25 @@
 //! `NAME.conf`: the lines libvirt's `networkDnsmasqConfContents` writes, in its order (see
-//! the numbered list in `shared/notes/libvirt-network.md` §2.1, which the comments below
-//! follow). Values that are user text go through [`super::syntax`], everything else is a
-//! typed value that cannot hold dnsmasq syntax.
+//! the numbered list in `shared/notes/libvirt-network.md` §2.1, which the template's
+//! comments follow). The lines themselves are `templates/dnsmasq/conf.txt`; this module
+//! decides which of them a network gets and spells their values. Values that are user text
+//! go through [`value`] (quoted where dnsmasq would misread them), everything else is a
+//! typed value that cannot hold dnsmasq syntax, and what cannot be written is refused here,
+//! before anything reaches the template.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
+use askama::Template;
+
 use crate::backend::{BackendError, NetContext};
-use crate::model::network::{DhcpRange, DnsName, NetIp, Network, SrvRecord, ipv4_mask};
+use crate::model::network::{
+    DhcpRange, DnsName, Domain, Forwarder, NetIp, NetName, Network, SrvRecord, Text, ipv4_mask,
+};
+use crate::model::{IfaceName, Mtu};
 
 use super::{DhcpIps, refuse};
 use crate::syntax::dnsmasq::value;
-
-/// Appends one line. Writing to a String cannot fail, so the result is ignored.
-macro_rules! ln {
-    ($out:expr, $($arg:tt)*) => {{
-        let _ = writeln!($out, $($arg)*);
-    }};
-}
 
 /// The conf for `net`, with the hosts files under `ctx.dnsmasq_dir`, serving DHCP on the
 /// addresses `dhcp` picked (as the hosts file does).
@@ -26,64 +28,168 @@ macro_rules! ln {
 /// passes `/run/libvirt/network/NAME.pid`; its tests pass none. It is written as
 /// `pid-file=` right before `except-interface=lo`, where libvirt writes it.
 pub fn conf(net: &Network, ctx: &NetContext, dhcp: &DhcpIps<'_>) -> Result<String, BackendError> {
-    let pid_file = ctx.pid_file.as_deref();
-    let bridge = net.bridge_name().ok_or_else(|| {
+    ConfFile::of(net, ctx, dhcp)?
+        .render()
+        .map_err(|source| BackendError::Template {
+            backend: "dnsmasq",
+            source,
+        })
+}
+
+/// What `templates/dnsmasq/conf.txt` writes: each field one line or group of lines, empty
+/// (or `false`, `None`) where the network does not get it. Every value is checked, and user
+/// text quoted, before it is stored here.
+#[derive(Template)]
+#[template(path = "dnsmasq/conf.txt", escape = "none")]
+struct ConfFile<'a> {
+    /// The network's name, in the header's `virsh net-edit` hint.
+    name: &'a NetName,
+    /// DNS is on (else `port=0`).
+    dns: bool,
+    /// The `<dns><forwarder>`s (none with DNS off).
+    forwarders: &'a [Forwarder],
+    /// A forwarder for every domain stands in for `/etc/resolv.conf`.
+    forwarders_replace_resolv: bool,
+    /// The network's `<domain>`.
+    domain: Option<&'a Domain>,
+    /// The reverse zones of the `<ip localPtr='yes'>`s (none with DNS off).
+    reverse_zones: Vec<String>,
+    /// `forwardPlainNames='no'` with DNS on.
+    plain_names_local: bool,
+    /// `pid-file=`, quoted.
+    pid_file: Option<Cow<'a, str>>,
+    /// The bridge dnsmasq serves.
+    bridge: IfaceName,
+    /// No `<forward>`: no default route, no upstream DNS.
+    isolated: bool,
+    /// `<dns><txt>`: name and quoted value (none with DNS off).
+    txt: Vec<(&'a DnsName, Cow<'a, str>)>,
+    /// `<dns><srv>`: everything after `srv-host=` (none with DNS off).
+    srv: Vec<String>,
+    /// `tftp-root=`, quoted.
+    tftp_root: Option<Cow<'a, str>>,
+    /// The IPv4 then the IPv6 `<ip>` with DHCP.
+    dhcp: Vec<DhcpBlock<'a>>,
+    /// `dhcp-lease-max=`: the addresses the ranges hold, when there are any.
+    lease_max: Option<u64>,
+    /// `dhcp-hostsfile=`, quoted, when some `<ip>` has DHCP.
+    hostsfile: Option<String>,
+    /// `addn-hosts=`, quoted, with DNS on.
+    addn_hosts: Option<String>,
+    /// The network's MTU, handed out by DHCP.
+    mtu: Option<Mtu>,
+    /// dnsmasq's own router advertisements, with DHCPv6.
+    enable_ra: bool,
+    /// Without DHCPv6: every IPv6 `<ip>` gets router advertisements only.
+    ra_only: Vec<IpAddr>,
+    /// The author's `<dnsmasq:option>` lines, verbatim: dnsmasq syntax by intent. The model
+    /// refused any a dnsmasq would not start with (an unbalanced quote).
+    options: &'a [Text],
+}
+
+/// One `<ip>`'s DHCP lines (items 16 and 17).
+struct DhcpBlock<'a> {
+    /// Its `<range>`s.
+    ranges: Vec<RangeLine>,
+    /// The address (and for IPv6 the prefix) of an `<ip>` with `<host>`s but no range:
+    /// dnsmasq serves DHCP on a subnet only when it has a range there.
+    static_only: Option<(IpAddr, Option<u8>)>,
+    /// IPv4: dnsmasq is authoritative for the subnet, and may hand out a boot file.
+    ipv4: bool,
+    /// `<bootp>` (IPv4 only).
+    boot: Option<Boot<'a>>,
+}
+
+/// One `dhcp-range=START,END,MASK[,LEASE]`.
+struct RangeLine {
+    start: IpAddr,
+    end: IpAddr,
+    /// The dotted netmask (IPv4) or the prefix length (IPv6), as libvirt writes them.
+    mask: String,
+    /// dnsmasq's spelling of the lease time.
+    lease: Option<String>,
+}
+
+/// `dhcp-boot=FILE[,,SERVER]`.
+struct Boot<'a> {
+    /// The file, quoted.
+    file: Cow<'a, str>,
+    /// An address or a plain host name (see [`boot_server`]).
+    server: Option<&'a str>,
+}
+
+impl<'a> ConfFile<'a> {
+    /// Every value of the conf, checked in the order libvirt writes the lines, so a network
+    /// with several problems is refused for the one libvirt would meet first.
+    fn of(net: &'a Network, ctx: &'a NetContext, dhcp: &DhcpIps<'a>) -> Result<Self, BackendError> {
+        let bridge = bridge(net)?;
+        let dns = net.dns_enabled();
+        // The `<dns>` records count only with DNS on.
+        let d = net.dns.as_ref().filter(|_| dns);
+        let forwarders = d.map_or(&[][..], |d| d.forwarders.as_slice());
+        let reverse_zones = if dns {
+            local_reverse_zones(net)?
+        } else {
+            Vec::new()
+        };
+        let tftp_root = tftp_root(net)?;
+        let blocks = [dhcp.v4, dhcp.v6].into_iter().flatten();
+        let (dhcp_blocks, leases) = dhcp_blocks(net, blocks)?;
+        let serves_dhcp = dhcp.v4.is_some() || dhcp.v6.is_some();
+        let file = |ext: &str| {
+            let path = format!("{}/{}.{ext}", ctx.dnsmasq_dir, net.name.file_stem());
+            value(&path).into_owned()
+        };
+        Ok(Self {
+            name: &net.name,
+            dns,
+            forwarders,
+            forwarders_replace_resolv: forwarders
+                .iter()
+                .any(|f| f.addr.is_some() && f.domain.is_none()),
+            domain: net.domain.as_ref(),
+            reverse_zones,
+            plain_names_local: d.and_then(|d| d.forward_plain_names) == Some(false),
+            pid_file: ctx.pid_file.as_deref().map(value),
+            bridge,
+            isolated: net.forward.is_none(),
+            txt: d.map_or_else(Vec::new, |d| {
+                (d.txt.iter())
+                    .map(|t| (&t.name, value(t.value.as_str())))
+                    .collect()
+            }),
+            srv: d.map_or_else(Vec::new, |d| d.srv.iter().map(srv_value).collect()),
+            tftp_root,
+            dhcp: dhcp_blocks,
+            lease_max: Some(leases).filter(|&n| n > 0),
+            hostsfile: serves_dhcp.then(|| file("hostsfile")),
+            addn_hosts: dns.then(|| file("addnhosts")),
+            mtu: net.mtu,
+            enable_ra: dhcp.v6.is_some(),
+            ra_only: ra_only(net, dhcp),
+            options: &net.dnsmasq_options,
+        })
+    }
+}
+
+/// The bridge dnsmasq binds to, which it cannot do without its name.
+fn bridge(net: &Network) -> Result<IfaceName, BackendError> {
+    net.bridge_name().ok_or_else(|| {
         refuse(
             net,
             "dnsmasq needs the bridge's name, and <bridge name> is missing or still a %d template; \
              give one (defining the network fills it in)"
                 .into(),
         )
-    })?;
-    let dns = net.dns_enabled();
-    let d = net.dns.as_ref();
-    let stem = net.name.file_stem();
-    let mut out = String::with_capacity(1024);
+    })
+}
 
-    // 1-2. Header and strict-order.
-    ln!(
-        out,
-        "##WARNING:  THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n\
-         ##OVERWRITTEN AND LOST.  Changes to this configuration should be made using:\n\
-         ##    virsh net-edit {}\n\
-         ## or other application using the libvirt API.\n\
-         ##\n\
-         ## dnsmasq conf file created by libvirt\n\
-         strict-order",
-        net.name
-    );
-    // 3. No DNS: dnsmasq still runs for DHCP, but must not listen on port 53.
-    if !dns {
-        ln!(out, "port=0");
-    }
-    // 4. Forwarders; `#` for a domain without address means "answer locally only".
-    if dns {
-        let fwds = d.map(|d| d.forwarders.as_slice()).unwrap_or(&[]);
-        for f in fwds {
-            out.push_str("server=");
-            if let Some(domain) = &f.domain {
-                let _ = write!(out, "/{domain}/");
-            }
-            match f.addr {
-                Some(addr) => ln!(out, "{addr}"),
-                None => ln!(out, "#"),
-            }
-        }
-        if fwds.iter().any(|f| f.addr.is_some() && f.domain.is_none()) {
-            ln!(out, "no-resolv");
-        }
-    }
-    // 5. The network's domain, written even with DNS off (DHCP hands it out).
-    if let Some(domain) = &net.domain {
-        if domain.local_only == Some(true) {
-            ln!(out, "local=/{}/", domain.name);
-        }
-        ln!(out, "domain={}\nexpand-hosts", domain.name);
-    }
-    if dns {
-        // 6. Reverse zones answered locally.
-        for ip in net.ips.iter().filter(|ip| ip.local_ptr == Some(true)) {
-            let zone = reverse_zone(ip).map_err(|why| {
+/// The reverse zones of the `<ip localPtr='yes'>`s (item 6), each refused where libvirt
+/// cannot create one.
+fn local_reverse_zones(net: &Network) -> Result<Vec<String>, BackendError> {
+    (net.ips.iter().filter(|ip| ip.local_ptr == Some(true)))
+        .map(|ip| {
+            reverse_zone(ip).map_err(|why| {
                 refuse(
                     net,
                     format!(
@@ -93,35 +199,14 @@ pub fn conf(net: &Network, ctx: &NetContext, dhcp: &DhcpIps<'_>) -> Result<Strin
                         ip.prefix_len()
                     ),
                 )
-            })?;
-            ln!(out, "local=/{zone}/");
-        }
-        // 7. Plain names never go upstream.
-        if d.and_then(|d| d.forward_plain_names) == Some(false) {
-            ln!(out, "domain-needed\nlocal=//");
-        }
-    }
-    // 8-11.
-    if let Some(pid) = pid_file {
-        ln!(out, "pid-file={}", value(pid));
-    }
-    ln!(out, "except-interface=lo\nbind-dynamic\ninterface={bridge}");
-    // 12. Isolated: no default route, no upstream DNS, no IPv6 default router.
-    if net.forward.is_none() {
-        ln!(out, "dhcp-option=3\nno-resolv\nra-param=*,0,0");
-    }
-    if let (true, Some(d)) = (dns, d) {
-        // 13. A TXT value is free text: quoted when dnsmasq would split it at a comma, cut
-        // it at a comment or trim it, so the record holds exactly the one value written.
-        for t in &d.txt {
-            ln!(out, "txt-record={},{}", t.name, value(t.value.as_str()));
-        }
-        // 14.
-        for s in &d.srv {
-            srv_line(&mut out, s);
-        }
-    }
-    // 15. One TFTP root: dnsmasq keeps a single global one, so a second could not be served.
+            })
+        })
+        .collect()
+}
+
+/// The TFTP root, quoted (item 15). One only: dnsmasq keeps a single global one, so a
+/// second could not be served.
+fn tftp_root(net: &Network) -> Result<Option<Cow<'_, str>>, BackendError> {
     let tftp: Vec<&NetIp> = net
         .ips
         .iter()
@@ -136,52 +221,29 @@ pub fn conf(net: &Network, ctx: &NetContext, dhcp: &DhcpIps<'_>) -> Result<Strin
             ),
         ));
     }
-    if let Some(root) = tftp.first().and_then(|ip| ip.tftp_root.as_ref()) {
-        ln!(out, "enable-tftp\ntftp-root={}", value(root.as_str()));
-    }
-    // 16-17.
-    let mut leases: u64 = 0;
-    for ip in [dhcp.v4, dhcp.v6].into_iter().flatten() {
-        leases += dhcp_block(&mut out, net, ip)?;
-    }
-    // 18-20.
-    if leases > 0 {
-        ln!(out, "dhcp-lease-max={leases}");
-    }
-    if dhcp.v4.is_some() || dhcp.v6.is_some() {
-        let path = format!("{}/{stem}.hostsfile", ctx.dnsmasq_dir);
-        ln!(out, "dhcp-hostsfile={}", value(&path));
-    }
-    if dns {
-        let path = format!("{}/{stem}.addnhosts", ctx.dnsmasq_dir);
-        ln!(out, "addn-hosts={}", value(&path));
-    }
-    // 21.
-    if let Some(mtu) = net.mtu {
-        ln!(out, "dhcp-option=option:mtu,{mtu}");
-    }
-    // 22. Router advertisements: dnsmasq's with DHCPv6, else RA only on every IPv6 subnet.
-    if dhcp.v6.is_some() {
-        ln!(out, "enable-ra");
-    } else {
-        for ip in net.ips.iter().filter(|ip| ip.is_ipv6()) {
-            ln!(out, "dhcp-range={},ra-only", ip.address);
-        }
-    }
-    // 23. The author's own dnsmasq lines, verbatim: they are dnsmasq syntax by intent.
-    // The model refused any a dnsmasq would not start with (an unbalanced quote).
-    for opt in &net.dnsmasq_options {
-        ln!(out, "{}", opt.as_str());
-    }
-    Ok(out)
+    Ok((tftp.first())
+        .and_then(|ip| ip.tftp_root.as_ref())
+        .map(|root| value(root.as_str())))
 }
 
-/// `srv-host=_SERVICE._PROTO[.DOMAIN][,TARGET[,PORT[,PRIORITY[,WEIGHT]]]]`. The fields are
-/// positional, so a later one that is set forces the earlier ones out: port 1 (dnsmasq's
-/// default) and priority 0 stand in. libvirt treats 0 as unset, and so does this. A target
-/// of `.` means "no such service" (RFC 2782), so nothing follows it.
-fn srv_line(out: &mut String, s: &SrvRecord) {
-    let _ = write!(out, "srv-host=_{}._{}", s.service, s.protocol);
+/// Without DHCPv6, router advertisements only on every IPv6 `<ip>` (item 22).
+fn ra_only(net: &Network, dhcp: &DhcpIps<'_>) -> Vec<IpAddr> {
+    if dhcp.v6.is_some() {
+        return Vec::new();
+    }
+    (net.ips.iter())
+        .filter(|ip| ip.is_ipv6())
+        .map(|ip| ip.address)
+        .collect()
+}
+
+/// `<dns><srv>` after `srv-host=`: `_SERVICE._PROTO[.DOMAIN][,TARGET[,PORT[,PRIORITY[,WEIGHT]]]]`.
+/// The fields are positional, so a later one that is set forces the earlier ones out: port
+/// 1 (dnsmasq's default) and priority 0 stand in. libvirt treats 0 as unset, and so does
+/// this. A target of `.` means "no such service" (RFC 2782), so nothing follows it.
+fn srv_value(s: &SrvRecord) -> String {
+    // Writing to a String cannot fail; the results below are ignored for that reason.
+    let mut out = format!("_{}._{}", s.service, s.protocol);
     if let Some(domain) = &s.domain {
         let _ = write!(out, ".{domain}");
     }
@@ -202,55 +264,58 @@ fn srv_line(out: &mut String, s: &SrvRecord) {
             let _ = write!(out, ",{weight}");
         }
     }
-    out.push('\n');
+    out
 }
 
-/// One `<ip>`'s DHCP lines (items 16 and 17); gives the number of addresses its ranges
-/// hold, for `dhcp-lease-max`.
-fn dhcp_block(out: &mut String, net: &Network, ip: &NetIp) -> Result<u64, BackendError> {
+/// The DHCP lines of each `<ip>` (items 16 and 17), with the number of addresses their
+/// ranges hold, for `dhcp-lease-max`.
+fn dhcp_blocks<'a>(
+    net: &'a Network,
+    ips: impl Iterator<Item = &'a NetIp>,
+) -> Result<(Vec<DhcpBlock<'a>>, u64), BackendError> {
+    let mut blocks = Vec::new();
+    let mut leases = 0;
+    for ip in ips {
+        let Some(dhcp) = &ip.dhcp else { continue };
+        let mut ranges = Vec::with_capacity(dhcp.ranges.len());
+        for r in &dhcp.ranges {
+            ranges.push(range_line(ip, r));
+            leases += range_size(net, ip, r)?;
+        }
+        let static_only = (dhcp.ranges.is_empty() && !dhcp.hosts.is_empty())
+            .then(|| (ip.address, ip.is_ipv6().then(|| ip.prefix_len())));
+        let boot = match dhcp.bootp.as_ref().filter(|_| !ip.is_ipv6()) {
+            Some(bootp) => Some(Boot {
+                file: value(bootp.file.as_str()),
+                server: (bootp.server.as_ref())
+                    .map(|server| boot_server(net, server.as_str()))
+                    .transpose()?,
+            }),
+            None => None,
+        };
+        blocks.push(DhcpBlock {
+            ranges,
+            static_only,
+            ipv4: !ip.is_ipv6(),
+            boot,
+        });
+    }
+    Ok((blocks, leases))
+}
+
+/// One `<range>` as libvirt writes it: a dotted netmask for IPv4, the prefix for IPv6.
+fn range_line(ip: &NetIp, r: &DhcpRange) -> RangeLine {
     let prefix = ip.prefix_len();
-    let mut size = 0;
-    let Some(dhcp) = &ip.dhcp else {
-        return Ok(0);
-    };
-    for r in &dhcp.ranges {
-        if ip.is_ipv6() {
-            let _ = write!(out, "dhcp-range={},{},{prefix}", r.start, r.end);
+    RangeLine {
+        start: r.start,
+        end: r.end,
+        mask: if ip.is_ipv6() {
+            prefix.to_string()
         } else {
-            let _ = write!(out, "dhcp-range={},{},{}", r.start, r.end, netmask(prefix));
-        }
-        if let Some(lease) = &r.lease {
-            out.push(',');
-            out.push_str(&lease.dnsmasq());
-        }
-        out.push('\n');
-        size += range_size(net, ip, r)?;
+            netmask(prefix).to_string()
+        },
+        lease: r.lease.as_ref().map(|l| l.dnsmasq()),
     }
-    // Static hosts only: dnsmasq serves DHCP on a subnet only when it has a range there.
-    if dhcp.ranges.is_empty() && !dhcp.hosts.is_empty() {
-        if ip.is_ipv6() {
-            ln!(out, "dhcp-range={},static,{prefix}", ip.address);
-        } else {
-            ln!(out, "dhcp-range={},static", ip.address);
-        }
-    }
-    if !ip.is_ipv6() {
-        ln!(out, "dhcp-no-override\ndhcp-authoritative");
-        if let Some(bootp) = &dhcp.bootp {
-            let file = value(bootp.file.as_str());
-            match &bootp.server {
-                Some(server) => {
-                    ln!(
-                        out,
-                        "dhcp-boot={file},,{}",
-                        boot_server(net, server.as_str())?
-                    )
-                }
-                None => ln!(out, "dhcp-boot={file}"),
-            }
-        }
-    }
-    Ok(size)
 }
 
 /// The `<bootp server>`: dnsmasq reads the third `dhcp-boot` field as an address, or else

@@ -10,9 +10,10 @@
 //! `NAME` is [`NetName::file_stem`](crate::model::network::NetName::file_stem), libvirt's
 //! spelling of the network name in these paths.
 //!
-//! The text is built with plain strings rather than an askama template: nearly every line
-//! is conditional on a different rule of libvirt's, and the order of those rules is what
-//! the conformance data checks, which reads more directly as code in that order.
+//! `NAME.conf` renders through `templates/dnsmasq/conf.txt`, which lists its lines in
+//! libvirt's order (the order the conformance data checks); [`conf`] decides which lines a
+//! network gets and checks and quotes their values. The two host lists are records, one
+//! line per host, built in code (see `hosts.rs`).
 
 mod conf;
 mod hosts;

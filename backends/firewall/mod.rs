@@ -17,7 +17,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::backend::BackendError;
 use crate::model::IfaceName;
-use crate::model::network::{ForwardMode, L4Proto, Network, PortRange};
+use crate::model::network::{ForwardMode, L4Proto, Nat, NetIp, Network, PortRange};
 
 mod policy;
 
@@ -260,25 +260,42 @@ pub fn plan(net: &Network) -> Result<Option<Plan>, BackendError> {
     if !matches!(mode, None | Some(ForwardMode::Nat | ForwardMode::Route)) {
         return Ok(None);
     }
-    let fail = |why: String| BackendError::Network {
+    let bridge = net.bridge_name().ok_or_else(|| {
+        refuse(
+            net,
+            "the firewall rules need the bridge's name; give <bridge name='…'/> (a '%d' \
+             template is filled in only when the network is defined)"
+                .into(),
+        )
+    })?;
+    let dev = net.forward_dev();
+    let mut rules = general_ipv4(net);
+    rules.extend(general_ipv6(net));
+    for ip in &net.ips {
+        rules.extend(address_rules(net, ip, dev)?);
+    }
+    policy::rules(net, dev, &mut rules).map_err(|why| refuse(net, why))?;
+    if net.ips.iter().any(|ip| !ip.is_ipv6() && ip.has_dhcp()) {
+        rules.push(placed(Family::Ipv4, Rule::ChecksumFill));
+    }
+    Ok(Some(Plan { bridge, rules }))
+}
+
+/// A render-time refusal naming the network.
+fn refuse(net: &Network, why: String) -> BackendError {
+    BackendError::Network {
         network: net.name.to_string(),
         why,
-    };
-    let bridge = net
-        .bridge_name()
-        .ok_or_else(|| fail("the firewall rules need the bridge's name; give <bridge name='…'/> (a '%d' template is filled in only when the network is defined)".into()))?;
-    let dev = net.forward_dev().cloned();
-    let v4 = |rule| Placed {
-        family: Family::Ipv4,
-        rule,
-    };
-    let v6 = |rule| Placed {
-        family: Family::Ipv6,
-        rule,
-    };
-    let mut rules = Vec::new();
+    }
+}
 
-    // General IPv4: DHCP, DNS (and TFTP) to the host, then the default rejects.
+fn placed(family: Family, rule: Rule) -> Placed {
+    Placed { family, rule }
+}
+
+/// Every network's IPv4 rules: DHCP, DNS (and TFTP) to the host, then the default rejects
+/// and guest-to-guest traffic.
+fn general_ipv4(net: &Network) -> Vec<Placed> {
     let first_served = net
         .ips
         .iter()
@@ -289,101 +306,150 @@ pub fn plan(net: &Network) -> Result<Option<Plan>, BackendError> {
     if first_served.is_some_and(|ip| ip.tftp_root.is_some()) {
         host.extend([(Proto::Udp, 69, true), (Proto::Udp, 69, false)]);
     }
-    rules.extend(host.into_iter().map(|h| v4(host_rule(h))));
+    let v4 = |rule| placed(Family::Ipv4, rule);
+    let mut rules: Vec<Placed> = host.into_iter().map(|h| v4(host_rule(h))).collect();
     rules.extend([Rule::RejectFromGuests, Rule::RejectToGuests, Rule::Cross].map(v4));
+    rules
+}
 
-    // General IPv6: only with an IPv6 address, or ipv6='yes' for guest-to-guest IPv6.
+/// The IPv6 counterpart, only with an IPv6 address, or `ipv6='yes'` for guest-to-guest
+/// IPv6; the host's DHCPv6 and DNS only with an address.
+fn general_ipv6(net: &Network) -> Vec<Placed> {
     let has_v6_ip = net.ips.iter().any(|ip| ip.is_ipv6());
-    if has_v6_ip || net.ipv6 == Some(true) {
-        rules.extend([Rule::RejectFromGuests, Rule::RejectToGuests, Rule::Cross].map(v6));
-        if has_v6_ip {
-            let mut host = dns_ports();
-            host.extend([(Proto::Udp, 547, true), (Proto::Udp, 546, false)]);
-            rules.extend(host.into_iter().map(|h| v6(host_rule(h))));
-        }
+    if !has_v6_ip && net.ipv6 != Some(true) {
+        return Vec::new();
     }
+    let v6 = |rule| placed(Family::Ipv6, rule);
+    let mut rules: Vec<Placed> = [Rule::RejectFromGuests, Rule::RejectToGuests, Rule::Cross]
+        .map(v6)
+        .into();
+    if has_v6_ip {
+        let mut host = dns_ports();
+        host.extend([(Proto::Udp, 547, true), (Proto::Udp, 546, false)]);
+        rules.extend(host.into_iter().map(|h| v6(host_rule(h))));
+    }
+    rules
+}
 
-    // Per address, in document order.
+/// The forwarding rules of one `<ip>`, in document order: masqueraded (a nat network's
+/// IPv4, and IPv6 with `<nat ipv6='yes'>`), routed (the rest of a nat or route network's),
+/// or none (isolated).
+fn address_rules(
+    net: &Network,
+    ip: &NetIp,
+    dev: Option<&IfaceName>,
+) -> Result<Vec<Placed>, BackendError> {
+    let subnet = Subnet {
+        addr: ip.network(),
+        prefix: ip.prefix_len(),
+    };
+    let family = subnet.family();
+    let mode = net.forward_mode();
     let nat = net.forward.as_ref().and_then(|f| f.nat.as_ref());
-    for ip in &net.ips {
-        let net_ = Subnet {
-            addr: ip.network(),
-            prefix: ip.prefix_len(),
-        };
-        let family = net_.family();
-        let place = |rule| Placed { family, rule };
-        let masquerade = mode == Some(ForwardMode::Nat)
-            && (family == Family::Ipv4 || nat.and_then(|n| n.ipv6) == Some(true));
-        let routed = mode == Some(ForwardMode::Route) || mode == Some(ForwardMode::Nat);
-        if masquerade {
-            let ports = match nat.and_then(|n| n.port) {
-                None | Some((0, 0)) => DEFAULT_PORTS,
-                Some((start, end)) if start < end => (start, end),
-                Some((start, end)) => {
-                    return Err(fail(format!(
-                        "invalid NAT port range {start}-{end}: the start must be below the end"
-                    )));
-                }
-            };
-            let target = |ports| {
-                match nat.and_then(|n| n.address) {
-                None => Ok(NatTarget::Masquerade { ports }),
-                Some(_) if family == Family::Ipv6 => Err(fail(
-                    "<nat><address> is an IPv4 range and cannot translate the IPv6 addresses that <nat ipv6='yes'> masquerades".into(),
-                )),
-                Some((start, end)) => Ok(NatTarget::Snat { start, end, ports }),
-            }
-            };
-            let (d, n) = (dev.clone(), net_);
-            rules.push(place(Rule::AllowOut { net: n, dev: d }));
-            rules.push(place(Rule::AllowIn {
-                net: n,
-                dev: dev.clone(),
-                established: true,
-            }));
-            for proto in [None, Some(Proto::Udp), Some(Proto::Tcp)] {
-                rules.push(place(Rule::Nat {
-                    net: n,
-                    dev: dev.clone(),
-                    proto,
-                    target: target(proto.map(|_| ports))?,
-                }));
-            }
-            let mut exempt = Vec::new();
-            if family == Family::Ipv4 {
-                exempt.push(subnet(IpAddr::V4(Ipv4Addr::BROADCAST), 32));
-                exempt.push(subnet(IpAddr::V4(Ipv4Addr::new(224, 0, 0, 0)), 24));
-            } else {
-                exempt.push(subnet(
-                    IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0)),
-                    16,
-                ));
-            }
-            for dest in exempt {
-                rules.push(place(Rule::NatExempt {
-                    net: n,
-                    dev: dev.clone(),
-                    dest,
-                }));
-            }
-        } else if routed {
-            rules.push(place(Rule::AllowOut {
-                net: net_,
-                dev: dev.clone(),
-            }));
-            rules.push(place(Rule::AllowIn {
-                net: net_,
-                dev: dev.clone(),
+    let masquerade = mode == Some(ForwardMode::Nat)
+        && (family == Family::Ipv4 || nat.and_then(|n| n.ipv6) == Some(true));
+    let rules = if masquerade {
+        masquerade_rules(net, subnet, dev, nat)?
+    } else if matches!(mode, Some(ForwardMode::Route | ForwardMode::Nat)) {
+        vec![
+            Rule::AllowOut {
+                net: subnet,
+                dev: dev.cloned(),
+            },
+            Rule::AllowIn {
+                net: subnet,
+                dev: dev.cloned(),
                 established: policy::denies_incoming(net),
-            }));
-        }
-    }
-    policy::rules(net, dev.as_ref(), &mut rules).map_err(fail)?;
+            },
+        ]
+    } else {
+        Vec::new()
+    };
+    Ok(rules.into_iter().map(|rule| placed(family, rule)).collect())
+}
 
-    if net.ips.iter().any(|ip| !ip.is_ipv6() && ip.has_dhcp()) {
-        rules.push(v4(Rule::ChecksumFill));
+/// A masqueraded subnet: out, replies in, the translation for all, UDP and TCP (the last
+/// two with their source ports), and the destinations left untranslated.
+fn masquerade_rules(
+    net: &Network,
+    subnet: Subnet,
+    dev: Option<&IfaceName>,
+    nat: Option<&Nat>,
+) -> Result<Vec<Rule>, BackendError> {
+    let ports = nat_ports(net, nat)?;
+    let mut rules = vec![
+        Rule::AllowOut {
+            net: subnet,
+            dev: dev.cloned(),
+        },
+        Rule::AllowIn {
+            net: subnet,
+            dev: dev.cloned(),
+            established: true,
+        },
+    ];
+    for proto in [None, Some(Proto::Udp), Some(Proto::Tcp)] {
+        rules.push(Rule::Nat {
+            net: subnet,
+            dev: dev.cloned(),
+            proto,
+            target: nat_target(net, nat, subnet.family(), proto.map(|_| ports))?,
+        });
     }
-    Ok(Some(Plan { bridge, rules }))
+    rules.extend(nat_exempt(subnet.family()).map(|dest| Rule::NatExempt {
+        net: subnet,
+        dev: dev.cloned(),
+        dest,
+    }));
+    Ok(rules)
+}
+
+/// The source ports of `<nat><port>`, libvirt's default without one (or with `0-0`).
+fn nat_ports(net: &Network, nat: Option<&Nat>) -> Result<(u16, u16), BackendError> {
+    match nat.and_then(|n| n.port) {
+        None | Some((0, 0)) => Ok(DEFAULT_PORTS),
+        Some((start, end)) if start < end => Ok((start, end)),
+        Some((start, end)) => Err(refuse(
+            net,
+            format!("invalid NAT port range {start}-{end}: the start must be below the end"),
+        )),
+    }
+}
+
+/// What the source becomes: the outgoing interface's address, or `<nat><address>`'s
+/// range, which is IPv4 only.
+fn nat_target(
+    net: &Network,
+    nat: Option<&Nat>,
+    family: Family,
+    ports: Option<(u16, u16)>,
+) -> Result<NatTarget, BackendError> {
+    match nat.and_then(|n| n.address) {
+        None => Ok(NatTarget::Masquerade { ports }),
+        Some(_) if family == Family::Ipv6 => Err(refuse(
+            net,
+            "<nat><address> is an IPv4 range and cannot translate the IPv6 addresses that \
+             <nat ipv6='yes'> masquerades"
+                .into(),
+        )),
+        Some((start, end)) => Ok(NatTarget::Snat { start, end, ports }),
+    }
+}
+
+/// The destinations a masqueraded subnet reaches untranslated: broadcast and link-local
+/// multicast.
+fn nat_exempt(family: Family) -> impl Iterator<Item = Subnet> {
+    let exempt = match family {
+        Family::Ipv4 => vec![
+            subnet(IpAddr::V4(Ipv4Addr::BROADCAST), 32),
+            subnet(IpAddr::V4(Ipv4Addr::new(224, 0, 0, 0)), 24),
+        ],
+        Family::Ipv6 => vec![subnet(
+            IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0)),
+            16,
+        )],
+    };
+    exempt.into_iter()
 }
 
 fn subnet(addr: IpAddr, prefix: u8) -> Subnet {

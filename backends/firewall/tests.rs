@@ -574,3 +574,86 @@ fn a_guest_named_by_its_dhcp_hosts_is_forwarded_to_in_each_family_it_has() {
     to.sort();
     assert_eq!(to, ["192.168.50.5", "fd00:50::5"], "{plan:#?}");
 }
+
+/// A route network whose policy denies what goes out but one port, with an IPv6 subnet and
+/// a forward device: the rules [`design`] does not have.
+fn outgoing_deny() -> Network {
+    crate::xml::read_network_str(
+        "o.xml",
+        "<network xmlns:nl='urn:netloom:xml:1'>
+  <name>o</name>
+  <forward mode='route' dev='eth0'/>
+  <bridge name='virbr6'/>
+  <ip address='10.6.0.1' prefix='24'><dhcp><range start='10.6.0.10' end='10.6.0.20'/></dhcp></ip>
+  <ip family='ipv6' address='fd00:6::1' prefix='64'/>
+  <nl:forwarding>
+    <nl:incoming><nl:allow port='8080' address='fd00:6::11' destport='80'/></nl:incoming>
+    <nl:outgoing default='deny'><nl:allow port='25'/></nl:outgoing>
+  </nl:forwarding>
+</network>",
+    )
+    .unwrap()
+}
+
+/// The templates name the chains as text; what they write must be what the removals (which
+/// know the chains as constants) accept, or a started network could not be stopped.
+#[test]
+fn every_rule_the_templates_write_is_one_the_removals_take_off() {
+    for net in [design(), outgoing_deny()] {
+        let rules = plan(&net).unwrap().unwrap().rules.len();
+        for file in iptables::Iptables
+            .render(&net, &NetContext::default())
+            .unwrap()
+        {
+            let inserts = file
+                .contents
+                .lines()
+                .filter(|l| l.starts_with("-I "))
+                .count();
+            let removal = iptables::removal(&file.contents).unwrap();
+            assert_eq!(
+                removal.lines().filter(|l| l.starts_with("-D ")).count(),
+                inserts
+            );
+            assert!(inserts > 0, "{}", file.contents);
+        }
+        let nft = &nftables::Nftables
+            .render(&net, &NetContext::default())
+            .unwrap()[0]
+            .contents;
+        // What `nft --echo --handle` prints back: each rule with its handle.
+        let inserted: Vec<&str> = nft
+            .lines()
+            .filter(|l| l.starts_with("insert rule "))
+            .collect();
+        let echo: String = (inserted.iter().enumerate())
+            .map(|(i, l)| format!("{l} # handle {}\n", i + 10))
+            .collect();
+        let removal = nftables::removal(&echo).unwrap();
+        assert_eq!(removal.lines().count(), inserted.len(), "{nft}");
+        for (line, delete) in inserted.iter().zip(removal.lines().rev()) {
+            let chain = line.split(' ').nth(4).unwrap();
+            assert!(
+                delete.contains(&format!(" {chain} handle ")),
+                "{line} / {delete}"
+            );
+        }
+        assert!(rules > inserted.len(), "the host's input is iptables' only");
+    }
+    let routed = plan(&outgoing_deny()).unwrap().unwrap().rules;
+    for wanted in [
+        |r: &Rule| matches!(r, Rule::OutAllow { .. }),
+        |r: &Rule| matches!(r, Rule::OutDenyRest),
+        |r: &Rule| {
+            matches!(
+                r,
+                Rule::AllowIn {
+                    established: false,
+                    ..
+                }
+            )
+        },
+    ] {
+        assert!(routed.iter().any(|p| wanted(&p.rule)), "{routed:#?}");
+    }
+}

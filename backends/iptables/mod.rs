@@ -19,7 +19,9 @@ use crate::backend::{BackendError, NetBackend, NetContext, RenderedFile};
 use crate::backends::firewall::{
     self, BaseStep, DIR, Family, MODE, NatTarget, Placed, RemovalError, Rule, argv,
 };
+use crate::model::IfaceName;
 use crate::model::network::{Network, PortRange};
+use askama::Template;
 use std::net::IpAddr;
 
 /// The iptables backend.
@@ -41,7 +43,7 @@ impl NetBackend for Iptables {
             if plan.has(family) {
                 files.push(RenderedFile {
                     path: format!("{DIR}/{stem}.{ext}"),
-                    contents: fragment(&plan.bridge, &plan.rules, family),
+                    contents: fragment(&plan.bridge, &plan.rules, family)?,
                     mode: MODE,
                 });
             }
@@ -53,318 +55,73 @@ impl NetBackend for Iptables {
 /// The tables, in the order a fragment lists them.
 const TABLES: [&str; 3] = ["filter", "nat", "mangle"];
 
-/// The restore input inserting the rules of `family`, table by table, each table keeping
-/// libvirt's command order so the kernel ends up with libvirt's order.
-fn fragment(bridge: &crate::model::IfaceName, rules: &[Placed], family: Family) -> String {
+/// One family's restore input, as `templates/iptables/fragment.txt` writes it: the tables
+/// that have rules, each with its rules in plan order, so the kernel ends up with
+/// libvirt's order.
+#[derive(Template)]
+#[template(path = "iptables/fragment.txt", escape = "none")]
+struct Fragment<'a> {
+    /// The loader the header names.
+    tool: &'static str,
+    /// The network's bridge, which nearly every rule matches.
+    br: &'a IfaceName,
+    /// The tables with rules of this family, in [`TABLES`] order.
+    tables: Vec<Table<'a>>,
+}
+
+/// One `*TABLE` ... `COMMIT` section.
+struct Table<'a> {
+    name: &'static str,
+    rules: Vec<&'a Rule>,
+}
+
+/// The restore input inserting the rules of `family`, table by table.
+fn fragment(bridge: &IfaceName, rules: &[Placed], family: Family) -> Result<String, BackendError> {
     let tool = match family {
         Family::Ipv4 => "iptables-restore",
         Family::Ipv6 => "ip6tables-restore",
     };
-    let mut out = format!(
-        "# netloom: one network's firewall rules; load with `{tool} -w --noflush` once the\n\
-         # LIBVIRT_* chains exist, remove with the same lines in their -D form\n"
-    );
-    for table in TABLES {
-        let lines: Vec<String> = rules
-            .iter()
-            .filter(|p| p.family == family)
-            .filter_map(|p| spec(bridge, &p.rule))
-            .filter(|(t, _, _)| *t == table)
-            .map(|(_, chain, words)| format!("-I {chain} {}", words.join(" ")))
-            .collect();
-        if !lines.is_empty() {
-            out.push_str(&format!("*{table}\n{}\nCOMMIT\n", lines.join("\n")));
-        }
+    let tables = (TABLES.into_iter())
+        .map(|name| Table {
+            name,
+            rules: (rules.iter())
+                .filter(|p| p.family == family && table(&p.rule) == name)
+                .map(|p| &p.rule)
+                .collect(),
+        })
+        .filter(|t| !t.rules.is_empty())
+        .collect();
+    Fragment {
+        tool,
+        br: bridge,
+        tables,
     }
-    out
+    .render()
+    .map_err(|source| BackendError::Template {
+        backend: "iptables",
+        source,
+    })
 }
 
-/// A rule as (table, chain, arguments), with libvirt's options in libvirt's order. Every
-/// argument is an interface name (letters, digits, `_ . -`), an address, a number or a
-/// fixed word, so none needs quoting and none can split.
-fn spec(
-    br: &crate::model::IfaceName,
-    rule: &Rule,
-) -> Option<(&'static str, &'static str, Vec<String>)> {
-    let br = br.as_str().to_owned();
-    let w = |s: &str| s.to_owned();
-    let with_dev = |flag: &str, dev: &Option<crate::model::IfaceName>| {
-        dev.iter()
-            .flat_map(|d| [flag.to_owned(), d.as_str().to_owned()])
-            .collect::<Vec<_>>()
-    };
-    Some(match rule {
-        Rule::HostIn { proto, port } => (
-            "filter",
-            "LIBVIRT_INP",
-            vec![
-                w("--in-interface"),
-                br,
-                w("--protocol"),
-                w(proto.as_str()),
-                w("--destination-port"),
-                port.to_string(),
-                w("--jump"),
-                w("ACCEPT"),
-            ],
-        ),
-        Rule::HostOut { proto, port } => (
-            "filter",
-            "LIBVIRT_OUT",
-            vec![
-                w("--out-interface"),
-                br,
-                w("--protocol"),
-                w(proto.as_str()),
-                w("--destination-port"),
-                port.to_string(),
-                w("--jump"),
-                w("ACCEPT"),
-            ],
-        ),
-        Rule::RejectFromGuests => (
-            "filter",
-            "LIBVIRT_FWO",
-            vec![w("--in-interface"), br, w("--jump"), w("REJECT")],
-        ),
-        Rule::RejectToGuests => (
-            "filter",
-            "LIBVIRT_FWI",
-            vec![w("--out-interface"), br, w("--jump"), w("REJECT")],
-        ),
-        Rule::Cross => (
-            "filter",
-            "LIBVIRT_FWX",
-            vec![
-                w("--in-interface"),
-                br.clone(),
-                w("--out-interface"),
-                br,
-                w("--jump"),
-                w("ACCEPT"),
-            ],
-        ),
-        Rule::AllowOut { net, dev } => {
-            let mut v = vec![w("--source"), net.to_string(), w("--in-interface"), br];
-            v.extend(with_dev("--out-interface", dev));
-            v.extend([w("--jump"), w("ACCEPT")]);
-            ("filter", "LIBVIRT_FWO", v)
-        }
-        Rule::AllowIn {
-            net,
-            dev,
-            established,
-        } => {
-            let mut v = vec![w("--destination"), net.to_string()];
-            v.extend(with_dev("--in-interface", dev));
-            v.extend([w("--out-interface"), br]);
-            if *established {
-                v.extend([
-                    w("--match"),
-                    w("conntrack"),
-                    w("--ctstate"),
-                    w("ESTABLISHED,RELATED"),
-                ]);
-            }
-            v.extend([w("--jump"), w("ACCEPT")]);
-            ("filter", "LIBVIRT_FWI", v)
-        }
-        Rule::Nat {
-            net,
-            dev,
-            proto,
-            target,
-        } => {
-            let mut v = vec![w("--source"), net.to_string()];
-            if let Some(p) = proto {
-                v.extend([w("-p"), w(p.as_str())]);
-            }
-            v.extend([w("!"), w("--destination"), net.to_string()]);
-            v.extend(with_dev("--out-interface", dev));
-            match target {
-                NatTarget::Masquerade { ports } => {
-                    v.extend([w("--jump"), w("MASQUERADE")]);
-                    if let Some((a, b)) = ports {
-                        v.extend([w("--to-ports"), format!("{a}-{b}")]);
-                    }
-                }
-                NatTarget::Snat { start, end, ports } => {
-                    let ports = ports.map(|(a, b)| format!(":{a}-{b}")).unwrap_or_default();
-                    v.extend([
-                        w("--jump"),
-                        w("SNAT"),
-                        w("--to-source"),
-                        format!("{start}-{end}{ports}"),
-                    ]);
-                }
-            }
-            ("nat", "LIBVIRT_PRT", v)
-        }
-        Rule::NatExempt { net, dev, dest } => {
-            let mut v = with_dev("--out-interface", dev);
-            v.extend([
-                w("--source"),
-                net.to_string(),
-                w("--destination"),
-                dest.to_string(),
-                w("--jump"),
-                w("RETURN"),
-            ]);
-            ("nat", "LIBVIRT_PRT", v)
-        }
-        Rule::Dnat { .. }
+/// The table of the chain a rule goes into (the template names the chain): address
+/// translation in `nat`, the DHCP checksum fix in `mangle`, everything else in `filter`.
+fn table(rule: &Rule) -> &'static str {
+    match rule {
+        Rule::Nat { .. } | Rule::NatExempt { .. } | Rule::Dnat { .. } => "nat",
+        Rule::ChecksumFill => "mangle",
+        Rule::HostIn { .. }
+        | Rule::HostOut { .. }
+        | Rule::RejectFromGuests
+        | Rule::RejectToGuests
+        | Rule::Cross
+        | Rule::AllowOut { .. }
+        | Rule::AllowIn { .. }
         | Rule::AllowDnat { .. }
         | Rule::OutAllow { .. }
         | Rule::OutDeny { .. }
         | Rule::OutDenyRest
-        | Rule::PeerIn { .. } => return policy_spec(br, rule),
-        Rule::ChecksumFill => (
-            "mangle",
-            "LIBVIRT_PRT",
-            vec![
-                w("--out-interface"),
-                br,
-                w("--protocol"),
-                w("udp"),
-                w("--destination-port"),
-                w("68"),
-                w("--jump"),
-                w("CHECKSUM"),
-                w("--checksum-fill"),
-            ],
-        ),
-    })
-}
-
-/// The rules of a forwarding policy and a cross-host network's peers, as [`spec`] gives
-/// libvirt's; `None` for libvirt's own rules, which [`spec`] spells.
-fn policy_spec(br: String, rule: &Rule) -> Option<(&'static str, &'static str, Vec<String>)> {
-    let w = |s: &str| s.to_owned();
-    let with_dev = |flag: &str, dev: &Option<crate::model::IfaceName>| {
-        dev.iter()
-            .flat_map(|d| [flag.to_owned(), d.as_str().to_owned()])
-            .collect::<Vec<_>>()
-    };
-    Some(match rule {
-        Rule::Dnat {
-            proto,
-            port,
-            to,
-            to_ports,
-            dev,
-        } => {
-            let mut v = match dev {
-                Some(d) => vec![w("--in-interface"), d.as_str().to_owned()],
-                None => vec![w("!"), w("--in-interface"), br],
-            };
-            v.extend([
-                w("--protocol"),
-                w(proto.as_str()),
-                w("--match"),
-                w("addrtype"),
-                w("--dst-type"),
-                w("LOCAL"),
-                w("--destination-port"),
-                ports(port),
-                w("--jump"),
-                w("DNAT"),
-                w("--to-destination"),
-                dnat_target(*to, *port, *to_ports),
-            ]);
-            ("nat", DNAT_CHAIN, v)
-        }
-        Rule::AllowDnat {
-            proto,
-            to,
-            to_ports,
-        } => (
-            "filter",
-            "LIBVIRT_FWI",
-            vec![
-                w("--destination"),
-                host(*to),
-                w("--out-interface"),
-                br,
-                w("--protocol"),
-                w(proto.as_str()),
-                w("--destination-port"),
-                ports(to_ports),
-                w("--match"),
-                w("conntrack"),
-                w("--ctstate"),
-                w("DNAT"),
-                w("--jump"),
-                w("ACCEPT"),
-            ],
-        ),
-        Rule::OutAllow {
-            net,
-            dev,
-            proto,
-            port,
-        } => {
-            let mut v = vec![w("--source"), net.to_string(), w("--in-interface"), br];
-            v.extend(with_dev("--out-interface", dev));
-            v.extend([
-                w("--protocol"),
-                w(proto.as_str()),
-                w("--destination-port"),
-                ports(port),
-                w("--jump"),
-                w("ACCEPT"),
-            ]);
-            ("filter", "LIBVIRT_FWO", v)
-        }
-        Rule::OutDeny { proto, port } => (
-            "filter",
-            "LIBVIRT_FWO",
-            vec![
-                w("--in-interface"),
-                br,
-                w("--protocol"),
-                w(proto.as_str()),
-                w("--destination-port"),
-                ports(port),
-                w("--match"),
-                w("conntrack"),
-                w("--ctstate"),
-                w("NEW"),
-                w("--jump"),
-                w("REJECT"),
-            ],
-        ),
-        Rule::OutDenyRest => (
-            "filter",
-            "LIBVIRT_FWO",
-            vec![
-                w("--in-interface"),
-                br,
-                w("--match"),
-                w("conntrack"),
-                w("--ctstate"),
-                w("NEW"),
-                w("--jump"),
-                w("REJECT"),
-            ],
-        ),
-        Rule::PeerIn { peer, listen, port } => (
-            "filter",
-            "LIBVIRT_INP",
-            vec![
-                w("--source"),
-                host(*peer),
-                w("--destination"),
-                host(*listen),
-                w("--protocol"),
-                w("udp"),
-                w("--destination-port"),
-                port.to_string(),
-                w("--jump"),
-                w("ACCEPT"),
-            ],
-        ),
-        _ => return None,
-    })
+        | Rule::PeerIn { .. } => "filter",
+    }
 }
 
 /// A port or range as iptables writes it (`25`, `2000:2010`).
@@ -377,12 +134,12 @@ fn ports(p: &PortRange) -> String {
 }
 
 /// One address as a host subnet (`/32`, `/128`), as iptables-save prints it.
-fn host(a: IpAddr) -> String {
+fn host(a: &IpAddr) -> String {
     format!("{a}/{}", if a.is_ipv6() { 128 } else { 32 })
 }
 
 /// `--to-destination`: the guest, with its ports when they differ from the host's.
-fn dnat_target(to: IpAddr, port: PortRange, to_ports: PortRange) -> String {
+fn dnat_target(to: &IpAddr, port: &PortRange, to_ports: &PortRange) -> String {
     let addr = match to {
         IpAddr::V6(a) => format!("[{a}]"),
         IpAddr::V4(a) => a.to_string(),

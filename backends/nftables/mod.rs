@@ -16,10 +16,12 @@ mod run;
 
 use crate::backend::{BackendError, NetBackend, NetContext, RenderedFile};
 use crate::backends::firewall::{
-    self, BaseStep, DIR, Family, MODE, NatTarget, RemovalError, Rule, argv,
+    self, BaseStep, DIR, Family, MODE, NatTarget, Plan, RemovalError, Rule, argv,
 };
 use crate::model::IfaceName;
-use crate::model::network::Network;
+use crate::model::network::{Network, PortRange};
+use askama::Template;
+use std::net::IpAddr;
 
 /// The nftables backend.
 #[derive(Debug)]
@@ -50,22 +52,38 @@ impl NetBackend for Nftables {
         let Some(plan) = firewall::plan(net)? else {
             return Ok(Vec::new());
         };
-        let mut out = String::from(
-            "# netloom: one network's firewall rules; load with `nft --echo --handle -f` once the\n\
-             # libvirt_network tables exist and the bridge is up, and keep the echo for removal\n",
-        );
-        for placed in &plan.rules {
-            if let Some((chain, words)) = rule(&plan.bridge, placed.family, &placed.rule) {
-                let fam = family_word(placed.family);
-                out.push_str(&format!("insert rule {fam} {TABLE} {chain} {words}\n"));
-            }
-        }
         Ok(vec![RenderedFile {
             path: format!("{DIR}/{}.nft", net.name.file_stem()),
-            contents: out,
+            contents: fragment(&plan)?,
             mode: MODE,
         }])
     }
+}
+
+/// A network's `nft -f` input, as `templates/nftables/fragment.txt` writes it: every rule
+/// of the plan with its family, in plan order, which the template spells or leaves out.
+#[derive(Template)]
+#[template(path = "nftables/fragment.txt", escape = "none")]
+struct Fragment<'a> {
+    /// The network's bridge as an nft string, which nearly every rule matches.
+    br: String,
+    /// nft's name of each rule's family, and the rule.
+    rules: Vec<(&'static str, &'a Rule)>,
+}
+
+/// The fragment of `plan`.
+fn fragment(plan: &Plan) -> Result<String, BackendError> {
+    Fragment {
+        br: quoted(&plan.bridge),
+        rules: (plan.rules.iter())
+            .map(|p| (family_word(p.family), &p.rule))
+            .collect(),
+    }
+    .render()
+    .map_err(|source| BackendError::Template {
+        backend: "nftables",
+        source,
+    })
 }
 
 /// nft's name of an address family, as in `table ip …`.
@@ -83,155 +101,13 @@ fn quoted(name: &IfaceName) -> String {
     format!("\"{}\"", name.as_str())
 }
 
-/// A rule as (chain, words after the chain), with libvirt's words in libvirt's order;
-/// `None` for the rules this backend leaves to others (host input, mangle).
-fn rule(br: &IfaceName, family: Family, rule: &Rule) -> Option<(&'static str, String)> {
-    let br = quoted(br);
-    let fam = family_word(family);
-    let dev = |kw: &str, dev: &Option<IfaceName>| {
-        dev.as_ref()
-            .map(|d| format!("{kw} {} ", quoted(d)))
-            .unwrap_or_default()
-    };
-    Some(match rule {
-        Rule::HostIn { .. } | Rule::HostOut { .. } | Rule::ChecksumFill => return None,
-        Rule::RejectFromGuests => ("guest_output", format!("iif {br} counter reject")),
-        Rule::RejectToGuests => ("guest_input", format!("oif {br} counter reject")),
-        Rule::Cross => ("guest_cross", format!("iif {br} oif {br} counter accept")),
-        Rule::AllowOut { net, dev: d } => (
-            "guest_output",
-            format!(
-                "{fam} saddr {net} iif {br} {}counter accept",
-                dev("oifname", d)
-            ),
-        ),
-        Rule::AllowIn {
-            net,
-            dev: d,
-            established: true,
-        } => (
-            "guest_input",
-            format!(
-                "{}oif {br} {fam} daddr {net} ct state related,established counter accept",
-                dev("iifname", d)
-            ),
-        ),
-        Rule::AllowIn { net, dev: d, .. } => (
-            "guest_input",
-            format!(
-                "{fam} daddr {net} {}oif {br} counter accept",
-                dev("iifname", d)
-            ),
-        ),
-        Rule::Nat {
-            net,
-            dev: d,
-            proto,
-            target,
-        } => {
-            let l4 = proto
-                .map(|p| format!("meta l4proto {} ", p.as_str()))
-                .unwrap_or_default();
-            let ports = |p: &Option<(u16, u16)>| p.map(|(a, b)| format!(":{a}-{b}"));
-            let to = match target {
-                NatTarget::Masquerade { ports: p } => match ports(p) {
-                    Some(p) => format!("masquerade to {p}"),
-                    None => "masquerade".to_owned(),
-                },
-                NatTarget::Snat {
-                    start,
-                    end,
-                    ports: p,
-                } => format!("snat to {start}-{end}{}", ports(p).unwrap_or_default()),
-            };
-            (
-                "guest_nat",
-                format!(
-                    "{l4}{fam} saddr {net} {fam} daddr != {net} {}counter {to}",
-                    dev("oifname", d)
-                ),
-            )
-        }
-        Rule::Dnat { .. }
-        | Rule::AllowDnat { .. }
-        | Rule::OutAllow { .. }
-        | Rule::OutDeny { .. }
-        | Rule::OutDenyRest
-        | Rule::PeerIn { .. } => return policy_rule(&br, fam, rule),
-        Rule::NatExempt { net, dev: d, dest } => (
-            "guest_nat",
-            format!(
-                "{}{fam} saddr {net} {fam} daddr {dest} counter return",
-                dev("oifname", d)
-            ),
-        ),
-    })
-}
-
-/// The rules of a forwarding policy and a cross-host network's peers, as [`rule`] gives
-/// libvirt's; `None` for the peers' (the host's input is left alone).
-fn policy_rule(br: &str, fam: &str, rule: &Rule) -> Option<(&'static str, String)> {
-    let dev = |kw: &str, dev: &Option<IfaceName>| {
-        dev.as_ref()
-            .map(|d| format!("{kw} {} ", quoted(d)))
-            .unwrap_or_default()
-    };
-    Some(match rule {
-        Rule::Dnat {
-            proto,
-            port,
-            to,
-            to_ports,
-            dev: d,
-        } => {
-            let from = match d {
-                Some(d) => format!("iifname {}", quoted(d)),
-                None => format!("iifname != {br}"),
-            };
-            let to = match to {
-                std::net::IpAddr::V6(a) if to_ports != port => format!("[{a}]:{to_ports}"),
-                a if to_ports != port => format!("{a}:{to_ports}"),
-                a => a.to_string(),
-            };
-            (
-                DNAT_CHAIN,
-                format!("{from} fib daddr type local {proto} dport {port} counter dnat to {to}"),
-            )
-        }
-        Rule::AllowDnat {
-            proto,
-            to,
-            to_ports,
-        } => (
-            "guest_input",
-            format!(
-                "oif {br} {fam} daddr {to} {proto} dport {to_ports} ct status dnat counter accept"
-            ),
-        ),
-        Rule::OutAllow {
-            net,
-            dev: d,
-            proto,
-            port,
-        } => (
-            "guest_output",
-            format!(
-                "{fam} saddr {net} iif {br} {}{proto} dport {port} counter accept",
-                dev("oifname", d)
-            ),
-        ),
-        Rule::OutDeny { proto, port } => (
-            "guest_output",
-            format!("iif {br} {proto} dport {port} ct state new counter reject"),
-        ),
-        Rule::OutDenyRest => (
-            "guest_output",
-            format!("iif {br} ct state new counter reject"),
-        ),
-        // The host's input is left alone, as for DHCP and DNS (see `Rule::HostIn`).
-        Rule::PeerIn { .. } => return None,
-        _ => return None,
-    })
+/// `dnat to`: the guest, with its ports when they differ from the host's.
+fn dnat_target(to: &IpAddr, port: &PortRange, to_ports: &PortRange) -> String {
+    match to {
+        IpAddr::V6(a) if to_ports != port => format!("[{a}]:{to_ports}"),
+        a if to_ports != port => format!("{a}:{to_ports}"),
+        a => a.to_string(),
+    }
 }
 
 /// The whole one-time setup of `family`, as libvirt makes it: the table, a forward chain
