@@ -7,8 +7,8 @@
 //! removes from them the definitions of interfaces it now manages (their `iface` stanzas and
 //! their names on `auto`/`allow-*` lines), keeping every other byte, and adds a `source`
 //! line to the main file when its own file would otherwise not be read. netcf's Debian
-//! mapping (`../shared/notes/netcf.md` §3.2) is the reference, with its losses fixed: the
-//! README lists every deliberate difference.
+//! mapping is the reference, with its losses fixed: docs/debian.md lists every deliberate
+//! difference, and `tests/debian_netcf.rs` runs netcf's own test data.
 
 mod import;
 mod include;

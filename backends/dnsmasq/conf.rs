@@ -1,6 +1,6 @@
-//! `NAME.conf`: the lines libvirt's `networkDnsmasqConfContents` writes, in its order (see
-//! the numbered list in `shared/notes/libvirt-network.md` §2.1, which the template's
-//! comments follow). The lines themselves are `templates/dnsmasq/conf.txt`; this module
+//! `NAME.conf`: the lines libvirt's `networkDnsmasqConfContents` writes, in its order (the
+//! template's numbered comments follow that order; `tests/dnsmasq_conf.rs` compares the
+//! output with libvirt's own test data byte for byte). The lines themselves are `templates/dnsmasq/conf.txt`; this module
 //! decides which of them a network gets and spells their values. Values that are user text
 //! go through [`value`] (quoted where dnsmasq would misread them), everything else is a
 //! typed value that cannot hold dnsmasq syntax, and what cannot be written is refused here,

@@ -1,5 +1,6 @@
 //! The firewall of a virtual network as a backend-neutral list of rules, in libvirt's order
-//! (`shared/notes/libvirt-network.md` §3), which the iptables and nftables backends both
+//! (its chains, and the rules of each forward mode, as docs/virtual-networks.md describes),
+//! which the iptables and nftables backends both
 //! spell. Keeping the decisions (which rules, in which order, for which family) in one place
 //! means the two backends cannot drift apart; each only knows its own syntax.
 //!

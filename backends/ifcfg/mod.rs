@@ -1,10 +1,9 @@
 //! RHEL/Fedora `ifcfg-*` files, as read by initscripts' network-scripts and by
 //! NetworkManager's ifcfg-rh plugin.
 //!
-//! netcf's RedHat mapping is the reference (`../shared/notes/netcf.md` §3.1), with its losses
-//! fixed: a gateway given with DHCP is kept, a vlan's tag is always written (`VLAN_ID`), and
-//! files are merged key by key instead of wiped. The README lists every deliberate
-//! difference.
+//! netcf's RedHat mapping is the reference, with its losses fixed: a gateway given with DHCP
+//! is kept, a vlan's tag is always written (`VLAN_ID`), and files are merged key by key
+//! instead of wiped. docs/ifcfg.md lists every deliberate difference.
 
 mod import;
 pub mod live;

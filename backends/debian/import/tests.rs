@@ -141,7 +141,8 @@ iface eth4 inet dhcp
 
 #[test]
 fn netcfs_fsroot_imports_its_four_interfaces() {
-    let shared = "/work/shared/conformance/netcf/tests/debian/fsroot/etc/network/interfaces";
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/conformance/netcf/tests/debian/fsroot/etc/network/interfaces");
     if let Ok(text) = std::fs::read_to_string(shared) {
         assert_eq!(text, NETCF_FSROOT, "the copy drifted from netcf's file");
     }
