@@ -17,6 +17,7 @@ mod detect;
 mod dnsmasq_conf;
 mod docs;
 mod engine;
+mod error_kinds;
 mod example;
 mod firewall_conf;
 mod firewall_live;
