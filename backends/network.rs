@@ -8,8 +8,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::backend::BackendError;
 use crate::backend::{NetBackend, RenderedFile};
-use crate::backends::firewall::BaseStep;
+use crate::backends::firewall::{self, BaseStep, Plan};
 use crate::error::Error;
 use crate::live::cmd;
 use crate::model::network::Network;
@@ -59,10 +60,14 @@ pub trait FirewallBackend: NetBackend {
     /// returns those that stay (still used by someone's rules, or not removable).
     fn remove_base(&self, loaded: &[BaseStep]) -> Vec<BaseStep>;
 
+    /// The network's fragments from its firewall `plan`, which the engine works out once
+    /// for a start and hands to each step ([`NetBackend::render`] works it out itself).
+    fn fragments(&self, net: &Network, plan: &Plan) -> Result<Vec<RenderedFile>, BackendError>;
+
     /// What else the network needs once its rules are in (nftables: the DHCP checksum fix
     /// on the bridge); a warning for the user when it cannot be had, which costs little
     /// enough not to fail the start.
-    fn after_load(&self, _net: &Network) -> Option<String> {
+    fn after_load(&self, _net: &Network, _plan: &Plan) -> Option<String> {
         None
     }
 
@@ -77,6 +82,18 @@ pub trait FirewallBackend: NetBackend {
             loaded.push(step);
         }
         Ok(())
+    }
+}
+
+/// The fragments of `net` for `fw`, its plan worked out here: what [`NetBackend::render`]
+/// of a firewall backend gives.
+pub fn render_firewall(
+    fw: &dyn FirewallBackend,
+    net: &Network,
+) -> Result<Vec<RenderedFile>, BackendError> {
+    match firewall::plan(net)? {
+        Some(plan) => fw.fragments(net, &plan),
+        None => Ok(Vec::new()),
     }
 }
 

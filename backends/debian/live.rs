@@ -3,10 +3,9 @@
 //! exactly as the old files configured it and brought up as the new ones do (hooks such
 //! as bridge-utils' included). Only the interfaces a change touches are run.
 
-use crate::error::RefusedKind;
 use std::path::PathBuf;
 
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::live::{Activator, Context, Live, cmd};
 
 /// The tool, as messages name it and the journal records it.

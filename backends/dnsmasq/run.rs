@@ -2,13 +2,12 @@
 //! process is known by its pid file and checked by its command line before it is signalled,
 //! so a pid the kernel reused for something else after dnsmasq died is never killed.
 
-use crate::error::LiveKind;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::{DIR, Dnsmasq, serves};
 use crate::backends::network::DhcpServer;
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 use crate::live::cmd::{self, argv};
 use crate::model::network::Network;
 

@@ -5,11 +5,10 @@
 //! and initscripts' `ifup` is installed (the legacy network-scripts), its `ifdown` and `ifup`
 //! are run. Where neither is, nothing is brought up, and netloom says so.
 
-use crate::error::RefusedKind;
 use std::path::{Path, PathBuf};
 
 use crate::backends::nm::live::{Client, NmFiles, VIA as NETWORKMANAGER};
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::live::{Activator, Context, Live, cmd};
 
 /// What the journal records of initscripts' way.

@@ -34,9 +34,16 @@ impl NetBackend for Iptables {
     }
 
     fn render(&self, net: &Network, _ctx: &NetContext) -> Result<Vec<RenderedFile>, BackendError> {
-        let Some(plan) = firewall::plan(net)? else {
-            return Ok(Vec::new());
-        };
+        crate::backends::network::render_firewall(self, net)
+    }
+}
+
+impl Iptables {
+    /// One restore input per family the plan has rules for.
+    pub(crate) fn files(
+        net: &Network,
+        plan: &firewall::Plan,
+    ) -> Result<Vec<RenderedFile>, BackendError> {
         let stem = net.name.file_stem();
         let mut files = Vec::new();
         for (family, ext) in [(Family::Ipv6, "ip6tables"), (Family::Ipv4, "iptables")] {

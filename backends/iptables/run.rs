@@ -2,17 +2,21 @@
 //! `iptables-restore` and `ip6tables-restore --noflush`, and taking the shared chains away
 //! when nothing else uses them.
 
-use crate::error::LiveKind;
 use std::collections::BTreeMap;
 
 use super::{Iptables, base_removal, base_steps, dnat_base_steps, removal};
-use crate::backend::RenderedFile;
-use crate::backends::firewall::BaseStep;
+use crate::backend::{BackendError, RenderedFile};
+use crate::backends::firewall::{BaseStep, Plan};
 use crate::backends::network::{FirewallBackend, Loaded, feed_removal};
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 use crate::live::cmd::{self, argv};
+use crate::model::network::Network;
 
 impl FirewallBackend for Iptables {
+    fn fragments(&self, net: &Network, plan: &Plan) -> Result<Vec<RenderedFile>, BackendError> {
+        Iptables::files(net, plan)
+    }
+
     fn summary(&self) -> &'static str {
         "iptables and ip6tables (`*-restore --noflush`)"
     }

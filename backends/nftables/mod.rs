@@ -49,12 +49,16 @@ impl NetBackend for Nftables {
     }
 
     fn render(&self, net: &Network, _ctx: &NetContext) -> Result<Vec<RenderedFile>, BackendError> {
-        let Some(plan) = firewall::plan(net)? else {
-            return Ok(Vec::new());
-        };
+        crate::backends::network::render_firewall(self, net)
+    }
+}
+
+impl Nftables {
+    /// The one `nft -f` input of the plan.
+    pub(crate) fn files(net: &Network, plan: &Plan) -> Result<Vec<RenderedFile>, BackendError> {
         Ok(vec![RenderedFile {
             path: format!("{DIR}/{}.nft", net.name.file_stem()),
-            contents: fragment(&plan)?,
+            contents: fragment(plan)?,
             mode: MODE,
         }])
     }
@@ -226,9 +230,11 @@ pub struct TcFix {
 /// The checksum fix for `net`'s bridge, which libvirt applies to every network that gets
 /// firewall rules (DHCP or not); `None` for a network without rules.
 pub fn tc_checksum_fix(net: &Network) -> Result<Option<TcFix>, BackendError> {
-    let Some(plan) = firewall::plan(net)? else {
-        return Ok(None);
-    };
+    Ok(firewall::plan(net)?.map(|plan| tc_fix(&plan)))
+}
+
+/// The checksum fix for the bridge of `plan`.
+pub(crate) fn tc_fix(plan: &Plan) -> TcFix {
     let br = plan.bridge.as_str();
     let filter = |verb| {
         argv(&[
@@ -236,14 +242,14 @@ pub fn tc_checksum_fix(net: &Network) -> Result<Option<TcFix>, BackendError> {
             "match", "ip", "dport", "68", "ffff", "action", "csum", "ip", "and", "udp",
         ])
     };
-    Ok(Some(TcFix {
+    TcFix {
         show_qdisc: argv(&["tc", "qdisc", "show", "dev", br, "handle", "1:"]),
         add_qdisc: argv(&[
             "tc", "qdisc", "add", "dev", br, "root", "handle", "1:", "htb", "default", "2",
         ]),
         add_filter: filter("add"),
         del_filter: filter("del"),
-    }))
+    }
 }
 
 /// The nft input that deletes exactly the rules a fragment added, from what

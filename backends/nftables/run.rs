@@ -2,21 +2,24 @@
 //! nft's echo of it for the removal, and taking the shared tables away when nothing else
 //! uses them.
 
-use crate::error::LiveKind;
 use std::collections::BTreeMap;
 
 use super::{
     Nftables, TABLE, base_in_use, base_removal, base_steps, dnat_base_steps, dnat_chain_removal,
-    family_word, removal, tc_checksum_fix,
+    family_word, removal, tc_fix,
 };
-use crate::backend::RenderedFile;
-use crate::backends::firewall::{BaseStep, Family};
+use crate::backend::{BackendError, RenderedFile};
+use crate::backends::firewall::{BaseStep, Family, Plan};
 use crate::backends::network::{FirewallBackend, Loaded, feed_removal};
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 use crate::live::cmd::{self, argv};
 use crate::model::network::Network;
 
 impl FirewallBackend for Nftables {
+    fn fragments(&self, net: &Network, plan: &Plan) -> Result<Vec<RenderedFile>, BackendError> {
+        Nftables::files(net, plan)
+    }
+
     fn summary(&self) -> &'static str {
         "nftables"
     }
@@ -112,11 +115,9 @@ impl FirewallBackend for Nftables {
     /// bridge. A kernel without the `csum` action (or a host without `tc`) cannot; that
     /// costs only very old guests their DHCP, so it is a warning, not a failure. The
     /// bridge's deletion takes the qdisc and filter away.
-    fn after_load(&self, net: &Network) -> Option<String> {
+    fn after_load(&self, net: &Network, plan: &Plan) -> Option<String> {
         let tried = || -> Result<(), Error> {
-            let Some(fix) = tc_checksum_fix(net)? else {
-                return Ok(());
-            };
+            let fix = tc_fix(plan);
             if cmd::run_argv(&fix.show_qdisc, None)?.trim().is_empty() {
                 cmd::run_argv(&fix.add_qdisc, None)?;
             }

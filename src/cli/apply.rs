@@ -1,7 +1,6 @@
 //! `netloom diff`, `apply` and `undefine`: a plan, shown as a diff, then (for the last two)
 //! applied as one journalled transaction.
 
-use crate::error::UsageKind;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,7 +12,7 @@ use crate::engine::{
     self, Activation, Answer, Applied, Change, FileChange, Outcome, Person, Question, Session,
     StoreApply, StoreChange, TargetRoot, Wanted,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UsageKind};
 use crate::model::IfaceName;
 use crate::plan::{self, Plan};
 use crate::show::Shown;

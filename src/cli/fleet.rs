@@ -13,7 +13,6 @@
 //! follows no symbolic link: a linked host directory, root or file is refused, and names
 //! starting with a dot (`.git`) are skipped.
 
-use crate::error::{RefusedKind, UsageKind};
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -26,7 +25,7 @@ use super::args::{Color, FleetArgs, Format};
 use super::{Ctx, Status, choose_named, import, input, render, say};
 use crate::backend::{Backend, BackendError, RenderedFile, Snapshot};
 use crate::engine::{self, TargetRoot};
-use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::error::{Diagnostic, Diagnostics, Error, RefusedKind, Result, UsageKind};
 use crate::model::Host;
 use crate::plan::{self, Plan};
 use crate::show::Shown;

@@ -1,12 +1,11 @@
 //! `netloom import [NAME...]` and `netloom list`: a root's configuration as interface XML.
 
-use crate::error::UsageKind;
 use std::io::Write;
 
 use super::{Ctx, choose};
 use crate::backend::{Backend, Imported, Note};
 use crate::engine::TargetRoot;
-use crate::error::{Diagnostics, Error, Result};
+use crate::error::{Diagnostics, Error, Result, UsageKind};
 use crate::model::IfaceName;
 use crate::show::Shown;
 use crate::xml;

@@ -5,8 +5,7 @@
 use super::Ctx;
 use crate::backend::Backend;
 use crate::engine::TargetRoot;
-use crate::error::{Error, Result};
-use crate::error::{RefusedKind, UsageKind};
+use crate::error::{Error, RefusedKind, Result, UsageKind};
 use crate::live::{Activator, Live, Store};
 
 /// How far a command goes on the running host.

@@ -3,7 +3,6 @@
 //! Verbs read their inputs, call the library and print; they hold no logic of their own that
 //! a test of the library would miss. Exit codes are decided in `main.rs` from the error kind.
 
-use crate::error::UsageKind;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -12,7 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::backend::Backend;
 use crate::backends;
 use crate::engine::{self, TargetRoot};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UsageKind};
 use crate::show::Shown;
 
 mod apply;

@@ -1,7 +1,6 @@
 //! `netloom port …`: guest interfaces against running networks, as libvirt's network driver
 //! connects a domain's `<interface type='network'>`.
 
-use crate::error::UsageKind;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -11,7 +10,7 @@ use super::args::Format;
 use super::input::read_all;
 use super::{Ctx, RootArg, json, notify, with_session};
 use crate::engine::port::{self as engine_port, Listing};
-use crate::error::{Diagnostics, Error, Result};
+use crate::error::{Diagnostics, Error, Result, UsageKind};
 use crate::model::MacAddr;
 use crate::model::guest::{Guest, GuestInterface, GuestName, GuestSource};
 use crate::model::network::Plug;

@@ -1,12 +1,11 @@
 //! `netloom status [NAME...]`: the running host next to the root's declaration.
 
-use crate::error::UsageKind;
 use std::io::{BufWriter, Write};
 
 use super::args::Format;
 use super::live::Reach;
 use super::{Ctx, Status, choose, open_root};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UsageKind};
 use crate::live::status::{Report, report};
 use crate::model::IfaceName;
 use crate::show::Shown;

@@ -9,7 +9,6 @@
 //! timer, a `rollback` or the recovery of a killed netloom can undo it from the journal
 //! alone, reopening the same way through the backend's live half.
 
-use crate::error::RefusedKind;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use super::journal::{LiveMeta, Tx};
 use super::kind::TxKind;
 use super::root::TargetRoot;
 use crate::backend::{Backend, Snapshot};
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::live::{Activator, change};
 use crate::model::{Host, StartMode};
 use crate::plan::Plan;

@@ -10,8 +10,7 @@
 
 use super::txn::{Session, rollback_plan};
 use super::{State, TargetRoot, TxKind, history};
-use crate::error::Error;
-use crate::error::LiveKind;
+use crate::error::{Error, LiveKind};
 
 /// When in the boot `netloom boot` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

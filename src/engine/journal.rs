@@ -19,7 +19,6 @@
 //! netloom writes one: `07`, `+7`) is not one netloom wrote: it is reported by name
 //! ([`damage`]) and otherwise ignored, and new transactions are numbered past it.
 
-use crate::error::RefusedKind;
 use std::fs::File;
 use std::sync::OnceLock;
 
@@ -29,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::beneath::{Dir, Owner, Walk, read_err, write_err};
 use super::kind::TxKind;
 use super::root::TargetRoot;
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::plan::FileState;
 
 /// Where journals live, relative to the root.

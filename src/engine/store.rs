@@ -14,9 +14,8 @@ use super::beneath::write_err;
 use super::fault;
 use super::journal::{self, Reason, State, Tx};
 use super::kind::TxKind;
-use crate::error::{LiveKind, RefusedKind};
 
-use crate::error::Error;
+use crate::error::{Error, LiveKind, RefusedKind};
 use crate::live::{Live, Store, StoreRecord};
 use crate::plan::Plan;
 

@@ -6,7 +6,6 @@
 //! method of the session (`txn`), while undoing and recovering a store's transaction are
 //! what the session's rollback and recovery call.
 
-use crate::error::RefusedKind;
 use std::time::Duration;
 
 use super::beneath::{Owner, write_err};
@@ -15,7 +14,7 @@ use super::journal::{self, Reason, Record, State, Tx};
 use super::kind::TxKind;
 use super::store::{owner_named, undo};
 use super::{Session, time};
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::live::{Store, StorePlan};
 use crate::model::Host;
 use crate::plan::FileState;

@@ -13,7 +13,6 @@
 //! transaction to the next netloom command on that root, which rolls it back as expired.
 //! Everything the timer itself runs gets a standard input of its own (`/dev/null`).
 
-use crate::error::{RefusedKind, UsageKind};
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::time::Duration;
@@ -23,7 +22,7 @@ use super::root::TargetRoot;
 use super::start_timer::ROOT_ID;
 use super::time;
 use super::txn::{Session, state};
-use crate::error::Error;
+use crate::error::{Error, RefusedKind, UsageKind};
 
 /// The root a timer process was handed: its standard input when that is the directory
 /// `root_id` (`DEV:INO`) names, else the directory at `path` if it is that one, else an

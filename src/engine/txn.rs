@@ -2,7 +2,6 @@
 //! on request or when its confirmation does not come, and finish whatever a killed netloom
 //! left half done.
 
-use crate::error::RefusedKind;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use super::kind::TxKind;
 use super::lock::Lock;
 use super::root::TargetRoot;
 use super::time;
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::live::Activator;
 use crate::model::Host;
 use crate::plan::{Change, Plan};

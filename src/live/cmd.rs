@@ -3,12 +3,11 @@
 //! that name the command. The one runner for the live layer, the backends' live halves and
 //! the engine's networks and guest ports.
 
-use crate::error::LiveKind;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 
 /// What a tool printed, and whether it succeeded.
 #[derive(Debug)]

@@ -8,13 +8,12 @@
 //! crate and no async runtime, where rtnetlink would add tokio's netlink stack to every
 //! build for one read per verification round.
 
-use crate::error::LiveKind;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use serde::Deserialize;
 
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 
 /// One link as the kernel has it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,6 @@
 //! Resolving a type-network guest interface into a port (libvirt's networkAllocatePort).
 
-use crate::error::Error;
-use crate::error::RefusedKind;
+use crate::error::{Error, RefusedKind};
 use crate::model::guest::{Actual, GuestInterface, GuestSource};
 use crate::model::network::{
     MacvtapMode, NetVlan, Network, NetworkPort, Owner, PciAddress, Plug, PlugType, PortGroup,

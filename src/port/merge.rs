@@ -1,10 +1,9 @@
 //! libvirt's three-way virtualport merge (virNetDevVPortProfileMerge3) and the completion
 //! check that follows it at allocation (virNetDevVPortProfileCheckComplete).
 
-use crate::error::RefusedKind;
 use std::fmt::Display;
 
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::model::Uuid;
 use crate::model::network::{Text, VirtualPort, VirtualPortType};
 

@@ -2,8 +2,7 @@
 //! host devices: shared by allocation (which picks from the pool) and counting (which checks
 //! a saved port against it), so both agree on what belongs to a network.
 
-use crate::error::Error;
-use crate::error::RefusedKind;
+use crate::error::{Error, RefusedKind};
 use crate::model::IfaceName;
 use crate::model::network::{
     ForwardMode, MacTableManager, MacvtapMode, Network, PciAddress, PlugType, VirtualPort,

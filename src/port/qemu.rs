@@ -17,12 +17,11 @@
 //! and exit, and `{` as the start of JSON: [`NicModel`] refuses all three. The ids
 //! (`hostnetN`, `netN`, `hostdevN`) are netloom's own, letter-first as QEMU wants them.
 
-use crate::error::RefusedKind;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::model::guest::{Guest, GuestInterface, GuestSource, GuestType, NicModel};
 use crate::model::network::{PciAddress, Plug};
 use crate::model::{IfaceName, MacAddr};

@@ -5,11 +5,10 @@
 //! rolls the checkpoint back first, then the engine restores the files and has them loaded
 //! again.
 
-use crate::error::LiveKind;
 use std::path::PathBuf;
 
 use super::{Checkpoint, Client, LiveProfile};
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 use crate::live::Activator;
 
 /// What the journal records of this way.

@@ -18,7 +18,6 @@ mod files;
 mod plan;
 mod store;
 
-use crate::error::RefusedKind;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
@@ -33,7 +32,7 @@ pub use files::{NmFiles, VIA};
 pub use plan::{import, plan, plan_undefine};
 pub use store::{JOURNAL, NmStore};
 
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::live::{Activator, Context, Live, Store};
 
 /// How long NetworkManager keeps a checkpoint without `--confirm`: the longest an apply may

@@ -6,13 +6,12 @@
 //! it is updated. Live profiles with netloom's UUID that are no longer rendered are
 //! deleted, as files a backend owns are.
 
-use crate::error::{LiveKind, RefusedKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Client, LiveProfile};
 use crate::backends::nm::settings::Value;
 use crate::backends::nm::{Settings, keyfile, render};
-use crate::error::Error;
+use crate::error::{Error, LiveKind, RefusedKind};
 use crate::live::{StorePlan, StoreRecord};
 use crate::model::Imported;
 use crate::model::{Host, IfaceName};

@@ -9,13 +9,12 @@
 //! first if it still exists, then every profile is compared with the journal and put back
 //! where it differs.
 
-use crate::error::{LiveKind, RefusedKind};
 use std::collections::{BTreeMap, HashMap};
 
 use super::plan::{PREFIX, shown, shown_path};
 use super::{Checkpoint, Client, LiveProfile};
 use crate::backends::nm::{Settings, Value};
-use crate::error::Error;
+use crate::error::{Error, LiveKind, RefusedKind};
 use crate::live::{Step, Store, StorePlan, StoreRecord};
 use crate::model::Imported;
 use crate::model::{Host, IfaceName};

@@ -3,7 +3,6 @@
 
 mod render;
 
-use crate::error::{RefusedKind, UsageKind};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -14,7 +13,7 @@ use super::args::Format;
 use super::{Ctx, RootArg, complain, input, json, notify, open_root, say, with_session};
 use crate::backends;
 use crate::engine::network::{self, Firewall, NetInfo, edit};
-use crate::error::{Diagnostics, Error, Result};
+use crate::error::{Diagnostics, Error, RefusedKind, Result, UsageKind};
 use crate::model::network::NetName;
 use crate::model::{MacAddr, Uuid};
 use crate::show::{self, Shown};

@@ -1,7 +1,6 @@
 //! `netloom net render`: a network's dnsmasq configuration and firewall fragments, without
 //! starting anything.
 
-use crate::error::UsageKind;
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
@@ -10,7 +9,7 @@ use super::super::input;
 use crate::backend::{NetBackend, NetContext, RenderedFile};
 use crate::backends;
 use crate::engine::{self, TargetRoot};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UsageKind};
 
 /// `--firewall` for every firewall backend's fragments.
 const ALL: &str = "all";

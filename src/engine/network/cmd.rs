@@ -1,9 +1,8 @@
 //! The host's tools for a network (through the live layer's one runner), and its sysctls.
 
-use crate::error::LiveKind;
 use std::path::Path;
 
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 pub(crate) use crate::live::cmd::{argv, failed, output, run_argv as run, shown};
 
 /// Writes a sysctl under `/proc/sys` (the network namespace's own, for `net/…` keys).

@@ -4,10 +4,9 @@
 //! the same name for a TXT record or a portgroup); one deleted or modified must be found;
 //! either is refused naming the entry. DNS records cannot be modified, only added and deleted.
 
-use crate::error::{RefusedKind, UsageKind};
 use std::net::IpAddr;
 
-use crate::error::Error;
+use crate::error::{Error, RefusedKind, UsageKind};
 use crate::model::network::{
     DhcpHost, Dns, DnsHost, DnsName, NetIp, Network, PortGroup, SrvProtocol, SrvRecord, Text,
 };

@@ -7,8 +7,7 @@ use super::record::{Record, Step};
 use crate::backend::RenderedFile;
 use crate::backends::network::{FirewallBackend, Loaded};
 use crate::backends::{self, FIREWALLS};
-use crate::error::Error;
-use crate::error::LiveKind;
+use crate::error::{Error, LiveKind};
 
 /// The firewall a running network's rules go into: one of [`FIREWALLS`].
 pub type Firewall = &'static dyn FirewallBackend;

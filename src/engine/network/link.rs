@@ -2,14 +2,13 @@
 //! forwarding it needs, made with `ip` the way libvirt's `networkStartNetworkVirtual` makes
 //! them, each step recorded for stop.
 
-use crate::error::LiveKind;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
 
 use super::cmd::{self, argv};
 use super::record::Step;
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 pub(crate) use crate::live::kernel::devices;
 use crate::model::IfaceName;
 use crate::model::network::{ForwardMode, Network};

@@ -3,7 +3,6 @@
 //! The network that made such a change may stop while another still needs it, so the
 //! change is kept in a mark of the root, and undone by whichever network stops last.
 
-use crate::error::LiveKind;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +13,7 @@ use super::{RUN_DIR, link, read, read_record, stored};
 use crate::backend::RenderedFile;
 use crate::backends::firewall::BaseStep;
 use crate::engine::TargetRoot;
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 use crate::model::network::{NetName, Network};
 
 /// `run/netloom/firewall/BACKEND.json`: the parts of the shared firewall setup that netloom

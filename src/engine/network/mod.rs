@@ -22,12 +22,11 @@ mod stop;
 mod update;
 mod vxlan;
 
-use crate::error::{LiveKind, RefusedKind};
 use std::collections::BTreeSet;
 
 use crate::backend::RenderedFile;
 use crate::engine::{DEFINITIONS, Session, TargetRoot, plan_paths};
-use crate::error::Error;
+use crate::error::{Error, LiveKind, RefusedKind};
 use crate::model::Uuid;
 use crate::model::network::{BridgeDef, BridgeName, NetName, Network};
 use crate::xml;

@@ -13,8 +13,7 @@ use super::record::Record;
 use super::stop::{same_netns, undo};
 use super::{Paths, not_found, read, read_network, read_record, start};
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths, port};
-use crate::error::Error;
-use crate::error::{LiveKind, RefusedKind};
+use crate::error::{Error, LiveKind, RefusedKind};
 use crate::model::network::{NetName, Network};
 
 /// Restarts running network `name`. Returns what to tell the user (rules already gone, a

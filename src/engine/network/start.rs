@@ -3,7 +3,6 @@
 //! bring it up, add routes, enable forwarding, start dnsmasq), each step recorded, and all
 //! of them undone, last first, when one fails.
 
-use crate::error::{LiveKind, RefusedKind, UsageKind};
 use std::os::unix::fs::PermissionsExt;
 
 use super::fw::{self, Firewall};
@@ -13,7 +12,7 @@ use super::{DEF_DIR, Paths, complete, link, not_found, read, read_network};
 use crate::backend::{NetContext, RenderedFile};
 use crate::backends::{DHCP, firewall};
 use crate::engine::{RUNTIME, Session, TargetRoot, fault, plan_paths};
-use crate::error::Error;
+use crate::error::{Error, LiveKind, RefusedKind, UsageKind};
 use crate::model::IfaceName;
 use crate::model::network::{MacTableManager, NetName, Network};
 use crate::xml;
@@ -195,6 +194,8 @@ fn refuse_other_netns(others: &Others) -> Result<(), Error> {
 /// anything is made.
 struct Prepared {
     bridge: IfaceName,
+    /// Its firewall plan, worked out once for every step that needs it.
+    plan: Option<firewall::Plan>,
     /// The firewall its rules go into; `None` for a network without rules.
     fw: Option<Firewall>,
     /// Whether its policy lets connections in, so netloom's DNAT chain joins the shared
@@ -231,7 +232,7 @@ fn prepare(
     refuse_unapplied(net)?;
     let plan = firewall::plan(net)?;
     let fw = plan.is_some().then(|| fw::choose(asked)).transpose()?;
-    let dnat = plan.is_some_and(|p| {
+    let dnat = plan.as_ref().is_some_and(|p| {
         p.rules
             .iter()
             .any(|r| matches!(r.rule, firewall::Rule::Dnat { .. }))
@@ -243,13 +244,14 @@ fn prepare(
         searchable(root, DHCP.dir())?;
     }
     link::check_routes(net)?;
-    let rules = match fw {
-        Some(fw) => fw.render(net, &ctx)?,
-        None => Vec::new(),
+    let rules = match (fw, &plan) {
+        (Some(fw), Some(plan)) => fw.fragments(net, plan)?,
+        _ => Vec::new(),
     };
     let own = DHCP.render(net, &ctx)?;
     Ok(Prepared {
         bridge,
+        plan,
         fw,
         dnat,
         rules,
@@ -298,7 +300,9 @@ impl Started<'_> {
         let made = fw::load_rules(fw, &prep.rules, &mut self.intent.record.steps);
         self.save()?;
         made?;
-        self.notices.extend(fw.after_load(net));
+        if let Some(plan) = &prep.plan {
+            self.notices.extend(fw.after_load(net, plan));
+        }
         Ok(())
     }
 

@@ -12,8 +12,7 @@ use crate::backends::DHCP;
 use crate::backends::firewall::BaseStep;
 use crate::backends::network::Loaded;
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths};
-use crate::error::Error;
-use crate::error::{LiveKind, RefusedKind};
+use crate::error::{Error, LiveKind, RefusedKind};
 use crate::model::network::NetName;
 
 /// What undoing a record's steps gave.

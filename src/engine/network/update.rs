@@ -18,8 +18,7 @@ use super::{DEF_MODE, Paths, not_found, read_network, read_record, start};
 use crate::backend::RenderedFile;
 use crate::backends::{DHCP, FIREWALLS, firewall};
 use crate::engine::{DEFINITIONS, RUNTIME, Session, TargetRoot, plan_paths};
-use crate::error::Error;
-use crate::error::{LiveKind, RefusedKind};
+use crate::error::{Error, LiveKind, RefusedKind};
 use crate::model::network::{NetName, Network};
 use crate::xml;
 
@@ -210,14 +209,13 @@ fn plan_live(
 
 /// The firewall fragments `net` renders for the firewall its running record names.
 fn rules(net: &Network, record: &Record) -> Result<Vec<RenderedFile>, Error> {
-    let ctx = crate::backend::NetContext::default();
-    let fw = match fw::of(record) {
-        Some(fw) => Some(fw),
-        // No rules were loaded: the change must not need any either, in whichever firewall.
-        None => firewall::plan(net)?.and(FIREWALLS.first().copied()),
+    let Some(plan) = firewall::plan(net)? else {
+        return Ok(Vec::new());
     };
+    // No rules were loaded: the change must not need any either, in whichever firewall.
+    let fw = fw::of(record).or(FIREWALLS.first().copied());
     Ok(match fw {
-        Some(fw) => fw.render(net, &ctx)?,
+        Some(fw) => fw.fragments(net, &plan)?,
         None => Vec::new(),
     })
 }

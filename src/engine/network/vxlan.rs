@@ -3,12 +3,11 @@
 //! per peer, so broadcasts and unknown destinations reach every peer and the device learns
 //! where each guest is), and an MTU lowered by what the encapsulation adds.
 
-use crate::error::LiveKind;
 use std::net::IpAddr;
 
 use super::cmd::{self, argv};
 use super::record::Step;
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 use crate::model::IfaceName;
 use crate::model::network::Network;
 

@@ -1,13 +1,12 @@
 //! What a plug refuses before anything is written: MACs and target devices that are not
 //! the guest's to use, and what the host step would fail on.
 
-use crate::error::RefusedKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Target;
 use super::host::{self, Wanted};
 use super::state::Stored;
-use crate::error::Error;
+use crate::error::{Error, RefusedKind};
 use crate::model::guest::{Guest, GuestInterface, GuestName};
 use crate::model::{IfaceName, MacAddr};
 

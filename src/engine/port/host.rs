@@ -2,10 +2,9 @@
 //! on a bridge, the macvtap on a pool device, or a device left detached with its link down.
 //! Each change is recorded so that a plug that fails later can put things back.
 
-use crate::error::{LiveKind, RefusedKind};
 use std::collections::BTreeSet;
 
-use crate::error::Error;
+use crate::error::{Error, LiveKind, RefusedKind};
 use crate::live::cmd::{argv, run_argv};
 use crate::live::kernel;
 use crate::model::guest::{GuestInterface, GuestSource, GuestType};

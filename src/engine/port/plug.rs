@@ -5,7 +5,6 @@
 //! (a type-none NIC turned into a network one is the runtime plug), and one that left the
 //! document is released.
 
-use crate::error::{LiveKind, RefusedKind, UsageKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::checks::{check_targets, macs_of_others, preflight};
@@ -16,7 +15,7 @@ use super::script::{self, run_downscripts};
 use super::state::{GuestRecord, Plugged, SavedMac, Stored, boot_id, direct_holder, start_time};
 use super::{Outcome, Target, commit, document, reconcile, tidy};
 use crate::engine::{Session, TargetRoot, fault};
-use crate::error::Error;
+use crate::error::{Error, LiveKind, RefusedKind, UsageKind};
 use crate::model::guest::{Guest, GuestForm, GuestInterface, GuestName, GuestSource, GuestType};
 use crate::model::network::{MacvtapMode, Owner, Text};
 use crate::model::{IfaceName, MacAddr, Uuid};

@@ -1,8 +1,7 @@
 //! A network's device pool as a plug sees it: `<pf dev>` expanded into the physical
 //! function's virtual functions, read from sysfs at the first allocation as libvirt does.
 
-use crate::error::Error;
-use crate::error::RefusedKind;
+use crate::error::{Error, RefusedKind};
 use crate::model::IfaceName;
 use crate::model::network::{ForwardMode, Network, PciAddress, PoolInterface};
 

@@ -2,13 +2,12 @@
 //! and `downscript=`: the program itself with the tap's name as its only argument, never
 //! through a shell, in a process group of its own so a timeout ends whatever it started.
 
-use crate::error::LiveKind;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 use crate::model::guest::{GuestInterface, ScriptPath};
 
 /// How long a script may take: setting up one tap is a few commands, and a script that

@@ -4,7 +4,6 @@
 //! kept in each running network's live copy, as libvirt keeps `connections`, and are
 //! always recomputable from the ports.
 
-use crate::error::LiveKind;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::backend::RenderedFile;
 use crate::engine::TargetRoot;
 use crate::engine::netstore as network;
-use crate::error::Error;
+use crate::error::{Error, LiveKind};
 use crate::model::Uuid;
 use crate::model::guest::{Guest, GuestName, GuestSource};
 use crate::model::network::{NetName, Network, NetworkPort};
