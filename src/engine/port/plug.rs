@@ -594,9 +594,10 @@ fn unplug_interface(
 }
 
 /// Saves the own MAC of each device a passthrough interface of `now` (a network's port or
-/// type direct) lends its guest's MAC, with what holds it, before anything is changed: the record is written before the host step, so a
-/// netloom killed in between still knows what to put back. A device whose MAC a released
-/// port saved keeps that saved MAC (the device's own, not the last guest's).
+/// type direct) lends its guest's MAC, with what holds it, before anything is changed: the
+/// record is written before the host step, so a netloom killed in between still knows what
+/// to put back. A device whose MAC a released port saved keeps that saved MAC (the
+/// device's own, not the last guest's).
 fn save_macs(t: &mut Target, guest: &GuestName, now: &[GuestInterface]) {
     for i in now {
         let Wanted::Macvtap {
