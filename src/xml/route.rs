@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use roxmltree::Node;
 
-use super::reader::{Reader, attribute};
+use super::reader::{Reader, attribute, first_time};
 use crate::model::{
     Destination, DomainName, NETLOOM_NS, Route, RouteCheck, RouteFamily, RouteProblem, RouteTable,
     parse_metric,
@@ -120,7 +120,8 @@ fn no_addresses<A: RouteFamily>(r: &mut Reader, first: Node, what: &str) {
     );
 }
 
-/// One `<nl:dns server>` of `what`; a server given before (where, in `seen`) is refused.
+/// One `<nl:dns server>` of `what`; a server given before is refused (`seen` holds where
+/// each was).
 fn dns_server<A: RouteFamily>(
     r: &mut Reader,
     el: Node,
@@ -131,17 +132,14 @@ fn dns_server<A: RouteFamily>(
     r.check_attrs(el, "<nl:dns>", &["server"]);
     r.children(el, "<nl:dns>", &[], None);
     let server = r.value(el, "<nl:dns>", "server", A::parse_host)?;
-    if let Some(&first) = seen.get(&server) {
-        let message = format!("DNS server {server} is given twice in {what}");
-        r.error_see(at, message, "first given", first);
-        return None;
-    }
-    seen.insert(server, at);
-    Some(server)
+    first_time(r, seen, server, at, || {
+        format!("DNS server {server} is given twice in {what}")
+    })
+    .then_some(server)
 }
 
-/// One `<nl:search domain>` of `what`; a domain given before (in any case, where in
-/// `seen`, by its folded spelling) is refused.
+/// One `<nl:search domain>` of `what`; a domain given before, in any letter case, is
+/// refused (`seen` holds where each was, by its folded spelling).
 fn search_domain(
     r: &mut Reader,
     el: Node,
@@ -152,14 +150,10 @@ fn search_domain(
     r.check_attrs(el, "<nl:search>", &["domain"]);
     r.children(el, "<nl:search>", &[], None);
     let domain = r.value(el, "<nl:search>", "domain", DomainName::parse)?;
-    let folded = domain.folded();
-    if let Some(&first) = seen.get(&folded) {
-        let message = format!("search domain {domain} is given twice in {what}");
-        r.error_see(at, message, "first given", first);
-        return None;
-    }
-    seen.insert(folded, at);
-    Some(domain)
+    first_time(r, seen, domain.folded(), at, || {
+        format!("search domain {domain} is given twice in {what}")
+    })
+    .then_some(domain)
 }
 
 /// One `<nl:route>`, its values checked one by one.

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use roxmltree::Node;
 
-use super::super::reader::{Reader, attribute, named, parse_u32, parse_yes_no};
+use super::super::reader::{Reader, attribute, first_time, named, parse_u32, parse_yes_no};
 use crate::model::network::{
     Bootp, DhcpHost, DhcpRange, DnsName, IpFamily, Lease, LeaseUnit, NetDhcp, NetIp, NetRoute,
     Text, ipv4_mask, masked, prefix_len_of,
@@ -448,17 +448,9 @@ fn duplicate<K: std::hash::Hash + Eq>(
     at: usize,
     what: impl FnOnce() -> String,
 ) -> bool {
-    if let Some(&first) = seen.get(&key) {
-        r.error_see(
-            at,
-            format!("{} is given to two <dhcp><host> entries", what()),
-            "first given",
-            first,
-        );
-        return true;
-    }
-    seen.insert(key, at);
-    false
+    !first_time(r, seen, key, at, || {
+        format!("{} is given to two <dhcp><host> entries", what())
+    })
 }
 
 /// A DHCPv6 DUID as libvirt writes it: colon-separated groups of one or two hex digits.
