@@ -2,8 +2,10 @@
 //! run for every saved port when the daemon restarts).
 
 use crate::error::{Error, RefusedKind};
-use crate::model::Uuid;
-use crate::model::network::{Network, NetworkPort, Plug, PlugType, PoolInterface};
+use crate::model::network::{
+    MacvtapMode, Network, NetworkPort, PciAddress, Plug, PlugType, PoolInterface,
+};
+use crate::model::{IfaceName, Uuid};
 
 use super::pool::{self, Connection};
 
@@ -79,57 +81,9 @@ fn count_one(net: &mut Network, conn: &Connection, port: &NetworkPort) -> Result
             ),
         )),
         (Plug::Direct { dev, mode }, Connection::Direct(want)) => {
-            if mode != want {
-                return Err(Error::refused(
-                    RefusedKind::Mismatch,
-                    format!(
-                        "network '{name}' gives macvtap mode '{want}', not the mode '{mode}' of \
-                     network port {id} on dev '{dev}'"
-                    ),
-                ));
-            }
-            let exclusive = conn.exclusive(port.virtualport.as_ref());
-            let entry = net
-                .forward
-                .as_mut()
-                .and_then(|f| f.interfaces.iter_mut().find(|i| i.dev == *dev));
-            let Some(entry) = entry else {
-                return Err(Error::refused(
-                    RefusedKind::Mismatch,
-                    format!(
-                        "network '{name}' doesn't have dev '{dev}' in use by network port {id}"
-                    ),
-                ));
-            };
-            bump(&mut entry.connections, exclusive, || {
-                format!(
-                    "network '{name}' claims dev '{dev}' is already in use by a different \
-                     port, so network port {id} cannot use it too (mode '{mode}' needs the \
-                     device to itself)"
-                )
-            })
+            count_direct(net, conn, port, dev, *mode, *want)
         }
-        (Plug::HostdevPci { address, .. }, Connection::Hostdev) => {
-            let pci = pool::pci_name(address);
-            let entry = net
-                .forward
-                .as_mut()
-                .and_then(|f| f.addresses.iter_mut().find(|a| pool::same_pci(a, address)));
-            let Some(entry) = entry else {
-                return Err(Error::refused(
-                    RefusedKind::Mismatch,
-                    format!(
-                        "network '{name}' doesn't have PCI device {pci} in use by network port {id}"
-                    ),
-                ));
-            };
-            bump(&mut entry.connections, true, || {
-                format!(
-                    "network '{name}' claims the PCI device {pci} is already in use by a \
-                     different port, so network port {id} cannot use it too"
-                )
-            })
-        }
+        (Plug::HostdevPci { address, .. }, Connection::Hostdev) => count_pci(net, port, address),
         _ => Err(Error::refused(
             RefusedKind::Mismatch,
             format!(
@@ -141,6 +95,70 @@ fn count_one(net: &mut Network, conn: &Connection, port: &NetworkPort) -> Result
             ),
         )),
     }
+}
+
+/// Counts a macvtap port on its pool device, in the mode the network gives; a mode that
+/// needs the device to itself takes it only when nothing else uses it.
+fn count_direct(
+    net: &mut Network,
+    conn: &Connection,
+    port: &NetworkPort,
+    dev: &IfaceName,
+    mode: MacvtapMode,
+    want: MacvtapMode,
+) -> Result<(), Error> {
+    let name = net.name.clone();
+    let id = port.uuid;
+    if mode != want {
+        return Err(Error::refused(
+            RefusedKind::Mismatch,
+            format!(
+                "network '{name}' gives macvtap mode '{want}', not the mode '{mode}' of \
+             network port {id} on dev '{dev}'"
+            ),
+        ));
+    }
+    let exclusive = conn.exclusive(port.virtualport.as_ref());
+    let entry = net
+        .forward
+        .as_mut()
+        .and_then(|f| f.interfaces.iter_mut().find(|i| i.dev == *dev));
+    let Some(entry) = entry else {
+        return Err(Error::refused(
+            RefusedKind::Mismatch,
+            format!("network '{name}' doesn't have dev '{dev}' in use by network port {id}"),
+        ));
+    };
+    bump(&mut entry.connections, exclusive, || {
+        format!(
+            "network '{name}' claims dev '{dev}' is already in use by a different \
+             port, so network port {id} cannot use it too (mode '{mode}' needs the \
+             device to itself)"
+        )
+    })
+}
+
+/// Counts a PCI passthrough port on its pool address, which it always has to itself.
+fn count_pci(net: &mut Network, port: &NetworkPort, address: &PciAddress) -> Result<(), Error> {
+    let name = net.name.clone();
+    let id = port.uuid;
+    let pci = pool::pci_name(address);
+    let entry = net
+        .forward
+        .as_mut()
+        .and_then(|f| f.addresses.iter_mut().find(|a| pool::same_pci(a, address)));
+    let Some(entry) = entry else {
+        return Err(Error::refused(
+            RefusedKind::Mismatch,
+            format!("network '{name}' doesn't have PCI device {pci} in use by network port {id}"),
+        ));
+    };
+    bump(&mut entry.connections, true, || {
+        format!(
+            "network '{name}' claims the PCI device {pci} is already in use by a \
+             different port, so network port {id} cannot use it too"
+        )
+    })
 }
 
 /// Adds one use, refusing a second on an exclusive device.

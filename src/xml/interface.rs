@@ -11,8 +11,8 @@ use super::network::read::text_value;
 use super::reader::{Reader, named, parse_u32, single_value};
 use super::{bond, bridge, ethernet, ip, vlan};
 use crate::model::{
-    Host, IfaceName, Interface, InterfaceKind, Link, LinkState, Mtu, NETLOOM_NS, Port, PortKind,
-    StartMode, Vlan, keywords,
+    Host, IfaceName, Interface, InterfaceKind, Ipv4, Ipv6, Link, LinkState, Mtu, NETLOOM_NS, Port,
+    PortKind, StartMode, Uuid, Vlan, keywords,
 };
 
 keywords! {
@@ -65,40 +65,17 @@ fn iface_type(r: &mut Reader, el: Node) -> Option<IfaceType> {
 fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
     let ty = iface_type(r, el)?;
     let what = format!("<interface type='{ty}'>");
-    let allowed: &[&str] = match ty {
-        IfaceType::Ethernet => &["uuid", "start", "mac", "link", "mtu", "protocol", "shared"],
-        IfaceType::Bond => &["uuid", "start", "link", "mtu", "protocol", "bond"],
-        IfaceType::Vlan => &["uuid", "start", "link", "mtu", "protocol", "vlan"],
-        IfaceType::Bridge => &["uuid", "start", "mtu", "protocol", "bridge"],
-    };
     r.check_attrs(el, &what, &["type", "name"]);
-    let kids = r.children_ns(el, &what, allowed, None, netloom_children(ty));
+    let kids = r.children_ns(el, &what, top_children(ty), None, netloom_children(ty));
     let name = name_attr(r, el, &what, ty);
-    let uuid_el = r.once(&kids, "uuid", &what);
-    let uuid = uuid_el.and_then(|n| text_value(r, n, "<uuid>", uuid_text));
-    if let (Some(u), Some(n)) = (uuid, uuid_el) {
-        defs.add_uuid(r.file_index, n.range().start, u);
-    }
+    let uuid = uuid(r, &kids, &what, defs);
     let start = r
         .once(&kids, "start", &what)
         .and_then(|n| single_value(r, n, "<start>", "mode", StartMode::parse));
-    let mtu_el = r.once(&kids, "mtu", &what);
-    let mtu = mtu_el.and_then(|n| single_value(r, n, "<mtu>", "size", Mtu::parse));
-    let (ipv4, ipv6) = ip::protocols(r, &named(&kids, "protocol"), &what);
-    if let (Some(m), Some(n), Some(_)) = (mtu, mtu_el, &ipv6)
-        && m.get() < Mtu::MIN_IPV6
-    {
-        r.error(
-            n.range().start,
-            format!(
-                "MTU {m} is below {}, the minimum for IPv6, and this interface has <protocol family='ipv6'>",
-                Mtu::MIN_IPV6
-            ),
-        );
-    }
+    let (mtu, ipv4, ipv6) = mtu_and_protocols(r, &kids, &what);
     let link = link(r, &kids, &what);
     let file = r.file_index;
-    let kind = match ty {
+    let (name, kind) = match ty {
         IfaceType::Ethernet => {
             let eth = ethernet::ethernet(r, &kids, &what, link);
             if let Some(shared) = r.once(&kids, "shared", &what) {
@@ -115,32 +92,26 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
                 return ethernet::shared(r, shared, parts, defs);
             }
             defs.add(file, el.range().start, name.as_ref(), None);
-            InterfaceKind::Ethernet(eth)
+            (name, InterfaceKind::Ethernet(eth))
         }
         IfaceType::Bond => {
             let me = defs.add(file, el.range().start, name.as_ref(), None);
             let node = kind_element(r, &kids, "bond", &what, el)?;
-            InterfaceKind::Bond(bond::bond(r, node, name.as_ref(), me, link, defs, nested))
+            let bond = bond::bond(r, node, name.as_ref(), me, link, defs, nested);
+            (name, InterfaceKind::Bond(bond))
         }
         IfaceType::Vlan => {
             let node = kind_element(r, &kids, "vlan", &what, el)?;
             let (vlan, parent_at) = vlan::vlan(r, node, link)?;
             let name = vlan_name(r, el, name, &vlan, parent_at)?;
             defs.add(file, el.range().start, Some(&name), None);
-            return Some(Interface {
-                name,
-                uuid,
-                start,
-                mtu,
-                ipv4,
-                ipv6,
-                kind: InterfaceKind::Vlan(vlan),
-            });
+            (Some(name), InterfaceKind::Vlan(vlan))
         }
         IfaceType::Bridge => {
             let me = defs.add(file, el.range().start, name.as_ref(), None);
             let node = kind_element(r, &kids, "bridge", &what, el)?;
-            InterfaceKind::Bridge(bridge::bridge(r, node, me, defs, nested))
+            let bridge = bridge::bridge(r, node, me, defs, nested);
+            (name, InterfaceKind::Bridge(bridge))
         }
     };
     Some(Interface {
@@ -152,6 +123,51 @@ fn top(r: &mut Reader, el: Node, defs: &mut Defs) -> Option<Interface> {
         ipv6,
         kind,
     })
+}
+
+/// The children a top-level interface of type `ty` may have.
+fn top_children(ty: IfaceType) -> &'static [&'static str] {
+    match ty {
+        IfaceType::Ethernet => &["uuid", "start", "mac", "link", "mtu", "protocol", "shared"],
+        IfaceType::Bond => &["uuid", "start", "link", "mtu", "protocol", "bond"],
+        IfaceType::Vlan => &["uuid", "start", "link", "mtu", "protocol", "vlan"],
+        IfaceType::Bridge => &["uuid", "start", "mtu", "protocol", "bridge"],
+    }
+}
+
+/// The interface's `<uuid>`, recorded in `defs` so that a second interface with the same
+/// one, in any file, is refused.
+fn uuid(r: &mut Reader, kids: &[Node], what: &str, defs: &mut Defs) -> Option<Uuid> {
+    let uuid_el = r.once(kids, "uuid", what);
+    let uuid = uuid_el.and_then(|n| text_value(r, n, "<uuid>", uuid_text));
+    if let (Some(u), Some(n)) = (uuid, uuid_el) {
+        defs.add_uuid(r.file_index, n.range().start, u);
+    }
+    uuid
+}
+
+/// `<mtu>` and the `<protocol>`s; an MTU too small for IPv6 is refused when the interface
+/// has IPv6 addressing, as the kernel would drop IPv6 from the link.
+fn mtu_and_protocols(
+    r: &mut Reader,
+    kids: &[Node],
+    what: &str,
+) -> (Option<Mtu>, Option<Ipv4>, Option<Ipv6>) {
+    let mtu_el = r.once(kids, "mtu", what);
+    let mtu = mtu_el.and_then(|n| single_value(r, n, "<mtu>", "size", Mtu::parse));
+    let (ipv4, ipv6) = ip::protocols(r, &named(kids, "protocol"), what);
+    if let (Some(m), Some(n), Some(_)) = (mtu, mtu_el, &ipv6)
+        && m.get() < Mtu::MIN_IPV6
+    {
+        r.error(
+            n.range().start,
+            format!(
+                "MTU {m} is below {}, the minimum for IPv6, and this interface has <protocol family='ipv6'>",
+                Mtu::MIN_IPV6
+            ),
+        );
+    }
+    (mtu, ipv4, ipv6)
 }
 
 /// A nested `<interface>`: a bridge port or a bond slave, bare of start, MTU and addressing.

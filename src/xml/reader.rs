@@ -5,6 +5,9 @@
 //! [`Diagnostic`] and reading goes on, so one run reports every problem in a file, up to
 //! [`MAX_PROBLEMS`] of them.
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use roxmltree::{Attribute, Node};
 
 use crate::error::Diagnostic;
@@ -439,6 +442,23 @@ impl<'s> Reader<'s> {
 pub(crate) fn attribute<'a, 'i>(el: Node<'a, 'i>, name: &str) -> Option<Attribute<'a, 'i>> {
     el.attributes()
         .find(|a| a.namespace().is_none() && a.name() == name)
+}
+
+/// Records `key`, given at `at`, in `seen`; when it was given before, says `message` there
+/// with a note at the first, and returns false: one place for every "given twice" refusal.
+pub(crate) fn first_time<K: Hash + Eq>(
+    r: &mut Reader,
+    seen: &mut HashMap<K, usize>,
+    key: K,
+    at: usize,
+    message: impl FnOnce() -> String,
+) -> bool {
+    if let Some(&first) = seen.get(&key) {
+        r.error_see(at, message(), "first given", first);
+        return false;
+    }
+    seen.insert(key, at);
+    true
 }
 
 /// The children of `nodes` with a given tag, in order.

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use roxmltree::Node;
 
-use super::reader::{Reader, attribute};
+use super::reader::{Reader, attribute, first_time};
 use crate::model::{
     Destination, DomainName, NETLOOM_NS, Route, RouteCheck, RouteFamily, RouteProblem, RouteTable,
     parse_metric,
@@ -70,20 +70,7 @@ pub(super) fn extras<A: RouteFamily>(
         && addressing.networks.is_empty()
         && !addressing.dynamic
     {
-        let name = r.element_name(*first);
-        let sources = if A::MAX_PREFIX == 32 {
-            "<ip> or <dhcp>"
-        } else {
-            "<ip>, <dhcp> or <autoconf>"
-        };
-        r.error(
-            first.range().start,
-            format!(
-                "<{name}> in {what}, which has no addresses: NetworkManager refuses DNS on a \
-                 family without addresses and ignores its routes, and a route needs an address \
-                 to send from; add {sources} to the protocol"
-            ),
-        );
+        no_addresses::<A>(r, *first, what);
     }
     let mut check = RouteCheck::new(addressing.networks.clone(), addressing.dynamic);
     // Where each route taken is, for a later duplicate's note.
@@ -91,7 +78,6 @@ pub(super) fn extras<A: RouteFamily>(
     let mut dns_at: HashMap<A, usize> = HashMap::new();
     let mut search_at: HashMap<String, usize> = HashMap::new();
     for el in ours {
-        let at = el.range().start;
         match el.tag_name().name() {
             "route" => {
                 let Some(route) = route::<A>(r, el) else {
@@ -99,44 +85,75 @@ pub(super) fn extras<A: RouteFamily>(
                 };
                 match check.accept(&route) {
                     Ok(()) => {
-                        routes_at.push(at);
+                        routes_at.push(el.range().start);
                         out.routes.push(route);
                     }
                     Err(problem) => refuse(r, el, &route, problem, what, &check, &routes_at),
                 }
             }
-            "dns" => {
-                r.check_attrs(el, "<nl:dns>", &["server"]);
-                r.children(el, "<nl:dns>", &[], None);
-                let Some(server) = r.value(el, "<nl:dns>", "server", A::parse_host) else {
-                    continue;
-                };
-                if let Some(&first) = dns_at.get(&server) {
-                    let message = format!("DNS server {server} is given twice in {what}");
-                    r.error_see(at, message, "first given", first);
-                    continue;
-                }
-                dns_at.insert(server, at);
-                out.dns.push(server);
-            }
-            _ => {
-                r.check_attrs(el, "<nl:search>", &["domain"]);
-                r.children(el, "<nl:search>", &[], None);
-                let Some(domain) = r.value(el, "<nl:search>", "domain", DomainName::parse) else {
-                    continue;
-                };
-                let folded = domain.folded();
-                if let Some(&first) = search_at.get(&folded) {
-                    let message = format!("search domain {domain} is given twice in {what}");
-                    r.error_see(at, message, "first given", first);
-                    continue;
-                }
-                search_at.insert(folded, at);
-                out.search.push(domain);
-            }
+            "dns" => out.dns.extend(dns_server(r, el, what, &mut dns_at)),
+            _ => out
+                .search
+                .extend(search_domain(r, el, what, &mut search_at)),
         }
     }
     out
+}
+
+/// Refuses `first`, the first netloom element of `what`, a protocol with no addresses of
+/// family `A`: NetworkManager refuses DNS on such a family and ignores its routes, and a
+/// route needs an address to send from.
+fn no_addresses<A: RouteFamily>(r: &mut Reader, first: Node, what: &str) {
+    let name = r.element_name(first);
+    let sources = if A::MAX_PREFIX == 32 {
+        "<ip> or <dhcp>"
+    } else {
+        "<ip>, <dhcp> or <autoconf>"
+    };
+    r.error(
+        first.range().start,
+        format!(
+            "<{name}> in {what}, which has no addresses: NetworkManager refuses DNS on a \
+             family without addresses and ignores its routes, and a route needs an address \
+             to send from; add {sources} to the protocol"
+        ),
+    );
+}
+
+/// One `<nl:dns server>` of `what`; a server given before is refused (`seen` holds where
+/// each was).
+fn dns_server<A: RouteFamily>(
+    r: &mut Reader,
+    el: Node,
+    what: &str,
+    seen: &mut HashMap<A, usize>,
+) -> Option<A> {
+    let at = el.range().start;
+    r.check_attrs(el, "<nl:dns>", &["server"]);
+    r.children(el, "<nl:dns>", &[], None);
+    let server = r.value(el, "<nl:dns>", "server", A::parse_host)?;
+    first_time(r, seen, server, at, || {
+        format!("DNS server {server} is given twice in {what}")
+    })
+    .then_some(server)
+}
+
+/// One `<nl:search domain>` of `what`; a domain given before, in any letter case, is
+/// refused (`seen` holds where each was, by its folded spelling).
+fn search_domain(
+    r: &mut Reader,
+    el: Node,
+    what: &str,
+    seen: &mut HashMap<String, usize>,
+) -> Option<DomainName> {
+    let at = el.range().start;
+    r.check_attrs(el, "<nl:search>", &["domain"]);
+    r.children(el, "<nl:search>", &[], None);
+    let domain = r.value(el, "<nl:search>", "domain", DomainName::parse)?;
+    first_time(r, seen, domain.folded(), at, || {
+        format!("search domain {domain} is given twice in {what}")
+    })
+    .then_some(domain)
 }
 
 /// One `<nl:route>`, its values checked one by one.

@@ -204,47 +204,9 @@ impl HostChanges {
     ) -> Result<(), Error> {
         match want {
             Wanted::Nothing => Ok(()),
-            Wanted::Detached { dev } => {
-                let Some(have) = device(dev.as_str()) else {
-                    return Ok(());
-                };
-                let d = dev.as_str();
-                if let Some(was) = have.master.clone() {
-                    ip(&["link", "set", "dev", d, "nomaster"])?;
-                    self.done.push(Done::Detached(d.to_owned(), was));
-                }
-                self.link(d, &have, false)
-            }
+            Wanted::Detached { dev } => self.ensure_detached(dev.as_str()),
             Wanted::Tap { dev, bridge, up } => {
-                let d = dev.as_str();
-                let mut have = device(d);
-                let fits = |h: &Device| matches!(h.kind.as_deref(), Some("tun" | "veth"));
-                if let Some(h) = have.as_ref().filter(|h| !fits(h)) {
-                    self.replace(d, h, made, "a tap")?;
-                    have = None;
-                }
-                let have = match have {
-                    Some(h) => h,
-                    None => {
-                        ip(&["tuntap", "add", "dev", d, "mode", "tap", "vnet_hdr"])?;
-                        self.done.push(Done::Made(d.to_owned()));
-                        device(d).unwrap_or_default()
-                    }
-                };
-                if let Some(mac) = mac.filter(|_| made.contains(d) || self.made(d)) {
-                    let want = tap_mac(mac);
-                    if have.address.as_deref() != Some(want.as_str()) {
-                        ip(&["link", "set", "dev", d, "address", &want])?;
-                    }
-                }
-                if let Some(b) = bridge
-                    && have.master.as_deref() != Some(b.as_str())
-                {
-                    ip(&["link", "set", "dev", d, "master", b.as_str()])?;
-                    self.done
-                        .push(Done::Attached(d.to_owned(), have.master.clone()));
-                }
-                self.link(d, &have, *up)
+                self.ensure_tap(dev.as_str(), bridge.as_ref(), *up, mac, made)
             }
             Wanted::Macvtap {
                 dev,
@@ -253,45 +215,128 @@ impl HostChanges {
                 lend_mac,
                 up,
             } => {
-                let d = dev.as_str();
                 let mac_text = mac.map(|m| m.to_string());
                 // A passthrough macvtap takes its device's MAC when it is made, so the
                 // guest's goes on the device first, as libvirt does.
                 if let Some(m) = mac_text.as_ref().filter(|_| *lend_mac) {
-                    let was = device(lower.as_str()).and_then(|l| l.address);
-                    if let Some(was) = was.filter(|w| w != m) {
-                        set_mac(lower.as_str(), m)?;
-                        self.done.push(Done::Mac(lower.to_string(), was));
-                    }
+                    self.lend_mac(lower.as_str(), m)?;
                 }
-                let mut have = device(d);
-                let fits = |h: &Device| {
-                    h.kind.as_deref() == Some("macvtap")
-                        && h.link.as_deref() == Some(lower.as_str())
-                        && h.mode.as_deref() == Some(kernel_mode(*mode))
-                        && (mac_text.is_none() || h.address == mac_text)
-                };
-                if let Some(h) = have.as_ref().filter(|h| !fits(h)) {
-                    let what = format!("a {} macvtap on '{lower}'", kernel_mode(*mode));
-                    self.replace(d, h, made, &what)?;
-                    have = None;
-                }
+                let d = dev.as_str();
+                let have = self.fitting_macvtap(d, lower, *mode, mac_text.as_deref(), made)?;
                 let have = match have {
                     Some(h) => h,
-                    None => {
-                        let mut words = vec!["link", "add", "link", lower.as_str(), "name", d];
-                        if let Some(m) = &mac_text {
-                            words.extend(["address", m.as_str()]);
-                        }
-                        words.extend(["type", "macvtap", "mode", kernel_mode(*mode)]);
-                        ip(&words)?;
-                        self.done.push(Done::Made(d.to_owned()));
-                        device(d).unwrap_or_default()
-                    }
+                    None => self.make_macvtap(d, lower, *mode, mac_text.as_deref())?,
                 };
                 self.link(d, &have, *up)
             }
         }
+    }
+
+    /// A device the guest brought: off any bridge, and its link down, so it carries nothing
+    /// until the guest is plugged to something again. One that is gone needs nothing.
+    fn ensure_detached(&mut self, d: &str) -> Result<(), Error> {
+        let Some(have) = device(d) else {
+            return Ok(());
+        };
+        if let Some(was) = have.master.clone() {
+            ip(&["link", "set", "dev", d, "nomaster"])?;
+            self.done.push(Done::Detached(d.to_owned(), was));
+        }
+        self.link(d, &have, false)
+    }
+
+    /// A tap `d` (made when missing, replaced when another kind holds the name), with the
+    /// tap side of `mac` when netloom made it, on `bridge` when one is given.
+    fn ensure_tap(
+        &mut self,
+        d: &str,
+        bridge: Option<&IfaceName>,
+        up: bool,
+        mac: Option<MacAddr>,
+        made: &BTreeSet<String>,
+    ) -> Result<(), Error> {
+        let mut have = device(d);
+        let fits = |h: &Device| matches!(h.kind.as_deref(), Some("tun" | "veth"));
+        if let Some(h) = have.as_ref().filter(|h| !fits(h)) {
+            self.replace(d, h, made, "a tap")?;
+            have = None;
+        }
+        let have = match have {
+            Some(h) => h,
+            None => {
+                ip(&["tuntap", "add", "dev", d, "mode", "tap", "vnet_hdr"])?;
+                self.done.push(Done::Made(d.to_owned()));
+                device(d).unwrap_or_default()
+            }
+        };
+        if let Some(mac) = mac.filter(|_| made.contains(d) || self.made(d)) {
+            let want = tap_mac(mac);
+            if have.address.as_deref() != Some(want.as_str()) {
+                ip(&["link", "set", "dev", d, "address", &want])?;
+            }
+        }
+        if let Some(b) = bridge
+            && have.master.as_deref() != Some(b.as_str())
+        {
+            ip(&["link", "set", "dev", d, "master", b.as_str()])?;
+            self.done
+                .push(Done::Attached(d.to_owned(), have.master.clone()));
+        }
+        self.link(d, &have, up)
+    }
+
+    /// Puts the guest's MAC `m` on `lower` (a passthrough macvtap's device), remembering
+    /// the one it had so an undo puts it back.
+    fn lend_mac(&mut self, lower: &str, m: &str) -> Result<(), Error> {
+        let was = device(lower).and_then(|l| l.address);
+        if let Some(was) = was.filter(|w| w != m) {
+            set_mac(lower, m)?;
+            self.done.push(Done::Mac(lower.to_owned(), was));
+        }
+        Ok(())
+    }
+
+    /// Device `d` when it is already the macvtap asked for; one of another shape is
+    /// replaced (when netloom made it) and `None` returned, as for one that is missing.
+    fn fitting_macvtap(
+        &mut self,
+        d: &str,
+        lower: &IfaceName,
+        mode: MacvtapMode,
+        mac_text: Option<&str>,
+        made: &BTreeSet<String>,
+    ) -> Result<Option<Device>, Error> {
+        let have = device(d);
+        let fits = |h: &Device| {
+            h.kind.as_deref() == Some("macvtap")
+                && h.link.as_deref() == Some(lower.as_str())
+                && h.mode.as_deref() == Some(kernel_mode(mode))
+                && (mac_text.is_none() || h.address.as_deref() == mac_text)
+        };
+        if let Some(h) = have.as_ref().filter(|h| !fits(h)) {
+            let what = format!("a {} macvtap on '{lower}'", kernel_mode(mode));
+            self.replace(d, h, made, &what)?;
+            return Ok(None);
+        }
+        Ok(have)
+    }
+
+    /// Makes macvtap `d` on `lower` in `mode`, with `mac_text` when given.
+    fn make_macvtap(
+        &mut self,
+        d: &str,
+        lower: &IfaceName,
+        mode: MacvtapMode,
+        mac_text: Option<&str>,
+    ) -> Result<Device, Error> {
+        let mut words = vec!["link", "add", "link", lower.as_str(), "name", d];
+        if let Some(m) = mac_text {
+            words.extend(["address", m]);
+        }
+        words.extend(["type", "macvtap", "mode", kernel_mode(mode)]);
+        ip(&words)?;
+        self.done.push(Done::Made(d.to_owned()));
+        Ok(device(d).unwrap_or_default())
     }
 
     /// Whether this command made `dev`.

@@ -99,42 +99,21 @@ pub(super) fn interface(r: &mut Reader, el: Node) -> Option<GuestInterface> {
     let source = match kind {
         Some(kind) => source(r, el, source_el, kind),
         None => {
-            // The kind is unknown, so only the attributes no source takes are refused.
             if let Some(n) = source_el {
-                let all: Vec<&str> = [NETWORK, BRIDGE, DIRECT, SOCKET].concat();
-                r.check_attrs(n, "<source>", &all);
-                r.children(n, "<source>", &[], None);
+                source_of_unknown_type(r, n);
             }
             None
         }
     };
-    let actual = r.once(&kids, "actual", what).and_then(|n| {
-        if let Some(k) = kind.filter(|k| *k != GuestType::Network) {
-            r.error(
-                n.range().start,
-                format!(
-                    "<actual> is only for <interface type='network'>, not type '{k}'; it records what a network resolved to"
-                ),
-            );
-        }
-        actual(r, n)
-    });
+    let actual = r
+        .once(&kids, "actual", what)
+        .and_then(|n| actual_of_type(r, n, kind));
     let virtualport = r
         .once(&kids, "virtualport", what)
         .and_then(|n| virtualport(r, n, false));
     let [script, downscript] = ["script", "downscript"].map(|tag| {
-        r.once(&kids, tag, what).and_then(|n| {
-            if let Some(k) = kind.filter(|k| *k != GuestType::Ethernet) {
-                r.error(
-                    n.range().start,
-                    format!(
-                        "<{tag}> is only for <interface type='ethernet'>, not type '{k}'; \
-                         netloom connects the other types itself"
-                    ),
-                );
-            }
-            single_value(r, n, &format!("<{tag}>"), "path", ScriptPath::parse)
-        })
+        r.once(&kids, tag, what)
+            .and_then(|n| script_of_type(r, n, tag, kind))
     });
     let target = r
         .once(&kids, "target", what)
@@ -173,6 +152,48 @@ pub(super) fn interface(r: &mut Reader, el: Node) -> Option<GuestInterface> {
     })
 }
 
+/// The `<source>` of an interface whose type could not be read: as the kind is unknown,
+/// only the attributes no source takes are refused.
+fn source_of_unknown_type(r: &mut Reader, n: Node) {
+    let all: Vec<&str> = [NETWORK, BRIDGE, DIRECT, SOCKET].concat();
+    r.check_attrs(n, "<source>", &all);
+    r.children(n, "<source>", &[], None);
+}
+
+/// `<actual>`, which records what a network resolved to, so only an interface of `kind`
+/// network (or of a type that could not be read) may have one.
+fn actual_of_type(r: &mut Reader, n: Node, kind: Option<GuestType>) -> Option<Actual> {
+    if let Some(k) = kind.filter(|k| *k != GuestType::Network) {
+        r.error(
+            n.range().start,
+            format!(
+                "<actual> is only for <interface type='network'>, not type '{k}'; it records what a network resolved to"
+            ),
+        );
+    }
+    actual(r, n)
+}
+
+/// `<script>` or `<downscript>` (`tag`): only type ethernet runs one, as netloom connects
+/// the other types itself.
+fn script_of_type(
+    r: &mut Reader,
+    n: Node,
+    tag: &str,
+    kind: Option<GuestType>,
+) -> Option<ScriptPath> {
+    if let Some(k) = kind.filter(|k| *k != GuestType::Ethernet) {
+        r.error(
+            n.range().start,
+            format!(
+                "<{tag}> is only for <interface type='ethernet'>, not type '{k}'; \
+                 netloom connects the other types itself"
+            ),
+        );
+    }
+    single_value(r, n, &format!("<{tag}>"), "path", ScriptPath::parse)
+}
+
 /// `<link state>`: `up` or `down`.
 fn link_state(s: &str) -> Result<bool, ValueError> {
     match s {
@@ -205,24 +226,7 @@ fn source(r: &mut Reader, iface: Node, el: Option<Node>, kind: GuestType) -> Opt
         );
         return None;
     }
-    // An attribute of another kind's source: say whose it is and what this type expects.
-    let mut other = Vec::new();
-    for a in el.attributes().filter(|a| a.namespace().is_none()) {
-        if own.contains(&a.name()) {
-            continue;
-        }
-        if let Some(types) = types_of(a.name()) {
-            other.push(a.name());
-            r.error(
-                a.range_qname().start,
-                format!(
-                    "<source {}> is for {types}; <interface type='{kind}'> expects {}",
-                    a.name(),
-                    expected_source(kind)
-                ),
-            );
-        }
-    }
+    let other = other_kinds_attrs(r, el, kind);
     let mut allowed = own.to_vec();
     allowed.extend(&other);
     r.check_attrs(el, &what, &allowed);
@@ -273,6 +277,30 @@ fn source(r: &mut Reader, iface: Node, el: Option<Node>, kind: GuestType) -> Opt
         }
         GuestType::Ethernet | GuestType::User | GuestType::Unplugged => None,
     }
+}
+
+/// The attributes of `el` (the `<source>` of an interface of `kind`) that belong to
+/// another kind's source, each reported saying whose it is and what this type expects.
+fn other_kinds_attrs<'a>(r: &mut Reader, el: Node<'a, '_>, kind: GuestType) -> Vec<&'a str> {
+    let own = source_attrs(kind);
+    let mut other = Vec::new();
+    for a in el.attributes().filter(|a| a.namespace().is_none()) {
+        if own.contains(&a.name()) {
+            continue;
+        }
+        if let Some(types) = types_of(a.name()) {
+            other.push(a.name());
+            r.error(
+                a.range_qname().start,
+                format!(
+                    "<source {}> is for {types}; <interface type='{kind}'> expects {}",
+                    a.name(),
+                    expected_source(kind)
+                ),
+            );
+        }
+    }
+    other
 }
 
 /// A socket segment's address: any IP address, a multicast group for `mcast`.

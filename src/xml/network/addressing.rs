@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use roxmltree::Node;
 
-use super::super::reader::{Reader, attribute, named, parse_u32, parse_yes_no};
+use super::super::reader::{Reader, attribute, first_time, named, parse_u32, parse_yes_no};
 use crate::model::network::{
     Bootp, DhcpHost, DhcpRange, DnsName, IpFamily, Lease, LeaseUnit, NetDhcp, NetIp, NetRoute,
     Text, ipv4_mask, masked, prefix_len_of,
@@ -244,52 +244,65 @@ fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
     let what = "<dhcp>";
     r.check_attrs(el, what, &[]);
     let kids = r.children(el, what, &["range", "host", "bootp"], None);
-    let subnet = ip.map_or_else(String::new, |ip| {
-        format!("{}/{}", ip.network(), ip.prefix_len())
-    });
-    let outside = |addr: IpAddr| ip.is_some_and(|ip| !ip.contains(addr));
     let mut d = NetDhcp::default();
     for n in named(&kids, "range") {
-        let what = "<range>";
-        r.check_attrs(n, what, &["start", "end"]);
-        let rk = r.children(n, what, &["lease"], None);
-        let start = r.value(n, what, "start", parse_ip);
-        let end = r.value(n, what, "end", parse_ip);
-        let lease = r.once(&rk, "lease", what).and_then(|l| lease(r, l));
-        let (Some(start), Some(end)) = (start, end) else {
-            continue;
-        };
-        let mut ok = true;
-        for (name, addr) in [("start", start), ("end", end)] {
-            if outside(addr) {
-                let at = attribute(n, name).map_or(n.range().start, |a| a.range_value().start);
-                r.error(
-                    at,
-                    format!("DHCP range {name} {addr} is outside the <ip>'s subnet {subnet}"),
-                );
-                ok = false;
-            }
+        if let Some(range) = dhcp_range(r, n, ip) {
+            d.ranges.push(range);
         }
-        if ok && start > end {
+    }
+    d.hosts = dhcp_hosts(r, &kids, ip);
+    if let Some(n) = r.once(&kids, "bootp", what) {
+        d.bootp = bootp(r, n, ip.is_some_and(NetIp::is_ipv6));
+    }
+    d
+}
+
+/// One `<dhcp><range>`: both ends inside `ip`'s subnet (when it is known), in order, and
+/// a span dnsmasq can serve. `None` when something was reported.
+fn dhcp_range(r: &mut Reader, n: Node, ip: Option<&NetIp>) -> Option<DhcpRange> {
+    let what = "<range>";
+    r.check_attrs(n, what, &["start", "end"]);
+    let rk = r.children(n, what, &["lease"], None);
+    let start = r.value(n, what, "start", parse_ip);
+    let end = r.value(n, what, "end", parse_ip);
+    let lease = r.once(&rk, "lease", what).and_then(|l| lease(r, l));
+    let (Some(start), Some(end)) = (start, end) else {
+        return None;
+    };
+    let mut ok = true;
+    for (name, addr) in [("start", start), ("end", end)] {
+        if let Some(ip) = ip.filter(|ip| !ip.contains(addr)) {
+            let subnet = format!("{}/{}", ip.network(), ip.prefix_len());
+            let at = attribute(n, name).map_or(n.range().start, |a| a.range_value().start);
             r.error(
-                n.range().start,
-                format!("DHCP range start {start} is after its end {end}"),
+                at,
+                format!("DHCP range {name} {addr} is outside the <ip>'s subnet {subnet}"),
             );
             ok = false;
         }
-        if ok && let Some(why) = ip.and_then(|ip| range_problem(ip, start, end)) {
-            r.error(n.range().start, why);
-            ok = false;
-        }
-        if ok {
-            d.ranges.push(DhcpRange { start, end, lease });
-        }
     }
-    let v6 = ip.is_some_and(NetIp::is_ipv6);
+    if ok && start > end {
+        r.error(
+            n.range().start,
+            format!("DHCP range start {start} is after its end {end}"),
+        );
+        ok = false;
+    }
+    if ok && let Some(why) = ip.and_then(|ip| range_problem(ip, start, end)) {
+        r.error(n.range().start, why);
+        ok = false;
+    }
+    ok.then_some(DhcpRange { start, end, lease })
+}
+
+/// The `<dhcp><host>`s among `kids` that have an address, each MAC, id and address given
+/// to one host only: a repeat is refused (and left out), pointing at the first.
+fn dhcp_hosts(r: &mut Reader, kids: &[Node], ip: Option<&NetIp>) -> Vec<DhcpHost> {
+    let mut hosts = Vec::new();
     let mut macs: HashMap<MacAddr, usize> = HashMap::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
     let mut ips: HashMap<IpAddr, usize> = HashMap::new();
-    for n in named(&kids, "host") {
+    for n in named(kids, "host") {
         let Some(host) = dhcp_host(r, n, ip, false) else {
             continue;
         };
@@ -307,25 +320,24 @@ fn dhcp(r: &mut Reader, el: Node, ip: Option<&NetIp>) -> NetDhcp {
         }
         dup |= duplicate(r, &mut ips, addr, at, || format!("address {addr}"));
         if !dup {
-            d.hosts.push(host);
+            hosts.push(host);
         }
     }
-    if let Some(n) = r.once(&kids, "bootp", what) {
-        let what = "<bootp>";
-        r.check_attrs(n, what, &["file", "server"]);
-        r.children(n, what, &[], None);
-        if v6 {
-            r.error(n.range().start, "<bootp> is for IPv4 only");
-        }
-        let file = r.value(n, what, "file", Text::parse_dnsmasq_value);
-        let server = r.optional(n, what, "server", boot_server);
-        if let Some(file) = file
-            && !v6
-        {
-            d.bootp = Some(Bootp { file, server });
-        }
+    hosts
+}
+
+/// `<dhcp><bootp>`, which dnsmasq serves for IPv4 only (`v6` says the `<ip>` is IPv6).
+fn bootp(r: &mut Reader, n: Node, v6: bool) -> Option<Bootp> {
+    let what = "<bootp>";
+    r.check_attrs(n, what, &["file", "server"]);
+    r.children(n, what, &[], None);
+    if v6 {
+        r.error(n.range().start, "<bootp> is for IPv4 only");
     }
-    d
+    let file = r.value(n, what, "file", Text::parse_dnsmasq_value);
+    let server = r.optional(n, what, "server", boot_server);
+    let file = file.filter(|_| !v6)?;
+    Some(Bootp { file, server })
 }
 
 /// One `<dhcp><host>` of the `<ip>` `ip` (when it is known): matched by mac (IPv4) or id
@@ -436,17 +448,9 @@ fn duplicate<K: std::hash::Hash + Eq>(
     at: usize,
     what: impl FnOnce() -> String,
 ) -> bool {
-    if let Some(&first) = seen.get(&key) {
-        r.error_see(
-            at,
-            format!("{} is given to two <dhcp><host> entries", what()),
-            "first given",
-            first,
-        );
-        return true;
-    }
-    seen.insert(key, at);
-    false
+    !first_time(r, seen, key, at, || {
+        format!("{} is given to two <dhcp><host> entries", what())
+    })
 }
 
 /// A DHCPv6 DUID as libvirt writes it: colon-separated groups of one or two hex digits.

@@ -11,8 +11,29 @@ use crate::model::network::{ForwardMode, Network, masked};
 
 /// What libvirt checks while parsing.
 pub(super) fn parse_checks(r: &mut Reader, net: &Network, at: &At) {
+    routed_forward(r, net, at);
+    bridge_settings(r, net, at);
+    if let Some(p) = at.mtu
+        && !net.has_own_bridge()
+    {
+        r.error(
+            p,
+            format!("<mtu> is only for networks with a bridge of their own (nat, route, open, isolated), not mode='{}'", mode_name(net)),
+        );
+    }
+    reachable_gateways(r, net, at);
+}
+
+/// The name of `net`'s forward mode as messages give it: `isolated` when it has none.
+fn mode_name(net: &Network) -> &'static str {
+    net.forward_mode().map_or("isolated", |m| m.as_str())
+}
+
+/// What the modes that leave through the host's routing ask of `<forward>`: nat and route
+/// need an address of their own and leave by one device; open ties itself to none.
+fn routed_forward(r: &mut Reader, net: &Network, at: &At) {
     let mode = net.forward_mode();
-    let mode_name = mode.map_or("isolated", |m| m.as_str());
+    let mode_name = mode_name(net);
     let forward_at = at.forward.unwrap_or(at.root);
     match mode {
         Some(ForwardMode::Nat | ForwardMode::Route) => {
@@ -44,6 +65,14 @@ pub(super) fn parse_checks(r: &mut Reader, net: &Network, at: &At) {
         }
         _ => {}
     }
+}
+
+/// The `<bridge>` settings a mode cannot use: one on host devices has no bridge to name,
+/// zone or manage; neither it nor mode bridge has a bridge of its own to set stp and delay
+/// on; and mode bridge takes its bridge by name or a device pool, not both.
+fn bridge_settings(r: &mut Reader, net: &Network, at: &At) {
+    let mode = net.forward_mode();
+    let mode_name = mode_name(net);
     let host_device = matches!(
         mode,
         Some(
@@ -90,14 +119,11 @@ pub(super) fn parse_checks(r: &mut Reader, net: &Network, at: &At) {
             "<forward mode='bridge'> takes a bridge name or a forward device pool, not both",
         );
     }
-    if let Some(p) = at.mtu
-        && !net.has_own_bridge()
-    {
-        r.error(
-            p,
-            format!("<mtu> is only for networks with a bridge of their own (nat, route, open, isolated), not mode='{mode_name}'"),
-        );
-    }
+}
+
+/// Each route's gateway must lie in one of the network's subnets. When an `<ip>` could not
+/// be read the subnets are not all known, so no gateway is judged.
+fn reachable_gateways(r: &mut Reader, net: &Network, at: &At) {
     let routes = if at.all_ips {
         net.routes.as_slice()
     } else {
@@ -152,9 +178,72 @@ impl Subnets {
 /// What `net-define` checks besides: the XML alone must make a network libvirt would run.
 pub(super) fn define_checks(r: &mut Reader, net: &Network, at: &At) {
     let mode = net.forward_mode();
-    let mode_name = mode.map_or("isolated", |m| m.as_str());
+    let mode_name = mode_name(net);
+    one_dhcp_per_family(r, net, at);
+    if !net.has_own_bridge() {
+        let why = format!(
+            "<forward mode='{mode_name}'> uses a host bridge or device, with no address or dnsmasq of its own"
+        );
+        let mut refuse = |pos: Option<usize>, what: &str| {
+            if let Some(p) = pos {
+                r.error(p, format!("{what} is not allowed: {why}"));
+            }
+        };
+        refuse(at.mac, "<mac>");
+        refuse(at.ips.first().copied(), "<ip>");
+        refuse(at.dns_records, "a DNS record");
+        refuse(at.domain, "<domain>");
+    }
+    if let Some(p) = at.bandwidth
+        && !shapes_bandwidth(net)
+    {
+        r.error(
+            p,
+            format!("network-wide <bandwidth> needs a bridge netloom shapes (nat, route, open, isolated, or mode='bridge' with a bridge name), not mode='{mode_name}'"),
+        );
+    }
+    if let Some(p) = at.vlan
+        && !tags_vlans(net)
+    {
+        r.error(
+            p,
+            format!("<vlan> needs mode 'hostdev', 'passthrough' or 'bridge', which can tag traffic; not mode='{mode_name}'"),
+        );
+    }
+    portgroups(r, net, at);
+    if mode == Some(ForwardMode::Hostdev) {
+        if let Some(p) = at.interfaces.first() {
+            r.error(
+                *p,
+                "<forward mode='hostdev'> assigns PCI devices; list them as <address type='pci'> or give a <pf>",
+            );
+        }
+    } else if let Some(p) = at.addresses.first() {
+        r.error(
+            *p,
+            format!("a PCI <address> pool is only for mode='hostdev', not mode='{mode_name}'"),
+        );
+    }
+}
 
-    // dnsmasq serves DHCP on one subnet per family.
+/// Whether netloom can shape `net`'s traffic: it needs a bridge to put the shaping on,
+/// the network's own or a host bridge named in mode bridge.
+fn shapes_bandwidth(net: &Network) -> bool {
+    net.has_own_bridge()
+        || (net.forward_mode() == Some(ForwardMode::Bridge) && net.bridge_name().is_some())
+}
+
+/// Whether `net`'s mode can tag traffic with a `<vlan>`.
+fn tags_vlans(net: &Network) -> bool {
+    matches!(
+        net.forward_mode(),
+        Some(ForwardMode::Hostdev | ForwardMode::Passthrough | ForwardMode::Bridge)
+    )
+}
+
+/// dnsmasq serves DHCP on one subnet per family: a second `<ip>` of a family with
+/// `<dhcp>` is refused, pointing at the first.
+fn one_dhcp_per_family(r: &mut Reader, net: &Network, at: &At) {
     let mut first_dhcp: [Option<usize>; 2] = [None, None];
     for (ip, dhcp_at) in net.ips.iter().zip(&at.dhcps) {
         if !ip.has_dhcp() {
@@ -176,45 +265,15 @@ pub(super) fn define_checks(r: &mut Reader, net: &Network, at: &At) {
             None => first_dhcp[slot] = Some(*p),
         }
     }
+}
 
-    if !net.has_own_bridge() {
-        let why = format!(
-            "<forward mode='{mode_name}'> uses a host bridge or device, with no address or dnsmasq of its own"
-        );
-        let mut refuse = |pos: Option<usize>, what: &str| {
-            if let Some(p) = pos {
-                r.error(p, format!("{what} is not allowed: {why}"));
-            }
-        };
-        refuse(at.mac, "<mac>");
-        refuse(at.ips.first().copied(), "<ip>");
-        refuse(at.dns_records, "a DNS record");
-        refuse(at.domain, "<domain>");
-    }
-
-    let bandwidth_ok =
-        net.has_own_bridge() || (mode == Some(ForwardMode::Bridge) && net.bridge_name().is_some());
-    if let Some(p) = at.bandwidth
-        && !bandwidth_ok
-    {
-        r.error(
-            p,
-            format!("network-wide <bandwidth> needs a bridge netloom shapes (nat, route, open, isolated, or mode='bridge' with a bridge name), not mode='{mode_name}'"),
-        );
-    }
-    let vlan_ok = matches!(
-        mode,
-        Some(ForwardMode::Hostdev | ForwardMode::Passthrough | ForwardMode::Bridge)
-    );
-    if let Some(p) = at.vlan
-        && !vlan_ok
-    {
-        r.error(
-            p,
-            format!("<vlan> needs mode 'hostdev', 'passthrough' or 'bridge', which can tag traffic; not mode='{mode_name}'"),
-        );
-    }
-
+/// Each `<portgroup>`: its name once, one default among them, and bandwidth or a vlan only
+/// where the network's mode can carry them.
+fn portgroups(r: &mut Reader, net: &Network, at: &At) {
+    let mode = net.forward_mode();
+    let mode_name = mode_name(net);
+    let bandwidth_ok = shapes_bandwidth(net) && mode != Some(ForwardMode::Hostdev);
+    let vlan_ok = tags_vlans(net);
     let mut names: HashMap<&str, usize> = HashMap::new();
     let mut default: Option<usize> = None;
     for (pg, pg_at) in net.portgroups.iter().zip(&at.portgroups) {
@@ -244,7 +303,7 @@ pub(super) fn define_checks(r: &mut Reader, net: &Network, at: &At) {
             }
         }
         if let Some(p) = pg_at.bandwidth
-            && (!bandwidth_ok || mode == Some(ForwardMode::Hostdev))
+            && !bandwidth_ok
         {
             r.error(
                 p,
@@ -262,19 +321,5 @@ pub(super) fn define_checks(r: &mut Reader, net: &Network, at: &At) {
                 format!("<vlan> in portgroup '{}' needs mode 'hostdev', 'passthrough' or 'bridge'; not mode='{mode_name}'", pg.name),
             );
         }
-    }
-
-    if mode == Some(ForwardMode::Hostdev) {
-        if let Some(p) = at.interfaces.first() {
-            r.error(
-                *p,
-                "<forward mode='hostdev'> assigns PCI devices; list them as <address type='pci'> or give a <pf>",
-            );
-        }
-    } else if let Some(p) = at.addresses.first() {
-        r.error(
-            *p,
-            format!("a PCI <address> pool is only for mode='hostdev', not mode='{mode_name}'"),
-        );
     }
 }

@@ -31,50 +31,8 @@ pub(super) fn forward(r: &mut Reader, el: Node, at: &mut At) -> Forward {
         ..Forward::default()
     };
     let mode = f.mode.unwrap_or(ForwardMode::Nat);
-
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for n in named(&kids, "interface") {
-        let what = "<forward><interface>";
-        r.check_attrs(n, what, &["dev", "connections"]);
-        r.children(n, what, &[], None);
-        let dev = r.value(n, what, "dev", IfaceName::parse);
-        let connections = r.optional(n, what, "connections", parse_u32);
-        let Some(dev) = dev else { continue };
-        if let Some(&first) = seen.get(dev.as_str()) {
-            r.error_see(
-                n.range().start,
-                format!("device '{dev}' is listed twice in the <forward> pool"),
-                "first listed",
-                first,
-            );
-            continue;
-        }
-        seen.insert(dev.as_str().to_owned(), n.range().start);
-        at.interfaces.push(n.range().start);
-        f.interfaces.push(PoolInterface { dev, connections });
-    }
-
-    let mut seen: HashMap<(u16, u8, u8, u8), usize> = HashMap::new();
-    for n in named(&kids, "address") {
-        let Some(a) = pci_address(r, n) else { continue };
-        let key = (a.domain, a.bus, a.slot, a.function);
-        if let Some(&first) = seen.get(&key) {
-            r.error_see(
-                n.range().start,
-                format!(
-                    "PCI address {:04x}:{:02x}:{:02x}.{:x} is listed twice in the <forward> pool",
-                    a.domain, a.bus, a.slot, a.function
-                ),
-                "first listed",
-                first,
-            );
-            continue;
-        }
-        seen.insert(key, n.range().start);
-        at.addresses.push(n.range().start);
-        f.addresses.push(a);
-    }
-
+    interface_pool(r, &kids, &mut f, at);
+    address_pool(r, &kids, &mut f, at);
     let pfs = named(&kids, "pf");
     if let Some(n) = r.once(&pfs, "pf", what) {
         let what = "<forward><pf>";
@@ -100,12 +58,66 @@ pub(super) fn forward(r: &mut Reader, el: Node, at: &mut At) -> Forward {
         }
         f.nat = Some(nat(r, n));
     }
+    one_pool(r, el, &f, !pfs.is_empty());
+    f
+}
 
-    // The pool kinds exclude one another, and `dev` names the one device of a netdev pool.
+/// The `<interface>` device pool, each device once.
+fn interface_pool(r: &mut Reader, kids: &[Node], f: &mut Forward, at: &mut At) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for n in named(kids, "interface") {
+        let what = "<forward><interface>";
+        r.check_attrs(n, what, &["dev", "connections"]);
+        r.children(n, what, &[], None);
+        let dev = r.value(n, what, "dev", IfaceName::parse);
+        let connections = r.optional(n, what, "connections", parse_u32);
+        let Some(dev) = dev else { continue };
+        if let Some(&first) = seen.get(dev.as_str()) {
+            r.error_see(
+                n.range().start,
+                format!("device '{dev}' is listed twice in the <forward> pool"),
+                "first listed",
+                first,
+            );
+            continue;
+        }
+        seen.insert(dev.as_str().to_owned(), n.range().start);
+        at.interfaces.push(n.range().start);
+        f.interfaces.push(PoolInterface { dev, connections });
+    }
+}
+
+/// The `<address>` PCI pool, each function once.
+fn address_pool(r: &mut Reader, kids: &[Node], f: &mut Forward, at: &mut At) {
+    let mut seen: HashMap<(u16, u8, u8, u8), usize> = HashMap::new();
+    for n in named(kids, "address") {
+        let Some(a) = pci_address(r, n) else { continue };
+        let key = (a.domain, a.bus, a.slot, a.function);
+        if let Some(&first) = seen.get(&key) {
+            r.error_see(
+                n.range().start,
+                format!(
+                    "PCI address {:04x}:{:02x}:{:02x}.{:x} is listed twice in the <forward> pool",
+                    a.domain, a.bus, a.slot, a.function
+                ),
+                "first listed",
+                first,
+            );
+            continue;
+        }
+        seen.insert(key, n.range().start);
+        at.addresses.push(n.range().start);
+        f.addresses.push(a);
+    }
+}
+
+/// The pool kinds exclude one another, and `dev` names the one device of a netdev pool.
+/// `has_pf` says whether a `<pf>` was given, read or not.
+fn one_pool(r: &mut Reader, el: Node, f: &Forward, has_pf: bool) {
     let kinds = [
         (!f.interfaces.is_empty(), "<interface>"),
         (!f.addresses.is_empty(), "<address>"),
-        (f.pf.is_some() || !pfs.is_empty(), "<pf>"),
+        (f.pf.is_some() || has_pf, "<pf>"),
     ];
     let used: Vec<&str> = kinds.iter().filter(|k| k.0).map(|k| k.1).collect();
     if used.len() > 1 {
@@ -118,7 +130,7 @@ pub(super) fn forward(r: &mut Reader, el: Node, at: &mut At) -> Forward {
         );
     }
     if let Some(dev_at) = attribute(el, "dev").map(|a| a.range_value().start) {
-        if !f.addresses.is_empty() || !pfs.is_empty() {
+        if !f.addresses.is_empty() || has_pf {
             r.error(
                 dev_at,
                 "<forward dev> cannot be used with <address> or <pf>; the pool names the devices",
@@ -135,7 +147,6 @@ pub(super) fn forward(r: &mut Reader, el: Node, at: &mut At) -> Forward {
             );
         }
     }
-    f
 }
 
 pub(crate) fn driver_name(s: &str) -> Result<Text, ValueError> {

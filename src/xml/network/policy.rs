@@ -273,52 +273,69 @@ fn outgoing(r: &mut Reader, el: Node) -> Outgoing {
         &[(NETLOOM_NS, "allow"), (NETLOOM_NS, "deny")],
     );
     let default = r.optional(el, what, "default", Verdict::parse);
+    // A bad default is reported already: rules are judged against it only when it was read.
+    let judged = default.is_some() || attribute(el, "default").is_none();
+    let said = judged.then(|| default.unwrap_or(Verdict::Allow));
     let mut rules: Vec<(OutgoingRule, usize)> = Vec::new();
     for n in kids {
-        let verdict = match n.tag_name().name() {
-            "allow" => Verdict::Allow,
-            _ => Verdict::Deny,
-        };
-        let what = format!("<nl:{verdict}>");
-        r.children(n, &what, &[], None);
-        r.check_attrs(n, &what, &["port", "protocol"]);
-        let port = r.value(n, &what, "port", PortRange::parse);
-        let protocol = r.optional(n, &what, "protocol", L4Proto::parse);
-        let (Some(port), true) = (
-            port,
-            attribute(n, "protocol").is_none() || protocol.is_some(),
-        ) else {
-            continue;
-        };
-        // A rule that says what the default says would make no rule at all (judged only
-        // when the default was read: a bad one is reported already).
-        let said = default.unwrap_or(Verdict::Allow);
-        let judged = default.is_some() || attribute(el, "default").is_none();
-        if judged && verdict == said {
-            r.error(
-                n.range().start,
-                format!(
-                    "<nl:{verdict}> under <nl:outgoing default='{said}'> changes nothing; \
-                     expected <nl:{}> (the default already {} port {port})",
-                    match said {
-                        Verdict::Allow => Verdict::Deny,
-                        Verdict::Deny => Verdict::Allow,
-                    },
-                    match said {
-                        Verdict::Allow => "allows",
-                        Verdict::Deny => "denies",
-                    },
-                ),
-            );
-            continue;
+        if let Some(rule) = outgoing_rule(r, n, said) {
+            rules.push((rule, n.range().start));
         }
-        let rule = OutgoingRule {
-            verdict,
-            port,
-            protocol,
-        };
-        rules.push((rule, n.range().start));
     }
+    drop_repeats(r, &mut rules);
+    Outgoing {
+        default,
+        rules: rules.into_iter().map(|(o, _)| o).collect(),
+    }
+}
+
+/// One `<nl:allow>` or `<nl:deny>` under an `<nl:outgoing>` whose default is `said` (when
+/// it could be read). A rule that says what the default says would make no rule at all,
+/// and is refused. `None` when something was reported.
+fn outgoing_rule(r: &mut Reader, n: Node, said: Option<Verdict>) -> Option<OutgoingRule> {
+    let verdict = match n.tag_name().name() {
+        "allow" => Verdict::Allow,
+        _ => Verdict::Deny,
+    };
+    let what = format!("<nl:{verdict}>");
+    r.children(n, &what, &[], None);
+    r.check_attrs(n, &what, &["port", "protocol"]);
+    let port = r.value(n, &what, "port", PortRange::parse);
+    let protocol = r.optional(n, &what, "protocol", L4Proto::parse);
+    let (Some(port), true) = (
+        port,
+        attribute(n, "protocol").is_none() || protocol.is_some(),
+    ) else {
+        return None;
+    };
+    if let Some(said) = said.filter(|s| *s == verdict) {
+        r.error(
+            n.range().start,
+            format!(
+                "<nl:{verdict}> under <nl:outgoing default='{said}'> changes nothing; \
+                 expected <nl:{}> (the default already {} port {port})",
+                match said {
+                    Verdict::Allow => Verdict::Deny,
+                    Verdict::Deny => Verdict::Allow,
+                },
+                match said {
+                    Verdict::Allow => "allows",
+                    Verdict::Deny => "denies",
+                },
+            ),
+        );
+        return None;
+    }
+    Some(OutgoingRule {
+        verdict,
+        port,
+        protocol,
+    })
+}
+
+/// Each port may have one rule per protocol: a rule that shares a port with an earlier one
+/// is refused, pointing at the first, and dropped from `rules` (each with where it is).
+fn drop_repeats(r: &mut Reader, rules: &mut Vec<(OutgoingRule, usize)>) {
     let keys: Vec<_> = rules.iter().map(|(o, _)| (o.proto(), o.port)).collect();
     let mut repeated = vec![false; rules.len()];
     for (later, earlier) in overlapping(&keys) {
@@ -340,10 +357,6 @@ fn outgoing(r: &mut Reader, el: Node) -> Outgoing {
     }
     let mut repeated = repeated.into_iter();
     rules.retain(|_| !repeated.next().unwrap_or(false));
-    Outgoing {
-        default,
-        rules: rules.into_iter().map(|(o, _)| o).collect(),
-    }
 }
 
 /// Among rules given as (protocol, ports) in document order, the pairs (later, earlier) of

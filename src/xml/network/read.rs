@@ -48,6 +48,7 @@ pub(super) fn document(file: &SourceFile, level: NetworkChecks) -> Result<Networ
     }
 }
 
+/// Reads `<network>`: every child, then the checks across children (`level` says which).
 fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network> {
     let el = r.root(doc, &["network"])?;
     let what = "<network>";
@@ -72,78 +73,9 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
             None
         }
     };
-    net.uuid = r
-        .once(&kids, "uuid", what)
-        .and_then(|n| text_value(r, n, "<uuid>", |s| Uuid::parse(s.trim())));
-    net.title = r
-        .once(&kids, "title", what)
-        .and_then(|n| text_value(r, n, "<title>", Text::parse));
-    net.description = r
-        .once(&kids, "description", what)
-        .and_then(|n| text_value(r, n, "<description>", |s| Ok(s.to_owned())));
-    net.metadata = r.once(&kids, "metadata", what).map(|n| metadata(r, n));
-    if let Some(n) = r.once(&kids, "forward", what) {
-        at.forward = Some(n.range().start);
-        net.forward = Some(forward::forward(r, n, &mut at));
-    }
-    if let Some(n) = r.once(&kids, "bridge", what) {
-        net.bridge = Some(forward::bridge(r, n, &mut at));
-    }
-    if let Some(n) = r.once(&kids, "mtu", what) {
-        at.mtu = Some(n.range().start);
-        net.mtu = single_value(r, n, "<mtu>", "size", Mtu::parse);
-    }
-    if let Some(n) = r.once(&kids, "mac", what) {
-        at.mac = Some(n.range().start);
-        net.mac = single_value(r, n, "<mac>", "address", MacAddr::parse);
-    }
-    if let Some(n) = r.once(&kids, "domain", what) {
-        at.domain = Some(n.range().start);
-        net.domain = dns::domain(r, n);
-    }
-    if let Some(n) = r.once(&kids, "dns", what) {
-        net.dns = Some(dns::dns(r, n, &mut at));
-    }
-    if let Some(n) = r.once(&kids, "vlan", what) {
-        at.vlan = Some(n.range().start);
-        net.vlan = port::vlan(r, n);
-    }
-    if let Some(n) = r.once(&kids, "bandwidth", what) {
-        at.bandwidth = Some(n.range().start);
-        net.bandwidth = Some(port::bandwidth(r, n));
-    }
-    if let Some(n) = r.once(&kids, "port", what) {
-        net.port = Some(port::port_options(r, n));
-    }
-    at.all_ips = true;
-    let mut first_tftp: Option<usize> = None;
-    for n in named(&kids, "ip") {
-        // dnsmasq has one tftp-root; a second would silently win over the first.
-        let v4 = n
-            .attribute("address")
-            .is_some_and(|a| a.parse::<std::net::Ipv4Addr>().is_ok());
-        if let Some(t) = n.children().find(|c| c.has_tag_name("tftp"))
-            && v4
-        {
-            match first_tftp {
-                Some(first) => r.error_see(
-                    t.range().start,
-                    "a second <tftp>; dnsmasq serves one TFTP root per network",
-                    "first <tftp>",
-                    first,
-                ),
-                None => first_tftp = Some(t.range().start),
-            }
-        }
-        match addressing::ip(r, n) {
-            Some((ip, dhcp_at)) => {
-                at.ips.push(n.range().start);
-                at.dhcps.push(dhcp_at);
-                net.ips.push(ip);
-            }
-            None => at.all_ips = false,
-        }
-    }
+    description(r, &kids, &mut net);
+    link_children(r, &kids, &mut net, &mut at);
+    ips(r, &kids, &mut net, &mut at);
     for n in named(&kids, "route") {
         if let Some((route, gw_at)) = addressing::route(r, n) {
             at.route_gateways.push(gw_at);
@@ -176,6 +108,97 @@ fn root(r: &mut Reader, doc: &Document, level: NetworkChecks) -> Option<Network>
     }
     net.name = name?;
     Some(net)
+}
+
+/// What describes the network to a person or a program and configures nothing:
+/// `<uuid>`, `<title>`, `<description>`, `<metadata>`.
+fn description(r: &mut Reader, kids: &[Node], net: &mut Network) {
+    let what = "<network>";
+    net.uuid = r
+        .once(kids, "uuid", what)
+        .and_then(|n| text_value(r, n, "<uuid>", |s| Uuid::parse(s.trim())));
+    net.title = r
+        .once(kids, "title", what)
+        .and_then(|n| text_value(r, n, "<title>", Text::parse));
+    net.description = r
+        .once(kids, "description", what)
+        .and_then(|n| text_value(r, n, "<description>", |s| Ok(s.to_owned())));
+    net.metadata = r.once(kids, "metadata", what).map(|n| metadata(r, n));
+}
+
+/// The children that say how the network's link is made and what its ports get:
+/// `<forward>`, `<bridge>`, `<mtu>`, `<mac>`, `<domain>`, `<dns>`, `<vlan>`,
+/// `<bandwidth>` and `<port>`, each one's position kept in `at` for the checks across
+/// children.
+fn link_children(r: &mut Reader, kids: &[Node], net: &mut Network, at: &mut At) {
+    let what = "<network>";
+    if let Some(n) = r.once(kids, "forward", what) {
+        at.forward = Some(n.range().start);
+        net.forward = Some(forward::forward(r, n, at));
+    }
+    if let Some(n) = r.once(kids, "bridge", what) {
+        net.bridge = Some(forward::bridge(r, n, at));
+    }
+    if let Some(n) = r.once(kids, "mtu", what) {
+        at.mtu = Some(n.range().start);
+        net.mtu = single_value(r, n, "<mtu>", "size", Mtu::parse);
+    }
+    if let Some(n) = r.once(kids, "mac", what) {
+        at.mac = Some(n.range().start);
+        net.mac = single_value(r, n, "<mac>", "address", MacAddr::parse);
+    }
+    if let Some(n) = r.once(kids, "domain", what) {
+        at.domain = Some(n.range().start);
+        net.domain = dns::domain(r, n);
+    }
+    if let Some(n) = r.once(kids, "dns", what) {
+        net.dns = Some(dns::dns(r, n, at));
+    }
+    if let Some(n) = r.once(kids, "vlan", what) {
+        at.vlan = Some(n.range().start);
+        net.vlan = port::vlan(r, n);
+    }
+    if let Some(n) = r.once(kids, "bandwidth", what) {
+        at.bandwidth = Some(n.range().start);
+        net.bandwidth = Some(port::bandwidth(r, n));
+    }
+    if let Some(n) = r.once(kids, "port", what) {
+        net.port = Some(port::port_options(r, n));
+    }
+}
+
+/// Every `<ip>`, with where each and its `<dhcp>` are; `at.all_ips` says whether every one
+/// could be read (the checks across addresses need them all). A second IPv4 `<tftp>` is
+/// refused: dnsmasq has one tftp-root, and a second would silently win over the first.
+fn ips(r: &mut Reader, kids: &[Node], net: &mut Network, at: &mut At) {
+    at.all_ips = true;
+    let mut first_tftp: Option<usize> = None;
+    for n in named(kids, "ip") {
+        let v4 = n
+            .attribute("address")
+            .is_some_and(|a| a.parse::<std::net::Ipv4Addr>().is_ok());
+        if let Some(t) = n.children().find(|c| c.has_tag_name("tftp"))
+            && v4
+        {
+            match first_tftp {
+                Some(first) => r.error_see(
+                    t.range().start,
+                    "a second <tftp>; dnsmasq serves one TFTP root per network",
+                    "first <tftp>",
+                    first,
+                ),
+                None => first_tftp = Some(t.range().start),
+            }
+        }
+        match addressing::ip(r, n) {
+            Some((ip, dhcp_at)) => {
+                at.ips.push(n.range().start);
+                at.dhcps.push(dhcp_at);
+                net.ips.push(ip);
+            }
+            None => at.all_ips = false,
+        }
+    }
 }
 
 /// The text of an element that holds only text (`<name>`, `<hostname>`), parsed; a bad
