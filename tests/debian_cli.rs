@@ -77,11 +77,7 @@ fn apply_splices_diff_sees_no_drift_and_rollback_restores_every_byte() {
     std::fs::write(&own, applied.replace("192.0.2.10", "192.0.2.99")).unwrap();
     let run = netloom(&deb(&root, &["diff", "host.xml"]), dir.path(), None);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("-    address 192.0.2.99/24"),
-        "{}",
-        run.stdout
-    );
+    crate::util::assert_contains(&run.stdout, "-    address 192.0.2.99/24");
     // Undo the edit, then roll the apply back: every byte as before, netloom's file gone.
     std::fs::write(&own, applied).unwrap();
     let run = netloom(&deb(&root, &["rollback", "--yes"]), dir.path(), None);
@@ -292,12 +288,7 @@ fn crlf_files_read_as_ifupdown_reads_them_and_merges_write_no_carriage_return() 
     let (tmp, root) = main_root(b"iface eth0 inet static\r\n  address 192.0.2.1\r/24\r\n");
     let run = netloom(&deb(&root, &["import"]), tmp.path(), None);
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(
-        run.stderr
-            .contains("etc/network/interfaces:2:11: invalid address"),
-        "{}",
-        run.stderr
-    );
+    crate::util::assert_contains(&run.stderr, "etc/network/interfaces:2:11: invalid address");
 }
 
 #[test]
@@ -345,11 +336,7 @@ fn a_bond_slaves_mac_is_a_link_file_applied_imported_merged_and_undefined_with_i
     let run = netloom(&deb(&root, &["import"]), dir.path(), None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     for mac in ["00:1b:21:3a:4b:5d", "00:1b:21:3a:4b:5c"] {
-        assert!(
-            run.stdout.contains(&format!("<mac address='{mac}'/>")),
-            "{}",
-            run.stdout
-        );
+        crate::util::assert_contains(&run.stdout, &format!("<mac address='{mac}'/>"));
     }
     // A slave that loses its MAC loses its file; undefining the bond takes the rest.
     let without = xml.replace("<mac address='00:1b:21:3a:4b:5c'/>", "");

@@ -111,17 +111,13 @@ fn diff_reports_every_host_and_exits_by_the_worst() {
     // An invalid host: exit 2, its problem positioned, the other hosts still reported.
     let run = at(dir, &["diff", "--fleet", "hosts", "--roots", "snapshots"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr
-            .contains("hosts/delta/more.xml:3:5: unknown element <speed>"),
-        "{}",
-        run.stderr
+    crate::util::assert_contains(
+        &run.stderr,
+        "hosts/delta/more.xml:3:5: unknown element <speed>",
     );
-    assert!(
-        run.stderr
-            .contains("4 hosts: 2 would change, 1 unchanged, 1 invalid"),
-        "{}",
-        run.stderr
+    crate::util::assert_contains(
+        &run.stderr,
+        "4 hosts: 2 would change, 1 unchanged, 1 invalid",
     );
     let headers: Vec<&str> = run
         .stdout
@@ -137,11 +133,7 @@ fn diff_reports_every_host_and_exits_by_the_worst() {
             "==> delta: invalid, 1 problem <==",
         ]
     );
-    assert!(
-        run.stdout.contains("+    address 192.0.2.22/24"),
-        "{}",
-        run.stdout
-    );
+    crate::util::assert_contains(&run.stdout, "+    address 192.0.2.22/24");
 
     let run = at(
         dir,
@@ -319,11 +311,9 @@ fn a_host_with_its_own_root_and_a_host_without_one() {
         ],
     );
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("hosts/two/root: the host has two roots, this and snap/two; keep one"),
-        "{}",
-        run.stderr
+    crate::util::assert_contains(
+        &run.stderr,
+        "hosts/two/root: the host has two roots, this and snap/two; keep one",
     );
 }
 
@@ -369,10 +359,9 @@ fn backend_files_are_one_known_word() {
     );
     // People get the source line and a caret under the word.
     let run = at(dir, &["validate", "--fleet", "hosts"]);
-    assert!(
-        run.stderr.contains("hosts/c/backend:3:3: unknown backend 'netplan'; expected one of: ifcfg, debian, nm, null\n 3 |   netplan\n   |   ^"),
-        "{}",
-        run.stderr
+    crate::util::assert_contains(
+        &run.stderr,
+        "hosts/c/backend:3:3: unknown backend 'netplan'; expected one of: ifcfg, debian, nm, null\n 3 |   netplan\n   |   ^",
     );
     assert!(
         run.stdout
@@ -404,27 +393,15 @@ fn links_are_refused_and_odd_names_shown_escaped() {
     put(dir, &format!("hosts/{odd}/backend"), "ifcfg\n");
     let run = at(dir, &["validate", "--fleet", "hosts"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("hosts/linked: is a symbolic link; fleet mode follows no link"),
-        "{}",
-        run.stderr
+    crate::util::assert_contains(
+        &run.stderr,
+        "hosts/linked: is a symbolic link; fleet mode follows no link",
     );
-    assert!(
-        run.stderr
-            .contains("hosts/plain/shared.xml: is a symbolic link"),
-        "{}",
-        run.stderr
-    );
+    crate::util::assert_contains(&run.stderr, "hosts/plain/shared.xml: is a symbolic link");
     // The name reaches no terminal as itself: escaped on both streams.
     assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'));
     assert!(!run.stdout.contains('\u{202e}'));
-    assert!(
-        run.stdout
-            .contains("==> red\\u{1b}[31m\\u{202e} (ifcfg): ok <=="),
-        "{}",
-        run.stdout
-    );
+    crate::util::assert_contains(&run.stdout, "==> red\\u{1b}[31m\\u{202e} (ifcfg): ok <==");
     // Machines get the name as it is.
     let run = at(dir, &["validate", "--fleet", "hosts", "--format", "json"]);
     let doc = json(&run);
@@ -490,21 +467,12 @@ fn render_writes_each_host_as_render_writes_one() {
     put(dir, "hosts/d/host.xml", "<interfaces>\n");
     let run = at(dir, &["render", "--fleet", "hosts", "--out", "out2"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("hosts/d/host.xml:2:1:"),
-        "{}",
-        run.stderr
-    );
+    crate::util::assert_contains(&run.stderr, "hosts/d/host.xml:2:1:");
     assert!(!dir.join("out2").exists());
     // Nor into the repository it reads.
     let run = at(dir, &["render", "--fleet", "hosts", "--out", "hosts/x"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("--out hosts/x is inside the --fleet directory"),
-        "{}",
-        run.stderr
-    );
+    crate::util::assert_contains(&run.stderr, "--out hosts/x is inside the --fleet directory");
 }
 
 #[test]
@@ -570,11 +538,9 @@ fn what_fleet_mode_cannot_mean_is_a_usage_error() {
     // A snapshot no host has is named, not silently skipped.
     let run = at(dir, &["diff", "--fleet", "hosts", "--roots", "snap"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("snap/gone: no host of this name in the fleet; not compared"),
-        "{}",
-        run.stderr
+    crate::util::assert_contains(
+        &run.stderr,
+        "snap/gone: no host of this name in the fleet; not compared",
     );
     assert!(!run.stderr.contains("snap/one:"), "{}", run.stderr);
 }

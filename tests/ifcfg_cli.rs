@@ -30,16 +30,8 @@ fn import_follows_netcfs_lookup_rules() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     // ifcfg-by-hwaddr matches the live MAC in sys/class/net/eth4/address; the decoy, with
     // ONBOOT=no and another HWADDR, loses.
-    assert!(
-        run.stdout.contains("<mac address='00:00:00:00:00:01'/>"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("<start mode='onboot'/>"),
-        "{}",
-        run.stdout
-    );
+    crate::util::assert_contains(&run.stdout, "<mac address='00:00:00:00:00:01'/>");
+    crate::util::assert_contains(&run.stdout, "<start mode='onboot'/>");
 
     let run = netloom(&["import", "eth3", "--root", &root], &repo(), None);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -52,21 +44,15 @@ fn import_follows_netcfs_lookup_rules() {
 
     let run = netloom(&["import", "--root", &root, "eth1"], &repo(), None);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("'eth1' is part of 'bond0'; name 'bond0' instead"),
-        "{}",
-        run.stderr
+    crate::util::assert_contains(
+        &run.stderr,
+        "'eth1' is part of 'bond0'; name 'bond0' instead",
     );
     assert!(run.stderr.contains("ifcfg-eth1:4:8:"), "{}", run.stderr);
 
     let run = netloom(&["import", "--root", &root, "eth9"], &repo(), None);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("no ifcfg file configures 'eth9'"),
-        "{}",
-        run.stderr
-    );
+    crate::util::assert_contains(&run.stderr, "no ifcfg file configures 'eth9'");
 }
 
 #[test]
@@ -92,11 +78,9 @@ fn unreadable_ifcfg_files_are_reported_with_positions_and_all_at_once() {
     let root = dir.path().display().to_string();
     let run = netloom(&["import", "--root", &root], &repo(), None);
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(
-        run.stderr
-            .contains("etc/sysconfig/network-scripts/ifcfg-eth1:2:12:"),
-        "{}",
-        run.stderr
+    crate::util::assert_contains(
+        &run.stderr,
+        "etc/sysconfig/network-scripts/ifcfg-eth1:2:12:",
     );
     let run2 = {
         std::fs::remove_file(scripts.join("ifcfg-eth1")).unwrap();
@@ -188,17 +172,8 @@ fn the_backend_is_detected_or_asked_for() {
         None,
     );
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("cannot tell which backend"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("give --backend (one of: ifcfg, debian, nm)"),
-        "{}",
-        run.stderr
-    );
+    crate::util::assert_contains(&run.stderr, "cannot tell which backend");
+    crate::util::assert_contains(&run.stderr, "give --backend (one of: ifcfg, debian, nm)");
 
     let run = netloom(
         &["render", "--backend", "wicked", "examples/host.xml"],
@@ -206,12 +181,7 @@ fn the_backend_is_detected_or_asked_for() {
         None,
     );
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("unknown backend 'wicked'; available: ifcfg"),
-        "{}",
-        run.stderr
-    );
+    crate::util::assert_contains(&run.stderr, "unknown backend 'wicked'; available: ifcfg");
 
     let Some(fs) = fsroot() else { return };
     let run = netloom(&["backends", "--root", &fs], &repo(), None);

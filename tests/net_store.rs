@@ -93,11 +93,9 @@ fn define_stores_the_completed_network_privately_and_once() {
     let r = ok(nl(root, &["net", "list"]));
     assert!(!r.stdout.contains("lab"), "{}", r.stdout);
     let r = ok(nl(root, &["net", "list", "--all"]));
-    assert!(
-        r.stdout
-            .contains(" lab    inactive   no          yes          nlbr9"),
-        "{}",
-        r.stdout
+    crate::util::assert_contains(
+        &r.stdout,
+        " lab    inactive   no          yes          nlbr9",
     );
 }
 
@@ -295,11 +293,7 @@ fn start_autostart_starts_only_the_marked_inactive_networks() {
     // Nothing left to start is not an error.
     let r = ok(nl(root, &["net", "start", "--autostart"]));
     assert_eq!(r.stdout, "");
-    assert!(
-        r.stderr.contains("no inactive network is marked"),
-        "{}",
-        r.stderr
-    );
+    crate::util::assert_contains(&r.stderr, "no inactive network is marked");
 }
 
 #[test]

@@ -306,10 +306,9 @@ fn ethernet_profile_round_trips_through_add_update_and_delete() {
     let host = netloom::backends::nm::import::host(std::slice::from_ref(&got), &[])
         .unwrap()
         .host;
-    assert!(
-        netloom::xml::to_xml(&host).contains("<nl:cloned-mac address='02:4e:4d:00:00:98'/>"),
-        "{}",
-        netloom::xml::to_xml(&host)
+    crate::util::assert_contains(
+        &netloom::xml::to_xml(&host),
+        "<nl:cloned-mac address='02:4e:4d:00:00:98'/>",
     );
     assert!(
         std::fs::read_to_string(&keyfile)

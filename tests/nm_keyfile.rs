@@ -121,12 +121,9 @@ fn reader_problems_name_the_file_line_and_column() {
         None,
     );
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains(
-            "eth0.nmconnection:7:5: invalid mtu '40': expected a whole number from 68 to 65535"
-        ),
-        "{}",
-        run.stderr
+    crate::util::assert_contains(
+        &run.stderr,
+        "eth0.nmconnection:7:5: invalid mtu '40': expected a whole number from 68 to 65535",
     );
     assert!(
         run.stderr.contains(
@@ -214,11 +211,7 @@ fn a_profile_with_the_xmls_uuid_is_written_into_the_keyfile_that_holds_it() {
     );
     let written = keyfile::read(&out[0].path, &out[0].contents).unwrap();
     assert_eq!(written.uuid(), Some("1b8d8d2e-6b9e-4a4a-9d8c-5a0c8b1e2f31"));
-    assert!(
-        out[0].contents.contains("address1=192.0.2.7/24"),
-        "{}",
-        out[0].contents
-    );
+    crate::util::assert_contains(&out[0].contents, "address1=192.0.2.7/24");
     assert!(nm::netlooms(&written), "{}", out[0].contents);
     assert!(Nm.owns(&theirs, Some(&out[0].contents)));
     // Another UUID is another profile, in the keyfile named after the device.

@@ -132,16 +132,8 @@ fn an_ethernet_with_static_dual_stack_comes_up_and_reapplying_changes_nothing() 
     );
     let diff = run(&sb, tmp.path(), &["diff", &f], &[]);
     assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
-    assert!(
-        diff.stdout.contains("+++ b/nm/eth10.nmconnection"),
-        "{}",
-        diff.stdout
-    );
-    assert!(
-        diff.stdout.contains("+address1=198.51.100.10/24"),
-        "{}",
-        diff.stdout
-    );
+    crate::util::assert_contains(&diff.stdout, "+++ b/nm/eth10.nmconnection");
+    crate::util::assert_contains(&diff.stdout, "+address1=198.51.100.10/24");
 
     ok("apply", &run(&sb, tmp.path(), &["apply", "--yes", &f], &[]));
     let addrs = sb.ip(&["addr", "show", "eth10"]);
@@ -159,11 +151,7 @@ fn an_ethernet_with_static_dual_stack_comes_up_and_reapplying_changes_nothing() 
 
     let again = run(&sb, tmp.path(), &["apply", "--yes", &f], &[]);
     ok("apply again", &again);
-    assert!(
-        again.stderr.contains("nothing to change"),
-        "{}",
-        again.stderr
-    );
+    crate::util::assert_contains(&again.stderr, "nothing to change");
     let diff = run(&sb, tmp.path(), &["diff", &f], &[]);
     assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
     assert_eq!(profile(&sb, "eth10"), Some(p), "no write at all");
@@ -188,12 +176,7 @@ fn an_ethernet_with_static_dual_stack_comes_up_and_reapplying_changes_nothing() 
     c.update(&live.path, &edited).unwrap();
     let diff = run(&sb, tmp.path(), &["diff", &f], &[]);
     assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
-    assert!(
-        diff.stdout
-            .contains("-address1=198.51.100.10/24,198.51.100.1"),
-        "{}",
-        diff.stdout
-    );
+    crate::util::assert_contains(&diff.stdout, "-address1=198.51.100.10/24,198.51.100.1");
 }
 
 #[test]
@@ -248,11 +231,7 @@ fn a_bridge_with_a_port_comes_up_and_undefine_removes_both() {
         "{}",
         imported.stdout
     );
-    assert!(
-        imported.stdout.contains("name='eth11'"),
-        "{}",
-        imported.stdout
-    );
+    crate::util::assert_contains(&imported.stdout, "name='eth11'");
 
     ok(
         "undefine",
@@ -314,18 +293,10 @@ fn a_bond_with_two_ports_and_a_vlan_on_it_are_profiles_even_where_they_cannot_co
     assert_eq!(vlan.get("vlan", "id"), Some(&Value::U32(42)));
     let again = run(&sb, tmp.path(), &args, &[]);
     ok("apply again", &again);
-    assert!(
-        again.stderr.contains("nothing to change"),
-        "{}",
-        again.stderr
-    );
+    crate::util::assert_contains(&again.stderr, "nothing to change");
     let imported = run(&sb, tmp.path(), &["import", "bond0"], &[]);
     ok("import", &imported);
-    assert!(
-        imported.stdout.contains("<bond mode='active-backup'>"),
-        "{}",
-        imported.stdout
-    );
+    crate::util::assert_contains(&imported.stdout, "<bond mode='active-backup'>");
 }
 
 /// Applies version 1 of eth10 and returns the file of version 2.
@@ -397,16 +368,8 @@ fn a_change_that_fails_half_way_is_rolled_back() {
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"), "killed half-way");
     let history = run(&sb, tmp.path(), &["history"], &[]);
     ok("history", &history);
-    assert!(
-        history.stderr.contains("restored the previous state"),
-        "{}",
-        history.stderr
-    );
-    assert!(
-        history.stdout.contains("rolled back (interrupted)"),
-        "{}",
-        history.stdout
-    );
+    crate::util::assert_contains(&history.stderr, "restored the previous state");
+    crate::util::assert_contains(&history.stdout, "rolled back (interrupted)");
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.10"));
     assert!(client(&sb).checkpoints().unwrap().is_empty());
 }
@@ -443,11 +406,7 @@ fn an_unconfirmed_change_is_rolled_back_and_a_confirmed_one_stays() {
     shows(&sb, "expired", "addr", "eth10", "198.51.100.10/24");
     let confirm = run(&sb, tmp.path(), &["confirm"], &[]);
     assert_eq!(confirm.code, 2, "{}", confirm.stderr);
-    assert!(
-        confirm.stderr.contains("not confirmed in time"),
-        "{}",
-        confirm.stderr
-    );
+    crate::util::assert_contains(&confirm.stderr, "not confirmed in time");
 
     ok(
         "apply --confirm 60",
@@ -461,11 +420,7 @@ fn an_unconfirmed_change_is_rolled_back_and_a_confirmed_one_stays() {
     // Rolling back an older transaction now would be undone by the pending checkpoint.
     let r = run(&sb, tmp.path(), &["rollback", "--yes", "1"], &[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("waiting for confirmation"),
-        "{}",
-        r.stderr
-    );
+    crate::util::assert_contains(&r.stderr, "waiting for confirmation");
     ok("confirm", &run(&sb, tmp.path(), &["confirm"], &[]));
     assert!(client(&sb).checkpoints().unwrap().is_empty());
     assert_eq!(v4(&sb).as_deref(), Some("198.51.100.20"));

@@ -237,11 +237,7 @@ fn counts_survive_ended_guests_killed_netloom_damage_and_reboots() {
     assert!(!lab.hv.ip("-o link").contains("macvtap2@"));
     let r = lab.netloom(&["port", "plug", &file, "--guest", "vm4"]);
     assert!(r.ok(), "{r}");
-    assert!(
-        lab.hv.ip("-o link").contains(" macvtap2@eth1"),
-        "{}",
-        lab.hv.ip("-o link")
-    );
+    crate::util::assert_contains(&lab.hv.ip("-o link"), " macvtap2@eth1");
     assert_eq!(connections(&lab, "pool"), (2, vec![2, 0]));
 
     // Killed inside the transaction: the journal puts the files back.

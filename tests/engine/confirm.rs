@@ -179,11 +179,7 @@ fn unconfirmed_is_rolled_back_by_the_timer() {
     assert_eq!(sb.state(2), rolled_back("expired"));
     let text = sb.run(&["history"]);
     text.expect(0);
-    assert!(
-        text.stdout.contains("rolled back (not confirmed in time)"),
-        "{}",
-        text.stdout
-    );
+    crate::util::assert_contains(&text.stdout, "rolled back (not confirmed in time)");
     sb.run(&["confirm"])
         .expect(2)
         .stderr_has("transaction 2 was not confirmed in time and was rolled back");
@@ -354,11 +350,7 @@ fn nothing_else_is_applied_while_a_transaction_awaits_confirmation() {
     let (sb, _, new, _) = pending("600");
     let text = sb.run(&["history"]);
     text.expect(0);
-    assert!(
-        text.stdout.contains("  pending until 20"),
-        "{}",
-        text.stdout
-    );
+    crate::util::assert_contains(&text.stdout, "  pending until 20");
     let a = sb.input("a.xml", HOST_A);
     sb.run(&["--backend", "null", "apply", "--yes", &a])
         .expect(2)

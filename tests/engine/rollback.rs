@@ -273,11 +273,9 @@ fn undefine_removes_an_interface_with_its_slaves_as_a_transaction() {
     let out = sb.run(&["undefine", "bond0", "--yes"]);
     out.expect(0).stderr_has("transaction 1 changed 3 files");
     for gone in ["bond0", "eth1", "eth2"] {
-        assert!(
-            out.stdout
-                .contains(&format!("--- a/{SCRIPTS}/ifcfg-{gone}\n+++ /dev/null\n")),
-            "{}",
-            out.stdout
+        crate::util::assert_contains(
+            &out.stdout,
+            &format!("--- a/{SCRIPTS}/ifcfg-{gone}\n+++ /dev/null\n"),
         );
     }
     let mut want: Tree = before.clone();

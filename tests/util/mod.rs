@@ -238,3 +238,36 @@ pub fn runnable(what: &str, missing: Option<String>) -> bool {
         }
     }
 }
+
+/// Fails, showing all of `haystack`, unless it contains `needle`: the one check most CLI
+/// tests make of an output, written once.
+#[track_caller]
+pub fn assert_contains(haystack: &str, needle: &str) {
+    assert!(haystack.contains(needle), "{needle:?} not in:\n{haystack}");
+}
+
+/// Fails unless `status --format json`'s `report` says the host is out of sync by exactly
+/// one setting of its first interface, `drift`: the check every backend's drift test makes.
+#[track_caller]
+pub fn assert_drift(report: &serde_json::Value, drift: serde_json::Value) {
+    assert_eq!(report["in_sync"], false, "{report}");
+    assert_eq!(
+        report["interfaces"][0]["drift"],
+        serde_json::json!([drift]),
+        "{report}"
+    );
+}
+
+/// The live routes `status --format json`'s `report` shows for its first interface, which
+/// must be in sync.
+#[track_caller]
+pub fn in_sync_routes(report: &serde_json::Value) -> Vec<&str> {
+    let first = &report["interfaces"][0];
+    assert_eq!(first["state"], "in-sync", "{report}");
+    let routes = first["live"]["routes"].as_array();
+    routes
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .collect()
+}
