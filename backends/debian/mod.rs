@@ -73,11 +73,7 @@ impl Backend for Debian {
         let mut refusals = Vec::new();
         for iface in &host.interfaces {
             match render::interface_file(iface) {
-                Ok(contents) => own.push(RenderedFile {
-                    path: format!("{DIR}/{}", iface.name),
-                    contents,
-                    mode: 0o644,
-                }),
+                Ok(file) => own.push((&iface.name, file)),
                 Err(r) => refusals.extend(r),
             }
         }
@@ -87,6 +83,15 @@ impl Backend for Debian {
                 refusals,
             });
         }
+        let own = (own.into_iter())
+            .map(|(name, file)| {
+                Ok(RenderedFile {
+                    path: format!("{DIR}/{name}"),
+                    contents: file.text()?,
+                    mode: 0o644,
+                })
+            })
+            .collect::<Result<Vec<_>, BackendError>>()?;
         let managed = host.interfaces.iter().flat_map(names).collect();
         let owned = self.owned(&existing.files);
         let links = splice::links(host, &existing.files, &owned)?;

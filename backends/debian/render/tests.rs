@@ -10,6 +10,7 @@ fn host(xml: &str) -> Interface {
 
 fn render(xml: &str) -> String {
     let out = interface_file(&host(xml)).unwrap_or_else(|r| panic!("refused: {r:?}"));
+    let out = out.text().unwrap();
     out.strip_prefix(HEADER)
         .unwrap_or_else(|| panic!("no header:\n{out}"))
         .to_owned()
@@ -37,6 +38,8 @@ fn header_start_line_and_stanza_layout() {
     let out = interface_file(&host(
         "<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>",
     ))
+    .unwrap()
+    .text()
     .unwrap();
     assert_eq!(out, format!("{HEADER}auto eth0\niface eth0 inet manual\n"));
 }
