@@ -421,7 +421,11 @@ impl Problems<'_> {
             });
         }
         self.placed.sort_by_key(|(f, pos, _)| (*f, *pos));
-        let all = self.placed.into_iter().map(|(_, _, d)| d).chain(self.unplaced);
+        let all = self
+            .placed
+            .into_iter()
+            .map(|(_, _, d)| d)
+            .chain(self.unplaced);
         Err(BackendError::Invalid(Diagnostics(all.collect())))
     }
 }
@@ -614,13 +618,7 @@ impl<'g> Read<'g> {
 
     /// An `auto` or `allow-hotplug` line: its names start now, its patterns (`/GLOB`,
     /// `mac/MAC`) once every stanza is known, and its aliases are noted.
-    fn start_line(
-        &mut self,
-        walk: &mut Walk<'g>,
-        class: &'g str,
-        names: &'g [Word],
-        file: usize,
-    ) {
+    fn start_line(&mut self, walk: &mut Walk<'g>, class: &'g str, names: &'g [Word], file: usize) {
         let set = match class {
             "auto" => &mut self.onboot,
             "hotplug" => &mut self.hotplug,
@@ -758,14 +756,18 @@ impl<'g> Read<'g> {
         let (value, options) = rest.split_once('/').unwrap_or((rest, ""));
         if let Some(logical) = logical {
             self.templates.push((logical, text));
-            return Err("it starts devices as the logical interface after '=', a template \
+            return Err(
+                "it starts devices as the logical interface after '=', a template \
                         interface XML has no place for"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         if !options.is_empty() {
-            return Err("it picks the n-th matching device in the kernel's order, which a \
+            return Err(
+                "it picks the n-th matching device in the kernel's order, which a \
                         root does not have"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         match variable {
             "" => Ok((self.bases.iter().copied())

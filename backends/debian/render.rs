@@ -54,8 +54,9 @@
 //! `noregex` (bridge-utils keywords); a bond whose only slave is named `none` or `all`
 //! (ifenslave keywords).
 //!
-//! The text comes from `templates/debian/interfaces.txt`, which shows the file's shape: the
-//! values reaching it are addresses, numbers, keywords and names the model has validated.
+//! The text comes from `templates/debian/interfaces.txt` (and a `.link` file's from
+//! `templates/debian/link.txt`), which show the files' shape: the values reaching them are
+//! addresses, numbers, keywords and names the model has validated.
 
 use askama::Template;
 
@@ -90,10 +91,19 @@ pub(super) fn link_name(path: &str) -> Option<&str> {
         .strip_suffix(".link")
 }
 
+/// A systemd `.link` file naming the device with a MAC.
+#[derive(Template)]
+#[template(path = "debian/link.txt", escape = "none")]
+struct LinkFile<'a> {
+    header: &'static str,
+    mac: MacAddr,
+    name: &'a IfaceName,
+}
+
 /// The `.link` files of one top-level interface: one per bond slave with a MAC (of a bond
 /// or of a bond that is a bridge port), so that the device with that MAC gets the slave's
 /// name whatever the kernel first called it.
-pub(super) fn link_files(iface: &Interface) -> Vec<RenderedFile> {
+pub(super) fn link_files(iface: &Interface) -> Result<Vec<RenderedFile>, BackendError> {
     let bonds: Vec<&Bond> = match &iface.kind {
         InterfaceKind::Bond(b) => vec![b],
         InterfaceKind::Bridge(br) => (br.ports.iter())
@@ -106,18 +116,28 @@ pub(super) fn link_files(iface: &Interface) -> Vec<RenderedFile> {
     };
     let slaves = bonds.into_iter().flat_map(|b| &b.slaves);
     slaves
-        .filter_map(|s| {
-            let mac = s.ethernet.mac?;
-            Some(RenderedFile {
+        .filter_map(|s| Some((s, s.ethernet.mac?)))
+        .map(|(s, mac)| {
+            let file = LinkFile {
+                header: HEADER,
+                mac,
+                name: &s.name,
+            };
+            Ok(RenderedFile {
                 path: link_path(s.name.as_str()),
-                contents: format!(
-                    "{HEADER}[Match]\nPermanentMACAddress={mac}\n\n[Link]\nName={}\n",
-                    s.name
-                ),
+                contents: file.render().map_err(template_error)?,
                 mode: 0o644,
             })
         })
         .collect()
+}
+
+/// A template that could not render, as the backend's error.
+fn template_error(source: askama::Error) -> BackendError {
+    BackendError::Template {
+        backend: "debian",
+        source,
+    }
 }
 
 /// An address family of an `iface` line.
@@ -222,10 +242,7 @@ pub(super) struct InterfaceFile {
 impl InterfaceFile {
     /// The file's text, from `templates/debian/interfaces.txt`.
     pub(super) fn text(&self) -> Result<String, BackendError> {
-        self.render().map_err(|source| BackendError::Template {
-            backend: "debian",
-            source,
-        })
+        self.render().map_err(template_error)
     }
 }
 
@@ -253,7 +270,13 @@ pub(super) fn interface_file(iface: &Interface) -> Result<InterfaceFile, Vec<Ref
     identity(iface, &mut refusals);
     let mut addresses = addresses(iface, &mut refusals);
     let link = link(iface, &mut refusals);
-    let shift = place_link(&iface.name, &mut addresses.stanzas, link.options, iface.mtu, link.mac);
+    let shift = place_link(
+        &iface.name,
+        &mut addresses.stanzas,
+        link.options,
+        iface.mtu,
+        link.mac,
+    );
     place_resolvers_and_routes(iface, &mut addresses, shift);
     if !refusals.0.is_empty() {
         return Err(refusals.0);

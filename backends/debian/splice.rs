@@ -110,9 +110,10 @@ fn new_main(inputs: &Inputs<'_>, rendered: &BTreeSet<&str>) -> Option<String> {
     if existing.contains_key(MAIN) || binary.contains_key(MAIN) {
         return None;
     }
-    let strangers = existing.keys().chain(binary.keys()).any(|p| {
-        p.starts_with(DIR) && !inputs.owned.contains(p) && !rendered.contains(p.as_str())
-    });
+    let strangers = existing
+        .keys()
+        .chain(binary.keys())
+        .any(|p| p.starts_with(DIR) && !inputs.owned.contains(p) && !rendered.contains(p.as_str()));
     Some(match strangers {
         true => NEW_MAIN.to_owned(),
         false => format!("{NEW_MAIN}{SOURCE_ALL}"),
@@ -223,9 +224,10 @@ pub(super) fn links(
     existing: &BTreeMap<String, String>,
     owned: &BTreeSet<String>,
 ) -> Result<Vec<RenderedFile>, BackendError> {
-    let files: Vec<RenderedFile> = (host.interfaces.iter())
-        .flat_map(super::render::link_files)
-        .collect();
+    let mut files: Vec<RenderedFile> = Vec::new();
+    for iface in &host.interfaces {
+        files.extend(super::render::link_files(iface)?);
+    }
     let problems: Vec<Diagnostic> = (files.iter())
         .filter(|f| existing.contains_key(&f.path) && !owned.contains(&f.path))
         .map(|f| {

@@ -657,8 +657,7 @@ impl<'a> Files<'a> {
             if let Some(d) = device {
                 self.by_device.entry(d.clone()).or_insert(index);
             }
-            if let Some(mac) = value(shell, "HWADDR").and_then(|h| MacAddr::parse(h.trim()).ok())
-            {
+            if let Some(mac) = value(shell, "HWADDR").and_then(|h| MacAddr::parse(h.trim()).ok()) {
                 self.by_hwaddr.entry(mac).or_insert(index);
             }
         }

@@ -306,15 +306,14 @@ fn values<A: RouteFamily>(
             );
             None
         }
-        (Some(text), None) => Some(
-            A::parse_any(text).map_err(|e| format!("invalid via '{text}': {e}"))?,
-        ),
+        (Some(text), None) => {
+            Some(A::parse_any(text).map_err(|e| format!("invalid via '{text}': {e}"))?)
+        }
         (None, None) => None,
     };
     let metric = p.metric.map(|m| number("metric", m)).transpose()?;
     let table = p.table.map(|t| number("table", t)).transpose()?;
-    let source = (p.src.map(A::parse_any).transpose())
-        .map_err(|e| format!("invalid src: {e}"))?;
+    let source = (p.src.map(A::parse_any).transpose()).map_err(|e| format!("invalid src: {e}"))?;
     Ok(Values {
         address,
         prefix,

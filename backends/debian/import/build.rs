@@ -311,12 +311,7 @@ impl<'g> Read<'g> {
                     Some(BondMonitor::Arp(Arpmon {
                         interval: self.parse(g, "bond-arp-interval", uint, p)?,
                         target: self.parse(g, "bond-arp-ip-target", parse_arp_target, p)?,
-                        validate: self.parse(
-                            g,
-                            "bond-arp-validate",
-                            ArpValidate::parse_driver,
-                            p,
-                        ),
+                        validate: self.parse(g, "bond-arp-validate", ArpValidate::parse_driver, p),
                     }))
                 }
                 (None, None) => None,

@@ -486,7 +486,7 @@ fn a_bond_slaves_mac_names_its_device_in_a_link_file_wherever_the_bond_is() {
     )
     .unwrap();
     let files: Vec<(String, String)> = (host.interfaces.iter())
-        .flat_map(super::link_files)
+        .flat_map(|i| super::link_files(i).unwrap())
         .map(|f| (f.path, f.contents))
         .collect();
     let want = |name: &str, mac: &str| {

@@ -512,12 +512,7 @@ impl<'a, 's> Importer<'a, 's> {
 
     /// `DNS1`, `DNS2`… up to the first missing one, each into its address's family when that
     /// family is on; what the model cannot hold is noted as merged away.
-    fn dns_servers(
-        &mut self,
-        f: &'a IfcfgFile<'s>,
-        v4: &mut Option<Ipv4>,
-        v6: &mut Option<Ipv6>,
-    ) {
+    fn dns_servers(&mut self, f: &'a IfcfgFile<'s>, v4: &mut Option<Ipv4>, v6: &mut Option<Ipv6>) {
         let (mut seen4, mut seen6) = (HashSet::new(), HashSet::new());
         let mut n = 1u32;
         while let Some(raw) = f.get(&format!("DNS{n}")) {
