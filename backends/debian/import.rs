@@ -30,9 +30,9 @@ use super::MAIN;
 use super::include::{self, Graph};
 use crate::backend::{BackendError, Imported, Note, NoteKind, Snapshot};
 use crate::error::{Diagnostic, Diagnostics, Position};
-use crate::model::{Host, IfaceName, MacAddr, ValueError};
+use crate::model::{Host, IfaceName, Interface, MacAddr, ValueError};
 use crate::source::SourceFile;
-use crate::syntax::interfaces::{LineKind, Word, normal_key};
+use crate::syntax::interfaces::{Line, LineKind, Word, normal_key};
 
 mod build;
 mod route;
@@ -318,6 +318,51 @@ struct Mapping<'g> {
     logical: Vec<&'g str>,
 }
 
+impl<'g> Mapping<'g> {
+    /// A `mapping` line, placed at its first pattern; its script and `map` lines follow.
+    fn new(patterns: &'g [Word], line: &Line, file: usize) -> Self {
+        let pos = patterns.first().map_or(
+            Position {
+                line: line.number,
+                col: 1,
+            },
+            |w| w.pos,
+        );
+        Mapping {
+            patterns,
+            at: At { file, pos },
+            script: None,
+            logical: Vec::new(),
+        }
+    }
+}
+
+/// What [`Read::collect`]'s walk carries from one line to the next, and what it keeps for
+/// once every stanza is known: the start patterns, the mappings and the started aliases.
+#[derive(Default)]
+struct Walk<'g> {
+    patterns: Vec<(&'g str, &'g Word, usize)>,
+    mappings: Vec<Mapping<'g>>,
+    aliases_started: Vec<(&'g str, &'g Word, usize)>,
+    /// The stanza option lines belong to: its group, and its index in the group.
+    current: Option<(usize, usize)>,
+    /// Whether option lines outside a stanza are the last mapping's.
+    mapping_open: bool,
+}
+
+impl<'g> Walk<'g> {
+    /// A mapping's lines: its script, and the logical names it maps to.
+    fn mapping_option(&mut self, key: &Word, word: &'g Word) {
+        if let Some(m) = self.mappings.last_mut().filter(|_| self.mapping_open) {
+            match key.text.as_str() {
+                "script" => m.script = Some(word.text.as_str()),
+                "map" => m.logical.extend(word.text.split_ascii_whitespace().last()),
+                _ => {}
+            }
+        }
+    }
+}
+
 /// Reads the interfaces `names` (every top-level one when empty) from the files ifupdown
 /// reads, so `import` and `undefine` see what ifupdown would bring up.
 pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Imported, BackendError> {
@@ -325,14 +370,7 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
     let texts: Vec<&str> = (graph.files.iter())
         .map(|f| existing.files.get(&f.path).map_or("", String::as_str))
         .collect();
-    let live: HashMap<&str, &str> = (existing.files.iter())
-        .filter_map(|(path, text)| {
-            let dev = path
-                .strip_prefix("sys/class/net/")?
-                .strip_suffix("/address")?;
-            Some((dev, text.trim()))
-        })
-        .collect();
+    let live = live_macs(existing);
     let mut read = Read::collect(&graph, &texts, &live);
     read.links = link_macs(existing);
     let mut p = Problems {
@@ -346,26 +384,79 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
     read.members(&mut p);
     let mut tops: Vec<usize> = Vec::new();
     if names.is_empty() {
-        for (at, kind, message) in std::mem::take(&mut read.pending) {
+        tops = read.every_top(&mut p);
+    }
+    for name in names {
+        read.named_top(name, &mut tops, &mut p);
+    }
+    let interfaces = tops
+        .into_iter()
+        .filter_map(|g| read.interface(g, &mut p))
+        .collect();
+    read.unread_options(&mut p);
+    p.imported(interfaces)
+}
+
+/// The MAC of each device under `sys/class/net`, which `mac/MAC` patterns match.
+fn live_macs(existing: &Snapshot) -> HashMap<&str, &str> {
+    (existing.files.iter())
+        .filter_map(|(path, text)| {
+            let dev = path
+                .strip_prefix("sys/class/net/")?
+                .strip_suffix("/address")?;
+            Some((dev, text.trim()))
+        })
+        .collect()
+}
+
+impl Problems<'_> {
+    /// The host read, with the notes in file order, or every problem met, in file order.
+    fn imported(mut self, interfaces: Vec<Interface>) -> Result<Imported, BackendError> {
+        if self.placed.is_empty() && self.unplaced.is_empty() {
+            self.notes.sort_by_key(|(f, pos, _)| (*f, *pos));
+            let notes = self.notes.into_iter().map(|(_, _, n)| n).collect();
+            return Ok(Imported {
+                host: Host { interfaces },
+                notes,
+            });
+        }
+        self.placed.sort_by_key(|(f, pos, _)| (*f, *pos));
+        let all = self
+            .placed
+            .into_iter()
+            .map(|(_, _, d)| d)
+            .chain(self.unplaced);
+        Err(BackendError::Invalid(Diagnostics(all.collect())))
+    }
+}
+
+impl Read<'_> {
+    /// Every interface that is not part of another nor skipped, with the notes the walk
+    /// kept and one for each interface skipped: a whole import says what it left.
+    fn every_top(&mut self, p: &mut Problems) -> Vec<usize> {
+        for (at, kind, message) in std::mem::take(&mut self.pending) {
             p.note(at, kind, message);
         }
-        for (at, why) in read.skipped.iter().flatten() {
+        for (at, why) in self.skipped.iter().flatten() {
             let message = format!("skipped: {why}; netloom leaves its stanzas alone");
             p.note(*at, NoteKind::Skipped, message);
         }
         let free = |g: &usize| {
-            !read.claims.contains_key(read.name(*g))
-                && read.skipped.get(*g).is_some_and(Option::is_none)
+            !self.claims.contains_key(self.name(*g))
+                && self.skipped.get(*g).is_some_and(Option::is_none)
         };
-        tops.extend((0..read.groups.len()).filter(free));
+        (0..self.groups.len()).filter(free).collect()
     }
-    for name in names {
+
+    /// The interface `name` asked for, added to `tops` once, or why it cannot be: it is
+    /// skipped, part of another (whose top-level name to ask for instead), or nowhere.
+    fn named_top(&self, name: &IfaceName, tops: &mut Vec<usize>, p: &mut Problems) {
         match (
-            read.by_name.get(name.as_str()),
-            read.claims.get(name.as_str()),
+            self.by_name.get(name.as_str()),
+            self.claims.get(name.as_str()),
         ) {
-            (Some(&g), None) if read.skipped.get(g).is_some_and(Option::is_some) => {
-                if let Some(Some((at, why))) = read.skipped.get(g) {
+            (Some(&g), None) if self.skipped.get(g).is_some_and(Option::is_some) => {
+                if let Some(Some((at, why))) = self.skipped.get(g) {
                     p.at(*at, format!("'{name}' is not imported: it is {why}"));
                 }
             }
@@ -375,9 +466,9 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
                 // A slave's bond may be a bridge port: claims are at most two deep.
                 let mut top = master;
                 for _ in 0..2 {
-                    top = read.claims.get(read.name(top)).map_or(top, |c| c.0);
+                    top = self.claims.get(self.name(top)).map_or(top, |c| c.0);
                 }
-                let (master, top) = (read.name(master), read.name(top));
+                let (master, top) = (self.name(master), self.name(top));
                 p.at(
                     at,
                     format!("'{name}' is part of '{master}'; name '{top}' instead"),
@@ -390,32 +481,36 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
             )),
         }
     }
-    let interfaces = tops
-        .into_iter()
-        .filter_map(|g| read.interface(g, &mut p))
-        .collect();
-    read.unread_options(&mut p);
-    if p.placed.is_empty() && p.unplaced.is_empty() {
-        p.notes.sort_by_key(|(f, pos, _)| (*f, *pos));
-        let notes = p.notes.into_iter().map(|(_, _, n)| n).collect();
-        return Ok(Imported {
-            host: Host { interfaces },
-            notes,
-        });
-    }
-    p.placed.sort_by_key(|(f, pos, _)| (*f, *pos));
-    let all = p.placed.into_iter().map(|(_, _, d)| d).chain(p.unplaced);
-    Err(BackendError::Invalid(Diagnostics(all.collect())))
 }
 
 impl<'g> Read<'g> {
     /// Walks the graph in reading order: start lines, and every interface's stanzas.
     fn collect(graph: &'g Graph, texts: &[&str], live: &HashMap<&str, &str>) -> Self {
-        let mut read = Read {
+        let mut read = Read::empty(graph.order.len());
+        let mut walk = Walk::default();
+        for &(file, l) in &graph.order {
+            let Some(line) = graph.files.get(file).and_then(|s| s.file.lines.get(l)) else {
+                continue;
+            };
+            read.line(&mut walk, line, file, texts);
+        }
+        read.follow_patterns(&walk.patterns, live);
+        read.note_alias_starts(&walk.aliases_started);
+        read.drop_repeated_stanzas();
+        read.skipped = (0..read.groups.len())
+            .map(|g| read.foreign(g).or_else(|| read.mapped(g, &walk.mappings)))
+            .collect();
+        read.note_mapped_starts(&walk.mappings);
+        read
+    }
+
+    /// Nothing read yet, sized for `lines` lines: at most one interface, and one start
+    /// word, per line.
+    fn empty(lines: usize) -> Self {
+        Read {
             groups: Vec::new(),
-            // Sized once: at most one interface, and one start word, per line.
-            by_name: HashMap::with_capacity(graph.order.len()),
-            onboot: HashSet::with_capacity(graph.order.len()),
+            by_name: HashMap::with_capacity(lines),
+            onboot: HashSet::with_capacity(lines),
             hotplug: HashSet::new(),
             kinds: Vec::new(),
             members: Vec::new(),
@@ -426,128 +521,125 @@ impl<'g> Read<'g> {
             pending: Vec::new(),
             templates: Vec::new(),
             links: HashMap::new(),
-        };
-        let mut patterns: Vec<(&'g str, &'g Word, usize)> = Vec::new();
-        let mut mappings: Vec<Mapping<'g>> = Vec::new();
-        let mut aliases_started: Vec<(&'g str, &'g Word, usize)> = Vec::new();
-        let mut current: Option<(usize, usize)> = None;
-        let mut mapping_open = false;
-        for &(file, l) in &graph.order {
-            let Some(line) = graph.files.get(file).and_then(|s| s.file.lines.get(l)) else {
-                continue;
-            };
-            match &line.kind {
-                LineKind::Iface {
-                    name,
-                    family,
-                    method,
-                } => {
-                    current = None;
-                    let base = name.text.split(':').next().unwrap_or_default();
-                    if base == "lo" || method.text == "loopback" {
-                        continue;
-                    }
-                    let next = read.groups.len();
-                    let g = *read.by_name.entry(base).or_insert(next);
-                    if g == next {
-                        read.groups.push(Vec::new());
-                        read.bases.push(base);
-                    }
-                    let opts = Vec::new();
-                    read.groups[g].push(Stanza {
-                        name,
-                        family,
-                        method,
-                        file,
-                        opts,
-                    });
-                    current = Some((g, read.groups[g].len() - 1));
-                }
-                LineKind::Option {
-                    key,
-                    value: Some(word),
-                } if current.is_none() => {
-                    // A mapping's lines: its script, and the logical names it maps to.
-                    if let Some(m) = mappings.last_mut().filter(|_| mapping_open) {
-                        match key.text.as_str() {
-                            "script" => m.script = Some(word.text.as_str()),
-                            "map" => m.logical.extend(word.text.split_ascii_whitespace().last()),
-                            _ => {}
-                        }
-                    }
-                }
-                LineKind::Option {
-                    key,
-                    value: Some(word),
-                } => {
-                    let Some((g, s)) = current else { continue };
-                    // One physical line: no newline before the one that ends it.
-                    let end = line.span.end.saturating_sub(1);
-                    let bytes = texts
-                        .get(file)
-                        .and_then(|t| t.as_bytes().get(line.span.start..end));
-                    let flat = !bytes.unwrap_or_default().contains(&b'\n');
-                    // Most keys are already normal: copy only those that are not.
-                    let normal = match key.text.contains('_') {
-                        true => Cow::Owned(normal_key(&key.text)),
-                        false => Cow::Borrowed(key.text.as_str()),
-                    };
-                    read.groups[g][s].opts.push(Opt {
-                        key: normal,
-                        written: key,
-                        val: Val { word, file, flat },
-                        used: Cell::new(false),
-                    });
-                }
-                LineKind::Allow { class, names } => {
-                    current = None;
-                    mapping_open = false;
-                    let set = match class.as_str() {
-                        "auto" => &mut read.onboot,
-                        "hotplug" => &mut read.hotplug,
-                        _ => continue,
-                    };
-                    for n in names {
-                        if n.text.contains('/') {
-                            patterns.push((class.as_str(), n, file));
-                        } else {
-                            if n.text.contains(':') {
-                                aliases_started.push((class.as_str(), n, file));
-                            }
-                            set.insert(n.text.as_str());
-                        }
-                    }
-                }
-                LineKind::Mapping { patterns } => {
-                    current = None;
-                    mapping_open = true;
-                    let at = At {
-                        file,
-                        pos: patterns.first().map_or(
-                            Position {
-                                line: line.number,
-                                col: 1,
-                            },
-                            |w| w.pos,
-                        ),
-                    };
-                    mappings.push(Mapping {
-                        patterns,
-                        at,
-                        script: None,
-                        logical: Vec::new(),
-                    });
-                }
-                _ => {
-                    current = None;
-                    mapping_open = false;
-                }
+        }
+    }
+
+    /// One line of the walk: a stanza opens, an option joins the open stanza (or mapping),
+    /// a start line or a mapping is recorded; anything else closes what was open.
+    fn line(&mut self, walk: &mut Walk<'g>, line: &'g Line, file: usize, texts: &[&str]) {
+        match &line.kind {
+            LineKind::Iface {
+                name,
+                family,
+                method,
+            } => walk.current = self.stanza(name, family, method, file),
+            LineKind::Option {
+                key,
+                value: Some(word),
+            } => match walk.current {
+                Some(stanza) => self.option(stanza, line, key, word, file, texts),
+                None => walk.mapping_option(key, word),
+            },
+            LineKind::Allow { class, names } => {
+                walk.current = None;
+                walk.mapping_open = false;
+                self.start_line(walk, class, names, file);
+            }
+            LineKind::Mapping { patterns } => {
+                walk.current = None;
+                walk.mapping_open = true;
+                walk.mappings.push(Mapping::new(patterns, line, file));
+            }
+            _ => {
+                walk.current = None;
+                walk.mapping_open = false;
             }
         }
-        read.follow_patterns(&patterns, live);
-        read.note_alias_starts(&aliases_started);
-        // Hashed, so that 10,000 stanzas of one interface are not compared pairwise.
-        for stanzas in read.groups.iter_mut().filter(|s| s.len() > 1) {
+    }
+
+    /// An `iface` line opens a stanza in its device's group (an alias's is its base
+    /// device's); where it sits, or `None` for the loopback, which is not the model's.
+    fn stanza(
+        &mut self,
+        name: &'g Word,
+        family: &'g Word,
+        method: &'g Word,
+        file: usize,
+    ) -> Option<(usize, usize)> {
+        let base = name.text.split(':').next().unwrap_or_default();
+        if base == "lo" || method.text == "loopback" {
+            return None;
+        }
+        let next = self.groups.len();
+        let g = *self.by_name.entry(base).or_insert(next);
+        if g == next {
+            self.groups.push(Vec::new());
+            self.bases.push(base);
+        }
+        self.groups[g].push(Stanza {
+            name,
+            family,
+            method,
+            file,
+            opts: Vec::new(),
+        });
+        Some((g, self.groups[g].len() - 1))
+    }
+
+    /// An option line of stanza `s` of group `g`, with whether it is one physical line (a
+    /// column inside its value is exact only then).
+    fn option(
+        &mut self,
+        (g, s): (usize, usize),
+        line: &Line,
+        key: &'g Word,
+        word: &'g Word,
+        file: usize,
+        texts: &[&str],
+    ) {
+        // One physical line: no newline before the one that ends it.
+        let end = line.span.end.saturating_sub(1);
+        let bytes = texts
+            .get(file)
+            .and_then(|t| t.as_bytes().get(line.span.start..end));
+        let flat = !bytes.unwrap_or_default().contains(&b'\n');
+        // Most keys are already normal: copy only those that are not.
+        let normal = match key.text.contains('_') {
+            true => Cow::Owned(normal_key(&key.text)),
+            false => Cow::Borrowed(key.text.as_str()),
+        };
+        self.groups[g][s].opts.push(Opt {
+            key: normal,
+            written: key,
+            val: Val { word, file, flat },
+            used: Cell::new(false),
+        });
+    }
+
+    /// An `auto` or `allow-hotplug` line: its names start now, its patterns (`/GLOB`,
+    /// `mac/MAC`) once every stanza is known, and its aliases are noted.
+    fn start_line(&mut self, walk: &mut Walk<'g>, class: &'g str, names: &'g [Word], file: usize) {
+        let set = match class {
+            "auto" => &mut self.onboot,
+            "hotplug" => &mut self.hotplug,
+            _ => return,
+        };
+        for n in names {
+            if n.text.contains('/') {
+                walk.patterns.push((class, n, file));
+            } else {
+                if n.text.contains(':') {
+                    walk.aliases_started.push((class, n, file));
+                }
+                set.insert(n.text.as_str());
+            }
+        }
+    }
+
+    /// An identical repeated stanza counts once, as ifupdown runs it once. Hashed, so that
+    /// 10,000 stanzas of one interface are not compared pairwise.
+    fn drop_repeated_stanzas(&mut self) {
+        for stanzas in self.groups.iter_mut().filter(|s| s.len() > 1) {
             let first: Vec<bool> = {
                 let mut seen = HashSet::with_capacity(stanzas.len());
                 stanzas.iter().map(|s| seen.insert(s.signature())).collect()
@@ -558,11 +650,6 @@ impl<'g> Read<'g> {
                 first[i - 1]
             });
         }
-        read.skipped = (0..read.groups.len())
-            .map(|g| read.foreign(g).or_else(|| read.mapped(g, &mappings)))
-            .collect();
-        read.note_mapped_starts(&mappings);
-        read
     }
 
     /// Why group `g` is not read as a device of its own name: a logical interface a
@@ -643,76 +730,83 @@ impl<'g> Read<'g> {
                 pos: word.pos,
             };
             let text = word.text.as_str();
-            let (pattern, logical) = match text.split_once('=') {
-                Some((p, l)) => (p, Some(l)),
-                None => (text, None),
-            };
-            let (variable, rest) = pattern.split_once('/').unwrap_or(("", pattern));
-            let (value, options) = rest.split_once('/').unwrap_or((rest, ""));
-            let unfollowed = |why: &str| {
-                (
+            match self.pattern_matches(text, live) {
+                Ok(matched) => self.start_matched(class, text, at, &matched),
+                Err(why) => self.pending.push((
                     at,
                     NoteKind::NotImported,
                     format!("the pattern '{text}' is not followed: {why}"),
-                )
-            };
-            if let Some(logical) = logical {
-                let why = "it starts devices as the logical interface after '=', a template \
-                           interface XML has no place for";
-                self.pending.push(unfollowed(why));
-                self.templates.push((logical, text));
-                continue;
+                )),
             }
-            if !options.is_empty() {
-                let why = "it picks the n-th matching device in the kernel's order, which a \
-                           root does not have";
-                self.pending.push(unfollowed(why));
-                continue;
-            }
-            let matched: Vec<&'g str> = match variable {
-                "" => self
-                    .bases
-                    .iter()
-                    .copied()
-                    .filter(|b| include::glob(value, b))
-                    .collect(),
-                "mac" => {
-                    let wanted = value.to_ascii_lowercase();
-                    let devices: Vec<&str> = live
-                        .iter()
-                        .filter(|(_, mac)| include::glob(&wanted, &mac.to_ascii_lowercase()))
-                        .map(|(dev, _)| *dev)
-                        .collect();
-                    self.bases
-                        .iter()
-                        .copied()
-                        .filter(|b| devices.contains(b))
-                        .collect()
-                }
-                other => {
-                    let why = format!(
-                        "it matches sys/class/net/DEVICE/{other}, which netloom does not read"
-                    );
-                    self.pending.push(unfollowed(&why));
-                    continue;
-                }
-            };
-            let set = match class {
-                "auto" => &mut self.onboot,
-                "hotplug" => &mut self.hotplug,
-                _ => continue,
-            };
-            set.extend(matched.iter().copied());
-            let shown = match matched.as_slice() {
-                [] => "no stanza here".to_owned(),
-                names => names.join(", "),
-            };
-            let message = format!(
-                "'{text}' starts {shown}: the stanzas whose devices it matches (ifupdown matches \
-                 the devices the kernel knows when ifup runs)"
-            );
-            self.pending.push((at, NoteKind::Derived, message));
         }
+    }
+
+    /// The stanzas' devices the pattern `text` matches, or why it is not followed (and a
+    /// pattern with `=LOGICAL` kept as a template, whose stanzas are then skipped).
+    fn pattern_matches(
+        &mut self,
+        text: &'g str,
+        live: &HashMap<&str, &str>,
+    ) -> Result<Vec<&'g str>, String> {
+        let (pattern, logical) = match text.split_once('=') {
+            Some((p, l)) => (p, Some(l)),
+            None => (text, None),
+        };
+        let (variable, rest) = pattern.split_once('/').unwrap_or(("", pattern));
+        let (value, options) = rest.split_once('/').unwrap_or((rest, ""));
+        if let Some(logical) = logical {
+            self.templates.push((logical, text));
+            return Err(
+                "it starts devices as the logical interface after '=', a template \
+                        interface XML has no place for"
+                    .to_owned(),
+            );
+        }
+        if !options.is_empty() {
+            return Err(
+                "it picks the n-th matching device in the kernel's order, which a \
+                        root does not have"
+                    .to_owned(),
+            );
+        }
+        match variable {
+            "" => Ok((self.bases.iter().copied())
+                .filter(|b| include::glob(value, b))
+                .collect()),
+            "mac" => {
+                let wanted = value.to_ascii_lowercase();
+                let devices: Vec<&str> = live
+                    .iter()
+                    .filter(|(_, mac)| include::glob(&wanted, &mac.to_ascii_lowercase()))
+                    .map(|(dev, _)| *dev)
+                    .collect();
+                Ok((self.bases.iter().copied())
+                    .filter(|b| devices.contains(b))
+                    .collect())
+            }
+            other => Err(format!(
+                "it matches sys/class/net/DEVICE/{other}, which netloom does not read"
+            )),
+        }
+    }
+
+    /// Starts the devices a followed pattern matched, and notes which they are.
+    fn start_matched(&mut self, class: &str, text: &str, at: At, matched: &[&'g str]) {
+        let set = match class {
+            "auto" => &mut self.onboot,
+            "hotplug" => &mut self.hotplug,
+            _ => return,
+        };
+        set.extend(matched.iter().copied());
+        let shown = match matched {
+            [] => "no stanza here".to_owned(),
+            names => names.join(", "),
+        };
+        let message = format!(
+            "'{text}' starts {shown}: the stanzas whose devices it matches (ifupdown matches \
+             the devices the kernel knows when ifup runs)"
+        );
+        self.pending.push((at, NoteKind::Derived, message));
     }
 
     /// Notes for an alias started by `auto` or `allow-` when its device is not: netloom reads

@@ -54,10 +54,13 @@
 //! `noregex` (bridge-utils keywords); a bond whose only slave is named `none` or `all`
 //! (ifenslave keywords).
 //!
-//! The text is built with `format!` rather than an askama template: it has two line shapes,
-//! and [`interface_file`]'s result has no room for a template error.
+//! The text comes from `templates/debian/interfaces.txt` (and a `.link` file's from
+//! `templates/debian/link.txt`), which show the files' shape: the values reaching them are
+//! addresses, numbers, keywords and names the model has validated.
 
-use crate::backend::{Refusal, RenderedFile};
+use askama::Template;
+
+use crate::backend::{BackendError, Refusal, RenderedFile};
 use crate::model::{
     Bond, BondOption, Bridge, Dhcp, DomainName, IfaceName, Interface, InterfaceKind, Ipv4,
     Ipv4Prefix, Ipv6, Ipv6Prefix, MacAddr, Mtu, Port, PortKind, Route, RouteFamily, StartMode,
@@ -88,10 +91,19 @@ pub(super) fn link_name(path: &str) -> Option<&str> {
         .strip_suffix(".link")
 }
 
+/// A systemd `.link` file naming the device with a MAC.
+#[derive(Template)]
+#[template(path = "debian/link.txt", escape = "none")]
+struct LinkFile<'a> {
+    header: &'static str,
+    mac: MacAddr,
+    name: &'a IfaceName,
+}
+
 /// The `.link` files of one top-level interface: one per bond slave with a MAC (of a bond
 /// or of a bond that is a bridge port), so that the device with that MAC gets the slave's
 /// name whatever the kernel first called it.
-pub(super) fn link_files(iface: &Interface) -> Vec<RenderedFile> {
+pub(super) fn link_files(iface: &Interface) -> Result<Vec<RenderedFile>, BackendError> {
     let bonds: Vec<&Bond> = match &iface.kind {
         InterfaceKind::Bond(b) => vec![b],
         InterfaceKind::Bridge(br) => (br.ports.iter())
@@ -104,18 +116,28 @@ pub(super) fn link_files(iface: &Interface) -> Vec<RenderedFile> {
     };
     let slaves = bonds.into_iter().flat_map(|b| &b.slaves);
     slaves
-        .filter_map(|s| {
-            let mac = s.ethernet.mac?;
-            Some(RenderedFile {
+        .filter_map(|s| Some((s, s.ethernet.mac?)))
+        .map(|(s, mac)| {
+            let file = LinkFile {
+                header: HEADER,
+                mac,
+                name: &s.name,
+            };
+            Ok(RenderedFile {
                 path: link_path(s.name.as_str()),
-                contents: format!(
-                    "{HEADER}[Match]\nPermanentMACAddress={mac}\n\n[Link]\nName={}\n",
-                    s.name
-                ),
+                contents: file.render().map_err(template_error)?,
                 mode: 0o644,
             })
         })
         .collect()
+}
+
+/// A template that could not render, as the backend's error.
+fn template_error(source: askama::Error) -> BackendError {
+    BackendError::Template {
+        backend: "debian",
+        source,
+    }
 }
 
 /// An address family of an `iface` line.
@@ -125,6 +147,16 @@ enum Family {
     Inet6,
 }
 
+impl Family {
+    /// How an `iface` line says it.
+    fn keyword(self) -> &'static str {
+        match self {
+            Self::Inet => "inet",
+            Self::Inet6 => "inet6",
+        }
+    }
+}
+
 /// A method of an `iface` line; only those netloom writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Method {
@@ -132,6 +164,18 @@ enum Method {
     Dhcp,
     Auto,
     Manual,
+}
+
+impl Method {
+    /// How an `iface` line says it.
+    fn keyword(self) -> &'static str {
+        match self {
+            Self::Static => "static",
+            Self::Dhcp => "dhcp",
+            Self::Auto => "auto",
+            Self::Manual => "manual",
+        }
+    }
 }
 
 /// One `iface NAME FAMILY METHOD` stanza and its options, in the order written.
@@ -167,23 +211,6 @@ impl Stanza {
     fn carries_hwaddress(&self) -> bool {
         self.method != Method::Auto
     }
-
-    fn write(&self, out: &mut String) {
-        let family = match self.family {
-            Family::Inet => "inet",
-            Family::Inet6 => "inet6",
-        };
-        let method = match self.method {
-            Method::Static => "static",
-            Method::Dhcp => "dhcp",
-            Method::Auto => "auto",
-            Method::Manual => "manual",
-        };
-        out.push_str(&format!("iface {} {family} {method}\n", self.name));
-        for (key, value) in &self.options {
-            out.push_str(&format!("    {key} {value}\n"));
-        }
-    }
 }
 
 /// Every refusal of one interface file, collected so they are all reported at once.
@@ -200,10 +227,76 @@ impl Refusals {
     }
 }
 
-/// The text of `etc/network/interfaces.d/NAME` for one top-level interface, or every
-/// setting of it (and of its ports and slaves) that ifupdown cannot express.
-pub(super) fn interface_file(iface: &Interface) -> Result<String, Vec<Refusal>> {
+/// `etc/network/interfaces.d/NAME` for one top-level interface, before it becomes text:
+/// its start line and its stanzas (then its bridge ports'), in the order written.
+#[derive(Debug, Template)]
+#[template(path = "debian/interfaces.txt", escape = "none")]
+pub(super) struct InterfaceFile {
+    header: &'static str,
+    /// `auto` or `allow-hotplug`, or `None` for an interface only brought up by hand.
+    start: Option<&'static str>,
+    name: String,
+    stanzas: Vec<Stanza>,
+}
+
+impl InterfaceFile {
+    /// The file's text, from `templates/debian/interfaces.txt`.
+    pub(super) fn text(&self) -> Result<String, BackendError> {
+        self.render().map_err(template_error)
+    }
+}
+
+/// The options that configure the device itself rather than an address of it, with the
+/// stanzas of the bridge ports that need their own.
+#[derive(Default)]
+struct Link {
+    options: Vec<(&'static str, String)>,
+    /// The NIC's MAC, which only a method that applies `hwaddress` can carry.
+    mac: Option<MacAddr>,
+    port_stanzas: Vec<Stanza>,
+}
+
+/// The address stanzas of both families, and the index of each family's last one.
+struct Addresses {
+    stanzas: Vec<Stanza>,
+    v4_last: Option<usize>,
+    v6_last: Option<usize>,
+}
+
+/// The file for one top-level interface, or every setting of it (and of its ports and
+/// slaves) that ifupdown cannot express.
+pub(super) fn interface_file(iface: &Interface) -> Result<InterfaceFile, Vec<Refusal>> {
     let mut refusals = Refusals::default();
+    identity(iface, &mut refusals);
+    let mut addresses = addresses(iface, &mut refusals);
+    let link = link(iface, &mut refusals);
+    let shift = place_link(
+        &iface.name,
+        &mut addresses.stanzas,
+        link.options,
+        iface.mtu,
+        link.mac,
+    );
+    place_resolvers_and_routes(iface, &mut addresses, shift);
+    if !refusals.0.is_empty() {
+        return Err(refusals.0);
+    }
+    let mut stanzas = addresses.stanzas;
+    stanzas.extend(link.port_stanzas);
+    Ok(InterfaceFile {
+        header: HEADER,
+        start: match iface.start {
+            Some(StartMode::OnBoot) => Some("auto"),
+            Some(StartMode::Hotplug) => Some("allow-hotplug"),
+            Some(StartMode::None) | None => None,
+        },
+        name: iface.name.to_string(),
+        stanzas,
+    })
+}
+
+/// What names the interface: ifupdown keeps no UUID, and reads a vlan's tag from its name.
+fn identity(iface: &Interface, refusals: &mut Refusals) {
     let name = &iface.name;
     if let Some(u) = iface.uuid {
         refusals.add(
@@ -214,101 +307,107 @@ pub(super) fn interface_file(iface: &Interface) -> Result<String, Vec<Refusal>> 
         );
     }
     match &iface.kind {
-        InterfaceKind::Vlan(v) => vlan_name(name, v, &mut refusals),
-        kind => plain_name(name, kind.type_name(), &mut refusals),
+        InterfaceKind::Vlan(v) => vlan_name(name, v, refusals),
+        kind => plain_name(name, kind.type_name(), refusals),
     }
+}
+
+/// The stanzas of the IPv4 addresses, then of the IPv6 ones.
+fn addresses(iface: &Interface, refusals: &mut Refusals) -> Addresses {
+    let name = &iface.name;
     let mut stanzas = Vec::new();
     if let Some(v4) = &iface.ipv4 {
-        ipv4(name, v4, &mut stanzas, &mut refusals);
+        ipv4(name, v4, &mut stanzas, refusals);
     }
     let v4_last = stanzas.len().checked_sub(1);
     if let Some(v6) = &iface.ipv6 {
-        ipv6(name, v6, &mut stanzas, &mut refusals);
+        ipv6(name, v6, &mut stanzas, refusals);
     }
     let v6_last = stanzas.len().checked_sub(1).filter(|&i| Some(i) != v4_last);
+    Addresses {
+        stanzas,
+        v4_last,
+        v6_last,
+    }
+}
 
-    let mut link = Vec::new();
-    let mac = match &iface.kind {
+/// The device's own options, by kind: MAC and MTU, then the bond's, vlan's or bridge's.
+fn link(iface: &Interface, refusals: &mut Refusals) -> Link {
+    let name = &iface.name;
+    let mut link = Link::default();
+    match &iface.kind {
         InterfaceKind::Ethernet(e) => {
-            cloned_mac(name, e.cloned_mac, &mut refusals);
-            e.mac
+            cloned_mac(name, e.cloned_mac, refusals);
+            link.mac = e.mac;
         }
-        InterfaceKind::Vlan(v) => {
-            vlan_options(name, v, &mut refusals);
-            None
-        }
-        _ => None,
-    };
-    if let Some(mac) = mac {
-        link.push(("hwaddress", format!("ether {mac}")));
+        InterfaceKind::Vlan(v) => vlan_options(name, v, refusals),
+        _ => {}
+    }
+    if let Some(mac) = link.mac {
+        link.options.push(("hwaddress", format!("ether {mac}")));
     }
     if let Some(mtu) = iface.mtu {
-        link.push(("mtu", mtu.to_string()));
+        link.options.push(("mtu", mtu.to_string()));
     }
-    let mut port_stanzas = Vec::new();
     match &iface.kind {
         InterfaceKind::Ethernet(_) => {}
-        InterfaceKind::Bond(b) => bond(name, b, &mut link, &mut refusals),
-        InterfaceKind::Vlan(v) => link.push(("vlan-raw-device", v.parent.to_string())),
-        InterfaceKind::Bridge(br) => {
-            bridge(
-                name,
-                br,
-                iface.mtu,
-                &mut link,
-                &mut port_stanzas,
-                &mut refusals,
-            );
-        }
+        InterfaceKind::Bond(b) => bond(name, b, &mut link.options, refusals),
+        InterfaceKind::Vlan(v) => link.options.push(("vlan-raw-device", v.parent.to_string())),
+        InterfaceKind::Bridge(br) => bridge(
+            name,
+            br,
+            iface.mtu,
+            &mut link.options,
+            &mut link.port_stanzas,
+            refusals,
+        ),
     }
+    link
+}
 
-    // The first stanza creates the device, so it carries the link options; an `inet
-    // manual` stanza goes first when the first method would ignore the MTU or the MAC.
-    let shift = match stanzas.first_mut() {
+/// Puts the link options in the first stanza, which creates the device, or in an `inet
+/// manual` stanza put first when the first method would ignore the MTU or the MAC; how many
+/// stanzas went before the address stanzas (0 or 1).
+fn place_link(
+    name: &IfaceName,
+    stanzas: &mut Vec<Stanza>,
+    options: Vec<(&'static str, String)>,
+    mtu: Option<Mtu>,
+    mac: Option<MacAddr>,
+) -> usize {
+    match stanzas.first_mut() {
         Some(first)
-            if (iface.mtu.is_none() || first.carries_mtu())
+            if (mtu.is_none() || first.carries_mtu())
                 && (mac.is_none() || first.carries_hwaddress()) =>
         {
-            first.options.extend(link);
+            first.options.extend(options);
             0
         }
         _ => {
             let mut manual = Stanza::new(name, Family::Inet, Method::Manual);
-            manual.options = link;
+            manual.options = options;
             stanzas.insert(0, manual);
             1
         }
-    };
-    // DNS and routes go in each family's last stanza, which ifup runs once the family's
-    // addresses are all there (a gateway may be on any of them), and whose record
-    // resolvconf keeps (each stanza replaces the family's record, `IFACE.inet`).
-    if let (Some(i), Some(v4)) = (v4_last, &iface.ipv4)
+    }
+}
+
+/// DNS and routes go in each family's last stanza, which ifup runs once the family's
+/// addresses are all there (a gateway may be on any of them), and whose record resolvconf
+/// keeps (each stanza replaces the family's record, `IFACE.inet`).
+fn place_resolvers_and_routes(iface: &Interface, addresses: &mut Addresses, shift: usize) {
+    let name = &iface.name;
+    let stanzas = &mut addresses.stanzas;
+    if let (Some(i), Some(v4)) = (addresses.v4_last, &iface.ipv4)
         && let Some(s) = stanzas.get_mut(i + shift)
     {
         resolver_and_routes(s, name, &v4.dns, &v4.search, &v4.routes);
     }
-    if let (Some(i), Some(v6)) = (v6_last, &iface.ipv6)
+    if let (Some(i), Some(v6)) = (addresses.v6_last, &iface.ipv6)
         && let Some(s) = stanzas.get_mut(i + shift)
     {
         resolver_and_routes(s, name, &v6.dns, &v6.search, &v6.routes);
     }
-    if !refusals.0.is_empty() {
-        return Err(refusals.0);
-    }
-
-    let mut out = String::from(HEADER);
-    match iface.start {
-        Some(StartMode::OnBoot) => out.push_str(&format!("auto {name}\n")),
-        Some(StartMode::Hotplug) => out.push_str(&format!("allow-hotplug {name}\n")),
-        Some(StartMode::None) | None => {}
-    }
-    for (i, stanza) in stanzas.iter().chain(&port_stanzas).enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        stanza.write(&mut out);
-    }
-    Ok(out)
 }
 
 /// `dns-nameservers` and `dns-search` (read by resolvconf's and systemd-resolved's

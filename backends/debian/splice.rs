@@ -39,117 +39,32 @@ pub(super) struct Inputs<'a> {
 /// The files to write for a declaration: netloom's own, and the user's files ifupdown reads
 /// with the managed interfaces taken out and, where needed, a `source` line added.
 pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError> {
-    let Inputs {
-        existing,
-        binary,
-        own,
-        owned,
-        managed,
-    } = inputs;
-    let rendered: BTreeSet<&str> = own.iter().map(|f| f.path.as_str()).collect();
+    let rendered: BTreeSet<&str> = inputs.own.iter().map(|f| f.path.as_str()).collect();
     // Netloom's files that the declaration no longer has: the engine deletes them.
-    let stale: BTreeSet<String> = owned
-        .iter()
+    let stale: BTreeSet<String> = (inputs.owned.iter())
         .filter(|p| !rendered.contains(p.as_str()))
         .cloned()
         .collect();
-    let mut planned: BTreeMap<String, String> = existing
-        .iter()
+    let mut planned: BTreeMap<String, String> = (inputs.existing.iter())
         .filter(|(p, _)| !stale.contains(*p))
         .map(|(p, t)| (p.clone(), t.clone()))
         .collect();
-    let mut problems = Vec::new();
-    for f in &own {
-        if let Some(problem) = binary.get(&f.path) {
-            problems.push(problem.clone().with_note(
-                "netloom writes this file for the interface it is named after, and this one \
-                 is the user's and cannot be read; move it elsewhere",
-            ));
-        }
-        if let Some(text) = existing.get(&f.path)
-            && !owned.contains(&f.path)
-        {
-            // The user's own file where netloom's must go: fine when all it defines is the
-            // interface netloom now manages, which stripping below removes.
-            check_replaceable(&f.path, text, &managed, &mut problems);
-        }
-        planned.insert(f.path.clone(), f.contents.clone());
-    }
-    if !problems.is_empty() {
-        return Err(BackendError::Invalid(Diagnostics(problems)));
-    }
-    if !existing.contains_key(MAIN) && !binary.contains_key(MAIN) {
-        let strangers = existing
-            .keys()
-            .chain(binary.keys())
-            .any(|p| p.starts_with(DIR) && !owned.contains(p) && !rendered.contains(p.as_str()));
-        let main = if strangers {
-            NEW_MAIN.to_owned()
-        } else {
-            format!("{NEW_MAIN}{SOURCE_ALL}")
-        };
+    place_own(&inputs, &mut planned)?;
+    if let Some(main) = new_main(&inputs, &rendered) {
         planned.insert(MAIN.to_owned(), main);
     }
     let mut appended: BTreeSet<String> = BTreeSet::new();
-    let mut checked = false;
     // Stripping can only remove lines and a `source` line is added once per file, so this
     // settles in a few rounds; the bound is a guard, not a expectation.
-    for _ in 0..8 {
-        let graph = include::read_except(&planned, binary, &|p| rendered.contains(p))?;
-        if !checked {
-            for source in &graph.files {
-                if let Some(text) = planned.get(&source.path) {
-                    conflicts(&source.path, &source.file, text, &managed, &mut problems);
-                }
-            }
-            if !problems.is_empty() {
-                return Err(BackendError::Invalid(Diagnostics(problems)));
-            }
-            checked = true;
+    for round in 0..8 {
+        let graph = include::read_except(&planned, inputs.binary, &|p| rendered.contains(p))?;
+        if round == 0 {
+            check_conflicts(&graph, &planned, &inputs.managed)?;
         }
-        let mut changed = false;
-        for source in &graph.files {
-            let Some(text) = planned.get(&source.path) else {
-                continue;
-            };
-            let new = strip(&source.file, text, &managed, &stale);
-            if &new != text {
-                planned.insert(source.path.clone(), new);
-                changed = true;
-            }
-        }
-        let unread: Vec<&str> = rendered
-            .iter()
-            .copied()
-            .filter(|p| !graph.reads(p))
-            .collect();
-        if !unread.is_empty() {
-            let main = planned.entry(MAIN.to_owned()).or_default();
-            if !main.is_empty() && !main.ends_with('\n') {
-                main.push('\n');
-            }
-            // A last line ending in a backslash would swallow the first line appended: an
-            // empty line ends it without changing what it says.
-            if main.strip_suffix('\n').is_some_and(|m| m.ends_with('\\')) {
-                main.push('\n');
-            }
-            for path in unread {
-                if !appended.insert(path.to_owned()) {
-                    return Err(BackendError::Invalid(Diagnostics(vec![Diagnostic::new(
-                        MAIN,
-                        None,
-                        format!(
-                            "ifupdown would still not read /{path} after netloom added a \
-                             source line for it; please report this"
-                        ),
-                    )])));
-                }
-                main.push_str(&format!("source /{path}\n"));
-            }
-            changed = true;
-        }
-        if !changed {
-            return Ok(changed_files(existing, planned, &rendered));
+        let stripped = strip_all(&graph, &mut planned, &inputs.managed, &stale);
+        let sourced = source_unread(&graph, &rendered, &mut planned, &mut appended)?;
+        if !stripped && !sourced {
+            return Ok(changed_files(inputs.existing, planned, &rendered));
         }
     }
     Err(BackendError::Invalid(Diagnostics(vec![Diagnostic::new(
@@ -157,6 +72,132 @@ pub(super) fn plan(inputs: Inputs<'_>) -> Result<Vec<RenderedFile>, BackendError
         None,
         "the files ifupdown reads do not settle after netloom's changes; please report this",
     )])))
+}
+
+/// Puts netloom's own files in the plan, refusing where one would replace a file of the
+/// user's that cannot be read, or that defines more than the interface netloom now manages.
+fn place_own(
+    inputs: &Inputs<'_>,
+    planned: &mut BTreeMap<String, String>,
+) -> Result<(), BackendError> {
+    let mut problems = Vec::new();
+    for f in &inputs.own {
+        if let Some(problem) = inputs.binary.get(&f.path) {
+            problems.push(problem.clone().with_note(
+                "netloom writes this file for the interface it is named after, and this one \
+                 is the user's and cannot be read; move it elsewhere",
+            ));
+        }
+        if let Some(text) = inputs.existing.get(&f.path)
+            && !inputs.owned.contains(&f.path)
+        {
+            // The user's own file where netloom's must go: fine when all it defines is the
+            // interface netloom now manages, which stripping removes.
+            check_replaceable(&f.path, text, &inputs.managed, &mut problems);
+        }
+        planned.insert(f.path.clone(), f.contents.clone());
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(BackendError::Invalid(Diagnostics(problems))),
+    }
+}
+
+/// A main file for a root without one: Debian's, sourcing `interfaces.d/*` unless that
+/// holds files of the user's that nothing read before.
+fn new_main(inputs: &Inputs<'_>, rendered: &BTreeSet<&str>) -> Option<String> {
+    let (existing, binary) = (inputs.existing, inputs.binary);
+    if existing.contains_key(MAIN) || binary.contains_key(MAIN) {
+        return None;
+    }
+    let strangers = existing
+        .keys()
+        .chain(binary.keys())
+        .any(|p| p.starts_with(DIR) && !inputs.owned.contains(p) && !rendered.contains(p.as_str()));
+    Some(match strangers {
+        true => NEW_MAIN.to_owned(),
+        false => format!("{NEW_MAIN}{SOURCE_ALL}"),
+    })
+}
+
+/// Refuses, before anything is stripped, a managed interface defined in a way netloom
+/// cannot take out of the user's files.
+fn check_conflicts(
+    graph: &Graph,
+    planned: &BTreeMap<String, String>,
+    managed: &BTreeSet<String>,
+) -> Result<(), BackendError> {
+    let mut problems = Vec::new();
+    for source in &graph.files {
+        if let Some(text) = planned.get(&source.path) {
+            conflicts(&source.path, &source.file, text, managed, &mut problems);
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(BackendError::Invalid(Diagnostics(problems))),
+    }
+}
+
+/// Takes the managed interfaces (and the stale files' `source` lines) out of every file
+/// ifupdown reads; whether any changed.
+fn strip_all(
+    graph: &Graph,
+    planned: &mut BTreeMap<String, String>,
+    managed: &BTreeSet<String>,
+    stale: &BTreeSet<String>,
+) -> bool {
+    let mut changed = false;
+    for source in &graph.files {
+        let Some(text) = planned.get(&source.path) else {
+            continue;
+        };
+        let new = strip(&source.file, text, managed, stale);
+        if &new != text {
+            planned.insert(source.path.clone(), new);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Appends to the main file a `source` line for each of netloom's files ifupdown would not
+/// read; whether any was added. A file still unread after its line is a bug, said.
+fn source_unread(
+    graph: &Graph,
+    rendered: &BTreeSet<&str>,
+    planned: &mut BTreeMap<String, String>,
+    appended: &mut BTreeSet<String>,
+) -> Result<bool, BackendError> {
+    let unread: Vec<&str> = (rendered.iter().copied())
+        .filter(|p| !graph.reads(p))
+        .collect();
+    if unread.is_empty() {
+        return Ok(false);
+    }
+    let main = planned.entry(MAIN.to_owned()).or_default();
+    if !main.is_empty() && !main.ends_with('\n') {
+        main.push('\n');
+    }
+    // A last line ending in a backslash would swallow the first line appended: an
+    // empty line ends it without changing what it says.
+    if main.strip_suffix('\n').is_some_and(|m| m.ends_with('\\')) {
+        main.push('\n');
+    }
+    for path in unread {
+        if !appended.insert(path.to_owned()) {
+            return Err(BackendError::Invalid(Diagnostics(vec![Diagnostic::new(
+                MAIN,
+                None,
+                format!(
+                    "ifupdown would still not read /{path} after netloom added a \
+                     source line for it; please report this"
+                ),
+            )])));
+        }
+        main.push_str(&format!("source /{path}\n"));
+    }
+    Ok(true)
 }
 
 /// The files that differ from what exists, netloom's own always included.
@@ -183,9 +224,10 @@ pub(super) fn links(
     existing: &BTreeMap<String, String>,
     owned: &BTreeSet<String>,
 ) -> Result<Vec<RenderedFile>, BackendError> {
-    let files: Vec<RenderedFile> = (host.interfaces.iter())
-        .flat_map(super::render::link_files)
-        .collect();
+    let mut files: Vec<RenderedFile> = Vec::new();
+    for iface in &host.interfaces {
+        files.extend(super::render::link_files(iface)?);
+    }
     let problems: Vec<Diagnostic> = (files.iter())
         .filter(|f| existing.contains_key(&f.path) && !owned.contains(&f.path))
         .map(|f| {

@@ -42,64 +42,14 @@ struct Importer<'a, 's> {
     visited: Vec<&'a IfcfgFile<'s>>,
 }
 
+/// Reads the devices `names` (every top-level one when empty) from the ifcfg files, as
+/// NetworkManager's ifcfg-rh reader would.
 pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Imported, BackendError> {
     let all = parse::Files::read(existing)?;
-    // One file per device: where several claim a device, the lookup rules pick one (netcf's
-    // `ifcfg-by-hwaddr` over its decoy).
-    let devices: BTreeSet<&IfaceName> = all.list.iter().filter_map(|f| f.device.as_ref()).collect();
-    let mut files: Vec<&IfcfgFile> = devices.into_iter().filter_map(|d| all.lookup(d)).collect();
-    files.sort_by(|a, b| a.path.cmp(b.path));
-    files.dedup_by(|a, b| a.path == b.path);
-    let mut im = Importer {
-        all: &all,
-        files: Vec::new(),
-        slaves_of: HashMap::new(),
-        ports_of: HashMap::new(),
-        masters: HashMap::new(),
-        by_device: HashMap::new(),
-        problems: Vec::new(),
-        notes: Vec::new(),
-        sources: HashMap::new(),
-        used: HashMap::new(),
-        ignored: HashMap::new(),
-        visited: Vec::new(),
-    };
-    // A file found by its name for one device may name another in DEVICE= that has a file
-    // of its own: read as both, the device would be in the host twice.
-    let mut configured: HashMap<&IfaceName, &str> = HashMap::new();
-    for f in &files {
-        if let Some(d) = &f.device
-            && let Some(first) = configured.insert(d, f.path)
-        {
-            let message =
-                format!("'{d}' is configured by {first} too; a device has one ifcfg file");
-            im.problems.push(f.problem("DEVICE", message));
-        }
-    }
-    let by_uuid: HashMap<&str, &IfaceName> = files
-        .iter()
-        .filter_map(|f| Some((f.get("UUID")?, f.device.as_ref()?)))
-        .collect();
-    for f in &files {
-        let Some(master) = master_of(f) else { continue };
-        // The controller is named by its profile's UUID or by its device.
-        let name = by_uuid
-            .get(master.value)
-            .map_or_else(|| master.value.to_owned(), |d| d.to_string());
-        if let Some(ignored) = master.ignored {
-            let why = format!(
-                "NetworkManager reads {} first, so this device is a port of '{name}' and \
-                 {ignored} is ignored",
-                master.key
-            );
-            im.ignore(f, ignored, why);
-        }
-        match master.key {
-            "BRIDGE" | "BRIDGE_UUID" => im.ports_of.entry(name).or_default().push(f),
-            _ => im.slaves_of.entry(name).or_default().push(f),
-        }
-        im.masters.insert(f.path, master);
-    }
+    let mut im = Importer::new(&all);
+    let files = device_files(&all);
+    im.refuse_doubly_configured(&files);
+    im.link_masters(&files);
     for f in &files {
         if let Some(d) = &f.device {
             im.by_device.entry(d).or_insert(*f);
@@ -110,9 +60,7 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
         im.skipped();
     }
     let tops: Vec<&IfcfgFile<'_>> = if names.is_empty() {
-        im.files
-            .iter()
-            .copied()
+        (im.files.iter().copied())
             .filter(|f| master_of(f).is_none())
             .collect()
     } else {
@@ -131,6 +79,84 @@ pub(super) fn import(existing: &Snapshot, names: &[IfaceName]) -> Result<Importe
     } else {
         Err(BackendError::Invalid(Diagnostics(im.problems)))
     }
+}
+
+/// One file per device, in path order: where several claim a device, the lookup rules pick
+/// one (netcf's `ifcfg-by-hwaddr` over its decoy).
+fn device_files<'a, 's>(all: &'a parse::Files<'s>) -> Vec<&'a IfcfgFile<'s>> {
+    let devices: BTreeSet<&IfaceName> = all.list.iter().filter_map(|f| f.device.as_ref()).collect();
+    let mut files: Vec<&IfcfgFile> = devices.into_iter().filter_map(|d| all.lookup(d)).collect();
+    files.sort_by(|a, b| a.path.cmp(b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    files
+}
+
+impl<'a, 's> Importer<'a, 's> {
+    fn new(all: &'a parse::Files<'s>) -> Self {
+        Importer {
+            all,
+            files: Vec::new(),
+            slaves_of: HashMap::new(),
+            ports_of: HashMap::new(),
+            masters: HashMap::new(),
+            by_device: HashMap::new(),
+            problems: Vec::new(),
+            notes: Vec::new(),
+            sources: HashMap::new(),
+            used: HashMap::new(),
+            ignored: HashMap::new(),
+            visited: Vec::new(),
+        }
+    }
+
+    /// A file found by its name for one device may name another in DEVICE= that has a file
+    /// of its own: read as both, the device would be in the host twice.
+    fn refuse_doubly_configured(&mut self, files: &[&'a IfcfgFile<'s>]) {
+        let mut configured: HashMap<&IfaceName, &str> = HashMap::new();
+        for f in files {
+            if let Some(d) = &f.device
+                && let Some(first) = configured.insert(d, f.path)
+            {
+                let message =
+                    format!("'{d}' is configured by {first} too; a device has one ifcfg file");
+                self.problems.push(f.problem("DEVICE", message));
+            }
+        }
+    }
+
+    /// Files each port or slave under its master's device name, which a profile names by
+    /// UUID or by device; a second key naming a master is noted as ignored.
+    fn link_masters(&mut self, files: &[&'a IfcfgFile<'s>]) {
+        let by_uuid: HashMap<&str, &IfaceName> = (files.iter())
+            .filter_map(|f| Some((f.get("UUID")?, f.device.as_ref()?)))
+            .collect();
+        for f in files {
+            let Some(master) = master_of(f) else { continue };
+            let name = by_uuid
+                .get(master.value)
+                .map_or_else(|| master.value.to_owned(), |d| d.to_string());
+            if let Some(ignored) = master.ignored {
+                let why = format!(
+                    "NetworkManager reads {} first, so this device is a port of '{name}' and \
+                     {ignored} is ignored",
+                    master.key
+                );
+                self.ignore(f, ignored, why);
+            }
+            match master.key {
+                "BRIDGE" | "BRIDGE_UUID" => self.ports_of.entry(name).or_default().push(f),
+                _ => self.slaves_of.entry(name).or_default().push(f),
+            }
+            self.masters.insert(f.path, master);
+        }
+    }
+}
+
+/// The value of option `key` in `BONDING_OPTS`.
+fn bond_opt<'o>(opts: &'o [(String, String)], key: &str) -> Option<&'o str> {
+    (opts.iter())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 /// The key that makes a file a port or slave, the master it names, and a key that also
@@ -505,17 +531,39 @@ impl<'a, 's> Importer<'a, 's> {
 
     fn bond(&mut self, f: &'a IfcfgFile<'s>, name: &IfaceName) -> Option<Bond> {
         let opts = parse::bond_opts(self.get(f, "BONDING_OPTS").unwrap_or_default());
-        let opt = |k: &str| {
-            opts.iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        };
-        let mode = match opt("mode") {
+        let mode = match bond_opt(&opts, "mode") {
             Some(m) => Some(self.checked(f, "mode", BondMode::parse_driver(m))?),
             None => None,
         };
+        let options = self.bond_options(f, &opts, mode)?;
+        let monitor = self.bond_monitor(f, &opts)?;
+        let slaves = self.bond_slaves(f, name, bond_opt(&opts, "primary"));
+        if slaves.is_empty() {
+            return self.refuse(
+                f,
+                "DEVICE",
+                format!("bond '{name}' has no slaves: no ifcfg file has MASTER={name}"),
+            );
+        }
+        Some(Bond {
+            mode,
+            monitor,
+            slaves,
+            link: None,
+            options,
+        })
+    }
+
+    /// The driver options of `BONDING_OPTS` beyond the mode and monitor; one the model does
+    /// not hold, or NetworkManager drops, is noted as kept in the file but not imported.
+    fn bond_options(
+        &mut self,
+        f: &'a IfcfgFile<'s>,
+        opts: &[(String, String)],
+        mode: Option<BondMode>,
+    ) -> Option<BondOptions> {
         let mut options = BondOptions::default();
-        for (key, value) in &opts {
+        for (key, value) in opts {
             let classic = BondOption::from_driver_name(key)
                 .is_some_and(|o| !BOND_OPTION_NAMES.contains(&o.driver_name()));
             if classic {
@@ -540,6 +588,17 @@ impl<'a, 's> Importer<'a, 's> {
             };
             self.note(f, NoteKind::NotImported, "BONDING_OPTS", message);
         }
+        Some(options)
+    }
+
+    /// The bond's link monitor, MII (`miimon`) before ARP (`arp_interval`) as the driver
+    /// takes them, or none; `None` when a value of it is bad (reported).
+    fn bond_monitor(
+        &mut self,
+        f: &'a IfcfgFile<'s>,
+        opts: &[(String, String)],
+    ) -> Option<Option<BondMonitor>> {
+        let opt = |k: &str| bond_opt(opts, k);
         let num = |k: &str| {
             opt(k)
                 .map(|v| parse_uint(v).ok_or_else(|| ValueError("expected a whole number".into())))
@@ -580,9 +639,19 @@ impl<'a, 's> Importer<'a, 's> {
         } else {
             None
         };
+        Some(monitor)
+    }
+
+    /// The files naming the bond in `MASTER=`, read as its slaves, the `primary` first (in
+    /// the XML, order is what says it); a slave that is not ethernet is reported.
+    fn bond_slaves(
+        &mut self,
+        f: &'a IfcfgFile<'s>,
+        name: &IfaceName,
+        primary: Option<&str>,
+    ) -> Vec<Slave> {
         let mut members = members(&self.slaves_of, name);
-        // The primary is listed first: in the XML, order is what says it.
-        if let Some(primary) = opt("primary") {
+        if let Some(primary) = primary {
             members.sort_by_key(|m| m.device.as_ref().map(|d| d.as_str()) != Some(primary));
         }
         let mut slaves = Vec::new();
@@ -601,20 +670,7 @@ impl<'a, 's> Importer<'a, 's> {
                 ethernet: self.slave(m),
             });
         }
-        if slaves.is_empty() {
-            return self.refuse(
-                f,
-                "DEVICE",
-                format!("bond '{name}' has no slaves: no ifcfg file has MASTER={name}"),
-            );
-        }
-        Some(Bond {
-            mode,
-            monitor,
-            slaves,
-            link: None,
-            options,
-        })
+        slaves
     }
 
     /// Records a problem at the value of `key` in `f` (at the file's start when it has no

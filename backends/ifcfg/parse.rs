@@ -10,7 +10,7 @@ use crate::model::{
     AgeingTime, BridgeOptions, HelloTime, IfaceName, MacAddr, MaxAge, ValueError, Vlan, VlanTag,
 };
 use crate::source::SourceFile;
-use crate::syntax::shell::ShellFile;
+use crate::syntax::shell::{ShellError, ShellFile};
 
 /// What kind of device a file describes, judged as NetworkManager's ifcfg-rh reader judges
 /// it (`connection_from_file_full`).
@@ -486,137 +486,180 @@ pub(super) enum Named {
 /// Where the host-wide settings are.
 pub(super) const NETWORK: &str = "etc/sysconfig/network";
 
+/// The files initscripts would read that are not UTF-8: a file that is not may configure any
+/// device (by DEVICE or HWADDR), and its bytes could not be kept in a merge, so every one
+/// stops the run.
+fn unreadable(existing: &Snapshot, prefix: &str) -> Vec<Diagnostic> {
+    let mut problems: Vec<Diagnostic> = (existing.binary.iter())
+        .filter(|(path, _)| {
+            let ifcfg = path
+                .strip_prefix(prefix)
+                .is_some_and(|suffix| !suffix.is_empty() && !is_ignored(suffix));
+            ifcfg || route_file_name(path).is_some()
+        })
+        .map(|(_, problem)| problem.clone().with_note(UNREADABLE))
+        .collect();
+    if let Some(problem) = existing.binary.get(NETWORK) {
+        problems.push(problem.clone().with_note(UNREADABLE));
+    }
+    problems
+}
+
 impl<'a> Files<'a> {
     /// Parses every ifcfg file of the snapshot, reporting every unreadable one. Parsing is
     /// pure and per file, so a root of 10,000 files is parsed on every core.
     pub(super) fn read(existing: &'a Snapshot) -> Result<Self, BackendError> {
         let prefix = format!("{DIR}/ifcfg-");
         let mut files = Files::default();
-        let mut candidates: Vec<(&'a str, &'a str, &'a str)> = Vec::new();
-        for (path, text) in &existing.files {
-            if let Some(dev) = path
-                .strip_prefix("sys/class/net/")
-                .and_then(|p| p.strip_suffix("/address"))
-            {
-                if let Ok(mac) = MacAddr::parse(text.trim()) {
-                    files.live.insert(dev, mac);
-                }
-                continue;
-            }
-            if route_file_name(path).is_some() {
-                files.route_files.insert(path, text);
-                continue;
-            }
-            if let Some(name) = path.strip_prefix(DIR).and_then(|p| {
-                p.strip_prefix("/rule-")
-                    .or_else(|| p.strip_prefix("/rule6-"))
-            }) {
-                files.rules.insert(name, path);
-                continue;
-            }
-            if let Some(suffix) = path.strip_prefix(&prefix)
-                && !suffix.is_empty()
-            {
-                if is_backup_nm_reads(suffix) {
-                    files.backups.push(path);
-                } else if !is_ignored(suffix) {
-                    candidates.push((path, suffix, text));
-                }
-            }
-        }
+        let candidates = files.sort_paths(existing, &prefix);
         let parsed = crate::parallel::map(&candidates, 512, |(_, _, text)| ShellFile::parse(text));
-        // A file that is not UTF-8 may configure any device (by DEVICE or HWADDR), and its
-        // bytes could not be kept in a merge: every one initscripts would read stops the run.
-        let mut problems: Vec<Diagnostic> = existing
-            .binary
-            .iter()
-            .filter(|(path, _)| {
-                let ifcfg = path
-                    .strip_prefix(&prefix)
-                    .is_some_and(|suffix| !suffix.is_empty() && !is_ignored(suffix));
-                ifcfg || route_file_name(path).is_some()
-            })
-            .map(|(_, problem)| problem.clone().with_note(UNREADABLE))
-            .collect();
-        if let Some(problem) = existing.binary.get(NETWORK) {
-            problems.push(problem.clone().with_note(UNREADABLE));
-        }
-        if let Some(text) = existing.files.get(NETWORK) {
-            match read_one(NETWORK, "", text) {
-                Ok(mut network) => {
-                    network.class = Class::Loopback;
-                    network.device = None;
-                    files.network = Some(network);
-                }
-                Err(problem) => problems.push(*problem),
-            }
-        }
+        let mut problems = unreadable(existing, &prefix);
+        files.read_network(existing, &mut problems);
         let mut live: HashMap<MacAddr, Vec<&'a str>> = HashMap::new();
         for (dev, mac) in &files.live {
             live.entry(*mac).or_default().push(dev);
         }
-        for ((path, suffix, text), shell) in candidates.into_iter().zip(parsed) {
-            let source = || SourceFile::new(path, text);
-            let shell = match shell {
-                Ok(shell) => shell,
-                Err(e) => {
-                    problems.push(source().diagnostic_in_input(e.offset, e.message));
-                    continue;
-                }
-            };
-            let class = if suffix.contains(':') {
-                // An alias, if its base file exists; settled once every file is read.
-                Class::Alias
-            } else {
-                classify(suffix, &shell)
-            };
-            let read = matches!(class, Class::Device(_) | Class::Alias);
-            if let (true, Some(at)) = (read, shell.bare_cr()) {
-                problems.push(source().diagnostic_in_input(at, BARE_CR));
-                continue;
-            }
-            let (class, device, named) = match class {
-                Class::Device(kind) => match files.device(kind, suffix, &shell, &live) {
-                    Ok((device, named)) => (Class::Device(kind), Some(device), named),
-                    Err(Named::Bad(key, message)) => {
-                        let offset = shell.offset(key).unwrap_or(0);
-                        problems.push(source().diagnostic_in_input(offset, message));
-                        (Class::Device(kind), None, None)
-                    }
-                    Err(Named::Unknown(key, why)) => (Class::Invalid { key, why }, None, None),
-                },
-                other => (other, None, None),
-            };
-            let index = files.list.len();
-            files.by_any_name.insert(suffix, index);
-            if matches!(class, Class::Device(_) | Class::Loopback) {
-                files.by_file_name.insert(suffix, index);
-            }
-            if let Class::Device(_) = class {
-                if let Some(d) = &device {
-                    files.by_device.entry(d.clone()).or_insert(index);
-                }
-                if let Some(mac) =
-                    value(&shell, "HWADDR").and_then(|h| MacAddr::parse(h.trim()).ok())
-                {
-                    files.by_hwaddr.entry(mac).or_insert(index);
-                }
-            }
-            files.list.push(IfcfgFile {
-                path,
-                name: suffix,
-                device,
-                named,
-                class,
-                shell,
-                text,
-            });
+        for (candidate, shell) in candidates.into_iter().zip(parsed) {
+            files.add(candidate, shell, &live, &mut problems);
         }
         files.settle_aliases();
         if problems.is_empty() {
             Ok(files)
         } else {
             Err(BackendError::Invalid(Diagnostics(problems)))
+        }
+    }
+
+    /// Sorts the snapshot's paths: devices' MACs, route and rule files and backups are kept
+    /// where they go; the ifcfg files to parse (path, `NAME` of `ifcfg-NAME`, text) are
+    /// returned.
+    fn sort_paths(
+        &mut self,
+        existing: &'a Snapshot,
+        prefix: &str,
+    ) -> Vec<(&'a str, &'a str, &'a str)> {
+        let mut candidates = Vec::new();
+        for (path, text) in &existing.files {
+            if let Some(dev) = path
+                .strip_prefix("sys/class/net/")
+                .and_then(|p| p.strip_suffix("/address"))
+            {
+                if let Ok(mac) = MacAddr::parse(text.trim()) {
+                    self.live.insert(dev, mac);
+                }
+                continue;
+            }
+            if route_file_name(path).is_some() {
+                self.route_files.insert(path, text);
+                continue;
+            }
+            if let Some(name) = path.strip_prefix(DIR).and_then(|p| {
+                p.strip_prefix("/rule-")
+                    .or_else(|| p.strip_prefix("/rule6-"))
+            }) {
+                self.rules.insert(name, path);
+                continue;
+            }
+            if let Some(suffix) = path.strip_prefix(prefix)
+                && !suffix.is_empty()
+            {
+                if is_backup_nm_reads(suffix) {
+                    self.backups.push(path);
+                } else if !is_ignored(suffix) {
+                    candidates.push((path.as_str(), suffix, text.as_str()));
+                }
+            }
+        }
+        candidates
+    }
+
+    /// The host-wide settings of `etc/sysconfig/network`, read as a file of no device.
+    fn read_network(&mut self, existing: &'a Snapshot, problems: &mut Vec<Diagnostic>) {
+        if let Some(text) = existing.files.get(NETWORK) {
+            match read_one(NETWORK, "", text) {
+                Ok(mut network) => {
+                    network.class = Class::Loopback;
+                    network.device = None;
+                    self.network = Some(network);
+                }
+                Err(problem) => problems.push(*problem),
+            }
+        }
+    }
+
+    /// One parsed ifcfg file, classified, with the device it configures, and indexed by
+    /// its names, device and `HWADDR`; or the problem that stops it being read.
+    fn add(
+        &mut self,
+        (path, suffix, text): (&'a str, &'a str, &'a str),
+        shell: Result<ShellFile, ShellError>,
+        live: &HashMap<MacAddr, Vec<&str>>,
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        let source = || SourceFile::new(path, text);
+        let shell = match shell {
+            Ok(shell) => shell,
+            Err(e) => {
+                problems.push(source().diagnostic_in_input(e.offset, e.message));
+                return;
+            }
+        };
+        let class = if suffix.contains(':') {
+            // An alias, if its base file exists; settled once every file is read.
+            Class::Alias
+        } else {
+            classify(suffix, &shell)
+        };
+        let read = matches!(class, Class::Device(_) | Class::Alias);
+        if let (true, Some(at)) = (read, shell.bare_cr()) {
+            problems.push(source().diagnostic_in_input(at, BARE_CR));
+            return;
+        }
+        let (class, device, named) = match class {
+            Class::Device(kind) => match self.device(kind, suffix, &shell, live) {
+                Ok((device, named)) => (Class::Device(kind), Some(device), named),
+                Err(Named::Bad(key, message)) => {
+                    let offset = shell.offset(key).unwrap_or(0);
+                    problems.push(source().diagnostic_in_input(offset, message));
+                    (Class::Device(kind), None, None)
+                }
+                Err(Named::Unknown(key, why)) => (Class::Invalid { key, why }, None, None),
+            },
+            other => (other, None, None),
+        };
+        self.index(suffix, &class, device.as_ref(), &shell);
+        self.list.push(IfcfgFile {
+            path,
+            name: suffix,
+            device,
+            named,
+            class,
+            shell,
+            text,
+        });
+    }
+
+    /// Indexes the file about to be added by its name; a device's file also by its device
+    /// and `HWADDR` (the first file wins, as NetworkManager reads them in name order).
+    fn index(
+        &mut self,
+        suffix: &'a str,
+        class: &Class,
+        device: Option<&IfaceName>,
+        shell: &ShellFile,
+    ) {
+        let index = self.list.len();
+        self.by_any_name.insert(suffix, index);
+        if matches!(class, Class::Device(_) | Class::Loopback) {
+            self.by_file_name.insert(suffix, index);
+        }
+        if let Class::Device(_) = class {
+            if let Some(d) = device {
+                self.by_device.entry(d.clone()).or_insert(index);
+            }
+            if let Some(mac) = value(shell, "HWADDR").and_then(|h| MacAddr::parse(h.trim()).ok()) {
+                self.by_hwaddr.entry(mac).or_insert(index);
+            }
         }
     }
 

@@ -258,12 +258,44 @@ fn route_of<A: RouteFamily>(
     via: Option<A>,
     device: &str,
 ) -> Read<A> {
+    let mut notes = Vec::new();
+    let values = match values::<A>(p, to, prefix, via, &mut notes) {
+        Ok(v) => v,
+        Err(why) => return Read::Invalid(why),
+    };
+    if let Some(why) = unheld_part(p, device) {
+        return Read::Unheld(why);
+    }
+    match held(values, &mut notes) {
+        Ok(route) => Read::Route(route, (!notes.is_empty()).then(|| notes.join("; "))),
+        Err(why) => Read::Unheld(why),
+    }
+}
+
+/// A route's values as parsed, before the model is asked whether it holds them.
+struct Values<A> {
+    address: A,
+    prefix: u8,
+    gateway: Option<A>,
+    metric: Option<u32>,
+    table: Option<u32>,
+    source: Option<A>,
+}
+
+/// Parses the route's destination and values, or says which one is invalid (NetworkManager
+/// refuses the line). An old NetworkManager's `via (null)` is no gateway, noted.
+fn values<A: RouteFamily>(
+    p: &Parts<'_>,
+    to: &str,
+    prefix: Option<u8>,
+    via: Option<A>,
+    notes: &mut Vec<String>,
+) -> Result<Values<A>, String> {
     let (address, prefix) = match (destination::<A>(to), prefix) {
         (Ok((a, _)), Some(prefix)) => (a, prefix),
         (Ok(d), None) => d,
-        (Err(why), _) => return Read::Invalid(format!("invalid destination {why}")),
+        (Err(why), _) => return Err(format!("invalid destination {why}")),
     };
-    let mut notes = Vec::new();
     let gateway = match (p.via, via) {
         (_, Some(g)) => Some(g),
         (Some("(null)"), None) => {
@@ -274,55 +306,64 @@ fn route_of<A: RouteFamily>(
             );
             None
         }
-        (Some(text), None) => match A::parse_any(text) {
-            Ok(g) => Some(g),
-            Err(e) => return Read::Invalid(format!("invalid via '{text}': {e}")),
-        },
+        (Some(text), None) => {
+            Some(A::parse_any(text).map_err(|e| format!("invalid via '{text}': {e}"))?)
+        }
         (None, None) => None,
     };
-    let metric = match p.metric.map(|m| number("metric", m)).transpose() {
-        Ok(m) => m,
-        Err(why) => return Read::Invalid(why),
-    };
-    let table = match p.table.map(|t| number("table", t)).transpose() {
-        Ok(t) => t,
-        Err(why) => return Read::Invalid(why),
-    };
-    let source = match p.src.map(A::parse_any).transpose() {
-        Ok(s) => s,
-        Err(e) => return Read::Invalid(format!("invalid src: {e}")),
-    };
+    let metric = p.metric.map(|m| number("metric", m)).transpose()?;
+    let table = p.table.map(|t| number("table", t)).transpose()?;
+    let source = (p.src.map(A::parse_any).transpose()).map_err(|e| format!("invalid src: {e}"))?;
+    Ok(Values {
+        address,
+        prefix,
+        gateway,
+        metric,
+        table,
+        source,
+    })
+}
+
+/// Why the model has no place for what the line says beside its values: a route type, an
+/// option it does not hold, or another device than the profile's.
+fn unheld_part(p: &Parts<'_>, device: &str) -> Option<String> {
     if let Some(kind) = p.kind.filter(|k| *k != "unicast") {
-        return Read::Unheld(format!(
+        return Some(format!(
             "a route of type {kind}, which the model has no place for"
         ));
     }
     if !p.unheld.is_empty() {
-        return Read::Unheld(format!(
+        return Some(format!(
             "the model has no place for its {}",
             p.unheld.join(", ")
         ));
     }
     if let Some(dev) = p.dev.filter(|d| *d != device) {
-        return Read::Unheld(format!(
+        return Some(format!(
             "dev {dev}: initscripts adds the route to {dev}, NetworkManager to {device}"
         ));
     }
+    None
+}
+
+/// The route as NetworkManager reads the values (noting where that is not as written), or
+/// why the model does not hold it.
+fn held<A: RouteFamily>(v: Values<A>, notes: &mut Vec<String>) -> Result<Route<A>, String> {
     // NetworkManager takes an unspecified gateway for none; the kernel too.
-    let gateway = gateway.filter(|g| g.bits() != 0);
+    let gateway = v.gateway.filter(|g| g.bits() != 0);
     if let Some(g) = gateway
         && A::parse_host(&g.to_string()).is_err()
     {
-        return Read::Unheld(format!("its gateway {g} is not a unicast address"));
+        return Err(format!("its gateway {g} is not a unicast address"));
     }
-    if let Some(s) = source
+    if let Some(s) = v.source
         && A::parse_host(&s.to_string()).is_err()
     {
-        return Read::Unheld(format!("its src {s} is not a unicast address"));
+        return Err(format!("its src {s} is not a unicast address"));
     }
-    let table = match table {
+    let table = match v.table {
         Some(0) => {
-            return Read::Unheld(
+            return Err(
                 "table 0, which NetworkManager reads as the profile's table and the kernel as \
                  main"
                     .to_owned(),
@@ -331,6 +372,7 @@ fn route_of<A: RouteFamily>(
         Some(t) => RouteTable::parse(&t.to_string()).ok(),
         None => None,
     };
+    let (address, prefix) = (v.address, v.prefix);
     let destination = match Destination::new(address, prefix) {
         Ok(d) => d,
         Err(_) => {
@@ -342,7 +384,7 @@ fn route_of<A: RouteFamily>(
             network
         }
     };
-    let metric = match metric {
+    let metric = match v.metric {
         Some(0) if A::KERNEL_METRIC != 0 => {
             notes.push(format!(
                 "the metric 0 of an IPv6 route is read as {}, which the kernel makes of it",
@@ -355,131 +397,179 @@ fn route_of<A: RouteFamily>(
     let route = Route {
         destination,
         gateway,
-        source,
+        source: v.source,
         metric,
         table,
     };
-    if route.destination.is_default() && route.in_main_table() {
-        let key = if A::MAX_PREFIX == 32 {
-            "GATEWAY"
-        } else {
-            "IPV6_DEFAULTGW"
-        };
-        return Read::Unheld(format!(
-            "it is the main table's default route, which interface XML declares as <route \
-             gateway> ({key}= in the ifcfg file)"
-        ));
-    }
-    Read::Route(route, (!notes.is_empty()).then(|| notes.join("; ")))
+    main_default_route(&route).map_or(Ok(route), Err)
 }
+
+/// Why a route is not read as one: the main table's default route is the interface's
+/// gateway, not a route.
+fn main_default_route<A: RouteFamily>(route: &Route<A>) -> Option<String> {
+    if !(route.destination.is_default() && route.in_main_table()) {
+        return None;
+    }
+    let key = if A::MAX_PREFIX == 32 {
+        "GATEWAY"
+    } else {
+        "IPV6_DEFAULTGW"
+    };
+    Some(format!(
+        "it is the main table's default route, which interface XML declares as <route \
+         gateway> ({key}= in the ifcfg file)"
+    ))
+}
+
+/// The keys of one route of the old form, each followed by its number.
+const LEGACY_KEYS: [&str; 5] = ["ADDRESS", "NETMASK", "GATEWAY", "METRIC", "OPTIONS"];
 
 /// The old form: `ADDRESSn`, `NETMASKn` (required), `GATEWAYn`, `METRICn`, `OPTIONSn`, from
 /// 0 to the first missing `ADDRESSn`, as `read_one_ip4_route` reads them. A bad value makes
 /// NetworkManager refuse the whole profile.
 fn legacy<A: RouteFamily>(text: &str, device: &str) -> Result<RouteFile<A>, (usize, String)> {
     let shell = ShellFile::parse(text).map_err(|e| (e.offset, e.message))?;
-    let get = |key: &str| shell.get(key).filter(|v| !v.is_empty());
-    let at = |key: &str| shell.offset(key).unwrap_or(0);
     let mut entries = Vec::new();
     let mut read: HashSet<String> = HashSet::new();
     for n in 0u32.. {
-        let key = |base: &str| format!("{base}{n}");
-        let (address_key, netmask_key) = (key("ADDRESS"), key("NETMASK"));
-        let Some(address) = get(&address_key) else {
+        let Some(entry) = legacy_route::<A>(&shell, n, device)? else {
             break;
         };
-        let refused =
-            |k: &str, why: String| (at(k), format!("{why}; NetworkManager refuses this profile"));
-        A::parse_any(address).map_err(|e| {
+        read.extend(LEGACY_KEYS.iter().map(|base| format!("{base}{n}")));
+        entries.push(entry);
+    }
+    entries.extend(unread_keys(&shell, &read));
+    entries.sort_by_key(|e| e.at);
+    Ok(RouteFile {
+        legacy: true,
+        entries,
+    })
+}
+
+/// A key's value as NetworkManager reads it: an empty one is unset.
+fn legacy_value<'s>(shell: &'s ShellFile, key: &str) -> Option<&'s str> {
+    shell.get(key).filter(|v| !v.is_empty())
+}
+
+/// Route `n` of the old form, with its `ip route` line, or `None` past the last; a bad value
+/// refuses the profile, at its key.
+fn legacy_route<A: RouteFamily>(
+    shell: &ShellFile,
+    n: u32,
+    device: &str,
+) -> Result<Option<Entry<A>>, (usize, String)> {
+    let get = |key: &str| legacy_value(shell, key);
+    let at = |key: &str| shell.offset(key).unwrap_or(0);
+    let key = |base: &str| format!("{base}{n}");
+    let refused =
+        |k: &str, why: String| (at(k), format!("{why}; NetworkManager refuses this profile"));
+    let (address_key, netmask_key) = (key("ADDRESS"), key("NETMASK"));
+    let Some(address) = get(&address_key) else {
+        return Ok(None);
+    };
+    A::parse_any(address).map_err(|e| {
+        refused(
+            &address_key,
+            format!("invalid {address_key} '{address}': {e}"),
+        )
+    })?;
+    let Some(netmask) = get(&netmask_key) else {
+        return Err(refused(
+            &address_key,
+            format!("{address_key} has no {netmask_key}"),
+        ));
+    };
+    let prefix = Ipv4Prefix::from_netmask(netmask)
+        .map(Ipv4Prefix::get)
+        .or_else(|e| match netmask {
+            "0.0.0.0" => Ok(0),
+            _ => Err(e),
+        })
+        .map_err(|e| {
             refused(
-                &address_key,
-                format!("invalid {address_key} '{address}': {e}"),
+                &netmask_key,
+                format!("invalid {netmask_key} '{netmask}': {e}"),
             )
         })?;
-        let Some(netmask) = get(&netmask_key) else {
-            return Err(refused(
-                &address_key,
-                format!("{address_key} has no {netmask_key}"),
-            ));
-        };
-        let prefix = Ipv4Prefix::from_netmask(netmask)
-            .map(Ipv4Prefix::get)
-            .or_else(|e| match netmask {
-                "0.0.0.0" => Ok(0),
-                _ => Err(e),
-            })
-            .map_err(|e| {
+    let gateway_key = key("GATEWAY");
+    let gateway = get(&gateway_key)
+        .map(|g| {
+            A::parse_any(g)
+                .map_err(|e| refused(&gateway_key, format!("invalid {gateway_key} '{g}': {e}")))
+        })
+        .transpose()?;
+    let metric_key = key("METRIC");
+    let metric = get(&metric_key)
+        .map(|m| {
+            number("metric", m).map_err(|_| {
                 refused(
-                    &netmask_key,
-                    format!("invalid {netmask_key} '{netmask}': {e}"),
+                    &metric_key,
+                    format!("invalid {metric_key} '{m}': expected a whole number"),
                 )
-            })?;
-        let gateway_key = key("GATEWAY");
-        let gateway = get(&gateway_key)
-            .map(|g| {
-                A::parse_any(g)
-                    .map_err(|e| refused(&gateway_key, format!("invalid {gateway_key} '{g}': {e}")))
             })
-            .transpose()?;
-        let metric_key = key("METRIC");
-        let metric = get(&metric_key)
-            .map(|m| {
-                number("metric", m).map_err(|_| {
-                    refused(
-                        &metric_key,
-                        format!("invalid {metric_key} '{m}': expected a whole number"),
-                    )
-                })
-            })
-            .transpose()?;
-        let options_key = key("OPTIONS");
-        let options = get(&options_key).unwrap_or_default();
-        let p = parts::<A>(options, true)
-            .map_err(|why| refused(&options_key, format!("invalid {options_key}: {why}")))?;
-        let metric_text = metric.map(|m| m.to_string());
-        let p = Parts {
-            metric: metric_text.as_deref(),
-            ..p
-        };
-        // An unset gateway and 0.0.0.0 are the same to NetworkManager: none.
-        let via = gateway.filter(|g| g.bits() != 0);
-        let mut line = format!("{address}/{prefix}");
-        if let Some(g) = via {
-            line.push_str(&format!(" via {g}"));
-        }
-        line.push_str(&format!(" dev {device}"));
-        if let Some(m) = metric {
-            line.push_str(&format!(" metric {m}"));
-        }
-        if !options.trim().is_empty() {
-            line.push(' ');
-            line.push_str(options.trim());
-        }
-        let read_route = match route_of::<A>(&p, address, Some(prefix), via, device) {
-            // A gateway of 0.0.0.0 is parsed as none above; say the route the same way.
-            Read::Route(r, note) => Read::Route(Route { gateway: via, ..r }, note),
-            other => other,
-        };
-        for base in ["ADDRESS", "NETMASK", "GATEWAY", "METRIC", "OPTIONS"] {
-            read.insert(key(base));
-        }
-        entries.push(Entry {
-            at: at(&address_key),
-            read: read_route,
-            line: Some(line),
-        });
+        })
+        .transpose()?;
+    let options_key = key("OPTIONS");
+    let options = get(&options_key).unwrap_or_default();
+    let p = parts::<A>(options, true)
+        .map_err(|why| refused(&options_key, format!("invalid {options_key}: {why}")))?;
+    // An unset gateway and 0.0.0.0 are the same to NetworkManager: none.
+    let via = gateway.filter(|g| g.bits() != 0);
+    let line = legacy_line(address, prefix, via, metric, options, device);
+    let metric_text = metric.map(|m| m.to_string());
+    let p = Parts {
+        metric: metric_text.as_deref(),
+        ..p
+    };
+    let read = match route_of::<A>(&p, address, Some(prefix), via, device) {
+        // A gateway of 0.0.0.0 is parsed as none above; say the route the same way.
+        Read::Route(r, note) => Read::Route(Route { gateway: via, ..r }, note),
+        other => other,
+    };
+    Ok(Some(Entry {
+        at: at(&address_key),
+        read,
+        line: Some(line),
+    }))
+}
+
+/// An old-form route as the `ip route` line a merge writes in its place.
+fn legacy_line<A: RouteFamily>(
+    address: &str,
+    prefix: u8,
+    via: Option<A>,
+    metric: Option<u32>,
+    options: &str,
+    device: &str,
+) -> String {
+    let mut line = format!("{address}/{prefix}");
+    if let Some(g) = via {
+        line.push_str(&format!(" via {g}"));
     }
+    line.push_str(&format!(" dev {device}"));
+    if let Some(m) = metric {
+        line.push_str(&format!(" metric {m}"));
+    }
+    if !options.trim().is_empty() {
+        line.push(' ');
+        line.push_str(options.trim());
+    }
+    line
+}
+
+/// Every other set key of an old-form file, each said as not read: past the first missing
+/// `ADDRESSn` neither reader looks, and no other key is a route file's.
+fn unread_keys<A>(shell: &ShellFile, read: &HashSet<String>) -> Vec<Entry<A>> {
+    let mut entries = Vec::new();
     let mut seen = HashSet::new();
     for (key, _) in shell.entries() {
-        if read.contains(key) || !seen.insert(key) || get(key).is_none() {
+        if read.contains(key) || !seen.insert(key) || legacy_value(shell, key).is_none() {
             continue;
         }
-        let route_key = ["ADDRESS", "NETMASK", "GATEWAY", "METRIC", "OPTIONS"]
-            .iter()
-            .any(|b| {
-                key.strip_prefix(b)
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
-            });
+        let route_key = LEGACY_KEYS.iter().any(|b| {
+            key.strip_prefix(b)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+        });
         let why = if route_key {
             format!(
                 "{key}: NetworkManager and initscripts stop at the first missing ADDRESSn, so \
@@ -492,16 +582,12 @@ fn legacy<A: RouteFamily>(text: &str, device: &str) -> Result<RouteFile<A>, (usi
             )
         };
         entries.push(Entry {
-            at: at(key),
+            at: shell.offset(key).unwrap_or(0),
             read: Read::Invalid(why),
             line: None,
         });
     }
-    entries.sort_by_key(|e| e.at);
-    Ok(RouteFile {
-        legacy: true,
-        entries,
-    })
+    entries
 }
 
 /// A route as netloom writes it for `device`.

@@ -12,7 +12,7 @@
 //! `ipv6` setting gets NetworkManager's `auto`. Values the interface XML cannot hold
 //! (`ipv4.method` `shared`, a bond with several ARP targets) are errors, never guesses.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::keyfile::Locator;
@@ -727,14 +727,6 @@ impl<'a> Importer<'a> {
             _ => Default::default(),
         };
         let opt = |k: &str| options.get(k).map(String::as_str);
-        // Each option's problem is reported where the option is (its own key in a keyfile).
-        let parse = |im: &mut Self, key: &str, f: &dyn Fn(&str) -> Result<u32, ValueError>| {
-            let v = opt(key)?;
-            im.ok(i, kind::BOND, key, checked(key, v, f(v)))
-        };
-        let uint = |v: &str| {
-            crate::model::parse_uint(v).ok_or_else(|| ValueError("expected a whole number".into()))
-        };
         let mode = match opt("mode") {
             Some(m) => Some(self.ok(
                 i,
@@ -744,7 +736,38 @@ impl<'a> Importer<'a> {
             )?),
             None => None,
         };
-        let monitor = if let Some(freq) = parse(self, "miimon", &uint) {
+        let monitor = self.bond_monitor(i, &opt)?;
+        let bond_options = self.bond_options(i, &options, mode)?;
+        let slaves = self.bond_slaves(i, name, opt("primary"));
+        if slaves.is_empty() {
+            let message = format!("bond '{name}' has no slaves: no profile names it as master");
+            return self.ok(i, "connection", "interface-name", Err(message));
+        }
+        Some(Bond {
+            mode,
+            monitor,
+            slaves,
+            link: None,
+            options: bond_options,
+        })
+    }
+
+    /// The bond's link monitor, MII (`miimon`) before ARP (`arp_interval`) as the driver
+    /// takes them, or none; `None` when a value of it is bad (reported where the option is,
+    /// its own key in a keyfile).
+    fn bond_monitor<'o>(
+        &mut self,
+        i: usize,
+        opt: &dyn Fn(&str) -> Option<&'o str>,
+    ) -> Option<Option<BondMonitor>> {
+        let parse = |im: &mut Self, key: &str, f: &dyn Fn(&str) -> Result<u32, ValueError>| {
+            let v = opt(key)?;
+            im.ok(i, kind::BOND, key, checked(key, v, f(v)))
+        };
+        let uint = |v: &str| {
+            crate::model::parse_uint(v).ok_or_else(|| ValueError("expected a whole number".into()))
+        };
+        if let Some(freq) = parse(self, "miimon", &uint) {
             let carrier = match opt("use_carrier") {
                 Some(c) => {
                     let parsed = checked("use_carrier", c, Carrier::parse_driver(c));
@@ -752,41 +775,51 @@ impl<'a> Importer<'a> {
                 }
                 None => None,
             };
-            Some(BondMonitor::Mii(Miimon {
+            return Some(Some(BondMonitor::Mii(Miimon {
                 freq,
                 downdelay: parse(self, "downdelay", &uint),
                 updelay: parse(self, "updelay", &uint),
                 carrier,
-            }))
-        } else if let Some(interval) = parse(self, "arp_interval", &uint) {
-            let target = match opt("arp_ip_target") {
-                Some(raw) => {
-                    let target = checked("arp_ip_target", raw, parse_arp_target(raw));
-                    self.ok(i, kind::BOND, "arp_ip_target", target)?
-                }
-                None => {
-                    let message = "arp_interval monitors by ARP, and there is no \
-                                   arp_ip_target to probe; expected one IPv4 address";
-                    return self.ok(i, kind::BOND, "arp_interval", Err(message.to_owned()));
-                }
-            };
-            let validate = match opt("arp_validate") {
-                Some(v) => {
-                    let parsed = checked("arp_validate", v, ArpValidate::parse_driver(v));
-                    Some(self.ok(i, kind::BOND, "arp_validate", parsed)?)
-                }
-                None => None,
-            };
-            Some(BondMonitor::Arp(Arpmon {
-                interval,
-                target,
-                validate,
-            }))
-        } else {
-            None
+            })));
+        }
+        let Some(interval) = parse(self, "arp_interval", &uint) else {
+            return Some(None);
         };
+        let target = match opt("arp_ip_target") {
+            Some(raw) => {
+                let target = checked("arp_ip_target", raw, parse_arp_target(raw));
+                self.ok(i, kind::BOND, "arp_ip_target", target)?
+            }
+            None => {
+                let message = "arp_interval monitors by ARP, and there is no \
+                               arp_ip_target to probe; expected one IPv4 address";
+                return self.ok(i, kind::BOND, "arp_interval", Err(message.to_owned()));
+            }
+        };
+        let validate = match opt("arp_validate") {
+            Some(v) => {
+                let parsed = checked("arp_validate", v, ArpValidate::parse_driver(v));
+                Some(self.ok(i, kind::BOND, "arp_validate", parsed)?)
+            }
+            None => None,
+        };
+        Some(Some(BondMonitor::Arp(Arpmon {
+            interval,
+            target,
+            validate,
+        })))
+    }
+
+    /// The driver options of `bond.options` beyond the mode and monitor; one the model does
+    /// not hold, or NetworkManager drops, is noted as kept in the profile but not imported.
+    fn bond_options(
+        &mut self,
+        i: usize,
+        options: &BTreeMap<String, String>,
+        mode: Option<BondMode>,
+    ) -> Option<BondOptions> {
         let mut bond_options = BondOptions::default();
-        for (key, value) in &options {
+        for (key, value) in options {
             let classic = BondOption::from_driver_name(key)
                 .is_some_and(|o| !BOND_OPTION_NAMES.contains(&o.driver_name()));
             if classic {
@@ -812,9 +845,14 @@ impl<'a> Importer<'a> {
             };
             self.note(i, NoteKind::NotImported, kind::BOND, key, message);
         }
+        Some(bond_options)
+    }
+
+    /// The profiles naming the bond as master, read as its slaves, the `primary` first (in
+    /// the XML, order is what says it); a slave that is not ethernet is reported.
+    fn bond_slaves(&mut self, i: usize, name: &IfaceName, primary: Option<&str>) -> Vec<Slave> {
         let mut members = self.slaves_of.get(&i).cloned().unwrap_or_default();
-        // The primary is listed first: in the XML, order is what says it.
-        if let Some(primary) = opt("primary") {
+        if let Some(primary) = primary {
             members.sort_by_key(|&m| self.profiles[m].0.as_str() != primary);
         }
         let mut slaves = Vec::new();
@@ -830,17 +868,7 @@ impl<'a> Importer<'a> {
                 ethernet: self.slave(m),
             });
         }
-        if slaves.is_empty() {
-            let message = format!("bond '{name}' has no slaves: no profile names it as master");
-            return self.ok(i, "connection", "interface-name", Err(message));
-        }
-        Some(Bond {
-            mode,
-            monitor,
-            slaves,
-            link: None,
-            options: bond_options,
-        })
+        slaves
     }
 
     fn vlan(&mut self, i: usize, name: &IfaceName) -> Option<Vlan> {

@@ -277,67 +277,79 @@ impl Settings {
     /// replaces a whole profile, so whatever is left out would be reset.
     pub fn merged(&self, desired: &Settings) -> Settings {
         let mut out = self.clone();
-        // A cloned MAC given as one of NetworkManager's words (`stable`…) is the user's, as
-        // import leaves it: kept unless the declaration gives an address. A keyfile says it
-        // in `cloned-mac-address`, D-Bus in `assigned-mac-address`, which also repeats an
-        // address as text and so goes with the bytes.
-        let cloned = desired.get(kind::ETHERNET, "cloned-mac-address").is_some();
-        let word = |key: &str| match self.get(kind::ETHERNET, key) {
-            Some(Value::Str(w)) if !cloned && MAC_WORDS.contains(&w.as_str()) => {
-                Some(Value::Str(w.clone()))
-            }
-            _ => None,
-        };
-        let kept = [
-            ("cloned-mac-address", word("cloned-mac-address")),
-            ("assigned-mac-address", word("assigned-mac-address")),
-        ];
         for (section, key) in DEPRECATED.iter().chain(MANAGED) {
             out.remove(section, key);
         }
         out.remove(kind::ETHERNET, "assigned-mac-address");
-        for (key, value) in kept {
-            if let Some(v) = value {
-                out.set(kind::ETHERNET, key, v);
-            }
+        for (key, value) in self.cloned_mac_words(desired) {
+            out.set(kind::ETHERNET, key, value);
         }
-        // What would contradict the new settings goes too: the sections of another kind
-        // (a bridge that becomes a bond), port settings of a role the profile no longer
-        // has, and the IP settings of a family that is disabled or of a port, which
-        // NetworkManager refuses ("this property is not allowed for 'method=disabled'").
-        for other in [kind::BOND, kind::VLAN, kind::BRIDGE] {
-            if desired.kind() != Some(other) {
-                out.0.remove(other);
-            }
-        }
-        let role = desired.str("connection", "slave-type");
-        for (section, of) in [("bond-port", "bond"), ("bridge-port", "bridge")] {
-            if role != Some(of) {
-                out.0.remove(section);
-            }
-        }
-        for family in ["ipv4", "ipv6"] {
-            let method = desired.str(family, "method");
-            if method.is_none() || method == Some("disabled") {
-                out.0.remove(family);
-            }
-        }
+        out.drop_contradicted(desired);
         for (section, keys) in &desired.0 {
             for (key, value) in keys {
                 out.set(section, key, value.clone());
             }
         }
-        // The user's entries of the shared lists follow netloom's, in their order.
+        out.append_shared_lists(self);
+        out.keep_user_data(self);
+        out
+    }
+
+    /// A cloned MAC given as one of NetworkManager's words (`stable`…) is the user's, as
+    /// import leaves it: kept unless the declaration gives an address. A keyfile says it in
+    /// `cloned-mac-address`, D-Bus in `assigned-mac-address`, which also repeats an address
+    /// as text and so goes with the bytes.
+    fn cloned_mac_words(&self, desired: &Settings) -> Vec<(&'static str, Value)> {
+        if desired.get(kind::ETHERNET, "cloned-mac-address").is_some() {
+            return Vec::new();
+        }
+        ["cloned-mac-address", "assigned-mac-address"]
+            .into_iter()
+            .filter_map(|key| match self.get(kind::ETHERNET, key) {
+                Some(Value::Str(w)) if MAC_WORDS.contains(&w.as_str()) => {
+                    Some((key, Value::Str(w.clone())))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Removes what would contradict `desired`: the sections of another kind (a bridge that
+    /// becomes a bond), port settings of a role the profile no longer has, and the IP
+    /// settings of a family that is disabled or of a port, which NetworkManager refuses
+    /// ("this property is not allowed for 'method=disabled'").
+    fn drop_contradicted(&mut self, desired: &Settings) {
+        for other in [kind::BOND, kind::VLAN, kind::BRIDGE] {
+            if desired.kind() != Some(other) {
+                self.0.remove(other);
+            }
+        }
+        let role = desired.str("connection", "slave-type");
+        for (section, of) in [("bond-port", "bond"), ("bridge-port", "bridge")] {
+            if role != Some(of) {
+                self.0.remove(section);
+            }
+        }
         for family in ["ipv4", "ipv6"] {
-            if !out.0.contains_key(family) {
+            let method = desired.str(family, "method");
+            if method.is_none() || method == Some("disabled") {
+                self.0.remove(family);
+            }
+        }
+    }
+
+    /// The user's entries of the shared lists (in `live`) follow netloom's, in their order.
+    fn append_shared_lists(&mut self, live: &Settings) {
+        for family in ["ipv4", "ipv6"] {
+            if !self.0.contains_key(family) {
                 continue;
             }
             for key in SHARED_LISTS {
-                let Some(theirs) = self.get(family, key).and_then(|v| entries(key, v, false))
+                let Some(theirs) = live.get(family, key).and_then(|v| entries(key, v, false))
                 else {
                     continue;
                 };
-                let merged = match (out.get(family, key).cloned(), theirs) {
+                let merged = match (self.get(family, key).cloned(), theirs) {
                     (Some(Value::Dicts(mut a)), Value::Dicts(b)) => {
                         a.extend(b);
                         Value::Dicts(a)
@@ -348,22 +360,24 @@ impl Settings {
                     }
                     (_, theirs) => theirs,
                 };
-                out.set(family, key, merged);
+                self.set(family, key, merged);
             }
         }
-        // Another application's user data stays beside netloom's mark.
-        if let Some(Value::StrMap(theirs)) = self
+    }
+
+    /// Another application's user data (in `live`) stays beside netloom's mark.
+    fn keep_user_data(&mut self, live: &Settings) {
+        if let Some(Value::StrMap(theirs)) = live
             .get(super::USER, "data")
             .and_then(|v| entries("data", v, false))
         {
-            let mut data = match out.get(super::USER, "data") {
+            let mut data = match self.get(super::USER, "data") {
                 Some(Value::StrMap(ours)) => ours.clone(),
                 _ => BTreeMap::new(),
             };
             data.extend(theirs);
-            out.set(super::USER, "data", Value::StrMap(data));
+            self.set(super::USER, "data", Value::StrMap(data));
         }
-        out
     }
 
     /// The settings without the values NetworkManager treats as unset: the defaults of

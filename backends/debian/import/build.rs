@@ -235,54 +235,9 @@ impl<'g> Read<'g> {
 
     fn bond(&self, g: usize, p: &mut Problems) -> Option<Bond> {
         let name = self.name(g);
-        let mut slaves = Vec::new();
-        for m in &self.members[g] {
-            if let Some(h) = m.group {
-                self.visited.borrow_mut().push(h);
-                self.stanzas_ok(h, Some(name), p);
-            }
-            // Its MAC, when a .link file of netloom's names the slave by it.
-            let ethernet = Ethernet {
-                mac: self.links.get(m.name.as_str()).copied(),
-                ..Ethernet::default()
-            };
-            slaves.push(Slave {
-                name: m.name.clone(),
-                ethernet,
-            });
-        }
+        let mut slaves = self.bond_slaves(g, p);
         let mode = self.parse(g, "bond-mode", BondMode::parse_driver, p);
-        let monitor = match (
-            self.link(g, "bond-miimon"),
-            self.link(g, "bond-arp-interval"),
-        ) {
-            (Some(m), Some(a)) if m.text() != "0" => {
-                let note = Some(format!("bond-miimon is at {}", p.location(m.at())));
-                let message = "a bond has one link monitor: bond-miimon or bond-arp-interval";
-                p.add(a.at(), message, note);
-                None
-            }
-            (Some(_), None) => Some(BondMonitor::Mii(Miimon {
-                freq: self.parse(g, "bond-miimon", uint, p)?,
-                downdelay: self.parse(g, "bond-downdelay", uint, p),
-                updelay: self.parse(g, "bond-updelay", uint, p),
-                carrier: self.parse(g, "bond-use-carrier", Carrier::parse_driver, p),
-            })),
-            (_, Some(a)) => {
-                if self.link(g, "bond-arp-ip-target").is_none() {
-                    p.at(
-                        a.at(),
-                        "bond-arp-interval needs a bond-arp-ip-target to probe",
-                    );
-                }
-                Some(BondMonitor::Arp(Arpmon {
-                    interval: self.parse(g, "bond-arp-interval", uint, p)?,
-                    target: self.parse(g, "bond-arp-ip-target", parse_arp_target, p)?,
-                    validate: self.parse(g, "bond-arp-validate", ArpValidate::parse_driver, p),
-                }))
-            }
-            (None, None) => None,
-        };
+        let monitor = self.bond_monitor(g, p)?;
         if slaves.is_empty() {
             let first = self.first(g)?;
             let list = self.link(g, "bond-slaves").or(self.link(g, "slaves"));
@@ -294,7 +249,79 @@ impl<'g> Read<'g> {
             return None;
         }
         let options = self.bond_options(g, mode, p)?;
-        // ifenslave makes the first name in bond-primary that is a slave the primary.
+        self.primary_first(g, &mut slaves);
+        Some(Bond {
+            mode,
+            monitor,
+            slaves,
+            link: None,
+            options,
+        })
+    }
+
+    /// The bond's slaves, each with its MAC when a `.link` file of netloom's names the
+    /// slave by it; a slave's own stanzas are checked as a part of the bond.
+    fn bond_slaves(&self, g: usize, p: &mut Problems) -> Vec<Slave> {
+        let name = self.name(g);
+        let mut slaves = Vec::new();
+        for m in &self.members[g] {
+            if let Some(h) = m.group {
+                self.visited.borrow_mut().push(h);
+                self.stanzas_ok(h, Some(name), p);
+            }
+            let ethernet = Ethernet {
+                mac: self.links.get(m.name.as_str()).copied(),
+                ..Ethernet::default()
+            };
+            slaves.push(Slave {
+                name: m.name.clone(),
+                ethernet,
+            });
+        }
+        slaves
+    }
+
+    /// The bond's one link monitor, MII or ARP, or none; `None` when the bond cannot be
+    /// read because the monitor's own value is bad (already reported).
+    fn bond_monitor(&self, g: usize, p: &mut Problems) -> Option<Option<BondMonitor>> {
+        Some(
+            match (
+                self.link(g, "bond-miimon"),
+                self.link(g, "bond-arp-interval"),
+            ) {
+                (Some(m), Some(a)) if m.text() != "0" => {
+                    let note = Some(format!("bond-miimon is at {}", p.location(m.at())));
+                    let message = "a bond has one link monitor: bond-miimon or bond-arp-interval";
+                    p.add(a.at(), message, note);
+                    None
+                }
+                (Some(_), None) => Some(BondMonitor::Mii(Miimon {
+                    freq: self.parse(g, "bond-miimon", uint, p)?,
+                    downdelay: self.parse(g, "bond-downdelay", uint, p),
+                    updelay: self.parse(g, "bond-updelay", uint, p),
+                    carrier: self.parse(g, "bond-use-carrier", Carrier::parse_driver, p),
+                })),
+                (_, Some(a)) => {
+                    if self.link(g, "bond-arp-ip-target").is_none() {
+                        p.at(
+                            a.at(),
+                            "bond-arp-interval needs a bond-arp-ip-target to probe",
+                        );
+                    }
+                    Some(BondMonitor::Arp(Arpmon {
+                        interval: self.parse(g, "bond-arp-interval", uint, p)?,
+                        target: self.parse(g, "bond-arp-ip-target", parse_arp_target, p)?,
+                        validate: self.parse(g, "bond-arp-validate", ArpValidate::parse_driver, p),
+                    }))
+                }
+                (None, None) => None,
+            },
+        )
+    }
+
+    /// ifenslave makes the first name in bond-primary that is a slave the primary, which
+    /// interface XML says by putting it first.
+    fn primary_first(&self, g: usize, slaves: &mut Vec<Slave>) {
         let mut primary = self
             .link(g, "bond-primary")
             .into_iter()
@@ -306,13 +333,6 @@ impl<'g> Read<'g> {
             let first = slaves.remove(i);
             slaves.insert(0, first);
         }
-        Some(Bond {
-            mode,
-            monitor,
-            slaves,
-            link: None,
-            options,
-        })
     }
 
     /// The driver options ifenslave writes to sysfs beyond the mode and monitor; one the

@@ -10,6 +10,7 @@ fn host(xml: &str) -> Interface {
 
 fn render(xml: &str) -> String {
     let out = interface_file(&host(xml)).unwrap_or_else(|r| panic!("refused: {r:?}"));
+    let out = out.text().unwrap();
     out.strip_prefix(HEADER)
         .unwrap_or_else(|| panic!("no header:\n{out}"))
         .to_owned()
@@ -37,6 +38,8 @@ fn header_start_line_and_stanza_layout() {
     let out = interface_file(&host(
         "<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>",
     ))
+    .unwrap()
+    .text()
     .unwrap();
     assert_eq!(out, format!("{HEADER}auto eth0\niface eth0 inet manual\n"));
 }
@@ -483,7 +486,7 @@ fn a_bond_slaves_mac_names_its_device_in_a_link_file_wherever_the_bond_is() {
     )
     .unwrap();
     let files: Vec<(String, String)> = (host.interfaces.iter())
-        .flat_map(super::link_files)
+        .flat_map(|i| super::link_files(i).unwrap())
         .map(|f| (f.path, f.contents))
         .collect();
     let want = |name: &str, mac: &str| {

@@ -505,6 +505,14 @@ impl<'a, 's> Importer<'a, 's> {
         v4: &mut Option<Ipv4>,
         v6: &mut Option<Ipv6>,
     ) {
+        self.dns_servers(f, v4, v6);
+        self.servers_past_the_gap(f);
+        self.search_domains(f, v4, v6);
+    }
+
+    /// `DNS1`, `DNS2`… up to the first missing one, each into its address's family when that
+    /// family is on; what the model cannot hold is noted as merged away.
+    fn dns_servers(&mut self, f: &'a IfcfgFile<'s>, v4: &mut Option<Ipv4>, v6: &mut Option<Ipv6>) {
         let (mut seen4, mut seen6) = (HashSet::new(), HashSet::new());
         let mut n = 1u32;
         while let Some(raw) = f.get(&format!("DNS{n}")) {
@@ -548,7 +556,10 @@ impl<'a, 's> Importer<'a, 's> {
                 }
             }
         }
-        // Servers past the gap NetworkManager stops at.
+    }
+
+    /// Servers past the gap NetworkManager stops at, noted as merged away.
+    fn servers_past_the_gap(&mut self, f: &'a IfcfgFile<'s>) {
         let past: Vec<String> = (f.shell.entries())
             .map(|(k, _)| k)
             .filter(|k| matches!(parse::index_of(k, "DNS"), Some(Some(_))) && f.get(k).is_some())
@@ -559,6 +570,16 @@ impl<'a, 's> Importer<'a, 's> {
             let why = format!("NetworkManager stops at the first missing DNSn; {MERGED_AWAY}");
             self.ignore(f, &key, why);
         }
+    }
+
+    /// `DOMAIN` (else `SEARCH`) into IPv4, `IPV6_DOMAIN` into IPv6, and `DOMAIN` into IPv6
+    /// too when IPv4 has no search domain; a key of a family that is off is noted.
+    fn search_domains(
+        &mut self,
+        f: &'a IfcfgFile<'s>,
+        v4: &mut Option<Ipv4>,
+        v6: &mut Option<Ipv6>,
+    ) {
         let words =
             |raw: &'a str| -> Vec<&'a str> { raw.split(' ').filter(|w| !w.is_empty()).collect() };
         // NetworkManager's IPv4 search list: DOMAIN, else SEARCH.

@@ -20,60 +20,62 @@ impl Importer<'_> {
         &mut self,
         i: usize,
         family: &'static str,
-        mut check: RouteCheck<A>,
+        check: RouteCheck<A>,
         (routes, dns, search): (&mut Vec<Route<A>>, &mut Vec<A>, &mut Vec<DomainName>),
     ) {
-        if let Some(value) = self.get(i, family, "route-data") {
-            let Value::Dicts(list) = value else {
-                self.wrong_type::<()>(i, family, "route-data", value);
-                return;
-            };
-            for (n, entry) in list.iter().enumerate() {
-                let (kind, why) = match route_entry::<A>(entry) {
-                    Err(why) => (
-                        NoteKind::NotImported,
-                        format!("is kept in the profile but not imported: {why}"),
-                    ),
-                    Ok((route, derived)) => match check.accept(&route) {
-                        Ok(()) => {
-                            routes.push(route);
-                            match derived {
-                                Some(why) => (NoteKind::Derived, why),
-                                None => continue,
-                            }
-                        }
-                        Err(problem) => {
-                            let why = match problem {
-                                RouteProblem::MainDefault => "it is the main table's default \
-                                    route, which interface XML declares as <route gateway> \
-                                    (the gateway)"
-                                    .to_owned(),
-                                RouteProblem::Duplicate { .. } => format!(
-                                    "a route to {} in the same table with the same metric is \
-                                     read before it, and the kernel holds one",
-                                    route.destination
-                                ),
-                                RouteProblem::Unreachable => "its gateway is on none of the \
-                                    interface's networks, and the kernel refuses a route via a \
-                                    gateway it cannot reach"
-                                    .to_owned(),
-                            };
-                            let why = format!(
-                                "is not imported: {why}; netloom writes the routes it reads \
-                                 from the declaration, so a merge drops it"
-                            );
-                            (NoteKind::NotImported, why)
-                        }
-                    },
-                };
-                let message = format!("{family}.route{} {why}", n + 1);
-                let located = self.located.entry(i).or_default();
-                let at = self.profiles[i]
-                    .1
-                    .problem_in(located, family, "route-data", n, message);
-                self.notes.push(Note::new(kind, at));
-            }
+        if !self.routes(i, family, check, routes) {
+            return;
         }
+        self.dns_servers(i, family, dns);
+        self.search_domains(i, family, search);
+    }
+
+    /// Each route of `route-data` the model holds, with a note for every other (and for one
+    /// read otherwise than written); `false` when `route-data` is not a list of routes at
+    /// all (reported), which ends the family's reading.
+    fn routes<A: RouteFamily>(
+        &mut self,
+        i: usize,
+        family: &'static str,
+        mut check: RouteCheck<A>,
+        routes: &mut Vec<Route<A>>,
+    ) -> bool {
+        let Some(value) = self.get(i, family, "route-data") else {
+            return true;
+        };
+        let Value::Dicts(list) = value else {
+            self.wrong_type::<()>(i, family, "route-data", value);
+            return false;
+        };
+        for (n, entry) in list.iter().enumerate() {
+            let (kind, why) = match route_entry::<A>(entry) {
+                Err(why) => (
+                    NoteKind::NotImported,
+                    format!("is kept in the profile but not imported: {why}"),
+                ),
+                Ok((route, derived)) => match check.accept(&route) {
+                    Ok(()) => {
+                        routes.push(route);
+                        match derived {
+                            Some(why) => (NoteKind::Derived, why),
+                            None => continue,
+                        }
+                    }
+                    Err(problem) => (NoteKind::NotImported, refused_route(&problem, &route)),
+                },
+            };
+            let message = format!("{family}.route{} {why}", n + 1);
+            let located = self.located.entry(i).or_default();
+            let at = self.profiles[i]
+                .1
+                .problem_in(located, family, "route-data", n, message);
+            self.notes.push(Note::new(kind, at));
+        }
+        true
+    }
+
+    /// Each plain server of `dns-data` of the family, once; a note for every other entry.
+    fn dns_servers<A: RouteFamily>(&mut self, i: usize, family: &'static str, dns: &mut Vec<A>) {
         let mut seen = HashSet::new();
         for item in self.strings(i, family, "dns-data") {
             let why = match dns::server(&item) {
@@ -99,6 +101,11 @@ impl Importer<'_> {
                 format!("{family}.dns entry {why}; it is kept in the profile but not imported");
             self.note(i, NoteKind::NotImported, family, "dns-data", message);
         }
+    }
+
+    /// Each domain name of `dns-search`, once (names compared folded); a note for every
+    /// other entry.
+    fn search_domains(&mut self, i: usize, family: &'static str, search: &mut Vec<DomainName>) {
         let mut seen: HashSet<String> = HashSet::new();
         for item in self.strings(i, family, "dns-search") {
             let why = match DomainName::parse(&item) {
@@ -209,4 +216,25 @@ fn route_entry<A: RouteFamily>(
         table,
     };
     Ok((route, derived))
+}
+
+/// Why a route the XML's checks refuse is not imported, for its note.
+fn refused_route<A: RouteFamily>(problem: &RouteProblem, route: &Route<A>) -> String {
+    let why = match problem {
+        RouteProblem::MainDefault => "it is the main table's default route, which interface XML \
+            declares as <route gateway> (the gateway)"
+            .to_owned(),
+        RouteProblem::Duplicate { .. } => format!(
+            "a route to {} in the same table with the same metric is read before it, and the \
+             kernel holds one",
+            route.destination
+        ),
+        RouteProblem::Unreachable => "its gateway is on none of the interface's networks, and \
+            the kernel refuses a route via a gateway it cannot reach"
+            .to_owned(),
+    };
+    format!(
+        "is not imported: {why}; netloom writes the routes it reads from the declaration, so a \
+         merge drops it"
+    )
 }

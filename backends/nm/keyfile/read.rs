@@ -285,8 +285,9 @@ impl Reader {
         }
     }
 
+    /// One key of a keyfile into the settings, as NetworkManager reads it: into a map, an
+    /// IP section's numbered lines or lists, or a value of the key's type.
     fn entry(&mut self, section: &str, e: &ini::Entry<'_>) {
-        let ip = matches!(section, "ipv4" | "ipv6");
         // A bond's options and an application's user data are one map each, flattened
         // into the section's keys.
         let map = match section {
@@ -295,81 +296,74 @@ impl Reader {
             _ => None,
         };
         if let Some(map) = map {
-            let Some(value) = self.string(e) else { return };
-            match self
-                .settings
-                .0
-                .entry(section.to_owned())
-                .or_default()
-                .entry(map.to_owned())
-                .or_insert_with(|| Value::StrMap(BTreeMap::new()))
-            {
-                Value::StrMap(options) => {
-                    options.insert(e.key.to_owned(), value);
-                }
-                other => *other = Value::StrMap(BTreeMap::from([(e.key.to_owned(), value)])),
+            self.map_entry(section, map, e);
+            return;
+        }
+        if matches!(section, "ipv4" | "ipv6") && self.ip_entry(section, e) {
+            return;
+        }
+        self.typed_entry(section, e);
+    }
+
+    /// A key of a flattened map: its value into the map `map` of `section`.
+    fn map_entry(&mut self, section: &str, map: &str, e: &ini::Entry<'_>) {
+        let Some(value) = self.string(e) else { return };
+        match self
+            .settings
+            .0
+            .entry(section.to_owned())
+            .or_default()
+            .entry(map.to_owned())
+            .or_insert_with(|| Value::StrMap(BTreeMap::new()))
+        {
+            Value::StrMap(options) => {
+                options.insert(e.key.to_owned(), value);
             }
-            return;
+            other => *other = Value::StrMap(BTreeMap::from([(e.key.to_owned(), value)])),
         }
-        if ip && let Some(number) = address_key(e.key) {
-            self.addresses
-                .entry(section.to_owned())
-                .or_default()
-                .insert(
-                    number,
-                    AddressLine {
-                        key: e.key.to_owned(),
-                        value: e.value.to_owned(),
-                        at: e.value_at,
-                    },
-                );
-            return;
-        }
-        if ip && let Some(number) = route_key(e.key) {
-            let line = AddressLine {
-                key: e.key.to_owned(),
-                value: e.value.to_owned(),
-                at: e.value_at,
-            };
-            self.routes
-                .entry(section.to_owned())
-                .or_default()
-                .insert(number, line);
-            return;
-        }
-        if ip
-            && let Some(base) = e.key.strip_suffix("_options")
+    }
+
+    /// A key only IP sections have: `addressN`, `routeN` and `routeN_options` kept as lines
+    /// for later, `dns-search` and `dns` as lists; whether `e` was one.
+    fn ip_entry(&mut self, section: &str, e: &ini::Entry<'_>) -> bool {
+        let line = || AddressLine {
+            key: e.key.to_owned(),
+            value: e.value.to_owned(),
+            at: e.value_at,
+        };
+        if let Some(number) = address_key(e.key) {
+            (self.addresses.entry(section.to_owned()).or_default()).insert(number, line());
+        } else if let Some(number) = route_key(e.key) {
+            (self.routes.entry(section.to_owned()).or_default()).insert(number, line());
+        } else if let Some(base) = e.key.strip_suffix("_options")
             && route_key(base).is_some()
         {
-            let line = AddressLine {
-                key: e.key.to_owned(),
-                value: e.value.to_owned(),
-                at: e.value_at,
-            };
             self.route_options
-                .insert((section.to_owned(), base.to_owned()), line);
-            return;
+                .insert((section.to_owned(), base.to_owned()), line());
+        } else if e.key == "dns-search" {
+            self.list_entry(section, "dns-search", e);
+        } else if e.key == "dns" {
+            self.list_entry(section, "dns-data", e);
+        } else {
+            return false;
         }
-        if ip && e.key == "dns-search" {
-            match split_list(e.value, ';') {
-                Ok(items) => {
-                    let domains = items.into_iter().map(|(_, s)| s).collect();
-                    self.set(section, "dns-search", Value::Strs(domains));
-                }
-                Err((at, m)) => self.problems.push((e.value_at + at, m)),
+        true
+    }
+
+    /// A `;`-separated list into `key` of `section`, or a problem at its bad item.
+    fn list_entry(&mut self, section: &str, key: &str, e: &ini::Entry<'_>) {
+        match split_list(e.value, ';') {
+            Ok(items) => {
+                let items = items.into_iter().map(|(_, s)| s).collect();
+                self.set(section, key, Value::Strs(items));
             }
-            return;
+            Err((at, m)) => self.problems.push((e.value_at + at, m)),
         }
-        if ip && e.key == "dns" {
-            match split_list(e.value, ';') {
-                Ok(items) => {
-                    let servers = items.into_iter().map(|(_, s)| s).collect();
-                    self.set(section, "dns-data", Value::Strs(servers));
-                }
-                Err((at, m)) => self.problems.push((e.value_at + at, m)),
-            }
-            return;
-        }
+    }
+
+    /// Any other key: a value of the type NetworkManager gives it, or its text when the
+    /// key has no type netloom knows.
+    fn typed_entry(&mut self, section: &str, e: &ini::Entry<'_>) {
         let Some(ty) = typed(section, e.key) else {
             self.set(section, e.key, Value::Str(e.value.to_owned()));
             return;

@@ -91,20 +91,38 @@ fn json(s: &Settings) -> Result<Vec<u8>, Error> {
 pub fn plan(client: &Client, host: &Host) -> Result<StorePlan, Error> {
     let desired = render::profiles(host)?;
     let live = client.profiles()?;
-    let by_uuid: HashMap<&str, &LiveProfile> = live
-        .iter()
+    let (matched, taken) = matches(&desired, &live);
+    for (d, m) in desired.iter().zip(&matched) {
+        refuse_other_uuid(d, *m)?;
+    }
+    let mut ops = changes(desired, &matched);
+    for p in live.iter().rev() {
+        if crate::backends::nm::netlooms(&p.settings)
+            && p.settings.uuid().is_some_and(|u| !taken.contains(u))
+        {
+            ops.push(Op::Delete {
+                before: p.settings.clone(),
+            });
+        }
+    }
+    store_plan(ops)
+}
+
+/// The live profile each desired one replaces, if any, and the UUIDs of those taken. UUIDs
+/// first, for every profile, so a name match never takes a profile another rendered
+/// profile has by UUID; then names (device and kind), among the live profiles left.
+fn matches<'l>(
+    desired: &[Settings],
+    live: &'l [LiveProfile],
+) -> (Vec<Option<&'l LiveProfile>>, HashSet<&'l str>) {
+    let by_uuid: HashMap<&str, &LiveProfile> = (live.iter())
         .filter_map(|p| Some((p.settings.uuid()?, p)))
         .collect();
-    // UUIDs first, for every profile, so a name match never takes a profile another
-    // rendered profile has by UUID; then names, among the live profiles left.
     let wanted: HashSet<&str> = desired.iter().filter_map(Settings::uuid).collect();
-    let mut matched: Vec<Option<&LiveProfile>> = desired
-        .iter()
+    let mut matched: Vec<Option<&LiveProfile>> = (desired.iter())
         .map(|d| d.uuid().and_then(|u| by_uuid.get(u).copied()))
         .collect();
-    let mut taken: HashSet<&str> = matched
-        .iter()
-        .flatten()
+    let mut taken: HashSet<&str> = (matched.iter().flatten())
         .filter_map(|p| p.settings.uuid())
         .collect();
     for (d, m) in desired.iter().zip(matched.iter_mut()) {
@@ -123,13 +141,14 @@ pub fn plan(client: &Client, host: &Host) -> Result<StorePlan, Error> {
             taken.insert(u);
         }
     }
-    for (d, m) in desired.iter().zip(&matched) {
-        refuse_other_uuid(d, *m)?;
-    }
-    // A port names its controller by UUID; a controller matched by name keeps its own.
-    let renamed: HashMap<String, String> = desired
-        .iter()
-        .zip(&matched)
+    (matched, taken)
+}
+
+/// The profiles to add, and the matched ones to update where they differ, each keeping the
+/// UUID it has. A port names its controller by UUID; a controller matched by name keeps
+/// its own, so the port is told that one.
+fn changes(desired: Vec<Settings>, matched: &[Option<&LiveProfile>]) -> Vec<Op> {
+    let renamed: HashMap<String, String> = (desired.iter().zip(matched))
         .filter_map(|(d, m)| {
             Some((
                 d.uuid()?.to_owned(),
@@ -138,8 +157,7 @@ pub fn plan(client: &Client, host: &Host) -> Result<StorePlan, Error> {
         })
         .collect();
     let mut ops = Vec::new();
-    for (d, m) in desired.into_iter().zip(matched) {
-        let mut d = d;
+    for (mut d, m) in desired.into_iter().zip(matched) {
         if let Some(actual) = d.master().and_then(|m| renamed.get(m)) {
             d.set("connection", "master", Value::Str(actual.clone()));
         }
@@ -158,16 +176,7 @@ pub fn plan(client: &Client, host: &Host) -> Result<StorePlan, Error> {
             }
         }
     }
-    for p in live.iter().rev() {
-        if crate::backends::nm::netlooms(&p.settings)
-            && p.settings.uuid().is_some_and(|u| !taken.contains(u))
-        {
-            ops.push(Op::Delete {
-                before: p.settings.clone(),
-            });
-        }
-    }
-    store_plan(ops)
+    ops
 }
 
 /// Refuses to take over `found`, a profile matched by its device's name, for `desired`,
