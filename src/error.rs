@@ -488,13 +488,15 @@ pub enum RefusedKind {
     Exists,
     /// The network a guest needs is not running.
     Inactive,
-    /// netloom (or the backend chosen, or the network's mode) does not do this.
+    /// netloom (or the backend chosen, the network's mode, or the tools this host has)
+    /// does not do this.
     Unsupported,
     /// Every name, device or function of a pool is in use.
     Exhausted,
     /// The device exists and netloom did not make it, so it is left alone.
     NotOurs,
-    /// A recorded port does not match the network it is counted against.
+    /// Two sources of one thing disagree: a recorded port and the network it is counted
+    /// against, or the interface, network and portgroup giving a virtualport.
     Mismatch,
     /// What is needed to decide cannot be read back.
     Unreadable,

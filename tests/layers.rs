@@ -604,8 +604,9 @@ fn functions<'a>(code: &[(usize, &'a str)]) -> Vec<(usize, &'a str, usize)> {
         let test = n > 0 && code[n - 1].1.trim() == "#[test]";
         let mut depth = 0i32;
         let mut opened = false;
+        let mut at = Within::Code;
         for (m, (_, body)) in code[n..].iter().enumerate() {
-            let code_only = blank_literals(body);
+            let code_only = blank_literals(body, &mut at);
             if !opened && code_only.trim_end().ends_with(';') {
                 break; // a declaration in a trait: no body
             }
@@ -650,35 +651,63 @@ fn fn_name(line: &str) -> Option<&str> {
     None
 }
 
-/// `line` with what is inside string and character literals and after `//` removed.
-fn blank_literals(line: &str) -> String {
+/// Where a line starts: in code, or inside a string literal that an earlier line opened
+/// (a `"…\` continued string, or a raw string with its number of `#`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Within {
+    Code,
+    Str,
+    Raw(usize),
+}
+
+/// `line` with what is inside string and character literals and after `//` removed; `at`
+/// says where the line starts and is left where it ends, so a string spanning lines is
+/// blanked on all of them.
+fn blank_literals(line: &str, at: &mut Within) -> String {
     let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    let mut in_str = false;
-    while let Some(c) = chars.next() {
-        if in_str {
-            match c {
-                '\\' => {
-                    chars.next();
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match *at {
+            Within::Str => {
+                match c {
+                    '\\' => i += 1,
+                    '"' => *at = Within::Code,
+                    _ => {}
                 }
-                '"' => in_str = false,
-                _ => {}
+                i += 1;
             }
-            continue;
-        }
-        match c {
-            '"' => in_str = true,
-            '/' if chars.peek() == Some(&'/') => break,
-            // A character literal: '{' or '\''; a lifetime ('a) has no closing quote.
-            '\'' => {
-                let rest: String = chars.clone().take(3).collect();
-                if rest.starts_with('\\') {
-                    chars.nth(2);
-                } else if rest.chars().nth(1) == Some('\'') {
-                    chars.nth(1);
+            Within::Raw(hashes) => {
+                let closes = c == '"'
+                    && chars.len() >= i + 1 + hashes
+                    && chars[i + 1..i + 1 + hashes].iter().all(|h| *h == '#');
+                if closes {
+                    *at = Within::Code;
+                    i += hashes;
                 }
+                i += 1;
             }
-            c => out.push(c),
+            Within::Code => {
+                let word_before = i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+                if c == 'r' && !word_before {
+                    let hashes = chars[i + 1..].iter().take_while(|h| **h == '#').count();
+                    if chars.get(i + 1 + hashes) == Some(&'"') {
+                        *at = Within::Raw(hashes);
+                        i += hashes + 2;
+                        continue;
+                    }
+                }
+                match c {
+                    '"' => *at = Within::Str,
+                    '/' if chars.get(i + 1) == Some(&'/') => break,
+                    // A character literal: '{' or '\''; a lifetime ('a) has no closing quote.
+                    '\'' if chars.get(i + 1) == Some(&'\\') => i += 3,
+                    '\'' if chars.get(i + 2) == Some(&'\'') => i += 2,
+                    c => out.push(c),
+                }
+                i += 1;
+            }
         }
     }
     out
@@ -724,7 +753,11 @@ fn no_function_of_the_production_code_is_longer_than_a_screen() {
 fn the_function_reader_measures_from_fn_to_its_closing_brace() {
     let text = "fn a() {\n    let s = \"}\";\n    let c = '{';\n}\n\n#[test]\nfn t() {\n}\n\
                 pub(crate) fn b<'x>(v: &'x str) -> &'x str {\n    // }\n    v\n}\n\
-                trait T {\n    fn decl(&self);\n}\n";
+                trait T {\n    fn decl(&self);\n}\n\
+                fn c() {\n    let s = \"{ \\\n    }\";\n    let r = r#\"}\"# ;\n}\n";
     let code: Vec<(usize, &str)> = text.lines().enumerate().collect();
-    assert_eq!(functions(&code), vec![(0, "a", 4), (8, "b", 4)]);
+    assert_eq!(
+        functions(&code),
+        vec![(0, "a", 4), (8, "b", 4), (15, "c", 5)]
+    );
 }

@@ -56,7 +56,7 @@ impl FirewallBackend for Nftables {
         let mut tables = BTreeMap::new();
         for family in ["ip", "ip6"] {
             if input.contains(&format!("delete rule {family} ")) {
-                let handle = table_handle(family).ok_or_else(|| {
+                let handle = table_handle(family)?.ok_or_else(|| {
                     Error::live(
                         LiveKind::Failed,
                         format!(
@@ -83,7 +83,7 @@ impl FirewallBackend for Nftables {
         for line in loaded.input.lines() {
             let family = line.split(' ').nth(2).unwrap_or_default();
             match loaded.tables.get(family) {
-                Some(handle) if table_handle(family) != Some(*handle) => missing += 1,
+                Some(handle) if table_handle(family)? != Some(*handle) => missing += 1,
                 _ => {
                     kept.push_str(line);
                     kept.push('\n');
@@ -149,14 +149,30 @@ fn list_table(family: &str) -> Result<Option<String>, Error> {
     Ok(out.ok.then_some(out.stdout))
 }
 
-/// The handle of `family`'s `libvirt_network` table, `None` when it does not exist.
-fn table_handle(family: &str) -> Option<u64> {
-    let listing = list_table(family).ok()??;
-    let doc: serde_json::Value = serde_json::from_str(&listing).ok()?;
-    doc.get("nftables")?
-        .as_array()?
-        .iter()
-        .find_map(|i| i.get("table")?.get("handle")?.as_u64())
+/// The handle of `family`'s `libvirt_network` table, `None` when it does not exist. What
+/// nft prints that is not a table listing is an error: read as "no table", rules still
+/// loaded would be reported as removed already and left in.
+fn table_handle(family: &str) -> Result<Option<u64>, Error> {
+    let Some(listing) = list_table(family)? else {
+        return Ok(None);
+    };
+    let unreadable = |why: &str| {
+        Error::live(
+            LiveKind::Unreadable,
+            format!("`nft -j list table {family} {TABLE}` printed {why}"),
+        )
+    };
+    let doc: serde_json::Value = serde_json::from_str(&listing)
+        .map_err(|e| unreadable(&format!("what is not JSON: {e}")))?;
+    doc.get("nftables")
+        .and_then(|v| v.as_array())
+        .and_then(|items| {
+            items
+                .iter()
+                .find_map(|i| i.get("table")?.get("handle")?.as_u64())
+        })
+        .map(Some)
+        .ok_or_else(|| unreadable("no table with a handle"))
 }
 
 /// Deletes one family's setup (with `loader`) unless a rule other than its own jumps is in

@@ -188,7 +188,7 @@ fn fill<'a, T: PartialEq + Display>(
         }
         Some((old, _)) if *old == value || clash == Clash::Keep => Ok(()),
         Some((old, was)) => Err(Error::refused(
-            RefusedKind::Exists,
+            RefusedKind::Mismatch,
             format!(
                 "cannot merge virtualports: {attr} '{old}' from {was} conflicts with {attr} \
              '{value}' from {from}"
@@ -298,7 +298,7 @@ mod tests {
             ..vp(Some(VirtualPortType::Qbg))
         };
         let err = refused(
-            RefusedKind::Exists,
+            RefusedKind::Mismatch,
             merge_virtualport(Some(&iface), Some(&network), None),
         );
         assert_eq!(
@@ -329,7 +329,7 @@ mod tests {
             ..vp(None)
         };
         let err = refused(
-            RefusedKind::Exists,
+            RefusedKind::Mismatch,
             merge3([
                 (Some(&iface), "the interface"),
                 (Some(&net), "network 'ovs'"),
@@ -383,7 +383,7 @@ mod tests {
         };
         assert_eq!(
             refused(
-                RefusedKind::Exists,
+                RefusedKind::Mismatch,
                 merge_virtualport(Some(&stale), Some(&net), Some(&engineering))
             ),
             "cannot merge virtualports: typeid '1193047' from the interface conflicts with \
@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn mismatched_types_are_refused() {
         let err = refused(
-            RefusedKind::Exists,
+            RefusedKind::Mismatch,
             merge_virtualport(
                 Some(&vp(Some(VirtualPortType::Qbh))),
                 Some(&vp(Some(VirtualPortType::Qbg))),
@@ -416,7 +416,7 @@ mod tests {
         .unwrap();
         assert_eq!(m.kind, Some(VirtualPortType::Midonet));
         let err = refused(
-            RefusedKind::Exists,
+            RefusedKind::Mismatch,
             merge_virtualport(
                 Some(&vp(Some(VirtualPortType::Openvswitch))),
                 None,

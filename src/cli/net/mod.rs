@@ -13,7 +13,7 @@ use super::args::Format;
 use super::{Ctx, RootArg, complain, input, json, notify, open_root, say, with_session};
 use crate::backends;
 use crate::engine::network::{self, Firewall, NetInfo, edit};
-use crate::error::{Diagnostics, Error, RefusedKind, Result, UsageKind};
+use crate::error::{Diagnostics, Error, LiveKind, Result, UsageKind};
 use crate::model::network::NetName;
 use crate::model::{MacAddr, Uuid};
 use crate::show::{self, Shown};
@@ -648,8 +648,8 @@ pub(super) fn start_autostart(
     if failed.is_empty() {
         Ok(started_names)
     } else {
-        Err(Error::refused(
-            RefusedKind::Unfinished,
+        Err(Error::live(
+            LiveKind::Failed,
             format!(
                 "{} of the autostart networks did not start: {}",
                 failed.len(),

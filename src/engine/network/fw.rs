@@ -61,17 +61,23 @@ pub(super) fn load_rules(
 }
 
 /// Takes away one loaded fragment with the backend that loaded it; what was gone already
-/// is returned as a warning.
+/// is returned as a warning. A record naming a firewall this netloom does not know (one
+/// written by another version) is removed as it was recorded, its removal fed whole to
+/// its loader, so a network can always be stopped.
 pub(super) fn remove_rules(fw: Option<Firewall>, loaded: Loaded) -> Result<Option<String>, Error> {
-    let fw = fw.ok_or_else(|| {
-        Error::live(
-            LiveKind::Unavailable,
-            format!(
-                "no firewall backend of this netloom loaded the rules that `{}` removes",
-                crate::live::cmd::shown(&loaded.loader)
-            ),
-        )
-    })?;
+    let Some(fw) = fw else {
+        let whole = crate::live::cmd::output(&loaded.loader, Some(&loaded.input))?.ok;
+        return Ok(Some(format!(
+            "the rules `{}` removes were loaded by a firewall this netloom does not know; \
+             they were removed as recorded{}",
+            crate::live::cmd::shown(&loaded.loader),
+            if whole {
+                ""
+            } else {
+                ", but not all of them came off"
+            }
+        )));
+    };
     let missing = fw.remove(&loaded)?;
     Ok((missing > 0).then(|| {
         format!(
@@ -89,13 +95,16 @@ mod tests {
     use crate::live::cmd::argv;
 
     #[test]
-    fn rules_no_firewall_backend_of_this_netloom_loaded_are_not_removed_blindly() {
-        let loaded = Loaded {
-            loader: argv(&["true", "-f", "-"]),
+    fn rules_of_a_firewall_this_netloom_does_not_know_come_off_as_recorded() {
+        let loaded = |loader: &str| Loaded {
+            loader: argv(&[loader, "-f", "-"]),
             input: "delete rule x\n".into(),
             tables: BTreeMap::new(),
         };
-        let e = remove_rules(None, loaded).unwrap_err().to_string();
-        assert!(e.contains("`true -f -`"), "{e}");
+        let said = remove_rules(None, loaded("true")).unwrap().unwrap();
+        assert!(said.contains("`true -f -`"), "{said}");
+        assert!(!said.contains("not all"), "{said}");
+        let said = remove_rules(None, loaded("false")).unwrap().unwrap();
+        assert!(said.ends_with("but not all of them came off"), "{said}");
     }
 }

@@ -181,7 +181,7 @@ impl Others {
     pub(super) fn elsewhere(&self) -> Option<(&NetName, &str)> {
         self.0
             .iter()
-            .find(|(_, r)| !super::stop::same_netns(r))
+            .find(|(_, r)| !super::record::same_netns(r))
             .map(|(n, r)| (&n.name, r.netns.as_str()))
     }
 }

@@ -90,3 +90,9 @@ pub(super) fn current_netns() -> String {
         .map(|p| p.display().to_string())
         .unwrap_or_default()
 }
+
+/// Whether the steps of `record` were made in this network namespace: undoing them from
+/// another would change the wrong network stack.
+pub(super) fn same_netns(record: &Record) -> bool {
+    record.netns.is_empty() || record.netns == current_netns()
+}

@@ -10,7 +10,8 @@
 use super::fw::{self, Firewall};
 use super::marks::{self, Others};
 use super::record::Record;
-use super::stop::{same_netns, undo};
+use super::record::same_netns;
+use super::stop::undo;
 use super::{Paths, not_found, read, read_network, read_record, start};
 use crate::engine::{RUNTIME, Session, TargetRoot, plan_paths, port};
 use crate::error::{Error, LiveKind, RefusedKind};

@@ -47,7 +47,7 @@ pub fn create(
 ) -> Result<Vec<String>, Error> {
     if read(root, &Paths::of(&net.name).def)?.is_some() {
         return Err(Error::refused(
-            RefusedKind::Unsupported,
+            RefusedKind::Exists,
             format!(
                 "network '{0}' is defined in {DEF_DIR}; start it with `netloom net start {0}`",
                 net.name
@@ -76,7 +76,7 @@ fn fault_at(point: &str) -> Result<(), Error> {
 
 /// Where dnsmasq finds its files and writes its pid: absolute paths under the root,
 /// checked by [`NetContext::new`].
-pub(super) fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext, Error> {
+pub(super) fn dhcp_context(root: &TargetRoot, pid: &str) -> Result<NetContext, Error> {
     let abs = |rel: &str| {
         root.path_for_programs()
             .join(rel)
@@ -87,9 +87,10 @@ pub(super) fn dnsmasq_context(root: &TargetRoot, pid: &str) -> Result<NetContext
         Error::usage(
             UsageKind::Unsupported,
             format!(
-                "the root {} cannot hold a running network, since dnsmasq is given paths inside \
+                "the root {} cannot hold a running network, since {} is given paths inside \
              it: {why}",
-                root.path_for_programs().display()
+                root.path_for_programs().display(),
+                DHCP.name()
             ),
         )
     };
@@ -220,8 +221,8 @@ fn prepare(
     asked: Option<Firewall>,
 ) -> Result<Prepared, Error> {
     let bridge = net.bridge_name().ok_or_else(|| {
-        Error::live(
-            LiveKind::Unavailable,
+        Error::refused(
+            RefusedKind::Missing,
             format!(
                 "network '{}' has no bridge name; define it (which picks a free one) or give \
              <bridge name='…'/>",
@@ -238,7 +239,7 @@ fn prepare(
             .any(|r| matches!(r.rule, firewall::Rule::Dnat { .. }))
     });
     let serves = DHCP.serves(net);
-    let ctx = dnsmasq_context(root, &paths.pid)?;
+    let ctx = dhcp_context(root, &paths.pid)?;
     if serves {
         DHCP.installed(net)?;
         searchable(root, DHCP.dir())?;

@@ -5,7 +5,7 @@
 
 use super::fw::{self, Firewall};
 use super::marks::{self, Change, Others};
-use super::record::{Intent, Record, Step, current_netns};
+use super::record::{Intent, Record, Step, current_netns, same_netns};
 use super::{Paths, link, not_found, read, read_record};
 use crate::backend::RenderedFile;
 use crate::backends::DHCP;
@@ -191,9 +191,10 @@ fn elsewhere_refused(name: &NetName, record: &Record) -> Error {
         format!(
             "network '{name}' was started in network namespace {}, and this netloom runs in \
          {}; stop it from there (`ip netns exec NAME netloom …`, or `nsenter --net` into \
-         its dnsmasq), or forget it with `net stop --force` if that namespace is gone",
+         its {}), or forget it with `net stop --force` if that namespace is gone",
             record.netns,
-            current_netns()
+            current_netns(),
+            DHCP.name()
         ),
     )
 }
@@ -283,12 +284,6 @@ fn release_files(
         .extend([paths.live.clone(), paths.record.clone(), paths.pid.clone()]);
     left.removed.extend(record.files.iter().cloned());
     Ok(())
-}
-
-/// Whether the steps of `record` were made in this network namespace: undoing them from
-/// another would change the wrong network stack.
-pub(super) fn same_netns(record: &Record) -> bool {
-    record.netns.is_empty() || record.netns == current_netns()
 }
 
 /// `net stop` of a network whose start was interrupted (netloom was killed): undoes what

@@ -12,8 +12,8 @@
 
 use super::edit::{self, Edit};
 use super::fw;
+use super::record::same_netns;
 use super::record::{Record, Step};
-use super::stop::same_netns;
 use super::{DEF_MODE, Paths, not_found, read_network, read_record, start};
 use crate::backend::RenderedFile;
 use crate::backends::{DHCP, FIREWALLS, firewall};
@@ -173,7 +173,7 @@ fn plan_live(
             ),
         ));
     }
-    let ctx = start::dnsmasq_context(root, &paths.pid)?;
+    let ctx = start::dhcp_context(root, &paths.pid)?;
     let (was, now) = (DHCP.render(&old, &ctx)?, DHCP.render(&new, &ctx)?);
     let differs = |ext: &str| {
         let pick = |files: &[RenderedFile]| {

@@ -451,7 +451,7 @@ fn change_host(
     }
     if failed.is_empty() {
         return Err(Error::live(
-            LiveKind::Undo,
+            LiveKind::Failed,
             format!("plugging guest '{name}' failed, and everything it did was undone: {e}"),
         ));
     }
