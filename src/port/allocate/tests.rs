@@ -139,7 +139,7 @@ fn bridge_mode_with_a_bridge_name_plugs_into_the_host_bridge() {
         ..VirtualPort::default()
     };
     let err = refused(
-        RefusedKind::Exists,
+        RefusedKind::Mismatch,
         alloc(&n, &with_vp(iface("ovs-net", None), qbg)),
     );
     assert!(err.contains("type '802.1Qbg' from the interface conflicts with type 'openvswitch' from network 'ovs-net'"), "{err}");
@@ -541,7 +541,7 @@ fn a_portgroup_value_wins_over_the_networks() {
         ..VirtualPort::default()
     });
     assert_eq!(
-        refused(RefusedKind::Exists, alloc(&n, &own)),
+        refused(RefusedKind::Mismatch, alloc(&n, &own)),
         "cannot merge virtualports: typeid '1193047' from the interface conflicts with \
          typeid '2193047' from portgroup 'bob'"
     );
