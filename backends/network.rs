@@ -43,9 +43,20 @@ pub trait FirewallBackend: NetBackend {
     /// works).
     fn works(&self) -> bool;
 
-    /// The one-time shared setup's steps (chains and the jumps into them), with netloom's
-    /// DNAT chain when `dnat`.
-    fn base_steps(&self, dnat: bool) -> Vec<BaseStep>;
+    /// The one-time shared setup's steps: the chains and the jumps into them.
+    fn setup_steps(&self) -> Vec<BaseStep>;
+
+    /// The steps that add netloom's DNAT chain to the shared setup.
+    fn dnat_steps(&self) -> Vec<BaseStep>;
+
+    /// The shared setup a start needs: with netloom's DNAT chain when `dnat`.
+    fn base_steps(&self, dnat: bool) -> Vec<BaseStep> {
+        let mut steps = self.setup_steps();
+        if dnat {
+            steps.extend(self.dnat_steps());
+        }
+        steps
+    }
 
     /// Loads one of the network's rendered fragments; returns how it comes off again. A
     /// fragment whose removal cannot be worked out is refused (and, where the tool allows

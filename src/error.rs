@@ -585,6 +585,22 @@ fn partly_restored(id: u64, restored: &[String], unrestored: &[(String, Box<Erro
 }
 
 impl Error {
+    /// What a failed transaction `id` ends with once undoing it ran: `Undone`, or `Stuck`
+    /// with why when undoing failed too.
+    pub(crate) fn after_undo(id: u64, cause: Error, undo: Result<(), Error>) -> Self {
+        match undo {
+            Ok(()) => Error::Undone {
+                id,
+                source: Box::new(cause),
+            },
+            Err(undo) => Error::Stuck {
+                id,
+                source: Box::new(cause),
+                undo: Box::new(undo),
+            },
+        }
+    }
+
     /// A refusal: the state forbids the request, for the reason `kind`.
     pub fn refused(kind: RefusedKind, message: impl Into<String>) -> Self {
         Error::Refused {

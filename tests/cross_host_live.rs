@@ -12,7 +12,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::net_live_util::{Lab, Ns, Out, runnable, wait_for};
+use crate::net_live_util::{Lab, Ns, Out, runnable, seed_iptables, wait_for};
 use crate::util;
 
 const NETLOOM: &str = env!("CARGO_BIN_EXE_netloom");
@@ -76,28 +76,6 @@ fn netloom(lab: &Lab, ns: &Ns, root: &PathBuf, args: &[&str]) -> Out {
         code: status.code().unwrap_or(-1),
         stdout: fs::read_to_string(&o).unwrap(),
         stderr: fs::read_to_string(&e).unwrap(),
-    }
-}
-
-/// The same seed rules the lab gives HV, for W: with iptables-nft the tables would
-/// otherwise outlive the network and before and after could not be compared exactly.
-fn seed_iptables(ns: &Ns) {
-    for (tool, src) in [
-        ("iptables-restore", "192.0.2.7/32"),
-        ("ip6tables-restore", "2001:db8::7/128"),
-    ] {
-        let rule = |chain: &str| format!("-A {chain} -s {src} -j ACCEPT\n");
-        let text = format!(
-            "*filter\n{}{}{}COMMIT\n*nat\n{}{}COMMIT\n*mangle\n{}COMMIT\n",
-            rule("INPUT"),
-            rule("FORWARD"),
-            rule("OUTPUT"),
-            rule("PREROUTING"),
-            rule("POSTROUTING"),
-            rule("POSTROUTING")
-        );
-        let out = ns.exec(&[tool, "-w", "--noflush"], Some(&text));
-        assert!(out.ok(), "{tool} seed: {out}");
     }
 }
 

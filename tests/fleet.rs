@@ -101,6 +101,17 @@ fn names(doc: &Value, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// `diff` of the test fleet against its snapshots, as JSON: the run most tests here look at.
+const DIFF_JSON: &[&str] = &[
+    "diff",
+    "--fleet",
+    "hosts",
+    "--roots",
+    "snapshots",
+    "--format",
+    "json",
+];
+
 #[test]
 fn diff_reports_every_host_and_exits_by_the_worst() {
     let tmp = tempfile::tempdir().unwrap();
@@ -135,18 +146,7 @@ fn diff_reports_every_host_and_exits_by_the_worst() {
     );
     crate::util::assert_contains(&run.stdout, "+    address 192.0.2.22/24");
 
-    let run = at(
-        dir,
-        &[
-            "diff",
-            "--fleet",
-            "hosts",
-            "--roots",
-            "snapshots",
-            "--format",
-            "json",
-        ],
-    );
+    let run = at(dir, DIFF_JSON);
     assert_eq!(run.code, 2, "{}", run.stderr);
     let doc = json(&run);
     assert_eq!(doc["version"], 1);
@@ -210,18 +210,7 @@ fn diff_reports_every_host_and_exits_by_the_worst() {
 
     // Without the invalid host: exit 1, and exactly the changed hosts listed.
     std::fs::remove_dir_all(dir.join("hosts/delta")).unwrap();
-    let run = at(
-        dir,
-        &[
-            "diff",
-            "--fleet",
-            "hosts",
-            "--roots",
-            "snapshots",
-            "--format",
-            "json",
-        ],
-    );
+    let run = at(dir, DIFF_JSON);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(names(&json(&run), "changed_hosts"), ["bravo", "charlie"]);
 

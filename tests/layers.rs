@@ -158,9 +158,28 @@ fn node_of_path(repo: &Path, segments: &[&str]) -> Option<Node> {
 }
 
 /// The child module of `folder` whose item `mod.rs` re-exports as `name`
-/// (`pub use txn::{Session, Transaction}`, `pub use fault::VAR as FAULT_VAR`).
+/// (`pub use txn::{Session, Transaction}`, `pub use fault::VAR as FAULT_VAR`). Each
+/// `mod.rs` is read once: every path of the crate asks.
 fn reexported_from(folder: &Path, name: &str) -> Option<String> {
-    let text = std::fs::read_to_string(folder.join("mod.rs")).ok()?;
+    thread_local! {
+        static READ: std::cell::RefCell<BTreeMap<std::path::PathBuf, BTreeMap<String, String>>> =
+            const { std::cell::RefCell::new(BTreeMap::new()) };
+    }
+    READ.with(|read| {
+        read.borrow_mut()
+            .entry(folder.to_owned())
+            .or_insert_with(|| reexports(folder))
+            .get(name)
+            .cloned()
+    })
+}
+
+/// Every name `folder/mod.rs` re-exports from a child module, with that child.
+fn reexports(folder: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(text) = std::fs::read_to_string(folder.join("mod.rs")) else {
+        return out;
+    };
     let code: String = production(&text)
         .map(|(_, l)| l)
         .filter(|l| !l.trim_start().starts_with("//"))
@@ -179,16 +198,18 @@ fn reexported_from(folder: &Path, name: &str) -> Option<String> {
         };
         let child = child.trim();
         let is_module = folder.join(format!("{child}.rs")).is_file() || folder.join(child).is_dir();
+        if !is_module {
+            continue;
+        }
         // The names it makes visible: the last word of each `a::b as c` or `a::b`.
-        let visible = rest
-            .split([',', '{', '}'])
-            .filter_map(|part| part.split_whitespace().last())
-            .map(|last| last.rsplit("::").next().unwrap_or(last));
-        if is_module && visible.into_iter().any(|v| v == name) {
-            return Some(child.to_owned());
+        for part in rest.split([',', '{', '}']) {
+            if let Some(last) = part.split_whitespace().last() {
+                let visible = last.rsplit("::").next().unwrap_or(last);
+                out.insert(visible.to_owned(), child.to_owned());
+            }
         }
     }
-    None
+    out
 }
 
 /// Expands the use tree at the start of `text` below `prefix` into `out`, each path cut to

@@ -327,23 +327,7 @@ impl Lab {
         lab.w.ip("addr add 10.99.0.2/24 dev up1");
         lab.w.ip("link set up1 up");
         if seed_iptables {
-            for (tool, src) in [
-                ("iptables-restore", "192.0.2.7/32"),
-                ("ip6tables-restore", "2001:db8::7/128"),
-            ] {
-                let rule = |chain: &str| format!("-A {chain} -s {src} -j ACCEPT\n");
-                let text = format!(
-                    "*filter\n{}{}{}COMMIT\n*nat\n{}{}COMMIT\n*mangle\n{}COMMIT\n",
-                    rule("INPUT"),
-                    rule("FORWARD"),
-                    rule("OUTPUT"),
-                    rule("PREROUTING"),
-                    rule("POSTROUTING"),
-                    rule("POSTROUTING")
-                );
-                let out = lab.hv.exec(&[tool, "-w", "--noflush"], Some(&text));
-                assert!(out.ok(), "{tool} seed: {out}");
-            }
+            self::seed_iptables(&lab.hv);
         }
         let d = lab.dir.path().display().to_string();
         let script = lab.dir.path().join("dhclient-script");
@@ -573,5 +557,27 @@ impl Lab {
             "[{tag}] the machine's own namespace changed:\n{}",
             util::diff(&root_before, &after, "before", "after")
         );
+    }
+}
+
+/// One user rule in each builtin chain of `ns`, both families: with iptables-nft the tables
+/// would otherwise outlive the network, and before and after could not be compared exactly.
+pub fn seed_iptables(ns: &Ns) {
+    for (tool, src) in [
+        ("iptables-restore", "192.0.2.7/32"),
+        ("ip6tables-restore", "2001:db8::7/128"),
+    ] {
+        let rule = |chain: &str| format!("-A {chain} -s {src} -j ACCEPT\n");
+        let text = format!(
+            "*filter\n{}{}{}COMMIT\n*nat\n{}{}COMMIT\n*mangle\n{}COMMIT\n",
+            rule("INPUT"),
+            rule("FORWARD"),
+            rule("OUTPUT"),
+            rule("PREROUTING"),
+            rule("POSTROUTING"),
+            rule("POSTROUTING")
+        );
+        let out = ns.exec(&[tool, "-w", "--noflush"], Some(&text));
+        assert!(out.ok(), "{tool} seed: {out}");
     }
 }

@@ -15,7 +15,7 @@ use crate::util::{Run, eventually};
 
 /// Runs netloom against the sandbox's bus, with `root` holding the journal, in the
 /// sandbox's network namespace: what it verifies after activation is that kernel's.
-fn run(sb: &Sandbox, root: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run {
+pub(crate) fn run(sb: &Sandbox, root: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run {
     let mut cmd = crate::util::tools::in_netns(sb.netns(), env!("CARGO_BIN_EXE_netloom"));
     cmd.args(crate::util::options_taken(
         &[

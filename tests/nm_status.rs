@@ -7,28 +7,9 @@ use std::path::Path;
 use crate::util::Run;
 use crate::util::nm::Sandbox;
 
-/// Runs netloom in the sandbox's namespace against its bus, `root` holding the journal.
+/// netloom in the sandbox's namespace against its bus, `root` holding the journal.
 fn run(sb: &Sandbox, root: &Path, args: &[&str]) -> Run {
-    let out = crate::util::tools::in_netns(sb.netns(), env!("CARGO_BIN_EXE_netloom"))
-        .args(crate::util::options_taken(
-            &[
-                ("--backend", "nm"),
-                ("--live-mode", "always"),
-                ("--root", root.to_str().unwrap()),
-            ],
-            args,
-        ))
-        .args(crate::util::patient(args))
-        .envs(sb.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env_remove(netloom::engine::FAULT_VAR)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    crate::nm_live::run(sb, root, args, &[])
 }
 
 #[test]

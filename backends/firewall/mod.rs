@@ -352,21 +352,27 @@ fn address_rules(
     let rules = if masquerade {
         masquerade_rules(net, subnet, dev, nat)?
     } else if matches!(mode, Some(ForwardMode::Route | ForwardMode::Nat)) {
-        vec![
-            Rule::AllowOut {
-                net: subnet,
-                dev: dev.cloned(),
-            },
-            Rule::AllowIn {
-                net: subnet,
-                dev: dev.cloned(),
-                established: policy::denies_incoming(net),
-            },
-        ]
+        Vec::from(out_and_in(subnet, dev, policy::denies_incoming(net)))
     } else {
         Vec::new()
     };
     Ok(rules.into_iter().map(|rule| placed(family, rule)).collect())
+}
+
+/// A forwarded subnet's pair: out of the bridge, and into it (only replies when
+/// `established`).
+fn out_and_in(subnet: Subnet, dev: Option<&IfaceName>, established: bool) -> [Rule; 2] {
+    [
+        Rule::AllowOut {
+            net: subnet,
+            dev: dev.cloned(),
+        },
+        Rule::AllowIn {
+            net: subnet,
+            dev: dev.cloned(),
+            established,
+        },
+    ]
 }
 
 /// A masqueraded subnet: out, replies in, the translation for all, UDP and TCP (the last
@@ -378,17 +384,7 @@ fn masquerade_rules(
     nat: Option<&Nat>,
 ) -> Result<Vec<Rule>, BackendError> {
     let ports = nat_ports(net, nat)?;
-    let mut rules = vec![
-        Rule::AllowOut {
-            net: subnet,
-            dev: dev.cloned(),
-        },
-        Rule::AllowIn {
-            net: subnet,
-            dev: dev.cloned(),
-            established: true,
-        },
-    ];
+    let mut rules = Vec::from(out_and_in(subnet, dev, true));
     for proto in [None, Some(Proto::Udp), Some(Proto::Tcp)] {
         rules.push(Rule::Nat {
             net: subnet,

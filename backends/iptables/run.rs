@@ -29,12 +29,12 @@ impl FirewallBackend for Iptables {
         cmd::exists("iptables-restore")
     }
 
-    fn base_steps(&self, dnat: bool) -> Vec<BaseStep> {
-        let mut steps = base_steps();
-        if dnat {
-            steps.extend(dnat_base_steps());
-        }
-        steps
+    fn setup_steps(&self) -> Vec<BaseStep> {
+        base_steps()
+    }
+
+    fn dnat_steps(&self) -> Vec<BaseStep> {
+        dnat_base_steps()
     }
 
     /// The removal is worked out first: a fragment that cannot be removed is never loaded.

@@ -32,12 +32,12 @@ impl FirewallBackend for Nftables {
         cmd::output(&argv(&["nft", "list", "tables"]), None).is_ok_and(|o| o.ok)
     }
 
-    fn base_steps(&self, dnat: bool) -> Vec<BaseStep> {
-        let mut steps = base_steps();
-        if dnat {
-            steps.extend(dnat_base_steps());
-        }
-        steps
+    fn setup_steps(&self) -> Vec<BaseStep> {
+        base_steps()
+    }
+
+    fn dnat_steps(&self) -> Vec<BaseStep> {
+        dnat_base_steps()
     }
 
     /// Loaded with `--echo --handle`: the removal deletes the very rules by handle, in the

@@ -169,15 +169,5 @@ fn kind_named(journal_name: &str) -> Result<TxKind, Error> {
 /// got: the error the command ends with.
 fn undo_failed(store: &dyn Store, tx: &mut Tx, cause: Error) -> Error {
     let id = tx.meta.id;
-    match undo(store, tx, Reason::Failed) {
-        Ok(_) => Error::Undone {
-            id,
-            source: Box::new(cause),
-        },
-        Err(undo) => Error::Stuck {
-            id,
-            source: Box::new(cause),
-            undo: Box::new(undo),
-        },
-    }
+    Error::after_undo(id, cause, undo(store, tx, Reason::Failed).map(drop))
 }

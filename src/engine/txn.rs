@@ -228,15 +228,7 @@ impl<'r> Session<'r> {
                 live: undo.describe(),
                 source: Box::new(cause),
             },
-            Ok(_) => Error::Undone {
-                id,
-                source: Box::new(cause),
-            },
-            Err(undo) => Error::Stuck {
-                id,
-                source: Box::new(cause),
-                undo: Box::new(undo),
-            },
+            other => Error::after_undo(id, cause, other.map(drop)),
         }
     }
 

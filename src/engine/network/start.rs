@@ -199,9 +199,6 @@ struct Prepared {
     plan: Option<firewall::Plan>,
     /// The firewall its rules go into; `None` for a network without rules.
     fw: Option<Firewall>,
-    /// Whether its policy lets connections in, so netloom's DNAT chain joins the shared
-    /// setup.
-    dnat: bool,
     /// The firewall's fragments.
     rules: Vec<RenderedFile>,
     /// The DHCP and DNS server's files.
@@ -209,6 +206,18 @@ struct Prepared {
     /// Whether the DHCP and DNS server runs for it.
     serves: bool,
     ctx: NetContext,
+}
+
+impl Prepared {
+    /// Whether its policy lets connections in, so netloom's DNAT chain joins the shared
+    /// setup.
+    fn dnat(&self) -> bool {
+        self.plan.as_ref().is_some_and(|p| {
+            p.rules
+                .iter()
+                .any(|r| matches!(r.rule, firewall::Rule::Dnat { .. }))
+        })
+    }
 }
 
 /// Checks what a start needs (a bridge name, nothing left unapplied, a firewall, dnsmasq,
@@ -233,11 +242,6 @@ fn prepare(
     refuse_unapplied(net)?;
     let plan = firewall::plan(net)?;
     let fw = plan.is_some().then(|| fw::choose(asked)).transpose()?;
-    let dnat = plan.as_ref().is_some_and(|p| {
-        p.rules
-            .iter()
-            .any(|r| matches!(r.rule, firewall::Rule::Dnat { .. }))
-    });
     let serves = DHCP.serves(net);
     let ctx = dhcp_context(root, &paths.pid)?;
     if serves {
@@ -254,7 +258,6 @@ fn prepare(
         bridge,
         plan,
         fw,
-        dnat,
         rules,
         own,
         serves,
@@ -295,7 +298,7 @@ impl Started<'_> {
 
     /// The shared setup completed, then the network's rules loaded, each part recorded.
     fn firewall(&mut self, fw: Firewall, net: &Network, prep: &Prepared) -> Result<(), Error> {
-        let made = fw.load_base(prep.dnat, &mut self.intent.base);
+        let made = fw.load_base(prep.dnat(), &mut self.intent.base);
         self.save()?;
         made?;
         let made = fw::load_rules(fw, &prep.rules, &mut self.intent.record.steps);
